@@ -1,0 +1,126 @@
+"""File and terminal edges: atomic output directories and JSON documents."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from aifab.errors import BadInput
+
+SCHEMA_VERSION = 1
+
+
+def _default(obj: Any) -> Any:
+    """JSON encoder for numpy scalars, dataclasses, pydantic models and paths."""
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
+    if hasattr(obj, "item"):  # numpy scalar
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _clean(obj: Any) -> Any:
+    """Replace NaN/inf by None so the output is strict JSON."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def to_json(doc: dict[str, Any], *, indent: int | None = 2) -> str:
+    """Serialise a result document as strict JSON (NaN becomes null)."""
+    raw = json.loads(json.dumps(doc, default=_default))
+    return json.dumps(_clean(raw), indent=indent, ensure_ascii=False)
+
+
+@contextmanager
+def atomic_out_dir(out: Path | str) -> Iterator[Path]:
+    """Yield a temporary directory; on success move its files into ``out``.
+
+    On any exception nothing is written to ``out`` (the temporary directory is removed),
+    so a failed run never leaves half-written files behind.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BadInput("exists and is not a directory", source=str(out))
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot create output directory ({exc.strerror})", source=str(out)) from exc
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        yield tmp
+        out.mkdir(exist_ok=True)
+        for src in sorted(tmp.rglob("*")):
+            rel = src.relative_to(tmp)
+            dst = out / rel
+            if src.is_dir():
+                dst.mkdir(parents=True, exist_ok=True)
+            else:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file via a temporary file and rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_text_file(path: Path | str, what: str = "file") -> str:
+    """Read a user-supplied text file, turning OS errors into BadInput."""
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(f"{what} not found", source=str(p))
+    if p.is_dir():
+        raise BadInput(f"is a directory, expected a {what}", source=str(p))
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"not UTF-8 text (byte {exc.start})", source=str(p)) from exc
+    except OSError as exc:
+        raise BadInput(f"cannot read ({exc.strerror})", source=str(p)) from exc
+
+
+def check_input_file(path: Path | str, what: str = "file") -> Path:
+    """Return ``path`` if it is a readable regular file, else raise BadInput."""
+    p = Path(path)
+    if not p.exists():
+        raise BadInput(f"{what} not found", source=str(p))
+    if p.is_dir():
+        raise BadInput(f"is a directory, expected a {what}", source=str(p))
+    if not os.access(p, os.R_OK):
+        raise BadInput("not readable", source=str(p))
+    return p
+
+
+Writer = Callable[[Path], None]

@@ -1,0 +1,48 @@
+"""Options and output helpers shared by every sub-command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from aifab._io import SCHEMA_VERSION, atomic_out_dir, to_json
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write result files into DIR (atomically).", metavar="DIR"),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a scenario field: PATH=VALUE (dotted path).",
+                 metavar="PATH=VALUE"),
+]
+CatalogOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--catalog", help="Extra catalogue file (YAML/CSV) of accelerators/systems.",
+                 metavar="FILE"),
+]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def emit(doc: dict[str, Any], *, as_json: bool, out: Path | None,
+         write_files: Callable[[Path], None] | None = None,
+         show: Callable[[Console], None] | None = None) -> None:
+    """Finish a command: write ``--out`` files atomically, then print JSON or tables."""
+    doc = {"schema_version": SCHEMA_VERSION, **doc}
+    if out is not None:
+        with atomic_out_dir(out) as tmp:
+            if write_files is not None:
+                write_files(tmp)
+    if as_json:
+        typer.echo(to_json(doc))
+    elif show is not None:
+        show(console)
+    if out is not None and not as_json:
+        err_console.print(f"wrote results to {out}")

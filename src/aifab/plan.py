@@ -1,0 +1,267 @@
+"""``aifab plan``: fleet, capacity, power, energy, cost, comparisons and assumptions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from aifab.catalog import Catalog, default_catalog
+from aifab.power import (
+    METRICS,
+    ZERO,
+    Energy,
+    demand_by_year,
+    fleet_energy,
+    h100_equivalents,
+    regions_for,
+    system_kw,
+)
+from aifab.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    """One fleet row of the scenario with its power."""
+
+    owner: str
+    accelerator: str
+    accelerator_name: str
+    system: str
+    system_name: str
+    form: str
+    count: int
+    systems: float
+    delivery_year: int
+    assumed: bool
+    note: str
+    it_power_mw: float
+    facility_power_mw: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals for an owner or the whole fleet."""
+
+    name: str
+    accelerators: int
+    it_power_mw: float
+    facility_power_mw: float
+    annual_energy_twh: float
+    annual_cost_krw: float
+    annual_cost_usd: float
+    annual_co2_mt: float
+    h100_equivalents: dict[str, float]
+    delivery_years: list[int]
+    accelerator_types: list[str]
+    assumed: bool
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The fleet's annual energy as a share of a region's consumption."""
+
+    region: str
+    consumption_twh: float
+    year: int
+    source: str
+    share: float
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """A peer fleet with its H100-equivalents and ranks (1 = largest)."""
+
+    name: str
+    accelerator: str
+    count: int
+    year: int
+    status: str
+    assumed: bool
+    source: str
+    h100_equivalents: dict[str, float]
+    rank_by_count: int
+    ranks: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A parameter that moved the result, with its value and source."""
+
+    parameter: str
+    value: float | str
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Everything ``aifab plan`` reports; ``to_frames()`` gives pandas tables."""
+
+    scenario: str
+    description: str
+    fleet: list[FleetRow]
+    owners: list[Summary]
+    totals: Summary
+    comparisons: list[Comparison]
+    peers: list[PeerRow]
+    assumptions: list[Assumption]
+    by_year: list[dict[str, Any]]
+    output: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready document (the ``--json`` body, without ``schema_version``)."""
+        d = asdict(self)
+        d["totals"].pop("name")
+        return d
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """One DataFrame per table, for notebooks and CSV output."""
+        def flat(rows: list[Any]) -> pd.DataFrame:
+            recs = []
+            for r in rows:
+                rec = asdict(r) if not isinstance(r, dict) else dict(r)
+                for key in ("h100_equivalents", "ranks"):
+                    if key in rec:
+                        for m, v in rec.pop(key).items():
+                            rec[f"{key}_{m}" if key == "ranks" else f"h100e_{m}"] = v
+                for key in ("delivery_years", "accelerator_types"):
+                    if key in rec:
+                        rec[key] = " ".join(str(x) for x in rec[key])
+                recs.append(rec)
+            return pd.DataFrame(recs)
+
+        frames = {
+            "fleet": flat(self.fleet),
+            "owners": flat([*self.owners, self.totals]),
+            "comparisons": flat(self.comparisons),
+            "peers": flat(self.peers),
+            "assumptions": flat(self.assumptions),
+            "by_year": pd.DataFrame(self.by_year),
+        }
+        if self.output:
+            frames["output"] = pd.DataFrame(self.output)
+        return frames
+
+
+def _summarise(name: str, rows: list[FleetRow], energies: list[Energy],
+               scenario: Scenario, catalog: Catalog) -> Summary:
+    total = sum(energies, ZERO)
+    h100e = dict.fromkeys(METRICS, 0.0)
+    for r in rows:
+        for m, v in h100_equivalents(catalog.accelerator(r.accelerator), r.count,
+                                     catalog).items():
+            h100e[m] += v
+    return Summary(
+        name=name,
+        accelerators=sum(r.count for r in rows),
+        it_power_mw=total.it_power_mw,
+        facility_power_mw=total.facility_power_mw,
+        annual_energy_twh=total.annual_energy_twh,
+        annual_cost_krw=total.annual_cost_krw,
+        annual_cost_usd=total.annual_cost_usd,
+        annual_co2_mt=total.annual_co2_mt,
+        h100_equivalents=h100e,
+        delivery_years=sorted({r.delivery_year for r in rows}),
+        accelerator_types=sorted({r.accelerator for r in rows}),
+        assumed=any(r.assumed for r in rows),
+    )
+
+
+def _rank(values: list[float]) -> list[int]:
+    order = sorted(range(len(values)), key=lambda i: -values[i])
+    ranks = [0] * len(values)
+    for pos, i in enumerate(order, start=1):
+        ranks[i] = pos
+    return ranks
+
+
+def _peers(scenario: Scenario, totals: Summary, catalog: Catalog) -> list[PeerRow]:
+    entries: list[dict[str, Any]] = [{
+        "name": f"{scenario.name} (this scenario)",
+        "accelerator": "+".join(totals.accelerator_types),
+        "count": totals.accelerators,
+        "year": max(totals.delivery_years),
+        "status": "planned",
+        "assumed": totals.assumed,
+        "source": "this scenario",
+        "h100_equivalents": totals.h100_equivalents,
+    }]
+    for p in scenario.peers:
+        entries.append({
+            **p.model_dump(),
+            "h100_equivalents": h100_equivalents(catalog.accelerator(p.accelerator), p.count,
+                                                 catalog),
+        })
+    by_count = _rank([float(e["count"]) for e in entries])
+    by_metric = {m: _rank([e["h100_equivalents"][m] for e in entries]) for m in METRICS}
+    return [PeerRow(**e, rank_by_count=by_count[i],
+                    ranks={m: by_metric[m][i] for m in METRICS})
+            for i, e in enumerate(entries)]
+
+
+def _assumptions(scenario: Scenario, catalog: Catalog) -> list[Assumption]:
+    src = scenario.sources
+    fac, pr = scenario.facility, scenario.prices
+    out = [
+        Assumption("PUE", fac.pue, "", src.get("facility.pue", "scenario")),
+        Assumption("load factor", fac.load_factor, "of nameplate",
+                   src.get("facility.load_factor", "scenario")),
+        Assumption("tariff", pr.tariff_krw_per_kwh, "KRW/kWh",
+                   src.get("prices.tariff_krw_per_kwh", "scenario")),
+        Assumption("exchange rate", pr.krw_per_usd, "KRW/USD",
+                   src.get("prices.krw_per_usd", "scenario")),
+        Assumption("grid CO2 intensity", pr.grid_co2_kg_per_kwh, "kg/kWh",
+                   src.get("prices.grid_co2_kg_per_kwh", "scenario")),
+    ]
+    for sys_id in sorted({f.system for f in scenario.fleets}):
+        s = catalog.system(sys_id)
+        kw = system_kw(s, fac.system_power)
+        out.append(Assumption(
+            f"{s.name} power ({fac.system_power} end)", kw,
+            f"kW per {s.accelerators_per_system} accelerators "
+            f"({kw / s.accelerators_per_system:.3f} kW each)", s.source))
+    return out
+
+
+def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
+    """Fleet, H100-equivalent capacity, power, energy, cost, comparisons and peers."""
+    cat = catalog or default_catalog()
+    rows: list[FleetRow] = []
+    energies: list[Energy] = []
+    for f in scenario.fleets:
+        acc, sys_ = cat.accelerator(f.accelerator), cat.system(f.system)
+        e = fleet_energy(f, scenario, cat)
+        energies.append(e)
+        rows.append(FleetRow(
+            owner=f.owner, accelerator=f.accelerator, accelerator_name=acc.name,
+            system=f.system, system_name=sys_.name, form=sys_.form, count=f.count,
+            systems=f.count / sys_.accelerators_per_system, delivery_year=f.delivery_year,
+            assumed=f.assumed, note=f.note, it_power_mw=e.it_power_mw,
+            facility_power_mw=e.facility_power_mw,
+        ))
+    owners = []
+    for o in scenario.owners:
+        idx = [i for i, r in enumerate(rows) if r.owner == o.name]
+        if idx:
+            owners.append(_summarise(o.name, [rows[i] for i in idx],
+                                     [energies[i] for i in idx], scenario, cat))
+    totals = _summarise("total", rows, energies, scenario, cat)
+    comparisons = [
+        Comparison(r.name, r.consumption_twh, r.year, r.source,
+                   totals.annual_energy_twh / r.consumption_twh)
+        for r in regions_for(scenario)
+    ]
+    by_year = demand_by_year(scenario, cat).to_dict(orient="records")
+    return PlanResult(
+        scenario=scenario.name,
+        description=scenario.description,
+        fleet=rows,
+        owners=owners,
+        totals=totals,
+        comparisons=comparisons,
+        peers=_peers(scenario, totals, cat),
+        assumptions=_assumptions(scenario, cat),
+        by_year=[{str(k): v for k, v in r.items()} for r in by_year],
+    )

@@ -1,0 +1,14 @@
+"""Terminal tables, charts and self-contained HTML reports."""
+
+from aifab.report._html import Section, figure_html, render_html, table_html
+from aifab.report._plan import plan_html, plan_sections, print_plan
+
+__all__ = [
+    "Section",
+    "figure_html",
+    "plan_html",
+    "plan_sections",
+    "print_plan",
+    "render_html",
+    "table_html",
+]

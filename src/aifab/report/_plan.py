@@ -1,0 +1,151 @@
+"""The plan report: terminal tables and the HTML sections with charts."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+from rich.console import Console
+from rich.table import Table
+
+from aifab.plan import PlanResult
+from aifab.power import METRICS
+from aifab.report._html import Section, figure_html, render_html, table_html
+
+METRIC_LABELS = {
+    "bf16": "dense BF16",
+    "fp8": "dense FP8",
+    "memory_bandwidth": "memory bandwidth",
+    "memory_capacity": "memory capacity",
+}
+
+
+def _n(v: float, digits: int = 0) -> str:
+    return f"{v:,.{digits}f}"
+
+
+def print_plan(r: PlanResult, console: Console) -> None:
+    """The plan as rich tables on a terminal."""
+    t = r.totals
+    console.print(f"[bold]aifab plan: {r.scenario}[/bold]  {r.description}")
+
+    fleet = Table(title="1. Fleet", title_justify="left")
+    for col in ("owner", "accelerator", "system", "count", "systems", "year", "IT MW", ""):
+        fleet.add_column(col, justify="right" if col in ("count", "systems", "IT MW") else "left")
+    for f in r.fleet:
+        fleet.add_row(f.owner, f.accelerator, f.system, _n(f.count),
+                      _n(f.systems, 1), str(f.delivery_year), _n(f.it_power_mw, 1),
+                      "assumed" if f.assumed else "")
+    console.print(fleet)
+
+    cap = Table(title="2. Capacity in H100-equivalents (H100 SXM = 1 on each metric)",
+                title_justify="left")
+    cap.add_column("owner")
+    cap.add_column("accelerators", justify="right")
+    for m in METRICS:
+        cap.add_column(METRIC_LABELS[m], justify="right")
+    for s in [*r.owners, r.totals]:
+        cap.add_row(s.name, _n(s.accelerators), *(_n(s.h100_equivalents[m]) for m in METRICS))
+    console.print(cap)
+
+    pw = Table(title="3. Power and energy", title_justify="left")
+    for col in ("owner", "IT MW", "facility MW", "TWh/yr", "cost bn KRW/yr", "cost M USD/yr",
+                "Mt CO2/yr"):
+        pw.add_column(col, justify="left" if col == "owner" else "right")
+    for s in [*r.owners, r.totals]:
+        pw.add_row(s.name, _n(s.it_power_mw, 1), _n(s.facility_power_mw, 1),
+                   _n(s.annual_energy_twh, 2), _n(s.annual_cost_krw / 1e9),
+                   _n(s.annual_cost_usd / 1e6), _n(s.annual_co2_mt, 2))
+    console.print(pw)
+
+    cmp_ = Table(title=f"4. Annual energy ({t.annual_energy_twh:.2f} TWh) compared",
+                 title_justify="left")
+    for col in ("region", "consumption TWh", "year", "share", "source"):
+        cmp_.add_column(col, justify="right" if col in ("consumption TWh", "share") else "left")
+    for c in r.comparisons:
+        cmp_.add_row(c.region, _n(c.consumption_twh, 2), str(c.year), f"{c.share:.1%}", c.source)
+    console.print(cmp_)
+
+    peers = Table(title="   Peers (rank 1 = largest)", title_justify="left")
+    for col in ("fleet", "accelerator", "count", "year", "rank count",
+                *(f"H100e {METRIC_LABELS[m]} (rank)" for m in METRICS)):
+        peers.add_column(col, justify="left" if col in ("fleet", "accelerator") else "right")
+    for p in r.peers:
+        peers.add_row(p.name + (" (assumed)" if p.assumed else ""), p.accelerator, _n(p.count),
+                      str(p.year), str(p.rank_by_count),
+                      *(f"{_n(p.h100_equivalents[m])} ({p.ranks[m]})" for m in METRICS))
+    console.print(peers)
+
+    if r.output:
+        out = Table(title="   AI factory output", title_justify="left")
+        cols = list(r.output[0])
+        for col in cols:
+            out.add_column(col, justify="left" if col in ("owner", "reference") else "right")
+        for row in r.output:
+            out.add_row(*(v if isinstance(v, str) else _n(float(v), 2) for v in row.values()))
+        console.print(out)
+
+    asm = Table(title="5. Assumptions", title_justify="left")
+    for col in ("parameter", "value", "unit", "source"):
+        asm.add_column(col)
+    for a in r.assumptions:
+        asm.add_row(a.parameter, str(a.value), a.unit, a.source)
+    console.print(asm)
+
+
+def plan_sections(r: PlanResult) -> list[Section]:
+    """HTML sections (tables and plotly charts) for a plan result."""
+    frames = r.to_frames()
+    owners = [s.name for s in r.owners]
+
+    power = go.Figure([
+        go.Bar(name="IT MW", x=owners, y=[s.it_power_mw for s in r.owners]),
+        go.Bar(name="facility MW", x=owners, y=[s.facility_power_mw for s in r.owners]),
+    ])
+    power.update_layout(barmode="group", title="Power by owner (MW)", height=380)
+    energy = go.Figure(go.Bar(x=owners, y=[s.annual_energy_twh for s in r.owners],
+                              text=[f"{s.annual_energy_twh:.2f}" for s in r.owners]))
+    energy.update_layout(title="Annual energy by owner (TWh)", height=340)
+    h100e = go.Figure([
+        go.Bar(name=METRIC_LABELS[m], x=owners, y=[s.h100_equivalents[m] for s in r.owners])
+        for m in METRICS
+    ])
+    h100e.update_layout(barmode="group", title="H100-equivalents by metric", height=400)
+    peers = go.Figure([
+        go.Bar(name="accelerators", x=[p.name for p in r.peers], y=[p.count for p in r.peers]),
+        *(go.Bar(name=f"H100e {METRIC_LABELS[m]}", x=[p.name for p in r.peers],
+                 y=[p.h100_equivalents[m] for p in r.peers]) for m in ("bf16", "memory_capacity")),
+    ])
+    peers.update_layout(barmode="group", title="Peers: count and H100-equivalents", height=420)
+    by_year = pd.DataFrame(r.by_year)
+    growth = go.Figure([
+        go.Scatter(name=o, x=g["year"], y=g["facility_mw"], stackgroup="one", mode="lines")
+        for o, g in by_year.groupby("owner", sort=False)
+    ])
+    growth.update_layout(title="Installed facility power by year (MW, cumulative)", height=360)
+
+    t = r.totals
+    headline = (
+        f"<p><b>{t.accelerators:,}</b> accelerators; IT power <b>{t.it_power_mw:,.0f} MW</b>, "
+        f"facility power <b>{t.facility_power_mw:,.0f} MW</b>; "
+        f"<b>{t.annual_energy_twh:.2f} TWh</b> a year "
+        + ", ".join(f"{c.share:.1%} of {html.escape(c.region)}" for c in r.comparisons)
+        + "</p>"
+    )
+    return [
+        Section("Fleet", headline + table_html(frames["fleet"]), "fleet"),
+        Section("Power and energy", figure_html(power, "power") + figure_html(energy, "energy")
+                + figure_html(growth, "growth") + table_html(frames["owners"]), "power"),
+        Section("Capacity (H100-equivalents)", figure_html(h100e, "h100e"), "capacity"),
+        Section("Comparisons and peers", table_html(frames["comparisons"])
+                + figure_html(peers, "peers") + table_html(frames["peers"]), "peers"),
+        *([Section("AI factory output", table_html(frames["output"]), "output")]
+          if "output" in frames else []),
+        Section("Assumptions", table_html(frames["assumptions"]), "assumptions"),
+    ]
+
+
+def plan_html(r: PlanResult) -> str:
+    """The full self-contained plan report."""
+    return render_html(f"aifab plan: {r.scenario}", plan_sections(r), r.description)

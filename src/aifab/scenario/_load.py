@@ -1,0 +1,213 @@
+"""Load scenarios from YAML/TOML files or the embedded set, apply ``--set`` overrides."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from aifab._io import read_text_file
+from aifab.catalog import Catalog, default_catalog
+from aifab.errors import BadInput
+from aifab.scenario._model import Scenario
+
+DEFAULT_SCENARIO = "korea-2025"
+
+
+def embedded_scenarios() -> dict[str, str]:
+    """Embedded scenario names and their one-line descriptions."""
+    out: dict[str, str] = {}
+    for entry in sorted((resources.files("aifab.scenario") / "data").iterdir(),
+                        key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            doc = yaml.safe_load(entry.read_text("utf-8"))
+            out[entry.name.removesuffix(".yaml")] = str(doc.get("description", "")).strip()
+    return out
+
+
+def _fmt_loc(loc: Sequence[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _yaml_line(text: str, loc: Sequence[Any]) -> int | None:
+    """1-based line of the YAML node at ``loc`` (the deepest one that exists)."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        nxt = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for k, v in node.value:
+                if k.value == part:
+                    nxt = v
+                    line = k.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if 0 <= part < len(node.value):
+                nxt = node.value[part]
+        node = nxt
+    if node is not None:
+        line = node.start_mark.line + 1
+    return line
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        return raw
+
+
+def apply_override(doc: dict[str, Any], expr: str) -> None:
+    """Apply one ``PATH=VALUE`` override (dotted path, list indices as numbers) in place."""
+    if "=" not in expr:
+        raise BadInput(f"malformed --set {expr!r}: expected PATH=VALUE")
+    path, raw = expr.split("=", 1)
+    parts = path.strip().split(".")
+    if not path.strip() or any(not p for p in parts):
+        raise BadInput(f"malformed --set {expr!r}: empty path element")
+    node: Any = doc
+    for depth, part in enumerate(parts):
+        here = ".".join(parts[: depth + 1])
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise BadInput(f"--set {here}: no list element {part!r} "
+                               f"(list has {len(node)})")
+            key: Any = int(part)
+        elif isinstance(node, dict):
+            key = part
+            if not last and key not in node:
+                node[key] = {}
+        else:
+            raise BadInput(f"--set {here}: cannot index into a {type(node).__name__}")
+        if last:
+            node[key] = _parse_value(raw)
+        else:
+            node = node[key]
+
+
+def _validate(doc: Any, source: str, text: str | None) -> Scenario:
+    if not isinstance(doc, dict):
+        raise BadInput("expected a mapping at the top level", source=source)
+    try:
+        return Scenario.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        msg = str(err["msg"])
+        if msg.startswith("Value error, "):
+            msg = msg.removeprefix("Value error, ")
+            if ": " in msg and msg.split(": ", 1)[0].startswith("fleets["):
+                head, msg = msg.split(": ", 1)
+                loc = [*loc, *_split_loc(head)]
+        elif "input" in err and not isinstance(err["input"], (dict, list)):
+            msg = f"{msg}, got {err['input']!r}"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        where = _fmt_loc(loc) or None
+        line = _yaml_line(text, loc) if text is not None and loc else None
+        src = f"{source}:{line}" if line else source
+        raise BadInput(msg[0].lower() + msg[1:] if msg else msg, source=src, where=where) from None
+
+
+def _split_loc(head: str) -> list[Any]:
+    out: list[Any] = []
+    for chunk in head.replace("]", "").split("."):
+        name, _, idx = chunk.partition("[")
+        out.append(name)
+        if idx:
+            out.append(int(idx))
+    return out
+
+
+def check_references(scn: Scenario, catalog: Catalog, source: str) -> None:
+    """Every fleet and peer names a known accelerator, and a system that holds it."""
+    for i, f in enumerate(scn.fleets):
+        acc = catalog.accelerators.get(f.accelerator)
+        if acc is None:
+            raise BadInput(f"unknown accelerator {f.accelerator!r} "
+                           f"(known: {', '.join(sorted(catalog.accelerators))})",
+                           source=source, where=f"fleets[{i}].accelerator")
+        sys_ = catalog.systems.get(f.system)
+        if sys_ is None:
+            raise BadInput(f"unknown system {f.system!r} "
+                           f"(known: {', '.join(sorted(catalog.systems))})",
+                           source=source, where=f"fleets[{i}].system")
+        if sys_.accelerator != f.accelerator:
+            raise BadInput(f"system {f.system!r} holds {sys_.accelerator!r}, "
+                           f"not {f.accelerator!r}", source=source, where=f"fleets[{i}].system")
+    for i, p in enumerate(scn.peers):
+        if p.accelerator not in catalog.accelerators:
+            raise BadInput(f"unknown accelerator {p.accelerator!r}", source=source,
+                           where=f"peers[{i}].accelerator")
+
+
+def load_scenario(
+    path_or_name: str | Path | None = None,
+    overrides: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
+) -> Scenario:
+    """Load a scenario file (YAML or TOML) or an embedded scenario by name.
+
+    ``overrides`` are ``PATH=VALUE`` strings applied before validation, so an override
+    is checked exactly like the file itself.
+    """
+    text: str | None
+    if path_or_name is None:
+        path_or_name = DEFAULT_SCENARIO
+    name = str(path_or_name)
+    embedded = embedded_scenarios()
+    if name in embedded and not Path(name).exists():
+        source = f"{name} (embedded)"
+        text = (resources.files("aifab.scenario") / "data" / f"{name}.yaml").read_text("utf-8")
+        doc = yaml.safe_load(text)
+    else:
+        p = Path(name)
+        if not p.exists() and p.suffix == "":
+            raise BadInput(f"no such scenario file or embedded scenario "
+                           f"(embedded: {', '.join(embedded)})", source=name)
+        text = read_text_file(p, "scenario file")
+        source = str(p)
+        if p.suffix == ".toml":
+            try:
+                doc = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise BadInput(f"invalid TOML ({exc})", source=source) from None
+            text = None
+        else:
+            try:
+                doc = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                src = f"{source}:{mark.line + 1}" if mark is not None else source
+                problem = getattr(exc, "problem", None) or "parse error"
+                raise BadInput(f"invalid YAML ({problem})", source=src) from None
+    if overrides:
+        if not isinstance(doc, dict):
+            raise BadInput("expected a mapping at the top level", source=source)
+        doc = copy.deepcopy(doc)
+        for expr in overrides:
+            apply_override(doc, expr)
+        text = None  # line numbers no longer match the file
+        source = f"{source} (with --set)"
+    scn = _validate(doc, source, text)
+    check_references(scn, catalog or default_catalog(), source)
+    return scn
