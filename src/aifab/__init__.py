@@ -6,10 +6,10 @@ The public API is small and pinned by tests/test_public_api.py; stage packages
 
 __version__ = "0.1.0"
 
-from aifab.catalog import Catalog, default_catalog, load_catalog  # noqa: E402
-from aifab.errors import AifabError, BadInput, Infeasible  # noqa: E402
-from aifab.plan import PlanResult, plan  # noqa: E402
-from aifab.scenario import Scenario, load_scenario  # noqa: E402
+from aifab.catalog import Catalog, default_catalog, load_catalog
+from aifab.errors import AifabError, BadInput, Infeasible
+from aifab.plan import PlanResult, plan
+from aifab.scenario import Scenario, load_scenario
 
 __all__ = [
     "AifabError",

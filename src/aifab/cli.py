@@ -11,14 +11,24 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
+
+try:  # typer >= 0.22 vendors click as typer._click
+    from typer._click import exceptions as _cx
+except ImportError:  # pragma: no cover - older typer on external click
+    from click import exceptions as _cx  # type: ignore[no-redef]
 
 from aifab.errors import AifabError
 
 #: Modules under ``aifab.commands`` that each define ``register(app)``.
 COMMAND_MODULES = ("plan",)
+
+
+def _error(message: str) -> None:
+    """Print an error as exactly one line on stderr."""
+    one = " ".join(message.split())
+    typer.echo(f"aifab: error: {one}", err=True)
 
 
 class _OneLineErrors(TyperGroup):
@@ -40,18 +50,21 @@ class _OneLineErrors(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
-        except click.exceptions.UsageError as exc:
-            where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
-            click.echo(f"aifab: error: {where}{exc.format_message()}", err=True)
+        except _cx.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc), err=True)
             sys.exit(2)
-        except click.ClickException as exc:
-            click.echo(f"aifab: error: {exc.format_message()}", err=True)
+        except _cx.UsageError as exc:
+            where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+            _error(f"{where}{exc.format_message()}")
+            sys.exit(2)
+        except _cx.ClickException as exc:
+            _error(exc.format_message())
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
-            click.echo("aifab: aborted", err=True)
+        except typer.Abort:
+            typer.echo("aifab: aborted", err=True)
             sys.exit(130)
         except AifabError as exc:
-            click.echo(f"aifab: error: {exc}", err=True)
+            _error(str(exc))
             sys.exit(exc.exit_code)
         if not standalone_mode:
             return rv

@@ -102,9 +102,9 @@ def _parse(text: str, source: str, kind_hint: str | None) -> Catalog:
     else:
         header = text.splitlines()[0] if text.strip() else ""
         is_system = kind_hint == "systems" or "accelerators_per_system" in header
-        model: type[BaseModel] = System if is_system else Accelerator
+        row_model: type[BaseModel] = System if is_system else Accelerator
         for line, row in _csv_rows(text, source):
-            item = _validate(model, row, source, f"line {line}")
+            item = _validate(row_model, row, source, f"line {line}")
             (syss if is_system else accs)[item.id] = item
     return Catalog(accs, syss)
 

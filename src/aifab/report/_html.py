@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,8 +31,11 @@ def figure_html(fig: go.Figure, div_id: str) -> str:
 
 def table_html(df: pd.DataFrame, floatfmt: str = "{:,.2f}") -> str:
     """A DataFrame as a plain HTML table with thousands separators."""
-    fmt = {c: (lambda v, f=floatfmt: f.format(v) if pd.notna(v) else "")
-           for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+    def fmt_one(v: object) -> str:
+        return floatfmt.format(v) if isinstance(v, float) and v == v else ""
+
+    fmt: dict[str, Callable[[object], str]] = {
+        str(c): fmt_one for c in df.columns if pd.api.types.is_float_dtype(df[c])}
     return str(df.to_html(index=False, classes="tbl", border=0, formatters=fmt, escape=True))
 
 

@@ -1,0 +1,36 @@
+"""Pin the public API: a change here is a deliberate, visible decision."""
+
+from __future__ import annotations
+
+import aifab
+import aifab.catalog
+import aifab.power
+import aifab.report
+import aifab.scenario
+
+
+def test_top_level() -> None:
+    assert sorted(aifab.__all__) == sorted([
+        "AifabError", "BadInput", "Catalog", "Infeasible", "PlanResult", "Scenario",
+        "__version__", "default_catalog", "load_catalog", "load_scenario", "plan",
+    ])
+    for name in aifab.__all__:
+        assert hasattr(aifab, name)
+
+
+def test_stage_packages() -> None:
+    assert {"Accelerator", "System", "Catalog", "load_catalog"} <= set(aifab.catalog.__all__)
+    assert {"Scenario", "load_scenario", "apply_override"} <= set(aifab.scenario.__all__)
+    assert {"Energy", "demand_by_year", "h100_equivalents"} <= set(aifab.power.__all__)
+    assert {"render_html", "plan_html", "Section"} <= set(aifab.report.__all__)
+    for mod in (aifab.catalog, aifab.scenario, aifab.power, aifab.report):
+        for name in mod.__all__:
+            assert hasattr(mod, name), (mod.__name__, name)
+
+
+def test_plan_result_frames() -> None:
+    r = aifab.plan(aifab.load_scenario())
+    frames = r.to_frames()
+    assert {"fleet", "owners", "comparisons", "peers", "assumptions", "by_year"} <= set(frames)
+    assert len(frames["fleet"]) == len(r.fleet)
+    assert "h100e_bf16" in frames["owners"].columns
