@@ -16,6 +16,7 @@ from aifab.scenario._model import (
     Region,
     Scenario,
 )
+from aifab.scenario._sim import SimSettings
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Prices",
     "Region",
     "Scenario",
+    "SimSettings",
     "SitingOptions",
     "apply_override",
     "embedded_scenarios",

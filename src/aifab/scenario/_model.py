@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from aifab.scenario._sim import SimSettings
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
 SCENARIO_SCHEMA_VERSION = 1
@@ -95,6 +96,7 @@ class Scenario(_Frozen):
     regions: list[Region] = Field(default_factory=list, description="Extra regions.")
     peers: list[Peer] = Field(default_factory=list)
     siting: SitingOptions = SitingOptions()
+    sim: SimSettings = SimSettings()
     sources: dict[str, str] = Field(
         default_factory=dict, description="Source of each assumption, keyed by field path."
     )
