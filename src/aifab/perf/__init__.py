@@ -1,0 +1,41 @@
+"""Performance and energy model: inference roofline, training time, tokens per joule,
+calibrated per device family on published results (data/calibration.csv)."""
+
+from aifab.perf._calibrate import CalResult, CalRow, calibrate, calibration_rows, fit_factors
+from aifab.perf._compare import CompareRow, compare
+from aifab.perf._factors import Factors, factor_table
+from aifab.perf._infer import InferenceResult, inference
+from aifab.perf._models import ModelSet, ModelSpec, default_models, load_models
+from aifab.perf._serve import (
+    FactoryOutput,
+    factory_output,
+    job_duration_s,
+    replica_capacity,
+    serving_point,
+)
+from aifab.perf._train import TrainingResult, training
+
+__all__ = [
+    "CalResult",
+    "CalRow",
+    "CompareRow",
+    "Factors",
+    "FactoryOutput",
+    "InferenceResult",
+    "ModelSet",
+    "ModelSpec",
+    "TrainingResult",
+    "calibrate",
+    "calibration_rows",
+    "compare",
+    "default_models",
+    "factor_table",
+    "factory_output",
+    "fit_factors",
+    "inference",
+    "job_duration_s",
+    "load_models",
+    "replica_capacity",
+    "serving_point",
+    "training",
+]

@@ -1,0 +1,212 @@
+"""Calibration: predict every published row (data/calibration.csv), report relative errors,
+and fit efficiency factors per device family by grid search on log error."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
+
+from aifab.catalog import default_catalog
+from aifab.perf._factors import Factors, device_meta, factor_table
+from aifab.perf._infer import inference, max_batch
+from aifab.perf._models import default_models
+from aifab.perf._train import training
+
+#: Offline rows ("batch = max") use the largest batch that fits, capped here per replica.
+OFFLINE_BATCH_CAP = 1024
+#: Targets from the issue: median |error| and worst |error| over included rows.
+MEDIAN_TOL = 0.15
+MAX_TOL = 0.35
+
+
+@dataclass(frozen=True)
+class CalRow:
+    """One published result with the scenario assumptions needed to predict it."""
+
+    id: str
+    kind: str
+    model: str
+    device: str
+    devices: int | None
+    precision: str
+    metric: str
+    value: float
+    unit: str
+    tp: int | None
+    batch: str
+    input_tokens: int | None
+    output_tokens: int | None
+    beams: int
+    tokens: float | None
+    seq_len: int | None
+    mode: str
+    source: str
+    secondary: bool
+    assumptions: str
+    exclude_reason: str
+
+
+@dataclass(frozen=True)
+class CalResult:
+    """Predicted vs published for one row; ``error`` is predicted / published - 1."""
+
+    row: CalRow
+    predicted: float | None
+    error: float | None
+    included: bool
+    detail: str
+
+
+def _int(s: str) -> int | None:
+    return int(float(s)) if s else None
+
+
+@lru_cache(maxsize=1)
+def calibration_rows() -> tuple[CalRow, ...]:
+    """The packaged calibration rows (published value plus our scenario assumptions)."""
+    text = (resources.files("aifab.perf") / "data" / "calibration.csv").read_text("utf-8")
+    rows = []
+    for r in csv.DictReader(io.StringIO(text)):
+        rows.append(CalRow(
+            id=r["id"], kind=r["kind"], model=r["model"], device=r["device"],
+            devices=_int(r["devices"]), precision=r["precision"], metric=r["metric"],
+            value=float(r["value"]), unit=r["unit"], tp=_int(r["tp"]), batch=r["batch"],
+            input_tokens=_int(r["input_tokens"]), output_tokens=_int(r["output_tokens"]),
+            beams=_int(r["beams"]) or 1, tokens=float(r["tokens"]) if r["tokens"] else None,
+            seq_len=_int(r["seq_len"]), mode=r["mode"] or "full", source=r["source"],
+            secondary=r["secondary"] == "yes", assumptions=r["assumptions"],
+            exclude_reason=r["exclude_reason"]))
+    return tuple(rows)
+
+
+def _infer_row(row: CalRow, factors: dict[str, Factors] | None) -> tuple[float, str]:
+    m = default_models().get(row.model)
+    acc = default_catalog().accelerator(row.device)
+    tp = row.tp or 1
+    inp, out = row.input_tokens or 128, row.output_tokens or 128
+    if row.batch == "max":
+        batch = min(OFFLINE_BATCH_CAP, max_batch(m, acc, tp, row.precision, inp + out, row.beams))
+    else:
+        batch = int(row.batch)
+    r = inference(m, acc, row.devices or tp, precision=row.precision, batch=batch,
+                  input_tokens=inp, output_tokens=out, tp=tp, beams=row.beams,
+                  factors=factors)
+    detail = f"batch {batch}, {r.bottleneck}-bound"
+    if row.metric == "energy":
+        return r.j_per_token, detail + f", {r.power_w_per_device:.0f} W"
+    return r.tokens_per_s, detail
+
+
+def predict_row(row: CalRow, factors: dict[str, Factors] | None = None) -> tuple[float, str]:
+    """The model's prediction for ``row`` in the row's unit, with a short detail."""
+    if row.kind in ("inference", "energy"):
+        return _infer_row(row, factors)
+    n = row.devices or 1024
+    if row.metric == "model_tflops_per_device":
+        t = training(row.model, 1e12, row.device, n, precision=row.precision,
+                     seq_len=row.seq_len, mode=row.mode, factors=factors)
+        return t.model_tflops_per_device, f"MFU {t.mfu:.3f}"
+    t = training(row.model, row.tokens or 1e9, row.device, n, precision=row.precision,
+                 seq_len=row.seq_len, mode=row.mode, factors=factors)
+    if row.metric == "gpu_hours":
+        return t.gpu_hours, f"MFU {t.mfu:.3f} x scale {t.scale_eff:.2f}"
+    if row.tokens is None:
+        implied = row.value * 60.0 * t.tokens_per_s
+        return math.nan, f"implied budget {implied:.3g} tokens at {t.tokens_per_s:.3g} tok/s"
+    return t.time_s / 60.0, f"MFU {t.mfu:.3f} x scale {t.scale_eff:.2f}"
+
+
+def calibrate(factors: dict[str, Factors] | None = None) -> list[CalResult]:
+    """Predict every calibration row with the stored (or given) factors."""
+    out = []
+    for row in calibration_rows():
+        pred, detail = predict_row(row, factors)
+        ok = math.isfinite(pred)
+        err = pred / row.value - 1.0 if ok else None
+        out.append(CalResult(row, pred if ok else None, err,
+                             ok and not row.exclude_reason, detail))
+    return out
+
+
+def summary(results: list[CalResult]) -> tuple[float, float, int]:
+    """(median |error|, max |error|, rows included) over included rows."""
+    errs = [abs(r.error) for r in results if r.included and r.error is not None]
+    return statistics.median(errs), max(errs), len(errs)
+
+
+def _family(row: CalRow) -> str:
+    return device_meta(default_catalog().accelerator(row.device)).family
+
+
+def _loss(rows: list[CalRow], factors: dict[str, Factors]) -> float:
+    return sum(math.log(predict_row(r, factors)[0] / r.value) ** 2 for r in rows)
+
+
+def _grid(rows: list[CalRow], table: dict[str, Factors], base: Factors,
+          axes: dict[str, list[float]]) -> Factors:
+    """The factors on the grid ``axes`` (field -> values) that minimise the log loss."""
+    best: tuple[float, Factors] = (math.inf, base)
+    combos: list[dict[str, float]] = [{}]
+    for name, values in axes.items():
+        combos = [{**c, name: v} for c in combos for v in values]
+    for c in combos:
+        cand = replace(base, **c)  # type: ignore[arg-type]
+        loss = _loss(rows, {**table, base.family: cand})
+        if loss < best[0]:
+            best = (loss, cand)
+    return best[1]
+
+
+def fit_factors() -> dict[str, Factors]:
+    """Fit per family with calibration rows, by grid search on squared log error.
+
+    Throughput rows fit compute_eff if any of them is compute-bound and bw_eff if any is
+    memory-bound (a factor no row exercises keeps its stored value); training rows fit
+    mfu_train. Families marked ``transferred from X`` then copy X's fitted numbers.
+    """
+    table = dict(factor_table())
+    rows = [r for r in calibration_rows() if not r.exclude_reason]
+    for fam in sorted({_family(r) for r in rows}):
+        base = table[fam]
+        parts: list[str] = []
+        thr = [r for r in rows if _family(r) == fam and r.metric == "throughput"]
+        bounds = {predict_row(r, table)[1].split(", ")[1] for r in thr}
+        axes: dict[str, list[float]] = {}
+        if "compute-bound" in bounds:
+            axes["compute_eff"] = [x / 100 for x in range(20, 81)]
+        if "memory bandwidth-bound" in bounds:
+            axes["bw_eff"] = [x / 100 for x in range(40, 96)]
+        if axes:
+            base = _grid(thr, table, base, axes)
+            parts.append(f"{', '.join(axes)} fitted on {len(thr)} throughput row(s)")
+        trn = [r for r in rows if _family(r) == fam and r.kind == "training"]
+        if trn:
+            base = _grid(trn, table, base, {"mfu_train": [x / 1000 for x in range(200, 601, 5)]})
+            parts.append(f"mfu_train fitted on {len(trn)} training row(s)")
+        kept = [k for k in ("compute_eff", "bw_eff", "mfu_train")
+                if k not in axes and not (k == "mfu_train" and trn)]
+        if kept:
+            parts.append(f"{', '.join(kept)} kept (no row exercises it)")
+        table[fam] = replace(base, method="fitted: " + "; ".join(parts))
+    for fam, f in table.items():
+        if f.method.startswith("transferred from "):
+            src = table[f.method.removeprefix("transferred from ").split(" ")[0]]
+            table[fam] = replace(f, compute_eff=src.compute_eff, bw_eff=src.bw_eff,
+                                 mfu_train=src.mfu_train)
+    return table
+
+
+def factors_csv(table: dict[str, Factors]) -> str:
+    """data/factors.csv text for ``table``."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["family", "compute_eff", "bw_eff", "mfu_train", "power_floor", "method", "note"])
+    for f in table.values():
+        w.writerow([f.family, f"{f.compute_eff:.3f}", f"{f.bw_eff:.3f}", f"{f.mfu_train:.3f}",
+                    f"{f.power_floor:.2f}", f.method, f.note])
+    return buf.getvalue()

@@ -1,0 +1,222 @@
+"""Serving capacity at a latency target, job durations for the simulator, and the
+fleet-level output used by ``aifab plan``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from aifab.catalog import Accelerator, Catalog
+from aifab.errors import BadInput
+from aifab.perf._common import (
+    USABLE_MEM,
+    WEIGHT_BYTES,
+    best_precision,
+    check_precision,
+    resolve_device,
+    resolve_model,
+)
+from aifab.perf._infer import InferenceResult, inference, max_batch
+from aifab.perf._models import ModelSet, ModelSpec
+from aifab.perf._train import training
+
+#: Largest batch the capacity search considers per replica.
+BATCH_CAP = 4096
+#: Reference workloads for fleet output.
+REF_SERVE_MODEL = "llama-3.1-70b"
+REF_INPUT, REF_OUTPUT, REF_TPOT_S = 2048, 256, 0.05
+REF_TRAIN_MODEL, REF_TRAIN_TOKENS, REF_TRAIN_PRECISION = "llama-3.1-405b", 15.6e12, "bf16"
+REF_TRAIN_JOB_DEVICES = 16384
+YEAR_S = 365.0 * 86400.0
+
+
+def min_tp(m: ModelSpec, acc: Accelerator, precision: str, context: int = 4096) -> int:
+    """Smallest power-of-two tensor-parallel degree that holds the weights plus one
+    ``context``-token sequence, up to 64; BadInput if none does."""
+    tp = 1
+    while tp <= 64:
+        if max_batch(m, acc, tp, precision, context) >= 1:
+            return tp
+        tp *= 2
+    need = m.params_b * WEIGHT_BYTES[precision] / (USABLE_MEM * acc.mem_gb)
+    raise BadInput(f"{m.id} {precision.upper()} needs about {need:.0f} x {acc.id} for the "
+                   "weights alone (more than tp=64)", where="devices")
+
+
+def serving_point(model: str | ModelSpec, device: str | Accelerator, n_devices: int,
+                  precision: str | None = None, *, input_tokens: int = REF_INPUT,
+                  output_tokens: int = REF_OUTPUT, tpot_slo_s: float = REF_TPOT_S,
+                  ttft_slo_s: float | None = None, pue: float = 1.2,
+                  catalog: Catalog | None = None,
+                  models: ModelSet | None = None) -> InferenceResult | None:
+    """The largest-batch configuration of one replica of ``n_devices`` (tensor-parallel)
+    that meets the TPOT (and optional TTFT) target; None if even batch 1 misses it."""
+    m = resolve_model(model, models)
+    acc = resolve_device(device, catalog)
+    prec = precision or best_precision(acc)
+    check_precision(acc, prec)
+    hi = min(BATCH_CAP, max_batch(m, acc, n_devices, prec, input_tokens + output_tokens))
+    if hi < 1:
+        inference(m, acc, n_devices, precision=prec, batch=1, input_tokens=input_tokens,
+                  output_tokens=output_tokens, pue=pue, catalog=catalog)  # raises
+        return None
+
+    def run(b: int) -> InferenceResult:
+        return inference(m, acc, n_devices, precision=prec, batch=b, input_tokens=input_tokens,
+                         output_tokens=output_tokens, pue=pue, catalog=catalog)
+
+    def ok(r: InferenceResult) -> bool:
+        return r.tpot_s <= tpot_slo_s and (ttft_slo_s is None or r.ttft_s <= ttft_slo_s)
+
+    best = run(1)
+    if not ok(best):
+        return None
+    lo = 1
+    while lo < hi:  # TPOT and TTFT grow with batch: bisect for the largest feasible batch
+        mid = (lo + hi + 1) // 2
+        r = run(mid)
+        if ok(r):
+            lo, best = mid, r
+        else:
+            hi = mid - 1
+    return best
+
+
+def best_serving(m: ModelSpec, acc: Accelerator, precision: str, *,
+                 input_tokens: int = REF_INPUT, output_tokens: int = REF_OUTPUT,
+                 tpot_slo_s: float = REF_TPOT_S, ttft_slo_s: float | None = None,
+                 pue: float = 1.2, catalog: Catalog | None = None) -> InferenceResult | None:
+    """The tensor-parallel degree (powers of two from the smallest that fits, up to 8 or
+    that smallest) with the most tokens/s per device at the latency target."""
+    tp = min_tp(m, acc, precision, input_tokens + output_tokens)
+    top = max(tp, 8)
+    best: InferenceResult | None = None
+    while tp <= top:
+        r = serving_point(m, acc, tp, precision, input_tokens=input_tokens,
+                          output_tokens=output_tokens, tpot_slo_s=tpot_slo_s,
+                          ttft_slo_s=ttft_slo_s, pue=pue, catalog=catalog)
+        if r is not None and (best is None
+                              or r.tokens_per_s_per_device > best.tokens_per_s_per_device):
+            best = r
+        tp *= 2
+    return best
+
+
+@lru_cache(maxsize=4096)
+def _capacity_cached(model: str, device: str, n_devices: int, precision: str | None,
+                     input_tokens: int, output_tokens: int, tpot_slo_s: float,
+                     ttft_slo_s: float | None) -> float:
+    r = serving_point(model, device, n_devices, precision, input_tokens=input_tokens,
+                      output_tokens=output_tokens, tpot_slo_s=tpot_slo_s, ttft_slo_s=ttft_slo_s)
+    return 0.0 if r is None else r.tokens_per_s
+
+
+def replica_capacity(model: str, device_id: str, n_devices: int,
+                     precision: str | None = None, *, input_tokens: int = REF_INPUT,
+                     output_tokens: int = REF_OUTPUT, tpot_slo_s: float = REF_TPOT_S,
+                     ttft_slo_s: float | None = None, catalog: Catalog | None = None,
+                     models: ModelSet | None = None) -> float:
+    """Output tokens/s one replica of ``n_devices`` sustains at the latency target
+    (0.0 if the target cannot be met); cached for the packaged catalogue and models."""
+    if catalog is None and models is None:
+        return _capacity_cached(model, device_id, n_devices, precision, input_tokens,
+                                output_tokens, tpot_slo_s, ttft_slo_s)
+    r = serving_point(model, device_id, n_devices, precision, input_tokens=input_tokens,
+                      output_tokens=output_tokens, tpot_slo_s=tpot_slo_s,
+                      ttft_slo_s=ttft_slo_s, catalog=catalog, models=models)
+    return 0.0 if r is None else r.tokens_per_s
+
+
+def job_duration_s(model: str, tokens: float, device_id: str, n_devices: int, *,
+                   kind: str = "train", precision: str = "bf16", seq_len: int | None = None,
+                   catalog: Catalog | None = None, models: ModelSet | None = None) -> float:
+    """Seconds a job takes on ``n_devices`` of ``device_id``.
+
+    kind "train" (full pre-training, ``tokens`` trained), "finetune" (LoRA) or "infer"
+    (``tokens`` output tokens generated by n_devices at the largest batch that fits,
+    2048 in / 256 out per request, no latency target).
+    """
+    if kind in ("train", "finetune"):
+        return training(model, tokens, device_id, n_devices, precision=precision,
+                        seq_len=seq_len, mode="lora" if kind == "finetune" else "full",
+                        catalog=catalog, models=models).time_s
+    if kind != "infer":
+        raise BadInput(f"unknown job kind {kind!r} (train, finetune or infer)", where="kind")
+    m = resolve_model(model, models)
+    acc = resolve_device(device_id, catalog)
+    tp = min_tp(m, acc, precision)
+    if n_devices < tp:
+        raise BadInput(f"{m.id} needs at least {tp} x {acc.id} at {precision}",
+                       where="devices")
+    tps = replica_capacity(m.id, acc.id, tp, precision, tpot_slo_s=math.inf, catalog=catalog,
+                           models=models)
+    return tokens / (tps * (n_devices // tp))
+
+
+@dataclass(frozen=True)
+class FactoryOutput:
+    """What a fleet of one accelerator type produces in a year (reference workloads)."""
+
+    accelerator: str
+    count: int
+    load_factor: float
+    precision: str
+    tp: int
+    tokens_per_s_per_device: float
+    tokens_per_year: float
+    training_run_days: float
+    training_runs_per_year: float
+    facility_w_per_device: float
+    tokens_per_kwh: float
+    reference: str
+
+
+@lru_cache(maxsize=256)
+def _per_device(acc_id: str) -> tuple[str, int, float, float, float, float]:
+    return _per_device_uncached(acc_id, None)
+
+
+def _per_device_uncached(acc_id: str, catalog: Catalog | None
+                         ) -> tuple[str, int, float, float, float, float]:
+    """(precision, tp, serve tokens/s per device, facility W per device at that point,
+    405B run time on REF_TRAIN_JOB_DEVICES devices (s) or inf, job size)."""
+    acc = resolve_device(acc_id, catalog)
+    prec = best_precision(acc)
+    m = resolve_model(REF_SERVE_MODEL, None)
+    r = best_serving(m, acc, prec, pue=1.0, catalog=catalog)
+    tp = min_tp(m, acc, prec, REF_INPUT + REF_OUTPUT) if r is None else r.tp
+    tpd = 0.0 if r is None else r.tokens_per_s_per_device
+    fac_w = acc.tdp_w if r is None else r.facility_w_per_device
+    tprec = REF_TRAIN_PRECISION if acc.peak_tflops(REF_TRAIN_PRECISION) else prec
+    try:
+        t = training(REF_TRAIN_MODEL, REF_TRAIN_TOKENS, acc, REF_TRAIN_JOB_DEVICES,
+                     precision=tprec, catalog=catalog).time_s
+    except BadInput:
+        t = math.inf
+    return prec, tp, tpd, fac_w, t, float(REF_TRAIN_JOB_DEVICES)
+
+
+def factory_output(accelerator_id: str, count: int, load_factor: float,
+                   catalog: Catalog | None = None) -> FactoryOutput:
+    """Yearly inference tokens and 405B-scale training runs for ``count`` devices busy
+    ``load_factor`` of the time (each figure as if the whole fleet did only that)."""
+    if count < 0:
+        raise BadInput(f"must not be negative, got {count}", where="count")
+    if not 0.0 <= load_factor <= 1.0:
+        raise BadInput(f"must be within [0, 1], got {load_factor}", where="load_factor")
+    prec, tp, tpd, fac_w, run_s, job_n = (_per_device(accelerator_id) if catalog is None
+                                          else _per_device_uncached(accelerator_id, catalog))
+    busy_s = YEAR_S * load_factor
+    tokens_year = tpd * count * busy_s
+    runs = 0.0 if not math.isfinite(run_s) else count / job_n * busy_s / run_s
+    ref = (f"inference: {REF_SERVE_MODEL} {prec.upper()} tp={tp}, {REF_INPUT} in / "
+           f"{REF_OUTPUT} out tokens, TPOT <= {REF_TPOT_S * 1000:.0f} ms; training: "
+           f"{REF_TRAIN_MODEL} on {REF_TRAIN_TOKENS:.3g} tokens in jobs of "
+           f"{int(job_n)} devices; facility power excludes PUE")
+    return FactoryOutput(
+        accelerator=accelerator_id, count=count, load_factor=load_factor, precision=prec,
+        tp=tp, tokens_per_s_per_device=tpd, tokens_per_year=tokens_year,
+        training_run_days=run_s / 86400.0, training_runs_per_year=runs,
+        facility_w_per_device=fac_w,
+        tokens_per_kwh=tpd * 3.6e6 / fac_w if fac_w > 0 else 0.0, reference=ref)
