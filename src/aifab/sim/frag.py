@@ -75,7 +75,8 @@ class FragIndex:
         self.m = np.array([x.gpu_milli for x in s], dtype=np.int64)
         self.n = np.array([x.num_gpu for x in s], dtype=np.int64)
         self.c = np.array([x.cpu_milli for x in s], dtype=np.int64)
-        self.p = np.array(target.freq, dtype=np.float64) * (self.m > 0)
+        self.freq = [float(f) for f in target.freq]
+        self.gpu_shape = self.m > 0
         n_models = max(int(cluster.model.max()) + 1, 1)
         access = np.ones((n_models, len(s)), dtype=bool)
         for j, x in enumerate(s):
@@ -111,8 +112,16 @@ class FragIndex:
         broadcast to (..., len(nodes)).
         """
         cpu = np.asarray(cpu_free)[..., None]
-        fits = (cnt >= self.n) & (cpu >= self.c) & self.access[self.cluster.model[nodes]]
-        return np.asarray(gpu_total, dtype=np.float64) - (fits * usable) @ self.p
+        fits = ((cnt >= self.n) & (cpu >= self.c) & self.gpu_shape
+                & self.access[self.cluster.model[nodes]])
+        total = np.asarray(gpu_total, dtype=np.int64)
+        amount = np.where(fits, total[..., None] - usable, total[..., None])
+        # Sum shape by shape, in order: exact zeros stay zero and the result does not depend
+        # on how many nodes are evaluated together (a cached score equals a fresh one).
+        out = np.zeros(amount.shape[:-1], dtype=np.float64)
+        for j, pj in enumerate(self.freq):
+            out += pj * amount[..., j]
+        return out
 
     def after_placement(self, shape: PodShape, nodes: IntArray) -> FloatArray:
         """Fragmentation of each node in ``nodes`` after hosting ``shape``.

@@ -73,7 +73,7 @@ def _target(pods: OpenbPods, cluster: Cluster) -> TargetWorkload:
 
 def run_openb(nodes: OpenbNodes, pods: OpenbPods, policy: str = "fgd", seed: int = 42,
               tune: float = 1.3, *, max_pct: int = 130, cache: bool = True,
-              progress: Progress | None = None) -> RunResult:
+              tie_break: str = "rank", progress: Progress | None = None) -> RunResult:
     """The paper's experiment: inflate to ``tune`` x capacity, shuffle, place one by one."""
     t0 = time.perf_counter()
     cluster = cluster_from_nodes(nodes)
@@ -84,7 +84,8 @@ def run_openb(nodes: OpenbNodes, pods: OpenbPods, policy: str = "fgd", seed: int
     shapes, ids = pod_shapes(stream, cluster.model_names)
     frag = FragIndex(cluster, target)
     pol = get_policy(policy)
-    placer = Placer(cluster, pol, SimContext(cluster, sched_rng, frag), cache=cache)
+    placer = Placer(cluster, pol, SimContext(cluster, sched_rng, frag), cache=cache,
+                    tie_break=tie_break)
     workload = Workload(shapes, ids, np.arange(len(ids), dtype=np.float64))
     curve = ArrivedCurve(frag, max_pct=max_pct)
     failed = FailedByKind()

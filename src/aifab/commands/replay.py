@@ -1,0 +1,209 @@
+"""``aifab replay openb``: the FGD paper's experiment on Alibaba's openb traces."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aifab._io import to_json, write_text
+from aifab.commands._common import JsonOpt, OutOpt, console, emit
+from aifab.errors import BadInput
+from aifab.sim import POLICIES, RunResult, mean_curve, run_openb, run_openb_timed, summarise
+from aifab.workload import read_openb_nodes, read_openb_pods
+
+NodesOpt = Annotated[Path, typer.Option("--nodes", help="Node list CSV (sn, cpu_milli, "
+                                        "memory_mib, gpu, model).", metavar="NODES.csv")]
+PodsOpt = Annotated[Path, typer.Option("--pods", help="Pod list CSV (name, cpu_milli, "
+                                       "memory_mib, num_gpu, gpu_milli[, gpu_spec, ...]).",
+                                       metavar="PODS.csv")]
+PolicyOpt = Annotated[str, typer.Option("--policy", help=f"Placement policy: {', '.join(POLICIES)}.")]
+TuneOpt = Annotated[float, typer.Option("--tune", help="Grow the workload to this multiple of "
+                                        "GPU capacity (the paper uses 1.3; 0 = as is).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (workload and tie-breaks).")]
+SeedsOpt = Annotated[str | None, typer.Option("--seeds", help="Several seeds: 42-51 or 42,43,44 "
+                                              "(overrides --seed); reports mean and sd.")]
+TimedOpt = Annotated[bool, typer.Option("--timed", help="Replay in trace time: pods arrive at "
+                                        "creation_time and leave at deletion_time.")]
+TieOpt = Annotated[str, typer.Option("--tie-break", help="rank: fixed random node order per "
+                                     "run, as the paper's simulator; uniform: per pod.")]
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'42-51' or '42,43' or '7' -> list of seeds."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part[1:]:
+                a, b = part.split("-", 1) if not part.startswith("-") else ("", part)
+                lo, hi = int(a), int(b)
+                if hi < lo or hi - lo > 10_000:
+                    raise ValueError
+                seeds.extend(range(lo, hi + 1))
+            else:
+                seeds.append(int(part))
+    except ValueError:
+        raise BadInput(f"expected seeds like 42-51 or 42,43, got {text!r}", where="--seeds") \
+            from None
+    if not seeds or any(s < 0 for s in seeds):
+        raise BadInput(f"expected non-negative seeds, got {text!r}", where="--seeds")
+    return seeds
+
+
+@contextmanager
+def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int], None]]:
+    if not enabled:
+        yield lambda n: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as prog:
+        task = prog.add_task(label, total=total)
+        yield lambda n: prog.update(task, completed=n)
+
+
+def _curves_frame(runs: list[RunResult]) -> pd.DataFrame:
+    alloc, alloc_sd = mean_curve(runs, "alloc_pct")
+    frag, frag_sd = mean_curve(runs, "frag_pct")
+    ratio, _ = mean_curve(runs, "frag_ratio_pct")
+    return pd.DataFrame({"arrived_pct": range(len(alloc)), "alloc_pct": alloc,
+                         "alloc_sd": alloc_sd, "frag_pct": frag, "frag_sd": frag_sd,
+                         "frag_ratio_pct": ratio})
+
+
+def _runs_frame(runs: list[RunResult]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "seed": r.seed, "pods": r.pods, "placed": r.placed, "alloc_100": r.alloc_pct[100],
+        "alloc_130": r.alloc_pct[-1], "frag_100": r.frag_pct[100], "wall_s": r.wall_s,
+        **{f"failed_{k}": v for k, v in sorted(r.failed_by_kind.items())},
+    } for r in runs])
+
+
+def _show(doc: dict[str, Any], c: Console) -> None:
+    t = Table(title=f"openb replay: {doc['policy']} on {Path(doc['trace']['pods']).name}, "
+              f"tune {doc['tune']}, seeds {doc['seeds'][0]}..{doc['seeds'][-1]}",
+              title_justify="left")
+    t.add_column("arrived %", justify="right")
+    t.add_column("GPU alloc %", justify="right")
+    t.add_column("sd", justify="right")
+    t.add_column("frag % of GPUs", justify="right")
+    curves = doc["curves"]
+    for p in (50, 80, 90, 100, 110, 120, 130):
+        if p < len(curves["alloc_pct"]):
+            t.add_row(str(p), f"{curves['alloc_pct'][p]:.2f}", f"{curves['alloc_sd'][p]:.2f}",
+                      f"{curves['frag_pct'][p]:.2f}")
+    c.print(t)
+    failed = ", ".join(f"{k} {v:g}" for k, v in doc["failed_pods"].items()) or "none"
+    c.print(f"failed pods (mean per run): {failed}")
+    c.print(f"{doc['pods_offered']:,.0f} pods per run, {doc['wall_s']:.2f} s "
+            f"({doc['pods_per_s']:,.0f} pods/s)")
+
+
+def _show_timed(doc: dict[str, Any], c: Console) -> None:
+    ts = doc["timeseries"]
+    t = Table(title=f"openb timed replay: {doc['policy']} on {Path(doc['trace']['pods']).name}",
+              title_justify="left")
+    for col in ("time (h)", "GPU alloc %", "frag % of GPUs", "running pods"):
+        t.add_column(col, justify="right")
+    n = len(ts["time_s"])
+    for i in sorted({int(x) for x in (n - 1) * pd.Series(range(11)) / 10}) if n else []:
+        t.add_row(f"{ts['time_s'][i] / 3600:.1f}", f"{ts['alloc_pct'][i]:.2f}",
+                  f"{ts['frag_pct'][i]:.2f}", f"{ts['running_pods'][i]:.0f}")
+    c.print(t)
+    c.print(f"peak allocation {doc['alloc_peak_pct']:.2f} %, mean {doc['alloc_mean_pct']:.2f} %; "
+            f"failed pods: {doc['failed_pods'] or 'none'}; {doc['wall_s']:.2f} s")
+
+
+def openb_cmd(
+    nodes: NodesOpt,
+    pods: PodsOpt,
+    policy: PolicyOpt = "fgd",
+    tune: TuneOpt = 1.3,
+    seed: SeedOpt = 42,
+    seeds: SeedsOpt = None,
+    timed: TimedOpt = False,
+    tie_break: TieOpt = "rank",
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Replay an openb trace with a placement policy (the FGD paper's experiment)."""
+    pol = policy.strip().lower()
+    if pol not in POLICIES:
+        raise BadInput(f"unknown policy {policy!r} (choose from: {', '.join(POLICIES)})",
+                       where="--policy")
+    if tune < 0:
+        raise BadInput(f"must be >= 0, got {tune}", where="--tune")
+    if tie_break not in ("rank", "uniform"):
+        raise BadInput(f"must be rank or uniform, got {tie_break!r}", where="--tie-break")
+    seed_list = parse_seeds(seeds) if seeds is not None else [seed]
+    node_list = read_openb_nodes(nodes)
+    pod_list = read_openb_pods(pods, node_list.models)
+    show_progress = not as_json and console.is_terminal
+    t0 = time.perf_counter()
+    trace = {"nodes": str(nodes), "pods": str(pods), "node_count": len(node_list),
+             "gpus": int(node_list.gpu.sum()), "pods_in_trace": len(pod_list)}
+    if timed:
+        if not pod_list.has_times:
+            raise BadInput("--timed needs creation_time (and deletion_time) for every pod",
+                           source=str(pods), where="column creation_time")
+        with _progress(show_progress, 2 * len(pod_list), f"{pol} timed") as cb:
+            r = run_openb_timed(node_list, pod_list, pol, seed_list[0], progress=cb)
+        ts = r.timeseries
+        doc: dict[str, Any] = {
+            "command": "replay openb --timed", "policy": pol, "seeds": seed_list[:1],
+            "trace": trace, "pods_offered": r.pods, "placed": r.placed,
+            "failed_pods": r.failed_by_kind,
+            "alloc_peak_pct": max(ts["alloc_pct"], default=0.0),
+            "alloc_mean_pct": float(pd.Series(ts["alloc_pct"]).mean()) if ts["alloc_pct"] else 0.0,
+            "wall_s": round(time.perf_counter() - t0, 3), "timeseries": ts,
+        }
+
+        def write_timed(tmp: Path) -> None:
+            write_text(tmp / "replay.json", to_json({"schema_version": 1, **doc}))
+            pd.DataFrame(ts).to_csv(tmp / "timeseries.csv", index=False)
+
+        emit(doc, as_json=as_json, out=out, write_files=write_timed,
+             show=lambda c: _show_timed(doc, c))
+        return
+
+    runs: list[RunResult] = []
+    for s in seed_list:
+        with _progress(show_progress, int(len(pod_list) * max(tune, 1.0) * 1.4),
+                       f"{pol} seed {s}") as cb:
+            runs.append(run_openb(node_list, pod_list, pol, s, tune, tie_break=tie_break,
+                                  progress=cb))
+    wall = time.perf_counter() - t0
+    summ = summarise(runs)
+    curves = _curves_frame(runs)
+    offered = sum(r.pods for r in runs) / len(runs)
+    doc = {
+        "command": "replay openb", "policy": pol, "tune": tune, "tie_break": tie_break,
+        "seeds": seed_list, "trace": trace, "pods_offered": offered,
+        **summ, "wall_s": round(wall, 3),
+        "pods_per_s": round(sum(r.pods for r in runs) / wall, 1),
+        "curves": {k: [round(float(x), 4) for x in curves[k]] for k in
+                   ("alloc_pct", "alloc_sd", "frag_pct", "frag_sd", "frag_ratio_pct")},
+    }
+
+    def write_files(tmp: Path) -> None:
+        write_text(tmp / "replay.json", to_json({"schema_version": 1, **doc}))
+        curves.to_csv(tmp / "curves.csv", index=False)
+        _runs_frame(runs).to_csv(tmp / "runs.csv", index=False)
+
+    emit(doc, as_json=as_json, out=out, write_files=write_files, show=lambda c: _show(doc, c))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``replay`` (with ``openb``) to the root command."""
+    replay = typer.Typer(help="Replay cluster traces through the simulator.",
+                         no_args_is_help=True)
+    replay.command("openb")(openb_cmd)
+    app.add_typer(replay, name="replay")
