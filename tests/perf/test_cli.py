@@ -1,0 +1,108 @@
+"""``aifab perf`` commands: JSON documents and one-line bad-input errors (exit 2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from aifab.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    r = runner.invoke(app, ["perf", *args])
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_infer_json() -> None:
+    code, out, _ = run("infer", "--model", "llama-3.1-70b", "--device", "b200", "--devices",
+                       "8", "--precision", "fp8", "--batch", "64", "--input", "2048",
+                       "--output", "128", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    assert doc["inputs"]["model"] == "llama-3.1-70b" and doc["inputs"]["batch"] == 64
+    r = doc["result"]
+    for key in ("tokens_per_s", "ttft_s", "tpot_s", "mem_gb_per_device", "bottleneck",
+                "tokens_per_j", "j_per_token"):
+        assert key in r
+    assert r["tp"] == 8 and r["tokens_per_s"] > 0
+
+
+def test_train_json() -> None:
+    code, out, _ = run("train", "--model", "llama-3.1-405b", "--tokens", "15e12", "--device",
+                       "h100-sxm", "--devices", "16384", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["inputs"]["tokens"] == 15e12
+    assert 30 < doc["result"]["time_days"] < 200
+    assert doc["result"]["energy_kwh"] > 0
+
+
+def test_compare_json() -> None:
+    code, out, _ = run("compare", "--model", "llama-3.1-8b", "--devices-list",
+                       "h100-sxm,b200,rngd,rebel-quad", "--json")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert [r["device"] for r in rows] == ["h100-sxm", "b200", "rngd", "rebel-quad"]
+    for r in rows:
+        assert r["devices_needed"] > 0 and r["facility_kw"] > 0 and r["tokens_per_j"] > 0
+        assert r["usd_per_mtok"] > 0
+        assert r["tpot_s"] <= 0.05
+
+
+def test_calibrate_and_models() -> None:
+    code, out, _ = run("calibrate", "--json")
+    assert code == 0 and json.loads(out)["summary"]["max_abs_error"] <= 0.35
+    code, out, _ = run("models", "--json")
+    assert code == 0
+    ids = {m["id"] for m in json.loads(out)["models"]}
+    assert {"llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-2-70b", "gpt-j-6b",
+            "gpt-3-175b", "mixtral-8x7b", "deepseek-v3"} <= ids
+
+
+def test_user_models_file(tmp_path: object) -> None:
+    from pathlib import Path
+
+    p = Path(str(tmp_path)) / "mine.csv"
+    p.write_text("id,name,params_b,active_params_b,layers,hidden,heads,kv_heads,head_dim,"
+                 "vocab,source\nmy-1b,My 1B,1.2,1.2,16,2048,16,4,128,32000,my notes\n")
+    code, out, _ = run("infer", "--model", "my-1b", "--device", "h100-sxm", "--models",
+                       str(p), "--json")
+    assert code == 0 and json.loads(out)["result"]["model"] == "my-1b"
+    p.write_text("id,name,params_b\nbad,Bad,-1\n")
+    code, _, err = run("infer", "--model", "bad", "--device", "h100-sxm", "--models", str(p))
+    assert code == 2 and "mine.csv" in err and "line 2" in err
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["infer", "--model", "nope", "--device", "b200"], "unknown model 'nope'"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "nope"], "unknown accelerator 'nope'"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--precision", "fp4"],
+     "no FP4"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "rngd", "--precision", "fp4"], "no FP4"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "100000"],
+     "max batch"),
+    (["infer", "--model", "llama-3.1-405b", "--device", "h100-sxm", "--precision", "fp8"],
+     "weights need"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--devices", "3",
+      "--tp", "2"], "multiple of tp"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--precision", "fp3"],
+     "unknown precision"),
+    (["train", "--model", "llama-3.1-405b", "--tokens", "1e12", "--device", "h100-sxm",
+      "--devices", "8"], "model state needs"),
+    (["train", "--model", "llama-3.1-8b", "--tokens", "0", "--device", "h100-sxm",
+      "--devices", "8"], "must be positive"),
+    (["compare", "--model", "llama-3.1-8b", "--devices-list", "h100-sxm,nope"],
+     "unknown accelerator"),
+    (["infer", "--model", "llama-3.1-8b"], "Missing option"),
+])
+def test_bad_input_exits_2(args: list[str], needle: str) -> None:
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
