@@ -1,0 +1,72 @@
+"""Prediction latency of the performance model (target: well under 1 ms per prediction).
+
+    python benchmarks/perf_bench.py
+
+Prints one line per call type: median and 95th-percentile microseconds over repeated calls.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+from aifab.perf import (
+    factory_output,
+    inference,
+    job_duration_s,
+    replica_capacity,
+    serving_point,
+    training,
+)
+from aifab.perf._serve import _capacity_cached, _per_device
+
+
+def _time(fn: Callable[[], object], n: int) -> tuple[float, float]:
+    fn()  # warm caches (catalogue, models, factors)
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1e6)
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (n - 1))]
+
+
+def _uncached_capacity() -> object:
+    _capacity_cached.cache_clear()
+    return replica_capacity("llama-3.1-70b", "h100-sxm", 4, "fp8")
+
+
+def _uncached_factory() -> object:
+    _per_device.cache_clear()
+    return factory_output("b200", 1000, 0.7)
+
+
+CASES: list[tuple[str, Callable[[], object], int]] = [
+    ("inference (70B, 8 x B200, FP8, batch 64)",
+     lambda: inference("llama-3.1-70b", "b200", 8, precision="fp8", batch=64), 5000),
+    ("training (405B, 16384 x H100)",
+     lambda: training("llama-3.1-405b", 15e12, "h100-sxm", 16384), 5000),
+    ("job_duration_s train (8B, 8 x H100)",
+     lambda: job_duration_s("llama-3.1-8b", 1e10, "h100-sxm", 8), 5000),
+    ("serving_point (bisect on batch, 70B, 4 x H100)",
+     lambda: serving_point("llama-3.1-70b", "h100-sxm", 4, "fp8"), 500),
+    ("replica_capacity, cached", lambda: replica_capacity("llama-3.1-70b", "h100-sxm", 4,
+                                                          "fp8"), 5000),
+    ("replica_capacity, cache cleared", _uncached_capacity, 300),
+    ("factory_output, cached", lambda: factory_output("b200", 1000, 0.7), 5000),
+    ("factory_output, cache cleared (TP search)", _uncached_factory, 100),
+]
+
+
+def main() -> None:
+    print(f"python {platform.python_version()} on {platform.machine()}")
+    for name, fn, n in CASES:
+        med, p95 = _time(fn, n)
+        print(f"{name:50s} median {med:8.1f} us   p95 {p95:8.1f} us   (n={n})")
+
+
+if __name__ == "__main__":
+    main()
