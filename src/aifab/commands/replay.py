@@ -25,7 +25,8 @@ NodesOpt = Annotated[Path, typer.Option("--nodes", help="Node list CSV (sn, cpu_
 PodsOpt = Annotated[Path, typer.Option("--pods", help="Pod list CSV (name, cpu_milli, "
                                        "memory_mib, num_gpu, gpu_milli[, gpu_spec, ...]).",
                                        metavar="PODS.csv")]
-PolicyOpt = Annotated[str, typer.Option("--policy", help=f"Placement policy: {', '.join(POLICIES)}.")]
+PolicyOpt = Annotated[str, typer.Option("--policy",
+                                        help=f"Placement policy: {', '.join(POLICIES)}.")]
 TuneOpt = Annotated[float, typer.Option("--tune", help="Grow the workload to this multiple of "
                                         "GPU capacity (the paper uses 1.3; 0 = as is).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (workload and tie-breaks).")]
