@@ -178,8 +178,8 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
     notes: list[str] = []
     if acc.kind == "npu" or acc.uncertain:
         notes.append(f"{acc.id}: specs partly vendor claims or derived ({acc.note})")
-    if f.method.startswith("default") or f.method.startswith("transferred"):
-        notes.append(f"efficiency factors for family {f.family}: {f.method}")
+    if acc.kind == "npu" or not f.method.startswith("fitted"):
+        notes.append(f"efficiency factors for family {f.family}: {f.method} ({f.note})")
     return InferenceResult(
         model=m.id, device=acc.id, devices=devices, tp=tp, replicas=replicas, precision=prec,
         batch=batch, input_tokens=input_tokens, output_tokens=output_tokens, beams=beams,
