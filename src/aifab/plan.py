@@ -225,6 +225,45 @@ def _assumptions(scenario: Scenario, catalog: Catalog) -> list[Assumption]:
     return out
 
 
+def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
+                    totals: Summary, catalog: Catalog) -> list[dict[str, Any]]:
+    """Tokens and 405B-scale training runs per year, per owner, total and per GW."""
+    from aifab.errors import BadInput
+    from aifab.perf import factory_output
+
+    lf = scenario.facility.load_factor
+    tokens: dict[str, float] = {}
+    runs: dict[str, float] = {}
+    refs: set[str] = set()
+    for r in rows:
+        try:
+            fo = factory_output(r.accelerator, r.count, lf, catalog)
+        except BadInput:  # a user device the reference model cannot run on
+            continue
+        tokens[r.owner] = tokens.get(r.owner, 0.0) + fo.tokens_per_year
+        runs[r.owner] = runs.get(r.owner, 0.0) + fo.training_runs_per_year
+        refs.add(fo.reference.split("; ")[-1])
+    out = []
+    for s in [*owners, totals]:
+        t = sum(tokens.values()) if s is totals else tokens.get(s.name, 0.0)
+        n = sum(runs.values()) if s is totals else runs.get(s.name, 0.0)
+        gw = s.facility_power_mw / 1000
+        out.append({
+            "owner": s.name,
+            "tokens_per_year": t,
+            "training_runs_per_year": n,
+            "tokens_per_year_per_gw": t / gw if gw else 0.0,
+            "training_runs_per_year_per_gw": n / gw if gw else 0.0,
+        })
+    out[-1]["reference"] = (
+        "each figure as if the owner's whole fleet did only that work at the scenario load "
+        "factor; inference: Llama-3.1-70B at the device's lowest precision, 2048 in / 256 "
+        "out, TPOT <= 50 ms; training: Llama-3.1-405B on 15.6T tokens (aifab.perf)")
+    for o in out[:-1]:
+        o["reference"] = ""
+    return out
+
+
 def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
     """Fleet, H100-equivalent capacity, power, energy, cost, comparisons and peers."""
     cat = catalog or default_catalog()
@@ -264,4 +303,5 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         peers=_peers(scenario, totals, cat),
         assumptions=_assumptions(scenario, cat),
         by_year=[{str(k): v for k, v in r.items()} for r in by_year],
+        output=_factory_output(scenario, rows, owners, totals, cat),
     )

@@ -78,13 +78,17 @@ def print_plan(r: PlanResult, console: Console) -> None:
     console.print(peers)
 
     if r.output:
-        out = Table(title="   AI factory output", title_justify="left")
-        cols = list(r.output[0])
-        for col in cols:
-            out.add_column(col, justify="left" if col in ("owner", "reference") else "right")
+        out = Table(title="   AI factory output (per year; per GW of facility power)",
+                    title_justify="left")
+        for col in ("owner", "T tokens", "405B runs", "T tokens/GW", "405B runs/GW"):
+            out.add_column(col, justify="left" if col == "owner" else "right")
         for row in r.output:
-            out.add_row(*(v if isinstance(v, str) else _n(float(v), 2) for v in row.values()))
+            out.add_row(row["owner"], _n(row["tokens_per_year"] / 1e12),
+                        _n(row["training_runs_per_year"], 1),
+                        _n(row["tokens_per_year_per_gw"] / 1e12),
+                        _n(row["training_runs_per_year_per_gw"], 1))
         console.print(out)
+        console.print(f"   [dim]{r.output[-1]['reference']}[/dim]")
 
     asm = Table(title="5. Assumptions", title_justify="left")
     for col in ("parameter", "value", "unit", "source"):
