@@ -30,13 +30,24 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class TargetWorkload:
-    """Shapes (CPU, GPUs, milli per GPU, allowed models) and their frequencies (sum 1)."""
+    """Shapes (CPU, GPUs, milli per GPU, allowed models) and their frequencies (sum 1).
+
+    ``counts`` (pods per shape), when known, make fragmentation sums exact integers.
+    """
 
     shapes: tuple[PodShape, ...]
     freq: tuple[float, ...]
+    counts: tuple[int, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.shapes)
+
+    def integer_weights(self) -> tuple[npt.NDArray[np.int64], int]:
+        """Integer weights and their denominator: ``freq[s] == weights[s] / denominator``."""
+        if self.counts is not None:
+            return np.array(self.counts, dtype=np.int64), int(sum(self.counts))
+        scale = 1 << 24
+        return np.array([round(f * scale) for f in self.freq], dtype=np.int64), scale
 
 
 def target_workload(shapes: Sequence[PodShape], coverage: float = 0.95) -> TargetWorkload:
@@ -58,7 +69,8 @@ def target_workload(shapes: Sequence[PodShape], coverage: float = 0.95) -> Targe
             break
         keep.append((shape, cnt))
         cum += cnt
-    return TargetWorkload(tuple(s for s, _ in keep), tuple(c / cum for _, c in keep))
+    return TargetWorkload(tuple(s for s, _ in keep), tuple(c / cum for _, c in keep),
+                          tuple(c for _, c in keep))
 
 
 class FragIndex:
@@ -75,7 +87,7 @@ class FragIndex:
         self.m = np.array([x.gpu_milli for x in s], dtype=np.int64)
         self.n = np.array([x.num_gpu for x in s], dtype=np.int64)
         self.c = np.array([x.cpu_milli for x in s], dtype=np.int64)
-        self.freq = [float(f) for f in target.freq]
+        self.weights, self.denominator = target.integer_weights()
         self.gpu_shape = self.m > 0
         n_models = max(int(cluster.model.max()) + 1, 1)
         access = np.ones((n_models, len(s)), dtype=bool)
@@ -116,12 +128,9 @@ class FragIndex:
                 & self.access[self.cluster.model[nodes]])
         total = np.asarray(gpu_total, dtype=np.int64)
         amount = np.where(fits, total[..., None] - usable, total[..., None])
-        # Sum shape by shape, in order: exact zeros stay zero and the result does not depend
+        # Integer weights keep the sum exact: zeros stay zero and the result does not depend
         # on how many nodes are evaluated together (a cached score equals a fresh one).
-        out = np.zeros(amount.shape[:-1], dtype=np.float64)
-        for j, pj in enumerate(self.freq):
-            out += pj * amount[..., j]
-        return out
+        return np.asarray((amount @ self.weights) / self.denominator, dtype=np.float64)
 
     def after_placement(self, shape: PodShape, nodes: IntArray) -> FloatArray:
         """Fragmentation of each node in ``nodes`` after hosting ``shape``.

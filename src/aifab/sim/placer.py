@@ -63,20 +63,37 @@ class Placer:
         self.cache_enabled = cache and policy.cacheable
         self._caches: dict[int, _ShapeCache] = {}
         self._log: list[int] = []
+        self._key_scale = float(len(cluster) + 1)
+        self._stamp: IntArray = np.zeros(len(cluster), dtype=np.int64)
+        mult = np.random.default_rng(0x5EED).integers(1, 2**62, size=cluster.state_rows(
+            np.zeros(1, dtype=np.int64)).shape[1], dtype=np.int64)
+        self._hash_mult: IntArray = mult | 1
         self.stats = PlacerStats()
         cluster.listeners.append(self._changed)
 
     def _changed(self, nodes: IntArray) -> None:
-        self._log.extend(int(x) for x in nodes)
+        for x in nodes:
+            self._log.append(int(x))
+            self._stamp[x] = len(self._log)
+
+    def _groups(self, nodes: IntArray) -> tuple[IntArray, IntArray]:
+        """Representatives of identical node states and each node's group."""
+        rows = self.cluster.state_rows(nodes)
+        with np.errstate(over="ignore"):
+            key = rows @ self._hash_mult  # wrapping 64-bit hash of the row
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        inv = inv.reshape(-1)
+        if not (rows == rows[first][inv]).all():  # a hash collision: fall back to exact
+            _, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+            inv = inv.reshape(-1)
+        return np.asarray(first, dtype=np.int64), np.asarray(inv, dtype=np.int64)
 
     def _rescore(self, shape: PodShape, nodes: IntArray, out: FloatArray) -> None:
-        cl = self.cluster
         if len(nodes) >= DEDUP_MIN and self.policy.cacheable:
-            rows = cl.state_rows(nodes)
-            _, first, inv = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+            first, inv = self._groups(nodes)
             reps = nodes[first]
             rep_scores = self._score_nodes(shape, reps)
-            out[nodes] = rep_scores[inv.reshape(-1)]
+            out[nodes] = rep_scores[inv]
             self.stats.scored_states += len(reps)
         else:
             out[nodes] = self._score_nodes(shape, nodes)
@@ -103,8 +120,8 @@ class Placer:
             self._rescore(shape, np.arange(n, dtype=np.int64), c.scores)
         elif c.seen < len(self._log):
             pending = len(self._log) - c.seen
-            if pending >= n:
-                stale = np.arange(n, dtype=np.int64)
+            if pending >= n // 8:
+                stale = np.flatnonzero(self._stamp > c.seen).astype(np.int64)
             else:
                 stale = np.unique(np.asarray(self._log[c.seen:], dtype=np.int64))
             self._rescore(shape, stale, c.scores)
@@ -116,14 +133,20 @@ class Placer:
         """Choose a node and GPUs for the pod and allocate them; None if nothing fits."""
         self.stats.pods += 1
         s = self.scores(shape_id, shape)
-        best = s.max()
-        if best == -np.inf:
-            return None
-        if self.tie_break == "rank":
-            node = int(np.where(s == best, self.rank, len(s)).argmin())
+        if self.tie_break == "rank" and self.policy.integer_scores:
+            # one pass: integer score first, then the run's node order
+            node = int(np.argmax(s * self._key_scale - self.rank))
+            if s[node] == -np.inf:
+                return None
         else:
-            ties = np.flatnonzero(s == best)
-            node = int(ties[self.ctx.rng.integers(len(ties))]) if len(ties) > 1 else int(ties[0])
+            best = s.max()
+            if best == -np.inf:
+                return None
+            if self.tie_break == "rank":
+                node = int(np.where(s == best, self.rank, len(s)).argmin())
+            else:
+                ties = np.flatnonzero(s == best)
+                node = int(ties[self.ctx.rng.integers(len(ties))])
         placement = Placement(node, self.policy.choose_gpus(shape, node))
         self.cluster.allocate(shape, placement)
         return placement

@@ -51,6 +51,7 @@ class Policy:
     name = "base"
     needs_frag = False
     cacheable = True  # scores depend only on (node state, shape)
+    integer_scores = True  # whole-number scores (as the paper's simulator): fast tie-breaks
     description = ""
 
     def __init__(self) -> None:
@@ -78,6 +79,7 @@ class Policy:
 class RandomPolicy(Policy):
     name = "random"
     cacheable = False
+    integer_scores = False
     description = "any feasible node, uniformly; a random fitting GPU for shared-GPU pods"
 
     def score(self, shape: PodShape, nodes: IntArray) -> FloatArray:
