@@ -67,7 +67,7 @@ class Placer:
         self._stamp: IntArray = np.zeros(len(cluster), dtype=np.int64)
         mult = np.random.default_rng(0x5EED).integers(1, 2**62, size=cluster.state_rows(
             np.zeros(1, dtype=np.int64)).shape[1], dtype=np.int64)
-        self._hash_mult: IntArray = mult | 1
+        self._hash_mult: IntArray = np.asarray(mult | 1, dtype=np.int64)
         self.stats = PlacerStats()
         cluster.listeners.append(self._changed)
 
