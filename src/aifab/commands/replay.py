@@ -119,7 +119,8 @@ def _show_timed(doc: dict[str, Any], c: Console) -> None:
         t.add_row(f"{ts['time_s'][i] / 3600:.1f}", f"{ts['alloc_pct'][i]:.2f}",
                   f"{ts['frag_pct'][i]:.2f}", f"{ts['running_pods'][i]:.0f}")
     c.print(t)
-    c.print(f"peak allocation {doc['alloc_peak_pct']:.2f} %, mean {doc['alloc_mean_pct']:.2f} %; "
+    c.print(f"GPU allocation: peak {doc['alloc_peak_pct']:.2f} %, time-weighted mean "
+            f"{doc['alloc_mean_pct']:.2f} %; peak running pods {doc['running_peak']:.0f}; "
             f"failed pods: {doc['failed_pods'] or 'none'}; {doc['wall_s']:.2f} s")
 
 
@@ -162,8 +163,7 @@ def openb_cmd(
             "command": "replay openb --timed", "policy": pol, "seeds": seed_list[:1],
             "trace": trace, "pods_offered": r.pods, "placed": r.placed,
             "failed_pods": r.failed_by_kind,
-            "alloc_peak_pct": max(ts["alloc_pct"], default=0.0),
-            "alloc_mean_pct": float(pd.Series(ts["alloc_pct"]).mean()) if ts["alloc_pct"] else 0.0,
+            **{k: round(v, 4) for k, v in r.summary.items()},
             "wall_s": round(time.perf_counter() - t0, 3), "timeseries": ts,
         }
 

@@ -90,6 +90,24 @@ class TimeSeries:
         self.frag_pct.append(_frag_pct(sim, self.frag)[0])
         self.running.append(self._running)
 
+    def summary(self) -> dict[str, float]:
+        """Exact peak and time-weighted mean over all events (not just the samples)."""
+        if len(self.time) < 2:
+            a = self.alloc_pct[-1] if self.alloc_pct else 0.0
+            return {"alloc_peak_pct": a, "alloc_mean_pct": a, "frag_mean_pct": float("nan"),
+                    "running_peak": float(max(self.running, default=0))}
+        t = np.asarray(self.time)
+        dt = np.diff(t)
+        span = float(t[-1] - t[0])
+        alloc = np.asarray(self.alloc_pct)
+        frag = np.asarray(self.frag_pct)
+
+        def twm(x: FloatArray) -> float:
+            return float((x[:-1] * dt).sum() / span) if span > 0 else float(x.mean())
+
+        return {"alloc_peak_pct": float(alloc.max()), "alloc_mean_pct": twm(alloc),
+                "frag_mean_pct": twm(frag), "running_peak": float(max(self.running))}
+
     def sampled(self, points: int = 500) -> dict[str, list[float]]:
         """At most ``points`` samples: the last state at or before each of evenly spaced times."""
         if not self.time:

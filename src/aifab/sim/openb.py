@@ -60,6 +60,7 @@ class RunResult:
     frag_ratio_pct: list[float]
     wall_s: float
     timeseries: dict[str, list[float]] = field(default_factory=dict)
+    summary: dict[str, float] = field(default_factory=dict)
 
     @property
     def pods_per_s(self) -> float:
@@ -117,7 +118,7 @@ def run_openb_timed(nodes: OpenbNodes, pods: OpenbPods, policy: str = "fgd", see
     sim.run(progress)
     n = len(ids)
     return RunResult(pol.name, seed, n, n - len(sim.failed), dict(failed.counts), [], [], [],
-                     time.perf_counter() - t0, series.sampled(points))
+                     time.perf_counter() - t0, series.sampled(points), series.summary())
 
 
 def summarise(runs: Sequence[RunResult], points: Sequence[int] = (100, 130)) -> dict[str, Any]:
