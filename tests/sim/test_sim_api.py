@@ -1,0 +1,39 @@
+"""Pin the public API of aifab.sim and aifab.workload (a change here is deliberate)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import aifab.sim
+import aifab.workload
+from aifab.sim.synthetic import run_national, synthetic_cluster
+from aifab.workload import OpenbPods
+
+
+def test_sim_api() -> None:
+    assert {"Simulation", "Workload", "Cluster", "PodShape", "Placement", "Placer", "POLICIES",
+            "get_policy", "FragIndex", "target_workload", "run_openb", "run_openb_timed",
+            "summarise"} <= set(aifab.sim.__all__)
+    for name in aifab.sim.__all__:
+        assert hasattr(aifab.sim, name)
+    assert set(aifab.sim.POLICIES) == {"random", "dotprod", "clustering", "packing", "bestfit",
+                                       "fgd"}
+
+
+def test_workload_api() -> None:
+    assert {"read_openb_nodes", "read_openb_pods", "inflate_pods", "OpenbNodes",
+            "OpenbPods"} <= set(aifab.workload.__all__)
+    for name in aifab.workload.__all__:
+        assert hasattr(aifab.workload, name)
+
+
+def test_synthetic_fleet_small() -> None:
+    cl = synthetic_cluster(4)
+    assert cl.gpu_capacity_milli == 32_000
+    z = np.zeros(3)
+    trace = OpenbPods("mem", ("a", "b", "c"), np.array([4000, 8000, 2000]),
+                      np.array([1000, 1000, 1000]), np.array([1, 2, 0]),
+                      np.array([500, 1000, 0]), ("", "", ""), z, z)
+    r = run_national(trace, n_nodes=4, n_pods=40, seed=3)
+    assert r.placed + sum(r.failed_by_kind.values()) == 40
+    assert 0 < r.alloc_pct <= 100
