@@ -61,6 +61,7 @@ class Placer:
         self.ctx = ctx
         policy.bind(ctx)
         self.cache_enabled = cache and policy.cacheable
+        self._use_key = tie_break == "rank" and policy.integer_scores
         self._caches: dict[int, _ShapeCache] = {}
         self._log: list[int] = []
         self._key_scale = float(len(cluster) + 1)
@@ -92,13 +93,18 @@ class Placer:
         if len(nodes) >= DEDUP_MIN and self.policy.cacheable:
             first, inv = self._groups(nodes)
             reps = nodes[first]
-            rep_scores = self._score_nodes(shape, reps)
-            out[nodes] = rep_scores[inv]
+            out[nodes] = self._keyed(self._score_nodes(shape, reps)[inv], nodes)
             self.stats.scored_states += len(reps)
         else:
-            out[nodes] = self._score_nodes(shape, nodes)
+            out[nodes] = self._keyed(self._score_nodes(shape, nodes), nodes)
             self.stats.scored_states += len(nodes)
         self.stats.rescored_nodes += len(nodes)
+
+    def _keyed(self, scores: FloatArray, nodes: IntArray) -> FloatArray:
+        """With rank ties and integer scores, fold the node order into the cached value."""
+        if not self._use_key:
+            return scores
+        return np.asarray(scores * self._key_scale - self.rank[nodes])
 
     def _score_nodes(self, shape: PodShape, nodes: IntArray) -> FloatArray:
         ok = self.cluster.feasible(shape, nodes)
@@ -108,7 +114,8 @@ class Placer:
         return res
 
     def scores(self, shape_id: int, shape: PodShape) -> FloatArray:
-        """Current scores of every node for ``shape`` (-inf where infeasible)."""
+        """Current values of every node for ``shape`` (-inf where infeasible): the policy's
+        scores, or with rank tie-breaking ``score * (nodes + 1) - rank``."""
         n = len(self.cluster)
         if not self.cache_enabled:
             out = np.full(n, -np.inf)
@@ -133,9 +140,8 @@ class Placer:
         """Choose a node and GPUs for the pod and allocate them; None if nothing fits."""
         self.stats.pods += 1
         s = self.scores(shape_id, shape)
-        if self.tie_break == "rank" and self.policy.integer_scores:
-            # one pass: integer score first, then the run's node order
-            node = int(np.argmax(s * self._key_scale - self.rank))
+        if self._use_key:  # one pass: integer score first, then the run's node order
+            node = int(np.argmax(s))
             if s[node] == -np.inf:
                 return None
         else:
