@@ -1,15 +1,158 @@
-"""Scenario section read by the national simulation (``aifab simulate``)."""
+"""Scenario section read by the national simulation (``aifab simulate``).
+
+Every field has a default, so a scenario without a ``sim`` section is simulated with the
+calibrated job mix of docs/sim-national.md. Durations of job classes are given on the
+reference accelerator (``reference_accelerator``); the perf model scales them to the
+device a job lands on.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-class SimSettings(BaseModel):
-    """Settings of the national digital twin; every field has a default."""
-
+class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class JobClassSpec(_Frozen):
+    """A job class: gang size and duration distributions, share of a tenant's load."""
+
+    sizes: list[int] = Field(min_length=1, description="Gang sizes (accelerators).")
+    size_probs: list[float] | None = Field(
+        default=None, description="Probabilities of `sizes` (default: uniform).")
+    duration: Literal["lognormal", "exponential"] = "lognormal"
+    median_h: float = Field(gt=0, description="Median (lognormal) or mean (exponential), "
+                                              "hours on the reference accelerator.")
+    sigma: float = Field(default=1.0, ge=0, description="Lognormal shape.")
+    min_h: float = Field(default=0.0, ge=0, description="Clip below (hours).")
+    max_h: float = Field(default=1.0e6, gt=0, description="Clip above (hours).")
+    priority: int = Field(default=1, ge=0, le=9, description="Higher starts first.")
+    checkpoint_h: float = Field(default=1.0, gt=0,
+                                description="Checkpoint interval: work lost on preemption "
+                                            "is half of it on average.")
+
+    @model_validator(mode="after")
+    def _probs(self) -> JobClassSpec:
+        if self.size_probs is not None:
+            if len(self.size_probs) != len(self.sizes):
+                raise ValueError("size_probs must have one entry per size")
+            if any(p < 0 for p in self.size_probs) or sum(self.size_probs) <= 0:
+                raise ValueError("size_probs must be non-negative with a positive sum")
+        if any(s <= 0 for s in self.sizes):
+            raise ValueError("sizes must be positive")
+        return self
+
+
+class TenantSpec(_Frozen):
+    """A tenant: an owner running on its own fleet, or a user of the public pool."""
+
+    name: str = Field(min_length=1)
+    owner: str = Field(min_length=1, description="Owner whose fleet it runs on.")
+    kind: Literal["owner", "university", "startup", "institute", "other"] = "other"
+    quota: float = Field(default=1.0, gt=0, le=1,
+                         description="Share of its owner's accelerators it is entitled to.")
+    load: float | None = Field(default=None, ge=0, le=5,
+                               description="Offered training load as a share of its quota "
+                                           "(default: sim.load).")
+    mix: dict[str, float] = Field(
+        default_factory=dict,
+        description="Share of offered accelerator-hours per job class (default by kind).")
+    rates_per_h: dict[str, float] = Field(
+        default_factory=dict, description="Explicit arrival rates (jobs/h) per class; "
+                                          "overrides mix and load for that class.")
+
+
+class ServiceSpec(_Frozen):
+    """An inference service: replicas of one model, diurnal token demand, latency target."""
+
+    name: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    model: str = Field(default="llama-3.1-70b", description="Perf-model model id.")
+    peak_tokens_per_s: float = Field(gt=0, description="Output tokens/s at the daily peak.")
+    npu_eligible: bool = False
+    tpot_ms: float = Field(default=50.0, gt=0, description="Latency target per output token.")
+
+
+class NpuPoolSpec(_Frozen):
+    """A pool of NPU servers for inference (not in the scenario's fleets)."""
+
+    owner: str = Field(min_length=1)
+    accelerator: str = Field(default="rngd")
+    system: str = Field(default="rngd-server")
+    count: int = Field(gt=0, description="Accelerators (cards).")
+    assumed: bool = True
+    note: str = ""
+
+
+class SimSettings(_Frozen):
+    """Settings of the national digital twin; every field has a default."""
+
     days: float = Field(default=30.0, gt=0, description="Simulated horizon (days).")
+    warmup_days: float = Field(default=7.0, ge=0, description="Simulated first and left "
+                                                              "out of every result (days).")
     queue_policy: str = Field(default="fairshare", description="Queue policy registry name.")
     seed: int = Field(default=0, ge=0)
+    scale: float = Field(default=1.0, gt=0, le=1,
+                         description="Shrink fleets (whole domains) and explicit rates.")
+    year: int | None = Field(default=None, description="Only fleets delivered by then "
+                                                       "(default: all).")
+    reference_accelerator: str = Field(default="h100-sxm",
+                                       description="Device the class durations refer to.")
+    load: float = Field(default=0.85, ge=0, le=5,
+                        description="Offered training load per tenant, share of its quota.")
+    public_tenants: list[TenantSpec] | None = Field(
+        default=None, description="Users of the public owner's fleet (default: national "
+                                  "AI centre, universities, startups, institutes).")
+    tenants: list[TenantSpec] | None = Field(
+        default=None, description="Replace all tenants (owners and public users).")
+    classes: dict[str, JobClassSpec] | None = Field(
+        default=None, description="Replace the job classes (pretrain, finetune, research).")
+    borrowing: bool = Field(default=True, description="Owners lend idle capacity to the "
+                                                      "public pool (fairshare only).")
+    preempt_grace_s: float = Field(default=300.0, ge=0)
+    restart_cost_s: float = Field(default=600.0, ge=0,
+                                  description="Checkpoint-restart overhead per preemption.")
+    backfill_depth: int = Field(default=64, ge=1, description="Queue entries backfill scans.")
+    inference_share: dict[str, float] | None = Field(
+        default=None, description="Peak inference demand as a share of each owner's "
+                                  "accelerators (default: Naver 0.3, others 0.1-0.2).")
+    services_per_owner: int = Field(default=6, ge=0, le=100)
+    services: list[ServiceSpec] | None = Field(default=None,
+                                               description="Replace generated services.")
+    npu_eligible_share: float = Field(default=0.5, ge=0, le=1,
+                                      description="Share of generated services NPU-eligible.")
+    npu_min_share: float = Field(default=0.0, ge=0, le=1,
+                                 description="Minimum share of every service's demand routed "
+                                             "to NPU pools when a model fits there.")
+    npu_pools: list[NpuPoolSpec] | None = Field(
+        default=None, description="NPU pools (default: 4,000 RNGD + 4,000 REBEL-Quad cards "
+                                  "of the public owner, assumed).")
+    diurnal_amplitude: float = Field(default=0.6, ge=0, le=1,
+                                     description="Trough is (1 - amplitude) of the peak.")
+    peak_hour: float = Field(default=14.0, ge=0, lt=24)
+    scale_interval_h: float = Field(default=1.0, gt=0, description="Autoscaler period.")
+    power_cap_mw: dict[str, float] = Field(
+        default_factory=dict, description="Facility MW cap per owner campus (None: none).")
+    power_mode: Literal["wait", "strand", "throttle"] = Field(
+        default="wait", description="Under a cap: jobs wait for power, whole domains are "
+                                    "left dark, or everything runs throttled.")
+    sample_h: float = Field(default=1.0, gt=0, description="Time-series interval (hours).")
+    checkpoint_every_h: float = Field(default=24.0, gt=0,
+                                      description="Checkpoint interval with --out (hours).")
+    philly_trace: str | None = Field(default=None,
+                                     description="Replay this Philly job list (CSV) for "
+                                                 "philly_tenant instead of its classes.")
+    philly_tenant: str = "universities"
+
+    @model_validator(mode="after")
+    def _check(self) -> SimSettings:
+        for name, cap in self.power_cap_mw.items():
+            if cap <= 0:
+                raise ValueError(f"power_cap_mw.{name}: must be positive")
+        for name, v in (self.inference_share or {}).items():
+            if not 0 <= v <= 1:
+                raise ValueError(f"inference_share.{name}: must be within [0, 1]")
+        return self

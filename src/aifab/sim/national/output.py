@@ -1,0 +1,80 @@
+"""``--out`` files of ``aifab simulate``: Parquet tables, JSON summary, HTML section."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from aifab._io import to_json, write_text
+from aifab.report import Section, figure_html, render_html, table_html
+
+
+def write_outputs(doc: dict[str, Any], frames: dict[str, pd.DataFrame], tmp: Path) -> None:
+    """Write each table as Parquet, the summary as JSON and a self-contained report."""
+    for name, df in frames.items():
+        df.to_parquet(tmp / f"{name}.parquet", index=False)
+    write_text(tmp / "summary.json", to_json(doc))
+    write_text(tmp / "report.html",
+               render_html(f"aifab simulate: {doc['scenario']}", sections(doc, frames),
+                           subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
+                                    f"{doc['days']:g} days, scale {doc['scale']:g}"))
+
+
+def _line(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
+          stack: bool = False) -> go.Figure:
+    fig = go.Figure()
+    for c in cols:
+        fig.add_trace(go.Scatter(x=df["t_h"] / 24.0, y=df[c], name=c, mode="lines",
+                                 stackgroup="s" if stack else None))
+    fig.update_layout(title=title, xaxis_title="day", yaxis_title=ytitle, height=340,
+                      margin={"l": 50, "r": 20, "t": 40, "b": 40})
+    return fig
+
+
+def sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame]) -> list[Section]:
+    """The "National simulation" HTML section(s): charts over time and tenant tables."""
+    ts = frames["timeseries"]
+    tenants = frames["tenants"]
+    st = doc["stranded"]
+    head = pd.DataFrame([
+        {"metric": "accelerators", "value": float(doc["fleet"]["accelerators"])},
+        {"metric": "utilisation (allocated)", "value": doc["utilization"]},
+        {"metric": "stranded: no power", "value": st["power"]},
+        {"metric": "stranded: fragmentation", "value": st["fragmentation"]},
+        {"metric": "stranded: no demand", "value": st["idle"]},
+        {"metric": "energy (MWh)", "value": doc["energy_mwh"]},
+        {"metric": "tokens served", "value": doc["tokens_served"]},
+        {"metric": "NPU share of tokens", "value": doc["inference"]["npu_share"]},
+        {"metric": "training runs completed", "value": float(doc["training_runs_completed"])},
+        {"metric": "preemptions", "value": float(doc["jobs"]["preemptions"])},
+        {"metric": "gang topology misses (share)", "value": doc["jobs"]["topology_miss_share"]},
+        {"metric": "Jain fairness (public tenants)",
+         "value": doc["fairness"]["jain_public"]
+         if doc["fairness"]["jain_public"] is not None else math.nan},
+    ])
+    figs = [
+        _line(ts, ["allocated", "busy", "inference"], "Accelerators", "accelerators"),
+        _line(ts, ["power_mw"], "Facility power", "MW"),
+        _line(ts, ["queued_owner", "queued_public"], "Queued jobs", "jobs"),
+        _line(ts, ["stranded_power", "stranded_fragmentation", "stranded_idle"],
+              "Unallocated accelerators by cause", "accelerators", stack=True),
+    ]
+    share = go.Figure(go.Bar(x=tenants["tenant"], y=tenants["share_of_entitlement"]))
+    share.update_layout(title="Accelerator-hours received / entitlement", height=320,
+                        margin={"l": 50, "r": 20, "t": 40, "b": 40})
+    waits = go.Figure([go.Bar(x=tenants["tenant"], y=tenants[c], name=c)
+                       for c in ("wait_p50_h", "wait_p95_h", "wait_p99_h")])
+    waits.update_layout(title="Queue wait (hours)", barmode="group", height=320,
+                        margin={"l": 50, "r": 20, "t": 40, "b": 40})
+    body = table_html(head, floatfmt="{:,.3f}")
+    body += "".join(figure_html(f, f"nat-ts-{i}") for i, f in enumerate(figs))
+    cols = ["tenant", "kind", "quota", "jobs_completed", "wait_p50_h", "wait_p95_h",
+            "wait_p99_h", "jct_p50_h", "share_of_entitlement", "preemptions"]
+    tenant_body = (table_html(tenants[cols]) + table_html(frames["classes"])
+                   + figure_html(share, "nat-share") + figure_html(waits, "nat-waits"))
+    return [Section("National simulation", body, anchor="national"),
+            Section("Tenants and fairness", tenant_body, anchor="national-tenants")]
