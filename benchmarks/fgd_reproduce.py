@@ -62,14 +62,15 @@ in the paper's simulator.
 
 FGD, BestFit, Random and DotProd agree with the paper within 0.2 point on every trace.
 Clustering and Packing differ most (up to -0.6 point on multigpu20, -0.3 on default, +0.35 on
-gpushare40), always in the same direction for both. Their seed-to-seed sd is 0.3-0.6 point,
-so a 10-seed mean has a standard error of ~0.2 point on each side: the gaps are one to two
-standard errors and change sign between traces, which points to sampling noise (different
-random streams for inflation, shuffling and node order) rather than a systematic rule
-difference; the two policies share the best-fit GPU choice and differ from BestFit only in
-their scores, which we reimplemented from the simulator's integer arithmetic. We did not
-chase them further. The paper's simulator also replaces a zero CPU request by Kubernetes'
-default of 100 milli-CPU; no openb pod requests zero CPU, so we do not model it.
+gpushare40), always in the same direction for both. Their seed-to-seed sd is 0.3-0.6 point, so
+the difference of two 10-seed means has a standard error of ~0.2 point: the gaps are one to
+three standard errors and change sign between traces (gpushare40 is above the paper), which
+points mostly to sampling noise (different random streams for inflation, shuffling and node
+order), though a small systematic difference in these two policies cannot be excluded. The two
+policies share the best-fit GPU choice and differ from BestFit only in their scores, which we
+reimplemented from the simulator's integer arithmetic. We did not chase them further. The
+paper's simulator also replaces a zero CPU request by Kubernetes' default of 100 milli-CPU; no
+openb pod requests zero CPU, so we do not model it.
 """
 
 
