@@ -1,0 +1,63 @@
+"""``aifab simulate`` end to end on a scaled-down korea-2025."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from aifab.cli import app
+
+SMALL = ["--set", "sim.scale=0.01", "--set", "sim.warmup_days=1"]
+
+
+def _json(res):  # type: ignore[no-untyped-def]
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_simulate_json_korea_scaled():
+    doc = _json(CliRunner().invoke(app, ["simulate", "--days", "2", "--json", *SMALL]))
+    assert doc["schema_version"] == 1
+    for key in ("utilization", "stranded", "tenants", "energy_mwh", "events", "wall_s"):
+        assert key in doc
+    assert set(doc["stranded"]) == {"power", "fragmentation", "idle"}
+    assert 0 < doc["utilization"] <= 1
+    total = doc["utilization"] + sum(doc["stranded"].values())
+    assert abs(total - 1) < 0.05  # hourly samples vs exact integral
+    names = {t["tenant"] for t in doc["tenants"]}
+    assert {"Naver", "universities", "startups", "institutes"} <= names
+    for t in doc["tenants"]:
+        assert {"wait_p50_h", "wait_p95_h", "wait_p99_h", "share_of_entitlement"} <= set(t)
+    assert doc["tokens_served"] > 0 and doc["energy_mwh"] > 0
+
+
+def test_out_writes_parquet_html_and_resume_matches(tmp_path):
+    out = tmp_path / "run"
+    args = ["simulate", "--days", "1", "--json", "--out", str(out), *SMALL,
+            "--set", "sim.checkpoint_every_h=30"]
+    first = _json(CliRunner().invoke(app, args))
+    for name in ("timeseries", "tenants", "jobs", "services", "pools"):
+        assert not pd.read_parquet(out / f"{name}.parquet").empty or name == "jobs"
+    assert "National simulation" in (out / "report.html").read_text()
+    assert (out / "checkpoint" / "state.pkl").is_file()  # the 30 h checkpoint of 48 h
+    again = _json(CliRunner().invoke(app, ["simulate", "--json", "--resume", str(out)]))
+    for d in (first, again):
+        d.pop("wall_s")
+        d["events"].pop("per_s")
+    assert again == first
+
+
+def test_bad_input_exits_2(tmp_path):
+    r = CliRunner()
+    res = r.invoke(app, ["simulate", "--policy", "nope", "--days", "1", *SMALL])
+    assert res.exit_code == 2 and "queue policy" in res.output
+    res = r.invoke(app, ["simulate", "--set", "sim.scale=5"])
+    assert res.exit_code == 2 and "sim.scale" in res.output
+    res = r.invoke(app, ["simulate", "--set", "sim.power_cap_mw.Nobody=5", *SMALL])
+    assert res.exit_code == 2 and "Nobody" in res.output
+    res = r.invoke(app, ["simulate", "--resume", str(tmp_path)])
+    assert res.exit_code == 2 and "checkpoint" in res.output
+    res = r.invoke(app, ["simulate", "--days", "-1"])
+    assert res.exit_code == 2

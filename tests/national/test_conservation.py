@@ -1,0 +1,69 @@
+"""Conservation and no double allocation over random small workloads (hypothesis)."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aifab.sim.national import NationalSim, build_twin
+
+OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
+
+
+@st.composite
+def workloads(draw):  # type: ignore[no-untyped-def]
+    own_racks = draw(st.integers(1, 3))
+    gov_servers = draw(st.integers(2, 12))
+    sizes = draw(st.lists(st.sampled_from([1, 2, 4, 8, 16, 40, 72, 100]), min_size=1,
+                          max_size=4, unique=True))
+    return {
+        "fleets": [{"owner": "Own", "accelerator": "gb200", "system": "gb200-nvl72",
+                    "count": 72 * own_racks, "delivery_year": 2026},
+                   {"owner": "Gov", "accelerator": "b200", "system": "dgx-b200",
+                    "count": 8 * gov_servers, "delivery_year": 2026}],
+        "sim": {
+            "days": draw(st.sampled_from([0.5, 1.0, 2.0])),
+            "queue_policy": draw(st.sampled_from(["fifo", "backfill", "fairshare"])),
+            "seed": draw(st.integers(0, 10_000)),
+            "load": draw(st.sampled_from([0.5, 1.0, 2.0])),
+            "classes": {"a": {"sizes": sizes, "median_h": draw(st.sampled_from([0.2, 1.0, 4.0])),
+                              "sigma": 1.0, "checkpoint_h": 0.5},
+                        "b": {"sizes": [1, 8], "duration": "exponential", "median_h": 0.5,
+                              "priority": 3}},
+            "services_per_owner": draw(st.integers(0, 2)),
+            "npu_pools": [{"owner": "Gov", "count": 16}] if draw(st.booleans()) else [],
+            "preempt_grace_s": draw(st.sampled_from([0.0, 300.0])),
+            "warmup_days": 0,
+            "tenants": [
+                {"name": "o", "owner": "Own", "kind": "owner", "load": draw(st.sampled_from(
+                    [0.0, 0.5, 1.0])), "mix": {"a": 0.5, "b": 0.5}},
+                {"name": "u", "owner": "Gov", "kind": "university", "quota": 0.6,
+                 "mix": {"a": 0.7, "b": 0.3}},
+                {"name": "s", "owner": "Gov", "kind": "startup", "quota": 0.4,
+                 "mix": {"a": 0.5, "b": 0.5}}],
+        },
+    }
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workloads())
+def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-def]
+    from aifab.scenario import Scenario
+
+    scn = Scenario.model_validate({"name": "prop", "owners": OWNERS, **doc})
+    sim = NationalSim(build_twin(scn))
+    step = 900.0
+    t = 0.0
+    while t < sim.twin.horizon_s:
+        t += step
+        sim.run(until=t)
+        sim.check()
+    sim.run()
+    sim.check()
+    acc = sum(sim.records["acc_s"])
+    for j in sim.jobs.values():
+        acc += j.acc_s + (j.n * (sim.now - j.start) if j.state in (1, 2) else 0.0)
+    assert math.isclose(sim.m_alloc_s, acc + sim.m_svc_alloc_s, rel_tol=1e-9, abs_tol=1e-3)
+    assert sim.counts["completions"] + len(sim.jobs) == sim.counts["arrivals"]
