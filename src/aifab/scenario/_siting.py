@@ -14,10 +14,20 @@ class OwnerSiting(BaseModel):
         default=None, description="Regions (buses) the owner accepts; None = any."
     )
     max_distance_km: float | None = Field(
-        default=None, gt=0, description="Max distance from the owner's home region."
+        default=None, gt=0,
+        description="Max great-circle distance (km) from the home region's centroid to a site.",
     )
     max_share_per_site: float = Field(
         default=1.0, gt=0, le=1, description="Max share of the owner's MW on one site."
+    )
+    min_home_share: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Hard minimum share of the owner's IT MW placed in its home region "
+                    "each year (e.g. latency-bound inference). Can make the problem infeasible.",
+    )
+    allow_shortfall: bool = Field(
+        default=True,
+        description="If false, every GPU must be powered each year (no 'waiting for power').",
     )
 
 
@@ -28,5 +38,32 @@ class SitingOptions(BaseModel):
 
     block_mw: float = Field(default=40.0, gt=0, description="Campus block size (MW).")
     carbon_price_krw_per_t: float = Field(default=0.0, ge=0)
-    unserved_penalty_krw_per_mwh: float = Field(default=5.0e6, gt=0)
+    unserved_penalty_krw_per_mwh: float = Field(
+        default=5.0e6, gt=0,
+        description="Penalty per MWh of IT energy of GPUs waiting for power (shortfall).",
+    )
     data_dir: str | None = Field(default=None, description="Replace the packaged grid data.")
+    hours: int = Field(
+        default=192, ge=24, le=8760,
+        description="Modelled hours per year: representative days x 24 (8760 = full year).",
+    )
+    years: list[int] | None = Field(
+        default=None, description="Model only these years (default: every delivery year).",
+    )
+    demand_growth_per_year: float = Field(
+        default=0.01, ge=-0.5, le=0.5, description="Growth of ordinary demand per year."
+    )
+    discount_rate: float = Field(default=0.07, ge=0, le=1, description="For annuities.")
+    site_lifetime_years: float = Field(default=20.0, gt=0)
+    corridor_lifetime_years: float = Field(default=40.0, gt=0)
+    allow_expansions: bool = Field(
+        default=True, description="Let the model build planned corridors (from earliest year)."
+    )
+    mip_rel_gap: float = Field(
+        default=0.01, gt=0, lt=1,
+        description="Relative MIP gap, measured on the cost the fleet adds to the system "
+                    "(objective less the no-AI LP cost), not on the whole system's cost.",
+    )
+    solver_threads: int = Field(default=2, ge=1, le=64)
+    time_limit_s: float = Field(default=300.0, gt=0)
+    seed: int = Field(default=0, description="Seed of the representative-day clustering.")

@@ -1,0 +1,118 @@
+"""``aifab site``: place every AI-factory campus on the zonal grid model, year by year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aifab._io import to_json, write_text
+from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, SetOpt, emit, err_console
+
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Scenario file (YAML/TOML); default: the embedded korea-2025.",
+                   metavar="SCENARIO_FILE"),
+]
+ScenarioNameOpt = Annotated[
+    str | None, typer.Option("--scenario", help="Embedded scenario name (see `aifab scenarios`).")
+]
+HoursOpt = Annotated[
+    int | None,
+    typer.Option("--hours", help="Modelled hours per year: representative days x 24, or 8760 "
+                                 "for the full year (default: scenario siting.hours, 192).",
+                 metavar="N"),
+]
+TimeLimitOpt = Annotated[
+    float | None, typer.Option("--time-limit", help="Solver time limit in seconds.", metavar="S")
+]
+
+
+def _show(result: Any, c: Console) -> None:
+    last = max(result.years)
+    p = result.placements
+    t = Table(title=f"Placements by the end of {last} (facility MW at nameplate)")
+    for col in ("owner", "site", "region", "MW", "GPUs"):
+        t.add_column(col, justify="right" if col in ("MW", "GPUs") else "left")
+    rows = p[p["year"] == last].sort_values(["owner", "mw"], ascending=[True, False])
+    for _, r in rows.iterrows():
+        t.add_row(r["owner"], r["site"], r["region"], f"{r['mw']:,.1f}", f"{r['gpus']:,}")
+    c.print(t)
+    u = Table(title="GPUs waiting for power")
+    u.add_column("year")
+    u.add_column("GPUs", justify="right")
+    for y, v in result.unpowered_gpus_by_year.items():
+        u.add_row(str(y), f"{v:,}")
+    c.print(u)
+    k = Table(title="Annual cost (trillion KRW) and CO2")
+    for col in ("year", "generation", "sites", "corridors", "GPUs waiting", "total", "CO2 Mt"):
+        k.add_column(col, justify="right")
+    for _, r in result.annual_cost.iterrows():
+        y = int(r["year"])
+        k.add_row(str(y), *(f"{r[x] / 1e12:,.3f}" for x in (
+            "generation_krw", "site_build_krw", "corridor_expansion_krw",
+            "shortfall_penalty_krw", "total_krw")), f"{result.co2_mt_by_year[y]:,.1f}")
+    c.print(k)
+    cor = result.corridors.sort_values("max_loading_pct", ascending=False).head(6)
+    c.print("Most loaded corridors: " + ", ".join(
+        f"{r['name']} {r['max_loading_pct']:.0f} %" for _, r in cor.iterrows()))
+    if result.expansions_built:
+        c.print("Corridor expansions chosen: " + ", ".join(
+            f"{k} ({v})" for k, v in result.expansions_built.items()))
+    gap = result.mip_gap
+    c.print(f"status {result.status}, MIP gap {gap * 100:.2f} % of the fleet's added cost, "
+            f"build {result.build_s:.1f} s, solve {result.solve_s:.1f} s, "
+            f"{result.model_size['variables']:,} variables, "
+            f"{result.model_size['constraints']:,} constraints, "
+            f"{result.time_method}, {result.hours_per_year} h/year")
+
+
+def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
+    from aifab.grid import site_html
+
+    write_text(tmp / "site.json", to_json(doc))
+    result.placements.to_csv(tmp / "placements.csv", index=False)
+    result.corridors.to_csv(tmp / "corridors.csv", index=False)
+    result.regions.to_csv(tmp / "regions.csv", index=False)
+    result.annual_cost.to_csv(tmp / "annual_cost.csv", index=False)
+    result.unpowered_by_owner.to_csv(tmp / "unpowered.csv", index=False)
+    write_text(tmp / "site.html", site_html(result))
+
+
+def site_cmd(
+    scenario_file: ScenarioArg = None,
+    scenario: ScenarioNameOpt = None,
+    set_: SetOpt = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+    out: OutOpt = None,
+    hours: HoursOpt = None,
+    time_limit: TimeLimitOpt = None,
+) -> None:
+    """Grid-aware siting: campuses per owner, site and year on a zonal model of Korea."""
+    from aifab.catalog import load_catalog
+    from aifab.grid import site
+    from aifab.scenario import load_scenario
+
+    if scenario_file is not None and scenario is not None:
+        raise typer.BadParameter("give a SCENARIO_FILE or --scenario, not both")
+    cat = load_catalog(catalog or [])
+    scn = load_scenario(scenario_file or scenario, set_ or [], catalog=cat)
+    if as_json or not err_console.is_terminal:
+        result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit)
+    else:
+        with err_console.status("aifab site: starting") as status:
+            result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
+                          progress=lambda msg: status.update(f"aifab site: {msg}"))
+    doc = {"scenario": scn.name, **result.to_dict()}
+    emit(doc, as_json=as_json, out=out,
+         write_files=lambda tmp: _write(result, {"schema_version": 1, **doc}, tmp),
+         show=lambda c: _show(result, c))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``aifab site`` to the CLI."""
+    app.command("site")(site_cmd)

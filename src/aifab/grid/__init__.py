@@ -1,0 +1,35 @@
+"""Zonal grid model of Korea and grid-aware siting of AI-factory campuses (``aifab site``).
+
+Pipeline: ``load_grid_data`` (validated CSV tables) -> ``build_network`` (PyPSA) ->
+siting variables and limits added on linopy -> HiGHS through ``solve_highs`` ->
+``SitingResult``. ``site(scenario)`` runs it for a scenario; ``solve_siting(problem)``
+for a demand table built by hand.
+"""
+
+from aifab.grid._data import REGIONS, GridData, load_grid_data
+from aifab.grid._html import site_html
+from aifab.grid._model import OwnerPrefs, SitingProblem
+from aifab.grid._network import GridNetwork, build_network
+from aifab.grid._profiles import TimeSlices, representative_days
+from aifab.grid._results import SitingResult
+from aifab.grid._site import problem_from_scenario, site, solve_siting
+from aifab.grid._solver import SolveInfo, solve_highs
+
+__all__ = [
+    "REGIONS",
+    "GridData",
+    "GridNetwork",
+    "OwnerPrefs",
+    "SitingProblem",
+    "SitingResult",
+    "SolveInfo",
+    "TimeSlices",
+    "build_network",
+    "load_grid_data",
+    "problem_from_scenario",
+    "representative_days",
+    "site",
+    "site_html",
+    "solve_highs",
+    "solve_siting",
+]

@@ -1,0 +1,174 @@
+"""Build the zonal PyPSA network of Korea for a run of years over representative hours.
+
+Snapshots are flat integers: year ``years[i]`` owns snapshots ``i*H .. (i+1)*H - 1`` where
+H is the number of modelled hours per year. Snapshot weights (hours each modelled hour
+stands for) make the operating cost of each modelled year an annual cost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aifab.grid._data import GridData, fnum
+from aifab.grid._profiles import TimeSlices, representative_days
+
+SHED_COST_KRW_PER_MWH = 1.0e7
+"""Cost of shedding ordinary (non-AI) demand: a value of lost load, well above any penalty
+for unpowered GPUs, so that the model never cuts existing customers to feed GPUs."""
+
+STORAGE_MAX_HOURS = 6.0
+STORAGE_ROUND_TRIP = 0.75
+
+
+@dataclass(frozen=True)
+class GridNetwork:
+    """A built network with its time structure (which snapshot is which year and day)."""
+
+    network: Any  # pypsa.Network
+    years: tuple[int, ...]
+    slices: TimeSlices
+    snapshot_year: np.ndarray  # year of each snapshot
+    snapshot_day: np.ndarray  # position (0..n_days-1) of each snapshot's day within a year
+
+    @property
+    def hours_per_year(self) -> int:
+        """Modelled hours in each year."""
+        return self.slices.hours
+
+
+def quiet_pypsa() -> None:
+    """Silence PyPSA/linopy info logs and pandas string-dtype warnings."""
+    import pypsa
+
+    with contextlib.suppress(AttributeError):  # older PyPSA
+        pypsa.options.api.legacy_string_dtype = True
+    for name in ("pypsa", "linopy", "highspy"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pypsa")
+
+
+def time_slices(data: GridData, hours: int | None, seed: int = 0) -> TimeSlices:
+    """Representative days for ``hours`` modelled hours per year (default 8 days)."""
+    n_days = 8 if hours is None else max(1, hours // 24)
+    return representative_days(data.profiles, n_days, seed=seed)
+
+
+def build_network(
+    data: GridData,
+    years: Sequence[int],
+    *,
+    hours: int | None = None,
+    slices: TimeSlices | None = None,
+    demand_growth_per_year: float = 0.01,
+    carbon_price_krw_per_t: float = 0.0,
+    ai_regions: Sequence[str] = (),
+    ai_loads_mw: Mapping[tuple[str, int], float] | None = None,
+    built_expansions: Mapping[str, int] | None = None,
+    candidate_expansions: bool = False,
+) -> GridNetwork:
+    """Return the PyPSA network of regions, generators, storage and corridors.
+
+    ``ai_regions`` get a sink generator ("ai <region>", dispatch in [-p_nom, 0]) whose
+    draw the siting model ties to placed campuses. ``ai_loads_mw`` instead adds fixed AI
+    loads ((region, year) -> MW) as plain PyPSA loads, for dispatch-only runs.
+    ``built_expansions`` (name -> year built) switches planned corridors on from that
+    year; ``candidate_expansions`` makes every planned corridor available from its
+    earliest year (the siting model adds the build decision and its cost).
+    """
+    import pypsa
+
+    quiet_pypsa()
+    years = tuple(int(y) for y in years)
+    ts = slices if slices is not None else time_slices(data, hours)
+    hidx = ts.hour_index()
+    H = len(hidx)
+    snap = pd.Index(np.arange(H * len(years)), name="snapshot")
+    snap_year = np.repeat(np.asarray(years), H)
+    snap_day = np.tile(np.repeat(np.arange(len(ts.days)), 24), len(years))
+    prof = data.profiles.iloc[hidx].reset_index(drop=True)
+    tile = np.tile
+
+    n = pypsa.Network()
+    n.set_snapshots(list(snap))
+    w = tile(ts.hour_weights(), len(years))
+    n.snapshot_weightings.loc[:, "objective"] = w
+    n.snapshot_weightings.loc[:, "generators"] = w
+    n.snapshot_weightings.loc[:, "stores"] = 1.0
+
+    carriers = data.carriers
+    for c in [*carriers.index, "shed", "ai", "corridor", "AC"]:
+        co2 = fnum(carriers.at[c, "co2_t_per_mwh"]) if c in carriers.index else 0.0
+        n.add("Carrier", c, co2_emissions=co2)
+
+    regions = data.regions
+    peak = float(prof["demand"].max())
+    for r, row in regions.iterrows():
+        n.add("Bus", str(r), x=fnum(row["lon"]), y=fnum(row["lat"]), carrier="AC")
+        mean_mw = fnum(row["demand_twh"]) * 1e6 / 8760
+        growth = (1 + demand_growth_per_year) ** (snap_year - int(row["demand_year"]))
+        n.add("Load", f"load {r}", bus=r,
+              p_set=pd.Series(mean_mw * tile(prof["demand"].to_numpy(), len(years)) * growth,
+                              index=snap))
+        n.add("Generator", f"shed {r}", bus=r, carrier="shed",
+              p_nom=mean_mw * peak * 2 * float(growth.max()) + 1e4,
+              marginal_cost=SHED_COST_KRW_PER_MWH)
+
+    for _, g in data.generators.iterrows():
+        c = str(g["carrier"])
+        avail = str(carriers.at[c, "availability"])
+        active = np.ones(len(snap))
+        if g.get("from_year") is not None and not pd.isna(g.get("from_year")):
+            active *= snap_year >= int(g["from_year"])
+        if g.get("to_year") is not None and not pd.isna(g.get("to_year")):
+            active *= snap_year <= int(g["to_year"])
+        if avail == "storage":
+            ru = np.sqrt(STORAGE_ROUND_TRIP)
+            n.add("StorageUnit", str(g["name"]), bus=g["region"], carrier=c,
+                  p_nom=fnum(g["p_nom_mw"]), max_hours=STORAGE_MAX_HOURS,
+                  efficiency_store=ru, efficiency_dispatch=ru, cyclic_state_of_charge=True,
+                  marginal_cost=fnum(carriers.at[c, "marginal_cost_krw_per_mwh"]))
+            continue
+        base = tile(prof[c].to_numpy(), len(years)) if avail == "profile" else float(avail)
+        mc = (fnum(carriers.at[c, "marginal_cost_krw_per_mwh"])
+              + carbon_price_krw_per_t * fnum(carriers.at[c, "co2_t_per_mwh"]))
+        n.add("Generator", str(g["name"]), bus=g["region"], carrier=c,
+              p_nom=fnum(g["p_nom_mw"]), marginal_cost=mc,
+              p_max_pu=pd.Series(base * active, index=snap))
+
+    built = dict(built_expansions or {})
+    for _, k in data.corridors.iterrows():
+        name = str(k["name"])
+        on = np.ones(len(snap))
+        if bool(k["expandable"]):
+            if name in built:
+                on = (snap_year >= built[name]).astype(float)
+            elif candidate_expansions:
+                on = (snap_year >= int(k["earliest_year"])).astype(float)
+            else:
+                on = np.zeros(len(snap))
+        n.add("Link", name, bus0=k["bus0"], bus1=k["bus1"], carrier="corridor",
+              p_nom=fnum(k["p_nom_mw"]), efficiency=1.0,
+              p_max_pu=pd.Series(on, index=snap), p_min_pu=pd.Series(-on, index=snap),
+              length=fnum(k["length_km"]))
+
+    big = 0.0
+    if len(data.sites):
+        big = float(data.sites[[c for c in data.sites.columns if c.startswith("mw_")]]
+                    .to_numpy().max()) * len(data.sites) + 1.0
+    for r in ai_regions:
+        n.add("Generator", f"ai {r}", bus=r, carrier="ai", p_nom=big, p_max_pu=0.0,
+              p_min_pu=-1.0, marginal_cost=0.0)
+    if ai_loads_mw:
+        for r in sorted({r for r, _ in ai_loads_mw}):
+            mw = np.array([ai_loads_mw.get((r, int(y)), 0.0) for y in snap_year])
+            n.add("Load", f"ai {r}", bus=r, p_set=pd.Series(mw, index=snap))
+    return GridNetwork(network=n, years=years, slices=ts, snapshot_year=snap_year,
+                       snapshot_day=snap_day)

@@ -1,0 +1,175 @@
+"""Hourly shapes (demand, solar, wind) for one year and the choice of representative days.
+
+The packaged shapes are synthetic, rebuilt from ``data/profiles.yaml`` (see its ``source``).
+A ``profiles.csv`` in a user data directory (columns hour, demand, solar, wind; 8760 rows)
+replaces them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from aifab._io import read_text_file
+from aifab.errors import BadInput
+
+HOURS_PER_YEAR = 8760
+DAYS = 365
+
+
+def synthetic_profiles(params: dict[str, Any]) -> pd.DataFrame:
+    """Build 8760 h of demand (mean 1), solar and wind availability (p.u.) from parameters."""
+    rng = np.random.default_rng(int(params.get("seed", 0)))
+    doy = np.arange(DAYS)
+    d = params["demand"]
+    season = (1.0 + d["summer_peak"] * np.exp(-(((doy - 215) / d["summer_width_days"]) ** 2))
+              + d["winter_peak"] * (np.exp(-(((doy - 15) / d["winter_width_days"]) ** 2))
+                                    + np.exp(-(((doy - 380) / d["winter_width_days"]) ** 2))))
+    weekday = np.where((doy + 2) % 7 >= 5, d["weekend_factor"], 1.0)  # 1 Jan 2025: Wednesday
+    daily = season * weekday * (1 + d["daily_noise"] * rng.standard_normal(DAYS))
+    shape = np.asarray(d["hourly_shape"], dtype=float)
+    demand = (daily[:, None] * shape[None, :]).ravel()
+    demand /= demand.mean()
+
+    s = params["solar"]
+    lat = np.radians(s["latitude_deg"])
+    decl = np.radians(23.44) * np.sin(2 * np.pi * (doy - 80) / DAYS)
+    daylen = 24 / np.pi * np.arccos(np.clip(-np.tan(lat) * np.tan(decl), -1, 1))
+    hours = np.arange(24) + 0.5
+    rise = 12.5 - daylen / 2  # solar noon about 12:30 KST
+    frac = (hours[None, :] - rise[:, None]) / daylen[:, None]
+    elev = np.where((frac > 0) & (frac < 1), np.sin(np.pi * np.clip(frac, 0, 1)), 0.0)
+    elev *= (np.cos(lat - decl))[:, None]
+    clear = np.clip(s["clearness_mean"] + s["clearness_sd"] * rng.standard_normal(DAYS), 0.1, 1.0)
+    solar = (elev * clear[:, None]).ravel()
+    solar *= s["capacity_factor"] / solar.mean()
+
+    w = params["wind"]
+    z = np.zeros(DAYS)
+    eps = rng.standard_normal(DAYS)
+    for i in range(1, DAYS):
+        z[i] = w["ar1"] * z[i - 1] + np.sqrt(1 - w["ar1"] ** 2) * eps[i]
+    wmean = ((1 + w["winter_amplitude"] * np.cos(2 * np.pi * (doy - 15) / DAYS))
+             * np.exp(w["sd"] * z))
+    diurnal = 1 + 0.15 * np.sin(2 * np.pi * (hours - 9) / 24)
+    wind = (wmean[:, None] * diurnal[None, :]).ravel()
+    wind *= w["capacity_factor"] / wind.mean()
+    for _ in range(5):  # rescale after clipping at 1 p.u.
+        wind = np.clip(wind, 0, 1)
+        wind *= w["capacity_factor"] / wind.mean()
+    wind = np.clip(wind, 0, 1)
+    return pd.DataFrame({"demand": demand, "solar": np.clip(solar, 0, 1), "wind": wind})
+
+
+def load_profiles(user_dir: Path | None) -> tuple[pd.DataFrame, str]:
+    """Return the 8760-h profiles and where they came from."""
+    own = user_dir / "profiles.csv" if user_dir is not None else None
+    if own is not None and own.exists():
+        src = str(own)
+        try:
+            df = pd.read_csv(io_text(read_text_file(own, "profiles table")))
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise BadInput(f"cannot parse CSV ({exc})", source=src) from None
+        for col in ("demand", "solar", "wind"):
+            if col not in df.columns:
+                raise BadInput(f"missing column '{col}'", source=src, where="line 1")
+            vals = pd.to_numeric(df[col], errors="coerce")
+            bad = vals.isna() | (vals < 0) | ((vals > 1) & (col != "demand"))
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise BadInput(f"'{df[col].iloc[i]}' is not a valid value", source=src,
+                               where=f"line {i + 2}, column {col}")
+            df[col] = vals
+        if len(df) != HOURS_PER_YEAR:
+            raise BadInput(f"has {len(df)} rows, expected {HOURS_PER_YEAR}", source=src)
+        df = df[["demand", "solar", "wind"]].astype(float)
+        df["demand"] /= df["demand"].mean()
+        return df.reset_index(drop=True), src
+    text = (resources.files("aifab.grid") / "data" / "profiles.yaml").read_text(encoding="utf-8")
+    return synthetic_profiles(yaml.safe_load(text)), "aifab/grid/data/profiles.yaml (synthetic)"
+
+
+def io_text(text: str) -> Any:
+    """A text buffer for pandas readers."""
+    import io
+
+    return io.StringIO(text)
+
+
+@dataclass(frozen=True)
+class TimeSlices:
+    """Modelled hours of one year: which days, and how many days each one stands for."""
+
+    days: tuple[int, ...]
+    weights: tuple[float, ...]  # days represented by each chosen day; sum to 365
+    method: str
+
+    @property
+    def hours(self) -> int:
+        """Modelled hours per year."""
+        return 24 * len(self.days)
+
+    def hour_index(self) -> np.ndarray:
+        """Hour-of-year indices (0..8759) of the modelled hours, in order."""
+        return (np.asarray(self.days)[:, None] * 24 + np.arange(24)[None, :]).ravel()
+
+    def hour_weights(self) -> np.ndarray:
+        """Weight (hours represented) of each modelled hour."""
+        return np.repeat(np.asarray(self.weights, dtype=float), 24)
+
+
+def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0) -> TimeSlices:
+    """Pick ``n_days`` days: the peak-demand day (weight 1) plus k-medoids of the rest.
+
+    Each day is a 72-value vector (24 h of demand, solar, wind); the other days are
+    clustered by k-means (k-means++ start from ``seed``), each cluster is represented by
+    its medoid (the member day nearest the centre) weighted by the cluster's size.
+    ``n_days >= 365`` models the whole year.
+    """
+    if n_days >= DAYS:
+        return TimeSlices(tuple(range(DAYS)), (1.0,) * DAYS, "full year (8760 h)")
+    if n_days < 1:
+        raise BadInput("need at least one representative day (--hours 24 or more)")
+    x = np.hstack([profiles[c].to_numpy().reshape(DAYS, 24) for c in ("demand", "solar", "wind")])
+    peak = int(np.argmax(profiles["demand"].to_numpy().reshape(DAYS, 24).max(axis=1)))
+    if n_days == 1:
+        return TimeSlices((peak,), (float(DAYS),), "peak-demand day standing for the year")
+    rest = np.array([d for d in range(DAYS) if d != peak])
+    labels = _kmeans(x[rest], n_days - 1, np.random.default_rng(seed))
+    days, weights = [peak], [1.0]
+    for k in range(n_days - 1):
+        members = rest[labels == k]
+        if len(members) == 0:
+            continue
+        centre = x[members].mean(axis=0)
+        med = int(members[np.argmin(((x[members] - centre) ** 2).sum(axis=1))])
+        days.append(med)
+        weights.append(float(len(members)))
+    order = np.argsort(days)
+    return TimeSlices(tuple(int(days[i]) for i in order), tuple(weights[i] for i in order),
+                      f"peak day + k-medoids of {len(days) - 1} clusters (seed {seed})")
+
+
+def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) -> np.ndarray:
+    """Plain k-means with a k-means++ start; returns a label per row."""
+    centres = [x[rng.integers(len(x))]]
+    for _ in range(1, k):
+        d2 = np.min([((x - c) ** 2).sum(axis=1) for c in centres], axis=0)
+        centres.append(x[rng.choice(len(x), p=d2 / d2.sum())] if d2.sum() > 0 else x[0])
+    c = np.array(centres)
+    labels = np.zeros(len(x), dtype=int)
+    for _ in range(iters):
+        new = np.argmin(((x[:, None, :] - c[None, :, :]) ** 2).sum(axis=2), axis=1)
+        if np.array_equal(new, labels) and _ > 0:
+            break
+        labels = new
+        for j in range(k):
+            if (labels == j).any():
+                c[j] = x[labels == j].mean(axis=0)
+    return labels

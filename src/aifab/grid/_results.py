@@ -1,0 +1,221 @@
+"""Siting results: a frozen record with flat tables, read from a solved model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from aifab.grid._data import GridData, fnum
+from aifab.grid._model import SitingProblem, SitingVars, crf
+from aifab.grid._network import SHED_COST_KRW_PER_MWH, GridNetwork
+from aifab.grid._solver import SolveInfo
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """Where every campus goes, year by year, and what the grid does about it.
+
+    Tables (pandas): ``placements`` (owner, site, region, year, mw, blocks_mw, gpus),
+    ``corridors`` (name, bus0, bus1, p_nom_mw, expansion, built_year, max_loading_pct,
+    one ``max_loading_pct_YYYY`` per year), ``regions`` (region, year, added_mw,
+    local_surplus_mw, local_surplus_min_mw), ``annual_cost`` (year, cost columns, KRW).
+    """
+
+    status: str
+    termination: str
+    objective_krw: float
+    mip_gap: float
+    solve_s: float
+    build_s: float
+    model_size: dict[str, int]
+    years: tuple[int, ...]
+    time_method: str
+    hours_per_year: int
+    placements: pd.DataFrame
+    unpowered_gpus_by_year: dict[int, int]
+    unpowered_by_owner: pd.DataFrame
+    corridors: pd.DataFrame
+    regions: pd.DataFrame
+    annual_cost: pd.DataFrame
+    co2_mt_by_year: dict[int, float]
+    expansions_built: dict[str, int]
+    data_files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` document (without ``schema_version``)."""
+        reg: dict[str, Any] = {}
+        for r, g in self.regions.groupby("region", sort=False):
+            reg[str(r)] = {
+                "added_mw": {int(y): round(float(v), 1) for y, v in zip(g["year"], g["added_mw"],
+                                                                       strict=True)},
+                "local_surplus_mw": {int(y): round(float(v), 1)
+                                     for y, v in zip(g["year"], g["local_surplus_mw"],
+                                                     strict=True)},
+                "local_surplus_min_mw": {int(y): round(float(v), 1)
+                                         for y, v in zip(g["year"], g["local_surplus_min_mw"],
+                                                         strict=True)},
+            }
+        cost = {int(r["year"]): {k: float(v) for k, v in r.items() if k != "year"}
+                for _, r in self.annual_cost.iterrows()}
+        return {
+            "status": self.status,
+            "termination": self.termination,
+            "objective_krw": self.objective_krw,
+            "mip_gap": self.mip_gap,
+            "solve_s": round(self.solve_s, 3),
+            "build_s": round(self.build_s, 3),
+            "model_size": self.model_size,
+            "years": list(self.years),
+            "time_slices": {"hours_per_year": self.hours_per_year, "method": self.time_method},
+            "placements": self.placements.to_dict(orient="records"),
+            "unpowered_gpus_by_year": {int(k): int(v) for k, v in
+                                       self.unpowered_gpus_by_year.items()},
+            "unpowered_gpus_by_owner": self.unpowered_by_owner.to_dict(orient="records"),
+            "corridors": self.corridors.to_dict(orient="records"),
+            "expansions_built": self.expansions_built,
+            "regions": reg,
+            "annual_cost_krw": cost,
+            "co2_mt": {int(k): round(v, 3) for k, v in self.co2_mt_by_year.items()},
+            "data_files": self.data_files,
+        }
+
+
+def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
+                sv: SitingVars, info: SolveInfo, build_s: float) -> SitingResult:
+    """Turn the solved linopy model into a SitingResult."""
+    opt = problem.options
+    n: Any = gn.network
+    years = sv.years
+    need = problem.need()
+    osy = ("owner", "site", "year")
+    blocks = m.variables["Site-blocks"].solution.transpose(*osy).round().to_numpy()
+    served = np.clip(m.variables["Site-served"].solution.transpose(*osy).to_numpy(), 0, None)
+    short = np.clip(m.variables["Site-short"].solution.transpose("owner", "year").to_numpy(),
+                    0, None)
+    sites = data.sites
+    rows, unpowered, by_owner = [], dict.fromkeys(years, 0), []
+    for i, o in enumerate(sv.owners):
+        for k, y in enumerate(years):
+            it, acc = fnum(need.at[(o, y), "it_mw"]), fnum(need.at[(o, y), "accelerators"])
+            per_mw = acc / it if it > 0 else 0.0
+            placed = 0
+            for j, s in enumerate(sv.sites):
+                if served[i, j, k] < 1e-6 and blocks[i, j, k] < 0.5:
+                    continue
+                g = round(served[i, j, k] * per_mw)
+                placed += g
+                rows.append({"owner": o, "site": s, "region": str(sites.at[s, "region"]),
+                             "year": y,
+                             "mw": round(served[i, j, k] * fnum(sites.at[s, "pue"]), 2),
+                             "blocks_mw": round(blocks[i, j, k] * opt.block_mw, 1),
+                             "gpus": int(g)})
+            wait = max(0, round(acc) - placed) if short[i, k] > 1e-6 else 0
+            unpowered[y] += wait
+            by_owner.append({"owner": o, "year": y, "gpus": round(acc), "unpowered_gpus": wait,
+                             "unpowered_it_mw": round(float(short[i, k]), 2)})
+    placements = pd.DataFrame(rows, columns=["owner", "site", "region", "year", "mw",
+                                             "blocks_mw", "gpus"])
+
+    w = n.snapshot_weightings["objective"].to_numpy()
+    gp = m.variables["Generator-p"].solution.to_pandas()
+    lp = m.variables["Link-p"].solution.to_pandas()
+    gens = n.generators
+    carrier = gens.loc[gp.columns, "carrier"]
+    mc = gens.loc[gp.columns, "marginal_cost"].to_numpy(float)
+    co2c = n.carriers["co2_emissions"].reindex(carrier).fillna(0).to_numpy(float)
+    real = ~carrier.isin(["shed", "ai"]).to_numpy()
+    shed = carrier.eq("shed").to_numpy()
+    built: dict[str, int] = {}
+    if sv.expansions:
+        b = m.variables["Corridor-build"].solution.to_pandas()  # name x year
+        for e in sv.expansions:
+            on = [y for y in years if b.at[e, y] > 0.5]
+            if on:
+                built[e] = int(on[0])
+    cost_rows, co2 = [], {}
+    site_cost = sites["build_cost_krw_per_mw"].reindex(sv.sites).to_numpy(float)
+    cor = data.corridors.set_index("name")
+    for k, y in enumerate(years):
+        t = gn.snapshot_year == y
+        pw = gp.to_numpy()[t] * w[t, None]
+        gen_cost = float((pw[:, real] * mc[real]).sum())
+        shed_mwh = float(pw[:, shed].sum())
+        co2[y] = float((pw * co2c).sum()) / 1e6
+        build = float((blocks[:, :, k].sum(axis=0) * site_cost).sum() * opt.block_mw
+                      * crf(opt.discount_rate, opt.site_lifetime_years))
+        exp = sum(fnum(cor.at[e, "capital_cost_krw"]) for e, by in built.items() if by <= y)
+        exp *= crf(opt.discount_rate, opt.corridor_lifetime_years)
+        pen = (float(short[:, k].sum()) * 8760 * problem.load_factor
+               * opt.unserved_penalty_krw_per_mwh)
+        cost_rows.append({"year": y, "generation_krw": gen_cost, "site_build_krw": build,
+                          "corridor_expansion_krw": exp, "shortfall_penalty_krw": pen,
+                          "load_shed_krw": shed_mwh * SHED_COST_KRW_PER_MWH,
+                          "load_shed_mwh": shed_mwh,
+                          "total_krw": gen_cost + build + exp + pen
+                          + shed_mwh * SHED_COST_KRW_PER_MWH})
+    annual = pd.DataFrame(cost_rows)
+
+    links = n.links
+    crow = []
+    for name in lp.columns:
+        p_nom = fnum(links.at[name, "p_nom"])
+        r = {"name": name, "bus0": links.at[name, "bus0"], "bus1": links.at[name, "bus1"],
+             "p_nom_mw": p_nom, "expansion": name in sv.expansions,
+             "built_year": built.get(name)}
+        vals = []
+        for y in years:
+            t = gn.snapshot_year == y
+            v = float(np.abs(lp[name].to_numpy()[t]).max()) / p_nom * 100 if p_nom > 0 else 0.0
+            r[f"max_loading_pct_{y}"] = round(v, 1)
+            vals.append(v)
+        r["max_loading_pct"] = round(max(vals), 1)
+        crow.append(r)
+    corridors = pd.DataFrame(crow)
+
+    regions = _region_balance(m, gn, placements, years)
+    return SitingResult(
+        status=info.status, termination=info.termination, objective_krw=info.objective_krw,
+        mip_gap=info.mip_gap, solve_s=info.solve_s, build_s=build_s,
+        model_size={"variables": info.n_variables, "constraints": info.n_constraints,
+                    "integer_variables": info.n_integer},
+        years=tuple(years), time_method=gn.slices.method, hours_per_year=gn.hours_per_year,
+        placements=placements, unpowered_gpus_by_year=unpowered,
+        unpowered_by_owner=pd.DataFrame(by_owner), corridors=corridors, regions=regions,
+        annual_cost=annual, co2_mt_by_year=co2, expansions_built=built,
+        data_files=dict(data.files))
+
+
+def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,
+                    years: list[int]) -> pd.DataFrame:
+    """Added AI MW and local surplus (generation + storage - all load, MW) per region-year."""
+    n: Any = gn.network
+    w = n.snapshot_weightings["objective"].to_numpy()
+    gp = m.variables["Generator-p"].solution.to_pandas()
+    bus_of = n.generators["bus"]
+    inj = gp.T.groupby(bus_of.reindex(gp.columns).to_numpy()).sum().T  # incl. ai sinks (<0)
+    shed_cols = [c for c in gp.columns if n.generators.at[c, "carrier"] == "shed"]
+    inj = inj - gp[shed_cols].T.groupby(bus_of.reindex(shed_cols).to_numpy()).sum().T.reindex(
+        columns=inj.columns, fill_value=0.0)
+    if "StorageUnit-p_dispatch" in m.variables:
+        sd = (m.variables["StorageUnit-p_dispatch"].solution.to_pandas()
+              - m.variables["StorageUnit-p_store"].solution.to_pandas())
+        sb = sd.T.groupby(n.storage_units["bus"].reindex(sd.columns).to_numpy()).sum().T
+        inj = inj.add(sb, fill_value=0.0)
+    loads = n.loads_t.p_set
+    lb = loads.T.groupby(n.loads["bus"].reindex(loads.columns).to_numpy()).sum().T
+    net = inj.sub(lb.reindex(index=inj.index, columns=inj.columns, fill_value=0.0),
+                  fill_value=0.0)
+    rows = []
+    for r in n.buses.index:
+        col = net[r].to_numpy() if r in net.columns else np.zeros(len(w))
+        for y in years:
+            t = gn.snapshot_year == y
+            added = float(placements.loc[(placements["region"] == r)
+                                         & (placements["year"] == y), "mw"].sum())
+            rows.append({"region": r, "year": y, "added_mw": added,
+                         "local_surplus_mw": float((col[t] * w[t]).sum() / w[t].sum()),
+                         "local_surplus_min_mw": float(col[t].min())})
+    return pd.DataFrame(rows)

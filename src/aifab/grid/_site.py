@@ -1,0 +1,134 @@
+"""The siting pipeline: check, build network, add siting model, solve, read results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from aifab.errors import BadInput, Infeasible
+from aifab.grid._data import GridData, load_grid_data
+from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
+from aifab.grid._network import build_network
+from aifab.grid._results import SitingResult, read_result
+from aifab.grid._solver import solve_highs
+from aifab.scenario._siting import OwnerSiting, SitingOptions
+
+Progress = Callable[[str], None]
+OBJ_SCALE = 1e-6  # the model's objective is in million KRW
+
+
+def _check_demand(demand: pd.DataFrame, owners: tuple[OwnerPrefs, ...]) -> None:
+    for col in ("owner", "year", "accelerators", "it_mw"):
+        if col not in demand.columns:
+            raise BadInput(f"demand table lacks column '{col}'")
+    unknown = set(demand["owner"]) - {o.name for o in owners}
+    if unknown:
+        raise BadInput(f"demand for owners without an owners entry: {sorted(unknown)}")
+    if (demand["it_mw"] < 0).any() or (demand["accelerators"] < 0).any():
+        raise BadInput("demand table has negative MW or accelerators")
+
+
+def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
+                 progress: Progress | None = None) -> SitingResult:
+    """Place every owner's campuses on the grid year by year (MILP, HiGHS).
+
+    Raises BadInput for bad data or preferences, Infeasible when hard constraints cannot
+    hold (the message names the binding limit).
+    """
+    say = progress or (lambda _msg: None)
+    opt = problem.options
+    t0 = time.perf_counter()
+    if data is None:
+        say("loading grid data")
+        data = load_grid_data(opt.data_dir)
+    _check_demand(problem.demand, problem.owners)
+    if not problem.years():
+        raise BadInput("nothing to site: the demand table is empty")
+    allowed = allowed_sites(problem, data)
+    precheck(problem, data, allowed)
+    expansions = ([str(x) for x in data.corridors.loc[data.corridors["expandable"], "name"]]
+                  if opt.allow_expansions else [])
+    say(f"building network ({len(problem.years())} years x {opt.hours} h)")
+    gn = build_network(data, problem.years(), hours=opt.hours,
+                       demand_growth_per_year=opt.demand_growth_per_year,
+                       carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
+                       ai_regions=sorted(set(data.sites["region"])),
+                       candidate_expansions=opt.allow_expansions)
+    n: Any = gn.network
+    say("building optimisation model")
+    m = n.optimize.create_model(include_objective_constant=False)
+    sv = add_siting(m, gn, problem, data, allowed, expansions)
+    build_s = time.perf_counter() - t0
+    # Scale to million KRW, and measure the gap against the cost the fleet adds: first
+    # solve the LP relaxation with no AI load, then subtract that cost as a fixed offset.
+    total = m.objective.expression * OBJ_SCALE
+    offset = m.add_variables(lower=1, upper=1, name="Objective-offset")
+    m.add_objective(total, overwrite=True)
+    served = m.variables["Site-served"]
+    upper = served.upper.copy()
+    served.upper = upper * 0
+    say("solving the grid without AI load (LP, reference cost)")
+    base = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
+                       relaxation=True, objective_scale=OBJ_SCALE)
+    served.upper = upper
+    # the reference run left every GPU waiting: take that penalty out of its cost
+    penalty = (float(problem.need()["it_mw"].sum()) * 8760 * problem.load_factor
+               * opt.unserved_penalty_krw_per_mwh)
+    base_krw = base.objective_krw - penalty if base.has_solution else 0.0
+    m.add_objective(total - base_krw * OBJ_SCALE * offset, overwrite=True)
+    say(f"solving with HiGHS ({int(m.nvars):,} variables, {int(m.ncons):,} constraints)")
+    info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
+                       threads=opt.solver_threads, objective_scale=OBJ_SCALE)
+    info = replace(info, objective_krw=info.objective_krw + base_krw,
+                   solve_s=info.solve_s + base.solve_s)
+    if info.status == "infeasible":
+        hard = [o.name for o in problem.owners
+                if o.siting.min_home_share > 0 or not o.siting.allow_shortfall]
+        raise Infeasible(
+            "no placement meets the hard limits together: "
+            + (f"minimum home shares / no-shortfall rules of {', '.join(hard)} "
+               if hard else "site ramps and headroom ")
+            + "exceed what the sites, headroom and shares allow jointly")
+    if not info.has_solution:
+        raise Infeasible(f"HiGHS found no feasible solution ({info.termination}) within "
+                         f"{opt.time_limit_s:g} s; raise --time-limit or lower --hours")
+    say("reading results")
+    return read_result(m, gn, problem, data, sv, info, build_s)
+
+
+def problem_from_scenario(scenario: Any, catalog: Any = None, *,
+                          hours: int | None = None, time_limit_s: float | None = None
+                          ) -> SitingProblem:
+    """Build the siting problem from a Scenario (owners, fleets, facility, siting)."""
+    from aifab.power import demand_by_year
+
+    demand = demand_by_year(scenario, catalog)
+    owners = tuple(OwnerPrefs(name=o.name, home_region=getattr(o, "home_region", None),
+                              siting=getattr(o, "siting", None) or OwnerSiting())
+                   for o in scenario.owners)
+    opt: SitingOptions = getattr(scenario, "siting", None) or SitingOptions()
+    upd: dict[str, Any] = {}
+    if hours is not None:
+        if not 24 <= hours <= 8760:
+            raise BadInput(f"--hours {hours}: must be between 24 and 8760")
+        upd["hours"] = hours
+    if time_limit_s is not None:
+        if time_limit_s <= 0:
+            raise BadInput(f"--time-limit {time_limit_s}: must be positive")
+        upd["time_limit_s"] = time_limit_s
+    if upd:
+        opt = opt.model_copy(update=upd)
+    lf = float(getattr(getattr(scenario, "facility", None), "load_factor", 1.0) or 1.0)
+    return SitingProblem(demand=demand, owners=owners, options=opt, load_factor=lf)
+
+
+def site(scenario: Any, *, catalog: Any = None, data: GridData | None = None,
+         hours: int | None = None, time_limit_s: float | None = None,
+         progress: Progress | None = None) -> SitingResult:
+    """Site a scenario's fleets on the zonal grid (see ``solve_siting``)."""
+    problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s)
+    return solve_siting(problem, data, progress=progress)
