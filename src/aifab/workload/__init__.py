@@ -1,4 +1,4 @@
-"""Workload sources: trace readers (openb; Philly later) and workload transformations."""
+"""Workload sources: trace readers (openb, Philly), synthetic job classes, transformations."""
 
 from aifab.workload.openb import (
     MILLI_PER_GPU,
@@ -8,12 +8,19 @@ from aifab.workload.openb import (
     read_openb_nodes,
     read_openb_pods,
 )
+from aifab.workload.philly import PhillyJobs, read_philly
+from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler
 
 __all__ = [
+    "DEFAULT_CLASSES",
+    "DEFAULT_MIX",
     "MILLI_PER_GPU",
+    "ClassSampler",
     "OpenbNodes",
     "OpenbPods",
+    "PhillyJobs",
     "inflate_pods",
     "read_openb_nodes",
     "read_openb_pods",
+    "read_philly",
 ]

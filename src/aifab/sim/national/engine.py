@@ -146,6 +146,8 @@ class NationalSim:
         self.warm = twin.warmup_s <= 0
         for s, (_t, _c, rate) in enumerate(self.streams):
             self.push(self.rng.exponential(1.0 / rate), ARRIVE, s)
+        if twin.replay is not None and len(twin.replay):
+            self.push(float(twin.replay.submit_s[0]), ARRIVE, -1)
         if twin.services:
             self.push(0.0, SCALE, None)
         self.push(0.0, SAMPLE, None)
@@ -400,7 +402,28 @@ class NationalSim:
             if have >= need:
                 return
 
+    def _on_replay(self, i: int) -> None:
+        """Job ``i`` of the replayed job list arrives (its duration is taken as on the
+        reference accelerator; its size is clipped like synthetic ones)."""
+        tw = self.twin
+        rp = tw.replay
+        assert rp is not None
+        tenant = tw.replay_tenant
+        cls = tw.class_names.index("research") if "research" in tw.class_names else 0
+        n = int(min(rp.num_gpus[i], tw.max_sizes[self.home[tenant]]))
+        job = Job(self.next_id, tenant, cls, n, float(rp.duration_s[i]), self.now,
+                  tw.classes[cls].priority)
+        self.next_id += 1
+        self.jobs[job.id] = job
+        self.counts["arrivals"] += 1
+        self.enqueue(job)
+        if i + 1 < len(rp):
+            self.push(float(rp.submit_s[i + 1]), ARRIVE, -(i + 2))
+
     def _on_arrive(self, s: int) -> None:
+        if s < 0:
+            self._on_replay(-s - 1)
+            return
         tenant, cls, rate = self.streams[s]
         smp = self.samplers[(self.home[tenant], cls)]
         n = smp.size(self.rng)

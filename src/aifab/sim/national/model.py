@@ -7,6 +7,7 @@ domains (8-GPU servers or 72-GPU NVL racks) with whole-accelerator allocation.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,6 +17,7 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.scenario._sim import JobClassSpec, NpuPoolSpec, ServiceSpec, SimSettings, TenantSpec
+from aifab.workload.philly import PhillyJobs, read_philly
 from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler
 
 try:  # the perf package's public API, or its module while its __init__ lands
@@ -109,6 +111,8 @@ class Twin:
     classes: tuple[JobClassSpec, ...]
     max_sizes: tuple[int, ...]  # per partition: gang sizes are clipped to this
     services: tuple[Service, ...]
+    replay: PhillyJobs | None = None  # a job list replayed for tenant replay_tenant
+    replay_tenant: int = -1
     notes: tuple[str, ...] = field(default=())
 
     def partition_of(self, owner: str) -> Partition:
@@ -306,10 +310,16 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
         tenants.append(Tenant(index=i, name=t.name, owner=t.owner, kind=t.kind,
                               quota=t.quota, entitled=round(t.quota * gpus),
                               streams=tuple(streams)))
+    replay, replay_tenant = None, -1
+    if st.philly_trace is not None:
+        if st.philly_tenant not in names:
+            raise BadInput(f"unknown tenant {st.philly_tenant!r}", where="sim.philly_tenant")
+        replay, replay_tenant = read_philly(st.philly_trace), names.index(st.philly_tenant)
+        tenants[replay_tenant] = dataclasses.replace(tenants[replay_tenant], streams=())
     services = build_services(scn, st, pools, partitions, _replica)
     return Twin(scenario=scn.name, settings=st, horizon_s=(st.warmup_days + st.days) * 86400.0,
                 warmup_s=st.warmup_days * 86400.0,
                 pools=tuple(pools), campuses=tuple(campuses), partitions=tuple(partitions),
                 tenants=tuple(tenants), class_names=class_names,
                 classes=tuple(classes[c] for c in class_names), max_sizes=tuple(max_sizes),
-                services=tuple(services))
+                services=tuple(services), replay=replay, replay_tenant=replay_tenant)
