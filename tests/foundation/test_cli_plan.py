@@ -80,7 +80,10 @@ def test_out_dir_files_and_html(tmp_path: Path) -> None:
     p.feed(text)
     assert {"power", "energy", "h100e", "peers", "growth"} <= p.ids  # chart divs
     assert "Plotly.newPlot" in text
-    assert "https://cdn" not in text.split("</head>")[0]  # plotly.js is inlined, not linked
+    head = text.split("</head>")[0]
+    assert "<script src=" not in text and len(head) > 1_000_000  # plotly.js inlined, not linked
+    assert "plotly.js v" in head
+    assert p.scripts >= 6  # the bundle plus one script per chart
     assert not [x for x in tmp_path.iterdir() if x.name.startswith(".")]  # no temp left
 
 
