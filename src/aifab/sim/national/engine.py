@@ -436,26 +436,34 @@ class NationalSim:
         self.push(self.now + self.rng.exponential(1.0 / rate), ARRIVE, s)
 
     # -- inference replicas ----------------------------------------------------------
-    def place_replica(self, pool: int, n: int) -> int:
-        if not self._power_ok(pool, n):
-            return -1
-        d = self.pools[pool].place_one_domain(n)
-        if d >= 0:
-            self._draw(pool, n)
-            self.svc_alloc += n
+    def place_replicas(self, pool: int, n: int, k: int) -> list[int]:
+        """Place up to ``k`` replicas of ``n`` devices (each inside one domain) as far as
+        the pool and its campus power cap allow; their domains."""
+        cap = self.twin.campuses[self.pool_campus[pool]].cap_kw
+        if cap != math.inf:
+            p = self.twin.pools[pool]
+            room = cap - self.campus_kw[self.pool_campus[pool]] + 1e-9
+            k = min(k, max(0, int(room // (n * (p.busy_kw - p.idle_kw)))))
+        doms = self.pools[pool].place_many(n, k)
+        got = len(doms)
+        if got:
+            self._draw(pool, n * got)
+            self.svc_alloc += n * got
+            self.counts["scaling"] += got
             if self.pool_part[pool] >= 0:
-                self.inf_held[self.pool_part[pool]] += n
-            self.counts["scaling"] += 1
-        return d
+                self.inf_held[self.pool_part[pool]] += n * got
+        return [int(d) for d in doms]
 
-    def release_replica(self, pool: int, dom: int, n: int) -> None:
-        self.pools[pool].release_one(dom, n)
-        self._draw(pool, -n)
-        self.svc_alloc -= n
-        self.counts["scaling"] += 1
+    def release_replicas(self, pool: int, doms: list[int], n: int) -> None:
+        if not doms:
+            return
+        self.pools[pool].release_many(np.asarray(doms, dtype=np.int64), n)
+        self._draw(pool, -n * len(doms))
+        self.svc_alloc -= n * len(doms)
+        self.counts["scaling"] += len(doms)
         part = self.pool_part[pool]
         if part >= 0:
-            self.inf_held[part] -= n
+            self.inf_held[part] -= n * len(doms)
             self.dirty.add(part)
 
     # -- sampling --------------------------------------------------------------------

@@ -90,6 +90,33 @@ class PoolState:
         self.free_total -= n
         return i
 
+    def place_many(self, n: int, k: int) -> IntArray:
+        """Up to ``k`` groups of ``n`` accelerators, each inside one domain, best fit
+        (the same domains as ``k`` calls of :meth:`place_one_domain`); their domains."""
+        if k <= 0 or n > self.size or n > self.free_total:
+            return np.zeros(0, dtype=np.int64)
+        free = self.free
+        cand = np.flatnonzero(free >= n)
+        if len(cand) == 0:
+            return np.zeros(0, dtype=np.int64)
+        order = cand[np.argsort(free[cand], kind="stable")]
+        slots = free[order] // n
+        cs = np.cumsum(slots)
+        j = int(np.searchsorted(cs, k))
+        if j >= len(order):
+            j = len(order) - 1
+            k = int(cs[-1])
+        take = slots[: j + 1].copy()
+        take[-1] -= int(cs[j]) - k
+        doms = np.repeat(order[: j + 1], take)
+        free[order[: j + 1]] -= take * n
+        self.free_total -= k * n
+        return doms
+
+    def release_many(self, doms: IntArray, n: int) -> None:
+        np.add.at(self.free, doms, n)
+        self.free_total += n * len(doms)
+
     def release(self, doms: IntArray, cnt: IntArray) -> None:
         self.free[doms] += cnt
         self.free_total += int(cnt.sum())

@@ -106,13 +106,11 @@ def _fit(sim: NationalSim, svc: Service, st: ServiceState, pool_ids: list[int],
     for pool, dev, cap in ((r[0], r[1], r[2]) for r in svc.replica if r[0] in pool_ids):
         doms = st.reps.setdefault(pool, [])
         want = max(0, math.ceil((need - have) / cap - 1e-9))
-        while len(doms) > want:
-            sim.release_replica(pool, doms.pop(), dev)
-        while len(doms) < want:
-            d = sim.place_replica(pool, dev)
-            if d < 0:
-                break
-            doms.append(d)
+        if len(doms) > want:
+            sim.release_replicas(pool, doms[want:], dev)
+            del doms[want:]
+        elif len(doms) < want:
+            doms.extend(sim.place_replicas(pool, dev, want - len(doms)))
         have += len(doms) * cap
     return have
 
