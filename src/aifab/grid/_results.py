@@ -43,6 +43,7 @@ class SitingResult:
     co2_mt_by_year: dict[int, float]
     expansions_built: dict[str, int]
     data_files: dict[str, str] = field(default_factory=dict)
+    geo: pd.DataFrame = field(default_factory=pd.DataFrame)  # kind, name, region, lat, lon
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document (without ``schema_version``)."""
@@ -185,7 +186,20 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
         placements=placements, unpowered_gpus_by_year=unpowered,
         unpowered_by_owner=pd.DataFrame(by_owner), corridors=corridors, regions=regions,
         annual_cost=annual, co2_mt_by_year=co2, expansions_built=built,
-        data_files=dict(data.files))
+        data_files=dict(data.files), geo=_geo(data))
+
+
+def _geo(data: GridData) -> pd.DataFrame:
+    """Coordinates of regions (centroids) and candidate sites, for the map."""
+    reg = pd.DataFrame({"kind": "region", "name": data.regions.index,
+                        "region": data.regions.index,
+                        "lat": data.regions["lat"].to_numpy(float),
+                        "lon": data.regions["lon"].to_numpy(float)})
+    sit = pd.DataFrame({"kind": "site", "name": data.sites.index,
+                        "region": data.sites["region"].to_numpy(),
+                        "lat": data.sites["lat"].to_numpy(float),
+                        "lon": data.sites["lon"].to_numpy(float)})
+    return pd.concat([reg, sit], ignore_index=True)
 
 
 def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,

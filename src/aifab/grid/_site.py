@@ -70,11 +70,11 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     m.add_objective(total, overwrite=True)
     served = m.variables["Site-served"]
     upper = served.upper.copy()
-    served.upper = upper * 0
+    served.update(upper=upper * 0)
     say("solving the grid without AI load (LP, reference cost)")
     base = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
                        relaxation=True, objective_scale=OBJ_SCALE)
-    served.upper = upper
+    served.update(upper=upper)
     # the reference run left every GPU waiting: take that penalty out of its cost
     penalty = (float(problem.need()["it_mw"].sum()) * 8760 * problem.load_factor
                * opt.unserved_penalty_krw_per_mwh)
