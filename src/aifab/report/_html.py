@@ -27,7 +27,7 @@ class Section:
 def figure_html(fig: go.Figure, div_id: str) -> str:
     """A plotly figure as a <div> that relies on the page's embedded plotly.js."""
     return str(pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                           config={"displaylogo": False, "responsive": True}))
+                           config={"displaylogo": False}))
 
 
 def table_html(df: pd.DataFrame, floatfmt: str = "{:,.2f}") -> str:
@@ -54,10 +54,12 @@ table.tbl th{background:#f3f5f8}table.tbl td:first-child,table.tbl th:first-chil
 def render_html(title: str, sections: list[Section], subtitle: str = "") -> str:
     """A complete page with plotly.js inlined (about 4.5 MB; no network needed)."""
     script = f'<script type="text/javascript">{get_plotlyjs()}</script>'
-    nav = " ".join(f'<a href="#{s.anchor or i}">{html.escape(s.title)}</a>'
+    # Section ids carry a prefix so they never collide with a chart's div id.
+    nav = " ".join(f'<a href="#sec-{s.anchor or i}">{html.escape(s.title)}</a>'
                    for i, s in enumerate(sections))
     body = "\n".join(
-        f'<section id="{s.anchor or i}"><h2>{html.escape(s.title)}</h2>\n{s.body_html}</section>'
+        f'<section id="sec-{s.anchor or i}"><h2>{html.escape(s.title)}</h2>\n'
+        f"{s.body_html}</section>"
         for i, s in enumerate(sections))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (

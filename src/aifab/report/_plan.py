@@ -100,7 +100,6 @@ def print_plan(r: PlanResult, console: Console) -> None:
 
 def plan_sections(r: PlanResult) -> list[Section]:
     """HTML sections (tables and plotly charts) for a plan result."""
-    frames = r.to_frames()
     owners = [s.name for s in r.owners]
 
     power = go.Figure([
@@ -127,7 +126,8 @@ def plan_sections(r: PlanResult) -> list[Section]:
         go.Scatter(name=o, x=g["year"], y=g["facility_mw"], stackgroup="one", mode="lines")
         for o, g in by_year.groupby("owner", sort=False)
     ])
-    growth.update_layout(title="Installed facility power by year (MW, cumulative)", height=360)
+    growth.update_layout(title="Installed facility power by year (MW, cumulative)", height=360,
+                         xaxis={"dtick": 1, "tickformat": "d"})
 
     t = r.totals
     headline = (
@@ -137,16 +137,48 @@ def plan_sections(r: PlanResult) -> list[Section]:
         + ", ".join(f"{c.share:.1%} of {html.escape(c.region)}" for c in r.comparisons)
         + "</p>"
     )
+    fleet_tbl = pd.DataFrame([{
+        "owner": f.owner, "accelerator": f.accelerator_name, "system": f.system_name,
+        "count": f"{f.count:,}", "year": f.delivery_year, "IT MW": f.it_power_mw,
+        "facility MW": f.facility_power_mw, "assumed": "assumed" if f.assumed else "",
+        "note": f.note} for f in r.fleet])
+    owners_tbl = pd.DataFrame([{
+        "owner": s.name, "accelerators": f"{s.accelerators:,}", "IT MW": s.it_power_mw,
+        "facility MW": s.facility_power_mw, "TWh/yr": s.annual_energy_twh,
+        "bn KRW/yr": s.annual_cost_krw / 1e9, "M USD/yr": s.annual_cost_usd / 1e6,
+        "Mt CO2/yr": s.annual_co2_mt,
+        **{f"H100e {METRIC_LABELS[m]}": f"{s.h100_equivalents[m]:,.0f}" for m in METRICS},
+    } for s in [*r.owners, r.totals]])
+    cmp_tbl = pd.DataFrame([{
+        "region": c.region, "TWh": c.consumption_twh, "year": c.year,
+        "fleet share": f"{c.share:.1%}", "source": c.source} for c in r.comparisons])
+    peers_tbl = pd.DataFrame([{
+        "fleet": p.name, "accelerator": p.accelerator, "count": f"{p.count:,}", "year": p.year,
+        "status": p.status, "assumed": "assumed" if p.assumed else "",
+        "rank (count)": p.rank_by_count,
+        **{f"H100e {METRIC_LABELS[m]} (rank)": f"{p.h100_equivalents[m]:,.0f} ({p.ranks[m]})"
+           for m in METRICS},
+        "source": p.source} for p in r.peers])
+    out_html = ""
+    if r.output:
+        out_tbl = pd.DataFrame([{
+            "owner": o["owner"], "T tokens/yr": o["tokens_per_year"] / 1e12,
+            "405B runs/yr": o["training_runs_per_year"],
+            "T tokens/yr per GW": o["tokens_per_year_per_gw"] / 1e12,
+            "405B runs/yr per GW": o["training_runs_per_year_per_gw"]} for o in r.output])
+        ref = html.escape(r.output[-1]["reference"])
+        out_html = table_html(out_tbl) + f'<p class="note">{ref}</p>'
     return [
-        Section("Fleet", headline + table_html(frames["fleet"]), "fleet"),
+        Section("Fleet", headline + table_html(fleet_tbl), "fleet"),
         Section("Power and energy", figure_html(power, "power") + figure_html(energy, "energy")
-                + figure_html(growth, "growth") + table_html(frames["owners"]), "power"),
+                + figure_html(growth, "growth") + table_html(owners_tbl), "power"),
         Section("Capacity (H100-equivalents)", figure_html(h100e, "h100e"), "capacity"),
-        Section("Comparisons and peers", table_html(frames["comparisons"])
-                + figure_html(peers, "peers") + table_html(frames["peers"]), "peers"),
-        *([Section("AI factory output", table_html(frames["output"]), "output")]
-          if "output" in frames else []),
-        Section("Assumptions", table_html(frames["assumptions"]), "assumptions"),
+        Section("Comparisons and peers", table_html(cmp_tbl)
+                + figure_html(peers, "peers") + table_html(peers_tbl), "peers"),
+        *([Section("AI factory output", out_html, "output")] if out_html else []),
+        Section("Assumptions", table_html(pd.DataFrame(
+            [{"parameter": a.parameter, "value": a.value, "unit": a.unit, "source": a.source}
+             for a in r.assumptions])), "assumptions"),
     ]
 
 
