@@ -90,13 +90,16 @@ def simulate_cmd(
     from aifab.sim.national.replicate import confidence
 
     frames: dict[str, pd.DataFrame]
+    if out is not None and out.exists() and not out.is_dir():
+        raise BadInput("exists and is not a directory", source=str(out))
+    bar = not as_json and err_console.is_terminal
     if resume is not None:
         if scenario_file or days or policy or seed is not None or set_ or replications > 1:
             raise BadInput("--resume continues a run as it was: give only --out/--json",
                            where="--resume")
         sim = load_checkpoint(resume)
         out = out or resume
-        with _progress(not as_json, sim.twin.horizon_s) as tick:
+        with _progress(bar, sim.twin.horizon_s) as tick:
             doc, frames = run_sim(sim, checkpoint_dir=out / "checkpoint", progress=tick)
     else:
         sets = list(set_ or [])
@@ -112,7 +115,7 @@ def simulate_cmd(
                 update={"sim": scn.sim.model_copy(update={"seed": scn.sim.seed + r})})
             sim = NationalSim(build_twin(s, cat))
             ckpt = out / "checkpoint" if out is not None and r == 0 else None
-            with _progress(not as_json, sim.twin.horizon_s) as tick:
+            with _progress(bar, sim.twin.horizon_s) as tick:
                 d, f = run_sim(sim, checkpoint_dir=ckpt, progress=tick)
             docs.append(d)
             if r == 0:

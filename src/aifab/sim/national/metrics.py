@@ -38,7 +38,7 @@ def sample_row(sim: NationalSim) -> tuple[tuple[float, ...], np.ndarray]:
     public_wait = any(sim.qlen[t] > 0 for p in tw.partitions if p.public for t in p.tenants)
     demand = [any(sim.qlen[t] > 0 for t in p.tenants)
               or (tw.settings.borrowing and public_wait and not p.public
-                  and tw.settings.queue_policy == "fairshare")
+                  and sim.policy.name == "fairshare")
               for p in tw.partitions]
     power = frag = idle = 0.0
     for cam in tw.campuses:
