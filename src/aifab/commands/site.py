@@ -23,7 +23,7 @@ ScenarioNameOpt = Annotated[
 HoursOpt = Annotated[
     int | None,
     typer.Option("--hours", help="Modelled hours per year: representative days x 24, or 8760 "
-                                 "for the full year (default: scenario siting.hours, 192).",
+                                 "for the full year (default: scenario siting.hours, 96).",
                  metavar="N"),
 ]
 TimeLimitOpt = Annotated[

@@ -56,8 +56,8 @@ def quiet_pypsa() -> None:
 
 
 def time_slices(data: GridData, hours: int | None, seed: int = 0) -> TimeSlices:
-    """Representative days for ``hours`` modelled hours per year (default 8 days)."""
-    n_days = 8 if hours is None else max(1, hours // 24)
+    """Representative days for ``hours`` modelled hours per year (default 4 days)."""
+    n_days = 4 if hours is None else max(1, hours // 24)
     return representative_days(data.profiles, n_days, seed=seed)
 
 

@@ -44,7 +44,7 @@ class SitingOptions(BaseModel):
     )
     data_dir: str | None = Field(default=None, description="Replace the packaged grid data.")
     hours: int = Field(
-        default=192, ge=24, le=8760,
+        default=96, ge=24, le=8760,
         description="Modelled hours per year: representative days x 24 (8760 = full year).",
     )
     years: list[int] | None = Field(

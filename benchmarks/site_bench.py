@@ -1,0 +1,102 @@
+"""Benchmark ``aifab site``: build and solve time and model size of the Korean default.
+
+Cases: the default representative days (target: under 60 s to a 1 % MIP gap on 2 cores),
+more representative days, and the full 8,760-hour year (one year, the last delivery year,
+since three full years do not fit this machine's time budget). Prints a table and, with
+``--write``, replaces the "## Siting (grid model)" section of docs/benchmarks.md.
+
+    python benchmarks/site_bench.py [--write] [--skip-full-year] [--full-year-limit S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aifab.errors import AifabError
+from aifab.grid import load_grid_data, problem_from_scenario, solve_siting
+from aifab.scenario import load_scenario
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+HEADING = "## Siting (grid model)"
+
+
+def run_case(label: str, overrides: list[str]) -> dict[str, object]:
+    """Solve the korea-2025 scenario with ``overrides``; return timings and sizes."""
+    t0 = time.perf_counter()
+    scn = load_scenario(None, overrides)
+    problem = problem_from_scenario(scn)
+    data = load_grid_data(problem.options.data_dir)
+    try:
+        r = solve_siting(problem, data)
+    except AifabError as exc:  # e.g. no incumbent within the time limit
+        row = {"case": label, "hours": problem.options.hours, "years": len(problem.years()),
+               "status": f"failed: {exc}", "gap": float("nan"), "build_s": float("nan"),
+               "solve_s": float("nan"), "wall_s": time.perf_counter() - t0, "variables": 0,
+               "constraints": 0, "integer_variables": 0, "unpowered": {}, "expansions": {}}
+        print(f"{label}: {row}", flush=True)
+        return row
+    wall = time.perf_counter() - t0
+    row = {"case": label, "hours": r.hours_per_year, "years": len(r.years),
+           "status": r.status, "gap": r.mip_gap, "build_s": r.build_s, "solve_s": r.solve_s,
+           "wall_s": wall, **r.model_size,
+           "unpowered": dict(r.unpowered_gpus_by_year), "expansions": dict(r.expansions_built)}
+    print(f"{label}: {row}", flush=True)
+    return row
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = ["| case | h/year x years | status | MIP gap | build | solve | total | variables "
+             "| constraints | integers | GPUs waiting by year |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        wait = ", ".join(f"{y}: {v:,}" for y, v in r["unpowered"].items())  # type: ignore[attr-defined]
+        lines.append(
+            f"| {r['case']} | {r['hours']} x {r['years']} | {r['status']} "
+            f"| {float(r['gap']) * 100:.2f} % | {float(r['build_s']):.1f} s "  # type: ignore[arg-type]
+            f"| {float(r['solve_s']):.1f} s | {float(r['wall_s']):.1f} s "  # type: ignore[arg-type]
+            f"| {int(r['variables']):,} | {int(r['constraints']):,} "  # type: ignore[call-overload]
+            f"| {int(r['integer_variables'])} | {wait} |")  # type: ignore[call-overload]
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    doc = DOC.read_text(encoding="utf-8")
+    start = doc.index(HEADING)
+    nxt = doc.find("\n## ", start + len(HEADING))
+    end = len(doc) if nxt < 0 else nxt + 1
+    DOC.write_text(doc[:start] + text.rstrip() + "\n\n" + doc[end:], encoding="utf-8")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    ap.add_argument("--skip-full-year", action="store_true")
+    ap.add_argument("--full-year-limit", type=float, default=900.0)
+    args = ap.parse_args()
+    rows = [run_case("default (peak day + 3 k-medoids days)", []),
+            run_case("8 representative days (300 s limit)",
+                     ["siting.hours=192", "siting.time_limit_s=300"])]
+    if not args.skip_full_year:
+        rows.append(run_case("full year, last delivery year only",
+                             ["siting.hours=8760", "siting.years=[2028]",
+                              f"siting.time_limit_s={args.full_year_limit}"]))
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (f"{HEADING}\n\nMeasured {when} by `benchmarks/site_bench.py` on "
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, "
+            f"Python {platform.python_version()}, HiGHS with 2 threads (machine shared with "
+            "other jobs). Scenario korea-2025 (260k GPUs, deliveries 2026-2028), packaged "
+            "grid data; the MIP gap is measured on the cost the fleet adds (objective less "
+            "the no-AI reference LP), see docs/grid.md.\n\n" + table(rows) + "\n")
+    print(text)
+    if args.write:
+        write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
