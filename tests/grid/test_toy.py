@@ -63,3 +63,16 @@ def test_toy_preferences_allowed_regions_and_share(toy):
     assert max(got.values()) <= 50.0 + 1e-6
     assert sum(v / (1.25 if s == "S-Jeonnam" else 1.0) for s, v in got.items()) == \
         pytest.approx(100.0)
+
+
+def test_toy_full_year_two_stage_matches(toy):
+    # Flat hours: the full-year stage-2 LP with stage-1 campuses fixed gives the same answer.
+    p = toy_problem(100.0)
+    full = p.__class__(demand=p.demand, owners=p.owners, load_factor=p.load_factor,
+                       options=p.options.model_copy(update={"hours": 8760,
+                                                             "screening_hours": 24}))
+    r = solve_siting(full, toy)
+    assert r.hours_per_year == 8760 and r.status == "optimal"
+    assert _by_site(r) == pytest.approx({"S-Gangwon": 80.0, "S-Jeonnam": 25.0})
+    gen = (680 * 10_000 + 75 * 50_000 + 350 * 100_000) * H
+    assert r.objective_krw == pytest.approx(gen + 120e6, rel=1e-9)

@@ -52,6 +52,16 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     precheck(problem, data, allowed)
     expansions = ([str(x) for x in data.corridors.loc[data.corridors["expandable"], "name"]]
                   if opt.allow_expansions else [])
+    fixed = None
+    stage1_gap, stage1_s = None, 0.0
+    if opt.hours >= 8760 and opt.full_year == "two_stage":
+        # Stage 1: site on representative days; stage 2 (below): every hour of the year
+        # with those campuses and corridor builds fixed (an LP: dispatch and powering).
+        say(f"stage 1: siting on {opt.screening_hours} h of representative days")
+        first = solve_siting(replace(problem, options=opt.model_copy(
+            update={"hours": opt.screening_hours})), data, progress=progress)
+        fixed = first
+        stage1_gap, stage1_s = first.mip_gap, first.solve_s
     say(f"building network ({len(problem.years())} years x {opt.hours} h)")
     gn = build_network(data, problem.years(), hours=opt.hours,
                        demand_growth_per_year=opt.demand_growth_per_year,
@@ -63,9 +73,36 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     m = n.optimize.create_model(include_objective_constant=False)
     sv = add_siting(m, gn, problem, data, allowed, expansions)
     build_s = time.perf_counter() - t0
-    # Scale to million KRW, and measure the gap against the cost the fleet adds: first
-    # solve the LP relaxation with no AI load, then subtract that cost as a fixed offset.
     total = m.objective.expression * OBJ_SCALE
+    if fixed is not None:
+        _fix_decisions(m, sv, fixed, opt.block_mw)
+        m.add_objective(total, overwrite=True)
+        say(f"stage 2: full year with campuses fixed ({int(m.nvars):,} variables)")
+        info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
+                           threads=opt.solver_threads, objective_scale=OBJ_SCALE)
+        info = replace(info, mip_gap=float(stage1_gap or 0.0),
+                       solve_s=info.solve_s + stage1_s)
+    else:
+        info = _solve_with_offset(m, total, problem, say)
+    if info.status == "infeasible":
+        hard = [o.name for o in problem.owners
+                if o.siting.min_home_share > 0 or not o.siting.allow_shortfall]
+        raise Infeasible(
+            "no placement meets the hard limits together: "
+            + (f"minimum home shares / no-shortfall rules of {', '.join(hard)} "
+               if hard else "site ramps and headroom ")
+            + "exceed what the sites, headroom and shares allow jointly")
+    if not info.has_solution:
+        raise Infeasible(f"HiGHS found no feasible solution ({info.termination}) within "
+                         f"{opt.time_limit_s:g} s; raise --time-limit or lower --hours")
+    say("reading results")
+    return read_result(m, gn, problem, data, sv, info, build_s)
+
+
+def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress) -> Any:
+    """Solve the MIP with its gap measured on the cost the fleet adds: first solve the LP
+    relaxation with no AI load, then subtract that cost as a fixed offset."""
+    opt = problem.options
     offset = m.add_variables(lower=1, upper=1, name="Objective-offset")
     m.add_objective(total, overwrite=True)
     served = m.variables["Site-served"]
@@ -83,21 +120,24 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     say(f"solving with HiGHS ({int(m.nvars):,} variables, {int(m.ncons):,} constraints)")
     info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
                        threads=opt.solver_threads, objective_scale=OBJ_SCALE)
-    info = replace(info, objective_krw=info.objective_krw + base_krw,
+    return replace(info, objective_krw=info.objective_krw + base_krw,
                    solve_s=info.solve_s + base.solve_s)
-    if info.status == "infeasible":
-        hard = [o.name for o in problem.owners
-                if o.siting.min_home_share > 0 or not o.siting.allow_shortfall]
-        raise Infeasible(
-            "no placement meets the hard limits together: "
-            + (f"minimum home shares / no-shortfall rules of {', '.join(hard)} "
-               if hard else "site ramps and headroom ")
-            + "exceed what the sites, headroom and shares allow jointly")
-    if not info.has_solution:
-        raise Infeasible(f"HiGHS found no feasible solution ({info.termination}) within "
-                         f"{opt.time_limit_s:g} s; raise --time-limit or lower --hours")
-    say("reading results")
-    return read_result(m, gn, problem, data, sv, info, build_s)
+
+
+def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> None:
+    """Fix campus blocks and corridor builds to a stage-1 result."""
+    blocks = m.variables["Site-blocks"]
+    val = blocks.upper.copy() * 0
+    for _, r in first.placements.iterrows():
+        val.loc[{"owner": r["owner"], "site": r["site"], "year": r["year"]}] = round(
+            r["blocks_mw"] / block_mw)
+    blocks.update(lower=val, upper=val)
+    if "Corridor-build" in m.variables:
+        build = m.variables["Corridor-build"]
+        on = build.upper.copy() * 0
+        for name, year in first.expansions_built.items():
+            on.loc[{"name": name}] = (on.coords["year"] >= year).astype(float)
+        build.update(lower=on, upper=on)
 
 
 def problem_from_scenario(scenario: Any, catalog: Any = None, *,

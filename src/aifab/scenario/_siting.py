@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -47,6 +49,14 @@ class SitingOptions(BaseModel):
         default=96, ge=24, le=8760,
         description="Modelled hours per year: representative days x 24 (8760 = full year).",
     )
+    full_year: Literal["two_stage", "monolithic"] = Field(
+        default="two_stage",
+        description="With hours=8760: 'two_stage' sites on screening_hours of representative "
+                    "days, then re-solves every hour of the year with those campuses fixed "
+                    "(an LP); 'monolithic' solves the full-year MIP (slow).",
+    )
+    screening_hours: int = Field(default=96, ge=24, le=2400,
+                                 description="Representative hours of the two-stage stage 1.")
     years: list[int] | None = Field(
         default=None, description="Model only these years (default: every delivery year).",
     )
