@@ -113,6 +113,9 @@ class NationalSim:
         self.min_speed = [min((twin.pools[i].speed for i in p.pools), default=1.0)
                           for p in twin.partitions]
         self.dirty: set[int] = set()
+        self.gen = [0] * P  # bumped whenever a partition's occupancy changes
+        self.stale = [0] * T  # started jobs still sitting in a tenant's queues
+        self.qver = [0] * T  # bumped whenever a tenant's queue changes
         self.shadow: dict[int, tuple[int, float, int]] = {}
         self.samplers = {(p, c): ClassSampler(spec, twin.max_sizes[p])
                          for p in range(P) for c, spec in enumerate(twin.classes)}
@@ -237,11 +240,14 @@ class NationalSim:
         else:
             q.append(job)
         self.qlen[job.tenant] += 1
+        self.qver[job.tenant] += 1
         self.dirty.add(self.home[job.tenant])
 
     def iter_queue(self, tenant: int) -> Iterator[Job]:
         """Queued jobs of a tenant in order (priority, then arrival)."""
         qs = self.queues[tenant]
+        if self.stale[tenant] > 64 and self.stale[tenant] > self.qlen[tenant]:
+            self._compact(tenant)
         for prio in sorted(qs, reverse=True):
             q = qs[prio]
             while q and q[0].state != QUEUED:
@@ -249,6 +255,18 @@ class NationalSim:
             for job in q:
                 if job.state == QUEUED:
                     yield job
+
+    def _compact(self, tenant: int) -> None:
+        """Drop started jobs (and duplicates left by requeueing) from a tenant's queues."""
+        for prio, q in self.queues[tenant].items():
+            seen: set[int] = set()
+            keep: deque[Job] = deque()
+            for j in q:
+                if j.state == QUEUED and j.id not in seen:
+                    seen.add(j.id)
+                    keep.append(j)
+            self.queues[tenant][prio] = keep
+        self.stale[tenant] = 0
 
     def head(self, tenant: int) -> Job | None:
         if self.qlen[tenant] == 0:
@@ -311,6 +329,9 @@ class NationalSim:
         if borrowed:
             self.borrowed[part][job.id] = job
         self.shadow.pop(part, None)
+        self.gen[part] += 1
+        self.stale[job.tenant] += 1
+        self.qver[job.tenant] += 1
         self.push(job.end, END, (job.id, job.token))
 
     def _stop(self, job: Job) -> float:
@@ -323,6 +344,7 @@ class NationalSim:
         job.acc_s += job.n * ran
         part = self.pool_part[job.pool]
         self.running[part].pop(job.id, None)
+        self.gen[part] += 1
         self.borrowed[part].pop(job.id, None)
         if job.state == EVICTING:
             self.reclaiming[job.pool] -= job.n
@@ -452,6 +474,7 @@ class NationalSim:
             self.counts["scaling"] += got
             if self.pool_part[pool] >= 0:
                 self.inf_held[self.pool_part[pool]] += n * got
+                self.gen[self.pool_part[pool]] += 1
         return [int(d) for d in doms]
 
     def release_replicas(self, pool: int, doms: list[int], n: int) -> None:
@@ -464,6 +487,7 @@ class NationalSim:
         part = self.pool_part[pool]
         if part >= 0:
             self.inf_held[part] -= n * len(doms)
+            self.gen[part] += 1
             self.dirty.add(part)
 
     # -- sampling --------------------------------------------------------------------

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
 
 def _merged(sim: NationalSim, part: Partition) -> Iterator[Job]:
     """Queued jobs of a partition's tenants in global (priority, arrival) order."""
-    gens = [((-j.prio, j.seq, j) for j in sim.iter_queue(t)) for t in part.tenants
-            if sim.qlen[t] > 0]
+    live = [t for t in part.tenants if sim.qlen[t] > 0]
+    if len(live) == 1:
+        yield from sim.iter_queue(live[0])
+        return
+    gens = [((-j.prio, j.seq, j) for j in sim.iter_queue(t)) for t in live]
     for _p, _s, job in heapq.merge(*gens):
         yield job
 
@@ -60,23 +63,38 @@ class Backfill(Fifo):
 
     name = "backfill"
 
+    def __init__(self) -> None:
+        self._scanned: dict[int, tuple[int, int, int]] = {}
+
     def blocked(self, sim: NationalSim, part: Partition, head: Job) -> None:
+        # Nothing started or ended and no job arrived since a scan that started nothing:
+        # this scan would start nothing either (the shadow test only gets stricter).
+        key = (sim.gen[part.index], sum(sim.qver[t] for t in part.tenants), head.id)
+        if self._scanned.get(part.index) == key:
+            return
+        maxfree = max((sim.pools[i].free_total for i in part.pools), default=0)
+        if maxfree == 0:
+            self._scanned[part.index] = key
+            return
         res = sim.shadow.get(part.index)
         if res is None or res[0] != head.id:
             res = self._reserve(sim, part, head)
         _, shadow, extra = res
-        tried = 0
         for job in itertools.islice(_merged(sim, part), sim.twin.settings.backfill_depth):
             if job is head:
                 continue
-            tried += 1
+            if job.n > maxfree:
+                continue
             dur = job.work / sim.min_speed[part.index] + job.restart
             short = sim.now + dur <= shadow
             if not short and job.n > extra:
                 continue
-            if sim.try_start(job, part.pools) and not short:
-                extra -= job.n
+            if sim.try_start(job, part.pools):
+                maxfree = max(sim.pools[i].free_total for i in part.pools)
+                if not short:
+                    extra -= job.n
         sim.shadow[part.index] = (head.id, shadow, extra)
+        self._scanned[part.index] = key  # unchanged only if this scan started nothing
 
     @staticmethod
     def _reserve(sim: NationalSim, part: Partition, head: Job) -> tuple[int, float, int]:
@@ -93,13 +111,16 @@ class FairShare:
     """Kueue-style cohort: each owner's partition serves its tenants first, lowest
     usage/quota first; public tenants borrow idle owner capacity (owners reclaim it by
     preemption after a grace period) and reclaim their own quota from over-quota peers.
-    Once every tenant's head is blocked, the partition is EASY-backfilled behind the
-    most deserving blocked head."""
+    While a tenant within its quota is blocked, no other tenant may start beyond its own
+    quota (so reclaimed capacity reaches the tenant it was reclaimed for). Once every
+    tenant's head is blocked, the partition is EASY-backfilled behind the most deserving
+    blocked head (not while a tenant is starved that way)."""
 
     name = "fairshare"
 
     def __init__(self) -> None:
         self._backfill = Backfill()
+        self._tried: dict[int, tuple[int, ...]] = {}
 
     def schedule(self, sim: NationalSim) -> None:
         parts = sim.twin.partitions
@@ -111,6 +132,7 @@ class FairShare:
         borrowing = sim.twin.settings.borrowing
         blocked: set[int] = set()
         first: Job | None = None
+        starving = False  # a tenant within its quota is blocked: others may not exceed theirs
         while True:
             live = [t for t in part.tenants if t not in blocked and sim.qlen[t] > 0]
             if not live:
@@ -120,18 +142,23 @@ class FairShare:
             if job is None:
                 blocked.add(t)
                 continue
+            within = sim.talloc[t] + job.n <= sim.entitled[t]
+            if starving and not within:
+                blocked.add(t)
+                continue
             if sim.try_start(job, part.pools):
                 continue
+            starving = starving or (part.public and within)
             if not part.public:
                 if borrowing:
                     sim.reclaim_for(part.index, job.n)
             elif borrowing and self._borrow(sim, job):
                 continue
-            elif sim.talloc[t] + job.n <= sim.entitled[t]:
+            elif within:
                 self._reclaim_quota(sim, part, t, job.n)
             blocked.add(t)
             first = first or job
-        if first is not None:
+        if first is not None and not starving:
             self._backfill.blocked(sim, part, first)
 
     @staticmethod
@@ -151,13 +178,18 @@ class FairShare:
                 return True
         return False
 
-    @staticmethod
-    def _reclaim_quota(sim: NationalSim, part: Partition, t: int, need: int) -> None:
+    def _reclaim_quota(self, sim: NationalSim, part: Partition, t: int, need: int) -> None:
         """Tenant ``t`` is under quota: preempt over-quota peers, newest first, without
         taking any of them below its own quota."""
+        if any(sim.pools[i].free_total + sim.reclaiming[i] >= need for i in part.pools):
+            return
         over = {u for u in part.tenants if u != t and sim.talloc[u] > sim.entitled[u]}
         if not over:
             return
+        key = (sim.gen[part.index], t, need, *(int(sim.talloc[u]) for u in part.tenants))
+        if self._tried.get(part.index) == key:
+            return  # same state as a try that found no pool to free
+        self._tried[part.index] = key
         left = {u: int(sim.talloc[u] - sim.entitled[u]) for u in over}
         victims = []
         for j in sorted((j for j in sim.running[part.index].values()
