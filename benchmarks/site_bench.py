@@ -5,7 +5,8 @@ more representative days, and the full 8,760-hour year (one year, the last deliv
 since three full years do not fit this machine's time budget). Prints a table and, with
 ``--write``, replaces the "## Siting (grid model)" section of docs/benchmarks.md.
 
-    python benchmarks/site_bench.py [--write] [--skip-full-year] [--full-year-limit S]
+    python benchmarks/site_bench.py [--write] [--skip-full-year] [--monolithic]
+                                    [--full-year-limit S]
 """
 
 from __future__ import annotations
@@ -77,13 +78,20 @@ def main() -> int:
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--skip-full-year", action="store_true")
     ap.add_argument("--full-year-limit", type=float, default=900.0)
+    ap.add_argument("--monolithic", action="store_true",
+                    help="also try the one-year 8760-h MIP in one piece (slow)")
     args = ap.parse_args()
     rows = [run_case("default (peak day + 3 k-medoids days)", []),
             run_case("8 representative days (300 s limit)",
                      ["siting.hours=192", "siting.time_limit_s=300"])]
     if not args.skip_full_year:
-        rows.append(run_case("full year, last delivery year only",
+        rows.append(run_case("full year, 3 years, two-stage (96 h siting, 8760 h LP)",
+                             ["siting.hours=8760",
+                              f"siting.time_limit_s={args.full_year_limit}"]))
+    if args.monolithic:
+        rows.append(run_case("full year, last year only, monolithic MIP",
                              ["siting.hours=8760", "siting.years=[2028]",
+                              "siting.full_year=monolithic",
                               f"siting.time_limit_s={args.full_year_limit}"]))
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (f"{HEADING}\n\nMeasured {when} by `benchmarks/site_bench.py` on "
