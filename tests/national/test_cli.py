@@ -61,3 +61,12 @@ def test_bad_input_exits_2(tmp_path):
     assert res.exit_code == 2 and "checkpoint" in res.output
     res = r.invoke(app, ["simulate", "--days", "-1"])
     assert res.exit_code == 2
+
+
+def test_replications_report_confidence_intervals():
+    doc = _json(CliRunner().invoke(app, ["simulate", "--days", "1", "--json",
+                                         "--replications", "3", *SMALL]))
+    ci = doc["confidence"]
+    assert ci["seeds"] == [0, 1, 2]
+    assert ci["utilization"]["n"] == 3 and ci["utilization"]["ci95"] >= 0
+    assert "tenants.universities.wait_p95_h" in ci

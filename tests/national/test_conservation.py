@@ -67,3 +67,34 @@ def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-
         acc += j.acc_s + (j.n * (sim.now - j.start) if j.state in (1, 2) else 0.0)
     assert math.isclose(sim.m_alloc_s, acc + sim.m_svc_alloc_s, rel_tol=1e-9, abs_tol=1e-3)
     assert sim.counts["completions"] + len(sim.jobs) == sim.counts["arrivals"]
+
+
+def test_zero_grace_quota_reclaim_does_not_livelock():
+    """Regression (found by the property test): with no grace period, an over-quota
+    tenant restarted its evicted jobs in the capacity reclaimed for an under-quota one,
+    forever, at one instant."""
+    from aifab.scenario import Scenario
+
+    doc = {
+        "fleets": [{"owner": "Own", "accelerator": "gb200", "system": "gb200-nvl72",
+                    "count": 144, "delivery_year": 2026},
+                   {"owner": "Gov", "accelerator": "b200", "system": "dgx-b200", "count": 88,
+                    "delivery_year": 2026}],
+        "sim": {"days": 2.0, "queue_policy": "fairshare", "seed": 4546, "load": 2.0,
+                "classes": {"a": {"sizes": [2, 16, 40, 8], "median_h": 4.0, "sigma": 1.0,
+                                  "checkpoint_h": 0.5},
+                            "b": {"sizes": [1, 8], "duration": "exponential",
+                                  "median_h": 0.5, "priority": 3}},
+                "services_per_owner": 2, "npu_pools": [], "preempt_grace_s": 0.0,
+                "warmup_days": 0,
+                "tenants": [{"name": "o", "owner": "Own", "kind": "owner", "load": 1.0,
+                             "mix": {"a": 0.5, "b": 0.5}},
+                            {"name": "u", "owner": "Gov", "kind": "university", "quota": 0.6,
+                             "mix": {"a": 0.7, "b": 0.3}},
+                            {"name": "s", "owner": "Gov", "kind": "startup", "quota": 0.4,
+                             "mix": {"a": 0.5, "b": 0.5}}]}}
+    sim = NationalSim(build_twin(Scenario.model_validate({"name": "r", "owners": OWNERS,
+                                                          **doc})))
+    sim.run()
+    sim.check()
+    assert sim.finished and sim.counts["preempt_quota"] > 0

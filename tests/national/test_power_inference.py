@@ -79,3 +79,26 @@ def test_npu_eligible_inference_goes_to_npus_first(kit):
 def test_faster_device_shorter_jobs(kit):
     twin = build_twin(kit.small([kit.b200("Gov", 8)], {"reference_accelerator": "h100-sxm"}))
     assert twin.pools[0].speed > 1.5  # a B200 trains faster than the H100 reference
+
+
+def test_lending_keeps_the_inference_peak_in_reserve(kit):
+    # The owner runs no training: the public tenant borrows its idle GPUs, but only
+    # beyond what the owner's service needs at its daily peak, so the service is always
+    # served and nothing has to be preempted for it.
+    owners = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
+    scn = kit.small([kit.b200("Own", 64), kit.b200("Gov", 8)], {
+        "days": 2, "seed": 4, "diurnal_amplitude": 0.9,
+        "tenants": [{"name": "own", "owner": "Own", "kind": "owner", "rates_per_h": {}},
+                    {"name": "pub", "owner": "Gov", "kind": "university",
+                     "rates_per_h": {"j": 40}}],
+        "classes": {"j": {"sizes": [8], "duration": "exponential", "median_h": 2.0}},
+        "services": [{"name": "svc", "owner": "Own", "model": "llama-3.1-8b",
+                      "peak_tokens_per_s": 500_000}],
+    }, owners=owners)
+    sim = NationalSim(build_twin(scn))
+    doc, frames = run_sim(sim)
+    assert sim.inf_peak[0] > 16
+    assert doc["tenants"][1]["share_of_entitlement"] > 2  # borrowed the rest
+    assert doc["inference"]["served_share"] == pytest.approx(1.0)
+    assert doc["jobs"]["preemptions"] == 0
+    assert frames["timeseries"]["inference"].max() >= 16

@@ -501,22 +501,6 @@ class NationalSim:
 
     def check(self) -> None:
         """Invariants (tests): pools consistent, allocations add up, no double use."""
-        used = [np.zeros(p.domains, dtype=np.int64) for p in self.pools]
-        total = 0
-        for job in self.jobs.values():
-            if job.state in (RUNNING, EVICTING):
-                assert job.doms is not None and job.cnt is not None
-                assert len(set(job.doms.tolist())) == len(job.doms), "domain listed twice"
-                used[job.pool][job.doms] += job.cnt
-                total += job.n
-        for svc, ss in zip(self.twin.services, self.svc_state, strict=True):
-            size = {r[0]: r[1] for r in svc.replica}
-            for pool, doms in ss.reps.items():
-                for d in doms:
-                    used[pool][d] += size[pool]
-        for p, u in zip(self.pools, used, strict=True):
-            p.check()
-            assert (u == p.size - p.free).all(), f"pool {p.index}: double allocation"
-        assert total + self.svc_alloc == self.alloc_total, "allocation counter drift"
-        busy = sum(p.capacity - p.free_total for p in self.pools)
-        assert busy == self.alloc_total, "pool occupancy differs from allocations"
+        from aifab.sim.national.invariants import check
+
+        check(self)
