@@ -15,15 +15,11 @@ from typing import NamedTuple
 
 from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
+from aifab.perf import job_duration_s, replica_capacity
 from aifab.scenario import Scenario
 from aifab.scenario._sim import JobClassSpec, NpuPoolSpec, ServiceSpec, SimSettings, TenantSpec
 from aifab.workload.philly import PhillyJobs, read_philly
 from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler
-
-try:  # the perf package's public API, or its module while its __init__ lands
-    from aifab.perf import job_duration_s, replica_capacity
-except ImportError:  # pragma: no cover - depends on the perf package's progress
-    from aifab.perf._serve import job_duration_s, replica_capacity
 
 SPEED_MODEL = "llama-3.1-70b"
 """Training model whose perf-model time sets the speed of each device type."""
