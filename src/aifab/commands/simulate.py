@@ -28,6 +28,11 @@ SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (sim.se
 ReplOpt = Annotated[int, typer.Option(
     "--replications", min=1, max=100,
     help="Run seeds S..S+R-1 and report 95 % confidence intervals.")]
+CapsOpt = Annotated[Path | None, typer.Option(
+    "--power-caps", help="Cap each owner's facility MW at what an `aifab site` result "
+    "(site.json or its --json output) powers in --caps-year.", metavar="SITE_JSON")]
+CapsYearOpt = Annotated[int | None, typer.Option(
+    "--caps-year", help="Year of the siting result to take caps from (default: last).")]
 ResumeOpt = Annotated[Path | None, typer.Option(
     "--resume", help="Continue a killed run from DIR/checkpoint (its --out).",
     metavar="DIR")]
@@ -83,6 +88,8 @@ def simulate_cmd(
     as_json: JsonOpt = False,
     out: OutOpt = None,
     resume: ResumeOpt = None,
+    power_caps: CapsOpt = None,
+    caps_year: CapsYearOpt = None,
 ) -> None:
     """Simulate the shared fleet: tenants, quotas, gangs, inference on GPUs/NPUs, power."""
     from aifab.sim.national import NationalSim, build_twin, get_policy, load_checkpoint, run_sim
@@ -94,7 +101,8 @@ def simulate_cmd(
         raise BadInput("exists and is not a directory", source=str(out))
     bar = not as_json and err_console.is_terminal
     if resume is not None:
-        if scenario_file or days or policy or seed is not None or set_ or replications > 1:
+        if (scenario_file or days or policy or seed is not None or set_ or replications > 1
+                or power_caps is not None):
             raise BadInput("--resume continues a run as it was: give only --out/--json",
                            where="--resume")
         sim = load_checkpoint(resume)
@@ -108,6 +116,14 @@ def simulate_cmd(
         sets += [f"sim.seed={seed}"] if seed is not None else []
         cat = load_catalog(catalog or [])
         scn = load_scenario(scenario_file, sets, catalog=cat)
+        if power_caps is not None:
+            from aifab.sim.national.caps import caps_from_site
+
+            _, caps = caps_from_site(power_caps, [o.name for o in scn.owners], caps_year)
+            scn = scn.model_copy(update={"sim": scn.sim.model_copy(
+                update={"power_cap_mw": {**caps, **scn.sim.power_cap_mw}})})
+        elif caps_year is not None:
+            raise BadInput("--caps-year needs --power-caps", where="--caps-year")
         get_policy(scn.sim.queue_policy)
         docs = []
         for r in range(replications):

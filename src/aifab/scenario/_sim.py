@@ -150,8 +150,8 @@ class SimSettings(_Frozen):
     @model_validator(mode="after")
     def _check(self) -> SimSettings:
         for name, cap in self.power_cap_mw.items():
-            if cap <= 0:
-                raise ValueError(f"power_cap_mw.{name}: must be positive")
+            if cap < 0:
+                raise ValueError(f"power_cap_mw.{name}: must not be negative")
         for name, v in (self.inference_share or {}).items():
             if not 0 <= v <= 1:
                 raise ValueError(f"inference_share.{name}: must be within [0, 1]")

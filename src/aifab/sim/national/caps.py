@@ -1,0 +1,52 @@
+"""Power caps for the twin from an ``aifab site`` result (its site.json or --json output)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from aifab._io import read_text_file
+from aifab.errors import BadInput
+
+
+def caps_from_site(path: Path | str, owners: Iterable[str],
+                   year: int | None = None) -> tuple[int, dict[str, float]]:
+    """Facility MW per owner powered in ``year`` (default: the last year of the result).
+
+    Every owner of the scenario gets a cap: one with no campus that year gets 0 MW (all of
+    its accelerators wait for power, or are stranded, per ``sim.power_mode``).
+    """
+    src = str(path)
+    try:
+        doc: Any = json.loads(read_text_file(path, "siting result"))
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"not JSON ({exc.msg}, line {exc.lineno})", source=src) from None
+    rows = doc.get("placements") if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        raise BadInput("expected an `aifab site` result with a `placements` list", source=src)
+    owners = list(owners)
+    mw: dict[tuple[str, int], float] = {}
+    for i, r in enumerate(rows):
+        try:
+            owner, y, v = str(r["owner"]), int(r["year"]), float(r["mw"])
+        except (KeyError, TypeError, ValueError):
+            raise BadInput("needs owner, year and mw", source=src,
+                           where=f"placements[{i}]") from None
+        if owner not in owners:
+            raise BadInput(f"owner {owner!r} is not in the scenario", source=src,
+                           where=f"placements[{i}].owner")
+        if v < 0:
+            raise BadInput(f"mw must not be negative, got {v}", source=src,
+                           where=f"placements[{i}].mw")
+        mw[owner, y] = mw.get((owner, y), 0.0) + v
+    years = sorted({y for _, y in mw})
+    if not years:
+        raise BadInput("no placements", source=src)
+    if year is None:
+        year = years[-1]
+    elif year not in years:
+        raise BadInput(f"no placements in {year} (years: {', '.join(map(str, years))})",
+                       source=src, where="--caps-year")
+    return year, {o: mw.get((o, year), 0.0) for o in owners}
