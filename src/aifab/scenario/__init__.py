@@ -16,7 +16,7 @@ from aifab.scenario._model import (
     Region,
     Scenario,
 )
-from aifab.scenario._sim import SimSettings
+from aifab.scenario._sim import JobClassSpec, NpuPoolSpec, ServiceSpec, SimSettings, TenantSpec
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
 __all__ = [
@@ -24,14 +24,18 @@ __all__ = [
     "SCENARIO_SCHEMA_VERSION",
     "Facility",
     "Fleet",
+    "JobClassSpec",
+    "NpuPoolSpec",
     "Owner",
     "OwnerSiting",
     "Peer",
     "Prices",
     "Region",
     "Scenario",
+    "ServiceSpec",
     "SimSettings",
     "SitingOptions",
+    "TenantSpec",
     "apply_override",
     "embedded_scenarios",
     "load_scenario",
