@@ -105,11 +105,7 @@ def write_text(path: Path, text: str) -> None:
 
 def read_text_file(path: Path | str, what: str = "file") -> str:
     """Read a user-supplied text file, turning OS errors into BadInput."""
-    p = Path(path)
-    if not p.exists():
-        raise BadInput(f"{what} not found", source=str(p))
-    if p.is_dir():
-        raise BadInput(f"is a directory, expected a {what}", source=str(p))
+    p = check_input_file(path, what)
     try:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

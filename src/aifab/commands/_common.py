@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from aifab._io import SCHEMA_VERSION, atomic_out_dir, to_json
+from aifab.catalog import Catalog, load_catalog
+from aifab.scenario import Scenario, load_scenario
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 OutOpt = Annotated[
@@ -27,8 +29,27 @@ CatalogOpt = Annotated[
                  metavar="FILE"),
 ]
 
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(help="Scenario file (YAML/TOML) or embedded name; default: korea-2025.",
+                   metavar="SCENARIO_FILE"),
+]
+ScenarioNameOpt = Annotated[
+    str | None, typer.Option("--scenario", help="Embedded scenario name (see `aifab scenarios`).")
+]
+
 console = Console()
 err_console = Console(stderr=True)
+
+
+def load_cli_scenario(scenario_file: str | None, scenario: str | None,
+                      sets: list[str] | None, catalog: list[Path] | None,
+                      ) -> tuple[Scenario, Catalog]:
+    """The scenario and catalogue a command's SCENARIO_FILE/--scenario/--set/--catalog name."""
+    if scenario_file is not None and scenario is not None:
+        raise typer.BadParameter("give a SCENARIO_FILE or --scenario, not both")
+    cat = load_catalog(catalog or [])
+    return load_scenario(scenario_file or scenario, sets or [], catalog=cat), cat
 
 
 def emit(doc: dict[str, Any], *, as_json: bool, out: Path | None,

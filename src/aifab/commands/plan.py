@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from aifab._io import to_json, write_text
 from aifab.catalog import load_catalog
-from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, SetOpt, console, emit
+from aifab.commands._common import (
+    CatalogOpt,
+    JsonOpt,
+    OutOpt,
+    ScenarioArg,
+    ScenarioNameOpt,
+    SetOpt,
+    console,
+    emit,
+    load_cli_scenario,
+)
 from aifab.plan import PlanResult, plan
-from aifab.scenario import embedded_scenarios, load_scenario
-
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(help="Scenario file (YAML/TOML); default: the embedded korea-2025.",
-                   metavar="SCENARIO_FILE"),
-]
-ScenarioNameOpt = Annotated[
-    str | None, typer.Option("--scenario", help="Embedded scenario name (see `aifab scenarios`).")
-]
+from aifab.scenario import embedded_scenarios
 
 
 def _write_plan(result: PlanResult, doc: dict[str, object], tmp: Path) -> None:
@@ -42,10 +42,7 @@ def plan_cmd(
     out: OutOpt = None,
 ) -> None:
     """Fleet, capacity (H100-equivalents), power, energy, cost, comparisons and peers."""
-    if scenario_file is not None and scenario is not None:
-        raise typer.BadParameter("give a SCENARIO_FILE or --scenario, not both")
-    cat = load_catalog(catalog or [])
-    scn = load_scenario(scenario_file or scenario, set_ or [], catalog=cat)
+    scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
     result = plan(scn, cat)
     doc = {"scenario": result.scenario, **result.to_dict()}
     doc.pop("description", None)

@@ -13,14 +13,19 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aifab.catalog import load_catalog
-from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, SetOpt, emit, err_console
+from aifab.commands._common import (
+    CatalogOpt,
+    JsonOpt,
+    OutOpt,
+    ScenarioArg,
+    ScenarioNameOpt,
+    SetOpt,
+    emit,
+    err_console,
+    load_cli_scenario,
+)
 from aifab.errors import BadInput
-from aifab.scenario import load_scenario
 
-ScenarioArg = Annotated[str | None, typer.Argument(
-    help="Scenario file (YAML/TOML) or embedded name; default: korea-2025.",
-    metavar="SCENARIO")]
 DaysOpt = Annotated[float | None, typer.Option("--days", help="Simulated days (sim.days).")]
 PolicyOpt = Annotated[str | None, typer.Option(
     "--policy", help="Queue policy: fifo, backfill, fairshare (sim.queue_policy).")]
@@ -79,6 +84,7 @@ def _show(doc: dict[str, Any], c: Console) -> None:
 
 def simulate_cmd(
     scenario_file: ScenarioArg = None,
+    scenario: ScenarioNameOpt = None,
     days: DaysOpt = None,
     policy: PolicyOpt = None,
     seed: SeedOpt = None,
@@ -101,8 +107,8 @@ def simulate_cmd(
         raise BadInput("exists and is not a directory", source=str(out))
     bar = not as_json and err_console.is_terminal
     if resume is not None:
-        if (scenario_file or days or policy or seed is not None or set_ or replications > 1
-                or power_caps is not None):
+        if (scenario_file or scenario or days or policy or seed is not None or set_
+                or replications > 1 or power_caps is not None):
             raise BadInput("--resume continues a run as it was: give only --out/--json",
                            where="--resume")
         sim = load_checkpoint(resume)
@@ -114,8 +120,7 @@ def simulate_cmd(
         sets += [f"sim.days={days}"] if days is not None else []
         sets += [f"sim.queue_policy={policy}"] if policy is not None else []
         sets += [f"sim.seed={seed}"] if seed is not None else []
-        cat = load_catalog(catalog or [])
-        scn = load_scenario(scenario_file, sets, catalog=cat)
+        scn, cat = load_cli_scenario(scenario_file, scenario, sets, catalog)
         if power_caps is not None:
             from aifab.sim.national.caps import caps_from_site
 

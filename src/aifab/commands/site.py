@@ -10,16 +10,18 @@ from rich.console import Console
 from rich.table import Table
 
 from aifab._io import to_json, write_text
-from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, SetOpt, emit, err_console
+from aifab.commands._common import (
+    CatalogOpt,
+    JsonOpt,
+    OutOpt,
+    ScenarioArg,
+    ScenarioNameOpt,
+    SetOpt,
+    emit,
+    err_console,
+    load_cli_scenario,
+)
 
-ScenarioArg = Annotated[
-    str | None,
-    typer.Argument(help="Scenario file (YAML/TOML); default: the embedded korea-2025.",
-                   metavar="SCENARIO_FILE"),
-]
-ScenarioNameOpt = Annotated[
-    str | None, typer.Option("--scenario", help="Embedded scenario name (see `aifab scenarios`).")
-]
 HoursOpt = Annotated[
     int | None,
     typer.Option("--hours", help="Modelled hours per year: representative days x 24, or 8760 "
@@ -93,14 +95,9 @@ def site_cmd(
     time_limit: TimeLimitOpt = None,
 ) -> None:
     """Grid-aware siting: campuses per owner, site and year on a zonal model of Korea."""
-    from aifab.catalog import load_catalog
     from aifab.grid import site
-    from aifab.scenario import load_scenario
 
-    if scenario_file is not None and scenario is not None:
-        raise typer.BadParameter("give a SCENARIO_FILE or --scenario, not both")
-    cat = load_catalog(catalog or [])
-    scn = load_scenario(scenario_file or scenario, set_ or [], catalog=cat)
+    scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
     if as_json or not err_console.is_terminal:
         result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit)
     else:
