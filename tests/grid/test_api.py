@@ -9,7 +9,8 @@ def test_public_names():
     assert sorted(grid.__all__) == sorted([
         "REGIONS", "GridData", "GridNetwork", "OwnerPrefs", "SitingProblem", "SitingResult",
         "SolveInfo", "TimeSlices", "build_network", "load_grid_data", "problem_from_scenario",
-        "representative_days", "site", "site_html", "solve_highs", "solve_siting",
+        "representative_days", "site", "site_html", "site_sections", "solve_highs",
+        "solve_siting",
     ])
     for name in grid.__all__:
         assert getattr(grid, name) is not None

@@ -7,7 +7,7 @@ for a demand table built by hand.
 """
 
 from aifab.grid._data import REGIONS, GridData, load_grid_data
-from aifab.grid._html import site_html
+from aifab.grid._html import site_html, site_sections
 from aifab.grid._model import OwnerPrefs, SitingProblem
 from aifab.grid._network import GridNetwork, build_network
 from aifab.grid._profiles import TimeSlices, representative_days
@@ -30,6 +30,7 @@ __all__ = [
     "representative_days",
     "site",
     "site_html",
+    "site_sections",
     "solve_highs",
     "solve_siting",
 ]

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from aifab.report import Section, figure_html, render_html, table_html
+
 _OWNER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
@@ -102,6 +104,7 @@ def _charts(result: Any) -> list[Any]:
                              line={"color": "black"}), secondary_y=True)
     fig.update_layout(barmode="stack", title="Powered facility MW by owner, and GPUs waiting",
                       height=420)
+    fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(title_text="MW", secondary_y=False)
     fig.update_yaxes(title_text="GPUs waiting", secondary_y=True)
 
@@ -126,13 +129,15 @@ def _charts(result: Any) -> list[Any]:
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, classes="t", float_format=lambda v: f"{v:,.1f}")
+    return table_html(df, floatfmt="{:,.1f}")
 
 
-def site_html(result: Any) -> str:
-    """One self-contained HTML page (plotly JS embedded, works offline)."""
+def site_sections(result: Any) -> list[Section]:
+    """The siting result as report sections: map, waiting GPUs, placements, charts, costs."""
     figs = [map_figure(result), *_charts(result)]
-    parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs)]
+    ids = ["site-map", "site-mw", "site-cost", "site-corridors"]
+    parts = [figure_html(f, ids[i] if i < len(ids) else f"site-fig{i}")
+             for i, f in enumerate(figs)]
     last = max(result.years)
     p = result.placements[result.placements["year"] == last]
     cost = result.annual_cost.copy()
@@ -145,26 +150,26 @@ def site_html(result: Any) -> str:
     src = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>"
                   for k, v in result.data_files.items())
     gap = result.mip_gap * 100
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>aifab site: grid-aware siting</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}
-table.t{{border-collapse:collapse;font-size:13px}} table.t td,table.t th{{padding:2px 8px;
-border-bottom:1px solid #ddd;text-align:right}} .row{{display:flex;flex-wrap:wrap;gap:1em}}</style>
-</head><body>
-<h2>Siting (grid model)</h2>
-<p>Status <b>{html.escape(result.status)}</b>, MIP gap {gap:.2f} % of the cost the fleet adds,
-build {result.build_s:.1f} s, solve {result.solve_s:.1f} s;
-{result.model_size['variables']:,} variables, {result.model_size['constraints']:,} constraints;
-{html.escape(result.time_method)}, {result.hours_per_year} h per year.
-Corridor expansions chosen: {html.escape(', '.join(f'{k} ({v})' for k, v in
-                                                  result.expansions_built.items()) or 'none')}.</p>
-<div class="row"><div>{parts[0]}</div><div><h3>GPUs waiting for power</h3>{_table(wait)}
-<h3>Placements, {last}</h3>{_table(p)}</div></div>
-{''.join(parts[1:])}
-<h3>Annual cost and CO2</h3>{_table(cost)}
-<p>CO2 (Mt/year): {html.escape(json.dumps({str(k): round(v, 2)
-                                          for k, v in result.co2_mt_by_year.items()}))}</p>
-<h3>Data</h3><ul>{src}</ul>
-<p>The outline of Korea is simplified and approximate (hand-traced), for orientation only.</p>
-</body></html>
-"""
+    expansions = ", ".join(f"{k} ({v})" for k, v in result.expansions_built.items()) or "none"
+    co2 = json.dumps({str(k): round(v, 2) for k, v in result.co2_mt_by_year.items()})
+    head = (
+        f"<p>Status <b>{html.escape(result.status)}</b>, MIP gap {gap:.2f} % of the cost the "
+        f"fleet adds, build {result.build_s:.1f} s, solve {result.solve_s:.1f} s; "
+        f"{result.model_size['variables']:,} variables, "
+        f"{result.model_size['constraints']:,} constraints; "
+        f"{html.escape(result.time_method)}, {result.hours_per_year} h per year. "
+        f"Corridor expansions chosen: {html.escape(expansions)}.</p>")
+    return [
+        Section("Siting (grid model)", head + '<div class="row"><div>' + parts[0]
+                + "</div><div><h3>GPUs waiting for power</h3>" + _table(wait)
+                + f"<h3>Placements, {last}</h3>" + _table(p) + "</div></div>", "siting"),
+        Section("Siting by year", "".join(parts[1:]) + "<h3>Annual cost and CO2</h3>"
+                + _table(cost) + f"<p>CO2 (Mt/year): {html.escape(co2)}</p>", "siting-years"),
+        Section("Grid data", f"<ul>{src}</ul><p>The outline of Korea is simplified and "
+                "approximate (hand-traced), for orientation only.</p>", "grid-data"),
+    ]
+
+
+def site_html(result: Any) -> str:
+    """One self-contained HTML page (plotly JS embedded, works offline)."""
+    return render_html("aifab site: grid-aware siting", site_sections(result))

@@ -48,6 +48,7 @@ table.tbl{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}
 table.tbl th,table.tbl td{padding:.25rem .6rem;border-bottom:1px solid #e3e6ea;text-align:right}
 table.tbl th{background:#f3f5f8}table.tbl td:first-child,table.tbl th:first-child{text-align:left}
 .note{color:#5a6573;font-size:.85rem}nav a{margin-right:1rem}
+.row{display:flex;flex-wrap:wrap;gap:1em}
 """
 
 
