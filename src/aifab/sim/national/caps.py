@@ -23,6 +23,12 @@ def caps_from_site(path: Path | str, owners: Iterable[str],
         doc: Any = json.loads(read_text_file(path, "siting result"))
     except json.JSONDecodeError as exc:
         raise BadInput(f"not JSON ({exc.msg}, line {exc.lineno})", source=src) from None
+    return caps_from_doc(doc, owners, year, src)
+
+
+def caps_from_doc(doc: Any, owners: Iterable[str], year: int | None = None,
+                  src: str = "siting result") -> tuple[int, dict[str, float]]:
+    """As :func:`caps_from_site`, from the result document itself."""
     rows = doc.get("placements") if isinstance(doc, dict) else None
     if not isinstance(rows, list):
         raise BadInput("expected an `aifab site` result with a `placements` list", source=src)

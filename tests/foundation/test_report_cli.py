@@ -1,0 +1,54 @@
+"""`aifab report`: plan, siting and the national twin in one self-contained page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aifab.cli import app
+
+runner = CliRunner()
+FAST = ["--set", "sim.scale=0.01", "--set", "sim.warmup_days=0.5", "--days", "1"]
+
+
+def test_report_all_stages(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    r = runner.invoke(app, ["report", "--out", str(out), "--json", "--site-caps",
+                            "--set", "siting.hours=24", *FAST])
+    assert r.exit_code == 0, r.output
+    head = json.loads(r.stdout)
+    assert head["schema_version"] == 1 and head["scenario"] == "korea-2025"
+    assert head["plan"]["accelerators"] == 260_000
+    assert set(head["site"]["unpowered_gpus_by_year"]) == {"2026", "2027", "2028"}
+    assert 0 < head["simulate"]["utilization"] <= 1
+    assert {p.name for p in out.iterdir()} == {"plan.json", "site.json", "simulate.json",
+                                              "report.json", "report.html"}
+    page = (out / "report.html").read_text()
+    for anchor in ("sec-fleet", "sec-siting", "sec-national", "site-map", "nat-ts-0", "h100e"):
+        assert f'id="{anchor}"' in page
+    assert page.count("plotly.js v") == 1  # the bundle once, shared by every chart
+    # The twin ran under the siting result's power caps: each owner's MW in the last year.
+    site = json.loads((out / "site.json").read_text())
+    caps = head["site"]["twin_power_caps"]
+    assert caps["year"] == 2028
+    for owner, mw in caps["mw"].items():
+        placed = sum(p["mw"] for p in site["placements"]
+                     if p["owner"] == owner and p["year"] == 2028)
+        assert mw == placed
+    assert set(caps["mw"]) == {"Naver", "Samsung", "SK", "Hyundai", "Government"}
+
+
+def test_report_without_site_and_bad_flags(tmp_path: Path) -> None:
+    out = tmp_path / "rep"
+    r = runner.invoke(app, ["report", "--out", str(out), "--no-site", "--no-simulate"])
+    assert r.exit_code == 0, r.output
+    assert {p.name for p in out.iterdir()} == {"plan.json", "report.json", "report.html"}
+    bad = tmp_path / "bad"
+    r = runner.invoke(app, ["report", "--out", str(bad), "--no-site", "--site-caps"])
+    assert r.exit_code == 2 and "--site-caps needs the siting stage" in r.stderr
+    assert not bad.exists()
+    r = runner.invoke(app, ["report", "--out", str(bad), "--set", "facility.pue=0"])
+    assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert not bad.exists()
