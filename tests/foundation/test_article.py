@@ -47,3 +47,12 @@ def test_korea_default_within_article_range() -> None:
     t = plan(load_scenario()).totals
     assert 580 <= t.facility_power_mw <= 630
     assert t.facility_power_mw * 1000 / t.accelerators == pytest.approx(2.3, abs=0.2)
+
+
+def test_embedded_article_scenario() -> None:
+    """`aifab plan --scenario article-250k` is the same check, shipped for users."""
+    r = plan(load_scenario("article-250k"))
+    assert r.totals.accelerators == 250_000
+    assert r.totals.facility_power_mw / 1000 == pytest.approx(0.58, rel=0.01)
+    high = plan(load_scenario("article-250k", ["facility.pue=1.41"]))
+    assert high.totals.facility_power_mw / 1000 == pytest.approx(0.63, rel=0.01)
