@@ -139,3 +139,37 @@ def test_missing_file_and_timed_without_times(files: tuple[Path, Path], tmp_path
     bare.write_text("name,cpu_milli,memory_mib,num_gpu,gpu_milli\np,1,1,1,500\n")
     code, _, err = _run("replay", "openb", "--nodes", str(n), "--pods", str(bare), "--timed")
     _one_line_error(code, err, "bare.csv", "creation_time")
+
+
+def test_timed_speedup(files: tuple[Path, Path]) -> None:
+    """Compressing arrivals keeps each pod's lifetime and raises the peak load."""
+    from aifab.sim.openb import timed_arrivals
+    from aifab.workload import read_openb_nodes, read_openb_pods
+
+    n, p = files
+    pods = read_openb_pods(p, read_openb_nodes(n).models)
+    a1, d1 = timed_arrivals(pods)
+    a5, d5 = timed_arrivals(pods, 5.0)
+    assert a1.min() == a5.min()
+    assert list(d5 - a5) == pytest.approx(list(d1 - a1))  # lifetimes kept
+    assert list(a5 - a5.min()) == pytest.approx(list((a1 - a1.min()) / 5))
+    peaks = []
+    for k in ("1", "5"):
+        code, out, _ = _run("replay", "openb", "--nodes", str(n), "--pods", str(p), "--timed",
+                            "--speedup", k, "--json")
+        assert code == 0
+        doc = json.loads(out)
+        assert doc["speedup"] == float(k)
+        peaks.append(doc["running_peak"])
+    assert peaks[1] > peaks[0]
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--speedup", "2"], "only applies with --timed"),
+    (["--timed", "--speedup", "0"], "must be > 0"),
+    (["--timed", "--speedup", "-3"], "must be > 0"),
+])
+def test_bad_speedup(files: tuple[Path, Path], args: list[str], needle: str) -> None:
+    n, p = files
+    code, _, err = _run("replay", "openb", "--nodes", str(n), "--pods", str(p), *args)
+    _one_line_error(code, err, "--speedup", needle)

@@ -32,6 +32,9 @@ TuneOpt = Annotated[float, typer.Option("--tune", help="Grow the workload to thi
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (workload and tie-breaks).")]
 SeedsOpt = Annotated[str | None, typer.Option("--seeds", help="Several seeds: 42-51 or 42,43,44 "
                                               "(overrides --seed); reports mean and sd.")]
+SpeedupOpt = Annotated[float, typer.Option(
+    "--speedup", help="With --timed: compress the gaps between arrivals K times (lifetimes "
+    "kept), i.e. the same pods K times as often.", metavar="K")]
 TimedOpt = Annotated[bool, typer.Option("--timed", help="Replay in trace time: pods arrive at "
                                         "creation_time and leave at deletion_time.")]
 TieOpt = Annotated[str, typer.Option("--tie-break", help="rank: fixed random node order per "
@@ -132,6 +135,7 @@ def openb_cmd(
     seed: SeedOpt = 42,
     seeds: SeedsOpt = None,
     timed: TimedOpt = False,
+    speedup: SpeedupOpt = 1.0,
     tie_break: TieOpt = "rank",
     as_json: JsonOpt = False,
     out: OutOpt = None,
@@ -143,6 +147,10 @@ def openb_cmd(
                        where="--policy")
     if tune < 0:
         raise BadInput(f"must be >= 0, got {tune}", where="--tune")
+    if speedup != 1.0 and not timed:
+        raise BadInput("only applies with --timed", where="--speedup")
+    if not speedup > 0:
+        raise BadInput(f"must be > 0, got {speedup}", where="--speedup")
     if tie_break not in ("rank", "uniform"):
         raise BadInput(f"must be rank or uniform, got {tie_break!r}", where="--tie-break")
     seed_list = parse_seeds(seeds) if seeds is not None else [seed]
@@ -157,10 +165,12 @@ def openb_cmd(
             raise BadInput("--timed needs creation_time (and deletion_time) for every pod",
                            source=str(pods), where="column creation_time")
         with _progress(show_progress, 2 * len(pod_list), f"{pol} timed") as cb:
-            r = run_openb_timed(node_list, pod_list, pol, seed_list[0], progress=cb)
+            r = run_openb_timed(node_list, pod_list, pol, seed_list[0], progress=cb,
+                                speedup=speedup)
         ts = r.timeseries
         doc: dict[str, Any] = {
             "command": "replay openb --timed", "policy": pol, "seeds": seed_list[:1],
+            "speedup": speedup,
             "trace": trace, "pods_offered": r.pods, "placed": r.placed,
             "failed_pods": r.failed_by_kind,
             **{k: round(v, 4) for k, v in r.summary.items()},
