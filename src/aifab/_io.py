@@ -67,18 +67,25 @@ def atomic_out_dir(out: Path | str) -> Iterator[Path]:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInput(f"cannot create output directory ({exc.strerror})", source=str(out)) from exc
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    except OSError as exc:
+        raise BadInput(f"cannot write output directory ({exc.strerror})",
+                       source=str(out)) from None
     try:
         yield tmp
-        out.mkdir(exist_ok=True)
-        for src in sorted(tmp.rglob("*")):
-            rel = src.relative_to(tmp)
-            dst = out / rel
-            if src.is_dir():
-                dst.mkdir(parents=True, exist_ok=True)
-            else:
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
+        try:
+            out.mkdir(exist_ok=True)
+            for src in sorted(tmp.rglob("*")):
+                dst = out / src.relative_to(tmp)
+                if src.is_dir():
+                    dst.mkdir(parents=True, exist_ok=True)
+                else:
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(src, dst)
+        except OSError as exc:
+            raise BadInput(f"cannot write output directory ({exc.strerror})",
+                           source=str(out)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -144,6 +144,7 @@ def test_user_catalog(tmp_path: Path) -> None:
     (["catalog", "--catalog", "nope.csv"], "catalogue file not found"),
     (["catalog", "--catalog", "x.txt"], "must be .csv, .yaml or .yml"),
     (["nosuchcommand"], "No such command"),
+    (["plan", "--out", "/proc/aifab-test"], "cannot write output directory"),
 ])
 def test_bad_input_exit_2_one_line(args: list[str], needle: str) -> None:
     code, out, err = run(*args)
