@@ -133,14 +133,16 @@ class SimSettings(_Frozen):
     diurnal_amplitude: float = Field(default=0.6, ge=0, le=1,
                                      description="Trough is (1 - amplitude) of the peak.")
     peak_hour: float = Field(default=14.0, ge=0, lt=24)
-    scale_interval_h: float = Field(default=1.0, gt=0, description="Autoscaler period.")
+    scale_interval_h: float = Field(default=1.0, ge=1 / 60,
+                                    description="Autoscaler period (hours, at least a minute).")
     power_cap_mw: dict[str, float] = Field(
         default_factory=dict, description="Facility MW cap per owner campus (None: none).")
     power_mode: Literal["wait", "strand", "throttle"] = Field(
         default="wait", description="Under a cap: jobs wait for power, whole domains are "
                                     "left dark, or everything runs throttled.")
-    sample_h: float = Field(default=1.0, gt=0, description="Time-series interval (hours).")
-    checkpoint_every_h: float = Field(default=24.0, gt=0,
+    sample_h: float = Field(default=1.0, ge=1 / 60,
+                            description="Time-series interval (hours, at least a minute).")
+    checkpoint_every_h: float = Field(default=24.0, ge=1 / 60,
                                       description="Checkpoint interval with --out (hours).")
     philly_trace: str | None = Field(default=None,
                                      description="Replay this Philly job list (CSV) for "
