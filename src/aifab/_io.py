@@ -18,6 +18,11 @@ from aifab.errors import BadInput
 SCHEMA_VERSION = 1
 
 
+def versioned(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with ``schema_version`` first: every JSON document aifab writes or prints."""
+    return {"schema_version": SCHEMA_VERSION, **doc}
+
+
 def _default(obj: Any) -> Any:
     """JSON encoder for numpy scalars, dataclasses, pydantic models and paths."""
     if hasattr(obj, "model_dump"):

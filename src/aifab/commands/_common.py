@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from aifab._io import SCHEMA_VERSION, atomic_out_dir, to_json
+from aifab._io import atomic_out_dir, to_json, versioned
 from aifab.catalog import Catalog, load_catalog
 from aifab.scenario import Scenario, load_scenario
 
@@ -56,7 +56,7 @@ def emit(doc: dict[str, Any], *, as_json: bool, out: Path | None,
          write_files: Callable[[Path], None] | None = None,
          show: Callable[[Console], None] | None = None) -> None:
     """Finish a command: write ``--out`` files atomically, then print JSON or tables."""
-    doc = {"schema_version": SCHEMA_VERSION, **doc}
+    doc = versioned(doc)
     if out is not None:
         with atomic_out_dir(out) as tmp:
             if write_files is not None:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aifab._io import to_json, write_text
+from aifab._io import to_json, versioned, write_text
 from aifab.catalog import load_catalog
 from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, emit
 
@@ -37,7 +37,7 @@ def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
 
 def _write_json(doc: dict[str, Any]) -> Any:
     def write(tmp: Path) -> None:
-        write_text(tmp / "perf.json", to_json(doc) + "\n")
+        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
     return write
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from aifab._io import to_json, write_text
+from aifab._io import to_json, versioned, write_text
 from aifab.catalog import load_catalog
 from aifab.commands._common import (
     CatalogOpt,
@@ -50,7 +50,7 @@ def plan_cmd(
     from aifab.report import print_plan
 
     emit(doc, as_json=as_json, out=out,
-         write_files=lambda tmp: _write_plan(result, {"schema_version": 1, **doc}, tmp),
+         write_files=lambda tmp: _write_plan(result, versioned(doc), tmp),
          show=lambda c: print_plan(result, c))
 
 
@@ -58,8 +58,8 @@ def scenarios_cmd(as_json: JsonOpt = False) -> None:
     """List the embedded scenarios."""
     items = embedded_scenarios()
     if as_json:
-        typer.echo(to_json({"schema_version": 1, "scenarios": [
-            {"name": k, "description": v} for k, v in items.items()]}))
+        typer.echo(to_json(versioned({"scenarios": [
+            {"name": k, "description": v} for k, v in items.items()]})))
         return
     t = Table("name", "description")
     for k, v in items.items():
@@ -71,11 +71,10 @@ def catalog_cmd(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
     """List accelerators and systems with their key specs and sources."""
     cat = load_catalog(catalog or [])
     if as_json:
-        typer.echo(to_json({
-            "schema_version": 1,
+        typer.echo(to_json(versioned({
             "accelerators": [a.model_dump() for a in cat.accelerators.values()],
             "systems": [s.model_dump() for s in cat.systems.values()],
-        }))
+        })))
         return
     t = Table("id", "name", "kind", "mem GB", "TB/s", "BF16 TF", "FP8 TF", "FP4 TF", "TDP W",
               "domain", "source", title="Accelerators (dense peak)", title_justify="left")

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aifab._io import to_json, write_text
+from aifab._io import to_json, versioned, write_text
 from aifab.commands._common import JsonOpt, OutOpt, console, emit
 from aifab.errors import BadInput
 from aifab.sim import POLICIES, RunResult, mean_curve, run_openb, run_openb_timed, summarise
@@ -178,7 +178,7 @@ def openb_cmd(
         }
 
         def write_timed(tmp: Path) -> None:
-            write_text(tmp / "replay.json", to_json({"schema_version": 1, **doc}))
+            write_text(tmp / "replay.json", to_json(versioned(doc)))
             pd.DataFrame(ts).to_csv(tmp / "timeseries.csv", index=False)
 
         emit(doc, as_json=as_json, out=out, write_files=write_timed,
@@ -205,7 +205,7 @@ def openb_cmd(
     }
 
     def write_files(tmp: Path) -> None:
-        write_text(tmp / "replay.json", to_json({"schema_version": 1, **doc}))
+        write_text(tmp / "replay.json", to_json(versioned(doc)))
         curves.to_csv(tmp / "curves.csv", index=False)
         _runs_frame(runs).to_csv(tmp / "runs.csv", index=False)
 

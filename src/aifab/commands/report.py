@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aifab._io import to_json, write_text
+from aifab._io import to_json, versioned, write_text
 from aifab.commands._common import (
     CatalogOpt,
     JsonOpt,
@@ -102,7 +102,7 @@ def report_cmd(
     result = plan(scn, cat)
     plan_doc = {"scenario": result.scenario, **result.to_dict()}
     sections = plan_sections(result)
-    files: dict[str, str] = {"plan.json": to_json({"schema_version": 1, **plan_doc})}
+    files: dict[str, str] = {"plan.json": to_json(versioned(plan_doc))}
 
     site_doc = None
     if not no_site:
@@ -112,7 +112,7 @@ def report_cmd(
         sres = site(scn, catalog=cat)
         site_doc = {"scenario": scn.name, **sres.to_dict()}
         sections += site_sections(sres)
-        files["site.json"] = to_json({"schema_version": 1, **site_doc})
+        files["site.json"] = to_json(versioned(site_doc))
         if site_caps:
             from aifab.sim.national.caps import caps_from_doc
 
@@ -129,7 +129,7 @@ def report_cmd(
         say(f"simulate ({scn.sim.days:g} days)")
         sim_doc, frames = simulate(scn, catalog=cat)
         sections += sim_sections(sim_doc, frames)
-        files["simulate.json"] = to_json({"schema_version": 1, **sim_doc})
+        files["simulate.json"] = to_json(versioned(sim_doc))
 
     head = _headline(plan_doc, site_doc, sim_doc)
     html = render_html(f"aifab report: {scn.name}", sections, scn.description)
@@ -137,7 +137,7 @@ def report_cmd(
     def write(tmp: Path) -> None:
         for name, text in files.items():
             write_text(tmp / name, text)
-        write_text(tmp / "report.json", to_json({"schema_version": 1, **head}))
+        write_text(tmp / "report.json", to_json(versioned(head)))
         write_text(tmp / "report.html", html)
 
     emit(head, as_json=as_json, out=out, write_files=write, show=lambda c: _show(head, c))

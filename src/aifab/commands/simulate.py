@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from aifab._io import versioned
 from aifab.commands._common import (
     CatalogOpt,
     JsonOpt,
@@ -144,7 +145,7 @@ def simulate_cmd(
         if replications > 1:
             doc = {**doc, "confidence": confidence(docs)}
     emit(doc, as_json=as_json, out=out,
-         write_files=lambda tmp: write_outputs({"schema_version": 1, **doc}, frames, tmp),
+         write_files=lambda tmp: write_outputs(versioned(doc), frames, tmp),
          show=lambda c: _show(doc, c))
 
 

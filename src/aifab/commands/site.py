@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aifab._io import to_json, write_text
+from aifab._io import to_json, versioned, write_text
 from aifab.commands._common import (
     CatalogOpt,
     JsonOpt,
@@ -106,7 +106,7 @@ def site_cmd(
                           progress=lambda msg: status.update(f"aifab site: {msg}"))
     doc = {"scenario": scn.name, **result.to_dict()}
     emit(doc, as_json=as_json, out=out,
-         write_files=lambda tmp: _write(result, {"schema_version": 1, **doc}, tmp),
+         write_files=lambda tmp: _write(result, versioned(doc), tmp),
          show=lambda c: _show(result, c))
 
 
