@@ -16,12 +16,14 @@ from aifab.scenario._model import (
     Region,
     Scenario,
 )
+from aifab.scenario._reliability import ComponentClass, ReliabilitySettings
 from aifab.scenario._sim import JobClassSpec, NpuPoolSpec, ServiceSpec, SimSettings, TenantSpec
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
 __all__ = [
     "DEFAULT_SCENARIO",
     "SCENARIO_SCHEMA_VERSION",
+    "ComponentClass",
     "Facility",
     "Fleet",
     "JobClassSpec",
@@ -31,6 +33,7 @@ __all__ = [
     "Peer",
     "Prices",
     "Region",
+    "ReliabilitySettings",
     "Scenario",
     "ServiceSpec",
     "SimSettings",

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from aifab.scenario._reliability import ReliabilitySettings
 from aifab.scenario._sim import SimSettings
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
@@ -97,6 +98,7 @@ class Scenario(_Frozen):
     peers: list[Peer] = Field(default_factory=list)
     siting: SitingOptions = SitingOptions()
     sim: SimSettings = SimSettings()
+    reliability: ReliabilitySettings = ReliabilitySettings()
     sources: dict[str, str] = Field(
         default_factory=dict, description="Source of each assumption, keyed by field path."
     )

@@ -1,0 +1,45 @@
+"""Failures, repairs and goodput: a failure model calibrated on published fleet data,
+closed forms (Young/Daly, Daly's ETTR), a job-level Monte Carlo with hot spares, the
+failure-event stream the national twin consumes, and a staffing estimate."""
+
+from aifab.reliability._events import FailureEvent, PoolSpec, failure_events
+from aifab.reliability._formulas import (
+    TrainingReliability,
+    ettr,
+    expected_interruptions,
+    job_mtti_s,
+    training_reliability,
+    young_daly_interval_s,
+)
+from aifab.reliability._jobsim import Audit, GangResult, GangSpec, JobSimResult, simulate_jobs
+from aifab.reliability._model import (
+    CLASSES,
+    FailureModel,
+    Layout,
+    RepairDist,
+    failure_model,
+    family_of,
+)
+
+__all__ = [
+    "CLASSES",
+    "Audit",
+    "FailureEvent",
+    "FailureModel",
+    "GangResult",
+    "GangSpec",
+    "JobSimResult",
+    "Layout",
+    "PoolSpec",
+    "RepairDist",
+    "TrainingReliability",
+    "ettr",
+    "expected_interruptions",
+    "failure_events",
+    "failure_model",
+    "family_of",
+    "job_mtti_s",
+    "simulate_jobs",
+    "training_reliability",
+    "young_daly_interval_s",
+]
