@@ -109,6 +109,7 @@ class PlanResult:
     assumptions: list[Assumption]
     by_year: list[dict[str, Any]]
     output: list[dict[str, Any]] = field(default_factory=list)
+    staffing: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document (the ``--json`` body, without ``schema_version``)."""
@@ -142,6 +143,8 @@ class PlanResult:
         }
         if self.output:
             frames["output"] = pd.DataFrame(self.output)
+        if self.staffing:
+            frames["staffing"] = pd.DataFrame(self.staffing)
         return frames
 
 
@@ -230,23 +233,34 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
     """Tokens and 405B-scale training runs per year, per owner, total and per GW."""
     from aifab.errors import BadInput
     from aifab.perf import factory_output
+    from aifab.perf._serve import REF_TRAIN_JOB_DEVICES
+    from aifab.reliability import failure_model, family_of, training_reliability
 
+    fm = failure_model(scenario.reliability)
     lf = scenario.facility.load_factor
     tokens: dict[str, float] = {}
     runs: dict[str, float] = {}
+    ideal: dict[str, float] = {}
     refs: set[str] = set()
     for r in rows:
         try:
             fo = factory_output(r.accelerator, r.count, lf, catalog)
         except BadInput:  # a user device the reference model cannot run on
             continue
+        acc = catalog.accelerator(r.accelerator)
+        e = 0.0
+        if fo.training_runs_per_year > 0:
+            e = training_reliability(REF_TRAIN_JOB_DEVICES, fo.training_run_days,
+                                     family_of(acc.id, acc.kind), fm).ettr
         tokens[r.owner] = tokens.get(r.owner, 0.0) + fo.tokens_per_year
-        runs[r.owner] = runs.get(r.owner, 0.0) + fo.training_runs_per_year
+        runs[r.owner] = runs.get(r.owner, 0.0) + fo.training_runs_per_year * e
+        ideal[r.owner] = ideal.get(r.owner, 0.0) + fo.training_runs_per_year
         refs.add(fo.reference.split("; ")[-1])
     out = []
     for s in [*owners, totals]:
         t = sum(tokens.values()) if s is totals else tokens.get(s.name, 0.0)
         n = sum(runs.values()) if s is totals else runs.get(s.name, 0.0)
+        n0 = sum(ideal.values()) if s is totals else ideal.get(s.name, 0.0)
         gw = s.facility_power_mw / 1000
         out.append({
             "owner": s.name,
@@ -254,14 +268,44 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
             "training_runs_per_year": n,
             "tokens_per_year_per_gw": t / gw if gw else 0.0,
             "training_runs_per_year_per_gw": n / gw if gw else 0.0,
+            "training_ettr": n / n0 if n0 else 0.0,
         })
     out[-1]["reference"] = (
         "each figure as if the owner's whole fleet did only that work at the scenario load "
         "factor; inference: Llama-3.1-70B at the device's lowest precision, 2048 in / 256 "
-        "out, TPOT <= 50 ms; training: Llama-3.1-405B on 15.6T tokens (aifab.perf)")
+        "out, TPOT <= 50 ms; training: Llama-3.1-405B on 15.6T tokens (aifab.perf) in "
+        f"{REF_TRAIN_JOB_DEVICES:,}-device jobs, times the expected ETTR under failures "
+        "(aifab.reliability: Llama 3 rates x family multiplier, Young/Daly checkpoints)")
     for o in out[:-1]:
         o["reference"] = ""
     return out
+
+
+def _staffing(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
+              catalog: Catalog) -> list[dict[str, Any]]:
+    """Technicians and operators per owner (one campus each) from the repair workload."""
+    from aifab.reliability import FleetBlock, failure_model, family_of, staffing
+
+    fm = failure_model(scenario.reliability)
+    blocks: dict[str, list[FleetBlock]] = {}
+    for r in rows:
+        acc, sys_ = catalog.accelerator(r.accelerator), catalog.system(r.system)
+        lay = fm.layout_for(sys_.form, sys_.accelerators_per_system)
+        blocks.setdefault(r.owner, []).append(FleetBlock(
+            r.count, family_of(acc.id, acc.kind), lay.kind, lay.slot_accelerators,
+            lay.slots_per_rack, r.facility_power_mw))
+    lf = scenario.facility.load_factor
+    out = [staffing(o.name, blocks.get(o.name, []), fm, load_factor=lf).to_dict()
+           for o in owners]
+    total: dict[str, Any] = {"owner": "total"}
+    for k, v in out[0].items() if out else []:
+        if isinstance(v, (int, float)) and k != "in_repair_share":
+            total[k] = sum(o[k] for o in out)
+    acc_total = total.get("accelerators", 0)
+    total["in_repair_share"] = (sum(o["in_repair_share"] * o["accelerators"] for o in out)
+                                / acc_total if acc_total else 0.0)
+    total["basis"] = out[0]["basis"] if out else ""
+    return [*out, total]
 
 
 def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
@@ -304,4 +348,5 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         assumptions=_assumptions(scenario, cat),
         by_year=[{str(k): v for k, v in r.items()} for r in by_year],
         output=_factory_output(scenario, rows, owners, totals, cat),
+        staffing=_staffing(scenario, rows, owners, cat),
     )

@@ -99,19 +99,44 @@ def train_cmd(
     seq_len: Annotated[int | None, typer.Option("--seq-len", help="Sequence length.")] = None,
     lora: Annotated[bool, typer.Option("--lora", help="LoRA fine-tuning FLOPs.")] = False,
     pue: Annotated[float, typer.Option("--pue", help="Facility PUE.")] = 1.2,
+    ckpt_write_s: Annotated[float | None, typer.Option(
+        "--checkpoint-write-s", help="Seconds a checkpoint blocks training "
+        "(default: aifab/reliability/data).")] = None,
+    restart_s: Annotated[float | None, typer.Option(
+        "--restart-s", help="Restart overhead after an interruption (s).")] = None,
+    ckpt_interval_h: Annotated[float | None, typer.Option(
+        "--checkpoint-interval-h", help="Checkpoint interval (default: Young/Daly).")] = None,
     models_files: ModelsOpt = None, catalog_files: CatalogOpt = None,
     as_json: JsonOpt = False, out: OutOpt = None,
 ) -> None:
-    """Predict training time, GPU-hours and energy (6ND + attention over peak x MFU)."""
+    """Predict training time, GPU-hours and energy (6ND + attention over peak x MFU), and
+    the expected interruptions, checkpoint interval and ETTR (aifab.reliability)."""
+    from aifab.errors import BadInput
     from aifab.perf import load_models, training
+    from aifab.reliability import failure_model, training_reliability
+    from aifab.scenario import ReliabilitySettings
+
+    for flag, v in (("--checkpoint-write-s", ckpt_write_s),
+                    ("--checkpoint-interval-h", ckpt_interval_h)):
+        if v is not None and not v > 0:
+            raise BadInput(f"must be positive, got {v}", where=flag)
+    if restart_s is not None and not restart_s >= 0:
+        raise BadInput(f"must not be negative, got {restart_s}", where="--restart-s")
 
     r = training(model, tokens, device, devices, precision=precision, seq_len=seq_len,
                  mode="lora" if lora else "full", pue=pue,
                  catalog=load_catalog(catalog_files or []),
                  models=load_models(models_files or []))
+    rel = training_reliability(
+        r.devices, r.time_days, r.family,
+        failure_model(ReliabilitySettings(checkpoint_write_s=ckpt_write_s, restart_s=restart_s)),
+        interval_s=None if ckpt_interval_h is None else ckpt_interval_h * 3600.0)
     inputs = {"model": model, "tokens": tokens, "device": device, "devices": devices,
-              "precision": precision, "seq_len": r.seq_len, "lora": lora, "pue": pue}
-    doc = {"command": "perf train", "inputs": inputs, "result": _asdict(r)}
+              "precision": precision, "seq_len": r.seq_len, "lora": lora, "pue": pue,
+              "checkpoint_write_s": rel.checkpoint_write_s, "restart_s": rel.restart_s,
+              "checkpoint_interval_h": ckpt_interval_h}
+    doc = {"command": "perf train", "inputs": inputs, "result": _asdict(r),
+           "reliability": rel.to_dict()}
 
     def show(c: Console) -> None:
         c.print(_kv_table(
@@ -125,6 +150,16 @@ def train_cmd(
              ("device energy (MWh)", f"{r.energy_kwh / 1000:,.1f}"),
              ("facility energy incl. host and PUE (MWh)", f"{r.facility_energy_kwh / 1000:,.1f}"),
              ("factors", f"{r.family}: {r.factors_method}")]))
+        c.print(_kv_table(
+            "Failures (Llama 3 rates x family multiplier; aifab.reliability)",
+            [("expected unexpected interruptions", f"{rel.interruptions:,.0f}"),
+             ("job mean time to interrupt (h)", f"{rel.mtti_h:,.2f}"),
+             ("checkpoint interval (h)" + (" Young/Daly" if rel.optimal else ""),
+              f"{rel.checkpoint_interval_h:,.2f}"),
+             ("ETTR", f"{rel.ettr:.3f}"),
+             ("wall-clock days with failures", f"{rel.wall_days:,.2f}"),
+             ("accelerator-hours lost (work + restarts)",
+              f"{rel.lost_accelerator_hours:,.0f}")]))
         for n in r.notes:
             c.print(f"[yellow]note:[/] {n}")
 

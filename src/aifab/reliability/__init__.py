@@ -20,18 +20,21 @@ from aifab.reliability._model import (
     failure_model,
     family_of,
 )
+from aifab.reliability._staffing import FleetBlock, StaffingEstimate, staffing
 
 __all__ = [
     "CLASSES",
     "Audit",
     "FailureEvent",
     "FailureModel",
+    "FleetBlock",
     "GangResult",
     "GangSpec",
     "JobSimResult",
     "Layout",
     "PoolSpec",
     "RepairDist",
+    "StaffingEstimate",
     "TrainingReliability",
     "ettr",
     "expected_interruptions",
@@ -40,6 +43,7 @@ __all__ = [
     "family_of",
     "job_mtti_s",
     "simulate_jobs",
+    "staffing",
     "training_reliability",
     "young_daly_interval_s",
 ]

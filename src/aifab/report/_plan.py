@@ -90,6 +90,20 @@ def print_plan(r: PlanResult, console: Console) -> None:
         console.print(out)
         console.print(f"   [dim]{r.output[-1]['reference']}[/dim]")
 
+    if r.staffing:  # reliability: repair workload and people per owner (aifab.reliability)
+        ppl = Table(title="   People per owner campus (estimate, from the repair workload)",
+                    title_justify="left")
+        for col in ("owner", "fail/d", "swaps/d", "hands-on h/d", "in repair", "tech/shift",
+                    "tech FTE", "ops FTE"):
+            ppl.add_column(col, justify="left" if col == "owner" else "right")
+        for row in r.staffing:
+            ppl.add_row(row["owner"], _n(row["failures_per_day"], 1),
+                        _n(row["hardware_swaps_per_day"], 1), _n(row["hands_on_h_per_day"]),
+                        f"{row['in_repair_share']:.1%}", _n(row["technicians_on_shift"]),
+                        _n(row["technicians_fte"]), _n(row["operators_fte"]))
+        console.print(ppl)
+        console.print(f"   [dim]{r.staffing[-1]['basis']}[/dim]")
+
     asm = Table(title="5. Assumptions", title_justify="left")
     for col in ("parameter", "value", "unit", "source"):
         asm.add_column(col)
@@ -176,6 +190,9 @@ def plan_sections(r: PlanResult) -> list[Section]:
         Section("Comparisons and peers", table_html(cmp_tbl)
                 + figure_html(peers, "peers") + table_html(peers_tbl), "peers"),
         *([Section("AI factory output", out_html, "output")] if out_html else []),
+        *([Section("People (estimate)", table_html(pd.DataFrame(r.staffing))
+                   + f'<p class="note">{html.escape(r.staffing[-1]["basis"])}</p>', "people")]
+          if r.staffing else []),
         Section("Assumptions", table_html(pd.DataFrame(
             [{"parameter": a.parameter, "value": a.value, "unit": a.unit, "source": a.source}
              for a in r.assumptions])), "assumptions"),
