@@ -1,0 +1,127 @@
+"""Checks against published results and theory, shared by tests, docs and benchmarks:
+the Llama 3 pre-training run, and the Young/Daly optimum on a simulated ETTR curve."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from aifab.reliability._events import PoolSpec
+from aifab.reliability._formulas import ettr, job_mtti_s, young_daly_interval_s
+from aifab.reliability._jobsim import GangSpec, simulate_jobs
+from aifab.reliability._model import CLASSES, FailureModel, RepairDist, failure_model, packaged_data
+
+LLAMA3_GPUS, LLAMA3_DAYS, LLAMA3_INTERRUPTIONS = 16384, 54, 419
+
+
+@dataclass(frozen=True)
+class Llama3Check:
+    """Simulated Llama 3 run over seeds against the published figures."""
+
+    seeds: int
+    interruptions_mean: float
+    interruptions_ci95: tuple[float, float]
+    published: int
+    shares: dict[str, float]
+    published_shares: dict[str, float]
+    ettr_mean: float
+    ettr_min: float
+    ettr_closed_form: float
+    interval_h: float
+    in_repair_share: float
+    spares_used_mean: float
+    spare_slots: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return dict(vars(self))
+
+
+def llama3(seeds: Sequence[int] = range(20), model: FailureModel | None = None
+           ) -> Llama3Check:
+    """One 16,384-GPU job on 8-GPU servers for 54 days, Meta-like regime (model defaults:
+    async checkpoint blocking 20 s, automated 5-minute restart, Young/Daly interval, 5 %
+    hot spares), one replication per seed."""
+    fm = model or failure_model()
+    lay = fm.layout_for("server", 8)
+    job_slots = LLAMA3_GPUS // lay.slot_accelerators
+    slots = math.ceil(job_slots / (1.0 - fm.spares_share))
+    pool = PoolSpec("llama3", slots * lay.slot_accelerators, lay, "hopper")
+    runs = [simulate_jobs(pool, [GangSpec("llama3-405b", LLAMA3_GPUS)],
+                          LLAMA3_DAYS * 86400.0, np.random.default_rng(s), fm) for s in seeds]
+    n = np.array([r.interruptions for r in runs], dtype=float)
+    half = 1.96 * n.std(ddof=1) / math.sqrt(len(n)) if len(n) > 1 else math.inf
+    counts = {c: sum(r.by_cause[c] for r in runs) for c in CLASSES}
+    total = sum(counts.values())
+    pub = {c: float(packaged_data()["classes"][c]["count"]) for c in CLASSES}
+    e = [r.gangs[0].ettr for r in runs]
+    m = job_mtti_s(LLAMA3_GPUS, fm.total_rate("hopper"))
+    tau = runs[0].gangs[0].interval_s
+    return Llama3Check(
+        seeds=len(runs), interruptions_mean=float(n.mean()),
+        interruptions_ci95=(float(n.mean() - half), float(n.mean() + half)),
+        published=LLAMA3_INTERRUPTIONS,
+        shares={c: counts[c] / total if total else 0.0 for c in CLASSES},
+        published_shares={c: pub[c] / sum(pub.values()) for c in CLASSES},
+        ettr_mean=float(np.mean(e)), ettr_min=float(np.min(e)),
+        ettr_closed_form=ettr(tau, fm.checkpoint_write_s, fm.restart_s, m),
+        interval_h=tau / 3600.0,
+        in_repair_share=float(np.mean([r.in_repair_share for r in runs])),
+        spares_used_mean=float(np.mean([r.spares_used for r in runs])),
+        spare_slots=slots - job_slots)
+
+
+@dataclass(frozen=True)
+class YoungDalyCheck:
+    """Simulated ETTR against checkpoint interval, and where its peak falls."""
+
+    mtti_s: float
+    write_s: float
+    restart_s: float
+    young_daly_s: float
+    intervals_s: tuple[float, ...]
+    ettr_sim: tuple[float, ...]
+    ettr_daly: tuple[float, ...]
+    peak_s: float  # argmax of a parabola in log(interval) fitted to the simulated curve
+
+    @property
+    def peak_ratio(self) -> float:
+        """Simulated peak over the Young/Daly interval."""
+        return self.peak_s / self.young_daly_s
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {**vars(self), "peak_ratio": self.peak_ratio}
+
+
+def young_daly(factors: Sequence[float] = tuple(np.geomspace(0.5, 2.0, 13)),
+               seeds: Sequence[int] = range(3), *, mtti_h: float = 1.0, write_s: float = 30.0,
+               restart_s: float = 0.0, horizon_h: float = 3000.0, devices: int = 64
+               ) -> YoungDalyCheck:
+    """One job with exponential failures (rates scaled to ``mtti_h``, near-instant repair,
+    ample spares), ETTR simulated at ``factors`` x the Young/Daly interval; the same seeds
+    at every interval (common random numbers), so the curve is smooth."""
+    base = failure_model()
+    fm = replace(base.scaled(24.0 / (mtti_h * devices * base.total_rate("hopper"))),
+                 repair={c: RepairDist(1e-3, 0.0) for c in CLASSES},
+                 checkpoint_write_s=write_s, restart_s=restart_s)
+    pool = PoolSpec("yd", 2 * devices, fm.layout_for("gpu", 1), "hopper")
+    m = mtti_h * 3600.0
+    yd = young_daly_interval_s(write_s, m)
+    taus = [f * yd for f in factors]
+    sim = []
+    for tau in taus:
+        vals = [simulate_jobs(pool, [GangSpec("job", devices, interval_s=tau)],
+                              horizon_h * 3600.0, np.random.default_rng(s), fm).gangs[0].ettr
+                for s in seeds]
+        sim.append(float(np.mean(vals)))
+    a, b, _ = np.polyfit(np.log(taus), sim, 2)
+    peak = math.exp(-b / (2 * a)) if a < 0 else math.nan
+    return YoungDalyCheck(
+        mtti_s=m, write_s=write_s, restart_s=restart_s, young_daly_s=yd,
+        intervals_s=tuple(taus), ettr_sim=tuple(sim),
+        ettr_daly=tuple(ettr(t, write_s, restart_s, m) for t in taus), peak_s=peak)
