@@ -16,7 +16,7 @@ def test_public_api_pinned() -> None:
         "CLASSES", "Audit", "FailureEvent", "FailureModel", "FleetBlock", "GangResult",
         "GangSpec", "JobSimResult", "Layout", "PoolSpec", "RepairDist", "StaffingEstimate",
         "TrainingReliability", "ettr", "expected_interruptions", "failure_events",
-        "failure_model", "family_of", "job_mtti_s", "simulate_jobs", "staffing",
+        "failure_model", "family_of", "fleet_pools", "job_mtti_s", "simulate_jobs", "staffing",
         "training_reliability", "young_daly_interval_s"])
     for name in rel.__all__:
         assert hasattr(rel, name)
@@ -91,3 +91,15 @@ def test_repair_distribution() -> None:
     assert np.median(many) == pytest.approx(72.0, rel=0.03)
     assert many.mean() == pytest.approx(d.mean_h, rel=0.03)
     assert d.mean_h == pytest.approx(72.0 * math.exp(0.245))
+
+
+def test_fleet_pools_for_the_twin() -> None:
+    scn = load_scenario(None, ["reliability.owner_spares_share.Naver=0.1"])
+    pools = rel.fleet_pools(scn)
+    assert len(pools) == len(scn.fleets)
+    assert sum(p.accelerators for p in pools) == 260_000
+    naver = [p for p in pools if p.owner == "Naver"]
+    assert all(p.layout.kind == "nvl72" and p.family == "blackwell" for p in naver)
+    assert all(p.spare_slots == int(p.slots * 0.1) for p in naver)
+    sk = [p for p in pools if p.owner == "SK"]
+    assert all(p.spare_slots == int(p.slots * 0.05) for p in sk)

@@ -3,6 +3,7 @@ closed forms (Young/Daly, Daly's ETTR), a job-level Monte Carlo with hot spares,
 failure-event stream the national twin consumes, and a staffing estimate."""
 
 from aifab.reliability._events import FailureEvent, PoolSpec, failure_events
+from aifab.reliability._fleet import fleet_pools
 from aifab.reliability._formulas import (
     TrainingReliability,
     ettr,
@@ -41,6 +42,7 @@ __all__ = [
     "failure_events",
     "failure_model",
     "family_of",
+    "fleet_pools",
     "job_mtti_s",
     "simulate_jobs",
     "staffing",

@@ -29,6 +29,8 @@ class PoolSpec:
     accelerators: int
     layout: Layout
     family: str = "hopper"
+    owner: str = ""
+    spare_slots: int = 0  # hot spares held back from allocation (slots)
 
     @property
     def slots(self) -> int:

@@ -81,6 +81,7 @@ class JobSimResult:
     spares_used: int
     technician_hours: float
     technician_hours_by_day: tuple[float, ...]
+    events: int = 0  # heap events processed (failures, repairs, restarts)
     audit: Audit | None = None
 
     @property
@@ -153,7 +154,7 @@ class _Run:
                 self._take(gi, s, 0.0)
         self.heap: list[tuple[float, int, int, Any]] = []
         self.seq = 0
-        self.failures = 0
+        self.failures = self.events = 0
         self.repair_acc_s = 0.0
         self.tech_by_day = [0.0] * max(1, math.ceil(horizon_s / DAY_S))
 
@@ -254,6 +255,7 @@ class _Run:
             self._push(nxt.time_s, _FAIL, nxt)
         while self.heap and self.heap[0][0] < self.h:
             t, kind, _, payload = heapq.heappop(self.heap)
+            self.events += 1
             if kind == _FAIL:
                 self._fail(payload, t)
                 nxt = next(events, None)
@@ -302,7 +304,8 @@ class _Run:
             lost_accelerator_hours=sum(g.lost_ah + g.restart_ah for g in gangs),
             in_repair_share=self.repair_acc_s / (self.pool.accelerators * h),
             spares_used=sum(g.spares_used for g in gangs), technician_hours=tech,
-            technician_hours_by_day=tuple(self.tech_by_day), audit=self.audit)
+            technician_hours_by_day=tuple(self.tech_by_day), events=self.events,
+            audit=self.audit)
 
 
 def simulate_jobs(pool: PoolSpec, gangs: Sequence[GangSpec], horizon_s: float,
