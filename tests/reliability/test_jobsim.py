@@ -39,7 +39,9 @@ def test_no_spares_wait_for_repair() -> None:
     """Without spares an interrupted gang holds its healthy slots idle until repair."""
     fm = replace(failure_model().scaled(50.0), repair={c: RepairDist(5.0, 0.0) for c in CLASSES})
     pool = PoolSpec("p", 64, fm.layout_for("server", 8))
-    r = simulate_jobs(pool, [GangSpec("g", 64)], 10 * 86400.0, np.random.default_rng(2), fm)
+    r = simulate_jobs(pool, [GangSpec("g", 64)], 10 * 86400.0, np.random.default_rng(2), fm,
+                      audit=True)
+    _check_invariants(r)
     g = r.gangs[0]
     assert g.interruptions > 0 and g.idle_ah > 0 and g.spares_used > 0
     assert r.in_repair_share > 0
@@ -60,6 +62,14 @@ def test_deterministic_and_bad_input() -> None:
     for k in ("interruptions_per_day", "by_cause", "ettr", "goodput", "lost_accelerator_hours",
               "in_repair_share", "spares_used", "technicians_busy"):
         assert k in one
+    # the meter's block agrees with the result's own fields
+    r = simulate_jobs(pool, gangs, 30 * 86400.0, np.random.default_rng(9), fm)
+    assert one["goodput"] == pytest.approx(r.goodput)
+    assert one["lost_accelerator_hours"] == pytest.approx(r.lost_accelerator_hours)
+    assert one["in_repair_share"] == pytest.approx(r.in_repair_share)
+    assert one["ettr"] == {g.name: pytest.approx(g.ettr) for g in r.gangs}
+    assert one["interruptions_per_day"] == pytest.approx(r.interruptions / 30)
+    assert one["interruptions_by_class"] == {g.name: g.interruptions for g in r.gangs}
     with pytest.raises(BadInput):
         simulate_jobs(pool, [GangSpec("big", 400)], 10.0, np.random.default_rng(0), fm)
     with pytest.raises(BadInput):
@@ -112,3 +122,23 @@ def test_conservation_and_repair_invariant(seed: int, scale: float, form: tuple[
     assert alloc_ah == pytest.approx(r.allocated_ah, rel=1e-9, abs=1e-9)
     assert r.lost_accelerator_hours == pytest.approx(
         sum(g.lost_ah + g.restart_ah for g in r.gangs))
+
+
+def test_meter_by_hand() -> None:
+    from aifab.reliability import FailureEvent, ReliabilityMeter
+
+    m = ReliabilityMeter(accelerators=100, start_s=0.0)
+    ev = FailureEvent(10.0, "gpu", "p", 0, (0,), 8, 3600.0, 4.0, True)
+    m.failure(ev)
+    m.interruption("gpu", "pretrain")
+    m.book("pretrain", useful=7200.0, checkpoint=100.0, lost=500.0, restart=200.0, idle=0.0,
+           wall=8000.0)
+    m.in_repair(8 * 3600.0)
+    m.spares_used += 1
+    d = m.to_dict(86400.0)
+    assert d["interruptions_per_day"] == 1 and d["by_cause"]["gpu"] == 1
+    assert d["ettr"] == {"pretrain": 0.9}
+    assert d["goodput"] == pytest.approx(7200 / 8000)
+    assert d["lost_accelerator_hours"] == pytest.approx(700 / 3600)
+    assert d["in_repair_share"] == pytest.approx(8 * 3600 / (100 * 86400))
+    assert d["technicians_busy"] == pytest.approx(4 / 24)

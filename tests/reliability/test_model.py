@@ -14,7 +14,8 @@ from aifab.scenario import ReliabilitySettings, load_scenario
 def test_public_api_pinned() -> None:
     assert sorted(rel.__all__) == sorted([
         "CLASSES", "Audit", "FailureEvent", "FailureModel", "FleetBlock", "GangResult",
-        "GangSpec", "JobSimResult", "Layout", "PoolSpec", "RepairDist", "StaffingEstimate",
+        "GangSpec", "JobSimResult", "Layout", "PoolSpec", "ReliabilityMeter", "RepairDist",
+        "StaffingEstimate",
         "TrainingReliability", "ettr", "expected_interruptions", "failure_events",
         "failure_model", "family_of", "fleet_pools", "job_mtti_s", "simulate_jobs", "staffing",
         "training_reliability", "young_daly_interval_s"])

@@ -13,6 +13,7 @@ from aifab.reliability._formulas import (
     young_daly_interval_s,
 )
 from aifab.reliability._jobsim import Audit, GangResult, GangSpec, JobSimResult, simulate_jobs
+from aifab.reliability._meter import ReliabilityMeter
 from aifab.reliability._model import (
     CLASSES,
     FailureModel,
@@ -34,6 +35,7 @@ __all__ = [
     "JobSimResult",
     "Layout",
     "PoolSpec",
+    "ReliabilityMeter",
     "RepairDist",
     "StaffingEstimate",
     "TrainingReliability",

@@ -19,6 +19,7 @@ import numpy as np
 from aifab.errors import BadInput
 from aifab.reliability._events import FailureEvent, PoolSpec, failure_events
 from aifab.reliability._formulas import DAY_S, job_mtti_s, young_daly_interval_s
+from aifab.reliability._meter import ReliabilityMeter
 from aifab.reliability._model import CLASSES, FailureModel, failure_model
 
 _REPAIR, _RESTART, _FAIL = 0, 1, 2
@@ -82,6 +83,7 @@ class JobSimResult:
     technician_hours: float
     technician_hours_by_day: tuple[float, ...]
     events: int = 0  # heap events processed (failures, repairs, restarts)
+    reliability: dict[str, Any] = field(default_factory=dict)  # ReliabilityMeter.to_dict
     audit: Audit | None = None
 
     @property
@@ -90,21 +92,10 @@ class JobSimResult:
         return self.horizon_s / DAY_S
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``reliability`` block: the keys the national twin's JSON uses too."""
-        d = self.days
-        return {
-            "interruptions_per_day": self.interruptions / d,
-            "by_cause": {c: n / d for c, n in self.by_cause.items()},
-            "ettr": {g.name: g.ettr for g in self.gangs},
-            "goodput": self.goodput,
-            "lost_accelerator_hours": self.lost_accelerator_hours,
-            "in_repair_share": self.in_repair_share,
-            "spares_used": self.spares_used,
-            "technicians_busy": self.technician_hours / (self.horizon_s / 3600.0),
-            "interruptions": self.interruptions, "failures": self.failures,
-            "days": d, "pool": self.pool, "accelerators": self.accelerators,
-            "gangs": [vars(g) for g in self.gangs],
-        }
+        """The ``reliability`` block (``ReliabilityMeter`` keys, as in the twin's JSON),
+        with the pool and per-gang detail."""
+        return {**self.reliability, "pool": self.pool, "accelerators": self.accelerators,
+                "gangs": [vars(g) for g in self.gangs]}
 
 
 class _Gang:
@@ -154,8 +145,8 @@ class _Run:
                 self._take(gi, s, 0.0)
         self.heap: list[tuple[float, int, int, Any]] = []
         self.seq = 0
-        self.failures = self.events = 0
-        self.repair_acc_s = 0.0
+        self.events = 0
+        self.meter = ReliabilityMeter(pool.accelerators)
         self.tech_by_day = [0.0] * max(1, math.ceil(horizon_s / DAY_S))
 
     def _push(self, t: float, kind: int, payload: Any) -> None:
@@ -203,6 +194,7 @@ class _Run:
             while len(g.held) < g.need and self.free:
                 self._take(gi, min(self.free), t)
                 g.spares_used += 1
+                self.meter.spares_used += 1
             if len(g.held) == g.need:
                 g.state = _RESTARTING
                 self._push(t + g.restart_s, _RESTART, (gi, g.version))
@@ -213,7 +205,7 @@ class _Run:
         gi = self.owner[ev.hit_slot]
         if not ev.hardware and (gi < 0 or self.gangs[gi].state == _WAIT):
             return  # job software fails only where a job runs
-        self.failures += 1
+        self.meter.failure(ev)
         day = min(int(t // DAY_S), len(self.tech_by_day) - 1)
         self.tech_by_day[day] += ev.hands_on_h
         hit = sorted({self.owner[s] for s in ev.slots if self.owner[s] >= 0})
@@ -234,6 +226,7 @@ class _Run:
             g = self.gangs[o]
             if before[o] != _WAIT:
                 g.causes[ev.cause] += 1
+                self.meter.interruption(ev.cause, g.spec.name)
                 g.version += 1
             g.state = _WAIT
         self._fill(t)
@@ -242,7 +235,7 @@ class _Run:
         since = self.down_since[s]
         if self.down_until[s] != until or since is None:
             return  # superseded by a later repair of the same slot
-        self.repair_acc_s += self.slot_acc[s] * (t - since)
+        self.meter.in_repair(self.slot_acc[s] * (t - since))
         if self.audit is not None:
             self.audit.repairs.append((s, since, t))
         self.down_since[s] = None
@@ -277,7 +270,7 @@ class _Run:
             self._close(g, h, final=True)
         for s, since in enumerate(self.down_since):
             if since is not None:
-                self.repair_acc_s += self.slot_acc[s] * (h - since)
+                self.meter.in_repair(self.slot_acc[s] * (h - since))
                 if self.audit is not None:
                     self.audit.repairs.append((s, since, h))
         for s, o in enumerate(self.owner):
@@ -285,6 +278,7 @@ class _Run:
                 self.audit.allocations.append((s, self.alloc_since[s], h, o))
         gangs = []
         for g in self.gangs:
+            self.meter.book(g.spec.name, wall=g.n_acc * h, **g.acc)
             a = {k: v / 3600.0 for k, v in g.acc.items()}
             alloc = sum(a.values())
             gangs.append(GangResult(
@@ -296,16 +290,17 @@ class _Run:
         alloc = sum(g.allocated_ah for g in gangs)
         by_cause = {c: sum(g.by_cause[c] for g in gangs) for c in CLASSES}
         tech = sum(self.tech_by_day)
+        m = self.meter
         return JobSimResult(
             pool=self.pool.name, accelerators=self.pool.accelerators, horizon_s=h,
-            gangs=tuple(gangs), failures=self.failures, interruptions=sum(by_cause.values()),
+            gangs=tuple(gangs), failures=m.failures, interruptions=sum(by_cause.values()),
             by_cause=by_cause, allocated_ah=alloc,
             goodput=sum(g.useful_ah for g in gangs) / alloc if alloc else 0.0,
             lost_accelerator_hours=sum(g.lost_ah + g.restart_ah for g in gangs),
-            in_repair_share=self.repair_acc_s / (self.pool.accelerators * h),
+            in_repair_share=m.repair_acc_s / (self.pool.accelerators * h),
             spares_used=sum(g.spares_used for g in gangs), technician_hours=tech,
             technician_hours_by_day=tuple(self.tech_by_day), events=self.events,
-            audit=self.audit)
+            reliability=m.to_dict(h), audit=self.audit)
 
 
 def simulate_jobs(pool: PoolSpec, gangs: Sequence[GangSpec], horizon_s: float,
