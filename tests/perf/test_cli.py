@@ -54,9 +54,32 @@ def test_compare_json() -> None:
         assert r["tpot_s"] <= 0.05
 
 
+def test_infer_search_json() -> None:
+    code, out, _ = run("infer", "--model", "llama-3.1-70b", "--device", "h100-sxm",
+                       "--optimize", "throughput", "--tpot-ms", "50", "--output", "256",
+                       "--disaggregate", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    s = doc["search"]
+    assert s["devices"] == 8 and s["objective"] == "throughput"
+    best = doc["result"]
+    assert best["tpot_s"] <= 0.05 and best["serving"] == "continuous"
+    assert best["tokens_per_s"] == max(c["tokens_per_s"] for c in s["candidates"])
+    assert s["static_best"]["serving"] == "static"
+    assert s["gain_vs_static"] == pytest.approx(
+        best["tokens_per_s"] / s["static_best"]["tokens_per_s"] - 1)
+    d = doc["disaggregation"]
+    assert d["colocated_tokens_per_s"] == pytest.approx(best["tokens_per_s"])
+    assert d["prefill_replicas"] * d["prefill_tp"] + d["decode_replicas"] * d["decode_tp"] <= 8
+
+
 def test_calibrate_and_models() -> None:
     code, out, _ = run("calibrate", "--json")
-    assert code == 0 and json.loads(out)["summary"]["max_abs_error"] <= 0.35
+    assert code == 0
+    summ = json.loads(out)["summary"]
+    assert summ["max_abs_error"] <= 0.35
+    assert summ["loo_median_abs_error"] <= summ["loo_median_tolerance"]
+    assert summ["worst_family_loo_median"] <= summ["family_tolerance"]
     code, out, _ = run("models", "--json")
     assert code == 0
     ids = {m["id"] for m in json.loads(out)["models"]}
@@ -99,6 +122,16 @@ def test_user_models_file(tmp_path: object) -> None:
     (["compare", "--model", "llama-3.1-8b", "--devices-list", "h100-sxm,nope"],
      "unknown accelerator"),
     (["infer", "--model", "llama-3.1-8b"], "Missing option"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "lots"],
+     "positive integer or 'max'"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--optimize", "speed"],
+     "unknown objective"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--serving", "dynamic"],
+     "unknown serving mode"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "400",
+      "--input", "2048", "--output", "128"], "tokens per continuous-batching step"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--optimize", "latency",
+      "--tpot-ms", "0"], "must be positive"),
 ])
 def test_bad_input_exits_2(args: list[str], needle: str) -> None:
     code, out, err = run(*args)
