@@ -128,8 +128,8 @@ def test_user_models_file(tmp_path: object) -> None:
      "unknown objective"),
     (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--serving", "dynamic"],
      "unknown serving mode"),
-    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "400",
-      "--input", "2048", "--output", "128"], "tokens per continuous-batching step"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "200",
+      "--input", "4096", "--output", "64"], "tokens per continuous-batching step"),
     (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--optimize", "latency",
       "--tpot-ms", "0"], "must be positive"),
 ])
