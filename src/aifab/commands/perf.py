@@ -275,7 +275,7 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
     """Predicted vs published for every calibration row: in-sample and leave-one-out
     errors, overall and per device family."""
     from aifab.perf import calibrate
-    from aifab.perf._calibrate import MAX_TOL, MEDIAN_TOL, summary
+    from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, summary
     from aifab.perf._loo import (
         FAMILY_TOL,
         LOO_MEDIAN_TOL,
@@ -294,6 +294,7 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
     doc = {"command": "perf calibrate", "inputs": {},
            "summary": {"median_abs_error": med, "max_abs_error": worst, "rows_included": n,
                        "median_tolerance": MEDIAN_TOL, "max_tolerance": MAX_TOL,
+                       "known_outliers": KNOWN_OUTLIERS,
                        "loo_median_abs_error": loo_med, "loo_median_tolerance": LOO_MEDIAN_TOL,
                        "worst_family_loo_median": fam_worst, "family_tolerance": FAMILY_TOL},
            "families": [dataclasses.asdict(f) for f in fams],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aifab.perf._calibrate import MAX_TOL, MEDIAN_TOL, CalResult, summary
+from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, CalResult, summary
 from aifab.perf._factors import factor_table
 from aifab.perf._loo import (
+    FAMILY_EXCEPTIONS,
     FAMILY_TOL,
     LOO_MEDIAN_TOL,
     family_errors,
@@ -34,12 +35,20 @@ def calibration_markdown(results: list[CalResult]) -> str:
         "the default family's value), then the row predicted.",
         "",
         f"**In-sample: median |error| {med * 100:.1f} % (target <= {MEDIAN_TOL * 100:.0f} %); "
-        f"max |error| {worst * 100:.1f} % (target <= {MAX_TOL * 100:.0f} %); "
-        f"{n} rows included.**",
+        f"max |error| {worst * 100:.1f} % (target <= {MAX_TOL * 100:.0f} %, "
+        f"{len(KNOWN_OUTLIERS)} known outlier(s) below); {n} rows included.**",
         "",
         f"**Leave-one-out: median |error| {loo_med * 100:.1f} % (target <= "
         f"{LOO_MEDIAN_TOL * 100:.0f} %); worst family median {fam_worst * 100:.1f} % "
-        f"(target <= {FAMILY_TOL * 100:.0f} %).**",
+        f"(target <= {FAMILY_TOL * 100:.0f} %) excluding the families listed below.**",
+        "",
+    ]
+    for rid, why in KNOWN_OUTLIERS.items():
+        lines.append(f"- Row over {MAX_TOL * 100:.0f} %: **{rid}**: {why}.")
+    for fam, why in FAMILY_EXCEPTIONS.items():
+        lines.append(f"- Family over {FAMILY_TOL * 100:.0f} % (leave-one-out median): "
+                     f"**{fam}**: {why}.")
+    lines += [
         "",
         "| family | rows | in-sample median | LOO median | LOO max | note |",
         "|---|---|---|---|---|---|",
@@ -48,10 +57,12 @@ def calibration_markdown(results: list[CalResult]) -> str:
         lines.append(f"| {fe.family} | {fe.rows} | {fe.in_sample_median * 100:.1f} % | "
                      f"{fe.loo_median * 100:.1f} % | {fe.loo_max * 100:.1f} % | "
                      f"{'rests on one row' if fe.single_row else ''} |")
+    fitted = {fe.family for fe in family_errors(loo)}
+    rest = [f for f in factor_table() if f not in fitted]
     lines += [
         "",
-        "Families with no included row (ampere, blackwell-pcie, rebellions, the defaults)",
-        "have no error to report: their factors are transferred or defaults.",
+        f"Families with no included row ({', '.join(rest)}) have no error to report: their",
+        "factors are transferred or defaults.",
         "",
         "| row | model | device x n | prec | published | predicted | error | LOO error "
         "| model detail |",
