@@ -253,17 +253,19 @@ def compare_cmd(
     def show(c: Console) -> None:
         t = Table(title=f"{model}: {input_tokens} in / {output_tokens} out, TPOT <= "
                   f"{tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
-        for col in ("device", "prec", "tp", "batch", "tok/s/dev", "devices", "kW",
+        for col in ("device", "prec", "tp x pp", "batch", "tok/s/dev", "devices", "kW",
                     "tok/J", "$/Mtok", "bound"):
             t.add_column(col, justify="left" if col in ("device", "prec", "bound") else "right")
         for r in rows:
             usd = "n/a" if r.usd_per_mtok is None else f"{r.usd_per_mtok:.3f}"
-            t.add_row(r.device, r.precision, str(r.tp), str(r.batch),
+            t.add_row(r.device, r.precision, f"{r.tp} x {r.pp}", str(r.batch),
                       f"{r.tokens_per_s_per_device:,.0f}", f"{r.devices_needed:,}",
                       f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd, r.bottleneck)
         c.print(t)
-        c.print("kW and tok/J: facility (device + host share) x PUE; $/Mtok: capex "
-                "(estimates, perf/data/devices.csv) / years + electricity, at the load factor")
+        c.print("layout and batch: the configuration search on a group of max(8, the "
+                "smallest that holds the model) devices, continuous batching; kW and tok/J: "
+                "facility (device + host share) x PUE; $/Mtok: capex (estimates, "
+                "perf/data/devices.csv) / years + electricity, at the load factor")
         for r in rows:
             for n in r.notes:
                 c.print(f"[yellow]note:[/] {n}")
