@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from aifab.cli import app
@@ -141,3 +143,28 @@ def test_bad_input_exits_2(args: list[str], needle: str) -> None:
     assert needle in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b", "nope"]),
+       st.sampled_from(["h100-sxm", "b200", "rngd", "atom", "rtx-pro-6000"]),
+       st.sampled_from(["1", "64", "max", "0", "-3", "x"]),
+       st.sampled_from([None, "throughput", "latency", "energy", "fast"]),
+       st.sampled_from(["continuous", "static", "burst"]),
+       st.sampled_from([None, "50", "0.001", "-1"]),
+       st.sampled_from([None, "1", "3", "8", "0"]))
+def test_infer_flags_never_traceback(model: str, device: str, batch: str, optimize: str | None,
+                                     serving: str, tpot: str | None, devices: str | None
+                                     ) -> None:
+    args = ["infer", "--model", model, "--device", device, "--batch", batch, "--serving",
+            serving, "--json"]
+    for flag, val in (("--optimize", optimize), ("--tpot-ms", tpot), ("--devices", devices)):
+        if val is not None:
+            args += [flag, val]
+    code, out, err = run(*args)
+    assert code in (0, 2), (args, out, err)
+    assert "Traceback" not in err
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1
+    else:
+        assert json.loads(out)["schema_version"] == 1

@@ -12,8 +12,8 @@ from functools import lru_cache
 from importlib import resources
 
 from aifab.catalog import default_catalog
-from aifab.perf._factors import Factors, device_meta, device_table, factor_table
 from aifab.errors import BadInput
+from aifab.perf._factors import Factors, device_meta, device_table, factor_table
 from aifab.perf._infer import (
     DEFAULT_TOKEN_BUDGET,
     InferenceResult,
@@ -148,7 +148,7 @@ def _predict_at(row: CalRow, batch: int, factors: dict[str, Factors] | None
     layout's replicas gets its share."""
     n = row.devices or row.tp or 1
     shapes = [(row.tp, row.pp)] if row.tp else [
-        (t, p) for t in (1, 2, 4, 8, 16) for p in (1, 2, 4, 8, 16) if t * p <= n and n % (t * p) == 0]
+        (t, p) for t in (1, 2, 4, 8, 16) for p in (1, 2, 4, 8, 16) if n % (t * p) == 0]
     best: InferenceResult | None = None
     shared = row.batch.startswith("from:")
     for tp, pp in shapes:

@@ -167,12 +167,14 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
         raise BadInput(f"{m.id} {c.prec.upper()} needs about {math.ceil(need)} x {acc.id} "
                        f"for the weights and one sequence; the group has {n}",
                        where="devices")
-    args = (n, objective, batch, input_tokens, output_tokens, beams)
-    slo = (token_budget, tpot_slo_s, ttft_slo_s, pue, catalog)
-    found = _search_ctx(c, *args, mode, *slo)
+    def run(serving_mode: str) -> list[InferenceResult]:
+        return _search_ctx(c, n, objective, batch, input_tokens, output_tokens, beams,
+                           serving_mode, token_budget, tpot_slo_s, ttft_slo_s, pue, catalog)
+
+    found = run(mode)
     static = None
     if compare_static and mode == "continuous":
-        st = _search_ctx(c, *args, "static", *slo)
+        st = run("static")
         static = st[0] if st else None
     best = found[0] if found else None
     gain = None
