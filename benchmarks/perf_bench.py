@@ -1,4 +1,5 @@
-"""Prediction latency of the performance model (target: well under 1 ms per prediction).
+"""Prediction latency of the performance model (targets: well under 1 ms per prediction;
+a prediction including the configuration search under 10 ms).
 
     python benchmarks/perf_bench.py
 
@@ -20,6 +21,8 @@ from aifab.perf import (
     serving_point,
     training,
 )
+from aifab.perf._disagg import disaggregated
+from aifab.perf._search import search
 from aifab.perf._serve import _capacity_cached, _per_device
 
 
@@ -58,6 +61,14 @@ CASES: list[tuple[str, Callable[[], object], int]] = [
     ("replica_capacity, cache cleared", _uncached_capacity, 300),
     ("factory_output, cached", lambda: factory_output("b200", 1000, 0.7), 5000),
     ("factory_output, cache cleared (TP search)", _uncached_factory, 100),
+    ("search: 70B, 8 x H100, TPOT 50 ms, + static", lambda: search(
+        "llama-3.1-70b", "h100-sxm", 8, tpot_slo_s=0.05), 200),
+    ("search: 70B, 72 x GB200, throughput, + static", lambda: search(
+        "llama-3.1-70b", "gb200", 72), 100),
+    ("search: 405B, 8 x B200, energy", lambda: search(
+        "llama-3.1-405b", "b200", 8, objective="energy", tpot_slo_s=0.05), 200),
+    ("disaggregated: 70B, 8 x H100, TPOT 20 ms", lambda: disaggregated(
+        "llama-3.1-70b", "h100-sxm", tpot_slo_s=0.02), 100),
 ]
 
 

@@ -12,10 +12,11 @@ from aifab.errors import BadInput
 
 def test_public_api_pinned() -> None:
     assert sorted(perf.__all__) == sorted([
-        "CalResult", "CalRow", "CompareRow", "FactoryOutput", "Factors", "InferenceResult",
-        "ModelSet", "ModelSpec", "TrainingResult", "calibrate", "calibration_rows", "compare",
-        "default_models", "factor_table", "factory_output", "fit_factors", "inference",
-        "job_duration_s", "load_models", "replica_capacity", "serving_point", "training",
+        "CalResult", "CalRow", "CompareRow", "DisaggResult", "FactoryOutput", "Factors",
+        "InferenceResult", "ModelSet", "ModelSpec", "SearchResult", "TrainingResult",
+        "calibrate", "calibration_rows", "compare", "default_models", "disaggregated",
+        "factor_table", "factory_output", "fit_factors", "inference", "job_duration_s",
+        "load_models", "replica_capacity", "search", "serving_point", "training",
     ])
     for name in perf.__all__:
         assert hasattr(perf, name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from aifab.cli import app
@@ -54,9 +56,34 @@ def test_compare_json() -> None:
         assert r["tpot_s"] <= 0.05
 
 
+def test_infer_search_json() -> None:
+    code, out, _ = run("infer", "--model", "llama-3.1-70b", "--device", "h100-sxm",
+                       "--optimize", "throughput", "--tpot-ms", "50", "--output", "256",
+                       "--disaggregate", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    s = doc["search"]
+    assert s["devices"] == 8 and s["objective"] == "throughput"
+    best = doc["result"]
+    assert best["tpot_s"] <= 0.05 and best["serving"] == "continuous"
+    assert best["tokens_per_s"] == max(c["tokens_per_s"] for c in s["candidates"])
+    assert s["static_best"]["serving"] == "static"
+    assert s["gain_vs_static"] == pytest.approx(
+        best["tokens_per_s"] / s["static_best"]["tokens_per_s"] - 1)
+    d = doc["disaggregation"]
+    assert d["colocated_tokens_per_s"] == pytest.approx(best["tokens_per_s"])
+    assert d["prefill_replicas"] * d["prefill_tp"] + d["decode_replicas"] * d["decode_tp"] <= 8
+
+
 def test_calibrate_and_models() -> None:
     code, out, _ = run("calibrate", "--json")
-    assert code == 0 and json.loads(out)["summary"]["max_abs_error"] <= 0.35
+    assert code == 0
+    doc = json.loads(out)
+    summ = doc["summary"]
+    over = {r["id"] for r in doc["rows"] if r["included"] and abs(r["error"]) > 0.35}
+    assert over == set(summ["known_outliers"])
+    assert summ["loo_median_abs_error"] <= summ["loo_median_tolerance"]
+    assert summ["worst_family_loo_median"] <= summ["family_tolerance"]
     code, out, _ = run("models", "--json")
     assert code == 0
     ids = {m["id"] for m in json.loads(out)["models"]}
@@ -99,6 +126,16 @@ def test_user_models_file(tmp_path: object) -> None:
     (["compare", "--model", "llama-3.1-8b", "--devices-list", "h100-sxm,nope"],
      "unknown accelerator"),
     (["infer", "--model", "llama-3.1-8b"], "Missing option"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "lots"],
+     "positive integer or 'max'"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--optimize", "speed"],
+     "unknown objective"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--serving", "dynamic"],
+     "unknown serving mode"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "200",
+      "--input", "4096", "--output", "64"], "tokens per continuous-batching step"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--optimize", "latency",
+      "--tpot-ms", "0"], "must be positive"),
 ])
 def test_bad_input_exits_2(args: list[str], needle: str) -> None:
     code, out, err = run(*args)
@@ -106,3 +143,28 @@ def test_bad_input_exits_2(args: list[str], needle: str) -> None:
     assert needle in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b", "nope"]),
+       st.sampled_from(["h100-sxm", "b200", "rngd", "atom", "rtx-pro-6000"]),
+       st.sampled_from(["1", "64", "max", "0", "-3", "x"]),
+       st.sampled_from([None, "throughput", "latency", "energy", "fast"]),
+       st.sampled_from(["continuous", "static", "burst"]),
+       st.sampled_from([None, "50", "0.001", "-1"]),
+       st.sampled_from([None, "1", "3", "8", "0"]))
+def test_infer_flags_never_traceback(model: str, device: str, batch: str, optimize: str | None,
+                                     serving: str, tpot: str | None, devices: str | None
+                                     ) -> None:
+    args = ["infer", "--model", model, "--device", device, "--batch", batch, "--serving",
+            serving, "--json"]
+    for flag, val in (("--optimize", optimize), ("--tpot-ms", tpot), ("--devices", devices)):
+        if val is not None:
+            args += [flag, val]
+    code, out, err = run(*args)
+    assert code in (0, 2), (args, out, err)
+    assert "Traceback" not in err
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1
+    else:
+        assert json.loads(out)["schema_version"] == 1

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from aifab.catalog import default_catalog
 from aifab.perf import inference
 from aifab.perf._common import best_precision
-from aifab.perf._infer import max_batch
+from aifab.perf._infer import DEFAULT_TOKEN_BUDGET, budget_batch, max_batch
 from aifab.perf._models import default_models
 
 CASES = [("llama-3.1-8b", "h100-sxm", 1), ("llama-3.1-70b", "b200", 2),
@@ -28,6 +28,8 @@ def test_more_bandwidth_never_slower_decode(c: tuple[str, str, int], io: tuple[i
     m = default_models().get(model)
     if max_batch(m, acc, tp, prec, sum(io)) < batch:
         return
+    if budget_batch(io[0], io[1], 1, DEFAULT_TOKEN_BUDGET) < batch:
+        return
     fast = acc.model_copy(update={"bw_tbps": acc.bw_tbps * scale})
     a = inference(m, acc, tp, precision=prec, batch=batch, input_tokens=io[0],
                   output_tokens=io[1])
@@ -38,9 +40,10 @@ def test_more_bandwidth_never_slower_decode(c: tuple[str, str, int], io: tuple[i
 
 
 @settings(max_examples=40, deadline=None)
-@given(case, lengths, st.integers(1, 2048), st.integers(1, 2048))
+@given(case, lengths, st.integers(1, 2048), st.integers(1, 2048),
+       st.sampled_from(["continuous", "static"]))
 def test_bigger_batch_never_lower_throughput(c: tuple[str, str, int], io: tuple[int, int],
-                                             b1: int, b2: int) -> None:
+                                             b1: int, b2: int, serving: str) -> None:
     model, dev, tp = c
     acc = default_catalog().accelerator(dev)
     prec = best_precision(acc)
@@ -48,10 +51,12 @@ def test_bigger_batch_never_lower_throughput(c: tuple[str, str, int], io: tuple[
     lo, hi = sorted((b1, b2))
     if max_batch(m, acc, tp, prec, sum(io)) < hi:
         return  # beyond memory the model refuses (tested in the CLI tests)
+    if serving == "continuous" and budget_batch(io[0], io[1], 1, DEFAULT_TOKEN_BUDGET) < hi:
+        return  # beyond the step's token budget the model refuses (tested in test_serving)
     a = inference(m, acc, tp, precision=prec, batch=lo, input_tokens=io[0],
-                  output_tokens=io[1])
+                  output_tokens=io[1], serving=serving)
     b = inference(m, acc, tp, precision=prec, batch=hi, input_tokens=io[0],
-                  output_tokens=io[1])
+                  output_tokens=io[1], serving=serving)
     assert b.tokens_per_s >= a.tokens_per_s * (1 - 1e-9)
     assert b.tpot_s >= a.tpot_s
 

@@ -21,7 +21,7 @@ F = {"default-gpu": Factors("default-gpu", compute_eff=0.5, bw_eff=0.5, mfu_trai
 
 
 def run(**kw: object) -> object:
-    args: dict[str, object] = dict(precision="fp8", batch=1, input_tokens=1000,
+    args: dict[str, object] = dict(precision="fp8", batch=1, input_tokens=1000, serving="static",
                                    output_tokens=100, factors=F)
     args.update(kw)
     return inference(MODEL, ACC, **args)  # type: ignore[arg-type]

@@ -41,53 +41,137 @@ def _write_json(doc: dict[str, Any]) -> Any:
     return write
 
 
+def _result_rows(r: Any) -> list[tuple[str, str]]:
+    return [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
+            ("tokens/s per device", f"{r.tokens_per_s_per_device:,.1f}"),
+            ("time to first token (s)", f"{r.ttft_s:.3f}"),
+            ("time per output token (ms)", f"{r.tpot_s * 1000:.2f}"),
+            ("memory per device (GB)", f"{r.mem_gb_per_device:.1f} of {r.mem_usable_gb:.1f}"),
+            ("  weights / KV cache (GB)",
+             f"{r.weights_gb_per_device:.1f} / {r.kv_cache_gb_per_device:.1f}"),
+            ("max batch that fits", f"{r.max_batch}"),
+            ("bottleneck", r.bottleneck),
+            ("device power (W)", f"{r.power_w_per_device:.0f}"),
+            ("tokens per joule (device / facility)",
+             f"{r.tokens_per_j:.2f} / {r.tokens_per_j_facility:.2f}"),
+            ("factors", f"{r.family}: {r.factors_method}")]
+
+
+def _title(r: Any) -> str:
+    return (f"{r.model} on {r.devices} x {r.device} ({r.precision.upper()}, tp={r.tp} x "
+            f"pp={r.pp} x {r.replicas} replica(s), {r.serving} batching, batch {r.batch}, "
+            f"{r.input_tokens} in / {r.output_tokens} out)")
+
+
 def infer_cmd(
     model: ModelArg,
     device: Annotated[str, typer.Option("--device", help="Accelerator id.")],
-    devices: Annotated[int, typer.Option("--devices", help="Devices in all.")] = 1,
+    devices: Annotated[int | None, typer.Option(
+        "--devices", help="Devices in all (default 1; one server with --optimize).")] = None,
     tp: Annotated[int | None, typer.Option("--tp", help="Tensor-parallel degree per "
-                                           "replica (default: all devices).")] = None,
+                                           "replica (default: devices / pp).")] = None,
+    pp: Annotated[int, typer.Option("--pp", help="Pipeline stages per replica.")] = 1,
     precision: Annotated[str, typer.Option("--precision", help="bf16, fp8, fp4 or int8.")] = "fp8",
-    batch: Annotated[int, typer.Option("--batch", help="Requests per replica.")] = 1,
+    batch: Annotated[str | None, typer.Option(
+        "--batch", help="Requests per replica (default 1), or 'max' (largest meeting the "
+        "targets; searches the layout; the default with --optimize).")] = None,
+    optimize: Annotated[str | None, typer.Option(
+        "--optimize", help="Search tp x pp x batch for throughput, latency or energy.")] = None,
+    serving: Annotated[str, typer.Option(
+        "--serving", help="continuous (in-flight, chunked prefill) or static.")] = "continuous",
+    token_budget: Annotated[int, typer.Option(
+        "--token-budget", help="Tokens per continuous-batching step.")] = 8192,
+    tpot_ms: Annotated[float | None, typer.Option("--tpot-ms", help="TPOT target.")] = None,
+    ttft_s: Annotated[float | None, typer.Option("--ttft-s", help="TTFT target.")] = None,
+    disaggregate: Annotated[bool, typer.Option(
+        "--disaggregate", help="Also report prefill/decode disaggregation.")] = False,
     input_tokens: Annotated[int, typer.Option("--input", help="Prompt tokens.")] = 2048,
     output_tokens: Annotated[int, typer.Option("--output", help="Generated tokens.")] = 128,
     pue: Annotated[float, typer.Option("--pue", help="Facility PUE for facility J/token.")] = 1.2,
     models_files: ModelsOpt = None, catalog_files: CatalogOpt = None,
     as_json: JsonOpt = False, out: OutOpt = None,
 ) -> None:
-    """Predict prefill and decode for one serving configuration (roofline)."""
+    """Predict one serving configuration, or search the best one (--optimize, --batch max)."""
+    from aifab.errors import BadInput
     from aifab.perf import inference, load_models
+    from aifab.perf._disagg import disaggregated
+    from aifab.perf._search import search
 
-    r = inference(model, device, devices, precision=precision, batch=batch,
-                  input_tokens=input_tokens, output_tokens=output_tokens, tp=tp, pue=pue,
-                  catalog=load_catalog(catalog_files or []),
-                  models=load_models(models_files or []))
-    inputs = {"model": model, "device": device, "devices": devices, "tp": r.tp,
-              "precision": precision, "batch": batch, "input": input_tokens,
+    if batch is not None and batch != "max" and not (batch.isdigit() and int(batch) > 0):
+        raise BadInput(f"must be a positive integer or 'max', got {batch!r}", where="batch")
+    cat = load_catalog(catalog_files or [])
+    ms = load_models(models_files or [])
+    tpot = None if tpot_ms is None else tpot_ms / 1000.0
+    inputs = {"model": model, "device": device, "devices": devices, "tp": tp, "pp": pp,
+              "precision": precision,
+              "batch": int(batch) if batch and batch.isdigit() else (batch or 1),
+              "optimize": optimize,
+              "serving": serving, "token_budget": token_budget, "tpot_ms": tpot_ms,
+              "ttft_s": ttft_s, "disaggregate": disaggregate, "input": input_tokens,
               "output": output_tokens, "pue": pue}
-    doc = {"command": "perf infer", "inputs": inputs, "result": _asdict(r)}
+    doc: dict[str, Any] = {"command": "perf infer", "inputs": inputs}
+    if optimize is None and batch != "max" and not disaggregate:
+        r = inference(model, device, devices or 1, precision=precision, batch=int(batch or 1),
+                      input_tokens=input_tokens, output_tokens=output_tokens, tp=tp, pp=pp,
+                      serving=serving, token_budget=token_budget, pue=pue, catalog=cat,
+                      models=ms)
+        doc["result"] = _asdict(r)
 
-    def show(c: Console) -> None:
-        c.print(_kv_table(
-            f"{r.model} on {r.devices} x {r.device} ({r.precision.upper()}, tp={r.tp}, "
-            f"batch {r.batch}, {r.input_tokens} in / {r.output_tokens} out)",
-            [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
-             ("tokens/s per device", f"{r.tokens_per_s_per_device:,.1f}"),
-             ("time to first token (s)", f"{r.ttft_s:.3f}"),
-             ("time per output token (ms)", f"{r.tpot_s * 1000:.2f}"),
-             ("memory per device (GB)", f"{r.mem_gb_per_device:.1f} of {r.mem_usable_gb:.1f}"),
-             ("  weights / KV cache (GB)",
-              f"{r.weights_gb_per_device:.1f} / {r.kv_cache_gb_per_device:.1f}"),
-             ("max batch that fits", f"{r.max_batch}"),
-             ("bottleneck", r.bottleneck),
-             ("device power (W)", f"{r.power_w_per_device:.0f}"),
-             ("tokens per joule (device / facility)",
-              f"{r.tokens_per_j:.2f} / {r.tokens_per_j_facility:.2f}"),
-             ("factors", f"{r.family}: {r.factors_method}")]))
-        for n in r.notes:
+        def show(c: Console) -> None:
+            c.print(_kv_table(_title(r), _result_rows(r)))
+            for n in r.notes:
+                c.print(f"[yellow]note:[/] {n}")
+
+        emit(doc, as_json=as_json, out=out, write_files=_write_json(doc), show=show)
+        return
+    res = search(model, device, devices, precision=precision,
+                 objective=optimize or "throughput",
+                 batch=None if batch in (None, "max") else int(batch),
+                 input_tokens=input_tokens,
+                 output_tokens=output_tokens, tpot_slo_s=tpot, ttft_slo_s=ttft_s,
+                 serving=serving, token_budget=token_budget, pue=pue, catalog=cat, models=ms)
+    dis = disaggregated(model, device, res.devices, precision=precision,
+                        input_tokens=input_tokens, output_tokens=output_tokens,
+                        tpot_slo_s=tpot, ttft_slo_s=ttft_s, token_budget=token_budget,
+                        catalog=cat, models=ms) if disaggregate else None
+    doc["search"] = res.to_dict()
+    doc["result"] = None if res.best is None else _asdict(res.best)
+    doc["disaggregation"] = None if dis is None else dis.to_dict()
+
+    def show_search(c: Console) -> None:
+        if res.best is None:
+            c.print(f"[red]no configuration of {res.devices} x {device} meets the targets[/]")
+            return
+        c.print(_kv_table("best for " + res.objective + ": " + _title(res.best),
+                          _result_rows(res.best)))
+        t = Table(title=f"every layout of {res.devices} devices at its best batch")
+        for col in ("tp", "pp", "replicas", "batch", "tok/s", "TTFT s", "TPOT ms",
+                    "tok/J fac.", "bound"):
+            t.add_column(col, justify="left" if col == "bound" else "right")
+        for r in res.candidates:
+            t.add_row(str(r.tp), str(r.pp), str(r.replicas), str(r.batch),
+                      f"{r.tokens_per_s:,.0f}", f"{r.ttft_s:.3f}", f"{r.tpot_s * 1000:.1f}",
+                      f"{r.tokens_per_j_facility:.2f}", r.bottleneck)
+        c.print(t)
+        if res.static_best is not None and res.gain_vs_static is not None:
+            sb = res.static_best
+            c.print(f"static batching, same search: tp={sb.tp} x pp={sb.pp}, batch "
+                    f"{sb.batch}, {sb.tokens_per_s:,.0f} tok/s; continuous gains "
+                    f"{res.gain_vs_static * 100:+.1f} % on {res.objective}")
+        if disaggregate:
+            if dis is None:
+                c.print("disaggregation: no split meets the targets")
+            else:
+                c.print(f"disaggregation: {dis.prefill_replicas} x tp{dis.prefill_tp} prefill "
+                        f"+ {dis.decode_replicas} x tp{dis.decode_tp} decode (batch "
+                        f"{dis.decode_batch}): {dis.tokens_per_s:,.0f} tok/s, TTFT "
+                        f"{dis.ttft_s:.3f} s (KV transfer {dis.kv_transfer_s * 1000:.1f} ms), "
+                        f"TPOT {dis.tpot_s * 1000:.1f} ms; {dis.gain_vs_colocated * 100:+.1f} % "
+                        f"vs colocated ({dis.limit}-limited)")
+        for n in res.best.notes:
             c.print(f"[yellow]note:[/] {n}")
 
-    emit(doc, as_json=as_json, out=out, write_files=_write_json(doc), show=show)
+    emit(doc, as_json=as_json, out=out, write_files=_write_json(doc), show=show_search)
 
 
 def train_cmd(
@@ -204,17 +288,19 @@ def compare_cmd(
     def show(c: Console) -> None:
         t = Table(title=f"{model}: {input_tokens} in / {output_tokens} out, TPOT <= "
                   f"{tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
-        for col in ("device", "prec", "tp", "batch", "tok/s/dev", "devices", "kW",
+        for col in ("device", "prec", "tp x pp", "batch", "tok/s/dev", "devices", "kW",
                     "tok/J", "$/Mtok", "bound"):
             t.add_column(col, justify="left" if col in ("device", "prec", "bound") else "right")
         for r in rows:
             usd = "n/a" if r.usd_per_mtok is None else f"{r.usd_per_mtok:.3f}"
-            t.add_row(r.device, r.precision, str(r.tp), str(r.batch),
+            t.add_row(r.device, r.precision, f"{r.tp} x {r.pp}", str(r.batch),
                       f"{r.tokens_per_s_per_device:,.0f}", f"{r.devices_needed:,}",
                       f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd, r.bottleneck)
         c.print(t)
-        c.print("kW and tok/J: facility (device + host share) x PUE; $/Mtok: capex "
-                "(estimates, perf/data/devices.csv) / years + electricity, at the load factor")
+        c.print("layout and batch: the configuration search on a group of max(8, the "
+                "smallest that holds the model) devices, continuous batching; kW and tok/J: "
+                "facility (device + host share) x PUE; $/Mtok: capex (estimates, "
+                "perf/data/devices.csv) / years + electricity, at the load factor")
         for r in rows:
             for n in r.notes:
                 c.print(f"[yellow]note:[/] {n}")
@@ -223,37 +309,70 @@ def compare_cmd(
 
 
 def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
-    """Predicted vs published for every calibration row, with relative errors."""
+    """Predicted vs published for every calibration row: in-sample and leave-one-out
+    errors, overall and per device family."""
     from aifab.perf import calibrate
-    from aifab.perf._calibrate import MAX_TOL, MEDIAN_TOL, summary
+    from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, summary
+    from aifab.perf._loo import (
+        FAMILY_TOL,
+        LOO_MEDIAN_TOL,
+        family_errors,
+        leave_one_out,
+        loo_summary,
+    )
     from aifab.perf._report import calibration_markdown
 
     res = calibrate()
     med, worst, n = summary(res)
+    loo = leave_one_out()
+    _, loo_med, fam_worst = loo_summary(loo)
+    fams = family_errors(loo)
+    by_id = {r.id: r for r in loo}
     doc = {"command": "perf calibrate", "inputs": {},
            "summary": {"median_abs_error": med, "max_abs_error": worst, "rows_included": n,
-                       "median_tolerance": MEDIAN_TOL, "max_tolerance": MAX_TOL},
+                       "median_tolerance": MEDIAN_TOL, "max_tolerance": MAX_TOL,
+                       "known_outliers": KNOWN_OUTLIERS,
+                       "loo_median_abs_error": loo_med, "loo_median_tolerance": LOO_MEDIAN_TOL,
+                       "worst_family_loo_median": fam_worst, "family_tolerance": FAMILY_TOL},
+           "families": [dataclasses.asdict(f) for f in fams],
            "rows": [{"id": r.row.id, "published": r.row.value, "unit": r.row.unit,
-                     "predicted": r.predicted, "error": r.error, "included": r.included,
-                     "detail": r.detail, "exclude_reason": r.row.exclude_reason}
+                     "predicted": r.predicted, "error": r.error,
+                     "loo_error": by_id[r.row.id].loo_error if r.row.id in by_id else None,
+                     "included": r.included, "detail": r.detail, "source": r.row.source,
+                     "url": r.row.url, "date": r.row.date,
+                     "exclude_reason": r.row.exclude_reason}
                     for r in res]}
 
     def write(tmp: Path) -> None:
-        write_text(tmp / "perf.json", to_json(doc) + "\n")
+        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
         write_text(tmp / "perf-calibration.md", calibration_markdown(res))
 
     def show(c: Console) -> None:
         t = Table(title="Calibration: predicted vs published")
-        for col in ("row", "published", "predicted", "error", "note"):
+        for col in ("row", "published", "predicted", "error", "LOO error", "note"):
             t.add_column(col, justify="left" if col in ("row", "note") else "right")
         for r in res:
             pred = "-" if r.predicted is None else f"{r.predicted:,.4g}"
             err = "-" if r.error is None else f"{r.error * 100:+.1f} %"
+            lo = by_id.get(r.row.id)
+            loo_s = "-" if lo is None else f"{lo.loo_error * 100:+.1f} %"
             note = r.detail if r.included else f"excluded: {r.detail}"
-            t.add_row(r.row.id, f"{r.row.value:,.4g} {r.row.unit}", pred, err, note)
+            t.add_row(r.row.id, f"{r.row.value:,.4g} {r.row.unit}", pred, err, loo_s, note)
         c.print(t)
-        c.print(f"median |error| {med * 100:.1f} % (target <= {MEDIAN_TOL * 100:.0f} %), "
-                f"max {worst * 100:.1f} % (target <= {MAX_TOL * 100:.0f} %), {n} rows")
+        f = Table(title="Per device family (|error| medians)")
+        for col in ("family", "rows", "in-sample", "leave-one-out", "LOO max", "note"):
+            f.add_column(col, justify="left" if col in ("family", "note") else "right")
+        for fe in fams:
+            f.add_row(fe.family, str(fe.rows), f"{fe.in_sample_median * 100:.1f} %",
+                      f"{fe.loo_median * 100:.1f} %", f"{fe.loo_max * 100:.1f} %",
+                      "rests on one row" if fe.single_row else "")
+        c.print(f)
+        c.print(f"in-sample: median |error| {med * 100:.1f} % (target <= "
+                f"{MEDIAN_TOL * 100:.0f} %), max {worst * 100:.1f} % (target <= "
+                f"{MAX_TOL * 100:.0f} %), {n} rows")
+        c.print(f"leave-one-out: median |error| {loo_med * 100:.1f} % (target <= "
+                f"{LOO_MEDIAN_TOL * 100:.0f} %); worst family median "
+                f"{fam_worst * 100:.1f} % (target <= {FAMILY_TOL * 100:.0f} %)")
 
     emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 

@@ -1,11 +1,14 @@
-"""Performance and energy model: inference roofline, training time, tokens per joule,
-calibrated per device family on published results (data/calibration.csv)."""
+"""Performance and energy model: inference roofline (continuous or static batching, tensor
+and pipeline parallel), configuration search, prefill/decode disaggregation, training time,
+tokens per joule, calibrated per device family on published results (data/calibration.csv)."""
 
 from aifab.perf._calibrate import CalResult, CalRow, calibrate, calibration_rows, fit_factors
 from aifab.perf._compare import CompareRow, compare
+from aifab.perf._disagg import DisaggResult, disaggregated
 from aifab.perf._factors import Factors, factor_table
 from aifab.perf._infer import InferenceResult, inference
 from aifab.perf._models import ModelSet, ModelSpec, default_models, load_models
+from aifab.perf._search import SearchResult, search
 from aifab.perf._serve import (
     FactoryOutput,
     factory_output,
@@ -19,16 +22,19 @@ __all__ = [
     "CalResult",
     "CalRow",
     "CompareRow",
+    "DisaggResult",
     "Factors",
     "FactoryOutput",
     "InferenceResult",
     "ModelSet",
     "ModelSpec",
+    "SearchResult",
     "TrainingResult",
     "calibrate",
     "calibration_rows",
     "compare",
     "default_models",
+    "disaggregated",
     "factor_table",
     "factory_output",
     "fit_factors",
@@ -36,6 +42,7 @@ __all__ = [
     "job_duration_s",
     "load_models",
     "replica_capacity",
+    "search",
     "serving_point",
     "training",
 ]

@@ -11,7 +11,8 @@ from aifab.errors import BadInput
 from aifab.perf._common import best_precision, check_precision, resolve_device, resolve_model
 from aifab.perf._factors import device_meta
 from aifab.perf._models import ModelSet
-from aifab.perf._serve import REF_INPUT, REF_OUTPUT, REF_TPOT_S, best_serving, min_tp
+from aifab.perf._search import search
+from aifab.perf._serve import REF_INPUT, REF_OUTPUT, REF_TPOT_S, min_tp
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class CompareRow:
     bottleneck: str
     capex_source: str
     notes: tuple[str, ...] = ()
+    pp: int = 1
+    group_devices: int = 0
+    gain_vs_static: float | None = None
 
 
 def compare(model: str, devices_list: list[str], *, precision: str | None = None,
@@ -41,8 +45,10 @@ def compare(model: str, devices_list: list[str], *, precision: str | None = None
             target_tokens_per_s: float = 1e6, load_factor: float = 0.7,
             usd_per_kwh: float = 0.12, amortisation_years: float = 5.0, pue: float = 1.2,
             catalog: Catalog | None = None, models: ModelSet | None = None) -> list[CompareRow]:
-    """Each device at its best precision (or ``precision``) and smallest TP degree that
-    holds the model, at the largest batch meeting the latency target.
+    """Each device at its best precision (or ``precision``) and the configuration the
+    search (``search``) finds best for throughput on a group of max(8, the smallest
+    power-of-two group that holds the model) devices: tp x pp layout and the largest
+    batch meeting the latency target, continuous batching.
 
     Cost per million tokens = (capex / amortisation years + electricity per year) per
     device / tokens per year per device at ``load_factor``; facility power includes the
@@ -60,10 +66,12 @@ def compare(model: str, devices_list: list[str], *, precision: str | None = None
         acc = resolve_device(dev, catalog)
         prec = precision or best_precision(acc)
         check_precision(acc, prec)
-        r = best_serving(m, acc, prec, input_tokens=input_tokens,
-                         output_tokens=output_tokens, tpot_slo_s=tpot_slo_s,
-                         ttft_slo_s=ttft_slo_s, pue=pue, catalog=catalog)
-        tp = min_tp(m, acc, prec, input_tokens + output_tokens) if r is None else r.tp
+        tp0 = min_tp(m, acc, prec, input_tokens + output_tokens)
+        s = search(m, acc, max(tp0, 8), precision=prec, input_tokens=input_tokens,
+                   output_tokens=output_tokens, tpot_slo_s=tpot_slo_s, ttft_slo_s=ttft_slo_s,
+                   pue=pue, catalog=catalog)
+        r = s.best
+        tp = tp0 if r is None else r.tp
         meta = device_meta(acc)
         if r is None:
             rows.append(CompareRow(acc.id, prec, tp, 0, math.nan, math.nan, 0.0, 0, math.nan,
@@ -71,7 +79,8 @@ def compare(model: str, devices_list: list[str], *, precision: str | None = None
                                    meta.capex_source, ("misses the latency target at batch 1",)))
             continue
         tpd = r.tokens_per_s_per_device
-        n = math.ceil(target_tokens_per_s / tpd / tp) * tp
+        group = r.tp * r.pp
+        n = math.ceil(target_tokens_per_s / tpd / group) * group
         usd = None
         if meta.capex_usd is not None:
             kwh_year = r.facility_w_per_device / 1000.0 * 8760.0 * load_factor
@@ -83,5 +92,5 @@ def compare(model: str, devices_list: list[str], *, precision: str | None = None
             facility_kw=n * r.facility_w_per_device / 1000.0,
             tokens_per_j=r.tokens_per_j_facility, capex_usd_per_device=meta.capex_usd,
             usd_per_mtok=usd, bottleneck=r.bottleneck, capex_source=meta.capex_source,
-            notes=r.notes))
+            notes=r.notes, pp=r.pp, group_devices=s.devices, gain_vs_static=s.gain_vs_static))
     return rows

@@ -1,20 +1,22 @@
-"""Inference roofline: prefill and decode per tensor-parallel group, with energy.
+"""Inference roofline: one serving configuration (tensor x pipeline parallel replicas,
+static or continuous batching), with latency, memory and energy.
 
-Each phase takes max(compute time, memory time) plus tensor-parallel all-reduce time.
-Compute time divides FLOPs by peak x compute_eff; memory time divides bytes read by
-bandwidth x bw_eff (factors per device family, data/factors.csv).
+Static batching: the replica prefills the whole batch, then decodes it; TTFT is that
+prefill, TPOT the decode step at the mean context. Continuous batching with chunked
+prefill: every step decodes one token for each running sequence and carries the prompt
+tokens of newly admitted requests (on average batch x input / output per step, within a
+token budget per step); TPOT is that mixed step, TTFT the steps a new prompt needs.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from aifab.catalog import Accelerator, Catalog
 from aifab.errors import BadInput
 from aifab.perf._common import (
-    KV_BYTES,
     USABLE_MEM,
-    WEIGHT_BYTES,
     busy_utilisation,
     check_precision,
     device_power_w,
@@ -24,14 +26,12 @@ from aifab.perf._common import (
 )
 from aifab.perf._factors import Factors, factors_for
 from aifab.perf._models import ModelSet, ModelSpec
+from aifab.perf._step import Ctx, max_seqs, stage_cost
 
-#: All-reduce latency per call (s): NVLink-class fabrics vs PCIe or cross-node.
-AR_LATENCY_NVLINK_S = 6e-6
-AR_LATENCY_PCIE_S = 20e-6
-#: Achieved share of the link bandwidth in an all-reduce.
-LINK_EFF = 0.8
-#: Cross-node bandwidth per device (GB/s) when a TP group spills out of its domain.
-CROSS_NODE_GBPS = 50.0
+SERVING = ("continuous", "static")
+#: Tokens one continuous-batching step may carry (decode + prompt chunk); assumed:
+#: TensorRT-LLM's default max_num_tokens (8192); vLLM's max_num_batched_tokens is the same knob.
+DEFAULT_TOKEN_BUDGET = 8192
 
 
 @dataclass(frozen=True)
@@ -70,125 +70,201 @@ class InferenceResult:
     family: str
     factors_method: str
     notes: tuple[str, ...] = ()
+    pp: int = 1
+    serving: str = "static"
+    token_budget: int = DEFAULT_TOKEN_BUDGET
 
 
-def _allreduce_s(acc: Accelerator, tp: int, nbytes: float) -> float:
-    """One ring all-reduce of ``nbytes`` across ``tp`` devices."""
-    if tp <= 1:
-        return 0.0
-    nvlink = "nvlink" in acc.interconnect.lower() and tp <= acc.domain_size
-    gbps = acc.link_gbps if tp <= acc.domain_size else min(acc.link_gbps, CROSS_NODE_GBPS)
-    lat = AR_LATENCY_NVLINK_S if nvlink else AR_LATENCY_PCIE_S
-    return lat + 2.0 * (tp - 1) / tp * nbytes / (gbps * 1e9 * LINK_EFF)
+@dataclass(frozen=True)
+class Point:
+    """Timing of one replica (no power, no memory checks): what the search compares."""
 
-
-def kv_bytes_per_token(m: ModelSpec, precision: str) -> float:
-    return m.kv_elems_per_token * KV_BYTES[precision]
+    tp: int
+    pp: int
+    batch: int
+    serving: str
+    ttft_s: float
+    tpot_s: float
+    request_latency_s: float
+    tokens_per_s: float  # one replica
+    t_comp: float
+    t_mem: float
+    t_comm: float
+    flops_per_s: float  # achieved over the replica's run
+    bytes_per_s: float
 
 
 def max_batch(m: ModelSpec, acc: Accelerator, tp: int, precision: str, context: int,
               beams: int = 1) -> int:
     """Largest batch whose weights and KV cache fit in ``tp`` devices' usable memory."""
-    free = USABLE_MEM * acc.mem_gb * 1e9 * tp - m.params_b * 1e9 * WEIGHT_BYTES[precision]
-    per_seq = kv_bytes_per_token(m, precision) * context * beams
-    return max(0, int(free // per_seq))
+    prec, peak = check_precision(acc, precision)
+    c = Ctx(m, acc, factors_for(acc), prec, peak)
+    return max_seqs(c, tp, context * beams)
 
 
-def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 1, *,
-              precision: str = "fp8", batch: int = 1, input_tokens: int = 2048,
-              output_tokens: int = 128, tp: int | None = None, beams: int = 1,
-              pue: float = 1.2, catalog: Catalog | None = None,
-              models: ModelSet | None = None,
-              factors: dict[str, Factors] | None = None) -> InferenceResult:
-    """Predict serving ``batch`` requests per replica of ``tp`` devices (``devices`` in all).
+def budget_batch(input_tokens: int, output_tokens: int, beams: int, budget: int) -> int:
+    """Largest continuous batch whose decode tokens plus amortised prompt tokens per step
+    (batch x (beams + input / output)) fit the step's token budget."""
+    return int(budget // (beams + input_tokens / output_tokens))
 
-    Throughput counts output tokens of all replicas; TTFT is the prefill time of one
-    batch, TPOT the decode step time at the mean context (input + output / 2).
-    """
-    m = resolve_model(model, models)
-    acc = resolve_device(device, catalog)
-    prec, peak_tflops = check_precision(acc, precision)
-    tp = devices if tp is None else tp
-    for name, val in (("devices", devices), ("tp", tp), ("batch", batch),
-                      ("input", input_tokens), ("output", output_tokens), ("beams", beams)):
-        if val < 1:
-            raise BadInput(f"must be at least 1, got {val}", where=name)
-    if devices % tp:
-        raise BadInput(f"devices ({devices}) must be a multiple of tp ({tp})", where="tp")
-    if input_tokens + output_tokens > m.max_seq:
-        raise BadInput(f"input + output = {input_tokens + output_tokens} exceeds the "
-                       f"context of {m.id} ({m.max_seq})", where="input")
-    if pue < 1.0:
-        raise BadInput(f"must be at least 1.0, got {pue}", where="pue")
-    f = factors_for(acc, factors)
+
+def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tokens: int,
+             beams: int = 1, serving: str = "continuous",
+             budget: int = DEFAULT_TOKEN_BUDGET) -> Point | None:
+    """Timing of one replica of tp x pp devices; None when a continuous batch exceeds the
+    token budget (the server could not admit prompts as fast as requests finish)."""
+    inp, out = input_tokens, output_tokens
     seqs = batch * beams
+    ctx = inp + out / 2.0
+    if serving == "static":
+        m_pf = min(pp, batch)
+        pf = stage_cost(c, tp, pp, seqs=0, ctx=0, prefill_tokens=batch * inp / m_pf,
+                        prefill_ctx=inp / 2.0)
+        m_dc = min(pp, seqs)
+        dc = stage_cost(c, tp, pp, seqs=seqs / m_dc, ctx=ctx, prefill_tokens=0,
+                        prefill_ctx=0)
+        ttft = (m_pf + pp - 1) * pf.time_s
+        tpot = pp * dc.time_s
+        total = ttft + out * tpot
+        n_pf, n_dc = m_pf + pp - 1, out * pp
+        t_comp = n_pf * pf.comp_s + n_dc * dc.comp_s
+        t_mem = n_pf * pf.mem_s + n_dc * dc.mem_s
+        t_comm = n_pf * pf.comm_s + n_dc * dc.comm_s
+        flops = pp * (m_pf * pf.flops + out * m_dc * dc.flops)
+        nbytes = pp * (m_pf * pf.nbytes + out * m_dc * dc.nbytes)
+        return Point(tp, pp, batch, serving, ttft, tpot, total, batch * out / total,
+                     t_comp, t_mem, t_comm, flops / total, nbytes / total)
+    prompt = batch * inp / out  # prompt tokens per step in steady state
+    if seqs + prompt > budget:
+        return None
+    mb = min(pp, seqs)
+    st = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=prompt / mb,
+                    prefill_ctx=inp / 2.0)
+    tpot = pp * st.time_s
+    chunk = min(inp, budget - seqs)  # prompt tokens a newly admitted request gets per step
+    ch = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=chunk,
+                    prefill_ctx=inp / 2.0)
+    ttft = math.ceil(inp / chunk) * pp * ch.time_s
+    return Point(tp, pp, batch, serving, ttft, tpot, ttft + out * tpot, batch / tpot,
+                 st.comp_s, st.mem_s, st.comm_s, pp * mb * st.flops / tpot,
+                 pp * mb * st.nbytes / tpot)
+
+
+def make_ctx(m: ModelSpec, acc: Accelerator, precision: str,
+             factors: dict[str, Factors] | None = None) -> Ctx:
+    prec, peak = check_precision(acc, precision)
+    return Ctx(m, acc, factors_for(acc, factors), prec, peak)
+
+
+def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int,
+           beams: int, pue: float, catalog: Catalog | None,
+           budget: int = DEFAULT_TOKEN_BUDGET) -> InferenceResult:
+    """The full result (memory, power, notes) for an evaluated point on ``devices``."""
+    acc, m, f = c.acc, c.m, c.f
+    n = p.tp * p.pp
     context = input_tokens + output_tokens
-    wbytes = m.params_b * 1e9 * WEIGHT_BYTES[prec]
-    kv_tok = kv_bytes_per_token(m, prec)
-    usable = USABLE_MEM * acc.mem_gb
-    weights_dev_gb = wbytes / tp / 1e9
-    kv_dev_gb = kv_tok * context * seqs / tp / 1e9
-    if weights_dev_gb > usable:
-        need = int(-(-wbytes / 1e9 // usable))
-        raise BadInput(f"{m.id} {prec.upper()} weights need {weights_dev_gb:.1f} GB per device "
-                       f"at tp={tp}; {acc.id} has {usable:.1f} GB usable (use tp >= {need})",
-                       where="devices")
-    mb = max_batch(m, acc, tp, prec, context, beams)
-    if weights_dev_gb + kv_dev_gb > usable:
-        raise BadInput(f"batch {batch} needs {weights_dev_gb + kv_dev_gb:.1f} GB per device; "
-                       f"{acc.id} has {usable:.1f} GB usable (max batch {mb} at tp={tp})",
-                       where="batch")
-
-    flops_s = peak_tflops * 1e12 * f.compute_eff * tp
-    bytes_s = acc.bw_tbps * 1e12 * f.bw_eff * tp
-    act = 2.0 * m.hidden  # BF16 activation bytes per token per all-reduce
-    # Prefill: the whole batch's prompts, once (beams share the prompt).
-    pf_flops = batch * (2e9 * m.active_params_b * input_tokens
-                        + 2.0 * m.layers * m.attn_dim * input_tokens ** 2)
-    pf_bytes = m.weights_read_b(batch * input_tokens) * 1e9 * WEIGHT_BYTES[prec] \
-        + kv_tok * input_tokens * batch
-    pf_comp, pf_mem = pf_flops / flops_s, pf_bytes / bytes_s
-    pf_comm = 2 * m.layers * _allreduce_s(acc, tp, act * batch * input_tokens)
-    prefill_s = max(pf_comp, pf_mem) + pf_comm
-    # Decode: one step at the mean context, all sequences (beams included).
-    ctx = input_tokens + output_tokens / 2.0
-    dc_flops = seqs * (2e9 * m.active_params_b + 4.0 * m.layers * m.attn_dim * ctx)
-    dc_bytes = m.weights_read_b(seqs) * 1e9 * WEIGHT_BYTES[prec] + kv_tok * ctx * seqs
-    dc_comp, dc_mem = dc_flops / flops_s, dc_bytes / bytes_s
-    dc_comm = 2 * m.layers * _allreduce_s(acc, tp, act * seqs)
-    tpot = max(dc_comp, dc_mem) + dc_comm
-    total_s = prefill_s + output_tokens * tpot
-
-    replicas = devices // tp
-    tps = replicas * batch * output_tokens / total_s
-    t_comp = pf_comp + output_tokens * dc_comp
-    t_mem = pf_mem + output_tokens * dc_mem
-    t_comm = pf_comm + output_tokens * dc_comm
-    bottleneck = max((t_comp, "compute"), (t_mem, "memory bandwidth"),
-                     (t_comm, "communication"))[1]
-    all_flops = pf_flops + output_tokens * dc_flops
-    all_bytes = pf_bytes + output_tokens * dc_bytes
-    compute_util = all_flops / (peak_tflops * 1e12 * tp * total_s)
-    bw_util = all_bytes / (acc.bw_tbps * 1e12 * tp * total_s)
+    weights_dev_gb = c.weight_bytes / n / 1e9
+    kv_dev_gb = c.kv_tok * context * p.batch * beams / n / 1e9
+    replicas = devices // n
+    tps = replicas * p.tokens_per_s
+    bottleneck = max((p.t_comp, "compute"), (p.t_mem, "memory bandwidth"),
+                     (p.t_comm, "communication"))[1]
+    compute_util = p.flops_per_s / (c.peak_tflops * 1e12 * n)
+    bw_util = p.bytes_per_s / (acc.bw_tbps * 1e12 * n)
     # Power: a floor when busy, rising to TDP as the run approaches its compute roofline.
     u = busy_utilisation(f.power_floor, compute_util / f.compute_eff)
     p_dev = device_power_w(acc, u)
     p_fac = (p_dev + host_share_w(acc, catalog) * u) * pue
-    tok_per_dev_s = tps / devices
+    tok_dev = tps / devices
     notes: list[str] = []
     if acc.kind == "npu" or acc.uncertain:
         notes.append(f"{acc.id}: specs partly vendor claims or derived ({acc.note})")
     if acc.kind == "npu" or not f.method.startswith("fitted"):
         notes.append(f"efficiency factors for family {f.family}: {f.method} ({f.note})")
     return InferenceResult(
-        model=m.id, device=acc.id, devices=devices, tp=tp, replicas=replicas, precision=prec,
-        batch=batch, input_tokens=input_tokens, output_tokens=output_tokens, beams=beams,
-        tokens_per_s=tps, tokens_per_s_per_device=tok_per_dev_s, ttft_s=prefill_s,
-        tpot_s=tpot, request_latency_s=total_s,
-        mem_gb_per_device=weights_dev_gb + kv_dev_gb, mem_usable_gb=usable,
+        model=m.id, device=acc.id, devices=devices, tp=p.tp, replicas=replicas,
+        precision=c.prec, batch=p.batch, input_tokens=input_tokens,
+        output_tokens=output_tokens, beams=beams, tokens_per_s=tps,
+        tokens_per_s_per_device=tok_dev, ttft_s=p.ttft_s, tpot_s=p.tpot_s,
+        request_latency_s=p.request_latency_s,
+        mem_gb_per_device=weights_dev_gb + kv_dev_gb, mem_usable_gb=USABLE_MEM * acc.mem_gb,
         weights_gb_per_device=weights_dev_gb, kv_cache_gb_per_device=kv_dev_gb,
-        max_batch=mb, bottleneck=bottleneck, compute_util=compute_util, bw_util=bw_util,
-        power_w_per_device=p_dev, tokens_per_j=tok_per_dev_s / p_dev,
-        j_per_token=p_dev / tok_per_dev_s, facility_w_per_device=p_fac,
-        tokens_per_j_facility=tok_per_dev_s / p_fac, pue=pue, family=f.family,
-        factors_method=f.method, notes=tuple(notes))
+        max_batch=max_seqs(c, n, context * beams), bottleneck=bottleneck,
+        compute_util=compute_util, bw_util=bw_util, power_w_per_device=p_dev,
+        tokens_per_j=tok_dev / p_dev, j_per_token=p_dev / tok_dev,
+        facility_w_per_device=p_fac, tokens_per_j_facility=tok_dev / p_fac, pue=pue,
+        family=f.family, factors_method=f.method, notes=tuple(notes), pp=p.pp,
+        serving=p.serving, token_budget=budget)
+
+
+def check_serving(serving: str) -> str:
+    s = serving.lower()
+    if s not in SERVING:
+        raise BadInput(f"unknown serving mode {serving!r} (continuous or static)",
+                       where="serving")
+    return s
+
+
+def check_shape(m: ModelSpec, devices: int, input_tokens: int, output_tokens: int,
+                beams: int, pue: float) -> None:
+    for name, val in (("devices", devices), ("input", input_tokens),
+                      ("output", output_tokens), ("beams", beams)):
+        if val < 1:
+            raise BadInput(f"must be at least 1, got {val}", where=name)
+    if input_tokens + output_tokens > m.max_seq:
+        raise BadInput(f"input + output = {input_tokens + output_tokens} exceeds the "
+                       f"context of {m.id} ({m.max_seq})", where="input")
+    if pue < 1.0:
+        raise BadInput(f"must be at least 1.0, got {pue}", where="pue")
+
+
+def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 1, *,
+              precision: str = "fp8", batch: int = 1, input_tokens: int = 2048,
+              output_tokens: int = 128, tp: int | None = None, pp: int = 1, beams: int = 1,
+              serving: str = "continuous", token_budget: int = DEFAULT_TOKEN_BUDGET,
+              pue: float = 1.2, catalog: Catalog | None = None,
+              models: ModelSet | None = None,
+              factors: dict[str, Factors] | None = None) -> InferenceResult:
+    """Predict serving ``batch`` requests per replica of ``tp`` x ``pp`` devices
+    (``devices`` in all; ``tp`` defaults to devices / pp).
+
+    Throughput counts output tokens of all replicas. ``serving`` "continuous" (default)
+    models in-flight batching with chunked prefill under ``token_budget`` tokens per step;
+    "static" the batch-at-once model (prefill of the batch, then decode).
+    """
+    m = resolve_model(model, models)
+    acc = resolve_device(device, catalog)
+    c = make_ctx(m, acc, precision, factors)
+    mode = check_serving(serving)
+    check_shape(m, devices, input_tokens, output_tokens, beams, pue)
+    for name, val in (("pp", pp), ("batch", batch), ("token-budget", token_budget)):
+        if val < 1:
+            raise BadInput(f"must be at least 1, got {val}", where=name)
+    tp = devices // pp if tp is None else tp
+    if tp < 1 or devices % (tp * pp):
+        raise BadInput(f"devices ({devices}) must be a multiple of tp x pp ({tp} x {pp})",
+                       where="tp")
+    if pp > m.layers:
+        raise BadInput(f"pp ({pp}) exceeds the {m.layers} layers of {m.id}", where="pp")
+    n = tp * pp
+    usable = USABLE_MEM * acc.mem_gb
+    weights_dev_gb = c.weight_bytes / n / 1e9
+    if weights_dev_gb > usable:
+        need = int(-(-c.weight_bytes / 1e9 // usable))
+        raise BadInput(f"{m.id} {c.prec.upper()} weights need {weights_dev_gb:.1f} GB per "
+                       f"device at tp x pp = {n}; {acc.id} has {usable:.1f} GB usable "
+                       f"(use tp x pp >= {need})", where="devices")
+    mb = max_seqs(c, n, (input_tokens + output_tokens) * beams)
+    if batch > mb:
+        kv = c.kv_tok * (input_tokens + output_tokens) * batch * beams / n / 1e9
+        raise BadInput(f"batch {batch} needs {weights_dev_gb + kv:.1f} GB per device; "
+                       f"{acc.id} has {usable:.1f} GB usable (max batch {mb} at "
+                       f"tp x pp = {n})", where="batch")
+    p = evaluate(c, tp, pp, batch, input_tokens, output_tokens, beams, mode, token_budget)
+    if p is None:
+        top = budget_batch(input_tokens, output_tokens, beams, token_budget)
+        raise BadInput(f"batch {batch} needs more than {token_budget} tokens per "
+                       f"continuous-batching step (largest batch {top}; raise "
+                       "--token-budget or use --serving static)", where="batch")
+    return result(c, p, devices, input_tokens, output_tokens, beams, pue, catalog,
+                  token_budget)

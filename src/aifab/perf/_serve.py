@@ -13,16 +13,23 @@ from aifab.perf._common import (
     USABLE_MEM,
     WEIGHT_BYTES,
     best_precision,
-    check_precision,
     resolve_device,
     resolve_model,
 )
-from aifab.perf._infer import InferenceResult, inference, max_batch
+from aifab.perf._infer import (
+    DEFAULT_TOKEN_BUDGET,
+    InferenceResult,
+    check_serving,
+    inference,
+    make_ctx,
+    max_batch,
+    result,
+)
 from aifab.perf._models import ModelSet, ModelSpec
+from aifab.perf._search import largest_batch, search
+from aifab.perf._step import max_seqs
 from aifab.perf._train import training
 
-#: Largest batch the capacity search considers per replica.
-BATCH_CAP = 4096
 #: Reference workloads for fleet output.
 REF_SERVE_MODEL = "llama-3.1-70b"
 REF_INPUT, REF_OUTPUT, REF_TPOT_S = 2048, 256, 0.05
@@ -48,59 +55,40 @@ def serving_point(model: str | ModelSpec, device: str | Accelerator, n_devices: 
                   precision: str | None = None, *, input_tokens: int = REF_INPUT,
                   output_tokens: int = REF_OUTPUT, tpot_slo_s: float = REF_TPOT_S,
                   ttft_slo_s: float | None = None, pue: float = 1.2,
-                  catalog: Catalog | None = None,
+                  serving: str = "continuous", catalog: Catalog | None = None,
                   models: ModelSet | None = None) -> InferenceResult | None:
     """The largest-batch configuration of one replica of ``n_devices`` (tensor-parallel)
     that meets the TPOT (and optional TTFT) target; None if even batch 1 misses it."""
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
     prec = precision or best_precision(acc)
-    check_precision(acc, prec)
-    hi = min(BATCH_CAP, max_batch(m, acc, n_devices, prec, input_tokens + output_tokens))
-    if hi < 1:
+    c = make_ctx(m, acc, prec)
+    mode = check_serving(serving)
+    if max_seqs(c, n_devices, input_tokens + output_tokens) < 1:
         inference(m, acc, n_devices, precision=prec, batch=1, input_tokens=input_tokens,
                   output_tokens=output_tokens, pue=pue, catalog=catalog)  # raises
         return None
-
-    def run(b: int) -> InferenceResult:
-        return inference(m, acc, n_devices, precision=prec, batch=b, input_tokens=input_tokens,
-                         output_tokens=output_tokens, pue=pue, catalog=catalog)
-
-    def ok(r: InferenceResult) -> bool:
-        return r.tpot_s <= tpot_slo_s and (ttft_slo_s is None or r.ttft_s <= ttft_slo_s)
-
-    best = run(1)
-    if not ok(best):
+    tpot = None if math.isinf(tpot_slo_s) else tpot_slo_s
+    p = largest_batch(c, n_devices, 1, input_tokens, output_tokens, 1, mode,
+                      DEFAULT_TOKEN_BUDGET, tpot, ttft_slo_s)
+    if p is None:
         return None
-    lo = 1
-    while lo < hi:  # TPOT and TTFT grow with batch: bisect for the largest feasible batch
-        mid = (lo + hi + 1) // 2
-        r = run(mid)
-        if ok(r):
-            lo, best = mid, r
-        else:
-            hi = mid - 1
-    return best
+    return result(c, p, n_devices, input_tokens, output_tokens, 1, pue, catalog)
 
 
 def best_serving(m: ModelSpec, acc: Accelerator, precision: str, *,
                  input_tokens: int = REF_INPUT, output_tokens: int = REF_OUTPUT,
                  tpot_slo_s: float = REF_TPOT_S, ttft_slo_s: float | None = None,
-                 pue: float = 1.2, catalog: Catalog | None = None) -> InferenceResult | None:
-    """The tensor-parallel degree (powers of two from the smallest that fits, up to 8 or
-    that smallest) with the most tokens/s per device at the latency target."""
+                 pue: float = 1.2, serving: str = "continuous",
+                 catalog: Catalog | None = None) -> InferenceResult | None:
+    """The configuration search (``search``) over a group of max(8, smallest
+    power-of-two group that holds the model) devices: the tp x pp layout and batch with
+    the most tokens/s per device at the latency target."""
     tp = min_tp(m, acc, precision, input_tokens + output_tokens)
-    top = max(tp, 8)
-    best: InferenceResult | None = None
-    while tp <= top:
-        r = serving_point(m, acc, tp, precision, input_tokens=input_tokens,
-                          output_tokens=output_tokens, tpot_slo_s=tpot_slo_s,
-                          ttft_slo_s=ttft_slo_s, pue=pue, catalog=catalog)
-        if r is not None and (best is None
-                              or r.tokens_per_s_per_device > best.tokens_per_s_per_device):
-            best = r
-        tp *= 2
-    return best
+    r = search(m, acc, max(tp, 8), precision=precision, input_tokens=input_tokens,
+               output_tokens=output_tokens, tpot_slo_s=tpot_slo_s, ttft_slo_s=ttft_slo_s,
+               serving=serving, pue=pue, compare_static=False, catalog=catalog)
+    return r.best
 
 
 @lru_cache(maxsize=4096)
@@ -170,22 +158,24 @@ class FactoryOutput:
     facility_w_per_device: float
     tokens_per_kwh: float
     reference: str
+    pp: int = 1
 
 
 @lru_cache(maxsize=256)
-def _per_device(acc_id: str) -> tuple[str, int, float, float, float, float]:
+def _per_device(acc_id: str) -> tuple[str, int, int, float, float, float, float]:
     return _per_device_uncached(acc_id, None)
 
 
 def _per_device_uncached(acc_id: str, catalog: Catalog | None
-                         ) -> tuple[str, int, float, float, float, float]:
-    """(precision, tp, serve tokens/s per device, facility W per device at that point,
+                         ) -> tuple[str, int, int, float, float, float, float]:
+    """(precision, tp, pp, serve tokens/s per device, facility W per device at that point,
     405B run time on REF_TRAIN_JOB_DEVICES devices (s) or inf, job size)."""
     acc = resolve_device(acc_id, catalog)
     prec = best_precision(acc)
     m = resolve_model(REF_SERVE_MODEL, None)
     r = best_serving(m, acc, prec, pue=1.0, catalog=catalog)
     tp = min_tp(m, acc, prec, REF_INPUT + REF_OUTPUT) if r is None else r.tp
+    pp = 1 if r is None else r.pp
     tpd = 0.0 if r is None else r.tokens_per_s_per_device
     fac_w = acc.tdp_w if r is None else r.facility_w_per_device
     tprec = REF_TRAIN_PRECISION if acc.peak_tflops(REF_TRAIN_PRECISION) else prec
@@ -194,7 +184,7 @@ def _per_device_uncached(acc_id: str, catalog: Catalog | None
                      precision=tprec, catalog=catalog).time_s
     except BadInput:
         t = math.inf
-    return prec, tp, tpd, fac_w, t, float(REF_TRAIN_JOB_DEVICES)
+    return prec, tp, pp, tpd, fac_w, t, float(REF_TRAIN_JOB_DEVICES)
 
 
 def factory_output(accelerator_id: str, count: int, load_factor: float,
@@ -205,13 +195,14 @@ def factory_output(accelerator_id: str, count: int, load_factor: float,
         raise BadInput(f"must not be negative, got {count}", where="count")
     if not 0.0 <= load_factor <= 1.0:
         raise BadInput(f"must be within [0, 1], got {load_factor}", where="load_factor")
-    prec, tp, tpd, fac_w, run_s, job_n = (_per_device(accelerator_id) if catalog is None
+    prec, tp, pp, tpd, fac_w, run_s, job_n = (_per_device(accelerator_id) if catalog is None
                                           else _per_device_uncached(accelerator_id, catalog))
     busy_s = YEAR_S * load_factor
     tokens_year = tpd * count * busy_s
     runs = 0.0 if not math.isfinite(run_s) else count / job_n * busy_s / run_s
-    ref = (f"inference: {REF_SERVE_MODEL} {prec.upper()} tp={tp}, {REF_INPUT} in / "
-           f"{REF_OUTPUT} out tokens, TPOT <= {REF_TPOT_S * 1000:.0f} ms; training: "
+    ref = (f"inference: {REF_SERVE_MODEL} {prec.upper()} tp={tp} x pp={pp}, continuous "
+           f"batching, {REF_INPUT} in / {REF_OUTPUT} out tokens, TPOT <= "
+           f"{REF_TPOT_S * 1000:.0f} ms; training: "
            f"{REF_TRAIN_MODEL} on {REF_TRAIN_TOKENS:.3g} tokens in jobs of "
            f"{int(job_n)} devices; facility power excludes PUE")
     return FactoryOutput(
@@ -219,4 +210,4 @@ def factory_output(accelerator_id: str, count: int, load_factor: float,
         tp=tp, tokens_per_s_per_device=tpd, tokens_per_year=tokens_year,
         training_run_days=run_s / 86400.0, training_runs_per_year=runs,
         facility_w_per_device=fac_w,
-        tokens_per_kwh=tpd * 3.6e6 / fac_w if fac_w > 0 else 0.0, reference=ref)
+        tokens_per_kwh=tpd * 3.6e6 / fac_w if fac_w > 0 else 0.0, reference=ref, pp=pp)
