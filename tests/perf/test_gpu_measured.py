@@ -123,7 +123,7 @@ def _xfail_small_batch(batch: int) -> list[pytest.MarkDecorator]:
         return []
     return [pytest.mark.xfail(strict=True, reason=(
         "model off: the roofline counts no fixed per-step cost; eager PyTorch's ~300 kernels "
-        "add ~1.5-1.9 ms, 28-34 % of a batch-1/8 step (docs/perf.md, Checked on a real H200)"))]
+        "add ~1.5-1.8 ms, 28-34 % of a batch-1/8 step (docs/perf.md, Checked on a real H200)"))]
 
 
 @pytest.mark.parametrize("row", [pytest.param(r, id=_id(r), marks=_xfail_small_batch(r.batch))
