@@ -18,10 +18,15 @@ ORDER = ["perf_bench.py", "perf_calibrate.py", "sim_bench.py", "site_bench.py",
          "national_bench.py", "fgd_reproduce.py"]
 
 
+#: Scripts that need a CUDA GPU (run them on a GPU machine by hand; docs/perf.md).
+GPU_PREFIX = "gpu_"
+
+
 def main() -> int:
     scripts = [HERE / n for n in ORDER if (HERE / n).exists()]
     scripts += sorted(p for p in HERE.glob("*.py")
-                      if p.name not in ORDER and p.name != Path(__file__).name)
+                      if p.name not in ORDER and p.name != Path(__file__).name
+                      and not p.name.startswith(GPU_PREFIX))
     failed = 0
     for script in scripts:
         t0 = time.perf_counter()
