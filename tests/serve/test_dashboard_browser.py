@@ -1,0 +1,174 @@
+"""The dashboard in a real browser (Debian's headless chromium): every page loads and draws
+its charts with no console error and no serious axe-core violation; a knob moves a figure;
+a simulation launched from the Runs page finishes; paths outside the folder are refused."""
+
+from __future__ import annotations
+
+import http.client
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from aifab.serve._browser import axe_violations, console_errors
+
+pytestmark = pytest.mark.slow
+
+def _shot(driver: Any, name: str) -> None:
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("AIFAB_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        driver.execute_script("window.scrollTo(0, 0)")
+        driver.save_screenshot(str(Path(folder) / f"{name}.png"))
+
+
+def _js(driver: Any, script: str, timeout: float = 30) -> Any:
+    """Wait until ``script`` returns something truthy; return it."""
+    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(
+        lambda d: d.execute_script(script))
+
+
+def _open(driver: Any, url: str, title: str, charts: int = 0) -> None:
+    driver.get(url)
+    _js(driver, f"var e=document.getElementById('page-title');"
+                f"return e && e.textContent === {title!r}")
+    if charts:
+        _js(driver, f"return document.querySelectorAll('.js-plotly-plot .main-svg').length "
+                    f">= {charts}")
+    _js(driver, "return !document.querySelector('._dash-loading, [data-dash-is-loading=true]')")
+
+
+PAGES = [("overview", "Overview", 0), ("plan", "Plan", 5), ("runs", "Runs", 0),
+         ("twin", "Twin", 5), ("sweeps", "Sweeps", 2)]
+
+
+@pytest.mark.parametrize(("page", "title", "charts"), PAGES)
+def test_page_loads_clean_and_accessible(browser: Any, server: str, page: str, title: str,
+                                         charts: int) -> None:
+    console_errors(browser)  # drain
+    _open(browser, f"{server}/{page}", title, charts)
+    if page == "overview":
+        cards = _js(browser, "return document.querySelectorAll('#ov-cards li').length")
+        assert cards >= 7
+        text = browser.find_element(By.ID, "ov-cards").text
+        assert "260,000" in text and "utilisation" in text.lower()
+    if page == "runs":
+        _js(browser, "return document.querySelectorAll('#runs tbody tr').length >= 4")
+    assert console_errors(browser) == []
+    assert axe_violations(browser) == []
+    _shot(browser, f"serve-{page}")
+
+
+def _trace_y(driver: Any, gid: str, trace: int) -> list[float]:
+    return list(driver.execute_script(
+        f"return Array.from(document.querySelector('#{gid} .js-plotly-plot').data"
+        f"[{trace}].y)"))
+
+
+def test_plan_knob_moves_the_figure(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/plan", "Plan", 5)
+    before = _trace_y(browser, "plan-power", 1)  # facility MW by owner
+    pue = browser.find_element(By.ID, "plan-pue")
+    pue.send_keys(Keys.CONTROL, "a")
+    pue.send_keys("1.5", Keys.ENTER)
+    WebDriverWait(browser, 20).until(lambda d: _trace_y(d, "plan-power", 1) != before)
+    after = _trace_y(browser, "plan-power", 1)
+    for a, b in zip(after, before, strict=True):  # facility MW = IT MW x PUE
+        assert a == pytest.approx(b * 1.5 / 1.3, rel=1e-9)
+    naver = browser.execute_script("return document.getElementById(arguments[0])",
+                                   '{"owner":"Naver","type":"plan-count"}')
+    naver.send_keys(Keys.CONTROL, "a")
+    naver.send_keys("30000", Keys.ENTER)
+    _js(browser, "return document.getElementById('plan-cards').textContent.includes('230,000')")
+    assert console_errors(browser) == []
+
+
+def test_bad_knob_is_one_line_not_a_crash(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/plan", "Plan", 5)
+    lf = browser.find_element(By.ID, "plan-lf")
+    lf.send_keys(Keys.CONTROL, "a")
+    lf.send_keys("7", Keys.ENTER)
+    msg = _js(browser, "var e=document.querySelector('#plan-error [role=alert]');"
+                       "return e && e.textContent")
+    assert "load_factor" in msg and "\n" not in msg
+    assert console_errors(browser) == []
+
+
+def test_launch_simulation_and_see_it_finish(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/runs", "Runs")
+    for fid, value in (("job-days", "1"), ("job-scale", "0.01")):
+        el = browser.find_element(By.ID, fid)
+        el.send_keys(Keys.CONTROL, "a")
+        el.send_keys(value)
+    browser.find_element(By.ID, "job-launch").click()
+    started = _js(browser, "var e=document.getElementById('job-started');"
+                           "return e && e.textContent")
+    jid = started.removeprefix("started ").strip()
+    state = _js(browser, f"var e=document.getElementById('state-{jid}');"
+                         "return e && e.textContent !== 'running' && e.textContent", timeout=90)
+    assert state == "done"
+    _js(browser, f"return document.getElementById('runs').textContent.includes('{jid}')")
+    browser.find_element(By.CSS_SELECTOR, f"a[href='/twin?run=runs/{jid}']").click()
+    _js(browser, "return document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5")
+    assert f"runs/{jid}" in browser.find_element(By.ID, "twin-run").text
+    assert console_errors(browser) == []
+
+
+def test_open_a_run_by_url(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/twin?run=runs/sim-b", "Twin", 5)
+    assert "seed 1" in browser.find_element(By.ID, "twin-context").text
+    assert console_errors(browser) == []
+
+
+def test_paths_outside_the_folder_are_refused(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/twin?run=../../etc", "Twin")
+    assert "outside the results folder" in browser.find_element(By.ID, "refused").text
+    _open(browser, f"{server}/map?run=/etc", "Map")
+    assert "absolute paths" in browser.find_element(By.ID, "refused").text
+    u = urlparse(server)
+    for raw in ("/files/../../../etc/passwd", "/files/%2e%2e/%2e%2e/etc/passwd",
+                "/files/..%2f..%2fetc%2fpasswd", "/files//etc/passwd"):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        conn.request("GET", raw)
+        resp = conn.getresponse()
+        body = resp.read()
+        # refused, or (an empty path segment) routed to the app's own page: never a file
+        assert resp.status in (403, 404) or body.lstrip().startswith(b"<!DOCTYPE html>"), raw
+        assert b"root:" not in body
+        conn.close()
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", "/files/runs/sim-a/summary.json")
+    assert conn.getresponse().status == 200
+    console_errors(browser)
+
+
+def test_korean_labels(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/overview", "Overview")
+    browser.find_element(By.CSS_SELECTOR, "#lang input[value=ko]").click()
+    _js(browser, "return document.getElementById('page-title').textContent === '개요'")
+    assert "계획" in browser.find_element(By.ID, "nav").text
+    browser.find_element(By.CSS_SELECTOR, "#lang input[value=en]").click()
+    _js(browser, "return document.getElementById('page-title').textContent === 'Overview'")
+    assert console_errors(browser) == []
+
+
+def test_map_page_after_siting_run(browser: Any, server: str, results: dict[str, Any]) -> None:
+    site = results["site"]
+    t0 = time.monotonic()
+    rc = site.wait(timeout=180)
+    assert rc == 0, site.stderr.read().decode()
+    _open(browser, f"{server}/map", "Map", 1)
+    names = browser.execute_script(
+        "return document.querySelector('#map-graph .js-plotly-plot').data.map(t => t.name)")
+    assert {"Naver", "Government"} <= set(names)
+    assert console_errors(browser) == []
+    assert axe_violations(browser) == []
+    _shot(browser, "serve-map")
+    assert time.monotonic() - t0 < 180
