@@ -74,7 +74,7 @@ def table_html(df: pd.DataFrame, floatfmt: str | None = None, *, labels: bool = 
                 d[c] = [("-" if v != v else fmt_num(v) if float(v).is_integer()
                          else floatfmt.format(v)) for v in d[c]]
     shown = format_frame(d, labels=labels)
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    numeric = [(pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
                or (floatfmt is not None and pd.api.types.is_float_dtype(df[c]))
                for c in df.columns]
     cls = ['class="num"' if n else "" for n in numeric]

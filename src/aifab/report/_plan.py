@@ -126,6 +126,18 @@ def plan_summary(r: PlanResult, catalog: Catalog | None = None) -> Items:
     return tuple(items)
 
 
+def plan_context(r: PlanResult) -> Items:
+    """The plan's run context: scenario, delivery years and the facility/price assumptions."""
+    years = sorted({f.delivery_year for f in r.fleet})
+    span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    items: list[tuple[str, str]] = [("scenario", r.scenario), ("deliveries", span)]
+    for a in r.assumptions[:5]:
+        unit = f" {a.unit}" if a.unit else ""
+        value = fmt_num(a.value) if isinstance(a.value, (int, float)) else str(a.value)
+        items.append((a.parameter, value + unit))
+    return tuple(items)
+
+
 def _kind(cat: Catalog, accelerator: str) -> str:
     acc = cat.accelerators.get(accelerator)
     return "gpu" if acc is None else str(acc.kind)
@@ -248,7 +260,7 @@ def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section
                          "source": a.source} for a in r.assumptions])
     return [
         Section("Fleet", headline + table_html(fleet_tbl), "fleet",
-                summary=plan_summary(r, catalog)),
+                summary=plan_summary(r, catalog), context=plan_context(r)),
         Section("Power and energy", figure_html(figs["power"], "power")
                 + figure_html(figs["energy"], "energy") + figure_html(figs["growth"], "growth")
                 + table_html(owners_tbl), "power"),

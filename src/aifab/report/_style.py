@@ -135,6 +135,50 @@ def fmt_mapping(d: Mapping[Any, Any], fmt: Any = None, sep: str = "; ") -> str:
     return sep.join(f"{label(str(k))}: {f(v)}" for k, v in d.items())
 
 
+def fmt(v: Any, kind: str = "num") -> str:
+    """Format one value by its kind: ``count``, ``share``, ``big`` or ``num`` (default).
+
+    For tables that mix kinds in one column (metric | value), e.g.
+    ``[("accelerators", fmt(doc["fleet"]["accelerators"], "count")), ...]``.
+    """
+    f = {"count": fmt_int, "share": fmt_share, "big": fmt_big}.get(kind, fmt_num)
+    return str(f(v))
+
+
+# --- maps ------------------------------------------------------------------------------
+
+def loading_colour(pct: float) -> str:
+    """A corridor's loading (0-100 %) on the cividis scale: dark blue idle, yellow full.
+
+    Colour-blind-safe, unlike a red-green ramp; pair it with ``loading_colourbar``.
+    """
+    from plotly.colors import sample_colorscale
+
+    x = max(0.0, min(1.0, float(pct) / 100.0))
+    return str(sample_colorscale(SEQUENTIAL, [x])[0])
+
+
+def loading_colourbar(title: str = "max loading (%)") -> Any:
+    """An invisible trace that draws the loading colour bar (0-100 %) beside a map."""
+    import plotly.graph_objects as go
+
+    return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+                      marker={"colorscale": SEQUENTIAL, "cmin": 0, "cmax": 100, "color": [0],
+                              "showscale": True,
+                              "colorbar": {"title": {"text": title}, "ticksuffix": " %",
+                                           "thickness": 12, "len": 0.5}})
+
+
+def capacity_legend(widths: Mapping[float, float], unit: str = "MW") -> list[Any]:
+    """Legend entries for line widths: ``{capacity: width_px}`` -> one dummy trace each."""
+    import plotly.graph_objects as go
+
+    return [go.Scatter(x=[None], y=[None], mode="lines", name=f"{fmt_num(cap)} {unit}",
+                       line={"color": NEUTRAL, "width": w}, legendgroup="capacity",
+                       legendgrouptitle={"text": "corridor capacity"}, hoverinfo="skip")
+            for cap, w in sorted(widths.items())]
+
+
 # --- labels ----------------------------------------------------------------------------
 
 #: Human labels for internal names used in results (columns, JSON keys).
