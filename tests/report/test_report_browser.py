@@ -3,6 +3,7 @@ drawn, no cloud button, tables within a 1024 px window, no serious axe-core viol
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -94,3 +95,7 @@ def test_fits_1024_and_has_viewport_and_text_alternatives(page: Any) -> None:
 
 def test_no_serious_accessibility_violations(page: Any) -> None:
     assert axe_violations(page) == []
+    folder = os.environ.get("AIFAB_SCREENSHOTS")
+    if folder:
+        page.execute_script("window.scrollTo(0, 0)")
+        page.save_screenshot(str(Path(folder) / "report-top.png"))

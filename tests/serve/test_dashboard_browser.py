@@ -123,7 +123,8 @@ def test_launch_simulation_and_see_it_finish(browser: Any, server: str) -> None:
 
 def test_open_a_run_by_url(browser: Any, server: str) -> None:
     _open(browser, f"{server}/twin?run=runs/sim-b", "Twin", 5)
-    assert "seed 1" in browser.find_element(By.ID, "twin-context").text
+    ctx = browser.find_element(By.ID, "twin-context").text
+    assert "seed 1" in ctx and "The first 0.5 days are a warm-up" in ctx
     assert console_errors(browser) == []
 
 
@@ -154,6 +155,8 @@ def test_korean_labels(browser: Any, server: str) -> None:
     browser.find_element(By.CSS_SELECTOR, "#lang input[value=ko]").click()
     _js(browser, "return document.getElementById('page-title').textContent === '개요'")
     assert "계획" in browser.find_element(By.ID, "nav").text
+    _js(browser, "return document.querySelectorAll('#ov-cards li').length >= 7")
+    _shot(browser, "serve-overview-ko")
     browser.find_element(By.CSS_SELECTOR, "#lang input[value=en]").click()
     _js(browser, "return document.getElementById('page-title').textContent === 'Overview'")
     assert console_errors(browser) == []
@@ -172,3 +175,58 @@ def test_map_page_after_siting_run(browser: Any, server: str, results: dict[str,
     assert axe_violations(browser) == []
     _shot(browser, "serve-map")
     assert time.monotonic() - t0 < 180
+
+
+def _choose(driver: Any, dropdown_id: str, value: str) -> None:
+    driver.execute_script("document.getElementById(arguments[0]).click()", dropdown_id)
+    _js(driver, f"return document.querySelector('[role=listbox] input[value=\"{value}\"]')")
+    driver.execute_script(
+        f"document.querySelector('[role=listbox] input[value=\"{value}\"]')"
+        ".closest('label').click()")
+
+
+def test_compare_two_runs_side_by_side(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/runs", "Runs")
+    _js(browser, "return document.querySelectorAll('#runs tbody tr').length >= 3")
+    _choose(browser, "cmp-a", "runs/sim-a")
+    _choose(browser, "cmp-b", "runs/sim-b")
+    table = _js(browser, "var e=document.getElementById('cmp-table'); return e && e.innerText")
+    assert "A: runs/sim-a" in table and "B: runs/sim-b" in table and "utilisation" in table
+    _js(browser, "return document.querySelectorAll('#cmp-fig .main-svg').length > 0")
+    seeds = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#cmp-table tr'))"
+        ".filter(r => r.cells[0].textContent === 'seed').map(r => [r.cells[1].textContent,"
+        " r.cells[2].textContent])")
+    assert seeds == [["0", "1"]]
+    assert console_errors(browser) == []
+
+
+def test_cancel_a_running_simulation(browser: Any, server: str, results: dict[str, Any]) -> None:
+    _open(browser, f"{server}/runs", "Runs")
+    for fid, value in (("job-days", "60"), ("job-scale", "0.2")):
+        el = browser.find_element(By.ID, fid)
+        el.send_keys(Keys.CONTROL, "a")
+        el.send_keys(value)
+    browser.find_element(By.ID, "job-launch").click()
+    jid = _js(browser, "var e=document.getElementById('job-started');"
+                       "return e && e.textContent").removeprefix("started ").strip()
+    button = f'{{"id":"{jid}","type":"job-cancel"}}'
+    _js(browser, "return document.getElementById(arguments[0])".replace(
+        "arguments[0]", repr(button)))
+    browser.execute_script("document.getElementById(arguments[0]).click()", button)
+    state = _js(browser, f"var e=document.getElementById('state-{jid}');"
+                         "return e && e.textContent !== 'running' && e.textContent", timeout=30)
+    assert state == "cancelled"
+    # --out is written atomically: no results (at most the resumable checkpoint folder)
+    assert not (results["root"] / "runs" / jid / "summary.json").exists()
+    assert console_errors(browser) == []
+
+
+def test_sweep_tornado_ranks_the_parameter_that_matters(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/sweeps", "Sweeps", 2)
+    _js(browser, "return document.querySelector('#sweep-tornado .js-plotly-plot')")
+    bars = browser.execute_script(
+        "return document.querySelector('#sweep-tornado .js-plotly-plot').data[1].y")
+    assert bars[-1] == "facility.pue"  # energy = 3.6 x PUE: widest bar, drawn on top
+    assert "39 of 40 variants" in browser.find_element(By.ID, "sweep-body").text
+    assert console_errors(browser) == []

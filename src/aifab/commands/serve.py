@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,20 @@ HostOpt = Annotated[str | None, typer.Option(
                    "exposes the dashboard, which can start runs, to the network.")]
 
 
+def _check_address(host: str, port: int) -> None:
+    """BadInput (exit 2) if ``host:port`` cannot be bound (werkzeug would exit 1)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BadInput(f"unknown address {host!r} ({exc})", where="--host") from None
+    except OSError as exc:
+        raise BadInput(f"cannot listen on {host}:{port} ({exc.strerror})",
+                       where="--port" if exc.errno == errno.EADDRINUSE else "--host") from None
+
+
 def serve_cmd(results_dir: DirArg = Path("aifab-results"), port: PortOpt = 8050,
               host: HostOpt = None) -> None:
     """A local web dashboard: overview, plan knobs, siting map, runs, twin and sweeps."""
@@ -28,15 +44,12 @@ def serve_cmd(results_dir: DirArg = Path("aifab-results"), port: PortOpt = 8050,
     from aifab.serve import create_app
 
     bind = host or "127.0.0.1"
+    _check_address(bind, port)
     if host is not None and host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(f"[bold yellow]warning:[/] binding to {host}: anyone who can reach "
                           "this address can read the results folder and start runs")
     app = create_app(results_dir)
-    try:
-        server = make_server(bind, port, app.server, threaded=True)
-    except OSError as exc:
-        raise BadInput(f"cannot listen on {bind}:{port} ({exc.strerror})",
-                       where="--port") from None
+    server = make_server(bind, port, app.server, threaded=True)
     url_host = f"[{bind}]" if ":" in bind else bind
     err_console.print(f"aifab serve: http://{url_host}:{server.server_port}/ "
                       f"(results in {Path(results_dir).resolve()}; Ctrl-C stops)")

@@ -20,6 +20,7 @@ from aifab.report._style import (
     fmt_num,
     fmt_share,
     format_frame,
+    label,
 )
 from aifab.serve import _figures as F
 from aifab.serve._i18n import LANGS, t
@@ -255,8 +256,8 @@ def _run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> 
     @app.callback(Output("jobs-table", "children"), Output("past-runs", "children"),
                   Output("cmp-a", "options"), Output("cmp-b", "options"),
                   Input("jobs-tick", "n_intervals"), Input("job-msg", "children"),
-                  State("lang", "value"))
-    def refresh(_n: Any, _msg: Any, lang: str) -> Any:
+                  State("lang", "value"), State("cmp-a", "options"))
+    def refresh(_n: Any, _msg: Any, lang: str, old_opts: Any) -> Any:
         rows = []
         for j in manager.poll():
             frac, msg = manager.progress(j)
@@ -291,6 +292,8 @@ def _run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> 
                 for r in runs])], className="tbl", id="runs") if runs else html.P(
             t("none", lang), className="note")
         opts = [{"label": r.label, "value": r.rel} for r in runs]
+        if opts == old_opts:  # leave an open menu alone
+            return jobs, past, dash.no_update, dash.no_update
         return jobs, past, opts, opts
 
     @app.callback(Output("job-msg", "children", allow_duplicate=True),
@@ -417,11 +420,7 @@ def _view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except (AifabError, OSError, KeyError) as exc:
             return html.Div(f"cannot read this run: {exc}", className="error", role="alert")
         head = F.headline("simulate", doc)
-        warm = doc.get("warmup_days")
-        ctx = (f"{fmt_num(doc.get('days'))} simulated days after a warm-up"
-               + (f" of {fmt_num(warm)} days" if warm is not None else "")
-               + f"; policy {doc.get('policy')}, seed {doc.get('seed')}, scale "
-               f"{fmt_num(doc.get('scale'))}. Day 0 is the end of the warm-up.")
+        ctx = F.twin_context(d, doc)
         return [html.P(ctx, className="note", id="twin-context"),
                 cards([(k, v, "") for k, v in head.items() if k not in
                        ("days", "policy", "seed", "scale")]),
@@ -474,7 +473,7 @@ def _view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             return html.P("This sweep has no metric columns.", className="note")
         ok = F._ok(variants)
         summary = pd.DataFrame([{
-            "metric": m.removeprefix("metric."),
+            "metric": label(m.removeprefix("metric.")),
             "P5": ok[m].quantile(0.05), "P50": ok[m].quantile(0.5), "P95": ok[m].quantile(0.95),
         } for m in metrics])
         n_ok, n_all = len(ok), len(variants)

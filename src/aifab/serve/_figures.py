@@ -27,7 +27,8 @@ def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
                                 line={"color": col})
                      for c, col in (("allocated", "#0072B2"), ("busy", "#009E73"),
                                     ("inference", "#CC79A7")) if c in ts])
-    acc.update_layout(xaxis_title="simulated day (after warm-up)", yaxis_title="accelerators",
+    acc.update_layout(xaxis_title="simulated day (from the start, warm-up included)",
+                      yaxis_title="accelerators",
                       yaxis_rangemode="nonnegative", yaxis_tickformat=",")
     figs["twin-acc"] = style_figure(acc, title="Accelerators in use", height=340)
     pw = go.Figure(go.Scatter(x=day, y=ts["power_mw"], name=label("power_mw"), mode="lines",
@@ -59,6 +60,25 @@ def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
     figs["twin-share"] = style_figure(share, title="Accelerator-hours received / entitlement",
                                       height=320)
     return figs
+
+
+def twin_context(run_dir: Path, doc: dict[str, Any]) -> str:
+    """One line of run context: days, policy, seed, scale and the warm-up that explains
+    why the day axis does not start at 0 (``warmup_days`` from the summary when present,
+    else the time before the first sample, less one sampling interval)."""
+    warm = doc.get("warmup_days")
+    first = None
+    ts = pd.read_parquet(run_dir / "timeseries.parquet", columns=["t_h"])["t_h"]
+    if len(ts):
+        first = float(ts.iloc[0]) / 24.0
+        if warm is None and len(ts) > 1:
+            warm = max(0.0, (float(ts.iloc[0]) - float(ts.iloc[1] - ts.iloc[0])) / 24.0)
+    text = (f"{fmt_num(doc.get('days'))} simulated days, policy {doc.get('policy')}, seed "
+            f"{doc.get('seed')}, scale {fmt_num(doc.get('scale'))} of the fleet.")
+    if warm is not None and first is not None:
+        text += (f" The first {fmt_num(round(float(warm), 2))} days are a warm-up, left out "
+                 f"of every result, so the day axis starts at {fmt_num(round(first, 2))}.")
+    return text
 
 
 _YEAR = re.compile(r"^(.*?)[._](\d{4})$")
