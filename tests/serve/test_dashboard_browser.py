@@ -230,3 +230,14 @@ def test_sweep_tornado_ranks_the_parameter_that_matters(browser: Any, server: st
     assert bars[-1] == "facility.pue"  # energy = 3.6 x PUE: widest bar, drawn on top
     assert "39 of 40 variants" in browser.find_element(By.ID, "sweep-body").text
     assert console_errors(browser) == []
+
+
+def test_npu_knob_adds_npus_and_their_share(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/plan", "Plan", 5)
+    npus = browser.find_element(By.ID, "plan-npus")
+    npus.send_keys(Keys.CONTROL, "a")
+    npus.send_keys("26000", Keys.ENTER)
+    text = _js(browser, "var e=document.getElementById('plan-cards');"
+                        "return e.textContent.includes('NPU share') && e.innerText")
+    assert "26,000" in text and "9.1%" in text  # 26,000 / (260,000 + 26,000)
+    assert console_errors(browser) == []

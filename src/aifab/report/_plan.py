@@ -115,7 +115,8 @@ def plan_summary(r: PlanResult, catalog: Catalog | None = None) -> Items:
     npus = sum(f.count for f in r.fleet if _kind(cat, f.accelerator) == "npu")
     items: list[tuple[str, str]] = [
         ("GPUs", fmt_int(t.accelerators - npus)),
-        *([("NPUs", fmt_int(npus))] if npus else []),
+        *([("NPUs", fmt_int(npus)), ("NPU share of accelerators",
+                                      fmt_share(npus / t.accelerators))] if npus else []),
         ("IT power (MW)", fmt_num(t.it_power_mw, 0)),
         ("facility power (MW)", fmt_num(t.facility_power_mw, 0)),
         ("energy (TWh/year)", fmt_num(t.annual_energy_twh, 2)),

@@ -142,6 +142,17 @@ def _load_scenario(results: ResultsDir, name: str) -> Any:
     return load_scenario(str(results.resolve(name)))
 
 
+#: The NPU the Plan page adds (catalogue accelerator and system ids): FuriosaAI RNGD,
+#: the Korean inference NPU the twin's default NPU pools also use.
+NPU_CARD = ("rngd", "rngd-server")
+
+
+def _npu_owner(scn: Any) -> str:
+    """Who gets the NPU cards: the first public owner (the national centre), else the first."""
+    public = [o.name for o in scn.owners if o.kind == "public"]
+    return public[0] if public else str(scn.owners[0].name)
+
+
 def _plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab import plan
     from aifab.report._plan import plan_figures, plan_summary
@@ -179,6 +190,7 @@ def _plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                                    value=fac.system_power, clearable=False)],
                      className="field"),
             num("plan-tariff", t("tariff", lang), pr.tariff_krw_per_kwh, 1, 1),
+            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})", 0, 8, 0),
         ]
 
     outs = ["plan-power", "plan-energy", "plan-growth", "plan-h100e", "plan-output"]
@@ -189,9 +201,10 @@ def _plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         Input({"type": "plan-count", "owner": ALL}, "value"),
         State({"type": "plan-count", "owner": ALL}, "id"),
         Input("plan-pue", "value"), Input("plan-lf", "value"), Input("plan-sp", "value"),
-        Input("plan-tariff", "value"), State("plan-scenario", "value"), State("lang", "value"))
+        Input("plan-tariff", "value"), Input("plan-npus", "value"),
+        State("plan-scenario", "value"), State("lang", "value"))
     def update(counts: list[Any], ids: list[dict[str, str]], pue: Any, lf: Any, sp: Any,
-               tariff: Any, name: str, lang: str) -> Any:
+               tariff: Any, npus: Any, name: str, lang: str) -> Any:
         nothing = [dash.no_update] * (2 * len(outs))
         try:
             base = _load_scenario(results, name)
@@ -209,6 +222,14 @@ def _plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                 k = round(f["count"] * float(new) / have[f["owner"]])
                 if k > 0:
                     fleets.append({**f, "count": k})
+            if npus:
+                if float(npus) < 0 or float(npus) != int(float(npus)):
+                    raise BadInput("NPU cards must be a whole number of at least 0",
+                                   where="npus")
+                fleets.append({"owner": _npu_owner(base), "accelerator": NPU_CARD[0],
+                               "system": NPU_CARD[1], "count": int(float(npus)),
+                               "delivery_year": min(f.delivery_year for f in base.fleets),
+                               "assumed": True, "note": "NPU cards added in the dashboard"})
             if not fleets:
                 raise BadInput("the fleet is empty: give at least one owner some GPUs",
                                where="counts")

@@ -39,6 +39,7 @@ _T: dict[str, tuple[str, str]] = {
     "system_power": ("System power", "시스템 전력"),
     "tariff": ("Tariff (KRW/kWh)", "전기 요금 (원/kWh)"),
     "knobs": ("Knobs", "조정 값"),
+    "npu_cards": ("NPU cards (FuriosaAI RNGD) added", "추가 NPU 카드 (FuriosaAI RNGD)"),
     "kind": ("Kind", "종류"),
     "days": ("Days", "일수"),
     "scale": ("Scale (share of the fleet)", "규모 (함대 비율)"),
