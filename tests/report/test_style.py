@@ -129,3 +129,10 @@ def test_plan_report_top_and_no_raw_floats() -> None:
     assert "260,000" in top and "facility power (MW)" in top and "share of Seoul" in top
     assert "PUE" in top and "load factor" in top
     assert "260,000.0" not in page and "{&#34;" not in page
+
+
+def test_figures_without_colours_get_the_palette_and_are_not_mutated() -> None:
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    out = figure_html(fig, "f")
+    assert '"colorway":["#0072B2"' in out.replace(" ", "")
+    assert fig.layout.colorway is None

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from aifab import __version__
-from aifab.report._style import PLOTLY_CONFIG, describe_figure, fmt_num, format_frame
+from aifab.report._style import PALETTE, PLOTLY_CONFIG, describe_figure, fmt_num, format_frame
 
 #: (label, value) pairs, already formatted for people.
 Items = tuple[tuple[str, str], ...]
@@ -47,8 +47,12 @@ def figure_html(fig: go.Figure, div_id: str, alt: str | None = None) -> str:
     """A plotly figure as a ``<figure>`` with an aria label and a text alternative.
 
     The chart relies on the page's embedded plotly.js; its toolbar has no cloud/upload
-    buttons (``_style.PLOTLY_CONFIG``). ``alt`` defaults to a summary of the traces.
+    buttons (``_style.PLOTLY_CONFIG``); series without a colour of their own take the
+    Okabe-Ito palette. ``alt`` defaults to a summary of the traces.
     """
+    if fig.layout.colorway is None:  # series without their own colour: Okabe-Ito
+        fig = go.Figure(fig)
+        fig.update_layout(colorway=list(PALETTE))
     title = fig.layout.title.text if fig.layout.title is not None else None
     name = title or div_id
     text = alt if alt is not None else describe_figure(fig)
@@ -105,7 +109,7 @@ table.tbl th{background:#f3f5f8;font-weight:600}
 table.tbl .num{text-align:right;white-space:nowrap}table.tbl th.num{white-space:normal}
 .note{color:#4a5563;font-size:.85rem}
 nav a{margin-right:1rem;display:inline-block}
-.row{display:flex;flex-wrap:wrap;gap:1em}.row>div{min-width:0;flex:1 1 420px}
+.row{display:flex;flex-wrap:wrap;gap:1em}.row>div{flex:0 1 auto;max-width:100%;overflow-x:auto}
 ul.strip{display:flex;flex-wrap:wrap;gap:.6rem;list-style:none;padding:0;margin:1rem 0}
 ul.strip li{background:#f3f5f8;border-radius:6px;padding:.5rem .8rem;min-width:9rem}
 ul.strip .v{display:block;font-size:1.3rem;font-weight:600}
