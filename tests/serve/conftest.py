@@ -61,9 +61,13 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     site = subprocess.Popen(_aifab("site", str(root / "scenarios" / "mini.yaml"), "--hours",
                                    "24", "--out", str(root / "runs" / "site-mini")),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for name, seed in (("sim-a", "0"), ("sim-b", "1")):
-        subprocess.run(_aifab("simulate", *FAST, "--seed", seed, "--out",
-                              str(root / "runs" / name)), check=True, capture_output=True)
+    sims = [subprocess.Popen(_aifab("simulate", *FAST, "--seed", seed, "--out",
+                                    str(root / "runs" / name)),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            for name, seed in (("sim-a", "0"), ("sim-b", "1"))]
+    for p in sims:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
     write_sweep(root / "runs" / "sweep-pue")
     yield {"root": root, "site": site}
     if site.poll() is None:

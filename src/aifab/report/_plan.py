@@ -112,7 +112,7 @@ def plan_summary(r: PlanResult, catalog: Catalog | None = None) -> Items:
     """The plan's headline figures for the summary strip (label, formatted value)."""
     t = r.totals
     cat = catalog or default_catalog()
-    npus = sum(f.count for f in r.fleet if _kind(cat, f.accelerator) == "npu")
+    npus = sum(f.count for f in r.fleet if accelerator_kind(cat, f.accelerator) == "npu")
     items: list[tuple[str, str]] = [
         ("GPUs", fmt_int(t.accelerators - npus)),
         *([("NPUs", fmt_int(npus)), ("NPU share of accelerators",
@@ -139,7 +139,8 @@ def plan_context(r: PlanResult) -> Items:
     return tuple(items)
 
 
-def _kind(cat: Catalog, accelerator: str) -> str:
+def accelerator_kind(cat: Catalog, accelerator: str) -> str:
+    """"gpu" or "npu" for a catalogue accelerator id ("gpu" when the id is unknown)."""
     acc = cat.accelerators.get(accelerator)
     return "gpu" if acc is None else str(acc.kind)
 

@@ -23,7 +23,7 @@ from aifab.report._style import (
     label,
 )
 from aifab.serve import _figures as F
-from aifab.serve._i18n import LANGS, t
+from aifab.serve._i18n import LANGS, t, tl
 from aifab.serve._jobs import JobManager, JobRequest
 from aifab.serve._pages import PAGES, aria, cards, graph, page_layout, refused
 from aifab.serve._paths import PathRefused, ResultsDir
@@ -251,8 +251,7 @@ def _plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         from aifab.report._style import describe_figure
 
         figs = plan_figures(r)
-        items = [(t(k, lang) if k in ("gpus", "npus") else k, v, "") for k, v in
-                 [(label, value) for label, value in plan_summary(r)]]
+        items = [(tl(k, lang), v, "") for k, v in plan_summary(r)]
         fig_list = [figs.get(o.removeprefix("plan-"), figs["power"]) for o in outs]
         return (cards(items), "", *fig_list, *(describe_figure(f) for f in fig_list))
 
@@ -389,9 +388,15 @@ def _view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             r = plan(_load_scenario(results, name))
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
+        from aifab.catalog import default_catalog
+        from aifab.report._plan import accelerator_kind
+
         tt = r.totals
+        cat = default_catalog()
+        npus = sum(f.count for f in r.fleet if accelerator_kind(cat, f.accelerator) == "npu")
         src = f"{t('from_plan', lang)} {name}"
-        items = [(t("gpus", lang), fmt_int(tt.accelerators), src),
+        items = [(t("gpus", lang), fmt_int(tt.accelerators - npus), src),
+                 *([(t("npus", lang), fmt_int(npus), src)] if npus else []),
                  (t("it_mw", lang), fmt_num(tt.it_power_mw, 0), src),
                  (t("facility_mw", lang), fmt_num(tt.facility_power_mw, 0), src),
                  (t("twh", lang), fmt_num(tt.annual_energy_twh, 2), src),
@@ -443,7 +448,7 @@ def _view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         head = F.headline("simulate", doc)
         ctx = F.twin_context(d, doc)
         return [html.P(ctx, className="note", id="twin-context"),
-                cards([(k, v, "") for k, v in head.items() if k not in
+                cards([(tl(k, lang), v, "") for k, v in head.items() if k not in
                        ("days", "policy", "seed", "scale")]),
                 *(graph(k, f) for k, f in figs.items())]
 

@@ -69,3 +69,21 @@ def t(key: str, lang: str = "en") -> str:
     """The label for ``key`` in ``lang`` (English for an unknown language)."""
     en, ko = _T.get(key, (key, key))
     return ko if lang == "ko" else en
+
+
+#: Korean for labels that come from the report (summary strip, headline figures).
+_KO_LABELS = {
+    "GPUs": "GPU", "NPUs": "NPU", "NPU share of accelerators": "가속기 중 NPU 비율",
+    "IT power (MW)": "IT 전력 (MW)", "facility power (MW)": "시설 전력 (MW)",
+    "energy (TWh/year)": "에너지 (TWh/년)", "electricity cost (KRW/year)": "전기 요금 (원/년)",
+    "CO2 (Mt/year)": "CO2 (Mt/년)", "share of Seoul's electricity": "서울 전력 소비 대비",
+    "accelerators": "가속기", "utilisation": "가동률",
+    "unallocated: no power": "미할당: 전력 부족", "unallocated: fragmentation": "미할당: 단편화",
+    "unallocated: no demand": "미할당: 수요 없음", "energy (MWh)": "에너지 (MWh)",
+    "jobs completed": "완료 작업", "preemptions": "선점",
+}
+
+
+def tl(label: str, lang: str = "en") -> str:
+    """A report label in ``lang`` (unchanged in English or when no translation exists)."""
+    return _KO_LABELS.get(label, label) if lang == "ko" else label
