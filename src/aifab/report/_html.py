@@ -116,7 +116,8 @@ ul.strip .v{display:block;font-size:1.3rem;font-weight:600}
 ul.strip .k{display:block;font-size:.8rem;color:#4a5563}
 section.context{background:#fafbfc;border:1px solid #e3e6ea;border-radius:6px;
 padding:.4rem .8rem;margin:.6rem 0}
-section.context dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;
+section.context dl{display:grid;gap:.15rem 1rem;
+grid-template-columns:repeat(auto-fill,minmax(8rem,max-content) minmax(9rem,1fr));
 margin:.3rem 0;
 font-size:.85rem}
 section.context dt{color:#4a5563}section.context dd{margin:0}

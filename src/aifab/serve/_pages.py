@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from aifab.report._style import PLOTLY_CONFIG, describe_figure
+from aifab.report._style import PLOTLY_CONFIG, describe_figure, format_frame
 from aifab.serve._i18n import t
 from aifab.serve._paths import ResultsDir
 
@@ -157,3 +158,12 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
         html.Button(t("launch", lang), id="job-launch", type="button", n_clicks=0),
         html.Div(id="job-msg", role="status"),
     ], className="runform")
+
+
+def table(df: pd.DataFrame, tid: str | None = None) -> html.Table:
+    shown = format_frame(df)
+    return html.Table([
+        html.Thead(html.Tr([html.Th(c, scope="col") for c in shown.columns])),
+        html.Tbody([html.Tr([html.Td(v) for v in row])
+                    for row in shown.itertuples(index=False, name=None)]),
+    ], className="tbl", id=tid or "")
