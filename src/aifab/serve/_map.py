@@ -7,6 +7,7 @@ line to repoint.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -26,22 +27,16 @@ def load_siting(site_dir: Path) -> Any:
         doc = json.loads((site_dir / "site.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BadInput(f"cannot read site.json ({exc})", source=str(site_dir)) from None
-    data = load_grid_data()
-    geo = pd.concat([
-        pd.DataFrame({"kind": "region", "name": data.regions.index, "region": data.regions.index,
-                      "lat": data.regions["lat"].to_numpy(float),
-                      "lon": data.regions["lon"].to_numpy(float)}),
-        pd.DataFrame({"kind": "site", "name": data.sites.index,
-                      "region": data.sites["region"].to_numpy(),
-                      "lat": data.sites["lat"].to_numpy(float),
-                      "lon": data.sites["lon"].to_numpy(float)}),
-    ], ignore_index=True)
+    # The grid package's own coordinates (regions and where campuses are drawn).
+    from aifab.grid._results import _geo
+
+    geo = _geo(load_grid_data())
     corridors = pd.DataFrame(doc["corridors"])
     corridors["built_year"] = pd.Series(
         [None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
          for v in corridors.get("built_year", [None] * len(corridors))], dtype=object)
     cost = pd.DataFrame([{"year": int(y), **v} for y, v in doc.get("annual_cost_krw", {}).items()])
-    return SitingResult(
+    kwargs: dict[str, Any] = dict(
         status=doc["status"], termination=doc.get("termination", ""),
         objective_krw=float(doc.get("objective_krw", 0.0)), mip_gap=float(doc.get("mip_gap", 0)),
         solve_s=float(doc.get("solve_s", 0)), build_s=float(doc.get("build_s", 0)),
@@ -56,7 +51,9 @@ def load_siting(site_dir: Path) -> Any:
         corridors=corridors, regions=pd.DataFrame(), annual_cost=cost,
         co2_mt_by_year={int(k): float(v) for k, v in doc.get("co2_mt", {}).items()},
         expansions_built=dict(doc.get("expansions_built", {})),
-        data_files=dict(doc.get("data_files", {})), geo=geo)
+        data_files=dict(doc.get("data_files", {})), geo=geo, network=doc.get("network"))
+    known = {f.name for f in dataclasses.fields(SitingResult)}
+    return SitingResult(**{k: v for k, v in kwargs.items() if k in known and v is not None})
 
 
 def siting_figure(result: Any, year: int | None = None) -> Any:
