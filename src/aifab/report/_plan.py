@@ -9,9 +9,19 @@ import plotly.graph_objects as go
 from rich.console import Console
 from rich.table import Table
 
+from aifab.catalog import Catalog, default_catalog
 from aifab.plan import PlanResult
 from aifab.power import METRICS
-from aifab.report._html import Section, figure_html, render_html, table_html
+from aifab.report._html import Items, Section, figure_html, render_html, table_html
+from aifab.report._style import (
+    NEUTRAL,
+    fmt_big,
+    fmt_int,
+    fmt_num,
+    fmt_share,
+    owner_colours,
+    style_figure,
+)
 
 METRIC_LABELS = {
     "bf16": "dense BF16",
@@ -112,65 +122,144 @@ def print_plan(r: PlanResult, console: Console) -> None:
     console.print(asm)
 
 
-def plan_sections(r: PlanResult) -> list[Section]:
-    """HTML sections (tables and plotly charts) for a plan result."""
+def plan_summary(r: PlanResult, catalog: Catalog | None = None) -> Items:
+    """The plan's headline figures for the summary strip (label, formatted value)."""
+    t = r.totals
+    cat = catalog or default_catalog()
+    npus = sum(f.count for f in r.fleet if accelerator_kind(cat, f.accelerator) == "npu")
+    items: list[tuple[str, str]] = [
+        ("GPUs", fmt_int(t.accelerators - npus)),
+        *([("NPUs", fmt_int(npus)), ("NPU share of accelerators",
+                                      fmt_share(npus / t.accelerators))] if npus else []),
+        ("IT power (MW)", fmt_num(t.it_power_mw, 0)),
+        ("facility power (MW)", fmt_num(t.facility_power_mw, 0)),
+        ("energy (TWh/year)", fmt_num(t.annual_energy_twh, 2)),
+        ("electricity cost (KRW/year)", fmt_big(t.annual_cost_krw)),
+        ("CO2 (Mt/year)", fmt_num(t.annual_co2_mt, 2)),
+    ]
+    items += [(f"share of {c.region}'s electricity", fmt_share(c.share)) for c in r.comparisons[:1]]
+    return tuple(items)
+
+
+def plan_context(r: PlanResult) -> Items:
+    """The plan's run context: scenario, delivery years and the facility/price assumptions."""
+    years = sorted({f.delivery_year for f in r.fleet})
+    span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    items: list[tuple[str, str]] = [("scenario", r.scenario), ("deliveries", span)]
+    for a in r.assumptions[:5]:
+        unit = f" {a.unit}" if a.unit else ""
+        value = fmt_num(a.value) if isinstance(a.value, (int, float)) else str(a.value)
+        items.append((a.parameter, value + unit))
+    return tuple(items)
+
+
+def accelerator_kind(cat: Catalog, accelerator: str) -> str:
+    """"gpu" or "npu" for a catalogue accelerator id ("gpu" when the id is unknown)."""
+    acc = cat.accelerators.get(accelerator)
+    return "gpu" if acc is None else str(acc.kind)
+
+
+def plan_figures(r: PlanResult) -> dict[str, go.Figure]:
+    """The plan's charts keyed by div id; owners in their one colour (``_style``)."""
     owners = [s.name for s in r.owners]
+    col = owner_colours(owners)
+    colours = [col[o] for o in owners]
 
     power = go.Figure([
-        go.Bar(name="IT MW", x=owners, y=[s.it_power_mw for s in r.owners]),
-        go.Bar(name="facility MW", x=owners, y=[s.facility_power_mw for s in r.owners]),
+        go.Bar(name="IT power", x=owners, y=[s.it_power_mw for s in r.owners],
+               marker={"color": colours, "pattern": {"shape": "/", "fgcolor": "white"}},
+               hovertemplate="%{x}: %{y:,.0f} MW IT<extra></extra>"),
+        go.Bar(name="facility power (IT x PUE)", x=owners,
+               y=[s.facility_power_mw for s in r.owners], marker={"color": colours},
+               hovertemplate="%{x}: %{y:,.0f} MW facility<extra></extra>"),
     ])
-    power.update_layout(barmode="group", title="Power by owner (MW)", height=380)
-    energy = go.Figure(go.Bar(x=owners, y=[s.annual_energy_twh for s in r.owners],
-                              text=[f"{s.annual_energy_twh:.2f}" for s in r.owners]))
-    energy.update_layout(title="Annual energy by owner (TWh)", height=340)
+    power.update_layout(barmode="group", yaxis_title="MW", yaxis_tickformat=",",
+                        legend={"title": {"text": "hatched: IT; solid: facility"}})
+    style_figure(power, title="Power by owner (MW)", height=380)
+    energy = go.Figure(go.Bar(
+        x=owners, y=[s.annual_energy_twh for s in r.owners], marker={"color": colours},
+        text=[fmt_num(s.annual_energy_twh, 2) for s in r.owners],
+        hovertemplate="%{x}: %{y:.2f} TWh/year<extra></extra>"))
+    energy.update_layout(yaxis_title="TWh/year", showlegend=False)
+    style_figure(energy, title="Annual energy by owner (TWh)", height=340)
+    patterns = ["", "/", "x", "."]
     h100e = go.Figure([
-        go.Bar(name=METRIC_LABELS[m], x=owners, y=[s.h100_equivalents[m] for s in r.owners])
-        for m in METRICS
+        go.Bar(name=METRIC_LABELS[m], x=owners, y=[s.h100_equivalents[m] for s in r.owners],
+               marker={"color": colours, "pattern": {"shape": patterns[i % len(patterns)],
+                                                     "fgcolor": "white"}},
+               hovertemplate="%{x}: %{y:,.0f} H100e (" + METRIC_LABELS[m] + ")<extra></extra>")
+        for i, m in enumerate(METRICS)
     ])
-    h100e.update_layout(barmode="group", title="H100-equivalents by metric", height=400)
+    h100e.update_layout(barmode="group", yaxis_title="H100-equivalents", yaxis_tickformat=",",
+                        legend={"title": {"text": "metric (pattern)"}})
+    style_figure(h100e, title="H100-equivalents by metric", height=400)
+    pnames = [p.name for p in r.peers]
     peers = go.Figure([
-        go.Bar(name="accelerators", x=[p.name for p in r.peers], y=[p.count for p in r.peers]),
-        *(go.Bar(name=f"H100e {METRIC_LABELS[m]}", x=[p.name for p in r.peers],
-                 y=[p.h100_equivalents[m] for p in r.peers]) for m in ("bf16", "memory_capacity")),
+        go.Bar(name="accelerators", x=pnames, y=[p.count for p in r.peers],
+               marker={"color": NEUTRAL}),
+        *(go.Bar(name=f"H100e {METRIC_LABELS[m]}", x=pnames,
+                 y=[p.h100_equivalents[m] for p in r.peers],
+                 marker={"color": c}) for m, c in (("bf16", "#56B4E9"),
+                                                   ("memory_capacity", "#F0E442"))),
     ])
-    peers.update_layout(barmode="group", title="Peers: count and H100-equivalents", height=420)
+    peers.update_layout(barmode="group", yaxis_tickformat=",")
+    style_figure(peers, title="Peers: count and H100-equivalents", height=420)
     by_year = pd.DataFrame(r.by_year)
     growth = go.Figure([
-        go.Scatter(name=o, x=g["year"], y=g["facility_mw"], stackgroup="one", mode="lines")
+        go.Scatter(name=str(o), x=g["year"], y=g["facility_mw"], stackgroup="one",
+                   mode="lines", line={"color": col.get(str(o), NEUTRAL)},
+                   hovertemplate=f"{o} %{{x}}: %{{y:,.0f}} MW<extra></extra>")
         for o, g in by_year.groupby("owner", sort=False)
     ])
-    growth.update_layout(title="Installed facility power by year (MW, cumulative)", height=360,
-                         xaxis={"dtick": 1, "tickformat": "d"})
+    growth.update_layout(xaxis={"dtick": 1, "tickformat": "d", "title": "year"},
+                         yaxis={"title": "MW", "tickformat": ","})
+    style_figure(growth, title="Installed facility power by year (MW, cumulative)", height=360)
+    figs = {"power": power, "energy": energy, "growth": growth, "h100e": h100e,
+            "peers": peers}
+    if r.output:
+        out = [o for o in r.output if o["owner"] in col]
+        tok = go.Figure(go.Bar(
+            x=[o["owner"] for o in out], y=[o["tokens_per_year"] / 1e12 for o in out],
+            marker={"color": [col[o["owner"]] for o in out]},
+            hovertemplate="%{x}: %{y:,.0f} T tokens/year<extra></extra>"))
+        tok.update_layout(yaxis_title="trillion tokens/year", showlegend=False)
+        style_figure(tok, title="AI factory output: inference tokens per year", height=340)
+        figs["output"] = tok
+    return figs
 
+
+def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section]:
+    """HTML sections (tables and plotly charts) for a plan result."""
+    figs = plan_figures(r)
     t = r.totals
     headline = (
-        f"<p><b>{t.accelerators:,}</b> accelerators; IT power <b>{t.it_power_mw:,.0f} MW</b>, "
-        f"facility power <b>{t.facility_power_mw:,.0f} MW</b>; "
-        f"<b>{t.annual_energy_twh:.2f} TWh</b> a year "
-        + ", ".join(f"{c.share:.1%} of {html.escape(c.region)}" for c in r.comparisons)
+        f"<p><b>{fmt_int(t.accelerators)}</b> accelerators; IT power "
+        f"<b>{fmt_num(t.it_power_mw, 0)} MW</b>, facility power "
+        f"<b>{fmt_num(t.facility_power_mw, 0)} MW</b>; "
+        f"<b>{fmt_num(t.annual_energy_twh, 2)} TWh</b> a year "
+        + ", ".join(f"{fmt_share(c.share)} of {html.escape(c.region)}" for c in r.comparisons)
         + "</p>"
     )
     fleet_tbl = pd.DataFrame([{
         "owner": f.owner, "accelerator": f.accelerator_name, "system": f.system_name,
-        "count": f"{f.count:,}", "year": f.delivery_year, "IT MW": f.it_power_mw,
-        "facility MW": f.facility_power_mw, "assumed": "assumed" if f.assumed else "",
+        "count": f.count, "year": f.delivery_year, "IT MW": f.it_power_mw,
+        "facility MW": f.facility_power_mw, "assumed": f.assumed,
         "note": f.note} for f in r.fleet])
     owners_tbl = pd.DataFrame([{
-        "owner": s.name, "accelerators": f"{s.accelerators:,}", "IT MW": s.it_power_mw,
+        "owner": s.name, "accelerators": s.accelerators, "IT MW": s.it_power_mw,
         "facility MW": s.facility_power_mw, "TWh/yr": s.annual_energy_twh,
         "bn KRW/yr": s.annual_cost_krw / 1e9, "M USD/yr": s.annual_cost_usd / 1e6,
         "Mt CO2/yr": s.annual_co2_mt,
-        **{f"H100e {METRIC_LABELS[m]}": f"{s.h100_equivalents[m]:,.0f}" for m in METRICS},
+        **{f"H100e {METRIC_LABELS[m]}": round(s.h100_equivalents[m]) for m in METRICS},
     } for s in [*r.owners, r.totals]])
     cmp_tbl = pd.DataFrame([{
         "region": c.region, "TWh": c.consumption_twh, "year": c.year,
-        "fleet share": f"{c.share:.1%}", "source": c.source} for c in r.comparisons])
+        "fleet share": c.share, "source": c.source} for c in r.comparisons])
     peers_tbl = pd.DataFrame([{
-        "fleet": p.name, "accelerator": p.accelerator, "count": f"{p.count:,}", "year": p.year,
-        "status": p.status, "assumed": "assumed" if p.assumed else "",
+        "fleet": p.name + (" (assumed)" if p.assumed else ""), "accelerator": p.accelerator,
+        "count": p.count, "year": f"{p.year} {p.status}".strip(),
         "rank (count)": p.rank_by_count,
-        **{f"H100e {METRIC_LABELS[m]} (rank)": f"{p.h100_equivalents[m]:,.0f} ({p.ranks[m]})"
+        **{f"H100e {METRIC_LABELS[m]} (rank)": f"{fmt_int(p.h100_equivalents[m])} ({p.ranks[m]})"
            for m in METRICS},
         "source": p.source} for p in r.peers])
     out_html = ""
@@ -181,21 +270,24 @@ def plan_sections(r: PlanResult) -> list[Section]:
             "T tokens/yr per GW": o["tokens_per_year_per_gw"] / 1e12,
             "405B runs/yr per GW": o["training_runs_per_year_per_gw"]} for o in r.output])
         ref = html.escape(r.output[-1]["reference"])
-        out_html = table_html(out_tbl) + f'<p class="note">{ref}</p>'
+        out_html = (figure_html(figs["output"], "output-tokens") + table_html(out_tbl)
+                    + f'<p class="note">{ref}</p>')
+    asm = pd.DataFrame([{"parameter": a.parameter, "value": str(a.value), "unit": a.unit,
+                         "source": a.source} for a in r.assumptions])
     return [
-        Section("Fleet", headline + table_html(fleet_tbl), "fleet"),
-        Section("Power and energy", figure_html(power, "power") + figure_html(energy, "energy")
-                + figure_html(growth, "growth") + table_html(owners_tbl), "power"),
-        Section("Capacity (H100-equivalents)", figure_html(h100e, "h100e"), "capacity"),
+        Section("Fleet", headline + table_html(fleet_tbl), "fleet",
+                summary=plan_summary(r, catalog), context=plan_context(r)),
+        Section("Power and energy", figure_html(figs["power"], "power")
+                + figure_html(figs["energy"], "energy") + figure_html(figs["growth"], "growth")
+                + table_html(owners_tbl), "power"),
+        Section("Capacity (H100-equivalents)", figure_html(figs["h100e"], "h100e"), "capacity"),
         Section("Comparisons and peers", table_html(cmp_tbl)
-                + figure_html(peers, "peers") + table_html(peers_tbl), "peers"),
+                + figure_html(figs["peers"], "peers") + table_html(peers_tbl), "peers"),
         *([Section("AI factory output", out_html, "output")] if out_html else []),
         *([Section("People (estimate)", table_html(pd.DataFrame(r.staffing))
                    + f'<p class="note">{html.escape(r.staffing[-1]["basis"])}</p>', "people")]
           if r.staffing else []),
-        Section("Assumptions", table_html(pd.DataFrame(
-            [{"parameter": a.parameter, "value": a.value, "unit": a.unit, "source": a.source}
-             for a in r.assumptions])), "assumptions"),
+        Section("Assumptions", table_html(asm), "assumptions"),
     ]
 
 

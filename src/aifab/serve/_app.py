@@ -1,0 +1,115 @@
+"""The Dash app of ``aifab serve``: pages, callbacks and the results-folder file route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import dash
+from dash import Input, Output, dcc, html
+from flask import abort, send_file
+
+from aifab.serve._cb_plan import plan_callbacks
+from aifab.serve._cb_runs import run_callbacks
+from aifab.serve._cb_views import view_callbacks
+from aifab.serve._i18n import LANGS, t
+from aifab.serve._jobs import JobManager
+from aifab.serve._pages import PAGES, page_layout, refused
+from aifab.serve._paths import PathRefused, ResultsDir
+
+_CSS = """
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2733}
+header.top{display:flex;flex-wrap:wrap;align-items:center;gap:1rem;padding:.6rem 1rem;
+background:#0b3a5b;color:white}
+header.top a{color:white;margin-right:.9rem;text-decoration:none;font-weight:500}
+header.top a:hover,header.top a:focus{text-decoration:underline}
+header.top .brand{font-weight:700;margin-right:1rem}
+header.top label{color:white}
+main{max-width:1200px;margin:0 auto;padding:0 1rem 2rem}
+.note{color:#4a5563;font-size:.85rem}
+ul.strip{display:flex;flex-wrap:wrap;gap:.6rem;list-style:none;padding:0;margin:1rem 0}
+ul.strip li{background:#f3f5f8;border-radius:6px;padding:.5rem .8rem;min-width:10rem}
+ul.strip .v{display:block;font-size:1.35rem;font-weight:600}
+ul.strip .k{display:block;font-size:.82rem;color:#4a5563}
+ul.strip .src{display:block;font-size:.72rem;color:#4a5563}
+.cols{display:flex;flex-wrap:wrap;gap:1.2rem}.knobs{flex:0 0 280px}.figs{flex:1 1 600px;min-width:0}
+.cols2{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
+.cols5{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.8rem}
+.field{margin:.5rem 0}.field label{display:block;font-size:.85rem;margin-bottom:.15rem}
+.field input{width:100%;padding:.3rem;border:1px solid #767676;border-radius:4px}
+fieldset{border:1px solid #ccd;border-radius:6px}
+button{background:#0b3a5b;color:white;border:0;border-radius:4px;padding:.45rem 1rem;
+cursor:pointer;margin:.5rem .5rem .5rem 0}
+button.secondary{background:#8a1c00}
+.refused,.error{background:#fdecea;border:1px solid #b3261e;color:#6b1510;padding:.5rem;
+border-radius:4px;margin:.6rem 0}
+table.tbl{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+table.tbl th,table.tbl td{padding:.25rem .5rem;border-bottom:1px solid #e3e6ea;text-align:left}
+table.tbl th{background:#f3f5f8}
+figure.chart{margin:.6rem 0}figcaption.alt{font-size:.8rem;color:#4a5563}
+progress{width:10rem}
+"""
+
+
+def _query(search: str | None) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
+
+
+def create_app(results_dir: Path | str, *, jobs: JobManager | None = None) -> dash.Dash:
+    """The dashboard over ``results_dir`` (created if missing). It reads and writes only
+    inside that folder; any request for a path outside it is refused."""
+    results = ResultsDir(results_dir)
+    manager = jobs or JobManager(results)
+    app = dash.Dash(__name__, title="aifab", suppress_callback_exceptions=True,
+                    serve_locally=True, update_title="",
+                    assets_folder=str(Path(__file__).with_name("assets")))
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">')
+    app.layout = html.Div([
+        dcc.Location(id="url"),
+        html.Header([html.Span("aifab", className="brand"), html.Nav(id="nav"),
+                     html.Div([html.Label("Language / 언어", htmlFor="lang"),
+                               dcc.RadioItems(id="lang", inline=True, value="en",
+                                              options=[{"label": " English", "value": "en"},
+                                                       {"label": " 한국어", "value": "ko"}],
+                                              persistence=True)], className="field lang")],
+                    className="top"),
+        html.Main(id="page"),
+    ])
+    server: Any = app.server
+    server.config["aifab.results"] = results
+    server.config["aifab.jobs"] = manager
+
+    @server.route("/files/<path:rel>")
+    def files(rel: str) -> Any:
+        try:
+            path = results.resolve(rel)
+        except PathRefused:
+            abort(403)
+        if not path.is_file():
+            abort(404)
+        return send_file(path)
+
+    @app.callback(Output("page", "children"), Output("nav", "children"),
+                  Input("url", "pathname"), Input("url", "search"), Input("lang", "value"))
+    def render(pathname: str | None, search: str | None, lang: str | None) -> Any:
+        lang = lang if lang in LANGS else "en"
+        page = (pathname or "/").strip("/").split("/")[0] or "overview"
+        query = _query(search)
+        nav = [dcc.Link(t(p, lang), href=f"/{p}", id=f"nav-{p}") for p in PAGES]
+        if page not in PAGES:
+            return [html.H1("Not found", id="page-title")], nav
+        for key in ("run", "scenario"):
+            if key in query:
+                try:
+                    results.resolve(query[key]) if key == "run" else None
+                except PathRefused as exc:
+                    return [html.H1(t(page, lang), id="page-title"), refused(str(exc), lang)], nav
+        return page_layout(page, lang, results, query), nav
+
+    plan_callbacks(app, results)
+    run_callbacks(app, results, manager)
+    view_callbacks(app, results)
+    return app

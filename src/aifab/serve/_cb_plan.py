@@ -1,0 +1,139 @@
+"""Callbacks of the Plan page: knobs per scenario, figures through ``aifab.plan()``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dash
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, dcc, html
+
+from aifab.errors import AifabError, BadInput
+from aifab.serve._i18n import t, tl
+from aifab.serve._pages import cards
+from aifab.serve._paths import ResultsDir
+
+
+def load_scenario(results: ResultsDir, name: str) -> Any:
+    from aifab.scenario import embedded_scenarios, load_scenario
+
+    if name in embedded_scenarios():
+        return load_scenario(name)
+    return load_scenario(str(results.resolve(name)))
+
+
+#: The NPU the Plan page adds (catalogue accelerator and system ids): FuriosaAI RNGD,
+#: the Korean inference NPU the twin's default NPU pools also use.
+NPU_CARD = ("rngd", "rngd-server")
+
+
+def _npu_owner(scn: Any) -> str:
+    """Who gets the NPU cards: the first public owner (the national centre), else the first."""
+    public = [o.name for o in scn.owners if o.kind == "public"]
+    return public[0] if public else str(scn.owners[0].name)
+
+
+def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
+    from aifab import plan
+    from aifab.report._plan import plan_figures, plan_summary
+    from aifab.scenario import Scenario
+
+    @app.callback(Output("plan-knobs", "children"), Input("plan-scenario", "value"),
+                  State("lang", "value"))
+    def knobs(name: str, lang: str) -> Any:
+        try:
+            scn = load_scenario(results, name)
+        except AifabError as exc:
+            return html.Div(str(exc), className="error", role="alert")
+        counts: dict[str, int] = {}
+        for f in scn.fleets:
+            counts[f.owner] = counts.get(f.owner, 0) + f.count
+        fac, pr = scn.facility, scn.prices
+
+        def num(fid: Any, label: str, value: Any, step: Any, lo: Any = None,
+                hi: Any = None) -> html.Div:
+            # Dash renders a dict id as JSON with sorted keys: the label must match it.
+            lid = fid if isinstance(fid, str) else json.dumps(fid, sort_keys=True,
+                                                              separators=(",", ":"))
+            return html.Div([html.Label(label, htmlFor=lid),
+                             dcc.Input(id=fid, type="number", value=value, step=step, min=lo,
+                                       max=hi, debounce=True)],
+                            className="field")
+
+        return [
+            *(num({"type": "plan-count", "owner": o}, f"{t('count_of', lang)} {o}", n, 1, 0)
+              for o, n in counts.items()),
+            num("plan-pue", t("pue", lang), fac.pue, 0.01, 1.0, 3.0),
+            num("plan-lf", t("load_factor", lang), fac.load_factor, 0.01, 0.01, 1.0),
+            html.Div([html.Label(t("system_power", lang), htmlFor="plan-sp"),
+                      dcc.Dropdown(id="plan-sp", options=["low", "mid", "high"],
+                                   value=fac.system_power, clearable=False)],
+                     className="field"),
+            num("plan-tariff", t("tariff", lang), pr.tariff_krw_per_kwh, 1, 1),
+            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})", 0, 8, 0),
+        ]
+
+    outs = ["plan-power", "plan-energy", "plan-growth", "plan-h100e", "plan-output"]
+
+    @app.callback(
+        Output("plan-cards", "children"), Output("plan-error", "children"),
+        *(Output(o, "figure") for o in outs), *(Output(f"{o}-alt", "children") for o in outs),
+        Input({"type": "plan-count", "owner": ALL}, "value"),
+        State({"type": "plan-count", "owner": ALL}, "id"),
+        Input("plan-pue", "value"), Input("plan-lf", "value"), Input("plan-sp", "value"),
+        Input("plan-tariff", "value"), Input("plan-npus", "value"),
+        State("plan-scenario", "value"), State("lang", "value"))
+    def update(counts: list[Any], ids: list[dict[str, str]], pue: Any, lf: Any, sp: Any,
+               tariff: Any, npus: Any, name: str, lang: str) -> Any:
+        nothing = [dash.no_update] * (2 * len(outs))
+        try:
+            base = load_scenario(results, name)
+            want = {i["owner"]: c for i, c in zip(ids, counts, strict=True)}
+            doc = base.model_dump()
+            have: dict[str, int] = {}
+            for f in base.fleets:
+                have[f.owner] = have.get(f.owner, 0) + f.count
+            fleets = []
+            for f in doc["fleets"]:
+                new = want.get(f["owner"], have[f["owner"]])
+                if new is None or float(new) < 0:
+                    raise BadInput(f"GPUs of {f['owner']} must be a count of at least 0",
+                                   where=f"counts.{f['owner']}")
+                k = round(f["count"] * float(new) / have[f["owner"]])
+                if k > 0:
+                    fleets.append({**f, "count": k})
+            if npus:
+                if float(npus) < 0 or float(npus) != int(float(npus)):
+                    raise BadInput("NPU cards must be a whole number of at least 0",
+                                   where="npus")
+                fleets.append({"owner": _npu_owner(base), "accelerator": NPU_CARD[0],
+                               "system": NPU_CARD[1], "count": int(float(npus)),
+                               "delivery_year": min(f.delivery_year for f in base.fleets),
+                               "assumed": True, "note": "NPU cards added in the dashboard"})
+            if not fleets:
+                raise BadInput("the fleet is empty: give at least one owner some GPUs",
+                               where="counts")
+            doc["fleets"] = fleets
+            doc["facility"] = {**doc["facility"], "pue": pue, "load_factor": lf,
+                               "system_power": sp}
+            doc["prices"] = {**doc["prices"], "tariff_krw_per_kwh": tariff}
+            try:
+                scn = Scenario.model_validate(doc)
+            except Exception as exc:  # pydantic ValidationError: name the first field
+                errs: list[Any] = getattr(exc, "errors", lambda: [])()
+                where = ".".join(str(p) for p in errs[0]["loc"]) if errs else "scenario"
+                msg = errs[0]["msg"] if errs else str(exc)
+                raise BadInput(msg, where=where) from None
+            r = plan(scn)
+        except AifabError as exc:
+            return (dash.no_update, html.Div(str(exc), className="error", role="alert"),
+                    *nothing)
+        from aifab.report._style import describe_figure
+
+        figs = plan_figures(r)
+        items = [(tl(k, lang), v, "") for k, v in plan_summary(r)]
+        empty = go.Figure()
+        empty.update_layout(title="No output figures: the perf model has no device here")
+        fig_list = [figs.get(o.removeprefix("plan-"), empty) for o in outs]
+        return (cards(items), "", *fig_list, *(describe_figure(f) for f in fig_list))

@@ -1,0 +1,136 @@
+"""Callbacks of the Runs page: launch, progress, cancel, past runs, compare."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dash
+import pandas as pd
+import plotly.graph_objects as go
+from dash import ALL, Input, Output, State, dcc, html
+
+from aifab.errors import AifabError, BadInput
+from aifab.serve import _figures as F
+from aifab.serve._i18n import t
+from aifab.serve._jobs import JobManager, JobRequest
+from aifab.serve._pages import aria, graph, refused, table
+from aifab.serve._paths import ResultsDir
+
+
+def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> None:
+    @app.callback(Output("job-msg", "children"), Input("job-launch", "n_clicks"),
+                  State("job-kind", "value"), State("job-scenario", "value"),
+                  State("job-days", "value"), State("job-scale", "value"),
+                  State("job-seed", "value"), State("job-policy", "value"),
+                  State("job-hours", "value"), State("job-spec", "value"),
+                  prevent_initial_call=True)
+    def launch(n: int, kind: str, scenario: str, days: Any, scale: Any, seed: Any,
+               policy: Any, hours: Any, spec: Any) -> Any:
+        req = JobRequest(kind=kind, scenario=scenario, days=days, scale=scale, seed=seed,
+                         policy=policy, hours=hours, spec=spec)
+        try:
+            job = manager.launch(req)
+        except AifabError as exc:
+            return html.Div(str(exc), className="error", role="alert")
+        return html.Span(f"started {job.id}", id="job-started")
+
+    @app.callback(Output("jobs-table", "children"), Output("past-runs", "children"),
+                  Output("cmp-a", "options"), Output("cmp-b", "options"),
+                  Input("jobs-tick", "n_intervals"), Input("job-msg", "children"),
+                  State("lang", "value"), State("cmp-a", "options"))
+    def refresh(_n: Any, _msg: Any, lang: str, old_opts: Any) -> Any:
+        rows = []
+        for j in manager.poll():
+            frac, msg = manager.progress(j)
+            rel = results.rel(j.out)
+            bar = (html.Progress(value=str(round(frac * 100)), max="100",
+                                 **aria(f"{j.id} progress"))
+                   if frac is not None else html.Span("..."))
+            end = j.ended or time.time()
+            rows.append(html.Tr([
+                html.Td(j.id), html.Td(j.kind),
+                html.Td(j.state, className=f"state-{j.state}", id=f"state-{j.id}"),
+                html.Td([bar, " ", html.Span(msg, className="note")]),
+                html.Td(f"{end - j.started:,.0f} s"),
+                html.Td(html.Button(t("cancel", lang), id={"type": "job-cancel", "id": j.id},
+                                    className="secondary", n_clicks=0)
+                        if j.state == "running" else
+                        dcc.Link(t("open", lang), href=_open_href(j.kind, rel))
+                        if j.state == "done" else ""),
+            ]))
+        jobs = (html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in (
+            "id", t("kind", lang), t("state", lang), t("progress", lang), "time", "")])),
+            html.Tbody(rows)], className="tbl", id="jobs") if rows
+            else html.P(t("none", lang), className="note"))
+        runs = results.runs()
+        past = html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in (
+            t("run", lang), t("kind", lang), "UTC", "", "")])), html.Tbody([
+                html.Tr([html.Td(r.rel), html.Td(r.kind), html.Td(f"{r.modified:%Y-%m-%d %H:%M}"),
+                         html.Td(dcc.Link(t("open", lang), href=_open_href(r.kind, r.rel))),
+                         html.Td(html.A(t("report", lang), href=f"/files/{r.rel}/report.html",
+                                        target="_blank")
+                                 if (results.root / r.rel / "report.html").is_file() else "")])
+                for r in runs])], className="tbl", id="runs") if runs else html.P(
+            t("none", lang), className="note")
+        opts = [{"label": r.label, "value": r.rel} for r in runs]
+        if opts == old_opts:  # leave an open menu alone
+            return jobs, past, dash.no_update, dash.no_update
+        return jobs, past, opts, opts
+
+    @app.callback(Output("job-msg", "children", allow_duplicate=True),
+                  Input({"type": "job-cancel", "id": ALL}, "n_clicks"),
+                  prevent_initial_call=True)
+    def cancel(clicks: list[int]) -> Any:
+        trig = dash.ctx.triggered_id
+        if not isinstance(trig, dict) or not any(clicks):
+            return dash.no_update
+        ok = manager.cancel(str(trig["id"]))
+        return html.Span(f"cancelled {trig['id']}" if ok else f"{trig['id']} was not running")
+
+    @app.callback(Output("cmp-body", "children"), Input("cmp-a", "value"),
+                  Input("cmp-b", "value"))
+    def compare(a: str | None, b: str | None) -> Any:
+        if not a or not b:
+            return html.P("Pick two runs.", className="note")
+        cols: dict[str, dict[str, str]] = {}
+        figs = []
+        for rel in (a, b):
+            try:
+                kind, doc = _run_doc(results, rel)
+            except AifabError as exc:
+                return refused(str(exc), "en")
+            cols[rel] = F.headline(kind, doc)
+            if kind == "simulate":
+                figs.append((rel, pd.read_parquet(results.resolve(rel) / "timeseries.parquet")))
+        keys = list(dict.fromkeys(k for c in cols.values() for k in c))
+        df = pd.DataFrame({"figure": keys, **{f"A: {a}": [cols[a].get(k, "-") for k in keys],
+                                              f"B: {b}": [cols[b].get(k, "-") for k in keys]}})
+        body: list[Any] = [table(df, "cmp-table")]
+        if len(figs) == 2:
+            from aifab.report._style import style_figure
+
+            fig = go.Figure([go.Scatter(x=ts["t_h"] / 24, y=ts["allocated"], mode="lines",
+                                        name=f"{ab}: {rel}", line={"color": c, "dash": d})
+                             for (rel, ts), ab, c, d in zip(
+                                 figs, "AB", ("#0072B2", "#D55E00"), ("solid", "dash"),
+                                 strict=True)])
+            fig.update_layout(xaxis_title="simulated day", yaxis_title="accelerators allocated",
+                              yaxis_rangemode="nonnegative")
+            body.append(graph("cmp-fig", style_figure(fig, title="Allocated accelerators",
+                                                      height=320)))
+        return body
+
+
+def _open_href(kind: str, rel: str) -> str:
+    page = {"simulate": "twin", "site": "map", "sweep": "sweeps"}.get(kind)
+    return f"/{page}?run={rel}" if page else f"/files/{rel}/report.html"
+
+
+def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any]]:
+    d = results.resolve(rel)
+    for kind, name in (("sweep", "sweep.json"), ("simulate", "summary.json"),
+                       ("site", "site.json"), ("report", "report.json"), ("plan", "plan.json")):
+        if (d / name).is_file():
+            return kind, results.read_json(f"{rel}/{name}")
+    raise BadInput("not a run folder", source=rel)

@@ -1,0 +1,169 @@
+"""Callbacks of the read-only pages: Overview, Twin, Map and Sweeps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from aifab.errors import AifabError
+from aifab.report._style import (
+    fmt_big,
+    fmt_int,
+    fmt_num,
+    fmt_share,
+    label,
+)
+from aifab.serve import _figures as F
+from aifab.serve._cb_plan import load_scenario
+from aifab.serve._i18n import t, tl
+from aifab.serve._pages import cards, graph, refused, table
+from aifab.serve._paths import PathRefused, ResultsDir
+
+
+def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
+    from aifab.serve._map import load_siting, siting_figure
+
+    @app.callback(Output("ov-cards", "children"), Input("ov-scenario", "value"),
+                  State("lang", "value"))
+    def overview(name: str, lang: str) -> Any:
+        from aifab import plan
+
+        try:
+            r = plan(load_scenario(results, name))
+        except AifabError as exc:
+            return html.Div(str(exc), className="error", role="alert")
+        from aifab.catalog import default_catalog
+        from aifab.report._plan import accelerator_kind
+
+        tt = r.totals
+        cat = default_catalog()
+        npus = sum(f.count for f in r.fleet if accelerator_kind(cat, f.accelerator) == "npu")
+        src = f"{t('from_plan', lang)} {name}"
+        items = [(t("gpus", lang), fmt_int(tt.accelerators - npus), src),
+                 *([(t("npus", lang), fmt_int(npus), src)] if npus else []),
+                 (t("it_mw", lang), fmt_num(tt.it_power_mw, 0), src),
+                 (t("facility_mw", lang), fmt_num(tt.facility_power_mw, 0), src),
+                 (t("twh", lang), fmt_num(tt.annual_energy_twh, 2), src),
+                 (t("cost", lang), fmt_big(tt.annual_cost_krw), src)]
+        seoul = [c for c in r.comparisons if c.region == "Seoul"]
+        if seoul:
+            items.append((t("share_seoul", lang), fmt_share(seoul[0].share), src))
+        site = results.runs(("site",))
+        if site:
+            doc = results.read_json(f"{site[0].rel}/site.json")
+            wait = doc.get("unpowered_gpus_by_year", {})
+            if wait:
+                y = max(wait)
+                items.append((f"{t('waiting', lang)} ({y})", fmt_int(wait[y]),
+                              f"{t('from_run', lang)} {site[0].rel}"))
+        else:
+            items.append((t("waiting", lang), "-", t("no_site_run", lang)))
+        sim = results.runs(("simulate",))
+        if sim:
+            doc = results.read_json(f"{sim[0].rel}/summary.json")
+            items.append((t("utilisation", lang), fmt_share(doc.get("utilization")),
+                          f"{t('from_run', lang)} {sim[0].rel}"))
+            if "goodput" in doc:
+                items.append((t("goodput", lang), fmt_share(doc["goodput"]),
+                              f"{t('from_run', lang)} {sim[0].rel}"))
+        else:
+            items.append((t("utilisation", lang), "-", t("no_sim_run", lang)))
+        return cards(items)
+
+    def pick(rel: str | None, kinds: tuple[str, ...]) -> Path | None:
+        if rel:
+            return results.resolve(rel)
+        runs = results.runs(kinds)
+        return results.resolve(runs[0].rel) if runs else None
+
+    @app.callback(Output("twin-body", "children"), Input("twin-run", "value"),
+                  State("lang", "value"))
+    def twin(rel: str | None, lang: str) -> Any:
+        try:
+            d = pick(rel, ("simulate",))
+            if d is None:
+                return html.P(t("no_sim_run", lang), className="note")
+            doc = results.read_json(f"{results.rel(d)}/summary.json")
+            figs = F.twin_figures(d, doc)
+        except PathRefused as exc:
+            return refused(str(exc), lang)
+        except (AifabError, OSError, KeyError) as exc:
+            return html.Div(f"cannot read this run: {exc}", className="error", role="alert")
+        head = F.headline("simulate", doc)
+        ctx = F.twin_context(d, doc)
+        return [html.P(ctx, className="note", id="twin-context"),
+                cards([(tl(k, lang), v, "") for k, v in head.items() if k not in
+                       ("days", "policy", "seed", "scale")]),
+                *(graph(k, f) for k, f in figs.items())]
+
+    @app.callback(Output("map-year-box", "children"), Input("map-run", "value"),
+                  State("lang", "value"))
+    def map_years(rel: str | None, lang: str) -> Any:
+        try:
+            d = pick(rel, ("site",))
+        except PathRefused as exc:
+            return refused(str(exc), lang)
+        if d is None:
+            return html.P(t("no_site_run", lang), className="note")
+        years = [int(y) for y in results.read_json(f"{results.rel(d)}/site.json")["years"]]
+        return html.Div([html.Label(t("year", lang), htmlFor="map-year"),
+                         dcc.Slider(id="map-year", min=min(years), max=max(years), step=None,
+                                    marks={y: str(y) for y in years}, value=max(years))],
+                        className="field")
+
+    @app.callback(Output("map-body", "children"), Input("map-year", "value"),
+                  State("map-run", "value"), State("lang", "value"))
+    def map_body(year: int | None, rel: str | None, lang: str) -> Any:
+        try:
+            d = pick(rel, ("site",))
+            if d is None:
+                return ""
+            result = load_siting(d)
+            fig = siting_figure(result, year)
+        except PathRefused as exc:
+            return refused(str(exc), lang)
+        except AifabError as exc:
+            return html.Div(str(exc), className="error", role="alert")
+        return graph("map-graph", fig)
+
+    @app.callback(Output("sweep-body", "children"), Input("sweep-run", "value"),
+                  State("lang", "value"))
+    def sweeps(rel: str | None, lang: str) -> Any:
+        try:
+            d = pick(rel, ("sweep",))
+            if d is None:
+                return html.P(t("no_sweep_run", lang), className="note")
+            variants = pd.read_parquet(d / "variants.parquet")
+        except PathRefused as exc:
+            return refused(str(exc), lang)
+        except (AifabError, OSError) as exc:
+            return html.Div(f"cannot read this sweep: {exc}", className="error", role="alert")
+        metrics = F.sweep_metrics(variants)
+        if not metrics:
+            return html.P("This sweep has no metric columns.", className="note")
+        ok = F._ok(variants)
+        summary = pd.DataFrame([{
+            "metric": label(m.removeprefix("metric.")),
+            "P5": ok[m].quantile(0.05), "P50": ok[m].quantile(0.5), "P95": ok[m].quantile(0.95),
+        } for m in metrics])
+        n_ok, n_all = len(ok), len(variants)
+        return [html.P(f"{n_ok:,} of {n_all:,} variants finished.", className="note"),
+                table(summary, "sweep-summary"), graph("sweep-fan", F.fan_figure(variants)),
+                html.Div([html.Label(t("metric", lang), htmlFor="sweep-metric"),
+                          dcc.Dropdown(id="sweep-metric", value=metrics[0], clearable=False,
+                                       options=[{"label": m[7:], "value": m} for m in metrics])],
+                         className="field"),
+                html.Div(id="sweep-tornado-box")]
+
+    @app.callback(Output("sweep-tornado-box", "children"), Input("sweep-metric", "value"),
+                  State("sweep-run", "value"))
+    def tornado(metric: str, rel: str | None) -> Any:
+        d = pick(rel, ("sweep",))
+        if d is None or not metric:
+            return ""
+        variants = pd.read_parquet(d / "variants.parquet")
+        return graph("sweep-tornado", F.tornado_figure(variants, metric))

@@ -1,0 +1,89 @@
+"""English and Korean labels of the dashboard (``t(key, lang)``)."""
+
+from __future__ import annotations
+
+LANGS = ("en", "ko")
+
+_T: dict[str, tuple[str, str]] = {
+    "app": ("aifab: national AI factory planner", "aifab: 국가 AI 팩토리 플래너"),
+    "overview": ("Overview", "개요"),
+    "plan": ("Plan", "계획"),
+    "map": ("Map", "지도"),
+    "runs": ("Runs", "실행"),
+    "twin": ("Twin", "디지털 트윈"),
+    "sweeps": ("Sweeps", "스윕"),
+    "language": ("Language", "언어"),
+    "scenario": ("Scenario", "시나리오"),
+    "gpus": ("GPUs", "GPU"),
+    "npus": ("NPUs", "NPU"),
+    "it_mw": ("IT power (MW)", "IT 전력 (MW)"),
+    "facility_mw": ("Facility power (MW)", "시설 전력 (MW)"),
+    "twh": ("Energy (TWh/year)", "에너지 (TWh/년)"),
+    "share_seoul": ("Share of Seoul's electricity", "서울 전력 소비 대비"),
+    "waiting": ("GPUs waiting for power", "전력 대기 GPU"),
+    "utilisation": ("Utilisation", "가동률"),
+    "goodput": ("Goodput", "유효 처리율"),
+    "cost": ("Electricity cost (KRW/year)", "전기 요금 (원/년)"),
+    "co2": ("CO2 (Mt/year)", "CO2 (Mt/년)"),
+    "from_plan": ("plan of", "계획:"),
+    "from_run": ("run", "실행:"),
+    "no_site_run": ("no siting run yet (launch one under Runs)",
+                    "입지 실행 결과 없음 (실행 탭에서 시작)"),
+    "no_sim_run": ("no simulation yet (launch one under Runs)",
+                   "시뮬레이션 결과 없음 (실행 탭에서 시작)"),
+    "no_sweep_run": ("no sweep yet: run `aifab sweep SPEC --out` into this folder",
+                     "스윕 결과 없음: `aifab sweep SPEC --out`으로 이 폴더에 저장"),
+    "count_of": ("GPUs of", "GPU 수:"),
+    "pue": ("PUE", "PUE (전력 효율 지수)"),
+    "load_factor": ("Load factor", "부하율"),
+    "system_power": ("System power", "시스템 전력"),
+    "tariff": ("Tariff (KRW/kWh)", "전기 요금 (원/kWh)"),
+    "knobs": ("Knobs", "조정 값"),
+    "npu_cards": ("NPU cards (FuriosaAI RNGD) added", "추가 NPU 카드 (FuriosaAI RNGD)"),
+    "kind": ("Kind", "종류"),
+    "days": ("Days", "일수"),
+    "scale": ("Scale (share of the fleet)", "규모 (함대 비율)"),
+    "seed": ("Seed", "시드"),
+    "policy": ("Queue policy", "대기열 정책"),
+    "hours": ("Hours per year (site)", "연간 시간 수 (입지)"),
+    "spec": ("Sweep spec file (in the results folder)", "스윕 명세 파일 (결과 폴더 내)"),
+    "launch": ("Launch", "시작"),
+    "cancel": ("Cancel", "취소"),
+    "jobs": ("Jobs of this session", "이번 세션 작업"),
+    "past_runs": ("Runs in the results folder", "결과 폴더의 실행"),
+    "open": ("open", "열기"),
+    "report": ("report", "보고서"),
+    "compare": ("Compare two runs", "두 실행 비교"),
+    "run": ("Run", "실행"),
+    "year": ("Year", "연도"),
+    "metric": ("Metric", "지표"),
+    "state": ("State", "상태"),
+    "progress": ("Progress", "진행"),
+    "refused": ("Refused", "거부됨"),
+    "results_dir": ("Results folder", "결과 폴더"),
+    "none": ("none", "없음"),
+}
+
+
+def t(key: str, lang: str = "en") -> str:
+    """The label for ``key`` in ``lang`` (English for an unknown language)."""
+    en, ko = _T.get(key, (key, key))
+    return ko if lang == "ko" else en
+
+
+#: Korean for labels that come from the report (summary strip, headline figures).
+_KO_LABELS = {
+    "GPUs": "GPU", "NPUs": "NPU", "NPU share of accelerators": "가속기 중 NPU 비율",
+    "IT power (MW)": "IT 전력 (MW)", "facility power (MW)": "시설 전력 (MW)",
+    "energy (TWh/year)": "에너지 (TWh/년)", "electricity cost (KRW/year)": "전기 요금 (원/년)",
+    "CO2 (Mt/year)": "CO2 (Mt/년)", "share of Seoul's electricity": "서울 전력 소비 대비",
+    "accelerators": "가속기", "utilisation": "가동률",
+    "unallocated: no power": "미할당: 전력 부족", "unallocated: fragmentation": "미할당: 단편화",
+    "unallocated: no demand": "미할당: 수요 없음", "energy (MWh)": "에너지 (MWh)",
+    "jobs completed": "완료 작업", "preemptions": "선점",
+}
+
+
+def tl(label: str, lang: str = "en") -> str:
+    """A report label in ``lang`` (unchanged in English or when no translation exists)."""
+    return _KO_LABELS.get(label, label) if lang == "ko" else label

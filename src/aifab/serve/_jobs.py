@@ -1,0 +1,224 @@
+"""Background runs launched from the dashboard: the aifab CLI in a subprocess.
+
+Each job is ``python -m aifab.cli KIND ... --out RESULTS/runs/KIND-STAMP``; its output
+goes to ``RESULTS/runs/.logs/ID.log``. The CLI is told its stderr is a terminal
+(``TTY_COMPATIBLE``) so it draws its progress bar, from which the progress is read.
+Cancel terminates the job's process group; the CLI writes ``--out`` atomically, so a
+cancelled run leaves no half-written folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aifab.errors import BadInput
+from aifab.serve._paths import ResultsDir
+
+KINDS = ("simulate", "site", "sweep")
+_DAY = re.compile(r"day (\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)")
+_FRACTION = re.compile(r"(\d+)/(\d+)")
+_SITE = re.compile(r"aifab site: ([^\r\n\x1b]+)")
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What the Runs form asks for (validated by ``validate``)."""
+
+    kind: str
+    scenario: str = "korea-2025"
+    days: float | None = None
+    scale: float | None = None
+    seed: int | None = None
+    policy: str | None = None
+    hours: int | None = None
+    spec: str | None = None
+
+
+@dataclass
+class Job:
+    """A launched run."""
+
+    id: str
+    kind: str
+    argv: list[str]
+    out: Path
+    log: Path
+    started: float
+    proc: subprocess.Popen[bytes] | None = None
+    rc: int | None = None
+    cancelled: bool = False
+    ended: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        """queued, running, done, failed or cancelled."""
+        if self.cancelled:
+            return "cancelled"
+        if self.rc is None:
+            return "running"
+        return "done" if self.rc == 0 else "failed"
+
+
+def _num(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        x = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        raise BadInput(f"not a number: {value!r}", where=what) from None
+    if integer and float(value) != x:
+        raise BadInput(f"not a whole number: {value!r}", where=what)
+    if not lo <= x <= hi:
+        raise BadInput(f"{value!r} is outside {lo:g}..{hi:g}", where=what)
+    return x
+
+
+def validate(req: JobRequest, results: ResultsDir) -> list[str]:
+    """The CLI arguments for a request (without ``--out``); BadInput naming the field."""
+    from aifab.cli import COMMAND_MODULES
+    from aifab.scenario import embedded_scenarios
+
+    if req.kind not in KINDS:
+        raise BadInput(f"unknown run kind {req.kind!r} (one of: {', '.join(KINDS)})",
+                       where="kind")
+    if req.kind not in COMMAND_MODULES:
+        raise BadInput(f"this aifab has no `{req.kind}` command", where="kind")
+    if req.kind == "sweep":
+        if not req.spec:
+            raise BadInput("a sweep needs a spec file inside the results folder", where="spec")
+        spec = results.resolve(req.spec)
+        if not spec.is_file():
+            raise BadInput("spec file not found in the results folder", where="spec")
+        return ["sweep", str(spec)]
+    argv = [req.kind]
+    if req.scenario in embedded_scenarios():
+        argv += ["--scenario", req.scenario]
+    else:
+        path = results.resolve(req.scenario)
+        if not path.is_file():
+            raise BadInput(f"no embedded scenario or file {req.scenario!r} in the results "
+                           "folder", where="scenario")
+        argv.append(str(path))
+    if req.kind == "simulate":
+        days = _num(req.days, "days", 0.01, 3650)
+        scale = _num(req.scale, "scale", 1e-4, 1)
+        seed = _num(req.seed, "seed", 0, 2**31 - 1, integer=True)
+        argv += ["--days", f"{days:g}"] if days is not None else []
+        argv += ["--set", f"sim.scale={scale:g}"] if scale is not None else []
+        argv += ["--seed", str(seed)] if seed is not None else []
+        if req.policy:
+            from aifab.sim.national.policies import POLICIES
+
+            if req.policy not in POLICIES:
+                raise BadInput(f"unknown policy {req.policy!r}", where="policy")
+            argv += ["--policy", req.policy]
+    if req.kind == "site":
+        hours = _num(req.hours, "hours", 24, 8760, integer=True)
+        argv += ["--hours", str(hours)] if hours is not None else []
+    return argv
+
+
+class JobManager:
+    """Launches, watches and cancels runs; all files stay inside the results folder."""
+
+    def __init__(self, results: ResultsDir) -> None:
+        self.results = results
+        self.jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._n = 0
+
+    def launch(self, req: JobRequest) -> Job:
+        """Start a run in the background (BadInput for a bad request; nothing starts)."""
+        argv = validate(req, self.results)
+        with self._lock:
+            self._n += 1
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            jid = f"{req.kind}-{stamp}-{self._n}"
+            out = self.results.resolve(f"runs/{jid}")
+            log = self.results.resolve(f"runs/.logs/{jid}.log")
+            log.parent.mkdir(parents=True, exist_ok=True)
+            cmd = [sys.executable, "-m", "aifab.cli", *argv, "--out", str(out)]
+            env = {**os.environ, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1",
+                   "COLUMNS": "100", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+            with open(log, "wb") as fh:
+                proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, env=env,
+                                        cwd=self.results.root, start_new_session=True)
+            job = Job(jid, req.kind, cmd, out, log, time.time(), proc)
+            self.jobs[jid] = job
+        return job
+
+    def poll(self) -> list[Job]:
+        """Every job of this session, newest first, with exit codes collected."""
+        with self._lock:
+            for j in self.jobs.values():
+                if j.proc is not None and j.rc is None:
+                    rc = j.proc.poll()
+                    if rc is not None:
+                        j.rc, j.ended = rc, time.time()
+            return sorted(self.jobs.values(), key=lambda j: j.started, reverse=True)
+
+    def cancel(self, jid: str) -> bool:
+        """Terminate a running job (and its children); False if it was not running."""
+        with self._lock:
+            j = self.jobs.get(jid)
+            if j is None or j.proc is None or j.rc is not None:
+                return False
+            j.cancelled = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(j.proc.pid, signal.SIGTERM)
+        try:
+            j.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(j.proc.pid, signal.SIGKILL)
+            j.proc.wait()
+        j.rc, j.ended = j.proc.returncode, time.time()
+        return True
+
+    def shutdown(self) -> None:
+        """Cancel whatever still runs (the server is stopping)."""
+        for j in list(self.jobs.values()):
+            if j.rc is None:
+                self.cancel(j.id)
+
+    def progress(self, job: Job) -> tuple[float | None, str]:
+        """(fraction done or None, last status line) read from the job's log."""
+        try:
+            with open(job.log, "rb") as fh:
+                fh.seek(max(0, job.log.stat().st_size - 4000))
+                tail = fh.read().decode("utf-8", "replace")
+        except OSError:
+            return None, ""
+        if job.state == "done":
+            return 1.0, _last_line(tail)
+        frac: float | None = None
+        day = _DAY.findall(tail)
+        if day:
+            a, b = map(float, day[-1])
+            frac = a / b if b else None
+        elif job.kind == "sweep":
+            m = _FRACTION.findall(tail)
+            if m:
+                a, b = map(float, m[-1])
+                frac = a / b if b else None
+        site = _SITE.findall(tail)
+        msg = site[-1].strip() if site else _last_line(tail)
+        return frac, msg
+
+
+def _last_line(text: str) -> str:
+    clean = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "\n")
+    lines = [ln.strip() for ln in clean.splitlines() if ln.strip()]
+    return lines[-1][:200] if lines else ""

@@ -1,0 +1,169 @@
+"""Page layouts of the dashboard (Dash components); callbacks live in ``_app``."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from aifab.report._style import PLOTLY_CONFIG, describe_figure, format_frame
+from aifab.serve._i18n import t
+from aifab.serve._paths import ResultsDir
+
+PAGES = ("overview", "plan", "map", "runs", "twin", "sweeps")
+
+
+def aria(label: str) -> dict[str, Any]:
+    """Keyword arguments that give a Dash component an ``aria-label``."""
+    return {"aria-label": label}
+
+
+def graph(gid: str, fig: go.Figure | None = None) -> html.Figure:
+    """A chart in a <figure> with an aria label and its text alternative."""
+    fig = fig if fig is not None else go.Figure()
+    title = fig.layout.title.text if fig.layout.title is not None else None
+    return html.Figure([
+        dcc.Graph(id=gid, figure=fig, config=cast(Any, PLOTLY_CONFIG)),
+        html.Figcaption(html.Details([html.Summary("Chart as text"),
+                                      html.P(describe_figure(fig), id=f"{gid}-alt")]),
+                        className="alt"),
+    ], className="chart", **aria(title or gid))
+
+
+def cards(items: list[tuple[str, str, str]]) -> html.Ul:
+    """Summary cards: (label, value, source note)."""
+    return html.Ul([html.Li([html.Span(v, className="v"), html.Span(k, className="k"),
+                             html.Span(src, className="src")])
+                    for k, v, src in items], className="strip", **aria("Summary"))
+
+
+def field(label_text: str, control: Any, fid: str) -> html.Div:
+    """A labelled form control."""
+    return html.Div([html.Label(label_text, htmlFor=fid), control], className="field")
+
+
+def refused(message: str, lang: str) -> html.Div:
+    """The notice shown when a requested path is outside the results folder."""
+    return html.Div([html.B(t("refused", lang) + ": "), message], role="alert",
+                    id="refused", className="refused")
+
+
+def scenario_options(results: ResultsDir) -> list[dict[str, str]]:
+    """Embedded scenarios and the scenario files inside the results folder."""
+    from aifab.scenario import embedded_scenarios
+
+    return ([{"label": f"{k} (embedded)", "value": k} for k in embedded_scenarios()]
+            + [{"label": p, "value": p} for p in results.scenario_files()])
+
+
+def run_options(results: ResultsDir, kinds: tuple[str, ...]) -> list[dict[str, str]]:
+    """Menu entries for the runs of some kinds, newest first."""
+    return [{"label": r.label, "value": r.rel} for r in results.runs(kinds)]
+
+
+def page_layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) -> Any:
+    """The static frame of a page; its figures are filled by callbacks."""
+    head = html.H1(t(page, lang), id="page-title")
+    if page == "overview":
+        return [head, html.P([t("results_dir", lang) + ": ", html.Code(str(results.root))],
+                             className="note"),
+                field(t("scenario", lang), dcc.Dropdown(
+                    id="ov-scenario", options=scenario_options(results), value="korea-2025",
+                    clearable=False), "ov-scenario"),
+                html.Div(id="ov-cards")]
+    if page == "plan":
+        return [head,
+                html.Div([
+                    html.Div([
+                        html.H2(t("knobs", lang)),
+                        field(t("scenario", lang), dcc.Dropdown(
+                            id="plan-scenario", options=scenario_options(results),
+                            value=query.get("scenario", "korea-2025"), clearable=False),
+                            "plan-scenario"),
+                        html.Div(id="plan-knobs"),
+                    ], className="knobs"),
+                    html.Div([
+                        html.Div(id="plan-error", role="status"),
+                        html.Div(id="plan-cards"),
+                        graph("plan-power"), graph("plan-energy"), graph("plan-growth"),
+                        graph("plan-h100e"), graph("plan-output"),
+                    ], className="figs"),
+                ], className="cols")]
+    if page == "map":
+        return [head, field(t("run", lang), dcc.Dropdown(
+                    id="map-run", options=run_options(results, ("site",)),
+                    value=query.get("run") or _latest(results, "site"),
+                    placeholder=t("no_site_run", lang)), "map-run"),
+                html.Div(id="map-year-box"), html.Div(id="map-body")]
+    if page == "twin":
+        return [head, field(t("run", lang), dcc.Dropdown(
+                    id="twin-run", options=run_options(results, ("simulate",)),
+                    value=query.get("run") or _latest(results, "simulate"),
+                    placeholder=t("no_sim_run", lang)), "twin-run"),
+                html.Div(id="twin-body")]
+    if page == "sweeps":
+        return [head, field(t("run", lang), dcc.Dropdown(
+                    id="sweep-run", options=run_options(results, ("sweep",)),
+                    value=query.get("run") or _latest(results, "sweep"),
+                    placeholder=t("no_sweep_run", lang)), "sweep-run"),
+                html.Div(id="sweep-body")]
+    if page == "runs":
+        return [head, _runs_form(lang, results),
+                html.H2(t("jobs", lang)), html.Div(id="jobs-table"),
+                html.H2(t("past_runs", lang)), html.Div(id="past-runs"),
+                html.H2(t("compare", lang)),
+                html.Div([field("A", dcc.Dropdown(id="cmp-a", options=[]), "cmp-a"),
+                          field("B", dcc.Dropdown(id="cmp-b", options=[]), "cmp-b")],
+                         className="cols2"),
+                html.Div(id="cmp-body"),
+                dcc.Interval(id="jobs-tick", interval=1000)]
+    return [html.H1("Not found", id="page-title")]
+
+
+def _latest(results: ResultsDir, kind: str) -> str | None:
+    runs = results.runs((kind,))
+    return runs[0].rel if runs else None
+
+
+def _runs_form(lang: str, results: ResultsDir) -> html.Form:
+    from aifab.cli import COMMAND_MODULES
+    from aifab.sim.national.policies import POLICIES
+
+    kinds = [{"label": k, "value": k, "disabled": k not in COMMAND_MODULES}
+             for k in ("simulate", "site", "sweep")]
+    specs = [{"label": p, "value": p} for p in results.scenario_files()]
+
+    def num(fid: str, key: str, value: Any, step: Any) -> html.Div:
+        return field(t(key, lang), dcc.Input(id=fid, type="number", value=value, step=step,
+                                             debounce=False), fid)
+
+    return html.Form([
+        html.Fieldset([html.Legend(t("kind", lang)),
+                       dcc.RadioItems(id="job-kind", options=kinds, value="simulate",
+                                      inline=True)]),
+        field(t("scenario", lang), dcc.Dropdown(id="job-scenario",
+                                                options=scenario_options(results),
+                                                value="korea-2025", clearable=False),
+              "job-scenario"),
+        html.Div([num("job-days", "days", 2, "any"), num("job-scale", "scale", 0.01, "any"),
+                  num("job-seed", "seed", 0, 1),
+                  field(t("policy", lang), dcc.Dropdown(
+                      id="job-policy", options=[{"label": p, "value": p} for p in POLICIES],
+                      value=None, placeholder="scenario default"), "job-policy"),
+                  num("job-hours", "hours", 96, 24)], className="cols5"),
+        field(t("spec", lang), dcc.Dropdown(id="job-spec", options=specs, value=None),
+              "job-spec"),
+        html.Button(t("launch", lang), id="job-launch", type="button", n_clicks=0),
+        html.Div(id="job-msg", role="status"),
+    ], className="runform")
+
+
+def table(df: pd.DataFrame, tid: str | None = None) -> html.Table:
+    shown = format_frame(df)
+    return html.Table([
+        html.Thead(html.Tr([html.Th(c, scope="col") for c in shown.columns])),
+        html.Tbody([html.Tr([html.Td(v) for v in row])
+                    for row in shown.itertuples(index=False, name=None)]),
+    ], className="tbl", id=tid or "")
