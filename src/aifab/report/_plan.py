@@ -284,7 +284,12 @@ def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section
         Section("Comparisons and peers", table_html(cmp_tbl)
                 + figure_html(figs["peers"], "peers") + table_html(peers_tbl), "peers"),
         *([Section("AI factory output", out_html, "output")] if out_html else []),
-        *([Section("People (estimate)", table_html(pd.DataFrame(r.staffing))
+        *([Section("People (estimate)", table_html(pd.DataFrame(
+            [{"owner": s["owner"], "failures/day": round(s["failures_per_day"], 1),
+              "swaps/day": round(s["hardware_swaps_per_day"], 1),
+              "in repair": s["in_repair_share"], "techs/shift": s["technicians_on_shift"],
+              "tech FTE": round(s["technicians_fte"]), "operator FTE": round(s["operators_fte"])}
+             for s in r.staffing]))
                    + f'<p class="note">{html.escape(r.staffing[-1]["basis"])}</p>', "people")]
           if r.staffing else []),
         Section("Assumptions", table_html(asm), "assumptions"),
