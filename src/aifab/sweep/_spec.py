@@ -212,6 +212,8 @@ class SweepSpec(_Frozen):
 def _fmt_loc(loc: Sequence[Any]) -> str:
     out = ""
     for i, part in enumerate(loc):
+        if isinstance(part, str) and (not part or not part.isprintable() or " " in part):
+            part = repr(part)
         keyed = i > 0 and loc[i - 1] in ("parameters", "metrics", "options")
         if isinstance(part, int) or (keyed and "." in str(part)):
             out += f"[{part}]"
@@ -321,6 +323,7 @@ def _check(spec: SweepSpec, source: str, text: str | None, base_dir: Path | None
             msg = "unknown flag" if err["type"] == "extra_forbidden" else str(err["msg"])
             raise bad(msg[:1].lower() + msg[1:], ["options", stage, key]) from None
         options[stage] = opts
+    _check_design(spec, bad)
     scen = spec.scenario
     if base_dir is not None and (base_dir / scen).exists():
         scen = str(base_dir / scen)
@@ -328,6 +331,24 @@ def _check(spec: SweepSpec, source: str, text: str | None, base_dir: Path | None
     _check_scenario(scen, spec, cats, bad)
     return spec.model_copy(update={"options": options, "scenario": scen, "catalog": cats,
                                    "parameters": params})
+
+
+def _check_design(spec: SweepSpec, bad: Any) -> None:
+    """A grid needs listed values or ranges with levels, and a bounded number of variants."""
+    if spec.design.kind == "grid":
+        n = 1
+        for path, par in spec.parameters.items():
+            if par.values is None and (par.range is None or par.levels is None):
+                raise bad("a grid design needs values, or a range with levels",
+                          ["parameters", path])
+            n *= len(par.values) if par.values is not None else (par.levels or 1)
+        if n > MAX_VARIANTS:
+            raise bad(f"{n:,} variants, more than the {MAX_VARIANTS:,} allowed", ["design"])
+    elif spec.design.kind == "saltelli" and spec.design.samples is not None:
+        k = len(spec.parameters)
+        n = spec.design.samples * (2 * k + 2 if spec.design.second_order else k + 2)
+        if n > MAX_VARIANTS:
+            raise bad(f"{n:,} variants, more than the {MAX_VARIANTS:,} allowed", ["design"])
 
 
 def set_expr(path: str, value: Any) -> str:
