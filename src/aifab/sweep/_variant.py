@@ -106,7 +106,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
     rec: dict[str, Any] = {"id": task.id, "hash": task.hash, "params": task.params,
                            "status": "ok", "error": "", "metrics": {}}
     try:
-        sets = [*task.sets]
+        sets: list[str] = []
         opts = {s: dict(task.options.get(s, {})) for s in task.stages}
         for path, value in task.params.items():
             stage, _, key = path.partition(".")
@@ -115,7 +115,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
             else:
                 sets.append(set_expr(path, value))
         cat = catalog_for(task.catalog)
-        scn = load_variant_scenario(task.scenario, sets, cat)
+        scn = load_variant_scenario(task.scenario, task.sets, cat, sets)
         docs = {}
         for stage in task.stages:
             o = _options(stage, opts[stage])
