@@ -1,7 +1,10 @@
 """Reproduce the FGD paper's table: 6 policies x openb traces x 10 seeds, ours vs published.
 
 Usage: python benchmarks/fgd_reproduce.py [--seeds 42-51] [--jobs 2] [--traces default,...]
+                                         [--engine pool|ray]
 Writes docs/fgd-reproduction.md (and prints it). Takes ~1.5 s per run on one core.
+``--engine ray`` runs the same table as the sweep spec benchmarks/fgd_sweep.yaml on an
+embedded local Ray (``aifab sweep``), with --jobs workers.
 """
 
 from __future__ import annotations
@@ -84,6 +87,31 @@ def _one(args: tuple[str, str, int]) -> dict[str, object]:
             "frag_130": r.frag_pct[130], "pods": r.pods, "wall_s": r.wall_s}
 
 
+def _sweep_rows(traces: list[str], policies: list[str], seeds: list[int],
+                jobs: int) -> list[dict[str, object]]:
+    """The same runs as ``_one`` over the jobs, as the sweep spec fgd_sweep.yaml on Ray."""
+    from aifab.sweep import load_spec, sweep
+
+    spec = load_spec(Path(__file__).resolve().parent / "fgd_sweep.yaml")
+    pods = {t: str(DATA / f"openb_pod_list_{t}.csv") for t in traces}
+    params = dict(spec.parameters)
+    for key, vals in (("replay.pods", list(pods.values())), ("replay.policy", policies),
+                      ("replay.seed", seeds)):
+        params[key] = params[key].model_copy(update={"values": vals})
+    res = sweep(spec.model_copy(update={"parameters": params}), workers=jobs)
+    trace_of = {v: k for k, v in pods.items()}
+    rows: list[dict[str, object]] = []
+    for r in res.records:
+        if r["status"] != "ok":
+            raise SystemExit(f"variant {r['id']} failed: {r['error']}")
+        p, m = r["params"], r["metrics"]
+        rows.append({"trace": trace_of[p["replay.pods"]], "policy": p["replay.policy"],
+                     "seed": p["replay.seed"], "alloc_100": m["alloc_100"],
+                     "alloc_130": m["alloc_130"], "frag_100": m["frag_100"],
+                     "frag_130": m["frag_130"], "pods": m["pods"], "wall_s": r["wall_s"]})
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", default="42-51")
@@ -92,14 +120,19 @@ def main() -> None:
     ap.add_argument("--policies", default=",".join(POLICIES))
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "fgd-reproduction.md")
     ap.add_argument("--csv", type=Path, default=None, help="also write per-run results here")
+    ap.add_argument("--engine", choices=("pool", "ray"), default="pool",
+                    help="process pool, or the sweep spec fgd_sweep.yaml on Ray")
     a = ap.parse_args()
     seeds = parse_seeds(a.seeds)
     traces = a.traces.split(",")
     policies = a.policies.split(",")
     jobs = [(t, p, s) for t in traces for p in policies for s in seeds]
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(a.jobs) as ex:
-        rows = list(ex.map(_one, jobs))
+    if a.engine == "ray":
+        rows = _sweep_rows(traces, policies, seeds, a.jobs)
+    else:
+        with ProcessPoolExecutor(a.jobs) as ex:
+            rows = list(ex.map(_one, jobs))
     total = time.perf_counter() - t0
     ours = pd.DataFrame(rows)
     paper = pd.read_csv(DATA / "fgd_expected_analysis_allo_discrete.csv")
