@@ -69,6 +69,7 @@ class SweepResult:
                        sorted(errors.items(), key=lambda kv: -kv[1])[:20]],
             "wall_s": round(self.wall_s, 3),
             "variant_wall_s": round(sum(r.get("wall_s", 0.0) for r in self.records), 3),
+            "variant_cpu_s": round(sum(r.get("cpu_s", 0.0) for r in self.records), 3),
             "spec": self.spec.model_dump(mode="json"),
         }
 
@@ -81,7 +82,7 @@ class SweepResult:
             row.update({f"metric.{m}": r["metrics"].get(m, math.nan) if r["status"] == "ok"
                         else math.nan for m in self.spec.metrics})
             row.update(status=r["status"], error=r["error"], wall_s=r.get("wall_s", math.nan),
-                       hash=r["hash"])
+                       cpu_s=r.get("cpu_s", math.nan), hash=r["hash"])
             rows.append(row)
         variants = pd.DataFrame(rows)
         for c in variants.columns:

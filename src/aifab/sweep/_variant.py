@@ -102,7 +102,7 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
     """Run the stages of one variant; a failure is recorded with its error, never raised."""
     from aifab.sweep._stages import STAGE_FUNCS, catalog_for, load_variant_scenario
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     rec: dict[str, Any] = {"id": task.id, "hash": task.hash, "params": task.params,
                            "status": "ok", "error": "", "metrics": {}}
     try:
@@ -133,4 +133,5 @@ def run_variant(task: VariantTask) -> dict[str, Any]:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         rec.update(status="failed", error=f"{type(exc).__name__}: {msg}{at}")
     rec["wall_s"] = round(time.perf_counter() - t0, 4)
+    rec["cpu_s"] = round(time.process_time() - c0, 4)
     return rec
