@@ -99,6 +99,26 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "not a sweep output directory" in r.stderr
 
 
+def test_unreachable_address_is_bad_input(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    spec = write_spec(tmp_path / "s.yaml", PLAN_SPEC)
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["sweep", str(spec), "--address", f"127.0.0.1:{port}",
+                            "--out", str(out)])
+    assert r.exit_code == 2 and "--address: cannot reach a Ray cluster" in r.stderr
+    assert not out.exists()
+    r = runner.invoke(app, ["sweep", str(spec), "--workers", "0", "--address", "auto"])
+    assert r.exit_code == 2 and "--address" in r.stderr
+    (tmp_path / "file").write_text("x")
+    r = runner.invoke(app, ["sweep", str(spec), "--workers", "0", "--out",
+                            str(tmp_path / "file" / "sub")])
+    assert r.exit_code == 2 and "cannot write output directory" in r.stderr
+
+
 junk = st.one_of(
     st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
     st.text(max_size=8), st.lists(st.one_of(st.integers(), st.text(max_size=3)), max_size=3),

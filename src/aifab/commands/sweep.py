@@ -116,14 +116,8 @@ def sweep_cmd(
         raise BadInput("give a SPEC file (or --resume DIR)", where="SPEC")
     else:
         spec = load_spec(spec_file)
-    if out is not None:
-        if out.exists() and not out.is_dir():
-            raise BadInput("exists and is not a directory", source=str(out))
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BadInput(f"cannot create output directory ({exc.strerror})",
-                           source=str(out)) from None
+    if out is not None and out.exists() and not out.is_dir():
+        raise BadInput("exists and is not a directory", source=str(out))
     with _progress(not as_json and err_console.is_terminal) as tick:
         result = sweep(spec, workers=workers, address=address, state_dir=out,
                        retry_failed=retry_failed, progress=tick)

@@ -60,6 +60,26 @@ def _serial(tasks: Iterable[VariantTask]) -> Iterator[dict[str, Any]]:
         yield run_variant(t)
 
 
+def check_address(address: str, timeout_s: float = 3.0) -> None:
+    """Fail fast (BadInput) when a ``host:port`` or ``ray://host:port`` address does not
+    answer: Ray itself retries a dead address for minutes."""
+    import socket
+
+    if address == "auto" or address.startswith("local"):
+        return
+    hostport = address.split("://", 1)[-1].rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInput(f"expected auto, HOST:PORT or ray://HOST:PORT, got {address!r}",
+                       where="--address")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise BadInput(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc})",
+                       where="--address") from None
+
+
 def _ray(tasks: list[VariantTask], spec: SweepSpec, workers: int | None,
          address: str | None) -> Iterator[dict[str, Any]]:
     """Run tasks on Ray, yielding records as they finish (in completion order)."""
@@ -71,6 +91,7 @@ def _ray(tasks: list[VariantTask], spec: SweepSpec, workers: int | None,
                               "logging_level": logging.WARNING}
         try:
             if address:
+                check_address(address)
                 ray.init(address=address, **kw)
             else:
                 ray.init(num_cpus=workers or os.cpu_count() or 1,
@@ -124,6 +145,8 @@ def execute(spec: SweepSpec, *, workers: int | None = None, address: str | None 
     if workers == 0 and address:
         raise BadInput("--workers 0 runs in this process; it takes no --address",
                        where="--address")
+    if address:
+        check_address(address)
     design = build_design(spec)
     tasks = make_tasks(spec, design.variants)
     known: dict[str, dict[str, Any]] = {}
@@ -132,8 +155,12 @@ def execute(spec: SweepSpec, *, workers: int | None = None, address: str | None 
         known = read_journal(state_dir)
         if retry_failed:
             known = {h: r for h, r in known.items() if r.get("status") == "ok"}
-        write_text(state_dir / SPEC_FILE, to_json(spec.model_dump(mode="json")))
-        journal = (state_dir / JOURNAL).open("a", encoding="utf-8")
+        try:
+            write_text(state_dir / SPEC_FILE, to_json(spec.model_dump(mode="json")))
+            journal = (state_dir / JOURNAL).open("a", encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot write output directory ({exc.strerror})",
+                           source=str(state_dir)) from None
     by_id: dict[int, dict[str, Any]] = {}
     todo = []
     for t in tasks:
