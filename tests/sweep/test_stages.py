@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aifab import load_scenario
@@ -27,3 +29,27 @@ def test_bad_variants_fail_as_on_the_cli() -> None:
         load_variant_scenario("korea-2025", (), cat, ["facility.pue=5"])
     with pytest.raises(BadInput, match=r"fleets\[0\].accelerator: unknown accelerator"):
         load_variant_scenario("korea-2025", (), cat, ['fleets.0.accelerator="tpu9"'])
+
+
+@pytest.mark.slow
+def test_replay_adapter_matches_the_cli(shared_data: Path) -> None:
+    """The sweep's replay stage gives the numbers of ``aifab replay openb --json``."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from aifab.cli import app
+    from aifab.sweep._stages import replay_stage
+
+    nodes = str(shared_data / "openb" / "openb_node_list_gpu_node.csv")
+    pods = str(shared_data / "openb" / "openb_pod_list_gpushare40.csv")
+    r = CliRunner().invoke(app, ["replay", "openb", "--nodes", nodes, "--pods", pods,
+                                 "--policy", "bestfit", "--seed", "7", "--json"])
+    assert r.exit_code == 0, r.output
+    cli = json.loads(r.stdout)
+    doc = replay_stage(load_scenario(), catalog_for(()), {
+        "nodes": nodes, "pods": pods, "policy": "bestfit", "seed": 7, "tune": 1.3,
+        "tie_break": "rank"})
+    assert doc["alloc_pct"] == cli["alloc_pct"] and doc["frag_pct"] == cli["frag_pct"]
+    assert doc["curves"]["alloc_pct"] == cli["curves"]["alloc_pct"]
+    assert doc["pods_offered"] == cli["pods_offered"]
