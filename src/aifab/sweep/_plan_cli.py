@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +81,3 @@ def write_uncertainty(result: PlanResult, unc: UncertaintyResult, tmp: Path) -> 
                                                 [*plan_sections(result), sec],
                                                 result.description))
 
-
-__all__: list[Any] = ["point_values", "print_uncertainty", "uncertainty_frame",
-                      "write_uncertainty"]

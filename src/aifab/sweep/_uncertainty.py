@@ -19,7 +19,7 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.scenario import Scenario
 from aifab.sweep._design import build_design
 from aifab.sweep._sensitivity import percentiles
-from aifab.sweep._spec import SweepSpec, spec_from_dict
+from aifab.sweep._spec import SweepSpec
 
 #: Headline metrics: name -> path into ``aifab plan --json``.
 HEADLINE = {
@@ -137,7 +137,7 @@ def plan_uncertainty(scenario: Scenario, catalog: Catalog | None = None, *,
         for y in all_years:
             known = [k for k in py if k <= y]
             samples_by_year[str(y)].append(py[max(known)] if known else 0.0)
-    ranges = {k: v for k, v in uncertainty_ranges().items()}
+    ranges = uncertainty_ranges()
     return UncertaintyResult(
         samples=n, seed=seed,
         totals_range={m: percentiles(v) for m, v in values.items()},
@@ -146,6 +146,3 @@ def plan_uncertainty(scenario: Scenario, catalog: Catalog | None = None, *,
                          samples_by_year.items()},
         ranges=ranges)
 
-
-__all__ = ["HEADLINE", "UncertaintyResult", "plan_uncertainty", "spec_from_dict",
-           "uncertainty_ranges", "uncertainty_spec"]
