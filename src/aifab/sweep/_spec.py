@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aifab._io import read_text_file
 from aifab.errors import BadInput
+from aifab.sweep._options import OPTION_MODELS, PATH_OPTIONS, Frozen
 
 STAGES = ("plan", "site", "simulate", "perf", "replay")
 Stage = Literal["plan", "site", "simulate", "perf", "replay"]
@@ -24,11 +25,7 @@ DistKind = Literal["uniform", "normal", "lognormal", "triangular"]
 MAX_VARIANTS = 1_000_000
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Distribution(_Frozen):
+class Distribution(Frozen):
     """A continuous distribution: uniform(low, high), normal(mean, sd), lognormal(mean, sd
     of the log), triangular(low, mode, high)."""
 
@@ -59,7 +56,7 @@ class Distribution(_Frozen):
         return self
 
 
-class Parameter(_Frozen):
+class Parameter(Frozen):
     """One swept input: exactly one of ``values``, ``range`` or ``distribution``.
 
     ``levels`` spaces a range evenly for grid designs; ``integer`` rounds sampled values;
@@ -89,7 +86,7 @@ class Parameter(_Frozen):
         return self
 
 
-class Design(_Frozen):
+class Design(Frozen):
     """How variants are drawn: full grid, random (Monte Carlo), Latin hypercube, Saltelli
     (for Sobol indices; ``samples`` is N, a power of two) or one-at-a-time (tornado)."""
 
@@ -110,62 +107,14 @@ class Design(_Frozen):
         return self
 
 
-class Resources(_Frozen):
+class Resources(Frozen):
     """What one variant task declares to Ray: CPUs (also HiGHS threads) and memory."""
 
     cpus: float = Field(default=1.0, gt=0, le=256)
     memory_mb: int = Field(default=1024, ge=64, le=1_048_576)
 
 
-class PlanOptions(_Frozen):
-    """``aifab plan`` takes no flags beyond the scenario."""
-
-
-class SiteOptions(_Frozen):
-    """Flags of ``aifab site``."""
-
-    hours: int | None = Field(default=None, ge=24, le=8784)
-    time_limit_s: float | None = Field(default=None, gt=0)
-
-
-class SimulateOptions(_Frozen):
-    """Flags of ``aifab simulate`` (days, policy, seed are scenario fields: ``sim.*``)."""
-
-
-class PerfOptions(_Frozen):
-    """Flags of ``aifab perf infer`` (mode infer) or ``aifab perf train`` (mode train)."""
-
-    mode: Literal["infer", "train"] = "infer"
-    model: str = Field(default="llama-3.1-70b", min_length=1)
-    device: str = Field(default="b200", min_length=1)
-    devices: int = Field(default=8, ge=1)
-    precision: str | None = None
-    batch: int = Field(default=1, ge=1)
-    input: int = Field(default=2048, ge=1)
-    output: int = Field(default=128, ge=1)
-    tp: int | None = Field(default=None, ge=1)
-    tokens: float = Field(default=15.6e12, gt=0)
-    pue: float = Field(default=1.2, ge=1.0, le=3.0)
-
-
-class ReplayOptions(_Frozen):
-    """Flags of ``aifab replay openb`` for one seed (paths relative to the spec file)."""
-
-    nodes: str = Field(min_length=1)
-    pods: str = Field(min_length=1)
-    policy: str = "fgd"
-    seed: int = Field(default=42, ge=0)
-    tune: float = Field(default=1.3, ge=0)
-    tie_break: Literal["rank", "uniform"] = "rank"
-
-
-OPTION_MODELS: dict[str, type[_Frozen]] = {
-    "plan": PlanOptions, "site": SiteOptions, "simulate": SimulateOptions,
-    "perf": PerfOptions, "replay": ReplayOptions}
-PATH_OPTIONS = {("replay", "nodes"), ("replay", "pods")}
-
-
-class SweepSpec(_Frozen):
+class SweepSpec(Frozen):
     """A whole sweep. Parameter paths are ``--set`` paths into the scenario, or
     ``<stage>.<option>`` for a stage's flags (e.g. ``replay.policy``)."""
 
