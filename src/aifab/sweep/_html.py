@@ -59,6 +59,10 @@ def series_fan_figure(x: list[Any], samples: np.ndarray, title: str, y_title: st
     return fig
 
 
+def _fmt(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
 def tornado_figure(per_param: dict[str, dict[str, Any]], metric: str) -> go.Figure:
     """Bars from the base value to the metric at each parameter's low and high end."""
     items = list(per_param.items())[::-1]
@@ -69,7 +73,7 @@ def tornado_figure(per_param: dict[str, dict[str, Any]], metric: str) -> go.Figu
         fig.add_trace(go.Bar(
             y=[p for p, _ in items], x=[v[key] - base for _, v in items], base=base,
             orientation="h", marker_color=colour, name=label,
-            text=[f"{v['low' if key == 'metric_low' else 'high']}" for _, v in items],
+            text=[_fmt(v["low" if key == "metric_low" else "high"]) for _, v in items],
             hovertemplate="%{y}: %{text} -> %{x:,.4g}<extra></extra>"))
     fig.update_layout(title=f"Tornado: {metric}", barmode="overlay", xaxis_title=metric,
                       height=140 + 40 * len(items), margin={"l": 220})
