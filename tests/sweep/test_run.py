@@ -157,3 +157,17 @@ def test_fgd_spec_is_the_papers_table(shared_data: Path) -> None:
     assert {v["replay.policy"] for v in design.variants} == {
         "random", "dotprod", "clustering", "packing", "bestfit", "fgd"}
     assert all(Path(v["replay.pods"]).is_file() for v in design.variants[:5])
+
+
+def test_random_design_ranks_the_driving_assumption() -> None:
+    doc = {**PLAN_SPEC, "design": {"kind": "random", "samples": 24, "seed": 5}}
+    res = sweep(spec_from_dict(doc), workers=0)
+    sens = res.sensitivity()
+    assert sens["method"] == "spearman"
+    rho = sens["metrics"]["facility_mw"]
+    # Facility MW rises with PUE and does not depend on the load factor at all.
+    assert rho["facility.pue"]["rho"] > 0.8
+    assert abs(rho["facility.load_factor"]["rho"]) < 0.5
+    frames = res.to_frames()
+    assert set(frames) == {"variants", "summary", "sensitivity"}
+    assert len(frames["variants"]) == 24 and len(frames["summary"]) == 3

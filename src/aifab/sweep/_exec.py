@@ -88,7 +88,7 @@ def _ray(tasks: list[VariantTask], spec: SweepSpec, workers: int | None,
     started = False
     if not ray.is_initialized():
         kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                              "logging_level": logging.WARNING}
+                              "logging_level": logging.ERROR}
         try:
             if address:
                 check_address(address)
