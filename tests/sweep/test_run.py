@@ -171,3 +171,23 @@ def test_random_design_ranks_the_driving_assumption() -> None:
     frames = res.to_frames()
     assert set(frames) == {"variants", "summary", "sensitivity"}
     assert len(frames["variants"]) == 24 and len(frames["summary"]) == 3
+
+
+def test_saltelli_sweep_reports_sobol_indices() -> None:
+    doc = {**PLAN_SPEC, "parameters": {
+        "facility.pue": {"range": [1.1, 1.56]},
+        "facility.load_factor": {"range": [0.7, 1.0]},
+        "prices.tariff_krw_per_kwh": {"range": [164, 198]}},
+        "design": {"kind": "saltelli", "samples": 32, "seed": 2}}
+    res = sweep(spec_from_dict(doc), workers=0)
+    assert res.done == 32 * 5
+    sens = res.to_dict()["sensitivity"]
+    assert sens["method"] == "sobol"
+    mw, twh = sens["metrics"]["facility_mw"], sens["metrics"]["twh"]
+    # Facility MW = IT MW x PUE: PUE explains all of it; the tariff and load factor nothing.
+    assert mw["facility.pue"]["ST"] == pytest.approx(1.0, abs=0.05)
+    assert abs(mw["facility.load_factor"]["ST"]) < 0.02
+    assert abs(mw["prices.tariff_krw_per_kwh"]["ST"]) < 0.02
+    # Energy depends on PUE and load factor, not on the tariff.
+    assert twh["facility.load_factor"]["S1"] > 0.2 and twh["facility.pue"]["S1"] > 0.2
+    assert abs(twh["prices.tariff_krw_per_kwh"]["ST"]) < 0.02
