@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - older typer on external click
 from aifab.errors import AifabError
 
 #: Modules under ``aifab.commands`` that each define ``register(app)``.
-COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report", "serve")
+COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report", "sweep", "serve")
 
 
 def _error(message: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from aifab._io import to_json, versioned, write_text
@@ -33,6 +35,14 @@ def _write_plan(result: PlanResult, doc: dict[str, object], tmp: Path) -> None:
     write_text(tmp / "report.html", plan_html(result))
 
 
+UncertaintyOpt = Annotated[bool, typer.Option(
+    "--uncertainty", help="Add P5-P95 ranges of the headline figures, sampled (Latin "
+    "hypercube) from the documented ranges of their assumptions (docs/sweep.md).")]
+SamplesOpt = Annotated[int, typer.Option(
+    "--samples", min=8, max=100_000, help="Samples for --uncertainty.", metavar="N")]
+UncSeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for --uncertainty.")]
+
+
 def plan_cmd(
     scenario_file: ScenarioArg = None,
     scenario: ScenarioNameOpt = None,
@@ -40,18 +50,39 @@ def plan_cmd(
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
     out: OutOpt = None,
+    uncertainty: UncertaintyOpt = False,
+    samples: SamplesOpt = 128,
+    seed: UncSeedOpt = 0,
 ) -> None:
     """Fleet, capacity (H100-equivalents), power, energy, cost, comparisons and peers."""
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
     result = plan(scn, cat)
-    doc = {"scenario": result.scenario, **result.to_dict()}
+    doc: dict[str, Any] = {"scenario": result.scenario, **result.to_dict()}
     doc.pop("description", None)
 
     from aifab.report import print_plan
 
-    emit(doc, as_json=as_json, out=out,
-         write_files=lambda tmp: _write_plan(result, versioned(doc), tmp),
-         show=lambda c: print_plan(result, c))
+    if not uncertainty:
+        emit(doc, as_json=as_json, out=out,
+             write_files=lambda tmp: _write_plan(result, versioned(doc), tmp),
+             show=lambda c: print_plan(result, c))
+        return
+    from aifab.sweep import plan_uncertainty
+    from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
+
+    unc = plan_uncertainty(scn, cat, samples=samples, seed=seed)
+    doc["totals_range"] = unc.totals_range
+    doc["uncertainty"] = {k: v for k, v in unc.to_dict().items() if k != "totals_range"}
+
+    def write(tmp: Path) -> None:
+        _write_plan(result, versioned(doc), tmp)
+        write_uncertainty(result, unc, tmp)
+
+    def show(c: Console) -> None:
+        print_plan(result, c)
+        print_uncertainty(unc, c, result)
+
+    emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 
 
 def scenarios_cmd(as_json: JsonOpt = False) -> None:

@@ -1,0 +1,105 @@
+"""The result of a sweep: records per variant, summary, sensitivity; frames and files.
+
+Output contract (docs/sweep.md): ``DIR/sweep.json`` (the ``--json`` object),
+``DIR/variants.parquet`` (one row per variant) and ``DIR/report.html``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aifab._io import to_json, versioned, write_text
+from aifab.sweep._design import DesignPoints
+from aifab.sweep._sensitivity import sensitivity, summarise
+from aifab.sweep._spec import SweepSpec
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Every variant's record (design order), the summary and the sensitivity."""
+
+    spec: SweepSpec
+    design: DesignPoints
+    records: list[dict[str, Any]]
+    ran: int
+    wall_s: float
+
+    @property
+    def metric_values(self) -> dict[str, list[float]]:
+        """Each metric over all variants (NaN where a variant failed)."""
+        return {m: [float(r["metrics"].get(m, math.nan)) if r["status"] == "ok" else math.nan
+                    for r in self.records] for m in self.spec.metrics}
+
+    @property
+    def done(self) -> int:
+        """Variants that finished."""
+        return sum(r["status"] == "ok" for r in self.records)
+
+    @property
+    def failed(self) -> int:
+        """Variants that failed (each recorded with its error)."""
+        return sum(r["status"] != "ok" for r in self.records)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """{metric: {p5, p50, p95}} over the variants that finished."""
+        return summarise(self.metric_values)
+
+    def sensitivity(self) -> dict[str, Any]:
+        """Sobol indices (saltelli), tornado (oat) or Spearman (random, lhs)."""
+        return sensitivity(self.design, self.metric_values,
+                           [r["status"] for r in self.records])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` body (without ``schema_version``)."""
+        errors: dict[str, int] = {}
+        for r in self.records:
+            if r["status"] != "ok":
+                errors[r["error"]] = errors.get(r["error"], 0) + 1
+        return {
+            "command": "sweep", "name": self.spec.name, "design": self.design.kind,
+            "variants": len(self.records), "done": self.done, "failed": self.failed,
+            "ran": self.ran, "reused": len(self.records) - self.ran,
+            "summary": self.summary(), "sensitivity": self.sensitivity(),
+            "errors": [{"error": e, "variants": n} for e, n in
+                       sorted(errors.items(), key=lambda kv: -kv[1])[:20]],
+            "wall_s": round(self.wall_s, 3),
+            "variant_wall_s": round(sum(r.get("wall_s", 0.0) for r in self.records), 3),
+            "variant_cpu_s": round(sum(r.get("cpu_s", 0.0) for r in self.records), 3),
+            "spec": self.spec.model_dump(mode="json"),
+        }
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``variants`` (one row per variant), ``summary`` and ``sensitivity`` tables."""
+        rows = []
+        for r in self.records:
+            row: dict[str, Any] = {"id": r["id"]}
+            row.update({f"param.{k}": v for k, v in r["params"].items()})
+            row.update({f"metric.{m}": r["metrics"].get(m, math.nan) if r["status"] == "ok"
+                        else math.nan for m in self.spec.metrics})
+            row.update(status=r["status"], error=r["error"], wall_s=r.get("wall_s", math.nan),
+                       cpu_s=r.get("cpu_s", math.nan), hash=r["hash"])
+            rows.append(row)
+        variants = pd.DataFrame(rows)
+        for c in variants.columns:
+            if c.startswith("param.") and variants[c].dtype == object:
+                variants[c] = variants[c].map(lambda v: v if v is None else str(v))
+        summ = pd.DataFrame([{"metric": m, **v} for m, v in self.summary().items()])
+        sens = self.sensitivity()
+        srows = [{"metric": m, "parameter": p, "method": sens["method"], **vals}
+                 for m, per in sens["metrics"].items() for p, vals in per.items()]
+        return {"variants": variants, "summary": summ, "sensitivity": pd.DataFrame(srows)}
+
+
+def write_sweep(result: SweepResult, tmp: Path, doc: dict[str, Any] | None = None) -> None:
+    """Write sweep.json, variants.parquet and report.html into ``tmp``."""
+    from aifab.sweep._html import sweep_html
+
+    doc = versioned(doc if doc is not None else result.to_dict())
+    write_text(tmp / "sweep.json", to_json(doc))
+    result.to_frames()["variants"].to_parquet(tmp / "variants.parquet", index=False)
+    write_text(tmp / "report.html", sweep_html(result))
