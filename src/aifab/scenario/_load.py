@@ -7,11 +7,12 @@ import tomllib
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from pydantic import ValidationError
 
+from aifab._checks import bad_number, non_finite
 from aifab._io import read_text_file
 from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
@@ -29,6 +30,11 @@ def embedded_scenarios() -> dict[str, str]:
             doc = yaml.safe_load(entry.read_text("utf-8"))
             out[entry.name.removesuffix(".yaml")] = str(doc.get("description", "")).strip()
     return out
+
+
+def embedded_text(name: str) -> str:
+    """The YAML text of the embedded scenario ``name``."""
+    return (resources.files("aifab.scenario") / "data" / f"{name}.yaml").read_text("utf-8")
 
 
 def _fmt_loc(loc: Sequence[Any]) -> str:
@@ -107,25 +113,40 @@ def apply_override(doc: dict[str, Any], expr: str) -> None:
 def _validate(doc: Any, source: str, text: str | None) -> Scenario:
     if not isinstance(doc, dict):
         raise BadInput("expected a mapping at the top level", source=source)
+    raw_bad = non_finite(doc)
+    if raw_bad is not None:
+        line = _yaml_line(text, raw_bad) if text is not None else None
+        raise BadInput("must be a finite number", source=f"{source}:{line}" if line else source,
+                       where=_fmt_loc(raw_bad))
     try:
-        return Scenario.model_validate(doc)
+        scn = Scenario.model_validate(doc)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = list(err["loc"])
-        msg = str(err["msg"])
-        if msg.startswith("Value error, "):
-            msg = msg.removeprefix("Value error, ")
-            if ": " in msg and msg.split(": ", 1)[0].startswith("fleets["):
-                head, msg = msg.split(": ", 1)
-                loc = [*loc, *_split_loc(head)]
-        elif "input" in err and not isinstance(err["input"], (dict, list)):
-            msg = f"{msg}, got {err['input']!r}"
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        where = _fmt_loc(loc) or None
-        line = _yaml_line(text, loc) if text is not None and loc else None
-        src = f"{source}:{line}" if line else source
-        raise BadInput(msg[0].lower() + msg[1:] if msg else msg, source=src, where=where) from None
+        _raise_validation(exc, source, text)
+    found = bad_number(doc, scn)
+    if found is not None:
+        loc, msg = found
+        line = _yaml_line(text, loc) if text is not None else None
+        raise BadInput(msg, source=f"{source}:{line}" if line else source, where=_fmt_loc(loc))
+    return scn
+
+
+def _raise_validation(exc: ValidationError, source: str, text: str | None) -> NoReturn:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+        if ": " in msg and msg.split(": ", 1)[0].startswith("fleets["):
+            head, msg = msg.split(": ", 1)
+            loc = [*loc, *_split_loc(head)]
+    elif "input" in err and not isinstance(err["input"], (dict, list)):
+        msg = f"{msg}, got {err['input']!r}"
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    where = _fmt_loc(loc) or None
+    line = _yaml_line(text, loc) if text is not None and loc else None
+    src = f"{source}:{line}" if line else source
+    raise BadInput(msg[0].lower() + msg[1:] if msg else msg, source=src, where=where) from None
 
 
 def _split_loc(head: str) -> list[Any]:
@@ -158,6 +179,43 @@ def check_references(scn: Scenario, catalog: Catalog, source: str) -> None:
         if p.accelerator not in catalog.accelerators:
             raise BadInput(f"unknown accelerator {p.accelerator!r}", source=source,
                            where=f"peers[{i}].accelerator")
+    check_sim_references(scn, catalog, source)
+
+
+def check_sim_references(scn: Scenario, catalog: Catalog, source: str) -> None:
+    """Names inside the ``sim`` section that nothing else checks before a run: job classes
+    in tenants' mixes, owners in ``inference_share``, accelerators and systems of pools."""
+    from aifab.workload.synthetic import DEFAULT_CLASSES
+
+    sim = scn.sim
+    classes = sorted(sim.classes if sim.classes is not None else DEFAULT_CLASSES)
+    owners = [o.name for o in scn.owners]
+    for key, tenants in (("tenants", sim.tenants), ("public_tenants", sim.public_tenants)):
+        for i, t in enumerate(tenants or []):
+            for field in ("mix", "rates_per_h"):
+                for name in getattr(t, field):
+                    if name not in classes:
+                        raise BadInput(f"unknown job class {name!r} (classes: "
+                                       f"{', '.join(classes)})", source=source,
+                                       where=f"sim.{key}[{i}].{field}.{name}")
+    for name in sim.inference_share or {}:
+        if name not in owners:
+            raise BadInput(f"unknown owner {name!r} (owners: {', '.join(owners)})",
+                           source=source, where=f"sim.inference_share.{name}")
+    for i, pool in enumerate(sim.npu_pools or []):
+        where = f"sim.npu_pools[{i}]"
+        if pool.accelerator not in catalog.accelerators:
+            raise BadInput(f"unknown accelerator {pool.accelerator!r} "
+                           f"(known: {', '.join(sorted(catalog.accelerators))})",
+                           source=source, where=f"{where}.accelerator")
+        system = catalog.systems.get(pool.system)
+        if system is None:
+            raise BadInput(f"unknown system {pool.system!r} "
+                           f"(known: {', '.join(sorted(catalog.systems))})",
+                           source=source, where=f"{where}.system")
+        if system.accelerator != pool.accelerator:
+            raise BadInput(f"system {pool.system!r} holds {system.accelerator!r}, "
+                           f"not {pool.accelerator!r}", source=source, where=f"{where}.system")
 
 
 def load_scenario(
@@ -177,7 +235,7 @@ def load_scenario(
     embedded = embedded_scenarios()
     if name in embedded and not Path(name).exists():
         source = f"{name} (embedded)"
-        text = (resources.files("aifab.scenario") / "data" / f"{name}.yaml").read_text("utf-8")
+        text = embedded_text(name)
         doc = yaml.safe_load(text)
     else:
         p = Path(name)

@@ -172,6 +172,9 @@ def _time(path: Path, line: int, row: dict[str, str], col: str) -> float:
     except ValueError:
         raise BadInput(f"not a number: {raw!r}", source=str(path),
                        where=f"line {line}, column {col}") from None
+    if not math.isfinite(val):
+        raise BadInput(f"not a finite time: {raw!r} (leave the field empty if unknown)",
+                       source=str(path), where=f"line {line}, column {col}")
     if val < 0:
         raise BadInput(f"negative time {raw}", source=str(path),
                        where=f"line {line}, column {col}")
@@ -199,6 +202,8 @@ def read_openb_nodes(path: Path | str) -> OpenbNodes:
         model.append(m if n > 0 else "")
     if not names:
         raise BadInput("no nodes in file", source=str(p))
+    if not any(gpu):
+        raise BadInput("no node has a GPU (column gpu is 0 on every line)", source=str(p))
     return OpenbNodes(str(p), tuple(names), np.array(cpu, dtype=np.int64),
                       np.array(mem, dtype=np.int64), np.array(gpu, dtype=np.int64),
                       tuple(model))
@@ -247,6 +252,10 @@ def read_openb_pods(path: Path | str, known_models: Iterable[str] | None = None)
         spec.append("|".join(models))
         created.append(_time(p, line, row, "creation_time"))
         deleted.append(_time(p, line, row, "deletion_time"))
+        if deleted[-1] < created[-1]:
+            raise BadInput(f"deletion_time {deleted[-1]:g} is before creation_time "
+                           f"{created[-1]:g}", source=str(p), where=f"line {line}, "
+                           "column deletion_time")
     if not names:
         raise BadInput("no pods in file", source=str(p))
     return OpenbPods(str(p), tuple(names), np.array(cpu, dtype=np.int64),
