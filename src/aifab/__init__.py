@@ -5,16 +5,16 @@ The public API is small and pinned by tests/test_public_api.py; stage packages
 Names are imported on first use, so that ``aifab --help`` starts without pandas.
 """
 
-from __future__ import annotations
-
+# Only built-in modules here: a Ctrl-C while `aifab` starts must land inside the CLI's
+# handler (aifab.cli.main), so nothing slow (typing, re, importlib) runs before it.
 import sys
-import types
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from aifab.catalog import Catalog, default_catalog, load_catalog
     from aifab.errors import AifabError, BadInput, Infeasible
     from aifab.plan import PlanResult, plan
@@ -48,25 +48,25 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'aifab' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    value = getattr(__import__(module, fromlist=[name]), name)
     globals()[name] = value
     return value
 
 
-def __dir__() -> list[str]:
+def __dir__() -> "list[str]":
     return sorted(set(globals()) | set(__all__))
 
 
-class _Package(types.ModuleType):
+class _Package(type(sys)):  # type: ignore[misc]
     """Keeps ``aifab.plan`` the function: importing the submodule ``aifab.plan`` would
     otherwise bind the module to that name."""
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "plan" and isinstance(value, types.ModuleType):
+    def __setattr__(self, name: str, value: "Any") -> None:
+        if name == "plan" and isinstance(value, type(sys)):
             value = value.plan
         super().__setattr__(name, value)
 

@@ -12,7 +12,10 @@ Start-up is lazy: this module imports only the standard library, and a command's
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # no `typing` at start-up (see aifab/__init__.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Modules under ``aifab.commands`` that each define ``register(app)``.
 COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report")
