@@ -131,7 +131,7 @@ def test_sigint_during_start_up(delay_s: float) -> None:
     assert p.stdout.readline() == "ready\n"
     time.sleep(delay_s)
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
+    _, err = p.communicate(timeout=60)
     assert "Traceback" not in err
     if p.returncode == 0:  # finished before the signal (a fast machine): nothing to see
         return
