@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
 from aifab._io import atomic_out_dir, to_json, versioned
+from aifab._terminal import fit, table
 from aifab.catalog import Catalog, load_catalog
 from aifab.scenario import Scenario, load_scenario
 
@@ -43,30 +42,7 @@ ScenarioNameOpt = Annotated[
 console = Console()
 err_console = Console(stderr=True)
 
-
-def table(*columns: str, title: str | None = None, wrap: tuple[str, ...] = ()) -> Table:
-    """A compact table whose ids and numbers never wrap or truncate, at 80 columns or
-    piped: only the ``wrap`` columns (free text: names, sources) fold to fit.
-
-    Call :func:`fit` after adding the rows.
-    """
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
-              padding=(0, 1, 0, 0))
-    for col in columns:
-        if col in wrap:
-            t.add_column(col, overflow="fold", ratio=1)
-        else:
-            t.add_column(col, no_wrap=True)
-    return t
-
-
-def fit(t: Table) -> Table:
-    """Give every column that must not wrap the width of its widest cell."""
-    for col in t.columns:
-        if col.no_wrap:
-            cells = [len(str(c)) for c in col.cells]
-            col.min_width = max([*cells, len(str(col.header))])
-    return t
+__all__ = ["fit", "table"]  # re-exported for the command modules
 
 
 def load_cli_scenario(scenario_file: str | None, scenario: str | None,

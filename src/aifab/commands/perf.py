@@ -184,6 +184,9 @@ def compare_cmd(
     if ttft_s is not None:
         finite(ttft_s, "--ttft-s", lo=0, lo_open=True)
     finite(target, "--target-tokens-per-s", lo=0, hi=1e15, lo_open=True)
+    for name, tokens in (("--input", input_tokens), ("--output", output_tokens)):
+        if tokens < 1:
+            raise BadInput(f"must be at least 1, got {tokens}", where=name)
     devs = [d.strip() for d in devices_list.split(",") if d.strip()]
     rows = compare(model, devs, precision=precision, input_tokens=input_tokens,
                    output_tokens=output_tokens, tpot_slo_s=tpot_ms / 1000.0, ttft_slo_s=ttft_s,
@@ -206,7 +209,7 @@ def compare_cmd(
             t.add_row(r.device, r.precision, str(r.tp), str(r.batch),
                       f"{r.tokens_per_s_per_device:,.0f}", f"{r.devices_needed:,}",
                       f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd, r.bottleneck)
-        c.print(fit(t))
+        c.print(fit(t), crop=False)
         c.print("kW and tok/J: facility (device + host share) x PUE; $/Mtok: capex "
                 "(estimates, perf/data/devices.csv) / years + electricity, at the load factor")
         for r in rows:
@@ -244,7 +247,7 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
             err = "-" if r.error is None else f"{r.error * 100:+.1f} %"
             note = r.detail if r.included else f"excluded: {r.detail}"
             t.add_row(r.row.id, f"{r.row.value:,.4g} {r.row.unit}", pred, err, note)
-        c.print(fit(t))
+        c.print(fit(t), crop=False)
         c.print(f"median |error| {med * 100:.1f} % (target <= {MEDIAN_TOL * 100:.0f} %), "
                 f"max {worst * 100:.1f} % (target <= {MAX_TOL * 100:.0f} %), {n} rows")
 
@@ -272,11 +275,11 @@ def models_cmd(models_files: ModelsOpt = None, as_json: JsonOpt = False,
         for m in ms.values():
             t.add_row(m.id, m.arch, f"{m.params_b:g}", f"{m.active_params_b:g}",
                       str(m.layers), str(m.hidden), str(m.kv_heads))
-        c.print(fit(t))
+        c.print(fit(t), crop=False)
         src = table("id", "source", wrap=("source",), title="Sources")
         for m in ms.values():
             src.add_row(m.id, m.source)
-        c.print(fit(src))
+        c.print(fit(src), crop=False)
 
     emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 

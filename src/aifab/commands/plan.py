@@ -69,7 +69,7 @@ def scenarios_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
         t = table("name", "description", wrap=("description",))
         for k, v in items.items():
             t.add_row(k, v)
-        c.print(fit(t))
+        c.print(fit(t), crop=False)
 
     emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 
@@ -96,20 +96,20 @@ def catalog_cmd(catalog: CatalogOpt = None, as_json: JsonOpt = False, out: OutOp
                       *(f"{v:,.0f}" if v else "-" for v in (a.tflops_bf16, a.tflops_fp8,
                                                             a.tflops_fp4)),
                       f"{a.tdp_w:,.0f}", str(a.domain_size))
-        c.print(fit(t))
+        c.print(fit(t), crop=False)
         s = table("id", "accelerator", "per system", "kW", "form", title="Systems")
         for x in cat.systems.values():
             kw = f"{x.power_kw:g}" + (f"-{x.power_kw_high:g}" if x.power_kw_high and
                                       x.power_kw_high != x.power_kw else "")
             s.add_row(x.id, x.accelerator, str(x.accelerators_per_system), kw, x.form)
-        c.print(fit(s))
+        c.print(fit(s), crop=False)
         src = table("id", "name and source", wrap=("name and source",), title="Sources")
         for a in cat.accelerators.values():
             flag = " [uncertain]" if a.uncertain else ""
             src.add_row(a.id, f"{a.name}: {a.source}{flag}")
         for x in cat.systems.values():
             src.add_row(x.id, f"{x.name}: {x.source}")
-        c.print(fit(src))
+        c.print(fit(src), crop=False)
 
     emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 

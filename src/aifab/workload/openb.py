@@ -142,8 +142,13 @@ def _rows(path: Path, required: Iterable[str], what: str) -> Iterator[tuple[int,
                            where=f"line {reader.line_num}") from exc
 
 
+#: Largest whole number a trace column may hold (CPU milli-cores or MiB of a node: 10^12
+#: is a million times a large server); beyond it the arrays would overflow int64 anyway.
+MAX_FIELD = 10**12
+
+
 def _int(path: Path, line: int, row: dict[str, str], col: str, *, lo: int = 0,
-         hi: int | None = None) -> int:
+         hi: int = MAX_FIELD) -> int:
     raw = (row.get(col) or "").strip()
     where = f"line {line}, column {col}"
     if raw == "":
@@ -158,7 +163,7 @@ def _int(path: Path, line: int, row: dict[str, str], col: str, *, lo: int = 0,
     if ival < lo:
         what = "negative" if lo == 0 else f"below {lo}"
         raise BadInput(f"{what} value {ival}", source=str(path), where=where)
-    if hi is not None and ival > hi:
+    if ival > hi:
         raise BadInput(f"value {ival} outside {lo}..{hi}", source=str(path), where=where)
     return ival
 
