@@ -196,25 +196,36 @@ def check_references(scn: Scenario, catalog: Catalog, source: str) -> None:
 
 
 def check_sim_references(scn: Scenario, catalog: Catalog, source: str) -> None:
-    """Names inside the ``sim`` section that nothing else checks before a run: job classes
-    in tenants' mixes, owners in ``inference_share``, accelerators and systems of pools."""
+    """Names inside the ``sim`` section, checked when any command loads the scenario (not
+    only when the twin runs): job classes in tenants' mixes and rates, tenants' owners,
+    owners in ``inference_share`` and ``power_cap_mw``, the reference accelerator, and the
+    accelerators and systems of NPU pools."""
     from aifab.workload.synthetic import DEFAULT_CLASSES
 
     sim = scn.sim
     classes = sorted(sim.classes if sim.classes is not None else DEFAULT_CLASSES)
     owners = [o.name for o in scn.owners]
+    if sim.reference_accelerator not in catalog.accelerators:
+        raise BadInput(f"unknown accelerator {sim.reference_accelerator!r} "
+                       f"(known: {', '.join(sorted(catalog.accelerators))})",
+                       source=source, where="sim.reference_accelerator")
     for key, tenants in (("tenants", sim.tenants), ("public_tenants", sim.public_tenants)):
         for i, t in enumerate(tenants or []):
+            if t.owner not in owners:
+                raise BadInput(f"unknown owner {t.owner!r} (owners: {', '.join(owners)})",
+                               source=source, where=f"sim.{key}[{i}].owner")
             for field in ("mix", "rates_per_h"):
                 for name in getattr(t, field):
                     if name not in classes:
                         raise BadInput(f"unknown job class {name!r} (classes: "
                                        f"{', '.join(classes)})", source=source,
                                        where=f"sim.{key}[{i}].{field}.{name}")
-    for name in sim.inference_share or {}:
-        if name not in owners:
-            raise BadInput(f"unknown owner {name!r} (owners: {', '.join(owners)})",
-                           source=source, where=f"sim.inference_share.{name}")
+    for key, shares in (("inference_share", sim.inference_share or {}),
+                        ("power_cap_mw", sim.power_cap_mw)):
+        for name in shares:
+            if name not in owners:
+                raise BadInput(f"unknown owner {name!r} (owners: {', '.join(owners)})",
+                               source=source, where=f"sim.{key}.{name}")
     for i, pool in enumerate(sim.npu_pools or []):
         where = f"sim.npu_pools[{i}]"
         if pool.accelerator not in catalog.accelerators:
