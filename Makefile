@@ -1,9 +1,10 @@
-# Two entry points: `make run` (plan the embedded Korean scenario) and `make test`.
+# Two entry points: `make run` (plan the embedded Korean scenario) and `make test`;
+# `make test-fast` is the everyday subset (slow tests deselected, under 2 minutes).
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench clean
+.PHONY: run test test-fast check bench clean
 
 $(BIN)/aifab: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,6 +19,10 @@ test: $(BIN)/aifab
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+test-fast: $(BIN)/aifab
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest -m "not slow" -x
 
 bench: $(BIN)/aifab
 	$(BIN)/python benchmarks/run_all.py

@@ -166,8 +166,8 @@ def test_timed_speedup(files: tuple[Path, Path]) -> None:
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["--speedup", "2"], "only applies with --timed"),
-    (["--timed", "--speedup", "0"], "must be > 0"),
-    (["--timed", "--speedup", "-3"], "must be > 0"),
+    (["--timed", "--speedup", "0"], "must be positive"),
+    (["--timed", "--speedup", "-3"], "must be positive"),
 ])
 def test_bad_speedup(files: tuple[Path, Path], args: list[str], needle: str) -> None:
     n, p = files

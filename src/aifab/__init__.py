@@ -2,14 +2,36 @@
 
 The public API is small and pinned by tests/test_public_api.py; stage packages
 (``aifab.scenario``, ``aifab.catalog``, ``aifab.power``, ``aifab.report``, ...) have their own.
+Names are imported on first use, so that ``aifab --help`` starts without pandas.
 """
+
+# Only built-in modules here: a Ctrl-C while `aifab` starts must land inside the CLI's
+# handler (aifab.cli.main), so nothing slow (typing, re, importlib) runs before it.
+import sys
 
 __version__ = "0.1.0"
 
-from aifab.catalog import Catalog, default_catalog, load_catalog
-from aifab.errors import AifabError, BadInput, Infeasible
-from aifab.plan import PlanResult, plan
-from aifab.scenario import Scenario, load_scenario
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from aifab.catalog import Catalog, default_catalog, load_catalog
+    from aifab.errors import AifabError, BadInput, Infeasible
+    from aifab.plan import PlanResult, plan
+    from aifab.scenario import Scenario, load_scenario
+
+_LAZY = {
+    "AifabError": "aifab.errors",
+    "BadInput": "aifab.errors",
+    "Infeasible": "aifab.errors",
+    "Catalog": "aifab.catalog",
+    "default_catalog": "aifab.catalog",
+    "load_catalog": "aifab.catalog",
+    "PlanResult": "aifab.plan",
+    "plan": "aifab.plan",
+    "Scenario": "aifab.scenario",
+    "load_scenario": "aifab.scenario",
+}
 
 __all__ = [
     "AifabError",
@@ -24,3 +46,29 @@ __all__ = [
     "load_scenario",
     "plan",
 ]
+
+
+def __getattr__(name: str) -> "Any":
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aifab' has no attribute {name!r}")
+    value = getattr(__import__(module, fromlist=[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(type(sys)):  # type: ignore[misc]
+    """Keeps ``aifab.plan`` the function: importing the submodule ``aifab.plan`` would
+    otherwise bind the module to that name."""
+
+    def __setattr__(self, name: str, value: "Any") -> None:
+        if name == "plan" and isinstance(value, type(sys)):
+            value = value.plan
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

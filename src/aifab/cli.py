@@ -1,91 +1,77 @@
 """The ``aifab`` command. Each stage registers its own sub-commands (``commands/``).
 
 Errors never show a traceback: bad input exits 2 and infeasible problems exit 3, each
-with one line on stderr that names the file and field (DESIGN.md, conventions).
+with one line on stderr that names the file and field (DESIGN.md, conventions); Ctrl-C
+prints one line and exits 130, also while modules are still being imported.
+
+Start-up is lazy: this module imports only the standard library, and a command's module
+(with pandas, pypsa, plotly behind it) is imported only when that command runs, so
+``aifab --help`` lists the commands from :data:`COMMAND_HELP` without importing them.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
-from collections.abc import Sequence
-from typing import Any
 
-import typer
-from typer.core import TyperGroup
-
-try:  # typer >= 0.22 vendors click as typer._click
-    from typer._click import exceptions as _cx
-except ImportError:  # pragma: no cover - older typer on external click
-    from click import exceptions as _cx  # type: ignore[no-redef]
-
-from aifab.errors import AifabError
+TYPE_CHECKING = False  # no `typing` at start-up (see aifab/__init__.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Modules under ``aifab.commands`` that each define ``register(app)``.
 COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report", "sweep", "serve")
 
+#: The commands each module registers, with the first line of their help, so that
+#: ``aifab --help`` needs no command module. A module missing here still works (it is
+#: imported to list its commands, at the cost of a slower ``--help``);
+#: tests/foundation/test_cli_startup.py keeps this table in step with the modules.
+COMMAND_HELP: dict[str, dict[str, str]] = {
+    "plan": {
+        "plan": "Fleet, capacity (H100-equivalents), power, energy, cost, comparisons and "
+                "peers.",
+        "scenarios": "List the embedded scenarios.",
+        "catalog": "List accelerators and systems with their key specs and sources.",
+    },
+    "replay": {"replay": "Replay cluster traces through the simulator."},
+    "perf": {"perf": "Performance and energy model: tokens/s, training time, tokens per "
+                     "joule."},
+    "simulate": {"simulate": "Simulate the shared fleet: tenants, quotas, gangs, inference on "
+                             "GPUs/NPUs, power."},
+    "site": {"site": "Grid-aware siting: campuses per owner, site and year on a zonal model "
+                     "of Korea."},
+    "report": {"report": "One report for a scenario: plan, grid siting and the national twin "
+                         "(report.html)."},
+}
 
-def _error(message: str) -> None:
-    """Print an error as exactly one line on stderr."""
-    one = " ".join(message.split())
-    typer.echo(f"aifab: error: {one}", err=True)
-
-
-class _OneLineErrors(TyperGroup):
-    """A Typer group whose errors print as one line (usage and input errors exit 2)."""
-
-    def main(  # type: ignore[override]
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        try:
-            rv = super().main(
-                args=args,
-                prog_name=prog_name or "aifab",
-                complete_var=complete_var,
-                standalone_mode=False,
-                **extra,
-            )
-        except _cx.NoArgsIsHelpError as exc:
-            typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc), err=True)
-            sys.exit(2)
-        except _cx.UsageError as exc:
-            where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
-            _error(f"{where}{exc.format_message()}")
-            sys.exit(2)
-        except _cx.ClickException as exc:
-            _error(exc.format_message())
-            sys.exit(exc.exit_code)
-        except typer.Abort:
-            typer.echo("aifab: aborted", err=True)
-            sys.exit(130)
-        except AifabError as exc:
-            _error(str(exc))
-            sys.exit(exc.exit_code)
-        if not standalone_mode:
-            return rv
-        sys.exit(rv if isinstance(rv, int) else 0)
+EXIT_ABORTED = 130
 
 
-app = typer.Typer(
-    cls=_OneLineErrors,
-    help="aifab: plan and simulate AI factories (fleets, power, siting, performance, sharing).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+def aborted() -> None:
+    """Report Ctrl-C in one line and exit 130 (nothing else is printed)."""
+    try:
+        sys.stderr.write("aifab: aborted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    raise SystemExit(EXIT_ABORTED)
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"aifab.commands.{_name}").register(app)
+
+def __getattr__(name: str) -> Any:
+    """``aifab.cli.app``: the Typer application, built on first use."""
+    if name == "app":
+        from aifab.commands._root import build_app
+
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        from aifab.commands._root import build_app
+
+        build_app()()
+    except KeyboardInterrupt:
+        aborted()
 
 
 if __name__ == "__main__":

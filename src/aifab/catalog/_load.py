@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from aifab._checks import bad_number
 from aifab._io import read_text_file
 from aifab.catalog._model import Accelerator, System
 from aifab.errors import BadInput
@@ -28,7 +29,7 @@ def _fmt_loc(loc: tuple[Any, ...]) -> str:
 
 def _validate(model: type[BaseModel], row: Mapping[str, Any], source: str, where: str) -> Any:
     try:
-        return model.model_validate(row)
+        item = model.model_validate(row)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = _fmt_loc(tuple(err["loc"]))
@@ -37,6 +38,10 @@ def _validate(model: type[BaseModel], row: Mapping[str, Any], source: str, where
         if loc and not isinstance(got, dict):
             msg = f"{msg}, got {got!r}"
         raise BadInput(msg, source=source, where=f"{where}{': ' + loc if loc else ''}") from None
+    found = bad_number(dict(row), item)
+    if found is not None:
+        raise BadInput(found[1], source=source, where=f"{where}: {_fmt_loc(found[0])}")
+    return item
 
 
 def _csv_rows(text: str, source: str) -> Iterable[tuple[int, dict[str, Any]]]:

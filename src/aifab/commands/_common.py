@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from aifab._io import atomic_out_dir, to_json, versioned
+from aifab._terminal import fit, table
 from aifab.catalog import Catalog, load_catalog
 from aifab.scenario import Scenario, load_scenario
 
@@ -40,6 +41,8 @@ ScenarioNameOpt = Annotated[
 
 console = Console()
 err_console = Console(stderr=True)
+
+__all__ = ["fit", "table"]  # re-exported for the command modules
 
 
 def load_cli_scenario(scenario_file: str | None, scenario: str | None,

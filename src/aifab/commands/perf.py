@@ -10,9 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aifab._checks import finite
 from aifab._io import to_json, versioned, write_text
 from aifab.catalog import load_catalog
-from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, emit
+from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, emit, fit, table
+from aifab.errors import BadInput
 
 ModelsOpt = Annotated[
     list[Path] | None,
@@ -20,6 +22,19 @@ ModelsOpt = Annotated[
                  metavar="FILE"),
 ]
 ModelArg = Annotated[str, typer.Option("--model", help="Model id (see `aifab perf models`).")]
+
+#: Devices in one job or serving fleet: ten times the largest national fleets.
+MAX_DEVICES = 10_000_000
+#: Training tokens: a thousand times the largest published pre-training runs (~4e13).
+MAX_TOKENS = 1e17
+
+
+def _check_common(devices: int | None = None, pue: float | None = None) -> None:
+    """Bounds shared by the perf commands (flags parse as finite numbers already)."""
+    if devices is not None and devices > MAX_DEVICES:
+        raise BadInput(f"must be <= {MAX_DEVICES:,}, got {devices:,}", where="--devices")
+    if pue is not None:
+        finite(pue, "--pue", lo=1.0, hi=3.0)
 
 
 def _asdict(obj: Any) -> dict[str, Any]:
@@ -97,6 +112,7 @@ def infer_cmd(
     from aifab.perf._disagg import disaggregated
     from aifab.perf._search import search
 
+    _check_common(devices, pue)
     if batch is not None and batch != "max" and not (batch.isdigit() and int(batch) > 0):
         raise BadInput(f"must be a positive integer or 'max', got {batch!r}", where="batch")
     cat = load_catalog(catalog_files or [])
@@ -207,10 +223,18 @@ def train_cmd(
     if restart_s is not None and not restart_s >= 0:
         raise BadInput(f"must not be negative, got {restart_s}", where="--restart-s")
 
+    _check_common(devices, pue)
+    finite(tokens, "--tokens", lo=0, hi=MAX_TOKENS, lo_open=True)
+    models = load_models(models_files or [])
+    if seq_len is not None:
+        spec = models.models.get(model)
+        if seq_len < 1 or (spec is not None and seq_len > spec.max_seq):
+            limit = f" and <= {spec.max_seq} (the context of {model})" if spec else ""
+            raise BadInput(f"must be >= 1{limit}, got {seq_len}", where="--seq-len")
     r = training(model, tokens, device, devices, precision=precision, seq_len=seq_len,
                  mode="lora" if lora else "full", pue=pue,
                  catalog=load_catalog(catalog_files or []),
-                 models=load_models(models_files or []))
+                 models=models)
     rel = training_reliability(
         r.devices, r.time_days, r.family,
         failure_model(ReliabilitySettings(checkpoint_write_s=ckpt_write_s, restart_s=restart_s)),
@@ -272,6 +296,16 @@ def compare_cmd(
     """Compare devices serving one model at the same latency target."""
     from aifab.perf import compare, load_models
 
+    _check_common(pue=pue)
+    finite(years, "--years", lo=0, hi=100, lo_open=True)
+    finite(usd_per_kwh, "--usd-per-kwh", lo=0, hi=100)
+    finite(tpot_ms, "--tpot-ms", lo=0, lo_open=True)
+    if ttft_s is not None:
+        finite(ttft_s, "--ttft-s", lo=0, lo_open=True)
+    finite(target, "--target-tokens-per-s", lo=0, hi=1e15, lo_open=True)
+    for name, tokens in (("--input", input_tokens), ("--output", output_tokens)):
+        if tokens < 1:
+            raise BadInput(f"must be at least 1, got {tokens}", where=name)
     devs = [d.strip() for d in devices_list.split(",") if d.strip()]
     rows = compare(model, devs, precision=precision, input_tokens=input_tokens,
                    output_tokens=output_tokens, tpot_slo_s=tpot_ms / 1000.0, ttft_slo_s=ttft_s,
@@ -286,17 +320,15 @@ def compare_cmd(
     doc = {"command": "perf compare", "inputs": inputs, "rows": [_asdict(r) for r in rows]}
 
     def show(c: Console) -> None:
-        t = Table(title=f"{model}: {input_tokens} in / {output_tokens} out, TPOT <= "
-                  f"{tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
-        for col in ("device", "prec", "tp x pp", "batch", "tok/s/dev", "devices", "kW",
-                    "tok/J", "$/Mtok", "bound"):
-            t.add_column(col, justify="left" if col in ("device", "prec", "bound") else "right")
+        t = table("device", "prec", "tp x pp", "batch", "tok/s/dev", "devices", "kW", "tok/J",
+                  "$/Mtok", "bound", title=f"{model}: {input_tokens} in / {output_tokens} out, "
+                  f"TPOT <= {tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
         for r in rows:
             usd = "n/a" if r.usd_per_mtok is None else f"{r.usd_per_mtok:.3f}"
             t.add_row(r.device, r.precision, f"{r.tp} x {r.pp}", str(r.batch),
                       f"{r.tokens_per_s_per_device:,.0f}", f"{r.devices_needed:,}",
                       f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd, r.bottleneck)
-        c.print(t)
+        c.print(fit(t), crop=False)
         c.print("layout and batch: the configuration search on a group of max(8, the "
                 "smallest that holds the model) devices, continuous batching; kW and tok/J: "
                 "facility (device + host share) x PUE; $/Mtok: capex (estimates, "
@@ -348,9 +380,8 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
         write_text(tmp / "perf-calibration.md", calibration_markdown(res))
 
     def show(c: Console) -> None:
-        t = Table(title="Calibration: predicted vs published")
-        for col in ("row", "published", "predicted", "error", "LOO error", "note"):
-            t.add_column(col, justify="left" if col in ("row", "note") else "right")
+        t = table("row", "published", "predicted", "error", "LOO error", "note", wrap=("note",),
+                  title="Calibration: predicted vs published")
         for r in res:
             pred = "-" if r.predicted is None else f"{r.predicted:,.4g}"
             err = "-" if r.error is None else f"{r.error * 100:+.1f} %"
@@ -358,15 +389,14 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
             loo_s = "-" if lo is None else f"{lo.loo_error * 100:+.1f} %"
             note = r.detail if r.included else f"excluded: {r.detail}"
             t.add_row(r.row.id, f"{r.row.value:,.4g} {r.row.unit}", pred, err, loo_s, note)
-        c.print(t)
-        f = Table(title="Per device family (|error| medians)")
-        for col in ("family", "rows", "in-sample", "leave-one-out", "LOO max", "note"):
-            f.add_column(col, justify="left" if col in ("family", "note") else "right")
+        c.print(fit(t), crop=False)
+        f = table("family", "rows", "in-sample", "leave-one-out", "LOO max", "note",
+                  title="Per device family (|error| medians)")
         for fe in fams:
             f.add_row(fe.family, str(fe.rows), f"{fe.in_sample_median * 100:.1f} %",
                       f"{fe.loo_median * 100:.1f} %", f"{fe.loo_max * 100:.1f} %",
                       "rests on one row" if fe.single_row else "")
-        c.print(f)
+        c.print(fit(f), crop=False)
         c.print(f"in-sample: median |error| {med * 100:.1f} % (target <= "
                 f"{MEDIAN_TOL * 100:.0f} %), max {worst * 100:.1f} % (target <= "
                 f"{MAX_TOL * 100:.0f} %), {n} rows")
@@ -377,25 +407,34 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
     emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 
 
-def models_cmd(models_files: ModelsOpt = None, as_json: JsonOpt = False) -> None:
+def models_cmd(models_files: ModelsOpt = None, as_json: JsonOpt = False,
+               out: OutOpt = None) -> None:
     """List the model descriptions."""
     from aifab.perf import load_models
 
     ms = load_models(models_files or []).models
-    doc = {"command": "perf models", "inputs": {},
-           "models": [m.model_dump(mode="json") for m in ms.values()]}
+    rows = [m.model_dump(mode="json") for m in ms.values()]
+    doc = {"command": "perf models", "inputs": {}, "models": rows}
+
+    def write(tmp: Path) -> None:
+        import pandas as pd
+
+        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
+        pd.DataFrame(rows).to_csv(tmp / "models.csv", index=False)
 
     def show(c: Console) -> None:
-        t = Table(title="Models")
-        for col in ("id", "arch", "params (B)", "active (B)", "layers", "hidden", "KV heads",
-                    "source"):
-            t.add_column(col)
+        t = table("id", "arch", "params B", "active B", "layers", "hidden", "KV heads",
+                  title="Models")
         for m in ms.values():
             t.add_row(m.id, m.arch, f"{m.params_b:g}", f"{m.active_params_b:g}",
-                      str(m.layers), str(m.hidden), str(m.kv_heads), m.source)
-        c.print(t)
+                      str(m.layers), str(m.hidden), str(m.kv_heads))
+        c.print(fit(t), crop=False)
+        src = table("id", "source", wrap=("source",), title="Sources")
+        for m in ms.values():
+            src.add_row(m.id, m.source)
+        c.print(fit(src), crop=False)
 
-    emit(doc, as_json=as_json, out=None, show=show)
+    emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 
 
 def register(app: typer.Typer) -> None:

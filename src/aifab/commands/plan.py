@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from aifab._io import to_json, versioned, write_text
 from aifab.catalog import load_catalog
@@ -18,12 +17,13 @@ from aifab.commands._common import (
     ScenarioArg,
     ScenarioNameOpt,
     SetOpt,
-    console,
     emit,
+    fit,
     load_cli_scenario,
+    table,
 )
 from aifab.plan import PlanResult, plan
-from aifab.scenario import embedded_scenarios
+from aifab.scenario import embedded_scenarios, embedded_text
 
 
 def _write_plan(result: PlanResult, doc: dict[str, object], tmp: Path) -> None:
@@ -85,45 +85,63 @@ def plan_cmd(
     emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 
 
-def scenarios_cmd(as_json: JsonOpt = False) -> None:
+def scenarios_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
     """List the embedded scenarios."""
     items = embedded_scenarios()
-    if as_json:
-        typer.echo(to_json(versioned({"scenarios": [
-            {"name": k, "description": v} for k, v in items.items()]})))
-        return
-    t = Table("name", "description")
-    for k, v in items.items():
-        t.add_row(k, v)
-    console.print(t)
+    doc = {"scenarios": [{"name": k, "description": v} for k, v in items.items()]}
+
+    def write(tmp: Path) -> None:
+        write_text(tmp / "scenarios.json", to_json(versioned(doc)))
+        for name in items:  # the embedded files, to start a scenario of one's own from
+            write_text(tmp / f"{name}.yaml", embedded_text(name))
+
+    def show(c: Console) -> None:
+        t = table("name", "description", wrap=("description",))
+        for k, v in items.items():
+            t.add_row(k, v)
+        c.print(fit(t), crop=False)
+
+    emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 
 
-def catalog_cmd(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
+def catalog_cmd(catalog: CatalogOpt = None, as_json: JsonOpt = False, out: OutOpt = None) -> None:
     """List accelerators and systems with their key specs and sources."""
     cat = load_catalog(catalog or [])
-    if as_json:
-        typer.echo(to_json(versioned({
-            "accelerators": [a.model_dump() for a in cat.accelerators.values()],
-            "systems": [s.model_dump() for s in cat.systems.values()],
-        })))
-        return
-    t = Table("id", "name", "kind", "mem GB", "TB/s", "BF16 TF", "FP8 TF", "FP4 TF", "TDP W",
-              "domain", "source", title="Accelerators (dense peak)", title_justify="left")
-    for a in cat.accelerators.values():
-        t.add_row(a.id, a.name, a.kind, f"{a.mem_gb:g}", f"{a.bw_tbps:g}",
-                  *(f"{v:,.0f}" if v else "-" for v in (a.tflops_bf16, a.tflops_fp8,
-                                                        a.tflops_fp4)),
-                  f"{a.tdp_w:,.0f}", str(a.domain_size),
-                  a.source + (" [uncertain]" if a.uncertain else ""))
-    console.print(t)
-    s = Table("id", "name", "accelerator", "per system", "kW", "form", "source",
-              title="Systems", title_justify="left")
-    for x in cat.systems.values():
-        kw = f"{x.power_kw:g}" + (f"-{x.power_kw_high:g}" if x.power_kw_high and
-                                  x.power_kw_high != x.power_kw else "")
-        s.add_row(x.id, x.name, x.accelerator, str(x.accelerators_per_system), kw, x.form,
-                  x.source)
-    console.print(s)
+    accs = [a.model_dump(mode="json") for a in cat.accelerators.values()]
+    syss = [s.model_dump(mode="json") for s in cat.systems.values()]
+    doc = {"accelerators": accs, "systems": syss}
+
+    def write(tmp: Path) -> None:
+        import pandas as pd
+
+        write_text(tmp / "catalog.json", to_json(versioned(doc)))
+        pd.DataFrame(accs).to_csv(tmp / "accelerators.csv", index=False)
+        pd.DataFrame(syss).to_csv(tmp / "systems.csv", index=False)
+
+    def show(c: Console) -> None:
+        t = table("id", "kind", "mem GB", "TB/s", "BF16", "FP8", "FP4", "TDP W", "domain",
+                  title="Accelerators (dense peak TFLOPS; domain: devices per NVLink domain)")
+        for a in cat.accelerators.values():
+            t.add_row(a.id, a.kind, f"{a.mem_gb:g}", f"{a.bw_tbps:g}",
+                      *(f"{v:,.0f}" if v else "-" for v in (a.tflops_bf16, a.tflops_fp8,
+                                                            a.tflops_fp4)),
+                      f"{a.tdp_w:,.0f}", str(a.domain_size))
+        c.print(fit(t), crop=False)
+        s = table("id", "accelerator", "per system", "kW", "form", title="Systems")
+        for x in cat.systems.values():
+            kw = f"{x.power_kw:g}" + (f"-{x.power_kw_high:g}" if x.power_kw_high and
+                                      x.power_kw_high != x.power_kw else "")
+            s.add_row(x.id, x.accelerator, str(x.accelerators_per_system), kw, x.form)
+        c.print(fit(s), crop=False)
+        src = table("id", "name and source", wrap=("name and source",), title="Sources")
+        for a in cat.accelerators.values():
+            flag = " [uncertain]" if a.uncertain else ""
+            src.add_row(a.id, f"{a.name}: {a.source}{flag}")
+        for x in cat.systems.values():
+            src.add_row(x.id, f"{x.name}: {x.source}")
+        c.print(fit(src), crop=False)
+
+    emit(doc, as_json=as_json, out=out, write_files=write, show=show)
 
 
 def register(app: typer.Typer) -> None:

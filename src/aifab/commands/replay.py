@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from aifab._checks import finite
 from aifab._io import to_json, versioned, write_text
 from aifab.commands._common import JsonOpt, OutOpt, console, emit
 from aifab.errors import BadInput
@@ -39,6 +40,13 @@ TimedOpt = Annotated[bool, typer.Option("--timed", help="Replay in trace time: p
                                         "creation_time and leave at deletion_time.")]
 TieOpt = Annotated[str, typer.Option("--tie-break", help="rank: fixed random node order per "
                                      "run, as the paper's simulator; uniform: per pod.")]
+
+
+#: --tune grows the pod list to this multiple of GPU capacity at most (the paper: 1.3);
+#: pods are copied, so memory grows with it.
+MAX_TUNE = 10.0
+#: --speedup at most: arrivals a million times denser than the trace.
+MAX_SPEEDUP = 1e6
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -145,12 +153,12 @@ def openb_cmd(
     if pol not in POLICIES:
         raise BadInput(f"unknown policy {policy!r} (choose from: {', '.join(POLICIES)})",
                        where="--policy")
-    if tune < 0:
-        raise BadInput(f"must be >= 0, got {tune}", where="--tune")
+    finite(tune, "--tune", lo=0, hi=MAX_TUNE)
     if speedup != 1.0 and not timed:
         raise BadInput("only applies with --timed", where="--speedup")
-    if not speedup > 0:
-        raise BadInput(f"must be > 0, got {speedup}", where="--speedup")
+    finite(speedup, "--speedup", lo=0, hi=MAX_SPEEDUP, lo_open=True)
+    if seed < 0:
+        raise BadInput(f"must be >= 0, got {seed}", where="--seed")
     if tie_break not in ("rank", "uniform"):
         raise BadInput(f"must be rank or uniform, got {tie_break!r}", where="--tie-break")
     seed_list = parse_seeds(seeds) if seeds is not None else [seed]

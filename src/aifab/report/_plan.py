@@ -7,8 +7,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 from rich.console import Console
-from rich.table import Table
 
+from aifab._terminal import fit, table
 from aifab.catalog import Catalog, default_catalog
 from aifab.plan import PlanResult
 from aifab.power import METRICS
@@ -23,6 +23,9 @@ from aifab.report._style import (
     style_figure,
 )
 
+#: Short metric names for terminal columns (80 columns wide).
+SHORT_LABELS = {"bf16": "BF16", "fp8": "FP8", "memory_bandwidth": "mem BW",
+                "memory_capacity": "mem cap"}
 METRIC_LABELS = {
     "bf16": "dense BF16",
     "fp8": "dense FP8",
@@ -40,86 +43,82 @@ def print_plan(r: PlanResult, console: Console) -> None:
     t = r.totals
     console.print(f"[bold]aifab plan: {r.scenario}[/bold]  {r.description}")
 
-    fleet = Table(title="1. Fleet", title_justify="left")
-    for col in ("owner", "accelerator", "system", "count", "systems", "year", "IT MW", ""):
-        fleet.add_column(col, justify="right" if col in ("count", "systems", "IT MW") else "left")
+    cols = ("owner", "accelerator", "system", "count", "systems", "year", "IT MW", "")
+    fleet = table(*cols, title="1. Fleet (* assumed: the public record is silent)",
+                  right=("count", "systems", "IT MW"))
     for f in r.fleet:
         fleet.add_row(f.owner, f.accelerator, f.system, _n(f.count),
                       _n(f.systems, 1), str(f.delivery_year), _n(f.it_power_mw, 1),
-                      "assumed" if f.assumed else "")
-    console.print(fleet)
+                      "*" if f.assumed else "")
+    console.print(fit(fleet), crop=False)
 
-    cap = Table(title="2. Capacity in H100-equivalents (H100 SXM = 1 on each metric)",
-                title_justify="left")
-    cap.add_column("owner")
-    cap.add_column("accelerators", justify="right")
-    for m in METRICS:
-        cap.add_column(METRIC_LABELS[m], justify="right")
+    labels = tuple(SHORT_LABELS[m] for m in METRICS)
+    cap = table("owner", "accelerators", *labels, right=("accelerators", *labels),
+                title="2. Capacity in H100-equivalents (H100 SXM = 1 on each metric: dense "
+                      "BF16, dense FP8, memory bandwidth, memory capacity)")
     for s in [*r.owners, r.totals]:
         cap.add_row(s.name, _n(s.accelerators), *(_n(s.h100_equivalents[m]) for m in METRICS))
-    console.print(cap)
+    console.print(fit(cap), crop=False)
 
-    pw = Table(title="3. Power and energy", title_justify="left")
-    for col in ("owner", "IT MW", "facility MW", "TWh/yr", "cost bn KRW/yr", "cost M USD/yr",
-                "Mt CO2/yr"):
-        pw.add_column(col, justify="left" if col == "owner" else "right")
+    nums = ("IT MW", "facility MW", "TWh/yr", "bn KRW/yr", "M USD/yr", "Mt CO2/yr")
+    pw = table("owner", *nums, right=nums, title="3. Power and energy (cost and CO2 per year)")
     for s in [*r.owners, r.totals]:
         pw.add_row(s.name, _n(s.it_power_mw, 1), _n(s.facility_power_mw, 1),
                    _n(s.annual_energy_twh, 2), _n(s.annual_cost_krw / 1e9),
                    _n(s.annual_cost_usd / 1e6), _n(s.annual_co2_mt, 2))
-    console.print(pw)
+    console.print(fit(pw), crop=False)
 
-    cmp_ = Table(title=f"4. Annual energy ({t.annual_energy_twh:.2f} TWh) compared",
-                 title_justify="left")
-    for col in ("region", "consumption TWh", "year", "share", "source"):
-        cmp_.add_column(col, justify="right" if col in ("consumption TWh", "share") else "left")
+    cmp_ = table("region", "consumption TWh", "year", "share", "source", wrap=("source",),
+                 right=("consumption TWh", "share"),
+                 title=f"4. Annual energy ({t.annual_energy_twh:.2f} TWh) compared")
     for c in r.comparisons:
         cmp_.add_row(c.region, _n(c.consumption_twh, 2), str(c.year), f"{c.share:.1%}", c.source)
-    console.print(cmp_)
+    console.print(fit(cmp_), crop=False)
 
-    peers = Table(title="   Peers (rank 1 = largest)", title_justify="left")
-    for col in ("fleet", "accelerator", "count", "year", "rank count",
-                *(f"H100e {METRIC_LABELS[m]} (rank)" for m in METRICS)):
-        peers.add_column(col, justify="left" if col in ("fleet", "accelerator") else "right")
+    peers = table("fleet", "accelerator", "count", "year", "rank by count",
+                  wrap=("fleet", "accelerator"), right=("count", "rank by count"),
+                  title="   Peers (rank 1 = largest)")
+    ranks = table("fleet", *labels, right=labels, wrap=("fleet",),
+                  title="   Peers in H100-equivalents (rank)")
     for p in r.peers:
-        peers.add_row(p.name + (" (assumed)" if p.assumed else ""), p.accelerator, _n(p.count),
-                      str(p.year), str(p.rank_by_count),
-                      *(f"{_n(p.h100_equivalents[m])} ({p.ranks[m]})" for m in METRICS))
-    console.print(peers)
+        name = p.name + (" (assumed)" if p.assumed else "")
+        peers.add_row(name, p.accelerator.replace("+", " + "), _n(p.count), str(p.year),
+                      str(p.rank_by_count))
+        ranks.add_row(name, *(f"{_n(p.h100_equivalents[m])} ({p.ranks[m]})" for m in METRICS))
+    console.print(fit(peers), crop=False)
+    console.print(fit(ranks), crop=False)
 
     if r.output:
-        out = Table(title="   AI factory output (per year; per GW of facility power)",
-                    title_justify="left")
-        for col in ("owner", "T tokens", "405B runs", "T tokens/GW", "405B runs/GW"):
-            out.add_column(col, justify="left" if col == "owner" else "right")
+        outs = ("T tokens", "405B runs", "T tokens/GW", "405B runs/GW")
+        out = table("owner", *outs, right=outs,
+                    title="   AI factory output (per year; per GW of facility power)")
         for row in r.output:
             out.add_row(row["owner"], _n(row["tokens_per_year"] / 1e12),
                         _n(row["training_runs_per_year"], 1),
                         _n(row["tokens_per_year_per_gw"] / 1e12),
                         _n(row["training_runs_per_year_per_gw"], 1))
-        console.print(out)
+        console.print(fit(out), crop=False)
         console.print(f"   [dim]{r.output[-1]['reference']}[/dim]")
 
     if r.staffing:  # reliability: repair workload and people per owner (aifab.reliability)
-        ppl = Table(title="   People per owner campus (estimate, from the repair workload)",
-                    title_justify="left")
-        for col in ("owner", "fail/d", "swaps/d", "hands-on h/d", "in repair", "tech/shift",
-                    "tech FTE", "ops FTE"):
-            ppl.add_column(col, justify="left" if col == "owner" else "right")
+        ppl = table("owner", "fail/d", "swaps/d", "hands-on h/d", "in repair", "tech/shift",
+                    "tech FTE", "ops FTE",
+                    right=("fail/d", "swaps/d", "hands-on h/d", "in repair", "tech/shift",
+                           "tech FTE", "ops FTE"),
+                    title="   People per owner campus (estimate, from the repair workload)")
         for row in r.staffing:
             ppl.add_row(row["owner"], _n(row["failures_per_day"], 1),
                         _n(row["hardware_swaps_per_day"], 1), _n(row["hands_on_h_per_day"]),
                         f"{row['in_repair_share']:.1%}", _n(row["technicians_on_shift"]),
                         _n(row["technicians_fte"]), _n(row["operators_fte"]))
-        console.print(ppl)
+        console.print(fit(ppl), crop=False)
         console.print(f"   [dim]{r.staffing[-1]['basis']}[/dim]")
 
-    asm = Table(title="5. Assumptions", title_justify="left")
-    for col in ("parameter", "value", "unit", "source"):
-        asm.add_column(col)
+    asm = table("parameter", "value", "unit", "source", wrap=("parameter", "unit", "source"),
+                title="5. Assumptions")
     for a in r.assumptions:
         asm.add_row(a.parameter, str(a.value), a.unit, a.source)
-    console.print(asm)
+    console.print(fit(asm), crop=False)
 
 
 def plan_summary(r: PlanResult, catalog: Catalog | None = None) -> Items:

@@ -4,6 +4,7 @@ from aifab.scenario._load import (
     DEFAULT_SCENARIO,
     apply_override,
     embedded_scenarios,
+    embedded_text,
     load_scenario,
 )
 from aifab.scenario._model import (
@@ -41,5 +42,6 @@ __all__ = [
     "TenantSpec",
     "apply_override",
     "embedded_scenarios",
+    "embedded_text",
     "load_scenario",
 ]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import copy
 import tomllib
 from collections.abc import Sequence
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from pydantic import ValidationError
 
+from aifab._checks import bad_number, non_finite
 from aifab._io import read_text_file
 from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
@@ -20,15 +22,32 @@ from aifab.scenario._model import Scenario
 DEFAULT_SCENARIO = "korea-2025"
 
 
-def embedded_scenarios() -> dict[str, str]:
-    """Embedded scenario names and their one-line descriptions."""
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 20 x faster
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
+@lru_cache(maxsize=1)
+def _embedded() -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
     for entry in sorted((resources.files("aifab.scenario") / "data").iterdir(),
                         key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            doc = yaml.safe_load(entry.read_text("utf-8"))
+            doc = _load_yaml(entry.read_text("utf-8"))
             out[entry.name.removesuffix(".yaml")] = str(doc.get("description", "")).strip()
-    return out
+    return tuple(out.items())
+
+
+def embedded_scenarios() -> dict[str, str]:
+    """Embedded scenario names and their one-line descriptions."""
+    return dict(_embedded())
+
+
+def embedded_text(name: str) -> str:
+    """The YAML text of the embedded scenario ``name``."""
+    return (resources.files("aifab.scenario") / "data" / f"{name}.yaml").read_text("utf-8")
 
 
 def _fmt_loc(loc: Sequence[Any]) -> str:
@@ -107,25 +126,40 @@ def apply_override(doc: dict[str, Any], expr: str) -> None:
 def _validate(doc: Any, source: str, text: str | None) -> Scenario:
     if not isinstance(doc, dict):
         raise BadInput("expected a mapping at the top level", source=source)
+    raw_bad = non_finite(doc)
+    if raw_bad is not None:
+        line = _yaml_line(text, raw_bad) if text is not None else None
+        raise BadInput("must be a finite number", source=f"{source}:{line}" if line else source,
+                       where=_fmt_loc(raw_bad))
     try:
-        return Scenario.model_validate(doc)
+        scn = Scenario.model_validate(doc)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = list(err["loc"])
-        msg = str(err["msg"])
-        if msg.startswith("Value error, "):
-            msg = msg.removeprefix("Value error, ")
-            if ": " in msg and msg.split(": ", 1)[0].startswith("fleets["):
-                head, msg = msg.split(": ", 1)
-                loc = [*loc, *_split_loc(head)]
-        elif "input" in err and not isinstance(err["input"], (dict, list)):
-            msg = f"{msg}, got {err['input']!r}"
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        where = _fmt_loc(loc) or None
-        line = _yaml_line(text, loc) if text is not None and loc else None
-        src = f"{source}:{line}" if line else source
-        raise BadInput(msg[0].lower() + msg[1:] if msg else msg, source=src, where=where) from None
+        _raise_validation(exc, source, text)
+    found = bad_number(doc, scn)
+    if found is not None:
+        loc, msg = found
+        line = _yaml_line(text, loc) if text is not None else None
+        raise BadInput(msg, source=f"{source}:{line}" if line else source, where=_fmt_loc(loc))
+    return scn
+
+
+def _raise_validation(exc: ValidationError, source: str, text: str | None) -> NoReturn:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+        if ": " in msg and msg.split(": ", 1)[0].startswith("fleets["):
+            head, msg = msg.split(": ", 1)
+            loc = [*loc, *_split_loc(head)]
+    elif "input" in err and not isinstance(err["input"], (dict, list)):
+        msg = f"{msg}, got {err['input']!r}"
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    where = _fmt_loc(loc) or None
+    line = _yaml_line(text, loc) if text is not None and loc else None
+    src = f"{source}:{line}" if line else source
+    raise BadInput(msg[0].lower() + msg[1:] if msg else msg, source=src, where=where) from None
 
 
 def _split_loc(head: str) -> list[Any]:
@@ -158,6 +192,54 @@ def check_references(scn: Scenario, catalog: Catalog, source: str) -> None:
         if p.accelerator not in catalog.accelerators:
             raise BadInput(f"unknown accelerator {p.accelerator!r}", source=source,
                            where=f"peers[{i}].accelerator")
+    check_sim_references(scn, catalog, source)
+
+
+def check_sim_references(scn: Scenario, catalog: Catalog, source: str) -> None:
+    """Names inside the ``sim`` section, checked when any command loads the scenario (not
+    only when the twin runs): job classes in tenants' mixes and rates, tenants' owners,
+    owners in ``inference_share`` and ``power_cap_mw``, the reference accelerator, and the
+    accelerators and systems of NPU pools."""
+    from aifab.workload.synthetic import DEFAULT_CLASSES
+
+    sim = scn.sim
+    classes = sorted(sim.classes if sim.classes is not None else DEFAULT_CLASSES)
+    owners = [o.name for o in scn.owners]
+    if sim.reference_accelerator not in catalog.accelerators:
+        raise BadInput(f"unknown accelerator {sim.reference_accelerator!r} "
+                       f"(known: {', '.join(sorted(catalog.accelerators))})",
+                       source=source, where="sim.reference_accelerator")
+    for key, tenants in (("tenants", sim.tenants), ("public_tenants", sim.public_tenants)):
+        for i, t in enumerate(tenants or []):
+            if t.owner not in owners:
+                raise BadInput(f"unknown owner {t.owner!r} (owners: {', '.join(owners)})",
+                               source=source, where=f"sim.{key}[{i}].owner")
+            for field in ("mix", "rates_per_h"):
+                for name in getattr(t, field):
+                    if name not in classes:
+                        raise BadInput(f"unknown job class {name!r} (classes: "
+                                       f"{', '.join(classes)})", source=source,
+                                       where=f"sim.{key}[{i}].{field}.{name}")
+    for key, shares in (("inference_share", sim.inference_share or {}),
+                        ("power_cap_mw", sim.power_cap_mw)):
+        for name in shares:
+            if name not in owners:
+                raise BadInput(f"unknown owner {name!r} (owners: {', '.join(owners)})",
+                               source=source, where=f"sim.{key}.{name}")
+    for i, pool in enumerate(sim.npu_pools or []):
+        where = f"sim.npu_pools[{i}]"
+        if pool.accelerator not in catalog.accelerators:
+            raise BadInput(f"unknown accelerator {pool.accelerator!r} "
+                           f"(known: {', '.join(sorted(catalog.accelerators))})",
+                           source=source, where=f"{where}.accelerator")
+        system = catalog.systems.get(pool.system)
+        if system is None:
+            raise BadInput(f"unknown system {pool.system!r} "
+                           f"(known: {', '.join(sorted(catalog.systems))})",
+                           source=source, where=f"{where}.system")
+        if system.accelerator != pool.accelerator:
+            raise BadInput(f"system {pool.system!r} holds {system.accelerator!r}, "
+                           f"not {pool.accelerator!r}", source=source, where=f"{where}.system")
 
 
 def load_scenario(
@@ -177,8 +259,8 @@ def load_scenario(
     embedded = embedded_scenarios()
     if name in embedded and not Path(name).exists():
         source = f"{name} (embedded)"
-        text = (resources.files("aifab.scenario") / "data" / f"{name}.yaml").read_text("utf-8")
-        doc = yaml.safe_load(text)
+        text = embedded_text(name)
+        doc = _load_yaml(text)
     else:
         p = Path(name)
         if not p.exists() and p.suffix == "":
@@ -194,7 +276,7 @@ def load_scenario(
             text = None
         else:
             try:
-                doc = yaml.safe_load(text)
+                doc = _load_yaml(text)
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 src = f"{source}:{mark.line + 1}" if mark is not None else source

@@ -12,6 +12,12 @@ from aifab.scenario._siting import OwnerSiting, SitingOptions
 
 SCENARIO_SCHEMA_VERSION = 1
 
+#: Accelerators in one fleet row: ten times the largest announced single fleet (about
+#: 1 M GPUs), so a typo of extra zeros is caught before the twin allocates per-device state.
+MAX_FLEET_COUNT = 10_000_000
+#: Accelerators of a peer (a country or a firm), only compared, never simulated.
+MAX_PEER_COUNT = 100_000_000
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,7 +39,7 @@ class Fleet(_Frozen):
     owner: str = Field(min_length=1)
     accelerator: str = Field(min_length=1, description="Catalogue accelerator id.")
     system: str = Field(min_length=1, description="Catalogue system id.")
-    count: int = Field(gt=0, description="Accelerators (not systems).")
+    count: int = Field(gt=0, le=MAX_FLEET_COUNT, description="Accelerators (not systems).")
     delivery_year: int = Field(ge=2000, le=2100)
     assumed: bool = Field(default=False, description="True where the public record is silent.")
     note: str = ""
@@ -73,7 +79,7 @@ class Peer(_Frozen):
 
     name: str = Field(min_length=1)
     accelerator: str = Field(min_length=1)
-    count: int = Field(gt=0)
+    count: int = Field(gt=0, le=MAX_PEER_COUNT)
     year: int = Field(ge=2000, le=2100)
     status: str = Field(default="", description="e.g. 'target', 'delivered'.")
     assumed: bool = False

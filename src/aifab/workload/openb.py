@@ -142,8 +142,13 @@ def _rows(path: Path, required: Iterable[str], what: str) -> Iterator[tuple[int,
                            where=f"line {reader.line_num}") from exc
 
 
+#: Largest whole number a trace column may hold (CPU milli-cores or MiB of a node: 10^12
+#: is a million times a large server); beyond it the arrays would overflow int64 anyway.
+MAX_FIELD = 10**12
+
+
 def _int(path: Path, line: int, row: dict[str, str], col: str, *, lo: int = 0,
-         hi: int | None = None) -> int:
+         hi: int = MAX_FIELD) -> int:
     raw = (row.get(col) or "").strip()
     where = f"line {line}, column {col}"
     if raw == "":
@@ -158,7 +163,7 @@ def _int(path: Path, line: int, row: dict[str, str], col: str, *, lo: int = 0,
     if ival < lo:
         what = "negative" if lo == 0 else f"below {lo}"
         raise BadInput(f"{what} value {ival}", source=str(path), where=where)
-    if hi is not None and ival > hi:
+    if ival > hi:
         raise BadInput(f"value {ival} outside {lo}..{hi}", source=str(path), where=where)
     return ival
 
@@ -172,6 +177,9 @@ def _time(path: Path, line: int, row: dict[str, str], col: str) -> float:
     except ValueError:
         raise BadInput(f"not a number: {raw!r}", source=str(path),
                        where=f"line {line}, column {col}") from None
+    if not math.isfinite(val):
+        raise BadInput(f"not a finite time: {raw!r} (leave the field empty if unknown)",
+                       source=str(path), where=f"line {line}, column {col}")
     if val < 0:
         raise BadInput(f"negative time {raw}", source=str(path),
                        where=f"line {line}, column {col}")
@@ -199,6 +207,8 @@ def read_openb_nodes(path: Path | str) -> OpenbNodes:
         model.append(m if n > 0 else "")
     if not names:
         raise BadInput("no nodes in file", source=str(p))
+    if not any(gpu):
+        raise BadInput("no node has a GPU (column gpu is 0 on every line)", source=str(p))
     return OpenbNodes(str(p), tuple(names), np.array(cpu, dtype=np.int64),
                       np.array(mem, dtype=np.int64), np.array(gpu, dtype=np.int64),
                       tuple(model))
@@ -247,6 +257,10 @@ def read_openb_pods(path: Path | str, known_models: Iterable[str] | None = None)
         spec.append("|".join(models))
         created.append(_time(p, line, row, "creation_time"))
         deleted.append(_time(p, line, row, "deletion_time"))
+        if deleted[-1] < created[-1]:
+            raise BadInput(f"deletion_time {deleted[-1]:g} is before creation_time "
+                           f"{created[-1]:g}", source=str(p), where=f"line {line}, "
+                           "column deletion_time")
     if not names:
         raise BadInput("no pods in file", source=str(p))
     return OpenbPods(str(p), tuple(names), np.array(cpu, dtype=np.int64),

@@ -52,6 +52,11 @@ def read_philly(path: Path | str) -> PhillyJobs:
         raise BadInput("no parseable timestamps", source=str(p), where="timestamp")
     dur = pd.to_numeric(df["duration"], errors="coerce")
     gpus = pd.to_numeric(df["num_gpus"], errors="coerce")
+    for col, vals in (("duration", dur), ("num_gpus", gpus)):
+        inf = np.flatnonzero(np.isinf(vals.to_numpy(dtype=np.float64)))
+        if len(inf):
+            raise BadInput(f"not a finite number: {df[col].iloc[inf[0]]}", source=str(p),
+                           where=f"line {int(inf[0]) + 2}, column {col}")
     ok = ts.notna() & (dur > 0) & (gpus > 0)
     if not ok.any():
         raise BadInput("no usable jobs (positive duration and num_gpus)", source=str(p))

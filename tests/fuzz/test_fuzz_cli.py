@@ -1,0 +1,219 @@
+"""Fuzz every command family through the real CLI (see fuzz_cli.py for what is checked).
+
+Case counts per family in CI (x AIFAB_FUZZ_SCALE): plan 250, scenarios/catalog 250, perf
+300, replay 250, site 250 (solver faked), simulate 120, report 60; about 40 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from fuzz_cli import (
+    ACC_CSV,
+    KOREA,
+    MODELS_CSV,
+    NODES,
+    NUM_TEXT,
+    PODS,
+    SETS,
+    TINY,
+    YAML_TEXT,
+    fake_siting,
+    flag,
+    flags,
+    fuzz_settings,
+    mutated_csv,
+    mutated_doc,
+    out_flag,
+    run,
+    workdir,
+)
+from hypothesis import given
+from hypothesis import strategies as st
+
+MODELS = st.sampled_from(["llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "mixtral-8x7b",
+                          "deepseek-v3", "nosuch", ""])
+DEVICES = st.sampled_from(["h100-sxm", "b200", "gb200", "rngd", "rebel-quad", "atom", "x",
+                           ""])
+PRECISIONS = st.sampled_from(["bf16", "fp8", "fp4", "int8", "fp3", ""])
+
+
+@fuzz_settings(250)
+@given(data=st.data())
+def test_plan(data: st.DataObject) -> None:
+    with workdir() as d:
+        args = ["plan"]
+        if data.draw(st.booleans()):
+            p = d / "scn.yaml"
+            p.write_text(yaml.safe_dump(data.draw(mutated_doc(KOREA)), sort_keys=False))
+            args.append(str(p))
+        args += data.draw(SETS)
+        if data.draw(st.booleans()):
+            c = d / "cat.csv"
+            c.write_text(data.draw(mutated_csv([ACC_CSV[0], ACC_CSV[1].replace(
+                "a100-sxm,", "x1,", 1)])))
+            args += ["--catalog", str(c)]
+        out_args, out = out_flag(data.draw, d)
+        run("plan", [*args, *data.draw(st.sampled_from([["--json"], []])), *out_args], out)
+
+
+@fuzz_settings(250)
+@given(data=st.data())
+def test_scenarios_and_catalog(data: st.DataObject) -> None:
+    with workdir() as d:
+        cmd = data.draw(st.sampled_from(["scenarios", "catalog", "catalog"]))
+        args = [cmd]
+        if cmd == "catalog" and data.draw(st.booleans()):
+            kind = data.draw(st.sampled_from(["csv", "yaml"]))
+            c = d / f"cat.{kind}"
+            if kind == "csv":
+                c.write_text(data.draw(mutated_csv([ACC_CSV[0], *ACC_CSV[1:4]])))
+            else:
+                rows = [dict(zip(ACC_CSV[0].split(","), ACC_CSV[2].split(","), strict=False))]
+                doc = data.draw(mutated_doc({"accelerators": rows}))
+                c.write_text(yaml.safe_dump(doc))
+            args += ["--catalog", str(c)]
+        out_args, out = out_flag(data.draw, d)
+        run("scenarios/catalog", [*args, *data.draw(st.sampled_from([["--json"], []])),
+                                  *out_args], out)
+
+
+@fuzz_settings(300)
+@given(data=st.data())
+def test_perf(data: st.DataObject) -> None:
+    with workdir() as d:
+        sub = data.draw(st.sampled_from(["infer", "infer", "train", "train", "compare",
+                                         "compare", "models"]))
+        args = ["perf", sub]
+        if sub != "models":
+            args += ["--model", data.draw(MODELS)]
+        if sub == "infer":
+            args += ["--device", data.draw(DEVICES)]
+            args += data.draw(flags(flag("--devices", good=("1", "8")),
+                                    flag("--tp", good=("1", "8")),
+                                    flag("--batch", good=("1", "64")),
+                                    flag("--input", good=("512",)),
+                                    flag("--output", good=("128",)), flag("--pue", good=("1.2",)),
+                                    flag("--precision", PRECISIONS)))
+        elif sub == "train":
+            args += ["--device", data.draw(DEVICES), "--tokens",
+                     data.draw(st.one_of(st.just("1e12"), NUM_TEXT)),
+                     "--devices", data.draw(st.one_of(st.just("1024"), NUM_TEXT))]
+            args += data.draw(flags(flag("--seq-len", good=("4096",)), flag("--pue", good=("1.3",)),
+                                    flag("--precision", PRECISIONS)))
+            args += data.draw(st.sampled_from([[], ["--lora"]]))
+        elif sub == "compare":
+            devs = data.draw(st.lists(DEVICES, min_size=0, max_size=3))
+            args += ["--devices-list", ",".join(devs)]
+            args += data.draw(flags(flag("--years", good=("4",)),
+                                    flag("--usd-per-kwh", good=("0.1",)),
+                                    flag("--load-factor", good=("0.5",)),
+                                    flag("--tpot-ms", good=("30",)), flag("--ttft-s", good=("2",)),
+                                    flag("--target-tokens-per-s", good=("1e5",)),
+                                    flag("--input", good=("512",)),
+                                    flag("--output", good=("64",)), flag("--pue", good=("1.1",)),
+                                    flag("--precision", PRECISIONS)))
+        if data.draw(st.integers(0, 3)) == 0:
+            m = d / "models.csv"
+            m.write_text(data.draw(mutated_csv([MODELS_CSV[0], MODELS_CSV[1].replace(
+                "llama-3.1-8b,", "m1,", 1)])))
+            args += ["--models", str(m)]
+        out_args, out = out_flag(data.draw, d)
+        run("perf", [*args, *data.draw(st.sampled_from([["--json"], []])), *out_args], out)
+
+
+@fuzz_settings(250)
+@given(data=st.data())
+def test_replay(data: st.DataObject) -> None:
+    with workdir() as d:
+        n, p = d / "nodes.csv", d / "pods.csv"
+        n.write_text(data.draw(mutated_csv(NODES)))
+        p.write_text(data.draw(mutated_csv(PODS)))
+        args = ["replay", "openb", "--nodes", str(n), "--pods", str(p)]
+        timed = data.draw(st.booleans())
+        args += ["--timed"] if timed else []
+        args += data.draw(flags(
+            flag("--policy", st.sampled_from(["fgd", "bestfit", "random", "packing", "x"])),
+            flag("--tune", good=("0", "1", "1.3")), flag("--seed", good=("0", "7")),
+            flag("--seeds", st.sampled_from(["1-3", "5", "3-1", "0-20000", "-1", "a", ""])),
+            flag("--speedup", good=("2",)),
+            flag("--tie-break", st.sampled_from(["rank", "uniform", "x"]))))
+        out_args, out = out_flag(data.draw, d)
+        run("replay", [*args, *data.draw(st.sampled_from([["--json"], []])), *out_args], out)
+
+
+@fuzz_settings(250)
+@given(data=st.data())
+def test_site(data: st.DataObject) -> None:
+    with workdir() as d, fake_siting():
+        s = d / "tiny.yaml"
+        s.write_text(yaml.safe_dump(data.draw(st.one_of(st.just(TINY), mutated_doc(TINY)))))
+        args = ["site", str(s), *data.draw(SETS)]
+        args += data.draw(flags(flag("--hours", good=("24", "48")),
+                                flag("--time-limit", good=("10",))))
+        siting = st.builds(lambda k, v: ["--set", f"siting.{k}={v}"], st.sampled_from(
+            ["hours", "block_mw", "years", "discount_rate", "time_limit_s", "mip_rel_gap",
+             "screening_hours", "solver_threads", "carbon_price_krw_per_t"]), YAML_TEXT)
+        args += data.draw(st.one_of(st.just([]), siting))
+        out_args, out = out_flag(data.draw, d)
+        run("site", [*args, "--json", *out_args], out)
+
+
+#: sim.* keys fuzzed; KNOWN_SIM_BUGS hold those that reach a bug of the twin (listed in
+#: the xfail below, for the sim's owners), kept out of the passing test.
+KNOWN_SIM_BUGS = ("year",)
+SIM_KEYS = st.sampled_from(["days", "seed", "scale", "load", "queue_policy",
+                            "peak_hour", "sample_h", "warmup_days", "diurnal_amplitude",
+                            "power_cap_mw", "inference_share", "power_mode", "backfill_depth",
+                            "restart_cost_s", "preempt_grace_s", "scale_interval_h",
+                            "reference_accelerator", "services_per_owner", "borrowing"])
+SIM_SETS = st.lists(st.builds(lambda k, v: ["--set", f"sim.{k}={v}"], SIM_KEYS, YAML_TEXT),
+                    max_size=2).map(lambda xs: [a for x in xs for a in x])
+SMALL_DAYS = st.sampled_from(["0.01", "0.02", "0.05", "0.01", "0.02", "0", "-1", "nan", "inf",
+                             "abc"])
+
+
+@fuzz_settings(120)
+@given(data=st.data())
+def test_simulate(data: st.DataObject) -> None:
+    with workdir() as d:
+        s = d / "tiny.yaml"
+        s.write_text(yaml.safe_dump(data.draw(st.one_of(st.just(TINY), mutated_doc(TINY)))))
+        args = ["simulate", str(s), "--days", data.draw(SMALL_DAYS), *data.draw(SIM_SETS)]
+        args += data.draw(flags(
+            flag("--policy", st.sampled_from(["fifo", "backfill", "fairshare", "x"])),
+            flag("--seed", good=("1",)),
+            flag("--replications", st.sampled_from(["0", "1", "2", "x"]))))
+        out_args, out = out_flag(data.draw, d)
+        run("simulate", [*args, "--json", *out_args], out)
+
+
+@pytest.mark.xfail(strict=False, reason="twin bug (sim area): sim.year before every delivery "
+                   "year leaves no accelerator and summarize() divides by zero "
+                   "(ZeroDivisionError in sim/national/metrics.py); sim.year needs bounds")
+@fuzz_settings(30)
+@given(data=st.data())
+def test_simulate_known_bugs(data: st.DataObject) -> None:
+    with workdir() as d:
+        s = d / "tiny.yaml"
+        s.write_text(yaml.safe_dump(TINY))
+        keys = st.sampled_from(KNOWN_SIM_BUGS)
+        value = st.one_of(YAML_TEXT, st.integers(-10, 2030).map(str))
+        sets = data.draw(st.lists(st.builds(lambda k, v: ["--set", f"sim.{k}={v}"], keys, value),
+                                  min_size=1, max_size=2))
+        run("simulate (known bugs)", ["simulate", str(s), "--days", "0.01",
+                                      *[a for x in sets for a in x], "--json"])
+
+
+@fuzz_settings(60)
+@given(data=st.data())
+def test_report(data: st.DataObject) -> None:
+    with workdir() as d:
+        s = d / "tiny.yaml"
+        s.write_text(yaml.safe_dump(data.draw(st.one_of(st.just(TINY), mutated_doc(TINY)))))
+        args = ["report", str(s), "--no-site", "--days", data.draw(SMALL_DAYS),
+                *data.draw(SIM_SETS), *data.draw(st.sampled_from([[], ["--no-simulate"]]))]
+        kind = data.draw(st.sampled_from(["dir", "dir", "dir", "empty", "file"]))
+        out = d / "out" if kind == "dir" else None
+        target = {"dir": str(d / "out"), "empty": "", "file": str(s)}[kind]
+        run("report", [*args, "--json", "--out", target], out)
