@@ -40,6 +40,10 @@ COMMAND_HELP: dict[str, dict[str, str]] = {
                      "of Korea."},
     "report": {"report": "One report for a scenario: plan, grid siting and the national twin "
                          "(report.html)."},
+    "sweep": {"sweep": "Run scenario variants (grid, random, LHS, Saltelli, one-at-a-time) on "
+                       "Ray."},
+    "serve": {"serve": "A local web dashboard: overview, plan knobs, siting map, runs, twin "
+                       "and sweeps."},
 }
 
 EXIT_ABORTED = 130
