@@ -27,5 +27,6 @@ def summary(name: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    doc = summary("korea-2025")
-    (HERE / "korea-2025-plan.json").write_text(json.dumps(doc, indent=2) + "\n")
+    for name in ("korea-2025", "article-250k"):
+        doc = summary(name)
+        (HERE / f"{name}-plan.json").write_text(json.dumps(doc, indent=2) + "\n")
