@@ -114,21 +114,21 @@ def report_cmd(
         sections += site_sections(sres)
         files["site.json"] = to_json(versioned(site_doc))
         if site_caps:
-            from aifab.sim.national.caps import caps_from_doc
+            from aifab.sim.national import apply_caps, caps_from_siting
 
-            caps_year, caps = caps_from_doc(site_doc, [o.name for o in scn.owners])
-            site_doc["twin_power_caps"] = {"year": caps_year, "mw": caps}
-            scn = scn.model_copy(update={"sim": scn.sim.model_copy(
-                update={"power_cap_mw": {**caps, **scn.sim.power_cap_mw}})})
+            caps = caps_from_siting(sres, [o.name for o in scn.owners])
+            site_doc["twin_power_caps"] = caps.to_dict()
+            scn = apply_caps(scn, caps)
 
     sim_doc = None
     if not no_simulate:
+        from aifab.report import sim_sections
         from aifab.sim.national import simulate
-        from aifab.sim.national.output import sections as sim_sections
 
         say(f"simulate ({scn.sim.days:g} days)")
-        sim_doc, frames = simulate(scn, catalog=cat)
-        sections += sim_sections(sim_doc, frames)
+        sim_res = simulate(scn, catalog=cat)
+        sim_doc = sim_res.to_dict()
+        sections += sim_sections(sim_res)
         files["simulate.json"] = to_json(versioned(sim_doc))
 
     head = _headline(plan_doc, site_doc, sim_doc)

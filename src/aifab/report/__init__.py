@@ -2,6 +2,7 @@
 
 from aifab.report._html import Section, figure_html, render_html, table_html
 from aifab.report._plan import plan_html, plan_sections, print_plan
+from aifab.report._sim import print_sim, sim_sections, write_sim_outputs
 
 __all__ = [
     "Section",
@@ -9,6 +10,9 @@ __all__ = [
     "plan_html",
     "plan_sections",
     "print_plan",
+    "print_sim",
     "render_html",
+    "sim_sections",
     "table_html",
+    "write_sim_outputs",
 ]

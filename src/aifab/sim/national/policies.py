@@ -1,59 +1,99 @@
 """Queue policies behind a registry: FIFO, EASY backfill, fair share with borrowing.
 
-A policy's ``schedule(sim)`` runs once per instant over the partitions marked dirty; it
-only orders jobs and calls ``sim.try_start`` / ``sim.reclaim_for`` / ``sim.evict``.
+A policy's ``schedule(run, dirty)`` runs once per instant over the partitions whose
+queues or occupancy changed; it only orders jobs and calls ``run.try_start`` /
+``run.reclaim_for`` / ``run.reclaim`` (:class:`Cluster`). Each policy owns its state
+(reservations, scan caches) and hands it to checkpoints as plain data.
 """
 
 from __future__ import annotations
 
-import heapq
 import itertools
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from aifab.errors import BadInput
-from aifab.sim.national.engine import RUNNING
-
-if TYPE_CHECKING:
-    from aifab.sim.national.engine import Job, NationalSim
-    from aifab.sim.national.model import Partition
-
-
-def _merged(sim: NationalSim, part: Partition) -> Iterator[Job]:
-    """Queued jobs of a partition's tenants in global (priority, arrival) order."""
-    live = [t for t in part.tenants if sim.qlen[t] > 0]
-    if len(live) == 1:
-        yield from sim.iter_queue(live[0])
-        return
-    gens = [((-j.prio, j.seq, j) for j in sim.iter_queue(t)) for t in live]
-    for _p, _s, job in heapq.merge(*gens):
-        yield job
+from aifab.scenario._sim import SimSettings
+from aifab.sim.national.job import RUNNING, Job
+from aifab.sim.national.model import Partition
+from aifab.sim.national.pools import PoolState
+from aifab.sim.national.queues import Queues
 
 
-def _head(sim: NationalSim, part: Partition) -> Job | None:
-    best: Job | None = None
-    for t in part.tenants:
-        j = sim.head(t)
-        if j is not None and (best is None or (-j.prio, j.seq) < (-best.prio, best.seq)):
-            best = j
-    return best
+class FleetView(Protocol):
+    """Occupancy a policy may read."""
+
+    @property
+    def pools(self) -> list[PoolState]: ...
+    @property
+    def running(self) -> list[dict[int, Job]]: ...
+    @property
+    def reclaiming(self) -> list[int]: ...
+    @property
+    def gen(self) -> list[int]: ...  # bumped whenever a partition's occupancy changes
+    @property
+    def starts(self) -> list[int]: ...  # bumped whenever a job starts in a partition
+    @property
+    def talloc(self) -> Any: ...  # accelerators held per tenant
+
+
+class Cluster(Protocol):
+    """What a queue policy may see and do (implemented by :class:`.ops.Operations`)."""
+
+    @property
+    def now(self) -> float: ...
+    @property
+    def settings(self) -> SimSettings: ...
+    @property
+    def partitions(self) -> Sequence[Partition]: ...
+    @property
+    def queues(self) -> Queues: ...
+    @property
+    def fleet(self) -> FleetView: ...
+    @property
+    def entitled(self) -> list[int]: ...  # accelerators each tenant is entitled to (>= 1)
+    @property
+    def min_speed(self) -> list[float]: ...  # per partition: its slowest pool's speed
+
+    def try_start(self, job: Job, pool_ids: tuple[int, ...],
+                  borrowed: bool = False) -> bool: ...
+    def reclaim_for(self, part: int, need: int) -> None: ...
+    def reclaim(self, pool_ids: tuple[int, ...], need: int, victims: list[Job],
+                cause: str) -> None: ...
+    def lend_headroom(self, part: int) -> int: ...
+
+
+class QueuePolicy(Protocol):
+    name: str
+    lends: bool  # lends idle owner capacity to public tenants
+
+    def schedule(self, run: Cluster, dirty: Iterable[int]) -> None: ...
+    def state(self) -> dict[str, Any]: ...
+    def restore(self, state: dict[str, Any]) -> None: ...
 
 
 class Fifo:
     """Strict FIFO per partition (priority first): a blocked head blocks the rest."""
 
     name = "fifo"
+    lends = False
 
-    def schedule(self, sim: NationalSim) -> None:
-        for p in sorted(sim.dirty):
-            part = sim.twin.partitions[p]
-            while (job := _head(sim, part)) is not None:
-                if not sim.try_start(job, part.pools):
-                    self.blocked(sim, part, job)
+    def schedule(self, run: Cluster, dirty: Iterable[int]) -> None:
+        for p in sorted(dirty):
+            part = run.partitions[p]
+            while (job := run.queues.first(part.tenants)) is not None:
+                if not run.try_start(job, part.pools):
+                    self.blocked(run, part, job)
                     break
 
-    def blocked(self, sim: NationalSim, part: Partition, head: Job) -> None:
+    def blocked(self, run: Cluster, part: Partition, head: Job) -> None:
         """Hook: what to do after the head did not fit (nothing for FIFO)."""
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        pass
 
 
 class Backfill(Fifo):
@@ -65,46 +105,61 @@ class Backfill(Fifo):
 
     def __init__(self) -> None:
         self._scanned: dict[int, tuple[int, int, int]] = {}
+        # partition -> (starts then, head id, shadow time, spare accelerators); void once
+        # another job starts in the partition
+        self._shadow: dict[int, tuple[int, int, float, int]] = {}
 
-    def blocked(self, sim: NationalSim, part: Partition, head: Job) -> None:
+    def blocked(self, run: Cluster, part: Partition, head: Job) -> None:
         # Nothing started or ended and no job arrived since a scan that started nothing:
         # this scan would start nothing either (the shadow test only gets stricter).
-        key = (sim.gen[part.index], sum(sim.qver[t] for t in part.tenants), head.id)
+        fl, q = run.fleet, run.queues
+        key = (fl.gen[part.index], sum(q.qver[t] for t in part.tenants), head.id)
         if self._scanned.get(part.index) == key:
             return
-        maxfree = max((sim.pools[i].free_total for i in part.pools), default=0)
+        maxfree = max((fl.pools[i].free_total for i in part.pools), default=0)
         if maxfree == 0:
             self._scanned[part.index] = key
             return
-        res = sim.shadow.get(part.index)
-        if res is None or res[0] != head.id:
-            res = self._reserve(sim, part, head)
-        _, shadow, extra = res
-        for job in itertools.islice(_merged(sim, part), sim.twin.settings.backfill_depth):
+        res = self._shadow.get(part.index)
+        if res is None or res[0] != fl.starts[part.index] or res[1] != head.id:
+            shadow, extra = self._reserve(run, part, head)
+        else:
+            shadow, extra = res[2], res[3]
+        for job in itertools.islice(q.merged(part.tenants), run.settings.backfill_depth):
             if job is head:
                 continue
             if job.n > maxfree:
                 continue
-            dur = job.work / sim.min_speed[part.index] + job.restart
-            short = sim.now + dur <= shadow
+            dur = job.work / run.min_speed[part.index] + job.restart
+            short = run.now + dur <= shadow
             if not short and job.n > extra:
                 continue
-            if sim.try_start(job, part.pools):
-                maxfree = max(sim.pools[i].free_total for i in part.pools)
+            if run.try_start(job, part.pools):
+                maxfree = max(fl.pools[i].free_total for i in part.pools)
                 if not short:
                     extra -= job.n
-        sim.shadow[part.index] = (head.id, shadow, extra)
+        self._shadow[part.index] = (fl.starts[part.index], head.id, shadow, extra)
         self._scanned[part.index] = key  # unchanged only if this scan started nothing
 
     @staticmethod
-    def _reserve(sim: NationalSim, part: Partition, head: Job) -> tuple[int, float, int]:
-        free = sum(sim.pools[i].free_total for i in part.pools)
-        ends = sorted((j.end, j.n) for j in sim.running[part.index].values())
+    def _reserve(run: Cluster, part: Partition, head: Job) -> tuple[float, int]:
+        free = sum(run.fleet.pools[i].free_total for i in part.pools)
+        ends = sorted((j.end, j.n) for j in run.fleet.running[part.index].values())
         for end, n in ends:
             free += n
             if free >= head.n:
-                return head.id, end, free - head.n
-        return head.id, float("inf"), 0
+                return end, free - head.n
+        return float("inf"), 0
+
+    def state(self) -> dict[str, Any]:
+        return {"scanned": [[k, *v] for k, v in self._scanned.items()],
+                "shadow": [[k, *v] for k, v in self._shadow.items()]}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self._scanned = {int(r[0]): (int(r[1]), int(r[2]), int(r[3]))
+                         for r in state["scanned"]}
+        self._shadow = {int(r[0]): (int(r[1]), int(r[2]), float(r[3]), int(r[4]))
+                        for r in state["shadow"]}
 
 
 class FairShare:
@@ -117,99 +172,110 @@ class FairShare:
     blocked head (not while a tenant is starved that way)."""
 
     name = "fairshare"
+    lends = True
 
     def __init__(self) -> None:
         self._backfill = Backfill()
         self._tried: dict[int, tuple[int, ...]] = {}
 
-    def schedule(self, sim: NationalSim) -> None:
-        parts = sim.twin.partitions
-        order = sorted(sim.dirty, key=lambda p: (parts[p].public, p))
-        for p in order:
-            self._partition(sim, parts[p])
+    def schedule(self, run: Cluster, dirty: Iterable[int]) -> None:
+        parts = run.partitions
+        for p in sorted(dirty, key=lambda p: (parts[p].public, p)):
+            self._partition(run, parts[p])
 
-    def _partition(self, sim: NationalSim, part: Partition) -> None:
-        borrowing = sim.twin.settings.borrowing
+    def _partition(self, run: Cluster, part: Partition) -> None:
+        borrowing = run.settings.borrowing
+        q, talloc, entitled = run.queues, run.fleet.talloc, run.entitled
         blocked: set[int] = set()
         first: Job | None = None
         starving = False  # a tenant within its quota is blocked: others may not exceed theirs
         while True:
-            live = [t for t in part.tenants if t not in blocked and sim.qlen[t] > 0]
+            live = [t for t in part.tenants if t not in blocked and q.qlen[t] > 0]
             if not live:
                 break
-            t = min(live, key=lambda i: (sim.talloc[i] / sim.entitled[i], i))
-            job = sim.head(t)
+            t = min(live, key=lambda i: (talloc[i] / entitled[i], i))
+            job = q.head(t)
             if job is None:
                 blocked.add(t)
                 continue
-            within = sim.talloc[t] + job.n <= sim.entitled[t]
+            within = talloc[t] + job.n <= entitled[t]
             if starving and not within:
                 blocked.add(t)
                 continue
-            if sim.try_start(job, part.pools):
+            if run.try_start(job, part.pools):
                 continue
             starving = starving or (part.public and within)
             if not part.public:
                 if borrowing:
-                    sim.reclaim_for(part.index, job.n)
-            elif borrowing and self._borrow(sim, job):
+                    run.reclaim_for(part.index, job.n)
+            elif borrowing and self._borrow(run, job):
                 continue
             elif within:
-                self._reclaim_quota(sim, part, t, job.n)
+                self._reclaim_quota(run, part, t, job.n)
             blocked.add(t)
             first = first or job
         if first is not None and not starving:
-            self._backfill.blocked(sim, part, first)
+            self._backfill.blocked(run, part, first)
 
     @staticmethod
-    def _borrow(sim: NationalSim, job: Job) -> bool:
+    def _borrow(run: Cluster, job: Job) -> bool:
         """Start ``job`` on an owner's idle capacity (owners with no queued work)."""
         cands = []
-        for q in sim.twin.partitions:
-            if q.public or any(sim.reclaiming[i] for i in q.pools):
+        for q in run.partitions:
+            if q.public or any(run.fleet.reclaiming[i] for i in q.pools):
                 continue
-            if any(sim.qlen[t] > 0 for t in q.tenants):
+            if any(run.queues.qlen[t] > 0 for t in q.tenants):
                 continue
-            free = sim.lend_headroom(q.index)
+            free = run.lend_headroom(q.index)
             if free >= job.n:
                 cands.append((-free, q.index))
         for _f, qi in sorted(cands):
-            if sim.try_start(job, sim.twin.partitions[qi].pools, borrowed=True):
+            if run.try_start(job, run.partitions[qi].pools, borrowed=True):
                 return True
         return False
 
-    def _reclaim_quota(self, sim: NationalSim, part: Partition, t: int, need: int) -> None:
+    def _reclaim_quota(self, run: Cluster, part: Partition, t: int, need: int) -> None:
         """Tenant ``t`` is under quota: preempt over-quota peers, newest first, without
         taking any of them below its own quota."""
-        if any(sim.pools[i].free_total + sim.reclaiming[i] >= need for i in part.pools):
+        fl, entitled = run.fleet, run.entitled
+        if any(fl.pools[i].free_total + fl.reclaiming[i] >= need for i in part.pools):
             return
-        over = {u for u in part.tenants if u != t and sim.talloc[u] > sim.entitled[u]}
+        over = {u for u in part.tenants if u != t and fl.talloc[u] > entitled[u]}
         if not over:
             return
-        key = (sim.gen[part.index], t, need, *(int(sim.talloc[u]) for u in part.tenants))
+        key = (fl.gen[part.index], t, need, *(int(fl.talloc[u]) for u in part.tenants))
         if self._tried.get(part.index) == key:
             return  # same state as a try that found no pool to free
         self._tried[part.index] = key
-        left = {u: int(sim.talloc[u] - sim.entitled[u]) for u in over}
+        left = {u: int(fl.talloc[u] - entitled[u]) for u in over}
         victims = []
-        for j in sorted((j for j in sim.running[part.index].values()
+        for j in sorted((j for j in fl.running[part.index].values()
                          if j.tenant in over and j.state == RUNNING and not j.borrowed),
                         key=lambda j: (-j.start, -j.id)):
             if left[j.tenant] >= j.n:
                 left[j.tenant] -= j.n
                 victims.append(j)
         if victims:
-            sim.reclaim(part.pools, need, victims, "quota")
+            run.reclaim(part.pools, need, victims, "quota")
+
+    def state(self) -> dict[str, Any]:
+        return {"backfill": self._backfill.state(),
+                "tried": [[k, *v] for k, v in self._tried.items()]}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self._backfill.restore(state["backfill"])
+        self._tried = {int(r[0]): tuple(int(x) for x in r[1:]) for r in state["tried"]}
 
 
-POLICIES: dict[str, type[Fifo] | type[FairShare]] = {
+QUEUE_POLICIES: dict[str, type[Fifo] | type[FairShare]] = {
     Fifo.name: Fifo, Backfill.name: Backfill, FairShare.name: FairShare}
+"""Queue policies (what runs next) by name; placement policies are :data:`aifab.sim.POLICIES`."""
 
 
-def get_policy(name: str) -> Fifo | FairShare:
+def get_queue_policy(name: str) -> QueuePolicy:
     """A fresh queue policy by registry name."""
     try:
-        return POLICIES[name]()
+        return QUEUE_POLICIES[name]()
     except KeyError:
-        raise BadInput(f"unknown queue policy {name!r} (one of: {', '.join(POLICIES)})",
+        raise BadInput(f"unknown queue policy {name!r} (one of: {', '.join(QUEUE_POLICIES)})",
                        where="sim.queue_policy") from None
