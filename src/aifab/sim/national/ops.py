@@ -14,9 +14,10 @@ from aifab.sim.national.model import Partition, Twin
 from aifab.sim.national.observers import Bus
 from aifab.sim.national.queues import Queues
 
-END, EVICT, SCALE, ARRIVE, SAMPLE, CKPT, RESET = range(7)
+END, EVICT, SCALE, ARRIVE, SAMPLE, RESET = 0, 1, 2, 3, 4, 6
 """Event kinds of the twin, also their priority at equal times: frees first, then demand.
-Event sources added later (failures, repairs) take kinds from 7 on."""
+(5 was the in-loop checkpoint; checkpoints are now taken between slices.) Event sources
+added later (failures, repairs) take kinds from 7 on."""
 
 
 class Operations:

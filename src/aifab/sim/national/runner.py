@@ -18,7 +18,7 @@ from aifab.sim.national.job import Job
 from aifab.sim.national.meters import Counts, Integrals, Records, TimeSeries
 from aifab.sim.national.model import Twin
 from aifab.sim.national.observers import Bus, Observer
-from aifab.sim.national.ops import ARRIVE, CKPT, END, EVICT, RESET, SAMPLE, SCALE, Operations
+from aifab.sim.national.ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, Operations
 from aifab.sim.national.policies import QueuePolicy
 from aifab.sim.national.queues import Queues
 from aifab.sim.national.services import Services
@@ -55,7 +55,7 @@ class Runner:
         self.handlers: dict[int, Handler] = {
             END: self.ops.on_end, EVICT: self.ops.on_evict,  # type: ignore[dict-item]
             SCALE: self._scale, ARRIVE: self._arrive,  # type: ignore[dict-item]
-            SAMPLE: self._sample, CKPT: self._tick, RESET: self._reset}
+            SAMPLE: self._sample, RESET: self._reset}
         self.next_id = 0
         self.n_events = 0
         self.sliced_to = 0.0  # where the last run(until=...) stopped
@@ -69,7 +69,6 @@ class Runner:
         if twin.services:
             push(0.0, SCALE, None)
         push(0.0, SAMPLE, None)
-        push(st.checkpoint_every_h * 3600.0, CKPT, None)
         if twin.warmup_s > 0:
             push(twin.warmup_s, RESET, None)
 
@@ -125,10 +124,6 @@ class Runner:
         self.events.push(t + self.twin.settings.sample_h * 3600.0, SAMPLE, None)
         if self.progress is not None:
             self.progress(t)
-
-    def _tick(self, _: object) -> None:
-        self.events.push(self.ops.now + self.twin.settings.checkpoint_every_h * 3600.0,
-                         CKPT, None)
 
     def _reset(self, _: object) -> None:
         """End of the warm-up: forget everything measured so far (jobs keep running)."""
