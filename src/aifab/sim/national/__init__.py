@@ -18,12 +18,14 @@ from aifab.sim.national.caps import (
 )
 from aifab.sim.national.model import Twin
 from aifab.sim.national.observers import Observer
-from aifab.sim.national.policies import QUEUE_POLICIES, QueuePolicy, get_queue_policy
+from aifab.sim.national.policies import QUEUE_POLICIES, get_queue_policy
+from aifab.sim.national.protocol import Cluster, QueuePolicy
 from aifab.sim.national.result import SimResult
 from aifab.sim.national.runner import Runner
 
 __all__ = [
     "QUEUE_POLICIES",
+    "Cluster",
     "Observer",
     "PowerCaps",
     "QueuePolicy",

@@ -12,7 +12,8 @@ from aifab.catalog import Catalog
 from aifab.scenario import Scenario
 from aifab.sim.national.build import build_twin
 from aifab.sim.national.model import Twin
-from aifab.sim.national.policies import QueuePolicy, get_queue_policy
+from aifab.sim.national.policies import get_queue_policy
+from aifab.sim.national.protocol import QueuePolicy
 from aifab.sim.national.replicate import confidence
 from aifab.sim.national.result import SimResult
 from aifab.sim.national.runner import Runner

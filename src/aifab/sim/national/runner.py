@@ -19,7 +19,7 @@ from aifab.sim.national.meters import Counts, Integrals, Records, TimeSeries
 from aifab.sim.national.model import Twin
 from aifab.sim.national.observers import Bus, Observer
 from aifab.sim.national.ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, Operations
-from aifab.sim.national.policies import QueuePolicy
+from aifab.sim.national.protocol import QueuePolicy
 from aifab.sim.national.queues import Queues
 from aifab.sim.national.services import Services
 from aifab.workload.synthetic import ClassSampler
