@@ -11,8 +11,9 @@ from typing import NamedTuple
 from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.perf import job_duration_s, replica_capacity
+from aifab.power import AcceleratorPower, accelerator_power
 from aifab.scenario import Scenario
-from aifab.scenario._sim import NpuPoolSpec, ServiceSpec, SimSettings, TenantSpec
+from aifab.scenario._sim import ServiceSpec, SimSettings, TenantSpec
 from aifab.sim.national.model import Campus, Partition, PoolSpec, Service, Tenant, Twin
 from aifab.workload.philly import read_philly
 from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler
@@ -20,7 +21,6 @@ from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler
 SPEED_MODEL = "llama-3.1-70b"
 """Training model whose perf-model time sets the speed of each device type."""
 
-DEFAULT_INFERENCE_SHARE = {"Naver": 0.3, "Samsung": 0.1, "SK": 0.15, "Hyundai": 0.1}
 SERVICE_MODELS = ("llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b")
 
 ReplicaFn = Callable[[str, str, int, float], tuple[int, float]]
@@ -63,8 +63,7 @@ class _Raw(NamedTuple):
     kind: str
     domain_size: int
     domains: int
-    busy_kw: float
-    idle_kw: float
+    power: AcceleratorPower
 
 
 def _pools(scn: Scenario, st: SimSettings, cat: Catalog) -> list[_Raw]:
@@ -74,15 +73,7 @@ def _pools(scn: Scenario, st: SimSettings, cat: Catalog) -> list[_Raw]:
             continue
         key = (f.owner, f.accelerator, f.system)
         merged[key] = merged.get(key, 0) + f.count
-    public = [o.name for o in scn.owners if o.kind == "public"]
-    npu = st.npu_pools
-    if npu is None:
-        npu = ([NpuPoolSpec(owner=public[0], accelerator="rngd", system="rngd-server",
-                            count=4000, note="assumed national NPU pool"),
-                NpuPoolSpec(owner=public[0], accelerator="rebel-quad",
-                            system="rebel-quad-server", count=4000,
-                            note="assumed national NPU pool")] if public else [])
-    for p in npu:
+    for p in st.npu_pools or []:
         if p.owner not in [o.name for o in scn.owners]:
             raise BadInput(f"unknown owner {p.owner!r}", where="sim.npu_pools.owner")
         key = (p.owner, p.accelerator, p.system)
@@ -93,10 +84,8 @@ def _pools(scn: Scenario, st: SimSettings, cat: Catalog) -> list[_Raw]:
         sysm = cat.system(sys_id, where="system")
         d = sysm.accelerators_per_system
         domains = max(1, round(count * st.scale / d))
-        per_acc_kw = sysm.power_kw / d * scn.facility.pue
         out.append(_Raw(owner, acc_id, sys_id, acc.kind, d, domains,
-                        per_acc_kw * scn.facility.load_factor,
-                        per_acc_kw * acc.idle_w / acc.tdp_w))
+                        accelerator_power(sysm, acc, scn.facility)))
     return out
 
 
@@ -111,7 +100,7 @@ def _apply_power(raw: list[_Raw], st: SimSettings, owners: list[str],
         mine = [r for r in raw if r.owner == owner]
         if not mine:
             continue
-        nameplate = sum(r.busy_kw * r.domains * r.domain_size for r in mine)
+        nameplate = sum(r.power.busy_kw * r.domains * r.domain_size for r in mine)
         cap_kw = st.power_cap_mw.get(owner, math.inf) * 1000.0 * st.scale
         frac = min(1.0, cap_kw / nameplate) if nameplate > 0 else 1.0
         idx: list[int] = []
@@ -119,7 +108,7 @@ def _apply_power(raw: list[_Raw], st: SimSettings, owners: list[str],
         for r in mine:
             doms, d = r.domains, r.domain_size
             speed = 1.0 if r.kind == "npu" else device_speed(r.accelerator, ref, cat)
-            busy, idle = r.busy_kw, r.idle_kw
+            busy, idle = r.power.busy_kw, r.power.idle_kw
             dark = 0
             if frac < 1.0 and st.power_mode == "strand":
                 dark = doms - math.floor(doms * frac)
@@ -130,7 +119,8 @@ def _apply_power(raw: list[_Raw], st: SimSettings, owners: list[str],
             pools.append(PoolSpec(index=len(pools), owner=owner,
                                   accelerator=r.accelerator, system=r.system,
                                   kind=r.kind, domain_size=d, domains=doms - dark,
-                                  dark_domains=dark, busy_kw=busy, idle_kw=idle, speed=speed))
+                                  dark_domains=dark, busy_kw=busy, idle_kw=idle, speed=speed,
+                                  nameplate_kw=r.power.facility_kw))
             idx.append(len(pools) - 1)
         if st.power_mode == "wait" and frac < 1.0:
             n = sum(pools[i].accelerators for i in idx)
@@ -154,11 +144,7 @@ def _tenants(scn: Scenario, st: SimSettings) -> list[TenantSpec]:
         elif st.public_tenants is not None:
             out.extend(t.model_copy(update={"owner": o.name}) for t in st.public_tenants)
         else:
-            out.extend([TenantSpec(name="universities", owner=o.name, kind="university",
-                                   quota=0.35),
-                        TenantSpec(name="startups", owner=o.name, kind="startup", quota=0.35),
-                        TenantSpec(name="institutes", owner=o.name, kind="institute",
-                                   quota=0.30)])
+            out.append(TenantSpec(name="public", owner=o.name, kind="other"))
     return out
 
 
@@ -170,6 +156,9 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
     cat.accelerator(ref, where="sim.reference_accelerator")
     owners = [o.name for o in scn.owners]
     pools, campuses = _apply_power(_pools(scn, st, cat), st, owners, ref, cat)
+    if not pools:
+        raise BadInput(f"no fleet is delivered by {st.year}: nothing to simulate",
+                       where="sim.year")
     specs = _tenants(scn, st)
     names = [t.name for t in specs]
     if len(set(names)) != len(names):
@@ -197,7 +186,7 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
         streams: list[tuple[int, float]] = []
         mix = t.mix or DEFAULT_MIX[t.kind]
         load = st.load if t.load is None else t.load
-        inf = (st.inference_share or DEFAULT_INFERENCE_SHARE).get(t.owner, 0.1)
+        inf = (st.inference_share or {}).get(t.owner, st.default_inference_share)
         inf_mean = 0.0 if part.public else inf * (1 - st.diurnal_amplitude / 2)
         for c, cname in enumerate(class_names):
             if cname in t.rates_per_h:
@@ -229,12 +218,12 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
 
 def _generated(scn: Scenario, st: SimSettings, pools: Sequence[PoolSpec],
                parts: Sequence[Partition], replica: ReplicaFn) -> list[ServiceSpec]:
-    shares = st.inference_share or DEFAULT_INFERENCE_SHARE
+    shares = st.inference_share or {}
     out: list[ServiceSpec] = []
     n = st.services_per_owner
     n_npu = round(n * st.npu_eligible_share)
     for part in parts:
-        share = shares.get(part.owner, 0.1)
+        share = shares.get(part.owner, st.default_inference_share)
         gpus = [pools[i] for i in part.pools]
         total = sum(p.accelerators for p in gpus)
         if n == 0 or share <= 0 or total == 0:

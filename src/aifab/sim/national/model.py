@@ -29,6 +29,7 @@ class PoolSpec:
     busy_kw: float  # facility kW per allocated accelerator (PUE, load factor)
     idle_kw: float  # facility kW per idle powered accelerator
     speed: float  # training speed relative to the reference accelerator
+    nameplate_kw: float = 0.0  # facility kW per accelerator at nameplate (aifab.power)
 
     @property
     def accelerators(self) -> int:

@@ -126,7 +126,10 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
         "fleet": {"accelerators": fleet, "powered": powered,
                   "gpus": sum(p.accelerators for p in tw.pools if p.kind == "gpu"),
                   "npus": sum(p.accelerators for p in tw.pools if p.kind == "npu"),
-                  "pools": len(tw.pools), "power_mode": tw.settings.power_mode},
+                  "pools": len(tw.pools), "power_mode": tw.settings.power_mode,
+                  "nameplate_mw": sum((p.accelerators + p.dark_domains * p.domain_size)
+                                      * p.nameplate_kw for p in tw.pools)
+                  / 1000.0 / tw.settings.scale},
         "utilization": run.integrals.alloc_s / acc_s,
         "busy_utilization": float(series["busy"].mean()) / fleet if len(series) else math.nan,
         "stranded": {"power": float(st[0]), "fragmentation": float(st[1]),
