@@ -9,7 +9,7 @@ from typing import Any
 from aifab import load_scenario, plan
 
 HERE = Path(__file__).parent
-KEYS = ("accelerators", "it_power_mw", "facility_power_mw", "annual_energy_twh",
+KEYS = ("accelerators", "gpus", "npus", "it_power_mw", "facility_power_mw", "annual_energy_twh",
         "annual_cost_krw", "annual_co2_mt", "h100_equivalents")
 
 
