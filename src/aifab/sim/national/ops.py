@@ -73,6 +73,15 @@ class Operations:
         self.fleet.reclaiming[job.pool] += job.n
         self.events.push(self.now + self.settings.preempt_grace_s, EVICT, (job.id, job.token))
 
+    def interrupt(self, job: Job, cause: str) -> None:
+        """Stop a running job now (a failure under it): it loses the work since its last
+        checkpoint and is queued again, as after a preemption without grace."""
+        for f in self.bus.evict:
+            f(job, cause)
+        job.state = EVICTING
+        self.fleet.reclaiming[job.pool] += job.n
+        self.on_evict((job.id, job.token))
+
     def reclaim_for(self, part: int, need: int) -> None:
         """Owner demand of ``need`` accelerators is blocked: preempt borrowers."""
         borrowed = self.fleet.borrowed[part]

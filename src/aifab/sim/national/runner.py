@@ -76,15 +76,15 @@ class Runner:
     def now(self) -> float:
         return self.ops.now
 
-    def add(self, ob: Observer, kind: int | None = None, handler: Handler | None = None,
-            ) -> None:
-        """Attach an observer and, optionally, the handler of its own event kind (from 7
-        on: its priority at equal times); it pushes events via ``self.events``."""
-        self.bus.add(ob)
-        if kind is not None and handler is not None:
+    def add(self, ob: Observer, handlers: dict[int, Handler] | None = None) -> None:
+        """Attach an observer (a meter, an event source) and the handlers of its own event
+        kinds (from 7 on: the kind is the priority at equal times); it pushes its events
+        on ``self.events`` with payloads None, an int or a pair of ints."""
+        for kind in handlers or {}:
             if kind in self.handlers:
                 raise ValueError(f"event kind {kind} is taken")
-            self.handlers[kind] = handler
+        self.bus.add(ob)
+        self.handlers.update(handlers or {})
 
     def run(self, until: float | None = None) -> None:
         """Advance to ``until`` seconds (default: the horizon); stops between instants."""
