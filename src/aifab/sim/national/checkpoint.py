@@ -202,8 +202,12 @@ def save(run: Runner, scn: Scenario, cat: Catalog, directory: Path) -> Path:
     previous one only once the new one is complete."""
     state, arrays = _encode(run)
     parent = directory.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    except OSError as exc:
+        raise BadInput(f"cannot write checkpoint ({exc.strerror})", source=str(directory)) \
+            from None
     try:
         (tmp / "scenario.json").write_text(json.dumps(scn.model_dump(mode="json")))
         (tmp / "state.json").write_text(json.dumps(state))
@@ -220,6 +224,9 @@ def save(run: Runner, scn: Scenario, cat: Catalog, directory: Path) -> Path:
         os.replace(tmp, directory)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise BadInput(f"cannot write checkpoint ({exc.strerror})", source=str(directory)) \
+            from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return directory

@@ -7,6 +7,7 @@ symlinks. A completed run removes its checkpoint (the results say all it could).
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -40,6 +41,11 @@ def prepare_out(out: Path, force: bool, keep_checkpoint: bool = False) -> None:
     run's files. ``keep_checkpoint``: the run resumes from ``out``'s own checkpoint."""
     if out.exists() and not out.is_dir():
         raise BadInput("exists and is not a directory", source=str(out))
+    anc = out.absolute()
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir() or not os.access(anc, os.W_OK | os.X_OK):
+        raise BadInput("cannot write output directory (permission denied)", source=str(out))
     entries = run_entries(out)
     for p in entries:
         if p.name.startswith("."):
