@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from aifab.catalog import default_catalog
 from aifab.cli import app
 from aifab.scenario import load_scenario
-from aifab.sim.national import new_run
-from aifab.sim.national.checkpoint import save
+from aifab.sim.national import new_run, save_checkpoint
 
 SETS = ["sim.scale=0.01", "sim.warmup_days=0.5", "sim.days=1.5", "sim.checkpoint_every_h=12"]
 ARGS = [a for s in SETS for a in ("--set", s)]
@@ -32,7 +31,7 @@ def _killed_run(out: Path, until_h: float = 20.0) -> None:
     scn = load_scenario(None, SETS)
     run = new_run(scn)
     run.run(until=12 * 3600.0)
-    save(run, scn, default_catalog(), out / "checkpoint")
+    save_checkpoint(run, scn, default_catalog(), out / "checkpoint")
     run.run(until=until_h * 3600.0)  # then killed: nothing more saved
 
 

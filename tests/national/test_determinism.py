@@ -10,9 +10,8 @@ import pytest
 
 from aifab._io import to_json
 from aifab.catalog import default_catalog
-from aifab.sim.national import finish, new_run
-from aifab.sim.national.checkpoint import load, save
-from aifab.sim.national.replicate import confidence, interval
+from aifab.sim.national import finish, load_checkpoint, new_run, save_checkpoint
+from aifab.sim.national._replicate import confidence, interval
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 
@@ -64,14 +63,14 @@ def test_resume_from_every_checkpoint_is_identical(kit, tmp_path, policy, extra)
     saved: list[float] = []
 
     def keep(run: Any) -> None:
-        save(run, scn, cat, tmp_path / f"c{len(saved)}")
+        save_checkpoint(run, scn, cat, tmp_path / f"c{len(saved)}")
         saved.append(run.sliced_to)
 
     again = finish(new_run(scn), checkpoint=keep)
     assert _canon(again.to_dict()) == _canon(whole.to_dict())
     assert saved == [12 * 3600.0 * k for k in range(1, 7)]
     for i in range(len(saved)):
-        run, _ = load(tmp_path / f"c{i}", cat, expect=scn)
+        run, _ = load_checkpoint(tmp_path / f"c{i}", cat, expect=scn)
         res = finish(run)
         assert _canon(res.to_dict()) == _canon(whole.to_dict()), f"checkpoint {i}"
         for name, df in whole.frames.items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from aifab.sim.national import Observer, finish, new_run
-from aifab.sim.national.job import RUNNING, Job
+from aifab.sim.national._job import RUNNING, Job
 
 FAIL, REPAIR = 7, 8
 

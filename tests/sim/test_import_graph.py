@@ -119,9 +119,9 @@ def test_no_import_cycles_anywhere_in_aifab() -> None:
 
 def test_only_the_entry_points_import_the_queue_policies() -> None:
     g = _graph()
-    users = {m for m, deps in g.items() if "aifab.sim.national.policies" in deps}
-    assert users <= {"aifab.sim.national", "aifab.sim.national.api"}, users
-    meters = (ROOT / "sim" / "national" / "meters.py").read_text()
+    users = {m for m, deps in g.items() if "aifab.sim.national._policies" in deps}
+    assert users <= {"aifab.sim.national", "aifab.sim.national._api"}, users
+    meters = (ROOT / "sim" / "national" / "_meters.py").read_text()
     assert ".name ==" not in meters and '"fairshare"' not in meters
 
 

@@ -45,8 +45,9 @@ def test_national_api() -> None:
     assert set(nat.__all__) == {
         "QUEUE_POLICIES", "Cluster", "Observer", "PowerCaps", "QueuePolicy", "Runner",
         "SimResult", "Twin", "apply_caps", "build_twin", "caps_from_doc", "caps_from_site",
-        "caps_from_siting", "checkpoint_times", "finish", "get_queue_policy", "new_run",
-        "replications", "simulate"}
+        "caps_from_siting", "checkpoint_times", "finish", "finish_run_dir", "get_queue_policy",
+        "load_checkpoint", "new_run", "prepare_run_dir", "replications", "save_checkpoint",
+        "simulate"}
     for name in nat.__all__:
         assert hasattr(nat, name)
     assert set(nat.QUEUE_POLICIES) == {"fifo", "backfill", "fairshare"}

@@ -80,11 +80,13 @@ def simulate_cmd(
         apply_caps,
         caps_from_site,
         finish,
+        finish_run_dir,
         get_queue_policy,
+        load_checkpoint,
+        prepare_run_dir,
+        save_checkpoint,
     )
     from aifab.sim.national import replications as replicate
-    from aifab.sim.national.checkpoint import load, save
-    from aifab.sim.national.rundir import CHECKPOINT_DIR, finish_out, prepare_out
 
     if caps_year is not None and power_caps is None:
         raise BadInput("--caps-year needs --power-caps", where="--caps-year")
@@ -105,16 +107,16 @@ def simulate_cmd(
         if replications > 1:
             raise BadInput("--resume continues one run (no --replications)", where="--resume")
         cat = cat or load_catalog(catalog or [])
-        run, scn = load(resume, cat, expect=scn)
+        run, scn = load_checkpoint(resume, cat, expect=scn)
         out = out or resume
-        prepare_out(out, force, keep_checkpoint=out.resolve() == resume.resolve())
+        prepare_run_dir(out, force, keep_checkpoint=out.resolve() == resume.resolve())
     elif out is not None:
-        prepare_out(out, force)
+        prepare_run_dir(out, force)
     assert scn is not None and cat is not None
 
     def ckpt(r: Runner) -> None:
         assert out is not None and scn is not None and cat is not None
-        save(r, scn, cat, out / CHECKPOINT_DIR)
+        save_checkpoint(r, scn, cat, out / "checkpoint")
 
     with _progress(bar, (scn.sim.warmup_days + scn.sim.days) * 86400.0) as tick:
         if resume is not None:
@@ -127,7 +129,7 @@ def simulate_cmd(
          write_files=lambda tmp: write_sim_outputs(result, tmp),
          show=lambda c: print_sim(result, c))
     if out is not None:
-        finish_out(out)
+        finish_run_dir(out)
 
 
 def register(app: typer.Typer) -> None:

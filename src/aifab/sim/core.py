@@ -2,7 +2,7 @@
 
 Events at equal times pop in priority order, then in the order they were pushed, so a run
 is reproducible (DESIGN.md). The trace replay (:mod:`aifab.sim.engine`) and the national
-twin (:mod:`aifab.sim.national.runner`) both keep their future on one of these.
+twin (:mod:`aifab.sim.national._runner`) both keep their future on one of these.
 """
 
 from __future__ import annotations

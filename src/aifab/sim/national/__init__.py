@@ -2,26 +2,30 @@
 
 ``simulate(scenario)`` builds a :class:`Twin` from a scenario, runs it and returns a
 :class:`SimResult`; see docs/sim-national.md for the model and its calibration. The
-pieces: :mod:`.build` (scenario to twin), :mod:`.runner` (event loop, run in slices),
-:mod:`.policies` (queue policies, injected), :mod:`.meters` (observers),
-:mod:`.checkpoint` (checkpoints as data).
+pieces: :mod:`._build` (scenario to twin), :mod:`._runner` (event loop, run in slices),
+:mod:`._policies` (queue policies, injected), :mod:`._meters` (observers),
+:mod:`._checkpoint` (checkpoints as data).
 """
 
-from aifab.sim.national.api import checkpoint_times, finish, new_run, replications, simulate
-from aifab.sim.national.build import build_twin
-from aifab.sim.national.caps import (
+from aifab.sim.national._api import checkpoint_times, finish, new_run, replications, simulate
+from aifab.sim.national._build import build_twin
+from aifab.sim.national._caps import (
     PowerCaps,
     apply_caps,
     caps_from_doc,
     caps_from_site,
     caps_from_siting,
 )
-from aifab.sim.national.model import Twin
-from aifab.sim.national.observers import Observer
-from aifab.sim.national.policies import QUEUE_POLICIES, get_queue_policy
-from aifab.sim.national.protocol import Cluster, QueuePolicy
-from aifab.sim.national.result import SimResult
-from aifab.sim.national.runner import Runner
+from aifab.sim.national._checkpoint import load as load_checkpoint
+from aifab.sim.national._checkpoint import save as save_checkpoint
+from aifab.sim.national._model import Twin
+from aifab.sim.national._observers import Observer
+from aifab.sim.national._policies import QUEUE_POLICIES, get_queue_policy
+from aifab.sim.national._protocol import Cluster, QueuePolicy
+from aifab.sim.national._result import SimResult
+from aifab.sim.national._rundir import finish_out as finish_run_dir
+from aifab.sim.national._rundir import prepare_out as prepare_run_dir
+from aifab.sim.national._runner import Runner
 
 __all__ = [
     "QUEUE_POLICIES",
@@ -39,8 +43,12 @@ __all__ = [
     "caps_from_siting",
     "checkpoint_times",
     "finish",
+    "finish_run_dir",
     "get_queue_policy",
+    "load_checkpoint",
     "new_run",
+    "prepare_run_dir",
     "replications",
+    "save_checkpoint",
     "simulate",
 ]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from aifab.sim.national.model import Service, Twin
-from aifab.sim.national.observers import Observer
+from aifab.sim.national._model import Service, Twin
+from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
-    from aifab.sim.national.ops import Operations
+    from aifab.sim.national._ops import Operations
 
 
 def diurnal(t_s: float, amplitude: float, peak_hour: float) -> float:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from aifab.sim.national.job import EVICTING, RECORD_FIELDS, RUNNING
-from aifab.sim.national.meters import SERIES_COLUMNS
+from aifab.sim.national._job import EVICTING, RECORD_FIELDS, RUNNING
+from aifab.sim.national._meters import SERIES_COLUMNS
 
 if TYPE_CHECKING:
-    from aifab.sim.national.runner import Runner
+    from aifab.sim.national._runner import Runner
 
 
 def _pct(x: np.ndarray, q: float) -> float:

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from aifab.sim.national.job import RECORD_FIELDS, Job
-from aifab.sim.national.observers import Observer
+from aifab.sim.national._job import RECORD_FIELDS, Job
+from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
-    from aifab.sim.national.fleet import FleetState
-    from aifab.sim.national.model import Twin
-    from aifab.sim.national.queues import Queues
-    from aifab.sim.national.services import Services
+    from aifab.sim.national._fleet import FleetState
+    from aifab.sim.national._model import Twin
+    from aifab.sim.national._queues import Queues
+    from aifab.sim.national._services import Services
 
 FloatArray = npt.NDArray[np.float64]
 COUNTS = ("arrivals", "starts", "completions", "preemptions", "scaling", "topology_misses",

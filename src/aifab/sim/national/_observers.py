@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aifab.sim.national.job import Job
+from aifab.sim.national._job import Job
 
 
 class Observer:

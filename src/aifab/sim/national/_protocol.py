@@ -1,7 +1,7 @@
 """The narrow protocol between the twin's loop and its queue policies.
 
 A policy sees a :class:`Cluster` (what it may read and do) and is a :class:`QueuePolicy`
-(what the loop calls). The loop (:mod:`.runner`) knows only these, never a policy class.
+(what the loop calls). The loop (:mod:`._runner`) knows only these, never a policy class.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from aifab.scenario._sim import SimSettings
-from aifab.sim.national.job import Job
-from aifab.sim.national.model import Partition
-from aifab.sim.national.pools import PoolState
-from aifab.sim.national.queues import Queues
+from aifab.sim.national._job import Job
+from aifab.sim.national._model import Partition
+from aifab.sim.national._pools import PoolState
+from aifab.sim.national._queues import Queues
 
 
 class FleetView(Protocol):
@@ -34,7 +34,7 @@ class FleetView(Protocol):
 
 
 class Cluster(Protocol):
-    """What a queue policy may see and do (implemented by :class:`.ops.Operations`)."""
+    """What a queue policy may see and do (implemented by :class:`._ops.Operations`)."""
 
     @property
     def now(self) -> float: ...

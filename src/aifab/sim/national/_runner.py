@@ -13,15 +13,15 @@ from collections.abc import Callable
 import numpy as np
 
 from aifab.sim.core import EventQueue
-from aifab.sim.national.fleet import FleetState
-from aifab.sim.national.job import Job
-from aifab.sim.national.meters import Counts, Integrals, Records, TimeSeries
-from aifab.sim.national.model import Twin
-from aifab.sim.national.observers import Bus, Observer
-from aifab.sim.national.ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, Operations
-from aifab.sim.national.protocol import QueuePolicy
-from aifab.sim.national.queues import Queues
-from aifab.sim.national.services import Services
+from aifab.sim.national._fleet import FleetState
+from aifab.sim.national._job import Job
+from aifab.sim.national._meters import Counts, Integrals, Records, TimeSeries
+from aifab.sim.national._model import Twin
+from aifab.sim.national._observers import Bus, Observer
+from aifab.sim.national._ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, Operations
+from aifab.sim.national._protocol import QueuePolicy
+from aifab.sim.national._queues import Queues
+from aifab.sim.national._services import Services
 from aifab.workload.synthetic import ClassSampler
 
 Handler = Callable[[object], None]

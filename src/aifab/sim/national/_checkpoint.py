@@ -6,7 +6,7 @@ other file), ``scenario.json`` (the scenario, so a run resumes without its flags
 ``state.json`` (scalars, queues, policy state, RNG) and ``arrays.npz`` (read with
 ``allow_pickle=False``). Loading verifies the checksums and the hashes before it builds
 anything, and nothing in it can execute code. A checkpoint is taken between instants
-(:meth:`.runner.Runner.run` stops there), so a resumed run is bit-identical.
+(:meth:`._runner.Runner.run` stops there), so a resumed run is bit-identical.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from pydantic import ValidationError
 from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
-from aifab.sim.national.api import new_run
-from aifab.sim.national.job import RECORD_FIELDS, SCALARS, Job
-from aifab.sim.national.meters import SERIES_COLUMNS
-from aifab.sim.national.runner import Runner
+from aifab.sim.national._api import new_run
+from aifab.sim.national._job import RECORD_FIELDS, SCALARS, Job
+from aifab.sim.national._meters import SERIES_COLUMNS
+from aifab.sim.national._runner import Runner
 
 FORMAT = "aifab-twin-checkpoint"
 VERSION = 1

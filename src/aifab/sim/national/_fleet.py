@@ -1,7 +1,7 @@
 """Runtime state of the fleet: pools, campus power, who runs where.
 
 Only mechanics live here (place a gang, free it, draw power); what to start and whom to
-preempt is the queue policy's business (:mod:`.policies`), what to count the meters'.
+preempt is the queue policy's business (:mod:`._policies`), what to count the meters'.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from aifab.sim.national.job import EVICTING, IntArray, Job
-from aifab.sim.national.model import Twin
-from aifab.sim.national.pools import PoolState
+from aifab.sim.national._job import EVICTING, IntArray, Job
+from aifab.sim.national._model import Twin
+from aifab.sim.national._pools import PoolState
 
 
 class FleetState:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from aifab.sim.national.job import QUEUED, Job
+from aifab.sim.national._job import QUEUED, Job
 
 
 class Queues:

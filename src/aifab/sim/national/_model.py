@@ -1,7 +1,7 @@
 """The static description of a national twin: pools, campuses, tenants, services.
 
-Built once from a :class:`~aifab.scenario.Scenario` (:mod:`.build`); a run
-(:mod:`.runner`) never changes it. Capacity is modelled per pool (owner x accelerator x
+Built once from a :class:`~aifab.scenario.Scenario` (:mod:`._build`); a run
+(:mod:`._runner`) never changes it. Capacity is modelled per pool (owner x accelerator x
 system), each a row of scale-up domains (8-GPU servers or 72-GPU NVL racks) with
 whole-accelerator allocation.
 """

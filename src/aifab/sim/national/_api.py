@@ -10,14 +10,14 @@ from typing import Any
 
 from aifab.catalog import Catalog
 from aifab.scenario import Scenario
-from aifab.sim.national.build import build_twin
-from aifab.sim.national.model import Twin
-from aifab.sim.national.policies import get_queue_policy
-from aifab.sim.national.protocol import QueuePolicy
-from aifab.sim.national.replicate import confidence
-from aifab.sim.national.result import SimResult
-from aifab.sim.national.runner import Runner
-from aifab.sim.national.summary import summarize
+from aifab.sim.national._build import build_twin
+from aifab.sim.national._model import Twin
+from aifab.sim.national._policies import get_queue_policy
+from aifab.sim.national._protocol import QueuePolicy
+from aifab.sim.national._replicate import confidence
+from aifab.sim.national._result import SimResult
+from aifab.sim.national._runner import Runner
+from aifab.sim.national._summary import summarize
 
 Progress = Callable[[float], None]
 Checkpoint = Callable[[Runner], None]

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from aifab.scenario._sim import SimSettings
 from aifab.sim.core import EventQueue
-from aifab.sim.national.fleet import FleetState
-from aifab.sim.national.job import DONE, EVICTING, QUEUED, RUNNING, Job
-from aifab.sim.national.model import Partition, Twin
-from aifab.sim.national.observers import Bus
-from aifab.sim.national.queues import Queues
+from aifab.sim.national._fleet import FleetState
+from aifab.sim.national._job import DONE, EVICTING, QUEUED, RUNNING, Job
+from aifab.sim.national._model import Partition, Twin
+from aifab.sim.national._observers import Bus
+from aifab.sim.national._queues import Queues
 
 END, EVICT, SCALE, ARRIVE, SAMPLE, RESET = 0, 1, 2, 3, 4, 6
 """Event kinds of the twin, also their priority at equal times: frees first, then demand.
@@ -21,7 +21,7 @@ added later (failures, repairs) take kinds from 7 on."""
 
 
 class Operations:
-    """The run as a queue policy sees it (see :class:`.policies.QueuePolicy`)."""
+    """The run as a queue policy sees it (see :class:`._policies.QueuePolicy`)."""
 
     def __init__(self, twin: Twin, fleet: FleetState, queues: Queues, events: EventQueue,
                  bus: Bus) -> None:

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from aifab.sim.national.job import EVICTING, RUNNING
+from aifab.sim.national._job import EVICTING, RUNNING
 
 if TYPE_CHECKING:
-    from aifab.sim.national.runner import Runner
+    from aifab.sim.national._runner import Runner
 
 
 def check(run: Runner) -> None:

@@ -2,7 +2,7 @@
 
 A policy's ``schedule(run, dirty)`` runs once per instant over the partitions whose
 queues or occupancy changed; it only orders jobs and calls ``run.try_start`` /
-``run.reclaim_for`` / ``run.reclaim`` (:class:`.protocol.Cluster`). Each policy owns its state
+``run.reclaim_for`` / ``run.reclaim`` (:class:`._protocol.Cluster`). Each policy owns its state
 (reservations, scan caches) and hands it to checkpoints as plain data.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from aifab.errors import BadInput
-from aifab.sim.national.job import RUNNING, Job
-from aifab.sim.national.model import Partition
-from aifab.sim.national.protocol import Cluster, QueuePolicy
+from aifab.sim.national._job import RUNNING, Job
+from aifab.sim.national._model import Partition
+from aifab.sim.national._protocol import Cluster, QueuePolicy
 
 
 class Fifo:
