@@ -117,6 +117,12 @@ def test_no_import_cycles_anywhere_in_aifab() -> None:
     assert not _cycles(g)
 
 
+def test_the_replay_engine_and_the_core_import_no_policy() -> None:
+    g = _graph()
+    for m in ("aifab.sim.engine", "aifab.sim.core"):
+        assert not g[m] & {"aifab.sim.policies", "aifab.sim.placer"}, (m, g[m])
+
+
 def test_only_the_entry_points_import_the_queue_policies() -> None:
     g = _graph()
     users = {m for m, deps in g.items() if "aifab.sim.national._policies" in deps}

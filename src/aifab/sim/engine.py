@@ -11,14 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from aifab.sim.core import EventQueue
-from aifab.sim.placer import Placer
 from aifab.sim.state import Cluster, Placement, PodShape
+
+if TYPE_CHECKING:
+    from aifab.sim.placer import Placer  # typing only: the engine imports no policy
 
 IntArray = npt.NDArray[np.int64]
 
