@@ -19,13 +19,13 @@ import time
 ONE = r"""
 import json, resource, sys, time
 from aifab.scenario import load_scenario
-from aifab.sim.national import NationalSim, build_twin, run_sim
+from aifab.sim.national import finish, new_run
 days, scale, load = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 t0 = time.perf_counter()
 scn = load_scenario(None, [f"sim.days={days}", f"sim.scale={scale}", f"sim.load={load}"])
-sim = NationalSim(build_twin(scn))
+sim = new_run(scn)
 build = time.perf_counter() - t0
-doc, frames = run_sim(sim)
+doc = finish(sim).to_dict()
 print(json.dumps({"days": days, "scale": scale, "load": load, "build_s": build,
     "run_s": doc["wall_s"], "total_s": time.perf_counter() - t0,
     "accelerators": doc["fleet"]["accelerators"], "jobs": doc["jobs"]["submitted"],

@@ -56,6 +56,8 @@ class Summary:
     delivery_years: list[int]
     accelerator_types: list[str]
     assumed: bool
+    gpus: int = 0  # of ``accelerators``: GPUs ...
+    npus: int = 0  # ... and NPUs (catalogue kind)
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ def _summarise(name: str, rows: list[FleetRow], energies: list[Energy],
         delivery_years=sorted({r.delivery_year for r in rows}),
         accelerator_types=sorted({r.accelerator for r in rows}),
         assumed=any(r.assumed for r in rows),
+        gpus=sum(r.count for r in rows if catalog.accelerator(r.accelerator).kind == "gpu"),
+        npus=sum(r.count for r in rows if catalog.accelerator(r.accelerator).kind == "npu"),
     )
 
 

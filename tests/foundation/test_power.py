@@ -69,7 +69,8 @@ def test_owner_totals_add_up() -> None:
     for field in ("it_power_mw", "facility_power_mw", "annual_energy_twh", "annual_cost_krw",
                   "annual_co2_mt"):
         assert sum(getattr(o, field) for o in r.owners) == pytest.approx(getattr(r.totals, field))
-    assert sum(o.accelerators for o in r.owners) == r.totals.accelerators == 260_000
+    assert sum(o.accelerators for o in r.owners) == r.totals.accelerators == 268_000
+    assert (r.totals.gpus, r.totals.npus) == (260_000, 8_000)  # 8,000 assumed NPUs
     assert sum(f.it_power_mw for f in r.fleet) == pytest.approx(r.totals.it_power_mw)
 
 
@@ -80,7 +81,7 @@ def test_demand_by_year_is_cumulative() -> None:
         assert g["accelerators"].is_monotonic_increasing
         assert g["it_mw"].is_monotonic_increasing
     last = df[df["year"] == df["year"].max()]
-    assert last["accelerators"].sum() == 260_000
+    assert last["accelerators"].sum() == 268_000  # 260,000 GPUs + 8,000 assumed NPUs
     assert last["it_mw"].sum() == pytest.approx(plan(scn).totals.it_power_mw)
     assert list(df["facility_mw"]) == pytest.approx(list(df["it_mw"] * scn.facility.pue))
 

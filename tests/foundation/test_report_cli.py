@@ -20,7 +20,7 @@ def test_report_all_stages(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     head = json.loads(r.stdout)
     assert head["schema_version"] == 1 and head["scenario"] == "korea-2025"
-    assert head["plan"]["accelerators"] == 260_000
+    assert head["plan"]["accelerators"] == 268_000  # 260,000 GPUs + 8,000 assumed NPUs
     assert set(head["site"]["unpowered_gpus_by_year"]) == {"2026", "2027", "2028"}
     assert 0 < head["simulate"]["utilization"] <= 1
     assert {p.name for p in out.iterdir()} == {"plan.json", "site.json", "simulate.json",

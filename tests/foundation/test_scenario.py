@@ -25,10 +25,16 @@ def test_embedded_korea() -> None:
     assert "korea-2025" in embedded_scenarios()
     s = load_scenario("korea-2025")
     counts: dict[str, int] = {}
+    npus = 0
     for f in s.fleets:
+        if f.accelerator in ("rngd", "rebel-quad"):  # the assumed domestic NPUs
+            npus += f.count
+            assert f.assumed
+            continue
         counts[f.owner] = counts.get(f.owner, 0) + f.count
     assert counts == {"Naver": 60_000, "Samsung": 50_000, "SK": 50_000, "Hyundai": 50_000,
                       "Government": 50_000}
+    assert npus == 8_000
     assert load_scenario() == s
 
 

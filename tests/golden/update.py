@@ -9,7 +9,7 @@ from typing import Any
 from aifab import load_scenario, plan
 
 HERE = Path(__file__).parent
-KEYS = ("accelerators", "it_power_mw", "facility_power_mw", "annual_energy_twh",
+KEYS = ("accelerators", "gpus", "npus", "it_power_mw", "facility_power_mw", "annual_energy_twh",
         "annual_cost_krw", "annual_co2_mt", "h100_equivalents")
 
 
@@ -27,5 +27,6 @@ def summary(name: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    doc = summary("korea-2025")
-    (HERE / "korea-2025-plan.json").write_text(json.dumps(doc, indent=2) + "\n")
+    for name in ("korea-2025", "article-250k"):
+        doc = summary(name)
+        (HERE / f"{name}-plan.json").write_text(json.dumps(doc, indent=2) + "\n")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from aifab import load_scenario, plan
 from aifab.cli import app
 from aifab.errors import BadInput
-from aifab.sim.national.caps import caps_from_site
+from aifab.sim.national._caps import caps_from_site
 
 SMALL = ["--set", "sim.scale=0.01", "--set", "sim.warmup_days=0.5", "--days", "1"]
 OWNERS = ["Naver", "Samsung", "SK", "Hyundai", "Government"]

@@ -33,20 +33,19 @@ def test_simulate_json_korea_scaled():
     assert doc["tokens_served"] > 0 and doc["energy_mwh"] > 0
 
 
-def test_out_writes_parquet_html_and_resume_matches(tmp_path):
+def test_out_writes_parquet_html_and_a_complete_run_drops_its_checkpoint(tmp_path):
     out = tmp_path / "run"
     args = ["simulate", "--days", "1", "--json", "--out", str(out), *SMALL,
-            "--set", "sim.checkpoint_every_h=30"]
-    first = _json(CliRunner().invoke(app, args))
+            "--set", "sim.checkpoint_every_h=12"]
+    _json(CliRunner().invoke(app, args))
     for name in ("timeseries", "tenants", "jobs", "services", "pools"):
         assert not pd.read_parquet(out / f"{name}.parquet").empty or name == "jobs"
     assert "National simulation" in (out / "report.html").read_text()
-    assert (out / "checkpoint" / "state.pkl").is_file()  # the 30 h checkpoint of 48 h
-    again = _json(CliRunner().invoke(app, ["simulate", "--json", "--resume", str(out)]))
-    for d in (first, again):
-        d.pop("wall_s")
-        d["events"].pop("per_s")
-    assert again == first
+    assert json.loads((out / "summary.json").read_text())["schema_version"] == 1
+    assert not (out / "checkpoint").exists()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp dirs
+    res = CliRunner().invoke(app, ["simulate", "--json", "--resume", str(out)])
+    assert res.exit_code == 2 and "run is complete" in res.stderr
 
 
 def test_bad_input_exits_2(tmp_path):

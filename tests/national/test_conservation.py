@@ -7,7 +7,8 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aifab.sim.national import NationalSim, build_twin
+from aifab.sim.national import new_run
+from aifab.sim.national._invariants import check
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 
@@ -53,20 +54,21 @@ def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-
     from aifab.scenario import Scenario
 
     scn = Scenario.model_validate({"name": "prop", "owners": OWNERS, **doc})
-    sim = NationalSim(build_twin(scn))
+    sim = new_run(scn)
     step = 900.0
     t = 0.0
     while t < sim.twin.horizon_s:
         t += step
         sim.run(until=t)
-        sim.check()
+        check(sim)
     sim.run()
-    sim.check()
-    acc = sum(sim.records["acc_s"])
-    for j in sim.jobs.values():
+    check(sim)
+    acc = sum(sim.records.r["acc_s"])
+    for j in sim.ops.jobs.values():
         acc += j.acc_s + (j.n * (sim.now - j.start) if j.state in (1, 2) else 0.0)
-    assert math.isclose(sim.m_alloc_s, acc + sim.m_svc_alloc_s, rel_tol=1e-9, abs_tol=1e-3)
-    assert sim.counts["completions"] + len(sim.jobs) == sim.counts["arrivals"]
+    assert math.isclose(sim.integrals.alloc_s, acc + sim.integrals.svc_alloc_s, rel_tol=1e-9,
+                        abs_tol=1e-3)
+    assert sim.counts.c["completions"] + len(sim.ops.jobs) == sim.counts.c["arrivals"]
 
 
 def test_zero_grace_quota_reclaim_does_not_livelock():
@@ -93,8 +95,7 @@ def test_zero_grace_quota_reclaim_does_not_livelock():
                              "mix": {"a": 0.7, "b": 0.3}},
                             {"name": "s", "owner": "Gov", "kind": "startup", "quota": 0.4,
                              "mix": {"a": 0.5, "b": 0.5}}]}}
-    sim = NationalSim(build_twin(Scenario.model_validate({"name": "r", "owners": OWNERS,
-                                                          **doc})))
+    sim = new_run(Scenario.model_validate({"name": "r", "owners": OWNERS, **doc}))
     sim.run()
-    sim.check()
-    assert sim.finished and sim.counts["preempt_quota"] > 0
+    check(sim)
+    assert sim.finished and sim.counts.c["preempt_quota"] > 0

@@ -1,4 +1,5 @@
-"""Same seed, same result; a resumed run equals an uninterrupted one; seeds give CIs."""
+"""Same seed, same result; a run resumed from any checkpoint equals an uninterrupted one;
+seeds give confidence intervals."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 import pytest
 
 from aifab._io import to_json
-from aifab.sim.national import NationalSim, build_twin, load_checkpoint, run_sim
-from aifab.sim.national.replicate import confidence, interval
+from aifab.catalog import default_catalog
+from aifab.sim.national import finish, load_checkpoint, new_run, save_checkpoint
+from aifab.sim.national._replicate import confidence, interval
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 
@@ -36,30 +38,47 @@ def _canon(doc: dict[str, Any]) -> str:
 
 
 def test_same_seed_same_result(kit):
-    a, _ = run_sim(NationalSim(build_twin(_scn(kit))))
-    b, _ = run_sim(NationalSim(build_twin(_scn(kit))))
+    a, _ = finish(new_run(_scn(kit)))
+    b, _ = finish(new_run(_scn(kit)))
     assert _canon(a) == _canon(b)
-    c, _ = run_sim(NationalSim(build_twin(_scn(kit, seed=6))))
+    c, _ = finish(new_run(_scn(kit, seed=6)))
     assert _canon(a) != _canon(c)
 
 
-@pytest.mark.parametrize("policy", ["fairshare", "backfill"])
-def test_resume_equals_uninterrupted(kit, tmp_path, policy):
-    scn = _scn(kit, queue_policy=policy)
-    whole, whole_frames = run_sim(NationalSim(build_twin(scn)))
-    killed = NationalSim(build_twin(scn))
-    killed.ckpt_dir = tmp_path / "checkpoint"
-    killed.run(until=41 * 3600.0)  # "killed" at 41 h: last checkpoint at 36 h
-    del killed
-    resumed = load_checkpoint(tmp_path)
-    assert resumed.now <= 36 * 3600.0
-    doc, frames = run_sim(resumed, checkpoint_dir=tmp_path / "checkpoint")
-    assert _canon(doc) == _canon(whole)
-    assert frames["timeseries"].equals(whole_frames["timeseries"])
+CASES = [("fifo", {}), ("backfill", {}), ("fairshare", {}),
+         ("fairshare", {"power_cap_mw": {"Own": 0.3, "Gov": 0.1}}),
+         ("fifo", {"power_cap_mw": {"Own": 0.3, "Gov": 0.1}, "power_mode": "strand"})]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("policy", "extra"), CASES)
+def test_resume_from_every_checkpoint_is_identical(kit, tmp_path, policy, extra):
+    """Checkpoints every 12 h of a 3.5-day run; each one resumed to the end gives the
+    uninterrupted run's JSON and tables bit for bit."""
+    scn = _scn(kit, queue_policy=policy, **extra)
+    cat = default_catalog()
+    whole = finish(new_run(scn))
+    if extra:
+        assert whole.stranded_power > 0.05  # the caps bind
+    saved: list[float] = []
+
+    def keep(run: Any) -> None:
+        save_checkpoint(run, scn, cat, tmp_path / f"c{len(saved)}")
+        saved.append(run.sliced_to)
+
+    again = finish(new_run(scn), checkpoint=keep)
+    assert _canon(again.to_dict()) == _canon(whole.to_dict())
+    assert saved == [12 * 3600.0 * k for k in range(1, 7)]
+    for i in range(len(saved)):
+        run, _ = load_checkpoint(tmp_path / f"c{i}", cat, expect=scn)
+        res = finish(run)
+        assert _canon(res.to_dict()) == _canon(whole.to_dict()), f"checkpoint {i}"
+        for name, df in whole.frames.items():
+            assert res.frames[name].equals(df), (i, name)
 
 
 def test_confidence_intervals_over_seeds(kit):
-    docs = [run_sim(NationalSim(build_twin(_scn(kit, seed=s))))[0] for s in (1, 2, 3)]
+    docs = [finish(new_run(_scn(kit, seed=s))).to_dict() for s in (1, 2, 3)]
     ci = confidence(docs)
     u = ci["utilization"]
     assert u["n"] == 3 and u["ci95"] > 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from aifab.sim.national import NationalSim, build_twin, run_sim
+from aifab.sim.national import finish, new_run
 
 
 def _run(scn):  # type: ignore[no-untyped-def]
-    return run_sim(NationalSim(build_twin(scn)))
+    return finish(new_run(scn))
 
 
 def test_two_backlogged_tenants_get_their_quotas(kit):

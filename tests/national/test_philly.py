@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aifab.errors import BadInput
-from aifab.sim.national import NationalSim, build_twin, run_sim
+from aifab.sim.national import build_twin, finish, new_run
 from aifab.workload import read_philly
 
 
@@ -26,7 +26,7 @@ def test_replay_for_a_tenant(kit, tmp_path):
     scn = kit.small([kit.b200("Gov", 16)], {
         "days": 1, "philly_trace": str(csv), "philly_tenant": "u",
         "tenants": [{"name": "u", "owner": "Gov", "kind": "university"}]})
-    _, frames = run_sim(NationalSim(build_twin(scn)))
+    _, frames = finish(new_run(scn))
     jobs = frames["jobs"]
     assert len(jobs) == 3 and jobs["end"].notna().all()
     assert sorted(jobs["n"]) == [1, 4, 8]  # 64 clipped to half the largest pool

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aifab.sim.national.pools import PoolState
+from aifab.sim.national._pools import PoolState
 
 
 def test_fits_in_one_domain_best_fit():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aifab.sim.national import NationalSim, build_twin, run_sim
+from aifab.sim.national import build_twin, finish, new_run
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 
@@ -23,7 +23,7 @@ def _nameplate_mw(twin) -> float:  # type: ignore[no-untyped-def]
 
 
 def test_uncapped_has_no_power_stranding(kit):
-    doc, _ = run_sim(NationalSim(build_twin(_scn(kit))))
+    doc, _ = finish(new_run(_scn(kit)))
     assert doc["stranded"]["power"] == 0.0
 
 
@@ -32,7 +32,7 @@ def test_strand_leaves_domains_dark(kit):
     twin = build_twin(_scn(kit, power_cap_mw={"Own": plate / 2}, power_mode="strand"))
     own = [p for p in twin.pools if p.owner == "Own"]
     assert sum(p.dark_domains for p in own) == 5  # 10 racks, half the power
-    doc, _ = run_sim(NationalSim(twin))
+    doc, _ = finish(new_run(twin))
     assert doc["stranded"]["power"] == pytest.approx(360 / (720 + 64), rel=1e-9)
     assert doc["fleet"]["powered"] == 720 + 64 - 360
 
@@ -40,13 +40,13 @@ def test_strand_leaves_domains_dark(kit):
 def test_wait_keeps_the_campus_under_its_cap(kit):
     plate = _nameplate_mw(build_twin(_scn(kit)))
     cap = plate * 0.6
-    sim = NationalSim(build_twin(_scn(kit, power_cap_mw={"Own": cap}, power_mode="wait")))
+    sim = new_run(_scn(kit, power_cap_mw={"Own": cap}, power_mode="wait"))
     t = 0.0
     while t < sim.twin.horizon_s:
         t += 1800.0
         sim.run(until=t)
-        assert sim.campus_kw[0] <= cap * 1000.0 + 1e-6
-    doc, _ = run_sim(sim)
+        assert sim.fleet.campus_kw[0] <= cap * 1000.0 + 1e-6
+    doc, _ = finish(sim)
     assert doc["stranded"]["power"] > 0.0
     assert sim.twin.campuses[0].power_stranded > 0
 
@@ -65,12 +65,12 @@ def test_npu_eligible_inference_goes_to_npus_first(kit):
                          {"name": "code", "owner": "Gov", "model": "llama-3.1-8b",
                           "peak_tokens_per_s": 20000, "npu_eligible": False}],
             "npu_pools": [{"owner": "Gov", "count": 64}], "load": 0.3}
-    doc, frames = run_sim(NationalSim(build_twin(_scn(kit, **base))))
+    doc, frames = finish(new_run(_scn(kit, **base)))
     svc = frames["services"].set_index("service")
     assert svc.loc["chat", "npu_tokens"] == pytest.approx(svc.loc["chat", "served_tokens"])
     assert svc.loc["code", "npu_tokens"] == 0
     assert doc["inference"]["served_share"] == pytest.approx(1.0)
-    doc2, frames2 = run_sim(NationalSim(build_twin(_scn(kit, npu_min_share=0.5, **base))))
+    doc2, frames2 = finish(new_run(_scn(kit, npu_min_share=0.5, **base)))
     svc2 = frames2["services"].set_index("service")
     assert svc2.loc["code", "npu_tokens"] > 0.4 * svc2.loc["code", "served_tokens"]
     assert doc2["inference"]["npu_share"] > doc["inference"]["npu_share"]
@@ -95,9 +95,9 @@ def test_lending_keeps_the_inference_peak_in_reserve(kit):
         "services": [{"name": "svc", "owner": "Own", "model": "llama-3.1-8b",
                       "peak_tokens_per_s": 500_000}],
     }, owners=owners)
-    sim = NationalSim(build_twin(scn))
-    doc, frames = run_sim(sim)
-    assert sim.inf_peak[0] > 16
+    sim = new_run(scn)
+    doc, frames = finish(sim)
+    assert sim.fleet.inf_peak[0] > 16
     assert doc["tenants"][1]["share_of_entitlement"] > 2  # borrowed the rest
     assert doc["inference"]["served_share"] == pytest.approx(1.0)
     assert doc["jobs"]["preemptions"] == 0

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from aifab.sim.national import NationalSim, build_twin, run_sim
+from aifab.sim.national import finish, new_run
 
 C, MU_PER_H, RHO = 16, 1.0, 0.8
 LAM_PER_H = RHO * C * MU_PER_H
@@ -33,8 +33,8 @@ def test_mmc_matches_erlang_c_and_little(kit):
         "tenants": [{"name": "t", "owner": "Gov", "rates_per_h": {"mm": LAM_PER_H}}],
         "classes": {"mm": kit.exp_class(1.0 / MU_PER_H)},
     })
-    sim = NationalSim(build_twin(scn))
-    doc, frames = run_sim(sim)
+    sim = new_run(scn)
+    doc, frames = finish(sim)
     jobs = frames["jobs"]
     waits = jobs["wait_s"].dropna().to_numpy() / 3600.0
     a = LAM_PER_H / MU_PER_H

@@ -37,3 +37,19 @@ def test_synthetic_fleet_small() -> None:
     r = run_national(trace, n_nodes=4, n_pods=40, seed=3)
     assert r.placed + sum(r.failed_by_kind.values()) == 40
     assert 0 < r.alloc_pct <= 100
+
+
+def test_national_api() -> None:
+    import aifab.sim.national as nat
+
+    assert set(nat.__all__) == {
+        "QUEUE_POLICIES", "Cluster", "Observer", "PowerCaps", "QueuePolicy", "Runner",
+        "SimResult", "Twin", "apply_caps", "build_twin", "caps_from_doc", "caps_from_site",
+        "caps_from_siting", "checkpoint_times", "finish", "finish_run_dir", "get_queue_policy",
+        "load_checkpoint", "new_run", "prepare_run_dir", "replications", "save_checkpoint",
+        "simulate"}
+    for name in nat.__all__:
+        assert hasattr(nat, name)
+    assert set(nat.QUEUE_POLICIES) == {"fifo", "backfill", "fairshare"}
+    assert set(aifab.sim.PLACEMENT_POLICIES) == set(aifab.sim.POLICIES)
+    assert not set(nat.QUEUE_POLICIES) & set(aifab.sim.PLACEMENT_POLICIES)

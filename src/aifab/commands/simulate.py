@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from aifab._io import versioned
 from aifab.commands._common import (
     CatalogOpt,
     JsonOpt,
@@ -40,8 +36,8 @@ CapsOpt = Annotated[Path | None, typer.Option(
 CapsYearOpt = Annotated[int | None, typer.Option(
     "--caps-year", help="Year of the siting result to take caps from (default: last).")]
 ResumeOpt = Annotated[Path | None, typer.Option(
-    "--resume", help="Continue a killed run from DIR/checkpoint (its --out).",
-    metavar="DIR")]
+    "--resume", help="Continue a killed run from DIR/checkpoint (its --out); scenario "
+    "flags, if given, must match the checkpoint's.", metavar="DIR")]
 
 
 @contextmanager
@@ -56,31 +52,8 @@ def _progress(enabled: bool, horizon_s: float) -> Iterator[Callable[[float], Non
         yield lambda t: prog.update(task, completed=t / 86400.0)
 
 
-def _show(doc: dict[str, Any], c: Console) -> None:
-    st = doc["stranded"]
-    t = Table("metric", "value", title=f"National twin: {doc['scenario']} "
-              f"({doc['days']:g} days, {doc['policy']})", title_justify="left")
-    rows = [("accelerators", f"{doc['fleet']['accelerators']:,}"),
-            ("utilisation", f"{doc['utilization']:.1%}"),
-            ("stranded: power / fragmentation / no demand",
-             f"{st['power']:.1%} / {st['fragmentation']:.1%} / {st['idle']:.1%}"),
-            ("energy", f"{doc['energy_mwh']:,.0f} MWh (mean {doc['mean_power_mw']:,.0f} MW)"),
-            ("tokens served", f"{doc['tokens_served']:.3g} "
-             f"(NPU share {doc['inference']['npu_share']:.1%})"),
-            ("training runs completed", str(doc["training_runs_completed"])),
-            ("jobs completed / preemptions",
-             f"{doc['jobs']['completed']:,} / {doc['jobs']['preemptions']:,}"),
-            ("events", f"{doc['events']['total']:,} in {doc['wall_s']:.1f} s")]
-    for k, v in rows:
-        t.add_row(k, v)
-    c.print(t)
-    tt = Table("tenant", "kind", "wait p50 h", "p95 h", "p99 h", "share of entitlement",
-               "preemptions", title="Tenants", title_justify="left")
-    for r in doc["tenants"]:
-        tt.add_row(r["tenant"], r["kind"], *(f"{r[k]:.2f}" if r[k] == r[k] else "-" for k in
-                   ("wait_p50_h", "wait_p95_h", "wait_p99_h", "share_of_entitlement")),
-                   str(r["preemptions"]))
-    c.print(tt)
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Overwrite another run's results or checkpoint in --out.")]
 
 
 def simulate_cmd(
@@ -97,56 +70,66 @@ def simulate_cmd(
     resume: ResumeOpt = None,
     power_caps: CapsOpt = None,
     caps_year: CapsYearOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Simulate the shared fleet: tenants, quotas, gangs, inference on GPUs/NPUs, power."""
-    from aifab.sim.national import NationalSim, build_twin, get_policy, load_checkpoint, run_sim
-    from aifab.sim.national.output import write_outputs
-    from aifab.sim.national.replicate import confidence
+    from aifab.catalog import load_catalog
+    from aifab.report import print_sim, write_sim_outputs
+    from aifab.sim.national import (
+        Runner,
+        apply_caps,
+        caps_from_site,
+        finish,
+        finish_run_dir,
+        get_queue_policy,
+        load_checkpoint,
+        prepare_run_dir,
+        save_checkpoint,
+    )
+    from aifab.sim.national import replications as replicate
 
-    frames: dict[str, pd.DataFrame]
-    if out is not None and out.exists() and not out.is_dir():
-        raise BadInput("exists and is not a directory", source=str(out))
-    bar = not as_json and err_console.is_terminal
-    if resume is not None:
-        if (scenario_file or scenario or days or policy or seed is not None or set_
-                or replications > 1 or power_caps is not None):
-            raise BadInput("--resume continues a run as it was: give only --out/--json",
-                           where="--resume")
-        sim = load_checkpoint(resume)
-        out = out or resume
-        with _progress(bar, sim.twin.horizon_s) as tick:
-            doc, frames = run_sim(sim, checkpoint_dir=out / "checkpoint", progress=tick)
-    else:
+    if caps_year is not None and power_caps is None:
+        raise BadInput("--caps-year needs --power-caps", where="--caps-year")
+    scn = cat = None
+    if resume is None or scenario_file or scenario or days is not None or policy or \
+            seed is not None or set_ or power_caps is not None:
         sets = list(set_ or [])
         sets += [f"sim.days={days}"] if days is not None else []
         sets += [f"sim.queue_policy={policy}"] if policy is not None else []
         sets += [f"sim.seed={seed}"] if seed is not None else []
         scn, cat = load_cli_scenario(scenario_file, scenario, sets, catalog)
         if power_caps is not None:
-            from aifab.sim.national.caps import caps_from_site
-
-            _, caps = caps_from_site(power_caps, [o.name for o in scn.owners], caps_year)
-            scn = scn.model_copy(update={"sim": scn.sim.model_copy(
-                update={"power_cap_mw": {**caps, **scn.sim.power_cap_mw}})})
-        elif caps_year is not None:
-            raise BadInput("--caps-year needs --power-caps", where="--caps-year")
-        get_policy(scn.sim.queue_policy)
-        docs = []
-        for r in range(replications):
-            s = scn if r == 0 else scn.model_copy(
-                update={"sim": scn.sim.model_copy(update={"seed": scn.sim.seed + r})})
-            sim = NationalSim(build_twin(s, cat))
-            ckpt = out / "checkpoint" if out is not None and r == 0 else None
-            with _progress(bar, sim.twin.horizon_s) as tick:
-                d, f = run_sim(sim, checkpoint_dir=ckpt, progress=tick)
-            docs.append(d)
-            if r == 0:
-                doc, frames = d, f
+            scn = apply_caps(scn, caps_from_site(power_caps, [o.name for o in scn.owners],
+                                                 caps_year)[1])
+        get_queue_policy(scn.sim.queue_policy)
+    bar = not as_json and err_console.is_terminal
+    if resume is not None:
         if replications > 1:
-            doc = {**doc, "confidence": confidence(docs)}
+            raise BadInput("--resume continues one run (no --replications)", where="--resume")
+        cat = cat or load_catalog(catalog or [])
+        run, scn = load_checkpoint(resume, cat, expect=scn)
+        out = out or resume
+        prepare_run_dir(out, force, keep_checkpoint=out.resolve() == resume.resolve())
+    elif out is not None:
+        prepare_run_dir(out, force)
+    assert scn is not None and cat is not None
+
+    def ckpt(r: Runner) -> None:
+        assert out is not None and scn is not None and cat is not None
+        save_checkpoint(r, scn, cat, out / "checkpoint")
+
+    with _progress(bar, (scn.sim.warmup_days + scn.sim.days) * 86400.0) as tick:
+        if resume is not None:
+            result = finish(run, checkpoint=ckpt if out else None, progress=tick)
+        else:
+            result = replicate(scn, replications, catalog=cat, checkpoint=ckpt if out else None,
+                               progress=tick)
+    doc = result.to_dict()
     emit(doc, as_json=as_json, out=out,
-         write_files=lambda tmp: write_outputs(versioned(doc), frames, tmp),
-         show=lambda c: _show(doc, c))
+         write_files=lambda tmp: write_sim_outputs(result, tmp),
+         show=lambda c: print_sim(result, c))
+    if out is not None:
+        finish_run_dir(out)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from aifab.catalog import Catalog, System, default_catalog
+from aifab.catalog import Accelerator, Catalog, System, default_catalog
 from aifab.scenario import Facility, Fleet, Prices, Scenario
 
 HOURS_PER_YEAR = 8760.0
@@ -60,6 +60,32 @@ def _astuple(e: Energy) -> tuple[float, ...]:
 
 
 ZERO = Energy(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class AcceleratorPower:
+    """Power of one accelerator (its share of the system) under a facility's assumptions.
+
+    ``it_kw``: system power (at ``facility.system_power``) per accelerator;
+    ``facility_kw``: times PUE (nameplate: what plan and site size for);
+    ``busy_kw``: facility draw while allocated (times the load factor);
+    ``idle_kw``: facility draw while powered and idle (idle/TDP of the accelerator).
+    """
+
+    it_kw: float
+    facility_kw: float
+    busy_kw: float
+    idle_kw: float
+
+
+def accelerator_power(system: System, accelerator: Accelerator,
+                      facility: Facility) -> AcceleratorPower:
+    """Per-accelerator power: the one model plan, site and the national twin use."""
+    it_kw = system_kw(system, facility.system_power) / system.accelerators_per_system
+    fac_kw = it_kw * facility.pue
+    return AcceleratorPower(it_kw=it_kw, facility_kw=fac_kw,
+                            busy_kw=fac_kw * facility.load_factor,
+                            idle_kw=fac_kw * accelerator.idle_w / accelerator.tdp_w)
 
 
 def fleet_it_mw(fleet: Fleet, catalog: Catalog, facility: Facility) -> float:

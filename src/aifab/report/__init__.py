@@ -1,6 +1,7 @@
 """Terminal tables, charts and self-contained HTML reports."""
 
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
+from aifab.report._pipeline import ReportResult, build_report, print_report
 from aifab.report._plan import (
     plan_context,
     plan_figures,
@@ -9,6 +10,7 @@ from aifab.report._plan import (
     plan_summary,
     print_plan,
 )
+from aifab.report._sim import print_sim, sim_sections, write_sim_outputs
 from aifab.report._style import (
     PALETTE,
     PLOTLY_CONFIG,
@@ -32,7 +34,9 @@ __all__ = [
     "PALETTE",
     "PLOTLY_CONFIG",
     "Items",
+    "ReportResult",
     "Section",
+    "build_report",
     "capacity_legend",
     "describe_figure",
     "figure_html",
@@ -53,7 +57,11 @@ __all__ = [
     "plan_sections",
     "plan_summary",
     "print_plan",
+    "print_report",
+    "print_sim",
     "render_html",
+    "sim_sections",
     "style_figure",
     "table_html",
+    "write_sim_outputs",
 ]

@@ -77,7 +77,8 @@ class ServiceSpec(_Frozen):
 
 
 class NpuPoolSpec(_Frozen):
-    """A pool of NPU servers for inference (not in the scenario's fleets)."""
+    """Extra NPU servers for inference, beyond the scenario's fleets (where NPUs are
+    better listed, so plan and site see them too)."""
 
     owner: str = Field(min_length=1)
     accelerator: str = Field(default="rngd")
@@ -104,8 +105,8 @@ class SimSettings(_Frozen):
     load: float = Field(default=0.85, ge=0, le=5,
                         description="Offered training load per tenant, share of its quota.")
     public_tenants: list[TenantSpec] | None = Field(
-        default=None, description="Users of the public owner's fleet (default: national "
-                                  "AI centre, universities, startups, institutes).")
+        default=None, description="Users of each public owner's fleet (default: one tenant, "
+                                  "'public', with the whole quota).")
     tenants: list[TenantSpec] | None = Field(
         default=None, description="Replace all tenants (owners and public users).")
     classes: dict[str, JobClassSpec] | None = Field(
@@ -118,7 +119,10 @@ class SimSettings(_Frozen):
     backfill_depth: int = Field(default=64, ge=1, description="Queue entries backfill scans.")
     inference_share: dict[str, float] | None = Field(
         default=None, description="Peak inference demand as a share of each owner's "
-                                  "accelerators (default: Naver 0.3, others 0.1-0.2).")
+                                  "accelerators (owners not listed: default_inference_share).")
+    default_inference_share: float = Field(
+        default=0.1, ge=0, le=1, description="Peak inference share of owners not listed in "
+                                             "inference_share.")
     services_per_owner: int = Field(default=6, ge=0, le=100)
     services: list[ServiceSpec] | None = Field(default=None,
                                                description="Replace generated services.")
@@ -128,8 +132,8 @@ class SimSettings(_Frozen):
                                  description="Minimum share of every service's demand routed "
                                              "to NPU pools when a model fits there.")
     npu_pools: list[NpuPoolSpec] | None = Field(
-        default=None, description="NPU pools (default: 4,000 RNGD + 4,000 REBEL-Quad cards "
-                                  "of the public owner, assumed).")
+        default=None, description="Extra NPU pools beyond the fleets (default: none; list "
+                                  "NPUs as fleets instead).")
     diurnal_amplitude: float = Field(default=0.6, ge=0, le=1,
                                      description="Trough is (1 - amplitude) of the peak.")
     peak_hour: float = Field(default=14.0, ge=0, lt=24)

@@ -1,7 +1,8 @@
 """Cluster simulation: event engine, cluster state, placement policies, metrics.
 
 Public API: :class:`Cluster`, :class:`PodShape`, :class:`Placement` (state);
-:data:`POLICIES` / :func:`get_policy` (placement policies); :class:`Placer`;
+:data:`PLACEMENT_POLICIES` / :func:`get_placement_policy` (placement policies; the
+former names ``POLICIES`` / ``get_policy`` still work); :class:`Placer`;
 :class:`Simulation`, :class:`Workload` (engine); :class:`FragIndex`,
 :func:`target_workload` (fragmentation); :func:`run_openb`, :func:`run_openb_timed`
 (the FGD paper's experiment and a trace-time replay).
@@ -20,10 +21,18 @@ from aifab.sim.openb import (
     summarise,
 )
 from aifab.sim.placer import Placer
-from aifab.sim.policies import POLICIES, Policy, SimContext, get_policy
+from aifab.sim.policies import (
+    PLACEMENT_POLICIES,
+    POLICIES,
+    Policy,
+    SimContext,
+    get_placement_policy,
+    get_policy,
+)
 from aifab.sim.state import Cluster, Placement, PodShape
 
 __all__ = [
+    "PLACEMENT_POLICIES",
     "POLICIES",
     "ArrivedCurve",
     "Cluster",
@@ -42,6 +51,7 @@ __all__ = [
     "TimeSeries",
     "Workload",
     "cluster_from_nodes",
+    "get_placement_policy",
     "get_policy",
     "mean_curve",
     "node_frag",

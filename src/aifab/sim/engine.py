@@ -8,17 +8,19 @@ the special case with arrivals only.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from aifab.sim.placer import Placer
+from aifab.sim.core import EventQueue
 from aifab.sim.state import Cluster, Placement, PodShape
+
+if TYPE_CHECKING:
+    from aifab.sim.placer import Placer  # typing only: the engine imports no policy
 
 IntArray = npt.NDArray[np.int64]
 
@@ -76,18 +78,17 @@ class Simulation:
         self.now = 0.0
         self.placements: list[Placement | None] = [None] * len(workload)
         self.failed: list[int] = []
-        self._heap: list[Event] = []
-        self._seq = 0
+        self._events = EventQueue()
         for i, t in enumerate(workload.arrival):
             self.schedule(float(t), ARRIVAL, i)
 
     def schedule(self, time: float, kind: str, pod: int) -> None:
-        heapq.heappush(self._heap, Event(time, PRIORITY[kind], self._seq, kind, pod))
-        self._seq += 1
+        self._events.push(time, PRIORITY[kind], (kind, pod))
 
     def step(self) -> Event:
         """Handle the next event and return it."""
-        ev = heapq.heappop(self._heap)
+        time, priority, seq, (kind, pod) = self._events.pop()
+        ev = Event(time, priority, seq, kind, pod)
         self.now = ev.time
         placement: Placement | None = None
         wl = self.workload
@@ -114,7 +115,7 @@ class Simulation:
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Run until no events are left; ``progress(n)`` is called every 256 events."""
         n = 0
-        while self._heap:
+        while self._events:
             self.step()
             n += 1
             if progress is not None and n % 256 == 0:

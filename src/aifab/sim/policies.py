@@ -196,18 +196,25 @@ class FGDPolicy(Policy):
 
 PolicyFactory = Callable[[], Policy]
 
-POLICIES: dict[str, type[Policy]] = {
+PLACEMENT_POLICIES: dict[str, type[Policy]] = {
     cls.name: cls
     for cls in (RandomPolicy, DotProdPolicy, ClusteringPolicy, PackingPolicy, BestFitPolicy,
                 FGDPolicy)
 }
-"""Registry: policy name -> class. Add a policy by adding its class here."""
+"""Placement policies (which node a pod goes to) by name. Add one by adding its class
+here. Queue policies (what runs next) are :data:`aifab.sim.national.QUEUE_POLICIES`."""
+POLICIES = PLACEMENT_POLICIES
+"""The former name of :data:`PLACEMENT_POLICIES`."""
 
 
-def get_policy(name: str) -> Policy:
-    """A fresh policy instance by registry name (case-insensitive)."""
+def get_placement_policy(name: str) -> Policy:
+    """A fresh placement policy instance by registry name (case-insensitive)."""
     key = name.strip().lower()
-    if key not in POLICIES:
-        raise BadInput(f"unknown policy {name!r} (choose from: {', '.join(POLICIES)})",
+    if key not in PLACEMENT_POLICIES:
+        raise BadInput(f"unknown policy {name!r} (choose from: {', '.join(PLACEMENT_POLICIES)})",
                        where="--policy")
-    return POLICIES[key]()
+    return PLACEMENT_POLICIES[key]()
+
+
+get_policy = get_placement_policy
+"""The former name of :func:`get_placement_policy`."""

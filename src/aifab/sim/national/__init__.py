@@ -1,55 +1,54 @@
 """The national digital twin: tenants, quotas, gangs, inference services, power caps.
 
-``simulate(scenario)`` builds a :class:`Twin` from a scenario and runs it; see
-docs/sim-national.md for the model and its calibration.
+``simulate(scenario)`` builds a :class:`Twin` from a scenario, runs it and returns a
+:class:`SimResult`; see docs/sim-national.md for the model and its calibration. The
+pieces: :mod:`._build` (scenario to twin), :mod:`._runner` (event loop, run in slices),
+:mod:`._policies` (queue policies, injected), :mod:`._meters` (observers),
+:mod:`._checkpoint` (checkpoints as data).
 """
 
-from __future__ import annotations
-
-import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-import pandas as pd
-
-from aifab.catalog import Catalog
-from aifab.scenario import Scenario
-from aifab.sim.national.checkpoint import load as load_checkpoint
-from aifab.sim.national.checkpoint import save as save_checkpoint
-from aifab.sim.national.engine import NationalSim
-from aifab.sim.national.metrics import summarize
-from aifab.sim.national.model import Twin, build_twin
-from aifab.sim.national.policies import POLICIES, get_policy
+from aifab.sim.national._api import checkpoint_times, finish, new_run, replications, simulate
+from aifab.sim.national._build import build_twin
+from aifab.sim.national._caps import (
+    PowerCaps,
+    apply_caps,
+    caps_from_doc,
+    caps_from_site,
+    caps_from_siting,
+)
+from aifab.sim.national._checkpoint import load as load_checkpoint
+from aifab.sim.national._checkpoint import save as save_checkpoint
+from aifab.sim.national._model import Twin
+from aifab.sim.national._observers import Observer
+from aifab.sim.national._policies import QUEUE_POLICIES, get_queue_policy
+from aifab.sim.national._protocol import Cluster, QueuePolicy
+from aifab.sim.national._result import SimResult
+from aifab.sim.national._rundir import finish_out as finish_run_dir
+from aifab.sim.national._rundir import prepare_out as prepare_run_dir
+from aifab.sim.national._runner import Runner
 
 __all__ = [
-    "POLICIES",
-    "NationalSim",
+    "QUEUE_POLICIES",
+    "Cluster",
+    "Observer",
+    "PowerCaps",
+    "QueuePolicy",
+    "Runner",
+    "SimResult",
     "Twin",
+    "apply_caps",
     "build_twin",
-    "get_policy",
+    "caps_from_doc",
+    "caps_from_site",
+    "caps_from_siting",
+    "checkpoint_times",
+    "finish",
+    "finish_run_dir",
+    "get_queue_policy",
     "load_checkpoint",
-    "run_sim",
+    "new_run",
+    "prepare_run_dir",
+    "replications",
     "save_checkpoint",
     "simulate",
 ]
-
-
-def run_sim(sim: NationalSim, *, checkpoint_dir: Path | None = None,
-            progress: Callable[[float], None] | None = None,
-            until_s: float | None = None) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """Run (or continue) ``sim`` to its horizon; return the JSON document and tables."""
-    sim.ckpt_dir = checkpoint_dir
-    t0 = time.perf_counter()
-    sim.run(until=until_s, progress=progress)
-    return summarize(sim, time.perf_counter() - t0)
-
-
-def simulate(scenario: Scenario, *, policy: str | None = None,
-             catalog: Catalog | None = None,
-             checkpoint_dir: Path | None = None,
-             progress: Callable[[float], None] | None = None,
-             ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """Simulate a scenario's fleet over ``scenario.sim.days``."""
-    return run_sim(NationalSim(build_twin(scenario, catalog), policy),
-                   checkpoint_dir=checkpoint_dir, progress=progress)

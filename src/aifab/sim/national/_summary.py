@@ -1,4 +1,4 @@
-"""Time series samples and end-of-run results of the national twin."""
+"""End-of-run results of the national twin: the JSON document and its tables."""
 
 from __future__ import annotations
 
@@ -8,61 +8,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from aifab.sim.national._job import EVICTING, RECORD_FIELDS, RUNNING
+from aifab.sim.national._meters import SERIES_COLUMNS
+
 if TYPE_CHECKING:
-    from aifab.sim.national.engine import NationalSim
-
-SERIES_COLUMNS = ("t_h", "allocated", "busy", "inference", "power_mw", "queued",
-                  "queued_owner", "queued_public", "running", "stranded_power",
-                  "stranded_fragmentation", "stranded_idle")
-
-
-def svc_accelerators(sim: NationalSim) -> tuple[int, float]:
-    """Accelerators held by inference replicas, and how many of them are busy."""
-    held, busy = 0, 0.0
-    for svc, ss, load in zip(sim.twin.services, sim.svc_state, sim.svc_load, strict=True):
-        size = {r[0]: r[1] for r in svc.replica}
-        n = sum(len(d) * size[p] for p, d in ss.reps.items())
-        held += n
-        busy += n * load
-    return held, busy
-
-
-def sample_row(sim: NationalSim) -> tuple[tuple[float, ...], np.ndarray]:
-    """One time-series row and the stranded split (power, fragmentation, idle) now.
-
-    Free accelerators count as fragmentation when a tenant that may use their pool has
-    queued work (so the work did not fit: gang, topology or power), else as idle (no
-    demand); under a power cap those that cannot be energised count as power.
-    """
-    tw = sim.twin
-    public_wait = any(sim.qlen[t] > 0 for p in tw.partitions if p.public for t in p.tenants)
-    demand = [any(sim.qlen[t] > 0 for t in p.tenants)
-              or (tw.settings.borrowing and public_wait and not p.public
-                  and sim.policy.name == "fairshare")
-              for p in tw.partitions]
-    power = frag = idle = 0.0
-    for cam in tw.campuses:
-        free_c = sum(sim.pools[i].free_total for i in cam.pools)
-        dark = sum(tw.pools[i].dark_domains * tw.pools[i].domain_size for i in cam.pools)
-        pw = float(min(free_c, cam.power_stranded)) if dark == 0 else 0.0
-        power += pw + dark
-        keep = (free_c - pw) / free_c if free_c else 0.0
-        for i in cam.pools:
-            f = sim.pools[i].free_total * keep
-            part = sim.pool_part[i]
-            if part >= 0 and demand[part]:
-                frag += f
-            else:
-                idle += f
-    held, busy_inf = svc_accelerators(sim)
-    queued = int(sim.qlen.sum())
-    owner_q = sum(int(sim.qlen[t.index]) for t in tw.tenants if t.kind == "owner")
-    running = sum(len(r) for r in sim.running)
-    row = (sim.now / 3600.0, float(sim.alloc_total),
-           float(sim.alloc_total - sim.svc_alloc) + busy_inf, float(held),
-           sim.power_kw / 1000.0, float(queued), float(owner_q), float(queued - owner_q),
-           float(running), power, frag, idle)
-    return row, np.array([power, frag, idle])
+    from aifab.sim.national._runner import Runner
 
 
 def _pct(x: np.ndarray, q: float) -> float:
@@ -77,17 +27,20 @@ def jain(x: list[float]) -> float:
     return float(a.sum() ** 2 / (len(a) * (a * a).sum()))
 
 
-def job_frame(sim: NationalSim) -> pd.DataFrame:
+def job_frame(run: Runner) -> pd.DataFrame:
     """Jobs submitted after the warm-up: completed, then those still running or queued
     at the end (end = NaN)."""
+    now = run.now
     df = pd.DataFrame({k: np.frombuffer(v, dtype=np.float64) if len(v) else np.zeros(0)
-                       for k, v in sim.records.items()})
+                       for k, v in run.records.r.items()})
     live = [(j.tenant, j.cls, j.n, j.submit, j.first, math.nan, j.preempt,
-             j.acc_s + (j.n * (sim.now - j.start) if j.state in (1, 2) else 0.0), j.miss)
-            for j in sim.jobs.values()]
+             j.acc_s + (j.n * (now - j.start) if j.state in (RUNNING, EVICTING) else 0.0),
+             j.miss)
+            for j in run.ops.jobs.values()]
     if live:
-        df = pd.concat([df, pd.DataFrame(live, columns=list(sim.records))], ignore_index=True)
-    df = df[df["submit"] >= sim.twin.warmup_s].reset_index(drop=True)
+        df = pd.concat([df, pd.DataFrame(live, columns=list(RECORD_FIELDS))],
+                       ignore_index=True)
+    df = df[df["submit"] >= run.twin.warmup_s].reset_index(drop=True)
     df["first"] = df["first"].where(df["first"] >= 0)
     df["wait_s"] = df["first"] - df["submit"]
     df["jct_s"] = df["end"] - df["submit"]
@@ -96,15 +49,15 @@ def job_frame(sim: NationalSim) -> pd.DataFrame:
     return df
 
 
-def tenant_frame(sim: NationalSim, jobs: pd.DataFrame) -> pd.DataFrame:
-    tw = sim.twin
-    horizon = max(sim.now - tw.warmup_s, 1e-9)
+def tenant_frame(run: Runner, jobs: pd.DataFrame) -> pd.DataFrame:
+    tw = run.twin
+    horizon = max(run.now - tw.warmup_s, 1e-9)
     rows = []
     for t in tw.tenants:
         mine = jobs[jobs["tenant"] == t.index]
         w = mine["wait_s"].dropna().to_numpy() / 3600.0
         c = mine["jct_s"].dropna().to_numpy() / 3600.0
-        acc_h = float(sim.m_tenant_s[t.index]) / 3600.0
+        acc_h = float(run.integrals.tenant_s[t.index]) / 3600.0
         ent_h = t.entitled * horizon / 3600.0
         rows.append({
             "tenant": t.name, "owner": t.owner, "kind": t.kind, "quota": t.quota,
@@ -116,15 +69,15 @@ def tenant_frame(sim: NationalSim, jobs: pd.DataFrame) -> pd.DataFrame:
             "accelerator_h": acc_h,
             "share_of_entitlement": acc_h / ent_h if ent_h > 0 else math.nan,
             "preemptions": int(mine["preempt"].sum()),
-            "queue_mean": float(sim.m_queue_s[t.index]) / horizon,
-            "queued_at_end": int(sim.qlen[t.index]),
+            "queue_mean": float(run.integrals.queue_s[t.index]) / horizon,
+            "queued_at_end": int(run.queues.qlen[t.index]),
         })
     return pd.DataFrame(rows)
 
 
-def class_frame(tenants: pd.DataFrame, jobs: pd.DataFrame, sim: NationalSim) -> pd.DataFrame:
+def class_frame(tenants: pd.DataFrame, jobs: pd.DataFrame, run: Runner) -> pd.DataFrame:
     """Waits and shares per tenant class (owner, university, startup, institute)."""
-    kinds = {t.index: t.kind for t in sim.twin.tenants}
+    kinds = {t.index: t.kind for t in run.twin.tenants}
     j = jobs.assign(kind=jobs["tenant"].map(kinds))
     rows = []
     for kind, grp in tenants.groupby("kind", sort=True):
@@ -141,44 +94,48 @@ def class_frame(tenants: pd.DataFrame, jobs: pd.DataFrame, sim: NationalSim) -> 
     return pd.DataFrame(rows)
 
 
-def summarize(sim: NationalSim, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """The run's JSON document and its tables."""
-    tw = sim.twin
-    horizon = max(sim.now - tw.warmup_s, 1e-9)
+    tw = run.twin
+    horizon = max(run.now - tw.warmup_s, 1e-9)
     powered = sum(p.accelerators for p in tw.pools)
     dark = sum(p.dark_domains * p.domain_size for p in tw.pools)
     fleet = powered + dark
     acc_s = fleet * horizon
-    jobs = job_frame(sim)
-    tenants = tenant_frame(sim, jobs)
-    classes = class_frame(tenants, jobs, sim)
-    series = pd.DataFrame(sim.series, columns=list(SERIES_COLUMNS))
+    jobs = job_frame(run)
+    tenants = tenant_frame(run, jobs)
+    classes = class_frame(tenants, jobs, run)
+    series = pd.DataFrame(run.series.rows, columns=list(SERIES_COLUMNS))
+    svc_state = run.services.state
     svc = pd.DataFrame([{"service": s.spec.name, "owner": s.spec.owner, "model": s.spec.model,
                          "npu_eligible": s.spec.npu_eligible,
-                         "demand_tokens": sim.svc_state[s.index].demand_tok,
-                         "served_tokens": sim.svc_state[s.index].served_tok,
-                         "npu_tokens": sim.svc_state[s.index].npu_tok,
-                         "unmet_tokens": sim.svc_state[s.index].unmet_tok}
+                         "demand_tokens": svc_state[s.index].demand_tok,
+                         "served_tokens": svc_state[s.index].served_tok,
+                         "npu_tokens": svc_state[s.index].npu_tok,
+                         "unmet_tokens": svc_state[s.index].unmet_tok}
                         for s in tw.services])
     served = float(svc["served_tokens"].sum()) if len(svc) else 0.0
     demand = float(svc["demand_tokens"].sum()) if len(svc) else 0.0
-    st = sim.m_stranded_s / acc_s
+    st = run.series.stranded_s / acc_s
     pretrain = tw.class_names.index("pretrain") if "pretrain" in tw.class_names else -1
-    c = sim.counts
+    c = {**run.counts.c, "events": run.n_events}
     public = tenants[tenants["owner"].isin([p.owner for p in tw.partitions if p.public])]
     doc: dict[str, Any] = {
-        "scenario": tw.scenario, "policy": sim.policy.name, "seed": tw.settings.seed,
+        "scenario": tw.scenario, "policy": run.policy.name, "seed": tw.settings.seed,
         "days": horizon / 86400.0, "scale": tw.settings.scale,
         "fleet": {"accelerators": fleet, "powered": powered,
                   "gpus": sum(p.accelerators for p in tw.pools if p.kind == "gpu"),
                   "npus": sum(p.accelerators for p in tw.pools if p.kind == "npu"),
-                  "pools": len(tw.pools), "power_mode": tw.settings.power_mode},
-        "utilization": sim.m_alloc_s / acc_s,
+                  "pools": len(tw.pools), "power_mode": tw.settings.power_mode,
+                  "nameplate_mw": sum((p.accelerators + p.dark_domains * p.domain_size)
+                                      * p.nameplate_kw for p in tw.pools)
+                  / 1000.0 / tw.settings.scale},
+        "utilization": run.integrals.alloc_s / acc_s,
         "busy_utilization": float(series["busy"].mean()) / fleet if len(series) else math.nan,
         "stranded": {"power": float(st[0]), "fragmentation": float(st[1]),
                      "idle": float(st[2])},
-        "energy_mwh": sim.m_energy_kwh / 1000.0,
-        "mean_power_mw": sim.m_energy_kwh / (horizon / 3600.0) / 1000.0,
+        "energy_mwh": run.integrals.energy_kwh / 1000.0,
+        "mean_power_mw": run.integrals.energy_kwh / (horizon / 3600.0) / 1000.0,
         "peak_power_mw": float(series["power_mw"].max()) if len(series) else math.nan,
         "tokens_served": served,
         "inference": {"demand_tokens": demand, "served_share": served / demand

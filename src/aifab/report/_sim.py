@@ -1,4 +1,5 @@
-"""``--out`` files of ``aifab simulate``: Parquet tables, JSON summary, HTML section."""
+"""The national twin's look: HTML sections, terminal tables and the ``--out`` files of
+``aifab simulate`` (Parquet tables, JSON summary, a self-contained report)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,61 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from rich.console import Console
+from rich.table import Table
 
-from aifab._io import to_json, write_text
-from aifab.report import Section, figure_html, render_html, table_html
+from aifab._io import to_json, versioned, write_text
+from aifab.report._html import Section, figure_html, render_html, table_html
+from aifab.sim.national import SimResult
 
 
-def write_outputs(doc: dict[str, Any], frames: dict[str, pd.DataFrame], tmp: Path) -> None:
+def write_sim_outputs(result: SimResult, tmp: Path) -> None:
     """Write each table as Parquet, the summary as JSON and a self-contained report."""
+    doc = result.to_dict()
+    frames = result.to_frames()
     for name, df in frames.items():
         df.to_parquet(tmp / f"{name}.parquet", index=False)
-    write_text(tmp / "summary.json", to_json(doc))
+    write_text(tmp / "summary.json", to_json(versioned(doc)))
     write_text(tmp / "report.html",
-               render_html(f"aifab simulate: {doc['scenario']}", sections(doc, frames),
+               render_html(f"aifab simulate: {doc['scenario']}", _sections(doc, frames),
                            subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
                                     f"{doc['days']:g} days, scale {doc['scale']:g}"))
+
+
+def sim_sections(result: SimResult) -> list[Section]:
+    """The "National simulation" HTML section(s): charts over time and tenant tables."""
+    return _sections(result.to_dict(), result.to_frames())
+
+
+def print_sim(result: SimResult, c: Console) -> None:
+    """The run's headline table and the tenants table on a terminal."""
+    doc = result.to_dict()
+    st = doc["stranded"]
+    t = Table("metric", "value", title=f"National twin: {doc['scenario']} "
+              f"({doc['days']:g} days, {doc['policy']})", title_justify="left")
+    fl = doc["fleet"]
+    rows = [("accelerators", f"{fl['accelerators']:,} ({fl['gpus']:,} GPUs, "
+                             f"{fl['npus']:,} NPUs)"),
+            ("utilisation", f"{doc['utilization']:.1%}"),
+            ("stranded: power / fragmentation / no demand",
+             f"{st['power']:.1%} / {st['fragmentation']:.1%} / {st['idle']:.1%}"),
+            ("energy", f"{doc['energy_mwh']:,.0f} MWh (mean {doc['mean_power_mw']:,.0f} MW)"),
+            ("tokens served", f"{doc['tokens_served']:.3g} "
+             f"(NPU share {doc['inference']['npu_share']:.1%})"),
+            ("training runs completed", str(doc["training_runs_completed"])),
+            ("jobs completed / preemptions",
+             f"{doc['jobs']['completed']:,} / {doc['jobs']['preemptions']:,}"),
+            ("events", f"{doc['events']['total']:,} in {doc['wall_s']:.1f} s")]
+    for k, v in rows:
+        t.add_row(k, v)
+    c.print(t)
+    tt = Table("tenant", "kind", "wait p50 h", "p95 h", "p99 h", "share of entitlement",
+               "preemptions", title="Tenants", title_justify="left")
+    for r in doc["tenants"]:
+        tt.add_row(r["tenant"], r["kind"], *(f"{r[k]:.2f}" if r[k] == r[k] else "-" for k in
+                   ("wait_p50_h", "wait_p95_h", "wait_p99_h", "share_of_entitlement")),
+                   str(r["preemptions"]))
+    c.print(tt)
 
 
 def _line(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
@@ -35,13 +77,14 @@ def _line(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
     return fig
 
 
-def sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame]) -> list[Section]:
-    """The "National simulation" HTML section(s): charts over time and tenant tables."""
+def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame]) -> list[Section]:
     ts = frames["timeseries"]
     tenants = frames["tenants"]
     st = doc["stranded"]
     head = pd.DataFrame([
         {"metric": "accelerators", "value": float(doc["fleet"]["accelerators"])},
+        {"metric": "GPUs", "value": float(doc["fleet"]["gpus"])},
+        {"metric": "NPUs", "value": float(doc["fleet"]["npus"])},
         {"metric": "utilisation (allocated)", "value": doc["utilization"]},
         {"metric": "stranded: no power", "value": st["power"]},
         {"metric": "stranded: fragmentation", "value": st["fragmentation"]},

@@ -1,121 +1,29 @@
-"""The static description of a national twin: pools, campuses, tenants, services.
-
-Built once from a :class:`~aifab.scenario.Scenario`; a run (:mod:`.engine`) never changes
-it. Capacity is modelled per pool (owner x accelerator x system), each a row of scale-up
-domains (8-GPU servers or 72-GPU NVL racks) with whole-accelerator allocation.
-"""
+"""Derive a :class:`~.model.Twin` from a scenario: pools, campuses, tenants, services."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
 from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.perf import job_duration_s, replica_capacity
+from aifab.power import AcceleratorPower, accelerator_power
 from aifab.scenario import Scenario
-from aifab.scenario._sim import JobClassSpec, NpuPoolSpec, ServiceSpec, SimSettings, TenantSpec
-from aifab.workload.philly import PhillyJobs, read_philly
+from aifab.scenario._sim import ServiceSpec, SimSettings, TenantSpec
+from aifab.sim.national._model import Campus, Partition, PoolSpec, Service, Tenant, Twin
+from aifab.workload.philly import read_philly
 from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler
 
 SPEED_MODEL = "llama-3.1-70b"
 """Training model whose perf-model time sets the speed of each device type."""
 
-DEFAULT_INFERENCE_SHARE = {"Naver": 0.3, "Samsung": 0.1, "SK": 0.15, "Hyundai": 0.1}
 SERVICE_MODELS = ("llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b")
 
-
-@dataclass(frozen=True)
-class PoolSpec:
-    """One pool of identical scale-up domains."""
-
-    index: int
-    owner: str
-    accelerator: str
-    system: str
-    kind: str  # "gpu" or "npu"
-    domain_size: int
-    domains: int  # powered domains
-    dark_domains: int  # domains left without power (power_mode "strand")
-    busy_kw: float  # facility kW per allocated accelerator (PUE, load factor)
-    idle_kw: float  # facility kW per idle powered accelerator
-    speed: float  # training speed relative to the reference accelerator
-
-    @property
-    def accelerators(self) -> int:
-        return self.domains * self.domain_size
-
-
-@dataclass(frozen=True)
-class Campus:
-    """One owner's site: its pools share a facility power cap."""
-
-    owner: str
-    pools: tuple[int, ...]
-    cap_kw: float  # math.inf when uncapped
-    nameplate_kw: float  # all accelerators allocated
-    power_stranded: int  # accelerators that can never be busy under the cap
-
-
-@dataclass(frozen=True)
-class Tenant:
-    index: int
-    name: str
-    owner: str
-    kind: str
-    quota: float
-    entitled: int  # accelerators: quota x owner's powered GPUs
-    streams: tuple[tuple[int, float], ...]  # (class index, arrivals per second)
-
-
-@dataclass(frozen=True)
-class Partition:
-    """An owner's GPU pools and the tenants whose home they are."""
-
-    index: int
-    owner: str
-    public: bool
-    pools: tuple[int, ...]  # fastest first
-    tenants: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Service:
-    index: int
-    spec: ServiceSpec
-    partition: int
-    npu_share: float  # share of demand routed to NPU pools first
-    replica: tuple[tuple[int, int, float], ...]  # (pool, devices, tokens/s) per usable pool
-
-
-@dataclass(frozen=True)
-class Twin:
-    """Everything a run needs, derived from one scenario."""
-
-    scenario: str
-    settings: SimSettings
-    horizon_s: float  # warm-up plus measured days
-    warmup_s: float
-    pools: tuple[PoolSpec, ...]
-    campuses: tuple[Campus, ...]
-    partitions: tuple[Partition, ...]
-    tenants: tuple[Tenant, ...]
-    class_names: tuple[str, ...]
-    classes: tuple[JobClassSpec, ...]
-    max_sizes: tuple[int, ...]  # per partition: gang sizes are clipped to this
-    services: tuple[Service, ...]
-    replay: PhillyJobs | None = None  # a job list replayed for tenant replay_tenant
-    replay_tenant: int = -1
-    notes: tuple[str, ...] = field(default=())
-
-    def partition_of(self, owner: str) -> Partition:
-        for p in self.partitions:
-            if p.owner == owner:
-                return p
-        raise KeyError(owner)
+ReplicaFn = Callable[[str, str, int, float], tuple[int, float]]
 
 
 @lru_cache(maxsize=64)
@@ -155,8 +63,7 @@ class _Raw(NamedTuple):
     kind: str
     domain_size: int
     domains: int
-    busy_kw: float
-    idle_kw: float
+    power: AcceleratorPower
 
 
 def _pools(scn: Scenario, st: SimSettings, cat: Catalog) -> list[_Raw]:
@@ -166,15 +73,7 @@ def _pools(scn: Scenario, st: SimSettings, cat: Catalog) -> list[_Raw]:
             continue
         key = (f.owner, f.accelerator, f.system)
         merged[key] = merged.get(key, 0) + f.count
-    public = [o.name for o in scn.owners if o.kind == "public"]
-    npu = st.npu_pools
-    if npu is None:
-        npu = ([NpuPoolSpec(owner=public[0], accelerator="rngd", system="rngd-server",
-                            count=4000, note="assumed national NPU pool"),
-                NpuPoolSpec(owner=public[0], accelerator="rebel-quad",
-                            system="rebel-quad-server", count=4000,
-                            note="assumed national NPU pool")] if public else [])
-    for p in npu:
+    for p in st.npu_pools or []:
         if p.owner not in [o.name for o in scn.owners]:
             raise BadInput(f"unknown owner {p.owner!r}", where="sim.npu_pools.owner")
         key = (p.owner, p.accelerator, p.system)
@@ -185,10 +84,8 @@ def _pools(scn: Scenario, st: SimSettings, cat: Catalog) -> list[_Raw]:
         sysm = cat.system(sys_id, where="system")
         d = sysm.accelerators_per_system
         domains = max(1, round(count * st.scale / d))
-        per_acc_kw = sysm.power_kw / d * scn.facility.pue
         out.append(_Raw(owner, acc_id, sys_id, acc.kind, d, domains,
-                        per_acc_kw * scn.facility.load_factor,
-                        per_acc_kw * acc.idle_w / acc.tdp_w))
+                        accelerator_power(sysm, acc, scn.facility)))
     return out
 
 
@@ -203,7 +100,7 @@ def _apply_power(raw: list[_Raw], st: SimSettings, owners: list[str],
         mine = [r for r in raw if r.owner == owner]
         if not mine:
             continue
-        nameplate = sum(r.busy_kw * r.domains * r.domain_size for r in mine)
+        nameplate = sum(r.power.busy_kw * r.domains * r.domain_size for r in mine)
         cap_kw = st.power_cap_mw.get(owner, math.inf) * 1000.0 * st.scale
         frac = min(1.0, cap_kw / nameplate) if nameplate > 0 else 1.0
         idx: list[int] = []
@@ -211,7 +108,7 @@ def _apply_power(raw: list[_Raw], st: SimSettings, owners: list[str],
         for r in mine:
             doms, d = r.domains, r.domain_size
             speed = 1.0 if r.kind == "npu" else device_speed(r.accelerator, ref, cat)
-            busy, idle = r.busy_kw, r.idle_kw
+            busy, idle = r.power.busy_kw, r.power.idle_kw
             dark = 0
             if frac < 1.0 and st.power_mode == "strand":
                 dark = doms - math.floor(doms * frac)
@@ -222,7 +119,8 @@ def _apply_power(raw: list[_Raw], st: SimSettings, owners: list[str],
             pools.append(PoolSpec(index=len(pools), owner=owner,
                                   accelerator=r.accelerator, system=r.system,
                                   kind=r.kind, domain_size=d, domains=doms - dark,
-                                  dark_domains=dark, busy_kw=busy, idle_kw=idle, speed=speed))
+                                  dark_domains=dark, busy_kw=busy, idle_kw=idle, speed=speed,
+                                  nameplate_kw=r.power.facility_kw))
             idx.append(len(pools) - 1)
         if st.power_mode == "wait" and frac < 1.0:
             n = sum(pools[i].accelerators for i in idx)
@@ -246,24 +144,21 @@ def _tenants(scn: Scenario, st: SimSettings) -> list[TenantSpec]:
         elif st.public_tenants is not None:
             out.extend(t.model_copy(update={"owner": o.name}) for t in st.public_tenants)
         else:
-            out.extend([TenantSpec(name="universities", owner=o.name, kind="university",
-                                   quota=0.35),
-                        TenantSpec(name="startups", owner=o.name, kind="startup", quota=0.35),
-                        TenantSpec(name="institutes", owner=o.name, kind="institute",
-                                   quota=0.30)])
+            out.append(TenantSpec(name="public", owner=o.name, kind="other"))
     return out
 
 
 def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
     """Derive pools, tenants, arrival rates and services from a scenario."""
-    from aifab.sim.national.services import build_services
-
     cat = catalog or default_catalog()
     st = scn.sim
     ref = st.reference_accelerator
     cat.accelerator(ref, where="sim.reference_accelerator")
     owners = [o.name for o in scn.owners]
     pools, campuses = _apply_power(_pools(scn, st, cat), st, owners, ref, cat)
+    if not pools:
+        raise BadInput(f"no fleet is delivered by {st.year}: nothing to simulate",
+                       where="sim.year")
     specs = _tenants(scn, st)
     names = [t.name for t in specs]
     if len(set(names)) != len(names):
@@ -291,7 +186,7 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
         streams: list[tuple[int, float]] = []
         mix = t.mix or DEFAULT_MIX[t.kind]
         load = st.load if t.load is None else t.load
-        inf = (st.inference_share or DEFAULT_INFERENCE_SHARE).get(t.owner, 0.1)
+        inf = (st.inference_share or {}).get(t.owner, st.default_inference_share)
         inf_mean = 0.0 if part.public else inf * (1 - st.diurnal_amplitude / 2)
         for c, cname in enumerate(class_names):
             if cname in t.rates_per_h:
@@ -319,3 +214,55 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
                 tenants=tuple(tenants), class_names=class_names,
                 classes=tuple(classes[c] for c in class_names), max_sizes=tuple(max_sizes),
                 services=tuple(services), replay=replay, replay_tenant=replay_tenant)
+
+
+def _generated(scn: Scenario, st: SimSettings, pools: Sequence[PoolSpec],
+               parts: Sequence[Partition], replica: ReplicaFn) -> list[ServiceSpec]:
+    shares = st.inference_share or {}
+    out: list[ServiceSpec] = []
+    n = st.services_per_owner
+    n_npu = round(n * st.npu_eligible_share)
+    for part in parts:
+        share = shares.get(part.owner, st.default_inference_share)
+        gpus = [pools[i] for i in part.pools]
+        total = sum(p.accelerators for p in gpus)
+        if n == 0 or share <= 0 or total == 0:
+            continue
+        main = max(gpus, key=lambda p: p.accelerators)
+        for k in range(n):
+            model = SERVICE_MODELS[k % len(SERVICE_MODELS)]
+            dev, cap = replica(model, main.accelerator, main.domain_size, 50.0)
+            if dev == 0:
+                continue
+            peak = share * total * cap / dev / n
+            out.append(ServiceSpec(name=f"{part.owner}-{model}-{k}", owner=part.owner,
+                                   model=model, peak_tokens_per_s=peak,
+                                   npu_eligible=k < n_npu))
+    return out
+
+
+def build_services(scn: Scenario, st: SimSettings, pools: Sequence[PoolSpec],
+                   parts: Sequence[Partition], replica: ReplicaFn) -> list[Service]:
+    """Services with, per usable pool, the replica size and its tokens/s."""
+    specs = st.services if st.services is not None else _generated(scn, st, pools, parts,
+                                                                    replica)
+    owners = [p.owner for p in parts]
+    npu_pools = [p for p in pools if p.kind == "npu"]
+    out: list[Service] = []
+    for i, s in enumerate(specs):
+        if s.owner not in owners:
+            raise BadInput(f"unknown owner {s.owner!r}", where=f"sim.services[{i}].owner")
+        part = parts[owners.index(s.owner)]
+        reps: list[tuple[int, int, float]] = []
+        for p in [*npu_pools, *(pools[j] for j in part.pools)]:
+            dev, cap = replica(s.model, p.accelerator, p.domain_size, s.tpot_ms)
+            if dev:
+                reps.append((p.index, dev, cap))
+        if not reps:
+            raise BadInput(f"model {s.model!r} fits no pool of {s.owner}",
+                           where=f"sim.services[{i}].model")
+        has_npu = any(pools[r[0]].kind == "npu" for r in reps)
+        share = (1.0 if s.npu_eligible else st.npu_min_share) if has_npu else 0.0
+        out.append(Service(index=i, spec=s, partition=part.index, npu_share=share,
+                           replica=tuple(reps)))
+    return out

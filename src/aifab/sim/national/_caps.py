@@ -1,14 +1,47 @@
-"""Power caps for the twin from an ``aifab site`` result (its site.json or --json output)."""
+"""Power caps for the twin from an ``aifab site`` result: the result itself
+(:func:`caps_from_siting`), or its site.json / ``--json`` output (:func:`caps_from_site`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aifab._io import read_text_file
 from aifab.errors import BadInput
+from aifab.scenario import Scenario
+
+if TYPE_CHECKING:
+    from aifab.grid import SitingResult
+
+
+@dataclass(frozen=True)
+class PowerCaps:
+    """Facility MW per owner that siting powers in ``year``."""
+
+    year: int
+    mw: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "mw": dict(self.mw)}
+
+
+def caps_from_siting(result: SitingResult, owners: Iterable[str],
+                     year: int | None = None) -> PowerCaps:
+    """Caps from a siting result (default: its last year); see :func:`caps_from_doc`."""
+    doc = {"placements": result.placements.to_dict(orient="records")}
+    y, mw = caps_from_doc(doc, owners, year, "siting result")
+    return PowerCaps(y, mw)
+
+
+def apply_caps(scenario: Scenario, caps: PowerCaps | dict[str, float]) -> Scenario:
+    """``scenario`` with each owner's campus capped; caps the scenario sets itself
+    (``sim.power_cap_mw``) win."""
+    mw = caps.mw if isinstance(caps, PowerCaps) else caps
+    sim = scenario.sim.model_copy(update={"power_cap_mw": {**mw, **scenario.sim.power_cap_mw}})
+    return scenario.model_copy(update={"sim": sim})
 
 
 def caps_from_site(path: Path | str, owners: Iterable[str],

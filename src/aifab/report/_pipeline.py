@@ -1,0 +1,152 @@
+"""``aifab report`` as a library call: plan, grid siting and the national twin of one
+scenario in one self-contained HTML page (a notebook does what the CLI does)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from aifab._io import to_json, versioned, write_text
+from aifab.catalog import Catalog
+from aifab.errors import BadInput
+from aifab.report._html import Section, render_html
+from aifab.report._plan import plan_sections
+from aifab.scenario import Scenario
+
+if TYPE_CHECKING:
+    from aifab.grid import SitingResult
+    from aifab.plan import PlanResult
+    from aifab.sim.national import PowerCaps, SimResult
+
+
+@dataclass(frozen=True, eq=False)
+class ReportResult:
+    """Every stage's result, the headline document (:meth:`to_dict`) and the page."""
+
+    scenario: Scenario
+    plan: PlanResult
+    siting: SitingResult | None
+    caps: PowerCaps | None
+    sim: SimResult | None
+    html: str = field(repr=False)
+
+    def plan_doc(self) -> dict[str, Any]:
+        return {"scenario": self.plan.scenario, **self.plan.to_dict()}
+
+    def site_doc(self) -> dict[str, Any] | None:
+        if self.siting is None:
+            return None
+        doc = {"scenario": self.scenario.name, **self.siting.to_dict()}
+        if self.caps is not None:
+            doc["twin_power_caps"] = self.caps.to_dict()
+        return doc
+
+    def to_dict(self) -> dict[str, Any]:
+        """The headline: the key figures of every stage that ran."""
+        plan_doc = self.plan_doc()
+        t = plan_doc["totals"]
+        out: dict[str, Any] = {
+            "scenario": plan_doc["scenario"],
+            "plan": {k: t[k] for k in ("accelerators", "gpus", "npus", "facility_power_mw",
+                                       "annual_energy_twh", "annual_cost_krw",
+                                       "annual_co2_mt") if k in t},
+            "shares": {c["region"]: c["share"] for c in plan_doc["comparisons"]},
+        }
+        site_doc = self.site_doc()
+        if site_doc is not None:
+            out["site"] = {"status": site_doc["status"],
+                           "unpowered_gpus_by_year": site_doc["unpowered_gpus_by_year"]}
+            if "twin_power_caps" in site_doc:
+                out["site"]["twin_power_caps"] = site_doc["twin_power_caps"]
+        if self.sim is not None:
+            sim_doc = self.sim.to_dict()
+            out["simulate"] = {k: sim_doc[k] for k in ("days", "policy", "utilization",
+                                                       "stranded", "energy_mwh",
+                                                       "tokens_served")}
+        return out
+
+    def files(self) -> dict[str, str]:
+        """File name -> text of everything ``--out`` holds."""
+        files = {"plan.json": to_json(versioned(self.plan_doc()))}
+        site_doc = self.site_doc()
+        if site_doc is not None:
+            files["site.json"] = to_json(versioned(site_doc))
+        if self.sim is not None:
+            files["simulate.json"] = to_json(versioned(self.sim.to_dict()))
+        files["report.json"] = to_json(versioned(self.to_dict()))
+        files["report.html"] = self.html
+        return files
+
+    def write(self, directory: Path) -> None:
+        for name, text in self.files().items():
+            write_text(directory / name, text)
+
+
+def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = True,
+                 simulate: bool = True, site_caps: bool = False,
+                 say: Callable[[str], None] = lambda msg: None) -> ReportResult:
+    """Run the stages (``say`` hears which one starts) and render the page.
+
+    ``site_caps``: cap each owner's power in the twin at what siting powers in its last
+    year (needs ``site``).
+    """
+    from aifab.catalog import default_catalog
+    from aifab.plan import plan
+
+    if site_caps and not site:
+        raise BadInput("--site-caps needs the siting stage (drop --no-site)", where="--site-caps")
+    cat = catalog or default_catalog()
+    say("plan")
+    plan_res = plan(scn, cat)
+    sections: list[Section] = list(plan_sections(plan_res))
+    sres = caps = None
+    if site:
+        from aifab.grid import site as run_site
+        from aifab.grid import site_sections
+
+        say("site (grid model, about 30 s for the national default)")
+        sres = run_site(scn, catalog=cat)
+        sections += site_sections(sres)
+        if site_caps:
+            from aifab.sim.national import apply_caps, caps_from_siting
+
+            caps = caps_from_siting(sres, [o.name for o in scn.owners])
+            scn = apply_caps(scn, caps)
+    sim_res = None
+    if simulate:
+        from aifab.report._sim import sim_sections
+        from aifab.sim.national import simulate as run_sim
+
+        say(f"simulate ({scn.sim.days:g} days)")
+        sim_res = run_sim(scn, catalog=cat)
+        sections += sim_sections(sim_res)
+    html = render_html(f"aifab report: {scn.name}", sections, scn.description)
+    return ReportResult(scenario=scn, plan=plan_res, siting=sres, caps=caps, sim=sim_res,
+                        html=html)
+
+
+def print_report(result: ReportResult, c: Console) -> None:
+    """One line per stage on a terminal."""
+    head = result.to_dict()
+    t = Table("stage", "result", title=f"aifab report: {head['scenario']}",
+              title_justify="left")
+    p = head["plan"]
+    split = (f" ({p['gpus']:,} GPUs, {p['npus']:,} NPUs)" if "gpus" in p else "")
+    t.add_row("plan", f"{p['accelerators']:,} accelerators{split}, "
+              f"{p['facility_power_mw']:,.0f} MW, {p['annual_energy_twh']:.2f} TWh/yr ("
+              + ", ".join(f"{v:.1%} of {k}" for k, v in head["shares"].items()) + ")")
+    if "site" in head:
+        wait = ", ".join(f"{y}: {n:,}" for y, n in head["site"]["unpowered_gpus_by_year"].items())
+        t.add_row("site", f"{head['site']['status']}; GPUs waiting for power {wait}")
+    if "simulate" in head:
+        s = head["simulate"]
+        st = s["stranded"]
+        t.add_row("simulate", f"{s['days']:g} days, {s['policy']}: utilisation "
+                  f"{s['utilization']:.1%}; stranded power {st['power']:.1%}, fragmentation "
+                  f"{st['fragmentation']:.1%}, no demand {st['idle']:.1%}")
+    c.print(t)

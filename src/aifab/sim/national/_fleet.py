@@ -1,0 +1,150 @@
+"""Runtime state of the fleet: pools, campus power, who runs where.
+
+Only mechanics live here (place a gang, free it, draw power); what to start and whom to
+preempt is the queue policy's business (:mod:`._policies`), what to count the meters'.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from aifab.sim.national._job import EVICTING, IntArray, Job
+from aifab.sim.national._model import Twin
+from aifab.sim.national._pools import PoolState
+
+
+class FleetState:
+    """Free accelerators per domain, facility power per campus and the running gangs."""
+
+    def __init__(self, twin: Twin, dirty: set[int]) -> None:
+        self.twin = twin
+        self.dirty = dirty
+        P = len(twin.partitions)
+        self.pools = [PoolState(p.index, p.domains, p.domain_size) for p in twin.pools]
+        self.pool_part = [-1] * len(twin.pools)
+        for part in twin.partitions:
+            for i in part.pools:
+                self.pool_part[i] = part.index
+        self.pool_campus = [0] * len(twin.pools)
+        for c, cam in enumerate(twin.campuses):
+            for i in cam.pools:
+                self.pool_campus[i] = c
+        self.public = [p.index for p in twin.partitions if p.public]
+        self.campus_kw = [sum(twin.pools[i].idle_kw * twin.pools[i].accelerators
+                              for i in cam.pools) for cam in twin.campuses]
+        self.power_kw = float(sum(self.campus_kw))
+        self.alloc_total = 0
+        self.talloc: npt.NDArray[np.int64] = np.zeros(len(twin.tenants), dtype=np.int64)
+        self.running: list[dict[int, Job]] = [{} for _ in range(P)]
+        self.borrowed: list[dict[int, Job]] = [{} for _ in range(P)]
+        self.reclaiming = [0] * len(twin.pools)  # accelerators in their grace period
+        self.gen = [0] * P  # bumped whenever a partition's occupancy changes
+        self.starts = [0] * P  # bumped whenever a job starts in a partition
+        self.svc_alloc = 0
+        self.inf_held = [0] * P
+        self.inf_peak = [0] * P
+        for svc in twin.services:
+            gpu = [r for r in svc.replica if twin.pools[r[0]].kind == "gpu"]
+            if gpu:
+                need = svc.spec.peak_tokens_per_s * (1 - svc.npu_share)
+                self.inf_peak[svc.partition] += math.ceil(need / gpu[0][2]) * gpu[0][1]
+
+    # -- power -------------------------------------------------------------------------
+    def power_ok(self, pool: int, n: int) -> bool:
+        c = self.pool_campus[pool]
+        cap = self.twin.campuses[c].cap_kw
+        if cap == math.inf:
+            return True
+        p = self.twin.pools[pool]
+        return self.campus_kw[c] + n * (p.busy_kw - p.idle_kw) <= cap + 1e-9
+
+    def _draw(self, pool: int, n: int) -> None:
+        p = self.twin.pools[pool]
+        d = n * (p.busy_kw - p.idle_kw)
+        self.campus_kw[self.pool_campus[pool]] += d
+        self.power_kw += d
+        self.alloc_total += n
+
+    # -- gangs -------------------------------------------------------------------------
+    def find(self, n: int, pool_ids: tuple[int, ...]) -> tuple[int, IntArray, IntArray] | None:
+        """The first pool (in order) that holds a gang of ``n`` within its power, compact
+        placements before spilled ones: (pool, domains, counts), taken; or None."""
+        pools = self.pools
+        fits = [i for i in pool_ids if pools[i].free_total >= n and self.power_ok(i, n)]
+        if not fits:
+            return None
+        for spill in (False, True):
+            for i in fits:
+                r = pools[i].place(n, spill)
+                if r is not None:
+                    return i, r[0], r[1]
+        return None
+
+    def occupy(self, job: Job, borrowed: bool) -> None:
+        """Account a gang just placed by :meth:`find` (``job.pool`` etc. set)."""
+        self.talloc[job.tenant] += job.n
+        self._draw(job.pool, job.n)
+        part = self.pool_part[job.pool]
+        self.running[part][job.id] = job
+        if borrowed:
+            self.borrowed[part][job.id] = job
+        self.starts[part] += 1
+        self.gen[part] += 1
+
+    def vacate(self, job: Job) -> None:
+        """Free a running gang; its partition (and every public one) may start work."""
+        assert job.doms is not None and job.cnt is not None
+        self.pools[job.pool].release(job.doms, job.cnt)
+        self._draw(job.pool, -job.n)
+        self.talloc[job.tenant] -= job.n
+        part = self.pool_part[job.pool]
+        self.running[part].pop(job.id, None)
+        self.gen[part] += 1
+        self.borrowed[part].pop(job.id, None)
+        if job.state == EVICTING:
+            self.reclaiming[job.pool] -= job.n
+        self.dirty.add(part)
+        self.dirty.update(self.public)
+
+    def free_in(self, pool_ids: tuple[int, ...]) -> int:
+        return sum(self.pools[i].free_total for i in pool_ids)
+
+    def lend_headroom(self, part: int) -> int:
+        """Free accelerators an owner can lend: free minus what its inference services
+        may still need at their daily peak."""
+        free = self.free_in(self.twin.partitions[part].pools)
+        return free - max(0, self.inf_peak[part] - self.inf_held[part])
+
+    # -- inference replicas ------------------------------------------------------------
+    def place_replicas(self, pool: int, n: int, k: int) -> list[int]:
+        """Place up to ``k`` replicas of ``n`` devices (each inside one domain) as far as
+        the pool and its campus power cap allow; their domains."""
+        cap = self.twin.campuses[self.pool_campus[pool]].cap_kw
+        if cap != math.inf:
+            p = self.twin.pools[pool]
+            room = cap - self.campus_kw[self.pool_campus[pool]] + 1e-9
+            k = min(k, max(0, int(room // (n * (p.busy_kw - p.idle_kw)))))
+        doms = self.pools[pool].place_many(n, k)
+        got = len(doms)
+        if got:
+            self._draw(pool, n * got)
+            self.svc_alloc += n * got
+            if self.pool_part[pool] >= 0:
+                self.inf_held[self.pool_part[pool]] += n * got
+                self.gen[self.pool_part[pool]] += 1
+        return [int(d) for d in doms]
+
+    def release_replicas(self, pool: int, doms: list[int], n: int) -> None:
+        if not doms:
+            return
+        self.pools[pool].release_many(np.asarray(doms, dtype=np.int64), n)
+        self._draw(pool, -n * len(doms))
+        self.svc_alloc -= n * len(doms)
+        part = self.pool_part[pool]
+        if part >= 0:
+            self.inf_held[part] -= n * len(doms)
+            self.gen[part] += 1
+            self.dirty.add(part)

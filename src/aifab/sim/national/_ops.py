@@ -1,0 +1,170 @@
+"""What a queue policy may do to a run: start a job, preempt, reclaim; and see queues,
+occupancy and lendable headroom. Meters hear about every change as observers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aifab.scenario._sim import SimSettings
+from aifab.sim.core import EventQueue
+from aifab.sim.national._fleet import FleetState
+from aifab.sim.national._job import DONE, EVICTING, QUEUED, RUNNING, Job
+from aifab.sim.national._model import Partition, Twin
+from aifab.sim.national._observers import Bus
+from aifab.sim.national._queues import Queues
+
+END, EVICT, SCALE, ARRIVE, SAMPLE, RESET = 0, 1, 2, 3, 4, 6
+"""Event kinds of the twin, also their priority at equal times: frees first, then demand.
+(5 was the in-loop checkpoint; checkpoints are now taken between slices.) Event sources
+added later (failures, repairs) take kinds from 7 on."""
+
+
+class Operations:
+    """The run as a queue policy sees it (see :class:`._policies.QueuePolicy`)."""
+
+    def __init__(self, twin: Twin, fleet: FleetState, queues: Queues, events: EventQueue,
+                 bus: Bus) -> None:
+        self.twin = twin
+        self.settings: SimSettings = twin.settings
+        self.partitions: Sequence[Partition] = twin.partitions
+        self.fleet = fleet
+        self.queues = queues
+        self.events = events
+        self.bus = bus
+        self.now = 0.0
+        self.jobs: dict[int, Job] = {}  # every job not yet completed
+        self.entitled = [max(1, t.entitled) for t in twin.tenants]
+        self.min_speed = [min((twin.pools[i].speed for i in p.pools), default=1.0)
+                          for p in twin.partitions]
+
+    # -- for policies ----------------------------------------------------------------
+    def try_start(self, job: Job, pool_ids: tuple[int, ...], borrowed: bool = False) -> bool:
+        """Start ``job`` on the first pool (in order) that holds its gang; compact first."""
+        got = self.fleet.find(job.n, pool_ids)
+        if got is None:
+            return False
+        pool, doms, cnt = got
+        spec = self.twin.pools[pool]
+        now = self.now
+        job.state, job.pool, job.doms, job.cnt, job.borrowed = RUNNING, pool, doms, cnt, borrowed
+        job.start = now
+        if job.first < 0:
+            job.first = now
+        job.ran_restart, job.restart = job.restart, 0.0
+        job.end = now + job.work / spec.speed + job.ran_restart
+        job.token += 1
+        min_doms = -(-job.n // spec.domain_size)
+        spilled = len(doms) > min_doms
+        if spilled:
+            job.miss = 1
+        self.queues.started(job)
+        self.fleet.occupy(job, borrowed)
+        for f in self.bus.start:
+            f(job, min_doms > 1 or len(doms) > 1, spilled)
+        self.events.push(job.end, END, (job.id, job.token))
+        return True
+
+    def evict(self, job: Job, cause: str = "reclaim") -> None:
+        """Preempt a running job after the grace period (its gang frees then)."""
+        for f in self.bus.evict:
+            f(job, cause)
+        job.state = EVICTING
+        self.fleet.reclaiming[job.pool] += job.n
+        self.events.push(self.now + self.settings.preempt_grace_s, EVICT, (job.id, job.token))
+
+    def interrupt(self, job: Job, cause: str) -> None:
+        """Stop a running job now (a failure under it): it loses the work since its last
+        checkpoint and is queued again, as after a preemption without grace."""
+        for f in self.bus.evict:
+            f(job, cause)
+        job.state = EVICTING
+        self.fleet.reclaiming[job.pool] += job.n
+        self.on_evict((job.id, job.token))
+
+    def reclaim_for(self, part: int, need: int) -> None:
+        """Owner demand of ``need`` accelerators is blocked: preempt borrowers."""
+        borrowed = self.fleet.borrowed[part]
+        if borrowed:
+            self.reclaim(self.partitions[part].pools, need, list(borrowed.values()), "owner")
+
+    def reclaim(self, pool_ids: tuple[int, ...], need: int, victims: list[Job],
+                cause: str) -> None:
+        """Preempt ``victims`` (newest first) in the one pool where that frees ``need``
+        accelerators soonest; nothing if no pool can reach it or one already will."""
+        pools, reclaiming = self.fleet.pools, self.fleet.reclaiming
+        best, best_have = -1, -1
+        for i in pool_ids:
+            have = pools[i].free_total + reclaiming[i]
+            if have >= need:
+                return
+            total = have + sum(j.n for j in victims if j.pool == i and j.state == RUNNING)
+            if total >= need and total > best_have:
+                best, best_have = i, total
+        if best < 0:
+            return
+        have = pools[best].free_total + reclaiming[best]
+        for job in sorted((j for j in victims if j.pool == best and j.state == RUNNING),
+                          key=lambda j: (-j.start, -j.id)):
+            self.evict(job, cause)
+            have += job.n
+            if have >= need:
+                return
+
+    def lend_headroom(self, part: int) -> int:
+        return self.fleet.lend_headroom(part)
+
+    # -- for event sources -----------------------------------------------------------
+    def submit(self, job: Job) -> None:
+        """A new job arrives in its tenant's queue."""
+        self.jobs[job.id] = job
+        for f in self.bus.arrive:
+            f(job)
+        self.queues.enqueue(job)
+
+    def _ran(self, job: Job) -> float:
+        """Free a running job's gang; the reference-seconds of work it did."""
+        self.fleet.vacate(job)
+        ran = self.now - job.start
+        job.acc_s += job.n * ran
+        return max(0.0, ran - job.ran_restart) * self.twin.pools[job.pool].speed
+
+    def on_end(self, payload: tuple[int, int]) -> None:
+        job = self.jobs.get(payload[0])
+        if job is None or job.token != payload[1] or job.state not in (RUNNING, EVICTING):
+            return
+        self._ran(job)
+        job.state = DONE
+        job.end = self.now
+        del self.jobs[job.id]
+        for f in self.bus.complete:
+            f(job)
+
+    def on_evict(self, payload: tuple[int, int]) -> None:
+        job = self.jobs.get(payload[0])
+        if job is None or job.token != payload[1] or job.state != EVICTING:
+            return
+        done = self._ran(job)
+        spec = self.twin.classes[job.cls]
+        lost = min(done, spec.checkpoint_h * 3600.0 / 2)
+        job.work = max(0.0, job.work - done + lost)
+        job.restart = self.settings.restart_cost_s
+        job.state = QUEUED
+        job.preempt += 1
+        job.token += 1
+        for f in self.bus.requeue:
+            f(job)
+        self.queues.enqueue(job, front=True)
+
+    def place_replicas(self, pool: int, n: int, k: int) -> list[int]:
+        doms = self.fleet.place_replicas(pool, n, k)
+        if doms:
+            for f in self.bus.scale:
+                f(len(doms))
+        return doms
+
+    def release_replicas(self, pool: int, doms: list[int], n: int) -> None:
+        if doms:
+            self.fleet.release_replicas(pool, doms, n)
+            for f in self.bus.scale:
+                f(len(doms))

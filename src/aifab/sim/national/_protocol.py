@@ -1,0 +1,68 @@
+"""The narrow protocol between the twin's loop and its queue policies.
+
+A policy sees a :class:`Cluster` (what it may read and do) and is a :class:`QueuePolicy`
+(what the loop calls). The loop (:mod:`._runner`) knows only these, never a policy class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from aifab.scenario._sim import SimSettings
+from aifab.sim.national._job import Job
+from aifab.sim.national._model import Partition
+from aifab.sim.national._pools import PoolState
+from aifab.sim.national._queues import Queues
+
+
+class FleetView(Protocol):
+    """Occupancy a policy may read."""
+
+    @property
+    def pools(self) -> list[PoolState]: ...
+    @property
+    def running(self) -> list[dict[int, Job]]: ...
+    @property
+    def reclaiming(self) -> list[int]: ...
+    @property
+    def gen(self) -> list[int]: ...  # bumped whenever a partition's occupancy changes
+    @property
+    def starts(self) -> list[int]: ...  # bumped whenever a job starts in a partition
+    @property
+    def talloc(self) -> Any: ...  # accelerators held per tenant
+
+
+class Cluster(Protocol):
+    """What a queue policy may see and do (implemented by :class:`._ops.Operations`)."""
+
+    @property
+    def now(self) -> float: ...
+    @property
+    def settings(self) -> SimSettings: ...
+    @property
+    def partitions(self) -> Sequence[Partition]: ...
+    @property
+    def queues(self) -> Queues: ...
+    @property
+    def fleet(self) -> FleetView: ...
+    @property
+    def entitled(self) -> list[int]: ...  # accelerators each tenant is entitled to (>= 1)
+    @property
+    def min_speed(self) -> list[float]: ...  # per partition: its slowest pool's speed
+
+    def try_start(self, job: Job, pool_ids: tuple[int, ...],
+                  borrowed: bool = False) -> bool: ...
+    def reclaim_for(self, part: int, need: int) -> None: ...
+    def reclaim(self, pool_ids: tuple[int, ...], need: int, victims: list[Job],
+                cause: str) -> None: ...
+    def lend_headroom(self, part: int) -> int: ...
+
+
+class QueuePolicy(Protocol):
+    name: str
+    lends: bool  # lends idle owner capacity to public tenants
+
+    def schedule(self, run: Cluster, dirty: Iterable[int]) -> None: ...
+    def state(self) -> dict[str, Any]: ...
+    def restore(self, state: dict[str, Any]) -> None: ...

@@ -1,0 +1,66 @@
+"""An event source and a meter plug into a run without touching the core: the hook a
+failure model uses (a failure takes a domain down for a repair time and interrupts the
+gang on it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aifab.sim.national import Observer, finish, new_run
+from aifab.sim.national._job import RUNNING, Job
+
+FAIL, REPAIR = 7, 8
+
+
+class DomainFailures(Observer):
+    """Fails domain 0 of pool 0 at the given times for ``repair_s`` each."""
+
+    def __init__(self, run: Any, times: list[float], repair_s: float) -> None:
+        self.run, self.repair_s = run, repair_s
+        self.failures = self.interrupted = 0
+        self.held = 0  # accelerators taken out of service, now
+        for t in times:
+            run.events.push(t, FAIL, (0, 0))
+
+    def on_fail(self, payload: object) -> None:
+        pool, dom = payload  # type: ignore[misc]
+        run = self.run
+        self.failures += 1
+        for job in list(run.ops.jobs.values()):
+            if job.state == RUNNING and job.pool == pool and job.doms is not None \
+                    and dom in job.doms.tolist():
+                run.ops.interrupt(job, "failure")
+                self.interrupted += 1
+        p = run.fleet.pools[pool]
+        down = int(p.free[dom])  # take the now idle domain's accelerators out
+        p.free[dom] -= down
+        p.free_total -= down
+        self.held += down
+        run.events.push(run.now + self.repair_s, REPAIR, (pool, dom * 1000 + down))
+
+    def on_repair(self, payload: object) -> None:
+        pool, code = payload  # type: ignore[misc]
+        dom, down = divmod(code, 1000)
+        p = self.run.fleet.pools[pool]
+        p.free[dom] += down
+        p.free_total += down
+        self.held -= down
+        self.run.dirty.add(self.run.fleet.pool_part[pool])
+
+    def on_requeue(self, job: Job) -> None:
+        pass  # counted by the core's meters as a preemption
+
+
+def test_failures_plug_in_as_event_source_and_meter(kit: Any) -> None:
+    scn = kit.small([kit.gb200("Gov", 144)], {
+        "days": 2, "seed": 1, "queue_policy": "fifo",
+        "tenants": [{"name": "t", "owner": "Gov", "load": 1.5, "mix": {"big": 1.0}}],
+        "classes": {"big": {"sizes": [72], "median_h": 6, "sigma": 0.2}}})
+    base = finish(new_run(scn)).to_dict()
+    run = new_run(scn)
+    fails = DomainFailures(run, [6 * 3600.0, 30 * 3600.0], repair_s=4 * 3600.0)
+    run.add(fails, {FAIL: fails.on_fail, REPAIR: fails.on_repair})
+    doc = finish(run).to_dict()
+    assert fails.failures == 2 and fails.interrupted >= 1 and fails.held == 0
+    assert doc["jobs"]["preemptions_by_cause"].get("failure") == fails.interrupted
+    assert doc["utilization"] < base["utilization"]
