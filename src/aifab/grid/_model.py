@@ -100,7 +100,8 @@ def site_caps(data: GridData, years: list[int], block_mw: float) -> pd.DataFrame
     """Facility MW a site can take per year: min(ramp, connection headroom), whole blocks."""
     rows = {}
     for s, r in data.sites.iterrows():
-        rows[s] = [math.floor(min(data.site_mw(str(s), y), r["headroom_mw"]) / block_mw + 1e-9)
+        lim = min(fnum(r["headroom_mw"]), fnum(r.get("connect_mw", math.inf)))
+        rows[s] = [math.floor(min(data.site_mw(str(s), y), lim) / block_mw + 1e-9)
                    * block_mw for y in years]
     return pd.DataFrame.from_dict(rows, orient="index", columns=years)
 
@@ -196,6 +197,15 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
     head = xr.DataArray(sites_df["headroom_mw"].to_numpy(float), coords={"site": sites},
                         dims="site")
     m.add_constraints(bm * blocks.sum("owner") <= head, name="Site-headroom")
+    if "substation" in sites_df.columns:
+        subs = sorted({int(x) for x in sites_df["substation"]})
+        at = xr.DataArray((sites_df["substation"].to_numpy(int)[:, None]
+                           == np.array(subs)[None, :]).astype(float),
+                          coords={"site": sites, "substation": subs}, dims=("site", "substation"))
+        conn = xr.DataArray([fnum(data.substations.at[k, "connect_mw"]) for k in subs],
+                            coords={"substation": subs}, dims="substation")
+        m.add_constraints((bm * blocks.sum("owner") * at).sum("site") <= conn,
+                          name="Substation-connection")
     for i in range(1, len(years)):
         m.add_constraints(blocks.sel(year=years[i], drop=True)
                           - blocks.sel(year=years[i - 1], drop=True) >= 0,

@@ -10,9 +10,10 @@ from typing import Any
 import pandas as pd
 
 from aifab.errors import BadInput, Infeasible
+from aifab.grid._calibration import calibrate
 from aifab.grid._data import GridData, load_grid_data
 from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
-from aifab.grid._network import build_network
+from aifab.grid._network import add_interfaces, build_network
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import solve_highs
 from aifab.scenario._siting import OwnerSiting, SitingOptions
@@ -72,6 +73,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     say("building optimisation model")
     m = n.optimize.create_model(include_objective_constant=False)
     sv = add_siting(m, gn, problem, data, allowed, expansions)
+    add_interfaces(m, gn, data)
     build_s = time.perf_counter() - t0
     total = m.objective.expression * OBJ_SCALE
     if fixed is not None:
@@ -96,7 +98,9 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         raise Infeasible(f"HiGHS found no feasible solution ({info.termination}) within "
                          f"{opt.time_limit_s:g} s; raise --time-limit or lower --hours")
     say("reading results")
-    return read_result(m, gn, problem, data, sv, info, build_s)
+    result = read_result(m, gn, problem, data, sv, info, build_s)
+    say("calibrating the base case (no AI load)")
+    return replace(result, calibration=tuple(calibrate(data, hours=min(opt.hours, 96))))
 
 
 def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress) -> Any:

@@ -1,5 +1,6 @@
 """Terminal tables, charts and self-contained HTML reports."""
 
+from aifab.report._grid import site_html, site_sections, siting_map
 from aifab.report._html import Section, figure_html, render_html, table_html
 from aifab.report._plan import plan_html, plan_sections, print_plan
 
@@ -10,5 +11,8 @@ __all__ = [
     "plan_sections",
     "print_plan",
     "render_html",
+    "site_html",
+    "site_sections",
+    "siting_map",
     "table_html",
 ]
