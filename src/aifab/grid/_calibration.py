@@ -145,7 +145,8 @@ def _solve_base(data: GridData, year: int, hours: int) -> _Base:
                  link_p=corridor_flows(m), links=corridor_table(n))
 
 
-def calibrate(data: GridData, year: int = CALIBRATION_YEAR, hours: int = 96) -> list[CalibrationRow]:
+def calibrate(data: GridData, year: int = CALIBRATION_YEAR,
+              hours: int = 96) -> list[CalibrationRow]:
     """Solve today's grid without AI load for ``year`` and compare with reported figures.
 
     Returns nothing for data without all 17 Korean regions (e.g. toy networks).
