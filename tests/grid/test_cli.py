@@ -64,3 +64,8 @@ def test_infeasible_exits_3_naming_the_limit():
                          "--set", "owners.1.siting.min_home_share=1.0")
     assert code == 3 and out == ""
     assert "Gyeonggi" in err and "Samsung minimum" in err
+
+
+def test_bad_network_exits_2():
+    code, _, err = run("site", "--json", "--network", "mesh")
+    assert code == 2 and "--network mesh" in err and "Traceback" not in err

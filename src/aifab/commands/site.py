@@ -28,6 +28,12 @@ HoursOpt = Annotated[
                                  "for the full year (default: scenario siting.hours, 96).",
                  metavar="N"),
 ]
+NetworkOpt = Annotated[
+    str | None,
+    typer.Option("--network", help="zonal (default: one bus per region, fast) or full (one "
+                                   "bus per OSM substation, linearised power flow).",
+                 metavar="zonal|full"),
+]
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", help="Solver time limit in seconds.", metavar="S")
 ]
@@ -93,16 +99,19 @@ def site_cmd(
     out: OutOpt = None,
     hours: HoursOpt = None,
     time_limit: TimeLimitOpt = None,
+    network: NetworkOpt = None,
 ) -> None:
     """Grid-aware siting: campuses per owner, site and year on a zonal model of Korea."""
     from aifab.grid import site
 
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
     if as_json or not err_console.is_terminal:
-        result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit)
+        result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
+                      network=network)
     else:
         with err_console.status("aifab site: starting") as status:
             result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
+                          network=network,
                           progress=lambda msg: status.update(f"aifab site: {msg}"))
     doc = {"scenario": scn.name, **result.to_dict()}
     emit(doc, as_json=as_json, out=out,

@@ -235,8 +235,10 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
 
     # AI load drawn by each region's sink generator, hour by hour.
     lf = problem.load_factor
-    ai_names = [f"ai {r}" for r in regions_with_sites]
-    coef = xr.DataArray(inc.to_numpy() * lf * sites_df["pue"].to_numpy(float)[:, None],
+    sink = gn.site_sink or {s: f"ai {sites_df.at[s, 'region']!s}" for s in sites}
+    ai_names = sorted(set(sink.values()))
+    at_sink = np.array([[1.0 if sink[s] == a else 0.0 for a in ai_names] for s in sites])
+    coef = xr.DataArray(at_sink * lf * sites_df["pue"].to_numpy(float)[:, None],
                         coords={"site": sites, "name": ai_names}, dims=("site", "name"))
     gen_p = m.variables["Generator-p"]
     for y in years:

@@ -39,6 +39,7 @@ class GridNetwork:
     snapshot_day: np.ndarray  # position (0..n_days-1) of each snapshot's day within a year
     bus_region: dict[str, str] = field(default_factory=dict)  # network bus -> region
     level: str = "zonal"  # "zonal" (one bus per region) or "full" (one bus per substation)
+    site_sink: dict[str, str] = field(default_factory=dict)  # site -> its AI sink generator
 
     @property
     def hours_per_year(self) -> int:

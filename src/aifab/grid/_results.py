@@ -234,8 +234,9 @@ def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,
     lb = loads.T.groupby(n.loads["bus"].reindex(loads.columns).to_numpy()).sum().T
     net = inj.sub(lb.reindex(index=inj.index, columns=inj.columns, fill_value=0.0),
                   fill_value=0.0)
+    net = net.T.groupby(net.columns.map(lambda b: gn.bus_region.get(str(b), str(b)))).sum().T
     rows = []
-    for r in n.buses.index:
+    for r in list(dict.fromkeys(gn.bus_region.get(str(b), str(b)) for b in n.buses.index)):
         col = net[r].to_numpy() if r in net.columns else np.zeros(len(w))
         for y in years:
             t = gn.snapshot_year == y

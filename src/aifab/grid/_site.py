@@ -12,6 +12,7 @@ import pandas as pd
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._calibration import calibrate
 from aifab.grid._data import GridData, load_grid_data
+from aifab.grid._full import build_full_network
 from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
 from aifab.grid._network import add_interfaces, build_network
 from aifab.grid._results import SitingResult, read_result
@@ -64,11 +65,19 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         fixed = first
         stage1_gap, stage1_s = first.mip_gap, first.solve_s
     say(f"building network ({len(problem.years())} years x {opt.hours} h)")
-    gn = build_network(data, problem.years(), hours=opt.hours,
-                       demand_growth_per_year=opt.demand_growth_per_year,
-                       carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
-                       ai_regions=sorted(set(data.sites["region"])),
-                       candidate_expansions=opt.allow_expansions)
+    if opt.network == "full":
+        if data.substations.empty:
+            raise BadInput("--network full needs substations (the packaged OSM data)")
+        gn = build_full_network(data, problem.years(), hours=opt.hours,
+                                demand_growth_per_year=opt.demand_growth_per_year,
+                                carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
+                                candidate_expansions=opt.allow_expansions)
+    else:
+        gn = build_network(data, problem.years(), hours=opt.hours,
+                           demand_growth_per_year=opt.demand_growth_per_year,
+                           carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
+                           ai_regions=sorted(set(data.sites["region"])),
+                           candidate_expansions=opt.allow_expansions)
     n: Any = gn.network
     say("building optimisation model")
     m = n.optimize.create_model(include_objective_constant=False)
@@ -100,7 +109,8 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     say("reading results")
     result = read_result(m, gn, problem, data, sv, info, build_s)
     say("calibrating the base case (no AI load)")
-    return replace(result, calibration=tuple(calibrate(data, hours=min(opt.hours, 96))))
+    return replace(result, network=gn.level,
+                   calibration=tuple(calibrate(data, hours=min(opt.hours, 96))))
 
 
 def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress) -> Any:
@@ -145,8 +155,8 @@ def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> Non
 
 
 def problem_from_scenario(scenario: Any, catalog: Any = None, *,
-                          hours: int | None = None, time_limit_s: float | None = None
-                          ) -> SitingProblem:
+                          hours: int | None = None, time_limit_s: float | None = None,
+                          network: str | None = None) -> SitingProblem:
     """Build the siting problem from a Scenario (owners, fleets, facility, siting)."""
     from aifab.power import demand_by_year
 
@@ -164,6 +174,10 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
         if time_limit_s <= 0:
             raise BadInput(f"--time-limit {time_limit_s}: must be positive")
         upd["time_limit_s"] = time_limit_s
+    if network is not None:
+        if network not in ("zonal", "full"):
+            raise BadInput(f"--network {network}: must be 'zonal' or 'full'")
+        upd["network"] = network
     if upd:
         opt = opt.model_copy(update=upd)
     lf = float(getattr(getattr(scenario, "facility", None), "load_factor", 1.0) or 1.0)
@@ -172,7 +186,8 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
 
 def site(scenario: Any, *, catalog: Any = None, data: GridData | None = None,
          hours: int | None = None, time_limit_s: float | None = None,
-         progress: Progress | None = None) -> SitingResult:
+         network: str | None = None, progress: Progress | None = None) -> SitingResult:
     """Site a scenario's fleets on the zonal grid (see ``solve_siting``)."""
-    problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s)
+    problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s,
+                                    network=network)
     return solve_siting(problem, data, progress=progress)

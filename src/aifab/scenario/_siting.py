@@ -74,6 +74,12 @@ class SitingOptions(BaseModel):
         description="Relative MIP gap, measured on the cost the fleet adds to the system "
                     "(objective less the no-AI LP cost), not on the whole system's cost.",
     )
+    network: Literal["zonal", "full"] = Field(
+        default="zonal",
+        description="'zonal': one bus per region, corridors as transfer limits (fast "
+                    "default); 'full': one bus per OSM substation, every line with its "
+                    "reactance (linearised power flow; slower).",
+    )
     solver_threads: int = Field(default=2, ge=1, le=64)
     time_limit_s: float = Field(default=300.0, gt=0)
     seed: int = Field(default=0, description="Seed of the representative-day clustering.")
