@@ -48,3 +48,15 @@ def test_campus_drawn_at_its_site_coordinates_on_toy():
     placed = [t for t in fig.data if t.name == "X"]
     assert placed and len(placed[0].x) == len(set(r.placements.loc[
         r.placements["year"] == 2030, "site"]))
+
+
+def test_many_lines_are_grouped_by_loading(monkeypatch):
+    import aifab.report._grid as g
+
+    r = _two_year_result()
+    monkeypatch.setattr(g, "_MAX_CORRIDOR_TRACES", 0)
+    fig = siting_map(r, year=2030)
+    grouped = [t for t in fig.data if (t.hovertext or "").endswith(" %")
+               and " lines at " in (t.hovertext or "")]
+    assert sum(t.hovertext.split()[0].isdigit() for t in grouped) == len(grouped) >= 1
+    assert sum(int(t.hovertext.split()[0]) for t in grouped) == len(r.corridors)

@@ -196,10 +196,10 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
         placements=placements, unpowered_gpus_by_year=unpowered,
         unpowered_by_owner=pd.DataFrame(by_owner), corridors=corridors, regions=regions,
         annual_cost=annual, co2_mt_by_year=co2, expansions_built=built,
-        data_files=dict(data.files), geo=_geo(data))
+        data_files=dict(data.files), geo=_geo(data, gn))
 
 
-def _geo(data: GridData) -> pd.DataFrame:
+def _geo(data: GridData, gn: GridNetwork | None = None) -> pd.DataFrame:
     """Coordinates of regions (centroids) and candidate sites, for the map."""
     reg = pd.DataFrame({"kind": "region", "name": data.regions.index,
                         "region": data.regions.index,
@@ -211,7 +211,13 @@ def _geo(data: GridData) -> pd.DataFrame:
     sit = pd.DataFrame({"kind": "site", "name": data.sites.index,
                         "region": data.sites["region"].to_numpy(),
                         "lat": lat.to_numpy(float), "lon": lon.to_numpy(float)})
-    return pd.concat([reg, sit], ignore_index=True)
+    parts = [reg, sit]
+    if gn is not None and gn.level == "full":
+        b = gn.network.buses
+        parts.append(pd.DataFrame({"kind": "bus", "name": b.index,
+                                   "region": [gn.bus_region[x] for x in b.index],
+                                   "lat": b["y"].to_numpy(float), "lon": b["x"].to_numpy(float)}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,

@@ -20,6 +20,7 @@ _OWNER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564
                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 _SCALE = "Cividis"
 _WIDTH_GW = (1.0, 5.0, 10.0)  # legend entries for line width
+_MAX_CORRIDOR_TRACES = 80  # past this (bus-level network), lines are drawn in groups
 
 
 def _width(p_nom_mw: float) -> float:
@@ -60,23 +61,43 @@ def _year_traces(result: Any, year: int) -> list[Any]:
     import plotly.graph_objects as go
 
     geo = result.geo
-    reg = geo[geo["kind"] == "region"].set_index("name")
-    out = []
+    ends = geo[geo["kind"].isin(["region", "bus"])].drop_duplicates("name").set_index("name")
+    rows = []
     for _, c in result.corridors.iterrows():
         if c["expansion"] and (c["built_year"] is None or pd.isna(c["built_year"])
                                or int(c["built_year"]) > year):
             continue
-        if c["bus0"] not in reg.index or c["bus1"] not in reg.index:
+        if c["bus0"] not in ends.index or c["bus1"] not in ends.index:
             continue
-        a, b = reg.loc[c["bus0"]], reg.loc[c["bus1"]]
+        a, b = ends.loc[c["bus0"]], ends.loc[c["bus1"]]
         pct = float(c.get(f"max_loading_pct_{year}", c["max_loading_pct"]))
         hvdc = str(c.get("kind", "")) == "hvdc" or "HVDC" in str(c["name"])
-        out.append(go.Scatter(
-            x=[a["lon"], b["lon"]], y=[a["lat"], b["lat"]], mode="lines",
-            line={"color": _colour(pct), "width": _width(float(c["p_nom_mw"])),
-                  "dash": "dash" if hvdc else "solid"},
-            hovertext=f"{c['name']}: {c['p_nom_mw']:,.0f} MW, max loading {pct:.0f} % in {year}",
-            hoverinfo="text", showlegend=False))
+        rows.append((c, a, b, pct, hvdc))
+    out = []
+    if len(rows) <= _MAX_CORRIDOR_TRACES:
+        for c, a, b, pct, hvdc in rows:
+            out.append(go.Scatter(
+                x=[a["lon"], b["lon"]], y=[a["lat"], b["lat"]], mode="lines",
+                line={"color": _colour(pct), "width": _width(float(c["p_nom_mw"])),
+                      "dash": "dash" if hvdc else "solid"},
+                hovertext=f"{c['name']}: {c['p_nom_mw']:,.0f} MW, max loading {pct:.0f} % "
+                          f"in {year}", hoverinfo="text", showlegend=False))
+    else:  # bus-level network: one trace per loading decile and size class
+        groups: dict[tuple[int, int], list[Any]] = {}
+        for c, a, b, pct, _ in rows:
+            size = 0 if c["p_nom_mw"] < 500 else 1 if c["p_nom_mw"] < 2000 else 2
+            groups.setdefault((min(int(pct // 10), 9), size), []).append((a, b))
+        for (dec, size), segs in sorted(groups.items()):
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for a, b in segs:
+                xs += [a["lon"], b["lon"], None]
+                ys += [a["lat"], b["lat"], None]
+            out.append(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="text",
+                                  hovertext=f"{len(segs)} lines at {dec * 10}-{dec * 10 + 10} %",
+                                  line={"color": _colour(dec * 10 + 5),
+                                        "width": _width((250, 1000, 3000)[size])},
+                                  showlegend=False))
     sites = geo[geo["kind"] == "site"].set_index("name")
     p = result.placements[result.placements["year"] == year]
     used = p.groupby("site")["mw"].sum()
