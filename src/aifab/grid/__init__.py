@@ -15,7 +15,7 @@ from aifab.grid._model import OwnerPrefs, SitingProblem
 from aifab.grid._network import GridNetwork, build_network
 from aifab.grid._profiles import TimeSlices, representative_days
 from aifab.grid._results import SitingResult
-from aifab.grid._site import problem_from_scenario, site, solve_siting
+from aifab.grid._site import flex_curve, problem_from_scenario, site, solve_siting
 from aifab.grid._solver import SolveInfo, solve_highs
 
 
@@ -45,6 +45,7 @@ __all__ = [
     "TimeSlices",
     "build_network",
     "calibrate",
+    "flex_curve",
     "load_grid_data",
     "problem_from_scenario",
     "provinces_geojson",

@@ -19,6 +19,7 @@ import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._data import REGIONS, GridData, fnum
+from aifab.grid._flex import add_curtailment, flex_spec
 from aifab.grid._network import GridNetwork
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
@@ -217,8 +218,18 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                        dims=("site", "region"))
     rhead = xr.DataArray(data.regions.loc[regions_with_sites, "new_load_headroom_mw"]
                          .to_numpy(float), coords={"region": regions_with_sites}, dims="region")
-    m.add_constraints((bm * blocks.sum("owner") * inc).sum("site") <= rhead,
-                      name="Region-headroom")
+    spec = flex_spec(problem)
+    if spec.active:
+        if opt.hours >= 8760:
+            raise BadInput("flexibility offers need representative days (--hours below 8760)",
+                           where="siting.flex_share")
+        firm = xr.DataArray([spec.firm_share(o) for o in owners], coords={"owner": owners},
+                            dims="owner")
+        m.add_constraints((bm * (blocks * firm).sum("owner") * inc).sum("site") <= rhead,
+                          name="Region-headroom")
+    else:
+        m.add_constraints((bm * blocks.sum("owner") * inc).sum("site") <= rhead,
+                          name="Region-headroom")
     share = xr.DataArray([prefs[o].siting.max_share_per_site for o in owners],
                          coords={"owner": owners}, dims="owner")
     if float(share.min()) < 1:
@@ -241,11 +252,17 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
     coef = xr.DataArray(at_sink * lf * sites_df["pue"].to_numpy(float)[:, None],
                         coords={"site": sites, "name": ai_names}, dims=("site", "name"))
     gen_p = m.variables["Generator-p"]
+    curt = (add_curtailment(m, gn, problem, data, allowed, served, spec, inc, rhead)
+            if spec.active else None)
     for y in years:
         snaps = np.flatnonzero(gn.snapshot_year == y)
-        m.add_constraints(gen_p.sel(name=ai_names).isel(snapshot=snaps)
-                          + (served.sel(year=y, drop=True) * coef).sum(["owner", "site"]) == 0,
-                          name=f"AI-load-{y}")
+        draw = (gen_p.sel(name=ai_names).isel(snapshot=snaps)
+                + (served.sel(year=y, drop=True) * coef).sum(["owner", "site"]))
+        if curt is not None:
+            draw = draw - (curt.isel(snapshot=snaps) * xr.DataArray(
+                at_sink, coords={"site": sites, "name": ai_names},
+                dims=("site", "name"))).sum(["owner", "site"])
+        m.add_constraints(draw == 0, name=f"AI-load-{y}")
 
     # Pumped storage: each modelled day returns to its starting energy.
     if "StorageUnit-p_store" in m.variables:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from aifab.grid._data import GridData, fnum
+from aifab.grid._flex import read_flexibility
 from aifab.grid._flows import least_flows
 from aifab.grid._model import SitingProblem, SitingVars, crf
 from aifab.grid._network import SHED_COST_KRW_PER_MWH, GridNetwork
@@ -46,6 +47,7 @@ class SitingResult:
     data_files: dict[str, str] = field(default_factory=dict)
     geo: pd.DataFrame = field(default_factory=pd.DataFrame)  # kind, name, region, lat, lon
     calibration: tuple[Any, ...] = ()  # CalibrationRow of the base case (no AI load)
+    flexibility: dict[str, Any] = field(default_factory=dict)  # see grid._flex
     network: str = "zonal"
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,7 +88,20 @@ class SitingResult:
             "data_files": self.data_files,
             "network": self.network,
             "calibration": [r.to_dict() for r in self.calibration],
+            **({"flexibility": _flex_json(self.flexibility)} if self.flexibility else {}),
         }
+
+
+def _flex_json(f: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in f.items():
+        if isinstance(v, pd.DataFrame):
+            out[k] = v.to_dict(orient="records")
+        elif isinstance(v, dict):
+            out[k] = {int(y) if isinstance(y, (int, np.integer)) else y: x for y, x in v.items()}
+        else:
+            out[k] = v
+    return out
 
 
 def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
@@ -196,7 +211,8 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
         placements=placements, unpowered_gpus_by_year=unpowered,
         unpowered_by_owner=pd.DataFrame(by_owner), corridors=corridors, regions=regions,
         annual_cost=annual, co2_mt_by_year=co2, expansions_built=built,
-        data_files=dict(data.files), geo=_geo(data, gn))
+        data_files=dict(data.files), geo=_geo(data, gn),
+        flexibility=read_flexibility(m, gn, problem, data))
 
 
 def _geo(data: GridData, gn: GridNetwork | None = None) -> pd.DataFrame:

@@ -254,6 +254,7 @@ def site_sections(result: Any) -> list[Section]:
                 + f"<h3>Placements, {last}</h3>" + _table(p) + "</div></div>", "siting"),
         Section("Siting by year", "".join(parts[1:]) + "<h3>Annual cost and CO2</h3>"
                 + _table(cost) + f"<p>CO2 (Mt/year): {html.escape(co2)}</p>", "siting-years"),
+        *_flex_sections(result),
         Section("Grid data", f"<ul>{src}</ul>{_calibration_html(result)}<p>Network: "
                 "OpenStreetMap contributors (ODbL 1.0), via PyPSA-Earth/PyPSA-KR; province "
                 "boundaries: Statistics Korea (KOSTAT) 2018, KOGL Type 1, simplified.</p>",
@@ -275,3 +276,35 @@ def _calibration_html(result: Any) -> str:
                         "within": "yes" if r.within else "no", "source": r.source}
                        for r in rows])
     return "<h3>Calibration of the base case (no AI load)</h3>" + _table(df)
+
+
+def _flex_sections(result: Any) -> list[Section]:
+    f = getattr(result, "flexibility", None) or {}
+    if not f:
+        return []
+    years = list(result.years)
+    gain = pd.DataFrame({"year": years,
+                         "GPUs connected by flexibility": [f["connected_gain_by_year"][y]
+                                                           for y in years],
+                         "GPUs waiting without": [f["unpowered_without_flex_by_year"][y]
+                                                  for y in years],
+                         "curtailed MWh": [f["curtailed_mwh"][y] for y in years],
+                         "compute lost (GPU-h)": [f["compute_lost_gpu_h"][y] for y in years]})
+    body = (f"<p>Every campus offers curtailment of up to {f['flex_share']} of the year's "
+            "hours at its scenario depth.</p>" + _table(gain)
+            + "<h3>Curtailment by campus</h3>" + _table(f["by_campus"]))
+    return [Section("Flexible campuses", body, "siting-flex")]
+
+
+def flex_curve_figure(curve: pd.DataFrame) -> Any:
+    """Trade-off chart: offered curtailment share vs GPUs connected earlier, by year."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for y, g in curve.groupby("year"):
+        fig.add_trace(go.Scatter(x=g["flex_share"] * 100, y=g["gpus_connected_gain"],
+                                 mode="lines+markers", name=str(y)))
+    fig.update_layout(title="GPUs connected by flexibility vs curtailment offered",
+                      xaxis_title="curtailment offered (% of the year's hours)",
+                      yaxis_title="GPUs connected that would wait", height=420)
+    return fig
