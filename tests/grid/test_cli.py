@@ -69,3 +69,8 @@ def test_infeasible_exits_3_naming_the_limit():
 def test_bad_network_exits_2():
     code, _, err = run("site", "--json", "--network", "mesh")
     assert code == 2 and "--network mesh" in err and "Traceback" not in err
+
+
+def test_bad_flex_share_exits_2():
+    code, _, err = run("site", "--json", "--flex-share", "0.5")
+    assert code == 2 and "--flex-share 0.5" in err and "Traceback" not in err
