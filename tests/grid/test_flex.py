@@ -113,3 +113,14 @@ def test_connected_is_monotone_in_offered_curtailment(head, depth, shares):
     assert r_hi.unpowered_gpus_by_year[2030] <= r_lo.unpowered_gpus_by_year[2030]
     _check_offer(r_lo, depth, lo)
     _check_offer(r_hi, depth, hi)
+
+
+def test_flex_curve_on_the_toy_and_its_chart():
+    from aifab.grid import flex_curve
+    from aifab.report import flex_curve_figure
+
+    curve = flex_curve(seoul_problem(200.0, 0.5, 0.0), [0.0004, 0.001], peaky_toy())
+    assert curve["gpus_connected_gain"].tolist() == [20_000, 120_000]
+    assert curve["curtailed_mwh"].tolist() == pytest.approx([0.0, 400.0], abs=1e-6)
+    fig = flex_curve_figure(curve)
+    assert list(fig.data[0].x) == pytest.approx([0.04, 0.1])
