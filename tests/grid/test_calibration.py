@@ -10,7 +10,8 @@ from .conftest import toy_data
 
 WITHIN = [
     "self-sufficiency Seoul", "self-sufficiency Gyeongbuk", "self-sufficiency Chungnam",
-    "self-sufficiency Jeonnam", "self-sufficiency Daejeon", "east-coast export, peak hour",
+    "self-sufficiency Jeonnam", "self-sufficiency Gangwon", "self-sufficiency Incheon",
+    "self-sufficiency Daejeon", "east-coast export, peak hour",
     "east-coast thermal and nuclear capacity",
 ]
 

@@ -29,7 +29,7 @@ def test_site_json_and_out(tmp_path):
                 "corridors", "regions", "annual_cost_krw", "co2_mt"):
         assert key in doc
     cal = {c["metric"]: c for c in doc["calibration"]}
-    assert len(cal) == 8 and all({"metric", "ours", "reported", "source"} <= set(c)
+    assert len(cal) == 10 and all({"metric", "ours", "reported", "source"} <= set(c)
                                  for c in cal.values())
     assert doc["network"] == "zonal"
     row = doc["placements"][0]
