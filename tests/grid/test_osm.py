@@ -8,8 +8,10 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from aifab.errors import BadInput
 from aifab.grid import load_grid_data, provinces_geojson
 from aifab.grid._geo import assign_region, province_polygons
 from aifab.grid._lines import (
@@ -98,3 +100,27 @@ def test_provinces_small_and_complete():
     assert {f["properties"]["region"] for f in g["features"]} == set(load_grid_data().regions
                                                                       .index)
     json.dumps(g)  # serialisable for dash/plotly
+
+
+def test_user_line_list_overrides_corridors(tmp_path):
+    # drop every line of one corridor and double another's: capacities follow
+    lines = load_lines()
+    keep = lines[lines["corridor"] != "Gangwon-Gyeongbuk"].copy()
+    extra = keep[keep["corridor"] == "Ulsan-Gyeongnam"].assign(line_id="extra")
+    pd.concat([keep, extra]).to_csv(tmp_path / "lines.csv", index=False)
+    d = load_grid_data(tmp_path)
+    cor = d.corridors.set_index("name")
+    assert "Gangwon-Gyeongbuk" not in cor.index
+    base = load_grid_data().corridors.set_index("name")
+    assert cor.at["Ulsan-Gyeongnam", "p_nom_mw"] == 2 * base.at["Ulsan-Gyeongnam", "p_nom_mw"]
+    assert cor.at["Busan-Ulsan", "p_nom_mw"] == base.at["Busan-Ulsan", "p_nom_mw"]
+    assert "EastCoast-Singapyeong HVDC" in cor.index  # HVDC links are kept
+
+
+def test_bad_user_line_names_file_and_line(tmp_path):
+    lines = load_lines()
+    lines.loc[3, "kind"] = "ac999"
+    lines.to_csv(tmp_path / "lines.csv", index=False)
+    with pytest.raises(BadInput) as e:
+        load_grid_data(tmp_path)
+    assert "lines.csv" in str(e.value) and "line 5, column kind" in str(e.value)

@@ -269,6 +269,9 @@ def load_grid_data(data_dir: str | Path | None = None) -> GridData:
                 src += f" + {ext}"
         data[table] = df.reset_index(drop=True)
         files[table] = src
+    if user is not None and (user / "lines.csv").exists():
+        data["corridors"] = corridors_from_lines(user / "lines.csv", data["corridors"])
+        files["corridors"] = f"{user / 'lines.csv'} (AC corridors recomputed)"
     cor = pd.concat([data["corridors"], data.pop("hvdc")], ignore_index=True)
     dup = cor.duplicated("name")
     if dup.any():
@@ -292,6 +295,51 @@ def load_grid_data(data_dir: str | Path | None = None) -> GridData:
         interfaces=data["interfaces"],
         substations=subs,
     )
+
+
+def corridors_from_lines(path: Path, packaged: pd.DataFrame) -> pd.DataFrame:
+    """AC corridors recomputed from a user's line list (same columns as the packaged
+    ``lines.csv``): each corridor's capacity is the sum of its lines' ratings x N1_FACTOR."""
+    from aifab.grid._lines import N1_FACTOR, corridor_capacity_mw, load_line_types
+
+    src = str(path)
+    text = read_text_file(path, "lines table")
+    try:
+        lines = pd.read_csv(io.StringIO(text), dtype={"corridor": str})
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise BadInput(f"cannot parse CSV ({exc})", source=src) from None
+    for col in ("line_id", "kind", "cables", "corridor", "length_km"):
+        if col not in lines.columns:
+            raise BadInput(f"missing column '{col}'", source=src, where="line 1")
+    lines["corridor"] = lines["corridor"].fillna("").astype(str)
+    types = load_line_types()
+    for i, (k, c, name) in enumerate(zip(lines["kind"], lines["cables"], lines["corridor"],
+                                         strict=True)):
+        where = f"line {i + 2}"
+        if str(k) not in types:
+            raise BadInput(f"unknown kind '{k}' (one of {', '.join(types)})", source=src,
+                           where=f"{where}, column kind")
+        if pd.isna(pd.to_numeric(c, errors="coerce")) or float(c) <= 0:
+            raise BadInput(f"'{c}' is not a positive number", source=src,
+                           where=f"{where}, column cables")
+        if name and (len(name.split("-")) != 2 or any(r not in REGIONS
+                                                       for r in name.split("-"))):
+            raise BadInput(f"corridor '{name}' is not REGION-REGION", source=src,
+                           where=f"{where}, column corridor")
+    lines["cables"] = lines["cables"].astype(float)
+    cap = corridor_capacity_mw(lines, types)
+    length = lines[lines["corridor"] != ""].groupby("corridor")["length_km"].mean()
+    rows = []
+    for name, mw in cap.items():
+        a, b = str(name).split("-")
+        n = int((lines["corridor"] == name).sum())
+        rows.append({"name": name, "bus0": a, "bus1": b, "p_nom_mw": float(mw),
+                     "length_km": float(length[str(name)]), "expandable": False,
+                     "capital_cost_krw": None, "earliest_year": None, "kind": "ac",
+                     "n_lines": n, "thermal_mw": float(mw) / N1_FACTOR,
+                     "source": f"recomputed from {n} lines in {src}", "_file": src,
+                     "_line": 1})
+    return pd.DataFrame(rows, columns=list(packaged.columns))
 
 
 def connect_sites(sites: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
