@@ -124,3 +124,23 @@ def test_flex_curve_on_the_toy_and_its_chart():
     assert curve["curtailed_mwh"].tolist() == pytest.approx([0.0, 400.0], abs=1e-6)
     fig = flex_curve_figure(curve)
     assert list(fig.data[0].x) == pytest.approx([0.04, 0.1])
+
+
+def test_storage_alone_covers_the_peak_by_hand():
+    # No curtailment offered; batteries of 0.5 MW per MW and 4 h: the 200 MW campus shaves
+    # 100 MW during the four peak hours (400 MWh <= 4 h x 100 MW) and recharges in the
+    # day's other hours (500 MW of margin), so all 200 MW connect with no compute lost.
+    p = seoul_problem(200.0, 0.5, 0.0)
+    o = p.owners[0]
+    flex = FlexOffer(max_shed_share=0.5, max_hours_share=0.0, storage_mw_per_mw=0.5,
+                     storage_hours=4.0)
+    p = replace(p, owners=(replace(o, siting=o.siting.model_copy(update={
+        "flexibility": flex})),))
+    r = solve_siting(p, peaky_toy(), calibrate_base=False)
+    assert _served(r) == pytest.approx(200.0)
+    f = r.flexibility
+    assert f["connected_gain_by_year"] == {2030: 120_000}
+    assert f["curtailed_mwh"][2030] == pytest.approx(0.0, abs=1e-6)
+    assert f["compute_lost_gpu_h"][2030] == pytest.approx(0.0, abs=1e-3)
+    by = f["by_campus"]
+    assert float(by["storage_discharged_mwh"].sum()) >= 400.0 - 1e-6

@@ -36,27 +36,33 @@ class FlexSpec:
 
     depth: dict[str, float]
     hours: dict[str, float]
+    storage: dict[str, float]  # MW of storage per MW of campus
+    storage_hours: dict[str, float]
 
     @property
     def active(self) -> bool:
-        """True if any owner offers curtailment."""
-        return any(self.depth[o] > 0 and self.hours[o] > 0 for o in self.depth)
+        """True if any owner offers curtailment or has on-site storage."""
+        return any((self.depth[o] > 0 and self.hours[o] > 0) or self.storage[o] > 0
+                   for o in self.depth)
 
     def firm_share(self, owner: str) -> float:
-        """Share of a block that needs firm headroom."""
-        return 1.0 - self.depth[owner] if self.hours[owner] > 0 else 1.0
+        """Share of a block that needs firm headroom (what it cannot shed or cover)."""
+        shed = self.depth[owner] if self.hours[owner] > 0 else 0.0
+        return max(0.0, 1.0 - shed - self.storage[owner])
 
 
 def flex_spec(problem: Any) -> FlexSpec:
     """Offers of every owner, with the global ``flex_share`` applied if set."""
     share = problem.options.flex_share
-    depth, hours = {}, {}
+    depth, hours, sto, sto_h = {}, {}, {}, {}
     for o in problem.owners:
         f = o.siting.flexibility
         h = f.max_hours_share if share is None else share
         depth[o.name] = f.max_shed_share
         hours[o.name] = h * HOURS_PER_YEAR
-    return FlexSpec(depth=depth, hours=hours)
+        sto[o.name] = f.storage_mw_per_mw
+        sto_h[o.name] = f.storage_hours
+    return FlexSpec(depth=depth, hours=hours, storage=sto, storage_hours=sto_h)
 
 
 def demand_margin(gn: GridNetwork, regions: list[str]) -> xr.DataArray:
@@ -80,8 +86,8 @@ def demand_margin(gn: GridNetwork, regions: list[str]) -> xr.DataArray:
 def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
                     allowed: pd.DataFrame, served: Any, spec: FlexSpec,
                     inc: xr.DataArray, rhead: xr.DataArray) -> Any:
-    """Add curtailment variables, limits and cost; return the curtailment variable
-    (owner x site x snapshot, facility MW)."""
+    """Add curtailment (and storage) variables, limits and cost; return the relief they give
+    the grid, owner x site x snapshot (facility MW: curtailment + discharge - charge)."""
     opt = problem.options
     owners = [o.name for o in problem.owners]
     sites = list(data.sites.index)
@@ -110,6 +116,7 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     wt = xr.DataArray(w, coords={"snapshot": snaps}, dims="snapshot")
     budget = xr.DataArray([spec.hours[o] for o in owners], coords={"owner": owners},
                           dims="owner")
+    hourly: list[tuple[int, np.ndarray, Any]] = []
     for y in years:
         t = np.flatnonzero(gn.snapshot_year == y)
         c_y = curt.isel(snapshot=t)
@@ -117,8 +124,10 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
         m.add_constraints(c_y - depth * load <= 0, name=f"Flex-depth-{y}")
         m.add_constraints((z.isel(snapshot=t) * wt.isel(snapshot=t)).sum("snapshot")
                           <= budget, name=f"Flex-hours-{y}")
-        m.add_constraints((load * inc).sum(["owner", "site"]) - (c_y * inc).sum(["owner", "site"])
-                          <= rhead + margin.isel(snapshot=t), name=f"Flex-region-hourly-{y}")
+        hourly.append((y, t, load))
+    relief = curt + 0
+    if any(spec.storage[o] > 0 for o in owners):
+        relief = relief + _add_storage(m, gn, problem, data, allowed, served, spec, pue)
     need = problem.need()
     gpm = np.array([[fnum(need.at[(o, y), "accelerators"]) / fnum(need.at[(o, y), "it_mw"])
                      if fnum(need.at[(o, y), "it_mw"]) > 0 else 0.0 for y in years]
@@ -129,7 +138,55 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
                          coords={"owner": owners, "snapshot": snaps}, dims=("owner", "snapshot"))
     cost = (curt * (value / pue)).sum()
     m.add_objective(m.objective.expression + cost, overwrite=True)
-    return curt
+    for y, t, load in hourly:
+        m.add_constraints((load * inc).sum(["owner", "site"])
+                          - (relief.isel(snapshot=t) * inc).sum(["owner", "site"])
+                          <= rhead + margin.isel(snapshot=t), name=f"Flex-region-hourly-{y}")
+    return relief
+
+
+STORAGE_EFFICIENCY = 0.95
+"""One-way efficiency of on-site batteries (about 0.9 round trip; assumed, Li-ion)."""
+
+
+def _add_storage(m: Any, gn: GridNetwork, problem: Any, data: GridData,
+                 allowed: pd.DataFrame, served: Any, spec: FlexSpec, pue: xr.DataArray) -> Any:
+    """On-site storage per campus: discharge/charge (MW) that lower/raise its grid draw.
+
+    Power <= storage_mw_per_mw x load; per modelled day, discharge <= storage_hours x power
+    (one cycle a day) and discharge / eff <= charge x eff (the day ends where it began).
+    The within-day order of charge and discharge is not tracked (an approximation that
+    holds for one contiguous discharge block a day, as in peak shaving)."""
+    owners = [o.name for o in problem.owners]
+    sites = list(data.sites.index)
+    snaps = gn.network.snapshots
+    lf = problem.load_factor
+    share = xr.DataArray([spec.storage[o] for o in owners], coords={"owner": owners},
+                         dims="owner")
+    hours = xr.DataArray([spec.storage_hours[o] for o in owners], coords={"owner": owners},
+                         dims="owner")
+    site_max = np.array([max(data.site_mw(s, y) for y in problem.years()) for s in sites])
+    ok = allowed.loc[owners, sites].to_numpy() & (share.to_numpy() > 0)[:, None]
+    ub = (ok * share.to_numpy()[:, None] * site_max[None, :])[:, :, None] * np.ones(len(snaps))
+    coords = {"owner": owners, "site": sites, "snapshot": snaps}
+    dims = ("owner", "site", "snapshot")
+    dis = m.add_variables(lower=0, upper=xr.DataArray(ub, coords=coords, dims=dims),
+                          name="Flex-discharge")
+    chg = m.add_variables(lower=0, upper=xr.DataArray(ub, coords=coords, dims=dims),
+                          name="Flex-charge")
+    day = xr.DataArray(np.asarray(snaps) // 24, coords={"snapshot": snaps}, dims="snapshot",
+                       name="day")
+    eff = STORAGE_EFFICIENCY
+    m.add_constraints((dis / eff - chg * eff).groupby(day).sum() <= 0, name="Flex-storage-cycle")
+    for y in problem.years():
+        t = np.flatnonzero(gn.snapshot_year == y)
+        power = share * served.sel(year=y, drop=True) * pue * lf
+        m.add_constraints(dis.isel(snapshot=t) - power <= 0, name=f"Flex-storage-out-{y}")
+        m.add_constraints(chg.isel(snapshot=t) - power <= 0, name=f"Flex-storage-in-{y}")
+        days = day.isel(snapshot=t)
+        m.add_constraints(dis.isel(snapshot=t).groupby(days).sum() - hours * power <= 0,
+                          name=f"Flex-storage-energy-{y}")
+    return dis - chg
 
 
 def read_flexibility(m: Any, gn: GridNetwork, problem: Any, data: GridData) -> dict[str, Any]:
@@ -138,6 +195,8 @@ def read_flexibility(m: Any, gn: GridNetwork, problem: Any, data: GridData) -> d
         return {}
     dims = ("owner", "site", "snapshot")
     c = np.clip(m.variables["Flex-curtail"].solution.transpose(*dims).to_numpy(), 0, None)
+    d = (np.clip(m.variables["Flex-discharge"].solution.transpose(*dims).to_numpy(), 0, None)
+         if "Flex-discharge" in m.variables else np.zeros_like(c))
     owners = [o.name for o in problem.owners]
     sites = list(data.sites.index)
     w = gn.network.snapshot_weightings["objective"].to_numpy(float)
@@ -151,16 +210,18 @@ def read_flexibility(m: Any, gn: GridNetwork, problem: Any, data: GridData) -> d
             for j, s in enumerate(sites):
                 mwh = float((c[i, j, t] * w[t]).sum())
                 hours = float(((c[i, j, t] > 1e-6) * w[t]).sum())
-                if mwh < 1e-6:
+                dis = float((d[i, j, t] * w[t]).sum())
+                if mwh < 1e-6 and dis < 1e-6:
                     continue
                 pue = fnum(data.sites.at[s, "pue"])
                 rows.append({"owner": o, "site": s, "year": int(y),
                              "curtailed_mwh": round(mwh, 3), "curtailed_hours": hours,
                              "max_curtailed_mw": round(float(c[i, j, t].max()), 3),
-                             "compute_lost_gpu_h": round(mwh / pue * gpm, 1)})
+                             "compute_lost_gpu_h": round(mwh / pue * gpm, 1),
+                             "storage_discharged_mwh": round(dis, 3)})
     by = pd.DataFrame(rows, columns=["owner", "site", "year", "curtailed_mwh",
                                      "curtailed_hours", "max_curtailed_mw",
-                                     "compute_lost_gpu_h"])
+                                     "compute_lost_gpu_h", "storage_discharged_mwh"])
     years = problem.years()
     return {
         "curtailed_mwh": {y: float(by.loc[by["year"] == y, "curtailed_mwh"].sum())

@@ -119,7 +119,8 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
             "flex_share": 0.0 if opt.flex_share is not None else None}),
             owners=tuple(replace(o, siting=o.siting.model_copy(update={
                 "flexibility": o.siting.flexibility.model_copy(
-                    update={"max_hours_share": 0.0})})) for o in problem.owners)),
+                    update={"max_hours_share": 0.0, "storage_mw_per_mw": 0.0})}))
+                for o in problem.owners)),
             data, progress=progress, compare_flex=False, calibrate_base=False)
         gain = {y: plain.unpowered_gpus_by_year[y] - result.unpowered_gpus_by_year[y]
                 for y in result.years}

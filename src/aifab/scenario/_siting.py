@@ -23,10 +23,20 @@ class FlexOffer(BaseModel):
                     "(0.0025 = 22 h; 0 = no flexibility).",
     )
 
+    storage_mw_per_mw: float = Field(
+        default=0.0, ge=0, le=1,
+        description="On-site storage power per MW of campus load (e.g. 0.3: NVIDIA's GB300 "
+                    "power shelves cut peak grid demand by up to 30 %).",
+    )
+    storage_hours: float = Field(
+        default=4.0, gt=0, le=24, description="Storage energy (MWh) per MW of its power.",
+    )
+
     @property
     def active(self) -> bool:
-        """True if the offer lets the grid curtail anything."""
-        return self.max_shed_share > 0 and self.max_hours_share > 0
+        """True if the offer lets the grid curtail anything or the campus has storage."""
+        return (self.max_shed_share > 0 and self.max_hours_share > 0) or \
+            self.storage_mw_per_mw > 0
 
 
 class OwnerSiting(BaseModel):
