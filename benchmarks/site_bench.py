@@ -5,7 +5,7 @@ more representative days, and the full 8,760-hour year (one year, the last deliv
 since three full years do not fit this machine's time budget). Prints a table and, with
 ``--write``, replaces the "## Siting (grid model)" section of docs/benchmarks.md.
 
-    python benchmarks/site_bench.py [--write] [--skip-full-year] [--monolithic]
+    python benchmarks/site_bench.py [--write] [--skip-full-year] [--network-full] [--monolithic]
                                     [--full-year-limit S]
 """
 
@@ -78,6 +78,8 @@ def main() -> int:
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     ap.add_argument("--skip-full-year", action="store_true")
     ap.add_argument("--full-year-limit", type=float, default=900.0)
+    ap.add_argument("--network-full", action="store_true",
+                    help="also solve the bus-level network (--network full, 24 h, 300 s limit)")
     ap.add_argument("--monolithic", action="store_true",
                     help="also try the one-year 8760-h MIP in one piece (slow)")
     args = ap.parse_args()
@@ -88,6 +90,10 @@ def main() -> int:
         rows.append(run_case("full year, 3 years, two-stage (96 h siting, 8760 h LP)",
                              ["siting.hours=8760",
                               f"siting.time_limit_s={args.full_year_limit}"]))
+    if args.network_full:
+        rows.append(run_case("full network (484 buses, linearised power flow), 300 s limit",
+                             ["siting.network=full", "siting.hours=24",
+                              "siting.time_limit_s=300"]))
     if args.monolithic:
         rows.append(run_case("full year, last year only, monolithic MIP",
                              ["siting.hours=8760", "siting.years=[2028]",

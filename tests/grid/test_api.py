@@ -7,8 +7,9 @@ import aifab.grid as grid
 
 def test_public_names():
     assert sorted(grid.__all__) == sorted([
-        "REGIONS", "GridData", "GridNetwork", "OwnerPrefs", "SitingProblem", "SitingResult",
-        "SolveInfo", "TimeSlices", "build_network", "load_grid_data", "problem_from_scenario",
+        "REGIONS", "CalibrationRow", "GridData", "GridNetwork", "OwnerPrefs", "SitingProblem",
+        "SitingResult", "SolveInfo", "TimeSlices", "build_network", "calibrate", "flex_curve",
+        "load_grid_data", "problem_from_scenario", "provinces_geojson",
         "representative_days", "site", "site_html", "site_sections", "solve_highs",
         "solve_siting",
     ])

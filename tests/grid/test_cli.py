@@ -28,6 +28,10 @@ def test_site_json_and_out(tmp_path):
     for key in ("objective_krw", "mip_gap", "solve_s", "placements", "unpowered_gpus_by_year",
                 "corridors", "regions", "annual_cost_krw", "co2_mt"):
         assert key in doc
+    cal = {c["metric"]: c for c in doc["calibration"]}
+    assert len(cal) == 10 and all({"metric", "ours", "reported", "source"} <= set(c)
+                                 for c in cal.values())
+    assert doc["network"] == "zonal"
     row = doc["placements"][0]
     assert set(row) >= {"owner", "site", "region", "year", "mw", "gpus"}
     files = {p.name for p in (tmp_path / "o").iterdir()}
@@ -35,6 +39,7 @@ def test_site_json_and_out(tmp_path):
     page = (tmp_path / "o" / "site.html").read_text()
     # plotly.js is inlined (the bundle itself mentions its CDN), never loaded from a URL
     assert "GPUs waiting for power" in page and "<script src=" not in page
+    assert "Calibration of the base case" in page and "Cividis" in page
     assert "plotly.js v" in page.split("<body>")[0]
 
 
@@ -64,3 +69,13 @@ def test_infeasible_exits_3_naming_the_limit():
                          "--set", "owners.1.siting.min_home_share=1.0")
     assert code == 3 and out == ""
     assert "Gyeonggi" in err and "Samsung minimum" in err
+
+
+def test_bad_network_exits_2():
+    code, _, err = run("site", "--json", "--network", "mesh")
+    assert code == 2 and "--network mesh" in err and "Traceback" not in err
+
+
+def test_bad_flex_share_exits_2():
+    code, _, err = run("site", "--json", "--flex-share", "0.5")
+    assert code == 2 and "--flex-share 0.5" in err and "Traceback" not in err

@@ -28,6 +28,18 @@ HoursOpt = Annotated[
                                  "for the full year (default: scenario siting.hours, 96).",
                  metavar="N"),
 ]
+NetworkOpt = Annotated[
+    str | None,
+    typer.Option("--network", help="zonal (default: one bus per region, fast) or full (one "
+                                   "bus per OSM substation, linearised power flow).",
+                 metavar="zonal|full"),
+]
+FlexShareOpt = Annotated[
+    float | None,
+    typer.Option("--flex-share", help="Offer, for every campus, curtailment of up to this share "
+                                      "of the year's hours (e.g. 0.005), with the scenario's "
+                                      "shed depth; reports the GPUs it connects.", metavar="S"),
+]
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", help="Solver time limit in seconds.", metavar="S")
 ]
@@ -64,6 +76,26 @@ def _show(result: Any, c: Console) -> None:
     if result.expansions_built:
         c.print("Corridor expansions chosen: " + ", ".join(
             f"{k} ({v})" for k, v in result.expansions_built.items()))
+    if result.calibration:
+        ct = Table(title="Calibration of the base case (no AI load)")
+        for col in ("metric", "ours", "reported", "band", "within"):
+            ct.add_column(col, justify="left" if col == "metric" else "right")
+        for r in result.calibration:
+            ct.add_row(r.metric, f"{r.ours:,.1f}", f"{r.reported:,.1f}",
+                       f"{r.low:g}-{r.high:g} {r.unit}", "yes" if r.within else "no")
+        c.print(ct)
+    f = result.flexibility
+    if f:
+        ft = Table(title=f"Flexibility (curtailment up to {f['flex_share']} of the hours)")
+        for col in ("year", "GPUs connected by flexibility", "waiting without", "curtailed MWh",
+                    "curtailed h (max campus)", "compute lost GPU-h"):
+            ft.add_column(col, justify="right")
+        for y in result.years:
+            ft.add_row(str(y), f"{f['connected_gain_by_year'][y]:,}",
+                       f"{f['unpowered_without_flex_by_year'][y]:,}",
+                       f"{f['curtailed_mwh'][y]:,.0f}", f"{f['curtailed_hours'][y]:,.1f}",
+                       f"{f['compute_lost_gpu_h'][y]:,.0f}")
+        c.print(ft)
     gap = result.mip_gap
     c.print(f"status {result.status}, MIP gap {gap * 100:.2f} % of the fleet's added cost, "
             f"build {result.build_s:.1f} s, solve {result.solve_s:.1f} s, "
@@ -81,6 +113,8 @@ def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
     result.regions.to_csv(tmp / "regions.csv", index=False)
     result.annual_cost.to_csv(tmp / "annual_cost.csv", index=False)
     result.unpowered_by_owner.to_csv(tmp / "unpowered.csv", index=False)
+    if result.flexibility:
+        result.flexibility["by_campus"].to_csv(tmp / "flexibility.csv", index=False)
     write_text(tmp / "site.html", site_html(result))
 
 
@@ -93,16 +127,20 @@ def site_cmd(
     out: OutOpt = None,
     hours: HoursOpt = None,
     time_limit: TimeLimitOpt = None,
+    network: NetworkOpt = None,
+    flex_share: FlexShareOpt = None,
 ) -> None:
     """Grid-aware siting: campuses per owner, site and year on a zonal model of Korea."""
     from aifab.grid import site
 
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
     if as_json or not err_console.is_terminal:
-        result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit)
+        result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
+                      network=network, flex_share=flex_share)
     else:
         with err_console.status("aifab site: starting") as status:
             result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
+                          network=network, flex_share=flex_share,
                           progress=lambda msg: status.update(f"aifab site: {msg}"))
     doc = {"scenario": scn.name, **result.to_dict()}
     emit(doc, as_json=as_json, out=out,

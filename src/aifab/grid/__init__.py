@@ -6,17 +6,36 @@ siting variables and limits added on linopy -> HiGHS through ``solve_highs`` ->
 for a demand table built by hand.
 """
 
+from typing import Any
+
+from aifab.grid._calibration import CalibrationRow, calibrate
 from aifab.grid._data import REGIONS, GridData, load_grid_data
-from aifab.grid._html import site_html, site_sections
+from aifab.grid._geo import provinces_geojson
 from aifab.grid._model import OwnerPrefs, SitingProblem
 from aifab.grid._network import GridNetwork, build_network
 from aifab.grid._profiles import TimeSlices, representative_days
 from aifab.grid._results import SitingResult
-from aifab.grid._site import problem_from_scenario, site, solve_siting
+from aifab.grid._site import flex_curve, problem_from_scenario, site, solve_siting
 from aifab.grid._solver import SolveInfo, solve_highs
+
+
+def site_html(result: SitingResult) -> str:
+    """The siting result as one self-contained HTML page (rendered by ``aifab.report``)."""
+    from aifab.report import site_html as render
+
+    return str(render(result))
+
+
+def site_sections(result: SitingResult) -> list[Any]:
+    """The siting result as report sections (rendered by ``aifab.report``)."""
+    from aifab.report import site_sections as render
+
+    return list(render(result))
+
 
 __all__ = [
     "REGIONS",
+    "CalibrationRow",
     "GridData",
     "GridNetwork",
     "OwnerPrefs",
@@ -25,8 +44,11 @@ __all__ = [
     "SolveInfo",
     "TimeSlices",
     "build_network",
+    "calibrate",
+    "flex_curve",
     "load_grid_data",
     "problem_from_scenario",
+    "provinces_geojson",
     "representative_days",
     "site",
     "site_html",

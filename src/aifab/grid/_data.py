@@ -15,10 +15,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from aifab._io import read_text_file
 from aifab.errors import BadInput
+from aifab.grid._lines import load_substations
 
 #: Region (bus) names, exactly as used across aifab.
 REGIONS: tuple[str, ...] = (
@@ -53,13 +55,29 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "name": (_STR, True, None), "bus0": (_STR, True, None), "bus1": (_STR, True, None),
         "p_nom_mw": (_NUM, True, 0.0), "length_km": (_NUM, True, 0.0),
         "expandable": (_BOOL, True, None), "capital_cost_krw": (_NUM, False, 0.0),
-        "earliest_year": (_INT, False, None), "source": (_STR, True, None),
+        "earliest_year": (_INT, False, None), "kind": (_STR, False, None),
+        "n_lines": (_INT, False, 0.0), "thermal_mw": (_NUM, False, 0.0),
+        "source": (_STR, True, None),
+    }),
+    "hvdc": (("name",), {
+        "name": (_STR, True, None), "bus0": (_STR, True, None), "bus1": (_STR, True, None),
+        "p_nom_mw": (_NUM, True, 0.0), "length_km": (_NUM, True, 0.0),
+        "expandable": (_BOOL, True, None), "capital_cost_krw": (_NUM, False, 0.0),
+        "earliest_year": (_INT, False, None), "kind": (_STR, False, None),
+        "n_lines": (_INT, False, 0.0), "thermal_mw": (_NUM, False, 0.0),
+        "source": (_STR, True, None),
+    }),
+    "interfaces": (("name",), {
+        "name": (_STR, True, None), "from_regions": (_STR, True, None),
+        "to_regions": (_STR, True, None), "limit_mw": (_NUM, True, 0.0),
+        "source": (_STR, True, None),
     }),
     "sites": (("site",), {
         "site": (_STR, True, None), "region": (_STR, True, None), "lat": (_NUM, True, None),
         "lon": (_NUM, True, None), "build_cost_krw_per_mw": (_NUM, True, 0.0),
         "pue": (_NUM, True, 1.0), "de_zone": (_BOOL, True, None),
-        "headroom_mw": (_NUM, True, 0.0), "source": (_STR, True, None),
+        "headroom_mw": (_NUM, True, 0.0), "substation": (_INT, False, None),
+        "source": (_STR, True, None),
     }),
 }
 _SITE_YEAR = re.compile(r"^mw_(\d{4})$")
@@ -71,6 +89,10 @@ class GridData:
 
     ``sites`` has one ``mw_YYYY`` column per year (MW available by the end of that year).
     ``profiles`` holds 8760 hourly values: ``demand`` (mean 1), ``solar``, ``wind`` (p.u.).
+    ``corridors`` holds the AC corridors derived from OSM lines and the HVDC links
+    (``hvdc.csv``). ``interfaces`` are reported transfer limits on groups of corridors
+    (flow from ``from_regions`` to ``to_regions``). ``substations`` are the OSM substations;
+    each site connects to one (its ``substation``, ``sub_lon``/``sub_lat``, ``connect_mw``).
     """
 
     regions: pd.DataFrame
@@ -80,6 +102,8 @@ class GridData:
     sites: pd.DataFrame
     profiles: pd.DataFrame
     files: dict[str, str] = field(default_factory=dict)
+    interfaces: pd.DataFrame = field(default_factory=pd.DataFrame)
+    substations: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def site_years(self) -> list[int]:
         """Years for which sites.csv gives MW available."""
@@ -194,6 +218,13 @@ def _check_refs(data: dict[str, pd.DataFrame]) -> None:
                                 or pd.isna(r.get("earliest_year"))):
             fail(data["corridors"], idx, "capital_cost_krw",
                  "an expandable corridor needs capital_cost_krw and earliest_year")
+    for idx, r in data["interfaces"].iterrows():
+        for col in ("from_regions", "to_regions"):
+            for reg in str(r[col]).split(";"):
+                if reg.strip() not in regions:
+                    fail(data["interfaces"], idx, col, f"unknown region '{reg.strip()}'")
+        if set(str(r["from_regions"]).split(";")) & set(str(r["to_regions"]).split(";")):
+            fail(data["interfaces"], idx, "to_regions", "a region on both sides")
     sites = data["sites"]
     years = sorted(c for c in sites.columns if _SITE_YEAR.match(c))
     for idx, r in sites.iterrows():
@@ -238,17 +269,109 @@ def load_grid_data(data_dir: str | Path | None = None) -> GridData:
                 src += f" + {ext}"
         data[table] = df.reset_index(drop=True)
         files[table] = src
+    if user is not None and (user / "lines.csv").exists():
+        data["corridors"] = corridors_from_lines(user / "lines.csv", data["corridors"])
+        files["corridors"] = f"{user / 'lines.csv'} (AC corridors recomputed)"
+    cor = pd.concat([data["corridors"], data.pop("hvdc")], ignore_index=True)
+    dup = cor.duplicated("name")
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise BadInput(f"duplicate corridor name '{cor.at[i, 'name']!s}' (corridors and hvdc)",
+                       source=str(cor.at[i, "_file"]), where=f"line {cor.at[i, '_line']!s}")
+    data["corridors"] = cor
+    files["corridors"] += " + " + files.pop("hvdc")
     _check_refs(data)
     profiles, files["profiles"] = load_profiles(user)
+    subs = load_substations()
+    sites = connect_sites(data["sites"].set_index("site", drop=False), subs)
     return GridData(
         regions=data["regions"].set_index("region", drop=False),
         carriers=data["carriers"].set_index("carrier", drop=False),
         generators=data["generators"],
         corridors=data["corridors"],
-        sites=data["sites"].set_index("site", drop=False),
+        sites=sites,
         profiles=profiles,
         files=files,
+        interfaces=data["interfaces"],
+        substations=subs,
     )
+
+
+def corridors_from_lines(path: Path, packaged: pd.DataFrame) -> pd.DataFrame:
+    """AC corridors recomputed from a user's line list (same columns as the packaged
+    ``lines.csv``): each corridor's capacity is the sum of its lines' ratings x N1_FACTOR."""
+    from aifab.grid._lines import N1_FACTOR, corridor_capacity_mw, load_line_types
+
+    src = str(path)
+    text = read_text_file(path, "lines table")
+    try:
+        lines = pd.read_csv(io.StringIO(text), dtype={"corridor": str})
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise BadInput(f"cannot parse CSV ({exc})", source=src) from None
+    for col in ("line_id", "kind", "cables", "corridor", "length_km"):
+        if col not in lines.columns:
+            raise BadInput(f"missing column '{col}'", source=src, where="line 1")
+    lines["corridor"] = lines["corridor"].fillna("").astype(str)
+    types = load_line_types()
+    for i, (k, c, name) in enumerate(zip(lines["kind"], lines["cables"], lines["corridor"],
+                                         strict=True)):
+        where = f"line {i + 2}"
+        if str(k) not in types:
+            raise BadInput(f"unknown kind '{k}' (one of {', '.join(types)})", source=src,
+                           where=f"{where}, column kind")
+        if pd.isna(pd.to_numeric(c, errors="coerce")) or float(c) <= 0:
+            raise BadInput(f"'{c}' is not a positive number", source=src,
+                           where=f"{where}, column cables")
+        if name and (len(name.split("-")) != 2 or any(r not in REGIONS
+                                                       for r in name.split("-"))):
+            raise BadInput(f"corridor '{name}' is not REGION-REGION", source=src,
+                           where=f"{where}, column corridor")
+    lines["cables"] = lines["cables"].astype(float)
+    cap = corridor_capacity_mw(lines, types)
+    length = lines[lines["corridor"] != ""].groupby("corridor")["length_km"].mean()
+    rows = []
+    for name, mw in cap.items():
+        a, b = str(name).split("-")
+        n = int((lines["corridor"] == name).sum())
+        rows.append({"name": name, "bus0": a, "bus1": b, "p_nom_mw": float(mw),
+                     "length_km": float(length[str(name)]), "expandable": False,
+                     "capital_cost_krw": None, "earliest_year": None, "kind": "ac",
+                     "n_lines": n, "thermal_mw": float(mw) / N1_FACTOR,
+                     "source": f"recomputed from {n} lines in {src}", "_file": src,
+                     "_line": 1})
+    return pd.DataFrame(rows, columns=list(packaged.columns))
+
+
+def connect_sites(sites: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    """Attach each site to a substation: its ``substation`` column if given, else the nearest
+    345/765 kV connection point in its region (else the region's nearest substation)."""
+    from aifab.grid._model import haversine_km
+
+    sites = sites.copy()
+    chosen, lon, lat, cap = [], [], [], []
+    for _, r in sites.iterrows():
+        given = r.get("substation")
+        if given is not None and not pd.isna(given):
+            if int(given) not in subs.index:
+                raise BadInput(f"unknown substation {int(given)}", source=str(r["_file"]),
+                               where=f"line {r['_line']}, column substation")
+            k = int(given)
+        else:
+            here = subs[subs["region"] == r["region"]]
+            cp = here[here["connection_point"].astype(bool)]
+            pool = cp if len(cp) else here if len(here) else subs
+            d = [haversine_km(fnum(r["lat"]), fnum(r["lon"]), fnum(a), fnum(b))
+                 for a, b in zip(pool["lat"], pool["lon"], strict=True)]
+            k = int(pool.index[int(np.argmin(d))])
+        chosen.append(k)
+        lon.append(fnum(subs.at[k, "lon"]))
+        lat.append(fnum(subs.at[k, "lat"]))
+        cap.append(fnum(subs.at[k, "connect_mw"]))
+    sites["substation"] = chosen
+    sites["sub_lon"] = lon
+    sites["sub_lat"] = lat
+    sites["connect_mw"] = cap
+    return sites
 
 
 def fnum(value: Any) -> float:

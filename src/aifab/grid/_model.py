@@ -19,6 +19,7 @@ import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._data import REGIONS, GridData, fnum
+from aifab.grid._flex import add_curtailment, flex_spec
 from aifab.grid._network import GridNetwork
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
@@ -100,7 +101,8 @@ def site_caps(data: GridData, years: list[int], block_mw: float) -> pd.DataFrame
     """Facility MW a site can take per year: min(ramp, connection headroom), whole blocks."""
     rows = {}
     for s, r in data.sites.iterrows():
-        rows[s] = [math.floor(min(data.site_mw(str(s), y), r["headroom_mw"]) / block_mw + 1e-9)
+        lim = min(fnum(r["headroom_mw"]), fnum(r.get("connect_mw", math.inf)))
+        rows[s] = [math.floor(min(data.site_mw(str(s), y), lim) / block_mw + 1e-9)
                    * block_mw for y in years]
     return pd.DataFrame.from_dict(rows, orient="index", columns=years)
 
@@ -196,6 +198,15 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
     head = xr.DataArray(sites_df["headroom_mw"].to_numpy(float), coords={"site": sites},
                         dims="site")
     m.add_constraints(bm * blocks.sum("owner") <= head, name="Site-headroom")
+    if "substation" in sites_df.columns:
+        subs = sorted({int(x) for x in sites_df["substation"]})
+        at = xr.DataArray((sites_df["substation"].to_numpy(int)[:, None]
+                           == np.array(subs)[None, :]).astype(float),
+                          coords={"site": sites, "substation": subs}, dims=("site", "substation"))
+        conn = xr.DataArray([fnum(data.substations.at[k, "connect_mw"]) for k in subs],
+                            coords={"substation": subs}, dims="substation")
+        m.add_constraints((bm * blocks.sum("owner") * at).sum("site") <= conn,
+                          name="Substation-connection")
     for i in range(1, len(years)):
         m.add_constraints(blocks.sel(year=years[i], drop=True)
                           - blocks.sel(year=years[i - 1], drop=True) >= 0,
@@ -207,8 +218,18 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                        dims=("site", "region"))
     rhead = xr.DataArray(data.regions.loc[regions_with_sites, "new_load_headroom_mw"]
                          .to_numpy(float), coords={"region": regions_with_sites}, dims="region")
-    m.add_constraints((bm * blocks.sum("owner") * inc).sum("site") <= rhead,
-                      name="Region-headroom")
+    spec = flex_spec(problem)
+    if spec.active:
+        if opt.hours >= 8760:
+            raise BadInput("flexibility offers need representative days (--hours below 8760)",
+                           where="siting.flex_share")
+        firm = xr.DataArray([spec.firm_share(o) for o in owners], coords={"owner": owners},
+                            dims="owner")
+        m.add_constraints((bm * (blocks * firm).sum("owner") * inc).sum("site") <= rhead,
+                          name="Region-headroom")
+    else:
+        m.add_constraints((bm * blocks.sum("owner") * inc).sum("site") <= rhead,
+                          name="Region-headroom")
     share = xr.DataArray([prefs[o].siting.max_share_per_site for o in owners],
                          coords={"owner": owners}, dims="owner")
     if float(share.min()) < 1:
@@ -225,15 +246,23 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
 
     # AI load drawn by each region's sink generator, hour by hour.
     lf = problem.load_factor
-    ai_names = [f"ai {r}" for r in regions_with_sites]
-    coef = xr.DataArray(inc.to_numpy() * lf * sites_df["pue"].to_numpy(float)[:, None],
+    sink = gn.site_sink or {s: f"ai {sites_df.at[s, 'region']!s}" for s in sites}
+    ai_names = sorted(set(sink.values()))
+    at_sink = np.array([[1.0 if sink[s] == a else 0.0 for a in ai_names] for s in sites])
+    coef = xr.DataArray(at_sink * lf * sites_df["pue"].to_numpy(float)[:, None],
                         coords={"site": sites, "name": ai_names}, dims=("site", "name"))
     gen_p = m.variables["Generator-p"]
+    curt = (add_curtailment(m, gn, problem, data, allowed, served, spec, inc, rhead)
+            if spec.active else None)
     for y in years:
         snaps = np.flatnonzero(gn.snapshot_year == y)
-        m.add_constraints(gen_p.sel(name=ai_names).isel(snapshot=snaps)
-                          + (served.sel(year=y, drop=True) * coef).sum(["owner", "site"]) == 0,
-                          name=f"AI-load-{y}")
+        draw = (gen_p.sel(name=ai_names).isel(snapshot=snaps)
+                + (served.sel(year=y, drop=True) * coef).sum(["owner", "site"]))
+        if curt is not None:
+            draw = draw - (curt.isel(snapshot=snaps) * xr.DataArray(
+                at_sink, coords={"site": sites, "name": ai_names},
+                dims=("site", "name"))).sum(["owner", "site"])
+        m.add_constraints(draw == 0, name=f"AI-load-{y}")
 
     # Pumped storage: each modelled day returns to its starting energy.
     if "StorageUnit-p_store" in m.variables:

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,9 @@ class GridNetwork:
     slices: TimeSlices
     snapshot_year: np.ndarray  # year of each snapshot
     snapshot_day: np.ndarray  # position (0..n_days-1) of each snapshot's day within a year
+    bus_region: dict[str, str] = field(default_factory=dict)  # network bus -> region
+    level: str = "zonal"  # "zonal" (one bus per region) or "full" (one bus per substation)
+    site_sink: dict[str, str] = field(default_factory=dict)  # site -> its AI sink generator
 
     @property
     def hours_per_year(self) -> int:
@@ -171,4 +174,35 @@ def build_network(
             mw = np.array([ai_loads_mw.get((r, int(y)), 0.0) for y in snap_year])
             n.add("Load", f"ai {r}", bus=r, p_set=pd.Series(mw, index=snap))
     return GridNetwork(network=n, years=years, slices=ts, snapshot_year=snap_year,
-                       snapshot_day=snap_day)
+                       snapshot_day=snap_day, bus_region={str(r): str(r) for r in regions.index})
+
+
+def add_interfaces(m: Any, gn: GridNetwork, data: GridData) -> None:
+    """Limit the flow from each interface's ``from_regions`` to its ``to_regions`` (sum over
+    every link and line crossing between the two groups, each hour) to ``limit_mw``."""
+    if data.interfaces is None or data.interfaces.empty:
+        return
+    n: Any = gn.network
+    for _, itf in data.interfaces.iterrows():
+        a = {x.strip() for x in str(itf["from_regions"]).split(";")}
+        b = {x.strip() for x in str(itf["to_regions"]).split(";")}
+        terms = []
+        for comp, var in (("links", "Link-p"), ("lines", "Line-s")):
+            df = getattr(n, comp)
+            if df.empty or var not in m.variables:
+                continue
+            r0 = df["bus0"].map(gn.bus_region)
+            r1 = df["bus1"].map(gn.bus_region)
+            out = df.index[r0.isin(a) & r1.isin(b)]
+            inn = df.index[r0.isin(b) & r1.isin(a)]
+            p = m.variables[var]
+            if len(out):
+                terms.append(p.sel(name=list(out)).sum("name"))
+            if len(inn):
+                terms.append(-1 * p.sel(name=list(inn)).sum("name"))
+        if not terms:
+            continue
+        expr = terms[0]
+        for t in terms[1:]:
+            expr = expr + t
+        m.add_constraints(expr <= fnum(itf["limit_mw"]), name=f"Interface-{itf['name']}")

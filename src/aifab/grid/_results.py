@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from aifab.grid._data import GridData, fnum
+from aifab.grid._flex import read_flexibility
+from aifab.grid._flows import least_flows
 from aifab.grid._model import SitingProblem, SitingVars, crf
 from aifab.grid._network import SHED_COST_KRW_PER_MWH, GridNetwork
 from aifab.grid._solver import SolveInfo
@@ -44,6 +46,9 @@ class SitingResult:
     expansions_built: dict[str, int]
     data_files: dict[str, str] = field(default_factory=dict)
     geo: pd.DataFrame = field(default_factory=pd.DataFrame)  # kind, name, region, lat, lon
+    calibration: tuple[Any, ...] = ()  # CalibrationRow of the base case (no AI load)
+    flexibility: dict[str, Any] = field(default_factory=dict)  # see grid._flex
+    network: str = "zonal"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document (without ``schema_version``)."""
@@ -81,7 +86,22 @@ class SitingResult:
             "annual_cost_krw": cost,
             "co2_mt": {int(k): round(v, 3) for k, v in self.co2_mt_by_year.items()},
             "data_files": self.data_files,
+            "network": self.network,
+            "calibration": [r.to_dict() for r in self.calibration],
+            **({"flexibility": _flex_json(self.flexibility)} if self.flexibility else {}),
         }
+
+
+def _flex_json(f: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in f.items():
+        if isinstance(v, pd.DataFrame):
+            out[k] = v.to_dict(orient="records")
+        elif isinstance(v, dict):
+            out[k] = {int(y) if isinstance(y, (int, np.integer)) else y: x for y, x in v.items()}
+        else:
+            out[k] = v
+    return out
 
 
 def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
@@ -122,7 +142,7 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
 
     w = n.snapshot_weightings["objective"].to_numpy()
     gp = m.variables["Generator-p"].solution.to_pandas()
-    lp = m.variables["Link-p"].solution.to_pandas()
+    lp = corridor_flows(m)
     gens = n.generators
     carrier = gens.loc[gp.columns, "carrier"]
     mc = gens.loc[gp.columns, "marginal_cost"].to_numpy(float)
@@ -159,12 +179,17 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                           + shed_mwh * SHED_COST_KRW_PER_MWH})
     annual = pd.DataFrame(cost_rows)
 
-    links = n.links
+    links = corridor_table(n)
+    lp = least_flows(lp, links, _capacity(n, gn, links, lp, built, sv.expansions),
+                     data.interfaces)
+    kinds = (cor["kind"].fillna("ac").to_dict() if "kind" in cor.columns else {})
+    nlines = (cor["n_lines"].fillna(0).to_dict() if "n_lines" in cor.columns else {})
     crow = []
     for name in lp.columns:
-        p_nom = fnum(links.at[name, "p_nom"])
+        p_nom = fnum(links.at[name, "p_nom_mw"])
         r = {"name": name, "bus0": links.at[name, "bus0"], "bus1": links.at[name, "bus1"],
-             "p_nom_mw": p_nom, "expansion": name in sv.expansions,
+             "p_nom_mw": p_nom, "kind": kinds.get(name, "ac"),
+             "n_lines": int(nlines.get(name, 0) or 0), "expansion": name in sv.expansions,
              "built_year": built.get(name)}
         vals = []
         for y in years:
@@ -186,20 +211,29 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
         placements=placements, unpowered_gpus_by_year=unpowered,
         unpowered_by_owner=pd.DataFrame(by_owner), corridors=corridors, regions=regions,
         annual_cost=annual, co2_mt_by_year=co2, expansions_built=built,
-        data_files=dict(data.files), geo=_geo(data))
+        data_files=dict(data.files), geo=_geo(data, gn),
+        flexibility=read_flexibility(m, gn, problem, data))
 
 
-def _geo(data: GridData) -> pd.DataFrame:
+def _geo(data: GridData, gn: GridNetwork | None = None) -> pd.DataFrame:
     """Coordinates of regions (centroids) and candidate sites, for the map."""
     reg = pd.DataFrame({"kind": "region", "name": data.regions.index,
                         "region": data.regions.index,
                         "lat": data.regions["lat"].to_numpy(float),
                         "lon": data.regions["lon"].to_numpy(float)})
+    # campuses are drawn at the substation they connect to (on land, on the network)
+    lat = data.sites["sub_lat"] if "sub_lat" in data.sites.columns else data.sites["lat"]
+    lon = data.sites["sub_lon"] if "sub_lon" in data.sites.columns else data.sites["lon"]
     sit = pd.DataFrame({"kind": "site", "name": data.sites.index,
                         "region": data.sites["region"].to_numpy(),
-                        "lat": data.sites["lat"].to_numpy(float),
-                        "lon": data.sites["lon"].to_numpy(float)})
-    return pd.concat([reg, sit], ignore_index=True)
+                        "lat": lat.to_numpy(float), "lon": lon.to_numpy(float)})
+    parts = [reg, sit]
+    if gn is not None and gn.level == "full":
+        b = gn.network.buses
+        parts.append(pd.DataFrame({"kind": "bus", "name": b.index,
+                                   "region": [gn.bus_region[x] for x in b.index],
+                                   "lat": b["y"].to_numpy(float), "lon": b["x"].to_numpy(float)}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,
@@ -222,8 +256,9 @@ def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,
     lb = loads.T.groupby(n.loads["bus"].reindex(loads.columns).to_numpy()).sum().T
     net = inj.sub(lb.reindex(index=inj.index, columns=inj.columns, fill_value=0.0),
                   fill_value=0.0)
+    net = net.T.groupby(net.columns.map(lambda b: gn.bus_region.get(str(b), str(b)))).sum().T
     rows = []
-    for r in n.buses.index:
+    for r in list(dict.fromkeys(gn.bus_region.get(str(b), str(b)) for b in n.buses.index)):
         col = net[r].to_numpy() if r in net.columns else np.zeros(len(w))
         for y in years:
             t = gn.snapshot_year == y
@@ -233,3 +268,31 @@ def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,
                          "local_surplus_mw": float((col[t] * w[t]).sum() / w[t].sum()),
                          "local_surplus_min_mw": float(col[t].min())})
     return pd.DataFrame(rows)
+
+
+def _capacity(n: Any, gn: GridNetwork, table: pd.DataFrame, flows: pd.DataFrame,
+              built: dict[str, int], expansions: list[str]) -> pd.DataFrame:
+    """Each corridor's limit (MW) per snapshot: switched on/off by year, expansions only
+    once built."""
+    pu = n.links_t.p_max_pu.reindex(index=flows.index, columns=flows.columns).fillna(1.0)
+    cap = pu.mul(table.loc[flows.columns, "p_nom_mw"].to_numpy(float), axis=1)
+    for name in expansions:
+        if name in cap.columns:
+            by = built.get(name)
+            on = (gn.snapshot_year >= by) if by is not None else np.zeros(len(cap), bool)
+            cap[name] = np.where(on, fnum(table.at[name, "p_nom_mw"]), 0.0)
+    return cap
+
+
+def corridor_flows(m: Any) -> pd.DataFrame:
+    """Hourly flow (MW, bus0 to bus1) of every link and line as solved: snapshot x name."""
+    parts = [m.variables[v].solution.to_pandas() for v in ("Link-p", "Line-s")
+             if v in m.variables]
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+
+
+def corridor_table(n: Any) -> pd.DataFrame:
+    """bus0, bus1, p_nom_mw of every link and line of a network, indexed by name."""
+    links = n.links[["bus0", "bus1", "p_nom"]].rename(columns={"p_nom": "p_nom_mw"})
+    lines = n.lines[["bus0", "bus1", "s_nom"]].rename(columns={"s_nom": "p_nom_mw"})
+    return pd.concat([links, lines])

@@ -10,9 +10,12 @@ from typing import Any
 import pandas as pd
 
 from aifab.errors import BadInput, Infeasible
+from aifab.grid._calibration import calibrate
 from aifab.grid._data import GridData, load_grid_data
+from aifab.grid._flex import flex_spec
+from aifab.grid._full import build_full_network
 from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
-from aifab.grid._network import build_network
+from aifab.grid._network import add_interfaces, build_network
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import solve_highs
 from aifab.scenario._siting import OwnerSiting, SitingOptions
@@ -33,11 +36,13 @@ def _check_demand(demand: pd.DataFrame, owners: tuple[OwnerPrefs, ...]) -> None:
 
 
 def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
-                 progress: Progress | None = None) -> SitingResult:
+                 progress: Progress | None = None, compare_flex: bool = True,
+                 calibrate_base: bool = True) -> SitingResult:
     """Place every owner's campuses on the grid year by year (MILP, HiGHS).
 
     Raises BadInput for bad data or preferences, Infeasible when hard constraints cannot
-    hold (the message names the binding limit).
+    hold (the message names the binding limit). With flexibility offers, the problem is
+    solved again without them (``compare_flex``) to report the GPUs they connect.
     """
     say = progress or (lambda _msg: None)
     opt = problem.options
@@ -59,19 +64,29 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         # with those campuses and corridor builds fixed (an LP: dispatch and powering).
         say(f"stage 1: siting on {opt.screening_hours} h of representative days")
         first = solve_siting(replace(problem, options=opt.model_copy(
-            update={"hours": opt.screening_hours})), data, progress=progress)
+            update={"hours": opt.screening_hours})), data, progress=progress,
+            compare_flex=False, calibrate_base=False)
         fixed = first
         stage1_gap, stage1_s = first.mip_gap, first.solve_s
     say(f"building network ({len(problem.years())} years x {opt.hours} h)")
-    gn = build_network(data, problem.years(), hours=opt.hours,
-                       demand_growth_per_year=opt.demand_growth_per_year,
-                       carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
-                       ai_regions=sorted(set(data.sites["region"])),
-                       candidate_expansions=opt.allow_expansions)
+    if opt.network == "full":
+        if data.substations.empty:
+            raise BadInput("--network full needs substations (the packaged OSM data)")
+        gn = build_full_network(data, problem.years(), hours=opt.hours,
+                                demand_growth_per_year=opt.demand_growth_per_year,
+                                carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
+                                candidate_expansions=opt.allow_expansions)
+    else:
+        gn = build_network(data, problem.years(), hours=opt.hours,
+                           demand_growth_per_year=opt.demand_growth_per_year,
+                           carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
+                           ai_regions=sorted(set(data.sites["region"])),
+                           candidate_expansions=opt.allow_expansions)
     n: Any = gn.network
     say("building optimisation model")
     m = n.optimize.create_model(include_objective_constant=False)
     sv = add_siting(m, gn, problem, data, allowed, expansions)
+    add_interfaces(m, gn, data)
     build_s = time.perf_counter() - t0
     total = m.objective.expression * OBJ_SCALE
     if fixed is not None:
@@ -96,7 +111,28 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         raise Infeasible(f"HiGHS found no feasible solution ({info.termination}) within "
                          f"{opt.time_limit_s:g} s; raise --time-limit or lower --hours")
     say("reading results")
-    return read_result(m, gn, problem, data, sv, info, build_s)
+    result = read_result(m, gn, problem, data, sv, info, build_s)
+    spec = flex_spec(problem)
+    if spec.active and compare_flex:
+        say("solving again without flexibility offers (for the gain)")
+        plain = solve_siting(replace(problem, options=opt.model_copy(update={
+            "flex_share": 0.0 if opt.flex_share is not None else None}),
+            owners=tuple(replace(o, siting=o.siting.model_copy(update={
+                "flexibility": o.siting.flexibility.model_copy(
+                    update={"max_hours_share": 0.0, "storage_mw_per_mw": 0.0})}))
+                for o in problem.owners)),
+            data, progress=progress, compare_flex=False, calibrate_base=False)
+        gain = {y: plain.unpowered_gpus_by_year[y] - result.unpowered_gpus_by_year[y]
+                for y in result.years}
+        result = replace(result, flexibility={
+            "flex_share": opt.flex_share, "connected_gain_by_year": gain,
+            "unpowered_without_flex_by_year": dict(plain.unpowered_gpus_by_year),
+            **result.flexibility})
+    if not calibrate_base:
+        return replace(result, network=gn.level)
+    say("calibrating the base case (no AI load)")
+    return replace(result, network=gn.level,
+                   calibration=tuple(calibrate(data, hours=min(opt.hours, 96))))
 
 
 def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress) -> Any:
@@ -141,8 +177,9 @@ def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> Non
 
 
 def problem_from_scenario(scenario: Any, catalog: Any = None, *,
-                          hours: int | None = None, time_limit_s: float | None = None
-                          ) -> SitingProblem:
+                          hours: int | None = None, time_limit_s: float | None = None,
+                          network: str | None = None,
+                          flex_share: float | None = None) -> SitingProblem:
     """Build the siting problem from a Scenario (owners, fleets, facility, siting)."""
     from aifab.power import demand_by_year
 
@@ -160,6 +197,14 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
         if time_limit_s <= 0:
             raise BadInput(f"--time-limit {time_limit_s}: must be positive")
         upd["time_limit_s"] = time_limit_s
+    if flex_share is not None:
+        if not 0 <= flex_share <= 0.2:
+            raise BadInput(f"--flex-share {flex_share}: must be between 0 and 0.2")
+        upd["flex_share"] = flex_share
+    if network is not None:
+        if network not in ("zonal", "full"):
+            raise BadInput(f"--network {network}: must be 'zonal' or 'full'")
+        upd["network"] = network
     if upd:
         opt = opt.model_copy(update=upd)
     lf = float(getattr(getattr(scenario, "facility", None), "load_factor", 1.0) or 1.0)
@@ -168,7 +213,33 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
 
 def site(scenario: Any, *, catalog: Any = None, data: GridData | None = None,
          hours: int | None = None, time_limit_s: float | None = None,
+         network: str | None = None, flex_share: float | None = None,
          progress: Progress | None = None) -> SitingResult:
     """Site a scenario's fleets on the zonal grid (see ``solve_siting``)."""
-    problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s)
+    problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s,
+                                    network=network, flex_share=flex_share)
     return solve_siting(problem, data, progress=progress)
+
+
+def flex_curve(problem: SitingProblem, shares: list[float], data: GridData | None = None, *,
+               progress: Progress | None = None) -> pd.DataFrame:
+    """Trade-off: for each offered curtailment share, GPUs connected that would otherwise
+    wait, curtailed MWh and compute lost, per year (one siting solve per share)."""
+    data = data if data is not None else load_grid_data(problem.options.data_dir)
+    base = solve_siting(replace(problem, options=problem.options.model_copy(
+        update={"flex_share": 0.0})), data, progress=progress, calibrate_base=False)
+    rows = []
+    for sh in shares:
+        r = solve_siting(replace(problem, options=problem.options.model_copy(
+            update={"flex_share": float(sh)})), data, progress=progress,
+            compare_flex=False, calibrate_base=False)
+        f = r.flexibility
+        for y in r.years:
+            rows.append({"flex_share": float(sh), "year": int(y),
+                         "gpus_connected_gain": base.unpowered_gpus_by_year[y]
+                         - r.unpowered_gpus_by_year[y],
+                         "gpus_waiting": r.unpowered_gpus_by_year[y],
+                         "curtailed_mwh": float(f.get("curtailed_mwh", {}).get(y, 0.0)),
+                         "compute_lost_gpu_h": float(f.get("compute_lost_gpu_h", {})
+                                                     .get(y, 0.0))})
+    return pd.DataFrame(rows)

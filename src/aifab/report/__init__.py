@@ -1,5 +1,6 @@
 """Terminal tables, charts and self-contained HTML reports."""
 
+from aifab.report._grid import flex_curve_figure, site_html, site_sections, siting_map
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._pipeline import ReportResult, build_report, print_report
 from aifab.report._plan import (
@@ -40,6 +41,7 @@ __all__ = [
     "capacity_legend",
     "describe_figure",
     "figure_html",
+    "flex_curve_figure",
     "fmt",
     "fmt_big",
     "fmt_int",
@@ -61,6 +63,9 @@ __all__ = [
     "print_sim",
     "render_html",
     "sim_sections",
+    "site_html",
+    "site_sections",
+    "siting_map",
     "style_figure",
     "table_html",
     "write_sim_outputs",

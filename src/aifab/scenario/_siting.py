@@ -7,6 +7,38 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class FlexOffer(BaseModel):
+    """How much of its power a campus will give up when the grid is short."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_shed_share: float = Field(
+        default=0.25, ge=0, le=1,
+        description="Largest share of the campus's power it will shed at once (GPU field "
+                    "trials: 25-30 % within seconds, held for hours; korea-power.md).",
+    )
+    max_hours_share: float = Field(
+        default=0.0, ge=0, le=0.2,
+        description="Most hours per year it may be curtailed, as a share of 8,760 h "
+                    "(0.0025 = 22 h; 0 = no flexibility).",
+    )
+
+    storage_mw_per_mw: float = Field(
+        default=0.0, ge=0, le=1,
+        description="On-site storage power per MW of campus load (e.g. 0.3: NVIDIA's GB300 "
+                    "power shelves cut peak grid demand by up to 30 %).",
+    )
+    storage_hours: float = Field(
+        default=4.0, gt=0, le=24, description="Storage energy (MWh) per MW of its power.",
+    )
+
+    @property
+    def active(self) -> bool:
+        """True if the offer lets the grid curtail anything or the campus has storage."""
+        return (self.max_shed_share > 0 and self.max_hours_share > 0) or \
+            self.storage_mw_per_mw > 0
+
+
 class OwnerSiting(BaseModel):
     """Where one owner accepts campuses."""
 
@@ -30,6 +62,10 @@ class OwnerSiting(BaseModel):
     allow_shortfall: bool = Field(
         default=True,
         description="If false, every GPU must be powered each year (no 'waiting for power').",
+    )
+    flexibility: FlexOffer = Field(
+        default_factory=FlexOffer,
+        description="Curtailment the owner's campuses offer the grid (none by default).",
     )
 
 
@@ -73,6 +109,23 @@ class SitingOptions(BaseModel):
         default=0.01, gt=0, lt=1,
         description="Relative MIP gap, measured on the cost the fleet adds to the system "
                     "(objective less the no-AI LP cost), not on the whole system's cost.",
+    )
+    network: Literal["zonal", "full"] = Field(
+        default="zonal",
+        description="'zonal': one bus per region, corridors as transfer limits (fast "
+                    "default); 'full': one bus per OSM substation, every line with its "
+                    "reactance (linearised power flow; slower).",
+    )
+    flex_share: float | None = Field(
+        default=None, ge=0, le=0.2,
+        description="Offer, for every owner, curtailment of up to this share of the year's "
+                    "hours (with each owner's max_shed_share); overrides the owners' "
+                    "max_hours_share. CLI: --flex-share.",
+    )
+    flex_value_krw_per_gpu_h: float = Field(
+        default=4000.0, ge=0,
+        description="Value of one GPU-hour of compute lost to curtailment (assumed: about "
+                    "USD 3 per B200-hour, the order of cloud rental prices in 2025).",
     )
     solver_threads: int = Field(default=2, ge=1, le=64)
     time_limit_s: float = Field(default=300.0, gt=0)

@@ -1,0 +1,310 @@
+"""Siting section of the report: a map of Korea's provinces, corridors and campuses by year.
+
+The map is drawn on plain longitude/latitude axes from the province boundaries packaged
+with aifab.grid (KOSTAT 2018, simplified; KOGL Type 1), so it needs no tiles or network.
+Corridors are coloured by their maximum loading (cividis, colour-blind safe) and drawn with
+a width by transfer capacity; campuses sit at the substation they connect to.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import pandas as pd
+
+from aifab.report._html import Section, figure_html, render_html, table_html
+
+_OWNER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+_SCALE = "Cividis"
+_WIDTH_GW = (1.0, 5.0, 10.0)  # legend entries for line width
+_MAX_CORRIDOR_TRACES = 80  # past this (bus-level network), lines are drawn in groups
+
+
+def _width(p_nom_mw: float) -> float:
+    return 1.0 + 0.6 * (max(p_nom_mw, 0.0) / 1000.0) ** 0.5 * 2
+
+
+def _colour(pct: float) -> str:
+    from plotly.colors import sample_colorscale
+
+    return str(sample_colorscale(_SCALE, [max(0.0, min(1.0, pct / 100.0))])[0])
+
+
+def _province_traces() -> list[Any]:
+    import plotly.graph_objects as go
+
+    from aifab.grid._geo import provinces_geojson
+
+    traces = []
+    for f in provinces_geojson()["features"]:
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for poly in f["geometry"]["coordinates"]:
+            for x, y in poly[0]:
+                xs.append(x)
+                ys.append(y)
+            xs.append(None)
+            ys.append(None)
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", fill="toself",
+                                 fillcolor="rgba(210,210,210,0.45)",
+                                 line={"color": "#999", "width": 0.7}, hoverinfo="text",
+                                 hovertext=f["properties"]["region"], showlegend=False,
+                                 name=f["properties"]["region"]))
+    return traces
+
+
+def _year_traces(result: Any, year: int) -> list[Any]:
+    """Corridors and campuses of one year."""
+    import plotly.graph_objects as go
+
+    geo = result.geo
+    ends = geo[geo["kind"].isin(["region", "bus"])].drop_duplicates("name").set_index("name")
+    rows = []
+    for _, c in result.corridors.iterrows():
+        if c["expansion"] and (c["built_year"] is None or pd.isna(c["built_year"])
+                               or int(c["built_year"]) > year):
+            continue
+        if c["bus0"] not in ends.index or c["bus1"] not in ends.index:
+            continue
+        a, b = ends.loc[c["bus0"]], ends.loc[c["bus1"]]
+        pct = float(c.get(f"max_loading_pct_{year}", c["max_loading_pct"]))
+        hvdc = str(c.get("kind", "")) == "hvdc" or "HVDC" in str(c["name"])
+        rows.append((c, a, b, pct, hvdc))
+    out = []
+    if len(rows) <= _MAX_CORRIDOR_TRACES:
+        for c, a, b, pct, hvdc in rows:
+            out.append(go.Scatter(
+                x=[a["lon"], b["lon"]], y=[a["lat"], b["lat"]], mode="lines",
+                line={"color": _colour(pct), "width": _width(float(c["p_nom_mw"])),
+                      "dash": "dash" if hvdc else "solid"},
+                hovertext=f"{c['name']}: {c['p_nom_mw']:,.0f} MW, max loading {pct:.0f} % "
+                          f"in {year}", hoverinfo="text", showlegend=False))
+    else:  # bus-level network: one trace per loading decile and size class
+        groups: dict[tuple[int, int], list[Any]] = {}
+        for c, a, b, pct, _ in rows:
+            size = 0 if c["p_nom_mw"] < 500 else 1 if c["p_nom_mw"] < 2000 else 2
+            groups.setdefault((min(int(pct // 10), 9), size), []).append((a, b))
+        for (dec, size), segs in sorted(groups.items()):
+            xs: list[float | None] = []
+            ys: list[float | None] = []
+            for a, b in segs:
+                xs += [a["lon"], b["lon"], None]
+                ys += [a["lat"], b["lat"], None]
+            out.append(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="text",
+                                  hovertext=f"{len(segs)} lines at {dec * 10}-{dec * 10 + 10} %",
+                                  line={"color": _colour(dec * 10 + 5),
+                                        "width": _width((250, 1000, 3000)[size])},
+                                  showlegend=False))
+    sites = geo[geo["kind"] == "site"].set_index("name")
+    p = result.placements[result.placements["year"] == year]
+    used = p.groupby("site")["mw"].sum()
+    free = sites.drop(index=[s for s in used.index if s in sites.index])
+    out.append(go.Scatter(x=free["lon"], y=free["lat"], mode="markers",
+                          marker={"size": 7, "symbol": "circle-open", "color": "#555"},
+                          hovertext=[f"{s} (candidate, unused in {year})" for s in free.index],
+                          hoverinfo="text", name="unused candidate site",
+                          legendgroup="free", showlegend=True))
+    owners = sorted(set(result.placements["owner"]))
+    for i, owner in enumerate(owners):
+        mine = p[p["owner"] == owner].groupby("site")["mw"].sum()
+        xy = sites.reindex(mine.index)
+        out.append(go.Scatter(
+            x=xy["lon"] + 0.03 * (i - len(owners) / 2), y=xy["lat"], mode="markers",
+            marker={"size": [6 + (v ** 0.5) * 2.2 for v in mine], "opacity": 0.85,
+                    "color": _OWNER_COLOURS[i % len(_OWNER_COLOURS)],
+                    "line": {"color": "white", "width": 0.5}},
+            hovertext=[f"{owner} at {s}: {v:,.1f} MW in {year}" for s, v in mine.items()],
+            hoverinfo="text", name=owner, legendgroup=owner, showlegend=True))
+    return out
+
+
+def siting_map(result: Any, year: int | None = None) -> Any:
+    """Plotly figure of a SitingResult: provinces, corridors coloured by max loading (colour
+    bar) and sized by capacity (legend), campuses at their substations; a year slider unless
+    ``year`` is given."""
+    import plotly.graph_objects as go
+
+    years = [int(year)] if year is not None else [int(y) for y in result.years]
+    fig = go.Figure()
+    for t in _province_traces():
+        fig.add_trace(t)
+    reg = result.geo[result.geo["kind"] == "region"]
+    fig.add_trace(go.Scatter(x=reg["lon"], y=reg["lat"], mode="text", text=reg["name"],
+                             textfont={"size": 9, "color": "#333"}, hoverinfo="skip",
+                             showlegend=False))
+    fig.add_trace(go.Scatter(  # colour bar for corridor loading
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+        marker={"color": [0, 100], "cmin": 0, "cmax": 100, "colorscale": _SCALE,
+                "showscale": True, "colorbar": {"title": {"text": "corridor max<br>loading %"},
+                                                "x": 1.0, "len": 0.5, "y": 0.75}}))
+    for gw in _WIDTH_GW:  # width legend
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
+                                 line={"color": "#666", "width": _width(gw * 1000)},
+                                 name=f"corridor {gw:g} GW", legendgroup="width"))
+    n_fixed = len(fig.data)
+    spans = []
+    for y in years:
+        tr = _year_traces(result, y)
+        spans.append((len(fig.data), len(fig.data) + len(tr)))
+        for t in tr:
+            t.visible = y == years[-1]
+            fig.add_trace(t)
+    steps = []
+    for y, (a, b) in zip(years, spans, strict=True):
+        vis = [True] * n_fixed + [a <= i < b for i in range(n_fixed, len(fig.data))]
+        steps.append({"method": "update", "label": str(y),
+                      "args": [{"visible": vis},
+                               {"title": f"Campuses and corridor loading, {y}"}]})
+    layout: dict[str, Any] = {}
+    if len(years) > 1:
+        layout["sliders"] = [{"active": len(years) - 1, "steps": steps,
+                              "currentvalue": {"prefix": "year "}, "pad": {"t": 10}}]
+    fig.update_layout(title=f"Campuses and corridor loading, {years[-1]}",
+                      height=760, width=680, plot_bgcolor="white",
+                      xaxis={"visible": False, "range": [125.0, 130.2]},
+                      yaxis={"visible": False, "range": [33.0, 38.8], "scaleanchor": "x",
+                             "scaleratio": 1.25},
+                      legend={"x": 0.70, "y": 0.02, "bgcolor": "rgba(255,255,255,0.7)"},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, **layout)
+    return fig
+
+
+def map_figure(result: Any, year: int | None = None) -> Any:
+    """Old name of ``siting_map`` (kept for callers)."""
+    return siting_map(result, year)
+
+
+def _charts(result: Any) -> list[Any]:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    years = list(result.years)
+    p = result.placements
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    for i, owner in enumerate(sorted(set(p["owner"]))):
+        mw = p[p["owner"] == owner].groupby("year")["mw"].sum().reindex(years, fill_value=0.0)
+        fig.add_trace(go.Bar(x=years, y=mw.to_numpy(), name=owner,
+                             marker_color=_OWNER_COLOURS[i % len(_OWNER_COLOURS)]))
+    fig.add_trace(go.Scatter(x=years, y=[result.unpowered_gpus_by_year[y] for y in years],
+                             name="GPUs waiting for power", mode="lines+markers",
+                             line={"color": "black"}), secondary_y=True)
+    fig.update_layout(barmode="stack", title="Powered facility MW by owner, and GPUs waiting",
+                      height=420)
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig.update_yaxes(title_text="MW", secondary_y=False)
+    fig.update_yaxes(title_text="GPUs waiting", secondary_y=True)
+
+    cost = result.annual_cost
+    cf = go.Figure()
+    for col, label in (("site_build_krw", "campus build (annuity)"),
+                       ("corridor_expansion_krw", "corridor expansion (annuity)"),
+                       ("shortfall_penalty_krw", "GPUs waiting (penalty)"),
+                       ("load_shed_krw", "load shed")):
+        cf.add_trace(go.Bar(x=years, y=cost[col] / 1e12, name=label))
+    cf.update_layout(barmode="stack", height=380,
+                     title="Costs added by the fleet, trillion KRW/year "
+                           "(system generation cost shown in the table)")
+    cor = result.corridors.sort_values("max_loading_pct", ascending=False).head(12)
+    lf = go.Figure()
+    for y in years:
+        lf.add_trace(go.Bar(y=cor["name"], x=cor[f"max_loading_pct_{y}"], name=str(y),
+                            orientation="h"))
+    lf.update_layout(title="Most loaded corridors: max loading % by year", height=460,
+                     yaxis={"autorange": "reversed"})
+    return [fig, cf, lf]
+
+
+def _table(df: pd.DataFrame) -> str:
+    return table_html(df, floatfmt="{:,.1f}")
+
+
+def site_sections(result: Any) -> list[Section]:
+    """The siting result as report sections: map, waiting GPUs, placements, charts, costs."""
+    figs = [siting_map(result), *_charts(result)]
+    ids = ["site-map", "site-mw", "site-cost", "site-corridors"]
+    parts = [figure_html(f, ids[i] if i < len(ids) else f"site-fig{i}")
+             for i, f in enumerate(figs)]
+    last = max(result.years)
+    p = result.placements[result.placements["year"] == last]
+    cost = result.annual_cost.copy()
+    for c in cost.columns:
+        if c.endswith("_krw"):
+            cost[c] = cost[c] / 1e12
+    cost.columns = [c.replace("_krw", " (trn KRW)") for c in cost.columns]
+    wait = pd.DataFrame({"year": list(result.unpowered_gpus_by_year),
+                         "GPUs waiting for power": list(result.unpowered_gpus_by_year.values())})
+    src = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>"
+                  for k, v in result.data_files.items())
+    gap = result.mip_gap * 100
+    expansions = ", ".join(f"{k} ({v})" for k, v in result.expansions_built.items()) or "none"
+    co2 = json.dumps({str(k): round(v, 2) for k, v in result.co2_mt_by_year.items()})
+    head = (
+        f"<p>Status <b>{html.escape(result.status)}</b>, MIP gap {gap:.2f} % of the cost the "
+        f"fleet adds, build {result.build_s:.1f} s, solve {result.solve_s:.1f} s; "
+        f"{result.model_size['variables']:,} variables, "
+        f"{result.model_size['constraints']:,} constraints; "
+        f"{html.escape(result.time_method)}, {result.hours_per_year} h per year. "
+        f"Corridor expansions chosen: {html.escape(expansions)}.</p>")
+    return [
+        Section("Siting (grid model)", head + '<div class="row"><div>' + parts[0]
+                + "</div><div><h3>GPUs waiting for power</h3>" + _table(wait)
+                + f"<h3>Placements, {last}</h3>" + _table(p) + "</div></div>", "siting"),
+        Section("Siting by year", "".join(parts[1:]) + "<h3>Annual cost and CO2</h3>"
+                + _table(cost) + f"<p>CO2 (Mt/year): {html.escape(co2)}</p>", "siting-years"),
+        *_flex_sections(result),
+        Section("Grid data", f"<ul>{src}</ul>{_calibration_html(result)}<p>Network: "
+                "OpenStreetMap contributors (ODbL 1.0), via PyPSA-Earth/PyPSA-KR; province "
+                "boundaries: Statistics Korea (KOSTAT) 2018, KOGL Type 1, simplified.</p>",
+                "grid-data"),
+    ]
+
+
+def site_html(result: Any) -> str:
+    """One self-contained HTML page (plotly JS embedded, works offline)."""
+    return render_html("aifab site: grid-aware siting", site_sections(result))
+
+
+def _calibration_html(result: Any) -> str:
+    rows = getattr(result, "calibration", None) or []
+    if not rows:
+        return ""
+    df = pd.DataFrame([{"metric": r.metric, "ours": r.ours, "reported": r.reported,
+                        "band": f"{r.low:g}-{r.high:g} {r.unit}",
+                        "within": "yes" if r.within else "no", "source": r.source}
+                       for r in rows])
+    return "<h3>Calibration of the base case (no AI load)</h3>" + _table(df)
+
+
+def _flex_sections(result: Any) -> list[Section]:
+    f = getattr(result, "flexibility", None) or {}
+    if not f:
+        return []
+    years = list(result.years)
+    gain = pd.DataFrame({"year": years,
+                         "GPUs connected by flexibility": [f["connected_gain_by_year"][y]
+                                                           for y in years],
+                         "GPUs waiting without": [f["unpowered_without_flex_by_year"][y]
+                                                  for y in years],
+                         "curtailed MWh": [f["curtailed_mwh"][y] for y in years],
+                         "compute lost (GPU-h)": [f["compute_lost_gpu_h"][y] for y in years]})
+    body = (f"<p>Every campus offers curtailment of up to {f['flex_share']} of the year's "
+            "hours at its scenario depth.</p>" + _table(gain)
+            + "<h3>Curtailment by campus</h3>" + _table(f["by_campus"]))
+    return [Section("Flexible campuses", body, "siting-flex")]
+
+
+def flex_curve_figure(curve: pd.DataFrame) -> Any:
+    """Trade-off chart: offered curtailment share vs GPUs connected earlier, by year."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for y, g in curve.groupby("year"):
+        fig.add_trace(go.Scatter(x=g["flex_share"] * 100, y=g["gpus_connected_gain"],
+                                 mode="lines+markers", name=str(y)))
+    fig.update_layout(title="GPUs connected by flexibility vs curtailment offered",
+                      xaxis_title="curtailment offered (% of the year's hours)",
+                      yaxis_title="GPUs connected that would wait", height=420)
+    return fig

@@ -1,0 +1,47 @@
+"""The base case (today's grid, no AI load) against reported facts, within stated bands."""
+
+from __future__ import annotations
+
+import pytest
+
+from aifab.grid import calibrate, load_grid_data
+
+from .conftest import toy_data
+
+WITHIN = [
+    "self-sufficiency Seoul", "self-sufficiency Gyeongbuk", "self-sufficiency Chungnam",
+    "self-sufficiency Jeonnam", "self-sufficiency Gangwon", "self-sufficiency Incheon",
+    "self-sufficiency Daejeon", "east-coast export, peak hour",
+    "east-coast thermal and nuclear capacity",
+]
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return {r.metric: r for r in calibrate(load_grid_data(), hours=96)}
+
+
+@pytest.mark.parametrize("metric", WITHIN)
+def test_within_band(rows, metric):
+    r = rows[metric]
+    assert r.low <= r.reported <= r.high or r.metric.startswith("east-coast export")
+    assert r.within, f"{metric}: ours {r.ours} outside {r.low}-{r.high} {r.unit}"
+    d = r.to_dict()
+    assert {"metric", "ours", "reported", "source"} <= set(d) and d["source"]
+
+
+def test_east_coast_limit_binds_never_exceeded(rows):
+    # the reported 11 GW interface is used to its limit in the peak hour, never beyond
+    assert rows["east-coast export, peak hour"].ours == pytest.approx(11.0, abs=0.01)
+
+
+def test_coal_capacity_factor_is_a_known_miss(rows):
+    # Known gap (docs/grid.md): the LP runs Gangwon coal up to its availability (55 %),
+    # while it runs under 10 % in reality. Pinned so a change is noticed.
+    r = rows["east-coast (Gangwon) coal capacity factor"]
+    assert r.ours <= 55.0 + 1e-6
+    assert not r.within
+
+
+def test_toy_data_has_no_calibration():
+    assert calibrate(toy_data()) == []

@@ -1,0 +1,62 @@
+"""The siting map: provinces, corridor colour bar and width legend, year slider."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from aifab.grid import OwnerPrefs, SitingProblem, solve_siting
+from aifab.report import siting_map
+from aifab.scenario._siting import OwnerSiting, SitingOptions
+
+from .conftest import toy_data
+
+
+def _two_year_result():
+    data = toy_data()
+    data.sites["mw_2031"] = data.sites["mw_2030"]
+    demand = pd.DataFrame([{"owner": "X", "year": y, "accelerators": 1e5, "it_mw": 100.0}
+                           for y in (2030, 2031)])
+    opts = SitingOptions(hours=24, allow_expansions=False)
+    return solve_siting(SitingProblem(demand=demand, owners=(OwnerPrefs("X", "Seoul",
+                                                                        OwnerSiting()),),
+                                      options=opts), data)
+
+
+def test_map_has_provinces_colour_bar_legend_and_slider():
+    r = _two_year_result()
+    fig = siting_map(r)
+    provinces = [t for t in fig.data if t.fill == "toself"]
+    assert len(provinces) == 17
+    bars = [t for t in fig.data if getattr(t.marker, "showscale", None)]
+    assert len(bars) == 1 and bars[0].marker.colorscale[0][1] != bars[0].marker.colorscale[-1][1]
+    assert [t.name for t in fig.data if (t.name or "").startswith("corridor ")] == [
+        "corridor 1 GW", "corridor 5 GW", "corridor 10 GW"]
+    steps = fig.layout.sliders[0].steps
+    assert [s.label for s in steps] == ["2030", "2031"]
+    # each step shows the fixed traces and exactly its own year's traces
+    for s in steps:
+        vis = s.args[0]["visible"]
+        assert len(vis) == len(fig.data) and all(vis[:len(provinces)])
+    assert steps[0].args[0]["visible"] != steps[1].args[0]["visible"]
+    one = siting_map(r, year=2030)
+    assert not one.layout.sliders
+
+
+def test_campus_drawn_at_its_site_coordinates_on_toy():
+    r = _two_year_result()
+    fig = siting_map(r, year=2030)
+    placed = [t for t in fig.data if t.name == "X"]
+    assert placed and len(placed[0].x) == len(set(r.placements.loc[
+        r.placements["year"] == 2030, "site"]))
+
+
+def test_many_lines_are_grouped_by_loading(monkeypatch):
+    import aifab.report._grid as g
+
+    r = _two_year_result()
+    monkeypatch.setattr(g, "_MAX_CORRIDOR_TRACES", 0)
+    fig = siting_map(r, year=2030)
+    grouped = [t for t in fig.data if isinstance(t.hovertext, str)
+               and " lines at " in t.hovertext]
+    assert sum(t.hovertext.split()[0].isdigit() for t in grouped) == len(grouped) >= 1
+    assert sum(int(t.hovertext.split()[0]) for t in grouped) == len(r.corridors)
