@@ -101,9 +101,9 @@ def print_plan(r: PlanResult, console: Console) -> None:
         console.print(f"   [dim]{r.output[-1]['reference']}[/dim]")
 
     if r.staffing:  # reliability: repair workload and people per owner (aifab.reliability)
-        ppl = table("owner", "fail/d", "swaps/d", "hands-on h/d", "in repair", "tech/shift",
+        ppl = table("owner", "fail/d", "swaps/d", "h/d", "repair", "tech/shift",
                     "tech FTE", "ops FTE",
-                    right=("fail/d", "swaps/d", "hands-on h/d", "in repair", "tech/shift",
+                    right=("fail/d", "swaps/d", "h/d", "repair", "tech/shift",
                            "tech FTE", "ops FTE"),
                     title="   People per owner campus (estimate, from the repair workload)")
         for row in r.staffing:
