@@ -320,15 +320,18 @@ def compare_cmd(
     doc = {"command": "perf compare", "inputs": inputs, "rows": [_asdict(r) for r in rows]}
 
     def show(c: Console) -> None:
-        t = table("device", "prec", "tp x pp", "batch", "tok/s/dev", "devices", "kW", "tok/J",
+        t = table("device", "prec", "tp/pp", "batch", "tok/s/dev", "devs", "kW", "tok/J",
                   "$/Mtok", "bound", title=f"{model}: {input_tokens} in / {output_tokens} out, "
                   f"TPOT <= {tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
         for r in rows:
             usd = "n/a" if r.usd_per_mtok is None else f"{r.usd_per_mtok:.3f}"
-            t.add_row(r.device, r.precision, f"{r.tp} x {r.pp}", str(r.batch),
+            t.add_row(r.device, r.precision, f"{r.tp}/{r.pp}", str(r.batch),
                       f"{r.tokens_per_s_per_device:,.0f}", f"{r.devices_needed:,}",
-                      f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd, r.bottleneck)
+                      f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd,
+                      r.bottleneck.replace(" bandwidth", ""))
         c.print(fit(t), crop=False)
+        c.print("tp/pp: tensor x pipeline parallel; devs: devices needed; bound: what limits it "
+                "(memory = memory bandwidth)")
         c.print("layout and batch: the configuration search on a group of max(8, the "
                 "smallest that holds the model) devices, continuous batching; kW and tok/J: "
                 "facility (device + host share) x PUE; $/Mtok: capex (estimates, "
