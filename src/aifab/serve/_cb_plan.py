@@ -28,6 +28,16 @@ def load_scenario(results: ResultsDir, name: str) -> Any:
 NPU_CARD = ("rngd", "rngd-server")
 
 
+def _is_npu(accelerator: str) -> bool:
+    """True for a catalogue accelerator of kind ``npu`` (the knobs keep GPUs and NPUs apart)."""
+    from aifab.catalog import default_catalog
+
+    try:
+        return default_catalog().accelerator(accelerator).kind == "npu"
+    except (AifabError, KeyError):  # a user's own device: counted with the GPUs
+        return False
+
+
 def _npu_owner(scn: Any) -> str:
     """Who gets the NPU cards: the first public owner (the national centre), else the first."""
     public = [o.name for o in scn.owners if o.kind == "public"]
@@ -48,7 +58,9 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             return html.Div(str(exc), className="error", role="alert")
         counts: dict[str, int] = {}
         for f in scn.fleets:
-            counts[f.owner] = counts.get(f.owner, 0) + f.count
+            if not _is_npu(f.accelerator):
+                counts[f.owner] = counts.get(f.owner, 0) + f.count
+        npus_now = sum(f.count for f in scn.fleets if _is_npu(f.accelerator))
         fac, pr = scn.facility, scn.prices
 
         def num(fid: Any, label: str, value: Any, step: Any, lo: Any = None,
@@ -71,7 +83,8 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                                    value=fac.system_power, clearable=False)],
                      className="field"),
             num("plan-tariff", t("tariff", lang), pr.tariff_krw_per_kwh, 1, 1),
-            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})", 0, 8, 0),
+            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})" if not npus_now
+                else t("npu_cards", lang), npus_now, 8, 0),
         ]
 
     outs = ["plan-power", "plan-energy", "plan-growth", "plan-h100e", "plan-output"]
@@ -93,20 +106,25 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             doc = base.model_dump()
             have: dict[str, int] = {}
             for f in base.fleets:
-                have[f.owner] = have.get(f.owner, 0) + f.count
+                if not _is_npu(f.accelerator):
+                    have[f.owner] = have.get(f.owner, 0) + f.count
+            have_npus = sum(f.count for f in base.fleets if _is_npu(f.accelerator))
+            if npus is not None and (float(npus) < 0 or float(npus) != int(float(npus))):
+                raise BadInput("NPU cards must be a whole number of at least 0", where="npus")
+            want_npus = have_npus if npus is None else int(float(npus))
             fleets = []
             for f in doc["fleets"]:
-                new = want.get(f["owner"], have[f["owner"]])
-                if new is None or float(new) < 0:
-                    raise BadInput(f"GPUs of {f['owner']} must be a count of at least 0",
-                                   where=f"counts.{f['owner']}")
-                k = round(f["count"] * float(new) / have[f["owner"]])
+                if _is_npu(f["accelerator"]):  # the scenario's NPUs scale with the NPU knob
+                    k = round(f["count"] * want_npus / have_npus)
+                else:
+                    new = want.get(f["owner"], have[f["owner"]])
+                    if new is None or float(new) < 0:
+                        raise BadInput(f"GPUs of {f['owner']} must be a count of at least 0",
+                                       where=f"counts.{f['owner']}")
+                    k = round(f["count"] * float(new) / have[f["owner"]])
                 if k > 0:
                     fleets.append({**f, "count": k})
-            if npus:
-                if float(npus) < 0 or float(npus) != int(float(npus)):
-                    raise BadInput("NPU cards must be a whole number of at least 0",
-                                   where="npus")
+            if want_npus and not have_npus:  # none in the scenario: add RNGD cards
                 fleets.append({"owner": _npu_owner(base), "accelerator": NPU_CARD[0],
                                "system": NPU_CARD[1], "count": int(float(npus)),
                                "delivery_year": min(f.delivery_year for f in base.fleets),
