@@ -40,6 +40,12 @@ FlexShareOpt = Annotated[
                                       "of the year's hours (e.g. 0.005), with the scenario's "
                                       "shed depth; reports the GPUs it connects.", metavar="S"),
 ]
+LoadProfileOpt = Annotated[
+    Path | None,
+    typer.Option("--load-profile", help="Campuses draw the twin's hourly shape: an `aifab "
+                                        "simulate --out DIR` (its campus_power_hourly.csv) "
+                                        "instead of the flat load factor.", metavar="DIR"),
+]
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", help="Solver time limit in seconds.", metavar="S")
 ]
@@ -129,20 +135,25 @@ def site_cmd(
     time_limit: TimeLimitOpt = None,
     network: NetworkOpt = None,
     flex_share: FlexShareOpt = None,
+    load_profile: LoadProfileOpt = None,
 ) -> None:
     """Grid-aware siting: campuses per owner, site and year on a zonal model of Korea."""
-    from aifab.grid import site
+    from aifab.grid import read_load_profile, site
 
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
+    profile = read_load_profile(load_profile) if load_profile is not None else None
     if as_json or not err_console.is_terminal:
         result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
-                      network=network, flex_share=flex_share)
+                      network=network, flex_share=flex_share, load_profile=profile)
     else:
         with err_console.status("aifab site: starting") as status:
             result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
-                          network=network, flex_share=flex_share,
+                          network=network, flex_share=flex_share, load_profile=profile,
                           progress=lambda msg: status.update(f"aifab site: {msg}"))
     doc = {"scenario": scn.name, **result.to_dict()}
+    if profile is not None:
+        doc["load_profile"] = {"source": profile.source,
+                               "mean_share": profile.to_dict()["mean_share"]}
     emit(doc, as_json=as_json, out=out,
          write_files=lambda tmp: _write(result, versioned(doc), tmp),
          show=lambda c: _show(result, c))

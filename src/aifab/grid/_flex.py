@@ -92,8 +92,8 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     owners = [o.name for o in problem.owners]
     sites = list(data.sites.index)
     years = problem.years()
-    lf = problem.load_factor
     snaps = gn.network.snapshots
+    lf = problem.hourly_load(snaps)
     w = gn.network.snapshot_weightings["objective"].to_numpy(float)
     pue = xr.DataArray(data.sites["pue"].to_numpy(float), coords={"site": sites}, dims="site")
     depth = xr.DataArray([spec.depth[o] if spec.hours[o] > 0 else 0.0 for o in owners],
@@ -120,7 +120,8 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     for y in years:
         t = np.flatnonzero(gn.snapshot_year == y)
         c_y = curt.isel(snapshot=t)
-        load = served.sel(year=y, drop=True) * pue * lf
+        load = served.sel(year=y, drop=True) * pue * (
+            lf.isel(snapshot=t) if isinstance(lf, xr.DataArray) else lf)
         m.add_constraints(c_y - depth * load <= 0, name=f"Flex-depth-{y}")
         m.add_constraints((z.isel(snapshot=t) * wt.isel(snapshot=t)).sum("snapshot")
                           <= budget, name=f"Flex-hours-{y}")
@@ -160,7 +161,7 @@ def _add_storage(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     owners = [o.name for o in problem.owners]
     sites = list(data.sites.index)
     snaps = gn.network.snapshots
-    lf = problem.load_factor
+    lf = problem.mean_load()  # storage is sized on the campus's mean draw
     share = xr.DataArray([spec.storage[o] for o in owners], coords={"owner": owners},
                          dims="owner")
     hours = xr.DataArray([spec.storage_hours[o] for o in owners], coords={"owner": owners},

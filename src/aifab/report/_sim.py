@@ -22,6 +22,9 @@ def write_sim_outputs(result: SimResult, tmp: Path) -> None:
     doc = result.to_dict()
     frames = result.to_frames()
     for name, df in frames.items():
+        if name == "campus_power":  # the load shape `aifab site --load-profile` reads
+            df.to_csv(tmp / "campus_power_hourly.csv", index=False)
+            continue
         df.to_parquet(tmp / f"{name}.parquet", index=False)
     write_text(tmp / "summary.json", to_json(versioned(doc)))
     write_text(tmp / "report.html",
