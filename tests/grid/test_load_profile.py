@@ -88,3 +88,16 @@ def test_bad_profiles_exit_as_bad_input(tmp_path):
     f.write_text("hour,owner,facility_mw,nameplate_mw\n0,X,1,2\n")
     with pytest.raises(BadInput, match="hour"):
         read_load_profile(f)
+
+
+def test_siting_reports_the_hourly_limits_the_twin_takes_back():
+    # the flex toy: 200 MW campus, cut by 100 MW in hours 12-15 of the peak day
+    r = solve_siting(seoul_problem(200.0, 0.5, 0.001), peaky_toy(), calibrate_base=False,
+                     compare_flex=False)
+    h = r.flexibility["curtailment_hourly"]
+    assert list(h["hour"]) == [12, 13, 14, 15]
+    assert set(h["owner"]) == {"X"} and set(h["weight"]) == {1.0}
+    assert list(h["curtailed_mw"]) == pytest.approx([100.0] * 4, rel=1e-6)
+    assert list(h["load_mw"]) == pytest.approx([200.0] * 4, rel=1e-6)
+    assert list(h["depth"]) == pytest.approx([0.5] * 4, rel=1e-6)
+    assert r.to_dict()["flexibility"]["curtailment_hourly"][0]["hour"] == 12

@@ -153,3 +153,26 @@ def test_windows_file_and_cli(tmp_path: Path) -> None:
     assert "Curtailment response" in (tmp_path / "run" / "report.html").read_text()
     r = CliRunner().invoke(app, ["simulate", "--curtail", str(f), "--replications", "2"])
     assert r.exit_code == 2 and "--curtail" in r.output
+
+
+def test_hourly_limits_from_a_siting_result(tmp_path: Path) -> None:
+    from aifab.sim.national._curtail import windows_from_site_doc
+
+    hourly = [{"owner": "Naver", "year": 2026, "day": 9, "hour": h, "depth": d}
+              for h, d in ((12, 0.3), (13, 0.5), (14, 0.4), (20, 0.2))]
+    hourly += [{"owner": "Naver", "year": 2026, "day": 30, "hour": 12, "depth": 0.3},
+               {"owner": "Naver", "year": 2025, "day": 1, "hour": 1, "depth": 0.9}]
+    doc = {"placements": [{"owner": "Naver", "year": 2026, "site": "a", "mw": 80.0}],
+           "flexibility": {"curtailment_hourly": hourly}}
+    ws = windows_from_site_doc(doc, ["Naver", "SK"])
+    assert [(w.start_h, w.duration_h, w.depth) for w in ws] == [
+        (12.0, 3.0, 0.5), (20.0, 1.0, 0.2), (36.0, 1.0, 0.3)]
+    assert windows_from_site_doc({"placements": []}, ["Naver"]) == []
+    p = tmp_path / "site.json"
+    p.write_text(json.dumps(doc))
+    r = CliRunner().invoke(app, ["simulate", "--set", "sim.scale=0.01", "--set",
+                                 "sim.warmup_days=0.25", "--days", "1", "--power-caps", str(p),
+                                 "--json"])
+    assert r.exit_code == 0, r.output
+    f = json.loads(r.stdout)["flexibility"]
+    assert f["windows"] == 2 and {w["owner"] for w in f["by_window"]} == {"Naver"}

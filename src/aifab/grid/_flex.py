@@ -225,6 +225,7 @@ def read_flexibility(m: Any, gn: GridNetwork, problem: Any, data: GridData) -> d
                                      "compute_lost_gpu_h", "storage_discharged_mwh"])
     years = problem.years()
     return {
+        "curtailment_hourly": _hourly(m, gn, problem, data, c),
         "curtailed_mwh": {y: float(by.loc[by["year"] == y, "curtailed_mwh"].sum())
                           for y in years},
         "curtailed_hours": {y: float(by.loc[by["year"] == y, "curtailed_hours"].max())
@@ -233,3 +234,31 @@ def read_flexibility(m: Any, gn: GridNetwork, problem: Any, data: GridData) -> d
                                for y in years},
         "by_campus": by,
     }
+
+
+def _hourly(m: Any, gn: GridNetwork, problem: Any, data: GridData,
+            c: np.ndarray) -> pd.DataFrame:
+    """Per owner and curtailed modelled hour: the campus load (facility MW, all its sites),
+    the MW curtailed and their ratio (``depth``): the hourly limits the twin takes back
+    (``aifab simulate --power-caps``). ``day`` is the representative day's position in
+    its year, ``weight`` the days it stands for."""
+    owners = [o.name for o in problem.owners]
+    snaps = gn.network.snapshots
+    served = m.variables["Site-served"].solution.transpose("owner", "site", "year")
+    pue = data.sites["pue"].to_numpy(float)
+    lf = problem.hourly_load(snaps)
+    w = gn.network.snapshot_weightings["objective"].to_numpy(float)
+    years = problem.years()
+    rows = []
+    for i, o in enumerate(owners):
+        for t in np.flatnonzero(c[i].sum(axis=0) > 1e-6):
+            y = int(gn.snapshot_year[t])
+            f = float(lf.sel(owner=o).isel(snapshot=int(t))) if not isinstance(lf, float) else lf
+            load = float((served.isel(owner=i, year=years.index(y)).to_numpy() * pue).sum()) * f
+            cut = float(c[i, :, t].sum())
+            rows.append({"owner": o, "year": y, "day": int(gn.snapshot_day[t]),
+                         "hour": int(t) % 24, "weight": float(w[t]),
+                         "load_mw": round(load, 3), "curtailed_mw": round(cut, 3),
+                         "depth": min(1.0, cut / load) if load > 0 else 0.0})
+    return pd.DataFrame(rows, columns=["owner", "year", "day", "hour", "weight", "load_mw",
+                                       "curtailed_mw", "depth"])

@@ -84,6 +84,44 @@ def read_curtailment(path: Path | str, owners: list[str]) -> list[CurtailWindow]
     return out
 
 
+def windows_from_site_doc(doc: Any, owners: list[str], year: int | None = None,
+                          src: str = "siting result") -> list[CurtailWindow]:
+    """The hourly limits of an ``aifab site`` result with flexibility offers
+    (``flexibility.curtailment_hourly`` of ``year``, default the last): each owner's
+    curtailed hours of the k-th curtailed representative day fall on the twin's k-th
+    measured day, consecutive hours merged into one window at their deepest cut. None
+    when the result has no hourly curtailment."""
+    rows = ((doc.get("flexibility") or {}).get("curtailment_hourly") or []
+            if isinstance(doc, dict) else [])
+    try:
+        df = pd.DataFrame(rows, columns=["owner", "year", "day", "hour", "depth"])
+        df = df.astype({"owner": str, "year": int, "day": int, "hour": int, "depth": float})
+    except (TypeError, ValueError, KeyError):
+        raise BadInput("needs owner, year, day, hour and depth",
+                       source=src, where="flexibility.curtailment_hourly") from None
+    if df.empty:
+        return []
+    y = int(df["year"].max()) if year is None else year
+    df = df[df["year"] == y]
+    out: list[CurtailWindow] = []
+    for owner, g in df.groupby("owner", sort=True):
+        if owner not in owners:
+            raise BadInput(f"owner {owner!r} is not in the scenario", source=src,
+                           where="flexibility.curtailment_hourly")
+        days = sorted(set(g["day"]))
+        for _, r in g.sort_values(["day", "hour"]).iterrows():
+            start = days.index(int(r["day"])) * 24.0 + int(r["hour"])
+            d = min(1.0, float(r["depth"]))
+            last = out[-1] if out else None
+            if last is not None and last.owner == owner and \
+                    last.start_h + last.duration_h == start:
+                out[-1] = CurtailWindow(last.start_h, last.duration_h + 1.0,
+                                        max(last.depth, d), str(owner))
+            elif d > 0:
+                out.append(CurtailWindow(start, 1.0, d, str(owner)))
+    return out
+
+
 class Curtailer(Observer):
     """The curtailment signal's event source and its meter (reset at warm-up)."""
 
