@@ -1,6 +1,7 @@
 """Closing the loop between the twin and siting: twin -> site -> twin until consistent.
 
-Round k runs the twin under the power caps of round k-1's siting (round 1: uncapped),
+Round k runs the twin under the power caps of round k-1's siting (round 1: uncapped)
+and its hourly limits (curtailment windows, where siting curtails: flexibility offers),
 takes its load shape (hour-of-day share of nameplate per owner, ``campus_power``) into
 siting (``load_profile``), and reads the facility MW per owner that siting powers in the
 caps year. The pair is consistent when no owner's cap moves by more than ``tol_mw``
@@ -18,6 +19,7 @@ from aifab.catalog import Catalog
 from aifab.scenario import Scenario
 from aifab.sim.national._api import simulate
 from aifab.sim.national._caps import PowerCaps, apply_caps, caps_from_siting
+from aifab.sim.national._curtail import CurtailWindow, simulate_curtailed, windows_from_site_doc
 from aifab.sim.national._result import SimResult
 
 if TYPE_CHECKING:
@@ -55,13 +57,16 @@ def couple(scenario: Scenario, *, catalog: Catalog | None = None, rounds: int = 
     sres: SitingResult | None = None
     converged = False
     k = 0
+    windows: list[CurtailWindow] = []
     for k in range(1, rounds + 1):
         scn = apply_caps(scenario, prev) if prev is not None else scenario
-        res = simulate(scn, catalog=catalog)
+        res = (simulate_curtailed(scn, windows, catalog=catalog) if windows
+               else simulate(scn, catalog=catalog))
         prof = profile_from_frame(res.frames["campus_power"], f"twin, round {k}")
         sres = site(scenario, catalog=catalog, data=data, hours=hours, flex_share=flex_share,
                     load_profile=prof, progress=progress)
         caps = caps_from_siting(sres, owners, year)
+        windows = windows_from_site_doc(sres.to_dict(), owners, caps.year)
         change = (max(abs(caps.mw[o] - prev.mw.get(o, 0.0)) for o in owners)
                   if prev is not None else math.inf)
         history.append({
@@ -70,6 +75,8 @@ def couple(scenario: Scenario, *, catalog: Catalog | None = None, rounds: int = 
             "twin_utilization": res.utilization, "twin_mean_power_mw":
             res.document["mean_power_mw"] / res.scale,
             "siting_caps_mw": dict(caps.mw),
+            "twin_curtailment_windows": (res.document.get("flexibility") or {}).get("windows", 0),
+            "siting_curtailment_windows": len(windows),
             "gpus_waiting": dict(sres.unpowered_gpus_by_year),
             "max_cap_change_mw": None if change == math.inf else change})
         if change <= tol_mw:
