@@ -22,6 +22,12 @@ def _toy_grid():
     return mod.toy_data()
 
 
+def _site_on(data):  # type: ignore[no-untyped-def]
+    from aifab.grid import profile_from_frame, site
+
+    return lambda scn, frame: site(scn, data=data, load_profile=profile_from_frame(frame))
+
+
 def _scenario(gpus: int) -> Scenario:
     return Scenario.model_validate({
         "name": "toy-couple",
@@ -36,7 +42,7 @@ def _scenario(gpus: int) -> Scenario:
 @pytest.mark.slow
 def test_the_loop_converges_and_the_twin_ran_under_its_own_caps():
     scn, data = _scenario(20_000), _toy_grid()
-    cp = couple(scn, data=data, rounds=4, tol_mw=0.5)
+    cp = couple(scn, _site_on(data), rounds=4, tol_mw=0.5)
     assert cp.converged and 2 <= cp.rounds <= 4
     assert len(cp.history) == cp.rounds and cp.history[0]["twin_caps_mw"] is None
     last = cp.history[-1]
@@ -53,7 +59,7 @@ def test_the_loop_converges_and_the_twin_ran_under_its_own_caps():
 
 
 def test_rounds_exhausted_is_reported_not_converged():
-    cp = couple(_scenario(20_000), data=_toy_grid(), rounds=1, tol_mw=0.5)
+    cp = couple(_scenario(20_000), _site_on(_toy_grid()), rounds=1, tol_mw=0.5)
     assert cp.rounds == 1 and not cp.converged
 
 

@@ -179,10 +179,15 @@ def site_cmd(
                        where="--load-profile")
     profile = read_load_profile(load_profile) if load_profile is not None else None
     if couple_twin:
+        from aifab.grid import profile_from_frame
         from aifab.sim.national import couple
 
-        cp = couple(scn, catalog=cat, rounds=rounds, tol_mw=tol_mw, hours=hours,
-                    flex_share=flex_share)
+        def site_with(s: Any, frame: Any) -> Any:
+            return site(s, catalog=cat, hours=hours, time_limit_s=time_limit, network=network,
+                        flex_share=flex_share,
+                        load_profile=profile_from_frame(frame, "the twin's campus power"))
+
+        cp = couple(scn, site_with, catalog=cat, rounds=rounds, tol_mw=tol_mw)
         doc = {"scenario": scn.name, **cp.siting.to_dict(), "coupling": cp.to_dict()}
         emit(doc, as_json=as_json, out=out,
              write_files=lambda tmp: _write(cp.siting, versioned(doc), tmp),

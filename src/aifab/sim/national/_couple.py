@@ -12,8 +12,11 @@ load shape earns on the grid.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from aifab.catalog import Catalog
 from aifab.scenario import Scenario
@@ -23,7 +26,9 @@ from aifab.sim.national._curtail import CurtailWindow, simulate_curtailed, windo
 from aifab.sim.national._result import SimResult
 
 if TYPE_CHECKING:
-    from aifab.grid import GridData, SitingResult
+    from aifab.grid import SitingResult
+
+SiteFn = Callable[[Scenario, pd.DataFrame], "SitingResult"]
 
 
 @dataclass(frozen=True)
@@ -43,13 +48,13 @@ class Coupling:
                 "caps_year": self.year, "history": [dict(h) for h in self.history]}
 
 
-def couple(scenario: Scenario, *, catalog: Catalog | None = None, rounds: int = 5,
-           tol_mw: float = 1.0, year: int | None = None, data: GridData | None = None,
-           hours: int | None = None, flex_share: float | None = None,
-           progress: Any = None) -> Coupling:
-    """Alternate twin and siting at most ``rounds`` times (see the module docstring)."""
-    from aifab.grid import profile_from_frame, site
+def couple(scenario: Scenario, site: SiteFn, *, catalog: Catalog | None = None,
+           rounds: int = 5, tol_mw: float = 1.0, year: int | None = None) -> Coupling:
+    """Alternate twin and siting at most ``rounds`` times (see the module docstring).
 
+    ``site(scenario, campus_power)`` sites the scenario with the twin's load shape (its
+    ``campus_power`` table), e.g. ``aifab.grid.site(scn, load_profile=
+    profile_from_frame(frame))``: the twin does not import the grid package (layers)."""
     owners = [o.name for o in scenario.owners]
     prev: PowerCaps | None = None
     history: list[dict[str, Any]] = []
@@ -62,16 +67,16 @@ def couple(scenario: Scenario, *, catalog: Catalog | None = None, rounds: int = 
         scn = apply_caps(scenario, prev) if prev is not None else scenario
         res = (simulate_curtailed(scn, windows, catalog=catalog) if windows
                else simulate(scn, catalog=catalog))
-        prof = profile_from_frame(res.frames["campus_power"], f"twin, round {k}")
-        sres = site(scenario, catalog=catalog, data=data, hours=hours, flex_share=flex_share,
-                    load_profile=prof, progress=progress)
+        frame = res.frames["campus_power"]
+        sres = site(scenario, frame)
         caps = caps_from_siting(sres, owners, year)
         windows = windows_from_site_doc(sres.to_dict(), owners, caps.year)
         change = (max(abs(caps.mw[o] - prev.mw.get(o, 0.0)) for o in owners)
                   if prev is not None else math.inf)
         history.append({
             "round": k, "twin_caps_mw": dict(prev.mw) if prev is not None else None,
-            "mean_share": {o: sum(v) / 24 for o, v in prof.by_owner.items()},
+            "mean_share": {str(o): float(g["facility_mw"].sum() / g["nameplate_mw"].sum())
+                           for o, g in frame.groupby("owner", sort=True)},
             "twin_utilization": res.utilization, "twin_mean_power_mw":
             res.document["mean_power_mw"] / res.scale,
             "siting_caps_mw": dict(caps.mw),
