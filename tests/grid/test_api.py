@@ -11,7 +11,8 @@ def test_public_names():
         "SitingResult", "SolveInfo", "TimeSlices", "build_network", "calibrate", "flex_curve",
         "load_grid_data", "problem_from_scenario", "provinces_geojson",
         "representative_days", "site", "site_html", "site_sections", "solve_highs",
-        "solve_siting",
+        "solve_siting", "LoadProfile", "flat_profile", "profile_from_frame",
+        "read_load_profile",
     ])
     for name in grid.__all__:
         assert getattr(grid, name) is not None

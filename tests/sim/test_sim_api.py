@@ -42,12 +42,14 @@ def test_synthetic_fleet_small() -> None:
 def test_national_api() -> None:
     import aifab.sim.national as nat
 
-    assert set(nat.__all__) == {
+    flex = {"Coupling", "couple"}  # the twin <-> siting loop (issue 13)
+    assert set(nat.__all__) - flex == {
         "QUEUE_POLICIES", "Cluster", "Observer", "PowerCaps", "QueuePolicy", "Runner",
         "SimResult", "Twin", "apply_caps", "build_twin", "caps_from_doc", "caps_from_site",
         "caps_from_siting", "checkpoint_times", "finish", "finish_run_dir", "get_queue_policy",
         "load_checkpoint", "new_run", "prepare_run_dir", "replications", "save_checkpoint",
         "simulate"}
+    assert flex <= set(nat.__all__)
     for name in nat.__all__:
         assert hasattr(nat, name)
     assert set(nat.QUEUE_POLICIES) == {"fifo", "backfill", "fairshare"}

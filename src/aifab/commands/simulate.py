@@ -32,9 +32,14 @@ ReplOpt = Annotated[int, typer.Option(
     help="Run seeds S..S+R-1 and report 95 % confidence intervals.")]
 CapsOpt = Annotated[Path | None, typer.Option(
     "--power-caps", help="Cap each owner's facility MW at what an `aifab site` result "
-    "(site.json or its --json output) powers in --caps-year.", metavar="SITE_JSON")]
+    "(site.json or its --json output) powers in --caps-year; its hourly curtailment, if "
+    "any, becomes curtailment windows (see --curtail).", metavar="SITE_JSON")]
 CapsYearOpt = Annotated[int | None, typer.Option(
     "--caps-year", help="Year of the siting result to take caps from (default: last).")]
+CurtailOpt = Annotated[Path | None, typer.Option(
+    "--curtail", help="Curtailment windows (CSV: start_h after the warm-up, duration_h, "
+    "depth as a share of the campus draw, owner or *): the twin pauses training, then moves "
+    "or sheds inference; --json gains `flexibility`. Not checkpointed.", metavar="CSV")]
 ResumeOpt = Annotated[Path | None, typer.Option(
     "--resume", help="Continue a killed run from DIR/checkpoint (its --out); scenario "
     "flags, if given, must match the checkpoint's.", metavar="DIR")]
@@ -71,6 +76,7 @@ def simulate_cmd(
     power_caps: CapsOpt = None,
     caps_year: CapsYearOpt = None,
     force: ForceOpt = False,
+    curtail: CurtailOpt = None,
 ) -> None:
     """Simulate the shared fleet: tenants, quotas, gangs, inference on GPUs/NPUs, power."""
     from aifab.catalog import load_catalog
@@ -118,8 +124,35 @@ def simulate_cmd(
         assert out is not None and scn is not None and cat is not None
         save_checkpoint(r, scn, cat, out / "checkpoint")
 
+    windows = None
+    if curtail is not None:
+        from aifab.sim.national._curtail import read_curtailment, simulate_curtailed
+
+        if resume is not None or replications > 1:
+            raise BadInput("--curtail runs one run from the start (no --resume or "
+                           "--replications)", where="--curtail")
+        windows = read_curtailment(curtail, [o.name for o in scn.owners])
+    if power_caps is not None and scn is not None:
+        import json as _json
+
+        from aifab._io import read_text_file
+        from aifab.sim.national._curtail import simulate_curtailed, windows_from_site_doc
+
+        try:
+            site_doc = _json.loads(read_text_file(power_caps, "siting result"))
+        except _json.JSONDecodeError:
+            site_doc = None  # caps_from_site reported it already
+        hourly = windows_from_site_doc(site_doc, [o.name for o in scn.owners], caps_year,
+                                       str(power_caps))
+        if hourly:
+            if resume is not None or replications > 1:
+                raise BadInput("hourly limits (curtailment) run one run from the start (no "
+                               "--resume or --replications)", where="--power-caps")
+            windows = [*(windows or []), *hourly]
     with _progress(bar, (scn.sim.warmup_days + scn.sim.days) * 86400.0) as tick:
-        if resume is not None:
+        if windows is not None:
+            result = simulate_curtailed(scn, windows, catalog=cat, progress=tick)
+        elif resume is not None:
             result = finish(run, checkpoint=ckpt if out else None, progress=tick)
         else:
             result = replicate(scn, replications, catalog=cat, checkpoint=ckpt if out else None,

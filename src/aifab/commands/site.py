@@ -21,6 +21,7 @@ from aifab.commands._common import (
     err_console,
     load_cli_scenario,
 )
+from aifab.errors import BadInput
 
 HoursOpt = Annotated[
     int | None,
@@ -40,6 +41,22 @@ FlexShareOpt = Annotated[
                                       "of the year's hours (e.g. 0.005), with the scenario's "
                                       "shed depth; reports the GPUs it connects.", metavar="S"),
 ]
+LoadProfileOpt = Annotated[
+    Path | None,
+    typer.Option("--load-profile", help="Campuses draw the twin's hourly shape: an `aifab "
+                                        "simulate --out DIR` (its campus_power_hourly.csv) "
+                                        "instead of the flat load factor.", metavar="DIR"),
+]
+CoupleOpt = Annotated[
+    bool,
+    typer.Option("--couple-twin", help="Close the loop: run the twin, site with its load "
+                                       "shape, run the twin under the caps siting gives, ... "
+                                       "until no owner's cap moves by more than --tol-mw."),
+]
+RoundsOpt = Annotated[int, typer.Option("--rounds", min=1, max=20,
+                                        help="Most twin -> site rounds with --couple-twin.")]
+TolOpt = Annotated[float, typer.Option("--tol-mw", min=0.0,
+                                       help="Consistency tolerance (facility MW per owner).")]
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", help="Solver time limit in seconds.", metavar="S")
 ]
@@ -104,6 +121,25 @@ def _show(result: Any, c: Console) -> None:
             f"{result.time_method}, {result.hours_per_year} h/year")
 
 
+def _show_coupling(cp: dict[str, Any], c: Console) -> None:
+    t = Table(title=f"Twin <-> siting: {cp['rounds']} round(s), "
+              f"{'consistent' if cp['converged'] else 'NOT consistent'} within "
+              f"{cp['tol_mw']:g} MW (caps {cp['caps_year']})")
+    for col in ("round", "twin mean MW", "siting caps MW (sum)", "largest cap change MW"):
+        t.add_column(col, justify="right")
+    for h in cp["history"]:
+        ch = h["max_cap_change_mw"]
+        t.add_row(str(h["round"]), f"{h['twin_mean_power_mw']:,.1f}",
+                  f"{sum(h['siting_caps_mw'].values()):,.1f}",
+                  "-" if ch is None else f"{ch:,.2f}")
+    c.print(t)
+
+
+def _show_coupled(cp: Any, c: Console) -> None:
+    _show(cp.siting, c)
+    _show_coupling(cp.to_dict(), c)
+
+
 def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
     from aifab.grid import site_html
 
@@ -129,20 +165,46 @@ def site_cmd(
     time_limit: TimeLimitOpt = None,
     network: NetworkOpt = None,
     flex_share: FlexShareOpt = None,
+    load_profile: LoadProfileOpt = None,
+    couple_twin: CoupleOpt = False,
+    rounds: RoundsOpt = 5,
+    tol_mw: TolOpt = 1.0,
 ) -> None:
     """Grid-aware siting: campuses per owner, site and year on a zonal model of Korea."""
-    from aifab.grid import site
+    from aifab.grid import read_load_profile, site
 
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
+    if couple_twin and load_profile is not None:
+        raise BadInput("--couple-twin makes its own load profile (no --load-profile)",
+                       where="--load-profile")
+    profile = read_load_profile(load_profile) if load_profile is not None else None
+    if couple_twin:
+        from aifab.grid import profile_from_frame
+        from aifab.sim.national import couple
+
+        def site_with(s: Any, frame: Any) -> Any:
+            return site(s, catalog=cat, hours=hours, time_limit_s=time_limit, network=network,
+                        flex_share=flex_share,
+                        load_profile=profile_from_frame(frame, "the twin's campus power"))
+
+        cp = couple(scn, site_with, catalog=cat, rounds=rounds, tol_mw=tol_mw)
+        doc = {"scenario": scn.name, **cp.siting.to_dict(), "coupling": cp.to_dict()}
+        emit(doc, as_json=as_json, out=out,
+             write_files=lambda tmp: _write(cp.siting, versioned(doc), tmp),
+             show=lambda c: _show_coupled(cp, c))
+        return
     if as_json or not err_console.is_terminal:
         result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
-                      network=network, flex_share=flex_share)
+                      network=network, flex_share=flex_share, load_profile=profile)
     else:
         with err_console.status("aifab site: starting") as status:
             result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
-                          network=network, flex_share=flex_share,
+                          network=network, flex_share=flex_share, load_profile=profile,
                           progress=lambda msg: status.update(f"aifab site: {msg}"))
     doc = {"scenario": scn.name, **result.to_dict()}
+    if profile is not None:
+        doc["load_profile"] = {"source": profile.source,
+                               "mean_share": profile.to_dict()["mean_share"]}
     emit(doc, as_json=as_json, out=out,
          write_files=lambda tmp: _write(result, versioned(doc), tmp),
          show=lambda c: _show(result, c))

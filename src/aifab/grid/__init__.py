@@ -11,6 +11,12 @@ from typing import Any
 from aifab.grid._calibration import CalibrationRow, calibrate
 from aifab.grid._data import REGIONS, GridData, load_grid_data
 from aifab.grid._geo import provinces_geojson
+from aifab.grid._loadprofile import (
+    LoadProfile,
+    flat_profile,
+    profile_from_frame,
+    read_load_profile,
+)
 from aifab.grid._model import OwnerPrefs, SitingProblem
 from aifab.grid._network import GridNetwork, build_network
 from aifab.grid._profiles import TimeSlices, representative_days
@@ -38,6 +44,7 @@ __all__ = [
     "CalibrationRow",
     "GridData",
     "GridNetwork",
+    "LoadProfile",
     "OwnerPrefs",
     "SitingProblem",
     "SitingResult",
@@ -45,10 +52,13 @@ __all__ = [
     "TimeSlices",
     "build_network",
     "calibrate",
+    "flat_profile",
     "flex_curve",
     "load_grid_data",
     "problem_from_scenario",
+    "profile_from_frame",
     "provinces_geojson",
+    "read_load_profile",
     "representative_days",
     "site",
     "site_html",

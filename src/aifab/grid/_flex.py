@@ -92,8 +92,8 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     owners = [o.name for o in problem.owners]
     sites = list(data.sites.index)
     years = problem.years()
-    lf = problem.load_factor
     snaps = gn.network.snapshots
+    lf = problem.hourly_load(snaps)
     w = gn.network.snapshot_weightings["objective"].to_numpy(float)
     pue = xr.DataArray(data.sites["pue"].to_numpy(float), coords={"site": sites}, dims="site")
     depth = xr.DataArray([spec.depth[o] if spec.hours[o] > 0 else 0.0 for o in owners],
@@ -120,7 +120,8 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     for y in years:
         t = np.flatnonzero(gn.snapshot_year == y)
         c_y = curt.isel(snapshot=t)
-        load = served.sel(year=y, drop=True) * pue * lf
+        load = served.sel(year=y, drop=True) * pue * (
+            lf.isel(snapshot=t) if isinstance(lf, xr.DataArray) else lf)
         m.add_constraints(c_y - depth * load <= 0, name=f"Flex-depth-{y}")
         m.add_constraints((z.isel(snapshot=t) * wt.isel(snapshot=t)).sum("snapshot")
                           <= budget, name=f"Flex-hours-{y}")
@@ -160,7 +161,7 @@ def _add_storage(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     owners = [o.name for o in problem.owners]
     sites = list(data.sites.index)
     snaps = gn.network.snapshots
-    lf = problem.load_factor
+    lf = problem.mean_load()  # storage is sized on the campus's mean draw
     share = xr.DataArray([spec.storage[o] for o in owners], coords={"owner": owners},
                          dims="owner")
     hours = xr.DataArray([spec.storage_hours[o] for o in owners], coords={"owner": owners},
@@ -224,6 +225,7 @@ def read_flexibility(m: Any, gn: GridNetwork, problem: Any, data: GridData) -> d
                                      "compute_lost_gpu_h", "storage_discharged_mwh"])
     years = problem.years()
     return {
+        "curtailment_hourly": _hourly(m, gn, problem, data, c),
         "curtailed_mwh": {y: float(by.loc[by["year"] == y, "curtailed_mwh"].sum())
                           for y in years},
         "curtailed_hours": {y: float(by.loc[by["year"] == y, "curtailed_hours"].max())
@@ -232,3 +234,31 @@ def read_flexibility(m: Any, gn: GridNetwork, problem: Any, data: GridData) -> d
                                for y in years},
         "by_campus": by,
     }
+
+
+def _hourly(m: Any, gn: GridNetwork, problem: Any, data: GridData,
+            c: np.ndarray) -> pd.DataFrame:
+    """Per owner and curtailed modelled hour: the campus load (facility MW, all its sites),
+    the MW curtailed and their ratio (``depth``): the hourly limits the twin takes back
+    (``aifab simulate --power-caps``). ``day`` is the representative day's position in
+    its year, ``weight`` the days it stands for."""
+    owners = [o.name for o in problem.owners]
+    snaps = gn.network.snapshots
+    served = m.variables["Site-served"].solution.transpose("owner", "site", "year")
+    pue = data.sites["pue"].to_numpy(float)
+    lf = problem.hourly_load(snaps)
+    w = gn.network.snapshot_weightings["objective"].to_numpy(float)
+    years = problem.years()
+    rows = []
+    for i, o in enumerate(owners):
+        for t in np.flatnonzero(c[i].sum(axis=0) > 1e-6):
+            y = int(gn.snapshot_year[t])
+            f = float(lf.sel(owner=o).isel(snapshot=int(t))) if not isinstance(lf, float) else lf
+            load = float((served.isel(owner=i, year=years.index(y)).to_numpy() * pue).sum()) * f
+            cut = float(c[i, :, t].sum())
+            rows.append({"owner": o, "year": y, "day": int(gn.snapshot_day[t]),
+                         "hour": int(t) % 24, "weight": float(w[t]),
+                         "load_mw": round(load, 3), "curtailed_mw": round(cut, 3),
+                         "depth": min(1.0, cut / load) if load > 0 else 0.0})
+    return pd.DataFrame(rows, columns=["owner", "year", "day", "hour", "weight", "load_mw",
+                                       "curtailed_mw", "depth"])

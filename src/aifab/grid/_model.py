@@ -20,6 +20,7 @@ import xarray as xr
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._data import REGIONS, GridData, fnum
 from aifab.grid._flex import add_curtailment, flex_spec
+from aifab.grid._loadprofile import LoadProfile, hourly_factor, mean_factor
 from aifab.grid._network import GridNetwork
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
@@ -41,6 +42,16 @@ class SitingProblem:
     owners: tuple[OwnerPrefs, ...]
     options: SitingOptions = field(default_factory=SitingOptions)
     load_factor: float = 1.0
+    load_profile: LoadProfile | None = None  # the twin's load shape (else flat load_factor)
+
+    def hourly_load(self, snapshots: Any) -> Any:
+        """Share of nameplate each owner draws per snapshot (a float when flat)."""
+        return hourly_factor(self.load_profile, [o.name for o in self.owners],
+                             self.load_factor, snapshots)
+
+    def mean_load(self) -> Any:
+        """Yearly mean share of nameplate per owner (a float when flat)."""
+        return mean_factor(self.load_profile, [o.name for o in self.owners], self.load_factor)
 
     def years(self) -> list[int]:
         """Modelled years: the option's list, else every year of the demand table."""
@@ -245,19 +256,24 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                           name="Owner-min-home-share")
 
     # AI load drawn by each region's sink generator, hour by hour.
-    lf = problem.load_factor
+    lf = problem.hourly_load(gn.network.snapshots)
     sink = gn.site_sink or {s: f"ai {sites_df.at[s, 'region']!s}" for s in sites}
     ai_names = sorted(set(sink.values()))
     at_sink = np.array([[1.0 if sink[s] == a else 0.0 for a in ai_names] for s in sites])
-    coef = xr.DataArray(at_sink * lf * sites_df["pue"].to_numpy(float)[:, None],
-                        coords={"site": sites, "name": ai_names}, dims=("site", "name"))
+    if isinstance(lf, xr.DataArray):  # the twin's hourly shape per owner
+        coef = xr.DataArray(at_sink * sites_df["pue"].to_numpy(float)[:, None],
+                            coords={"site": sites, "name": ai_names}, dims=("site", "name"))
+    else:
+        coef = xr.DataArray(at_sink * lf * sites_df["pue"].to_numpy(float)[:, None],
+                            coords={"site": sites, "name": ai_names}, dims=("site", "name"))
     gen_p = m.variables["Generator-p"]
     curt = (add_curtailment(m, gn, problem, data, allowed, served, spec, inc, rhead)
             if spec.active else None)
     for y in years:
         snaps = np.flatnonzero(gn.snapshot_year == y)
+        coef_y = coef * lf.isel(snapshot=snaps) if isinstance(lf, xr.DataArray) else coef
         draw = (gen_p.sel(name=ai_names).isel(snapshot=snaps)
-                + (served.sel(year=y, drop=True) * coef).sum(["owner", "site"]))
+                + (served.sel(year=y, drop=True) * coef_y).sum(["owner", "site"]))
         if curt is not None:
             draw = draw - (curt.isel(snapshot=snaps) * xr.DataArray(
                 at_sink, coords={"site": sites, "name": ai_names},
@@ -280,7 +296,8 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
     extra = (blocks * (bm * crf(opt.discount_rate, opt.site_lifetime_years)
                        * xr.DataArray(sites_df["build_cost_krw_per_mw"].to_numpy(float),
                                       coords={"site": sites}, dims="site"))).sum()
-    extra = extra + (short * (8760 * lf * opt.unserved_penalty_krw_per_mwh)).sum()
+    extra = extra + (short * (8760 * problem.mean_load()
+                              * opt.unserved_penalty_krw_per_mwh)).sum()
     if expansions:
         cor = data.corridors.set_index("name").loc[expansions]
         earliest = cor["earliest_year"].to_numpy(float)

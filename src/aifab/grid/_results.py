@@ -169,7 +169,10 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                       * crf(opt.discount_rate, opt.site_lifetime_years))
         exp = sum(fnum(cor.at[e, "capital_cost_krw"]) for e, by in built.items() if by <= y)
         exp *= crf(opt.discount_rate, opt.corridor_lifetime_years)
-        pen = (float(short[:, k].sum()) * 8760 * problem.load_factor
+        mean = problem.mean_load()
+        pen = (float(short[:, k].sum()) * 8760 * mean * opt.unserved_penalty_krw_per_mwh
+               if isinstance(mean, float) else
+               float((short[:, k] * mean.to_numpy()).sum()) * 8760
                * opt.unserved_penalty_krw_per_mwh)
         cost_rows.append({"year": y, "generation_krw": gen_cost, "site_build_krw": build,
                           "corridor_expansion_krw": exp, "shortfall_penalty_krw": pen,

@@ -149,8 +149,14 @@ def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress
                        relaxation=True, objective_scale=OBJ_SCALE)
     served.update(upper=upper)
     # the reference run left every GPU waiting: take that penalty out of its cost
-    penalty = (float(problem.need()["it_mw"].sum()) * 8760 * problem.load_factor
-               * opt.unserved_penalty_krw_per_mwh)
+    mean = problem.mean_load()
+    if isinstance(mean, float):
+        penalty = (float(problem.need()["it_mw"].sum()) * 8760 * mean
+                   * opt.unserved_penalty_krw_per_mwh)
+    else:
+        it = problem.need()["it_mw"].groupby(level="owner").sum()
+        penalty = float(sum(float(it[o]) * float(mean.sel(owner=o)) for o in it.index)
+                        * 8760 * opt.unserved_penalty_krw_per_mwh)
     base_krw = base.objective_krw - penalty if base.has_solution else 0.0
     m.add_objective(total - base_krw * OBJ_SCALE * offset, overwrite=True)
     say(f"solving with HiGHS ({int(m.nvars):,} variables, {int(m.ncons):,} constraints)")
@@ -179,7 +185,8 @@ def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> Non
 def problem_from_scenario(scenario: Any, catalog: Any = None, *,
                           hours: int | None = None, time_limit_s: float | None = None,
                           network: str | None = None,
-                          flex_share: float | None = None) -> SitingProblem:
+                          flex_share: float | None = None,
+                          load_profile: Any = None) -> SitingProblem:
     """Build the siting problem from a Scenario (owners, fleets, facility, siting)."""
     from aifab.power import demand_by_year
 
@@ -208,16 +215,23 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
     if upd:
         opt = opt.model_copy(update=upd)
     lf = float(getattr(getattr(scenario, "facility", None), "load_factor", 1.0) or 1.0)
-    return SitingProblem(demand=demand, owners=owners, options=opt, load_factor=lf)
+    if load_profile is not None:
+        from aifab.grid._loadprofile import check_owners
+
+        check_owners(load_profile, [o.name for o in owners])
+    return SitingProblem(demand=demand, owners=owners, options=opt, load_factor=lf,
+                         load_profile=load_profile)
 
 
 def site(scenario: Any, *, catalog: Any = None, data: GridData | None = None,
          hours: int | None = None, time_limit_s: float | None = None,
          network: str | None = None, flex_share: float | None = None,
-         progress: Progress | None = None) -> SitingResult:
-    """Site a scenario's fleets on the zonal grid (see ``solve_siting``)."""
+         load_profile: Any = None, progress: Progress | None = None) -> SitingResult:
+    """Site a scenario's fleets on the zonal grid (see ``solve_siting``); with a
+    ``load_profile`` (:class:`~aifab.grid.LoadProfile`) campuses draw the twin's shape."""
     problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s,
-                                    network=network, flex_share=flex_share)
+                                    network=network, flex_share=flex_share,
+                                    load_profile=load_profile)
     return solve_siting(problem, data, progress=progress)
 
 

@@ -22,6 +22,9 @@ def write_sim_outputs(result: SimResult, tmp: Path) -> None:
     doc = result.to_dict()
     frames = result.to_frames()
     for name, df in frames.items():
+        if name == "campus_power":  # the load shape `aifab site --load-profile` reads
+            df.to_csv(tmp / "campus_power_hourly.csv", index=False)
+            continue
         df.to_parquet(tmp / f"{name}.parquet", index=False)
     write_text(tmp / "summary.json", to_json(versioned(doc)))
     write_text(tmp / "report.html",
@@ -120,4 +123,19 @@ def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame]) -> list[Sect
     tenant_body = (table_html(tenants[cols]) + table_html(frames["classes"])
                    + figure_html(share, "nat-share") + figure_html(waits, "nat-waits"))
     return [Section("National simulation", body, anchor="national"),
-            Section("Tenants and fairness", tenant_body, anchor="national-tenants")]
+            Section("Tenants and fairness", tenant_body, anchor="national-tenants"),
+            *flexibility_sections(doc)]
+
+
+def flexibility_sections(doc: dict[str, Any]) -> list[Section]:
+    """The "Curtailment response" section of a run with curtailment windows (else none)."""
+    f = doc.get("flexibility")
+    if not f:
+        return []
+    head = pd.DataFrame([{"metric": k.replace("_", " "), "value": float(f[k])} for k in (
+        "windows", "windows_met", "requested_mwh", "jobs_delayed", "accelerator_h_paused",
+        "replicas_moved", "replicas_shed", "inference_unmet_tokens")])
+    body = table_html(head, floatfmt="{:,.1f}")
+    if f["by_window"]:
+        body += table_html(pd.DataFrame(f["by_window"]), floatfmt="{:,.2f}")
+    return [Section("Curtailment response", body, anchor="national-flexibility")]

@@ -18,6 +18,7 @@ from aifab.sim.national._caps import (
 )
 from aifab.sim.national._checkpoint import load as load_checkpoint
 from aifab.sim.national._checkpoint import save as save_checkpoint
+from aifab.sim.national._couple import Coupling, couple
 from aifab.sim.national._model import Twin
 from aifab.sim.national._observers import Observer
 from aifab.sim.national._policies import QUEUE_POLICIES, get_queue_policy
@@ -30,6 +31,7 @@ from aifab.sim.national._runner import Runner
 __all__ = [
     "QUEUE_POLICIES",
     "Cluster",
+    "Coupling",
     "Observer",
     "PowerCaps",
     "QueuePolicy",
@@ -42,6 +44,7 @@ __all__ = [
     "caps_from_site",
     "caps_from_siting",
     "checkpoint_times",
+    "couple",
     "finish",
     "finish_run_dir",
     "get_queue_policy",

@@ -98,6 +98,8 @@ def _encode(run: Runner) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
     arrays["m.stranded_s"] = run.series.stranded_s
     arrays["m.series"] = np.array(run.series.rows, dtype=np.float64).reshape(
         len(run.series.rows), len(SERIES_COLUMNS))
+    arrays["m.campus"] = np.array(run.series.campus_rows, dtype=np.float64).reshape(
+        len(run.series.campus_rows), len(run.twin.campuses))
     for k, col in run.records.r.items():
         arrays[f"rec.{k}"] = np.frombuffer(col, dtype=np.float64) if len(col) else np.zeros(0)
     live = run.ops.jobs
@@ -178,6 +180,8 @@ def _decode(run: Runner, state: dict[str, Any], a: dict[str, npt.NDArray[Any]]) 
     integ.tenant_s, integ.queue_s = a["m.tenant_s"].copy(), a["m.queue_s"].copy()
     run.series.stranded_s = a["m.stranded_s"].copy()
     run.series.rows = [tuple(float(x) for x in row) for row in a["m.series"]]
+    if "m.campus" in a:
+        run.series.campus_rows = [tuple(float(x) for x in row) for row in a["m.campus"]]
     run.records.r = {k: array("d", a[f"rec.{k}"].tolist()) for k in RECORD_FIELDS}
     run.policy.restore(state["policy"])
     run.rng.bit_generator.state = state["rng"]

@@ -36,6 +36,7 @@ class FleetState:
         self.campus_kw = [sum(twin.pools[i].idle_kw * twin.pools[i].accelerators
                               for i in cam.pools) for cam in twin.campuses]
         self.power_kw = float(sum(self.campus_kw))
+        self.curtail_kw = [math.inf] * len(twin.campuses)  # a curtailment window's limit
         self.alloc_total = 0
         self.talloc: npt.NDArray[np.int64] = np.zeros(len(twin.tenants), dtype=np.int64)
         self.running: list[dict[int, Job]] = [{} for _ in range(P)]
@@ -55,7 +56,7 @@ class FleetState:
     # -- power -------------------------------------------------------------------------
     def power_ok(self, pool: int, n: int) -> bool:
         c = self.pool_campus[pool]
-        cap = self.twin.campuses[c].cap_kw
+        cap = min(self.twin.campuses[c].cap_kw, self.curtail_kw[c])
         if cap == math.inf:
             return True
         p = self.twin.pools[pool]
@@ -122,7 +123,8 @@ class FleetState:
     def place_replicas(self, pool: int, n: int, k: int) -> list[int]:
         """Place up to ``k`` replicas of ``n`` devices (each inside one domain) as far as
         the pool and its campus power cap allow; their domains."""
-        cap = self.twin.campuses[self.pool_campus[pool]].cap_kw
+        cap = min(self.twin.campuses[self.pool_campus[pool]].cap_kw,
+                  self.curtail_kw[self.pool_campus[pool]])
         if cap != math.inf:
             p = self.twin.pools[pool]
             room = cap - self.campus_kw[self.pool_campus[pool]] + 1e-9

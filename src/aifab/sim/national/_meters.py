@@ -118,11 +118,13 @@ class TimeSeries(Observer):
         self.twin, self.fleet, self.queues, self.services = twin, fleet, queues, services
         self.lends = lends and twin.settings.borrowing
         self.rows: list[tuple[float, ...]] = []
+        self.campus_rows: list[tuple[float, ...]] = []  # facility kW per campus per sample
         self.stranded_s: FloatArray = np.zeros(3)  # power, fragmentation, idle
 
     def sample(self, now: float) -> None:
         row, stranded = self.row(now)
         self.rows.append(row)
+        self.campus_rows.append(tuple(self.fleet.campus_kw))
         self.stranded_s += stranded * self.twin.settings.sample_h * 3600.0
 
     def row(self, now: float) -> tuple[tuple[float, ...], FloatArray]:
@@ -157,4 +159,5 @@ class TimeSeries(Observer):
 
     def on_warm(self) -> None:
         self.rows = []
+        self.campus_rows = []
         self.stranded_s = np.zeros(3)

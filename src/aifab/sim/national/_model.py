@@ -97,6 +97,7 @@ class Twin:
     replay: PhillyJobs | None = None  # a job list replayed for tenant replay_tenant
     replay_tenant: int = -1
     notes: tuple[str, ...] = field(default=())
+    pue: float = 1.0  # the scenario's facility PUE (facility kW / IT kW)
 
     def partition_of(self, owner: str) -> Partition:
         for p in self.partitions:

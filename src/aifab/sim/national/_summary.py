@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from aifab.sim.national._job import EVICTING, RECORD_FIELDS, RUNNING
+from aifab.sim.national._loadshape import campus_power_frame
 from aifab.sim.national._meters import SERIES_COLUMNS
 
 if TYPE_CHECKING:
@@ -165,5 +166,5 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
                            "dark": p.dark_domains * p.domain_size, "speed": p.speed}
                           for p in tw.pools])
     frames = {"timeseries": series, "tenants": tenants, "classes": classes, "jobs": jobs,
-              "services": svc, "pools": pools}
+              "services": svc, "pools": pools, "campus_power": campus_power_frame(run)}
     return doc, frames
