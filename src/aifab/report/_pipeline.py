@@ -124,7 +124,7 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
 
         say(f"simulate ({scn.sim.days:g} days)")
         sim_res = run_sim(scn, catalog=cat)
-        sections += sim_sections(sim_res)
+        sections += sim_sections(sim_res, [o.name for o in scn.owners])
     html = render_html(f"aifab report: {scn.name}", sections, scn.description)
     return ReportResult(scenario=scn, plan=plan_res, siting=sres, caps=caps, sim=sim_res,
                         html=html)
