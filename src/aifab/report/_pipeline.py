@@ -107,11 +107,11 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     sres = caps = None
     if site:
         from aifab.grid import site as run_site
-        from aifab.grid import site_sections
+        from aifab.report._grid import site_sections
 
         say("site (grid model, about 30 s for the national default)")
         sres = run_site(scn, catalog=cat)
-        sections += site_sections(sres)
+        sections += site_sections(sres, [o.name for o in scn.owners])
         if site_caps:
             from aifab.sim.national import apply_caps, caps_from_siting
 
