@@ -54,7 +54,7 @@ def owner_order(result: Any, owners: Sequence[str] | None = None) -> list[str]:
 def _province_traces() -> list[Any]:
     import plotly.graph_objects as go
 
-    from aifab.grid._geo import provinces_geojson
+    from aifab.grid import provinces_geojson
 
     traces = []
     for f in provinces_geojson()["features"]:

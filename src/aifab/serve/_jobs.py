@@ -119,7 +119,7 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
         argv += ["--set", f"sim.scale={scale:g}"] if scale is not None else []
         argv += ["--seed", str(seed)] if seed is not None else []
         if req.policy:
-            from aifab.sim.national.policies import POLICIES
+            from aifab.sim.national import QUEUE_POLICIES as POLICIES
 
             if req.policy not in POLICIES:
                 raise BadInput(f"unknown policy {req.policy!r}", where="policy")

@@ -129,7 +129,7 @@ def _latest(results: ResultsDir, kind: str) -> str | None:
 
 def _runs_form(lang: str, results: ResultsDir) -> html.Form:
     from aifab.cli import COMMAND_MODULES
-    from aifab.sim.national.policies import POLICIES
+    from aifab.sim.national import QUEUE_POLICIES as POLICIES
 
     kinds = [{"label": k, "value": k, "disabled": k not in COMMAND_MODULES}
              for k in ("simulate", "site", "sweep")]
