@@ -200,10 +200,10 @@ def check_sim_references(scn: Scenario, catalog: Catalog, source: str) -> None:
     only when the twin runs): job classes in tenants' mixes and rates, tenants' owners,
     owners in ``inference_share`` and ``power_cap_mw``, the reference accelerator, and the
     accelerators and systems of NPU pools."""
-    from aifab.workload.synthetic import DEFAULT_CLASSES
+    from aifab.scenario._sim import DEFAULT_CLASS_NAMES
 
     sim = scn.sim
-    classes = sorted(sim.classes if sim.classes is not None else DEFAULT_CLASSES)
+    classes = sorted(sim.classes if sim.classes is not None else DEFAULT_CLASS_NAMES)
     owners = [o.name for o in scn.owners]
     if sim.reference_accelerator not in catalog.accelerators:
         raise BadInput(f"unknown accelerator {sim.reference_accelerator!r} "

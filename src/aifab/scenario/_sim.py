@@ -12,6 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+#: Names of the default job classes (``aifab.workload.synthetic.DEFAULT_CLASSES``, which a
+#: test keeps in step), for checking references without importing the workload layer.
+DEFAULT_CLASS_NAMES = ("finetune", "pretrain", "research")
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

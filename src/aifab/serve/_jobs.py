@@ -87,7 +87,7 @@ def _num(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) 
 
 def validate(req: JobRequest, results: ResultsDir) -> list[str]:
     """The CLI arguments for a request (without ``--out``); BadInput naming the field."""
-    from aifab.cli import COMMAND_MODULES
+    from aifab.commands._registry import COMMAND_MODULES
     from aifab.scenario import embedded_scenarios
 
     if req.kind not in KINDS:
