@@ -321,7 +321,8 @@ def compare_cmd(
 
     def show(c: Console) -> None:
         t = table("device", "prec", "tp x pp", "batch", "tok/s/dev", "devices", "kW", "tok/J",
-                  "$/Mtok", "bound", title=f"{model}: {input_tokens} in / {output_tokens} out, "
+                  "$/Mtok", "bound", wrap=("bound",),
+                  title=f"{model}: {input_tokens} in / {output_tokens} out, "
                   f"TPOT <= {tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
         for r in rows:
             usd = "n/a" if r.usd_per_mtok is None else f"{r.usd_per_mtok:.3f}"
