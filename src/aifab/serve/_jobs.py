@@ -126,6 +126,9 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
             argv += ["--policy", req.policy]
     if req.kind == "site":
         hours = _num(req.hours, "hours", 24, 8760, integer=True)
+        if hours is not None and int(hours) % 24:
+            raise BadInput(f"must be a multiple of 24 (whole days), got {hours:g}",
+                           where="hours")
         argv += ["--hours", str(hours)] if hours is not None else []
     return argv
 
