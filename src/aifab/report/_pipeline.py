@@ -19,8 +19,8 @@ from aifab.report._plan import plan_sections
 from aifab.scenario import Scenario
 
 if TYPE_CHECKING:
+    from aifab._plan import PlanResult
     from aifab.grid import SitingResult
-    from aifab.plan import PlanResult
     from aifab.sim.national import PowerCaps, SimResult
 
 
@@ -95,8 +95,8 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     ``site_caps``: cap each owner's power in the twin at what siting powers in its last
     year (needs ``site``).
     """
+    from aifab._plan import plan
     from aifab.catalog import default_catalog
-    from aifab.plan import plan
 
     if site_caps and not site:
         raise BadInput("--site-caps needs the siting stage (drop --no-site)", where="--site-caps")

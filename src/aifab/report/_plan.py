@@ -8,9 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from rich.console import Console
 
+from aifab._plan import PlanResult
 from aifab._terminal import fit, table
 from aifab.catalog import Catalog, default_catalog
-from aifab.plan import PlanResult
 from aifab.power import METRICS
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._style import (
