@@ -34,3 +34,13 @@ def test_plan_result_frames() -> None:
     assert {"fleet", "owners", "comparisons", "peers", "assumptions", "by_year"} <= set(frames)
     assert len(frames["fleet"]) == len(r.fleet)
     assert "h100e_bf16" in frames["owners"].columns
+
+
+def test_plan_is_the_function_and_its_module_is_private() -> None:
+    import importlib.util
+
+    import aifab._plan
+    from aifab import plan
+
+    assert callable(aifab.plan) and aifab.plan is plan is aifab._plan.plan
+    assert importlib.util.find_spec("aifab.plan") is None  # no module to shadow it

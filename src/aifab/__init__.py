@@ -7,7 +7,7 @@ Names are imported on first use, so that ``aifab --help`` starts without pandas.
 
 # Only built-in modules here: a Ctrl-C while `aifab` starts must land inside the CLI's
 # handler (aifab.cli.main), so nothing slow (typing, re, importlib) runs before it.
-import sys
+# ``aifab.plan`` is the function; its module is the private ``aifab._plan``.
 
 __version__ = "0.1.0"
 
@@ -15,9 +15,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from aifab._plan import PlanResult, plan
     from aifab.catalog import Catalog, default_catalog, load_catalog
     from aifab.errors import AifabError, BadInput, Infeasible
-    from aifab.plan import PlanResult, plan
     from aifab.scenario import Scenario, load_scenario
 
 _LAZY = {
@@ -27,8 +27,8 @@ _LAZY = {
     "Catalog": "aifab.catalog",
     "default_catalog": "aifab.catalog",
     "load_catalog": "aifab.catalog",
-    "PlanResult": "aifab.plan",
-    "plan": "aifab.plan",
+    "PlanResult": "aifab._plan",
+    "plan": "aifab._plan",
     "Scenario": "aifab.scenario",
     "load_scenario": "aifab.scenario",
 }
@@ -59,16 +59,3 @@ def __getattr__(name: str) -> "Any":
 
 def __dir__() -> "list[str]":
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(type(sys)):  # type: ignore[misc]
-    """Keeps ``aifab.plan`` the function: importing the submodule ``aifab.plan`` would
-    otherwise bind the module to that name."""
-
-    def __setattr__(self, name: str, value: "Any") -> None:
-        if name == "plan" and isinstance(value, type(sys)):
-            value = value.plan
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -11,52 +11,14 @@ Start-up is lazy: this module imports only the standard library, and a command's
 
 from __future__ import annotations
 
-import sys
+# The table lives with the commands (the root group reads it too); re-exported here.
+from aifab.commands._registry import COMMAND_HELP, COMMAND_MODULES, EXIT_ABORTED, aborted
 
 TYPE_CHECKING = False  # no `typing` at start-up (see aifab/__init__.py)
 if TYPE_CHECKING:
     from typing import Any
 
-#: Modules under ``aifab.commands`` that each define ``register(app)``.
-COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report", "sweep", "serve")
-
-#: The commands each module registers, with the first line of their help, so that
-#: ``aifab --help`` needs no command module. A module missing here still works (it is
-#: imported to list its commands, at the cost of a slower ``--help``);
-#: tests/foundation/test_cli_startup.py keeps this table in step with the modules.
-COMMAND_HELP: dict[str, dict[str, str]] = {
-    "plan": {
-        "plan": "Fleet, capacity (H100-equivalents), power, energy, cost, comparisons and "
-                "peers.",
-        "scenarios": "List the embedded scenarios.",
-        "catalog": "List accelerators and systems with their key specs and sources.",
-    },
-    "replay": {"replay": "Replay cluster traces through the simulator."},
-    "perf": {"perf": "Performance and energy model: tokens/s, training time, tokens per "
-                     "joule."},
-    "simulate": {"simulate": "Simulate the shared fleet: tenants, quotas, gangs, inference on "
-                             "GPUs/NPUs, power."},
-    "site": {"site": "Grid-aware siting: campuses per owner, site and year on a zonal model "
-                     "of Korea."},
-    "report": {"report": "One report for a scenario: plan, grid siting and the national twin "
-                         "(report.html)."},
-    "sweep": {"sweep": "Run scenario variants (grid, random, LHS, Saltelli, one-at-a-time) on "
-                       "Ray."},
-    "serve": {"serve": "A local web dashboard: overview, plan knobs, siting map, runs, twin "
-                       "and sweeps."},
-}
-
-EXIT_ABORTED = 130
-
-
-def aborted() -> None:
-    """Report Ctrl-C in one line and exit 130 (nothing else is printed)."""
-    try:
-        sys.stderr.write("aifab: aborted\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-    raise SystemExit(EXIT_ABORTED)
+__all__ = ["COMMAND_HELP", "COMMAND_MODULES", "EXIT_ABORTED", "aborted", "main"]
 
 
 def __getattr__(name: str) -> Any:

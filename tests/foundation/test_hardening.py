@@ -81,6 +81,23 @@ def _bad(args: list[str], *needles: str) -> str:
     ([*PC, "--tpot-ms", "0"], ("--tpot-ms", "positive")),
     ([*PC, "--ttft-s", "0"], ("--ttft-s", "positive")),
     ([*PC, "--target-tokens-per-s", "inf"], ("--target-tokens-per-s", "finite")),
+    # the hardening audit's leftovers: each once accepted, or a traceback
+    (["site", "--hours", "25"], ("siting.hours", "multiple of 24")),
+    (["site", "--set", "siting.hours=100"], ("siting", "multiple of 24")),
+    (["site", "--set", "siting.years=[1900]"], ("siting", "1900", "2000-2100")),
+    (["simulate", "--days", "1e9"], ("sim.days", "3660")),
+    (["simulate", "--set", "sim.year=-1"], ("sim.year", "2000")),
+    (["simulate", "--set", "sim.year=1900"], ("sim.year", "2000")),
+    (["simulate", "--set", "sim.year=2025"], ("sim.year", "no fleet is delivered by 2025")),
+    (["plan", "--set", "sim.classes={a: {sizes: [1], median_h: 1, sigma: 1000}}"],
+     ("sim.classes.a.sigma", "less than or equal to 5")),
+    (["plan", "--set", "sim.classes={a: {sizes: [100000000], median_h: 1}}"],
+     ("sim.classes.a", "at most 1,000,000")),
+    (["plan", "--set", "sim.philly_tenant=nobody"], ("sim.philly_tenant", "unknown tenant")),
+    (["plan", "--set", "sim.npu_pools=[{owner: Government, accelerator: b200, "
+                       "system: dgx-b200, count: 8}]"],
+     ("sim.npu_pools[0].accelerator", "is a GPU, not an NPU")),
+    ([*PT, "--tokens", "1e12", "--precision", "int8"], ("precision", "training precision")),
 ])
 def test_bad_numbers_and_names(args: list[str], needles: tuple[str, ...]) -> None:
     _bad(args, *needles)
@@ -182,3 +199,26 @@ def test_ids_whole_at_80_columns(cmd: list[str]) -> None:
 
 def test_unknown_command_suggests() -> None:
     _bad(["plam"], "No such command 'plam'", "'plan'")
+
+
+def test_models_file_with_inf_params_names_the_line(tmp_path: Path) -> None:
+    rows = (REPO / "src/aifab/perf/data/models.csv").read_text().splitlines()
+    head = rows[0].split(",")
+    import csv
+    import io
+
+    row = next(csv.reader(io.StringIO(rows[1])))
+    row[0], row[head.index("params_b")] = "mine", "inf"
+    p = tmp_path / "m.csv"
+    out = io.StringIO()
+    csv.writer(out).writerows([head, row])
+    p.write_text(out.getvalue())
+    _bad(["perf", "models", "--models", str(p)], "m.csv", "line 2", "params_b", "finite")
+
+
+def test_compare_without_tokens_is_bad_input_in_the_library() -> None:
+    from aifab.errors import BadInput
+    from aifab.perf import compare
+
+    with pytest.raises(BadInput, match="output token"):
+        compare("llama-3.1-8b", ["h100-sxm"], input_tokens=0, output_tokens=0)

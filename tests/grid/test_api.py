@@ -10,7 +10,7 @@ def test_public_names():
         "REGIONS", "CalibrationRow", "GridData", "GridNetwork", "OwnerPrefs", "SitingProblem",
         "SitingResult", "SolveInfo", "TimeSlices", "build_network", "calibrate", "flex_curve",
         "load_grid_data", "problem_from_scenario", "provinces_geojson",
-        "representative_days", "site", "site_html", "site_sections", "solve_highs",
+        "representative_days", "site", "solve_highs",
         "solve_siting", "LoadProfile", "flat_profile", "profile_from_frame",
         "read_load_profile",
     ])

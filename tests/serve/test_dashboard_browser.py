@@ -237,7 +237,7 @@ def test_npu_knob_adds_npus_and_their_share(browser: Any, server: str) -> None:
     npus = browser.find_element(By.ID, "plan-npus")
     npus.send_keys(Keys.CONTROL, "a")
     npus.send_keys("26000", Keys.ENTER)
-    # korea-2025 holds 8,000 NPUs (3.0 %); the knob scales them to 26,000
+    # the default scenario already has NPUs (and an NPU share card): wait for the new count
     text = _js(browser, "var e=document.getElementById('plan-cards');"
                         "return e.textContent.includes('26,000') && e.innerText")
     assert "26,000" in text and "9.1%" in text  # 26,000 / (260,000 + 26,000)

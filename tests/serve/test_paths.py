@@ -59,6 +59,7 @@ def test_results_dir_that_is_a_file_is_bad_input(tmp_path: Path) -> None:
     (JobRequest(kind="simulate", policy="lottery"), "policy"),
     (JobRequest(kind="simulate", scenario="../../etc/passwd"), "outside"),
     (JobRequest(kind="site", hours=5), "hours"),
+    (JobRequest(kind="site", hours=25), "hours"),
 ])
 def test_bad_job_requests_name_the_field(tmp_path: Path, req: JobRequest, msg: str) -> None:
     with pytest.raises(BadInput, match=msg):

@@ -116,7 +116,7 @@ def test_unreachable_address_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     r = runner.invoke(app, ["sweep", str(spec), "--workers", "0", "--out",
                             str(tmp_path / "file" / "sub")])
-    assert r.exit_code == 2 and "--out" in r.stderr and "not a directory" in r.stderr
+    assert r.exit_code == 2 and "--out" in r.stderr and "is not a directory" in r.stderr
 
 
 junk = st.one_of(

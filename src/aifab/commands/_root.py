@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - older typer on external click
     import click as _ck  # type: ignore[no-redef]
     from click import exceptions as _cx  # type: ignore[no-redef]
 
-from aifab import cli
+from aifab.commands import _registry as cli
 from aifab.errors import AifabError
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from aifab._io import to_json, versioned, write_text
+from aifab._plan import PlanResult, plan
 from aifab.catalog import load_catalog
 from aifab.commands._common import (
     CatalogOpt,
@@ -22,7 +23,6 @@ from aifab.commands._common import (
     load_cli_scenario,
     table,
 )
-from aifab.plan import PlanResult, plan
 from aifab.scenario import embedded_scenarios, embedded_text
 
 

@@ -141,7 +141,7 @@ def _show_coupled(cp: Any, c: Console) -> None:
 
 
 def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
-    from aifab.grid import site_html
+    from aifab.report import site_html
 
     write_text(tmp / "site.json", to_json(doc))
     result.placements.to_csv(tmp / "placements.csv", index=False)

@@ -3,10 +3,9 @@
 Pipeline: ``load_grid_data`` (validated CSV tables) -> ``build_network`` (PyPSA) ->
 siting variables and limits added on linopy -> HiGHS through ``solve_highs`` ->
 ``SitingResult``. ``site(scenario)`` runs it for a scenario; ``solve_siting(problem)``
-for a demand table built by hand.
+for a demand table built by hand. Its report (map, charts, tables) is
+``aifab.report.site_sections`` / ``site_html``.
 """
-
-from typing import Any
 
 from aifab.grid._calibration import CalibrationRow, calibrate
 from aifab.grid._data import REGIONS, GridData, load_grid_data
@@ -23,21 +22,6 @@ from aifab.grid._profiles import TimeSlices, representative_days
 from aifab.grid._results import SitingResult
 from aifab.grid._site import flex_curve, problem_from_scenario, site, solve_siting
 from aifab.grid._solver import SolveInfo, solve_highs
-
-
-def site_html(result: SitingResult) -> str:
-    """The siting result as one self-contained HTML page (rendered by ``aifab.report``)."""
-    from aifab.report import site_html as render
-
-    return str(render(result))
-
-
-def site_sections(result: SitingResult) -> list[Any]:
-    """The siting result as report sections (rendered by ``aifab.report``)."""
-    from aifab.report import site_sections as render
-
-    return list(render(result))
-
 
 __all__ = [
     "REGIONS",
@@ -61,8 +45,6 @@ __all__ = [
     "read_load_profile",
     "representative_days",
     "site",
-    "site_html",
-    "site_sections",
     "solve_highs",
     "solve_siting",
 ]

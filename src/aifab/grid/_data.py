@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -345,7 +346,6 @@ def corridors_from_lines(path: Path, packaged: pd.DataFrame) -> pd.DataFrame:
 def connect_sites(sites: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
     """Attach each site to a substation: its ``substation`` column if given, else the nearest
     345/765 kV connection point in its region (else the region's nearest substation)."""
-    from aifab.grid._model import haversine_km
 
     sites = sites.copy()
     chosen, lon, lat, cap = [], [], [], []
@@ -377,3 +377,11 @@ def connect_sites(sites: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
 def fnum(value: Any) -> float:
     """A table cell as float (pandas' stubs type cells as a wide union)."""
     return float(value)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))

@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
-from aifab.grid._data import REGIONS, GridData, fnum
+from aifab.grid._data import REGIONS, GridData, fnum, haversine_km
 from aifab.grid._flex import add_curtailment, flex_spec
 from aifab.grid._loadprofile import LoadProfile, hourly_factor, mean_factor
 from aifab.grid._network import GridNetwork
@@ -72,14 +72,6 @@ def crf(rate: float, years: float) -> float:
     if rate == 0:
         return 1.0 / years
     return rate / (1 - (1 + rate) ** -years)
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
 def allowed_sites(problem: SitingProblem, data: GridData) -> pd.DataFrame:

@@ -59,8 +59,14 @@ def quiet_pypsa() -> None:
 
 
 def time_slices(data: GridData, hours: int | None, seed: int = 0) -> TimeSlices:
-    """Representative days for ``hours`` modelled hours per year (default 4 days)."""
-    n_days = 4 if hours is None else max(1, hours // 24)
+    """Representative days for ``hours`` modelled hours per year (default 4 days); ``hours``
+    must be whole days (a multiple of 24)."""
+    if hours is not None and (hours < 24 or hours % 24):
+        from aifab.errors import BadInput
+
+        raise BadInput(f"hours must be a multiple of 24 (whole representative days), not "
+                       f"{hours}", where="siting.hours")
+    n_days = 4 if hours is None else hours // 24
     return representative_days(data.profiles, n_days, seed=seed)
 
 

@@ -60,6 +60,9 @@ def compare(model: str, devices_list: list[str], *, precision: str | None = None
         raise BadInput(f"must be positive, got {target_tokens_per_s}", where="target")
     if not 0.0 < load_factor <= 1.0:
         raise BadInput(f"must be within (0, 1], got {load_factor}", where="load-factor")
+    if input_tokens < 0 or output_tokens < 1:
+        raise BadInput(f"need at least one output token and no negative input, got "
+                       f"{input_tokens} in / {output_tokens} out", where="output")
     m = resolve_model(model, models)
     rows = []
     for dev in devices_list:

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from aifab._checks import bad_number
 from aifab._io import read_text_file
 from aifab.errors import BadInput
 
@@ -107,6 +108,10 @@ def _parse(text: str, source: str) -> dict[str, ModelSpec]:
             err = exc.errors()[0]
             loc = ".".join(str(p) for p in err["loc"]) or "row"
             raise BadInput(f"{loc}: {err['msg']}", source=source, where=f"line {i}") from None
+        bad = bad_number(clean, spec)
+        if bad is not None:
+            raise BadInput(f"{'.'.join(map(str, bad[0]))}: {bad[1]}", source=source,
+                           where=f"line {i}")
         out[spec.id] = spec
     if not out:
         raise BadInput("no models found (expected a CSV with a header row)", source=source)

@@ -73,6 +73,11 @@ def scale_efficiency(devices: int) -> float:
     return 1.0 / (1.0 + SCALE_LOSS * math.log2(devices / SCALE_REF_DEVICES))
 
 
+#: Formats a training run may use (documented for ``aifab perf train``): mixed precision
+#: in BF16 (or FP16), FP8 or FP4 matmuls; INT8 is an inference format.
+TRAIN_PRECISIONS = ("bf16", "fp16", "fp8", "fp4")
+
+
 def training(model: str | ModelSpec, tokens: float, device: str | Accelerator,
              devices: int, *, precision: str = "bf16", seq_len: int | None = None,
              mode: str = "full", pue: float = 1.2, catalog: Catalog | None = None,
@@ -81,6 +86,9 @@ def training(model: str | ModelSpec, tokens: float, device: str | Accelerator,
     """Predict a training run of ``tokens`` tokens of ``model`` on ``devices`` devices."""
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
+    if precision.lower() not in TRAIN_PRECISIONS:
+        raise BadInput(f"unknown training precision {precision!r} (use "
+                       f"{', '.join(TRAIN_PRECISIONS)})", where="precision")
     prec, peak = check_precision(acc, precision)
     if devices < 1:
         raise BadInput(f"must be at least 1, got {devices}", where="devices")

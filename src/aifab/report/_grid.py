@@ -9,16 +9,24 @@ a width by transfer capacity; campuses sit at the substation they connect to.
 from __future__ import annotations
 
 import html
-import json
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from aifab.report._html import Section, figure_html, render_html, table_html
+from aifab.report._style import (
+    NEUTRAL,
+    SEQUENTIAL,
+    fmt_mapping,
+    fmt_num,
+    label,
+    loading_colour,
+    owner_colours,
+    style_figure,
+)
 
-_OWNER_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-_SCALE = "Cividis"
+_SCALE = SEQUENTIAL
 _WIDTH_GW = (1.0, 5.0, 10.0)  # legend entries for line width
 _MAX_CORRIDOR_TRACES = 80  # past this (bus-level network), lines are drawn in groups
 
@@ -28,15 +36,25 @@ def _width(p_nom_mw: float) -> float:
 
 
 def _colour(pct: float) -> str:
-    from plotly.colors import sample_colorscale
+    return loading_colour(pct)
 
-    return str(sample_colorscale(_SCALE, [max(0.0, min(1.0, pct / 100.0))])[0])
+
+def owner_order(result: Any, owners: Sequence[str] | None = None) -> list[str]:
+    """Owners in the scenario's order: ``owners`` when given, else the siting problem's
+    (``unpowered_by_owner``), then any other owner with a placement. Passing the same list
+    to :func:`~aifab.report._style.owner_colours` gives each owner its colour everywhere."""
+    order = list(owners or ())
+    ubo = getattr(result, "unpowered_by_owner", None)
+    if ubo is not None and "owner" in ubo:
+        order += [str(o) for o in ubo["owner"]]
+    order += [str(o) for o in result.placements["owner"]]
+    return list(dict.fromkeys(order))
 
 
 def _province_traces() -> list[Any]:
     import plotly.graph_objects as go
 
-    from aifab.grid._geo import provinces_geojson
+    from aifab.grid import provinces_geojson
 
     traces = []
     for f in provinces_geojson()["features"]:
@@ -56,8 +74,8 @@ def _province_traces() -> list[Any]:
     return traces
 
 
-def _year_traces(result: Any, year: int) -> list[Any]:
-    """Corridors and campuses of one year."""
+def _year_traces(result: Any, year: int, owners: Sequence[str] | None = None) -> list[Any]:
+    """Corridors and campuses of one year (owners in their colours)."""
     import plotly.graph_objects as go
 
     geo = result.geo
@@ -107,24 +125,29 @@ def _year_traces(result: Any, year: int) -> list[Any]:
                           hovertext=[f"{s} (candidate, unused in {year})" for s in free.index],
                           hoverinfo="text", name="unused candidate site",
                           legendgroup="free", showlegend=True))
-    owners = sorted(set(result.placements["owner"]))
+    order = owner_order(result, owners)
+    col = owner_colours(order)
+    placed = set(result.placements["owner"])
+    owners = [o for o in order if o in placed]
     for i, owner in enumerate(owners):
         mine = p[p["owner"] == owner].groupby("site")["mw"].sum()
         xy = sites.reindex(mine.index)
         out.append(go.Scatter(
             x=xy["lon"] + 0.03 * (i - len(owners) / 2), y=xy["lat"], mode="markers",
             marker={"size": [6 + (v ** 0.5) * 2.2 for v in mine], "opacity": 0.85,
-                    "color": _OWNER_COLOURS[i % len(_OWNER_COLOURS)],
+                    "color": col.get(owner, NEUTRAL),
                     "line": {"color": "white", "width": 0.5}},
             hovertext=[f"{owner} at {s}: {v:,.1f} MW in {year}" for s, v in mine.items()],
             hoverinfo="text", name=owner, legendgroup=owner, showlegend=True))
     return out
 
 
-def siting_map(result: Any, year: int | None = None) -> Any:
+def siting_map(result: Any, year: int | None = None,
+               owners: Sequence[str] | None = None) -> Any:
     """Plotly figure of a SitingResult: provinces, corridors coloured by max loading (colour
-    bar) and sized by capacity (legend), campuses at their substations; a year slider unless
-    ``year`` is given."""
+    bar) and sized by capacity (legend), campuses at their substations in their owner's
+    colour (``owners``: the scenario's order, see :func:`owner_order`); a year slider unless
+    ``year`` is given. The figure follows the width of its container."""
     import plotly.graph_objects as go
 
     years = [int(year)] if year is not None else [int(y) for y in result.years]
@@ -147,7 +170,7 @@ def siting_map(result: Any, year: int | None = None) -> Any:
     n_fixed = len(fig.data)
     spans = []
     for y in years:
-        tr = _year_traces(result, y)
+        tr = _year_traces(result, y, owners)
         spans.append((len(fig.data), len(fig.data) + len(tr)))
         for t in tr:
             t.visible = y == years[-1]
@@ -162,8 +185,9 @@ def siting_map(result: Any, year: int | None = None) -> Any:
     if len(years) > 1:
         layout["sliders"] = [{"active": len(years) - 1, "steps": steps,
                               "currentvalue": {"prefix": "year "}, "pad": {"t": 10}}]
+    style_figure(fig)
     fig.update_layout(title=f"Campuses and corridor loading, {years[-1]}",
-                      height=760, width=680, plot_bgcolor="white",
+                      height=760, autosize=True, plot_bgcolor="white",
                       xaxis={"visible": False, "range": [125.0, 130.2]},
                       yaxis={"visible": False, "range": [33.0, 38.8], "scaleanchor": "x",
                              "scaleratio": 1.25},
@@ -177,43 +201,51 @@ def map_figure(result: Any, year: int | None = None) -> Any:
     return siting_map(result, year)
 
 
-def _charts(result: Any) -> list[Any]:
+def _charts(result: Any, owners: Sequence[str] | None = None) -> list[Any]:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     years = list(result.years)
     p = result.placements
+    order = owner_order(result, owners)
+    col = owner_colours(order)
+    placed = set(p["owner"])
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    for i, owner in enumerate(sorted(set(p["owner"]))):
+    for owner in (o for o in order if o in placed):
         mw = p[p["owner"] == owner].groupby("year")["mw"].sum().reindex(years, fill_value=0.0)
         fig.add_trace(go.Bar(x=years, y=mw.to_numpy(), name=owner,
-                             marker_color=_OWNER_COLOURS[i % len(_OWNER_COLOURS)]))
+                             marker_color=col.get(owner, NEUTRAL)))
     fig.add_trace(go.Scatter(x=years, y=[result.unpowered_gpus_by_year[y] for y in years],
                              name="GPUs waiting for power", mode="lines+markers",
                              line={"color": "black"}), secondary_y=True)
-    fig.update_layout(barmode="stack", title="Powered facility MW by owner, and GPUs waiting",
-                      height=420)
+    style_figure(fig, title="Powered facility MW by owner, and GPUs waiting", height=420)
+    fig.update_layout(barmode="stack")
     fig.update_xaxes(dtick=1, tickformat="d")
-    fig.update_yaxes(title_text="MW", secondary_y=False)
-    fig.update_yaxes(title_text="GPUs waiting", secondary_y=True)
+    fig.update_yaxes(title_text="MW", secondary_y=False, rangemode="nonnegative",
+                     tickformat=",")
+    top = max([0, *result.unpowered_gpus_by_year.values()])
+    fig.update_yaxes(title_text="GPUs waiting", secondary_y=True, rangemode="nonnegative",
+                     range=[0, max(10.0, 1.1 * top)], tickformat=",", showgrid=False)
 
     cost = result.annual_cost
     cf = go.Figure()
-    for col, label in (("site_build_krw", "campus build (annuity)"),
-                       ("corridor_expansion_krw", "corridor expansion (annuity)"),
-                       ("shortfall_penalty_krw", "GPUs waiting (penalty)"),
-                       ("load_shed_krw", "load shed")):
-        cf.add_trace(go.Bar(x=years, y=cost[col] / 1e12, name=label))
-    cf.update_layout(barmode="stack", height=380,
-                     title="Costs added by the fleet, trillion KRW/year "
-                           "(system generation cost shown in the table)")
+    for c in ("site_build_krw", "corridor_expansion_krw", "shortfall_penalty_krw",
+              "load_shed_krw"):
+        cf.add_trace(go.Bar(x=years, y=cost[c] / 1e12, name=label(c).removesuffix(" (KRW)")
+                            .replace(", KRW)", ")")))
+    style_figure(cf, title="Costs added by the fleet, trillion KRW/year "
+                           "(system generation cost shown in the table)", height=380)
+    cf.update_layout(barmode="stack", yaxis_title="trillion KRW/year",
+                     yaxis_rangemode="nonnegative")
+    cf.update_xaxes(dtick=1, tickformat="d")
     cor = result.corridors.sort_values("max_loading_pct", ascending=False).head(12)
     lf = go.Figure()
     for y in years:
         lf.add_trace(go.Bar(y=cor["name"], x=cor[f"max_loading_pct_{y}"], name=str(y),
                             orientation="h"))
-    lf.update_layout(title="Most loaded corridors: max loading % by year", height=460,
-                     yaxis={"autorange": "reversed"})
+    style_figure(lf, title="Most loaded corridors: max loading % by year", height=460)
+    lf.update_layout(yaxis={"autorange": "reversed"}, xaxis_title="max loading (%)",
+                     xaxis_rangemode="nonnegative", legend={"title": {"text": "year"}})
     return [fig, cf, lf]
 
 
@@ -221,9 +253,10 @@ def _table(df: pd.DataFrame) -> str:
     return table_html(df, floatfmt="{:,.1f}")
 
 
-def site_sections(result: Any) -> list[Section]:
-    """The siting result as report sections: map, waiting GPUs, placements, charts, costs."""
-    figs = [siting_map(result), *_charts(result)]
+def site_sections(result: Any, owners: Sequence[str] | None = None) -> list[Section]:
+    """The siting result as report sections: map, waiting GPUs, placements, charts, costs
+    (``owners``: the scenario's order, for the owner colours)."""
+    figs = [siting_map(result, owners=owners), *_charts(result, owners)]
     ids = ["site-map", "site-mw", "site-cost", "site-corridors"]
     parts = [figure_html(f, ids[i] if i < len(ids) else f"site-fig{i}")
              for i, f in enumerate(figs)]
@@ -233,14 +266,15 @@ def site_sections(result: Any) -> list[Section]:
     for c in cost.columns:
         if c.endswith("_krw"):
             cost[c] = cost[c] / 1e12
-    cost.columns = [c.replace("_krw", " (trn KRW)") for c in cost.columns]
+    cost.columns = [label(c).replace("KRW)", "trillion KRW)") if c.endswith("_krw")
+                    else c for c in cost.columns]
     wait = pd.DataFrame({"year": list(result.unpowered_gpus_by_year),
                          "GPUs waiting for power": list(result.unpowered_gpus_by_year.values())})
     src = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>"
                   for k, v in result.data_files.items())
     gap = result.mip_gap * 100
     expansions = ", ".join(f"{k} ({v})" for k, v in result.expansions_built.items()) or "none"
-    co2 = json.dumps({str(k): round(v, 2) for k, v in result.co2_mt_by_year.items()})
+    co2 = fmt_mapping(result.co2_mt_by_year, lambda v: fmt_num(v, 1))
     head = (
         f"<p>Status <b>{html.escape(result.status)}</b>, MIP gap {gap:.2f} % of the cost the "
         f"fleet adds, build {result.build_s:.1f} s, solve {result.solve_s:.1f} s; "

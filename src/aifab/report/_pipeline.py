@@ -19,8 +19,8 @@ from aifab.report._plan import plan_sections
 from aifab.scenario import Scenario
 
 if TYPE_CHECKING:
+    from aifab._plan import PlanResult
     from aifab.grid import SitingResult
-    from aifab.plan import PlanResult
     from aifab.sim.national import PowerCaps, SimResult
 
 
@@ -95,8 +95,8 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     ``site_caps``: cap each owner's power in the twin at what siting powers in its last
     year (needs ``site``).
     """
+    from aifab._plan import plan
     from aifab.catalog import default_catalog
-    from aifab.plan import plan
 
     if site_caps and not site:
         raise BadInput("--site-caps needs the siting stage (drop --no-site)", where="--site-caps")
@@ -107,11 +107,11 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     sres = caps = None
     if site:
         from aifab.grid import site as run_site
-        from aifab.grid import site_sections
+        from aifab.report._grid import site_sections
 
         say("site (grid model, about 30 s for the national default)")
         sres = run_site(scn, catalog=cat)
-        sections += site_sections(sres)
+        sections += site_sections(sres, [o.name for o in scn.owners])
         if site_caps:
             from aifab.sim.national import apply_caps, caps_from_siting
 
@@ -124,7 +124,7 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
 
         say(f"simulate ({scn.sim.days:g} days)")
         sim_res = run_sim(scn, catalog=cat)
-        sections += sim_sections(sim_res)
+        sections += sim_sections(sim_res, [o.name for o in scn.owners])
     html = render_html(f"aifab report: {scn.name}", sections, scn.description)
     return ReportResult(scenario=scn, plan=plan_res, siting=sres, caps=caps, sim=sim_res,
                         html=html)

@@ -8,9 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from rich.console import Console
 
+from aifab._plan import PlanResult
 from aifab._terminal import fit, table
 from aifab.catalog import Catalog, default_catalog
-from aifab.plan import PlanResult
 from aifab.power import METRICS
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._style import (
@@ -53,11 +53,12 @@ def print_plan(r: PlanResult, console: Console) -> None:
     console.print(fit(fleet), crop=False)
 
     labels = tuple(SHORT_LABELS[m] for m in METRICS)
-    cap = table("owner", "accelerators", *labels, right=("accelerators", *labels),
+    cap = table("owner", "GPUs", "NPUs", *labels, right=("GPUs", "NPUs", *labels),
                 title="2. Capacity in H100-equivalents (H100 SXM = 1 on each metric: dense "
                       "BF16, dense FP8, memory bandwidth, memory capacity)")
     for s in [*r.owners, r.totals]:
-        cap.add_row(s.name, _n(s.accelerators), *(_n(s.h100_equivalents[m]) for m in METRICS))
+        cap.add_row(s.name, _n(s.gpus), _n(s.npus),
+                    *(_n(s.h100_equivalents[m]) for m in METRICS))
     console.print(fit(cap), crop=False)
 
     nums = ("IT MW", "facility MW", "TWh/yr", "bn KRW/yr", "M USD/yr", "Mt CO2/yr")
@@ -101,11 +102,11 @@ def print_plan(r: PlanResult, console: Console) -> None:
         console.print(f"   [dim]{r.output[-1]['reference']}[/dim]")
 
     if r.staffing:  # reliability: repair workload and people per owner (aifab.reliability)
-        ppl = table("owner", "fail/d", "swaps/d", "h/d", "repair", "tech/shift",
-                    "tech FTE", "ops FTE",
-                    right=("fail/d", "swaps/d", "h/d", "repair", "tech/shift",
-                           "tech FTE", "ops FTE"),
-                    title="   People per owner campus (estimate, from the repair workload)")
+        ppl_cols = ("fail/d", "swaps/d", "work h/d", "repair", "on shift", "tech FTE",
+                    "ops FTE")
+        ppl = table("owner", *ppl_cols, right=ppl_cols,
+                    title="   People per owner campus (estimate, from the repair workload: "
+                          "hands-on hours a day, share in repair, technicians on shift)")
         for row in r.staffing:
             ppl.add_row(row["owner"], _n(row["failures_per_day"], 1),
                         _n(row["hardware_swaps_per_day"], 1), _n(row["hands_on_h_per_day"]),
@@ -232,20 +233,23 @@ def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section
     figs = plan_figures(r)
     t = r.totals
     headline = (
-        f"<p><b>{fmt_int(t.accelerators)}</b> accelerators; IT power "
+        f"<p><b>{fmt_int(t.accelerators)}</b> accelerators (<b>{fmt_int(t.gpus)}</b> GPUs, "
+        f"<b>{fmt_int(t.npus)}</b> NPUs); IT power "
         f"<b>{fmt_num(t.it_power_mw, 0)} MW</b>, facility power "
         f"<b>{fmt_num(t.facility_power_mw, 0)} MW</b>; "
         f"<b>{fmt_num(t.annual_energy_twh, 2)} TWh</b> a year "
         + ", ".join(f"{fmt_share(c.share)} of {html.escape(c.region)}" for c in r.comparisons)
         + "</p>"
     )
+    cat = catalog or default_catalog()
     fleet_tbl = pd.DataFrame([{
-        "owner": f.owner, "accelerator": f.accelerator_name, "system": f.system_name,
+        "owner": f.owner, "accelerator": f.accelerator_name,
+        "kind": accelerator_kind(cat, f.accelerator).upper(), "system": f.system_name,
         "count": f.count, "year": f.delivery_year, "IT MW": f.it_power_mw,
         "facility MW": f.facility_power_mw, "assumed": f.assumed,
         "note": f.note} for f in r.fleet])
     owners_tbl = pd.DataFrame([{
-        "owner": s.name, "accelerators": s.accelerators, "IT MW": s.it_power_mw,
+        "owner": s.name, "GPUs": s.gpus, "NPUs": s.npus, "IT MW": s.it_power_mw,
         "facility MW": s.facility_power_mw, "TWh/yr": s.annual_energy_twh,
         "bn KRW/yr": s.annual_cost_krw / 1e9, "M USD/yr": s.annual_cost_usd / 1e6,
         "Mt CO2/yr": s.annual_co2_mt,

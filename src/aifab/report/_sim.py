@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-import math
+import html
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,26 @@ from rich.console import Console
 from rich.table import Table
 
 from aifab._io import to_json, versioned, write_text
-from aifab.report._html import Section, figure_html, render_html, table_html
+from aifab._terminal import fit, table
+from aifab.report._html import Items, Section, figure_html, render_html, table_html
+from aifab.report._style import (
+    NEUTRAL,
+    fmt_big,
+    fmt_int,
+    fmt_mapping,
+    fmt_num,
+    fmt_share,
+    label,
+    owner_colours,
+    style_figure,
+)
 from aifab.sim.national import SimResult
+
+#: Colours of the three causes of unallocated accelerators (as in the dashboard).
+_CAUSES = {"stranded_power": "#D55E00", "stranded_fragmentation": "#E69F00",
+           "stranded_idle": "#56B4E9"}
+#: The row that makes the tenants' preemptions add up to the run's total.
+WARMUP_ROW = "jobs submitted in the warm-up"
 
 
 def write_sim_outputs(result: SimResult, tmp: Path) -> None:
@@ -28,99 +48,200 @@ def write_sim_outputs(result: SimResult, tmp: Path) -> None:
         df.to_parquet(tmp / f"{name}.parquet", index=False)
     write_text(tmp / "summary.json", to_json(versioned(doc)))
     write_text(tmp / "report.html",
-               render_html(f"aifab simulate: {doc['scenario']}", _sections(doc, frames),
+               render_html(f"aifab simulate: {doc['scenario']}", sim_sections(result),
                            subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
-                                    f"{doc['days']:g} days, scale {doc['scale']:g}"))
+                                    f"{fmt_num(doc['days'])} days, scale "
+                                    f"{fmt_num(doc['scale'])}"))
 
 
-def sim_sections(result: SimResult) -> list[Section]:
-    """The "National simulation" HTML section(s): charts over time and tenant tables."""
-    return _sections(result.to_dict(), result.to_frames())
+def sim_sections(result: SimResult, owners: Sequence[str] | None = None) -> list[Section]:
+    """The "National simulation" HTML sections: a summary strip and the run context, charts
+    over time and tenant tables. ``owners`` (the scenario's, in order) fixes each owner's
+    colour as in the other sections; by default the tenants' owners in their order."""
+    doc, frames = result.to_dict(), result.to_frames()
+    secs = _sections(doc, frames, owners)
+    if secs:
+        secs[0] = replace(secs[0], summary=sim_summary(doc), context=sim_context(doc))
+    return secs
+
+
+def sim_summary(doc: dict[str, Any]) -> Items:
+    """The run's headline figures for the summary strip (label, formatted value)."""
+    fl = doc["fleet"]
+    return (("GPUs", fmt_int(fl["gpus"])),
+            *((("NPUs", fmt_int(fl["npus"])),) if fl["npus"] else ()),
+            ("utilisation (allocated)", fmt_share(doc["utilization"])),
+            ("unallocated: no power", fmt_share(doc["stranded"]["power"])),
+            ("mean facility power (MW)", fmt_num(doc["mean_power_mw"], 0)),
+            ("tokens served", fmt_big(doc["tokens_served"])))
+
+
+def sim_context(doc: dict[str, Any]) -> Items:
+    """The run's context: days, policy, seed, scale and the warm-up left out (why the day
+    axis of the charts does not start at 0)."""
+    items: list[tuple[str, str]] = [
+        ("simulated days", fmt_num(doc["days"])), ("queue policy", str(doc["policy"])),
+        ("seed", str(doc["seed"])), ("scale", f"{fmt_share(doc['scale'], 0)} of the fleet")]
+    warm = doc.get("warmup_days")
+    if warm is not None:
+        items.append(("warm-up", f"{fmt_num(warm)} days, left out; the day axis starts there"))
+    return tuple(items)
+
+
+def preemption_rows(doc: dict[str, Any]) -> list[tuple[str, int]]:
+    """Preemptions per tenant, then those of jobs submitted during the warm-up (the tenant
+    rows count only jobs submitted after it, the total every requeue after it), so the
+    rows add up to ``doc["jobs"]["preemptions"]``."""
+    rows = [(str(t["tenant"]), int(t["preemptions"])) for t in doc["tenants"]]
+    rest = int(doc["jobs"]["preemptions"]) - sum(n for _, n in rows)
+    return [*rows, (WARMUP_ROW, rest)] if rest else rows
+
+
+def _h(v: Any) -> str:
+    return fmt_num(v, 2) if v == v and v is not None else "-"
 
 
 def print_sim(result: SimResult, c: Console) -> None:
     """The run's headline table and the tenants table on a terminal."""
     doc = result.to_dict()
     st = doc["stranded"]
+    warm = doc.get("warmup_days")
     t = Table("metric", "value", title=f"National twin: {doc['scenario']} "
-              f"({doc['days']:g} days, {doc['policy']})", title_justify="left")
+              f"({fmt_num(doc['days'])} days after a {fmt_num(warm)}-day warm-up, "
+              f"{doc['policy']})" if warm is not None else
+              f"National twin: {doc['scenario']} ({fmt_num(doc['days'])} days, "
+              f"{doc['policy']})", title_justify="left")
     fl = doc["fleet"]
-    rows = [("accelerators", f"{fl['accelerators']:,} ({fl['gpus']:,} GPUs, "
-                             f"{fl['npus']:,} NPUs)"),
-            ("utilisation", f"{doc['utilization']:.1%}"),
-            ("stranded: power / fragmentation / no demand",
-             f"{st['power']:.1%} / {st['fragmentation']:.1%} / {st['idle']:.1%}"),
-            ("energy", f"{doc['energy_mwh']:,.0f} MWh (mean {doc['mean_power_mw']:,.0f} MW)"),
-            ("tokens served", f"{doc['tokens_served']:.3g} "
-             f"(NPU share {doc['inference']['npu_share']:.1%})"),
-            ("training runs completed", str(doc["training_runs_completed"])),
+    jobs = doc["jobs"]
+    rows = [("accelerators", f"{fmt_int(fl['accelerators'])} ({fmt_int(fl['gpus'])} GPUs, "
+                             f"{fmt_int(fl['npus'])} NPUs)"),
+            ("utilisation", fmt_share(doc["utilization"])),
+            ("unallocated: no power / fragmentation / no demand",
+             f"{fmt_share(st['power'])} / {fmt_share(st['fragmentation'])} / "
+             f"{fmt_share(st['idle'])}"),
+            ("energy", f"{fmt_num(doc['energy_mwh'], 0)} MWh "
+                       f"(mean {fmt_num(doc['mean_power_mw'], 0)} MW)"),
+            ("tokens served", f"{fmt_big(doc['tokens_served'])} "
+             f"(NPU share {fmt_share(doc['inference']['npu_share'])})"),
+            ("training runs completed", fmt_int(doc["training_runs_completed"])),
             ("jobs completed / preemptions",
-             f"{doc['jobs']['completed']:,} / {doc['jobs']['preemptions']:,}"),
-            ("events", f"{doc['events']['total']:,} in {doc['wall_s']:.1f} s")]
+             f"{fmt_int(jobs['completed'])} / {fmt_int(jobs['preemptions'])}"),
+            ("events", f"{fmt_int(doc['events']['total'])} in {fmt_num(doc['wall_s'], 1)} s")]
     for k, v in rows:
         t.add_row(k, v)
     c.print(t)
-    tt = Table("tenant", "kind", "wait p50 h", "p95 h", "p99 h", "share of entitlement",
-               "preemptions", title="Tenants", title_justify="left")
+    nums = ("wait p50 h", "p95 h", "p99 h", "share", "preempt")
+    tt = table("tenant", "kind", *nums, right=nums, wrap=("tenant",),
+               title="Tenants (share: of entitlement; preempt: preemptions)")
+    pre = dict(preemption_rows(doc))
     for r in doc["tenants"]:
-        tt.add_row(r["tenant"], r["kind"], *(f"{r[k]:.2f}" if r[k] == r[k] else "-" for k in
-                   ("wait_p50_h", "wait_p95_h", "wait_p99_h", "share_of_entitlement")),
-                   str(r["preemptions"]))
-    c.print(tt)
+        tt.add_row(r["tenant"], r["kind"], *(_h(r[k]) for k in
+                   ("wait_p50_h", "wait_p95_h", "wait_p99_h")),
+                   fmt_share(r["share_of_entitlement"]), fmt_int(r["preemptions"]))
+    if WARMUP_ROW in pre:
+        tt.add_row("(warm-up jobs)", "", "", "", "", "", fmt_int(pre[WARMUP_ROW]))
+    tt.add_row("total", "", "", "", "", "", fmt_int(jobs["preemptions"]))
+    c.print(fit(tt), crop=False)
 
 
 def _line(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
           stack: bool = False) -> go.Figure:
     fig = go.Figure()
     for c in cols:
-        fig.add_trace(go.Scatter(x=df["t_h"] / 24.0, y=df[c], name=c, mode="lines",
-                                 stackgroup="s" if stack else None))
-    fig.update_layout(title=title, xaxis_title="day", yaxis_title=ytitle, height=340,
-                      margin={"l": 50, "r": 20, "t": 40, "b": 40})
-    return fig
+        fig.add_trace(go.Scatter(x=df["t_h"] / 24.0, y=df[c], name=label(c), mode="lines",
+                                 stackgroup="s" if stack else None,
+                                 line={"color": _CAUSES[c]} if c in _CAUSES else None))
+    fig.update_layout(xaxis_title="day (from the start, warm-up included)", yaxis_title=ytitle,
+                      yaxis_rangemode="nonnegative", yaxis_tickformat=",",
+                      showlegend=len(cols) > 1)
+    return style_figure(fig, title=title, height=340)
 
 
-def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame]) -> list[Section]:
+def _head_table(doc: dict[str, Any]) -> pd.DataFrame:
+    fl, st, jobs = doc["fleet"], doc["stranded"], doc["jobs"]
+    jain = doc["fairness"]["jain_public"]
+    causes = jobs.get("preemptions_by_cause") or {}
+    rows = [
+        ("accelerators", fmt_int(fl["accelerators"])),
+        ("GPUs", fmt_int(fl["gpus"])),
+        ("NPUs", fmt_int(fl["npus"])),
+        ("utilisation (allocated)", fmt_share(doc["utilization"])),
+        ("unallocated: no power", fmt_share(st["power"])),
+        ("unallocated: fragmentation", fmt_share(st["fragmentation"])),
+        ("unallocated: no demand", fmt_share(st["idle"])),
+        ("energy (MWh)", fmt_num(doc["energy_mwh"], 0)),
+        ("mean facility power (MW)", fmt_num(doc["mean_power_mw"], 0)),
+        ("tokens served", fmt_big(doc["tokens_served"])),
+        ("NPU share of tokens", fmt_share(doc["inference"]["npu_share"])),
+        ("training runs completed", fmt_int(doc["training_runs_completed"])),
+        ("jobs completed", fmt_int(jobs["completed"])),
+        ("preemptions", fmt_int(jobs["preemptions"])
+         + (f" (by cause, at eviction: {fmt_mapping(causes, fmt_int)})" if causes else "")),
+        ("gang topology misses (share)", fmt_share(jobs["topology_miss_share"])),
+        ("Jain fairness (public tenants)", "-" if jain is None else fmt_num(jain, 3)),
+    ]
+    return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+def _tenant_table(doc: dict[str, Any], tenants: pd.DataFrame) -> pd.DataFrame:
+    """Tenants' waits and shares (numbers stay numbers: the table formats them), then the
+    rows that make the preemptions column add up to the run's total."""
+    cols = ["tenant", "kind", "quota", "jobs_completed", "wait_p50_h", "wait_p95_h",
+            "wait_p99_h", "jct_p50_h", "share_of_entitlement"]
+    out = tenants[cols].rename(columns={"quota": "quota_share"})
+    pre = preemption_rows(doc)
+    out["preemptions"] = [n for _, n in pre[:len(out)]]
+    extra = pd.DataFrame([{"tenant": n, "kind": "", "preemptions": v} for n, v in
+                          [*pre[len(out):], ("total", int(doc["jobs"]["preemptions"]))]])
+    return pd.concat([out, extra], ignore_index=True)
+
+
+def _tenant_figures(tenants: pd.DataFrame, owners: Sequence[str] | None
+                    ) -> tuple[go.Figure, go.Figure]:
+    col = owner_colours([*(owners or ()), *map(str, tenants["owner"])])
+    colours = [col.get(str(o), NEUTRAL) for o in tenants["owner"]]
+    share = go.Figure(go.Bar(x=tenants["tenant"], y=tenants["share_of_entitlement"],
+                             marker={"color": colours},
+                             hovertemplate="%{x}: %{y:.0%}<extra></extra>"))
+    share.add_hline(y=1.0, line={"dash": "dot", "color": NEUTRAL},
+                    annotation_text="entitlement")
+    share.update_layout(yaxis_tickformat=".0%", yaxis_title="received / entitled",
+                        yaxis_rangemode="nonnegative", showlegend=False)
+    style_figure(share, title="Accelerator-hours received / entitlement", height=320)
+    waits = go.Figure([
+        go.Bar(x=tenants["tenant"], y=tenants[c], name=label(c),
+               marker={"color": colours, "pattern": {"shape": p, "fgcolor": "white"}})
+        for c, p in (("wait_p50_h", ""), ("wait_p95_h", "/"), ("wait_p99_h", "x"))])
+    waits.update_layout(barmode="group", yaxis_title="hours", yaxis_rangemode="nonnegative",
+                        legend={"title": {"text": "bar pattern; colour: owner"}})
+    style_figure(waits, title="Queue wait (hours)", height=320)
+    return share, waits
+
+
+def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame],
+              owners: Sequence[str] | None = None) -> list[Section]:
     ts = frames["timeseries"]
     tenants = frames["tenants"]
-    st = doc["stranded"]
-    head = pd.DataFrame([
-        {"metric": "accelerators", "value": float(doc["fleet"]["accelerators"])},
-        {"metric": "GPUs", "value": float(doc["fleet"]["gpus"])},
-        {"metric": "NPUs", "value": float(doc["fleet"]["npus"])},
-        {"metric": "utilisation (allocated)", "value": doc["utilization"]},
-        {"metric": "stranded: no power", "value": st["power"]},
-        {"metric": "stranded: fragmentation", "value": st["fragmentation"]},
-        {"metric": "stranded: no demand", "value": st["idle"]},
-        {"metric": "energy (MWh)", "value": doc["energy_mwh"]},
-        {"metric": "tokens served", "value": doc["tokens_served"]},
-        {"metric": "NPU share of tokens", "value": doc["inference"]["npu_share"]},
-        {"metric": "training runs completed", "value": float(doc["training_runs_completed"])},
-        {"metric": "preemptions", "value": float(doc["jobs"]["preemptions"])},
-        {"metric": "gang topology misses (share)", "value": doc["jobs"]["topology_miss_share"]},
-        {"metric": "Jain fairness (public tenants)",
-         "value": doc["fairness"]["jain_public"]
-         if doc["fairness"]["jain_public"] is not None else math.nan},
-    ])
     figs = [
         _line(ts, ["allocated", "busy", "inference"], "Accelerators", "accelerators"),
         _line(ts, ["power_mw"], "Facility power", "MW"),
         _line(ts, ["queued_owner", "queued_public"], "Queued jobs", "jobs"),
-        _line(ts, ["stranded_power", "stranded_fragmentation", "stranded_idle"],
-              "Unallocated accelerators by cause", "accelerators", stack=True),
+        _line(ts, list(_CAUSES), "Unallocated accelerators by cause", "accelerators",
+              stack=True),
     ]
-    share = go.Figure(go.Bar(x=tenants["tenant"], y=tenants["share_of_entitlement"]))
-    share.update_layout(title="Accelerator-hours received / entitlement", height=320,
-                        margin={"l": 50, "r": 20, "t": 40, "b": 40})
-    waits = go.Figure([go.Bar(x=tenants["tenant"], y=tenants[c], name=c)
-                       for c in ("wait_p50_h", "wait_p95_h", "wait_p99_h")])
-    waits.update_layout(title="Queue wait (hours)", barmode="group", height=320,
-                        margin={"l": 50, "r": 20, "t": 40, "b": 40})
-    body = table_html(head, floatfmt="{:,.3f}")
+    share, waits = _tenant_figures(tenants, owners)
+    warm = doc.get("warmup_days")
+    note = (f'<p class="note">The first {html.escape(fmt_num(warm))} simulated days are a '
+            "warm-up, left out of every figure and table: the day axis starts there.</p>"
+            if warm else "")
+    body = table_html(_head_table(doc)) + note
     body += "".join(figure_html(f, f"nat-ts-{i}") for i, f in enumerate(figs))
-    cols = ["tenant", "kind", "quota", "jobs_completed", "wait_p50_h", "wait_p95_h",
-            "wait_p99_h", "jct_p50_h", "share_of_entitlement", "preemptions"]
-    tenant_body = (table_html(tenants[cols]) + table_html(frames["classes"])
+    pre_note = ('<p class="note">Tenant rows count jobs submitted after the warm-up; '
+                f"preemptions after it of jobs submitted during it are in "
+                f"&ldquo;{WARMUP_ROW}&rdquo;, so the column adds up to the total.</p>"
+                if len(preemption_rows(doc)) > len(tenants) else "")
+    tenant_body = (table_html(_tenant_table(doc, tenants)) + pre_note
+                   + table_html(frames["classes"])
                    + figure_html(share, "nat-share") + figure_html(waits, "nat-waits"))
     return [Section("National simulation", body, anchor="national"),
             Section("Tenants and fairness", tenant_body, anchor="national-tenants"),

@@ -201,6 +201,7 @@ LABELS: dict[str, str] = {
     "wait_p99_h": "wait, 99th percentile (h)",
     "wait_mean_h": "wait, mean (h)",
     "share_of_entitlement": "share of entitlement",
+    "quota_share": "quota",
     "entitled_accelerators": "entitled accelerators",
     "accelerator_h": "accelerator-hours",
     "jobs_submitted": "jobs submitted",

@@ -200,10 +200,10 @@ def check_sim_references(scn: Scenario, catalog: Catalog, source: str) -> None:
     only when the twin runs): job classes in tenants' mixes and rates, tenants' owners,
     owners in ``inference_share`` and ``power_cap_mw``, the reference accelerator, and the
     accelerators and systems of NPU pools."""
-    from aifab.workload.synthetic import DEFAULT_CLASSES
+    from aifab.scenario._sim import DEFAULT_CLASS_NAMES
 
     sim = scn.sim
-    classes = sorted(sim.classes if sim.classes is not None else DEFAULT_CLASSES)
+    classes = sorted(sim.classes if sim.classes is not None else DEFAULT_CLASS_NAMES)
     owners = [o.name for o in scn.owners]
     if sim.reference_accelerator not in catalog.accelerators:
         raise BadInput(f"unknown accelerator {sim.reference_accelerator!r} "
@@ -240,6 +240,35 @@ def check_sim_references(scn: Scenario, catalog: Catalog, source: str) -> None:
         if system.accelerator != pool.accelerator:
             raise BadInput(f"system {pool.system!r} holds {system.accelerator!r}, "
                            f"not {pool.accelerator!r}", source=source, where=f"{where}.system")
+        kind = catalog.accelerators[pool.accelerator].kind
+        if kind != "npu":
+            raise BadInput(f"{pool.accelerator!r} is a {kind.upper()}, not an NPU (list GPUs "
+                           "as fleets)", source=source, where=f"{where}.accelerator")
+    if sim.year is not None and scn.fleets and \
+            all(f.delivery_year > sim.year for f in scn.fleets):
+        first = min(f.delivery_year for f in scn.fleets)
+        raise BadInput(f"no fleet is delivered by {sim.year} (the first arrives in {first}): "
+                       "nothing to simulate", source=source, where="sim.year")
+    if sim.philly_trace is not None or "philly_tenant" in sim.model_fields_set:
+        names = _tenant_names(scn)
+        if sim.philly_tenant not in names:
+            raise BadInput(f"unknown tenant {sim.philly_tenant!r} (tenants: "
+                           f"{', '.join(names)})", source=source, where="sim.philly_tenant")
+
+
+def _tenant_names(scn: Scenario) -> list[str]:
+    """The twin's tenants by name (as ``aifab.sim.national`` builds them)."""
+    sim = scn.sim
+    if sim.tenants is not None:
+        return [t.name for t in sim.tenants]
+    names: list[str] = []
+    for o in scn.owners:
+        if o.kind == "private":
+            names.append(o.name)
+        else:
+            names += [t.name for t in sim.public_tenants] if sim.public_tenants is not None \
+                else ["public"]
+    return list(dict.fromkeys(names))
 
 
 def load_scenario(

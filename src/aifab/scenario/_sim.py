@@ -12,6 +12,17 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from aifab.scenario._siting import YEAR_MAX, YEAR_MIN
+
+#: Names of the default job classes (``aifab.workload.synthetic.DEFAULT_CLASSES``, which a
+#: test keeps in step), for checking references without importing the workload layer.
+DEFAULT_CLASS_NAMES = ("finetune", "pretrain", "research")
+#: Longest simulated horizon (ten years and a bit): past it a typo (1e9 days) would run for
+#: ever.
+MAX_DAYS = 3660.0
+#: Largest gang a job class may ask for (more accelerators than any national fleet).
+MAX_GANG = 1_000_000
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -20,13 +31,16 @@ class _Frozen(BaseModel):
 class JobClassSpec(_Frozen):
     """A job class: gang size and duration distributions, share of a tenant's load."""
 
-    sizes: list[int] = Field(min_length=1, description="Gang sizes (accelerators).")
+    sizes: list[int] = Field(min_length=1, description="Gang sizes (accelerators, at most "
+                                                       "1,000,000: more than any fleet).")
     size_probs: list[float] | None = Field(
         default=None, description="Probabilities of `sizes` (default: uniform).")
     duration: Literal["lognormal", "exponential"] = "lognormal"
     median_h: float = Field(gt=0, description="Median (lognormal) or mean (exponential), "
                                               "hours on the reference accelerator.")
-    sigma: float = Field(default=1.0, ge=0, description="Lognormal shape.")
+    sigma: float = Field(default=1.0, ge=0, le=5,
+                         description="Lognormal shape (at most 5: the mean is then e^12.5 "
+                                     "times the median).")
     min_h: float = Field(default=0.0, ge=0, description="Clip below (hours).")
     max_h: float = Field(default=1.0e6, gt=0, description="Clip above (hours).")
     priority: int = Field(default=1, ge=0, le=9, description="Higher starts first.")
@@ -43,6 +57,8 @@ class JobClassSpec(_Frozen):
                 raise ValueError("size_probs must be non-negative with a positive sum")
         if any(s <= 0 for s in self.sizes):
             raise ValueError("sizes must be positive")
+        if any(s > MAX_GANG for s in self.sizes):
+            raise ValueError(f"sizes must be at most {MAX_GANG:,} accelerators")
         return self
 
 
@@ -91,15 +107,17 @@ class NpuPoolSpec(_Frozen):
 class SimSettings(_Frozen):
     """Settings of the national digital twin; every field has a default."""
 
-    days: float = Field(default=30.0, gt=0, description="Simulated horizon (days).")
-    warmup_days: float = Field(default=7.0, ge=0, description="Simulated first and left "
-                                                              "out of every result (days).")
+    days: float = Field(default=30.0, gt=0, le=MAX_DAYS,
+                        description="Simulated horizon (days, at most ten years).")
+    warmup_days: float = Field(default=7.0, ge=0, le=MAX_DAYS,
+                               description="Simulated first and left out of every result "
+                                           "(days).")
     queue_policy: str = Field(default="fairshare", description="Queue policy registry name.")
     seed: int = Field(default=0, ge=0)
     scale: float = Field(default=1.0, gt=0, le=1,
                          description="Shrink fleets (whole domains) and explicit rates.")
-    year: int | None = Field(default=None, description="Only fleets delivered by then "
-                                                       "(default: all).")
+    year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX,
+                             description="Only fleets delivered by then (default: all).")
     reference_accelerator: str = Field(default="h100-sxm",
                                        description="Device the class durations refer to.")
     load: float = Field(default=0.85, ge=0, le=5,

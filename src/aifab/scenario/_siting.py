@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: Years a scenario may model (siting years, the twin's sim.year): wide, but no typo such
+#: as 1900 or 20260 gets through.
+YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 class FlexOffer(BaseModel):
@@ -128,5 +132,16 @@ class SitingOptions(BaseModel):
                     "USD 3 per B200-hour, the order of cloud rental prices in 2025).",
     )
     solver_threads: int = Field(default=2, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _whole_days_and_sane_years(self) -> SitingOptions:
+        for name in ("hours", "screening_hours"):
+            if getattr(self, name) % 24:
+                raise ValueError(f"{name}: must be a multiple of 24 (whole representative "
+                                 f"days), not {getattr(self, name)}")
+        for y in self.years or []:
+            if not YEAR_MIN <= y <= YEAR_MAX:
+                raise ValueError(f"years: {y} is outside {YEAR_MIN}-{YEAR_MAX}")
+        return self
     time_limit_s: float = Field(default=300.0, gt=0)
     seed: int = Field(default=0, description="Seed of the representative-day clustering.")

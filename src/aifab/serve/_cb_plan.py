@@ -28,20 +28,17 @@ def load_scenario(results: ResultsDir, name: str) -> Any:
 NPU_CARD = ("rngd", "rngd-server")
 
 
-def _is_npu(accelerator: str) -> bool:
-    """True for a catalogue accelerator of kind ``npu`` (the knobs keep GPUs and NPUs apart)."""
-    from aifab.catalog import default_catalog
-
-    try:
-        return default_catalog().accelerator(accelerator).kind == "npu"
-    except (AifabError, KeyError):  # a user's own device: counted with the GPUs
-        return False
-
-
 def _npu_owner(scn: Any) -> str:
     """Who gets the NPU cards: the first public owner (the national centre), else the first."""
     public = [o.name for o in scn.owners if o.kind == "public"]
     return public[0] if public else str(scn.owners[0].name)
+
+
+def _is_npu(accelerator: str) -> bool:
+    from aifab.catalog import default_catalog
+    from aifab.report._plan import accelerator_kind
+
+    return accelerator_kind(default_catalog(), accelerator) == "npu"
 
 
 def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
@@ -56,11 +53,13 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             scn = load_scenario(results, name)
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = {}  # GPUs by owner; the NPUs have their own knob
+        n_npus = 0
         for f in scn.fleets:
-            if not _is_npu(f.accelerator):
+            if _is_npu(f.accelerator):
+                n_npus += f.count
+            else:
                 counts[f.owner] = counts.get(f.owner, 0) + f.count
-        npus_now = sum(f.count for f in scn.fleets if _is_npu(f.accelerator))
         fac, pr = scn.facility, scn.prices
 
         def num(fid: Any, label: str, value: Any, step: Any, lo: Any = None,
@@ -83,8 +82,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                                    value=fac.system_power, clearable=False)],
                      className="field"),
             num("plan-tariff", t("tariff", lang), pr.tariff_krw_per_kwh, 1, 1),
-            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})" if not npus_now
-                else t("npu_cards", lang), npus_now, 8, 0),
+            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})", n_npus, 8, 0),
         ]
 
     outs = ["plan-power", "plan-energy", "plan-growth", "plan-h100e", "plan-output"]
@@ -105,26 +103,30 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             want = {i["owner"]: c for i, c in zip(ids, counts, strict=True)}
             doc = base.model_dump()
             have: dict[str, int] = {}
+            have_npus = 0
             for f in base.fleets:
-                if not _is_npu(f.accelerator):
+                if _is_npu(f.accelerator):
+                    have_npus += f.count
+                else:
                     have[f.owner] = have.get(f.owner, 0) + f.count
-            have_npus = sum(f.count for f in base.fleets if _is_npu(f.accelerator))
             if npus is not None and (float(npus) < 0 or float(npus) != int(float(npus))):
                 raise BadInput("NPU cards must be a whole number of at least 0", where="npus")
-            want_npus = have_npus if npus is None else int(float(npus))
             fleets = []
             for f in doc["fleets"]:
-                if _is_npu(f["accelerator"]):  # the scenario's NPUs scale with the NPU knob
-                    k = round(f["count"] * want_npus / have_npus)
-                else:
-                    new = want.get(f["owner"], have[f["owner"]])
-                    if new is None or float(new) < 0:
-                        raise BadInput(f"GPUs of {f['owner']} must be a count of at least 0",
-                                       where=f"counts.{f['owner']}")
-                    k = round(f["count"] * float(new) / have[f["owner"]])
+                if _is_npu(f["accelerator"]):  # the scenario's NPUs scale to the knob
+                    k = f["count"] if npus is None else round(
+                        f["count"] * float(npus) / have_npus)
+                    if k > 0:
+                        fleets.append({**f, "count": k})
+                    continue
+                new = want.get(f["owner"], have[f["owner"]])
+                if new is None or float(new) < 0:
+                    raise BadInput(f"GPUs of {f['owner']} must be a count of at least 0",
+                                   where=f"counts.{f['owner']}")
+                k = round(f["count"] * float(new) / have[f["owner"]])
                 if k > 0:
                     fleets.append({**f, "count": k})
-            if want_npus and not have_npus:  # none in the scenario: add RNGD cards
+            if npus and not have_npus:
                 fleets.append({"owner": _npu_owner(base), "accelerator": NPU_CARD[0],
                                "system": NPU_CARD[1], "count": int(float(npus)),
                                "delivery_year": min(f.delivery_year for f in base.fleets),

@@ -87,7 +87,7 @@ def _num(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) 
 
 def validate(req: JobRequest, results: ResultsDir) -> list[str]:
     """The CLI arguments for a request (without ``--out``); BadInput naming the field."""
-    from aifab.cli import COMMAND_MODULES
+    from aifab.commands._registry import COMMAND_MODULES
     from aifab.scenario import embedded_scenarios
 
     if req.kind not in KINDS:
@@ -119,13 +119,16 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
         argv += ["--set", f"sim.scale={scale:g}"] if scale is not None else []
         argv += ["--seed", str(seed)] if seed is not None else []
         if req.policy:
-            from aifab.sim.national import QUEUE_POLICIES
+            from aifab.sim.national import QUEUE_POLICIES as POLICIES
 
-            if req.policy not in QUEUE_POLICIES:
+            if req.policy not in POLICIES:
                 raise BadInput(f"unknown policy {req.policy!r}", where="policy")
             argv += ["--policy", req.policy]
     if req.kind == "site":
         hours = _num(req.hours, "hours", 24, 8760, integer=True)
+        if hours is not None and int(hours) % 24:
+            raise BadInput(f"must be a multiple of 24 (whole days), got {hours:g}",
+                           where="hours")
         argv += ["--hours", str(hours)] if hours is not None else []
     return argv
 

@@ -1,9 +1,5 @@
-"""The Map page's one link to the siting map: read a ``site --out`` folder, draw it.
-
-``siting_figure`` is the only place the dashboard names the map function; when the
-siting map moves to ``aifab.report._grid.siting_map(result, year)`` this import is the one
-line to repoint.
-"""
+"""The Map page's one link to the siting map: read a ``site --out`` folder, draw it with
+the report's map (``aifab.report._grid.siting_map``)."""
 
 from __future__ import annotations
 
@@ -16,7 +12,6 @@ from typing import Any
 import pandas as pd
 
 from aifab.errors import BadInput
-from aifab.report._style import owner_colours, style_figure
 
 
 def load_siting(site_dir: Path) -> Any:
@@ -57,15 +52,11 @@ def load_siting(site_dir: Path) -> Any:
 
 
 def siting_figure(result: Any, year: int | None = None) -> Any:
-    """The siting map of ``result`` in ``year`` (default: the last), owners in their colours."""
-    from aifab.grid._html import map_figure  # after merge: aifab.report._grid.siting_map
+    """The siting map of ``result`` in ``year`` (default: every year, with a slider): real
+    province boundaries, corridors with a loading colour bar and a capacity legend,
+    campuses in their owner's colour (the siting problem's owner order, as everywhere)."""
+    from aifab.report._grid import siting_map
 
-    fig = map_figure(result, year)
-    owners = list(dict.fromkeys(result.unpowered_by_owner.get("owner", pd.Series(dtype=str))))
-    owners += [o for o in dict.fromkeys(result.placements["owner"]) if o not in owners]
-    col = owner_colours(owners)
-    for tr in fig.data:
-        if tr.name in col and tr.marker is not None:
-            tr.marker.color = col[tr.name]
+    fig = siting_map(result, year)
     fig.update_layout(width=None, autosize=True)
-    return style_figure(fig)
+    return fig

@@ -128,7 +128,7 @@ def _latest(results: ResultsDir, kind: str) -> str | None:
 
 
 def _runs_form(lang: str, results: ResultsDir) -> html.Form:
-    from aifab.cli import COMMAND_MODULES
+    from aifab.commands._registry import COMMAND_MODULES
     from aifab.sim.national import QUEUE_POLICIES as POLICIES
 
     kinds = [{"label": k, "value": k, "disabled": k not in COMMAND_MODULES}

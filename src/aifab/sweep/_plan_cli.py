@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aifab._io import write_text
-from aifab.plan import PlanResult
+from aifab._plan import PlanResult
 from aifab.sweep._uncertainty import UncertaintyResult
 
 _UNITS = {"facility_power_mw": "MW", "it_power_mw": "MW", "annual_energy_twh": "TWh/yr",

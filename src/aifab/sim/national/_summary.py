@@ -123,7 +123,8 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
     public = tenants[tenants["owner"].isin([p.owner for p in tw.partitions if p.public])]
     doc: dict[str, Any] = {
         "scenario": tw.scenario, "policy": run.policy.name, "seed": tw.settings.seed,
-        "days": horizon / 86400.0, "scale": tw.settings.scale,
+        "days": horizon / 86400.0, "warmup_days": tw.warmup_s / 86400.0,
+        "scale": tw.settings.scale,
         "fleet": {"accelerators": fleet, "powered": powered,
                   "gpus": sum(p.accelerators for p in tw.pools if p.kind == "gpu"),
                   "npus": sum(p.accelerators for p in tw.pools if p.kind == "npu"),
