@@ -71,7 +71,7 @@ def crf(rate: float, years: float) -> float:
     """Capital recovery factor: annual payment per KRW of capital."""
     if rate == 0:
         return 1.0 / years
-    return rate / (1 - (1 + rate) ** -years)
+    return float(rate / (1 - (1 + rate) ** -years))
 
 
 def allowed_sites(problem: SitingProblem, data: GridData) -> pd.DataFrame:

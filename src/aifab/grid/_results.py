@@ -284,7 +284,8 @@ def _capacity(n: Any, gn: GridNetwork, table: pd.DataFrame, flows: pd.DataFrame,
             by = built.get(name)
             on = (gn.snapshot_year >= by) if by is not None else np.zeros(len(cap), bool)
             cap[name] = np.where(on, fnum(table.at[name, "p_nom_mw"]), 0.0)
-    return cap
+    out: pd.DataFrame = cap
+    return out
 
 
 def corridor_flows(m: Any) -> pd.DataFrame:
@@ -298,4 +299,5 @@ def corridor_table(n: Any) -> pd.DataFrame:
     """bus0, bus1, p_nom_mw of every link and line of a network, indexed by name."""
     links = n.links[["bus0", "bus1", "p_nom"]].rename(columns={"p_nom": "p_nom_mw"})
     lines = n.lines[["bus0", "bus1", "s_nom"]].rename(columns={"s_nom": "p_nom_mw"})
-    return pd.concat([links, lines])
+    out: pd.DataFrame = pd.concat([links, lines])
+    return out

@@ -77,7 +77,7 @@ class ModelSpec(BaseModel):
         per_expert = (self.params_b - self.active_params_b) / (e - k) if e > k else 0.0
         shared = self.params_b - e * per_expert
         touched = 1.0 - (1.0 - k / e) ** max(tokens, 1.0)
-        return shared + e * per_expert * touched
+        return float(shared + e * per_expert * touched)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ _MAX_CORRIDOR_TRACES = 80  # past this (bus-level network), lines are drawn in g
 
 
 def _width(p_nom_mw: float) -> float:
-    return 1.0 + 0.6 * (max(p_nom_mw, 0.0) / 1000.0) ** 0.5 * 2
+    return float(1.0 + 0.6 * (max(p_nom_mw, 0.0) / 1000.0) ** 0.5 * 2)
 
 
 def _colour(pct: float) -> str:

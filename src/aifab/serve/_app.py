@@ -82,7 +82,7 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None) -> da
     server.config["aifab.results"] = results
     server.config["aifab.jobs"] = manager
 
-    @server.route("/files/<path:rel>")
+    @server.route("/files/<path:rel>")  # type: ignore[untyped-decorator]
     def files(rel: str) -> Any:
         try:
             path = results.resolve(rel)

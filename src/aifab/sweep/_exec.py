@@ -107,7 +107,8 @@ def _ray(tasks: list[VariantTask], spec: SweepSpec, workers: int | None,
     elif workers:
         limit = workers
     else:
-        limit = max(1, int(2 * ray.cluster_resources().get("CPU", 1) / spec.resources.cpus))
+        cpus = float(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+        limit = max(1, int(2 * cpus / spec.resources.cpus))
     queue = iter(tasks)
     pending: list[Any] = []
     try:

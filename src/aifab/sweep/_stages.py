@@ -100,7 +100,7 @@ def simulate_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[st
     from aifab.sim.national import simulate
 
     doc, _ = simulate(scn, catalog=cat)
-    return doc
+    return dict(doc)
 
 
 def perf_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:

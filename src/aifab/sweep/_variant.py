@@ -88,7 +88,7 @@ def _options(stage: str, opts: dict[str, Any]) -> dict[str, Any]:
     from pydantic import ValidationError
 
     from aifab.errors import BadInput
-    from aifab.sweep._spec import OPTION_MODELS
+    from aifab.sweep._options import OPTION_MODELS
 
     try:
         return OPTION_MODELS[stage].model_validate(opts).model_dump()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ def interval(values: list[float]) -> dict[str, float]:
 
 def confidence(docs: list[dict[str, Any]]) -> dict[str, Any]:
     """Confidence intervals across runs that differ only in their seed."""
-    keys = {"utilization": lambda d: d["utilization"],
+    keys: dict[str, Callable[[dict[str, Any]], float]] = {"utilization": lambda d: d["utilization"],
             "stranded.power": lambda d: d["stranded"]["power"],
             "stranded.fragmentation": lambda d: d["stranded"]["fragmentation"],
             "stranded.idle": lambda d: d["stranded"]["idle"],
