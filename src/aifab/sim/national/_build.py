@@ -213,7 +213,8 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
                 pools=tuple(pools), campuses=tuple(campuses), partitions=tuple(partitions),
                 tenants=tuple(tenants), class_names=class_names,
                 classes=tuple(classes[c] for c in class_names), max_sizes=tuple(max_sizes),
-                services=tuple(services), replay=replay, replay_tenant=replay_tenant)
+                services=tuple(services), replay=replay, replay_tenant=replay_tenant,
+                reliability=scn.reliability)
 
 
 def _generated(scn: Scenario, st: SimSettings, pools: Sequence[PoolSpec],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aifab.scenario import ReliabilitySettings
 from aifab.scenario._sim import JobClassSpec, ServiceSpec, SimSettings
 from aifab.workload.philly import PhillyJobs
 
@@ -97,6 +98,7 @@ class Twin:
     replay: PhillyJobs | None = None  # a job list replayed for tenant replay_tenant
     replay_tenant: int = -1
     notes: tuple[str, ...] = field(default=())
+    reliability: ReliabilitySettings | None = None  # failures and repairs (None: off)
 
     def partition_of(self, owner: str) -> Partition:
         for p in self.partitions:
