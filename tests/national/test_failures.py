@@ -181,3 +181,22 @@ def test_interruption_rate_matches_closed_form(kit):
     got = doc["reliability"]["interruptions"]
     assert expected > 300
     assert abs(got - expected) < 4 * math.sqrt(expected), (got, expected)
+
+
+def test_json_table_and_html_say_what_failures_cost(kit):
+    from aifab.report._sim import reliability_sections
+
+    res = finish(new_run(_scn(kit)))
+    rel = res.to_dict()["reliability"]
+    for key in ("interruptions_per_day", "by_cause", "ettr", "ettr_by_tenant", "goodput",
+                "lost_accelerator_hours", "in_repair_share", "spares_used",
+                "technicians_busy", "technicians_busy_series"):
+        assert key in rel, key
+    daily = res.frames["reliability"]
+    assert daily["day"].tolist() == [1.0, 2.0, 3.0]  # the measured window, after warm-up
+    assert daily[list(rel["by_cause"])].to_numpy().sum() == rel["interruptions"]
+    (sec,) = reliability_sections(res.to_dict(), dict(res.frames))
+    assert sec.title == "Failures and repairs"
+    assert "Interruptions per day by cause" in sec.body_html and "ETTR" in sec.body_html
+    off = finish(new_run(_with(_scn(kit), {"enabled": False})))
+    assert reliability_sections(off.to_dict(), dict(off.frames)) == []

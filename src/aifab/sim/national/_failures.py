@@ -30,9 +30,11 @@ from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from aifab.catalog import Catalog, default_catalog
 from aifab.reliability import (
+    CLASSES,
     FailureModel,
     PoolSpec,
     ReliabilityMeter,
@@ -49,7 +51,12 @@ if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings
     from aifab.sim.national._runner import Runner
 
-FAIL, REPAIR = 7, 8
+FAIL, REPAIR, DAILY = 7, 8, 9
+DAY_S = 86400.0
+#: Columns of the daily ``reliability`` table (interruptions by cause in the day ending
+#: at ``day``; accelerators in repair and hot spares held then; technicians busy: the
+#: hands-on hours of the day's effective failures / 24).
+DAILY_COLUMNS = ("day", *CLASSES, "in_repair", "spares_held", "technicians_busy")
 _CODE = 1024  # domain x 1024 + accelerators in a repair payload (domains hold <= 1023)
 
 
@@ -103,8 +110,11 @@ class Failures(Observer):
         self.unmet_tok = 0.0
         self.removed_replicas = 0
         self.other_acc_s: dict[str, float] = {}  # preemption losses (not failures)
+        self.rows: list[tuple[float, ...]] = []
+        self._day = {"counts": dict.fromkeys(CLASSES, 0), "hands_on_h": 0.0}
         if self.events:
             run.events.push(self.events[0].time_s, FAIL, 0)
+        run.events.push(tw.warmup_s + DAY_S, DAILY, None)
 
     def _new_meters(self, start_s: float) -> None:
         acc = sum(p.accelerators for p in self.run.twin.pools)
@@ -166,6 +176,8 @@ class Failures(Observer):
 
     def on_warm(self) -> None:
         self._new_meters(self.run.now)
+        self.rows = []
+        self._day = {"counts": dict.fromkeys(CLASSES, 0), "hands_on_h": 0.0}
         self.other_acc_s = {}
         self.unmet_tok = 0.0
         self.removed_replicas = 0
@@ -195,6 +207,7 @@ class Failures(Observer):
         if not ev.hardware and not isinstance(victim, Job):
             return  # software fails only where a job runs
         self.meter.failure(ev)
+        self._day["hands_on_h"] += ev.hands_on_h  # type: ignore[operator]
         if isinstance(victim, Job):
             self._interrupt(victim, ev.cause)
         elif victim == "replica":
@@ -225,6 +238,25 @@ class Failures(Observer):
             self.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
         self._swap_in(pool, down_total)
 
+    def _row(self, now: float) -> tuple[float, ...]:
+        d, start = self._day, self.run.twin.warmup_s
+        last = self.rows[-1][0] * DAY_S if self.rows else 0.0
+        span_h = max(now - start - last, 1e-9) / 3600.0
+        busy = float(d["hands_on_h"]) / span_h  # type: ignore[arg-type]
+        counts: dict[str, int] = d["counts"]  # type: ignore[assignment]
+        return ((now - start) / DAY_S, *(float(counts[c]) for c in CLASSES),
+                float(sum(int(b.sum()) for b in self.broken)), float(sum(self.spares)), busy)
+
+    def on_daily(self, _: object) -> None:
+        """A row of the daily table (days counted from the end of the warm-up)."""
+        now = self.run.now
+        row = self._row(now)
+        self.rows.append(row)
+        self.meter.technicians(now, row[-1])
+        self._day = {"counts": dict.fromkeys(CLASSES, 0), "hands_on_h": 0.0}
+        if now + DAY_S < self.run.twin.horizon_s + 1e-6:
+            self.run.events.push(now + DAY_S, DAILY, None)
+
     def _swap_in(self, pool: int, n: int) -> None:
         """Release up to ``n`` held spares into allocation (from the last domains)."""
         st, held = self.run.fleet.pools[pool], self.held[pool]
@@ -245,8 +277,9 @@ class Failures(Observer):
                 self.run.dirty.add(part)
 
     def on_repair(self, payload: object) -> None:
-        pool, code = payload  # type: ignore[misc]
-        d, n = divmod(int(code), _CODE)
+        assert isinstance(payload, tuple)
+        pool, code = int(payload[0]), int(payload[1])
+        d, n = divmod(code, _CODE)
         st = self.run.fleet.pools[pool]
         self.broken[pool][d] -= n
         refill = min(n, max(0, self.target[pool] - self.spares[pool]))
@@ -303,6 +336,7 @@ class Failures(Observer):
         self.stopped[job.id] = now
         self.interrupted += 1
         self.meter.interruption(cause, run.twin.class_names[job.cls])
+        self._day["counts"][cause] += 1  # type: ignore[index]
         self.tenant_meter.interruption(cause, run.twin.tenants[job.tenant].name)
 
     def _drop_replicas(self, pool: int, d: int) -> None:
@@ -328,6 +362,14 @@ class Failures(Observer):
                 self.unmet_tok += lost
 
     # -- results ---------------------------------------------------------------------------
+    def frame(self) -> pd.DataFrame:
+        """The daily table (see :data:`DAILY_COLUMNS`), a last partial day included."""
+        rows = list(self.rows)
+        now, start = self.run.now, self.run.twin.warmup_s
+        if now > start and (not rows or now - start > rows[-1][0] * DAY_S + 1e-6):
+            rows.append(self._row(now))
+        return pd.DataFrame(rows, columns=list(DAILY_COLUMNS))
+
     def report(self) -> dict[str, Any]:
         """The ``reliability`` block of the run's JSON (open segments booked as of now,
         without changing the run)."""
@@ -339,9 +381,9 @@ class Failures(Observer):
                 for job in part.values():
                     self._segment(job, now, 0.0, other=False)
             for jid, t in self.stopped.items():
-                job = run.ops.jobs.get(jid)
-                if job is not None:
-                    self._book(job, wall=job.n * (now - max(t, self.meter.start_s)))
+                waiting = run.ops.jobs.get(jid)
+                if waiting is not None:
+                    self._book(waiting, wall=waiting.n * (now - max(t, self.meter.start_s)))
             m, tm = self.meter, self.tenant_meter
             m.repair_acc_s = self.repair_acc_s
             out = m.to_dict(now)
@@ -351,7 +393,6 @@ class Failures(Observer):
         useful = sum(r["useful"] for r in m.acc_s.values())
         alloc = sum(sum(r[k] for k in ("useful", "checkpoint", "lost", "restart", "idle"))
                     for r in m.acc_s.values()) + other
-        out.pop("technicians_busy_series", None)
         out.update({
             "enabled": True,
             "goodput": useful / alloc if alloc else 0.0,
@@ -377,9 +418,12 @@ class Failures(Observer):
                "stopped": [[k, v] for k, v in self.stopped.items()],
                "interrupted": self.interrupted, "repair_acc_s": self.repair_acc_s,
                "unmet_tok": self.unmet_tok, "removed_replicas": self.removed_replicas,
-               "other_acc_s": self.other_acc_s,
+               "other_acc_s": self.other_acc_s, "day": self._day,
                "meter": asdict(self.meter), "tenant_meter": asdict(self.tenant_meter)}
-        arrays = {f"fail.broken.{i}": b for i, b in enumerate(self.broken)}
+        arrays: dict[str, np.ndarray] = {f"fail.broken.{i}": b
+                                         for i, b in enumerate(self.broken)}
+        arrays["fail.rows"] = np.array(self.rows, dtype=np.float64).reshape(
+            len(self.rows), len(DAILY_COLUMNS))
         arrays.update({f"fail.held.{i}": h for i, h in enumerate(self.held)})
         return doc, arrays
 
@@ -392,6 +436,9 @@ class Failures(Observer):
         self.removed_replicas = int(doc["removed_replicas"])
         self.other_acc_s = {str(k): float(v) for k, v in doc["other_acc_s"].items()}
         self.meter, self.tenant_meter = _meter(doc["meter"]), _meter(doc["tenant_meter"])
+        self._day = {"counts": {str(k): int(v) for k, v in doc["day"]["counts"].items()},
+                     "hands_on_h": float(doc["day"]["hands_on_h"])}
+        self.rows = [tuple(float(x) for x in row) for row in arrays["fail.rows"]]
         for i in range(len(self.broken)):
             self.broken[i] = arrays[f"fail.broken.{i}"].astype(np.int64).copy()
             self.held[i] = arrays[f"fail.held.{i}"].astype(np.int64).copy()
@@ -410,7 +457,7 @@ def attach(run: Runner, settings: ReliabilitySettings | None,
     if settings is None or not settings.enabled:
         return None
     fails = Failures(run, settings, catalog)
-    run.add(fails, {FAIL: fails.on_fail, REPAIR: fails.on_repair})
+    run.add(fails, {FAIL: fails.on_fail, REPAIR: fails.on_repair, DAILY: fails.on_daily})
     return fails
 
 

@@ -172,4 +172,6 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
                           for p in tw.pools])
     frames = {"timeseries": series, "tenants": tenants, "classes": classes, "jobs": jobs,
               "services": svc, "pools": pools}
+    if fails is not None:
+        frames["reliability"] = fails.frame()
     return doc, frames
