@@ -126,6 +126,7 @@ def test_failures_are_deterministic_and_cost_something(kit):
     assert rel["interruptions"] > 0 and rel["spares_used"] > 0
     assert rel["lost_accelerator_hours"] > 0 and rel["goodput"] < 1.0
     assert a["stranded"]["in_repair"] > 0
+    assert 0 < a["stranded"]["spares"] <= 0.05 + 1e-12  # spares_share 0.05 of each pool
     off = finish(new_run(_with(scn, {"enabled": False}))).to_dict()
     assert "reliability" not in off and "in_repair" not in off["stranded"]
     assert off["jobs"]["preemptions_by_cause"].get("failure", 0) == 0

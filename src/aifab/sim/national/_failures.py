@@ -102,6 +102,7 @@ class Failures(Observer):
                 need -= h
             self.spares[i] = int(self.held[i].sum())
         self.cursor = 0
+        self.spares_acc_s, self.spares_t = 0.0, 0.0  # integral of spares held, since when
         self.stopped: dict[int, float] = {}  # interrupted job -> when (for ETTR's wall)
         self._failing: set[int] = set()
         self.interrupted = 0
@@ -176,6 +177,7 @@ class Failures(Observer):
 
     def on_warm(self) -> None:
         self._new_meters(self.run.now)
+        self.spares_acc_s, self.spares_t = 0.0, self.run.now
         self.rows = []
         self._day = {"counts": dict.fromkeys(CLASSES, 0), "hands_on_h": 0.0}
         self.other_acc_s = {}
@@ -183,6 +185,11 @@ class Failures(Observer):
         self.removed_replicas = 0
 
     # -- events --------------------------------------------------------------------------
+    def _held_until_now(self) -> None:
+        now = self.run.now
+        self.spares_acc_s += sum(self.spares) * (now - self.spares_t)
+        self.spares_t = now
+
     def on_fail(self, payload: object) -> None:
         k = int(payload)  # type: ignore[call-overload]
         ev = self.events[k]
@@ -213,6 +220,7 @@ class Failures(Observer):
         elif victim == "replica":
             self._drop_replicas(pool, hit_dom)
         st = run.fleet.pools[pool]
+        self._held_until_now()
         down_total = 0
         for d, n in want.items():
             n = min(n, D - int(self.broken[pool][d]))
@@ -232,7 +240,7 @@ class Failures(Observer):
             self.held[pool][d] -= n - from_free
             self.spares[pool] -= n - from_free
             self.broken[pool][d] += n
-            down_total += n
+            down_total += from_free  # failed spares need no replacement
             run.events.push(run.now + ev.repair_s, REPAIR, (pool, d * _CODE + n))
             end = min(run.now + ev.repair_s, tw.horizon_s)
             self.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
@@ -280,6 +288,7 @@ class Failures(Observer):
         assert isinstance(payload, tuple)
         pool, code = int(payload[0]), int(payload[1])
         d, n = divmod(code, _CODE)
+        self._held_until_now()
         st = self.run.fleet.pools[pool]
         self.broken[pool][d] -= n
         refill = min(n, max(0, self.target[pool] - self.spares[pool]))
@@ -404,6 +413,8 @@ class Failures(Observer):
             "checkpoint_interval_h": {
                 c: v for c, v in self.intervals_h.items()} or "young-daly",
             "spares_held": int(sum(self.spares)),
+            "spares_held_share": (self.spares_acc_s + sum(self.spares) * (now - self.spares_t))
+            / max(self.meter.accelerators * (now - self.meter.start_s), 1e-9),
             "spares_target": int(sum(self.target)),
             "in_repair_now": int(sum(int(b.sum()) for b in self.broken)),
             "replicas_removed": self.removed_replicas,
@@ -419,6 +430,7 @@ class Failures(Observer):
                "interrupted": self.interrupted, "repair_acc_s": self.repair_acc_s,
                "unmet_tok": self.unmet_tok, "removed_replicas": self.removed_replicas,
                "other_acc_s": self.other_acc_s, "day": self._day,
+               "spares_acc_s": self.spares_acc_s, "spares_t": self.spares_t,
                "meter": asdict(self.meter), "tenant_meter": asdict(self.tenant_meter)}
         arrays: dict[str, np.ndarray] = {f"fail.broken.{i}": b
                                          for i, b in enumerate(self.broken)}
@@ -434,6 +446,7 @@ class Failures(Observer):
         self.interrupted = int(doc["interrupted"])
         self.repair_acc_s, self.unmet_tok = float(doc["repair_acc_s"]), float(doc["unmet_tok"])
         self.removed_replicas = int(doc["removed_replicas"])
+        self.spares_acc_s, self.spares_t = float(doc["spares_acc_s"]), float(doc["spares_t"])
         self.other_acc_s = {str(k): float(v) for k, v in doc["other_acc_s"].items()}
         self.meter, self.tenant_meter = _meter(doc["meter"]), _meter(doc["tenant_meter"])
         self._day = {"counts": {str(k): int(v) for k, v in doc["day"]["counts"].items()},

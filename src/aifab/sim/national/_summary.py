@@ -165,6 +165,7 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
         rel = fails.report()
         doc["reliability"] = rel
         doc["stranded"]["in_repair"] = rel["in_repair_share"] * powered / fleet
+        doc["stranded"]["spares"] = rel["spares_held_share"] * powered / fleet
     pools = pd.DataFrame([{"pool": p.index, "owner": p.owner, "accelerator": p.accelerator,
                            "system": p.system, "kind": p.kind, "domain_size": p.domain_size,
                            "accelerators": p.accelerators,
