@@ -72,3 +72,17 @@ def test_plan_golden(name: str) -> None:
     want = json.loads((HERE / f"{name}-plan.json").read_text())
     diffs = _diff(json.loads(json.dumps(update.summary(name))), want)
     assert not diffs, f"{len(diffs)} differences, first: {diffs[:8]}"
+
+
+NOFAIL = json.loads((HERE / "simulate-nofailures.json").read_text())
+"""The simulate goldens of the twin before failures existed (recorded from fe1b35c's code,
+the merge the failure model was built on): with ``reliability.enabled=false`` the twin
+must still give them bit for bit."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["fifo-s0", "backfill-s1-caps", "fairshare-s0"])
+def test_simulate_with_failures_off_is_the_old_twin(name: str) -> None:
+    got = runs.simulate([*runs.sim_cases()[name], "--set", "reliability.enabled=false"])
+    diffs = _diff(got, NOFAIL[name])
+    assert not diffs, f"{len(diffs)} differences, first: {diffs[:8]}"

@@ -22,7 +22,8 @@ def test_simulate_json_korea_scaled():
     assert doc["schema_version"] == 1
     for key in ("utilization", "stranded", "tenants", "energy_mwh", "events", "wall_s"):
         assert key in doc
-    assert set(doc["stranded"]) == {"power", "fragmentation", "idle"}
+    assert set(doc["stranded"]) == {"power", "fragmentation", "idle", "in_repair", "spares"}
+    assert doc["reliability"]["failures"] >= 0 and 0 <= doc["reliability"]["goodput"] <= 1
     assert 0 < doc["utilization"] <= 1
     total = doc["utilization"] + sum(doc["stranded"].values())
     assert abs(total - 1) < 0.05  # hourly samples vs exact integral

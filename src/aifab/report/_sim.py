@@ -142,6 +142,7 @@ def print_sim(result: SimResult, c: Console) -> None:
         tt.add_row("(warm-up jobs)", "", "", "", "", "", fmt_int(pre[WARMUP_ROW]))
     tt.add_row("total", "", "", "", "", "", fmt_int(jobs["preemptions"]))
     c.print(fit(tt), crop=False)
+    print_reliability(doc, c)
 
 
 def _line(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
@@ -245,7 +246,7 @@ def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame],
                    + figure_html(share, "nat-share") + figure_html(waits, "nat-waits"))
     return [Section("National simulation", body, anchor="national"),
             Section("Tenants and fairness", tenant_body, anchor="national-tenants"),
-            *flexibility_sections(doc)]
+            *flexibility_sections(doc), *reliability_sections(doc, frames)]
 
 
 def flexibility_sections(doc: dict[str, Any]) -> list[Section]:
@@ -260,3 +261,80 @@ def flexibility_sections(doc: dict[str, Any]) -> list[Section]:
     if f["by_window"]:
         body += table_html(pd.DataFrame(f["by_window"]), floatfmt="{:,.2f}")
     return [Section("Curtailment response", body, anchor="national-flexibility")]
+
+
+# -- failures, repairs and goodput (the twin's reliability block) -------------------------
+def print_reliability(doc: dict[str, Any], c: Console) -> None:
+    """One table of what failures cost, when the run modelled them."""
+    rel = doc.get("reliability")
+    if not rel:
+        return
+    t = Table("metric", "value", title="Failures and repairs", title_justify="left")
+    for k, v in (("interruptions per day", f"{rel['interruptions_per_day']:.2f}"),
+                 ("goodput (useful / allocated)", fmt_share(rel["goodput"])),
+                 ("ETTR by class", fmt_mapping(rel["ettr"], fmt_share)),
+                 ("accelerator-hours lost (work + restart)",
+                  f"{rel['lost_accelerator_hours']:,.0f}"),
+                 ("in repair (share of accelerators)", fmt_share(rel["in_repair_share"], 2)),
+                 ("hot spares swapped in (accelerators)", f"{rel['spares_used']:,}"),
+                 ("technicians busy (mean)", f"{rel['technicians_busy']:.1f}")):
+        t.add_row(k, v)
+    c.print(t)
+
+
+def reliability_sections(doc: dict[str, Any],
+                         frames: dict[str, pd.DataFrame]) -> list[Section]:
+    """"Failures and repairs": interruptions per day by cause, ETTR per job class and
+    tenant, accelerators in repair over time; none when failures were off."""
+    rel = doc.get("reliability")
+    if not rel:
+        return []
+    head = pd.DataFrame([
+        {"metric": "interruptions per day", "value": fmt_num(rel["interruptions_per_day"], 2)},
+        {"metric": "goodput (useful / allocated accelerator-hours)",
+         "value": fmt_share(rel["goodput"])},
+        {"metric": "accelerator-hours lost to failures (work + restart)",
+         "value": fmt_big(rel["lost_accelerator_hours"])},
+        {"metric": "share of accelerators in repair",
+         "value": fmt_share(rel["in_repair_share"], 2)},
+        {"metric": "hot spares swapped in (accelerators)", "value": fmt_int(rel["spares_used"])},
+        {"metric": "technicians busy (mean)", "value": fmt_num(rel["technicians_busy"], 1)},
+        {"metric": "inference replicas lost to failures", "value": fmt_int(
+            rel.get("replicas_removed", 0))},
+    ])
+    daily = frames.get("reliability")
+    figs: list[go.Figure] = []
+    if daily is not None and len(daily):
+        causes = [c for c in rel["by_cause"] if c in daily.columns]
+        fig = go.Figure([go.Bar(x=daily["day"], y=daily[c], name=c) for c in causes])
+        fig.update_layout(barmode="stack", xaxis_title="day", yaxis_title="interruptions")
+        figs.append(style_figure(fig, title="Interruptions per day by cause", height=340))
+        rep = go.Figure(go.Scatter(x=daily["day"], y=daily["in_repair"], mode="lines",
+                                   name="in repair"))
+        rep.update_layout(xaxis_title="day", yaxis_title="accelerators")
+        figs.append(style_figure(rep, title="Accelerators in repair (end of day)",
+                                 height=320))
+    else:
+        fig = go.Figure(go.Bar(x=list(rel["by_cause"]), y=list(rel["by_cause"].values())))
+        fig.update_layout(yaxis_title="interruptions per day")
+        figs.append(style_figure(fig, title="Interruptions per day by cause", height=320))
+    ettr = go.Figure(go.Bar(x=list(rel["ettr"]), y=list(rel["ettr"].values()),
+                            text=[fmt_share(v) for v in rel["ettr"].values()]))
+    ettr.update_layout(yaxis_title="ETTR", yaxis_tickformat=".0%")
+    figs.append(style_figure(ettr, title="Effective training time ratio by job class",
+                             height=320))
+    by_tenant = rel.get("ettr_by_tenant", {})
+    if by_tenant:
+        owners = [t["owner"] for t in doc.get("tenants", [])]
+        colours = owner_colours(owners)
+        owner_of = {t["tenant"]: t["owner"] for t in doc.get("tenants", [])}
+        tf = go.Figure(go.Bar(x=list(by_tenant), y=list(by_tenant.values()),
+                              marker_color=[colours.get(owner_of.get(k, ""), NEUTRAL)
+                                            for k in by_tenant]))
+        tf.update_layout(yaxis_title="ETTR", yaxis_tickformat=".0%")
+        figs.append(style_figure(tf, title="ETTR by tenant", height=320))
+    body = table_html(head)
+    body += "".join(figure_html(f, f"nat-rel-{i}") for i, f in enumerate(figs))
+    return [Section("Failures and repairs", body, anchor="national-reliability",
+                    summary=(("interruptions/day", fmt_num(rel["interruptions_per_day"], 1)),
+                             ("goodput", fmt_share(rel["goodput"]))))]

@@ -11,6 +11,7 @@ from typing import Any
 from aifab.catalog import Catalog
 from aifab.scenario import Scenario
 from aifab.sim.national._build import build_twin
+from aifab.sim.national._failures import attach as attach_failures
 from aifab.sim.national._model import Twin
 from aifab.sim.national._policies import get_queue_policy
 from aifab.sim.national._protocol import QueuePolicy
@@ -30,7 +31,9 @@ def new_run(scenario: Scenario | Twin, *, policy: str | QueuePolicy | None = Non
     twin = scenario if isinstance(scenario, Twin) else build_twin(scenario, catalog)
     pol = policy if policy is not None and not isinstance(policy, str) else \
         get_queue_policy(policy or twin.settings.queue_policy)
-    return Runner(twin, pol)
+    run = Runner(twin, pol)
+    attach_failures(run, twin.reliability, catalog)
+    return run
 
 
 def checkpoint_times(run: Runner) -> list[float]:

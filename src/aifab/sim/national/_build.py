@@ -214,7 +214,7 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
                 tenants=tuple(tenants), class_names=class_names,
                 classes=tuple(classes[c] for c in class_names), max_sizes=tuple(max_sizes),
                 services=tuple(services), replay=replay, replay_tenant=replay_tenant,
-                pue=float(scn.facility.pue))
+                pue=float(scn.facility.pue), reliability=scn.reliability)
 
 
 def _generated(scn: Scenario, st: SimSettings, pools: Sequence[PoolSpec],

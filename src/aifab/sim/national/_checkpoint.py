@@ -29,6 +29,7 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sim.national._api import new_run
+from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import RECORD_FIELDS, SCALARS, Job
 from aifab.sim.national._meters import SERIES_COLUMNS
 from aifab.sim.national._runner import Runner
@@ -123,6 +124,10 @@ def _encode(run: Runner) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
         "meters": {"counts": run.counts.c, "last": integ.last, "alloc_s": integ.alloc_s,
                    "svc_alloc_s": integ.svc_alloc_s, "energy_kwh": integ.energy_kwh},
     }
+    fails = failures_of(run.bus.observers)
+    if fails is not None:
+        state["failures"], more = fails.state()
+        arrays.update(more)
     return state, arrays
 
 
@@ -184,6 +189,9 @@ def _decode(run: Runner, state: dict[str, Any], a: dict[str, npt.NDArray[Any]]) 
         run.series.campus_rows = [tuple(float(x) for x in row) for row in a["m.campus"]]
     run.records.r = {k: array("d", a[f"rec.{k}"].tolist()) for k in RECORD_FIELDS}
     run.policy.restore(state["policy"])
+    fails = failures_of(run.bus.observers)
+    if fails is not None:
+        fails.restore(state["failures"], a)
     run.rng.bit_generator.state = state["rng"]
     run.ops.now, run.sliced_to = float(state["now"]), float(state["sliced_to"])
     run.next_id, run.n_events = int(state["next_id"]), int(state["n_events"])

@@ -17,7 +17,7 @@ raise it); at its end the cap is lifted and paused jobs restart as the policy de
 Not modelled: DVFS throttling of running work (the ``throttle`` power mode does it for a
 whole run, not per window), the seconds a real checkpoint takes.
 
-Event kinds 9 and 10 (``Runner.add``); runs with curtailment are not checkpointed.
+Event kinds 11 and 12 (``Runner.add``); runs with curtailment are not checkpointed.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from aifab.sim.national._observers import Observer
 if TYPE_CHECKING:
     from aifab.sim.national._runner import Runner
 
-CURTAIL_START, CURTAIL_END = 9, 10
+CURTAIL_START, CURTAIL_END = 11, 12  # 7-9 are the failure source's (_failures, _failbook)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Invariants of a run, checked by the tests: no accelerator is ever double-allocated."""
+"""Invariants of a run, checked by the tests: no accelerator is ever double-allocated,
+none is allocated while in repair or held as a hot spare."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import EVICTING, RUNNING
 
 if TYPE_CHECKING:
@@ -29,9 +31,17 @@ def check(run: Runner) -> None:
         for pool, doms in ss.reps.items():
             for d in doms:
                 used[pool][d] += size[pool]
+    fails = failures_of(run.bus.observers)
+    out = 0  # accelerators in repair or held as spares: neither free nor allocated
+    if fails is not None:
+        for i, (b, h) in enumerate(zip(fails.broken, fails.held, strict=True)):
+            assert (b >= 0).all() and (h >= 0).all(), f"pool {i}: negative repair/spares"
+            used[i] += b + h
+            out += int(b.sum() + h.sum())
+        assert fails.spares == [int(h.sum()) for h in fails.held], "spare counter drift"
     for p, u in zip(fl.pools, used, strict=True):
         p.check()
         assert (u == p.size - p.free).all(), f"pool {p.index}: double allocation"
     assert total + fl.svc_alloc == fl.alloc_total, "allocation counter drift"
-    busy = sum(p.capacity - p.free_total for p in fl.pools)
+    busy = sum(p.capacity - p.free_total for p in fl.pools) - out
     assert busy == fl.alloc_total, "pool occupancy differs from allocations"

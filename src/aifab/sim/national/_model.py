@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aifab.scenario import ReliabilitySettings
 from aifab.scenario._sim import JobClassSpec, ServiceSpec, SimSettings
 from aifab.workload.philly import PhillyJobs
 
@@ -98,6 +99,7 @@ class Twin:
     replay_tenant: int = -1
     notes: tuple[str, ...] = field(default=())
     pue: float = 1.0  # the scenario's facility PUE (facility kW / IT kW)
+    reliability: ReliabilitySettings | None = None  # failures and repairs (None: off)
 
     def partition_of(self, owner: str) -> Partition:
         for p in self.partitions:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import EVICTING, RECORD_FIELDS, RUNNING
 from aifab.sim.national._loadshape import campus_power_frame
 from aifab.sim.national._meters import SERIES_COLUMNS
@@ -161,6 +162,12 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
                    "per_s": c["events"] / wall_s if wall_s > 0 else math.nan},
         "wall_s": wall_s,
     }
+    fails = failures_of(run.bus.observers)
+    if fails is not None:
+        rel = fails.report()
+        doc["reliability"] = rel
+        doc["stranded"]["in_repair"] = rel["in_repair_share"] * powered / fleet
+        doc["stranded"]["spares"] = rel["spares_held_share"] * powered / fleet
     pools = pd.DataFrame([{"pool": p.index, "owner": p.owner, "accelerator": p.accelerator,
                            "system": p.system, "kind": p.kind, "domain_size": p.domain_size,
                            "accelerators": p.accelerators,
@@ -168,4 +175,6 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
                           for p in tw.pools])
     frames = {"timeseries": series, "tenants": tenants, "classes": classes, "jobs": jobs,
               "services": svc, "pools": pools, "campus_power": campus_power_frame(run)}
+    if fails is not None:
+        frames["reliability"] = fails.frame()
     return doc, frames
