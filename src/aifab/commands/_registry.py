@@ -12,7 +12,7 @@ COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report", "swee
 #: The commands each module registers, with the first line of their help, so that
 #: ``aifab --help`` needs no command module. A module missing here still works (it is
 #: imported to list its commands, at the cost of a slower ``--help``);
-#: tests/foundation/test_cli_startup.py keeps this table in step with the modules.
+#: tests/commands/test_cli_startup.py keeps this table in step with the modules.
 COMMAND_HELP: dict[str, dict[str, str]] = {
     "plan": {
         "plan": "Fleet, capacity (H100-equivalents), power, energy, cost, comparisons and "

@@ -15,7 +15,7 @@ def _toy_grid():
     from pathlib import Path
 
     spec = importlib.util.spec_from_file_location(
-        "grid_conftest", Path(__file__).parents[1] / "grid" / "conftest.py")
+        "grid_conftest", Path(__file__).parents[2] / "grid" / "conftest.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
