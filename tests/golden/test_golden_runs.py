@@ -75,9 +75,9 @@ def test_plan_golden(name: str) -> None:
 
 
 NOFAIL = json.loads((HERE / "simulate-nofailures.json").read_text())
-"""The simulate goldens of the twin before failures existed (recorded from fe1b35c's code,
-the merge the failure model was built on): with ``reliability.enabled=false`` the twin
-must still give them bit for bit."""
+"""The simulate goldens of the twin before failures existed (main's simulate.json just
+before the failure model merged, with the warmup_days key): with
+``reliability.enabled=false`` the twin must still give them bit for bit."""
 
 
 @pytest.mark.slow
