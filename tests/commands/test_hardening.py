@@ -113,6 +113,21 @@ def test_scenario_file_nan_names_the_line(tmp_path: Path) -> None:
     _bad(["plan", str(p)], f"s.yaml:{i + 1}", "facility.pue", "finite")
 
 
+@pytest.mark.parametrize("cmd", ["plan", "site", "simulate", "report"])
+def test_unknown_comparison_region_names_the_file(tmp_path: Path, cmd: str) -> None:
+    """compare_with is resolved by aifab.power; every command that loads the scenario checks
+    it up front and names the file (the fuzz harness found a message without it)."""
+    import yaml
+
+    doc = yaml.safe_load((REPO / "src/aifab/scenario/data/korea-2025.yaml").read_text())
+    doc["compare_with"] = ["Seoul", ""]
+    p = tmp_path / "s.yaml"
+    p.write_text(yaml.safe_dump(doc))
+    _bad([cmd, str(p), "--out", str(tmp_path / "out")], "s.yaml", "compare_with[1]",
+         "unknown region")
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(("col", "value"), [("tdp_w", "inf"), ("mem_gb", "inf"),
                                             ("link_gbps", "Infinity")])
 def test_catalogue_non_finite(tmp_path: Path, col: str, value: str) -> None:

@@ -12,6 +12,7 @@ from rich.console import Console
 from aifab._io import atomic_out_dir, to_json, versioned
 from aifab._terminal import fit, table
 from aifab.catalog import Catalog, load_catalog
+from aifab.errors import BadInput
 from aifab.scenario import Scenario, load_scenario
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
@@ -52,7 +53,16 @@ def load_cli_scenario(scenario_file: str | None, scenario: str | None,
     if scenario_file is not None and scenario is not None:
         raise typer.BadParameter("give a SCENARIO_FILE or --scenario, not both")
     cat = load_catalog(catalog or [])
-    return load_scenario(scenario_file or scenario, sets or [], catalog=cat), cat
+    scn = load_scenario(scenario_file or scenario, sets or [], catalog=cat)
+    # Regions named in compare_with are resolved by aifab.power (a layer above scenario):
+    # check them here, where the file is known, so the message names it.
+    from aifab.power import regions_for
+
+    try:
+        regions_for(scn)
+    except BadInput as exc:
+        raise BadInput(str(exc), source=scenario_file or scenario or "korea-2025") from None
+    return scn, cat
 
 
 def emit(doc: dict[str, Any], *, as_json: bool, out: Path | None,
