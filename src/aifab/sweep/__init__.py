@@ -12,8 +12,7 @@ from pathlib import Path
 
 from aifab.sweep._design import DesignPoints, build_design
 from aifab.sweep._exec import Progress, execute, load_state_spec, read_journal
-from aifab.sweep._html import sweep_html
-from aifab.sweep._results import SweepResult, write_sweep
+from aifab.sweep._results import SweepResult, sweep_html, write_sweep
 from aifab.sweep._sensitivity import percentiles, sobol_indices
 from aifab.sweep._spec import Parameter, SweepSpec, load_spec, spec_from_dict
 from aifab.sweep._uncertainty import (

@@ -63,7 +63,7 @@ def print_uncertainty(unc: UncertaintyResult, c: Console, result: PlanResult | N
 def write_uncertainty(result: PlanResult, unc: UncertaintyResult, tmp: Path) -> None:
     """uncertainty.csv, by_year_range.csv and the plan report with a ranges section."""
     from aifab.report import Section, figure_html, plan_sections, render_html, table_html
-    from aifab.sweep._html import series_fan_figure
+    from aifab.report._sweep import series_fan_figure
 
     frame = uncertainty_frame(result, unc)
     frame.to_csv(tmp / "uncertainty.csv", index=False)

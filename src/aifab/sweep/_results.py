@@ -95,10 +95,15 @@ class SweepResult:
         return {"variants": variants, "summary": summ, "sensitivity": pd.DataFrame(srows)}
 
 
+def sweep_html(result: SweepResult) -> str:
+    """The sweep's self-contained HTML page (rendered by aifab.report)."""
+    from aifab.report._sweep import sweep_page
+
+    return sweep_page(result.to_dict(), result.metric_values)
+
+
 def write_sweep(result: SweepResult, tmp: Path, doc: dict[str, Any] | None = None) -> None:
     """Write sweep.json, variants.parquet and report.html into ``tmp``."""
-    from aifab.sweep._html import sweep_html
-
     doc = versioned(doc if doc is not None else result.to_dict())
     write_text(tmp / "sweep.json", to_json(doc))
     result.to_frames()["variants"].to_parquet(tmp / "variants.parquet", index=False)

@@ -1,18 +1,16 @@
-"""HTML for sweeps: fan charts of the metrics and a tornado (or Sobol/Spearman) chart."""
+"""HTML for sweeps (aifab.sweep's renderer): fan charts of the metrics and a tornado
+(or Sobol/Spearman) chart."""
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from aifab.report import Section, figure_html, render_html, table_html
-
-if TYPE_CHECKING:
-    from aifab.sweep._results import SweepResult
+from aifab.report._html import Section, figure_html, render_html, table_html
 
 _BANDS = ((5, 95, "rgba(31,119,180,0.18)", "P5-P95"), (25, 75, "rgba(31,119,180,0.35)",
                                                          "P25-P75"))
@@ -94,12 +92,11 @@ def indices_figure(per_param: dict[str, dict[str, float]], metric: str,
     return fig
 
 
-def sweep_sections(result: SweepResult) -> list[Section]:
-    """Sections for a sweep: summary, fan chart, sensitivity charts, failed variants."""
-    doc = result.to_dict()
-    values = result.metric_values
+def sweep_sections(doc: dict[str, Any], values: dict[str, list[float]]) -> list[Section]:
+    """Sections for a sweep (its ``--json`` document and each metric over the variants):
+    summary, fan chart, sensitivity charts, failed variants."""
     summ = pd.DataFrame([{"metric": m, **v} for m, v in doc["summary"].items()])
-    head = (f"<p>{doc['variants']:,} variants ({result.design.kind} design): {doc['done']:,} "
+    head = (f"<p>{doc['variants']:,} variants ({doc['design']} design): {doc['done']:,} "
             f"done, {doc['failed']:,} failed, {doc['ran']:,} run now, {doc['wall_s']:,.1f} s "
             f"wall.</p>")
     secs = [Section("Summary", head + table_html(summ, "{:,.4g}"), "summary"),
@@ -125,7 +122,7 @@ def sweep_sections(result: SweepResult) -> list[Section]:
     return secs
 
 
-def sweep_html(result: SweepResult) -> str:
+def sweep_page(doc: dict[str, Any], values: dict[str, list[float]]) -> str:
     """A self-contained page (plotly.js inlined, works offline)."""
-    return render_html(f"Sweep: {result.spec.name}", sweep_sections(result),
-                       result.spec.description)
+    return render_html(f"Sweep: {doc['name']}", sweep_sections(doc, values),
+                       doc["spec"].get("description", ""))
