@@ -262,7 +262,7 @@ def label(name: str) -> str:
             break
     words = name.replace("_", " ")
     words = re.sub(r"\bp50\b", "median", words)
-    words = re.sub(r"\bp(\d\d)\b", r"\1th percentile", words)
+    words = re.sub(r"\bp(\d\d?)\b", r"\1th percentile", words)
     return f"{words} ({unit})" if unit else words
 
 

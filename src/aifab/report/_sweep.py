@@ -11,8 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from aifab.report._html import Section, figure_html, render_html, table_html
+from aifab.report._style import PALETTE
 
-_BANDS = ((5, 95, "rgba(31,119,180,0.18)", "P5-P95"), (25, 75, "rgba(31,119,180,0.35)",
+_BANDS = ((5, 95, "rgba(0,114,178,0.18)", "P5-P95"), (25, 75, "rgba(0,114,178,0.35)",
                                                          "P25-P75"))
 
 
@@ -66,8 +67,8 @@ def tornado_figure(per_param: dict[str, dict[str, Any]], metric: str) -> go.Figu
     items = list(per_param.items())[::-1]
     base = items[0][1]["base_metric"] if items else 0.0
     fig = go.Figure()
-    for key, colour, label in (("metric_low", "#1f77b4", "parameter low"),
-                               ("metric_high", "#d62728", "parameter high")):
+    for key, colour, label in (("metric_low", PALETTE[0], "parameter low"),
+                               ("metric_high", PALETTE[1], "parameter high")):
         fig.add_trace(go.Bar(
             y=[p for p, _ in items], x=[v[key] - base for _, v in items], base=base,
             orientation="h", marker_color=colour, name=label,
