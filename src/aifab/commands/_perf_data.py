@@ -1,0 +1,117 @@
+"""``aifab perf calibrate`` and ``aifab perf models``: the perf model's data (calibration
+rows with in-sample and leave-one-out errors; the model descriptions)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from aifab._io import to_json, versioned, write_text
+from aifab.commands._common import JsonOpt, OutOpt, emit, fit, table
+
+ModelsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--models", help="Extra model-description CSV (columns as perf/data/models.csv).",
+                 metavar="FILE"),
+]
+
+
+def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
+    """Predicted vs published for every calibration row: in-sample and leave-one-out
+    errors, overall and per device family."""
+    from aifab.perf import calibrate
+    from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, summary
+    from aifab.perf._loo import (
+        FAMILY_TOL,
+        LOO_MEDIAN_TOL,
+        family_errors,
+        leave_one_out,
+        loo_summary,
+    )
+    from aifab.perf._report import calibration_markdown
+
+    res = calibrate()
+    med, worst, n = summary(res)
+    loo = leave_one_out()
+    _, loo_med, fam_worst = loo_summary(loo)
+    fams = family_errors(loo)
+    by_id = {r.id: r for r in loo}
+    doc = {"command": "perf calibrate", "inputs": {},
+           "summary": {"median_abs_error": med, "max_abs_error": worst, "rows_included": n,
+                       "median_tolerance": MEDIAN_TOL, "max_tolerance": MAX_TOL,
+                       "known_outliers": KNOWN_OUTLIERS,
+                       "loo_median_abs_error": loo_med, "loo_median_tolerance": LOO_MEDIAN_TOL,
+                       "worst_family_loo_median": fam_worst, "family_tolerance": FAMILY_TOL},
+           "families": [dataclasses.asdict(f) for f in fams],
+           "rows": [{"id": r.row.id, "published": r.row.value, "unit": r.row.unit,
+                     "predicted": r.predicted, "error": r.error,
+                     "loo_error": by_id[r.row.id].loo_error if r.row.id in by_id else None,
+                     "included": r.included, "detail": r.detail, "source": r.row.source,
+                     "url": r.row.url, "date": r.row.date,
+                     "exclude_reason": r.row.exclude_reason}
+                    for r in res]}
+
+    def write(tmp: Path) -> None:
+        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
+        write_text(tmp / "perf-calibration.md", calibration_markdown(res))
+
+    def show(c: Console) -> None:
+        t = table("row", "published", "predicted", "error", "LOO error", "note", wrap=("note",),
+                  title="Calibration: predicted vs published")
+        for r in res:
+            pred = "-" if r.predicted is None else f"{r.predicted:,.4g}"
+            err = "-" if r.error is None else f"{r.error * 100:+.1f} %"
+            lo = by_id.get(r.row.id)
+            loo_s = "-" if lo is None else f"{lo.loo_error * 100:+.1f} %"
+            note = r.detail if r.included else f"excluded: {r.detail}"
+            t.add_row(r.row.id, f"{r.row.value:,.4g} {r.row.unit}", pred, err, loo_s, note)
+        c.print(fit(t), crop=False)
+        f = table("family", "rows", "in-sample", "leave-one-out", "LOO max", "note",
+                  title="Per device family (|error| medians)")
+        for fe in fams:
+            f.add_row(fe.family, str(fe.rows), f"{fe.in_sample_median * 100:.1f} %",
+                      f"{fe.loo_median * 100:.1f} %", f"{fe.loo_max * 100:.1f} %",
+                      "rests on one row" if fe.single_row else "")
+        c.print(fit(f), crop=False)
+        c.print(f"in-sample: median |error| {med * 100:.1f} % (target <= "
+                f"{MEDIAN_TOL * 100:.0f} %), max {worst * 100:.1f} % (target <= "
+                f"{MAX_TOL * 100:.0f} %), {n} rows")
+        c.print(f"leave-one-out: median |error| {loo_med * 100:.1f} % (target <= "
+                f"{LOO_MEDIAN_TOL * 100:.0f} %); worst family median "
+                f"{fam_worst * 100:.1f} % (target <= {FAMILY_TOL * 100:.0f} %)")
+
+    emit(doc, as_json=as_json, out=out, write_files=write, show=show)
+
+
+def models_cmd(models_files: ModelsOpt = None, as_json: JsonOpt = False,
+               out: OutOpt = None) -> None:
+    """List the model descriptions."""
+    from aifab.perf import load_models
+
+    ms = load_models(models_files or []).models
+    rows = [m.model_dump(mode="json") for m in ms.values()]
+    doc = {"command": "perf models", "inputs": {}, "models": rows}
+
+    def write(tmp: Path) -> None:
+        import pandas as pd
+
+        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
+        pd.DataFrame(rows).to_csv(tmp / "models.csv", index=False)
+
+    def show(c: Console) -> None:
+        t = table("id", "arch", "params B", "active B", "layers", "hidden", "KV heads",
+                  title="Models")
+        for m in ms.values():
+            t.add_row(m.id, m.arch, f"{m.params_b:g}", f"{m.active_params_b:g}",
+                      str(m.layers), str(m.hidden), str(m.kv_heads))
+        c.print(fit(t), crop=False)
+        src = table("id", "source", wrap=("source",), title="Sources")
+        for m in ms.values():
+            src.add_row(m.id, m.source)
+        c.print(fit(src), crop=False)
+
+    emit(doc, as_json=as_json, out=out, write_files=write, show=show)
