@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from aifab.catalog import Accelerator, Catalog
+from aifab.catalog import Accelerator, Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.perf._common import (
     USABLE_MEM,
@@ -195,7 +195,10 @@ def factory_output(accelerator_id: str, count: int, load_factor: float,
         raise BadInput(f"must not be negative, got {count}", where="count")
     if not 0.0 <= load_factor <= 1.0:
         raise BadInput(f"must be within [0, 1], got {load_factor}", where="load_factor")
-    prec, tp, pp, tpd, fac_w, run_s, job_n = (_per_device(accelerator_id) if catalog is None
+    # The packaged catalogue (what load_catalog() returns without user files) is immutable
+    # and cached, so its per-device figures are memoised too; a user catalogue is not.
+    packaged = catalog is None or catalog is default_catalog()
+    prec, tp, pp, tpd, fac_w, run_s, job_n = (_per_device(accelerator_id) if packaged
                                           else _per_device_uncached(accelerator_id, catalog))
     busy_s = YEAR_S * load_factor
     tokens_year = tpd * count * busy_s
