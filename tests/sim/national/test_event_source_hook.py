@@ -31,21 +31,16 @@ class DomainFailures(Observer):
                     and dom in job.doms.tolist():
                 run.ops.interrupt(job, "failure")
                 self.interrupted += 1
-        p = run.fleet.pools[pool]
-        down = int(p.free[dom])  # take the now idle domain's accelerators out
-        p.free[dom] -= down
-        p.free_total -= down
+        down = int(run.fleet.pools[pool].free[dom])  # the now idle domain's accelerators
+        run.fleet.take_down(pool, dom, down)  # out of service (the change counter moves)
         self.held += down
         run.events.push(run.now + self.repair_s, REPAIR, (pool, dom * 1000 + down))
 
     def on_repair(self, payload: object) -> None:
         pool, code = payload  # type: ignore[misc]
         dom, down = divmod(code, 1000)
-        p = self.run.fleet.pools[pool]
-        p.free[dom] += down
-        p.free_total += down
+        self.run.fleet.bring_up(pool, dom, down)  # back in service: rescheduled at once
         self.held -= down
-        self.run.dirty.add(self.run.fleet.pool_part[pool])
 
     def on_requeue(self, job: Job) -> None:
         pass  # counted by the core's meters as a preemption

@@ -155,7 +155,7 @@ class Curtailer(Observer):
         fl, tw = run.fleet, run.twin
         before = fl.campus_kw[c]
         target = before * (1.0 - w.depth)
-        fl.curtail_kw[c] = min(fl.curtail_kw[c], target)
+        fl.set_curtail(c, min(fl.curtail_kw[c], target))
         self.active[c] += 1
         pools = set(tw.campuses[c].pools)
         row: dict[str, Any] = {"owner": w.owner, "start_h": w.start_h,
@@ -185,8 +185,7 @@ class Curtailer(Observer):
         run, (_w, c) = self.run, self.windows[k]
         self.active[c] -= 1
         if self.active[c] == 0:  # overlapping windows: the last one to end lifts the cap
-            run.fleet.curtail_kw[c] = math.inf
-            run.dirty.update(p.index for p in run.twin.partitions)
+            run.fleet.set_curtail(c, math.inf)
 
     # -- responses -------------------------------------------------------------------
     def _pause(self, job: Job) -> None:

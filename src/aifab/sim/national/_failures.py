@@ -55,22 +55,18 @@ class Domains(Results):
 
     def _swap_in(self, pool: int, n: int) -> None:
         """Release up to ``n`` held spares into allocation (from the last domains)."""
-        st, held = self.run.fleet.pools[pool], self.held[pool]
+        fleet, held = self.run.fleet, self.held[pool]
         used = 0
         for d in np.flatnonzero(held > 0)[::-1].tolist():
             if used >= n:
                 break
             r = min(int(held[d]), n - used)
             held[d] -= r
-            st.free[d] += r
-            st.free_total += r
+            fleet.bring_up(pool, d, r)
             used += r
         if used:
             self.spares[pool] -= used
             self.meter.spares_used += used
-            part = self.run.fleet.pool_part[pool]
-            if part >= 0:
-                self.run.dirty.add(part)
 
     def _jobs_in(self, pool: int, d: int) -> list[Job]:
         part = self.run.fleet.pool_part[pool]
@@ -174,13 +170,12 @@ class Failures(Domains):
         self.held = [np.zeros(p.domains, dtype=np.int64) for p in tw.pools]
         self.spares = [0] * len(tw.pools)
         for i, p in enumerate(tw.pools):  # hold the spares: whole domains from the end
-            st, need = run.fleet.pools[i], min(self.target[i], p.accelerators)
+            need = min(self.target[i], p.accelerators)
             for d in range(p.domains - 1, -1, -1):
                 if need <= 0:
                     break
                 h = min(p.domain_size, need)
-                st.free[d] -= h
-                st.free_total -= h
+                run.fleet.take_down(i, d, h)
                 self.held[i][d] = h
                 need -= h
             self.spares[i] = int(self.held[i].sum())
@@ -245,8 +240,7 @@ class Failures(Domains):
                 self._drop_replicas(pool, d)
             n = min(n, int(st.free[d] + self.held[pool][d]))
             from_free = min(n, int(st.free[d]))
-            st.free[d] -= from_free
-            st.free_total -= from_free
+            run.fleet.take_down(pool, d, from_free)
             self.held[pool][d] -= n - from_free
             self.spares[pool] -= n - from_free
             self.broken[pool][d] += n
@@ -261,16 +255,11 @@ class Failures(Domains):
         pool, code = int(payload[0]), int(payload[1])
         d, n = divmod(code, _CODE)
         self._held_until_now()
-        st = self.run.fleet.pools[pool]
         self.broken[pool][d] -= n
         refill = min(n, max(0, self.target[pool] - self.spares[pool]))
         self.held[pool][d] += refill
         self.spares[pool] += refill
-        st.free[d] += n - refill
-        st.free_total += n - refill
-        part = self.run.fleet.pool_part[pool]
-        if part >= 0 and n > refill:
-            self.run.dirty.add(part)
+        self.run.fleet.bring_up(pool, d, n - refill)
 
 
 def attach(run: Runner, settings: ReliabilitySettings | None,

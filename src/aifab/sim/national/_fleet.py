@@ -69,6 +69,40 @@ class FleetState:
         self.power_kw += d
         self.alloc_total += n
 
+    def set_curtail(self, campus: int, kw: float) -> None:
+        """Set a campus's curtailment limit (``math.inf``: none). Raising it may let
+        queued work start: every partition is rescheduled and its change counter bumped."""
+        raised = kw > self.curtail_kw[campus]
+        self.curtail_kw[campus] = kw
+        if raised:
+            for p in range(len(self.gen)):
+                self.gen[p] += 1
+                self.dirty.add(p)
+
+    # -- capacity out of and back into service (failures, repairs, hot spares) ---------
+    def take_down(self, pool: int, dom: int, n: int) -> None:
+        """Take ``n`` free accelerators of domain ``dom`` out of allocation."""
+        st = self.pools[pool]
+        assert 0 <= n <= st.free[dom], f"pool {pool} domain {dom}: {n} not free"
+        st.free[dom] -= n
+        st.free_total -= n
+        part = self.pool_part[pool]
+        if n and part >= 0:
+            self.gen[part] += 1
+
+    def bring_up(self, pool: int, dom: int, n: int) -> None:
+        """Return ``n`` accelerators of domain ``dom`` to allocation (repaired, or a spare
+        released); their partition (and every public one, which may borrow) may start
+        work."""
+        st = self.pools[pool]
+        st.free[dom] += n
+        st.free_total += n
+        part = self.pool_part[pool]
+        if n and part >= 0:
+            self.gen[part] += 1
+            self.dirty.add(part)
+            self.dirty.update(self.public)
+
     # -- gangs -------------------------------------------------------------------------
     def find(self, n: int, pool_ids: tuple[int, ...]) -> tuple[int, IntArray, IntArray] | None:
         """The first pool (in order) that holds a gang of ``n`` within its power, compact

@@ -35,6 +35,9 @@ class Fifo:
     def blocked(self, run: Cluster, part: Partition, head: Job) -> None:
         """Hook: what to do after the head did not fit (nothing for FIFO)."""
 
+    def invalidate(self) -> None:
+        """Drop scan caches (not reservations): a rescan then decides from scratch."""
+
     def state(self) -> dict[str, Any]:
         return {}
 
@@ -96,6 +99,9 @@ class Backfill(Fifo):
             if free >= head.n:
                 return end, free - head.n
         return float("inf"), 0
+
+    def invalidate(self) -> None:
+        self._scanned.clear()
 
     def state(self) -> dict[str, Any]:
         return {"scanned": [[k, *v] for k, v in self._scanned.items()],
@@ -203,6 +209,10 @@ class FairShare:
                 victims.append(j)
         if victims:
             run.reclaim(part.pools, need, victims, "quota")
+
+    def invalidate(self) -> None:
+        self._backfill.invalidate()
+        self._tried.clear()
 
     def state(self) -> dict[str, Any]:
         return {"backfill": self._backfill.state(),
