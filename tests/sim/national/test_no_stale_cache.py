@@ -89,6 +89,16 @@ def test_nothing_fits_unstarted_after_any_event_with_failures(policy: str) -> No
     assert fails.cursor > 5  # failures and repairs did happen
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
+def test_nothing_fits_unstarted_after_any_event_with_curtailment(policy: str) -> None:
+    run = new_run(_scenario(policy, seed=5, failures=False))
+    add_curtailment(run, [CurtailWindow(3.0, 2.0, 0.6, "Own"),
+                          CurtailWindow(20.0, 1.5, 0.8, "Gov"),
+                          CurtailWindow(30.0, 4.0, 0.5, "Own")])
+    assert _step_and_check(run) > 100
+
+
 def _probe(policy: str) -> tuple[Runner, Any]:
     """One owner's 72-GPU domain (an owner's partition: fair share backfills it), no
     events but those a test pushes."""

@@ -156,14 +156,14 @@ class FairShare:
                 continue
             if run.try_start(job, part.pools):
                 continue
-            starving = starving or (part.public and within)
             if not part.public:
                 if borrowing:
                     run.reclaim_for(part.index, job.n)
             elif borrowing and self._borrow(run, job):
-                continue
+                continue  # served by borrowing: not starved
             elif within:
                 self._reclaim_quota(run, part, t, job.n)
+            starving = starving or (part.public and within)
             blocked.add(t)
             first = first or job
         if first is not None and not starving:
