@@ -7,13 +7,14 @@ import json
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aifab._io import to_json
 from aifab.catalog import default_catalog
-from aifab.reliability import failure_model
+from aifab.reliability import FailureEvent, failure_model
 from aifab.scenario import Scenario
 from aifab.sim.national import finish, load_checkpoint, new_run, save_checkpoint
 from aifab.sim.national._failures import failures_of
@@ -201,3 +202,53 @@ def test_json_table_and_html_say_what_failures_cost(kit):
     assert "Interruptions per day by cause" in sec.body_html and "ETTR" in sec.body_html
     off = finish(new_run(_with(_scn(kit), {"enabled": False})))
     assert reliability_sections(off.to_dict(), dict(off.frames)) == []
+
+
+def _tray_failure(system: str, accelerator: str, count: int) -> tuple[int, int, int, int]:
+    """One hardware failure of the smallest field-replaceable unit under an inference
+    replica (an NVL72 tray, an 8-GPU server): (replicas in the hit domain before, removed,
+    accelerators taken down, replica size)."""
+    scn = Scenario.model_validate({
+        "name": "tray", "owners": [{"name": "Gov", "kind": "public"}],
+        "fleets": [{"owner": "Gov", "accelerator": accelerator, "system": system,
+                    "count": count, "delivery_year": 2026}],
+        "reliability": {"rates_per_accelerator_day": {"gpu": 1e-9}, "spares_share": 0.0},
+        "sim": {"days": 1.0, "seed": 0, "warmup_days": 0, "npu_pools": [],
+                "services_per_owner": 1, "reference_accelerator": "b200",
+                "default_inference_share": 0.9,
+                "classes": {"a": {"sizes": [1], "duration": "exponential", "median_h": 1}},
+                "tenants": [{"name": "t", "owner": "Gov", "load": 1e-9,
+                             "mix": {"a": 1.0}}]}})
+    run = new_run(scn)
+    run.run(until=1.0)  # the autoscaler placed the replicas at t = 0
+    fails = failures_of(run.bus.observers)
+    assert fails is not None
+    svc, ss = run.twin.services[0], run.services.state[0]
+    size = next(r[1] for r in svc.replica if r[0] == 0)
+    doms = ss.reps[0]
+    dom = max(set(doms), key=doms.count)
+    before = doms.count(dom)
+    sa = fails.slot_acc[0]
+    slot = dom * run.twin.pools[0].domain_size // sa
+    fails.events = [FailureEvent(0.0, "gpu", "0", slot, (slot,), sa, 3600.0, 1.0, True)]
+    fails.u = np.zeros(1)  # the first accelerator of the domain: a replica's
+    fails.on_fail(0)
+    check(run)
+    return before, fails.removed_replicas, int(fails.broken[0][dom]), size
+
+
+def test_nvl72_tray_failure_removes_only_the_replicas_on_the_tray() -> None:
+    """A 4-GPU tray of a 72-GPU rack takes out the replica it hit (and only as many more
+    as its 4 accelerators need), not every replica in the rack (about 57 per failure
+    before this was fixed, against about 8 on 8-GPU servers)."""
+    before, removed, down, size = _tray_failure("gb200-nvl72", "gb200", 144)
+    assert down == 4
+    assert before * size > 8  # the rack held more replicas than the tray
+    assert 1 <= removed <= max(1, -(-4 // size))  # the tray's, whatever its free share
+    assert removed < before
+
+
+def test_server_failure_removes_every_replica_on_the_server() -> None:
+    before, removed, down, _size = _tray_failure("dgx-b200", "b200", 64)
+    assert down == 8  # the whole 8-GPU domain
+    assert removed == before >= 1

@@ -16,7 +16,9 @@ inference replicas, then idle capacity, in that order): a gang hit is interrupte
 loses the work since its last checkpoint and pays the restart overhead), replicas are
 removed (the autoscaler replaces them at its next tick; the demand they carried meanwhile
 is unmet), and the blast radius is then taken out of service, interrupting further gangs
-of the domain only where idle capacity does not cover it. Software failures count only
+of the domain, then removing further replicas, only where idle capacity does not cover it
+(a 4-GPU tray of a 72-GPU NVL72 rack takes out the replica it hit and as many more as its
+4 accelerators need, not every replica in the rack). Software failures count only
 where they hit a gang. Hot spares (a share of each pool, per owner) are released as
 hardware fails and refilled from repaired hardware.
 """
@@ -76,24 +78,28 @@ class Domains(Results):
                 if j.pool == pool and j.state == RUNNING and j.doms is not None
                 and bool((j.doms == d).any())]
 
-    def _replicas_in(self, pool: int, d: int) -> int:
-        """Accelerators of inference replicas in domain ``d`` of ``pool``."""
-        n = 0
+    def _replicas_in(self, pool: int, d: int) -> list[int]:
+        """Accelerators of inference replicas in domain ``d`` of ``pool``, per service."""
+        out = []
         for svc, ss in zip(self.run.twin.services, self.run.services.state, strict=True):
             size = next((r[1] for r in svc.replica if r[0] == pool), 0)
-            n += size * ss.reps.get(pool, []).count(d)
-        return n
+            out.append(size * ss.reps.get(pool, []).count(d))
+        return out
 
-    def _hit(self, pool: int, d: int, pos: int) -> Job | str:
-        """What holds the ``pos``-th healthy accelerator of domain ``d``: a gang,
-        ``"replica"`` or ``"idle"``."""
+    def _hit(self, pool: int, d: int, pos: int) -> Job | int | None:
+        """What holds the ``pos``-th healthy accelerator of domain ``d``: a gang, the
+        index of the service whose replica it serves, or None (idle)."""
         for job in self._jobs_in(pool, d):
             assert job.doms is not None and job.cnt is not None
             c = int(job.cnt[np.flatnonzero(job.doms == d)].sum())
             if pos < c:
                 return job
             pos -= c
-        return "replica" if pos < self._replicas_in(pool, d) else "idle"
+        for s, n in enumerate(self._replicas_in(pool, d)):
+            if pos < n:
+                return s
+            pos -= n
+        return None
 
     def _interrupt(self, job: Job, cause: str) -> None:
         """Stop a gang under a failure: it resumes from its last checkpoint."""
@@ -116,20 +122,27 @@ class Domains(Results):
         self._day["counts"][cause] += 1  # type: ignore[index]
         self.tenant_meter.interruption(cause, run.twin.tenants[job.tenant].name)
 
-    def _drop_replicas(self, pool: int, d: int) -> None:
-        """Remove every replica in domain ``d``; book the demand they carried until the
-        autoscaler's next tick as unmet."""
+    def _drop_replicas(self, pool: int, d: int, acc: int, first: int = 0) -> None:
+        """Remove replicas in domain ``d`` (service ``first``'s, then the others' in
+        order) until they free at least ``acc`` accelerators; book the demand they
+        carried until the autoscaler's next tick as unmet."""
         run, tw = self.run, self.run.twin
         iv = tw.settings.scale_interval_h * 3600.0
         nxt = min((math.floor(run.now / iv) + 1) * iv, tw.horizon_s)
-        for svc, ss in zip(tw.services, run.services.state, strict=True):
+        order = [first, *(i for i in range(len(tw.services)) if i != first)]
+        for i in order:
+            if acc <= 0:
+                return
+            svc, ss = tw.services[i], run.services.state[i]
             doms = ss.reps.get(pool)
             if not doms or d not in doms:
                 continue
             size, cap = next((r[1], r[2]) for r in svc.replica if r[0] == pool)
-            k = doms.count(d)
-            ss.reps[pool] = [x for x in doms if x != d]
+            k = min(doms.count(d), -(-acc // size))
+            for _ in range(k):  # the last ones placed in the domain
+                del doms[len(doms) - 1 - doms[::-1].index(d)]
             run.ops.release_replicas(pool, [d] * k, size)
+            acc -= k * size
             self.removed_replicas += k
             if run.now >= tw.warmup_s:
                 lost = k * cap * run.services.load[svc.index] * (nxt - run.now)
@@ -222,8 +235,8 @@ class Failures(Domains):
         self._day["hands_on_h"] += ev.hands_on_h  # type: ignore[operator]
         if isinstance(victim, Job):
             self._interrupt(victim, ev.cause)
-        elif victim == "replica":
-            self._drop_replicas(pool, hit_dom)
+        elif victim is not None:  # the replica holding the hit accelerator
+            self._drop_replicas(pool, hit_dom, 1, first=victim)
         st = run.fleet.pools[pool]
         self._held_until_now()
         down_total = 0
@@ -236,8 +249,8 @@ class Failures(Domains):
                     self._interrupt(job, ev.cause)
                     if st.free[d] + self.held[pool][d] >= n:
                         break
-            if st.free[d] + self.held[pool][d] < n:
-                self._drop_replicas(pool, d)
+            if st.free[d] + self.held[pool][d] < n:  # only the replicas in the way
+                self._drop_replicas(pool, d, n - int(st.free[d] + self.held[pool][d]))
             n = min(n, int(st.free[d] + self.held[pool][d]))
             from_free = min(n, int(st.free[d]))
             run.fleet.take_down(pool, d, from_free)
