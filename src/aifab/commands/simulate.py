@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,6 +22,9 @@ from aifab.commands._common import (
     load_cli_scenario,
 )
 from aifab.errors import BadInput
+
+if TYPE_CHECKING:
+    from aifab.sim.national import SiteConstraints
 
 DaysOpt = Annotated[float | None, typer.Option("--days", help="Simulated days (sim.days).")]
 PolicyOpt = Annotated[str | None, typer.Option(
@@ -83,20 +86,20 @@ def simulate_cmd(
     from aifab.report import print_sim, write_sim_outputs
     from aifab.sim.national import (
         Runner,
-        apply_caps,
-        caps_from_site,
+        TwinRequest,
         finish,
         finish_run_dir,
         get_queue_policy,
         load_checkpoint,
         prepare_run_dir,
+        run_twin,
         save_checkpoint,
     )
-    from aifab.sim.national import replications as replicate
 
     if caps_year is not None and power_caps is None:
         raise BadInput("--caps-year needs --power-caps", where="--caps-year")
     scn = cat = None
+    constraints: SiteConstraints | None = None
     if resume is None or scenario_file or scenario or days is not None or policy or \
             seed is not None or set_ or power_caps is not None:
         sets = list(set_ or [])
@@ -105,15 +108,21 @@ def simulate_cmd(
         sets += [f"sim.seed={seed}"] if seed is not None else []
         scn, cat = load_cli_scenario(scenario_file, scenario, sets, catalog)
         if power_caps is not None:
-            scn = apply_caps(scn, caps_from_site(power_caps, [o.name for o in scn.owners],
-                                                 caps_year)[1])
+            constraints = _constraints(power_caps, [o.name for o in scn.owners], caps_year)
         get_queue_policy(scn.sim.queue_policy)
     bar = not as_json and err_console.is_terminal
     if resume is not None:
         if replications > 1:
             raise BadInput("--resume continues one run (no --replications)", where="--resume")
+        if curtail is not None:
+            raise BadInput("--curtail runs one run from the start (no --resume or "
+                           "--replications)", where="--curtail")
+        if constraints is not None and constraints.windows:
+            raise BadInput("hourly limits (curtailment) run one run from the start (no "
+                           "--resume or --replications)", where="--power-caps")
         cat = cat or load_catalog(catalog or [])
-        run, scn = load_checkpoint(resume, cat, expect=scn)
+        expect = constraints.apply(scn) if constraints is not None and scn else scn
+        run, scn = load_checkpoint(resume, cat, expect=expect)
         out = out or resume
         prepare_run_dir(out, force, keep_checkpoint=out.resolve() == resume.resolve())
     elif out is not None:
@@ -124,45 +133,42 @@ def simulate_cmd(
         assert out is not None and scn is not None and cat is not None
         save_checkpoint(r, scn, cat, out / "checkpoint")
 
-    windows = None
+    windows = ()
     if curtail is not None:
-        from aifab.sim.national._curtail import read_curtailment, simulate_curtailed
+        from aifab.sim.national import read_curtailment
 
-        if resume is not None or replications > 1:
-            raise BadInput("--curtail runs one run from the start (no --resume or "
-                           "--replications)", where="--curtail")
-        windows = read_curtailment(curtail, [o.name for o in scn.owners])
-    if power_caps is not None and scn is not None:
-        import json as _json
-
-        from aifab._io import read_text_file
-        from aifab.sim.national._curtail import simulate_curtailed, windows_from_site_doc
-
-        try:
-            site_doc = _json.loads(read_text_file(power_caps, "siting result"))
-        except _json.JSONDecodeError:
-            site_doc = None  # caps_from_site reported it already
-        hourly = windows_from_site_doc(site_doc, [o.name for o in scn.owners], caps_year,
-                                       str(power_caps))
-        if hourly:
-            if resume is not None or replications > 1:
-                raise BadInput("hourly limits (curtailment) run one run from the start (no "
-                               "--resume or --replications)", where="--power-caps")
-            windows = [*(windows or []), *hourly]
+        windows = tuple(read_curtailment(curtail, [o.name for o in scn.owners]))
+    request = None
+    if resume is None:
+        request = TwinRequest(scn, catalog=cat, constraints=constraints, windows=windows,
+                              replications=replications).check()
+        scn = request.run_scenario  # what checkpoints record
     with _progress(bar, (scn.sim.warmup_days + scn.sim.days) * 86400.0) as tick:
-        if windows is not None:
-            result = simulate_curtailed(scn, windows, catalog=cat, progress=tick)
-        elif resume is not None:
+        if request is None:
             result = finish(run, checkpoint=ckpt if out else None, progress=tick)
         else:
-            result = replicate(scn, replications, catalog=cat, checkpoint=ckpt if out else None,
-                               progress=tick)
+            result = run_twin(request, checkpoint=ckpt if out and not request.all_windows
+                              else None, progress=tick)
     doc = result.to_dict()
     emit(doc, as_json=as_json, out=out,
          write_files=lambda tmp: write_sim_outputs(result, tmp),
          show=lambda c: print_sim(result, c))
     if out is not None:
         finish_run_dir(out)
+
+
+def _constraints(path: Path, owners: list[str], year: int | None) -> SiteConstraints:
+    """The twin inputs of an ``aifab site`` result file (exit 2 on a bad file)."""
+    import json
+
+    from aifab._io import read_text_file
+    from aifab.sim.national import site_constraints
+
+    try:
+        doc = json.loads(read_text_file(path, "siting result"))
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"not JSON ({exc.msg}, line {exc.lineno})", source=str(path)) from None
+    return site_constraints(doc if isinstance(doc, dict) else {}, owners, year, str(path))
 
 
 def register(app: typer.Typer) -> None:

@@ -21,7 +21,7 @@ from aifab.scenario import Scenario
 if TYPE_CHECKING:
     from aifab._plan import PlanResult
     from aifab.grid import SitingResult
-    from aifab.sim.national import PowerCaps, SimResult
+    from aifab.sim.national import PowerCaps, SimResult, SiteConstraints
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +34,7 @@ class ReportResult:
     caps: PowerCaps | None
     sim: SimResult | None
     html: str = field(repr=False)
+    constraints: SiteConstraints | None = None
 
     def plan_doc(self) -> dict[str, Any]:
         return {"scenario": self.plan.scenario, **self.plan.to_dict()}
@@ -44,6 +45,8 @@ class ReportResult:
         doc = {"scenario": self.scenario.name, **self.siting.to_dict()}
         if self.caps is not None:
             doc["twin_power_caps"] = self.caps.to_dict()
+        if self.constraints is not None and self.constraints.windows:
+            doc["twin_curtailment_windows"] = len(self.constraints.windows)
         return doc
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,8 +95,9 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
                  say: Callable[[str], None] = lambda msg: None) -> ReportResult:
     """Run the stages (``say`` hears which one starts) and render the page.
 
-    ``site_caps``: cap each owner's power in the twin at what siting powers in its last
-    year (needs ``site``).
+    ``site_caps``: run the twin under the siting's constraints (each owner's power capped
+    at what siting powers in its last year, and that year's hourly curtailment; needs
+    ``site``), as ``aifab simulate --power-caps`` does with the same siting.
     """
     from aifab._plan import plan
     from aifab.catalog import default_catalog
@@ -104,7 +108,7 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     say("plan")
     plan_res = plan(scn, cat)
     sections: list[Section] = list(plan_sections(plan_res))
-    sres = caps = None
+    sres = constraints = None
     if site:
         from aifab.grid import site as run_site
         from aifab.report._grid import site_sections
@@ -113,21 +117,23 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
         sres = run_site(scn, catalog=cat)
         sections += site_sections(sres, [o.name for o in scn.owners])
         if site_caps:
-            from aifab.sim.national import apply_caps, caps_from_siting
+            from aifab.sim.national import site_constraints
 
-            caps = caps_from_siting(sres, [o.name for o in scn.owners])
-            scn = apply_caps(scn, caps)
+            constraints = site_constraints(sres, [o.name for o in scn.owners])
     sim_res = None
     if simulate:
         from aifab.report._sim import sim_sections
-        from aifab.sim.national import simulate as run_sim
+        from aifab.sim.national import TwinRequest, run_twin
 
         say(f"simulate ({scn.sim.days:g} days)")
-        sim_res = run_sim(scn, catalog=cat)
+        sim_res = run_twin(TwinRequest(scn, catalog=cat, constraints=constraints))
         sections += sim_sections(sim_res, [o.name for o in scn.owners])
+    if constraints is not None:
+        scn = constraints.apply(scn)
     html = render_html(f"aifab report: {scn.name}", sections, scn.description)
-    return ReportResult(scenario=scn, plan=plan_res, siting=sres, caps=caps, sim=sim_res,
-                        html=html)
+    return ReportResult(scenario=scn, plan=plan_res, siting=sres,
+                        caps=constraints.caps if constraints is not None else None,
+                        sim=sim_res, html=html, constraints=constraints)
 
 
 def print_report(result: ReportResult, c: Console) -> None:

@@ -1,7 +1,7 @@
 """Thin adapters: one function per stage, returning that stage's ``--json`` document.
 
 This is the only module of the sweep package that calls the stages; each adapter uses the
-stage's public API (``aifab.plan``, ``aifab.grid.site``, ``aifab.sim.national.simulate``,
+stage's public API (``aifab.plan``, ``aifab.grid.site``, ``aifab.sim.national.run_twin``,
 ``aifab.perf``, ``aifab.sim.run_openb``), so a refactor of a stage's internals needs at
 most an edit here.
 """
@@ -96,11 +96,11 @@ def site_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, A
 
 
 def simulate_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
-    """``aifab simulate --json`` (days, policy and seed come from the scenario's ``sim``)."""
-    from aifab.sim.national import simulate
+    """``aifab simulate --json`` (days, policy and seed come from the scenario's ``sim``),
+    through the twin's one pipeline (:func:`aifab.sim.national.run_twin`)."""
+    from aifab.sim.national import TwinRequest, run_twin
 
-    doc, _ = simulate(scn, catalog=cat)
-    return dict(doc)
+    return run_twin(TwinRequest(scn, catalog=cat)).to_dict()
 
 
 def perf_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:

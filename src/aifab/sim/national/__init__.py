@@ -19,8 +19,10 @@ from aifab.sim.national._caps import (
 from aifab.sim.national._checkpoint import load as load_checkpoint
 from aifab.sim.national._checkpoint import save as save_checkpoint
 from aifab.sim.national._couple import Coupling, couple
+from aifab.sim.national._curtail import CurtailWindow, read_curtailment
 from aifab.sim.national._model import Twin
 from aifab.sim.national._observers import Observer
+from aifab.sim.national._pipeline import SiteConstraints, TwinRequest, run_twin, site_constraints
 from aifab.sim.national._policies import QUEUE_POLICIES, get_queue_policy
 from aifab.sim.national._protocol import Cluster, QueuePolicy
 from aifab.sim.national._result import SimResult
@@ -32,12 +34,15 @@ __all__ = [
     "QUEUE_POLICIES",
     "Cluster",
     "Coupling",
+    "CurtailWindow",
     "Observer",
     "PowerCaps",
     "QueuePolicy",
     "Runner",
     "SimResult",
+    "SiteConstraints",
     "Twin",
+    "TwinRequest",
     "apply_caps",
     "build_twin",
     "caps_from_doc",
@@ -51,7 +56,10 @@ __all__ = [
     "load_checkpoint",
     "new_run",
     "prepare_run_dir",
+    "read_curtailment",
     "replications",
+    "run_twin",
     "save_checkpoint",
     "simulate",
+    "site_constraints",
 ]

@@ -20,9 +20,7 @@ import pandas as pd
 
 from aifab.catalog import Catalog
 from aifab.scenario import Scenario
-from aifab.sim.national._api import simulate
-from aifab.sim.national._caps import PowerCaps, apply_caps, caps_from_siting
-from aifab.sim.national._curtail import CurtailWindow, simulate_curtailed, windows_from_site_doc
+from aifab.sim.national._pipeline import SiteConstraints, TwinRequest, run_twin, site_constraints
 from aifab.sim.national._result import SimResult
 
 if TYPE_CHECKING:
@@ -56,25 +54,22 @@ def couple(scenario: Scenario, site: SiteFn, *, catalog: Catalog | None = None,
     ``campus_power`` table), e.g. ``aifab.grid.site(scn, load_profile=
     profile_from_frame(frame))``: the twin does not import the grid package (layers)."""
     owners = [o.name for o in scenario.owners]
-    prev: PowerCaps | None = None
+    prev: SiteConstraints | None = None
     history: list[dict[str, Any]] = []
     res: SimResult | None = None
     sres: SitingResult | None = None
     converged = False
     k = 0
-    windows: list[CurtailWindow] = []
     for k in range(1, rounds + 1):
-        scn = apply_caps(scenario, prev) if prev is not None else scenario
-        res = (simulate_curtailed(scn, windows, catalog=catalog) if windows
-               else simulate(scn, catalog=catalog))
+        res = run_twin(TwinRequest(scenario, catalog=catalog, constraints=prev))
         frame = res.frames["campus_power"]
         sres = site(scenario, frame)
-        caps = caps_from_siting(sres, owners, year)
-        windows = windows_from_site_doc(sres.to_dict(), owners, caps.year)
-        change = (max(abs(caps.mw[o] - prev.mw.get(o, 0.0)) for o in owners)
+        now = site_constraints(sres, owners, year)
+        caps, windows = now.caps, now.windows
+        change = (max(abs(caps.mw[o] - prev.caps.mw.get(o, 0.0)) for o in owners)
                   if prev is not None else math.inf)
         history.append({
-            "round": k, "twin_caps_mw": dict(prev.mw) if prev is not None else None,
+            "round": k, "twin_caps_mw": dict(prev.caps.mw) if prev is not None else None,
             "mean_share": {str(o): float(g["facility_mw"].sum() / g["nameplate_mw"].sum())
                            for o, g in frame.groupby("owner", sort=True)},
             "twin_utilization": res.utilization, "twin_mean_power_mw":
@@ -87,8 +82,8 @@ def couple(scenario: Scenario, site: SiteFn, *, catalog: Catalog | None = None,
         if change <= tol_mw:
             converged = True
             break
-        prev = caps
+        prev = now
     assert res is not None and sres is not None
     return Coupling(rounds=k, converged=converged, tol_mw=tol_mw,
-                    year=caps_from_siting(sres, owners, year).year, history=tuple(history),
+                    year=site_constraints(sres, owners, year).caps.year, history=tuple(history),
                     siting=sres, sim=res)
