@@ -24,7 +24,7 @@ from aifab.commands._common import (
 from aifab.errors import BadInput
 
 if TYPE_CHECKING:
-    from aifab.sim.national import SiteConstraints
+    from aifab.sim.national import CurtailWindow, SiteConstraints
 
 DaysOpt = Annotated[float | None, typer.Option("--days", help="Simulated days (sim.days).")]
 PolicyOpt = Annotated[str | None, typer.Option(
@@ -133,7 +133,7 @@ def simulate_cmd(
         assert out is not None and scn is not None and cat is not None
         save_checkpoint(r, scn, cat, out / "checkpoint")
 
-    windows = ()
+    windows: tuple[CurtailWindow, ...] = ()
     if curtail is not None:
         from aifab.sim.national import read_curtailment
 
