@@ -120,7 +120,8 @@ def test_the_replay_engine_and_the_core_import_no_policy() -> None:
 def test_only_the_entry_points_import_the_queue_policies() -> None:
     g = _graph()
     users = {m for m, deps in g.items() if "aifab.sim.national._policies" in deps}
-    assert users <= {"aifab.sim.national", "aifab.sim.national._api"}, users
+    assert users <= {"aifab.sim.national", "aifab.sim.national._api",
+                     "aifab.sim.national._pipeline"}, users
     meters = (ROOT / "sim" / "national" / "_meters.py").read_text()
     assert ".name ==" not in meters and '"fairshare"' not in meters
 

@@ -43,7 +43,8 @@ def test_national_api() -> None:
     import aifab.sim.national as nat
 
     flex = {"Coupling", "couple"}  # the twin <-> siting loop (issue 13)
-    flex |= {"CurtailWindow", "SiteConstraints", "TwinRequest", "read_curtailment",
+    flex |= {"CurtailWindow", "EventKind", "SiteConstraints", "TwinRequest", "read_curtailment",
+             "register_source",
              "run_twin", "site_constraints"}  # one pipeline from siting to twin (issue 23)
     assert set(nat.__all__) - flex == {
         "QUEUE_POLICIES", "Cluster", "Observer", "PowerCaps", "QueuePolicy", "Runner",

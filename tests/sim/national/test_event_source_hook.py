@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aifab.sim.national import Observer, finish, new_run
+import pytest
+
+from aifab.sim.national import EventKind, Observer, finish, new_run, register_source
 from aifab.sim.national._job import RUNNING, Job
 
-FAIL, REPAIR = 17, 18  # 7 and 8 are the built-in failure model's (off in this test)
+FAIL = register_source("test-domain-failure")  # next free kinds: after every built-in one
+REPAIR = register_source("test-domain-repair")
 
 
 class DomainFailures(Observer):
@@ -61,3 +64,21 @@ def test_failures_plug_in_as_event_source_and_meter(kit: Any) -> None:
     assert fails.failures == 2 and fails.interrupted >= 1 and fails.held == 0
     assert doc["jobs"]["preemptions_by_cause"].get("failure") == fails.interrupted
     assert doc["utilization"] < base["utilization"]
+
+
+def test_event_kinds_come_from_one_registry() -> None:
+    from aifab.sim.national._events import registered
+
+    kinds = registered()
+    # the built-in kinds keep their numbers (event order, results and checkpoints)
+    assert {k: int(v) for k, v in kinds.items() if not k.startswith("test-")} == {
+        "end": 0, "evict": 1, "scale": 2, "arrive": 3, "sample": 4, "reset": 6,
+        "failure": 7, "repair": 8, "reliability-daily": 9, "curtail-start": 11,
+        "curtail-end": 12}
+    assert isinstance(FAIL, EventKind) and FAIL.label == "test-domain-failure"
+    assert int(FAIL) > 12 and int(REPAIR) == int(FAIL) + 1
+    assert register_source("test-domain-failure") is FAIL  # the same name, the same kind
+    with pytest.raises(ValueError, match="taken by 'failure'"):
+        register_source("test-other", 7)
+    with pytest.raises(ValueError, match="already has kind"):
+        register_source("failure", 3)

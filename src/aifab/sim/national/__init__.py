@@ -20,6 +20,7 @@ from aifab.sim.national._checkpoint import load as load_checkpoint
 from aifab.sim.national._checkpoint import save as save_checkpoint
 from aifab.sim.national._couple import Coupling, couple
 from aifab.sim.national._curtail import CurtailWindow, read_curtailment
+from aifab.sim.national._events import EventKind, register_source
 from aifab.sim.national._model import Twin
 from aifab.sim.national._observers import Observer
 from aifab.sim.national._pipeline import SiteConstraints, TwinRequest, run_twin, site_constraints
@@ -35,6 +36,7 @@ __all__ = [
     "Cluster",
     "Coupling",
     "CurtailWindow",
+    "EventKind",
     "Observer",
     "PowerCaps",
     "QueuePolicy",
@@ -57,6 +59,7 @@ __all__ = [
     "new_run",
     "prepare_run_dir",
     "read_curtailment",
+    "register_source",
     "replications",
     "run_twin",
     "save_checkpoint",

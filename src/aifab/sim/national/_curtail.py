@@ -17,7 +17,8 @@ raise it); at its end the cap is lifted and paused jobs restart as the policy de
 Not modelled: DVFS throttling of running work (the ``throttle`` power mode does it for a
 whole run, not per window), the seconds a real checkpoint takes.
 
-Event kinds 11 and 12 (``Runner.add``); runs with curtailment are not checkpointed.
+Event kinds ``curtail-start`` and ``curtail-end`` (:mod:`._events`); runs with
+curtailment are not checkpointed.
 """
 
 from __future__ import annotations
@@ -32,13 +33,12 @@ import pandas as pd
 
 from aifab._io import read_text_file
 from aifab.errors import BadInput
+from aifab.sim.national._events import CURTAIL_END, CURTAIL_START
 from aifab.sim.national._job import QUEUED, RUNNING, Job
 from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
     from aifab.sim.national._runner import Runner
-
-CURTAIL_START, CURTAIL_END = 11, 12  # 7-9 are the failure source's (_failures, _failbook)
 
 
 @dataclass(frozen=True)

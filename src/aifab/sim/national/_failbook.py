@@ -20,6 +20,7 @@ from aifab.reliability import (
     job_mtti_s,
     young_daly_interval_s,
 )
+from aifab.sim.national._events import DAILY
 from aifab.sim.national._job import Job
 from aifab.sim.national._observers import Observer
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from aifab.sim.national._runner import Runner
 
 DAY_S = 86400.0
-DAILY = 9  # the event kind of the daily sample (see _failures)
+
 #: Columns of the daily ``reliability`` table (interruptions by cause in the day ending
 #: at ``day``; accelerators in repair and hot spares held then; technicians busy: the
 #: hands-on hours of the day's effective failures / 24).

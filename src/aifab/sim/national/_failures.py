@@ -4,8 +4,9 @@ The failure stream of :func:`aifab.reliability.failure_events` is drawn once per
 the twin's powered pools (one reliability pool per twin pool, with the layout of its
 catalogue system: 8-GPU servers, NVL72 trays and racks, single cards) from its own
 generator (seed ``[sim.seed, 7]``), so turning failures on does not change the arrival
-streams. Only a cursor into it lives in the event queue (kind 7, payload: the event
-index); repairs are kind 8 with payload (pool, domain x 1024 + accelerators).
+streams. Only a cursor into it lives in the event queue (kind ``failure``, payload: the
+event index); repairs are kind ``repair`` with payload (pool, domain x 1024 +
+accelerators); kinds from :mod:`._events`.
 
 Per twin domain the observer keeps the accelerators in repair (``broken``) and the hot
 spares held back from allocation (``held``); for every domain ``free + held + broken +
@@ -34,7 +35,8 @@ import numpy as np
 from aifab.catalog import Catalog, default_catalog
 from aifab.reliability import CLASSES, PoolSpec, failure_events, failure_model, family_of
 from aifab.reliability import FailureModel as FailureModel
-from aifab.sim.national._failbook import DAILY, DAILY_COLUMNS, DAY_S, Results
+from aifab.sim.national._events import DAILY, FAIL, REPAIR
+from aifab.sim.national._failbook import DAILY_COLUMNS, DAY_S, Results
 from aifab.sim.national._job import RUNNING, Job
 from aifab.sim.national._observers import Observer
 
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings
     from aifab.sim.national._runner import Runner
 
-FAIL, REPAIR = 7, 8
 _CODE = 1024  # domain x 1024 + accelerators in a repair payload (domains hold <= 1023)
 __all__ = ["DAILY", "DAILY_COLUMNS", "FAIL", "REPAIR", "Failures", "attach", "failures_of"]
 

@@ -24,14 +24,10 @@ class FleetState:
         self.dirty = dirty
         P = len(twin.partitions)
         self.pools = [PoolState(p.index, p.domains, p.domain_size) for p in twin.pools]
-        self.pool_part = [-1] * len(twin.pools)
-        for part in twin.partitions:
-            for i in part.pools:
-                self.pool_part[i] = part.index
-        self.pool_campus = [0] * len(twin.pools)
-        for c, cam in enumerate(twin.campuses):
-            for i in cam.pools:
-                self.pool_campus[i] = c
+        owner = {i: part.index for part in twin.partitions for i in part.pools}
+        self.pool_part = [owner.get(i, -1) for i in range(len(twin.pools))]
+        campus = {i: c for c, cam in enumerate(twin.campuses) for i in cam.pools}
+        self.pool_campus = [campus.get(i, 0) for i in range(len(twin.pools))]
         self.public = [p.index for p in twin.partitions if p.public]
         self.campus_kw = [sum(twin.pools[i].idle_kw * twin.pools[i].accelerators
                               for i in cam.pools) for cam in twin.campuses]
@@ -46,12 +42,7 @@ class FleetState:
         self.starts = [0] * P  # bumped whenever a job starts in a partition
         self.svc_alloc = 0
         self.inf_held = [0] * P
-        self.inf_peak = [0] * P
-        for svc in twin.services:
-            gpu = [r for r in svc.replica if twin.pools[r[0]].kind == "gpu"]
-            if gpu:
-                need = svc.spec.peak_tokens_per_s * (1 - svc.npu_share)
-                self.inf_peak[svc.partition] += math.ceil(need / gpu[0][2]) * gpu[0][1]
+        self.inf_peak = _inference_peak(twin)
 
     # -- power -------------------------------------------------------------------------
     def power_ok(self, pool: int, n: int) -> bool:
@@ -70,35 +61,25 @@ class FleetState:
         self.alloc_total += n
 
     def set_curtail(self, campus: int, kw: float) -> None:
-        """Set a campus's curtailment limit (``math.inf``: none). Raising it may let
-        queued work start: every partition is rescheduled and its change counter bumped."""
-        raised = kw > self.curtail_kw[campus]
-        self.curtail_kw[campus] = kw
-        if raised:
-            for p in range(len(self.gen)):
-                self.gen[p] += 1
-                self.dirty.add(p)
+        """Set a campus's curtailment limit (inf: none); raising it reschedules every
+        partition and bumps its change counter (queued work may fit now)."""
+        raised, self.curtail_kw[campus] = kw > self.curtail_kw[campus], kw
+        for p in range(len(self.gen) if raised else 0):
+            self.gen[p] += 1
+            self.dirty.add(p)
 
-    # -- capacity out of and back into service (failures, repairs, hot spares) ---------
     def take_down(self, pool: int, dom: int, n: int) -> None:
         """Take ``n`` free accelerators of domain ``dom`` out of allocation."""
-        st = self.pools[pool]
-        assert 0 <= n <= st.free[dom], f"pool {pool} domain {dom}: {n} not free"
-        st.free[dom] -= n
-        st.free_total -= n
-        part = self.pool_part[pool]
-        if n and part >= 0:
+        assert 0 <= n <= self.pools[pool].free[dom], f"pool {pool}: {n} not free in {dom}"
+        self.pools[pool].release_one(dom, -n)
+        if n and (part := self.pool_part[pool]) >= 0:
             self.gen[part] += 1
 
     def bring_up(self, pool: int, dom: int, n: int) -> None:
-        """Return ``n`` accelerators of domain ``dom`` to allocation (repaired, or a spare
-        released); their partition (and every public one, which may borrow) may start
-        work."""
-        st = self.pools[pool]
-        st.free[dom] += n
-        st.free_total += n
-        part = self.pool_part[pool]
-        if n and part >= 0:
+        """Return ``n`` accelerators of domain ``dom`` to allocation (repaired, a spare
+        released): their partition and every public one (borrowers) may start work."""
+        self.pools[pool].release_one(dom, n)
+        if n and (part := self.pool_part[pool]) >= 0:
             self.gen[part] += 1
             self.dirty.add(part)
             self.dirty.update(self.public)
@@ -184,3 +165,14 @@ class FleetState:
             self.inf_held[part] -= n * len(doms)
             self.gen[part] += 1
             self.dirty.add(part)
+
+
+def _inference_peak(twin: Twin) -> list[int]:
+    """Per partition: GPU accelerators its inference services hold at their daily peak."""
+    peak = [0] * len(twin.partitions)
+    for svc in twin.services:
+        gpu = [r for r in svc.replica if twin.pools[r[0]].kind == "gpu"]
+        if gpu:
+            need = svc.spec.peak_tokens_per_s * (1 - svc.npu_share)
+            peak[svc.partition] += math.ceil(need / gpu[0][2]) * gpu[0][1]
+    return peak

@@ -8,16 +8,14 @@ from collections.abc import Sequence
 
 from aifab.scenario._sim import SimSettings
 from aifab.sim.core import EventQueue
+from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
 from aifab.sim.national._fleet import FleetState
 from aifab.sim.national._job import DONE, EVICTING, QUEUED, RUNNING, Job
 from aifab.sim.national._model import Partition, Twin
 from aifab.sim.national._observers import Bus
 from aifab.sim.national._queues import Queues
 
-END, EVICT, SCALE, ARRIVE, SAMPLE, RESET = 0, 1, 2, 3, 4, 6
-"""Event kinds of the twin, also their priority at equal times: frees first, then demand.
-(5 was the in-loop checkpoint; checkpoints are now taken between slices.) Event sources
-added later (failures, repairs) take kinds from 7 on."""
+__all__ = ["ARRIVE", "END", "EVICT", "RESET", "SAMPLE", "SCALE", "Operations"]
 
 
 class Operations:

@@ -78,8 +78,9 @@ class Runner:
 
     def add(self, ob: Observer, handlers: dict[int, Handler] | None = None) -> None:
         """Attach an observer (a meter, an event source) and the handlers of its own event
-        kinds (from 7 on: the kind is the priority at equal times); it pushes its events
-        on ``self.events`` with payloads None, an int or a pair of ints."""
+        kinds (from :func:`._events.register_source`: the kind is the priority at equal
+        times); it pushes its events on ``self.events`` with payloads None, an int or a
+        pair of ints (what checkpoints store)."""
         for kind in handlers or {}:
             if kind in self.handlers:
                 raise ValueError(f"event kind {kind} is taken")
