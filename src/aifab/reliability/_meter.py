@@ -30,6 +30,9 @@ class ReliabilityMeter:
     repair_acc_s: float = 0.0
     technician_hours: float = 0.0
     by_cause: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLASSES, 0))
+    #: Effective failures by cause (hardware and software), whether or not a gang was hit.
+    failures_by_cause: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLASSES, 0))
+    hardware_failures: int = 0
     interruptions_by_class: dict[str, int] = field(default_factory=dict)
     acc_s: dict[str, dict[str, float]] = field(default_factory=dict)
     technicians_series: list[tuple[float, float]] = field(default_factory=list)
@@ -37,6 +40,8 @@ class ReliabilityMeter:
     def failure(self, ev: FailureEvent) -> None:
         """A failure that took effect (not ignored): its hands-on work is booked."""
         self.failures += 1
+        self.failures_by_cause[ev.cause] = self.failures_by_cause.get(ev.cause, 0) + 1
+        self.hardware_failures += int(ev.hardware)
         self.technician_hours += ev.hands_on_h
 
     def interruption(self, cause: str, job_class: str) -> None:
@@ -80,6 +85,8 @@ class ReliabilityMeter:
             "interruptions": sum(self.by_cause.values()),
             "interruptions_by_class": dict(self.interruptions_by_class),
             "failures": self.failures,
+            "failures_by_cause": dict(self.failures_by_cause),
+            "hardware_failures": self.hardware_failures,
             "days": days,
         }
         if self.technicians_series:

@@ -252,3 +252,48 @@ def test_server_failure_removes_every_replica_on_the_server() -> None:
     before, removed, down, _size = _tray_failure("dgx-b200", "b200", 64)
     assert down == 8  # the whole 8-GPU domain
     assert removed == before >= 1
+
+
+def _busy_small(seed: int = 2, days: float = 1.0) -> Scenario:
+    return Scenario.model_validate({
+        "name": "rel-ci", "owners": OWNERS,
+        "fleets": [{"owner": "Own", "accelerator": "gb200", "system": "gb200-nvl72",
+                    "count": 144, "delivery_year": 2026},
+                   {"owner": "Gov", "accelerator": "b200", "system": "dgx-b200",
+                    "count": 64, "delivery_year": 2026}],
+        "reliability": FAST,
+        "sim": {"days": days, "seed": seed, "warmup_days": 0, "npu_pools": [],
+                "services_per_owner": 1, "reference_accelerator": "b200",
+                "classes": {"a": {"sizes": [8, 72], "median_h": 4.0, "sigma": 1.0}},
+                "tenants": [{"name": "o", "owner": "Own", "kind": "owner", "load": 1.0,
+                             "mix": {"a": 1.0}},
+                            {"name": "u", "owner": "Gov", "kind": "university",
+                             "load": 1.0, "mix": {"a": 1.0}}]}})
+
+
+def test_json_counts_hardware_failures_by_cause() -> None:
+    rel = finish(new_run(_busy_small(days=4.0))).to_dict()["reliability"]
+    by = rel["failures_by_cause"]
+    assert rel["failures"] > 5 and sum(by.values()) == rel["failures"]
+    assert rel["hardware_failures"] == rel["failures"] - by["software"]
+    # failures are counted whether or not they stopped a gang; interruptions only if so
+    assert rel["interruptions"] <= rel["failures"]
+
+
+def test_replications_give_intervals_for_every_reliability_figure() -> None:
+    from aifab.sim.national import replications
+
+    res = replications(_busy_small(), 3)
+    ci = res.confidence
+    assert ci is not None
+    rel = res.to_dict()["reliability"]
+    for k in ("goodput", "interruptions_per_day", "lost_accelerator_hours",
+              "in_repair_share", "failures", "hardware_failures"):
+        got = ci[f"reliability.{k}"]
+        assert got["n"] == 3 and math.isfinite(got["mean"]), k
+    for cause in rel["failures_by_cause"]:
+        assert ci[f"reliability.failures_by_cause.{cause}"]["n"] == 3
+    for cls in rel["ettr"]:
+        assert f"reliability.ettr.{cls}" in ci
+    g = ci["reliability.goodput"]
+    assert g["ci95"] > 0 and abs(g["mean"] - rel["goodput"]) <= 3 * g["ci95"] + 1e-12

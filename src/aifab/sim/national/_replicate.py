@@ -45,5 +45,35 @@ def confidence(docs: list[dict[str, Any]]) -> dict[str, Any]:
     for i, name in enumerate(names):
         for col in ("wait_p95_h", "share_of_entitlement"):
             out[f"tenants.{name}.{col}"] = interval([d["tenants"][i][col] for d in docs])
+    out.update(_reliability(docs))
     out["seeds"] = [d["seed"] for d in docs]
+    return out
+
+
+#: Scalar figures of the ``reliability`` block that get an interval across replications.
+RELIABILITY_FIGURES = ("goodput", "interruptions_per_day", "lost_accelerator_hours",
+                       "in_repair_share", "spares_held_share", "technicians_busy",
+                       "replicas_removed", "inference_unmet_tokens", "failures",
+                       "hardware_failures")
+#: Per-key tables of the block (ETTR per class and tenant, rates and counts by cause).
+RELIABILITY_TABLES = ("ettr", "ettr_by_tenant", "by_cause", "failures_by_cause",
+                      "accelerator_hours")
+
+
+def _reliability(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Intervals of every reliability figure (``reliability.<figure>`` and
+    ``reliability.<table>.<key>``) when every run had failures on; else none."""
+    blocks = [d.get("reliability") or {} for d in docs]
+    if not all(b.get("enabled") for b in blocks):
+        return {}
+    out: dict[str, Any] = {}
+    for k in RELIABILITY_FIGURES:
+        if all(isinstance(b.get(k), int | float) for b in blocks):
+            out[f"reliability.{k}"] = interval([float(b[k]) for b in blocks])
+    for t in RELIABILITY_TABLES:
+        keys = sorted(set().union(*(set(b.get(t) or {}) for b in blocks)))
+        for k in keys:  # a key a run lacks (a class that never ran) counts as absent
+            vals = [(b.get(t) or {}).get(k) for b in blocks]
+            out[f"reliability.{t}.{k}"] = interval(
+                [float(v) for v in vals if isinstance(v, int | float)])
     return out
