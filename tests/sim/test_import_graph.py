@@ -1,4 +1,5 @@
 """No import cycles inside aifab (function-level imports count; TYPE_CHECKING ones not),
+no private imports across packages, no two packages importing each other,
 and the twin's engine imports no queue policy."""
 
 from __future__ import annotations
@@ -172,3 +173,68 @@ def test_the_scenarios_default_class_names_match_the_workloads() -> None:
     from aifab.workload.synthetic import DEFAULT_CLASSES
 
     assert sorted(DEFAULT_CLASSES) == list(DEFAULT_CLASS_NAMES)
+
+
+def _private_owner(mod: str) -> str | None:
+    """The package whose private module ``mod`` is (``aifab.a._b`` -> ``aifab.a``), or
+    None for a public module (and the root package's own ``aifab._io`` and the like)."""
+    parts = mod.split(".")
+    for i in range(2, len(parts)):
+        if parts[i].startswith("_"):
+            return ".".join(parts[:i])
+    return None
+
+
+#: Private imports across packages that remain, each for a reason outside this issue's
+#: files (other engineers' packages were being edited at the same time). The list may only
+#: shrink: an entry that no longer occurs fails the test, so it is removed when fixed.
+PRIVATE_LEFT = {
+    ("aifab._plan", "aifab.perf._serve"),
+    ("aifab.cli", "aifab.commands._registry"),
+    ("aifab.cli", "aifab.commands._root"),
+    ("aifab.commands._perf_data", "aifab.perf._calibrate"),
+    ("aifab.commands._perf_data", "aifab.perf._loo"),
+    ("aifab.commands._perf_data", "aifab.perf._report"),
+    ("aifab.commands.perf", "aifab.perf._disagg"),
+    ("aifab.commands.perf", "aifab.perf._search"),
+    ("aifab.commands.plan", "aifab.sweep._plan_cli"),
+    ("aifab.grid._model", "aifab.scenario._siting"),
+    ("aifab.grid._site", "aifab.scenario._siting"),
+    ("aifab.reliability._model", "aifab.perf._factors"),  # device_table: not in perf's API
+    ("aifab.serve._cb_plan", "aifab.report._plan"),  # accelerator_kind: not in report's API
+    ("aifab.serve._cb_views", "aifab.report._plan"),
+    ("aifab.serve._figures", "aifab.report._style"),  # NEUTRAL: not in report's API
+    ("aifab.serve._jobs", "aifab.commands._registry"),
+    ("aifab.serve._map", "aifab.grid._results"),  # a private function (_geo)
+    ("aifab.serve._pages", "aifab.commands._registry"),
+    ("aifab.sweep._plan_cli", "aifab.report._sweep"),
+    ("aifab.sweep._results", "aifab.report._sweep"),
+    ("aifab.workload.synthetic", "aifab.scenario._sim"),
+}
+
+
+def test_no_private_imports_across_packages() -> None:
+    """``aifab.X._y`` is imported only from inside package X (others use X's public
+    ``__init__``); what is left is listed, with its reason, in PRIVATE_LEFT."""
+    found = set()
+    for m, deps in _graph().items():
+        for d in deps:
+            owner = _private_owner(d)
+            if owner is not None and m != owner and not m.startswith(owner + "."):
+                found.add((m, d))
+    assert not found - PRIVATE_LEFT, sorted(found - PRIVATE_LEFT)
+    assert not PRIVATE_LEFT - found, f"fixed, drop from PRIVATE_LEFT: {PRIVATE_LEFT - found}"
+
+
+#: Pairs of packages that still import each other (one layer): the dashboard reads the
+#: command table (``aifab.commands._registry``), the ``serve`` command starts the dashboard.
+TWO_WAY_LEFT = {("commands", "serve")}
+
+
+def test_no_two_way_package_imports() -> None:
+    """No two packages import each other (one of them would have to be the lower layer)."""
+    edges = {(m.split(".")[1], d.split(".")[1]) for m, deps in _graph().items() for d in deps
+             if m.count(".") and d.count(".") and m.split(".")[1] != d.split(".")[1]}
+    two_way = {tuple(sorted(e)) for e in edges if (e[1], e[0]) in edges}
+    assert two_way <= TWO_WAY_LEFT, two_way - TWO_WAY_LEFT
+    assert two_way >= TWO_WAY_LEFT, f"fixed, drop from TWO_WAY_LEFT: {TWO_WAY_LEFT - two_way}"

@@ -43,7 +43,7 @@ def _is_npu(accelerator: str) -> bool:
 
 def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab import plan
-    from aifab.report._plan import plan_figures, plan_summary
+    from aifab.report import plan_figures, plan_summary
     from aifab.scenario import Scenario
 
     @app.callback(Output("plan-knobs", "children"), Input("plan-scenario", "value"),
@@ -149,7 +149,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except AifabError as exc:
             return (dash.no_update, html.Div(str(exc), className="error", role="alert"),
                     *nothing)
-        from aifab.report._style import describe_figure
+        from aifab.report import describe_figure
 
         figs = plan_figures(r)
         items = [(tl(k, lang), v, "") for k, v in plan_summary(r)]

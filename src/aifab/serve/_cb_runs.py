@@ -108,7 +108,7 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
                                               f"B: {b}": [cols[b].get(k, "-") for k in keys]}})
         body: list[Any] = [table(df, "cmp-table")]
         if len(figs) == 2:
-            from aifab.report._style import style_figure
+            from aifab.report import style_figure
 
             fig = go.Figure([go.Scatter(x=ts["t_h"] / 24, y=ts["allocated"], mode="lines",
                                         name=f"{ab}: {rel}", line={"color": c, "dash": d})

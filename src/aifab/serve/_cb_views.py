@@ -10,7 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from aifab.errors import AifabError
-from aifab.report._style import (
+from aifab.report import (
     fmt_big,
     fmt_int,
     fmt_num,

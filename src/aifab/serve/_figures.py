@@ -168,7 +168,7 @@ def tornado_figure(variants: pd.DataFrame, metric: str) -> go.Figure:
 
 def headline(kind: str, doc: dict[str, Any]) -> dict[str, str]:
     """Comparable headline figures of a run document, formatted."""
-    from aifab.report._style import fmt_int, fmt_share
+    from aifab.report import fmt_int, fmt_share
 
     if kind == "simulate":
         st = doc.get("stranded", {})

@@ -55,7 +55,7 @@ def siting_figure(result: Any, year: int | None = None) -> Any:
     """The siting map of ``result`` in ``year`` (default: every year, with a slider): real
     province boundaries, corridors with a loading colour bar and a capacity legend,
     campuses in their owner's colour (the siting problem's owner order, as everywhere)."""
-    from aifab.report._grid import siting_map
+    from aifab.report import siting_map
 
     fig = siting_map(result, year)
     fig.update_layout(width=None, autosize=True)

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from aifab.report._style import PLOTLY_CONFIG, describe_figure, format_frame
+from aifab.report import PLOTLY_CONFIG, describe_figure, format_frame
 from aifab.serve._i18n import t
 from aifab.serve._paths import ResultsDir
 

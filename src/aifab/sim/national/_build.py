@@ -12,8 +12,7 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.perf import job_duration_s, replica_capacity
 from aifab.power import AcceleratorPower, accelerator_power
-from aifab.scenario import Scenario
-from aifab.scenario._sim import ServiceSpec, SimSettings, TenantSpec
+from aifab.scenario import Scenario, ServiceSpec, SimSettings, TenantSpec
 from aifab.sim.national._model import Campus, Partition, PoolSpec, Service, Tenant, Twin
 from aifab.workload.philly import read_philly
 from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler

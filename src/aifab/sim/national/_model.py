@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aifab.scenario import ReliabilitySettings
-from aifab.scenario._sim import JobClassSpec, ServiceSpec, SimSettings
+from aifab.scenario import JobClassSpec, ReliabilitySettings, ServiceSpec, SimSettings
 from aifab.workload.philly import PhillyJobs
 
 

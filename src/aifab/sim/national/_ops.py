@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aifab.scenario._sim import SimSettings
+from aifab.scenario import SimSettings
 from aifab.sim.core import EventQueue
 from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
 from aifab.sim.national._fleet import FleetState

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from aifab.scenario._sim import SimSettings
+from aifab.scenario import SimSettings
 from aifab.sim.national._job import Job
 from aifab.sim.national._model import Partition
 from aifab.sim.national._pools import PoolState
