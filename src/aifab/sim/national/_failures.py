@@ -37,7 +37,7 @@ from aifab.reliability import CLASSES, PoolSpec, failure_events, failure_model, 
 from aifab.reliability import FailureModel as FailureModel
 from aifab.sim.national._events import DAILY, FAIL, REPAIR
 from aifab.sim.national._failbook import DAILY_COLUMNS, DAY_S, Results
-from aifab.sim.national._job import RUNNING, Job
+from aifab.sim.national._job import FAILURE, RUNNING, Job
 from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ class Domains(Results):
         core_lost = min(done, run.twin.classes[job.cls].checkpoint_h * 3600.0 / 2)
         self._failing.add(job.id)
         self._segment(job, now, lost, other=False)
-        run.ops.interrupt(job, "failure")
+        run.ops.interrupt(job, FAILURE)
         self._failing.discard(job.id)
         job.work += lost - core_lost
         job.restart = self.model.restart_s

@@ -8,6 +8,8 @@ import numpy.typing as npt
 IntArray = npt.NDArray[np.int64]
 
 QUEUED, RUNNING, EVICTING, DONE = range(4)
+FAILURE = "failure"
+"""The cause of a gang interrupted by a failure: not a preemption (see ``_ops.interrupt``)."""
 RECORD_FIELDS = ("tenant", "cls", "n", "submit", "first", "end", "preempt", "acc_s", "miss")
 """Per-job figures a completed job leaves in the job records (and the jobs table)."""
 

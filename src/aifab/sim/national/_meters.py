@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from aifab.sim.national._job import RECORD_FIELDS, Job
+from aifab.sim.national._job import FAILURE, RECORD_FIELDS, Job
 from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
@@ -26,10 +26,12 @@ SERIES_COLUMNS = ("t_h", "allocated", "busy", "inference", "power_mw", "queued",
 
 
 class Counts(Observer):
-    """Event counters; ``preempt_<cause>`` keys appear as causes do."""
+    """Event counters; ``preempt_<cause>`` keys appear as causes do. A gang stopped by a
+    failure is not a preemption (the reliability block counts those interruptions)."""
 
     def __init__(self) -> None:
         self.c: dict[str, int] = dict.fromkeys(COUNTS, 0)
+        self._failing: set[int] = set()  # interrupted by a failure, requeued this instant
 
     def on_arrive(self, job: Job) -> None:
         self.c["arrivals"] += 1
@@ -43,10 +45,16 @@ class Counts(Observer):
         c["starts"] += 1
 
     def on_evict(self, job: Job, cause: str) -> None:
+        if cause == FAILURE:
+            self._failing.add(job.id)
+            return
         key = f"preempt_{cause}"
         self.c[key] = self.c.get(key, 0) + 1
 
     def on_requeue(self, job: Job) -> None:
+        if job.id in self._failing:
+            self._failing.discard(job.id)
+            return
         self.c["preemptions"] += 1
 
     def on_complete(self, job: Job) -> None:

@@ -10,7 +10,7 @@ from aifab.scenario import SimSettings
 from aifab.sim.core import EventQueue
 from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
 from aifab.sim.national._fleet import FleetState
-from aifab.sim.national._job import DONE, EVICTING, QUEUED, RUNNING, Job
+from aifab.sim.national._job import DONE, EVICTING, FAILURE, QUEUED, RUNNING, Job
 from aifab.sim.national._model import Partition, Twin
 from aifab.sim.national._observers import Bus
 from aifab.sim.national._queues import Queues
@@ -71,14 +71,15 @@ class Operations:
         self.fleet.reclaiming[job.pool] += job.n
         self.events.push(self.now + self.settings.preempt_grace_s, EVICT, (job.id, job.token))
 
-    def interrupt(self, job: Job, cause: str) -> None:
+    def interrupt(self, job: Job, cause: str = FAILURE) -> None:
         """Stop a running job now (a failure under it): it loses the work since its last
-        checkpoint and is queued again, as after a preemption without grace."""
+        checkpoint and is queued again, as after a preemption without grace. A failure's
+        interruption (``cause`` "failure") does not count as a preemption of the job."""
         for f in self.bus.evict:
             f(job, cause)
         job.state = EVICTING
         self.fleet.reclaiming[job.pool] += job.n
-        self.on_evict((job.id, job.token))
+        self._requeue(job, preempted=cause != FAILURE)
 
     def reclaim_for(self, part: int, need: int) -> None:
         """Owner demand of ``need`` accelerators is blocked: preempt borrowers."""
@@ -142,13 +143,18 @@ class Operations:
         job = self.jobs.get(payload[0])
         if job is None or job.token != payload[1] or job.state != EVICTING:
             return
+        self._requeue(job, preempted=True)
+
+    def _requeue(self, job: Job, preempted: bool) -> None:
+        """Free an evicted gang; the job keeps its work up to its last checkpoint and goes
+        back to the front of its queue."""
         done = self._ran(job)
         spec = self.twin.classes[job.cls]
         lost = min(done, spec.checkpoint_h * 3600.0 / 2)
         job.work = max(0.0, job.work - done + lost)
         job.restart = self.settings.restart_cost_s
         job.state = QUEUED
-        job.preempt += 1
+        job.preempt += int(preempted)
         job.token += 1
         for f in self.bus.requeue:
             f(job)
