@@ -110,6 +110,20 @@ class _Gang:
         self.spares_used = 0
 
 
+def _gang(spec: GangSpec, slot_acc: int, fm: FailureModel, family: str,
+          horizon_s: float) -> _Gang:
+    """A gang of whole slots with its checkpoint interval (the spec's, else Young/Daly)."""
+    if spec.accelerators < 1:
+        raise BadInput(f"must be at least 1, got {spec.accelerators}",
+                       where=f"gangs.{spec.name}.accelerators")
+    need = -(-spec.accelerators // slot_acc)
+    write = fm.checkpoint_write_s if spec.write_s is None else spec.write_s
+    tau = spec.interval_s or young_daly_interval_s(
+        write, job_mtti_s(need * slot_acc, fm.total_rate(family)))
+    return _Gang(spec, need, need * slot_acc, min(tau, horizon_s), write,
+                 fm.restart_s if spec.restart_s is None else spec.restart_s)
+
+
 class _Run:
     """One replication: state, a heap of (time, kind, seq) events, accounting."""
 
@@ -124,18 +138,7 @@ class _Run:
         self.owner = [-1] * n
         self.alloc_since = [0.0] * n
         self.audit = Audit() if audit else None
-        total = fm.total_rate(pool.family)
-        self.gangs: list[_Gang] = []
-        for spec in gangs:
-            if spec.accelerators < 1:
-                raise BadInput(f"must be at least 1, got {spec.accelerators}",
-                               where=f"gangs.{spec.name}.accelerators")
-            need = -(-spec.accelerators // self.sa)
-            write = fm.checkpoint_write_s if spec.write_s is None else spec.write_s
-            tau = spec.interval_s or young_daly_interval_s(
-                write, job_mtti_s(need * self.sa, total))
-            self.gangs.append(_Gang(spec, need, need * self.sa, min(tau, horizon_s), write,
-                                    fm.restart_s if spec.restart_s is None else spec.restart_s))
+        self.gangs = [_gang(spec, self.sa, fm, pool.family, horizon_s) for spec in gangs]
         if sum(g.need for g in self.gangs) > n:
             raise BadInput(f"gangs need {sum(g.need for g in self.gangs)} slots, the pool has {n}",
                            where="gangs")
@@ -262,45 +265,48 @@ class _Run:
                 if g.version == ver and g.state == _RESTARTING:
                     self._close(g, t)
                     g.state = _RUN
-        return self._result()
+        return _result(self)
 
-    def _result(self) -> JobSimResult:
-        h = self.h
-        for g in self.gangs:
-            self._close(g, h, final=True)
-        for s, since in enumerate(self.down_since):
-            if since is not None:
-                self.meter.in_repair(self.slot_acc[s] * (h - since))
-                if self.audit is not None:
-                    self.audit.repairs.append((s, since, h))
-        for s, o in enumerate(self.owner):
-            if o >= 0 and self.audit is not None:
-                self.audit.allocations.append((s, self.alloc_since[s], h, o))
-        gangs = []
-        for g in self.gangs:
-            self.meter.book(g.spec.name, wall=g.n_acc * h, **g.acc)
-            a = {k: v / 3600.0 for k, v in g.acc.items()}
-            alloc = sum(a.values())
-            gangs.append(GangResult(
-                name=g.spec.name, accelerators=g.n_acc, interval_s=g.tau,
-                interruptions=sum(g.causes.values()), by_cause=dict(g.causes),
-                allocated_ah=alloc, useful_ah=a["useful"], checkpoint_ah=a["checkpoint"],
-                lost_ah=a["lost"], restart_ah=a["restart"], idle_ah=a["idle"],
-                ettr=a["useful"] / (g.n_acc * h / 3600.0), spares_used=g.spares_used))
-        alloc = sum(g.allocated_ah for g in gangs)
-        by_cause = {c: sum(g.by_cause[c] for g in gangs) for c in CLASSES}
-        tech = sum(self.tech_by_day)
-        m = self.meter
-        return JobSimResult(
-            pool=self.pool.name, accelerators=self.pool.accelerators, horizon_s=h,
-            gangs=tuple(gangs), failures=m.failures, interruptions=sum(by_cause.values()),
-            by_cause=by_cause, allocated_ah=alloc,
-            goodput=sum(g.useful_ah for g in gangs) / alloc if alloc else 0.0,
-            lost_accelerator_hours=sum(g.lost_ah + g.restart_ah for g in gangs),
-            in_repair_share=m.repair_acc_s / (self.pool.accelerators * h),
-            spares_used=sum(g.spares_used for g in gangs), technician_hours=tech,
-            technician_hours_by_day=tuple(self.tech_by_day), events=self.events,
-            reliability=m.to_dict(h), audit=self.audit)
+
+
+def _result(run: _Run) -> JobSimResult:
+    """Close every gang's accounting at the horizon and gather the replication's result."""
+    h = run.h
+    for g in run.gangs:
+        run._close(g, h, final=True)
+    for s, since in enumerate(run.down_since):
+        if since is not None:
+            run.meter.in_repair(run.slot_acc[s] * (h - since))
+            if run.audit is not None:
+                run.audit.repairs.append((s, since, h))
+    for s, o in enumerate(run.owner):
+        if o >= 0 and run.audit is not None:
+            run.audit.allocations.append((s, run.alloc_since[s], h, o))
+    gangs = []
+    for g in run.gangs:
+        run.meter.book(g.spec.name, wall=g.n_acc * h, **g.acc)
+        a = {k: v / 3600.0 for k, v in g.acc.items()}
+        alloc = sum(a.values())
+        gangs.append(GangResult(
+            name=g.spec.name, accelerators=g.n_acc, interval_s=g.tau,
+            interruptions=sum(g.causes.values()), by_cause=dict(g.causes),
+            allocated_ah=alloc, useful_ah=a["useful"], checkpoint_ah=a["checkpoint"],
+            lost_ah=a["lost"], restart_ah=a["restart"], idle_ah=a["idle"],
+            ettr=a["useful"] / (g.n_acc * h / 3600.0), spares_used=g.spares_used))
+    alloc = sum(g.allocated_ah for g in gangs)
+    by_cause = {c: sum(g.by_cause[c] for g in gangs) for c in CLASSES}
+    tech = sum(run.tech_by_day)
+    m = run.meter
+    return JobSimResult(
+        pool=run.pool.name, accelerators=run.pool.accelerators, horizon_s=h,
+        gangs=tuple(gangs), failures=m.failures, interruptions=sum(by_cause.values()),
+        by_cause=by_cause, allocated_ah=alloc,
+        goodput=sum(g.useful_ah for g in gangs) / alloc if alloc else 0.0,
+        lost_accelerator_hours=sum(g.lost_ah + g.restart_ah for g in gangs),
+        in_repair_share=m.repair_acc_s / (run.pool.accelerators * h),
+        spares_used=sum(g.spares_used for g in gangs), technician_hours=tech,
+        technician_hours_by_day=tuple(run.tech_by_day), events=run.events,
+        reliability=m.to_dict(h), audit=run.audit)
 
 
 def simulate_jobs(pool: PoolSpec, gangs: Sequence[GangSpec], horizon_s: float,

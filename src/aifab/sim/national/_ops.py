@@ -36,7 +36,7 @@ class Operations:
         self.min_speed = [min((twin.pools[i].speed for i in p.pools), default=1.0)
                           for p in twin.partitions]
 
-    # -- for policies ----------------------------------------------------------------
+    # -- for policies (below them: for event sources) ---------------------------------
     def try_start(self, job: Job, pool_ids: tuple[int, ...], borrowed: bool = False) -> bool:
         """Start ``job`` on the first pool (in order) that holds its gang; compact first."""
         got = self.fleet.find(job.n, pool_ids)
@@ -73,13 +73,12 @@ class Operations:
 
     def interrupt(self, job: Job, cause: str = FAILURE) -> None:
         """Stop a running job now (a failure under it): it loses the work since its last
-        checkpoint and is queued again, as after a preemption without grace. A failure's
-        interruption (``cause`` "failure") does not count as a preemption of the job."""
+        checkpoint and is queued again (cause "failure": not counted as a preemption)."""
         for f in self.bus.evict:
             f(job, cause)
         job.state = EVICTING
         self.fleet.reclaiming[job.pool] += job.n
-        self._requeue(job, preempted=cause != FAILURE)
+        self.on_evict((job.id, job.token), preempted=cause != FAILURE)
 
     def reclaim_for(self, part: int, need: int) -> None:
         """Owner demand of ``need`` accelerators is blocked: preempt borrowers."""
@@ -113,7 +112,6 @@ class Operations:
     def lend_headroom(self, part: int) -> int:
         return self.fleet.lend_headroom(part)
 
-    # -- for event sources -----------------------------------------------------------
     def submit(self, job: Job) -> None:
         """A new job arrives in its tenant's queue."""
         self.jobs[job.id] = job
@@ -139,15 +137,12 @@ class Operations:
         for f in self.bus.complete:
             f(job)
 
-    def on_evict(self, payload: tuple[int, int]) -> None:
+    def on_evict(self, payload: tuple[int, int], preempted: bool = True) -> None:
+        """Free an evicted gang: the job keeps its work up to its last checkpoint and goes
+        back to the front of its queue (a preemption of it if ``preempted``)."""
         job = self.jobs.get(payload[0])
         if job is None or job.token != payload[1] or job.state != EVICTING:
             return
-        self._requeue(job, preempted=True)
-
-    def _requeue(self, job: Job, preempted: bool) -> None:
-        """Free an evicted gang; the job keeps its work up to its last checkpoint and goes
-        back to the front of its queue."""
         done = self._ran(job)
         spec = self.twin.classes[job.cls]
         lost = min(done, spec.checkpoint_h * 3600.0 / 2)
