@@ -85,3 +85,11 @@ def test_event_kinds_come_from_one_registry() -> None:
         register_source("test-other", 7)
     with pytest.raises(ValueError, match="already has kind"):
         register_source("failure", 3)
+
+
+def test_event_kinds_survive_copies_and_pickles() -> None:
+    import copy
+    import pickle
+
+    assert copy.deepcopy(FAIL) is FAIL and copy.copy(FAIL) is FAIL
+    assert pickle.loads(pickle.dumps(FAIL)) is FAIL

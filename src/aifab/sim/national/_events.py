@@ -9,6 +9,8 @@ the next free number, above every kind registered so far.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EventKind(int):
     """An event kind: an ``int`` (its priority at equal times, what the heap and the
@@ -23,6 +25,13 @@ class EventKind(int):
 
     def __repr__(self) -> str:
         return f"EventKind({self.label!r}, {int(self)})"
+
+    def __reduce__(self) -> tuple[Any, tuple[str, int]]:
+        """Copies and pickles are the registered kind itself."""
+        return register_source, (self.label, int(self))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EventKind:
+        return self
 
 
 _KINDS: dict[str, EventKind] = {}
