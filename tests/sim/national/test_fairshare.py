@@ -19,7 +19,7 @@ def test_two_backlogged_tenants_get_their_quotas(kit):
                     {"name": "b", "owner": "Gov", "quota": 0.25, "rates_per_h": {"j": 96}}],
         "classes": {"j": kit.exp_class(1.0)},
     })
-    doc, _ = _run(scn)
+    doc = _run(scn).to_dict()
     a, b = (t["accelerator_h"] for t in doc["tenants"])
     assert abs(a / (a + b) - 0.75) < 0.01
     assert doc["utilization"] > 0.99
@@ -33,7 +33,7 @@ def test_idle_quota_is_borrowed(kit):
                     {"name": "b", "owner": "Gov", "quota": 0.5, "rates_per_h": {}}],
         "classes": {"j": kit.exp_class(1.0)},
     })
-    doc, _ = _run(scn)
+    doc = _run(scn).to_dict()
     assert doc["tenants"][0]["share_of_entitlement"] > 1.95
     assert doc["utilization"] > 0.99
 
@@ -50,7 +50,8 @@ def test_owner_lends_and_reclaims_with_preemption(kit):
                             "priority": 2},
                     "small": {"sizes": [8], "duration": "exponential", "median_h": 1.0}},
     }, owners=owners)
-    doc, frames = _run(scn)
+    _res = _run(scn)
+    doc, frames = _res.to_dict(), _res.to_frames()
     own, pub = doc["tenants"]
     assert pub["share_of_entitlement"] > 2.0  # borrowed the owner's idle racks
     assert doc["jobs"]["preemptions_by_cause"].get("owner", 0) > 0
@@ -72,6 +73,6 @@ def test_fifo_does_not_borrow(kit):
                      "rates_per_h": {"small": 60}}],
         "classes": {"small": {"sizes": [8], "duration": "exponential", "median_h": 1.0}},
     }, owners=owners)
-    doc, _ = _run(scn)
+    doc = _run(scn).to_dict()
     assert doc["tenants"][1]["share_of_entitlement"] <= 1.0 + 1e-9
     assert doc["jobs"]["preemptions"] == 0

@@ -26,7 +26,7 @@ def test_replay_for_a_tenant(kit, tmp_path):
     scn = kit.small([kit.b200("Gov", 16)], {
         "days": 1, "philly_trace": str(csv), "philly_tenant": "u",
         "tenants": [{"name": "u", "owner": "Gov", "kind": "university"}]})
-    _, frames = finish(new_run(scn))
+    frames = finish(new_run(scn)).to_frames()
     jobs = frames["jobs"]
     assert len(jobs) == 3 and jobs["end"].notna().all()
     assert sorted(jobs["n"]) == [1, 4, 8]  # 64 clipped to half the largest pool

@@ -23,7 +23,7 @@ def _nameplate_mw(twin) -> float:  # type: ignore[no-untyped-def]
 
 
 def test_uncapped_has_no_power_stranding(kit):
-    doc, _ = finish(new_run(_scn(kit)))
+    doc = finish(new_run(_scn(kit))).to_dict()
     assert doc["stranded"]["power"] == 0.0
 
 
@@ -32,7 +32,7 @@ def test_strand_leaves_domains_dark(kit):
     twin = build_twin(_scn(kit, power_cap_mw={"Own": plate / 2}, power_mode="strand"))
     own = [p for p in twin.pools if p.owner == "Own"]
     assert sum(p.dark_domains for p in own) == 5  # 10 racks, half the power
-    doc, _ = finish(new_run(twin))
+    doc = finish(new_run(twin)).to_dict()
     assert doc["stranded"]["power"] == pytest.approx(360 / (720 + 64), rel=1e-9)
     assert doc["fleet"]["powered"] == 720 + 64 - 360
 
@@ -46,7 +46,7 @@ def test_wait_keeps_the_campus_under_its_cap(kit):
         t += 1800.0
         sim.run(until=t)
         assert sim.fleet.campus_kw[0] <= cap * 1000.0 + 1e-6
-    doc, _ = finish(sim)
+    doc = finish(sim).to_dict()
     assert doc["stranded"]["power"] > 0.0
     assert sim.twin.campuses[0].power_stranded > 0
 
@@ -65,12 +65,14 @@ def test_npu_eligible_inference_goes_to_npus_first(kit):
                          {"name": "code", "owner": "Gov", "model": "llama-3.1-8b",
                           "peak_tokens_per_s": 20000, "npu_eligible": False}],
             "npu_pools": [{"owner": "Gov", "count": 64}], "load": 0.3}
-    doc, frames = finish(new_run(_scn(kit, **base)))
+    _res = finish(new_run(_scn(kit, **base)))
+    doc, frames = _res.to_dict(), _res.to_frames()
     svc = frames["services"].set_index("service")
     assert svc.loc["chat", "npu_tokens"] == pytest.approx(svc.loc["chat", "served_tokens"])
     assert svc.loc["code", "npu_tokens"] == 0
     assert doc["inference"]["served_share"] == pytest.approx(1.0)
-    doc2, frames2 = finish(new_run(_scn(kit, npu_min_share=0.5, **base)))
+    _res = finish(new_run(_scn(kit, npu_min_share=0.5, **base)))
+    doc2, frames2 = _res.to_dict(), _res.to_frames()
     svc2 = frames2["services"].set_index("service")
     assert svc2.loc["code", "npu_tokens"] > 0.4 * svc2.loc["code", "served_tokens"]
     assert doc2["inference"]["npu_share"] > doc["inference"]["npu_share"]
@@ -96,7 +98,8 @@ def test_lending_keeps_the_inference_peak_in_reserve(kit):
                       "peak_tokens_per_s": 500_000}],
     }, owners=owners)
     sim = new_run(scn)
-    doc, frames = finish(sim)
+    _res = finish(sim)
+    doc, frames = _res.to_dict(), _res.to_frames()
     assert sim.fleet.inf_peak[0] > 16
     assert doc["tenants"][1]["share_of_entitlement"] > 2  # borrowed the rest
     assert doc["inference"]["served_share"] == pytest.approx(1.0)

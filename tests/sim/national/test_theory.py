@@ -34,7 +34,8 @@ def test_mmc_matches_erlang_c_and_little(kit):
         "classes": {"mm": kit.exp_class(1.0 / MU_PER_H)},
     })
     sim = new_run(scn)
-    doc, frames = finish(sim)
+    _res = finish(sim)
+    doc, frames = _res.to_dict(), _res.to_frames()
     jobs = frames["jobs"]
     waits = jobs["wait_s"].dropna().to_numpy() / 3600.0
     a = LAM_PER_H / MU_PER_H

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,8 +60,3 @@ class SimResult:
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The run's tables (copies)."""
         return {k: v.copy() for k, v in self.frames.items()}
-
-    def __iter__(self) -> Iterator[Any]:
-        """``doc, frames = simulate(...)`` as before :class:`SimResult` existed."""
-        yield self.to_dict()
-        yield self.to_frames()
