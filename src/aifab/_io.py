@@ -63,25 +63,38 @@ def atomic_out_dir(out: Path | str) -> Iterator[Path]:
     """Yield a temporary directory; on success move its files into ``out``.
 
     On any exception nothing is written to ``out`` (the temporary directory is removed),
-    so a failed run never leaves half-written files behind.
+    so a failed run never leaves half-written files behind. A full disk (or file size
+    limit) while writing is BadInput "disk full writing OUT" (exit 2). A temporary folder
+    left by a killed run is removed by the next run of ``out`` (:mod:`aifab._outdir`).
     """
+    from aifab._outdir import is_disk_full, temp_prefix
+
     out = Path(out)
+    if out.is_symlink():
+        raise BadInput("is a symbolic link: --out never follows one", source=str(out))
     if out.exists() and not out.is_dir():
         raise BadInput("exists and is not a directory", source=str(out))
-    parent = out.resolve().parent
+    parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BadInput(f"cannot create output directory ({exc.strerror})", source=str(out)) from exc
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(out), dir=parent))
     except OSError as exc:
         raise BadInput(f"cannot write output directory ({exc.strerror})",
                        source=str(out)) from None
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise BadInput("disk full writing the results", source=str(out)) from None
+            raise
         try:
             out.mkdir(exist_ok=True)
+            if out.is_symlink():
+                raise BadInput("is a symbolic link: --out never follows one", source=str(out))
             for src in sorted(tmp.rglob("*")):
                 dst = out / src.relative_to(tmp)
                 if src.is_dir():
@@ -90,8 +103,9 @@ def atomic_out_dir(out: Path | str) -> Iterator[Path]:
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(src, dst)
         except OSError as exc:
-            raise BadInput(f"cannot write output directory ({exc.strerror})",
-                           source=str(out)) from None
+            what = "disk full writing" if is_disk_full(exc) else \
+                f"cannot write ({exc.strerror})"
+            raise BadInput(f"{what} output directory", source=str(out)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

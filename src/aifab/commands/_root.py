@@ -47,6 +47,9 @@ def check_out_dir(text: str) -> str | None:
     if not text.strip():
         return "empty directory name (use . for the current directory)"
     p = Path(text)
+    if p.is_symlink():
+        return f"{text}: is a symbolic link: --out never follows one (give the folder it " \
+            "points to, or another name)"
     if p.exists() and not p.is_dir():
         return f"{text}: exists and is not a directory"
     probe = p
@@ -87,14 +90,53 @@ def _hardened(cls: Any) -> type:
     return type(f"Checked{cls.__name__}", (cls,), {"process_value": process_value})
 
 
-def _harden(cmd: _ck.Command) -> None:
+def _harden(cmd: _ck.Command, name: str | None = None) -> None:
     """Every option and argument of ``cmd`` (and its sub-commands) checked by
-    :func:`_check_value` while parsing, before the command does any work."""
+    :func:`_check_value` while parsing, before the command does any work; a command with
+    ``--out`` holds its folder while it runs (:func:`_claiming`)."""
     for param in cmd.params:
         param.__class__ = _hardened(type(param))
     if isinstance(cmd, TyperGroup):
-        for sub in cmd.commands.values():
-            _harden(sub)
+        for key, sub in cmd.commands.items():
+            _harden(sub, f"{name or cmd.name} {key}")
+    elif any(p.name == "out" for p in cmd.params) and cmd.callback is not None:
+        _claiming(cmd, name or str(cmd.name))
+
+
+def _force_option() -> _ck.Parameter:
+    """A fresh ``--force`` flag, as typer builds it."""
+    sub = typer.Typer(add_completion=False)
+
+    @sub.command()
+    def _f(force: bool = typer.Option(
+            False, "--force",
+            help="Write into an --out folder that holds another command's run.")) -> None:
+        pass
+
+    return typer.main.get_command(sub).params[0]
+
+
+def _claiming(cmd: _ck.Command, name: str) -> None:
+    """Wrap ``cmd`` so that it runs inside :func:`aifab._outdir.claim` of its ``--out`` (or
+    ``--resume``) folder; give it ``--force`` if it has none (overwrite another command's
+    run folder)."""
+    own_force = any(p.name == "force" for p in cmd.params)
+    if not own_force:
+        cmd.params.append(_force_option())
+    inner = cmd.callback
+    assert inner is not None
+
+    def callback(**kwargs: Any) -> Any:
+        from aifab._outdir import claim
+
+        force = bool(kwargs.get("force") if own_force else kwargs.pop("force", False))
+        out = kwargs.get("out") or kwargs.get("resume")
+        if out is None:
+            return inner(**kwargs)
+        with claim(Path(out), name, force):
+            return inner(**kwargs)
+
+    cmd.callback = callback
 
 
 @cache
@@ -103,8 +145,8 @@ def _module_commands(module: str) -> dict[str, _ck.Command]:
     sub = typer.Typer(add_completion=False)
     importlib.import_module(f"aifab.commands.{module}").register(sub)
     commands = dict(typer.main.get_group(sub).commands)
-    for cmd in commands.values():
-        _harden(cmd)
+    for key, cmd in commands.items():
+        _harden(cmd, key)
     return commands
 
 
@@ -203,7 +245,16 @@ def build_app() -> typer.Typer:
     )
 
     @app.callback()
-    def _root() -> None:
-        pass
+    def _root(max_input_mb: float | None = typer.Option(
+            None, "--max-input-mb", metavar="MIB",
+            help="Largest input file to read, in MiB (default: 16 for scenarios, "
+                 "catalogues and specs; 1024 for traces and tables).")) -> None:
+        from aifab._io import set_input_limit
+
+        if max_input_mb is not None and not (math.isfinite(max_input_mb)
+                                             and max_input_mb > 0):
+            raise typer.BadParameter("must be a positive number of MiB",
+                                     param_hint="--max-input-mb")
+        set_input_limit(max_input_mb)
 
     return app
