@@ -7,6 +7,7 @@ commands from ``aifab.cli.COMMAND_HELP``.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import math
 import os
@@ -34,6 +35,31 @@ from aifab.errors import AifabError
 
 class Interrupted(Exception):
     """Ctrl-C inside a command, carried past click's own handling of KeyboardInterrupt."""
+
+
+class OutputFailed(Exception):
+    """A full disk, file size limit or closed pipe while writing output (exit 2)."""
+
+    def __init__(self, exc: OSError):
+        target = exc.filename or "standard output"
+        why = "broken pipe" if exc.errno == errno.EPIPE else "disk full"
+        super().__init__(f"{why} writing {target}")
+
+
+def _output_error(exc: BaseException) -> bool:
+    from aifab._outdir import is_disk_full
+
+    return isinstance(exc, OSError) and (exc.errno == errno.EPIPE or is_disk_full(exc))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _error(message: str) -> None:
@@ -193,6 +219,10 @@ class RootGroup(TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted from None
+        except OSError as exc:
+            if _output_error(exc):
+                raise OutputFailed(exc) from None
+            raise
 
     def main(  # type: ignore[override]
         self,
@@ -210,6 +240,17 @@ class RootGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+            sys.stdout.flush()
+        except OutputFailed as exc:
+            _silence_stdout()
+            _error(str(exc))
+            sys.exit(2)
+        except OSError as exc:
+            if not _output_error(exc):
+                raise
+            _silence_stdout()
+            _error(str(OutputFailed(exc)))
+            sys.exit(2)
         except _cx.NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc), err=True)
             sys.exit(2)
