@@ -233,6 +233,8 @@ class RootGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
+            if "AIFAB_PARENT_PID" in os.environ:
+                _watch_parent()
             rv = super().main(
                 args=args,
                 prog_name=prog_name or "aifab",
@@ -271,6 +273,30 @@ class RootGroup(TyperGroup):
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _watch_parent() -> None:
+    """Under ``aifab serve`` (``AIFAB_PARENT_PID`` set): end this run when the server is
+    gone, whatever killed it. Ctrl-C first (the run cleans up), SIGKILL after 10 s."""
+    import signal
+    import threading
+    import time
+
+    try:
+        parent = int(os.environ.pop("AIFAB_PARENT_PID", ""))
+    except ValueError:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(10)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    if os.getppid() != parent:
+        sys.exit(130)
+    threading.Thread(target=watch, name="aifab-parent-watch", daemon=True).start()
 
 
 def build_app() -> typer.Typer:
