@@ -21,6 +21,8 @@ from fuzz_cli import (
     flag,
     flags,
     fuzz_settings,
+    hostile_file,
+    hostile_out,
     mutated_csv,
     mutated_doc,
     out_flag,
@@ -197,3 +199,50 @@ def test_report(data: st.DataObject) -> None:
         out = d / "out" if kind == "dir" else None
         target = {"dir": str(d / "out"), "empty": "", "file": str(s)}[kind]
         run("report", [*args, "--json", "--out", target], out)
+
+
+#: Where each command takes a document: (command line before the file, suffix).
+HOSTILE_SLOTS = [(["plan"], ".yaml"), (["plan", "--catalog"], ".yaml"),
+                 (["simulate", "--days", "0.01"], ".yaml"), (["sweep", "--workers", "0"], ".yaml"),
+                 (["simulate", "--days", "0.01", "--power-caps"], ".json"),
+                 (["replay", "openb", "--nodes"], ".csv"), (["perf", "models", "--models"], ".csv"),
+                 (["plan", "--set"], "")]
+
+
+@fuzz_settings(150)
+@given(data=st.data())
+def test_hostile_inputs(data: st.DataObject) -> None:
+    """FIFOs, devices, alias bombs, duplicate keys, deep nesting, oversize and binary files in
+    every document slot (and in --set values): always exit 2 with one line, never a hang."""
+    with workdir() as d:
+        slot, suffix = data.draw(st.sampled_from(HOSTILE_SLOTS))
+        if slot[-1] == "--set":
+            value = data.draw(st.sampled_from([
+                "{a: 1, a: 2}", "[" * 100 + "]" * 100, "&a [*a]"]))
+            args = [*slot, f"facility.pue={value}"]
+            code = run("hostile", args)
+            assert code == 2, args
+            return
+        path, root = hostile_file(data.draw, d, suffix)
+        args = [*root, *slot, path]
+        if slot[:2] == ["replay", "openb"]:
+            (d / "pods.csv").write_text("\n".join(PODS) + "\n")
+            args += ["--pods", str(d / "pods.csv")]
+        code = run("hostile", [*args, "--json"])
+        assert code == 2, args
+
+
+@fuzz_settings(60)
+@given(data=st.data())
+def test_hostile_out(data: st.DataObject) -> None:
+    """A symlinked --out or another command's run folder: exit 2, and the folder (or the
+    link's target) is left exactly as it was."""
+    with workdir() as d:
+        cmd = data.draw(st.sampled_from([["plan"], ["scenarios"], ["catalog"], ["perf", "models"],
+                                         ["simulate", "--days", "0.01"]]))
+        out_args, guarded = hostile_out(data.draw, d)
+        assert guarded is not None
+        before = sorted((p.name, p.read_bytes()) for p in guarded.iterdir())
+        code = run("hostile out", [*cmd, "--json", *out_args])
+        assert code == 2, cmd
+        assert sorted((p.name, p.read_bytes()) for p in guarded.iterdir()) == before
