@@ -180,6 +180,10 @@ def read_bytes_file(path: Path | str, what: str = "file") -> bytes:
 def read_text_file(path: Path | str, what: str = "file") -> str:
     """Read a user-supplied text file, turning OS errors into BadInput."""
     data = read_bytes_file(path, what)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise BadInput("NUL byte in a text file", source=f"{path}:{line}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
