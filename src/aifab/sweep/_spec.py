@@ -176,7 +176,7 @@ def _line(text: str | None, loc: Sequence[Any]) -> int | None:
     if text is None:
         return None
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return None
     line = None
