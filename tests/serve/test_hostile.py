@@ -202,7 +202,7 @@ def _launch(port: int) -> str:
     return body
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["TERM", "KILL"])
 def test_job_flood_capped_and_jobs_end_with_server(served: dict[str, Any], sig: int) -> None:
     port, proc = served["port"], served["proc"]
     assert "started" in _launch(port)
@@ -214,3 +214,42 @@ def test_job_flood_capped_and_jobs_end_with_server(served: dict[str, Any], sig: 
     proc.send_signal(sig)
     proc.wait(timeout=60 * WAIT)
     _wait_until(lambda: not any(_alive(k) for k in kids), 30, "the runs to end")
+
+
+def test_browser_sees_notices_and_refusals_not_errors(served: dict[str, Any],
+                                                      browser: Any) -> None:
+    """In chromium: a broken site.json is one line in the notice area, a run whose files
+    lead out of the folder is refused on the page, and no request fails (no 500)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from aifab.serve._browser import console_errors
+
+    base = f"http://127.0.0.1:{served['port']}"
+
+    def text_of(elem_id: str) -> Any:
+        return WebDriverWait(browser, 30 * WAIT, poll_frequency=0.2).until(
+            lambda d: d.execute_script(
+                f"var e=document.getElementById('{elem_id}');"
+                "return e && e.offsetParent !== null && e.textContent"))
+
+    console_errors(browser)  # drain
+    browser.get(f"{base}/map?run=runs/site-bad")
+    assert "cannot show this" in text_of("notice")
+    browser.get(f"{base}/twin?run=runs/sim-evil")
+    assert "outside the results folder" in text_of("twin-body")
+    assert "secret" not in browser.page_source
+    browser.get(f"{base}/plan")  # lists scenario files, one of them a link leading out
+    text_of("page-title")
+    assert not [e for e in console_errors(browser) if "500" in e], console_errors(browser)
+
+
+def test_scenario_list_skips_links_out_and_fifos(tmp_path: Path) -> None:
+    from aifab.serve._paths import ResultsDir
+
+    root, outside = tmp_path / "results", tmp_path / "outside"
+    outside.mkdir()
+    _folder(root, outside)
+    (root / "good.yaml").write_text("name: g\n")
+    os.mkfifo(root / "fifo.yaml")
+    (root / "inner.yaml").symlink_to(root / "good.yaml")  # a link that stays inside: fine
+    assert ResultsDir(root).scenario_files() == ["good.yaml", "inner.yaml"]

@@ -139,8 +139,12 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
         return send_file(path)
 
     @app.callback(Output("page", "children"), Output("nav", "children"),
+                  Output("notice", "style"),
                   Input("url", "pathname"), Input("url", "search"), Input("lang", "value"))
     def render(pathname: str | None, search: str | None, lang: str | None) -> Any:
+        return (*_render(pathname, search, lang), {"display": "none"})  # a new page: no notice
+
+    def _render(pathname: str | None, search: str | None, lang: str | None) -> Any:
         lang = lang if lang in LANGS else "en"
         page = (pathname or "/").strip("/").split("/")[0] or "overview"
         query = _query(search)
