@@ -120,6 +120,15 @@ def test_deep_nesting_refused(tmp_path: Path) -> None:
     _bad(["plan", "--set", "a=" + "[" * 100 + "]" * 100], "nested more than")
 
 
+def test_deep_json_input_is_bad_input(tmp_path: Path) -> None:
+    f = tmp_path / "site.json"
+    f.write_text("[" * 100_000 + "]" * 100_000)
+    _bad(["simulate", "--power-caps", str(f), "--days", "0.01"], "nested too deeply")
+    spec = tmp_path / "spec.json"
+    spec.write_text("[" * 100_000 + "]" * 100_000)
+    _bad(["sweep", str(spec), "--workers", "0"], "spec.json", "nested")
+
+
 def test_error_line_of_a_large_file_is_fast(tmp_path: Path) -> None:
     f = tmp_path / "big.yaml"
     f.write_text(KOREA + "bogus_key: 1\n" + "#" * (15 * 1024 * 1024) + "\n")

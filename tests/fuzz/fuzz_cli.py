@@ -268,7 +268,7 @@ PODS = ["name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,crea
 
 #: Inputs that are not ordinary documents (issue 24): each must be exit 2, quickly.
 HOSTILE = ["fifo", "device", "directory", "bomb", "recursive", "dupkey", "deep", "deep_toml",
-           "dotted_toml", "link_to_fifo", "oversize", "binary"]
+           "dotted_toml", "link_to_fifo", "oversize", "binary", "deep_json"]
 
 
 def _bomb(levels: int) -> str:
@@ -309,6 +309,9 @@ def hostile_file(draw: st.DrawFn, base: Path, suffix: str) -> tuple[str, list[st
         p.write_text("a = " + "[" * n + "]" * n + "\n")
     elif kind == "dotted_toml":
         p.write_text(".".join(["a"] * draw(st.integers(65, 5000))) + " = 1\n")
+    elif kind == "deep_json":
+        n = draw(st.integers(2000, 200_000))
+        p.write_text("[" * n + "]" * n)
     elif kind == "oversize":
         p.write_text("name: x\n" + "#" * 4096 + "\n")
         return str(p), ["--max-input-mb", "0.001"]

@@ -268,6 +268,10 @@ class RootGroup(TyperGroup):
         except AifabError as exc:
             _error(str(exc))
             sys.exit(exc.exit_code)
+        except RecursionError:  # a reader without its own depth check (JSON inputs)
+            _error("an input is nested too deeply to read (lists or mappings inside each "
+                   "other thousands of levels deep)")
+            sys.exit(2)
         if rv == cli.EXIT_ABORTED:  # typer turns a KeyboardInterrupt while parsing into 130
             cli.aborted()
         if not standalone_mode:
