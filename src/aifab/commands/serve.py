@@ -59,6 +59,9 @@ def serve_cmd(results_dir: DirArg = Path("aifab-results"), port: PortOpt = 8050,
     if host is not None and host not in ("127.0.0.1", "localhost", "::1"):
         err_console.print(f"[bold yellow]warning:[/] binding to {host}: anyone who can reach "
                           "this address can read the results folder and start runs")
+        if host in ("0.0.0.0", "::") and not allow_host:
+            err_console.print("note: requests must name this machine by an allowed Host: "
+                              "add --allow-host NAME for each name browsers will use")
     jobs = JobManager(ResultsDir(results_dir), max_jobs=max_jobs)
     app = create_app(results_dir, jobs=jobs, hosts=allowed_hosts(bind, allow_host or []))
     server = make_server(bind, port, app.server, threaded=True)
