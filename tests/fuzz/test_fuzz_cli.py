@@ -7,6 +7,7 @@ hostile --out 60, full disk 8 (subprocesses under ``ulimit -f``).
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from fuzz_cli import (
     ACC_CSV,
@@ -249,6 +250,7 @@ def test_hostile_out(data: st.DataObject) -> None:
         assert sorted((p.name, p.read_bytes()) for p in guarded.iterdir()) == before
 
 
+@pytest.mark.slow  # subprocesses: in `make test`, not in `make test-fast`
 @fuzz_settings(8)
 @given(data=st.data())
 def test_full_disk(data: st.DataObject) -> None:

@@ -20,6 +20,8 @@ import pytest
 
 from aifab._io import to_json, versioned
 
+pytestmark = pytest.mark.slow  # real servers and runs: `make test`, not `make test-fast`
+
 WAIT = float(os.environ.get("AIFAB_TEST_WAIT_SCALE", "1"))
 """Multiplies every wait (a busy CI machine sets it above 1)."""
 
