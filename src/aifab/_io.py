@@ -132,10 +132,11 @@ def write_text(path: Path, text: str) -> None:
 
 #: Largest input file per kind (MiB), unless raised with ``aifab --max-input-mb`` or the
 #: ``AIFAB_MAX_INPUT_MB`` environment variable. Documents (scenarios, catalogues, specs,
-#: siting results) are kilobytes in practice; traces and tables may be large.
+#: model files) are kilobytes in practice; traces, tables and siting results may be large.
 DOC_LIMIT_MB = 16
 TABLE_LIMIT_MB = 1024
-_TABLE_KINDS = ("trace", "job list", "table", "profile", "windows", "pods", "nodes", "csv")
+_TABLE_KINDS = ("trace", "job list", "table", "profile", "windows", "pods", "nodes", "csv",
+                "result")
 _limit_override: float | None = None
 
 
