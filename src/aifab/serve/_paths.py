@@ -19,6 +19,10 @@ _MARKERS = (("sweep", ("sweep.json", "variants.parquet")),
             ("plan", ("plan.json",)))
 
 
+MAX_JSON = 64 * 2**20
+"""Largest JSON document a page reads (a run's summary is kilobytes)."""
+
+
 class PathRefused(BadInput):
     """A requested path resolves outside the results folder (or is malformed)."""
 
@@ -135,11 +139,13 @@ class ResultsDir:
         """A JSON document inside the folder."""
         p = self.resolve(rel)
         try:
+            if p.stat().st_size > MAX_JSON:
+                raise ValueError(f"larger than {MAX_JSON // 2**20} MiB")
             doc = json.loads(p.read_text(encoding="utf-8"))
             if not isinstance(doc, dict):
                 raise ValueError("not a JSON object")
             return doc
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise BadInput(f"cannot read JSON ({exc})", source=rel) from None
 
 
