@@ -255,3 +255,18 @@ def test_scenario_list_skips_links_out_and_fifos(tmp_path: Path) -> None:
     os.mkfifo(root / "fifo.yaml")
     (root / "inner.yaml").symlink_to(root / "good.yaml")  # a link that stays inside: fine
     assert ResultsDir(root).scenario_files() == ["good.yaml", "inner.yaml"]
+
+
+def test_read_json_refuses_huge_deep_and_non_objects(tmp_path: Path) -> None:
+    from aifab.errors import BadInput
+    from aifab.serve._paths import ResultsDir
+
+    results = ResultsDir(tmp_path)
+    with open(tmp_path / "huge.json", "wb") as fh:
+        fh.truncate(65 * 2**20)  # sparse: 65 MiB without writing them
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "list.json").write_text("[1, 2]")
+    for name, needle in (("huge.json", "larger than 64 MiB"), ("deep.json", "cannot read"),
+                         ("list.json", "not a JSON object")):
+        with pytest.raises(BadInput, match=needle):
+            results.read_json(name)
