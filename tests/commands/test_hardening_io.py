@@ -191,6 +191,15 @@ def test_killed_runs_temporary_folder_removed(tmp_path: Path) -> None:
     assert not left.exists() and other.exists()
 
 
+def test_lock_of_a_killed_run_does_not_block(tmp_path: Path) -> None:
+    out = tmp_path / "D"
+    out.mkdir()
+    (out / LOCK).write_text("99999\n")  # left by a run killed with SIGKILL: no flock held
+    r = runner.invoke(app, ["plan", "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert not (out / LOCK).exists() and (out / "plan.json").is_file()
+
+
 def test_failed_run_leaves_no_folder(tmp_path: Path) -> None:
     _bad(["plan", "--set", "facility.pue=0", "--out", str(tmp_path / "F")], "facility.pue")
     assert list(tmp_path.iterdir()) == []
