@@ -134,7 +134,7 @@ def claim(out: Path, command: str, force: bool = False) -> Iterator[None]:
     try:
         _remove_stale_temps(out)
         held = owner(out)
-        if held is not None and held != command and not force:
+        if held is not None and held != command and before and not force:
             raise BadInput(f"holds a run of `aifab {held}`; --force writes over it (or "
                            "choose another --out)", source=str(out))
         if held is None and before and not force and _looks_like_run(out, before):

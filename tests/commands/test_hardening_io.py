@@ -198,6 +198,12 @@ def test_lock_of_a_killed_run_does_not_block(tmp_path: Path) -> None:
     r = runner.invoke(app, ["plan", "--out", str(out), "--json"])
     assert r.exit_code == 0, r.stderr
     assert not (out / LOCK).exists() and (out / "plan.json").is_file()
+    empty = tmp_path / "E"  # a plan killed before writing: marker and lock only
+    empty.mkdir()
+    (empty / MARKER).write_text('{"command": "plan"}')
+    (empty / LOCK).write_text("99999\n")
+    r = runner.invoke(app, ["scenarios", "--out", str(empty), "--json"])
+    assert r.exit_code == 0, r.stderr  # nothing of plan's to protect
 
 
 def test_failed_run_leaves_no_folder(tmp_path: Path) -> None:
