@@ -220,6 +220,7 @@ def _cli(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
                           **kw)  # type: ignore[call-overload,no-any-return]
 
 
+@pytest.mark.slow  # a subprocess
 def test_file_size_limit_is_disk_full(tmp_path: Path) -> None:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
@@ -231,6 +232,7 @@ def test_file_size_limit_is_disk_full(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []  # nothing half-written, no temporary folder
 
 
+@pytest.mark.slow  # a subprocess
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_json_to_full_device(tmp_path: Path) -> None:
     with open("/dev/full", "w") as full:

@@ -1,7 +1,7 @@
 """Fuzz every command family through the real CLI (see fuzz_cli.py for what is checked).
 
 Case counts per family in CI (x AIFAB_FUZZ_SCALE): plan 250, scenarios/catalog 250, perf
-300, replay 250, site 250 (solver faked), simulate 120, report 60; hostile inputs 150,
+300, replay 250, site 250 (solver faked), simulate 120, report 60; hostile inputs 100,
 hostile --out 60, full disk 8 (subprocesses under ``ulimit -f``).
 """
 
@@ -211,7 +211,7 @@ HOSTILE_SLOTS = [(["plan"], ".yaml"), (["plan", "--catalog"], ".yaml"),
                  (["plan", "--set"], "")]
 
 
-@fuzz_settings(150)
+@fuzz_settings(100)
 @given(data=st.data())
 def test_hostile_inputs(data: st.DataObject) -> None:
     """FIFOs, devices, alias bombs, duplicate keys, deep nesting, oversize and binary files in

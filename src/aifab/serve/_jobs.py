@@ -200,14 +200,15 @@ class JobManager:
         return True
 
     def shutdown(self) -> None:
-        """End whatever still runs (the server is stopping): SIGTERM to every job's process
-        group at once, then SIGKILL to any still there after 10 s."""
+        """End whatever still runs (the server is stopping): SIGINT to every job's process
+        group at once (the CLI's Ctrl-C path: it removes its temporary files), then SIGKILL
+        to any still there after 10 s."""
         live = [j for j in list(self.jobs.values())
                 if j.proc is not None and j.rc is None and j.proc.poll() is None]
         for j in live:
             j.cancelled = True
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(j.proc.pid, signal.SIGTERM)  # type: ignore[union-attr]
+                os.killpg(j.proc.pid, signal.SIGINT)  # type: ignore[union-attr]
         deadline = time.time() + 10
         for j in live:
             assert j.proc is not None
