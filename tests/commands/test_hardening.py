@@ -190,7 +190,7 @@ def test_listings_have_out_and_json(tmp_path: Path, cmd: list[str], files: set[s
     r = runner.invoke(app, [*cmd, "--json", "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.stderr
     assert json.loads(r.stdout)["schema_version"] == 1
-    assert {p.name for p in (tmp_path / "o").iterdir()} == files
+    assert {p.name for p in (tmp_path / "o").iterdir()} == files | {".aifab-run"}
     for f in (tmp_path / "o").glob("*.json"):
         assert json.loads(f.read_text())["schema_version"] == 1, f.name
 

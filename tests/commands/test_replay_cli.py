@@ -67,7 +67,8 @@ def test_out_dir_and_table(files: tuple[Path, Path], tmp_path: Path) -> None:
                         str(out_dir))
     assert code == 0
     assert "GPU alloc %" in out
-    assert {f.name for f in out_dir.iterdir()} == {"replay.json", "curves.csv", "runs.csv"}
+    assert {f.name for f in out_dir.iterdir()} == {"replay.json", "curves.csv", "runs.csv",
+                                                   ".aifab-run"}  # the run folder's marker
 
 
 def test_timed(files: tuple[Path, Path], tmp_path: Path) -> None:

@@ -262,3 +262,75 @@ PODS = ["name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,crea
         *(f"p{i},{4000 + 1000 * (i % 3)},8192,1,{[1000, 500, 250][i % 3]},"
           f"{'T4' if i % 5 == 0 else ''},LS,Running,{10 * i},{10 * i + 300},0" for i in range(12)),
         "q0,8000,16384,2,1000,,LS,Running,5,400,0"]
+
+
+# ---------------------------------------------------------------- hostile inputs ----------
+
+#: Inputs that are not ordinary documents (issue 24): each must be exit 2, quickly.
+HOSTILE = ["fifo", "device", "directory", "bomb", "recursive", "dupkey", "deep", "deep_toml",
+           "dotted_toml", "link_to_fifo", "oversize", "binary", "deep_json"]
+
+
+def _bomb(levels: int) -> str:
+    text = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    for i in range(1, levels + 1):
+        prev, cur = chr(96 + i), chr(97 + i)
+        text += f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    return text
+
+
+def hostile_file(draw: st.DrawFn, base: Path, suffix: str) -> tuple[str, list[str]]:
+    """``(path, root flags)`` of a hostile input of a drawn kind; root flags go before the
+    command (``--max-input-mb`` for the oversize kind)."""
+    kind = draw(st.sampled_from(HOSTILE))
+    p = base / f"in{'.toml' if 'toml' in kind else suffix}"
+    if kind in ("fifo", "link_to_fifo"):
+        fifo = base / f"fifo{suffix}"
+        os.mkfifo(fifo)
+        if kind == "fifo":
+            return str(fifo), []
+        p.symlink_to(fifo)
+    elif kind == "device":
+        return "/dev/zero", []
+    elif kind == "directory":
+        p.mkdir()
+    elif kind == "bomb":
+        p.write_text(_bomb(draw(st.integers(7, 12))))
+    elif kind == "recursive":
+        p.write_text("a: &a [1, *a]\n")
+    elif kind == "dupkey":
+        key = draw(st.sampled_from(["name", "owners", "accelerators", "parameters", "x"]))
+        p.write_text(f"{key}: 1\nother: 2\n{key}: 3\n")
+    elif kind == "deep":
+        n = draw(st.integers(65, 3000))
+        p.write_text("a: " + "[" * n + "]" * n + "\n")
+    elif kind == "deep_toml":
+        n = draw(st.integers(65, 3000))
+        p.write_text("a = " + "[" * n + "]" * n + "\n")
+    elif kind == "dotted_toml":
+        p.write_text(".".join(["a"] * draw(st.integers(65, 5000))) + " = 1\n")
+    elif kind == "deep_json":
+        n = draw(st.integers(2000, 200_000))
+        p.write_text("[" * n + "]" * n)
+    elif kind == "oversize":
+        p.write_text("name: x\n" + "#" * 4096 + "\n")
+        return str(p), ["--max-input-mb", "0.001"]
+    else:
+        p.write_bytes(bytes(draw(st.lists(st.integers(128, 255), min_size=1, max_size=64))))
+    return str(p), []
+
+
+def hostile_out(draw: st.DrawFn, base: Path) -> tuple[list[str], Path | None]:
+    """A symlinked --out (to an empty folder that must stay empty) or a folder holding
+    another command's run (marker ``.aifab-run``); returns the guarded folder."""
+    kind = draw(st.sampled_from(["symlink", "foreign"]))
+    if kind == "symlink":
+        target = base / "target"
+        target.mkdir()
+        (base / "L").symlink_to(target)
+        return ["--out", str(base / "L")], target
+    out = base / "foreign"
+    out.mkdir()
+    (out / ".aifab-run").write_text('{"schema_version": 1, "command": "nosuch"}\n')
+    (out / "report.html").write_text("theirs")
+    return ["--out", str(out)], out

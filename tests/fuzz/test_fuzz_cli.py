@@ -1,11 +1,13 @@
 """Fuzz every command family through the real CLI (see fuzz_cli.py for what is checked).
 
 Case counts per family in CI (x AIFAB_FUZZ_SCALE): plan 250, scenarios/catalog 250, perf
-300, replay 250, site 250 (solver faked), simulate 120, report 60; about 40 s on 2 cores.
+300, replay 250, site 250 (solver faked), simulate 120, report 60; hostile inputs 100,
+hostile --out 60, full disk 8 (subprocesses under ``ulimit -f``).
 """
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from fuzz_cli import (
     ACC_CSV,
@@ -21,6 +23,8 @@ from fuzz_cli import (
     flag,
     flags,
     fuzz_settings,
+    hostile_file,
+    hostile_out,
     mutated_csv,
     mutated_doc,
     out_flag,
@@ -197,3 +201,91 @@ def test_report(data: st.DataObject) -> None:
         out = d / "out" if kind == "dir" else None
         target = {"dir": str(d / "out"), "empty": "", "file": str(s)}[kind]
         run("report", [*args, "--json", "--out", target], out)
+
+
+#: Where each command takes a document: (command line before the file, suffix).
+HOSTILE_SLOTS = [(["plan"], ".yaml"), (["plan", "--catalog"], ".yaml"),
+                 (["simulate", "--days", "0.01"], ".yaml"), (["sweep", "--workers", "0"], ".yaml"),
+                 (["simulate", "--days", "0.01", "--power-caps"], ".json"),
+                 (["replay", "openb", "--nodes"], ".csv"), (["perf", "models", "--models"], ".csv"),
+                 (["plan", "--set"], "")]
+
+
+@fuzz_settings(100)
+@given(data=st.data())
+def test_hostile_inputs(data: st.DataObject) -> None:
+    """FIFOs, devices, alias bombs, duplicate keys, deep nesting, oversize and binary files in
+    every document slot (and in --set values): always exit 2 with one line, never a hang."""
+    with workdir() as d:
+        slot, suffix = data.draw(st.sampled_from(HOSTILE_SLOTS))
+        if slot[-1] == "--set":
+            value = data.draw(st.sampled_from([
+                "{a: 1, a: 2}", "[" * 100 + "]" * 100, "&a [*a]"]))
+            args = [*slot, f"facility.pue={value}"]
+            code = run("hostile", args)
+            assert code == 2, args
+            return
+        path, root = hostile_file(data.draw, d, suffix)
+        args = [*root, *slot, path]
+        if slot[:2] == ["replay", "openb"]:
+            (d / "pods.csv").write_text("\n".join(PODS) + "\n")
+            args += ["--pods", str(d / "pods.csv")]
+        code = run("hostile", [*args, "--json"])
+        assert code == 2, args
+
+
+@fuzz_settings(60)
+@given(data=st.data())
+def test_hostile_out(data: st.DataObject) -> None:
+    """A symlinked --out or another command's run folder: exit 2, and the folder (or the
+    link's target) is left exactly as it was."""
+    with workdir() as d:
+        cmd = data.draw(st.sampled_from([["plan"], ["scenarios"], ["catalog"], ["perf", "models"],
+                                         ["simulate", "--days", "0.01"]]))
+        out_args, guarded = hostile_out(data.draw, d)
+        assert guarded is not None
+        before = sorted((p.name, p.read_bytes()) for p in guarded.iterdir())
+        code = run("hostile out", [*cmd, "--json", *out_args])
+        assert code == 2, cmd
+        assert sorted((p.name, p.read_bytes()) for p in guarded.iterdir()) == before
+
+
+@pytest.mark.slow  # subprocesses: in `make test`, not in `make test-fast`
+@fuzz_settings(8)
+@given(data=st.data())
+def test_full_disk(data: st.DataObject) -> None:
+    """Output under a file size limit (``ulimit -f``): exit 0 with whole files, or exit 2
+    with one line; never a traceback, never a temporary folder left behind."""
+    import json
+    import os
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cmd = data.draw(st.sampled_from([["plan"], ["scenarios"], ["catalog"], ["perf", "models"],
+                                     ["simulate", "--days", "0.05", "--set", "sim.scale=0.01"]]))
+    limit = data.draw(st.sampled_from([0, 1, 16, 256, 4096, 65536])) * 1024
+    stdout_too = data.draw(st.booleans())
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    with workdir() as d:
+        out = d / "out"
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+        with open(d / "stdout", "w") as so:
+            r = subprocess.run([sys.executable, "-m", "aifab.cli", *cmd, "--json", "--out",
+                                str(out)], stdout=so if stdout_too else subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, env=env, timeout=300,
+                               preexec_fn=cap, check=False)
+        assert r.returncode in (0, 2), (cmd, limit, r.stderr[-2000:])
+        assert "Traceback" not in r.stderr, (cmd, limit, r.stderr[-2000:])
+        assert not [p for p in d.iterdir() if p.name.startswith(".out.")], (cmd, limit)
+        if r.returncode == 2:
+            lines = r.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("aifab: error: "), r.stderr
+            assert "disk full" in lines[0] or "File too large" in lines[0], lines[0]
+        else:
+            for f in out.rglob("*.json"):
+                json.loads(f.read_text())

@@ -16,6 +16,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from aifab.serve._browser import axe_violations, chromium_paths, console_errors, headless_chromium
 
 pytestmark = pytest.mark.slow
+SLOW = float(os.environ.get("AIFAB_TEST_WAIT_SCALE", "1"))
+"""Scales every wait's timeout (a busy CI machine sets it; .ci/run)."""
 
 MINI = """\
 schema_version: 1
@@ -49,7 +51,7 @@ def page(report: Path) -> Iterator[Any]:
                     "chromium-driver; .ci/run does this)")
     with headless_chromium(1024, 900) as d:
         d.get(report.as_uri())
-        WebDriverWait(d, 60, poll_frequency=0.2).until(lambda x: x.execute_script(
+        WebDriverWait(d, 60 * SLOW, poll_frequency=0.2).until(lambda x: x.execute_script(
             "return document.readyState === 'complete'"))
         yield d
 

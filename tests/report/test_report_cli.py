@@ -24,7 +24,7 @@ def test_report_all_stages(tmp_path: Path) -> None:
     assert set(head["site"]["unpowered_gpus_by_year"]) == {"2026", "2027", "2028"}
     assert 0 < head["simulate"]["utilization"] <= 1
     assert {p.name for p in out.iterdir()} == {"plan.json", "site.json", "simulate.json",
-                                              "report.json", "report.html"}
+                                              "report.json", "report.html", ".aifab-run"}
     page = (out / "report.html").read_text()
     for anchor in ("sec-fleet", "sec-siting", "sec-national", "site-map", "nat-ts-0", "h100e"):
         assert f'id="{anchor}"' in page
@@ -44,7 +44,8 @@ def test_report_without_site_and_bad_flags(tmp_path: Path) -> None:
     out = tmp_path / "rep"
     r = runner.invoke(app, ["report", "--out", str(out), "--no-site", "--no-simulate"])
     assert r.exit_code == 0, r.output
-    assert {p.name for p in out.iterdir()} == {"plan.json", "report.json", "report.html"}
+    assert {p.name for p in out.iterdir()} == {"plan.json", "report.json", "report.html",
+                                              ".aifab-run"}
     bad = tmp_path / "bad"
     r = runner.invoke(app, ["report", "--out", str(bad), "--no-site", "--site-caps"])
     assert r.exit_code == 2 and "--site-caps needs the siting stage" in r.stderr

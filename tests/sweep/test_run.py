@@ -76,7 +76,7 @@ def test_killed_sweep_resumes_with_only_the_missing_variants(ray_cluster: Any,
                              "--workers", "0", "--out", str(out), "--json"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     journal = out / "journal.jsonl"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 60 * float(os.environ.get("AIFAB_TEST_WAIT_SCALE", "1"))
     while time.monotonic() < deadline and proc.poll() is None:
         if journal.is_file() and journal.read_text().count("\n") >= 8:
             break

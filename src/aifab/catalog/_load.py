@@ -11,11 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from aifab._checks import bad_number
 from aifab._io import read_text_file
+from aifab._yaml import parse_yaml
 from aifab.catalog._model import Accelerator, System
 from aifab.errors import BadInput
 
@@ -85,12 +85,7 @@ def _parse(text: str, source: str, kind_hint: str | None) -> Catalog:
     accs: dict[str, Accelerator] = {}
     syss: dict[str, System] = {}
     if source.endswith((".yaml", ".yml")):
-        try:
-            doc = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else None
-            raise BadInput("invalid YAML", source=source, where=where) from None
+        doc = parse_yaml(text, source) or {}
         if not isinstance(doc, dict) or not set(doc) <= {"accelerators", "systems"}:
             raise BadInput("expected a mapping with 'accelerators' and/or 'systems' lists",
                            source=source)

@@ -7,6 +7,7 @@ commands from ``aifab.cli.COMMAND_HELP``.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import math
 import os
@@ -36,6 +37,31 @@ class Interrupted(Exception):
     """Ctrl-C inside a command, carried past click's own handling of KeyboardInterrupt."""
 
 
+class OutputFailed(Exception):
+    """A full disk, file size limit or closed pipe while writing output (exit 2)."""
+
+    def __init__(self, exc: OSError):
+        target = exc.filename or "standard output"
+        why = "broken pipe" if exc.errno == errno.EPIPE else "disk full"
+        super().__init__(f"{why} writing {target}")
+
+
+def _output_error(exc: BaseException) -> bool:
+    from aifab._outdir import is_disk_full
+
+    return isinstance(exc, OSError) and (exc.errno == errno.EPIPE or is_disk_full(exc))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def _error(message: str) -> None:
     """Print an error as exactly one line on stderr."""
     one = " ".join(message.split())
@@ -47,6 +73,9 @@ def check_out_dir(text: str) -> str | None:
     if not text.strip():
         return "empty directory name (use . for the current directory)"
     p = Path(text)
+    if p.is_symlink():
+        return f"{text}: is a symbolic link: --out never follows one (give the folder it " \
+            "points to, or another name)"
     if p.exists() and not p.is_dir():
         return f"{text}: exists and is not a directory"
     probe = p
@@ -87,14 +116,53 @@ def _hardened(cls: Any) -> type:
     return type(f"Checked{cls.__name__}", (cls,), {"process_value": process_value})
 
 
-def _harden(cmd: _ck.Command) -> None:
+def _harden(cmd: _ck.Command, name: str | None = None) -> None:
     """Every option and argument of ``cmd`` (and its sub-commands) checked by
-    :func:`_check_value` while parsing, before the command does any work."""
+    :func:`_check_value` while parsing, before the command does any work; a command with
+    ``--out`` holds its folder while it runs (:func:`_claiming`)."""
     for param in cmd.params:
         param.__class__ = _hardened(type(param))
     if isinstance(cmd, TyperGroup):
-        for sub in cmd.commands.values():
-            _harden(sub)
+        for key, sub in cmd.commands.items():
+            _harden(sub, f"{name or cmd.name} {key}")
+    elif any(p.name == "out" for p in cmd.params) and cmd.callback is not None:
+        _claiming(cmd, name or str(cmd.name))
+
+
+def _force_option() -> _ck.Parameter:
+    """A fresh ``--force`` flag, as typer builds it."""
+    sub = typer.Typer(add_completion=False)
+
+    @sub.command()
+    def _f(force: bool = typer.Option(
+            False, "--force",
+            help="Write into an --out folder that holds another command's run.")) -> None:
+        pass
+
+    return typer.main.get_command(sub).params[0]
+
+
+def _claiming(cmd: _ck.Command, name: str) -> None:
+    """Wrap ``cmd`` so that it runs inside :func:`aifab._outdir.claim` of its ``--out`` (or
+    ``--resume``) folder; give it ``--force`` if it has none (overwrite another command's
+    run folder)."""
+    own_force = any(p.name == "force" for p in cmd.params)
+    if not own_force:
+        cmd.params.append(_force_option())
+    inner = cmd.callback
+    assert inner is not None
+
+    def callback(**kwargs: Any) -> Any:
+        from aifab._outdir import claim
+
+        force = bool(kwargs.get("force") if own_force else kwargs.pop("force", False))
+        out = kwargs.get("out") or kwargs.get("resume")
+        if out is None:
+            return inner(**kwargs)
+        with claim(Path(out), name, force):
+            return inner(**kwargs)
+
+    cmd.callback = callback
 
 
 @cache
@@ -103,8 +171,8 @@ def _module_commands(module: str) -> dict[str, _ck.Command]:
     sub = typer.Typer(add_completion=False)
     importlib.import_module(f"aifab.commands.{module}").register(sub)
     commands = dict(typer.main.get_group(sub).commands)
-    for cmd in commands.values():
-        _harden(cmd)
+    for key, cmd in commands.items():
+        _harden(cmd, key)
     return commands
 
 
@@ -151,6 +219,10 @@ class RootGroup(TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted from None
+        except OSError as exc:
+            if _output_error(exc):
+                raise OutputFailed(exc) from None
+            raise
 
     def main(  # type: ignore[override]
         self,
@@ -161,6 +233,8 @@ class RootGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
+            if "AIFAB_PARENT_PID" in os.environ:
+                _watch_parent()
             rv = super().main(
                 args=args,
                 prog_name=prog_name or "aifab",
@@ -168,6 +242,17 @@ class RootGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+            sys.stdout.flush()
+        except OutputFailed as exc:
+            _silence_stdout()
+            _error(str(exc))
+            sys.exit(2)
+        except OSError as exc:
+            if not _output_error(exc):
+                raise
+            _silence_stdout()
+            _error(str(OutputFailed(exc)))
+            sys.exit(2)
         except _cx.NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc), err=True)
             sys.exit(2)
@@ -183,11 +268,39 @@ class RootGroup(TyperGroup):
         except AifabError as exc:
             _error(str(exc))
             sys.exit(exc.exit_code)
+        except RecursionError:  # a reader without its own depth check (JSON inputs)
+            _error("an input is nested too deeply to read (lists or mappings inside each "
+                   "other thousands of levels deep)")
+            sys.exit(2)
         if rv == cli.EXIT_ABORTED:  # typer turns a KeyboardInterrupt while parsing into 130
             cli.aborted()
         if not standalone_mode:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _watch_parent() -> None:
+    """Under ``aifab serve`` (``AIFAB_PARENT_PID`` set): end this run when the server is
+    gone, whatever killed it. Ctrl-C first (the run cleans up), SIGKILL after 10 s."""
+    import signal
+    import threading
+    import time
+
+    try:
+        parent = int(os.environ.pop("AIFAB_PARENT_PID", ""))
+    except ValueError:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(10)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    if os.getppid() != parent:
+        sys.exit(130)
+    threading.Thread(target=watch, name="aifab-parent-watch", daemon=True).start()
 
 
 def build_app() -> typer.Typer:
@@ -203,7 +316,16 @@ def build_app() -> typer.Typer:
     )
 
     @app.callback()
-    def _root() -> None:
-        pass
+    def _root(max_input_mb: float | None = typer.Option(
+            None, "--max-input-mb", metavar="MIB",
+            help="Largest input file to read, in MiB (default: 16 for scenarios, "
+                 "catalogues and specs; 1024 for traces and tables).")) -> None:
+        from aifab._io import set_input_limit
+
+        if max_input_mb is not None and not (math.isfinite(max_input_mb)
+                                             and max_input_mb > 0):
+            raise typer.BadParameter("must be a positive number of MiB",
+                                     param_hint="--max-input-mb")
+        set_input_limit(max_input_mb)
 
     return app

@@ -27,6 +27,8 @@ MAX_TOKENS = 1e17
 
 def _check_common(devices: int | None = None, pue: float | None = None) -> None:
     """Bounds shared by the perf commands (flags parse as finite numbers already)."""
+    if devices is not None and devices < 1:
+        raise BadInput(f"must be >= 1, got {devices:,}", where="--devices")
     if devices is not None and devices > MAX_DEVICES:
         raise BadInput(f"must be <= {MAX_DEVICES:,}, got {devices:,}", where="--devices")
     if pue is not None:

@@ -124,6 +124,10 @@ def sweep_cmd(
     doc = result.to_dict()
     emit(doc, as_json=as_json, out=out, write_files=lambda tmp: write_sweep(result, tmp, doc),
          show=lambda c: _show(doc, c))
+    if doc["variants"] and doc["failed"] == doc["variants"]:
+        first = doc["errors"][0]["error"] if doc.get("errors") else "see the results"
+        raise BadInput(f"all {doc['failed']:,} variants failed (first error: {first})",
+                       where="sweep")
 
 
 def register(app: typer.Typer) -> None:

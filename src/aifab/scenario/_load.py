@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import copy
-import tomllib
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
 from pydantic import ValidationError
 
 from aifab._checks import bad_number, non_finite
 from aifab._io import read_text_file
+from aifab._yaml import MAX_DEPTH, check_shape, load_toml, load_yaml, node_line, parse_yaml
 from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.scenario._model import Scenario
@@ -22,11 +21,8 @@ from aifab.scenario._model import Scenario
 DEFAULT_SCENARIO = "korea-2025"
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 20 x faster
-
-
 def _load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)
+    return parse_yaml(text, "embedded scenario")
 
 
 @lru_cache(maxsize=1)
@@ -60,38 +56,15 @@ def _fmt_loc(loc: Sequence[Any]) -> str:
     return out
 
 
-def _yaml_line(text: str, loc: Sequence[Any]) -> int | None:
-    """1-based line of the YAML node at ``loc`` (the deepest one that exists)."""
+def _parse_value(raw: str, path: str) -> Any:
+    if not raw.strip():
+        return ""
     try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for part in loc:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-        nxt = None
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            for k, v in node.value:
-                if k.value == part:
-                    nxt = v
-                    line = k.start_mark.line + 1
-                    break
-        elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
-              and 0 <= part < len(node.value)):
-            nxt = node.value[part]
-        node = nxt
-    if node is not None:
-        line = node.start_mark.line + 1
-    return line
-
-
-def _parse_value(raw: str) -> Any:
-    try:
-        return yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        return raw
+        return parse_yaml(raw, f"--set {path}")
+    except BadInput as exc:
+        if "invalid YAML" in str(exc):
+            return raw  # plain text, as typed
+        raise
 
 
 def apply_override(doc: dict[str, Any], expr: str) -> None:
@@ -102,6 +75,9 @@ def apply_override(doc: dict[str, Any], expr: str) -> None:
     parts = path.strip().split(".")
     if not path.strip() or any(not p for p in parts):
         raise BadInput(f"malformed --set {expr!r}: empty path element")
+    if len(parts) > MAX_DEPTH:
+        raise BadInput(f"path has {len(parts)} parts (at most {MAX_DEPTH})",
+                       where="--set")
     node: Any = doc
     for depth, part in enumerate(parts):
         here = ".".join(parts[: depth + 1])
@@ -118,32 +94,32 @@ def apply_override(doc: dict[str, Any], expr: str) -> None:
         else:
             raise BadInput(f"--set {here}: cannot index into a {type(node).__name__}")
         if last:
-            node[key] = _parse_value(raw)
+            node[key] = _parse_value(raw, path.strip())
         else:
             node = node[key]
 
 
-def _validate(doc: Any, source: str, text: str | None) -> Scenario:
+def _validate(doc: Any, source: str, tree: Any) -> Scenario:
     if not isinstance(doc, dict):
         raise BadInput("expected a mapping at the top level", source=source)
     raw_bad = non_finite(doc)
     if raw_bad is not None:
-        line = _yaml_line(text, raw_bad) if text is not None else None
+        line = node_line(tree, raw_bad) if tree is not None else None
         raise BadInput("must be a finite number", source=f"{source}:{line}" if line else source,
                        where=_fmt_loc(raw_bad))
     try:
         scn = Scenario.model_validate(doc)
     except ValidationError as exc:
-        _raise_validation(exc, source, text)
+        _raise_validation(exc, source, tree)
     found = bad_number(doc, scn)
     if found is not None:
         loc, msg = found
-        line = _yaml_line(text, loc) if text is not None else None
+        line = node_line(tree, loc) if tree is not None else None
         raise BadInput(msg, source=f"{source}:{line}" if line else source, where=_fmt_loc(loc))
     return scn
 
 
-def _raise_validation(exc: ValidationError, source: str, text: str | None) -> NoReturn:
+def _raise_validation(exc: ValidationError, source: str, tree: Any) -> NoReturn:
     err = exc.errors()[0]
     loc = list(err["loc"])
     msg = str(err["msg"])
@@ -157,7 +133,7 @@ def _raise_validation(exc: ValidationError, source: str, text: str | None) -> No
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
     where = _fmt_loc(loc) or None
-    line = _yaml_line(text, loc) if text is not None and loc else None
+    line = node_line(tree, loc) if tree is not None and loc else None
     src = f"{source}:{line}" if line else source
     raise BadInput(msg[0].lower() + msg[1:] if msg else msg, source=src, where=where) from None
 
@@ -281,44 +257,34 @@ def load_scenario(
     ``overrides`` are ``PATH=VALUE`` strings applied before validation, so an override
     is checked exactly like the file itself.
     """
-    text: str | None
+    tree: Any = None  # the YAML node tree, for line numbers in errors
     if path_or_name is None:
         path_or_name = DEFAULT_SCENARIO
     name = str(path_or_name)
     embedded = embedded_scenarios()
     if name in embedded and not Path(name).exists():
         source = f"{name} (embedded)"
-        text = embedded_text(name)
-        doc = _load_yaml(text)
+        doc, tree = load_yaml(embedded_text(name), source)
     else:
         p = Path(name)
-        if not p.exists() and p.suffix == "":
+        if not p.exists() and not p.is_symlink() and p.suffix == "":
             raise BadInput(f"no such scenario file or embedded scenario "
                            f"(embedded: {', '.join(embedded)})", source=name)
         text = read_text_file(p, "scenario file")
         source = str(p)
         if p.suffix == ".toml":
-            try:
-                doc = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                raise BadInput(f"invalid TOML ({exc})", source=source) from None
-            text = None
+            doc = load_toml(text, source)
         else:
-            try:
-                doc = _load_yaml(text)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                src = f"{source}:{mark.line + 1}" if mark is not None else source
-                problem = getattr(exc, "problem", None) or "parse error"
-                raise BadInput(f"invalid YAML ({problem})", source=src) from None
+            doc, tree = load_yaml(text, source)
     if overrides:
         if not isinstance(doc, dict):
             raise BadInput("expected a mapping at the top level", source=source)
         doc = copy.deepcopy(doc)
         for expr in overrides:
             apply_override(doc, expr)
-        text = None  # line numbers no longer match the file
+        tree = None  # line numbers no longer match the file
         source = f"{source} (with --set)"
-    scn = _validate(doc, source, text)
+        check_shape(doc, source)
+    scn = _validate(doc, source, tree)
     check_references(scn, catalog or default_catalog(), source)
     return scn

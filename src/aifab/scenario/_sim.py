@@ -20,6 +20,9 @@ DEFAULT_CLASS_NAMES = ("finetune", "pretrain", "research")
 #: Longest simulated horizon (ten years and a bit): past it a typo (1e9 days) would run for
 #: ever.
 MAX_DAYS = 3660.0
+#: Shortest simulated horizon (about 1.5 simulated minutes): below it (1e-320 days) no event
+#: can happen and every figure would be a division by almost nothing.
+MIN_DAYS = 0.001
 #: Largest gang a job class may ask for (more accelerators than any national fleet).
 MAX_GANG = 1_000_000
 
@@ -107,7 +110,7 @@ class NpuPoolSpec(_Frozen):
 class SimSettings(_Frozen):
     """Settings of the national digital twin; every field has a default."""
 
-    days: float = Field(default=30.0, gt=0, le=MAX_DAYS,
+    days: float = Field(default=30.0, ge=MIN_DAYS, le=MAX_DAYS,
                         description="Simulated horizon (days, at most ten years).")
     warmup_days: float = Field(default=7.0, ge=0, le=MAX_DAYS,
                                description="Simulated first and left out of every result "

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 import dash
 from dash import Input, Output, dcc, html
-from flask import abort, send_file
+from flask import Response, abort, request, send_file
 
 from aifab.serve._cb_plan import plan_callbacks
 from aifab.serve._cb_runs import run_callbacks
@@ -16,7 +16,7 @@ from aifab.serve._cb_views import view_callbacks
 from aifab.serve._i18n import LANGS, t
 from aifab.serve._jobs import JobManager
 from aifab.serve._pages import PAGES, page_layout, refused
-from aifab.serve._paths import PathRefused, ResultsDir
+from aifab.serve._paths import PathRefused, ResultsDir, safe_path
 
 _CSS = """
 *{box-sizing:border-box}
@@ -57,13 +57,50 @@ def _query(search: str | None) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs((search or "").lstrip("?")).items() if v}
 
 
-def create_app(results_dir: Path | str, *, jobs: JobManager | None = None) -> dash.Dash:
+#: Host names a request may name when the server is bound to a loopback address.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_BODY = 4 * 1024 * 1024
+"""Largest request body (bytes): a dashboard callback posts kilobytes."""
+
+
+def _host_name(header: str) -> str:
+    """The host of a ``Host`` header, without its port (IPv6 brackets removed)."""
+    h = header.strip().lower()
+    if h.startswith("["):
+        return h[1:h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+def allowed_hosts(bind: str, extra: list[str] | tuple[str, ...] = ()) -> set[str]:
+    """Host names a server bound to ``bind`` answers to: the address itself, the loopback
+    names when it is local (or a wildcard), and ``extra`` (``--allow-host``)."""
+    names = {bind.lower(), *(e.lower() for e in extra)}
+    if bind in LOCAL_HOSTS or bind in ("0.0.0.0", "::", ""):
+        names |= set(LOCAL_HOSTS)
+    return names
+
+
+def _notice(exc: Exception) -> None:
+    """Any callback that fails shows one line in the page's notice area (never a 500)."""
+    from aifab.errors import AifabError
+
+    text = str(exc) if isinstance(exc, AifabError) else \
+        f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    dash.set_props("notice", {"children": f"cannot show this: {text}",
+                              "style": {"display": "block"}})
+
+
+def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
+               hosts: set[str] | None = None) -> dash.Dash:
     """The dashboard over ``results_dir`` (created if missing). It reads and writes only
-    inside that folder; any request for a path outside it is refused."""
+    inside that folder; any request for a path outside it is refused. ``hosts``: the Host
+    header names it answers (default: the loopback names, see :func:`allowed_hosts`);
+    others get 403 (DNS rebinding)."""
     results = ResultsDir(results_dir)
     manager = jobs or JobManager(results)
+    allowed = set(hosts) if hosts is not None else allowed_hosts("127.0.0.1")
     app = dash.Dash(__name__, title="aifab", suppress_callback_exceptions=True,
-                    serve_locally=True, update_title="",
+                    serve_locally=True, update_title="", on_error=_notice,
                     assets_folder=str(Path(__file__).with_name("assets")))
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
     app.index_string = app.index_string.replace("<html>", '<html lang="en">')
@@ -76,16 +113,25 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None) -> da
                                                        {"label": " 한국어", "value": "ko"}],
                                               persistence=True)], className="field lang")],
                     className="top"),
+        html.Div(id="notice", className="error", role="alert", style={"display": "none"}),
         html.Main(id="page"),
     ])
     server: Any = app.server
     server.config["aifab.results"] = results
     server.config["aifab.jobs"] = manager
+    server.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+
+    @server.before_request  # type: ignore[untyped-decorator]
+    def check_host() -> Any:
+        if _host_name(request.host or "") not in allowed:
+            return Response("aifab serve: unknown Host header (see --allow-host)\n", 403,
+                            mimetype="text/plain")
+        return None
 
     @server.route("/files/<path:rel>")  # type: ignore[untyped-decorator]
     def files(rel: str) -> Any:
         try:
-            path = results.resolve(rel)
+            path = safe_path(results, rel)
         except PathRefused:
             abort(403)
         if not path.is_file():
@@ -93,8 +139,12 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None) -> da
         return send_file(path)
 
     @app.callback(Output("page", "children"), Output("nav", "children"),
+                  Output("notice", "style"),
                   Input("url", "pathname"), Input("url", "search"), Input("lang", "value"))
     def render(pathname: str | None, search: str | None, lang: str | None) -> Any:
+        return (*_render(pathname, search, lang), {"display": "none"})  # a new page: no notice
+
+    def _render(pathname: str | None, search: str | None, lang: str | None) -> Any:
         lang = lang if lang in LANGS else "en"
         page = (pathname or "/").strip("/").split("/")[0] or "overview"
         query = _query(search)

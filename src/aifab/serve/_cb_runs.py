@@ -15,7 +15,7 @@ from aifab.serve import _figures as F
 from aifab.serve._i18n import t
 from aifab.serve._jobs import JobManager, JobRequest
 from aifab.serve._pages import aria, graph, refused, table
-from aifab.serve._paths import ResultsDir
+from aifab.serve._paths import ResultsDir, safe_path
 
 
 def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> None:
@@ -102,7 +102,7 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
                 return refused(str(exc), "en")
             cols[rel] = F.headline(kind, doc)
             if kind == "simulate":
-                figs.append((rel, pd.read_parquet(results.resolve(rel) / "timeseries.parquet")))
+                figs.append((rel, pd.read_parquet(safe_path(results, f"{rel}/timeseries.parquet"))))
         keys = list(dict.fromkeys(k for c in cols.values() for k in c))
         df = pd.DataFrame({"figure": keys, **{f"A: {a}": [cols[a].get(k, "-") for k in keys],
                                               f"B: {b}": [cols[b].get(k, "-") for k in keys]}})

@@ -21,7 +21,7 @@ from aifab.serve import _figures as F
 from aifab.serve._cb_plan import load_scenario
 from aifab.serve._i18n import t, tl
 from aifab.serve._pages import cards, graph, refused, table
-from aifab.serve._paths import PathRefused, ResultsDir
+from aifab.serve._paths import PathRefused, ResultsDir, safe_path
 
 
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
@@ -137,7 +137,7 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             d = pick(rel, ("sweep",))
             if d is None:
                 return html.P(t("no_sweep_run", lang), className="note")
-            variants = pd.read_parquet(d / "variants.parquet")
+            variants = pd.read_parquet(safe_path(d, "variants.parquet"))
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError) as exc:
@@ -165,5 +165,5 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         d = pick(rel, ("sweep",))
         if d is None or not metric:
             return ""
-        variants = pd.read_parquet(d / "variants.parquet")
+        variants = pd.read_parquet(safe_path(d, "variants.parquet"))
         return graph("sweep-tornado", F.tornado_figure(variants, metric))

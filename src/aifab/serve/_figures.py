@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from aifab.report._style import NEUTRAL, PALETTE, fmt_num, label, owner_colours, style_figure
+from aifab.serve._paths import safe_path
 
 _CAUSES = (("stranded_power", "#D55E00"), ("stranded_fragmentation", "#E69F00"),
            ("stranded_idle", "#56B4E9"))
@@ -19,8 +20,8 @@ _CAUSES = (("stranded_power", "#D55E00"), ("stranded_fragmentation", "#E69F00"),
 def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
     """Charts of a ``simulate --out`` folder: accelerators, power, queues, stranded
     capacity by cause (stacked), tenants' waits and shares (owners in their colours)."""
-    ts = pd.read_parquet(run_dir / "timeseries.parquet")
-    ten = pd.read_parquet(run_dir / "tenants.parquet")
+    ts = pd.read_parquet(safe_path(run_dir, "timeseries.parquet"))
+    ten = pd.read_parquet(safe_path(run_dir, "tenants.parquet"))
     day = ts["t_h"] / 24.0
     figs: dict[str, go.Figure] = {}
     acc = go.Figure([go.Scatter(x=day, y=ts[c], name=label(c), mode="lines",
@@ -68,7 +69,7 @@ def twin_context(run_dir: Path, doc: dict[str, Any]) -> str:
     else the time before the first sample, less one sampling interval)."""
     warm = doc.get("warmup_days")
     first = None
-    ts = pd.read_parquet(run_dir / "timeseries.parquet", columns=["t_h"])["t_h"]
+    ts = pd.read_parquet(safe_path(run_dir, "timeseries.parquet"), columns=["t_h"])["t_h"]
     if len(ts):
         first = float(ts.iloc[0]) / 24.0
         if warm is None and len(ts) > 1:

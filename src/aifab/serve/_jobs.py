@@ -136,8 +136,9 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
 class JobManager:
     """Launches, watches and cancels runs; all files stay inside the results folder."""
 
-    def __init__(self, results: ResultsDir) -> None:
+    def __init__(self, results: ResultsDir, max_jobs: int = 2) -> None:
         self.results = results
+        self.max_jobs = max_jobs
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._n = 0
@@ -145,7 +146,13 @@ class JobManager:
     def launch(self, req: JobRequest) -> Job:
         """Start a run in the background (BadInput for a bad request; nothing starts)."""
         argv = validate(req, self.results)
+        self.poll()
         with self._lock:
+            running = sum(1 for j in self.jobs.values() if j.rc is None)
+            if running >= self.max_jobs:
+                raise BadInput(f"{running} runs are already running (at most {self.max_jobs}; "
+                               "aifab serve --max-jobs); wait for one or cancel it",
+                               where="launch")
             self._n += 1
             stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             jid = f"{req.kind}-{stamp}-{self._n}"
@@ -154,7 +161,9 @@ class JobManager:
             log.parent.mkdir(parents=True, exist_ok=True)
             cmd = [sys.executable, "-m", "aifab.cli", *argv, "--out", str(out)]
             env = {**os.environ, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1",
-                   "COLUMNS": "100", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+                   "COLUMNS": "100", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1",
+                   # the job ends itself if the server dies (even by SIGKILL)
+                   "AIFAB_PARENT_PID": str(os.getpid())}
             with open(log, "wb") as fh:
                 proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env,
@@ -191,10 +200,25 @@ class JobManager:
         return True
 
     def shutdown(self) -> None:
-        """Cancel whatever still runs (the server is stopping)."""
-        for j in list(self.jobs.values()):
-            if j.rc is None:
-                self.cancel(j.id)
+        """End whatever still runs (the server is stopping): SIGINT to every job's process
+        group at once (the CLI's Ctrl-C path: it removes its temporary files), then SIGKILL
+        to any still there after 10 s."""
+        live = [j for j in list(self.jobs.values())
+                if j.proc is not None and j.rc is None and j.proc.poll() is None]
+        for j in live:
+            j.cancelled = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(j.proc.pid, signal.SIGINT)  # type: ignore[union-attr]
+        deadline = time.time() + 10
+        for j in live:
+            assert j.proc is not None
+            try:
+                j.proc.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(j.proc.pid, signal.SIGKILL)
+                j.proc.wait()
+            j.rc, j.ended = j.proc.returncode, time.time()
 
     def progress(self, job: Job) -> tuple[float | None, str]:
         """(fraction done or None, last status line) read from the job's log."""

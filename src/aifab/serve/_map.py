@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from aifab.errors import BadInput
+from aifab.serve._paths import safe_path
 
 
 def load_siting(site_dir: Path) -> Any:
@@ -19,7 +20,7 @@ def load_siting(site_dir: Path) -> Any:
     from aifab.grid import SitingResult, load_grid_data
 
     try:
-        doc = json.loads((site_dir / "site.json").read_text(encoding="utf-8"))
+        doc = json.loads(safe_path(site_dir, "site.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BadInput(f"cannot read site.json ({exc})", source=str(site_dir)) from None
     # The grid package's own coordinates (regions and where campuses are drawn).

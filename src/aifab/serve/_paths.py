@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +19,42 @@ _MARKERS = (("sweep", ("sweep.json", "variants.parquet")),
             ("plan", ("plan.json",)))
 
 
+MAX_JSON = 64 * 2**20
+"""Largest JSON document a page reads (a run's summary is kilobytes)."""
+
+
 class PathRefused(BadInput):
     """A requested path resolves outside the results folder (or is malformed)."""
+
+
+def safe_path(base: Path | str | ResultsDir, rel: str | Path) -> Path:
+    """``base/rel`` resolved (symbolic links followed), refused (PathRefused) unless it stays
+    inside ``base`` (a folder, or the results folder), and unless it is a regular file or a
+    folder when it exists (a FIFO or device in the folder would hang the server).
+
+    Every file the dashboard opens goes through this: its pages' callbacks and ``/files/``.
+    """
+    root = base.root if isinstance(base, ResultsDir) else Path(base).resolve()
+    text = str(rel)
+    if "\x00" in text:
+        raise PathRefused("path contains a NUL byte", where="path")
+    candidate = Path(text)
+    if candidate.is_absolute():
+        raise PathRefused(f"refused {text!r}: absolute paths are not served; give a path "
+                          "inside the results folder", where="path")
+    try:
+        full = (root / candidate).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise PathRefused(f"refused {text!r}: {exc}", where="path") from None
+    if full != root and root not in full.parents:
+        raise PathRefused(f"refused {text!r}: outside the results folder", where="path")
+    try:
+        mode = full.stat().st_mode
+    except OSError:
+        return full  # missing: the caller says so
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise PathRefused(f"refused {text!r}: not a regular file", where="path")
+    return full
 
 
 @dataclass(frozen=True)
@@ -53,17 +88,7 @@ class ResultsDir:
     def resolve(self, rel: str | Path) -> Path:
         """``rel`` as an absolute path inside the folder; PathRefused for anything else
         (absolute paths, ``..`` escapes, symbolic links that lead out, NUL bytes)."""
-        text = str(rel)
-        if "\x00" in text:
-            raise PathRefused("path contains a NUL byte", where="path")
-        candidate = Path(text)
-        if candidate.is_absolute():
-            raise PathRefused(f"refused {text!r}: absolute paths are not served; give a path "
-                              "inside the results folder", where="path")
-        full = (self.root / candidate).resolve()
-        if full != self.root and self.root not in full.parents:
-            raise PathRefused(f"refused {text!r}: outside the results folder", where="path")
-        return full
+        return safe_path(self, rel)
 
     def rel(self, path: Path) -> str:
         """``path`` (inside the folder) relative to it, with forward slashes."""
@@ -79,8 +104,11 @@ class ResultsDir:
                 kind = _kind_of(d)
                 if kind is not None and d != self.root:
                     if kinds is None or kind in kinds:
-                        stamp = max((f.stat().st_mtime for f in d.iterdir() if f.is_file()),
-                                    default=d.stat().st_mtime)
+                        try:
+                            stamp = max((f.stat().st_mtime for f in d.iterdir()
+                                         if f.is_file()), default=d.stat().st_mtime)
+                        except OSError:
+                            continue
                         found.append(Run(kind, self.rel(d),
                                          datetime.fromtimestamp(stamp, UTC)))
                     continue
@@ -98,16 +126,26 @@ class ResultsDir:
         out = []
         for sub in (self.root, self.root / "scenarios"):
             if sub.is_dir():
-                out += [self.rel(p) for p in sorted(sub.iterdir())
-                        if p.suffix in (".yaml", ".yml", ".toml") and p.is_file()]
+                for p in sorted(sub.iterdir()):
+                    if p.suffix in (".yaml", ".yml", ".toml"):
+                        try:  # a link leading out, or a FIFO, is not offered
+                            if safe_path(self, p.relative_to(self.root)).is_file():
+                                out.append(p.relative_to(self.root).as_posix())
+                        except PathRefused:
+                            continue
         return out
 
     def read_json(self, rel: str) -> dict[str, Any]:
         """A JSON document inside the folder."""
         p = self.resolve(rel)
         try:
-            return dict(json.loads(p.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
+            if p.stat().st_size > MAX_JSON:
+                raise ValueError(f"larger than {MAX_JSON // 2**20} MiB")
+            doc = json.loads(p.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict):
+                raise ValueError("not a JSON object")
+            return doc
+        except (OSError, ValueError, RecursionError) as exc:
             raise BadInput(f"cannot read JSON ({exc})", source=rel) from None
 
 

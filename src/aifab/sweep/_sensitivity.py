@@ -32,8 +32,10 @@ def sobol_indices(design: DesignPoints, y: Any, *, seed: int = 0) -> dict[str, d
 
     names = design.names
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    # SALib seeds its bootstrap only for a truthy seed (`if seed:`): 0 would leave the
+    # half-widths random run to run, so the seed passed is never 0.
     res = sobol.analyze(problem, np.asarray(y, dtype=np.float64),
-                        calc_second_order=design.second_order, seed=seed)
+                        calc_second_order=design.second_order, seed=seed + 1)
     return {n: {k: float(res[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf")}
             for i, n in enumerate(names)}
 

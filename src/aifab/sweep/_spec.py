@@ -15,6 +15,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aifab._io import read_text_file
+from aifab._yaml import check_shape, parse_yaml
 from aifab.errors import BadInput
 from aifab.sweep._options import OPTION_MODELS, PATH_OPTIONS, Frozen
 
@@ -175,7 +176,7 @@ def _line(text: str | None, loc: Sequence[Any]) -> int | None:
     if text is None:
         return None
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return None
     line = None
@@ -343,10 +344,16 @@ def load_spec(path: Path | str) -> SweepSpec:
     """Read and validate a sweep spec (YAML or JSON)."""
     p = Path(path)
     text = read_text_file(p, "sweep spec")
+    if p.suffix != ".json":  # duplicate keys, alias bombs and deep nesting refused
+        doc = parse_yaml(text, str(p))
+        return spec_from_dict(doc, str(p), text, p.parent)
     try:
-        doc = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        doc = json.loads(text)
+        check_shape(doc, str(p))
+    except RecursionError:
+        raise BadInput("nested too deeply", source=str(p)) from None
+    except json.JSONDecodeError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
         raise BadInput("invalid YAML/JSON", source=f"{p}:{line}" if line else str(p)) from None
-    return spec_from_dict(doc, str(p), text if p.suffix != ".json" else None, p.parent)
+    return spec_from_dict(doc, str(p), None, p.parent)

@@ -134,6 +134,11 @@ def _rows(path: Path, required: Iterable[str], what: str) -> Iterator[tuple[int,
                 if None in row:
                     raise BadInput("more fields than the header", source=str(path),
                                    where=f"line {line}")
+                bad = next((k for k, v in row.items() if v and any(
+                    ord(ch) < 32 and ch not in "\t" for ch in v)), None)
+                if bad is not None:  # a NUL or other control character in a name
+                    raise BadInput("control character in a field", source=str(path),
+                                   where=f"line {line}: {bad}")
                 yield line, row
         except UnicodeDecodeError as exc:
             raise BadInput("not UTF-8 text", source=str(path)) from exc
