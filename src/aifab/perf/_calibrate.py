@@ -19,8 +19,10 @@ from aifab.perf._infer import (
     InferenceResult,
     budget_batch,
     inference,
-    max_batch,
+    make_ctx,
 )
+from aifab.perf._layout import moe_ctx
+from aifab.perf._step import max_seqs
 from aifab.perf._models import default_models
 from aifab.perf._train import training
 
@@ -73,6 +75,8 @@ class CalRow:
     date: str
     assumptions: str
     exclude_reason: str
+    ep: int | None = None
+    attn_dp: int = 1
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ def calibration_rows() -> tuple[CalRow, ...]:
             serving=r["serving"] or "continuous", source=r["source"],
             secondary=r["secondary"] == "yes", url=r["url"], date=r["date"],
             assumptions=r["assumptions"],
-            exclude_reason=r["exclude_reason"]))
+            exclude_reason=r["exclude_reason"], ep=_int(r.get("ep") or ""),
+            attn_dp=_int(r.get("attn_dp") or "") or 1))
     return tuple(rows)
 
 
@@ -122,8 +127,10 @@ def _row_batch(row: CalRow, factors: dict[str, Factors] | None) -> int:
     if row.batch.startswith("from:"):
         other = {r.id: r for r in calibration_rows()}[row.batch.removeprefix("from:")]
         return _row_batch(other, factors)
-    n = (row.tp or 1) * row.pp
-    top = min(OFFLINE_BATCH_CAP, max_batch(m, acc, n, row.precision, inp + out, row.beams))
+    n = (row.tp or 1) * row.pp * row.attn_dp
+    c = moe_ctx(make_ctx(m, acc, row.precision, factors), row.tp or 1, row.attn_dp,
+                row.ep or 1)
+    top = min(OFFLINE_BATCH_CAP, max_seqs(c, n, (inp + out) * row.beams, row.tp or 1))
     if row.serving == "continuous":
         top = min(top, budget_batch(inp, out, row.beams, DEFAULT_TOKEN_BUDGET))
     if row.batch == "max":
@@ -151,20 +158,28 @@ def _predict_at(row: CalRow, batch: int, factors: dict[str, Factors] | None
         (t, p) for t in (1, 2, 4, 8, 16) for p in (1, 2, 4, 8, 16) if n % (t * p) == 0]
     best: InferenceResult | None = None
     shared = row.batch.startswith("from:")
+    m = default_models().get(row.model)
     for tp, pp in shapes:
-        b = math.ceil(batch / (n // (tp * pp))) if shared else batch
-        try:
-            r = inference(row.model, row.device, n, precision=row.precision, batch=b,
-                          input_tokens=row.input_tokens or 128,
-                          output_tokens=row.output_tokens or 128, tp=tp, pp=pp,
-                          beams=row.beams, serving=row.serving, factors=factors)
-        except BadInput:
-            continue
-        if best is None or r.tokens_per_s > best.tokens_per_s:
-            best = r
+        width = tp * row.attn_dp
+        eps = [row.ep] if row.ep else [1] if m.arch != "moe" else [
+            e for e in (1, 2, 4, 8, 16, 32, 64) if width % e == 0 and (m.experts or 1) % e == 0]
+        for ep in eps:
+            b = math.ceil(batch / (n // (width * pp))) if shared else batch
+            try:
+                r = inference(row.model, row.device, n, precision=row.precision, batch=b,
+                              input_tokens=row.input_tokens or 128,
+                              output_tokens=row.output_tokens or 128, tp=tp, pp=pp,
+                              beams=row.beams, serving=row.serving, factors=factors,
+                              dp=row.attn_dp, ep=ep)
+            except BadInput:
+                continue
+            if best is None or r.tokens_per_s > best.tokens_per_s:
+                best = r
     if best is None:
         return math.nan, "no layout holds the model"
     lay = "" if row.tp and row.pp == 1 else f"tp {best.tp} x pp {best.pp}, "
+    if best.dp > 1 or best.ep > 1:
+        lay += f"dp {best.dp} ep {best.ep}, "
     conc = f"concurrency {batch} = {best.replicas} x " if shared else ""
     detail = f"{lay}{row.serving} {conc}batch {best.batch}, {best.bottleneck}-bound"
     if row.metric == "energy":
@@ -217,6 +232,10 @@ def _family(row: CalRow) -> str:
     return device_meta(default_catalog().accelerator(row.device)).family
 
 
+def _is_moe(row: CalRow) -> bool:
+    return default_models().get(row.model).arch == "moe"
+
+
 def _loss(rows: list[CalRow], factors: dict[str, Factors]) -> float:
     return sum(math.log(predict_row(r, factors)[0] / r.value) ** 2 for r in rows)
 
@@ -225,6 +244,7 @@ AXES: dict[str, list[float]] = {
     "compute_eff": [x / 100 for x in range(20, 81)],
     "bw_eff": [x / 100 for x in range(40, 96)],
     "mfu_train": [x / 1000 for x in range(200, 601, 5)],
+    "moe_eff": [x / 100 for x in range(10, 101, 2)],
 }
 
 
@@ -258,7 +278,7 @@ def _prior(table: dict[str, Factors], fam: str) -> Factors:
     kind = "npu" if kinds == {"npu"} else "gpu"
     d = table[f"default-{kind}"]
     return replace(table[fam], compute_eff=d.compute_eff, bw_eff=d.bw_eff,
-                   mfu_train=d.mfu_train)
+                   mfu_train=d.mfu_train, moe_eff=d.moe_eff)
 
 
 def fit_factors(rows: list[CalRow] | None = None, *, from_prior: bool = False,
@@ -285,8 +305,13 @@ def fit_factors(rows: list[CalRow] | None = None, *, from_prior: bool = False,
         if "communication-bound" in bounds and not axes:
             axes = ["compute_eff"]
         if axes:
-            base = _descend(thr, table, base, axes)
-            parts.append(f"{', '.join(axes)} fitted on {len(thr)} throughput row(s)")
+            dense = [r for r in thr if not _is_moe(r)] or thr
+            base = _descend(dense, table, base, axes)
+            parts.append(f"{', '.join(axes)} fitted on {len(dense)} dense throughput row(s)")
+        moe = [r for r in thr if _is_moe(r)]
+        if moe:
+            base = _descend(moe, table, base, ["moe_eff"])
+            parts.append(f"moe_eff fitted on {len(moe)} MoE throughput row(s)")
         trn = [r for r in use if _family(r) == fam and r.kind == "training"]
         if trn:
             base = _descend(trn, table, base, ["mfu_train"])
@@ -300,7 +325,7 @@ def fit_factors(rows: list[CalRow] | None = None, *, from_prior: bool = False,
         if f.method.startswith("transferred from "):
             src = table[f.method.removeprefix("transferred from ").split(" ")[0]]
             table[fam] = replace(f, compute_eff=src.compute_eff, bw_eff=src.bw_eff,
-                                 mfu_train=src.mfu_train)
+                                 mfu_train=src.mfu_train, moe_eff=src.moe_eff)
     return table
 
 
@@ -308,8 +333,9 @@ def factors_csv(table: dict[str, Factors]) -> str:
     """data/factors.csv text for ``table``."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["family", "compute_eff", "bw_eff", "mfu_train", "power_floor", "method", "note"])
+    w.writerow(["family", "compute_eff", "bw_eff", "mfu_train", "power_floor", "method", "note",
+                "moe_eff"])
     for f in table.values():
         w.writerow([f.family, f"{f.compute_eff:.3f}", f"{f.bw_eff:.3f}", f"{f.mfu_train:.3f}",
-                    f"{f.power_floor:.2f}", f.method, f.note])
+                    f"{f.power_floor:.2f}", f.method, f.note, f"{f.moe_eff:.2f}"])
     return buf.getvalue()
