@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -76,7 +75,7 @@ def main() -> int:
             continue
         batch = int(res.detail.split("batch ")[1].split(",")[0])
         n = row.devices or 1
-        dp = row.attn_dp
+        dp = row.attn_dp or 1
         ep = row.ep or 0
         tp = row.tp or 1
         width = tp * dp
@@ -92,7 +91,7 @@ def main() -> int:
                                           osl=row.output_tokens or 128)
             replicas = n // (width * row.pp)
             pred = replicas * batch * (row.output_tokens or 128) / (total_ms / 1000.0)
-        except Exception as exc:  # noqa: BLE001 - report whatever the engine refuses
+        except Exception as exc:
             pred = math.nan
             print(f"{row.id}: aiconfigurator failed: {type(exc).__name__}: {exc}"[:200])
         dt = time.perf_counter() - t0

@@ -108,9 +108,15 @@ def test_user_models_file(tmp_path: object) -> None:
 @pytest.mark.parametrize(("args", "needle"), [
     (["infer", "--model", "nope", "--device", "b200"], "unknown model 'nope'"),
     (["infer", "--model", "llama-3.1-8b", "--device", "nope"], "unknown accelerator 'nope'"),
-    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--precision", "fp4"],
-     "no FP4"),
-    (["infer", "--model", "llama-3.1-8b", "--device", "rngd", "--precision", "fp4"], "no FP4"),
+    (["infer", "--model", "qwen3-235b-a22b", "--device", "b200", "--devices", "8",
+      "--ep", "3", "--batch", "max"], "ep 3"),
+    (["infer", "--model", "qwen3-30b-a3b", "--device", "b200", "--devices", "6",
+      "--tp", "1", "--dp", "6", "--ep", "6"], "does not divide the 128 experts"),
+    (["infer", "--model", "llama-3.1-70b", "--device", "b200", "--ep", "2"], "is dense"),
+    (["infer", "--model", "llama-3.1-405b", "--device", "h100-sxm", "--devices", "8",
+      "--tp", "1", "--pp", "1", "--batch", "max"], "in the layout given"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--spec-tokens", "2",
+      "--spec-accept", "1.5"], "acceptance rate"),
     (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "100000"],
      "max batch"),
     (["infer", "--model", "llama-3.1-405b", "--device", "h100-sxm", "--precision", "fp8"],
@@ -168,3 +174,24 @@ def test_infer_flags_never_traceback(model: str, device: str, batch: str, optimi
         assert len(err.strip().splitlines()) == 1
     else:
         assert json.loads(out)["schema_version"] == 1
+
+
+def test_fp4_on_hopper_is_dequantised_and_default_precision_stated() -> None:
+    code, out, err = run("infer", "--model", "llama-3.1-8b", "--device", "h100-sxm",
+                         "--precision", "fp4")
+    assert code == 0, err
+    assert "no native FP4" in out and "dequantised to BF16" in out
+    code, out, err = run("infer", "--model", "llama-3.1-8b", "--device", "b200", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["result"]["precision"] == "fp4"
+    assert any("lowest format b200 runs natively" in n for n in doc["result"]["notes"])
+
+
+def test_batch_max_respects_layout_flags() -> None:
+    code, out, err = run("infer", "--model", "llama-3.1-70b", "--device", "h100-sxm",
+                         "--devices", "8", "--tp", "4", "--batch", "max", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert {(c["tp"], c["pp"]) for c in doc["search"]["candidates"]} == {(4, 1), (4, 2)}
+    assert doc["result"]["tp"] == 4 and doc["result"]["batch"] <= 1024

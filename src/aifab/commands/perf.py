@@ -81,8 +81,20 @@ def infer_cmd(
         "--devices", help="Devices in all (default 1; one server with --optimize).")] = None,
     tp: Annotated[int | None, typer.Option("--tp", help="Tensor-parallel degree per "
                                            "replica (default: devices / pp).")] = None,
-    pp: Annotated[int, typer.Option("--pp", help="Pipeline stages per replica.")] = 1,
-    precision: Annotated[str, typer.Option("--precision", help="bf16, fp8, fp4 or int8.")] = "fp8",
+    pp: Annotated[int | None, typer.Option(
+        "--pp", help="Pipeline stages per replica (default 1; searched with --batch max).")
+    ] = None,
+    precision: Annotated[str | None, typer.Option(
+        "--precision", help="bf16, fp8, fp4 or int8 (default: the lowest format the device "
+        "runs natively, stated in the output).")] = None,
+    dp: Annotated[int | None, typer.Option(
+        "--dp", help="MoE attention data-parallel ranks per stage.")] = None,
+    ep: Annotated[int | None, typer.Option(
+        "--ep", help="MoE expert-parallel degree (divides tp x dp and the experts).")] = None,
+    spec_tokens: Annotated[int, typer.Option(
+        "--spec-tokens", help="Speculative decoding: draft tokens per step (MTP, EAGLE).")] = 0,
+    spec_accept: Annotated[float, typer.Option(
+        "--spec-accept", help="Speculative decoding: acceptance rate per draft token.")] = 0.7,
     batch: Annotated[str | None, typer.Option(
         "--batch", help="Requests per replica (default 1), or 'max' (largest meeting the "
         "targets; searches the layout; the default with --optimize).")] = None,
@@ -105,6 +117,7 @@ def infer_cmd(
     """Predict one serving configuration, or search the best one (--optimize, --batch max)."""
     from aifab.errors import BadInput
     from aifab.perf import inference, load_models
+    from aifab.perf._common import best_precision
     from aifab.perf._disagg import disaggregated
     from aifab.perf._search import search
 
@@ -113,8 +126,16 @@ def infer_cmd(
         raise BadInput(f"must be a positive integer or 'max', got {batch!r}", where="batch")
     cat = load_catalog(catalog_files or [])
     ms = load_models(models_files or [])
+    ms.get(model, where="--model")
+    native = best_precision(cat.accelerator(device, where="--device"))
+    prec_note = None if precision else (
+        f"precision {native.upper()}: the lowest format {device} runs natively "
+        "(--precision to change)")
+    precision = precision or native
+    spec_a = spec_accept if spec_tokens else 0.0
     tpot = None if tpot_ms is None else tpot_ms / 1000.0
     inputs = {"model": model, "device": device, "devices": devices, "tp": tp, "pp": pp,
+              "dp": dp, "ep": ep, "spec_tokens": spec_tokens, "spec_accept": spec_a,
               "precision": precision,
               "batch": int(batch) if batch and batch.isdigit() else (batch or 1),
               "optimize": optimize,
@@ -124,9 +145,12 @@ def infer_cmd(
     doc: dict[str, Any] = {"command": "perf infer", "inputs": inputs}
     if optimize is None and batch != "max" and not disaggregate:
         r = inference(model, device, devices or 1, precision=precision, batch=int(batch or 1),
-                      input_tokens=input_tokens, output_tokens=output_tokens, tp=tp, pp=pp,
-                      serving=serving, token_budget=token_budget, pue=pue, catalog=cat,
-                      models=ms)
+                      input_tokens=input_tokens, output_tokens=output_tokens, tp=tp,
+                      pp=pp or 1, serving=serving, token_budget=token_budget, pue=pue,
+                      catalog=cat, models=ms, dp=dp or 1, ep=ep or 1, spec_k=spec_tokens,
+                      spec_accept=spec_a)
+        if prec_note:
+            r = dataclasses.replace(r, notes=(prec_note, *r.notes))
         doc["result"] = _asdict(r)
 
         def show(c: Console) -> None:
@@ -141,7 +165,12 @@ def infer_cmd(
                  batch=None if batch in (None, "max") else int(batch),
                  input_tokens=input_tokens,
                  output_tokens=output_tokens, tpot_slo_s=tpot, ttft_slo_s=ttft_s,
-                 serving=serving, token_budget=token_budget, pue=pue, catalog=cat, models=ms)
+                 serving=serving, token_budget=token_budget, pue=pue, catalog=cat, models=ms,
+                 tp=tp, pp=pp, dp=dp, ep=ep,
+                 spec_k=spec_tokens, spec_accept=spec_a)
+    if prec_note and res.best is not None:
+        res = dataclasses.replace(res, best=dataclasses.replace(
+            res.best, notes=(prec_note, *res.best.notes)))
     dis = disaggregated(model, device, res.devices, precision=precision,
                         input_tokens=input_tokens, output_tokens=output_tokens,
                         tpot_slo_s=tpot, ttft_slo_s=ttft_s, token_budget=token_budget,

@@ -27,8 +27,8 @@ from aifab.perf._common import (
     resolve_model,
 )
 from aifab.perf._factors import Factors, factors_for
-from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._layout import moe_ctx
+from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs, stage_cost
 
 SERVING = ("continuous", "static")
@@ -88,6 +88,7 @@ class InferenceResult:
     spec_accept: float = 0.0
     tokens_per_step: float = 1.0
     extrapolated: bool = False
+    power_cap: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tok
         return Point(tp, pp, batch, serving, ttft, tpot, total, batch * out / total,
                      t_comp, t_mem, t_comm, flops / total, nbytes / total)
     prompt = batch * inp * e / out  # prompt tokens per step in steady state
+    budget *= c.dp  # each attention-DP rank schedules its own token budget
     if seqs * w + prompt > budget:
         return None
     mb = min(pp, seqs)
@@ -172,7 +174,7 @@ def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tok
                     prefill_ctx=inp / 2.0, decode_width=w)
     step = pp * st.time_s * bubble + _draft_s(c, tp, pp, seqs, ctx)
     tpot = step / e
-    chunk = min(inp, budget - seqs * w)  # prompt tokens a newly admitted request gets
+    chunk = min(inp, (budget - seqs * w) / c.dp)  # prompt tokens a new request gets
     ch = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=chunk,
                     prefill_ctx=inp / 2.0, decode_width=w)
     ttft = math.ceil(inp / chunk) * pp * ch.time_s * bubble
@@ -213,7 +215,7 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
     bw_util = p.bytes_per_s / (acc.bw_tbps * 1e12 * n)
     # Power: a floor when busy, rising to TDP as the run approaches its compute roofline.
     u = busy_utilisation(f.power_floor, compute_util / f.compute_eff)
-    p_dev = device_power_w(acc, u)
+    p_dev = min(device_power_w(acc, u), c.power_cap * acc.tdp_w)
     p_fac = (p_dev + host_share_w(acc, catalog) * u) * pue
     tok_dev = tps / devices
     notes: list[str] = []
@@ -226,10 +228,10 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
         notes.append(f"{acc.id} has no native {c.prec.upper()}: weights stay "
                      f"{c.prec.upper()} and are dequantised to {native.upper()} in the GEMMs "
                      f"(peak x {DEQUANT_EFF})")
-    extrapolated = p.batch > CALIBRATED_BATCH
+    extrapolated = p.batch > CALIBRATED_BATCH * c.dp
     if extrapolated:
         notes.append(f"batch {p.batch} is above the largest calibrated batch "
-                     f"({CALIBRATED_BATCH}): extrapolated")
+                     f"({CALIBRATED_BATCH} per attention rank): extrapolated")
     return InferenceResult(
         model=m.id, device=acc.id, devices=devices, tp=p.tp, replicas=replicas,
         precision=c.prec, batch=p.batch, input_tokens=input_tokens,
@@ -245,7 +247,7 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
         family=f.family, factors_method=f.method, notes=tuple(notes), pp=p.pp,
         serving=p.serving, token_budget=budget, dp=c.dp, ep=c.ep, spec_k=c.spec_k,
         spec_accept=c.spec_accept, tokens_per_step=c.tokens_per_step,
-        extrapolated=extrapolated)
+        extrapolated=extrapolated, power_cap=c.power_cap)
 
 
 def check_serving(serving: str) -> str:

@@ -33,7 +33,8 @@ class ModelSpec(BaseModel):
     heads: int = Field(gt=0, description="Query heads.")
     kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
-    ffn: int | None = Field(default=None, gt=0)
+    ffn: int | None = Field(default=None, gt=0,
+                            description="MLP width (MoE: one routed expert's).")
     vocab: int = Field(gt=0)
     experts: int | None = Field(default=None, gt=0)
     experts_active: int | None = Field(default=None, gt=0)

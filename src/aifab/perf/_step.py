@@ -41,6 +41,12 @@ CROSS_NODE_GBPS = 50.0
 #: layer twice that for routing and token permutation; 0.3 ms per step for sampling and
 #: the scheduler). They dominate only at small batch (single-user latency).
 LAYER_FLOOR_S = 6e-6
+#: Activation bytes each token moves per layer between unfused kernels, in units of
+#: (2-byte) elements: 4 x hidden around attention and the norms, 3 x ffn through the MLP
+#: (gate/up out, activation, down in); an MoE layer moves its top-k copies through
+#: permute, expert MLP and combine: k x (2 x hidden + 3 x expert ffn). These kernels are
+#: memory-bound and run between the GEMMs, so their time adds to the GEMM roofline.
+ACT_BYTES = 2.0
 MOE_LAYER_FLOOR_S = 12e-6
 STEP_FLOOR_S = 3e-4
 
@@ -63,6 +69,7 @@ class Ctx:
     spec_k: int = 0
     spec_accept: float = 0.0
     draft_layers: int = 1
+    power_cap: float = 1.0
 
     @property
     def weight_bytes(self) -> float:
@@ -94,9 +101,11 @@ class Cost:
     comm_s: float
     floor_s: float = 0.0
 
+    act_s: float = 0.0
+
     @property
     def time_s(self) -> float:
-        return max(self.comp_s, self.mem_s) + self.comm_s + self.floor_s
+        return max(self.comp_s, self.mem_s) + self.act_s + self.comm_s + self.floor_s
 
 
 def link(acc: Accelerator, group: int) -> tuple[float, float]:
@@ -176,8 +185,17 @@ def stage_cost(c: Ctx, tp: int, pp: int, *, seqs: float, ctx: float,
         comm += lat + act / g / (gbps * 1e9 * LINK_EFF)
     floor = layers * (MOE_LAYER_FLOOR_S if expert_b > 0 else LAYER_FLOOR_S) + \
         frac * STEP_FLOOR_S
-    nbytes = dev_bytes * g + dev_expert * g
-    return Cost(flops, nbytes, comp, mem, comm, floor)
+    act_b = layers * tokens * activation_elems(m) * ACT_BYTES / g
+    nbytes = dev_bytes * g + dev_expert * g + act_b * g
+    return Cost(flops, nbytes, comp, mem, comm, floor, act_b / bw)
+
+
+def activation_elems(m: ModelSpec) -> float:
+    """Activation elements one token moves through one layer's memory-bound kernels."""
+    ffn = m.ffn or 4 * m.hidden
+    if m.arch == "moe" and m.experts_active:
+        return 4.0 * m.hidden + m.experts_active * (2.0 * m.hidden + 3.0 * ffn)
+    return 4.0 * m.hidden + 3.0 * ffn
 
 
 def max_seqs(c: Ctx, n_devices: int, context: float, tp: int = 1) -> int:
