@@ -136,3 +136,4 @@ def test_disaggregation_on_a_real_server() -> None:
     assert colo is not None
     assert d.colocated_tokens_per_s == pytest.approx(colo.tokens_per_s)
     assert d.gain_vs_colocated == pytest.approx(d.tokens_per_s / colo.tokens_per_s - 1)
+
