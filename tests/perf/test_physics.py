@@ -74,9 +74,13 @@ def test_moe_split_and_all_to_all_step() -> None:
     assert st.flops == pytest.approx(2 * 4e9 * 400)
     assert st.comp_s == pytest.approx((2 * 2e9 * 400 + 2 * 2e9 * 400 / 0.5) / 4e14)
     # memory: the dense 2 GB on every dp rank; experts (all touched by 400 tokens) split
+    # over the 4 devices and streamed at the full rate
     touched = 1 - (1 - 2 / 8) ** 400
-    mem = 2e9 / 5e11 + 8e9 * touched / 4 / (5e11 * 0.5)
-    assert st.mem_s == pytest.approx(mem)
+    assert st.mem_s == pytest.approx(2e9 / 5e11 + 8e9 * touched / 4 / 5e11)
+    # activations per token and layer: 4 x 1000 dense; top-2 x (2 x 1000 + 3 x 4000)
+    # through routing and the experts, that part at moe_eff 0.5
+    act = 10 * 400 * (4000 + 2 * 14000 / 0.5) * 2 / 4 / 5e11
+    assert st.act_s == pytest.approx(act)
 
 
 def test_moe_bad_layouts_name_the_flag() -> None:

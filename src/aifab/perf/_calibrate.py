@@ -56,10 +56,11 @@ KNOWN_OUTLIERS = {
         "the token budget is per rank, so the model runs 8,192 requests where the published "
         "run probably ran fewer; Maverick's dense and MoE layers alternate, and the model "
         "prices every layer as MoE (all-to-all and expert efficiency on all 48)",
-    "trtllm12-b200-gpt-oss-120b-dep2-1024-1024":
-        "gpt-oss experts are MXFP4 while the shared part runs at FP8/BF16; the model prices "
-        "every weight at NVFP4 bytes and the alternating 128-token sliding-window layers as "
-        "full attention, and the rate is under-predicted, the only Blackwell DEP row that is",
+    "trtllm10-h200-sxm-llama4-maverick-tp8pp1-128-2048":
+        "long decode at attention DP 8: the token budget and the 1,024-request cap are per "
+        "attention rank, so the model runs 2,523 requests (what memory allows) where the "
+        "published run probably ran fewer (see the long-decode rows above); Maverick's "
+        "alternating dense and MoE layers are all priced as MoE",
 }
 
 

@@ -27,14 +27,7 @@ FAMILY_TOL = 0.30
 #: groups above it and why (tests keep the list exact).
 GROUP_TOL = 0.25
 GROUP_MIN = 5
-GROUP_EXCEPTIONS: dict[str, str] = {
-    "blackwell / moe / width 8+":
-        "six B200 rows of two 8-GPU MoE columns (Qwen3-235B, Llama 4 Maverick) whose "
-        "published layout is only 'TP8' (the table's options enable attention DP); the "
-        "model picks TP or attention DP and the expert split itself, and the two long-decode "
-        "and Maverick 128/128 cells are the known outliers; a fitted expert efficiency "
-        "(moe_eff) shared with the 1-, 2- and 4-wide MoE rows cannot follow all of them",
-}
+GROUP_EXCEPTIONS: dict[str, str] = {}
 #: Families whose leave-one-out median exceeds FAMILY_TOL, and why (tests keep it exact).
 FAMILY_EXCEPTIONS: dict[str, str] = {}
 

@@ -7,8 +7,9 @@ parallelism) times ``pp`` stages. One stage pass costs
     max(FLOPs / (devices x peak x compute_eff), bytes per device / (BW x bw_eff))
     + collectives + a per-layer and per-step latency floor,
 
-with expert GEMMs at a further ``moe_eff`` share of both roofs (grouped GEMMs over many
-small experts), the dense part of an MoE replicated over ``dp``, experts split over
+with expert GEMMs at a further ``moe_eff`` share of the compute roof (grouped GEMMs over many
+small experts: the grouped GEMMs' compute, not their weight streaming), the dense part
+of an MoE replicated over ``dp``, experts split over
 ``ep`` devices (all-to-all dispatch and combine per layer), TP all-reduces whose latency
 grows with the group (2 (tp - 1) hops), and KV heads replicated when the TP group is
 wider than the KV heads (an MLA latent is held whole by every TP device).
@@ -168,7 +169,7 @@ def stage_cost(c: Ctx, tp: int, pp: int, *, seqs: float, ctx: float,
     peak = c.peak_tflops * 1e12 * c.f.compute_eff
     bw = c.acc.bw_tbps * 1e12 * c.f.bw_eff
     comp = frac * (dense_fl + expert_fl / moe_eff) / (peak * g)
-    mem = dev_bytes / bw + dev_expert / (bw * moe_eff)
+    mem = (dev_bytes + dev_expert) / bw  # streaming expert weights runs at full rate
     layers = m.layers * frac
     act = 2.0 * m.hidden * tokens  # BF16 activations of the whole replica's tokens
     comm = layers * allreduce_s(c.acc, tp, act / dp)  # attention output
@@ -185,17 +186,21 @@ def stage_cost(c: Ctx, tp: int, pp: int, *, seqs: float, ctx: float,
         comm += lat + act / g / (gbps * 1e9 * LINK_EFF)
     floor = layers * (MOE_LAYER_FLOOR_S if expert_b > 0 else LAYER_FLOOR_S) + \
         frac * STEP_FLOOR_S
-    act_b = layers * tokens * activation_elems(m) * ACT_BYTES / g
+    dense_el, expert_el = activation_elems(m)
+    act_b = layers * tokens * (dense_el + expert_el) * ACT_BYTES / g
+    act_s = layers * tokens * (dense_el + expert_el / moe_eff) * ACT_BYTES / g / bw
     nbytes = dev_bytes * g + dev_expert * g + act_b * g
-    return Cost(flops, nbytes, comp, mem, comm, floor, act_b / bw)
+    return Cost(flops, nbytes, comp, mem, comm, floor, act_s)
 
 
-def activation_elems(m: ModelSpec) -> float:
-    """Activation elements one token moves through one layer's memory-bound kernels."""
+def activation_elems(m: ModelSpec) -> tuple[float, float]:
+    """(dense, expert) activation elements one token moves through one layer's
+    memory-bound kernels; the expert part (routing, permutation, the k expert MLPs,
+    combine) runs at ``moe_eff`` of the bandwidth, like the grouped GEMMs' compute."""
     ffn = m.ffn or 4 * m.hidden
     if m.arch == "moe" and m.experts_active:
-        return 4.0 * m.hidden + m.experts_active * (2.0 * m.hidden + 3.0 * ffn)
-    return 4.0 * m.hidden + 3.0 * ffn
+        return 4.0 * m.hidden, m.experts_active * (2.0 * m.hidden + 3.0 * ffn)
+    return 4.0 * m.hidden + 3.0 * ffn, 0.0
 
 
 def max_seqs(c: Ctx, n_devices: int, context: float, tp: int = 1) -> int:
