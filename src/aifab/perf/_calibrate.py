@@ -173,7 +173,8 @@ def _row_batch(row: CalRow, factors: dict[str, Factors] | None) -> int | None:
 def _layouts(row: CalRow) -> list[tuple[int, int, int, int]]:
     """(tp, pp, dp, ep) to try: the published layout where the row states it; a row
     without tp takes every tp x pp of its devices, an MoE row without attention DP both
-    plain TP and attention DP over the same width, without ep every EP that divides."""
+    plain TP and attention DP over the same width, without ep 1 or the whole width (the
+    search's choices, perf._layout.ep_choices)."""
     m = default_models().get(row.model)
     n = row.devices or row.tp or 1
     shapes = [(row.tp, row.pp)] if row.tp else [
@@ -184,9 +185,8 @@ def _layouts(row: CalRow) -> list[tuple[int, int, int, int]]:
             [(tp, 1)] + ([(1, tp)] if tp > 1 else [])
         for t, d in splits:
             width = t * (d or 1)
-            eps = [row.ep] if row.ep else [1] if m.arch != "moe" else [
-                e for e in (1, 2, 4, 8, 16, 32, 64)
-                if width % e == 0 and (m.experts or 1) % e == 0]
+            eps = [row.ep] if row.ep else [1] if m.arch != "moe" or width == 1 else (
+                [1, width] if (m.experts or 1) % width == 0 else [1])
             out += [(t, pp, d or 1, e) for e in eps]
     return out
 

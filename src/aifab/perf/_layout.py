@@ -38,14 +38,10 @@ def moe_ctx(c: Ctx, tp: int, dp: int = 1, ep: int = 1, *, spec_k: int = 0,
 
 
 def ep_choices(c: Ctx, width: int) -> list[int]:
-    """Expert-parallel degrees a stage of ``width`` devices can use: 1 (experts split by
-    tensor parallelism) and every power of two dividing both the width and the experts."""
-    if c.m.arch != "moe":
+    """Expert-parallel degrees a stage of ``width`` devices is searched over: 1 (experts
+    split by tensor parallelism) and the whole stage (wide EP, as TensorRT-LLM, SGLang
+    and vLLM deploy it), when the width divides the expert count. Other degrees can be
+    given (``ep``)."""
+    if c.m.arch != "moe" or width <= 1:
         return [1]
-    experts = c.m.experts or 1
-    out, ep = [1], 2
-    while ep <= width:
-        if width % ep == 0 and experts % ep == 0:
-            out.append(ep)
-        ep *= 2
-    return out
+    return [1] + ([width] if (c.m.experts or 1) % width == 0 else [])

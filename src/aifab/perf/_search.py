@@ -76,8 +76,8 @@ def layouts(c: Ctx, devices: int, context: int, beams: int = 1, *, tp: int | Non
             ) -> list[Layout]:
     """(tp, pp, dp, ep) of powers of two whose replica (tp x pp x dp devices) divides
     ``devices`` and holds the weights plus one sequence; pp at most the layer count; dp
-    and ep > 1 only for MoE models (ep dividing tp x dp and the experts). A layout value
-    the user gave is kept fixed."""
+    and ep > 1 only for MoE models (ep 1 or the whole stage, see ep_choices; attention DP
+    is not combined with a pipeline). A layout value the user gave is kept fixed."""
     def pows(fixed: int | None, top: int) -> list[int]:
         if fixed is not None:
             return [fixed]
@@ -92,6 +92,8 @@ def layouts(c: Ctx, devices: int, context: int, beams: int = 1, *, tp: int | Non
     for t in pows(tp, devices):
         for p in pows(pp, min(devices, c.m.layers)):
             for d in pows(dp, devices if moe else 1):
+                if d > 1 and p > 1 and dp is None and pp is None:
+                    continue  # attention DP with a pipeline: not searched unless asked
                 n = t * p * d
                 if n > devices or devices % n:
                     continue
