@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -47,11 +48,11 @@ def quant(model: str, device: str, precision: str) -> dict[str, str]:
         g = "fp8" if moe.startswith("w4a8") else "bfloat16"
         return {"gemm_quant_mode": g, "moe_quant_mode": moe, "kvcache_quant_mode": "fp8"}
     if precision == "fp4":
-        return {"gemm_quant_mode": "nvfp4", "moe_quant_mode": "nvfp4",
-                "kvcache_quant_mode": "fp8", "fmha_quant_mode": "fp8"}
+        q = {"gemm_quant_mode": "nvfp4", "moe_quant_mode": "nvfp4", "kvcache_quant_mode": "fp8"}
+        return {**q, "fmha_quant_mode": "bfloat16" if model == "deepseek-r1" else "fp8"}
     if model == "deepseek-r1":
         return {"gemm_quant_mode": "fp8_block", "moe_quant_mode": "fp8_block",
-                "kvcache_quant_mode": "fp8"}
+                "kvcache_quant_mode": "fp8", "fmha_quant_mode": "bfloat16"}
     return {"gemm_quant_mode": "fp8", "moe_quant_mode": "fp8", "kvcache_quant_mode": "fp8",
             "fmha_quant_mode": "fp8"}
 
@@ -67,8 +68,11 @@ def main() -> int:
              "| row | published | aifab roofline | err | aiconfigurator | err | compile+run s |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     ours, theirs, both = [], [], []
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
     for res in calibrate():
         row = res.row
+        if only and only not in row.id:
+            continue
         if row.kind != "inference" or row.metric != "throughput" or not res.included:
             continue
         if row.device not in SYSTEMS or row.model not in MODELS:
@@ -86,11 +90,13 @@ def main() -> int:
         t0 = time.perf_counter()
         try:
             h = EngineHandle.compile(MODELS[row.model], SYSTEMS[row.device], "trtllm", **kw)
-            _, _, total_ms = h.run_static(batch_size=max(1, batch // dp) * dp,
+            # attention DP: aiconfigurator takes the batch per attention rank
+            _, _, total_ms = h.run_static(batch_size=max(1, batch // dp),
                                           isl=row.input_tokens or 128,
                                           osl=row.output_tokens or 128)
             replicas = n // (width * row.pp)
-            pred = replicas * batch * (row.output_tokens or 128) / (total_ms / 1000.0)
+            pred = (replicas * max(1, batch // dp) * dp * (row.output_tokens or 128)
+                    / (total_ms / 1000.0))
         except Exception as exc:
             pred = math.nan
             print(f"{row.id}: aiconfigurator failed: {type(exc).__name__}: {exc}"[:200])

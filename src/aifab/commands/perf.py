@@ -53,7 +53,8 @@ def _write_json(doc: dict[str, Any]) -> Any:
 
 
 def _result_rows(r: Any) -> list[tuple[str, str]]:
-    return [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
+    cap = [("power cap", f"{r.power_cap:.0%} of TDP")] if r.power_cap < 1 else []
+    return cap + [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
             ("tokens/s per device", f"{r.tokens_per_s_per_device:,.1f}"),
             ("time to first token (s)", f"{r.ttft_s:.3f}"),
             ("time per output token (ms)", f"{r.tpot_s * 1000:.2f}"),
@@ -69,9 +70,12 @@ def _result_rows(r: Any) -> list[tuple[str, str]]:
 
 
 def _title(r: Any) -> str:
+    moe = f" x dp={r.dp}, ep={r.ep}" if r.dp > 1 or r.ep > 1 else ""
+    spec = (f", {r.spec_k} draft tokens at {r.spec_accept:g} acceptance "
+            f"({r.tokens_per_step:.2f} tokens/step)" if r.spec_k else "")
     return (f"{r.model} on {r.devices} x {r.device} ({r.precision.upper()}, tp={r.tp} x "
-            f"pp={r.pp} x {r.replicas} replica(s), {r.serving} batching, batch {r.batch}, "
-            f"{r.input_tokens} in / {r.output_tokens} out)")
+            f"pp={r.pp}{moe} x {r.replicas} replica(s), {r.serving} batching, batch "
+            f"{r.batch}, {r.input_tokens} in / {r.output_tokens} out{spec})")
 
 
 def infer_cmd(
@@ -186,11 +190,11 @@ def infer_cmd(
         c.print(_kv_table("best for " + res.objective + ": " + _title(res.best),
                           _result_rows(res.best)))
         t = Table(title=f"every layout of {res.devices} devices at its best batch")
-        for col in ("tp", "pp", "replicas", "batch", "tok/s", "TTFT s", "TPOT ms",
+        for col in ("tp", "pp", "dp/ep", "replicas", "batch", "tok/s", "TTFT s", "TPOT ms",
                     "tok/J fac.", "bound"):
             t.add_column(col, justify="left" if col == "bound" else "right")
         for r in res.candidates:
-            t.add_row(str(r.tp), str(r.pp), str(r.replicas), str(r.batch),
+            t.add_row(str(r.tp), str(r.pp), f"{r.dp}/{r.ep}", str(r.replicas), str(r.batch),
                       f"{r.tokens_per_s:,.0f}", f"{r.ttft_s:.3f}", f"{r.tpot_s * 1000:.1f}",
                       f"{r.tokens_per_j_facility:.2f}", r.bottleneck)
         c.print(t)
