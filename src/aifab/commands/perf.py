@@ -53,8 +53,7 @@ def _write_json(doc: dict[str, Any]) -> Any:
 
 
 def _result_rows(r: Any) -> list[tuple[str, str]]:
-    cap = [("power cap", f"{r.power_cap:.0%} of TDP")] if r.power_cap < 1 else []
-    return cap + [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
+    rows = [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
             ("tokens/s per device", f"{r.tokens_per_s_per_device:,.1f}"),
             ("time to first token (s)", f"{r.ttft_s:.3f}"),
             ("time per output token (ms)", f"{r.tpot_s * 1000:.2f}"),
@@ -67,6 +66,8 @@ def _result_rows(r: Any) -> list[tuple[str, str]]:
             ("tokens per joule (device / facility)",
              f"{r.tokens_per_j:.2f} / {r.tokens_per_j_facility:.2f}"),
             ("factors", f"{r.family}: {r.factors_method}")]
+    cap = [("power cap", f"{r.power_cap:.0%} of TDP")] if r.power_cap < 1 else []
+    return [*cap, *rows]
 
 
 def _title(r: Any) -> str:
