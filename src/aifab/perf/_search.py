@@ -121,6 +121,9 @@ def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serv
         hi = min(hi, budget_batch(inp, out, beams, budget) * c.dp)
     if hi < 1:
         return None
+    top = evaluate(c, tp, pp, hi, inp, out, beams, serving, budget)
+    if _meets(top, tpot, ttft):
+        return top  # the largest batch already meets the targets (always without any)
     best = evaluate(c, tp, pp, 1, inp, out, beams, serving, budget)
     if not _meets(best, tpot, ttft):
         return None
