@@ -140,3 +140,19 @@ def test_pipeline_bubble() -> None:
     assert pipeline_bubble(1) == 1.0
     m = PIPELINE_MICROBATCHES * 8
     assert pipeline_bubble(8) == pytest.approx((m + 7) / m)
+
+
+def test_moe_training_slowdown_and_all_to_all() -> None:
+    from aifab.perf._train import A2A_EXPOSED, TRAIN_EP, moe_alltoall_s_per_token, moe_slowdown
+
+    # toy MoE: 6N = 6 x 4e9 per token, of which experts 6 x 2e9; attention 12 x 10 x
+    # 1000 x 1000 (seq 1000); experts at moe_eff 0.5 take twice as long
+    total = 6 * 4e9 + 12 * 10 * 1000 * 1000
+    assert moe_slowdown(MOE, 1000, "full", 0.5) == pytest.approx((total + 6 * 2e9) / total)
+    assert moe_slowdown(DENSE, 1000, "full", 0.5) == 1.0
+    # all-to-all: 4 passes x top-2 x 1000 x 2 B x 10 layers x (ep - 1)/ep, ep = 8 experts
+    # (< TRAIN_EP), inside the toy's 8-device NVLink domain at 100 GB/s x 0.8
+    ep = min(TRAIN_EP, 8)
+    per_tok = 4 * 2 * 1000 * 2 * 10 * (ep - 1) / ep
+    assert moe_alltoall_s_per_token(MOE, ACC) == pytest.approx(A2A_EXPOSED * per_tok / 80e9)
+    assert moe_alltoall_s_per_token(DENSE, ACC) == 0.0
