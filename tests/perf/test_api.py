@@ -102,3 +102,23 @@ def test_workload_mix_is_the_harmonic_share_of_its_parts() -> None:
     assert m.served == (a.model, b.model) and m.precision == "fp4"
     with pytest.raises(BadInput, match="sum to"):
         perf.mix_point("b200", (perf.MixItem(a.model, 0.5, 2048, 256),), 0.05)
+
+
+def test_plan_output_uses_the_scenario_workload_mix() -> None:
+    # Issue 19 item 5: plan's AI-factory output is measured on the scenario's stated mix;
+    # with no mix it falls back to the single reference workload; an unknown model in the
+    # mix names its field.
+    from aifab import load_scenario, plan
+    from aifab.scenario import Workload, WorkloadItem
+
+    sc = load_scenario("korea-2025")
+    assert len(sc.workload.inference) == 3
+    assert all(i.source for i in sc.workload.inference)
+    mixed = plan(sc).output[-1]
+    ref = plan(sc.model_copy(update={"workload": Workload()})).output[-1]
+    assert "workload mix" in mixed["reference"] and "Llama-3.1-70B" in ref["reference"]
+    assert 0 < mixed["tokens_per_year"] < ref["tokens_per_year"]  # long MoE prompts cost
+    bad = Workload(inference=[WorkloadItem(model="nope", share=1.0, input_tokens=10,
+                                           output_tokens=10, source="test")])
+    with pytest.raises(BadInput, match=r"workload.inference\[0\].model"):
+        plan(sc.model_copy(update={"workload": bad}))
