@@ -195,3 +195,36 @@ def test_batch_max_respects_layout_flags() -> None:
     doc = json.loads(out)
     assert {(c["tp"], c["pp"]) for c in doc["search"]["candidates"]} == {(4, 1), (4, 2)}
     assert doc["result"]["tp"] == 4 and doc["result"]["batch"] <= 1024
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--engine", "magic"], "unknown engine"),
+    (["--engine", "aiconfigurator", "--batch", "max"], "one configuration"),
+    (["--engine", "aiconfigurator", "--device", "rngd"], "covers models"),
+])
+def test_engine_flag_bad_input(args: list[str], needle: str) -> None:
+    base = ["infer", "--model", "llama-3.1-70b", "--device", "h200-sxm"]
+    if "--device" in args:
+        base = base[:3]
+    code, _, err = run(*base, *args)
+    assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_engine_aiconfigurator_when_installed() -> None:
+    # Optional engine (docs/perf-engines.md): where aiconfigurator-core is installed, its
+    # TensorRT-LLM database predicts the published H200 TP1 Llama 70B FP8 128/128 cell
+    # (3,803 tok/s, continuous batching) within 15 % at batch 256 (it measured +7 % in the
+    # evaluation; static batching vs the published continuous run accounts for a few %);
+    # without the package the flag exits 2 naming it.
+    import importlib.util
+
+    args = ("infer", "--model", "llama-3.1-70b", "--device", "h200-sxm", "--batch", "256",
+            "--input", "128", "--output", "128", "--engine", "aiconfigurator", "--json")
+    code, out, err = run(*args)
+    if importlib.util.find_spec("aiconfigurator_core") is None:
+        assert code == 2 and "not installed" in err
+        return
+    assert code == 0, err
+    r = json.loads(out)["result"]
+    assert r["tokens_per_s"] == pytest.approx(3803, rel=0.15)
+    assert any(n.startswith("engine: aiconfigurator-core") for n in r["notes"])

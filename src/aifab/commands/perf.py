@@ -100,6 +100,9 @@ def infer_cmd(
         "--spec-tokens", help="Speculative decoding: draft tokens per step (MTP, EAGLE).")] = 0,
     spec_accept: Annotated[float, typer.Option(
         "--spec-accept", help="Speculative decoding: acceptance rate per draft token.")] = 0.7,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="roofline (default) or aiconfigurator (optional package; one "
+        "configuration on the NVIDIA GPUs and models it covers).")] = "roofline",
     batch: Annotated[str | None, typer.Option(
         "--batch", help="Requests per replica (default 1), or 'max' (largest meeting the "
         "targets; searches the layout; the default with --optimize).")] = None,
@@ -122,6 +125,7 @@ def infer_cmd(
     """Predict one serving configuration, or search the best one (--optimize, --batch max)."""
     from aifab.errors import BadInput
     from aifab.perf import inference, load_models
+    from aifab.perf._aic import aic_inference, check_engine
     from aifab.perf._common import best_precision
     from aifab.perf._disagg import disaggregated
     from aifab.perf._search import search
@@ -147,13 +151,22 @@ def infer_cmd(
               "serving": serving, "token_budget": token_budget, "tpot_ms": tpot_ms,
               "ttft_s": ttft_s, "disaggregate": disaggregate, "input": input_tokens,
               "output": output_tokens, "pue": pue}
+    inputs["engine"] = engine
     doc: dict[str, Any] = {"command": "perf infer", "inputs": inputs}
+    check_engine(engine, single=not (optimize or batch == "max" or disaggregate
+                                     or spec_tokens))
     if optimize is None and batch != "max" and not disaggregate:
-        r = inference(model, device, devices or 1, precision=precision, batch=int(batch or 1),
-                      input_tokens=input_tokens, output_tokens=output_tokens, tp=tp,
-                      pp=pp or 1, serving=serving, token_budget=token_budget, pue=pue,
-                      catalog=cat, models=ms, dp=dp or 1, ep=ep or 1, spec_k=spec_tokens,
-                      spec_accept=spec_a)
+        if engine == "aiconfigurator":
+            r = aic_inference(model, device, devices or 1, precision=precision,
+                              batch=int(batch or 1), input_tokens=input_tokens,
+                              output_tokens=output_tokens, tp=tp, pp=pp or 1, dp=dp or 1,
+                              ep=ep or 1, pue=pue, catalog=cat, models=ms)
+        else:
+            r = inference(model, device, devices or 1, precision=precision,
+                          batch=int(batch or 1), input_tokens=input_tokens,
+                          output_tokens=output_tokens, tp=tp, pp=pp or 1, serving=serving,
+                          token_budget=token_budget, pue=pue, catalog=cat, models=ms,
+                          dp=dp or 1, ep=ep or 1, spec_k=spec_tokens, spec_accept=spec_a)
         if prec_note:
             r = dataclasses.replace(r, notes=(prec_note, *r.notes))
         doc["result"] = _asdict(r)
