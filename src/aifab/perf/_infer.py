@@ -136,11 +136,12 @@ def _draft_s(c: Ctx, tp: int, pp: int, seqs: float, ctx: float) -> float:
 
 def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tokens: int,
              beams: int = 1, serving: str = "continuous",
-             budget: int = DEFAULT_TOKEN_BUDGET) -> Point | None:
+             budget: int = DEFAULT_TOKEN_BUDGET, with_ttft: bool = True) -> Point | None:
     """Timing of one replica of tp x pp (x dp) devices; None when a continuous batch
     exceeds the token budget (the server could not admit prompts as fast as requests
-    finish). Pipeline stages overlap over micro-batches, with the bubble of a pipeline
-    fed PIPELINE_MICROBATCHES x pp micro-batches charged."""
+    finish). ``with_ttft`` False skips the TTFT (NaN) for probes that do not need it.
+    Pipeline stages overlap over micro-batches, with the bubble of a pipeline fed
+    PIPELINE_MICROBATCHES x pp micro-batches charged."""
     inp, out = input_tokens, output_tokens
     seqs = batch * beams
     ctx = inp + out / 2.0
@@ -174,10 +175,12 @@ def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tok
                     prefill_ctx=inp / 2.0, decode_width=w)
     step = pp * st.time_s * bubble + _draft_s(c, tp, pp, seqs, ctx)
     tpot = step / e
-    chunk = min(inp, (budget - seqs * w) / c.dp)  # prompt tokens a new request gets
-    ch = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=chunk,
-                    prefill_ctx=inp / 2.0, decode_width=w)
-    ttft = math.ceil(inp / chunk) * pp * ch.time_s * bubble
+    ttft = math.nan  # skipped on request (search probes without a TTFT target)
+    if with_ttft:
+        chunk = min(inp, (budget - seqs * w) / c.dp)  # prompt tokens a new request gets
+        ch = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=chunk,
+                        prefill_ctx=inp / 2.0, decode_width=w)
+        ttft = math.ceil(inp / chunk) * pp * ch.time_s * bubble
     return Point(tp, pp, batch, serving, ttft, tpot, ttft + out * tpot, batch / tpot,
                  st.comp_s, st.mem_s, st.comm_s, pp * mb * st.flops / step,
                  pp * mb * st.nbytes / step)

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -94,6 +94,10 @@ class ModelSpec(BaseModel):
         """(dense params, expert params, dense active, expert active) in billions: the
         dense part is everything outside the routed experts (attention, shared experts,
         embeddings); a dense model is all dense part."""
+        return self._split
+
+    @cached_property
+    def _split(self) -> tuple[float, float, float, float]:
         if self.arch != "moe" or not self.experts or not self.experts_active:
             return self.params_b, 0.0, self.active_params_b, 0.0
         e, k = self.experts, self.experts_active

@@ -121,21 +121,29 @@ def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serv
         hi = min(hi, budget_batch(inp, out, beams, budget) * c.dp)
     if hi < 1:
         return None
-    top = evaluate(c, tp, pp, hi, inp, out, beams, serving, budget)
-    if _meets(top, tpot, ttft):
-        return top  # the largest batch already meets the targets (always without any)
-    best = evaluate(c, tp, pp, 1, inp, out, beams, serving, budget)
-    if not _meets(best, tpot, ttft):
+    need = ttft is not None  # TTFT only when a target asks for it; the result gets it
+
+    def at(b: int) -> Point | None:
+        return evaluate(c, tp, pp, b, inp, out, beams, serving, budget, with_ttft=need)
+
+    def final(p: Point) -> Point | None:
+        return p if need else evaluate(c, tp, pp, p.batch, inp, out, beams, serving, budget)
+
+    top = at(hi)
+    if top is not None and _meets(top, tpot, ttft):
+        return final(top)  # the largest batch already meets the targets (always without any)
+    best = at(1)
+    if best is None or not _meets(best, tpot, ttft):
         return None
     lo = 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        p = evaluate(c, tp, pp, mid, inp, out, beams, serving, budget)
-        if _meets(p, tpot, ttft):
+        p = at(mid)
+        if p is not None and _meets(p, tpot, ttft):
             lo, best = mid, p
         else:
             hi = mid - 1
-    return best
+    return final(best)
 
 
 def _score(r: InferenceResult, objective: str) -> tuple[float, float]:
