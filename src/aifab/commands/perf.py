@@ -368,12 +368,14 @@ def compare_cmd(
                   f"TPOT <= {tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
         for r in rows:
             usd = "n/a" if r.usd_per_mtok is None else f"{r.usd_per_mtok:.3f}"
-            t.add_row(r.device, r.precision, f"{r.tp}/{r.pp}", str(r.batch),
+            lay = f"{r.tp}/{r.pp}" + (f" dp{r.dp} ep{r.ep}" if r.dp > 1 or r.ep > 1 else "")
+            t.add_row(r.device, r.precision, lay, str(r.batch),
                       f"{r.tokens_per_s_per_device:,.0f}", f"{r.devices_needed:,}",
                       f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd,
                       r.bottleneck.replace(" bandwidth", ""))
         c.print(fit(t), crop=False)
-        c.print("tp/pp: tensor x pipeline parallel; devs: devices needed; bound: what limits it "
+        c.print("tp/pp: tensor x pipeline parallel (dp/ep: MoE attention data / expert "
+                "parallel); devs: devices needed; bound: what limits it "
                 "(memory = memory bandwidth)")
         c.print("layout and batch: the configuration search on a group of max(8, the "
                 "smallest that holds the model) devices, continuous batching; kW and tok/J: "
