@@ -228,3 +228,13 @@ def test_engine_aiconfigurator_when_installed() -> None:
     r = json.loads(out)["result"]
     assert r["tokens_per_s"] == pytest.approx(3803, rel=0.15)
     assert any(n.startswith("engine: aiconfigurator-core") for n in r["notes"])
+
+
+def test_calibrate_json_reports_groups() -> None:
+    # issue 19: leave-one-out error per (family x dense/MoE x width) group, flagged when a
+    # group rests on fewer than 5 rows
+    code, out, err = run("calibrate", "--json")
+    assert code == 0, err
+    groups = {g["group"]: g for g in json.loads(out)["groups"]}
+    assert groups["hopper / dense / width 8+"]["rows"] >= 5
+    assert groups["furiosa / dense / width 1"]["few_rows"]
