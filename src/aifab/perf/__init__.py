@@ -7,13 +7,14 @@ from aifab.perf._compare import CompareRow, compare
 from aifab.perf._disagg import DisaggResult, disaggregated
 from aifab.perf._factors import Factors, factor_table
 from aifab.perf._infer import InferenceResult, inference
-from aifab.perf._mix import MixItem, MixPoint, mix_point
+from aifab.perf._mix import MixItem, MixPoint
 from aifab.perf._models import ModelSet, ModelSpec, default_models, load_models
 from aifab.perf._search import SearchResult, search
 from aifab.perf._serve import (
     FactoryOutput,
     factory_output,
     job_duration_s,
+    mix_point,
     replica_capacity,
     serving_point,
 )

@@ -1,5 +1,5 @@
-"""Per-device inference output of a workload mix: several models and request shapes, each
-a share of the output tokens, served by the same search that ``perf infer`` uses.
+"""Workload mixes: several models and request shapes, each a share of the output tokens
+(served per device by ``_serve.mix_point`` with the same search ``perf infer`` uses).
 
 A fleet serving the mix gives each workload the device time its token share needs, so the
 mix rate per device is the share-weighted harmonic mean of the workloads' own rates:
@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aifab.catalog import Catalog
 from aifab.errors import BadInput
-from aifab.perf._common import best_precision, resolve_device, resolve_model
 
 
 @dataclass(frozen=True)
@@ -46,38 +44,3 @@ def check_mix(items: tuple[MixItem, ...]) -> None:
     total = sum(it.share for it in items)
     if abs(total - 1.0) > 1e-6:
         raise BadInput(f"shares sum to {total:.6g}, not 1", where="workload")
-
-
-def mix_point(accelerator_id: str, items: tuple[MixItem, ...], tpot_slo_s: float,
-              catalog: Catalog | None = None) -> MixPoint:
-    """The mix served on ``accelerator_id`` at its lowest native precision, each workload
-    at the search's best layout under the TPOT target. A workload the device cannot
-    serve (too little memory in a group, or the target unreachable) is skipped and the
-    others' shares renormalised; ``skipped`` names it."""
-    from aifab.perf._serve import best_serving
-
-    check_mix(items)
-    acc = resolve_device(accelerator_id, catalog)
-    prec = best_precision(acc)
-    time_per_tok, watt_time, served, skipped = 0.0, 0.0, [], []
-    weight = 0.0
-    for it in items:
-        m = resolve_model(it.model, None)
-        try:
-            r = best_serving(m, acc, prec, input_tokens=it.input_tokens,
-                             output_tokens=it.output_tokens, tpot_slo_s=tpot_slo_s, pue=1.0,
-                             catalog=catalog)
-        except BadInput:
-            r = None
-        if r is None or r.tokens_per_s_per_device <= 0:
-            skipped.append(it.model)
-            continue
-        t = it.share / r.tokens_per_s_per_device  # device-seconds per mix token
-        time_per_tok += t
-        watt_time += t * r.facility_w_per_device
-        weight += it.share
-        served.append(it.model)
-    if not served:
-        return MixPoint(prec, 0.0, acc.tdp_w, (), tuple(skipped))
-    return MixPoint(prec, weight / time_per_tok, watt_time / time_per_tok, tuple(served),
-                    tuple(skipped))

@@ -25,7 +25,7 @@ from aifab.perf._infer import (
     max_batch,
     result,
 )
-from aifab.perf._mix import MixItem, MixPoint, mix_point
+from aifab.perf._mix import MixItem, MixPoint, check_mix
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._search import largest_batch, search
 from aifab.perf._step import max_seqs
@@ -186,6 +186,39 @@ def _per_device_uncached(acc_id: str, catalog: Catalog | None
     except BadInput:
         t = math.inf
     return prec, tp, pp, tpd, fac_w, t, float(REF_TRAIN_JOB_DEVICES)
+
+
+def mix_point(accelerator_id: str, items: tuple[MixItem, ...], tpot_slo_s: float,
+              catalog: Catalog | None = None) -> MixPoint:
+    """The mix served on ``accelerator_id`` at its lowest native precision, each workload
+    at the search's best layout under the TPOT target. A workload the device cannot
+    serve (too little memory in a group, or the target unreachable) is skipped and the
+    others' shares renormalised; ``skipped`` names it."""
+    check_mix(items)
+    acc = resolve_device(accelerator_id, catalog)
+    prec = best_precision(acc)
+    time_per_tok, watt_time, served, skipped = 0.0, 0.0, [], []
+    weight = 0.0
+    for it in items:
+        m = resolve_model(it.model, None)
+        try:
+            r = best_serving(m, acc, prec, input_tokens=it.input_tokens,
+                             output_tokens=it.output_tokens, tpot_slo_s=tpot_slo_s, pue=1.0,
+                             catalog=catalog)
+        except BadInput:
+            r = None
+        if r is None or r.tokens_per_s_per_device <= 0:
+            skipped.append(it.model)
+            continue
+        t = it.share / r.tokens_per_s_per_device  # device-seconds per mix token
+        time_per_tok += t
+        watt_time += t * r.facility_w_per_device
+        weight += it.share
+        served.append(it.model)
+    if not served:
+        return MixPoint(prec, 0.0, acc.tdp_w, (), tuple(skipped))
+    return MixPoint(prec, weight / time_per_tok, watt_time / time_per_tok, tuple(served),
+                    tuple(skipped))
 
 
 @lru_cache(maxsize=256)
