@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable
 
 from aifab.perf import (
+    MixItem,
     factory_output,
     inference,
     job_duration_s,
+    mix_point,
     replica_capacity,
     serving_point,
     training,
@@ -47,6 +49,9 @@ def _uncached_factory() -> object:
     return factory_output("b200", 1000, 0.7)
 
 
+KOREA_MIX = (MixItem("llama-3.1-70b", 0.4, 2048, 256), MixItem("deepseek-r1", 0.3, 5000, 1000),
+             MixItem("qwen3-235b-a22b", 0.3, 20000, 500))
+
 CASES: list[tuple[str, Callable[[], object], int]] = [
     ("inference (70B, 8 x B200, FP8, batch 64)",
      lambda: inference("llama-3.1-70b", "b200", 8, precision="fp8", batch=64), 5000),
@@ -67,6 +72,12 @@ CASES: list[tuple[str, Callable[[], object], int]] = [
         "llama-3.1-70b", "gb200", 72), 100),
     ("search: 405B, 8 x B200, energy", lambda: search(
         "llama-3.1-405b", "b200", 8, objective="energy", tpot_slo_s=0.05), 200),
+    ("search: DeepSeek-R1 (MoE), 8 x B200, TPOT 50 ms", lambda: search(
+        "deepseek-r1", "b200", 8, tpot_slo_s=0.05, compare_static=False), 100),
+    ("search: Qwen3-235B (MoE), 8 x H200, throughput", lambda: search(
+        "qwen3-235b-a22b", "h200-sxm", 8, compare_static=False), 100),
+    ("mix_point: korea-2025 mix on B200 (3 searches)", lambda: mix_point(
+        "b200", KOREA_MIX, 0.05), 20),
     ("disaggregated: 70B, 8 x H100, TPOT 20 ms", lambda: disaggregated(
         "llama-3.1-70b", "h100-sxm", tpot_slo_s=0.02), 100),
 ]

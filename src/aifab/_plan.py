@@ -238,6 +238,8 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
     from aifab.errors import BadInput
     from aifab.perf import factory_output
     from aifab.perf._serve import REF_TRAIN_JOB_DEVICES
+
+    mix, mix_text = _workload_mix(scenario)
     from aifab.reliability import failure_model, family_of, training_reliability
 
     fm = failure_model(scenario.reliability)
@@ -248,7 +250,8 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
     refs: set[str] = set()
     for r in rows:
         try:
-            fo = factory_output(r.accelerator, r.count, lf, catalog)
+            fo = factory_output(r.accelerator, r.count, lf, catalog, mix=mix,
+                                tpot_slo_s=scenario.workload.tpot_ms / 1000.0)
         except BadInput:  # a user device the reference model cannot run on
             continue
         acc = catalog.accelerator(r.accelerator)
@@ -276,13 +279,33 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
         })
     out[-1]["reference"] = (
         "each figure as if the owner's whole fleet did only that work at the scenario load "
-        "factor; inference: Llama-3.1-70B at the device's lowest precision, 2048 in / 256 "
-        "out, TPOT <= 50 ms; training: Llama-3.1-405B on 15.6T tokens (aifab.perf) in "
+        f"factor; inference: {mix_text}; training: Llama-3.1-405B on 15.6T tokens "
+        "(aifab.perf) in "
         f"{REF_TRAIN_JOB_DEVICES:,}-device jobs, times the expected ETTR under failures "
         "(aifab.reliability: Llama 3 rates x family multiplier, Young/Daly checkpoints)")
     for o in out[:-1]:
         o["reference"] = ""
     return out
+
+
+def _workload_mix(scenario: Scenario) -> tuple[Any, str]:
+    """The scenario's inference mix as aifab.perf MixItems (None: the reference workload)
+    and a one-line description; an unknown model names its field."""
+    from aifab.perf import MixItem, default_models
+
+    items = scenario.workload.inference
+    tpot = f"TPOT <= {scenario.workload.tpot_ms:g} ms"
+    if not items:
+        return None, ("Llama-3.1-70B at the device's lowest precision, 2048 in / 256 out, "
+                      + tpot)
+    for i, it in enumerate(items):
+        default_models().get(it.model, where=f"workload.inference[{i}].model")
+    mix = tuple(MixItem(it.model, it.share, it.input_tokens, it.output_tokens)
+                for it in items)
+    text = ", ".join(f"{it.share:.0%} {it.model} ({it.input_tokens} in / "
+                     f"{it.output_tokens} out)" for it in items)
+    return mix, (f"workload mix of output tokens: {text}; each model at the device's lowest "
+                 f"precision and the search's best layout, {tpot} (scenario workload)")
 
 
 def _staffing(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],

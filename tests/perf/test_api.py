@@ -13,7 +13,8 @@ from aifab.errors import BadInput
 def test_public_api_pinned() -> None:
     assert sorted(perf.__all__) == sorted([
         "CalResult", "CalRow", "CompareRow", "DisaggResult", "FactoryOutput", "Factors",
-        "InferenceResult", "ModelSet", "ModelSpec", "SearchResult", "TrainingResult",
+        "InferenceResult", "MixItem", "MixPoint", "ModelSet", "ModelSpec", "SearchResult",
+        "TrainingResult", "mix_point",
         "calibrate", "calibration_rows", "compare", "default_models", "disaggregated",
         "factor_table", "factory_output", "fit_factors", "inference", "job_duration_s",
         "load_models", "replica_capacity", "search", "serving_point", "training",
@@ -84,3 +85,40 @@ def test_npu_notes_say_vendor_or_default() -> None:
     r = perf.inference("llama-3.1-8b", "rebel-quad", precision="fp8", batch=8)
     assert any("default" in n for n in r.notes)
     assert any("vendor" in n for n in r.notes)
+
+
+def test_workload_mix_is_the_harmonic_share_of_its_parts() -> None:
+    # Issue 19 item 5: a mix's rate per device is 1 / sum(share / rate) of its workloads
+    # served alone; facility power is their time-weighted mean.
+    a = perf.MixItem("llama-3.1-70b", 1.0, 2048, 256)
+    b = perf.MixItem("qwen3-235b-a22b", 1.0, 5000, 500)
+    ra, rb = perf.mix_point("b200", (a,), 0.05), perf.mix_point("b200", (b,), 0.05)
+    mix = (perf.MixItem(a.model, 0.25, 2048, 256), perf.MixItem(b.model, 0.75, 5000, 500))
+    m = perf.mix_point("b200", mix, 0.05)
+    ta, tb = 0.25 / ra.tokens_per_s_per_device, 0.75 / rb.tokens_per_s_per_device
+    assert m.tokens_per_s_per_device == pytest.approx(1 / (ta + tb))
+    assert m.facility_w_per_device == pytest.approx(
+        (ta * ra.facility_w_per_device + tb * rb.facility_w_per_device) / (ta + tb))
+    assert m.served == (a.model, b.model) and m.precision == "fp4"
+    with pytest.raises(BadInput, match="sum to"):
+        perf.mix_point("b200", (perf.MixItem(a.model, 0.5, 2048, 256),), 0.05)
+
+
+def test_plan_output_uses_the_scenario_workload_mix() -> None:
+    # Issue 19 item 5: plan's AI-factory output is measured on the scenario's stated mix;
+    # with no mix it falls back to the single reference workload; an unknown model in the
+    # mix names its field.
+    from aifab import load_scenario, plan
+    from aifab.scenario import Workload, WorkloadItem
+
+    sc = load_scenario("korea-2025")
+    assert len(sc.workload.inference) == 3
+    assert all(i.source for i in sc.workload.inference)
+    mixed = plan(sc).output[-1]
+    ref = plan(sc.model_copy(update={"workload": Workload()})).output[-1]
+    assert "workload mix" in mixed["reference"] and "Llama-3.1-70B" in ref["reference"]
+    assert 0 < mixed["tokens_per_year"] < ref["tokens_per_year"]  # long MoE prompts cost
+    bad = Workload(inference=[WorkloadItem(model="nope", share=1.0, input_tokens=10,
+                                           output_tokens=10, source="test")])
+    with pytest.raises(BadInput, match=r"workload.inference\[0\].model"):
+        plan(sc.model_copy(update={"workload": bad}))

@@ -108,9 +108,15 @@ def test_user_models_file(tmp_path: object) -> None:
 @pytest.mark.parametrize(("args", "needle"), [
     (["infer", "--model", "nope", "--device", "b200"], "unknown model 'nope'"),
     (["infer", "--model", "llama-3.1-8b", "--device", "nope"], "unknown accelerator 'nope'"),
-    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--precision", "fp4"],
-     "no FP4"),
-    (["infer", "--model", "llama-3.1-8b", "--device", "rngd", "--precision", "fp4"], "no FP4"),
+    (["infer", "--model", "qwen3-235b-a22b", "--device", "b200", "--devices", "8",
+      "--ep", "3", "--batch", "max"], "ep 3"),
+    (["infer", "--model", "qwen3-30b-a3b", "--device", "b200", "--devices", "6",
+      "--tp", "1", "--dp", "6", "--ep", "6"], "does not divide the 128 experts"),
+    (["infer", "--model", "llama-3.1-70b", "--device", "b200", "--ep", "2"], "is dense"),
+    (["infer", "--model", "llama-3.1-405b", "--device", "h100-sxm", "--devices", "8",
+      "--tp", "1", "--pp", "1", "--batch", "max"], "in the layout given"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--spec-tokens", "2",
+      "--spec-accept", "1.5"], "acceptance rate"),
     (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "100000"],
      "max batch"),
     (["infer", "--model", "llama-3.1-405b", "--device", "h100-sxm", "--precision", "fp8"],
@@ -168,3 +174,67 @@ def test_infer_flags_never_traceback(model: str, device: str, batch: str, optimi
         assert len(err.strip().splitlines()) == 1
     else:
         assert json.loads(out)["schema_version"] == 1
+
+
+def test_fp4_on_hopper_is_dequantised_and_default_precision_stated() -> None:
+    code, out, err = run("infer", "--model", "llama-3.1-8b", "--device", "h100-sxm",
+                         "--precision", "fp4")
+    assert code == 0, err
+    assert "no native FP4" in out and "dequantised to BF16" in out
+    code, out, err = run("infer", "--model", "llama-3.1-8b", "--device", "b200", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["result"]["precision"] == "fp4"
+    assert any("lowest format b200 runs natively" in n for n in doc["result"]["notes"])
+
+
+def test_batch_max_respects_layout_flags() -> None:
+    code, out, err = run("infer", "--model", "llama-3.1-70b", "--device", "h100-sxm",
+                         "--devices", "8", "--tp", "4", "--batch", "max", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert {(c["tp"], c["pp"]) for c in doc["search"]["candidates"]} == {(4, 1), (4, 2)}
+    assert doc["result"]["tp"] == 4 and doc["result"]["batch"] <= 1024
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--engine", "magic"], "unknown engine"),
+    (["--engine", "aiconfigurator", "--batch", "max"], "one configuration"),
+    (["--engine", "aiconfigurator", "--device", "rngd"], "covers models"),
+])
+def test_engine_flag_bad_input(args: list[str], needle: str) -> None:
+    base = ["infer", "--model", "llama-3.1-70b", "--device", "h200-sxm"]
+    if "--device" in args:
+        base = base[:3]
+    code, _, err = run(*base, *args)
+    assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_engine_aiconfigurator_when_installed() -> None:
+    # Optional engine (docs/perf-engines.md): where aiconfigurator-core is installed, its
+    # TensorRT-LLM database predicts the published H200 TP1 Llama 70B FP8 128/128 cell
+    # (3,803 tok/s, continuous batching) within 15 % at batch 256 (it measured +7 % in the
+    # evaluation; static batching vs the published continuous run accounts for a few %);
+    # without the package the flag exits 2 naming it.
+    import importlib.util
+
+    args = ("infer", "--model", "llama-3.1-70b", "--device", "h200-sxm", "--batch", "256",
+            "--input", "128", "--output", "128", "--engine", "aiconfigurator", "--json")
+    code, out, err = run(*args)
+    if importlib.util.find_spec("aiconfigurator_core") is None:
+        assert code == 2 and "not installed" in err
+        return
+    assert code == 0, err
+    r = json.loads(out)["result"]
+    assert r["tokens_per_s"] == pytest.approx(3803, rel=0.15)
+    assert any(n.startswith("engine: aiconfigurator-core") for n in r["notes"])
+
+
+def test_calibrate_json_reports_groups() -> None:
+    # issue 19: leave-one-out error per (family x dense/MoE x width) group, flagged when a
+    # group rests on fewer than 5 rows
+    code, out, err = run("calibrate", "--json")
+    assert code == 0, err
+    groups = {g["group"]: g for g in json.loads(out)["groups"]}
+    assert groups["hopper / dense / width 8+"]["rows"] >= 5
+    assert groups["furiosa / dense / width 1"]["few_rows"]

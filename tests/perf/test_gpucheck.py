@@ -24,6 +24,7 @@ FAKE = {  # made-up numbers chosen to make the expected ratios easy to check
 }
 
 
+@pytest.mark.usefixtures("pure_roofline")  # the hand arithmetic leaves out the floors
 def test_comparison_against_catalogue_and_model() -> None:
     rows = {r.quantity.split(",")[0]: r for r in compare_gpu_check(FAKE)}
     acc = default_catalog().accelerator("h200-sxm")
@@ -62,6 +63,7 @@ SWEEP = {"decode": [{"batch": 4, "context": 1000, "ms": 10.0}],  # fabricated, a
 RATES = {"gemm_bf16": {"tflops": 494.5}, "hbm": {"gbps": 2400.0}}  # half of each peak
 
 
+@pytest.mark.usefixtures("pure_roofline")  # the hand arithmetic leaves out the floors
 def test_sweep_rooflines_by_hand() -> None:
     from aifab.perf._gpucheck import LLAMA8B_SHAPE, compare_sweep, format_sweep
 

@@ -29,6 +29,8 @@ F = {"default-gpu": Factors("default-gpu", compute_eff=0.5, bw_eff=0.5, mfu_trai
 IO = dict(input_tokens=1000, output_tokens=100)
 
 
+pytestmark = pytest.mark.usefixtures("pure_roofline")
+
 def test_continuous_step_by_hand() -> None:
     r = inference(MODEL, ACC, batch=10, precision="fp8", factors=F, **IO)  # type: ignore[arg-type]
     # Steady state: 10 decode tokens + 10 x 1000 / 100 = 100 prompt tokens per step.
@@ -55,13 +57,15 @@ def test_token_budget_caps_continuous_batch() -> None:
 
 
 def test_latency_best_is_widest_tensor_parallel() -> None:
-    # Batch 1 is memory-bound: a tp x pp replica's TPOT = 20.0084 ms / tp + 20 all-reduces
-    # x (6 us + 1.5 x 2000 B / 80 GB/s) (tp > 1) + pp sends; pipelining a single request
-    # does not shorten its step. Least latency on 4 devices: tp 4, pp 1.
+    # Batch 1 is memory-bound: a tp x pp replica's TPOT = (10 GB + KV) / tp at 500 GB/s +
+    # 20 all-reduces x (6 us + 2 (tp - 1) hops of 1 us + 1.5 x 2000 B / 80 GB/s) (tp > 1)
+    # + pp sends; pipelining a single request does not shorten its step. Least latency on
+    # 4 devices: tp 4, pp 1 (4 > 2 KV heads: the 4.2 MB KV cache is held twice).
     s = search(MODEL, ACC, 4, precision="fp8", objective="latency", factors=F,
                serving="static", **IO)  # type: ignore[arg-type]
     assert s.best is not None and (s.best.tp, s.best.pp, s.best.batch) == (4, 1, 1)
-    assert s.best.tpot_s == pytest.approx(0.0200084 / 4 + 20 * (6e-6 + 1.5 * 2000 / 8e10))
+    assert s.best.tpot_s == pytest.approx((1e10 + 2 * 4.2e6) / 4 / 5e11
+                                          + 20 * (12e-6 + 1.5 * 2000 / 8e10))
     assert {(r.tp, r.pp) for r in s.candidates} == {(1, 1), (1, 2), (1, 4), (2, 1), (2, 2),
                                                     (4, 1)}
 
@@ -84,14 +88,14 @@ def test_throughput_best_is_independent_replicas() -> None:
 def test_pipeline_beats_tensor_parallel_over_a_slow_link() -> None:
     # Two 8 GB PCIe devices must share the model: tp 2 or pp 2. At the budget's 744
     # requests the step (8184 tokens) is compute-bound and splits evenly either way; tp 2
-    # adds 20 all-reduces of 16.4 MB at 40 GB/s (about 8.6 ms), pp 2 two sends of 8.2 MB
-    # (about 0.4 ms). Known best: pp 2.
+    # adds 20 all-reduces of 16.4 MB at 40 GB/s (about 8.6 ms; latency 20 us + 2 PCIe hops
+    # of 5 us), pp 2 two sends of 8.2 MB (about 0.4 ms). Known best: pp 2.
     s = search(MODEL, SMALL, 2, precision="fp8", factors=F, **IO)  # type: ignore[arg-type]
     assert s.best is not None and (s.best.tp, s.best.pp) == (1, 2)
     assert [(r.tp, r.pp) for r in s.candidates] == [(1, 2), (2, 1)]
     tp2 = s.candidates[1]
     assert tp2.tpot_s - s.best.tpot_s == pytest.approx(
-        20 * (20e-6 + 2 * 1000 * 8184 / 4e10) - 2 * (20e-6 + 2 * 1000 * 4092 / 4e10),
+        20 * (30e-6 + 2 * 1000 * 8184 / 4e10) - 2 * (20e-6 + 2 * 1000 * 4092 / 4e10),
         rel=0.02)
 
 
@@ -132,3 +136,4 @@ def test_disaggregation_on_a_real_server() -> None:
     assert colo is not None
     assert d.colocated_tokens_per_s == pytest.approx(colo.tokens_per_s)
     assert d.gain_vs_colocated == pytest.approx(d.tokens_per_s / colo.tokens_per_s - 1)
+

@@ -27,8 +27,10 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
     from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, summary
     from aifab.perf._loo import (
         FAMILY_TOL,
+        GROUP_MIN,
         LOO_MEDIAN_TOL,
         family_errors,
+        group_errors,
         leave_one_out,
         loo_summary,
     )
@@ -47,6 +49,7 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
                        "loo_median_abs_error": loo_med, "loo_median_tolerance": LOO_MEDIAN_TOL,
                        "worst_family_loo_median": fam_worst, "family_tolerance": FAMILY_TOL},
            "families": [dataclasses.asdict(f) for f in fams],
+           "groups": [dataclasses.asdict(g) for g in group_errors(loo)],
            "rows": [{"id": r.row.id, "published": r.row.value, "unit": r.row.unit,
                      "predicted": r.predicted, "error": r.error,
                      "loo_error": by_id[r.row.id].loo_error if r.row.id in by_id else None,
@@ -77,6 +80,13 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
                       f"{fe.loo_median * 100:.1f} %", f"{fe.loo_max * 100:.1f} %",
                       "rests on one row" if fe.single_row else "")
         c.print(fit(f), crop=False)
+        g = table("group", "rows", "leave-one-out", "LOO max", "note",
+                  title="Per family x dense/MoE x replica width (|error| medians)")
+        for ge in group_errors(loo):
+            g.add_row(ge.group, str(ge.rows), f"{ge.loo_median * 100:.1f} %",
+                      f"{ge.loo_max * 100:.1f} %",
+                      f"fewer than {GROUP_MIN} rows" if ge.few_rows else "")
+        c.print(fit(g), crop=False)
         c.print(f"in-sample: median |error| {med * 100:.1f} % (target <= "
                 f"{MEDIAN_TOL * 100:.0f} %), max {worst * 100:.1f} % (target <= "
                 f"{MAX_TOL * 100:.0f} %), {n} rows")

@@ -55,7 +55,7 @@ def _write_json(doc: dict[str, Any]) -> Any:
 
 
 def _result_rows(r: Any) -> list[tuple[str, str]]:
-    return [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
+    rows = [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
             ("tokens/s per device", f"{r.tokens_per_s_per_device:,.1f}"),
             ("time to first token (s)", f"{r.ttft_s:.3f}"),
             ("time per output token (ms)", f"{r.tpot_s * 1000:.2f}"),
@@ -68,12 +68,17 @@ def _result_rows(r: Any) -> list[tuple[str, str]]:
             ("tokens per joule (device / facility)",
              f"{r.tokens_per_j:.2f} / {r.tokens_per_j_facility:.2f}"),
             ("factors", f"{r.family}: {r.factors_method}")]
+    cap = [("power cap", f"{r.power_cap:.0%} of TDP")] if r.power_cap < 1 else []
+    return [*cap, *rows]
 
 
 def _title(r: Any) -> str:
+    moe = f" x dp={r.dp}, ep={r.ep}" if r.dp > 1 or r.ep > 1 else ""
+    spec = (f", {r.spec_k} draft tokens at {r.spec_accept:g} acceptance "
+            f"({r.tokens_per_step:.2f} tokens/step)" if r.spec_k else "")
     return (f"{r.model} on {r.devices} x {r.device} ({r.precision.upper()}, tp={r.tp} x "
-            f"pp={r.pp} x {r.replicas} replica(s), {r.serving} batching, batch {r.batch}, "
-            f"{r.input_tokens} in / {r.output_tokens} out)")
+            f"pp={r.pp}{moe} x {r.replicas} replica(s), {r.serving} batching, batch "
+            f"{r.batch}, {r.input_tokens} in / {r.output_tokens} out{spec})")
 
 
 def infer_cmd(
@@ -83,8 +88,23 @@ def infer_cmd(
         "--devices", help="Devices in all (default 1; one server with --optimize).")] = None,
     tp: Annotated[int | None, typer.Option("--tp", help="Tensor-parallel degree per "
                                            "replica (default: devices / pp).")] = None,
-    pp: Annotated[int, typer.Option("--pp", help="Pipeline stages per replica.")] = 1,
-    precision: Annotated[str, typer.Option("--precision", help="bf16, fp8, fp4 or int8.")] = "fp8",
+    pp: Annotated[int | None, typer.Option(
+        "--pp", help="Pipeline stages per replica (default 1; searched with --batch max).")
+    ] = None,
+    precision: Annotated[str | None, typer.Option(
+        "--precision", help="bf16, fp8, fp4 or int8 (default: the lowest format the device "
+        "runs natively, stated in the output).")] = None,
+    dp: Annotated[int | None, typer.Option(
+        "--dp", help="MoE attention data-parallel ranks per stage.")] = None,
+    ep: Annotated[int | None, typer.Option(
+        "--ep", help="MoE expert-parallel degree (divides tp x dp and the experts).")] = None,
+    spec_tokens: Annotated[int, typer.Option(
+        "--spec-tokens", help="Speculative decoding: draft tokens per step (MTP, EAGLE).")] = 0,
+    spec_accept: Annotated[float, typer.Option(
+        "--spec-accept", help="Speculative decoding: acceptance rate per draft token.")] = 0.7,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="roofline (default) or aiconfigurator (optional package; one "
+        "configuration on the NVIDIA GPUs and models it covers).")] = "roofline",
     batch: Annotated[str | None, typer.Option(
         "--batch", help="Requests per replica (default 1), or 'max' (largest meeting the "
         "targets; searches the layout; the default with --optimize).")] = None,
@@ -107,6 +127,8 @@ def infer_cmd(
     """Predict one serving configuration, or search the best one (--optimize, --batch max)."""
     from aifab.errors import BadInput
     from aifab.perf import inference, load_models
+    from aifab.perf._aic import aic_inference, check_engine
+    from aifab.perf._common import best_precision
     from aifab.perf._disagg import disaggregated
     from aifab.perf._search import search
 
@@ -115,20 +137,40 @@ def infer_cmd(
         raise BadInput(f"must be a positive integer or 'max', got {batch!r}", where="batch")
     cat = load_catalog(catalog_files or [])
     ms = load_models(models_files or [])
+    ms.get(model, where="--model")
+    native = best_precision(cat.accelerator(device, where="--device"))
+    prec_note = None if precision else (
+        f"precision {native.upper()}: the lowest format {device} runs natively "
+        "(--precision to change)")
+    precision = precision or native
+    spec_a = spec_accept if spec_tokens else 0.0
     tpot = None if tpot_ms is None else tpot_ms / 1000.0
     inputs = {"model": model, "device": device, "devices": devices, "tp": tp, "pp": pp,
+              "dp": dp, "ep": ep, "spec_tokens": spec_tokens, "spec_accept": spec_a,
               "precision": precision,
               "batch": int(batch) if batch and batch.isdigit() else (batch or 1),
               "optimize": optimize,
               "serving": serving, "token_budget": token_budget, "tpot_ms": tpot_ms,
               "ttft_s": ttft_s, "disaggregate": disaggregate, "input": input_tokens,
               "output": output_tokens, "pue": pue}
+    inputs["engine"] = engine
     doc: dict[str, Any] = {"command": "perf infer", "inputs": inputs}
+    check_engine(engine, single=not (optimize or batch == "max" or disaggregate
+                                     or spec_tokens))
     if optimize is None and batch != "max" and not disaggregate:
-        r = inference(model, device, devices or 1, precision=precision, batch=int(batch or 1),
-                      input_tokens=input_tokens, output_tokens=output_tokens, tp=tp, pp=pp,
-                      serving=serving, token_budget=token_budget, pue=pue, catalog=cat,
-                      models=ms)
+        if engine == "aiconfigurator":
+            r = aic_inference(model, device, devices or 1, precision=precision,
+                              batch=int(batch or 1), input_tokens=input_tokens,
+                              output_tokens=output_tokens, tp=tp, pp=pp or 1, dp=dp or 1,
+                              ep=ep or 1, pue=pue, catalog=cat, models=ms)
+        else:
+            r = inference(model, device, devices or 1, precision=precision,
+                          batch=int(batch or 1), input_tokens=input_tokens,
+                          output_tokens=output_tokens, tp=tp, pp=pp or 1, serving=serving,
+                          token_budget=token_budget, pue=pue, catalog=cat, models=ms,
+                          dp=dp or 1, ep=ep or 1, spec_k=spec_tokens, spec_accept=spec_a)
+        if prec_note:
+            r = dataclasses.replace(r, notes=(prec_note, *r.notes))
         doc["result"] = _asdict(r)
 
         def show(c: Console) -> None:
@@ -143,7 +185,12 @@ def infer_cmd(
                  batch=None if batch in (None, "max") else int(batch),
                  input_tokens=input_tokens,
                  output_tokens=output_tokens, tpot_slo_s=tpot, ttft_slo_s=ttft_s,
-                 serving=serving, token_budget=token_budget, pue=pue, catalog=cat, models=ms)
+                 serving=serving, token_budget=token_budget, pue=pue, catalog=cat, models=ms,
+                 tp=tp, pp=pp, dp=dp, ep=ep,
+                 spec_k=spec_tokens, spec_accept=spec_a)
+    if prec_note and res.best is not None:
+        res = dataclasses.replace(res, best=dataclasses.replace(
+            res.best, notes=(prec_note, *res.best.notes)))
     dis = disaggregated(model, device, res.devices, precision=precision,
                         input_tokens=input_tokens, output_tokens=output_tokens,
                         tpot_slo_s=tpot, ttft_slo_s=ttft_s, token_budget=token_budget,
@@ -159,11 +206,11 @@ def infer_cmd(
         c.print(_kv_table("best for " + res.objective + ": " + _title(res.best),
                           _result_rows(res.best)))
         t = Table(title=f"every layout of {res.devices} devices at its best batch")
-        for col in ("tp", "pp", "replicas", "batch", "tok/s", "TTFT s", "TPOT ms",
+        for col in ("tp", "pp", "dp/ep", "replicas", "batch", "tok/s", "TTFT s", "TPOT ms",
                     "tok/J fac.", "bound"):
             t.add_column(col, justify="left" if col == "bound" else "right")
         for r in res.candidates:
-            t.add_row(str(r.tp), str(r.pp), str(r.replicas), str(r.batch),
+            t.add_row(str(r.tp), str(r.pp), f"{r.dp}/{r.ep}", str(r.replicas), str(r.batch),
                       f"{r.tokens_per_s:,.0f}", f"{r.ttft_s:.3f}", f"{r.tpot_s * 1000:.1f}",
                       f"{r.tokens_per_j_facility:.2f}", r.bottleneck)
         c.print(t)
@@ -323,12 +370,14 @@ def compare_cmd(
                   f"TPOT <= {tpot_ms:g} ms, {target:,.0f} tokens/s to serve")
         for r in rows:
             usd = "n/a" if r.usd_per_mtok is None else f"{r.usd_per_mtok:.3f}"
-            t.add_row(r.device, r.precision, f"{r.tp}/{r.pp}", str(r.batch),
+            lay = f"{r.tp}/{r.pp}" + (f" dp{r.dp} ep{r.ep}" if r.dp > 1 or r.ep > 1 else "")
+            t.add_row(r.device, r.precision, lay, str(r.batch),
                       f"{r.tokens_per_s_per_device:,.0f}", f"{r.devices_needed:,}",
                       f"{r.facility_kw:,.0f}", f"{r.tokens_per_j:.2f}", usd,
                       r.bottleneck.replace(" bandwidth", ""))
         c.print(fit(t), crop=False)
-        c.print("tp/pp: tensor x pipeline parallel; devs: devices needed; bound: what limits it "
+        c.print("tp/pp: tensor x pipeline parallel (dp/ep: MoE attention data / expert "
+                "parallel); devs: devices needed; bound: what limits it "
                 "(memory = memory bandwidth)")
         c.print("layout and batch: the configuration search on a group of max(8, the "
                 "smallest that holds the model) devices, continuous batching; kW and tok/J: "

@@ -7,12 +7,14 @@ from aifab.perf._compare import CompareRow, compare
 from aifab.perf._disagg import DisaggResult, disaggregated
 from aifab.perf._factors import Factors, factor_table
 from aifab.perf._infer import InferenceResult, inference
+from aifab.perf._mix import MixItem, MixPoint
 from aifab.perf._models import ModelSet, ModelSpec, default_models, load_models
 from aifab.perf._search import SearchResult, search
 from aifab.perf._serve import (
     FactoryOutput,
     factory_output,
     job_duration_s,
+    mix_point,
     replica_capacity,
     serving_point,
 )
@@ -26,6 +28,8 @@ __all__ = [
     "Factors",
     "FactoryOutput",
     "InferenceResult",
+    "MixItem",
+    "MixPoint",
     "ModelSet",
     "ModelSpec",
     "SearchResult",
@@ -41,6 +45,7 @@ __all__ = [
     "inference",
     "job_duration_s",
     "load_models",
+    "mix_point",
     "replica_capacity",
     "search",
     "serving_point",

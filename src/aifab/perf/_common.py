@@ -28,18 +28,44 @@ def resolve_device(device: str | Accelerator, catalog: Catalog | None) -> Accele
     return (catalog or default_catalog()).accelerator(device, where="device")
 
 
+#: Formats a device without native support can still hold weights in, and the native
+#: format their GEMMs then run in (weight-only quantisation, dequantised in the kernel).
+DEQUANT_TO = {"fp4": ("bf16", "fp8"), "fp8": ("bf16",), "int8": ("bf16",)}
+#: Share of the compute format's peak kept when weights are dequantised in the GEMM
+#: (assumed: W4A16/W8A16 kernels such as Marlin reach 80-90 % of the dense BF16 rate at
+#: large batch; 0.85 taken).
+DEQUANT_EFF = 0.85
+
+
 def check_precision(acc: Accelerator, precision: str) -> tuple[str, float]:
-    """Normalised precision and the device's dense peak (TFLOPS); BadInput if absent."""
+    """Normalised weight precision and the dense peak (TFLOPS) its GEMMs run at; BadInput
+    if neither the format nor a wider format it can be dequantised to is native. Weights
+    in a format the device lacks (FP4 on Hopper, FP8 on Ampere) keep their size and run
+    at the next native format's peak x DEQUANT_EFF."""
     p = precision.lower()
     if p not in WEIGHT_BYTES:
         raise BadInput(f"unknown precision {precision!r} (use bf16, fp8, fp4 or int8)",
                        where="precision")
+    p = "bf16" if p == "fp16" else p
     peak = acc.peak_tflops(p)
-    if peak is None:
-        have = [q for q in ("bf16", "fp8", "fp4", "int8") if acc.peak_tflops(q)]
-        raise BadInput(f"{acc.id} has no {p.upper()} support (has: {', '.join(have)})",
-                       where="precision")
-    return ("bf16" if p == "fp16" else p), peak
+    if peak is not None:
+        return p, peak
+    for q in DEQUANT_TO.get(p, ()):
+        native = acc.peak_tflops(q)
+        if native is not None:
+            return p, native * DEQUANT_EFF
+    have = [q for q in ("bf16", "fp8", "fp4", "int8") if acc.peak_tflops(q)]
+    raise BadInput(f"{acc.id} has no {p.upper()} support (has: {', '.join(have)})",
+                   where="precision")
+
+
+def dequantised(acc: Accelerator, precision: str) -> str | None:
+    """The native format ``precision`` weights run in on ``acc`` when it lacks that
+    format (None when native)."""
+    p = "bf16" if precision.lower() == "fp16" else precision.lower()
+    if acc.peak_tflops(p) is not None:
+        return None
+    return next((q for q in DEQUANT_TO.get(p, ()) if acc.peak_tflops(q)), None)
 
 
 def best_precision(acc: Accelerator) -> str:

@@ -37,6 +37,8 @@ class CompareRow:
     pp: int = 1
     group_devices: int = 0
     gain_vs_static: float | None = None
+    dp: int = 1
+    ep: int = 1
 
 
 def compare(model: str, devices_list: list[str], *, precision: str | None = None,
@@ -82,7 +84,7 @@ def compare(model: str, devices_list: list[str], *, precision: str | None = None
                                    meta.capex_source, ("misses the latency target at batch 1",)))
             continue
         tpd = r.tokens_per_s_per_device
-        group = r.tp * r.pp
+        group = r.tp * r.pp * r.dp  # devices of one replica (MoE attention DP included)
         n = math.ceil(target_tokens_per_s / tpd / group) * group
         usd = None
         if meta.capex_usd is not None:
@@ -95,5 +97,6 @@ def compare(model: str, devices_list: list[str], *, precision: str | None = None
             facility_kw=n * r.facility_w_per_device / 1000.0,
             tokens_per_j=r.tokens_per_j_facility, capex_usd_per_device=meta.capex_usd,
             usd_per_mtok=usd, bottleneck=r.bottleneck, capex_source=meta.capex_source,
-            notes=r.notes, pp=r.pp, group_devices=s.devices, gain_vs_static=s.gain_vs_static))
+            notes=r.notes, pp=r.pp, group_devices=s.devices, gain_vs_static=s.gain_vs_static,
+            dp=r.dp, ep=r.ep))
     return rows

@@ -23,6 +23,7 @@ class Factors:
     bw_eff: achieved / peak memory bandwidth in decode.
     mfu_train: model FLOPs utilisation in training (6ND + attention over peak).
     power_floor: share of the idle-to-TDP range drawn when busy but memory-bound.
+    moe_eff: share of those roofs that MoE expert (grouped) GEMMs reach.
     """
 
     family: str
@@ -32,6 +33,7 @@ class Factors:
     power_floor: float
     method: str
     note: str = ""
+    moe_eff: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ def factor_table() -> dict[str, Factors]:
         out[r["family"]] = Factors(
             family=r["family"], compute_eff=float(r["compute_eff"]), bw_eff=float(r["bw_eff"]),
             mfu_train=float(r["mfu_train"]), power_floor=float(r["power_floor"]),
-            method=r["method"], note=r.get("note", ""))
+            method=r["method"], note=r.get("note", ""),
+            moe_eff=float(r.get("moe_eff") or 1.0))
     return out
 
 

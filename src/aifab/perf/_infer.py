@@ -16,15 +16,18 @@ from dataclasses import dataclass
 from aifab.catalog import Accelerator, Catalog
 from aifab.errors import BadInput
 from aifab.perf._common import (
+    DEQUANT_EFF,
     USABLE_MEM,
     busy_utilisation,
     check_precision,
+    dequantised,
     device_power_w,
     host_share_w,
     resolve_device,
     resolve_model,
 )
 from aifab.perf._factors import Factors, factors_for
+from aifab.perf._layout import moe_ctx
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs, stage_cost
 
@@ -32,6 +35,12 @@ SERVING = ("continuous", "static")
 #: Tokens one continuous-batching step may carry (decode + prompt chunk); assumed:
 #: TensorRT-LLM's default max_num_tokens (8192); vLLM's max_num_batched_tokens is the same knob.
 DEFAULT_TOKEN_BUDGET = 8192
+#: Largest batch per replica the calibration rows cover (their "max" batches are capped
+#: here); results above it are marked extrapolated.
+CALIBRATED_BATCH = 1024
+#: Micro-batches per pipeline stage in flight (assumed: 2, so an 8-stage pipeline pays
+#: (16 + 7) / 16 = 1.44x per step; TensorRT-LLM keeps pp micro-batches plus the next).
+PIPELINE_MICROBATCHES = 2
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,13 @@ class InferenceResult:
     pp: int = 1
     serving: str = "static"
     token_budget: int = DEFAULT_TOKEN_BUDGET
+    dp: int = 1
+    ep: int = 1
+    spec_k: int = 0
+    spec_accept: float = 0.0
+    tokens_per_step: float = 1.0
+    extrapolated: bool = False
+    power_cap: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,7 @@ def max_batch(m: ModelSpec, acc: Accelerator, tp: int, precision: str, context: 
     """Largest batch whose weights and KV cache fit in ``tp`` devices' usable memory."""
     prec, peak = check_precision(acc, precision)
     c = Ctx(m, acc, factors_for(acc), prec, peak)
-    return max_seqs(c, tp, context * beams)
+    return max_seqs(c, tp, context * beams, tp)
 
 
 def budget_batch(input_tokens: int, output_tokens: int, beams: int, budget: int) -> int:
@@ -108,46 +124,75 @@ def budget_batch(input_tokens: int, output_tokens: int, beams: int, budget: int)
     return int(budget // (beams + input_tokens / output_tokens))
 
 
+def _draft_s(c: Ctx, tp: int, pp: int, seqs: float, ctx: float) -> float:
+    """Time to draft ``spec_k`` tokens for ``seqs`` sequences: k passes of the draft's
+    ``draft_layers`` layers (MTP module or EAGLE head), priced as that share of a decode
+    pass (its own floor included)."""
+    if c.spec_k == 0:
+        return 0.0
+    one = stage_cost(c, tp, pp, seqs=seqs, ctx=ctx, prefill_tokens=0, prefill_ctx=0)
+    return c.spec_k * pp * one.time_s * c.draft_layers / c.m.layers
+
+
 def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tokens: int,
              beams: int = 1, serving: str = "continuous",
-             budget: int = DEFAULT_TOKEN_BUDGET) -> Point | None:
-    """Timing of one replica of tp x pp devices; None when a continuous batch exceeds the
-    token budget (the server could not admit prompts as fast as requests finish)."""
+             budget: int = DEFAULT_TOKEN_BUDGET, with_ttft: bool = True) -> Point | None:
+    """Timing of one replica of tp x pp (x dp) devices; None when a continuous batch
+    exceeds the token budget (the server could not admit prompts as fast as requests
+    finish). ``with_ttft`` False skips the TTFT (NaN) for probes that do not need it.
+    Pipeline stages overlap over micro-batches, with the bubble of a pipeline fed
+    PIPELINE_MICROBATCHES x pp micro-batches charged."""
     inp, out = input_tokens, output_tokens
     seqs = batch * beams
     ctx = inp + out / 2.0
+    w = 1 + c.spec_k
+    e = c.tokens_per_step
+    bubble = pipeline_bubble(pp)
     if serving == "static":
         m_pf = min(pp, batch)
         pf = stage_cost(c, tp, pp, seqs=0, ctx=0, prefill_tokens=batch * inp / m_pf,
                         prefill_ctx=inp / 2.0)
         m_dc = min(pp, seqs)
         dc = stage_cost(c, tp, pp, seqs=seqs / m_dc, ctx=ctx, prefill_tokens=0,
-                        prefill_ctx=0)
+                        prefill_ctx=0, decode_width=w)
         ttft = (m_pf + pp - 1) * pf.time_s
-        tpot = pp * dc.time_s
+        tpot = (pp * dc.time_s * bubble + _draft_s(c, tp, pp, seqs, ctx)) / e
         total = ttft + out * tpot
-        n_pf, n_dc = m_pf + pp - 1, out * pp
+        n_pf, n_dc = m_pf + pp - 1, out * pp / e
         t_comp = n_pf * pf.comp_s + n_dc * dc.comp_s
         t_mem = n_pf * pf.mem_s + n_dc * dc.mem_s
         t_comm = n_pf * pf.comm_s + n_dc * dc.comm_s
-        flops = pp * (m_pf * pf.flops + out * m_dc * dc.flops)
-        nbytes = pp * (m_pf * pf.nbytes + out * m_dc * dc.nbytes)
+        flops = pp * (m_pf * pf.flops + out / e * m_dc * dc.flops)
+        nbytes = pp * (m_pf * pf.nbytes + out / e * m_dc * dc.nbytes)
         return Point(tp, pp, batch, serving, ttft, tpot, total, batch * out / total,
                      t_comp, t_mem, t_comm, flops / total, nbytes / total)
-    prompt = batch * inp / out  # prompt tokens per step in steady state
-    if seqs + prompt > budget:
+    prompt = batch * inp * e / out  # prompt tokens per step in steady state
+    budget *= c.dp  # each attention-DP rank schedules its own token budget
+    if seqs * w + prompt > budget:
         return None
     mb = min(pp, seqs)
     st = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=prompt / mb,
-                    prefill_ctx=inp / 2.0)
-    tpot = pp * st.time_s
-    chunk = min(inp, budget - seqs)  # prompt tokens a newly admitted request gets per step
-    ch = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=chunk,
-                    prefill_ctx=inp / 2.0)
-    ttft = math.ceil(inp / chunk) * pp * ch.time_s
+                    prefill_ctx=inp / 2.0, decode_width=w)
+    step = pp * st.time_s * bubble + _draft_s(c, tp, pp, seqs, ctx)
+    tpot = step / e
+    ttft = math.nan  # skipped on request (search probes without a TTFT target)
+    if with_ttft:
+        chunk = min(inp, (budget - seqs * w) / c.dp)  # prompt tokens a new request gets
+        ch = stage_cost(c, tp, pp, seqs=seqs / mb, ctx=ctx, prefill_tokens=chunk,
+                        prefill_ctx=inp / 2.0, decode_width=w)
+        ttft = math.ceil(inp / chunk) * pp * ch.time_s * bubble
     return Point(tp, pp, batch, serving, ttft, tpot, ttft + out * tpot, batch / tpot,
-                 st.comp_s, st.mem_s, st.comm_s, pp * mb * st.flops / tpot,
-                 pp * mb * st.nbytes / tpot)
+                 st.comp_s, st.mem_s, st.comm_s, pp * mb * st.flops / step,
+                 pp * mb * st.nbytes / step)
+
+
+def pipeline_bubble(pp: int) -> float:
+    """Step-time factor of a pipeline of ``pp`` stages fed m = PIPELINE_MICROBATCHES x pp
+    micro-batches: (m + pp - 1) / m (GPipe-style fill and drain each step)."""
+    if pp <= 1:
+        return 1.0
+    m = PIPELINE_MICROBATCHES * pp
+    return (m + pp - 1) / m
 
 
 def make_ctx(m: ModelSpec, acc: Accelerator, precision: str,
@@ -161,10 +206,10 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
            budget: int = DEFAULT_TOKEN_BUDGET) -> InferenceResult:
     """The full result (memory, power, notes) for an evaluated point on ``devices``."""
     acc, m, f = c.acc, c.m, c.f
-    n = p.tp * p.pp
+    n = p.tp * p.pp * c.dp
     context = input_tokens + output_tokens
     weights_dev_gb = c.weight_bytes / n / 1e9
-    kv_dev_gb = c.kv_tok * context * p.batch * beams / n / 1e9
+    kv_dev_gb = c.kv_tok * context * p.batch * beams * m.kv_copies(p.tp) / n / 1e9
     replicas = devices // n
     tps = replicas * p.tokens_per_s
     bottleneck = max((p.t_comp, "compute"), (p.t_mem, "memory bandwidth"),
@@ -173,7 +218,7 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
     bw_util = p.bytes_per_s / (acc.bw_tbps * 1e12 * n)
     # Power: a floor when busy, rising to TDP as the run approaches its compute roofline.
     u = busy_utilisation(f.power_floor, compute_util / f.compute_eff)
-    p_dev = device_power_w(acc, u)
+    p_dev = min(device_power_w(acc, u), c.power_cap * acc.tdp_w)
     p_fac = (p_dev + host_share_w(acc, catalog) * u) * pue
     tok_dev = tps / devices
     notes: list[str] = []
@@ -181,6 +226,15 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
         notes.append(f"{acc.id}: specs partly vendor claims or derived ({acc.note})")
     if acc.kind == "npu" or not f.method.startswith("fitted"):
         notes.append(f"efficiency factors for family {f.family}: {f.method} ({f.note})")
+    native = dequantised(acc, c.prec)
+    if native is not None:
+        notes.append(f"{acc.id} has no native {c.prec.upper()}: weights stay "
+                     f"{c.prec.upper()} and are dequantised to {native.upper()} in the GEMMs "
+                     f"(peak x {DEQUANT_EFF})")
+    extrapolated = p.batch > CALIBRATED_BATCH * c.dp
+    if extrapolated:
+        notes.append(f"batch {p.batch} is above the largest calibrated batch "
+                     f"({CALIBRATED_BATCH} per attention rank): extrapolated")
     return InferenceResult(
         model=m.id, device=acc.id, devices=devices, tp=p.tp, replicas=replicas,
         precision=c.prec, batch=p.batch, input_tokens=input_tokens,
@@ -189,12 +243,14 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
         request_latency_s=p.request_latency_s,
         mem_gb_per_device=weights_dev_gb + kv_dev_gb, mem_usable_gb=USABLE_MEM * acc.mem_gb,
         weights_gb_per_device=weights_dev_gb, kv_cache_gb_per_device=kv_dev_gb,
-        max_batch=max_seqs(c, n, context * beams), bottleneck=bottleneck,
+        max_batch=max_seqs(c, n, context * beams, p.tp), bottleneck=bottleneck,
         compute_util=compute_util, bw_util=bw_util, power_w_per_device=p_dev,
         tokens_per_j=tok_dev / p_dev, j_per_token=p_dev / tok_dev,
         facility_w_per_device=p_fac, tokens_per_j_facility=tok_dev / p_fac, pue=pue,
         family=f.family, factors_method=f.method, notes=tuple(notes), pp=p.pp,
-        serving=p.serving, token_budget=budget)
+        serving=p.serving, token_budget=budget, dp=c.dp, ep=c.ep, spec_k=c.spec_k,
+        spec_accept=c.spec_accept, tokens_per_step=c.tokens_per_step,
+        extrapolated=extrapolated, power_cap=c.power_cap)
 
 
 def check_serving(serving: str) -> str:
@@ -224,9 +280,15 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
               serving: str = "continuous", token_budget: int = DEFAULT_TOKEN_BUDGET,
               pue: float = 1.2, catalog: Catalog | None = None,
               models: ModelSet | None = None,
-              factors: dict[str, Factors] | None = None) -> InferenceResult:
-    """Predict serving ``batch`` requests per replica of ``tp`` x ``pp`` devices
-    (``devices`` in all; ``tp`` defaults to devices / pp).
+              factors: dict[str, Factors] | None = None, dp: int = 1, ep: int = 1,
+              spec_k: int = 0, spec_accept: float = 0.0,
+              draft_layers: int = 1) -> InferenceResult:
+    """Predict serving ``batch`` requests per replica of ``tp`` x ``pp`` (x ``dp``)
+    devices (``devices`` in all; ``tp`` defaults to devices / (pp x dp)).
+
+    MoE layouts: ``dp`` attention data-parallel ranks per stage, routed experts split
+    over ``ep`` devices (a divisor of tp x dp and of the expert count). Speculative
+    decoding: ``spec_k`` draft tokens per step, each accepted with ``spec_accept``.
 
     Throughput counts output tokens of all replicas. ``serving`` "continuous" (default)
     models in-flight batching with chunked prefill under ``token_budget`` tokens per step;
@@ -234,19 +296,21 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
     """
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
-    c = make_ctx(m, acc, precision, factors)
     mode = check_serving(serving)
     check_shape(m, devices, input_tokens, output_tokens, beams, pue)
-    for name, val in (("pp", pp), ("batch", batch), ("token-budget", token_budget)):
+    for name, val in (("pp", pp), ("batch", batch), ("token-budget", token_budget),
+                      ("dp", dp), ("ep", ep)):
         if val < 1:
             raise BadInput(f"must be at least 1, got {val}", where=name)
-    tp = devices // pp if tp is None else tp
-    if tp < 1 or devices % (tp * pp):
-        raise BadInput(f"devices ({devices}) must be a multiple of tp x pp ({tp} x {pp})",
-                       where="tp")
+    tp = devices // (pp * dp) if tp is None else tp
+    if tp < 1 or devices % (tp * pp * dp):
+        raise BadInput(f"devices ({devices}) must be a multiple of tp x pp x dp "
+                       f"({tp} x {pp} x {dp})", where="tp")
     if pp > m.layers:
         raise BadInput(f"pp ({pp}) exceeds the {m.layers} layers of {m.id}", where="pp")
-    n = tp * pp
+    c = moe_ctx(make_ctx(m, acc, precision, factors), tp, dp, ep,
+                spec_k=spec_k, spec_accept=spec_accept, draft_layers=draft_layers)
+    n = tp * pp * dp
     usable = USABLE_MEM * acc.mem_gb
     weights_dev_gb = c.weight_bytes / n / 1e9
     if weights_dev_gb > usable:
@@ -254,9 +318,10 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
         raise BadInput(f"{m.id} {c.prec.upper()} weights need {weights_dev_gb:.1f} GB per "
                        f"device at tp x pp = {n}; {acc.id} has {usable:.1f} GB usable "
                        f"(use tp x pp >= {need})", where="devices")
-    mb = max_seqs(c, n, (input_tokens + output_tokens) * beams)
+    mb = max_seqs(c, n, (input_tokens + output_tokens) * beams, tp)
     if batch > mb:
-        kv = c.kv_tok * (input_tokens + output_tokens) * batch * beams / n / 1e9
+        kv = c.kv_tok * (input_tokens + output_tokens) * batch * beams * m.kv_copies(tp) \
+            / n / 1e9
         raise BadInput(f"batch {batch} needs {weights_dev_gb + kv:.1f} GB per device; "
                        f"{acc.id} has {usable:.1f} GB usable (max batch {mb} at "
                        f"tp x pp = {n})", where="batch")

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -33,7 +33,8 @@ class ModelSpec(BaseModel):
     heads: int = Field(gt=0, description="Query heads.")
     kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
-    ffn: int | None = Field(default=None, gt=0)
+    ffn: int | None = Field(default=None, gt=0,
+                            description="MLP width (MoE: one routed expert's).")
     vocab: int = Field(gt=0)
     experts: int | None = Field(default=None, gt=0)
     experts_active: int | None = Field(default=None, gt=0)
@@ -65,6 +66,45 @@ class ModelSpec(BaseModel):
         """Query width (heads x head_dim) used for attention FLOPs."""
         return self.heads * self.head_dim
 
+    @property
+    def mla(self) -> bool:
+        """Multi-head latent attention: one compressed KV latent per layer (DeepSeek)."""
+        return self.kv_elems_per_layer is not None and self.kv_heads == 1
+
+    @property
+    def attn_flops_per_ctx(self) -> float:
+        """Attention FLOPs per (query token x context token) over all layers.
+
+        Standard attention: 4 x heads x head_dim per layer (QK^T and AV). MLA in its
+        absorbed form scores every head against the whole latent and mixes the latent
+        back: 4 x heads x latent width per layer (about 4x the standard count for
+        DeepSeek-V3; the 64-wide RoPE part is counted in both products, a 6 % overcount).
+        """
+        width = self.kv_elems_per_layer if self.mla and self.kv_elems_per_layer else \
+            self.head_dim
+        return 4.0 * self.layers * self.heads * width
+
+    def kv_copies(self, tp: int) -> int:
+        """Copies of each token's KV cache a tensor-parallel group of ``tp`` holds: heads
+        are split across devices, but a group wider than the KV heads replicates them
+        (an MLA latent, one "head", is held whole by every device)."""
+        return max(1, tp // self.kv_heads)
+
+    def split_b(self) -> tuple[float, float, float, float]:
+        """(dense params, expert params, dense active, expert active) in billions: the
+        dense part is everything outside the routed experts (attention, shared experts,
+        embeddings); a dense model is all dense part."""
+        return self._split
+
+    @cached_property
+    def _split(self) -> tuple[float, float, float, float]:
+        if self.arch != "moe" or not self.experts or not self.experts_active:
+            return self.params_b, 0.0, self.active_params_b, 0.0
+        e, k = self.experts, self.experts_active
+        per_expert = (self.params_b - self.active_params_b) / (e - k) if e > k else 0.0
+        shared = self.params_b - e * per_expert
+        return shared, e * per_expert, shared, k * per_expert
+
     def weights_read_b(self, tokens: float) -> float:
         """Parameters (billions) read in one decode step that routes ``tokens`` tokens.
 
@@ -73,11 +113,9 @@ class ModelSpec(BaseModel):
         """
         if self.arch != "moe" or not self.experts or not self.experts_active:
             return self.params_b
-        e, k = self.experts, self.experts_active
-        per_expert = (self.params_b - self.active_params_b) / (e - k) if e > k else 0.0
-        shared = self.params_b - e * per_expert
-        touched = 1.0 - (1.0 - k / e) ** max(tokens, 1.0)
-        return float(shared + e * per_expert * touched)
+        shared, expert, _, _ = self.split_b()
+        touched = 1.0 - (1.0 - self.experts_active / self.experts) ** max(tokens, 1.0)
+        return float(shared + expert * touched)
 
 
 @dataclass(frozen=True)

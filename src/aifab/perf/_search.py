@@ -5,13 +5,14 @@ joule, under optional TTFT / TPOT targets."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aifab.catalog import Accelerator, Catalog
 from aifab.errors import BadInput
 from aifab.perf._common import best_precision, resolve_device, resolve_model
 from aifab.perf._factors import Factors
 from aifab.perf._infer import (
+    CALIBRATED_BATCH,
     DEFAULT_TOKEN_BUDGET,
     InferenceResult,
     Point,
@@ -22,12 +23,15 @@ from aifab.perf._infer import (
     make_ctx,
     result,
 )
+from aifab.perf._layout import ep_choices, moe_ctx
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs
 
 OBJECTIVES = ("throughput", "latency", "energy")
-#: Largest batch the search considers per replica.
-BATCH_CAP = 4096
+#: Largest batch the search considers per replica (per attention-DP rank): the
+#: calibrated range (results above it would be extrapolated; an explicit --batch may
+#: still go there, marked so).
+BATCH_CAP = CALIBRATED_BATCH
 #: Devices per server when no catalogue system holds the device (assumed: 8, the common
 #: accelerator count of HGX-class and NPU servers).
 DEFAULT_SERVER = 8
@@ -64,19 +68,42 @@ def server_size(acc: Accelerator, catalog: Catalog | None) -> int:
     return DEFAULT_SERVER
 
 
-def layouts(c: Ctx, devices: int, context: int, beams: int = 1) -> list[tuple[int, int]]:
-    """(tp, pp) pairs of powers of two whose product divides ``devices`` and holds the
-    weights plus one sequence; pp at most the layer count."""
-    out = []
-    tp = 1
-    while tp <= devices:
-        pp = 1
-        while tp * pp <= devices and pp <= c.m.layers:
-            if devices % (tp * pp) == 0 and max_seqs(c, tp * pp, context * beams) >= 1:
-                out.append((tp, pp))
-            pp *= 2
-        tp *= 2
-    return out
+Layout = tuple[int, int, int, int]  # (tp, pp, dp, ep)
+
+
+def layouts(c: Ctx, devices: int, context: int, beams: int = 1, *, tp: int | None = None,
+            pp: int | None = None, dp: int | None = None, ep: int | None = None
+            ) -> list[Layout]:
+    """(tp, pp, dp, ep) of powers of two whose replica (tp x pp x dp devices) divides
+    ``devices`` and holds the weights plus one sequence; pp at most the layer count; dp
+    and ep > 1 only for MoE models (ep 1 or the whole stage, see ep_choices; attention DP
+    is not combined with a pipeline). A layout value the user gave is kept fixed."""
+    def pows(fixed: int | None, top: int) -> list[int]:
+        if fixed is not None:
+            return [fixed]
+        out, v = [], 1
+        while v <= top:
+            out.append(v)
+            v *= 2
+        return out
+
+    moe = c.m.arch == "moe"
+    found = []
+    for t in pows(tp, devices):
+        for p in pows(pp, min(devices, c.m.layers)):
+            for d in pows(dp, devices if moe else 1):
+                if d > 1 and p > 1 and dp is None and pp is None:
+                    continue  # attention DP with a pipeline: not searched unless asked
+                n = t * p * d
+                if n > devices or devices % n:
+                    continue
+                for e in [ep] if ep is not None else ep_choices(c, t * d):
+                    if (t * d) % e or (moe and (c.m.experts or 1) % e) or (e > 1 and not moe):
+                        continue
+                    q = replace(c, dp=d, ep=e)
+                    if max_seqs(q, n, context * beams, t) >= 1:
+                        found.append((t, p, d, e))
+    return found
 
 
 def _meets(p: Point | None, tpot: float | None, ttft: float | None) -> bool:
@@ -87,25 +114,36 @@ def _meets(p: Point | None, tpot: float | None, ttft: float | None) -> bool:
 def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serving: str,
                   budget: int, tpot: float | None, ttft: float | None,
                   cap: int = BATCH_CAP) -> Point | None:
-    """The largest batch of one tp x pp replica meeting the targets (TTFT and TPOT grow
-    with the batch, so bisection finds it); None if batch 1 misses them."""
-    hi = min(cap, max_seqs(c, tp * pp, (inp + out) * beams))
+    """The largest batch of one tp x pp (x dp) replica meeting the targets (TTFT and TPOT
+    grow with the batch, so bisection finds it); None if batch 1 misses them."""
+    hi = min(cap * c.dp, max_seqs(c, tp * pp * c.dp, (inp + out) * beams, tp))
     if serving == "continuous":
-        hi = min(hi, budget_batch(inp, out, beams, budget))
+        hi = min(hi, budget_batch(inp, out, beams, budget) * c.dp)
     if hi < 1:
         return None
-    best = evaluate(c, tp, pp, 1, inp, out, beams, serving, budget)
-    if not _meets(best, tpot, ttft):
+    need = ttft is not None  # TTFT only when a target asks for it; the result gets it
+
+    def at(b: int) -> Point | None:
+        return evaluate(c, tp, pp, b, inp, out, beams, serving, budget, with_ttft=need)
+
+    def final(p: Point) -> Point | None:
+        return p if need else evaluate(c, tp, pp, p.batch, inp, out, beams, serving, budget)
+
+    top = at(hi)
+    if top is not None and _meets(top, tpot, ttft):
+        return final(top)  # the largest batch already meets the targets (always without any)
+    best = at(1)
+    if best is None or not _meets(best, tpot, ttft):
         return None
     lo = 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        p = evaluate(c, tp, pp, mid, inp, out, beams, serving, budget)
-        if _meets(p, tpot, ttft):
+        p = at(mid)
+        if p is not None and _meets(p, tpot, ttft):
             lo, best = mid, p
         else:
             hi = mid - 1
-    return best
+    return final(best)
 
 
 def _score(r: InferenceResult, objective: str) -> tuple[float, float]:
@@ -118,21 +156,46 @@ def _score(r: InferenceResult, objective: str) -> tuple[float, float]:
 
 def _search_ctx(c: Ctx, devices: int, objective: str, batch: int | None, inp: int, out: int,
                 beams: int, serving: str, budget: int, tpot: float | None,
-                ttft: float | None, pue: float, catalog: Catalog | None
-                ) -> list[InferenceResult]:
+                ttft: float | None, pue: float, catalog: Catalog | None,
+                fixed: dict[str, int | None]) -> list[InferenceResult]:
     found = []
-    for tp, pp in layouts(c, devices, inp + out, beams):
+    for tp, pp, dp, ep in layouts(c, devices, inp + out, beams, **fixed):
+        q = replace(c, dp=dp, ep=ep)
         if batch is None and objective != "latency":
-            p = largest_batch(c, tp, pp, inp, out, beams, serving, budget, tpot, ttft)
+            p = largest_batch(q, tp, pp, inp, out, beams, serving, budget, tpot, ttft)
         else:
             b = batch or 1
-            fits = max_seqs(c, tp * pp, (inp + out) * beams) >= b
-            q = evaluate(c, tp, pp, b, inp, out, beams, serving, budget) if fits else None
-            p = q if _meets(q, tpot, ttft) else None
+            fits = max_seqs(q, tp * pp * dp, (inp + out) * beams, tp) >= b
+            r0 = evaluate(q, tp, pp, b, inp, out, beams, serving, budget) if fits else None
+            p = r0 if _meets(r0, tpot, ttft) else None
         if p is not None:
-            found.append(result(c, p, devices, inp, out, beams, pue, catalog, budget))
+            found.append(result(q, p, devices, inp, out, beams, pue, catalog, budget))
+    if objective == "energy":
+        found += _capped(c, found, devices, inp, out, beams, serving, budget, tpot, ttft,
+                         pue, catalog)
     found.sort(key=lambda r: _score(r, objective), reverse=True)
     return found
+
+
+#: Power caps (share of TDP) the energy search tries on each layout's best point.
+POWER_CAPS = (0.85, 0.7, 0.6)
+
+
+def _capped(c: Ctx, found: list[InferenceResult], devices: int, inp: int, out: int,
+            beams: int, serving: str, budget: int, tpot: float | None, ttft: float | None,
+            pue: float, catalog: Catalog | None) -> list[InferenceResult]:
+    """Each uncapped candidate again under each power cap, at the same batch: the clock
+    (and compute peak) falls as the cube root of the dynamic power (P ~ f V^2, V ~ f),
+    memory bandwidth is kept, and the device draws at most the cap."""
+    out_rows = []
+    for r in found:
+        for cap in POWER_CAPS:
+            q = replace(c, dp=r.dp, ep=r.ep, power_cap=cap,
+                        peak_tflops=c.peak_tflops * cap ** (1.0 / 3.0))
+            p = evaluate(q, r.tp, r.pp, r.batch, inp, out, beams, serving, budget)
+            if _meets(p, tpot, ttft) and p is not None:
+                out_rows.append(result(q, p, devices, inp, out, beams, pue, catalog, budget))
+    return out_rows
 
 
 def search(model: str | ModelSpec, device: str | Accelerator, devices: int | None = None, *,
@@ -142,11 +205,14 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
            serving: str = "continuous", token_budget: int = DEFAULT_TOKEN_BUDGET,
            beams: int = 1, pue: float = 1.2, compare_static: bool = True,
            catalog: Catalog | None = None, models: ModelSet | None = None,
-           factors: dict[str, Factors] | None = None) -> SearchResult:
+           factors: dict[str, Factors] | None = None, tp: int | None = None,
+           pp: int | None = None, dp: int | None = None, ep: int | None = None,
+           spec_k: int = 0, spec_accept: float = 0.0) -> SearchResult:
     """Search tp x pp layouts (powers of two dividing ``devices``, default one server) and
     the batch per replica for ``objective``: "throughput" (most output tokens/s of the
     group), "latency" (least request latency at ``batch``, default 1) or "energy" (most
-    tokens per facility joule). ``batch`` None means the largest meeting the targets.
+    tokens per facility joule). ``batch`` None means the largest meeting the targets (at
+    most the calibrated BATCH_CAP). ``tp``, ``pp``, ``dp`` and ``ep`` given are kept.
     With ``compare_static`` the same search under static batching is reported beside."""
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
@@ -161,15 +227,26 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
     for name, slo in (("tpot", tpot_slo_s), ("ttft", ttft_slo_s)):
         if slo is not None and not slo > 0:
             raise BadInput(f"must be positive, got {slo}", where=name)
-    c = make_ctx(m, acc, precision or best_precision(acc), factors)
-    if not layouts(c, n, input_tokens + output_tokens, beams):
+    c = moe_ctx(make_ctx(m, acc, precision or best_precision(acc), factors), tp or 1,
+                dp or 1, 1, spec_k=spec_k, spec_accept=spec_accept)
+    fixed = {"tp": tp, "pp": pp, "dp": dp, "ep": ep}
+    for name, val in fixed.items():
+        if val is not None and (val < 1 or n % val):
+            raise BadInput(f"{name} {val} must be a positive divisor of the {n} devices",
+                           where=name)
+    if ep is not None:
+        moe_ctx(c, (tp or 1) * (dp or 1) if tp and dp else ep, 1, ep)  # names a bad --ep
+    if not layouts(c, n, input_tokens + output_tokens, beams, **fixed):
         need = c.weight_bytes / (0.92 * acc.mem_gb * 1e9)
         raise BadInput(f"{m.id} {c.prec.upper()} needs about {math.ceil(need)} x {acc.id} "
-                       f"for the weights and one sequence; the group has {n}",
-                       where="devices")
+                       f"for the weights and one sequence; the group has {n}"
+                       + ("" if not any(fixed.values()) else " in the layout given"),
+                       where=next((k for k, v in fixed.items() if v is not None),
+                                  "devices"))
     def run(serving_mode: str) -> list[InferenceResult]:
         return _search_ctx(c, n, objective, batch, input_tokens, output_tokens, beams,
-                           serving_mode, token_budget, tpot_slo_s, ttft_slo_s, pue, catalog)
+                           serving_mode, token_budget, tpot_slo_s, ttft_slo_s, pue, catalog,
+                           fixed)
 
     found = run(mode)
     static = None

@@ -25,6 +25,7 @@ from aifab.perf._infer import (
     max_batch,
     result,
 )
+from aifab.perf._mix import MixItem, MixPoint, check_mix
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._search import largest_batch, search
 from aifab.perf._step import max_seqs
@@ -187,10 +188,50 @@ def _per_device_uncached(acc_id: str, catalog: Catalog | None
     return prec, tp, pp, tpd, fac_w, t, float(REF_TRAIN_JOB_DEVICES)
 
 
+def mix_point(accelerator_id: str, items: tuple[MixItem, ...], tpot_slo_s: float,
+              catalog: Catalog | None = None) -> MixPoint:
+    """The mix served on ``accelerator_id`` at its lowest native precision, each workload
+    at the search's best layout under the TPOT target. A workload the device cannot
+    serve (too little memory in a group, or the target unreachable) is skipped and the
+    others' shares renormalised; ``skipped`` names it."""
+    check_mix(items)
+    acc = resolve_device(accelerator_id, catalog)
+    prec = best_precision(acc)
+    time_per_tok, watt_time, served, skipped = 0.0, 0.0, [], []
+    weight = 0.0
+    for it in items:
+        m = resolve_model(it.model, None)
+        try:
+            r = best_serving(m, acc, prec, input_tokens=it.input_tokens,
+                             output_tokens=it.output_tokens, tpot_slo_s=tpot_slo_s, pue=1.0,
+                             catalog=catalog)
+        except BadInput:
+            r = None
+        if r is None or r.tokens_per_s_per_device <= 0:
+            skipped.append(it.model)
+            continue
+        t = it.share / r.tokens_per_s_per_device  # device-seconds per mix token
+        time_per_tok += t
+        watt_time += t * r.facility_w_per_device
+        weight += it.share
+        served.append(it.model)
+    if not served:
+        return MixPoint(prec, 0.0, acc.tdp_w, (), tuple(skipped))
+    return MixPoint(prec, weight / time_per_tok, watt_time / time_per_tok, tuple(served),
+                    tuple(skipped))
+
+
+@lru_cache(maxsize=256)
+def _mix_cached(acc_id: str, mix: tuple[MixItem, ...], tpot_slo_s: float) -> MixPoint:
+    return mix_point(acc_id, mix, tpot_slo_s)
+
+
 def factory_output(accelerator_id: str, count: int, load_factor: float,
-                   catalog: Catalog | None = None) -> FactoryOutput:
+                   catalog: Catalog | None = None, mix: tuple[MixItem, ...] | None = None,
+                   tpot_slo_s: float = REF_TPOT_S) -> FactoryOutput:
     """Yearly inference tokens and 405B-scale training runs for ``count`` devices busy
-    ``load_factor`` of the time (each figure as if the whole fleet did only that)."""
+    ``load_factor`` of the time (each figure as if the whole fleet did only that).
+    Inference serves ``mix`` (see ``mix_point``) when given, else the reference model."""
     if count < 0:
         raise BadInput(f"must not be negative, got {count}", where="count")
     if not 0.0 <= load_factor <= 1.0:
@@ -200,12 +241,20 @@ def factory_output(accelerator_id: str, count: int, load_factor: float,
     packaged = catalog is None or catalog is default_catalog()
     prec, tp, pp, tpd, fac_w, run_s, job_n = (_per_device(accelerator_id) if packaged
                                           else _per_device_uncached(accelerator_id, catalog))
+    ref_serve = (f"inference: {REF_SERVE_MODEL} {prec.upper()} tp={tp} x pp={pp}, "
+                 f"continuous batching, {REF_INPUT} in / {REF_OUTPUT} out tokens, TPOT <= "
+                 f"{REF_TPOT_S * 1000:.0f} ms")
+    if mix:
+        mp = (_mix_cached(accelerator_id, mix, tpot_slo_s) if packaged
+              else mix_point(accelerator_id, mix, tpot_slo_s, catalog))
+        tpd, fac_w = mp.tokens_per_s_per_device, mp.facility_w_per_device
+        ref_serve = (f"inference: workload mix of {len(mix)} ({', '.join(mp.served)}) at "
+                     f"{mp.precision.upper()}, TPOT <= {tpot_slo_s * 1000:.0f} ms" +
+                     (f"; not servable here: {', '.join(mp.skipped)}" if mp.skipped else ""))
     busy_s = YEAR_S * load_factor
     tokens_year = tpd * count * busy_s
     runs = 0.0 if not math.isfinite(run_s) else count / job_n * busy_s / run_s
-    ref = (f"inference: {REF_SERVE_MODEL} {prec.upper()} tp={tp} x pp={pp}, continuous "
-           f"batching, {REF_INPUT} in / {REF_OUTPUT} out tokens, TPOT <= "
-           f"{REF_TPOT_S * 1000:.0f} ms; training: "
+    ref = (f"{ref_serve}; training: "
            f"{REF_TRAIN_MODEL} on {REF_TRAIN_TOKENS:.3g} tokens in jobs of "
            f"{int(job_n)} devices; facility power excludes PUE")
     return FactoryOutput(

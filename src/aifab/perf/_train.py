@@ -66,6 +66,40 @@ def flops_per_token(m: ModelSpec, seq_len: int, mode: str = "full") -> float:
     return 6e9 * m.active_params_b + 12.0 * attn
 
 
+#: Expert-parallel group of MoE training (assumed: 64, DeepSeek-V3's EP degree; it spans
+#: nodes, so the all-to-all runs at the scale-out bandwidth) and the share of the
+#: all-to-all time not hidden behind compute (assumed: 0.25; DeepSeek-V3's DualPipe hides
+#: nearly all of it, plain Megatron expert parallelism much less).
+TRAIN_EP = 64
+A2A_EXPOSED = 0.25
+
+
+def moe_slowdown(m: ModelSpec, seq_len: int, mode: str, moe_eff: float) -> float:
+    """Time factor of an MoE's training FLOPs against a dense model's at the same MFU:
+    the routed experts' share of the FLOPs runs at ``moe_eff`` (the grouped-GEMM
+    efficiency fitted on inference rows, used here as a proxy); 1 for dense models."""
+    _, expert_b, _, expert_act = m.split_b()
+    if expert_b <= 0:
+        return 1.0
+    total = flops_per_token(m, seq_len, mode)
+    expert = (4e9 if mode == "lora" else 6e9) * expert_act
+    return (total - expert + expert / moe_eff) / total
+
+
+def moe_alltoall_s_per_token(m: ModelSpec, acc: Accelerator) -> float:
+    """Exposed expert-parallel all-to-all seconds per token on one device: dispatch and
+    combine, forward and backward (4 passes) of top-k x hidden BF16 activations per MoE
+    layer, (ep - 1) / ep of it leaving the device at the scale-out bandwidth."""
+    from aifab.perf._step import CROSS_NODE_GBPS, LINK_EFF
+
+    if m.arch != "moe" or not m.experts_active:
+        return 0.0
+    ep = min(TRAIN_EP, m.experts or 1)
+    per_tok = 4 * m.experts_active * m.hidden * 2.0 * m.layers * (ep - 1) / ep
+    gbps = min(acc.link_gbps, CROSS_NODE_GBPS) if ep > acc.domain_size else acc.link_gbps
+    return A2A_EXPOSED * per_tok / (gbps * 1e9 * LINK_EFF)
+
+
 def scale_efficiency(devices: int) -> float:
     """1 up to SCALE_REF_DEVICES, then minus SCALE_LOSS per doubling (estimate, not fitted)."""
     if devices <= SCALE_REF_DEVICES:
@@ -107,9 +141,12 @@ def training(model: str | ModelSpec, tokens: float, device: str | Accelerator,
     fpt = flops_per_token(m, seq, mode)
     total = fpt * tokens
     se = scale_efficiency(devices)
-    achieved = peak * 1e12 * f.mfu_train * se
-    time_s = total / (devices * achieved)
-    u = busy_utilisation(f.power_floor, f.mfu_train * se / max(f.compute_eff, f.mfu_train))
+    slow = moe_slowdown(m, seq, mode, f.moe_eff)
+    a2a_s = moe_alltoall_s_per_token(m, acc) * tokens / devices
+    mfu = f.mfu_train / slow
+    achieved = peak * 1e12 * mfu * se
+    time_s = total / (devices * achieved) + a2a_s
+    u = busy_utilisation(f.power_floor, mfu * se / max(f.compute_eff, mfu))
     p_dev = device_power_w(acc, u)
     energy_kwh = p_dev * devices * time_s / 3.6e6
     fac_kwh = (p_dev + host_share_w(acc, catalog) * u) * pue * devices * time_s / 3.6e6
@@ -121,7 +158,7 @@ def training(model: str | ModelSpec, tokens: float, device: str | Accelerator,
         notes.append(f"training MFU for family {f.family}: {f.method}")
     return TrainingResult(
         model=m.id, device=acc.id, devices=devices, precision=prec, tokens=tokens,
-        seq_len=seq, mode=mode, flops_per_token=fpt, total_flops=total, mfu=f.mfu_train,
+        seq_len=seq, mode=mode, flops_per_token=fpt, total_flops=total, mfu=mfu,
         scale_eff=se, model_tflops_per_device=achieved / 1e12, tokens_per_s=tokens / time_s,
         time_s=time_s, time_days=time_s / 86400.0, gpu_hours=devices * time_s / 3600.0,
         power_w_per_device=p_dev, energy_kwh=energy_kwh, facility_energy_kwh=fac_kwh,

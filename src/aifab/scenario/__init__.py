@@ -20,6 +20,7 @@ from aifab.scenario._model import (
 from aifab.scenario._reliability import ComponentClass, ReliabilitySettings
 from aifab.scenario._sim import JobClassSpec, NpuPoolSpec, ServiceSpec, SimSettings, TenantSpec
 from aifab.scenario._siting import OwnerSiting, SitingOptions
+from aifab.scenario._workload import Workload, WorkloadItem
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -40,6 +41,8 @@ __all__ = [
     "SimSettings",
     "SitingOptions",
     "TenantSpec",
+    "Workload",
+    "WorkloadItem",
     "apply_override",
     "embedded_scenarios",
     "embedded_text",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from aifab.scenario._reliability import ReliabilitySettings
 from aifab.scenario._sim import SimSettings
 from aifab.scenario._siting import OwnerSiting, SitingOptions
+from aifab.scenario._workload import Workload
 
 SCENARIO_SCHEMA_VERSION = 1
 
@@ -105,6 +106,7 @@ class Scenario(_Frozen):
     siting: SitingOptions = SitingOptions()
     sim: SimSettings = SimSettings()
     reliability: ReliabilitySettings = ReliabilitySettings()
+    workload: Workload = Workload()
     sources: dict[str, str] = Field(
         default_factory=dict, description="Source of each assumption, keyed by field path."
     )
