@@ -126,9 +126,7 @@ def infer_cmd(
 ) -> None:
     """Predict one serving configuration, or search the best one (--optimize, --batch max)."""
     from aifab.errors import BadInput
-    from aifab.perf import inference, load_models
-    from aifab.perf._aic import aic_inference, check_engine
-    from aifab.perf._common import best_precision
+    from aifab.perf import aic_inference, best_precision, check_engine, inference, load_models
     from aifab.perf._disagg import disaggregated
     from aifab.perf._search import search
 

@@ -49,10 +49,7 @@ def serve_cmd(results_dir: DirArg = Path("aifab-results"), port: PortOpt = 8050,
     """A local web dashboard: overview, plan knobs, siting map, runs, twin and sweeps."""
     from werkzeug.serving import make_server
 
-    from aifab.serve import create_app
-    from aifab.serve._app import allowed_hosts
-    from aifab.serve._jobs import JobManager
-    from aifab.serve._paths import ResultsDir
+    from aifab.serve import JobManager, ResultsDir, allowed_hosts, create_app
 
     bind = host or "127.0.0.1"
     _check_address(bind, port)

@@ -2,7 +2,9 @@
 and pipeline parallel), configuration search, prefill/decode disaggregation, training time,
 tokens per joule, calibrated per device family on published results (data/calibration.csv)."""
 
+from aifab.perf._aic import aic_inference, check_engine
 from aifab.perf._calibrate import CalResult, CalRow, calibrate, calibration_rows, fit_factors
+from aifab.perf._common import best_precision
 from aifab.perf._compare import CompareRow, compare
 from aifab.perf._disagg import DisaggResult, disaggregated
 from aifab.perf._factors import Factors, factor_table
@@ -34,8 +36,11 @@ __all__ = [
     "ModelSpec",
     "SearchResult",
     "TrainingResult",
+    "aic_inference",
+    "best_precision",
     "calibrate",
     "calibration_rows",
+    "check_engine",
     "compare",
     "default_models",
     "disaggregated",

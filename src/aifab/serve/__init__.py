@@ -4,8 +4,9 @@
 and refuses any path outside it.
 """
 
-from aifab.serve._app import create_app
+from aifab.serve._app import allowed_hosts, create_app
 from aifab.serve._jobs import JobManager, JobRequest
 from aifab.serve._paths import PathRefused, ResultsDir, Run
 
-__all__ = ["JobManager", "JobRequest", "PathRefused", "ResultsDir", "Run", "create_app"]
+__all__ = ["JobManager", "JobRequest", "PathRefused", "ResultsDir", "Run", "allowed_hosts",
+           "create_app"]
