@@ -142,7 +142,8 @@ def test_modules_and_classes_stay_short() -> None:
                 assert size < 150, (str(p.relative_to(ROOT)), node.name, size)
 
 
-LAYERS = [("errors",), ("_io", "_checks", "_terminal", "_outdir", "_yaml"), ("catalog",), ("scenario",),
+LAYERS = [("errors",), ("_io", "_checks", "_terminal", "_outdir", "_yaml"), ("catalog",),
+          ("scenario",),
           ("power", "perf", "workload", "reliability"), ("_plan", "grid"), ("sim",),
           ("report",), ("commands", "sweep", "serve"), ("cli",)]
 """The README's layer picture, bottom first: a package imports only from lower layers (or
