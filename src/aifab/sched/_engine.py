@@ -140,6 +140,7 @@ class Engine:
         entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
                    for cq, wl in self.heads()]
         changed = False
+        reserved: list[tuple[str, dict]] = []
         for cq, wl, _ in self._order(entries):
             asg = assign(self.tree, self.m, self.domains, cq, wl, self.fair)
             if asg.mode == FIT:
@@ -155,6 +156,9 @@ class Engine:
                 if targets:
                     for t in targets:
                         self._evict(t, wl.name)
+                    # the freed quota is the preemptor's for the rest of this cycle
+                    self.tree.add_all(cq.name, asg.usage)
+                    reserved.append((cq.name, asg.usage))
                     changed = True
                     continue
                 reasons.append(("priority", "fits only by preemption, and no admitted "
@@ -165,9 +169,11 @@ class Engine:
             if cq.strategy == "BestEffortFIFO" and wl.name not in self.parked:
                 self.parked.add(wl.name)
                 changed = True
+        for name, usage in reserved:
+            self.tree.add_all(name, usage, -1)
         return changed
 
-    def run(self, max_cycles: int = 100_000) -> list[Event]:
+    def run(self, max_cycles: int = 10_000) -> list[Event]:
         """Cycles until nothing changes; the events of this run."""
         start = len(self.events)
         for _ in range(max_cycles):

@@ -76,7 +76,7 @@ def kai_to_tree(m: Manifests) -> None:
     m.fair_sharing = True
     for q in qs.values():
         parent = q.parent or KAI_ROOT
-        borrow = None if q.limit < 0 else max(0.0, q.limit - q.gpu_quota)
+        borrow = None if q.gpu_limit < 0 else max(0.0, q.gpu_limit - q.gpu_quota)
         if q.name in children:
             own = q.gpu_quota - sum(qs[c].gpu_quota for c in children[q.name])
             m.cohorts[q.name] = Cohort(q.name, parent, {fr: Quota(max(0.0, own), borrow)},

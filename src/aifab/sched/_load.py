@@ -88,7 +88,7 @@ def _quotas(ctx: Ctx, spec: Mapping[str, Any], out: dict[FR, Quota], *,
                 lend = None if ll is None else ctx.quantity(ll, f"{rw}.lendingLimit")
                 if borrow is not None and not in_cohort:
                     raise ctx.error(f"{rw}.borrowingLimit", "must be unset outside a cohort")
-                if lend is not None and lend > nominal:
+                if lend is not None and lend > nominal and ctx.kind == "ClusterQueue":
                     raise ctx.error(f"{rw}.lendingLimit", f"{ll} exceeds nominalQuota")
                 out[(fname, rname)] = Quota(nominal, borrow, lend)
             if names != covered:
