@@ -58,7 +58,8 @@ def read_kai_queue(ctx: Ctx, meta: Mapping[str, Any], spec: Mapping[str, Any]) -
                         "admission engine orders by fair-sharing weight only")
     return KaiQueue(ctx.name, ctx.string(spec.get("parentQueue"), "spec.parentQueue"),
                     0 if prio is None else ctx.integer(prio, "spec.priority"), quota, limit,
-                    weight, labels_of(ctx, meta, "labels"), ctx.file)
+                    weight, labels_of(ctx, meta, "labels"), ctx.file,
+                    labels_of(ctx, meta, "annotations"))
 
 
 def kai_to_tree(m: Manifests) -> None:
@@ -86,7 +87,7 @@ def kai_to_tree(m: Manifests) -> None:
             name=q.name, cohort=parent, groups=(ResourceGroup((KAI_GPU,), (KAI_FLAVOR,)),),
             quotas={fr: Quota(q.gpu_quota, borrow)},
             preemption=Preemption("LowerPriority", "Any"), weight=q.gpu_weight,
-            labels=q.labels, source=q.source)
+            labels=q.labels, source=q.source, annotations=q.annotations)
 
 
 def kai_fair_shares(queues: Sequence[KaiQueue], requests: Mapping[str, float],

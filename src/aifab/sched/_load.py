@@ -148,7 +148,8 @@ def _cluster_queue(ctx: Ctx, meta: Mapping[str, Any], spec: Mapping[str, Any]) -
         preemption=preemption, fungibility=fung, weight=_weight(ctx, spec),
         stop_policy=ctx.choice(spec.get("stopPolicy"), "spec.stopPolicy",
                                ("None", "Hold", "HoldAndDrain"), "None"),
-        labels=labels_of(ctx, meta, "labels"), source=ctx.file)
+        labels=labels_of(ctx, meta, "labels"), source=ctx.file,
+        annotations=labels_of(ctx, meta, "annotations"))
 
 
 def _add(ctx: Ctx, m: Manifests, kind: str, meta: Mapping[str, Any], spec: Mapping[str, Any],
@@ -235,12 +236,12 @@ def load_docs(m: Manifests, file: str, docs: list[Any]) -> None:
         meta = where.mapping(doc.get("metadata"), "metadata")
         name = str(meta.get("name") or "")
         ctx = Ctx(file, str(kind), name or f"#{i}", m.unsupported)
-        if not name:
-            raise ctx.error("metadata.name", "is required")
         group, _, version = api.partition("/")
         if kind == "Configuration" and group == "config.kueue.x-k8s.io":
             _config(ctx, m, doc)
             continue
+        if not name:
+            raise ctx.error("metadata.name", "is required")
         if kind == "Queue" and group == "scheduling.run.ai":
             if version not in ("v2",):
                 raise ctx.error("apiVersion", f"{api!r}: aifab reads scheduling.run.ai/v2")

@@ -66,6 +66,7 @@ class ClusterQueue:
     stop_policy: str = "None"
     labels: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -119,6 +120,7 @@ class KaiQueue:
     gpu_weight: float
     labels: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

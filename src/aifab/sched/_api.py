@@ -1,0 +1,29 @@
+"""The calls other commands make: manifests to a scenario, a scenario to manifests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aifab.catalog import Catalog
+from aifab.scenario import Scenario
+from aifab.sched._export import kai_docs, kueue_docs, write_manifests
+from aifab.sched._load import read_dir
+from aifab.sched._twin import tenants_from
+
+
+def scenario_from_manifests(path: Path, scn: Scenario, cat: Catalog
+                            ) -> tuple[Scenario, list[str]]:
+    """``scn`` with the tenants, quotas, borrowing and queue policy of the Kueue or KAI
+    manifests under ``path``, and the notes listing what the twin does not take."""
+    return tenants_from(read_dir(path), scn, cat)
+
+
+def export_manifests(scn: Scenario, cat: Catalog, *, kueue: Path | None = None,
+                     kai: Path | None = None) -> list[Path]:
+    """Write the scenario's tenants, quotas and policies as Kueue and/or KAI manifests."""
+    out: list[Path] = []
+    if kueue is not None:
+        out += write_manifests(kueue_docs(scn, cat), kueue)
+    if kai is not None:
+        out += write_manifests(kai_docs(scn, cat), kai)
+    return out
