@@ -64,7 +64,7 @@ def test_korea_programme_beside_the_four_firms(korea: object) -> None:
 def test_round_trip_gives_the_native_run(tmp_path: Path, korea: object, which: str) -> None:
     cat = default_catalog()
     export_manifests(korea, cat, **{which: tmp_path})  # type: ignore[arg-type]
-    back, notes = scenario_from_manifests(tmp_path, korea, cat)  # type: ignore[arg-type]
+    back, _notes = scenario_from_manifests(tmp_path, korea, cat)  # type: ignore[arg-type]
     assert tenants_of(back) == tenants_of(korea)  # type: ignore[arg-type]
     assert build_twin(back, cat).tenants == build_twin(korea, cat).tenants  # type: ignore[arg-type]
     assert _untimed(simulate(back, catalog=cat).to_dict()) == _untimed(  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ WorkloadPriorityClasses, Topologies (Kueue) and Queues (KAI) into :class:`Manife
 docs/sched.md for every rule with its reference.
 """
 
-from aifab.sched._api import export_manifests, scenario_from_manifests
+from aifab.sched._api import export_manifests, scenario_from_manifests, with_manifests
 from aifab.sched._engine import Engine, Event
 from aifab.sched._kai import kai_fair_shares
 from aifab.sched._load import load_docs, read_dir
@@ -47,4 +47,5 @@ __all__ = [
     "load_docs",
     "read_dir",
     "scenario_from_manifests",
+    "with_manifests",
 ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from aifab.catalog import Catalog
+from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sched._export import kai_docs, kueue_docs, write_manifests
 from aifab.sched._load import read_dir
@@ -26,4 +28,19 @@ def export_manifests(scn: Scenario, cat: Catalog, *, kueue: Path | None = None,
         out += write_manifests(kueue_docs(scn, cat), kueue)
     if kai is not None:
         out += write_manifests(kai_docs(scn, cat), kai)
+    return out
+
+
+def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | None,
+                   note: Callable[[str], None]) -> Scenario:
+    """``aifab simulate --kueue/--kai``: the scenario with the manifests' tenants and
+    policies (unchanged without either flag); ``note`` gets each field not modelled."""
+    if kueue is not None and kai is not None:
+        raise BadInput("give --kueue or --kai, not both", where="--kai")
+    path = kueue or kai
+    if path is None:
+        return scn
+    out, notes = scenario_from_manifests(path, scn, cat)
+    for n in notes:
+        note(n)
     return out

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
-from aifab.sched._model import ClusterQueue, Manifests
+from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted, classic_targets, fair_targets
-from aifab.sched._quota import QuotaTree
 from aifab.sched._preempt import _side as side
+from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
 
 
@@ -140,7 +140,7 @@ class Engine:
         entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
                    for cq, wl in self.heads()]
         changed = False
-        reserved: list[tuple[str, dict]] = []
+        reserved: list[tuple[str, dict[FR, float]]] = []
         for cq, wl, _ in self._order(entries):
             asg = assign(self.tree, self.m, self.domains, cq, wl, self.fair)
             if asg.mode == FIT:

@@ -155,10 +155,11 @@ def _cluster_queue(ctx: Ctx, meta: Mapping[str, Any], spec: Mapping[str, Any]) -
 def _add(ctx: Ctx, m: Manifests, kind: str, meta: Mapping[str, Any], spec: Mapping[str, Any],
          doc: Mapping[str, Any]) -> None:
     name = ctx.name
-    dup = {"ClusterQueue": m.cluster_queues, "Cohort": m.cohorts, "ResourceFlavor": m.flavors,
-           "Topology": m.topologies, "WorkloadPriorityClass": m.priority_classes}.get(kind)
-    if dup is not None and name in dup and not (kind == "Cohort" and
-                                                not m.cohorts[name].declared):
+    tables: dict[str, Mapping[str, Any]] = {
+        "ClusterQueue": m.cluster_queues, "Cohort": m.cohorts, "ResourceFlavor": m.flavors,
+        "Topology": m.topologies, "WorkloadPriorityClass": m.priority_classes}
+    dup = tables.get(kind)
+    if dup is not None and name in dup:
         raise ctx.error("metadata.name", f"duplicate {kind} (also in {_src(dup[name])})")
     if kind == "ClusterQueue":
         m.cluster_queues[name] = _cluster_queue(ctx, meta, spec)
@@ -184,8 +185,10 @@ def _add(ctx: Ctx, m: Manifests, kind: str, meta: Mapping[str, Any], spec: Mappi
             name, {str(k): str(v) for k, v in ctx.mapping(spec.get("nodeLabels"),
                                                           "spec.nodeLabels").items()},
             ctx.string(spec.get("topologyName"), "spec.topologyName"),
-            None if size is None else int(ctx.quantity(size, f"metadata.annotations.{DOMAIN_SIZE}")),
-            None if doms is None else int(ctx.quantity(doms, f"metadata.annotations.{DOMAINS}")),
+            None if size is None else int(ctx.quantity(size, f"metadata.annotations."
+                                                             f"{DOMAIN_SIZE}")),
+            None if doms is None else int(ctx.quantity(doms, f"metadata.annotations."
+                                                             f"{DOMAINS}")),
             ctx.file)
     elif kind == "WorkloadPriorityClass":
         ctx.known(doc, "", ("apiVersion", "kind", "metadata", "value", "description"))

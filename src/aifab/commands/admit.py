@@ -1,0 +1,75 @@
+"""``aifab admit``: would this job be admitted now, why not, and when; ``aifab queues``:
+a scenario's tenants, quotas and policies as Kueue and KAI manifests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aifab.commands._common import (
+    CatalogOpt,
+    JsonOpt,
+    ScenarioArg,
+    ScenarioNameOpt,
+    SetOpt,
+    console,
+    err_console,
+    load_cli_scenario,
+)
+from aifab.errors import BadInput
+
+JobArg = Annotated[Path, typer.Argument(help="Job, JobSet or PyTorchJob manifest with the "
+                                        "kueue.x-k8s.io/queue-name label.", metavar="JOB.yaml")]
+KueueOpt = Annotated[Path | None, typer.Option(
+    "--kueue", help="Kueue manifests (ClusterQueue, Cohort, LocalQueue, ResourceFlavor, "
+    "WorkloadPriorityClass, Topology).", metavar="DIR")]
+KaiOpt = Annotated[Path | None, typer.Option("--kai", help="KAI scheduler Queue manifests.",
+                                             metavar="DIR")]
+StateOpt = Annotated[Path | None, typer.Option(
+    "--state", help="A run folder of `aifab simulate --out`: its running and queued jobs are "
+    "the cluster now, its waits the forecast.", metavar="RUN_DIR")]
+
+
+def _one(kueue: Path | None, kai: Path | None, flag: str) -> Path:
+    if (kueue is None) == (kai is None):
+        raise BadInput("give one of --kueue DIR or --kai DIR", where=flag)
+    return kueue or kai  # type: ignore[return-value]
+
+
+def admit_cmd(job: JobArg, kueue: KueueOpt = None, kai: KaiOpt = None,
+              state: StateOpt = None, as_json: JsonOpt = False) -> None:
+    """What-if admission: admitted now? if not, why (quota, flavor, topology, priority) and
+    when (from a twin run)."""
+    from aifab._io import to_json, versioned
+    from aifab.sched import read_dir
+    from aifab.sched._admit import admit, one_line
+
+    m = read_dir(_one(kueue, kai, "--kueue"))
+    doc = admit(m, job, state)
+    if as_json:
+        typer.echo(to_json(versioned(doc)))
+        return
+    console.print(one_line(doc), markup=False, highlight=False, soft_wrap=True)
+    for note in doc["unsupported"]:
+        err_console.print(f"not modelled: {note}", markup=False, highlight=False)
+
+
+def queues_cmd(scenario_file: ScenarioArg = None, scenario: ScenarioNameOpt = None,
+               kueue: KueueOpt = None, kai: KaiOpt = None, set_: SetOpt = None,
+               catalog: CatalogOpt = None) -> None:
+    """Write the scenario's tenants, quotas and policies as Kueue and/or KAI manifests."""
+    from aifab.sched import export_manifests
+
+    if kueue is None and kai is None:
+        raise BadInput("give --kueue DIR and/or --kai DIR to write to", where="--kueue")
+    scn, cat = load_cli_scenario(scenario_file, scenario, list(set_ or []), catalog)
+    for p in export_manifests(scn, cat, kueue=kueue, kai=kai):
+        console.print(str(p), markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``admit`` and ``queues`` to the root command."""
+    app.command("admit")(admit_cmd)
+    app.command("queues")(queues_cmd)
