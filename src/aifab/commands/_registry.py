@@ -39,6 +39,8 @@ COMMAND_HELP: dict[str, dict[str, str]] = {
                  "priority) and when (from a twin run).",
         "queues": "Write the scenario's tenants, quotas and policies as Kueue and/or KAI "
                   "manifests.",
+        "compare-queues": "Replay a workload history through quota designs: per-tenant wait, "
+                          "utilisation, preemptions, fairness.",
     },
 }
 

@@ -69,7 +69,52 @@ def queues_cmd(scenario_file: ScenarioArg = None, scenario: ScenarioNameOpt = No
         console.print(str(p), markup=False, highlight=False)
 
 
+DesignsArg = Annotated[list[Path], typer.Argument(
+    help="Quota designs: directories of Kueue or KAI manifests.", metavar="DIR...")]
+JobsOpt = Annotated[Path, typer.Option(
+    "--jobs", help="Workload history: Slurm sacct export (CSV, | or , separated) or "
+    "`kubectl get workloads -A -o json`.", metavar="FILE")]
+MapOpt = Annotated[list[str] | None, typer.Option(
+    "--map", help="History tenant (sacct Account) to ClusterQueue.",
+    metavar="TENANT=CLUSTERQUEUE")]
+
+
+def compare_cmd(designs: DesignsArg, jobs: JobsOpt, map_: MapOpt = None,
+                as_json: JsonOpt = False) -> None:
+    """Replay a workload history through quota designs: per-tenant wait, utilisation,
+    preemptions, fairness."""
+    from aifab._io import to_json, versioned
+    from aifab.commands._common import table
+    from aifab.sched import compare_designs
+
+    mapping: dict[str, str] = {}
+    for item in map_ or []:
+        k, sep, v = item.partition("=")
+        if not sep or not k or not v:
+            raise BadInput(f"{item!r} is not TENANT=CLUSTERQUEUE", where="--map")
+        mapping[k] = v
+    doc = compare_designs(list(designs), jobs, mapping)
+    if as_json:
+        typer.echo(to_json(versioned(doc)))
+        return
+    rows = []
+    for d, r in doc["designs"].items():
+        d = Path(d).name
+        for t, s in r["tenants"].items():
+            if not s["jobs"]:
+                continue
+            rows.append([d, t, s["jobs"], f"{s['wait_p50_h']:.2f}", f"{s['wait_p95_h']:.2f}",
+                         f"{s['gpu_h']:,.0f}", s["preemptions"]])
+        rows.append([d, "(all)", r["jobs"], "", "", f"utilisation {r['utilization']:.1%}",
+                     f"Jain {r['jain_fairness']:.3f}"])
+    t = table("design", "tenant", "jobs", "wait p50 h", "wait p95 h", "GPU-h", "preemptions")
+    for row in rows:
+        t.add_row(*(str(x) for x in row))
+    console.print(t)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``admit`` and ``queues`` to the root command."""
+    """Add ``admit``, ``queues`` and ``compare-queues`` to the root command."""
     app.command("admit")(admit_cmd)
     app.command("queues")(queues_cmd)
+    app.command("compare-queues")(compare_cmd)

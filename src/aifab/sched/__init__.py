@@ -6,8 +6,14 @@ WorkloadPriorityClasses, Topologies (Kueue) and Queues (KAI) into :class:`Manife
 docs/sched.md for every rule with its reference.
 """
 
-from aifab.sched._api import export_manifests, scenario_from_manifests, with_manifests
+from aifab.sched._api import (
+    compare_designs,
+    export_manifests,
+    scenario_from_manifests,
+    with_manifests,
+)
 from aifab.sched._engine import Engine, Event
+from aifab.sched._history import HistJob, History, read_sacct, read_workloads
 from aifab.sched._kai import kai_fair_shares
 from aifab.sched._load import load_docs, read_dir
 from aifab.sched._model import (
@@ -32,6 +38,8 @@ __all__ = [
     "Event",
     "Flavor",
     "Fungibility",
+    "HistJob",
+    "History",
     "KaiQueue",
     "LocalQueue",
     "Manifests",
@@ -41,11 +49,14 @@ __all__ = [
     "ResourceGroup",
     "Topology",
     "Workload",
+    "compare_designs",
     "export_manifests",
     "gang",
     "kai_fair_shares",
     "load_docs",
     "read_dir",
+    "read_sacct",
+    "read_workloads",
     "scenario_from_manifests",
     "with_manifests",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from aifab.catalog import Catalog
 from aifab.errors import BadInput
@@ -43,4 +44,21 @@ def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | 
     out, notes = scenario_from_manifests(path, scn, cat)
     for n in notes:
         note(n)
+    return out
+
+
+def compare_designs(designs: list[Path], jobs: Path, mapping: dict[str, str]
+                    ) -> dict[str, Any]:
+    """Replay one workload history (sacct CSV or Kueue Workload JSON) through each quota
+    design (a directory of Kueue or KAI manifests): per-tenant wait, GPU-hours and
+    preemptions, utilisation and fairness per design (docs/sched.md, C1-C3)."""
+    from aifab.sched._history import read_sacct, read_workloads
+    from aifab.sched._replay import replay, tenant_queues
+
+    hist = read_workloads(jobs) if jobs.suffix == ".json" else read_sacct(jobs)
+    out: dict[str, Any] = {"jobs": str(jobs), "designs": {}}
+    for d in designs:
+        m = read_dir(d)
+        out["designs"][str(d)] = replay(m, hist, tenant_queues(m, hist, mapping)) | {
+            "unsupported": list(m.unsupported)}
     return out

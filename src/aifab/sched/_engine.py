@@ -98,13 +98,18 @@ class Engine:
 
     def heads(self) -> list[tuple[ClusterQueue, Workload]]:
         out = []
-        for cq in self.m.cluster_queues.values():
+        by_cq: dict[str, list[Workload]] = {}
+        for w in self.pending.values():
+            by_cq.setdefault(w.queue, []).append(w)
+        for name, ws in by_cq.items():
+            ws.sort(key=lambda w: (-w.priority, w.created, w.name))
+            cq = self.m.cluster_queues[name]
             if cq.stop_policy != "None":
-                for w in self.queue_order(cq.name):
+                for w in ws:
                     self.reasons[w.name] = [("stopped", f"ClusterQueue {cq.name!r} has "
                                                         f"stopPolicy {cq.stop_policy}")]
                 continue
-            order = self.queue_order(cq.name)
+            order = ws
             if cq.strategy == "BestEffortFIFO":
                 order = [w for w in order if w.name not in self.parked]
             if order:
