@@ -288,3 +288,20 @@ def test_t3_best_fit_domain() -> None:
     e.submit(gang("g", "a", 30, required="aifab.io/nvlink-domain"))
     e.run()
     assert e.admitted["g"].placement["main"][0][1] == used
+
+
+def test_t1_pod_sets_of_one_workload_share_the_domains() -> None:
+    """Rule T1 (TAS_DOC, podset-required-topology, per pod set): two pod sets of 40 GPUs,
+    each required in one 72-GPU domain: they cannot both go to the same domain, so they
+    take one domain each; a third workload of 40 then no longer fits."""
+    from aifab.sched import PodSet, Workload
+
+    e = engine(*_tas(), flavors=())
+    ps = [PodSet(n, 5, {"nvidia.com/gpu": 8.0}, required="aifab.io/nvlink-domain")
+          for n in ("x", "y")]
+    e.submit(Workload("two", "a", tuple(ps)))
+    e.run()
+    doms = {p[0][1] for p in e.admitted["two"].placement.values()}
+    assert doms == {0, 1}
+    e.submit(gang("third", "a", 40, required="aifab.io/nvlink-domain"))
+    assert kinds(e.run(), "admit") == []

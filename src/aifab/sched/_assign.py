@@ -126,6 +126,17 @@ def assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
            wl: Workload, fair: bool) -> Assignment:
     """The flavors (and topology domains) a workload would get in ``cq`` now."""
     out = Assignment()
+    try:
+        _assign(tree, m, domains, cq, wl, fair, out)
+    finally:  # domains taken by earlier pod sets of the workload were only tentative
+        for parts in out.placement.values():
+            for fl, i, v in parts:
+                domains.take(fl, [(i, v)], -1)
+    return out
+
+
+def _assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
+            wl: Workload, fair: bool, out: Assignment) -> None:
     for ps in wl.pod_sets:
         reqs = {r: ps.count * v for r, v in ps.per_pod.items() if v > 0}
         covered = {r for g in cq.groups for r in g.covered}
@@ -174,4 +185,4 @@ def assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
                 out.usage[(fname, r)] = out.usage.get((fname, r), 0.0) + v
             if parts:
                 out.placement[ps.name] = [(fname, i, v) for i, v in parts]
-    return out
+                domains.take(fname, parts)
