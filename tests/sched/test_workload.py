@@ -47,5 +47,5 @@ def test_pytorchjob(tmp_path: Path) -> None:
 def test_missing_queue_label(tmp_path: Path) -> None:
     doc = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "x"},
            "spec": {"template": TPL}}
-    with pytest.raises(BadInput, match="kueue.x-k8s.io/queue-name"):
+    with pytest.raises(BadInput, match=r"kueue\.x-k8s\.io/queue-name"):
         read_job(_write(tmp_path, doc))
