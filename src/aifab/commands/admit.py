@@ -28,8 +28,9 @@ KueueOpt = Annotated[Path | None, typer.Option(
 KaiOpt = Annotated[Path | None, typer.Option("--kai", help="KAI scheduler Queue manifests.",
                                              metavar="DIR")]
 StateOpt = Annotated[Path | None, typer.Option(
-    "--state", help="A run folder of `aifab simulate --out`: its running and queued jobs are "
-    "the cluster now, its waits the forecast.", metavar="RUN_DIR")]
+    "--state", help="The cluster now: `kubectl get workloads -A -o json` (admitted and "
+    "pending Workloads), or a run folder of `aifab simulate --out` (its running and queued "
+    "jobs; its waits give the forecast).", metavar="RUN_DIR|WORKLOADS.json")]
 
 
 def _one(kueue: Path | None, kai: Path | None, flag: str) -> Path:

@@ -1,7 +1,9 @@
 """What-if admission of one job manifest (``aifab admit``): admitted now, if not why, and
 when (rules W6-W7).
 
-The cluster's state is empty, or the end of a twin run (``aifab simulate --out RUN``):
+The cluster's state is empty, a Kueue Workload export (``kubectl get workloads -A -o
+json``: admitted and pending Workloads), or the end of a twin run (``aifab simulate --out
+RUN``):
 its running jobs are admitted first and its queued jobs wait ahead of the new one, each
 counted 1/``scale`` times (a run at scale s holds s of the fleet and of the jobs; gang sizes
 are not scaled). The forecast of when is the run's wait distribution of the
@@ -11,14 +13,23 @@ job's tenant (jobs at least half the size, else all of that tenant's jobs).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from aifab.errors import BadInput
 from aifab.sched._engine import Engine
 from aifab.sched._export import TENANT, k8s_name
+from aifab.sched._fields import Ctx
 from aifab.sched._model import Manifests, is_gpu
-from aifab.sched._workload import PRIORITY_LABEL, QUEUE_LABEL, Workload, gang, read_job
+from aifab.sched._workload import (
+    PRIORITY_LABEL,
+    QUEUE_LABEL,
+    PodSet,
+    Workload,
+    gang,
+    read_job,
+)
 
 #: Copies of each running or queued job of a scaled run at most (a run at scale 0.001 is
 #: read as 100 copies, not 1,000).
@@ -78,6 +89,66 @@ def load_state(m: Manifests, run: Path, eng: Engine) -> dict[str, Any]:
             "tenants_not_in_manifests": sorted(missing), "tenants": tenants, "jobs": jobs}
 
 
+def load_workloads_state(m: Manifests, path: Path, eng: Engine) -> dict[str, Any]:
+    """The cluster now from ``kubectl get workloads.kueue.x-k8s.io -A -o json``: Workloads
+    admitted and not finished are admitted first, pending ones queued (by creation time)."""
+    from aifab.sched._history import _cond, _time
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"not a JSON Workload list: {exc}", source=str(path),
+                       where="--state") from None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise BadInput("no items (kubectl get workloads -A -o json)", source=str(path),
+                       where="--state")
+    admitted: list[Workload] = []
+    pending: list[Workload] = []
+    for i, it in enumerate(items):
+        it = it if isinstance(it, dict) else {}
+        meta, spec, status = (it.get(k) or {} for k in ("metadata", "spec", "status"))
+        ctx = Ctx(str(path), "Workload", f"{meta.get('namespace', '')}/{meta.get('name', i)}",
+                  [])
+        if _cond(status, "Finished"):
+            continue
+        pod_sets = []
+        for k, ps in enumerate(ctx.seq(spec.get("podSets"), "spec.podSets")):
+            ps = ctx.mapping(ps, f"spec.podSets[{k}]")
+            pod_sets.extend(_pod_sets(ctx, ps, k))
+        created = _time(str(meta.get("creationTimestamp") or "1970-01-01T00:00:00+00:00"),
+                        f"{ctx.obj}: metadata.creationTimestamp", str(path))
+        adm = (status.get("admission") or {}).get("clusterQueue")
+        if adm is None:
+            lq = m.local_queue(str(meta.get("namespace") or "default"),
+                               str(spec.get("queueName") or ""))
+            if lq is None:
+                continue
+            adm_cq, bucket = lq.cluster_queue, pending
+        else:
+            adm_cq, bucket = str(adm), admitted
+        if adm_cq not in m.cluster_queues:
+            raise ctx.error("status.admission.clusterQueue",
+                            f"ClusterQueue {adm_cq!r} is not in the manifests")
+        prio = spec.get("priority")
+        bucket.append(Workload(ctx.name, adm_cq, tuple(pod_sets),
+                               prio if isinstance(prio, int) else 0, created - 1e12))
+    for group in (admitted, pending):
+        for w in sorted(group, key=lambda w: w.created):
+            eng.submit(w)
+        eng.run()
+    return {"workloads": str(path), "running": len(eng.admitted), "queued": len(eng.pending)}
+
+
+def _pod_sets(ctx: Ctx, ps: Mapping[str, Any], k: int) -> list[PodSet]:
+    from aifab.sched._workload import _pod_set
+
+    count = ps.get("count", 1)
+    return [_pod_set(ctx, str(ps.get("name") or f"ps{k}"),
+                     count if isinstance(count, int) else 1, ps.get("template"),
+                     f"spec.podSets[{k}].template")]
+
+
 def forecast(state: dict[str, Any], tenant: str, gpus: float) -> dict[str, Any] | None:
     tenants = list(state["tenants"]["tenant"])
     if tenant not in tenants:
@@ -109,7 +180,11 @@ def admit(m: Manifests, job: Path, state: Path | None = None) -> dict[str, Any]:
                             f"no WorkloadPriorityClass {prio_name!r}")
         prio = m.priority_classes[prio_name]
     eng = Engine(m)
-    facts = load_state(m, state, eng) if state is not None else None
+    facts = None
+    if state is not None and state.suffix == ".json":
+        doc_state = load_workloads_state(m, state, eng)
+    elif state is not None:
+        facts = load_state(m, state, eng)
     wl = Workload(ctx.name, cq, pod_sets, prio, created=1e15, local_queue=f"{ns}/{queue}")
     eng.submit(wl)
     events = eng.run()
@@ -128,6 +203,8 @@ def admit(m: Manifests, job: Path, state: Path | None = None) -> dict[str, Any]:
         "reasons": [] if admitted else [{"kind": k, "text": t}
                                          for k, t in eng.reasons.get(wl.name, [])],
         "unsupported": list(m.unsupported), "forecast": None, "state": None}
+    if state is not None and facts is None:
+        doc["state"] = doc_state
     if facts is not None:
         doc["state"] = {k: v for k, v in facts.items() if k not in ("tenants", "jobs")}
         if not admitted:
