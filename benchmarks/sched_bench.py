@@ -6,7 +6,10 @@ Usage: python benchmarks/sched_bench.py [--jobs 20000] [--queues 1000] [--cohort
    borrowing allowed, reclaimWithinCohort Any, BestEffortFIFO), one synthetic job stream
    (Poisson arrivals at 85 % of capacity, gang sizes 8-512, lognormal run times, median
    4 h), replayed through the engine (aifab.sched._replay); prints wall time and jobs/s.
-2. What-if admission of one 64 x 8-GPU Job on the korea-2025 manifests (in process, the
+2. With --twin-days N: the native twin on korea-2025 (full fleet, N days, no warm-up) and
+   the same jobs (its run folder) replayed through the Kueue engine on the korea-2025
+   manifests: the like-for-like time check of issue #22.
+3. What-if admission of one 64 x 8-GPU Job on the korea-2025 manifests (in process, the
    median of 5), without and with a twin run as --state.
 """
 
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -62,11 +67,31 @@ def jobs(n: int, queues: int, rng: np.random.Generator) -> History:
                    "synthetic")
 
 
+def twin_vs_engine(days: float, d: Path) -> None:
+    from aifab.sched._history import read_run
+    from aifab.sched._replay import tenant_queues
+
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "aifab.cli", "simulate", "--days", str(days),
+                    "--set", "sim.warmup_days=0", "--out", str(d / "run"), "--json"],
+                   check=True, stdout=subprocess.DEVNULL)
+    twin = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    m = read_dir(d / "k")
+    h = read_run(d / "run")
+    r = replay(m, h, tenant_queues(m, h, {}))
+    eng = time.perf_counter() - t0
+    print(f"twin {days:g} days, korea-2025 full fleet: {twin:.1f} s (CLI, incl. start-up and "
+          f"writing the run); the same {len(h.jobs):,} jobs through the Kueue engine: "
+          f"{eng:.1f} s ({eng / twin:.2f}x); utilisation {r['utilization']:.1%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=20_000)
     ap.add_argument("--queues", type=int, default=1000)
     ap.add_argument("--cohorts", type=int, default=20)
+    ap.add_argument("--twin-days", type=float, default=0.0)
     a = ap.parse_args()
     m = design(a.queues, a.cohorts)
     h = jobs(a.jobs, a.queues, np.random.default_rng(0))
@@ -80,6 +105,8 @@ def main() -> None:
         d = Path(tmp)
         scn, cat = load_scenario("korea-2025"), default_catalog()
         export_manifests(scn, cat, kueue=d / "k")
+        if a.twin_days > 0:
+            twin_vs_engine(a.twin_days, d)
         (d / "job.yaml").write_text(
             "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bench\n  namespace: "
             "universities\n  labels: {kueue.x-k8s.io/queue-name: universities}\nspec:\n"

@@ -111,3 +111,27 @@ def test_compare_queues_cli(tmp_path: Path) -> None:
     assert d["tenants"]["universities"]["jobs"] == 1 and d["tenants"]["startups"]["jobs"] == 1
     r = runner.invoke(app, ["compare-queues", str(out), "--jobs", str(_sacct(tmp_path))])
     assert r.exit_code == 2 and "--map" in r.stderr
+
+
+def test_twin_run_as_history(tmp_path: Path) -> None:
+    """A twin run folder replays through the korea-2025 manifests: every started job of
+    the run appears once per 1/scale copy, on its tenant's ClusterQueue."""
+    from aifab.sched._history import read_run
+
+    runner = CliRunner()
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["simulate", "--days", "2", "--set", "sim.scale=0.05", "--set",
+                            "sim.warmup_days=0", "--out", str(run), "--json"])
+    assert r.exit_code == 0, r.stderr
+    h = read_run(run)
+    import pandas as pd
+
+    started = pd.read_parquet(run / "jobs.parquet")["first"].notna().sum()
+    assert len(h.jobs) == started * 20 and h.skipped == len(
+        pd.read_parquet(run / "jobs.parquet")) - started
+    out = tmp_path / "k"
+    assert runner.invoke(app, ["queues", "--kueue", str(out)]).exit_code == 0
+    r = runner.invoke(app, ["compare-queues", str(out), "--jobs", str(run), "--json"])
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)["designs"][str(out)]
+    assert sum(t["jobs"] for t in d["tenants"].values()) == len(h.jobs)

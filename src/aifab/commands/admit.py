@@ -73,8 +73,9 @@ def queues_cmd(scenario_file: ScenarioArg = None, scenario: ScenarioNameOpt = No
 DesignsArg = Annotated[list[Path], typer.Argument(
     help="Quota designs: directories of Kueue or KAI manifests.", metavar="DIR...")]
 JobsOpt = Annotated[Path, typer.Option(
-    "--jobs", help="Workload history: Slurm sacct export (CSV, | or , separated) or "
-    "`kubectl get workloads -A -o json`.", metavar="FILE")]
+    "--jobs", help="Workload history: Slurm sacct export (CSV, | or , separated), "
+    "`kubectl get workloads -A -o json`, or a run folder of `aifab simulate --out`.",
+    metavar="FILE|RUN_DIR")]
 MapOpt = Annotated[list[str] | None, typer.Option(
     "--map", help="History tenant (sacct Account) to ClusterQueue.",
     metavar="TENANT=CLUSTERQUEUE")]
@@ -108,7 +109,7 @@ def compare_cmd(designs: DesignsArg, jobs: JobsOpt, map_: MapOpt = None,
                          f"{s['gpu_h']:,.0f}", s["preemptions"]])
         rows.append([d, "(all)", r["jobs"], "", "", f"utilisation {r['utilization']:.1%}",
                      f"Jain {r['jain_fairness']:.3f}"])
-    t = table("design", "tenant", "jobs", "wait p50 h", "wait p95 h", "GPU-h", "preemptions")
+    t = table("design", "tenant", "jobs", "p50 h", "p95 h", "GPU-h", "preempt.")
     for row in rows:
         t.add_row(*(str(x) for x in row))
     console.print(t)

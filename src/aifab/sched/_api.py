@@ -49,13 +49,15 @@ def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | 
 
 def compare_designs(designs: list[Path], jobs: Path, mapping: dict[str, str]
                     ) -> dict[str, Any]:
-    """Replay one workload history (sacct CSV or Kueue Workload JSON) through each quota
+    """Replay one workload history (sacct CSV, Kueue Workload JSON or a twin run folder)
+    through each quota
     design (a directory of Kueue or KAI manifests): per-tenant wait, GPU-hours and
     preemptions, utilisation and fairness per design (docs/sched.md, C1-C3)."""
-    from aifab.sched._history import read_sacct, read_workloads
+    from aifab.sched._history import read_run, read_sacct, read_workloads
     from aifab.sched._replay import replay, tenant_queues
 
-    hist = read_workloads(jobs) if jobs.suffix == ".json" else read_sacct(jobs)
+    hist = (read_run(jobs) if jobs.is_dir() else
+            read_workloads(jobs) if jobs.suffix == ".json" else read_sacct(jobs))
     out: dict[str, Any] = {"jobs": str(jobs), "designs": {}}
     for d in designs:
         m = read_dir(d)

@@ -166,3 +166,33 @@ def read_workloads(path: Path) -> History:
                     _time(finished, f"{ctx.obj}: Finished", src)
                     - _time(admitted, f"{ctx.obj}: Admitted", src), gpus))
     return _history(raw, skipped, str(path))
+
+
+def read_run(run: Path) -> History:
+    """The jobs of a twin run folder (``aifab simulate --out RUN``) that started: tenant,
+    submit time, run time (first start to end, or to the end of the run), GPUs. A run at
+    scale s is read as round(1/s) copies of each job (at most 100), for full-size quotas."""
+    import pandas as pd
+
+    try:
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        tenants = list(pd.read_parquet(run / "tenants.parquet")["tenant"])
+        jobs = pd.read_parquet(run / "jobs.parquet")
+    except (OSError, ValueError, KeyError) as exc:
+        raise BadInput(f"not a run folder of `aifab simulate --out`: {exc}".splitlines()[0],
+                       source=str(run)) from None
+    scale = float(summary.get("scale", 1.0)) or 1.0
+    copies = max(1, min(100, round(1.0 / scale)))
+    horizon = float(jobs["submit"].max()) if len(jobs) else 0.0
+    raw: list[tuple[str, str, float, float, float]] = []
+    skipped = 0
+    cols = [jobs[c].tolist() for c in ("tenant", "n", "submit", "first", "end")]
+    for i, (t, n, sub, first, end) in enumerate(zip(*cols, strict=True)):
+        if first != first:  # NaN: never started
+            skipped += 1
+            continue
+        stop = end if end == end else max(horizon, first)
+        for k in range(copies):
+            raw.append((f"{i}-{k}", str(tenants[int(t)]), float(sub), float(stop - first),
+                        float(n)))
+    return _history(raw, skipped, str(run))
