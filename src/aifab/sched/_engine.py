@@ -35,8 +35,10 @@ class Event:
 class Engine:
     """Pending and admitted workloads over a configuration; ``run()`` to a fixed point."""
 
-    def __init__(self, m: Manifests, *, fair_sharing: bool | None = None) -> None:
+    def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
+                 prune: bool = True) -> None:
         self.m = m
+        self.prune = prune
         self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
         self.tree = QuotaTree(m)
         self.domains = Domains(m)
@@ -47,6 +49,13 @@ class Engine:
         self.reasons: dict[str, list[tuple[str, str]]] = {}
         self.cycle = 0
         self._seq = 0
+        self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
+        self._sorted: dict[str, list[Workload]] = {}
+        # per ClusterQueue, the request of a plain gang found not to fit (not even by
+        # preemption) since quota was last freed: larger plain gangs cannot fit either
+        self._nofit: dict[str, dict[str, float]] = {}
+        # per ClusterQueue, the workload that preempted and waits for the quota it freed
+        self._nominated: dict[str, str] = {}
 
     def _tick(self) -> int:
         self._seq += 1
@@ -59,7 +68,17 @@ class Engine:
             raise BadInput("duplicate workload name", where=wl.name)
         if wl.created == 0.0:
             wl.created = float(self._tick())
+        self._enqueue(wl)
+
+    def _enqueue(self, wl: Workload) -> None:
         self.pending[wl.name] = wl
+        self._members[wl.queue][wl.name] = wl
+        self._sorted.pop(wl.queue, None)
+
+    def _dequeue(self, wl: Workload) -> None:
+        del self.pending[wl.name]
+        del self._members[wl.queue][wl.name]
+        self._sorted.pop(wl.queue, None)
 
     def finish(self, name: str) -> None:
         """A workload ends: its quota (and topology domains) are freed."""
@@ -67,15 +86,18 @@ class Engine:
         self._release(a)
         self.events.append(Event("finish", name, a.cq, self.cycle))
 
-    def _release(self, a: Admitted) -> None:
+    def _release(self, a: Admitted, requeue: bool = True) -> None:
         self.tree.add_all(a.cq, a.usage, -1)
         for parts in a.placement.values():
             for fl, i, v in parts:
                 self.domains.take(fl, [(i, v)], -1)
-        self.parked.clear()
+        if requeue:  # quota freed: workloads set aside may fit now
+            self.parked.clear()
+            self._nofit.clear()
 
     def _admit(self, cq: ClusterQueue, wl: Workload, asg: Assignment) -> None:
-        del self.pending[wl.name]
+        self._dequeue(wl)
+        self._nominated.pop(cq.name, None)
         self.tree.add_all(cq.name, asg.usage)
         for parts in asg.placement.values():
             for fl, i, v in parts:
@@ -87,22 +109,38 @@ class Engine:
 
     def _evict(self, a: Admitted, by: str) -> None:
         del self.admitted[a.wl.name]
-        self._release(a)
+        self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
         a.wl.created = float(self._tick())
-        self.pending[a.wl.name] = a.wl
+        self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 
     def queue_order(self, cq: str) -> list[Workload]:
-        return sorted((w for w in self.pending.values() if w.queue == cq),
-                      key=lambda w: (-w.priority, w.created, w.name))
+        """Pending workloads of ``cq``: priority, then creation time (A1)."""
+        if cq not in self._sorted:
+            self._sorted[cq] = sorted(self._members[cq].values(),
+                                      key=lambda w: (-w.priority, w.created, w.name))
+        return self._sorted[cq]
+
+    def _pruned(self, cq: str, w: Workload) -> bool:
+        """A plain gang at least as large as one that did not fit (quota only grows
+        scarcer until something is freed): set aside without a try."""
+        small = self._nofit.get(cq) if self.prune else None
+        req = _plain(w)
+        if small is None or req is None or set(req) != set(small):
+            return False
+        if all(req[r] >= small[r] for r in req):
+            self.parked.add(w.name)
+            self.reasons[w.name] = self.reasons.get(w.name) or [
+                ("quota", "a smaller workload of its queue did not fit either")]
+            return True
+        return False
 
     def heads(self) -> list[tuple[ClusterQueue, Workload]]:
         out = []
-        by_cq: dict[str, list[Workload]] = {}
-        for w in self.pending.values():
-            by_cq.setdefault(w.queue, []).append(w)
-        for name, ws in by_cq.items():
-            ws.sort(key=lambda w: (-w.priority, w.created, w.name))
+        for name, members in self._members.items():
+            if not members:
+                continue
+            ws = self.queue_order(name)
             cq = self.m.cluster_queues[name]
             if cq.stop_policy != "None":
                 for w in ws:
@@ -110,8 +148,13 @@ class Engine:
                                                         f"stopPolicy {cq.stop_policy}")]
                 continue
             order = ws
-            if cq.strategy == "BestEffortFIFO":
-                order = [w for w in order if w.name not in self.parked]
+            nom = self.pending.get(self._nominated.get(name, ""))
+            if nom is not None:
+                order = [nom]
+            elif cq.strategy == "BestEffortFIFO":
+                head = next((w for w in order if w.name not in self.parked
+                             and not self._pruned(cq.name, w)), None)
+                order = [] if head is None else [head]
             if order:
                 out.append((cq, order[0]))
                 for w in order[1:]:
@@ -159,6 +202,7 @@ class Engine:
                            if self.fair else
                            classic_targets(self.tree, cq, wl, asg, admitted))
                 if targets:
+                    self._nominated[cq.name] = wl.name
                     for t in targets:
                         self._evict(t, wl.name)
                     # the freed quota is the preemptor's for the rest of this cycle
@@ -171,11 +215,19 @@ class Engine:
             elif asg.mode == NOFIT and not reasons:
                 reasons.append(("quota", "does not fit in the ClusterQueue's flavors"))
             self.reasons[wl.name] = reasons
+            self._nominated.pop(cq.name, None)
+            req = _plain(wl)
+            if asg.mode == NOFIT and req is not None:
+                old = self._nofit.get(cq.name)
+                if old is None or sum(req.values()) < sum(old.values()):
+                    self._nofit[cq.name] = req
             if cq.strategy == "BestEffortFIFO" and wl.name not in self.parked:
                 self.parked.add(wl.name)
                 changed = True
         for name, usage in reserved:
             self.tree.add_all(name, usage, -1)
+        if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
+            self._nofit.clear()
         return changed
 
     def run(self, max_cycles: int = 10_000) -> list[Event]:
@@ -188,3 +240,14 @@ class Engine:
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
+
+
+def _plain(w: Workload) -> dict[str, float] | None:
+    """The request of a one-pod-set workload without node selector or topology (whose fit
+    only worsens as it grows); None for others."""
+    if len(w.pod_sets) != 1:
+        return None
+    ps = w.pod_sets[0]
+    if ps.node_selector or ps.required or ps.preferred:
+        return None
+    return {r: ps.count * v for r, v in ps.per_pod.items() if v > 0}
