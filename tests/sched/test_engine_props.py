@@ -3,9 +3,9 @@ than one that did not fit changes nothing; quota is never exceeded."""
 
 from __future__ import annotations
 
+from _cfg import config, cq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from _cfg import config, cq
 
 from aifab.sched import Engine, gang
 
