@@ -38,6 +38,7 @@ class Domains:
                        if f.topology is not None and f.domain_size and f.domains}
         self.free = {f.name: [float(f.domain_size or 0)] * int(f.domains or 0)
                      for f in m.flavors.values() if f.name in self.levels}
+        self.first: dict[str, int] = {}  # per flavor, the first domain with room
 
     def place(self, flavor: str, ps: PodSet, gpus: float) -> tuple[list[tuple[int, float]] | None,
                                                                    str]:
@@ -46,19 +47,22 @@ class Domains:
         if free is None or gpus <= 0:
             return [], ""
         level = ps.required or ps.preferred
-        if level is not None and level not in self.levels[flavor]:
+        if level is None:  # no topology asked: first fit, from the first domain with room
+            return self._first_fit(flavor, free, gpus)
+        if level not in self.levels[flavor]:
             return None, f"topology level {level!r} is not a level of flavor {flavor!r}"
-        single = [i for i, f in enumerate(free) if f + EPS >= gpus]
-        whole = level is not None and self.levels[flavor].index(level) == 0
-        if single and (whole or level is not None):
-            best = min(single, key=lambda i: (free[i], i))  # BestFit: least free that fits
+        best, best_free = -1, float("inf")
+        for i, f in enumerate(free):  # BestFit: the least free domain that fits (T3)
+            if gpus <= f + EPS and f < best_free:
+                best, best_free = i, f
+        if best >= 0:
             return [(best, gpus)], ""
-        if ps.required is not None and whole:
+        if ps.required is not None and self.levels[flavor].index(level) == 0:
             return None, (f"no {level} domain of flavor {flavor!r} has {gpus:g} free "
                           f"accelerators (largest free: {max(free, default=0):g})")
         out: list[tuple[int, float]] = []
         left = gpus
-        for i in sorted(range(len(free)), key=lambda i: (-free[i], i)):
+        for i in sorted(range(len(free)), key=lambda i: (-free[i], i)):  # fewest domains
             if left <= EPS:
                 break
             take = min(free[i], left)
@@ -69,9 +73,31 @@ class Domains:
             return None, f"flavor {flavor!r} has only {sum(free):g} free accelerators"
         return out, ""
 
+    def _first_fit(self, flavor: str, free: list[float], gpus: float
+                   ) -> tuple[list[tuple[int, float]] | None, str]:
+        out: list[tuple[int, float]] = []
+        left = gpus
+        i = self.first.get(flavor, 0)
+        while left > EPS and i < len(free):
+            take = min(free[i], left)
+            if take > EPS:
+                out.append((i, take))
+                left -= take
+            i += 1
+        if left > EPS:
+            return None, f"flavor {flavor!r} has only {sum(free):g} free accelerators"
+        return out, ""
+
     def take(self, flavor: str, parts: list[tuple[int, float]], sign: int = 1) -> None:
+        free = self.free[flavor]
+        first = self.first.get(flavor, 0)
         for i, v in parts:
-            self.free[flavor][i] -= sign * v
+            free[i] -= sign * v
+            if sign < 0:
+                first = min(first, i)
+        while first < len(free) and free[first] <= EPS:
+            first += 1
+        self.first[flavor] = first
 
 
 def _selector_ok(fl: Flavor | None, ps: PodSet) -> bool:

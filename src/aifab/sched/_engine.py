@@ -51,6 +51,7 @@ class Engine:
         self._seq = 0
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
+        self._active: set[str] = set()  # ClusterQueues with pending workloads
         # per ClusterQueue, the request of a plain gang found not to fit (not even by
         # preemption) since quota was last freed: larger plain gangs cannot fit either
         self._nofit: dict[str, dict[str, float]] = {}
@@ -73,11 +74,14 @@ class Engine:
     def _enqueue(self, wl: Workload) -> None:
         self.pending[wl.name] = wl
         self._members[wl.queue][wl.name] = wl
+        self._active.add(wl.queue)
         self._sorted.pop(wl.queue, None)
 
     def _dequeue(self, wl: Workload) -> None:
         del self.pending[wl.name]
         del self._members[wl.queue][wl.name]
+        if not self._members[wl.queue]:
+            self._active.discard(wl.queue)
         self._sorted.pop(wl.queue, None)
 
     def finish(self, name: str) -> None:
@@ -137,9 +141,8 @@ class Engine:
 
     def heads(self) -> list[tuple[ClusterQueue, Workload]]:
         out = []
-        for name, members in self._members.items():
-            if not members:
-                continue
+        for name in [n for n in self._members if self._members[n]] if len(
+                self._members) < 64 else sorted(self._active):
             ws = self.queue_order(name)
             cq = self.m.cluster_queues[name]
             if cq.stop_policy != "None":
