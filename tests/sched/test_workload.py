@@ -49,3 +49,10 @@ def test_missing_queue_label(tmp_path: Path) -> None:
            "spec": {"template": TPL}}
     with pytest.raises(BadInput, match=r"kueue\.x-k8s\.io/queue-name"):
         read_job(_write(tmp_path, doc))
+
+
+def test_kai_queue_label(tmp_path: Path) -> None:
+    meta = {"name": "x", "labels": {"kai.scheduler/queue": "startups"}}
+    doc = {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": {"template": TPL}}
+    q, ns, _, ps, _ = read_job(_write(tmp_path, doc))
+    assert (q, ns, ps[0].count) == ("startups", "default", 1)

@@ -3,7 +3,8 @@
 A Job is one pod set of ``parallelism`` pods; a JobSet one pod set per replicated job
 (replicas x parallelism pods); a PyTorchJob one per replica type. Requests are the
 containers' requests, limits where no request is given (Kubernetes defaults requests to
-limits). Queue and priority come from the ``kueue.x-k8s.io/queue-name`` and
+limits). Queue and priority come from the ``kueue.x-k8s.io/queue-name`` (or KAI's
+``kai.scheduler/queue``) and
 ``kueue.x-k8s.io/priority-class`` labels; topology from the pod template's
 ``kueue.x-k8s.io/podset-required-topology`` / ``-preferred-topology`` annotations.
 """
@@ -22,6 +23,7 @@ from aifab.sched._fields import Ctx
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 PRIORITY_LABEL = "kueue.x-k8s.io/priority-class"
+KAI_QUEUE_LABEL = "kai.scheduler/queue"
 REQUIRED = "kueue.x-k8s.io/podset-required-topology"
 PREFERRED = "kueue.x-k8s.io/podset-preferred-topology"
 
@@ -123,9 +125,10 @@ def read_job(path: Path) -> tuple[str, str, str | None, tuple[PodSet, ...], Ctx]
     ctx = Ctx(str(path), str(doc.get("kind")), str(meta.get("name") or "?"), [])
     pod_sets = pod_sets_of(ctx, str(doc.get("kind")), ctx.mapping(doc.get("spec"), "spec"))
     labels = ctx.mapping(meta.get("labels"), "metadata.labels")
-    queue = labels.get(QUEUE_LABEL)
+    queue = labels.get(QUEUE_LABEL) or labels.get(KAI_QUEUE_LABEL)
     if not queue:
-        raise ctx.error(f"metadata.labels.{QUEUE_LABEL}", "is required (the LocalQueue)")
+        raise ctx.error(f"metadata.labels.{QUEUE_LABEL}", "is required (the LocalQueue; "
+                        f"or {KAI_QUEUE_LABEL}, a KAI leaf queue)")
     prio = labels.get(PRIORITY_LABEL)
     return (str(queue), str(meta.get("namespace") or "default"),
             None if prio is None else str(prio), pod_sets, ctx)
