@@ -6,7 +6,8 @@ subtree quota less what their lendingLimit keeps back). Usage a node cannot cove
 quota it keeps back is carried by its parent. What a node may still use is what it keeps
 back unused plus what its parent has available, the latter capped by its borrowingLimit.
 This is the model of Kueue's hierarchical cohorts (concepts/cohort.md, cluster_queue.md
-"BorrowingLimit", "LendingLimit"), written from the documented semantics.
+"BorrowingLimit", "LendingLimit"); its exact accounting follows Kueue's
+pkg/cache/scheduler/resource_node.go and fair_sharing.go (read, re-implemented here).
 """
 
 from __future__ import annotations
