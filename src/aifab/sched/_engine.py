@@ -10,6 +10,7 @@ to their queue, ordered by eviction time (Kueue's default requeuing timestamp).
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass, field
 
@@ -75,14 +76,21 @@ class Engine:
         self.pending[wl.name] = wl
         self._members[wl.queue][wl.name] = wl
         self._active.add(wl.queue)
-        self._sorted.pop(wl.queue, None)
+        if wl.queue in self._sorted:
+            bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
     def _dequeue(self, wl: Workload) -> None:
         del self.pending[wl.name]
         del self._members[wl.queue][wl.name]
         if not self._members[wl.queue]:
             self._active.discard(wl.queue)
-        self._sorted.pop(wl.queue, None)
+        lst = self._sorted.get(wl.queue)
+        if lst is not None:
+            i = bisect.bisect_left(lst, _order_key(wl), key=_order_key)
+            if i < len(lst) and lst[i] is wl:
+                del lst[i]
+            else:
+                del self._sorted[wl.queue]
 
     def finish(self, name: str) -> None:
         """A workload ends: its quota (and topology domains) are freed."""
@@ -121,8 +129,7 @@ class Engine:
     def queue_order(self, cq: str) -> list[Workload]:
         """Pending workloads of ``cq``: priority, then creation time (A1)."""
         if cq not in self._sorted:
-            self._sorted[cq] = sorted(self._members[cq].values(),
-                                      key=lambda w: (-w.priority, w.created, w.name))
+            self._sorted[cq] = sorted(self._members[cq].values(), key=_order_key)
         return self._sorted[cq]
 
     def _pruned(self, cq: str, w: Workload) -> bool:
@@ -243,6 +250,10 @@ class Engine:
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
+
+
+def _order_key(w: Workload) -> tuple[int, float, str]:
+    return (-w.priority, w.created, w.name)
 
 
 def _plain(w: Workload) -> dict[str, float] | None:
