@@ -20,7 +20,7 @@ def _m(fair: bool) -> object:
                   fair=fair)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JOBS, st.booleans())
 def test_pruning_changes_nothing(jobs: list[tuple[str, int, int, bool]], fair: bool) -> None:
     m = _m(fair)

@@ -56,6 +56,9 @@ class Engine:
         # per ClusterQueue, the request of a plain gang found not to fit (not even by
         # preemption) since quota was last freed: larger plain gangs cannot fit either
         self._nofit: dict[str, dict[str, float]] = {}
+        # per ClusterQueue, a plain gang that found nothing to preempt since the last
+        # admission or freed quota: larger, no more urgent, newer ones will not either
+        self._nopreempt: dict[str, tuple[dict[str, float], int, float]] = {}
         # per ClusterQueue, the workload that preempted and waits for the quota it freed
         self._nominated: dict[str, str] = {}
 
@@ -106,10 +109,12 @@ class Engine:
         if requeue:  # quota freed: workloads set aside may fit now
             self.parked.clear()
             self._nofit.clear()
+            self._nopreempt.clear()
 
     def _admit(self, cq: ClusterQueue, wl: Workload, asg: Assignment) -> None:
         self._dequeue(wl)
         self._nominated.pop(cq.name, None)
+        self._nopreempt.clear()  # a new admission may be a new preemption candidate
         self.tree.add_all(cq.name, asg.usage)
         for parts in asg.placement.values():
             for fl, i, v in parts:
@@ -135,16 +140,26 @@ class Engine:
     def _pruned(self, cq: str, w: Workload) -> bool:
         """A plain gang at least as large as one that did not fit (quota only grows
         scarcer until something is freed): set aside without a try."""
-        small = self._nofit.get(cq) if self.prune else None
-        req = _plain(w)
-        if small is None or req is None or set(req) != set(small):
+        req = _plain(w) if self.prune else None
+        if req is None:
             return False
-        if all(req[r] >= small[r] for r in req):
-            self.parked.add(w.name)
-            self.reasons[w.name] = self.reasons.get(w.name) or [
-                ("quota", "a smaller workload of its queue did not fit either")]
-            return True
-        return False
+
+        def covers(small: dict[str, float]) -> bool:
+            return set(req) == set(small) and all(req[r] >= small[r] for r in req)
+
+        small = self._nofit.get(cq)
+        why = None
+        if small is not None and covers(small):
+            why = "a smaller workload of its queue did not fit either"
+        elif (np := self._nopreempt.get(cq)) is not None and covers(np[0]) and (
+                w.priority <= np[1] and w.created >= np[2]):
+            why = ("a smaller, no later, no lower-priority workload of its queue found "
+                   "nothing to preempt")
+        if why is None:
+            return False
+        self.parked.add(w.name)
+        self.reasons[w.name] = self.reasons.get(w.name) or [("quota", why)]
+        return True
 
     def heads(self) -> list[tuple[ClusterQueue, Workload]]:
         out = []
@@ -231,6 +246,8 @@ class Engine:
                 old = self._nofit.get(cq.name)
                 if old is None or sum(req.values()) < sum(old.values()):
                     self._nofit[cq.name] = req
+            elif asg.mode == PREEMPT and req is not None and cq.name not in self._nopreempt:
+                self._nopreempt[cq.name] = (req, wl.priority, wl.created)
             if cq.strategy == "BestEffortFIFO" and wl.name not in self.parked:
                 self.parked.add(wl.name)
                 changed = True
@@ -238,6 +255,7 @@ class Engine:
             self.tree.add_all(name, usage, -1)
         if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
             self._nofit.clear()
+            self._nopreempt.clear()
         return changed
 
     def run(self, max_cycles: int = 10_000) -> list[Event]:
