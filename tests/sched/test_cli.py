@@ -159,3 +159,8 @@ def test_simulate_lists_unsupported_fields(tmp_path: Path, manifests: Path) -> N
                                          "  namespaceSelector: {}\n  admissionScope: {}\n", 1))
     code, _, err = run("simulate", "--kueue", str(d), *SIM)
     assert code == 0 and "not modelled" in err and "spec.admissionScope" in err
+
+
+def test_explicit_policy_wins_over_manifests(manifests: Path) -> None:
+    code, out, _ = run("simulate", *SIM, "--kueue", str(manifests / "kueue"), "--policy", "fifo")
+    assert code == 0 and json.loads(out)["policy"] == "fifo"

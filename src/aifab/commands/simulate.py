@@ -116,7 +116,8 @@ def simulate_cmd(
 
         scn = with_manifests(scn, cat, kueue, kai,
                              lambda n: err_console.print(f"not modelled: {n}", markup=False,
-                                                       soft_wrap=True))
+                                                       soft_wrap=True),
+                             keep_policy=policy is not None)
         if power_caps is not None:
             scn = apply_caps(scn, caps_from_site(power_caps, [o.name for o in scn.owners],
                                                  caps_year)[1])

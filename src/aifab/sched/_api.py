@@ -33,9 +33,10 @@ def export_manifests(scn: Scenario, cat: Catalog, *, kueue: Path | None = None,
 
 
 def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | None,
-                   note: Callable[[str], None]) -> Scenario:
+                   note: Callable[[str], None], *, keep_policy: bool = False) -> Scenario:
     """``aifab simulate --kueue/--kai``: the scenario with the manifests' tenants and
-    policies (unchanged without either flag); ``note`` gets each field not modelled."""
+    policies (unchanged without either flag; ``keep_policy``: the scenario's queue policy
+    stays, as when ``--policy`` is given); ``note`` gets each field not modelled."""
     if kueue is not None and kai is not None:
         raise BadInput("give --kueue or --kai, not both", where="--kai")
     path = kueue or kai
@@ -44,6 +45,9 @@ def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | 
     out, notes = scenario_from_manifests(path, scn, cat)
     for n in notes:
         note(n)
+    if keep_policy:
+        out = out.model_copy(update={"sim": out.sim.model_copy(
+            update={"queue_policy": scn.sim.queue_policy})})
     return out
 
 
