@@ -58,7 +58,7 @@ class Engine:
         self._nofit: dict[str, dict[str, float]] = {}
         # per ClusterQueue, a plain gang that found nothing to preempt since the last
         # admission or freed quota: larger, no more urgent, newer ones will not either
-        self._nopreempt: dict[str, tuple[dict[str, float], int, float]] = {}
+        self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
         # per ClusterQueue, the workload that preempted and waits for the quota it freed
         self._nominated: dict[str, str] = {}
 
@@ -151,8 +151,8 @@ class Engine:
         why = None
         if small is not None and covers(small):
             why = "a smaller workload of its queue did not fit either"
-        elif (np := self._nopreempt.get(cq)) is not None and covers(np[0]) and (
-                w.priority <= np[1] and w.created >= np[2]):
+        elif any(covers(r) and w.priority <= p and w.created >= c
+                 for r, p, c in self._nopreempt.get(cq, ())):
             why = ("a smaller, no later, no lower-priority workload of its queue found "
                    "nothing to preempt")
         if why is None:
@@ -246,8 +246,10 @@ class Engine:
                 old = self._nofit.get(cq.name)
                 if old is None or sum(req.values()) < sum(old.values()):
                     self._nofit[cq.name] = req
-            elif asg.mode == PREEMPT and req is not None and cq.name not in self._nopreempt:
-                self._nopreempt[cq.name] = (req, wl.priority, wl.created)
+            elif asg.mode == PREEMPT and req is not None:
+                failed = self._nopreempt.setdefault(cq.name, [])
+                if len(failed) < 16:
+                    failed.append((req, wl.priority, wl.created))
             if cq.strategy == "BestEffortFIFO" and wl.name not in self.parked:
                 self.parked.add(wl.name)
                 changed = True
