@@ -11,14 +11,13 @@ to their queue, ordered by eviction time (Kueue's default requeuing timestamp).
 from __future__ import annotations
 
 import bisect
-import functools
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
+from aifab.sched._cycle import _order_key, failed, heads, order
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted, classic_targets, fair_targets
-from aifab.sched._preempt import _side as side
 from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
 
@@ -131,90 +130,14 @@ class Engine:
         self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 
-    def queue_order(self, cq: str) -> list[Workload]:
-        """Pending workloads of ``cq``: priority, then creation time (A1)."""
-        if cq not in self._sorted:
-            self._sorted[cq] = sorted(self._members[cq].values(), key=_order_key)
-        return self._sorted[cq]
-
-    def _pruned(self, cq: str, w: Workload) -> bool:
-        """A plain gang at least as large as one that did not fit (quota only grows
-        scarcer until something is freed): set aside without a try."""
-        req = _plain(w) if self.prune else None
-        if req is None:
-            return False
-
-        def covers(small: dict[str, float]) -> bool:
-            return set(req) == set(small) and all(req[r] >= small[r] for r in req)
-
-        small = self._nofit.get(cq)
-        why = None
-        if small is not None and covers(small):
-            why = "a smaller workload of its queue did not fit either"
-        elif any(covers(r) and w.priority <= p and w.created >= c
-                 for r, p, c in self._nopreempt.get(cq, ())):
-            why = ("a smaller, no later, no lower-priority workload of its queue found "
-                   "nothing to preempt")
-        if why is None:
-            return False
-        self.parked.add(w.name)
-        self.reasons[w.name] = self.reasons.get(w.name) or [("quota", why)]
-        return True
-
-    def heads(self) -> list[tuple[ClusterQueue, Workload]]:
-        out = []
-        for name in [n for n in self._members if self._members[n]] if len(
-                self._members) < 64 else sorted(self._active):
-            ws = self.queue_order(name)
-            cq = self.m.cluster_queues[name]
-            if cq.stop_policy != "None":
-                for w in ws:
-                    self.reasons[w.name] = [("stopped", f"ClusterQueue {cq.name!r} has "
-                                                        f"stopPolicy {cq.stop_policy}")]
-                continue
-            order = ws
-            nom = self.pending.get(self._nominated.get(name, ""))
-            if nom is not None:
-                order = [nom]
-            elif cq.strategy == "BestEffortFIFO":
-                head = next((w for w in order if w.name not in self.parked
-                             and not self._pruned(cq.name, w)), None)
-                order = [] if head is None else [head]
-            if order:
-                out.append((cq, order[0]))
-                for w in order[1:]:
-                    if cq.strategy == "StrictFIFO":
-                        self.reasons[w.name] = [("fifo", f"StrictFIFO: behind {order[0].name!r}"
-                                                         " at the head of the queue")]
-        return out
-
-    def _order(self, entries: list[tuple[ClusterQueue, Workload, Assignment]]
-               ) -> list[tuple[ClusterQueue, Workload, Assignment]]:
-        def key(e: tuple[ClusterQueue, Workload, Assignment]) -> tuple[int, float, str]:
-            return (-e[1].priority, e[1].created, e[1].name)
-
-        if not self.fair:
-            return sorted(entries, key=lambda e: (e[2].borrow, *key(e)))
-
-        def cmp(a: tuple[ClusterQueue, Workload, Assignment],
-                b: tuple[ClusterQueue, Workload, Assignment]) -> int:
-            sa, sb = side(self.tree.cqs[a[0].name], self.tree.cqs[b[0].name])
-            da, db = self.tree.share(sa, a[2].usage), self.tree.share(sb, b[2].usage)
-            if da != db:
-                return -1 if da < db else 1
-            ka, kb = key(a), key(b)
-            return -1 if ka < kb else (1 if ka > kb else 0)
-
-        return sorted(entries, key=functools.cmp_to_key(cmp))
-
     def step(self) -> bool:
         """One scheduling cycle; whether anything was admitted, preempted or set aside."""
         self.cycle += 1
         entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
-                   for cq, wl in self.heads()]
+                   for cq, wl in heads(self)]
         changed = False
         reserved: list[tuple[str, dict[FR, float]]] = []
-        for cq, wl, _ in self._order(entries):
+        for cq, wl, _ in order(self, entries):
             asg = assign(self.tree, self.m, self.domains, cq, wl, self.fair)
             if asg.mode == FIT:
                 self._admit(cq, wl, asg)
@@ -239,20 +162,7 @@ class Engine:
                                             "workload it may preempt frees enough quota"))
             elif asg.mode == NOFIT and not reasons:
                 reasons.append(("quota", "does not fit in the ClusterQueue's flavors"))
-            self.reasons[wl.name] = reasons
-            self._nominated.pop(cq.name, None)
-            req = _plain(wl)
-            if asg.mode == NOFIT and req is not None:
-                old = self._nofit.get(cq.name)
-                if old is None or sum(req.values()) < sum(old.values()):
-                    self._nofit[cq.name] = req
-            elif asg.mode == PREEMPT and req is not None:
-                failed = self._nopreempt.setdefault(cq.name, [])
-                if len(failed) < 16:
-                    failed.append((req, wl.priority, wl.created))
-            if cq.strategy == "BestEffortFIFO" and wl.name not in self.parked:
-                self.parked.add(wl.name)
-                changed = True
+            changed |= failed(self, cq, wl, asg, reasons)
         for name, usage in reserved:
             self.tree.add_all(name, usage, -1)
         if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
@@ -270,18 +180,3 @@ class Engine:
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
-
-
-def _order_key(w: Workload) -> tuple[int, float, str]:
-    return (-w.priority, w.created, w.name)
-
-
-def _plain(w: Workload) -> dict[str, float] | None:
-    """The request of a one-pod-set workload without node selector or topology (whose fit
-    only worsens as it grows); None for others."""
-    if len(w.pod_sets) != 1:
-        return None
-    ps = w.pod_sets[0]
-    if ps.node_selector or ps.required or ps.preferred:
-        return None
-    return {r: ps.count * v for r, v in ps.per_pod.items() if v > 0}
