@@ -7,7 +7,8 @@ from __future__ import annotations
 import sys
 
 #: Modules under ``aifab.commands`` that each define ``register(app)``.
-COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report", "sweep", "serve")
+COMMAND_MODULES = ("plan", "replay", "perf", "simulate", "site", "report", "sweep", "serve",
+                   "admit")
 
 #: The commands each module registers, with the first line of their help, so that
 #: ``aifab --help`` needs no command module. A module missing here still works (it is
@@ -33,6 +34,14 @@ COMMAND_HELP: dict[str, dict[str, str]] = {
                        "Ray."},
     "serve": {"serve": "A local web dashboard: overview, plan knobs, siting map, runs, twin "
                        "and sweeps."},
+    "admit": {
+        "admit": "What-if admission: admitted now? if not, why (quota, flavor, topology, "
+                 "priority) and when (from a twin run).",
+        "queues": "Write the scenario's tenants, quotas and policies as Kueue and/or KAI "
+                  "manifests.",
+        "compare-queues": "Replay a workload history through quota designs: per-tenant wait, "
+                          "utilisation, preemptions, fairness.",
+    },
 }
 
 EXIT_ABORTED = 130

@@ -62,6 +62,12 @@ def _progress(enabled: bool, horizon_s: float) -> Iterator[Callable[[float], Non
 
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Overwrite another run's results or checkpoint in --out.")]
+KueueDirOpt = Annotated[Path | None, typer.Option(
+    "--kueue", help="Tenants, quotas and policies from Kueue manifests (docs/sched.md).",
+    metavar="DIR")]
+KaiDirOpt = Annotated[Path | None, typer.Option(
+    "--kai", help="Tenants, quotas and policies from KAI scheduler Queues (docs/sched.md).",
+    metavar="DIR")]
 
 
 def simulate_cmd(
@@ -80,6 +86,8 @@ def simulate_cmd(
     caps_year: CapsYearOpt = None,
     force: ForceOpt = False,
     curtail: CurtailOpt = None,
+    kueue: KueueDirOpt = None,
+    kai: KaiDirOpt = None,
 ) -> None:
     """Simulate the shared fleet: tenants, quotas, gangs, inference on GPUs/NPUs, power."""
     from aifab.catalog import load_catalog
@@ -107,6 +115,12 @@ def simulate_cmd(
         sets += [f"sim.queue_policy={policy}"] if policy is not None else []
         sets += [f"sim.seed={seed}"] if seed is not None else []
         scn, cat = load_cli_scenario(scenario_file, scenario, sets, catalog)
+        from aifab.sched import with_manifests
+
+        scn = with_manifests(scn, cat, kueue, kai,
+                             lambda n: err_console.print(f"not modelled: {n}", markup=False,
+                                                       soft_wrap=True),
+                             keep_policy=policy is not None)
         if power_caps is not None:
             constraints = _constraints(power_caps, [o.name for o in scn.owners], caps_year)
         get_queue_policy(scn.sim.queue_policy)

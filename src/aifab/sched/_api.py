@@ -1,0 +1,70 @@
+"""The calls other commands make: manifests to a scenario, a scenario to manifests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aifab.catalog import Catalog
+from aifab.errors import BadInput
+from aifab.scenario import Scenario
+from aifab.sched._export import kai_docs, kueue_docs, write_manifests
+from aifab.sched._load import read_dir
+from aifab.sched._twin import tenants_from
+
+
+def scenario_from_manifests(path: Path, scn: Scenario, cat: Catalog
+                            ) -> tuple[Scenario, list[str]]:
+    """``scn`` with the tenants, quotas, borrowing and queue policy of the Kueue or KAI
+    manifests under ``path``, and the notes listing what the twin does not take."""
+    return tenants_from(read_dir(path), scn, cat)
+
+
+def export_manifests(scn: Scenario, cat: Catalog, *, kueue: Path | None = None,
+                     kai: Path | None = None) -> list[Path]:
+    """Write the scenario's tenants, quotas and policies as Kueue and/or KAI manifests."""
+    out: list[Path] = []
+    if kueue is not None:
+        out += write_manifests(kueue_docs(scn, cat), kueue)
+    if kai is not None:
+        out += write_manifests(kai_docs(scn, cat), kai)
+    return out
+
+
+def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | None,
+                   note: Callable[[str], None], *, keep_policy: bool = False) -> Scenario:
+    """``aifab simulate --kueue/--kai``: the scenario with the manifests' tenants and
+    policies (unchanged without either flag; ``keep_policy``: the scenario's queue policy
+    stays, as when ``--policy`` is given); ``note`` gets each field not modelled."""
+    if kueue is not None and kai is not None:
+        raise BadInput("give --kueue or --kai, not both", where="--kai")
+    path = kueue or kai
+    if path is None:
+        return scn
+    out, notes = scenario_from_manifests(path, scn, cat)
+    for n in notes:
+        note(n)
+    if keep_policy:
+        out = out.model_copy(update={"sim": out.sim.model_copy(
+            update={"queue_policy": scn.sim.queue_policy})})
+    return out
+
+
+def compare_designs(designs: list[Path], jobs: Path, mapping: dict[str, str]
+                    ) -> dict[str, Any]:
+    """Replay one workload history (sacct CSV, Kueue Workload JSON or a twin run folder)
+    through each quota
+    design (a directory of Kueue or KAI manifests): per-tenant wait, GPU-hours and
+    preemptions, utilisation and fairness per design (docs/sched.md, C1-C3)."""
+    from aifab.sched._history import read_run, read_sacct, read_workloads
+    from aifab.sched._replay import replay, tenant_queues
+
+    hist = (read_run(jobs) if jobs.is_dir() else
+            read_workloads(jobs) if jobs.suffix == ".json" else read_sacct(jobs))
+    out: dict[str, Any] = {"jobs": str(jobs), "designs": {}}
+    for d in designs:
+        m = read_dir(d)
+        out["designs"][str(d)] = replay(m, hist, tenant_queues(m, hist, mapping)) | {
+            "unsupported": list(m.unsupported)}
+    return out

@@ -1,0 +1,131 @@
+"""One scheduling cycle's choices for :class:`~._engine.Engine`: the head of each
+ClusterQueue (A1, A2, A5, A6) and the order the heads are tried in (A3, F2)."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from aifab.sched._assign import NOFIT, PREEMPT, Assignment
+from aifab.sched._model import ClusterQueue
+from aifab.sched._preempt import _side as side
+from aifab.sched._workload import Workload
+
+if TYPE_CHECKING:
+    from aifab.sched._engine import Engine
+
+
+def _order_key(w: Workload) -> tuple[int, float, str]:
+    return (-w.priority, w.created, w.name)
+
+
+def _plain(w: Workload) -> dict[str, float] | None:
+    """The request of a one-pod-set workload without node selector or topology (whose fit
+    only worsens as it grows); None for others."""
+    if len(w.pod_sets) != 1:
+        return None
+    ps = w.pod_sets[0]
+    if ps.node_selector or ps.required or ps.preferred:
+        return None
+    return {r: ps.count * v for r, v in ps.per_pod.items() if v > 0}
+
+
+def queue_order(eng: Engine, cq: str) -> list[Workload]:
+    """Pending workloads of ``cq``: priority, then creation time (A1)."""
+    if cq not in eng._sorted:
+        eng._sorted[cq] = sorted(eng._members[cq].values(), key=_order_key)
+    return eng._sorted[cq]
+
+
+def pruned(eng: Engine, cq: str, w: Workload) -> bool:
+    """A plain gang at least as large as one that did not fit (quota only grows
+    scarcer until something is freed): set aside without a try."""
+    req = _plain(w) if eng.prune else None
+    if req is None:
+        return False
+
+    def covers(small: dict[str, float]) -> bool:
+        return set(req) == set(small) and all(req[r] >= small[r] for r in req)
+
+    small = eng._nofit.get(cq)
+    why = None
+    if small is not None and covers(small):
+        why = "a smaller workload of its queue did not fit either"
+    elif any(covers(r) and w.priority <= p and w.created >= c
+             for r, p, c in eng._nopreempt.get(cq, ())):
+        why = ("a smaller, no later, no lower-priority workload of its queue found "
+               "nothing to preempt")
+    if why is None:
+        return False
+    eng.parked.add(w.name)
+    eng.reasons[w.name] = eng.reasons.get(w.name) or [("quota", why)]
+    return True
+
+
+def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
+    out = []
+    for name in [n for n in eng._members if eng._members[n]] if len(
+            eng._members) < 64 else sorted(eng._active):
+        ws = queue_order(eng, name)
+        cq = eng.m.cluster_queues[name]
+        if cq.stop_policy != "None":
+            for w in ws:
+                eng.reasons[w.name] = [("stopped", f"ClusterQueue {cq.name!r} has "
+                                                    f"stopPolicy {cq.stop_policy}")]
+            continue
+        order = ws
+        nom = eng.pending.get(eng._nominated.get(name, ""))
+        if nom is not None:
+            order = [nom]
+        elif cq.strategy == "BestEffortFIFO":
+            head = next((w for w in order if w.name not in eng.parked
+                         and not pruned(eng, cq.name, w)), None)
+            order = [] if head is None else [head]
+        if order:
+            out.append((cq, order[0]))
+            for w in order[1:]:
+                if cq.strategy == "StrictFIFO":
+                    eng.reasons[w.name] = [("fifo", f"StrictFIFO: behind {order[0].name!r}"
+                                                     " at the head of the queue")]
+    return out
+
+
+def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
+           ) -> list[tuple[ClusterQueue, Workload, Assignment]]:
+    def key(e: tuple[ClusterQueue, Workload, Assignment]) -> tuple[int, float, str]:
+        return (-e[1].priority, e[1].created, e[1].name)
+
+    if not eng.fair:
+        return sorted(entries, key=lambda e: (e[2].borrow, *key(e)))
+
+    def cmp(a: tuple[ClusterQueue, Workload, Assignment],
+            b: tuple[ClusterQueue, Workload, Assignment]) -> int:
+        sa, sb = side(eng.tree.cqs[a[0].name], eng.tree.cqs[b[0].name])
+        da, db = eng.tree.share(sa, a[2].usage), eng.tree.share(sb, b[2].usage)
+        if da != db:
+            return -1 if da < db else 1
+        ka, kb = key(a), key(b)
+        return -1 if ka < kb else (1 if ka > kb else 0)
+
+    return sorted(entries, key=functools.cmp_to_key(cmp))
+
+
+def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,
+           reasons: list[tuple[str, str]]) -> bool:
+    """Record why a head was not admitted (and what that rules out for larger plain gangs,
+    A6); set it aside under BestEffortFIFO. Whether it was newly set aside."""
+    eng.reasons[wl.name] = reasons
+    eng._nominated.pop(cq.name, None)
+    req = _plain(wl)
+    if asg.mode == NOFIT and req is not None:
+        old = eng._nofit.get(cq.name)
+        if old is None or sum(req.values()) < sum(old.values()):
+            eng._nofit[cq.name] = req
+    elif asg.mode == PREEMPT and req is not None:
+        seen = eng._nopreempt.setdefault(cq.name, [])
+        if len(seen) < 16:
+            seen.append((req, wl.priority, wl.created))
+    if cq.strategy == "BestEffortFIFO" and wl.name not in eng.parked:
+        eng.parked.add(wl.name)
+        return True
+    return False

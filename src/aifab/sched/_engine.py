@@ -1,0 +1,182 @@
+"""The admission engine: Kueue's scheduling cycle over a quota tree (rules A1-A6).
+
+Each cycle takes the head of every ClusterQueue (A1: priority, then creation time; A2:
+StrictFIFO heads block, BestEffortFIFO heads that cannot be admitted are set aside until
+quota is freed), assigns flavors, orders the heads (A3: those fitting without borrowing
+first, then priority, then age; with fair sharing, the lowest share first, compared where
+their cohort paths meet) and admits or preempts in that order. Preempted workloads go back
+to their queue, ordered by eviction time (Kueue's default requeuing timestamp).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from aifab.errors import BadInput
+from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
+from aifab.sched._cycle import _order_key, failed, heads, order
+from aifab.sched._model import FR, ClusterQueue, Manifests
+from aifab.sched._preempt import Admitted, classic_targets, fair_targets
+from aifab.sched._quota import QuotaTree
+from aifab.sched._workload import Workload
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # "admit", "preempt", "finish"
+    workload: str
+    cluster_queue: str
+    cycle: int
+    flavors: dict[str, dict[str, str]] = field(default_factory=dict)
+    by: str | None = None
+
+
+class Engine:
+    """Pending and admitted workloads over a configuration; ``run()`` to a fixed point."""
+
+    def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
+                 prune: bool = True) -> None:
+        self.m = m
+        self.prune = prune
+        self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
+        self.tree = QuotaTree(m)
+        self.domains = Domains(m)
+        self.pending: dict[str, Workload] = {}
+        self.admitted: dict[str, Admitted] = {}
+        self.parked: set[str] = set()
+        self.events: list[Event] = []
+        self.reasons: dict[str, list[tuple[str, str]]] = {}
+        self.cycle = 0
+        self._seq = 0
+        self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
+        self._sorted: dict[str, list[Workload]] = {}
+        self._active: set[str] = set()  # ClusterQueues with pending workloads
+        # per ClusterQueue, the request of a plain gang found not to fit (not even by
+        # preemption) since quota was last freed: larger plain gangs cannot fit either
+        self._nofit: dict[str, dict[str, float]] = {}
+        # per ClusterQueue, a plain gang that found nothing to preempt since the last
+        # admission or freed quota: larger, no more urgent, newer ones will not either
+        self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
+        # per ClusterQueue, the workload that preempted and waits for the quota it freed
+        self._nominated: dict[str, str] = {}
+
+    def _tick(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def submit(self, wl: Workload) -> None:
+        if wl.queue not in self.m.cluster_queues:
+            raise BadInput(f"ClusterQueue {wl.queue!r} is not defined", where=wl.name)
+        if wl.name in self.pending or wl.name in self.admitted:
+            raise BadInput("duplicate workload name", where=wl.name)
+        if wl.created == 0.0:
+            wl.created = float(self._tick())
+        self._enqueue(wl)
+
+    def _enqueue(self, wl: Workload) -> None:
+        self.pending[wl.name] = wl
+        self._members[wl.queue][wl.name] = wl
+        self._active.add(wl.queue)
+        if wl.queue in self._sorted:
+            bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
+
+    def _dequeue(self, wl: Workload) -> None:
+        del self.pending[wl.name]
+        del self._members[wl.queue][wl.name]
+        if not self._members[wl.queue]:
+            self._active.discard(wl.queue)
+        lst = self._sorted.get(wl.queue)
+        if lst is not None:
+            i = bisect.bisect_left(lst, _order_key(wl), key=_order_key)
+            if i < len(lst) and lst[i] is wl:
+                del lst[i]
+            else:
+                del self._sorted[wl.queue]
+
+    def finish(self, name: str) -> None:
+        """A workload ends: its quota (and topology domains) are freed."""
+        a = self.admitted.pop(name)
+        self._release(a)
+        self.events.append(Event("finish", name, a.cq, self.cycle))
+
+    def _release(self, a: Admitted, requeue: bool = True) -> None:
+        self.tree.add_all(a.cq, a.usage, -1)
+        for parts in a.placement.values():
+            for fl, i, v in parts:
+                self.domains.take(fl, [(i, v)], -1)
+        if requeue:  # quota freed: workloads set aside may fit now
+            self.parked.clear()
+            self._nofit.clear()
+            self._nopreempt.clear()
+
+    def _admit(self, cq: ClusterQueue, wl: Workload, asg: Assignment) -> None:
+        self._dequeue(wl)
+        self._nominated.pop(cq.name, None)
+        self._nopreempt.clear()  # a new admission may be a new preemption candidate
+        self.tree.add_all(cq.name, asg.usage)
+        for parts in asg.placement.values():
+            for fl, i, v in parts:
+                self.domains.take(fl, [(i, v)])
+        self.admitted[wl.name] = Admitted(wl, cq.name, dict(asg.usage), self._tick(),
+                                          asg.placement)
+        self.reasons.pop(wl.name, None)
+        self.events.append(Event("admit", wl.name, cq.name, self.cycle, asg.flavors))
+
+    def _evict(self, a: Admitted, by: str) -> None:
+        del self.admitted[a.wl.name]
+        self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
+        a.wl.created = float(self._tick())
+        self._enqueue(a.wl)
+        self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
+
+    def step(self) -> bool:
+        """One scheduling cycle; whether anything was admitted, preempted or set aside."""
+        self.cycle += 1
+        entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
+                   for cq, wl in heads(self)]
+        changed = False
+        reserved: list[tuple[str, dict[FR, float]]] = []
+        for cq, wl, _ in order(self, entries):
+            asg = assign(self.tree, self.m, self.domains, cq, wl, self.fair)
+            if asg.mode == FIT:
+                self._admit(cq, wl, asg)
+                changed = True
+                continue
+            reasons = list(asg.reasons)
+            if asg.mode == PREEMPT:
+                admitted = list(self.admitted.values())
+                targets = (fair_targets(self.tree, cq, wl, asg, admitted, self.m.fs_strategies)
+                           if self.fair else
+                           classic_targets(self.tree, cq, wl, asg, admitted))
+                if targets:
+                    self._nominated[cq.name] = wl.name
+                    for t in targets:
+                        self._evict(t, wl.name)
+                    # the freed quota is the preemptor's for the rest of this cycle
+                    self.tree.add_all(cq.name, asg.usage)
+                    reserved.append((cq.name, asg.usage))
+                    changed = True
+                    continue
+                reasons.append(("priority", "fits only by preemption, and no admitted "
+                                            "workload it may preempt frees enough quota"))
+            elif asg.mode == NOFIT and not reasons:
+                reasons.append(("quota", "does not fit in the ClusterQueue's flavors"))
+            changed |= failed(self, cq, wl, asg, reasons)
+        for name, usage in reserved:
+            self.tree.add_all(name, usage, -1)
+        if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
+            self._nofit.clear()
+            self._nopreempt.clear()
+        return changed
+
+    def run(self, max_cycles: int = 10_000) -> list[Event]:
+        """Cycles until nothing changes; the events of this run."""
+        start = len(self.events)
+        for _ in range(max_cycles):
+            if not self.step():
+                break
+        return self.events[start:]
+
+    def admitted_in(self, cq: str) -> list[str]:
+        return [n for n, a in self.admitted.items() if a.cq == cq]

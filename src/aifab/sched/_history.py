@@ -1,0 +1,198 @@
+"""Workload history in: Slurm ``sacct`` exports and Kubernetes (Kueue) Workload exports.
+
+sacct: ``sacct --allocations --parsable2 --format=JobID,Account,User,Submit,Start,End,
+Elapsed,AllocTRES,State`` (``|``-separated; ``,`` and ``;`` are read too). A row is a job
+(steps such as ``123.batch`` are skipped); its tenant is its Account (User when empty); its
+GPUs come from AllocTRES/ReqTRES ``gres/gpu=N`` (or AllocGRES ``gpu:N``); its run time from
+End - Start, else Elapsed (``[D-]HH:MM:SS``). Jobs that never started are kept with their
+time limit unknown: they are left out (counted in ``skipped``).
+
+Kubernetes: ``kubectl get workloads.kueue.x-k8s.io -A -o json``: tenant = the
+ClusterQueue it was admitted to (else its LocalQueue ``namespace/queueName``), GPUs =
+pod-set count x container requests, run time = Finished - Admitted condition times.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aifab.errors import BadInput
+from aifab.sched._fields import Ctx
+from aifab.sched._model import is_gpu
+
+_GPU_TRES = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
+_GPU_GRES = re.compile(r"gpu(?::[^:,()]+)?:(\d+)")
+_ELAPSED = re.compile(r"^(?:(\d+)-)?(\d+):(\d\d):(\d\d)(?:\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class HistJob:
+    name: str
+    tenant: str
+    submit_s: float  # seconds after the first submission
+    run_s: float
+    gpus: float
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class History:
+    jobs: tuple[HistJob, ...]
+    skipped: int
+    source: str
+
+
+def _time(text: str, where: str, source: str) -> float:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise BadInput(f"{text!r} is not a date-time (ISO 8601)", source=source,
+                       where=where) from None
+
+
+def _elapsed(text: str) -> float | None:
+    m = _ELAPSED.match(text.strip())
+    if not m:
+        return None
+    d, h, mi, s = (int(x) if x else 0 for x in m.groups())
+    return float(((d * 24 + h) * 60 + mi) * 60 + s)
+
+
+def read_sacct(path: Path) -> History:
+    """Jobs of a sacct export (see the module doc for the columns)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read: {exc}", source=str(path)) from None
+    first = text.splitlines()[0] if text.strip() else ""
+    delim = max("|,;", key=first.count)
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
+    cols = set(rows[0]) if rows else set(first.split(delim))
+    for need in ("JobID", "Submit"):
+        if need not in cols:
+            raise BadInput(f"no {need} column (sacct --parsable2 --format=JobID,Account,"
+                           "Submit,Start,End,AllocTRES)", source=str(path), where="line 1")
+    if not {"AllocTRES", "ReqTRES", "AllocGRES"} & cols:
+        raise BadInput("no AllocTRES, ReqTRES or AllocGRES column: GPUs unknown",
+                       source=str(path), where="line 1")
+    raw: list[tuple[str, str, float, float, float]] = []
+    skipped = 0
+    for i, r in enumerate(rows, start=2):
+        jid = (r.get("JobID") or "").strip()
+        if not jid or "." in jid:
+            continue
+        where = f"line {i}"
+        tenant = (r.get("Account") or "").strip() or (r.get("User") or "").strip()
+        if not tenant:
+            raise BadInput("no Account or User", source=str(path), where=where)
+        tres = " ".join(r.get(c) or "" for c in ("AllocTRES", "ReqTRES"))
+        m = _GPU_TRES.search(tres) or _GPU_GRES.search(r.get("AllocGRES") or "")
+        gpus = float(m.group(1)) if m else 0.0
+        start = (r.get("Start") or "").strip()
+        if gpus <= 0 or start in ("", "Unknown", "None"):
+            skipped += 1
+            continue
+        submit = _time(r["Submit"].strip(), f"{where}: Submit", str(path))
+        t0 = _time(start, f"{where}: Start", str(path))
+        end = (r.get("End") or "").strip()
+        run = (_time(end, f"{where}: End", str(path)) - t0
+               if end not in ("", "Unknown", "None") else _elapsed(r.get("Elapsed") or ""))
+        if run is None or run < 0:
+            raise BadInput("no run time (End before Start, or no End/Elapsed)",
+                           source=str(path), where=where)
+        raw.append((jid, tenant, submit, run, gpus))
+    return _history(raw, skipped, str(path))
+
+
+def _history(raw: list[tuple[str, str, float, float, float]], skipped: int,
+             source: str) -> History:
+    if not raw:
+        raise BadInput("no job that ran on GPUs", source=source)
+    t0 = min(r[2] for r in raw)
+    jobs = tuple(HistJob(j, t, s - t0, run, g) for j, t, s, run, g in
+                 sorted(raw, key=lambda r: (r[2], r[0])))
+    return History(jobs, skipped, source)
+
+
+def _cond(status: dict[str, Any], kind: str) -> str | None:
+    for c in status.get("conditions") or []:
+        if isinstance(c, dict) and c.get("type") == kind and c.get("status") == "True":
+            return str(c.get("lastTransitionTime"))
+    return None
+
+
+def read_workloads(path: Path) -> History:
+    """Finished Workloads of ``kubectl get workloads -A -o json``."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"not a JSON Workload list: {exc}", source=str(path)) from None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise BadInput("no items (kubectl get workloads -A -o json)", source=str(path))
+    raw: list[tuple[str, str, float, float, float]] = []
+    skipped = 0
+    for i, it in enumerate(items):
+        meta = it.get("metadata") or {}
+        ctx = Ctx(str(path), "Workload", f"{meta.get('namespace', '')}/{meta.get('name', i)}",
+                  [])
+        spec, status = it.get("spec") or {}, it.get("status") or {}
+        admitted, finished = _cond(status, "Admitted") or _cond(status, "QuotaReserved"), \
+            _cond(status, "Finished")
+        created = meta.get("creationTimestamp")
+        gpus = 0.0
+        for k, ps in enumerate(ctx.seq(spec.get("podSets"), "spec.podSets")):
+            count = int(ps.get("count", 1))
+            for c in (((ps.get("template") or {}).get("spec") or {}).get("containers") or []):
+                req = ((c.get("resources") or {}).get("requests") or {})
+                lim = ((c.get("resources") or {}).get("limits") or {})
+                for r, v in {**lim, **req}.items():
+                    if is_gpu(str(r)):
+                        gpus += count * ctx.quantity(v, f"spec.podSets[{k}] {r}")
+        if not (admitted and finished and created) or gpus <= 0:
+            skipped += 1
+            continue
+        adm = (status.get("admission") or {}).get("clusterQueue")
+        tenant = str(adm or f"{meta.get('namespace', 'default')}/{spec.get('queueName', '')}")
+        src = str(path)
+        raw.append((ctx.name, tenant, _time(str(created), f"{ctx.obj}: creationTimestamp", src),
+                    _time(finished, f"{ctx.obj}: Finished", src)
+                    - _time(admitted, f"{ctx.obj}: Admitted", src), gpus))
+    return _history(raw, skipped, str(path))
+
+
+def read_run(run: Path) -> History:
+    """The jobs of a twin run folder (``aifab simulate --out RUN``) that started: tenant,
+    submit time, run time (first start to end, or to the end of the run), GPUs. A run at
+    scale s is read as round(1/s) copies of each job (at most 100), for full-size quotas."""
+    import pandas as pd
+
+    try:
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        tenants = list(pd.read_parquet(run / "tenants.parquet")["tenant"])
+        jobs = pd.read_parquet(run / "jobs.parquet")
+    except (OSError, ValueError, KeyError) as exc:
+        raise BadInput(f"not a run folder of `aifab simulate --out`: {exc}".splitlines()[0],
+                       source=str(run)) from None
+    scale = float(summary.get("scale", 1.0)) or 1.0
+    copies = max(1, min(100, round(1.0 / scale)))
+    horizon = float(jobs["submit"].max()) if len(jobs) else 0.0
+    raw: list[tuple[str, str, float, float, float]] = []
+    skipped = 0
+    cols = [jobs[c].tolist() for c in ("tenant", "n", "submit", "first", "end")]
+    for i, (t, n, sub, first, end) in enumerate(zip(*cols, strict=True)):
+        if first != first:  # NaN: never started
+            skipped += 1
+            continue
+        stop = end if end == end else max(horizon, first)
+        for k in range(copies):
+            raw.append((f"{i}-{k}", str(tenants[int(t)]), float(sub), float(stop - first),
+                        float(n)))
+    return _history(raw, skipped, str(run))

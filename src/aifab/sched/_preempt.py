@@ -1,0 +1,191 @@
+"""Preemption targets: classic preemption and fair-sharing preemption (rules P1-P7, F2-F4).
+
+Written from Kueue's concepts/preemption.md ("Candidates", "Targets", "Fair Sharing",
+"Algorithm overview"); see docs/sched.md for each rule and its reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aifab.sched._assign import Assignment
+from aifab.sched._model import FR, ClusterQueue
+from aifab.sched._quota import Node, QuotaTree
+from aifab.sched._workload import Workload
+
+
+@dataclass
+class Admitted:
+    wl: Workload
+    cq: str
+    usage: dict[FR, float]
+    at: int  # admission sequence number
+    placement: dict[str, list[tuple[str, int, float]]]
+
+
+def _eligible(cq: ClusterQueue, wl: Workload, a: Admitted, tree: QuotaTree) -> bool:
+    pre = cq.preemption
+    if a.cq == cq.name:
+        p = pre.within_cluster_queue
+        return p != "Never" and (a.wl.priority < wl.priority or (
+            p == "LowerOrNewerEqualPriority" and a.wl.priority == wl.priority
+            and a.wl.created > wl.created))
+    if pre.reclaim_within_cohort == "Never":
+        return False
+    if tree.cqs[cq.name].path()[0] is not tree.cqs[a.cq].path()[0]:
+        return False
+    return pre.reclaim_within_cohort == "Any" or a.wl.priority < wl.priority
+
+
+def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[Admitted],
+               tree: QuotaTree) -> list[Admitted]:
+    """Admitted workloads that use a flavor-resource the preemptor needs and that the
+    ClusterQueue's policies allow to preempt; other queues' first, then lowest priority,
+    then most recently admitted (P2)."""
+    frs = set(asg.usage)
+    out = [a for a in admitted if frs & set(a.usage) and _eligible(cq, wl, a, tree)]
+    out.sort(key=lambda a: (a.cq == cq.name, a.wl.priority, -a.at))
+    return out
+
+
+def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
+              ) -> list[Admitted]:
+    """Drop targets, last first, while the preemptor still fits (P6)."""
+    kept = list(targets)
+    for t in reversed(targets):
+        tree.add_all(t.cq, t.usage)
+        if fits():
+            kept.remove(t)
+        else:
+            tree.add_all(t.cq, t.usage, -1)
+    return kept
+
+
+def _greedy(tree: QuotaTree, cq: str, req: dict[FR, float], pool: list[Admitted],
+            allow_borrow: bool, keep: Callable[[Admitted], bool] = lambda a: True
+            ) -> list[Admitted] | None:
+    snap = tree.snapshot()
+    frs = list(req)
+    targets: list[Admitted] = []
+
+    def fits() -> bool:
+        return tree.fits(cq, req, borrow=allow_borrow)
+
+    for a in pool:
+        if a.cq != cq and (not tree.borrowing(tree.cqs[a.cq], frs) or not keep(a)):
+            continue
+        tree.add_all(a.cq, a.usage, -1)
+        targets.append(a)
+        if fits():
+            out = _minimize(tree, targets, fits)
+            tree.restore(snap)
+            return out
+    tree.restore(snap)
+    return None
+
+
+def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
+                    admitted: list[Admitted]) -> list[Admitted] | None:
+    """Classic preemption (P3-P5): the heuristics of concepts/preemption.md, "Targets"."""
+    cands = candidates(cq, wl, asg, admitted, tree)
+    if not cands:
+        return None
+    same = [a for a in cands if a.cq == cq.name]
+    if len(same) == len(cands):
+        return _greedy(tree, cq.name, asg.usage, cands, True)
+    pre = cq.preemption
+    node = tree.cqs[cq.name]
+    under = all(node.usage.get(fr, 0.0) + v <= node.subtree.get(fr, 0.0) + 1e-9
+                for fr, v in asg.usage.items())
+    out = None
+    if pre.borrow_within_cohort != "Never":
+        thr = pre.max_priority_threshold
+
+        def keep(a: Admitted) -> bool:
+            if under:
+                return True
+            return a.wl.priority < wl.priority and (thr is None or a.wl.priority <= thr)
+
+        out = _greedy(tree, cq.name, asg.usage, cands, True, keep)
+    elif under:
+        out = _greedy(tree, cq.name, asg.usage, cands, False)
+    if out is None and same:
+        out = _greedy(tree, cq.name, asg.usage, same, True)
+    return out
+
+
+def _side(a: Node, b: Node) -> tuple[Node, Node]:
+    """The children of the lowest common ancestor on the paths to ``a`` and ``b``."""
+    pa, pb = a.path(), b.path()
+    i = 0
+    while i < min(len(pa), len(pb)) and pa[i] is pb[i]:
+        i += 1
+    return pa[min(i, len(pa) - 1)], pb[min(i, len(pb) - 1)]
+
+
+def _pick(tree: QuotaTree, root: Node, active: dict[str, list[Admitted]]) -> str:
+    """The ClusterQueue to preempt from: at each cohort, the child with the highest share
+    among those holding candidates (F3)."""
+    holders = {n for cq in active for n in tree.cqs[cq].path()}
+    n = root
+    while not n.is_cq:
+        kids = [c for c in n.children if c in holders]
+        n = max(kids, key=lambda c: (tree.share(c), c.name))
+    return n.name
+
+
+def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
+                 admitted: list[Admitted], strategies: tuple[str, ...]
+                 ) -> list[Admitted] | None:
+    """Fair-sharing preemption (F2-F4): per strategy, take from the highest-share queue
+    workloads that keep the preemptor's share at most (or below) the target's."""
+    cands = candidates(cq, wl, asg, admitted, tree)
+    if not cands:
+        return None
+    me = tree.cqs[cq.name]
+    snap = tree.snapshot()
+    targets: list[Admitted] = []
+
+    def fits() -> bool:
+        return tree.fits(cq.name, asg.usage)
+
+    left = list(cands)
+    for strat in strategies:
+        active: dict[str, list[Admitted]] = {}
+        for a in left:
+            active.setdefault(a.cq, []).append(a)
+        while not fits() and active:
+            y = _pick(tree, me.path()[0], active)
+            took = None
+            for a in active[y]:
+                if y != cq.name:
+                    mine, theirs = _side(me, tree.cqs[y])
+                    if tree.share(theirs) == 0:
+                        break
+                    before = tree.share(theirs)
+                    mine_after = tree.share(mine, asg.usage)
+                    tree.add_all(a.cq, a.usage, -1)
+                    ok = (mine_after <= tree.share(theirs) if strat == "LessThanOrEqualToFinalShare"
+                          else mine_after < before)
+                    if not ok:
+                        tree.add_all(a.cq, a.usage)
+                        continue
+                else:
+                    tree.add_all(a.cq, a.usage, -1)
+                took = a
+                break
+            if took is None:
+                del active[y]
+                continue
+            targets.append(took)
+            active[y].remove(took)
+            left.remove(took)
+            if not active[y]:
+                del active[y]
+    if not fits():
+        tree.restore(snap)
+        return None
+    out = _minimize(tree, targets, fits)
+    tree.restore(snap)
+    return out

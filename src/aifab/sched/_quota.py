@@ -1,0 +1,179 @@
+"""The quota tree: ClusterQueues and Cohorts as nodes with quota, usage, borrowing and
+lending limits (docs/sched.md, rules Q1-Q6).
+
+A node's *subtree quota* is its nominal quota plus what its children put in common (their
+subtree quota less what their lendingLimit keeps back). Usage a node cannot cover from the
+quota it keeps back is carried by its parent. What a node may still use is what it keeps
+back unused plus what its parent has available, the latter capped by its borrowingLimit.
+This is the model of Kueue's hierarchical cohorts (concepts/cohort.md, cluster_queue.md
+"BorrowingLimit", "LendingLimit"); its exact accounting follows Kueue's
+pkg/cache/scheduler/resource_node.go and fair_sharing.go (read, re-implemented here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from aifab.sched._model import FR, Manifests, Quota
+
+EPS = 1e-9
+
+
+class Node:
+    __slots__ = ("children", "is_cq", "name", "parent", "quotas", "subtree", "usage", "weight")
+
+    def __init__(self, name: str, is_cq: bool, quotas: Mapping[FR, Quota], weight: float):
+        self.name, self.is_cq, self.weight = name, is_cq, weight
+        self.quotas = dict(quotas)
+        self.parent: Node | None = None
+        self.children: list[Node] = []
+        self.subtree: dict[FR, float] = {}
+        self.usage: dict[FR, float] = {}
+
+    def guaranteed(self, fr: FR) -> float:
+        """Quota kept back from the parent: subtree quota less the lendingLimit (0 when there
+        is no lendingLimit: everything is lent)."""
+        q = self.quotas.get(fr)
+        if q is None or q.lending_limit is None or self.parent is None:
+            return 0.0
+        return max(0.0, self.subtree.get(fr, 0.0) - q.lending_limit)
+
+    def local_free(self, fr: FR) -> float:
+        return max(0.0, self.guaranteed(fr) - self.usage.get(fr, 0.0))
+
+    def path(self) -> list[Node]:
+        """Root first, this node last."""
+        out: list[Node] = []
+        n: Node | None = self
+        while n is not None:
+            out.append(n)
+            n = n.parent
+        return out[::-1]
+
+
+class QuotaTree:
+    """Every ClusterQueue and Cohort of a configuration, with live usage."""
+
+    def __init__(self, m: Manifests) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.cqs: dict[str, Node] = {}
+        for co in m.cohorts.values():
+            self.nodes["cohort:" + co.name] = Node(co.name, False, co.quotas, co.weight)
+        for cq in m.cluster_queues.values():
+            n = Node(cq.name, True, cq.quotas, cq.weight)
+            self.cqs[cq.name] = self.nodes["cq:" + cq.name] = n
+            if cq.cohort is not None:
+                self._link(n, self.nodes["cohort:" + cq.cohort])
+        for co in m.cohorts.values():
+            if co.parent is not None:
+                self._link(self.nodes["cohort:" + co.name], self.nodes["cohort:" + co.parent])
+        for n in self.nodes.values():
+            if n.parent is None:
+                self._subtree(n)
+
+    @staticmethod
+    def _link(child: Node, parent: Node) -> None:
+        child.parent = parent
+        parent.children.append(child)
+
+    def _subtree(self, n: Node) -> None:
+        n.subtree = {fr: q.nominal for fr, q in n.quotas.items()}
+        for c in n.children:
+            self._subtree(c)
+            for fr, v in c.subtree.items():
+                n.subtree[fr] = n.subtree.get(fr, 0.0) + v - c.guaranteed(fr)
+
+    # -- usage -------------------------------------------------------------------------
+    def add(self, n: Node | None, fr: FR, v: float) -> None:
+        while n is not None and v > 0:
+            free = n.local_free(fr)
+            n.usage[fr] = n.usage.get(fr, 0.0) + v
+            v -= free
+            n = n.parent
+
+    def remove(self, n: Node | None, fr: FR, v: float) -> None:
+        while n is not None and v > 0:
+            above = n.usage.get(fr, 0.0) - n.guaranteed(fr)
+            n.usage[fr] = n.usage.get(fr, 0.0) - v
+            if n.usage[fr] < EPS:
+                n.usage[fr] = 0.0
+            if above <= 0:
+                return
+            v = min(v, above)
+            n = n.parent
+
+    def add_all(self, cq: str, req: Mapping[FR, float], sign: int = 1) -> None:
+        for fr, v in req.items():
+            (self.add if sign > 0 else self.remove)(self.cqs[cq], fr, v)
+
+    # -- capacity ----------------------------------------------------------------------
+    def available(self, n: Node, fr: FR) -> float:
+        """What ``n`` can still use of ``fr``, borrowing included."""
+        if n.parent is None:
+            return n.subtree.get(fr, 0.0) - n.usage.get(fr, 0.0)
+        up = self.available(n.parent, fr)
+        q = n.quotas.get(fr)
+        if q is not None and q.borrowing_limit is not None:
+            g = n.guaranteed(fr)
+            in_parent = n.subtree.get(fr, 0.0) - g
+            used_parent = max(0.0, n.usage.get(fr, 0.0) - g)
+            up = min(up, in_parent - used_parent + q.borrowing_limit)
+        return n.local_free(fr) + up
+
+    def potential(self, n: Node, fr: FR) -> float:
+        """What ``n`` could use of ``fr`` if nothing else were running."""
+        if n.parent is None:
+            return n.subtree.get(fr, 0.0)
+        v = n.guaranteed(fr) + self.potential(n.parent, fr)
+        q = n.quotas.get(fr)
+        if q is not None and q.borrowing_limit is not None:
+            v = min(v, n.subtree.get(fr, 0.0) + q.borrowing_limit)
+        return v
+
+    def fits(self, cq: str, req: Mapping[FR, float], borrow: bool = True) -> bool:
+        n = self.cqs[cq]
+        for fr, v in req.items():
+            if v <= EPS:
+                continue
+            if v > self.available(n, fr) + EPS:
+                return False
+            if not borrow and n.usage.get(fr, 0.0) + v > n.subtree.get(fr, 0.0) + EPS:
+                return False
+        return True
+
+    def borrowing(self, n: Node, frs: Iterable[FR] | None = None) -> bool:
+        """Whether ``n`` uses more than its subtree quota (on ``frs``, default any)."""
+        keys = n.usage if frs is None else frs
+        return any(n.usage.get(fr, 0.0) > n.subtree.get(fr, 0.0) + EPS for fr in keys)
+
+    # -- fair sharing ------------------------------------------------------------------
+    def share(self, n: Node, extra: Mapping[FR, float] | None = None) -> float:
+        """Weighted dominant resource share (rule F1): per resource, what ``n`` uses beyond
+        its subtree quota over what its parent could lend, times 1000, the largest over
+        resources, divided by the fair-sharing weight (0 weight: infinite when borrowing)."""
+        if n.parent is None:
+            return 0.0
+        extra = extra or {}
+        borrowed: dict[str, float] = {}
+        for fr in set(n.subtree) | set(extra):
+            b = n.usage.get(fr, 0.0) + extra.get(fr, 0.0) - n.subtree.get(fr, 0.0)
+            if b > EPS:
+                borrowed[fr[1]] = borrowed.get(fr[1], 0.0) + b
+        if not borrowed:
+            return 0.0
+        root = n.path()[0]
+        lendable: dict[str, float] = {}
+        for fr in root.subtree:
+            lendable[fr[1]] = lendable.get(fr[1], 0.0) + self.potential(n.parent, fr)
+        ratio = max((b * 1000.0 / lendable[r] for r, b in borrowed.items()
+                     if lendable.get(r, 0.0) > 0), default=0.0)
+        if ratio == 0.0:
+            return 0.0
+        return float("inf") if n.weight == 0 else ratio / n.weight
+
+    def snapshot(self) -> list[dict[FR, float]]:
+        return [dict(n.usage) for n in self.nodes.values()]
+
+    def restore(self, snap: list[dict[FR, float]]) -> None:
+        for n, u in zip(self.nodes.values(), snap, strict=True):
+            n.usage = dict(u)

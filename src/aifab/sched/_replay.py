@@ -1,0 +1,128 @@
+"""Replay a workload history through a quota design and compare designs (rules C1-C3).
+
+C1 jobs arrive at their submit time on their tenant's ClusterQueue and run for their
+recorded run time once admitted (their recorded start is ignored: the design decides);
+C2 a preempted job goes back to its queue and starts over (the run time it had is lost,
+as with no checkpoint); C3 per tenant: jobs, wait (admission - submit; jobs never admitted
+count their wait to the end), GPU-hours, preemptions; per design: utilisation = GPU-hours /
+(GPUs under quota x span), and Jain's fairness index over tenants of GPU-hours / quota.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from aifab.errors import BadInput
+from aifab.sched._engine import Engine
+from aifab.sched._history import History
+from aifab.sched._model import Manifests, is_gpu
+from aifab.sched._workload import gang
+
+
+@dataclass
+class TenantStats:
+    jobs: int = 0
+    waits_s: list[float] = field(default_factory=list)
+    gpu_h: float = 0.0
+    preemptions: int = 0
+
+
+def tenant_queues(m: Manifests, hist: History, mapping: Mapping[str, str]) -> dict[str, str]:
+    """History tenant -> ClusterQueue: ``mapping`` first, then a ClusterQueue of that
+    name, then one whose ``aifab.io/tenant`` annotation names it."""
+    by_ann = {cq.annotations.get("aifab.io/tenant", ""): n for n, cq in m.cluster_queues.items()}
+    out: dict[str, str] = {}
+    missing = []
+    for t in sorted({j.tenant for j in hist.jobs}):
+        cq = mapping.get(t) or (t if t in m.cluster_queues else by_ann.get(t))
+        if cq is None or cq not in m.cluster_queues:
+            missing.append(t)
+        else:
+            out[t] = cq
+    if missing:
+        raise BadInput(f"no ClusterQueue for {', '.join(missing[:5])}"
+                       f"{' and more' if len(missing) > 5 else ''}; map them with "
+                       "--map TENANT=CLUSTERQUEUE", source=hist.source, where="tenant")
+    return out
+
+
+def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, Any]:
+    """Replay ``hist`` on design ``m``; per-tenant and overall figures."""
+    eng = Engine(m)
+    stats = {cq: TenantStats() for cq in m.cluster_queues}
+    jobs = {j.name: j for j in hist.jobs}
+    started: dict[str, float] = {}
+    token: dict[str, int] = {}
+    heap: list[tuple[float, int, int, str]] = []
+    for k, j in enumerate(hist.jobs):
+        heapq.heappush(heap, (j.submit_s, 1, k, j.name))
+    seq = len(hist.jobs)
+    now = 0.0
+    while heap:
+        now, kind, tok, name = heapq.heappop(heap)
+        if kind == 0:  # finish
+            if token.get(name) != tok or name not in eng.admitted:
+                continue
+            eng.finish(name)
+            stats[queues[jobs[name].tenant]].gpu_h += jobs[name].gpus * (
+                now - started.pop(name)) / 3600.0
+        else:
+            j = jobs[name]
+            stats[queues[j.tenant]].jobs += 1
+            eng.submit(gang(name, queues[j.tenant], j.gpus, priority=j.priority,
+                            created=j.submit_s + 1.0))
+        if heap and heap[0][0] == now:
+            continue
+        for ev in eng.run():
+            j = jobs[ev.workload]
+            st = stats[queues[j.tenant]]
+            if ev.kind == "admit":
+                if j.name not in token:  # first admission: its wait
+                    st.waits_s.append(now - j.submit_s)
+                started[ev.workload] = now
+                seq += 1
+                token[ev.workload] = seq
+                heapq.heappush(heap, (now + j.run_s, 0, seq, ev.workload))
+            elif ev.kind == "preempt":
+                st.preemptions += 1
+                st.gpu_h += j.gpus * (now - started.pop(ev.workload)) / 3600.0
+    for name in eng.pending:
+        j = jobs[name]
+        if name not in token:
+            stats[queues[j.tenant]].waits_s.append(now - j.submit_s)
+    for name, t in started.items():
+        stats[queues[jobs[name].tenant]].gpu_h += jobs[name].gpus * (now - t) / 3600.0
+    return summarise(m, stats, hist, now)
+
+
+def summarise(m: Manifests, stats: Mapping[str, TenantStats], hist: History,
+              end_s: float) -> dict[str, Any]:
+    span = max(end_s, 1.0)
+    total = sum(q.nominal for cq in m.cluster_queues.values() for (_, r), q in cq.quotas.items()
+                if is_gpu(r)) + sum(q.nominal for co in m.cohorts.values()
+                                    for (_, r), q in co.quotas.items() if is_gpu(r))
+    rows = {}
+    ratios = []
+    for cq, s in stats.items():
+        quota = sum(q.nominal for (_, r), q in m.cluster_queues[cq].quotas.items() if is_gpu(r))
+        w = np.array(s.waits_s) / 3600.0
+        rows[cq] = {"jobs": s.jobs, "gpu_h": s.gpu_h, "preemptions": s.preemptions,
+                    "wait_p50_h": float(np.median(w)) if len(w) else 0.0,
+                    "wait_p95_h": float(np.quantile(w, 0.95)) if len(w) else 0.0,
+                    "wait_mean_h": float(w.mean()) if len(w) else 0.0}
+        if s.jobs and quota > 0:
+            ratios.append(s.gpu_h / quota)
+    r = np.array(ratios)
+    jain = float(r.sum() ** 2 / (len(r) * (r ** 2).sum())) if len(r) and (r ** 2).sum() else 1.0
+    return {"source": hist.source, "jobs": len(hist.jobs), "skipped": hist.skipped,
+            "span_h": span / 3600.0,
+            "utilization": sum(s.gpu_h for s in stats.values()) / (total * span / 3600.0)
+            if total else 0.0,
+            "jain_fairness": jain,
+            "preemptions": sum(s.preemptions for s in stats.values()),
+            "tenants": rows}

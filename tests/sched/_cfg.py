@@ -1,0 +1,85 @@
+"""Builders for small Kueue configurations in tests (manifests as dicts, read by the real
+loader so every case also goes through its checks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aifab.sched import Engine, Manifests, load_docs
+from aifab.sched._load import check
+
+API = "kueue.x-k8s.io/v1beta2"
+Q = dict[str, Any]
+
+
+def res(name: str, nominal: float, borrow: float | None = None,
+        lend: float | None = None) -> Q:
+    r: Q = {"name": name, "nominalQuota": nominal}
+    if borrow is not None:
+        r["borrowingLimit"] = borrow
+    if lend is not None:
+        r["lendingLimit"] = lend
+    return r
+
+
+def group(flavors: dict[str, list[Q]]) -> Q:
+    covered = [r["name"] for r in next(iter(flavors.values()))]
+    return {"coveredResources": covered,
+            "flavors": [{"name": f, "resources": rs} for f, rs in flavors.items()]}
+
+
+def cq(name: str, cohort: str | None = None, gpu: float | None = None, *,
+       borrow: float | None = None, lend: float | None = None,
+       flavors: dict[str, list[Q]] | None = None, **spec: Any) -> Q:
+    s: Q = dict(spec)
+    if cohort is not None:
+        s["cohortName"] = cohort
+    if flavors is None and gpu is not None:
+        flavors = {"default": [res("nvidia.com/gpu", gpu, borrow, lend)]}
+    if flavors is not None:
+        s["resourceGroups"] = [group(flavors)]
+    return {"apiVersion": API, "kind": "ClusterQueue", "metadata": {"name": name}, "spec": s}
+
+
+def cohort(name: str, parent: str | None = None, gpu: float | None = None, *,
+           borrow: float | None = None, lend: float | None = None,
+           weight: float | None = None) -> Q:
+    s: Q = {}
+    if parent is not None:
+        s["parentName"] = parent
+    if gpu is not None:
+        s["resourceGroups"] = [group({"default": [res("nvidia.com/gpu", gpu, borrow, lend)]})]
+    if weight is not None:
+        s["fairSharing"] = {"weight": weight}
+    return {"apiVersion": API, "kind": "Cohort", "metadata": {"name": name}, "spec": s}
+
+
+def flavor(name: str, **spec: Any) -> Q:
+    meta: Q = {"name": name}
+    if "annotations" in spec:
+        meta["annotations"] = spec.pop("annotations")
+    return {"apiVersion": API, "kind": "ResourceFlavor", "metadata": meta, "spec": spec}
+
+
+def config(*docs: Q, fair: bool = False, strategies: list[str] | None = None,
+           flavors: tuple[str, ...] = ("default",)) -> Manifests:
+    m = Manifests()
+    all_docs = [flavor(f) for f in flavors if not any(
+        d["kind"] == "ResourceFlavor" and d["metadata"]["name"] == f for d in docs)]
+    all_docs += list(docs)
+    if fair:
+        fs: Q = {} if strategies is None else {"preemptionStrategies": strategies}
+        all_docs.append({"apiVersion": "config.kueue.x-k8s.io/v1beta2",
+                         "kind": "Configuration", "metadata": {"name": "kueue"},
+                         "fairSharing": fs})
+    load_docs(m, "test.yaml", all_docs)
+    check(m)
+    return m
+
+
+def engine(*docs: Q, **kw: Any) -> Engine:
+    return Engine(config(*docs, **kw))
+
+
+def kinds(events: list[Any], kind: str) -> list[str]:
+    return [e.workload for e in events if e.kind == kind]

@@ -1,0 +1,323 @@
+"""Conformance: preemption policies, fair sharing with weights, hierarchical cohorts, KAI.
+
+Each case names its rule in docs/sched.md and the documentation it comes from; expected
+preemptions are worked out by hand in the docstrings.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _cfg import cohort, cq, engine, kinds
+
+from aifab.sched import KaiQueue, gang, kai_fair_shares
+
+CQ_DOC = "kueue.sigs.k8s.io/docs/concepts/cluster_queue/#preemption"
+PRE_DOC = "kueue.sigs.k8s.io/docs/concepts/preemption/"
+KAI_DOC = "github.com/NVIDIA/KAI-Scheduler docs/fairness/README.md"
+
+
+def _within(policy: str) -> object:
+    return engine(cq("a", gpu=8, preemption={"withinClusterQueue": policy}))
+
+
+def test_p1_within_cluster_queue_lower_priority() -> None:
+    """Rule P1 (CQ_DOC, withinClusterQueue LowerPriority): quota 8 full with low (p1); a
+    high (p5) job of 8 preempts it and is admitted next cycle."""
+    e = _within("LowerPriority")
+    e.submit(gang("low", "a", 8, priority=1))
+    e.run()
+    e.submit(gang("high", "a", 8, priority=5))
+    ev = e.run()
+    assert kinds(ev, "preempt") == ["low"] and kinds(ev, "admit") == ["high"]
+
+
+def test_p1_within_cluster_queue_never() -> None:
+    """Rule P1 (CQ_DOC, withinClusterQueue Never, the default): the high job pends."""
+    e = _within("Never")
+    e.submit(gang("low", "a", 8, priority=1))
+    e.run()
+    e.submit(gang("high", "a", 8, priority=5))
+    assert e.run() == []
+
+
+def test_p1_lower_priority_spares_equal_priority() -> None:
+    """Rule P1 (CQ_DOC: LowerPriority preempts only lower priority): equal priorities: the
+    newcomer pends with a priority reason."""
+    e = _within("LowerPriority")
+    e.submit(gang("old", "a", 8, priority=3))
+    e.run()
+    e.submit(gang("new", "a", 8, priority=3))
+    assert e.run() == [] and e.reasons["new"][-1][0] == "priority"
+
+
+def test_p1_lower_or_newer_equal_priority() -> None:
+    """Rule P1 (CQ_DOC, LowerOrNewerEqualPriority: also equal priority and newer than the
+    preemptor): quota 8; hold (p9) runs 4; big (p3, 6) pends; s1, s2 (p3, 2 each, newer)
+    are admitted past it (BestEffortFIFO). When hold ends, big needs 6 of the 4 free: it
+    preempts s2 (the most recent) and is admitted. With LowerPriority it would pend."""
+    for policy, expect in (("LowerOrNewerEqualPriority", ["s2"]), ("LowerPriority", [])):
+        e = _within(policy)
+        e.submit(gang("hold", "a", 4, priority=9))
+        e.run()
+        e.submit(gang("big", "a", 6, priority=3))
+        e.submit(gang("s1", "a", 2, priority=3))
+        e.submit(gang("s2", "a", 2, priority=3))
+        assert kinds(e.run(), "admit") == ["s1", "s2"]
+        e.finish("hold")
+        ev = e.run()
+        assert kinds(ev, "preempt") == expect
+        assert ("big" in e.admitted) == bool(expect)
+
+
+def _cohort(reclaim: str, **pre: object) -> object:
+    return engine(cq("a", "ab", 4, preemption={"reclaimWithinCohort": reclaim, **pre}),
+                  cq("b", "ab", 4))
+
+
+def test_p2_reclaim_any_ignores_priority() -> None:
+    """Rule P2 (CQ_DOC, reclaimWithinCohort Any): b borrows a's 4 with a p9 job of 8; a's
+    p0 job of 4 (within a's nominal) reclaims it."""
+    e = _cohort("Any")
+    e.submit(gang("b8", "b", 8, priority=9))
+    e.run()
+    e.submit(gang("a4", "a", 4, priority=0))
+    ev = e.run()
+    assert kinds(ev, "preempt") == ["b8"] and kinds(ev, "admit") == ["a4"]
+
+
+def test_p2_reclaim_lower_priority_only() -> None:
+    """Rule P2 (CQ_DOC, reclaimWithinCohort LowerPriority): the same borrower at p9 is not
+    preempted by a p0 job; a p0 borrower would be (checked by the second half)."""
+    e = _cohort("LowerPriority")
+    e.submit(gang("b8", "b", 8, priority=9))
+    e.run()
+    e.submit(gang("a4", "a", 4, priority=0))
+    assert e.run() == []
+    e2 = _cohort("LowerPriority")
+    e2.submit(gang("b8", "b", 8, priority=0))
+    e2.run()
+    e2.submit(gang("a4", "a", 4, priority=1))
+    assert kinds(e2.run(), "preempt") == ["b8"]
+
+
+def test_p2_reclaim_never() -> None:
+    """Rule P2 (CQ_DOC, reclaimWithinCohort Never): a waits for b's borrowed job to end."""
+    e = _cohort("Never")
+    e.submit(gang("b8", "b", 8))
+    e.run()
+    e.submit(gang("a4", "a", 4, priority=9))
+    assert e.run() == []
+    e.finish("b8")
+    assert kinds(e.run(), "admit") == ["a4"]
+
+
+def test_p3_only_borrowing_queues_are_reclaimed() -> None:
+    """Rule P3 (PRE_DOC, "Reasons for preemption": only ClusterQueues above their nominal
+    quota): a 4, b 4, c 4; b runs 4 (its own), c borrows 2 (runs 6); a's job of 4 fits
+    a's nominal but only 2 are free: c's job is preempted, b's is not."""
+    e = engine(cq("a", "ab", 4, preemption={"reclaimWithinCohort": "Any"}),
+               cq("b", "ab", 4), cq("c", "ab", 4))
+    e.submit(gang("b4", "b", 4))
+    e.submit(gang("c6", "c", 6))
+    e.run()
+    e.submit(gang("a4", "a", 4))
+    ev = e.run()
+    assert kinds(ev, "preempt") == ["c6"] and kinds(ev, "admit") == ["a4"]
+
+
+def test_p4_borrow_within_cohort_lower_priority() -> None:
+    """Rule P4 (CQ_DOC, borrowWithinCohort LowerPriority): a (4) needs 6 (borrowing); b
+    borrows with a p1 job of 6 (b nominal 4): a's p5 job preempts it while borrowing."""
+    e = engine(cq("a", "ab", 4, preemption={"reclaimWithinCohort": "LowerPriority",
+                                            "borrowWithinCohort": {"policy": "LowerPriority"}}),
+               cq("b", "ab", 4))
+    e.submit(gang("b6", "b", 6, priority=1))
+    e.run()
+    e.submit(gang("a6", "a", 6, priority=5))
+    ev = e.run()
+    assert kinds(ev, "preempt") == ["b6"] and kinds(ev, "admit") == ["a6"]
+
+
+def test_p4_max_priority_threshold() -> None:
+    """Rule P4 (CQ_DOC, maxPriorityThreshold: only workloads up to the threshold may be
+    preempted while borrowing): threshold 0, the borrower is p1: no preemption."""
+    e = engine(cq("a", "ab", 4, preemption={
+        "reclaimWithinCohort": "LowerPriority",
+        "borrowWithinCohort": {"policy": "LowerPriority", "maxPriorityThreshold": 0}}),
+        cq("b", "ab", 4))
+    e.submit(gang("b6", "b", 6, priority=1))
+    e.run()
+    e.submit(gang("a6", "a", 6, priority=5))
+    assert e.run() == []
+
+
+def test_p4_no_preemption_while_borrowing_by_default() -> None:
+    """Rule P4 (PRE_DOC, "Classic Preemption": a workload that needs borrowing may preempt
+    in the cohort only with borrowWithinCohort): same as above without it: a6 pends."""
+    e = engine(cq("a", "ab", 4, preemption={"reclaimWithinCohort": "Any"}), cq("b", "ab", 4))
+    e.submit(gang("b6", "b", 6, priority=1))
+    e.run()
+    e.submit(gang("a6", "a", 6, priority=5))
+    assert e.run() == []
+
+
+def test_p5_candidate_order_lowest_priority_newest_first() -> None:
+    """Rule P5 (PRE_DOC, "Candidates": lowest priority first, then most recently admitted):
+    quota 6 with x (p1), y (p1, newer), z (p2, oldest), 2 each; a p9 job of 2:
+    y is preempted (lowest priority p1, newer than x)."""
+    e = engine(cq("a", gpu=6, preemption={"withinClusterQueue": "LowerPriority"}))
+    for n, p in (("z", 2), ("x", 1), ("y", 1)):
+        e.submit(gang(n, "a", 2, priority=p))
+        e.run()
+    e.submit(gang("hi", "a", 2, priority=9))
+    ev = e.run()
+    assert kinds(ev, "preempt") == ["y"]
+
+
+def test_p6_minimal_set_of_targets() -> None:
+    """Rule P6 (PRE_DOC, "Targets": the target list is minimised): quota 8 with four p0 jobs
+    of 2; a p9 job of 4 preempts exactly two of them (the two most recent)."""
+    e = _within("LowerPriority")
+    for i in range(4):
+        e.submit(gang(f"j{i}", "a", 2))
+        e.run()
+    e.submit(gang("hi", "a", 4, priority=9))
+    ev = e.run()
+    assert sorted(kinds(ev, "preempt")) == ["j2", "j3"] and "hi" in e.admitted
+
+
+def _fair(weights: tuple[float, float], strategies: list[str] | None = None) -> object:
+    pre = {"reclaimWithinCohort": "Any"}
+    return engine(cq("a", "ab", 0, preemption=pre, fairSharing={"weight": weights[0]}),
+                  cq("b", "ab", 0, preemption=pre, fairSharing={"weight": weights[1]}),
+                  cohort("ab", gpu=12), fair=True, strategies=strategies)
+
+
+def test_f1_dominant_resource_share_value() -> None:
+    """Rule F1 (PRE_DOC, "ClusterQueue share value"; DRS = borrowed / lendable x 1000 /
+    weight): a (nominal 0, weight 2) runs 3 of the cohort's 12: share 3/12*1000/2 = 125."""
+    e = _fair((2.0, 1.0))
+    e.submit(gang("a3", "a", 3))
+    e.run()
+    assert e.tree.share(e.tree.cqs["a"]) == pytest.approx(125.0)
+
+
+def test_f2_admission_prefers_the_lower_share() -> None:
+    """Rule F2 (PRE_DOC: admit from the ClusterQueue with the lowest share first): a runs 4,
+    b runs 2; one job of 6 in each with 6 free: b's (share after 8/12) beats a's (10/12)."""
+    e = _fair((1.0, 1.0))
+    e.submit(gang("a4", "a", 4))
+    e.submit(gang("b2", "b", 2))
+    e.run()
+    e.submit(gang("a6", "a", 6))
+    e.submit(gang("b6", "b", 6))
+    assert kinds(e.run(), "admit") == ["b6"]
+
+
+def test_f3_fair_preemption_equal_weights() -> None:
+    """Rule F3 (PRE_DOC, "Fair Sharing": preempt until the preemptor has an equal share):
+    a holds all 12 in six jobs of 2; b submits six jobs of 2: b preempts until both run 6
+    (LessThanOrEqualToFinalShare), then stops."""
+    e = _fair((1.0, 1.0))
+    for i in range(6):
+        e.submit(gang(f"a{i}", "a", 2))
+    e.run()
+    for i in range(6):
+        e.submit(gang(f"b{i}", "b", 2))
+    e.run()
+    assert len(e.admitted_in("a")) == 3 and len(e.admitted_in("b")) == 3
+
+
+def test_f3_weights_split_two_to_one() -> None:
+    """Rule F3 (CQ_DOC fairSharing.weight: shares are divided by the weight): weights 2:1,
+    a holds all 12; b reclaims until b's share 2k/12/1 > a's (12-2k)/12/2 would flip: b ends
+    with 4, a with 8."""
+    e = _fair((2.0, 1.0))
+    for i in range(6):
+        e.submit(gang(f"a{i}", "a", 2))
+    e.run()
+    for i in range(6):
+        e.submit(gang(f"b{i}", "b", 2))
+    e.run()
+    assert len(e.admitted_in("a")) == 4 and len(e.admitted_in("b")) == 2
+
+
+def test_f4_less_than_initial_share_strategy() -> None:
+    """Rule F4 (PRE_DOC, LessThanInitialShare: preemptor's share with the workload strictly
+    below the target's before): a holds 12 as one job; b asks for 8. LessThanOrEqualToFinal
+    refuses (b 8/12 > a 0 after); LessThanInitialShare allows (8/12 < 12/12)."""
+    for strat, expect in ((["LessThanOrEqualToFinalShare"], []),
+                          (["LessThanInitialShare"], ["a12"])):
+        e = _fair((1.0, 1.0), strat)
+        e.submit(gang("a12", "a", 12))
+        e.run()
+        e.submit(gang("b8", "b", 8))
+        assert kinds(e.run(), "preempt") == expect
+
+
+def test_f5_hierarchical_cohort_weights() -> None:
+    """Rule F5 (kueue.sigs.k8s.io/docs/concepts/cohort/ "Hierarchical Cohorts": org weights
+    0.75/0.25 trend to 75 %/25 % of the common resources): root 8; org1 (0.75) runs all 8 in
+    jobs of 1; org2 (0.25) reclaims until its share would pass org1's: it ends with 2."""
+    pre = {"reclaimWithinCohort": "Any"}
+    e = engine(cohort("root", gpu=8), cohort("org1", "root", weight=0.75),
+               cohort("org2", "root", weight=0.25),
+               cq("a", "org1", 0, preemption=pre), cq("b", "org2", 0, preemption=pre),
+               fair=True)
+    for i in range(8):
+        e.submit(gang(f"a{i}", "a", 1))
+    e.run()
+    for i in range(8):
+        e.submit(gang(f"b{i}", "b", 1))
+    e.run()
+    assert len(e.admitted_in("b")) == 2 and len(e.admitted_in("a")) == 6
+
+
+def _kq(name: str, quota: float, weight: float = 1, prio: int = 0, limit: float = -1,
+        parent: str | None = None) -> KaiQueue:
+    return KaiQueue(name, parent, prio, quota, limit, weight)
+
+
+def test_k1_kai_deserved_then_weights() -> None:
+    """Rule K1 (KAI_DOC, "Fair-Share Algorithm": deserved quota first, the rest by
+    over-quota weight): 10 GPUs, A quota 2 weight 1, B quota 2 weight 3, both want 10:
+    A 2 + 6/4 = 3.5, B 2 + 18/4 = 6.5."""
+    s = kai_fair_shares([_kq("A", 2, 1), _kq("B", 2, 3)], {"A": 10, "B": 10}, 10)
+    assert s == pytest.approx({"A": 3.5, "B": 6.5})
+
+
+def test_k2_kai_over_quota_priority_first() -> None:
+    """Rule K2 (KAI_DOC: surplus allocated by priority, then weight): A priority 1 gets the
+    whole surplus it asks for (5) before B (priority 0) gets the rest (1)."""
+    s = kai_fair_shares([_kq("A", 2, 1, prio=1), _kq("B", 2, 3)], {"A": 7, "B": 10}, 10)
+    assert s == pytest.approx({"A": 7.0, "B": 3.0})
+
+
+def test_k3_kai_hierarchy_divides_the_parent_share() -> None:
+    """Rule K3 (KAI_DOC, "Hierarchical division"): parent P quota 6 with children c1 (2,
+    w1) and c2 (2, w1), sibling Q quota 4; 10 GPUs, all hungry: P gets 6, split 3/3."""
+    qs = [_kq("P", 6), _kq("Q", 4), _kq("c1", 2, parent="P"), _kq("c2", 2, parent="P")]
+    s = kai_fair_shares(qs, {"c1": 10, "c2": 10, "Q": 10}, 10)
+    assert s["P"] == pytest.approx(6) and s["c1"] == pytest.approx(3)
+
+
+def test_k4_kai_limit_and_quota_reclaim(tmp_path: object) -> None:
+    """Rule K4 (KAI docs/queues/README.md: limit is a hard cap; KAI_DOC "Quota Reclaim":
+    a queue under its quota evicts from queues over theirs): A quota 4 limit 6, B quota 4:
+    A can run 6 not 7; then B's job of 4 reclaims A's borrowed job."""
+    from aifab.sched import Engine, Manifests, load_docs
+    from aifab.sched._load import check
+
+    docs = [{"apiVersion": "scheduling.run.ai/v2", "kind": "Queue", "metadata": {"name": n},
+             "spec": {"resources": {"gpu": {"quota": 4, "limit": lim}}}}
+            for n, lim in (("A", 6), ("B", -1))]
+    m = Manifests()
+    load_docs(m, "kai.yaml", docs)
+    check(m)
+    e = Engine(m)
+    e.submit(gang("a7", "A", 7))
+    e.submit(gang("a6", "A", 6))
+    assert kinds(e.run(), "admit") == ["a6"]
+    e.submit(gang("b4", "B", 4))
+    ev = e.run()
+    assert kinds(ev, "preempt") == ["a6"] and "b4" in e.admitted

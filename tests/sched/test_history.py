@@ -1,0 +1,137 @@
+"""Workload history readers (sacct, Kueue Workloads) and the design comparison replay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from _cfg import config, cq
+from typer.testing import CliRunner
+
+from aifab.cli import app
+from aifab.errors import BadInput
+from aifab.sched import read_sacct, read_workloads
+from aifab.sched._replay import replay, tenant_queues
+
+SACCT = """JobID|Account|User|Submit|Start|End|Elapsed|AllocTRES|State
+1|a|u1|2025-01-01T00:00:00|2025-01-01T00:00:00|2025-01-01T01:00:00|01:00:00|cpu=8,gres/gpu=8|COMPLETED
+1.batch|a|u1|2025-01-01T00:00:00|2025-01-01T00:00:00|2025-01-01T01:00:00|01:00:00|gres/gpu=8|COMPLETED
+2|b|u2|2025-01-01T00:30:00|2025-01-01T01:00:00||01:00:00|cpu=4,gres/gpu:b200=4|COMPLETED
+3|b|u2|2025-01-01T00:40:00|Unknown|Unknown|00:00:00|cpu=8|CANCELLED
+"""
+
+
+def _sacct(tmp: Path, text: str = SACCT, name: str = "sacct.txt") -> Path:
+    p = tmp / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_sacct_reader(tmp_path: Path) -> None:
+    h = read_sacct(_sacct(tmp_path))
+    assert [(j.name, j.tenant, j.submit_s, j.run_s, j.gpus) for j in h.jobs] == [
+        ("1", "a", 0.0, 3600.0, 8.0), ("2", "b", 1800.0, 3600.0, 4.0)]
+    assert h.skipped == 1  # never started (the step 1.batch is not a job)
+
+
+def test_sacct_comma_separated_and_errors(tmp_path: Path) -> None:
+    h = read_sacct(_sacct(tmp_path, SACCT.replace("|", ",").replace("cpu=8,gres", "gres")
+                          .replace("cpu=4,gres", "gres").replace(",cpu=8,", ",gres/gpu=0,")))
+    assert len(h.jobs) == 2
+    bad = SACCT.replace("2025-01-01T00:30:00", "yesterday")
+    with pytest.raises(BadInput, match=r"line 4: Submit"):
+        read_sacct(_sacct(tmp_path, bad))
+    with pytest.raises(BadInput, match="AllocTRES"):
+        read_sacct(_sacct(tmp_path, "JobID|Submit\n1|2025-01-01T00:00:00\n"))
+
+
+def test_kueue_workload_export(tmp_path: Path) -> None:
+    def wl(name: str, cqn: str, gpus: int, created: str, adm: str, fin: str) -> dict:
+        return {"metadata": {"name": name, "namespace": "ns", "creationTimestamp": created},
+                "spec": {"queueName": "lq", "podSets": [{"count": 2, "template": {"spec": {
+                    "containers": [{"resources": {"requests": {"nvidia.com/gpu": gpus}}}]}}}]},
+                "status": {"admission": {"clusterQueue": cqn}, "conditions": [
+                    {"type": "Admitted", "status": "True", "lastTransitionTime": adm},
+                    {"type": "Finished", "status": "True", "lastTransitionTime": fin}]}}
+    items = [wl("w1", "a", 4, "2025-01-01T00:00:00Z", "2025-01-01T00:10:00Z",
+                "2025-01-01T01:10:00Z"),
+             wl("w2", "b", 2, "2025-01-01T00:05:00Z", "2025-01-01T00:05:00Z",
+                "2025-01-01T00:35:00Z"),
+             {"metadata": {"name": "w3", "creationTimestamp": "2025-01-01T00:00:00Z"},
+              "spec": {}, "status": {}}]
+    p = tmp_path / "wl.json"
+    p.write_text(json.dumps({"items": items}))
+    h = read_workloads(p)
+    assert [(j.name, j.tenant, j.submit_s, j.run_s, j.gpus) for j in h.jobs] == [
+        ("ns/w1", "a", 0.0, 3600.0, 8.0), ("ns/w2", "b", 300.0, 1800.0, 4.0)]
+    assert h.skipped == 1
+
+
+def _design(reclaim: str) -> object:
+    return config(cq("a", "ab", 4), cq("b", "ab", 4, preemption={"reclaimWithinCohort": reclaim}))
+
+
+def test_replay_compares_reclaim_policies(tmp_path: Path) -> None:
+    """a's 8-GPU job (0-1 h) borrows b's 4; b's 4-GPU job arrives at 0.5 h.
+    Never: b waits 0.5 h; a 8 GPU-h, b 4; span 2 h, utilisation 12/16; Jain over
+    (8/4, 4/4) = 9/10. Any: b reclaims at 0.5 h, a restarts at 1.5 h (after b ends):
+    a 8x0.5 + 8 = 12 GPU-h, 1 preemption, waits 0; span 2.5 h, utilisation 16/20;
+    Jain over (3, 1) = 16/20."""
+    h = read_sacct(_sacct(tmp_path))
+    never = replay(_design("Never"), h, {"a": "a", "b": "b"})  # type: ignore[arg-type]
+    assert never["tenants"]["b"]["wait_p50_h"] == pytest.approx(0.5)
+    assert never["tenants"]["a"]["gpu_h"] == pytest.approx(8.0)
+    assert never["utilization"] == pytest.approx(0.75)
+    assert never["jain_fairness"] == pytest.approx(0.9)
+    anyr = replay(_design("Any"), h, {"a": "a", "b": "b"})  # type: ignore[arg-type]
+    assert anyr["tenants"]["b"]["wait_p50_h"] == pytest.approx(0.0)
+    assert anyr["tenants"]["a"]["preemptions"] == 1
+    assert anyr["tenants"]["a"]["gpu_h"] == pytest.approx(12.0)
+    assert anyr["span_h"] == pytest.approx(2.5) and anyr["utilization"] == pytest.approx(0.8)
+    assert anyr["jain_fairness"] == pytest.approx(0.8)
+
+
+def test_unmapped_tenant_is_bad_input(tmp_path: Path) -> None:
+    h = read_sacct(_sacct(tmp_path))
+    m = config(cq("a", "ab", 4), cq("x", "ab", 4))
+    with pytest.raises(BadInput, match="--map"):
+        tenant_queues(m, h, {})
+    assert tenant_queues(m, h, {"b": "x"}) == {"a": "a", "b": "x"}
+
+
+def test_compare_queues_cli(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "k"
+    assert runner.invoke(app, ["queues", "--kueue", str(out)]).exit_code == 0
+    jobs = _sacct(tmp_path, SACCT.replace("|a|", "|universities|").replace("|b|", "|startups|"))
+    r = runner.invoke(app, ["compare-queues", str(out), "--jobs", str(jobs), "--json"])
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)["designs"][str(out)]
+    assert d["tenants"]["universities"]["jobs"] == 1 and d["tenants"]["startups"]["jobs"] == 1
+    r = runner.invoke(app, ["compare-queues", str(out), "--jobs", str(_sacct(tmp_path))])
+    assert r.exit_code == 2 and "--map" in r.stderr
+
+
+def test_twin_run_as_history(tmp_path: Path) -> None:
+    """A twin run folder replays through the korea-2025 manifests: every started job of
+    the run appears once per 1/scale copy, on its tenant's ClusterQueue."""
+    from aifab.sched._history import read_run
+
+    runner = CliRunner()
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["simulate", "--days", "2", "--set", "sim.scale=0.05", "--set",
+                            "sim.warmup_days=0", "--out", str(run), "--json"])
+    assert r.exit_code == 0, r.stderr
+    h = read_run(run)
+    import pandas as pd
+
+    started = pd.read_parquet(run / "jobs.parquet")["first"].notna().sum()
+    assert len(h.jobs) == started * 20 and h.skipped == len(
+        pd.read_parquet(run / "jobs.parquet")) - started
+    out = tmp_path / "k"
+    assert runner.invoke(app, ["queues", "--kueue", str(out)]).exit_code == 0
+    r = runner.invoke(app, ["compare-queues", str(out), "--jobs", str(run), "--json"])
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)["designs"][str(out)]
+    assert sum(t["jobs"] for t in d["tenants"].values()) == len(h.jobs)
