@@ -15,7 +15,6 @@ from aifab.report._style import (
     fmt_int,
     fmt_num,
     fmt_share,
-    label,
 )
 from aifab.serve import _figures as F
 from aifab.serve._cb_plan import load_scenario
@@ -133,37 +132,33 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     @app.callback(Output("sweep-body", "children"), Input("sweep-run", "value"),
                   State("lang", "value"))
     def sweeps(rel: str | None, lang: str) -> Any:
+        from aifab.report._sweep import (
+            headline_text,
+            sensitivity_note,
+            summary_frame,
+            sweep_figures,
+            sweep_values,
+        )
+
         try:
             d = pick(rel, ("sweep",))
             if d is None:
                 return html.P(t("no_sweep_run", lang), className="note")
-            variants = pd.read_parquet(d / "variants.parquet")
+            doc = results.read_json(f"{results.rel(d)}/sweep.json")
+            values = sweep_values(pd.read_parquet(d / "variants.parquet"))
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError) as exc:
-            return html.Div(f"cannot read this sweep: {exc}", className="error", role="alert")
-        metrics = F.sweep_metrics(variants)
-        if not metrics:
-            return html.P("This sweep has no metric columns.", className="note")
-        ok = F._ok(variants)
-        summary = pd.DataFrame([{
-            "metric": label(m.removeprefix("metric.")),
-            "P5": ok[m].quantile(0.05), "P50": ok[m].quantile(0.5), "P95": ok[m].quantile(0.95),
-        } for m in metrics])
-        n_ok, n_all = len(ok), len(variants)
-        return [html.P(f"{n_ok:,} of {n_all:,} variants finished.", className="note"),
-                table(summary, "sweep-summary"), graph("sweep-fan", F.fan_figure(variants)),
-                html.Div([html.Label(t("metric", lang), htmlFor="sweep-metric"),
-                          dcc.Dropdown(id="sweep-metric", value=metrics[0], clearable=False,
-                                       options=[{"label": m[7:], "value": m} for m in metrics])],
-                         className="field"),
-                html.Div(id="sweep-tornado-box")]
-
-    @app.callback(Output("sweep-tornado-box", "children"), Input("sweep-metric", "value"),
-                  State("sweep-run", "value"))
-    def tornado(metric: str, rel: str | None) -> Any:
-        d = pick(rel, ("sweep",))
-        if d is None or not metric:
-            return ""
-        variants = pd.read_parquet(d / "variants.parquet")
-        return graph("sweep-tornado", F.tornado_figure(variants, metric))
+            return html.Div(f"{t('cannot_read', lang)}: {exc}", className="error",
+                            role="alert")
+        if not values:
+            return html.P(t("no_metrics", lang), className="note")
+        figs = sweep_figures(doc, values, lang)
+        sens = [graph(k, f, lang) for k, f in figs.items() if k.startswith("sweep-sens")]
+        return [html.P(headline_text(doc, values, lang), className="note", id="sweep-head"),
+                table(summary_frame(values, lang), "sweep-summary", labels=False),
+                *(graph(k, f, lang) for k, f in figs.items()
+                  if not k.startswith("sweep-sens")),
+                html.H2(t("sensitivity", lang)),
+                html.P(sensitivity_note(doc, lang), className="note", id="sweep-sens-note"),
+                *sens]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from aifab.report._style import NEUTRAL, PALETTE, fmt_num, label, owner_colours, style_figure
+from aifab.report._style import NEUTRAL, fmt_num, label, owner_colours, style_figure
 
 _CAUSES = (("stranded_power", "#D55E00"), ("stranded_fragmentation", "#E69F00"),
            ("stranded_idle", "#56B4E9"))
@@ -79,91 +77,6 @@ def twin_context(run_dir: Path, doc: dict[str, Any]) -> str:
         text += (f" The first {fmt_num(round(float(warm), 2))} days are a warm-up, left out "
                  f"of every result, so the day axis starts at {fmt_num(round(first, 2))}.")
     return text
-
-
-_YEAR = re.compile(r"^(.*?)[._](\d{4})$")
-
-
-def sweep_metrics(variants: pd.DataFrame) -> list[str]:
-    """Metric columns (``metric.<name>``) of a sweep's variants table."""
-    return [c for c in variants.columns if c.startswith("metric.")]
-
-
-def _ok(variants: pd.DataFrame) -> pd.DataFrame:
-    if "status" in variants:
-        return variants[variants["status"].astype(str).isin(["ok", "done", "success"])]
-    return variants
-
-
-def fan_figure(variants: pd.DataFrame) -> go.Figure:
-    """Fan chart: P5-P95 and P25-P75 bands and the median of every metric that has one
-    value per year (``metric.<name>.<year>``); a range chart of the others otherwise."""
-    v = _ok(variants)
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for c in sweep_metrics(v):
-        m = _YEAR.match(c.removeprefix("metric."))
-        if m:
-            groups.setdefault(m.group(1), []).append((int(m.group(2)), c))
-    fig = go.Figure()
-    if groups:
-        for i, (name, cols) in enumerate(sorted(groups.items())):
-            cols.sort()
-            years = [y for y, _ in cols]
-            q = np.nanpercentile(v[[c for _, c in cols]].to_numpy(float), [5, 25, 50, 75, 95],
-                                 axis=0)
-            colour = PALETTE[i % len(PALETTE)]
-            for lo, hi, alpha in ((0, 4, 0.18), (1, 3, 0.35)):
-                fig.add_trace(go.Scatter(x=years + years[::-1],
-                                         y=list(q[hi]) + list(q[lo])[::-1], fill="toself",
-                                         mode="lines", line={"width": 0}, opacity=alpha,
-                                         fillcolor=colour, hoverinfo="skip",
-                                         name=f"{label(name)}: P{[5, 25][lo]}-P{[95, 75][lo]}"))
-            fig.add_trace(go.Scatter(x=years, y=q[2], mode="lines+markers",
-                                     line={"color": colour}, name=f"{label(name)}: median"))
-        fig.update_layout(xaxis={"dtick": 1, "tickformat": "d", "title": "year"})
-        return style_figure(fig, title="Fan chart: P5-P95 (light), P25-P75 (dark), median",
-                            height=420)
-    for i, c in enumerate(sweep_metrics(v)):
-        x = v[c].to_numpy(float)
-        med = float(np.nanmedian(x)) or 1.0
-        p5, p95 = np.nanpercentile(x, [5, 95])
-        fig.add_trace(go.Scatter(x=[p5 / med, p95 / med], y=[label(c[7:])] * 2, mode="lines",
-                                 line={"width": 8, "color": PALETTE[i % len(PALETTE)]},
-                                 name=label(c[7:]),
-                                 hovertext=f"P5 {fmt_num(p5)}, median {fmt_num(med)}, "
-                                           f"P95 {fmt_num(p95)}", hoverinfo="text"))
-    fig.add_vline(x=1.0, line={"dash": "dot", "color": NEUTRAL})
-    fig.update_layout(xaxis={"title": "P5 to P95, relative to the median",
-                             "tickformat": ".0%"}, showlegend=False)
-    return style_figure(fig, title="Range of every metric across the variants", height=360)
-
-
-def tornado_figure(variants: pd.DataFrame, metric: str) -> go.Figure:
-    """Tornado: the median of ``metric`` among variants with each parameter at its low end
-    (lowest fifth) and high end (highest fifth), minus the overall median; widest first."""
-    v = _ok(variants)
-    params = [c for c in v.columns if c.startswith("param.")]
-    base = float(np.nanmedian(v[metric].to_numpy(float)))
-    rows = []
-    for p in params:
-        x = pd.to_numeric(v[p], errors="coerce")
-        if x.nunique() < 2:
-            continue
-        lo_cut, hi_cut = x.quantile(0.2), x.quantile(0.8)
-        lo = float(np.nanmedian(v.loc[x <= lo_cut, metric].to_numpy(float))) - base
-        hi = float(np.nanmedian(v.loc[x >= hi_cut, metric].to_numpy(float))) - base
-        rows.append((p.removeprefix("param."), lo, hi))
-    rows.sort(key=lambda r: abs(r[2] - r[1]))
-    fig = go.Figure([
-        go.Bar(y=[r[0] for r in rows], x=[r[1] for r in rows], orientation="h",
-               name="parameter low", marker={"color": "#56B4E9"}),
-        go.Bar(y=[r[0] for r in rows], x=[r[2] for r in rows], orientation="h",
-               name="parameter high", marker={"color": "#D55E00"}),
-    ])
-    fig.update_layout(barmode="overlay", xaxis_title=f"change of {label(metric[7:])} from "
-                      f"its median ({fmt_num(base)})")
-    return style_figure(fig, title=f"Tornado: what moves {label(metric[7:])}",
-                        height=120 + 36 * max(1, len(rows)))
 
 
 def headline(kind: str, doc: dict[str, Any]) -> dict[str, str]:

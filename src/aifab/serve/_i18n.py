@@ -62,6 +62,10 @@ _T: dict[str, tuple[str, str]] = {
     "refused": ("Refused", "거부됨"),
     "results_dir": ("Results folder", "결과 폴더"),
     "none": ("none", "없음"),
+    "chart_text": ("Chart as text", "차트 내용 (텍스트)"),
+    "cannot_read": ("cannot read this run", "이 실행을 읽을 수 없습니다"),
+    "no_metrics": ("This sweep has no metric columns.", "이 스윕에는 지표 열이 없습니다."),
+    "sensitivity": ("Sensitivity", "민감도"),
 }
 
 

@@ -20,14 +20,14 @@ def aria(label: str) -> dict[str, Any]:
     return {"aria-label": label}
 
 
-def graph(gid: str, fig: go.Figure | None = None) -> html.Figure:
+def graph(gid: str, fig: go.Figure | None = None, lang: str = "en") -> html.Figure:
     """A chart in a <figure> with an aria label and its text alternative."""
     fig = fig if fig is not None else go.Figure()
     title = fig.layout.title.text if fig.layout.title is not None else None
     return html.Figure([
         dcc.Graph(id=gid, figure=fig, config=cast(Any, PLOTLY_CONFIG)),
-        html.Figcaption(html.Details([html.Summary("Chart as text"),
-                                      html.P(describe_figure(fig), id=f"{gid}-alt")]),
+        html.Figcaption(html.Details([html.Summary(t("chart_text", lang)),
+                                      html.P(describe_figure(fig, lang=lang), id=f"{gid}-alt")]),
                         className="alt"),
     ], className="chart", **aria(title or gid))
 
@@ -160,8 +160,8 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
     ], className="runform")
 
 
-def table(df: pd.DataFrame, tid: str | None = None) -> html.Table:
-    shown = format_frame(df)
+def table(df: pd.DataFrame, tid: str | None = None, *, labels: bool = True) -> html.Table:
+    shown = format_frame(df, labels=labels)
     return html.Table([
         html.Thead(html.Tr([html.Th(c, scope="col") for c in shown.columns])),
         html.Tbody([html.Tr([html.Td(v) for v in row])
