@@ -24,6 +24,18 @@ PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7
                             "#56B4E9", "#000000", "#F0E442")
 #: Colour for totals, "other" and series that are not owners.
 NEUTRAL = "#595959"
+#: Colours of series that are not owners (states, causes, sweep bands, compare runs): Paul
+#: Tol's "muted" scheme (colour-blind safe), none of them an owner colour, so an owner's
+#: colour means that owner and nothing else. The same series has the same colour in every
+#: report and on every dashboard page.
+SERIES_COLOURS: dict[str, str] = {
+    "allocated": "#332288", "busy": "#117733", "inference": "#AA4499",
+    "power_mw": NEUTRAL, "queued_owner": "#44AA99", "queued_public": "#999933",
+    "stranded_power": "#882255", "stranded_fragmentation": "#DDCC77",
+    "stranded_idle": "#88CCEE",
+    "low": "#44AA99", "high": "#CC6677", "spread": "#332288",
+    "run_a": "#332288", "run_b": "#CC6677",
+}
 #: Sequential, colour-blind-safe scale for loadings and shares (plotly's name).
 SEQUENTIAL = "Cividis"
 

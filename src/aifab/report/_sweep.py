@@ -21,17 +21,18 @@ from aifab.report._html import Section, figure_html, render_html, table_html
 from aifab.report._labels import label, param_label
 from aifab.report._style import (
     NEUTRAL,
+    SERIES_COLOURS,
     fmt_value,
     is_share_column,
     money_axis,
     style_figure,
 )
 
-#: The sweep bands' colour (Okabe-Ito blue) with two opacities: one meaning, "spread".
-_BANDS = ((5, 95, "rgba(0,114,178,0.18)", ("5th to 95th percentile", "5~95 백분위")),
-          (25, 75, "rgba(0,114,178,0.40)", ("25th to 75th percentile", "25~75 백분위")))
-#: Tornado bars: parameter at its low end / high end (Okabe-Ito sky blue / vermillion).
-LOW_HIGH = ("#56B4E9", "#D55E00")
+#: The sweep bands' colour (``SERIES_COLOURS["spread"]``) in two opacities.
+_BANDS = ((5, 95, "rgba(51,34,136,0.18)", ("5th to 95th percentile", "5~95 백분위")),
+          (25, 75, "rgba(51,34,136,0.40)", ("25th to 75th percentile", "25~75 백분위")))
+#: Tornado bars: parameter at its low end / high end (not owner colours).
+LOW_HIGH = (SERIES_COLOURS["low"], SERIES_COLOURS["high"])
 _YEAR = re.compile(r"^(.*?)[._](\d{4})$")
 
 
@@ -188,7 +189,8 @@ def indices_figure(per_param: dict[str, dict[str, float]], metric: str,
     """Grouped bars of the stored sensitivity indices (S1/ST or Spearman rho)."""
     fig = go.Figure()
     params = list(per_param)
-    for k, colour in zip(keys, ("#0072B2", "#E69F00"), strict=False):
+    for k, colour in zip(keys, (SERIES_COLOURS["low"], SERIES_COLOURS["high"]),
+                         strict=False):
         err = [per_param[p].get(f"{k}_conf") for p in params]
         fig.add_trace(go.Bar(
             x=[param_label(p, lang) for p in params],
@@ -242,6 +244,10 @@ def sensitivity_note(doc: dict[str, Any], lang: str = "en") -> str:
     return method
 
 
+_DESIGN_KO = {"oat": "한 번에 하나씩(OAT)", "lhs": "라틴 하이퍼큐브(LHS)", "grid": "격자",
+              "random": "무작위", "saltelli": "Saltelli"}
+
+
 def headline_text(doc: dict[str, Any], values: dict[str, list[float]], lang: str = "en") -> str:
     """"N of M variants finished" (and the design), in words."""
     n_all = int(doc.get("variants") or len(next(iter(values.values()), [])))
@@ -249,6 +255,7 @@ def headline_text(doc: dict[str, Any], values: dict[str, list[float]], lang: str
         (len(_finite(v)) for v in values.values()), default=0)
     design = doc.get("design")
     if lang == "ko":
+        design = _DESIGN_KO.get(str(design), design)
         return (f"변형 {n_all:,}개 중 {n_ok:,}개 완료"
                 + (f" ({design} 설계)." if design else "."))
     return f"{n_ok:,} of {n_all:,} variants finished" + (f" ({design} design)." if design

@@ -78,7 +78,8 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             num("plan-pue", t("pue", lang), fac.pue, 0.01, 1.0, 3.0),
             num("plan-lf", t("load_factor", lang), fac.load_factor, 0.01, 0.01, 1.0),
             html.Div([html.Label(t("system_power", lang), htmlFor="plan-sp"),
-                      dcc.Dropdown(id="plan-sp", options=["low", "mid", "high"],
+                      dcc.Dropdown(id="plan-sp", options=[{"label": t(v, lang), "value": v}
+                                                        for v in ("low", "mid", "high")],
                                    value=fac.system_power, clearable=False)],
                      className="field"),
             num("plan-tariff", t("tariff", lang), pr.tariff_krw_per_kwh, 1, 1),
@@ -149,11 +150,17 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except AifabError as exc:
             return (dash.no_update, html.Div(str(exc), className="error", role="alert"),
                     *nothing)
+        from aifab.report._ko import localise_figure
+        from aifab.report._labels import fmt_money
         from aifab.report._style import describe_figure
 
         figs = plan_figures(r)
-        items = [(tl(k, lang), v, "") for k, v in plan_summary(r)]
+        items = [(tl(k, lang), fmt_money(r.totals.annual_cost_krw, lang)
+                  if lang == "ko" and k.startswith("electricity cost (KRW") else v, "")
+                 for k, v in plan_summary(r)]
         empty = go.Figure()
         empty.update_layout(title="No output figures: the perf model has no device here")
-        fig_list = [figs.get(o.removeprefix("plan-"), empty) for o in outs]
-        return (cards(items), "", *fig_list, *(describe_figure(f) for f in fig_list))
+        fig_list = [localise_figure(figs.get(o.removeprefix("plan-"), empty), lang)
+                    for o in outs]
+        return (cards(items), "", *fig_list,
+                *(describe_figure(f, lang=lang) for f in fig_list))

@@ -10,6 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from aifab.errors import AifabError
+from aifab.report._labels import fmt_money
 from aifab.report._style import (
     fmt_big,
     fmt_int,
@@ -26,6 +27,19 @@ from aifab.serve._paths import PathRefused, ResultsDir
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab.serve._map import load_siting, siting_figure
 
+    # WCAG 3.1.1: the page's language follows the language switch.
+    app.clientside_callback(
+        "function(lang){document.documentElement.lang = lang || 'en'; return lang || 'en';}",
+        Output("lang-attr", "data"), Input("lang", "value"))  # type: ignore[no-untyped-call]
+
+    @app.callback(Output("lang", "value"), Input("url", "search"), State("lang", "value"))
+    def lang_from_url(search: str | None, lang: str | None) -> Any:
+        """A shared link's ``?lang=ko`` sets the language."""
+        from urllib.parse import parse_qs
+
+        want = parse_qs((search or "").lstrip("?")).get("lang", [None])[0]
+        return want if want in ("en", "ko") and want != lang else dash.no_update
+
     @app.callback(Output("ov-cards", "children"), Input("ov-scenario", "value"),
                   State("lang", "value"))
     def overview(name: str, lang: str) -> Any:
@@ -41,34 +55,34 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         tt = r.totals
         cat = default_catalog()
         npus = sum(f.count for f in r.fleet if accelerator_kind(cat, f.accelerator) == "npu")
-        src = f"{t('from_plan', lang)} {name}"
-        items = [(t("gpus", lang), fmt_int(tt.accelerators - npus), src),
-                 *([(t("npus", lang), fmt_int(npus), src)] if npus else []),
-                 (t("it_mw", lang), fmt_num(tt.it_power_mw, 0), src),
-                 (t("facility_mw", lang), fmt_num(tt.facility_power_mw, 0), src),
-                 (t("twh", lang), fmt_num(tt.annual_energy_twh, 2), src),
-                 (t("cost", lang), fmt_big(tt.annual_cost_krw), src)]
+        items: list[tuple[str, str, str]] = []
+        site = results.runs(("site",))
+        if site:  # the finding first: the shortage, year by year
+            doc = results.read_json(f"{site[0].rel}/site.json")
+            src = f"{t('national', lang)}: {t('from_run', lang)} {site[0].rel}"
+            for y, n in sorted(doc.get("unpowered_gpus_by_year", {}).items()):
+                items.append((f"{t('waiting', lang)}, {y}", fmt_int(n), src))
+        else:
+            items.append((t("waiting", lang), "-", t("no_site_run", lang)))
+        src = f"{t('national', lang)}: {t('from_plan', lang)} {name}"
+        items += [(t("gpus", lang), fmt_int(tt.accelerators - npus), src),
+                  *([(t("npus", lang), fmt_int(npus), src)] if npus else []),
+                  (t("it_mw", lang), fmt_num(tt.it_power_mw, 0), src),
+                  (t("facility_mw", lang), fmt_num(tt.facility_power_mw, 0), src),
+                  (t("twh", lang), fmt_num(tt.annual_energy_twh, 2), src),
+                  (t("cost", lang), fmt_money(tt.annual_cost_krw, lang) if lang == "ko"
+                   else fmt_big(tt.annual_cost_krw), src)]
         seoul = [c for c in r.comparisons if c.region == "Seoul"]
         if seoul:
             items.append((t("share_seoul", lang), fmt_share(seoul[0].share), src))
-        site = results.runs(("site",))
-        if site:
-            doc = results.read_json(f"{site[0].rel}/site.json")
-            wait = doc.get("unpowered_gpus_by_year", {})
-            if wait:
-                y = max(wait)
-                items.append((f"{t('waiting', lang)} ({y})", fmt_int(wait[y]),
-                              f"{t('from_run', lang)} {site[0].rel}"))
-        else:
-            items.append((t("waiting", lang), "-", t("no_site_run", lang)))
         sim = results.runs(("simulate",))
         if sim:
             doc = results.read_json(f"{sim[0].rel}/summary.json")
-            items.append((t("utilisation", lang), fmt_share(doc.get("utilization")),
-                          f"{t('from_run', lang)} {sim[0].rel}"))
+            src = (f"{t('twin_sample', lang)} {fmt_share(doc.get('scale'), 0)}: "
+                   f"{t('from_run', lang)} {sim[0].rel} ({sim[0].modified:%Y-%m-%d %H:%M} UTC)")
+            items.append((t("utilisation", lang), fmt_share(doc.get("utilization")), src))
             if "goodput" in doc:
-                items.append((t("goodput", lang), fmt_share(doc["goodput"]),
-                              f"{t('from_run', lang)} {sim[0].rel}"))
+                items.append((t("goodput", lang), fmt_share(doc["goodput"]), src))
         else:
             items.append((t("utilisation", lang), "-", t("no_sim_run", lang)))
         return cards(items)
@@ -91,13 +105,14 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError, KeyError) as exc:
-            return html.Div(f"cannot read this run: {exc}", className="error", role="alert")
+            return html.Div(f"{t('cannot_read', lang)}: {exc}", className="error",
+                            role="alert")
         head = F.headline("simulate", doc)
-        ctx = F.twin_context(d, doc)
+        ctx = F.twin_context(d, doc, lang)
         return [html.P(ctx, className="note", id="twin-context"),
                 cards([(tl(k, lang), v, "") for k, v in head.items() if k not in
                        ("days", "policy", "seed", "scale")]),
-                *(graph(k, f) for k, f in figs.items())]
+                *(graph(k, f, lang) for k, f in figs.items())]
 
     @app.callback(Output("map-year-box", "children"), Input("map-run", "value"),
                   State("lang", "value"))
@@ -127,7 +142,7 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             return refused(str(exc), lang)
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
-        return graph("map-graph", fig)
+        return graph("map-graph", fig, lang)
 
     @app.callback(Output("sweep-body", "children"), Input("sweep-run", "value"),
                   State("lang", "value"))

@@ -8,10 +8,16 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from aifab.report._style import NEUTRAL, fmt_num, label, owner_colours, style_figure
-
-_CAUSES = (("stranded_power", "#D55E00"), ("stranded_fragmentation", "#E69F00"),
-           ("stranded_idle", "#56B4E9"))
+from aifab.report._sim import _CAUSES as CAUSES
+from aifab.report._sim import series_figure
+from aifab.report._style import (
+    NEUTRAL,
+    fmt_num,
+    fmt_share,
+    label,
+    owner_colours,
+    style_figure,
+)
 
 
 def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
@@ -19,27 +25,13 @@ def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
     capacity by cause (stacked), tenants' waits and shares (owners in their colours)."""
     ts = pd.read_parquet(run_dir / "timeseries.parquet")
     ten = pd.read_parquet(run_dir / "tenants.parquet")
-    day = ts["t_h"] / 24.0
-    figs: dict[str, go.Figure] = {}
-    acc = go.Figure([go.Scatter(x=day, y=ts[c], name=label(c), mode="lines",
-                                line={"color": col})
-                     for c, col in (("allocated", "#0072B2"), ("busy", "#009E73"),
-                                    ("inference", "#CC79A7")) if c in ts])
-    acc.update_layout(xaxis_title="simulated day (from the start, warm-up included)",
-                      yaxis_title="accelerators",
-                      yaxis_rangemode="nonnegative", yaxis_tickformat=",")
-    figs["twin-acc"] = style_figure(acc, title="Accelerators in use", height=340)
-    pw = go.Figure(go.Scatter(x=day, y=ts["power_mw"], name=label("power_mw"), mode="lines",
-                              line={"color": NEUTRAL}))
-    pw.update_layout(xaxis_title="simulated day", yaxis_title="MW",
-                     yaxis_rangemode="nonnegative")
-    figs["twin-power"] = style_figure(pw, title="Facility power", height=300)
-    st = go.Figure([go.Scatter(x=day, y=ts[c], name=label(c), mode="lines", stackgroup="s",
-                               line={"color": col}) for c, col in _CAUSES if c in ts])
-    st.update_layout(xaxis_title="simulated day", yaxis_title="accelerators",
-                     yaxis_rangemode="nonnegative", yaxis_tickformat=",")
-    figs["twin-stranded"] = style_figure(st, title="Unallocated accelerators by cause",
-                                         height=340)
+    figs: dict[str, go.Figure] = {
+        "twin-acc": series_figure(ts, ["allocated", "busy", "inference"],
+                                  "Accelerators in use", "accelerators"),
+        "twin-power": series_figure(ts, ["power_mw"], "Facility power", "MW"),
+        "twin-stranded": series_figure(ts, list(CAUSES), "Unallocated accelerators by cause",
+                                       "accelerators", stack=True),
+    }
     col = owner_colours(ten["owner"]) if "owner" in ten else {}
     colours = [col.get(str(o), NEUTRAL) for o in ten.get("owner", ten["tenant"])]
     waits = go.Figure([
@@ -60,7 +52,7 @@ def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
     return figs
 
 
-def twin_context(run_dir: Path, doc: dict[str, Any]) -> str:
+def twin_context(run_dir: Path, doc: dict[str, Any], lang: str = "en") -> str:
     """One line of run context: days, policy, seed, scale and the warm-up that explains
     why the day axis does not start at 0 (``warmup_days`` from the summary when present,
     else the time before the first sample, less one sampling interval)."""
@@ -71,8 +63,18 @@ def twin_context(run_dir: Path, doc: dict[str, Any]) -> str:
         first = float(ts.iloc[0]) / 24.0
         if warm is None and len(ts) > 1:
             warm = max(0.0, (float(ts.iloc[0]) - float(ts.iloc[1] - ts.iloc[0])) / 24.0)
+    if lang == "ko":
+        from aifab.serve._i18n import t
+
+        text = (f"시뮬레이션 {fmt_num(doc.get('days'))}일, 대기열 정책 "
+                f"{t(str(doc.get('policy')), 'ko')}, "
+                f"시드 {doc.get('seed')}, 보유 가속기의 {fmt_share(doc.get('scale'), 0)} 규모.")
+        if warm is not None and first is not None:
+            text += (f" 처음 {fmt_num(round(float(warm), 2))}일은 예열 기간으로 모든 결과에서 "
+                     f"제외되므로 일 축은 {fmt_num(round(first, 2))}일부터 시작합니다.")
+        return text
     text = (f"{fmt_num(doc.get('days'))} simulated days, policy {doc.get('policy')}, seed "
-            f"{doc.get('seed')}, scale {fmt_num(doc.get('scale'))} of the fleet.")
+            f"{doc.get('seed')}, scale {fmt_share(doc.get('scale'), 0)} of the fleet.")
     if warm is not None and first is not None:
         text += (f" The first {fmt_num(round(float(warm), 2))} days are a warm-up, left out "
                  f"of every result, so the day axis starts at {fmt_num(round(first, 2))}.")
