@@ -110,7 +110,7 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
         keys = list(dict.fromkeys(k for c in cols.values() for k in c))
         df = pd.DataFrame({"figure": keys, **{f"A: {a}": [cols[a].get(k, "-") for k in keys],
                                               f"B: {b}": [cols[b].get(k, "-") for k in keys]}})
-        body: list[Any] = [table(df, "cmp-table")]
+        body: list[Any] = [table(df, "cmp-table", lang=lang)]
         if len(figs) == 2:
             from aifab.report._style import SERIES_COLOURS, style_figure
 

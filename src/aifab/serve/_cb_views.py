@@ -25,7 +25,10 @@ from aifab.serve._paths import PathRefused, ResultsDir
 
 
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
+    from aifab.serve._cb_export import export_callbacks
     from aifab.serve._map import load_siting, siting_figure
+
+    export_callbacks(app)
 
     # WCAG 3.1.1: the page's language follows the language switch.
     app.clientside_callback(
@@ -171,7 +174,7 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         figs = sweep_figures(doc, values, lang)
         sens = [graph(k, f, lang) for k, f in figs.items() if k.startswith("sweep-sens")]
         return [html.P(headline_text(doc, values, lang), className="note", id="sweep-head"),
-                table(summary_frame(values, lang), "sweep-summary", labels=False),
+                table(summary_frame(values, lang), "sweep-summary", labels=False, lang=lang),
                 *(graph(k, f, lang) for k, f in figs.items()
                   if not k.startswith("sweep-sens")),
                 html.H2(t("sensitivity", lang)),

@@ -26,11 +26,14 @@ def graph(gid: str, fig: go.Figure | None = None, lang: str = "en") -> html.Figu
 
     fig = localise_figure(fig if fig is not None else go.Figure(), lang)
     title = fig.layout.title.text if fig.layout.title is not None else None
+    from aifab.serve._cb_export import downloads
+
     return html.Figure([
         dcc.Graph(id=gid, figure=fig, config=cast(Any, PLOTLY_CONFIG)),
-        html.Figcaption(html.Details([html.Summary(t("chart_text", lang)),
-                                      html.P(describe_figure(fig, lang=lang), id=f"{gid}-alt")]),
-                        className="alt"),
+        html.Figcaption([html.Details([html.Summary(t("chart_text", lang)),
+                                       html.P(describe_figure(fig, lang=lang),
+                                              id=f"{gid}-alt")]),
+                         downloads(gid, lang)], className="alt"),
     ], className="chart", **aria(title or gid))
 
 
@@ -75,6 +78,12 @@ def run_options(results: ResultsDir, kinds: tuple[str, ...] | None,
 
 def page_layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) -> Any:
     """The static frame of a page; its figures are filled by callbacks."""
+    from aifab.serve._cb_export import export_parts
+
+    return [*_layout(page, lang, results, query), *export_parts()]
+
+
+def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) -> Any:
     head = html.H1(t(page, lang), id="page-title")
     if page == "overview":
         return [head, html.P([t("results_dir", lang) + ": ", html.Code(results.root.name)],
@@ -95,6 +104,11 @@ def page_layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]
                         html.Div(id="plan-knobs"),
                     ], className="knobs"),
                     html.Div([
+                        html.Div([html.A(t("share_link", lang), id="plan-share", href=""),
+                                  html.Button(t("save_scenario", lang), id="plan-save",
+                                              n_clicks=0, type="button", className="dl"),
+                                  dcc.Store(id="plan-scn"), dcc.Download(id="plan-yaml")],
+                                 className="share"),
                         html.Div(id="plan-error", role="status"),
                         html.Div(id="plan-cards"),
                         *(graph(g, None, lang) for g in ("plan-power", "plan-energy", "plan-growth",
@@ -171,10 +185,15 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
     ], className="runform")
 
 
-def table(df: pd.DataFrame, tid: str | None = None, *, labels: bool = True) -> html.Table:
+def table(df: pd.DataFrame, tid: str | None = None, *, labels: bool = True,
+          lang: str = "en") -> Any:
+    """A formatted table; with an id, CSV and XLSX buttons under it."""
+    from aifab.serve._cb_export import downloads
+
     shown = format_frame(df, labels=labels)
-    return html.Table([
+    tbl = html.Table([
         html.Thead(html.Tr([html.Th(c, scope="col") for c in shown.columns])),
         html.Tbody([html.Tr([html.Td(v) for v in row])
                     for row in shown.itertuples(index=False, name=None)]),
     ], className="tbl", id=tid or "")
+    return html.Div([tbl, downloads(tid, lang)]) if tid else tbl
