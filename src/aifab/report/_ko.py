@@ -77,6 +77,8 @@ REGIONS: dict[str, str] = {
 #: (English pattern, Korean template) for phrases with numbers or names in them.
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Campuses and corridor loading, (\d{4})"), r"캠퍼스와 송전 회랑 부하율, \1년"),
+    (re.compile(r"GPUs waiting for power: ([\d,]+)"), r"전력 대기 GPU: \1"),
+    (re.compile(r"^campus ([\d,]+) MW$"), r"캠퍼스 \1 MW"),
     (re.compile(r"corridor ([\d.]+) GW"), r"송전 회랑 \1 GW"),
     (re.compile(r"year (\d{4})"), r"\1년"),
     (re.compile(r"^H100e (.+)$"), r"H100 환산 \1"),
@@ -95,8 +97,7 @@ def tr(text: Any, lang: str) -> Any:
     if text in _BY_EN:
         return _BY_EN[text]
     for pat, ko in PATTERNS:
-        if pat.search(text):
-            return pat.sub(ko, text)
+        text = pat.sub(ko, text)
     return text
 
 

@@ -38,6 +38,9 @@ SERIES_COLOURS: dict[str, str] = {
 }
 #: Sequential, colour-blind-safe scale for loadings and shares (plotly's name).
 SEQUENTIAL = "Cividis"
+#: Corridor loading: cividis reversed, pale yellow idle to dark blue full, so congested
+#: corridors are the most visible lines on the pale map.
+LOADING_SCALE = "Cividis_r"
 
 #: Plotly config for every chart: no upload to Plotly's cloud ("send data to cloud",
 #: "edit in Chart Studio"), no logo; charts follow the width of their container.
@@ -185,14 +188,14 @@ def fmt(v: Any, kind: str = "num") -> str:
 # --- maps ------------------------------------------------------------------------------
 
 def loading_colour(pct: float) -> str:
-    """A corridor's loading (0-100 %) on the cividis scale: dark blue idle, yellow full.
+    """A corridor's loading (0-100 %) on reversed cividis: pale yellow idle, dark blue full.
 
     Colour-blind-safe, unlike a red-green ramp; pair it with ``loading_colourbar``.
     """
     from plotly.colors import sample_colorscale
 
     x = max(0.0, min(1.0, float(pct) / 100.0))
-    return str(sample_colorscale(SEQUENTIAL, [x])[0])
+    return str(sample_colorscale(LOADING_SCALE, [x])[0])
 
 
 def loading_colourbar(title: str = "max loading (%)") -> Any:
@@ -200,7 +203,7 @@ def loading_colourbar(title: str = "max loading (%)") -> Any:
     import plotly.graph_objects as go
 
     return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-                      marker={"colorscale": SEQUENTIAL, "cmin": 0, "cmax": 100, "color": [0],
+                      marker={"colorscale": LOADING_SCALE, "cmin": 0, "cmax": 100, "color": [0],
                               "showscale": True,
                               "colorbar": {"title": {"text": title}, "ticksuffix": " %",
                                            "thickness": 12, "len": 0.5}})
