@@ -194,10 +194,18 @@ def test_compare_two_runs_side_by_side(browser: Any, server: str) -> None:
     assert "A: runs/sim-a" in table and "B: runs/sim-b" in table and "utilisation" in table
     _js(browser, "return document.querySelectorAll('#cmp-fig .main-svg').length > 0")
     seeds = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#cmp-table tr'))"
-        ".filter(r => r.cells[0].textContent === 'seed').map(r => [r.cells[1].textContent,"
+        "return Array.from(document.querySelectorAll('#cmp-inputs tr'))"
+        ".filter(r => r.cells[0].textContent === 'Seed').map(r => [r.cells[1].textContent,"
         " r.cells[2].textContent])")
-    assert seeds == [["0", "1"]]
+    assert seeds == [["0", "1"]]  # the input that differs (days, scale and policy do not)
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#cmp-table tbody tr'))"
+        ".map(r => Array.from(r.cells).map(c => c.textContent))")
+    util = next(r for r in rows if r[0] == "utilisation")
+    a, b = (float(v.rstrip("%")) for v in util[1:3])
+    assert util[3] == f"{b - a:+.1f} pp" or abs(float(util[3][:-3]) - (b - a)) <= 0.1
+    assert util[4] == "-" or util[4].endswith("%")
+    assert any(r[0] == "energy per day, whole fleet (MWh)" for r in rows)
     assert console_errors(browser) == []
 
 

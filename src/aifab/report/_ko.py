@@ -78,6 +78,7 @@ REGIONS: dict[str, str] = {
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Campuses and corridor loading, (\d{4})"), r"캠퍼스와 송전 회랑 부하율, \1년"),
     (re.compile(r"GPUs waiting for power: ([\d,]+)"), r"전력 대기 GPU: \1"),
+    (re.compile(r"^GPUs waiting for power, (\d{4})$"), r"전력 대기 GPU, \1"),
     (re.compile(r"^campus ([\d,]+) MW$"), r"캠퍼스 \1 MW"),
     (re.compile(r"corridor ([\d.]+) GW"), r"송전 회랑 \1 GW"),
     (re.compile(r"year (\d{4})"), r"\1년"),

@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
 from aifab.errors import AifabError, BadInput
-from aifab.serve import _figures as F
 from aifab.serve._i18n import t
 from aifab.serve._jobs import JobManager, JobRequest
 from aifab.serve._pages import aria, graph, refused, run_label, table
@@ -97,20 +96,24 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
     def compare(a: str | None, b: str | None, lang: str) -> Any:
         if not a or not b:
             return html.P(t("pick_two", lang), className="note")
-        cols: dict[str, dict[str, str]] = {}
+        docs = []
         figs = []
         for rel in (a, b):
             try:
                 kind, doc = _run_doc(results, rel)
             except AifabError as exc:
-                return refused(str(exc), "en")
-            cols[rel] = F.headline(kind, doc)
+                return refused(str(exc), lang)
+            docs.append((kind, doc))
             if kind == "simulate":
                 figs.append((rel, pd.read_parquet(results.resolve(rel) / "timeseries.parquet")))
-        keys = list(dict.fromkeys(k for c in cols.values() for k in c))
-        df = pd.DataFrame({"figure": keys, **{f"A: {a}": [cols[a].get(k, "-") for k in keys],
-                                              f"B: {b}": [cols[b].get(k, "-") for k in keys]}})
-        body: list[Any] = [table(df, "cmp-table", lang=lang)]
+        from aifab.serve._compare import compare_frames
+
+        df, inputs = compare_frames(docs[0], docs[1], lang)
+        df = df.rename(columns={"A": f"A: {a}", "B": f"B: {b}"})
+        body: list[Any] = [table(df, "cmp-table", labels=False, lang=lang),
+                           html.H3(t("inputs_differ", lang)),
+                           table(inputs, "cmp-inputs", labels=False, lang=lang) if len(inputs)
+                           else html.P(t("inputs_same", lang), className="note")]
         if len(figs) == 2:
             from aifab.report._style import SERIES_COLOURS, style_figure
 
