@@ -64,6 +64,19 @@ KO: dict[str, str] = {
     "H100e memory capacity": "H100 환산 메모리 용량",
     "jobs": "작업", "Queued jobs": "대기 작업",
     "Queue wait (hours)": "대기 시간 (시간)",
+    # report sections, summary strip and run context
+    "AI factory output": "AI 팩토리 산출", "Assumptions": "가정",
+    "Capacity (H100-equivalents)": "용량 (H100 환산)", "Comparisons and peers": "비교와 해외 사례",
+    "Curtailment response": "출력 제한 대응", "Failures and repairs": "고장과 수리",
+    "Fleet": "보유 가속기", "Flexible campuses": "유연 캠퍼스", "Grid data": "전력망 데이터",
+    "National simulation": "국가 시뮬레이션", "People (estimate)": "인력 (추정)",
+    "Power and energy": "전력과 에너지", "Siting (grid model)": "입지 (전력망 모델)",
+    "Siting by year": "연도별 입지", "Tenants and fairness": "이용자와 공정성",
+    "Summary": "요약", "Ranges": "범위", "Sensitivity": "민감도",
+    "GPUs": "GPU", "NPUs": "NPU", "NPU share of accelerators": "가속기 중 NPU 비율",
+    "deliveries": "도입 일정", "scenario": "시나리오", "queue policy": "대기열 정책",
+    "scale": "규모", "seed": "시드", "simulated days": "시뮬레이션 일수", "warm-up": "예열",
+    "share of Seoul's electricity": "서울 전력 소비 대비",
 }
 
 #: Korean names of the 17 regions (provinces and metropolitan cities) on the map.

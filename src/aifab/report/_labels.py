@@ -13,7 +13,24 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+#: The language static reports are written in (``aifab report --lang ko``); the
+#: dashboard passes its language explicitly and never sets this.
+REPORT_LANG: ContextVar[str] = ContextVar("aifab_report_lang", default="en")
+
+
+@contextmanager
+def report_language(lang: str) -> Iterator[None]:
+    """Write the reports built inside this block in ``lang`` ("en" or "ko")."""
+    token = REPORT_LANG.set(lang)
+    try:
+        yield
+    finally:
+        REPORT_LANG.reset(token)
 
 #: name -> (English label with unit, Korean label with unit).
 LABELS: dict[str, tuple[str, str]] = {
@@ -205,4 +222,5 @@ def fmt_money(v: Any, lang: str = "en", currency: str = "KRW") -> str:
     return f"{_sig3(x)} {currency}"
 
 
-__all__ = ["LABELS", "PARAMS", "fmt_big_ko", "fmt_money", "label", "param_label"]
+__all__ = ["LABELS", "PARAMS", "REPORT_LANG", "fmt_big_ko", "fmt_money", "label",
+           "param_label", "report_language"]

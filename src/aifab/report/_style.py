@@ -138,6 +138,8 @@ def fmt_big(v: Any) -> str:
     """A large amount in words: ``2.55e11 -> "255 billion"``, ``3.1e12 -> "3.1 trillion"``."""
     if _missing(v):
         return "-"
+    if _labels.REPORT_LANG.get() == "ko":  # a report written in Korean: 억, 조
+        return _labels.fmt_big_ko(v)
     x = float(v)
     for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if abs(x) >= scale:
@@ -221,10 +223,11 @@ def capacity_legend(widths: Mapping[float, float], unit: str = "MW") -> list[Any
 
 # --- labels ----------------------------------------------------------------------------
 
-def label(name: str, lang: str = "en") -> str:
+def label(name: str, lang: str | None = None) -> str:
     """A human label for an internal name (``jct_p50_h -> "job completion time, median (h)"``),
-    from the one registry in ``_labels`` (English or Korean)."""
-    return _labels.label(name, lang)
+    from the one registry in ``_labels`` (English or Korean; by default the language of the
+    report being written, ``_labels.REPORT_LANG``)."""
+    return _labels.label(name, lang or _labels.REPORT_LANG.get())
 
 
 # --- tables ----------------------------------------------------------------------------
