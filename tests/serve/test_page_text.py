@@ -1,6 +1,6 @@
-"""Every dashboard page, in English and Korean, at desktop width, as a planner reads it:
-no raw internal names, long floats or "NaN"; in Korean no English left and ``<html
-lang="ko">`` (WCAG 3.1.1)."""
+"""Every dashboard page, in English (1280 px) and Korean (390 px, a phone), as a planner
+reads it: no raw internal names, long floats or "NaN"; in Korean no English left,
+``<html lang="ko">`` (WCAG 3.1.1) and no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from aifab.report._lint import text_problems
+from aifab.serve._browser import axe_violations
 
 pytestmark = pytest.mark.slow
 
@@ -48,6 +49,7 @@ def test_page_text_is_for_people(browser: Any, server: str, results: dict[str, A
     if page == "map":
         assert results["site"].wait(timeout=180) == 0
     run = {"sweeps": "&run=runs/sweep-oat"}.get(page, "")
+    browser.set_window_size(390 if lang == "ko" else 1280, 1000)
     browser.get(f"{server}/{page}?lang={lang}{run}")
     wait = WebDriverWait(browser, 60, poll_frequency=0.25)
     wait.until(lambda d: d.execute_script(f"return document.documentElement.lang === "
@@ -56,4 +58,9 @@ def test_page_text_is_for_people(browser: Any, server: str, results: dict[str, A
         "return !document.querySelector('[data-dash-is-loading=true]')"))
     text = browser.execute_script(_TEXT)
     problems = text_problems(text, lang, _names(results["root"]))
-    assert problems == [], f"{page} ({lang}): {problems}"
+    try:
+        assert problems == [], f"{page} ({lang}): {problems}"
+        if lang == "ko":
+            assert axe_violations(browser) == []
+    finally:
+        browser.set_window_size(1280, 1000)
