@@ -25,8 +25,12 @@ READY = {
     "sweeps": "document.querySelector('#sweep-sens-2 .main-svg')",
     "map": "document.querySelector('#map-graph .main-svg')",
 }
-_TEXT = ("var p=[document.body.innerText];document.querySelectorAll('svg text')"
-         ".forEach(function(e){p.push(e.textContent)});return p.join('\\n')")
+#: the page's visible text and its charts' text, less passages marked as English quotes
+#: (``lang="en"``: the scenario's sources beside the knobs, cited as written, WCAG 3.1.2)
+_TEXT = ("var b=document.body.innerText;document.querySelectorAll('main [lang=en]')"
+         ".forEach(function(e){b=b.split(e.innerText).join(' ')});var p=[b];"
+         "document.querySelectorAll('svg text').forEach(function(e){p.push(e.textContent)});"
+         "return p.join('\\n')")
 
 
 def _names(root: Any) -> set[str]:

@@ -63,6 +63,8 @@ def test_korean_planner_walk(browser: Any, server: str, results: dict[str, Any],
     # 2. Plan: PUE 1.5 changes facility power
     browser.get(f"{server}/plan?lang=ko")
     before = _card(browser, "시설 전력 (MW)")
+    src = browser.find_element(By.ID, "src-facility-pue").text  # the source beside the knob
+    assert src.startswith("출처: ") and "Uptime Institute" in src
     pue = _until(browser, "return document.getElementById('plan-pue')")
     pue.send_keys(Keys.CONTROL, "a")
     pue.send_keys("1.5", Keys.ENTER)

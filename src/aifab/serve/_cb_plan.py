@@ -66,28 +66,40 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         fac, pr = scn.facility, scn.prices
         q = shared_state(search)  # a shared link's knob values win over the scenario's
 
+        sources = dict(scn.sources or {})
+
+        def source(path: str) -> Any:
+            """The scenario's source of a knob's value, beside it (quoted in English)."""
+            text = sources.get(path)
+            if not text:
+                return None
+            return html.P([t("source", lang) + ": ", html.Span(text, lang="en")],
+                          className="src", id=f"src-{path.replace('.', '-')}")
+
         def num(fid: Any, label: str, value: Any, step: Any, lo: Any = None,
-                hi: Any = None) -> html.Div:
+                hi: Any = None, path: str = "") -> html.Div:
             # Dash renders a dict id as JSON with sorted keys: the label must match it.
             lid = fid if isinstance(fid, str) else json.dumps(fid, sort_keys=True,
                                                               separators=(",", ":"))
             return html.Div([html.Label(label, htmlFor=lid),
                              dcc.Input(id=fid, type="number", value=value, step=step, min=lo,
-                                       max=hi, debounce=True)],
+                                       max=hi, debounce=True), source(path)],
                             className="field")
 
         return [
             *(num({"type": "plan-count", "owner": o}, f"{t('count_of', lang)} {o}", n, 1, 0)
               for o, n in counts.items()),
-            num("plan-pue", t("pue", lang), q.get("pue", fac.pue), 0.01, 1.0, 3.0),
+            num("plan-pue", t("pue", lang), q.get("pue", fac.pue), 0.01, 1.0, 3.0,
+                "facility.pue"),
             num("plan-lf", t("load_factor", lang), q.get("lf", fac.load_factor), 0.01, 0.01,
-                1.0),
+                1.0, "facility.load_factor"),
             html.Div([html.Label(t("system_power", lang), htmlFor="plan-sp"),
                       dcc.Dropdown(id="plan-sp", options=[{"label": t(v, lang), "value": v}
                                                         for v in ("low", "mid", "high")],
-                                   value=q.get("sp", fac.system_power), clearable=False)],
-                     className="field"),
-            num("plan-tariff", t("tariff", lang), q.get("tariff", pr.tariff_krw_per_kwh), 1, 1),
+                                   value=q.get("sp", fac.system_power), clearable=False),
+                      source("facility.system_power")], className="field"),
+            num("plan-tariff", t("tariff", lang), q.get("tariff", pr.tariff_krw_per_kwh), 1, 1,
+                path="prices.tariff_krw_per_kwh"),
             num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})",
                 q.get("npus", n_npus), 8, 0),
         ]
