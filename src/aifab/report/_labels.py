@@ -102,7 +102,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "unpowered_gpus": ("GPUs waiting for power", "전력 대기 GPU"),
     "waiting_gpus": ("GPUs waiting for power", "전력 대기 GPU"),
     "accelerators": ("accelerators", "가속기"),
+    # failure causes (aifab.reliability CLASSES)
+    "gpu": ("GPU", "GPU"),
     "gpu_memory": ("GPU memory", "GPU 메모리"),
+    "gpu_other": ("GPU, other", "GPU 기타"),
+    "network": ("network", "네트워크"),
+    "nic": ("network card", "네트워크 카드"),
+    "host": ("host", "호스트"),
+    "software": ("software", "소프트웨어"),
     "in_repair": ("in repair (share of the fleet)", "수리 중 (보유 대비)"),
 }
 

@@ -310,16 +310,20 @@ def reliability_sections(doc: dict[str, Any],
     figs: list[go.Figure] = []
     if daily is not None and len(daily):
         causes = [c for c in rel["by_cause"] if c in daily.columns]
-        fig = go.Figure([go.Bar(x=daily["day"], y=daily[c], name=c) for c in causes])
+        fig = go.Figure([go.Bar(x=daily["day"], y=daily[c], name=label(c),
+                                marker_color=SERIES_COLOURS.get(c, NEUTRAL)) for c in causes])
         fig.update_layout(barmode="stack", xaxis_title="day", yaxis_title="interruptions")
         figs.append(style_figure(fig, title="Interruptions per day by cause", height=340))
         rep = go.Figure(go.Scatter(x=daily["day"], y=daily["in_repair"], mode="lines",
-                                   name="in repair"))
+                                   name="accelerators in repair", line={"color": NEUTRAL}))
         rep.update_layout(xaxis_title="day", yaxis_title="accelerators")
         figs.append(style_figure(rep, title="Accelerators in repair (end of day)",
                                  height=320))
     else:
-        fig = go.Figure(go.Bar(x=list(rel["by_cause"]), y=list(rel["by_cause"].values())))
+        fig = go.Figure(go.Bar(x=[label(c) for c in rel["by_cause"]],
+                               y=list(rel["by_cause"].values()),
+                               marker_color=[SERIES_COLOURS.get(c, NEUTRAL)
+                                             for c in rel["by_cause"]]))
         fig.update_layout(yaxis_title="interruptions per day")
         figs.append(style_figure(fig, title="Interruptions per day by cause", height=320))
     ettr = go.Figure(go.Bar(x=list(rel["ettr"]), y=list(rel["ettr"].values()),

@@ -35,6 +35,9 @@ SERIES_COLOURS: dict[str, str] = {
     "stranded_idle": "#88CCEE",
     "low": "#44AA99", "high": "#CC6677", "spread": "#332288",
     "run_a": "#332288", "run_b": "#CC6677",
+    # failure causes (aifab.reliability CLASSES)
+    "gpu": "#882255", "gpu_memory": "#CC6677", "gpu_other": "#DDCC77", "network": "#117733",
+    "nic": "#44AA99", "host": "#332288", "software": "#AA4499",
 }
 #: Sequential, colour-blind-safe scale for loadings and shares (plotly's name).
 SEQUENTIAL = "Cividis"
