@@ -68,3 +68,7 @@ def test_page_text_is_for_people(browser: Any, server: str, results: dict[str, A
             assert axe_violations(browser) == []
     finally:
         browser.set_window_size(1280, 1000)
+        if lang != "en":  # the language persists in the browser: leave it in English
+            browser.get(f"{server}/overview?lang=en")
+            wait.until(lambda d: d.execute_script(
+                "return document.documentElement.lang === 'en'"))

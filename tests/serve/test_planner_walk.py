@@ -47,6 +47,14 @@ def _file(folder: Path, pattern: str, timeout: float = 60) -> Path:
 
 def test_korean_planner_walk(browser: Any, server: str, results: dict[str, Any],
                              tmp_path: Path) -> None:
+    try:
+        _walk(browser, server, results, tmp_path)
+    finally:  # the language persists in the browser: leave it in English
+        browser.get(f"{server}/overview?lang=en")
+        _until(browser, "return document.documentElement.lang === 'en'")
+
+
+def _walk(browser: Any, server: str, results: dict[str, Any], tmp_path: Path) -> None:
     browser.execute_cdp_cmd("Page.setDownloadBehavior",
                             {"behavior": "allow", "downloadPath": str(tmp_path)})
     assert results["site"].wait(timeout=180) == 0
@@ -60,6 +68,10 @@ def test_korean_planner_walk(browser: Any, server: str, results: dict[str, Any],
     v = browser.find_element(By.CSS_SELECTOR, "#ov-cards li .v").text
     assert k == f"전력 대기 GPU, {first}"
     assert v == f"{site['unpowered_gpus_by_year'][first]:,}"
+    short = sum(r["unpowered_it_mw"] for r in site["unpowered_gpus_by_owner"]
+                if str(r["year"]) == first)
+    src = browser.find_element(By.CSS_SELECTOR, "#ov-cards li .src").text
+    assert src.startswith(f"부족한 IT 전력: {short:,.0f} MW; 전국")  # MW short, national scale
     # 2. Plan: PUE 1.5 changes facility power
     browser.get(f"{server}/plan?lang=ko")
     before = _card(browser, "시설 전력 (MW)")

@@ -63,8 +63,13 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         if site:  # the finding first: the shortage, year by year
             doc = results.read_json(f"{site[0].rel}/site.json")
             src = f"{t('national', lang)}: {t('from_run', lang)} {site[0].rel}"
+            short: dict[str, float] = {}  # IT MW the waiting GPUs need, by year
+            for row in doc.get("unpowered_gpus_by_owner", []):
+                y = str(row.get("year"))
+                short[y] = short.get(y, 0.0) + float(row.get("unpowered_it_mw") or 0.0)
             for y, n in sorted(doc.get("unpowered_gpus_by_year", {}).items()):
-                items.append((f"{t('waiting', lang)}, {y}", fmt_int(n), src))
+                mw = f"{t('mw_short', lang)} {fmt_num(short[y], 0)} MW; " if y in short else ""
+                items.append((f"{t('waiting', lang)}, {y}", fmt_int(n), mw + src))
         else:
             items.append((t("waiting", lang), "-", t("no_site_run", lang)))
         src = f"{t('national', lang)}: {t('from_plan', lang)} {name}"

@@ -71,6 +71,7 @@ _T: dict[str, tuple[str, str]] = {
     "wrote": ("results in", "결과 폴더:"),
     "download": ("Download", "내려받기"),
     "source": ("Source", "출처"),
+    "mw_short": ("IT power short:", "부족한 IT 전력:"),
     "figure": ("figure", "지표"), "change": ("change", "변화율"), "input": ("input", "입력"),
     "inputs_differ": ("Inputs that differ", "다른 입력"),
     "inputs_same": ("The two runs have the same inputs.", "두 실행의 입력이 같습니다."),
