@@ -53,3 +53,48 @@ def test_report_without_site_and_bad_flags(tmp_path: Path) -> None:
     r = runner.invoke(app, ["report", "--out", str(bad), "--set", "facility.pue=0"])
     assert r.exit_code == 2 and len(r.stderr.strip().splitlines()) == 1
     assert not bad.exists()
+
+
+def _chart_text(page: str) -> str:
+    """Titles, axis titles and series names of every chart in a report page."""
+    import re
+
+    out = []
+    for m in re.finditer(r"Plotly\.newPlot\(\s*\"[^\"]+\",\s*", page):
+        dec = json.JSONDecoder()
+        traces, end = dec.raw_decode(page, m.end())
+        layout, _ = dec.raw_decode(page, page.index("{", end))
+        out += [str(tr.get("name", "")) for tr in traces if tr.get("showlegend", True)]
+        for k, v in layout.items():
+            if k == "title" or k.startswith(("xaxis", "yaxis")) or k == "legend":
+                title = v.get("text") if k == "title" else (v.get("title") or {}).get("text")
+                out.append(str(title or ""))
+    return "\n".join(out)
+
+
+def test_report_in_korean(tmp_path: Path) -> None:
+    """``--lang ko``: <html lang="ko">, headings, summary and every chart's title, axes and
+    legend in Korean (owner names stay names); a bad --lang is a one-line error, exit 2."""
+    from aifab import load_scenario, plan
+    from aifab.report._lint import text_problems
+
+    out = tmp_path / "ko"
+    r = runner.invoke(app, ["report", "--no-site", "--no-simulate", "--lang", "ko",
+                            "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    page = (out / "report.html").read_text()
+    assert '<html lang="ko">' in page and "<h2>보유 가속기</h2>" in page
+    res = plan(load_scenario("korea-2025"))
+    from aifab.report._labels import fmt_big_ko
+
+    cost = fmt_big_ko(res.totals.annual_cost_krw)  # e.g. 8,067억
+    assert cost.endswith("억")
+    assert (f'<span class="v">{cost}</span><span class="k">전기 요금 (원/년)</span>'
+            in page)
+    names = [s.name for s in res.owners] + [p.name for p in res.peers]
+    charts = _chart_text(page)
+    assert "기관별 전력 (MW)" in charts
+    assert text_problems(charts, "ko", names) == []
+    bad = runner.invoke(app, ["report", "--no-site", "--no-simulate", "--lang", "xx",
+                              "--out", str(tmp_path / "xx")])
+    assert bad.exit_code == 2 and "--lang" in bad.output

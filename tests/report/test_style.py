@@ -81,9 +81,10 @@ def test_plan_figures_use_owner_colours_everywhere() -> None:
         assert tr.line.color == col[tr.name]
 
 
-def test_loading_colours_are_cividis_and_clamped() -> None:
-    assert loading_colour(0) == "rgb(0, 34, 78)"
-    assert loading_colour(100) == loading_colour(250) == "rgb(254, 232, 56)"
+def test_loading_colours_are_reversed_cividis_and_clamped() -> None:
+    """Congested corridors darkest (most visible on the pale map), idle ones pale."""
+    assert loading_colour(0) == loading_colour(-5) == "rgb(254, 232, 56)"
+    assert loading_colour(100) == loading_colour(250) == "rgb(0, 34, 78)"
     legend = capacity_legend({1000.0: 2.0, 4000.0: 5.0})
     assert [t.name for t in legend] == ["1,000 MW", "4,000 MW"]
 

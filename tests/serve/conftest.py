@@ -33,6 +33,22 @@ fleets:
   - {owner: Government, accelerator: b200, system: dgx-b200, count: 4000, delivery_year: 2026}
 """
 
+#: A one-at-a-time plan sweep: PUE moves facility power; tariff and load factor do not.
+OAT = """\
+name: pue-tariff-oat
+scenario: korea-2025
+stages: [plan]
+parameters:
+  facility.pue: {range: [1.1, 1.5]}
+  prices.tariff_krw_per_kwh: {range: [150, 210]}
+  facility.load_factor: {range: [0.7, 1.0]}
+design: {kind: oat}
+metrics:
+  facility_mw: plan.totals.facility_power_mw
+  seoul_share: plan.comparisons.0.share
+  annual_cost_krw: plan.totals.annual_cost_krw
+"""
+
 
 def _aifab(*args: str) -> list[str]:
     return [sys.executable, "-m", "aifab.cli", *args]
@@ -73,6 +89,12 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         _, err = p.communicate(timeout=120 * SLOW)
         assert p.returncode == 0, err.decode()
     write_sweep(root / "runs" / "sweep-pue")
+    (root / "specs").mkdir()
+    (root / "specs" / "oat.yaml").write_text(OAT)
+    oat = subprocess.run(_aifab("sweep", str(root / "specs" / "oat.yaml"), "--workers", "0",
+                                "--out", str(root / "runs" / "sweep-oat")),
+                         capture_output=True, timeout=180)
+    assert oat.returncode == 0, oat.stderr.decode()
     yield {"root": root, "site": site}
     if site.poll() is None:
         site.kill()

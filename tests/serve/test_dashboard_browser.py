@@ -198,10 +198,18 @@ def test_compare_two_runs_side_by_side(browser: Any, server: str) -> None:
     assert "A: runs/sim-a" in table and "B: runs/sim-b" in table and "utilisation" in table
     _js(browser, "return document.querySelectorAll('#cmp-fig .main-svg').length > 0")
     seeds = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#cmp-table tr'))"
-        ".filter(r => r.cells[0].textContent === 'seed').map(r => [r.cells[1].textContent,"
+        "return Array.from(document.querySelectorAll('#cmp-inputs tr'))"
+        ".filter(r => r.cells[0].textContent === 'Seed').map(r => [r.cells[1].textContent,"
         " r.cells[2].textContent])")
-    assert seeds == [["0", "1"]]
+    assert seeds == [["0", "1"]]  # the input that differs (days, scale and policy do not)
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#cmp-table tbody tr'))"
+        ".map(r => Array.from(r.cells).map(c => c.textContent))")
+    util = next(r for r in rows if r[0] == "utilisation")
+    a, b = (float(v.rstrip("%")) for v in util[1:3])
+    assert util[3] == f"{b - a:+.1f} pp" or abs(float(util[3][:-3]) - (b - a)) <= 0.1
+    assert util[4] == "-" or util[4].endswith("%")
+    assert any(r[0] == "energy per day, whole fleet (MWh)" for r in rows)
     assert console_errors(browser) == []
 
 
@@ -226,14 +234,60 @@ def test_cancel_a_running_simulation(browser: Any, server: str, results: dict[st
     assert console_errors(browser) == []
 
 
-def test_sweep_tornado_ranks_the_parameter_that_matters(browser: Any, server: str) -> None:
-    _open(browser, f"{server}/sweeps", "Sweeps", 2)
-    _js(browser, "return document.querySelector('#sweep-tornado .js-plotly-plot')")
-    bars = browser.execute_script(
-        "return document.querySelector('#sweep-tornado .js-plotly-plot').data[1].y")
-    assert bars[-1] == "facility.pue"  # energy = 3.6 x PUE: widest bar, drawn on top
-    assert "39 of 40 variants" in browser.find_element(By.ID, "sweep-body").text
+def _report_traces(page: str, div_id: str) -> list[dict[str, Any]]:
+    """The traces of chart ``div_id`` in a static report (its ``Plotly.newPlot`` call)."""
+    import base64
+    import json
+    import re
+
+    import numpy as np
+
+    m = re.search(r"Plotly\.newPlot\(\s*" + re.escape(json.dumps(div_id)) + r",\s*", page)
+    assert m, f"no chart {div_id} in the report"
+    traces, _ = json.JSONDecoder().raw_decode(page, m.end())
+    for tr in traces:  # plotly.py may store arrays as base64 typed arrays
+        for k in ("x", "y"):
+            v = tr.get(k)
+            if isinstance(v, dict) and "bdata" in v:
+                tr[k] = np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(traces)
+
+
+def test_sweep_page_draws_the_stored_tornado_like_the_report(
+        browser: Any, server: str, results: dict[str, Any]) -> None:
+    """A one-at-a-time sweep (PUE moves facility power; tariff and load factor do not):
+    the Sweeps page draws the sensitivity stored in sweep.json with the report's builder,
+    so PUE is the widest bar, the others are zero, and every bar equals the report's."""
+    import re
+
+    _open(browser, f"{server}/sweeps?run=runs/sweep-oat", "Sweeps", 4)
+    data = _js(browser, "var e=document.querySelector('#sweep-sens-0 .js-plotly-plot');"
+                        "return e && e.data && e.data.length === 2 && e.data")
+    report = (results["root"] / "runs" / "sweep-oat" / "report.html").read_text()
+    rep = _report_traces(report, "sweep-sens-0")
+    for ours, theirs in zip(data, rep, strict=True):
+        assert ours["y"] == theirs["y"] and ours["base"] == pytest.approx(theirs["base"])
+        assert ours["x"] == pytest.approx(theirs["x"], rel=1e-12)
+    low, high = data
+    assert high["y"][-1] == "PUE"  # widest, drawn on top
+    moving = {y for tr in data for y, x in zip(tr["y"], tr["x"], strict=True) if abs(x) > 1e-9}
+    assert moving == {"PUE"}
+    assert high["x"][-1] > 50 and low["x"][-1] < -50  # MW either side of the base
+    alt = browser.find_element(By.ID, "sweep-sens-0-alt").get_attribute("textContent")
+    ends = [float(v.replace(",", "")) for v in re.findall(r"PUE: ([\d,.]+)", alt)]
+    assert len(ends) == 2 and min(ends) < high["base"] < max(ends)  # not zero
+    head = browser.find_element(By.ID, "sweep-head").text
+    assert head == "7 of 7 variants finished (oat design)."
     assert console_errors(browser) == []
+
+
+def test_older_sweep_without_stored_sensitivity_says_so(browser: Any, server: str) -> None:
+    _open(browser, f"{server}/sweeps?run=runs/sweep-pue", "Sweeps", 2)
+    note = _js(browser, "var e=document.getElementById('sweep-sens-note');"
+                        "return e && e.textContent")
+    assert "stores no sensitivity" in note
+    assert "39 of 40 variants" in browser.find_element(By.ID, "sweep-body").text
+    assert browser.find_elements(By.CSS_SELECTOR, "[id^=sweep-year-]")  # per-year fan
 
 
 def test_npu_knob_adds_npus_and_their_share(browser: Any, server: str) -> None:

@@ -144,7 +144,7 @@ def test_modules_and_classes_stay_short() -> None:
 
 LAYERS = [("errors",), ("_io", "_checks", "_terminal", "_outdir", "_yaml"), ("catalog",),
           ("scenario",),
-          ("power", "perf", "workload", "reliability"), ("_plan", "grid"), ("sim",),
+          ("power", "perf", "workload", "reliability"), ("_plan", "grid", "sched"), ("sim",),
           ("report",), ("commands", "sweep", "serve"), ("cli",)]
 """The README's layer picture, bottom first: a package imports only from lower layers (or
 its own). The root package ``aifab`` (version, re-exports) is outside the layers."""

@@ -44,8 +44,7 @@ def admit_cmd(job: JobArg, kueue: KueueOpt = None, kai: KaiOpt = None,
     """What-if admission: admitted now? if not, why (quota, flavor, topology, priority) and
     when (from a twin run)."""
     from aifab._io import to_json, versioned
-    from aifab.sched import read_dir
-    from aifab.sched._admit import admit, one_line
+    from aifab.sched import admit, one_line, read_dir
 
     m = read_dir(_one(kueue, kai, "--kueue"))
     doc = admit(m, job, state)

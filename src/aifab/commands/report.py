@@ -29,6 +29,10 @@ SiteCapsOpt = Annotated[bool, typer.Option(
 OutReqOpt = Annotated[Path, typer.Option("--out", help="Directory for the report and its data.",
                                          metavar="DIR")]
 
+LangOpt = Annotated[str, typer.Option(
+    "--lang", help="Language of report.html: en (default) or ko (Korean: charts, tables, "
+                   "headings, money in 억/조 원).")]
+
 
 def report_cmd(
     scenario_file: ScenarioArg = None,
@@ -41,6 +45,7 @@ def report_cmd(
     days: DaysOpt = None,
     site_caps: SiteCapsOpt = False,
     as_json: JsonOpt = False,
+    lang: LangOpt = "en",
 ) -> None:
     """One report for a scenario: plan, grid siting and the national twin (report.html)."""
     from aifab.report import build_report, print_report
@@ -55,8 +60,13 @@ def report_cmd(
         if not quiet:
             err_console.print(f"[dim]aifab report: {msg}[/dim]")
 
-    result = build_report(scn, cat, site=not no_site, simulate=not no_simulate,
-                          site_caps=site_caps, say=say)
+    from aifab.report import report_language
+
+    if lang not in ("en", "ko"):
+        raise BadInput(f"must be en or ko, not {lang!r}", where="--lang")
+    with report_language(lang):
+        result = build_report(scn, cat, site=not no_site, simulate=not no_simulate,
+                              site_caps=site_caps, say=say)
     emit(result.to_dict(), as_json=as_json, out=out, write_files=result.write,
          show=lambda c: print_report(result, c))
 

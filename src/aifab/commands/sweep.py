@@ -59,33 +59,38 @@ def _fmt(v: Any) -> str:
 
 
 def _show(doc: dict[str, Any], c: Console) -> None:
+    from aifab.report import fmt_value, label, param_label
+
     t = Table("metric", "P5", "P50", "P95", title=f"Sweep {doc['name']}: {doc['variants']:,} "
               f"variants ({doc['design']}), {doc['done']:,} done, {doc['failed']:,} failed, "
               f"{doc['wall_s']:.1f} s", title_justify="left")
     for m, v in doc["summary"].items():
-        t.add_row(m, *(f"{v[k]:,.4g}" if v[k] == v[k] else "-" for k in ("p5", "p50", "p95")))
+        t.add_row(label(m), *(fmt_value(m, v[k]) for k in ("p5", "p50", "p95")))
     c.print(t)
     sens = doc["sensitivity"]
     for m, per in sens["metrics"].items():
         if not per:
             continue
         if sens["method"] == "sobol":
-            s = Table("parameter", "S1", "ST", title=f"Sobol indices: {m}", title_justify="left")
+            s = Table("parameter", "S1", "ST", title=f"Sobol indices: {label(m)}",
+                      title_justify="left")
             for p, v in sorted(per.items(), key=lambda kv: -kv[1]["ST"]):
-                s.add_row(p, f"{v['S1']:.3f} ± {v['S1_conf']:.3f}",
+                s.add_row(param_label(p), f"{v['S1']:.3f} ± {v['S1_conf']:.3f}",
                           f"{v['ST']:.3f} ± {v['ST_conf']:.3f}")
         elif sens["method"] == "tornado":
+            base = next(iter(per.values()))["base_metric"]
             s = Table("parameter", "low -> high", "metric at low", "at high", "swing",
-                      title=f"Tornado: {m} (base {next(iter(per.values()))['base_metric']:,.4g})",
+                      title=f"Tornado: {label(m)} (base {fmt_value(m, base)})",
                       title_justify="left")
             for p, v in per.items():
-                s.add_row(p, f"{_fmt(v['low'])} -> {_fmt(v['high'])}", f"{v['metric_low']:,.4g}",
-                          f"{v['metric_high']:,.4g}", f"{v['swing']:,.4g}")
+                s.add_row(param_label(p), f"{_fmt(v['low'])} -> {_fmt(v['high'])}",
+                          fmt_value(m, v["metric_low"]), fmt_value(m, v["metric_high"]),
+                          fmt_value(m, v["swing"]))
         else:
-            s = Table("parameter", "Spearman rho", title=f"Rank correlation: {m}",
+            s = Table("parameter", "Spearman rho", title=f"Rank correlation: {label(m)}",
                       title_justify="left")
             for p, v in per.items():
-                s.add_row(p, f"{v['rho']:+.3f}" if v["rho"] == v["rho"] else "-")
+                s.add_row(param_label(p), f"{v['rho']:+.3f}" if v["rho"] == v["rho"] else "-")
         c.print(s)
     for e in doc["errors"][:5]:
         c.print(f"[yellow]failed ({e['variants']}):[/] {e['error']}")

@@ -2,6 +2,8 @@
 
 from aifab.report._grid import flex_curve_figure, site_html, site_sections, siting_map
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
+from aifab.report._ko import localise_figure, tr
+from aifab.report._labels import fmt_money, param_label, report_language
 from aifab.report._pipeline import ReportResult, build_report, print_report
 from aifab.report._plan import (
     plan_context,
@@ -11,10 +13,11 @@ from aifab.report._plan import (
     plan_summary,
     print_plan,
 )
-from aifab.report._sim import print_sim, sim_sections, write_sim_outputs
+from aifab.report._sim import CAUSES, print_sim, series_figure, sim_sections, write_sim_outputs
 from aifab.report._style import (
     PALETTE,
     PLOTLY_CONFIG,
+    SERIES_COLOURS,
     capacity_legend,
     describe_figure,
     fmt,
@@ -23,6 +26,7 @@ from aifab.report._style import (
     fmt_mapping,
     fmt_num,
     fmt_share,
+    fmt_value,
     format_frame,
     label,
     loading_colour,
@@ -30,10 +34,19 @@ from aifab.report._style import (
     owner_colours,
     style_figure,
 )
+from aifab.report._sweep import (
+    headline_text,
+    sensitivity_note,
+    summary_frame,
+    sweep_figures,
+    sweep_values,
+)
 
 __all__ = [
+    "CAUSES",
     "PALETTE",
     "PLOTLY_CONFIG",
+    "SERIES_COLOURS",
     "Items",
     "ReportResult",
     "Section",
@@ -46,13 +59,18 @@ __all__ = [
     "fmt_big",
     "fmt_int",
     "fmt_mapping",
+    "fmt_money",
     "fmt_num",
     "fmt_share",
+    "fmt_value",
     "format_frame",
+    "headline_text",
     "label",
     "loading_colour",
     "loading_colourbar",
+    "localise_figure",
     "owner_colours",
+    "param_label",
     "plan_context",
     "plan_figures",
     "plan_html",
@@ -62,11 +80,18 @@ __all__ = [
     "print_report",
     "print_sim",
     "render_html",
+    "report_language",
+    "sensitivity_note",
+    "series_figure",
     "sim_sections",
     "site_html",
     "site_sections",
     "siting_map",
     "style_figure",
+    "summary_frame",
+    "sweep_figures",
+    "sweep_values",
     "table_html",
+    "tr",
     "write_sim_outputs",
 ]

@@ -16,8 +16,8 @@ import pandas as pd
 
 from aifab.report._html import Section, figure_html, render_html, table_html
 from aifab.report._style import (
+    LOADING_SCALE,
     NEUTRAL,
-    SEQUENTIAL,
     fmt_mapping,
     fmt_num,
     label,
@@ -26,7 +26,7 @@ from aifab.report._style import (
     style_figure,
 )
 
-_SCALE = SEQUENTIAL
+_SCALE = LOADING_SCALE
 _WIDTH_GW = (1.0, 5.0, 10.0)  # legend entries for line width
 _MAX_CORRIDOR_TRACES = 80  # past this (bus-level network), lines are drawn in groups
 
@@ -91,6 +91,7 @@ def _year_traces(result: Any, year: int, owners: Sequence[str] | None = None) ->
         pct = float(c.get(f"max_loading_pct_{year}", c["max_loading_pct"]))
         hvdc = str(c.get("kind", "")) == "hvdc" or "HVDC" in str(c["name"])
         rows.append((c, a, b, pct, hvdc))
+    rows.sort(key=lambda r: r[3])  # the most loaded drawn last, on top
     out = []
     if len(rows) <= _MAX_CORRIDOR_TRACES:
         for c, a, b, pct, hvdc in rows:
@@ -167,6 +168,11 @@ def siting_map(result: Any, year: int | None = None,
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
                                  line={"color": "#666", "width": _width(gw * 1000)},
                                  name=f"corridor {gw:g} GW", legendgroup="width"))
+    for mw in (10, 100, 1000):  # campus size legend (marker size as drawn)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers",
+                                 marker={"size": 6 + (mw ** 0.5) * 2.2, "color": "#bbb",
+                                         "line": {"color": "#666", "width": 1}},
+                                 name=f"campus {mw:,} MW", legendgroup="size"))
     n_fixed = len(fig.data)
     spans = []
     for y in years:
@@ -179,21 +185,28 @@ def siting_map(result: Any, year: int | None = None,
     for y, (a, b) in zip(years, spans, strict=True):
         vis = [True] * n_fixed + [a <= i < b for i in range(n_fixed, len(fig.data))]
         steps.append({"method": "update", "label": str(y),
-                      "args": [{"visible": vis},
-                               {"title": f"Campuses and corridor loading, {y}"}]})
+                      "args": [{"visible": vis}, {"title": _map_title(result, y)}]})
     layout: dict[str, Any] = {}
     if len(years) > 1:
         layout["sliders"] = [{"active": len(years) - 1, "steps": steps,
                               "currentvalue": {"prefix": "year "}, "pad": {"t": 10}}]
     style_figure(fig)
-    fig.update_layout(title=f"Campuses and corridor loading, {years[-1]}",
+    fig.update_layout(title=_map_title(result, years[-1]),
                       height=760, autosize=True, plot_bgcolor="white",
                       xaxis={"visible": False, "range": [125.0, 130.2]},
                       yaxis={"visible": False, "range": [33.0, 38.8], "scaleanchor": "x",
                              "scaleratio": 1.25},
-                      legend={"x": 0.70, "y": 0.02, "bgcolor": "rgba(255,255,255,0.7)"},
+                      legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "top",
+                              "itemsizing": "trace", "bgcolor": "rgba(255,255,255,0.7)"},
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, **layout)
     return fig
+
+
+def _map_title(result: Any, year: int) -> str:
+    """The map's title names the year's shortage (GPUs waiting for power are not on a
+    campus, so they are in the title rather than at a place)."""
+    waiting = int(getattr(result, "unpowered_gpus_by_year", {}).get(year, 0))
+    return f"Campuses and corridor loading, {year}<br>GPUs waiting for power: {waiting:,}"
 
 
 def map_figure(result: Any, year: int | None = None) -> Any:

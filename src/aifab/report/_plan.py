@@ -199,8 +199,8 @@ def plan_figures(r: PlanResult) -> dict[str, go.Figure]:
                marker={"color": NEUTRAL}),
         *(go.Bar(name=f"H100e {METRIC_LABELS[m]}", x=pnames,
                  y=[p.h100_equivalents[m] for p in r.peers],
-                 marker={"color": c}) for m, c in (("bf16", "#56B4E9"),
-                                                   ("memory_capacity", "#F0E442"))),
+                 marker={"color": c}) for m, c in (("bf16", "#88CCEE"),
+                                                   ("memory_capacity", "#DDCC77"))),
     ])
     peers.update_layout(barmode="group", yaxis_tickformat=",")
     style_figure(peers, title="Peers: count and H100-equivalents", height=420)

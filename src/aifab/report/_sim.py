@@ -19,6 +19,7 @@ from aifab._terminal import fit, table
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._style import (
     NEUTRAL,
+    SERIES_COLOURS,
     fmt_big,
     fmt_int,
     fmt_mapping,
@@ -30,9 +31,10 @@ from aifab.report._style import (
 )
 from aifab.sim.national import SimResult
 
-#: Colours of the three causes of unallocated accelerators (as in the dashboard).
-_CAUSES = {"stranded_power": "#D55E00", "stranded_fragmentation": "#E69F00",
-           "stranded_idle": "#56B4E9"}
+#: The three causes of unallocated accelerators (colours: ``_style.SERIES_COLOURS``).
+_CAUSES = ("stranded_power", "stranded_fragmentation", "stranded_idle")
+CAUSES = _CAUSES
+"""The stranded-capacity causes, in stacking order (report and dashboard draw the same)."""
 #: The row that makes the tenants' preemptions add up to the run's total.
 WARMUP_ROW = "jobs submitted in the warm-up"
 
@@ -145,13 +147,17 @@ def print_sim(result: SimResult, c: Console) -> None:
     print_reliability(doc, c)
 
 
-def _line(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
-          stack: bool = False) -> go.Figure:
+def series_figure(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
+                  stack: bool = False) -> go.Figure:
+    """Time series of a twin's ``timeseries`` columns over the simulated day, each series in
+    its one colour (``SERIES_COLOURS``); the report and the dashboard both draw with it."""
     fig = go.Figure()
     for c in cols:
+        if c not in df:
+            continue
         fig.add_trace(go.Scatter(x=df["t_h"] / 24.0, y=df[c], name=label(c), mode="lines",
                                  stackgroup="s" if stack else None,
-                                 line={"color": _CAUSES[c]} if c in _CAUSES else None))
+                                 line={"color": SERIES_COLOURS.get(c, NEUTRAL)}))
     fig.update_layout(xaxis_title="day (from the start, warm-up included)", yaxis_title=ytitle,
                       yaxis_rangemode="nonnegative", yaxis_tickformat=",",
                       showlegend=len(cols) > 1)
@@ -224,10 +230,10 @@ def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame],
     ts = frames["timeseries"]
     tenants = frames["tenants"]
     figs = [
-        _line(ts, ["allocated", "busy", "inference"], "Accelerators", "accelerators"),
-        _line(ts, ["power_mw"], "Facility power", "MW"),
-        _line(ts, ["queued_owner", "queued_public"], "Queued jobs", "jobs"),
-        _line(ts, list(_CAUSES), "Unallocated accelerators by cause", "accelerators",
+        series_figure(ts, ["allocated", "busy", "inference"], "Accelerators", "accelerators"),
+        series_figure(ts, ["power_mw"], "Facility power", "MW"),
+        series_figure(ts, ["queued_owner", "queued_public"], "Queued jobs", "jobs"),
+        series_figure(ts, list(_CAUSES), "Unallocated accelerators by cause", "accelerators",
               stack=True),
     ]
     share, waits = _tenant_figures(tenants, owners)
@@ -306,16 +312,20 @@ def reliability_sections(doc: dict[str, Any],
     figs: list[go.Figure] = []
     if daily is not None and len(daily):
         causes = [c for c in rel["by_cause"] if c in daily.columns]
-        fig = go.Figure([go.Bar(x=daily["day"], y=daily[c], name=c) for c in causes])
+        fig = go.Figure([go.Bar(x=daily["day"], y=daily[c], name=label(c),
+                                marker_color=SERIES_COLOURS.get(c, NEUTRAL)) for c in causes])
         fig.update_layout(barmode="stack", xaxis_title="day", yaxis_title="interruptions")
         figs.append(style_figure(fig, title="Interruptions per day by cause", height=340))
         rep = go.Figure(go.Scatter(x=daily["day"], y=daily["in_repair"], mode="lines",
-                                   name="in repair"))
+                                   name="accelerators in repair", line={"color": NEUTRAL}))
         rep.update_layout(xaxis_title="day", yaxis_title="accelerators")
         figs.append(style_figure(rep, title="Accelerators in repair (end of day)",
                                  height=320))
     else:
-        fig = go.Figure(go.Bar(x=list(rel["by_cause"]), y=list(rel["by_cause"].values())))
+        fig = go.Figure(go.Bar(x=[label(c) for c in rel["by_cause"]],
+                               y=list(rel["by_cause"].values()),
+                               marker_color=[SERIES_COLOURS.get(c, NEUTRAL)
+                                             for c in rel["by_cause"]]))
         fig.update_layout(yaxis_title="interruptions per day")
         figs.append(style_figure(fig, title="Interruptions per day by cause", height=320))
     ettr = go.Figure(go.Bar(x=list(rel["ettr"]), y=list(rel["ettr"].values()),

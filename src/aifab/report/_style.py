@@ -12,19 +12,38 @@ is perceptually uniform and readable with red-green deficiency.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+
+from aifab.report import _labels
 
 #: Okabe-Ito, in the order owners get them (yellow last: low contrast on white).
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
                             "#56B4E9", "#000000", "#F0E442")
 #: Colour for totals, "other" and series that are not owners.
 NEUTRAL = "#595959"
+#: Colours of series that are not owners (states, causes, sweep bands, compare runs): Paul
+#: Tol's "muted" scheme (colour-blind safe), none of them an owner colour, so an owner's
+#: colour means that owner and nothing else. The same series has the same colour in every
+#: report and on every dashboard page.
+SERIES_COLOURS: dict[str, str] = {
+    "allocated": "#332288", "busy": "#117733", "inference": "#AA4499",
+    "power_mw": NEUTRAL, "queued_owner": "#44AA99", "queued_public": "#999933",
+    "stranded_power": "#882255", "stranded_fragmentation": "#DDCC77",
+    "stranded_idle": "#88CCEE",
+    "low": "#44AA99", "high": "#CC6677", "spread": "#332288",
+    "run_a": "#332288", "run_b": "#CC6677",
+    # failure causes (aifab.reliability CLASSES)
+    "gpu": "#882255", "gpu_memory": "#CC6677", "gpu_other": "#DDCC77", "network": "#117733",
+    "nic": "#44AA99", "host": "#332288", "software": "#AA4499",
+}
 #: Sequential, colour-blind-safe scale for loadings and shares (plotly's name).
 SEQUENTIAL = "Cividis"
+#: Corridor loading: cividis reversed, pale yellow idle to dark blue full, so congested
+#: corridors are the most visible lines on the pale map.
+LOADING_SCALE = "Cividis_r"
 
 #: Plotly config for every chart: no upload to Plotly's cloud ("send data to cloud",
 #: "edit in Chart Studio"), no logo; charts follow the width of their container.
@@ -122,11 +141,37 @@ def fmt_big(v: Any) -> str:
     """A large amount in words: ``2.55e11 -> "255 billion"``, ``3.1e12 -> "3.1 trillion"``."""
     if _missing(v):
         return "-"
+    if _labels.REPORT_LANG.get() == "ko":  # a report written in Korean: 억, 조
+        return _labels.fmt_big_ko(v)
     x = float(v)
     for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
         if abs(x) >= scale:
             return f"{fmt_num(x / scale)} {word}"
     return fmt_num(x)
+
+
+def is_money(name: str) -> bool:
+    """Whether a metric holds an amount of money in KRW, judged by its name."""
+    n = name.lower()
+    return n.endswith("_krw") or "_krw_" in n or n.endswith("_krw_per_year")
+
+
+def fmt_value(name: str, v: Any, lang: str = "en") -> str:
+    """One value of the metric ``name``: money in words (``854 billion KRW``, ``8,540억
+    원``), shares as %, other quantities to 3 significant figures."""
+    if is_money(name):
+        return _labels.fmt_money(v, lang)
+    if is_share_column(name):
+        return fmt_share(v)
+    return fmt_num(v)
+
+
+def money_axis(name: str, lang: str = "en") -> tuple[float, str]:
+    """(divisor, unit) that puts an amount of money on a readable axis: billions of KRW
+    in English, 억 원 in Korean; (1, "") for a metric that is not money."""
+    if not is_money(name):
+        return 1.0, ""
+    return (1e8, "억 원") if lang == "ko" else (1e9, "billion KRW")
 
 
 def fmt_mapping(d: Mapping[Any, Any], fmt: Any = None, sep: str = "; ") -> str:
@@ -148,14 +193,14 @@ def fmt(v: Any, kind: str = "num") -> str:
 # --- maps ------------------------------------------------------------------------------
 
 def loading_colour(pct: float) -> str:
-    """A corridor's loading (0-100 %) on the cividis scale: dark blue idle, yellow full.
+    """A corridor's loading (0-100 %) on reversed cividis: pale yellow idle, dark blue full.
 
     Colour-blind-safe, unlike a red-green ramp; pair it with ``loading_colourbar``.
     """
     from plotly.colors import sample_colorscale
 
     x = max(0.0, min(1.0, float(pct) / 100.0))
-    return str(sample_colorscale(SEQUENTIAL, [x])[0])
+    return str(sample_colorscale(LOADING_SCALE, [x])[0])
 
 
 def loading_colourbar(title: str = "max loading (%)") -> Any:
@@ -163,7 +208,7 @@ def loading_colourbar(title: str = "max loading (%)") -> Any:
     import plotly.graph_objects as go
 
     return go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-                      marker={"colorscale": SEQUENTIAL, "cmin": 0, "cmax": 100, "color": [0],
+                      marker={"colorscale": LOADING_SCALE, "cmin": 0, "cmax": 100, "color": [0],
                               "showscale": True,
                               "colorbar": {"title": {"text": title}, "ticksuffix": " %",
                                            "thickness": 12, "len": 0.5}})
@@ -181,89 +226,11 @@ def capacity_legend(widths: Mapping[float, float], unit: str = "MW") -> list[Any
 
 # --- labels ----------------------------------------------------------------------------
 
-#: Human labels for internal names used in results (columns, JSON keys).
-LABELS: dict[str, str] = {
-    "stranded_power": "unallocated: no power",
-    "stranded_fragmentation": "unallocated: fragmentation",
-    "stranded_idle": "unallocated: no demand",
-    "power": "no power",
-    "fragmentation": "fragmentation",
-    "idle": "no demand",
-    "allocated": "allocated",
-    "busy": "busy (training and batch)",
-    "inference": "serving inference",
-    "queued_owner": "queued: owners' jobs",
-    "queued_public": "queued: public tenants' jobs",
-    "jct_p50_h": "job completion time, median (h)",
-    "jct_mean_h": "job completion time, mean (h)",
-    "wait_p50_h": "wait, median (h)",
-    "wait_p95_h": "wait, 95th percentile (h)",
-    "wait_p99_h": "wait, 99th percentile (h)",
-    "wait_mean_h": "wait, mean (h)",
-    "share_of_entitlement": "share of entitlement",
-    "quota_share": "quota",
-    "entitled_accelerators": "entitled accelerators",
-    "accelerator_h": "accelerator-hours",
-    "jobs_submitted": "jobs submitted",
-    "jobs_completed": "jobs completed",
-    "queue_mean": "mean queue length",
-    "queued_at_end": "queued at end",
-    "shortfall_penalty_krw": "GPUs waiting for power (penalty, KRW)",
-    "generation_krw": "generation (KRW)",
-    "site_build_krw": "campus build, annuity (KRW)",
-    "corridor_expansion_krw": "corridor expansion, annuity (KRW)",
-    "load_shed_krw": "load shed (KRW)",
-    "load_shed_mwh": "load shed (MWh)",
-    "total_krw": "total (KRW)",
-    "it_power_mw": "IT power (MW)",
-    "facility_power_mw": "facility power (MW)",
-    "annual_energy_twh": "energy (TWh/year)",
-    "annual_cost_krw": "electricity cost (KRW/year)",
-    "annual_cost_usd": "electricity cost (USD/year)",
-    "annual_co2_mt": "CO2 (Mt/year)",
-    "energy_mwh": "energy (MWh)",
-    "mean_power_mw": "mean facility power (MW)",
-    "peak_power_mw": "peak facility power (MW)",
-    "power_mw": "facility power (MW)",
-    "tokens_served": "tokens served",
-    "npu_share": "NPU share of tokens",
-    "utilization": "utilisation (allocated)",
-    "busy_utilization": "utilisation (busy)",
-    "topology_miss_share": "gang topology misses (share)",
-    "jain_public": "Jain fairness, public tenants",
-    "jain_all": "Jain fairness, all tenants",
-    "p_nom_mw": "capacity (MW)",
-    "max_loading_pct": "max loading (%)",
-    "blocks_mw": "blocks (MW)",
-    "mw": "MW",
-    "gpus": "GPUs",
-    "t_h": "time (h)",
-}
-
-_SUFFIXES = (("_pct", "%"), ("_mw", "MW"), ("_mwh", "MWh"), ("_twh", "TWh"), ("_krw", "KRW"),
-             ("_usd", "USD"), ("_h", "h"), ("_s", "s"), ("_mt", "Mt"), ("_kw", "kW"))
-
-
-def label(name: str) -> str:
-    """A human label for an internal name (``jct_p50_h -> "job completion time, median (h)"``).
-
-    Known names come from LABELS; others lose underscores, ``pNN`` becomes "NNth
-    percentile" and a unit suffix becomes a bracketed unit.
-    """
-    if name in LABELS:
-        return LABELS[name]
-    m = re.fullmatch(r"(.+)_(\d{4})", name)
-    if m and m.group(1) in LABELS:  # per-year column, e.g. max_loading_pct_2027
-        return f"{LABELS[m.group(1)]}, {m.group(2)}"
-    unit = ""
-    for suf, u in _SUFFIXES:
-        if name.endswith(suf) and len(name) > len(suf):
-            name, unit = name[: -len(suf)], u
-            break
-    words = name.replace("_", " ")
-    words = re.sub(r"\bp50\b", "median", words)
-    words = re.sub(r"\bp(\d\d?)\b", r"\1th percentile", words)
-    return f"{words} ({unit})" if unit else words
+def label(name: str, lang: str | None = None) -> str:
+    """A human label for an internal name (``jct_p50_h -> "job completion time, median (h)"``),
+    from the one registry in ``_labels`` (English or Korean; by default the language of the
+    report being written, ``_labels.REPORT_LANG``)."""
+    return _labels.label(name, lang or _labels.REPORT_LANG.get())
 
 
 # --- tables ----------------------------------------------------------------------------
@@ -301,11 +268,13 @@ def format_frame(df: pd.DataFrame, *, labels: bool = True,
     return out
 
 
-def describe_figure(fig: Any, max_points: int = 8) -> str:
-    """A short text alternative for a plotly figure: its title and each series' values."""
+def describe_figure(fig: Any, max_points: int = 8, lang: str = "en") -> str:
+    """A short text alternative for a plotly figure: its title and each series' values
+    (a bar drawn from a ``base`` is described by where it ends, base + length)."""
     lay = fig.layout
     title = (lay.title.text or "") if lay.title is not None else ""
-    parts = [title.rstrip(".") + "." if title else "Chart."]
+    ko = lang == "ko"
+    parts = [title.rstrip(".") + "." if title else ("차트." if ko else "Chart.")]
     for tr in fig.data[:12]:
         name = getattr(tr, "name", None) or ""
         xs = getattr(tr, "x", None)
@@ -317,13 +286,18 @@ def describe_figure(fig: Any, max_points: int = 8) -> str:
         xs, ys = list(xs), list(ys)
         if not ys:
             continue
+        base = getattr(tr, "base", None)
+        if isinstance(base, (int, float)) and not isinstance(base, bool):
+            ys = [y + base if isinstance(y, (int, float)) else y for y in ys]
         nums = [float(v) for v in ys if isinstance(v, (int, float)) and not _missing(v)]
         if len(ys) <= max_points:
             pts = ", ".join(f"{x}: {fmt_num(y) if isinstance(y, (int, float)) else y}"
                             for x, y in zip(xs, ys, strict=False))
         elif nums:
-            pts = (f"{len(ys)} points from {xs[0]} to {xs[-1]}, min {fmt_num(min(nums))}, "
-                   f"max {fmt_num(max(nums))}, last {fmt_num(nums[-1])}")
+            pts = ((f"{len(ys)}개 점, {xs[0]}부터 {xs[-1]}까지, 최소 {fmt_num(min(nums))}, "
+                    f"최대 {fmt_num(max(nums))}, 마지막 {fmt_num(nums[-1])}") if ko else
+                   (f"{len(ys)} points from {xs[0]} to {xs[-1]}, min {fmt_num(min(nums))}, "
+                    f"max {fmt_num(max(nums))}, last {fmt_num(nums[-1])}"))
         else:
             continue
         parts.append(f"{name}: {pts}." if name else f"{pts}.")

@@ -6,6 +6,7 @@ WorkloadPriorityClasses, Topologies (Kueue) and Queues (KAI) into :class:`Manife
 docs/sched.md for every rule with its reference.
 """
 
+from aifab.sched._admit import admit, one_line
 from aifab.sched._api import (
     compare_designs,
     export_manifests,
@@ -49,11 +50,13 @@ __all__ = [
     "ResourceGroup",
     "Topology",
     "Workload",
+    "admit",
     "compare_designs",
     "export_manifests",
     "gang",
     "kai_fair_shares",
     "load_docs",
+    "one_line",
     "read_dir",
     "read_sacct",
     "read_workloads",

@@ -21,8 +21,7 @@ from typing import Any
 import yaml
 
 from aifab.catalog import Catalog
-from aifab.scenario import Scenario
-from aifab.scenario._sim import TenantSpec
+from aifab.scenario import Scenario, TenantSpec
 
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
 KAI_API = "scheduling.run.ai/v2"

@@ -18,8 +18,7 @@ from typing import Any
 
 from aifab.catalog import Catalog
 from aifab.errors import BadInput
-from aifab.scenario import Scenario
-from aifab.scenario._sim import TenantSpec
+from aifab.scenario import Scenario, TenantSpec
 from aifab.sched._export import KIND, LOAD, MIX, OWNER, RATES, TENANT, owner_pools
 from aifab.sched._model import ClusterQueue, Manifests, is_gpu
 

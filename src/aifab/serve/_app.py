@@ -106,6 +106,7 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
     app.index_string = app.index_string.replace("<html>", '<html lang="en">')
     app.layout = html.Div([
         dcc.Location(id="url"),
+        dcc.Store(id="lang-attr"),  # the <html lang> follows the language switch
         html.Header([html.Span("aifab", className="brand"), html.Nav(id="nav"),
                      html.Div([html.Label("Language / 언어", htmlFor="lang"),
                                dcc.RadioItems(id="lang", inline=True, value="en",

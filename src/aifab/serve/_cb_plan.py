@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 import plotly.graph_objects as go
@@ -43,12 +46,12 @@ def _is_npu(accelerator: str) -> bool:
 
 def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab import plan
-    from aifab.report import plan_figures, plan_summary
+    from aifab.report._plan import plan_figures, plan_summary
     from aifab.scenario import Scenario
 
     @app.callback(Output("plan-knobs", "children"), Input("plan-scenario", "value"),
-                  State("lang", "value"))
-    def knobs(name: str, lang: str) -> Any:
+                  State("lang", "value"), State("url", "search"))
+    def knobs(name: str, lang: str, search: str | None = None) -> Any:
         try:
             scn = load_scenario(results, name)
         except AifabError as exc:
@@ -61,28 +64,44 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             else:
                 counts[f.owner] = counts.get(f.owner, 0) + f.count
         fac, pr = scn.facility, scn.prices
+        q = shared_state(search)  # a shared link's knob values win over the scenario's
+
+        sources = dict(scn.sources or {})
+
+        def source(path: str) -> Any:
+            """The scenario's source of a knob's value, beside it (quoted in English)."""
+            text = sources.get(path)
+            if not text:
+                return None
+            return html.P([t("source", lang) + ": ", html.Span(text, lang="en")],
+                          className="src", id=f"src-{path.replace('.', '-')}")
 
         def num(fid: Any, label: str, value: Any, step: Any, lo: Any = None,
-                hi: Any = None) -> html.Div:
+                hi: Any = None, path: str = "") -> html.Div:
             # Dash renders a dict id as JSON with sorted keys: the label must match it.
             lid = fid if isinstance(fid, str) else json.dumps(fid, sort_keys=True,
                                                               separators=(",", ":"))
             return html.Div([html.Label(label, htmlFor=lid),
                              dcc.Input(id=fid, type="number", value=value, step=step, min=lo,
-                                       max=hi, debounce=True)],
+                                       max=hi, debounce=True), source(path)],
                             className="field")
 
         return [
             *(num({"type": "plan-count", "owner": o}, f"{t('count_of', lang)} {o}", n, 1, 0)
               for o, n in counts.items()),
-            num("plan-pue", t("pue", lang), fac.pue, 0.01, 1.0, 3.0),
-            num("plan-lf", t("load_factor", lang), fac.load_factor, 0.01, 0.01, 1.0),
+            num("plan-pue", t("pue", lang), q.get("pue", fac.pue), 0.01, 1.0, 3.0,
+                "facility.pue"),
+            num("plan-lf", t("load_factor", lang), q.get("lf", fac.load_factor), 0.01, 0.01,
+                1.0, "facility.load_factor"),
             html.Div([html.Label(t("system_power", lang), htmlFor="plan-sp"),
-                      dcc.Dropdown(id="plan-sp", options=["low", "mid", "high"],
-                                   value=fac.system_power, clearable=False)],
-                     className="field"),
-            num("plan-tariff", t("tariff", lang), pr.tariff_krw_per_kwh, 1, 1),
-            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})", n_npus, 8, 0),
+                      dcc.Dropdown(id="plan-sp", options=[{"label": t(v, lang), "value": v}
+                                                        for v in ("low", "mid", "high")],
+                                   value=q.get("sp", fac.system_power), clearable=False),
+                      source("facility.system_power")], className="field"),
+            num("plan-tariff", t("tariff", lang), q.get("tariff", pr.tariff_krw_per_kwh), 1, 1,
+                path="prices.tariff_krw_per_kwh"),
+            num("plan-npus", f"{t('npu_cards', lang)} ({_npu_owner(scn)})",
+                q.get("npus", n_npus), 8, 0),
         ]
 
     outs = ["plan-power", "plan-energy", "plan-growth", "plan-h100e", "plan-output"]
@@ -90,6 +109,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     @app.callback(
         Output("plan-cards", "children"), Output("plan-error", "children"),
         *(Output(o, "figure") for o in outs), *(Output(f"{o}-alt", "children") for o in outs),
+        Output("plan-share", "href"), Output("plan-scn", "data"),
         Input({"type": "plan-count", "owner": ALL}, "value"),
         State({"type": "plan-count", "owner": ALL}, "id"),
         Input("plan-pue", "value"), Input("plan-lf", "value"), Input("plan-sp", "value"),
@@ -97,7 +117,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         State("plan-scenario", "value"), State("lang", "value"))
     def update(counts: list[Any], ids: list[dict[str, str]], pue: Any, lf: Any, sp: Any,
                tariff: Any, npus: Any, name: str, lang: str) -> Any:
-        nothing = [dash.no_update] * (2 * len(outs))
+        nothing = [dash.no_update] * (2 * len(outs) + 2)
         try:
             base = load_scenario(results, name)
             want = {i["owner"]: c for i, c in zip(ids, counts, strict=True)}
@@ -149,11 +169,57 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except AifabError as exc:
             return (dash.no_update, html.Div(str(exc), className="error", role="alert"),
                     *nothing)
-        from aifab.report import describe_figure
+        from aifab.report import describe_figure, fmt_money, localise_figure
 
         figs = plan_figures(r)
-        items = [(tl(k, lang), v, "") for k, v in plan_summary(r)]
+        items = [(tl(k, lang), fmt_money(r.totals.annual_cost_krw, lang)
+                  if lang == "ko" and k.startswith("electricity cost (KRW") else v, "")
+                 for k, v in plan_summary(r)]
         empty = go.Figure()
         empty.update_layout(title="No output figures: the perf model has no device here")
-        fig_list = [figs.get(o.removeprefix("plan-"), empty) for o in outs]
-        return (cards(items), "", *fig_list, *(describe_figure(f) for f in fig_list))
+        fig_list = [localise_figure(figs.get(o.removeprefix("plan-"), empty), lang)
+                    for o in outs]
+        link = "/plan?" + urlencode({"scenario": name, "lang": lang, "pue": pue, "lf": lf,
+                                     "sp": sp, "tariff": tariff, "npus": npus})
+        return (cards(items), "", *fig_list,
+                *(describe_figure(f, lang=lang) for f in fig_list), link,
+                scn.model_dump(mode="json", exclude_none=True))
+
+    @app.callback(Output("plan-yaml", "data"), Input("plan-save", "n_clicks"),
+                  State("plan-scn", "data"), prevent_initial_call=True)
+    def save(_n: int, doc: dict[str, Any] | None) -> Any:
+        """The Plan page's scenario, knobs applied, as YAML that ``aifab plan`` accepts."""
+        import yaml
+
+        if not doc:
+            return dash.no_update
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        name = re.sub(r"[^A-Za-z0-9_-]", "-", str(doc.get("name", "scenario")))
+        return {"content": text, "filename": f"{name}-dashboard.yaml", "base64": False,
+                "type": "application/yaml"}
+
+
+#: knob -> how to read it from a shared link's query
+def _level(v: str) -> str | None:
+    return v if v in ("low", "mid", "high") else None
+
+
+_KNOBS: dict[str, Callable[[str], Any]] = {"pue": float, "lf": float, "tariff": float,
+                                           "npus": int, "sp": _level}
+
+
+def shared_state(search: str | None) -> dict[str, Any]:
+    """The Plan page's knob values in a shared link (``?pue=1.5&sp=high``); values that do
+    not read are left out (the scenario's own value is used)."""
+    from urllib.parse import parse_qs
+
+    out: dict[str, Any] = {}
+    for k, v in parse_qs((search or "").lstrip("?")).items():
+        if k in _KNOBS and v:
+            try:
+                val = _KNOBS[k](v[0])
+            except ValueError:
+                continue
+            if val is not None:
+                out[k] = val
+    return out

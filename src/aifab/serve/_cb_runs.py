@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -11,10 +12,9 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
 from aifab.errors import AifabError, BadInput
-from aifab.serve import _figures as F
 from aifab.serve._i18n import t
 from aifab.serve._jobs import JobManager, JobRequest
-from aifab.serve._pages import aria, graph, refused, table
+from aifab.serve._pages import aria, graph, refused, run_label, table
 from aifab.serve._paths import ResultsDir, safe_path
 
 
@@ -24,16 +24,16 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
                   State("job-days", "value"), State("job-scale", "value"),
                   State("job-seed", "value"), State("job-policy", "value"),
                   State("job-hours", "value"), State("job-spec", "value"),
-                  prevent_initial_call=True)
+                  State("lang", "value"), prevent_initial_call=True)
     def launch(n: int, kind: str, scenario: str, days: Any, scale: Any, seed: Any,
-               policy: Any, hours: Any, spec: Any) -> Any:
+               policy: Any, hours: Any, spec: Any, lang: str) -> Any:
         req = JobRequest(kind=kind, scenario=scenario, days=days, scale=scale, seed=seed,
                          policy=policy, hours=hours, spec=spec)
         try:
             job = manager.launch(req)
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
-        return html.Span(f"started {job.id}", id="job-started")
+        return [t("started", lang) + " ", html.Span(job.id, id="job-started")]
 
     @app.callback(Output("jobs-table", "children"), Output("past-runs", "children"),
                   Output("cmp-a", "options"), Output("cmp-b", "options"),
@@ -49,9 +49,11 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
                    if frac is not None else html.Span("..."))
             end = j.ended or time.time()
             rows.append(html.Tr([
-                html.Td(j.id), html.Td(j.kind),
-                html.Td(j.state, className=f"state-{j.state}", id=f"state-{j.id}"),
-                html.Td([bar, " ", html.Span(msg, className="note")]),
+                html.Td(j.id), html.Td(t(j.kind, lang)),
+                html.Td(t(f"state_{j.state}", lang), className=f"state-{j.state}",
+                        id=f"state-{j.id}"),
+                html.Td([bar, " ", html.Span(progress_text(msg, j.state, rel, lang),
+                                             className="note")]),
                 html.Td(f"{end - j.started:,.0f} s"),
                 html.Td(html.Button(t("cancel", lang), id={"type": "job-cancel", "id": j.id},
                                     className="secondary", n_clicks=0)
@@ -60,20 +62,21 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
                         if j.state == "done" else ""),
             ]))
         jobs = (html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in (
-            "id", t("kind", lang), t("state", lang), t("progress", lang), "time", "")])),
+            "id", t("kind", lang), t("state", lang), t("progress", lang), t("time", lang), "")])),
             html.Tbody(rows)], className="tbl", id="jobs") if rows
             else html.P(t("none", lang), className="note"))
         runs = results.runs()
         past = html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in (
             t("run", lang), t("kind", lang), "UTC", "", "")])), html.Tbody([
-                html.Tr([html.Td(r.rel), html.Td(r.kind), html.Td(f"{r.modified:%Y-%m-%d %H:%M}"),
+                html.Tr([html.Td(r.rel), html.Td(t(r.kind, lang)),
+                         html.Td(f"{r.modified:%Y-%m-%d %H:%M}"),
                          html.Td(dcc.Link(t("open", lang), href=_open_href(r.kind, r.rel))),
                          html.Td(html.A(t("report", lang), href=f"/files/{r.rel}/report.html",
                                         target="_blank")
                                  if (results.root / r.rel / "report.html").is_file() else "")])
                 for r in runs])], className="tbl", id="runs") if runs else html.P(
             t("none", lang), className="note")
-        opts = [{"label": r.label, "value": r.rel} for r in runs]
+        opts = [{"label": run_label(r, lang), "value": r.rel} for r in runs]
         if opts == old_opts:  # leave an open menu alone
             return jobs, past, dash.no_update, dash.no_update
         return jobs, past, opts, opts
@@ -89,37 +92,63 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
         return html.Span(f"cancelled {trig['id']}" if ok else f"{trig['id']} was not running")
 
     @app.callback(Output("cmp-body", "children"), Input("cmp-a", "value"),
-                  Input("cmp-b", "value"))
-    def compare(a: str | None, b: str | None) -> Any:
+                  Input("cmp-b", "value"), State("lang", "value"))
+    def compare(a: str | None, b: str | None, lang: str) -> Any:
         if not a or not b:
-            return html.P("Pick two runs.", className="note")
-        cols: dict[str, dict[str, str]] = {}
+            return html.P(t("pick_two", lang), className="note")
+        docs = []
         figs = []
         for rel in (a, b):
             try:
                 kind, doc = _run_doc(results, rel)
             except AifabError as exc:
-                return refused(str(exc), "en")
-            cols[rel] = F.headline(kind, doc)
+                return refused(str(exc), lang)
+            docs.append((kind, doc))
             if kind == "simulate":
                 figs.append((rel, pd.read_parquet(safe_path(results, f"{rel}/timeseries.parquet"))))
-        keys = list(dict.fromkeys(k for c in cols.values() for k in c))
-        df = pd.DataFrame({"figure": keys, **{f"A: {a}": [cols[a].get(k, "-") for k in keys],
-                                              f"B: {b}": [cols[b].get(k, "-") for k in keys]}})
-        body: list[Any] = [table(df, "cmp-table")]
+        from aifab.serve._compare import compare_frames
+
+        df, inputs = compare_frames(docs[0], docs[1], lang)
+        df = df.rename(columns={"A": f"A: {a}", "B": f"B: {b}"})
+        body: list[Any] = [table(df, "cmp-table", labels=False, lang=lang),
+                           html.H3(t("inputs_differ", lang)),
+                           table(inputs, "cmp-inputs", labels=False, lang=lang) if len(inputs)
+                           else html.P(t("inputs_same", lang), className="note")]
         if len(figs) == 2:
-            from aifab.report import style_figure
+            from aifab.report import SERIES_COLOURS, style_figure
 
             fig = go.Figure([go.Scatter(x=ts["t_h"] / 24, y=ts["allocated"], mode="lines",
                                         name=f"{ab}: {rel}", line={"color": c, "dash": d})
                              for (rel, ts), ab, c, d in zip(
-                                 figs, "AB", ("#0072B2", "#D55E00"), ("solid", "dash"),
+                                 figs, "AB", (SERIES_COLOURS["run_a"], SERIES_COLOURS["run_b"]),
+                                 ("solid", "dash"),
                                  strict=True)])
             fig.update_layout(xaxis_title="simulated day", yaxis_title="accelerators allocated",
                               yaxis_rangemode="nonnegative")
             body.append(graph("cmp-fig", style_figure(fig, title="Allocated accelerators",
                                                       height=320)))
         return body
+
+
+_BAR = re.compile(r"[\u2500-\u259f]+")  # box-drawing and block characters of a CLI bar
+
+
+def progress_text(msg: str, state: str, rel: str, lang: str) -> str:
+    """A job's status line for people: where a finished job wrote its results (the
+    folder inside the results folder, never a server path); otherwise the CLI's last status
+    line without progress-bar characters, in Korean for the stages that have one."""
+    if state == "done":
+        return f"{t('wrote', lang)} {rel}"
+    text = " ".join(_BAR.sub(" ", msg).split())
+    if lang == "ko":
+        for en, ko in _STAGES_KO:
+            text = text.replace(en, ko)
+    return text
+
+
+_STAGES_KO = (("building network", "전력망 모델 구성"), ("solving", "최적화 계산"),
+              ("warm-up", "예열"), ("simulating", "시뮬레이션"), ("variants", "변형"),
+              ("day", "일"), ("wrote results to", "결과 저장:"))
 
 
 def _open_href(kind: str, rel: str) -> str:

@@ -10,13 +10,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from aifab.errors import AifabError
-from aifab.report import (
-    fmt_big,
-    fmt_int,
-    fmt_num,
-    fmt_share,
-    label,
-)
+from aifab.report import fmt_big, fmt_int, fmt_money, fmt_num, fmt_share
 from aifab.serve import _figures as F
 from aifab.serve._cb_plan import load_scenario
 from aifab.serve._i18n import t, tl
@@ -25,7 +19,23 @@ from aifab.serve._paths import PathRefused, ResultsDir, safe_path
 
 
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
+    from aifab.serve._cb_export import export_callbacks
     from aifab.serve._map import load_siting, siting_figure
+
+    export_callbacks(app)
+
+    # WCAG 3.1.1: the page's language follows the language switch.
+    app.clientside_callback(
+        "function(lang){document.documentElement.lang = lang || 'en'; return lang || 'en';}",
+        Output("lang-attr", "data"), Input("lang", "value"))  # type: ignore[no-untyped-call]
+
+    @app.callback(Output("lang", "value"), Input("url", "search"), State("lang", "value"))
+    def lang_from_url(search: str | None, lang: str | None) -> Any:
+        """A shared link's ``?lang=ko`` sets the language."""
+        from urllib.parse import parse_qs
+
+        want = parse_qs((search or "").lstrip("?")).get("lang", [None])[0]
+        return want if want in ("en", "ko") and want != lang else dash.no_update
 
     @app.callback(Output("ov-cards", "children"), Input("ov-scenario", "value"),
                   State("lang", "value"))
@@ -42,34 +52,39 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         tt = r.totals
         cat = default_catalog()
         npus = sum(f.count for f in r.fleet if accelerator_kind(cat, f.accelerator) == "npu")
-        src = f"{t('from_plan', lang)} {name}"
-        items = [(t("gpus", lang), fmt_int(tt.accelerators - npus), src),
-                 *([(t("npus", lang), fmt_int(npus), src)] if npus else []),
-                 (t("it_mw", lang), fmt_num(tt.it_power_mw, 0), src),
-                 (t("facility_mw", lang), fmt_num(tt.facility_power_mw, 0), src),
-                 (t("twh", lang), fmt_num(tt.annual_energy_twh, 2), src),
-                 (t("cost", lang), fmt_big(tt.annual_cost_krw), src)]
+        items: list[tuple[str, str, str]] = []
+        site = results.runs(("site",))
+        if site:  # the finding first: the shortage, year by year
+            doc = results.read_json(f"{site[0].rel}/site.json")
+            src = f"{t('national', lang)}: {t('from_run', lang)} {site[0].rel}"
+            short: dict[str, float] = {}  # IT MW the waiting GPUs need, by year
+            for row in doc.get("unpowered_gpus_by_owner", []):
+                y = str(row.get("year"))
+                short[y] = short.get(y, 0.0) + float(row.get("unpowered_it_mw") or 0.0)
+            for y, n in sorted(doc.get("unpowered_gpus_by_year", {}).items()):
+                mw = f"{t('mw_short', lang)} {fmt_num(short[y], 0)} MW; " if y in short else ""
+                items.append((f"{t('waiting', lang)}, {y}", fmt_int(n), mw + src))
+        else:
+            items.append((t("waiting", lang), "-", t("no_site_run", lang)))
+        src = f"{t('national', lang)}: {t('from_plan', lang)} {name}"
+        items += [(t("gpus", lang), fmt_int(tt.accelerators - npus), src),
+                  *([(t("npus", lang), fmt_int(npus), src)] if npus else []),
+                  (t("it_mw", lang), fmt_num(tt.it_power_mw, 0), src),
+                  (t("facility_mw", lang), fmt_num(tt.facility_power_mw, 0), src),
+                  (t("twh", lang), fmt_num(tt.annual_energy_twh, 2), src),
+                  (t("cost", lang), fmt_money(tt.annual_cost_krw, lang) if lang == "ko"
+                   else fmt_big(tt.annual_cost_krw), src)]
         seoul = [c for c in r.comparisons if c.region == "Seoul"]
         if seoul:
             items.append((t("share_seoul", lang), fmt_share(seoul[0].share), src))
-        site = results.runs(("site",))
-        if site:
-            doc = results.read_json(f"{site[0].rel}/site.json")
-            wait = doc.get("unpowered_gpus_by_year", {})
-            if wait:
-                y = max(wait)
-                items.append((f"{t('waiting', lang)} ({y})", fmt_int(wait[y]),
-                              f"{t('from_run', lang)} {site[0].rel}"))
-        else:
-            items.append((t("waiting", lang), "-", t("no_site_run", lang)))
         sim = results.runs(("simulate",))
         if sim:
             doc = results.read_json(f"{sim[0].rel}/summary.json")
-            items.append((t("utilisation", lang), fmt_share(doc.get("utilization")),
-                          f"{t('from_run', lang)} {sim[0].rel}"))
+            src = (f"{t('twin_sample', lang)} {fmt_share(doc.get('scale'), 0)}: "
+                   f"{t('from_run', lang)} {sim[0].rel} ({sim[0].modified:%Y-%m-%d %H:%M} UTC)")
+            items.append((t("utilisation", lang), fmt_share(doc.get("utilization")), src))
             if "goodput" in doc:
-                items.append((t("goodput", lang), fmt_share(doc["goodput"]),
-                              f"{t('from_run', lang)} {sim[0].rel}"))
+                items.append((t("goodput", lang), fmt_share(doc["goodput"]), src))
         else:
             items.append((t("utilisation", lang), "-", t("no_sim_run", lang)))
         return cards(items)
@@ -92,13 +107,14 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError, KeyError) as exc:
-            return html.Div(f"cannot read this run: {exc}", className="error", role="alert")
+            return html.Div(f"{t('cannot_read', lang)}: {exc}", className="error",
+                            role="alert")
         head = F.headline("simulate", doc)
-        ctx = F.twin_context(d, doc)
+        ctx = F.twin_context(d, doc, lang)
         return [html.P(ctx, className="note", id="twin-context"),
                 cards([(tl(k, lang), v, "") for k, v in head.items() if k not in
                        ("days", "policy", "seed", "scale")]),
-                *(graph(k, f) for k, f in figs.items())]
+                *(graph(k, f, lang) for k, f in figs.items())]
 
     @app.callback(Output("map-year-box", "children"), Input("map-run", "value"),
                   State("lang", "value"))
@@ -128,42 +144,38 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             return refused(str(exc), lang)
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
-        return graph("map-graph", fig)
+        return graph("map-graph", fig, lang)
 
     @app.callback(Output("sweep-body", "children"), Input("sweep-run", "value"),
                   State("lang", "value"))
     def sweeps(rel: str | None, lang: str) -> Any:
+        from aifab.report import (
+            headline_text,
+            sensitivity_note,
+            summary_frame,
+            sweep_figures,
+            sweep_values,
+        )
+
         try:
             d = pick(rel, ("sweep",))
             if d is None:
                 return html.P(t("no_sweep_run", lang), className="note")
-            variants = pd.read_parquet(safe_path(d, "variants.parquet"))
+            doc = results.read_json(f"{results.rel(d)}/sweep.json")
+            values = sweep_values(pd.read_parquet(safe_path(d, "variants.parquet")))
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError) as exc:
-            return html.Div(f"cannot read this sweep: {exc}", className="error", role="alert")
-        metrics = F.sweep_metrics(variants)
-        if not metrics:
-            return html.P("This sweep has no metric columns.", className="note")
-        ok = F._ok(variants)
-        summary = pd.DataFrame([{
-            "metric": label(m.removeprefix("metric.")),
-            "P5": ok[m].quantile(0.05), "P50": ok[m].quantile(0.5), "P95": ok[m].quantile(0.95),
-        } for m in metrics])
-        n_ok, n_all = len(ok), len(variants)
-        return [html.P(f"{n_ok:,} of {n_all:,} variants finished.", className="note"),
-                table(summary, "sweep-summary"), graph("sweep-fan", F.fan_figure(variants)),
-                html.Div([html.Label(t("metric", lang), htmlFor="sweep-metric"),
-                          dcc.Dropdown(id="sweep-metric", value=metrics[0], clearable=False,
-                                       options=[{"label": m[7:], "value": m} for m in metrics])],
-                         className="field"),
-                html.Div(id="sweep-tornado-box")]
-
-    @app.callback(Output("sweep-tornado-box", "children"), Input("sweep-metric", "value"),
-                  State("sweep-run", "value"))
-    def tornado(metric: str, rel: str | None) -> Any:
-        d = pick(rel, ("sweep",))
-        if d is None or not metric:
-            return ""
-        variants = pd.read_parquet(safe_path(d, "variants.parquet"))
-        return graph("sweep-tornado", F.tornado_figure(variants, metric))
+            return html.Div(f"{t('cannot_read', lang)}: {exc}", className="error",
+                            role="alert")
+        if not values:
+            return html.P(t("no_metrics", lang), className="note")
+        figs = sweep_figures(doc, values, lang)
+        sens = [graph(k, f, lang) for k, f in figs.items() if k.startswith("sweep-sens")]
+        return [html.P(headline_text(doc, values, lang), className="note", id="sweep-head"),
+                table(summary_frame(values, lang), "sweep-summary", labels=False, lang=lang),
+                *(graph(k, f, lang) for k, f in figs.items()
+                  if not k.startswith("sweep-sens")),
+                html.H2(t("sensitivity", lang)),
+                html.P(sensitivity_note(doc, lang), className="note", id="sweep-sens-note"),
+                *sens]

@@ -42,7 +42,7 @@ _T: dict[str, tuple[str, str]] = {
     "npu_cards": ("NPU cards (FuriosaAI RNGD) added", "추가 NPU 카드 (FuriosaAI RNGD)"),
     "kind": ("Kind", "종류"),
     "days": ("Days", "일수"),
-    "scale": ("Scale (share of the fleet)", "규모 (함대 비율)"),
+    "scale": ("Scale (share of the fleet)", "규모 (보유 가속기 대비 비율)"),
     "seed": ("Seed", "시드"),
     "policy": ("Queue policy", "대기열 정책"),
     "hours": ("Hours per year (site)", "연간 시간 수 (입지)"),
@@ -62,6 +62,38 @@ _T: dict[str, tuple[str, str]] = {
     "refused": ("Refused", "거부됨"),
     "results_dir": ("Results folder", "결과 폴더"),
     "none": ("none", "없음"),
+    "chart_text": ("Chart as text", "차트 내용 (텍스트)"),
+    "cannot_read": ("cannot read this run", "이 실행을 읽을 수 없습니다"),
+    "no_metrics": ("This sweep has no metric columns.", "이 스윕에는 지표 열이 없습니다."),
+    "sensitivity": ("Sensitivity", "민감도"),
+    "national": ("national", "전국"),
+    "embedded": ("embedded", "내장"),
+    "wrote": ("results in", "결과 폴더:"),
+    "download": ("Download", "내려받기"),
+    "source": ("Source", "출처"),
+    "mw_short": ("IT power short:", "부족한 IT 전력:"),
+    "figure": ("figure", "지표"), "change": ("change", "변화율"), "input": ("input", "입력"),
+    "inputs_differ": ("Inputs that differ", "다른 입력"),
+    "inputs_same": ("The two runs have the same inputs.", "두 실행의 입력이 같습니다."),
+    "warmup_days": ("warm-up days", "예열 일수"), "name": ("name", "이름"),
+    "design": ("design", "설계"), "years": ("years", "연도"),
+    "share_link": ("Link to this view", "이 화면 링크"),
+    "save_scenario": ("Save as scenario (YAML)", "시나리오로 저장 (YAML)"),
+    "started": ("started", "시작됨:"),
+    "state_running": ("running", "실행 중"), "state_done": ("done", "완료"),
+    "state_failed": ("failed", "실패"), "state_cancelled": ("cancelled", "취소됨"),
+    "state_queued": ("queued", "대기 중"), "time": ("time", "경과 시간"),
+    "pick_two": ("Pick two runs.", "비교할 실행 두 개를 고르세요."),
+    "scenario_default": ("scenario default", "시나리오 기본값"),
+    "simulate": ("simulation", "시뮬레이션"),
+    "site": ("siting", "입지"),
+    "sweep": ("sweep", "스윕"),
+    "report_kind": ("report", "보고서"),
+    "fifo": ("first come, first served", "선착순"),
+    "backfill": ("backfill", "백필"),
+    "fairshare": ("fair share", "공정 분배"),
+    "low": ("low", "낮음"), "mid": ("mid", "중간"), "high": ("high", "높음"),
+    "twin_sample": ("twin sample of", "트윈 표본, 보유 대비"),
 }
 
 
@@ -81,9 +113,18 @@ _KO_LABELS = {
     "unallocated: no power": "미할당: 전력 부족", "unallocated: fragmentation": "미할당: 단편화",
     "unallocated: no demand": "미할당: 수요 없음", "energy (MWh)": "에너지 (MWh)",
     "jobs completed": "완료 작업", "preemptions": "선점",
+    "goodput": "유효 처리율",
+    "energy per day, whole fleet (MWh)": "하루 에너지, 전체 보유 기준 (MWh)",
+    "jobs completed per day, whole fleet": "하루 완료 작업, 전체 보유 기준",
+    "preemptions per day, whole fleet": "하루 선점, 전체 보유 기준",
+    "variants": "변형", "done": "완료", "failed": "실패",
 }
 
 
 def tl(label: str, lang: str = "en") -> str:
     """A report label in ``lang`` (unchanged in English or when no translation exists)."""
-    return _KO_LABELS.get(label, label) if lang == "ko" else label
+    if lang != "ko":
+        return label
+    from aifab.report import tr
+
+    return _KO_LABELS.get(label) or str(tr(label, lang))

@@ -20,15 +20,20 @@ def aria(label: str) -> dict[str, Any]:
     return {"aria-label": label}
 
 
-def graph(gid: str, fig: go.Figure | None = None) -> html.Figure:
+def graph(gid: str, fig: go.Figure | None = None, lang: str = "en") -> html.Figure:
     """A chart in a <figure> with an aria label and its text alternative."""
-    fig = fig if fig is not None else go.Figure()
+    from aifab.report import localise_figure
+
+    fig = localise_figure(fig if fig is not None else go.Figure(), lang)
     title = fig.layout.title.text if fig.layout.title is not None else None
+    from aifab.serve._cb_export import downloads
+
     return html.Figure([
         dcc.Graph(id=gid, figure=fig, config=cast(Any, PLOTLY_CONFIG)),
-        html.Figcaption(html.Details([html.Summary("Chart as text"),
-                                      html.P(describe_figure(fig), id=f"{gid}-alt")]),
-                        className="alt"),
+        html.Figcaption([html.Details([html.Summary(t("chart_text", lang)),
+                                       html.P(describe_figure(fig, lang=lang),
+                                              id=f"{gid}-alt")]),
+                         downloads(gid, lang)], className="alt"),
     ], className="chart", **aria(title or gid))
 
 
@@ -50,27 +55,41 @@ def refused(message: str, lang: str) -> html.Div:
                     id="refused", className="refused")
 
 
-def scenario_options(results: ResultsDir) -> list[dict[str, str]]:
+def scenario_options(results: ResultsDir, lang: str = "en") -> list[dict[str, str]]:
     """Embedded scenarios and the scenario files inside the results folder."""
     from aifab.scenario import embedded_scenarios
 
-    return ([{"label": f"{k} (embedded)", "value": k} for k in embedded_scenarios()]
+    return ([{"label": f"{k} ({t('embedded', lang)})", "value": k}
+             for k in embedded_scenarios()]
             + [{"label": p, "value": p} for p in results.scenario_files()])
 
 
-def run_options(results: ResultsDir, kinds: tuple[str, ...]) -> list[dict[str, str]]:
+def run_label(run: Any, lang: str = "en") -> str:
+    """What a menu shows for a run: its folder, kind (in ``lang``) and when it was written."""
+    kind = t("report_kind" if run.kind == "report" else run.kind, lang)
+    return f"{run.rel} ({kind}, {run.modified:%Y-%m-%d %H:%M} UTC)"
+
+
+def run_options(results: ResultsDir, kinds: tuple[str, ...] | None,
+                lang: str = "en") -> list[dict[str, str]]:
     """Menu entries for the runs of some kinds, newest first."""
-    return [{"label": r.label, "value": r.rel} for r in results.runs(kinds)]
+    return [{"label": run_label(r, lang), "value": r.rel} for r in results.runs(kinds)]
 
 
 def page_layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) -> Any:
     """The static frame of a page; its figures are filled by callbacks."""
+    from aifab.serve._cb_export import export_parts
+
+    return [*_layout(page, lang, results, query), *export_parts()]
+
+
+def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) -> Any:
     head = html.H1(t(page, lang), id="page-title")
     if page == "overview":
-        return [head, html.P([t("results_dir", lang) + ": ", html.Code(str(results.root))],
+        return [head, html.P([t("results_dir", lang) + ": ", html.Code(results.root.name)],
                              className="note"),
                 field(t("scenario", lang), dcc.Dropdown(
-                    id="ov-scenario", options=scenario_options(results), value="korea-2025",
+                    id="ov-scenario", options=scenario_options(results, lang), value="korea-2025",
                     clearable=False), "ov-scenario"),
                 html.Div(id="ov-cards")]
     if page == "plan":
@@ -79,33 +98,38 @@ def page_layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]
                     html.Div([
                         html.H2(t("knobs", lang)),
                         field(t("scenario", lang), dcc.Dropdown(
-                            id="plan-scenario", options=scenario_options(results),
+                            id="plan-scenario", options=scenario_options(results, lang),
                             value=query.get("scenario", "korea-2025"), clearable=False),
                             "plan-scenario"),
                         html.Div(id="plan-knobs"),
                     ], className="knobs"),
                     html.Div([
+                        html.Div([html.A(t("share_link", lang), id="plan-share", href=""),
+                                  html.Button(t("save_scenario", lang), id="plan-save",
+                                              n_clicks=0, type="button", className="dl"),
+                                  dcc.Store(id="plan-scn"), dcc.Download(id="plan-yaml")],
+                                 className="share"),
                         html.Div(id="plan-error", role="status"),
                         html.Div(id="plan-cards"),
-                        graph("plan-power"), graph("plan-energy"), graph("plan-growth"),
-                        graph("plan-h100e"), graph("plan-output"),
+                        *(graph(g, None, lang) for g in ("plan-power", "plan-energy", "plan-growth",
+                                                         "plan-h100e", "plan-output")),
                     ], className="figs"),
                 ], className="cols")]
     if page == "map":
         return [head, field(t("run", lang), dcc.Dropdown(
-                    id="map-run", options=run_options(results, ("site",)),
+                    id="map-run", options=run_options(results, ("site",), lang),
                     value=query.get("run") or _latest(results, "site"),
                     placeholder=t("no_site_run", lang)), "map-run"),
                 html.Div(id="map-year-box"), html.Div(id="map-body")]
     if page == "twin":
         return [head, field(t("run", lang), dcc.Dropdown(
-                    id="twin-run", options=run_options(results, ("simulate",)),
+                    id="twin-run", options=run_options(results, ("simulate",), lang),
                     value=query.get("run") or _latest(results, "simulate"),
                     placeholder=t("no_sim_run", lang)), "twin-run"),
                 html.Div(id="twin-body")]
     if page == "sweeps":
         return [head, field(t("run", lang), dcc.Dropdown(
-                    id="sweep-run", options=run_options(results, ("sweep",)),
+                    id="sweep-run", options=run_options(results, ("sweep",), lang),
                     value=query.get("run") or _latest(results, "sweep"),
                     placeholder=t("no_sweep_run", lang)), "sweep-run"),
                 html.Div(id="sweep-body")]
@@ -131,7 +155,7 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
     from aifab.commands._registry import COMMAND_MODULES
     from aifab.sim.national import QUEUE_POLICIES as POLICIES
 
-    kinds = [{"label": k, "value": k, "disabled": k not in COMMAND_MODULES}
+    kinds = [{"label": t(k, lang), "value": k, "disabled": k not in COMMAND_MODULES}
              for k in ("simulate", "site", "sweep")]
     specs = [{"label": p, "value": p} for p in results.scenario_files()]
 
@@ -144,14 +168,15 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
                        dcc.RadioItems(id="job-kind", options=kinds, value="simulate",
                                       inline=True)]),
         field(t("scenario", lang), dcc.Dropdown(id="job-scenario",
-                                                options=scenario_options(results),
+                                                options=scenario_options(results, lang),
                                                 value="korea-2025", clearable=False),
               "job-scenario"),
         html.Div([num("job-days", "days", 2, "any"), num("job-scale", "scale", 0.01, "any"),
                   num("job-seed", "seed", 0, 1),
                   field(t("policy", lang), dcc.Dropdown(
-                      id="job-policy", options=[{"label": p, "value": p} for p in POLICIES],
-                      value=None, placeholder="scenario default"), "job-policy"),
+                      id="job-policy",
+                      options=[{"label": t(p, lang), "value": p} for p in POLICIES],
+                      value=None, placeholder=t("scenario_default", lang)), "job-policy"),
                   num("job-hours", "hours", 96, 24)], className="cols5"),
         field(t("spec", lang), dcc.Dropdown(id="job-spec", options=specs, value=None),
               "job-spec"),
@@ -160,10 +185,15 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
     ], className="runform")
 
 
-def table(df: pd.DataFrame, tid: str | None = None) -> html.Table:
-    shown = format_frame(df)
-    return html.Table([
+def table(df: pd.DataFrame, tid: str | None = None, *, labels: bool = True,
+          lang: str = "en") -> Any:
+    """A formatted table; with an id, CSV and XLSX buttons under it."""
+    from aifab.serve._cb_export import downloads
+
+    shown = format_frame(df, labels=labels)
+    tbl = html.Table([
         html.Thead(html.Tr([html.Th(c, scope="col") for c in shown.columns])),
         html.Tbody([html.Tr([html.Td(v) for v in row])
                     for row in shown.itertuples(index=False, name=None)]),
     ], className="tbl", id=tid or "")
+    return html.Div([tbl, downloads(tid, lang)]) if tid else tbl

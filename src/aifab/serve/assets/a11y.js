@@ -23,7 +23,9 @@
       var name = fieldLabel(list) || list.getAttribute("data-label") || "";
       if (name) list.setAttribute("aria-label", name);
     });
-    root.querySelectorAll(".dash-radioitems label[role]").forEach(function (opt) {
+    // (aria-selected comes back whenever the value changes, e.g. the language set by a link)
+    root.querySelectorAll(".dash-radioitems label[role], .dash-radioitems label[aria-selected]"
+    ).forEach(function (opt) {
       opt.removeAttribute("role");
       opt.removeAttribute("aria-selected");
     });
@@ -38,6 +40,7 @@
     pending = true;
     window.requestAnimationFrame(function () { pending = false; repair(document); });
   }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
-                                        attributeFilter: ["role", "tabindex", "aria-hidden"]});
+                                        attributeFilter: ["role", "tabindex", "aria-hidden",
+                                                          "aria-selected"]});
   document.addEventListener("DOMContentLoaded", function () { repair(document); });
 })();

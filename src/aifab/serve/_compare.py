@@ -1,0 +1,113 @@
+"""Compare two runs: each headline figure for A and B, B - A and the change in %, with
+counts of twin runs put on one footing (per day, for the whole fleet: a run at 1 % of the
+fleet and one at 2 % compare), and the inputs that differ."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from aifab.report import fmt_int, fmt_money, fmt_num, fmt_share
+from aifab.serve._i18n import t, tl
+
+#: (label, kind): kind is "share" (difference in percentage points), "count", "num" or
+#: "money"
+Figure = tuple[str, str]
+
+
+def _num(v: Any) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def figures(kind: str, doc: dict[str, Any]) -> dict[Figure, float | None]:
+    """Comparable figures of a run document, as numbers; twin counts per day of the whole
+    fleet (divided by days and by the simulated share of the fleet)."""
+    if kind == "simulate":
+        st = doc.get("stranded", {})
+        jobs = doc.get("jobs", {})
+        scale, days = _num(doc.get("scale")) or 1.0, _num(doc.get("days")) or 1.0
+        per = 1.0 / (scale * days)
+
+        def norm(v: Any) -> float | None:
+            x = _num(v)
+            return None if x is None else x * per
+
+        return {
+            ("utilisation", "share"): _num(doc.get("utilization")),
+            ("unallocated: no power", "share"): _num(st.get("power")),
+            ("unallocated: fragmentation", "share"): _num(st.get("fragmentation")),
+            ("unallocated: no demand", "share"): _num(st.get("idle")),
+            ("goodput", "share"): _num(doc.get("goodput")),
+            ("energy per day, whole fleet (MWh)", "num"): norm(doc.get("energy_mwh")),
+            ("jobs completed per day, whole fleet", "count"): norm(jobs.get("completed")),
+            ("preemptions per day, whole fleet", "count"): norm(jobs.get("preemptions")),
+        }
+    if kind == "site":
+        return {(f"GPUs waiting for power, {y}", "count"): _num(n)
+                for y, n in sorted(doc.get("unpowered_gpus_by_year", {}).items())}
+    if kind in ("plan", "report"):
+        tt = doc.get("totals") or doc.get("plan", {})
+        return {("accelerators", "count"): _num(tt.get("accelerators")),
+                ("facility power (MW)", "num"): _num(tt.get("facility_power_mw")),
+                ("energy (TWh/year)", "num"): _num(tt.get("annual_energy_twh")),
+                ("electricity cost (KRW/year)", "money"): _num(tt.get("annual_cost_krw"))}
+    if kind == "sweep":
+        return {(k, "count"): _num(doc.get(k)) for k in ("variants", "done", "failed")}
+    return {}
+
+
+_INPUTS = {"simulate": ("days", "policy", "seed", "scale", "warmup_days"),
+           "site": ("scenario", "years"), "sweep": ("name", "design")}
+
+
+def _fmt(v: float | None, kind: str, lang: str) -> str:
+    if v is None:
+        return "-"
+    return {"share": fmt_share, "count": fmt_int}.get(kind, fmt_num)(v) if kind != "money" \
+        else fmt_money(v, lang)
+
+
+def compare_frames(a: tuple[str, dict[str, Any]], b: tuple[str, dict[str, Any]],
+                   lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(figures: figure | A | B | B - A | change %, inputs that differ: input | A | B)."""
+    fa, fb = figures(*a), figures(*b)
+    rows = []
+    for key in dict.fromkeys([*fa, *fb]):
+        name, kind = key
+        va, vb = fa.get(key), fb.get(key)
+        diff = None if va is None or vb is None else vb - va
+        if diff is None:
+            d = "-"
+        elif kind == "share":
+            d = f"{diff * 100:+,.1f} pp"
+        elif kind == "money":
+            d = ("+" if diff >= 0 else "-") + fmt_money(abs(diff), lang)
+        else:
+            d = ("+" if diff >= 0 else "") + (fmt_int(diff) if kind == "count"
+                                              else fmt_num(diff))
+        pct = (f"{diff / va * 100:+,.1f}%" if diff is not None and va else "-")
+        rows.append({t("figure", lang): tl(name, lang), "A": _fmt(va, kind, lang),
+                     "B": _fmt(vb, kind, lang), "B − A": d, t("change", lang): pct})
+    inputs = []
+    keys = _INPUTS.get(a[0], ()) if a[0] == b[0] else ("kind",)
+    for k in keys:
+        ia = a[0] if k == "kind" else a[1].get(k)
+        ib = b[0] if k == "kind" else b[1].get(k)
+        if ia != ib:
+            inputs.append({t("input", lang): t(k, lang), "A": _show(ia, lang),
+                           "B": _show(ib, lang)})
+    return pd.DataFrame(rows), pd.DataFrame(inputs)
+
+
+def _show(v: Any, lang: str) -> str:
+    if isinstance(v, str):
+        return t(v, lang)
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    return fmt_num(v)
