@@ -196,7 +196,7 @@ def _launch(port: int) -> str:
     state = [{"id": i, "property": "value", "value": v} for i, v in (
         ("job-kind", "simulate"), ("job-scenario", "korea-2025"), ("job-days", 3650),
         ("job-scale", 0.01), ("job-seed", None), ("job-policy", None), ("job-hours", None),
-        ("job-spec", None))]
+        ("job-spec", None), ("lang", "en"))]
     status, body = _callback(port, "job-msg.children",
                              [{"id": "job-launch", "property": "n_clicks", "value": 1}],
                              state)
