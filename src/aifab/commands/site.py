@@ -31,9 +31,10 @@ HoursOpt = Annotated[
 ]
 NetworkOpt = Annotated[
     str | None,
-    typer.Option("--network", help="zonal (default: one bus per region, fast) or full (one "
-                                   "bus per OSM substation, linearised power flow).",
-                 metavar="zonal|full"),
+    typer.Option("--network", help="clustered (default: 40 buses from the OSM network, "
+                                   "linear power flow), zonal (one bus per region, transport "
+                                   "model) or full (one bus per OSM substation).",
+                 metavar="clustered|zonal|full"),
 ]
 FlexShareOpt = Annotated[
     float | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -11,6 +12,7 @@ import pandas as pd
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._calibration import calibrate
+from aifab.grid._cluster import build_clustered_network, read_busmap
 from aifab.grid._data import GridData, load_grid_data
 from aifab.grid._flex import flex_spec
 from aifab.grid._full import build_full_network
@@ -75,13 +77,25 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         gn = build_full_network(data, problem.years(), hours=opt.hours,
                                 demand_growth_per_year=opt.demand_growth_per_year,
                                 carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
-                                candidate_expansions=opt.allow_expansions)
+                                candidate_expansions=opt.allow_expansions,
+                                committed_delay_years=opt.committed_delay_years)
+    elif opt.network == "clustered":
+        if data.substations.empty:
+            raise BadInput("the clustered network needs substations (the packaged OSM data)")
+        gn = build_clustered_network(
+            data, problem.years(), hours=opt.hours, n_clusters=opt.clusters,
+            busmap=user_busmap(opt.data_dir),
+            demand_growth_per_year=opt.demand_growth_per_year,
+            carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
+            candidate_expansions=opt.allow_expansions,
+            committed_delay_years=opt.committed_delay_years)
     else:
         gn = build_network(data, problem.years(), hours=opt.hours,
                            demand_growth_per_year=opt.demand_growth_per_year,
                            carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
                            ai_regions=sorted(set(data.sites["region"])),
-                           candidate_expansions=opt.allow_expansions)
+                           candidate_expansions=opt.allow_expansions,
+                           committed_delay_years=opt.committed_delay_years)
     n: Any = gn.network
     say("building optimisation model")
     m = n.optimize.create_model(include_objective_constant=False)
@@ -135,6 +149,14 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
                    calibration=tuple(calibrate(data, hours=min(opt.hours, 96))))
 
 
+def user_busmap(data_dir: str | None) -> pd.Series | None:
+    """The busmap.csv of a user's data directory, if any."""
+    if data_dir is None:
+        return None
+    path = Path(data_dir) / "busmap.csv"
+    return read_busmap(path) if path.exists() else None
+
+
 def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress) -> Any:
     """Solve the MIP with its gap measured on the cost the fleet adds: first solve the LP
     relaxation with no AI load, then subtract that cost as a fixed offset."""
@@ -167,13 +189,20 @@ def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress
 
 
 def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> None:
-    """Fix campus blocks and corridor builds to a stage-1 result."""
+    """Fix each site's blocks and connected capacity, and corridor builds, to a stage-1
+    result (the owners' powered MW stay free: stage 2 re-dispatches them hour by hour)."""
     blocks = m.variables["Site-blocks"]
+    cap = m.variables["Site-capacity"]
     val = blocks.upper.copy() * 0
-    for _, r in first.placements.iterrows():
-        val.loc[{"owner": r["owner"], "site": r["site"], "year": r["year"]}] = round(
-            r["blocks_mw"] / block_mw)
+    mw = cap.upper.copy() * 0
+    p = first.placements
+    for (site, year), g in p.groupby(["site", "year"]):
+        at = {"site": site, "year": year}
+        val.loc[at] = round(float(g["blocks_mw"].sum()) / block_mw)
+        mw.loc[at] = min(float(first.site_capacity_mw.get((str(site), int(year)), 0.0)),
+                         float(cap.upper.loc[at]))
     blocks.update(lower=val, upper=val)
+    cap.update(lower=mw, upper=mw)
     if "Corridor-build" in m.variables:
         build = m.variables["Corridor-build"]
         on = build.upper.copy() * 0
@@ -209,8 +238,8 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
             raise BadInput(f"--flex-share {flex_share}: must be between 0 and 0.2")
         upd["flex_share"] = flex_share
     if network is not None:
-        if network not in ("zonal", "full"):
-            raise BadInput(f"--network {network}: must be 'zonal' or 'full'")
+        if network not in ("clustered", "zonal", "full"):
+            raise BadInput(f"--network {network}: must be 'clustered', 'zonal' or 'full'")
         upd["network"] = network
     if upd:
         opt = opt.model_copy(update=upd)

@@ -114,11 +114,23 @@ class SitingOptions(BaseModel):
         description="Relative MIP gap, measured on the cost the fleet adds to the system "
                     "(objective less the no-AI LP cost), not on the whole system's cost.",
     )
-    network: Literal["zonal", "full"] = Field(
-        default="zonal",
-        description="'zonal': one bus per region, corridors as transfer limits (fast "
-                    "default); 'full': one bus per OSM substation, every line with its "
-                    "reactance (linearised power flow; slower).",
+    network: Literal["clustered", "zonal", "full"] = Field(
+        default="clustered",
+        description="'clustered' (default): OSM substations grouped into `clusters` buses "
+                    "(k-means within each province), lines aggregated with their reactance "
+                    "(linear power flow, Kirchhoff's laws) and N-1 limits from their "
+                    "circuits; 'zonal': one bus per region, corridors as transport limits "
+                    "(no KVL); 'full': one bus per OSM substation (slow).",
+    )
+    clusters: int = Field(
+        default=40, ge=17, le=200,
+        description="Buses of the clustered network (a busmap.csv in data_dir replaces "
+                    "the k-means busmap).",
+    )
+    committed_delay_years: int = Field(
+        default=0, ge=0, le=10,
+        description="Years by which every committed grid project (hvdc.csv, corridors.csv "
+                    "from_year) enters later than stated.",
     )
     flex_share: float | None = Field(
         default=None, ge=0, le=0.2,
