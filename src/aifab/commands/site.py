@@ -96,10 +96,10 @@ def _show(result: Any, c: Console) -> None:
             f"{k} ({v})" for k, v in result.expansions_built.items()))
     if result.calibration:
         ct = Table(title="Calibration of the base case (no AI load)")
-        for col in ("metric", "ours", "reported", "band", "within"):
-            ct.add_column(col, justify="left" if col == "metric" else "right")
+        for col in ("kind", "metric", "ours", "reported", "band", "within"):
+            ct.add_column(col, justify="left" if col in ("kind", "metric") else "right")
         for r in result.calibration:
-            ct.add_row(r.metric, f"{r.ours:,.1f}", f"{r.reported:,.1f}",
+            ct.add_row(r.kind, r.metric, f"{r.ours:,.1f}", f"{r.reported:,.1f}",
                        f"{r.low:g}-{r.high:g} {r.unit}", "yes" if r.within else "no")
         c.print(ct)
     f = result.flexibility

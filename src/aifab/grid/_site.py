@@ -79,9 +79,8 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
                                 carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
                                 candidate_expansions=opt.allow_expansions,
                                 committed_delay_years=opt.committed_delay_years)
-    elif opt.network == "clustered":
-        if data.substations.empty:
-            raise BadInput("the clustered network needs substations (the packaged OSM data)")
+    elif opt.network == "clustered" and not data.substations.empty:
+        # (data without substations, e.g. a hand-made table, is its own clustering: zonal)
         gn = build_clustered_network(
             data, problem.years(), hours=opt.hours, n_clusters=opt.clusters,
             busmap=user_busmap(opt.data_dir),
@@ -146,7 +145,9 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         return replace(result, network=gn.level)
     say("calibrating the base case (no AI load)")
     return replace(result, network=gn.level,
-                   calibration=tuple(calibrate(data, hours=min(opt.hours, 96))))
+                   calibration=tuple(calibrate(
+                       data, hours=min(opt.hours, 96), network=opt.network,
+                       n_clusters=opt.clusters, busmap=user_busmap(opt.data_dir))))
 
 
 def user_busmap(data_dir: str | None) -> pd.Series | None:

@@ -305,7 +305,8 @@ def _calibration_html(result: Any) -> str:
     rows = getattr(result, "calibration", None) or []
     if not rows:
         return ""
-    df = pd.DataFrame([{"metric": r.metric, "ours": r.ours, "reported": r.reported,
+    df = pd.DataFrame([{"kind": getattr(r, "kind", ""), "metric": r.metric, "ours": r.ours,
+                        "reported": r.reported,
                         "band": f"{r.low:g}-{r.high:g} {r.unit}",
                         "within": "yes" if r.within else "no", "source": r.source}
                        for r in rows])
