@@ -195,7 +195,7 @@ def _solve_base(data: GridData, year: int, hours: int, network: str,
 
 
 def calibrate(data: GridData, year: int = CALIBRATION_YEAR, hours: int = 96, *,
-              network: str = "zonal", n_clusters: int = 40,
+              network: str = "clustered", n_clusters: int = 40,
               busmap: Any = None) -> list[CalibrationRow]:
     """Solve today's grid without AI load for ``year`` and compare with reported figures.
 

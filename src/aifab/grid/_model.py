@@ -103,13 +103,16 @@ def allowed_sites(problem: SitingProblem, data: GridData) -> pd.DataFrame:
     return out
 
 
-def site_caps(data: GridData, years: list[int]) -> pd.DataFrame:
+def site_caps(data: GridData, years: list[int], firm_connection: bool = True) -> pd.DataFrame:
     """Facility MW a site can take per year: min(ramp, site headroom, substation limit).
     Not rounded to blocks: blocks are shared by the site's owners and the last one may be
-    part-used, so the block size sets cost, not how many GPUs can be powered."""
+    part-used, so the block size sets cost, not how many GPUs can be powered. Without
+    ``firm_connection`` (flexible connections) the substation limit is left out: it then
+    applies to the firm part and, hour by hour, to the load net of curtailment."""
     rows = {}
     for s, r in data.sites.iterrows():
-        lim = min(fnum(r["headroom_mw"]), fnum(r.get("connect_mw", math.inf)))
+        lim = min(fnum(r["headroom_mw"]),
+                  fnum(r.get("connect_mw", math.inf)) if firm_connection else math.inf)
         rows[s] = [min(data.site_mw(str(s), y), lim) for y in years]
     return pd.DataFrame.from_dict(rows, orient="index", columns=years)
 
@@ -182,7 +185,8 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
     need_da = xr.DataArray(np.array([[need[(o, y)] for y in years] for o in owners]),
                            coords={"owner": owners, "year": years}, dims=("owner", "year"))
     pue = xr.DataArray(sites_df["pue"].to_numpy(float), coords={"site": sites}, dims="site")
-    caps = site_caps(data, years)
+    spec = flex_spec(problem)
+    caps = site_caps(data, years, firm_connection=not spec.active)
     cap_np = caps.loc[sites, years].to_numpy(float)
     sy = {"site": sites, "year": years}
     # whole blocks per site, shared by every owner there; the last may be part-used
@@ -210,7 +214,13 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                           coords={"site": sites, "substation": subs}, dims=("site", "substation"))
         conn = xr.DataArray([fnum(data.substations.at[k, "connect_mw"]) for k in subs],
                             coords={"substation": subs}, dims="substation")
-        m.add_constraints((cap * at).sum("site") <= conn, name="Substation-connection")
+        if spec.active:  # flexible connections: only the firm part needs the firm limit
+            firm_o = xr.DataArray([spec.firm_share(o) for o in owners],
+                                  coords={"owner": owners}, dims="owner")
+            m.add_constraints((served * pue * firm_o * at).sum(["owner", "site"]) <= conn,
+                              name="Substation-connection")
+        else:
+            m.add_constraints((cap * at).sum("site") <= conn, name="Substation-connection")
     for i in range(1, len(years)):
         for var, what in ((blocks, "blocks"), (cap, "capacity")):
             m.add_constraints(var.sel(year=years[i], drop=True)
@@ -223,7 +233,6 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                        dims=("site", "region"))
     rhead = xr.DataArray(data.regions.loc[regions_with_sites, "new_load_headroom_mw"]
                          .to_numpy(float), coords={"region": regions_with_sites}, dims="region")
-    spec = flex_spec(problem)
     if spec.active:
         if opt.hours >= 8760:
             raise BadInput("flexibility offers need representative days (--hours below 8760)",

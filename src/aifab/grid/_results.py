@@ -49,6 +49,7 @@ class SitingResult:
     flexibility: dict[str, Any] = field(default_factory=dict)  # see grid._flex
     network: str = "zonal"
     site_capacity_mw: dict[tuple[str, int], float] = field(default_factory=dict)  # connected
+    hosting: pd.DataFrame = field(default_factory=pd.DataFrame)  # see grid._hosting
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document (without ``schema_version``)."""
@@ -89,6 +90,8 @@ class SitingResult:
             "network": self.network,
             "calibration": [r.to_dict() for r in self.calibration],
             **({"flexibility": _flex_json(self.flexibility)} if self.flexibility else {}),
+            **({"hosting": self.hosting.to_dict(orient="records")}
+               if not self.hosting.empty else {}),
         }
 
 

@@ -256,13 +256,27 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
 def site(scenario: Any, *, catalog: Any = None, data: GridData | None = None,
          hours: int | None = None, time_limit_s: float | None = None,
          network: str | None = None, flex_share: float | None = None,
-         load_profile: Any = None, progress: Progress | None = None) -> SitingResult:
-    """Site a scenario's fleets on the zonal grid (see ``solve_siting``); with a
-    ``load_profile`` (:class:`~aifab.grid.LoadProfile`) campuses draw the twin's shape."""
+         load_profile: Any = None, progress: Progress | None = None,
+         hosting: bool = False) -> SitingResult:
+    """Site a scenario's fleets on the grid (see ``solve_siting``); with a
+    ``load_profile`` (:class:`~aifab.grid.LoadProfile`) campuses draw the twin's shape;
+    ``hosting`` adds each candidate site's hosting capacity per year (``result.hosting``)."""
     problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s,
                                     network=network, flex_share=flex_share,
                                     load_profile=load_profile)
-    return solve_siting(problem, data, progress=progress)
+    opt = problem.options
+    data = data if data is not None else load_grid_data(opt.data_dir)
+    result = solve_siting(problem, data, progress=progress)
+    if not hosting:
+        return result
+    if progress is not None:
+        progress("hosting capacity per site (two LPs per bus and year)")
+    from aifab.grid._hosting import hosting_capacity
+
+    hc = hosting_capacity(data, problem.years(), hours=min(opt.hours, 96),
+                          network=opt.network, n_clusters=opt.clusters,
+                          busmap=user_busmap(opt.data_dir))
+    return replace(result, hosting=hc)
 
 
 def flex_curve(problem: SitingProblem, shares: list[float], data: GridData | None = None, *,
