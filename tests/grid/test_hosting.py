@@ -59,12 +59,12 @@ def test_busmap_leaving_a_substation_out_names_the_field():
     bm = make_busmap(data.substations, kept, 40)
     check_busmap(bm, kept, data.substations)  # the k-means busmap is complete
     assert bm.nunique() == 40
-    with pytest.raises(BadInput, match="busmap.cluster") as e:
+    with pytest.raises(BadInput, match=r"busmap\.cluster") as e:
         check_busmap(bm.drop(kept[3]), kept, data.substations)
     assert f"substation {kept[3]} is not assigned" in str(e.value)
     mixed = bm.copy()
-    mixed[kept[0]] = bm[[s for s in kept if data.substations.at[s, "region"]
-                         != data.substations.at[kept[0], "region"]][0]]
+    mixed[kept[0]] = bm[next(s for s in kept if data.substations.at[s, "region"]
+                             != data.substations.at[kept[0], "region"])]
     with pytest.raises(BadInput, match="spans two provinces"):
         check_busmap(mixed, kept, data.substations)
 

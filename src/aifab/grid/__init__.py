@@ -1,4 +1,5 @@
-"""Grid model of Korea (clustered OSM network by default) and grid-aware siting of AI-factory campuses (``aifab site``).
+"""Grid model of Korea (a clustered OSM network by default) and grid-aware siting of
+AI-factory campuses (``aifab site``).
 
 Pipeline: ``load_grid_data`` (validated CSV tables) -> ``build_network`` (PyPSA) ->
 siting variables and limits added on linopy -> HiGHS through ``solve_highs`` ->

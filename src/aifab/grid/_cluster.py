@@ -121,7 +121,7 @@ def read_busmap(path: Path) -> pd.Series:
     sub = pd.to_numeric(df["substation"], errors="coerce")
     for i, (s, c) in enumerate(zip(sub, df["cluster"], strict=True)):
         if pd.isna(s):
-            raise BadInput(f"'{df.at[i, 'substation']}' is not a substation id",
+            raise BadInput(f"'{df.at[i, 'substation']!s}' is not a substation id",
                            source=str(path), where=f"line {i + 2}, column substation")
         if pd.isna(c) or not str(c).strip():
             raise BadInput("empty cluster name", source=str(path),
@@ -176,8 +176,9 @@ def cluster_lines(lines: pd.DataFrame, busmap: pd.Series,
           num_parallel=lines["circuits"].to_numpy(float),
           length=lines["length_km"].to_numpy(float))
     bm = pd.Series({str(s): busmap[s] for s in used})
-    c = get_clustering_from_busmap(n, bm, with_time=False)
-    out = c.n.lines[["bus0", "bus1", "x", "r", "s_nom", "num_parallel", "length"]].copy()
+    c = get_clustering_from_busmap(n, bm, with_time=False)  # type: ignore[arg-type]
+    out: pd.DataFrame = c.n.lines[["bus0", "bus1", "x", "r", "s_nom", "num_parallel",
+                                   "length"]].copy()
     out["s_max_pu"] = [n1_share(v) for v in out["num_parallel"]]
     out.index = [f"{a} - {b}" for a, b in zip(out["bus0"], out["bus1"], strict=True)]
     return out
@@ -267,8 +268,9 @@ def build_clustered_network(data: GridData, years: Sequence[int], *, hours: int 
             g_attr["marginal_cost"].append(fnum(g["marginal_cost"]))
             pmax_d[key] = pmax
             pmin_d[key] = pmin
-    n.add("Generator", list(pmax_d), bus=g_bus, **g_attr, p_max_pu=pd.DataFrame(pmax_d),
-          p_min_pu=pd.DataFrame(pmin_d))
+    n.add("Generator", list(pmax_d), bus=g_bus, carrier=g_attr["carrier"],
+          p_nom=g_attr["p_nom"], marginal_cost=g_attr["marginal_cost"],
+          p_max_pu=pd.DataFrame(pmax_d), p_min_pu=pd.DataFrame(pmin_d))
     for name, su in z.storage_units.iterrows():
         r = str(su["bus"])
         row = where.loc[name] if name in where.index else None
@@ -303,8 +305,8 @@ def _add_links(n: Any, z: Any, data: GridData, bm: pd.Series, subs: pd.DataFrame
         ends = []
         for i in (0, 1):
             region = str(k[f"bus{i}"])
-            lat = cor.at[name, f"lat{i}"] if f"lat{i}" in cor.columns else None
-            lon = cor.at[name, f"lon{i}"] if f"lon{i}" in cor.columns else None
+            lat: Any = cor.at[name, f"lat{i}"] if f"lat{i}" in cor.columns else None
+            lon: Any = cor.at[name, f"lon{i}"] if f"lon{i}" in cor.columns else None
             pool = [s for s in kept if str(subs.at[s, "region"]) == region]
             if lat is None or pd.isna(lat) or lon is None or pd.isna(lon):
                 ends.append(str(bm.loc[hubs[region]]))

@@ -153,8 +153,9 @@ def build_network(
         base = tile(prof[c].to_numpy(), len(years)) if avail == "profile" else float(avail)
         mc = (fnum(carriers.at[c, "marginal_cost_krw_per_mwh"])
               + carbon_price_krw_per_t * fnum(carriers.at[c, "co2_t_per_mwh"]))
-        must = carriers.at[c, "must_run_pu"] if "must_run_pu" in carriers.columns else None
-        must = 0.0 if must is None or pd.isna(must) else fnum(must)
+        must_v: Any = (carriers.at[c, "must_run_pu"] if "must_run_pu" in carriers.columns
+                       else None)
+        must = 0.0 if must_v is None or pd.isna(must_v) else fnum(must_v)
         n.add("Generator", str(g["name"]), bus=g["region"], carrier=c,
               p_nom=fnum(g["p_nom_mw"]), marginal_cost=mc,
               p_max_pu=pd.Series(base * active, index=snap),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -200,7 +200,7 @@ def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> Non
     for (site, year), g in p.groupby(["site", "year"]):
         at = {"site": site, "year": year}
         val.loc[at] = round(float(g["blocks_mw"].sum()) / block_mw)
-        mw.loc[at] = min(float(first.site_capacity_mw.get((str(site), int(year)), 0.0)),
+        mw.loc[at] = min(float(first.site_capacity_mw.get((str(site), int(str(year))), 0.0)),
                          float(cap.upper.loc[at]))
     blocks.update(lower=val, upper=val)
     cap.update(lower=mw, upper=mw)

@@ -78,7 +78,12 @@ class SitingOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    block_mw: float = Field(default=40.0, gt=0, description="Campus block size (MW).")
+    block_mw: float = Field(
+        default=20.0, gt=0,
+        description="Campus block size (MW): blocks are shared by a site's owners and the "
+                    "last may be part-used, so it sets build cost, not the GPUs powered "
+                    "(10-20 MW: the Distributed Energy Act's 10 MW assessment threshold up to "
+                    "a typical data-hall block; korea-power.md).")
     carbon_price_krw_per_t: float = Field(default=0.0, ge=0)
     unserved_penalty_krw_per_mwh: float = Field(
         default=5.0e6, gt=0,
