@@ -70,6 +70,17 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
             compare_flex=False, calibrate_base=False)
         fixed = first
         stage1_gap, stage1_s = first.mip_gap, first.solve_s
+    elif opt.network == "full" and opt.full_network == "check":
+        # Stage 1: site on the clustered network; stage 2 (below): the full network's LOPF
+        # with those campuses and corridor builds fixed checks them line by line (GPUs the
+        # full network cannot power there wait; overloads cannot occur, the LP respects
+        # every line).
+        say("stage 1: siting on the clustered network")
+        first = solve_siting(replace(problem, options=opt.model_copy(
+            update={"network": "clustered"})), data, progress=progress,
+            compare_flex=False, calibrate_base=False)
+        fixed = first
+        stage1_gap, stage1_s = first.mip_gap, first.solve_s
     say(f"building network ({len(problem.years())} years x {opt.hours} h)")
     if opt.network == "full":
         if data.substations.empty:
@@ -105,7 +116,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     if fixed is not None:
         _fix_decisions(m, sv, fixed, opt.block_mw)
         m.add_objective(total, overwrite=True)
-        say(f"stage 2: full year with campuses fixed ({int(m.nvars):,} variables)")
+        say(f"stage 2: campuses fixed ({int(m.nvars):,} variables)")
         info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
                            threads=opt.solver_threads, objective_scale=OBJ_SCALE)
         info = replace(info, mip_gap=float(stage1_gap or 0.0),

@@ -127,6 +127,13 @@ class SitingOptions(BaseModel):
                     "circuits; 'zonal': one bus per region, corridors as transport limits "
                     "(no KVL); 'full': one bus per OSM substation (slow).",
     )
+    full_network: Literal["check", "mip"] = Field(
+        default="check",
+        description="With network=full: 'check' sites on the clustered network, then solves "
+                    "the full network's LOPF with those campuses fixed (an LP: GPUs it cannot "
+                    "power there are reported waiting); 'mip' solves the full-network MIP "
+                    "(slow: 26 % gap after 300 s).",
+    )
     clusters: int = Field(
         default=40, ge=17, le=200,
         description="Buses of the clustered network (a busmap.csv in data_dir replaces "
