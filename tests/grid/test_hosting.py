@@ -91,3 +91,18 @@ def test_committed_project_with_unknown_bus(tmp_path):
     with pytest.raises(BadInput, match="column bus1") as e:
         load_grid_data(tmp_path)
     assert "Atlantis" in str(e.value)
+
+
+def test_hosting_in_json_and_report():
+    from aifab.grid import solve_siting
+    from aifab.report import site_html
+
+    from .conftest import toy_problem
+
+    data = toy_data()
+    r = solve_siting(toy_problem(10.0), data, calibrate_base=False)
+    r = replace(r, hosting=hosting_capacity(data, [2030], hours=24))
+    assert [h["site"] for h in r.to_dict()["hosting"]] == ["S-Seoul", "S-Gangwon", "S-Jeonnam"]
+    page = site_html(r)
+    assert "Hosting capacity per site" in page
+    assert "1,650" in page.split("Hosting capacity per site")[-1]  # Seoul firm MW
