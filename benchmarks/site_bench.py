@@ -6,7 +6,10 @@ since three full years do not fit this machine's time budget). Prints a table an
 ``--write``, replaces the "## Siting (grid model)" section of docs/benchmarks.md.
 
     python benchmarks/site_bench.py [--write] [--skip-full-year] [--network-full] [--monolithic]
-                                    [--full-year-limit S]
+                                    [--full-year-limit S] [--blocks] [--zonal]
+
+``--blocks`` also solves the default with 10 and 40 MW blocks: GPUs waiting must differ
+by less than 10 % across 10/20/40 MW (issue 20); the spread is printed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,13 +42,15 @@ def run_case(label: str, overrides: list[str]) -> dict[str, object]:
         row = {"case": label, "hours": problem.options.hours, "years": len(problem.years()),
                "status": f"failed: {exc}", "gap": float("nan"), "build_s": float("nan"),
                "solve_s": float("nan"), "wall_s": time.perf_counter() - t0, "variables": 0,
-               "constraints": 0, "integer_variables": 0, "unpowered": {}, "expansions": {}}
+               "constraints": 0, "integer_variables": 0, "unpowered": {}, "expansions": {},
+               "rss_mib": float("nan")}
         print(f"{label}: {row}", flush=True)
         return row
     wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
     row = {"case": label, "hours": r.hours_per_year, "years": len(r.years),
            "status": r.status, "gap": r.mip_gap, "build_s": r.build_s, "solve_s": r.solve_s,
-           "wall_s": wall, **r.model_size,
+           "wall_s": wall, "rss_mib": rss, **r.model_size,
            "unpowered": dict(r.unpowered_gpus_by_year), "expansions": dict(r.expansions_built)}
     print(f"{label}: {row}", flush=True)
     return row
@@ -52,8 +58,8 @@ def run_case(label: str, overrides: list[str]) -> dict[str, object]:
 
 def table(rows: list[dict[str, object]]) -> str:
     lines = ["| case | h/year x years | status | MIP gap | build | solve | total | variables "
-             "| constraints | integers | GPUs waiting by year |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| constraints | integers | peak memory | GPUs waiting by year |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         wait = ", ".join(f"{y}: {v:,}" for y, v in r["unpowered"].items())  # type: ignore[attr-defined]
         lines.append(
@@ -61,7 +67,8 @@ def table(rows: list[dict[str, object]]) -> str:
             f"| {float(r['gap']) * 100:.2f} % | {float(r['build_s']):.1f} s "  # type: ignore[arg-type]
             f"| {float(r['solve_s']):.1f} s | {float(r['wall_s']):.1f} s "  # type: ignore[arg-type]
             f"| {int(r['variables']):,} | {int(r['constraints']):,} "  # type: ignore[call-overload]
-            f"| {int(r['integer_variables'])} | {wait} |")  # type: ignore[call-overload]
+            f"| {int(r['integer_variables'])} "  # type: ignore[call-overload]
+            f"| {float(r['rss_mib']):,.0f} MiB | {wait} |")  # type: ignore[arg-type]
     return "\n".join(lines)
 
 
@@ -80,18 +87,33 @@ def main() -> int:
     ap.add_argument("--full-year-limit", type=float, default=900.0)
     ap.add_argument("--network-full", action="store_true",
                     help="also solve the bus-level network (--network full, 24 h, 300 s limit)")
+    ap.add_argument("--blocks", action="store_true",
+                    help="also solve the default with 10 and 40 MW blocks")
+    ap.add_argument("--zonal", action="store_true", help="also solve the zonal model")
+    ap.add_argument("--skip-8-days", action="store_true")
     ap.add_argument("--monolithic", action="store_true",
                     help="also try the one-year 8760-h MIP in one piece (slow)")
     args = ap.parse_args()
-    rows = [run_case("default (peak day + 3 k-medoids days)", []),
-            run_case("8 representative days (300 s limit)",
-                     ["siting.hours=192", "siting.time_limit_s=300"])]
+    rows = [run_case("default: clustered 40 buses, 20 MW blocks, peak day + 3 days", [])]
+    if args.blocks:
+        rows += [run_case(f"default with {b} MW blocks", [f"siting.block_mw={b}"])
+                 for b in (10, 40)]
+        waits = [sum(r["unpowered"].values()) for r in rows[-3:]]  # type: ignore[attr-defined]
+        spread = (max(waits) - min(waits)) / max(max(waits), 1)
+        print(f"GPUs waiting (all years) with 20/10/40 MW blocks: {waits}; spread "
+              f"{spread:.1%} of the largest (target < 10 %)", flush=True)
+    if args.zonal:
+        rows.append(run_case("zonal transport model (17 buses, no KVL)",
+                             ["siting.network=zonal"]))
+    if not args.skip_8_days:
+        rows.append(run_case("8 representative days (300 s limit)",
+                             ["siting.hours=192", "siting.time_limit_s=300"]))
     if not args.skip_full_year:
         rows.append(run_case("full year, 3 years, two-stage (96 h siting, 8760 h LP)",
                              ["siting.hours=8760",
                               f"siting.time_limit_s={args.full_year_limit}"]))
     if args.network_full:
-        rows.append(run_case("full network (484 buses, linearised power flow), 300 s limit",
+        rows.append(run_case("full network (484 buses, KVL), 24 h, 300 s limit",
                              ["siting.network=full", "siting.hours=24",
                               "siting.time_limit_s=300"]))
     if args.monolithic:

@@ -35,6 +35,14 @@ def test_east_coast_limit_binds_never_exceeded(rows):
     assert rows["east-coast export, peak hour"].ours == pytest.approx(11.0, abs=0.01)
 
 
+def test_rows_are_consistency_or_validation(rows):
+    kinds = {m: r.kind for m, r in rows.items()}
+    assert kinds["east-coast export, peak hour"] == "consistency"  # the limit is an input
+    assert kinds["self-sufficiency Gyeongbuk"] == "validation"
+    assert kinds["nuclear share of generation"] == "validation"
+    assert set(kinds.values()) == {"consistency", "validation"}
+
+
 def test_coal_capacity_factor_is_a_known_miss(rows):
     # Known gap (docs/grid.md): the LP runs Gangwon coal up to its availability (55 %),
     # while it runs under 10 % in reality. Pinned so a change is noticed.

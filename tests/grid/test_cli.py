@@ -7,6 +7,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from aifab.cli import app
@@ -20,6 +21,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return r.exit_code, r.stdout, r.stderr
 
 
+@pytest.mark.slow
 def test_site_json_and_out(tmp_path):
     code, out, err = run("site", "--json", "--hours", "24", "--out", str(tmp_path / "o"))
     assert code == 0, err
@@ -29,9 +31,13 @@ def test_site_json_and_out(tmp_path):
                 "corridors", "regions", "annual_cost_krw", "co2_mt"):
         assert key in doc
     cal = {c["metric"]: c for c in doc["calibration"]}
-    assert len(cal) == 10 and all({"metric", "ours", "reported", "source"} <= set(c)
+    assert len(cal) == 12 and all({"metric", "ours", "reported", "source", "kind"} <= set(c)
                                  for c in cal.values())
-    assert doc["network"] == "zonal"
+    assert {c["kind"] for c in cal.values()} == {"consistency", "validation"}
+    assert doc["network"] == "clustered"
+    # lines of the clustered network are reported with their N-1 limit and solved flows
+    lines = [c for c in doc["corridors"] if " - " in c["name"]]
+    assert len(lines) > 40 and all(0 <= c["max_loading_pct"] <= 100.0 + 1e-6 for c in lines)
     row = doc["placements"][0]
     assert set(row) >= {"owner", "site", "region", "year", "mw", "gpus"}
     files = {p.name for p in (tmp_path / "o").iterdir()}

@@ -22,7 +22,9 @@ def test_packaged_data_complete_and_sourced():
     for table in (d.regions, d.carriers, d.generators, d.corridors, d.sites):
         assert table["source"].str.len().min() > 0
     hvdc = d.corridors.set_index("name").loc["EastCoast-Singapyeong HVDC"]
-    assert hvdc["expandable"] and hvdc["p_nom_mw"] == 4000
+    # committed (work under way): dated scenario data, not an investment option
+    assert not hvdc["expandable"] and hvdc["p_nom_mw"] == 4000 and hvdc["from_year"] == 2027
+    assert d.corridors.set_index("name").loc["West coast HVDC (Honam-capital)", "expandable"]
     assert d.profiles.shape == (8760, 3)
     assert d.profiles["solar"].mean() == pytest.approx(0.15)
 

@@ -18,7 +18,7 @@ def test_forced_placement_matches_plain_pypsa(korea):
     # One owner, only Ulsan allowed, 32 MW IT = 40 MW facility at Ulsan Mipo (PUE 1.25):
     # the siting model's dispatch must equal PyPSA's own optimum with a fixed 40 MW load.
     demand = pd.DataFrame([{"owner": "SK", "year": 2027, "accelerators": 20000, "it_mw": 32.0}])
-    opts = SitingOptions(hours=24, mip_rel_gap=1e-9, allow_expansions=False)
+    opts = SitingOptions(hours=24, mip_rel_gap=1e-9, allow_expansions=False, network="zonal")
     prob = SitingProblem(demand=demand, owners=(OwnerPrefs(
         "SK", "Ulsan", OwnerSiting(allowed_regions=["Ulsan"], allow_shortfall=False)),),
         options=opts, load_factor=1.0)

@@ -43,20 +43,21 @@ def _served(r):
 
 
 def test_toy_flexibility_unlocks_known_mw():
-    # Seoul firm headroom 100 MW: without flexibility two 40 MW blocks (80 MW) connect and
-    # 120 MW IT waits. Shedding half, a block needs 20 MW of firm headroom, so all five
-    # blocks of the 200 MW site fit (100 MW firm); the load must fall to 100 MW in the four
-    # peak hours (no demand margin there) and may run at 200 MW in every other hour (the
-    # region's own demand is 500 MW below its peak). 4 h <= 0.001 x 8760 = 8.76 h.
+    # Seoul firm headroom 100 MW: without flexibility 100 MW connect (blocks are shared
+    # and the last may be part-used) and 100 MW IT waits. Shedding half, the campus needs
+    # half its MW of firm headroom, so the whole 200 MW site fits (100 MW firm); the load
+    # must fall to 100 MW in the four peak hours (no demand margin there) and may run at
+    # 200 MW in every other hour (the region's own demand is 500 MW below its peak).
+    # 4 h x 100 MW = 400 MWh <= 0.5 x 0.001 x 8760 h x 200 MW = 876 MWh (the offer).
     data = peaky_toy()
     plain = solve_siting(seoul_problem(200.0, 0.5, 0.0), data, calibrate_base=False)
-    assert _served(plain) == pytest.approx(80.0)
-    assert plain.unpowered_gpus_by_year == {2030: 120_000}
+    assert _served(plain) == pytest.approx(100.0)
+    assert plain.unpowered_gpus_by_year == {2030: 100_000}
     assert not plain.flexibility
     r = solve_siting(seoul_problem(200.0, 0.5, 0.001), data, calibrate_base=False)
     assert _served(r) == pytest.approx(200.0)
     f = r.flexibility
-    assert f["connected_gain_by_year"] == {2030: 120_000}
+    assert f["connected_gain_by_year"] == {2030: 100_000}
     assert f["curtailed_hours"][2030] == pytest.approx(4.0)
     assert f["curtailed_mwh"][2030] == pytest.approx(4 * 100.0, rel=1e-6)
     assert f["compute_lost_gpu_h"][2030] == pytest.approx(400.0 * 1000, rel=1e-6)
@@ -65,12 +66,14 @@ def test_toy_flexibility_unlocks_known_mw():
             "compute_lost_gpu_h", "by_campus"} <= set(doc)
 
 
-def test_too_few_hours_unlock_only_whole_blocks():
-    # 3.5 h < the 4 peak hours: the load must fit 100 MW at peak without curtailing, so the
-    # gain is one block's worth of granularity: 100 MW served (3 blocks, 60 MW firm).
+def test_too_few_hours_cap_the_curtailed_energy():
+    # 0.0004 x 8760 = 3.504 h at half depth: the four peak hours need 4 (L - 100) MWh of
+    # curtailment <= 0.5 x 3.504 x L, so L = 400 / 2.248 = 177.94 MW (below the 200 MW the
+    # firm share allows). (Placements round to 0.01 MW.)
     r = solve_siting(seoul_problem(200.0, 0.5, 0.0004), peaky_toy(), calibrate_base=False)
-    assert _served(r) == pytest.approx(100.0)
-    assert r.flexibility["curtailed_mwh"][2030] == pytest.approx(0.0, abs=1e-6)
+    assert _served(r) == pytest.approx(400 / 2.248, abs=0.006)
+    assert r.flexibility["curtailed_mwh"][2030] == pytest.approx(4 * (400 / 2.248 - 100),
+                                                                 abs=0.01)
 
 
 def _check_offer(r, depth, hours_share):
@@ -78,10 +81,12 @@ def _check_offer(r, depth, hours_share):
     if by is None or by.empty:
         return
     for _, row in by.iterrows():
-        assert row["curtailed_hours"] <= hours_share * 8760 + 1e-6
         mw = float(r.placements.loc[(r.placements["site"] == row["site"])
                                     & (r.placements["year"] == row["year"]), "mw"].sum())
-        assert row["max_curtailed_mw"] <= depth * mw + 1e-6
+        # the offer as energy: depth x hours at the campus's load (flat load here); the
+        # placements round to 0.01 MW
+        assert row["curtailed_mwh"] <= depth * hours_share * 8760 * (mw + 0.01) + 1e-3
+        assert row["max_curtailed_mw"] <= depth * (mw + 0.01) + 1e-3
 
 
 def test_zero_flexibility_equals_todays_siting_exactly():
@@ -120,8 +125,9 @@ def test_flex_curve_on_the_toy_and_its_chart():
     from aifab.report import flex_curve_figure
 
     curve = flex_curve(seoul_problem(200.0, 0.5, 0.0), [0.0004, 0.001], peaky_toy())
-    assert curve["gpus_connected_gain"].tolist() == [20_000, 120_000]
-    assert curve["curtailed_mwh"].tolist() == pytest.approx([0.0, 400.0], abs=1e-6)
+    # 0.0004: 177.94 MW (see the energy test above); 0.001: all 200 MW; base 100 MW
+    assert curve["gpus_connected_gain"].tolist() == [77_936, 100_000]
+    assert curve["curtailed_mwh"].tolist() == pytest.approx([4 * 77.936, 400.0], abs=0.01)
     fig = flex_curve_figure(curve)
     assert list(fig.data[0].x) == pytest.approx([0.04, 0.1])
 
@@ -139,7 +145,7 @@ def test_storage_alone_covers_the_peak_by_hand():
     r = solve_siting(p, peaky_toy(), calibrate_base=False)
     assert _served(r) == pytest.approx(200.0)
     f = r.flexibility
-    assert f["connected_gain_by_year"] == {2030: 120_000}
+    assert f["connected_gain_by_year"] == {2030: 100_000}
     assert f["curtailed_mwh"][2030] == pytest.approx(0.0, abs=1e-6)
     assert f["compute_lost_gpu_h"][2030] == pytest.approx(0.0, abs=1e-3)
     by = f["by_campus"]

@@ -51,18 +51,24 @@ def test_site_region_and_block_limits(solved):
     p = r.placements
     for (site, year), g in p.groupby(["site", "year"]):
         built = float(g["blocks_mw"].sum())
-        assert math.isclose(built / bm, round(built / bm))  # whole blocks
-        assert built <= data.site_mw(site, year) + EPS  # ramp
-        assert built <= float(data.sites.at[site, "headroom_mw"]) + EPS  # connection
-        for _, row in g.iterrows():
-            assert row["mw"] <= row["blocks_mw"] + EPS  # powered within built blocks
+        # whole blocks, shared by owners (each owner's share is rounded to 0.1 MW)
+        assert math.isclose(built / bm, round(built / bm), abs_tol=0.05 * len(g) / bm)
+        powered = float(g["mw"].sum())
+        tol = 0.005 * len(g) + EPS  # each placement's MW is rounded to 0.01
+        assert powered <= data.site_mw(site, year) + tol  # ramp
+        assert powered <= float(data.sites.at[site, "headroom_mw"]) + tol  # connection
+        assert powered <= built + tol + 0.05 * len(g)  # powered within built blocks (rounded)
+        # no idle whole block beyond the most the site has powered so far (blocks never
+        # fall, so a campus whose owners moved load elsewhere keeps its blocks)
+        so_far = p[(p["site"] == site) & (p["year"] <= year)].groupby("year")["mw"].sum()
+        assert built < float(so_far.max()) + bm + tol + 0.05 * len(g)
     for (region, _year), g in p.groupby(["region", "year"]):
         head = float(data.regions.at[region, "new_load_headroom_mw"])
-        assert float(g["blocks_mw"].sum()) <= head + EPS
+        assert float(g["mw"].sum()) <= head + 0.005 * len(g) + EPS  # rounded MW
     # campuses are not demolished from one year to the next
     years = sorted(set(p["year"]))
-    for _key, g in p.groupby(["owner", "site"]):
-        by_year = g.set_index("year")["blocks_mw"].reindex(years, fill_value=0.0)
+    for _key, g in p.groupby("site"):
+        by_year = g.groupby("year")["blocks_mw"].sum().reindex(years, fill_value=0.0)
         assert (by_year.diff().dropna() >= -EPS).all()
 
 

@@ -31,9 +31,10 @@ HoursOpt = Annotated[
 ]
 NetworkOpt = Annotated[
     str | None,
-    typer.Option("--network", help="zonal (default: one bus per region, fast) or full (one "
-                                   "bus per OSM substation, linearised power flow).",
-                 metavar="zonal|full"),
+    typer.Option("--network", help="clustered (default: 40 buses from the OSM network, "
+                                   "linear power flow), zonal (one bus per region, transport "
+                                   "model) or full (one bus per OSM substation).",
+                 metavar="clustered|zonal|full"),
 ]
 FlexShareOpt = Annotated[
     float | None,
@@ -57,6 +58,12 @@ RoundsOpt = Annotated[int, typer.Option("--rounds", min=1, max=20,
                                         help="Most twin -> site rounds with --couple-twin.")]
 TolOpt = Annotated[float, typer.Option("--tol-mw", min=0.0,
                                        help="Consistency tolerance (facility MW per owner).")]
+HostingOpt = Annotated[
+    bool,
+    typer.Option("--hosting", help="Also compute each candidate site's hosting capacity per "
+                                   "year: firm MW the network takes there, and MW if "
+                                   "curtailable 22/44/88 h a year (two LPs per bus and year)."),
+]
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", help="Solver time limit in seconds.", metavar="S")
 ]
@@ -87,6 +94,13 @@ def _show(result: Any, c: Console) -> None:
             "generation_krw", "site_build_krw", "corridor_expansion_krw",
             "shortfall_penalty_krw", "total_krw")), f"{result.co2_mt_by_year[y]:,.1f}")
     c.print(k)
+    if not result.hosting.empty:
+        h = Table(title="Hosting capacity per site (MW; grid only, no other campuses)")
+        for col in result.hosting.columns:
+            h.add_column(col, justify="left" if col in ("site", "bus") else "right")
+        for _, r in result.hosting.iterrows():
+            h.add_row(*(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in r))
+        c.print(h)
     cor = result.corridors.sort_values("max_loading_pct", ascending=False).head(6)
     c.print("Most loaded corridors: " + ", ".join(
         f"{r['name']} {r['max_loading_pct']:.0f} %" for _, r in cor.iterrows()))
@@ -95,10 +109,10 @@ def _show(result: Any, c: Console) -> None:
             f"{k} ({v})" for k, v in result.expansions_built.items()))
     if result.calibration:
         ct = Table(title="Calibration of the base case (no AI load)")
-        for col in ("metric", "ours", "reported", "band", "within"):
-            ct.add_column(col, justify="left" if col == "metric" else "right")
+        for col in ("kind", "metric", "ours", "reported", "band", "within"):
+            ct.add_column(col, justify="left" if col in ("kind", "metric") else "right")
         for r in result.calibration:
-            ct.add_row(r.metric, f"{r.ours:,.1f}", f"{r.reported:,.1f}",
+            ct.add_row(r.kind, r.metric, f"{r.ours:,.1f}", f"{r.reported:,.1f}",
                        f"{r.low:g}-{r.high:g} {r.unit}", "yes" if r.within else "no")
         c.print(ct)
     f = result.flexibility
@@ -151,6 +165,8 @@ def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
     result.unpowered_by_owner.to_csv(tmp / "unpowered.csv", index=False)
     if result.flexibility:
         result.flexibility["by_campus"].to_csv(tmp / "flexibility.csv", index=False)
+    if not result.hosting.empty:
+        result.hosting.to_csv(tmp / "hosting.csv", index=False)
     write_text(tmp / "site.html", site_html(result))
 
 
@@ -169,8 +185,9 @@ def site_cmd(
     couple_twin: CoupleOpt = False,
     rounds: RoundsOpt = 5,
     tol_mw: TolOpt = 1.0,
+    hosting: HostingOpt = False,
 ) -> None:
-    """Grid-aware siting: campuses per owner, site and year on a zonal model of Korea."""
+    """Grid-aware siting: campuses per owner, site and year on a clustered network of Korea."""
     from aifab.grid import read_load_profile, site
 
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
@@ -195,12 +212,14 @@ def site_cmd(
         return
     if as_json or not err_console.is_terminal:
         result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
-                      network=network, flex_share=flex_share, load_profile=profile)
+                      network=network, flex_share=flex_share, load_profile=profile,
+                      hosting=hosting)
     else:
         with err_console.status("aifab site: starting") as status:
             result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
                           network=network, flex_share=flex_share, load_profile=profile,
-                          progress=lambda msg: status.update(f"aifab site: {msg}"))
+                          progress=lambda msg: status.update(f"aifab site: {msg}"),
+                          hosting=hosting)
     doc = {"scenario": scn.name, **result.to_dict()}
     if profile is not None:
         doc["load_profile"] = {"source": profile.source,

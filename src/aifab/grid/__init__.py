@@ -1,4 +1,5 @@
-"""Zonal grid model of Korea and grid-aware siting of AI-factory campuses (``aifab site``).
+"""Grid model of Korea (a clustered OSM network by default) and grid-aware siting of
+AI-factory campuses (``aifab site``).
 
 Pipeline: ``load_grid_data`` (validated CSV tables) -> ``build_network`` (PyPSA) ->
 siting variables and limits added on linopy -> HiGHS through ``solve_highs`` ->
@@ -10,6 +11,7 @@ for a demand table built by hand. Its report (map, charts, tables) is
 from aifab.grid._calibration import CalibrationRow, calibrate
 from aifab.grid._data import REGIONS, GridData, load_grid_data
 from aifab.grid._geo import provinces_geojson
+from aifab.grid._hosting import hosting_capacity
 from aifab.grid._loadprofile import (
     LoadProfile,
     flat_profile,
@@ -38,6 +40,7 @@ __all__ = [
     "calibrate",
     "flat_profile",
     "flex_curve",
+    "hosting_capacity",
     "load_grid_data",
     "problem_from_scenario",
     "profile_from_frame",

@@ -45,12 +45,13 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
     "carriers": (("carrier",), {
         "carrier": (_STR, True, None), "marginal_cost_krw_per_mwh": (_NUM, True, 0.0),
         "co2_t_per_mwh": (_NUM, True, 0.0), "availability": (_STR, True, None),
-        "source": (_STR, True, None),
+        "must_run_pu": (_NUM, False, 0.0), "source": (_STR, True, None),
     }),
     "generators": (("name",), {
         "region": (_STR, True, None), "carrier": (_STR, True, None), "name": (_STR, True, None),
         "p_nom_mw": (_NUM, True, 0.0), "from_year": (_INT, False, None),
-        "to_year": (_INT, False, None), "source": (_STR, True, None),
+        "to_year": (_INT, False, None), "lat": (_NUM, False, None),
+        "lon": (_NUM, False, None), "source": (_STR, True, None),
     }),
     "corridors": (("name",), {
         "name": (_STR, True, None), "bus0": (_STR, True, None), "bus1": (_STR, True, None),
@@ -58,6 +59,9 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "expandable": (_BOOL, True, None), "capital_cost_krw": (_NUM, False, 0.0),
         "earliest_year": (_INT, False, None), "kind": (_STR, False, None),
         "n_lines": (_INT, False, 0.0), "thermal_mw": (_NUM, False, 0.0),
+        "from_year": (_INT, False, None), "x_pu": (_NUM, False, 0.0),
+        "lat0": (_NUM, False, None), "lon0": (_NUM, False, None),
+        "lat1": (_NUM, False, None), "lon1": (_NUM, False, None),
         "source": (_STR, True, None),
     }),
     "hvdc": (("name",), {
@@ -66,6 +70,9 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "expandable": (_BOOL, True, None), "capital_cost_krw": (_NUM, False, 0.0),
         "earliest_year": (_INT, False, None), "kind": (_STR, False, None),
         "n_lines": (_INT, False, 0.0), "thermal_mw": (_NUM, False, 0.0),
+        "from_year": (_INT, False, None), "x_pu": (_NUM, False, 0.0),
+        "lat0": (_NUM, False, None), "lon0": (_NUM, False, None),
+        "lat1": (_NUM, False, None), "lon1": (_NUM, False, None),
         "source": (_STR, True, None),
     }),
     "interfaces": (("name",), {
@@ -201,6 +208,11 @@ def _check_refs(data: dict[str, pd.DataFrame]) -> None:
             if not ok:
                 fail(data["carriers"], idx, "availability",
                      f"'{a}' must be a number in [0, 1], 'profile' or 'storage'")
+        mr = r.get("must_run_pu")
+        if mr is not None and not pd.isna(mr) and (
+                float(mr) > 1 or (a not in ("profile", "storage") and float(mr) > float(a))):
+            fail(data["carriers"], idx, "must_run_pu",
+                 f"{mr} is above the carrier's availability {a}")
         if a == "profile" and r["carrier"] not in ("solar", "wind"):
             fail(data["carriers"], idx, "availability", "profiles exist for solar and wind only")
     for idx, r in data["generators"].iterrows():

@@ -7,10 +7,16 @@ model is exactly today's):
 - Hour by hour, every campus's load in the region, less curtailment, must fit the firm
   headroom plus the room the region's own demand leaves below its yearly peak (assumption:
   the network that serves the peak can serve the same total in any other hour).
-- Curtailment c[o,s,t] <= max_shed_share x the campus's load, only in hours flagged by a
-  binary z[o,s,t]; the flagged hours, weighted by the hours each modelled hour stands for,
-  stay within max_hours_share x 8,760 per campus and year. With representative days, only
-  hours whose weight fits the budget can be flagged (e.g. the peak day, weight 1).
+- A site's substation limit (``connect_mw``) likewise applies to the firm part of its
+  campuses; hour by hour, their load less curtailment must fit the limit plus the room the
+  substation's share of regional demand (demand is spread equally over a province's
+  substations, as in the network) leaves below its yearly peak.
+- Curtailment c[o,s,t] <= max_shed_share x the campus's load, and its energy over the year
+  (each modelled hour weighted by the hours it stands for) <= max_shed_share x
+  max_hours_share x 8,760 x the campus's mean load: the offer read as an energy budget of
+  that many hours at full depth. An LP: no binary per hour (shallower curtailment may
+  spread over more hours; ``curtailed_hours`` reports them). With representative days, only
+  hours whose weight fits the hour budget can be curtailed (e.g. the peak day, weight 1).
 - Curtailed energy costs the compute it loses: facility MWh / PUE x GPUs per IT MW x the
   value of a GPU-hour.
 """
@@ -101,21 +107,17 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
     site_max = np.array([max(data.site_mw(s, y) for y in years) for s in sites])
     ok = allowed.loc[owners, sites].to_numpy() & (depth.to_numpy() > 0)[:, None]
     fits = np.array([[w <= spec.hours[o] + 1e-9 for _ in sites] for o in owners])  # o,s,t
-    z_ub = (ok[:, :, None] & fits).astype(float)
+    ub = (ok[:, :, None] & fits).astype(float)
     coords = {"owner": owners, "site": sites, "snapshot": snaps}
     dims = ("owner", "site", "snapshot")
-    z = m.add_variables(lower=0, upper=xr.DataArray(z_ub, coords=coords, dims=dims),
-                        name="Flex-on", integer=True)
-    cap = z_ub * (depth.to_numpy()[:, None, None] * site_max[None, :, None])
+    cap = ub * (depth.to_numpy()[:, None, None] * site_max[None, :, None])
     curt = m.add_variables(lower=0, upper=xr.DataArray(cap, coords=coords, dims=dims),
                            name="Flex-curtail")
-    big = xr.DataArray(depth.to_numpy()[:, None] * site_max[None, :],
-                       coords={"owner": owners, "site": sites}, dims=("owner", "site"))
-    m.add_constraints(curt - big * z <= 0, name="Flex-only-when-flagged")
     margin = demand_margin(gn, list(inc.coords["region"].values))
     wt = xr.DataArray(w, coords={"snapshot": snaps}, dims="snapshot")
     budget = xr.DataArray([spec.hours[o] for o in owners], coords={"owner": owners},
                           dims="owner")
+    mean = problem.mean_load()
     hourly: list[tuple[int, np.ndarray, Any]] = []
     for y in years:
         t = np.flatnonzero(gn.snapshot_year == y)
@@ -123,8 +125,9 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
         load = served.sel(year=y, drop=True) * pue * (
             lf.isel(snapshot=t) if isinstance(lf, xr.DataArray) else lf)
         m.add_constraints(c_y - depth * load <= 0, name=f"Flex-depth-{y}")
-        m.add_constraints((z.isel(snapshot=t) * wt.isel(snapshot=t)).sum("snapshot")
-                          <= budget, name=f"Flex-hours-{y}")
+        m.add_constraints((c_y * wt.isel(snapshot=t)).sum("snapshot")
+                          - depth * budget * served.sel(year=y, drop=True) * pue * mean <= 0,
+                          name=f"Flex-energy-{y}")
         hourly.append((y, t, load))
     relief = curt + 0
     if any(spec.storage[o] > 0 for o in owners):
@@ -143,7 +146,34 @@ def add_curtailment(m: Any, gn: GridNetwork, problem: Any, data: GridData,
         m.add_constraints((load * inc).sum(["owner", "site"])
                           - (relief.isel(snapshot=t) * inc).sum(["owner", "site"])
                           <= rhead + margin.isel(snapshot=t), name=f"Flex-region-hourly-{y}")
+    _substation_hourly(m, gn, data, relief, hourly)
     return relief
+
+
+def _substation_hourly(m: Any, gn: GridNetwork, data: GridData, relief: Any,
+                       hourly: list[tuple[int, np.ndarray, Any]]) -> None:
+    """Each substation's campuses, net of curtailment and storage, within its limit plus
+    its share of the regional demand's room below peak, hour by hour."""
+    sites_df = data.sites
+    if "substation" not in sites_df.columns or data.substations.empty:
+        return
+    sites = list(sites_df.index)
+    subs = sorted({int(x) for x in sites_df["substation"]})
+    at = xr.DataArray((sites_df["substation"].to_numpy(int)[:, None]
+                       == np.array(subs)[None, :]).astype(float),
+                      coords={"site": sites, "substation": subs}, dims=("site", "substation"))
+    conn = xr.DataArray([fnum(data.substations.at[k, "connect_mw"]) for k in subs],
+                        coords={"substation": subs}, dims="substation")
+    region = [str(data.substations.at[k, "region"]) for k in subs]
+    count = data.substations.groupby("region").size()
+    rm = demand_margin(gn, sorted(set(region)))
+    share = np.array([1.0 / float(count[r]) for r in region])
+    sm = xr.DataArray(rm.sel(region=region).to_numpy() * share[:, None],
+                      coords={"substation": subs, "snapshot": rm.coords["snapshot"].values},
+                      dims=("substation", "snapshot"))
+    for y, t, load in hourly:
+        net = ((load - relief.isel(snapshot=t)) * at).sum(["owner", "site"])
+        m.add_constraints(net <= conn + sm.isel(snapshot=t), name=f"Flex-substation-hourly-{y}")
 
 
 STORAGE_EFFICIENCY = 0.95

@@ -44,20 +44,12 @@ def _components(nodes: list[int], edges: list[tuple[int, int]]) -> dict[int, int
     return {v: find(v) for v in nodes}
 
 
-def build_full_network(data: GridData, years: Sequence[int], *, hours: int | None = None,
-                       demand_growth_per_year: float = 0.01,
-                       carbon_price_krw_per_t: float = 0.0,
-                       candidate_expansions: bool = False) -> GridNetwork:
-    """Return the bus-level network; same time structure and components as the zonal one."""
-    zonal = build_network(data, years, hours=hours,
-                          demand_growth_per_year=demand_growth_per_year,
-                          carbon_price_krw_per_t=carbon_price_krw_per_t,
-                          candidate_expansions=candidate_expansions)
-    z: Any = zonal.network
+def backbone(data: GridData) -> tuple[list[int], pd.DataFrame, dict[str, int]]:
+    """Substations connected to the 765/345 kV backbone (or through HVDC), the AC lines in
+    service between them, and each province's main (highest-voltage) substation."""
     subs = data.substations
     lines = load_lines()
     ac = lines[~lines["dc"].astype(bool) & ~lines["under_construction"].astype(bool)]
-    types = load_line_types()
     hubs = {}
     for r, g in subs.groupby("region"):
         g = g.sort_values("voltage_kv", ascending=False, kind="stable")
@@ -71,6 +63,33 @@ def build_full_network(data: GridData, years: Sequence[int], *, hours: int | Non
     keep_roots = {comp[h] for h in hubs.values() if size[comp[h]] >= 2}
     kept = [int(s) for s in subs.index if comp[int(s)] in keep_roots]
     kept_set = set(kept)
+    ok = ac["substation0"].isin(kept_set) & ac["substation1"].isin(kept_set)
+    return kept, ac[ok], hubs
+
+
+def physical_link(data: GridData, name: str) -> bool:
+    """True for an HVDC link or an expandable corridor (an investment option): the links a
+    network with AC lines keeps; other zonal corridors are its lines."""
+    k = data.corridors.set_index("name").loc[name]
+    return str(k.get("kind")) == "hvdc" or bool(k["expandable"])
+
+
+def build_full_network(data: GridData, years: Sequence[int], *, hours: int | None = None,
+                       demand_growth_per_year: float = 0.01,
+                       carbon_price_krw_per_t: float = 0.0,
+                       candidate_expansions: bool = False,
+                       committed_delay_years: int = 0) -> GridNetwork:
+    """Return the bus-level network; same time structure and components as the zonal one."""
+    zonal = build_network(data, years, hours=hours,
+                          demand_growth_per_year=demand_growth_per_year,
+                          carbon_price_krw_per_t=carbon_price_krw_per_t,
+                          candidate_expansions=candidate_expansions,
+                          committed_delay_years=committed_delay_years)
+    z: Any = zonal.network
+    subs = data.substations
+    kept, al, hubs = backbone(data)
+    kept_set = set(kept)
+    types = load_line_types()
 
     import pypsa
 
@@ -90,8 +109,6 @@ def build_full_network(data: GridData, years: Sequence[int], *, hours: int | Non
         r: [b for b in bs if fnum(subs.at[int(b[4:]), "voltage_kv"]) >= 345] or bs
         for r, bs in by_region.items()}
 
-    ok = ac["substation0"].isin(kept_set) & ac["substation1"].isin(kept_set)
-    al = ac[ok]
     x = np.array([line_x_pu(types[str(k)], float(le), int(c)) for k, le, c in
                   zip(al["kind"], al["length_km"], al["circuits"], strict=True)])
     rx = np.array([types[str(k)].r_ohm_per_km / max(types[str(k)].x_ohm_per_km, 1e-9)
@@ -102,6 +119,8 @@ def build_full_network(data: GridData, years: Sequence[int], *, hours: int | Non
           s_nom=al["rating_mw"].to_numpy(float) * N1_FACTOR,
           length=al["length_km"].to_numpy(float))
     for name, k in z.links.iterrows():
+        if not physical_link(data, str(name)):
+            continue  # an AC corridor: its lines are in the network
         n.add("Link", name, bus0=f"sub {hubs[k['bus0']]}", bus1=f"sub {hubs[k['bus1']]}",
               carrier=k["carrier"], p_nom=fnum(k["p_nom"]), efficiency=1.0,
               p_max_pu=z.links_t.p_max_pu[name], p_min_pu=z.links_t.p_min_pu[name],
@@ -115,11 +134,14 @@ def build_full_network(data: GridData, years: Sequence[int], *, hours: int | Non
         r = str(g["bus"])
         pmax = z.generators_t.p_max_pu[name] if name in z.generators_t.p_max_pu else \
             pd.Series(fnum(g["p_max_pu"]), index=n.snapshots)
+        pmin = z.generators_t.p_min_pu[name] if name in z.generators_t.p_min_pu else \
+            pd.Series(fnum(g["p_min_pu"]), index=n.snapshots)
         bs = by_region[r] if g["carrier"] == "shed" else hv[r]
         gn_names = [f"{name} @{b}" for b in bs]
         n.add("Generator", gn_names, bus=bs, carrier=g["carrier"],
               p_nom=fnum(g["p_nom"]) / len(bs), marginal_cost=fnum(g["marginal_cost"]),
-              p_max_pu=pd.DataFrame({c: pmax for c in gn_names}))
+              p_max_pu=pd.DataFrame({c: pmax for c in gn_names}),
+              p_min_pu=pd.DataFrame({c: pmin for c in gn_names}))
     for name, su in z.storage_units.iterrows():
         b = hv[str(su["bus"])][0]
         ru = float(np.sqrt(STORAGE_ROUND_TRIP))

@@ -1,7 +1,10 @@
 """The siting problem and its linopy variables/constraints, added to PyPSA's dispatch model.
 
 Decision variables (owner o, site s, year y; IT MW unless said otherwise):
-  blocks[o,s,y]  integer campus blocks of ``block_mw`` facility MW, cumulative (never fall)
+  blocks[s,y]    integer campus blocks of ``block_mw`` facility MW at a site, shared by its
+                 owners, cumulative (never fall); the cost is paid per whole block
+  cap[s,y]       facility MW connected at the site (<= blocks x block_mw, <= ramp, site
+                 headroom, substation limit; never falls): the last block may be part-used
   served[o,s,y]  IT MW of the owner's installed fleet powered at the site
   short[o,y]     IT MW waiting for power (penalised, reported)
   build[e,y]     binary: planned corridor e is in service in year y (never removed)
@@ -100,13 +103,17 @@ def allowed_sites(problem: SitingProblem, data: GridData) -> pd.DataFrame:
     return out
 
 
-def site_caps(data: GridData, years: list[int], block_mw: float) -> pd.DataFrame:
-    """Facility MW a site can take per year: min(ramp, connection headroom), whole blocks."""
+def site_caps(data: GridData, years: list[int], firm_connection: bool = True) -> pd.DataFrame:
+    """Facility MW a site can take per year: min(ramp, site headroom, substation limit).
+    Not rounded to blocks: blocks are shared by the site's owners and the last one may be
+    part-used, so the block size sets cost, not how many GPUs can be powered. Without
+    ``firm_connection`` (flexible connections) the substation limit is left out: it then
+    applies to the firm part and, hour by hour, to the load net of curtailment."""
     rows = {}
     for s, r in data.sites.iterrows():
-        lim = min(fnum(r["headroom_mw"]), fnum(r.get("connect_mw", math.inf)))
-        rows[s] = [math.floor(min(data.site_mw(str(s), y), lim) / block_mw + 1e-9)
-                   * block_mw for y in years]
+        lim = min(fnum(r["headroom_mw"]),
+                  fnum(r.get("connect_mw", math.inf)) if firm_connection else math.inf)
+        rows[s] = [min(data.site_mw(str(s), y), lim) for y in years]
     return pd.DataFrame.from_dict(rows, orient="index", columns=years)
 
 
@@ -114,8 +121,7 @@ def precheck(problem: SitingProblem, data: GridData, allowed: pd.DataFrame) -> N
     """Raise Infeasible, naming the binding limit in words, for hard constraints that
     cannot hold even before solving (minimum home share, no shortfall allowed)."""
     years = problem.years()
-    bm = problem.options.block_mw
-    caps = site_caps(data, years, bm)
+    caps = site_caps(data, years)
     need = problem.need()
     sites = data.sites
     for y in years:
@@ -151,7 +157,7 @@ def precheck(problem: SitingProblem, data: GridData, allowed: pd.DataFrame) -> N
                 raise Infeasible(f"{region} headroom {head:,.0f} MW < {label} in {y}")
             if site_cap + 1e-6 < total:
                 raise Infeasible(f"{region} sites offer {site_cap:,.0f} MW (ramp and connection "
-                                 f"limits, whole {bm:g} MW blocks) < {label} in {y}")
+                                 f"limits) < {label} in {y}")
 
 
 @dataclass(frozen=True)
@@ -179,14 +185,18 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
     need_da = xr.DataArray(np.array([[need[(o, y)] for y in years] for o in owners]),
                            coords={"owner": owners, "year": years}, dims=("owner", "year"))
     pue = xr.DataArray(sites_df["pue"].to_numpy(float), coords={"site": sites}, dims="site")
-    ramp = np.array([[math.floor(data.site_mw(s, y) / bm + 1e-9) for y in years] for s in sites])
-    mask = allowed.loc[owners, sites].to_numpy()
-    ub = mask[:, :, None] * ramp[None, :, :]
-    coords = {"owner": owners, "site": sites, "year": years}
-    blocks = m.add_variables(lower=0, upper=xr.DataArray(ub.astype(float), coords=coords,
-                                                         dims=("owner", "site", "year")),
+    spec = flex_spec(problem)
+    caps = site_caps(data, years, firm_connection=not spec.active)
+    cap_np = caps.loc[sites, years].to_numpy(float)
+    sy = {"site": sites, "year": years}
+    # whole blocks per site, shared by every owner there; the last may be part-used
+    blocks = m.add_variables(lower=0, upper=xr.DataArray(np.ceil(cap_np / bm - 1e-9),
+                                                         coords=sy, dims=("site", "year")),
                              name="Site-blocks", integer=True)
-    served_ub = need_da.broadcast_like(blocks.lower) * xr.DataArray(
+    cap = m.add_variables(lower=0, upper=xr.DataArray(cap_np, coords=sy, dims=("site", "year")),
+                          name="Site-capacity")
+    mask = allowed.loc[owners, sites].to_numpy()
+    served_ub = need_da.broadcast_like(cap.lower) * xr.DataArray(
         mask.astype(float), coords={"owner": owners, "site": sites}, dims=("owner", "site"))
     served = m.add_variables(lower=0, upper=served_ub.transpose("owner", "site", "year"),
                              name="Site-served")
@@ -194,13 +204,9 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                                        for o in owners], coords={"owner": owners}, dims="owner")
     short = m.add_variables(lower=0, upper=short_ub, name="Site-short")
 
-    m.add_constraints(served * pue - bm * blocks <= 0, name="Site-served-in-blocks")
+    m.add_constraints((served * pue).sum("owner") - cap <= 0, name="Site-served-in-capacity")
+    m.add_constraints(cap - bm * blocks <= 0, name="Site-capacity-in-blocks")
     m.add_constraints(served.sum("site") + short == need_da, name="Site-owner-need")
-    ramp_mw = xr.DataArray(ramp * bm, coords={"site": sites, "year": years}, dims=("site", "year"))
-    m.add_constraints(bm * blocks.sum("owner") <= ramp_mw, name="Site-ramp")
-    head = xr.DataArray(sites_df["headroom_mw"].to_numpy(float), coords={"site": sites},
-                        dims="site")
-    m.add_constraints(bm * blocks.sum("owner") <= head, name="Site-headroom")
     if "substation" in sites_df.columns:
         subs = sorted({int(x) for x in sites_df["substation"]})
         at = xr.DataArray((sites_df["substation"].to_numpy(int)[:, None]
@@ -208,12 +214,18 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                           coords={"site": sites, "substation": subs}, dims=("site", "substation"))
         conn = xr.DataArray([fnum(data.substations.at[k, "connect_mw"]) for k in subs],
                             coords={"substation": subs}, dims="substation")
-        m.add_constraints((bm * blocks.sum("owner") * at).sum("site") <= conn,
-                          name="Substation-connection")
+        if spec.active:  # flexible connections: only the firm part needs the firm limit
+            firm_o = xr.DataArray([spec.firm_share(o) for o in owners],
+                                  coords={"owner": owners}, dims="owner")
+            m.add_constraints((served * pue * firm_o * at).sum(["owner", "site"]) <= conn,
+                              name="Substation-connection")
+        else:
+            m.add_constraints((cap * at).sum("site") <= conn, name="Substation-connection")
     for i in range(1, len(years)):
-        m.add_constraints(blocks.sel(year=years[i], drop=True)
-                          - blocks.sel(year=years[i - 1], drop=True) >= 0,
-                          name=f"Site-no-demolition-{years[i]}")
+        for var, what in ((blocks, "blocks"), (cap, "capacity")):
+            m.add_constraints(var.sel(year=years[i], drop=True)
+                              - var.sel(year=years[i - 1], drop=True) >= 0,
+                              name=f"Site-no-demolition-{what}-{years[i]}")
     regions_with_sites = sorted(set(sites_df["region"]))
     inc = xr.DataArray((sites_df["region"].to_numpy()[:, None]
                         == np.array(regions_with_sites)[None, :]).astype(float),
@@ -221,18 +233,16 @@ def add_siting(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                        dims=("site", "region"))
     rhead = xr.DataArray(data.regions.loc[regions_with_sites, "new_load_headroom_mw"]
                          .to_numpy(float), coords={"region": regions_with_sites}, dims="region")
-    spec = flex_spec(problem)
     if spec.active:
         if opt.hours >= 8760:
             raise BadInput("flexibility offers need representative days (--hours below 8760)",
                            where="siting.flex_share")
         firm = xr.DataArray([spec.firm_share(o) for o in owners], coords={"owner": owners},
                             dims="owner")
-        m.add_constraints((bm * (blocks * firm).sum("owner") * inc).sum("site") <= rhead,
+        m.add_constraints((served * pue * firm * inc).sum(["owner", "site"]) <= rhead,
                           name="Region-headroom")
     else:
-        m.add_constraints((bm * blocks.sum("owner") * inc).sum("site") <= rhead,
-                          name="Region-headroom")
+        m.add_constraints((cap * inc).sum("site") <= rhead, name="Region-headroom")
     share = xr.DataArray([prefs[o].siting.max_share_per_site for o in owners],
                          coords={"owner": owners}, dims="owner")
     if float(share.min()) < 1:

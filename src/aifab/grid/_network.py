@@ -82,6 +82,7 @@ def build_network(
     ai_loads_mw: Mapping[tuple[str, int], float] | None = None,
     built_expansions: Mapping[str, int] | None = None,
     candidate_expansions: bool = False,
+    committed_delay_years: int = 0,
 ) -> GridNetwork:
     """Return the PyPSA network of regions, generators, storage and corridors.
 
@@ -90,7 +91,11 @@ def build_network(
     loads ((region, year) -> MW) as plain PyPSA loads, for dispatch-only runs.
     ``built_expansions`` (name -> year built) switches planned corridors on from that
     year; ``candidate_expansions`` makes every planned corridor available from its
-    earliest year (the siting model adds the build decision and its cost).
+    earliest year (the siting model adds the build decision and its cost). A fixed
+    corridor with ``from_year`` (a committed project) is in service from that year plus
+    ``committed_delay_years``; one with ``x_pu`` (series reactance, p.u. on 100 MVA) is a
+    PyPSA Line (linear power flow, KVL) instead of a transport Link. A carrier's
+    ``must_run_pu`` is its plants' minimum output (``p_min_pu``).
     """
     import pypsa
 
@@ -148,14 +153,26 @@ def build_network(
         base = tile(prof[c].to_numpy(), len(years)) if avail == "profile" else float(avail)
         mc = (fnum(carriers.at[c, "marginal_cost_krw_per_mwh"])
               + carbon_price_krw_per_t * fnum(carriers.at[c, "co2_t_per_mwh"]))
+        must_v: Any = (carriers.at[c, "must_run_pu"] if "must_run_pu" in carriers.columns
+                       else None)
+        must = 0.0 if must_v is None or pd.isna(must_v) else fnum(must_v)
         n.add("Generator", str(g["name"]), bus=g["region"], carrier=c,
               p_nom=fnum(g["p_nom_mw"]), marginal_cost=mc,
-              p_max_pu=pd.Series(base * active, index=snap))
+              p_max_pu=pd.Series(base * active, index=snap),
+              p_min_pu=pd.Series(np.minimum(must, base) * active, index=snap))
 
     built = dict(built_expansions or {})
     for _, k in data.corridors.iterrows():
         name = str(k["name"])
         on = np.ones(len(snap))
+        start = k.get("from_year")
+        if start is not None and not pd.isna(start) and not bool(k["expandable"]):
+            on = (snap_year >= int(start) + committed_delay_years).astype(float)
+        xpu = k.get("x_pu")
+        if xpu is not None and not pd.isna(xpu) and not bool(k["expandable"]):
+            n.add("Line", name, bus0=k["bus0"], bus1=k["bus1"], carrier="AC", x=fnum(xpu),
+                  s_nom=fnum(k["p_nom_mw"]), length=fnum(k["length_km"]))
+            continue
         if bool(k["expandable"]):
             if name in built:
                 on = (snap_year >= built[name]).astype(float)

@@ -10,7 +10,6 @@ import pandas as pd
 
 from aifab.grid._data import GridData, fnum
 from aifab.grid._flex import read_flexibility
-from aifab.grid._flows import least_flows
 from aifab.grid._model import SitingProblem, SitingVars, crf
 from aifab.grid._network import SHED_COST_KRW_PER_MWH, GridNetwork
 from aifab.grid._solver import SolveInfo
@@ -49,6 +48,8 @@ class SitingResult:
     calibration: tuple[Any, ...] = ()  # CalibrationRow of the base case (no AI load)
     flexibility: dict[str, Any] = field(default_factory=dict)  # see grid._flex
     network: str = "zonal"
+    site_capacity_mw: dict[tuple[str, int], float] = field(default_factory=dict)  # connected
+    hosting: pd.DataFrame = field(default_factory=pd.DataFrame)  # see grid._hosting
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document (without ``schema_version``)."""
@@ -89,6 +90,8 @@ class SitingResult:
             "network": self.network,
             "calibration": [r.to_dict() for r in self.calibration],
             **({"flexibility": _flex_json(self.flexibility)} if self.flexibility else {}),
+            **({"hosting": self.hosting.to_dict(orient="records")}
+               if not self.hosting.empty else {}),
         }
 
 
@@ -112,11 +115,14 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
     years = sv.years
     need = problem.need()
     osy = ("owner", "site", "year")
-    blocks = m.variables["Site-blocks"].solution.transpose(*osy).round().to_numpy()
+    blocks = m.variables["Site-blocks"].solution.transpose("site", "year").round().to_numpy()
     served = np.clip(m.variables["Site-served"].solution.transpose(*osy).to_numpy(), 0, None)
     short = np.clip(m.variables["Site-short"].solution.transpose("owner", "year").to_numpy(),
                     0, None)
     sites = data.sites
+    # an owner's part of a site's shared blocks: pro rata to the IT MW it has powered there
+    tot = served.sum(axis=0)  # site x year
+    part = np.divide(served, tot[None], out=np.zeros_like(served), where=tot[None] > 1e-9)
     rows, unpowered, by_owner = [], dict.fromkeys(years, 0), []
     for i, o in enumerate(sv.owners):
         for k, y in enumerate(years):
@@ -124,14 +130,14 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
             per_mw = acc / it if it > 0 else 0.0
             placed = 0
             for j, s in enumerate(sv.sites):
-                if served[i, j, k] < 1e-6 and blocks[i, j, k] < 0.5:
+                if served[i, j, k] < 1e-6:
                     continue
                 g = round(served[i, j, k] * per_mw)
                 placed += g
                 rows.append({"owner": o, "site": s, "region": str(sites.at[s, "region"]),
                              "year": y,
                              "mw": round(served[i, j, k] * fnum(sites.at[s, "pue"]), 2),
-                             "blocks_mw": round(blocks[i, j, k] * opt.block_mw, 1),
+                             "blocks_mw": round(blocks[j, k] * part[i, j, k] * opt.block_mw, 1),
                              "gpus": int(g)})
             wait = max(0, round(acc) - placed) if short[i, k] > 1e-6 else 0
             unpowered[y] += wait
@@ -165,7 +171,7 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
         gen_cost = float((pw[:, real] * mc[real]).sum())
         shed_mwh = float(pw[:, shed].sum())
         co2[y] = float((pw * co2c).sum()) / 1e6
-        build = float((blocks[:, :, k].sum(axis=0) * site_cost).sum() * opt.block_mw
+        build = float((blocks[:, k] * site_cost).sum() * opt.block_mw
                       * crf(opt.discount_rate, opt.site_lifetime_years))
         exp = sum(fnum(cor.at[e, "capital_cost_krw"]) for e, by in built.items() if by <= y)
         exp *= crf(opt.discount_rate, opt.corridor_lifetime_years)
@@ -182,11 +188,13 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                           + shed_mwh * SHED_COST_KRW_PER_MWH})
     annual = pd.DataFrame(cost_rows)
 
+    # the flows as solved: a network with lines obeys KVL, so they are the physical flows;
+    # on the zonal transport model they are one of many routings of equal cost
     links = corridor_table(n)
-    lp = least_flows(lp, links, _capacity(n, gn, links, lp, built, sv.expansions),
-                     data.interfaces)
     kinds = (cor["kind"].fillna("ac").to_dict() if "kind" in cor.columns else {})
     nlines = (cor["n_lines"].fillna(0).to_dict() if "n_lines" in cor.columns else {})
+    if not n.lines.empty:
+        nlines.update(n.lines["num_parallel"].round().astype(int).to_dict())
     crow = []
     for name in lp.columns:
         p_nom = fnum(links.at[name, "p_nom_mw"])
@@ -215,7 +223,15 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
         unpowered_by_owner=pd.DataFrame(by_owner), corridors=corridors, regions=regions,
         annual_cost=annual, co2_mt_by_year=co2, expansions_built=built,
         data_files=dict(data.files), geo=_geo(data, gn),
-        flexibility=read_flexibility(m, gn, problem, data))
+        flexibility=read_flexibility(m, gn, problem, data),
+        site_capacity_mw=_site_capacity(m))
+
+
+def _site_capacity(m: Any) -> dict[tuple[str, int], float]:
+    """Facility MW connected per (site, year), as solved."""
+    c = m.variables["Site-capacity"].solution.to_pandas()  # site x year
+    return {(str(s), int(y)): float(c.at[s, y]) for s in c.index for y in c.columns
+            if float(c.at[s, y]) > 1e-6}
 
 
 def _geo(data: GridData, gn: GridNetwork | None = None) -> pd.DataFrame:
@@ -273,21 +289,6 @@ def _region_balance(m: Any, gn: GridNetwork, placements: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def _capacity(n: Any, gn: GridNetwork, table: pd.DataFrame, flows: pd.DataFrame,
-              built: dict[str, int], expansions: list[str]) -> pd.DataFrame:
-    """Each corridor's limit (MW) per snapshot: switched on/off by year, expansions only
-    once built."""
-    pu = n.links_t.p_max_pu.reindex(index=flows.index, columns=flows.columns).fillna(1.0)
-    cap = pu.mul(table.loc[flows.columns, "p_nom_mw"].to_numpy(float), axis=1)
-    for name in expansions:
-        if name in cap.columns:
-            by = built.get(name)
-            on = (gn.snapshot_year >= by) if by is not None else np.zeros(len(cap), bool)
-            cap[name] = np.where(on, fnum(table.at[name, "p_nom_mw"]), 0.0)
-    out: pd.DataFrame = cap
-    return out
-
-
 def corridor_flows(m: Any) -> pd.DataFrame:
     """Hourly flow (MW, bus0 to bus1) of every link and line as solved: snapshot x name."""
     parts = [m.variables[v].solution.to_pandas() for v in ("Link-p", "Line-s")
@@ -296,8 +297,10 @@ def corridor_flows(m: Any) -> pd.DataFrame:
 
 
 def corridor_table(n: Any) -> pd.DataFrame:
-    """bus0, bus1, p_nom_mw of every link and line of a network, indexed by name."""
+    """bus0, bus1, p_nom_mw of every link and line of a network, indexed by name; a line's
+    p_nom_mw is its operating (N-1) limit, s_nom x s_max_pu."""
     links = n.links[["bus0", "bus1", "p_nom"]].rename(columns={"p_nom": "p_nom_mw"})
-    lines = n.lines[["bus0", "bus1", "s_nom"]].rename(columns={"s_nom": "p_nom_mw"})
+    lines = n.lines[["bus0", "bus1"]].assign(
+        p_nom_mw=n.lines["s_nom"].to_numpy(float) * n.lines["s_max_pu"].to_numpy(float))
     out: pd.DataFrame = pd.concat([links, lines])
     return out

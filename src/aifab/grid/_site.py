@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._calibration import calibrate
+from aifab.grid._cluster import build_clustered_network, read_busmap
 from aifab.grid._data import GridData, load_grid_data
 from aifab.grid._flex import flex_spec
 from aifab.grid._full import build_full_network
@@ -68,6 +70,17 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
             compare_flex=False, calibrate_base=False)
         fixed = first
         stage1_gap, stage1_s = first.mip_gap, first.solve_s
+    elif opt.network == "full" and opt.full_network == "check":
+        # Stage 1: site on the clustered network; stage 2 (below): the full network's LOPF
+        # with those campuses and corridor builds fixed checks them line by line (GPUs the
+        # full network cannot power there wait; overloads cannot occur, the LP respects
+        # every line).
+        say("stage 1: siting on the clustered network")
+        first = solve_siting(replace(problem, options=opt.model_copy(
+            update={"network": "clustered"})), data, progress=progress,
+            compare_flex=False, calibrate_base=False)
+        fixed = first
+        stage1_gap, stage1_s = first.mip_gap, first.solve_s
     say(f"building network ({len(problem.years())} years x {opt.hours} h)")
     if opt.network == "full":
         if data.substations.empty:
@@ -75,13 +88,24 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         gn = build_full_network(data, problem.years(), hours=opt.hours,
                                 demand_growth_per_year=opt.demand_growth_per_year,
                                 carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
-                                candidate_expansions=opt.allow_expansions)
+                                candidate_expansions=opt.allow_expansions,
+                                committed_delay_years=opt.committed_delay_years)
+    elif opt.network == "clustered" and not data.substations.empty:
+        # (data without substations, e.g. a hand-made table, is its own clustering: zonal)
+        gn = build_clustered_network(
+            data, problem.years(), hours=opt.hours, n_clusters=opt.clusters,
+            busmap=user_busmap(opt.data_dir),
+            demand_growth_per_year=opt.demand_growth_per_year,
+            carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
+            candidate_expansions=opt.allow_expansions,
+            committed_delay_years=opt.committed_delay_years)
     else:
         gn = build_network(data, problem.years(), hours=opt.hours,
                            demand_growth_per_year=opt.demand_growth_per_year,
                            carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
                            ai_regions=sorted(set(data.sites["region"])),
-                           candidate_expansions=opt.allow_expansions)
+                           candidate_expansions=opt.allow_expansions,
+                           committed_delay_years=opt.committed_delay_years)
     n: Any = gn.network
     say("building optimisation model")
     m = n.optimize.create_model(include_objective_constant=False)
@@ -92,7 +116,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     if fixed is not None:
         _fix_decisions(m, sv, fixed, opt.block_mw)
         m.add_objective(total, overwrite=True)
-        say(f"stage 2: full year with campuses fixed ({int(m.nvars):,} variables)")
+        say(f"stage 2: campuses fixed ({int(m.nvars):,} variables)")
         info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
                            threads=opt.solver_threads, objective_scale=OBJ_SCALE)
         info = replace(info, mip_gap=float(stage1_gap or 0.0),
@@ -132,7 +156,17 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         return replace(result, network=gn.level)
     say("calibrating the base case (no AI load)")
     return replace(result, network=gn.level,
-                   calibration=tuple(calibrate(data, hours=min(opt.hours, 96))))
+                   calibration=tuple(calibrate(
+                       data, hours=min(opt.hours, 96), network=opt.network,
+                       n_clusters=opt.clusters, busmap=user_busmap(opt.data_dir))))
+
+
+def user_busmap(data_dir: str | None) -> pd.Series | None:
+    """The busmap.csv of a user's data directory, if any."""
+    if data_dir is None:
+        return None
+    path = Path(data_dir) / "busmap.csv"
+    return read_busmap(path) if path.exists() else None
 
 
 def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress) -> Any:
@@ -167,13 +201,20 @@ def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress
 
 
 def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> None:
-    """Fix campus blocks and corridor builds to a stage-1 result."""
+    """Fix each site's blocks and connected capacity, and corridor builds, to a stage-1
+    result (the owners' powered MW stay free: stage 2 re-dispatches them hour by hour)."""
     blocks = m.variables["Site-blocks"]
+    cap = m.variables["Site-capacity"]
     val = blocks.upper.copy() * 0
-    for _, r in first.placements.iterrows():
-        val.loc[{"owner": r["owner"], "site": r["site"], "year": r["year"]}] = round(
-            r["blocks_mw"] / block_mw)
+    mw = cap.upper.copy() * 0
+    p = first.placements
+    for (site, year), g in p.groupby(["site", "year"]):
+        at = {"site": site, "year": year}
+        val.loc[at] = round(float(g["blocks_mw"].sum()) / block_mw)
+        mw.loc[at] = min(float(first.site_capacity_mw.get((str(site), int(str(year))), 0.0)),
+                         float(cap.upper.loc[at]))
     blocks.update(lower=val, upper=val)
+    cap.update(lower=mw, upper=mw)
     if "Corridor-build" in m.variables:
         build = m.variables["Corridor-build"]
         on = build.upper.copy() * 0
@@ -209,8 +250,8 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
             raise BadInput(f"--flex-share {flex_share}: must be between 0 and 0.2")
         upd["flex_share"] = flex_share
     if network is not None:
-        if network not in ("zonal", "full"):
-            raise BadInput(f"--network {network}: must be 'zonal' or 'full'")
+        if network not in ("clustered", "zonal", "full"):
+            raise BadInput(f"--network {network}: must be 'clustered', 'zonal' or 'full'")
         upd["network"] = network
     if upd:
         opt = opt.model_copy(update=upd)
@@ -226,13 +267,27 @@ def problem_from_scenario(scenario: Any, catalog: Any = None, *,
 def site(scenario: Any, *, catalog: Any = None, data: GridData | None = None,
          hours: int | None = None, time_limit_s: float | None = None,
          network: str | None = None, flex_share: float | None = None,
-         load_profile: Any = None, progress: Progress | None = None) -> SitingResult:
-    """Site a scenario's fleets on the zonal grid (see ``solve_siting``); with a
-    ``load_profile`` (:class:`~aifab.grid.LoadProfile`) campuses draw the twin's shape."""
+         load_profile: Any = None, progress: Progress | None = None,
+         hosting: bool = False) -> SitingResult:
+    """Site a scenario's fleets on the grid (see ``solve_siting``); with a
+    ``load_profile`` (:class:`~aifab.grid.LoadProfile`) campuses draw the twin's shape;
+    ``hosting`` adds each candidate site's hosting capacity per year (``result.hosting``)."""
     problem = problem_from_scenario(scenario, catalog, hours=hours, time_limit_s=time_limit_s,
                                     network=network, flex_share=flex_share,
                                     load_profile=load_profile)
-    return solve_siting(problem, data, progress=progress)
+    opt = problem.options
+    data = data if data is not None else load_grid_data(opt.data_dir)
+    result = solve_siting(problem, data, progress=progress)
+    if not hosting:
+        return result
+    if progress is not None:
+        progress("hosting capacity per site (two LPs per bus and year)")
+    from aifab.grid._hosting import hosting_capacity
+
+    hc = hosting_capacity(data, problem.years(), hours=min(opt.hours, 96),
+                          network=opt.network, n_clusters=opt.clusters,
+                          busmap=user_busmap(opt.data_dir))
+    return replace(result, hosting=hc)
 
 
 def flex_curve(problem: SitingProblem, shares: list[float], data: GridData | None = None, *,

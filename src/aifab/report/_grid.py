@@ -302,11 +302,22 @@ def site_sections(result: Any, owners: Sequence[str] | None = None) -> list[Sect
         Section("Siting by year", "".join(parts[1:]) + "<h3>Annual cost and CO2</h3>"
                 + _table(cost) + f"<p>CO2 (Mt/year): {html.escape(co2)}</p>", "siting-years"),
         *_flex_sections(result),
+        *_hosting_sections(result),
         Section("Grid data", f"<ul>{src}</ul>{_calibration_html(result)}<p>Network: "
                 "OpenStreetMap contributors (ODbL 1.0), via PyPSA-Earth/PyPSA-KR; province "
                 "boundaries: Statistics Korea (KOSTAT) 2018, KOGL Type 1, simplified.</p>",
                 "grid-data"),
     ]
+
+
+def _hosting_sections(result: Any) -> list[Section]:
+    hc = getattr(result, "hosting", None)
+    if hc is None or hc.empty:
+        return []
+    return [Section("Hosting capacity per site", "<p>MW of new load the network takes at "
+                    "each candidate site's bus with no other campus: firm (every hour) and if "
+                    "curtailable for 22/44/88 h a year; grid limits only, the substation's "
+                    "connection limit beside.</p>" + _table(hc), "hosting")]
 
 
 def site_html(result: Any) -> str:
@@ -318,7 +329,8 @@ def _calibration_html(result: Any) -> str:
     rows = getattr(result, "calibration", None) or []
     if not rows:
         return ""
-    df = pd.DataFrame([{"metric": r.metric, "ours": r.ours, "reported": r.reported,
+    df = pd.DataFrame([{"kind": getattr(r, "kind", ""), "metric": r.metric, "ours": r.ours,
+                        "reported": r.reported,
                         "band": f"{r.low:g}-{r.high:g} {r.unit}",
                         "within": "yes" if r.within else "no", "source": r.source}
                        for r in rows])

@@ -78,7 +78,12 @@ class SitingOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    block_mw: float = Field(default=40.0, gt=0, description="Campus block size (MW).")
+    block_mw: float = Field(
+        default=20.0, gt=0,
+        description="Campus block size (MW): blocks are shared by a site's owners and the "
+                    "last may be part-used, so it sets build cost, not the GPUs powered "
+                    "(10-20 MW: the Distributed Energy Act's 10 MW assessment threshold up to "
+                    "a typical data-hall block; korea-power.md).")
     carbon_price_krw_per_t: float = Field(default=0.0, ge=0)
     unserved_penalty_krw_per_mwh: float = Field(
         default=5.0e6, gt=0,
@@ -114,11 +119,30 @@ class SitingOptions(BaseModel):
         description="Relative MIP gap, measured on the cost the fleet adds to the system "
                     "(objective less the no-AI LP cost), not on the whole system's cost.",
     )
-    network: Literal["zonal", "full"] = Field(
-        default="zonal",
-        description="'zonal': one bus per region, corridors as transfer limits (fast "
-                    "default); 'full': one bus per OSM substation, every line with its "
-                    "reactance (linearised power flow; slower).",
+    network: Literal["clustered", "zonal", "full"] = Field(
+        default="clustered",
+        description="'clustered' (default): OSM substations grouped into `clusters` buses "
+                    "(k-means within each province), lines aggregated with their reactance "
+                    "(linear power flow, Kirchhoff's laws) and N-1 limits from their "
+                    "circuits; 'zonal': one bus per region, corridors as transport limits "
+                    "(no KVL); 'full': one bus per OSM substation (slow).",
+    )
+    full_network: Literal["check", "mip"] = Field(
+        default="check",
+        description="With network=full: 'check' sites on the clustered network, then solves "
+                    "the full network's LOPF with those campuses fixed (an LP: GPUs it cannot "
+                    "power there are reported waiting); 'mip' solves the full-network MIP "
+                    "(slow: 26 % gap after 300 s).",
+    )
+    clusters: int = Field(
+        default=40, ge=17, le=200,
+        description="Buses of the clustered network (a busmap.csv in data_dir replaces "
+                    "the k-means busmap).",
+    )
+    committed_delay_years: int = Field(
+        default=0, ge=0, le=10,
+        description="Years by which every committed grid project (hvdc.csv, corridors.csv "
+                    "from_year) enters later than stated.",
     )
     flex_share: float | None = Field(
         default=None, ge=0, le=0.2,
