@@ -11,6 +11,7 @@ anything, and nothing in it can execute code. A checkpoint is taken between inst
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sim.national._api import new_run
+from aifab.sim.national._ckcheck import check_state
 from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import RECORD_FIELDS, SCALARS, Job
 from aifab.sim.national._meters import SERIES_COLUMNS
@@ -40,6 +42,7 @@ FILES = ("scenario.json", "state.json", "arrays.npz")
 MAX_JSON_BYTES = 512 * 2**20
 _INT = {"id", "tenant", "cls", "n", "pool", "preempt", "state", "prio", "seq", "token",
         "miss"}
+_DISK_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 
 
 def content_hash(obj: Any) -> str:
@@ -220,6 +223,7 @@ def save(run: Runner, scn: Scenario, cat: Catalog, directory: Path) -> Path:
     except OSError as exc:
         raise BadInput(f"cannot write checkpoint ({exc.strerror})", source=str(directory)) \
             from None
+    old = None
     try:
         (tmp / "scenario.json").write_text(json.dumps(scn.model_dump(mode="json")))
         (tmp / "state.json").write_text(json.dumps(state))
@@ -227,21 +231,34 @@ def save(run: Runner, scn: Scenario, cat: Catalog, directory: Path) -> Path:
         man = {**manifest_for(scn, cat), "at_s": run.sliced_to,
                "files": {f: _sha(tmp / f) for f in FILES}}
         (tmp / "manifest.json").write_text(json.dumps(man, indent=1))
-        old = None
         if directory.is_symlink() or directory.is_file():
             directory.unlink()
         elif directory.exists():
             old = parent / f".{directory.name}.old.{os.getpid()}"
             os.replace(directory, old)
         os.replace(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        raise BadInput(f"cannot write checkpoint ({exc.strerror})", source=str(directory)) \
-            from None
+    except (OSError, ValueError) as exc:  # numpy reports a short write as a ValueError
+        if old is not None and not directory.exists():
+            try:  # the previous checkpoint stays the valid one
+                os.replace(old, directory)
+            except OSError:
+                old = None  # never delete it then
+        if _disk_full(exc):
+            raise BadInput("disk full writing the checkpoint", source=str(directory)) \
+                from None
+        why = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise BadInput(f"cannot write checkpoint ({why})", source=str(directory)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     return directory
+
+
+def _disk_full(exc: BaseException) -> bool:
+    text = str(exc) + str(exc.__context__ or "")
+    return (isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS) or any(
+        t in text for t in ("No space left", "File too large", "Disk quota"))
 
 
 def _read_json(path: Path) -> Any:
@@ -314,7 +331,13 @@ def load(directory: Path, catalog: Catalog | None = None,
     try:
         with np.load(ck / "arrays.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-        _decode(run, _read_json(ck / "state.json"), arrays)
+    except Exception as exc:
+        raise BadInput(f"unreadable arrays ({type(exc).__name__}: {exc})",
+                       source=str(ck / "arrays.npz")) from None
+    state = _read_json(ck / "state.json")
+    check_state(state, arrays, *_encode(run), run.twin.horizon_s, ck)
+    try:
+        _decode(run, state, arrays)
     except BadInput:
         raise
     except Exception as exc:

@@ -1,0 +1,168 @@
+"""A checkpoint's state checked like any input before a run is rebuilt from it.
+
+The manifest's checksums only say the files are the ones it lists; whoever can rewrite a
+file can rewrite the manifest too. So the state is compared with what a fresh run of the
+same scenario encodes (:func:`check_state`): the same keys, the same kinds of values, the
+same lengths where the fleet fixes them, finite times within the run, no negative counts,
+and arrays of the same names, dtypes and shapes. The first problem found is a
+:class:`~aifab.errors.BadInput` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from aifab.errors import BadInput
+
+Arrays = dict[str, npt.NDArray[Any]]
+
+_VAR_PREFIX = ("job.", "ev.", "rec.")
+"""Arrays as long as the run's jobs, pending events or finished jobs (any length)."""
+_VAR_NAMES = {"m.series", "m.campus", "fail.rows"}
+"""Row tables: any number of rows, a fixed number of columns."""
+_TIMES = ("now", "sliced_to")
+_COUNTS = ("next_id", "n_events", "seq")
+_NONNEG_ARRAYS = ("pool.", "fleet.talloc", "q.qlen", "job.ndoms", "job.doms", "job.cnt",
+                  "m.tenant_s", "m.queue_s", "m.stranded_s", "fail.broken.", "fail.held.")
+
+
+class _Bad(Exception):
+    def __init__(self, field: str, what: str) -> None:
+        super().__init__(f"{field}: {what}")
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _kind(v: Any) -> str:
+    return "a boolean" if isinstance(v, bool) else "a number" if _num(v) else \
+        "text" if isinstance(v, str) else "a list" if isinstance(v, list) else \
+        "an object" if isinstance(v, dict) else "null"
+
+
+def _finite(v: Any, field: str) -> None:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise _Bad(field, f"{v} is not a finite number")
+    if isinstance(v, dict):
+        for k, x in v.items():
+            _finite(x, f"{field}.{k}")
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            _finite(x, f"{field}[{i}]")
+
+
+def _like(v: Any, ref: Any, field: str) -> None:
+    """``v`` has the shape of ``ref`` (a fresh run's value at the same place)."""
+    if _kind(v) != _kind(ref):
+        raise _Bad(field, f"expected {_kind(ref)}, found {_kind(v)}")
+    if isinstance(ref, int) and not isinstance(ref, bool) and not isinstance(v, int):
+        raise _Bad(field, f"expected a whole number, found {v!r}")
+    if isinstance(ref, dict):
+        if not ref:  # keys that depend on the run: any, with finite values
+            _finite(v, field)
+            return
+        for k in v:
+            if k not in ref:
+                raise _Bad(f"{field}.{k}" if field else k, "unknown key")
+        for k in ref:
+            if k not in v:
+                raise _Bad(f"{field}.{k}" if field else k, "missing key")
+            _like(v[k], ref[k], f"{field}.{k}" if field else k)
+    elif isinstance(ref, list):
+        if not ref:  # filled as the run goes: any length, finite values
+            _finite(v, field)
+            return
+        if len(v) != len(ref):
+            raise _Bad(field, f"{len(v)} entries, this run has {len(ref)}")
+        for i, (x, r) in enumerate(zip(v, ref, strict=True)):
+            _like(x, r, f"{field}[{i}]")
+    else:
+        _finite(v, field)
+
+
+def _nonneg(v: Any, field: str) -> None:
+    if _num(v) and v < 0:
+        raise _Bad(field, f"{v} is negative")
+    for i, x in enumerate(v if isinstance(v, list) else []):
+        _nonneg(x, f"{field}[{i}]")
+    for k, x in (v.items() if isinstance(v, dict) else ()):
+        _nonneg(x, f"{field}.{k}")
+
+
+def _check_values(state: dict[str, Any], end_s: float) -> None:
+    for k in _TIMES:
+        if not 0.0 <= state[k] <= end_s:
+            raise _Bad(k, f"{state[k]} s is outside the run (0 to {end_s:g} s)")
+    m = state["meters"]
+    if not 0.0 <= m["last"] <= state["now"]:
+        raise _Bad("meters.last", f"{m['last']} s is outside 0 to now ({state['now']} s)")
+    if state["sliced_to"] < state["now"]:
+        raise _Bad("sliced_to", "before now")
+    for k in _COUNTS:
+        _nonneg(state[k], k)
+    for k in ("counts", "alloc_s", "svc_alloc_s", "energy_kwh"):
+        _nonneg(m[k], f"meters.{k}")
+    for k in ("alloc_total", "svc_alloc", "free_total", "gen", "starts", "running",
+              "borrowed"):
+        _nonneg(state["fleet"][k], f"fleet.{k}")
+    _nonneg(state["qver"], "qver")
+    _nonneg(state["stale"], "stale")
+    for i, s in enumerate(state["services"]):
+        _nonneg(s["tok"], f"services[{i}].tok")
+
+
+def _check_arrays(a: Arrays, ref: Arrays, now: float) -> None:
+    for k in sorted(set(a) - set(ref)):
+        raise _Bad(k, "unknown array")
+    for k in sorted(set(ref) - set(a)):
+        raise _Bad(k, "missing array")
+    lengths: dict[str, tuple[int, str]] = {}
+    for k, r in ref.items():
+        x = a[k]
+        if x.dtype != r.dtype:
+            raise _Bad(k, f"dtype {x.dtype}, expected {r.dtype}")
+        var = k.startswith(_VAR_PREFIX) or k in _VAR_NAMES
+        if x.ndim != r.ndim or (x.shape[1:] if var else x.shape) != (r.shape[1:] if var
+                                                                     else r.shape):
+            raise _Bad(k, f"shape {x.shape}, expected {('N', *r.shape[1:]) if var else r.shape}")
+        group = k.split(".")[0] if k.startswith(_VAR_PREFIX) and k not in (
+            "job.placed", "job.ndoms", "job.doms", "job.cnt") else k
+        if group in lengths and lengths[group][0] != len(x):
+            raise _Bad(k, f"{len(x)} rows, {lengths[group][1]} has {lengths[group][0]}")
+        lengths.setdefault(group, (len(x), k))
+        if x.dtype.kind == "f" and not np.isfinite(x).all():
+            raise _Bad(k, "holds values that are not finite")
+        if k.startswith(_NONNEG_ARRAYS) and x.size and x.min() < 0:
+            raise _Bad(k, "holds negative values")
+    if a["ev.t"].size and a["ev.t"].min() < now:
+        raise _Bad("ev.t", f"an event at {a['ev.t'].min()} s, before now ({now} s)")
+    placed, nd = a["job.placed"], a["job.ndoms"]
+    if len(placed) != len(nd) or int(nd.sum()) != len(a["job.doms"]) or \
+            len(a["job.doms"]) != len(a["job.cnt"]):
+        raise _Bad("job.ndoms", "does not match job.placed / job.doms / job.cnt")
+    if not set(placed.tolist()) <= set(a["job.id"].tolist()):
+        raise _Bad("job.placed", "names jobs that are not in job.id")
+
+
+def check_state(state: Any, arrays: Arrays, ref_state: dict[str, Any], ref_arrays: Arrays,
+                end_s: float, ck: Path) -> None:
+    """Refuse (exit 2) a checkpoint state unlike ``ref_state``/``ref_arrays`` (a fresh
+    run's) or outside the run (``end_s``: its horizon), naming the file and field."""
+    src = str(ck / "state.json")
+    try:
+        if not isinstance(state, dict):
+            raise _Bad("state", "expected an object")
+        _like(state, ref_state, "")
+        _check_values(state, end_s)
+    except _Bad as exc:
+        raise BadInput(str(exc), source=src) from None
+    try:
+        _check_arrays(arrays, ref_arrays, float(state["now"]))
+    except _Bad as exc:
+        raise BadInput(str(exc), source=str(ck / "arrays.npz")) from None
