@@ -27,6 +27,8 @@ _VAR_NAMES = {"m.series", "m.campus", "fail.rows"}
 """Row tables: any number of rows, a fixed number of columns."""
 _TIMES = ("now", "sliced_to")
 _COUNTS = ("next_id", "n_events", "seq")
+_COUNTERS = {"meters.counts"}
+"""Counters by name: names appear as the run goes (so any key), values whole numbers."""
 _NONNEG_ARRAYS = ("pool.", "fleet.talloc", "q.qlen", "job.ndoms", "job.doms", "job.cnt",
                   "m.tenant_s", "m.queue_s", "m.stranded_s", "fail.broken.", "fail.held.")
 
@@ -64,6 +66,11 @@ def _like(v: Any, ref: Any, field: str) -> None:
     if isinstance(ref, int) and not isinstance(ref, bool) and not isinstance(v, int):
         raise _Bad(field, f"expected a whole number, found {v!r}")
     if isinstance(ref, dict):
+        if field in _COUNTERS:  # a key per kind of event seen so far: whole numbers
+            for k, x in v.items():
+                if not isinstance(x, int) or isinstance(x, bool):
+                    raise _Bad(f"{field}.{k}", f"expected a whole number, found {x!r}")
+            return
         if not ref:  # keys that depend on the run: any, with finite values
             _finite(v, field)
             return
