@@ -123,6 +123,15 @@ def test_bad_state_value_is_refused_naming_the_field(saved: Path, tmp_path: Path
     _refused(out, "state.json", needle)
 
 
+def test_queue_naming_a_missing_job_is_refused(saved: Path, tmp_path: Path) -> None:
+    out = _copy(saved, tmp_path)
+    _edit_state(out, lambda s: s["queues"][0].append([1, [123456]]))
+    _refused(out, "state.json", "queues: names job 123456")
+    out = _copy(saved, tmp_path / "b")
+    _edit_state(out, lambda s: s["fleet"]["running"][0].append(-7))
+    _refused(out, "state.json", "fleet.running")
+
+
 def test_missing_state_key_is_refused(saved: Path, tmp_path: Path) -> None:
     out = _copy(saved, tmp_path)
     _edit_state(out, lambda s: s["fleet"].pop("power_kw"))
@@ -142,6 +151,11 @@ ARRAY_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("negative", lambda a: a["q.qlen"].__setitem__(0, -4), "q.qlen: holds negative"),
     ("unknown", lambda a: a.update({"x.evil": np.zeros(3)}), "x.evil: unknown array"),
     ("missing", lambda a: a.pop("m.queue_s"), "m.queue_s: missing array"),
+    ("tenant", lambda a: a["job.tenant"].__setitem__(0, 99.0), "job.tenant: holds values"),
+    ("pool", lambda a: a["job.pool"].__setitem__(0, 0.5), "job.pool: holds values"),
+    ("kind", lambda a: a["ev.kind"].__setitem__(0, 999), "ev.kind: holds event kinds"),
+    ("dup id", lambda a: a["job.id"].__setitem__(1, a["job.id"][0]), "job.id: not distinct"),
+    ("domain", lambda a: a["job.doms"].__setitem__(0, 10**6), "job.doms: job "),
 ]
 
 

@@ -335,7 +335,10 @@ def load(directory: Path, catalog: Catalog | None = None,
         raise BadInput(f"unreadable arrays ({type(exc).__name__}: {exc})",
                        source=str(ck / "arrays.npz")) from None
     state = _read_json(ck / "state.json")
-    check_state(state, arrays, *_encode(run), run.twin.horizon_s, ck)
+    tw = run.twin
+    limits = {"job.tenant": len(tw.tenants), "job.cls": len(tw.class_names),
+              "job.pool": len(tw.pools), "kinds": set(run.handlers)}
+    check_state(state, arrays, *_encode(run), tw.horizon_s, limits, ck)
     try:
         _decode(run, state, arrays)
     except BadInput:

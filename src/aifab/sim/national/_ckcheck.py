@@ -124,7 +124,8 @@ def _check_values(state: dict[str, Any], end_s: float) -> None:
         _nonneg(s["tok"], f"services[{i}].tok")
 
 
-def _check_arrays(a: Arrays, ref: Arrays, now: float) -> None:
+def _check_arrays(a: Arrays, ref: Arrays, now: float,
+                  limits: dict[str, Any]) -> None:
     for k in sorted(set(a) - set(ref)):
         raise _Bad(k, "unknown array")
     for k in sorted(set(ref) - set(a)):
@@ -153,14 +154,51 @@ def _check_arrays(a: Arrays, ref: Arrays, now: float) -> None:
     if len(placed) != len(nd) or int(nd.sum()) != len(a["job.doms"]) or \
             len(a["job.doms"]) != len(a["job.cnt"]):
         raise _Bad("job.ndoms", "does not match job.placed / job.doms / job.cnt")
-    if not set(placed.tolist()) <= set(a["job.id"].tolist()):
+    ids = a["job.id"]
+    if ids.size and (not np.array_equal(ids, np.round(ids)) or ids.min() < 0
+                     or len(set(ids.tolist())) != len(ids)):
+        raise _Bad("job.id", "not distinct whole numbers from 0")
+    if not set(placed.tolist()) <= set(ids.tolist()):
         raise _Bad("job.placed", "names jobs that are not in job.id")
+    for k, hi in limits.items():  # indices into the run's tables (-1: none, for pools)
+        if not isinstance(hi, int):
+            continue
+        x = a[k]
+        lo = -1 if k == "job.pool" else 0
+        if x.size and (not np.array_equal(x, np.round(x)) or x.min() < lo or x.max() >= hi):
+            raise _Bad(k, f"holds values that are not whole numbers from {lo} to {hi - 1}")
+    kinds = limits.get("kinds", set())
+    if not set(a["ev.kind"].tolist()) <= kinds:
+        raise _Bad("ev.kind", f"holds event kinds this run does not have ({sorted(kinds)})")
+    if not set(a["ev.code"].tolist()) <= {0, 1, 2}:
+        raise _Bad("ev.code", "holds codes other than 0, 1, 2")
+    pool_of = dict(zip(ids.tolist(), a["job.pool"].tolist(), strict=True))
+    off = 0
+    for jid, n in zip(placed.tolist(), nd.tolist(), strict=True):
+        doms, pool = a["job.doms"][off:off + n], int(pool_of[jid])
+        off += n
+        if pool < 0 or (doms.size and doms.max() >= len(a[f"pool.{pool}"])):
+            raise _Bad("job.doms", f"job {jid} placed outside its pool's domains")
+
+
+def _refs(state: dict[str, Any], ids: set[int]) -> None:
+    """Job ids in the queues and the fleet's running/borrowed sets name jobs present."""
+    named = [("queues", i) for qs in state["queues"] for q in qs
+             for i in (q[1] if isinstance(q, list) and len(q) == 2
+                       and isinstance(q[1], list) else [None])]
+    named += [(f"fleet.{k}", i) for k in ("running", "borrowed") for r in state["fleet"][k]
+              for i in r]
+    for field, i in named:
+        if not isinstance(i, int) or i not in ids:
+            raise _Bad(field, f"names job {i!r}, not in the checkpoint's jobs")
 
 
 def check_state(state: Any, arrays: Arrays, ref_state: dict[str, Any], ref_arrays: Arrays,
-                end_s: float, ck: Path) -> None:
+                end_s: float, limits: dict[str, Any], ck: Path) -> None:
     """Refuse (exit 2) a checkpoint state unlike ``ref_state``/``ref_arrays`` (a fresh
-    run's) or outside the run (``end_s``: its horizon), naming the file and field."""
+    run's) or outside the run (``end_s``: its horizon), naming the file and field;
+    ``limits``: array name -> its values' bound (tenants, classes, pools), and
+    ``kinds``: the run's event kinds."""
     src = str(ck / "state.json")
     try:
         if not isinstance(state, dict):
@@ -170,6 +208,10 @@ def check_state(state: Any, arrays: Arrays, ref_state: dict[str, Any], ref_array
     except _Bad as exc:
         raise BadInput(str(exc), source=src) from None
     try:
-        _check_arrays(arrays, ref_arrays, float(state["now"]))
+        _check_arrays(arrays, ref_arrays, float(state["now"]), limits)
     except _Bad as exc:
         raise BadInput(str(exc), source=str(ck / "arrays.npz")) from None
+    try:
+        _refs(state, set(int(i) for i in arrays["job.id"].tolist()))
+    except _Bad as exc:
+        raise BadInput(str(exc), source=src) from None
