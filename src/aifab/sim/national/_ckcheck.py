@@ -49,14 +49,19 @@ def _kind(v: Any) -> str:
 
 
 def _finite(v: Any, field: str) -> None:
+    """A container filled as the run goes: finite numbers, or containers of them; an
+    object's entries all of one kind (lists may be tuples such as ``[prio, [ids]]``)."""
     if isinstance(v, float) and not math.isfinite(v):
         raise _Bad(field, f"{v} is not a finite number")
-    if isinstance(v, dict):
-        for k, x in v.items():
-            _finite(x, f"{field}.{k}")
-    elif isinstance(v, list):
-        for i, x in enumerate(v):
-            _finite(x, f"{field}[{i}]")
+    items = list(v.items()) if isinstance(v, dict) else \
+        [(f"[{i}]", x) for i, x in enumerate(v)] if isinstance(v, list) else []
+    if not items and not (_num(v) or isinstance(v, (list, dict))):
+        raise _Bad(field, f"expected a number, found {_kind(v)}")
+    for k, x in items:
+        sub = f"{field}{k}" if k.startswith("[") else f"{field}.{k}"
+        if isinstance(v, dict) and _kind(x) != _kind(items[0][1]):
+            raise _Bad(sub, f"expected {_kind(items[0][1])}, found {_kind(x)}")
+        _finite(x, sub)
 
 
 def _like(v: Any, ref: Any, field: str) -> None:
@@ -89,7 +94,7 @@ def _like(v: Any, ref: Any, field: str) -> None:
             raise _Bad(field, f"{len(v)} entries, this run has {len(ref)}")
         for i, (x, r) in enumerate(zip(v, ref, strict=True)):
             _like(x, r, f"{field}[{i}]")
-    else:
+    elif _num(v):
         _finite(v, field)
 
 
@@ -181,8 +186,11 @@ def _check_arrays(a: Arrays, ref: Arrays, now: float,
             raise _Bad("job.doms", f"job {jid} placed outside its pool's domains")
 
 
-def _refs(state: dict[str, Any], ids: set[int]) -> None:
-    """Job ids in the queues and the fleet's running/borrowed sets name jobs present."""
+def _refs(state: dict[str, Any], ids: set[int], sizes: list[int],
+          free: list[int]) -> None:
+    """Job ids in the queues and the fleet's running/borrowed sets name jobs present;
+    replicas sit in the run's pools (``sizes``: domains per pool) and each pool's free
+    total is the sum of its free array (``free``)."""
     named = [("queues", i) for qs in state["queues"] for q in qs
              for i in (q[1] if isinstance(q, list) and len(q) == 2
                        and isinstance(q[1], list) else [None])]
@@ -191,6 +199,15 @@ def _refs(state: dict[str, Any], ids: set[int]) -> None:
     for field, i in named:
         if not isinstance(i, int) or i not in ids:
             raise _Bad(field, f"names job {i!r}, not in the checkpoint's jobs")
+    for n, svc in enumerate(state["services"]):
+        for rep in svc["reps"]:
+            pool, doms = (rep if isinstance(rep, list) and len(rep) == 2 else (None, None))
+            if not isinstance(pool, int) or not 0 <= pool < len(sizes) or not isinstance(
+                    doms, list) or any(not 0 <= d < sizes[pool] for d in doms):
+                raise _Bad(f"services[{n}].reps", f"{rep!r} is not a pool and its domains")
+    for i, (ft, size) in enumerate(zip(state["fleet"]["free_total"], free, strict=True)):
+        if ft != size:
+            raise _Bad(f"fleet.free_total[{i}]", f"{ft}, its pool's free count is {size}")
 
 
 def check_state(state: Any, arrays: Arrays, ref_state: dict[str, Any], ref_arrays: Arrays,
@@ -212,6 +229,9 @@ def check_state(state: Any, arrays: Arrays, ref_state: dict[str, Any], ref_array
     except _Bad as exc:
         raise BadInput(str(exc), source=str(ck / "arrays.npz")) from None
     try:
-        _refs(state, set(int(i) for i in arrays["job.id"].tolist()))
+        npools = len([k for k in arrays if k.startswith("pool.")])
+        pools = [arrays[f"pool.{i}"] for i in range(npools)]
+        _refs(state, set(int(i) for i in arrays["job.id"].tolist()),
+              [len(p) for p in pools], [int(p.sum()) for p in pools])
     except _Bad as exc:
         raise BadInput(str(exc), source=src) from None
