@@ -136,6 +136,51 @@ def test_missing_state_key_is_refused(saved: Path, tmp_path: Path) -> None:
     out = _copy(saved, tmp_path)
     _edit_state(out, lambda s: s["fleet"].pop("power_kw"))
     _refused(out, "state.json", "fleet.power_kw: missing key")
+    out = _copy(saved, tmp_path / "b")
+    _edit_state(out, lambda s: s["meters"].update(counts={}))
+    _refused(out, "state.json", "meters.counts.", ": missing key")
+
+
+def test_service_replica_outside_its_pools_is_refused(saved: Path, tmp_path: Path) -> None:
+    out = _copy(saved, tmp_path)
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    n, svc = next((n, s) for n, s in enumerate(state["services"]) if s["reps"])
+    _edit_state(out, lambda s: s["services"][n]["reps"].append(list(svc["reps"][0])))
+    _refused(out, "state.json", f"services[{n}].reps: ")  # the same pool twice
+    out = _copy(saved, tmp_path / "b")
+    _edit_state(out, lambda s: s["services"][n]["reps"][0][1].append(10**6))
+    _refused(out, "state.json", f"services[{n}].reps: ")
+
+
+def test_hostile_state_edits_never_crash(saved: Path, tmp_path: Path) -> None:
+    """Seeded edits of random fields to hostile values: resumed (a value the run can
+    take) or refused in one line, never a traceback."""
+    import random
+
+    state0 = json.loads((saved / "checkpoint" / "state.json").read_text())
+
+    def paths(x: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        kids = x.items() if isinstance(x, dict) else enumerate(x) if isinstance(x, list) \
+            else []
+        return [at] + [p for k, v in kids for p in paths(v, (*at, k))]
+
+    every = [p for p in paths(state0) if p]
+    rng = random.Random(24)
+    hostile = [float("nan"), -1, 1e308, "x", None, [], {}, 10**30, 2.5, True]
+    for i in range(12):
+        at, value = rng.choice(every), rng.choice(hostile)
+
+        def edit(s: dict[str, Any], at: tuple[Any, ...] = at, value: Any = value) -> None:
+            for k in at[:-1]:
+                s = s[k]
+            s[at[-1]] = value
+
+        out = _copy(saved, tmp_path / str(i))
+        _edit_state(out, edit)
+        res = CliRunner().invoke(app, ["simulate", "--json", "--resume", str(out)])
+        assert res.exit_code in (0, 2), (at, value, res.exception)
+        if res.exit_code == 2:
+            assert len(res.stderr.strip().splitlines()) == 1, (at, value, res.stderr)
 
 
 ARRAY_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [

@@ -337,7 +337,8 @@ def load(directory: Path, catalog: Catalog | None = None,
     state = _read_json(ck / "state.json")
     tw = run.twin
     limits = {"job.tenant": len(tw.tenants), "job.cls": len(tw.class_names),
-              "job.pool": len(tw.pools), "kinds": set(run.handlers)}
+              "job.pool": len(tw.pools), "kinds": set(run.handlers),
+              "svc_pools": [{r[0] for r in s.replica} for s in tw.services]}
     check_state(state, arrays, *_encode(run), tw.horizon_s, limits, ck)
     try:
         _decode(run, state, arrays)

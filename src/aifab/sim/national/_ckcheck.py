@@ -72,6 +72,9 @@ def _like(v: Any, ref: Any, field: str) -> None:
         raise _Bad(field, f"expected a whole number, found {v!r}")
     if isinstance(ref, dict):
         if field in _COUNTERS:  # a key per kind of event seen so far: whole numbers
+            for k in ref:
+                if k not in v:
+                    raise _Bad(f"{field}.{k}", "missing key")
             for k, x in v.items():
                 if not isinstance(x, int) or isinstance(x, bool):
                     raise _Bad(f"{field}.{k}", f"expected a whole number, found {x!r}")
@@ -186,8 +189,8 @@ def _check_arrays(a: Arrays, ref: Arrays, now: float,
             raise _Bad("job.doms", f"job {jid} placed outside its pool's domains")
 
 
-def _refs(state: dict[str, Any], ids: set[int], sizes: list[int],
-          free: list[int]) -> None:
+def _refs(state: dict[str, Any], ids: set[int], sizes: list[int], free: list[int],
+          svc_pools: list[set[int]]) -> None:
     """Job ids in the queues and the fleet's running/borrowed sets name jobs present;
     replicas sit in the run's pools (``sizes``: domains per pool) and each pool's free
     total is the sum of its free array (``free``)."""
@@ -199,12 +202,16 @@ def _refs(state: dict[str, Any], ids: set[int], sizes: list[int],
     for field, i in named:
         if not isinstance(i, int) or i not in ids:
             raise _Bad(field, f"names job {i!r}, not in the checkpoint's jobs")
-    for n, svc in enumerate(state["services"]):
+    for n, (svc, usable) in enumerate(zip(state["services"], svc_pools, strict=True)):
+        seen: set[int] = set()
         for rep in svc["reps"]:
             pool, doms = (rep if isinstance(rep, list) and len(rep) == 2 else (None, None))
-            if not isinstance(pool, int) or not 0 <= pool < len(sizes) or not isinstance(
-                    doms, list) or any(not 0 <= d < sizes[pool] for d in doms):
-                raise _Bad(f"services[{n}].reps", f"{rep!r} is not a pool and its domains")
+            if not isinstance(pool, int) or pool not in usable - seen or not isinstance(
+                    doms, list) or any(not isinstance(d, int) or not 0 <= d < sizes[pool]
+                                       for d in doms):
+                raise _Bad(f"services[{n}].reps", f"{rep!r} is not one of the service's "
+                           "pools (once) and its domains")
+            seen.add(pool)
     for i, (ft, size) in enumerate(zip(state["fleet"]["free_total"], free, strict=True)):
         if ft != size:
             raise _Bad(f"fleet.free_total[{i}]", f"{ft}, its pool's free count is {size}")
@@ -215,7 +222,7 @@ def check_state(state: Any, arrays: Arrays, ref_state: dict[str, Any], ref_array
     """Refuse (exit 2) a checkpoint state unlike ``ref_state``/``ref_arrays`` (a fresh
     run's) or outside the run (``end_s``: its horizon), naming the file and field;
     ``limits``: array name -> its values' bound (tenants, classes, pools), and
-    ``kinds``: the run's event kinds."""
+    ``kinds``: the run's event kinds, ``svc_pools``: each service's usable pools."""
     src = str(ck / "state.json")
     try:
         if not isinstance(state, dict):
@@ -232,6 +239,7 @@ def check_state(state: Any, arrays: Arrays, ref_state: dict[str, Any], ref_array
         npools = len([k for k in arrays if k.startswith("pool.")])
         pools = [arrays[f"pool.{i}"] for i in range(npools)]
         _refs(state, set(int(i) for i in arrays["job.id"].tolist()),
-              [len(p) for p in pools], [int(p.sum()) for p in pools])
+              [len(p) for p in pools], [int(p.sum()) for p in pools],
+              limits["svc_pools"])
     except _Bad as exc:
         raise BadInput(str(exc), source=src) from None
