@@ -22,6 +22,7 @@ from aifab.catalog import default_catalog
 from aifab.cli import app
 from aifab.scenario import load_scenario
 from aifab.sim.national import new_run, save_checkpoint
+from aifab.sim.national._ops import ARRIVE, END
 
 SETS = ["sim.scale=0.01", "sim.warmup_days=0.5", "sim.days=1.5", "sim.checkpoint_every_h=12"]
 ARGS = [a for s in SETS for a in ("--set", s)]
@@ -201,6 +202,10 @@ ARRAY_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("kind", lambda a: a["ev.kind"].__setitem__(0, 999), "ev.kind: holds event kinds"),
     ("dup id", lambda a: a["job.id"].__setitem__(1, a["job.id"][0]), "job.id: not distinct"),
     ("domain", lambda a: a["job.doms"].__setitem__(0, 10**6), "job.doms: job "),
+    ("stream", lambda a: a["ev.p0"].__setitem__(int(np.flatnonzero(a["ev.kind"] == ARRIVE)[0]),
+                                                10**6), "ev.p0: an event of kind"),
+    ("payload", lambda a: a["ev.kind"].__setitem__(int(np.flatnonzero(a["ev.code"] != 2)[0]),
+                                                   int(END)), "ev.code: an event of kind"),
 ]
 
 

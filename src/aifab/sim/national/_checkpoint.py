@@ -31,9 +31,10 @@ from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sim.national._api import new_run
 from aifab.sim.national._ckcheck import check_state
-from aifab.sim.national._failures import failures_of
+from aifab.sim.national._failures import DAILY, FAIL, REPAIR, failures_of
 from aifab.sim.national._job import RECORD_FIELDS, SCALARS, Job
 from aifab.sim.national._meters import SERIES_COLUMNS
+from aifab.sim.national._ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
 from aifab.sim.national._runner import Runner
 
 FORMAT = "aifab-twin-checkpoint"
@@ -306,6 +307,20 @@ def read_manifest(directory: Path) -> tuple[Path, dict[str, Any]]:
     return ck, man
 
 
+def _payloads(run: Runner) -> dict[str, Any]:
+    """What events carry: ``codes`` kind -> payload code (0 none, 1 index, 2 pair);
+    ``p0`` kind -> the range of its first value where that is an index."""
+    rp = run.twin.replay
+    codes = {END: 2, EVICT: 2, ARRIVE: 1, SCALE: 0, SAMPLE: 0, RESET: 0}
+    p0 = {int(ARRIVE): (-len(rp) if rp is not None else 0, len(run.streams))}
+    fails = failures_of(run.bus.observers)
+    if fails is not None:
+        codes.update({FAIL: 1, REPAIR: 2, DAILY: 0})
+        p0.update({int(FAIL): (0, len(fails.events)), int(REPAIR): (0, len(run.twin.pools))})
+    return {"codes": {int(k): v for k, v in codes.items()}, "p0": p0,
+            "repair": int(REPAIR) if fails is not None else None}
+
+
 def load(directory: Path, catalog: Catalog | None = None,
          expect: Scenario | None = None) -> tuple[Runner, Scenario]:
     """Rebuild a run from a checkpoint; ``expect``: the scenario the command names (its
@@ -338,7 +353,8 @@ def load(directory: Path, catalog: Catalog | None = None,
     tw = run.twin
     limits = {"job.tenant": len(tw.tenants), "job.cls": len(tw.class_names),
               "job.pool": len(tw.pools), "kinds": set(run.handlers),
-              "svc_pools": [{r[0] for r in s.replica} for s in tw.services]}
+              "svc_pools": [{r[0] for r in s.replica} for s in tw.services],
+              "payloads": _payloads(run)}
     check_state(state, arrays, *_encode(run), tw.horizon_s, limits, ck)
     try:
         _decode(run, state, arrays)

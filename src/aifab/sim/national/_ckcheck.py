@@ -180,6 +180,21 @@ def _check_arrays(a: Arrays, ref: Arrays, now: float,
         raise _Bad("ev.kind", f"holds event kinds this run does not have ({sorted(kinds)})")
     if not set(a["ev.code"].tolist()) <= {0, 1, 2}:
         raise _Bad("ev.code", "holds codes other than 0, 1, 2")
+    pay = limits.get("payloads", {})
+    for kind, code in pay.get("codes", {}).items():
+        if (a["ev.code"][a["ev.kind"] == kind] != code).any():
+            raise _Bad("ev.code", f"an event of kind {kind} without its payload (code {code})")
+    for kind, (lo, hi) in pay.get("p0", {}).items():
+        p0 = a["ev.p0"][a["ev.kind"] == kind]
+        if p0.size and (p0.min() < lo or p0.max() >= hi):
+            raise _Bad("ev.p0", f"an event of kind {kind} refers to an index outside "
+                       f"{lo} to {hi - 1}")
+    if pay.get("repair") is not None:  # (pool, domain * 1024 + accelerators)
+        mine = a["ev.kind"] == pay["repair"]
+        for pool, code in zip(a["ev.p0"][mine].tolist(), a["ev.p1"][mine].tolist(),
+                              strict=True):
+            if code < 0 or code // 1024 >= len(a[f"pool.{pool}"]):
+                raise _Bad("ev.p1", f"a repair outside pool {pool}'s domains")
     pool_of = dict(zip(ids.tolist(), a["job.pool"].tolist(), strict=True))
     off = 0
     for jid, n in zip(placed.tolist(), nd.tolist(), strict=True):
