@@ -138,8 +138,9 @@ def claim(out: Path, command: str, force: bool = False) -> Iterator[None]:
             raise BadInput(f"holds a run of `aifab {held}`; --force writes over it (or "
                            "choose another --out)", source=str(out))
         if held is None and before and not force and _looks_like_run(out, before):
-            raise BadInput("holds another run's files; --force writes over them (or choose "
-                           "another --out)", source=str(out))
+            names = ", ".join(sorted(n for n in before if n in RUN_FILES)[:4])
+            raise BadInput(f"holds another run's files ({names}); --force writes over them "
+                           "(or choose another --out)", source=str(out))
         stamp = {"schema_version": 1, "command": command, "pid": os.getpid(),
                  "started": datetime.now(UTC).isoformat(timespec="seconds")}
         try:

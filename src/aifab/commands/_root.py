@@ -159,6 +159,8 @@ def _claiming(cmd: _ck.Command, name: str) -> None:
         out = kwargs.get("out") or kwargs.get("resume")
         if out is None:
             return inner(**kwargs)
+        # resuming DIR: its checkpoint is expected there (the command checks the rest)
+        force = force or kwargs.get("out") is None
         with claim(Path(out), name, force):
             return inner(**kwargs)
 

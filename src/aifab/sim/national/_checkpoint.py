@@ -11,6 +11,7 @@ anything, and nothing in it can execute code. A checkpoint is taken between inst
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -29,9 +30,11 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sim.national._api import new_run
-from aifab.sim.national._failures import failures_of
+from aifab.sim.national._ckcheck import check_state
+from aifab.sim.national._failures import DAILY, FAIL, REPAIR, failures_of
 from aifab.sim.national._job import RECORD_FIELDS, SCALARS, Job
 from aifab.sim.national._meters import SERIES_COLUMNS
+from aifab.sim.national._ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
 from aifab.sim.national._runner import Runner
 
 FORMAT = "aifab-twin-checkpoint"
@@ -40,6 +43,7 @@ FILES = ("scenario.json", "state.json", "arrays.npz")
 MAX_JSON_BYTES = 512 * 2**20
 _INT = {"id", "tenant", "cls", "n", "pool", "preempt", "state", "prio", "seq", "token",
         "miss"}
+_DISK_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 
 
 def content_hash(obj: Any) -> str:
@@ -220,6 +224,7 @@ def save(run: Runner, scn: Scenario, cat: Catalog, directory: Path) -> Path:
     except OSError as exc:
         raise BadInput(f"cannot write checkpoint ({exc.strerror})", source=str(directory)) \
             from None
+    old = None
     try:
         (tmp / "scenario.json").write_text(json.dumps(scn.model_dump(mode="json")))
         (tmp / "state.json").write_text(json.dumps(state))
@@ -227,21 +232,34 @@ def save(run: Runner, scn: Scenario, cat: Catalog, directory: Path) -> Path:
         man = {**manifest_for(scn, cat), "at_s": run.sliced_to,
                "files": {f: _sha(tmp / f) for f in FILES}}
         (tmp / "manifest.json").write_text(json.dumps(man, indent=1))
-        old = None
         if directory.is_symlink() or directory.is_file():
             directory.unlink()
         elif directory.exists():
             old = parent / f".{directory.name}.old.{os.getpid()}"
             os.replace(directory, old)
         os.replace(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except OSError as exc:
-        raise BadInput(f"cannot write checkpoint ({exc.strerror})", source=str(directory)) \
-            from None
+    except (OSError, ValueError) as exc:  # numpy reports a short write as a ValueError
+        if old is not None and not directory.exists():
+            try:  # the previous checkpoint stays the valid one
+                os.replace(old, directory)
+            except OSError:
+                old = None  # never delete it then
+        if _disk_full(exc):
+            raise BadInput("disk full writing the checkpoint", source=str(directory)) \
+                from None
+        why = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise BadInput(f"cannot write checkpoint ({why})", source=str(directory)) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     return directory
+
+
+def _disk_full(exc: BaseException) -> bool:
+    text = str(exc) + str(exc.__context__ or "")
+    return (isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS) or any(
+        t in text for t in ("No space left", "File too large", "Disk quota"))
 
 
 def _read_json(path: Path) -> Any:
@@ -289,6 +307,20 @@ def read_manifest(directory: Path) -> tuple[Path, dict[str, Any]]:
     return ck, man
 
 
+def _payloads(run: Runner) -> dict[str, Any]:
+    """What events carry: ``codes`` kind -> payload code (0 none, 1 index, 2 pair);
+    ``p0`` kind -> the range of its first value where that is an index."""
+    rp = run.twin.replay
+    codes = {END: 2, EVICT: 2, ARRIVE: 1, SCALE: 0, SAMPLE: 0, RESET: 0}
+    p0 = {int(ARRIVE): (-len(rp) if rp is not None else 0, len(run.streams))}
+    fails = failures_of(run.bus.observers)
+    if fails is not None:
+        codes.update({FAIL: 1, REPAIR: 2, DAILY: 0})
+        p0.update({int(FAIL): (0, len(fails.events)), int(REPAIR): (0, len(run.twin.pools))})
+    return {"codes": {int(k): v for k, v in codes.items()}, "p0": p0,
+            "repair": int(REPAIR) if fails is not None else None}
+
+
 def load(directory: Path, catalog: Catalog | None = None,
          expect: Scenario | None = None) -> tuple[Runner, Scenario]:
     """Rebuild a run from a checkpoint; ``expect``: the scenario the command names (its
@@ -314,7 +346,18 @@ def load(directory: Path, catalog: Catalog | None = None,
     try:
         with np.load(ck / "arrays.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-        _decode(run, _read_json(ck / "state.json"), arrays)
+    except Exception as exc:
+        raise BadInput(f"unreadable arrays ({type(exc).__name__}: {exc})",
+                       source=str(ck / "arrays.npz")) from None
+    state = _read_json(ck / "state.json")
+    tw = run.twin
+    limits = {"job.tenant": len(tw.tenants), "job.cls": len(tw.class_names),
+              "job.pool": len(tw.pools), "kinds": set(run.handlers),
+              "svc_pools": [{r[0] for r in s.replica} for s in tw.services],
+              "payloads": _payloads(run)}
+    check_state(state, arrays, *_encode(run), tw.horizon_s, limits, ck)
+    try:
+        _decode(run, state, arrays)
     except BadInput:
         raise
     except Exception as exc:
