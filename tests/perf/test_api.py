@@ -14,7 +14,7 @@ def test_public_api_pinned() -> None:
     assert sorted(perf.__all__) == sorted([
         "CalResult", "CalRow", "CompareRow", "DisaggResult", "FactoryOutput", "Factors",
         "InferenceResult", "MixItem", "MixPoint", "ModelSet", "ModelSpec", "SearchResult",
-        "TrainingResult", "mix_point",
+        "TrainingResult", "mix_point", "aic_inference", "best_precision", "check_engine",
         "calibrate", "calibration_rows", "compare", "default_models", "disaggregated",
         "factor_table", "factory_output", "fit_factors", "inference", "job_duration_s",
         "load_models", "replica_capacity", "search", "serving_point", "training",

@@ -133,7 +133,7 @@ def test_cli_outputs_follow_the_contract(ray_cluster: Any, tmp_path: Path) -> No
             "hash"} <= set(frame.columns)
     assert frame["hash"].is_unique and (frame["status"] == "ok").all()
     html = (out / "report.html").read_text()
-    assert "Fan chart" in html and "Tornado" in html and "plotly" in html.lower()
+    assert "Ranges" in html and "Sensitivity" in html and "plotly" in html.lower()
     assert "<script src=" not in html and len(html) > 1_000_000  # plotly.js inlined
 
 

@@ -26,8 +26,8 @@ COMMAND_HELP: dict[str, dict[str, str]] = {
                      "joule."},
     "simulate": {"simulate": "Simulate the shared fleet: tenants, quotas, gangs, inference on "
                              "GPUs/NPUs, power."},
-    "site": {"site": "Grid-aware siting: campuses per owner, site and year on a zonal model "
-                     "of Korea."},
+    "site": {"site": "Grid-aware siting: campuses per owner, site and year on a clustered "
+                     "network of Korea."},
     "report": {"report": "One report for a scenario: plan, grid siting and the national twin "
                          "(report.html)."},
     "sweep": {"sweep": "Run scenario variants (grid, random, LHS, Saltelli, one-at-a-time) on "
