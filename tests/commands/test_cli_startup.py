@@ -140,6 +140,7 @@ def test_sigint_during_start_up(delay_s: float) -> None:
     assert err == "aifab: aborted\n"
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 @pytest.mark.skipif(not DATA.is_dir(), reason="openb data not found in ../shared/data")
 def test_sigint_mid_run_leaves_no_output(tmp_path: Path) -> None:
     """Ctrl-C during a replay with --out: exit 130, no output directory, no temp files."""

@@ -180,6 +180,7 @@ def test_out_checked_before_any_work(tmp_path: Path, cmd: list[str]) -> None:
     _bad([*cmd, "--out", "/proc/aifab-test/x"], "--out", "cannot write")
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 @pytest.mark.parametrize(("cmd", "files"), [
     (["scenarios"], {"scenarios.json", "korea-2025.yaml", "article-250k.yaml"}),
     (["catalog"], {"catalog.json", "accelerators.csv", "systems.csv"}),

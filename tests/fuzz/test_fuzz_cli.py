@@ -41,6 +41,7 @@ DEVICES = st.sampled_from(["h100-sxm", "b200", "gb200", "rngd", "rebel-quad", "a
 PRECISIONS = st.sampled_from(["bf16", "fp8", "fp4", "int8", "fp3", ""])
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 @fuzz_settings(250)
 @given(data=st.data())
 def test_plan(data: st.DataObject) -> None:

@@ -8,6 +8,8 @@ from aifab.grid import calibrate, load_grid_data
 
 from .conftest import toy_data
 
+pytestmark = pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
+
 WITHIN = [
     "self-sufficiency Seoul", "self-sufficiency Gyeongbuk", "self-sufficiency Chungnam",
     "self-sufficiency Jeonnam", "self-sufficiency Gangwon", "self-sufficiency Incheon",

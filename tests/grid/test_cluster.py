@@ -9,6 +9,8 @@ import pytest
 from aifab.grid import build_network, load_grid_data
 from aifab.grid._cluster import build_clustered_network
 
+pytestmark = pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
+
 
 @pytest.fixture(scope="module")
 def nets():

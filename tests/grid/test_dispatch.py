@@ -8,6 +8,8 @@ import pytest
 from aifab.grid import OwnerPrefs, SitingProblem, build_network, load_grid_data, solve_siting
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
+pytestmark = pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
+
 
 @pytest.fixture(scope="module")
 def korea():

@@ -15,6 +15,8 @@ from aifab.scenario._siting import FlexOffer, OwnerSiting
 
 from .conftest import toy_data, toy_problem
 
+pytestmark = pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
+
 PEAK_DAY = 200
 
 

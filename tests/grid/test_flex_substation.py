@@ -45,6 +45,7 @@ def _served(r):
     return float(r.placements["mw"].sum())
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 def test_flexible_connection_beyond_a_firm_substation_limit():
     # Firm: the substation takes 100 MW; 100 MW IT (100,000 GPUs) wait. Shedding 25 %, the
     # firm part 0.75 L <= 100 gives L = 133.3 MW; in the 2 peak hours the load must fall to
@@ -66,6 +67,7 @@ def test_flexible_connection_beyond_a_firm_substation_limit():
     assert by["curtailed_mwh"] <= 0.25 * 0.0025 * 8760 * load + 1e-3  # energy too
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 def test_no_offer_equals_the_firm_case_exactly():
     data = substation_toy()
     p = toy_problem(200.0)

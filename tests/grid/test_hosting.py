@@ -93,6 +93,7 @@ def test_committed_project_with_unknown_bus(tmp_path):
     assert "Atlantis" in str(e.value)
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 def test_hosting_in_json_and_report():
     from aifab.grid import solve_siting
     from aifab.report import site_html

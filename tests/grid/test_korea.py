@@ -10,6 +10,8 @@ from aifab.grid import load_grid_data, problem_from_scenario, solve_siting
 from aifab.grid._model import haversine_km
 from aifab.scenario import load_scenario
 
+pytestmark = pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
+
 EPS = 1e-6
 
 

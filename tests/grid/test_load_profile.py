@@ -19,6 +19,8 @@ from aifab.grid import (
 from .conftest import toy_data, toy_problem
 from .test_flex import peaky_toy, seoul_problem
 
+pytestmark = pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
+
 
 def test_flat_profile_equal_to_the_load_factor_is_todays_siting_exactly():
     data = toy_data()

@@ -65,6 +65,7 @@ def test_toy_preferences_allowed_regions_and_share(toy):
         pytest.approx(100.0)
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 def test_toy_full_year_two_stage_matches(toy):
     # Flat hours: the full-year stage-2 LP with stage-1 campuses fixed gives the same answer.
     p = toy_problem(100.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from aifab.cli import app
@@ -13,6 +14,7 @@ runner = CliRunner()
 FAST = ["--set", "sim.scale=0.01", "--set", "sim.warmup_days=0.5", "--days", "1"]
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 def test_report_all_stages(tmp_path: Path) -> None:
     out = tmp_path / "rep"
     r = runner.invoke(app, ["report", "--out", str(out), "--json", "--site-caps",

@@ -6,8 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from aifab.report._style import PALETTE, SERIES_COLOURS
 from aifab.serve import _figures as F
+
+pytestmark = pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 
 
 def _colour(trace: Any) -> str | None:

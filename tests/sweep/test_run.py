@@ -40,6 +40,7 @@ def _strip(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k not in ("wall_s", "cpu_s")} for r in records]
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 def test_same_results_serially_and_with_1_and_2_workers(ray_cluster: Any) -> None:
     spec = spec_from_dict(SIM_SPEC)
     serial = sweep(spec, workers=0)

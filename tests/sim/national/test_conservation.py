@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +49,7 @@ def workloads(draw):  # type: ignore[no-untyped-def]
     }
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(workloads())
 def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-def]

@@ -74,6 +74,7 @@ def workloads(draw):  # type: ignore[no-untyped-def]
     }
 
 
+@pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(workloads())
 def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-untyped-def]
