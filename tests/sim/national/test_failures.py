@@ -226,7 +226,7 @@ def _tray_failure(system: str, accelerator: str, count: int) -> tuple[int, int, 
     run.run(until=1.0)  # the autoscaler placed the replicas at t = 0
     fails = failures_of(run.bus.observers)
     assert fails is not None
-    svc, ss = run.twin.services[0], run.services.state[0]
+    svc, ss = run.twin.services[0], run.services.per_service[0]
     size = next(r[1] for r in svc.replica if r[0] == 0)
     doms = ss.reps[0]
     dom = max(set(doms), key=doms.count)

@@ -4,9 +4,11 @@ A checkpoint directory holds ``manifest.json`` (format version, the scenario's c
 hash, the catalogue's, the run settings, the instant it was taken at and a sha256 of every
 other file), ``scenario.json`` (the scenario, so a run resumes without its flags),
 ``state.json`` (scalars, queues, policy state, RNG) and ``arrays.npz`` (read with
-``allow_pickle=False``). Loading verifies the checksums and the hashes before it builds
-anything, and nothing in it can execute code. A checkpoint is taken between instants
-(:meth:`._runner.Runner.run` stops there), so a resumed run is bit-identical.
+``allow_pickle=False``): what each of the run's parts gives
+(:func:`._stateful.collect`; this module knows none of their insides). Loading verifies
+the checksums and the hashes before it builds anything, and nothing in it can execute
+code. A checkpoint is taken between instants (:meth:`._runner.Runner.run` stops there), so
+a resumed run is bit-identical.
 """
 
 from __future__ import annotations
@@ -17,13 +19,10 @@ import json
 import os
 import shutil
 import tempfile
-from array import array
-from collections import deque
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import ValidationError
 
 from aifab.catalog import Catalog, default_catalog
@@ -32,17 +31,14 @@ from aifab.scenario import Scenario
 from aifab.sim.national._api import new_run
 from aifab.sim.national._ckcheck import check_state
 from aifab.sim.national._failures import DAILY, FAIL, REPAIR, failures_of
-from aifab.sim.national._job import RECORD_FIELDS, SCALARS, Job
-from aifab.sim.national._meters import SERIES_COLUMNS
 from aifab.sim.national._ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
 from aifab.sim.national._runner import Runner
+from aifab.sim.national._stateful import collect, restore
 
 FORMAT = "aifab-twin-checkpoint"
 VERSION = 1
 FILES = ("scenario.json", "state.json", "arrays.npz")
 MAX_JSON_BYTES = 512 * 2**20
-_INT = {"id", "tenant", "cls", "n", "pool", "preempt", "state", "prio", "seq", "token",
-        "miss"}
 _DISK_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 
 
@@ -71,137 +67,6 @@ def _sha(path: Path) -> str:
     return h.hexdigest()
 
 
-# -- state to data ---------------------------------------------------------------------
-def _encode(run: Runner) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
-    arrays: dict[str, npt.NDArray[Any]] = {}
-    jobs = list(run.ops.jobs.values())
-    for k in SCALARS:
-        arrays[f"job.{k}"] = np.array([float(getattr(j, k)) for j in jobs], dtype=np.float64)
-    placed = [j for j in jobs if j.doms is not None and j.cnt is not None]
-    arrays["job.placed"] = np.array([j.id for j in placed], dtype=np.int64)
-    arrays["job.ndoms"] = np.array([len(j.doms) for j in placed if j.doms is not None],
-                                   dtype=np.int64)
-    arrays["job.doms"] = np.concatenate([j.doms for j in placed if j.doms is not None]
-                                        or [np.zeros(0, np.int64)]).astype(np.int64)
-    arrays["job.cnt"] = np.concatenate([j.cnt for j in placed if j.cnt is not None]
-                                       or [np.zeros(0, np.int64)]).astype(np.int64)
-    heap = run.events.entries()
-    arrays["ev.t"] = np.array([e[0] for e in heap], dtype=np.float64)
-    arrays["ev.kind"] = np.array([e[1] for e in heap], dtype=np.int64)
-    arrays["ev.seq"] = np.array([e[2] for e in heap], dtype=np.int64)
-    rows = [(0, 0, 0) if e[3] is None else (2, int(e[3][0]), int(e[3][1]))
-            if isinstance(e[3], tuple) else (1, int(e[3]), 0) for e in heap]
-    codes = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
-    arrays["ev.code"], arrays["ev.p0"], arrays["ev.p1"] = codes[:, 0], codes[:, 1], codes[:, 2]
-    fl = run.fleet
-    for i, p in enumerate(fl.pools):
-        arrays[f"pool.{i}"] = p.free
-    arrays["fleet.talloc"] = fl.talloc
-    arrays["q.qlen"] = run.queues.qlen
-    integ = run.integrals
-    arrays["m.tenant_s"], arrays["m.queue_s"] = integ.tenant_s, integ.queue_s
-    arrays["m.stranded_s"] = run.series.stranded_s
-    arrays["m.series"] = np.array(run.series.rows, dtype=np.float64).reshape(
-        len(run.series.rows), len(SERIES_COLUMNS))
-    arrays["m.campus"] = np.array(run.series.campus_rows, dtype=np.float64).reshape(
-        len(run.series.campus_rows), len(run.twin.campuses))
-    for k, col in run.records.r.items():
-        arrays[f"rec.{k}"] = np.frombuffer(col, dtype=np.float64) if len(col) else np.zeros(0)
-    live = run.ops.jobs
-    state: dict[str, Any] = {
-        "now": run.ops.now, "sliced_to": run.sliced_to, "next_id": run.next_id,
-        "n_events": run.n_events, "finished": run.finished, "seq": run.events.seq,
-        "rng": run.rng.bit_generator.state, "policy": run.policy.state(),
-        "queues": [[[prio, [j.id for j in q if j.id in live]] for prio, q in qs.items()]
-                   for qs in run.queues.queues],
-        "qver": run.queues.qver, "stale": run.queues.stale,
-        "fleet": {"campus_kw": fl.campus_kw, "power_kw": fl.power_kw,
-                  "alloc_total": fl.alloc_total, "reclaiming": fl.reclaiming,
-                  "gen": fl.gen, "starts": fl.starts, "svc_alloc": fl.svc_alloc,
-                  "inf_held": fl.inf_held, "free_total": [p.free_total for p in fl.pools],
-                  "running": [list(r) for r in fl.running],
-                  "borrowed": [list(b) for b in fl.borrowed]},
-        "services": [{"reps": [[pool, doms] for pool, doms in ss.reps.items()],
-                      "tok": [ss.served_tok, ss.unmet_tok, ss.npu_tok, ss.demand_tok]}
-                     for ss in run.services.state],
-        "svc_load": run.services.load,
-        "meters": {"counts": run.counts.c, "last": integ.last, "alloc_s": integ.alloc_s,
-                   "svc_alloc_s": integ.svc_alloc_s, "energy_kwh": integ.energy_kwh},
-    }
-    fails = failures_of(run.bus.observers)
-    if fails is not None:
-        state["failures"], more = fails.state()
-        arrays.update(more)
-    return state, arrays
-
-
-def _decode(run: Runner, state: dict[str, Any], a: dict[str, npt.NDArray[Any]]) -> None:
-    jobs: dict[int, Job] = {}
-    cols = {k: a[f"job.{k}"] for k in SCALARS}
-    for r in range(len(cols["id"])):
-        j = Job.__new__(Job)
-        for k in SCALARS:
-            v = float(cols[k][r])
-            setattr(j, k, int(v) if k in _INT else bool(v) if k == "borrowed" else v)
-        j.doms = j.cnt = None
-        jobs[j.id] = j
-    off = 0
-    for jid, nd in zip(a["job.placed"].tolist(), a["job.ndoms"].tolist(), strict=True):
-        jobs[jid].doms = a["job.doms"][off:off + nd].copy()
-        jobs[jid].cnt = a["job.cnt"][off:off + nd].copy()
-        off += nd
-    run.ops.jobs = jobs
-    entries = []
-    for t, kind, seq, code, p0, p1 in zip(*(a[f"ev.{k}"].tolist() for k in
-                                            ("t", "kind", "seq", "code", "p0", "p1")),
-                                          strict=True):
-        payload = None if code == 0 else int(p0) if code == 1 else (int(p0), int(p1))
-        entries.append((float(t), int(kind), int(seq), payload))
-    run.events.restore(entries, int(state["seq"]))
-    fl, f = run.fleet, state["fleet"]
-    for i, p in enumerate(fl.pools):
-        free = a[f"pool.{i}"]
-        if free.shape != p.free.shape:
-            raise ValueError(f"pool {i} has {free.shape[0]} domains, expected {p.domains}")
-        p.free = free.astype(np.int64).copy()
-        p.free_total = int(f["free_total"][i])
-    fl.talloc = a["fleet.talloc"].astype(np.int64).copy()
-    fl.campus_kw = [float(x) for x in f["campus_kw"]]
-    fl.power_kw = float(f["power_kw"])
-    fl.alloc_total, fl.svc_alloc = int(f["alloc_total"]), int(f["svc_alloc"])
-    fl.reclaiming, fl.gen, fl.starts = f["reclaiming"], f["gen"], f["starts"]
-    fl.inf_held = f["inf_held"]
-    fl.running = [{i: jobs[i] for i in r} for r in f["running"]]
-    fl.borrowed = [{i: jobs[i] for i in b} for b in f["borrowed"]]
-    q = run.queues
-    q.qlen = a["q.qlen"].astype(np.int64).copy()
-    q.qver, q.stale = state["qver"], state["stale"]
-    q.queues = [{int(prio): deque(jobs[i] for i in ids) for prio, ids in qs}
-                for qs in state["queues"]]
-    for ss, s in zip(run.services.state, state["services"], strict=True):
-        ss.reps = {int(pool): [int(d) for d in doms] for pool, doms in s["reps"]}
-        ss.served_tok, ss.unmet_tok, ss.npu_tok, ss.demand_tok = (float(x) for x in s["tok"])
-    run.services.load = [float(x) for x in state["svc_load"]]
-    m, integ = state["meters"], run.integrals
-    run.counts.c = {str(k): int(v) for k, v in m["counts"].items()}
-    integ.last, integ.alloc_s = float(m["last"]), float(m["alloc_s"])
-    integ.svc_alloc_s, integ.energy_kwh = float(m["svc_alloc_s"]), float(m["energy_kwh"])
-    integ.tenant_s, integ.queue_s = a["m.tenant_s"].copy(), a["m.queue_s"].copy()
-    run.series.stranded_s = a["m.stranded_s"].copy()
-    run.series.rows = [tuple(float(x) for x in row) for row in a["m.series"]]
-    if "m.campus" in a:
-        run.series.campus_rows = [tuple(float(x) for x in row) for row in a["m.campus"]]
-    run.records.r = {k: array("d", a[f"rec.{k}"].tolist()) for k in RECORD_FIELDS}
-    run.policy.restore(state["policy"])
-    fails = failures_of(run.bus.observers)
-    if fails is not None:
-        fails.restore(state["failures"], a)
-    run.rng.bit_generator.state = state["rng"]
-    run.ops.now, run.sliced_to = float(state["now"]), float(state["sliced_to"])
-    run.next_id, run.n_events = int(state["next_id"]), int(state["n_events"])
-    run.finished = bool(state["finished"])
-
-
 # -- files -----------------------------------------------------------------------------
 def manifest_for(scn: Scenario, cat: Catalog) -> dict[str, Any]:
     """What a checkpoint must match to be resumed by a command."""
@@ -216,7 +81,7 @@ def manifest_for(scn: Scenario, cat: Catalog) -> dict[str, Any]:
 def save(run: Runner, scn: Scenario, cat: Catalog, directory: Path) -> Path:
     """Write a checkpoint of ``run`` (between instants) to ``directory``, replacing the
     previous one only once the new one is complete."""
-    state, arrays = _encode(run)
+    state, arrays = collect(run)
     parent = directory.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -355,9 +220,9 @@ def load(directory: Path, catalog: Catalog | None = None,
               "job.pool": len(tw.pools), "kinds": set(run.handlers),
               "svc_pools": [{r[0] for r in s.replica} for s in tw.services],
               "payloads": _payloads(run)}
-    check_state(state, arrays, *_encode(run), tw.horizon_s, limits, ck)
+    check_state(state, arrays, *collect(run), tw.horizon_s, limits, ck)
     try:
-        _decode(run, state, arrays)
+        restore(run, state, arrays)
     except BadInput:
         raise
     except Exception as exc:

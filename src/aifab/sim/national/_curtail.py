@@ -211,7 +211,7 @@ class Curtailer(Observer):
         every = run.twin.settings.scale_interval_h * 3600.0
         left = every - (run.now % every) if run.now % every else every
         for svc in tw.services:
-            ss = services.state[svc.index]
+            ss = services.per_service[svc.index]
             load = services.load[svc.index]
             for pool, dev, cap in svc.replica:
                 doms = ss.reps.get(pool, [])

@@ -82,7 +82,7 @@ class Domains(Results):
     def _replicas_in(self, pool: int, d: int) -> list[int]:
         """Accelerators of inference replicas in domain ``d`` of ``pool``, per service."""
         out = []
-        for svc, ss in zip(self.run.twin.services, self.run.services.state, strict=True):
+        for svc, ss in zip(self.run.twin.services, self.run.services.per_service, strict=True):
             size = next((r[1] for r in svc.replica if r[0] == pool), 0)
             out.append(size * ss.reps.get(pool, []).count(d))
         return out
@@ -134,7 +134,7 @@ class Domains(Results):
         for i in order:
             if acc <= 0:
                 return
-            svc, ss = tw.services[i], run.services.state[i]
+            svc, ss = tw.services[i], run.services.per_service[i]
             doms = ss.reps.get(pool)
             if not doms or d not in doms:
                 continue

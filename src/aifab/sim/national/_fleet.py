@@ -7,6 +7,8 @@ preempt is the queue policy's business (:mod:`._policies`), what to count the me
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +16,14 @@ import numpy.typing as npt
 from aifab.sim.national._job import EVICTING, IntArray, Job
 from aifab.sim.national._model import Twin
 from aifab.sim.national._pools import PoolState
+
+if TYPE_CHECKING:
+    from aifab.sim.national._stateful import Snapshot
+
+_KEPT = ("campus_kw", "power_kw", "alloc_total", "reclaiming", "gen", "starts", "svc_alloc",
+         "inf_held")
+"""Scalars and lists a checkpoint keeps as they are (``free_total``, ``running`` and
+``borrowed`` are derived; ``curtail_kw``: runs with curtailment are not checkpointed)."""
 
 
 class FleetState:
@@ -44,6 +54,27 @@ class FleetState:
         self.inf_held = [0] * P
         self.inf_peak = _inference_peak(twin)
 
+    # -- checkpoint (:class:`._stateful.Stateful`) -----------------------------------
+    def state(self) -> Snapshot:
+        doc: dict[str, Any] = {k: getattr(self, k) for k in _KEPT}
+        doc.update(free_total=[p.free_total for p in self.pools],
+                   running=[list(r) for r in self.running],
+                   borrowed=[list(b) for b in self.borrowed])
+        arrays = {f"pool.{i}": p.free for i, p in enumerate(self.pools)}
+        return {"fleet": doc}, {**arrays, "fleet.talloc": self.talloc}
+
+    def restore(self, state: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]],
+                jobs: Mapping[int, Job]) -> None:
+        f = state["fleet"]
+        for i, p in enumerate(self.pools):
+            p.restore(arrays[f"pool.{i}"], int(f["free_total"][i]))
+        self.talloc = arrays["fleet.talloc"].astype(np.int64).copy()
+        for k in _KEPT:  # JSON keeps whole numbers whole (checked by _ckcheck)
+            setattr(self, k, f[k])
+        self.campus_kw, self.power_kw = [float(x) for x in f["campus_kw"]], float(f["power_kw"])
+        self.running = [{i: jobs[i] for i in r} for r in f["running"]]
+        self.borrowed = [{i: jobs[i] for i in b} for b in f["borrowed"]]
+
     # -- power -------------------------------------------------------------------------
     def power_ok(self, pool: int, n: int) -> bool:
         c = self.pool_campus[pool]
@@ -53,7 +84,7 @@ class FleetState:
         p = self.twin.pools[pool]
         return self.campus_kw[c] + n * (p.busy_kw - p.idle_kw) <= cap + 1e-9
 
-    def _draw(self, pool: int, n: int) -> None:
+    def draw(self, pool: int, n: int) -> None:
         p = self.twin.pools[pool]
         d = n * (p.busy_kw - p.idle_kw)
         self.campus_kw[self.pool_campus[pool]] += d
@@ -102,7 +133,7 @@ class FleetState:
     def occupy(self, job: Job, borrowed: bool) -> None:
         """Account a gang just placed by :meth:`find` (``job.pool`` etc. set)."""
         self.talloc[job.tenant] += job.n
-        self._draw(job.pool, job.n)
+        self.draw(job.pool, job.n)
         part = self.pool_part[job.pool]
         self.running[part][job.id] = job
         if borrowed:
@@ -114,7 +145,7 @@ class FleetState:
         """Free a running gang; its partition (and every public one) may start work."""
         assert job.doms is not None and job.cnt is not None
         self.pools[job.pool].release(job.doms, job.cnt)
-        self._draw(job.pool, -job.n)
+        self.draw(job.pool, -job.n)
         self.talloc[job.tenant] -= job.n
         part = self.pool_part[job.pool]
         self.running[part].pop(job.id, None)
@@ -134,37 +165,39 @@ class FleetState:
         free = self.free_in(self.twin.partitions[part].pools)
         return free - max(0, self.inf_peak[part] - self.inf_held[part])
 
-    # -- inference replicas ------------------------------------------------------------
-    def place_replicas(self, pool: int, n: int, k: int) -> list[int]:
-        """Place up to ``k`` replicas of ``n`` devices (each inside one domain) as far as
-        the pool and its campus power cap allow; their domains."""
-        cap = min(self.twin.campuses[self.pool_campus[pool]].cap_kw,
-                  self.curtail_kw[self.pool_campus[pool]])
-        if cap != math.inf:
-            p = self.twin.pools[pool]
-            room = cap - self.campus_kw[self.pool_campus[pool]] + 1e-9
-            k = min(k, max(0, int(room // (n * (p.busy_kw - p.idle_kw)))))
-        doms = self.pools[pool].place_many(n, k)
-        got = len(doms)
-        if got:
-            self._draw(pool, n * got)
-            self.svc_alloc += n * got
-            if self.pool_part[pool] >= 0:
-                self.inf_held[self.pool_part[pool]] += n * got
-                self.gen[self.pool_part[pool]] += 1
-        return [int(d) for d in doms]
 
-    def release_replicas(self, pool: int, doms: list[int], n: int) -> None:
-        if not doms:
-            return
-        self.pools[pool].release_many(np.asarray(doms, dtype=np.int64), n)
-        self._draw(pool, -n * len(doms))
-        self.svc_alloc -= n * len(doms)
-        part = self.pool_part[pool]
-        if part >= 0:
-            self.inf_held[part] -= n * len(doms)
-            self.gen[part] += 1
-            self.dirty.add(part)
+# -- inference replicas (mechanics of the fleet, called through Operations) ----------
+def place_replicas(fl: FleetState, pool: int, n: int, k: int) -> list[int]:
+    """Place up to ``k`` replicas of ``n`` devices (each inside one domain) as far as
+    the pool and its campus power cap allow; their domains."""
+    cap = min(fl.twin.campuses[fl.pool_campus[pool]].cap_kw,
+              fl.curtail_kw[fl.pool_campus[pool]])
+    if cap != math.inf:
+        p = fl.twin.pools[pool]
+        room = cap - fl.campus_kw[fl.pool_campus[pool]] + 1e-9
+        k = min(k, max(0, int(room // (n * (p.busy_kw - p.idle_kw)))))
+    doms = fl.pools[pool].place_many(n, k)
+    got = len(doms)
+    if got:
+        fl.draw(pool, n * got)
+        fl.svc_alloc += n * got
+        if fl.pool_part[pool] >= 0:
+            fl.inf_held[fl.pool_part[pool]] += n * got
+            fl.gen[fl.pool_part[pool]] += 1
+    return [int(d) for d in doms]
+
+
+def release_replicas(fl: FleetState, pool: int, doms: list[int], n: int) -> None:
+    if not doms:
+        return
+    fl.pools[pool].release_many(np.asarray(doms, dtype=np.int64), n)
+    fl.draw(pool, -n * len(doms))
+    fl.svc_alloc -= n * len(doms)
+    part = fl.pool_part[pool]
+    if part >= 0:
+        fl.inf_held[part] -= n * len(doms)
+        fl.gen[part] += 1
+        fl.dirty.add(part)
 
 
 def _inference_peak(twin: Twin) -> list[int]:

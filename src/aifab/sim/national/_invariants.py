@@ -26,7 +26,7 @@ def check(run: Runner) -> None:
             assert len(set(job.doms.tolist())) == len(job.doms), "domain listed twice"
             used[job.pool][job.doms] += job.cnt
             total += job.n
-    for svc, ss in zip(run.twin.services, run.services.state, strict=True):
+    for svc, ss in zip(run.twin.services, run.services.per_service, strict=True):
         size = {r[0]: r[1] for r in svc.replica}
         for pool, doms in ss.reps.items():
             for d in doms:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from array import array
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,8 +17,10 @@ if TYPE_CHECKING:
     from aifab.sim.national._model import Twin
     from aifab.sim.national._queues import Queues
     from aifab.sim.national._services import Services
+    from aifab.sim.national._stateful import Snapshot
 
 FloatArray = npt.NDArray[np.float64]
+Arrays = Mapping[str, npt.NDArray[Any]]
 COUNTS = ("arrivals", "starts", "completions", "preemptions", "scaling", "topology_misses",
           "multi_domain")
 SERIES_COLUMNS = ("t_h", "allocated", "busy", "inference", "power_mw", "queued",
@@ -32,6 +35,12 @@ class Counts(Observer):
     def __init__(self) -> None:
         self.c: dict[str, int] = dict.fromkeys(COUNTS, 0)
         self._failing: set[int] = set()  # interrupted by a failure, requeued this instant
+
+    def state(self) -> Snapshot:
+        return {"meters": {"counts": self.c}}, {}
+
+    def restore(self, state: Mapping[str, Any], arrays: Arrays, jobs: Mapping[int, Job]) -> None:
+        self.c = {str(k): int(v) for k, v in state["meters"]["counts"].items()}
 
     def on_arrive(self, job: Job) -> None:
         self.c["arrivals"] += 1
@@ -73,6 +82,14 @@ class Records(Observer):
     def __init__(self) -> None:
         self.r = {k: array("d") for k in RECORD_FIELDS}
 
+    def state(self) -> Snapshot:
+        # a copy: a view of the buffer would stop the column from growing
+        return {}, {f"rec.{k}": np.frombuffer(col, dtype=np.float64).copy() if len(col)
+                    else np.zeros(0) for k, col in self.r.items()}
+
+    def restore(self, state: Mapping[str, Any], arrays: Arrays, jobs: Mapping[int, Job]) -> None:
+        self.r = {k: array("d", arrays[f"rec.{k}"].tolist()) for k in RECORD_FIELDS}
+
     def on_complete(self, job: Job) -> None:
         for k, col in self.r.items():
             col.append(float(getattr(job, k)))
@@ -91,6 +108,17 @@ class Integrals(Observer):
         self.alloc_s = self.svc_alloc_s = self.energy_kwh = 0.0
         self.tenant_s: FloatArray = np.zeros(T)
         self.queue_s: FloatArray = np.zeros(T)
+
+    def state(self) -> Snapshot:
+        return {"meters": {"last": self.last, "alloc_s": self.alloc_s,
+                           "svc_alloc_s": self.svc_alloc_s, "energy_kwh": self.energy_kwh}}, \
+            {"m.tenant_s": self.tenant_s, "m.queue_s": self.queue_s}
+
+    def restore(self, state: Mapping[str, Any], arrays: Arrays, jobs: Mapping[int, Job]) -> None:
+        m = state["meters"]
+        self.last, self.alloc_s = float(m["last"]), float(m["alloc_s"])
+        self.svc_alloc_s, self.energy_kwh = float(m["svc_alloc_s"]), float(m["energy_kwh"])
+        self.tenant_s, self.queue_s = arrays["m.tenant_s"].copy(), arrays["m.queue_s"].copy()
 
     def advance(self, t: float) -> None:
         dt = t - self.last
@@ -128,6 +156,19 @@ class TimeSeries(Observer):
         self.rows: list[tuple[float, ...]] = []
         self.campus_rows: list[tuple[float, ...]] = []  # facility kW per campus per sample
         self.stranded_s: FloatArray = np.zeros(3)  # power, fragmentation, idle
+
+    def state(self) -> Snapshot:
+        return {}, {"m.stranded_s": self.stranded_s,
+                    "m.series": np.array(self.rows, dtype=np.float64).reshape(
+                        len(self.rows), len(SERIES_COLUMNS)),
+                    "m.campus": np.array(self.campus_rows, dtype=np.float64).reshape(
+                        len(self.campus_rows), len(self.twin.campuses))}
+
+    def restore(self, state: Mapping[str, Any], arrays: Arrays, jobs: Mapping[int, Job]) -> None:
+        self.stranded_s = arrays["m.stranded_s"].copy()
+        self.rows = [tuple(float(x) for x in row) for row in arrays["m.series"]]
+        if "m.campus" in arrays:
+            self.campus_rows = [tuple(float(x) for x in row) for row in arrays["m.campus"]]
 
     def sample(self, now: float) -> None:
         row, stranded = self.row(now)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from aifab.scenario import SimSettings
 from aifab.sim.core import EventQueue
 from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
-from aifab.sim.national._fleet import FleetState
+from aifab.sim.national._fleet import FleetState, place_replicas, release_replicas
 from aifab.sim.national._job import DONE, EVICTING, FAILURE, QUEUED, RUNNING, Job
 from aifab.sim.national._model import Partition, Twin
 from aifab.sim.national._observers import Bus
@@ -156,7 +156,7 @@ class Operations:
         self.queues.enqueue(job, front=True)
 
     def place_replicas(self, pool: int, n: int, k: int) -> list[int]:
-        doms = self.fleet.place_replicas(pool, n, k)
+        doms = place_replicas(self.fleet, pool, n, k)
         if doms:
             for f in self.bus.scale:
                 f(len(doms))
@@ -164,6 +164,6 @@ class Operations:
 
     def release_replicas(self, pool: int, doms: list[int], n: int) -> None:
         if doms:
-            self.fleet.release_replicas(pool, doms, n)
+            release_replicas(self.fleet, pool, doms, n)
             for f in self.bus.scale:
                 f(len(doms))

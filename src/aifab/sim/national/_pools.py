@@ -26,6 +26,14 @@ class PoolState:
         self.free: IntArray = np.full(domains, domain_size, dtype=np.int64)
         self.free_total = domains * domain_size
 
+    def restore(self, free: IntArray, free_total: int) -> None:
+        """Set the free counts from a checkpoint (its array, checked for shape)."""
+        if free.shape != self.free.shape:
+            raise ValueError(f"pool {self.index} has {free.shape[0]} domains, expected "
+                             f"{self.domains}")
+        self.free = free.astype(np.int64).copy()
+        self.free_total = free_total
+
     @property
     def capacity(self) -> int:
         return self.domains * self.size

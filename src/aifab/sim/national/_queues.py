@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from aifab.sim.national._job import QUEUED, Job
+from aifab.sim.national._job import DONE, QUEUED, Job
+
+if TYPE_CHECKING:
+    from aifab.sim.national._stateful import Snapshot
 
 
 class Queues:
@@ -29,6 +33,20 @@ class Queues:
         self.qlen: npt.NDArray[np.int64] = np.zeros(n, dtype=np.int64)
         self.qver = [0] * n  # bumped whenever a tenant's queue changes
         self.stale = [0] * n  # started jobs still sitting in a tenant's queues
+
+    def state(self) -> Snapshot:
+        """Checkpoint entries: each tenant's queues by priority (job ids; completed jobs
+        that still sit there are dropped), the change and stale counters."""
+        return {"queues": [[[prio, [j.id for j in q if j.state != DONE]]
+                            for prio, q in qs.items()] for qs in self.queues],
+                "qver": self.qver, "stale": self.stale}, {"q.qlen": self.qlen}
+
+    def restore(self, state: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]],
+                jobs: Mapping[int, Job]) -> None:
+        self.qlen = arrays["q.qlen"].astype(np.int64).copy()
+        self.qver, self.stale = state["qver"], state["stale"]
+        self.queues = [{int(prio): deque(jobs[i] for i in ids) for prio, ids in qs}
+                       for qs in state["queues"]]
 
     def enqueue(self, job: Job, front: bool = False) -> None:
         q = self.queues[job.tenant].setdefault(job.prio, deque())

@@ -9,13 +9,18 @@ fit are unmet demand for that interval and ask the owner's lenders to reclaim.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from aifab.sim.national._model import Service, Twin
 from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from aifab.sim.national._job import Job
     from aifab.sim.national._ops import Operations
+    from aifab.sim.national._stateful import Snapshot
 
 
 def diurnal(t_s: float, amplitude: float, peak_hour: float) -> float:
@@ -42,13 +47,28 @@ class Services(Observer):
 
     def __init__(self, twin: Twin) -> None:
         self.twin = twin
-        self.state = [ServiceState() for _ in twin.services]
+        self.per_service = [ServiceState() for _ in twin.services]
         self.load = [0.0] * len(twin.services)
+
+    def state(self) -> Snapshot:
+        """Checkpoint entries: each service's replicas and token meters, and its load."""
+        return {"services": [{"reps": [[pool, doms] for pool, doms in ss.reps.items()],
+                              "tok": [ss.served_tok, ss.unmet_tok, ss.npu_tok,
+                                      ss.demand_tok]} for ss in self.per_service],
+                "svc_load": self.load}, {}
+
+    def restore(self, state: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]],
+                jobs: Mapping[int, Job]) -> None:
+        for ss, s in zip(self.per_service, state["services"], strict=True):
+            ss.reps = {int(pool): [int(d) for d in doms] for pool, doms in s["reps"]}
+            ss.served_tok, ss.unmet_tok, ss.npu_tok, ss.demand_tok = (float(x)
+                                                                     for x in s["tok"])
+        self.load = [float(x) for x in state["svc_load"]]
 
     def accelerators(self) -> tuple[int, float]:
         """Accelerators held by inference replicas, and how many of them are busy."""
         held, busy = 0, 0.0
-        for svc, ss, load in zip(self.twin.services, self.state, self.load, strict=True):
+        for svc, ss, load in zip(self.twin.services, self.per_service, self.load, strict=True):
             size = {r[0]: r[1] for r in svc.replica}
             n = sum(len(d) * size[p] for p, d in ss.reps.items())
             held += n
@@ -56,7 +76,7 @@ class Services(Observer):
         return held, busy
 
     def on_warm(self) -> None:
-        for ss in self.state:
+        for ss in self.per_service:
             ss.served_tok = ss.unmet_tok = ss.npu_tok = ss.demand_tok = 0.0
 
     def _fit(self, ops: Operations, svc: Service, st: ServiceState, pool_ids: list[int],
@@ -81,7 +101,7 @@ class Services(Observer):
         st_ = tw.settings
         f = diurnal(t + dt / 2, st_.diurnal_amplitude, st_.peak_hour)
         for svc in tw.services:
-            ss = self.state[svc.index]
+            ss = self.per_service[svc.index]
             demand = svc.spec.peak_tokens_per_s * f
             npu_ids = [r[0] for r in svc.replica if tw.pools[r[0]].kind == "npu"]
             gpu_ids = [r[0] for r in svc.replica if tw.pools[r[0]].kind == "gpu"]

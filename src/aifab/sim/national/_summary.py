@@ -108,7 +108,7 @@ def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.
     tenants = tenant_frame(run, jobs)
     classes = class_frame(tenants, jobs, run)
     series = pd.DataFrame(run.series.rows, columns=list(SERIES_COLUMNS))
-    svc_state = run.services.state
+    svc_state = run.services.per_service
     svc = pd.DataFrame([{"service": s.spec.name, "owner": s.spec.owner, "model": s.spec.model,
                          "npu_eligible": s.spec.npu_eligible,
                          "demand_tokens": svc_state[s.index].demand_tok,

@@ -1,0 +1,81 @@
+"""Components own their state: the checkpoint loops over the run's parts, each with
+``state()``/``restore()``, and knows none of their insides."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from aifab.scenario import load_scenario
+from aifab.sim.national import new_run
+from aifab.sim.national._stateful import Section, Stateful, collect, merge, parts, restore
+
+SETS = ["sim.scale=0.01", "sim.warmup_days=0.5", "sim.days=1.5"]
+SRC = Path(__file__).resolve().parents[3] / "src" / "aifab" / "sim" / "national"
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+@pytest.mark.parametrize("extra", [["reliability.enabled=false"], []])
+def test_every_part_round_trips_into_a_fresh_run(extra: list[str]) -> None:
+    scn = load_scenario(None, [*SETS, *extra])
+    run = new_run(scn)
+    run.run(until=20 * 3600.0)
+    state, arrays = collect(run)
+    state = json.loads(json.dumps(state))  # what a checkpoint file gives back
+    fresh = new_run(scn)
+    assert not _same(collect(fresh)[0], state)  # the run did change something
+    restore(fresh, state, {k: v.copy() for k, v in arrays.items()})
+    for mine, theirs in zip(parts(run), parts(fresh), strict=True):
+        assert isinstance(theirs, Stateful)
+        (d0, a0), (d1, a1) = mine.state(), theirs.state()
+        assert _same(d0, d1), type(mine).__name__
+        assert set(a0) == set(a1)
+        for k in a0:
+            assert a0[k].dtype == a1[k].dtype and np.array_equal(a0[k], a1[k]), k
+    run.run()
+    fresh.run()
+    assert run.n_events == fresh.n_events and _same(collect(run)[0], collect(fresh)[0])
+    assert ("failures" in state) == (extra == [])
+
+
+class _Part:
+    def __init__(self, doc: dict[str, Any], arrays: dict[str, Any]) -> None:
+        self.doc, self.arrays = doc, arrays
+
+    def state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.doc, self.arrays
+
+    def restore(self, state: Any, arrays: Any, jobs: Any) -> None:
+        pass
+
+
+def test_parts_fill_a_shared_object_but_never_the_same_entry() -> None:
+    run = new_run(load_scenario(None, SETS))
+    state, _ = collect(run)
+    assert set(state["meters"]) == {"counts", "last", "alloc_s", "svc_alloc_s", "energy_kwh"}
+    assert any(isinstance(p, Section) and p.key == "policy" for p in parts(run))
+    a, b = _Part({"m": {"x": 1}}, {}), _Part({"m": {"y": 2}, "t": 0}, {})
+    assert merge([a, b])[0] == {"m": {"x": 1, "y": 2}, "t": 0}
+    with pytest.raises(ValueError, match="'m'"):
+        merge([a, _Part({"m": {"x": 3}}, {})])
+    with pytest.raises(ValueError, match="'t'"):
+        merge([b, _Part({"t": 1}, {})])
+    with pytest.raises(ValueError, match="'z'"):
+        merge([_Part({}, {"z": np.zeros(1)}), _Part({}, {"z": np.ones(1)})])
+
+
+def test_the_checkpoint_module_reaches_into_no_component() -> None:
+    """``_checkpoint.py`` reads no component of the Runner except the twin (for the
+    validation limits) and the observer list (to find the failure model's event kinds)."""
+    tree = ast.parse((SRC / "_checkpoint.py").read_text())
+    reached = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+               and isinstance(n.value, ast.Name) and n.value.id == "run"}
+    assert reached <= {"twin", "streams", "bus", "handlers", "sliced_to"}, reached
