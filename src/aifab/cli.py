@@ -12,7 +12,7 @@ Start-up is lazy: this module imports only the standard library, and a command's
 from __future__ import annotations
 
 # The table lives with the commands (the root group reads it too); re-exported here.
-from aifab.commands._registry import COMMAND_HELP, COMMAND_MODULES, EXIT_ABORTED, aborted
+from aifab.commands import COMMAND_HELP, COMMAND_MODULES, EXIT_ABORTED, aborted
 
 TYPE_CHECKING = False  # no `typing` at start-up (see aifab/__init__.py)
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ __all__ = ["COMMAND_HELP", "COMMAND_MODULES", "EXIT_ABORTED", "aborted", "main"]
 def __getattr__(name: str) -> Any:
     """``aifab.cli.app``: the Typer application, built on first use."""
     if name == "app":
-        from aifab.commands._root import build_app
+        from aifab.commands import build_app
 
         return build_app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -33,7 +33,7 @@ def __getattr__(name: str) -> Any:
 def main() -> None:
     """Console-script entry point."""
     try:
-        from aifab.commands._root import build_app
+        from aifab.commands import build_app
 
         build_app()()
     except KeyboardInterrupt:

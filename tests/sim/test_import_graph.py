@@ -192,14 +192,11 @@ def _private_owner(mod: str) -> str | None:
 #: shrink: an entry that no longer occurs fails the test, so it is removed when fixed.
 PRIVATE_LEFT = {
     ("aifab._plan", "aifab.perf._serve"),
-    ("aifab.cli", "aifab.commands._registry"),
-    ("aifab.cli", "aifab.commands._root"),
     ("aifab.commands._perf_data", "aifab.perf._calibrate"),
     ("aifab.commands._perf_data", "aifab.perf._loo"),
     ("aifab.commands._perf_data", "aifab.perf._report"),
     ("aifab.commands.perf", "aifab.perf._disagg"),
     ("aifab.commands.perf", "aifab.perf._search"),
-    ("aifab.commands.plan", "aifab.sweep._plan_cli"),
     ("aifab.grid._model", "aifab.scenario._siting"),
     ("aifab.grid._site", "aifab.scenario._siting"),
     ("aifab.reliability._model", "aifab.perf._factors"),  # device_table: not in perf's API
@@ -209,9 +206,6 @@ PRIVATE_LEFT = {
     ("aifab.serve._jobs", "aifab.commands._registry"),
     ("aifab.serve._map", "aifab.grid._results"),  # a private function (_geo)
     ("aifab.serve._pages", "aifab.commands._registry"),
-    ("aifab.sweep._plan_cli", "aifab.report._sweep"),
-    ("aifab.sweep._results", "aifab.report._sweep"),
-    ("aifab.workload.synthetic", "aifab.scenario._sim"),
 }
 
 

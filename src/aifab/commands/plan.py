@@ -67,8 +67,7 @@ def plan_cmd(
              write_files=lambda tmp: _write_plan(result, versioned(doc), tmp),
              show=lambda c: print_plan(result, c))
         return
-    from aifab.sweep import plan_uncertainty
-    from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
+    from aifab.sweep import plan_uncertainty, print_uncertainty, write_uncertainty
 
     unc = plan_uncertainty(scn, cat, samples=samples, seed=seed)
     doc["totals_range"] = unc.totals_range

@@ -37,8 +37,10 @@ from aifab.report._style import (
 from aifab.report._sweep import (
     headline_text,
     sensitivity_note,
+    series_fan_figure,
     summary_frame,
     sweep_figures,
+    sweep_page,
     sweep_values,
 )
 
@@ -82,6 +84,7 @@ __all__ = [
     "render_html",
     "report_language",
     "sensitivity_note",
+    "series_fan_figure",
     "series_figure",
     "sim_sections",
     "site_html",
@@ -90,6 +93,7 @@ __all__ = [
     "style_figure",
     "summary_frame",
     "sweep_figures",
+    "sweep_page",
     "sweep_values",
     "table_html",
     "tr",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aifab.sweep._design import DesignPoints, build_design
 from aifab.sweep._exec import Progress, execute, load_state_spec, read_journal
+from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
 from aifab.sweep._results import SweepResult, sweep_html, write_sweep
 from aifab.sweep._sensitivity import percentiles, sobol_indices
 from aifab.sweep._spec import Parameter, SweepSpec, load_spec, spec_from_dict
@@ -46,6 +47,7 @@ __all__ = [
     "load_state_spec",
     "percentiles",
     "plan_uncertainty",
+    "print_uncertainty",
     "read_journal",
     "sobol_indices",
     "spec_from_dict",
@@ -53,4 +55,5 @@ __all__ = [
     "sweep_html",
     "uncertainty_ranges",
     "write_sweep",
+    "write_uncertainty",
 ]

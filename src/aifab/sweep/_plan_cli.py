@@ -62,8 +62,14 @@ def print_uncertainty(unc: UncertaintyResult, c: Console, result: PlanResult | N
 
 def write_uncertainty(result: PlanResult, unc: UncertaintyResult, tmp: Path) -> None:
     """uncertainty.csv, by_year_range.csv and the plan report with a ranges section."""
-    from aifab.report import Section, figure_html, plan_sections, render_html, table_html
-    from aifab.report._sweep import series_fan_figure
+    from aifab.report import (
+        Section,
+        figure_html,
+        plan_sections,
+        render_html,
+        series_fan_figure,
+        table_html,
+    )
 
     frame = uncertainty_frame(result, unc)
     frame.to_csv(tmp / "uncertainty.csv", index=False)

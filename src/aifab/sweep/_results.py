@@ -97,7 +97,7 @@ class SweepResult:
 
 def sweep_html(result: SweepResult) -> str:
     """The sweep's self-contained HTML page (rendered by aifab.report)."""
-    from aifab.report._sweep import sweep_page
+    from aifab.report import sweep_page
 
     return sweep_page(result.to_dict(), result.metric_values)
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from aifab.scenario._sim import JobClassSpec
+from aifab.scenario import JobClassSpec
 
 #: Default job classes. Sources: AcmeTrace cluster summary and the Philly job list
 #: (median research job 1 GPU, median run 2-15 min, mean 0.4-5 h; a few huge jobs hold
