@@ -14,6 +14,7 @@ from aifab.catalog import default_catalog
 from aifab.cli import app
 from aifab.scenario import load_scenario
 from aifab.sim.national import new_run, save_checkpoint
+from aifab.sim.national._checkpoint import VERSION
 
 SETS = ["sim.scale=0.01", "sim.warmup_days=0.5", "sim.days=1.5", "sim.checkpoint_every_h=12"]
 ARGS = [a for s in SETS for a in ("--set", s)]
@@ -62,7 +63,7 @@ def test_resume_refuses_other_settings_and_tampered_files(tmp_path: Path) -> Non
     res = r.invoke(app, ["simulate", "--json", "--resume", str(out)])
     assert res.exit_code == 2 and "checksum mismatch" in res.stderr
     man = out / "checkpoint" / "manifest.json"
-    man.write_text(man.read_text().replace('"version": 1', '"version": 99'))
+    man.write_text(man.read_text().replace(f'"version": {VERSION}', '"version": 99'))
     res = r.invoke(app, ["simulate", "--json", "--resume", str(out)])
     assert res.exit_code == 2 and "version 99" in res.stderr
 

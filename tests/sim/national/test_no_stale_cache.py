@@ -20,6 +20,7 @@ import pytest
 from aifab.scenario import Scenario
 from aifab.sim.national import QUEUE_POLICIES, Runner, new_run
 from aifab.sim.national._curtail import CURTAIL_END, CurtailWindow, add_curtailment
+from aifab.sim.national._events import Repair
 from aifab.sim.national._failures import REPAIR, failures_of
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
@@ -143,7 +144,7 @@ def test_job_is_backfilled_at_the_instant_of_a_repair(policy: str) -> None:
     run.policy.schedule(run.ops, [0])
     assert head.state == 0 and small.state == 0
     run.dirty.clear()
-    run.events.push(3600.0, REPAIR, (0, 0 * 1024 + 4))
+    run.events.push(3600.0, REPAIR, Repair(0, 0, 4))
     run.run(until=3600.5)
     assert int(fails.broken[0][0]) == 0
     assert small.state == 1, "the repaired tray's accelerators stayed idle"

@@ -6,13 +6,14 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
 
 from aifab.scenario import load_scenario
 from aifab.sim.national import new_run
+from aifab.sim.national._events import REPAIR, JobRef, Repair, register_source
 from aifab.sim.national._stateful import Section, Stateful, collect, merge, parts, restore
 
 SETS = ["sim.scale=0.01", "sim.warmup_days=0.5", "sim.days=1.5"]
@@ -72,6 +73,37 @@ def test_parts_fill_a_shared_object_but_never_the_same_entry() -> None:
         merge([_Part({}, {"z": np.zeros(1)}), _Part({}, {"z": np.ones(1)})])
 
 
+def test_event_payloads_come_back_typed_from_a_checkpoint() -> None:
+    """Ends and evictions carry a JobRef, repairs a Repair (no ints packed into one);
+    after a restore the handlers get the same types back."""
+    scn = load_scenario(None, SETS)
+    run = new_run(scn)
+    run.run(until=20 * 3600.0)
+    run.events.push(21 * 3600.0, REPAIR, Repair(0, 3, 4))
+    state, arrays = collect(run)
+    fresh = new_run(scn)
+    restore(fresh, json.loads(json.dumps(state)), arrays)
+    got = {(e[1], e[2]): e[3] for e in fresh.events.entries()}
+    for _t, kind, seq, payload in run.events.entries():
+        back = got[(kind, seq)]
+        assert back == payload and type(back) is type(payload), (kind, payload, back)
+    kinds = {type(e[3]) for e in run.events.entries()}
+    assert {JobRef, Repair, int} <= kinds
+    assert Repair(0, 3, 4).dom == 3 and JobRef(7, 1).token == 1
+
+
+def test_a_payload_type_has_at_most_three_ints() -> None:
+    class Wide(NamedTuple):
+        a: int
+        b: int
+        c: int
+        d: int
+
+    with pytest.raises(ValueError, match="1 to 3 ints"):
+        register_source("test-wide-payload", payload=Wide)
+    assert register_source("test-narrow-payload", payload=Repair).payload is Repair
+
+
 def test_the_checkpoint_module_reaches_into_no_component() -> None:
     """``_checkpoint.py`` reads no component of the Runner except the twin (for the
     validation limits) and the observer list (to find the failure model's event kinds)."""
@@ -79,3 +111,18 @@ def test_the_checkpoint_module_reaches_into_no_component() -> None:
     reached = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
                and isinstance(n.value, ast.Name) and n.value.id == "run"}
     assert reached <= {"twin", "streams", "bus", "handlers", "sliced_to"}, reached
+
+
+def test_curtailment_sees_only_the_run_context() -> None:
+    """The curtailment source uses what :class:`RunContext` offers, nothing of the
+    Runner beyond it (mypy checks the types; this checks the names)."""
+    from aifab.sim.national._protocol import RunContext
+
+    offered = {n for n in vars(RunContext) if not n.startswith("_")}
+    assert offered == {"twin", "now", "events", "fleet", "ops", "services", "add"}
+    text = (SRC / "_curtail.py").read_text()
+    used = {n.attr for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Attribute)
+            and ((isinstance(n.value, ast.Name) and n.value.id == "run")
+                 or (isinstance(n.value, ast.Attribute) and n.value.attr == "run"))}
+    assert used and used <= offered, used - offered
+    assert "Runner" not in text

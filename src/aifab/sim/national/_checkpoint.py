@@ -30,13 +30,14 @@ from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sim.national._api import new_run
 from aifab.sim.national._ckcheck import check_state
+from aifab.sim.national._events import ARRIVE, RESET, SAMPLE, SCALE, EventKind
 from aifab.sim.national._failures import DAILY, FAIL, REPAIR, failures_of
-from aifab.sim.national._ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
 from aifab.sim.national._runner import Runner
 from aifab.sim.national._stateful import collect, restore
 
 FORMAT = "aifab-twin-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: typed event payloads of up to three ints (ev.p2)
+_NO_PAYLOAD = {SCALE, SAMPLE, RESET, DAILY}
 FILES = ("scenario.json", "state.json", "arrays.npz")
 MAX_JSON_BYTES = 512 * 2**20
 _DISK_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
@@ -173,17 +174,18 @@ def read_manifest(directory: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def _payloads(run: Runner) -> dict[str, Any]:
-    """What events carry: ``codes`` kind -> payload code (0 none, 1 index, 2 pair);
-    ``p0`` kind -> the range of its first value where that is an index."""
+    """What events carry: ``codes`` kind -> how many ints its payload has (its registered
+    type's; kinds without a payload: 0); ``p0`` kind -> the range of its first value
+    where that is an index; ``repair``: the repair kind where the run has failures."""
     rp = run.twin.replay
-    codes = {END: 2, EVICT: 2, ARRIVE: 1, SCALE: 0, SAMPLE: 0, RESET: 0}
+    codes = {int(k): 0 if k.payload is None else 1 if k.payload is int
+             else len(getattr(k.payload, "_fields", ())) for k in run.handlers
+             if isinstance(k, EventKind) and (k.payload is not None or k in _NO_PAYLOAD)}
     p0 = {int(ARRIVE): (-len(rp) if rp is not None else 0, len(run.streams))}
     fails = failures_of(run.bus.observers)
     if fails is not None:
-        codes.update({FAIL: 1, REPAIR: 2, DAILY: 0})
         p0.update({int(FAIL): (0, len(fails.events)), int(REPAIR): (0, len(run.twin.pools))})
-    return {"codes": {int(k): v for k, v in codes.items()}, "p0": p0,
-            "repair": int(REPAIR) if fails is not None else None}
+    return {"codes": codes, "p0": p0, "repair": int(REPAIR) if fails is not None else None}
 
 
 def load(directory: Path, catalog: Catalog | None = None,

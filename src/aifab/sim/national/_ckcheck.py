@@ -178,8 +178,8 @@ def _check_arrays(a: Arrays, ref: Arrays, now: float,
     kinds = limits.get("kinds", set())
     if not set(a["ev.kind"].tolist()) <= kinds:
         raise _Bad("ev.kind", f"holds event kinds this run does not have ({sorted(kinds)})")
-    if not set(a["ev.code"].tolist()) <= {0, 1, 2}:
-        raise _Bad("ev.code", "holds codes other than 0, 1, 2")
+    if not set(a["ev.code"].tolist()) <= {0, 1, 2, 3}:
+        raise _Bad("ev.code", "holds codes other than 0 to 3 (the ints in a payload)")
     pay = limits.get("payloads", {})
     for kind, code in pay.get("codes", {}).items():
         if (a["ev.code"][a["ev.kind"] == kind] != code).any():
@@ -189,11 +189,11 @@ def _check_arrays(a: Arrays, ref: Arrays, now: float,
         if p0.size and (p0.min() < lo or p0.max() >= hi):
             raise _Bad("ev.p0", f"an event of kind {kind} refers to an index outside "
                        f"{lo} to {hi - 1}")
-    if pay.get("repair") is not None:  # (pool, domain * 1024 + accelerators)
+    if pay.get("repair") is not None:  # (pool, domain, accelerators)
         mine = a["ev.kind"] == pay["repair"]
-        for pool, code in zip(a["ev.p0"][mine].tolist(), a["ev.p1"][mine].tolist(),
-                              strict=True):
-            if code < 0 or code // 1024 >= len(a[f"pool.{pool}"]):
+        for pool, dom, n in zip(*(a[f"ev.p{i}"][mine].tolist() for i in range(3)),
+                                strict=True):
+            if not 0 <= dom < len(a[f"pool.{pool}"]) or n < 0:
                 raise _Bad("ev.p1", f"a repair outside pool {pool}'s domains")
     pool_of = dict(zip(ids.tolist(), a["job.pool"].tolist(), strict=True))
     off = 0

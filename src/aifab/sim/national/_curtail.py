@@ -38,7 +38,7 @@ from aifab.sim.national._job import QUEUED, RUNNING, Job
 from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
-    from aifab.sim.national._runner import Runner
+    from aifab.sim.national._protocol import RunContext
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def windows_from_site_doc(doc: Any, owners: list[str], year: int | None = None,
 class Curtailer(Observer):
     """The curtailment signal's event source and its meter (reset at warm-up)."""
 
-    def __init__(self, run: Runner, windows: list[CurtailWindow]) -> None:
+    def __init__(self, run: RunContext, windows: list[CurtailWindow]) -> None:
         self.run = run
         tw = run.twin
         camp = {c.owner: i for i, c in enumerate(tw.campuses)}
@@ -260,10 +260,10 @@ class Curtailer(Observer):
         }
 
 
-def add_curtailment(run: Runner, windows: list[CurtailWindow]) -> Curtailer:
+def add_curtailment(run: RunContext, windows: list[CurtailWindow]) -> Curtailer:
     """Attach the curtailment windows to a fresh run (before it starts)."""
     cur = Curtailer(run, windows)
-    run.add(cur, {CURTAIL_START: cur.start, CURTAIL_END: cur.end})  # type: ignore[dict-item]
+    run.add(cur, {CURTAIL_START: cur.start, CURTAIL_END: cur.end})
     return cur
 
 

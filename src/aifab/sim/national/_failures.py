@@ -5,8 +5,8 @@ the twin's powered pools (one reliability pool per twin pool, with the layout of
 catalogue system: 8-GPU servers, NVL72 trays and racks, single cards) from its own
 generator (seed ``[sim.seed, 7]``), so turning failures on does not change the arrival
 streams. Only a cursor into it lives in the event queue (kind ``failure``, payload: the
-event index); repairs are kind ``repair`` with payload (pool, domain x 1024 +
-accelerators); kinds from :mod:`._events`.
+event index); repairs are kind ``repair`` with a :class:`._events.Repair` payload (pool,
+domain, accelerators); kinds from :mod:`._events`.
 
 Per twin domain the observer keeps the accelerators in repair (``broken``) and the hot
 spares held back from allocation (``held``); for every domain ``free + held + broken +
@@ -35,7 +35,7 @@ import numpy as np
 from aifab.catalog import Catalog, default_catalog
 from aifab.reliability import CLASSES, PoolSpec, failure_events, failure_model, family_of
 from aifab.reliability import FailureModel as FailureModel
-from aifab.sim.national._events import DAILY, FAIL, REPAIR
+from aifab.sim.national._events import DAILY, FAIL, REPAIR, Repair
 from aifab.sim.national._failbook import DAILY_COLUMNS, DAY_S, Results
 from aifab.sim.national._job import FAILURE, RUNNING, Job
 from aifab.sim.national._observers import Observer
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings
     from aifab.sim.national._runner import Runner
 
-_CODE = 1024  # domain x 1024 + accelerators in a repair payload (domains hold <= 1023)
 __all__ = ["DAILY", "DAILY_COLUMNS", "FAIL", "REPAIR", "Failures", "attach", "failures_of"]
 
 
@@ -259,15 +258,13 @@ class Failures(Domains):
             self.spares[pool] -= n - from_free
             self.broken[pool][d] += n
             down_total += from_free  # failed spares need no replacement
-            run.events.push(run.now + ev.repair_s, REPAIR, (pool, d * _CODE + n))
+            run.events.push(run.now + ev.repair_s, REPAIR, Repair(pool, d, n))
             end = min(run.now + ev.repair_s, tw.horizon_s)
             self.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
         self._swap_in(pool, down_total)
 
-    def on_repair(self, payload: object) -> None:
-        assert isinstance(payload, tuple)
-        pool, code = int(payload[0]), int(payload[1])
-        d, n = divmod(code, _CODE)
+    def on_repair(self, payload: Repair) -> None:
+        pool, d, n = payload
         self._held_until_now()
         self.broken[pool][d] -= n
         refill = min(n, max(0, self.target[pool] - self.spares[pool]))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from aifab.scenario import SimSettings
 from aifab.sim.core import EventQueue
-from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE
+from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, JobRef
 from aifab.sim.national._fleet import FleetState, place_replicas, release_replicas
 from aifab.sim.national._job import DONE, EVICTING, FAILURE, QUEUED, RUNNING, Job
 from aifab.sim.national._model import Partition, Twin
@@ -60,7 +60,7 @@ class Operations:
         self.fleet.occupy(job, borrowed)
         for f in self.bus.start:
             f(job, min_doms > 1 or len(doms) > 1, spilled)
-        self.events.push(job.end, END, (job.id, job.token))
+        self.events.push(job.end, END, _ref(job))
         return True
 
     def evict(self, job: Job, cause: str = "reclaim") -> None:
@@ -69,7 +69,7 @@ class Operations:
             f(job, cause)
         job.state = EVICTING
         self.fleet.reclaiming[job.pool] += job.n
-        self.events.push(self.now + self.settings.preempt_grace_s, EVICT, (job.id, job.token))
+        self.events.push(self.now + self.settings.preempt_grace_s, EVICT, _ref(job))
 
     def interrupt(self, job: Job, cause: str = FAILURE) -> None:
         """Stop a running job now (a failure under it): it loses the work since its last
@@ -78,7 +78,7 @@ class Operations:
             f(job, cause)
         job.state = EVICTING
         self.fleet.reclaiming[job.pool] += job.n
-        self.on_evict((job.id, job.token), preempted=cause != FAILURE)
+        self.on_evict(_ref(job), preempted=cause != FAILURE)
 
     def reclaim_for(self, part: int, need: int) -> None:
         """Owner demand of ``need`` accelerators is blocked: preempt borrowers."""
@@ -126,9 +126,9 @@ class Operations:
         job.acc_s += job.n * ran
         return max(0.0, ran - job.ran_restart) * self.twin.pools[job.pool].speed
 
-    def on_end(self, payload: tuple[int, int]) -> None:
-        job = self.jobs.get(payload[0])
-        if job is None or job.token != payload[1] or job.state not in (RUNNING, EVICTING):
+    def on_end(self, payload: JobRef) -> None:
+        job = self.jobs.get(payload.job)
+        if job is None or job.token != payload.token or job.state not in (RUNNING, EVICTING):
             return
         self._ran(job)
         job.state = DONE
@@ -137,11 +137,11 @@ class Operations:
         for f in self.bus.complete:
             f(job)
 
-    def on_evict(self, payload: tuple[int, int], preempted: bool = True) -> None:
+    def on_evict(self, payload: JobRef, preempted: bool = True) -> None:
         """Free an evicted gang: the job keeps its work up to its last checkpoint and goes
         back to the front of its queue (a preemption of it if ``preempted``)."""
-        job = self.jobs.get(payload[0])
-        if job is None or job.token != payload[1] or job.state != EVICTING:
+        job = self.jobs.get(payload.job)
+        if job is None or job.token != payload.token or job.state != EVICTING:
             return
         done = self._ran(job)
         spec = self.twin.classes[job.cls]
@@ -167,3 +167,8 @@ class Operations:
             release_replicas(self.fleet, pool, doms, n)
             for f in self.bus.scale:
                 f(len(doms))
+
+
+def _ref(job: Job) -> JobRef:
+    """The payload of a job's end or eviction: it is stale once the job's token moves."""
+    return JobRef(job.id, job.token)

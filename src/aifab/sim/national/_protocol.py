@@ -2,18 +2,27 @@
 
 A policy sees a :class:`Cluster` (what it may read and do) and is a :class:`QueuePolicy`
 (what the loop calls). The loop (:mod:`._runner`) knows only these, never a policy class.
+An extension (curtailment, failures) sees a :class:`RunContext`, not the runner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aifab.scenario import SimSettings
 from aifab.sim.national._job import Job
 from aifab.sim.national._model import Partition
 from aifab.sim.national._pools import PoolState
 from aifab.sim.national._queues import Queues
+
+if TYPE_CHECKING:
+    from aifab.sim.core import EventQueue
+    from aifab.sim.national._fleet import FleetState
+    from aifab.sim.national._model import Twin
+    from aifab.sim.national._observers import Observer
+    from aifab.sim.national._ops import Operations
+    from aifab.sim.national._services import Services
 
 
 class FleetView(Protocol):
@@ -66,3 +75,28 @@ class QueuePolicy(Protocol):
     def schedule(self, run: Cluster, dirty: Iterable[int]) -> None: ...
     def state(self) -> dict[str, Any]: ...
     def restore(self, state: dict[str, Any]) -> None: ...
+
+
+class RunContext(Protocol):
+    """What an extension of the twin (an event source such as curtailment or failures,
+    a meter) may use of a run: the twin, the clock, the event queue for its own kinds
+    (:func:`._events.register_source`), the fleet's mechanics, the operations (start,
+    evict, interrupt; replicas), the services, and :meth:`add` to attach itself. It never
+    sees the loop, the queue policy, the other meters or the checkpoint
+    (:class:`._runner.Runner` implements it)."""
+
+    @property
+    def twin(self) -> Twin: ...
+    @property
+    def now(self) -> float: ...
+    @property
+    def events(self) -> EventQueue: ...
+    @property
+    def fleet(self) -> FleetState: ...
+    @property
+    def ops(self) -> Operations: ...
+    @property
+    def services(self) -> Services: ...
+
+    def add(self, ob: Observer,
+            handlers: dict[int, Callable[[Any], None]] | None = None) -> None: ...

@@ -9,6 +9,7 @@ one uninterrupted run gives.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,8 @@ from aifab.sim.national._queues import Queues
 from aifab.sim.national._services import Services
 from aifab.workload.synthetic import ClassSampler
 
-Handler = Callable[[object], None]
+Handler = Callable[[Any], None]
+"""An event kind's handler: gets the payload (its kind's type, :mod:`._events`)."""
 
 
 class Runner:
@@ -53,8 +55,8 @@ class Runner:
         self.streams = [(t.index, c, rate) for t in twin.tenants for c, rate in t.streams
                         if rate > 0]
         self.handlers: dict[int, Handler] = {
-            END: self.ops.on_end, EVICT: self.ops.on_evict,  # type: ignore[dict-item]
-            SCALE: self._scale, ARRIVE: self._arrive,  # type: ignore[dict-item]
+            END: self.ops.on_end, EVICT: self.ops.on_evict,
+            SCALE: self._scale, ARRIVE: self._arrive,
             SAMPLE: self._sample, RESET: self._reset}
         self.next_id = 0
         self.n_events = 0
@@ -79,8 +81,8 @@ class Runner:
     def add(self, ob: Observer, handlers: dict[int, Handler] | None = None) -> None:
         """Attach an observer (a meter, an event source) and the handlers of its own event
         kinds (from :func:`._events.register_source`: the kind is the priority at equal
-        times); it pushes its events on ``self.events`` with payloads None, an int or a
-        pair of ints (what checkpoints store)."""
+        times); it pushes its events on ``self.events`` with payloads of the kind's
+        registered type (None, an int or a NamedTuple of ints: what checkpoints store)."""
         for kind in handlers or {}:
             if kind in self.handlers:
                 raise ValueError(f"event kind {kind} is taken")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from aifab.sim.national._events import MAX_FIELDS, Payload, registered
 from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import SCALARS, Job
 
@@ -66,8 +67,9 @@ class Section:
 
 
 class RunCore:
-    """The run's own state: clock, RNG, counters, the job table and the event heap
-    (payloads: None, an int or a pair of ints, stored as a code 0/1/2 and two ints)."""
+    """The run's own state: clock, RNG, counters, the job table and the event heap (a
+    payload is stored as ``ev.code``, the number of its ints, and ``ev.p0``..``ev.p2``;
+    it comes back as its kind's payload type, :mod:`._events`)."""
 
     def __init__(self, run: Runner) -> None:
         self.run = run
@@ -79,11 +81,10 @@ class RunCore:
         arrays["ev.t"] = np.array([e[0] for e in heap], dtype=np.float64)
         arrays["ev.kind"] = np.array([e[1] for e in heap], dtype=np.int64)
         arrays["ev.seq"] = np.array([e[2] for e in heap], dtype=np.int64)
-        rows = [(0, 0, 0) if e[3] is None else (2, int(e[3][0]), int(e[3][1]))
-                if isinstance(e[3], tuple) else (1, int(e[3]), 0) for e in heap]
-        codes = np.array(rows, dtype=np.int64).reshape(len(rows), 3)
-        arrays["ev.code"], arrays["ev.p0"], arrays["ev.p1"] = \
-            codes[:, 0], codes[:, 1], codes[:, 2]
+        rows = [_fields(e[3]) for e in heap]
+        codes = np.array(rows, dtype=np.int64).reshape(len(rows), 1 + MAX_FIELDS)
+        arrays["ev.code"] = codes[:, 0]
+        arrays.update({f"ev.p{i}": codes[:, 1 + i] for i in range(MAX_FIELDS)})
         return {"now": run.ops.now, "sliced_to": run.sliced_to, "next_id": run.next_id,
                 "n_events": run.n_events, "finished": run.finished, "seq": run.events.seq,
                 "rng": run.rng.bit_generator.state}, arrays
@@ -92,17 +93,37 @@ class RunCore:
                 jobs: Mapping[int, Job]) -> None:
         run = self.run
         run.ops.jobs = dict(jobs)
+        types = {int(k): k.payload for k in registered().values()}
+        cols = ("t", "kind", "seq", "code", *(f"p{i}" for i in range(MAX_FIELDS)))
         entries = []
-        for t, kind, seq, code, p0, p1 in zip(*(arrays[f"ev.{k}"].tolist() for k in
-                                                ("t", "kind", "seq", "code", "p0", "p1")),
-                                              strict=True):
-            payload = None if code == 0 else int(p0) if code == 1 else (int(p0), int(p1))
-            entries.append((float(t), int(kind), int(seq), payload))
+        for t, kind, seq, code, *ps in zip(*(arrays[f"ev.{k}"].tolist() for k in cols),
+                                           strict=True):
+            entries.append((float(t), int(kind), int(seq),
+                            _payload(types.get(int(kind)), int(code), ps)))
         run.events.restore(entries, int(state["seq"]))
         run.rng.bit_generator.state = state["rng"]
         run.ops.now, run.sliced_to = float(state["now"]), float(state["sliced_to"])
         run.next_id, run.n_events = int(state["next_id"]), int(state["n_events"])
         run.finished = bool(state["finished"])
+
+
+def _fields(payload: object) -> tuple[int, ...]:
+    """(number of ints, the ints, zeros) of a payload: None, an int or a tuple."""
+    ints = () if payload is None else tuple(int(x) for x in payload) \
+        if isinstance(payload, tuple) else (int(payload),)  # type: ignore[call-overload]
+    if len(ints) > MAX_FIELDS:
+        raise ValueError(f"an event payload of {len(ints)} ints (at most {MAX_FIELDS})")
+    return (len(ints), *ints, *(0,) * (MAX_FIELDS - len(ints)))
+
+
+def _payload(typ: Payload, code: int, ps: list[int]) -> object:
+    """A payload back from :func:`_fields`, as its kind's type where it has one."""
+    if code == 0:
+        return None
+    if typ is None or typ is int:  # untyped: an int or a plain tuple, as pushed
+        return int(ps[0]) if code == 1 else tuple(ps[:code])
+    make: Any = typ  # a NamedTuple of ints
+    return make(*ps[:code])
 
 
 def job_arrays(jobs: list[Job]) -> Arrays:
