@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from aifab.sim import (
-    Cluster,
     FragIndex,
+    NodeCluster,
     Placement,
     Placer,
     PodShape,
@@ -17,7 +17,7 @@ from aifab.sim import (
     Simulation,
     TargetWorkload,
     Workload,
-    get_policy,
+    get_placement_policy,
     node_frag,
     target_workload,
 )
@@ -30,8 +30,8 @@ C = PodShape(16000, 0, 1, 1000)
 TARGET = TargetWorkload((A, B, C), (0.5, 0.25, 0.25))
 
 
-def one_node(gpu_free: list[int], cpu_free: int = 8000) -> Cluster:
-    cl = Cluster([cpu_free], [10**6], [len(gpu_free)], [0], ["G2"])
+def one_node(gpu_free: list[int], cpu_free: int = 8000) -> NodeCluster:
+    cl = NodeCluster([cpu_free], [10**6], [len(gpu_free)], [0], ["G2"])
     cl.gpu_free[0, : len(gpu_free)] = gpu_free
     return cl
 
@@ -52,7 +52,7 @@ def test_fgd_score_by_hand() -> None:
     # C 0.25*800 -> 550. Before: 800. Score = trunc(100 * sigmoid((800 - 550) / 1000)) = 56.
     cl = one_node([1000, 300])
     fi = FragIndex(cl, TARGET)
-    pol = get_policy("fgd")
+    pol = get_placement_policy("fgd")
     pol.bind(SimContext(cl, np.random.default_rng(0), fi))
     after = fi.after_placement(A, np.array([0]))
     assert after[0, 0] == pytest.approx(550.0)
@@ -71,9 +71,9 @@ def test_target_workload_keeps_95_percent() -> None:
     assert tw.freq == pytest.approx((60 / 96, 30 / 96, 6 / 96))
 
 
-def two_nodes() -> Cluster:
+def two_nodes() -> NodeCluster:
     # node 0: 8 idle GPUs; node 1: 2 GPUs, one half used by a shared pod (kind "share").
-    cl = Cluster([96000, 64000], [10**6, 10**6], [8, 2], [0, 0], ["G2"])
+    cl = NodeCluster([96000, 64000], [10**6, 10**6], [8, 2], [0, 0], ["G2"])
     cl.allocate(PodShape(4000, 0, 1, 500), Placement(1, (0,)))
     return cl
 
@@ -89,7 +89,7 @@ def two_nodes() -> Cluster:
 def test_policies_on_two_nodes(policy: str, shape: PodShape, node: int,
                                gpus: tuple[int, ...]) -> None:
     cl = two_nodes()
-    placer = Placer(cl, get_policy(policy), SimContext(cl, np.random.default_rng(0),
+    placer = Placer(cl, get_placement_policy(policy), SimContext(cl, np.random.default_rng(0),
                                                        FragIndex(cl, TARGET)))
     p = placer.place(0, shape)
     assert p is not None and (p.node, p.gpus) == (node, gpus)
@@ -97,7 +97,7 @@ def test_policies_on_two_nodes(policy: str, shape: PodShape, node: int,
 
 def test_bestfit_scores_by_hand() -> None:
     cl = two_nodes()
-    pol = get_policy("bestfit")
+    pol = get_placement_policy("bestfit")
     pol.bind(SimContext(cl, np.random.default_rng(0)))
     s = pol.score(PodShape(4000, 0, 1, 500), np.array([0, 1]))
     # node 0: left (92000/128000 + 7500/8000)/2 = 0.828125 -> trunc(17.1875) = 17
@@ -107,7 +107,7 @@ def test_bestfit_scores_by_hand() -> None:
 
 def test_infeasible_pod_fails_and_fgd_spreads_by_frag() -> None:
     cl = two_nodes()
-    placer = Placer(cl, get_policy("fgd"), SimContext(cl, np.random.default_rng(0),
+    placer = Placer(cl, get_placement_policy("fgd"), SimContext(cl, np.random.default_rng(0),
                                                       FragIndex(cl, TARGET)))
     assert placer.place(0, PodShape(4000, 0, 4, 1000, (5,))) is None  # model 5: none
     assert placer.place(1, PodShape(200_000, 0, 0, 0)) is None       # too much CPU
@@ -122,10 +122,10 @@ def test_event_order_time_priority_sequence() -> None:
 
 def test_departure_frees_before_arrival_at_same_time() -> None:
     # One node with 1 GPU; pod 0 holds it until t=5; pod 1 arrives at t=5 and must fit.
-    cl = Cluster([8000], [1000], [1], [0], ["G2"])
+    cl = NodeCluster([8000], [1000], [1], [0], ["G2"])
     shapes = [PodShape(1000, 100, 1, 1000)]
     wl = Workload(shapes, np.array([0, 0]), np.array([0.0, 5.0]), np.array([5.0, 9.0]))
-    placer = Placer(cl, get_policy("bestfit"), SimContext(cl, np.random.default_rng(0)))
+    placer = Placer(cl, get_placement_policy("bestfit"), SimContext(cl, np.random.default_rng(0)))
     sim = Simulation(cl, placer, wl)
     sim.run()
     assert sim.failed == [] and all(p is not None for p in sim.placements)

@@ -7,15 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aifab.sim import (
-    POLICIES,
-    Cluster,
+    PLACEMENT_POLICIES,
     FragIndex,
+    NodeCluster,
     Placer,
     PodShape,
     SimContext,
     Simulation,
     Workload,
-    get_policy,
+    get_placement_policy,
     node_frag,
     target_workload,
 )
@@ -31,9 +31,9 @@ shape_st = st.one_of(
 )
 
 
-def build(nodes: list[tuple[int, int, int, int]]) -> Cluster:
+def build(nodes: list[tuple[int, int, int, int]]) -> NodeCluster:
     cpu, mem, gpu, model = zip(*nodes, strict=True)
-    return Cluster(cpu, mem, gpu, model, ["M0", "M1", "M2"])
+    return NodeCluster(cpu, mem, gpu, model, ["M0", "M1", "M2"])
 
 
 @settings(max_examples=40, deadline=None)
@@ -41,7 +41,8 @@ def build(nodes: list[tuple[int, int, int, int]]) -> Cluster:
        shapes=st.lists(shape_st, min_size=1, max_size=5),
        picks=st.lists(st.integers(0, 4), min_size=1, max_size=40),
        durations=st.lists(st.floats(0.5, 20), min_size=40, max_size=40),
-       policy=st.sampled_from(sorted(POLICIES)), cache=st.booleans(), seed=st.integers(0, 99))
+       policy=st.sampled_from(sorted(PLACEMENT_POLICIES)), cache=st.booleans(),
+       seed=st.integers(0, 99))
 def test_resources_never_overcommitted_and_all_return(
         nodes: list[tuple[int, int, int, int]], shapes: list[PodShape], picks: list[int],
         durations: list[float], policy: str, cache: bool, seed: int) -> None:
@@ -51,8 +52,8 @@ def test_resources_never_overcommitted_and_all_return(
     departure = arrival + np.array(durations[: len(ids)])
     target = target_workload([shapes[i] for i in ids])
     frag = FragIndex(cl, target)
-    placer = Placer(cl, get_policy(policy), SimContext(cl, np.random.default_rng(seed), frag),
-                    cache=cache)
+    placer = Placer(cl, get_placement_policy(policy),
+                    SimContext(cl, np.random.default_rng(seed), frag), cache=cache)
     peak = {"alloc": 0}
 
     class Check:
@@ -91,7 +92,8 @@ def test_resources_never_overcommitted_and_all_return(
 @given(nodes=st.lists(node_st, min_size=1, max_size=6),
        shapes=st.lists(shape_st, min_size=1, max_size=4),
        picks=st.lists(st.integers(0, 3), min_size=1, max_size=30),
-       policy=st.sampled_from(sorted(set(POLICIES) - {"random"})), seed=st.integers(0, 99))
+       policy=st.sampled_from(sorted(set(PLACEMENT_POLICIES) - {"random"})),
+       seed=st.integers(0, 99))
 def test_cached_scores_match_fresh_scores(nodes: list[tuple[int, int, int, int]],
                                           shapes: list[PodShape], picks: list[int],
                                           policy: str, seed: int) -> None:
@@ -101,7 +103,7 @@ def test_cached_scores_match_fresh_scores(nodes: list[tuple[int, int, int, int]]
     results = []
     for cache in (True, False):
         cl = build(nodes)
-        placer = Placer(cl, get_policy(policy),
+        placer = Placer(cl, get_placement_policy(policy),
                         SimContext(cl, np.random.default_rng(seed), FragIndex(cl, target)),
                         cache=cache)
         results.append([placer.place(int(i), shapes[int(i)]) for i in ids])

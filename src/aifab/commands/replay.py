@@ -18,7 +18,14 @@ from aifab._checks import finite
 from aifab._io import to_json, versioned, write_text
 from aifab.commands._common import JsonOpt, OutOpt, console, emit
 from aifab.errors import BadInput
-from aifab.sim import POLICIES, RunResult, mean_curve, run_openb, run_openb_timed, summarise
+from aifab.sim import (
+    PLACEMENT_POLICIES,
+    RunResult,
+    mean_curve,
+    run_openb,
+    run_openb_timed,
+    summarise,
+)
 from aifab.workload import read_openb_nodes, read_openb_pods
 
 NodesOpt = Annotated[Path, typer.Option("--nodes", help="Node list CSV (sn, cpu_milli, "
@@ -27,7 +34,7 @@ PodsOpt = Annotated[Path, typer.Option("--pods", help="Pod list CSV (name, cpu_m
                                        "memory_mib, num_gpu, gpu_milli[, gpu_spec, ...]).",
                                        metavar="PODS.csv")]
 PolicyOpt = Annotated[str, typer.Option("--policy",
-                                        help=f"Placement policy: {', '.join(POLICIES)}.")]
+                                        help=f"Placement policy: {', '.join(PLACEMENT_POLICIES)}.")]
 TuneOpt = Annotated[float, typer.Option("--tune", help="Grow the workload to this multiple of "
                                         "GPU capacity (the paper uses 1.3; 0 = as is).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (workload and tie-breaks).")]
@@ -150,8 +157,8 @@ def openb_cmd(
 ) -> None:
     """Replay an openb trace with a placement policy (the FGD paper's experiment)."""
     pol = policy.strip().lower()
-    if pol not in POLICIES:
-        raise BadInput(f"unknown policy {policy!r} (choose from: {', '.join(POLICIES)})",
+    if pol not in PLACEMENT_POLICIES:
+        raise BadInput(f"unknown policy {policy!r} (choose from: {', '.join(PLACEMENT_POLICIES)})",
                        where="--policy")
     finite(tune, "--tune", lo=0, hi=MAX_TUNE)
     if speedup != 1.0 and not timed:

@@ -1,16 +1,17 @@
 """Cluster simulation: event engine, cluster state, placement policies, metrics.
 
-Public API: :class:`Cluster`, :class:`PodShape`, :class:`Placement` (state);
-:data:`PLACEMENT_POLICIES` / :func:`get_placement_policy` (placement policies; the
-former names ``POLICIES`` / ``get_policy`` still work); :class:`Placer`;
-:class:`Simulation`, :class:`Workload` (engine); :class:`FragIndex`,
+Public API: :class:`NodeCluster`, :class:`PodShape`, :class:`Placement` (state);
+:data:`PLACEMENT_POLICIES` / :func:`get_placement_policy` (placement policies);
+:class:`Placer`; :class:`Simulation`, :class:`Workload`, :class:`UnschedulablePolicy`,
+:class:`EventObserver` (engine); :class:`ReplaySeries` and the other observers
+(metrics); :class:`FragIndex`,
 :func:`target_workload` (fragmentation); :func:`run_openb`, :func:`run_openb_timed`
 (the FGD paper's experiment and a trace-time replay).
 """
 
-from aifab.sim.engine import Event, QueuePolicy, Simulation, Workload
+from aifab.sim.engine import Event, EventObserver, Simulation, UnschedulablePolicy, Workload
 from aifab.sim.frag import FragIndex, TargetWorkload, node_frag, target_workload
-from aifab.sim.metrics import ArrivedCurve, FailedByKind, TimeSeries
+from aifab.sim.metrics import ArrivedCurve, FailedByKind, ReplaySeries
 from aifab.sim.openb import (
     RunResult,
     cluster_from_nodes,
@@ -23,36 +24,33 @@ from aifab.sim.openb import (
 from aifab.sim.placer import Placer
 from aifab.sim.policies import (
     PLACEMENT_POLICIES,
-    POLICIES,
     Policy,
     SimContext,
     get_placement_policy,
-    get_policy,
 )
-from aifab.sim.state import Cluster, Placement, PodShape
+from aifab.sim.state import NodeCluster, Placement, PodShape
 
 __all__ = [
     "PLACEMENT_POLICIES",
-    "POLICIES",
     "ArrivedCurve",
-    "Cluster",
     "Event",
+    "EventObserver",
     "FailedByKind",
     "FragIndex",
+    "NodeCluster",
     "Placement",
     "Placer",
     "PodShape",
     "Policy",
-    "QueuePolicy",
+    "ReplaySeries",
     "RunResult",
     "SimContext",
     "Simulation",
     "TargetWorkload",
-    "TimeSeries",
+    "UnschedulablePolicy",
     "Workload",
     "cluster_from_nodes",
     "get_placement_policy",
-    "get_policy",
     "mean_curve",
     "node_frag",
     "pod_shapes",

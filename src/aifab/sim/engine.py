@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aifab.sim.core import EventQueue
-from aifab.sim.state import Cluster, Placement, PodShape
+from aifab.sim.state import NodeCluster, Placement, PodShape
 
 if TYPE_CHECKING:
     from aifab.sim.placer import Placer  # typing only: the engine imports no policy
@@ -39,11 +39,11 @@ class Event:
     pod: int = field(compare=False)
 
 
-class Observer(Protocol):
+class EventObserver(Protocol):
     def on_event(self, sim: Simulation, event: Event, placement: Placement | None) -> None: ...
 
 
-class QueuePolicy:
+class UnschedulablePolicy:
     """What to do with a pod that fits nowhere. The default drops it (the paper's setup)."""
 
     name = "drop"
@@ -68,13 +68,13 @@ class Workload:
 class Simulation:
     """One run: a cluster, a placer, a workload, observers. Call :meth:`run` once."""
 
-    def __init__(self, cluster: Cluster, placer: Placer, workload: Workload,
-                 observers: Sequence[Observer] = (), queue: QueuePolicy | None = None):
+    def __init__(self, cluster: NodeCluster, placer: Placer, workload: Workload,
+                 observers: Sequence[EventObserver] = (), queue: UnschedulablePolicy | None = None):
         self.cluster = cluster
         self.placer = placer
         self.workload = workload
         self.observers = list(observers)
-        self.queue = queue or QueuePolicy()
+        self.queue = queue or UnschedulablePolicy()
         self.now = 0.0
         self.placements: list[Placement | None] = [None] * len(workload)
         self.failed: list[int] = []

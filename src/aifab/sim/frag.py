@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from aifab.sim.state import Cluster, PodShape
+from aifab.sim.state import NodeCluster, PodShape
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -80,7 +80,7 @@ class FragIndex:
     fragmented milli-GPU and ``total`` their sum.
     """
 
-    def __init__(self, cluster: Cluster, target: TargetWorkload):
+    def __init__(self, cluster: NodeCluster, target: TargetWorkload):
         self.cluster = cluster
         self.target = target
         s = target.shapes
@@ -163,7 +163,7 @@ class FragIndex:
         return np.where(ok, fr, np.nan)
 
 
-def node_frag(cluster: Cluster, target: TargetWorkload, node: int) -> float:
+def node_frag(cluster: NodeCluster, target: TargetWorkload, node: int) -> float:
     """Fragmentation of one node, computed directly from the definition (for tests)."""
     g = cluster.gpu_free[node, : cluster.gpu_count[node]]
     total = float(g.sum())

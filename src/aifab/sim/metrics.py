@@ -72,7 +72,7 @@ class ArrivedCurve:
 
 
 @dataclass
-class TimeSeries:
+class ReplaySeries:
     """Allocation and fragmentation after every event (for trace-time replays)."""
 
     frag: FragIndex | None = None

@@ -13,22 +13,22 @@ import numpy.typing as npt
 from aifab.errors import BadInput
 from aifab.sim.engine import Simulation, Workload
 from aifab.sim.frag import FragIndex, TargetWorkload, target_workload
-from aifab.sim.metrics import ArrivedCurve, FailedByKind, TimeSeries
+from aifab.sim.metrics import ArrivedCurve, FailedByKind, ReplaySeries
 from aifab.sim.placer import Placer
-from aifab.sim.policies import SimContext, get_policy
-from aifab.sim.state import Cluster, PodShape
+from aifab.sim.policies import SimContext, get_placement_policy
+from aifab.sim.state import NodeCluster, PodShape
 from aifab.workload.openb import OpenbNodes, OpenbPods, inflate_pods
 
 IntArray = npt.NDArray[np.int64]
 Progress = Callable[[int], None]
 
 
-def cluster_from_nodes(nodes: OpenbNodes) -> Cluster:
+def cluster_from_nodes(nodes: OpenbNodes) -> NodeCluster:
     """A fresh cluster from an openb node list (model ids index ``nodes.models``)."""
     models = [m for m in nodes.models if m]
     mid = {m: i for i, m in enumerate(models)}
     model = np.array([mid.get(m, len(models)) for m in nodes.model], dtype=np.int64)
-    return Cluster(nodes.cpu_milli, nodes.memory_mib, nodes.gpu, model, models, nodes.name)
+    return NodeCluster(nodes.cpu_milli, nodes.memory_mib, nodes.gpu, model, models, nodes.name)
 
 
 def pod_shapes(pods: OpenbPods, model_names: Sequence[str]) -> tuple[list[PodShape], IntArray]:
@@ -68,7 +68,7 @@ class RunResult:
         return self.pods / self.wall_s if self.wall_s > 0 else float("nan")
 
 
-def _target(pods: OpenbPods, cluster: Cluster) -> TargetWorkload:
+def _target(pods: OpenbPods, cluster: NodeCluster) -> TargetWorkload:
     shapes, ids = pod_shapes(pods, cluster.model_names)
     return target_workload([shapes[i] for i in ids])
 
@@ -85,7 +85,7 @@ def run_openb(nodes: OpenbNodes, pods: OpenbPods, policy: str = "fgd", seed: int
     stream = inflate_pods(pods, cluster.gpu_capacity_milli, tune, wl_rng)
     shapes, ids = pod_shapes(stream, cluster.model_names)
     frag = FragIndex(cluster, target)
-    pol = get_policy(policy)
+    pol = get_placement_policy(policy)
     placer = Placer(cluster, pol, SimContext(cluster, sched_rng, frag), cache=cache,
                     tie_break=tie_break)
     workload = Workload(shapes, ids, np.arange(len(ids), dtype=np.float64))
@@ -128,11 +128,11 @@ def run_openb_timed(nodes: OpenbNodes, pods: OpenbPods, policy: str = "fgd", see
     target = _target(pods, cluster)
     shapes, ids = pod_shapes(pods, cluster.model_names)
     frag = FragIndex(cluster, target)
-    pol = get_policy(policy)
+    pol = get_placement_policy(policy)
     placer = Placer(cluster, pol, SimContext(cluster, rng, frag))
     arrival, dep = timed_arrivals(pods, speedup)
     workload = Workload(shapes, ids, arrival, dep)
-    series = TimeSeries(frag)
+    series = ReplaySeries(frag)
     failed = FailedByKind()
     sim = Simulation(cluster, placer, workload, [series, failed])
     sim.run(progress)

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aifab.sim.policies import Policy, SimContext
-from aifab.sim.state import Cluster, Placement, PodShape
+from aifab.sim.state import NodeCluster, Placement, PodShape
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -50,7 +50,7 @@ class PlacerStats:
 class Placer:
     """Places pods on a cluster with one policy. ``cache=False`` rescores every node."""
 
-    def __init__(self, cluster: Cluster, policy: Policy, ctx: SimContext, *, cache: bool = True,
+    def __init__(self, cluster: NodeCluster, policy: Policy, ctx: SimContext, *, cache: bool = True,
                  tie_break: str = "rank"):
         if tie_break not in TIE_BREAKS:
             raise ValueError(f"tie_break must be one of {TIE_BREAKS}")

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from aifab.errors import BadInput
 from aifab.sim.frag import FragIndex
-from aifab.sim.state import MILLI_PER_GPU, Cluster, PodShape
+from aifab.sim.state import MILLI_PER_GPU, NodeCluster, PodShape
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -34,7 +34,7 @@ MAX_SCORE = 100
 class SimContext:
     """What a policy may look at: the cluster, the fragmentation index and randomness."""
 
-    cluster: Cluster
+    cluster: NodeCluster
     rng: np.random.Generator
     frag: FragIndex | None = None
 
@@ -63,7 +63,7 @@ class Policy:
         self.ctx = ctx
 
     @property
-    def cluster(self) -> Cluster:
+    def cluster(self) -> NodeCluster:
         assert self.ctx is not None, "policy not bound"
         return self.ctx.cluster
 
@@ -203,8 +203,6 @@ PLACEMENT_POLICIES: dict[str, type[Policy]] = {
 }
 """Placement policies (which node a pod goes to) by name. Add one by adding its class
 here. Queue policies (what runs next) are :data:`aifab.sim.national.QUEUE_POLICIES`."""
-POLICIES = PLACEMENT_POLICIES
-"""The former name of :data:`PLACEMENT_POLICIES`."""
 
 
 def get_placement_policy(name: str) -> Policy:
@@ -215,6 +213,3 @@ def get_placement_policy(name: str) -> Policy:
                        where="--policy")
     return PLACEMENT_POLICIES[key]()
 
-
-get_policy = get_placement_policy
-"""The former name of :func:`get_placement_policy`."""

@@ -62,7 +62,7 @@ class Placement:
 Listener = Callable[[IntArray], None]
 
 
-class Cluster:
+class NodeCluster:
     """Mutable cluster state. Describe once (capacities), then allocate and release pods.
 
     ``listeners`` are called with the indices of nodes whose state changed, so caches

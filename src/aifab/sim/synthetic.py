@@ -17,15 +17,15 @@ from aifab.sim.frag import FragIndex, target_workload
 from aifab.sim.metrics import FailedByKind
 from aifab.sim.openb import pod_shapes
 from aifab.sim.placer import Placer, PlacerStats
-from aifab.sim.policies import SimContext, get_policy
-from aifab.sim.state import Cluster
+from aifab.sim.policies import SimContext, get_placement_policy
+from aifab.sim.state import NodeCluster
 from aifab.workload.openb import OpenbPods
 
 
 def synthetic_cluster(n_nodes: int, gpus_per_node: int = 8, cpu_milli: int = 128_000,
-                      memory_mib: int = 1_048_576, model: str = "B200") -> Cluster:
+                      memory_mib: int = 1_048_576, model: str = "B200") -> NodeCluster:
     """``n_nodes`` identical nodes (defaults: a DGX-class 8-GPU server)."""
-    return Cluster(np.full(n_nodes, cpu_milli), np.full(n_nodes, memory_mib),
+    return NodeCluster(np.full(n_nodes, cpu_milli), np.full(n_nodes, memory_mib),
                    np.full(n_nodes, gpus_per_node), np.zeros(n_nodes, dtype=np.int64), [model],
                    names=[f"n{i:06d}" for i in range(n_nodes)])
 
@@ -63,7 +63,7 @@ def run_national(trace: OpenbPods, n_nodes: int = 32_500, n_pods: int = 200_000,
                      pods.deletion_time)
     shapes, ids = pod_shapes(pods, cluster.model_names)
     frag = FragIndex(cluster, target_workload([shapes[i] for i in ids]))
-    placer = Placer(cluster, get_policy(policy), SimContext(cluster, rng, frag))
+    placer = Placer(cluster, get_placement_policy(policy), SimContext(cluster, rng, frag))
     failed = FailedByKind()
     sim = Simulation(cluster, placer, Workload(shapes, ids, np.arange(n_pods, dtype=float)),
                      [failed])

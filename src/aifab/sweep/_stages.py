@@ -129,11 +129,11 @@ def _openb(nodes: str, pods: str) -> tuple[Any, Any]:
 def replay_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
     """``aifab replay openb --json`` for one seed (traces cached per worker process)."""
     from aifab.errors import BadInput
-    from aifab.sim import POLICIES, mean_curve, run_openb, summarise
+    from aifab.sim import PLACEMENT_POLICIES, mean_curve, run_openb, summarise
 
     policy = str(opts["policy"]).strip().lower()
-    if policy not in POLICIES:
-        raise BadInput(f"unknown policy {policy!r} (choose from: {', '.join(POLICIES)})",
+    if policy not in PLACEMENT_POLICIES:
+        raise BadInput(f"unknown policy {policy!r} (choose from: {', '.join(PLACEMENT_POLICIES)})",
                        where="replay.policy")
     nodes, pods = _openb(opts["nodes"], opts["pods"])
     r = run_openb(nodes, pods, policy, opts["seed"], opts["tune"], tie_break=opts["tie_break"])

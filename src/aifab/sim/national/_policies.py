@@ -225,7 +225,8 @@ class FairShare:
 
 QUEUE_POLICIES: dict[str, type[Fifo] | type[FairShare]] = {
     Fifo.name: Fifo, Backfill.name: Backfill, FairShare.name: FairShare}
-"""Queue policies (what runs next) by name; placement policies are :data:`aifab.sim.POLICIES`."""
+"""Queue policies (what runs next) by name; placement policies (where a pod goes) are
+:data:`aifab.sim.PLACEMENT_POLICIES`."""
 
 
 def get_queue_policy(name: str) -> QueuePolicy:
