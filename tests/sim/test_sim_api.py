@@ -61,7 +61,8 @@ def test_national_api() -> None:
     assert set(nat.__all__) - flex == {
         "QUEUE_POLICIES", "Cluster", "Observer", "PowerCaps", "QueuePolicy", "Runner",
         "SimResult", "Twin", "apply_caps", "build_twin", "caps_from_doc", "caps_from_site",
-        "caps_from_siting", "checkpoint_times", "finish", "finish_run_dir", "get_queue_policy",
+        "caps_from_siting", "checkpoint_dir", "checkpoint_times", "finish", "finish_run_dir",
+        "get_queue_policy",
         "load_checkpoint", "new_run", "prepare_run_dir", "replications", "save_checkpoint",
         "simulate"}
     assert flex <= set(nat.__all__)

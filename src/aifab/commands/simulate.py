@@ -95,6 +95,7 @@ def simulate_cmd(
     from aifab.sim.national import (
         Runner,
         TwinRequest,
+        checkpoint_dir,
         finish,
         finish_run_dir,
         get_queue_policy,
@@ -145,7 +146,7 @@ def simulate_cmd(
 
     def ckpt(r: Runner) -> None:
         assert out is not None and scn is not None and cat is not None
-        save_checkpoint(r, scn, cat, out / "checkpoint")
+        save_checkpoint(r, scn, cat, checkpoint_dir(out))
 
     windows: tuple[CurtailWindow, ...] = ()
     if curtail is not None:

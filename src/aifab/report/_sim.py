@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 from rich.console import Console
 from rich.table import Table
 
-from aifab._io import to_json, versioned, write_text
 from aifab._terminal import fit, table
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._style import (
@@ -41,19 +40,12 @@ WARMUP_ROW = "jobs submitted in the warm-up"
 
 def write_sim_outputs(result: SimResult, tmp: Path) -> None:
     """Write each table as Parquet, the summary as JSON and a self-contained report."""
-    doc = result.to_dict()
-    frames = result.to_frames()
-    for name, df in frames.items():
-        if name == "campus_power":  # the load shape `aifab site --load-profile` reads
-            df.to_csv(tmp / "campus_power_hourly.csv", index=False)
-            continue
-        df.to_parquet(tmp / f"{name}.parquet", index=False)
-    write_text(tmp / "summary.json", to_json(versioned(doc)))
-    write_text(tmp / "report.html",
-               render_html(f"aifab simulate: {doc['scenario']}", sim_sections(result),
-                           subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
-                                    f"{fmt_num(doc['days'])} days, scale "
-                                    f"{fmt_num(doc['scale'])}"))
+    doc = result.to_dict()  # the run folder's names: aifab.sim.national._runfolder
+    result.write(tmp, html=render_html(f"aifab simulate: {doc['scenario']}",
+                                       sim_sections(result),
+                                       subtitle=f"policy {doc['policy']}, seed "
+                                                f"{doc['seed']}, {fmt_num(doc['days'])} "
+                                                f"days, scale {fmt_num(doc['scale'])}"))
 
 
 def sim_sections(result: SimResult, owners: Sequence[str] | None = None) -> list[Section]:

@@ -29,6 +29,7 @@ from aifab.sim.national._protocol import Cluster, QueuePolicy
 from aifab.sim.national._result import SimResult
 from aifab.sim.national._rundir import finish_out as finish_run_dir
 from aifab.sim.national._rundir import prepare_out as prepare_run_dir
+from aifab.sim.national._runfolder import checkpoint_dir
 from aifab.sim.national._runner import Runner
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "caps_from_doc",
     "caps_from_site",
     "caps_from_siting",
+    "checkpoint_dir",
     "checkpoint_times",
     "couple",
     "finish",

@@ -32,6 +32,7 @@ from aifab.sim.national._api import new_run
 from aifab.sim.national._ckcheck import check_state
 from aifab.sim.national._events import ARRIVE, RESET, SAMPLE, SCALE, EventKind
 from aifab.sim.national._failures import DAILY, FAIL, REPAIR, failures_of
+from aifab.sim.national._runfolder import CHECKPOINT, SUMMARY
 from aifab.sim.national._runner import Runner
 from aifab.sim.national._stateful import collect, restore
 
@@ -141,13 +142,13 @@ def _read_json(path: Path) -> Any:
 
 def find(directory: Path) -> Path:
     """The checkpoint folder of a run directory (``DIR/checkpoint``) or DIR itself."""
-    for cand in (directory / "checkpoint", directory):
+    for cand in (directory / CHECKPOINT, directory):
         if not cand.is_symlink() and (cand / "manifest.json").is_file():
             return cand
-    if (directory / "checkpoint" / "state.pkl").exists() or (directory / "state.pkl").exists():
+    if (directory / CHECKPOINT / "state.pkl").exists() or (directory / "state.pkl").exists():
         raise BadInput("old pickle checkpoint: not loaded (it could run code); start the "
                        "run again", source=str(directory))
-    done = (directory / "summary.json").is_file()
+    done = (directory / SUMMARY).is_file()
     raise BadInput("no checkpoint found (expected checkpoint/manifest.json)"
                    + ("; this run is complete (summary.json)" if done else ""),
                    source=str(directory))

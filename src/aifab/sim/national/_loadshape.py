@@ -3,7 +3,7 @@
 Read from the time-series meter (``TimeSeries.campus_rows``: the fleet's campus draw at
 each ``sample_h`` instant, the same instants and the same power model, ``aifab.power``,
 as the ``timeseries`` table's ``power_mw``), so the campuses sum to ``power_mw`` exactly.
-``aifab simulate --out DIR`` writes it as ``campus_power_hourly.csv``; ``aifab site
+``aifab simulate --out DIR`` writes it (:data:`._runfolder.LOAD_SHAPE`); ``aifab site
 --load-profile DIR`` reads it (:func:`aifab.grid.read_load_profile`).
 """
 
@@ -16,7 +16,6 @@ import pandas as pd
 if TYPE_CHECKING:
     from aifab.sim.national._runner import Runner
 
-CAMPUS_POWER_FILE = "campus_power_hourly.csv"
 CAMPUS_POWER_COLUMNS = ("hour", "owner", "facility_mw", "it_mw", "nameplate_mw")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -60,3 +61,17 @@ class SimResult:
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The run's tables (copies)."""
         return {k: v.copy() for k, v in self.frames.items()}
+
+    def write(self, folder: Path, html: str | None = None) -> None:
+        """Write this result into a run folder (:mod:`._runfolder`: the tables, the
+        summary, and the report's ``html`` when given)."""
+        from aifab.sim.national._runfolder import write_run
+
+        write_run(self.to_dict(), self.to_frames(), folder, html)
+
+    @classmethod
+    def read(cls, folder: Path) -> SimResult:
+        """The result a run folder holds (what :meth:`write` wrote)."""
+        from aifab.sim.national._runfolder import read_run
+
+        return cls.from_document(*read_run(folder))

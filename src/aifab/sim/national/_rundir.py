@@ -12,10 +12,9 @@ import shutil
 from pathlib import Path
 
 from aifab.errors import BadInput
+from aifab.sim.national._runfolder import CHECKPOINT, RESULT_FILES, RESULT_GLOBS
 
-CHECKPOINT_DIR = "checkpoint"
-RESULT_FILES = ("summary.json", "report.html")
-RESULT_GLOBS = ("*.parquet",)
+CHECKPOINT_DIR = CHECKPOINT
 
 
 def run_entries(out: Path) -> list[Path]:
