@@ -4,15 +4,24 @@ gang on it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from aifab.sim.national import EventKind, Observer, finish, new_run, register_source
+from aifab.sim.national._events import Repair
 from aifab.sim.national._job import RUNNING, Job
 
-FAIL = register_source("test-domain-failure")  # next free kinds: after every built-in one
-REPAIR = register_source("test-domain-repair")
+
+class Domain(NamedTuple):
+    pool: int
+    dom: int
+
+
+# next free kinds: after every built-in one; payloads typed (what handlers and
+# checkpoints get)
+FAIL = register_source("test-domain-failure", payload=Domain)
+REPAIR = register_source("test-domain-repair", payload=Repair)
 
 
 class DomainFailures(Observer):
@@ -23,10 +32,10 @@ class DomainFailures(Observer):
         self.failures = self.interrupted = 0
         self.held = 0  # accelerators taken out of service, now
         for t in times:
-            run.events.push(t, FAIL, (0, 0))
+            run.events.push(t, FAIL, Domain(0, 0))
 
-    def on_fail(self, payload: object) -> None:
-        pool, dom = payload  # type: ignore[misc]
+    def on_fail(self, payload: Domain) -> None:
+        pool, dom = payload
         run = self.run
         self.failures += 1
         for job in list(run.ops.jobs.values()):
@@ -37,11 +46,10 @@ class DomainFailures(Observer):
         down = int(run.fleet.pools[pool].free[dom])  # the now idle domain's accelerators
         run.fleet.take_down(pool, dom, down)  # out of service (the change counter moves)
         self.held += down
-        run.events.push(run.now + self.repair_s, REPAIR, (pool, dom * 1000 + down))
+        run.events.push(run.now + self.repair_s, REPAIR, Repair(pool, dom, down))
 
-    def on_repair(self, payload: object) -> None:
-        pool, code = payload  # type: ignore[misc]
-        dom, down = divmod(code, 1000)
+    def on_repair(self, payload: Repair) -> None:
+        pool, dom, down = payload
         self.run.fleet.bring_up(pool, dom, down)  # back in service: rescheduled at once
         self.held -= down
 
@@ -79,6 +87,8 @@ def test_event_kinds_come_from_one_registry() -> None:
         "failure": 7, "repair": 8, "reliability-daily": 9, "curtail-start": 11,
         "curtail-end": 12}
     assert isinstance(FAIL, EventKind) and FAIL.label == "test-domain-failure"
+    assert FAIL.payload is Domain and kinds["repair"].payload is Repair
+    assert kinds["end"].payload.__name__ == "JobRef" and kinds["arrive"].payload is int
     assert int(FAIL) > 12 and int(REPAIR) == int(FAIL) + 1
     assert register_source("test-domain-failure") is FAIL  # the same name, the same kind
     with pytest.raises(ValueError, match="taken by 'failure'"):
