@@ -113,14 +113,21 @@ def test_the_checkpoint_module_reaches_into_no_component() -> None:
     assert reached <= {"twin", "streams", "bus", "handlers", "sliced_to"}, reached
 
 
-def test_curtailment_sees_only_the_run_context() -> None:
-    """The curtailment source uses what :class:`RunContext` offers, nothing of the
-    Runner beyond it (mypy checks the types; this checks the names)."""
-    from aifab.sim.national._protocol import RunContext
+@pytest.mark.parametrize(("module", "view"), [("_curtail.py", "RunContext"),
+                                              ("_summary.py", "RunView"),
+                                              ("_loadshape.py", "RunView")])
+def test_extensions_see_only_a_narrow_view_of_the_run(module: str, view: str) -> None:
+    """Curtailment uses what :class:`RunContext` offers, the summary and the load shape
+    what :class:`RunView` offers, nothing of the Runner beyond (mypy checks the types;
+    this checks the names)."""
+    from aifab.sim.national import _protocol
 
-    offered = {n for n in vars(RunContext) if not n.startswith("_")}
-    assert offered == {"twin", "now", "events", "fleet", "ops", "services", "add"}
-    text = (SRC / "_curtail.py").read_text()
+    offered = {n for n in vars(getattr(_protocol, view)) if not n.startswith("_")}
+    assert offered == ({"twin", "now", "events", "fleet", "ops", "services", "add"}
+                       if view == "RunContext" else
+                       {"twin", "now", "n_events", "policy", "ops", "queues", "services",
+                        "counts", "integrals", "series", "records", "bus"})
+    text = (SRC / module).read_text()
     used = {n.attr for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Attribute)
             and ((isinstance(n.value, ast.Name) and n.value.id == "run")
                  or (isinstance(n.value, ast.Attribute) and n.value.attr == "run"))}

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from aifab.sim.national._runner import Runner
+    from aifab.sim.national._protocol import RunView
 
 CAMPUS_POWER_COLUMNS = ("hour", "owner", "facility_mw", "it_mw", "nameplate_mw")
 
 
-def campus_power_frame(run: Runner) -> pd.DataFrame:
+def campus_power_frame(run: RunView) -> pd.DataFrame:
     """One row per sample and campus: ``hour`` (the timeseries' ``t_h``: hours since the
     run began, warm-up included, so ``hour`` mod 24 is the hour of day), ``owner``,
     ``facility_mw`` (the campus's draw, simulated fleet: divide by ``sim.scale`` for the

@@ -2,7 +2,8 @@
 
 A policy sees a :class:`Cluster` (what it may read and do) and is a :class:`QueuePolicy`
 (what the loop calls). The loop (:mod:`._runner`) knows only these, never a policy class.
-An extension (curtailment, failures) sees a :class:`RunContext`, not the runner.
+An extension (curtailment, failures) sees a :class:`RunContext`, the end-of-run summary a
+read-only :class:`RunView`, not the runner.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from aifab.sim.national._queues import Queues
 if TYPE_CHECKING:
     from aifab.sim.core import EventQueue
     from aifab.sim.national._fleet import FleetState
+    from aifab.sim.national._meters import Counts, Integrals, Records, TimeSeries
     from aifab.sim.national._model import Twin
-    from aifab.sim.national._observers import Observer
+    from aifab.sim.national._observers import Bus, Observer
     from aifab.sim.national._ops import Operations
     from aifab.sim.national._services import Services
 
@@ -100,3 +102,34 @@ class RunContext(Protocol):
 
     def add(self, ob: Observer,
             handlers: dict[int, Callable[[Any], None]] | None = None) -> None: ...
+
+
+class RunView(Protocol):
+    """What the end-of-run summary reads of a run: the twin, the clock, the meters, the
+    queues and services, the job table and the observers (to find an event source's
+    figures), all read-only; no event queue, no fleet mechanics, no ``add``."""
+
+    @property
+    def twin(self) -> Twin: ...
+    @property
+    def now(self) -> float: ...
+    @property
+    def n_events(self) -> int: ...
+    @property
+    def policy(self) -> QueuePolicy: ...
+    @property
+    def ops(self) -> Operations: ...
+    @property
+    def queues(self) -> Queues: ...
+    @property
+    def services(self) -> Services: ...
+    @property
+    def counts(self) -> Counts: ...
+    @property
+    def integrals(self) -> Integrals: ...
+    @property
+    def series(self) -> TimeSeries: ...
+    @property
+    def records(self) -> Records: ...
+    @property
+    def bus(self) -> Bus: ...

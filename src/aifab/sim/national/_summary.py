@@ -14,7 +14,7 @@ from aifab.sim.national._loadshape import campus_power_frame
 from aifab.sim.national._meters import SERIES_COLUMNS
 
 if TYPE_CHECKING:
-    from aifab.sim.national._runner import Runner
+    from aifab.sim.national._protocol import RunView
 
 
 def _pct(x: np.ndarray, q: float) -> float:
@@ -29,7 +29,7 @@ def jain(x: list[float]) -> float:
     return float(a.sum() ** 2 / (len(a) * (a * a).sum()))
 
 
-def job_frame(run: Runner) -> pd.DataFrame:
+def job_frame(run: RunView) -> pd.DataFrame:
     """Jobs submitted after the warm-up: completed, then those still running or queued
     at the end (end = NaN)."""
     now = run.now
@@ -51,7 +51,7 @@ def job_frame(run: Runner) -> pd.DataFrame:
     return df
 
 
-def tenant_frame(run: Runner, jobs: pd.DataFrame) -> pd.DataFrame:
+def tenant_frame(run: RunView, jobs: pd.DataFrame) -> pd.DataFrame:
     tw = run.twin
     horizon = max(run.now - tw.warmup_s, 1e-9)
     rows = []
@@ -77,7 +77,7 @@ def tenant_frame(run: Runner, jobs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def class_frame(tenants: pd.DataFrame, jobs: pd.DataFrame, run: Runner) -> pd.DataFrame:
+def class_frame(tenants: pd.DataFrame, jobs: pd.DataFrame, run: RunView) -> pd.DataFrame:
     """Waits and shares per tenant class (owner, university, startup, institute)."""
     kinds = {t.index: t.kind for t in run.twin.tenants}
     j = jobs.assign(kind=jobs["tenant"].map(kinds))
@@ -96,7 +96,7 @@ def class_frame(tenants: pd.DataFrame, jobs: pd.DataFrame, run: Runner) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def summarize(run: Runner, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+def summarize(run: RunView, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """The run's JSON document and its tables."""
     tw = run.twin
     horizon = max(run.now - tw.warmup_s, 1e-9)
