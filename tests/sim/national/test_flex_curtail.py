@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -66,8 +67,8 @@ def test_cut_is_met_in_its_step_and_work_is_conserved(depth: float) -> None:
     target = before * (1 - depth)
     assert run.fleet.campus_kw[c] <= target + 1e-6
     row = cur.rows[0]
-    assert row["met"] and row["jobs_paused"] > 0
-    assert row["requested_mw"] == pytest.approx(before * depth / 1000.0)
+    assert row.met and row.jobs_paused > 0
+    assert row.requested_mw == pytest.approx(before * depth / 1000.0)
     check(run)
     paused = [j for j in run.ops.jobs.values() if j.id in cur.paused]
     assert paused
@@ -91,7 +92,9 @@ def test_cut_is_met_in_its_step_and_work_is_conserved(depth: float) -> None:
     assert math.isclose(run.integrals.alloc_s, acc + run.integrals.svc_alloc_s,
                         rel_tol=1e-9, abs_tol=1e-3)
     s = cur.summary()
-    assert s["jobs_delayed"] == row["jobs_paused"] and s["accelerator_h_paused"] > 0
+    assert s["jobs_delayed"] == row.jobs_paused and s["accelerator_h_paused"] > 0
+    assert s["by_window"][0] == dataclasses.asdict(row)  # the typed row is the table's row
+    assert list(s["by_window"][0]) == [f.name for f in dataclasses.fields(row)]
 
 
 def test_low_priority_training_pauses_first() -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,27 @@ class CurtailWindow:
     duration_h: float
     depth: float
     owner: str
+
+
+@dataclass
+class WindowResponse:
+    """What one window asked of a campus and what the response did: a row of the
+    ``flexibility.by_window`` table (:meth:`Curtailer.summary`; the fields in its
+    order). Filled at the signal's instant, never changed after."""
+
+    owner: str
+    start_h: float
+    duration_h: float
+    depth: float
+    before_mw: float
+    requested_mw: float
+    jobs_paused: int = 0
+    accelerators_paused: int = 0
+    replicas_moved: int = 0
+    replicas_shed: int = 0
+    inference_unmet_tokens: float = 0.0
+    after_mw: float = math.nan
+    met: bool = False
 
 
 def read_curtailment(path: Path | str, owners: list[str]) -> list[CurtailWindow]:
@@ -131,7 +152,7 @@ class Curtailer(Observer):
         camp = {c.owner: i for i, c in enumerate(tw.campuses)}
         self.windows = [(w, camp[w.owner]) for w in windows if w.owner in camp]
         self.paused: dict[int, tuple[float, int]] = {}  # job id -> (paused at, n)
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[WindowResponse] = []
         self.paused_acc_s = 0.0
         self.active = [0] * len(tw.campuses)
         for k, (w, _c) in enumerate(self.windows):
@@ -158,13 +179,8 @@ class Curtailer(Observer):
         fl.set_curtail(c, min(fl.curtail_kw[c], target))
         self.active[c] += 1
         pools = set(tw.campuses[c].pools)
-        row: dict[str, Any] = {"owner": w.owner, "start_h": w.start_h,
-                               "duration_h": w.duration_h, "depth": w.depth,
-                               "before_mw": before / 1000.0,
-                               "requested_mw": (before - target) / 1000.0,
-                               "jobs_paused": 0, "accelerators_paused": 0,
-                               "replicas_moved": 0, "replicas_shed": 0,
-                               "inference_unmet_tokens": 0.0}
+        row = WindowResponse(w.owner, w.start_h, w.duration_h, w.depth, before / 1000.0,
+                             (before - target) / 1000.0)
         running = [j for p in {fl.pool_part[i] for i in pools if fl.pool_part[i] >= 0}
                    for j in fl.running[p].values()
                    if j.pool in pools and j.state == RUNNING]
@@ -172,12 +188,12 @@ class Curtailer(Observer):
             if fl.campus_kw[c] <= target + 1e-6:
                 break
             self._pause(job)
-            row["jobs_paused"] += 1
-            row["accelerators_paused"] += job.n
+            row.jobs_paused += 1
+            row.accelerators_paused += job.n
         if fl.campus_kw[c] > target + 1e-6:
             self._move_inference(c, target, row)
-        row["after_mw"] = fl.campus_kw[c] / 1000.0
-        row["met"] = bool(fl.campus_kw[c] <= target + 1e-6)
+        row.after_mw = fl.campus_kw[c] / 1000.0
+        row.met = bool(fl.campus_kw[c] <= target + 1e-6)
         if run.now >= tw.warmup_s:
             self.rows.append(row)
 
@@ -204,7 +220,7 @@ class Curtailer(Observer):
         ops.queues.enqueue(job, front=True)
         self.paused[job.id] = (self.run.now, job.n)
 
-    def _move_inference(self, c: int, target: float, row: dict[str, Any]) -> None:
+    def _move_inference(self, c: int, target: float, row: WindowResponse) -> None:
         run = self.run
         fl, tw, ops, services = run.fleet, run.twin, run.ops, run.services
         pools = set(tw.campuses[c].pools)
@@ -231,14 +247,14 @@ class Curtailer(Observer):
                     want = math.ceil(moved_cap / ocap - 1e-9)
                     got = ops.place_replicas(opool, odev, want)
                     ss.reps.setdefault(opool, []).extend(got)
-                    row["replicas_moved"] += len(got)
+                    row.replicas_moved += len(got)
                     moved_cap -= len(got) * ocap
                 if moved_cap > 1e-9:
-                    row["replicas_shed"] += math.ceil(moved_cap / (cap * load)) if load else 0
+                    row.replicas_shed += math.ceil(moved_cap / (cap * load)) if load else 0
                     tok = moved_cap * left
                     ss.served_tok -= tok
                     ss.unmet_tok += tok
-                    row["inference_unmet_tokens"] += tok
+                    row.inference_unmet_tokens += tok
                 if fl.campus_kw[c] <= target + 1e-6:
                     return
 
@@ -248,15 +264,15 @@ class Curtailer(Observer):
         still = sum(n * (now - max(t, self.run.twin.warmup_s)) for t, n in self.paused.values())
         rows = self.rows
         return {
-            "windows": len(rows), "windows_met": sum(1 for r in rows if r["met"]),
-            "requested_mwh": sum(r["requested_mw"] * r["duration_h"] for r in rows),
-            "jobs_delayed": sum(r["jobs_paused"] for r in rows),
+            "windows": len(rows), "windows_met": sum(1 for r in rows if r.met),
+            "requested_mwh": sum(r.requested_mw * r.duration_h for r in rows),
+            "jobs_delayed": sum(r.jobs_paused for r in rows),
             "accelerator_h_paused": (self.paused_acc_s + still) / 3600.0,
             "still_paused_at_end": len(self.paused),
-            "replicas_moved": sum(r["replicas_moved"] for r in rows),
-            "replicas_shed": sum(r["replicas_shed"] for r in rows),
-            "inference_unmet_tokens": sum(r["inference_unmet_tokens"] for r in rows),
-            "by_window": rows,
+            "replicas_moved": sum(r.replicas_moved for r in rows),
+            "replicas_shed": sum(r.replicas_shed for r in rows),
+            "inference_unmet_tokens": sum(r.inference_unmet_tokens for r in rows),
+            "by_window": [asdict(r) for r in rows],
         }
 
 
