@@ -44,15 +44,16 @@ def test_the_loop_converges_and_the_twin_ran_under_its_own_caps():
     scn, data = _scenario(20_000), _toy_grid()
     cp = couple(scn, _site_on(data), rounds=4, tol_mw=0.5)
     assert cp.converged and 2 <= cp.rounds <= 4
-    assert len(cp.history) == cp.rounds and cp.history[0]["twin_caps_mw"] is None
+    assert len(cp.history) == cp.rounds and cp.history[0].twin_caps_mw is None
     last = cp.history[-1]
+    assert last.twin_caps_mw is not None
     # consistent: the caps the last twin ran under are what siting gives for its shape
-    for o, mw in last["siting_caps_mw"].items():
-        assert abs(mw - last["twin_caps_mw"][o]) <= 0.5
+    for o, mw in last.siting_caps_mw.items():
+        assert abs(mw - last.twin_caps_mw[o]) <= 0.5
     # and the result is what one more twin run under those caps gives
     again = simulate(apply_caps(scn, caps_from_siting(cp.siting, ["X"])))
     assert again.to_dict()["utilization"] == cp.sim.to_dict()["utilization"]
-    share = last["mean_share"]["X"]
+    share = last.mean_share["X"]
     assert 0 < share <= 0.8 + 1e-9  # the scenario's load factor bounds a busy campus
     doc = cp.to_dict()
     assert {"rounds", "converged", "tol_mw", "caps_year", "history"} <= set(doc)

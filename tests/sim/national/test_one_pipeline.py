@@ -5,6 +5,7 @@ stage; caps and hourly curtailment alike (the report used to drop the curtailmen
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,8 @@ def test_every_entry_point_gives_the_same_twin_run(siting: Curtailing, tmp_path:
 
     free = run_twin(TwinRequest(scn))
     assert _canon(simulate_stage(scn, _catalog(), {})) == _canon(free.to_dict())
-    assert cp.history[0]["twin_utilization"] == free.utilization
+    assert cp.history[0].twin_utilization == free.utilization
+    assert cp.to_dict()["history"][0] == dataclasses.asdict(cp.history[0])
 
 
 def _catalog() -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -30,6 +30,29 @@ SiteFn = Callable[[Scenario, pd.DataFrame], "SitingResult"]
 
 
 @dataclass(frozen=True)
+class CouplingRound:
+    """One round of the loop: the caps the twin ran under (None in round 1), its load
+    shape's mean share of nameplate per owner, its utilisation and mean power (whole
+    fleet), the caps siting then gives, curtailment windows on each side, GPUs siting
+    leaves unpowered by year, and the largest cap change since the last round (None in
+    round 1). ``to_dict``: the ``history`` rows of ``--json``, fields in this order."""
+
+    round: int
+    twin_caps_mw: dict[str, float] | None
+    mean_share: dict[str, float]
+    twin_utilization: float
+    twin_mean_power_mw: float
+    siting_caps_mw: dict[str, float]
+    twin_curtailment_windows: int
+    siting_curtailment_windows: int
+    gpus_waiting: dict[Any, Any]
+    max_cap_change_mw: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Coupling:
     """The last round's siting and twin results and every round's caps and load shape."""
 
@@ -37,13 +60,13 @@ class Coupling:
     converged: bool
     tol_mw: float
     year: int
-    history: tuple[dict[str, Any], ...]
+    history: tuple[CouplingRound, ...]
     siting: SitingResult = field(repr=False)
     sim: SimResult = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rounds": self.rounds, "converged": self.converged, "tol_mw": self.tol_mw,
-                "caps_year": self.year, "history": [dict(h) for h in self.history]}
+                "caps_year": self.year, "history": [h.to_dict() for h in self.history]}
 
 
 def couple(scenario: Scenario, site: SiteFn, *, catalog: Catalog | None = None,
@@ -55,7 +78,7 @@ def couple(scenario: Scenario, site: SiteFn, *, catalog: Catalog | None = None,
     profile_from_frame(frame))``: the twin does not import the grid package (layers)."""
     owners = [o.name for o in scenario.owners]
     prev: SiteConstraints | None = None
-    history: list[dict[str, Any]] = []
+    history: list[CouplingRound] = []
     res: SimResult | None = None
     sres: SitingResult | None = None
     converged = False
@@ -68,17 +91,17 @@ def couple(scenario: Scenario, site: SiteFn, *, catalog: Catalog | None = None,
         caps, windows = now.caps, now.windows
         change = (max(abs(caps.mw[o] - prev.caps.mw.get(o, 0.0)) for o in owners)
                   if prev is not None else math.inf)
-        history.append({
-            "round": k, "twin_caps_mw": dict(prev.caps.mw) if prev is not None else None,
-            "mean_share": {str(o): float(g["facility_mw"].sum() / g["nameplate_mw"].sum())
-                           for o, g in frame.groupby("owner", sort=True)},
-            "twin_utilization": res.utilization, "twin_mean_power_mw":
-            res.document["mean_power_mw"] / res.scale,
-            "siting_caps_mw": dict(caps.mw),
-            "twin_curtailment_windows": (res.document.get("flexibility") or {}).get("windows", 0),
-            "siting_curtailment_windows": len(windows),
-            "gpus_waiting": dict(sres.unpowered_gpus_by_year),
-            "max_cap_change_mw": None if change == math.inf else change})
+        history.append(CouplingRound(
+            round=k, twin_caps_mw=dict(prev.caps.mw) if prev is not None else None,
+            mean_share={str(o): float(g["facility_mw"].sum() / g["nameplate_mw"].sum())
+                        for o, g in frame.groupby("owner", sort=True)},
+            twin_utilization=res.utilization,
+            twin_mean_power_mw=res.document["mean_power_mw"] / res.scale,
+            siting_caps_mw=dict(caps.mw),
+            twin_curtailment_windows=(res.document.get("flexibility") or {}).get("windows", 0),
+            siting_curtailment_windows=len(windows),
+            gpus_waiting=dict(sres.unpowered_gpus_by_year),
+            max_cap_change_mw=None if change == math.inf else change))
         if change <= tol_mw:
             converged = True
             break
