@@ -182,7 +182,7 @@ def test_interruption_rate_matches_closed_form(kit):
     assert fails is not None
     acc_days = doc["reliability"]["accelerator_hours"]["allocated"] / 24.0
     fm = failure_model(scn.reliability)
-    expected = fm.total_rate(fails.family[0]) * acc_days
+    expected = fm.total_rate(fails.source.family[0]) * acc_days
     got = doc["reliability"]["interruptions"]
     assert expected > 300
     assert abs(got - expected) < 4 * math.sqrt(expected), (got, expected)
@@ -231,13 +231,13 @@ def _tray_failure(system: str, accelerator: str, count: int) -> tuple[int, int, 
     doms = ss.reps[0]
     dom = max(set(doms), key=doms.count)
     before = doms.count(dom)
-    sa = fails.slot_acc[0]
+    sa = fails.source.slot_acc[0]
     slot = dom * run.twin.pools[0].domain_size // sa
-    fails.events = [FailureEvent(0.0, "gpu", "0", slot, (slot,), sa, 3600.0, 1.0, True)]
-    fails.u = np.zeros(1)  # the first accelerator of the domain: a replica's
+    fails.source.events = [FailureEvent(0.0, "gpu", "0", slot, (slot,), sa, 3600.0, 1.0, True)]
+    fails.source.u = np.zeros(1)  # the first accelerator of the domain: a replica's
     fails.on_fail(0)
     check(run)
-    return before, fails.removed_replicas, int(fails.broken[0][dom]), size
+    return before, fails.blast.removed_replicas, int(fails.broken[0][dom]), size
 
 
 def test_nvl72_tray_failure_removes_only_the_replicas_on_the_tray() -> None:
