@@ -79,26 +79,12 @@ class Failures(Observer):
         self.blast = Blast(run)
         self.daily = DailyTable(self.health.in_repair, self.health.spares_held)
         self.repair_acc_s = 0.0  # in the measured window, booked at failure time
+        # what the checkpoint and the invariants read (the parts' own lists)
+        self.events, self.broken, self.held = src.events, self.health.broken, self.health.held
+        self.spares = self.health.spares
         if src.events:
             run.events.push(src.events[0].time_s, FAIL, 0)
         run.events.push(tw.warmup_s + DAY_S, DAILY, None)
-
-    # -- what the checkpoint and the invariants read ---------------------------------------
-    @property
-    def events(self) -> list[FailureEvent]:
-        return self.source.events
-
-    @property
-    def broken(self) -> list[np.ndarray]:
-        return self.health.broken
-
-    @property
-    def held(self) -> list[np.ndarray]:
-        return self.health.held
-
-    @property
-    def spares(self) -> list[int]:
-        return self.health.spares
 
     # -- job hooks -------------------------------------------------------------------------
     def on_start(self, job: Job, multi_domain: bool, spilled: bool) -> None:

@@ -123,7 +123,7 @@ class DomainHealth:
         return doc, arrays
 
     def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
-        self.spares = [int(x) for x in doc["spares"]]
+        self.spares[:] = [int(x) for x in doc["spares"]]  # in place: the list is shared
         self.spares_acc_s, self.spares_t = float(doc["spares_acc_s"]), float(doc["spares_t"])
         for i in range(len(self.broken)):
             self.broken[i] = arrays[f"fail.broken.{i}"].astype(np.int64).copy()
