@@ -137,6 +137,8 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
     exposure = float(ref["accelerators"]) * float(ref["days"])
     rates = {c: float(d["classes"][c]["count"]) / exposure for c in CLASSES}
     rates.update({c: float(v) for c, v in s.rates_per_accelerator_day.items()})
+    if s.failure_scale != 1.0:
+        rates = {c: r * s.failure_scale for c, r in rates.items()}
     mult = {f: {c: float(v) for c, v in e["multipliers"].items()}
             for f, e in d["families"].items()}
     for fam, table in s.family_multipliers.items():
@@ -167,6 +169,8 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
     sources.update({f"blast.{k}": v["source"] for k, v in d["blast"].items()})
     for c in s.rates_per_accelerator_day:
         sources[f"classes.{c}"] = "scenario reliability.rates_per_accelerator_day"
+    if s.failure_scale != 1.0:
+        sources["failure_scale"] = f"scenario reliability.failure_scale = {s.failure_scale:g}"
     return FailureModel(
         rates=rates, hardware=frozenset(c for c in CLASSES if d["classes"][c]["hardware"]),
         multipliers=mult, repair=repair, layouts=layouts, blast=blast, hands_on_h=hands,

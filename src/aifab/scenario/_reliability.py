@@ -44,6 +44,11 @@ class ReliabilitySettings(_Frozen):
         default_factory=dict,
         description="Checkpoint interval per job class (hours); absent: Young/Daly optimum.")
 
+    failure_scale: float = Field(
+        default=1.0, ge=0, le=1000,
+        description="Multiplies every class's failure rate (after the overrides above): "
+                    "2 doubles the expected failures, 0 turns them off.")
+
     @model_validator(mode="after")
     def _positive(self) -> ReliabilitySettings:
         for name, table in (("rates_per_accelerator_day", self.rates_per_accelerator_day),
