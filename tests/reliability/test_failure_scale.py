@@ -39,7 +39,8 @@ def test_scale_two_doubles_the_drawn_failures() -> None:
     counts, expected = [], []
     for scale in (1.0, 2.0):
         fm = failure_model(ReliabilitySettings(failure_scale=scale))
-        counts.append(sum(1 for _ in failure_events([pool], horizon, np.random.default_rng(11), fm)))
+        rng = np.random.default_rng(11)
+        counts.append(sum(1 for _ in failure_events([pool], horizon, rng, fm)))
         expected.append(fm.total_rate("hopper") * 20_000 * 30)
     assert expected[1] == pytest.approx(2 * expected[0])
     for n, lam in zip(counts, expected, strict=True):

@@ -181,3 +181,20 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
                           float(st["relief_factor"]), int(st["min_technicians_per_shift"]),
                           float(st["operators_per_facility_mw"])),
         sources=sources, enabled=s.enabled)
+
+
+def train_failure_model(checkpoint_write_s: float | None, restart_s: float | None,
+                        checkpoint_interval_h: float | None,
+                        failure_scale: float = 1.0) -> FailureModel:
+    """The failure model of ``perf train``'s flags; a bad value raises ``BadInput``
+    naming its flag (exit 2)."""
+    for flag, v in (("--checkpoint-write-s", checkpoint_write_s),
+                    ("--checkpoint-interval-h", checkpoint_interval_h)):
+        if v is not None and not v > 0:
+            raise BadInput(f"must be positive, got {v}", where=flag)
+    if restart_s is not None and not restart_s >= 0:
+        raise BadInput(f"must not be negative, got {restart_s}", where="--restart-s")
+    if not 0 <= failure_scale <= 1000:
+        raise BadInput(f"must be in [0, 1000], got {failure_scale}", where="--failure-scale")
+    return failure_model(ReliabilitySettings(checkpoint_write_s=checkpoint_write_s,
+                                             restart_s=restart_s, failure_scale=failure_scale))

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from aifab.catalog import Catalog, default_catalog
-from aifab.reliability import FailureEvent, failure_model
 from aifab.reliability import FailureModel as FailureModel
+from aifab.reliability import failure_model
 from aifab.sim.national._blast import Blast
 from aifab.sim.national._events import DAILY, FAIL, REPAIR
 from aifab.sim.national._failreport import (
