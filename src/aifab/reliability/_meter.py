@@ -11,7 +11,8 @@ from aifab.reliability._model import CLASSES
 
 DAY_S = 86400.0
 #: Accounting categories (accelerator-seconds): allocated = the sum of these.
-CATEGORIES = ("useful", "checkpoint", "lost", "restart", "idle")
+#: ``detect``: a failed gang hung until the failure was detected (apart from ``restart``).
+CATEGORIES = ("useful", "checkpoint", "lost", "detect", "restart", "idle")
 
 
 @dataclass
@@ -76,7 +77,7 @@ class ReliabilityMeter:
             "ettr": {c: (r["useful"] / r["wall"] if r["wall"] else 0.0)
                      for c, r in self.acc_s.items()},
             "goodput": useful / total if total else 0.0,
-            "lost_accelerator_hours": sum(r["lost"] + r["restart"]
+            "lost_accelerator_hours": sum(r["lost"] + r["detect"] + r["restart"]
                                           for r in self.acc_s.values()) / 3600.0,
             "in_repair_share": self.repair_acc_s / (self.accelerators * span)
             if self.accelerators else 0.0,

@@ -77,6 +77,12 @@ class FailureModel:
     staffing: Staffing
     sources: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
+    #: Seconds from a failure to its detection, per class (absent: 0).
+    detect_s: dict[str, float] = field(default_factory=dict)
+
+    def detect_for(self, cls: str) -> float:
+        """Seconds a ``cls`` failure leaves its gang hung before it is stopped."""
+        return self.detect_s.get(cls, 0.0)
 
     def class_rates(self, family: str = "hopper") -> dict[str, float]:
         """Interruptions per accelerator-day by class for a device family."""
@@ -163,7 +169,12 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
     sources = {f"classes.{c}": d["classes"][c]["source"] for c in CLASSES}
     sources.update({f"families.{f}": e["source"] for f, e in d["families"].items()})
     sources.update({f"repair.{c}": e["source"] for c, e in d["repair"].items()})
+    det = d["detect"]
+    detect = {c: float(det["hardware_s" if d["classes"][c]["hardware"] else "software_s"])
+              for c in CLASSES}
+    detect.update({c: float(v) for c, v in s.detect_s.items()})
     sources.update({"checkpoint": ck["source"], "spares": d["spares"]["source"],
+                    "detect": det["source"],
                     "hands_on_h": d["hands_on_h"]["source"]})
     sources.update({f"staffing.{k}": v for k, v in st["sources"].items()})
     sources.update({f"blast.{k}": v["source"] for k, v in d["blast"].items()})
@@ -180,7 +191,7 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
         staffing=Staffing(float(st["productive_h_per_shift"]), int(st["shifts_per_day"]),
                           float(st["relief_factor"]), int(st["min_technicians_per_shift"]),
                           float(st["operators_per_facility_mw"])),
-        sources=sources, enabled=s.enabled)
+        sources=sources, enabled=s.enabled, detect_s=detect)
 
 
 def train_failure_model(checkpoint_write_s: float | None, restart_s: float | None,

@@ -44,6 +44,10 @@ class ReliabilitySettings(_Frozen):
         default_factory=dict,
         description="Checkpoint interval per job class (hours); absent: Young/Daly optimum.")
 
+    detect_s: dict[ComponentClass, float] = Field(
+        default_factory=dict,
+        description="Seconds from a failure to its detection per class (the gang hangs "
+                    "until then), apart from the restart; default: packaged figures.")
     failure_scale: float = Field(
         default=1.0, ge=0, le=1000,
         description="Multiplies every class's failure rate (after the overrides above): "
@@ -53,9 +57,11 @@ class ReliabilitySettings(_Frozen):
     def _positive(self) -> ReliabilitySettings:
         for name, table in (("rates_per_accelerator_day", self.rates_per_accelerator_day),
                             ("repair_median_h", self.repair_median_h),
-                            ("checkpoint_interval_h", self.checkpoint_interval_h)):
+                            ("checkpoint_interval_h", self.checkpoint_interval_h),
+                            ("detect_s", self.detect_s)):
             for k, v in table.items():
-                if not v >= 0 or (name != "rates_per_accelerator_day" and v == 0):
+                if not v >= 0 or (name not in ("rates_per_accelerator_day", "detect_s")
+                                  and v == 0):
                     raise ValueError(f"{name}.{k}: must be positive, got {v}")
         for fam, mult in self.family_multipliers.items():
             for k, v in mult.items():

@@ -80,7 +80,7 @@ def workloads(draw):  # type: ignore[no-untyped-def]
 def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-untyped-def]
     """Every 15 min: per domain free + held spares + in repair + allocated = size (so no
     accelerator in repair is allocated); at the end the meter's allocated accelerator-hours
-    (useful + checkpoint + lost + restart + idle + preemption losses) equal the twin's own
+    (useful + checkpoint + lost + detect + restart + idle + preemption losses) equal the twin's own
     integral of training allocation."""
     run = new_run(Scenario.model_validate({"name": "prop", "owners": OWNERS, **doc}))
     fails = failures_of(run.bus.observers)
@@ -94,7 +94,7 @@ def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-unt
     check(run)
     rel = fails.report()
     hours = rel["accelerator_hours"]
-    parts = sum(hours[k] for k in ("useful", "checkpoint", "lost", "restart", "idle",
+    parts = sum(hours[k] for k in ("useful", "checkpoint", "lost", "detect", "restart", "idle",
                                    "preemption_loss"))
     train_h = (run.integrals.alloc_s - run.integrals.svc_alloc_s) / 3600.0
     assert math.isclose(hours["allocated"], parts, rel_tol=1e-9, abs_tol=1e-6)

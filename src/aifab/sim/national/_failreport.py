@@ -13,7 +13,7 @@ import pandas as pd
 from aifab.reliability import CLASSES, ReliabilityMeter
 
 DAY_S = 86400.0
-CATEGORIES = ("useful", "checkpoint", "lost", "restart", "idle")
+CATEGORIES = ("useful", "checkpoint", "lost", "detect", "restart", "idle")
 
 #: Columns of the daily ``reliability`` table (interruptions by cause in the day ending
 #: at ``day``; accelerators in repair and hot spares held then; technicians busy: the

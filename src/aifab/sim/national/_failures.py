@@ -94,7 +94,7 @@ class Failures(Observer):
         self.goodput.requeued(job, self.run.now)
 
     def on_complete(self, job: Job) -> None:
-        self.goodput.segment(job, self.run.now, 0.0, other=False)
+        self.goodput.completed(job, self.run.now)
 
     def on_warm(self) -> None:
         now = self.run.now

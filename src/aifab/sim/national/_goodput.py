@@ -27,6 +27,11 @@ class Goodput:
         self._failing: set[int] = set()
         self.interrupted = 0
         self.other_acc_s: dict[str, float] = {}  # preemption losses (not failures)
+        # detection time of a failed gang, paid when it next starts (``hang``) and during
+        # the segment that starts so (``hung``); the allocation it holds then is booked as
+        # ``detect``, apart from ``restart``
+        self.hang: dict[int, float] = {}
+        self.hung: dict[int, float] = {}
         self.new_meters(0.0)
 
     def new_meters(self, start_s: float) -> None:
@@ -72,6 +77,7 @@ class Goodput:
         ran = max(0.0, now - job.start)
         speed = self.twin.pools[job.pool].speed
         restart = min(ran, job.ran_restart)
+        detect = min(restart, self.hung.get(job.id, 0.0))
         lost = min(ran - restart, lost_ref / speed)
         kept = ran - restart - lost
         tau, w = self.interval_s(job), self.model.checkpoint_write_s
@@ -83,7 +89,7 @@ class Goodput:
             self.book(job, useful=n * (kept - ck), checkpoint=n * ck, wall=n * ran)
         else:
             self.book(job, useful=n * (kept - ck), checkpoint=n * ck, lost=n * lost,
-                      restart=n * restart, wall=n * ran)
+                      detect=n * detect, restart=n * (restart - detect), wall=n * ran)
 
     def interrupt(self, job: Job, now: float, cause: str, stop: Callable[[], None]) -> None:
         """A failure stops ``job`` at ``now``: book its segment, ``stop`` it (the twin's
@@ -93,8 +99,10 @@ class Goodput:
         self.segment(job, now, lost, other=False)
         stop()
         self._failing.discard(job.id)
+        self.hung.pop(job.id, None)
         job.work += lost - core_lost
-        job.restart = self.model.restart_s
+        self.hang[job.id] = detect = self.model.detect_for(cause)
+        job.restart = self.model.restart_s + detect
         self.stopped[job.id] = now
         self.interrupted += 1
         self.meter.interruption(cause, self.twin.class_names[job.cls])
@@ -102,6 +110,9 @@ class Goodput:
 
     # -- job hooks -----------------------------------------------------------------------
     def started(self, job: Job, now: float) -> None:
+        d = self.hang.pop(job.id, None)
+        if d is not None and job.ran_restart > 0:
+            self.hung[job.id] = d
         t = self.stopped.pop(job.id, None)
         if t is not None:
             self.book(job, wall=job.n * (now - max(t, self.meter.start_s)))
@@ -113,6 +124,11 @@ class Goodput:
         done = ran * self.twin.pools[job.pool].speed
         lost = min(done, self.twin.classes[job.cls].checkpoint_h * 3600.0 / 2)
         self.segment(job, now, lost, other=True)
+        self.hung.pop(job.id, None)
+
+    def completed(self, job: Job, now: float) -> None:
+        self.segment(job, now, 0.0, other=False)
+        self.hung.pop(job.id, None)
 
     def closed(self, now: float, running: Iterable[Job], waiting: Mapping[int, Job],
                repair_acc_s: float) -> tuple[ReliabilityMeter, ReliabilityMeter]:
@@ -137,11 +153,15 @@ class Goodput:
     def state(self) -> dict[str, Any]:
         return {"stopped": [[k, v] for k, v in self.stopped.items()],
                 "interrupted": self.interrupted, "other_acc_s": self.other_acc_s,
+                "hang": [[k, v] for k, v in self.hang.items()],
+                "hung": [[k, v] for k, v in self.hung.items()],
                 "meter": asdict(self.meter), "tenant_meter": asdict(self.tenant_meter)}
 
     def restore(self, doc: dict[str, Any]) -> None:
         self.stopped = {int(k): float(v) for k, v in doc["stopped"]}
         self.interrupted = int(doc["interrupted"])
+        self.hang = {int(k): float(v) for k, v in doc["hang"]}
+        self.hung = {int(k): float(v) for k, v in doc["hung"]}
         self.other_acc_s = {str(k): float(v) for k, v in doc["other_acc_s"].items()}
         self.meter, self.tenant_meter = _meter(doc["meter"]), _meter(doc["tenant_meter"])
 
