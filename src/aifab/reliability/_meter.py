@@ -34,6 +34,8 @@ class ReliabilityMeter:
     #: Effective failures by cause (hardware and software), whether or not a gang was hit.
     failures_by_cause: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLASSES, 0))
     hardware_failures: int = 0
+    #: Slots excluded as repeat offenders (and replaced).
+    exclusions: int = 0
     interruptions_by_class: dict[str, int] = field(default_factory=dict)
     acc_s: dict[str, dict[str, float]] = field(default_factory=dict)
     technicians_series: list[tuple[float, float]] = field(default_factory=list)
@@ -88,6 +90,7 @@ class ReliabilityMeter:
             "failures": self.failures,
             "failures_by_cause": dict(self.failures_by_cause),
             "hardware_failures": self.hardware_failures,
+            "exclusions": self.exclusions,
             "days": days,
         }
         if self.technicians_series:

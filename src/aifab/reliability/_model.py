@@ -80,6 +80,13 @@ class FailureModel:
     #: Seconds from a failure to its detection, per class (absent: 0).
     detect_s: dict[str, float] = field(default_factory=dict)
 
+    #: Heavy-tailed per-slot rates and the exclusion of repeat offenders (see the data).
+    lemon_share: float = 0.0
+    lemon_multiplier: float = 1.0
+    exclude_after: int = 0  # hardware failures within exclude_window_h; 0: never
+    exclude_window_h: float = 0.0
+    replace_h: float = 0.0
+
     def detect_for(self, cls: str) -> float:
         """Seconds a ``cls`` failure leaves its gang hung before it is stopped."""
         return self.detect_s.get(cls, 0.0)
@@ -169,7 +176,8 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
     sources = {f"classes.{c}": d["classes"][c]["source"] for c in CLASSES}
     sources.update({f"families.{f}": e["source"] for f, e in d["families"].items()})
     sources.update({f"repair.{c}": e["source"] for c, e in d["repair"].items()})
-    det = d["detect"]
+    det, lem = d["detect"], d["lemons"]
+    sources["lemons"] = lem["source"]
     detect = {c: float(det["hardware_s" if d["classes"][c]["hardware"] else "software_s"])
               for c in CLASSES}
     detect.update({c: float(v) for c, v in s.detect_s.items()})
@@ -191,7 +199,12 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
         staffing=Staffing(float(st["productive_h_per_shift"]), int(st["shifts_per_day"]),
                           float(st["relief_factor"]), int(st["min_technicians_per_shift"]),
                           float(st["operators_per_facility_mw"])),
-        sources=sources, enabled=s.enabled, detect_s=detect)
+        sources=sources, enabled=s.enabled, detect_s=detect,
+        lemon_share=float(lem["share"] if s.lemon_share is None else s.lemon_share),
+        lemon_multiplier=float(lem["multiplier"] if s.lemon_multiplier is None
+                               else s.lemon_multiplier),
+        exclude_after=int(lem["exclude_after"] if s.exclude_after is None else s.exclude_after),
+        exclude_window_h=float(lem["window_h"]), replace_h=float(lem["replace_h"]))
 
 
 def train_failure_model(checkpoint_write_s: float | None, restart_s: float | None,

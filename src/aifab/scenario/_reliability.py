@@ -48,6 +48,15 @@ class ReliabilitySettings(_Frozen):
         default_factory=dict,
         description="Seconds from a failure to its detection per class (the gang hangs "
                     "until then), apart from the restart; default: packaged figures.")
+    lemon_share: float | None = Field(
+        default=None, ge=0, lt=1,
+        description="Share of allocation slots that are 'lemons' (0: uniform rates).")
+    lemon_multiplier: float | None = Field(
+        default=None, ge=1, le=1000, description="A lemon's hardware failure rate over the "
+        "others' (the pool's total rate is kept).")
+    exclude_after: int | None = Field(
+        default=None, ge=0, description="Hardware failures of one slot within a week that "
+        "get it excluded and replaced (0: never).")
     failure_scale: float = Field(
         default=1.0, ge=0, le=1000,
         description="Multiplies every class's failure rate (after the overrides above): "

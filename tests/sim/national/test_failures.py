@@ -170,7 +170,8 @@ def test_interruption_rate_matches_closed_form(kit):
     hardware already in repair."""
     rates = {c: r * 10 for c, r in FAST["rates_per_accelerator_day"].items()}
     rel = {"rates_per_accelerator_day": rates, "spares_share": 0.0,
-           "repair_median_h": dict.fromkeys(rates, 0.01)}
+           "repair_median_h": dict.fromkeys(rates, 0.01),
+           "lemon_share": 0.0, "exclude_after": 0}  # the closed form: uniform, none excluded
     base = kit.small([kit.b200("Gov", 400)], {
         "days": 4, "seed": 3, "queue_policy": "fifo",
         "tenants": [{"name": "t", "owner": "Gov", "load": 3.0, "mix": {"g": 1.0}}],
@@ -235,6 +236,7 @@ def _tray_failure(system: str, accelerator: str, count: int) -> tuple[int, int, 
     slot = dom * run.twin.pools[0].domain_size // sa
     fails.source.events = [FailureEvent(0.0, "gpu", "0", slot, (slot,), sa, 3600.0, 1.0, True)]
     fails.source.u = np.zeros(1)  # the first accelerator of the domain: a replica's
+    fails.source.v = np.zeros(1)
     fails.on_fail(0)
     check(run)
     return before, fails.blast.removed_replicas, int(fails.broken[0][dom]), size

@@ -41,6 +41,7 @@ class FailureSource:
         rng = np.random.default_rng([seed, 7])
         self.events: list[FailureEvent] = list(failure_events(specs, horizon_s, rng, model))
         self.u = rng.random(len(self.events))  # where in its domain each failure hits
+        self.v = rng.random(len(self.events))  # thinning of a replaced lemon's failures
         self.target = [s.spare_slots * s.layout.slot_accelerators for s in specs]
         self.cursor = 0
 

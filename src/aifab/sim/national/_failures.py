@@ -53,6 +53,7 @@ from aifab.sim.national._goodput import Goodput
 from aifab.sim.national._health import DomainHealth
 from aifab.sim.national._job import Job
 from aifab.sim.national._observers import Observer
+from aifab.sim.national._offenders import RepeatOffenders
 
 if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings
@@ -76,7 +77,7 @@ class Failures(Observer):
                                           settings.owner_spares_share)
         self.health = DomainHealth(run.fleet, tw.pools, src.target)
         self.goodput = Goodput(tw, fm, self.intervals_h, src.rate)
-        self.blast = Blast(run)
+        self.blast, self.offenders = Blast(run), RepeatOffenders(fm)
         self.daily = DailyTable(self.health.in_repair, self.health.spares_held)
         self.repair_acc_s = 0.0  # in the measured window, booked at failure time
         # what the checkpoint and the invariants read (the parts' own lists)
@@ -119,8 +120,9 @@ class Failures(Observer):
         if t_next is not None:
             run.events.push(t_next, FAIL, k + 1)
         pool = int(ev.pool)
-        tw = run.twin
-        D = tw.pools[pool].domain_size
+        if self.offenders.thinned(pool, ev, float(src.v[k])):
+            return  # a replaced lemon fails at the normal rate
+        tw, D = run.twin, run.twin.pools[pool].domain_size
         hit_dom, want = src.domains(ev)
         healthy = health.healthy(pool, hit_dom, D)
         if healthy <= 0:
@@ -130,6 +132,8 @@ class Failures(Observer):
         if not ev.hardware and not isinstance(victim, Job):
             return  # software fails only where a job runs
         self.goodput.meter.failure(ev)
+        repair_s, excluded = self.offenders.repair_s(pool, ev, run.now)
+        self.goodput.meter.exclusions += int(excluded)
         self.daily.hands_on_h += ev.hands_on_h
         if isinstance(victim, Job):
             self._interrupt(victim, ev.cause)
@@ -150,8 +154,8 @@ class Failures(Observer):
                 blast.drop_replicas(pool, d, n - health.room(pool, d))
             n = min(n, health.room(pool, d))
             down_total += health.break_down(pool, d, n)  # failed spares need no replacement
-            run.events.push(run.now + ev.repair_s, REPAIR, (pool, d * _CODE + n))
-            end = min(run.now + ev.repair_s, tw.horizon_s)
+            run.events.push(run.now + repair_s, REPAIR, (pool, d * _CODE + n))
+            end = min(run.now + repair_s, tw.horizon_s)
             self.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
         self.goodput.meter.spares_used += health.swap_in(pool, down_total)
 
@@ -194,7 +198,8 @@ class Failures(Observer):
         day, rows = self.daily.state()
         doc = {"cursor": self.source.cursor, **hdoc, **self.goodput.state(),
                "repair_acc_s": self.repair_acc_s, "unmet_tok": self.blast.unmet_tok,
-               "removed_replicas": self.blast.removed_replicas, "day": day}
+               "removed_replicas": self.blast.removed_replicas, "day": day,
+               "offenders": self.offenders.state()}
         arrays["fail.rows"] = rows
         return doc, arrays
 
@@ -206,6 +211,7 @@ class Failures(Observer):
         self.blast.unmet_tok = float(doc["unmet_tok"])
         self.blast.removed_replicas = int(doc["removed_replicas"])
         self.daily.restore(doc["day"], arrays["fail.rows"])
+        self.offenders.restore(doc["offenders"])
 
 
 def attach(run: Runner, settings: ReliabilitySettings | None,
