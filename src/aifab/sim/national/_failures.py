@@ -77,6 +77,7 @@ class Failures(Observer):
                                           settings.owner_spares_share)
         self.health = DomainHealth(run.fleet, tw.pools, src.target)
         self.goodput = Goodput(tw, fm, self.intervals_h, src.rate)
+        run.ops.stretch = self.goodput.regime.stretch  # checkpoint writes lengthen every gang
         self.blast, self.offenders = Blast(run), RepeatOffenders(fm)
         self.daily = DailyTable(self.health.in_repair, self.health.spares_held)
         self.repair_acc_s = 0.0  # in the measured window, booked at failure time
@@ -106,8 +107,7 @@ class Failures(Observer):
         self.blast.warm()
 
     # -- events ----------------------------------------------------------------------------
-    def _interrupt(self, job: Job, cause: str) -> None:
-        """Stop a gang under a failure: it resumes from its last checkpoint."""
+    def _interrupt(self, job: Job, cause: str) -> None:  # it resumes from its checkpoint
         self.goodput.interrupt(job, self.run.now, cause,
                                lambda: self.run.ops.interrupt(job))
         self.daily.counts[cause] += 1

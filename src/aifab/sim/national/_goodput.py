@@ -16,13 +16,49 @@ from aifab.sim.national._job import Job
 from aifab.sim.national._model import Twin
 
 
+class Regime:
+    """The checkpoint regime of a run's gangs: interval, write time, what a stop loses."""
+
+    def __init__(self, twin: Twin, model: FailureModel, intervals_h: dict[str, float],
+                 rate: list[float]) -> None:
+        self.twin, self.model = twin, model
+        self.intervals_h, self.rate = intervals_h, rate
+
+    def interval_s(self, job: Job) -> float:
+        """Compute time between checkpoints of ``job``: the class's, else Young/Daly."""
+        name = self.twin.class_names[job.cls]
+        if name in self.intervals_h:
+            return self.intervals_h[name] * 3600.0
+        mtti = job_mtti_s(job.n, self.rate[job.pool] if job.pool >= 0 else 0.0)
+        if math.isinf(mtti):
+            return math.inf
+        return young_daly_interval_s(self.model.checkpoint_write_s, mtti)
+
+    def stretch(self, job: Job) -> float:
+        """Wall time per unit of compute of a running gang: checkpoint writes block it,
+        so a job of ``work`` runs ``work / speed x (interval + write) / interval``."""
+        tau = self.interval_s(job)
+        return 1.0 if math.isinf(tau) else (tau + self.model.checkpoint_write_s) / tau
+
+    def lost_ref_s(self, job: Job, now: float) -> tuple[float, float]:
+        """Reference-seconds of wall time a failure at ``now`` loses (since the last
+        checkpoint), and the work the twin's core takes off for any stop (half the
+        class's interval, at most the work done)."""
+        speed = self.twin.pools[job.pool].speed
+        ran = max(0.0, now - job.start - job.ran_restart)
+        done = ran * speed / self.stretch(job)
+        tau, w = self.interval_s(job), self.model.checkpoint_write_s
+        lost = done if math.isinf(tau) else (ran % (tau + w)) * speed
+        return lost, min(done, self.twin.classes[job.cls].checkpoint_h * 3600.0 / 2)
+
+
 class Goodput:
     """Meters of a run's failure costs; the twin's job hooks feed it."""
 
     def __init__(self, twin: Twin, model: FailureModel, intervals_h: dict[str, float],
                  rate: list[float]) -> None:
         self.twin, self.model = twin, model
-        self.intervals_h, self.rate = intervals_h, rate
+        self.regime = Regime(twin, model, intervals_h, rate)
         self.stopped: dict[int, float] = {}  # interrupted job -> when (for ETTR's wall)
         self._failing: set[int] = set()
         self.interrupted = 0
@@ -44,27 +80,6 @@ class Goodput:
         self.new_meters(now)
         self.other_acc_s = {}
 
-    # -- checkpoint regime ---------------------------------------------------------------
-    def interval_s(self, job: Job) -> float:
-        """Compute time between checkpoints of ``job``: the class's, else Young/Daly."""
-        name = self.twin.class_names[job.cls]
-        if name in self.intervals_h:
-            return self.intervals_h[name] * 3600.0
-        mtti = job_mtti_s(job.n, self.rate[job.pool] if job.pool >= 0 else 0.0)
-        if math.isinf(mtti):
-            return math.inf
-        return young_daly_interval_s(self.model.checkpoint_write_s, mtti)
-
-    def lost_ref_s(self, job: Job, now: float) -> tuple[float, float]:
-        """Reference-seconds a failure at ``now`` loses (since the last checkpoint), and
-        what the twin's core takes off for any stop (half the class's interval)."""
-        speed = self.twin.pools[job.pool].speed
-        ran = max(0.0, now - job.start - job.ran_restart)
-        done = ran * speed
-        tau, w = self.interval_s(job), self.model.checkpoint_write_s
-        lost = done if math.isinf(tau) else (ran % (tau + w)) * speed
-        return lost, min(done, self.twin.classes[job.cls].checkpoint_h * 3600.0 / 2)
-
     # -- booking -------------------------------------------------------------------------
     def book(self, job: Job, **acc_s: float) -> None:
         tw = self.twin
@@ -80,7 +95,7 @@ class Goodput:
         detect = min(restart, self.hung.get(job.id, 0.0))
         lost = min(ran - restart, lost_ref / speed)
         kept = ran - restart - lost
-        tau, w = self.interval_s(job), self.model.checkpoint_write_s
+        tau, w = self.regime.interval_s(job), self.model.checkpoint_write_s
         ck = 0.0 if math.isinf(tau) else kept * w / (tau + w)
         n = job.n
         if other:  # a preemption's loss: allocated, not useful, not a failure's cost
@@ -94,13 +109,13 @@ class Goodput:
     def interrupt(self, job: Job, now: float, cause: str, stop: Callable[[], None]) -> None:
         """A failure stops ``job`` at ``now``: book its segment, ``stop`` it (the twin's
         core requeues it), make it lose the work since its last checkpoint."""
-        lost, core_lost = self.lost_ref_s(job, now)
+        lost, core_lost = self.regime.lost_ref_s(job, now)
         self._failing.add(job.id)
         self.segment(job, now, lost, other=False)
         stop()
         self._failing.discard(job.id)
         self.hung.pop(job.id, None)
-        job.work += lost - core_lost
+        job.work += lost / self.regime.stretch(job) - core_lost  # the compute in ``lost``
         self.hang[job.id] = detect = self.model.detect_for(cause)
         job.restart = self.model.restart_s + detect
         self.stopped[job.id] = now
@@ -121,9 +136,10 @@ class Goodput:
         if job.id in self._failing:
             return  # booked by interrupt
         ran = max(0.0, now - job.start - job.ran_restart)
-        done = ran * self.twin.pools[job.pool].speed
+        st = self.regime.stretch(job)
+        done = ran * self.twin.pools[job.pool].speed / st
         lost = min(done, self.twin.classes[job.cls].checkpoint_h * 3600.0 / 2)
-        self.segment(job, now, lost, other=True)
+        self.segment(job, now, lost * st, other=True)  # the wall time of that work
         self.hung.pop(job.id, None)
 
     def completed(self, job: Job, now: float) -> None:
