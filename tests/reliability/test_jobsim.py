@@ -142,3 +142,24 @@ def test_meter_by_hand() -> None:
     assert d["lost_accelerator_hours"] == pytest.approx(700 / 3600)
     assert d["in_repair_share"] == pytest.approx(8 * 3600 / (100 * 86400))
     assert d["technicians_busy"] == pytest.approx(4 / 24)
+
+
+def test_results_unchanged_on_the_shared_event_core() -> None:
+    """The job Monte Carlo runs on the event core the twin and the replay use (not a heap
+    of its own); its pinned runs (jobsim_golden.json, recorded on the old heap) are
+    bit-identical."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from aifab.reliability import _jobsim
+    from aifab.sim.core import EventQueue
+
+    assert _jobsim.EventQueue is EventQueue
+    assert "heapq" not in Path(_jobsim.__file__).read_text()
+    spec = importlib.util.spec_from_file_location(
+        "jobsim_cases", Path(__file__).with_name("jobsim_cases.py"))
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.cases() == json.loads(mod.GOLDEN.read_text())

@@ -18,7 +18,7 @@ def test_public_api_pinned() -> None:
         "StaffingEstimate",
         "TrainingReliability", "ettr", "expected_interruptions", "failure_events",
         "failure_model", "family_of", "fleet_pools", "job_mtti_s", "simulate_jobs", "staffing",
-        "training_reliability", "young_daly_interval_s"])
+        "train_failure_model", "training_reliability", "young_daly_interval_s"])
     for name in rel.__all__:
         assert hasattr(rel, name)
 

@@ -251,20 +251,16 @@ def train_cmd(
         "--checkpoint-interval-h", help="Checkpoint interval (default: Young/Daly).")] = None,
     models_files: ModelsOpt = None, catalog_files: CatalogOpt = None,
     as_json: JsonOpt = False, out: OutOpt = None,
+    failure_scale: Annotated[float, typer.Option("--failure-scale", help="Multiply every "
+        "failure rate (0 to 1000; 2 doubles the expected interruptions).")] = 1.0,
 ) -> None:
     """Predict training time, GPU-hours and energy (6ND + attention over peak x MFU), and
     the expected interruptions, checkpoint interval and ETTR (aifab.reliability)."""
     from aifab.errors import BadInput
     from aifab.perf import load_models, training
-    from aifab.reliability import failure_model, training_reliability
-    from aifab.scenario import ReliabilitySettings
+    from aifab.reliability import train_failure_model, training_reliability
 
-    for flag, v in (("--checkpoint-write-s", ckpt_write_s),
-                    ("--checkpoint-interval-h", ckpt_interval_h)):
-        if v is not None and not v > 0:
-            raise BadInput(f"must be positive, got {v}", where=flag)
-    if restart_s is not None and not restart_s >= 0:
-        raise BadInput(f"must not be negative, got {restart_s}", where="--restart-s")
+    fm = train_failure_model(ckpt_write_s, restart_s, ckpt_interval_h, failure_scale)
 
     _check_common(devices, pue)
     finite(tokens, "--tokens", lo=0, hi=MAX_TOKENS, lo_open=True)
@@ -280,12 +276,12 @@ def train_cmd(
                  models=models)
     rel = training_reliability(
         r.devices, r.time_days, r.family,
-        failure_model(ReliabilitySettings(checkpoint_write_s=ckpt_write_s, restart_s=restart_s)),
+        fm,
         interval_s=None if ckpt_interval_h is None else ckpt_interval_h * 3600.0)
     inputs = {"model": model, "tokens": tokens, "device": device, "devices": devices,
               "precision": precision, "seq_len": r.seq_len, "lora": lora, "pue": pue,
               "checkpoint_write_s": rel.checkpoint_write_s, "restart_s": rel.restart_s,
-              "checkpoint_interval_h": ckpt_interval_h}
+              "checkpoint_interval_h": ckpt_interval_h, "failure_scale": failure_scale}
     doc = {"command": "perf train", "inputs": inputs, "result": _asdict(r),
            "reliability": rel.to_dict()}
 

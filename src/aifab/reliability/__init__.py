@@ -21,6 +21,7 @@ from aifab.reliability._model import (
     RepairDist,
     failure_model,
     family_of,
+    train_failure_model,
 )
 from aifab.reliability._staffing import FleetBlock, StaffingEstimate, staffing
 
@@ -48,6 +49,7 @@ __all__ = [
     "job_mtti_s",
     "simulate_jobs",
     "staffing",
+    "train_failure_model",
     "training_reliability",
     "young_daly_interval_s",
 ]

@@ -51,6 +51,15 @@ class FailureEvent:
     repair_s: float
     hands_on_h: float
     hardware: bool
+    lemon: bool = False  # the hit slot is a lemon (a hardware failure drawn at its rate)
+
+
+def lemon_slots(slots: int, model: FailureModel, rng: np.random.Generator) -> np.ndarray:
+    """Which of a pool's ``slots`` are lemons (a sorted array; empty when off)."""
+    k = round(model.lemon_share * slots)
+    if k <= 0 or model.lemon_multiplier == 1.0 or k >= slots:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(rng.choice(slots, size=k, replace=False)).astype(np.int64)
 
 
 def _one_pool(pool: PoolSpec, model: FailureModel, horizon_s: float,
@@ -63,13 +72,27 @@ def _one_pool(pool: PoolSpec, model: FailureModel, horizon_s: float,
     per_s = pool.accelerators * total / DAY_S
     lay = pool.layout
     racks = -(-pool.slots // lay.slots_per_rack)
+    # lemons: drawn from a generator spawned off the pool's (so without lemons the
+    # stream is the uniform one, draw for draw)
+    lemons = lemon_slots(pool.slots, model, rng.spawn(1)[0]) if model.lemon_share > 0 \
+        else np.zeros(0, dtype=np.int64)
+    if len(lemons):
+        normal = np.setdiff1d(np.arange(pool.slots), lemons)
+        weight = len(lemons) * model.lemon_multiplier
+        p_lemon = weight / (weight + len(normal))
     t = start_s
     while True:
         t += float(rng.exponential(1.0 / per_s))
         if t >= horizon_s:
             return
         cls = CLASSES[int(rng.choice(len(CLASSES), p=probs))]
-        hit = int(rng.integers(pool.accelerators)) // lay.slot_accelerators
+        lemon = False
+        if len(lemons) and cls in model.hardware:  # hardware fails at the slot's own rate
+            lemon = bool(rng.random() < p_lemon)
+            pick = lemons if lemon else normal
+            hit = int(pick[int(rng.integers(len(pick)))])
+        else:
+            hit = int(rng.integers(pool.accelerators)) // lay.slot_accelerators
         units = model.blast_units(lay.kind, cls)
         unit = units[0][0] if len(units) == 1 else units[
             int(rng.choice(len(units), p=[p for _, p in units]))][0]
@@ -84,7 +107,8 @@ def _one_pool(pool: PoolSpec, model: FailureModel, horizon_s: float,
         yield FailureEvent(
             time_s=t, cause=cls, pool=pool.name, hit_slot=hit, slots=slots,
             accelerators=n_acc, repair_s=model.repair[cls].draw_s(rng),
-            hands_on_h=model.hands_on_h[lay.kind][cls], hardware=cls in model.hardware)
+            hands_on_h=model.hands_on_h[lay.kind][cls], hardware=cls in model.hardware,
+            lemon=lemon)
 
 
 def failure_events(pools: Sequence[PoolSpec], horizon_s: float, rng: np.random.Generator,

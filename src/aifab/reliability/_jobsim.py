@@ -8,7 +8,6 @@ allocated = useful + checkpoint + lost + restart + idle (holding slots while wai
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from aifab._eventq import EventQueue
 from aifab.errors import BadInput
 from aifab.reliability._events import FailureEvent, PoolSpec, failure_events
 from aifab.reliability._formulas import DAY_S, job_mtti_s, young_daly_interval_s
@@ -125,7 +125,7 @@ def _gang(spec: GangSpec, slot_acc: int, fm: FailureModel, family: str,
 
 
 class _Run:
-    """One replication: state, a heap of (time, kind, seq) events, accounting."""
+    """One replication: state, the shared event core (time, kind, seq), accounting."""
 
     def __init__(self, pool: PoolSpec, gangs: Sequence[GangSpec], horizon_s: float,
                  fm: FailureModel, audit: bool) -> None:
@@ -146,15 +146,13 @@ class _Run:
         for gi, g in enumerate(self.gangs):
             for s in sorted(self.free)[:g.need]:
                 self._take(gi, s, 0.0)
-        self.heap: list[tuple[float, int, int, Any]] = []
-        self.seq = 0
+        self.queue = EventQueue()
         self.events = 0
         self.meter = ReliabilityMeter(pool.accelerators)
         self.tech_by_day = [0.0] * max(1, math.ceil(horizon_s / DAY_S))
 
     def _push(self, t: float, kind: int, payload: Any) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (t, kind, self.seq, payload))
+        self.queue.push(t, kind, payload)
 
     def _take(self, gi: int, s: int, t: float) -> None:
         self.free.discard(s)
@@ -249,8 +247,9 @@ class _Run:
         nxt = next(events, None)
         if nxt is not None:
             self._push(nxt.time_s, _FAIL, nxt)
-        while self.heap and self.heap[0][0] < self.h:
-            t, kind, _, payload = heapq.heappop(self.heap)
+        queue = self.queue
+        while queue and queue.peek_time() < self.h:
+            t, kind, _, payload = queue.pop()
             self.events += 1
             if kind == _FAIL:
                 self._fail(payload, t)

@@ -11,7 +11,8 @@ from aifab.reliability._model import CLASSES
 
 DAY_S = 86400.0
 #: Accounting categories (accelerator-seconds): allocated = the sum of these.
-CATEGORIES = ("useful", "checkpoint", "lost", "restart", "idle")
+#: ``detect``: a failed gang hung until the failure was detected (apart from ``restart``).
+CATEGORIES = ("useful", "checkpoint", "lost", "detect", "restart", "idle")
 
 
 @dataclass
@@ -33,6 +34,8 @@ class ReliabilityMeter:
     #: Effective failures by cause (hardware and software), whether or not a gang was hit.
     failures_by_cause: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLASSES, 0))
     hardware_failures: int = 0
+    #: Slots excluded as repeat offenders (and replaced).
+    exclusions: int = 0
     interruptions_by_class: dict[str, int] = field(default_factory=dict)
     acc_s: dict[str, dict[str, float]] = field(default_factory=dict)
     technicians_series: list[tuple[float, float]] = field(default_factory=list)
@@ -76,7 +79,7 @@ class ReliabilityMeter:
             "ettr": {c: (r["useful"] / r["wall"] if r["wall"] else 0.0)
                      for c, r in self.acc_s.items()},
             "goodput": useful / total if total else 0.0,
-            "lost_accelerator_hours": sum(r["lost"] + r["restart"]
+            "lost_accelerator_hours": sum(r["lost"] + r["detect"] + r["restart"]
                                           for r in self.acc_s.values()) / 3600.0,
             "in_repair_share": self.repair_acc_s / (self.accelerators * span)
             if self.accelerators else 0.0,
@@ -87,6 +90,7 @@ class ReliabilityMeter:
             "failures": self.failures,
             "failures_by_cause": dict(self.failures_by_cause),
             "hardware_failures": self.hardware_failures,
+            "exclusions": self.exclusions,
             "days": days,
         }
         if self.technicians_series:

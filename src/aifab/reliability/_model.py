@@ -77,6 +77,19 @@ class FailureModel:
     staffing: Staffing
     sources: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
+    #: Seconds from a failure to its detection, per class (absent: 0).
+    detect_s: dict[str, float] = field(default_factory=dict)
+
+    #: Heavy-tailed per-slot rates and the exclusion of repeat offenders (see the data).
+    lemon_share: float = 0.0
+    lemon_multiplier: float = 1.0
+    exclude_after: int = 0  # hardware failures within exclude_window_h; 0: never
+    exclude_window_h: float = 0.0
+    replace_h: float = 0.0
+
+    def detect_for(self, cls: str) -> float:
+        """Seconds a ``cls`` failure leaves its gang hung before it is stopped."""
+        return self.detect_s.get(cls, 0.0)
 
     def class_rates(self, family: str = "hopper") -> dict[str, float]:
         """Interruptions per accelerator-day by class for a device family."""
@@ -137,6 +150,8 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
     exposure = float(ref["accelerators"]) * float(ref["days"])
     rates = {c: float(d["classes"][c]["count"]) / exposure for c in CLASSES}
     rates.update({c: float(v) for c, v in s.rates_per_accelerator_day.items()})
+    if s.failure_scale != 1.0:
+        rates = {c: r * s.failure_scale for c, r in rates.items()}
     mult = {f: {c: float(v) for c, v in e["multipliers"].items()}
             for f, e in d["families"].items()}
     for fam, table in s.family_multipliers.items():
@@ -161,12 +176,20 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
     sources = {f"classes.{c}": d["classes"][c]["source"] for c in CLASSES}
     sources.update({f"families.{f}": e["source"] for f, e in d["families"].items()})
     sources.update({f"repair.{c}": e["source"] for c, e in d["repair"].items()})
+    det, lem = d["detect"], d["lemons"]
+    sources["lemons"] = lem["source"]
+    detect = {c: float(det["hardware_s" if d["classes"][c]["hardware"] else "software_s"])
+              for c in CLASSES}
+    detect.update({c: float(v) for c, v in s.detect_s.items()})
     sources.update({"checkpoint": ck["source"], "spares": d["spares"]["source"],
+                    "detect": det["source"],
                     "hands_on_h": d["hands_on_h"]["source"]})
     sources.update({f"staffing.{k}": v for k, v in st["sources"].items()})
     sources.update({f"blast.{k}": v["source"] for k, v in d["blast"].items()})
     for c in s.rates_per_accelerator_day:
         sources[f"classes.{c}"] = "scenario reliability.rates_per_accelerator_day"
+    if s.failure_scale != 1.0:
+        sources["failure_scale"] = f"scenario reliability.failure_scale = {s.failure_scale:g}"
     return FailureModel(
         rates=rates, hardware=frozenset(c for c in CLASSES if d["classes"][c]["hardware"]),
         multipliers=mult, repair=repair, layouts=layouts, blast=blast, hands_on_h=hands,
@@ -176,4 +199,26 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
         staffing=Staffing(float(st["productive_h_per_shift"]), int(st["shifts_per_day"]),
                           float(st["relief_factor"]), int(st["min_technicians_per_shift"]),
                           float(st["operators_per_facility_mw"])),
-        sources=sources, enabled=s.enabled)
+        sources=sources, enabled=s.enabled, detect_s=detect,
+        lemon_share=float(lem["share"] if s.lemon_share is None else s.lemon_share),
+        lemon_multiplier=float(lem["multiplier"] if s.lemon_multiplier is None
+                               else s.lemon_multiplier),
+        exclude_after=int(lem["exclude_after"] if s.exclude_after is None else s.exclude_after),
+        exclude_window_h=float(lem["window_h"]), replace_h=float(lem["replace_h"]))
+
+
+def train_failure_model(checkpoint_write_s: float | None, restart_s: float | None,
+                        checkpoint_interval_h: float | None,
+                        failure_scale: float = 1.0) -> FailureModel:
+    """The failure model of ``perf train``'s flags; a bad value raises ``BadInput``
+    naming its flag (exit 2)."""
+    for flag, v in (("--checkpoint-write-s", checkpoint_write_s),
+                    ("--checkpoint-interval-h", checkpoint_interval_h)):
+        if v is not None and not v > 0:
+            raise BadInput(f"must be positive, got {v}", where=flag)
+    if restart_s is not None and not restart_s >= 0:
+        raise BadInput(f"must not be negative, got {restart_s}", where="--restart-s")
+    if not 0 <= failure_scale <= 1000:
+        raise BadInput(f"must be in [0, 1000], got {failure_scale}", where="--failure-scale")
+    return failure_model(ReliabilitySettings(checkpoint_write_s=checkpoint_write_s,
+                                             restart_s=restart_s, failure_scale=failure_scale))

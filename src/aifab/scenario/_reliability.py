@@ -44,13 +44,33 @@ class ReliabilitySettings(_Frozen):
         default_factory=dict,
         description="Checkpoint interval per job class (hours); absent: Young/Daly optimum.")
 
+    detect_s: dict[ComponentClass, float] = Field(
+        default_factory=dict,
+        description="Seconds from a failure to its detection per class (the gang hangs "
+                    "until then), apart from the restart; default: packaged figures.")
+    lemon_share: float | None = Field(
+        default=None, ge=0, lt=1,
+        description="Share of allocation slots that are 'lemons' (0: uniform rates).")
+    lemon_multiplier: float | None = Field(
+        default=None, ge=1, le=1000, description="A lemon's hardware failure rate over the "
+        "others' (the pool's total rate is kept).")
+    exclude_after: int | None = Field(
+        default=None, ge=0, description="Hardware failures of one slot within a week that "
+        "get it excluded and replaced (0: never).")
+    failure_scale: float = Field(
+        default=1.0, ge=0, le=1000,
+        description="Multiplies every class's failure rate (after the overrides above): "
+                    "2 doubles the expected failures, 0 turns them off.")
+
     @model_validator(mode="after")
     def _positive(self) -> ReliabilitySettings:
         for name, table in (("rates_per_accelerator_day", self.rates_per_accelerator_day),
                             ("repair_median_h", self.repair_median_h),
-                            ("checkpoint_interval_h", self.checkpoint_interval_h)):
+                            ("checkpoint_interval_h", self.checkpoint_interval_h),
+                            ("detect_s", self.detect_s)):
             for k, v in table.items():
-                if not v >= 0 or (name != "rates_per_accelerator_day" and v == 0):
+                if not v >= 0 or (name not in ("rates_per_accelerator_day", "detect_s")
+                                  and v == 0):
                     raise ValueError(f"{name}.{k}: must be positive, got {v}")
         for fam, mult in self.family_multipliers.items():
             for k, v in mult.items():

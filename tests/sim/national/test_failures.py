@@ -80,7 +80,7 @@ def workloads(draw):  # type: ignore[no-untyped-def]
 def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-untyped-def]
     """Every 15 min: per domain free + held spares + in repair + allocated = size (so no
     accelerator in repair is allocated); at the end the meter's allocated accelerator-hours
-    (useful + checkpoint + lost + restart + idle + preemption losses) equal the twin's own
+    (useful + checkpoint + lost + detect + restart + idle + preemption losses) equal the twin's own
     integral of training allocation."""
     run = new_run(Scenario.model_validate({"name": "prop", "owners": OWNERS, **doc}))
     fails = failures_of(run.bus.observers)
@@ -94,7 +94,7 @@ def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-unt
     check(run)
     rel = fails.report()
     hours = rel["accelerator_hours"]
-    parts = sum(hours[k] for k in ("useful", "checkpoint", "lost", "restart", "idle",
+    parts = sum(hours[k] for k in ("useful", "checkpoint", "lost", "detect", "restart", "idle",
                                    "preemption_loss"))
     train_h = (run.integrals.alloc_s - run.integrals.svc_alloc_s) / 3600.0
     assert math.isclose(hours["allocated"], parts, rel_tol=1e-9, abs_tol=1e-6)
@@ -170,7 +170,8 @@ def test_interruption_rate_matches_closed_form(kit):
     hardware already in repair."""
     rates = {c: r * 10 for c, r in FAST["rates_per_accelerator_day"].items()}
     rel = {"rates_per_accelerator_day": rates, "spares_share": 0.0,
-           "repair_median_h": dict.fromkeys(rates, 0.01)}
+           "repair_median_h": dict.fromkeys(rates, 0.01),
+           "lemon_share": 0.0, "exclude_after": 0}  # the closed form: uniform, none excluded
     base = kit.small([kit.b200("Gov", 400)], {
         "days": 4, "seed": 3, "queue_policy": "fifo",
         "tenants": [{"name": "t", "owner": "Gov", "load": 3.0, "mix": {"g": 1.0}}],
@@ -182,7 +183,7 @@ def test_interruption_rate_matches_closed_form(kit):
     assert fails is not None
     acc_days = doc["reliability"]["accelerator_hours"]["allocated"] / 24.0
     fm = failure_model(scn.reliability)
-    expected = fm.total_rate(fails.family[0]) * acc_days
+    expected = fm.total_rate(fails.source.family[0]) * acc_days
     got = doc["reliability"]["interruptions"]
     assert expected > 300
     assert abs(got - expected) < 4 * math.sqrt(expected), (got, expected)
@@ -231,13 +232,14 @@ def _tray_failure(system: str, accelerator: str, count: int) -> tuple[int, int, 
     doms = ss.reps[0]
     dom = max(set(doms), key=doms.count)
     before = doms.count(dom)
-    sa = fails.slot_acc[0]
+    sa = fails.source.slot_acc[0]
     slot = dom * run.twin.pools[0].domain_size // sa
-    fails.events = [FailureEvent(0.0, "gpu", "0", slot, (slot,), sa, 3600.0, 1.0, True)]
-    fails.u = np.zeros(1)  # the first accelerator of the domain: a replica's
+    fails.source.events = [FailureEvent(0.0, "gpu", "0", slot, (slot,), sa, 3600.0, 1.0, True)]
+    fails.source.u = np.zeros(1)  # the first accelerator of the domain: a replica's
+    fails.source.v = np.zeros(1)
     fails.on_fail(0)
     check(run)
-    return before, fails.removed_replicas, int(fails.broken[0][dom]), size
+    return before, fails.blast.removed_replicas, int(fails.broken[0][dom]), size
 
 
 def test_nvl72_tray_failure_removes_only_the_replicas_on_the_tray() -> None:

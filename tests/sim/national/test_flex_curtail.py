@@ -48,9 +48,10 @@ def _scn(services: int = 0, npu: bool = False, seed: int = 3,
 
 
 def _remaining(run, job, t: float) -> float:  # type: ignore[no-untyped-def]
-    """Reference-seconds of work a running job has left at ``t``."""
+    """Reference-seconds of work a running job has left at ``t`` (its run time is
+    stretched by checkpoint writes: ``run.ops.stretch``)."""
     ran = max(0.0, t - job.start - job.ran_restart)
-    return job.work - ran * run.twin.pools[job.pool].speed
+    return job.work - ran * run.twin.pools[job.pool].speed / run.ops.stretch(job)
 
 
 @pytest.mark.parametrize("depth", [0.2, 0.5])

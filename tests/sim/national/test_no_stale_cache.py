@@ -87,7 +87,7 @@ def test_nothing_fits_unstarted_after_any_event_with_failures(policy: str) -> No
     fails = failures_of(run.bus.observers)
     assert fails is not None
     assert _step_and_check(run) > 100
-    assert fails.cursor > 5  # failures and repairs did happen
+    assert fails.source.cursor > 5  # failures and repairs did happen
 
 
 @pytest.mark.slow

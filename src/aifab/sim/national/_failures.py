@@ -1,4 +1,8 @@
-"""Failures and repairs in the national twin: an event source and a meter.
+"""Failures and repairs in the national twin: an event source and a meter, composed of
+four parts with their own state and tests: the failure source (:mod:`._failsource`),
+domain health (:mod:`._health`), the goodput observer (:mod:`._goodput`) and the report
+(:mod:`._failreport`, a pure function and the daily table); :mod:`._blast` finds the work
+on a failed domain.
 
 The failure stream of :func:`aifab.reliability.failure_events` is drawn once per run over
 the twin's powered pools (one reliability pool per twin pool, with the layout of its
@@ -26,19 +30,30 @@ hardware fails and refilled from repaired hardware.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from aifab.catalog import Catalog, default_catalog
-from aifab.reliability import CLASSES, PoolSpec, failure_events, failure_model, family_of
 from aifab.reliability import FailureModel as FailureModel
+from aifab.reliability import failure_model
+from aifab.sim.national._blast import Blast
 from aifab.sim.national._events import DAILY, FAIL, REPAIR, Repair
-from aifab.sim.national._failbook import DAILY_COLUMNS, DAY_S, Results
-from aifab.sim.national._job import FAILURE, RUNNING, Job
+from aifab.sim.national._failreport import (
+    DAILY_COLUMNS,
+    DAY_S,
+    DailyTable,
+    RunFigures,
+    reliability_block,
+)
+from aifab.sim.national._failsource import FailureSource
+from aifab.sim.national._goodput import Goodput
+from aifab.sim.national._health import DomainHealth
+from aifab.sim.national._job import Job
 from aifab.sim.national._observers import Observer
+from aifab.sim.national._offenders import RepeatOffenders
 
 if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings
@@ -47,230 +62,153 @@ if TYPE_CHECKING:
 __all__ = ["DAILY", "DAILY_COLUMNS", "FAIL", "REPAIR", "Failures", "attach", "failures_of"]
 
 
-class Domains(Results):
-    """What a failure does to a domain: gangs and replicas on it, spares swapped in."""
-
-    def _held_until_now(self) -> None:
-        now = self.run.now
-        self.spares_acc_s += sum(self.spares) * (now - self.spares_t)
-        self.spares_t = now
-
-    def _swap_in(self, pool: int, n: int) -> None:
-        """Release up to ``n`` held spares into allocation (from the last domains)."""
-        fleet, held = self.run.fleet, self.held[pool]
-        used = 0
-        for d in np.flatnonzero(held > 0)[::-1].tolist():
-            if used >= n:
-                break
-            r = min(int(held[d]), n - used)
-            held[d] -= r
-            fleet.bring_up(pool, d, r)
-            used += r
-        if used:
-            self.spares[pool] -= used
-            self.meter.spares_used += used
-
-    def _jobs_in(self, pool: int, d: int) -> list[Job]:
-        part = self.run.fleet.pool_part[pool]
-        if part < 0:
-            return []
-        return [j for j in self.run.fleet.running[part].values()
-                if j.pool == pool and j.state == RUNNING and j.doms is not None
-                and bool((j.doms == d).any())]
-
-    def _replicas_in(self, pool: int, d: int) -> list[int]:
-        """Accelerators of inference replicas in domain ``d`` of ``pool``, per service."""
-        out = []
-        for svc, ss in zip(self.run.twin.services, self.run.services.per_service, strict=True):
-            size = next((r[1] for r in svc.replica if r[0] == pool), 0)
-            out.append(size * ss.reps.get(pool, []).count(d))
-        return out
-
-    def _hit(self, pool: int, d: int, pos: int) -> Job | int | None:
-        """What holds the ``pos``-th healthy accelerator of domain ``d``: a gang, the
-        index of the service whose replica it serves, or None (idle)."""
-        for job in self._jobs_in(pool, d):
-            assert job.doms is not None and job.cnt is not None
-            c = int(job.cnt[np.flatnonzero(job.doms == d)].sum())
-            if pos < c:
-                return job
-            pos -= c
-        for s, n in enumerate(self._replicas_in(pool, d)):
-            if pos < n:
-                return s
-            pos -= n
-        return None
-
-    def _interrupt(self, job: Job, cause: str) -> None:
-        """Stop a gang under a failure: it resumes from its last checkpoint."""
-        run, now = self.run, self.run.now
-        speed = run.twin.pools[job.pool].speed
-        ran = max(0.0, now - job.start - job.ran_restart)
-        done = ran * speed
-        tau, w = self.interval_s(job), self.model.checkpoint_write_s
-        lost = done if math.isinf(tau) else (ran % (tau + w)) * speed
-        core_lost = min(done, run.twin.classes[job.cls].checkpoint_h * 3600.0 / 2)
-        self._failing.add(job.id)
-        self._segment(job, now, lost, other=False)
-        run.ops.interrupt(job, FAILURE)
-        self._failing.discard(job.id)
-        job.work += lost - core_lost
-        job.restart = self.model.restart_s
-        self.stopped[job.id] = now
-        self.interrupted += 1
-        self.meter.interruption(cause, run.twin.class_names[job.cls])
-        self._day["counts"][cause] += 1  # type: ignore[index]
-        self.tenant_meter.interruption(cause, run.twin.tenants[job.tenant].name)
-
-    def _drop_replicas(self, pool: int, d: int, acc: int, first: int = 0) -> None:
-        """Remove replicas in domain ``d`` (service ``first``'s, then the others' in
-        order) until they free at least ``acc`` accelerators; book the demand they
-        carried until the autoscaler's next tick as unmet."""
-        run, tw = self.run, self.run.twin
-        iv = tw.settings.scale_interval_h * 3600.0
-        nxt = min((math.floor(run.now / iv) + 1) * iv, tw.horizon_s)
-        order = [first, *(i for i in range(len(tw.services)) if i != first)]
-        for i in order:
-            if acc <= 0:
-                return
-            svc, ss = tw.services[i], run.services.per_service[i]
-            doms = ss.reps.get(pool)
-            if not doms or d not in doms:
-                continue
-            size, cap = next((r[1], r[2]) for r in svc.replica if r[0] == pool)
-            k = min(doms.count(d), -(-acc // size))
-            for _ in range(k):  # the last ones placed in the domain
-                del doms[len(doms) - 1 - doms[::-1].index(d)]
-            run.ops.release_replicas(pool, [d] * k, size)
-            acc -= k * size
-            self.removed_replicas += k
-            if run.now >= tw.warmup_s:
-                lost = k * cap * run.services.load[svc.index] * (nxt - run.now)
-                lost = min(lost, ss.served_tok)
-                ss.served_tok -= lost
-                ss.unmet_tok += lost
-                self.unmet_tok += lost
-
-
-class Failures(Domains):
+class Failures(Observer):
     """Draws failures, applies them to the run and books what they cost."""
 
     def __init__(self, run: Runner, settings: ReliabilitySettings,
                  catalog: Catalog | None = None, model: FailureModel | None = None) -> None:
         self.run = run
         tw = run.twin
-        cat = catalog or default_catalog()
         self.model = fm = model or failure_model(settings)
         self.intervals_h = dict(settings.checkpoint_interval_h)
-        specs, self.slot_acc = [], []
-        shares = settings.owner_spares_share
-        for p in tw.pools:
-            sysm, acc = cat.system(p.system), cat.accelerator(p.accelerator)
-            lay = fm.layout_for(sysm.form, sysm.accelerators_per_system)
-            fam = family_of(acc.id, acc.kind)
-            spec = PoolSpec(str(p.index), p.accelerators, lay, fam, owner=p.owner)
-            share = shares.get(p.owner, fm.spares_share)
-            specs.append(PoolSpec(spec.name, spec.accelerators, lay, fam, owner=p.owner,
-                                  spare_slots=math.floor(spec.slots * share)))
-            self.slot_acc.append(lay.slot_accelerators)
-        self.family = [s.family for s in specs]
-        self.rate = [fm.total_rate(s.family) for s in specs]
-        rng = np.random.default_rng([tw.settings.seed, 7])
-        self.events = list(failure_events(specs, tw.horizon_s, rng, fm))
-        self.u = rng.random(len(self.events))  # where in its domain each failure hits
-        self.target = [s.spare_slots * s.layout.slot_accelerators for s in specs]
-        self.broken = [np.zeros(p.domains, dtype=np.int64) for p in tw.pools]
-        self.held = [np.zeros(p.domains, dtype=np.int64) for p in tw.pools]
-        self.spares = [0] * len(tw.pools)
-        for i, p in enumerate(tw.pools):  # hold the spares: whole domains from the end
-            need = min(self.target[i], p.accelerators)
-            for d in range(p.domains - 1, -1, -1):
-                if need <= 0:
-                    break
-                h = min(p.domain_size, need)
-                run.fleet.take_down(i, d, h)
-                self.held[i][d] = h
-                need -= h
-            self.spares[i] = int(self.held[i].sum())
-        self.cursor = 0
-        self.spares_acc_s, self.spares_t = 0.0, 0.0  # integral of spares held, since when
-        self.stopped: dict[int, float] = {}  # interrupted job -> when (for ETTR's wall)
-        self._failing: set[int] = set()
-        self.interrupted = 0
-        self._new_meters(0.0)
+        self.source = src = FailureSource(tw.pools, tw.horizon_s, tw.settings.seed, fm,
+                                          catalog or default_catalog(),
+                                          settings.owner_spares_share)
+        self.health = DomainHealth(run.fleet, tw.pools, src.target)
+        self.goodput = Goodput(tw, fm, self.intervals_h, src.rate)
+        run.ops.stretch = self.goodput.regime.stretch  # checkpoint writes lengthen every gang
+        self.blast, self.offenders = Blast(run), RepeatOffenders(fm)
+        self.daily = DailyTable(self.health.in_repair, self.health.spares_held)
         self.repair_acc_s = 0.0  # in the measured window, booked at failure time
-        self.unmet_tok = 0.0
-        self.removed_replicas = 0
-        self.other_acc_s: dict[str, float] = {}  # preemption losses (not failures)
-        self.rows: list[tuple[float, ...]] = []
-        self._day = {"counts": dict.fromkeys(CLASSES, 0), "hands_on_h": 0.0}
-        if self.events:
-            run.events.push(self.events[0].time_s, FAIL, 0)
+        # what the checkpoint and the invariants read (the parts' own lists)
+        self.events, self.broken, self.held = src.events, self.health.broken, self.health.held
+        self.spares = self.health.spares
+        if src.events:
+            run.events.push(src.events[0].time_s, FAIL, 0)
         run.events.push(tw.warmup_s + DAY_S, DAILY, None)
+
+    # -- job hooks -------------------------------------------------------------------------
+    def on_start(self, job: Job, multi_domain: bool, spilled: bool) -> None:
+        self.goodput.started(job, self.run.now)
+
+    def on_requeue(self, job: Job) -> None:
+        self.goodput.requeued(job, self.run.now)
+
+    def on_complete(self, job: Job) -> None:
+        self.goodput.completed(job, self.run.now)
+
+    def on_warm(self) -> None:
+        now = self.run.now
+        self.goodput.warm(now)
+        self.health.reset_window(now)
+        self.daily.rows = []
+        self.daily.new_day()
+        self.blast.warm()
+
+    # -- events ----------------------------------------------------------------------------
+    def _interrupt(self, job: Job, cause: str) -> None:  # it resumes from its checkpoint
+        self.goodput.interrupt(job, self.run.now, cause,
+                               lambda: self.run.ops.interrupt(job))
+        self.daily.counts[cause] += 1
 
     def on_fail(self, payload: object) -> None:
         k = int(payload)  # type: ignore[call-overload]
-        ev = self.events[k]
-        self.cursor = k + 1
-        if k + 1 < len(self.events):
-            self.run.events.push(self.events[k + 1].time_s, FAIL, k + 1)
+        src, health, blast, run = self.source, self.health, self.blast, self.run
+        ev = src.take(k)
+        t_next = src.next_time(k + 1)
+        if t_next is not None:
+            run.events.push(t_next, FAIL, k + 1)
         pool = int(ev.pool)
-        tw, run = self.run.twin, self.run
-        D = tw.pools[pool].domain_size
-        sa = self.slot_acc[pool]
-        want: dict[int, int] = {}
-        for s in ev.slots:
-            lo, hi = s * sa, min((s + 1) * sa, tw.pools[pool].accelerators)
-            for a0 in range(lo, hi):
-                want[a0 // D] = want.get(a0 // D, 0) + 1
-        hit_dom = ev.hit_slot * sa // D
-        healthy = D - int(self.broken[pool][hit_dom])
+        if self.offenders.thinned(pool, ev, float(src.v[k])):
+            return  # a replaced lemon fails at the normal rate
+        tw, D = run.twin, run.twin.pools[pool].domain_size
+        hit_dom, want = src.domains(ev)
+        healthy = health.healthy(pool, hit_dom, D)
         if healthy <= 0:
             return  # broken hardware does not fail again
-        pos = int(self.u[k] * healthy)
-        victim = self._hit(pool, hit_dom, pos)
+        pos = int(src.u[k] * healthy)
+        victim = blast.hit(pool, hit_dom, pos)
         if not ev.hardware and not isinstance(victim, Job):
             return  # software fails only where a job runs
-        self.meter.failure(ev)
-        self._day["hands_on_h"] += ev.hands_on_h  # type: ignore[operator]
+        self.goodput.meter.failure(ev)
+        repair_s, excluded = self.offenders.repair_s(pool, ev, run.now)
+        self.goodput.meter.exclusions += int(excluded)
+        self.daily.hands_on_h += ev.hands_on_h
         if isinstance(victim, Job):
             self._interrupt(victim, ev.cause)
         elif victim is not None:  # the replica holding the hit accelerator
-            self._drop_replicas(pool, hit_dom, 1, first=victim)
-        st = run.fleet.pools[pool]
-        self._held_until_now()
+            blast.drop_replicas(pool, hit_dom, 1, first=victim)
+        health.advance(run.now)
         down_total = 0
         for d, n in want.items():
-            n = min(n, D - int(self.broken[pool][d]))
+            n = min(n, health.healthy(pool, d, D))
             if n <= 0:
                 continue
-            if st.free[d] + self.held[pool][d] < n:
-                for job in self._jobs_in(pool, d):
+            if health.room(pool, d) < n:
+                for job in blast.jobs_in(pool, d):
                     self._interrupt(job, ev.cause)
-                    if st.free[d] + self.held[pool][d] >= n:
+                    if health.room(pool, d) >= n:
                         break
-            if st.free[d] + self.held[pool][d] < n:  # only the replicas in the way
-                self._drop_replicas(pool, d, n - int(st.free[d] + self.held[pool][d]))
-            n = min(n, int(st.free[d] + self.held[pool][d]))
-            from_free = min(n, int(st.free[d]))
-            run.fleet.take_down(pool, d, from_free)
-            self.held[pool][d] -= n - from_free
-            self.spares[pool] -= n - from_free
-            self.broken[pool][d] += n
-            down_total += from_free  # failed spares need no replacement
-            run.events.push(run.now + ev.repair_s, REPAIR, Repair(pool, d, n))
-            end = min(run.now + ev.repair_s, tw.horizon_s)
+            if health.room(pool, d) < n:  # only the replicas in the way
+                blast.drop_replicas(pool, d, n - health.room(pool, d))
+            n = min(n, health.room(pool, d))
+            down_total += health.break_down(pool, d, n)  # failed spares need no replacement
+            run.events.push(run.now + repair_s, REPAIR, Repair(pool, d, n))
+            end = min(run.now + repair_s, tw.horizon_s)
             self.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
-        self._swap_in(pool, down_total)
+        self.goodput.meter.spares_used += health.swap_in(pool, down_total)
 
     def on_repair(self, payload: Repair) -> None:
         pool, d, n = payload
-        self._held_until_now()
-        self.broken[pool][d] -= n
-        refill = min(n, max(0, self.target[pool] - self.spares[pool]))
-        self.held[pool][d] += refill
-        self.spares[pool] += refill
-        self.run.fleet.bring_up(pool, d, n - refill)
+        self.health.advance(self.run.now)
+        self.health.repair(pool, d, n)
+
+    def on_daily(self, _: object) -> None:
+        """A row of the daily table (days counted from the end of the warm-up)."""
+        run = self.run
+        now = run.now
+        row = self.daily.close_day(now, run.twin.warmup_s)
+        self.goodput.meter.technicians(now, row[-1])
+        if now + DAY_S < run.twin.horizon_s + 1e-6:
+            run.events.push(now + DAY_S, DAILY, None)
+
+    # -- results ---------------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        """The ``reliability`` block of the run's JSON (open segments booked as of now,
+        without changing the run)."""
+        run, now, h = self.run, self.run.now, self.health
+        running = [job for part in run.fleet.running for job in part.values()]
+        m, tm = self.goodput.closed(now, running, run.ops.jobs, self.repair_acc_s)
+        return reliability_block(m, tm, RunFigures(
+            now=now, other_acc_s=self.goodput.other_acc_s, intervals_h=self.intervals_h,
+            spares_held=h.spares_held(), spares_acc_s=h.spares_acc_s_until(now),
+            spares_target=h.spares_target(), in_repair_now=h.in_repair(),
+            replicas_removed=self.blast.removed_replicas, unmet_tok=self.blast.unmet_tok))
+
+    def frame(self) -> pd.DataFrame:
+        """The daily table (see :data:`DAILY_COLUMNS`), a last partial day included."""
+        return self.daily.frame(self.run.now, self.run.twin.warmup_s)
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Everything a resumed run needs (the event list is drawn again from the seed)."""
+        hdoc, arrays = self.health.state()
+        day, rows = self.daily.state()
+        doc = {"cursor": self.source.cursor, **hdoc, **self.goodput.state(),
+               "repair_acc_s": self.repair_acc_s, "unmet_tok": self.blast.unmet_tok,
+               "removed_replicas": self.blast.removed_replicas, "day": day,
+               "offenders": self.offenders.state()}
+        arrays["fail.rows"] = rows
+        return doc, arrays
+
+    def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        self.source.cursor = int(doc["cursor"])
+        self.health.restore(doc, arrays)
+        self.goodput.restore(doc)
+        self.repair_acc_s = float(doc["repair_acc_s"])
+        self.blast.unmet_tok = float(doc["unmet_tok"])
+        self.blast.removed_replicas = int(doc["removed_replicas"])
+        self.daily.restore(doc["day"], arrays["fail.rows"])
+        self.offenders.restore(doc["offenders"])
 
 
 def attach(run: Runner, settings: ReliabilitySettings | None,

@@ -30,7 +30,7 @@ class Operations:
         self.queues = queues
         self.events = events
         self.bus = bus
-        self.now = 0.0
+        self.now, self.stretch = 0.0, _no_stretch  # see _no_stretch
         self.jobs: dict[int, Job] = {}  # every job not yet completed
         self.entitled = [max(1, t.entitled) for t in twin.tenants]
         self.min_speed = [min((twin.pools[i].speed for i in p.pools), default=1.0)
@@ -50,7 +50,7 @@ class Operations:
         if job.first < 0:
             job.first = now
         job.ran_restart, job.restart = job.restart, 0.0
-        job.end = now + job.work / spec.speed + job.ran_restart
+        job.end = now + job.work / spec.speed * self.stretch(job) + job.ran_restart
         job.token += 1
         min_doms = -(-job.n // spec.domain_size)
         spilled = len(doms) > min_doms
@@ -124,7 +124,7 @@ class Operations:
         self.fleet.vacate(job)
         ran = self.now - job.start
         job.acc_s += job.n * ran
-        return max(0.0, ran - job.ran_restart) * self.twin.pools[job.pool].speed
+        return max(0.0, ran - job.ran_restart) * self.twin.pools[job.pool].speed / self.stretch(job)
 
     def on_end(self, payload: JobRef) -> None:
         job = self.jobs.get(payload.job)
@@ -172,3 +172,9 @@ class Operations:
 def _ref(job: Job) -> JobRef:
     """The payload of a job's end or eviction: it is stale once the job's token moves."""
     return JobRef(job.id, job.token)
+
+
+def _no_stretch(job: Job) -> float:
+    """Wall time per unit of a running job's compute: 1 here; the failure model sets
+    (checkpoint interval + write) / interval, so checkpoint writes lengthen a job."""
+    return 1.0

@@ -54,7 +54,7 @@ def confidence(docs: list[dict[str, Any]]) -> dict[str, Any]:
 RELIABILITY_FIGURES = ("goodput", "interruptions_per_day", "lost_accelerator_hours",
                        "in_repair_share", "spares_held_share", "technicians_busy",
                        "replicas_removed", "inference_unmet_tokens", "failures",
-                       "hardware_failures")
+                       "hardware_failures", "exclusions")
 #: Per-key tables of the block (ETTR per class and tenant, rates and counts by cause).
 RELIABILITY_TABLES = ("ettr", "ettr_by_tenant", "by_cause", "failures_by_cause",
                       "accelerator_hours")
