@@ -12,13 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from aifab import perf
+from aifab.catalog import default_catalog
 from aifab.cli import app
 from aifab.perf import _table
 from aifab.perf._infer import make_ctx, roofline_point
 from aifab.perf._layout import moe_ctx
 from aifab.perf._loo import GROUP_MIN, GROUP_TOL, LOO_MEDIAN_TOL, group_errors, loo_summary
 from aifab.perf._userpath import USER_PATH_TOL, user_path, user_path_median
-from aifab.catalog import default_catalog
 
 runner = CliRunner()
 KEY = "llama-3.1-70b|h200-sxm|fp8|1|1|1|1"
@@ -94,7 +94,7 @@ def test_table_point_is_prefill_plus_decode_steps() -> None:
 
 
 @pytest.mark.parametrize(("kw", "why"), [
-    ({"pp": 2, "tp": 1}, "pipeline"), ({"spec_k": 2, "spec_accept": 0.7}, "speculative"),
+    ({"spec_k": 2, "spec_accept": 0.7}, "speculative"),
     ({"beams": 2}, "beams"), ({"input_tokens": 64}, "short prompt"),
     ({"input_tokens": 30000, "output_tokens": 6000}, "long context"),
 ])
@@ -120,7 +120,8 @@ def test_auto_search_uses_the_table_and_marks_each_candidate() -> None:
                     tpot_slo_s=0.05)
     engines = {(c.tp, c.pp): c.engine for c in s.candidates}
     assert engines[(1, 1)] == "table" and engines[(8, 1)] == "table"
-    assert all(e == "roofline" for (_, pp), e in engines.items() if pp > 1)
+    # pipelines: the table's replica without the pipeline x the roofline's pipeline effect
+    assert all(e == "table+pp" for (_, pp), e in engines.items() if pp > 1)
     assert s.best is not None and s.best.tpot_s <= 0.05
     tab = perf.search("llama-3.1-70b", "b200", 8, input_tokens=2048, output_tokens=256,
                       tpot_slo_s=0.05, engine="table")
@@ -129,6 +130,20 @@ def test_auto_search_uses_the_table_and_marks_each_candidate() -> None:
                        tpot_slo_s=0.05, engine="roofline")
     assert roof.best is not None and roof.best.engine == "roofline"
     assert s.best.tokens_per_s != roof.best.tokens_per_s
+
+
+def test_pipeline_is_the_table_scaled_by_the_roofline_pipeline_effect() -> None:
+    kw = {"precision": "fp8", "batch": 64, "input_tokens": 2048, "output_tokens": 256,
+          "serving": "static"}
+    p2 = perf.inference("llama-3.1-70b", "h200-sxm", 2, tp=1, pp=2, **kw)  # type: ignore[arg-type]
+    r2 = perf.inference("llama-3.1-70b", "h200-sxm", 2, tp=1, pp=2, engine="roofline",
+                        **kw)  # type: ignore[arg-type]
+    t1 = perf.inference("llama-3.1-70b", "h200-sxm", 1, tp=1, **kw)  # type: ignore[arg-type]
+    r1 = perf.inference("llama-3.1-70b", "h200-sxm", 1, tp=1, engine="roofline",
+                        **kw)  # type: ignore[arg-type]
+    assert p2.engine == "table+pp" and t1.engine == "table"
+    assert p2.tpot_s == pytest.approx(r2.tpot_s * t1.tpot_s / r1.tpot_s)
+    assert p2.ttft_s == pytest.approx(r2.ttft_s * t1.ttft_s / r1.ttft_s)
 
 
 def test_power_cap_slows_the_table_as_the_roofline() -> None:

@@ -21,7 +21,7 @@ def auto_out_of_sample() -> tuple[LooRow, ...]:
     out = []
     for row in leave_one_out():
         a = auto.get(row.id)
-        if a is not None and a.error is not None and a.detail.endswith("engine table"):
+        if a is not None and a.error is not None and "engine table" in a.detail:
             row = replace(row, in_sample_error=a.error, loo_error=a.error,
                           loo_detail=a.detail)
         out.append(row)

@@ -30,7 +30,7 @@ from aifab.perf._factors import Factors, factors_for
 from aifab.perf._layout import moe_ctx
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs, stage_cost
-from aifab.perf._table import check_table_engine, table_point
+from aifab.perf._table import check_table_engine, pipeline_scaled, table_point
 
 SERVING = ("continuous", "static")
 #: Tokens one continuous-batching step may carry (decode + prompt chunk); assumed:
@@ -155,6 +155,12 @@ def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tok
                            serving, budget, with_ttft=False)
         slowdown = p.tpot_s / q.tpot_s if q is not None else 1.0
     t = table_point(c, p, input_tokens, output_tokens, beams, slowdown)
+    if t is None and pp > 1:  # the table's tp x 1 replica, the roofline's pipeline effect
+        p1 = roofline_point(c, tp, 1, batch, input_tokens, output_tokens, beams, serving,
+                            budget, with_ttft)
+        t1 = None if p1 is None else table_point(c, p1, input_tokens, output_tokens, beams,
+                                                 slowdown)
+        t = None if t1 is None or p1 is None else pipeline_scaled(p, p1, t1, output_tokens)
     return p if t is None else t
 
 
@@ -256,9 +262,11 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
         notes.append(f"{acc.id} has no native {c.prec.upper()}: weights stay "
                      f"{c.prec.upper()} and are dequantised to {native.upper()} in the GEMMs "
                      f"(peak x {DEQUANT_EFF})")
-    if p.engine == "table":
+    if p.engine.startswith("table"):
         notes.append("engine: aiconfigurator table (TensorRT-LLM kernel database, "
-                     "interpolated); memory and power from the roofline")
+                     "interpolated)" + ("" if p.engine == "table" else
+                                        " without the pipeline, whose effect is the "
+                                        "roofline's") + "; memory and power from the roofline")
     elif c.engine != "roofline":
         notes.append("engine: roofline (outside the aiconfigurator table's coverage)")
     extrapolated = p.batch > CALIBRATED_BATCH * c.dp

@@ -143,6 +143,21 @@ def table_point(c: Ctx, roof: Point, inp: int, out: int, beams: int,
                    bytes_per_s=roof.bytes_per_s * scale, engine="table")
 
 
+def pipeline_scaled(p: Point, p1: Point, t1: Point, out: int) -> Point:
+    """A pipelined roofline point ``p`` rescaled by the table / roofline ratio of the same
+    replica without the pipeline (``t1`` / ``p1``, same tp and batch): the table times
+    the layers, the roofline the pipeline's bubble and hand-offs (aiconfigurator's own
+    static pipeline model was 62-84 % low on the 8-stage rows, docs/perf-engines.md)."""
+    r_tpot = t1.tpot_s / p1.tpot_s
+    r_ttft = t1.ttft_s / p1.ttft_s if math.isfinite(p1.ttft_s) and p1.ttft_s > 0 else r_tpot
+    tpot, ttft = p.tpot_s * r_tpot, p.ttft_s * r_ttft
+    latency = ttft + out * tpot if math.isfinite(ttft) else p.request_latency_s * r_tpot
+    rate = p.batch * out / latency if p.serving == "static" else p.batch / tpot
+    return replace(p, ttft_s=ttft, tpot_s=tpot, request_latency_s=latency, tokens_per_s=rate,
+                   flops_per_s=p.flops_per_s / r_tpot, bytes_per_s=p.bytes_per_s / r_tpot,
+                   engine="table+pp")
+
+
 def covers(c: Ctx, tp: int, pp: int) -> bool:
     """Whether the table has this (model, device, precision, layout) at all."""
     t = load_table()
