@@ -94,7 +94,6 @@ def test_table_point_is_prefill_plus_decode_steps() -> None:
 
 
 @pytest.mark.parametrize(("kw", "why"), [
-    ({"spec_k": 2, "spec_accept": 0.7}, "speculative"),
     ({"beams": 2}, "beams"), ({"input_tokens": 64}, "short prompt"),
     ({"input_tokens": 30000, "output_tokens": 6000}, "long context"),
 ])
@@ -125,7 +124,7 @@ def test_auto_search_uses_the_table_and_marks_each_candidate() -> None:
     assert s.best is not None and s.best.tpot_s <= 0.05
     tab = perf.search("llama-3.1-70b", "b200", 8, input_tokens=2048, output_tokens=256,
                       tpot_slo_s=0.05, engine="table")
-    assert tab.candidates and all(c.engine == "table" for c in tab.candidates)
+    assert tab.candidates and all(c.engine.startswith("table") for c in tab.candidates)
     roof = perf.search("llama-3.1-70b", "b200", 8, input_tokens=2048, output_tokens=256,
                        tpot_slo_s=0.05, engine="roofline")
     assert roof.best is not None and roof.best.engine == "roofline"
@@ -144,6 +143,21 @@ def test_pipeline_is_the_table_scaled_by_the_roofline_pipeline_effect() -> None:
     assert p2.engine == "table+pp" and t1.engine == "table"
     assert p2.tpot_s == pytest.approx(r2.tpot_s * t1.tpot_s / r1.tpot_s)
     assert p2.ttft_s == pytest.approx(r2.ttft_s * t1.ttft_s / r1.ttft_s)
+
+
+def test_speculative_decoding_verifies_k_plus_1_tokens_per_sequence() -> None:
+    kw = {"precision": "fp8", "batch": 16, "input_tokens": 2048, "output_tokens": 256,
+          "serving": "static"}
+    r = perf.inference("llama-3.1-70b", "h200-sxm", 1, spec_k=3, spec_accept=0.8,
+                       **kw)  # type: ignore[arg-type]
+    assert r.engine == "table+spec"
+    t = _table.load_table()
+    assert t is not None
+    step = _table.interpolate(t, t.entries[KEY][1], 16, 2048 + 128)
+    verify = _table.interpolate(t, t.entries[KEY][1], 16 * 4, 2048 + 128)
+    assert step is not None and verify is not None
+    e = 1 + 0.8 + 0.8 ** 2 + 0.8 ** 3
+    assert r.tpot_s == pytest.approx((verify + 3 * step * 1 / 80) / e)
 
 
 def test_power_cap_slows_the_table_as_the_roofline() -> None:
@@ -167,7 +181,7 @@ def test_engine_flag() -> None:
     assert code == 0 and json.loads(out)["result"]["engine"] == "table"
     code, out, _ = cli(*base, "--engine", "roofline")
     assert code == 0 and json.loads(out)["result"]["engine"] == "roofline"
-    code, _, err = cli(*base[:-1], "--pp", "1", "--spec-tokens", "2", "--engine", "table")
+    code, _, err = cli(*base[:-5], "--input", "64", "--output", "128", "--engine", "table")
     assert code == 2 and "--engine" in err
     code, _, err = cli("--model", "llama-3.1-70b", "--device", "rngd", "--devices", "8",
                        "--batch", "max", "--engine", "table")

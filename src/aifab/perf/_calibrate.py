@@ -24,6 +24,7 @@ from aifab.perf._infer import (
 from aifab.perf._layout import moe_ctx
 from aifab.perf._models import default_models
 from aifab.perf._step import max_seqs
+from aifab.perf._table import table_first
 from aifab.perf._train import training
 
 #: Offline rows ("batch = max") use the largest batch that fits, capped here per replica.
@@ -214,7 +215,7 @@ def _predict_at(row: CalRow, batch: int | None, factors: dict[str, Factors] | No
                           dp=dp, ep=ep, engine=engine)
         except BadInput:
             continue
-        if best is None or r.tokens_per_s > best.tokens_per_s:
+        if best is None or table_first(r) > table_first(best):
             best = r
     if best is None:
         return math.nan, "no layout holds the model"

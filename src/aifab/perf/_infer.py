@@ -226,6 +226,10 @@ def pipeline_bubble(pp: int) -> float:
     return (m + pp - 1) / m
 
 
+_TABLE_NOTES = {"table+pp": " without the pipeline, whose effect is the roofline's",
+                "table+spec": " with a speculative verification step of k + 1 tokens"}
+
+
 def make_ctx(m: ModelSpec, acc: Accelerator, precision: str,
              factors: dict[str, Factors] | None = None, engine: str = "roofline") -> Ctx:
     prec, peak = check_precision(acc, precision)
@@ -264,9 +268,8 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
                      f"(peak x {DEQUANT_EFF})")
     if p.engine.startswith("table"):
         notes.append("engine: aiconfigurator table (TensorRT-LLM kernel database, "
-                     "interpolated)" + ("" if p.engine == "table" else
-                                        " without the pipeline, whose effect is the "
-                                        "roofline's") + "; memory and power from the roofline")
+                     "interpolated)" + _TABLE_NOTES.get(p.engine, "")
+                     + "; memory and power from the roofline")
     elif c.engine != "roofline":
         notes.append("engine: roofline (outside the aiconfigurator table's coverage)")
     extrapolated = p.batch > CALIBRATED_BATCH * c.dp
@@ -374,7 +377,7 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
         raise BadInput(f"batch {batch} needs more than {token_budget} tokens per "
                        f"continuous-batching step (largest batch {top}; raise "
                        "--token-budget or use --serving static)", where="batch")
-    if eng == "table" and p.engine != "table":
+    if eng == "table" and not p.engine.startswith("table"):
         raise BadInput(f"the aiconfigurator table does not cover {m.id} on {acc.id} "
                        f"{c.prec.upper()} at tp {tp} pp {pp} dp {dp} ep {ep}, batch {batch}, "
                        f"{input_tokens}/{output_tokens} tokens (use --engine auto)",

@@ -169,8 +169,12 @@ def _search_ctx(c: Ctx, devices: int, objective: str, batch: int | None, inp: in
             fits = max_seqs(q, tp * pp * dp, (inp + out) * beams, tp) >= b
             r0 = evaluate(q, tp, pp, b, inp, out, beams, serving, budget) if fits else None
             p = r0 if _meets(r0, tpot, ttft) else None
-        if p is not None and (c.engine != "table" or p.engine == "table"):
+        if p is not None and (c.engine != "table" or p.engine.startswith("table")):
             found.append(result(q, p, devices, inp, out, beams, pue, catalog, budget))
+    if c.engine == "auto" and any(r.engine.startswith("table") for r in found):
+        # the table covers this model and device: its candidates compete alone (mixed
+        # engines would favour whichever is more optimistic)
+        found = [r for r in found if r.engine.startswith("table")]
     if objective == "energy":
         found += _capped(c, found, devices, inp, out, beams, serving, budget, tpot, ttft,
                          pue, catalog)
@@ -258,7 +262,7 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
                            fixed)
 
     found = run(mode)
-    if eng == "table" and not any(r.engine == "table" for r in found):
+    if eng == "table" and not any(r.engine.startswith("table") for r in found):
         raise BadInput(f"the aiconfigurator table covers no candidate of {m.id} on {acc.id} "
                        f"{c.prec.upper()} here (use --engine auto)", where="--engine")
     static = None

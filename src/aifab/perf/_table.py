@@ -7,8 +7,10 @@ attention rank (1-1024) x sequence length (128-32,768 tokens), the prefill time 
 batch and one decode step, timed with aiconfigurator's TensorRT-LLM kernel databases. A
 request of (isl, osl) takes ctx(b, isl) + (osl - 1) x step(b, isl + osl / 2); values
 between grid points are interpolated bilinearly in log batch, log length and log time.
-Nothing is extrapolated: outside the grid, with a pipeline, beams or speculative
-decoding, the roofline answers and the result says which engine produced it.
+Nothing is extrapolated: outside the grid or with beams the roofline answers, and the
+result says which engine produced it. Pipelines and speculative decoding combine the
+table with the roofline's pipeline effect or a verification step (engines "table+pp",
+"table+spec").
 
 Engines: "roofline"; "auto" (default for search and single predictions: the table where
 it covers the configuration, else the roofline); "table" (the table only).
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING
 from aifab.errors import BadInput
 
 if TYPE_CHECKING:
-    from aifab.perf._infer import Point
+    from aifab.perf._infer import InferenceResult, Point
     from aifab.perf._step import Ctx
 
 ENGINES = ("auto", "roofline", "table", "aiconfigurator")
@@ -99,9 +101,13 @@ def table_key(c: Ctx, tp: int, pp: int) -> str:
 
 def table_times(c: Ctx, tp: int, pp: int, batch: int, inp: int, out: int,
                 beams: int) -> tuple[float, float] | None:
-    """(prefill of the batch, one decode step) in seconds from the table, or None when the
-    table does not cover this configuration (then the roofline answers)."""
-    if beams != 1 or c.spec_k or pp != 1:
+    """(prefill of the batch, decode time per output token) in seconds from the table, or
+    None when the table does not cover this configuration (then the roofline answers).
+    Speculative decoding (k draft tokens): a verification step of the batch's b (k + 1)
+    tokens, timed as a decode step of b (k + 1) sequences (an approximation: their KV
+    reads are counted k + 1 times), plus k draft passes of ``draft_layers`` layers, per
+    ``tokens_per_step`` tokens."""
+    if beams != 1 or pp != 1:
         return None
     t = load_table()
     if t is None:
@@ -112,6 +118,10 @@ def table_times(c: Ctx, tp: int, pp: int, batch: int, inp: int, out: int,
     b = batch / c.dp
     ctx = interpolate(t, grids[0], b, inp)
     step = interpolate(t, grids[1], b, inp + out / 2.0)
+    if c.spec_k and step is not None:
+        verify = interpolate(t, grids[1], b * (1 + c.spec_k), inp + out / 2.0)
+        step = None if verify is None else (
+            verify + c.spec_k * step * c.draft_layers / c.m.layers) / c.tokens_per_step
     return None if ctx is None or step is None else (ctx, step)
 
 
@@ -140,7 +150,8 @@ def table_point(c: Ctx, roof: Point, inp: int, out: int, beams: int,
     return replace(roof, ttft_s=ttft, tpot_s=tpot, request_latency_s=latency,
                    tokens_per_s=roof.batch * out / total,
                    flops_per_s=roof.flops_per_s * scale,
-                   bytes_per_s=roof.bytes_per_s * scale, engine="table")
+                   bytes_per_s=roof.bytes_per_s * scale,
+                   engine="table+spec" if c.spec_k else "table")
 
 
 def pipeline_scaled(p: Point, p1: Point, t1: Point, out: int) -> Point:
@@ -156,6 +167,12 @@ def pipeline_scaled(p: Point, p1: Point, t1: Point, out: int) -> Point:
     return replace(p, ttft_s=ttft, tpot_s=tpot, request_latency_s=latency, tokens_per_s=rate,
                    flops_per_s=p.flops_per_s / r_tpot, bytes_per_s=p.bytes_per_s / r_tpot,
                    engine="table+pp")
+
+
+def table_first(r: InferenceResult) -> tuple[bool, float]:
+    """Sort key of the layouts of one row: table-timed ones first (as the search), then
+    throughput."""
+    return r.engine.startswith("table"), r.tokens_per_s
 
 
 def covers(c: Ctx, tp: int, pp: int) -> bool:
