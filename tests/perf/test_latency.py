@@ -26,6 +26,6 @@ def test_predictions_over_the_assumed_acceptance_range() -> None:
             # where the aiconfigurator table times the record it is nearer the published
             # value than the roofline at both ends of the range (docs/perf-engines.md)
             r = roof[rid]
-            assert all(abs(x) <= abs(y) for x, y in zip(a.errors, r.errors)), rid
+            assert all(abs(x) <= abs(y) for x, y in zip(a.errors, r.errors, strict=True)), rid
     # DeepSeek-R1 on 8 x B200 with 3 MTP layers: the table covers it
     assert auto["trtllm-blog1-8xb200-deepseek-r1-mtp3-gtc"].engine == "table+spec"
