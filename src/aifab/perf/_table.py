@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -147,11 +147,15 @@ def table_point(c: Ctx, roof: Point, inp: int, out: int, beams: int,
         scale = roof.tpot_s / tpot
         ttft = roof.ttft_s / scale
         latency = ttft + out * tpot
-    return replace(roof, ttft_s=ttft, tpot_s=tpot, request_latency_s=latency,
-                   tokens_per_s=roof.batch * out / total,
-                   flops_per_s=roof.flops_per_s * scale,
-                   bytes_per_s=roof.bytes_per_s * scale,
-                   engine="table+spec" if c.spec_k else "table")
+    return _retimed(roof, ttft, tpot, latency, roof.batch * out / total, scale,
+                    "table+spec" if c.spec_k else "table")
+
+
+def _retimed(p: Point, ttft: float, tpot: float, latency: float, rate: float,
+             scale: float, engine: str) -> Point:
+    """``p`` with new times (the constructor: dataclasses.replace is 5x slower here)."""
+    return type(p)(p.tp, p.pp, p.batch, p.serving, ttft, tpot, latency, rate, p.t_comp,
+                   p.t_mem, p.t_comm, p.flops_per_s * scale, p.bytes_per_s * scale, engine)
 
 
 def pipeline_scaled(p: Point, p1: Point, t1: Point, out: int) -> Point:
@@ -164,9 +168,7 @@ def pipeline_scaled(p: Point, p1: Point, t1: Point, out: int) -> Point:
     tpot, ttft = p.tpot_s * r_tpot, p.ttft_s * r_ttft
     latency = ttft + out * tpot if math.isfinite(ttft) else p.request_latency_s * r_tpot
     rate = p.batch * out / latency if p.serving == "static" else p.batch / tpot
-    return replace(p, ttft_s=ttft, tpot_s=tpot, request_latency_s=latency, tokens_per_s=rate,
-                   flops_per_s=p.flops_per_s / r_tpot, bytes_per_s=p.bytes_per_s / r_tpot,
-                   engine="table+pp")
+    return _retimed(p, ttft, tpot, latency, rate, 1.0 / r_tpot, "table+pp")
 
 
 def table_first(r: InferenceResult) -> tuple[bool, float]:
