@@ -236,8 +236,7 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
                     totals: Summary, catalog: Catalog) -> list[dict[str, Any]]:
     """Tokens and 405B-scale training runs per year, per owner, total and per GW."""
     from aifab.errors import BadInput
-    from aifab.perf import factory_output
-    from aifab.perf._serve import REF_TRAIN_JOB_DEVICES
+    from aifab.perf import REF_TRAIN_JOB_DEVICES, factory_output
 
     mix, mix_text = _workload_mix(scenario)
     from aifab.reliability import failure_model, family_of, training_reliability

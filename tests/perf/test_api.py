@@ -18,6 +18,10 @@ def test_public_api_pinned() -> None:
         "calibrate", "calibration_rows", "compare", "default_models", "disaggregated",
         "factor_table", "factory_output", "fit_factors", "inference", "job_duration_s",
         "load_models", "replica_capacity", "search", "serving_point", "training",
+        "ENGINES", "FAMILY_TOL", "GROUP_MIN", "KNOWN_OUTLIERS", "LOO_MEDIAN_TOL", "MAX_TOL",
+        "MEDIAN_TOL", "REF_TRAIN_JOB_DEVICES", "auto_out_of_sample", "calibration_markdown",
+        "calibration_summary", "device_table", "family_errors", "group_errors",
+        "leave_one_out", "loo_summary",
     ])
     for name in perf.__all__:
         assert hasattr(perf, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,18 +23,21 @@ ModelsOpt = Annotated[
 def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
     """Predicted vs published for every calibration row: in-sample and leave-one-out
     errors, overall and per device family."""
-    from aifab.perf import calibrate
-    from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, summary
-    from aifab.perf._loo import (
+    from aifab.perf import (
         FAMILY_TOL,
         GROUP_MIN,
+        KNOWN_OUTLIERS,
         LOO_MEDIAN_TOL,
+        MAX_TOL,
+        MEDIAN_TOL,
+        calibrate,
+        calibration_markdown,
         family_errors,
         group_errors,
         leave_one_out,
         loo_summary,
     )
-    from aifab.perf._report import calibration_markdown
+    from aifab.perf import calibration_summary as summary
 
     res = calibrate()
     med, worst, n = summary(res)
@@ -125,3 +128,31 @@ def models_cmd(models_files: ModelsOpt = None, as_json: JsonOpt = False,
         c.print(fit(src), crop=False)
 
     emit(doc, as_json=as_json, out=out, write_files=write, show=show)
+
+
+def result_rows(r: Any) -> list[tuple[str, str]]:
+    rows = [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
+            ("tokens/s per device", f"{r.tokens_per_s_per_device:,.1f}"),
+            ("time to first token (s)", f"{r.ttft_s:.3f}"),
+            ("time per output token (ms)", f"{r.tpot_s * 1000:.2f}"),
+            ("memory per device (GB)", f"{r.mem_gb_per_device:.1f} of {r.mem_usable_gb:.1f}"),
+            ("  weights / KV cache (GB)",
+             f"{r.weights_gb_per_device:.1f} / {r.kv_cache_gb_per_device:.1f}"),
+            ("max batch that fits", f"{r.max_batch}"),
+            ("bottleneck", r.bottleneck),
+            ("engine", r.engine),
+            ("device power (W)", f"{r.power_w_per_device:.0f}"),
+            ("tokens per joule (device / facility)",
+             f"{r.tokens_per_j:.2f} / {r.tokens_per_j_facility:.2f}"),
+            ("factors", f"{r.family}: {r.factors_method}")]
+    cap = [("power cap", f"{r.power_cap:.0%} of TDP")] if r.power_cap < 1 else []
+    return [*cap, *rows]
+
+
+def title(r: Any) -> str:
+    moe = f" x dp={r.dp}, ep={r.ep}" if r.dp > 1 or r.ep > 1 else ""
+    spec = (f", {r.spec_k} draft tokens at {r.spec_accept:g} acceptance "
+            f"({r.tokens_per_step:.2f} tokens/step)" if r.spec_k else "")
+    return (f"{r.model} on {r.devices} x {r.device} ({r.precision.upper()}, tp={r.tp} x "
+            f"pp={r.pp}{moe} x {r.replicas} replica(s), {r.serving} batching, batch "
+            f"{r.batch}, {r.input_tokens} in / {r.output_tokens} out{spec})")

@@ -14,7 +14,7 @@ from aifab._checks import finite
 from aifab._io import to_json, versioned, write_text
 from aifab.catalog import load_catalog
 from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, emit, fit, table
-from aifab.commands._perf_data import ModelsOpt, calibrate_cmd, models_cmd
+from aifab.commands._perf_data import ModelsOpt, calibrate_cmd, models_cmd, result_rows, title
 from aifab.errors import BadInput
 
 ModelArg = Annotated[str, typer.Option("--model", help="Model id (see `aifab perf models`).")]
@@ -54,33 +54,6 @@ def _write_json(doc: dict[str, Any]) -> Any:
     return write
 
 
-def _result_rows(r: Any) -> list[tuple[str, str]]:
-    rows = [("tokens/s (all replicas)", f"{r.tokens_per_s:,.0f}"),
-            ("tokens/s per device", f"{r.tokens_per_s_per_device:,.1f}"),
-            ("time to first token (s)", f"{r.ttft_s:.3f}"),
-            ("time per output token (ms)", f"{r.tpot_s * 1000:.2f}"),
-            ("memory per device (GB)", f"{r.mem_gb_per_device:.1f} of {r.mem_usable_gb:.1f}"),
-            ("  weights / KV cache (GB)",
-             f"{r.weights_gb_per_device:.1f} / {r.kv_cache_gb_per_device:.1f}"),
-            ("max batch that fits", f"{r.max_batch}"),
-            ("bottleneck", r.bottleneck),
-            ("device power (W)", f"{r.power_w_per_device:.0f}"),
-            ("tokens per joule (device / facility)",
-             f"{r.tokens_per_j:.2f} / {r.tokens_per_j_facility:.2f}"),
-            ("factors", f"{r.family}: {r.factors_method}")]
-    cap = [("power cap", f"{r.power_cap:.0%} of TDP")] if r.power_cap < 1 else []
-    return [*cap, *rows]
-
-
-def _title(r: Any) -> str:
-    moe = f" x dp={r.dp}, ep={r.ep}" if r.dp > 1 or r.ep > 1 else ""
-    spec = (f", {r.spec_k} draft tokens at {r.spec_accept:g} acceptance "
-            f"({r.tokens_per_step:.2f} tokens/step)" if r.spec_k else "")
-    return (f"{r.model} on {r.devices} x {r.device} ({r.precision.upper()}, tp={r.tp} x "
-            f"pp={r.pp}{moe} x {r.replicas} replica(s), {r.serving} batching, batch "
-            f"{r.batch}, {r.input_tokens} in / {r.output_tokens} out{spec})")
-
-
 def infer_cmd(
     model: ModelArg,
     device: Annotated[str, typer.Option("--device", help="Accelerator id.")],
@@ -103,8 +76,9 @@ def infer_cmd(
     spec_accept: Annotated[float, typer.Option(
         "--spec-accept", help="Speculative decoding: acceptance rate per draft token.")] = 0.7,
     engine: Annotated[str, typer.Option(
-        "--engine", help="roofline (default) or aiconfigurator (optional package; one "
-        "configuration on the NVIDIA GPUs and models it covers).")] = "roofline",
+        "--engine", help="auto (default: the precomputed aiconfigurator table where it "
+        "covers the case, else the roofline), roofline, table, or aiconfigurator (optional "
+        "package; one configuration).")] = "auto",
     batch: Annotated[str | None, typer.Option(
         "--batch", help="Requests per replica (default 1), or 'max' (largest meeting the "
         "targets; searches the layout; the default with --optimize).")] = None,
@@ -126,9 +100,15 @@ def infer_cmd(
 ) -> None:
     """Predict one serving configuration, or search the best one (--optimize, --batch max)."""
     from aifab.errors import BadInput
-    from aifab.perf import aic_inference, best_precision, check_engine, inference, load_models
-    from aifab.perf._disagg import disaggregated
-    from aifab.perf._search import search
+    from aifab.perf import (
+        aic_inference,
+        best_precision,
+        check_engine,
+        disaggregated,
+        inference,
+        load_models,
+        search,
+    )
 
     _check_common(devices, pue)
     if batch is not None and batch != "max" and not (batch.isdigit() and int(batch) > 0):
@@ -151,6 +131,7 @@ def infer_cmd(
               "serving": serving, "token_budget": token_budget, "tpot_ms": tpot_ms,
               "ttft_s": ttft_s, "disaggregate": disaggregate, "input": input_tokens,
               "output": output_tokens, "pue": pue}
+    engine = engine.lower()
     inputs["engine"] = engine
     doc: dict[str, Any] = {"command": "perf infer", "inputs": inputs}
     check_engine(engine, single=not (optimize or batch == "max" or disaggregate
@@ -166,13 +147,14 @@ def infer_cmd(
                           batch=int(batch or 1), input_tokens=input_tokens,
                           output_tokens=output_tokens, tp=tp, pp=pp or 1, serving=serving,
                           token_budget=token_budget, pue=pue, catalog=cat, models=ms,
-                          dp=dp or 1, ep=ep or 1, spec_k=spec_tokens, spec_accept=spec_a)
+                          dp=dp or 1, ep=ep or 1, spec_k=spec_tokens, spec_accept=spec_a,
+                          engine=engine)
         if prec_note:
             r = dataclasses.replace(r, notes=(prec_note, *r.notes))
         doc["result"] = _asdict(r)
 
         def show(c: Console) -> None:
-            c.print(_kv_table(_title(r), _result_rows(r)))
+            c.print(_kv_table(title(r), result_rows(r)))
             for n in r.notes:
                 c.print(f"[yellow]note:[/] {n}")
 
@@ -185,14 +167,14 @@ def infer_cmd(
                  output_tokens=output_tokens, tpot_slo_s=tpot, ttft_slo_s=ttft_s,
                  serving=serving, token_budget=token_budget, pue=pue, catalog=cat, models=ms,
                  tp=tp, pp=pp, dp=dp, ep=ep,
-                 spec_k=spec_tokens, spec_accept=spec_a)
+                 spec_k=spec_tokens, spec_accept=spec_a, engine=engine)
     if prec_note and res.best is not None:
         res = dataclasses.replace(res, best=dataclasses.replace(
             res.best, notes=(prec_note, *res.best.notes)))
     dis = disaggregated(model, device, res.devices, precision=precision,
                         input_tokens=input_tokens, output_tokens=output_tokens,
                         tpot_slo_s=tpot, ttft_slo_s=ttft_s, token_budget=token_budget,
-                        catalog=cat, models=ms) if disaggregate else None
+                        catalog=cat, models=ms, engine=engine) if disaggregate else None
     doc["search"] = res.to_dict()
     doc["result"] = None if res.best is None else _asdict(res.best)
     doc["disaggregation"] = None if dis is None else dis.to_dict()
@@ -201,8 +183,8 @@ def infer_cmd(
         if res.best is None:
             c.print(f"[red]no configuration of {res.devices} x {device} meets the targets[/]")
             return
-        c.print(_kv_table("best for " + res.objective + ": " + _title(res.best),
-                          _result_rows(res.best)))
+        c.print(_kv_table("best for " + res.objective + ": " + title(res.best),
+                          result_rows(res.best)))
         t = Table(title=f"every layout of {res.devices} devices at its best batch")
         for col in ("tp", "pp", "dp/ep", "replicas", "batch", "tok/s", "TTFT s", "TPOT ms",
                     "tok/J fac.", "bound"):
@@ -210,7 +192,8 @@ def infer_cmd(
         for r in res.candidates:
             t.add_row(str(r.tp), str(r.pp), f"{r.dp}/{r.ep}", str(r.replicas), str(r.batch),
                       f"{r.tokens_per_s:,.0f}", f"{r.ttft_s:.3f}", f"{r.tpot_s * 1000:.1f}",
-                      f"{r.tokens_per_j_facility:.2f}", r.bottleneck)
+                      f"{r.tokens_per_j_facility:.2f}",
+                      r.bottleneck + ("" if r.engine == "roofline" else f"; {r.engine}"))
         c.print(t)
         if res.static_best is not None and res.gain_vs_static is not None:
             sb = res.static_best

@@ -23,6 +23,7 @@ from aifab.perf._common import resolve_device, resolve_model
 from aifab.perf._infer import InferenceResult, Point, evaluate, inference, make_ctx, result
 from aifab.perf._layout import moe_ctx
 from aifab.perf._models import ModelSet
+from aifab.perf._table import check_table_engine
 
 #: aifab accelerator id -> aiconfigurator system name.
 SYSTEMS = {"h100-sxm": "h100_sxm", "h200-sxm": "h200_sxm", "b200": "b200_sxm",
@@ -34,15 +35,10 @@ MODELS = {"llama-3.1-8b": "meta-llama/Meta-Llama-3.1-8B",
           "qwen3-235b-a22b": "Qwen/Qwen3-235B-A22B", "qwen3-30b-a3b": "Qwen/Qwen3-30B-A3B",
           "llama-4-maverick": "meta-llama/Llama-4-Maverick-17B-128E-Instruct",
           "deepseek-r1": "deepseek-ai/DeepSeek-R1", "gpt-oss-120b": "openai/gpt-oss-120b"}
-ENGINES = ("roofline", "aiconfigurator")
-
-
 def check_engine(engine: str, *, single: bool) -> None:
-    """``--engine`` is known, and aiconfigurator is asked for one configuration only."""
-    if engine not in ENGINES:
-        raise BadInput(f"unknown engine {engine!r} (roofline or aiconfigurator)",
-                       where="--engine")
-    if engine == "aiconfigurator" and not single:
+    """``--engine`` is known (auto, roofline, table, aiconfigurator), and the live
+    aiconfigurator engine is asked for one configuration only."""
+    if check_table_engine(engine) == "aiconfigurator" and not single:
         raise BadInput("the aiconfigurator engine predicts one configuration: give "
                        "--batch N, no --optimize, --disaggregate or --spec-tokens",
                        where="--engine")
@@ -96,7 +92,7 @@ def aic_inference(model: str, device: str, devices: int = 1, *, precision: str =
     base = inference(model, device, devices, precision=precision, batch=batch,
                      input_tokens=input_tokens, output_tokens=output_tokens, tp=tp, pp=pp,
                      dp=dp, ep=ep, serving="static", pue=pue, catalog=catalog,
-                     models=models)
+                     models=models, engine="roofline")
     if not available():
         raise BadInput("aiconfigurator-core is not installed (pip install "
                        "aiconfigurator-core, or aifab[engines])", where="engine")
@@ -118,7 +114,7 @@ def aic_inference(model: str, device: str, devices: int = 1, *, precision: str =
               gen_ms / 1000.0 / output_tokens, total, served * output_tokens / total,
               roof.t_comp, roof.t_mem, roof.t_comm,
               roof.flops_per_s * roof.request_latency_s / total,
-              roof.bytes_per_s * roof.request_latency_s / total)
+              roof.bytes_per_s * roof.request_latency_s / total, engine="aiconfigurator")
     r = result(c, p, devices, input_tokens, output_tokens, 1, pue, catalog)
     return replace(r, notes=("engine: aiconfigurator-core (TensorRT-LLM kernel database, "
                              "static batching); memory and power from the roofline",

@@ -24,6 +24,7 @@ from aifab.perf._infer import (
 from aifab.perf._layout import moe_ctx
 from aifab.perf._models import default_models
 from aifab.perf._step import max_seqs
+from aifab.perf._table import table_first
 from aifab.perf._train import training
 
 #: Offline rows ("batch = max") use the largest batch that fits, capped here per replica.
@@ -191,8 +192,8 @@ def _layouts(row: CalRow) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _predict_at(row: CalRow, batch: int | None, factors: dict[str, Factors] | None
-                ) -> tuple[float, str]:
+def _predict_at(row: CalRow, batch: int | None, factors: dict[str, Factors] | None,
+                engine: str = "roofline") -> tuple[float, str]:
     """Prediction at ``batch`` (None: each layout's largest); the layouts of _layouts
     compete on throughput, as the search would. A "from:ROW" batch is the concurrency
     of the whole group (the same client load as ROW), so each of the layout's replicas
@@ -211,10 +212,10 @@ def _predict_at(row: CalRow, batch: int | None, factors: dict[str, Factors] | No
                           input_tokens=row.input_tokens or 128,
                           output_tokens=row.output_tokens or 128, tp=tp, pp=pp,
                           beams=row.beams, serving=row.serving, factors=factors,
-                          dp=dp, ep=ep)
+                          dp=dp, ep=ep, engine=engine)
         except BadInput:
             continue
-        if best is None or r.tokens_per_s > best.tokens_per_s:
+        if best is None or table_first(r) > table_first(best):
             best = r
     if best is None:
         return math.nan, "no layout holds the model"
@@ -222,20 +223,19 @@ def _predict_at(row: CalRow, batch: int | None, factors: dict[str, Factors] | No
     if best.dp > 1 or best.ep > 1:
         lay += f"dp {best.dp} ep {best.ep}, "
     conc = f"concurrency {batch} = {best.replicas} x " if shared else ""
-    detail = f"{lay}{row.serving} {conc}batch {best.batch}, {best.bottleneck}-bound"
+    detail = f"{lay}{row.serving} {conc}batch {best.batch}, {best.bottleneck}-bound" + (
+        "" if best.engine == "roofline" else f", engine {best.engine}")
     if row.metric == "energy":
         return best.j_per_token, detail + f", {best.power_w_per_device:.0f} W"
     return best.tokens_per_s, detail
 
 
-def _infer_row(row: CalRow, factors: dict[str, Factors] | None) -> tuple[float, str]:
-    return _predict_at(row, _row_batch(row, factors), factors)
-
-
-def predict_row(row: CalRow, factors: dict[str, Factors] | None = None) -> tuple[float, str]:
-    """The model's prediction for ``row`` in the row's unit, with a short detail."""
+def predict_row(row: CalRow, factors: dict[str, Factors] | None = None,
+                engine: str = "roofline") -> tuple[float, str]:
+    """The model's prediction for ``row`` in the row's unit, with a short detail (the
+    roofline fits on "roofline"; "auto" times covered rows with the aiconfigurator table)."""
     if row.kind in ("inference", "energy"):
-        return _infer_row(row, factors)
+        return _predict_at(row, _row_batch(row, factors), factors, engine)
     n = row.devices or 1024
     if row.metric == "model_tflops_per_device":
         t = training(row.model, 1e12, row.device, n, precision=row.precision,
@@ -251,11 +251,12 @@ def predict_row(row: CalRow, factors: dict[str, Factors] | None = None) -> tuple
     return t.time_s / 60.0, f"MFU {t.mfu:.3f} x scale {t.scale_eff:.2f}"
 
 
-def calibrate(factors: dict[str, Factors] | None = None) -> list[CalResult]:
+def calibrate(factors: dict[str, Factors] | None = None, engine: str = "roofline"
+              ) -> list[CalResult]:
     """Predict every calibration row with the stored (or given) factors."""
     out = []
     for row in calibration_rows():
-        pred, detail = predict_row(row, factors)
+        pred, detail = predict_row(row, factors, engine)
         ok = math.isfinite(pred)
         err = pred / row.value - 1.0 if ok else None
         out.append(CalResult(row, pred if ok else None, err,

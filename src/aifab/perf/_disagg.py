@@ -46,20 +46,23 @@ def disaggregated(model: str | ModelSpec, device: str | Accelerator,
                   input_tokens: int = 2048, output_tokens: int = 256,
                   tpot_slo_s: float | None = None, ttft_slo_s: float | None = None,
                   token_budget: int = DEFAULT_TOKEN_BUDGET, catalog: Catalog | None = None,
-                  models: ModelSet | None = None) -> DisaggResult | None:
+                  models: ModelSet | None = None, engine: str = "auto"
+                  ) -> DisaggResult | None:
     """Best split of ``devices`` (default one server) into prefill and decode replicas
     (tensor-parallel, powers of two) for output tokens/s under the targets; None when no
     split meets them. Prefill replicas run batches of ``token_budget // input`` prompts;
     each prompt's KV cache (input x KV bytes per token) crosses the link (scale-up link
     inside the domain, else the cross-node rate) while the next batch computes, so the
-    transfer limits the rate and adds to TTFT. Queueing delay is not modelled."""
+    transfer limits the rate and adds to TTFT. Queueing delay is not modelled.
+    ``engine`` times the decode pool and the colocated search (the prefill pool is the
+    roofline's)."""
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
     n = server_size(acc, catalog) if devices is None else devices
     check_shape(m, n, input_tokens, output_tokens, 1, 1.0)
     if n < 2:
         raise BadInput("disaggregation needs at least 2 devices", where="devices")
-    c = make_ctx(m, acc, precision or best_precision(acc))
+    c = make_ctx(m, acc, precision or best_precision(acc), engine=engine)
     inp, out = input_tokens, output_tokens
     tps = [t for t in (1, 2, 4, 8, 16, 32, 64) if t < n and max_seqs(c, t, inp + out) >= 1]
     prompts = max(1, token_budget // inp)
@@ -68,7 +71,7 @@ def disaggregated(model: str | ModelSpec, device: str | Accelerator,
     best: DisaggResult | None = None
     colo = search(m, acc, n, precision=c.prec, input_tokens=inp, output_tokens=out,
                   tpot_slo_s=tpot_slo_s, ttft_slo_s=ttft_slo_s, compare_static=False,
-                  catalog=catalog, token_budget=token_budget).best
+                  catalog=catalog, token_budget=token_budget, engine=engine).best
     colo_tps = 0.0 if colo is None else colo.tokens_per_s
     for tp_p in tps:
         pf = stage_cost(c, tp_p, 1, seqs=0, ctx=0, prefill_tokens=prompts * inp,

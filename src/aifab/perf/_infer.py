@@ -11,7 +11,7 @@ token budget per step); TPOT is that mixed step, TTFT the steps a new prompt nee
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aifab.catalog import Accelerator, Catalog
 from aifab.errors import BadInput
@@ -30,6 +30,7 @@ from aifab.perf._factors import Factors, factors_for
 from aifab.perf._layout import moe_ctx
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs, stage_cost
+from aifab.perf._table import check_table_engine, pipeline_scaled, table_point
 
 SERVING = ("continuous", "static")
 #: Tokens one continuous-batching step may carry (decode + prompt chunk); assumed:
@@ -89,6 +90,7 @@ class InferenceResult:
     tokens_per_step: float = 1.0
     extrapolated: bool = False
     power_cap: float = 1.0
+    engine: str = "roofline"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ class Point:
     t_comm: float
     flops_per_s: float  # achieved over the replica's run
     bytes_per_s: float
+    engine: str = "roofline"  # which engine timed it: "roofline" or "table"
 
 
 def max_batch(m: ModelSpec, acc: Accelerator, tp: int, precision: str, context: int,
@@ -137,7 +140,35 @@ def _draft_s(c: Ctx, tp: int, pp: int, seqs: float, ctx: float) -> float:
 def evaluate(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int, output_tokens: int,
              beams: int = 1, serving: str = "continuous",
              budget: int = DEFAULT_TOKEN_BUDGET, with_ttft: bool = True) -> Point | None:
-    """Timing of one replica of tp x pp (x dp) devices; None when a continuous batch
+    """Timing of one replica by ``c.engine``: the roofline (``roofline_point``), or for
+    "auto" and "table" the aiconfigurator table where it covers the configuration (_table;
+    the roofline decides feasibility: memory, token budget). "table" leaves an uncovered
+    point to the roofline too, marked so; the search drops those."""
+    p = roofline_point(c, tp, pp, batch, input_tokens, output_tokens, beams, serving,
+                       budget, with_ttft)
+    if p is None or c.engine == "roofline":
+        return p
+    slowdown = 1.0
+    if c.power_cap < 1.0:  # the table times the uncapped device; the cap's slowdown
+        free = replace(c, power_cap=1.0, peak_tflops=c.peak_tflops / c.power_cap ** (1 / 3))
+        q = roofline_point(free, tp, pp, batch, input_tokens, output_tokens, beams,
+                           serving, budget, with_ttft=False)
+        slowdown = p.tpot_s / q.tpot_s if q is not None else 1.0
+    t = table_point(c, p, input_tokens, output_tokens, beams, slowdown)
+    if t is None and pp > 1:  # the table's tp x 1 replica, the roofline's pipeline effect
+        p1 = roofline_point(c, tp, 1, batch, input_tokens, output_tokens, beams, serving,
+                            budget, with_ttft)
+        t1 = None if p1 is None else table_point(c, p1, input_tokens, output_tokens, beams,
+                                                 slowdown)
+        t = None if t1 is None or p1 is None else pipeline_scaled(p, p1, t1, output_tokens)
+    return p if t is None else t
+
+
+def roofline_point(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int,
+                   output_tokens: int, beams: int = 1, serving: str = "continuous",
+                   budget: int = DEFAULT_TOKEN_BUDGET, with_ttft: bool = True
+                   ) -> Point | None:
+    """Roofline timing of one replica of tp x pp (x dp) devices; None when a continuous batch
     exceeds the token budget (the server could not admit prompts as fast as requests
     finish). ``with_ttft`` False skips the TTFT (NaN) for probes that do not need it.
     Pipeline stages overlap over micro-batches, with the bubble of a pipeline fed
@@ -195,10 +226,14 @@ def pipeline_bubble(pp: int) -> float:
     return (m + pp - 1) / m
 
 
+_TABLE_NOTES = {"table+pp": " without the pipeline, whose effect is the roofline's",
+                "table+spec": " with a speculative verification step of k + 1 tokens"}
+
+
 def make_ctx(m: ModelSpec, acc: Accelerator, precision: str,
-             factors: dict[str, Factors] | None = None) -> Ctx:
+             factors: dict[str, Factors] | None = None, engine: str = "roofline") -> Ctx:
     prec, peak = check_precision(acc, precision)
-    return Ctx(m, acc, factors_for(acc, factors), prec, peak)
+    return Ctx(m, acc, factors_for(acc, factors), prec, peak, engine=engine)
 
 
 def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int,
@@ -231,6 +266,12 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
         notes.append(f"{acc.id} has no native {c.prec.upper()}: weights stay "
                      f"{c.prec.upper()} and are dequantised to {native.upper()} in the GEMMs "
                      f"(peak x {DEQUANT_EFF})")
+    if p.engine.startswith("table"):
+        notes.append("engine: aiconfigurator table (TensorRT-LLM kernel database, "
+                     "interpolated)" + _TABLE_NOTES.get(p.engine, "")
+                     + "; memory and power from the roofline")
+    elif c.engine != "roofline":
+        notes.append("engine: roofline (outside the aiconfigurator table's coverage)")
     extrapolated = p.batch > CALIBRATED_BATCH * c.dp
     if extrapolated:
         notes.append(f"batch {p.batch} is above the largest calibrated batch "
@@ -250,7 +291,7 @@ def result(c: Ctx, p: Point, devices: int, input_tokens: int, output_tokens: int
         family=f.family, factors_method=f.method, notes=tuple(notes), pp=p.pp,
         serving=p.serving, token_budget=budget, dp=c.dp, ep=c.ep, spec_k=c.spec_k,
         spec_accept=c.spec_accept, tokens_per_step=c.tokens_per_step,
-        extrapolated=extrapolated, power_cap=c.power_cap)
+        extrapolated=extrapolated, power_cap=c.power_cap, engine=p.engine)
 
 
 def check_serving(serving: str) -> str:
@@ -282,13 +323,15 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
               models: ModelSet | None = None,
               factors: dict[str, Factors] | None = None, dp: int = 1, ep: int = 1,
               spec_k: int = 0, spec_accept: float = 0.0,
-              draft_layers: int = 1) -> InferenceResult:
+              draft_layers: int = 1, engine: str = "auto") -> InferenceResult:
     """Predict serving ``batch`` requests per replica of ``tp`` x ``pp`` (x ``dp``)
     devices (``devices`` in all; ``tp`` defaults to devices / (pp x dp)).
 
     MoE layouts: ``dp`` attention data-parallel ranks per stage, routed experts split
     over ``ep`` devices (a divisor of tp x dp and of the expert count). Speculative
     decoding: ``spec_k`` draft tokens per step, each accepted with ``spec_accept``.
+    ``engine``: "auto" (the aiconfigurator table where it covers the configuration, else
+    the roofline), "roofline" or "table" (BadInput outside the table's coverage).
 
     Throughput counts output tokens of all replicas. ``serving`` "continuous" (default)
     models in-flight batching with chunked prefill under ``token_budget`` tokens per step;
@@ -308,7 +351,10 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
                        f"({tp} x {pp} x {dp})", where="tp")
     if pp > m.layers:
         raise BadInput(f"pp ({pp}) exceeds the {m.layers} layers of {m.id}", where="pp")
-    c = moe_ctx(make_ctx(m, acc, precision, factors), tp, dp, ep,
+    eng = check_table_engine(engine)
+    if eng == "aiconfigurator":
+        raise BadInput("the live aiconfigurator engine is aic_inference", where="--engine")
+    c = moe_ctx(make_ctx(m, acc, precision, factors, eng), tp, dp, ep,
                 spec_k=spec_k, spec_accept=spec_accept, draft_layers=draft_layers)
     n = tp * pp * dp
     usable = USABLE_MEM * acc.mem_gb
@@ -331,5 +377,10 @@ def inference(model: str | ModelSpec, device: str | Accelerator, devices: int = 
         raise BadInput(f"batch {batch} needs more than {token_budget} tokens per "
                        f"continuous-batching step (largest batch {top}; raise "
                        "--token-budget or use --serving static)", where="batch")
+    if eng == "table" and not p.engine.startswith("table"):
+        raise BadInput(f"the aiconfigurator table does not cover {m.id} on {acc.id} "
+                       f"{c.prec.upper()} at tp {tp} pp {pp} dp {dp} ep {ep}, batch {batch}, "
+                       f"{input_tokens}/{output_tokens} tokens (use --engine auto)",
+                       where="--engine")
     return result(c, p, devices, input_tokens, output_tokens, beams, pue, catalog,
                   token_budget)

@@ -26,6 +26,7 @@ from aifab.perf._infer import (
 from aifab.perf._layout import ep_choices, moe_ctx
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs
+from aifab.perf._table import check_table_engine
 
 OBJECTIVES = ("throughput", "latency", "energy")
 #: Largest batch the search considers per replica (per attention-DP rank): the
@@ -168,8 +169,12 @@ def _search_ctx(c: Ctx, devices: int, objective: str, batch: int | None, inp: in
             fits = max_seqs(q, tp * pp * dp, (inp + out) * beams, tp) >= b
             r0 = evaluate(q, tp, pp, b, inp, out, beams, serving, budget) if fits else None
             p = r0 if _meets(r0, tpot, ttft) else None
-        if p is not None:
+        if p is not None and (c.engine != "table" or p.engine.startswith("table")):
             found.append(result(q, p, devices, inp, out, beams, pue, catalog, budget))
+    if c.engine == "auto" and any(r.engine.startswith("table") for r in found):
+        # the table covers this model and device: its candidates compete alone (mixed
+        # engines would favour whichever is more optimistic)
+        found = [r for r in found if r.engine.startswith("table")]
     if objective == "energy":
         found += _capped(c, found, devices, inp, out, beams, serving, budget, tpot, ttft,
                          pue, catalog)
@@ -207,13 +212,16 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
            catalog: Catalog | None = None, models: ModelSet | None = None,
            factors: dict[str, Factors] | None = None, tp: int | None = None,
            pp: int | None = None, dp: int | None = None, ep: int | None = None,
-           spec_k: int = 0, spec_accept: float = 0.0) -> SearchResult:
+           spec_k: int = 0, spec_accept: float = 0.0, engine: str = "auto") -> SearchResult:
     """Search tp x pp layouts (powers of two dividing ``devices``, default one server) and
     the batch per replica for ``objective``: "throughput" (most output tokens/s of the
     group), "latency" (least request latency at ``batch``, default 1) or "energy" (most
     tokens per facility joule). ``batch`` None means the largest meeting the targets (at
     most the calibrated BATCH_CAP). ``tp``, ``pp``, ``dp`` and ``ep`` given are kept.
-    With ``compare_static`` the same search under static batching is reported beside."""
+    With ``compare_static`` the same search under static batching is reported beside.
+    ``engine`` "auto" times each candidate with the aiconfigurator table where it covers
+    it (else the roofline; each result names its engine), "roofline", or "table" (only
+    the candidates the table covers)."""
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
     if objective not in OBJECTIVES:
@@ -227,7 +235,12 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
     for name, slo in (("tpot", tpot_slo_s), ("ttft", ttft_slo_s)):
         if slo is not None and not slo > 0:
             raise BadInput(f"must be positive, got {slo}", where=name)
-    c = moe_ctx(make_ctx(m, acc, precision or best_precision(acc), factors), tp or 1,
+    eng = check_table_engine(engine)
+    if eng == "aiconfigurator":
+        raise BadInput("the live aiconfigurator engine predicts one configuration (give "
+                       "--batch N, no --optimize); the search uses --engine table or auto",
+                       where="--engine")
+    c = moe_ctx(make_ctx(m, acc, precision or best_precision(acc), factors, eng), tp or 1,
                 dp or 1, 1, spec_k=spec_k, spec_accept=spec_accept)
     fixed = {"tp": tp, "pp": pp, "dp": dp, "ep": ep}
     for name, val in fixed.items():
@@ -249,6 +262,9 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
                            fixed)
 
     found = run(mode)
+    if eng == "table" and not any(r.engine.startswith("table") for r in found):
+        raise BadInput(f"the aiconfigurator table covers no candidate of {m.id} on {acc.id} "
+                       f"{c.prec.upper()} here (use --engine auto)", where="--engine")
     static = None
     if compare_static and mode == "continuous":
         st = run("static")

@@ -63,7 +63,7 @@ def serving_point(model: str | ModelSpec, device: str | Accelerator, n_devices: 
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
     prec = precision or best_precision(acc)
-    c = make_ctx(m, acc, prec)
+    c = make_ctx(m, acc, prec, engine="auto")
     mode = check_serving(serving)
     if max_seqs(c, n_devices, input_tokens + output_tokens) < 1:
         inference(m, acc, n_devices, precision=prec, batch=1, input_tokens=input_tokens,

@@ -71,6 +71,9 @@ class Ctx:
     spec_accept: float = 0.0
     draft_layers: int = 1
     power_cap: float = 1.0
+    #: timing engine: "roofline", "auto" (the aiconfigurator table where it covers the
+    #: configuration, else the roofline) or "table" (the table only)
+    engine: str = "roofline"
 
     @property
     def weight_bytes(self) -> float:

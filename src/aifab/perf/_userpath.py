@@ -27,12 +27,13 @@ class UserPathRow:
     layout: str
 
 
-@lru_cache(maxsize=1)
-def user_path() -> tuple[UserPathRow, ...]:
+@lru_cache(maxsize=2)
+def user_path(engine: str = "roofline") -> tuple[UserPathRow, ...]:
     """Every included throughput row whose batch is "max" (the published runs fed
-    requests as fast as the server took them), searched as a user would."""
+    requests as fast as the server took them), searched as a user would, with ``engine``
+    for both the row's own layout and the search."""
     out = []
-    for r in calibrate():
+    for r in calibrate(engine=engine):
         row = r.row
         if (not r.included or row.kind != "inference" or row.metric != "throughput"
                 or row.batch != "max" or r.predicted is None):
@@ -40,7 +41,7 @@ def user_path() -> tuple[UserPathRow, ...]:
         s = search(row.model, row.device, row.devices or 1, precision=row.precision,
                    input_tokens=row.input_tokens or 128,
                    output_tokens=row.output_tokens or 128, beams=row.beams,
-                   serving=row.serving, compare_static=False)
+                   serving=row.serving, compare_static=False, engine=engine)
         b = s.best
         if b is None:
             continue

@@ -124,7 +124,7 @@ class FailureModel:
 
 def family_of(accelerator_id: str, kind: str = "gpu") -> str:
     """The device family of a catalogue accelerator (perf's families); kind for others."""
-    from aifab.perf._factors import device_table
+    from aifab.perf import device_table
 
     meta = device_table().get(accelerator_id)
     return meta.family if meta is not None else kind

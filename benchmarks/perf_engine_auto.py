@@ -1,0 +1,51 @@
+"""Out-of-sample error of the default ``auto`` engine (aiconfigurator table where it
+covers a row, else the roofline) next to the roofline alone, on every included
+calibration row; prints the markdown tables of docs/perf-engines.md. Documentation, not a
+timed test (tests/perf/test_table.py keeps the checks).
+
+    PYTHONPATH=src python benchmarks/perf_engine_auto.py
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from aifab.perf import auto_out_of_sample, group_errors, leave_one_out, loo_summary
+from aifab.perf._userpath import user_path, user_path_median
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:.1f} %"
+
+
+def main() -> int:
+    roof, auto = leave_one_out(), auto_out_of_sample()
+    tab = {r.id for r in auto if "engine table" in r.loo_detail}
+    print(f"| rows | roofline (leave-one-out) | auto (table out of sample, else roofline "
+          f"LOO) |\n|---|---:|---:|\n| all {len(roof)} | {pct(loo_summary(roof)[1])} | "
+          f"{pct(loo_summary(auto)[1])} |")
+    for name, keep in (("timed by the table", lambda i: i in tab),
+                       ("left to the roofline", lambda i: i not in tab)):
+        r = [abs(x.loo_error) for x in roof if keep(x.id)]
+        a = [abs(x.loo_error) for x in auto if keep(x.id)]
+        if r:
+            print(f"| {name} ({len(r)}) | {pct(statistics.median(r))} | "
+                  f"{pct(statistics.median(a))} |")
+    print("\n| group | rows | roofline LOO median | auto median | table rows |\n"
+          "|---|---:|---:|---:|---:|")
+    ga = {g.group: g for g in group_errors(auto)}
+    for g in group_errors(roof):
+        n_tab = sum(1 for x in auto if x.group == g.group and x.id in tab)
+        few = " (< 5 rows)" if g.few_rows else ""
+        print(f"| {g.group}{few} | {g.rows} | {pct(g.loo_median)} | "
+              f"{pct(ga[g.group].loo_median)} | {n_tab} |")
+    for eng in ("roofline", "auto"):
+        up = user_path(eng)
+        worse = sum(1 for x in up if x.search_tokens_per_s < 0.999 * x.calibrated_tokens_per_s)
+        print(f"\nuser path ({eng}): {len(up)} rows, median {pct(user_path_median(up))}, "
+              f"search below the row's own layout on {worse} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
