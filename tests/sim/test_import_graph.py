@@ -200,8 +200,6 @@ PRIVATE_LEFT = {
     ("aifab.commands.perf", "aifab.perf._disagg"),
     ("aifab.commands.perf", "aifab.perf._search"),
     ("aifab.commands.plan", "aifab.sweep._plan_cli"),
-    ("aifab.grid._model", "aifab.scenario._siting"),
-    ("aifab.grid._site", "aifab.scenario._siting"),
     ("aifab.reliability._model", "aifab.perf._factors"),  # device_table: not in perf's API
     ("aifab.serve._cb_plan", "aifab.report._plan"),  # accelerator_kind: not in report's API
     ("aifab.serve._cb_views", "aifab.report._plan"),

@@ -20,7 +20,7 @@ from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sit
 from aifab.grid._network import add_interfaces, build_network
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import solve_highs
-from aifab.scenario._siting import OwnerSiting, SitingOptions
+from aifab.scenario import OwnerSiting, SitingOptions
 
 Progress = Callable[[str], None]
 OBJ_SCALE = 1e-6  # the model's objective is in million KRW
