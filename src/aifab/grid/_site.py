@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._calibration import calibrate
@@ -192,12 +193,38 @@ def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress
         penalty = float(sum(float(it[o]) * float(mean.sel(owner=o)) for o in it.index)
                         * 8760 * opt.unserved_penalty_krw_per_mwh)
     base_krw = base.objective_krw - penalty if base.has_solution else 0.0
+    fewest_s = _fewest_waiting(m, problem, say) if opt.shortfall == "fewest" else 0.0
     m.add_objective(total - base_krw * OBJ_SCALE * offset, overwrite=True)
     say(f"solving with HiGHS ({int(m.nvars):,} variables, {int(m.ncons):,} constraints)")
     info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
                        threads=opt.solver_threads, objective_scale=OBJ_SCALE)
     return replace(info, objective_krw=info.objective_krw + base_krw,
-                   solve_s=info.solve_s + base.solve_s)
+                   solve_s=info.solve_s + base.solve_s + fewest_s)
+
+
+def _fewest_waiting(m: Any, problem: SitingProblem, say: Progress) -> float:
+    """LP: the fewest GPUs waiting in each year that the grid, site ramps and limits allow,
+    then cap each year's waiting GPUs there (``Site-fewest-waiting``); returns the LP's
+    time. Blocks and corridor builds are relaxed, but rounding them up keeps the LP's
+    placements feasible (blocks only bound ``cap`` from above and never bind at their
+    upper bound; a built corridor carries at least a part-built one's flow), so the MIP
+    can meet the same counts and the block size cannot change them."""
+    opt = problem.options
+    short = m.variables["Site-short"]
+    need = problem.need()
+    per_mw = (need["accelerators"] / need["it_mw"].where(need["it_mw"] > 0)).fillna(0.0)
+    gpw = xr.DataArray(per_mw.unstack("year").loc[list(short.coords["owner"].values),
+                                                  list(short.coords["year"].values)]
+                       .to_numpy(float), coords=short.coords, dims=short.dims)
+    waiting = (short * gpw).sum("owner")
+    m.add_objective(waiting.sum(), overwrite=True)
+    say("solving for the fewest GPUs waiting (LP)")
+    info = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
+                       relaxation=True)
+    if info.has_solution:  # else the MIP reports the infeasibility itself
+        least = (short.solution * gpw).sum("owner")
+        m.add_constraints(waiting <= least + 0.5, name="Site-fewest-waiting")
+    return info.solve_s
 
 
 def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> None:
