@@ -166,9 +166,9 @@ def build_network(
                        else None)
         must = 0.0 if must_v is None or pd.isna(must_v) else fnum(must_v)
         name = str(g["name"])
-        for k, v in (("name", name), ("bus", g["region"]), ("carrier", c),
-                     ("p_nom", fnum(g["p_nom_mw"])), ("mc", mc)):
-            gen[k].append(v)
+        for key, v in (("name", name), ("bus", g["region"]), ("carrier", c),
+                       ("p_nom", fnum(g["p_nom_mw"])), ("mc", mc)):
+            gen[key].append(v)
         pmax_d[name] = pd.Series(base * active, index=snap)
         pmin_d[name] = pd.Series(np.minimum(must, base) * active, index=snap)
     if gen["name"]:
