@@ -213,8 +213,9 @@ def _fewest_waiting(m: Any, problem: SitingProblem, say: Progress,
     time. Ordinary load is never shed to power GPUs: in this LP load shedding is held to
     the no-AI reference run's (``shed_base``). Blocks and corridor builds are relaxed,
     but rounding them up keeps the LP's placements feasible (blocks only bound ``cap``
-    from above and never bind at their upper bound; a built corridor carries at least a part-built one's flow), so the MIP
-    can meet the same counts and the block size cannot change them."""
+    from above and never bind at their upper bound; a built corridor carries at least a
+    part-built one's flow), so the MIP can meet the same counts and the block size cannot
+    change them."""
     opt = problem.options
     short = m.variables["Site-short"]
     need = problem.need()
