@@ -3,11 +3,13 @@ and the last one may be part-used (issue 20, item 4)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
 from aifab.grid import OwnerPrefs, SitingProblem, solve_siting
-from aifab.scenario._siting import OwnerSiting
+from aifab.scenario import OwnerSiting
 
 from .conftest import toy_data, toy_problem
 
@@ -42,3 +44,31 @@ def test_two_owners_share_one_block():
     assert float(g.at["A", "mw"]) == pytest.approx(20.0)
     assert float(g.at["B", "mw"]) == pytest.approx(20.0)
     assert float(g["blocks_mw"].sum()) == pytest.approx(40.0)
+
+
+def _costly_blocks(block_mw: float, shortfall: str) -> dict[int, int]:
+    # Gangwon only, ramp 30 MW, 30 MW IT needed; a block costs 35 bn KRW/MW (one-year
+    # annuity), a waiting MW 8,760 h x 5 M KRW = 43.8 bn KRW. Weighed by cost alone
+    # ('penalty') the last part-used block is not worth it with 20 or 40 MW blocks
+    # (20 x 35 = 700 bn > 10 MW waiting = 438 bn; 40 x 35 = 1,400 bn > 30 MW = 1,314 bn);
+    # with 10 MW blocks it is (350 bn < 438 bn).
+    data = toy_data(gangwon_site_mw=30.0, jeonnam_site_mw=0.0, seoul_site_mw=0.0)
+    sites = data.sites.copy()
+    sites["build_cost_krw_per_mw"] = 35e9
+    data = replace(data, sites=sites)
+    p = toy_problem(30.0)
+    p = replace(p, options=p.options.model_copy(update={"block_mw": block_mw,
+                                                        "shortfall": shortfall}))
+    return solve_siting(p, data, calibrate_base=False).unpowered_gpus_by_year
+
+
+@pytest.mark.parametrize("block_mw", [10.0, 20.0, 40.0])
+def test_fewest_waiting_does_not_hinge_on_block_size(block_mw):
+    # default: the grid and the ramp can power all 30 MW, so no GPU waits at any block size
+    assert _costly_blocks(block_mw, "fewest") == {2030: 0}
+
+
+def test_penalty_mode_lets_block_cost_decide():
+    # the old rule, kept as an option: waiting trades against the part-used block's cost
+    got = {b: _costly_blocks(b, "penalty")[2030] for b in (10.0, 20.0, 40.0)}
+    assert got == {10.0: 0, 20.0: 10_000, 40.0: 30_000}

@@ -25,6 +25,19 @@ def test_firm_hosting_by_hand():
                                           "S-Jeonnam": 150.0})
 
 
+def test_hosting_rows_carry_map_coordinates():
+    # the dashboard's map layer reads these: the site's own coordinates and its bus's
+    data = toy_data()
+    hc = hosting_capacity(data, [2030], hours=24).set_index("site")
+    for s in data.sites.index:
+        assert hc.at[s, "region"] == data.sites.at[s, "region"]
+        assert (hc.at[s, "lat"], hc.at[s, "lon"]) == (data.sites.at[s, "lat"],
+                                                      data.sites.at[s, "lon"])
+        reg = data.regions.loc[data.sites.at[s, "region"]]
+        assert (hc.at[s, "bus_lat"], hc.at[s, "bus_lon"]) == (reg["lat"], reg["lon"])
+    assert hc["substation"].isna().all()  # the toy has no substations
+
+
 def test_curtailable_hosting_above_firm_when_peak_hours_can_go():
     # Two peak hours at 1.4 x demand on day 0 (the peak day, weight 1): Seoul's firm hosting
     # falls to 1,250 MW; a load that gives way for up to 22 h a year gets the 1,650 MW of

@@ -96,9 +96,11 @@ def _show(result: Any, c: Console) -> None:
     c.print(k)
     if not result.hosting.empty:
         h = Table(title="Hosting capacity per site (MW; grid only, no other campuses)")
-        for col in result.hosting.columns:
+        shown = list(result.hosting.columns[:list(result.hosting.columns).index("connect_mw")
+                                             + 1])  # the map columns are in JSON/CSV only
+        for col in shown:
             h.add_column(col, justify="left" if col in ("site", "bus") else "right")
-        for _, r in result.hosting.iterrows():
+        for _, r in result.hosting[shown].iterrows():
             h.add_row(*(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in r))
         c.print(h)
     cor = result.corridors.sort_values("max_loading_pct", ascending=False).head(6)

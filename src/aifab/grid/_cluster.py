@@ -215,8 +215,8 @@ def build_clustered_network(data: GridData, years: Sequence[int], *, hours: int 
     n = pypsa.Network()
     n.set_snapshots(list(z.snapshots))
     n.snapshot_weightings = z.snapshot_weightings.copy()
-    for c in z.carriers.index:
-        n.add("Carrier", c, co2_emissions=fnum(z.carriers.at[c, "co2_emissions"]))
+    n.add("Carrier", list(z.carriers.index),
+          co2_emissions=z.carriers["co2_emissions"].to_numpy(float))
     xy = subs.loc[list(kept), ["lon", "lat"]].groupby(bm.to_numpy()).mean()
     n.add("Bus", clusters, x=xy.loc[clusters, "lon"].to_numpy(float),
           y=xy.loc[clusters, "lat"].to_numpy(float), carrier="AC")
@@ -276,12 +276,11 @@ def build_clustered_network(data: GridData, years: Sequence[int], *, hours: int 
         row = where.loc[name] if name in where.index else None
         at = (located(r, row.get("lat"), row.get("lon")) if row is not None else None)
         sh = pd.Series({at: 1.0}) if at else shares(r, True)
-        for c, f in sh.items():
-            n.add("StorageUnit", f"{name} @{c}", bus=c, carrier=su["carrier"],
-                  p_nom=fnum(su["p_nom"]) * f, max_hours=fnum(su["max_hours"]),
-                  efficiency_store=fnum(su["efficiency_store"]),
-                  efficiency_dispatch=fnum(su["efficiency_dispatch"]),
-                  cyclic_state_of_charge=True, marginal_cost=fnum(su["marginal_cost"]))
+        n.add("StorageUnit", [f"{name} @{c}" for c in sh.index], bus=list(sh.index),
+              carrier=su["carrier"], p_nom=fnum(su["p_nom"]) * sh.to_numpy(float),
+              max_hours=fnum(su["max_hours"]), efficiency_store=fnum(su["efficiency_store"]),
+              efficiency_dispatch=fnum(su["efficiency_dispatch"]),
+              cyclic_state_of_charge=True, marginal_cost=fnum(su["marginal_cost"]))
     sink: dict[str, str] = {}
     for site, srow in data.sites.iterrows():
         sub = int(srow["substation"])

@@ -49,7 +49,8 @@ def hosting_capacity(data: GridData, years: Sequence[int], *, hours: int = 96,
                      flex_hours: Sequence[float] = (22.0, 44.0, 88.0),
                      network: str = "clustered", n_clusters: int = 40,
                      busmap: Any = None) -> pd.DataFrame:
-    """Rows (site, bus, year, firm_mw, flex_mw_<N>h..., connect_mw) for every candidate site.
+    """Rows (site, bus, year, firm_mw, flex_mw_<N>h..., connect_mw, then the map columns
+    region, lat, lon, substation, substation_lat/lon, bus_lat/lon) for every candidate site.
 
     ``flex_hours``: curtailment budgets (hours a year; 22/44/88 h are 0.25/0.5/1 %).
     """
@@ -89,9 +90,29 @@ def hosting_capacity(data: GridData, years: Sequence[int], *, hours: int = 96,
                 row[f"flex_mw_{hb:g}h"] = round(max(firm, curtailable_mw(h_t, w, hb)), 1)
             row["connect_mw"] = fnum(data.sites.at[site, "connect_mw"]) \
                 if "connect_mw" in data.sites.columns else float("nan")
+            row.update(_where(data, n, str(site), row["bus"]))
             rows.append(row)
     out = pd.DataFrame(rows)
     check_hosting(out)
+    return out
+
+
+def _where(data: GridData, n: Any, site: str, bus: str) -> dict[str, Any]:
+    """Map columns (appended after ``connect_mw``): the site's region and coordinates, its
+    substation (OSM id and coordinates, where the data have substations) and the network
+    bus's coordinates."""
+    s = data.sites.loc[site]
+    out: dict[str, Any] = {"region": str(s["region"]), "lat": fnum(s["lat"]),
+                           "lon": fnum(s["lon"])}
+    sub = s.get("substation") if "substation" in data.sites.columns else None
+    if sub is not None and not pd.isna(sub) and int(sub) in data.substations.index:
+        k = data.substations.loc[int(sub)]
+        out.update(substation=int(sub), substation_lat=fnum(k["lat"]),
+                   substation_lon=fnum(k["lon"]))
+    else:
+        out.update(substation=None, substation_lat=float("nan"), substation_lon=float("nan"))
+    if bus in n.buses.index:
+        out.update(bus_lat=fnum(n.buses.at[bus, "y"]), bus_lon=fnum(n.buses.at[bus, "x"]))
     return out
 
 

@@ -25,7 +25,7 @@ from aifab.grid._data import REGIONS, GridData, fnum, haversine_km
 from aifab.grid._flex import add_curtailment, flex_spec
 from aifab.grid._loadprofile import LoadProfile, hourly_factor, mean_factor
 from aifab.grid._network import GridNetwork
-from aifab.scenario._siting import OwnerSiting, SitingOptions
+from aifab.scenario import OwnerSiting, SitingOptions
 
 
 @dataclass(frozen=True)

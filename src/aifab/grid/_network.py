@@ -117,24 +117,33 @@ def build_network(
     n.snapshot_weightings.loc[:, "generators"] = w
     n.snapshot_weightings.loc[:, "stores"] = 1.0
 
+    # components are added in batches (one ``n.add`` per kind: per-row adds made this
+    # build take most of the clustered network's build time); order as listed
     carriers = data.carriers
-    for c in [*carriers.index, "shed", "ai", "corridor", "AC"]:
-        co2 = fnum(carriers.at[c, "co2_t_per_mwh"]) if c in carriers.index else 0.0
-        n.add("Carrier", c, co2_emissions=co2)
+    cnames = [*carriers.index, "shed", "ai", "corridor", "AC"]
+    n.add("Carrier", cnames, co2_emissions=[
+        fnum(carriers.at[c, "co2_t_per_mwh"]) if c in carriers.index else 0.0 for c in cnames])
 
     regions = data.regions
     peak = float(prof["demand"].max())
+    rnames = [str(r) for r in regions.index]
+    n.add("Bus", rnames, x=regions["lon"].to_numpy(float), y=regions["lat"].to_numpy(float),
+          carrier="AC")
+    p_set: dict[str, pd.Series] = {}
+    shed_nom: list[float] = []
     for r, row in regions.iterrows():
-        n.add("Bus", str(r), x=fnum(row["lon"]), y=fnum(row["lat"]), carrier="AC")
         mean_mw = fnum(row["demand_twh"]) * 1e6 / 8760
         growth = (1 + demand_growth_per_year) ** (snap_year - int(row["demand_year"]))
-        n.add("Load", f"load {r}", bus=r,
-              p_set=pd.Series(mean_mw * tile(prof["demand"].to_numpy(), len(years)) * growth,
-                              index=snap))
-        n.add("Generator", f"shed {r}", bus=r, carrier="shed",
-              p_nom=mean_mw * peak * 2 * float(growth.max()) + 1e4,
-              marginal_cost=SHED_COST_KRW_PER_MWH)
+        p_set[f"load {r}"] = pd.Series(
+            mean_mw * tile(prof["demand"].to_numpy(), len(years)) * growth, index=snap)
+        shed_nom.append(mean_mw * peak * 2 * float(growth.max()) + 1e4)
+    n.add("Load", list(p_set), bus=rnames, p_set=pd.DataFrame(p_set))
+    n.add("Generator", [f"shed {r}" for r in rnames], bus=rnames, carrier="shed",
+          p_nom=shed_nom, marginal_cost=SHED_COST_KRW_PER_MWH)
 
+    gen: dict[str, list[Any]] = {k: [] for k in ("name", "bus", "carrier", "p_nom", "mc")}
+    pmax_d: dict[str, pd.Series] = {}
+    pmin_d: dict[str, pd.Series] = {}
     for _, g in data.generators.iterrows():
         c = str(g["carrier"])
         avail = str(carriers.at[c, "availability"])
@@ -156,12 +165,20 @@ def build_network(
         must_v: Any = (carriers.at[c, "must_run_pu"] if "must_run_pu" in carriers.columns
                        else None)
         must = 0.0 if must_v is None or pd.isna(must_v) else fnum(must_v)
-        n.add("Generator", str(g["name"]), bus=g["region"], carrier=c,
-              p_nom=fnum(g["p_nom_mw"]), marginal_cost=mc,
-              p_max_pu=pd.Series(base * active, index=snap),
-              p_min_pu=pd.Series(np.minimum(must, base) * active, index=snap))
+        name = str(g["name"])
+        for key, v in (("name", name), ("bus", g["region"]), ("carrier", c),
+                       ("p_nom", fnum(g["p_nom_mw"])), ("mc", mc)):
+            gen[key].append(v)
+        pmax_d[name] = pd.Series(base * active, index=snap)
+        pmin_d[name] = pd.Series(np.minimum(must, base) * active, index=snap)
+    if gen["name"]:
+        n.add("Generator", gen["name"], bus=gen["bus"], carrier=gen["carrier"],
+              p_nom=gen["p_nom"], marginal_cost=gen["mc"], p_max_pu=pd.DataFrame(pmax_d),
+              p_min_pu=pd.DataFrame(pmin_d))
 
     built = dict(built_expansions or {})
+    link: dict[str, list[Any]] = {k: [] for k in ("name", "bus0", "bus1", "p_nom", "length")}
+    lon_d: dict[str, pd.Series] = {}
     for _, k in data.corridors.iterrows():
         name = str(k["name"])
         on = np.ones(len(snap))
@@ -180,18 +197,22 @@ def build_network(
                 on = (snap_year >= int(k["earliest_year"])).astype(float)
             else:
                 on = np.zeros(len(snap))
-        n.add("Link", name, bus0=k["bus0"], bus1=k["bus1"], carrier="corridor",
-              p_nom=fnum(k["p_nom_mw"]), efficiency=1.0,
-              p_max_pu=pd.Series(on, index=snap), p_min_pu=pd.Series(-on, index=snap),
-              length=fnum(k["length_km"]))
+        for f, v in (("name", name), ("bus0", k["bus0"]), ("bus1", k["bus1"]),
+                     ("p_nom", fnum(k["p_nom_mw"])), ("length", fnum(k["length_km"]))):
+            link[f].append(v)
+        lon_d[name] = pd.Series(on, index=snap)
+    if link["name"]:
+        n.add("Link", link["name"], bus0=link["bus0"], bus1=link["bus1"], carrier="corridor",
+              p_nom=link["p_nom"], efficiency=1.0, p_max_pu=pd.DataFrame(lon_d),
+              p_min_pu=-pd.DataFrame(lon_d), length=link["length"])
 
     big = 0.0
     if len(data.sites):
         big = float(data.sites[[c for c in data.sites.columns if c.startswith("mw_")]]
                     .to_numpy().max()) * len(data.sites) + 1.0
-    for r in ai_regions:
-        n.add("Generator", f"ai {r}", bus=r, carrier="ai", p_nom=big, p_max_pu=0.0,
-              p_min_pu=-1.0, marginal_cost=0.0)
+    if ai_regions:
+        n.add("Generator", [f"ai {r}" for r in ai_regions], bus=list(ai_regions), carrier="ai",
+              p_nom=big, p_max_pu=0.0, p_min_pu=-1.0, marginal_cost=0.0)
     if ai_loads_mw:
         for r in sorted({r for r, _ in ai_loads_mw}):
             mw = np.array([ai_loads_mw.get((r, int(y)), 0.0) for y in snap_year])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._calibration import calibrate
@@ -20,7 +21,7 @@ from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sit
 from aifab.grid._network import add_interfaces, build_network
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import solve_highs
-from aifab.scenario._siting import OwnerSiting, SitingOptions
+from aifab.scenario import OwnerSiting, SitingOptions
 
 Progress = Callable[[str], None]
 OBJ_SCALE = 1e-6  # the model's objective is in million KRW
@@ -182,6 +183,9 @@ def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress
     base = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
                        relaxation=True, objective_scale=OBJ_SCALE)
     served.update(upper=upper)
+    gp = m.variables["Generator-p"]
+    shed = [str(g) for g in gp.coords["name"].values if str(g).startswith("shed ")]
+    shed_base = gp.solution.sel(name=shed) if base.has_solution and shed else None
     # the reference run left every GPU waiting: take that penalty out of its cost
     mean = problem.mean_load()
     if isinstance(mean, float):
@@ -192,12 +196,49 @@ def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress
         penalty = float(sum(float(it[o]) * float(mean.sel(owner=o)) for o in it.index)
                         * 8760 * opt.unserved_penalty_krw_per_mwh)
     base_krw = base.objective_krw - penalty if base.has_solution else 0.0
+    fewest_s = (_fewest_waiting(m, problem, say, shed_base) if opt.shortfall == "fewest"
+                else 0.0)
     m.add_objective(total - base_krw * OBJ_SCALE * offset, overwrite=True)
     say(f"solving with HiGHS ({int(m.nvars):,} variables, {int(m.ncons):,} constraints)")
     info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
                        threads=opt.solver_threads, objective_scale=OBJ_SCALE)
     return replace(info, objective_krw=info.objective_krw + base_krw,
-                   solve_s=info.solve_s + base.solve_s)
+                   solve_s=info.solve_s + base.solve_s + fewest_s)
+
+
+def _fewest_waiting(m: Any, problem: SitingProblem, say: Progress,
+                    shed_base: Any = None) -> float:
+    """LP: the fewest GPUs waiting in each year that the grid, site ramps and limits allow,
+    then cap each year's waiting GPUs there (``Site-fewest-waiting``); returns the LP's
+    time. Ordinary load is never shed to power GPUs: in this LP load shedding is held to
+    the no-AI reference run's (``shed_base``). Blocks and corridor builds are relaxed,
+    but rounding them up keeps the LP's placements feasible (blocks only bound ``cap``
+    from above and never bind at their upper bound; a built corridor carries at least a
+    part-built one's flow), so the MIP can meet the same counts and the block size cannot
+    change them."""
+    opt = problem.options
+    short = m.variables["Site-short"]
+    need = problem.need()
+    per_mw = (need["accelerators"] / need["it_mw"].where(need["it_mw"] > 0)).fillna(0.0)
+    gpw = xr.DataArray(per_mw.unstack("year").loc[list(short.coords["owner"].values),
+                                                  list(short.coords["year"].values)]
+                       .to_numpy(float), coords=short.coords, dims=short.dims)
+    waiting = (short * gpw).sum("owner")
+    m.add_objective(waiting.sum(), overwrite=True)
+    gp = m.variables["Generator-p"]
+    upper = gp.upper.copy()
+    if shed_base is not None:
+        held = upper.copy()
+        held.loc[{"name": list(shed_base.coords["name"].values)}] = shed_base + 1e-6
+        gp.update(upper=held)
+    say("solving for the fewest GPUs waiting (LP)")
+    info = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
+                       relaxation=True)
+    gp.update(upper=upper)
+    if info.has_solution:  # else the MIP reports the infeasibility itself
+        least = (short.solution * gpw).sum("owner")
+        m.add_constraints(waiting <= least + 0.5, name="Site-fewest-waiting")
+    return info.solve_s
 
 
 def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> None:

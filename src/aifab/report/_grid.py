@@ -317,7 +317,7 @@ def _hosting_sections(result: Any) -> list[Section]:
     return [Section("Hosting capacity per site", "<p>MW of new load the network takes at "
                     "each candidate site's bus with no other campus: firm (every hour) and if "
                     "curtailable for 22/44/88 h a year; grid limits only, the substation's "
-                    "connection limit beside.</p>" + _table(hc), "hosting")]
+                    "connection limit beside.</p>" + _table(hc.loc[:, :"connect_mw"]), "hosting")]
 
 
 def site_html(result: Any) -> str:

@@ -89,6 +89,14 @@ class SitingOptions(BaseModel):
         default=5.0e6, gt=0,
         description="Penalty per MWh of IT energy of GPUs waiting for power (shortfall).",
     )
+    shortfall: Literal["fewest", "penalty"] = Field(
+        default="fewest",
+        description="'fewest' (default): GPUs wait only where the grid, site ramps and "
+                    "limits cannot power them (an LP finds the fewest waiting per year "
+                    "first; the MIP then places campuses at least cost with no more "
+                    "waiting), so the block size sets cost, not the GPUs powered; "
+                    "'penalty': waiting trades against cost at unserved_penalty_krw_per_mwh.",
+    )
     data_dir: str | None = Field(default=None, description="Replace the packaged grid data.")
     hours: int = Field(
         default=96, ge=24, le=8760,
