@@ -36,12 +36,14 @@ class Engine:
     """Pending and admitted workloads over a configuration; ``run()`` to a fixed point."""
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
-                 prune: bool = True) -> None:
+                 prune: bool = True, topology: bool = True) -> None:
         self.m = m
         self.prune = prune
         self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
         self.tree = QuotaTree(m)
         self.domains = Domains(m)
+        if not topology:  # placement in topology domains is the caller's (the twin's)
+            self.domains.free.clear()
         self.pending: dict[str, Workload] = {}
         self.admitted: dict[str, Admitted] = {}
         self.parked: set[str] = set()
@@ -49,6 +51,10 @@ class Engine:
         self.reasons: dict[str, list[tuple[str, str]]] = {}
         self.cycle = 0
         self._seq = 0
+        # the caller's clock (seconds), when workloads carry creation times in seconds: an
+        # evicted workload is requeued at its eviction time (Kueue's default requeuing
+        # timestamp); None: a counter stands in for the clock
+        self.clock: float | None = None
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
         self._active: set[str] = set()  # ClusterQueues with pending workloads
@@ -126,7 +132,8 @@ class Engine:
     def _evict(self, a: Admitted, by: str) -> None:
         del self.admitted[a.wl.name]
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
-        a.wl.created = float(self._tick())
+        tick = float(self._tick())
+        a.wl.created = tick if self.clock is None else self.clock
         self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 
