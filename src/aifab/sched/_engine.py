@@ -41,9 +41,7 @@ class Engine:
         self.prune = prune
         self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
         self.tree = QuotaTree(m)
-        self.domains = Domains(m)
-        if not topology:  # placement in topology domains is the caller's (the twin's)
-            self.domains.free.clear()
+        self.domains = Domains(m if topology else Manifests())  # else: placed by the caller
         self.pending: dict[str, Workload] = {}
         self.admitted: dict[str, Admitted] = {}
         self.parked: set[str] = set()
@@ -51,10 +49,7 @@ class Engine:
         self.reasons: dict[str, list[tuple[str, str]]] = {}
         self.cycle = 0
         self._seq = 0
-        # the caller's clock (seconds), when workloads carry creation times in seconds: an
-        # evicted workload is requeued at its eviction time (Kueue's default requeuing
-        # timestamp); None: a counter stands in for the clock
-        self.clock: float | None = None
+        self.clock: float | None = None  # caller's seconds (None: a counter), for requeues
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
         self._active: set[str] = set()  # ClusterQueues with pending workloads
@@ -132,8 +127,7 @@ class Engine:
     def _evict(self, a: Admitted, by: str) -> None:
         del self.admitted[a.wl.name]
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
-        tick = float(self._tick())
-        a.wl.created = tick if self.clock is None else self.clock
+        a.wl.created = float(self._tick()) if self.clock is None else self.clock  # at eviction
         self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 
