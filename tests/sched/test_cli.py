@@ -139,14 +139,38 @@ def test_bad_manifest_dir_exits_2(tmp_path: Path, manifests: Path) -> None:
 
 @pytest.mark.parametrize("which", ["kueue", "kai"])
 def test_simulate_from_manifests_equals_native(manifests: Path, which: str) -> None:
+    """With --policy, the manifests give the tenants only: the native run, exactly."""
     code, native, _ = run("simulate", *SIM)
-    code2, imported, _ = run("simulate", *SIM, f"--{which}", str(manifests / which))
+    code2, imported, _ = run("simulate", *SIM, f"--{which}", str(manifests / which),
+                             "--policy", "fairshare")
     assert code == code2 == 0
     a, b = json.loads(native), json.loads(imported)
     for d in (a, b):
         d.pop("wall_s")
         d["events"].pop("per_s")
     assert a == b
+
+
+@pytest.mark.parametrize("which", ["kueue", "kai"])
+def test_simulate_under_kueue_semantics_same_demand_other_admission(
+        manifests: Path, which: str) -> None:
+    """Without --policy the twin admits by the manifests (rules L1-L7): the same tenants
+    get the same jobs (arrivals do not depend on the policy), admitted differently."""
+    code, native, _ = run("simulate", *SIM)
+    code2, imported, _ = run("simulate", *SIM, f"--{which}", str(manifests / which))
+    assert code == code2 == 0
+    a, b = json.loads(native), json.loads(imported)
+    assert (a["policy"], b["policy"]) == ("fairshare", "kueue")
+    assert [(t["tenant"], t["jobs_submitted"]) for t in a["tenants"]] == [
+        (t["tenant"], t["jobs_submitted"]) for t in b["tenants"]]
+    assert b["jobs"]["started"] > 0.5 * b["jobs"]["submitted"]
+    assert a["tenants"] != b["tenants"]
+
+
+def test_kueue_semantics_run_once(manifests: Path) -> None:
+    code, _, err = run("simulate", *SIM, "--kueue", str(manifests / "kueue"),
+                       "--replications", "2")
+    assert code == 2 and "--kueue/--kai" in err and "Traceback" not in err
 
 
 def test_simulate_lists_unsupported_fields(tmp_path: Path, manifests: Path) -> None:

@@ -105,3 +105,24 @@ def test_strict_fifo_and_no_lending_map_to_the_twin(tmp_path: Path, korea: objec
     assert back.sim.queue_policy == "fifo" and back.sim.borrowing is False
     m = read_dir(tmp_path)
     assert m.cluster_queues["naver"].quotas[("naver-gb200", "nvidia.com/gpu")].lending_limit == 0
+
+
+def test_plan_writes_manifests_valid_against_the_crds(tmp_path: Path) -> None:
+    """`aifab plan --manifests DIR`: the exporter's Kueue and KAI manifests, each valid
+    against the vendored CRD schemas, and read back by the loader."""
+    from typer.testing import CliRunner
+
+    from aifab.cli import app
+
+    res = CliRunner().invoke(app, ["plan", "--set", "sim.scale=0.02", "--json",
+                                   "--manifests", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    for sub in ("kueue", "kai"):
+        docs = [d for f in sorted((tmp_path / sub).glob("*.yaml"))
+                for d in yaml.safe_load_all(f.read_text()) if d]
+        assert docs
+        for d in docs:
+            if d["kind"] != "Configuration":
+                assert validate(d) == [], (sub, d["metadata"]["name"])
+        m = read_dir(tmp_path / sub)
+        assert "universities" in m.cluster_queues

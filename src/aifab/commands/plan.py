@@ -41,6 +41,9 @@ UncertaintyOpt = Annotated[bool, typer.Option(
 SamplesOpt = Annotated[int, typer.Option(
     "--samples", min=8, max=100_000, help="Samples for --uncertainty.", metavar="N")]
 UncSeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for --uncertainty.")]
+ManifestsOpt = Annotated[Path | None, typer.Option(
+    "--manifests", help="Also write the scenario's tenants, quotas and policies as Kueue "
+    "(DIR/kueue) and KAI (DIR/kai) manifests (docs/sched.md).", metavar="DIR")]
 
 
 def plan_cmd(
@@ -53,9 +56,16 @@ def plan_cmd(
     uncertainty: UncertaintyOpt = False,
     samples: SamplesOpt = 128,
     seed: UncSeedOpt = 0,
+    manifests: ManifestsOpt = None,
 ) -> None:
     """Fleet, capacity (H100-equivalents), power, energy, cost, comparisons and peers."""
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
+    if manifests is not None:
+        from aifab.commands._common import err_console
+        from aifab.sched import export_manifests
+
+        for p in export_manifests(scn, cat, kueue=manifests / "kueue", kai=manifests / "kai"):
+            err_console.print(f"wrote {p}", markup=False, soft_wrap=True)
     result = plan(scn, cat)
     doc: dict[str, Any] = {"scenario": result.scenario, **result.to_dict()}
     doc.pop("description", None)

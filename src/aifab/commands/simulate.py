@@ -63,10 +63,12 @@ def _progress(enabled: bool, horizon_s: float) -> Iterator[Callable[[float], Non
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Overwrite another run's results or checkpoint in --out.")]
 KueueDirOpt = Annotated[Path | None, typer.Option(
-    "--kueue", help="Tenants, quotas and policies from Kueue manifests (docs/sched.md).",
+    "--kueue", help="Tenants, quotas and policies from Kueue manifests; the twin admits, "
+    "borrows and preempts by them (with --policy: tenants only; docs/sched.md).",
     metavar="DIR")]
 KaiDirOpt = Annotated[Path | None, typer.Option(
-    "--kai", help="Tenants, quotas and policies from KAI scheduler Queues (docs/sched.md).",
+    "--kai", help="Tenants, quotas and policies from KAI scheduler Queues; the twin admits "
+    "by them (with --policy: tenants only; docs/sched.md).",
     metavar="DIR")]
 
 
@@ -108,6 +110,7 @@ def simulate_cmd(
     if caps_year is not None and power_caps is None:
         raise BadInput("--caps-year needs --power-caps", where="--caps-year")
     scn = cat = None
+    kpol = None  # the imported Kueue/KAI admission as the twin's queue policy
     constraints: SiteConstraints | None = None
     if resume is None or scenario_file or scenario or days is not None or policy or \
             seed is not None or set_ or power_caps is not None:
@@ -122,6 +125,14 @@ def simulate_cmd(
                              lambda n: err_console.print(f"not modelled: {n}", markup=False,
                                                        soft_wrap=True),
                              keep_policy=policy is not None)
+        if (kueue or kai) is not None and policy is None:  # the twin admits by them
+            from aifab.sched import twin_policy
+
+            if replications > 1 or resume is not None:
+                raise BadInput("a run under Kueue/KAI semantics is one run (no "
+                               "--replications or --resume); --policy NAME runs the twin's "
+                               "own policy on the imported tenants", where="--kueue/--kai")
+            kpol = twin_policy(kueue or kai, scn)  # type: ignore[arg-type]
         if power_caps is not None:
             constraints = _constraints(power_caps, [o.name for o in scn.owners], caps_year)
         get_queue_policy(scn.sim.queue_policy)
@@ -156,14 +167,14 @@ def simulate_cmd(
     request = None
     if resume is None:
         request = TwinRequest(scn, catalog=cat, constraints=constraints, windows=windows,
-                              replications=replications).check()
+                              replications=replications, policy=kpol).check()
         scn = request.run_scenario  # what checkpoints record
     with _progress(bar, (scn.sim.warmup_days + scn.sim.days) * 86400.0) as tick:
         if request is None:
             result = finish(run, checkpoint=ckpt if out else None, progress=tick)
         else:
             result = run_twin(request, checkpoint=ckpt if out and not request.all_windows
-                              else None, progress=tick)
+                              and kpol is None else None, progress=tick)
     doc = result.to_dict()
     emit(doc, as_json=as_json, out=out,
          write_files=lambda tmp: write_sim_outputs(result, tmp),

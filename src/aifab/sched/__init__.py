@@ -11,6 +11,7 @@ from aifab.sched._api import (
     compare_designs,
     export_manifests,
     scenario_from_manifests,
+    twin_policy,
     with_manifests,
 )
 from aifab.sched._engine import Engine, Event
@@ -30,6 +31,7 @@ from aifab.sched._model import (
     ResourceGroup,
     Topology,
 )
+from aifab.sched._twinpolicy import KueuePolicy
 from aifab.sched._workload import PodSet, Workload, gang
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "HistJob",
     "History",
     "KaiQueue",
+    "KueuePolicy",
     "LocalQueue",
     "Manifests",
     "PodSet",
@@ -61,5 +64,6 @@ __all__ = [
     "read_sacct",
     "read_workloads",
     "scenario_from_manifests",
+    "twin_policy",
     "with_manifests",
 ]

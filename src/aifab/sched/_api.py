@@ -9,9 +9,10 @@ from typing import Any
 from aifab.catalog import Catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
-from aifab.sched._export import kai_docs, kueue_docs, write_manifests
+from aifab.sched._export import kai_docs, kueue_docs, tenants_of, write_manifests
 from aifab.sched._load import read_dir
 from aifab.sched._twin import tenants_from
+from aifab.sched._twinpolicy import KueuePolicy, tenant_queues
 
 
 def scenario_from_manifests(path: Path, scn: Scenario, cat: Catalog
@@ -49,6 +50,14 @@ def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | 
         out = out.model_copy(update={"sim": out.sim.model_copy(
             update={"queue_policy": scn.sim.queue_policy})})
     return out
+
+
+def twin_policy(path: Path, scn: Scenario) -> KueuePolicy:
+    """The twin queue policy that admits by the Kueue or KAI manifests under ``path``
+    (:class:`~._twinpolicy.KueuePolicy`, rules L1-L7) for ``scn``'s tenants (as
+    :func:`with_manifests` sets them)."""
+    m = read_dir(path)
+    return KueuePolicy(m, tenant_queues(m, [t.name for t in tenants_of(scn)]))
 
 
 def compare_designs(designs: list[Path], jobs: Path, mapping: dict[str, str]

@@ -36,12 +36,12 @@ class Engine:
     """Pending and admitted workloads over a configuration; ``run()`` to a fixed point."""
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
-                 prune: bool = True) -> None:
+                 prune: bool = True, topology: bool = True) -> None:
         self.m = m
         self.prune = prune
         self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
         self.tree = QuotaTree(m)
-        self.domains = Domains(m)
+        self.domains = Domains(m if topology else Manifests())  # else: placed by the caller
         self.pending: dict[str, Workload] = {}
         self.admitted: dict[str, Admitted] = {}
         self.parked: set[str] = set()
@@ -49,6 +49,7 @@ class Engine:
         self.reasons: dict[str, list[tuple[str, str]]] = {}
         self.cycle = 0
         self._seq = 0
+        self.clock: float | None = None  # caller's seconds (None: a counter), for requeues
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
         self._active: set[str] = set()  # ClusterQueues with pending workloads
@@ -126,7 +127,7 @@ class Engine:
     def _evict(self, a: Admitted, by: str) -> None:
         del self.admitted[a.wl.name]
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
-        a.wl.created = float(self._tick())
+        a.wl.created = float(self._tick()) if self.clock is None else self.clock  # at eviction
         self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 

@@ -158,18 +158,24 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         while not fits() and active:
             y = _pick(tree, me.path()[0], active)
             took = None
+            failed: set[frozenset[tuple[FR, float]]] = set()  # usages that failed the test
+            if y != cq.name:
+                mine, theirs = _side(me, tree.cqs[y])
+                before = tree.share(theirs)
+                mine_after = tree.share(mine, asg.usage)
             for a in active[y]:
                 if y != cq.name:
-                    mine, theirs = _side(me, tree.cqs[y])
-                    if tree.share(theirs) == 0:
+                    if before == 0:
                         break
-                    before = tree.share(theirs)
-                    mine_after = tree.share(mine, asg.usage)
+                    use = frozenset(a.usage.items())
+                    if use in failed:  # same usage, same unchanged tree: same outcome
+                        continue
                     tree.add_all(a.cq, a.usage, -1)
                     ok = (mine_after <= tree.share(theirs) if strat == "LessThanOrEqualToFinalShare"
                           else mine_after < before)
                     if not ok:
                         tree.add_all(a.cq, a.usage)
+                        failed.add(use)
                         continue
                 else:
                     tree.add_all(a.cq, a.usage, -1)

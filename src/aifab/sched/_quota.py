@@ -70,6 +70,10 @@ class QuotaTree:
         for n in self.nodes.values():
             if n.parent is None:
                 self._subtree(n)
+        # quotas never change after loading: what a node could use and what a parent can
+        # lend are computed once (fair sharing asks for them on every comparison)
+        self._pot: dict[tuple[int, FR], float] = {}
+        self._lend: dict[int, dict[str, float]] = {}
 
     @staticmethod
     def _link(child: Node, parent: Node) -> None:
@@ -122,6 +126,13 @@ class QuotaTree:
 
     def potential(self, n: Node, fr: FR) -> float:
         """What ``n`` could use of ``fr`` if nothing else were running."""
+        key = (id(n), fr)
+        v = self._pot.get(key)
+        if v is None:
+            v = self._pot[key] = self._potential(n, fr)
+        return v
+
+    def _potential(self, n: Node, fr: FR) -> float:
         if n.parent is None:
             return n.subtree.get(fr, 0.0)
         v = n.guaranteed(fr) + self.potential(n.parent, fr)
@@ -161,10 +172,11 @@ class QuotaTree:
                 borrowed[fr[1]] = borrowed.get(fr[1], 0.0) + b
         if not borrowed:
             return 0.0
-        root = n.path()[0]
-        lendable: dict[str, float] = {}
-        for fr in root.subtree:
-            lendable[fr[1]] = lendable.get(fr[1], 0.0) + self.potential(n.parent, fr)
+        lendable = self._lend.get(id(n.parent))
+        if lendable is None:
+            lendable = self._lend[id(n.parent)] = {}
+            for fr in n.path()[0].subtree:
+                lendable[fr[1]] = lendable.get(fr[1], 0.0) + self.potential(n.parent, fr)
         ratio = max((b * 1000.0 / lendable[r] for r, b in borrowed.items()
                      if lendable.get(r, 0.0) > 0), default=0.0)
         if ratio == 0.0:

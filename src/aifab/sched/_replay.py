@@ -78,6 +78,7 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
                             created=j.submit_s + 1.0))
         if heap and heap[0][0] == now:
             continue
+        eng.clock = now + 1.0  # on the same axis as the creation times (submit + 1 s)
         for ev in eng.run():
             j = jobs[ev.workload]
             st = stats[queues[j.tenant]]

@@ -109,8 +109,9 @@ def tenants_from(m: Manifests, scn: Scenario, cat: Catalog) -> tuple[Scenario, l
         policy = "backfill"
     for c in cqs:
         if c.weight != 1.0 and not m.kai_queues:
-            notes.append(f"ClusterQueue/{c.name}: fairSharing.weight is used by `aifab admit`; "
-                         "the twin's fairshare orders by usage over quota")
+            notes.append(f"ClusterQueue/{c.name}: fairSharing.weight is used under Kueue "
+                         "semantics; with --policy the twin's own fairshare orders by usage "
+                         "over quota")
             break
     tenants = [t for _, _, t in sorted(rows, key=lambda r: (r[0], r[1]))]
     sim = scn.sim.model_copy(update={"tenants": tenants, "public_tenants": None,

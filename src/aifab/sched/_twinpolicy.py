@@ -1,0 +1,191 @@
+"""Kueue's (or KAI's) admission as the twin's queue policy (rules L1-L7, docs/sched.md).
+
+L1 every job the twin submits becomes a one-pod-set workload of ``n`` GPUs on its tenant's
+ClusterQueue, with the job's priority and its submit time as creation time; L2 once per
+instant the admission engine (:class:`~._engine.Engine`) runs to a fixed point: it admits,
+borrows, reclaims and preempts by the configuration (quotas, borrowing/lending limits,
+preemption policies, fair-sharing weights, flavors, gangs, topology); L3 an admitted
+workload starts on the pools of the owner its flavor's ``aifab.io/owner`` node label
+names (else its tenant's own pools), fastest first; if no pool holds the gang now
+(fragmentation, inference replicas, victims still in their grace period) it keeps its
+quota and waits for pods, as a Kueue workload whose pods are not yet scheduled, and starts
+when its pools free up; L4 a preempted workload's job is evicted with the twin's grace
+period and goes back to the engine's queue at once, ordered by its eviction time; L5 a job
+ends: its workload finishes and frees its quota; L6 a job interrupted by a failure keeps
+its admission (its pods restart) and is placed again; L7 a job on another owner's pools
+counts as borrowed.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from typing import Any
+
+from aifab.errors import BadInput
+from aifab.sched._engine import Engine
+from aifab.sched._export import OWNER, TENANT
+from aifab.sched._model import Manifests
+from aifab.sched._workload import gang
+
+QUEUED, RUNNING, DONE = 0, 1, 3  # aifab.sim.national's job states (its _job module)
+GPU = "nvidia.com/gpu"
+
+
+def _name(jid: int) -> str:
+    return f"j{jid:09d}"
+
+
+class KueuePolicy:
+    """A twin queue policy that admits through :class:`Engine` over manifests ``m``."""
+
+    name = "kueue"
+    lends = True
+
+    def __init__(self, m: Manifests, tenant_queues: list[str]) -> None:
+        self.m = m
+        self.engine = Engine(m, topology=False)
+        self.cq_of = list(tenant_queues)  # twin tenant index -> ClusterQueue
+        self.jobs: dict[str, Any] = {}  # workload name -> twin job (until it completes)
+        self.known: set[int] = set()
+        self.seen_ver: list[int] = [-1] * len(tenant_queues)
+        self.started: dict[int, int] = {}  # job id -> token it started with
+        self.ends: list[tuple[float, int, int]] = []  # (end, job id, token) of started jobs
+        self.placing: dict[int, tuple[Any, int]] = {}  # admitted, not running: (job, part)
+        self.unready: set[int] = set()  # of those, jobs still in a grace period
+        self._flavor_part: dict[str, int] | None = None
+        self.preempted = 0
+
+    # -- the QueuePolicy protocol -----------------------------------------------------
+    def schedule(self, run: Any, dirty: Iterable[int]) -> None:
+        parts = set(dirty)
+        eng = self.engine
+        eng.clock = run.now
+        for p in parts:
+            for t in run.partitions[p].tenants:
+                if run.queues.qver[t] != self.seen_ver[t]:
+                    self._ingest(run, t)
+        self._completions(run)
+        for ev in eng.run():
+            job = self.jobs.get(ev.workload)
+            if job is None:
+                continue
+            if ev.kind == "admit":
+                part = self._part(run, job, ev.flavors)
+                self.placing[job.id] = (job, part)
+                parts.add(part)
+            elif ev.kind == "preempt":
+                self._preempt(run, job)
+        self._place(run, parts)
+
+    def state(self) -> dict[str, Any]:
+        raise BadInput("a run under Kueue/KAI semantics is not checkpointed (its admission "
+                       "state is not saved); run it without checkpoints",
+                       where="--kueue/--kai")
+
+    def restore(self, state: dict[str, Any]) -> None:
+        raise BadInput("a run under Kueue/KAI semantics cannot be resumed",
+                       where="--resume")
+
+    # -- steps ------------------------------------------------------------------------
+    def _ingest(self, run: Any, t: int) -> None:
+        """New jobs of tenant ``t`` (appended at the back of its queues) become workloads
+        (L1); a job it started that is queued again without being preempted by it was
+        interrupted by a failure (requeued at the front) and is placed again (L6)."""
+        q = run.queues
+        self.seen_ver[t] = q.qver[t]
+        new = []
+        requeued = q.qlen[t] > 0 and q.head(t) is not None  # head(): drops started jobs
+        for dq in q.queues[t].values():
+            for job in reversed(dq):
+                if job.id in self.known:
+                    break
+                new.append(job)
+            for job in dq if requeued else ():
+                if job.state != QUEUED:
+                    continue
+                if job.first < 0:
+                    break
+                tok = self.started.get(job.id)
+                if tok is not None and tok != job.token:
+                    del self.started[job.id]
+                    self.placing[job.id] = (job, self._home_or_last(run, job))
+        for job in sorted(new, key=lambda j: j.id):
+            self.known.add(job.id)
+            name = _name(job.id)
+            self.jobs[name] = job
+            self.engine.submit(gang(name, self.cq_of[job.tenant], float(job.n),
+                                    priority=int(job.prio), created=float(job.submit)))
+
+    def _completions(self, run: Any) -> None:
+        """Started jobs past their end (L5)."""
+        ends, now = self.ends, run.now
+        while ends and ends[0][0] <= now:
+            _, jid, tok = heapq.heappop(ends)
+            if self.started.get(jid) != tok:
+                continue
+            job = self.jobs[_name(jid)]
+            if job.state == DONE:
+                del self.started[jid]
+                del self.jobs[_name(jid)]
+                self.engine.finish(_name(jid))
+            elif job.state == RUNNING and job.token == tok and job.end > now:
+                heapq.heappush(ends, (job.end, jid, tok))  # its end moved (a pause)
+
+    def _preempt(self, run: Any, job: Any) -> None:
+        """The engine preempted ``job``'s workload (L4)."""
+        self.preempted += 1
+        self.placing.pop(job.id, None)
+        self.unready.discard(job.id)
+        if self.started.pop(job.id, None) is None or job.state != RUNNING:
+            return
+        fl = run.fleet
+        have = fl.pools[job.pool].free_total + fl.reclaiming[job.pool]
+        run.reclaim((job.pool,), have + job.n, [job], "kueue")
+
+    def _place(self, run: Any, parts: set[int]) -> None:
+        """Start admitted jobs whose pools changed (L3, L7)."""
+        home = run.queues.home
+        for jid, (job, part) in list(self.placing.items()):
+            if job.state != QUEUED:
+                self.unready.add(jid)
+                continue
+            if part not in parts and jid not in self.unready:
+                continue
+            self.unready.discard(jid)
+            if run.try_start(job, run.partitions[part].pools,
+                             borrowed=part != home[job.tenant]):
+                del self.placing[jid]
+                self.started[jid] = job.token
+                heapq.heappush(self.ends, (job.end, jid, job.token))
+
+    # -- where a flavor runs ----------------------------------------------------------
+    def _part(self, run: Any, job: Any, flavors: dict[str, dict[str, str]]) -> int:
+        if self._flavor_part is None:
+            by_owner = {p.owner: p.index for p in run.partitions}
+            self._flavor_part = {
+                f.name: by_owner[f.node_labels[OWNER]] for f in self.m.flavors.values()
+                if f.node_labels.get(OWNER) in by_owner}
+        for res in flavors.values():
+            fl = res.get(GPU) or next(iter(res.values()), None)
+            if fl is not None and fl in self._flavor_part:
+                return self._flavor_part[fl]
+        return int(run.queues.home[job.tenant])
+
+    @staticmethod
+    def _home_or_last(run: Any, job: Any) -> int:
+        """The partition a job last ran in (its home if none)."""
+        for p in run.partitions:
+            if job.pool in p.pools:
+                return int(p.index)
+        return int(run.queues.home[job.tenant])
+
+
+def tenant_queues(m: Manifests, tenants: list[str]) -> list[str]:
+    """The ClusterQueue of each twin tenant (by its ``aifab.io/tenant`` annotation or the
+    ClusterQueue's name, as :func:`~._twin.tenants_from` names tenants)."""
+    by_name = {cq.annotations.get(TENANT, n): n for n, cq in m.cluster_queues.items()}
+    missing = [t for t in tenants if t not in by_name]
+    if missing:
+        raise BadInput(f"tenant {missing[0]!r} has no ClusterQueue", where="--kueue/--kai")
+    return [by_name[t] for t in tenants]
