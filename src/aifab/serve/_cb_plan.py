@@ -39,14 +39,14 @@ def _npu_owner(scn: Any) -> str:
 
 def _is_npu(accelerator: str) -> bool:
     from aifab.catalog import default_catalog
-    from aifab.report._plan import accelerator_kind
+    from aifab.report import accelerator_kind
 
     return accelerator_kind(default_catalog(), accelerator) == "npu"
 
 
 def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab import plan
-    from aifab.report._plan import plan_figures, plan_summary
+    from aifab.report import plan_figures, plan_summary
     from aifab.scenario import Scenario
 
     @app.callback(Output("plan-knobs", "children"), Input("plan-scenario", "value"),

@@ -47,7 +47,7 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
         from aifab.catalog import default_catalog
-        from aifab.report._plan import accelerator_kind
+        from aifab.report import accelerator_kind
 
         tt = r.totals
         cat = default_catalog()

@@ -11,6 +11,8 @@ cancelled run leaves no half-written folder.
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import os
 import re
 import signal
@@ -87,6 +89,13 @@ class Job:
         return "done" if self.rc == 0 else "failed"
 
 
+@functools.cache
+def available_kinds() -> frozenset[str]:
+    """The run kinds whose command this aifab has (a module ``aifab.commands.KIND``,
+    looked up, not imported: the dashboard stays below the command layer)."""
+    return frozenset(k for k in KINDS if importlib.util.find_spec(f"aifab.commands.{k}"))
+
+
 def _num(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) -> Any:
     if value is None or value == "":
         return None
@@ -103,13 +112,12 @@ def _num(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) 
 
 def validate(req: JobRequest, results: ResultsDir) -> list[str]:
     """The CLI arguments for a request (without ``--out``); BadInput naming the field."""
-    from aifab.commands._registry import COMMAND_MODULES
     from aifab.scenario import embedded_scenarios
 
     if req.kind not in KINDS:
         raise BadInput(f"unknown run kind {req.kind!r} (one of: {', '.join(KINDS)})",
                        where="kind")
-    if req.kind not in COMMAND_MODULES:
+    if req.kind not in available_kinds():
         raise BadInput(f"this aifab has no `{req.kind}` command", where="kind")
     if req.kind == "sweep":
         if not req.spec:

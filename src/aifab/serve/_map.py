@@ -24,7 +24,7 @@ def load_siting(site_dir: Path) -> Any:
     except (OSError, ValueError) as exc:
         raise BadInput(f"cannot read site.json ({exc})", source=str(site_dir)) from None
     # The grid package's own coordinates (regions and where campuses are drawn).
-    from aifab.grid._results import _geo
+    from aifab.grid import site_coordinates as _geo
 
     geo = _geo(load_grid_data())
     corridors = pd.DataFrame(doc["corridors"])

@@ -152,10 +152,10 @@ def _latest(results: ResultsDir, kind: str) -> str | None:
 
 
 def _runs_form(lang: str, results: ResultsDir) -> html.Form:
-    from aifab.commands._registry import COMMAND_MODULES
+    from aifab.serve._jobs import available_kinds
     from aifab.sim.national import QUEUE_POLICIES as POLICIES
 
-    kinds = [{"label": t(k, lang), "value": k, "disabled": k not in COMMAND_MODULES}
+    kinds = [{"label": t(k, lang), "value": k, "disabled": k not in available_kinds()}
              for k in ("simulate", "site", "sweep")]
     specs = [{"label": p, "value": p} for p in results.scenario_files()]
 
