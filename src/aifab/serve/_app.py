@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 from flask import Response, abort, request, send_file
 
 from aifab.serve._cb_plan import plan_callbacks
@@ -107,6 +107,7 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
     app.layout = html.Div([
         dcc.Location(id="url"),
         dcc.Store(id="lang-attr"),  # the <html lang> follows the language switch
+        dcc.Store(id="url-state"),  # the page's own query string (aifab.serve._urlstate)
         html.Header([html.Span("aifab", className="brand"), html.Nav(id="nav"),
                      html.Div([html.Label("Language / 언어", htmlFor="lang"),
                                dcc.RadioItems(id="lang", inline=True, value="en",
@@ -141,8 +142,13 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
 
     @app.callback(Output("page", "children"), Output("nav", "children"),
                   Output("notice", "style"),
-                  Input("url", "pathname"), Input("url", "search"), Input("lang", "value"))
-    def render(pathname: str | None, search: str | None, lang: str | None) -> Any:
+                  Input("url", "pathname"), Input("url", "search"), Input("lang", "value"),
+                  State("url-state", "data"))
+    def render(pathname: str | None, search: str | None, lang: str | None,
+               state: dict[str, str] | None) -> Any:
+        if (dash.ctx.triggered_id == "lang" and isinstance(state, dict)
+                and state.get("path") == pathname):
+            search = state.get("search", search)  # the language changed: keep the view
         return (*_render(pathname, search, lang), {"display": "none"})  # a new page: no notice
 
     def _render(pathname: str | None, search: str | None, lang: str | None) -> Any:

@@ -69,7 +69,9 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
             t("run", lang), t("kind", lang), "UTC", "", "")])), html.Tbody([
                 html.Tr([html.Td(r.rel), html.Td(t(r.kind, lang)),
                          html.Td(f"{r.modified:%Y-%m-%d %H:%M}"),
-                         html.Td(dcc.Link(t("open", lang), href=_open_href(r.kind, r.rel))),
+                         html.Td([dcc.Link(t("open", lang), href=_open_href(r.kind, r.rel)),
+                                  *(x for k in r.covers for x in (" · ", dcc.Link(
+                                      t(_PAGE[k], lang), href=_open_href(k, r.rel))))]),
                          html.Td(html.A(t("report", lang), href=f"/files/{r.rel}/report.html",
                                         target="_blank")
                                  if (results.root / r.rel / "report.html").is_file() else "")])
@@ -162,8 +164,11 @@ def progress_text(prog: JobProgress, state: str, rel: str, lang: str) -> str:
     return " · ".join(parts)
 
 
+_PAGE = {"simulate": "twin", "site": "map", "sweep": "sweeps"}
+
+
 def _open_href(kind: str, rel: str) -> str:
-    page = {"simulate": "twin", "site": "map", "sweep": "sweeps"}.get(kind)
+    page = _PAGE.get(kind)
     return f"/{page}?run={rel}" if page else f"/files/{rel}/report.html"
 
 

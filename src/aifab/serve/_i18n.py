@@ -101,6 +101,8 @@ _T: dict[str, tuple[str, str]] = {
     "site": ("siting", "입지"),
     "sweep": ("sweep", "스윕"),
     "report_kind": ("report", "보고서"),
+    "report_twin": ("The twin of a combined report: its headline figures; its charts are in",
+                    "종합 보고서의 디지털 트윈: 주요 수치만 표시합니다. 그래프:"),
     "fifo": ("first come, first served", "선착순"),
     "backfill": ("backfill", "백필"),
     "fairshare": ("fair share", "공정 분배"),

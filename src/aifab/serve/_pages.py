@@ -89,7 +89,8 @@ def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) ->
         return [head, html.P([t("results_dir", lang) + ": ", html.Code(results.root.name)],
                              className="note"),
                 field(t("scenario", lang), dcc.Dropdown(
-                    id="ov-scenario", options=scenario_options(results, lang), value="korea-2025",
+                    id="ov-scenario", options=scenario_options(results, lang),
+                    value=query.get("scenario", "korea-2025"),
                     clearable=False), "ov-scenario"),
                 html.Div(id="ov-cards")]
     if page == "plan":
@@ -138,8 +139,10 @@ def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) ->
                 html.H2(t("jobs", lang)), html.Div(id="jobs-table"),
                 html.H2(t("past_runs", lang)), html.Div(id="past-runs"),
                 html.H2(t("compare", lang)),
-                html.Div([field("A", dcc.Dropdown(id="cmp-a", options=[]), "cmp-a"),
-                          field("B", dcc.Dropdown(id="cmp-b", options=[]), "cmp-b")],
+                html.Div([field(ab, dcc.Dropdown(id=f"cmp-{ab.lower()}", options=[
+                    {"label": query[ab.lower()], "value": query[ab.lower()]}]
+                    if ab.lower() in query else [], value=query.get(ab.lower())),
+                    f"cmp-{ab.lower()}") for ab in "AB"],
                          className="cols2"),
                 html.Div(id="cmp-body"),
                 dcc.Interval(id="jobs-tick", interval=1000)]
