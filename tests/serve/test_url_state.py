@@ -84,10 +84,21 @@ def test_each_page_puts_its_state_in_the_address(browser: Any, server: str,
     assert _value(browser, "ov-scenario")
     _open(browser, f"{server}/plan")
     _until(browser, "return new URLSearchParams(location.search).get('pue')")
-    pue = browser.find_element("id", "plan-pue")
-    pue.clear()
-    pue.send_keys("1.5\n")
+    _until(browser, "return document.getElementById('plan-nochange')")  # scenario's values
+    box = browser.find_element("id", "plan-pue")
+    box.clear()
+    box.send_keys("1.5\n")
     _until(browser, "return new URLSearchParams(location.search).get('pue') === '1.5'")
+    # "what changed" against the scenario: PUE, and facility power up by PUE's ratio
+    changed = _until(browser, "var e=document.getElementById('plan-changed-inputs');"
+                              "return e && e.innerText")
+    assert "PUE" in changed and "1.50" in changed
+    figs = _until(browser, "var e=document.getElementById('plan-changed-figures');"
+                           "return e && e.innerText")
+    from aifab.scenario import load_scenario
+
+    pue = load_scenario("korea-2025").facility.pue
+    assert f"{(1.5 / pue - 1) * 100:+.1f}%" in figs
     # Map: run and year from the address
     assert results["site"].wait(timeout=180 * SLOW) == 0
     _open(browser, f"{server}/map?run=runs/site-mini&year=2026")

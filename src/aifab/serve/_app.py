@@ -91,16 +91,18 @@ def _notice(exc: Exception) -> None:
 
 
 def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
-               hosts: set[str] | None = None) -> dash.Dash:
+               hosts: set[str] | None = None, warm: bool = False) -> dash.Dash:
     """The dashboard over ``results_dir`` (created if missing). It reads and writes only
     inside that folder; any request for a path outside it is refused. ``hosts``: the Host
     header names it answers (default: the loopback names, see :func:`allowed_hosts`);
-    others get 403 (DNS rebinding)."""
+    others get 403 (DNS rebinding). ``warm``: plan the default scenario and build every
+    page once before returning (``aifab serve`` does), so the first page loads warm."""
     results = ResultsDir(results_dir)
     manager = jobs or JobManager(results)
     allowed = set(hosts) if hosts is not None else allowed_hosts("127.0.0.1")
     app = dash.Dash(__name__, title="aifab", suppress_callback_exceptions=True,
                     serve_locally=True, update_title="", on_error=_notice,
+                    eager_loading=True,  # plotly.js loads with the page, not after it
                     assets_folder=str(Path(__file__).with_name("assets")))
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
     app.index_string = app.index_string.replace("<html>", '<html lang="en">')
@@ -169,4 +171,8 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
     plan_callbacks(app, results)
     run_callbacks(app, results, manager)
     view_callbacks(app, results)
+    if warm:
+        from aifab.serve._warm import warm_up
+
+        warm_up(results)
     return app

@@ -112,6 +112,7 @@ def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) ->
                                  className="share"),
                         html.Div(id="plan-error", role="status"),
                         html.Div(id="plan-cards"),
+                        html.Section(id="plan-changed"),
                         *(graph(g, None, lang) for g in ("plan-power", "plan-energy", "plan-growth",
                                                          "plan-h100e", "plan-output")),
                     ], className="figs"),
