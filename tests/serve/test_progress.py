@@ -147,3 +147,10 @@ def test_a_real_siting_run_reports_its_steps_with_fractions(results: dict[str, A
     assert stages == ["network", "model", "reference", "solving", "results", "calibration"]
     assert got[0]["message"] == "building network (1 years x 24 h)"
     assert all(e["fraction"] is not None and e["fraction"] < 1 for e in got)
+
+
+def test_a_cancelled_job_says_where_it_stopped_in_korean() -> None:
+    prog = JobProgress(0.5, "simulating", "day 30/60", None, 0.5)
+    assert progress_text(prog, "cancelled", "runs/x", "ko") == "시뮬레이션 · 30/60일"
+    failed = JobProgress(None, "", "aifab: bad input", None)
+    assert progress_text(failed, "failed", "runs/x", "ko") == "aifab: bad input"

@@ -133,13 +133,14 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
 
 def progress_text(prog: JobProgress, state: str, rel: str, lang: str) -> str:
     """A job's status line for people: where a finished job wrote its results (the folder
-    inside the results folder, never a server path); otherwise its stage (the twin's
-    warm-up named as such), the event's detail and the time left. In Korean the detail is
+    inside the results folder, never a server path); a failed one's error; otherwise its
+    stage (the twin's warm-up named as such), the event's detail and, while it runs, the
+    time left (a cancelled job: where it stopped). In Korean the detail is
     given only where it is numbers (the twin's days, the sweep's variants)."""
     if state == "done":
         return f"{t('wrote', lang)} {rel}"
-    if state != "running":
-        return prog.message
+    if state == "failed":
+        return prog.message  # the CLI's error line
     if not prog.stage:
         return ""
     parts = [t(f"stage_{prog.stage}", lang) if f"stage_{prog.stage}" in KEYS
@@ -156,7 +157,8 @@ def progress_text(prog: JobProgress, state: str, rel: str, lang: str) -> str:
         detail = ""
     if detail:
         parts.append(detail)
-    if prog.eta_s is not None and prog.fraction is not None and prog.fraction < 1:
+    if (state == "running" and prog.eta_s is not None and prog.fraction is not None
+            and prog.fraction < 1):
         left = (f"{prog.eta_s:,.0f} s" if prog.eta_s < 90 else f"{prog.eta_s / 60:,.0f} min")
         if lang == "ko":
             left = left.replace(" s", "초").replace(" min", "분")

@@ -20,7 +20,7 @@ from aifab.serve._paths import PathRefused, ResultsDir, safe_path
 
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab.serve._cb_export import export_callbacks
-    from aifab.serve._map import load_siting, siting_figure
+    from aifab.serve._map import home_regions, load_siting, siting_figure
 
     export_callbacks(app)
 
@@ -142,7 +142,10 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             if d is None:
                 return ""
             result = load_siting(d)
-            fig = siting_figure(result, year)
+            doc = results.read_json(f"{results.rel(d)}/site.json")
+            homes = home_regions(str(doc.get("scenario", "")), [
+                results.resolve(f) for f in results.scenario_files()])
+            fig = siting_figure(result, year, doc, homes)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except AifabError as exc:

@@ -246,7 +246,8 @@ class JobManager:
 
     def progress(self, job: Job) -> JobProgress:
         """Where ``job`` stands, from its newest progress event; a finished job is at 1
-        (done) or where it stopped, with the log's last line (its error) as message."""
+        (done) or where it stopped (cancelled), or has the log's last line (its error) as
+        message (failed)."""
         ev = read_last_event(str(job.events)) or {}
         frac = ev.get("fraction")
         got = JobProgress(
@@ -265,6 +266,8 @@ class JobManager:
             last = ""
         if job.state == "done":
             return JobProgress(1.0, "done", last, 0.0, 1.0)
+        if job.state == "cancelled":  # where it stopped
+            return JobProgress(got.fraction, got.stage, got.message, None, got.stage_fraction)
         return JobProgress(got.fraction, got.stage, last or got.message, None,
                            got.stage_fraction)
 
