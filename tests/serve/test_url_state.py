@@ -50,6 +50,7 @@ def _value(driver: Any, cid: str) -> str:
 
 def test_each_page_puts_its_state_in_the_address(browser: Any, server: str,
                                                  results: dict[str, Any]) -> None:
+    console_errors(browser)  # drop what earlier tests' pages (other servers) left behind
     browser.set_window_size(1440, 1000)
     # Twin: the run chosen is in the address; the address reopens it
     _open(browser, f"{server}/twin")
@@ -142,6 +143,7 @@ def test_a_combined_report_opens_in_every_page_it_covers(
     runs = ResultsDir(root).runs()
     assert [(r.kind, r.covers) for r in runs] == [("report", ("site", "simulate"))]
     assert [r.rel for r in ResultsDir(root).runs(("simulate",))] == ["runs/report-mini"]
+    console_errors(browser)  # drop what earlier tests' pages (other servers) left behind
     for width, lang in ((1440, "en"), (390, "ko")):
         browser.set_window_size(width, 900)
         _open(browser, f"{server}/runs?lang={lang}")
