@@ -80,7 +80,9 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     (root / "scenarios" / "mini.yaml").write_text(MINI)
     site = subprocess.Popen(_aifab("site", str(root / "scenarios" / "mini.yaml"), "--hours",
                                    "24", "--out", str(root / "runs" / "site-mini")),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ,  # its progress events, as the Runs page's
+                                 "AIFAB_PROGRESS_JSON": str(root / ".site-events.jsonl")})
     sims = [subprocess.Popen(_aifab("simulate", *FAST, "--seed", seed, "--out",
                                     str(root / "runs" / name)),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

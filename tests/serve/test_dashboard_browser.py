@@ -222,6 +222,12 @@ def test_cancel_a_running_simulation(browser: Any, server: str, results: dict[st
     browser.find_element(By.ID, "job-launch").click()
     jid = _js(browser, "var e=document.getElementById('job-started');"
                        "return e && e.textContent").removeprefix("started ").strip()
+    # progress from the run's structured events: the warm-up named as such, then days of 60
+    text = _js(browser, f"var e=document.getElementById('progress-{jid}');"
+                        "return e && /^(warm-up \\(not counted\\) · day [0-9.]+\\/7|simulating · "
+                        "day [0-9.]+\\/60)/.test(e.textContent) && e.textContent", timeout=60)
+    assert "8/8" not in text and "\x1b" not in text
+    assert _js(browser, "return document.querySelector('#jobs progress[class^=stage-]')")
     button = f'{{"id":"{jid}","type":"job-cancel"}}'
     _js(browser, "return document.getElementById(arguments[0])".replace(
         "arguments[0]", repr(button)))

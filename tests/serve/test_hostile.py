@@ -184,7 +184,9 @@ def test_page_callbacks_refuse_links_and_show_broken_files(served: dict[str, Any
     # site.json without years: a one-line notice, not a 500
     status, body = _callback(port, "map-year-box.children",
                              [{"id": "map-run", "property": "value",
-                               "value": "runs/site-bad"}], lang)
+                               "value": "runs/site-bad"}],
+                             [*lang, {"id": "url-state", "property": "data", "value": None},
+                              {"id": "url", "property": "search", "value": "?year=2026"}])
     assert status == 200, body
     assert "notice" in body and "cannot show this" in body
     # the Plan page lists scenario files: a link leading out is not offered, no 500

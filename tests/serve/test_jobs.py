@@ -1,7 +1,8 @@
-"""Background jobs: the real aifab CLI in a subprocess, progress read from its bar."""
+"""Background jobs: the real aifab CLI in a subprocess, progress read from its events."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -34,21 +35,30 @@ def test_simulation_job_writes_inside_the_folder_with_progress(tmp_path: Path) -
     assert _wait(jobs, job.id) == "done", job.log.read_text()
     assert (job.out / "summary.json").is_file()
     assert [r.rel for r in rd.runs(("simulate",))] == [f"runs/{job.id}"]
-    log = job.log.read_text()
-    assert "day " in log  # the CLI drew its progress bar (TTY_COMPATIBLE)
-    frac, _msg = jobs.progress(job)
-    assert frac == 1.0
+    events = [json.loads(line) for line in job.events.read_text().splitlines()]
+    assert events[0]["stage"] == "warm-up" and events[-1]["stage"] == "simulating"
+    assert "\x1b" not in job.log.read_text()  # no terminal bar in the log
+    prog = jobs.progress(job)
+    assert (prog.fraction, prog.stage) == (1.0, "done")
     created = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")}
     assert all(str(p).startswith("res") for p in created)
 
 
-def test_progress_is_read_from_the_bar(tmp_path: Path) -> None:
+def test_progress_is_read_from_the_events_not_the_log(tmp_path: Path) -> None:
     rd = ResultsDir(tmp_path)
     jobs = JobManager(rd)
     job = jobs.launch(JobRequest(kind="simulate", days=0.01, scale=0.0001))
     jobs.cancel(job.id)
-    job.log.write_text("\r\x1b[2Ksimulating ━━━ day 3/10 0:00:01\r\x1b[2Ksimulating ━━━ day 6/10")
-    assert jobs.progress(job)[0] == pytest.approx(0.6)
+    job.cancelled, job.rc = False, None  # read it as if it were still running
+    job.log.write_text("simulating ━━━ day 9/10\n")
+    job.events.write_text(json.dumps({"t": time.time(), "stage": "warm-up", "fraction": 0.3,
+                                      "eta_s": 40.0, "message": "warm-up day 3/7"}) + "\n")
+    prog = jobs.progress(job)
+    assert (prog.fraction, prog.stage, prog.message) == (0.3, "warm-up", "warm-up day 3/7")
+    assert prog.eta_s is not None and 39 < prog.eta_s <= 40
+    job.rc = 1  # failed: the log's last line (its error) is the message
+    job.log.write_text("aifab: bad thing\n")
+    assert jobs.progress(job).message == "aifab: bad thing"
 
 
 def test_sweep_needs_the_command_and_a_spec_inside(tmp_path: Path) -> None:

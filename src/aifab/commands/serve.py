@@ -60,7 +60,8 @@ def serve_cmd(results_dir: DirArg = Path("aifab-results"), port: PortOpt = 8050,
             err_console.print("note: requests must name this machine by an allowed Host: "
                               "add --allow-host NAME for each name browsers will use")
     jobs = JobManager(ResultsDir(results_dir), max_jobs=max_jobs)
-    app = create_app(results_dir, jobs=jobs, hosts=allowed_hosts(bind, allow_host or []))
+    app = create_app(results_dir, jobs=jobs, hosts=allowed_hosts(bind, allow_host or []),
+                     warm=True)
     server = make_server(bind, port, app.server, threaded=True)
     url_host = f"[{bind}]" if ":" in bind else bind
     err_console.print(f"aifab serve: http://{url_host}:{server.server_port}/ "

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aifab._progress import chain, twin_events
 from aifab.commands._common import (
     CatalogOpt,
     JsonOpt,
@@ -170,6 +171,7 @@ def simulate_cmd(
                               replications=replications, policy=kpol).check()
         scn = request.run_scenario  # what checkpoints record
     with _progress(bar, (scn.sim.warmup_days + scn.sim.days) * 86400.0) as tick:
+        tick = chain(tick, twin_events(scn.sim.warmup_days, scn.sim.days, replications))
         if request is None:
             result = finish(run, checkpoint=ckpt if out else None, progress=tick)
         else:

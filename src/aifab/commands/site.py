@@ -190,6 +190,7 @@ def site_cmd(
     hosting: HostingOpt = False,
 ) -> None:
     """Grid-aware siting: campuses per owner, site and year on a clustered network of Korea."""
+    from aifab._progress import chain, site_events
     from aifab.grid import read_load_profile, site
 
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
@@ -215,12 +216,13 @@ def site_cmd(
     if as_json or not err_console.is_terminal:
         result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
                       network=network, flex_share=flex_share, load_profile=profile,
-                      hosting=hosting)
+                      hosting=hosting, progress=site_events(hosting))
     else:
         with err_console.status("aifab site: starting") as status:
             result = site(scn, catalog=cat, hours=hours, time_limit_s=time_limit,
                           network=network, flex_share=flex_share, load_profile=profile,
-                          progress=lambda msg: status.update(f"aifab site: {msg}"),
+                          progress=chain(lambda msg: status.update(f"aifab site: {msg}"),
+                                         site_events(hosting)),
                           hosting=hosting)
     doc = {"scenario": scn.name, **result.to_dict()}
     if profile is not None:

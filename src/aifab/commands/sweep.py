@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from aifab._progress import chain, sweep_events
 from aifab.commands._common import JsonOpt, OutOpt, emit, err_console
 from aifab.errors import BadInput
 
@@ -124,6 +125,7 @@ def sweep_cmd(
     if out is not None and out.exists() and not out.is_dir():
         raise BadInput("exists and is not a directory", source=str(out))
     with _progress(not as_json and err_console.is_terminal) as tick:
+        tick = chain(tick, sweep_events())
         result = sweep(spec, workers=workers, address=address, state_dir=out,
                        retry_failed=retry_failed, progress=tick)
     doc = result.to_dict()

@@ -22,6 +22,7 @@ from aifab.grid._model import OwnerPrefs, SitingProblem
 from aifab.grid._network import GridNetwork, build_network
 from aifab.grid._profiles import TimeSlices, representative_days
 from aifab.grid._results import SitingResult
+from aifab.grid._results import _geo as site_coordinates
 from aifab.grid._site import flex_curve, problem_from_scenario, site, solve_siting
 from aifab.grid._solver import SolveInfo, solve_highs
 
@@ -48,6 +49,7 @@ __all__ = [
     "read_load_profile",
     "representative_days",
     "site",
+    "site_coordinates",
     "solve_highs",
     "solve_siting",
 ]

@@ -6,6 +6,7 @@ from aifab.report._ko import localise_figure, tr
 from aifab.report._labels import fmt_money, param_label, report_language
 from aifab.report._pipeline import ReportResult, build_report, print_report
 from aifab.report._plan import (
+    accelerator_kind,
     plan_context,
     plan_figures,
     plan_html,
@@ -15,6 +16,7 @@ from aifab.report._plan import (
 )
 from aifab.report._sim import CAUSES, print_sim, series_figure, sim_sections, write_sim_outputs
 from aifab.report._style import (
+    NEUTRAL,
     PALETTE,
     PLOTLY_CONFIG,
     SERIES_COLOURS,
@@ -46,12 +48,14 @@ from aifab.report._sweep import (
 
 __all__ = [
     "CAUSES",
+    "NEUTRAL",
     "PALETTE",
     "PLOTLY_CONFIG",
     "SERIES_COLOURS",
     "Items",
     "ReportResult",
     "Section",
+    "accelerator_kind",
     "build_report",
     "capacity_legend",
     "describe_figure",

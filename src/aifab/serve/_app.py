@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 from flask import Response, abort, request, send_file
 
 from aifab.serve._cb_plan import plan_callbacks
@@ -91,22 +91,25 @@ def _notice(exc: Exception) -> None:
 
 
 def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
-               hosts: set[str] | None = None) -> dash.Dash:
+               hosts: set[str] | None = None, warm: bool = False) -> dash.Dash:
     """The dashboard over ``results_dir`` (created if missing). It reads and writes only
     inside that folder; any request for a path outside it is refused. ``hosts``: the Host
     header names it answers (default: the loopback names, see :func:`allowed_hosts`);
-    others get 403 (DNS rebinding)."""
+    others get 403 (DNS rebinding). ``warm``: plan the default scenario and build every
+    page once before returning (``aifab serve`` does), so the first page loads warm."""
     results = ResultsDir(results_dir)
     manager = jobs or JobManager(results)
     allowed = set(hosts) if hosts is not None else allowed_hosts("127.0.0.1")
     app = dash.Dash(__name__, title="aifab", suppress_callback_exceptions=True,
                     serve_locally=True, update_title="", on_error=_notice,
+                    eager_loading=True,  # plotly.js loads with the page, not after it
                     assets_folder=str(Path(__file__).with_name("assets")))
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
     app.index_string = app.index_string.replace("<html>", '<html lang="en">')
     app.layout = html.Div([
         dcc.Location(id="url"),
         dcc.Store(id="lang-attr"),  # the <html lang> follows the language switch
+        dcc.Store(id="url-state"),  # the page's own query string (aifab.serve._urlstate)
         html.Header([html.Span("aifab", className="brand"), html.Nav(id="nav"),
                      html.Div([html.Label("Language / 언어", htmlFor="lang"),
                                dcc.RadioItems(id="lang", inline=True, value="en",
@@ -141,8 +144,13 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
 
     @app.callback(Output("page", "children"), Output("nav", "children"),
                   Output("notice", "style"),
-                  Input("url", "pathname"), Input("url", "search"), Input("lang", "value"))
-    def render(pathname: str | None, search: str | None, lang: str | None) -> Any:
+                  Input("url", "pathname"), Input("url", "search"), Input("lang", "value"),
+                  State("url-state", "data"))
+    def render(pathname: str | None, search: str | None, lang: str | None,
+               state: dict[str, str] | None) -> Any:
+        if (dash.ctx.triggered_id == "lang" and isinstance(state, dict)
+                and state.get("path") == pathname):
+            search = state.get("search", search)  # the language changed: keep the view
         return (*_render(pathname, search, lang), {"display": "none"})  # a new page: no notice
 
     def _render(pathname: str | None, search: str | None, lang: str | None) -> Any:
@@ -163,4 +171,8 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
     plan_callbacks(app, results)
     run_callbacks(app, results, manager)
     view_callbacks(app, results)
+    if warm:
+        from aifab.serve._warm import warm_up
+
+        warm_up(results)
     return app

@@ -39,14 +39,14 @@ def _npu_owner(scn: Any) -> str:
 
 def _is_npu(accelerator: str) -> bool:
     from aifab.catalog import default_catalog
-    from aifab.report._plan import accelerator_kind
+    from aifab.report import accelerator_kind
 
     return accelerator_kind(default_catalog(), accelerator) == "npu"
 
 
 def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab import plan
-    from aifab.report._plan import plan_figures, plan_summary
+    from aifab.report import plan_figures, plan_summary
     from aifab.scenario import Scenario
 
     @app.callback(Output("plan-knobs", "children"), Input("plan-scenario", "value"),
@@ -110,6 +110,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         Output("plan-cards", "children"), Output("plan-error", "children"),
         *(Output(o, "figure") for o in outs), *(Output(f"{o}-alt", "children") for o in outs),
         Output("plan-share", "href"), Output("plan-scn", "data"),
+        Output("plan-changed", "children"),
         Input({"type": "plan-count", "owner": ALL}, "value"),
         State({"type": "plan-count", "owner": ALL}, "id"),
         Input("plan-pue", "value"), Input("plan-lf", "value"), Input("plan-sp", "value"),
@@ -117,7 +118,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         State("plan-scenario", "value"), State("lang", "value"))
     def update(counts: list[Any], ids: list[dict[str, str]], pue: Any, lf: Any, sp: Any,
                tariff: Any, npus: Any, name: str, lang: str) -> Any:
-        nothing = [dash.no_update] * (2 * len(outs) + 2)
+        nothing = [dash.no_update] * (2 * len(outs) + 3)
         try:
             base = load_scenario(results, name)
             want = {i["owner"]: c for i, c in zip(ids, counts, strict=True)}
@@ -183,7 +184,19 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                                      "sp": sp, "tariff": tariff, "npus": npus})
         return (cards(items), "", *fig_list,
                 *(describe_figure(f, lang=lang) for f in fig_list), link,
-                scn.model_dump(mode="json", exclude_none=True))
+                scn.model_dump(mode="json", exclude_none=True),
+                _changed(base, scn, base_plan(base), r.to_dict(), lang))
+
+    base_plans: dict[str, dict[str, Any]] = {}
+
+    def base_plan(base: Any) -> dict[str, Any]:
+        """The plan of a scenario's own values (kept: each knob change compares with it)."""
+        key = base.model_dump_json()
+        if key not in base_plans:
+            if len(base_plans) > 8:
+                base_plans.clear()
+            base_plans[key] = plan(base).to_dict()
+        return base_plans[key]
 
     @app.callback(Output("plan-yaml", "data"), Input("plan-save", "n_clicks"),
                   State("plan-scn", "data"), prevent_initial_call=True)
@@ -223,3 +236,18 @@ def shared_state(search: str | None) -> dict[str, Any]:
             if val is not None:
                 out[k] = val
     return out
+
+
+def _changed(base: Any, scn: Any, base_doc: dict[str, Any], doc: dict[str, Any],
+             lang: str) -> Any:
+    """The Plan page's "what changed": the knobs that differ from the scenario's values and
+    the headline figures, scenario (A) and now (B), with B - A and the change in %."""
+    from aifab.serve._compare import plan_changes
+    from aifab.serve._pages import table
+
+    figs, inputs = plan_changes(base, scn, base_doc, doc, _is_npu, lang)
+    head = html.H2(t("what_changed", lang))
+    if not len(inputs):
+        return [head, html.P(t("no_change", lang), className="note", id="plan-nochange")]
+    return [head, table(inputs, "plan-changed-inputs", labels=False, lang=lang),
+            table(figs, "plan-changed-figures", labels=False, lang=lang)]

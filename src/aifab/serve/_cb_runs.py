@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -12,8 +11,8 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
 from aifab.errors import AifabError, BadInput
-from aifab.serve._i18n import t
-from aifab.serve._jobs import JobManager, JobRequest
+from aifab.serve._i18n import KEYS, t
+from aifab.serve._jobs import JobManager, JobProgress, JobRequest
 from aifab.serve._pages import aria, graph, refused, run_label, table
 from aifab.serve._paths import ResultsDir, safe_path
 
@@ -42,18 +41,18 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
     def refresh(_n: Any, _msg: Any, lang: str, old_opts: Any) -> Any:
         rows = []
         for j in manager.poll():
-            frac, msg = manager.progress(j)
+            prog = manager.progress(j)
             rel = results.rel(j.out)
-            bar = (html.Progress(value=str(round(frac * 100)), max="100",
-                                 **aria(f"{j.id} progress"))
-                   if frac is not None else html.Span("..."))
+            bar = (html.Progress(value=str(round(prog.fraction * 100)), max="100",
+                                 **aria(f"{j.id} progress"), className=f"stage-{prog.stage}")
+                   if prog.fraction is not None else html.Span("..."))
             end = j.ended or time.time()
             rows.append(html.Tr([
                 html.Td(j.id), html.Td(t(j.kind, lang)),
                 html.Td(t(f"state_{j.state}", lang), className=f"state-{j.state}",
                         id=f"state-{j.id}"),
-                html.Td([bar, " ", html.Span(progress_text(msg, j.state, rel, lang),
-                                             className="note")]),
+                html.Td([bar, " ", html.Span(progress_text(prog, j.state, rel, lang),
+                                             className="note", id=f"progress-{j.id}")]),
                 html.Td(f"{end - j.started:,.0f} s"),
                 html.Td(html.Button(t("cancel", lang), id={"type": "job-cancel", "id": j.id},
                                     className="secondary", n_clicks=0)
@@ -70,7 +69,9 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
             t("run", lang), t("kind", lang), "UTC", "", "")])), html.Tbody([
                 html.Tr([html.Td(r.rel), html.Td(t(r.kind, lang)),
                          html.Td(f"{r.modified:%Y-%m-%d %H:%M}"),
-                         html.Td(dcc.Link(t("open", lang), href=_open_href(r.kind, r.rel))),
+                         html.Td([dcc.Link(t("open", lang), href=_open_href(r.kind, r.rel)),
+                                  *(x for k in r.covers for x in (" · ", dcc.Link(
+                                      t(_PAGE[k], lang), href=_open_href(k, r.rel))))]),
                          html.Td(html.A(t("report", lang), href=f"/files/{r.rel}/report.html",
                                         target="_blank")
                                  if (results.root / r.rel / "report.html").is_file() else "")])
@@ -130,29 +131,46 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
         return body
 
 
-_BAR = re.compile(r"[\u2500-\u259f]+")  # box-drawing and block characters of a CLI bar
-
-
-def progress_text(msg: str, state: str, rel: str, lang: str) -> str:
-    """A job's status line for people: where a finished job wrote its results (the
-    folder inside the results folder, never a server path); otherwise the CLI's last status
-    line without progress-bar characters, in Korean for the stages that have one."""
+def progress_text(prog: JobProgress, state: str, rel: str, lang: str) -> str:
+    """A job's status line for people: where a finished job wrote its results (the folder
+    inside the results folder, never a server path); a failed one's error; otherwise its
+    stage (the twin's warm-up named as such), the event's detail and, while it runs, the
+    time left (a cancelled job: where it stopped). In Korean the detail is
+    given only where it is numbers (the twin's days, the sweep's variants)."""
     if state == "done":
         return f"{t('wrote', lang)} {rel}"
-    text = " ".join(_BAR.sub(" ", msg).split())
-    if lang == "ko":
-        for en, ko in _STAGES_KO:
-            text = text.replace(en, ko)
-    return text
+    if state == "failed":
+        return prog.message  # the CLI's error line
+    if not prog.stage:
+        return ""
+    parts = [t(f"stage_{prog.stage}", lang) if f"stage_{prog.stage}" in KEYS
+             else prog.stage]
+    detail = prog.message
+    if prog.stage in ("warm-up", "simulating"):
+        detail = detail.replace("warm-up ", "")
+        if lang == "ko":
+            detail = detail.replace("day ", "").replace("seed", "시드").replace(" of ", "/")
+            detail = f"{detail}일" if "(" not in detail else detail.replace(" (", "일 (", 1)
+    elif prog.stage == "sweep" and lang == "ko":
+        detail = detail.replace(" variants", "")
+    elif lang == "ko":
+        detail = ""
+    if detail:
+        parts.append(detail)
+    if (state == "running" and prog.eta_s is not None and prog.fraction is not None
+            and prog.fraction < 1):
+        left = (f"{prog.eta_s:,.0f} s" if prog.eta_s < 90 else f"{prog.eta_s / 60:,.0f} min")
+        if lang == "ko":
+            left = left.replace(" s", "초").replace(" min", "분")
+        parts.append(f"{left} {t('eta', lang)}")
+    return " · ".join(parts)
 
 
-_STAGES_KO = (("building network", "전력망 모델 구성"), ("solving", "최적화 계산"),
-              ("warm-up", "예열"), ("simulating", "시뮬레이션"), ("variants", "변형"),
-              ("day", "일"), ("wrote results to", "결과 저장:"))
+_PAGE = {"simulate": "twin", "site": "map", "sweep": "sweeps"}
 
 
 def _open_href(kind: str, rel: str) -> str:
-    page = {"simulate": "twin", "site": "map", "sweep": "sweeps"}.get(kind)
+    page = _PAGE.get(kind)
     return f"/{page}?run={rel}" if page else f"/files/{rel}/report.html"
 
 

@@ -20,14 +20,13 @@ from aifab.serve._paths import PathRefused, ResultsDir, safe_path
 
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab.serve._cb_export import export_callbacks
-    from aifab.serve._map import load_siting, siting_figure
+    from aifab.serve._map import home_regions, load_siting, siting_figure
 
     export_callbacks(app)
 
-    # WCAG 3.1.1: the page's language follows the language switch.
-    app.clientside_callback(
-        "function(lang){document.documentElement.lang = lang || 'en'; return lang || 'en';}",
-        Output("lang-attr", "data"), Input("lang", "value"))  # type: ignore[no-untyped-call]
+    from aifab.serve._urlstate import url_callbacks
+
+    url_callbacks(app)  # the address bar follows each page's state and the language
 
     @app.callback(Output("lang", "value"), Input("url", "search"), State("lang", "value"))
     def lang_from_url(search: str | None, lang: str | None) -> Any:
@@ -47,7 +46,7 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
         from aifab.catalog import default_catalog
-        from aifab.report._plan import accelerator_kind
+        from aifab.report import accelerator_kind
 
         tt = r.totals
         cat = default_catalog()
@@ -79,7 +78,8 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             items.append((t("share_seoul", lang), fmt_share(seoul[0].share), src))
         sim = results.runs(("simulate",))
         if sim:
-            doc = results.read_json(f"{sim[0].rel}/summary.json")
+            fname = "simulate.json" if sim[0].kind == "report" else "summary.json"
+            doc = results.read_json(f"{sim[0].rel}/{fname}")
             src = (f"{t('twin_sample', lang)} {fmt_share(doc.get('scale'), 0)}: "
                    f"{t('from_run', lang)} {sim[0].rel} ({sim[0].modified:%Y-%m-%d %H:%M} UTC)")
             items.append((t("utilisation", lang), fmt_share(doc.get("utilization")), src))
@@ -102,6 +102,8 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             d = pick(rel, ("simulate",))
             if d is None:
                 return html.P(t("no_sim_run", lang), className="note")
+            if not (d / "summary.json").is_file() and (d / "simulate.json").is_file():
+                return _report_twin(results, d, lang)  # a combined report's twin
             doc = results.read_json(f"{results.rel(d)}/summary.json")
             figs = F.twin_figures(d, doc)
         except PathRefused as exc:
@@ -117,8 +119,8 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                 *(graph(k, f, lang) for k, f in figs.items())]
 
     @app.callback(Output("map-year-box", "children"), Input("map-run", "value"),
-                  State("lang", "value"))
-    def map_years(rel: str | None, lang: str) -> Any:
+                  State("lang", "value"), State("url-state", "data"), State("url", "search"))
+    def map_years(rel: str | None, lang: str, state: Any, search: str | None) -> Any:
         try:
             d = pick(rel, ("site",))
         except PathRefused as exc:
@@ -128,7 +130,8 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         years = [int(y) for y in results.read_json(f"{results.rel(d)}/site.json")["years"]]
         return html.Div([html.Label(t("year", lang), htmlFor="map-year"),
                          dcc.Slider(id="map-year", min=min(years), max=max(years), step=None,
-                                    marks={y: str(y) for y in years}, value=max(years))],
+                                    marks={y: str(y) for y in years},
+                                    value=_wanted_year(years, state, search))],
                         className="field")
 
     @app.callback(Output("map-body", "children"), Input("map-year", "value"),
@@ -139,7 +142,10 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             if d is None:
                 return ""
             result = load_siting(d)
-            fig = siting_figure(result, year)
+            doc = results.read_json(f"{results.rel(d)}/site.json")
+            homes = home_regions(str(doc.get("scenario", "")), [
+                results.resolve(f) for f in results.scenario_files()])
+            fig = siting_figure(result, year, doc, homes)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except AifabError as exc:
@@ -179,3 +185,28 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                 html.H2(t("sensitivity", lang)),
                 html.P(sensitivity_note(doc, lang), className="note", id="sweep-sens-note"),
                 *sens]
+
+
+def _report_twin(results: ResultsDir, d: Path, lang: str) -> Any:
+    """The twin of a combined report (``aifab report --out``): its headline figures from
+    ``simulate.json``; the report keeps no time series, so its charts are in report.html."""
+    rel = results.rel(d)
+    doc = results.read_json(f"{rel}/simulate.json")
+    head = F.headline("simulate", doc)
+    return [html.P([t("report_twin", lang), " ",
+                    html.A("report.html", href=f"/files/{rel}/report.html", target="_blank")],
+                   className="note", id="twin-context"),
+            cards([(tl(k, lang), v, "") for k, v in head.items() if k not in
+                   ("days", "policy", "seed", "scale")])]
+
+
+def _wanted_year(years: list[int], state: Any, search: str | None) -> int:
+    """The year the address asks for (``?year=``, as the page last recorded it, or as the
+    link gave it) when this run has it; else the last year."""
+    from urllib.parse import parse_qs
+
+    for q in ((state or {}).get("search") if isinstance(state, dict) else None, search):
+        want = parse_qs((q or "").lstrip("?")).get("year", [""])[0]
+        if want.isdigit() and int(want) in years:
+            return int(want)
+    return max(years)

@@ -111,3 +111,40 @@ def _show(v: Any, lang: str) -> str:
     if isinstance(v, list):
         return ", ".join(str(x) for x in v)
     return fmt_num(v)
+
+
+def _knobs(scn: Any, is_npu: Any) -> dict[str, Any]:
+    """The Plan page's knob values of a scenario: GPUs per owner, NPU cards, facility and
+    price assumptions (keyed by the label the registry knows)."""
+    gpus: dict[str, int] = {}
+    npus = 0
+    for f in scn.fleets:
+        if is_npu(f.accelerator):
+            npus += f.count
+        else:
+            gpus[f.owner] = gpus.get(f.owner, 0) + f.count
+    return {**{f"GPUs of {o}": n for o, n in gpus.items()}, "NPU cards": npus,
+            "facility.pue": scn.facility.pue, "facility.load_factor": scn.facility.load_factor,
+            "facility.system_power": scn.facility.system_power,
+            "prices.tariff_krw_per_kwh": scn.prices.tariff_krw_per_kwh}
+
+
+def plan_changes(base: Any, scn: Any, base_doc: dict[str, Any], doc: dict[str, Any],
+                 is_npu: Any, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What changed against the scenario's own values on the Plan page: (headline figures:
+    figure | scenario | now | B - A | change %; the knobs that differ: input | scenario |
+    now). ``base``/``scn`` are scenarios, ``base_doc``/``doc`` their plans' documents."""
+    from aifab.report import param_label
+
+    figs, _ = compare_frames(("plan", base_doc), ("plan", doc), lang)
+    a, b = _knobs(base, is_npu), _knobs(scn, is_npu)
+    rows = []
+    for k in dict.fromkeys([*a, *b]):
+        va, vb = a.get(k, 0), b.get(k, 0)
+        if va != vb:
+            name = param_label(k, lang) if "." in k else (
+                k.replace("GPUs of ", f"{t('count_of', lang)} ") if k.startswith("GPUs of ")
+                else t("npu_cards", lang))
+            rows.append({t("input", lang): name, "A": _show(va, lang), "B": _show(vb, lang)})
+    cols = {"A": t("scenario_value", lang), "B": t("now_value", lang)}
+    return figs.rename(columns=cols), pd.DataFrame(rows).rename(columns=cols)

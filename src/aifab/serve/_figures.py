@@ -8,13 +8,14 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from aifab.report import CAUSES, series_figure
-from aifab.report._style import (
+from aifab.report import (
+    CAUSES,
     NEUTRAL,
     fmt_num,
     fmt_share,
     label,
     owner_colours,
+    series_figure,
     style_figure,
 )
 from aifab.serve._paths import safe_path
@@ -83,7 +84,7 @@ def twin_context(run_dir: Path, doc: dict[str, Any], lang: str = "en") -> str:
 
 def headline(kind: str, doc: dict[str, Any]) -> dict[str, str]:
     """Comparable headline figures of a run document, formatted."""
-    from aifab.report._style import fmt_int, fmt_share
+    from aifab.report import fmt_int, fmt_share
 
     if kind == "simulate":
         st = doc.get("stranded", {})

@@ -82,6 +82,18 @@ _T: dict[str, tuple[str, str]] = {
     "started": ("started", "시작됨:"),
     "state_running": ("running", "실행 중"), "state_done": ("done", "완료"),
     "state_failed": ("failed", "실패"), "state_cancelled": ("cancelled", "취소됨"),
+    "stage_warm-up": ("warm-up (not counted)", "예열 (집계 제외)"),
+    "stage_simulating": ("simulating", "시뮬레이션"), "stage_sweep": ("variants", "변형 실행"),
+    "stage_loading": ("loading grid data", "전력망 데이터 읽기"),
+    "stage_stage-1": ("stage 1: screening", "1단계: 선별"),
+    "stage_network": ("building network", "전력망 모델 구성"),
+    "stage_model": ("building optimisation model", "최적화 모델 구성"),
+    "stage_reference": ("grid without AI load", "AI 부하 없는 전력망"),
+    "stage_solving": ("solving", "최적화 계산"), "stage_results": ("reading results", "결과 읽기"),
+    "stage_flexibility": ("solving without flexibility", "유연성 없이 재계산"),
+    "stage_calibration": ("calibrating the base case", "기준 사례 보정"),
+    "stage_hosting": ("hosting capacity", "수용 용량"), "stage_siting": ("siting", "입지 선정"),
+    "eta": ("left", "남음"),
     "state_queued": ("queued", "대기 중"), "time": ("time", "경과 시간"),
     "pick_two": ("Pick two runs.", "비교할 실행 두 개를 고르세요."),
     "scenario_default": ("scenario default", "시나리오 기본값"),
@@ -89,6 +101,12 @@ _T: dict[str, tuple[str, str]] = {
     "site": ("siting", "입지"),
     "sweep": ("sweep", "스윕"),
     "report_kind": ("report", "보고서"),
+    "what_changed": ("What changed against the scenario", "시나리오 대비 변경 사항"),
+    "no_change": ("The knobs hold the scenario's own values: nothing changed.",
+                  "조정 값이 시나리오 값과 같습니다: 변경 없음."),
+    "scenario_value": ("scenario (A)", "시나리오 (A)"), "now_value": ("now (B)", "현재 (B)"),
+    "report_twin": ("The twin of a combined report: its headline figures; its charts are in",
+                    "종합 보고서의 디지털 트윈: 주요 수치만 표시합니다. 그래프:"),
     "fifo": ("first come, first served", "선착순"),
     "backfill": ("backfill", "백필"),
     "fairshare": ("fair share", "공정 분배"),
@@ -128,3 +146,7 @@ def tl(label: str, lang: str = "en") -> str:
     from aifab.report import tr
 
     return _KO_LABELS.get(label) or str(tr(label, lang))
+
+
+KEYS = frozenset(_T)
+"""Every key that has a label."""

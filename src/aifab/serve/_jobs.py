@@ -1,8 +1,9 @@
 """Background runs launched from the dashboard: the aifab CLI in a subprocess.
 
 Each job is ``python -m aifab.cli KIND ... --out RESULTS/runs/KIND-STAMP``; its output
-goes to ``RESULTS/runs/.logs/ID.log``. The CLI is told its stderr is a terminal
-(``TTY_COMPATIBLE``) so it draws its progress bar, from which the progress is read.
+goes to ``RESULTS/runs/.logs/ID.log``. Progress comes from the structured events the CLI
+writes to ``RESULTS/runs/.logs/ID.progress.jsonl`` (``AIFAB_PROGRESS_JSON``, see
+:mod:`aifab._progress`: stage, fraction, ETA), never from terminal text.
 Cancel terminates the job's process group; the CLI writes ``--out`` atomically, so a
 cancelled run leaves no half-written folder.
 """
@@ -10,6 +11,8 @@ cancelled run leaves no half-written folder.
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import os
 import re
 import signal
@@ -22,13 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aifab._progress import ENV as PROGRESS_ENV
+from aifab._progress import read_last_event
 from aifab.errors import BadInput
 from aifab.serve._paths import ResultsDir
 
 KINDS = ("simulate", "site", "sweep")
-_DAY = re.compile(r"day (\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)")
-_FRACTION = re.compile(r"(\d+)/(\d+)")
-_SITE = re.compile(r"aifab site: ([^\r\n\x1b]+)")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,17 @@ class JobRequest:
     policy: str | None = None
     hours: int | None = None
     spec: str | None = None
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """Where a job stands: from its newest progress event (or its exit)."""
+
+    fraction: float | None = None  # of the whole run, 0..1; None when not known
+    stage: str = ""  # warm-up, simulating, sweep, network, solving, ... ("" before any)
+    message: str = ""  # the event's status line, or the log's last line once it ended
+    eta_s: float | None = None
+    stage_fraction: float | None = None
 
 
 @dataclass
@@ -62,6 +75,11 @@ class Job:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def events(self) -> Path:
+        """The job's progress events (JSON lines, next to its log)."""
+        return self.log.with_suffix(".progress.jsonl")
+
+    @property
     def state(self) -> str:
         """queued, running, done, failed or cancelled."""
         if self.cancelled:
@@ -69,6 +87,13 @@ class Job:
         if self.rc is None:
             return "running"
         return "done" if self.rc == 0 else "failed"
+
+
+@functools.cache
+def available_kinds() -> frozenset[str]:
+    """The run kinds whose command this aifab has (a module ``aifab.commands.KIND``,
+    looked up, not imported: the dashboard stays below the command layer)."""
+    return frozenset(k for k in KINDS if importlib.util.find_spec(f"aifab.commands.{k}"))
 
 
 def _num(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) -> Any:
@@ -87,13 +112,12 @@ def _num(value: Any, what: str, lo: float, hi: float, *, integer: bool = False) 
 
 def validate(req: JobRequest, results: ResultsDir) -> list[str]:
     """The CLI arguments for a request (without ``--out``); BadInput naming the field."""
-    from aifab.commands._registry import COMMAND_MODULES
     from aifab.scenario import embedded_scenarios
 
     if req.kind not in KINDS:
         raise BadInput(f"unknown run kind {req.kind!r} (one of: {', '.join(KINDS)})",
                        where="kind")
-    if req.kind not in COMMAND_MODULES:
+    if req.kind not in available_kinds():
         raise BadInput(f"this aifab has no `{req.kind}` command", where="kind")
     if req.kind == "sweep":
         if not req.spec:
@@ -160,8 +184,8 @@ class JobManager:
             log = self.results.resolve(f"runs/.logs/{jid}.log")
             log.parent.mkdir(parents=True, exist_ok=True)
             cmd = [sys.executable, "-m", "aifab.cli", *argv, "--out", str(out)]
-            env = {**os.environ, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1",
-                   "COLUMNS": "100", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1",
+            env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1",
+                   PROGRESS_ENV: str(log.with_suffix(".progress.jsonl")),
                    # the job ends itself if the server dies (even by SIGKILL)
                    "AIFAB_PARENT_PID": str(os.getpid())}
             with open(log, "wb") as fh:
@@ -220,29 +244,41 @@ class JobManager:
                 j.proc.wait()
             j.rc, j.ended = j.proc.returncode, time.time()
 
-    def progress(self, job: Job) -> tuple[float | None, str]:
-        """(fraction done or None, last status line) read from the job's log."""
+    def progress(self, job: Job) -> JobProgress:
+        """Where ``job`` stands, from its newest progress event; a finished job is at 1
+        (done) or where it stopped (cancelled), or has the log's last line (its error) as
+        message (failed)."""
+        ev = read_last_event(str(job.events)) or {}
+        frac = ev.get("fraction")
+        got = JobProgress(
+            fraction=float(frac) if isinstance(frac, (int, float)) else None,
+            stage=str(ev.get("stage", "")), message=str(ev.get("message", ""))[:200],
+            eta_s=_eta_now(ev),
+            stage_fraction=ev.get("stage_fraction")
+            if isinstance(ev.get("stage_fraction"), (int, float)) else None)
+        if job.state == "running":
+            return got
         try:
             with open(job.log, "rb") as fh:
                 fh.seek(max(0, job.log.stat().st_size - 4000))
-                tail = fh.read().decode("utf-8", "replace")
+                last = _last_line(fh.read().decode("utf-8", "replace"))
         except OSError:
-            return None, ""
+            last = ""
         if job.state == "done":
-            return 1.0, _last_line(tail)
-        frac: float | None = None
-        day = _DAY.findall(tail)
-        if day:
-            a, b = map(float, day[-1])
-            frac = a / b if b else None
-        elif job.kind == "sweep":
-            m = _FRACTION.findall(tail)
-            if m:
-                a, b = map(float, m[-1])
-                frac = a / b if b else None
-        site = _SITE.findall(tail)
-        msg = site[-1].strip() if site else _last_line(tail)
-        return frac, msg
+            return JobProgress(1.0, "done", last, 0.0, 1.0)
+        if job.state == "cancelled":  # where it stopped
+            return JobProgress(got.fraction, got.stage, got.message, None, got.stage_fraction)
+        return JobProgress(got.fraction, got.stage, last or got.message, None,
+                           got.stage_fraction)
+
+
+def _eta_now(ev: dict[str, Any]) -> float | None:
+    """The event's time left, less the time since it was written (a long siting step
+    writes no event for minutes; its ETA counts down, not below zero)."""
+    eta, stamp = ev.get("eta_s"), ev.get("t")
+    if not isinstance(eta, (int, float)) or not isinstance(stamp, (int, float)):
+        return None
+    return max(0.0, float(eta) - max(0.0, time.time() - float(stamp)))
 
 
 def _last_line(text: str) -> str:

@@ -89,7 +89,8 @@ def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) ->
         return [head, html.P([t("results_dir", lang) + ": ", html.Code(results.root.name)],
                              className="note"),
                 field(t("scenario", lang), dcc.Dropdown(
-                    id="ov-scenario", options=scenario_options(results, lang), value="korea-2025",
+                    id="ov-scenario", options=scenario_options(results, lang),
+                    value=query.get("scenario", "korea-2025"),
                     clearable=False), "ov-scenario"),
                 html.Div(id="ov-cards")]
     if page == "plan":
@@ -111,6 +112,7 @@ def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) ->
                                  className="share"),
                         html.Div(id="plan-error", role="status"),
                         html.Div(id="plan-cards"),
+                        html.Section(id="plan-changed"),
                         *(graph(g, None, lang) for g in ("plan-power", "plan-energy", "plan-growth",
                                                          "plan-h100e", "plan-output")),
                     ], className="figs"),
@@ -138,8 +140,10 @@ def _layout(page: str, lang: str, results: ResultsDir, query: dict[str, str]) ->
                 html.H2(t("jobs", lang)), html.Div(id="jobs-table"),
                 html.H2(t("past_runs", lang)), html.Div(id="past-runs"),
                 html.H2(t("compare", lang)),
-                html.Div([field("A", dcc.Dropdown(id="cmp-a", options=[]), "cmp-a"),
-                          field("B", dcc.Dropdown(id="cmp-b", options=[]), "cmp-b")],
+                html.Div([field(ab, dcc.Dropdown(id=f"cmp-{ab.lower()}", options=[
+                    {"label": query[ab.lower()], "value": query[ab.lower()]}]
+                    if ab.lower() in query else [], value=query.get(ab.lower())),
+                    f"cmp-{ab.lower()}") for ab in "AB"],
                          className="cols2"),
                 html.Div(id="cmp-body"),
                 dcc.Interval(id="jobs-tick", interval=1000)]
@@ -152,10 +156,10 @@ def _latest(results: ResultsDir, kind: str) -> str | None:
 
 
 def _runs_form(lang: str, results: ResultsDir) -> html.Form:
-    from aifab.commands._registry import COMMAND_MODULES
+    from aifab.serve._jobs import available_kinds
     from aifab.sim.national import QUEUE_POLICIES as POLICIES
 
-    kinds = [{"label": t(k, lang), "value": k, "disabled": k not in COMMAND_MODULES}
+    kinds = [{"label": t(k, lang), "value": k, "disabled": k not in available_kinds()}
              for k in ("simulate", "site", "sweep")]
     specs = [{"label": p, "value": p} for p in results.scenario_files()]
 

@@ -14,9 +14,13 @@ from aifab.errors import BadInput
 #: Files that say what kind of run a folder holds, in order of precedence.
 _MARKERS = (("sweep", ("sweep.json", "variants.parquet")),
             ("simulate", ("summary.json", "timeseries.parquet")),
+            ("report", ("report.json",)),  # a combined report also holds site.json
             ("site", ("site.json", "placements.csv")),
-            ("report", ("report.json",)),
             ("plan", ("plan.json",)))
+
+#: What a combined report (``aifab report --out``) holds of each stage: the pages that can
+#: open it (its siting in Map, its twin in Twin).
+REPORT_PARTS = (("site", "site.json"), ("simulate", "simulate.json"))
 
 
 MAX_JSON = 64 * 2**20
@@ -64,6 +68,7 @@ class Run:
     kind: str  # sweep, simulate, site, report or plan
     rel: str  # path relative to the results folder, with forward slashes
     modified: datetime
+    covers: tuple[str, ...] = ()  # a report's stages that other pages open (site, simulate)
 
     @property
     def label(self) -> str:
@@ -103,14 +108,16 @@ class ResultsDir:
             for d in dirs:
                 kind = _kind_of(d)
                 if kind is not None and d != self.root:
-                    if kinds is None or kind in kinds:
+                    covers = tuple(k for k, f in REPORT_PARTS
+                                   if kind == "report" and (d / f).is_file())
+                    if kinds is None or kind in kinds or set(covers) & set(kinds):
                         try:
                             stamp = max((f.stat().st_mtime for f in d.iterdir()
                                          if f.is_file()), default=d.stat().st_mtime)
                         except OSError:
                             continue
                         found.append(Run(kind, self.rel(d),
-                                         datetime.fromtimestamp(stamp, UTC)))
+                                         datetime.fromtimestamp(stamp, UTC), covers))
                     continue
                 if depth < 3:
                     try:

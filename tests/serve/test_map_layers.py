@@ -1,0 +1,86 @@
+"""The Map page's layers (GPUs waiting for power at their owner's home region, hosting
+capacity per substation) and region labels that do not collide (headless chromium,
+English and Korean, 1440 and 390 px)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+from tests.serve.conftest import SLOW
+
+from aifab.serve._browser import axe_violations, console_errors
+from aifab.serve._map import home_regions, load_siting, siting_figure
+
+pytestmark = pytest.mark.slow
+
+
+def _site(results: dict[str, Any]) -> Any:
+    assert results["site"].wait(timeout=180 * SLOW) == 0
+    return results["root"] / "runs" / "site-mini"
+
+
+def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
+    d = _site(results)
+    result = load_siting(d)
+    doc = json.loads((d / "site.json").read_text())
+    homes = home_regions(doc["scenario"], [results["root"] / "scenarios" / "mini.yaml"])
+    assert homes == {"Naver": "Sejong", "Government": "Jeonnam"}
+    # the mini run powers every GPU: make Naver's wait (the layer's input, as site.json
+    # writes it) and give two sites a hosting capacity (site.json's hosting section)
+    doc["unpowered_gpus_by_owner"] = [{"owner": "Naver", "year": 2026, "gpus": 7200,
+                                       "unpowered_gpus": 5000, "unpowered_it_mw": 7.9}]
+    sites = result.geo[result.geo["kind"] == "site"].head(2)
+    doc["hosting"] = [{"site": s, "bus": "b", "year": 2026, "firm_mw": mw, "connect_mw": 1e3}
+                      for s, mw in zip(sites["name"], (3028.1, 400.0), strict=True)]
+    fig = siting_figure(result, 2026, doc, homes)
+    by_name = {t.name: t for t in fig.data if t.name}
+    wait = next(t for n, t in by_name.items() if n.startswith("GPUs waiting for power"))
+    reg = result.geo[(result.geo["kind"] == "region") & (result.geo["name"] == "Sejong")]
+    assert (wait.x[0], wait.y[0]) == (float(reg["lon"].iloc[0]), float(reg["lat"].iloc[0]))
+    assert "Naver: 5,000 GPUs waiting (8 MW IT)" in wait.hovertext[0]
+    host = next(t for n, t in by_name.items() if n.startswith("hosting capacity"))
+    assert host.visible == "legendonly" and len(host.x) == 2
+    assert list(host.x) == [float(v) for v in sites["lon"]]
+    assert "3,028 MW firm" in host.hovertext[0]
+    assert host.marker.size[0] > host.marker.size[1]  # larger capacity, larger marker
+    # without site.json's sections (or in another year) no layer is drawn
+    plain = siting_figure(result, 2026, {"scenario": "mini"}, homes)
+    assert not any((t.name or "").startswith(("GPUs waiting", "hosting")) for t in plain.data)
+
+
+OVERLAPS = """
+var t = Array.from(document.querySelectorAll('#map-graph .scatterlayer .textpoint text'))
+  .filter(function(e){ return e.textContent; });
+var r = t.map(function(e){ return e.getBoundingClientRect(); }), bad = [];
+for (var i = 0; i < r.length; i++) for (var j = i + 1; j < r.length; j++) {
+  var w = Math.min(r[i].right, r[j].right) - Math.max(r[i].left, r[j].left);
+  var h = Math.min(r[i].bottom, r[j].bottom) - Math.max(r[i].top, r[j].top);
+  if (w > 1 && h > 1) bad.push(t[i].textContent + ' / ' + t[j].textContent);
+}
+return [t.length, bad];
+"""
+
+
+@pytest.mark.parametrize(("width", "lang"), [(1440, "en"), (390, "en"), (390, "ko"),
+                                             (1440, "ko")])
+def test_region_labels_do_not_collide(browser: Any, server: str, results: dict[str, Any],
+                                      width: int, lang: str) -> None:
+    _site(results)
+    console_errors(browser)  # drop what earlier tests' pages (other servers) left behind
+    browser.set_window_size(width, 1000)
+    try:
+        browser.get(f"{server}/map?run=runs/site-mini&lang={lang}")
+        n, bad = WebDriverWait(browser, 60 * SLOW, poll_frequency=0.25).until(
+            lambda d: (lambda v: v if v[0] >= 17 else None)(d.execute_script(OVERLAPS)))
+        assert n == 17 and bad == [], bad
+        assert console_errors(browser) == []
+        assert axe_violations(browser) == []
+    finally:
+        browser.set_window_size(1280, 1000)
+        if lang != "en":
+            browser.get(f"{server}/overview?lang=en")
+            WebDriverWait(browser, 30 * SLOW).until(
+                lambda d: d.execute_script("return document.documentElement.lang === 'en'"))
