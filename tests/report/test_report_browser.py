@@ -53,6 +53,10 @@ def page(report: Path) -> Iterator[Any]:
         d.get(report.as_uri())
         WebDriverWait(d, 60 * SLOW, poll_frequency=0.2).until(lambda x: x.execute_script(
             "return document.readyState === 'complete'"))
+        # Charts off the first screen are drawn one at a time after the page has loaded.
+        WebDriverWait(d, 60 * SLOW, poll_frequency=0.2).until(lambda x: x.execute_script(
+            "return Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".every(e => e._fullLayout && e.querySelector('svg.main-svg'))"))
         yield d
 
 

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plotly.offline import get_plotlyjs
 from rich.console import Console
 from rich.table import Table
 
 from aifab._io import to_json, versioned, write_text
 from aifab.catalog import Catalog
 from aifab.errors import BadInput
+from aifab.report._bundle import plotly_file_name, shared_page
 from aifab.report._html import Section, render_html
 from aifab.report._plan import plan_sections
 from aifab.scenario import Scenario
@@ -74,7 +76,8 @@ class ReportResult:
         return out
 
     def files(self) -> dict[str, str]:
-        """File name -> text of everything ``--out`` holds."""
+        """File name -> text of everything ``--out`` holds: ``report.html`` loads
+        ``plotly-<version>.min.js`` beside it (``self.html`` is the self-contained page)."""
         files = {"plan.json": to_json(versioned(self.plan_doc()))}
         site_doc = self.site_doc()
         if site_doc is not None:
@@ -82,7 +85,8 @@ class ReportResult:
         if self.sim is not None:
             files["simulate.json"] = to_json(versioned(self.sim.to_dict()))
         files["report.json"] = to_json(versioned(self.to_dict()))
-        files["report.html"] = self.html
+        files["report.html"] = shared_page(self.html)  # loads the folder's plotly.js
+        files[plotly_file_name()] = get_plotlyjs()
         return files
 
     def write(self, directory: Path) -> None:

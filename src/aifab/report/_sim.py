@@ -1,5 +1,5 @@
 """The national twin's look: HTML sections, terminal tables and the ``--out`` files of
-``aifab simulate`` (Parquet tables, JSON summary, a self-contained report)."""
+``aifab simulate`` (Parquet tables, JSON summary, a report)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rich.table import Table
 
 from aifab._io import to_json, versioned, write_text
 from aifab._terminal import fit, table
+from aifab.report._bundle import write_page
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._style import (
     NEUTRAL,
@@ -40,7 +41,8 @@ WARMUP_ROW = "jobs submitted in the warm-up"
 
 
 def write_sim_outputs(result: SimResult, tmp: Path) -> None:
-    """Write each table as Parquet, the summary as JSON and a self-contained report."""
+    """Write each table as Parquet, the summary as JSON and the report
+    (loading the folder's ``plotly-<version>.min.js``)."""
     doc = result.to_dict()
     frames = result.to_frames()
     for name, df in frames.items():
@@ -49,7 +51,7 @@ def write_sim_outputs(result: SimResult, tmp: Path) -> None:
             continue
         df.to_parquet(tmp / f"{name}.parquet", index=False)
     write_text(tmp / "summary.json", to_json(versioned(doc)))
-    write_text(tmp / "report.html",
+    write_page(tmp / "report.html",
                render_html(f"aifab simulate: {doc['scenario']}", sim_sections(result),
                            subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
                                     f"{fmt_num(doc['days'])} days, scale "
