@@ -279,7 +279,8 @@ def site_sections(result: Any, owners: Sequence[str] | None = None) -> list[Sect
     for c in cost.columns:
         if c.endswith("_krw"):
             cost[c] = cost[c] / 1e12
-    cost.columns = [label(c).replace("KRW)", "trillion KRW)") if c.endswith("_krw")
+    cost.columns = [label(c).replace("KRW)", "trillion KRW)").replace("(원)", "(조 원)")
+                    if c.endswith("_krw")
                     else c for c in cost.columns]
     wait = pd.DataFrame({"year": list(result.unpowered_gpus_by_year),
                          "GPUs waiting for power": list(result.unpowered_gpus_by_year.values())})

@@ -99,12 +99,23 @@ def table_html(df: pd.DataFrame, floatfmt: str | None = None, *, labels: bool = 
                 d[c] = [("-" if v != v else fmt_num(v) if float(v).is_integer()
                          else floatfmt.format(v)) for v in d[c]]
     shown = format_frame(d, labels=labels)
+    from aifab.report._labels import REPORT_LANG
+
+    ko = REPORT_LANG.get() == "ko"
+    cited = [str(c).lower() in ("source", "sources", "note", "reference") for c in df.columns]
+    if ko:
+        from aifab.report._ko_text import ko_cell
+
+        shown.columns = [ko_cell(str(h)) for h in shown.columns]
+        shown = shown.map(lambda v: v if not isinstance(v, str) or not v else ko_cell(v))
     numeric = [(pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))
                or (floatfmt is not None and pd.api.types.is_float_dtype(df[c]))
                for c in df.columns]
-    cls = ['class="num"' if n else "" for n in numeric]
+    cls = ['class="num"' if n else 'lang="en"' if ko and c else ""
+           for n, c in zip(numeric, cited, strict=True)]  # citations keep their language
+    hcls = ['class="num"' if n else "" for n in numeric]
     head = "".join(f"<th {c} scope=\"col\">{html.escape(str(h))}</th>"
-                   for c, h in zip(cls, shown.columns, strict=True))
+                   for c, h in zip(hcls, shown.columns, strict=True))
     rows = "".join(
         "<tr>" + "".join(f"<td {c}>{html.escape(str(v))}</td>"
                          for c, v in zip(cls, row, strict=True)) + "</tr>"
@@ -182,7 +193,13 @@ def render_html(title: str, sections: list[Section], subtitle: str = "", *,
     ko = lang == "ko"
     if ko:
         title = title.replace(_WORDS["report"][0], _WORDS["report"][1])
-    secs = [{"id": _anchor(s, i), "title": tr(s.title, lang), "body_html": Markup(s.body_html)}
+    from aifab.report._ko_text import ko_cell, ko_prose
+
+    def cell(text: str) -> str:
+        return ko_cell(text) if ko else text
+
+    secs = [{"id": _anchor(s, i), "title": tr(s.title, lang),
+             "body_html": Markup(ko_prose(s.body_html) if ko else s.body_html)}
             for i, s in enumerate(sections)]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     words = {k: v[ko] for k, v in _WORDS.items()}
@@ -191,8 +208,9 @@ def render_html(title: str, sections: list[Section], subtitle: str = "", *,
     return _template().render(
         lang=lang, title=title, subtitle=subtitle, css=Markup(_CSS),
         plotly_js=Markup(get_plotlyjs()), defer_js=Markup(DEFER_JS),
-        summary=[(tr(k, lang), v) for k, v in merged(summary, "summary")],
-        context=[(tr(k, lang), v) for k, v in merged(context, "context")], sections=secs,
+        summary=[(cell(tr(k, lang)), cell(v)) for k, v in merged(summary, "summary")],
+        context=[(cell(tr(k, lang)), cell(v)) for k, v in merged(context, "context")],
+        sections=secs,
         words=words) + "\n"
 
 

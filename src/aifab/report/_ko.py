@@ -77,6 +77,15 @@ KO: dict[str, str] = {
     "deliveries": "도입 일정", "scenario": "시나리오", "queue policy": "대기열 정책",
     "scale": "규모", "seed": "시드", "simulated days": "시뮬레이션 일수", "warm-up": "예열",
     "share of Seoul's electricity": "서울 전력 소비 대비",
+    "Accelerators": "가속기", "Costs added by the fleet, trillion KRW/year (system generation "
+    "cost shown in the table)": "보유분이 더하는 비용, 조 원/년 (계통 발전 비용은 표에)",
+    "Interruptions per day by cause": "원인별 일일 중단 횟수",
+    "Accelerators in repair (end of day)": "수리 중인 가속기 (일 마감)",
+    "accelerators in repair": "수리 중인 가속기",
+    "Effective training time ratio by job class": "작업 종류별 유효 학습 시간 비율",
+    "ETTR by tenant": "이용자별 유효 학습 시간 비율 (ETTR)",
+    "bar pattern; colour: owner": "막대 무늬, 색: 기관", "public": "공공",
+    "research": "연구", "finetune": "미세 조정", "pretrain": "사전 학습",
 }
 
 #: Korean names of the 17 regions (provinces and metropolitan cities) on the map.
@@ -110,6 +119,8 @@ def tr(text: Any, lang: str) -> Any:
         return KO[text]
     if text in _BY_EN:
         return _BY_EN[text]
+    if text in REGIONS:
+        return REGIONS[text]
     for pat, ko in PATTERNS:
         text = pat.sub(ko, text)
     return text
@@ -132,14 +143,31 @@ def localise_figure(fig: Any, lang: str) -> Any:
     for key in list(lay.to_plotly_json()):
         if key.startswith(("xaxis", "yaxis")):
             _title(lay[key], lang)
+    from aifab.report._ko_text import ko_hover, ko_hovertext, ko_places
+
     for tr_ in fig.data:
         if getattr(tr_, "name", None):
             tr_.name = tr(tr_.name, lang)
+        hover = getattr(tr_, "hovertemplate", None)
+        if isinstance(hover, str) and hover:
+            tr_.hovertemplate = ko_hover(hover)
+        elif hover is not None and not isinstance(hover, str):
+            tr_.hovertemplate = [ko_hover(str(h)) for h in hover]
+        htext = getattr(tr_, "hovertext", None)
+        if isinstance(htext, str) and htext:
+            tr_.hovertext = ko_hovertext(htext)
+        elif htext is not None and not isinstance(htext, str):
+            tr_.hovertext = [ko_hovertext(str(h)) for h in htext]
         text = getattr(tr_, "text", None)
         if text is not None and not isinstance(text, str):
             names = [str(t) for t in text]
             if names and all(n in REGIONS for n in names):
                 tr_.text = [REGIONS[n] for n in names]  # region labels on the map
+        for axis in ("x", "y"):  # category labels (job classes, tenants...)
+            vals = getattr(tr_, axis, None)
+            if vals is not None and not isinstance(vals, str) and len(vals) and all(
+                    isinstance(v, str) for v in vals):
+                setattr(tr_, axis, [KO.get(v) or ko_places(v) for v in vals])
         lg = getattr(tr_, "legendgrouptitle", None)
         if lg is not None and lg.text:
             lg.text = tr(lg.text, lang)

@@ -26,7 +26,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z]{2,}")
 KEEP = frozenset({
     "aifab", "PUE", "GPU", "GPUs", "NPU", "NPUs", "TWh", "MWh", "KRW", "USD", "UTC", "IT",
     "CO2", "Sobol", "SALib", "Jain", "FuriosaAI", "RNGD", "Blackwell", "NVIDIA", "Plotly",
-    "plotly", "OAT", "LHS",
+    "plotly", "OAT", "LHS", "Llama", "Young", "Daly", "PyPSA", "Earth",
     "Language", "English",  # the bilingual language switch ("Language / 언어", "English")
 })
 
