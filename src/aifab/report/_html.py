@@ -157,6 +157,12 @@ figure.chart{margin:.8rem 0;max-width:100%}
 figcaption.alt{font-size:.8rem;color:#4a5563}
 p.warn{background:#fff4e5;border:1px solid #b35900;border-radius:6px;padding:.5rem .8rem}
 @media (max-width:600px){body{padding:0 .4rem}ul.strip li{min-width:7rem}}
+@page{size:A4;margin:12mm 10mm}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}
+nav,.modebar-container,figcaption.alt{display:none}.tblwrap{overflow:visible}
+table.tbl,figure.chart,ul.strip li,section.context,.row>div{break-inside:avoid}
+h2,h3{break-after:avoid}h2{margin-top:1rem}
+figure.chart{zoom:.66}}
 """
 
 
