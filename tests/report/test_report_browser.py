@@ -234,7 +234,8 @@ def _pages_text(pdf: bytes) -> list[str]:
 def test_prints_to_a4_with_no_table_cut_and_charts_on_the_page(
         page: Any, report: Path, report_ko: Path, lang: str) -> None:
     """Chrome's print-to-PDF (DevTools Page.printToPDF): A4 pages; every table's first and
-    last rows on one page; in print media each chart fits the A4 text width and height."""
+    last rows on one page; in print media each chart (drawn at the 1024 px window's width)
+    fits the A4 text width and height."""
     import base64
     import re
 
@@ -244,8 +245,8 @@ def test_prints_to_a4_with_no_table_cut_and_charts_on_the_page(
         # A4 less the @page margins (210 - 2 x 10 mm, 297 - 2 x 12 mm) in CSS px.
         width, height = 190 / 25.4 * 96, 273 / 25.4 * 96
         sizes = page.execute_script(
-            "return Array.from(document.querySelectorAll('figure.chart')).map(f => {"
-            "var r = f.getBoundingClientRect(); return [r.width, r.height]})")
+            "return Array.from(document.querySelectorAll('figure.chart svg.main-svg'))"
+            ".map(s => {var r = s.getBoundingClientRect(); return [r.width, r.height]})")
         breaks = page.execute_script(
             "return Array.from(document.querySelectorAll('table.tbl, figure.chart'))"
             ".map(e => getComputedStyle(e).breakInside)")
@@ -276,3 +277,14 @@ def test_prints_to_a4_with_no_table_cut_and_charts_on_the_page(
             assert a == b, (first, last)
             checked += 1
     assert checked >= 5  # enough tables were found in the PDF's text to mean something
+
+
+def test_siting_map_takes_its_half_of_the_row(page: Any, report: Path) -> None:
+    """The map beside the siting tables is drawn at its share of the row, not squeezed to
+    the width of its empty box (it was 116 px wide at 1024 px)."""
+    _load(page, report)
+    width, row = page.execute_script(
+        "var g = document.getElementById('site-map');"
+        "return [g.getBoundingClientRect().width,"
+        " g.closest('.row').getBoundingClientRect().width]")
+    assert width >= 0.4 * row

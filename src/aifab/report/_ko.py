@@ -86,6 +86,8 @@ KO: dict[str, str] = {
     "ETTR by tenant": "이용자별 유효 학습 시간 비율 (ETTR)",
     "bar pattern; colour: owner": "막대 무늬, 색: 기관", "public": "공공",
     "research": "연구", "finetune": "미세 조정", "pretrain": "사전 학습",
+    "trillion KRW/year": "조 원/년", "day": "일", "interruptions": "중단 횟수",
+    "interruptions per day": "일일 중단 횟수",
 }
 
 #: Korean names of the 17 regions (provinces and metropolitan cities) on the map.

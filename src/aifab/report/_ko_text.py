@@ -64,14 +64,18 @@ CELLS: dict[str, str] = {
 _CELL_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"^(.+) \(rank\)$"), lambda m: f"{ko_cell(m.group(1))} (순위)"),
     (re.compile(r"^(.+) \(this scenario\)$"), lambda m: f"{m.group(1)} (이 시나리오)"),
-    (re.compile(r"^(.+) \(assumed\)$"), lambda m: f"{m.group(1)} (가정)"),
+    (re.compile(r"^(.+) \(assumed\)$"), lambda m: f"{ko_cell(m.group(1))} (가정)"),
+    (re.compile(r"^(\d{4}) target$"), lambda m: f"{m.group(1)} 목표"),
+    (re.compile(r"^(.+) server \((\d+) (GPUs|cards)\)$"),
+     lambda m: f"{m.group(1)} 서버 ({'GPU' if m.group(3) == 'GPUs' else '카드'} {m.group(2)}개)"),
+    (re.compile(r"^(.+) rack$"), lambda m: f"{m.group(1)} 랙"),
     (re.compile(r"^(.+) \(per GPU\)$"), lambda m: f"{m.group(1)} (GPU당)"),
     (re.compile(r"^(\d{4}) planned$"), lambda m: f"{m.group(1)} 계획"),
     (re.compile(r"^(\d{4}) (delivered|installed)$"), lambda m: f"{m.group(1)} 도입"),
     (re.compile(r"^self-sufficiency (\w+)$"),
      lambda m: f"전력 자급률: {REGIONS.get(m.group(1), m.group(1))}"),
     (re.compile(r"^(.+) power \(low end\)$"),
-     lambda m: f"{m.group(1).replace(' rack', ' 랙')} 전력 (하한)"),
+     lambda m: f"{ko_cell(m.group(1))} 전력 (하한)"),
     (re.compile(r"^([\d.,]+) of nameplate$"), lambda m: f"정격의 {m.group(1)}"),
     (re.compile(r"^([\d.,]+ ?%) of the fleet$"), lambda m: f"보유분의 {m.group(1)}"),
     (re.compile(r"^([\d.,]+) days, left out; the day axis starts there$"),
@@ -88,8 +92,8 @@ def ko_cell(text: str) -> str:
     """A table header or cell in Korean (unchanged when no translation is known)."""
     if text in CELLS:
         return CELLS[text]
-    if text in REGIONS:
-        return REGIONS[text]
+    if text in _PLACES:
+        return _PLACES[text]
     for pat, fn in _CELL_PATTERNS:
         m = pat.match(text)
         if m:
@@ -97,8 +101,18 @@ def ko_cell(text: str) -> str:
     return str(tr(text, "ko"))
 
 
-_PLACES = {**REGIONS, "Korea": "한국"}
-_PLACE_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(_PLACES) + r")(?![A-Za-z])")
+#: Candidate sites of the grid model (aifab/grid/data/sites.csv) in Korean.
+SITES: dict[str, str] = {
+    "Ulsan Mipo": "울산 미포", "Haenam Solaseado": "해남 솔라시도",
+    "Gwangju AI centre": "광주 AI 센터", "Pohang": "포항",
+    "Uljin-Gyeongju nuclear coast": "울진-경주 원전 해안", "Seosan": "서산",
+    "Busan Gangseo": "부산 강서", "Uiwang": "의왕", "Yongin-Pyeongtaek": "용인-평택",
+    "Chuncheon": "춘천", "Samcheok-Gangneung coast": "삼척-강릉 해안",
+    "Saemangeum": "새만금", "Incheon Cheongna": "인천 청라", "Seoul Gasan": "서울 가산",
+}
+_PLACES = {**SITES, **REGIONS, "Korea": "한국"}
+_PLACE_RE = re.compile(r"(?<![A-Za-z])(" + "|".join(sorted(_PLACES, key=len, reverse=True))
+                       + r")(?![A-Za-z])")
 
 
 def _regions(text: str) -> str:
@@ -148,16 +162,15 @@ PROSE: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] 
      r'<p class="note">이용자 행은 예열 뒤에 제출된 작업만 셉니다. 예열 중 제출되어 그 뒤에 '
      r"선점된 작업은 &ldquo;\1&rdquo; 행에 있어 열의 합이 합계와 같습니다.</p>"),
     (re.compile(r'<p class="note">each figure as if the owner&#x27;s whole fleet did only that '
-                r"work at the scenario load factor; inference: (.+?) at the device&#x27;s "
-                r"lowest precision, (\d+) in / (\d+) out, TPOT &lt;= (\d+) ms; training: "
-                r"(.+?) on ([\d.]+)T tokens \(aifab\.perf\) in ([\d,]+)-device jobs, times "
-                r"the expected ETTR under failures \(aifab\.reliability: Llama 3 rates x "
-                r"family multiplier, Young/Daly checkpoints\)</p>"),
-     r'<p class="note">각 값은 기관의 보유분 전체가 시나리오 부하율로 그 작업만 한다고 본 '
-     r"것입니다. 추론: \1, 장치의 최저 정밀도, 입력 \2 / 출력 \3 토큰, TPOT \4 ms 이하. "
-     r"학습: \5, \6조 토큰, 장치 \7개 작업 (성능 모델), 고장에 따른 기대 유효 학습 시간 "
-     r"비율(ETTR)을 곱함 (신뢰성 모델: Llama 3 고장률 x 장치 계열 배수, Young/Daly "
-     r"체크포인트).</p>"),
+                r"work at the scenario load factor; inference: (.+?); training: (.+?) on "
+                r"([\d.]+)T tokens \(aifab\.perf\) in ([\d,]+)-device jobs, times the expected "
+                r"ETTR under failures \(aifab\.reliability: Llama 3 rates x family multiplier, "
+                r"Young/Daly checkpoints\)</p>"),
+     lambda m: ('<p class="note">각 값은 기관의 보유분 전체가 시나리오 부하율로 그 작업만 '
+                f"한다고 본 것입니다. 추론: {_inference(m.group(1))}. 학습: {m.group(2)}, "
+                f"{m.group(3)}조 토큰, 장치 {m.group(4)}개 작업 (성능 모델), 고장에 따른 기대 "
+                "유효 학습 시간 비율(ETTR)을 곱함 (신뢰성 모델: Llama 3 고장률 x 장치 계열 "
+                "배수, Young/Daly 체크포인트).</p>")),
     (re.compile(r'<p class="note">estimate: (\d+) shifts, ([\d.]+) productive h per '
                 r"technician-shift, 95th-percentile shift workload, at least (\d+) per shift, "
                 r"relief factor ([\d.]+) FTE per 24/7 seat; operators ([\d.]+) FTE per "
@@ -168,6 +181,22 @@ PROSE: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] 
     (re.compile(r"<h3>Calibration of the base case \(no AI load\)</h3>"),
      "<h3>기준 사례 보정 (AI 부하 없음)</h3>"),
 )
+
+
+_INFERENCE = (
+    (r"workload mix of output tokens: ", "출력 토큰 기준 작업 혼합: "),
+    (r"(\d+) in / (\d+) out", r"입력 \1 / 출력 \2"),
+    (r"; each model at the device&#x27;s lowest precision and the search&#x27;s best layout",
+     ", 모델마다 장치의 최저 정밀도와 탐색한 최적 배치"),
+    (r" at the device&#x27;s lowest precision", ", 장치의 최저 정밀도"),
+    (r"TPOT &lt;= (\d+) ms", r"TPOT \1 ms 이하"), (r" \(scenario workload\)", " (시나리오 작업)"),
+)
+
+
+def _inference(text: str) -> str:
+    for pat, ko in _INFERENCE:
+        text = re.sub(pat, ko, text)
+    return text
 
 
 def _time_method(text: str) -> str:
