@@ -147,7 +147,8 @@ table.tbl th{background:#f3f5f8;font-weight:600}
 table.tbl .num{text-align:right;white-space:nowrap}table.tbl th.num{white-space:normal}
 .note{color:#4a5563;font-size:.85rem}
 nav a{margin-right:1rem;display:inline-block}
-.row{display:flex;flex-wrap:wrap;gap:1em}.row>div{flex:1 1 420px;min-width:0;max-width:100%;overflow-x:auto}
+.row{display:flex;flex-wrap:wrap;gap:1em}
+.row>div{flex:1 1 420px;min-width:0;max-width:100%;overflow-x:auto}
 ul.strip{display:flex;flex-wrap:wrap;gap:.6rem;list-style:none;padding:0;margin:1rem 0}
 ul.strip li{background:#f3f5f8;border-radius:6px;padding:.5rem .8rem;min-width:9rem}
 ul.strip .v{display:block;font-size:1.3rem;font-weight:600}

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 _FILES = r"(?:json|html|yaml|yml|parquet|csv|xlsx|js|py|md|txt|png|pdf|j2)"
 #: a dotted parameter path such as ``facility.pue`` or ``prices.tariff_krw_per_kwh`` (a
 #: module named in a note, ``aifab.perf``, is not one)
-DOTTED = re.compile(r"\b(?!aifab\.)[a-z][a-z_]*\.(?!" + _FILES + r"\b)[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b")
+DOTTED = re.compile(r"\b(?!aifab\.)[a-z][a-z_]*\.(?!" + _FILES
+                    + r"\b)[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b")
 #: a snake_case name such as ``facility_mw`` or ``gpu_memory``
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 #: a decimal number (with optional thousands separators)
