@@ -71,7 +71,7 @@ def figure_html(fig: go.Figure, div_id: str, alt: str | None = None) -> str:
     buttons (``_style.PLOTLY_CONFIG``); series without a colour of their own take the
     Okabe-Ito palette. ``alt`` defaults to a summary of the traces.
     """
-    from aifab.report._ko import localise_figure
+    from aifab.report._ko_text import localise_figure
     from aifab.report._labels import REPORT_LANG
 
     lang = REPORT_LANG.get()

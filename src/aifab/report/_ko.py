@@ -145,31 +145,14 @@ def localise_figure(fig: Any, lang: str) -> Any:
     for key in list(lay.to_plotly_json()):
         if key.startswith(("xaxis", "yaxis")):
             _title(lay[key], lang)
-    from aifab.report._ko_text import ko_hover, ko_hovertext, ko_places
-
     for tr_ in fig.data:
         if getattr(tr_, "name", None):
             tr_.name = tr(tr_.name, lang)
-        hover = getattr(tr_, "hovertemplate", None)
-        if isinstance(hover, str) and hover:
-            tr_.hovertemplate = ko_hover(hover)
-        elif hover is not None and not isinstance(hover, str):
-            tr_.hovertemplate = [ko_hover(str(h)) for h in hover]
-        htext = getattr(tr_, "hovertext", None)
-        if isinstance(htext, str) and htext:
-            tr_.hovertext = ko_hovertext(htext)
-        elif htext is not None and not isinstance(htext, str):
-            tr_.hovertext = [ko_hovertext(str(h)) for h in htext]
         text = getattr(tr_, "text", None)
         if text is not None and not isinstance(text, str):
             names = [str(t) for t in text]
             if names and all(n in REGIONS for n in names):
                 tr_.text = [REGIONS[n] for n in names]  # region labels on the map
-        for axis in ("x", "y"):  # category labels (job classes, tenants...)
-            vals = getattr(tr_, axis, None)
-            if vals is not None and not isinstance(vals, str) and len(vals) and all(
-                    isinstance(v, str) for v in vals):
-                setattr(tr_, axis, [KO.get(v) or ko_places(v) for v in vals])
         lg = getattr(tr_, "legendgrouptitle", None)
         if lg is not None and lg.text:
             lg.text = tr(lg.text, lang)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from aifab.report._ko import KO, REGIONS, tr
+from aifab.report._ko import localise_figure as _ko_figure
 
 #: Table headers and cell words (exact).
 CELLS: dict[str, str] = {
@@ -243,6 +245,31 @@ def ko_hovertext(text: str) -> str:
     for pat, ko in _HOVERTEXT:
         text = pat.sub(ko, text)
     return _regions(text)
+
+
+def localise_figure(fig: Any, lang: str) -> Any:
+    """:func:`aifab.report._ko.localise_figure` (titles, axes, legends), then each trace's
+    hover templates, hover text and category labels (job classes, corridors, regions)."""
+    _ko_figure(fig, lang)
+    if lang != "ko":
+        return fig
+    for t in fig.data:
+        hover = getattr(t, "hovertemplate", None)
+        if isinstance(hover, str) and hover:
+            t.hovertemplate = ko_hover(hover)
+        elif hover is not None and not isinstance(hover, str):
+            t.hovertemplate = [ko_hover(str(h)) for h in hover]
+        htext = getattr(t, "hovertext", None)
+        if isinstance(htext, str) and htext:
+            t.hovertext = ko_hovertext(htext)
+        elif htext is not None and not isinstance(htext, str):
+            t.hovertext = [ko_hovertext(str(h)) for h in htext]
+        for axis in ("x", "y"):
+            vals = getattr(t, axis, None)
+            if vals is not None and not isinstance(vals, str) and len(vals) and all(
+                    isinstance(v, str) for v in vals):
+                setattr(t, axis, [KO.get(v) or ko_places(v) for v in vals])
+    return fig
 
 
 def ko_hover(template: str) -> str:
