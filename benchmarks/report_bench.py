@@ -1,9 +1,10 @@
 """Benchmark the static reports in headless chromium: time until every chart is drawn.
 
 Writes the plan report (``aifab plan --out``) and the combined report of a small scenario
-(``aifab report --out``, plan + siting + twin), each as written (loading the run folder's
-``plotly-<version>.min.js``) and as the self-contained page (plotly.js inlined, what
-``render_html`` returns and reports were before issue 21). Each page is opened in a fresh
+(``aifab report --out``, plan + siting + twin), each in both forms: loading the run
+folder's ``plotly-<version>.min.js`` (what ``aifab report`` and ``simulate`` write) and
+self-contained (plotly.js inlined: what ``render_html`` returns, ``aifab plan``/``site``
+write, and every report was before issue 21). Each page is opened in a fresh
 chromium (cold: a fresh profile, its first page being a tiny one, as in a browser
 already open) and then loaded again in the same browser (warm); the time is
 ``performance.now()`` (from navigation start) when every ``.plotly-graph-div`` holds its
@@ -60,16 +61,20 @@ def make_reports(root: Path) -> dict[str, Path]:
     subprocess.run([*aifab, "report", str(root / "mini.yaml"), "--out", str(root / "report"),
                     "--set", "siting.hours=24", "--days", "1", "--set", "sim.scale=0.05",
                     "--set", "sim.warmup_days=0.5", "--json"], check=True, capture_output=True)
-    from aifab.report import plotly_file_name
+    from aifab.report import plotly_file_name, write_page
     from aifab.report._bundle import inline_block, shared_block
 
     pages: dict[str, Path] = {}
     for name, page in (("plan", root / "plan" / "report.html"),
                        ("report (plan+site+twin)", root / "report" / "report.html")):
-        pages[f"{name}, shared plotly.js"] = page
+        # `aifab plan` inlines plotly.js, `aifab report` shares it: time both forms of each.
+        text = page.read_text(encoding="utf-8").replace(
+            shared_block(plotly_file_name()), inline_block())
         inline = page.with_name("inlined.html")
-        inline.write_text(page.read_text(encoding="utf-8").replace(
-            shared_block(plotly_file_name()), inline_block()), encoding="utf-8")
+        inline.write_text(text, encoding="utf-8")
+        shared = page.with_name("shared.html")
+        write_page(shared, text)
+        pages[f"{name}, shared plotly.js"] = shared
         pages[f"{name}, inlined plotly.js"] = inline
     return pages
 
