@@ -25,12 +25,16 @@ def test_report_all_stages(tmp_path: Path) -> None:
     assert head["plan"]["accelerators"] == 268_000  # 260,000 GPUs + 8,000 assumed NPUs
     assert set(head["site"]["unpowered_gpus_by_year"]) == {"2026", "2027", "2028"}
     assert 0 < head["simulate"]["utilization"] <= 1
+    from aifab.report import plotly_file_name
+
+    js = plotly_file_name()
     assert {p.name for p in out.iterdir()} == {"plan.json", "site.json", "simulate.json",
-                                              "report.json", "report.html", ".aifab-run"}
+                                              "report.json", "report.html", ".aifab-run", js}
     page = (out / "report.html").read_text()
     for anchor in ("sec-fleet", "sec-siting", "sec-national", "site-map", "nat-ts-0", "h100e"):
         assert f'id="{anchor}"' in page
-    assert page.count("plotly.js v") == 1  # the bundle once, shared by every chart
+    assert "plotly.js v" not in page and f'<script src="{js}">' in page  # the folder's copy
+    assert "plotly.js v" in (out / js).read_text()[:200]
     # The twin ran under the siting result's power caps: each owner's MW in the last year.
     site = json.loads((out / "site.json").read_text())
     caps = head["site"]["twin_power_caps"]
@@ -46,8 +50,10 @@ def test_report_without_site_and_bad_flags(tmp_path: Path) -> None:
     out = tmp_path / "rep"
     r = runner.invoke(app, ["report", "--out", str(out), "--no-site", "--no-simulate"])
     assert r.exit_code == 0, r.output
+    from aifab.report import plotly_file_name
+
     assert {p.name for p in out.iterdir()} == {"plan.json", "report.json", "report.html",
-                                              ".aifab-run"}
+                                              ".aifab-run", plotly_file_name()}
     bad = tmp_path / "bad"
     r = runner.invoke(app, ["report", "--out", str(bad), "--no-site", "--site-caps"])
     assert r.exit_code == 2 and "--site-caps needs the siting stage" in r.stderr

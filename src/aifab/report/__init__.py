@@ -1,5 +1,6 @@
 """Terminal tables, charts and self-contained HTML reports."""
 
+from aifab.report._bundle import plotly_file_name, shared_page, write_page
 from aifab.report._grid import flex_curve_figure, site_html, site_sections, siting_map
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._ko import localise_figure, tr
@@ -82,6 +83,7 @@ __all__ = [
     "plan_html",
     "plan_sections",
     "plan_summary",
+    "plotly_file_name",
     "print_plan",
     "print_report",
     "print_sim",
@@ -90,6 +92,7 @@ __all__ = [
     "sensitivity_note",
     "series_fan_figure",
     "series_figure",
+    "shared_page",
     "sim_sections",
     "site_html",
     "site_sections",
@@ -101,5 +104,6 @@ __all__ = [
     "sweep_values",
     "table_html",
     "tr",
+    "write_page",
     "write_sim_outputs",
 ]

@@ -238,7 +238,8 @@ def _charts(result: Any, owners: Sequence[str] | None = None) -> list[Any]:
                      tickformat=",")
     top = max([0, *result.unpowered_gpus_by_year.values()])
     fig.update_yaxes(title_text="GPUs waiting", secondary_y=True, rangemode="nonnegative",
-                     range=[0, max(10.0, 1.1 * top)], tickformat=",", showgrid=False)
+                     range=[0, max(10.0, 1.1 * top)], tickformat=",", showgrid=False,
+                     tickmode="auto")  # its own round ticks (synced ones read 2.0446875)
 
     cost = result.annual_cost
     cf = go.Figure()
@@ -279,7 +280,8 @@ def site_sections(result: Any, owners: Sequence[str] | None = None) -> list[Sect
     for c in cost.columns:
         if c.endswith("_krw"):
             cost[c] = cost[c] / 1e12
-    cost.columns = [label(c).replace("KRW)", "trillion KRW)") if c.endswith("_krw")
+    cost.columns = [label(c).replace("KRW)", "trillion KRW)").replace("(원)", "(조 원)")
+                    if c.endswith("_krw")
                     else c for c in cost.columns]
     wait = pd.DataFrame({"year": list(result.unpowered_gpus_by_year),
                          "GPUs waiting for power": list(result.unpowered_gpus_by_year.values())})

@@ -77,6 +77,17 @@ KO: dict[str, str] = {
     "deliveries": "도입 일정", "scenario": "시나리오", "queue policy": "대기열 정책",
     "scale": "규모", "seed": "시드", "simulated days": "시뮬레이션 일수", "warm-up": "예열",
     "share of Seoul's electricity": "서울 전력 소비 대비",
+    "Accelerators": "가속기", "Costs added by the fleet, trillion KRW/year (system generation "
+    "cost shown in the table)": "보유분이 더하는 비용, 조 원/년 (계통 발전 비용은 표에)",
+    "Interruptions per day by cause": "원인별 일일 중단 횟수",
+    "Accelerators in repair (end of day)": "수리 중인 가속기 (일 마감)",
+    "accelerators in repair": "수리 중인 가속기",
+    "Effective training time ratio by job class": "작업 종류별 유효 학습 시간 비율",
+    "ETTR by tenant": "이용자별 유효 학습 시간 비율 (ETTR)",
+    "bar pattern; colour: owner": "막대 무늬, 색: 기관", "public": "공공",
+    "research": "연구", "finetune": "미세 조정", "pretrain": "사전 학습",
+    "trillion KRW/year": "조 원/년", "day": "일", "interruptions": "중단 횟수",
+    "interruptions per day": "일일 중단 횟수",
 }
 
 #: Korean names of the 17 regions (provinces and metropolitan cities) on the map.
@@ -110,6 +121,8 @@ def tr(text: Any, lang: str) -> Any:
         return KO[text]
     if text in _BY_EN:
         return _BY_EN[text]
+    if text in REGIONS:
+        return REGIONS[text]
     for pat, ko in PATTERNS:
         text = pat.sub(ko, text)
     return text

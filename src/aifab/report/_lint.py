@@ -11,22 +11,24 @@ import re
 from collections.abc import Iterable
 
 _FILES = r"(?:json|html|yaml|yml|parquet|csv|xlsx|js|py|md|txt|png|pdf|j2)"
-#: a dotted parameter path such as ``facility.pue`` or ``prices.tariff_krw_per_kwh``
-DOTTED = re.compile(r"\b[a-z][a-z_]*\.(?!" + _FILES + r"\b)[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b")
+#: a dotted parameter path such as ``facility.pue`` or ``prices.tariff_krw_per_kwh`` (a
+#: module named in a note, ``aifab.perf``, is not one)
+DOTTED = re.compile(r"\b(?!aifab\.)[a-z][a-z_]*\.(?!" + _FILES
+                    + r"\b)[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b")
 #: a snake_case name such as ``facility_mw`` or ``gpu_memory``
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 #: a decimal number (with optional thousands separators)
 FLOAT = re.compile(r"(?<![\d.])\d[\d,]*\.\d+(?![\d.])")
 NAN = re.compile(r"\bNaN\b|\bnan\b")
 #: what is not prose: paths, file names, hyphenated ids (run folders, scenario names), URLs
-_IDS = re.compile(r"\S*[/\\]\S*|\b[A-Za-z]+\d\w*\b|\b[\w.]+\." + _FILES
-                  + r"\b|\b\w+(?:-\w+)+\b|https?://\S+")
+_IDS = re.compile(r"\S*[/\\]\S*|\b[\w-]+(?:\+[\w-]+)+\b|\b\w+(?:-\w+)+\b|"
+                  r"\b[A-Za-z]+\d\w*\b|\b[\w.]+\." + _FILES + r"\b|https?://\S+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z]{2,}")
 #: names and acronyms that stay as they are in Korean (proper names, units, products)
 KEEP = frozenset({
     "aifab", "PUE", "GPU", "GPUs", "NPU", "NPUs", "TWh", "MWh", "KRW", "USD", "UTC", "IT",
     "CO2", "Sobol", "SALib", "Jain", "FuriosaAI", "RNGD", "Blackwell", "NVIDIA", "Plotly",
-    "plotly", "OAT", "LHS",
+    "plotly", "OAT", "LHS", "Llama", "Young", "Daly", "PyPSA", "Earth",
     "Language", "English",  # the bilingual language switch ("Language / 언어", "English")
 })
 

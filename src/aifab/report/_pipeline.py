@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from plotly.offline import get_plotlyjs
 from rich.console import Console
 from rich.table import Table
 
 from aifab._io import to_json, versioned, write_text
 from aifab.catalog import Catalog
 from aifab.errors import BadInput
-from aifab.report._html import Section, render_html
+from aifab.report._bundle import plotly_file_name, shared_page
+from aifab.report._html import Items, Section, render_html
 from aifab.report._plan import plan_sections
 from aifab.scenario import Scenario
 
@@ -74,7 +76,8 @@ class ReportResult:
         return out
 
     def files(self) -> dict[str, str]:
-        """File name -> text of everything ``--out`` holds."""
+        """File name -> text of everything ``--out`` holds: ``report.html`` loads
+        ``plotly-<version>.min.js`` beside it (``self.html`` is the self-contained page)."""
         files = {"plan.json": to_json(versioned(self.plan_doc()))}
         site_doc = self.site_doc()
         if site_doc is not None:
@@ -82,7 +85,8 @@ class ReportResult:
         if self.sim is not None:
             files["simulate.json"] = to_json(versioned(self.sim.to_dict()))
         files["report.json"] = to_json(versioned(self.to_dict()))
-        files["report.html"] = self.html
+        files["report.html"] = shared_page(self.html)  # loads the folder's plotly.js
+        files[plotly_file_name()] = get_plotlyjs()
         return files
 
     def write(self, directory: Path) -> None:
@@ -130,10 +134,57 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
         sections += sim_sections(sim_res, [o.name for o in scn.owners])
     if constraints is not None:
         scn = constraints.apply(scn)
-    html = render_html(f"aifab report: {scn.name}", sections, scn.description)
+    summary: Items = ()
+    if sim_res is not None:
+        sections, summary = scale_labels(sections, float(sim_res.to_dict()["scale"]))
+    html = render_html(f"aifab report: {scn.name}", sections, scn.description,
+                       summary=summary)
     return ReportResult(scenario=scn, plan=plan_res, siting=sres,
                         caps=constraints.caps if constraints is not None else None,
                         sim=sim_res, html=html, constraints=constraints)
+
+
+#: Twin figures that grow with the sample's size (shares and ratios do not).
+_SAMPLED = ("GPUs", "NPUs", "mean facility power (MW)", "tokens served")
+
+
+def scale_labels(sections: list[Section], scale: float) -> tuple[list[Section], Items]:
+    """The summary strip of a report with the twin: each absolute figure says whether it is
+    national (the plan) or the twin's sample (``scale`` of the fleet), the twin's mean
+    facility power beside the national facility power. Returns the sections without their
+    own summaries, and the strip."""
+    from dataclasses import replace
+
+    from aifab.report._ko import tr
+    from aifab.report._labels import REPORT_LANG
+    from aifab.report._style import fmt_share
+
+    ko = REPORT_LANG.get() == "ko"
+    pct = fmt_share(scale, 0)
+
+    def nat(k: str) -> str:
+        return f"{tr(k, 'ko')}, 전국" if ko else f"{k}, national"
+
+    def twin(k: str) -> str:
+        return (f"{tr(k, 'ko')}, 트윈 표본 (보유분의 {pct})" if ko
+                else f"{k}, twin sample ({pct} of the fleet)")
+
+    plan_items: list[tuple[str, str]] = []
+    twin_items: list[tuple[str, str]] = []
+    for s in sections:
+        is_twin = s.anchor.startswith("national")
+        for k, v in s.summary:
+            if not is_twin:
+                absolute = k in ("GPUs", "NPUs") or "(MW)" in k or "/year" in k
+                plan_items.append((nat(k) if absolute else k, v))
+            else:
+                twin_items.append((twin(k) if k in _SAMPLED else k, v))
+    power = next((i for i, (k, _) in enumerate(plan_items)
+                  if k.startswith(("facility power", "시설 전력"))), len(plan_items) - 1)
+    side = [it for it in twin_items if "facility power" in it[0] or "시설 전력" in it[0]]
+    rest = [it for it in twin_items if it not in side]
+    strip = (*plan_items[:power + 1], *side, *plan_items[power + 1:], *rest)
+    return [replace(s, summary=()) for s in sections], strip
 
 
 def print_report(result: ReportResult, c: Console) -> None:

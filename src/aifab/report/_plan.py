@@ -275,8 +275,10 @@ def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section
         ref = html.escape(r.output[-1]["reference"])
         out_html = (figure_html(figs["output"], "output-tokens") + table_html(out_tbl)
                     + f'<p class="note">{ref}</p>')
-    asm = pd.DataFrame([{"parameter": a.parameter, "value": str(a.value), "unit": a.unit,
-                         "source": a.source} for a in r.assumptions])
+    asm = pd.DataFrame([{"parameter": a.parameter,
+                         "value": fmt_num(a.value) if isinstance(a.value, (int, float))
+                         and not isinstance(a.value, bool) else str(a.value),
+                         "unit": a.unit, "source": a.source} for a in r.assumptions])
     return [
         Section("Fleet", headline + table_html(fleet_tbl), "fleet",
                 summary=plan_summary(r, catalog), context=plan_context(r)),

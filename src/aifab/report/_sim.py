@@ -1,5 +1,5 @@
 """The national twin's look: HTML sections, terminal tables and the ``--out`` files of
-``aifab simulate`` (Parquet tables, JSON summary, a self-contained report)."""
+``aifab simulate`` (Parquet tables, JSON summary, a report)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aifab._terminal import fit, table
+from aifab.report._bundle import write_page
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._style import (
     NEUTRAL,
@@ -39,13 +40,15 @@ WARMUP_ROW = "jobs submitted in the warm-up"
 
 
 def write_sim_outputs(result: SimResult, tmp: Path) -> None:
-    """Write each table as Parquet, the summary as JSON and a self-contained report."""
-    doc = result.to_dict()  # the run folder's names: aifab.sim.national._runfolder
-    result.write(tmp, html=render_html(f"aifab simulate: {doc['scenario']}",
-                                       sim_sections(result),
-                                       subtitle=f"policy {doc['policy']}, seed "
-                                                f"{doc['seed']}, {fmt_num(doc['days'])} "
-                                                f"days, scale {fmt_num(doc['scale'])}"))
+    """Write each table as Parquet, the summary as JSON and the report (loading the
+    folder's ``plotly-<version>.min.js``)."""
+    doc = result.to_dict()
+    result.write(tmp)  # the run folder's names: aifab.sim.national._runfolder
+    write_page(tmp / "report.html",
+               render_html(f"aifab simulate: {doc['scenario']}", sim_sections(result),
+                           subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
+                                    f"{fmt_num(doc['days'])} days, scale "
+                                    f"{fmt_num(doc['scale'])}"))
 
 
 def sim_sections(result: SimResult, owners: Sequence[str] | None = None) -> list[Section]:

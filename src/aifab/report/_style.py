@@ -268,6 +268,13 @@ def format_frame(df: pd.DataFrame, *, labels: bool = True,
     return out
 
 
+def _x(v: Any) -> str:
+    """An x value of a text alternative: numbers to 4 significant figures."""
+    if isinstance(v, float) and not _missing(v):
+        return fmt_num(v)
+    return str(v)
+
+
 def describe_figure(fig: Any, max_points: int = 8, lang: str = "en") -> str:
     """A short text alternative for a plotly figure: its title and each series' values
     (a bar drawn from a ``base`` is described by where it ends, base + length)."""
@@ -291,12 +298,14 @@ def describe_figure(fig: Any, max_points: int = 8, lang: str = "en") -> str:
             ys = [y + base if isinstance(y, (int, float)) else y for y in ys]
         nums = [float(v) for v in ys if isinstance(v, (int, float)) and not _missing(v)]
         if len(ys) <= max_points:
-            pts = ", ".join(f"{x}: {fmt_num(y) if isinstance(y, (int, float)) else y}"
+            pts = ", ".join(f"{_x(x)}: {fmt_num(y) if isinstance(y, (int, float)) else y}"
                             for x, y in zip(xs, ys, strict=False))
         elif nums:
-            pts = ((f"{len(ys)}개 점, {xs[0]}부터 {xs[-1]}까지, 최소 {fmt_num(min(nums))}, "
+            known = [x for x in xs if x is not None and not _missing(x)] or ["-"]
+            x0, x1 = _x(known[0]), _x(known[-1])
+            pts = ((f"{len(ys)}개 점, {x0}부터 {x1}까지, 최소 {fmt_num(min(nums))}, "
                     f"최대 {fmt_num(max(nums))}, 마지막 {fmt_num(nums[-1])}") if ko else
-                   (f"{len(ys)} points from {xs[0]} to {xs[-1]}, min {fmt_num(min(nums))}, "
+                   (f"{len(ys)} points from {x0} to {x1}, min {fmt_num(min(nums))}, "
                     f"max {fmt_num(max(nums))}, last {fmt_num(nums[-1])}"))
         else:
             continue

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aifab.errors import BadInput
-from aifab.report import ReportResult, build_report
+from aifab.report import ReportResult, build_report, plotly_file_name
 from aifab.scenario import load_scenario
 
 SMALL = ["sim.scale=0.01", "sim.warmup_days=0.25", "sim.days=0.5"]
@@ -26,7 +26,8 @@ def test_build_report_without_siting(tmp_path: Path) -> None:
     assert "National simulation" in r.html
     r.write(tmp_path)
     assert set(p.name for p in tmp_path.iterdir()) == {"plan.json", "simulate.json",
-                                                       "report.json", "report.html"}
+                                                       "report.json", "report.html",
+                                                       plotly_file_name()}
     assert json.loads((tmp_path / "simulate.json").read_text())["schema_version"] == 1
 
 

@@ -28,8 +28,9 @@ LOAD_SHAPE = "campus_power_hourly.csv"
 _LOAD_SHAPE_TABLE = "campus_power"
 TABLE_SUFFIX = ".parquet"
 RESULT_FILES = (SUMMARY, REPORT, LOAD_SHAPE)
-"""Files a finished run leaves (besides its tables, ``*.parquet``)."""
-RESULT_GLOBS = (f"*{TABLE_SUFFIX}",)
+"""Files a finished run leaves (besides its tables, ``*.parquet``, and the report's
+``plotly-<version>.min.js``)."""
+RESULT_GLOBS = (f"*{TABLE_SUFFIX}", "plotly-*.min.js")
 
 
 def checkpoint_dir(folder: Path) -> Path:

@@ -1,0 +1,102 @@
+"""One copy of plotly.js per run folder (issue 21): pages load ``plotly-<version>.min.js``
+from beside them; a page copied alone says what it needs, in its language, without script
+errors; the tables still read."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from plotly.offline import get_plotlyjs
+from selenium.webdriver.support.ui import WebDriverWait
+
+from aifab import load_scenario, plan
+from aifab.report import (
+    Section,
+    plan_html,
+    plotly_file_name,
+    render_html,
+    report_language,
+    table_html,
+    write_page,
+)
+from aifab.serve._browser import chromium_paths, console_errors, headless_chromium
+
+SLOW = float(os.environ.get("AIFAB_TEST_WAIT_SCALE", "1"))
+"""Scales every wait's timeout (a busy CI machine sets it; .ci/run)."""
+
+
+def test_pages_in_one_folder_share_one_copy(tmp_path: Path) -> None:
+    res = plan(load_scenario("korea-2025"))
+    page = plan_html(res)
+    assert page.count(get_plotlyjs()) == 1  # the library's string stays self-contained
+    write_page(tmp_path / "report.html", page)
+    js = tmp_path / plotly_file_name()
+    stamp = js.stat().st_mtime_ns
+    import pandas as pd
+
+    write_page(tmp_path / "other.html",
+               render_html("other", [Section("T", table_html(pd.DataFrame({"a": [1]})))]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["report.html", "other.html", js.name])
+    assert js.stat().st_mtime_ns == stamp  # the same copy is not written again
+    assert js.read_text(encoding="utf-8") == get_plotlyjs()
+    assert js.name.startswith("plotly-") and js.name.endswith(".min.js")
+    assert js.name[len("plotly-"):-len(".min.js")] in get_plotlyjs()[:200]  # its version
+    for name in ("report.html", "other.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert f'<script src="{js.name}"></script>' in text
+        assert len(text) < 500_000 and "plotly.js v" not in text
+    js.write_text("stale", encoding="utf-8")  # a damaged copy is replaced
+    write_page(tmp_path / "report.html", page)
+    assert js.read_text(encoding="utf-8") == get_plotlyjs()
+
+
+@pytest.fixture(scope="module")
+def driver() -> Any:
+    if chromium_paths() is None:
+        pytest.skip("chromium/chromedriver not installed (apt-get install chromium "
+                    "chromium-driver; .ci/run does this)")
+    with headless_chromium(1024, 900) as d:
+        yield d
+
+
+def _open(d: Any, page: Path) -> None:
+    d.get(page.as_uri())
+    WebDriverWait(d, 60 * SLOW, poll_frequency=0.2).until(
+        lambda x: x.execute_script("return document.readyState === 'complete'"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_copied_alone_says_what_it_needs(driver: Any, tmp_path: Path, lang: str) -> None:
+    res = plan(load_scenario("korea-2025"))
+    with report_language(lang):
+        page = plan_html(res)
+    folder = tmp_path / "run"
+    write_page(folder / "report.html", page)
+    # With its folder: every chart drawn (the later ones after the first screen), no notice.
+    _open(driver, folder / "report.html")
+    n = driver.execute_script("return document.querySelectorAll('.plotly-graph-div').length")
+    assert n >= 5
+    WebDriverWait(driver, 60 * SLOW, poll_frequency=0.2).until(lambda x: x.execute_script(
+        "return Array.from(document.querySelectorAll('.plotly-graph-div'))"
+        ".every(e => e._fullLayout && e.querySelector('svg.main-svg'))"))
+    assert driver.execute_script("return document.getElementById('needs-plotly').hidden")
+    assert console_errors(driver) == []
+    # Copied alone: the notice names the file, in the page's language; tables still read.
+    alone = tmp_path / "elsewhere"
+    alone.mkdir()
+    shutil.copy(folder / "report.html", alone / "report.html")
+    _open(driver, alone / "report.html")
+    notice = driver.execute_script(
+        "var n = document.getElementById('needs-plotly');"
+        "return n.hidden ? '' : n.innerText")
+    assert plotly_file_name() in notice
+    assert ("필요합니다" in notice) if lang == "ko" else ("need the file" in notice)
+    assert driver.execute_script("return document.querySelectorAll('table.tbl').length") >= 3
+    errors = [e for e in console_errors(driver) if plotly_file_name() not in e]
+    assert errors == []  # only the missing file itself is reported, no script error
