@@ -148,6 +148,7 @@ SITE_STEPS: tuple[tuple[str, str, float], ...] = (
     ("building optimisation model", "model", 0.30),
     ("stage 2", "solving", 0.41),
     ("solving the grid without AI load", "reference", 0.41),
+    ("solving for the fewest GPUs waiting", "fewest", 0.42),
     ("solving with HiGHS", "solving", 0.43),
     ("reading results", "results", 0.62),
     ("solving again without flexibility", "flexibility", 0.62),

@@ -69,6 +69,7 @@ def test_site_steps_rise_through_nested_solves(tmp_path: Path) -> None:
     assert say is not None
     inner = ["building network (1 years x 96 h)", "building optimisation model",
              "solving the grid without AI load (LP, reference cost)",
+             "solving for the fewest GPUs waiting (LP)",
              "solving with HiGHS (10 variables, 5 constraints)", "reading results"]
     for msg in ["stage 1: siting on 96 h of representative days", *inner,
                 "building network (1 years x 8760 h)", "building optimisation model",
@@ -144,7 +145,8 @@ def test_a_real_siting_run_reports_its_steps_with_fractions(results: dict[str, A
     got = _events(results["root"] / ".site-events.jsonl")
     _monotone(got)
     stages = [e["stage"] for e in got]
-    assert stages == ["network", "model", "reference", "solving", "results", "calibration"]
+    assert stages == ["network", "model", "reference", "fewest", "solving", "results",
+                      "calibration"]
     assert got[0]["message"] == "building network (1 years x 24 h)"
     assert all(e["fraction"] is not None and e["fraction"] < 1 for e in got)
 

@@ -62,6 +62,7 @@ def test_national_api() -> None:
         "QUEUE_POLICIES", "Cluster", "Observer", "PowerCaps", "QueuePolicy", "Runner",
         "SimResult", "Twin", "apply_caps", "build_twin", "caps_from_doc", "caps_from_site",
         "caps_from_siting", "checkpoint_dir", "checkpoint_times", "finish", "finish_run_dir",
+        "report_path",
         "get_queue_policy",
         "load_checkpoint", "new_run", "prepare_run_dir", "replications", "save_checkpoint",
         "simulate"}

@@ -9,6 +9,7 @@ def test_sweep_public_api() -> None:
     assert sorted(aifab.sweep.__all__) == sorted([
         "DesignPoints", "Parameter", "SweepResult", "SweepSpec", "UncertaintyResult",
         "build_design", "load_spec", "load_state_spec", "percentiles", "plan_uncertainty",
+        "print_uncertainty", "write_uncertainty",
         "read_journal", "sobol_indices", "spec_from_dict", "sweep", "sweep_html",
         "uncertainty_ranges", "write_sweep"])
     for name in aifab.sweep.__all__:

@@ -29,7 +29,7 @@ from aifab.report._style import (
     owner_colours,
     style_figure,
 )
-from aifab.sim.national import SimResult
+from aifab.sim.national import SimResult, report_path
 
 #: The three causes of unallocated accelerators (colours: ``_style.SERIES_COLOURS``).
 _CAUSES = ("stranded_power", "stranded_fragmentation", "stranded_idle")
@@ -44,7 +44,7 @@ def write_sim_outputs(result: SimResult, tmp: Path) -> None:
     folder's ``plotly-<version>.min.js``)."""
     doc = result.to_dict()
     result.write(tmp)  # the run folder's names: aifab.sim.national._runfolder
-    write_page(tmp / "report.html",
+    write_page(report_path(tmp),
                render_html(f"aifab simulate: {doc['scenario']}", sim_sections(result),
                            subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
                                     f"{fmt_num(doc['days'])} days, scale "

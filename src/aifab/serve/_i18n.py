@@ -89,6 +89,7 @@ _T: dict[str, tuple[str, str]] = {
     "stage_network": ("building network", "전력망 모델 구성"),
     "stage_model": ("building optimisation model", "최적화 모델 구성"),
     "stage_reference": ("grid without AI load", "AI 부하 없는 전력망"),
+    "stage_fewest": ("fewest GPUs waiting", "대기 GPU 최소화"),
     "stage_solving": ("solving", "최적화 계산"), "stage_results": ("reading results", "결과 읽기"),
     "stage_flexibility": ("solving without flexibility", "유연성 없이 재계산"),
     "stage_calibration": ("calibrating the base case", "기준 사례 보정"),

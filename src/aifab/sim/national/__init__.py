@@ -29,7 +29,7 @@ from aifab.sim.national._protocol import Cluster, QueuePolicy
 from aifab.sim.national._result import SimResult
 from aifab.sim.national._rundir import finish_out as finish_run_dir
 from aifab.sim.national._rundir import prepare_out as prepare_run_dir
-from aifab.sim.national._runfolder import checkpoint_dir
+from aifab.sim.national._runfolder import checkpoint_dir, report_path
 from aifab.sim.national._runner import Runner
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "prepare_run_dir",
     "read_curtailment",
     "register_source",
+    "report_path",
     "replications",
     "run_twin",
     "save_checkpoint",

@@ -38,6 +38,11 @@ def checkpoint_dir(folder: Path) -> Path:
     return folder / CHECKPOINT
 
 
+def report_path(folder: Path) -> Path:
+    """Where a run folder keeps its report (``aifab.report`` renders and writes it)."""
+    return folder / REPORT
+
+
 def table_file(name: str) -> str:
     """The file name of table ``name`` in a run folder."""
     return LOAD_SHAPE if name == _LOAD_SHAPE_TABLE else f"{name}{TABLE_SUFFIX}"
