@@ -24,9 +24,9 @@ from aifab.sim.national._events import Repair
 from aifab.sim.national._failures import REPAIR, failures_of
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
-FAST = {"rates_per_accelerator_day": {"gpu": 0.01, "gpu_memory": 0.004, "gpu_other": 0.003,
-                                      "network": 0.003, "nic": 0.001, "host": 0.003,
-                                      "software": 0.003},
+FAST = {"rates_per_accelerator_day": {"gpu": 0.03, "gpu_memory": 0.012, "gpu_other": 0.009,
+                                      "network": 0.009, "nic": 0.003, "host": 0.009,
+                                      "software": 0.009},
         "repair_median_h": {"gpu": 3, "gpu_memory": 3, "host": 2},
         "spares_share": 0.05}
 
@@ -39,7 +39,7 @@ def _scenario(policy: str, seed: int, failures: bool) -> Scenario:
                    {"owner": "Gov", "accelerator": "b200", "system": "dgx-b200",
                     "count": 64, "delivery_year": 2026}],
         "reliability": {**FAST, "enabled": failures},
-        "sim": {"days": 2.0, "queue_policy": policy, "seed": seed, "load": 1.5,
+        "sim": {"days": 1.0, "queue_policy": policy, "seed": seed, "load": 1.5,
                 "warmup_days": 0, "npu_pools": [], "services_per_owner": 1,
                 "reference_accelerator": "b200", "preempt_grace_s": 0.0,
                 "classes": {"a": {"sizes": [1, 4, 8, 16, 72], "median_h": 2.0,
@@ -95,8 +95,8 @@ def test_nothing_fits_unstarted_after_any_event_with_failures(policy: str) -> No
 def test_nothing_fits_unstarted_after_any_event_with_curtailment(policy: str) -> None:
     run = new_run(_scenario(policy, seed=5, failures=False))
     add_curtailment(run, [CurtailWindow(3.0, 2.0, 0.6, "Own"),
-                          CurtailWindow(20.0, 1.5, 0.8, "Gov"),
-                          CurtailWindow(30.0, 4.0, 0.5, "Own")])
+                          CurtailWindow(10.0, 1.5, 0.8, "Gov"),
+                          CurtailWindow(16.0, 4.0, 0.5, "Own")])
     assert _step_and_check(run) > 100
 
 
