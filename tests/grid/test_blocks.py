@@ -13,8 +13,13 @@ from aifab.scenario import OwnerSiting
 
 from .conftest import toy_data, toy_problem
 
+#: One block size in `make test-fast`; the other two (and the penalty rule's three solves)
+#: are marked slow: each is a MILP on the toy grid (they still run in `make test` and CI).
+SIZES = [pytest.param(10.0, marks=pytest.mark.slow), 20.0,
+         pytest.param(40.0, marks=pytest.mark.slow)]
 
-@pytest.mark.parametrize("block_mw", [10.0, 20.0, 40.0])
+
+@pytest.mark.parametrize("block_mw", SIZES)
 def test_ramp_below_a_block_still_powers_gpus(block_mw):
     # Only the Gangwon site is open and it may ramp to 30 MW: not a multiple of 20 or 40.
     # 30 MW (PUE 1.0) are powered whatever the block size; 70 MW IT (70,000 GPUs) wait.
@@ -62,12 +67,13 @@ def _costly_blocks(block_mw: float, shortfall: str) -> dict[int, int]:
     return solve_siting(p, data, calibrate_base=False).unpowered_gpus_by_year
 
 
-@pytest.mark.parametrize("block_mw", [10.0, 20.0, 40.0])
+@pytest.mark.parametrize("block_mw", SIZES)
 def test_fewest_waiting_does_not_hinge_on_block_size(block_mw):
     # default: the grid and the ramp can power all 30 MW, so no GPU waits at any block size
     assert _costly_blocks(block_mw, "fewest") == {2030: 0}
 
 
+@pytest.mark.slow
 def test_penalty_mode_lets_block_cost_decide():
     # the old rule, kept as an option: waiting trades against the part-used block's cost
     got = {b: _costly_blocks(b, "penalty")[2030] for b in (10.0, 20.0, 40.0)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+import pytest
+
 from aifab.perf import calibrate, calibration_rows, fit_factors
 from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, factors_csv, summary
 from aifab.perf._loo import (
@@ -40,6 +42,7 @@ def test_errors_within_tolerance() -> None:
     assert odd in KNOWN_OUTLIERS
 
 
+@pytest.mark.slow
 def test_leave_one_out_checks() -> None:
     loo = leave_one_out()
     assert {r.id for r in loo} == {r.row.id for r in calibrate() if r.included}
