@@ -48,4 +48,26 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    slo_table()
     raise SystemExit(main())
+
+
+def slo_table() -> None:
+    """The MLPerf server/interactive rows (data/slo.csv) for docs/perf-engines.md."""
+    from aifab.perf._slo import slo_rows
+
+    def rng(xs: tuple[float, float]) -> str:
+        lo, hi = sorted(xs)
+        return f"{lo * 100:+.0f} %" if abs(hi - lo) < 0.005 else \
+            f"{lo * 100:+.0f} to {hi * 100:+.0f} %"
+
+    roof = {r.id: r for r in slo_rows("roofline")}
+    print("\n| row | TPOT limit | published (offline) | auto: ratio error | auto: "
+          "absolute | roofline: ratio error | roofline: absolute | auto layout |\n"
+          "|---|---|---:|---:|---:|---:|---:|---|")
+    for a in slo_rows("auto"):
+        r = roof[a.id]
+        print(f"| {a.id} | {a.tpot_ms:g} ms | {a.value:,.0f} ({a.offline_value:,.0f}) | "
+              f"{rng(a.ratio_errors)} | {rng(a.errors) if a.errors else '-'} | "
+              f"{rng(r.ratio_errors)} | {rng(r.errors) if r.errors else '-'} | "
+              f"{a.engine}, {a.layout} |")
