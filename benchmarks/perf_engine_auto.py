@@ -47,11 +47,6 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
-    slo_table()
-    raise SystemExit(main())
-
-
 def slo_table() -> None:
     """The MLPerf server/interactive rows (data/slo.csv) for docs/perf-engines.md."""
     from aifab.perf._slo import slo_rows
@@ -71,3 +66,8 @@ def slo_table() -> None:
               f"{rng(a.ratio_errors)} | {rng(a.errors) if a.errors else '-'} | "
               f"{rng(r.ratio_errors)} | {rng(r.errors) if r.errors else '-'} | "
               f"{a.engine}, {a.layout} |")
+
+
+if __name__ == "__main__":
+    slo_table()
+    raise SystemExit(main())

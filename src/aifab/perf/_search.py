@@ -22,11 +22,12 @@ from aifab.perf._infer import (
     evaluate,
     make_ctx,
     result,
+    roofline_point,
 )
 from aifab.perf._layout import ep_choices, moe_ctx
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs
-from aifab.perf._table import check_table_engine
+from aifab.perf._table import check_table_engine, table_tpot
 
 OBJECTIVES = ("throughput", "latency", "energy")
 #: Largest batch the search considers per replica (per attention-DP rank): the
@@ -130,6 +131,27 @@ def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serv
     def final(p: Point) -> Point | None:
         return p if need else evaluate(c, tp, pp, p.batch, inp, out, beams, serving, budget)
 
+    if not need and tpot is not None and c.engine != "roofline" and beams == 1 and \
+            c.power_cap >= 1.0:
+        # the same bisection on the TPOT alone, without building the retimed points
+        def tp_at(b: int) -> float | None:
+            return lean_tpot(c, tp, pp, b, inp, out, serving, budget)
+
+        t_top = tp_at(hi)
+        if t_top is not None and t_top <= tpot:
+            return evaluate(c, tp, pp, hi, inp, out, beams, serving, budget)
+        t_one = tp_at(1)
+        if t_one is None or t_one > tpot:
+            return None
+        lo = 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            t = tp_at(mid)
+            if t is not None and t <= tpot:
+                lo = mid
+            else:
+                hi = mid - 1
+        return evaluate(c, tp, pp, lo, inp, out, beams, serving, budget)
     top = at(hi)
     if top is not None and _meets(top, tpot, ttft):
         return final(top)  # the largest batch already meets the targets (always without any)
@@ -145,6 +167,24 @@ def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serv
         else:
             hi = mid - 1
     return final(best)
+
+
+def lean_tpot(c: Ctx, tp: int, pp: int, batch: int, inp: int, out: int, serving: str,
+              budget: int) -> float | None:
+    """``evaluate(..., with_ttft=False).tpot_s`` for the table engines (no beams, no power
+    cap), computed without building the retimed points: the table's TPOT where it
+    answers, times the roofline's pipeline ratio for pp > 1 (as ``pipeline_scaled``);
+    else the roofline's. None where the roofline finds the batch infeasible."""
+    p = roofline_point(c, tp, pp, batch, inp, out, 1, serving, budget, with_ttft=False)
+    if p is None:
+        return None
+    t = table_tpot(c, tp, batch, inp, out, serving)
+    if t is None:
+        return p.tpot_s
+    if pp == 1:
+        return t
+    p1 = roofline_point(c, tp, 1, batch, inp, out, 1, serving, budget, with_ttft=False)
+    return p.tpot_s if p1 is None else p.tpot_s * (t / p1.tpot_s)
 
 
 def _score(r: InferenceResult, objective: str) -> tuple[float, float]:
