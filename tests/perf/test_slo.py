@@ -38,11 +38,26 @@ def test_the_table_beats_the_roofline_on_what_a_target_costs() -> None:
         return statistics.median(max(abs(e) for e in r.ratio_errors)  # type: ignore[attr-defined]
                                  for r in rows.values())
 
-    # tolerance 40 %: the limits are 99th percentiles under Poisson arrivals and the
-    # search meets them as means of a steady batch; two models' input lengths are assumed
-    # (docs/perf-engines.md, "Throughput under latency targets")
-    assert med(auto) <= 0.40
+    # tolerance 30 %: the tail model covers the decode batch's Poisson fluctuation only
+    # (no prefill queue before TTFT, which long 405B / DeepSeek prompts need), and two
+    # models' input lengths are assumed (docs/perf-engines.md, "Throughput under latency
+    # targets")
+    assert med(auto) <= 0.30
     assert med(auto) < med(roof)
+
+
+def test_reading_the_limits_as_percentiles_moves_towards_the_published_rates() -> None:
+    # the same rows with the targets read as means (how plan reads its own targets): every
+    # row predicts at least the p99 rate, and the p99 reading is nearer on the median
+    for eng in ("auto", "roofline"):
+        p99 = {r.id: r for r in slo_rows(eng, 99.0)}
+        mean = {r.id: r for r in slo_rows(eng, None)}
+        for rid, r in p99.items():
+            assert all(a <= b * (1 + 1e-9) for a, b in
+                       zip(r.predicted, mean[rid].predicted, strict=True)), (eng, rid)
+        med99 = statistics.median(max(abs(e) for e in r.ratio_errors) for r in p99.values())
+        med = statistics.median(max(abs(e) for e in r.ratio_errors) for r in mean.values())
+        assert med99 <= med
 
 
 def test_loose_targets_cost_what_was_published() -> None:
