@@ -42,14 +42,17 @@ CROSS_NODE_GBPS = 50.0
 #: CUDA graphs do not hide (assumed: about 8 kernels per dense layer at ~0.75 us, an MoE
 #: layer twice that for routing and token permutation; 0.3 ms per step for sampling and
 #: the scheduler). They dominate only at small batch (single-user latency).
-LAYER_FLOOR_S = 6e-6
+KERNEL_FLOOR_S = 0.75e-6
+KERNELS_DENSE = 8
+KERNELS_MOE = 16
+LAYER_FLOOR_S = KERNELS_DENSE * KERNEL_FLOOR_S
 #: Activation bytes each token moves per layer between unfused kernels, in units of
 #: (2-byte) elements: 4 x hidden around attention and the norms, 3 x ffn through the MLP
 #: (gate/up out, activation, down in); an MoE layer moves its top-k copies through
 #: permute, expert MLP and combine: k x (2 x hidden + 3 x expert ffn). These kernels are
 #: memory-bound and run between the GEMMs, so their time adds to the GEMM roofline.
 ACT_BYTES = 2.0
-MOE_LAYER_FLOOR_S = 12e-6
+MOE_LAYER_FLOOR_S = KERNELS_MOE * KERNEL_FLOOR_S
 STEP_FLOOR_S = 3e-4
 
 
