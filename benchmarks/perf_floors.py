@@ -2,8 +2,9 @@
 every entry of the packaged table (data/aic_table.json), the batch-1 decode step at
 1,024 tokens of context minus the roofline's step without its layer floors, per layer,
 divided by the kernels a layer launches (KERNELS_DENSE / KERNELS_MOE in perf/_step.py).
-Prints the distribution; the median is the roofline's KERNEL_FLOOR_S. Documentation, not
-a timed test.
+Prints the distribution (3 Dec 2026: median 3.7 us, against the roofline's assumed
+KERNEL_FLOOR_S of 0.75 us; why it is not adopted yet: docs/perf-engines.md, latency
+rows). Documentation, not a timed test.
 
     PYTHONPATH=src python benchmarks/perf_floors.py
 """
@@ -23,9 +24,9 @@ from aifab.perf._table import interpolate, load_table
 def implied() -> dict[str, list[float]]:
     t = load_table()
     assert t is not None
-    ms, out = default_models(), {"dense": [], "moe": []}  # type: dict[str, list[float]]
-    for key in t.keys():
-        mid, dev, prec, tp, pp, dp, ep = key.split("|")
+    ms, out = default_models(), {"dense": [], "moe": []}
+    for key in sorted(t.entries):
+        mid, dev, prec, tp, _pp, dp, ep = key.split("|")
         m = ms.get(mid)
         c = moe_ctx(make_ctx(m, resolve_device(dev, None), prec), int(tp), int(dp), int(ep))
         step = interpolate(t, t.entries[key][1], 1, 1024)

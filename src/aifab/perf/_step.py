@@ -42,6 +42,10 @@ CROSS_NODE_GBPS = 50.0
 #: CUDA graphs do not hide (assumed: about 8 kernels per dense layer at ~0.75 us, an MoE
 #: layer twice that for routing and token permutation; 0.3 ms per step for sampling and
 #: the scheduler). They dominate only at small batch (single-user latency).
+#: aiconfigurator's measured kernels imply about 3.7 us per kernel at batch 1
+#: (benchmarks/perf_floors.py); not adopted yet: with it Llama 4 Maverick, whose
+#: interleaved dense layers are priced as MoE, falls further below its latency record
+#: and one calibration group passes 25 % (docs/perf-engines.md, latency rows).
 KERNEL_FLOOR_S = 0.75e-6
 KERNELS_DENSE = 8
 KERNELS_MOE = 16
