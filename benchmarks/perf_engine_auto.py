@@ -47,5 +47,32 @@ def main() -> int:
     return 0
 
 
+def slo_table() -> None:
+    """The MLPerf server/interactive rows (data/slo.csv) for docs/perf-engines.md."""
+    from aifab.perf._slo import slo_rows
+
+    def rng(xs: tuple[float, float]) -> str:
+        lo, hi = (f"{x * 100:+.0f}" for x in sorted(xs))
+        return f"{lo} %" if lo == hi else f"{lo} to {hi} %"
+
+    roof = {r.id: r for r in slo_rows("roofline")}
+    auto_mean = {r.id: r for r in slo_rows("auto", None)}
+    roof_mean = {r.id: r for r in slo_rows("roofline", None)}
+    print("\n| row | TPOT limit | published (offline) | auto p99: ratio error | auto p99: "
+          "absolute | auto as mean: ratio error | roofline p99: ratio error | roofline as "
+          "mean: ratio error | auto p99 layout |\n|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for a in slo_rows("auto"):
+        r, am, rm = roof[a.id], auto_mean[a.id], roof_mean[a.id]
+        print(f"| {a.id} | {a.tpot_ms:g} ms | {a.value:,.0f} ({a.offline_value:,.0f}) | "
+              f"{rng(a.ratio_errors)} | {rng(a.errors) if a.errors else '-'} | "
+              f"{rng(am.ratio_errors)} | {rng(r.ratio_errors)} | {rng(rm.ratio_errors)} | "
+              f"{a.engine}, {a.layout} |")
+    for name, rows in (("auto p99", slo_rows("auto")), ("auto mean", slo_rows("auto", None)),
+                       ("roofline p99", slo_rows("roofline")),
+                       ("roofline mean", slo_rows("roofline", None))):
+        med = statistics.median(max(abs(e) for e in x.ratio_errors) for x in rows)
+        print(f"\nmedian ratio error, {name}: {pct(med)}")
+
 if __name__ == "__main__":
+    slo_table()
     raise SystemExit(main())

@@ -142,6 +142,10 @@ def test_user_models_file(tmp_path: object) -> None:
       "--input", "4096", "--output", "64"], "tokens per continuous-batching step"),
     (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--optimize", "latency",
       "--tpot-ms", "0"], "must be positive"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "max",
+      "--tpot-ms", "40", "--slo-percentile", "100"], "must be in [50, 100)"),
+    (["infer", "--model", "llama-3.1-8b", "--device", "h100-sxm", "--batch", "8",
+      "--tpot-ms", "40", "--slo-percentile", "99"], "--slo-percentile"),
 ])
 def test_bad_input_exits_2(args: list[str], needle: str) -> None:
     code, out, err = run(*args)

@@ -9,7 +9,7 @@ from aifab.catalog import Accelerator
 from aifab.errors import BadInput
 from aifab.perf import Factors, ModelSpec, inference
 from aifab.perf._disagg import disaggregated
-from aifab.perf._search import largest_batch, search
+from aifab.perf._search import largest_batch, search, tail_batch
 from aifab.perf._step import Ctx
 
 ACC = Accelerator(
@@ -137,3 +137,28 @@ def test_disaggregation_on_a_real_server() -> None:
     assert d.colocated_tokens_per_s == pytest.approx(colo.tokens_per_s)
     assert d.gain_vs_colocated == pytest.approx(d.tokens_per_s / colo.tokens_per_s - 1)
 
+
+
+def test_tail_batch_by_hand() -> None:
+    # Poisson concurrency of mean r per attention rank: r + z sqrt(r), z(99 %) = 2.3263
+    assert tail_batch(100, 1, 2.3263) == 124  # 100 + 23.26
+    assert tail_batch(64, 4, 2.3263) == 102  # 4 x (16 + 2.3263 x 4) = 101.2
+    assert tail_batch(7, 1, 0.0) == 7
+
+
+def test_a_percentile_target_needs_headroom_in_the_batch() -> None:
+    c = Ctx(MODEL, ACC, F["default-gpu"], "fp8", 200.0)
+    mean = largest_batch(c, 1, 1, 1000, 100, 1, "continuous", 8192, 0.03, None)
+    p99 = largest_batch(c, 1, 1, 1000, 100, 1, "continuous", 8192, 0.03, None,
+                        tail_z=2.3263)
+    assert mean is not None and p99 is not None
+    # the tail of the p99 batch is the largest that meets the target at the mean
+    assert tail_batch(p99.batch, 1, 2.3263) <= mean.batch
+    assert tail_batch(p99.batch + 1, 1, 2.3263) > mean.batch
+    s = search(MODEL, ACC, 4, factors=F, tpot_slo_s=0.03, slo_percentile=99,
+               compare_static=False)
+    m = search(MODEL, ACC, 4, factors=F, tpot_slo_s=0.03, compare_static=False)
+    assert s.best is not None and m.best is not None
+    assert s.best.tokens_per_s < m.best.tokens_per_s
+    with pytest.raises(BadInput, match="slo-percentile"):
+        search(MODEL, ACC, 4, factors=F, tpot_slo_s=0.03, slo_percentile=40)

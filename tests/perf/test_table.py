@@ -217,3 +217,35 @@ def test_auto_user_path() -> None:
     assert user_path_median(rows) <= USER_PATH_TOL
     for r in rows:
         assert r.search_tokens_per_s >= 0.999 * r.calibrated_tokens_per_s, r.id
+
+
+def test_the_lean_bisection_probe_is_the_full_probe() -> None:
+    """The search bisects on ``lean_tpot`` (no retimed points, no prefill pass for static
+    probes) for speed; it must give exactly the TPOT the full evaluation gives, for
+    table-timed, pipelined (table+pp) and uncovered (roofline) points, both servings."""
+    from aifab.perf._common import resolve_device
+    from aifab.perf._infer import evaluate, make_ctx
+    from aifab.perf._layout import moe_ctx
+    from aifab.perf._models import default_models
+    from aifab.perf._search import lean_tpot
+
+    seen = set()
+    for model, dev, tp, pp, dp, ep in (("llama-3.1-70b", "h100-sxm", 2, 1, 1, 1),
+                                       ("llama-3.1-70b", "h100-sxm", 2, 4, 1, 1),
+                                       ("llama-3.1-405b", "b200", 4, 2, 1, 1),
+                                       ("deepseek-r1", "b200", 1, 1, 8, 8),
+                                       ("qwen3-235b-a22b", "h200-sxm", 4, 2, 1, 1)):
+        m = default_models().get(model)
+        c = moe_ctx(make_ctx(m, resolve_device(dev, None), "fp8", engine="auto"), tp, dp, ep)
+        for serving in ("continuous", "static"):
+            for b in (1, 3, 17, 64, 300):
+                for inp, out in ((2048, 256), (128, 2048), (20000, 500)):
+                    p = evaluate(c, tp, pp, b, inp, out, 1, serving, with_ttft=False)
+                    lean = lean_tpot(c, tp, pp, b, inp, out, serving, 8192)
+                    assert (p is None) == (lean is None)
+                    if p is not None:
+                        assert lean == p.tpot_s, (model, tp, pp, serving, b, inp, out)
+                        full = evaluate(c, tp, pp, b, inp, out, 1, serving)
+                        assert full is not None and full.tpot_s == p.tpot_s
+                        seen.add(p.engine)
+    assert {"table", "table+pp", "roofline"} <= seen

@@ -90,6 +90,9 @@ def infer_cmd(
         "--token-budget", help="Tokens per continuous-batching step.")] = 8192,
     tpot_ms: Annotated[float | None, typer.Option("--tpot-ms", help="TPOT target.")] = None,
     ttft_s: Annotated[float | None, typer.Option("--ttft-s", help="TTFT target.")] = None,
+    slo_percentile: Annotated[float | None, typer.Option(
+        "--slo-percentile", help="Read --tpot-ms as this percentile of per-request TPOT "
+        "under Poisson arrivals (e.g. 99, as MLPerf), not the mean.")] = None,
     disaggregate: Annotated[bool, typer.Option(
         "--disaggregate", help="Also report prefill/decode disaggregation.")] = False,
     input_tokens: Annotated[int, typer.Option("--input", help="Prompt tokens.")] = 2048,
@@ -133,6 +136,11 @@ def infer_cmd(
               "output": output_tokens, "pue": pue}
     engine = engine.lower()
     inputs["engine"] = engine
+    if slo_percentile is not None:
+        inputs["slo_percentile"] = slo_percentile
+        if tpot is None or (optimize is None and batch != "max"):
+            raise BadInput("reads the --tpot-ms target of a search (give --tpot-ms and "
+                           "--batch max or --optimize)", where="--slo-percentile")
     doc: dict[str, Any] = {"command": "perf infer", "inputs": inputs}
     check_engine(engine, single=not (optimize or batch == "max" or disaggregate
                                      or spec_tokens))
@@ -167,7 +175,8 @@ def infer_cmd(
                  output_tokens=output_tokens, tpot_slo_s=tpot, ttft_slo_s=ttft_s,
                  serving=serving, token_budget=token_budget, pue=pue, catalog=cat, models=ms,
                  tp=tp, pp=pp, dp=dp, ep=ep,
-                 spec_k=spec_tokens, spec_accept=spec_a, engine=engine)
+                 spec_k=spec_tokens, spec_accept=spec_a, engine=engine,
+                 slo_percentile=slo_percentile)
     if prec_note and res.best is not None:
         res = dataclasses.replace(res, best=dataclasses.replace(
             res.best, notes=(prec_note, *res.best.notes)))

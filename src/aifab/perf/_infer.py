@@ -180,14 +180,17 @@ def roofline_point(c: Ctx, tp: int, pp: int, batch: int, input_tokens: int,
     e = c.tokens_per_step
     bubble = pipeline_bubble(pp)
     if serving == "static":
-        m_pf = min(pp, batch)
-        pf = stage_cost(c, tp, pp, seqs=0, ctx=0, prefill_tokens=batch * inp / m_pf,
-                        prefill_ctx=inp / 2.0)
         m_dc = min(pp, seqs)
         dc = stage_cost(c, tp, pp, seqs=seqs / m_dc, ctx=ctx, prefill_tokens=0,
                         prefill_ctx=0, decode_width=w)
-        ttft = (m_pf + pp - 1) * pf.time_s
         tpot = (pp * dc.time_s * bubble + _draft_s(c, tp, pp, seqs, ctx)) / e
+        if not with_ttft:  # a probe: the TPOT alone (no prefill pass; the rest NaN)
+            nan = math.nan
+            return Point(tp, pp, batch, serving, nan, tpot, nan, nan, nan, nan, nan, nan, nan)
+        m_pf = min(pp, batch)
+        pf = stage_cost(c, tp, pp, seqs=0, ctx=0, prefill_tokens=batch * inp / m_pf,
+                        prefill_ctx=inp / 2.0)
+        ttft = (m_pf + pp - 1) * pf.time_s
         total = ttft + out * tpot
         n_pf, n_dc = m_pf + pp - 1, out * pp / e
         t_comp = n_pf * pf.comp_s + n_dc * dc.comp_s

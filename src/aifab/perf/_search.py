@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 
 from aifab.catalog import Accelerator, Catalog
 from aifab.errors import BadInput
@@ -22,11 +23,12 @@ from aifab.perf._infer import (
     evaluate,
     make_ctx,
     result,
+    roofline_point,
 )
 from aifab.perf._layout import ep_choices, moe_ctx
 from aifab.perf._models import ModelSet, ModelSpec
 from aifab.perf._step import Ctx, max_seqs
-from aifab.perf._table import check_table_engine
+from aifab.perf._table import check_table_engine, table_tpot
 
 OBJECTIVES = ("throughput", "latency", "energy")
 #: Largest batch the search considers per replica (per attention-DP rank): the
@@ -114,14 +116,17 @@ def _meets(p: Point | None, tpot: float | None, ttft: float | None) -> bool:
 
 def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serving: str,
                   budget: int, tpot: float | None, ttft: float | None,
-                  cap: int = BATCH_CAP) -> Point | None:
+                  cap: int = BATCH_CAP, tail_z: float = 0.0) -> Point | None:
     """The largest batch of one tp x pp (x dp) replica meeting the targets (TTFT and TPOT
-    grow with the batch, so bisection finds it); None if batch 1 misses them."""
+    grow with the batch, so bisection finds it); None if batch 1 misses them. ``tail_z``
+    > 0: the TPOT target is a percentile (see ``tail_batch``)."""
     hi = min(cap * c.dp, max_seqs(c, tp * pp * c.dp, (inp + out) * beams, tp))
     if serving == "continuous":
         hi = min(hi, budget_batch(inp, out, beams, budget) * c.dp)
     if hi < 1:
         return None
+    if tail_z > 0 and tpot is not None and serving == "continuous":
+        return _tail_largest(c, tp, pp, inp, out, beams, budget, tpot, ttft, hi, tail_z)
     need = ttft is not None  # TTFT only when a target asks for it; the result gets it
 
     def at(b: int) -> Point | None:
@@ -130,6 +135,27 @@ def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serv
     def final(p: Point) -> Point | None:
         return p if need else evaluate(c, tp, pp, p.batch, inp, out, beams, serving, budget)
 
+    if not need and tpot is not None and c.engine != "roofline" and beams == 1 and \
+            c.power_cap >= 1.0:
+        # the same bisection on the TPOT alone, without building the retimed points
+        def tp_at(b: int) -> float | None:
+            return lean_tpot(c, tp, pp, b, inp, out, serving, budget)
+
+        t_top = tp_at(hi)
+        if t_top is not None and t_top <= tpot:
+            return evaluate(c, tp, pp, hi, inp, out, beams, serving, budget)
+        t_one = tp_at(1)
+        if t_one is None or t_one > tpot:
+            return None
+        lo = 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            t = tp_at(mid)
+            if t is not None and t <= tpot:
+                lo = mid
+            else:
+                hi = mid - 1
+        return evaluate(c, tp, pp, lo, inp, out, beams, serving, budget)
     top = at(hi)
     if top is not None and _meets(top, tpot, ttft):
         return final(top)  # the largest batch already meets the targets (always without any)
@@ -147,6 +173,62 @@ def largest_batch(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, serv
     return final(best)
 
 
+def tail_batch(batch: int, dp: int, z: float) -> int:
+    """Concurrency a replica of mean concurrency ``batch`` reaches at the percentile whose
+    standard-normal quantile is ``z``: under Poisson arrivals the requests sharing each
+    attention rank's steps over one request's life are Poisson with mean r = batch / dp
+    (Little's law), so their tail is r + z sqrt(r) (normal approximation); the decode
+    batch and the prefills of new arrivals a request's steps carry both follow it."""
+    r = batch / dp
+    return math.ceil(dp * (r + z * math.sqrt(r)))
+
+
+def _tail_largest(c: Ctx, tp: int, pp: int, inp: int, out: int, beams: int, budget: int,
+                  tpot: float, ttft: float | None, hi: int, z: float) -> Point | None:
+    """The largest mean batch whose tail concurrency (``tail_batch``) fits the replica
+    (memory and token budget: else requests queue) and meets the TPOT target there; a
+    TTFT target is checked at the mean batch (no prefill queue is modelled)."""
+    cap = hi
+
+    def ok(b: int) -> bool:
+        e = tail_batch(b, c.dp, z)
+        if e > cap:
+            return False
+        p = evaluate(c, tp, pp, e, inp, out, beams, "continuous", budget, with_ttft=False)
+        if p is None or p.tpot_s > tpot:
+            return False
+        if ttft is None:
+            return True
+        q = evaluate(c, tp, pp, b, inp, out, beams, "continuous", budget)
+        return q is not None and q.ttft_s <= ttft
+
+    if not ok(1):
+        return None
+    lo = 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
+    return evaluate(c, tp, pp, lo, inp, out, beams, "continuous", budget)
+
+
+def lean_tpot(c: Ctx, tp: int, pp: int, batch: int, inp: int, out: int, serving: str,
+              budget: int) -> float | None:
+    """``evaluate(..., with_ttft=False).tpot_s`` for the table engines (no beams, no power
+    cap), computed without building the retimed points: the table's TPOT where it
+    answers, times the roofline's pipeline ratio for pp > 1 (as ``pipeline_scaled``);
+    else the roofline's. None where the roofline finds the batch infeasible."""
+    p = roofline_point(c, tp, pp, batch, inp, out, 1, serving, budget, with_ttft=False)
+    if p is None:
+        return None
+    t = table_tpot(c, tp, batch, inp, out, serving)
+    if t is None:
+        return p.tpot_s
+    if pp == 1:
+        return t
+    p1 = roofline_point(c, tp, 1, batch, inp, out, 1, serving, budget, with_ttft=False)
+    return p.tpot_s if p1 is None else p.tpot_s * (t / p1.tpot_s)
+
+
 def _score(r: InferenceResult, objective: str) -> tuple[float, float]:
     if objective == "latency":
         return (-r.request_latency_s, r.tokens_per_s)
@@ -158,12 +240,13 @@ def _score(r: InferenceResult, objective: str) -> tuple[float, float]:
 def _search_ctx(c: Ctx, devices: int, objective: str, batch: int | None, inp: int, out: int,
                 beams: int, serving: str, budget: int, tpot: float | None,
                 ttft: float | None, pue: float, catalog: Catalog | None,
-                fixed: dict[str, int | None]) -> list[InferenceResult]:
+                fixed: dict[str, int | None], tail_z: float = 0.0) -> list[InferenceResult]:
     found = []
     for tp, pp, dp, ep in layouts(c, devices, inp + out, beams, **fixed):
         q = replace(c, dp=dp, ep=ep)
         if batch is None and objective != "latency":
-            p = largest_batch(q, tp, pp, inp, out, beams, serving, budget, tpot, ttft)
+            p = largest_batch(q, tp, pp, inp, out, beams, serving, budget, tpot, ttft,
+                              tail_z=tail_z)
         else:
             b = batch or 1
             fits = max_seqs(q, tp * pp * dp, (inp + out) * beams, tp) >= b
@@ -212,7 +295,8 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
            catalog: Catalog | None = None, models: ModelSet | None = None,
            factors: dict[str, Factors] | None = None, tp: int | None = None,
            pp: int | None = None, dp: int | None = None, ep: int | None = None,
-           spec_k: int = 0, spec_accept: float = 0.0, engine: str = "auto") -> SearchResult:
+           spec_k: int = 0, spec_accept: float = 0.0, engine: str = "auto",
+           slo_percentile: float | None = None) -> SearchResult:
     """Search tp x pp layouts (powers of two dividing ``devices``, default one server) and
     the batch per replica for ``objective``: "throughput" (most output tokens/s of the
     group), "latency" (least request latency at ``batch``, default 1) or "energy" (most
@@ -221,7 +305,10 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
     With ``compare_static`` the same search under static batching is reported beside.
     ``engine`` "auto" times each candidate with the aiconfigurator table where it covers
     it (else the roofline; each result names its engine), "roofline", or "table" (only
-    the candidates the table covers)."""
+    the candidates the table covers). ``slo_percentile`` (e.g. 99): the TPOT target is
+    that percentile of per-request TPOT under Poisson arrivals (MLPerf's server and
+    interactive limits), not the mean of a steady batch (``tail_batch``); None (the
+    default) keeps the mean."""
     m = resolve_model(model, models)
     acc = resolve_device(device, catalog)
     if objective not in OBJECTIVES:
@@ -236,6 +323,9 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
         if slo is not None and not slo > 0:
             raise BadInput(f"must be positive, got {slo}", where=name)
     eng = check_table_engine(engine)
+    if slo_percentile is not None and not 50 <= slo_percentile < 100:
+        raise BadInput(f"must be in [50, 100), got {slo_percentile}", where="--slo-percentile")
+    tail_z = 0.0 if slo_percentile is None else NormalDist().inv_cdf(slo_percentile / 100)
     if eng == "aiconfigurator":
         raise BadInput("the live aiconfigurator engine predicts one configuration (give "
                        "--batch N, no --optimize); the search uses --engine table or auto",
@@ -259,7 +349,7 @@ def search(model: str | ModelSpec, device: str | Accelerator, devices: int | Non
     def run(serving_mode: str) -> list[InferenceResult]:
         return _search_ctx(c, n, objective, batch, input_tokens, output_tokens, beams,
                            serving_mode, token_budget, tpot_slo_s, ttft_slo_s, pue, catalog,
-                           fixed)
+                           fixed, tail_z)
 
     found = run(mode)
     if eng == "table" and not any(r.engine.startswith("table") for r in found):

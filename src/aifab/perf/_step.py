@@ -18,6 +18,7 @@ wider than the KV heads (an MLA latent is held whole by every TP device).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aifab.catalog import Accelerator
 from aifab.perf._common import KV_BYTES, USABLE_MEM, WEIGHT_BYTES
@@ -41,14 +42,21 @@ CROSS_NODE_GBPS = 50.0
 #: CUDA graphs do not hide (assumed: about 8 kernels per dense layer at ~0.75 us, an MoE
 #: layer twice that for routing and token permutation; 0.3 ms per step for sampling and
 #: the scheduler). They dominate only at small batch (single-user latency).
-LAYER_FLOOR_S = 6e-6
+#: aiconfigurator's measured kernels imply about 3.7 us per kernel at batch 1
+#: (benchmarks/perf_floors.py); not adopted yet: with it Llama 4 Maverick, whose
+#: interleaved dense layers are priced as MoE, falls further below its latency record
+#: and one calibration group passes 25 % (docs/perf-engines.md, latency rows).
+KERNEL_FLOOR_S = 0.75e-6
+KERNELS_DENSE = 8
+KERNELS_MOE = 16
+LAYER_FLOOR_S = KERNELS_DENSE * KERNEL_FLOOR_S
 #: Activation bytes each token moves per layer between unfused kernels, in units of
 #: (2-byte) elements: 4 x hidden around attention and the norms, 3 x ffn through the MLP
 #: (gate/up out, activation, down in); an MoE layer moves its top-k copies through
 #: permute, expert MLP and combine: k x (2 x hidden + 3 x expert ffn). These kernels are
 #: memory-bound and run between the GEMMs, so their time adds to the GEMM roofline.
 ACT_BYTES = 2.0
-MOE_LAYER_FLOOR_S = 12e-6
+MOE_LAYER_FLOOR_S = KERNELS_MOE * KERNEL_FLOOR_S
 STEP_FLOOR_S = 3e-4
 
 
@@ -94,7 +102,7 @@ class Ctx:
         return float(sum(a ** i for i in range(k + 1)))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built for every stage pass, frozen init is 3x slower
 class Cost:
     """Work and time of one stage pass (seconds; FLOPs and bytes summed over the group)."""
 
@@ -116,8 +124,13 @@ def link(acc: Accelerator, group: int) -> tuple[float, float]:
     """(GB/s per device, fixed latency s) of a collective across ``group`` devices."""
     inside = group <= acc.domain_size
     gbps = acc.link_gbps if inside else min(acc.link_gbps, CROSS_NODE_GBPS)
-    nvlink = "nvlink" in acc.interconnect.lower() and inside
+    nvlink = inside and _nvlink(acc.interconnect)
     return gbps, AR_LATENCY_NVLINK_S if nvlink else AR_LATENCY_PCIE_S
+
+
+@lru_cache(maxsize=64)
+def _nvlink(interconnect: str) -> bool:
+    return "nvlink" in interconnect.lower()
 
 
 def collective_latency_s(acc: Accelerator, group: int) -> float:

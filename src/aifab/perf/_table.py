@@ -125,6 +125,16 @@ def table_times(c: Ctx, tp: int, pp: int, batch: int, inp: int, out: int,
     return None if ctx is None or step is None else (ctx, step)
 
 
+def table_tpot(c: Ctx, tp: int, batch: int, inp: int, out: int, serving: str) -> float | None:
+    """The TPOT ``table_point`` gives an uncapped tp x 1 replica (no beams), without the
+    roofline point it retimes: for the search's bisection on a TPOT target (the roofline
+    then times only the chosen batch). None where the table does not answer."""
+    tt = table_times(c, tp, 1, batch, inp, out, 1)
+    if tt is None:
+        return None
+    return tt[1] if serving == "static" else (tt[0] + max(out - 1, 0) * tt[1]) / out
+
+
 def table_point(c: Ctx, roof: Point, inp: int, out: int, beams: int,
                 slowdown: float = 1.0) -> Point | None:
     """``roof`` (the roofline's point) retimed from the table, or None if not covered.
