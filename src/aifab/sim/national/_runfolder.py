@@ -38,6 +38,16 @@ def checkpoint_dir(folder: Path) -> Path:
     return folder / CHECKPOINT
 
 
+def summary_file(folder: Path) -> Path:
+    """A run folder's summary (the ``--json`` document)."""
+    return folder / SUMMARY
+
+
+def report_file(folder: Path) -> Path:
+    """A run folder's HTML report."""
+    return folder / REPORT
+
+
 def table_file(name: str) -> str:
     """The file name of table ``name`` in a run folder."""
     return LOAD_SHAPE if name == _LOAD_SHAPE_TABLE else f"{name}{TABLE_SUFFIX}"
