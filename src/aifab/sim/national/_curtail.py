@@ -17,8 +17,8 @@ raise it); at its end the cap is lifted and paused jobs restart as the policy de
 Not modelled: DVFS throttling of running work (the ``throttle`` power mode does it for a
 whole run, not per window), the seconds a real checkpoint takes.
 
-Event kinds ``curtail-start`` and ``curtail-end`` (:mod:`._events`); runs with
-curtailment are not checkpointed.
+Event kinds ``curtail-start`` and ``curtail-end`` (:mod:`._events`); a checkpoint holds
+the windows and the response's state (:mod:`._curtailck`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from aifab.sim.national._tree import Flexibility, WindowResponse
 
 if TYPE_CHECKING:
     from aifab.sim.national._protocol import RunContext
+    from aifab.sim.national._result import SimResult
 
 
 @dataclass(frozen=True)
@@ -264,15 +265,14 @@ def add_curtailment(run: RunContext, windows: list[CurtailWindow]) -> Curtailer:
 
 
 def simulate_curtailed(scenario: Any, windows: list[CurtailWindow], *,
-                       policy: Any = None, catalog: Any = None,
-                       progress: Any = None) -> Any:
+                       policy: Any = None, catalog: Any = None, progress: Any = None,
+                       checkpoint: Any = None) -> SimResult:
     """``simulate`` with curtailment windows: the result's document gains
     ``flexibility`` (what the response cost: jobs delayed, accelerator-hours paused,
-    replicas moved or shed, inference tokens unmet, and each window's figures)."""
+    replicas moved or shed, inference tokens unmet, and each window's figures).
+    ``checkpoint(run)`` as for :func:`._api.finish` (the windows are in the checkpoint)."""
     from aifab.sim.national._api import finish, new_run
-    from aifab.sim.national._result import SimResult
 
     run = new_run(scenario, policy=policy, catalog=catalog)
-    cur = add_curtailment(run, windows)
-    res: SimResult = finish(run, progress=progress)
-    return replace(res, summary=replace(res.summary, flexibility=cur.summary()))
+    add_curtailment(run, windows)
+    return finish(run, progress=progress, checkpoint=checkpoint)

@@ -102,9 +102,8 @@ def run_twin(request: TwinRequest, *, checkpoint: Checkpoint | None = None,
     req = request.check()
     scn, windows = req.run_scenario, req.all_windows
     if windows:
-        res: SimResult = simulate_curtailed(scn, list(windows), policy=req.policy,
-                                            catalog=req.catalog, progress=progress)
-        return res
+        return simulate_curtailed(scn, list(windows), policy=req.policy, catalog=req.catalog,
+                                  progress=progress, checkpoint=checkpoint)
     if req.replications == 1:
         return simulate(scn, policy=req.policy, catalog=req.catalog, checkpoint=checkpoint,
                         progress=progress)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from aifab.sim.national._curtailck import curtailer_of
 from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import EVICTING, RECORD_FIELDS, RUNNING
 from aifab.sim.national._loadshape import campus_power_frame
@@ -138,7 +139,7 @@ def summarize(run: RunView, wall_s: float) -> tuple[RunSummary, dict[str, pd.Dat
     pretrain = tw.class_names.index("pretrain") if "pretrain" in tw.class_names else -1
     c = {**run.counts.c, "events": run.n_events}
     public = tenants[tenants["owner"].isin([p.owner for p in tw.partitions if p.public])]
-    fails = failures_of(run.bus.observers)
+    fails, cur = failures_of(run.bus.observers), curtailer_of(run.bus.observers)
     rel = None if fails is None else Reliability.from_dict(fails.report())
     summary = RunSummary(
         scenario=tw.scenario, policy=run.policy.name, seed=tw.settings.seed,
@@ -178,7 +179,7 @@ def summarize(run: RunView, wall_s: float) -> tuple[RunSummary, dict[str, pd.Dat
                           jain_all=jain(list(tenants["share_of_entitlement"]))),
         events=Events(total=c["events"], scaling=c["scaling"],
                       per_s=c["events"] / wall_s if wall_s > 0 else math.nan),
-        wall_s=wall_s, reliability=rel)
+        wall_s=wall_s, reliability=rel, flexibility=None if cur is None else cur.summary())
     pools = pd.DataFrame([{"pool": p.index, "owner": p.owner, "accelerator": p.accelerator,
                            "system": p.system, "kind": p.kind, "domain_size": p.domain_size,
                            "accelerators": p.accelerators,
