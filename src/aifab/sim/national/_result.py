@@ -39,11 +39,6 @@ class SimResult:
             doc["confidence"] = self.confidence.to_dict()
         return doc
 
-    @property
-    def document(self) -> dict[str, Any]:
-        """The document without ``confidence`` (a copy); prefer ``summary``."""
-        return self.summary.to_dict()
-
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The run's tables (copies)."""
         return {k: v.copy() for k, v in self.frames.items()}
