@@ -18,10 +18,10 @@ from aifab.sim.national._curtail import (
     CurtailWindow,
     add_curtailment,
     read_curtailment,
-    simulate_curtailed,
 )
 from aifab.sim.national._invariants import check
 from aifab.sim.national._job import RUNNING
+from aifab.sim.national._pipeline import simulate_curtailed
 from aifab.sim.national._schema import encode
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]

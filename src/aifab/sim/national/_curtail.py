@@ -40,7 +40,6 @@ from aifab.sim.national._tree import Flexibility, WindowResponse
 
 if TYPE_CHECKING:
     from aifab.sim.national._protocol import RunContext
-    from aifab.sim.national._result import SimResult
 
 
 @dataclass(frozen=True)
@@ -263,16 +262,3 @@ def add_curtailment(run: RunContext, windows: list[CurtailWindow]) -> Curtailer:
     run.add(cur, {CURTAIL_START: cur.start, CURTAIL_END: cur.end})
     return cur
 
-
-def simulate_curtailed(scenario: Any, windows: list[CurtailWindow], *,
-                       policy: Any = None, catalog: Any = None, progress: Any = None,
-                       checkpoint: Any = None) -> SimResult:
-    """``simulate`` with curtailment windows: the result's document gains
-    ``flexibility`` (what the response cost: jobs delayed, accelerator-hours paused,
-    replicas moved or shed, inference tokens unmet, and each window's figures).
-    ``checkpoint(run)`` as for :func:`._api.finish` (the windows are in the checkpoint)."""
-    from aifab.sim.national._api import finish, new_run
-
-    run = new_run(scenario, policy=policy, catalog=catalog)
-    add_curtailment(run, windows)
-    return finish(run, progress=progress, checkpoint=checkpoint)
