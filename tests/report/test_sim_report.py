@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,20 +22,22 @@ def result() -> SimResult:
     return simulate(scn)
 
 
-def test_preemption_rows_add_up_with_the_warm_up_row() -> None:
-    doc = {"tenants": [{"tenant": "a", "preemptions": 3}, {"tenant": "b", "preemptions": 1}],
-           "jobs": {"preemptions": 6}}
+def test_preemption_rows_add_up_with_the_warm_up_row(result: SimResult) -> None:
+    s = result.summary
+    a, b = (replace(s.tenants[0], tenant="a", preemptions=3),
+            replace(s.tenants[1], tenant="b", preemptions=1))
+    doc = replace(s, tenants=(a, b), jobs=replace(s.jobs, preemptions=6))
     rows = preemption_rows(doc)
     assert rows[-1] == (WARMUP_ROW, 2)
     assert sum(n for _, n in rows) == 6
-    doc["jobs"]["preemptions"] = 4
+    doc = replace(doc, jobs=replace(s.jobs, preemptions=4))
     assert [n for _, n in preemption_rows(doc)] == [3, 1]
 
 
 def test_run_rows_add_up_and_warm_up_is_recorded(result: SimResult) -> None:
-    doc = result.to_dict()
-    assert doc["warmup_days"] == 1.0
-    assert sum(n for _, n in preemption_rows(doc)) == doc["jobs"]["preemptions"]
+    s = result.summary
+    assert s.warmup_days == 1.0 and result.to_dict()["warmup_days"] == 1.0
+    assert sum(n for _, n in preemption_rows(s)) == s.jobs.preemptions
 
 
 def test_sections_summary_context_and_formats(result: SimResult) -> None:

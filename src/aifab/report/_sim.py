@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from aifab.report._style import (
     owner_colours,
     style_figure,
 )
-from aifab.sim.national import SimResult, report_path
+from aifab.sim.national import RunSummary, SimResult, report_file
 
 #: The three causes of unallocated accelerators (colours: ``_style.SERIES_COLOURS``).
 _CAUSES = ("stranded_power", "stranded_fragmentation", "stranded_idle")
@@ -42,55 +42,53 @@ WARMUP_ROW = "jobs submitted in the warm-up"
 def write_sim_outputs(result: SimResult, tmp: Path) -> None:
     """Write each table as Parquet, the summary as JSON and the report (loading the
     folder's ``plotly-<version>.min.js``)."""
-    doc = result.to_dict()
+    s = result.summary
     result.write(tmp)  # the run folder's names: aifab.sim.national._runfolder
-    write_page(report_path(tmp),
-               render_html(f"aifab simulate: {doc['scenario']}", sim_sections(result),
-                           subtitle=f"policy {doc['policy']}, seed {doc['seed']}, "
-                                    f"{fmt_num(doc['days'])} days, scale "
-                                    f"{fmt_num(doc['scale'])}"))
+    write_page(report_file(tmp),
+               render_html(f"aifab simulate: {s.scenario}", sim_sections(result),
+                           subtitle=f"policy {s.policy}, seed {s.seed}, "
+                                    f"{fmt_num(s.days)} days, scale {fmt_num(s.scale)}"))
 
 
 def sim_sections(result: SimResult, owners: Sequence[str] | None = None) -> list[Section]:
     """The "National simulation" HTML sections: a summary strip and the run context, charts
     over time and tenant tables. ``owners`` (the scenario's, in order) fixes each owner's
     colour as in the other sections; by default the tenants' owners in their order."""
-    doc, frames = result.to_dict(), result.to_frames()
-    secs = _sections(doc, frames, owners)
+    s, frames = result.summary, result.to_frames()
+    secs = _sections(s, frames, owners)
     if secs:
-        secs[0] = replace(secs[0], summary=sim_summary(doc), context=sim_context(doc))
+        secs[0] = replace(secs[0], summary=sim_summary(s), context=sim_context(s))
     return secs
 
 
-def sim_summary(doc: dict[str, Any]) -> Items:
+def sim_summary(s: RunSummary) -> Items:
     """The run's headline figures for the summary strip (label, formatted value)."""
-    fl = doc["fleet"]
-    return (("GPUs", fmt_int(fl["gpus"])),
-            *((("NPUs", fmt_int(fl["npus"])),) if fl["npus"] else ()),
-            ("utilisation (allocated)", fmt_share(doc["utilization"])),
-            ("unallocated: no power", fmt_share(doc["stranded"]["power"])),
-            ("mean facility power (MW)", fmt_num(doc["mean_power_mw"], 0)),
-            ("tokens served", fmt_big(doc["tokens_served"])))
+    return (("GPUs", fmt_int(s.fleet.gpus)),
+            *((("NPUs", fmt_int(s.fleet.npus)),) if s.fleet.npus else ()),
+            ("utilisation (allocated)", fmt_share(s.utilization)),
+            ("unallocated: no power", fmt_share(s.stranded.power)),
+            ("mean facility power (MW)", fmt_num(s.mean_power_mw, 0)),
+            ("tokens served", fmt_big(s.tokens_served)))
 
 
-def sim_context(doc: dict[str, Any]) -> Items:
+def sim_context(s: RunSummary) -> Items:
     """The run's context: days, policy, seed, scale and the warm-up left out (why the day
     axis of the charts does not start at 0)."""
     items: list[tuple[str, str]] = [
-        ("simulated days", fmt_num(doc["days"])), ("queue policy", str(doc["policy"])),
-        ("seed", str(doc["seed"])), ("scale", f"{fmt_share(doc['scale'], 0)} of the fleet")]
-    warm = doc.get("warmup_days")
+        ("simulated days", fmt_num(s.days)), ("queue policy", s.policy),
+        ("seed", str(s.seed)), ("scale", f"{fmt_share(s.scale, 0)} of the fleet")]
+    warm = s.warmup_days
     if warm is not None:
         items.append(("warm-up", f"{fmt_num(warm)} days, left out; the day axis starts there"))
     return tuple(items)
 
 
-def preemption_rows(doc: dict[str, Any]) -> list[tuple[str, int]]:
+def preemption_rows(s: RunSummary) -> list[tuple[str, int]]:
     """Preemptions per tenant, then those of jobs submitted during the warm-up (the tenant
     rows count only jobs submitted after it, the total every requeue after it), so the
-    rows add up to ``doc["jobs"]["preemptions"]``."""
-    rows = [(str(t["tenant"]), int(t["preemptions"])) for t in doc["tenants"]]
-    rest = int(doc["jobs"]["preemptions"]) - sum(n for _, n in rows)
+    rows add up to ``s.jobs.preemptions``."""
+    rows = [(t.tenant, t.preemptions) for t in s.tenants]
+    rest = s.jobs.preemptions - sum(n for _, n in rows)
     return [*rows, (WARMUP_ROW, rest)] if rest else rows
 
 
@@ -100,46 +98,43 @@ def _h(v: Any) -> str:
 
 def print_sim(result: SimResult, c: Console) -> None:
     """The run's headline table and the tenants table on a terminal."""
-    doc = result.to_dict()
-    st = doc["stranded"]
-    warm = doc.get("warmup_days")
-    t = Table("metric", "value", title=f"National twin: {doc['scenario']} "
-              f"({fmt_num(doc['days'])} days after a {fmt_num(warm)}-day warm-up, "
-              f"{doc['policy']})" if warm is not None else
-              f"National twin: {doc['scenario']} ({fmt_num(doc['days'])} days, "
-              f"{doc['policy']})", title_justify="left")
-    fl = doc["fleet"]
-    jobs = doc["jobs"]
-    rows = [("accelerators", f"{fmt_int(fl['accelerators'])} ({fmt_int(fl['gpus'])} GPUs, "
-                             f"{fmt_int(fl['npus'])} NPUs)"),
-            ("utilisation", fmt_share(doc["utilization"])),
+    s = result.summary
+    st, fl, jobs, warm = s.stranded, s.fleet, s.jobs, s.warmup_days
+    t = Table("metric", "value", title=f"National twin: {s.scenario} "
+              f"({fmt_num(s.days)} days after a {fmt_num(warm)}-day warm-up, "
+              f"{s.policy})" if warm is not None else
+              f"National twin: {s.scenario} ({fmt_num(s.days)} days, {s.policy})",
+              title_justify="left")
+    rows = [("accelerators", f"{fmt_int(fl.accelerators)} ({fmt_int(fl.gpus)} GPUs, "
+                             f"{fmt_int(fl.npus)} NPUs)"),
+            ("utilisation", fmt_share(s.utilization)),
             ("unallocated: no power / fragmentation / no demand",
-             f"{fmt_share(st['power'])} / {fmt_share(st['fragmentation'])} / "
-             f"{fmt_share(st['idle'])}"),
-            ("energy", f"{fmt_num(doc['energy_mwh'], 0)} MWh "
-                       f"(mean {fmt_num(doc['mean_power_mw'], 0)} MW)"),
-            ("tokens served", f"{fmt_big(doc['tokens_served'])} "
-             f"(NPU share {fmt_share(doc['inference']['npu_share'])})"),
-            ("training runs completed", fmt_int(doc["training_runs_completed"])),
+             f"{fmt_share(st.power)} / {fmt_share(st.fragmentation)} / "
+             f"{fmt_share(st.idle)}"),
+            ("energy", f"{fmt_num(s.energy_mwh, 0)} MWh "
+                       f"(mean {fmt_num(s.mean_power_mw, 0)} MW)"),
+            ("tokens served", f"{fmt_big(s.tokens_served)} "
+             f"(NPU share {fmt_share(s.inference.npu_share)})"),
+            ("training runs completed", fmt_int(s.training_runs_completed)),
             ("jobs completed / preemptions",
-             f"{fmt_int(jobs['completed'])} / {fmt_int(jobs['preemptions'])}"),
-            ("events", f"{fmt_int(doc['events']['total'])} in {fmt_num(doc['wall_s'], 1)} s")]
+             f"{fmt_int(jobs.completed)} / {fmt_int(jobs.preemptions)}"),
+            ("events", f"{fmt_int(s.events.total)} in {fmt_num(s.wall_s, 1)} s")]
     for k, v in rows:
         t.add_row(k, v)
     c.print(t)
     nums = ("wait p50 h", "p95 h", "p99 h", "share", "preempt")
     tt = table("tenant", "kind", *nums, right=nums, wrap=("tenant",),
                title="Tenants (share: of entitlement; preempt: preemptions)")
-    pre = dict(preemption_rows(doc))
-    for r in doc["tenants"]:
-        tt.add_row(r["tenant"], r["kind"], *(_h(r[k]) for k in
-                   ("wait_p50_h", "wait_p95_h", "wait_p99_h")),
-                   fmt_share(r["share_of_entitlement"]), fmt_int(r["preemptions"]))
+    pre = dict(preemption_rows(s))
+    for r in s.tenants:
+        tt.add_row(r.tenant, r.kind, *(_h(v) for v in (r.wait_p50_h, r.wait_p95_h,
+                                                         r.wait_p99_h)),
+                   fmt_share(r.share_of_entitlement), fmt_int(r.preemptions))
     if WARMUP_ROW in pre:
         tt.add_row("(warm-up jobs)", "", "", "", "", "", fmt_int(pre[WARMUP_ROW]))
-    tt.add_row("total", "", "", "", "", "", fmt_int(jobs["preemptions"]))
+    tt.add_row("total", "", "", "", "", "", fmt_int(jobs.preemptions))
     c.print(fit(tt), crop=False)
-    print_reliability(doc, c)
+    print_reliability(s, c)
 
 
 def series_figure(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
@@ -159,42 +154,42 @@ def series_figure(df: pd.DataFrame, cols: list[str], title: str, ytitle: str,
     return style_figure(fig, title=title, height=340)
 
 
-def _head_table(doc: dict[str, Any]) -> pd.DataFrame:
-    fl, st, jobs = doc["fleet"], doc["stranded"], doc["jobs"]
-    jain = doc["fairness"]["jain_public"]
-    causes = jobs.get("preemptions_by_cause") or {}
+def _head_table(s: RunSummary) -> pd.DataFrame:
+    fl, st, jobs = s.fleet, s.stranded, s.jobs
+    jain = s.fairness.jain_public
+    causes = jobs.preemptions_by_cause
     rows = [
-        ("accelerators", fmt_int(fl["accelerators"])),
-        ("GPUs", fmt_int(fl["gpus"])),
-        ("NPUs", fmt_int(fl["npus"])),
-        ("utilisation (allocated)", fmt_share(doc["utilization"])),
-        ("unallocated: no power", fmt_share(st["power"])),
-        ("unallocated: fragmentation", fmt_share(st["fragmentation"])),
-        ("unallocated: no demand", fmt_share(st["idle"])),
-        ("energy (MWh)", fmt_num(doc["energy_mwh"], 0)),
-        ("mean facility power (MW)", fmt_num(doc["mean_power_mw"], 0)),
-        ("tokens served", fmt_big(doc["tokens_served"])),
-        ("NPU share of tokens", fmt_share(doc["inference"]["npu_share"])),
-        ("training runs completed", fmt_int(doc["training_runs_completed"])),
-        ("jobs completed", fmt_int(jobs["completed"])),
-        ("preemptions", fmt_int(jobs["preemptions"])
+        ("accelerators", fmt_int(fl.accelerators)),
+        ("GPUs", fmt_int(fl.gpus)),
+        ("NPUs", fmt_int(fl.npus)),
+        ("utilisation (allocated)", fmt_share(s.utilization)),
+        ("unallocated: no power", fmt_share(st.power)),
+        ("unallocated: fragmentation", fmt_share(st.fragmentation)),
+        ("unallocated: no demand", fmt_share(st.idle)),
+        ("energy (MWh)", fmt_num(s.energy_mwh, 0)),
+        ("mean facility power (MW)", fmt_num(s.mean_power_mw, 0)),
+        ("tokens served", fmt_big(s.tokens_served)),
+        ("NPU share of tokens", fmt_share(s.inference.npu_share)),
+        ("training runs completed", fmt_int(s.training_runs_completed)),
+        ("jobs completed", fmt_int(jobs.completed)),
+        ("preemptions", fmt_int(jobs.preemptions)
          + (f" (by cause, at eviction: {fmt_mapping(causes, fmt_int)})" if causes else "")),
-        ("gang topology misses (share)", fmt_share(jobs["topology_miss_share"])),
-        ("Jain fairness (public tenants)", "-" if jain is None else fmt_num(jain, 3)),
+        ("gang topology misses (share)", fmt_share(jobs.topology_miss_share)),
+        ("Jain fairness (public tenants)", fmt_num(jain, 3)),
     ]
     return pd.DataFrame(rows, columns=["metric", "value"])
 
 
-def _tenant_table(doc: dict[str, Any], tenants: pd.DataFrame) -> pd.DataFrame:
+def _tenant_table(s: RunSummary, tenants: pd.DataFrame) -> pd.DataFrame:
     """Tenants' waits and shares (numbers stay numbers: the table formats them), then the
     rows that make the preemptions column add up to the run's total."""
     cols = ["tenant", "kind", "quota", "jobs_completed", "wait_p50_h", "wait_p95_h",
             "wait_p99_h", "jct_p50_h", "share_of_entitlement"]
     out = tenants[cols].rename(columns={"quota": "quota_share"})
-    pre = preemption_rows(doc)
+    pre = preemption_rows(s)
     out["preemptions"] = [n for _, n in pre[:len(out)]]
     extra = pd.DataFrame([{"tenant": n, "kind": "", "preemptions": v} for n, v in
-                          [*pre[len(out):], ("total", int(doc["jobs"]["preemptions"]))]])
+                          [*pre[len(out):], ("total", s.jobs.preemptions)]])
     return pd.concat([out, extra], ignore_index=True)
 
 
@@ -220,7 +215,7 @@ def _tenant_figures(tenants: pd.DataFrame, owners: Sequence[str] | None
     return share, waits
 
 
-def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame],
+def _sections(s: RunSummary, frames: dict[str, pd.DataFrame],
               owners: Sequence[str] | None = None) -> list[Section]:
     ts = frames["timeseries"]
     tenants = frames["tenants"]
@@ -232,81 +227,83 @@ def _sections(doc: dict[str, Any], frames: dict[str, pd.DataFrame],
               stack=True),
     ]
     share, waits = _tenant_figures(tenants, owners)
-    warm = doc.get("warmup_days")
+    warm = s.warmup_days
     note = (f'<p class="note">The first {html.escape(fmt_num(warm))} simulated days are a '
             "warm-up, left out of every figure and table: the day axis starts there.</p>"
             if warm else "")
-    body = table_html(_head_table(doc)) + note
+    body = table_html(_head_table(s)) + note
     body += "".join(figure_html(f, f"nat-ts-{i}") for i, f in enumerate(figs))
     pre_note = ('<p class="note">Tenant rows count jobs submitted after the warm-up; '
                 f"preemptions after it of jobs submitted during it are in "
                 f"&ldquo;{WARMUP_ROW}&rdquo;, so the column adds up to the total.</p>"
-                if len(preemption_rows(doc)) > len(tenants) else "")
-    tenant_body = (table_html(_tenant_table(doc, tenants)) + pre_note
+                if len(preemption_rows(s)) > len(tenants) else "")
+    tenant_body = (table_html(_tenant_table(s, tenants)) + pre_note
                    + table_html(frames["classes"])
                    + figure_html(share, "nat-share") + figure_html(waits, "nat-waits"))
     return [Section("National simulation", body, anchor="national"),
             Section("Tenants and fairness", tenant_body, anchor="national-tenants"),
-            *flexibility_sections(doc), *reliability_sections(doc, frames)]
+            *flexibility_sections(s), *reliability_sections(s, frames)]
 
 
-def flexibility_sections(doc: dict[str, Any]) -> list[Section]:
+def flexibility_sections(s: RunSummary) -> list[Section]:
     """The "Curtailment response" section of a run with curtailment windows (else none)."""
-    f = doc.get("flexibility")
-    if not f:
+    f = s.flexibility
+    if f is None:
         return []
-    head = pd.DataFrame([{"metric": k.replace("_", " "), "value": float(f[k])} for k in (
-        "windows", "windows_met", "requested_mwh", "jobs_delayed", "accelerator_h_paused",
-        "replicas_moved", "replicas_shed", "inference_unmet_tokens")])
+    head = pd.DataFrame([{"metric": k.replace("_", " "), "value": float(getattr(f, k))}
+                         for k in ("windows", "windows_met", "requested_mwh", "jobs_delayed",
+                                   "accelerator_h_paused", "replicas_moved", "replicas_shed",
+                                   "inference_unmet_tokens")])
     body = table_html(head, floatfmt="{:,.1f}")
-    if f["by_window"]:
-        body += table_html(pd.DataFrame(f["by_window"]), floatfmt="{:,.2f}")
+    if f.by_window:
+        body += table_html(pd.DataFrame([asdict(w) for w in f.by_window]),
+                           floatfmt="{:,.2f}")
     return [Section("Curtailment response", body, anchor="national-flexibility")]
 
 
 # -- failures, repairs and goodput (the twin's reliability block) -------------------------
-def print_reliability(doc: dict[str, Any], c: Console) -> None:
+def print_reliability(s: RunSummary, c: Console) -> None:
     """One table of what failures cost, when the run modelled them."""
-    rel = doc.get("reliability")
-    if not rel:
+    rel = s.reliability
+    if rel is None:
         return
     t = Table("metric", "value", title="Failures and repairs", title_justify="left")
-    for k, v in (("interruptions per day", f"{rel['interruptions_per_day']:.2f}"),
-                 ("goodput (useful / allocated)", fmt_share(rel["goodput"])),
-                 ("ETTR by class", fmt_mapping(rel["ettr"], fmt_share)),
+    for k, v in (("interruptions per day", f"{rel.interruptions_per_day:.2f}"),
+                 ("goodput (useful / allocated)", fmt_share(rel.goodput)),
+                 ("ETTR by class", fmt_mapping(rel.ettr, fmt_share)),
                  ("accelerator-hours lost (work + restart)",
-                  f"{rel['lost_accelerator_hours']:,.0f}"),
-                 ("in repair (share of accelerators)", fmt_share(rel["in_repair_share"], 2)),
-                 ("hot spares swapped in (accelerators)", f"{rel['spares_used']:,}"),
-                 ("technicians busy (mean)", f"{rel['technicians_busy']:.1f}")):
+                  f"{rel.lost_accelerator_hours:,.0f}"),
+                 ("in repair (share of accelerators)", fmt_share(rel.in_repair_share, 2)),
+                 ("hot spares swapped in (accelerators)", f"{rel.spares_used:,}"),
+                 ("technicians busy (mean)", f"{rel.technicians_busy:.1f}")):
         t.add_row(k, v)
     c.print(t)
 
 
-def reliability_sections(doc: dict[str, Any],
-                         frames: dict[str, pd.DataFrame]) -> list[Section]:
+def reliability_sections(s: RunSummary,
+                         frames: Mapping[str, pd.DataFrame]) -> list[Section]:
     """"Failures and repairs": interruptions per day by cause, ETTR per job class and
     tenant, accelerators in repair over time; none when failures were off."""
-    rel = doc.get("reliability")
-    if not rel:
+    rel = s.reliability
+    if rel is None:
         return []
     head = pd.DataFrame([
-        {"metric": "interruptions per day", "value": fmt_num(rel["interruptions_per_day"], 2)},
+        {"metric": "interruptions per day", "value": fmt_num(rel.interruptions_per_day, 2)},
         {"metric": "goodput (useful / allocated accelerator-hours)",
-         "value": fmt_share(rel["goodput"])},
+         "value": fmt_share(rel.goodput)},
         {"metric": "accelerator-hours lost to failures (work + restart)",
-         "value": fmt_big(rel["lost_accelerator_hours"])},
+         "value": fmt_big(rel.lost_accelerator_hours)},
         {"metric": "share of accelerators in repair",
-         "value": fmt_share(rel["in_repair_share"], 2)},
-        {"metric": "hot spares swapped in (accelerators)", "value": fmt_int(rel["spares_used"])},
-        {"metric": "technicians busy (mean)", "value": fmt_num(rel["technicians_busy"], 1)},
-        {"metric": "inference replicas lost to failures", "value": fmt_int(
-            rel.get("replicas_removed", 0))},
+         "value": fmt_share(rel.in_repair_share, 2)},
+        {"metric": "hot spares swapped in (accelerators)", "value": fmt_int(rel.spares_used)},
+        {"metric": "technicians busy (mean)", "value": fmt_num(rel.technicians_busy, 1)},
+        {"metric": "inference replicas lost to failures",
+         "value": fmt_int(rel.replicas_removed)},
     ])
     daily = frames.get("reliability")
     figs: list[go.Figure] = []
     if daily is not None and len(daily):
-        causes = [c for c in rel["by_cause"] if c in daily.columns]
+        causes = [c for c in rel.by_cause if c in daily.columns]
         fig = go.Figure([go.Bar(x=daily["day"], y=daily[c], name=label(c),
                                 marker_color=SERIES_COLOURS.get(c, NEUTRAL)) for c in causes])
         fig.update_layout(barmode="stack", xaxis_title="day", yaxis_title="interruptions")
@@ -317,22 +314,21 @@ def reliability_sections(doc: dict[str, Any],
         figs.append(style_figure(rep, title="Accelerators in repair (end of day)",
                                  height=320))
     else:
-        fig = go.Figure(go.Bar(x=[label(c) for c in rel["by_cause"]],
-                               y=list(rel["by_cause"].values()),
+        fig = go.Figure(go.Bar(x=[label(c) for c in rel.by_cause],
+                               y=list(rel.by_cause.values()),
                                marker_color=[SERIES_COLOURS.get(c, NEUTRAL)
-                                             for c in rel["by_cause"]]))
+                                             for c in rel.by_cause]))
         fig.update_layout(yaxis_title="interruptions per day")
         figs.append(style_figure(fig, title="Interruptions per day by cause", height=320))
-    ettr = go.Figure(go.Bar(x=list(rel["ettr"]), y=list(rel["ettr"].values()),
-                            text=[fmt_share(v) for v in rel["ettr"].values()]))
+    ettr = go.Figure(go.Bar(x=list(rel.ettr), y=list(rel.ettr.values()),
+                            text=[fmt_share(v) for v in rel.ettr.values()]))
     ettr.update_layout(yaxis_title="ETTR", yaxis_tickformat=".0%")
     figs.append(style_figure(ettr, title="Effective training time ratio by job class",
                              height=320))
-    by_tenant = rel.get("ettr_by_tenant", {})
+    by_tenant = rel.ettr_by_tenant
     if by_tenant:
-        owners = [t["owner"] for t in doc.get("tenants", [])]
-        colours = owner_colours(owners)
-        owner_of = {t["tenant"]: t["owner"] for t in doc.get("tenants", [])}
+        colours = owner_colours([t.owner for t in s.tenants])
+        owner_of = {t.tenant: t.owner for t in s.tenants}
         tf = go.Figure(go.Bar(x=list(by_tenant), y=list(by_tenant.values()),
                               marker_color=[colours.get(owner_of.get(k, ""), NEUTRAL)
                                             for k in by_tenant]))
@@ -341,5 +337,5 @@ def reliability_sections(doc: dict[str, Any],
     body = table_html(head)
     body += "".join(figure_html(f, f"nat-rel-{i}") for i, f in enumerate(figs))
     return [Section("Failures and repairs", body, anchor="national-reliability",
-                    summary=(("interruptions/day", fmt_num(rel["interruptions_per_day"], 1)),
-                             ("goodput", fmt_share(rel["goodput"]))))]
+                    summary=(("interruptions/day", fmt_num(rel.interruptions_per_day, 1)),
+                             ("goodput", fmt_share(rel.goodput))))]

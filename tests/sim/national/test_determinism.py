@@ -78,10 +78,10 @@ def test_resume_from_every_checkpoint_is_identical(kit, tmp_path, policy, extra)
 
 
 def test_confidence_intervals_over_seeds(kit):
-    docs = [finish(new_run(_scn(kit, seed=s))).to_dict() for s in (1, 2, 3)]
-    ci = confidence(docs)
+    runs = [finish(new_run(_scn(kit, seed=s))).summary for s in (1, 2, 3)]
+    ci = confidence(runs)
     u = ci["utilization"]
-    assert u["n"] == 3 and u["ci95"] > 0
-    assert min(d["utilization"] for d in docs) <= u["mean"] <= max(d["utilization"]
-                                                                   for d in docs)
-    assert interval([1.0, 1.0])["ci95"] == 0.0
+    assert u.n == 3 and u.ci95 > 0
+    assert min(d.utilization for d in runs) <= u.mean <= max(d.utilization for d in runs)
+    assert ci.seeds == (1, 2, 3)
+    assert interval([1.0, 1.0]).ci95 == 0.0

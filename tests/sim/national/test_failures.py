@@ -201,11 +201,11 @@ def test_json_table_and_html_say_what_failures_cost(kit):
     daily = res.frames["reliability"]
     assert daily["day"].tolist() == [1.0, 2.0, 3.0]  # the measured window, after warm-up
     assert daily[list(rel["by_cause"])].to_numpy().sum() == rel["interruptions"]
-    (sec,) = reliability_sections(res.to_dict(), dict(res.frames))
+    (sec,) = reliability_sections(res.summary, res.frames)
     assert sec.title == "Failures and repairs"
     assert "Interruptions per day by cause" in sec.body_html and "ETTR" in sec.body_html
     off = finish(new_run(_with(_scn(kit), {"enabled": False})))
-    assert reliability_sections(off.to_dict(), dict(off.frames)) == []
+    assert reliability_sections(off.summary, off.frames) == []
 
 
 def _tray_failure(system: str, accelerator: str, count: int) -> tuple[int, int, int, int]:
@@ -295,10 +295,10 @@ def test_replications_give_intervals_for_every_reliability_figure() -> None:
     for k in ("goodput", "interruptions_per_day", "lost_accelerator_hours",
               "in_repair_share", "failures", "hardware_failures"):
         got = ci[f"reliability.{k}"]
-        assert got["n"] == 3 and math.isfinite(got["mean"]), k
+        assert got.n == 3 and math.isfinite(got.mean), k
     for cause in rel["failures_by_cause"]:
-        assert ci[f"reliability.failures_by_cause.{cause}"]["n"] == 3
+        assert ci[f"reliability.failures_by_cause.{cause}"].n == 3
     for cls in rel["ettr"]:
         assert f"reliability.ettr.{cls}" in ci
     g = ci["reliability.goodput"]
-    assert g["ci95"] > 0 and abs(g["mean"] - rel["goodput"]) <= 3 * g["ci95"] + 1e-12
+    assert g.ci95 > 0 and abs(g.mean - rel["goodput"]) <= 3 * g.ci95 + 1e-12

@@ -18,10 +18,11 @@ from aifab.sim.national._curtail import (
     CurtailWindow,
     add_curtailment,
     read_curtailment,
-    simulate_curtailed,
 )
 from aifab.sim.national._invariants import check
 from aifab.sim.national._job import RUNNING
+from aifab.sim.national._pipeline import simulate_curtailed
+from aifab.sim.national._schema import encode
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 
@@ -93,9 +94,11 @@ def test_cut_is_met_in_its_step_and_work_is_conserved(depth: float) -> None:
     assert math.isclose(run.integrals.alloc_s, acc + run.integrals.svc_alloc_s,
                         rel_tol=1e-9, abs_tol=1e-3)
     s = cur.summary()
-    assert s["jobs_delayed"] == row.jobs_paused and s["accelerator_h_paused"] > 0
-    assert s["by_window"][0] == dataclasses.asdict(row)  # the typed row is the table's row
-    assert list(s["by_window"][0]) == [f.name for f in dataclasses.fields(row)]
+    assert s.jobs_delayed == row.jobs_paused and s.accelerator_h_paused > 0
+    assert s.by_window[0] == row and s.by_window[0] is not row  # a copy: the tree is frozen
+    d = encode(s)["by_window"][0]
+    assert d == dataclasses.asdict(row)  # the typed row is the table's row
+    assert list(d) == [f.name for f in dataclasses.fields(row)]
 
 
 def test_low_priority_training_pauses_first() -> None:

@@ -40,8 +40,7 @@ def test_campus_power_is_the_twins_time_series():
     assert (cp["facility_mw"] > 0).all()
     # nameplate per owner (simulated fleet) sums to the fleet's nameplate (plan's MW)
     np_mw = float(cp.groupby("owner")["nameplate_mw"].first().sum())
-    assert np_mw / 0.01 == pytest.approx(res.document["fleet"]["nameplate_mw"],
-                                              rel=1e-9)
+    assert np_mw / 0.01 == pytest.approx(res.nameplate_mw, rel=1e-9)
 
 
 def test_simulate_out_writes_the_profile_site_reads(tmp_path: Path):

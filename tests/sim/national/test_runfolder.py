@@ -61,10 +61,13 @@ def test_a_folder_without_a_summary_is_refused(tmp_path: Path) -> None:
 
 def test_replications_keep_their_intervals(result: SimResult, tmp_path: Path) -> None:
     doc = result.to_dict()
-    rep = SimResult.from_document(doc, result.to_frames(), {"utilization": [0.1, 0.2]})
+    conf = {"utilization": {"mean": 0.5, "ci95": 0.1, "n": 3}, "seeds": [0, 1, 2]}
+    rep = SimResult.from_document(doc, result.to_frames(), conf)
     write_run(rep.to_dict(), rep.to_frames(), tmp_path)
     assert not (tmp_path / REPORT).exists()
-    assert SimResult.read(tmp_path).confidence == {"utilization": [0.1, 0.2]}
+    back = SimResult.read(tmp_path).confidence
+    assert back is not None and back["utilization"].ci95 == 0.1 and back.seeds == (0, 1, 2)
+    assert back.to_dict() == conf
 
 
 @pytest.mark.parametrize("rel", ["sim", "commands/simulate.py", "report/_sim.py"])

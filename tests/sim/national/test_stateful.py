@@ -133,3 +133,25 @@ def test_extensions_see_only_a_narrow_view_of_the_run(module: str, view: str) ->
                  or (isinstance(n.value, ast.Attribute) and n.value.attr == "run"))}
     assert used and used <= offered, used - offered
     assert "Runner" not in text
+
+
+#: The failure model's parts: the facade and the blast radius see a RunContext; the rest
+#: (source, domain health, goodput, offenders, report) see no run at all.
+FAILURE_PARTS = ("_failures.py", "_blast.py", "_failsource.py", "_health.py", "_goodput.py",
+                 "_offenders.py", "_failreport.py")
+
+
+@pytest.mark.parametrize("module", FAILURE_PARTS)
+def test_the_failure_model_sees_only_a_run_context(module: str) -> None:
+    """No part of the failure model names the Runner; those given the run use only
+    :class:`RunContext`'s names (mypy checks the types)."""
+    from aifab.sim.national import _protocol
+
+    offered = {n for n in vars(_protocol.RunContext) if not n.startswith("_")}
+    text = (SRC / module).read_text()
+    used = {n.attr for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Attribute)
+            and ((isinstance(n.value, ast.Name) and n.value.id == "run")
+                 or (isinstance(n.value, ast.Attribute) and n.value.attr == "run"))}
+    assert used <= offered, used - offered
+    assert "Runner" not in text and "_runner" not in text
+    assert bool(used) == (module in ("_failures.py", "_blast.py")), used

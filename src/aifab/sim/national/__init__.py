@@ -29,23 +29,39 @@ from aifab.sim.national._protocol import Cluster, QueuePolicy
 from aifab.sim.national._result import SimResult
 from aifab.sim.national._rundir import finish_out as finish_run_dir
 from aifab.sim.national._rundir import prepare_out as prepare_run_dir
-from aifab.sim.national._runfolder import checkpoint_dir, report_path
+from aifab.sim.national._runfolder import checkpoint_dir, report_file
 from aifab.sim.national._runner import Runner
+from aifab.sim.national._tree import (
+    Confidence,
+    Flexibility,
+    Interval,
+    Reliability,
+    RunSummary,
+    TenantRow,
+    WindowResponse,
+)
 
 __all__ = [
     "QUEUE_POLICIES",
     "Cluster",
+    "Confidence",
     "Coupling",
     "CurtailWindow",
     "EventKind",
+    "Flexibility",
+    "Interval",
     "Observer",
     "PowerCaps",
     "QueuePolicy",
+    "Reliability",
+    "RunSummary",
     "Runner",
     "SimResult",
     "SiteConstraints",
+    "TenantRow",
     "Twin",
     "TwinRequest",
+    "WindowResponse",
     "apply_caps",
     "build_twin",
     "caps_from_doc",
@@ -63,7 +79,7 @@ __all__ = [
     "read_curtailment",
     "register_source",
     "replications",
-    "report_path",
+    "report_file",
     "run_twin",
     "save_checkpoint",
     "simulate",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import replace
 
 from aifab.catalog import Catalog
 from aifab.scenario import Scenario
@@ -59,8 +59,8 @@ def finish(run: Runner, *, checkpoint: Checkpoint | None = None,
             run.run(until=t)
             checkpoint(run)
     run.run()
-    doc, frames = summarize(run, time.perf_counter() - t0)
-    return SimResult.from_document(doc, frames)
+    summary, frames = summarize(run, time.perf_counter() - t0)
+    return SimResult(summary, frames)
 
 
 def simulate(scenario: Scenario, *, policy: str | QueuePolicy | None = None,
@@ -86,5 +86,4 @@ def replications(scenario: Scenario, n: int, *, catalog: Catalog | None = None,
     first = results[0]
     if n == 1:
         return first
-    ci: dict[str, Any] = confidence([dict(r.document) for r in results])
-    return SimResult.from_document(dict(first.document), dict(first.frames), ci)
+    return replace(first, confidence=confidence([r.summary for r in results]))

@@ -12,13 +12,13 @@ import numpy as np
 from aifab.sim.national._job import RUNNING, Job
 
 if TYPE_CHECKING:
-    from aifab.sim.national._runner import Runner
+    from aifab.sim.national._protocol import RunContext
 
 
 class Blast:
     """Gangs and replicas on a domain; replicas removed and tokens left unmet."""
 
-    def __init__(self, run: Runner) -> None:
+    def __init__(self, run: RunContext) -> None:
         self.run = run
         self.unmet_tok = 0.0
         self.removed_replicas = 0

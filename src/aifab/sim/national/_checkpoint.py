@@ -30,7 +30,17 @@ from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sim.national._api import new_run
 from aifab.sim.national._ckcheck import check_state
-from aifab.sim.national._events import ARRIVE, RESET, SAMPLE, SCALE, EventKind
+from aifab.sim.national._curtail import add_curtailment
+from aifab.sim.national._curtailck import curtailer_of, windows_in
+from aifab.sim.national._events import (
+    ARRIVE,
+    CURTAIL_END,
+    CURTAIL_START,
+    RESET,
+    SAMPLE,
+    SCALE,
+    EventKind,
+)
 from aifab.sim.national._failures import DAILY, FAIL, REPAIR, failures_of
 from aifab.sim.national._runfolder import CHECKPOINT, SUMMARY
 from aifab.sim.national._runner import Runner
@@ -186,6 +196,9 @@ def _payloads(run: Runner) -> dict[str, Any]:
     fails = failures_of(run.bus.observers)
     if fails is not None:
         p0.update({int(FAIL): (0, len(fails.events)), int(REPAIR): (0, len(run.twin.pools))})
+    cur = curtailer_of(run.bus.observers)
+    if cur is not None:
+        p0.update({int(k): (0, len(cur.windows)) for k in (CURTAIL_START, CURTAIL_END)})
     return {"codes": codes, "p0": p0, "repair": int(REPAIR) if fails is not None else None}
 
 
@@ -211,13 +224,16 @@ def load(directory: Path, catalog: Catalog | None = None,
         raise BadInput("the checkpoint was made with another catalogue (give the same "
                        "--catalog)", source=src)
     run = new_run(scn, catalog=cat)
+    state = _read_json(ck / "state.json")
+    windows = windows_in(state, [o.name for o in scn.owners], str(ck / "state.json"))
+    if windows is not None:  # the same windows, attached before the state is restored
+        add_curtailment(run, windows)
     try:
         with np.load(ck / "arrays.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except Exception as exc:
         raise BadInput(f"unreadable arrays ({type(exc).__name__}: {exc})",
                        source=str(ck / "arrays.npz")) from None
-    state = _read_json(ck / "state.json")
     tw = run.twin
     limits = {"job.tenant": len(tw.tenants), "job.cls": len(tw.class_names),
               "job.pool": len(tw.pools), "kinds": set(run.handlers),

@@ -96,9 +96,9 @@ def couple(scenario: Scenario, site: SiteFn, *, catalog: Catalog | None = None,
             mean_share={str(o): float(g["facility_mw"].sum() / g["nameplate_mw"].sum())
                         for o, g in frame.groupby("owner", sort=True)},
             twin_utilization=res.utilization,
-            twin_mean_power_mw=res.document["mean_power_mw"] / res.scale,
+            twin_mean_power_mw=res.summary.mean_power_mw / res.scale,
             siting_caps_mw=dict(caps.mw),
-            twin_curtailment_windows=(res.document.get("flexibility") or {}).get("windows", 0),
+            twin_curtailment_windows=flex.windows if (flex := res.summary.flexibility) else 0,
             siting_curtailment_windows=len(windows),
             gpus_waiting=dict(sres.unpowered_gpus_by_year),
             max_cap_change_mw=None if change == math.inf else change))

@@ -17,15 +17,15 @@ raise it); at its end the cap is lifted and paused jobs restart as the policy de
 Not modelled: DVFS throttling of running work (the ``throttle`` power mode does it for a
 whole run, not per window), the seconds a real checkpoint takes.
 
-Event kinds ``curtail-start`` and ``curtail-end`` (:mod:`._events`); runs with
-curtailment are not checkpointed.
+Event kinds ``curtail-start`` and ``curtail-end`` (:mod:`._events`); a checkpoint holds
+the windows and the response's state (:mod:`._curtailck`).
 """
 
 from __future__ import annotations
 
 import io
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from aifab.errors import BadInput
 from aifab.sim.national._events import CURTAIL_END, CURTAIL_START
 from aifab.sim.national._job import QUEUED, RUNNING, Job
 from aifab.sim.national._observers import Observer
+from aifab.sim.national._tree import Flexibility, WindowResponse
 
 if TYPE_CHECKING:
     from aifab.sim.national._protocol import RunContext
@@ -49,27 +50,6 @@ class CurtailWindow:
     duration_h: float
     depth: float
     owner: str
-
-
-@dataclass
-class WindowResponse:
-    """What one window asked of a campus and what the response did: a row of the
-    ``flexibility.by_window`` table (:meth:`Curtailer.summary`; the fields in its
-    order). Filled at the signal's instant, never changed after."""
-
-    owner: str
-    start_h: float
-    duration_h: float
-    depth: float
-    before_mw: float
-    requested_mw: float
-    jobs_paused: int = 0
-    accelerators_paused: int = 0
-    replicas_moved: int = 0
-    replicas_shed: int = 0
-    inference_unmet_tokens: float = 0.0
-    after_mw: float = math.nan
-    met: bool = False
 
 
 def read_curtailment(path: Path | str, owners: list[str]) -> list[CurtailWindow]:
@@ -259,21 +239,21 @@ class Curtailer(Observer):
                     return
 
     # -- results ---------------------------------------------------------------------
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Flexibility:
+        """The ``flexibility`` block (each window's row copied: the tree is frozen)."""
         now = self.run.now
         still = sum(n * (now - max(t, self.run.twin.warmup_s)) for t, n in self.paused.values())
         rows = self.rows
-        return {
-            "windows": len(rows), "windows_met": sum(1 for r in rows if r.met),
-            "requested_mwh": sum(r.requested_mw * r.duration_h for r in rows),
-            "jobs_delayed": sum(r.jobs_paused for r in rows),
-            "accelerator_h_paused": (self.paused_acc_s + still) / 3600.0,
-            "still_paused_at_end": len(self.paused),
-            "replicas_moved": sum(r.replicas_moved for r in rows),
-            "replicas_shed": sum(r.replicas_shed for r in rows),
-            "inference_unmet_tokens": sum(r.inference_unmet_tokens for r in rows),
-            "by_window": [asdict(r) for r in rows],
-        }
+        return Flexibility(
+            windows=len(rows), windows_met=sum(1 for r in rows if r.met),
+            requested_mwh=sum(r.requested_mw * r.duration_h for r in rows),
+            jobs_delayed=sum(r.jobs_paused for r in rows),
+            accelerator_h_paused=(self.paused_acc_s + still) / 3600.0,
+            still_paused_at_end=len(self.paused),
+            replicas_moved=sum(r.replicas_moved for r in rows),
+            replicas_shed=sum(r.replicas_shed for r in rows),
+            inference_unmet_tokens=sum(r.inference_unmet_tokens for r in rows),
+            by_window=tuple(replace(r) for r in rows))
 
 
 def add_curtailment(run: RunContext, windows: list[CurtailWindow]) -> Curtailer:
@@ -282,19 +262,3 @@ def add_curtailment(run: RunContext, windows: list[CurtailWindow]) -> Curtailer:
     run.add(cur, {CURTAIL_START: cur.start, CURTAIL_END: cur.end})
     return cur
 
-
-def simulate_curtailed(scenario: Any, windows: list[CurtailWindow], *,
-                       policy: Any = None, catalog: Any = None,
-                       progress: Any = None) -> Any:
-    """``simulate`` with curtailment windows: the result's document gains
-    ``flexibility`` (what the response cost: jobs delayed, accelerator-hours paused,
-    replicas moved or shed, inference tokens unmet, and each window's figures)."""
-    from aifab.sim.national._api import finish, new_run
-    from aifab.sim.national._result import SimResult
-
-    run = new_run(scenario, policy=policy, catalog=catalog)
-    cur = add_curtailment(run, windows)
-    res = finish(run, progress=progress)
-    doc = res.to_dict()
-    doc["flexibility"] = cur.summary()
-    return SimResult.from_document(doc, res.to_frames())

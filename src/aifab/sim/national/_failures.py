@@ -57,7 +57,7 @@ from aifab.sim.national._offenders import RepeatOffenders
 
 if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings
-    from aifab.sim.national._runner import Runner
+    from aifab.sim.national._protocol import RunContext
 
 __all__ = ["DAILY", "DAILY_COLUMNS", "FAIL", "REPAIR", "Failures", "attach", "failures_of"]
 
@@ -65,7 +65,7 @@ __all__ = ["DAILY", "DAILY_COLUMNS", "FAIL", "REPAIR", "Failures", "attach", "fa
 class Failures(Observer):
     """Draws failures, applies them to the run and books what they cost."""
 
-    def __init__(self, run: Runner, settings: ReliabilitySettings,
+    def __init__(self, run: RunContext, settings: ReliabilitySettings,
                  catalog: Catalog | None = None, model: FailureModel | None = None) -> None:
         self.run = run
         tw = run.twin
@@ -211,7 +211,7 @@ class Failures(Observer):
         self.offenders.restore(doc["offenders"])
 
 
-def attach(run: Runner, settings: ReliabilitySettings | None,
+def attach(run: RunContext, settings: ReliabilitySettings | None,
            catalog: Catalog | None = None) -> Failures | None:
     """Add failures to ``run`` when ``settings`` enable them; the observer or None."""
     if settings is None or not settings.enabled:

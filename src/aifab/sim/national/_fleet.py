@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 _KEPT = ("campus_kw", "power_kw", "alloc_total", "reclaiming", "gen", "starts", "svc_alloc",
          "inf_held")
 """Scalars and lists a checkpoint keeps as they are (``free_total``, ``running`` and
-``borrowed`` are derived; ``curtail_kw``: runs with curtailment are not checkpointed)."""
+``borrowed`` are derived; ``curtail_kw``: saved by the curtailment, :mod:`._curtailck`)."""
 
 
 class FleetState:

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from aifab.catalog import Catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
-from aifab.sim.national._api import Checkpoint, replications, simulate
+from aifab.sim.national._api import Checkpoint, finish, new_run, replications, simulate
 from aifab.sim.national._caps import PowerCaps, apply_caps, caps_from_doc
-from aifab.sim.national._curtail import CurtailWindow, simulate_curtailed, windows_from_site_doc
+from aifab.sim.national._curtail import CurtailWindow, add_curtailment, windows_from_site_doc
 from aifab.sim.national._policies import get_queue_policy
 from aifab.sim.national._protocol import QueuePolicy
 from aifab.sim.national._result import SimResult
@@ -102,9 +102,8 @@ def run_twin(request: TwinRequest, *, checkpoint: Checkpoint | None = None,
     req = request.check()
     scn, windows = req.run_scenario, req.all_windows
     if windows:
-        res: SimResult = simulate_curtailed(scn, list(windows), policy=req.policy,
-                                            catalog=req.catalog, progress=progress)
-        return res
+        return simulate_curtailed(scn, list(windows), policy=req.policy, catalog=req.catalog,
+                                  progress=progress, checkpoint=checkpoint)
     if req.replications == 1:
         return simulate(scn, policy=req.policy, catalog=req.catalog, checkpoint=checkpoint,
                         progress=progress)
@@ -112,3 +111,16 @@ def run_twin(request: TwinRequest, *, checkpoint: Checkpoint | None = None,
         raise BadInput("replications take the scenario's queue policy", where="--policy")
     return replications(scn, req.replications, catalog=req.catalog, checkpoint=checkpoint,
                         progress=progress)
+
+
+def simulate_curtailed(scenario: Scenario, windows: list[CurtailWindow], *,
+                       policy: str | QueuePolicy | None = None, catalog: Catalog | None = None,
+                       progress: Callable[[float], None] | None = None,
+                       checkpoint: Checkpoint | None = None) -> SimResult:
+    """``simulate`` with curtailment windows: the result's document gains
+    ``flexibility`` (what the response cost: jobs delayed, accelerator-hours paused,
+    replicas moved or shed, inference tokens unmet, and each window's figures).
+    ``checkpoint(run)`` as for :func:`._api.finish` (the windows are in the checkpoint)."""
+    run = new_run(scenario, policy=policy, catalog=catalog)
+    add_curtailment(run, windows)
+    return finish(run, progress=progress, checkpoint=checkpoint)

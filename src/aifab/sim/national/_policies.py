@@ -9,6 +9,7 @@ queues or occupancy changed; it only orders jobs and calls ``run.try_start`` /
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,11 @@ from aifab.errors import BadInput
 from aifab.sim.national._job import RUNNING, Job
 from aifab.sim.national._model import Partition
 from aifab.sim.national._protocol import Cluster, QueuePolicy
+
+_NEVER = -1.0
+"""A shadow time that never comes (a head that cannot start even when every running job
+has ended, e.g. under a curtailment limit), as a checkpoint stores it: checkpoints hold
+finite numbers only, and real shadow times are never negative."""
 
 
 class Fifo:
@@ -105,12 +111,14 @@ class Backfill(Fifo):
 
     def state(self) -> dict[str, Any]:
         return {"scanned": [[k, *v] for k, v in self._scanned.items()],
-                "shadow": [[k, *v] for k, v in self._shadow.items()]}
+                "shadow": [[k, st, head, sh if math.isfinite(sh) else _NEVER, extra]
+                           for k, (st, head, sh, extra) in self._shadow.items()]}
 
     def restore(self, state: dict[str, Any]) -> None:
         self._scanned = {int(r[0]): (int(r[1]), int(r[2]), int(r[3]))
                          for r in state["scanned"]}
-        self._shadow = {int(r[0]): (int(r[1]), int(r[2]), float(r[3]), int(r[4]))
+        self._shadow = {int(r[0]): (int(r[1]), int(r[2]),
+                                    math.inf if r[3] == _NEVER else float(r[3]), int(r[4]))
                         for r in state["shadow"]}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,52 +9,34 @@ from typing import Any
 
 import pandas as pd
 
+from aifab.sim.national._tree import Confidence, RunSummary
+
 
 @dataclass(frozen=True, eq=False)
 class SimResult:
-    """Headline figures of one run (or of replications: ``confidence``), the full JSON
-    document (:meth:`to_dict`) and its tables (:meth:`to_frames`: timeseries, tenants,
-    classes, jobs, services, pools)."""
+    """One run (or replications: ``confidence``): its typed result tree (``summary``,
+    :class:`~._tree.RunSummary`), whose :meth:`to_dict` is the ``--json`` document, and
+    its tables (:meth:`to_frames`: timeseries, tenants, classes, jobs, services, pools).
+    The headline figures are also attributes (``utilization``, ``energy_mwh``...)."""
 
-    scenario: str
-    policy: str
-    seed: int
-    days: float
-    scale: float
-    accelerators: int
-    gpus: int
-    npus: int
-    nameplate_mw: float
-    utilization: float
-    stranded_power: float
-    stranded_fragmentation: float
-    stranded_idle: float
-    energy_mwh: float
-    tokens_served: float
-    training_runs_completed: int
-    wall_s: float
-    document: Mapping[str, Any] = field(repr=False)
+    summary: RunSummary
     frames: Mapping[str, pd.DataFrame] = field(repr=False)
-    confidence: Mapping[str, Any] | None = field(default=None, repr=False)
+    confidence: Confidence | None = field(default=None, repr=False)
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any], frames: dict[str, pd.DataFrame],
-                      confidence: dict[str, Any] | None = None) -> SimResult:
-        st, fl = doc["stranded"], doc["fleet"]
-        return cls(scenario=doc["scenario"], policy=doc["policy"], seed=doc["seed"],
-                   days=doc["days"], scale=doc["scale"], accelerators=fl["accelerators"],
-                   gpus=fl["gpus"], npus=fl["npus"], nameplate_mw=fl.get("nameplate_mw", 0.0),
-                   utilization=doc["utilization"], stranded_power=st["power"],
-                   stranded_fragmentation=st["fragmentation"], stranded_idle=st["idle"],
-                   energy_mwh=doc["energy_mwh"], tokens_served=doc["tokens_served"],
-                   training_runs_completed=doc["training_runs_completed"],
-                   wall_s=doc["wall_s"], document=doc, frames=frames, confidence=confidence)
+    def from_document(cls, doc: Mapping[str, Any], frames: Mapping[str, pd.DataFrame],
+                      confidence: Any = None, source: str = "twin result") -> SimResult:
+        """A result from its ``--json`` document (without ``confidence``), tables and
+        intervals (the ``confidence`` block); exit 2 naming ``source`` and the field
+        when one is missing or mistyped."""
+        conf = None if confidence is None else Confidence.from_dict(confidence, source)
+        return cls(RunSummary.from_dict(doc, source), dict(frames), conf)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` document (without ``schema_version``); a copy."""
-        doc = copy.deepcopy(dict(self.document))
+        """The ``--json`` document (without ``schema_version``); new containers."""
+        doc = self.summary.to_dict()
         if self.confidence is not None:
-            doc["confidence"] = copy.deepcopy(dict(self.confidence))
+            doc["confidence"] = self.confidence.to_dict()
         return doc
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
@@ -71,7 +52,79 @@ class SimResult:
 
     @classmethod
     def read(cls, folder: Path) -> SimResult:
-        """The result a run folder holds (what :meth:`write` wrote)."""
-        from aifab.sim.national._runfolder import read_run
+        """The result a run folder holds (what :meth:`write` wrote); exit 2 naming the
+        summary file and the field when one is missing or mistyped."""
+        from aifab.sim.national._runfolder import read_run, summary_file
 
-        return cls.from_document(*read_run(folder))
+        doc, frames, confidence = read_run(folder)
+        return cls.from_document(doc, frames, confidence, source=str(summary_file(folder)))
+
+    # -- headline figures ---------------------------------------------------------------
+    @property
+    def scenario(self) -> str:
+        return self.summary.scenario
+
+    @property
+    def policy(self) -> str:
+        return self.summary.policy
+
+    @property
+    def seed(self) -> int:
+        return self.summary.seed
+
+    @property
+    def days(self) -> float:
+        return self.summary.days
+
+    @property
+    def scale(self) -> float:
+        return self.summary.scale
+
+    @property
+    def accelerators(self) -> int:
+        return self.summary.fleet.accelerators
+
+    @property
+    def gpus(self) -> int:
+        return self.summary.fleet.gpus
+
+    @property
+    def npus(self) -> int:
+        return self.summary.fleet.npus
+
+    @property
+    def nameplate_mw(self) -> float:
+        mw = self.summary.fleet.nameplate_mw
+        return 0.0 if mw is None else mw
+
+    @property
+    def utilization(self) -> float:
+        return self.summary.utilization
+
+    @property
+    def stranded_power(self) -> float:
+        return self.summary.stranded.power
+
+    @property
+    def stranded_fragmentation(self) -> float:
+        return self.summary.stranded.fragmentation
+
+    @property
+    def stranded_idle(self) -> float:
+        return self.summary.stranded.idle
+
+    @property
+    def energy_mwh(self) -> float:
+        return self.summary.energy_mwh
+
+    @property
+    def tokens_served(self) -> float:
+        return self.summary.tokens_served
+
+    @property
+    def training_runs_completed(self) -> int:
+        return self.summary.training_runs_completed
+
+    @property
+    def wall_s(self) -> float:
+        return self.summary.wall_s

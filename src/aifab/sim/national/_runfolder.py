@@ -38,8 +38,13 @@ def checkpoint_dir(folder: Path) -> Path:
     return folder / CHECKPOINT
 
 
-def report_path(folder: Path) -> Path:
-    """Where a run folder keeps its report (``aifab.report`` renders and writes it)."""
+def summary_file(folder: Path) -> Path:
+    """A run folder's summary (the ``--json`` document)."""
+    return folder / SUMMARY
+
+
+def report_file(folder: Path) -> Path:
+    """A run folder's HTML report."""
     return folder / REPORT
 
 

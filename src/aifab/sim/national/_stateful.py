@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from aifab.sim.national._curtailck import CurtailSection, curtailer_of
 from aifab.sim.national._events import MAX_FIELDS, Payload, registered
 from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import SCALARS, Job
@@ -169,6 +170,9 @@ def parts(run: Runner) -> list[Stateful]:
     fails = failures_of(run.bus.observers)
     if fails is not None:
         out.append(Section("failures", fails, arrays=True))
+    cur = curtailer_of(run.bus.observers)
+    if cur is not None:  # after the fleet: it sets the fleet's curtailment limits
+        out.append(CurtailSection(cur, run.fleet))
     return out
 
 

@@ -8,10 +8,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from aifab.sim.national._curtailck import curtailer_of
 from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import EVICTING, RECORD_FIELDS, RUNNING
 from aifab.sim.national._loadshape import campus_power_frame
 from aifab.sim.national._meters import SERIES_COLUMNS
+from aifab.sim.national._tree import (
+    ClassRow,
+    Events,
+    Fairness,
+    Fleet,
+    Inference,
+    Jobs,
+    Reliability,
+    RunSummary,
+    Stranded,
+    TenantRow,
+)
 
 if TYPE_CHECKING:
     from aifab.sim.national._protocol import RunView
@@ -96,8 +109,12 @@ def class_frame(tenants: pd.DataFrame, jobs: pd.DataFrame, run: RunView) -> pd.D
     return pd.DataFrame(rows)
 
 
-def summarize(run: RunView, wall_s: float) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """The run's JSON document and its tables."""
+def _row(rec: dict[Any, Any]) -> dict[str, Any]:
+    return {str(k): v for k, v in rec.items()}
+
+
+def summarize(run: RunView, wall_s: float) -> tuple[RunSummary, dict[str, pd.DataFrame]]:
+    """The run's typed result tree (its JSON document: ``to_dict()``) and its tables."""
     tw = run.twin
     horizon = max(run.now - tw.warmup_s, 1e-9)
     powered = sum(p.accelerators for p in tw.pools)
@@ -122,52 +139,47 @@ def summarize(run: RunView, wall_s: float) -> tuple[dict[str, Any], dict[str, pd
     pretrain = tw.class_names.index("pretrain") if "pretrain" in tw.class_names else -1
     c = {**run.counts.c, "events": run.n_events}
     public = tenants[tenants["owner"].isin([p.owner for p in tw.partitions if p.public])]
-    doc: dict[str, Any] = {
-        "scenario": tw.scenario, "policy": run.policy.name, "seed": tw.settings.seed,
-        "days": horizon / 86400.0, "warmup_days": tw.warmup_s / 86400.0,
-        "scale": tw.settings.scale,
-        "fleet": {"accelerators": fleet, "powered": powered,
-                  "gpus": sum(p.accelerators for p in tw.pools if p.kind == "gpu"),
-                  "npus": sum(p.accelerators for p in tw.pools if p.kind == "npu"),
-                  "pools": len(tw.pools), "power_mode": tw.settings.power_mode,
-                  "nameplate_mw": sum((p.accelerators + p.dark_domains * p.domain_size)
-                                      * p.nameplate_kw for p in tw.pools)
-                  / 1000.0 / tw.settings.scale},
-        "utilization": run.integrals.alloc_s / acc_s,
-        "busy_utilization": float(series["busy"].mean()) / fleet if len(series) else math.nan,
-        "stranded": {"power": float(st[0]), "fragmentation": float(st[1]),
-                     "idle": float(st[2])},
-        "energy_mwh": run.integrals.energy_kwh / 1000.0,
-        "mean_power_mw": run.integrals.energy_kwh / (horizon / 3600.0) / 1000.0,
-        "peak_power_mw": float(series["power_mw"].max()) if len(series) else math.nan,
-        "tokens_served": served,
-        "inference": {"demand_tokens": demand, "served_share": served / demand
-                      if demand else math.nan,
-                      "npu_share": float(svc["npu_tokens"].sum()) / served if served else 0.0,
-                      "services": len(tw.services)},
-        "training_runs_completed": int(((jobs["cls"] == pretrain) & jobs["end"].notna()).sum()),
-        "jobs": {"submitted": c["arrivals"], "started": c["starts"],
-                 "completed": c["completions"], "preemptions": c["preemptions"],
-                 "preemptions_by_cause": {k.removeprefix("preempt_"): v for k, v in c.items()
-                                          if k.startswith("preempt_")},
-                 "multi_domain_starts": c["multi_domain"],
-                 "topology_misses": c["topology_misses"],
-                 "topology_miss_share": c["topology_misses"] / c["multi_domain"]
-                 if c["multi_domain"] else 0.0},
-        "tenants": tenants.to_dict(orient="records"),
-        "tenant_classes": classes.to_dict(orient="records"),
-        "fairness": {"jain_public": jain(list(public["share_of_entitlement"])),
-                     "jain_all": jain(list(tenants["share_of_entitlement"]))},
-        "events": {"total": c["events"], "scaling": c["scaling"],
-                   "per_s": c["events"] / wall_s if wall_s > 0 else math.nan},
-        "wall_s": wall_s,
-    }
-    fails = failures_of(run.bus.observers)
-    if fails is not None:
-        rel = fails.report()
-        doc["reliability"] = rel
-        doc["stranded"]["in_repair"] = rel["in_repair_share"] * powered / fleet
-        doc["stranded"]["spares"] = rel["spares_held_share"] * powered / fleet
+    fails, cur = failures_of(run.bus.observers), curtailer_of(run.bus.observers)
+    rel = None if fails is None else Reliability.from_dict(fails.report())
+    summary = RunSummary(
+        scenario=tw.scenario, policy=run.policy.name, seed=tw.settings.seed,
+        days=horizon / 86400.0, warmup_days=tw.warmup_s / 86400.0, scale=tw.settings.scale,
+        fleet=Fleet(accelerators=fleet, powered=powered,
+                    gpus=sum(p.accelerators for p in tw.pools if p.kind == "gpu"),
+                    npus=sum(p.accelerators for p in tw.pools if p.kind == "npu"),
+                    pools=len(tw.pools), power_mode=tw.settings.power_mode,
+                    nameplate_mw=sum((p.accelerators + p.dark_domains * p.domain_size)
+                                     * p.nameplate_kw for p in tw.pools)
+                    / 1000.0 / tw.settings.scale),
+        utilization=run.integrals.alloc_s / acc_s,
+        busy_utilization=float(series["busy"].mean()) / fleet if len(series) else math.nan,
+        stranded=Stranded(
+            power=float(st[0]), fragmentation=float(st[1]), idle=float(st[2]),
+            in_repair=None if rel is None else rel.in_repair_share * powered / fleet,
+            spares=None if rel is None else rel.spares_held_share * powered / fleet),
+        energy_mwh=run.integrals.energy_kwh / 1000.0,
+        mean_power_mw=run.integrals.energy_kwh / (horizon / 3600.0) / 1000.0,
+        peak_power_mw=float(series["power_mw"].max()) if len(series) else math.nan,
+        tokens_served=served,
+        inference=Inference(
+            demand_tokens=demand, served_share=served / demand if demand else math.nan,
+            npu_share=float(svc["npu_tokens"].sum()) / served if served else 0.0,
+            services=len(tw.services)),
+        training_runs_completed=int(((jobs["cls"] == pretrain) & jobs["end"].notna()).sum()),
+        jobs=Jobs(submitted=c["arrivals"], started=c["starts"], completed=c["completions"],
+                  preemptions=c["preemptions"],
+                  preemptions_by_cause={k.removeprefix("preempt_"): v for k, v in c.items()
+                                        if k.startswith("preempt_")},
+                  multi_domain_starts=c["multi_domain"], topology_misses=c["topology_misses"],
+                  topology_miss_share=c["topology_misses"] / c["multi_domain"]
+                  if c["multi_domain"] else 0.0),
+        tenants=tuple(TenantRow(**_row(r)) for r in tenants.to_dict(orient="records")),
+        tenant_classes=tuple(ClassRow(**_row(r)) for r in classes.to_dict(orient="records")),
+        fairness=Fairness(jain_public=jain(list(public["share_of_entitlement"])),
+                          jain_all=jain(list(tenants["share_of_entitlement"]))),
+        events=Events(total=c["events"], scaling=c["scaling"],
+                      per_s=c["events"] / wall_s if wall_s > 0 else math.nan),
+        wall_s=wall_s, reliability=rel, flexibility=None if cur is None else cur.summary())
     pools = pd.DataFrame([{"pool": p.index, "owner": p.owner, "accelerator": p.accelerator,
                            "system": p.system, "kind": p.kind, "domain_size": p.domain_size,
                            "accelerators": p.accelerators,
@@ -177,4 +189,4 @@ def summarize(run: RunView, wall_s: float) -> tuple[dict[str, Any], dict[str, pd
               "services": svc, "pools": pools, "campus_power": campus_power_frame(run)}
     if fails is not None:
         frames["reliability"] = fails.frame()
-    return doc, frames
+    return summary, frames
