@@ -45,7 +45,8 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
     "carriers": (("carrier",), {
         "carrier": (_STR, True, None), "marginal_cost_krw_per_mwh": (_NUM, True, 0.0),
         "co2_t_per_mwh": (_NUM, True, 0.0), "availability": (_STR, True, None),
-        "must_run_pu": (_NUM, False, 0.0), "source": (_STR, True, None),
+        "must_run_pu": (_NUM, False, 0.0), "peak_months": (_STR, False, None),
+        "peak_availability": (_NUM, False, 0.0), "source": (_STR, True, None),
     }),
     "generators": (("name",), {
         "region": (_STR, True, None), "carrier": (_STR, True, None), "name": (_STR, True, None),
@@ -78,7 +79,7 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
     "interfaces": (("name",), {
         "name": (_STR, True, None), "from_regions": (_STR, True, None),
         "to_regions": (_STR, True, None), "limit_mw": (_NUM, True, 0.0),
-        "source": (_STR, True, None),
+        "from_plants": (_STR, False, None), "source": (_STR, True, None),
     }),
     "sites": (("site",), {
         "site": (_STR, True, None), "region": (_STR, True, None), "lat": (_NUM, True, None),
@@ -238,6 +239,10 @@ def _check_refs(data: dict[str, pd.DataFrame]) -> None:
                     fail(data["interfaces"], idx, col, f"unknown region '{reg.strip()}'")
         if set(str(r["from_regions"]).split(";")) & set(str(r["to_regions"]).split(";")):
             fail(data["interfaces"], idx, "to_regions", "a region on both sides")
+        gens = data["generators"].set_index("name")["region"]
+        for p in [x.strip() for x in str(r.get("from_plants") or "").split(";") if x.strip()]:
+            if gens.get(p) not in str(r["from_regions"]).split(";"):
+                fail(data["interfaces"], idx, "from_plants", f"'{p}' is no plant of from_regions")
     sites = data["sites"]
     years = sorted(c for c in sites.columns if _SITE_YEAR.match(c))
     for idx, r in sites.iterrows():
