@@ -12,7 +12,7 @@ def test_public_names():
         "load_grid_data", "problem_from_scenario", "provinces_geojson",
         "representative_days", "site", "solve_highs",
         "solve_siting", "LoadProfile", "flat_profile", "profile_from_frame",
-        "read_load_profile", "hosting_capacity",
+        "read_load_profile", "hosting_capacity", "site_coordinates",
     ])
     for name in grid.__all__:
         assert getattr(grid, name) is not None

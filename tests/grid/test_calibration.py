@@ -70,7 +70,7 @@ def test_constrained_off_rows_are_validation(rows):
 
 def test_east_coast_coal_is_held_back_by_the_pocket_interface(rows):
     # docs/grid.md: at the summer peak the Uljin/Gangwon-coast pocket (Hanul 8.7 GW at 0.95,
-    # 9.4 GW of coal at 0.85) has more plant than the 11 GW interface plus its own load can
+    # 7.4 GW of coal at 0.85) has more plant than the 11 GW interface plus its own load can
     # take, so coal is held back; the flat 0.55 derate before hid this (0.0 GW).
     r = rows["east-coast coal constrained off, peak hour"]
     assert r.within, f"{r.ours} GW outside {r.low}-{r.high}"
