@@ -34,7 +34,7 @@ def test_seasonal_availability_keeps_the_annual_mean() -> None:
     assert np.allclose(seasonal_availability(0.55, 0.85, "6-9", one), 0.55)
     with pytest.raises(ValueError, match="month range"):
         seasonal_availability(0.55, 0.85, "June", ts)
-    with pytest.raises(ValueError, match="outside 0..1"):
+    with pytest.raises(ValueError, match=r"outside 0\.\.1"):
         seasonal_availability(0.05, 0.95, "1-11", TimeSlices((10, 350), (334.0, 31.0), "t"))
 
 

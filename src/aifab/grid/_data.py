@@ -65,17 +65,6 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "lat1": (_NUM, False, None), "lon1": (_NUM, False, None),
         "source": (_STR, True, None),
     }),
-    "hvdc": (("name",), {
-        "name": (_STR, True, None), "bus0": (_STR, True, None), "bus1": (_STR, True, None),
-        "p_nom_mw": (_NUM, True, 0.0), "length_km": (_NUM, True, 0.0),
-        "expandable": (_BOOL, True, None), "capital_cost_krw": (_NUM, False, 0.0),
-        "earliest_year": (_INT, False, None), "kind": (_STR, False, None),
-        "n_lines": (_INT, False, 0.0), "thermal_mw": (_NUM, False, 0.0),
-        "from_year": (_INT, False, None), "x_pu": (_NUM, False, 0.0),
-        "lat0": (_NUM, False, None), "lon0": (_NUM, False, None),
-        "lat1": (_NUM, False, None), "lon1": (_NUM, False, None),
-        "source": (_STR, True, None),
-    }),
     "interfaces": (("name",), {
         "name": (_STR, True, None), "from_regions": (_STR, True, None),
         "to_regions": (_STR, True, None), "limit_mw": (_NUM, True, 0.0),
@@ -89,6 +78,7 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "source": (_STR, True, None),
     }),
 }
+_SCHEMA["hvdc"] = _SCHEMA["corridors"]  # the same columns
 _SITE_YEAR = re.compile(r"^mw_(\d{4})$")
 
 

@@ -82,7 +82,7 @@ def cached(kind: str, data: Any, build: Callable[[], Any], **args: Any) -> Any:
         try:
             with path.open("rb") as fh:
                 return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a broken entry is rebuilt, not fatal
+        except Exception:  # a broken entry is rebuilt, not fatal
             path.unlink(missing_ok=True)
     out = build()
     try:

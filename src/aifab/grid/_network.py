@@ -160,7 +160,8 @@ def build_network(
                   marginal_cost=fnum(carriers.at[c, "marginal_cost_krw_per_mwh"]))
             continue
         base = tile(prof[c].to_numpy(), len(years)) if avail == "profile" else float(avail)
-        season = carriers.at[c, "peak_months"] if "peak_months" in carriers.columns else None
+        season: Any = (carriers.at[c, "peak_months"] if "peak_months" in carriers.columns
+                       else None)
         if avail != "profile" and season is not None and not pd.isna(season):
             base = _seasonal(carriers, c, str(season), float(avail), ts, len(years))
         mc = (fnum(carriers.at[c, "marginal_cost_krw_per_mwh"])
@@ -231,7 +232,7 @@ def _seasonal(carriers: pd.DataFrame, c: str, months: str, annual: float,
     from aifab.errors import BadInput
     from aifab.grid._profiles import seasonal_availability
 
-    peak = carriers.at[c, "peak_availability"]
+    peak: Any = carriers.at[c, "peak_availability"]
     if peak is None or pd.isna(peak):
         raise BadInput(f"carrier '{c}' has peak_months but no peak_availability",
                        where="carriers.csv, column peak_availability")
