@@ -81,3 +81,18 @@ def test_cache_off(monkeypatch: pytest.MonkeyPatch, counted: list[int], tmp_path
     _net(d)
     assert counted == [1, 1]
     assert not list(tmp_path.rglob("*.pkl"))
+
+
+def test_prune_keeps_the_most_recently_used(tmp_path: Path) -> None:
+    import os
+
+    from aifab.grid._netcache import prune
+
+    for i in range(5):
+        f = tmp_path / f"clustered-{i}.pkl"
+        f.write_bytes(b"x")
+        os.utime(f, (1000 + i, 1000 + i))
+    (tmp_path / "other-0.pkl").write_bytes(b"x")
+    prune(tmp_path, "clustered", keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "clustered-3.pkl", "clustered-4.pkl", "other-0.pkl"]

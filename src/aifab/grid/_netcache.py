@@ -5,7 +5,8 @@ A built ``GridNetwork`` is pickled under ``<cache dir>/grid/<key>.pkl``, ``key``
 SHA-256 of everything the build reads: every table of the ``GridData`` (as CSV text), the
 build's arguments (years, hours, clusters, busmap, the zonal options), the PyPSA version
 and the source of the modules that build networks (so a code change invalidates it).
-Any change of input gives another key; an unreadable or stale entry is rebuilt.
+Any change of input gives another key; an unreadable or stale entry is rebuilt. After
+each write only the ``KEEP`` most recently used entries of a kind are kept.
 
 The cache directory is ``$AIFAB_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/aifab``, else
 ``~/.cache/aifab``; ``AIFAB_CACHE_DIR=off`` turns the cache off. The cache only holds
@@ -14,6 +15,7 @@ what this user's own runs built (pickle: never point it at files from elsewhere)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -26,6 +28,8 @@ from typing import Any
 import pandas as pd
 
 CACHE_VERSION = 1
+KEEP = 16
+"""Entries kept per kind: after a write the oldest beyond these are removed."""
 _BUILD_MODULES = ("_cluster.py", "_network.py", "_full.py", "_lines.py", "_profiles.py",
                   "_data.py", "_netcache.py")
 
@@ -81,9 +85,13 @@ def cached(kind: str, data: Any, build: Callable[[], Any], **args: Any) -> Any:
     if path.is_file():
         try:
             with path.open("rb") as fh:
-                return pickle.load(fh)
+                hit = pickle.load(fh)
+            with contextlib.suppress(OSError):
+                os.utime(path)  # most recently used (for pruning)
+            return hit
         except Exception:  # a broken entry is rebuilt, not fatal
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
     out = build()
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -91,6 +99,15 @@ def cached(kind: str, data: Any, build: Callable[[], Any], **args: Any) -> Any:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        prune(root, kind)
     except OSError:
         pass  # a read-only or full disk only costs the next run its build time
     return out
+
+
+def prune(root: Path, kind: str, keep: int = KEEP) -> None:
+    """Remove all but the ``keep`` most recently used entries of ``kind`` in ``root``."""
+    entries = sorted(root.glob(f"{kind}-*.pkl"), key=lambda p: p.stat().st_mtime,
+                     reverse=True)
+    for old in entries[keep:]:
+        old.unlink(missing_ok=True)
