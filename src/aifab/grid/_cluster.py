@@ -195,7 +195,22 @@ def build_clustered_network(data: GridData, years: Sequence[int], *, hours: int 
                             n_clusters: int = N_CLUSTERS, busmap: pd.Series | None = None,
                             **zonal_kw: Any) -> GridNetwork:
     """Return the clustered network; same time structure and components as the zonal one
-    (``zonal_kw`` go to ``build_network``)."""
+    (``zonal_kw`` go to ``build_network``). Kept in the disk cache (``grid/_netcache.py``),
+    keyed by a hash of the data, these arguments and the building code."""
+    from aifab.grid._netcache import cached
+
+    out: GridNetwork = cached(
+        "clustered", data,
+        lambda: _build_clustered(data, years, hours=hours, n_clusters=n_clusters,
+                                 busmap=busmap, **zonal_kw),
+        years=[int(y) for y in years], hours=hours, n_clusters=n_clusters, busmap=busmap,
+        zonal_kw=zonal_kw)
+    return out
+
+
+def _build_clustered(data: GridData, years: Sequence[int], *, hours: int | None,
+                     n_clusters: int, busmap: pd.Series | None,
+                     **zonal_kw: Any) -> GridNetwork:
     import pypsa
 
     zonal = build_network(data, years, hours=hours, **zonal_kw)

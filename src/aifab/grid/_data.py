@@ -45,7 +45,8 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
     "carriers": (("carrier",), {
         "carrier": (_STR, True, None), "marginal_cost_krw_per_mwh": (_NUM, True, 0.0),
         "co2_t_per_mwh": (_NUM, True, 0.0), "availability": (_STR, True, None),
-        "must_run_pu": (_NUM, False, 0.0), "source": (_STR, True, None),
+        "must_run_pu": (_NUM, False, 0.0), "peak_months": (_STR, False, None),
+        "peak_availability": (_NUM, False, 0.0), "source": (_STR, True, None),
     }),
     "generators": (("name",), {
         "region": (_STR, True, None), "carrier": (_STR, True, None), "name": (_STR, True, None),
@@ -64,21 +65,10 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "lat1": (_NUM, False, None), "lon1": (_NUM, False, None),
         "source": (_STR, True, None),
     }),
-    "hvdc": (("name",), {
-        "name": (_STR, True, None), "bus0": (_STR, True, None), "bus1": (_STR, True, None),
-        "p_nom_mw": (_NUM, True, 0.0), "length_km": (_NUM, True, 0.0),
-        "expandable": (_BOOL, True, None), "capital_cost_krw": (_NUM, False, 0.0),
-        "earliest_year": (_INT, False, None), "kind": (_STR, False, None),
-        "n_lines": (_INT, False, 0.0), "thermal_mw": (_NUM, False, 0.0),
-        "from_year": (_INT, False, None), "x_pu": (_NUM, False, 0.0),
-        "lat0": (_NUM, False, None), "lon0": (_NUM, False, None),
-        "lat1": (_NUM, False, None), "lon1": (_NUM, False, None),
-        "source": (_STR, True, None),
-    }),
     "interfaces": (("name",), {
         "name": (_STR, True, None), "from_regions": (_STR, True, None),
         "to_regions": (_STR, True, None), "limit_mw": (_NUM, True, 0.0),
-        "source": (_STR, True, None),
+        "from_plants": (_STR, False, None), "source": (_STR, True, None),
     }),
     "sites": (("site",), {
         "site": (_STR, True, None), "region": (_STR, True, None), "lat": (_NUM, True, None),
@@ -88,6 +78,7 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "source": (_STR, True, None),
     }),
 }
+_SCHEMA["hvdc"] = _SCHEMA["corridors"]  # the same columns
 _SITE_YEAR = re.compile(r"^mw_(\d{4})$")
 
 
@@ -238,6 +229,10 @@ def _check_refs(data: dict[str, pd.DataFrame]) -> None:
                     fail(data["interfaces"], idx, col, f"unknown region '{reg.strip()}'")
         if set(str(r["from_regions"]).split(";")) & set(str(r["to_regions"]).split(";")):
             fail(data["interfaces"], idx, "to_regions", "a region on both sides")
+        gens = data["generators"].set_index("name")["region"]
+        for p in [x.strip() for x in str(r.get("from_plants") or "").split(";") if x.strip()]:
+            if gens.get(p) not in str(r["from_regions"]).split(";"):
+                fail(data["interfaces"], idx, "from_plants", f"'{p}' is no plant of from_regions")
     sites = data["sites"]
     years = sorted(c for c in sites.columns if _SITE_YEAR.match(c))
     for idx, r in sites.iterrows():

@@ -160,6 +160,10 @@ def build_network(
                   marginal_cost=fnum(carriers.at[c, "marginal_cost_krw_per_mwh"]))
             continue
         base = tile(prof[c].to_numpy(), len(years)) if avail == "profile" else float(avail)
+        season: Any = (carriers.at[c, "peak_months"] if "peak_months" in carriers.columns
+                       else None)
+        if avail != "profile" and season is not None and not pd.isna(season):
+            base = _seasonal(carriers, c, str(season), float(avail), ts, len(years))
         mc = (fnum(carriers.at[c, "marginal_cost_krw_per_mwh"])
               + carbon_price_krw_per_t * fnum(carriers.at[c, "co2_t_per_mwh"]))
         must_v: Any = (carriers.at[c, "must_run_pu"] if "must_run_pu" in carriers.columns
@@ -221,24 +225,75 @@ def build_network(
                        snapshot_day=snap_day, bus_region={str(r): str(r) for r in regions.index})
 
 
+def _seasonal(carriers: pd.DataFrame, c: str, months: str, annual: float,
+              ts: TimeSlices, n_years: int) -> np.ndarray:
+    """A carrier's hourly availability with a peak season (``peak_months`` and
+    ``peak_availability`` in carriers.csv; the other months keep the annual mean)."""
+    from aifab.errors import BadInput
+    from aifab.grid._profiles import seasonal_availability
+
+    peak: Any = carriers.at[c, "peak_availability"]
+    if peak is None or pd.isna(peak):
+        raise BadInput(f"carrier '{c}' has peak_months but no peak_availability",
+                       where="carriers.csv, column peak_availability")
+    try:
+        return np.tile(seasonal_availability(annual, fnum(peak), months, ts), n_years)
+    except ValueError as exc:
+        raise BadInput(f"carrier '{c}': {exc}", where="carriers.csv, column peak_months") from None
+
+
+def interface_sides(gn: GridNetwork, itf: Any) -> tuple[set[str], set[str]]:
+    """The network buses on each side of an interface (a row of ``interfaces.csv``).
+
+    By default the sides are the buses of ``from_regions`` and ``to_regions``. On the
+    clustered network an interface with ``from_plants`` is the export of the pocket those
+    plants sit in: the from side is the clusters holding them, the to side every other bus
+    (the zonal and full networks cannot tell the pocket from its province, so they keep the
+    regions)."""
+    n: Any = gn.network
+    a = {x.strip() for x in str(itf["from_regions"]).split(";")}
+    b = {x.strip() for x in str(itf["to_regions"]).split(";")}
+    plants = itf.get("from_plants")
+    if gn.level == "clustered" and plants is not None and not pd.isna(plants):
+        names = {x.strip() for x in str(plants).split(";")}
+        g = n.generators
+        base = g.index.str.rsplit(" @", n=1).str[0]
+        pocket = {str(x) for x in g.loc[base.isin(names), "bus"]}
+        if pocket:
+            return pocket, {str(x) for x in n.buses.index} - pocket
+    buses = pd.Series(gn.bus_region) if gn.bus_region else pd.Series(
+        {str(x): str(x) for x in n.buses.index})
+    return set(buses.index[buses.isin(a)]), set(buses.index[buses.isin(b)])
+
+
+def interface_flow(n: Any, flows: pd.DataFrame, sides: tuple[set[str], set[str]]) -> pd.Series:
+    """Hourly net flow (MW) from side a to side b over every link and line (solved flows,
+    ``snapshot x name`` as from ``corridor_flows``)."""
+    a, b = sides
+    total = pd.Series(0.0, index=flows.index)
+    for comp in ("links", "lines"):
+        df = getattr(n, comp)
+        out = [x for x in df.index[df["bus0"].isin(a) & df["bus1"].isin(b)] if x in flows]
+        inn = [x for x in df.index[df["bus0"].isin(b) & df["bus1"].isin(a)] if x in flows]
+        total = total + flows[out].sum(axis=1) - flows[inn].sum(axis=1)
+    return total
+
+
 def add_interfaces(m: Any, gn: GridNetwork, data: GridData) -> None:
-    """Limit the flow from each interface's ``from_regions`` to its ``to_regions`` (sum over
-    every link and line crossing between the two groups, each hour) to ``limit_mw``."""
+    """Limit the flow from each interface's from side to its to side (``interface_sides``;
+    sum over every link and line crossing between the two, each hour) to ``limit_mw``."""
     if data.interfaces is None or data.interfaces.empty:
         return
     n: Any = gn.network
     for _, itf in data.interfaces.iterrows():
-        a = {x.strip() for x in str(itf["from_regions"]).split(";")}
-        b = {x.strip() for x in str(itf["to_regions"]).split(";")}
+        a, b = interface_sides(gn, itf)
         terms = []
         for comp, var in (("links", "Link-p"), ("lines", "Line-s")):
             df = getattr(n, comp)
             if df.empty or var not in m.variables:
                 continue
-            r0 = df["bus0"].map(gn.bus_region)
-            r1 = df["bus1"].map(gn.bus_region)
-            out = df.index[r0.isin(a) & r1.isin(b)]
-            inn = df.index[r0.isin(b) & r1.isin(a)]
+            out = df.index[df["bus0"].isin(a) & df["bus1"].isin(b)]
+            inn = df.index[df["bus0"].isin(b) & df["bus1"].isin(a)]
             p = m.variables[var]
             if len(out):
                 terms.append(p.sel(name=list(out)).sum("name"))

@@ -173,3 +173,31 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) ->
             if (labels == j).any():
                 c[j] = x[labels == j].mean(axis=0)
     return labels
+
+
+_MONTH_START = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])
+
+
+def seasonal_availability(annual: float, peak: float, months: str,
+                          slices: TimeSlices) -> np.ndarray:
+    """Hourly availability (p.u.) of the modelled hours of ``slices``: ``peak`` on modelled
+    days in the months ``months`` ("6-9": June to September inclusive) and, on the others,
+    the value that keeps the day-weighted mean at ``annual`` (if every modelled day lies in
+    the peak months, one day stands for the whole year and gets ``annual``). Raises
+    ValueError if ``months`` is not "M-M" or that value falls outside 0..1."""
+    try:
+        m0, m1 = (int(x) for x in months.split("-"))
+    except ValueError:
+        raise ValueError(f"'{months}' is not a month range like 6-9") from None
+    if not (1 <= m0 <= m1 <= 12):
+        raise ValueError(f"'{months}' is not a month range like 6-9")
+    month = np.searchsorted(_MONTH_START, np.asarray(slices.days) % DAYS, side="right")
+    in_peak = (month >= m0) & (month <= m1)
+    w = np.asarray(slices.weights, dtype=float)
+    if in_peak.all():
+        return np.full(slices.hours, annual)
+    rest = (w.sum() * annual - w[in_peak].sum() * peak) / w[~in_peak].sum()
+    if not (0.0 <= rest <= 1.0 and 0.0 <= peak <= 1.0):
+        raise ValueError(f"availability {annual:g} on average with {peak:g} in months "
+                         f"{months} leaves {rest:.3f} for the other days (outside 0..1)")
+    return np.repeat(np.where(in_peak, peak, rest), 24)
