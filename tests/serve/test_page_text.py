@@ -26,10 +26,16 @@ READY = {
     "map": "document.querySelector('#map-graph .main-svg')",
 }
 #: the page's visible text and its charts' text, less passages marked as English quotes
-#: (``lang="en"``: the scenario's sources beside the knobs, cited as written, WCAG 3.1.2)
+#: (``lang="en"``: the scenario's sources beside the knobs, cited as written, WCAG 3.1.2),
+#: then what a chart shows only on hover or in its legend: every trace's hover template
+#: (less its ``%{...}`` fields and tags), hover text and name
 _TEXT = ("var b=document.body.innerText;document.querySelectorAll('main [lang=en]')"
          ".forEach(function(e){b=b.split(e.innerText).join(' ')});var p=[b];"
          "document.querySelectorAll('svg text').forEach(function(e){p.push(e.textContent)});"
+         "document.querySelectorAll('.js-plotly-plot').forEach(function(g){(g.data||[])"
+         ".forEach(function(t){[t.hovertemplate,t.hovertext,t.name].forEach(function(h){"
+         "(Array.isArray(h)?h:[h]).forEach(function(x){if(typeof x==='string')"
+         "p.push(x.replace(/%\\{[^}]*\\}|<[^>]*>/g,' '))})})})});"
          "return p.join('\\n')")
 
 

@@ -237,6 +237,11 @@ _HOVERTEXT: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(\d+) lines at (\d+)-(\d+) %$"), r"송전선 \1개, 부하율 \2-\3 %"),
     (re.compile(r"^(.+) \(candidate, unused in (\d{4})\)$"), r"\1 (후보지, \2년 미사용)"),
     (re.compile(r"^(.+) at (.+): ([\d,.]+) MW in (\d{4})$"), r"\1, \2: \3 MW (\4년)"),
+    # the dashboard map's layers (serve/_map.py): waiting GPUs, hosting capacity
+    (re.compile(r"^(.+): ([\d,]+) GPUs waiting \(([\d,.]+) MW IT\) in (\d{4}), home region "
+                r"(.+)$"), r"\1: 전력 대기 GPU \2개 (IT \3 MW), \4년, 본거지 \5"),
+    (re.compile(r"^(.+): ([\d,.]+) MW firm, ([\d,.]+) MW connectable in (\d{4})$"),
+     r"\1: 확정 \2 MW, 접속 가능 \3 MW (\4년)"),
 )
 
 
