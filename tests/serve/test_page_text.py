@@ -24,7 +24,10 @@ READY = {
     "twin": "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5",
     "sweeps": "document.querySelector('#sweep-sens-2 .main-svg')",
     "map": "document.querySelector('#map-graph .main-svg')",
-    # views a link opens beyond a page's first state: two runs compared, an older sweep
+    # views a link opens beyond a page's first state: two runs compared, an older sweep,
+    # the Plan page with a knob moved (its what-changed tables)
+    "plan-changed": "document.querySelector('#plan-power .main-svg') && "
+                    "document.querySelectorAll('#plan-changed-figures tbody tr').length > 0",
     "runs-compare": "document.querySelector('#cmp-fig .main-svg') && "
                     "document.querySelectorAll('#cmp-table tbody tr').length >= 5",
     "sweeps-fan": "document.querySelector('#sweep-head') && "
@@ -32,7 +35,7 @@ READY = {
 }
 #: page -> the rest of its address (the run or runs it shows)
 QUERY = {"sweeps": "&run=runs/sweep-oat", "runs-compare": "&a=runs/sim-a&b=runs/sim-b",
-         "sweeps-fan": "&run=runs/sweep-pue"}
+         "sweeps-fan": "&run=runs/sweep-pue", "plan-changed": "&scenario=korea-2025&pue=1.5"}
 #: the page's visible text and its charts' text, less passages marked as English quotes
 #: (``lang="en"``: the scenario's sources beside the knobs, cited as written, WCAG 3.1.2),
 #: then what a chart shows only on hover or in its legend: every trace's hover template
