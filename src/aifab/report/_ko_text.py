@@ -54,6 +54,9 @@ CELLS: dict[str, str] = {
     "east-coast export, peak hour": "동해안 송출, 최대 부하 시간",
     "east-coast thermal and nuclear capacity": "동해안 화력 및 원자력 설비 용량",
     "east-coast (Gangwon) coal capacity factor": "동해안 (강원) 석탄 이용률",
+    "west-coast (Chungnam) coal constrained off, peak hour":
+        "서해안 (충남) 석탄 발전 제약, 최대 부하 시간",
+    "east-coast coal constrained off, peak hour": "동해안 석탄 발전 제약, 최대 부하 시간",
     "nuclear share of generation": "발전량 중 원자력 비율",
     "coal share of generation": "발전량 중 석탄 비율",
     "research": "연구", "finetune": "미세 조정", "pretrain": "사전 학습",
