@@ -153,3 +153,45 @@ def test_copied_alone_says_what_it_needs(driver: Any, tmp_path: Path, lang: str)
     assert driver.execute_script("return document.querySelectorAll('table.tbl').length") >= 3
     errors = [e for e in console_errors(driver) if plotly_file_name() not in e]
     assert errors == []  # only the missing file itself is reported, no script error
+
+
+#: Run in every new document before its own scripts: note when the real plotly.js (one
+#: with a version) is assigned to ``window.Plotly``.
+_WATCH = """(function(){var p;Object.defineProperty(window,'Plotly',{configurable:true,
+get:function(){return p},set:function(v){p=v;if(v&&v.version&&!window.__plotlyAt){
+window.__plotlyAt=performance.now()}}})})();"""
+
+
+@pytest.mark.slow
+def test_first_screen_paints_before_plotly_js(driver: Any, tmp_path: Path) -> None:
+    """The shared page paints its headings, strip and tables before plotly.js has run (its
+    ``<script src>`` is at the end of ``<body>``, the charts queued until then); the
+    self-contained page, with plotly.js in ``<head>``, paints only after it."""
+    import re
+
+    page = plan_html(plan(load_scenario("korea-2025")))
+    write_page(tmp_path / "report.html", page)
+    (tmp_path / "inlined.html").write_text(page, encoding="utf-8")
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    head, body = text.split("</head>", 1)
+    assert "<script src" not in head and "Plotly.newPlot" not in head
+    assert body.index(f'<script src="{plotly_file_name()}">') > body.rindex("Plotly.newPlot")
+    assert re.search(r"</main>\s*<footer>.*</footer>\s*<script src=", body, re.S)
+    watch = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _WATCH})
+    try:
+        times = {}
+        for name in ("report.html", "inlined.html"):
+            _open(driver, tmp_path / name)
+            WebDriverWait(driver, 60 * SLOW, poll_frequency=0.2).until(lambda x: x.execute_script(
+                "return Array.from(document.querySelectorAll('.plotly-graph-div'))"
+                ".every(e => e._fullLayout && e.querySelector('svg.main-svg'))"))
+            times[name] = driver.execute_script(
+                "var p=performance.getEntriesByName('first-contentful-paint');"
+                "return [p.length ? p[0].startTime : null, window.__plotlyAt || null]")
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", watch)
+    paint, plotly_at = times["report.html"]
+    assert paint is not None and plotly_at is not None
+    assert paint < plotly_at, times  # the first screen did not wait for plotly.js
+    paint, plotly_at = times["inlined.html"]
+    assert paint is not None and plotly_at is not None and paint > plotly_at, times
