@@ -13,7 +13,8 @@ language (the ``needs-plotly`` notice), and its tables and text still read; the 
 stay empty rather than failing with script errors.
 
 In the shared form plotly.js does not hold up the page's first screen: the ``<head>``
-defines a stand-in ``Plotly`` that queues each chart's ``Plotly.newPlot`` (:data:`QUEUE_JS`)
+asks for the file early (``<link rel="preload">``, read while the page is parsed) and
+defines a stand-in ``Plotly`` that queues each chart's ``Plotly.newPlot`` (:data:`QUEUE_JS`),
 and the ``<script src>`` sits at the end of ``<body>``, so the headings, the summary strip
 and the tables are laid out and painted while the browser reads and compiles plotly.js
 (about 4.8 MB: most of a cold page's time). Then :data:`DRAIN_JS` draws the queued charts
@@ -95,7 +96,8 @@ def shared_page(page: str) -> str:
     block = inline_block()
     if block not in page or "</body>" not in page:
         raise ValueError("not a page from aifab.report.render_html (no inlined plotly.js)")
-    head = f"<script>{QUEUE_JS}</script>"
+    head = (f'<link rel="preload" href="{plotly_file_name()}" as="script">\n'
+            f"<script>{QUEUE_JS}</script>")
     page = page.replace(block, head, 1).replace(f"<script>{DEFER_JS}</script>", "", 1)
     at = page.rindex("</body>")
     return page[:at] + shared_block() + page[at:]
@@ -104,7 +106,8 @@ def shared_page(page: str) -> str:
 def inlined_page(page: str) -> str:
     """A shared page (from :func:`shared_page`) made self-contained again, as
     ``render_html`` writes it (for comparisons: ``benchmarks/report_bench.py``)."""
-    head = f"<script>{QUEUE_JS}</script>"
+    head = (f'<link rel="preload" href="{plotly_file_name()}" as="script">\n'
+            f"<script>{QUEUE_JS}</script>")
     if head not in page:
         raise ValueError("not a shared page (from aifab.report.shared_page)")
     page = page.replace(shared_block(), "", 1)
