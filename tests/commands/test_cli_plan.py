@@ -80,9 +80,12 @@ def test_out_dir_files_and_html(tmp_path: Path) -> None:
     p.feed(text)
     assert {"power", "energy", "h100e", "peers", "growth"} <= p.ids  # chart divs
     assert "Plotly.newPlot" in text
-    head = text.split("</head>")[0]
-    assert "<script src=" not in text and len(head) > 1_000_000  # plotly.js inlined, not linked
-    assert "plotly.js v" in head
+    from aifab.report import plotly_file_name
+
+    js = plotly_file_name()  # plotly.js from beside the page: offline, one copy per folder
+    assert js in names and "plotly.js v" in (out / js).read_text()[:200]
+    assert f'<script src="{js}"></script>' in text and text.count("<script src=") == 1
+    assert "plotly.js v" not in text and len(text) < 500_000
     assert p.scripts >= 6  # the bundle plus one script per chart
     assert not [x for x in tmp_path.iterdir() if x.name.startswith(".")]  # no temp left
 

@@ -43,10 +43,17 @@ def test_site_json_and_out(tmp_path):
     files = {p.name for p in (tmp_path / "o").iterdir()}
     assert {"site.json", "placements.csv", "corridors.csv", "site.html"} <= files
     page = (tmp_path / "o" / "site.html").read_text()
-    # plotly.js is inlined (the bundle itself mentions its CDN), never loaded from a URL
-    assert "GPUs waiting for power" in page and "<script src=" not in page
-    assert "Calibration of the base case" in page and "Cividis" in page
-    assert "plotly.js v" in page.split("<body>")[0]
+    # plotly.js is the folder's own copy, beside the page, never loaded from a URL
+    from aifab.report import plotly_file_name
+
+    js = plotly_file_name()
+    assert js in files and "plotly.js v" in (tmp_path / "o" / js).read_text()[:200]
+    assert "GPUs waiting for power" in page and page.count("<script src=") == 1
+    assert f'<script src="{js}"></script>' in page and "plotly.js v" not in page
+    from plotly.colors import sequential  # loading on cividis (the name was the bundle's)
+
+    assert "Calibration of the base case" in page
+    assert all(c in page for c in sequential.Cividis)
 
 
 def test_bad_grid_data_exits_2(tmp_path):

@@ -3,6 +3,8 @@ report's scale labels (report/_pipeline.scale_labels)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from aifab import load_scenario, plan
@@ -77,3 +79,15 @@ def test_scale_labels_side_by_side() -> None:
         _, strip = scale_labels(_secs(), 0.05)
     keys = [k for k, _ in strip]
     assert keys[1:3] == ["시설 전력 (MW), 전국", "평균 시설 전력 (MW), 트윈 표본 (보유분의 5%)"]
+
+
+def test_every_calibration_metric_reads_in_korean() -> None:
+    """The siting report's calibration table names each check by its metric: every one the
+    grid package defines has Korean (a new check without it fails here, not only in the
+    browser test of the Korean report)."""
+    from aifab.grid._calibration import _METRICS
+
+    names = [m[0] for m in _METRICS]
+    assert len(names) >= 14
+    untranslated = [n for n in names if not re.search("[가-힣]", ko_cell(n))]
+    assert untranslated == []

@@ -54,6 +54,10 @@ def test_text_checks_find_what_a_planner_should_not_see() -> None:
     assert text_problems("시설 전력 (MW) 602, Naver", "ko", names=["Naver"]) == []
     assert text_problems("시설 전력 facility power", "ko") == [
         "untranslated 'facility'", "untranslated 'power'"]
+    # a file name is a name, also with a Korean particle right after it (no \b there)
+    assert text_problems("이 스윕의 sweep.json에는 민감도가 없습니다", "ko") == []
+    assert text_problems("이 스윕의 sweep json에는", "ko") == [
+        "untranslated 'json'", "untranslated 'sweep'"]
 
 
 OAT = """\

@@ -46,6 +46,19 @@ def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
     assert list(host.x) == [float(v) for v in sites["lon"]]
     assert "3,028 MW firm" in host.hovertext[0]
     assert host.marker.size[0] > host.marker.size[1]  # larger capacity, larger marker
+    # in Korean (the page localises every figure): the layers' legend names and hover text
+    from aifab.report import localise_figure
+    from aifab.report._lint import text_problems
+
+    ko = localise_figure(siting_figure(result, 2026, doc, homes), "ko")
+    said = [str(t.name or "") for t in ko.data]
+    said += [str(h) for t in ko.data for h in ([t.hovertext] if isinstance(t.hovertext, str)
+                                               else t.hovertext or [])]
+    names = {"Naver", "Government"}  # owners stay names; sites and regions read in Korean
+    assert text_problems("\n".join(said), "ko", names) == []
+    assert "전력 대기 GPU, 2026년 (기관의 본거지 지역에 표시)" in said
+    assert "Naver: 전력 대기 GPU 5,000개 (IT 8 MW), 2026년, 본거지 세종" in said
+    assert any("확정 3,028 MW, 접속 가능 1,000 MW (2026년)" in s for s in said)
     # without site.json's sections (or in another year) no layer is drawn
     plain = siting_figure(result, 2026, {"scenario": "mini"}, homes)
     assert not any((t.name or "").startswith(("GPUs waiting", "hosting")) for t in plain.data)

@@ -24,12 +24,29 @@ READY = {
     "twin": "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5",
     "sweeps": "document.querySelector('#sweep-sens-2 .main-svg')",
     "map": "document.querySelector('#map-graph .main-svg')",
+    # views a link opens beyond a page's first state: two runs compared, an older sweep,
+    # the Plan page with a knob moved (its what-changed tables)
+    "plan-changed": "document.querySelector('#plan-power .main-svg') && "
+                    "document.querySelectorAll('#plan-changed-figures tbody tr').length > 0",
+    "runs-compare": "document.querySelector('#cmp-fig .main-svg') && "
+                    "document.querySelectorAll('#cmp-table tbody tr').length >= 5",
+    "sweeps-fan": "document.querySelector('#sweep-head') && "
+                  "document.querySelectorAll('#sweep-body .main-svg').length > 0",
 }
+#: page -> the rest of its address (the run or runs it shows)
+QUERY = {"sweeps": "&run=runs/sweep-oat", "runs-compare": "&a=runs/sim-a&b=runs/sim-b",
+         "sweeps-fan": "&run=runs/sweep-pue", "plan-changed": "&scenario=korea-2025&pue=1.5"}
 #: the page's visible text and its charts' text, less passages marked as English quotes
-#: (``lang="en"``: the scenario's sources beside the knobs, cited as written, WCAG 3.1.2)
+#: (``lang="en"``: the scenario's sources beside the knobs, cited as written, WCAG 3.1.2),
+#: then what a chart shows only on hover or in its legend: every trace's hover template
+#: (less its ``%{...}`` fields and tags), hover text and name
 _TEXT = ("var b=document.body.innerText;document.querySelectorAll('main [lang=en]')"
          ".forEach(function(e){b=b.split(e.innerText).join(' ')});var p=[b];"
          "document.querySelectorAll('svg text').forEach(function(e){p.push(e.textContent)});"
+         "document.querySelectorAll('.js-plotly-plot').forEach(function(g){(g.data||[])"
+         ".forEach(function(t){[t.hovertemplate,t.hovertext,t.name].forEach(function(h){"
+         "(Array.isArray(h)?h:[h]).forEach(function(x){if(typeof x==='string')"
+         "p.push(x.replace(/%\\{[^}]*\\}|<[^>]*>/g,' '))})})})});"
          "return p.join('\\n')")
 
 
@@ -52,9 +69,8 @@ def test_page_text_is_for_people(browser: Any, server: str, results: dict[str, A
                                  page: str, lang: str) -> None:
     if page == "map":
         assert results["site"].wait(timeout=180) == 0
-    run = {"sweeps": "&run=runs/sweep-oat"}.get(page, "")
     browser.set_window_size(390 if lang == "ko" else 1280, 1000)
-    browser.get(f"{server}/{page}?lang={lang}{run}")
+    browser.get(f"{server}/{page.split('-')[0]}?lang={lang}{QUERY.get(page, '')}")
     wait = WebDriverWait(browser, 60, poll_frequency=0.25)
     wait.until(lambda d: d.execute_script(f"return document.documentElement.lang === "
                                           f"{lang!r} && !!({READY[page]})"))

@@ -135,7 +135,10 @@ def test_cli_outputs_follow_the_contract(ray_cluster: Any, tmp_path: Path) -> No
     assert frame["hash"].is_unique and (frame["status"] == "ok").all()
     html = (out / "report.html").read_text()
     assert "Ranges" in html and "Sensitivity" in html and "plotly" in html.lower()
-    assert "<script src=" not in html and len(html) > 1_000_000  # plotly.js inlined
+    from aifab.report import plotly_file_name  # plotly.js: the folder's copy, beside it
+
+    assert f'<script src="{plotly_file_name()}"></script>' in html and len(html) < 500_000
+    assert "plotly.js v" in (out / plotly_file_name()).read_text()[:200]
 
 
 def test_perf_stage_flags_are_parameters() -> None:

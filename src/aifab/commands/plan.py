@@ -27,12 +27,12 @@ from aifab.scenario import embedded_scenarios, embedded_text
 
 
 def _write_plan(result: PlanResult, doc: dict[str, object], tmp: Path) -> None:
-    from aifab.report import plan_html
+    from aifab.report import plan_html, write_page
 
     write_text(tmp / "plan.json", to_json(doc))
     for name, frame in result.to_frames().items():
         frame.to_csv(tmp / f"{name}.csv", index=False)
-    write_text(tmp / "report.html", plan_html(result))
+    write_page(tmp / "report.html", plan_html(result))
 
 
 UncertaintyOpt = Annotated[bool, typer.Option(

@@ -157,7 +157,7 @@ def _show_coupled(cp: Any, c: Console) -> None:
 
 
 def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
-    from aifab.report import site_html
+    from aifab.report import site_html, write_page
 
     write_text(tmp / "site.json", to_json(doc))
     result.placements.to_csv(tmp / "placements.csv", index=False)
@@ -169,7 +169,7 @@ def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
         result.flexibility["by_campus"].to_csv(tmp / "flexibility.csv", index=False)
     if not result.hosting.empty:
         result.hosting.to_csv(tmp / "hosting.csv", index=False)
-    write_text(tmp / "site.html", site_html(result))
+    write_page(tmp / "site.html", site_html(result))
 
 
 def site_cmd(

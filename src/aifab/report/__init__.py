@@ -3,7 +3,8 @@
 from aifab.report._bundle import plotly_file_name, shared_page, write_page
 from aifab.report._grid import flex_curve_figure, site_html, site_sections, siting_map
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
-from aifab.report._ko import localise_figure, tr
+from aifab.report._ko import tr
+from aifab.report._ko_text import localise_figure
 from aifab.report._labels import fmt_money, param_label, report_language
 from aifab.report._pipeline import ReportResult, build_report, print_report
 from aifab.report._plan import (

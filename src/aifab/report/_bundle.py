@@ -11,6 +11,14 @@ the name keeps reports written by different plotly versions in one folder workin
 A page copied without its ``plotly-<version>.min.js`` says so at its top, in its own
 language (the ``needs-plotly`` notice), and its tables and text still read; the charts
 stay empty rather than failing with script errors.
+
+In the shared form plotly.js does not hold up the page's first screen: the ``<head>``
+asks for the file early (``<link rel="preload">``, read while the page is parsed) and
+defines a stand-in ``Plotly`` that queues each chart's ``Plotly.newPlot`` (:data:`QUEUE_JS`),
+and the ``<script src>`` sits at the end of ``<body>``, so the headings, the summary strip
+and the tables are laid out and painted while the browser reads and compiles plotly.js
+(about 4.8 MB: most of a cold page's time). Then :data:`DRAIN_JS` draws the queued charts
+near the window at once and the others one at a time (all at once before printing).
 """
 
 from __future__ import annotations
@@ -54,23 +62,56 @@ def inline_block() -> str:
     return f'<script type="text/javascript">{get_plotlyjs()}</script>'
 
 
+#: In ``<head>`` of a shared page: a stand-in ``Plotly`` whose ``newPlot`` queues the call
+#: (the real plotly.js replaces it when it has loaded, at the end of ``<body>``).
+QUEUE_JS = ("(function(){var q=[];window.__aifabCharts=q;window.Plotly={newPlot:function(){"
+            "var a=arguments;return new Promise(function(ok){q.push({a:a,ok:ok})})}}})();")
+
+#: After the shared ``<script src>``: without plotly.js (the page was copied alone) show the
+#: notice and leave the charts queued (no script error); with it, draw the queued charts
+#: near the window now and the others one at a time, or all before printing.
+DRAIN_JS = (
+    "(function(){var q=window.__aifabCharts||[],P=window.Plotly,later=[];"
+    "if(!P||!P.version){var n=document.getElementById('" + NOTICE_ID + "');"
+    "if(n){n.hidden=false}return}"
+    "function near(e){var r=e.getBoundingClientRect();return r.top<innerHeight*1.5"
+    "&&r.bottom>-innerHeight/2}function run(j){j.ok(P.newPlot.apply(P,j.a))}"
+    "q.splice(0).forEach(function(j){var a=j.a,e=typeof a[0]==='string'?"
+    "document.getElementById(a[0]):a[0];if(!e||near(e)){run(j)}else{later.push(j)}});"
+    "function next(){var j=later.shift();if(j){run(j);setTimeout(next,0)}}"
+    "setTimeout(next,0);addEventListener('beforeprint',function(){"
+    "while(later.length){run(later.shift())}})})();")
+
+
 def shared_block(name: str | None = None) -> str:
-    """A ``<script src>`` for the shared copy, then a guard: without it, a stub ``Plotly``
-    (no script errors) and the page's notice shown."""
+    """The end of a shared page's ``<body>``: the ``<script src>`` for the folder's copy,
+    then :data:`DRAIN_JS`."""
     name = name or plotly_file_name()
-    return (f'<script src="{name}"></script>\n'
-            "<script>if(!window.Plotly){window.Plotly={newPlot:function(){"
-            "return Promise.resolve()}};document.addEventListener('DOMContentLoaded',"
-            f"function(){{var n=document.getElementById('{NOTICE_ID}');"
-            "if(n){n.hidden=false}})}</script>")
+    return f'<script src="{name}"></script>\n<script>{DRAIN_JS}</script>\n'
 
 
 def shared_page(page: str) -> str:
-    """``page`` (from ``render_html``) loading the folder's plotly.js instead of its own."""
+    """``page`` (from ``render_html``) loading the folder's plotly.js instead of its own,
+    without holding up its first screen (see the module docstring)."""
     block = inline_block()
-    if block not in page:
+    if block not in page or "</body>" not in page:
         raise ValueError("not a page from aifab.report.render_html (no inlined plotly.js)")
-    return page.replace(block, shared_block(), 1)
+    head = (f'<link rel="preload" href="{plotly_file_name()}" as="script">\n'
+            f"<script>{QUEUE_JS}</script>")
+    page = page.replace(block, head, 1).replace(f"<script>{DEFER_JS}</script>", "", 1)
+    at = page.rindex("</body>")
+    return page[:at] + shared_block() + page[at:]
+
+
+def inlined_page(page: str) -> str:
+    """A shared page (from :func:`shared_page`) made self-contained again, as
+    ``render_html`` writes it (for comparisons: ``benchmarks/report_bench.py``)."""
+    head = (f'<link rel="preload" href="{plotly_file_name()}" as="script">\n'
+            f"<script>{QUEUE_JS}</script>")
+    if head not in page:
+        raise ValueError("not a shared page (from aifab.report.shared_page)")
+    page = page.replace(shared_block(), "", 1)
+    return page.replace(head, inline_block() + f"\n<script>{DEFER_JS}</script>", 1)
 
 
 def write_page(path: Path, page: str) -> None:
@@ -88,4 +129,5 @@ def write_page(path: Path, page: str) -> None:
     write_text(path, shared_page(page))
 
 
-__all__ = ["DEFER_JS", "NOTICE_ID", "plotly_file_name", "shared_page", "write_page"]
+__all__ = ["DEFER_JS", "DRAIN_JS", "NOTICE_ID", "QUEUE_JS", "inlined_page", "plotly_file_name",
+           "shared_page", "write_page"]

@@ -102,6 +102,10 @@ REGIONS: dict[str, str] = {
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Campuses and corridor loading, (\d{4})"), r"캠퍼스와 송전 회랑 부하율, \1년"),
     (re.compile(r"GPUs waiting for power: ([\d,]+)"), r"전력 대기 GPU: \1"),
+    (re.compile(r"^GPUs waiting for power, (\d{4}) \(at the owner's home region\)$"),
+     r"전력 대기 GPU, \1년 (기관의 본거지 지역에 표시)"),
+    (re.compile(r"^hosting capacity per substation, (\d{4}) \(firm MW\)$"),
+     r"변전소별 수용 용량, \1년 (확정 MW)"),
     (re.compile(r"^GPUs waiting for power, (\d{4})$"), r"전력 대기 GPU, \1"),
     (re.compile(r"^campus ([\d,]+) MW$"), r"캠퍼스 \1 MW"),
     (re.compile(r"corridor ([\d.]+) GW"), r"송전 회랑 \1 GW"),

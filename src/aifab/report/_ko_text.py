@@ -55,8 +55,8 @@ CELLS: dict[str, str] = {
     "east-coast thermal and nuclear capacity": "동해안 화력 및 원자력 설비 용량",
     "east-coast (Gangwon) coal capacity factor": "동해안 (강원) 석탄 이용률",
     "west-coast (Chungnam) coal constrained off, peak hour":
-        "서해안 (충남) 석탄 출력 제약, 최대 부하 시간",
-    "east-coast coal constrained off, peak hour": "동해안 석탄 출력 제약, 최대 부하 시간",
+        "서해안 (충남) 석탄 발전 제약, 최대 부하 시간",
+    "east-coast coal constrained off, peak hour": "동해안 석탄 발전 제약, 최대 부하 시간",
     "nuclear share of generation": "발전량 중 원자력 비율",
     "coal share of generation": "발전량 중 석탄 비율",
     "research": "연구", "finetune": "미세 조정", "pretrain": "사전 학습",
@@ -240,6 +240,11 @@ _HOVERTEXT: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(\d+) lines at (\d+)-(\d+) %$"), r"송전선 \1개, 부하율 \2-\3 %"),
     (re.compile(r"^(.+) \(candidate, unused in (\d{4})\)$"), r"\1 (후보지, \2년 미사용)"),
     (re.compile(r"^(.+) at (.+): ([\d,.]+) MW in (\d{4})$"), r"\1, \2: \3 MW (\4년)"),
+    # the dashboard map's layers (serve/_map.py): waiting GPUs, hosting capacity
+    (re.compile(r"^(.+): ([\d,]+) GPUs waiting \(([\d,.]+) MW IT\) in (\d{4}), home region "
+                r"(.+)$"), r"\1: 전력 대기 GPU \2개 (IT \3 MW), \4년, 본거지 \5"),
+    (re.compile(r"^(.+): ([\d,.]+) MW firm, ([\d,.]+) MW connectable in (\d{4})$"),
+     r"\1: 확정 \2 MW, 접속 가능 \3 MW (\4년)"),
 )
 
 

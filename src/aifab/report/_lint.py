@@ -11,10 +11,13 @@ import re
 from collections.abc import Iterable
 
 _FILES = r"(?:json|html|yaml|yml|parquet|csv|xlsx|js|py|md|txt|png|pdf|j2)"
+#: the end of a file name: no Latin letter or digit follows (a Korean particle may:
+#: ``sweep.json에는``, where ``\b`` sees no boundary, Hangul being word characters)
+_END = r"(?![A-Za-z0-9_])"
 #: a dotted parameter path such as ``facility.pue`` or ``prices.tariff_krw_per_kwh`` (a
 #: module named in a note, ``aifab.perf``, is not one)
 DOTTED = re.compile(r"\b(?!aifab\.)[a-z][a-z_]*\.(?!" + _FILES
-                    + r"\b)[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b")
+                    + _END + r")[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\b")
 #: a snake_case name such as ``facility_mw`` or ``gpu_memory``
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 #: a decimal number (with optional thousands separators)
@@ -22,7 +25,7 @@ FLOAT = re.compile(r"(?<![\d.])\d[\d,]*\.\d+(?![\d.])")
 NAN = re.compile(r"\bNaN\b|\bnan\b")
 #: what is not prose: paths, file names, hyphenated ids (run folders, scenario names), URLs
 _IDS = re.compile(r"\S*[/\\]\S*|\b[\w-]+(?:\+[\w-]+)+\b|\b\w+(?:-\w+)+\b|"
-                  r"\b[A-Za-z]+\d\w*\b|\b[\w.]+\." + _FILES + r"\b|https?://\S+")
+                  r"\b[A-Za-z]+\d\w*\b|\b[\w.]+\." + _FILES + _END + r"|https?://\S+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z]{2,}")
 #: names and acronyms that stay as they are in Korean (proper names, units, products)
 KEEP = frozenset({

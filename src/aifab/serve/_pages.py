@@ -20,10 +20,29 @@ def aria(label: str) -> dict[str, Any]:
     return {"aria-label": label}
 
 
-def graph(gid: str, fig: go.Figure | None = None, lang: str = "en") -> html.Figure:
-    """A chart in a <figure> with an aria label and its text alternative."""
+def page_lang(lang: str | None = None) -> str:
+    """``lang``, or else the page's language as the running callback was given it (its
+    ``State("lang", "value")``), or else English: a chart built in a callback follows the
+    page's language even where the callback does not pass it on."""
+    if lang is not None:
+        return lang
+    from dash import callback_context
+    from dash.exceptions import MissingCallbackContextException
+
+    try:
+        states = callback_context.states
+    except MissingCallbackContextException:
+        return "en"
+    value = states.get("lang.value")
+    return value if value in ("en", "ko") else "en"
+
+
+def graph(gid: str, fig: go.Figure | None = None, lang: str | None = None) -> html.Figure:
+    """A chart in a <figure> with an aria label and its text alternative, in ``lang``
+    (default: the page's language, :func:`page_lang`)."""
     from aifab.report import localise_figure
 
+    lang = page_lang(lang)
     fig = localise_figure(fig if fig is not None else go.Figure(), lang)
     title = fig.layout.title.text if fig.layout.title is not None else None
     from aifab.serve._cb_export import downloads

@@ -10,7 +10,6 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from aifab._io import write_text
 from aifab._plan import PlanResult
 from aifab.sweep._uncertainty import UncertaintyResult
 
@@ -69,6 +68,7 @@ def write_uncertainty(result: PlanResult, unc: UncertaintyResult, tmp: Path) -> 
         render_html,
         series_fan_figure,
         table_html,
+        write_page,
     )
 
     frame = uncertainty_frame(result, unc)
@@ -83,7 +83,7 @@ def write_uncertainty(result: PlanResult, unc: UncertaintyResult, tmp: Path) -> 
                         for k, v in unc.ranges.items()])
     sec = Section("Uncertainty", table_html(frame, "{:,.4g}") + figure_html(fan, "unc-fan")
                   + table_html(src), "uncertainty")
-    write_text(tmp / "report.html", render_html(f"aifab plan: {result.scenario}",
+    write_page(tmp / "report.html", render_html(f"aifab plan: {result.scenario}",
                                                 [*plan_sections(result), sec],
                                                 result.description))
 

@@ -107,4 +107,6 @@ def write_sweep(result: SweepResult, tmp: Path, doc: dict[str, Any] | None = Non
     doc = versioned(doc if doc is not None else result.to_dict())
     write_text(tmp / "sweep.json", to_json(doc))
     result.to_frames()["variants"].to_parquet(tmp / "variants.parquet", index=False)
-    write_text(tmp / "report.html", sweep_html(result))
+    from aifab.report import write_page
+
+    write_page(tmp / "report.html", sweep_html(result))
