@@ -43,7 +43,8 @@ CapsYearOpt = Annotated[int | None, typer.Option(
 CurtailOpt = Annotated[Path | None, typer.Option(
     "--curtail", help="Curtailment windows (CSV: start_h after the warm-up, duration_h, "
     "depth as a share of the campus draw, owner or *): the twin pauses training, then moves "
-    "or sheds inference; --json gains `flexibility`. Not checkpointed.", metavar="CSV")]
+    "or sheds inference; --json gains `flexibility`. Checkpointed with the run.",
+    metavar="CSV")]
 ResumeOpt = Annotated[Path | None, typer.Option(
     "--resume", help="Continue a killed run from DIR/checkpoint (its --out); scenario "
     "flags, if given, must match the checkpoint's.", metavar="DIR")]
@@ -142,11 +143,8 @@ def simulate_cmd(
         if replications > 1:
             raise BadInput("--resume continues one run (no --replications)", where="--resume")
         if curtail is not None:
-            raise BadInput("--curtail runs one run from the start (no --resume or "
-                           "--replications)", where="--curtail")
-        if constraints is not None and constraints.windows:
-            raise BadInput("hourly limits (curtailment) run one run from the start (no "
-                           "--resume or --replications)", where="--power-caps")
+            raise BadInput("a resumed run keeps the curtailment windows its checkpoint "
+                           "holds (no --curtail with --resume)", where="--curtail")
         cat = cat or load_catalog(catalog or [])
         expect = constraints.apply(scn) if constraints is not None and scn else scn
         run, scn = load_checkpoint(resume, cat, expect=expect)
@@ -175,8 +173,8 @@ def simulate_cmd(
         if request is None:
             result = finish(run, checkpoint=ckpt if out else None, progress=tick)
         else:
-            result = run_twin(request, checkpoint=ckpt if out and not request.all_windows
-                              and kpol is None else None, progress=tick)
+            result = run_twin(request, checkpoint=ckpt if out and kpol is None else None,
+                              progress=tick)
     doc = result.to_dict()
     emit(doc, as_json=as_json, out=out,
          write_files=lambda tmp: write_sim_outputs(result, tmp),

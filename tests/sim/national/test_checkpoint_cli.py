@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -46,6 +47,39 @@ def test_resume_through_the_cli_equals_the_uninterrupted_run(tmp_path: Path) -> 
     assert res.exit_code == 0, res.output
     assert _canon(res.stdout) == _canon(whole.stdout)
     assert (out / "summary.json").is_file() and not (out / "checkpoint").exists()
+
+
+def test_a_curtailed_run_resumes_through_the_cli(tmp_path: Path) -> None:
+    """`--curtail` runs checkpoint: resumed from a checkpoint taken inside a window, the run
+    equals the uninterrupted one (the windows come back from the checkpoint)."""
+    f = tmp_path / "windows.csv"
+    f.write_text("start_h,duration_h,depth,owner\n2,12,0.5,Naver\n20,4,0.6,*\n")
+    r = CliRunner()
+    whole = r.invoke(app, ["simulate", "--json", *ARGS, "--curtail", str(f)])
+    assert whole.exit_code == 0, whole.output
+    assert json.loads(whole.stdout)["flexibility"]["windows"] == 6  # "*": every owner
+    out = tmp_path / "run"
+    full = r.invoke(app, ["simulate", "--json", *ARGS, "--curtail", str(f), "--out", str(out)])
+    assert full.exit_code == 0 and _canon(full.stdout) == _canon(whole.stdout)
+    from aifab.sim.national import TwinRequest, read_curtailment, run_twin
+
+    scn = load_scenario(None, SETS)
+    windows = tuple(read_curtailment(f, [o.name for o in scn.owners]))
+    seen: list[float] = []
+
+    def second(run: Any) -> None:
+        # the checkpoint at 24 h (12 h warm-up + 12 h: inside Naver's window), then killed
+        seen.append(run.sliced_to)
+        if len(seen) == 2:
+            save_checkpoint(run, scn, default_catalog(), out / "checkpoint")
+
+    run_twin(TwinRequest(scn, catalog=default_catalog(), windows=windows), checkpoint=second)
+    assert seen[1] == 24 * 3600.0
+    res = r.invoke(app, ["simulate", "--json", "--resume", str(out), "--force"])
+    assert res.exit_code == 0, res.output
+    assert _canon(res.stdout) == _canon(whole.stdout)
+    again = r.invoke(app, ["simulate", "--json", "--resume", str(out), "--curtail", str(f)])
+    assert again.exit_code == 2 and "--curtail" in again.stderr
 
 
 def test_resume_refuses_other_settings_and_tampered_files(tmp_path: Path) -> None:
