@@ -61,6 +61,7 @@ def test_plan(data: st.DataObject) -> None:
         run("plan", [*args, *data.draw(st.sampled_from([["--json"], []])), *out_args], out)
 
 
+@pytest.mark.slow
 @fuzz_settings(250)
 @given(data=st.data())
 def test_scenarios_and_catalog(data: st.DataObject) -> None:
@@ -82,6 +83,7 @@ def test_scenarios_and_catalog(data: st.DataObject) -> None:
                                   *out_args], out)
 
 
+@pytest.mark.slow
 @fuzz_settings(300)
 @given(data=st.data())
 def test_perf(data: st.DataObject) -> None:
@@ -126,6 +128,7 @@ def test_perf(data: st.DataObject) -> None:
         run("perf", [*args, *data.draw(st.sampled_from([["--json"], []])), *out_args], out)
 
 
+@pytest.mark.slow
 @fuzz_settings(250)
 @given(data=st.data())
 def test_replay(data: st.DataObject) -> None:
@@ -146,6 +149,7 @@ def test_replay(data: st.DataObject) -> None:
         run("replay", [*args, *data.draw(st.sampled_from([["--json"], []])), *out_args], out)
 
 
+@pytest.mark.slow
 @fuzz_settings(250)
 @given(data=st.data())
 def test_site(data: st.DataObject) -> None:
@@ -175,6 +179,7 @@ SMALL_DAYS = st.sampled_from(["0.01", "0.02", "0.05", "0.01", "0.02", "0", "-1",
                              "abc"])
 
 
+@pytest.mark.slow
 @fuzz_settings(120)
 @given(data=st.data())
 def test_simulate(data: st.DataObject) -> None:
@@ -190,6 +195,7 @@ def test_simulate(data: st.DataObject) -> None:
         run("simulate", [*args, "--json", *out_args], out)
 
 
+@pytest.mark.slow
 @fuzz_settings(60)
 @given(data=st.data())
 def test_report(data: st.DataObject) -> None:

@@ -43,6 +43,7 @@ def test_three_bus_flows_split_by_reactance():
     assert f["J-S"] == pytest.approx(33.333, abs=0.051)
 
 
+@pytest.mark.slow
 def test_three_bus_binding_line_dispatches_by_ptdf():
     # G-S limited to 500 MW. Flow on G-S = 2/3 P_nuclear + 1/3 P_coal: a MW of coal saves
     # 50k KRW for 1/3 MW of G-S, nuclear 90k for 2/3 (150k vs 135k per MW of line), so coal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from aifab.grid import OwnerPrefs, SitingProblem, solve_siting
 from aifab.report import siting_map
@@ -22,6 +23,7 @@ def _two_year_result():
                                       options=opts), data)
 
 
+@pytest.mark.slow
 def test_map_has_provinces_colour_bar_legend_and_slider():
     r = _two_year_result()
     fig = siting_map(r)
@@ -42,6 +44,7 @@ def test_map_has_provinces_colour_bar_legend_and_slider():
     assert not one.layout.sliders
 
 
+@pytest.mark.slow
 def test_campus_drawn_at_its_site_coordinates_on_toy():
     r = _two_year_result()
     fig = siting_map(r, year=2030)
@@ -50,6 +53,7 @@ def test_campus_drawn_at_its_site_coordinates_on_toy():
         r.placements["year"] == 2030, "site"]))
 
 
+@pytest.mark.slow
 def test_many_lines_are_grouped_by_loading(monkeypatch):
     import aifab.report._grid as g
 
@@ -73,6 +77,7 @@ def _two_owner_result():
         options=opts), data)
 
 
+@pytest.mark.slow
 def test_owner_colours_follow_the_scenario_order_everywhere():
     from aifab.report import PALETTE, site_sections
     from aifab.report._grid import _charts, owner_order

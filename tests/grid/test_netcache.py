@@ -51,6 +51,7 @@ def test_second_build_is_read_from_the_cache(counted: list[int]) -> None:
     _same(first, second)
 
 
+@pytest.mark.slow
 def test_changed_inputs_rebuild(counted: list[int]) -> None:
     d = load_grid_data()
     _net(d)
@@ -63,6 +64,7 @@ def test_changed_inputs_rebuild(counted: list[int]) -> None:
     assert float(changed.generators.filter(like="Dangjin", axis=0)["p_nom"].sum()) == 1.0
 
 
+@pytest.mark.slow
 def test_broken_entry_is_rebuilt(counted: list[int]) -> None:
     d = load_grid_data()
     _net(d)
@@ -73,6 +75,7 @@ def test_broken_entry_is_rebuilt(counted: list[int]) -> None:
     assert path.stat().st_size > 1000  # rewritten
 
 
+@pytest.mark.slow
 def test_cache_off(monkeypatch: pytest.MonkeyPatch, counted: list[int], tmp_path: Path) -> None:
     monkeypatch.setenv("AIFAB_CACHE_DIR", "off")
     assert cache_dir() is None

@@ -56,6 +56,7 @@ def test_packaged_coal_and_nuclear_have_their_peak_season() -> None:
                        pmax["Hanul/Shin-Hanul"][~summer])
 
 
+@pytest.mark.slow
 def test_east_coast_interface_is_the_pocket_on_the_clustered_network() -> None:
     d = load_grid_data()
     itf = d.interfaces.iloc[0]

@@ -39,6 +39,7 @@ def test_toy_placement_and_dispatch_by_hand(toy):
     assert loads["J-S"] == pytest.approx(100.0)
 
 
+@pytest.mark.slow
 def test_toy_grid_limit_leaves_gpus_waiting():
     # Seoul LNG 400 MW: base Seoul = nuclear 600 + coal 50 + LNG 350. Spare: 400 nuclear in
     # Gangwon + 50 LNG (Gangwon AI takes nuclear, Seoul backfills with LNG). Only the Gangwon
@@ -51,6 +52,7 @@ def test_toy_grid_limit_leaves_gpus_waiting():
     assert r.annual_cost.iloc[0]["load_shed_mwh"] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_toy_preferences_allowed_regions_and_share(toy):
     # Only Seoul allowed: 100 MW IT at PUE 1.0 in 3 blocks (120 MW).
     r = solve_siting(toy_problem(100.0, allowed_regions=["Seoul"]), toy)

@@ -71,6 +71,7 @@ def test_every_excluded_row_has_a_reason() -> None:
             assert r.row.exclude_reason
 
 
+@pytest.mark.slow
 def test_doc_is_fresh() -> None:
     doc = (REPO / "docs" / "perf-calibration.md").read_text("utf-8")
     assert doc == calibration_markdown(calibrate()), (

@@ -63,6 +63,7 @@ def test_host_warns(tmp_path: Path) -> None:
         _stop(p)
 
 
+@pytest.mark.slow
 def test_bad_input_exits_2_in_one_line(tmp_path: Path) -> None:
     f = tmp_path / "file"
     f.write_text("")

@@ -53,6 +53,7 @@ def test_same_results_serially_and_with_1_and_2_workers(ray_cluster: Any) -> Non
     assert serial.summary() == two.summary()
 
 
+@pytest.mark.slow
 def test_failed_variant_is_recorded_and_does_not_stop_the_sweep(ray_cluster: Any) -> None:
     doc = {**PLAN_SPEC, "parameters": {"facility.pue": {"values": [1.2, 5.0, 1.4]}},
            "design": {"kind": "grid"}}
@@ -67,6 +68,7 @@ def test_failed_variant_is_recorded_and_does_not_stop_the_sweep(ray_cluster: Any
     assert d["summary"]["facility_mw"]["p5"] >= min(mw[0], mw[2])
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_with_only_the_missing_variants(ray_cluster: Any,
                                                                tmp_path: Path) -> None:
     doc = {**PLAN_SPEC, "design": {"kind": "lhs", "samples": 60, "seed": 1}}

@@ -153,6 +153,7 @@ def test_service_replica_outside_its_pools_is_refused(saved: Path, tmp_path: Pat
     _refused(out, "state.json", f"services[{n}].reps: ")
 
 
+@pytest.mark.slow
 def test_hostile_state_edits_never_crash(saved: Path, tmp_path: Path) -> None:
     """Seeded edits of random fields to hostile values: resumed (a value the run can
     take) or refused in one line, never a traceback."""
