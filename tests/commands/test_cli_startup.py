@@ -123,9 +123,14 @@ def test_sigint_during_start_up(delay_s: float) -> None:
     """A real SIGINT at points through start-up (typer, rich, pydantic, pandas, then the
     plan itself): one line, exit 130, never a traceback. ``aifab.cli`` imports only
     built-in modules, so the window before its handler is the interpreter's own start-up
-    and finding the package (a few ms), as for any Python console script."""
-    code = ("import sys\nfrom aifab.cli import main\nprint('ready', flush=True)\n"
-            "sys.argv = ['aifab', 'plan', '--json']\nmain()\n")
+    and finding the package (a few ms), as for any Python console script. The child says
+    "ready" from inside ``main``'s handler (its first call there), so a signal sent at
+    once cannot land in this driver's own lines before ``main`` is entered (which under
+    load it did)."""
+    code = ("import sys\nimport aifab.commands as c\nfrom aifab.cli import main\n"
+            "build = c.build_app\n"
+            "def ready():\n    print('ready', flush=True)\n    return build()\n"
+            "c.build_app = ready\nsys.argv = ['aifab', 'plan', '--json']\nmain()\n")
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     assert p.stdout is not None
