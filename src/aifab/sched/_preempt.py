@@ -15,13 +15,17 @@ from aifab.sched._quota import Node, QuotaTree
 from aifab.sched._workload import Workload
 
 
-@dataclass
+@dataclass(eq=False)  # one object per admission: compared (and removed from lists) by identity
 class Admitted:
     wl: Workload
     cq: str
     usage: dict[FR, float]
     at: int  # admission sequence number
     placement: dict[str, list[tuple[str, int, float]]]
+    use: frozenset[tuple[FR, float]] = frozenset()  # the usage's items (set on creation)
+
+    def __post_init__(self) -> None:
+        self.use = frozenset(self.usage.items())
 
 
 def _eligible(cq: ClusterQueue, wl: Workload, a: Admitted, tree: QuotaTree) -> bool:
@@ -167,7 +171,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 if y != cq.name:
                     if before == 0:
                         break
-                    use = frozenset(a.usage.items())
+                    use = a.use
                     if use in failed:  # same usage, same unchanged tree: same outcome
                         continue
                     tree.add_all(a.cq, a.usage, -1)
