@@ -47,9 +47,10 @@ def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[A
     """Admitted workloads that use a flavor-resource the preemptor needs and that the
     ClusterQueue's policies allow to preempt; other queues' first, then lowest priority,
     then most recently admitted (P2)."""
-    frs = set(asg.usage)
-    out = [a for a in admitted if frs & set(a.usage) and _eligible(cq, wl, a, tree)]
-    out.sort(key=lambda a: (a.cq == cq.name, a.wl.priority, -a.at))
+    frs = asg.usage.keys()
+    out = [a for a in admitted if not frs.isdisjoint(a.usage) and _eligible(cq, wl, a, tree)]
+    name = cq.name
+    out.sort(key=lambda a: (a.cq == name, a.wl.priority, -a.at))
     return out
 
 
