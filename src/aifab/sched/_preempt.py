@@ -22,10 +22,6 @@ class Admitted:
     usage: dict[FR, float]
     at: int  # admission sequence number
     placement: dict[str, list[tuple[str, int, float]]]
-    use: frozenset[tuple[FR, float]] = frozenset()  # the usage's items (set on creation)
-
-    def __post_init__(self) -> None:
-        self.use = frozenset(self.usage.items())
 
 
 def _eligible(cq: ClusterQueue, wl: Workload, a: Admitted, tree: QuotaTree) -> bool:
@@ -163,24 +159,25 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         while not fits() and active:
             y = _pick(tree, me.path()[0], active)
             took = None
-            failed: set[frozenset[tuple[FR, float]]] = set()  # usages that failed the test
+            # usages that failed the test: removing as much or more of every flavor-resource
+            # leaves the target's share as low or lower, so fails too (A7)
+            failed: list[dict[FR, float]] = []
+            final = strat == "LessThanOrEqualToFinalShare"
             if y != cq.name:
                 mine, theirs = _side(me, tree.cqs[y])
                 before = tree.share(theirs)
                 mine_after = tree.share(mine, asg.usage)
             for a in active[y]:
                 if y != cq.name:
-                    if before == 0:
-                        break
-                    use = a.use
-                    if use in failed:  # same usage, same unchanged tree: same outcome
+                    if before == 0 or not (final or mine_after < before):
+                        break  # (LessThanInitialShare: the test does not depend on ``a``)
+                    if any(all(a.usage.get(fr, 0.0) >= v for fr, v in f.items())
+                           for f in failed):
                         continue
                     tree.add_all(a.cq, a.usage, -1)
-                    ok = (mine_after <= tree.share(theirs) if strat == "LessThanOrEqualToFinalShare"
-                          else mine_after < before)
-                    if not ok:
+                    if not (mine_after <= tree.share(theirs) if final else True):
                         tree.add_all(a.cq, a.usage)
-                        failed.add(use)
+                        failed.append(a.usage)
                         continue
                 else:
                     tree.add_all(a.cq, a.usage, -1)
