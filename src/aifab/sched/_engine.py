@@ -155,8 +155,7 @@ class Engine:
                     for t in victims:
                         self._evict(t, wl.name)
                     # the freed quota is the preemptor's for the rest of this cycle
-                    self.tree.add_all(cq.name, asg.usage)
-                    self.index.touch(asg.usage)
+                    self.index.reserve(cq.name, asg.usage)
                     reserved.append((cq.name, asg.usage))
                     changed = True
                     continue
@@ -166,8 +165,7 @@ class Engine:
                 reasons.append(("quota", "does not fit in the ClusterQueue's flavors"))
             changed |= failed(self, cq, wl, asg, reasons)
         for name, usage in reserved:
-            self.tree.add_all(name, usage, -1)
-            self.index.touch(usage)
+            self.index.reserve(name, usage, -1)
         if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
             self._nofit.clear()
             self._nopreempt.clear()

@@ -49,6 +49,11 @@ class Index:
         for fr in usage:
             ver[fr] = ver.get(fr, 0) + 1
 
+    def reserve(self, cq: str, usage: Mapping[FR, float], sign: int = 1) -> None:
+        """Quota held (or, with sign -1, given back) for a preemptor in this cycle (A5)."""
+        self.tree.add_all(cq, usage, sign)
+        self.touch(usage)
+
     def add(self, a: Admitted) -> None:
         for fr in a.usage:
             self.by_fr.setdefault(fr, {})[a.wl.name] = a
