@@ -26,6 +26,7 @@ GRACE = 60.0
 def _scenario(days: float = 1.0) -> Scenario:
     return Scenario.model_validate({
         "name": "kueue-loop",
+        "reliability": {"enabled": False},  # no failures, no checkpoint writes: hand-worked
         "owners": [{"name": "Gov", "kind": "public"}],
         "fleets": [{"owner": "Gov", "accelerator": "b200", "system": "dgx-b200",
                     "count": 64, "delivery_year": 2026}],

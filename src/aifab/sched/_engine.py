@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from aifab.errors import BadInput
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
 from aifab.sched._cycle import _order_key, failed, heads, order
+from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
-from aifab.sched._preempt import Admitted, classic_targets, fair_targets
+from aifab.sched._preempt import Admitted
 from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
 
@@ -41,6 +42,7 @@ class Engine:
         self.prune = prune
         self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
         self.tree = QuotaTree(m)
+        self.index = Index(self.tree, m)  # candidates by flavor-resource; failed searches
         self.domains = Domains(m if topology else Manifests())  # else: placed by the caller
         self.pending: dict[str, Workload] = {}
         self.admitted: dict[str, Admitted] = {}
@@ -53,13 +55,11 @@ class Engine:
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
         self._active: set[str] = set()  # ClusterQueues with pending workloads
-        # per ClusterQueue, the request of a plain gang found not to fit (not even by
-        # preemption) since quota was last freed: larger plain gangs cannot fit either
+        # per ClusterQueue (A6): the request of a plain gang found not to fit (not even by
+        # preemption) since quota was last freed; plain gangs that found nothing to preempt
+        # since the last admission or freed quota; the preemptor waiting for freed quota
         self._nofit: dict[str, dict[str, float]] = {}
-        # per ClusterQueue, a plain gang that found nothing to preempt since the last
-        # admission or freed quota: larger, no more urgent, newer ones will not either
         self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
-        # per ClusterQueue, the workload that preempted and waits for the quota it freed
         self._nominated: dict[str, str] = {}
 
     def _tick(self) -> int:
@@ -84,6 +84,7 @@ class Engine:
 
     def _dequeue(self, wl: Workload) -> None:
         del self.pending[wl.name]
+        self.index.forget(wl.name)
         del self._members[wl.queue][wl.name]
         if not self._members[wl.queue]:
             self._active.discard(wl.queue)
@@ -97,12 +98,14 @@ class Engine:
 
     def finish(self, name: str) -> None:
         """A workload ends: its quota (and topology domains) are freed."""
-        a = self.admitted.pop(name)
+        a = self.admitted[name]
         self._release(a)
         self.events.append(Event("finish", name, a.cq, self.cycle))
 
     def _release(self, a: Admitted, requeue: bool = True) -> None:
+        del self.admitted[a.wl.name]
         self.tree.add_all(a.cq, a.usage, -1)
+        self.index.remove(a)
         for parts in a.placement.values():
             for fl, i, v in parts:
                 self.domains.take(fl, [(i, v)], -1)
@@ -119,13 +122,13 @@ class Engine:
         for parts in asg.placement.values():
             for fl, i, v in parts:
                 self.domains.take(fl, [(i, v)])
-        self.admitted[wl.name] = Admitted(wl, cq.name, dict(asg.usage), self._tick(),
-                                          asg.placement)
+        a = self.admitted[wl.name] = Admitted(wl, cq.name, dict(asg.usage), self._tick(),
+                                              asg.placement)
+        self.index.add(a)
         self.reasons.pop(wl.name, None)
         self.events.append(Event("admit", wl.name, cq.name, self.cycle, asg.flavors))
 
     def _evict(self, a: Admitted, by: str) -> None:
-        del self.admitted[a.wl.name]
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
         a.wl.created = float(self._tick()) if self.clock is None else self.clock  # at eviction
         self._enqueue(a.wl)
@@ -146,16 +149,13 @@ class Engine:
                 continue
             reasons = list(asg.reasons)
             if asg.mode == PREEMPT:
-                admitted = list(self.admitted.values())
-                targets = (fair_targets(self.tree, cq, wl, asg, admitted, self.m.fs_strategies)
-                           if self.fair else
-                           classic_targets(self.tree, cq, wl, asg, admitted))
-                if targets:
+                victims = targets(self, cq, wl, asg)
+                if victims:
                     self._nominated[cq.name] = wl.name
-                    for t in targets:
+                    for t in victims:
                         self._evict(t, wl.name)
                     # the freed quota is the preemptor's for the rest of this cycle
-                    self.tree.add_all(cq.name, asg.usage)
+                    self.index.reserve(cq.name, asg.usage)
                     reserved.append((cq.name, asg.usage))
                     changed = True
                     continue
@@ -165,7 +165,7 @@ class Engine:
                 reasons.append(("quota", "does not fit in the ClusterQueue's flavors"))
             changed |= failed(self, cq, wl, asg, reasons)
         for name, usage in reserved:
-            self.tree.add_all(name, usage, -1)
+            self.index.reserve(name, usage, -1)
         if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
             self._nofit.clear()
             self._nopreempt.clear()

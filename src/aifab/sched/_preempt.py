@@ -15,7 +15,7 @@ from aifab.sched._quota import Node, QuotaTree
 from aifab.sched._workload import Workload
 
 
-@dataclass
+@dataclass(eq=False)  # one object per admission: compared (and removed from lists) by identity
 class Admitted:
     wl: Workload
     cq: str
@@ -24,29 +24,31 @@ class Admitted:
     placement: dict[str, list[tuple[str, int, float]]]
 
 
-def _eligible(cq: ClusterQueue, wl: Workload, a: Admitted, tree: QuotaTree) -> bool:
-    pre = cq.preemption
-    if a.cq == cq.name:
-        p = pre.within_cluster_queue
-        return p != "Never" and (a.wl.priority < wl.priority or (
-            p == "LowerOrNewerEqualPriority" and a.wl.priority == wl.priority
-            and a.wl.created > wl.created))
-    if pre.reclaim_within_cohort == "Never":
-        return False
-    if tree.cqs[cq.name].path()[0] is not tree.cqs[a.cq].path()[0]:
-        return False
-    return pre.reclaim_within_cohort == "Any" or a.wl.priority < wl.priority
-
-
 def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[Admitted],
                tree: QuotaTree) -> list[Admitted]:
     """Admitted workloads that use a flavor-resource the preemptor needs and that the
-    ClusterQueue's policies allow to preempt; other queues' first, then lowest priority,
+    ClusterQueue's policies allow to preempt (P1); other queues' first, then lowest priority,
     then most recently admitted (P2)."""
-    frs = set(asg.usage)
-    out = [a for a in admitted if frs & set(a.usage) and _eligible(cq, wl, a, tree)]
-    out.sort(key=lambda a: (a.cq == cq.name, a.wl.priority, -a.at))
-    return out
+    frs = asg.usage.keys()
+    name, prio, created = cq.name, wl.priority, wl.created
+    within, reclaim = cq.preemption.within_cluster_queue, cq.preemption.reclaim_within_cohort
+    root = tree.cqs[name].path()[0]
+    out: list[tuple[bool, int, int, Admitted]] = []
+    for a in admitted:
+        if frs.isdisjoint(a.usage):
+            continue
+        p = a.wl.priority
+        if a.cq == name:  # within the ClusterQueue
+            if within == "Never" or not (p < prio or (
+                    within == "LowerOrNewerEqualPriority" and p == prio
+                    and a.wl.created > created)):
+                continue
+        elif reclaim == "Never" or (reclaim != "Any" and p >= prio) or \
+                tree.cqs[a.cq].path()[0] is not root:  # reclaim within the cohort
+            continue
+        out.append((a.cq == name, p, -a.at, a))
+    out.sort(key=lambda t: t[:3])
+    return [t[3] for t in out]
 
 
 def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
@@ -158,24 +160,31 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         while not fits() and active:
             y = _pick(tree, me.path()[0], active)
             took = None
-            failed: set[frozenset[tuple[FR, float]]] = set()  # usages that failed the test
+            # usages that failed the test: removing as much or more of every flavor-resource
+            # leaves the target's share as low or lower, so fails too (A7)
+            failed: list[dict[FR, float]] = []
+            least: dict[FR, float] = {}  # the smallest failed one-resource usages
+            final = strat == "LessThanOrEqualToFinalShare"
             if y != cq.name:
                 mine, theirs = _side(me, tree.cqs[y])
                 before = tree.share(theirs)
                 mine_after = tree.share(mine, asg.usage)
             for a in active[y]:
                 if y != cq.name:
-                    if before == 0:
-                        break
-                    use = frozenset(a.usage.items())
-                    if use in failed:  # same usage, same unchanged tree: same outcome
+                    if before == 0 or not (final or mine_after < before):
+                        break  # (LessThanInitialShare: the test does not depend on ``a``)
+                    use = a.usage
+                    if any(use.get(fr, 0.0) >= v for fr, v in least.items()) or any(
+                            all(use.get(fr, 0.0) >= v for fr, v in f.items()) for f in failed):
                         continue
                     tree.add_all(a.cq, a.usage, -1)
-                    ok = (mine_after <= tree.share(theirs) if strat == "LessThanOrEqualToFinalShare"
-                          else mine_after < before)
-                    if not ok:
+                    if not (mine_after <= tree.share(theirs) if final else True):
                         tree.add_all(a.cq, a.usage)
-                        failed.add(use)
+                        if len(use) == 1:
+                            ((fr, v),) = use.items()
+                            least[fr] = min(v, least.get(fr, v))
+                        else:
+                            failed.append(use)
                         continue
                 else:
                     tree.add_all(a.cq, a.usage, -1)

@@ -20,7 +20,8 @@ EPS = 1e-9
 
 
 class Node:
-    __slots__ = ("children", "is_cq", "name", "parent", "quotas", "subtree", "usage", "weight")
+    __slots__ = ("_path", "children", "is_cq", "name", "parent", "quotas", "subtree", "usage",
+                 "weight")
 
     def __init__(self, name: str, is_cq: bool, quotas: Mapping[FR, Quota], weight: float):
         self.name, self.is_cq, self.weight = name, is_cq, weight
@@ -29,6 +30,7 @@ class Node:
         self.children: list[Node] = []
         self.subtree: dict[FR, float] = {}
         self.usage: dict[FR, float] = {}
+        self._path: list[Node] | None = None
 
     def guaranteed(self, fr: FR) -> float:
         """Quota kept back from the parent: subtree quota less the lendingLimit (0 when there
@@ -42,13 +44,17 @@ class Node:
         return max(0.0, self.guaranteed(fr) - self.usage.get(fr, 0.0))
 
     def path(self) -> list[Node]:
-        """Root first, this node last."""
+        """Root first, this node last (the tree does not change once linked: kept; do not
+        modify the list)."""
+        if self._path is not None:
+            return self._path
         out: list[Node] = []
         n: Node | None = self
         while n is not None:
             out.append(n)
             n = n.parent
-        return out[::-1]
+        self._path = out[::-1]
+        return self._path
 
 
 class QuotaTree:

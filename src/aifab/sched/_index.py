@@ -1,0 +1,123 @@
+"""Admitted workloads by flavor-resource, and a memo of preemption searches that found
+nothing (rule A7: speed only, the engine decides the same with or without them).
+
+A preemption candidate must use a flavor-resource the preemptor needs (P2), so candidates
+are looked up per flavor-resource instead of scanning every admitted workload. A search for
+targets (classic or fair sharing) reads only the admitted workloads on the preemptor's
+flavor-resources and the usage, on the flavor-resources they hold, of the nodes on the paths
+from the root to the preemptor's ClusterQueue and to every ClusterQueue with quota on one of
+those flavor-resources (fits, borrowing and the shares compared; a root cohort's own share
+is never read, and what it has left is read only for the preemptor's flavor-resources).
+Every change of usage bumps a version per flavor-resource, so a search that found nothing
+is not run again while the same workload asks for the same usage and none of the versions
+it read has moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from aifab.sched._assign import Assignment
+from aifab.sched._model import FR, ClusterQueue, Manifests
+from aifab.sched._preempt import Admitted, classic_targets, fair_targets
+from aifab.sched._quota import QuotaTree
+from aifab.sched._workload import Workload
+
+if TYPE_CHECKING:
+    from aifab.sched._engine import Engine
+
+_Key = tuple[str, int, float, tuple[tuple[FR, float], ...], bool]
+
+
+class Index:
+    """Admitted workloads per flavor-resource, usage versions, and failed searches."""
+
+    def __init__(self, tree: QuotaTree, m: Manifests) -> None:
+        self.tree = tree
+        self.by_fr: dict[FR, dict[str, Admitted]] = {}
+        self.ver: dict[FR, int] = {}
+        self._quota_on: dict[FR, list[str]] = {}  # ClusterQueues with quota on a flavor-res.
+        for cq in m.cluster_queues.values():
+            for fr in cq.quotas:
+                self._quota_on.setdefault(fr, []).append(cq.name)
+        self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
+        self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...]]] = {}
+
+    def touch(self, usage: Mapping[FR, float]) -> None:
+        ver = self.ver
+        for fr in usage:
+            ver[fr] = ver.get(fr, 0) + 1
+
+    def reserve(self, cq: str, usage: Mapping[FR, float], sign: int = 1) -> None:
+        """Quota held (or, with sign -1, given back) for a preemptor in this cycle (A5)."""
+        self.tree.add_all(cq, usage, sign)
+        self.touch(usage)
+
+    def add(self, a: Admitted) -> None:
+        for fr in a.usage:
+            self.by_fr.setdefault(fr, {})[a.wl.name] = a
+        self.touch(a.usage)
+
+    def remove(self, a: Admitted) -> None:
+        for fr in a.usage:
+            del self.by_fr[fr][a.wl.name]
+        self.touch(a.usage)
+
+    def forget(self, name: str) -> None:
+        self._failed.pop(name, None)
+
+    def pool(self, frs: Mapping[FR, float]) -> list[Admitted]:
+        """Admitted workloads using one of ``frs`` (in no particular order: the searches
+        sort candidates by a total order)."""
+        if len(frs) == 1:
+            return list(self.by_fr.get(next(iter(frs)), {}).values())
+        out: dict[str, Admitted] = {}
+        for fr in frs:
+            out.update(self.by_fr.get(fr, {}))
+        return list(out.values())
+
+    def _scope(self, cq: str, frs: frozenset[FR]) -> tuple[FR, ...]:
+        key = (cq, frs)
+        s = self._scopes.get(key)
+        if s is None:
+            out = set(frs)
+            for name in {cq, *(q for fr in frs for q in self._quota_on.get(fr, ()))}:
+                path = self.tree.cqs[name].path()
+                for n in path[1:] if len(path) > 1 else path:
+                    out.update(n.subtree)
+            s = self._scopes[key] = tuple(sorted(out))
+        return s
+
+    def _versions(self, scope: tuple[FR, ...]) -> tuple[int, ...]:
+        ver = self.ver
+        return tuple(ver.get(fr, 0) for fr in scope)
+
+    @staticmethod
+    def _key(cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool) -> _Key:
+        return (cq.name, wl.priority, wl.created, tuple(sorted(asg.usage.items())), fair)
+
+    def failed_before(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
+                      fair: bool) -> bool:
+        e = self._failed.get(wl.name)
+        return e is not None and e[0] == self._key(cq, wl, asg, fair) and \
+            e[2] == self._versions(e[1])
+
+    def note_failed(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
+                    fair: bool) -> None:
+        scope = self._scope(cq.name, frozenset(asg.usage))
+        self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, self._versions(scope))
+
+
+def targets(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment
+            ) -> list[Admitted] | None:
+    """The workloads to preempt so that ``wl`` fits (None or empty: none will do)."""
+    ix = eng.index
+    if ix.failed_before(cq, wl, asg, eng.fair):
+        return None
+    pool = ix.pool(asg.usage)
+    out = (fair_targets(eng.tree, cq, wl, asg, pool, eng.m.fs_strategies) if eng.fair
+           else classic_targets(eng.tree, cq, wl, asg, pool))
+    if not out:
+        ix.note_failed(cq, wl, asg, eng.fair)
+    return out
