@@ -30,8 +30,6 @@ def _scenario(days: float = 1.0) -> Scenario:
         "owners": [{"name": "Gov", "kind": "public"}],
         "fleets": [{"owner": "Gov", "accelerator": "b200", "system": "dgx-b200",
                     "count": 64, "delivery_year": 2026}],
-        # no failures: a gang then runs exactly its work (checkpoint writes stretch it)
-        "reliability": {"enabled": False},
         "sim": {"npu_pools": [], "services_per_owner": 0, "warmup_days": 0,
                 "reference_accelerator": "b200", "days": days, "seed": 1,
                 "preempt_grace_s": GRACE, "restart_cost_s": 0.0,
