@@ -36,7 +36,7 @@ CELLS: dict[str, str] = {
     "load factor": "부하율", "tariff": "전기 요금", "exchange rate": "환율",
     "grid CO2 intensity": "전력망 CO2 배출 계수", "of nameplate": "정격 대비",
     "H100e dense FP8": "H100 환산 FP8 (밀집)", "H100e memory bandwidth": "H100 환산 메모리 대역폭",
-    "accelerators": "가속기", "utilisation (allocated)": "이용률 (할당 기준)",
+    "accelerators": "가속기", "utilisation (allocated)": "가동률 (할당)",
     "unallocated: no power": "미할당: 전력 부족", "unallocated: fragmentation": "미할당: 단편화",
     "unallocated: no demand": "미할당: 수요 없음", "energy (MWh)": "에너지 (MWh)",
     "mean facility power (MW)": "평균 시설 전력 (MW)", "tokens served": "처리한 토큰",

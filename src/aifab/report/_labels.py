@@ -56,7 +56,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "entitled_accelerators": ("entitled accelerators", "배정 가속기"),
     "accelerator_h": ("accelerator-hours", "가속기-시간"),
     "jobs_submitted": ("jobs submitted", "제출 작업"),
-    "jobs_completed": ("jobs completed", "완료 작업"),
+    "jobs_completed": ("jobs completed", "완료한 작업"),
     "queue_mean": ("mean queue length", "평균 대기열 길이"),
     "queued_at_end": ("queued at end", "종료 시 대기"),
     "shortfall_penalty_krw": ("GPUs waiting for power (penalty, KRW)",

@@ -131,10 +131,10 @@ _KO_LABELS = {
     "accelerators": "가속기", "utilisation": "가동률",
     "unallocated: no power": "미할당: 전력 부족", "unallocated: fragmentation": "미할당: 단편화",
     "unallocated: no demand": "미할당: 수요 없음", "energy (MWh)": "에너지 (MWh)",
-    "jobs completed": "완료 작업", "preemptions": "선점",
+    "jobs completed": "완료한 작업", "preemptions": "선점",
     "goodput": "유효 처리율",
     "energy per day, whole fleet (MWh)": "하루 에너지, 전체 보유 기준 (MWh)",
-    "jobs completed per day, whole fleet": "하루 완료 작업, 전체 보유 기준",
+    "jobs completed per day, whole fleet": "하루 완료한 작업, 전체 보유 기준",
     "preemptions per day, whole fleet": "하루 선점, 전체 보유 기준",
     "variants": "변형", "done": "완료", "failed": "실패",
 }
