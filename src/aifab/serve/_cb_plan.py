@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
 from aifab.errors import AifabError, BadInput
+from aifab.serve._compare import fleet_counts, plan_changes
 from aifab.serve._i18n import t, tl
 from aifab.serve._pages import cards
 from aifab.serve._paths import ResultsDir
@@ -56,13 +57,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             scn = load_scenario(results, name)
         except AifabError as exc:
             return html.Div(str(exc), className="error", role="alert")
-        counts: dict[str, int] = {}  # GPUs by owner; the NPUs have their own knob
-        n_npus = 0
-        for f in scn.fleets:
-            if _is_npu(f.accelerator):
-                n_npus += f.count
-            else:
-                counts[f.owner] = counts.get(f.owner, 0) + f.count
+        counts, n_npus = fleet_counts(scn, _is_npu)  # GPUs by owner; NPUs: their own knob
         fac, pr = scn.facility, scn.prices
         q = shared_state(search)  # a shared link's knob values win over the scenario's
 
@@ -123,13 +118,7 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             base = load_scenario(results, name)
             want = {i["owner"]: c for i, c in zip(ids, counts, strict=True)}
             doc = base.model_dump()
-            have: dict[str, int] = {}
-            have_npus = 0
-            for f in base.fleets:
-                if _is_npu(f.accelerator):
-                    have_npus += f.count
-                else:
-                    have[f.owner] = have.get(f.owner, 0) + f.count
+            have, have_npus = fleet_counts(base, _is_npu)
             if npus is not None and (float(npus) < 0 or float(npus) != int(float(npus))):
                 raise BadInput("NPU cards must be a whole number of at least 0", where="npus")
             fleets = []
@@ -242,7 +231,6 @@ def _changed(base: Any, scn: Any, base_doc: dict[str, Any], doc: dict[str, Any],
              lang: str) -> Any:
     """The Plan page's "what changed": the knobs that differ from the scenario's values and
     the headline figures, scenario (A) and now (B), with B - A and the change in %."""
-    from aifab.serve._compare import plan_changes
     from aifab.serve._pages import table
 
     figs, inputs = plan_changes(base, scn, base_doc, doc, _is_npu, lang)

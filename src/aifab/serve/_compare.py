@@ -113,9 +113,8 @@ def _show(v: Any, lang: str) -> str:
     return fmt_num(v)
 
 
-def _knobs(scn: Any, is_npu: Any) -> dict[str, Any]:
-    """The Plan page's knob values of a scenario: GPUs per owner, NPU cards, facility and
-    price assumptions (keyed by the label the registry knows)."""
+def fleet_counts(scn: Any, is_npu: Any) -> tuple[dict[str, int], int]:
+    """A scenario's GPUs by owner and its NPU cards (the Plan page's count knobs)."""
     gpus: dict[str, int] = {}
     npus = 0
     for f in scn.fleets:
@@ -123,6 +122,13 @@ def _knobs(scn: Any, is_npu: Any) -> dict[str, Any]:
             npus += f.count
         else:
             gpus[f.owner] = gpus.get(f.owner, 0) + f.count
+    return gpus, npus
+
+
+def _knobs(scn: Any, is_npu: Any) -> dict[str, Any]:
+    """The Plan page's knob values of a scenario: GPUs per owner, NPU cards, facility and
+    price assumptions (keyed by the label the registry knows)."""
+    gpus, npus = fleet_counts(scn, is_npu)
     return {**{f"GPUs of {o}": n for o, n in gpus.items()}, "NPU cards": npus,
             "facility.pue": scn.facility.pue, "facility.load_factor": scn.facility.load_factor,
             "facility.system_power": scn.facility.system_power,
