@@ -122,17 +122,10 @@ def t(key: str, lang: str = "en") -> str:
     return ko if lang == "ko" else en
 
 
-#: Korean for labels that come from the report (summary strip, headline figures).
+#: Korean for report labels the dashboard words its own way (the rest come from
+#: ``aifab.report.tr``, as the report has them).
 _KO_LABELS = {
-    "GPUs": "GPU", "NPUs": "NPU", "NPU share of accelerators": "가속기 중 NPU 비율",
-    "IT power (MW)": "IT 전력 (MW)", "facility power (MW)": "시설 전력 (MW)",
-    "energy (TWh/year)": "에너지 (TWh/년)", "electricity cost (KRW/year)": "전기 요금 (원/년)",
-    "CO2 (Mt/year)": "CO2 (Mt/년)", "share of Seoul's electricity": "서울 전력 소비 대비",
-    "accelerators": "가속기", "utilisation": "가동률",
-    "unallocated: no power": "미할당: 전력 부족", "unallocated: fragmentation": "미할당: 단편화",
-    "unallocated: no demand": "미할당: 수요 없음", "energy (MWh)": "에너지 (MWh)",
-    "jobs completed": "완료한 작업", "preemptions": "선점",
-    "goodput": "유효 처리율",
+    "utilisation": "가동률", "preemptions": "선점",
     "energy per day, whole fleet (MWh)": "하루 에너지, 전체 보유 기준 (MWh)",
     "jobs completed per day, whole fleet": "하루 완료한 작업, 전체 보유 기준",
     "preemptions per day, whole fleet": "하루 선점, 전체 보유 기준",
