@@ -41,7 +41,9 @@ def test_twin_series_have_the_same_colour_in_report_and_dashboard(
             c = _colour(tr)
             if tr.get("name") and c:
                 report[tr["name"]] = c
-    figs = F.twin_figures(run, json.loads((run / "summary.json").read_text()))
+    from aifab.sim.national import SimResult
+
+    figs = F.twin_figures(SimResult.read(run, F.TWIN_TABLES))
     ours = {tr.name: tr.line.color for k in ("twin-acc", "twin-power", "twin-stranded")
             for tr in figs[k].data}
     shared = set(ours) & set(report)

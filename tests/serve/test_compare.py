@@ -5,27 +5,6 @@ from __future__ import annotations
 from aifab.serve._compare import compare_frames
 
 
-def _sim(scale: float, days: float, energy: float, completed: int, util: float,
-         seed: int = 0) -> tuple[str, dict[str, object]]:
-    return "simulate", {"scale": scale, "days": days, "seed": seed, "policy": "fairshare",
-                        "utilization": util, "energy_mwh": energy,
-                        "jobs": {"completed": completed, "preemptions": 0}}
-
-
-def test_twin_counts_compare_per_day_of_the_whole_fleet() -> None:
-    # B simulates twice the share of the fleet for twice the days: four times the energy
-    # and jobs, the same per day of the whole fleet
-    figs, inputs = compare_frames(_sim(0.01, 1, 100.0, 50, 0.80),
-                                  _sim(0.02, 2, 400.0, 200, 0.85, seed=1))
-    rows = {r["figure"]: r for r in figs.to_dict("records")}
-    energy = rows["energy per day, whole fleet (MWh)"]
-    assert energy["A"] == energy["B"] == "10,000" and energy["B − A"] == "+0"
-    assert energy["change"] == "+0.0%"
-    assert rows["utilisation"]["B − A"] == "+5.0 pp"
-    assert rows["utilisation"]["change"] == "+6.2%"  # 0.05 / 0.80
-    assert set(inputs["input"]) == {"Days", "Seed", "Scale (share of the fleet)"}
-
-
 def test_money_difference_in_korean() -> None:
     plan = ("plan", {"totals": {"annual_cost_krw": 8.0e11, "accelerators": 1}})
     more = ("plan", {"totals": {"annual_cost_krw": 9.5e11, "accelerators": 1}})

@@ -73,10 +73,24 @@ def _folder(root: Path, outside: Path) -> None:
     site = runs / "site-bad"  # a site folder whose site.json has no years
     site.mkdir()
     (site / "site.json").write_text(to_json(versioned({"placements": []})))
+    _mistyped_twin(runs / "sim-mistyped")
     sweep = runs / "sweep-evil"
     sweep.mkdir()
     (sweep / "sweep.json").write_text(to_json(versioned({"variants": 1})))
     (sweep / "variants.parquet").symlink_to(outside / "secret.txt")
+
+
+def _mistyped_twin(d: Path) -> None:
+    """A real twin run folder whose summary gives ``jobs.completed`` as a string."""
+    from aifab.scenario import load_scenario
+    from aifab.sim.national import simulate, summary_file
+
+    d.mkdir()
+    simulate(load_scenario(None, ["sim.scale=0.01", "sim.warmup_days=0.5",
+                                  "sim.days=1.5"])).write(d)
+    doc = json.loads(summary_file(d).read_text())
+    doc["jobs"]["completed"] = "many"
+    summary_file(d).write_text(json.dumps(doc))
 
 
 def _serve(root: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -177,6 +191,19 @@ def test_page_callbacks_refuse_links_and_show_broken_files(served: dict[str, Any
                              [{"id": "twin-run", "property": "value",
                                "value": "runs/sim-evil"}], lang)
     assert status == 200 and "outside the results folder" in body and "secret" not in body
+    # a mistyped summary field: a one-line message naming the file and the field
+    status, body = _callback(port, "twin-body.children",
+                             [{"id": "twin-run", "property": "value",
+                               "value": "runs/sim-mistyped"}], lang)
+    assert status == 200, body
+    body = body.replace("\\u002f", "/")  # Dash's JSON escapes slashes
+    assert ("cannot read this run: runs/sim-mistyped/summary.json: jobs.completed: expected "
+            "an integer, got str 'many'") in body and "Traceback" not in body
+    status, body = _callback(port, "ov-cards.children",  # the Overview's twin card
+                             [{"id": "ov-scenario", "property": "value",
+                               "value": "korea-2025"}], lang)
+    assert status == 200, body
+    assert "jobs.completed: expected an integer" in body
     status, body = _callback(port, "sweep-body.children",
                              [{"id": "sweep-run", "property": "value",
                                "value": "runs/sweep-evil"}], lang)

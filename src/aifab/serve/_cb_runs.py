@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 import dash
-import pandas as pd
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
@@ -14,7 +13,8 @@ from aifab.errors import AifabError, BadInput
 from aifab.serve._i18n import KEYS, t
 from aifab.serve._jobs import JobManager, JobProgress, JobRequest
 from aifab.serve._pages import aria, graph, refused, run_label, table
-from aifab.serve._paths import ResultsDir, safe_path
+from aifab.serve._paths import ResultsDir, kind_of
+from aifab.sim.national import SimResult
 
 
 def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> None:
@@ -105,8 +105,8 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
             except AifabError as exc:
                 return refused(str(exc), lang)
             docs.append((kind, doc))
-            if kind == "simulate":
-                figs.append((rel, pd.read_parquet(safe_path(results, f"{rel}/timeseries.parquet"))))
+            if isinstance(doc, SimResult):
+                figs.append((rel, doc.frames["timeseries"]))
         from aifab.serve._compare import compare_frames
 
         df, inputs = compare_frames(docs[0], docs[1], lang)
@@ -174,10 +174,15 @@ def _open_href(kind: str, rel: str) -> str:
     return f"/{page}?run={rel}" if page else f"/files/{rel}/report.html"
 
 
-def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any]]:
+def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimResult]:
+    """A run's kind and its result: a twin run typed (with its time series), the others'
+    JSON documents."""
     d = results.resolve(rel)
-    for kind, name in (("sweep", "sweep.json"), ("simulate", "summary.json"),
-                       ("site", "site.json"), ("report", "report.json"), ("plan", "plan.json")):
+    kind = kind_of(d)
+    if kind == "simulate":
+        return kind, results.read_twin(rel, ("timeseries",))
+    for k, name in (("sweep", "sweep.json"), ("site", "site.json"), ("report", "report.json"),
+                    ("plan", "plan.json")):
         if (d / name).is_file():
-            return kind, results.read_json(f"{rel}/{name}")
+            return k, results.read_json(f"{rel}/{name}")
     raise BadInput("not a run folder", source=rel)

@@ -15,7 +15,8 @@ from aifab.serve import _figures as F
 from aifab.serve._cb_plan import load_scenario
 from aifab.serve._i18n import t, tl
 from aifab.serve._pages import cards, graph, refused, table
-from aifab.serve._paths import PathRefused, ResultsDir, safe_path
+from aifab.serve._paths import PathRefused, ResultsDir, kind_of, safe_path
+from aifab.sim.national import SimResult
 
 
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
@@ -78,13 +79,16 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             items.append((t("share_seoul", lang), fmt_share(seoul[0].share), src))
         sim = results.runs(("simulate",))
         if sim:
-            fname = "simulate.json" if sim[0].kind == "report" else "summary.json"
-            doc = results.read_json(f"{sim[0].rel}/{fname}")
-            src = (f"{t('twin_sample', lang)} {fmt_share(doc.get('scale'), 0)}: "
-                   f"{t('from_run', lang)} {sim[0].rel} ({sim[0].modified:%Y-%m-%d %H:%M} UTC)")
-            items.append((t("utilisation", lang), fmt_share(doc.get("utilization")), src))
-            if "goodput" in doc:
-                items.append((t("goodput", lang), fmt_share(doc["goodput"]), src))
+            src = f"{t('from_run', lang)} {sim[0].rel} ({sim[0].modified:%Y-%m-%d %H:%M} UTC)"
+            try:
+                twin = results.read_twin(sim[0].rel).summary
+            except AifabError as exc:  # a broken summary: say which field, on the card
+                items.append((t("utilisation", lang), "-", f"{t('cannot_read', lang)}: {exc}"))
+            else:
+                src = f"{t('twin_sample', lang)} {fmt_share(twin.scale, 0)}: {src}"
+                items.append((t("utilisation", lang), fmt_share(twin.utilization), src))
+                if twin.reliability is not None:
+                    items.append((t("goodput", lang), fmt_share(twin.reliability.goodput), src))
         else:
             items.append((t("utilisation", lang), "-", t("no_sim_run", lang)))
         return cards(items)
@@ -102,17 +106,17 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             d = pick(rel, ("simulate",))
             if d is None:
                 return html.P(t("no_sim_run", lang), className="note")
-            if not (d / "summary.json").is_file() and (d / "simulate.json").is_file():
-                return _report_twin(results, d, lang)  # a combined report's twin
-            doc = results.read_json(f"{results.rel(d)}/summary.json")
-            figs = F.twin_figures(d, doc)
+            if kind_of(d) == "report":  # a combined report's twin: no tables
+                return _report_twin(results, d, results.read_twin(results.rel(d)), lang)
+            res = results.read_twin(results.rel(d), F.TWIN_TABLES)
+            figs = F.twin_figures(res)
+            ctx = F.twin_context(res, lang)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError, KeyError) as exc:
             return html.Div(f"{t('cannot_read', lang)}: {exc}", className="error",
                             role="alert")
-        head = F.headline("simulate", doc)
-        ctx = F.twin_context(d, doc, lang)
+        head = F.twin_headline(res.summary)
         return [html.P(ctx, className="note", id="twin-context"),
                 cards([(tl(k, lang), v, "") for k, v in head.items() if k not in
                        ("days", "policy", "seed", "scale")]),
@@ -187,12 +191,11 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
                 *sens]
 
 
-def _report_twin(results: ResultsDir, d: Path, lang: str) -> Any:
-    """The twin of a combined report (``aifab report --out``): its headline figures from
-    ``simulate.json``; the report keeps no time series, so its charts are in report.html."""
+def _report_twin(results: ResultsDir, d: Path, res: SimResult, lang: str) -> Any:
+    """The twin of a combined report (``aifab report --out``): its headline figures; the
+    report keeps no time series, so its charts are in report.html."""
     rel = results.rel(d)
-    doc = results.read_json(f"{rel}/simulate.json")
-    head = F.headline("simulate", doc)
+    head = F.twin_headline(res.summary)
     return [html.P([t("report_twin", lang), " ",
                     html.A("report.html", href=f"/files/{rel}/report.html", target="_blank")],
                    className="note", id="twin-context"),

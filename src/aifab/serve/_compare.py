@@ -11,6 +11,7 @@ import pandas as pd
 
 from aifab.report import fmt_int, fmt_money, fmt_num, fmt_share
 from aifab.serve._i18n import t, tl
+from aifab.sim.national import SimResult
 
 #: (label, kind): kind is "share" (difference in percentage points), "count", "num" or
 #: "money"
@@ -25,29 +26,34 @@ def _num(v: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def figures(kind: str, doc: dict[str, Any]) -> dict[Figure, float | None]:
-    """Comparable figures of a run document, as numbers; twin counts per day of the whole
-    fleet (divided by days and by the simulated share of the fleet)."""
-    if kind == "simulate":
-        st = doc.get("stranded", {})
-        jobs = doc.get("jobs", {})
-        scale, days = _num(doc.get("scale")) or 1.0, _num(doc.get("days")) or 1.0
-        per = 1.0 / (scale * days)
+def _twin_figures(res: SimResult) -> dict[Figure, float | None]:
+    """A twin run's comparable figures: counts per day of the whole fleet (divided by days
+    and by the simulated share of the fleet)."""
+    doc = res.summary
+    per = 1.0 / ((_num(doc.scale) or 1.0) * (_num(doc.days) or 1.0))
 
-        def norm(v: Any) -> float | None:
-            x = _num(v)
-            return None if x is None else x * per
+    def norm(v: float) -> float | None:
+        x = _num(v)
+        return None if x is None else x * per
 
-        return {
-            ("utilisation", "share"): _num(doc.get("utilization")),
-            ("unallocated: no power", "share"): _num(st.get("power")),
-            ("unallocated: fragmentation", "share"): _num(st.get("fragmentation")),
-            ("unallocated: no demand", "share"): _num(st.get("idle")),
-            ("goodput", "share"): _num(doc.get("goodput")),
-            ("energy per day, whole fleet (MWh)", "num"): norm(doc.get("energy_mwh")),
-            ("jobs completed per day, whole fleet", "count"): norm(jobs.get("completed")),
-            ("preemptions per day, whole fleet", "count"): norm(jobs.get("preemptions")),
-        }
+    return {
+        ("utilisation", "share"): _num(doc.utilization),
+        ("unallocated: no power", "share"): _num(doc.stranded.power),
+        ("unallocated: fragmentation", "share"): _num(doc.stranded.fragmentation),
+        ("unallocated: no demand", "share"): _num(doc.stranded.idle),
+        ("goodput", "share"): None if doc.reliability is None
+        else _num(doc.reliability.goodput),
+        ("energy per day, whole fleet (MWh)", "num"): norm(doc.energy_mwh),
+        ("jobs completed per day, whole fleet", "count"): norm(doc.jobs.completed),
+        ("preemptions per day, whole fleet", "count"): norm(doc.jobs.preemptions),
+    }
+
+
+def figures(kind: str, doc: dict[str, Any] | SimResult) -> dict[Figure, float | None]:
+    """Comparable figures of a run (a twin run typed, the others' documents), as numbers;
+    twin counts per day of the whole fleet."""
+    if isinstance(doc, SimResult):
+        return _twin_figures(doc)
     if kind == "site":
         return {(f"GPUs waiting for power, {y}", "count"): _num(n)
                 for y, n in sorted(doc.get("unpowered_gpus_by_year", {}).items())}
@@ -65,6 +71,18 @@ def figures(kind: str, doc: dict[str, Any]) -> dict[Figure, float | None]:
 _INPUTS = {"simulate": ("days", "policy", "seed", "scale", "warmup_days"),
            "site": ("scenario", "years"), "sweep": ("name", "design")}
 
+#: A run to compare: its kind and its result (a twin run typed, the others' documents).
+Compared = tuple[str, dict[str, Any] | SimResult]
+
+
+def _input(run: Compared, key: str) -> Any:
+    kind, doc = run
+    if key == "kind":
+        return kind
+    if isinstance(doc, SimResult):
+        return getattr(doc.summary, key)
+    return doc.get(key)
+
 
 def _fmt(v: float | None, kind: str, lang: str) -> str:
     if v is None:
@@ -73,8 +91,7 @@ def _fmt(v: float | None, kind: str, lang: str) -> str:
         else fmt_money(v, lang)
 
 
-def compare_frames(a: tuple[str, dict[str, Any]], b: tuple[str, dict[str, Any]],
-                   lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
+def compare_frames(a: Compared, b: Compared, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """(figures: figure | A | B | B - A | change %, inputs that differ: input | A | B)."""
     fa, fb = figures(*a), figures(*b)
     rows = []
@@ -97,8 +114,7 @@ def compare_frames(a: tuple[str, dict[str, Any]], b: tuple[str, dict[str, Any]],
     inputs = []
     keys = _INPUTS.get(a[0], ()) if a[0] == b[0] else ("kind",)
     for k in keys:
-        ia = a[0] if k == "kind" else a[1].get(k)
-        ib = b[0] if k == "kind" else b[1].get(k)
+        ia, ib = _input(a, k), _input(b, k)
         if ia != ib:
             inputs.append({t("input", lang): t(k, lang), "A": _show(ia, lang),
                            "B": _show(ib, lang)})

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import pandas as pd
 import plotly.graph_objects as go
 
 from aifab.report import (
@@ -18,14 +14,17 @@ from aifab.report import (
     series_figure,
     style_figure,
 )
-from aifab.serve._paths import safe_path
+from aifab.sim.national import RunSummary, SimResult
+
+#: The tables of a twin run the Twin page draws.
+TWIN_TABLES = ("timeseries", "tenants")
 
 
-def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
-    """Charts of a ``simulate --out`` folder: accelerators, power, queues, stranded
-    capacity by cause (stacked), tenants' waits and shares (owners in their colours)."""
-    ts = pd.read_parquet(safe_path(run_dir, "timeseries.parquet"))
-    ten = pd.read_parquet(safe_path(run_dir, "tenants.parquet"))
+def twin_figures(res: SimResult) -> dict[str, go.Figure]:
+    """Charts of a twin run (read with :data:`TWIN_TABLES`): accelerators, power, queues,
+    stranded capacity by cause (stacked), tenants' waits and shares (owners in their
+    colours)."""
+    ts, ten = res.frames["timeseries"], res.frames["tenants"]
     figs: dict[str, go.Figure] = {
         "twin-acc": series_figure(ts, ["allocated", "busy", "inference"],
                                   "Accelerators in use", "accelerators"),
@@ -53,13 +52,14 @@ def twin_figures(run_dir: Path, doc: dict[str, Any]) -> dict[str, go.Figure]:
     return figs
 
 
-def twin_context(run_dir: Path, doc: dict[str, Any], lang: str = "en") -> str:
+def twin_context(res: SimResult, lang: str = "en") -> str:
     """One line of run context: days, policy, seed, scale and the warm-up that explains
     why the day axis does not start at 0 (``warmup_days`` from the summary when present,
     else the time before the first sample, less one sampling interval)."""
-    warm = doc.get("warmup_days")
+    doc = res.summary
+    warm = doc.warmup_days
     first = None
-    ts = pd.read_parquet(safe_path(run_dir, "timeseries.parquet"), columns=["t_h"])["t_h"]
+    ts = res.frames["timeseries"]["t_h"]
     if len(ts):
         first = float(ts.iloc[0]) / 24.0
         if warm is None and len(ts) > 1:
@@ -67,49 +67,33 @@ def twin_context(run_dir: Path, doc: dict[str, Any], lang: str = "en") -> str:
     if lang == "ko":
         from aifab.serve._i18n import t
 
-        text = (f"시뮬레이션 {fmt_num(doc.get('days'))}일, 대기열 정책 "
-                f"{t(str(doc.get('policy')), 'ko')}, "
-                f"시드 {doc.get('seed')}, 보유 가속기의 {fmt_share(doc.get('scale'), 0)} 규모.")
+        text = (f"시뮬레이션 {fmt_num(doc.days)}일, 대기열 정책 {t(doc.policy, 'ko')}, "
+                f"시드 {doc.seed}, 보유 가속기의 {fmt_share(doc.scale, 0)} 규모.")
         if warm is not None and first is not None:
             text += (f" 처음 {fmt_num(round(float(warm), 2))}일은 예열 기간으로 모든 결과에서 "
                      f"제외되므로 일 축은 {fmt_num(round(first, 2))}일부터 시작합니다.")
         return text
-    text = (f"{fmt_num(doc.get('days'))} simulated days, policy {doc.get('policy')}, seed "
-            f"{doc.get('seed')}, scale {fmt_share(doc.get('scale'), 0)} of the fleet.")
+    text = (f"{fmt_num(doc.days)} simulated days, policy {doc.policy}, seed "
+            f"{doc.seed}, scale {fmt_share(doc.scale, 0)} of the fleet.")
     if warm is not None and first is not None:
         text += (f" The first {fmt_num(round(float(warm), 2))} days are a warm-up, left out "
                  f"of every result, so the day axis starts at {fmt_num(round(first, 2))}.")
     return text
 
 
-def headline(kind: str, doc: dict[str, Any]) -> dict[str, str]:
-    """Comparable headline figures of a run document, formatted."""
-    from aifab.report import fmt_int, fmt_share
+def twin_headline(doc: RunSummary) -> dict[str, str]:
+    """The headline figures of a twin run, formatted."""
+    from aifab.report import fmt_int
 
-    if kind == "simulate":
-        st = doc.get("stranded", {})
-        return {
-            "days": fmt_num(doc.get("days")), "policy": str(doc.get("policy", "")),
-            "seed": str(doc.get("seed", "")), "scale": fmt_num(doc.get("scale")),
-            "accelerators": fmt_int(doc.get("fleet", {}).get("accelerators")),
-            "utilisation": fmt_share(doc.get("utilization")),
-            "unallocated: no power": fmt_share(st.get("power")),
-            "unallocated: fragmentation": fmt_share(st.get("fragmentation")),
-            "unallocated: no demand": fmt_share(st.get("idle")),
-            "energy (MWh)": fmt_num(doc.get("energy_mwh")),
-            "jobs completed": fmt_int(doc.get("jobs", {}).get("completed")),
-            "preemptions": fmt_int(doc.get("jobs", {}).get("preemptions")),
-        }
-    if kind == "site":
-        wait = doc.get("unpowered_gpus_by_year", {})
-        return {"status": str(doc.get("status", "")),
-                **{f"GPUs waiting, {y}": fmt_int(n) for y, n in wait.items()},
-                "corridor expansions": ", ".join(doc.get("expansions_built", {})) or "none"}
-    if kind in ("plan", "report"):
-        t = doc.get("totals") or doc.get("plan", {})
-        return {"accelerators": fmt_int(t.get("accelerators")),
-                "facility power (MW)": fmt_num(t.get("facility_power_mw")),
-                "energy (TWh/year)": fmt_num(t.get("annual_energy_twh"))}
-    if kind == "sweep":
-        return {k: fmt_num(doc[k]) for k in ("variants", "done", "failed", "wall_s") if k in doc}
-    return {}
+    st = doc.stranded
+    return {
+        "days": fmt_num(doc.days), "policy": doc.policy, "seed": str(doc.seed),
+        "scale": fmt_num(doc.scale), "accelerators": fmt_int(doc.fleet.accelerators),
+        "utilisation": fmt_share(doc.utilization),
+        "unallocated: no power": fmt_share(st.power),
+        "unallocated: fragmentation": fmt_share(st.fragmentation),
+        "unallocated: no demand": fmt_share(st.idle),
+        "energy (MWh)": fmt_num(doc.energy_mwh),
+        "jobs completed": fmt_int(doc.jobs.completed),
+        "preemptions": fmt_int(doc.jobs.preemptions),
+    }

@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from aifab.errors import BadInput
+from aifab.sim.national import SimResult, summary_file
+
+#: A twin run folder's summary: the twin's run folder names it, and only
+#: :meth:`SimResult.read <aifab.sim.national.SimResult.read>` reads that folder's files.
+_TWIN_SUMMARY = summary_file(Path()).name
 
 #: Files that say what kind of run a folder holds, in order of precedence.
 _MARKERS = (("sweep", ("sweep.json", "variants.parquet")),
-            ("simulate", ("summary.json", "timeseries.parquet")),
+            ("simulate", (_TWIN_SUMMARY,)),
             ("report", ("report.json",)),  # a combined report also holds site.json
             ("site", ("site.json", "placements.csv")),
             ("plan", ("plan.json",)))
@@ -21,6 +26,7 @@ _MARKERS = (("sweep", ("sweep.json", "variants.parquet")),
 #: What a combined report (``aifab report --out``) holds of each stage: the pages that can
 #: open it (its siting in Map, its twin in Twin).
 REPORT_PARTS = (("site", "site.json"), ("simulate", "simulate.json"))
+_REPORT_TWIN = dict(REPORT_PARTS)["simulate"]
 
 
 MAX_JSON = 64 * 2**20
@@ -106,7 +112,7 @@ class ResultsDir:
         for depth in range(4):
             nxt: list[Path] = []
             for d in dirs:
-                kind = _kind_of(d)
+                kind = kind_of(d)
                 if kind is not None and d != self.root:
                     covers = tuple(k for k, f in REPORT_PARTS
                                    if kind == "report" and (d / f).is_file())
@@ -156,7 +162,25 @@ class ResultsDir:
             raise BadInput(f"cannot read JSON ({exc})", source=rel) from None
 
 
-def _kind_of(d: Path) -> str | None:
+    def read_twin(self, rel: str, tables: tuple[str, ...] = ()) -> SimResult:
+        """The twin run in folder ``rel``, typed, with the ``tables`` asked for
+        (``timeseries``, ``tenants``...): a ``simulate --out`` folder is read by
+        :meth:`SimResult.read`, which opens only paths that :func:`safe_path` has checked
+        (all of them before reading any); a combined report's twin (``simulate.json``,
+        no tables) through :meth:`read_json`. A missing or mistyped field is BadInput
+        naming the file (relative to the results folder) and the field."""
+        d = self.resolve(rel)
+        where = self.rel(d)
+        if not summary_file(d).is_file() and (d / _REPORT_TWIN).is_file():
+            doc = self.read_json(f"{where}/{_REPORT_TWIN}")
+            doc.pop("schema_version", None)
+            conf = doc.pop("confidence", None)
+            return SimResult.from_document(doc, {}, conf, source=f"{where}/{_REPORT_TWIN}")
+        return SimResult.read(d, tables, resolve=lambda name: safe_path(d, name), label=where)
+
+
+def kind_of(d: Path) -> str | None:
+    """The kind of run folder ``d`` holds (by its marker files), or None."""
     for kind, files in _MARKERS:
         if (d / files[0]).is_file():
             return kind

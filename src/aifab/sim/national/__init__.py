@@ -29,7 +29,7 @@ from aifab.sim.national._protocol import Cluster, QueuePolicy
 from aifab.sim.national._result import SimResult
 from aifab.sim.national._rundir import finish_out as finish_run_dir
 from aifab.sim.national._rundir import prepare_out as prepare_run_dir
-from aifab.sim.national._runfolder import checkpoint_dir, report_file
+from aifab.sim.national._runfolder import checkpoint_dir, report_file, summary_file
 from aifab.sim.national._runner import Runner
 from aifab.sim.national._tree import (
     Confidence,
@@ -84,4 +84,5 @@ __all__ = [
     "save_checkpoint",
     "simulate",
     "site_constraints",
+    "summary_file",
 ]

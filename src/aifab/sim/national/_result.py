@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,13 +51,18 @@ class SimResult:
         write_run(self.to_dict(), self.to_frames(), folder, html)
 
     @classmethod
-    def read(cls, folder: Path) -> SimResult:
+    def read(cls, folder: Path, tables: Sequence[str] | None = None,
+             resolve: Callable[[str], Path] | None = None,
+             label: str | None = None) -> SimResult:
         """The result a run folder holds (what :meth:`write` wrote); exit 2 naming the
-        summary file and the field when one is missing or mistyped."""
-        from aifab.sim.national._runfolder import read_run, summary_file
+        summary file and the field when one is missing or mistyped. ``tables`` limits the
+        tables read (None: all); ``resolve`` maps each file name to the checked path to
+        open (the dashboard's path safety); ``label`` names the folder in messages."""
+        from aifab.sim.national._runfolder import SUMMARY, read_run
 
-        doc, frames, confidence = read_run(folder)
-        return cls.from_document(doc, frames, confidence, source=str(summary_file(folder)))
+        doc, frames, confidence = read_run(folder, tables, resolve, label)
+        where = label if label is not None else str(folder)
+        return cls.from_document(doc, frames, confidence, source=f"{where}/{SUMMARY}")
 
     # -- headline figures ---------------------------------------------------------------
     @property

@@ -13,6 +13,7 @@ reads), ``report.html`` (rendered by :mod:`aifab.report`) and, while a run is un
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,23 +69,46 @@ def write_run(doc: dict[str, Any], frames: dict[str, pd.DataFrame], folder: Path
         write_text(folder / REPORT, html)
 
 
-def read_run(folder: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame],
-                                    dict[str, Any] | None]:
+MAX_SUMMARY = 64 * 2**20
+"""Largest summary a run folder may hold (a run's summary is kilobytes)."""
+
+
+def read_run(folder: Path, tables: Sequence[str] | None = None,
+             resolve: Callable[[str], Path] | None = None, label: str | None = None,
+             ) -> tuple[dict[str, Any], dict[str, pd.DataFrame], dict[str, Any] | None]:
     """The result a run folder holds (what :func:`write_run` wrote): its document, its
     tables and its intervals across replications (None for one run); exit 2 naming the
-    file when the summary is missing or unreadable."""
-    path = folder / SUMMARY
+    file when the summary or a table is missing or unreadable.
+
+    ``tables``: the tables to read (None: every table in the folder; a named one the
+    folder lacks is BadInput naming its file). ``resolve`` gives the path to open for a
+    file name of the folder and refuses (BadInput) one that must not be opened: the
+    dashboard's path check, which sees every path before any file is read. ``label``
+    names the folder in messages (default: its path)."""
+    at = resolve or (lambda name: folder / name)
+    where = label if label is not None else str(folder)
+    if tables is None:
+        tables = [p.name[:-len(TABLE_SUFFIX)] for p in sorted(folder.glob(f"*{TABLE_SUFFIX}"))]
+        tables += [_LOAD_SHAPE_TABLE] if (folder / LOAD_SHAPE).is_file() else []
+    path = at(SUMMARY)
+    paths = {name: at(table_file(name)) for name in tables}
+    source = f"{where}/{SUMMARY}"
     try:
+        if path.stat().st_size > MAX_SUMMARY:
+            raise BadInput(f"larger than {MAX_SUMMARY // 2**20} MiB", source=source)
         doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BadInput(f"not a finished twin run ({type(exc).__name__})",
-                       source=str(path)) from None
+                       source=source) from None
     if not isinstance(doc, dict) or "fleet" not in doc:
-        raise BadInput("not a twin run's summary", source=str(path))
+        raise BadInput("not a twin run's summary", source=source)
     doc.pop("schema_version", None)
     confidence = doc.pop("confidence", None)
-    frames = {p.name[:-len(TABLE_SUFFIX)]: pd.read_parquet(p)
-              for p in sorted(folder.glob(f"*{TABLE_SUFFIX}"))}
-    if (folder / LOAD_SHAPE).is_file():
-        frames[_LOAD_SHAPE_TABLE] = pd.read_csv(folder / LOAD_SHAPE)
+    frames = {}
+    for name, p in paths.items():
+        try:
+            frames[name] = pd.read_csv(p) if name == _LOAD_SHAPE_TABLE else pd.read_parquet(p)
+        except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors
+            raise BadInput(f"cannot read table ({type(exc).__name__})",
+                           source=f"{where}/{table_file(name)}") from None
     return doc, frames, confidence
