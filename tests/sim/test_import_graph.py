@@ -142,7 +142,8 @@ def test_modules_and_classes_stay_short() -> None:
                 assert size < 150, (str(p.relative_to(ROOT)), node.name, size)
 
 
-LAYERS = [("errors",), ("_io", "_checks", "_terminal", "_outdir", "_yaml", "_eventq", "_progress"),
+LAYERS = [("errors",), ("_io", "_checks", "_terminal", "_outdir", "_yaml", "_eventq", "_progress",
+                         "_schema"),
           ("catalog",),
           ("scenario",),
           ("power", "perf", "workload", "reliability"), ("_plan", "grid", "sched"), ("sim",),

@@ -15,6 +15,9 @@ def test_sim_api() -> None:
             "PLACEMENT_POLICIES", "get_placement_policy", "FragIndex", "target_workload",
             "run_openb", "run_openb_timed", "summarise", "UnschedulablePolicy",
             "EventObserver", "ReplaySeries"} <= set(aifab.sim.__all__)
+    # the replay's typed result (issue 23)
+    assert {"ReplayResult", "ReplaySummary", "TimedSummary", "TraceInfo",
+            "trace_info"} <= set(aifab.sim.__all__)
     for name in aifab.sim.__all__:
         assert hasattr(aifab.sim, name)
     assert set(aifab.sim.PLACEMENT_POLICIES) == {"random", "dotprod", "clustering", "packing",

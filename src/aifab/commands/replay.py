@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -15,16 +15,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aifab._checks import finite
-from aifab._io import to_json, versioned, write_text
 from aifab.commands._common import JsonOpt, OutOpt, console, emit
 from aifab.errors import BadInput
 from aifab.sim import (
     PLACEMENT_POLICIES,
+    ReplayResult,
+    ReplaySummary,
     RunResult,
-    mean_curve,
+    TimedSummary,
     run_openb,
     run_openb_timed,
-    summarise,
+    trace_info,
 )
 from aifab.workload import read_openb_nodes, read_openb_pods
 
@@ -89,46 +90,29 @@ def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[int],
         yield lambda n: prog.update(task, completed=n)
 
 
-def _curves_frame(runs: list[RunResult]) -> pd.DataFrame:
-    alloc, alloc_sd = mean_curve(runs, "alloc_pct")
-    frag, frag_sd = mean_curve(runs, "frag_pct")
-    ratio, _ = mean_curve(runs, "frag_ratio_pct")
-    return pd.DataFrame({"arrived_pct": range(len(alloc)), "alloc_pct": alloc,
-                         "alloc_sd": alloc_sd, "frag_pct": frag, "frag_sd": frag_sd,
-                         "frag_ratio_pct": ratio})
-
-
-def _runs_frame(runs: list[RunResult]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "seed": r.seed, "pods": r.pods, "placed": r.placed, "alloc_100": r.alloc_pct[100],
-        "alloc_130": r.alloc_pct[-1], "frag_100": r.frag_pct[100], "wall_s": r.wall_s,
-        **{f"failed_{k}": v for k, v in sorted(r.failed_by_kind.items())},
-    } for r in runs])
-
-
-def _show(doc: dict[str, Any], c: Console) -> None:
-    t = Table(title=f"openb replay: {doc['policy']} on {Path(doc['trace']['pods']).name}, "
-              f"tune {doc['tune']}, seeds {doc['seeds'][0]}..{doc['seeds'][-1]}",
+def _show(doc: ReplaySummary, c: Console) -> None:
+    t = Table(title=f"openb replay: {doc.policy} on {Path(doc.trace.pods).name}, "
+              f"tune {doc.tune}, seeds {doc.seeds[0]}..{doc.seeds[-1]}",
               title_justify="left")
     t.add_column("arrived %", justify="right")
     t.add_column("GPU alloc %", justify="right")
     t.add_column("sd", justify="right")
     t.add_column("frag % of GPUs", justify="right")
-    curves = doc["curves"]
+    curves = doc.curves
     for p in (50, 80, 90, 100, 110, 120, 130):
-        if p < len(curves["alloc_pct"]):
-            t.add_row(str(p), f"{curves['alloc_pct'][p]:.2f}", f"{curves['alloc_sd'][p]:.2f}",
-                      f"{curves['frag_pct'][p]:.2f}")
+        if p < len(curves.alloc_pct):
+            t.add_row(str(p), f"{curves.alloc_pct[p]:.2f}", f"{curves.alloc_sd[p]:.2f}",
+                      f"{curves.frag_pct[p]:.2f}")
     c.print(t)
-    failed = ", ".join(f"{k} {v:g}" for k, v in doc["failed_pods"].items()) or "none"
+    failed = ", ".join(f"{k} {v:g}" for k, v in doc.failed_pods.items()) or "none"
     c.print(f"failed pods (mean per run): {failed}")
-    c.print(f"{doc['pods_offered']:,.0f} pods per run, {doc['wall_s']:.2f} s "
-            f"({doc['pods_per_s']:,.0f} pods/s)")
+    c.print(f"{doc.pods_offered:,.0f} pods per run, {doc.wall_s:.2f} s "
+            f"({doc.pods_per_s:,.0f} pods/s)")
 
 
-def _show_timed(doc: dict[str, Any], c: Console) -> None:
-    ts = doc["timeseries"]
-    t = Table(title=f"openb timed replay: {doc['policy']} on {Path(doc['trace']['pods']).name}",
+def _show_timed(doc: TimedSummary, c: Console) -> None:
+    ts = doc.timeseries
+    t = Table(title=f"openb timed replay: {doc.policy} on {Path(doc.trace.pods).name}",
               title_justify="left")
     for col in ("time (h)", "GPU alloc %", "frag % of GPUs", "running pods"):
         t.add_column(col, justify="right")
@@ -137,9 +121,9 @@ def _show_timed(doc: dict[str, Any], c: Console) -> None:
         t.add_row(f"{ts['time_s'][i] / 3600:.1f}", f"{ts['alloc_pct'][i]:.2f}",
                   f"{ts['frag_pct'][i]:.2f}", f"{ts['running_pods'][i]:.0f}")
     c.print(t)
-    c.print(f"GPU allocation: peak {doc['alloc_peak_pct']:.2f} %, time-weighted mean "
-            f"{doc['alloc_mean_pct']:.2f} %; peak running pods {doc['running_peak']:.0f}; "
-            f"failed pods: {doc['failed_pods'] or 'none'}; {doc['wall_s']:.2f} s")
+    c.print(f"GPU allocation: peak {doc.alloc_peak_pct:.2f} %, time-weighted mean "
+            f"{doc.alloc_mean_pct:.2f} %; peak running pods {doc.running_peak:.0f}; "
+            f"failed pods: {dict(doc.failed_pods) or 'none'}; {doc.wall_s:.2f} s")
 
 
 def openb_cmd(
@@ -173,8 +157,7 @@ def openb_cmd(
     pod_list = read_openb_pods(pods, node_list.models)
     show_progress = not as_json and console.is_terminal
     t0 = time.perf_counter()
-    trace = {"nodes": str(nodes), "pods": str(pods), "node_count": len(node_list),
-             "gpus": int(node_list.gpu.sum()), "pods_in_trace": len(pod_list)}
+    trace = trace_info(nodes, pods, node_list, pod_list)
     if timed:
         if not pod_list.has_times:
             raise BadInput("--timed needs creation_time (and deletion_time) for every pod",
@@ -182,22 +165,12 @@ def openb_cmd(
         with _progress(show_progress, 2 * len(pod_list), f"{pol} timed") as cb:
             r = run_openb_timed(node_list, pod_list, pol, seed_list[0], progress=cb,
                                 speedup=speedup)
-        ts = r.timeseries
-        doc: dict[str, Any] = {
-            "command": "replay openb --timed", "policy": pol, "seeds": seed_list[:1],
-            "speedup": speedup,
-            "trace": trace, "pods_offered": r.pods, "placed": r.placed,
-            "failed_pods": r.failed_by_kind,
-            **{k: round(v, 4) for k, v in r.summary.items()},
-            "wall_s": round(time.perf_counter() - t0, 3), "timeseries": ts,
-        }
-
-        def write_timed(tmp: Path) -> None:
-            write_text(tmp / "replay.json", to_json(versioned(doc)))
-            pd.DataFrame(ts).to_csv(tmp / "timeseries.csv", index=False)
-
-        emit(doc, as_json=as_json, out=out, write_files=write_timed,
-             show=lambda c: _show_timed(doc, c))
+        res = ReplayResult.from_timed(r, speedup=speedup, trace=trace,
+                                      wall_s=time.perf_counter() - t0)
+        timed_doc = res.summary
+        assert isinstance(timed_doc, TimedSummary)
+        emit(res.to_dict(), as_json=as_json, out=out, write_files=res.write,
+             show=lambda c: _show_timed(timed_doc, c))
         return
 
     runs: list[RunResult] = []
@@ -206,25 +179,12 @@ def openb_cmd(
                        f"{pol} seed {s}") as cb:
             runs.append(run_openb(node_list, pod_list, pol, s, tune, tie_break=tie_break,
                                   progress=cb))
-    wall = time.perf_counter() - t0
-    summ = summarise(runs)
-    curves = _curves_frame(runs)
-    offered = sum(r.pods for r in runs) / len(runs)
-    doc = {
-        "command": "replay openb", "policy": pol, "tune": tune, "tie_break": tie_break,
-        "seeds": seed_list, "trace": trace, "pods_offered": offered,
-        **summ, "wall_s": round(wall, 3),
-        "pods_per_s": round(sum(r.pods for r in runs) / wall, 1),
-        "curves": {k: [round(float(x), 4) for x in curves[k]] for k in
-                   ("alloc_pct", "alloc_sd", "frag_pct", "frag_sd", "frag_ratio_pct")},
-    }
-
-    def write_files(tmp: Path) -> None:
-        write_text(tmp / "replay.json", to_json(versioned(doc)))
-        curves.to_csv(tmp / "curves.csv", index=False)
-        _runs_frame(runs).to_csv(tmp / "runs.csv", index=False)
-
-    emit(doc, as_json=as_json, out=out, write_files=write_files, show=lambda c: _show(doc, c))
+    res = ReplayResult.from_runs(runs, policy=pol, tune=tune, tie_break=tie_break,
+                                 trace=trace, wall_s=time.perf_counter() - t0)
+    doc = res.summary
+    assert isinstance(doc, ReplaySummary)
+    emit(res.to_dict(), as_json=as_json, out=out, write_files=res.write,
+         show=lambda c: _show(doc, c))
 
 
 def register(app: typer.Typer) -> None:

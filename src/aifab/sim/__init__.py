@@ -28,6 +28,7 @@ from aifab.sim.policies import (
     SimContext,
     get_placement_policy,
 )
+from aifab.sim.replay import ReplayResult, ReplaySummary, TimedSummary, TraceInfo, trace_info
 from aifab.sim.state import NodeCluster, Placement, PodShape
 
 __all__ = [
@@ -42,11 +43,15 @@ __all__ = [
     "Placer",
     "PodShape",
     "Policy",
+    "ReplayResult",
     "ReplaySeries",
+    "ReplaySummary",
     "RunResult",
     "SimContext",
     "Simulation",
     "TargetWorkload",
+    "TimedSummary",
+    "TraceInfo",
     "UnschedulablePolicy",
     "Workload",
     "cluster_from_nodes",
@@ -58,4 +63,5 @@ __all__ = [
     "run_openb_timed",
     "summarise",
     "target_workload",
+    "trace_info",
 ]
