@@ -127,9 +127,10 @@ def _openb(nodes: str, pods: str) -> tuple[Any, Any]:
 
 
 def replay_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
-    """``aifab replay openb --json`` for one seed (traces cached per worker process)."""
+    """``aifab replay openb --json`` for one seed (traces cached per worker process): the
+    command's document (:class:`aifab.sim.ReplayResult`)."""
     from aifab.errors import BadInput
-    from aifab.sim import PLACEMENT_POLICIES, mean_curve, run_openb, summarise
+    from aifab.sim import PLACEMENT_POLICIES, ReplayResult, run_openb, trace_info
 
     policy = str(opts["policy"]).strip().lower()
     if policy not in PLACEMENT_POLICIES:
@@ -137,14 +138,9 @@ def replay_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str,
                        where="replay.policy")
     nodes, pods = _openb(opts["nodes"], opts["pods"])
     r = run_openb(nodes, pods, policy, opts["seed"], opts["tune"], tie_break=opts["tie_break"])
-    alloc, _ = mean_curve([r], "alloc_pct")
-    frag, _ = mean_curve([r], "frag_pct")
-    return {"command": "replay openb", "policy": policy, "tune": opts["tune"],
-            "tie_break": opts["tie_break"], "seeds": [opts["seed"]],
-            "trace": {"nodes": opts["nodes"], "pods": opts["pods"]},
-            "pods_offered": r.pods, **summarise([r]), "wall_s": round(r.wall_s, 3),
-            "curves": {"alloc_pct": [round(x, 4) for x in alloc],
-                       "frag_pct": [round(x, 4) for x in frag]}}
+    return ReplayResult.from_runs(
+        [r], policy=policy, tune=opts["tune"], tie_break=opts["tie_break"],
+        trace=trace_info(opts["nodes"], opts["pods"], nodes, pods), wall_s=r.wall_s).to_dict()
 
 
 STAGE_FUNCS: dict[str, Callable[[Scenario, Catalog, dict[str, Any]], dict[str, Any]]] = {
