@@ -29,19 +29,26 @@ class FieldError(ValueError):
         self.path, self.what = path, what
 
 
-def encode(obj: Any) -> Any:
-    """The JSON-ready value of a block, a mapping, a tuple or a scalar (new containers)."""
+OPTIONAL = {"optional": True}
+"""``field(default=None, metadata=OPTIONAL)``: a key left out when None, also where
+:func:`encode` keeps the other None fields as null."""
+
+
+def encode(obj: Any, nulls: bool = False) -> Any:
+    """The JSON-ready value of a block, a mapping, a tuple or a scalar (new containers).
+    A field that is None is left out (an optional key), or with ``nulls`` written as null
+    unless its metadata is :data:`OPTIONAL` (as ``dataclasses.asdict`` would give)."""
     if is_dataclass(obj) and not isinstance(obj, type):
         out = {}
         for f in fields(obj):
             v = getattr(obj, f.name)
-            if v is not None:
-                out[f.name] = encode(v)
+            if v is not None or (nulls and not f.metadata.get("optional")):
+                out[f.name] = encode(v, nulls)
         return out
     if isinstance(obj, Mapping):
-        return {k: encode(v) for k, v in obj.items()}
+        return {k: encode(v, nulls) for k, v in obj.items()}
     if isinstance(obj, tuple | list):
-        return [encode(v) for v in obj]
+        return [encode(v, nulls) for v in obj]
     return obj
 
 

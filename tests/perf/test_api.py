@@ -22,6 +22,9 @@ def test_public_api_pinned() -> None:
         "MEDIAN_TOL", "REF_TRAIN_JOB_DEVICES", "auto_out_of_sample", "calibration_markdown",
         "calibration_summary", "device_table", "family_errors", "group_errors",
         "leave_one_out", "loo_summary",
+        # the perf commands' typed documents (issue 23)
+        "CompareReport", "InferInputs", "InferReport", "PerfReport", "SearchReport",
+        "TrainInputs", "TrainReport", "read_perf",
     ])
     for name in perf.__all__:
         assert hasattr(perf, name)

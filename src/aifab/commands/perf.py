@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from aifab._checks import finite
-from aifab._io import to_json, versioned, write_text
 from aifab.catalog import load_catalog
 from aifab.commands._common import CatalogOpt, JsonOpt, OutOpt, emit, fit, table
 from aifab.commands._perf_data import ModelsOpt, calibrate_cmd, models_cmd, result_rows, title
@@ -35,10 +33,6 @@ def _check_common(devices: int | None = None, pue: float | None = None) -> None:
         finite(pue, "--pue", lo=1.0, hi=3.0)
 
 
-def _asdict(obj: Any) -> dict[str, Any]:
-    return dataclasses.asdict(obj)
-
-
 def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
     t = Table(title=title, show_header=False)
     t.add_column("quantity")
@@ -46,12 +40,6 @@ def _kv_table(title: str, rows: list[tuple[str, str]]) -> Table:
     for k, v in rows:
         t.add_row(k, v)
     return t
-
-
-def _write_json(doc: dict[str, Any]) -> Any:
-    def write(tmp: Path) -> None:
-        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
-    return write
 
 
 def infer_cmd(
@@ -104,6 +92,9 @@ def infer_cmd(
     """Predict one serving configuration, or search the best one (--optimize, --batch max)."""
     from aifab.errors import BadInput
     from aifab.perf import (
+        InferInputs,
+        InferReport,
+        SearchReport,
         aic_inference,
         best_precision,
         check_engine,
@@ -126,22 +117,17 @@ def infer_cmd(
     precision = precision or native
     spec_a = spec_accept if spec_tokens else 0.0
     tpot = None if tpot_ms is None else tpot_ms / 1000.0
-    inputs = {"model": model, "device": device, "devices": devices, "tp": tp, "pp": pp,
-              "dp": dp, "ep": ep, "spec_tokens": spec_tokens, "spec_accept": spec_a,
-              "precision": precision,
-              "batch": int(batch) if batch and batch.isdigit() else (batch or 1),
-              "optimize": optimize,
-              "serving": serving, "token_budget": token_budget, "tpot_ms": tpot_ms,
-              "ttft_s": ttft_s, "disaggregate": disaggregate, "input": input_tokens,
-              "output": output_tokens, "pue": pue}
     engine = engine.lower()
-    inputs["engine"] = engine
-    if slo_percentile is not None:
-        inputs["slo_percentile"] = slo_percentile
-        if tpot is None or (optimize is None and batch != "max"):
-            raise BadInput("reads the --tpot-ms target of a search (give --tpot-ms and "
-                           "--batch max or --optimize)", where="--slo-percentile")
-    doc: dict[str, Any] = {"command": "perf infer", "inputs": inputs}
+    if slo_percentile is not None and (tpot is None or (optimize is None and batch != "max")):
+        raise BadInput("reads the --tpot-ms target of a search (give --tpot-ms and "
+                       "--batch max or --optimize)", where="--slo-percentile")
+    inputs = InferInputs(
+        model=model, device=device, devices=devices, tp=tp, pp=pp, dp=dp, ep=ep,
+        spec_tokens=spec_tokens, spec_accept=spec_a, precision=precision,
+        batch=int(batch) if batch and batch.isdigit() else (batch or 1), optimize=optimize,
+        serving=serving, token_budget=token_budget, tpot_ms=tpot_ms, ttft_s=ttft_s,
+        disaggregate=disaggregate, input=input_tokens, output=output_tokens, pue=pue,
+        engine=engine, slo_percentile=slo_percentile)
     check_engine(engine, single=not (optimize or batch == "max" or disaggregate
                                      or spec_tokens))
     if optimize is None and batch != "max" and not disaggregate:
@@ -159,14 +145,14 @@ def infer_cmd(
                           engine=engine)
         if prec_note:
             r = dataclasses.replace(r, notes=(prec_note, *r.notes))
-        doc["result"] = _asdict(r)
+        report: InferReport | SearchReport = InferReport("perf infer", inputs, r)
 
         def show(c: Console) -> None:
             c.print(_kv_table(title(r), result_rows(r)))
             for n in r.notes:
                 c.print(f"[yellow]note:[/] {n}")
 
-        emit(doc, as_json=as_json, out=out, write_files=_write_json(doc), show=show)
+        emit(report.to_dict(), as_json=as_json, out=out, write_files=report.write, show=show)
         return
     res = search(model, device, devices, precision=precision,
                  objective=optimize or "throughput",
@@ -184,9 +170,7 @@ def infer_cmd(
                         input_tokens=input_tokens, output_tokens=output_tokens,
                         tpot_slo_s=tpot, ttft_slo_s=ttft_s, token_budget=token_budget,
                         catalog=cat, models=ms, engine=engine) if disaggregate else None
-    doc["search"] = res.to_dict()
-    doc["result"] = None if res.best is None else _asdict(res.best)
-    doc["disaggregation"] = None if dis is None else dis.to_dict()
+    report = SearchReport("perf infer", inputs, res, res.best, dis)
 
     def show_search(c: Console) -> None:
         if res.best is None:
@@ -222,7 +206,8 @@ def infer_cmd(
         for n in res.best.notes:
             c.print(f"[yellow]note:[/] {n}")
 
-    emit(doc, as_json=as_json, out=out, write_files=_write_json(doc), show=show_search)
+    emit(report.to_dict(), as_json=as_json, out=out, write_files=report.write,
+         show=show_search)
 
 
 def train_cmd(
@@ -249,7 +234,7 @@ def train_cmd(
     """Predict training time, GPU-hours and energy (6ND + attention over peak x MFU), and
     the expected interruptions, checkpoint interval and ETTR (aifab.reliability)."""
     from aifab.errors import BadInput
-    from aifab.perf import load_models, training
+    from aifab.perf import TrainInputs, TrainReport, load_models, training
     from aifab.reliability import train_failure_model, training_reliability
 
     fm = train_failure_model(ckpt_write_s, restart_s, ckpt_interval_h, failure_scale)
@@ -270,12 +255,11 @@ def train_cmd(
         r.devices, r.time_days, r.family,
         fm,
         interval_s=None if ckpt_interval_h is None else ckpt_interval_h * 3600.0)
-    inputs = {"model": model, "tokens": tokens, "device": device, "devices": devices,
-              "precision": precision, "seq_len": r.seq_len, "lora": lora, "pue": pue,
-              "checkpoint_write_s": rel.checkpoint_write_s, "restart_s": rel.restart_s,
-              "checkpoint_interval_h": ckpt_interval_h, "failure_scale": failure_scale}
-    doc = {"command": "perf train", "inputs": inputs, "result": _asdict(r),
-           "reliability": rel.to_dict()}
+    report = TrainReport("perf train", TrainInputs(
+        model=model, tokens=tokens, device=device, devices=devices, precision=precision,
+        seq_len=r.seq_len, lora=lora, pue=pue, checkpoint_write_s=rel.checkpoint_write_s,
+        restart_s=rel.restart_s, checkpoint_interval_h=ckpt_interval_h,
+        failure_scale=failure_scale), r, rel.to_dict())
 
     def show(c: Console) -> None:
         c.print(_kv_table(
@@ -302,7 +286,7 @@ def train_cmd(
         for n in r.notes:
             c.print(f"[yellow]note:[/] {n}")
 
-    emit(doc, as_json=as_json, out=out, write_files=_write_json(doc), show=show)
+    emit(report.to_dict(), as_json=as_json, out=out, write_files=report.write, show=show)
 
 
 def compare_cmd(
@@ -325,7 +309,7 @@ def compare_cmd(
     as_json: JsonOpt = False, out: OutOpt = None,
 ) -> None:
     """Compare devices serving one model at the same latency target."""
-    from aifab.perf import compare, load_models
+    from aifab.perf import CompareReport, compare, load_models
 
     _check_common(pue=pue)
     finite(years, "--years", lo=0, hi=100, lo_open=True)
@@ -344,11 +328,11 @@ def compare_cmd(
                    usd_per_kwh=usd_per_kwh, amortisation_years=years, pue=pue,
                    catalog=load_catalog(catalog_files or []),
                    models=load_models(models_files or []))
-    inputs = {"model": model, "devices_list": devs, "precision": precision,
-              "input": input_tokens, "output": output_tokens, "tpot_ms": tpot_ms,
-              "ttft_s": ttft_s, "target_tokens_per_s": target, "usd_per_kwh": usd_per_kwh,
-              "years": years, "load_factor": load_factor, "pue": pue}
-    doc = {"command": "perf compare", "inputs": inputs, "rows": [_asdict(r) for r in rows]}
+    report = CompareReport("perf compare", {
+        "model": model, "devices_list": tuple(devs), "precision": precision,
+        "input": input_tokens, "output": output_tokens, "tpot_ms": tpot_ms, "ttft_s": ttft_s,
+        "target_tokens_per_s": target, "usd_per_kwh": usd_per_kwh, "years": years,
+        "load_factor": load_factor, "pue": pue}, tuple(rows))
 
     def show(c: Console) -> None:
         t = table("device", "prec", "tp/pp", "batch", "tok/s/dev", "devs", "kW", "tok/J",
@@ -373,7 +357,7 @@ def compare_cmd(
             for n in r.notes:
                 c.print(f"[yellow]note:[/] {n}")
 
-    emit(doc, as_json=as_json, out=out, write_files=_write_json(doc), show=show)
+    emit(report.to_dict(), as_json=as_json, out=out, write_files=report.write, show=show)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,16 @@ from aifab.perf._calibrate import summary as calibration_summary
 from aifab.perf._common import best_precision
 from aifab.perf._compare import CompareRow, compare
 from aifab.perf._disagg import DisaggResult, disaggregated
+from aifab.perf._documents import (
+    CompareReport,
+    InferInputs,
+    InferReport,
+    PerfReport,
+    SearchReport,
+    TrainInputs,
+    TrainReport,
+    read_perf,
+)
 from aifab.perf._engines import auto_out_of_sample
 from aifab.perf._factors import Factors, device_table, factor_table
 from aifab.perf._infer import InferenceResult, inference
@@ -56,16 +66,23 @@ __all__ = [
     "REF_TRAIN_JOB_DEVICES",
     "CalResult",
     "CalRow",
+    "CompareReport",
     "CompareRow",
     "DisaggResult",
     "Factors",
     "FactoryOutput",
+    "InferInputs",
+    "InferReport",
     "InferenceResult",
     "MixItem",
     "MixPoint",
     "ModelSet",
     "ModelSpec",
+    "PerfReport",
+    "SearchReport",
     "SearchResult",
+    "TrainInputs",
+    "TrainReport",
     "TrainingResult",
     "aic_inference",
     "auto_out_of_sample",
@@ -90,6 +107,7 @@ __all__ = [
     "load_models",
     "loo_summary",
     "mix_point",
+    "read_perf",
     "replica_capacity",
     "search",
     "serving_point",
