@@ -59,3 +59,34 @@ def test_replay_adapter_matches_the_cli(shared_data: Path) -> None:
     assert list(doc) == list(cli)
     assert {k: v for k, v in doc.items() if k not in timings} == \
         {k: v for k, v in cli.items() if k not in timings}
+
+
+@pytest.mark.parametrize("opts, argv", [
+    ({"mode": "infer", "model": "llama-3.1-70b", "device": "h100-sxm", "devices": 8,
+      "precision": None, "batch": 16, "input": 2048, "output": 128, "tp": None,
+      "tokens": 15.6e12, "pue": 1.2},
+     ["infer", "--model", "llama-3.1-70b", "--device", "h100-sxm", "--devices", "8",
+      "--precision", "fp8", "--batch", "16"]),
+    ({"mode": "train", "model": "llama-3.1-8b", "device": "h100-sxm", "devices": 64,
+      "precision": None, "batch": 1, "input": 2048, "output": 128, "tp": None,
+      "tokens": 1e12, "pue": 1.3},
+     ["train", "--model", "llama-3.1-8b", "--tokens", "1e12", "--device", "h100-sxm",
+      "--devices", "64", "--pue", "1.3"]),
+])
+def test_perf_adapter_gives_the_commands_document(opts: dict[str, object],
+                                                  argv: list[str]) -> None:
+    """The sweep's perf stage gives exactly ``aifab perf infer/train --json``'s document
+    for the equivalent flags (one typed report, aifab.perf.InferReport / TrainReport)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from aifab.cli import app
+    from aifab.sweep._stages import perf_stage
+
+    r = CliRunner().invoke(app, ["perf", *argv, "--json"])
+    assert r.exit_code == 0, r.output
+    cli = json.loads(r.stdout)
+    cli.pop("schema_version")
+    doc = perf_stage(load_scenario(), catalog_for(()), dict(opts))
+    assert json.dumps(doc) == json.dumps(cli)

@@ -8,7 +8,6 @@ most an edit here.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -104,18 +103,32 @@ def simulate_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[st
 
 
 def perf_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
-    """``aifab perf infer --json`` or ``aifab perf train --json``."""
-    from aifab.perf import inference, training
+    """``aifab perf infer --json`` or ``aifab perf train --json``: the command's document
+    (:class:`aifab.perf.InferReport`, :class:`aifab.perf.TrainReport`) for the flags
+    the stage's options give (precision given: fp8 to infer, bf16 to train)."""
+    from aifab.perf import InferInputs, InferReport, TrainInputs, TrainReport, inference, training
 
     o = dict(opts)
     if o.get("mode", "infer") == "train":
-        r: Any = training(o["model"], o["tokens"], o["device"], o["devices"],
-                          precision=o.get("precision") or "bf16", pue=o["pue"], catalog=cat)
-        return {"command": "perf train", "inputs": o, "result": dataclasses.asdict(r)}
-    r = inference(o["model"], o["device"], o["devices"], precision=o.get("precision") or "fp8",
+        from aifab.reliability import train_failure_model, training_reliability
+
+        precision = o.get("precision") or "bf16"
+        t = training(o["model"], o["tokens"], o["device"], o["devices"], precision=precision,
+                     pue=o["pue"], catalog=cat)
+        rel = training_reliability(t.devices, t.time_days, t.family,
+                                   train_failure_model(None, None, None))
+        return TrainReport("perf train", TrainInputs(
+            model=o["model"], tokens=o["tokens"], device=o["device"], devices=o["devices"],
+            precision=precision, seq_len=t.seq_len, lora=False, pue=o["pue"],
+            checkpoint_write_s=rel.checkpoint_write_s, restart_s=rel.restart_s,
+            checkpoint_interval_h=None, failure_scale=1.0), t, rel.to_dict()).to_dict()
+    inputs = InferInputs(model=o["model"], device=o["device"], devices=o["devices"],
+                         tp=o.get("tp"), precision=o.get("precision") or "fp8",
+                         batch=o["batch"], input=o["input"], output=o["output"], pue=o["pue"])
+    r = inference(o["model"], o["device"], o["devices"], precision=inputs.precision,
                   batch=o["batch"], input_tokens=o["input"], output_tokens=o["output"],
                   tp=o.get("tp"), pue=o["pue"], catalog=cat)
-    return {"command": "perf infer", "inputs": o, "result": dataclasses.asdict(r)}
+    return InferReport("perf infer", inputs, r).to_dict()
 
 
 @lru_cache(maxsize=16)
