@@ -102,13 +102,13 @@ def _sweep_rows(traces: list[str], policies: list[str], seeds: list[int],
     trace_of = {v: k for k, v in pods.items()}
     rows: list[dict[str, object]] = []
     for r in res.records:
-        if r["status"] != "ok":
-            raise SystemExit(f"variant {r['id']} failed: {r['error']}")
-        p, m = r["params"], r["metrics"]
+        if not r.ok:
+            raise SystemExit(f"variant {r.id} failed: {r.error}")
+        p, m = r.params, r.metrics
         rows.append({"trace": trace_of[p["replay.pods"]], "policy": p["replay.policy"],
                      "seed": p["replay.seed"], "alloc_100": m["alloc_100"],
                      "alloc_130": m["alloc_130"], "frag_100": m["frag_100"],
-                     "frag_130": m["frag_130"], "pods": m["pods"], "wall_s": r["wall_s"]})
+                     "frag_130": m["frag_130"], "pods": m["pods"], "wall_s": r.wall_s})
     return rows
 
 

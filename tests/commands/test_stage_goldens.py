@@ -135,7 +135,7 @@ def sweep_doc(tmp: Path) -> Any:
     res = sweep(load_spec(tmp / "spec.yaml"), workers=0)
     doc = res.to_dict()
     doc.pop("spec")  # holds the trace's absolute paths
-    return _masked({"records": json.loads(json.dumps(res.records)), "sweep": doc}, {})
+    return _masked({"records": [r.to_dict() for r in res.records], "sweep": doc}, {})
 
 
 def _golden(name: str) -> str:

@@ -11,6 +11,7 @@ def test_sweep_public_api() -> None:
         "build_design", "load_spec", "load_state_spec", "percentiles", "plan_uncertainty",
         "print_uncertainty", "write_uncertainty",
         "read_journal", "sobol_indices", "spec_from_dict", "sweep", "sweep_html",
-        "uncertainty_ranges", "write_sweep"])
+        "uncertainty_ranges", "write_sweep",
+        "VariantRecord"])  # a variant's typed record (issue 23)
     for name in aifab.sweep.__all__:
         assert hasattr(aifab.sweep, name)

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aifab.cli import app
-from aifab.sweep import load_spec, read_journal, spec_from_dict, sweep
+from aifab.sweep import VariantRecord, load_spec, read_journal, spec_from_dict, sweep
 
 from .conftest import PLAN_SPEC, write_spec
 
@@ -36,8 +36,9 @@ SIM_SPEC: dict[str, Any] = {
 }
 
 
-def _strip(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in r.items() if k not in ("wall_s", "cpu_s")} for r in records]
+def _strip(records: tuple[VariantRecord, ...]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.to_dict().items() if k not in ("wall_s", "cpu_s")}
+            for r in records]
 
 
 @pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
@@ -49,7 +50,7 @@ def test_same_results_serially_and_with_1_and_2_workers(ray_cluster: Any) -> Non
     assert serial.done == 4 and serial.failed == 0
     assert _strip(serial.records) == _strip(one.records) == _strip(two.records)
     # The seeds and policies matter, so identical results are not trivially identical.
-    assert len({r["metrics"]["jobs"] for r in serial.records}) > 1
+    assert len({r.metrics["jobs"] for r in serial.records}) > 1
     assert serial.summary() == two.summary()
 
 
@@ -58,13 +59,13 @@ def test_failed_variant_is_recorded_and_does_not_stop_the_sweep(ray_cluster: Any
     doc = {**PLAN_SPEC, "parameters": {"facility.pue": {"values": [1.2, 5.0, 1.4]}},
            "design": {"kind": "grid"}}
     res = sweep(spec_from_dict(doc), workers=2)
-    assert [r["status"] for r in res.records] == ["ok", "failed", "ok"]
-    assert "facility.pue" in res.records[1]["error"]
-    assert "less than or equal to 3" in res.records[1]["error"]
+    assert [r.status for r in res.records] == ["ok", "failed", "ok"]
+    assert "facility.pue" in res.records[1].error
+    assert "less than or equal to 3" in res.records[1].error
     d = res.to_dict()
     assert d["variants"] == 3 and d["done"] == 2 and d["failed"] == 1
     assert d["errors"][0]["variants"] == 1
-    mw = [r["metrics"].get("facility_mw") for r in res.records]
+    mw = [r.metrics.get("facility_mw") for r in res.records]
     assert d["summary"]["facility_mw"]["p5"] >= min(mw[0], mw[2])
 
 
@@ -150,7 +151,7 @@ def test_perf_stage_flags_are_parameters() -> None:
            "metrics": {"tps": "perf.result.tokens_per_s"}}
     res = sweep(spec_from_dict(doc), workers=0)
     assert res.done == 2, res.records
-    a, b = (r["metrics"]["tps"] for r in res.records)
+    a, b = (r.metrics["tps"] for r in res.records)
     assert b > a > 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from aifab.sweep._design import DesignPoints, build_design
 from aifab.sweep._exec import Progress, execute, load_state_spec, read_journal
 from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
-from aifab.sweep._results import SweepResult, sweep_html, write_sweep
+from aifab.sweep._results import SweepResult, VariantRecord, sweep_html, write_sweep
 from aifab.sweep._sensitivity import percentiles, sobol_indices
 from aifab.sweep._spec import Parameter, SweepSpec, load_spec, spec_from_dict
 from aifab.sweep._uncertainty import (
@@ -33,7 +33,8 @@ def sweep(spec: SweepSpec, *, workers: int | None = None, address: str | None = 
     design, records, ran, wall = execute(spec, workers=workers, address=address,
                                          state_dir=state_dir, retry_failed=retry_failed,
                                          progress=progress)
-    return SweepResult(spec=spec, design=design, records=records, ran=ran, wall_s=wall)
+    return SweepResult(spec=spec, design=design, ran=ran, wall_s=wall,
+                       records=tuple(VariantRecord.from_dict(r) for r in records))
 
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "SweepResult",
     "SweepSpec",
     "UncertaintyResult",
+    "VariantRecord",
     "build_design",
     "load_spec",
     "load_state_spec",

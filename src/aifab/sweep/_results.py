@@ -2,11 +2,14 @@
 
 Output contract (docs/sweep.md): ``DIR/sweep.json`` (the ``--json`` object),
 ``DIR/variants.parquet`` (one row per variant) and ``DIR/report.html``.
+:class:`VariantRecord` is a variant's typed record, whose ``to_dict()`` is the journal's
+line (``journal.jsonl``) and the only schema of a record.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +17,46 @@ from typing import Any
 import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
+from aifab._schema import FieldError, decode_block, encode
+from aifab.errors import BadInput
 from aifab.sweep._design import DesignPoints
 from aifab.sweep._sensitivity import sensitivity, summarise
 from aifab.sweep._spec import SweepSpec
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    """One variant's outcome: its values (``params``), ``status`` (ok or failed, with
+    the one-line ``error``), its metrics and its wall and CPU time (absent in journals
+    written before they were recorded)."""
+
+    id: int
+    hash: str
+    params: Mapping[str, Any]
+    status: str
+    error: str
+    metrics: Mapping[str, float]
+    wall_s: float | None = None
+    cpu_s: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the variant finished."""
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record's document (a journal line)."""
+        out: dict[str, Any] = encode(self)
+        return out
+
+    @classmethod
+    def from_dict(cls, doc: Any, source: str = "sweep record") -> VariantRecord:
+        """A record from its document; exit 2 naming ``source`` and the field when one is
+        missing or mistyped."""
+        try:
+            return decode_block(cls, doc)
+        except FieldError as exc:
+            raise BadInput(str(exc), source=source) from None
 
 
 @dataclass(frozen=True)
@@ -25,25 +65,25 @@ class SweepResult:
 
     spec: SweepSpec
     design: DesignPoints
-    records: list[dict[str, Any]]
+    records: tuple[VariantRecord, ...]
     ran: int
     wall_s: float
 
     @property
     def metric_values(self) -> dict[str, list[float]]:
         """Each metric over all variants (NaN where a variant failed)."""
-        return {m: [float(r["metrics"].get(m, math.nan)) if r["status"] == "ok" else math.nan
+        return {m: [float(r.metrics.get(m, math.nan)) if r.ok else math.nan
                     for r in self.records] for m in self.spec.metrics}
 
     @property
     def done(self) -> int:
         """Variants that finished."""
-        return sum(r["status"] == "ok" for r in self.records)
+        return sum(r.ok for r in self.records)
 
     @property
     def failed(self) -> int:
         """Variants that failed (each recorded with its error)."""
-        return sum(r["status"] != "ok" for r in self.records)
+        return sum(not r.ok for r in self.records)
 
     def summary(self) -> dict[str, dict[str, float]]:
         """{metric: {p5, p50, p95}} over the variants that finished."""
@@ -52,14 +92,14 @@ class SweepResult:
     def sensitivity(self) -> dict[str, Any]:
         """Sobol indices (saltelli), tornado (oat) or Spearman (random, lhs)."""
         return sensitivity(self.design, self.metric_values,
-                           [r["status"] for r in self.records])
+                           [r.status for r in self.records])
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` body (without ``schema_version``)."""
         errors: dict[str, int] = {}
         for r in self.records:
-            if r["status"] != "ok":
-                errors[r["error"]] = errors.get(r["error"], 0) + 1
+            if not r.ok:
+                errors[r.error] = errors.get(r.error, 0) + 1
         return {
             "command": "sweep", "name": self.spec.name, "design": self.design.kind,
             "variants": len(self.records), "done": self.done, "failed": self.failed,
@@ -68,8 +108,8 @@ class SweepResult:
             "errors": [{"error": e, "variants": n} for e, n in
                        sorted(errors.items(), key=lambda kv: -kv[1])[:20]],
             "wall_s": round(self.wall_s, 3),
-            "variant_wall_s": round(sum(r.get("wall_s", 0.0) for r in self.records), 3),
-            "variant_cpu_s": round(sum(r.get("cpu_s", 0.0) for r in self.records), 3),
+            "variant_wall_s": round(sum(r.wall_s or 0.0 for r in self.records), 3),
+            "variant_cpu_s": round(sum(r.cpu_s or 0.0 for r in self.records), 3),
             "spec": self.spec.model_dump(mode="json"),
         }
 
@@ -77,12 +117,13 @@ class SweepResult:
         """``variants`` (one row per variant), ``summary`` and ``sensitivity`` tables."""
         rows = []
         for r in self.records:
-            row: dict[str, Any] = {"id": r["id"]}
-            row.update({f"param.{k}": v for k, v in r["params"].items()})
-            row.update({f"metric.{m}": r["metrics"].get(m, math.nan) if r["status"] == "ok"
+            row: dict[str, Any] = {"id": r.id}
+            row.update({f"param.{k}": v for k, v in r.params.items()})
+            row.update({f"metric.{m}": r.metrics.get(m, math.nan) if r.ok
                         else math.nan for m in self.spec.metrics})
-            row.update(status=r["status"], error=r["error"], wall_s=r.get("wall_s", math.nan),
-                       cpu_s=r.get("cpu_s", math.nan), hash=r["hash"])
+            row.update(status=r.status, error=r.error,
+                       wall_s=math.nan if r.wall_s is None else r.wall_s,
+                       cpu_s=math.nan if r.cpu_s is None else r.cpu_s, hash=r.hash)
             rows.append(row)
         variants = pd.DataFrame(rows)
         for c in variants.columns:
