@@ -125,3 +125,27 @@ def test_compare_takes_typed_twin_runs(run: SimResult) -> None:
     assert s.reliability is not None
     assert rows["goodput"]["A"] == f"{s.reliability.goodput * 100:.1f}%"
     assert set(inputs["input"]) == {"Days", "Seed", "Scale (share of the fleet)"}
+
+
+def test_a_served_sweep_is_read_by_the_sweeps_reader(tmp_path: Path) -> None:
+    """The Sweeps page reads a sweep folder through aifab.sweep.read_sweep (the one code
+    that knows its files), every path checked first: a table that links out is refused
+    before the document is read, and a broken document names its file in the folder."""
+    from .conftest import write_sweep
+
+    write_sweep(tmp_path / "runs" / "s")
+    results = ResultsDir(tmp_path)
+    doc, variants = results.read_sweep("runs/s")
+    assert variants is not None and len(variants) == 40 and "metric.annual_energy_twh" in variants
+    assert doc["variants"] == 40 and doc["failed"] == 1
+    assert results.read_sweep("runs/s", variants=False)[1] is None
+    outside = tmp_path.parent / f"{tmp_path.name}-out"
+    outside.mkdir()
+    (outside / "v.parquet").write_bytes((tmp_path / "runs/s/variants.parquet").read_bytes())
+    (tmp_path / "runs/s/variants.parquet").unlink()
+    (tmp_path / "runs/s/variants.parquet").symlink_to(outside / "v.parquet")
+    (tmp_path / "runs/s/sweep.json").write_text("{broken")
+    with pytest.raises(PathRefused, match="outside the results folder"):
+        results.read_sweep("runs/s")
+    with pytest.raises(BadInput, match=r"^runs/s/sweep.json: not a sweep's result"):
+        results.read_sweep("runs/s", variants=False)

@@ -12,6 +12,7 @@ def test_sweep_public_api() -> None:
         "print_uncertainty", "write_uncertainty",
         "read_journal", "sobol_indices", "spec_from_dict", "sweep", "sweep_html",
         "uncertainty_ranges", "write_sweep",
-        "VariantRecord"])  # a variant's typed record (issue 23)
+        "VariantRecord",  # a variant's typed record (issue 23)
+        "read_sweep", "sweep_file"])  # the sweep folder's one reader (issue 23)
     for name in aifab.sweep.__all__:
         assert hasattr(aifab.sweep, name)

@@ -181,8 +181,9 @@ def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimRe
     kind = kind_of(d)
     if kind == "simulate":
         return kind, results.read_twin(rel, ("timeseries",))
-    for k, name in (("sweep", "sweep.json"), ("site", "site.json"), ("report", "report.json"),
-                    ("plan", "plan.json")):
+    if kind == "sweep":
+        return kind, results.read_sweep(rel, variants=False)[0]
+    for k, name in (("site", "site.json"), ("report", "report.json"), ("plan", "plan.json")):
         if (d / name).is_file():
             return k, results.read_json(f"{rel}/{name}")
     raise BadInput("not a run folder", source=rel)

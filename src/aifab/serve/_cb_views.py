@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import dash
-import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from aifab.errors import AifabError
@@ -15,7 +14,7 @@ from aifab.serve import _figures as F
 from aifab.serve._cb_plan import load_scenario
 from aifab.serve._i18n import t, tl
 from aifab.serve._pages import cards, graph, refused, table
-from aifab.serve._paths import PathRefused, ResultsDir, kind_of, safe_path
+from aifab.serve._paths import PathRefused, ResultsDir, kind_of
 from aifab.sim.national import SimResult
 
 
@@ -171,8 +170,8 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             d = pick(rel, ("sweep",))
             if d is None:
                 return html.P(t("no_sweep_run", lang), className="note")
-            doc = results.read_json(f"{results.rel(d)}/sweep.json")
-            values = sweep_values(pd.read_parquet(safe_path(d, "variants.parquet")))
+            doc, variants = results.read_sweep(results.rel(d))
+            values = sweep_values(variants)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError) as exc:

@@ -6,6 +6,7 @@ import json
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,12 @@ from aifab.sim.national import SimResult, summary_file
 #: A twin run folder's summary: the twin's run folder names it, and only
 #: :meth:`SimResult.read <aifab.sim.national.SimResult.read>` reads that folder's files.
 _TWIN_SUMMARY = summary_file(Path()).name
+#: A sweep folder's document, as :mod:`aifab.sweep` names it (imported when first needed:
+#: the sweep package is slow to import and most pages never read a sweep).
+_SWEEP_DOC = "<sweep>"
 
 #: Files that say what kind of run a folder holds, in order of precedence.
-_MARKERS = (("sweep", ("sweep.json", "variants.parquet")),
+_MARKERS = (("sweep", (_SWEEP_DOC,)),
             ("simulate", (_TWIN_SUMMARY,)),
             ("report", ("report.json",)),  # a combined report also holds site.json
             ("site", ("site.json", "placements.csv")),
@@ -179,9 +183,29 @@ class ResultsDir:
         return SimResult.read(d, tables, resolve=lambda name: safe_path(d, name), label=where)
 
 
+    def read_sweep(self, rel: str, variants: bool = True) -> tuple[dict[str, Any],
+                                                                  Any]:
+        """A sweep folder's document and (with ``variants``) its variants table, read by
+        :func:`aifab.sweep.read_sweep` with every path checked by :func:`safe_path`
+        first; BadInput naming the file (relative to the results folder)."""
+        from aifab.sweep import read_sweep
+
+        d = self.resolve(rel)
+        return read_sweep(d, variants, resolve=lambda name: safe_path(d, name),
+                          label=self.rel(d))
+
+
 def kind_of(d: Path) -> str | None:
     """The kind of run folder ``d`` holds (by its marker files), or None."""
     for kind, files in _MARKERS:
-        if (d / files[0]).is_file():
+        name = _sweep_doc() if files[0] == _SWEEP_DOC else files[0]
+        if (d / name).is_file():
             return kind
     return None
+
+
+@cache
+def _sweep_doc() -> str:
+    from aifab.sweep import sweep_file
+
+    return sweep_file(Path()).name

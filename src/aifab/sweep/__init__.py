@@ -13,7 +13,14 @@ from pathlib import Path
 from aifab.sweep._design import DesignPoints, build_design
 from aifab.sweep._exec import Progress, execute, load_state_spec, read_journal
 from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
-from aifab.sweep._results import SweepResult, VariantRecord, sweep_html, write_sweep
+from aifab.sweep._results import (
+    SweepResult,
+    VariantRecord,
+    read_sweep,
+    sweep_file,
+    sweep_html,
+    write_sweep,
+)
 from aifab.sweep._sensitivity import percentiles, sobol_indices
 from aifab.sweep._spec import Parameter, SweepSpec, load_spec, spec_from_dict
 from aifab.sweep._uncertainty import (
@@ -51,9 +58,11 @@ __all__ = [
     "plan_uncertainty",
     "print_uncertainty",
     "read_journal",
+    "read_sweep",
     "sobol_indices",
     "spec_from_dict",
     "sweep",
+    "sweep_file",
     "sweep_html",
     "uncertainty_ranges",
     "write_sweep",

@@ -8,8 +8,9 @@ line (``journal.jsonl``) and the only schema of a record.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,12 @@ from aifab.errors import BadInput
 from aifab.sweep._design import DesignPoints
 from aifab.sweep._sensitivity import sensitivity, summarise
 from aifab.sweep._spec import SweepSpec
+
+SWEEP = "sweep.json"
+VARIANTS = "variants.parquet"
+REPORT = "report.html"
+MAX_DOC = 64 * 2**20
+"""Largest ``sweep.json`` :func:`read_sweep` reads (a sweep's document is kilobytes)."""
 
 
 @dataclass(frozen=True)
@@ -146,8 +153,43 @@ def sweep_html(result: SweepResult) -> str:
 def write_sweep(result: SweepResult, tmp: Path, doc: dict[str, Any] | None = None) -> None:
     """Write sweep.json, variants.parquet and report.html into ``tmp``."""
     doc = versioned(doc if doc is not None else result.to_dict())
-    write_text(tmp / "sweep.json", to_json(doc))
-    result.to_frames()["variants"].to_parquet(tmp / "variants.parquet", index=False)
+    write_text(tmp / SWEEP, to_json(doc))
+    result.to_frames()["variants"].to_parquet(tmp / VARIANTS, index=False)
     from aifab.report import write_page
 
-    write_page(tmp / "report.html", sweep_html(result))
+    write_page(tmp / REPORT, sweep_html(result))
+
+
+def sweep_file(folder: Path) -> Path:
+    """A sweep folder's document (``sweep.json``)."""
+    return folder / SWEEP
+
+
+def read_sweep(folder: Path, variants: bool = True,
+               resolve: Callable[[str], Path] | None = None,
+               label: str | None = None) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """What :func:`write_sweep` wrote: the ``--json`` document and, with ``variants``,
+    the one-row-per-variant table (else None). ``resolve`` gives the path to open for a
+    file name of the folder and refuses (BadInput) one that must not be opened (the
+    dashboard's path check; it sees every path before any file is read); ``label`` names
+    the folder in messages (default: its path). Exit 2 naming the file when one is
+    missing or unreadable."""
+    at = resolve or (lambda name: folder / name)
+    where = label if label is not None else str(folder)
+    path, table = at(SWEEP), at(VARIANTS) if variants else None
+    try:
+        if path.stat().st_size > MAX_DOC:
+            raise ValueError(f"larger than {MAX_DOC // 2**20} MiB")
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError, RecursionError) as exc:
+        raise BadInput(f"not a sweep's result ({exc})", source=f"{where}/{SWEEP}") from None
+    frame = None
+    if table is not None:
+        try:
+            frame = pd.read_parquet(table)
+        except (OSError, ValueError) as exc:
+            raise BadInput(f"cannot read ({type(exc).__name__})",
+                           source=f"{where}/{VARIANTS}") from None
+    return doc, frame
