@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aifab.reliability import FailureEvent, failure_model
+from aifab.reliability import FailureEvent, RepeatOffenders, failure_model
 from aifab.scenario import ReliabilitySettings, Scenario
 from aifab.sim.national import finish, new_run
-from aifab.sim.national._offenders import RepeatOffenders
 
 FAST = {"gpu": 0.03, "gpu_memory": 0.015, "gpu_other": 0.01, "network": 0.01, "nic": 0.003,
         "host": 0.01, "software": 0.0}
