@@ -150,7 +150,7 @@ def test_results_unchanged_on_the_shared_event_core() -> None:
     """The job Monte Carlo runs on the event core the twin and the replay use (not a heap
     of its own); its pinned runs (jobsim_golden.json, recorded on the old heap) are
     bit-identical. So are the runs with uniform rates recorded before exclusion and
-    detection were added, with both off."""
+    detection were added, with both off; and the packaged model's runs."""
     import importlib.util
     import json
     from pathlib import Path
@@ -168,3 +168,4 @@ def test_results_unchanged_on_the_shared_event_core() -> None:
     for variant in ("legacy", "uniform"):
         assert mod.cases(variant, old_keys=True) == json.loads(
             mod.GOLDENS[variant].read_text()), variant
+    assert mod.cases("packaged") == json.loads(mod.GOLDENS["packaged"].read_text())
