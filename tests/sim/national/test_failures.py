@@ -310,3 +310,41 @@ def test_replications_give_intervals_for_every_reliability_figure() -> None:
         assert f"reliability.ettr.{cls}" in ci
     g = ci["reliability.goodput"]
     assert g.ci95 > 0 and abs(g.mean - rel["goodput"]) <= 3 * g.ci95 + 1e-12
+
+
+#: Fields of the reliability block that are no figure of a run, so get no interval: the
+#: settings (``enabled``, ``checkpoint_interval_h``, ``spares_target``), the window's
+#: length (``days``) and the sampled series (``technicians_busy_series``, its mean is
+#: ``technicians_busy``).
+NOT_FIGURES = {"enabled", "checkpoint_interval_h", "spares_target", "days",
+               "technicians_busy_series"}
+
+
+def test_every_figure_of_the_reliability_block_has_an_interval() -> None:
+    """The set of figures comes from the typed block itself (:class:`Reliability`), so a
+    figure added to it without an interval fails here: every number, every key of every
+    table, every accelerator-hours category."""
+    import dataclasses
+
+    from aifab.sim.national import Reliability, replications
+
+    res = replications(_busy_small(), 3)
+    ci = res.confidence
+    assert ci is not None
+    rel = res.summary.reliability
+    assert rel is not None
+    names = {f.name for f in dataclasses.fields(Reliability)}
+    assert names >= NOT_FIGURES
+    want: set[str] = set()
+    for name in sorted(names - NOT_FIGURES):
+        v = getattr(rel, name)
+        if isinstance(v, int | float):
+            want.add(f"reliability.{name}")
+        else:
+            table = v if isinstance(v, dict) else dataclasses.asdict(v)
+            assert table, name
+            want |= {f"reliability.{name}.{k}" for k in table}
+    missing = sorted(k for k in want if k not in ci)
+    assert not missing, missing
+    for k in want:
+        assert ci[k].n == 3 and math.isfinite(ci[k].mean), k
