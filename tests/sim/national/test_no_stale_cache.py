@@ -172,3 +172,45 @@ def test_job_is_backfilled_at_the_end_of_a_curtailment(policy: str) -> None:
     assert fleet.curtail_kw[0] == math.inf
     assert small.state == 1, "the lifted cap left a fitting job queued"
     assert small.start == 3600.0
+
+
+@pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
+def test_a_queued_job_that_fits_starts_at_the_instant_of_a_repair(policy: str) -> None:
+    """Every queue policy (FIFO included): the only queued job waits for a failed tray and
+    starts at the instant of its repair."""
+    run, fleet = _probe(policy)
+    fails = failures_of(run.bus.observers)
+    assert fails is not None
+    big = _queued(run, 68, 10 * 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert big.state == 1
+    fleet.pools[0].free[0] -= 4  # a tray failed (as the failure source books it)
+    fleet.pools[0].free_total -= 4
+    fails.broken[0][0] += 4
+    small = _queued(run, 4, 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert small.state == 0
+    run.dirty.clear()
+    run.events.push(3600.0, REPAIR, Repair(0, 0, 4))
+    run.run(until=3600.5)
+    assert small.state == 1 and small.start == 3600.0
+
+
+@pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
+def test_a_queued_job_that_fits_starts_at_the_end_of_a_curtailment(policy: str) -> None:
+    """Every queue policy: the only queued job waits for a campus limit and starts at the
+    instant it is lifted."""
+    run, fleet = _probe(policy)
+    big = _queued(run, 64, 10 * 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert big.state == 1
+    cur = add_curtailment(run, [CurtailWindow(1000.0, 1.0, 0.5, "Own")])
+    fleet.set_curtail(0, fleet.campus_kw[0])
+    cur.active[0] = 1
+    small = _queued(run, 4, 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert small.state == 0
+    run.dirty.clear()
+    run.events.push(3600.0, CURTAIL_END, 0)
+    run.run(until=3600.5)
+    assert small.state == 1 and small.start == 3600.0
