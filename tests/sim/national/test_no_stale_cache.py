@@ -22,6 +22,7 @@ from aifab.sim.national import QUEUE_POLICIES, Runner, new_run
 from aifab.sim.national._curtail import CURTAIL_END, CurtailWindow, add_curtailment
 from aifab.sim.national._events import Repair
 from aifab.sim.national._failures import REPAIR, failures_of
+from aifab.sim.national._invariants import check
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 FAST = {"rates_per_accelerator_day": {"gpu": 0.03, "gpu_memory": 0.012, "gpu_other": 0.009,
@@ -67,13 +68,16 @@ def _rescan_starts(run: Runner) -> int:
 
 
 def _step_and_check(run: Runner) -> int:
-    """Run instant by instant to the horizon; after each, assert nothing stale. The
-    number of instants checked."""
+    """Run instant by instant to the horizon; after each, assert nothing stale and the
+    run's invariants (per domain free + spares + in repair + allocated = size, no double
+    allocation, counters agree: :func:`._invariants.check`). The number of instants
+    checked."""
     heap = run.events.heap
     n = 0
     while heap and heap[0][0] < run.twin.horizon_s:
         t = heap[0][0]
         run.run(until=math.nextafter(t, math.inf))
+        check(run)
         missed = _rescan_starts(run)
         assert missed == 0, f"t={t:.0f} s: {missed} job(s) fit but were not started"
         n += 1
