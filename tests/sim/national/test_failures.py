@@ -147,10 +147,15 @@ def test_failures_are_deterministic_and_cost_something(kit):
 
 
 @pytest.mark.slow
-def test_resume_with_failures_from_every_checkpoint_is_identical(kit, tmp_path):
+@pytest.mark.parametrize("policy", ["fifo", "backfill", "fairshare"])
+def test_resume_with_failures_from_every_checkpoint_is_identical(kit, tmp_path, policy):
     """The failure model's state (repairs in progress, spares, meters, the cursor into
-    its event stream) is data in the checkpoint; every resumed run equals the whole one."""
-    scn = _scn(kit, queue_policy="fairshare")
+    its event stream) is data in the checkpoint; every resumed run equals the whole one,
+    under every queue policy."""
+    from aifab.sim.national import QUEUE_POLICIES
+
+    assert set(QUEUE_POLICIES) == {"fifo", "backfill", "fairshare"}
+    scn = _scn(kit, queue_policy=policy)
     cat = default_catalog()
     whole = finish(new_run(scn))
     assert whole.to_dict()["reliability"]["interruptions"] > 5
