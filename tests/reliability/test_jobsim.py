@@ -103,14 +103,18 @@ def _check_invariants(r: JobSimResult) -> None:
        sizes=st.lists(st.integers(1, 40), min_size=1, max_size=3),
        spare=st.integers(0, 12), repair_h=st.floats(0.01, 48.0),
        interval=st.one_of(st.none(), st.floats(60.0, 20000.0)),
-       restart=st.floats(0.0, 3600.0), days=st.floats(0.5, 20.0))
+       restart=st.floats(0.0, 3600.0), days=st.floats(0.5, 20.0),
+       detect=st.sampled_from([None, 0.0, 600.0, 20000.0]))
 def test_conservation_and_repair_invariant(seed: int, scale: float, form: tuple[str, int],
                                            sizes: list[int], spare: int, repair_h: float,
                                            interval: float | None, restart: float,
-                                           days: float) -> None:
+                                           days: float, detect: float | None) -> None:
+    """Packaged lemons and exclusion; detection packaged (None) or the same for every
+    class (hangs longer than repairs included)."""
     base = failure_model().scaled(scale)
     fm = replace(base, repair={c: RepairDist(repair_h, 0.5) for c in CLASSES},
-                 restart_s=restart)
+                 restart_s=restart,
+                 detect_s=base.detect_s if detect is None else dict.fromkeys(CLASSES, detect))
     lay = fm.layout_for(*form)
     slots = sum(-(-n // lay.slot_accelerators) for n in sizes) + spare
     pool = PoolSpec("p", slots * lay.slot_accelerators, lay, "blackwell")
@@ -124,6 +128,12 @@ def test_conservation_and_repair_invariant(seed: int, scale: float, form: tuple[
     assert alloc_ah == pytest.approx(r.allocated_ah, rel=1e-9, abs=1e-9)
     assert r.lost_accelerator_hours == pytest.approx(
         sum(g.lost_ah + g.detect_ah + g.restart_ah for g in r.gangs))
+    # each interruption hangs its whole gang for its class's detection time (cut at the end)
+    h = days * 86400.0
+    for gi, g in enumerate(r.gangs):
+        want = sum(g.accelerators * min(fm.detect_for(c), h - t)
+                   for o, t, c in r.audit.interruptions if o == gi) / 3600.0
+        assert g.detect_ah == pytest.approx(want, rel=1e-9, abs=1e-9)
 
 
 def test_meter_by_hand() -> None:
