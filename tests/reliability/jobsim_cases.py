@@ -1,6 +1,16 @@
-"""Fixed job Monte Carlo runs pinned in ``jobsim_golden.json`` (re-record with
-``python tests/reliability/jobsim_cases.py``, in a commit that says what moved and why):
-a change of the event core under the job Monte Carlo must leave them bit-identical."""
+"""Fixed job Monte Carlo runs pinned in JSON (re-record with
+``python tests/reliability/jobsim_cases.py``, in a commit that says what moved and why).
+
+Three failure models, each over the same three runs:
+
+- ``legacy`` (``jobsim_golden.json``): the packaged lemons, with neither exclusion nor
+  detection time: the figures the job Monte Carlo gave before it had either (recorded on
+  the old heap, then with lemons); a change of the event core must leave them bit-identical;
+- ``uniform`` (``jobsim_uniform_golden.json``): no heavy tail (uniform rates, no
+  exclusion) and no detection, recorded before exclusion and detection were added;
+- ``packaged`` (``jobsim_packaged_golden.json``): the packaged model as it is (lemons,
+  exclusion of repeat offenders, detection time).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +20,38 @@ from typing import Any
 
 import numpy as np
 
-from aifab.reliability import GangSpec, PoolSpec, failure_model, simulate_jobs
+from aifab.reliability import (
+    CLASSES,
+    FailureModel,
+    GangSpec,
+    PoolSpec,
+    failure_model,
+    simulate_jobs,
+)
+from aifab.scenario import ReliabilitySettings
 
-GOLDEN = Path(__file__).with_name("jobsim_golden.json")
+HERE = Path(__file__).parent
+GOLDEN = HERE / "jobsim_golden.json"
+GOLDENS = {"legacy": GOLDEN, "uniform": HERE / "jobsim_uniform_golden.json",
+           "packaged": HERE / "jobsim_packaged_golden.json"}
+NO_DETECT = dict.fromkeys(CLASSES, 0.0)
 
 
-def cases() -> dict[str, dict[str, Any]]:
-    """Name -> the run's ``to_dict()`` round-tripped through JSON."""
+def model(variant: str) -> FailureModel:
+    """The failure model of a variant, before the x20 rate scale of the cases."""
+    if variant == "legacy":
+        return failure_model(ReliabilitySettings(exclude_after=0, detect_s=NO_DETECT))
+    if variant == "uniform":
+        return failure_model(ReliabilitySettings(lemon_share=0.0, exclude_after=0,
+                                                 detect_s=NO_DETECT))
+    return failure_model()
+
+
+def cases(variant: str = "legacy", *, old_keys: bool = False) -> dict[str, dict[str, Any]]:
+    """Name -> the run's ``to_dict()`` round-tripped through JSON; with ``old_keys`` the
+    gangs' ``detect_ah`` (added with detection) is left out once checked to be 0."""
     out = {}
-    fm = failure_model().scaled(20.0)
+    fm = model(variant).scaled(20.0)
     runs = {
         "server-spares": (PoolSpec("p", 136, fm.layout_for("server", 8)),
                           [GangSpec("a", 64), GangSpec("b", 32, interval_s=1800.0)], 3),
@@ -29,9 +62,15 @@ def cases() -> dict[str, dict[str, Any]]:
     for name, (pool, gangs, seed) in runs.items():
         r = simulate_jobs(pool, gangs, 20 * 86400.0, np.random.default_rng(seed), fm)
         doc = {**r.to_dict(), "events": r.events}
+        if old_keys:
+            for g in doc["gangs"]:
+                assert g.pop("detect_ah") == 0.0, (name, g)
         out[name] = json.loads(json.dumps(doc))
     return out
 
 
 if __name__ == "__main__":
-    GOLDEN.write_text(json.dumps(cases(), indent=1, sort_keys=True) + "\n")
+    import sys
+
+    for v in sys.argv[1:] or list(GOLDENS):
+        GOLDENS[v].write_text(json.dumps(cases(v), indent=1, sort_keys=True) + "\n")

@@ -79,9 +79,11 @@ def test_deterministic_and_bad_input() -> None:
 def _check_invariants(r: JobSimResult) -> None:
     assert r.audit is not None
     for g in r.gangs:
-        parts = g.useful_ah + g.checkpoint_ah + g.lost_ah + g.restart_ah + g.idle_ah
+        parts = (g.useful_ah + g.checkpoint_ah + g.lost_ah + g.detect_ah + g.restart_ah
+                 + g.idle_ah)
         assert parts == pytest.approx(g.allocated_ah, rel=1e-9, abs=1e-9)
-        assert min(g.useful_ah, g.checkpoint_ah, g.lost_ah, g.restart_ah, g.idle_ah) >= -1e-9
+        assert min(g.useful_ah, g.checkpoint_ah, g.lost_ah, g.detect_ah, g.restart_ah,
+                   g.idle_ah) >= -1e-9
         assert 0 <= g.ettr <= 1
         assert g.interruptions == sum(g.by_cause.values())
     repairs: dict[int, list[tuple[float, float]]] = {}
@@ -101,14 +103,18 @@ def _check_invariants(r: JobSimResult) -> None:
        sizes=st.lists(st.integers(1, 40), min_size=1, max_size=3),
        spare=st.integers(0, 12), repair_h=st.floats(0.01, 48.0),
        interval=st.one_of(st.none(), st.floats(60.0, 20000.0)),
-       restart=st.floats(0.0, 3600.0), days=st.floats(0.5, 20.0))
+       restart=st.floats(0.0, 3600.0), days=st.floats(0.5, 20.0),
+       detect=st.sampled_from([None, 0.0, 600.0, 20000.0]))
 def test_conservation_and_repair_invariant(seed: int, scale: float, form: tuple[str, int],
                                            sizes: list[int], spare: int, repair_h: float,
                                            interval: float | None, restart: float,
-                                           days: float) -> None:
+                                           days: float, detect: float | None) -> None:
+    """Packaged lemons and exclusion; detection packaged (None) or the same for every
+    class (hangs longer than repairs included)."""
     base = failure_model().scaled(scale)
     fm = replace(base, repair={c: RepairDist(repair_h, 0.5) for c in CLASSES},
-                 restart_s=restart)
+                 restart_s=restart,
+                 detect_s=base.detect_s if detect is None else dict.fromkeys(CLASSES, detect))
     lay = fm.layout_for(*form)
     slots = sum(-(-n // lay.slot_accelerators) for n in sizes) + spare
     pool = PoolSpec("p", slots * lay.slot_accelerators, lay, "blackwell")
@@ -121,7 +127,13 @@ def test_conservation_and_repair_invariant(seed: int, scale: float, form: tuple[
                    ) / 3600
     assert alloc_ah == pytest.approx(r.allocated_ah, rel=1e-9, abs=1e-9)
     assert r.lost_accelerator_hours == pytest.approx(
-        sum(g.lost_ah + g.restart_ah for g in r.gangs))
+        sum(g.lost_ah + g.detect_ah + g.restart_ah for g in r.gangs))
+    # each interruption hangs its whole gang for its class's detection time (cut at the end)
+    h = days * 86400.0
+    for gi, g in enumerate(r.gangs):
+        want = sum(g.accelerators * min(fm.detect_for(c), h - t)
+                   for o, t, c in r.audit.interruptions if o == gi) / 3600.0
+        assert g.detect_ah == pytest.approx(want, rel=1e-9, abs=1e-9)
 
 
 def test_meter_by_hand() -> None:
@@ -147,7 +159,8 @@ def test_meter_by_hand() -> None:
 def test_results_unchanged_on_the_shared_event_core() -> None:
     """The job Monte Carlo runs on the event core the twin and the replay use (not a heap
     of its own); its pinned runs (jobsim_golden.json, recorded on the old heap) are
-    bit-identical."""
+    bit-identical. So are the runs with uniform rates recorded before exclusion and
+    detection were added, with both off; and the packaged model's runs."""
     import importlib.util
     import json
     from pathlib import Path
@@ -162,4 +175,7 @@ def test_results_unchanged_on_the_shared_event_core() -> None:
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    assert mod.cases() == json.loads(mod.GOLDEN.read_text())
+    for variant in ("legacy", "uniform"):
+        assert mod.cases(variant, old_keys=True) == json.loads(
+            mod.GOLDENS[variant].read_text()), variant
+    assert mod.cases("packaged") == json.loads(mod.GOLDENS["packaged"].read_text())

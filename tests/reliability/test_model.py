@@ -15,6 +15,7 @@ def test_public_api_pinned() -> None:
     assert sorted(rel.__all__) == sorted([
         "CLASSES", "Audit", "FailureEvent", "FailureModel", "FleetBlock", "GangResult",
         "GangSpec", "JobSimResult", "Layout", "PoolSpec", "ReliabilityMeter", "RepairDist",
+        "RepeatOffenders",
         "StaffingEstimate",
         "TrainingReliability", "ettr", "expected_interruptions", "failure_events",
         "failure_model", "family_of", "fleet_pools", "job_mtti_s", "simulate_jobs", "staffing",

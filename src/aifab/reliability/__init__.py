@@ -23,6 +23,7 @@ from aifab.reliability._model import (
     family_of,
     train_failure_model,
 )
+from aifab.reliability._offenders import RepeatOffenders
 from aifab.reliability._staffing import FleetBlock, StaffingEstimate, staffing
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "PoolSpec",
     "ReliabilityMeter",
     "RepairDist",
+    "RepeatOffenders",
     "StaffingEstimate",
     "TrainingReliability",
     "ettr",

@@ -44,6 +44,16 @@ def ettr(interval_s: float, write_s: float, restart_s: float, mtti_s: float) -> 
     return interval_s / (m * math.exp(restart_s / m) * math.expm1((interval_s + write_s) / m))
 
 
+def mean_detect_s(model: FailureModel, family: str = "hopper") -> float:
+    """Detection (hang) time per interruption, averaged over the classes by their rates
+    (0 without failures). Daly's ETTR with restart + this is what the job Monte Carlo's
+    hung gangs cost (``tests/reliability/test_published.py``); ``training_reliability``
+    does not add it (yet: it would move ``perf train`` and ``plan``)."""
+    rates = model.class_rates(family)
+    total = sum(rates.values())
+    return sum(r * model.detect_for(c) for c, r in rates.items()) / total if total else 0.0
+
+
 @dataclass(frozen=True)
 class TrainingReliability:
     """Expected failures and their cost for one training run (closed form)."""

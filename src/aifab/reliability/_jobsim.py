@@ -1,9 +1,13 @@
 """Job-level Monte Carlo: a few gangs on one pool with hot spares, under the failure stream.
 
-An interruption stops the whole gang; its failed slots go to repair, the gang takes
+An interruption stops the whole gang. The gang first hangs, holding all its slots (the
+failed ones included), for the failure class's detection time (``FailureModel.detect_for``:
+a collective timeout or a health check); then its failed slots go to repair, it takes
 replacements from free healthy slots (hot spares) or waits for repairs, pays a restart,
-then resumes from its last checkpoint. Accounting, per gang, in accelerator-seconds:
-allocated = useful + checkpoint + lost + restart + idle (holding slots while waiting).
+and resumes from its last checkpoint. A slot whose hardware fails repeatedly is excluded
+and replaced (:class:`RepeatOffenders`, the twin's rule and parameters). Accounting, per
+gang, in accelerator-seconds: allocated = useful + checkpoint + lost + detect + restart +
+idle (holding slots while waiting).
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ from aifab.reliability._events import FailureEvent, PoolSpec, failure_events
 from aifab.reliability._formulas import DAY_S, job_mtti_s, young_daly_interval_s
 from aifab.reliability._meter import ReliabilityMeter
 from aifab.reliability._model import CLASSES, FailureModel, failure_model
+from aifab.reliability._offenders import RepeatOffenders
 
-_REPAIR, _RESTART, _FAIL = 0, 1, 2
-_RUN, _RESTARTING, _WAIT = "running", "restarting", "waiting"
+_REPAIR, _RESTART, _FAIL, _DETECT = 0, 1, 2, 3
+_RUN, _RESTARTING, _WAIT, _HANG = "running", "restarting", "waiting", "hung"
+#: Accounting categories of a gang (accelerator-seconds).
+_ACC = ("useful", "checkpoint", "lost", "detect", "restart", "idle")
 
 
 @dataclass(frozen=True)
@@ -54,14 +61,17 @@ class GangResult:
     idle_ah: float
     ettr: float
     spares_used: int
+    detect_ah: float = 0.0  # hung until the failure was detected
 
 
 @dataclass(frozen=True)
 class Audit:
-    """Per-slot allocation and repair intervals (s), for invariant checks."""
+    """Per-slot allocation and repair intervals (s), and the interruptions (gang index,
+    time, cause), for invariant checks."""
 
     allocations: list[tuple[int, float, float, int]] = field(default_factory=list)
     repairs: list[tuple[int, float, float]] = field(default_factory=list)
+    interruptions: list[tuple[int, float, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,9 +115,29 @@ class _Gang:
         self.tau, self.delta, self.restart_s = tau, write_s, restart_s
         self.held: set[int] = set()
         self.state, self.mark, self.version = _RUN, 0.0, 0
-        self.acc = dict.fromkeys(("useful", "checkpoint", "lost", "restart", "idle"), 0.0)
+        self.acc = dict.fromkeys(_ACC, 0.0)
         self.causes = dict.fromkeys(CLASSES, 0)
         self.spares_used = 0
+        self.hang_end = 0.0  # while hung: when the failure is detected
+        self.pending: list[int] = []  # failed slots it holds until then
+
+    def book(self, dt: float, held_acc: int, final: bool) -> None:
+        """Book ``dt`` seconds in the current state (``held_acc``: what a waiting gang
+        holds idle); ``final``: the horizon, where a running segment's work is kept."""
+        if self.state == _RUN:
+            cyc = self.tau + self.delta
+            k = math.floor(dt / cyc)
+            rem = dt - k * cyc
+            useful, ckpt = k * self.tau, k * self.delta
+            if final:
+                useful, ckpt = useful + min(rem, self.tau), ckpt + max(0.0, rem - self.tau)
+            else:
+                self.acc["lost"] += self.n_acc * rem
+            self.acc["useful"] += self.n_acc * useful
+            self.acc["checkpoint"] += self.n_acc * ckpt
+        else:
+            key = {_RESTARTING: "restart", _HANG: "detect"}.get(self.state, "idle")
+            self.acc[key] += (held_acc if key == "idle" else self.n_acc) * dt
 
 
 def _gang(spec: GangSpec, slot_acc: int, fm: FailureModel, family: str,
@@ -128,7 +158,7 @@ class _Run:
     """One replication: state, the shared event core (time, kind, seq), accounting."""
 
     def __init__(self, pool: PoolSpec, gangs: Sequence[GangSpec], horizon_s: float,
-                 fm: FailureModel, audit: bool) -> None:
+                 fm: FailureModel, audit: bool, rng: np.random.Generator) -> None:
         lay = pool.layout
         self.pool, self.h, self.fm, self.sa = pool, horizon_s, fm, lay.slot_accelerators
         n = pool.slots
@@ -149,10 +179,8 @@ class _Run:
         self.queue = EventQueue()
         self.events = 0
         self.meter = ReliabilityMeter(pool.accelerators)
+        self.offenders, self.rng = RepeatOffenders(fm), rng
         self.tech_by_day = [0.0] * max(1, math.ceil(horizon_s / DAY_S))
-
-    def _push(self, t: float, kind: int, payload: Any) -> None:
-        self.queue.push(t, kind, payload)
 
     def _take(self, gi: int, s: int, t: float) -> None:
         self.free.discard(s)
@@ -169,22 +197,8 @@ class _Run:
 
     def _close(self, g: _Gang, t: float, *, final: bool = False) -> None:
         """Book the time since ``g.mark`` to its categories and move the mark to ``t``."""
-        dt = t - g.mark
-        if g.state == _RUN:
-            cyc = g.tau + g.delta
-            k = math.floor(dt / cyc)
-            rem = dt - k * cyc
-            useful, ckpt = k * g.tau, k * g.delta
-            if final:
-                useful, ckpt = useful + min(rem, g.tau), ckpt + max(0.0, rem - g.tau)
-            else:
-                g.acc["lost"] += g.n_acc * rem
-            g.acc["useful"] += g.n_acc * useful
-            g.acc["checkpoint"] += g.n_acc * ckpt
-        elif g.state == _RESTARTING:
-            g.acc["restart"] += g.n_acc * dt
-        else:
-            g.acc["idle"] += sum(self.slot_acc[s] for s in g.held) * dt
+        g.book(t - g.mark, sum(self.slot_acc[s] for s in g.held) if g.state == _WAIT else 0,
+               final)
         g.mark = t
 
     def _fill(self, t: float) -> None:
@@ -198,38 +212,58 @@ class _Run:
                 self.meter.spares_used += 1
             if len(g.held) == g.need:
                 g.state = _RESTARTING
-                self._push(t + g.restart_s, _RESTART, (gi, g.version))
+                self.queue.push(t + g.restart_s, _RESTART, (gi, g.version))
 
     def _fail(self, ev: FailureEvent, t: float) -> None:
-        if self.down_until[ev.hit_slot] > t:
-            return  # hardware in repair does not fail again
-        gi = self.owner[ev.hit_slot]
-        if not ev.hardware and (gi < 0 or self.gangs[gi].state == _WAIT):
-            return  # job software fails only where a job runs
+        if _dropped(self, ev, t):
+            return
         self.meter.failure(ev)
+        repair_s, excluded = self.offenders.repair_s(0, ev, t)
+        self.meter.exclusions += int(excluded)
         day = min(int(t // DAY_S), len(self.tech_by_day) - 1)
         self.tech_by_day[day] += ev.hands_on_h
         hit = sorted({self.owner[s] for s in ev.slots if self.owner[s] >= 0})
-        before = {o: self.gangs[o].state for o in hit}
         for o in hit:
-            self._close(self.gangs[o], t)
+            g = self.gangs[o]
+            self._close(g, t)
+            if g.state in (_WAIT, _HANG):
+                continue  # already stopped: not a new interruption
+            g.causes[ev.cause] += 1
+            self.meter.interruption(ev.cause, g.spec.name)
+            g.version += 1
+            if self.audit is not None:
+                self.audit.interruptions.append((o, t, ev.cause))
+            d = self.fm.detect_for(ev.cause)
+            g.state = _HANG if d > 0 else _WAIT
+            if d > 0:
+                g.hang_end = t + d
+                self.queue.push(g.hang_end, _DETECT, (o, g.version))
         for s in ev.slots:
-            until = t + ev.repair_s
-            if self.down_since[s] is None:
+            o = self.owner[s]
+            hung = o >= 0 and self.gangs[o].state == _HANG
+            start = self.gangs[o].hang_end if hung else t  # repair starts at detection
+            until = start + repair_s
+            if hung and self.down_until[s] <= t:
+                self.gangs[o].pending.append(s)  # held, broken, until the hang ends
+            elif self.down_since[s] is None and not hung:
                 self.down_since[s] = t
                 self.free.discard(s)
             if until > self.down_until[s]:
                 self.down_until[s] = until
-                self._push(until, _REPAIR, (s, until))
-            if self.owner[s] >= 0:
+                self.queue.push(until, _REPAIR, (s, until))
+            if o >= 0 and not hung:
                 self._release(s, t)
-        for o in hit:
-            g = self.gangs[o]
-            if before[o] != _WAIT:
-                g.causes[ev.cause] += 1
-                self.meter.interruption(ev.cause, g.spec.name)
-                g.version += 1
-            g.state = _WAIT
+        self._fill(t)
+
+    def _detected(self, gi: int, t: float) -> None:
+        """The hung gang ``gi`` is stopped: its failed slots go to repair; it waits."""
+        g = self.gangs[gi]
+        self._close(g, t)
+        for s in g.pending:
+            self._release(s, t)
+            self.down_since[s] = t
+        g.pending = []
+        g.state = _WAIT
         self._fill(t)
 
     def _repaired(self, s: int, until: float, t: float) -> None:
@@ -246,7 +280,7 @@ class _Run:
     def run(self, events: Iterator[FailureEvent]) -> JobSimResult:
         nxt = next(events, None)
         if nxt is not None:
-            self._push(nxt.time_s, _FAIL, nxt)
+            self.queue.push(nxt.time_s, _FAIL, nxt)
         queue = self.queue
         while queue and queue.peek_time() < self.h:
             t, kind, _, payload = queue.pop()
@@ -255,9 +289,12 @@ class _Run:
                 self._fail(payload, t)
                 nxt = next(events, None)
                 if nxt is not None:
-                    self._push(nxt.time_s, _FAIL, nxt)
+                    self.queue.push(nxt.time_s, _FAIL, nxt)
             elif kind == _REPAIR:
                 self._repaired(payload[0], payload[1], t)
+            elif kind == _DETECT:
+                if self.gangs[payload[0]].version == payload[1]:
+                    self._detected(payload[0], t)
             else:
                 gi, ver = payload
                 g = self.gangs[gi]
@@ -266,6 +303,21 @@ class _Run:
                     g.state = _RUN
         return _result(self)
 
+
+
+def _dropped(run: _Run, ev: FailureEvent, t: float) -> bool:
+    """Whether ``ev`` has no effect: its hit slot is in repair (or failed and held by
+    a hung gang), it was drawn at a lemon's rate on a slot since replaced (kept with
+    probability 1 / multiplier, a draw made only then), or it is a job's software
+    failure where no job runs."""
+    if run.down_until[ev.hit_slot] > t:
+        return True
+    off = run.offenders
+    if ev.lemon and (0, ev.hit_slot) in off.replaced and off.thinned(
+            0, ev, float(run.rng.random())):
+        return True
+    gi = run.owner[ev.hit_slot]
+    return not ev.hardware and (gi < 0 or run.gangs[gi].state in (_WAIT, _HANG))
 
 
 def _result(run: _Run) -> JobSimResult:
@@ -291,7 +343,8 @@ def _result(run: _Run) -> JobSimResult:
             interruptions=sum(g.causes.values()), by_cause=dict(g.causes),
             allocated_ah=alloc, useful_ah=a["useful"], checkpoint_ah=a["checkpoint"],
             lost_ah=a["lost"], restart_ah=a["restart"], idle_ah=a["idle"],
-            ettr=a["useful"] / (g.n_acc * h / 3600.0), spares_used=g.spares_used))
+            ettr=a["useful"] / (g.n_acc * h / 3600.0), spares_used=g.spares_used,
+            detect_ah=a["detect"]))
     alloc = sum(g.allocated_ah for g in gangs)
     by_cause = {c: sum(g.by_cause[c] for g in gangs) for c in CLASSES}
     tech = sum(run.tech_by_day)
@@ -301,7 +354,7 @@ def _result(run: _Run) -> JobSimResult:
         gangs=tuple(gangs), failures=m.failures, interruptions=sum(by_cause.values()),
         by_cause=by_cause, allocated_ah=alloc,
         goodput=sum(g.useful_ah for g in gangs) / alloc if alloc else 0.0,
-        lost_accelerator_hours=sum(g.lost_ah + g.restart_ah for g in gangs),
+        lost_accelerator_hours=sum(g.lost_ah + g.detect_ah + g.restart_ah for g in gangs),
         in_repair_share=m.repair_acc_s / (run.pool.accelerators * h),
         spares_used=sum(g.spares_used for g in gangs), technician_hours=tech,
         technician_hours_by_day=tuple(run.tech_by_day), events=run.events,
@@ -319,5 +372,5 @@ def simulate_jobs(pool: PoolSpec, gangs: Sequence[GangSpec], horizon_s: float,
     if not horizon_s > 0:
         raise BadInput(f"must be positive, got {horizon_s}", where="horizon_s")
     fm = model or failure_model()
-    run = _Run(pool, gangs, horizon_s, fm, audit)
+    run = _Run(pool, gangs, horizon_s, fm, audit, rng)
     return run.run(failure_events([pool], horizon_s, rng, fm))

@@ -70,3 +70,25 @@ def test_replications_report_confidence_intervals():
     assert ci["seeds"] == [0, 1, 2]
     assert ci["utilization"]["n"] == 3 and ci["utilization"]["ci95"] >= 0
     assert "tenants.universities.wait_p95_h" in ci
+
+
+def test_simulate_json_counts_hardware_failures_by_cause_apart_from_preemptions():
+    """``simulate --json`` (30x the failure rates, so 2 days at 1 % see some tens): every
+    effective failure by cause, the hardware ones apart, and the gangs they stopped as
+    interruptions by cause; none of those is a preemption (the preemption counts are the
+    queue policy's own, by cause, and add up)."""
+    from aifab.reliability import CLASSES, failure_model
+
+    doc = _json(CliRunner().invoke(app, [
+        "simulate", "--days", "2", "--json", *SMALL, "--set", "reliability.failure_scale=30"]))
+    rel, jobs = doc["reliability"], doc["jobs"]
+    by = rel["failures_by_cause"]
+    assert set(by) == set(CLASSES) and sum(by.values()) == rel["failures"] > 20
+    hw = failure_model().hardware
+    assert rel["hardware_failures"] == sum(n for c, n in by.items() if c in hw) > 0
+    assert by["software"] == rel["failures"] - rel["hardware_failures"]
+    assert rel["interruptions"] > 0
+    assert rel["interruptions"] == round(sum(rel["by_cause"].values()) * rel["days"])
+    assert "failure" not in jobs["preemptions_by_cause"]
+    assert jobs["preemptions"] == sum(jobs["preemptions_by_cause"].values())
+    assert jobs["preemptions"] == sum(t["preemptions"] for t in doc["tenants"])

@@ -81,7 +81,10 @@ def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-unt
     """Every 15 min: per domain free + held spares + in repair + allocated = size (so no
     accelerator in repair is allocated); at the end the meter's allocated accelerator-hours
     (useful + checkpoint + lost + detect + restart + idle + preemption losses) equal the twin's own
-    integral of training allocation."""
+    integral of training allocation, less the time the core holds restarting gangs to pay
+    back their hangs, plus the hangs (both booked by the goodput observer: the hang at the
+    failure, the pay-back at the next start; they differ only for gangs cut off by the
+    horizon)."""
     run = new_run(Scenario.model_validate({"name": "prop", "owners": OWNERS, **doc}))
     fails = failures_of(run.bus.observers)
     assert fails is not None
@@ -97,8 +100,13 @@ def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-unt
     parts = sum(hours[k] for k in ("useful", "checkpoint", "lost", "detect", "restart", "idle",
                                    "preemption_loss"))
     train_h = (run.integrals.alloc_s - run.integrals.svc_alloc_s) / 3600.0
+    gp = fails.goodput
+    assert math.isclose(hours["detect"], gp.hang_acc_s / 3600.0, rel_tol=1e-9, abs_tol=1e-9)
     assert math.isclose(hours["allocated"], parts, rel_tol=1e-9, abs_tol=1e-6)
-    assert math.isclose(hours["allocated"], train_h, rel_tol=1e-9, abs_tol=1e-3)
+    assert math.isclose(hours["allocated"],
+                        train_h - (gp.hang_paid_acc_s + gp.open_paid_acc_s
+                                   - gp.hang_acc_s) / 3600.0,
+                        rel_tol=1e-9, abs_tol=1e-3)
     assert "preempt_failure" not in run.counts.c  # interruptions are no preemptions
     if doc["sim"]["queue_policy"] == "fifo":  # FIFO lends nothing, so preempts nothing
         assert run.counts.c["preemptions"] == 0
@@ -139,10 +147,15 @@ def test_failures_are_deterministic_and_cost_something(kit):
 
 
 @pytest.mark.slow
-def test_resume_with_failures_from_every_checkpoint_is_identical(kit, tmp_path):
+@pytest.mark.parametrize("policy", ["fifo", "backfill", "fairshare"])
+def test_resume_with_failures_from_every_checkpoint_is_identical(kit, tmp_path, policy):
     """The failure model's state (repairs in progress, spares, meters, the cursor into
-    its event stream) is data in the checkpoint; every resumed run equals the whole one."""
-    scn = _scn(kit, queue_policy="fairshare")
+    its event stream) is data in the checkpoint; every resumed run equals the whole one,
+    under every queue policy."""
+    from aifab.sim.national import QUEUE_POLICIES
+
+    assert set(QUEUE_POLICIES) == {"fifo", "backfill", "fairshare"}
+    scn = _scn(kit, queue_policy=policy)
     cat = default_catalog()
     whole = finish(new_run(scn))
     assert whole.to_dict()["reliability"]["interruptions"] > 5
@@ -302,3 +315,41 @@ def test_replications_give_intervals_for_every_reliability_figure() -> None:
         assert f"reliability.ettr.{cls}" in ci
     g = ci["reliability.goodput"]
     assert g.ci95 > 0 and abs(g.mean - rel["goodput"]) <= 3 * g.ci95 + 1e-12
+
+
+#: Fields of the reliability block that are no figure of a run, so get no interval: the
+#: settings (``enabled``, ``checkpoint_interval_h``, ``spares_target``), the window's
+#: length (``days``) and the sampled series (``technicians_busy_series``, its mean is
+#: ``technicians_busy``).
+NOT_FIGURES = {"enabled", "checkpoint_interval_h", "spares_target", "days",
+               "technicians_busy_series"}
+
+
+def test_every_figure_of_the_reliability_block_has_an_interval() -> None:
+    """The set of figures comes from the typed block itself (:class:`Reliability`), so a
+    figure added to it without an interval fails here: every number, every key of every
+    table, every accelerator-hours category."""
+    import dataclasses
+
+    from aifab.sim.national import Reliability, replications
+
+    res = replications(_busy_small(), 3)
+    ci = res.confidence
+    assert ci is not None
+    rel = res.summary.reliability
+    assert rel is not None
+    names = {f.name for f in dataclasses.fields(Reliability)}
+    assert names >= NOT_FIGURES
+    want: set[str] = set()
+    for name in sorted(names - NOT_FIGURES):
+        v = getattr(rel, name)
+        if isinstance(v, int | float):
+            want.add(f"reliability.{name}")
+        else:
+            table = v if isinstance(v, dict) else dataclasses.asdict(v)
+            assert table, name
+            want |= {f"reliability.{name}.{k}" for k in table}
+    missing = sorted(k for k in want if k not in ci)
+    assert not missing, missing
+    for k in want:
+        assert ci[k].n == 3 and math.isfinite(ci[k].mean), k

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aifab.reliability import FailureEvent, failure_model
+from aifab.reliability import FailureEvent, RepeatOffenders, failure_model
 from aifab.scenario import ReliabilitySettings, Scenario
 from aifab.sim.national import finish, new_run
-from aifab.sim.national._offenders import RepeatOffenders
 
 FAST = {"gpu": 0.03, "gpu_memory": 0.015, "gpu_other": 0.01, "network": 0.01, "nic": 0.003,
         "host": 0.01, "software": 0.0}
@@ -59,3 +58,48 @@ def test_repeat_offender_rule() -> None:
     other = RepeatOffenders(fm)
     other.restore(doc)
     assert other.replaced == rule.replaced and other.history == rule.history
+
+
+def test_resume_after_exclusions_is_identical(kit: Any, tmp_path: Any) -> None:
+    """Checkpoints taken after slots were excluded (their later lemon-rate failures are
+    thinned): each resumed run gives the whole run's JSON and tables, bit for bit."""
+    import json
+
+    from aifab._io import to_json
+    from aifab.catalog import default_catalog
+    from aifab.sim.national import load_checkpoint, save_checkpoint
+    from aifab.sim.national._failures import failures_of
+
+    base = kit.small([kit.b200("Gov", 400)], {
+        "days": 3, "seed": 1, "queue_policy": "backfill", "warmup_days": 0,
+        "checkpoint_every_h": 24,
+        "tenants": [{"name": "t", "owner": "Gov", "load": 2.0, "mix": {"g": 1.0}}],
+        "classes": {"g": {"sizes": [8, 16], "median_h": 4, "sigma": 0.3}}})
+    rel = {"rates_per_accelerator_day": FAST, "spares_share": 0.1,
+           "repair_median_h": dict.fromkeys(FAST, 1.0), "lemon_share": 0.05,
+           "lemon_multiplier": 40.0, "exclude_after": 2}
+    scn = Scenario.model_validate({**base.model_dump(mode="json"), "reliability": rel})
+    cat = default_catalog()
+
+    def canon(doc: dict[str, Any]) -> str:
+        d = json.loads(to_json(doc))
+        d.pop("wall_s")
+        d["events"].pop("per_s")
+        return json.dumps(d, sort_keys=True)
+
+    whole = finish(new_run(scn))
+    replaced: list[int] = []
+
+    def keep(run: Any) -> None:
+        fails = failures_of(run.bus.observers)
+        assert fails is not None
+        replaced.append(len(fails.offenders.replaced))
+        save_checkpoint(run, scn, cat, tmp_path / f"c{len(replaced)}")
+
+    finish(new_run(scn), checkpoint=keep)
+    assert len(replaced) == 2 and replaced[0] > 0
+    for i in range(1, len(replaced) + 1):
+        res = finish(load_checkpoint(tmp_path / f"c{i}", cat, expect=scn)[0])
+        assert canon(res.to_dict()) == canon(whole.to_dict()), i
+        for key, df in whole.frames.items():
+            assert res.frames[key].equals(df), (i, key)

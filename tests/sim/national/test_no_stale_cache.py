@@ -22,6 +22,7 @@ from aifab.sim.national import QUEUE_POLICIES, Runner, new_run
 from aifab.sim.national._curtail import CURTAIL_END, CurtailWindow, add_curtailment
 from aifab.sim.national._events import Repair
 from aifab.sim.national._failures import REPAIR, failures_of
+from aifab.sim.national._invariants import check
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 FAST = {"rates_per_accelerator_day": {"gpu": 0.03, "gpu_memory": 0.012, "gpu_other": 0.009,
@@ -67,13 +68,16 @@ def _rescan_starts(run: Runner) -> int:
 
 
 def _step_and_check(run: Runner) -> int:
-    """Run instant by instant to the horizon; after each, assert nothing stale. The
-    number of instants checked."""
+    """Run instant by instant to the horizon; after each, assert nothing stale and the
+    run's invariants (per domain free + spares + in repair + allocated = size, no double
+    allocation, counters agree: :func:`._invariants.check`). The number of instants
+    checked."""
     heap = run.events.heap
     n = 0
     while heap and heap[0][0] < run.twin.horizon_s:
         t = heap[0][0]
         run.run(until=math.nextafter(t, math.inf))
+        check(run)
         missed = _rescan_starts(run)
         assert missed == 0, f"t={t:.0f} s: {missed} job(s) fit but were not started"
         n += 1
@@ -172,3 +176,45 @@ def test_job_is_backfilled_at_the_end_of_a_curtailment(policy: str) -> None:
     assert fleet.curtail_kw[0] == math.inf
     assert small.state == 1, "the lifted cap left a fitting job queued"
     assert small.start == 3600.0
+
+
+@pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
+def test_a_queued_job_that_fits_starts_at_the_instant_of_a_repair(policy: str) -> None:
+    """Every queue policy (FIFO included): the only queued job waits for a failed tray and
+    starts at the instant of its repair."""
+    run, fleet = _probe(policy)
+    fails = failures_of(run.bus.observers)
+    assert fails is not None
+    big = _queued(run, 68, 10 * 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert big.state == 1
+    fleet.pools[0].free[0] -= 4  # a tray failed (as the failure source books it)
+    fleet.pools[0].free_total -= 4
+    fails.broken[0][0] += 4
+    small = _queued(run, 4, 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert small.state == 0
+    run.dirty.clear()
+    run.events.push(3600.0, REPAIR, Repair(0, 0, 4))
+    run.run(until=3600.5)
+    assert small.state == 1 and small.start == 3600.0
+
+
+@pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
+def test_a_queued_job_that_fits_starts_at_the_end_of_a_curtailment(policy: str) -> None:
+    """Every queue policy: the only queued job waits for a campus limit and starts at the
+    instant it is lifted."""
+    run, fleet = _probe(policy)
+    big = _queued(run, 64, 10 * 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert big.state == 1
+    cur = add_curtailment(run, [CurtailWindow(1000.0, 1.0, 0.5, "Own")])
+    fleet.set_curtail(0, fleet.campus_kw[0])
+    cur.active[0] = 1
+    small = _queued(run, 4, 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert small.state == 0
+    run.dirty.clear()
+    run.events.push(3600.0, CURTAIL_END, 0)
+    run.run(until=3600.5)
+    assert small.state == 1 and small.start == 3600.0

@@ -38,7 +38,7 @@ import pandas as pd
 
 from aifab.catalog import Catalog, default_catalog
 from aifab.reliability import FailureModel as FailureModel
-from aifab.reliability import failure_model
+from aifab.reliability import RepeatOffenders, failure_model
 from aifab.sim.national._blast import Blast
 from aifab.sim.national._events import DAILY, FAIL, REPAIR, Repair
 from aifab.sim.national._failreport import (
@@ -53,7 +53,6 @@ from aifab.sim.national._goodput import Goodput
 from aifab.sim.national._health import DomainHealth
 from aifab.sim.national._job import Job
 from aifab.sim.national._observers import Observer
-from aifab.sim.national._offenders import RepeatOffenders
 
 if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings

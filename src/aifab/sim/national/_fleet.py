@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,9 +16,7 @@ import numpy.typing as npt
 from aifab.sim.national._job import EVICTING, IntArray, Job
 from aifab.sim.national._model import Twin
 from aifab.sim.national._pools import PoolState
-
-if TYPE_CHECKING:
-    from aifab.sim.national._stateful import Snapshot
+from aifab.sim.national._snapshot import Snapshot
 
 _KEPT = ("campus_kw", "power_kw", "alloc_total", "reclaiming", "gen", "starts", "svc_alloc",
          "inf_held")

@@ -63,11 +63,17 @@ class Goodput:
         self._failing: set[int] = set()
         self.interrupted = 0
         self.other_acc_s: dict[str, float] = {}  # preemption losses (not failures)
-        # detection time of a failed gang, paid when it next starts (``hang``) and during
-        # the segment that starts so (``hung``); the allocation it holds then is booked as
-        # ``detect``, apart from ``restart``
+        # A failed gang hangs for the failure's detection time. The hang is booked as
+        # ``detect`` when it happens (at the failure, cut to the measured window), so a gang
+        # that never restarts is charged too. The twin's core frees the gang at once and
+        # makes it pay that time before its next restart instead (``job.restart``):
+        # ``hang`` holds the time still to pay, ``hung`` the time the segment that starts
+        # so pays; that part of the segment is not booked again (``hang_paid_acc_s``).
         self.hang: dict[int, float] = {}
         self.hung: dict[int, float] = {}
+        self.hang_acc_s = 0.0  # hangs booked at failures in the window (detect)
+        self.hang_paid_acc_s = 0.0  # the core's allocation paying them back in the window
+        self.open_paid_acc_s = 0.0  # of that, in the segments still open at ``closed``
         self.new_meters(0.0)
 
     def new_meters(self, start_s: float) -> None:
@@ -79,6 +85,7 @@ class Goodput:
         """The measured window starts at ``now``."""
         self.new_meters(now)
         self.other_acc_s = {}
+        self.hang_acc_s = self.hang_paid_acc_s = 0.0
 
     # -- booking -------------------------------------------------------------------------
     def book(self, job: Job, **acc_s: float) -> None:
@@ -92,7 +99,7 @@ class Goodput:
         ran = max(0.0, now - job.start)
         speed = self.twin.pools[job.pool].speed
         restart = min(ran, job.ran_restart)
-        detect = min(restart, self.hung.get(job.id, 0.0))
+        paid = min(restart, self.hung.get(job.id, 0.0))  # booked at the failure
         lost = min(ran - restart, lost_ref / speed)
         kept = ran - restart - lost
         tau, w = self.regime.interval_s(job), self.model.checkpoint_write_s
@@ -104,7 +111,8 @@ class Goodput:
             self.book(job, useful=n * (kept - ck), checkpoint=n * ck, wall=n * ran)
         else:
             self.book(job, useful=n * (kept - ck), checkpoint=n * ck, lost=n * lost,
-                      detect=n * detect, restart=n * (restart - detect), wall=n * ran)
+                      restart=n * (restart - paid), wall=n * ran)
+            self.hang_paid_acc_s += n * paid
 
     def interrupt(self, job: Job, now: float, cause: str, stop: Callable[[], None]) -> None:
         """A failure stops ``job`` at ``now``: book its segment, ``stop`` it (the twin's
@@ -118,6 +126,9 @@ class Goodput:
         job.work += lost / self.regime.stretch(job) - core_lost  # the compute in ``lost``
         self.hang[job.id] = detect = self.model.detect_for(cause)
         job.restart = self.model.restart_s + detect
+        hung = max(0.0, min(now + detect, self.twin.horizon_s) - max(now, self.meter.start_s))
+        self.book(job, detect=job.n * hung)
+        self.hang_acc_s += job.n * hung
         self.stopped[job.id] = now
         self.interrupted += 1
         self.meter.interruption(cause, self.twin.class_names[job.cls])
@@ -151,6 +162,7 @@ class Goodput:
         """Copies of the meters with the open segments booked as of ``now`` (the run is
         left as it is)."""
         saved = (self.meter, self.tenant_meter)
+        paid = self.hang_paid_acc_s
         self.meter, self.tenant_meter = copy.deepcopy(saved[0]), copy.deepcopy(saved[1])
         try:
             for job in running:
@@ -163,6 +175,8 @@ class Goodput:
             m.repair_acc_s = repair_acc_s
         finally:
             self.meter, self.tenant_meter = saved
+            self.open_paid_acc_s = self.hang_paid_acc_s - paid  # by the open segments
+            self.hang_paid_acc_s = paid
         return m, tm
 
     # -- checkpoints ---------------------------------------------------------------------
@@ -171,6 +185,7 @@ class Goodput:
                 "interrupted": self.interrupted, "other_acc_s": self.other_acc_s,
                 "hang": [[k, v] for k, v in self.hang.items()],
                 "hung": [[k, v] for k, v in self.hung.items()],
+                "hang_acc_s": self.hang_acc_s, "hang_paid_acc_s": self.hang_paid_acc_s,
                 "meter": asdict(self.meter), "tenant_meter": asdict(self.tenant_meter)}
 
     def restore(self, doc: dict[str, Any]) -> None:
@@ -178,6 +193,8 @@ class Goodput:
         self.interrupted = int(doc["interrupted"])
         self.hang = {int(k): float(v) for k, v in doc["hang"]}
         self.hung = {int(k): float(v) for k, v in doc["hung"]}
+        self.hang_acc_s = float(doc["hang_acc_s"])
+        self.hang_paid_acc_s = float(doc["hang_paid_acc_s"])
         self.other_acc_s = {str(k): float(v) for k, v in doc["other_acc_s"].items()}
         self.meter, self.tenant_meter = _meter(doc["meter"]), _meter(doc["tenant_meter"])
 

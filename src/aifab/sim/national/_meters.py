@@ -11,13 +11,13 @@ import numpy.typing as npt
 
 from aifab.sim.national._job import FAILURE, RECORD_FIELDS, Job
 from aifab.sim.national._observers import Observer
+from aifab.sim.national._snapshot import Snapshot
 
 if TYPE_CHECKING:
     from aifab.sim.national._fleet import FleetState
     from aifab.sim.national._model import Twin
     from aifab.sim.national._queues import Queues
     from aifab.sim.national._services import Services
-    from aifab.sim.national._stateful import Snapshot
 
 FloatArray = npt.NDArray[np.float64]
 Arrays = Mapping[str, npt.NDArray[Any]]

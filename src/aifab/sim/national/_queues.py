@@ -9,15 +9,13 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from aifab.sim.national._job import DONE, QUEUED, Job
-
-if TYPE_CHECKING:
-    from aifab.sim.national._stateful import Snapshot
+from aifab.sim.national._snapshot import Snapshot
 
 
 class Queues:

@@ -57,10 +57,12 @@ def confidence(runs: list[RunSummary]) -> Confidence:
 RELIABILITY_FIGURES = ("goodput", "interruptions_per_day", "lost_accelerator_hours",
                        "in_repair_share", "spares_held_share", "technicians_busy",
                        "replicas_removed", "inference_unmet_tokens", "failures",
-                       "hardware_failures", "exclusions")
-#: Per-key tables of the block (ETTR per class and tenant, rates and counts by cause).
+                       "hardware_failures", "exclusions", "interruptions", "spares_used",
+                       "spares_held", "in_repair_now")
+#: Per-key tables of the block (ETTR per class and tenant, rates and counts by cause,
+#: interruptions per class, accelerator-hours per category).
 RELIABILITY_TABLES = ("ettr", "ettr_by_tenant", "by_cause", "failures_by_cause",
-                      "accelerator_hours")
+                      "interruptions_by_class", "accelerator_hours")
 
 
 def _reliability(runs: list[RunSummary]) -> dict[str, Interval]:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from aifab.sim.national._model import Service, Twin
 from aifab.sim.national._observers import Observer
+from aifab.sim.national._snapshot import Snapshot
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
     from aifab.sim.national._job import Job
     from aifab.sim.national._ops import Operations
-    from aifab.sim.national._stateful import Snapshot
 
 
 def diurnal(t_s: float, amplitude: float, peak_hour: float) -> float:

@@ -13,7 +13,7 @@ The layout on disk is the one checkpoints always had (format version 1).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -22,29 +22,13 @@ from aifab.sim.national._curtailck import CurtailSection, curtailer_of
 from aifab.sim.national._events import MAX_FIELDS, Payload, registered
 from aifab.sim.national._failures import failures_of
 from aifab.sim.national._job import SCALARS, Job
+from aifab.sim.national._snapshot import Arrays, Snapshot, Stateful
 
 if TYPE_CHECKING:
     from aifab.sim.national._runner import Runner
 
-Arrays = dict[str, npt.NDArray[Any]]
-Snapshot = tuple[dict[str, Any], Arrays]
-"""A part's checkpoint entries: JSON values by name, arrays by name."""
 _INT = {"id", "tenant", "cls", "n", "pool", "preempt", "state", "prio", "seq", "token",
         "miss"}
-
-
-@runtime_checkable
-class Stateful(Protocol):
-    """A part of a run that a checkpoint saves and restores."""
-
-    def state(self) -> Snapshot:
-        """Its entries (values it may share with the live object: written at once)."""
-        ...
-
-    def restore(self, state: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]],
-                jobs: Mapping[int, Job]) -> None:
-        """Read its entries back from a whole checkpoint; ``jobs``: the job table."""
-        ...
 
 
 class Section:

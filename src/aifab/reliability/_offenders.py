@@ -1,13 +1,16 @@
-"""Detection and exclusion of repeat offenders: a slot (server, tray, card) whose hardware
-fails ``after`` times within ``window_s`` is excluded and replaced (its repair lasts at
-least ``replace_s``). A replaced lemon is a normal slot: its later failures in the stream
-(drawn at the lemon's rate) are kept with probability 1 / multiplier."""
+"""Detection and exclusion of repeat offenders (the twin and the job Monte Carlo share this
+rule and its parameters, :class:`FailureModel`'s ``exclude_*``/``replace_h``): a slot
+(server, tray, card) whose hardware fails ``after`` times within ``window_s`` is excluded
+and replaced (its repair lasts at least ``replace_s``). A replaced lemon is a normal slot:
+its later failures in the stream (drawn at the lemon's rate) are kept with probability
+1 / multiplier."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aifab.reliability import FailureEvent, FailureModel
+from aifab.reliability._events import FailureEvent
+from aifab.reliability._model import FailureModel
 
 
 class RepeatOffenders:

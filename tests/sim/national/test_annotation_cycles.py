@@ -1,0 +1,67 @@
+"""The twin's modules form no import cycle even counting the imports made for annotations
+only (``if TYPE_CHECKING:``): the parts name the types they need (:mod:`._snapshot`,
+:mod:`._protocol`) without reaching back into the run that holds them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import aifab.sim.national
+
+PKG = "aifab.sim.national"
+SRC = Path(aifab.sim.national.__file__).parent
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the twin's modules it imports, anywhere in it (annotation-only included;
+    the package's ``__init__`` re-exporting its modules left out)."""
+    mods = {p.stem: p for p in SRC.glob("_*.py") if p.name != "__init__.py"}
+    out: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith(PKG + "."):
+                    deps.add(node.module[len(PKG) + 1:].split(".")[0])
+                elif node.module == PKG:
+                    deps.add("__init__")
+            elif isinstance(node, ast.Import):
+                deps.update(a.name[len(PKG) + 1:].split(".")[0] for a in node.names
+                            if a.name.startswith(PKG + "."))
+        out[name] = {d for d in deps if d in mods and d != name}
+    return out
+
+
+def _cycle(g: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``g`` (a path that comes back to its start), or None."""
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(v: str) -> list[str] | None:
+        state[v] = 1
+        path.append(v)
+        for w in sorted(g[v]):
+            if state.get(w) == 1:
+                return [*path[path.index(w):], w]
+            if w not in state and (found := visit(w)) is not None:
+                return found
+        path.pop()
+        state[v] = 2
+        return None
+
+    for v in sorted(g):
+        if v not in state and (found := visit(v)) is not None:
+            return found
+    return None
+
+
+def test_no_cycle_among_the_twins_modules_counting_annotation_imports() -> None:
+    g = _graph()
+    assert {"_runner", "_stateful", "_fleet", "_snapshot"} <= set(g)
+    assert _cycle(g) is None, _cycle(g)
+
+
+def test_the_cycle_finder_finds_one() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
