@@ -142,21 +142,3 @@ def test_windows_with_replications_are_refused() -> None:
     assert TwinRequest(scn, constraints=cons).check().run_scenario.sim.power_cap_mw == {
         "X": 10.0}
 
-
-@pytest.mark.slow
-def test_a_dashboard_run_is_the_simulate_run(tmp_path: Path) -> None:
-    """The dashboard launches ``aifab simulate`` with the arguments its job request
-    turns into (``serve``'s ``validate``, then ``--out``): for a scenario file in its
-    results folder that is the twin run of ``run_twin``, byte for byte. (A dashboard run
-    takes no siting: it cannot apply caps or curtailment.)"""
-    from aifab.serve import JobRequest, ResultsDir
-    from aifab.serve._jobs import validate
-
-    (tmp_path / "scn.json").write_text(json.dumps(SCENARIO))
-    argv = validate(JobRequest("simulate", scenario="scn.json", seed=3),
-                    ResultsDir(tmp_path))
-    assert argv[0] == "simulate"
-    r = CliRunner().invoke(app, [*argv, "--json"])
-    assert r.exit_code == 0, r.output
-    want = run_twin(TwinRequest(Scenario.model_validate(SCENARIO))).to_dict()
-    assert _canon(json.loads(r.stdout)) == _canon(want)
