@@ -55,7 +55,20 @@ class ReplayOptions(Frozen):
     tie_break: Literal["rank", "uniform"] = "rank"
 
 
+class QuotaOptions(Frozen):
+    """Flags of the ``quota`` stage: one quota design of a public programme, run through the
+    twin (docs/sweep.md, "Quota designs"; days, seed and scale are ``sim.*`` fields)."""
+
+    engine: Literal["kueue", "native"] = "kueue"
+    owner: str | None = Field(default=None, min_length=1)
+    startups: int = Field(default=1, ge=1, le=1000)
+    startup_quota: float = Field(default=0.35, gt=0, le=1)
+    startup_demand: float = Field(default=0.02, gt=0, le=5)
+    borrowing_limit: float | None = Field(default=None, ge=0)
+    startup_weight: float | None = Field(default=None, gt=0)
+
+
 OPTION_MODELS: dict[str, type[Frozen]] = {
     "plan": PlanOptions, "site": SiteOptions, "simulate": SimulateOptions,
-    "perf": PerfOptions, "replay": ReplayOptions}
+    "perf": PerfOptions, "replay": ReplayOptions, "quota": QuotaOptions}
 PATH_OPTIONS = {("replay", "nodes"), ("replay", "pods")}

@@ -19,8 +19,8 @@ from aifab._yaml import check_shape, parse_yaml
 from aifab.errors import BadInput
 from aifab.sweep._options import OPTION_MODELS, PATH_OPTIONS, Frozen
 
-STAGES = ("plan", "site", "simulate", "perf", "replay")
-Stage = Literal["plan", "site", "simulate", "perf", "replay"]
+STAGES = ("plan", "site", "simulate", "perf", "replay", "quota")
+Stage = Literal["plan", "site", "simulate", "perf", "replay", "quota"]
 DesignKind = Literal["grid", "random", "lhs", "saltelli", "oat"]
 DistKind = Literal["uniform", "normal", "lognormal", "triangular"]
 MAX_VARIANTS = 1_000_000
@@ -208,7 +208,7 @@ def spec_from_dict(doc: Any, source: str = "spec", text: str | None = None,
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        loc = [p for p in loc if p not in ("literal['plan','site','simulate','perf','replay']",)]
+        loc = [p for p in loc if not (isinstance(p, str) and p.startswith("literal['plan'"))]
         msg = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field"

@@ -147,6 +147,13 @@ def replay_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str,
                        "frag_pct": [round(x, 4) for x in frag]}}
 
 
+def quota_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
+    """One quota design of a public programme through the twin (:mod:`._quota`)."""
+    from aifab.sweep._quota import quota_stage as run
+
+    return run(scn, cat, opts)
+
+
 STAGE_FUNCS: dict[str, Callable[[Scenario, Catalog, dict[str, Any]], dict[str, Any]]] = {
     "plan": plan_stage, "site": site_stage, "simulate": simulate_stage,
-    "perf": perf_stage, "replay": replay_stage}
+    "perf": perf_stage, "replay": replay_stage, "quota": quota_stage}
