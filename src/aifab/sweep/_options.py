@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
@@ -66,6 +66,14 @@ class QuotaOptions(Frozen):
     startup_demand: float = Field(default=0.02, gt=0, le=5)
     borrowing_limit: float | None = Field(default=None, ge=0)
     startup_weight: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _kueue_only(self) -> QuotaOptions:
+        if self.engine == "native" and (self.borrowing_limit is not None
+                                        or self.startup_weight is not None):
+            raise ValueError("borrowing_limit and startup_weight are Kueue fields: the native "
+                             "engine has neither (use engine kueue)")
+        return self
 
 
 OPTION_MODELS: dict[str, type[Frozen]] = {

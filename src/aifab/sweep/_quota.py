@@ -238,3 +238,33 @@ def quota_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, 
     o["owner"] = programme_owner(scn, o.get("owner"))
     result, notes = run_design(scn, cat, o)
     return quota_doc(result, o, notes)
+
+
+def check_designs(scenario: Scenario, options: dict[str, Any],
+                  values: dict[str, list[Any]], bad: Any) -> None:
+    """Build every design a spec can reach one flag at a time (``options.quota`` with each
+    value of each ``quota.*`` parameter, the others at their first value), so a design that
+    cannot be built (no such owner, a startup offering more than five times its quota)
+    is a spec error naming the parameter, not a sweep of failed variants."""
+    from pydantic import ValidationError
+
+    from aifab.sweep._options import QuotaOptions
+
+    first = {k: v[0] for k, v in values.items() if v}
+    tries: list[tuple[dict[str, Any], list[Any]]] = [({**options, **first}, ["options", "quota"])]
+    for key, vals in values.items():
+        tries += [({**options, **first, key: v}, ["parameters", f"quota.{key}"]) for v in vals]
+    for opts, loc in tries:
+        try:
+            o = QuotaOptions.model_validate(opts).model_dump()
+            o["owner"] = programme_owner(scenario, o["owner"])
+            design_scenario(scenario, o)
+        except ValidationError as exc:
+            msg = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            raise bad(f"{msg} (with {_show(opts)})", loc) from None
+        except BadInput as exc:
+            raise bad(f"{exc} (with {_show(opts)})", loc) from None
+
+
+def _show(opts: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(opts.items())) or "the defaults"
