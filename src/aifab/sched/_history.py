@@ -18,14 +18,17 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aifab.errors import BadInput
 from aifab.sched._fields import Ctx
 from aifab.sched._model import is_gpu
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _GPU_TRES = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
 _GPU_GRES = re.compile(r"gpu(?::[^:,()]+)?:(\d+)")
@@ -168,21 +171,36 @@ def read_workloads(path: Path) -> History:
     return _history(raw, skipped, str(path))
 
 
-def read_run(run: Path) -> History:
-    """The jobs of a twin run folder (``aifab simulate --out RUN``) that started: tenant,
-    submit time, run time (first start to end, or to the end of the run), GPUs. A run at
-    scale s is read as round(1/s) copies of each job (at most 100), for full-size quotas."""
-    import pandas as pd
+@dataclass(frozen=True, eq=False)
+class RunState:
+    """What admission and replay take from a twin run (``aifab simulate --out RUN``): its
+    tenants in the twin's order (a job's ``tenant`` is an index into them), its jobs table
+    (``tenant``, ``n``, ``submit``, ``first``, ``end``, ``wait_s``; times in seconds) and
+    its scale. The command layer reads the folder (``aifab.sim.national.SimResult.read``)
+    and passes these in: sched sits below sim and reads no run folder itself."""
 
-    try:
-        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-        tenants = list(pd.read_parquet(run / "tenants.parquet")["tenant"])
-        jobs = pd.read_parquet(run / "jobs.parquet")
-    except (OSError, ValueError, KeyError) as exc:
-        raise BadInput(f"not a run folder of `aifab simulate --out`: {exc}".splitlines()[0],
-                       source=str(run)) from None
-    scale = float(summary.get("scale", 1.0)) or 1.0
-    copies = max(1, min(100, round(1.0 / scale)))
+    source: str
+    scale: float
+    tenants: tuple[str, ...]
+    jobs: pd.DataFrame = field(repr=False)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in ("tenant", "n", "submit", "first", "end", "wait_s")
+                   if c not in self.jobs.columns]
+        if missing:
+            raise BadInput(f"the jobs table has no {', '.join(missing)} column",
+                           source=self.source, where="jobs")
+        if not (self.scale > 0):
+            raise BadInput(f"scale must be above 0, got {self.scale}", source=self.source,
+                           where="scale")
+
+
+def history_from_run(run: RunState) -> History:
+    """The jobs of a twin run that started: tenant, submit time, run time (first start to
+    end, or to the end of the run), GPUs. A run at scale s is read as round(1/s) copies of
+    each job (at most 100), for full-size quotas."""
+    jobs = run.jobs
+    copies = max(1, min(100, round(1.0 / run.scale)))
     horizon = float(jobs["submit"].max()) if len(jobs) else 0.0
     raw: list[tuple[str, str, float, float, float]] = []
     skipped = 0
@@ -193,6 +211,6 @@ def read_run(run: Path) -> History:
             continue
         stop = end if end == end else max(horizon, first)
         for k in range(copies):
-            raw.append((f"{i}-{k}", str(tenants[int(t)]), float(sub), float(stop - first),
-                        float(n)))
-    return _history(raw, skipped, str(run))
+            raw.append((f"{i}-{k}", str(run.tenants[int(t)]), float(sub),
+                        float(stop - first), float(n)))
+    return _history(raw, skipped, run.source)
