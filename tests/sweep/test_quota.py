@@ -173,3 +173,26 @@ def test_bad_design_specs_exit_2_naming_file_and_field(
     assert f"quota.yaml:{line}:" in err, err
     for w in words:
         assert w in err, err
+
+
+def test_scale_shrinks_the_fleet_rows_so_quotas_match_the_pools(tmp_path: Path) -> None:
+    """sim.scale 0.5 runs exactly the design on the fleet halved by hand (Kueue quotas are
+    written from the fleet rows, so they must shrink with the twin's pools)."""
+    from aifab.catalog import load_catalog
+    from aifab.scenario import load_scenario
+    from aifab.sweep._quota import quota_stage
+
+    cat = load_catalog([])
+    half = {**TOY, "fleets": [{**f, "count": f["count"] // 2} for f in TOY["fleets"]]}
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(TOY), encoding="utf-8")
+    (tmp_path / "half.yaml").write_text(yaml.safe_dump(half), encoding="utf-8")
+    o = {"engine": "kueue", "owner": None, "startups": 4, "startup_quota": 0.4,
+         "startup_demand": 0.05, "borrowing_limit": 0.0, "startup_weight": None}
+    sets = ["sim.days=0.6", "sim.seed=2"]
+    scaled = quota_stage(load_scenario(str(tmp_path / "toy.yaml"), [*sets, "sim.scale=0.5"],
+                                       catalog=cat), cat, dict(o))
+    by_hand = quota_stage(load_scenario(str(tmp_path / "half.yaml"), sets, catalog=cat), cat,
+                          dict(o))
+    assert scaled.pop("scale") == 0.5 and by_hand.pop("scale") == 1.0
+    assert json.dumps(scaled, sort_keys=True, default=str) == \
+        json.dumps(by_hand, sort_keys=True, default=str)

@@ -63,6 +63,35 @@ def programme_owner(scn: Scenario, name: str | None) -> str:
     return public[0]
 
 
+def at_full_scale(scn: Scenario, cat: Catalog) -> Scenario:
+    """``scn`` with ``sim.scale`` applied to its fleets (each row to whole NVLink domains,
+    at least one, as the twin shrinks them), NPU pools, explicit arrival rates and power
+    caps, and ``sim.scale`` 1: Kueue quotas are written from the fleets, so the manifests
+    and the twin's pools then hold the same GPUs."""
+    st = scn.sim
+    k = st.scale
+    if k >= 1:
+        return scn
+
+    def shrink(count: int, system: str) -> int:
+        d = cat.system(system, where="system").accelerators_per_system
+        return max(1, round(count * k / d)) * d
+
+    fleets = [f.model_copy(update={"count": shrink(f.count, f.system)}) for f in scn.fleets]
+    npus = None if st.npu_pools is None else [
+        p.model_copy(update={"count": shrink(p.count, p.system)}) for p in st.npu_pools]
+    tenants = None if st.tenants is None else [
+        t.model_copy(update={"rates_per_h": {c: r * k for c, r in t.rates_per_h.items()}})
+        for t in st.tenants]
+    public = None if st.public_tenants is None else [
+        t.model_copy(update={"rates_per_h": {c: r * k for c, r in t.rates_per_h.items()}})
+        for t in st.public_tenants]
+    sim = st.model_copy(update={
+        "scale": 1.0, "npu_pools": npus, "tenants": tenants, "public_tenants": public,
+        "power_cap_mw": {o: v * k for o, v in st.power_cap_mw.items()}})
+    return scn.model_copy(update={"fleets": fleets, "sim": sim})
+
+
 def design_scenario(scn: Scenario, o: dict[str, Any]) -> Scenario:
     """``scn`` with the owner's tenants rebuilt: ``startups`` startups holding
     ``startup_quota`` of the owner's accelerators in equal shares, each offering
@@ -236,8 +265,11 @@ def quota_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, 
     """The ``quota`` stage: run one design (the variant's ``quota.*`` flags)."""
     o = dict(opts)
     o["owner"] = programme_owner(scn, o.get("owner"))
-    result, notes = run_design(scn, cat, o)
-    return quota_doc(result, o, notes)
+    scale = scn.sim.scale
+    result, notes = run_design(at_full_scale(scn, cat), cat, o)
+    doc = quota_doc(result, o, notes)
+    doc["scale"] = scale  # applied to the fleet rows (at_full_scale)
+    return doc
 
 
 def check_designs(scenario: Scenario, options: dict[str, Any],
