@@ -196,3 +196,11 @@ def test_scale_shrinks_the_fleet_rows_so_quotas_match_the_pools(tmp_path: Path) 
     assert scaled.pop("scale") == 0.5 and by_hand.pop("scale") == 1.0
     assert json.dumps(scaled, sort_keys=True, default=str) == \
         json.dumps(by_hand, sort_keys=True, default=str)
+
+
+def test_documented_korea_spec_loads() -> None:
+    """docs/quota-sweep.yaml (the docs' example) is a valid spec: 4 x 2 x 3 variants."""
+    from aifab.sweep import build_design
+
+    spec = load_spec(Path(__file__).resolve().parents[2] / "docs" / "quota-sweep.yaml")
+    assert spec.stages == ["quota"] and len(build_design(spec).variants) == 24
