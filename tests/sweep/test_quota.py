@@ -204,3 +204,8 @@ def test_documented_korea_spec_loads() -> None:
 
     spec = load_spec(Path(__file__).resolve().parents[2] / "docs" / "quota-sweep.yaml")
     assert spec.stages == ["quota"] and len(build_design(spec).variants) == 24
+
+
+def test_documented_native_spec_loads() -> None:
+    spec = load_spec(Path(__file__).resolve().parents[2] / "docs" / "quota-sweep-native.yaml")
+    assert spec.options["quota"]["engine"] == "native"
