@@ -90,17 +90,29 @@ def designs_section(designs: dict[str, Any], metrics: list[str]) -> Any:
     from aifab.report import Section, figure_html, label, table_html
 
     rows = designs["rows"]
-    xs = [_label(r["params"]) for r in rows]
+    keys = designs["group_by"]
+    # x: the first design parameter; one series per value of the others (design order)
+    series: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        rest = {k: v for k, v in r["params"].items() if keys and k != keys[0]}
+        series.setdefault(_label(rest) if rest else "", []).append(r)
     figs = []
     for i, m in enumerate(metrics):
-        mean = [r["metrics"][m]["mean"] for r in rows]
-        lo = [r["metrics"][m]["mean"] - r["metrics"][m]["min"] for r in rows]
-        hi = [r["metrics"][m]["max"] - r["metrics"][m]["mean"] for r in rows]
-        fig = go.Figure(go.Scatter(x=xs, y=mean, mode="markers+lines", name=label(m),
-                                   error_y={"type": "data", "array": hi, "arrayminus": lo}))
+        fig = go.Figure()
+        for name, rs in series.items():
+            mean = [r["metrics"][m]["mean"] for r in rs]
+            fig.add_trace(go.Scatter(
+                x=[str(r["params"][keys[0]]) if keys else "all" for r in rs], y=mean,
+                mode="markers+lines", name=name or label(m), error_y={
+                    "type": "data", "array": [r["metrics"][m]["max"] - v
+                                              for r, v in zip(rs, mean, strict=True)],
+                    "arrayminus": [v - r["metrics"][m]["min"]
+                                   for r, v in zip(rs, mean, strict=True)]}))
         fig.update_layout(title=f"{label(m)} per design (mean; bars: min-max over "
                                 f"{', '.join(designs['over']) or 'variants'})",
-                          xaxis_title="design", yaxis_title=label(m), height=360)
+                          xaxis_title=keys[0].split(".", 1)[-1] if keys else "design",
+                          xaxis_type="category", yaxis_title=label(m), height=360,
+                          showlegend=len(series) > 1)
         figs.append(figure_html(fig, f"design-{i}"))
     table = design_frame(designs).rename(columns=lambda c: c.removeprefix("param."))
     over = ", ".join(designs["over"]) or "none"
