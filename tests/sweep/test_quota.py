@@ -153,7 +153,7 @@ def test_stage_document_per_tenant_and_kind(tmp_path: Path) -> None:
      ["parameters[quota.startup]", "unknown flag 'startup'"]),
     ({"owner": "Govt"}, {}, "  quota:", ["options.quota", "no owner 'Govt'"]),
     ({"engine": "native", "borrowing_limit": 0.5}, {}, "  quota:",
-     ["options.quota", "Kueue fields"]),
+     ["options.quota", "Kueue/KAI fields"]),
     ({"startup_quota": 0.1, "startup_demand": 0.05}, {"quota.startups": {"values": [2, 20]}},
      "  quota.startups:", ["parameters[quota.startups]", "times its quota", "startups=20"]),
     ({"startup_quota": 1.0}, {}, "  quota:", ["options.quota", "leaves nothing for universit"]),
@@ -209,3 +209,25 @@ def test_documented_korea_spec_loads() -> None:
 def test_documented_native_spec_loads() -> None:
     spec = load_spec(Path(__file__).resolve().parents[2] / "docs" / "quota-sweep-native.yaml")
     assert spec.options["quota"]["engine"] == "native"
+
+
+def test_kai_engine_limits_over_quota_use(tmp_path: Path) -> None:
+    """engine kai: KAI Queues from the same exporter; borrowing_limit 0 sets each leaf
+    queue's limit to its quota, so the overloaded universities cannot use the startups'
+    idle GPUs: the fleet is used less and they wait longer than with no limit."""
+    from aifab.catalog import load_catalog
+    from aifab.scenario import load_scenario
+    from aifab.sweep._quota import quota_stage
+
+    cat = load_catalog([])
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(TOY), encoding="utf-8")
+    scn = load_scenario(str(tmp_path / "toy.yaml"), ["sim.days=1.2", "sim.seed=1"], catalog=cat)
+    o = {"engine": "kai", "owner": None, "startups": 2, "startup_quota": 0.4,
+         "startup_demand": 0.02, "startup_weight": 0.5}
+    capped = quota_stage(scn, cat, {**o, "borrowing_limit": 0.0})
+    free = quota_stage(scn, cat, {**o, "borrowing_limit": None})
+    assert capped["engine"] == "kai" and sorted(capped["tenants"]) == [
+        "Firm", "startup-1", "startup-2", "universities"]
+    assert free["utilization"] > capped["utilization"]
+    assert free["kinds"]["university"]["wait_mean_h"] < capped["kinds"]["university"][
+        "wait_mean_h"]

@@ -59,7 +59,7 @@ class QuotaOptions(Frozen):
     """Flags of the ``quota`` stage: one quota design of a public programme, run through the
     twin (docs/sweep.md, "Quota designs"; days, seed and scale are ``sim.*`` fields)."""
 
-    engine: Literal["kueue", "native"] = "kueue"
+    engine: Literal["kueue", "kai", "native"] = "kueue"
     owner: str | None = Field(default=None, min_length=1)
     startups: int = Field(default=1, ge=1, le=1000)
     startup_quota: float = Field(default=0.35, gt=0, le=1)
@@ -71,8 +71,8 @@ class QuotaOptions(Frozen):
     def _kueue_only(self) -> QuotaOptions:
         if self.engine == "native" and (self.borrowing_limit is not None
                                         or self.startup_weight is not None):
-            raise ValueError("borrowing_limit and startup_weight are Kueue fields: the native "
-                             "engine has neither (use engine kueue)")
+            raise ValueError("borrowing_limit and startup_weight are Kueue/KAI fields: the "
+                             "native engine has neither (use engine kueue or kai)")
         return self
 
 

@@ -5,8 +5,9 @@ nominally, what each offers, how far a queue may borrow beyond its nominal quota
 startups' fair-sharing weight. The stage rebuilds the public owner's tenants from it,
 writes the scenario as Kueue manifests (aifab.sched's exporter), applies the design's
 borrowing limits and weights to the ClusterQueues, and runs the twin under Kueue semantics
-exactly as ``aifab simulate --kueue DIR`` does (``engine: kueue``), or the twin's own queue
-policy on the same tenants (``engine: native``: no borrowing limits or weights there).
+exactly as ``aifab simulate --kueue DIR`` does (``engine: kueue``; ``engine: kai``: KAI
+Queues, as ``--kai DIR``), or the twin's own queue policy on the same tenants (``engine:
+native``: no borrowing limits or weights there).
 Its document gives per-tenant and per-kind waits, utilisation, preemptions and fairness
 (docs/sweep.md, "Quota designs").
 """
@@ -139,12 +140,23 @@ def design_scenario(scn: Scenario, o: dict[str, Any]) -> Scenario:
 
 
 def _apply_design(cq_file: Path, owner: str, o: dict[str, Any]) -> None:
-    """Set the design's borrowing limits and startup weights on the exported queues."""
+    """Set the design's borrowing limits and startup weights on the exported queues:
+    Kueue ``borrowingLimit`` and ``fairSharing.weight``; KAI leaf queues' ``limit`` (quota x
+    (1 + borrowing limit)) and ``overQuotaWeight``."""
     docs = list(yaml.safe_load_all(cq_file.read_text(encoding="utf-8")))
     limit, weight = o.get("borrowing_limit"), o.get("startup_weight")
     for d in docs:
         labels = d["metadata"].get("labels", {})
         if labels.get(OWNER_LABEL) != owner:
+            continue
+        if d["kind"] == "Queue":  # KAI: leaf queues of the owner (tenants), not the owner's
+            gpu = d["spec"]["resources"]["gpu"]
+            if "parentQueue" not in d["spec"]:
+                continue
+            if limit is not None:
+                gpu["limit"] = round(gpu["quota"] * (1 + float(limit)))
+            if weight is not None and labels.get(KIND_LABEL) == "startup":
+                gpu["overQuotaWeight"] = float(weight)
             continue
         if limit is not None:
             for group in d["spec"]["resourceGroups"]:
@@ -165,18 +177,20 @@ def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]) -> tuple[Any, lis
     if o.get("engine", "kueue") == "native":
         for key in ("borrowing_limit", "startup_weight"):
             if o.get(key) is not None:
-                raise BadInput("borrowing limits and fair-sharing weights are Kueue "
-                               "fields: use engine kueue", where=f"quota.{key}")
+                raise BadInput("borrowing limits and fair-sharing weights are Kueue/KAI "
+                               "fields: use engine kueue or kai", where=f"quota.{key}")
         return run_twin(TwinRequest(scn, catalog=cat).check()), []
     from aifab.sched import export_manifests, twin_policy, with_manifests
 
     notes: list[str] = []
     owner = programme_owner(scn, o.get("owner"))
+    kai = o.get("engine") == "kai"
     with tempfile.TemporaryDirectory(prefix="aifab-quota-") as tmp:
         path = Path(tmp)
-        export_manifests(scn, cat, kueue=path)
-        _apply_design(path / "cluster-queues.yaml", owner, o)
-        kscn = with_manifests(scn, cat, path, None, notes.append)
+        export_manifests(scn, cat, kueue=None if kai else path, kai=path if kai else None)
+        _apply_design(path / ("kai-queues.yaml" if kai else "cluster-queues.yaml"), owner, o)
+        kscn = with_manifests(scn, cat, None if kai else path, path if kai else None,
+                              notes.append)
         policy = twin_policy(path, kscn)
     return run_twin(TwinRequest(kscn, catalog=cat, policy=policy).check()), notes
 
