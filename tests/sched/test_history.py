@@ -116,14 +116,15 @@ def test_compare_queues_cli(tmp_path: Path) -> None:
 def test_twin_run_as_history(tmp_path: Path) -> None:
     """A twin run folder replays through the korea-2025 manifests: every started job of
     the run appears once per 1/scale copy, on its tenant's ClusterQueue."""
-    from aifab.sched._history import read_run
+    from aifab.commands.admit import run_state
+    from aifab.sched import history_from_run
 
     runner = CliRunner()
     run = tmp_path / "run"
     r = runner.invoke(app, ["simulate", "--days", "2", "--set", "sim.scale=0.05", "--set",
                             "sim.warmup_days=0", "--out", str(run), "--json"])
     assert r.exit_code == 0, r.stderr
-    h = read_run(run)
+    h = history_from_run(run_state(run, "--jobs"))
     import pandas as pd
 
     started = pd.read_parquet(run / "jobs.parquet")["first"].notna().sum()

@@ -4,7 +4,7 @@ a scenario's tenants, quotas and policies as Kueue and KAI manifests."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from aifab.commands._common import (
 )
 from aifab.errors import BadInput
 
+if TYPE_CHECKING:
+    from aifab.sched import RunState
+
 JobArg = Annotated[Path, typer.Argument(help="Job, JobSet or PyTorchJob manifest with the "
                                         "kueue.x-k8s.io/queue-name label.", metavar="JOB.yaml")]
 KueueOpt = Annotated[Path | None, typer.Option(
@@ -31,6 +34,32 @@ StateOpt = Annotated[Path | None, typer.Option(
     "--state", help="The cluster now: `kubectl get workloads -A -o json` (admitted and "
     "pending Workloads), or a run folder of `aifab simulate --out` (its running and queued "
     "jobs; its waits give the forecast).", metavar="RUN_DIR|WORKLOADS.json")]
+
+
+def run_state(folder: Path, flag: str) -> RunState:
+    """A twin run folder (``aifab simulate --out RUN``) as what admission and replay read:
+    its tenants, jobs table and scale, through :meth:`SimResult.read` (exit 2 naming the
+    summary file and field when one is missing or mistyped)."""
+    from aifab.sched import RunState
+    from aifab.sim.national import SimResult
+
+    if not (folder / "summary.json").is_file():
+        raise BadInput("not a run folder of `aifab simulate --out` (no summary.json)",
+                       source=str(folder), where=flag)
+    result = SimResult.read(folder)
+    frames = result.frames
+    for table in ("tenants", "jobs"):
+        if table not in frames:
+            raise BadInput(f"no {table} table ({table}.parquet): not a run folder of "
+                           "`aifab simulate --out`", source=str(folder), where=flag)
+    return RunState(str(folder), result.scale, tuple(str(t) for t in frames["tenants"]["tenant"]),
+                    frames["jobs"])
+
+
+def _state(path: Path | None, flag: str) -> Path | RunState | None:
+    """``--state``/``--jobs``: a run folder is read here (sched reads no run folder);
+    files (a Workload export, a sacct CSV) are passed on as they are."""
+    return run_state(path, flag) if path is not None and path.is_dir() else path
 
 
 def _one(kueue: Path | None, kai: Path | None, flag: str) -> Path:
@@ -47,7 +76,7 @@ def admit_cmd(job: JobArg, kueue: KueueOpt = None, kai: KaiOpt = None,
     from aifab.sched import admit, one_line, read_dir
 
     m = read_dir(_one(kueue, kai, "--kueue"))
-    doc = admit(m, job, state)
+    doc = admit(m, job, _state(state, "--state"))
     if as_json:
         typer.echo(to_json(versioned(doc)))
         return
@@ -94,7 +123,9 @@ def compare_cmd(designs: DesignsArg, jobs: JobsOpt, map_: MapOpt = None,
         if not sep or not k or not v:
             raise BadInput(f"{item!r} is not TENANT=CLUSTERQUEUE", where="--map")
         mapping[k] = v
-    doc = compare_designs(list(designs), jobs, mapping)
+    hist = _state(jobs, "--jobs")
+    assert hist is not None
+    doc = compare_designs(list(designs), hist, mapping)
     if as_json:
         typer.echo(to_json(versioned(doc)))
         return

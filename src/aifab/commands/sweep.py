@@ -95,6 +95,24 @@ def _show(doc: dict[str, Any], c: Console) -> None:
         c.print(s)
     for e in doc["errors"][:5]:
         c.print(f"[yellow]failed ({e['variants']}):[/] {e['error']}")
+    if doc.get("designs"):
+        _show_designs(doc["designs"], c)
+
+
+def _show_designs(designs: dict[str, Any], c: Console) -> None:
+    from aifab.report import fmt_value, label
+
+    rows = designs["rows"]
+    names = [", ".join(f"{k.split('.', 1)[-1]}={_fmt(v)}" for k, v in r["params"].items())
+             or "all" for r in rows]
+    t = Table("metric", *names, title="Per design: mean (min-max over "
+              f"{', '.join(designs['over']) or 'variants'})", title_justify="left")
+    t.add_row("done", *(f"{r['done']}/{r['variants']}" for r in rows))
+    for m in (rows[0]["metrics"] if rows else {}):
+        t.add_row(label(m), *(f"{fmt_value(m, r['metrics'][m]['mean'])} ("
+                              f"{fmt_value(m, r['metrics'][m]['min'])}-"
+                              f"{fmt_value(m, r['metrics'][m]['max'])})" for r in rows))
+    c.print(t)
 
 
 def sweep_cmd(
@@ -107,7 +125,7 @@ def sweep_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Run scenario variants (grid, random, LHS, Saltelli, one-at-a-time) on Ray."""
-    from aifab.sweep import load_spec, load_state_spec, sweep, write_sweep
+    from aifab.sweep import load_spec, load_state_spec, sweep, with_designs, write_designs
 
     if resume is not None:
         if spec_file is not None:
@@ -128,8 +146,8 @@ def sweep_cmd(
         tick = chain(tick, sweep_events())
         result = sweep(spec, workers=workers, address=address, state_dir=out,
                        retry_failed=retry_failed, progress=tick)
-    doc = result.to_dict()
-    emit(doc, as_json=as_json, out=out, write_files=lambda tmp: write_sweep(result, tmp, doc),
+    doc = with_designs(result, result.to_dict())  # per design over seeds (quota stage)
+    emit(doc, as_json=as_json, out=out, write_files=lambda tmp: write_designs(result, tmp, doc),
          show=lambda c: _show(doc, c))
     if doc["variants"] and doc["failed"] == doc["variants"]:
         first = doc["errors"][0]["error"] if doc.get("errors") else "see the results"

@@ -45,6 +45,7 @@ from aifab.report._sweep import (
     summary_frame,
     sweep_figures,
     sweep_page,
+    sweep_sections,
     sweep_values,
 )
 
@@ -102,6 +103,7 @@ __all__ = [
     "summary_frame",
     "sweep_figures",
     "sweep_page",
+    "sweep_sections",
     "sweep_values",
     "table_html",
     "tr",

@@ -15,7 +15,14 @@ from aifab.sched._api import (
     with_manifests,
 )
 from aifab.sched._engine import Engine, Event
-from aifab.sched._history import HistJob, History, read_sacct, read_workloads
+from aifab.sched._history import (
+    HistJob,
+    History,
+    RunState,
+    history_from_run,
+    read_sacct,
+    read_workloads,
+)
 from aifab.sched._kai import kai_fair_shares
 from aifab.sched._load import load_docs, read_dir
 from aifab.sched._model import (
@@ -51,12 +58,14 @@ __all__ = [
     "Preemption",
     "Quota",
     "ResourceGroup",
+    "RunState",
     "Topology",
     "Workload",
     "admit",
     "compare_designs",
     "export_manifests",
     "gang",
+    "history_from_run",
     "kai_fair_shares",
     "load_docs",
     "one_line",

@@ -3,7 +3,7 @@ when (rules W6-W7).
 
 The cluster's state is empty, a Kueue Workload export (``kubectl get workloads -A -o
 json``: admitted and pending Workloads), or the end of a twin run (``aifab simulate --out
-RUN``):
+RUN``, read by the command layer and passed in as a :class:`~._history.RunState`):
 its running jobs are admitted first and its queued jobs wait ahead of the new one, each
 counted 1/``scale`` times (a run at scale s holds s of the fleet and of the jobs; gang sizes
 are not scaled). The forecast of when is the run's wait distribution of the
@@ -21,6 +21,7 @@ from aifab.errors import BadInput
 from aifab.sched._engine import Engine
 from aifab.sched._export import TENANT, k8s_name
 from aifab.sched._fields import Ctx
+from aifab.sched._history import RunState
 from aifab.sched._model import Manifests, is_gpu
 from aifab.sched._workload import (
     PRIORITY_LABEL,
@@ -50,23 +51,15 @@ def _tenant_of(m: Manifests, cq: str) -> str:
     return m.cluster_queues[cq].annotations.get(TENANT, cq)
 
 
-def load_state(m: Manifests, run: Path, eng: Engine) -> dict[str, Any]:
+def load_state(m: Manifests, run: RunState, eng: Engine) -> dict[str, Any]:
     """Admit a twin run's running jobs and queue its waiting ones; the run's facts."""
-    import pandas as pd
-
-    try:
-        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-        tenants = pd.read_parquet(run / "tenants.parquet")
-        jobs = pd.read_parquet(run / "jobs.parquet")
-    except (OSError, ValueError, KeyError) as exc:
-        raise BadInput(f"not a run folder of `aifab simulate --out`: {exc}".splitlines()[0],
-                       source=str(run), where="--state") from None
-    scale = float(summary.get("scale", 1.0)) or 1.0
+    jobs = run.jobs
+    scale = run.scale
     by_tenant = {}
     for name in m.cluster_queues:
         by_tenant[_tenant_of(m, name)] = name
         by_tenant.setdefault(k8s_name(_tenant_of(m, name)), name)
-    names = list(tenants["tenant"])
+    names = list(run.tenants)
     running = jobs[jobs["first"].notna() & jobs["end"].isna()]
     queued = jobs[jobs["first"].isna()].sort_values("submit")
     missing: set[str] = set()
@@ -84,9 +77,9 @@ def load_state(m: Manifests, run: Path, eng: Engine) -> dict[str, Any]:
                 eng.submit(gang(f"{stage}-{i}-{k}", cq, float(n),
                                 created=float(submit) - 1e12 + k * 1e-6))
         eng.run()
-    return {"run": str(run), "scale": scale, "copies": copies, "running": len(eng.admitted),
+    return {"run": run.source, "scale": scale, "copies": copies, "running": len(eng.admitted),
             "queued": len(eng.pending),
-            "tenants_not_in_manifests": sorted(missing), "tenants": tenants, "jobs": jobs}
+            "tenants_not_in_manifests": sorted(missing), "tenants": names, "jobs": jobs}
 
 
 def load_workloads_state(m: Manifests, path: Path, eng: Engine) -> dict[str, Any]:
@@ -150,7 +143,7 @@ def _pod_sets(ctx: Ctx, ps: Mapping[str, Any], k: int) -> list[PodSet]:
 
 
 def forecast(state: dict[str, Any], tenant: str, gpus: float) -> dict[str, Any] | None:
-    tenants = list(state["tenants"]["tenant"])
+    tenants = list(state["tenants"])
     if tenant not in tenants:
         return None
     jobs = state["jobs"]
@@ -166,8 +159,10 @@ def forecast(state: dict[str, Any], tenant: str, gpus: float) -> dict[str, Any] 
                      f"{tenant} in {state['run']}"}
 
 
-def admit(m: Manifests, job: Path, state: Path | None = None) -> dict[str, Any]:
-    """The what-if admission document for one job manifest."""
+def admit(m: Manifests, job: Path, state: Path | RunState | None = None) -> dict[str, Any]:
+    """The what-if admission document for one job manifest. ``state``: the cluster now, as
+    a Kueue Workload export (a JSON file) or a twin run's :class:`~._history.RunState`
+    (the command layer reads the run folder)."""
     queue, ns, prio_name, pod_sets, ctx = read_job(job)
     cq = _queue(m, queue, ns, ctx.obj, str(job))
     prio = 0
@@ -181,10 +176,10 @@ def admit(m: Manifests, job: Path, state: Path | None = None) -> dict[str, Any]:
         prio = m.priority_classes[prio_name]
     eng = Engine(m)
     facts = None
-    if state is not None and state.suffix == ".json":
-        doc_state = load_workloads_state(m, state, eng)
-    elif state is not None:
+    if isinstance(state, RunState):
         facts = load_state(m, state, eng)
+    elif state is not None:
+        doc_state = load_workloads_state(m, state, eng)
     wl = Workload(ctx.name, cq, pod_sets, prio, created=1e15, local_queue=f"{ns}/{queue}")
     eng.submit(wl)
     events = eng.run()

@@ -10,6 +10,7 @@ from aifab.catalog import Catalog
 from aifab.errors import BadInput
 from aifab.scenario import Scenario
 from aifab.sched._export import kai_docs, kueue_docs, tenants_of, write_manifests
+from aifab.sched._history import RunState
 from aifab.sched._load import read_dir
 from aifab.sched._twin import tenants_from
 from aifab.sched._twinpolicy import KueuePolicy, tenant_queues
@@ -60,18 +61,23 @@ def twin_policy(path: Path, scn: Scenario) -> KueuePolicy:
     return KueuePolicy(m, tenant_queues(m, [t.name for t in tenants_of(scn)]))
 
 
-def compare_designs(designs: list[Path], jobs: Path, mapping: dict[str, str]
+def compare_designs(designs: list[Path], jobs: Path | RunState, mapping: dict[str, str]
                     ) -> dict[str, Any]:
-    """Replay one workload history (sacct CSV, Kueue Workload JSON or a twin run folder)
-    through each quota
-    design (a directory of Kueue or KAI manifests): per-tenant wait, GPU-hours and
-    preemptions, utilisation and fairness per design (docs/sched.md, C1-C3)."""
-    from aifab.sched._history import read_run, read_sacct, read_workloads
+    """Replay one workload history (sacct CSV, Kueue Workload JSON, or a twin run as a
+    :class:`RunState` that the command layer read) through each quota design (a directory
+    of Kueue or KAI manifests): per-tenant wait, GPU-hours and preemptions, utilisation and
+    fairness per design (docs/sched.md, C1-C3)."""
+    from aifab.sched._history import history_from_run, read_sacct, read_workloads
     from aifab.sched._replay import replay, tenant_queues
 
-    hist = (read_run(jobs) if jobs.is_dir() else
-            read_workloads(jobs) if jobs.suffix == ".json" else read_sacct(jobs))
-    out: dict[str, Any] = {"jobs": str(jobs), "designs": {}}
+    if isinstance(jobs, RunState):
+        hist = history_from_run(jobs)
+    elif jobs.is_dir():
+        raise BadInput("a twin run folder is read by the command layer (aifab "
+                       "compare-queues --jobs RUN_DIR); pass its RunState", source=str(jobs))
+    else:
+        hist = read_workloads(jobs) if jobs.suffix == ".json" else read_sacct(jobs)
+    out: dict[str, Any] = {"jobs": hist.source, "designs": {}}
     for d in designs:
         m = read_dir(d)
         out["designs"][str(d)] = replay(m, hist, tenant_queues(m, hist, mapping)) | {

@@ -1,15 +1,17 @@
 """Workload history in: Slurm ``sacct`` exports and Kubernetes (Kueue) Workload exports.
 
-sacct: ``sacct --allocations --parsable2 --format=JobID,Account,User,Submit,Start,End,
+sacct: ``sacct --allocations --parsable2 --format=JobID,Account,User,QOS,Submit,Start,End,
 Elapsed,AllocTRES,State`` (``|``-separated; ``,`` and ``;`` are read too). A row is a job
-(steps such as ``123.batch`` are skipped); its tenant is its Account (User when empty); its
+(steps such as ``123.batch`` are skipped); its QOS names its priority class (optional);
+its tenant is its Account (User when empty); its
 GPUs come from AllocTRES/ReqTRES ``gres/gpu=N`` (or AllocGRES ``gpu:N``); its run time from
 End - Start, else Elapsed (``[D-]HH:MM:SS``). Jobs that never started are kept with their
 time limit unknown: they are left out (counted in ``skipped``).
 
 Kubernetes: ``kubectl get workloads.kueue.x-k8s.io -A -o json``: tenant = the
 ClusterQueue it was admitted to (else its LocalQueue ``namespace/queueName``), GPUs =
-pod-set count x container requests, run time = Finished - Admitted condition times.
+pod-set count x container requests, run time = Finished - Admitted condition times,
+priority ``spec.priority`` and class ``spec.priorityClassName``.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aifab.errors import BadInput
 from aifab.sched._fields import Ctx
 from aifab.sched._model import is_gpu
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _GPU_TRES = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
 _GPU_GRES = re.compile(r"gpu(?::[^:,()]+)?:(\d+)")
@@ -40,6 +45,9 @@ class HistJob:
     run_s: float
     gpus: float
     priority: int = 0
+    #: sacct QOS or a Workload's priorityClassName: a design's WorkloadPriorityClass of
+    #: this name gives the job its priority (rule C4), else ``priority``.
+    priority_class: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def read_sacct(path: Path) -> History:
     if not {"AllocTRES", "ReqTRES", "AllocGRES"} & cols:
         raise BadInput("no AllocTRES, ReqTRES or AllocGRES column: GPUs unknown",
                        source=str(path), where="line 1")
-    raw: list[tuple[str, str, float, float, float]] = []
+    raw: list[Raw] = []
     skipped = 0
     for i, r in enumerate(rows, start=2):
         jid = (r.get("JobID") or "").strip()
@@ -107,16 +115,19 @@ def read_sacct(path: Path) -> History:
         if run is None or run < 0:
             raise BadInput("no run time (End before Start, or no End/Elapsed)",
                            source=str(path), where=where)
-        raw.append((jid, tenant, submit, run, gpus))
+        raw.append((jid, tenant, submit, run, gpus, 0, (r.get("QOS") or "").strip()))
     return _history(raw, skipped, str(path))
 
 
-def _history(raw: list[tuple[str, str, float, float, float]], skipped: int,
-             source: str) -> History:
+#: A job as read: name, tenant, submit (epoch s), run time (s), GPUs, priority, class.
+Raw = tuple[str, str, float, float, float, int, str]
+
+
+def _history(raw: list[Raw], skipped: int, source: str) -> History:
     if not raw:
         raise BadInput("no job that ran on GPUs", source=source)
     t0 = min(r[2] for r in raw)
-    jobs = tuple(HistJob(j, t, s - t0, run, g) for j, t, s, run, g in
+    jobs = tuple(HistJob(j, t, s - t0, run, g, p, c) for j, t, s, run, g, p, c in
                  sorted(raw, key=lambda r: (r[2], r[0])))
     return History(jobs, skipped, source)
 
@@ -137,7 +148,7 @@ def read_workloads(path: Path) -> History:
     items = doc.get("items") if isinstance(doc, dict) else None
     if not isinstance(items, list):
         raise BadInput("no items (kubectl get workloads -A -o json)", source=str(path))
-    raw: list[tuple[str, str, float, float, float]] = []
+    raw: list[Raw] = []
     skipped = 0
     for i, it in enumerate(items):
         meta = it.get("metadata") or {}
@@ -162,29 +173,47 @@ def read_workloads(path: Path) -> History:
         adm = (status.get("admission") or {}).get("clusterQueue")
         tenant = str(adm or f"{meta.get('namespace', 'default')}/{spec.get('queueName', '')}")
         src = str(path)
+        prio = spec.get("priority")
         raw.append((ctx.name, tenant, _time(str(created), f"{ctx.obj}: creationTimestamp", src),
                     _time(finished, f"{ctx.obj}: Finished", src)
-                    - _time(admitted, f"{ctx.obj}: Admitted", src), gpus))
+                    - _time(admitted, f"{ctx.obj}: Admitted", src), gpus,
+                    prio if isinstance(prio, int) and not isinstance(prio, bool) else 0,
+                    str(spec.get("priorityClassName") or "")))
     return _history(raw, skipped, str(path))
 
 
-def read_run(run: Path) -> History:
-    """The jobs of a twin run folder (``aifab simulate --out RUN``) that started: tenant,
-    submit time, run time (first start to end, or to the end of the run), GPUs. A run at
-    scale s is read as round(1/s) copies of each job (at most 100), for full-size quotas."""
-    import pandas as pd
+@dataclass(frozen=True, eq=False)
+class RunState:
+    """What admission and replay take from a twin run (``aifab simulate --out RUN``): its
+    tenants in the twin's order (a job's ``tenant`` is an index into them), its jobs table
+    (``tenant``, ``n``, ``submit``, ``first``, ``end``, ``wait_s``; times in seconds) and
+    its scale. The command layer reads the folder (``aifab.sim.national.SimResult.read``)
+    and passes these in: sched sits below sim and reads no run folder itself."""
 
-    try:
-        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-        tenants = list(pd.read_parquet(run / "tenants.parquet")["tenant"])
-        jobs = pd.read_parquet(run / "jobs.parquet")
-    except (OSError, ValueError, KeyError) as exc:
-        raise BadInput(f"not a run folder of `aifab simulate --out`: {exc}".splitlines()[0],
-                       source=str(run)) from None
-    scale = float(summary.get("scale", 1.0)) or 1.0
-    copies = max(1, min(100, round(1.0 / scale)))
+    source: str
+    scale: float
+    tenants: tuple[str, ...]
+    jobs: pd.DataFrame = field(repr=False)
+
+    def __post_init__(self) -> None:
+        missing = [c for c in ("tenant", "n", "submit", "first", "end", "wait_s")
+                   if c not in self.jobs.columns]
+        if missing:
+            raise BadInput(f"the jobs table has no {', '.join(missing)} column",
+                           source=self.source, where="jobs")
+        if not (self.scale > 0):
+            raise BadInput(f"scale must be above 0, got {self.scale}", source=self.source,
+                           where="scale")
+
+
+def history_from_run(run: RunState) -> History:
+    """The jobs of a twin run that started: tenant, submit time, run time (first start to
+    end, or to the end of the run), GPUs. A run at scale s is read as round(1/s) copies of
+    each job (at most 100), for full-size quotas."""
+    jobs = run.jobs
+    copies = max(1, min(100, round(1.0 / run.scale)))
     horizon = float(jobs["submit"].max()) if len(jobs) else 0.0
-    raw: list[tuple[str, str, float, float, float]] = []
+    raw: list[Raw] = []
     skipped = 0
     cols = [jobs[c].tolist() for c in ("tenant", "n", "submit", "first", "end")]
     for i, (t, n, sub, first, end) in enumerate(zip(*cols, strict=True)):
@@ -193,6 +222,6 @@ def read_run(run: Path) -> History:
             continue
         stop = end if end == end else max(horizon, first)
         for k in range(copies):
-            raw.append((f"{i}-{k}", str(tenants[int(t)]), float(sub), float(stop - first),
-                        float(n)))
-    return _history(raw, skipped, str(run))
+            raw.append((f"{i}-{k}", str(run.tenants[int(t)]), float(sub),
+                        float(stop - first), float(n), 0, ""))
+    return _history(raw, skipped, run.source)

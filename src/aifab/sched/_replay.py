@@ -3,7 +3,9 @@
 C1 jobs arrive at their submit time on their tenant's ClusterQueue and run for their
 recorded run time once admitted (their recorded start is ignored: the design decides);
 C2 a preempted job goes back to its queue and starts over (the run time it had is lost,
-as with no checkpoint); C3 per tenant: jobs, wait (admission - submit; jobs never admitted
+as with no checkpoint); C4 a job whose priority class (sacct QOS, a Workload's
+priorityClassName) names a WorkloadPriorityClass of the design takes its value, else its
+own priority (0 for sacct); C3 per tenant: jobs, wait (admission - submit; jobs never admitted
 count their wait to the end), GPU-hours, preemptions; per design: utilisation = GPU-hours /
 (GPUs under quota x span), and Jain's fairness index over tenants of GPU-hours / quota.
 """
@@ -74,8 +76,8 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
         else:
             j = jobs[name]
             stats[queues[j.tenant]].jobs += 1
-            eng.submit(gang(name, queues[j.tenant], j.gpus, priority=j.priority,
-                            created=j.submit_s + 1.0))
+            eng.submit(gang(name, queues[j.tenant], j.gpus, priority=m.priority_classes.get(
+                j.priority_class, j.priority), created=j.submit_s + 1.0))
         if heap and heap[0][0] == now:
             continue
         eng.clock = now + 1.0  # on the same axis as the creation times (submit + 1 s)
@@ -120,7 +122,9 @@ def summarise(m: Manifests, stats: Mapping[str, TenantStats], hist: History,
             ratios.append(s.gpu_h / quota)
     r = np.array(ratios)
     jain = float(r.sum() ** 2 / (len(r) * (r ** 2).sum())) if len(r) and (r ** 2).sum() else 1.0
+    classes = {j.priority_class for j in hist.jobs if j.priority_class}
     return {"source": hist.source, "jobs": len(hist.jobs), "skipped": hist.skipped,
+            "priority_classes_not_in_design": sorted(classes - set(m.priority_classes)),
             "span_h": span / 3600.0,
             "utilization": sum(s.gpu_h for s in stats.values()) / (total * span / 3600.0)
             if total else 0.0,

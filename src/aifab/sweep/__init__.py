@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aifab.sweep._design import DesignPoints, build_design
+from aifab.sweep._designs import design_frame, design_rows, with_designs, write_designs
 from aifab.sweep._exec import Progress, execute, load_state_spec, read_journal
 from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
 from aifab.sweep._results import (
@@ -52,6 +53,8 @@ __all__ = [
     "UncertaintyResult",
     "VariantRecord",
     "build_design",
+    "design_frame",
+    "design_rows",
     "load_spec",
     "load_state_spec",
     "percentiles",
@@ -65,6 +68,8 @@ __all__ = [
     "sweep_file",
     "sweep_html",
     "uncertainty_ranges",
+    "with_designs",
+    "write_designs",
     "write_sweep",
     "write_uncertainty",
 ]

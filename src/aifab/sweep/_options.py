@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
@@ -55,7 +55,28 @@ class ReplayOptions(Frozen):
     tie_break: Literal["rank", "uniform"] = "rank"
 
 
+class QuotaOptions(Frozen):
+    """Flags of the ``quota`` stage: one quota design of a public programme, run through the
+    twin (docs/sweep.md, "Quota designs"; days, seed and scale are ``sim.*`` fields)."""
+
+    engine: Literal["kueue", "kai", "native"] = "kueue"
+    owner: str | None = Field(default=None, min_length=1)
+    startups: int = Field(default=1, ge=1, le=1000)
+    startup_quota: float = Field(default=0.35, gt=0, le=1)
+    startup_demand: float = Field(default=0.02, gt=0, le=5)
+    borrowing_limit: float | None = Field(default=None, ge=0)
+    startup_weight: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _kueue_only(self) -> QuotaOptions:
+        if self.engine == "native" and (self.borrowing_limit is not None
+                                        or self.startup_weight is not None):
+            raise ValueError("borrowing_limit and startup_weight are Kueue/KAI fields: the "
+                             "native engine has neither (use engine kueue or kai)")
+        return self
+
+
 OPTION_MODELS: dict[str, type[Frozen]] = {
     "plan": PlanOptions, "site": SiteOptions, "simulate": SimulateOptions,
-    "perf": PerfOptions, "replay": ReplayOptions}
+    "perf": PerfOptions, "replay": ReplayOptions, "quota": QuotaOptions}
 PATH_OPTIONS = {("replay", "nodes"), ("replay", "pods")}

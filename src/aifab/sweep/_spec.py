@@ -19,8 +19,8 @@ from aifab._yaml import check_shape, parse_yaml
 from aifab.errors import BadInput
 from aifab.sweep._options import OPTION_MODELS, PATH_OPTIONS, Frozen
 
-STAGES = ("plan", "site", "simulate", "perf", "replay")
-Stage = Literal["plan", "site", "simulate", "perf", "replay"]
+STAGES = ("plan", "site", "simulate", "perf", "replay", "quota")
+Stage = Literal["plan", "site", "simulate", "perf", "replay", "quota"]
 DesignKind = Literal["grid", "random", "lhs", "saltelli", "oat"]
 DistKind = Literal["uniform", "normal", "lognormal", "triangular"]
 MAX_VARIANTS = 1_000_000
@@ -208,7 +208,7 @@ def spec_from_dict(doc: Any, source: str = "spec", text: str | None = None,
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        loc = [p for p in loc if p not in ("literal['plan','site','simulate','perf','replay']",)]
+        loc = [p for p in loc if not (isinstance(p, str) and p.startswith("literal['plan'"))]
         msg = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
@@ -271,7 +271,9 @@ def _check(spec: SweepSpec, source: str, text: str | None, base_dir: Path | None
             err = exc.errors()[0]
             key = ".".join(str(p) for p in err["loc"])
             msg = "unknown flag" if err["type"] == "extra_forbidden" else str(err["msg"])
-            raise bad(msg[:1].lower() + msg[1:], ["options", stage, key]) from None
+            msg = msg.removeprefix("Value error, ")
+            raise bad(msg[:1].lower() + msg[1:],
+                      ["options", stage, key] if key else ["options", stage]) from None
         options[stage] = opts
     _check_design(spec, bad)
     scen = spec.scenario
@@ -279,6 +281,8 @@ def _check(spec: SweepSpec, source: str, text: str | None, base_dir: Path | None
         scen = str(base_dir / scen)
     cats = [_resolve(c, base_dir) for c in spec.catalog]
     _check_scenario(scen, spec, cats, bad)
+    if "quota" in spec.stages:
+        _check_quota(scen, spec, cats, options.get("quota", {}), params, bad)
     return spec.model_copy(update={"options": options, "scenario": scen, "catalog": cats,
                                    "parameters": params})
 
@@ -325,6 +329,21 @@ def _check_scenario(scen: str, spec: SweepSpec, cats: list[str], bad: Any) -> No
                           catalog=cat)
         except BadInput as exc:
             raise bad(str(exc), ["parameters", path]) from None
+
+
+def _check_quota(scen: str, spec: SweepSpec, cats: list[str], options: dict[str, Any],
+                 params: dict[str, Parameter], bad: Any) -> None:
+    """Every quota design reachable one flag at a time can be built (:mod:`._quota`)."""
+    from aifab.catalog import load_catalog
+    from aifab.scenario import load_scenario
+    from aifab.sweep._quota import check_designs
+
+    values = {p.split(".", 1)[1]: (par.values if par.values is not None else
+                                   list(par.range) if par.range is not None
+                                   else [first_value(par)])
+              for p, par in params.items() if p.startswith("quota.")}
+    scn = load_scenario(scen, spec.set, catalog=load_catalog([Path(c) for c in cats]))
+    check_designs(scn, options, values, bad)
 
 
 def first_value(par: Parameter) -> Any:

@@ -156,6 +156,13 @@ def replay_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str,
         trace=trace_info(opts["nodes"], opts["pods"], nodes, pods), wall_s=r.wall_s).to_dict()
 
 
+def quota_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
+    """One quota design of a public programme through the twin (:mod:`._quota`)."""
+    from aifab.sweep._quota import quota_stage as run
+
+    return run(scn, cat, opts)
+
+
 STAGE_FUNCS: dict[str, Callable[[Scenario, Catalog, dict[str, Any]], dict[str, Any]]] = {
     "plan": plan_stage, "site": site_stage, "simulate": simulate_stage,
-    "perf": perf_stage, "replay": replay_stage}
+    "perf": perf_stage, "replay": replay_stage, "quota": quota_stage}
