@@ -105,7 +105,7 @@ def test_a_higher_borrowing_limit_uses_the_fleet_no_less(tmp_path: Path) -> None
                   "uni_wait_h": "quota.kinds.university.wait_mean_h"}, ["sim.days=1.2"])
     res = sweep(load_spec(spec), workers=0)
     assert res.failed == 0
-    vals = {(r["params"]["quota.borrowing_limit"], r["params"]["sim.seed"]): r["metrics"]
+    vals = {(r.params["quota.borrowing_limit"], r.params["sim.seed"]): r.metrics
             for r in res.records}
     for seed in (1, 2):
         no, yes = vals[(0, seed)], vals[(2, seed)]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from aifab.sweep._results import SweepResult
+from aifab.sweep._results import SweepResult, VariantRecord
 
 
 def seed_params(params: list[str]) -> list[str]:
@@ -32,20 +32,20 @@ def design_rows(result: SweepResult) -> dict[str, Any]:
     params = list(result.spec.parameters)
     over = seed_params(params)
     keys = [p for p in params if p not in over]
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[VariantRecord]] = {}
     first: dict[str, dict[str, Any]] = {}
     for rec in result.records:
-        design = {k: rec["params"].get(k) for k in keys}
+        design = {k: rec.params.get(k) for k in keys}
         key = repr(sorted(design.items(), key=lambda kv: kv[0]))
         groups.setdefault(key, []).append(rec)
         first.setdefault(key, design)
     rows = []
     for key, recs in groups.items():
-        ok = [r for r in recs if r["status"] == "ok"]
+        ok = [r for r in recs if r.ok]
         metrics = {}
         for m in result.spec.metrics:
-            vals = [float(r["metrics"][m]) for r in ok
-                    if m in r["metrics"] and math.isfinite(float(r["metrics"][m]))]
+            vals = [float(r.metrics[m]) for r in ok
+                    if m in r.metrics and math.isfinite(float(r.metrics[m]))]
             metrics[m] = ({"mean": sum(vals) / len(vals), "min": min(vals), "max": max(vals)}
                           if vals else {"mean": math.nan, "min": math.nan, "max": math.nan})
         rows.append({"params": first[key], "variants": len(recs), "done": len(ok),
