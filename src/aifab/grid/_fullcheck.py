@@ -62,34 +62,8 @@ def cluster_groups(gn: GridNetwork, bus_cluster: dict[str, str],
             lim[keep])
 
 
-def _equal_splits(m: Any, names: list[str]) -> None:
-    """The parts of one plant spread over several substations (``NAME @sub K``) run at
-    the same output: the spread is the model's assumption, and without this rule the LP
-    may move output freely between equal-cost parts, so the flows are not unique."""
-    from linopy import LinearExpression
-
-    groups: dict[str, list[str]] = {}
-    for g in names:
-        if " @" in g and not g.startswith(("shed ", "ai ")):
-            groups.setdefault(g.split(" @")[0], []).append(g)
-    pairs = [(g, gs[0]) for gs in groups.values() for g in gs[1:]]
-    if not pairs:
-        return
-    lab = m.variables["Generator-p"].labels.transpose("snapshot", "name")
-    a = lab.sel(name=[p[0] for p in pairs]).to_numpy()
-    b = lab.sel(name=[p[1] for p in pairs]).to_numpy()
-    ds = xr.Dataset({"vars": (("snapshot", "pair", "_term"), np.stack([a, b], axis=-1)),
-                     "coeffs": (("snapshot", "pair", "_term"),
-                                np.stack([np.ones(a.shape), -np.ones(b.shape)], axis=-1))},
-                    coords={"snapshot": lab.coords["snapshot"].to_numpy(),
-                            "pair": [p[0] for p in pairs]})
-    m.add_constraints(LinearExpression(ds, m) == 0, name="Generator-equal-split")
-
-
 def _add_groups(m: Any, coef: pd.DataFrame, lim: pd.Series) -> None:
-    """The clustered model's limits on the full network's flows; every line set free;
-    split plants run evenly (``_equal_splits``)."""
-    _equal_splits(m, [str(g) for g in m.variables["Generator-p"].coords["name"].to_numpy()])
+    """The clustered model's limits on the full network's flows; every line set free."""
     if len(coef):
         c = xr.DataArray(coef.to_numpy(), coords={"group": list(coef.index),
                                                   "name": list(coef.columns)},

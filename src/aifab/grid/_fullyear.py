@@ -96,7 +96,7 @@ def merge(parts: list[Tally]) -> Tally:
             out.curtailed_max_mw[y] = max(out.curtailed_max_mw.get(y, 0.0), v)
         for y, s in p.max_flow.items():
             prev = out.max_flow.get(y)
-            out.max_flow[y] = s if prev is None else np.maximum(prev, s)
+            out.max_flow[y] = s if prev is None else prev.combine(s, max, 0.0)
     return out
 
 
@@ -181,7 +181,7 @@ def _with_full_year(first: SitingResult, gn: GridNetwork, tally: Tally,
         pct = [round(float(f.get(nm, 0.0)) / float(lim.get(nm, np.nan)) * 100, 1)
                if float(lim.get(nm, 0.0)) > 0 else 0.0 for nm in cor["name"]]
         cor[f"max_loading_pct_{y}"] = pct
-        worst = np.maximum(worst, pd.Series(pct, index=cor.index))
+        worst = worst.combine(pd.Series(pct, index=cor.index), max, 0.0)
     cor["max_loading_pct"] = worst.round(1)
     second = {"kind": "full_year", "method": (
         f"every hour of each year, campuses of stage 1 fixed; rolling horizon of "

@@ -138,7 +138,7 @@ class Tally:
             self.curtailed_max_mw[y] = max(self.curtailed_max_mw.get(y, 0.0),
                                            float(tot[t].max(initial=0.0)))
             prev = self.max_flow.get(y)
-            self.max_flow[y] = flows if prev is None else np.maximum(prev, flows)
+            self.max_flow[y] = flows if prev is None else prev.combine(flows, max, 0.0)
 
 
 Progress = Callable[[str], None]
