@@ -87,6 +87,7 @@ def test_no_campus_no_cut():
     assert chk["found"] == [] and chk["rounds"] == [0]
 
 
+@pytest.mark.slow  # about 3-7 s: runs in make test and CI, not in make test-fast
 def test_blocks_of_days_equal_one_lp_over_all_hours():
     # Ten days of varying load at C (300-950 MW; A-B binds in every hour), solved
     # in 2-day blocks with one LP re-used: the same cost as one LP over all hours.
