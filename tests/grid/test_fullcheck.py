@@ -106,3 +106,16 @@ def test_blocks_of_days_equal_one_lp_over_all_hours():
     need = c + 50.0
     assert one.gen_krw[2030] == pytest.approx(float((150 * 10 + (need - 150) * 100).sum()))
     assert one.max_flow[2030]["AB"] == pytest.approx(150.0)
+
+
+def test_full_year_rejects_flexibility_offers():
+    from aifab.errors import BadInput
+    from aifab.grid import solve_siting
+
+    from .conftest import toy_problem
+
+    p = toy_problem(100.0)
+    p = p.__class__(demand=p.demand, owners=p.owners, load_factor=1.0,
+                    options=p.options.model_copy(update={"hours": 8760, "flex_share": 0.01}))
+    with pytest.raises(BadInput, match="representative days"):
+        solve_siting(p, toy_data())

@@ -63,6 +63,9 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     if opt.hours >= 8760 and opt.full_year == "two_stage":
         # Stage 1: site on representative days; stage 2: every hour of the year with those
         # campuses fixed (dispatch in blocks of whole days, grid._fullyear).
+        if flex_spec(problem).active:
+            raise BadInput("flexibility offers need representative days (--hours below 8760)",
+                           where="siting.flex_share")
         say(f"stage 1: siting on {opt.screening_hours} h of representative days")
         first = solve_siting(replace(problem, options=opt.model_copy(
             update={"hours": opt.screening_hours})), data, progress=progress,
