@@ -92,3 +92,12 @@ def test_gangwon_self_sufficiency_miss_follows_the_coal_miss(rows):
     cf = rows["east-coast (Gangwon) coal capacity factor"]
     assert not ss.within and ss.ours > ss.high
     assert not cf.within
+
+
+def test_jeju_curtailment_is_a_validation_row(rows):
+    # Jeju's wind and solar: what the base dispatch leaves unused, as a share of what is
+    # available (recomputed here from the row's definition: 0 <= share <= 100), against
+    # the Bank of Korea's 2.1 % (2023) and none since the 2024 bidding market
+    r = rows["Jeju wind and solar curtailed"]
+    assert r.kind == "validation" and r.reported == 2.1 and (r.low, r.high) == (0.0, 3.0)
+    assert 0.0 <= r.ours <= 100.0 and r.within == (r.low <= r.ours <= r.high)

@@ -129,12 +129,46 @@ def _show(result: Any, c: Console) -> None:
                        f"{f['curtailed_mwh'][y]:,.0f}", f"{f['curtailed_hours'][y]:,.1f}",
                        f"{f['compute_lost_gpu_h'][y]:,.0f}")
         c.print(ft)
+    _show_second_stage(result.second_stage, c)
     gap = result.mip_gap
     c.print(f"status {result.status}, MIP gap {gap * 100:.2f} % of the fleet's added cost, "
             f"build {result.build_s:.1f} s, solve {result.solve_s:.1f} s, "
             f"{result.model_size['variables']:,} variables, "
             f"{result.model_size['constraints']:,} constraints, "
             f"{result.time_method}, {result.hours_per_year} h/year")
+
+
+def _show_second_stage(s: dict[str, Any], c: Console) -> None:
+    """The full-network check or the full-year dispatch (stage 2), if run."""
+    if not s:
+        return
+    full = s["kind"] == "full_network_check"
+    t = Table(title=(f"Full-network check ({s['buses']} buses, {s['lines']} lines): "
+                     f"{s['check']}, {s['lines_overloaded']} lines overloaded, "
+                     f"{s['rounds_total']} re-solves" if full else
+                     f"Full year ({s['blocks']} blocks of {s['block_days']} days)"))
+    cols = (("redispatch_cost_krw", "redispatch (bn KRW)"), ("load_shed_mwh", "shed MWh"),
+            ("campus_curtailed_mwh", "campus curtailed MWh"),
+            ("gpus_unpowered_worst_hour", "GPUs off, worst hour")) if full else (
+        ("generation_krw", "generation (trillion KRW)"), ("co2_mt", "CO2 Mt"),
+        ("load_shed_mwh", "shed MWh"), ("campus_curtailed_mwh", "campus curtailed MWh"),
+        ("gpus_unpowered_worst_hour", "GPUs off, worst hour"))
+    t.add_column("year")
+    for _, label in cols:
+        t.add_column(label, justify="right")
+    for y, row in s["by_year"].items():
+        vals = []
+        for key, _ in cols:
+            v = float(row[key])
+            vals.append(f"{v / 1e9:,.1f}" if key == "redispatch_cost_krw" else
+                        f"{v / 1e12:,.3f}" if key == "generation_krw" else f"{v:,.1f}"
+                        if key == "co2_mt" else f"{v:,.0f}")
+        t.add_row(str(y), *vals)
+    c.print(t)
+    if full and s["overloaded_lines"]:
+        c.print("Lines overloaded before their cut (worst first): " + ", ".join(
+            f"{x['line']} {x['region0']}-{x['region1']} {x['loading_pct']:.0f} %"
+            for x in s["overloaded_lines"][:5]))
 
 
 def _show_coupling(cp: dict[str, Any], c: Console) -> None:

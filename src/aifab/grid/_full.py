@@ -78,13 +78,16 @@ def build_full_network(data: GridData, years: Sequence[int], *, hours: int | Non
                        demand_growth_per_year: float = 0.01,
                        carbon_price_krw_per_t: float = 0.0,
                        candidate_expansions: bool = False,
-                       committed_delay_years: int = 0) -> GridNetwork:
-    """Return the bus-level network; same time structure and components as the zonal one."""
+                       committed_delay_years: int = 0,
+                       built_expansions: dict[str, int] | None = None) -> GridNetwork:
+    """Return the bus-level network; same time structure and components as the zonal one
+    (``built_expansions``: planned corridors in service from the given year)."""
     zonal = build_network(data, years, hours=hours,
                           demand_growth_per_year=demand_growth_per_year,
                           carbon_price_krw_per_t=carbon_price_krw_per_t,
                           candidate_expansions=candidate_expansions,
-                          committed_delay_years=committed_delay_years)
+                          committed_delay_years=committed_delay_years,
+                          built_expansions=built_expansions)
     z: Any = zonal.network
     subs = data.substations
     kept, al, hubs = backbone(data)

@@ -50,6 +50,7 @@ class SitingResult:
     network: str = "zonal"
     site_capacity_mw: dict[tuple[str, int], float] = field(default_factory=dict)  # connected
     hosting: pd.DataFrame = field(default_factory=pd.DataFrame)  # see grid._hosting
+    second_stage: dict[str, Any] = field(default_factory=dict)  # full year / full network
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document (without ``schema_version``)."""
@@ -92,6 +93,7 @@ class SitingResult:
             **({"flexibility": _flex_json(self.flexibility)} if self.flexibility else {}),
             **({"hosting": self.hosting.to_dict(orient="records")}
                if not self.hosting.empty else {}),
+            **({"second_stage": self.second_stage} if self.second_stage else {}),
         }
 
 

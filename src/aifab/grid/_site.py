@@ -60,28 +60,30 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     precheck(problem, data, allowed)
     expansions = ([str(x) for x in data.corridors.loc[data.corridors["expandable"], "name"]]
                   if opt.allow_expansions else [])
-    fixed = None
-    stage1_gap, stage1_s = None, 0.0
     if opt.hours >= 8760 and opt.full_year == "two_stage":
-        # Stage 1: site on representative days; stage 2 (below): every hour of the year
-        # with those campuses and corridor builds fixed (an LP: dispatch and powering).
+        # Stage 1: site on representative days; stage 2: every hour of the year with those
+        # campuses fixed (dispatch in blocks of whole days, grid._fullyear).
+        if flex_spec(problem).active:
+            raise BadInput("flexibility offers need representative days (--hours below 8760)",
+                           where="siting.flex_share")
         say(f"stage 1: siting on {opt.screening_hours} h of representative days")
         first = solve_siting(replace(problem, options=opt.model_copy(
             update={"hours": opt.screening_hours})), data, progress=progress,
-            compare_flex=False, calibrate_base=False)
-        fixed = first
-        stage1_gap, stage1_s = first.mip_gap, first.solve_s
-    elif opt.network == "full" and opt.full_network == "check":
-        # Stage 1: site on the clustered network; stage 2 (below): the full network's LOPF
-        # with those campuses and corridor builds fixed checks them line by line (GPUs the
-        # full network cannot power there wait; overloads cannot occur, the LP respects
-        # every line).
+            compare_flex=False, calibrate_base=calibrate_base)
+        from aifab.grid._fullyear import full_year
+
+        return full_year(first, problem, data, busmap=user_busmap(opt.data_dir),
+                         workers=opt.solver_threads, say=say)
+    if opt.network == "full" and opt.full_network == "check":
+        # Stage 1: site on the clustered network; stage 2: the full network's LOPF with
+        # those campuses fixed, line limits added where lines overload (grid._fullcheck).
         say("stage 1: siting on the clustered network")
         first = solve_siting(replace(problem, options=opt.model_copy(
             update={"network": "clustered"})), data, progress=progress,
-            compare_flex=False, calibrate_base=False)
-        fixed = first
-        stage1_gap, stage1_s = first.mip_gap, first.solve_s
+            compare_flex=False, calibrate_base=calibrate_base)
+        from aifab.grid._fullcheck import full_check
+
+        return full_check(first, problem, data, busmap=user_busmap(opt.data_dir), say=say)
     say(f"building network ({len(problem.years())} years x {opt.hours} h)")
     if opt.network == "full":
         if data.substations.empty:
@@ -114,16 +116,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     add_interfaces(m, gn, data)
     build_s = time.perf_counter() - t0
     total = m.objective.expression * OBJ_SCALE
-    if fixed is not None:
-        _fix_decisions(m, sv, fixed, opt.block_mw)
-        m.add_objective(total, overwrite=True)
-        say(f"stage 2: campuses fixed ({int(m.nvars):,} variables)")
-        info = solve_highs(m, time_limit_s=opt.time_limit_s, mip_rel_gap=opt.mip_rel_gap,
-                           threads=opt.solver_threads, objective_scale=OBJ_SCALE)
-        info = replace(info, mip_gap=float(stage1_gap or 0.0),
-                       solve_s=info.solve_s + stage1_s)
-    else:
-        info = _solve_with_offset(m, total, problem, say)
+    info = _solve_with_offset(m, total, problem, say)
     if info.status == "infeasible":
         hard = [o.name for o in problem.owners
                 if o.siting.min_home_share > 0 or not o.siting.allow_shortfall]
@@ -239,29 +232,6 @@ def _fewest_waiting(m: Any, problem: SitingProblem, say: Progress,
         least = (short.solution * gpw).sum("owner")
         m.add_constraints(waiting <= least + 0.5, name="Site-fewest-waiting")
     return info.solve_s
-
-
-def _fix_decisions(m: Any, sv: Any, first: SitingResult, block_mw: float) -> None:
-    """Fix each site's blocks and connected capacity, and corridor builds, to a stage-1
-    result (the owners' powered MW stay free: stage 2 re-dispatches them hour by hour)."""
-    blocks = m.variables["Site-blocks"]
-    cap = m.variables["Site-capacity"]
-    val = blocks.upper.copy() * 0
-    mw = cap.upper.copy() * 0
-    p = first.placements
-    for (site, year), g in p.groupby(["site", "year"]):
-        at = {"site": site, "year": year}
-        val.loc[at] = round(float(g["blocks_mw"].sum()) / block_mw)
-        mw.loc[at] = min(float(first.site_capacity_mw.get((str(site), int(str(year))), 0.0)),
-                         float(cap.upper.loc[at]))
-    blocks.update(lower=val, upper=val)
-    cap.update(lower=mw, upper=mw)
-    if "Corridor-build" in m.variables:
-        build = m.variables["Corridor-build"]
-        on = build.upper.copy() * 0
-        for name, year in first.expansions_built.items():
-            on.loc[{"name": name}] = (on.coords["year"] >= year).astype(float)
-        build.update(lower=on, upper=on)
 
 
 def problem_from_scenario(scenario: Any, catalog: Any = None, *,
