@@ -2,7 +2,7 @@
 stage's folder became :meth:`PlanResult.write` / :func:`read_plan` (issue 23), kept
 byte-identical since. The ``--json`` text is stored whole; each file of a ``--out`` folder
 by its SHA-256 (``report.html`` and the CSVs included; the run marker ``.aifab-run``, which
-holds the time, left out).
+holds the time, left out, and the page's "Generated ... on <time>" masked).
 
 Re-record (only in a commit that says which figures moved and why)::
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -42,10 +43,14 @@ def _cli(args: list[str]) -> str:
     return r.stdout
 
 
+#: The page's time of writing (to the minute)
+STAMP = re.compile(rb" on \d{4}-\d\d-\d\d \d\d:\d\d UTC\.")
+
+
 def folder_manifest(name: str, tmp: Path) -> str:
     out = tmp / name
     _cli([*FOLDERS[name], "--out", str(out)])
-    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+    files = {p.name: hashlib.sha256(STAMP.sub(b" on <time>.", p.read_bytes())).hexdigest()
              for p in sorted(out.iterdir()) if p.name != ".aifab-run"}
     return json.dumps(files, indent=1) + "\n"
 
