@@ -13,6 +13,7 @@ def test_top_level() -> None:
     assert sorted(aifab.__all__) == sorted([
         "AifabError", "BadInput", "Catalog", "Infeasible", "PlanResult", "Scenario",
         "__version__", "default_catalog", "load_catalog", "load_scenario", "plan",
+        "plan_file", "read_plan",
     ])
     for name in aifab.__all__:
         assert hasattr(aifab, name)

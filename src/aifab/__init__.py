@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from aifab._plan import PlanResult, plan
+    from aifab._plan_result import plan_file, read_plan
     from aifab.catalog import Catalog, default_catalog, load_catalog
     from aifab.errors import AifabError, BadInput, Infeasible
     from aifab.scenario import Scenario, load_scenario
@@ -29,6 +30,8 @@ _LAZY = {
     "load_catalog": "aifab.catalog",
     "PlanResult": "aifab._plan",
     "plan": "aifab._plan",
+    "plan_file": "aifab._plan_result",
+    "read_plan": "aifab._plan_result",
     "Scenario": "aifab.scenario",
     "load_scenario": "aifab.scenario",
 }
@@ -45,6 +48,8 @@ __all__ = [
     "load_catalog",
     "load_scenario",
     "plan",
+    "plan_file",
+    "read_plan",
 ]
 
 

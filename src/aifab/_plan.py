@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pandas as pd
-
+from aifab._plan_result import (
+    Assumption,
+    Comparison,
+    FleetRow,
+    PeerRow,
+    PlanResult,
+    Summary,
+)
 from aifab.catalog import Catalog, default_catalog
 from aifab.power import (
     METRICS,
@@ -19,135 +24,6 @@ from aifab.power import (
     system_kw,
 )
 from aifab.scenario import Scenario
-
-
-@dataclass(frozen=True)
-class FleetRow:
-    """One fleet row of the scenario with its power."""
-
-    owner: str
-    accelerator: str
-    accelerator_name: str
-    system: str
-    system_name: str
-    form: str
-    count: int
-    systems: float
-    delivery_year: int
-    assumed: bool
-    note: str
-    it_power_mw: float
-    facility_power_mw: float
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Totals for an owner or the whole fleet."""
-
-    name: str
-    accelerators: int
-    it_power_mw: float
-    facility_power_mw: float
-    annual_energy_twh: float
-    annual_cost_krw: float
-    annual_cost_usd: float
-    annual_co2_mt: float
-    h100_equivalents: dict[str, float]
-    delivery_years: list[int]
-    accelerator_types: list[str]
-    assumed: bool
-    gpus: int = 0  # of ``accelerators``: GPUs ...
-    npus: int = 0  # ... and NPUs (catalogue kind)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The fleet's annual energy as a share of a region's consumption."""
-
-    region: str
-    consumption_twh: float
-    year: int
-    source: str
-    share: float
-
-
-@dataclass(frozen=True)
-class PeerRow:
-    """A peer fleet with its H100-equivalents and ranks (1 = largest)."""
-
-    name: str
-    accelerator: str
-    count: int
-    year: int
-    status: str
-    assumed: bool
-    source: str
-    h100_equivalents: dict[str, float]
-    rank_by_count: int
-    ranks: dict[str, int]
-
-
-@dataclass(frozen=True)
-class Assumption:
-    """A parameter that moved the result, with its value and source."""
-
-    parameter: str
-    value: float | str
-    unit: str
-    source: str
-
-
-@dataclass(frozen=True)
-class PlanResult:
-    """Everything ``aifab plan`` reports; ``to_frames()`` gives pandas tables."""
-
-    scenario: str
-    description: str
-    fleet: list[FleetRow]
-    owners: list[Summary]
-    totals: Summary
-    comparisons: list[Comparison]
-    peers: list[PeerRow]
-    assumptions: list[Assumption]
-    by_year: list[dict[str, Any]]
-    output: list[dict[str, Any]] = field(default_factory=list)
-    staffing: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready document (the ``--json`` body, without ``schema_version``)."""
-        d = asdict(self)
-        d["totals"].pop("name")
-        return d
-
-    def to_frames(self) -> dict[str, pd.DataFrame]:
-        """One DataFrame per table, for notebooks and CSV output."""
-        def flat(rows: list[Any]) -> pd.DataFrame:
-            recs = []
-            for r in rows:
-                rec = asdict(r) if not isinstance(r, dict) else dict(r)
-                for key in ("h100_equivalents", "ranks"):
-                    if key in rec:
-                        for m, v in rec.pop(key).items():
-                            rec[f"{key}_{m}" if key == "ranks" else f"h100e_{m}"] = v
-                for key in ("delivery_years", "accelerator_types"):
-                    if key in rec:
-                        rec[key] = " ".join(str(x) for x in rec[key])
-                recs.append(rec)
-            return pd.DataFrame(recs)
-
-        frames = {
-            "fleet": flat(self.fleet),
-            "owners": flat([*self.owners, self.totals]),
-            "comparisons": flat(self.comparisons),
-            "peers": flat(self.peers),
-            "assumptions": flat(self.assumptions),
-            "by_year": pd.DataFrame(self.by_year),
-        }
-        if self.output:
-            frames["output"] = pd.DataFrame(self.output)
-        if self.staffing:
-            frames["staffing"] = pd.DataFrame(self.staffing)
-        return frames
 
 
 def _summarise(name: str, rows: list[FleetRow], energies: list[Energy],
@@ -376,3 +252,6 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         output=_factory_output(scenario, rows, owners, totals, cat),
         staffing=_staffing(scenario, rows, owners, cat),
     )
+
+
+__all__ = ["Assumption", "Comparison", "FleetRow", "PeerRow", "PlanResult", "Summary", "plan"]

@@ -4,8 +4,8 @@ A block is a frozen dataclass whose fields are the document's keys, in the docum
 order. :func:`encode` writes it (a field that is None is left out: an optional key), and
 :func:`decode` reads it back from a document, checking each field against its annotation
 (``int``, ``float``, ``str``, ``bool``, a block, ``tuple[X, ...]``, ``tuple[X, Y]``,
-``Mapping[str, X]``, unions and ``X | None``). A missing or mistyped field raises
-:class:`FieldError` with its dotted path. Strict JSON writes NaN as null, so a ``float``
+``list[X]``, ``Mapping[str, X]``, unions and ``X | None``). A missing or mistyped field
+raises :class:`FieldError` with its dotted path. Strict JSON writes NaN as null, so a ``float``
 field reads null back as NaN: the document written again is the same.
 """
 
@@ -87,6 +87,10 @@ def decode(tp: Any, value: Any, path: str) -> Any:
             raise FieldError(path, f"expected {len(args)} items, got {len(value)}")
         return tuple(decode(a, v, f"{path}[{i}]")
                      for i, (a, v) in enumerate(zip(args, value, strict=True)))
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            raise FieldError(path, f"expected a list, got {_kind(value)}")
+        return [decode(get_args(tp)[0], v, f"{path}[{i}]") for i, v in enumerate(value)]
     if origin in (Mapping, dict):
         _k, vt = get_args(tp)
         if not isinstance(value, dict):

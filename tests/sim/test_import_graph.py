@@ -146,7 +146,8 @@ LAYERS = [("errors",), ("_io", "_checks", "_terminal", "_outdir", "_yaml", "_eve
                          "_schema"),
           ("catalog",),
           ("scenario",),
-          ("power", "perf", "workload", "reliability"), ("_plan", "grid", "sched"), ("sim",),
+          ("power", "perf", "workload", "reliability"),
+          ("_plan", "_plan_result", "grid", "sched"), ("sim",),
           ("report",), ("commands", "sweep", "serve"), ("cli",)]
 """The README's layer picture, bottom first: a package imports only from lower layers (or
 its own). The root package ``aifab`` (version, re-exports) is outside the layers."""

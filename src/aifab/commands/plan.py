@@ -26,13 +26,10 @@ from aifab.commands._common import (
 from aifab.scenario import embedded_scenarios, embedded_text
 
 
-def _write_plan(result: PlanResult, doc: dict[str, object], tmp: Path) -> None:
+def _write_plan(result: PlanResult, tmp: Path, extra: dict[str, Any] | None = None) -> None:
     from aifab.report import plan_html, write_page
 
-    write_text(tmp / "plan.json", to_json(doc))
-    for name, frame in result.to_frames().items():
-        frame.to_csv(tmp / f"{name}.csv", index=False)
-    write_page(tmp / "report.html", plan_html(result))
+    result.write(tmp, extra, page=lambda path: write_page(path, plan_html(result)))
 
 
 UncertaintyOpt = Annotated[bool, typer.Option(
@@ -67,24 +64,24 @@ def plan_cmd(
         for p in export_manifests(scn, cat, kueue=manifests / "kueue", kai=manifests / "kai"):
             err_console.print(f"wrote {p}", markup=False, soft_wrap=True)
     result = plan(scn, cat)
-    doc: dict[str, Any] = {"scenario": result.scenario, **result.to_dict()}
-    doc.pop("description", None)
+    doc = result.document()
 
     from aifab.report import print_plan
 
     if not uncertainty:
         emit(doc, as_json=as_json, out=out,
-             write_files=lambda tmp: _write_plan(result, versioned(doc), tmp),
+             write_files=lambda tmp: _write_plan(result, tmp),
              show=lambda c: print_plan(result, c))
         return
     from aifab.sweep import plan_uncertainty, print_uncertainty, write_uncertainty
 
     unc = plan_uncertainty(scn, cat, samples=samples, seed=seed)
-    doc["totals_range"] = unc.totals_range
-    doc["uncertainty"] = {k: v for k, v in unc.to_dict().items() if k != "totals_range"}
+    extra = {"totals_range": unc.totals_range,
+             "uncertainty": {k: v for k, v in unc.to_dict().items() if k != "totals_range"}}
+    doc |= extra
 
     def write(tmp: Path) -> None:
-        _write_plan(result, versioned(doc), tmp)
+        _write_plan(result, tmp, extra)
         write_uncertainty(result, unc, tmp)
 
     def show(c: Console) -> None:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aifab._io import to_json, versioned, write_text
+from aifab._plan_result import plan_file
 from aifab.catalog import Catalog
 from aifab.errors import BadInput
 from aifab.report._bundle import plotly_file_name, shared_page
@@ -78,7 +79,7 @@ class ReportResult:
     def files(self) -> dict[str, str]:
         """File name -> text of everything ``--out`` holds: ``report.html`` loads
         ``plotly-<version>.min.js`` beside it (``self.html`` is the self-contained page)."""
-        files = {"plan.json": to_json(versioned(self.plan_doc()))}
+        files = {plan_file(Path()).name: to_json(versioned(self.plan_doc()))}
         site_doc = self.site_doc()
         if site_doc is not None:
             files["site.json"] = to_json(versioned(site_doc))

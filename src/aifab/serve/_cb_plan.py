@@ -12,6 +12,7 @@ import dash
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
+from aifab import PlanResult
 from aifab.errors import AifabError, BadInput
 from aifab.serve._compare import fleet_counts, plan_changes
 from aifab.serve._i18n import t, tl
@@ -174,17 +175,17 @@ def plan_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         return (cards(items), "", *fig_list,
                 *(describe_figure(f, lang=lang) for f in fig_list), link,
                 scn.model_dump(mode="json", exclude_none=True),
-                _changed(base, scn, base_plan(base), r.to_dict(), lang))
+                _changed(base, scn, base_plan(base), r, lang))
 
-    base_plans: dict[str, dict[str, Any]] = {}
+    base_plans: dict[str, PlanResult] = {}
 
-    def base_plan(base: Any) -> dict[str, Any]:
+    def base_plan(base: Any) -> PlanResult:
         """The plan of a scenario's own values (kept: each knob change compares with it)."""
         key = base.model_dump_json()
         if key not in base_plans:
             if len(base_plans) > 8:
                 base_plans.clear()
-            base_plans[key] = plan(base).to_dict()
+            base_plans[key] = plan(base)
         return base_plans[key]
 
     @app.callback(Output("plan-yaml", "data"), Input("plan-save", "n_clicks"),
@@ -227,13 +228,12 @@ def shared_state(search: str | None) -> dict[str, Any]:
     return out
 
 
-def _changed(base: Any, scn: Any, base_doc: dict[str, Any], doc: dict[str, Any],
-             lang: str) -> Any:
+def _changed(base: Any, scn: Any, base_plan: PlanResult, now: PlanResult, lang: str) -> Any:
     """The Plan page's "what changed": the knobs that differ from the scenario's values and
     the headline figures, scenario (A) and now (B), with B - A and the change in %."""
     from aifab.serve._pages import table
 
-    figs, inputs = plan_changes(base, scn, base_doc, doc, _is_npu, lang)
+    figs, inputs = plan_changes(base, scn, base_plan, now, _is_npu, lang)
     head = html.H2(t("what_changed", lang))
     if not len(inputs):
         return [head, html.P(t("no_change", lang), className="note", id="plan-nochange")]

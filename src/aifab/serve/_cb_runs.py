@@ -9,6 +9,7 @@ import dash
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, dcc, html
 
+from aifab import PlanResult
 from aifab.errors import AifabError, BadInput
 from aifab.serve._i18n import KEYS, t
 from aifab.serve._jobs import JobManager, JobProgress, JobRequest
@@ -174,16 +175,18 @@ def _open_href(kind: str, rel: str) -> str:
     return f"/{page}?run={rel}" if page else f"/files/{rel}/report.html"
 
 
-def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimResult]:
-    """A run's kind and its result: a twin run typed (with its time series), the others'
-    JSON documents."""
+def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimResult | PlanResult]:
+    """A run's kind and its result: a twin run (with its time series) and a plan typed, the
+    others' JSON documents."""
     d = results.resolve(rel)
     kind = kind_of(d)
     if kind == "simulate":
         return kind, results.read_twin(rel, ("timeseries",))
     if kind == "sweep":
         return kind, results.read_sweep(rel, variants=False)[0]
-    for k, name in (("site", "site.json"), ("report", "report.json"), ("plan", "plan.json")):
+    if kind == "plan":
+        return kind, results.read_plan(rel)
+    for k, name in (("site", "site.json"), ("report", "report.json")):
         if (d / name).is_file():
             return k, results.read_json(f"{rel}/{name}")
     raise BadInput("not a run folder", source=rel)

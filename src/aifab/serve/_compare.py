@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from aifab import PlanResult
 from aifab.report import fmt_int, fmt_money, fmt_num, fmt_share
 from aifab.serve._i18n import t, tl
 from aifab.sim.national import SimResult
@@ -49,20 +50,31 @@ def _twin_figures(res: SimResult) -> dict[Figure, float | None]:
     }
 
 
-def figures(kind: str, doc: dict[str, Any] | SimResult) -> dict[Figure, float | None]:
-    """Comparable figures of a run (a twin run typed, the others' documents), as numbers;
-    twin counts per day of the whole fleet."""
+def _plan_figures(totals: Any) -> dict[Figure, float | None]:
+    """A plan's comparable figures from its totals (a :class:`aifab.PlanResult`'s, or the
+    ``plan`` block of a combined report's document)."""
+    def get(key: str) -> Any:
+        return totals.get(key) if isinstance(totals, dict) else getattr(totals, key, None)
+
+    return {("accelerators", "count"): _num(get("accelerators")),
+            ("facility power (MW)", "num"): _num(get("facility_power_mw")),
+            ("energy (TWh/year)", "num"): _num(get("annual_energy_twh")),
+            ("electricity cost (KRW/year)", "money"): _num(get("annual_cost_krw"))}
+
+
+def figures(kind: str, doc: dict[str, Any] | SimResult | PlanResult,
+            ) -> dict[Figure, float | None]:
+    """Comparable figures of a run (a twin run and a plan typed, the others' documents), as
+    numbers; twin counts per day of the whole fleet."""
     if isinstance(doc, SimResult):
         return _twin_figures(doc)
+    if isinstance(doc, PlanResult):
+        return _plan_figures(doc.totals)
     if kind == "site":
         return {(f"GPUs waiting for power, {y}", "count"): _num(n)
                 for y, n in sorted(doc.get("unpowered_gpus_by_year", {}).items())}
-    if kind in ("plan", "report"):
-        tt = doc.get("totals") or doc.get("plan", {})
-        return {("accelerators", "count"): _num(tt.get("accelerators")),
-                ("facility power (MW)", "num"): _num(tt.get("facility_power_mw")),
-                ("energy (TWh/year)", "num"): _num(tt.get("annual_energy_twh")),
-                ("electricity cost (KRW/year)", "money"): _num(tt.get("annual_cost_krw"))}
+    if kind == "report":
+        return _plan_figures(doc.get("plan", {}))
     if kind == "sweep":
         return {(k, "count"): _num(doc.get(k)) for k in ("variants", "done", "failed")}
     return {}
@@ -71,8 +83,9 @@ def figures(kind: str, doc: dict[str, Any] | SimResult) -> dict[Figure, float | 
 _INPUTS = {"simulate": ("days", "policy", "seed", "scale", "warmup_days"),
            "site": ("scenario", "years"), "sweep": ("name", "design")}
 
-#: A run to compare: its kind and its result (a twin run typed, the others' documents).
-Compared = tuple[str, dict[str, Any] | SimResult]
+#: A run to compare: its kind and its result (a twin run and a plan typed, the others'
+#: documents).
+Compared = tuple[str, dict[str, Any] | SimResult | PlanResult]
 
 
 def _input(run: Compared, key: str) -> Any:
@@ -81,6 +94,8 @@ def _input(run: Compared, key: str) -> Any:
         return kind
     if isinstance(doc, SimResult):
         return getattr(doc.summary, key)
+    if isinstance(doc, PlanResult):
+        return getattr(doc, key, None)
     return doc.get(key)
 
 
@@ -151,14 +166,14 @@ def _knobs(scn: Any, is_npu: Any) -> dict[str, Any]:
             "prices.tariff_krw_per_kwh": scn.prices.tariff_krw_per_kwh}
 
 
-def plan_changes(base: Any, scn: Any, base_doc: dict[str, Any], doc: dict[str, Any],
+def plan_changes(base: Any, scn: Any, base_plan: PlanResult, now: PlanResult,
                  is_npu: Any, lang: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """What changed against the scenario's own values on the Plan page: (headline figures:
     figure | scenario | now | B - A | change %; the knobs that differ: input | scenario |
-    now). ``base``/``scn`` are scenarios, ``base_doc``/``doc`` their plans' documents."""
+    now). ``base``/``scn`` are scenarios, ``base_plan``/``now`` their plans."""
     from aifab.report import param_label
 
-    figs, _ = compare_frames(("plan", base_doc), ("plan", doc), lang)
+    figs, _ = compare_frames(("plan", base_plan), ("plan", now), lang)
     a, b = _knobs(base, is_npu), _knobs(scn, is_npu)
     rows = []
     for k in dict.fromkeys([*a, *b]):

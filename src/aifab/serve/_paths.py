@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aifab import PlanResult, plan_file, read_plan
 from aifab.errors import BadInput
 from aifab.sim.national import SimResult, summary_file
 
@@ -19,13 +20,15 @@ _TWIN_SUMMARY = summary_file(Path()).name
 #: A sweep folder's document, as :mod:`aifab.sweep` names it (imported when first needed:
 #: the sweep package is slow to import and most pages never read a sweep).
 _SWEEP_DOC = "<sweep>"
+#: A plan folder's document: only :func:`aifab.read_plan` reads that folder's files.
+_PLAN_DOC = plan_file(Path()).name
 
 #: Files that say what kind of run a folder holds, in order of precedence.
 _MARKERS = (("sweep", (_SWEEP_DOC,)),
             ("simulate", (_TWIN_SUMMARY,)),
             ("report", ("report.json",)),  # a combined report also holds site.json
             ("site", ("site.json", "placements.csv")),
-            ("plan", ("plan.json",)))
+            ("plan", (_PLAN_DOC,)))
 
 #: What a combined report (``aifab report --out``) holds of each stage: the pages that can
 #: open it (its siting in Map, its twin in Twin).
@@ -182,6 +185,13 @@ class ResultsDir:
             return SimResult.from_document(doc, {}, conf, source=f"{where}/{_REPORT_TWIN}")
         return SimResult.read(d, tables, resolve=lambda name: safe_path(d, name), label=where)
 
+
+    def read_plan(self, rel: str) -> PlanResult:
+        """The plan in folder ``rel`` (``aifab plan --out``), typed, read by
+        :func:`aifab.read_plan` with its path checked by :func:`safe_path` first; BadInput
+        naming the file (relative to the results folder) and the field."""
+        d = self.resolve(rel)
+        return read_plan(d, resolve=lambda name: safe_path(d, name), label=self.rel(d))
 
     def read_sweep(self, rel: str, variants: bool = True) -> tuple[dict[str, Any],
                                                                   Any]:
