@@ -59,6 +59,7 @@ CELLS: dict[str, str] = {
     "east-coast coal constrained off, peak hour": "동해안 석탄 발전 제약, 최대 부하 시간",
     "nuclear share of generation": "발전량 중 원자력 비율",
     "coal share of generation": "발전량 중 석탄 비율",
+    "Jeju wind and solar curtailed": "제주 풍력·태양광 출력 제한",
     "research": "연구", "finetune": "미세 조정", "pretrain": "사전 학습",
     "inference": "추론", "training": "학습", "none": "없음", "fairshare": "공정 배분",
     "interruptions/day": "중단/일", "goodput": "유효 처리율", "Korea": "한국",
