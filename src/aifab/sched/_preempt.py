@@ -25,17 +25,20 @@ class Admitted:
 
 
 def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[Admitted],
-               tree: QuotaTree) -> list[Admitted]:
+               tree: QuotaTree, ordered: bool = False) -> list[Admitted]:
     """Admitted workloads that use a flavor-resource the preemptor needs and that the
     ClusterQueue's policies allow to preempt (P1); other queues' first, then lowest priority,
-    then most recently admitted (P2)."""
+    then most recently admitted (P2). ``ordered``: ``admitted`` is already by priority, then
+    most recent admission (A9), so only other queues' are put first."""
     frs = asg.usage.keys()
     name, prio, created = cq.name, wl.priority, wl.created
     within, reclaim = cq.preemption.within_cluster_queue, cq.preemption.reclaim_within_cohort
-    root = tree.cqs[name].path()[0]
-    out: list[tuple[bool, int, int, Admitted]] = []
+    cqs = tree.cqs
+    root = cqs[name].path()[0]
+    own: list[Admitted] = []
+    others: list[Admitted] = []
     for a in admitted:
-        if frs.isdisjoint(a.usage):
+        if not ordered and frs.isdisjoint(a.usage):
             continue
         p = a.wl.priority
         if a.cq == name:  # within the ClusterQueue
@@ -43,12 +46,16 @@ def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[A
                     within == "LowerOrNewerEqualPriority" and p == prio
                     and a.wl.created > created)):
                 continue
+            own.append(a)
         elif reclaim == "Never" or (reclaim != "Any" and p >= prio) or \
-                tree.cqs[a.cq].path()[0] is not root:  # reclaim within the cohort
+                cqs[a.cq].path()[0] is not root:  # reclaim within the cohort
             continue
-        out.append((a.cq == name, p, -a.at, a))
-    out.sort(key=lambda t: t[:3])
-    return [t[3] for t in out]
+        else:
+            others.append(a)
+    if not ordered:
+        own.sort(key=lambda a: (a.wl.priority, -a.at))
+        others.sort(key=lambda a: (a.wl.priority, -a.at))
+    return others + own
 
 
 def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
@@ -88,9 +95,9 @@ def _greedy(tree: QuotaTree, cq: str, req: dict[FR, float], pool: list[Admitted]
 
 
 def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                    admitted: list[Admitted]) -> list[Admitted] | None:
+                    admitted: list[Admitted], ordered: bool = False) -> list[Admitted] | None:
     """Classic preemption (P3-P5): the heuristics of concepts/preemption.md, "Targets"."""
-    cands = candidates(cq, wl, asg, admitted, tree)
+    cands = candidates(cq, wl, asg, admitted, tree, ordered)
     if not cands:
         return None
     same = [a for a in cands if a.cq == cq.name]
@@ -138,11 +145,11 @@ def _pick(tree: QuotaTree, root: Node, active: dict[str, list[Admitted]]) -> str
 
 
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                 admitted: list[Admitted], strategies: tuple[str, ...]
+                 admitted: list[Admitted], strategies: tuple[str, ...], ordered: bool = False
                  ) -> list[Admitted] | None:
     """Fair-sharing preemption (F2-F4): per strategy, take from the highest-share queue
     workloads that keep the preemptor's share at most (or below) the target's."""
-    cands = candidates(cq, wl, asg, admitted, tree)
+    cands = candidates(cq, wl, asg, admitted, tree, ordered)
     if not cands:
         return None
     me = tree.cqs[cq.name]
