@@ -1,7 +1,8 @@
 """Rule A8: the upper bound checked before a preemption search never rules out a search that
 would find targets, and so changes no decision. Random workloads on nested cohorts, two
 flavors with borrowing and lending limits, every preemption policy, classic and fair sharing
-(the default strategies and each alone)."""
+(the default strategies and each alone), workloads on one flavor-resource and on several
+(GPU and CPU, two pod sets)."""
 
 from __future__ import annotations
 
@@ -15,19 +16,22 @@ from hypothesis import strategies as st
 import aifab.sched._engine as engine_mod
 from aifab.sched import Engine, gang
 from aifab.sched._bound import hopeless
+from aifab.sched._workload import PodSet, Workload
 
 PRE = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
 JOBS = st.lists(st.tuples(st.sampled_from("abcdel"), st.integers(1, 10), st.integers(0, 3),
-                          st.integers(0, 2)), min_size=1, max_size=30)
+                          st.integers(0, 2), st.integers(0, 3)), min_size=1, max_size=30)
 STRATS = [None, ["LessThanInitialShare"], ["LessThanOrEqualToFinalShare"]]
 
 
 def _m(fair: bool, strategies: list[str] | None) -> Any:
-    two = {"f1": [res("nvidia.com/gpu", 4)], "f2": [res("nvidia.com/gpu", 3, borrow=2)]}
+    two = {"f1": [res("nvidia.com/gpu", 4), res("cpu", 8)],
+           "f2": [res("nvidia.com/gpu", 3, borrow=2), res("cpu", 6)]}
     return config(cohort("root"), cohort("x", "root", weight=0.5), cohort("y", "root"),
                   cq("a", "x", flavors=two, preemption=PRE, fairSharing={"weight": 0.35}),
-                  cq("b", "x", flavors={"f1": [res("nvidia.com/gpu", 2)],
-                                        "f2": [res("nvidia.com/gpu", 2, lend=1)]},
+                  cq("b", "x", flavors={"f1": [res("nvidia.com/gpu", 2), res("cpu", 4)],
+                                        "f2": [res("nvidia.com/gpu", 2, lend=1),
+                                               res("cpu", 4, lend=2)]},
                      preemption={**PRE, "borrowWithinCohort": {"policy": "LowerPriority",
                                                                "maxPriorityThreshold": 1}}),
                   cq("c", "y", 6, preemption=PRE, fairSharing={"weight": 2}),
@@ -41,10 +45,21 @@ def _m(fair: bool, strategies: list[str] | None) -> Any:
                   fair=fair, strategies=strategies, flavors=("default", "f1", "f2"))
 
 
-def _log(e: Engine, jobs: list[tuple[str, int, int, int]]) -> tuple[Any, ...]:
+def _wl(i: int, q: str, g: int, p: int, cpu: int) -> Workload:
+    """A GPU gang; in "a" and "b" (GPU and CPU quota) with ``cpu`` > 0 it also asks for CPU,
+    and with ``cpu`` 3 a second pod set (which may land on the other flavor)."""
+    if q not in "ab" or cpu == 0:
+        return gang(f"j{i}", q, g, priority=p)
+    sets = [PodSet("main", 1, {"nvidia.com/gpu": g, "cpu": cpu})]
+    if cpu == 3:
+        sets.append(PodSet("aux", 1, {"nvidia.com/gpu": 1}))
+    return Workload(f"j{i}", q, tuple(sets), priority=p)
+
+
+def _log(e: Engine, jobs: list[tuple[str, int, int, int, int]]) -> tuple[Any, ...]:
     log = []
-    for i, (q, g, p, ends) in enumerate(jobs):
-        e.submit(gang(f"j{i}", q, g, priority=p))
+    for i, (q, g, p, ends, cpu) in enumerate(jobs):
+        e.submit(_wl(i, q, g, p, cpu))
         log += [(ev.kind, ev.workload, ev.by, str(ev.flavors)) for ev in e.run()]
         for name in sorted(e.admitted)[:ends]:
             if name not in e.admitted:
@@ -57,7 +72,7 @@ def _log(e: Engine, jobs: list[tuple[str, int, int, int]]) -> tuple[Any, ...]:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JOBS, st.booleans(), st.sampled_from(STRATS))
 def test_the_bound_never_rules_out_a_search_that_finds_targets(
-        jobs: list[tuple[str, int, int, int]], fair: bool, strategies: list[str] | None
+        jobs: list[tuple[str, int, int, int, int]], fair: bool, strategies: list[str] | None
 ) -> None:
     m = _m(fair, strategies)
     search = engine_mod.targets
@@ -106,3 +121,4 @@ def test_the_bound_spares_a_search_that_cannot_succeed() -> None:
     for _ in range(2):  # preempts, then is admitted
         e.run()
     assert calls and "a3" in e.admitted and "b2" not in e.admitted
+

@@ -42,28 +42,31 @@ _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [s
 
 
 class Usage:
-    """Usage of admitted workloads per flavor-resource, ClusterQueue and priority."""
+    """Usage of admitted workloads per flavor-resource, ClusterQueue and priority: of all
+    (``agg``), and of those using more than one flavor-resource (``multi``)."""
 
     def __init__(self) -> None:
         self.agg: _Agg = {}
+        self.multi: _Agg = {}
 
     def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
-        for fr, v in usage.items():
-            by_p = self.agg.setdefault(fr, {}).setdefault(cq, {})
-            s = by_p.setdefault(prio, [0.0, 0])
-            s[0] += sign * v
-            s[1] += sign
-            if s[1] == 0:  # none left: drop the entry (no float residue)
-                del by_p[prio]
-                if not by_p:
-                    del self.agg[fr][cq]
+        for agg in (self.agg, self.multi) if len(usage) > 1 else (self.agg,):
+            for fr, v in usage.items():
+                by_p = agg.setdefault(fr, {}).setdefault(cq, {})
+                s = by_p.setdefault(prio, [0.0, 0])
+                s[0] += sign * v
+                s[1] += sign
+                if s[1] == 0:  # none left: drop the entry (no float residue)
+                    del by_p[prio]
+                    if not by_p:
+                        del agg[fr][cq]
 
 
 def _grow(v: float) -> float:
     return v * (1 + 1e-9) + 1e-6
 
 
-def _eligible(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
+def _eligible(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
               ) -> dict[str, float]:
     """Per ClusterQueue, the usage of ``fr`` of admitted workloads that the policies of
     ``cq`` allow a workload of priority ``prio`` to preempt (P1; over-counted, see above)."""
@@ -71,7 +74,7 @@ def _eligible(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
     within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
     root = tree.cqs[cq.name].path()[0]
     out: dict[str, float] = {}
-    for name, by_p in u.agg.get(fr, {}).items():
+    for name, by_p in agg.get(fr, {}).items():
         if name == cq.name:
             if within == "Never":
                 continue
@@ -93,7 +96,7 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     me = tree.cqs[cq.name]
     take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
     for fr in req:
-        for name, v in _eligible(u, tree, cq, prio, fr).items():
+        for name, v in _eligible(u.agg, tree, cq, prio, fr).items():
             take.setdefault(name, {})[fr] = v
     frs = list(req)
     low: dict[int, float] = {}  # per preemptor side: its least share after any search
@@ -115,10 +118,13 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
 def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node,
               req: Mapping[FR, float]) -> float:
     """A lower bound of ``mine``'s share with ``req`` added after any search: per
-    flavor-resource, its usage less all that workloads the search may take below it use."""
+    flavor-resource, its usage less all that the workloads the search may take below it
+    use (a candidate uses one of ``req``'s flavor-resources: of the others, only workloads
+    using several flavor-resources can remove usage)."""
     extra = dict(req)
     for fr in set(mine.usage) | set(req):
-        gone = sum(v for name, v in _eligible(u, tree, cq, prio, fr).items()
+        agg = u.agg if fr in req else u.multi
+        gone = sum(v for name, v in _eligible(agg, tree, cq, prio, fr).items()
                    if mine in tree.cqs[name].path())
         extra[fr] = extra.get(fr, 0.0) - gone
     return tree.share(mine, extra)
