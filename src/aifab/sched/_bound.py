@@ -74,6 +74,7 @@ def _eligible(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
     within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
     root = tree.cqs[cq.name].path()[0]
     out: dict[str, float] = {}
+    lim: int | None
     for name, by_p in agg.get(fr, {}).items():
         if name == cq.name:
             if within == "Never":
