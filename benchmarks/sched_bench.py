@@ -10,12 +10,22 @@ Usage: python benchmarks/sched_bench.py [--jobs 20000] [--queues 1000] [--cohort
    the same jobs (its run folder) replayed through the Kueue engine on the korea-2025
    manifests: the like-for-like time check of issue #22.
 3. What-if admission of one 64 x 8-GPU Job on the korea-2025 manifests (in process, the
-   median of 5), without and with a twin run as --state.
+   median of 5), and with --admit-cli the `aifab admit` command itself (a fresh process:
+   start-up, reading the manifests, deciding; the median of 5 wall times).
+4. With --loop-days 0.5,3: the twin's own loop under Kueue semantics
+   (`simulate --kueue DIR --days N`, korea-2025 full fleet, exported manifests) against the
+   native twin (`simulate --days N`); CPU seconds of each child process.
+5. With --fleet-days 1,7: the issue's synthetic case in the twin's loop: the korea-2025
+   fleet (260k GPUs) as --queues ClusterQueues in --cohorts cohorts (each cohort on one
+   owner's flavors, nominal quota split evenly, reclaimWithinCohort Any, withinClusterQueue
+   LowerPriority, fair sharing as exported), `simulate --kueue DIR --days N` against the
+   native twin on the same tenants and jobs (`--policy fairshare`: the exact round trip).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -86,38 +96,129 @@ def twin_vs_engine(days: float, d: Path) -> None:
           f"{eng:.1f} s ({eng / twin:.2f}x); utilisation {r['utilization']:.1%}")
 
 
+def fleet_design(src: Path, out: Path, queues: int, cohorts: int) -> None:
+    """``queues`` ClusterQueues in ``cohorts`` cohorts over the flavors of the exported
+    manifests in ``src`` (cohort ``c`` on owner ``c mod owners``; each queue an equal share
+    of its owner's flavors), written to ``out`` with the flavors, priorities and config."""
+    import yaml
+
+    flv: dict[str, dict[str, float]] = {}  # owner -> flavor -> GPUs
+    for d in yaml.safe_load_all((src / "cluster-queues.yaml").read_text()):
+        per = flv.setdefault(d["metadata"]["labels"]["aifab.io/owner"], {})
+        for g in d["spec"]["resourceGroups"]:
+            for f in g["flavors"]:
+                for r in f["resources"]:
+                    if r["name"] == "nvidia.com/gpu":
+                        per[f["name"]] = per.get(f["name"], 0) + r["nominalQuota"]
+    owners = sorted(flv)
+    docs: list[dict[str, object]] = [{"apiVersion": API, "kind": "Cohort",
+                                      "metadata": {"name": "fleet"}, "spec": {}}]
+    docs += [{"apiVersion": API, "kind": "Cohort", "metadata": {"name": f"c{c:02d}"},
+              "spec": {"parentName": "fleet"}} for c in range(cohorts)]
+    mine = {o: [q for q in range(queues) if owners[q % cohorts % len(owners)] == o]
+            for o in owners}
+    for q in range(queues):
+        o = owners[q % cohorts % len(owners)]
+        n, i = len(mine[o]), mine[o].index(q)
+        fl = [{"name": f, "resources": [{"name": "nvidia.com/gpu", "nominalQuota":
+                                         int(g // n) + (1 if i < g % n else 0)}]}
+              for f, g in flv[o].items()]
+        kind = ("university", "startup", "institute")[q % 3] if o == "Government" else "owner"
+        docs.append({"apiVersion": API, "kind": "ClusterQueue", "metadata": {
+            "name": f"q{q:04d}", "labels": {"aifab.io/owner": o, "aifab.io/kind": kind}},
+            "spec": {"cohortName": f"c{q % cohorts:02d}", "queueingStrategy": "BestEffortFIFO",
+                     "namespaceSelector": {},
+                     "resourceGroups": [{"coveredResources": ["nvidia.com/gpu"],
+                                         "flavors": fl}],
+                     "preemption": {"reclaimWithinCohort": "Any",
+                                    "withinClusterQueue": "LowerPriority"}}})
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("flavors.yaml", "priorities.yaml", "kueue-config.yaml"):
+        (out / name).write_text((src / name).read_text())
+    (out / "queues.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+
+
+def cpu_run(args: list[str]) -> tuple[float, float]:
+    """CPU seconds (user + sys) and wall seconds of ``aifab ARGS`` in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "aifab.cli", *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime), wall
+
+
+def loop_vs_native(label: str, kueue: list[str], native: list[str], days: float) -> None:
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() \
+        else "?"
+    d = ["--days", f"{days:g}", "--json"]
+    nc, nw = cpu_run(native + d)
+    kc, kw = cpu_run(kueue + d)
+    print(f"{label}, {days:g} days: native {nc:.1f} CPU-s ({nw:.0f} s wall), Kueue semantics "
+          f"{kc:.1f} CPU-s ({kw:.0f} s wall): {kc / nc:.2f}x (load {load})", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=20_000)
     ap.add_argument("--queues", type=int, default=1000)
     ap.add_argument("--cohorts", type=int, default=20)
     ap.add_argument("--twin-days", type=float, default=0.0)
+    ap.add_argument("--loop-days", default="", help="e.g. 0.5,3 (section 4)")
+    ap.add_argument("--fleet-days", default="", help="e.g. 1,7 (section 5)")
+    ap.add_argument("--admit-cli", action="store_true")
+    ap.add_argument("--skip-engine", action="store_true", help="skip section 1")
     a = ap.parse_args()
-    m = design(a.queues, a.cohorts)
-    h = jobs(a.jobs, a.queues, np.random.default_rng(0))
-    t0 = time.perf_counter()
-    r = replay(m, h, {f"q{i}": f"q{i}" for i in range(a.queues)})
-    wall = time.perf_counter() - t0
-    print(f"engine: {a.jobs:,} jobs over {r['span_h'] / 24:.1f} days, {a.queues} queues in "
-          f"{a.cohorts} cohorts, {GPUS:,} GPUs: {wall:.1f} s ({a.jobs / wall:,.0f} jobs/s); "
-          f"utilisation {r['utilization']:.1%}, preemptions {r['preemptions']}")
+    if not a.skip_engine:
+        engine_replay(a.jobs, a.queues, a.cohorts)
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         scn, cat = load_scenario("korea-2025"), default_catalog()
         export_manifests(scn, cat, kueue=d / "k")
+        for days in [float(x) for x in a.loop_days.split(",") if x]:
+            loop_vs_native("korea-2025 full fleet, twin loop", ["simulate", "--kueue",
+                                                                str(d / "k")],
+                           ["simulate"], days)
+        if a.fleet_days:
+            fleet_design(d / "k", d / "f", a.queues, a.cohorts)
+            f = ["simulate", "--kueue", str(d / "f")]
+            for days in [float(x) for x in a.fleet_days.split(",") if x]:
+                loop_vs_native(f"{a.queues} ClusterQueues in {a.cohorts} cohorts, 260k GPUs",
+                               f, [*f, "--policy", "fairshare"], days)
         if a.twin_days > 0:
             twin_vs_engine(a.twin_days, d)
-        (d / "job.yaml").write_text(
-            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bench\n  namespace: "
-            "universities\n  labels: {kueue.x-k8s.io/queue-name: universities}\nspec:\n"
-            "  parallelism: 64\n  template:\n    spec:\n      containers:\n      - name: m\n"
-            "        resources: {limits: {nvidia.com/gpu: 8}}\n")
-        times = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            admit(read_dir(d / "k"), d / "job.yaml")
-            times.append(time.perf_counter() - t0)
-        print(f"admit (read manifests + decide): median {statistics.median(times) * 1e3:.0f} ms")
+        admit_latency(d, a.admit_cli)
+
+
+def engine_replay(n: int, queues: int, cohorts: int) -> None:
+    m = design(queues, cohorts)
+    h = jobs(n, queues, np.random.default_rng(0))
+    t0 = time.perf_counter()
+    r = replay(m, h, {f"q{i}": f"q{i}" for i in range(queues)})
+    wall = time.perf_counter() - t0
+    print(f"engine: {n:,} jobs over {r['span_h'] / 24:.1f} days, {queues} queues in "
+          f"{cohorts} cohorts, {GPUS:,} GPUs: {wall:.1f} s ({n / wall:,.0f} jobs/s); "
+          f"utilisation {r['utilization']:.1%}, preemptions {r['preemptions']}", flush=True)
+
+
+def admit_latency(d: Path, cli: bool) -> None:
+    (d / "job.yaml").write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bench\n  namespace: "
+        "universities\n  labels: {kueue.x-k8s.io/queue-name: universities}\nspec:\n"
+        "  parallelism: 64\n  template:\n    spec:\n      containers:\n      - name: m\n"
+        "        resources: {limits: {nvidia.com/gpu: 8}}\n")
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        admit(read_dir(d / "k"), d / "job.yaml")
+        times.append(time.perf_counter() - t0)
+    print(f"admit (read manifests + decide): median {statistics.median(times) * 1e3:.0f} ms")
+    if cli:
+        walls = [cpu_run(["admit", "--kueue", str(d / "k"), str(d / "job.yaml")])[1]
+                 for _ in range(5)]
+        print(f"`aifab admit` command (fresh process): median "
+              f"{statistics.median(walls) * 1e3:.0f} ms wall")
 
 
 if __name__ == "__main__":

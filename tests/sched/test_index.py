@@ -37,6 +37,8 @@ def _plain(e: Engine) -> Engine:
     """The engine without A7: every admitted workload a candidate, every search run."""
     e.index.pool = lambda frs: list(e.admitted.values())  # type: ignore[method-assign]
     e.index.failed_before = lambda *a: False  # type: ignore[method-assign]
+    e.index.bound = False
+    e.index.sorted_pool = False
     return e
 
 
@@ -68,6 +70,7 @@ def test_a_failed_search_is_remembered_until_its_flavors_change() -> None:
                    "f1": [res("nvidia.com/gpu", 8)]}, preemption=PRE),
                flavors=("default", "f1"))
     e = Engine(m)
+    e.index.bound = False  # A8 would rule these searches out before they start
     calls = []
     search = e.index.pool
     e.index.pool = lambda frs: calls.append(1) or search(frs)  # type: ignore[method-assign]

@@ -21,7 +21,23 @@ def _order_key(w: Workload) -> tuple[int, float, str]:
 
 def _plain(w: Workload) -> dict[str, float] | None:
     """The request of a one-pod-set workload without node selector or topology (whose fit
-    only worsens as it grows); None for others."""
+    only worsens as it grows); None for others (kept per pod-set tuple: pod sets are
+    frozen)."""
+    key = id(w.pod_sets)
+    hit = _PLAIN.get(key)
+    if hit is not None and hit[0] is w.pod_sets:
+        return hit[1]
+    out = _plain_of(w)
+    if len(_PLAIN) > 100_000:
+        _PLAIN.clear()
+    _PLAIN[key] = (w.pod_sets, out)
+    return out
+
+
+_PLAIN: dict[int, tuple[object, dict[str, float] | None]] = {}
+
+
+def _plain_of(w: Workload) -> dict[str, float] | None:
     if len(w.pod_sets) != 1:
         return None
     ps = w.pod_sets[0]
@@ -51,7 +67,7 @@ def pruned(eng: Engine, cq: str, w: Workload) -> bool:
     why = None
     if small is not None and covers(small):
         why = "a smaller workload of its queue did not fit either"
-    elif any(covers(r) and w.priority <= p and w.created >= c
+    elif any(w.priority <= p and w.created >= c and covers(r)
              for r, p, c in eng._nopreempt.get(cq, ())):
         why = ("a smaller, no later, no lower-priority workload of its queue found "
                "nothing to preempt")

@@ -15,10 +15,13 @@ it read has moved.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Mapping
+from heapq import merge
 from typing import TYPE_CHECKING
 
 from aifab.sched._assign import Assignment
+from aifab.sched._bound import Usage, hopeless
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted, classic_targets, fair_targets
 from aifab.sched._quota import QuotaTree
@@ -30,12 +33,19 @@ if TYPE_CHECKING:
 _Key = tuple[str, int, float, tuple[tuple[FR, float], ...], bool]
 
 
+def _two(t: tuple[int, int, Admitted] | tuple[int, int]) -> tuple[int, int]:
+    return t[0], t[1]
+
+
 class Index:
     """Admitted workloads per flavor-resource, usage versions, and failed searches."""
 
     def __init__(self, tree: QuotaTree, m: Manifests) -> None:
         self.tree = tree
         self.by_fr: dict[FR, dict[str, Admitted]] = {}
+        # per flavor-resource, (priority, -admission) sorted, kept as workloads come and go
+        self.ordered: dict[FR, list[tuple[int, int, Admitted]]] = {}
+        self.sorted_pool = True  # pool() gives P2's order (tests replace pool() unsorted)
         self.ver: dict[FR, int] = {}
         self._quota_on: dict[FR, list[str]] = {}  # ClusterQueues with quota on a flavor-res.
         for cq in m.cluster_queues.values():
@@ -43,6 +53,8 @@ class Index:
                 self._quota_on.setdefault(fr, []).append(cq.name)
         self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
         self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...]]] = {}
+        self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
+        self.bound = True
 
     def touch(self, usage: Mapping[FR, float]) -> None:
         ver = self.ver
@@ -55,27 +67,36 @@ class Index:
         self.touch(usage)
 
     def add(self, a: Admitted) -> None:
+        key = (a.wl.priority, -a.at)
         for fr in a.usage:
             self.by_fr.setdefault(fr, {})[a.wl.name] = a
+            insort(self.ordered.setdefault(fr, []), (*key, a), key=_two)
+        self.sums.add(a.cq, a.wl.priority, a.usage)
         self.touch(a.usage)
 
     def remove(self, a: Admitted) -> None:
+        key = (a.wl.priority, -a.at)
         for fr in a.usage:
             del self.by_fr[fr][a.wl.name]
+            lst = self.ordered[fr]
+            del lst[bisect_left(lst, key, key=_two)]
+        self.sums.add(a.cq, a.wl.priority, a.usage, -1)
         self.touch(a.usage)
 
     def forget(self, name: str) -> None:
         self._failed.pop(name, None)
 
     def pool(self, frs: Mapping[FR, float]) -> list[Admitted]:
-        """Admitted workloads using one of ``frs`` (in no particular order: the searches
-        sort candidates by a total order)."""
-        if len(frs) == 1:
-            return list(self.by_fr.get(next(iter(frs)), {}).values())
-        out: dict[str, Admitted] = {}
-        for fr in frs:
-            out.update(self.by_fr.get(fr, {}))
-        return list(out.values())
+        """Admitted workloads using one of ``frs``, lowest priority first, then the most
+        recently admitted (P2's order within a group; A9)."""
+        lists = [self.ordered[fr] for fr in frs if self.ordered.get(fr)]
+        if len(lists) == 1:
+            return [t[2] for t in lists[0]]
+        out: list[Admitted] = []
+        for t in merge(*lists, key=_two):
+            if not out or out[-1] is not t[2]:  # on two of ``frs``: once
+                out.append(t[2])
+        return out
 
     def _scope(self, cq: str, frs: frozenset[FR]) -> tuple[FR, ...]:
         key = (cq, frs)
@@ -115,9 +136,13 @@ def targets(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment
     ix = eng.index
     if ix.failed_before(cq, wl, asg, eng.fair):
         return None
+    if ix.bound and hopeless(ix.sums, eng.tree, cq, wl.priority, asg.usage, eng.fair):
+        ix.note_failed(cq, wl, asg, eng.fair)
+        return None
     pool = ix.pool(asg.usage)
-    out = (fair_targets(eng.tree, cq, wl, asg, pool, eng.m.fs_strategies) if eng.fair
-           else classic_targets(eng.tree, cq, wl, asg, pool))
+    srt = ix.sorted_pool
+    out = (fair_targets(eng.tree, cq, wl, asg, pool, eng.m.fs_strategies, srt) if eng.fair
+           else classic_targets(eng.tree, cq, wl, asg, pool, srt))
     if not out:
         ix.note_failed(cq, wl, asg, eng.fair)
     return out

@@ -25,17 +25,20 @@ class Admitted:
 
 
 def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[Admitted],
-               tree: QuotaTree) -> list[Admitted]:
+               tree: QuotaTree, ordered: bool = False) -> list[Admitted]:
     """Admitted workloads that use a flavor-resource the preemptor needs and that the
     ClusterQueue's policies allow to preempt (P1); other queues' first, then lowest priority,
-    then most recently admitted (P2)."""
+    then most recently admitted (P2). ``ordered``: ``admitted`` is already by priority, then
+    most recent admission (A9), so only other queues' are put first."""
     frs = asg.usage.keys()
     name, prio, created = cq.name, wl.priority, wl.created
     within, reclaim = cq.preemption.within_cluster_queue, cq.preemption.reclaim_within_cohort
-    root = tree.cqs[name].path()[0]
-    out: list[tuple[bool, int, int, Admitted]] = []
+    cqs = tree.cqs
+    root = cqs[name].path()[0]
+    own: list[Admitted] = []
+    others: list[Admitted] = []
     for a in admitted:
-        if frs.isdisjoint(a.usage):
+        if not ordered and frs.isdisjoint(a.usage):
             continue
         p = a.wl.priority
         if a.cq == name:  # within the ClusterQueue
@@ -43,12 +46,31 @@ def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[A
                     within == "LowerOrNewerEqualPriority" and p == prio
                     and a.wl.created > created)):
                 continue
+            own.append(a)
         elif reclaim == "Never" or (reclaim != "Any" and p >= prio) or \
-                tree.cqs[a.cq].path()[0] is not root:  # reclaim within the cohort
+                cqs[a.cq].path()[0] is not root:  # reclaim within the cohort
             continue
-        out.append((a.cq == name, p, -a.at, a))
-    out.sort(key=lambda t: t[:3])
-    return [t[3] for t in out]
+        else:
+            others.append(a)
+    if not ordered:
+        own.sort(key=lambda a: (a.wl.priority, -a.at))
+        others.sort(key=lambda a: (a.wl.priority, -a.at))
+    return others + own
+
+
+def _snap(tree: QuotaTree, cq: str, pool: list[Admitted]) -> list[tuple[Node, dict[FR, float]]]:
+    """The usage of the nodes a search can change: those on the paths to ``cq`` and to the
+    queues of ``pool`` (a search adds and removes usage only there; A9)."""
+    seen: dict[int, Node] = {}
+    for name in {cq, *(a.cq for a in pool)}:
+        for n in tree.cqs[name].path():
+            seen[id(n)] = n
+    return [(n, dict(n.usage)) for n in seen.values()]
+
+
+def _restore(snap: list[tuple[Node, dict[FR, float]]]) -> None:
+    for n, usage in snap:
+        n.usage = dict(usage)
 
 
 def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
@@ -67,7 +89,7 @@ def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
 def _greedy(tree: QuotaTree, cq: str, req: dict[FR, float], pool: list[Admitted],
             allow_borrow: bool, keep: Callable[[Admitted], bool] = lambda a: True
             ) -> list[Admitted] | None:
-    snap = tree.snapshot()
+    snap = _snap(tree, cq, pool)
     frs = list(req)
     targets: list[Admitted] = []
 
@@ -81,16 +103,16 @@ def _greedy(tree: QuotaTree, cq: str, req: dict[FR, float], pool: list[Admitted]
         targets.append(a)
         if fits():
             out = _minimize(tree, targets, fits)
-            tree.restore(snap)
+            _restore(snap)
             return out
-    tree.restore(snap)
+    _restore(snap)
     return None
 
 
 def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                    admitted: list[Admitted]) -> list[Admitted] | None:
+                    admitted: list[Admitted], ordered: bool = False) -> list[Admitted] | None:
     """Classic preemption (P3-P5): the heuristics of concepts/preemption.md, "Targets"."""
-    cands = candidates(cq, wl, asg, admitted, tree)
+    cands = candidates(cq, wl, asg, admitted, tree, ordered)
     if not cands:
         return None
     same = [a for a in cands if a.cq == cq.name]
@@ -126,27 +148,32 @@ def _side(a: Node, b: Node) -> tuple[Node, Node]:
     return pa[min(i, len(pa) - 1)], pb[min(i, len(pb) - 1)]
 
 
-def _pick(tree: QuotaTree, root: Node, active: dict[str, list[Admitted]]) -> str:
+def _pick(tree: QuotaTree, root: Node, holders: dict[int, int]) -> str:
     """The ClusterQueue to preempt from: at each cohort, the child with the highest share
-    among those holding candidates (F3)."""
-    holders = {n for cq in active for n in tree.cqs[cq].path()}
+    among those holding candidates (F3; ``holders``: per node id, how many ClusterQueues
+    below it hold candidates)."""
     n = root
     while not n.is_cq:
-        kids = [c for c in n.children if c in holders]
+        kids = [c for c in n.children if holders.get(id(c))]
         n = max(kids, key=lambda c: (tree.share(c), c.name))
     return n.name
 
 
+def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
+    for n in tree.cqs[cq].path():
+        holders[id(n)] = holders.get(id(n), 0) + sign
+
+
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                 admitted: list[Admitted], strategies: tuple[str, ...]
+                 admitted: list[Admitted], strategies: tuple[str, ...], ordered: bool = False
                  ) -> list[Admitted] | None:
     """Fair-sharing preemption (F2-F4): per strategy, take from the highest-share queue
     workloads that keep the preemptor's share at most (or below) the target's."""
-    cands = candidates(cq, wl, asg, admitted, tree)
+    cands = candidates(cq, wl, asg, admitted, tree, ordered)
     if not cands:
         return None
     me = tree.cqs[cq.name]
-    snap = tree.snapshot()
+    snap = _snap(tree, cq.name, cands)
     targets: list[Admitted] = []
 
     def fits() -> bool:
@@ -157,8 +184,11 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         active: dict[str, list[Admitted]] = {}
         for a in left:
             active.setdefault(a.cq, []).append(a)
+        holders: dict[int, int] = {}  # kept as queues run out of candidates (A9)
+        for name in active:
+            _hold(tree, holders, name, 1)
         while not fits() and active:
-            y = _pick(tree, me.path()[0], active)
+            y = _pick(tree, me.path()[0], holders)
             took = None
             # usages that failed the test: removing as much or more of every flavor-resource
             # leaves the target's share as low or lower, so fails too (A7)
@@ -192,15 +222,17 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 break
             if took is None:
                 del active[y]
+                _hold(tree, holders, y, -1)
                 continue
             targets.append(took)
             active[y].remove(took)
             left.remove(took)
             if not active[y]:
                 del active[y]
+                _hold(tree, holders, y, -1)
     if not fits():
-        tree.restore(snap)
+        _restore(snap)
         return None
     out = _minimize(tree, targets, fits)
-    tree.restore(snap)
+    _restore(snap)
     return out

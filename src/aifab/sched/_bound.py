@@ -1,0 +1,143 @@
+"""An exact upper bound checked before a preemption search (rule A8: speed only, the engine
+decides the same with or without it).
+
+A search (classic or fair sharing, src/aifab/sched/_preempt.py) only ever removes
+candidates (P1, P2) from the quota tree, and removing usage never lowers what a ClusterQueue
+can still use (every node's usage only goes down, and what a node may use only falls with
+usage). So if the preemptor does not fit even when every workload the search could possibly
+take is removed, the search finds nothing, and it is not run. The workloads it could take:
+
+- of its own ClusterQueue, those withinClusterQueue allows (LowerPriority: lower priority;
+  LowerOrNewerEqualPriority: lower or equal: the "newer" test is left out, which only
+  removes more);
+- of another ClusterQueue under the same root cohort, those reclaimWithinCohort allows
+  (Any: all; LowerPriority: lower priority), and only
+  - classic preemption (P3-P5): if that ClusterQueue borrows on one of the preemptor's
+    flavor-resources now (a search takes others' workloads only from queues that borrow,
+    and a queue stops borrowing only as usage goes down);
+  - fair sharing (F3): if the share of its side (the child of the two queues' lowest common
+    cohort on its path) is above 0 now and not below a lower bound of the preemptor side's
+    share after admission. Both strategies take a workload only when the preemptor side's
+    share with the workload admitted is at most the target side's share at that moment,
+    and shares only fall as usage is removed: the target side's share is at most its share
+    now, and the preemptor side's share is at least its share with the preemptor added
+    and every workload the search could take below it removed (its usage falls by at most
+    what is removed below it).
+
+Usage is summed per flavor-resource, ClusterQueue and priority as workloads are admitted
+and released, so the bound costs a few operations per ClusterQueue holding the
+preemptor's flavor-resources, not per workload. The sums are floats: the amounts removed
+are enlarged by a relative 1e-9 (and 1e-6 absolute), which can only remove more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aifab.sched._model import FR, ClusterQueue
+from aifab.sched._preempt import _side
+from aifab.sched._quota import Node, QuotaTree
+
+_Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
+
+
+class Usage:
+    """Usage of admitted workloads per flavor-resource, ClusterQueue and priority: of all
+    (``agg``), and of those using more than one flavor-resource (``multi``)."""
+
+    def __init__(self) -> None:
+        self.agg: _Agg = {}
+        self.multi: _Agg = {}
+
+    def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
+        for agg in (self.agg, self.multi) if len(usage) > 1 else (self.agg,):
+            for fr, v in usage.items():
+                by_p = agg.setdefault(fr, {}).setdefault(cq, {})
+                s = by_p.setdefault(prio, [0.0, 0])
+                s[0] += sign * v
+                s[1] += sign
+                if s[1] == 0:  # none left: drop the entry (no float residue)
+                    del by_p[prio]
+                    if not by_p:
+                        del agg[fr][cq]
+
+
+def _grow(v: float) -> float:
+    return v * (1 + 1e-9) + 1e-6
+
+
+def _eligible(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
+              ) -> dict[str, float]:
+    """Per ClusterQueue, the usage of ``fr`` of admitted workloads that the policies of
+    ``cq`` allow a workload of priority ``prio`` to preempt (P1; over-counted, see above)."""
+    pre = cq.preemption
+    within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
+    root = tree.cqs[cq.name].path()[0]
+    out: dict[str, float] = {}
+    lim: int | None
+    for name, by_p in agg.get(fr, {}).items():
+        if name == cq.name:
+            if within == "Never":
+                continue
+            lim = prio if within == "LowerOrNewerEqualPriority" else prio - 1
+        else:
+            if reclaim == "Never" or tree.cqs[name].path()[0] is not root:
+                continue
+            lim = prio - 1 if reclaim == "LowerPriority" else None
+        v = sum(s[0] for p, s in by_p.items() if lim is None or p <= lim)
+        if v > 0:
+            out[name] = _grow(v)
+    return out
+
+
+def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
+             fair: bool) -> bool:
+    """Whether a search for targets of a workload of priority ``prio`` asking ``req`` in
+    ``cq`` is sure to find nothing (see the module docstring)."""
+    me = tree.cqs[cq.name]
+    take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
+    for fr in req:
+        for name, v in _eligible(u.agg, tree, cq, prio, fr).items():
+            take.setdefault(name, {})[fr] = v
+    frs = list(req)
+    low: dict[int, float] = {}  # per preemptor side: its least share after any search
+    for name in [n for n in take if n != cq.name]:
+        other = tree.cqs[name]
+        if not fair:
+            ok = tree.borrowing(other, frs)
+        else:
+            mine, theirs = _side(me, other)
+            now = tree.share(theirs)
+            if now > 0 and id(mine) not in low:
+                low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
+            ok = now > 0 and low[id(mine)] <= now
+        if not ok:
+            del take[name]
+    return not _fits_without(tree, cq.name, req, take)
+
+
+def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node,
+              req: Mapping[FR, float]) -> float:
+    """A lower bound of ``mine``'s share with ``req`` added after any search: per
+    flavor-resource, its usage less all that the workloads the search may take below it
+    use (a candidate uses one of ``req``'s flavor-resources: of the others, only workloads
+    using several flavor-resources can remove usage)."""
+    extra = dict(req)
+    for fr in set(mine.usage) | set(req):
+        agg = u.agg if fr in req else u.multi
+        gone = sum(v for name, v in _eligible(agg, tree, cq, prio, fr).items()
+                   if mine in tree.cqs[name].path())
+        extra[fr] = extra.get(fr, 0.0) - gone
+    return tree.share(mine, extra)
+
+
+def _fits_without(tree: QuotaTree, cq: str, req: Mapping[FR, float],
+                  take: Mapping[str, Mapping[FR, float]]) -> bool:
+    saved = {id(n): (n, dict(n.usage)) for name in take for n in tree.cqs[name].path()}
+    try:
+        for name, t in take.items():
+            tree.add_all(name, t, -1)
+        return tree.fits(cq, req)
+    finally:
+        for n, usage in saved.values():
+            n.usage = usage
