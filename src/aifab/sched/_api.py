@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from aifab.scenario import Scenario
 from aifab.sched._export import kai_docs, kueue_docs, tenants_of, write_manifests
 from aifab.sched._history import RunState
 from aifab.sched._load import read_dir
+from aifab.sched._model import Manifests, Quota, is_gpu
 from aifab.sched._twin import tenants_from
 from aifab.sched._twinpolicy import KueuePolicy, tenant_queues
 
@@ -56,9 +58,30 @@ def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | 
 def twin_policy(path: Path, scn: Scenario) -> KueuePolicy:
     """The twin queue policy that admits by the Kueue or KAI manifests under ``path``
     (:class:`~._twinpolicy.KueuePolicy`, rules L1-L7) for ``scn``'s tenants (as
-    :func:`with_manifests` sets them)."""
-    m = read_dir(path)
+    :func:`with_manifests` sets them). The manifests' accelerator quotas are for the whole
+    fleet; the twin runs ``sim.scale`` of it, so they are scaled by the same factor (rule
+    L8, docs/sched.md)."""
+    m = scaled_quotas(read_dir(path), scn.sim.scale)
     return KueuePolicy(m, tenant_queues(m, [t.name for t in tenants_of(scn)]))
+
+
+def _scale(q: Quota, k: float) -> Quota:
+    return Quota(q.nominal * k, None if q.borrowing_limit is None else q.borrowing_limit * k,
+                 None if q.lending_limit is None else q.lending_limit * k)
+
+
+def scaled_quotas(m: Manifests, k: float) -> Manifests:
+    """``m`` with every accelerator quota (nominalQuota, borrowingLimit, lendingLimit of
+    ClusterQueues and Cohorts, KAI queues included once read) times ``k``; ``m`` itself
+    when ``k`` is 1. Other resources (CPU, memory) keep their values."""
+    if k == 1.0:
+        return m
+    out = copy.deepcopy(m)
+    for cq in out.cluster_queues.values():
+        cq.quotas = {fr: _scale(q, k) if is_gpu(fr[1]) else q for fr, q in cq.quotas.items()}
+    for co in out.cohorts.values():
+        co.quotas = {fr: _scale(q, k) if is_gpu(fr[1]) else q for fr, q in co.quotas.items()}
+    return out
 
 
 def compare_designs(designs: list[Path], jobs: Path | RunState, mapping: dict[str, str]
