@@ -56,6 +56,7 @@ def _check(gn: GridNetwork, campus_mw: float) -> dict:
     return check_lines(gn, toy_data(), loads, coef, lim)
 
 
+@pytest.mark.slow  # about 3-13 s: make test and CI run it, make test-fast does not
 def test_check_catches_the_line_the_clusters_hide_and_fixes_it():
     # Campus 200 MW at B, 100 MW at C. The clustered view sees only B-C (1,000 MW): round 0
     # runs A at 300 MW, so A-B carries 300 MW against its 150 MW (200 %). The cut A-B <= 150

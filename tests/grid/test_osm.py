@@ -38,6 +38,7 @@ KNOWN = [
 ]
 
 
+@pytest.mark.slow  # about 3-13 s: make test and CI run it, make test-fast does not
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} (third-party data) not present")
 def test_script_reproduces_shipped_tables():
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_korea_grid.py"),

@@ -92,6 +92,7 @@ def test_covers_the_reference_rows() -> None:
         assert ref <= ours
 
 
+@pytest.mark.slow  # about 3-13 s: make test and CI run it, make test-fast does not
 def test_group_errors_issue_19() -> None:
     # Issue 19: every (family x dense/MoE x width) group with >= GROUP_MIN rows has a
     # leave-one-out median <= GROUP_TOL, except the groups named with a reason (exact).

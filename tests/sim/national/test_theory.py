@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from aifab.sim.national import finish, new_run
 
@@ -26,6 +27,7 @@ def erlang_c(c: int, a: float) -> float:
     return top / (s + top)
 
 
+@pytest.mark.slow  # about 3-13 s: make test and CI run it, make test-fast does not
 def test_mmc_matches_erlang_c_and_little(kit):
     days = 150
     scn = kit.small([kit.b200("Gov", C)], {
