@@ -94,8 +94,14 @@ def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
         if nom is not None:
             order = [nom]
         elif cq.strategy == "BestEffortFIFO":
-            head = next((w for w in order if w.name not in eng.parked
-                         and not pruned(eng, cq.name, w)), None)
+            # A6: a pruned head is set aside as its failed try would be, and like that
+            # try it takes its queue's turn in this cycle and counts as a change, so the
+            # cycles run as in the reference (the next workload heads the next cycle)
+            head = next((w for w in order if w.name not in eng.parked), None)
+            if head is not None and pruned(eng, cq.name, head):
+                eng._nominated.pop(cq.name, None)
+                eng.pruned_now = True
+                head = None
             order = [] if head is None else [head]
         if order:
             out.append((cq, order[0]))

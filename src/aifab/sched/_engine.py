@@ -37,9 +37,10 @@ class Engine:
     """Pending and admitted workloads over a configuration; ``run()`` to a fixed point."""
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
-                 prune: bool = True, topology: bool = True) -> None:
+                 prune: bool = False, topology: bool = True) -> None:
         self.m = m
         self.prune = prune
+        self.pruned_now = False
         self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
         self.tree = QuotaTree(m)
         self.index = Index(self.tree, m)  # candidates by flavor-resource; failed searches
@@ -137,9 +138,10 @@ class Engine:
     def step(self) -> bool:
         """One scheduling cycle; whether anything was admitted, preempted or set aside."""
         self.cycle += 1
+        self.pruned_now = False  # heads() sets it when A6 sets a head aside
         entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
                    for cq, wl in heads(self)]
-        changed = False
+        changed = self.pruned_now
         reserved: list[tuple[str, dict[FR, float]]] = []
         for cq, wl, _ in order(self, entries):
             asg = assign(self.tree, self.m, self.domains, cq, wl, self.fair)
