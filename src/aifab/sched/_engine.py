@@ -139,13 +139,16 @@ class Engine:
         self.cycle += 1
         entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
                    for cq, wl in heads(self)]
-        changed = False
+        changed = moved = False  # moved: quota or domains changed in this cycle
         reserved: list[tuple[str, dict[FR, float]]] = []
-        for cq, wl, _ in order(self, entries):
-            asg = assign(self.tree, self.m, self.domains, cq, wl, self.fair)
+        for cq, wl, first in order(self, entries):
+            # A10: until a head is admitted or preempts, quota and topology domains are as
+            # when ``first`` was assigned (assign is a function of them), so it stands
+            asg = first if not moved else assign(self.tree, self.m, self.domains, cq, wl,
+                                                   self.fair)
             if asg.mode == FIT:
                 self._admit(cq, wl, asg)
-                changed = True
+                changed = moved = True
                 continue
             reasons = list(asg.reasons)
             if asg.mode == PREEMPT:
@@ -157,7 +160,7 @@ class Engine:
                     # the freed quota is the preemptor's for the rest of this cycle
                     self.index.reserve(cq.name, asg.usage)
                     reserved.append((cq.name, asg.usage))
-                    changed = True
+                    changed = moved = True
                     continue
                 reasons.append(("priority", "fits only by preemption, and no admitted "
                                             "workload it may preempt frees enough quota"))
