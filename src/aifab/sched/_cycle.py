@@ -78,6 +78,22 @@ def pruned(eng: Engine, cq: str, w: Workload) -> bool:
     return True
 
 
+def _first(eng: Engine, cq: str, ws: list[Workload]) -> Workload | None:
+    """The first workload of ``ws`` (``cq``'s pending, in order) not set aside. Set-aside
+    workloads stay so until ``parked`` is cleared, so a walk starts where the last one
+    stopped while neither that nor the queue changed (A10)."""
+    state = (eng._parked_gen, eng._qver.get(cq, 0))
+    skip = eng._skip.get(cq)
+    i = skip[2] if skip is not None and skip[:2] == state else 0
+    for i in range(i, len(ws)):
+        w = ws[i]
+        if w.name not in eng.parked and not pruned(eng, cq, w):
+            eng._skip[cq] = (*state, i)
+            return w
+    eng._skip[cq] = (*state, len(ws))
+    return None
+
+
 def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
     out = []
     for name in [n for n in eng._members if eng._members[n]] if len(
@@ -94,9 +110,7 @@ def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
         if nom is not None:
             order = [nom]
         elif cq.strategy == "BestEffortFIFO":
-            head = next((w for w in order if w.name not in eng.parked
-                         and not pruned(eng, cq.name, w)), None)
-            order = [] if head is None else [head]
+            order = [] if (head := _first(eng, name, ws)) is None else [head]
         if order:
             out.append((cq, order[0]))
             for w in order[1:]:

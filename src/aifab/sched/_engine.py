@@ -61,6 +61,11 @@ class Engine:
         self._nofit: dict[str, dict[str, float]] = {}
         self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
         self._nominated: dict[str, str] = {}
+        # A10: per ClusterQueue, how many of its first pending workloads were set aside, as
+        # of (clears of ``parked``, changes to the queue): the head walk starts past them
+        self._parked_gen = 0
+        self._qver: dict[str, int] = {}
+        self._skip: dict[str, tuple[int, int, int]] = {}
 
     def _tick(self) -> int:
         self._seq += 1
@@ -79,6 +84,7 @@ class Engine:
         self.pending[wl.name] = wl
         self._members[wl.queue][wl.name] = wl
         self._active.add(wl.queue)
+        self._qver[wl.queue] = self._qver.get(wl.queue, 0) + 1
         if wl.queue in self._sorted:
             bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
@@ -86,6 +92,7 @@ class Engine:
         del self.pending[wl.name]
         self.index.forget(wl.name)
         del self._members[wl.queue][wl.name]
+        self._qver[wl.queue] = self._qver.get(wl.queue, 0) + 1
         if not self._members[wl.queue]:
             self._active.discard(wl.queue)
         lst = self._sorted.get(wl.queue)
@@ -111,6 +118,7 @@ class Engine:
                 self.domains.take(fl, [(i, v)], -1)
         if requeue:  # quota freed: workloads set aside may fit now
             self.parked.clear()
+            self._parked_gen += 1
             self._nofit.clear()
             self._nopreempt.clear()
 
