@@ -84,8 +84,8 @@ def _first(eng: Engine, cq: str, ws: list[Workload]) -> Workload | None:
     stopped while neither that nor the queue changed (A10)."""
     state = (eng._parked_gen, eng._qver.get(cq, 0))
     skip = eng._skip.get(cq)
-    i = skip[2] if skip is not None and skip[:2] == state else 0
-    for i in range(i, len(ws)):
+    start = skip[2] if skip is not None and skip[:2] == state else 0
+    for i in range(start, len(ws)):
         w = ws[i]
         if w.name not in eng.parked and not pruned(eng, cq, w):
             eng._skip[cq] = (*state, i)
