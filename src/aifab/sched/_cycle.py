@@ -80,17 +80,17 @@ def pruned(eng: Engine, cq: str, w: Workload) -> bool:
 
 def _first(eng: Engine, cq: str, ws: list[Workload]) -> Workload | None:
     """The first workload of ``ws`` (``cq``'s pending, in order) not set aside. Set-aside
-    workloads stay so until ``parked`` is cleared, so a walk starts where the last one
-    stopped while neither that nor the queue changed (A10)."""
-    state = (eng._parked_gen, eng._qver.get(cq, 0))
+    workloads stay so until ``parked`` is replaced by an empty set, so a walk starts where
+    the last one stopped while ``parked`` is the same set and the queue has not changed
+    (the engine drops the start on every change to the queue) (A10)."""
     skip = eng._skip.get(cq)
-    start = skip[2] if skip is not None and skip[:2] == state else 0
+    start = skip[1] if skip is not None and skip[0] is eng.parked else 0
     for i in range(start, len(ws)):
         w = ws[i]
         if w.name not in eng.parked and not pruned(eng, cq, w):
-            eng._skip[cq] = (*state, i)
+            eng._skip[cq] = (eng.parked, i)
             return w
-    eng._skip[cq] = (*state, len(ws))
+    eng._skip[cq] = (eng.parked, len(ws))
     return None
 
 

@@ -49,23 +49,17 @@ class Engine:
         self.parked: set[str] = set()
         self.events: list[Event] = []
         self.reasons: dict[str, list[tuple[str, str]]] = {}
-        self.cycle = 0
-        self._seq = 0
+        self.cycle = self._seq = 0
         self.clock: float | None = None  # caller's seconds (None: a counter), for requeues
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
         self._active: set[str] = set()  # ClusterQueues with pending workloads
-        # per ClusterQueue (A6): the request of a plain gang found not to fit (not even by
-        # preemption) since quota was last freed; plain gangs that found nothing to preempt
-        # since the last admission or freed quota; the preemptor waiting for freed quota
+        # per ClusterQueue (A6): a plain gang's request that did not fit (even by preemption) since
+        # quota was freed; plain gangs with nothing to preempt since an admission or freed quota
         self._nofit: dict[str, dict[str, float]] = {}
         self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
-        self._nominated: dict[str, str] = {}
-        # A10: per ClusterQueue, how many of its first pending workloads were set aside, as
-        # of (clears of ``parked``, changes to the queue): the head walk starts past them
-        self._parked_gen = 0
-        self._qver: dict[str, int] = {}
-        self._skip: dict[str, tuple[int, int, int]] = {}
+        self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
+        self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
 
     def _tick(self) -> int:
         self._seq += 1
@@ -84,7 +78,7 @@ class Engine:
         self.pending[wl.name] = wl
         self._members[wl.queue][wl.name] = wl
         self._active.add(wl.queue)
-        self._qver[wl.queue] = self._qver.get(wl.queue, 0) + 1
+        self._skip.pop(wl.queue, None)
         if wl.queue in self._sorted:
             bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
@@ -92,7 +86,7 @@ class Engine:
         del self.pending[wl.name]
         self.index.forget(wl.name)
         del self._members[wl.queue][wl.name]
-        self._qver[wl.queue] = self._qver.get(wl.queue, 0) + 1
+        self._skip.pop(wl.queue, None)
         if not self._members[wl.queue]:
             self._active.discard(wl.queue)
         lst = self._sorted.get(wl.queue)
@@ -117,8 +111,7 @@ class Engine:
             for fl, i, v in parts:
                 self.domains.take(fl, [(i, v)], -1)
         if requeue:  # quota freed: workloads set aside may fit now
-            self.parked.clear()
-            self._parked_gen += 1
+            self.parked = set()  # a new set: head walks (A10) start again from the top
             self._nofit.clear()
             self._nopreempt.clear()
 
@@ -147,13 +140,10 @@ class Engine:
         self.cycle += 1
         entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
                    for cq, wl in heads(self)]
-        changed = moved = False  # moved: quota or domains changed in this cycle
+        changed = moved = False  # A10: ``first`` stands until quota or domains move
         reserved: list[tuple[str, dict[FR, float]]] = []
         for cq, wl, first in order(self, entries):
-            # A10: until a head is admitted or preempts, quota and topology domains are as
-            # when ``first`` was assigned (assign is a function of them), so it stands
-            asg = first if not moved else assign(self.tree, self.m, self.domains, cq, wl,
-                                                   self.fair)
+            asg = first if not moved else assign(self.tree, self.m, self.domains, cq, wl, self.fair)
             if asg.mode == FIT:
                 self._admit(cq, wl, asg)
                 changed = moved = True
