@@ -78,6 +78,27 @@ def pruned(eng: Engine, cq: str, w: Workload) -> bool:
     return True
 
 
+def _first(eng: Engine, cq: str, ws: list[Workload]) -> Workload | None:
+    """The first workload of ``ws`` (``cq``'s pending, in order) not set aside. Set-aside
+    workloads stay so until ``parked`` is replaced by an empty set, so a walk starts where
+    the last one stopped while ``parked`` is the same set and the queue has not changed
+    (the engine drops the start on every change to the queue) (A10)."""
+    skip = eng._skip.get(cq)
+    start = skip[1] if skip is not None and skip[0] is eng.parked else 0
+    for i in range(start, len(ws)):
+        w = ws[i]
+        if w.name in eng.parked:
+            continue
+        eng._skip[cq] = (eng.parked, i)
+        if pruned(eng, cq, w):  # A6: set aside as its failed try would be, and like that
+            eng._nominated.pop(cq, None)  # try it takes the queue's turn in this cycle
+            eng.pruned_now = True  # and counts as a change (the next one heads next cycle)
+            return None
+        return w
+    eng._skip[cq] = (eng.parked, len(ws))
+    return None
+
+
 def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
     out = []
     for name in [n for n in eng._members if eng._members[n]] if len(
@@ -94,15 +115,7 @@ def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
         if nom is not None:
             order = [nom]
         elif cq.strategy == "BestEffortFIFO":
-            # A6: a pruned head is set aside as its failed try would be, and like that
-            # try it takes its queue's turn in this cycle and counts as a change, so the
-            # cycles run as in the reference (the next workload heads the next cycle)
-            head = next((w for w in order if w.name not in eng.parked), None)
-            if head is not None and pruned(eng, cq.name, head):
-                eng._nominated.pop(cq.name, None)
-                eng.pruned_now = True
-                head = None
-            order = [] if head is None else [head]
+            order = [] if (head := _first(eng, name, ws)) is None else [head]
         if order:
             out.append((cq, order[0]))
             for w in order[1:]:

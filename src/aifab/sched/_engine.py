@@ -50,18 +50,17 @@ class Engine:
         self.parked: set[str] = set()
         self.events: list[Event] = []
         self.reasons: dict[str, list[tuple[str, str]]] = {}
-        self.cycle = 0
-        self._seq = 0
+        self.cycle = self._seq = 0
         self.clock: float | None = None  # caller's seconds (None: a counter), for requeues
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
         self._active: set[str] = set()  # ClusterQueues with pending workloads
-        # per ClusterQueue (A6): the request of a plain gang found not to fit (not even by
-        # preemption) since quota was last freed; plain gangs that found nothing to preempt
-        # since the last admission or freed quota; the preemptor waiting for freed quota
+        # per ClusterQueue (A6): a plain gang's request that did not fit (even by preemption) since
+        # quota was freed; plain gangs with nothing to preempt since an admission or freed quota
         self._nofit: dict[str, dict[str, float]] = {}
         self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
-        self._nominated: dict[str, str] = {}
+        self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
+        self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
 
     def _tick(self) -> int:
         self._seq += 1
@@ -80,6 +79,7 @@ class Engine:
         self.pending[wl.name] = wl
         self._members[wl.queue][wl.name] = wl
         self._active.add(wl.queue)
+        self._skip.pop(wl.queue, None)
         if wl.queue in self._sorted:
             bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
@@ -87,6 +87,7 @@ class Engine:
         del self.pending[wl.name]
         self.index.forget(wl.name)
         del self._members[wl.queue][wl.name]
+        self._skip.pop(wl.queue, None)
         if not self._members[wl.queue]:
             self._active.discard(wl.queue)
         lst = self._sorted.get(wl.queue)
@@ -111,7 +112,7 @@ class Engine:
             for fl, i, v in parts:
                 self.domains.take(fl, [(i, v)], -1)
         if requeue:  # quota freed: workloads set aside may fit now
-            self.parked.clear()
+            self.parked = set()  # a new set: head walks (A10) start again from the top
             self._nofit.clear()
             self._nopreempt.clear()
 
@@ -141,13 +142,13 @@ class Engine:
         self.pruned_now = False  # heads() sets it when A6 sets a head aside
         entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
                    for cq, wl in heads(self)]
-        changed = self.pruned_now
+        changed, moved = self.pruned_now, False  # A10: ``first`` stands until quota moves
         reserved: list[tuple[str, dict[FR, float]]] = []
-        for cq, wl, _ in order(self, entries):
-            asg = assign(self.tree, self.m, self.domains, cq, wl, self.fair)
+        for cq, wl, first in order(self, entries):
+            asg = first if not moved else assign(self.tree, self.m, self.domains, cq, wl, self.fair)
             if asg.mode == FIT:
                 self._admit(cq, wl, asg)
-                changed = True
+                changed = moved = True
                 continue
             reasons = list(asg.reasons)
             if asg.mode == PREEMPT:
@@ -159,7 +160,7 @@ class Engine:
                     # the freed quota is the preemptor's for the rest of this cycle
                     self.index.reserve(cq.name, asg.usage)
                     reserved.append((cq.name, asg.usage))
-                    changed = True
+                    changed = moved = True
                     continue
                 reasons.append(("priority", "fits only by preemption, and no admitted "
                                             "workload it may preempt frees enough quota"))
