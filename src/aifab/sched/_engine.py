@@ -39,8 +39,7 @@ class Engine:
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
         self.m = m
-        self.prune = prune
-        self.pruned_now = False
+        self.prune, self.pruned_now = prune, False  # A6 (off by default); set aside now
         self.fair = m.fair_sharing if fair_sharing is None else fair_sharing
         self.tree = QuotaTree(m)
         self.index = Index(self.tree, m)  # candidates by flavor-resource; failed searches
