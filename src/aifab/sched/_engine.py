@@ -54,8 +54,7 @@ class Engine:
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
         self._active: set[str] = set()  # ClusterQueues with pending workloads
-        # per ClusterQueue (A6): a plain gang's request that did not fit (even by preemption) since
-        # quota was freed; plain gangs with nothing to preempt since an admission or freed quota
+        # A6: per queue, a plain gang that did not fit / found nothing to preempt, until freed
         self._nofit: dict[str, dict[str, float]] = {}
         self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
