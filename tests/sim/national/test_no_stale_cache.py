@@ -91,7 +91,8 @@ def _step_and_check(run: Runner) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
 def test_nothing_fits_unstarted_after_any_event_with_failures(policy: str) -> None:
-    run = new_run(_scenario(policy, seed=3, failures=True))
+    scn = _scenario(policy, seed=3, failures=True)  # half a day: about 1,100 instants
+    run = new_run(scn.model_copy(update={"sim": scn.sim.model_copy(update={"days": 0.5})}))
     fails = failures_of(run.bus.observers)
     assert fails is not None
     assert _step_and_check(run) > 100
