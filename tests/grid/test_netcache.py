@@ -41,6 +41,7 @@ def _same(a: Any, b: Any) -> None:
     pd.testing.assert_frame_equal(a.generators_t.p_max_pu, b.generators_t.p_max_pu)
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 def test_second_build_is_read_from_the_cache(counted: list[int]) -> None:
     d = load_grid_data()
     first = _net(d)

@@ -75,6 +75,7 @@ def test_infer_search_json() -> None:
     assert d["prefill_replicas"] * d["prefill_tp"] + d["decode_replicas"] * d["decode_tp"] <= 8
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 def test_calibrate_and_models() -> None:
     code, out, _ = run("calibrate", "--json")
     assert code == 0

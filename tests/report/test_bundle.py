@@ -69,6 +69,7 @@ def _cli(*args: str) -> tuple[int, str]:
 SIM = ("simulate", "--set", "sim.scale=0.01", "--set", "sim.warmup_days=0.5", "--days", "0.5")
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 def test_commands_share_the_folder_copy_and_own_it(tmp_path: Path) -> None:
     """plan, plan --uncertainty and simulate write the folder's plotly file as their own:
     a run again (same command, or another with --force) works and leaves one good copy; a

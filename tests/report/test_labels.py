@@ -74,6 +74,7 @@ metrics:
 """
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 def test_sweep_terminal_tables_use_the_labels(tmp_path: Path) -> None:
     spec = tmp_path / "oat.yaml"
     spec.write_text(OAT)

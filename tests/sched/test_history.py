@@ -113,6 +113,7 @@ def test_compare_queues_cli(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "--map" in r.stderr
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 def test_twin_run_as_history(tmp_path: Path) -> None:
     """A twin run folder replays through the korea-2025 manifests: every started job of
     the run appears once per 1/scale copy, on its tenant's ClusterQueue."""

@@ -104,6 +104,7 @@ def test_killed_sweep_resumes_with_only_the_missing_variants(ray_cluster: Any,
     assert _strip(fresh.records) == _strip(res.records)
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 def test_cli_outputs_follow_the_contract(ray_cluster: Any, tmp_path: Path) -> None:
     doc = {**PLAN_SPEC, "parameters": {
         "facility.pue": {"range": [1.1, 1.56], "base": 1.3},

@@ -59,6 +59,7 @@ def test_the_loop_converges_and_the_twin_ran_under_its_own_caps():
     assert {"rounds", "converged", "tol_mw", "caps_year", "history"} <= set(doc)
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 def test_rounds_exhausted_is_reported_not_converged():
     cp = couple(_scenario(20_000), _site_on(_toy_grid()), rounds=1, tol_mw=0.5)
     assert cp.rounds == 1 and not cp.converged

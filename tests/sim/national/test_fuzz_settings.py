@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -22,6 +23,7 @@ values = st.one_of(
 )
 
 
+@pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
 @settings(max_examples=40, deadline=None, derandomize=True)
 @given(field=st.sampled_from(FIELDS), value=values)
 def test_sim_settings_never_traceback(field: str, value: str) -> None:
