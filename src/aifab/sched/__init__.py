@@ -15,6 +15,7 @@ from aifab.sched._api import (
     with_manifests,
 )
 from aifab.sched._engine import Engine, Event
+from aifab.sched._export import tenants_of
 from aifab.sched._history import (
     HistJob,
     History,
@@ -73,6 +74,7 @@ __all__ = [
     "read_sacct",
     "read_workloads",
     "scenario_from_manifests",
+    "tenants_of",
     "twin_policy",
     "with_manifests",
 ]

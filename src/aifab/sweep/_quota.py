@@ -32,23 +32,6 @@ MAX_LOAD = 5.0
 OWNER_LABEL, KIND_LABEL = "aifab.io/owner", "aifab.io/kind"
 
 
-def base_tenants(scn: Scenario) -> list[TenantSpec]:
-    """The tenants the twin builds for ``scn`` (``sim.tenants``, else one per private owner
-    and ``sim.public_tenants`` or one ``public`` tenant per public owner)."""
-    st = scn.sim
-    if st.tenants is not None:
-        return list(st.tenants)
-    out: list[TenantSpec] = []
-    for o in scn.owners:
-        if o.kind == "private":
-            out.append(TenantSpec(name=o.name, owner=o.name, kind="owner"))
-        elif st.public_tenants is not None:
-            out.extend(t.model_copy(update={"owner": o.name}) for t in st.public_tenants)
-        else:
-            out.append(TenantSpec(name="public", owner=o.name, kind="other"))
-    return out
-
-
 def programme_owner(scn: Scenario, name: str | None) -> str:
     """The public owner whose fleet the programme shares (``quota.owner``, or the only
     public owner)."""
@@ -100,7 +83,9 @@ def design_scenario(scn: Scenario, o: dict[str, Any]) -> Scenario:
     relative quotas in the rest and their offered accelerator-hours."""
     owner = programme_owner(scn, o.get("owner"))
     n, sq, demand = int(o["startups"]), float(o["startup_quota"]), float(o["startup_demand"])
-    tenants = base_tenants(scn)
+    from aifab.sched import tenants_of
+
+    tenants = tenants_of(scn)  # the tenants the twin builds for scn
     mine = [t for t in tenants if t.owner == owner]
     others = [t for t in mine if t.kind != "startup"]
     old_startups = [t for t in mine if t.kind == "startup"]
