@@ -12,7 +12,7 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.errors import BadInput
 from aifab.perf import job_duration_s, replica_capacity
 from aifab.power import AcceleratorPower, accelerator_power
-from aifab.scenario import Scenario, ServiceSpec, SimSettings, TenantSpec
+from aifab.scenario import Scenario, ServiceSpec, SimSettings
 from aifab.sim.national._model import Campus, Partition, PoolSpec, Service, Tenant, Twin
 from aifab.workload.philly import read_philly
 from aifab.workload.synthetic import DEFAULT_CLASSES, DEFAULT_MIX, ClassSampler
@@ -133,20 +133,6 @@ def _apply_power(raw: list[_Raw], st: SimSettings, owners: list[str],
     return pools, campuses
 
 
-def _tenants(scn: Scenario, st: SimSettings) -> list[TenantSpec]:
-    if st.tenants is not None:
-        return list(st.tenants)
-    out: list[TenantSpec] = []
-    for o in scn.owners:
-        if o.kind == "private":
-            out.append(TenantSpec(name=o.name, owner=o.name, kind="owner"))
-        elif st.public_tenants is not None:
-            out.extend(t.model_copy(update={"owner": o.name}) for t in st.public_tenants)
-        else:
-            out.append(TenantSpec(name="public", owner=o.name, kind="other"))
-    return out
-
-
 def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
     """Derive pools, tenants, arrival rates and services from a scenario."""
     cat = catalog or default_catalog()
@@ -158,7 +144,9 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
     if not pools:
         raise BadInput(f"no fleet is delivered by {st.year}: nothing to simulate",
                        where="sim.year")
-    specs = _tenants(scn, st)
+    from aifab.sched import tenants_of  # the one tenant builder (aifab.sched is a layer below)
+
+    specs = tenants_of(scn)
     names = [t.name for t in specs]
     if len(set(names)) != len(names):
         raise BadInput("duplicate tenant names", where="sim.tenants")
