@@ -4,7 +4,8 @@ byte-identical since. The default scenario (korea-2025) on the zonal network wit
 year and a flexibility offer (so the ``flexibility`` block and flexibility.csv are there),
 one CLI run for both goldens (about 12 s, so slow). The ``--json`` text is stored whole with
 the timings masked; each file of the ``--out`` folder by its SHA-256 (site.html's timings
-timings and time of writing masked too; the run marker ``.aifab-run``, which holds the time, left out).
+and time of writing masked too; the run marker ``.aifab-run``, which holds the time, left
+out).
 
 Re-record (only in a commit that says which figures moved and why)::
 

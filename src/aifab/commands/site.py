@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aifab._io import to_json, versioned, write_text
 from aifab.commands._common import (
     CatalogOpt,
     JsonOpt,
@@ -190,20 +189,11 @@ def _show_coupled(cp: Any, c: Console) -> None:
     _show_coupling(cp.to_dict(), c)
 
 
-def _write(result: Any, doc: dict[str, Any], tmp: Path) -> None:
+def _write(res: Any, siting: Any, tmp: Path) -> None:
+    """The run folder: the typed result's files, and the page of the solved siting."""
     from aifab.report import site_html, write_page
 
-    write_text(tmp / "site.json", to_json(doc))
-    result.placements.to_csv(tmp / "placements.csv", index=False)
-    result.corridors.to_csv(tmp / "corridors.csv", index=False)
-    result.regions.to_csv(tmp / "regions.csv", index=False)
-    result.annual_cost.to_csv(tmp / "annual_cost.csv", index=False)
-    result.unpowered_by_owner.to_csv(tmp / "unpowered.csv", index=False)
-    if result.flexibility:
-        result.flexibility["by_campus"].to_csv(tmp / "flexibility.csv", index=False)
-    if not result.hosting.empty:
-        result.hosting.to_csv(tmp / "hosting.csv", index=False)
-    write_page(tmp / "site.html", site_html(result))
+    res.write(tmp, page=lambda p: write_page(p, site_html(siting)))
 
 
 def site_cmd(
@@ -225,7 +215,7 @@ def site_cmd(
 ) -> None:
     """Grid-aware siting: campuses per owner, site and year on a clustered network of Korea."""
     from aifab._progress import chain, site_events
-    from aifab.grid import read_load_profile, site
+    from aifab.grid import SiteResult, read_load_profile, site
 
     scn, cat = load_cli_scenario(scenario_file, scenario, set_, catalog)
     if couple_twin and load_profile is not None:
@@ -242,9 +232,9 @@ def site_cmd(
                         load_profile=profile_from_frame(frame, "the twin's campus power"))
 
         cp = couple(scn, site_with, catalog=cat, rounds=rounds, tol_mw=tol_mw)
-        doc = {"scenario": scn.name, **cp.siting.to_dict(), "coupling": cp.to_dict()}
-        emit(doc, as_json=as_json, out=out,
-             write_files=lambda tmp: _write(cp.siting, versioned(doc), tmp),
+        res = SiteResult.from_siting(scn.name, cp.siting, coupling=cp.to_dict())
+        emit(res.to_dict(), as_json=as_json, out=out,
+             write_files=lambda tmp: _write(res, cp.siting, tmp),
              show=lambda c: _show_coupled(cp, c))
         return
     if as_json or not err_console.is_terminal:
@@ -258,12 +248,9 @@ def site_cmd(
                           progress=chain(lambda msg: status.update(f"aifab site: {msg}"),
                                          site_events(hosting)),
                           hosting=hosting)
-    doc = {"scenario": scn.name, **result.to_dict()}
-    if profile is not None:
-        doc["load_profile"] = {"source": profile.source,
-                               "mean_share": profile.to_dict()["mean_share"]}
-    emit(doc, as_json=as_json, out=out,
-         write_files=lambda tmp: _write(result, versioned(doc), tmp),
+    typed = SiteResult.from_siting(scn.name, result, load_profile=profile)
+    emit(typed.to_dict(), as_json=as_json, out=out,
+         write_files=lambda tmp: _write(typed, result, tmp),
          show=lambda c: _show(result, c))
 
 

@@ -24,6 +24,7 @@ from aifab.grid._profiles import TimeSlices, representative_days
 from aifab.grid._results import SitingResult
 from aifab.grid._results import _geo as site_coordinates
 from aifab.grid._site import flex_curve, problem_from_scenario, site, solve_siting
+from aifab.grid._site_result import SiteResult, read_site, site_file
 from aifab.grid._solver import SolveInfo, solve_highs
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "GridNetwork",
     "LoadProfile",
     "OwnerPrefs",
+    "SiteResult",
     "SitingProblem",
     "SitingResult",
     "SolveInfo",
@@ -47,9 +49,11 @@ __all__ = [
     "profile_from_frame",
     "provinces_geojson",
     "read_load_profile",
+    "read_site",
     "representative_days",
     "site",
     "site_coordinates",
+    "site_file",
     "solve_highs",
     "solve_siting",
 ]

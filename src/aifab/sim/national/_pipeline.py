@@ -1,7 +1,8 @@
 """One way from a siting to a twin run, for every entry point.
 
-:func:`site_constraints` is the only conversion of an ``aifab site`` result (the result
-object or its ``--json`` document) into twin inputs: each owner's facility-MW cap in the
+:func:`site_constraints` is the only conversion of an ``aifab site`` result (the typed
+:class:`aifab.grid.SiteResult` a site run folder reads back as, the solver's
+``SitingResult``, or the ``--json`` document) into twin inputs: each owner's facility-MW cap in the
 caps year and the hourly curtailment of that year as curtailment windows.
 :class:`TwinRequest` says what to run (scenario, constraints, extra windows,
 replications); :func:`run_twin` checks and runs it. ``aifab simulate --power-caps``,
@@ -26,7 +27,7 @@ from aifab.sim.national._protocol import QueuePolicy
 from aifab.sim.national._result import SimResult
 
 if TYPE_CHECKING:
-    from aifab.grid import SitingResult
+    from aifab.grid import SiteResult, SitingResult
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,11 @@ class SiteConstraints:
                 "curtailment_windows": [asdict(w) for w in self.windows]}
 
 
-def site_constraints(siting: SitingResult | Mapping[str, Any], owners: list[str],
+def site_constraints(siting: SiteResult | SitingResult | Mapping[str, Any], owners: list[str],
                      year: int | None = None, src: str = "siting result") -> SiteConstraints:
-    """The twin inputs of a siting result (or its ``--json`` document): caps per owner in
-    ``year`` (default: the result's last year) and that year's hourly curtailment as
-    windows (none where siting does not curtail)."""
+    """The twin inputs of a siting result (typed, as solved, or its ``--json`` document):
+    caps per owner in ``year`` (default: the result's last year) and that year's hourly
+    curtailment as windows (none where siting does not curtail)."""
     doc: Any = siting if isinstance(siting, Mapping) else siting.to_dict()
     y, mw = caps_from_doc(doc, owners, year, src)
     windows = windows_from_site_doc(doc, owners, y, src)
