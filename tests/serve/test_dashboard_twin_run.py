@@ -54,3 +54,33 @@ def test_a_dashboard_twin_run_is_the_pipelines_run(tmp_path: Path) -> None:
     assert got.summary.days == 1.0 and got.summary.seed == 3
     assert got.policy == "backfill" and got.summary.scale == 0.02
     assert _canon(got.to_dict()) == _canon(want.to_dict())
+
+
+def test_a_dashboard_twin_run_with_a_siting_is_the_pipelines_run(tmp_path: Path,
+                                                                  toy_site: Any) -> None:
+    """The Runs page's siting choice (a site run folder) gives the run ``run_twin`` gives
+    under that siting's constraints: caps and hourly curtailment alike."""
+    from aifab.grid import read_site
+    from aifab.sim.national import site_constraints
+
+    results = ResultsDir(tmp_path)
+    (tmp_path / "toy.json").write_text(json.dumps(SCENARIO))
+    (tmp_path / "runs" / "site-toy").mkdir(parents=True)
+    toy_site.write(tmp_path / "runs" / "site-toy")
+    manager = JobManager(results)
+    job = manager.launch(JobRequest(kind="simulate", scenario="toy.json", days=1, scale=0.02,
+                                    seed=3, siting="runs/site-toy"))
+    end = time.monotonic() + 180
+    while job.rc is None and time.monotonic() < end:
+        time.sleep(0.2)
+        manager.poll()
+    assert job.rc == 0, job.log.read_text()
+    got = results.read_twin(results.rel(job.out))
+
+    sim = {**SCENARIO["sim"], "days": 1.0, "scale": 0.02, "seed": 3}
+    cons = site_constraints(read_site(tmp_path / "runs" / "site-toy"), ["X"])
+    assert cons.caps.mw == {"X": 30.0} and len(cons.windows) == 1
+    want = run_twin(TwinRequest(Scenario.model_validate({**SCENARIO, "sim": sim}),
+                                constraints=cons))
+    assert want.to_dict()["flexibility"]["windows"] == 1
+    assert _canon(got.to_dict()) == _canon(want.to_dict())

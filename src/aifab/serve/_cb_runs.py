@@ -24,11 +24,12 @@ def run_callbacks(app: dash.Dash, results: ResultsDir, manager: JobManager) -> N
                   State("job-days", "value"), State("job-scale", "value"),
                   State("job-seed", "value"), State("job-policy", "value"),
                   State("job-hours", "value"), State("job-spec", "value"),
+                  State("job-siting", "value"),
                   State("lang", "value"), prevent_initial_call=True)
     def launch(n: int, kind: str, scenario: str, days: Any, scale: Any, seed: Any,
-               policy: Any, hours: Any, spec: Any, lang: str) -> Any:
+               policy: Any, hours: Any, spec: Any, siting: Any, lang: str) -> Any:
         req = JobRequest(kind=kind, scenario=scenario, days=days, scale=scale, seed=seed,
-                         policy=policy, hours=hours, spec=spec)
+                         policy=policy, hours=hours, spec=spec, siting=siting or None)
         try:
             job = manager.launch(req)
         except AifabError as exc:

@@ -45,6 +45,7 @@ class JobRequest:
     policy: str | None = None
     hours: int | None = None
     spec: str | None = None
+    siting: str | None = None  # a site run folder (simulate: its caps and curtailment)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
                        where="kind")
     if req.kind not in available_kinds():
         raise BadInput(f"this aifab has no `{req.kind}` command", where="kind")
+    if req.siting and req.kind != "simulate":
+        raise BadInput("only a twin run (simulate) takes a siting", where="siting")
     if req.kind == "sweep":
         if not req.spec:
             raise BadInput("a sweep needs a spec file inside the results folder", where="spec")
@@ -126,7 +129,7 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
         if not spec.is_file():
             raise BadInput("spec file not found in the results folder", where="spec")
         return ["sweep", str(spec)]
-    argv = [req.kind]
+    argv, scenario = [req.kind], req.scenario
     if req.scenario in embedded_scenarios():
         argv += ["--scenario", req.scenario]
     else:
@@ -135,6 +138,7 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
             raise BadInput(f"no embedded scenario or file {req.scenario!r} in the results "
                            "folder", where="scenario")
         argv.append(str(path))
+        scenario = str(path)
     if req.kind == "simulate":
         days = _num(req.days, "days", 0.01, 3650)
         scale = _num(req.scale, "scale", 1e-4, 1)
@@ -148,6 +152,7 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
             if req.policy not in POLICIES:
                 raise BadInput(f"unknown policy {req.policy!r}", where="policy")
             argv += ["--policy", req.policy]
+        argv += _siting(req.siting, results, scenario)
     if req.kind == "site":
         hours = _num(req.hours, "hours", 24, 8760, integer=True)
         if hours is not None and int(hours) % 24:
@@ -155,6 +160,28 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
                            where="hours")
         argv += ["--hours", str(hours)] if hours is not None else []
     return argv
+
+
+def _siting(rel: str | None, results: ResultsDir, scenario: str) -> list[str]:
+    """``--power-caps`` of a site run folder, read typed and turned into the twin's
+    constraints for ``scenario``'s owners first (the pipeline's ``site_constraints``, as
+    the run will), so a bad folder is refused before anything starts, naming the file and
+    the field."""
+    if not rel:
+        return []
+    from aifab.grid import read_site, site_file
+    from aifab.scenario import load_scenario
+    from aifab.serve._paths import safe_path
+    from aifab.sim.national import site_constraints
+
+    folder = results.resolve(rel)
+    if not site_file(folder).is_file():
+        raise BadInput(f"{rel!r} is not a site run folder of the results folder (no "
+                       f"{site_file(folder).name})", where="siting")
+    res = read_site(folder, resolve=lambda name: safe_path(folder, name), label=rel)
+    site_constraints(res, [o.name for o in load_scenario(scenario).owners],
+                     src=f"{rel}/{site_file(folder).name}")
+    return ["--power-caps", str(site_file(folder))]
 
 
 class JobManager:

@@ -203,6 +203,10 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
                   num("job-hours", "hours", 96, 24)], className="cols5"),
         field(t("spec", lang), dcc.Dropdown(id="job-spec", options=specs, value=None),
               "job-spec"),
+        field(t("siting_run", lang), dcc.Dropdown(
+            id="job-siting", options=[{"label": r.rel, "value": r.rel}
+                                      for r in results.runs(("site",))],
+            value=None, placeholder=t("no_siting", lang)), "job-siting"),
         html.Button(t("launch", lang), id="job-launch", type="button", n_clicks=0),
         html.Div(id="job-msg", role="status"),
     ], className="runform")
