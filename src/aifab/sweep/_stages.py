@@ -83,15 +83,17 @@ def plan_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, A
 
 
 def site_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
-    """``aifab site --json`` (HiGHS threads follow the task's declared CPUs)."""
-    from aifab.grid import site
+    """``aifab site --json``, the command's document built by its one schema
+    (:class:`aifab.grid.SiteResult`; year keys are text, as in the JSON); HiGHS threads
+    follow the task's declared CPUs."""
+    from aifab.grid import SiteResult, site
 
     threads = max(1, int(opts.pop("_threads", 1)))
     scn = scn.model_copy(update={"siting": scn.siting.model_copy(
         update={"solver_threads": threads})})
     result = site(scn, catalog=cat, hours=opts.get("hours"),
                   time_limit_s=opts.get("time_limit_s"))
-    return {"scenario": scn.name, **result.to_dict()}
+    return SiteResult.from_siting(scn.name, result).to_dict()
 
 
 def simulate_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
