@@ -208,14 +208,16 @@ def test_page_callbacks_refuse_links_and_show_broken_files(served: dict[str, Any
                              [{"id": "sweep-run", "property": "value",
                                "value": "runs/sweep-evil"}], lang)
     assert status == 200 and "outside the results folder" in body
-    # site.json without years: a one-line notice, not a 500
+    # site.json with no more than placements: one line naming the file and the first
+    # missing field (read typed, read_site), not a 500
     status, body = _callback(port, "map-year-box.children",
                              [{"id": "map-run", "property": "value",
                                "value": "runs/site-bad"}],
                              [*lang, {"id": "url-state", "property": "data", "value": None},
                               {"id": "url", "property": "search", "value": "?year=2026"}])
     assert status == 200, body
-    assert "notice" in body and "cannot show this" in body
+    assert "runs\\u002fsite-bad\\u002fsite.json: scenario: missing" in body  # JSON's "/"
+    assert "Traceback" not in body
     # the Plan page lists scenario files: a link leading out is not offered, no 500
     status, body = _get(port, "/plan")
     assert status == 200
@@ -225,7 +227,7 @@ def _launch(port: int) -> str:
     state = [{"id": i, "property": "value", "value": v} for i, v in (
         ("job-kind", "simulate"), ("job-scenario", "korea-2025"), ("job-days", 3650),
         ("job-scale", 0.01), ("job-seed", None), ("job-policy", None), ("job-hours", None),
-        ("job-spec", None), ("lang", "en"))]
+        ("job-spec", None), ("job-siting", None), ("lang", "en"))]
     status, body = _callback(port, "job-msg.children",
                              [{"id": "job-launch", "property": "n_clicks", "value": 1}],
                              state)
@@ -249,8 +251,9 @@ def test_job_flood_capped_and_jobs_end_with_server(served: dict[str, Any], sig: 
 
 def test_browser_sees_notices_and_refusals_not_errors(served: dict[str, Any],
                                                       browser: Any) -> None:
-    """In chromium: a broken site.json is one line in the notice area, a run whose files
-    lead out of the folder is refused on the page, and no request fails (no 500)."""
+    """In chromium: a broken site.json is one line on the Map page naming the file and the
+    field, a run whose files lead out of the folder is refused on the page, and no request
+    fails (no 500)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     from aifab.serve._browser import console_errors
@@ -265,7 +268,7 @@ def test_browser_sees_notices_and_refusals_not_errors(served: dict[str, Any],
 
     console_errors(browser)  # drain
     browser.get(f"{base}/map?run=runs/site-bad")
-    assert "cannot show this" in text_of("notice")
+    assert "runs/site-bad/site.json: scenario: missing" in text_of("map-year-box")
     browser.get(f"{base}/twin?run=runs/sim-evil")
     assert "outside the results folder" in text_of("twin-body")
     assert "secret" not in browser.page_source

@@ -4,13 +4,15 @@ English and Korean, 1440 and 390 px)."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 from tests.serve.conftest import SLOW
 
+from aifab.grid import read_site
+from aifab.grid._site_result import OwnerWait
 from aifab.serve._browser import axe_violations, console_errors
 from aifab.serve._map import home_regions, load_siting, siting_figure
 
@@ -24,17 +26,17 @@ def _site(results: dict[str, Any]) -> Any:
 
 def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
     d = _site(results)
-    result = load_siting(d)
-    doc = json.loads((d / "site.json").read_text())
-    homes = home_regions(doc["scenario"], [results["root"] / "scenarios" / "mini.yaml"])
+    site = read_site(d)
+    result = load_siting(d, site)
+    homes = home_regions(site.scenario, [results["root"] / "scenarios" / "mini.yaml"])
     assert homes == {"Naver": "Sejong", "Government": "Jeonnam"}
     # the mini run powers every GPU: make Naver's wait (the layer's input, as site.json
     # writes it) and give two sites a hosting capacity (site.json's hosting section)
-    doc["unpowered_gpus_by_owner"] = [{"owner": "Naver", "year": 2026, "gpus": 7200,
-                                       "unpowered_gpus": 5000, "unpowered_it_mw": 7.9}]
     sites = result.geo[result.geo["kind"] == "site"].head(2)
-    doc["hosting"] = [{"site": s, "bus": "b", "year": 2026, "firm_mw": mw, "connect_mw": 1e3}
-                      for s, mw in zip(sites["name"], (3028.1, 400.0), strict=True)]
+    doc = replace(site, unpowered_gpus_by_owner=(OwnerWait("Naver", 2026, 7200, 5000, 7.9),),
+                  hosting=tuple({"site": s, "bus": "b", "year": 2026, "firm_mw": mw,
+                                 "connect_mw": 1e3}
+                                for s, mw in zip(sites["name"], (3028.1, 400.0), strict=True)))
     fig = siting_figure(result, 2026, doc, homes)
     by_name = {t.name: t for t in fig.data if t.name}
     wait = next(t for n, t in by_name.items() if n.startswith("GPUs waiting for power"))
@@ -60,7 +62,8 @@ def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
     assert "Naver: 전력 대기 GPU 5,000개 (IT 8 MW), 2026년, 본거지 세종" in said
     assert any("확정 3,028 MW, 접속 가능 1,000 MW (2026년)" in s for s in said)
     # without site.json's sections (or in another year) no layer is drawn
-    plain = siting_figure(result, 2026, {"scenario": "mini"}, homes)
+    plain = siting_figure(result, 2026, replace(site, unpowered_gpus_by_owner=(), hosting=None),
+                          homes)
     assert not any((t.name or "").startswith(("GPUs waiting", "hosting")) for t in plain.data)
 
 

@@ -137,7 +137,8 @@ def test_a_served_sweep_is_read_by_the_sweeps_reader(tmp_path: Path) -> None:
     results = ResultsDir(tmp_path)
     doc, variants = results.read_sweep("runs/s")
     assert variants is not None and len(variants) == 40 and "metric.annual_energy_twh" in variants
-    assert doc["variants"] == 40 and doc["failed"] == 1
+    assert doc.variants == 40 and doc.failed == 1  # typed (an older sweep.json: counts only)
+    assert doc.sensitivity is None and "sensitivity" not in doc.to_dict()
     assert results.read_sweep("runs/s", variants=False)[1] is None
     outside = tmp_path.parent / f"{tmp_path.name}-out"
     outside.mkdir()
@@ -149,3 +150,9 @@ def test_a_served_sweep_is_read_by_the_sweeps_reader(tmp_path: Path) -> None:
         results.read_sweep("runs/s")
     with pytest.raises(BadInput, match=r"^runs/s/sweep.json: not a sweep's result"):
         results.read_sweep("runs/s", variants=False)
+    (tmp_path / "runs/s/sweep.json").write_text('{"variants": "many", "done": 1, '
+                                                '"failed": 0, "wall_s": 1.0}')
+    with pytest.raises(BadInput) as exc:  # a mistyped field: the file and the field
+        results.read_sweep("runs/s", variants=False)
+    assert str(exc.value) == ("runs/s/sweep.json: variants: expected an integer, got str "
+                              "'many'")

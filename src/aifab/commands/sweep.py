@@ -125,7 +125,7 @@ def sweep_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Run scenario variants (grid, random, LHS, Saltelli, one-at-a-time) on Ray."""
-    from aifab.sweep import load_spec, load_state_spec, sweep, with_designs, write_designs
+    from aifab.sweep import load_spec, load_state_spec, sweep, sweep_document, write_designs
 
     if resume is not None:
         if spec_file is not None:
@@ -146,12 +146,14 @@ def sweep_cmd(
         tick = chain(tick, sweep_events())
         result = sweep(spec, workers=workers, address=address, state_dir=out,
                        retry_failed=retry_failed, progress=tick)
-    doc = with_designs(result, result.to_dict())  # per design over seeds (quota stage)
-    emit(doc, as_json=as_json, out=out, write_files=lambda tmp: write_designs(result, tmp, doc),
+    typed = sweep_document(result)  # with the designs over seeds (quota stage)
+    doc = typed.to_dict()
+    emit(doc, as_json=as_json, out=out,
+         write_files=lambda tmp: write_designs(result, tmp, typed),
          show=lambda c: _show(doc, c))
-    if doc["variants"] and doc["failed"] == doc["variants"]:
-        first = doc["errors"][0]["error"] if doc.get("errors") else "see the results"
-        raise BadInput(f"all {doc['failed']:,} variants failed (first error: {first})",
+    if typed.variants and typed.failed == typed.variants:
+        first = typed.errors[0].error if typed.errors else "see the results"
+        raise BadInput(f"all {typed.failed:,} variants failed (first error: {first})",
                        where="sweep")
 
 

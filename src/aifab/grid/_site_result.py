@@ -191,7 +191,8 @@ class LoadProfileInfo:
 @dataclass(frozen=True)
 class SiteResult:
     """``aifab site``'s result: the document's blocks, in the document's order, and
-    ``region_rows`` (regions.csv, not in the document)."""
+    ``region_rows`` (regions.csv, not in the document). ``twin_power_caps`` and
+    ``twin_curtailment_windows`` are a combined report's (what its twin ran under)."""
 
     scenario: str
     status: str
@@ -219,6 +220,8 @@ class SiteResult:
     second_stage: Mapping[str, Any] | None = field(default=None, metadata=OPTIONAL)
     load_profile: LoadProfileInfo | None = field(default=None, metadata=OPTIONAL)
     coupling: Mapping[str, Any] | None = field(default=None, metadata=OPTIONAL)
+    twin_power_caps: Mapping[str, Any] | None = field(default=None, metadata=OPTIONAL)
+    twin_curtailment_windows: int | None = field(default=None, metadata=OPTIONAL)
     region_rows: tuple[RegionRow, ...] = field(default=(), compare=False,
                                                metadata={"table": True})
 
@@ -268,20 +271,46 @@ class SiteResult:
                      for r in siting.regions.to_dict(orient="records"))
         return replace(res, region_rows=rows)
 
+    def to_siting(self, geo: pd.DataFrame | None = None) -> SitingResult:
+        """The solver-shaped result (tables as frames, years as numbers) that the report's
+        figures draw, with ``geo`` (the packaged coordinates; not in the folder).
+        ``flexibility`` stays the document's block, ``site_capacity_mw`` is empty."""
+        from aifab.grid._results import SitingResult
+
+        cor = pd.DataFrame([c.to_dict() for c in self.corridors])
+        if not cor.empty:  # a year or none, as solved (not a float column)
+            cor["built_year"] = pd.Series([None if c.built_year is None else
+                                           int(c.built_year) for c in self.corridors],
+                                          dtype=object)
+        cost = pd.DataFrame([{"year": int(y), **v} for y, v in self.annual_cost_krw.items()])
+        flex = self.flexibility.to_dict() if self.flexibility is not None else {}
+        return SitingResult(
+            status=self.status, termination=self.termination,
+            objective_krw=self.objective_krw, mip_gap=self.mip_gap, solve_s=self.solve_s,
+            build_s=self.build_s, model_size=encode(self.model_size), years=self.years,
+            time_method=self.time_slices.method,
+            hours_per_year=self.time_slices.hours_per_year,
+            placements=_frame(self.placements, Placement),
+            unpowered_gpus_by_year={int(y): n for y, n in self.unpowered_gpus_by_year.items()},
+            unpowered_by_owner=_frame(self.unpowered_gpus_by_owner, OwnerWait),
+            corridors=cor, regions=_frame(self.region_rows, RegionRow), annual_cost=cost,
+            co2_mt_by_year={int(y): v for y, v in self.co2_mt.items()},
+            expansions_built=dict(self.expansions_built), data_files=dict(self.data_files),
+            geo=geo if geo is not None else pd.DataFrame(), flexibility=flex,
+            network=self.network,
+            hosting=pd.DataFrame([dict(r) for r in self.hosting or ()]),
+            second_stage=dict(self.second_stage or {}))
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The folder's CSV tables by file name (flexibility and hosting where present)."""
-        def frame(rows: Any, block: type) -> pd.DataFrame:
-            return pd.DataFrame([encode(r, nulls=True) for r in rows],
-                                columns=[f.name for f in fields(block)])
-
         cost = [{"year": int(y), **v} for y, v in self.annual_cost_krw.items()]
-        out = {"placements.csv": frame(self.placements, Placement),
+        out = {"placements.csv": _frame(self.placements, Placement),
                "corridors.csv": pd.DataFrame([c.to_dict() for c in self.corridors]),
-               "regions.csv": frame(self.region_rows, RegionRow),
+               "regions.csv": _frame(self.region_rows, RegionRow),
                "annual_cost.csv": pd.DataFrame(cost),
-               "unpowered.csv": frame(self.unpowered_gpus_by_owner, OwnerWait)}
+               "unpowered.csv": _frame(self.unpowered_gpus_by_owner, OwnerWait)}
         if self.flexibility is not None:
-            out["flexibility.csv"] = frame(self.flexibility.by_campus, CampusCurtailment)
+            out["flexibility.csv"] = _frame(self.flexibility.by_campus, CampusCurtailment)
         if self.hosting:
             out["hosting.csv"] = pd.DataFrame([dict(r) for r in self.hosting])
         return out
@@ -294,6 +323,12 @@ class SiteResult:
             df.to_csv(folder / name, index=False)
         if page is not None:
             page(folder / PAGE)
+
+
+def _frame(rows: Any, block: type) -> pd.DataFrame:
+    """A table of blocks, with the block's columns even when it has no rows."""
+    return pd.DataFrame([encode(r, nulls=True) for r in rows],
+                        columns=[f.name for f in fields(block)])
 
 
 def _nest_loading(row: Any) -> Any:

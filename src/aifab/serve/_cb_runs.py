@@ -184,7 +184,7 @@ def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimRe
     if kind == "simulate":
         return kind, results.read_twin(rel, ("timeseries",))
     if kind == "sweep":
-        return kind, results.read_sweep(rel, variants=False)[0]
+        return kind, results.read_sweep(rel, variants=False)[0].to_dict()
     if kind == "plan":
         return kind, results.read_plan(rel)
     for k, name in (("site", "site.json"), ("report", "report.json")):

@@ -54,15 +54,19 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
         items: list[tuple[str, str, str]] = []
         site = results.runs(("site",))
         if site:  # the finding first: the shortage, year by year
-            doc = results.read_json(f"{site[0].rel}/site.json")
             src = f"{t('national', lang)}: {t('from_run', lang)} {site[0].rel}"
-            short: dict[str, float] = {}  # IT MW the waiting GPUs need, by year
-            for row in doc.get("unpowered_gpus_by_owner", []):
-                y = str(row.get("year"))
-                short[y] = short.get(y, 0.0) + float(row.get("unpowered_it_mw") or 0.0)
-            for y, n in sorted(doc.get("unpowered_gpus_by_year", {}).items()):
-                mw = f"{t('mw_short', lang)} {fmt_num(short[y], 0)} MW; " if y in short else ""
-                items.append((f"{t('waiting', lang)}, {y}", fmt_int(n), mw + src))
+            try:
+                sres = results.read_site(site[0].rel)
+            except AifabError as exc:  # a broken site.json: say which field, on the card
+                items.append((t("waiting", lang), "-", f"{t('cannot_read', lang)}: {exc}"))
+            else:
+                short: dict[str, float] = {}  # IT MW the waiting GPUs need, by year
+                for row in sres.unpowered_gpus_by_owner:
+                    short[str(row.year)] = short.get(str(row.year), 0.0) + row.unpowered_it_mw
+                for y, n in sorted(sres.unpowered_gpus_by_year.items()):
+                    mw = (f"{t('mw_short', lang)} {fmt_num(short[y], 0)} MW; " if y in short
+                          else "")
+                    items.append((f"{t('waiting', lang)}, {y}", fmt_int(n), mw + src))
         else:
             items.append((t("waiting", lang), "-", t("no_site_run", lang)))
         src = f"{t('national', lang)}: {t('from_plan', lang)} {name}"
@@ -130,7 +134,11 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             return refused(str(exc), lang)
         if d is None:
             return html.P(t("no_site_run", lang), className="note")
-        years = [int(y) for y in results.read_json(f"{results.rel(d)}/site.json")["years"]]
+        try:
+            years = list(results.read_site(results.rel(d)).years)
+        except AifabError as exc:  # a broken site.json: one line naming the file and field
+            return html.Div(f"{t('cannot_read', lang)}: {exc}", className="error",
+                            role="alert")
         return html.Div([html.Label(t("year", lang), htmlFor="map-year"),
                          dcc.Slider(id="map-year", min=min(years), max=max(years), step=None,
                                     marks={y: str(y) for y in years},
@@ -144,11 +152,11 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             d = pick(rel, ("site",))
             if d is None:
                 return ""
-            result = load_siting(d)
-            doc = results.read_json(f"{results.rel(d)}/site.json")
-            homes = home_regions(str(doc.get("scenario", "")), [
+            sres = results.read_site(results.rel(d))
+            result = load_siting(d, sres)
+            homes = home_regions(sres.scenario, [
                 results.resolve(f) for f in results.scenario_files()])
-            fig = siting_figure(result, year, doc, homes)
+            fig = siting_figure(result, year, sres, homes)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except AifabError as exc:
@@ -170,8 +178,8 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             d = pick(rel, ("sweep",))
             if d is None:
                 return html.P(t("no_sweep_run", lang), className="note")
-            doc, variants = results.read_sweep(results.rel(d))
-            values = sweep_values(variants)
+            typed, variants = results.read_sweep(results.rel(d))
+            doc, values = typed.to_dict(), sweep_values(variants)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError) as exc:

@@ -3,53 +3,26 @@ the report's map (``aifab.report._grid.siting_map``)."""
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from aifab.errors import BadInput
 from aifab.serve._paths import safe_path
 
+if TYPE_CHECKING:
+    from aifab.grid import SiteResult
 
-def load_siting(site_dir: Path) -> Any:
-    """A ``SitingResult`` rebuilt from ``site.json`` (and the packaged grid coordinates)."""
-    from aifab.grid import SitingResult, load_grid_data
 
-    try:
-        doc = json.loads(safe_path(site_dir, "site.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BadInput(f"cannot read site.json ({exc})", source=str(site_dir)) from None
-    # The grid package's own coordinates (regions and where campuses are drawn).
-    from aifab.grid import site_coordinates as _geo
+def load_siting(site_dir: Path, site: Any = None) -> Any:
+    """The ``SitingResult`` the report's map draws, from a site run folder read typed
+    (:func:`aifab.grid.read_site`, every path through :func:`safe_path`; or ``site``,
+    already read) with the packaged grid coordinates (regions, where campuses are drawn)."""
+    from aifab.grid import load_grid_data, read_site, site_coordinates
 
-    geo = _geo(load_grid_data())
-    corridors = pd.DataFrame(doc["corridors"])
-    corridors["built_year"] = pd.Series(
-        [None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
-         for v in corridors.get("built_year", [None] * len(corridors))], dtype=object)
-    cost = pd.DataFrame([{"year": int(y), **v} for y, v in doc.get("annual_cost_krw", {}).items()])
-    kwargs: dict[str, Any] = dict(
-        status=doc["status"], termination=doc.get("termination", ""),
-        objective_krw=float(doc.get("objective_krw", 0.0)), mip_gap=float(doc.get("mip_gap", 0)),
-        solve_s=float(doc.get("solve_s", 0)), build_s=float(doc.get("build_s", 0)),
-        model_size=dict(doc.get("model_size", {})), years=tuple(int(y) for y in doc["years"]),
-        time_method=doc.get("time_slices", {}).get("method", ""),
-        hours_per_year=int(doc.get("time_slices", {}).get("hours_per_year", 0)),
-        placements=pd.DataFrame(doc["placements"],
-                                columns=["owner", "site", "region", "year", "mw", "blocks_mw",
-                                         "gpus"]),
-        unpowered_gpus_by_year={int(k): int(v) for k, v in doc["unpowered_gpus_by_year"].items()},
-        unpowered_by_owner=pd.DataFrame(doc.get("unpowered_gpus_by_owner", [])),
-        corridors=corridors, regions=pd.DataFrame(), annual_cost=cost,
-        co2_mt_by_year={int(k): float(v) for k, v in doc.get("co2_mt", {}).items()},
-        expansions_built=dict(doc.get("expansions_built", {})),
-        data_files=dict(doc.get("data_files", {})), geo=geo, network=doc.get("network"))
-    known = {f.name for f in dataclasses.fields(SitingResult)}
-    return SitingResult(**{k: v for k, v in kwargs.items() if k in known and v is not None})
+    res = site if site is not None else read_site(
+        site_dir, resolve=lambda name: safe_path(site_dir, name))
+    return res.to_siting(geo=site_coordinates(load_grid_data()))
 
 
 def home_regions(name: str, scenario_files: list[Path]) -> dict[str, str]:
@@ -72,13 +45,13 @@ def home_regions(name: str, scenario_files: list[Path]) -> dict[str, str]:
     return {}
 
 
-def siting_figure(result: Any, year: int | None = None, doc: dict[str, Any] | None = None,
+def siting_figure(result: Any, year: int | None = None, site: SiteResult | None = None,
                   homes: dict[str, str] | None = None) -> Any:
     """The siting map of ``result`` in ``year`` (default: every year, with a slider): real
     province boundaries, corridors with a loading colour bar and a capacity legend,
     campuses in their owner's colour (the siting problem's owner order, as everywhere).
 
-    With the run's ``site.json`` (``doc``) and a ``year``, two layers (legend entries, so
+    With the run's typed result (``site``) and a ``year``, two layers (legend entries, so
     a click hides them): GPUs waiting for power, drawn at their owner's home region
     (``homes``; waiting GPUs have no campus), and the hosting capacity of each candidate
     site's substation (``--hosting`` runs). Region labels are placed so that they do not
@@ -87,9 +60,9 @@ def siting_figure(result: Any, year: int | None = None, doc: dict[str, Any] | No
 
     fig = siting_map(result, year)
     fig.update_layout(width=None, autosize=True)
-    if doc is not None and year is not None:
-        _waiting_layer(fig, doc, result.geo, int(year), homes or {})
-        _hosting_layer(fig, doc, result.geo, int(year))
+    if site is not None and year is not None:
+        _waiting_layer(fig, site, result.geo, int(year), homes or {})
+        _hosting_layer(fig, site, result.geo, int(year))
     place_labels(fig)
     return fig
 
@@ -100,37 +73,34 @@ def _coords(geo: pd.DataFrame, kind: str) -> dict[str, tuple[float, float]]:
                                                            strict=True)}
 
 
-def _waiting_layer(fig: Any, doc: dict[str, Any], geo: pd.DataFrame, year: int,
+def _waiting_layer(fig: Any, site: SiteResult, geo: pd.DataFrame, year: int,
                    homes: dict[str, str]) -> None:
     import plotly.graph_objects as go
 
     from aifab.report import owner_colours
 
-    rows = [r for r in doc.get("unpowered_gpus_by_owner", [])
-            if int(r.get("year", 0)) == year and int(r.get("unpowered_gpus") or 0) > 0]
+    rows = [r for r in site.unpowered_gpus_by_owner if r.year == year and r.unpowered_gpus > 0]
     where = _coords(geo, "region")
-    placed = [(r, where[homes[r["owner"]]]) for r in rows
-              if homes.get(r["owner"]) in where]
+    placed = [(r, where[homes[r.owner]]) for r in rows if homes.get(r.owner) in where]
     if not placed:
         return
-    col = owner_colours([str(r["owner"]) for r, _ in placed])
+    col = owner_colours([r.owner for r, _ in placed])
     fig.add_trace(go.Scatter(
         x=[xy[0] for _, xy in placed], y=[xy[1] for _, xy in placed], mode="markers",
         name=f"GPUs waiting for power, {year} (at the owner's home region)",
-        marker={"symbol": "x", "size": [8 + int(r["unpowered_gpus"]) ** 0.5 / 6
-                                         for r, _ in placed],
-                "color": [col.get(str(r["owner"]), "#333") for r, _ in placed],
+        marker={"symbol": "x", "size": [8 + r.unpowered_gpus ** 0.5 / 6 for r, _ in placed],
+                "color": [col.get(r.owner, "#333") for r, _ in placed],
                 "line": {"width": 1, "color": "#333"}},
-        hovertext=[f"{r['owner']}: {int(r['unpowered_gpus']):,} GPUs waiting "
-                   f"({float(r.get('unpowered_it_mw') or 0):,.0f} MW IT) in {year}, "
-                   f"home region {homes[r['owner']]}" for r, _ in placed],
+        hovertext=[f"{r.owner}: {r.unpowered_gpus:,} GPUs waiting "
+                   f"({r.unpowered_it_mw:,.0f} MW IT) in {year}, "
+                   f"home region {homes[r.owner]}" for r, _ in placed],
         hoverinfo="text", legendgroup="waiting"))
 
 
-def _hosting_layer(fig: Any, doc: dict[str, Any], geo: pd.DataFrame, year: int) -> None:
+def _hosting_layer(fig: Any, site: SiteResult, geo: pd.DataFrame, year: int) -> None:
     import plotly.graph_objects as go
 
-    rows = [r for r in doc.get("hosting") or [] if int(r.get("year", 0)) == year]
+    rows = [r for r in site.hosting or () if int(r.get("year", 0)) == year]
     where = _coords(geo, "site")
     rows = [r for r in rows if r.get("site") in where]
     if not rows:

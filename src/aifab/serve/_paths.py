@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aifab import PlanResult, plan_file, read_plan
 from aifab.errors import BadInput
 from aifab.sim.national import SimResult, summary_file
+
+if TYPE_CHECKING:
+    from aifab.grid import SiteResult
+    from aifab.sweep import SweepDocument
 
 #: A twin run folder's summary: the twin's run folder names it, and only
 #: :meth:`SimResult.read <aifab.sim.national.SimResult.read>` reads that folder's files.
@@ -193,8 +197,16 @@ class ResultsDir:
         d = self.resolve(rel)
         return read_plan(d, resolve=lambda name: safe_path(d, name), label=self.rel(d))
 
-    def read_sweep(self, rel: str, variants: bool = True) -> tuple[dict[str, Any],
-                                                                  Any]:
+    def read_site(self, rel: str) -> SiteResult:
+        """The siting in folder ``rel`` (``aifab site --out``), typed, read by
+        :func:`aifab.grid.read_site` with every path checked by :func:`safe_path` first;
+        BadInput naming the file (relative to the results folder) and the field."""
+        from aifab.grid import read_site
+
+        d = self.resolve(rel)
+        return read_site(d, resolve=lambda name: safe_path(d, name), label=self.rel(d))
+
+    def read_sweep(self, rel: str, variants: bool = True) -> tuple[SweepDocument, Any]:
         """A sweep folder's document and (with ``variants``) its variants table, read by
         :func:`aifab.sweep.read_sweep` with every path checked by :func:`safe_path`
         first; BadInput naming the file (relative to the results folder)."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from aifab.sweep._design import DesignPoints, build_design
-from aifab.sweep._designs import design_frame, design_rows, with_designs, write_designs
+from aifab.sweep._designs import design_frame, design_rows, sweep_document, write_designs
+from aifab.sweep._document import SweepDocument
 from aifab.sweep._exec import Progress, execute, load_state_spec, read_journal
 from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
 from aifab.sweep._results import (
@@ -48,6 +49,7 @@ def sweep(spec: SweepSpec, *, workers: int | None = None, address: str | None = 
 __all__ = [
     "DesignPoints",
     "Parameter",
+    "SweepDocument",
     "SweepResult",
     "SweepSpec",
     "UncertaintyResult",
@@ -65,10 +67,10 @@ __all__ = [
     "sobol_indices",
     "spec_from_dict",
     "sweep",
+    "sweep_document",
     "sweep_file",
     "sweep_html",
     "uncertainty_ranges",
-    "with_designs",
     "write_designs",
     "write_sweep",
     "write_uncertainty",

@@ -3,8 +3,8 @@
 A sweep with the ``quota`` stage usually crosses design parameters (``quota.startups``,
 ``quota.borrowing_limit``, ...) with seeds (``sim.seed``). :func:`design_rows` groups the
 finished variants by every parameter that is not a seed and gives each metric's mean,
-minimum and maximum over the seeds; :func:`with_designs` adds them to the sweep's
-``--json`` document as ``designs``, and :func:`write_designs` writes ``designs.csv`` and a
+minimum and maximum over the seeds; :func:`sweep_document` adds them to the sweep's
+typed ``--json`` document as ``designs``, and :func:`write_designs` writes ``designs.csv`` and a
 "Designs" section into ``report.html`` (docs/sweep.md, "Quota designs").
 """
 
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from aifab.sweep._document import DesignRow, Designs, Spread, SweepDocument
 from aifab.sweep._results import SweepResult, VariantRecord
 
 
@@ -53,16 +55,21 @@ def design_rows(result: SweepResult) -> dict[str, Any]:
     return {"group_by": keys, "over": over, "rows": rows}
 
 
+def sweep_document(result: SweepResult) -> SweepDocument:
+    """The sweep's ``--json`` document, typed: with ``designs`` for a quota sweep."""
+    doc = result.document()
+    if not has_designs(result):
+        return doc
+    d = design_rows(result)
+    rows = tuple(DesignRow(r["params"], r["variants"], r["done"],
+                           {m: Spread(**v) for m, v in r["metrics"].items()})
+                 for r in d["rows"])
+    return replace(doc, designs=Designs(tuple(d["group_by"]), tuple(d["over"]), rows))
+
+
 def has_designs(result: SweepResult) -> bool:
     """Whether the sweep runs the ``quota`` stage (whose output is read per design)."""
     return "quota" in result.spec.stages
-
-
-def with_designs(result: SweepResult, doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` (the sweep's ``--json`` body) with ``designs`` for a quota sweep."""
-    if has_designs(result):
-        doc["designs"] = design_rows(result)
-    return doc
 
 
 def design_frame(designs: dict[str, Any]) -> pd.DataFrame:
@@ -122,12 +129,13 @@ def designs_section(designs: dict[str, Any], metrics: list[str]) -> Any:
     return Section("Designs", body, "designs")
 
 
-def write_designs(result: SweepResult, tmp: Path, doc: dict[str, Any]) -> None:
+def write_designs(result: SweepResult, tmp: Path, document: SweepDocument) -> None:
     """The sweep's files (:func:`~._results.write_sweep`) and, for a quota sweep,
     ``designs.csv`` and the "Designs" section in ``report.html``."""
     from aifab.sweep._results import write_sweep
 
-    write_sweep(result, tmp, doc)
+    write_sweep(result, tmp, document)
+    doc = document.to_dict()
     designs = doc.get("designs")
     if designs is None:
         return

@@ -21,6 +21,7 @@ from aifab._io import to_json, versioned, write_text
 from aifab._schema import FieldError, decode_block, encode
 from aifab.errors import BadInput
 from aifab.sweep._design import DesignPoints
+from aifab.sweep._document import ErrorCount, Percentiles, Sensitivity, SweepDocument
 from aifab.sweep._sensitivity import sensitivity, summarise
 from aifab.sweep._spec import SweepSpec
 
@@ -101,24 +102,29 @@ class SweepResult:
         return sensitivity(self.design, self.metric_values,
                            [r.status for r in self.records])
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` body (without ``schema_version``)."""
+    def document(self) -> SweepDocument:
+        """The sweep's typed document (no ``designs``; see ``sweep_document``)."""
         errors: dict[str, int] = {}
         for r in self.records:
             if not r.ok:
                 errors[r.error] = errors.get(r.error, 0) + 1
-        return {
-            "command": "sweep", "name": self.spec.name, "design": self.design.kind,
-            "variants": len(self.records), "done": self.done, "failed": self.failed,
-            "ran": self.ran, "reused": len(self.records) - self.ran,
-            "summary": self.summary(), "sensitivity": self.sensitivity(),
-            "errors": [{"error": e, "variants": n} for e, n in
-                       sorted(errors.items(), key=lambda kv: -kv[1])[:20]],
-            "wall_s": round(self.wall_s, 3),
-            "variant_wall_s": round(sum(r.wall_s or 0.0 for r in self.records), 3),
-            "variant_cpu_s": round(sum(r.cpu_s or 0.0 for r in self.records), 3),
-            "spec": self.spec.model_dump(mode="json"),
-        }
+        sens = self.sensitivity()
+        return SweepDocument(
+            command="sweep", name=self.spec.name, design=self.design.kind,
+            variants=len(self.records), done=self.done, failed=self.failed, ran=self.ran,
+            reused=len(self.records) - self.ran,
+            summary={m: Percentiles(**v) for m, v in self.summary().items()},
+            sensitivity=Sensitivity(sens["method"], sens["metrics"], sens["note"]),
+            errors=tuple(ErrorCount(e, n) for e, n in
+                         sorted(errors.items(), key=lambda kv: -kv[1])[:20]),
+            wall_s=round(self.wall_s, 3),
+            variant_wall_s=round(sum(r.wall_s or 0.0 for r in self.records), 3),
+            variant_cpu_s=round(sum(r.cpu_s or 0.0 for r in self.records), 3),
+            spec=self.spec.model_dump(mode="json"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` body (without ``schema_version``; no ``designs``)."""
+        return self.document().to_dict()
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """``variants`` (one row per variant), ``summary`` and ``sensitivity`` tables."""
@@ -150,10 +156,11 @@ def sweep_html(result: SweepResult) -> str:
     return sweep_page(result.to_dict(), result.metric_values)
 
 
-def write_sweep(result: SweepResult, tmp: Path, doc: dict[str, Any] | None = None) -> None:
-    """Write sweep.json, variants.parquet and report.html into ``tmp``."""
-    doc = versioned(doc if doc is not None else result.to_dict())
-    write_text(tmp / SWEEP, to_json(doc))
+def write_sweep(result: SweepResult, tmp: Path, doc: SweepDocument | None = None) -> None:
+    """Write sweep.json (``doc``, default the result's document), variants.parquet and
+    report.html into ``tmp``."""
+    typed = doc if doc is not None else result.document()
+    write_text(tmp / SWEEP, to_json(versioned(typed.to_dict())))
     result.to_frames()["variants"].to_parquet(tmp / VARIANTS, index=False)
     from aifab.report import write_page
 
@@ -167,13 +174,13 @@ def sweep_file(folder: Path) -> Path:
 
 def read_sweep(folder: Path, variants: bool = True,
                resolve: Callable[[str], Path] | None = None,
-               label: str | None = None) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """What :func:`write_sweep` wrote: the ``--json`` document and, with ``variants``,
-    the one-row-per-variant table (else None). ``resolve`` gives the path to open for a
-    file name of the folder and refuses (BadInput) one that must not be opened (the
+               label: str | None = None) -> tuple[SweepDocument, pd.DataFrame | None]:
+    """What :func:`write_sweep` wrote: the ``--json`` document, typed, and, with
+    ``variants``, the one-row-per-variant table (else None). ``resolve`` gives the path
+    to open for a file name of the folder and refuses (BadInput) one that must not be opened (the
     dashboard's path check; it sees every path before any file is read); ``label`` names
-    the folder in messages (default: its path). Exit 2 naming the file when one is
-    missing or unreadable."""
+    the folder in messages (default: its path). Exit 2 naming the file (and the field)
+    when one is missing, unreadable or mistyped."""
     at = resolve or (lambda name: folder / name)
     where = label if label is not None else str(folder)
     path, table = at(SWEEP), at(VARIANTS) if variants else None
@@ -185,6 +192,7 @@ def read_sweep(folder: Path, variants: bool = True,
             raise ValueError("not a JSON object")
     except (OSError, ValueError, RecursionError) as exc:
         raise BadInput(f"not a sweep's result ({exc})", source=f"{where}/{SWEEP}") from None
+    typed = SweepDocument.from_dict(doc, f"{where}/{SWEEP}")
     frame = None
     if table is not None:
         try:
@@ -192,4 +200,4 @@ def read_sweep(folder: Path, variants: bool = True,
         except (OSError, ValueError) as exc:
             raise BadInput(f"cannot read ({type(exc).__name__})",
                            source=f"{where}/{VARIANTS}") from None
-    return doc, frame
+    return typed, frame
