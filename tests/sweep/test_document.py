@@ -45,3 +45,23 @@ def test_a_bad_field_is_named() -> None:
     assert exc.value.exit_code == 2
     assert str(exc.value) == ("runs/s/sweep.json: errors[0].variants: expected an integer, "
                               "got str 'one'")
+
+
+def test_a_site_metric_reaches_the_site_stages_year_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweep's site stage gives ``site --json``'s document (year keys as text), so a
+    metric path such as ``site.unpowered_gpus_by_year.2026`` reaches its number (the
+    stage's integer keys could not be reached before). The siting is the golden run's,
+    read back typed (no solver)."""
+    import aifab.grid
+    from aifab import load_scenario
+    from aifab.catalog import default_catalog
+    from aifab.grid import SiteResult
+    from aifab.sweep._stages import site_stage
+    from aifab.sweep._variant import extract
+
+    text = (GOLDEN.parent / "site_goldens" / "site-korea-2025.json").read_text()
+    siting = SiteResult.from_dict(json.loads(text.replace("<t>", "1.5"))).to_siting()
+    monkeypatch.setattr(aifab.grid, "site", lambda *a, **k: siting)
+    doc = site_stage(load_scenario(), default_catalog(), {"hours": 24})
+    assert extract(doc, ["unpowered_gpus_by_year", "2026"], "metric") == 1783.0
+    assert extract(doc, ["co2_mt", "2028"], "metric") == siting.co2_mt_by_year[2028]
