@@ -4,7 +4,7 @@ scenario in one self-contained HTML page (a notebook does what the CLI does)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,14 +43,17 @@ class ReportResult:
         return {"scenario": self.plan.scenario, **self.plan.to_dict()}
 
     def site_doc(self) -> dict[str, Any] | None:
+        """The combined report's site.json: the site stage's one schema
+        (:class:`aifab.grid.SiteResult`) with what the twin ran under."""
         if self.siting is None:
             return None
-        doc = {"scenario": self.scenario.name, **self.siting.to_dict()}
-        if self.caps is not None:
-            doc["twin_power_caps"] = self.caps.to_dict()
-        if self.constraints is not None and self.constraints.windows:
-            doc["twin_curtailment_windows"] = len(self.constraints.windows)
-        return doc
+        from aifab.grid import SiteResult
+
+        windows = self.constraints.windows if self.constraints is not None else ()
+        res = replace(SiteResult.from_siting(self.scenario.name, self.siting),
+                      twin_power_caps=self.caps.to_dict() if self.caps is not None else None,
+                      twin_curtailment_windows=len(windows) if windows else None)
+        return res.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         """The headline: the key figures of every stage that ran."""

@@ -53,9 +53,11 @@ class Curtailing:
     def to_dict(self) -> dict[str, Any]:
         doc = self._result.to_dict()
         year = max(p["year"] for p in doc["placements"])
-        doc["flexibility"] = {**(doc.get("flexibility") or {}), "curtailment_hourly": [
-            {"owner": "X", "year": year, "day": 0, "hour": h, "depth": 0.4}
-            for h in (9, 10, 11)]}
+        doc["flexibility"] = {"curtailed_mwh": {}, "curtailed_hours": {},
+                              "compute_lost_gpu_h": {}, "by_campus": [],
+                              **(doc.get("flexibility") or {}), "curtailment_hourly": [
+            {"owner": "X", "year": year, "day": 0, "hour": h, "weight": 365.0,
+             "load_mw": 100.0, "curtailed_mw": 40.0, "depth": 0.4} for h in (9, 10, 11)]}
         return doc
 
 
