@@ -59,3 +59,21 @@ def test_a_mistyped_site_run_is_refused_naming_the_file_and_field(tmp_path: Path
     assert str(exc.value).endswith(
         "runs/site-toy/site.json: placements[0].mw: expected a number, got str 'lots'")
     assert str(tmp_path) not in str(exc.value)  # no server path
+
+
+def test_served_site_runs_are_read_typed(tmp_path: Path, toy_site: Any) -> None:
+    """The Map, Overview and compare pages read a site folder through read_site: typed,
+    and a mistyped field is one line naming the file (in the results folder) and field."""
+    from aifab.serve._cb_runs import _run_doc
+
+    rd = _results(tmp_path, toy_site)
+    site = rd.read_site("runs/site-toy")
+    assert site == toy_site and site.placements[0].mw == 30.0
+    assert _run_doc(rd, "runs/site-toy") == ("site", toy_site.to_dict())
+    doc = json.loads((tmp_path / "runs" / "site-toy" / "site.json").read_text())
+    doc["years"] = ["soon"]
+    (tmp_path / "runs" / "site-toy" / "site.json").write_text(json.dumps(doc))
+    with pytest.raises(BadInput) as exc:
+        _run_doc(rd, "runs/site-toy")
+    assert str(exc.value) == ("runs/site-toy/site.json: years[0]: expected an integer, got "
+                              "str 'soon'")

@@ -177,8 +177,10 @@ def _open_href(kind: str, rel: str) -> str:
 
 
 def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimResult | PlanResult]:
-    """A run's kind and its result: a twin run (with its time series) and a plan typed, the
-    others' JSON documents."""
+    """A run's kind and its result: a twin run (with its time series) and a plan typed, a
+    siting and a sweep read typed and given as their documents, a report's JSON."""
+    from aifab.grid import site_file
+
     d = results.resolve(rel)
     kind = kind_of(d)
     if kind == "simulate":
@@ -187,7 +189,8 @@ def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimRe
         return kind, results.read_sweep(rel, variants=False)[0].to_dict()
     if kind == "plan":
         return kind, results.read_plan(rel)
-    for k, name in (("site", "site.json"), ("report", "report.json")):
-        if (d / name).is_file():
-            return k, results.read_json(f"{rel}/{name}")
+    if site_file(d).is_file():  # a siting (or a combined report's), read typed
+        return "site", results.read_site(rel).to_dict()
+    if (d / "report.json").is_file():
+        return "report", results.read_json(f"{rel}/report.json")
     raise BadInput("not a run folder", source=rel)
