@@ -273,8 +273,8 @@ class SiteResult:
 
     def to_siting(self, geo: pd.DataFrame | None = None) -> SitingResult:
         """The solver-shaped result (tables as frames, years as numbers) that the report's
-        figures draw, with ``geo`` (the packaged coordinates; not in the folder).
-        ``flexibility`` stays the document's block, ``site_capacity_mw`` is empty."""
+        figures draw, with ``geo`` (the packaged coordinates; not in the folder). Not in
+        the folder either: ``calibration`` rows and ``site_capacity_mw`` (left empty)."""
         from aifab.grid._results import SitingResult
 
         cor = pd.DataFrame([c.to_dict() for c in self.corridors])
@@ -283,7 +283,13 @@ class SiteResult:
                                            int(c.built_year) for c in self.corridors],
                                           dtype=object)
         cost = pd.DataFrame([{"year": int(y), **v} for y, v in self.annual_cost_krw.items()])
-        flex = self.flexibility.to_dict() if self.flexibility is not None else {}
+        flex: dict[str, Any] = {}
+        if self.flexibility is not None:  # as the solver gives it: frames, years as numbers
+            f = self.flexibility
+            flex = {k: ({int(y): x for y, x in v.items()} if isinstance(v, dict) else v)
+                    for k, v in f.to_dict().items()}
+            flex["curtailment_hourly"] = _frame(f.curtailment_hourly, CurtailHour)
+            flex["by_campus"] = _frame(f.by_campus, CampusCurtailment)
         return SitingResult(
             status=self.status, termination=self.termination,
             objective_krw=self.objective_krw, mip_gap=self.mip_gap, solve_s=self.solve_s,
