@@ -65,3 +65,14 @@ def test_a_site_metric_reaches_the_site_stages_year_keys(monkeypatch: pytest.Mon
     doc = site_stage(load_scenario(), default_catalog(), {"hours": 24})
     assert extract(doc, ["unpowered_gpus_by_year", "2026"], "metric") == 1783.0
     assert extract(doc, ["co2_mt", "2028"], "metric") == siting.co2_mt_by_year[2028]
+
+
+def test_the_plan_stage_gives_the_plan_commands_golden_text() -> None:
+    """One schema per stage: the sweep's plan stage is ``aifab plan --json`` byte for byte
+    (the plan golden recorded before the plan stage was typed)."""
+    from aifab import load_scenario
+    from aifab.catalog import default_catalog
+    from aifab.sweep._stages import plan_stage
+
+    want = (GOLDEN.parent / "plan_goldens" / "plan-korea-2025.json").read_text()
+    assert to_json(versioned(plan_stage(load_scenario(), default_catalog(), {}))) + "\n" == want

@@ -73,13 +73,10 @@ def load_variant_scenario(source: str, sets: Sequence[str], catalog: Catalog,
 
 
 def plan_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
-    """``aifab plan --json``."""
+    """``aifab plan --json``: the command's document (:meth:`PlanResult.document`)."""
     from aifab import plan
 
-    result = plan(scn, cat)
-    doc = {"scenario": result.scenario, **result.to_dict()}
-    doc.pop("description", None)
-    return doc
+    return plan(scn, cat).document()
 
 
 def site_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
