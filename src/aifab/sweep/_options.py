@@ -25,7 +25,12 @@ class SiteOptions(Frozen):
 
 
 class SimulateOptions(Frozen):
-    """Flags of ``aifab simulate`` (days, policy, seed are scenario fields: ``sim.*``)."""
+    """Flags of ``aifab simulate`` (days, policy, seed are scenario fields: ``sim.*``).
+    ``power_caps``: a siting, as ``--power-caps`` takes it (a site run folder, its
+    site.json or ``aifab site --json`` output): the twin runs under its caps and hourly
+    curtailment (``site_constraints``, the pipeline's one conversion)."""
+
+    power_caps: str | None = Field(default=None, min_length=1)
 
 
 class PerfOptions(Frozen):
@@ -79,4 +84,4 @@ class QuotaOptions(Frozen):
 OPTION_MODELS: dict[str, type[Frozen]] = {
     "plan": PlanOptions, "site": SiteOptions, "simulate": SimulateOptions,
     "perf": PerfOptions, "replay": ReplayOptions, "quota": QuotaOptions}
-PATH_OPTIONS = {("replay", "nodes"), ("replay", "pods")}
+PATH_OPTIONS = {("replay", "nodes"), ("replay", "pods"), ("simulate", "power_caps")}

@@ -94,11 +94,34 @@ def site_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, A
 
 
 def simulate_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
-    """``aifab simulate --json`` (days, policy and seed come from the scenario's ``sim``),
-    through the twin's one pipeline (:func:`aifab.sim.national.run_twin`)."""
-    from aifab.sim.national import TwinRequest, run_twin
+    """``aifab simulate --json`` (days, policy and seed come from the scenario's ``sim``;
+    ``power_caps`` a siting, as ``--power-caps``), through the twin's one pipeline
+    (:func:`aifab.sim.national.run_twin` under ``site_constraints``)."""
+    from aifab.sim.national import TwinRequest, run_twin, site_constraints
 
-    return run_twin(TwinRequest(scn, catalog=cat)).to_dict()
+    cons = None
+    if opts.get("power_caps"):
+        path = str(opts["power_caps"])
+        cons = site_constraints(_siting(Path(path)), [o.name for o in scn.owners], src=path)
+    return run_twin(TwinRequest(scn, catalog=cat, constraints=cons)).to_dict()
+
+
+def _siting(path: Path) -> Any:
+    """A siting read typed: a site run folder (``read_site``), or its site.json or
+    ``site --json`` output; exit 2 naming the file and field when it is not one."""
+    import json
+
+    from aifab._io import read_text_file
+    from aifab.errors import BadInput
+    from aifab.grid import SiteResult, read_site
+
+    if path.is_dir():
+        return read_site(path)
+    try:
+        doc = json.loads(read_text_file(path, "siting result"))
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"not JSON ({exc.msg}, line {exc.lineno})", source=str(path)) from None
+    return SiteResult.from_dict(doc, str(path))
 
 
 def perf_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, Any]:
