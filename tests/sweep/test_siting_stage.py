@@ -43,6 +43,11 @@ def test_a_relative_siting_resolves_against_the_spec(tmp_path: Path) -> None:
         "parameters:\n  sim.seed: {values: [1, 2]}\nmetrics:\n  u: simulate.utilization\n")
     spec = load_spec(tmp_path / "spec.yaml")
     assert spec.options["simulate"]["power_caps"] == str(tmp_path / "runs" / "site-a")
+    (tmp_path / "cmp.yaml").write_text(  # sitings compared: a parameter, resolved too
+        "stages: [simulate]\nparameters:\n  simulate.power_caps: {values: [a, b/site.json]}\n"
+        "metrics:\n  u: simulate.utilization\n")
+    par = load_spec(tmp_path / "cmp.yaml").parameters["simulate.power_caps"]
+    assert par.values == [str(tmp_path / "a"), str(tmp_path / "b" / "site.json")]
 
 
 def test_a_bad_siting_names_the_file_and_field(tmp_path: Path, toy_site: Any) -> None:
