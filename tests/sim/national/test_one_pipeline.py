@@ -1,7 +1,9 @@
 """One pipeline: the same scenario and siting give the identical twin run through
-``run_twin``, ``aifab simulate --power-caps``, the report pipeline (``--site-caps``),
-``site --couple-twin`` (the round that runs under that siting) and the sweep's simulate
-stage; caps and hourly curtailment alike (the report used to drop the curtailment)."""
+``run_twin``, ``aifab simulate --power-caps``, the sweep's simulate stage
+(``power_caps``), the report pipeline (``--site-caps``) and ``site --couple-twin`` (the
+round that runs under that siting); caps and hourly curtailment alike (the report used to
+drop the curtailment). The dashboard's run with a siting: tests/serve/
+test_dashboard_twin_run.py."""
 
 from __future__ import annotations
 
@@ -94,6 +96,12 @@ def test_every_entry_point_gives_the_same_twin_run(siting: Curtailing, tmp_path:
     assert r.exit_code == 0, r.output
     assert _canon(json.loads(r.stdout)) == canon
 
+    # the sweep's simulate stage with the same siting (options.simulate.power_caps)
+    from aifab.sweep._stages import simulate_stage
+
+    assert _canon(simulate_stage(scn, _catalog(), {"power_caps": str(tmp_path / "site.json")}
+                                 )) == canon
+
     # aifab report --site-caps (the siting stage answers with the same result)
     import aifab.grid
     from aifab.report import build_report
@@ -108,9 +116,8 @@ def test_every_entry_point_gives_the_same_twin_run(siting: Curtailing, tmp_path:
     cp = couple(scn, lambda s, frame: siting, rounds=2, tol_mw=-1.0)
     assert cp.rounds == 2 and _canon(cp.sim.to_dict()) == canon
 
-    # the sweep's simulate stage, and couple's first round, give the uncapped run
-    from aifab.sweep._stages import simulate_stage
-
+    # the sweep's simulate stage without a siting, and couple's first round, give the
+    # uncapped run
     free = run_twin(TwinRequest(scn))
     assert _canon(simulate_stage(scn, _catalog(), {})) == _canon(free.to_dict())
     assert cp.history[0].twin_utilization == free.utilization
