@@ -19,12 +19,13 @@ from aifab.sim.national._job import HUNG, QUEUED, RUNNING, Job
 T_FAIL, DETECT_S = 1000.0, 600.0
 
 
-def _probe(policy: str, detect_s: float = DETECT_S) -> tuple[Runner, Failures]:
+def _probe(policy: str, detect_s: float = DETECT_S, racks: int = 1,
+           spares: float = 0.0) -> tuple[Runner, Failures]:
     scn = Scenario.model_validate({
         "name": "hang", "owners": [{"name": "Own", "kind": "private"}],
         "fleets": [{"owner": "Own", "accelerator": "gb200", "system": "gb200-nvl72",
-                    "count": 72, "delivery_year": 2026}],
-        "reliability": {"enabled": True, "spares_share": 0.0,
+                    "count": 72 * racks, "delivery_year": 2026}],
+        "reliability": {"enabled": True, "spares_share": spares,
                         "rates_per_accelerator_day": {"gpu": 1e-9},
                         "detect_s": {"gpu": detect_s}},
         "sim": {"days": 1.0, "queue_policy": policy, "seed": 0, "warmup_days": 0,
@@ -129,3 +130,27 @@ def test_a_queued_job_that_fits_starts_at_the_instant_of_detection(policy: str) 
     check(run)
     assert big.state == QUEUED
     assert small.state == RUNNING and small.start == T_FAIL + DETECT_S
+
+
+def test_the_spares_replacing_the_failed_tray_are_released_at_detection() -> None:
+    """Two racks, one tray (4 GPUs) of hot spares held back in the second, two 68-GPU
+    gangs: the spare that replaces the failed tray is released when the failure is
+    detected (a spare is swapped in once the failure is known), not at the failure, so
+    the 8-GPU job queued behind cannot take it during the hang, and the stopped gang
+    restarts at detection."""
+    run, fails = _probe("fifo", racks=2, spares=0.03)
+    assert sum(fails.spares) == 4 and int(fails.held[0][1]) == 4
+    gangs = [_queued(run, 68, 10 * 3600.0) for _ in range(2)]
+    run.policy.schedule(run.ops, [0])
+    small = _queued(run, 8, 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert all(g.state == RUNNING for g in gangs) and small.state == QUEUED
+    run.run(until=T_FAIL + 1.0)
+    check(run)
+    (hit,) = [g for g in gangs if g.state == HUNG]
+    assert fails.hangs.swaps == {hit.id: (0, 4)} and sum(fails.spares) == 4
+    assert small.state == QUEUED
+    run.run(until=T_FAIL + DETECT_S + 0.5)
+    check(run)
+    assert sum(fails.spares) == 0 and fails.report()["spares_used"] == 4
+    assert hit.state == RUNNING and hit.start == T_FAIL + DETECT_S

@@ -153,8 +153,8 @@ class Failures(Observer):
             blast.drop_replicas(pool, hit_dom, 1, first=victim)
         health.advance(run.now)
         down_total, broke = _take_out(self, pool, want, ev.cause, repair_s)
-        self.hangs.hold(pool, broke, self.model.detect_for(ev.cause))
-        self.goodput.meter.spares_used += health.swap_in(pool, down_total)
+        swap = self.hangs.hold(pool, broke, self.model.detect_for(ev.cause), down_total)
+        self.goodput.meter.spares_used += health.swap_in(pool, swap)
 
     def on_repair(self, payload: Repair) -> None:
         pool, d, n = payload

@@ -5,7 +5,9 @@ its job waits outside every queue. The failed accelerators go to repair at the f
 stopped); per domain a gang keeps the rest of its accelerators, at most what is free
 there then (domain health's ``hang``). At detection (kind ``detect``, payload: the job
 id) they come back through the fleet's ``bring_up`` (domain health's ``unhang``), so a
-job that fits starts in that instant, and the job is queued again at the front."""
+job that fits starts in that instant, and the job is queued again at the front. The hot
+spares that replace the failed accelerators are released then too (a spare is swapped in
+once the failure is known), so the restarting gang, first in its queue, finds them."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class Hangs:
         self.run, self.health, self.goodput = run, health, goodput
         self.hanging: dict[int, Held] = {}  # job id -> what it holds until detection
         self._stopped: list[tuple[Job, list[tuple[int, int]]]] = []  # by this failure
+        self.swaps: dict[int, tuple[int, int]] = {}  # job id -> (pool, spares to release)
 
     def stopping(self, job: Job) -> None:
         """``job`` is about to be stopped by the failure being applied (note its gang)."""
@@ -37,13 +40,16 @@ class Hangs:
         self._stopped.append((job, list(zip(job.doms.tolist(), job.cnt.tolist(),
                                             strict=True))))
 
-    def hold(self, pool: int, broke: dict[int, int], detect_s: float) -> None:
+    def hold(self, pool: int, broke: dict[int, int], detect_s: float, swap: int) -> int:
         """The gangs the failure stopped hang for ``detect_s``; ``broke``: accelerators
-        it sent to repair per domain of ``pool``."""
+        it sent to repair per domain of ``pool``; ``swap``: spares to release for them.
+        The spares to release now (all of them unless a gang hangs)."""
         stopped, self._stopped = self._stopped, []
-        if detect_s <= 0:
-            return
+        if detect_s <= 0 or not stopped:
+            return swap
         run, free = self.run, self.run.fleet.pools[pool].free
+        if swap:
+            self.swaps[stopped[0][0].id] = (pool, swap)
         for job, placed in stopped:
             held: Held = []
             for d, c in placed:
@@ -56,18 +62,25 @@ class Hangs:
             self.hanging[job.id] = held
             self.goodput.hang(job, run.now, sum(n for _, _, n in held), detect_s)
             run.events.push(run.now + detect_s, DETECT, job.id)
+        return 0
 
     def on_detect(self, payload: int) -> None:
         """A hung gang's failure is detected: free what it held, queue the job again."""
         for pool, d, n in self.hanging.pop(int(payload)):
             self.health.unhang(pool, d, n)
+        swap = self.swaps.pop(int(payload), None)
+        if swap is not None:
+            self.health.advance(self.run.now)
+            self.goodput.meter.spares_used += self.health.swap_in(*swap)
         job = self.run.ops.jobs.get(int(payload))
         if job is not None:
             self.run.ops.requeue(job)
 
-    def state(self) -> list[Any]:
-        return [[j, [list(h) for h in held]] for j, held in self.hanging.items()]
+    def state(self) -> dict[str, Any]:
+        return {"held": [[j, [list(h) for h in held]] for j, held in self.hanging.items()],
+                "swaps": [[j, p, n] for j, (p, n) in self.swaps.items()]}
 
-    def restore(self, doc: list[Any]) -> None:
+    def restore(self, doc: dict[str, Any]) -> None:
         self.hanging = {int(j): [(int(p), int(d), int(n)) for p, d, n in held]
-                        for j, held in doc}
+                        for j, held in doc["held"]}
+        self.swaps = {int(j): (int(p), int(n)) for j, p, n in doc["swaps"]}

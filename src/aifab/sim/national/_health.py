@@ -4,8 +4,8 @@ still holds until its failure is detected (``hung``), with per pool the spares h
 their target. It is the only part of the failure model that moves accelerators between
 free, held, hung and in repair, and it does so through the fleet's ``take_down`` /
 ``bring_up`` (which keep the change counter). For every domain ``free + held + broken +
-hung + allocated`` is its size (``hung`` is allocated to a stopped gang); the queue
-policy only ever allocates ``free``."""
+hung + allocated`` is its size (``hung`` is allocated to a stopped gang: it counts in the
+fleet's allocation and power draw); the queue policy only ever allocates ``free``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Capacity(Protocol):
     def pools(self) -> list[PoolState]: ...
     def take_down(self, pool: int, d: int, n: int) -> None: ...
     def bring_up(self, pool: int, d: int, n: int) -> None: ...
+    def draw(self, pool: int, n: int) -> None: ...
 
 
 class DomainHealth:
@@ -112,8 +113,10 @@ class DomainHealth:
         return used
 
     def hang(self, pool: int, d: int, n: int) -> None:
-        """``n`` free accelerators of domain ``d`` stay with a hung gang (out of allocation)."""
+        """``n`` free accelerators of domain ``d`` stay with a hung gang: out of the free
+        capacity, still allocated and drawing power (spinning in a collective)."""
         self.fleet.take_down(pool, d, n)
+        self.fleet.draw(pool, n)
         self.hung[pool][d] += n
 
     def unhang(self, pool: int, d: int, n: int) -> None:
@@ -121,6 +124,7 @@ class DomainHealth:
         detected): queued work may start on them at once (the change counter moves)."""
         assert self.hung[pool][d] >= n, f"pool {pool}: {n} not hung in {d}"
         self.hung[pool][d] -= n
+        self.fleet.draw(pool, -n)
         self.fleet.bring_up(pool, d, n)
 
     def repair(self, pool: int, d: int, n: int) -> None:

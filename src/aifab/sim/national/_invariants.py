@@ -32,7 +32,7 @@ def check(run: Runner) -> None:
             for d in doms:
                 used[pool][d] += size[pool]
     fails = failures_of(run.bus.observers)
-    out = 0  # in repair, held as spares or by hung gangs: neither free nor allocated
+    out = 0  # in repair or held as spares: neither free nor allocated
     if fails is not None:
         hung = [np.zeros(p.domains, dtype=np.int64) for p in fl.pools]
         for held in fails.hanging.values():
@@ -42,7 +42,8 @@ def check(run: Runner) -> None:
             assert (b >= 0).all() and (h >= 0).all(), f"pool {i}: negative repair/spares"
             assert (g == hung[i]).all(), f"pool {i}: hung accelerators differ from the hangs"
             used[i] += b + h + g
-            out += int(b.sum() + h.sum() + g.sum())
+            out += int(b.sum() + h.sum())
+            total += int(g.sum())  # allocated to hung gangs (and drawing power)
         assert fails.spares == [int(h.sum()) for h in fails.held], "spare counter drift"
         for jid in fails.hanging:  # a hung job waits outside every queue
             hung_job = run.ops.jobs.get(jid)
