@@ -66,17 +66,19 @@ def _start(run: Runner) -> tuple[Job, Job]:
 @pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
 def test_a_hung_gang_holds_its_healthy_accelerators_until_detection(policy: str) -> None:
     """At the failure the tray (4 GPUs) goes to repair and the gang's other 64 stay held:
-    the 8-GPU job behind it does not start on them (before this change the gang was freed
-    at once and it did). At detection they are freed and the gang, queued again at the
-    front, restarts in that instant on its 68 healthy GPUs."""
+    the gang does not restart before detection (before this change it was queued again
+    at once and restarted at the failure, paying the hang in its restart time), and the
+    8-GPU job behind it does not start on them. At detection they are freed and the
+    gang, queued again at the front, restarts in that instant on its 68 healthy GPUs."""
     run, fails = _probe(policy)
     big, small = _start(run)
     run.run(until=T_FAIL + 1.0)
+    assert big.state != RUNNING, "the gang restarted before its failure was detected"
+    assert small.state == QUEUED, "the hung gang's accelerators were given away"
     check(run)
     pool = run.fleet.pools[0]
     assert int(fails.broken[0][0]) == 4 and int(fails.hung[0][0]) == 64
     assert int(pool.free[0]) == 4 and big.state == HUNG
-    assert small.state == QUEUED, "the hung gang's accelerators were given away"
     assert fails.hanging == {big.id: [(0, 0, 64)]}
     assert run.events.heap[0][:2] == (T_FAIL + DETECT_S, DETECT)
     run.run(until=T_FAIL + DETECT_S - 1.0)
@@ -119,12 +121,14 @@ def test_the_release_goes_through_the_fleet() -> None:
 def test_a_queued_job_that_fits_starts_at_the_instant_of_detection(policy: str) -> None:
     """Two trays fail under the gang: at detection its 60 healthy GPUs are freed, the gang
     (68) no longer fits the 64 free and the 8-GPU job behind it backfills in that
-    instant (it could not before: 4 free while the gang hung)."""
+    instant (4 were free while the gang hung; before this change it started at the
+    failure, on the gang's freed GPUs)."""
     run, fails = _probe(policy)
     fails.source.events[0] = FailureEvent(T_FAIL, "gpu", "0", 0, (0, 1), 8, 1e6, 1.0, True)
     big, small = _start(run)
     run.run(until=T_FAIL + 1.0)
-    assert int(fails.hung[0][0]) == 60 and small.state == QUEUED
+    assert small.state == QUEUED  # before this change it took the freed GPUs at once
+    assert int(fails.hung[0][0]) == 60
     run.dirty.clear()
     run.run(until=T_FAIL + DETECT_S + 0.5)
     check(run)
