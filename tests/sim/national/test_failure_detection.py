@@ -122,8 +122,9 @@ def test_every_hang_is_charged_at_its_failure(kit: Any) -> None:
 
 def test_resume_between_a_failure_and_its_restart_is_identical(kit: Any, tmp_path: Any) -> None:
     """Checkpoints taken while a stopped gang hangs (its healthy accelerators held, the
-    job out of every queue) and while a detected gang waits to run again: each resumed run
-    gives the whole run's JSON and tables, bit for bit."""
+    job out of every queue), while a spare waits for a detection to be released, and
+    while a detected gang waits to run again: each resumed run gives the whole run's JSON
+    and tables, bit for bit."""
     from aifab.catalog import default_catalog
     from aifab.sim.national import load_checkpoint, save_checkpoint
 
@@ -131,7 +132,7 @@ def test_resume_between_a_failure_and_its_restart_is_identical(kit: Any, tmp_pat
         "days": 1, "seed": 4, "queue_policy": "backfill", "warmup_days": 0,
         "tenants": [{"name": "t", "owner": "Gov", "load": 1.5, "mix": {"g": 1.0}}],
         "classes": {"g": {"sizes": [8, 16, 32], "median_h": 3, "sigma": 0.3}}})
-    rel = {"rates_per_accelerator_day": FAST, "spares_share": 0.0, "restart_s": 300.0,
+    rel = {"rates_per_accelerator_day": FAST, "spares_share": 0.1, "restart_s": 300.0,
            "repair_median_h": dict.fromkeys(FAST, 0.5),
            "detect_s": dict.fromkeys(CLASSES, 900.0)}
     scn = Scenario.model_validate({**base.model_dump(mode="json"), "reliability": rel})
@@ -142,6 +143,7 @@ def test_resume_between_a_failure_and_its_restart_is_identical(kit: Any, tmp_pat
     assert fails is not None
     gp = fails.goodput
     want = {"hung": lambda: any(fails.hanging.values()),
+            "spare pending": lambda: bool(fails.hangs.swaps),
             "waiting": lambda: any(j not in fails.hanging for j in gp.stopped)}
     saved: dict[str, float] = {}
     t = 0.0
