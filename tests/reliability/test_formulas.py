@@ -60,3 +60,35 @@ def test_more_devices_lower_ettr() -> None:
     assert big.checkpoint_interval_h < small.checkpoint_interval_h
     with pytest.raises(BadInput):
         training_reliability(0, 1.0)
+
+
+def test_the_closed_form_charges_detection_before_each_restart() -> None:
+    """Each interruption costs the model's mean detection time (the twin's and the job
+    Monte Carlo's per-class ``detect_s``, averaged by rate) on top of the restart: Daly's
+    ETTR with restart + detection, and a model without detection gives the old figure."""
+    from dataclasses import replace
+
+    from aifab.reliability._formulas import mean_detect_s
+    from aifab.scenario import ReliabilitySettings
+
+    fm = failure_model()
+    r = training_reliability(16384, 30.0, "blackwell", fm)
+    det = mean_detect_s(fm, "blackwell")
+    assert r.detect_s == det and 93.0 < det < 180.0  # software 93 s, hardware 180 s
+    m = r.mtti_h * 3600.0
+    tau = r.checkpoint_interval_h * 3600.0
+    assert r.ettr == pytest.approx(ettr(tau, 20.0, 300.0 + det, m), rel=1e-12)
+    off = training_reliability(16384, 30.0, "blackwell", replace(fm, detect_s={}))
+    assert off.detect_s == 0.0 and off.ettr == pytest.approx(ettr(tau, 20.0, 300.0, m))
+    assert r.ettr < off.ettr and r.lost_accelerator_hours > off.lost_accelerator_hours
+    # the scenario's per-class override reaches the closed form
+    slow = failure_model(ReliabilitySettings(detect_s={"software": 3600.0}))
+    assert training_reliability(16384, 30.0, "blackwell", slow).ettr < r.ettr
+
+
+def test_software_detection_is_the_mean_over_hangs_and_crashes() -> None:
+    """The software class's detection time: Llama 3's 7 NCCL watchdog timeouts hang for
+    the 600 s watchdog, its 56 bugs and dependency failures crash (30 s)."""
+    fm = failure_model()
+    assert fm.detect_for("software") == pytest.approx((7 * 600 + 56 * 30) / 63)
+    assert fm.detect_for("gpu") == 180.0

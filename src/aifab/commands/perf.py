@@ -281,7 +281,8 @@ def train_cmd(
               f"{rel.checkpoint_interval_h:,.2f}"),
              ("ETTR", f"{rel.ettr:.3f}"),
              ("wall-clock days with failures", f"{rel.wall_days:,.2f}"),
-             ("accelerator-hours lost (work + restarts)",
+             ("detection time per interruption (s)", f"{rel.detect_s:,.0f}"),
+             ("accelerator-hours lost (work + detection + restarts)",
               f"{rel.lost_accelerator_hours:,.0f}")]))
         for n in r.notes:
             c.print(f"[yellow]note:[/] {n}")

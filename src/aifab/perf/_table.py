@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from aifab.errors import BadInput
 
 if TYPE_CHECKING:
-    from aifab.perf._infer import InferenceResult, Point
+    from aifab.perf._points import InferenceResult, Point
     from aifab.perf._step import Ctx
 
 ENGINES = ("auto", "roofline", "table", "aiconfigurator")

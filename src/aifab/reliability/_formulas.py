@@ -1,5 +1,8 @@
 """Closed forms: job time to interrupt, the Young/Daly checkpoint interval, Daly's expected
-wall time per checkpoint segment (hence ETTR), expected interruptions of a training run."""
+wall time per checkpoint segment (hence ETTR), expected interruptions of a training run.
+A failure costs its detection (hang) time and then the restart: Daly's restart is their
+sum, with the detection averaged over the classes by rate, as the job Monte Carlo and the
+twin use it."""
 
 from __future__ import annotations
 
@@ -47,8 +50,8 @@ def ettr(interval_s: float, write_s: float, restart_s: float, mtti_s: float) -> 
 def mean_detect_s(model: FailureModel, family: str = "hopper") -> float:
     """Detection (hang) time per interruption, averaged over the classes by their rates
     (0 without failures). Daly's ETTR with restart + this is what the job Monte Carlo's
-    hung gangs cost (``tests/reliability/test_published.py``); ``training_reliability``
-    does not add it (yet: it would move ``perf train`` and ``plan``)."""
+    hung gangs cost (``tests/reliability/test_published.py``), and what
+    ``training_reliability`` uses."""
     rates = model.class_rates(family)
     total = sum(rates.values())
     return sum(r * model.detect_for(c) for c, r in rates.items()) / total if total else 0.0
@@ -65,13 +68,14 @@ class TrainingReliability:
     mtti_h: float
     checkpoint_write_s: float
     restart_s: float
+    detect_s: float  # mean detection (hang) time per interruption, before the restart
     checkpoint_interval_h: float
     optimal: bool
     ettr: float
     wall_days: float
     interruptions: float
     by_cause: dict[str, float]
-    lost_accelerator_hours: float  # lost work + restarts (checkpoint writes excluded)
+    lost_accelerator_hours: float  # lost work + detection + restarts (not checkpoint writes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -83,7 +87,9 @@ def training_reliability(devices: int, compute_days: float, family: str = "hoppe
                          interval_s: float | None = None) -> TrainingReliability:
     """Interruptions, checkpoint interval and ETTR of a run needing ``compute_days`` of
     failure-free time on ``devices`` accelerators of ``family`` (hot spares assumed, so no
-    wait for replacement hardware). The interval defaults to Young/Daly."""
+    wait for replacement hardware). Each interruption costs the model's mean detection
+    time (:func:`mean_detect_s`) and its restart. The interval defaults to Young/Daly
+    (its first-order form does not depend on the restart)."""
     if devices < 1:
         raise BadInput(f"must be at least 1, got {devices}", where="devices")
     fm = model or failure_model()
@@ -95,14 +101,15 @@ def training_reliability(devices: int, compute_days: float, family: str = "hoppe
            else float(interval_s))
     if not math.isfinite(tau):
         tau = compute_days * DAY_S
-    e = ettr(tau, fm.checkpoint_write_s, fm.restart_s, m)
+    detect = mean_detect_s(fm, family)
+    e = ettr(tau, fm.checkpoint_write_s, fm.restart_s + detect, m)
     wall = compute_days / e if e > 0 else math.inf
     n_int = expected_interruptions(devices, wall, total)
     by_cause = {c: expected_interruptions(devices, wall, rates[c]) for c in CLASSES}
     return TrainingReliability(
         devices=devices, family=family, compute_days=compute_days,
         rate_per_accelerator_day=total, mtti_h=m / 3600.0,
-        checkpoint_write_s=fm.checkpoint_write_s, restart_s=fm.restart_s,
+        checkpoint_write_s=fm.checkpoint_write_s, restart_s=fm.restart_s, detect_s=detect,
         checkpoint_interval_h=tau / 3600.0, optimal=optimal, ettr=e, wall_days=wall,
         interruptions=n_int, by_cause=by_cause,
         lost_accelerator_hours=max(0.0, devices * 24.0 * (

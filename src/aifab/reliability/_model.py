@@ -137,6 +137,18 @@ def _raw() -> dict[str, Any]:
     return doc
 
 
+def _detect_s(cls: dict[str, Any], det: dict[str, Any]) -> float:
+    """Detection time of a class: the hardware figure, or for software the mean over its
+    causes (by count) of the watchdog's hang time and the crash time."""
+    if cls["hardware"]:
+        return float(det["hardware_s"])
+    causes = {str(k): float(v) for k, v in cls["causes"].items()}
+    hang = set(det["hang_causes"])
+    total = sum(causes.values())
+    return sum(n * float(det["software_hang_s" if c in hang else "software_crash_s"])
+               for c, n in causes.items()) / total
+
+
 def packaged_data() -> dict[str, Any]:
     """The packaged data file as a dictionary (read-only use)."""
     return _raw()
@@ -178,8 +190,7 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
     sources.update({f"repair.{c}": e["source"] for c, e in d["repair"].items()})
     det, lem = d["detect"], d["lemons"]
     sources["lemons"] = lem["source"]
-    detect = {c: float(det["hardware_s" if d["classes"][c]["hardware"] else "software_s"])
-              for c in CLASSES}
+    detect = {c: _detect_s(d["classes"][c], det) for c in CLASSES}
     detect.update({c: float(v) for c, v in s.detect_s.items()})
     sources.update({"checkpoint": ck["source"], "spares": d["spares"]["source"],
                     "detect": det["source"],

@@ -1,34 +1,37 @@
 """The twin's modules form no import cycle even counting the imports made for annotations
 only (``if TYPE_CHECKING:``): the parts name the types they need (:mod:`._snapshot`,
-:mod:`._protocol`) without reaching back into the run that holds them."""
+:mod:`._protocol`) without reaching back into the run that holds them. The same holds
+for aifab.perf (its results live in the leaf ``_points``, so ``_table`` names them
+without importing ``_infer``, which imports it)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import aifab.perf
 import aifab.sim.national
 
 PKG = "aifab.sim.national"
 SRC = Path(aifab.sim.national.__file__).parent
 
 
-def _graph() -> dict[str, set[str]]:
-    """Module -> the twin's modules it imports, anywhere in it (annotation-only included;
-    the package's ``__init__`` re-exporting its modules left out)."""
-    mods = {p.stem: p for p in SRC.glob("_*.py") if p.name != "__init__.py"}
+def _graph(pkg: str = PKG, src: Path = SRC) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports, anywhere in it (annotation-only
+    included; the package's ``__init__`` re-exporting its modules left out)."""
+    mods = {p.stem: p for p in src.glob("_*.py") if p.name != "__init__.py"}
     out: dict[str, set[str]] = {}
     for name, path in mods.items():
         deps: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module:
-                if node.module.startswith(PKG + "."):
-                    deps.add(node.module[len(PKG) + 1:].split(".")[0])
-                elif node.module == PKG:
+                if node.module.startswith(pkg + "."):
+                    deps.add(node.module[len(pkg) + 1:].split(".")[0])
+                elif node.module == pkg:
                     deps.add("__init__")
             elif isinstance(node, ast.Import):
-                deps.update(a.name[len(PKG) + 1:].split(".")[0] for a in node.names
-                            if a.name.startswith(PKG + "."))
+                deps.update(a.name[len(pkg) + 1:].split(".")[0] for a in node.names
+                            if a.name.startswith(pkg + "."))
         out[name] = {d for d in deps if d in mods and d != name}
     return out
 
@@ -65,3 +68,12 @@ def test_no_cycle_among_the_twins_modules_counting_annotation_imports() -> None:
 def test_the_cycle_finder_finds_one() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_cycle_among_perfs_modules_counting_annotation_imports() -> None:
+    """Failed before ``InferenceResult`` and ``Point`` moved to ``_points``:
+    ``_infer -> _table -> _infer`` (``_table``'s annotation-only import)."""
+    g = _graph("aifab.perf", Path(aifab.perf.__file__).parent)
+    assert {"_infer", "_table", "_points", "_step"} <= set(g)
+    assert "_infer" not in g["_table"]
+    assert _cycle(g) is None, _cycle(g)

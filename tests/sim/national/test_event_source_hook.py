@@ -84,8 +84,8 @@ def test_event_kinds_come_from_one_registry() -> None:
     # the built-in kinds keep their numbers (event order, results and checkpoints)
     assert {k: int(v) for k, v in kinds.items() if not k.startswith("test-")} == {
         "end": 0, "evict": 1, "scale": 2, "arrive": 3, "sample": 4, "reset": 6,
-        "failure": 7, "repair": 8, "reliability-daily": 9, "curtail-start": 11,
-        "curtail-end": 12}
+        "failure": 7, "repair": 8, "reliability-daily": 9, "detect": 10,
+        "curtail-start": 11, "curtail-end": 12}
     assert isinstance(FAIL, EventKind) and FAIL.label == "test-domain-failure"
     assert FAIL.payload is Domain and kinds["repair"].payload is Repair
     assert kinds["end"].payload.__name__ == "JobRef" and kinds["arrive"].payload is int

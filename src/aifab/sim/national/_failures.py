@@ -12,9 +12,10 @@ streams. Only a cursor into it lives in the event queue (kind ``failure``, paylo
 event index); repairs are kind ``repair`` with a :class:`._events.Repair` payload (pool,
 domain, accelerators); kinds from :mod:`._events`.
 
-Per twin domain the observer keeps the accelerators in repair (``broken``) and the hot
-spares held back from allocation (``held``); for every domain ``free + held + broken +
-allocated`` is its size, and the queue policy only ever allocates ``free``.
+Per twin domain the observer keeps the accelerators in repair (``broken``), the hot
+spares held back from allocation (``held``) and the accelerators hung gangs hold
+(``hung``); for every domain ``free + held + broken + hung + allocated`` is its size, and
+the queue policy only ever allocates ``free``.
 
 A failure picks the hit accelerator uniformly among the domain's healthy ones (gangs,
 inference replicas, then idle capacity, in that order): a gang hit is interrupted (it
@@ -26,6 +27,10 @@ of the domain, then removing further replicas, only where idle capacity does not
 4 accelerators need, not every replica in the rack). Software failures count only
 where they hit a gang. Hot spares (a share of each pool, per owner) are released as
 hardware fails and refilled from repaired hardware.
+
+An interrupted gang hangs until its failure is detected (:mod:`._hangs`): its failed
+accelerators go to repair at the failure, its healthy ones stay held (``hung``) and the
+job stays out of every queue until then. With detection 0 it is queued again at once.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from aifab.catalog import Catalog, default_catalog
 from aifab.reliability import FailureModel as FailureModel
 from aifab.reliability import RepeatOffenders, failure_model
 from aifab.sim.national._blast import Blast
-from aifab.sim.national._events import DAILY, FAIL, REPAIR, Repair
+from aifab.sim.national._events import DAILY, DETECT, FAIL, REPAIR, Repair
 from aifab.sim.national._failreport import (
     DAILY_COLUMNS,
     DAY_S,
@@ -50,6 +55,7 @@ from aifab.sim.national._failreport import (
 )
 from aifab.sim.national._failsource import FailureSource
 from aifab.sim.national._goodput import Goodput
+from aifab.sim.national._hangs import Hangs
 from aifab.sim.national._health import DomainHealth
 from aifab.sim.national._job import Job
 from aifab.sim.national._observers import Observer
@@ -58,7 +64,8 @@ if TYPE_CHECKING:
     from aifab.scenario import ReliabilitySettings
     from aifab.sim.national._protocol import RunContext
 
-__all__ = ["DAILY", "DAILY_COLUMNS", "FAIL", "REPAIR", "Failures", "attach", "failures_of"]
+__all__ = ["DAILY", "DAILY_COLUMNS", "DETECT", "FAIL", "REPAIR", "Failures", "attach",
+           "failures_of"]
 
 
 class Failures(Observer):
@@ -81,10 +88,16 @@ class Failures(Observer):
         self.repair_acc_s = 0.0  # in the measured window, booked at failure time
         # what the checkpoint and the invariants read (the parts' own lists)
         self.events, self.broken, self.held = src.events, self.health.broken, self.health.held
-        self.spares = self.health.spares
+        self.hung, self.spares = self.health.hung, self.health.spares
+        self.hangs = Hangs(run, self.health, self.goodput)
         if src.events:
             run.events.push(src.events[0].time_s, FAIL, 0)
         run.events.push(tw.warmup_s + DAY_S, DAILY, None)
+
+    @property
+    def hanging(self) -> dict[int, list[tuple[int, int, int]]]:
+        """Hung gangs: job id -> (pool, domain, accelerators) it holds until detection."""
+        return self.hangs.hanging
 
     # -- job hooks -------------------------------------------------------------------------
     def on_start(self, job: Job, multi_domain: bool, spilled: bool) -> None:
@@ -106,8 +119,10 @@ class Failures(Observer):
 
     # -- events ----------------------------------------------------------------------------
     def _interrupt(self, job: Job, cause: str) -> None:  # it resumes from its checkpoint
+        self.hangs.stopping(job)
+        hangs = self.model.detect_for(cause) > 0
         self.goodput.interrupt(job, self.run.now, cause,
-                               lambda: self.run.ops.interrupt(job))
+                               lambda: self.run.ops.interrupt(job, requeue=not hangs))
         self.daily.counts[cause] += 1
 
     def on_fail(self, payload: object) -> None:
@@ -120,9 +135,8 @@ class Failures(Observer):
         pool = int(ev.pool)
         if self.offenders.thinned(pool, ev, float(src.v[k])):
             return  # a replaced lemon fails at the normal rate
-        tw, D = run.twin, run.twin.pools[pool].domain_size
         hit_dom, want = src.domains(ev)
-        healthy = health.healthy(pool, hit_dom, D)
+        healthy = health.healthy(pool, hit_dom, run.twin.pools[pool].domain_size)
         if healthy <= 0:
             return  # broken hardware does not fail again
         pos = int(src.u[k] * healthy)
@@ -138,24 +152,9 @@ class Failures(Observer):
         elif victim is not None:  # the replica holding the hit accelerator
             blast.drop_replicas(pool, hit_dom, 1, first=victim)
         health.advance(run.now)
-        down_total = 0
-        for d, n in want.items():
-            n = min(n, health.healthy(pool, d, D))
-            if n <= 0:
-                continue
-            if health.room(pool, d) < n:
-                for job in blast.jobs_in(pool, d):
-                    self._interrupt(job, ev.cause)
-                    if health.room(pool, d) >= n:
-                        break
-            if health.room(pool, d) < n:  # only the replicas in the way
-                blast.drop_replicas(pool, d, n - health.room(pool, d))
-            n = min(n, health.room(pool, d))
-            down_total += health.break_down(pool, d, n)  # failed spares need no replacement
-            run.events.push(run.now + repair_s, REPAIR, Repair(pool, d, n))
-            end = min(run.now + repair_s, tw.horizon_s)
-            self.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
-        self.goodput.meter.spares_used += health.swap_in(pool, down_total)
+        down_total, broke = _take_out(self, pool, want, ev.cause, repair_s)
+        swap = self.hangs.hold(pool, broke, self.model.detect_for(ev.cause), down_total)
+        self.goodput.meter.spares_used += health.swap_in(pool, swap)
 
     def on_repair(self, payload: Repair) -> None:
         pool, d, n = payload
@@ -195,7 +194,8 @@ class Failures(Observer):
         doc = {"cursor": self.source.cursor, **hdoc, **self.goodput.state(),
                "repair_acc_s": self.repair_acc_s, "unmet_tok": self.blast.unmet_tok,
                "removed_replicas": self.blast.removed_replicas, "day": day,
-               "offenders": self.offenders.state()}
+               "offenders": self.offenders.state(),
+               "hanging": self.hangs.state()}
         arrays["fail.rows"] = rows
         return doc, arrays
 
@@ -208,6 +208,37 @@ class Failures(Observer):
         self.blast.removed_replicas = int(doc["removed_replicas"])
         self.daily.restore(doc["day"], arrays["fail.rows"])
         self.offenders.restore(doc["offenders"])
+        self.hangs.restore(doc["hanging"])
+
+
+def _take_out(f: Failures, pool: int, want: dict[int, int], cause: str,
+              repair_s: float) -> tuple[int, dict[int, int]]:
+    """Take a failure's blast radius (``want``: accelerators per domain of ``pool``) out
+    of service for ``repair_s``: idle capacity and spares first, then by interrupting the
+    gangs of the domain, then the replicas in the way. How many came from free capacity
+    (they need replacing by spares), and how many went to repair per domain."""
+    run, health, blast, tw = f.run, f.health, f.blast, f.run.twin
+    size = tw.pools[pool].domain_size
+    down_total = 0
+    broke: dict[int, int] = {}
+    for d, n in want.items():
+        n = min(n, health.healthy(pool, d, size))
+        if n <= 0:
+            continue
+        if health.room(pool, d) < n:
+            for job in blast.jobs_in(pool, d):
+                f._interrupt(job, cause)
+                if health.room(pool, d) >= n:
+                    break
+        if health.room(pool, d) < n:  # only the replicas in the way
+            blast.drop_replicas(pool, d, n - health.room(pool, d))
+        n = min(n, health.room(pool, d))
+        broke[d] = n
+        down_total += health.break_down(pool, d, n)  # failed spares need no replacement
+        run.events.push(run.now + repair_s, REPAIR, Repair(pool, d, n))
+        end = min(run.now + repair_s, tw.horizon_s)
+        f.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
+    return down_total, broke
 
 
 def attach(run: RunContext, settings: ReliabilitySettings | None,
@@ -216,7 +247,8 @@ def attach(run: RunContext, settings: ReliabilitySettings | None,
     if settings is None or not settings.enabled:
         return None
     fails = Failures(run, settings, catalog)
-    run.add(fails, {FAIL: fails.on_fail, REPAIR: fails.on_repair, DAILY: fails.on_daily})
+    run.add(fails, {FAIL: fails.on_fail, REPAIR: fails.on_repair, DAILY: fails.on_daily,
+                    DETECT: fails.hangs.on_detect})
     return fails
 
 

@@ -63,17 +63,10 @@ class Goodput:
         self._failing: set[int] = set()
         self.interrupted = 0
         self.other_acc_s: dict[str, float] = {}  # preemption losses (not failures)
-        # A failed gang hangs for the failure's detection time. The hang is booked as
-        # ``detect`` when it happens (at the failure, cut to the measured window), so a gang
-        # that never restarts is charged too. The twin's core frees the gang at once and
-        # makes it pay that time before its next restart instead (``job.restart``):
-        # ``hang`` holds the time still to pay, ``hung`` the time the segment that starts
-        # so pays; that part of the segment is not booked again (``hang_paid_acc_s``).
-        self.hang: dict[int, float] = {}
-        self.hung: dict[int, float] = {}
-        self.hang_acc_s = 0.0  # hangs booked at failures in the window (detect)
-        self.hang_paid_acc_s = 0.0  # the core's allocation paying them back in the window
-        self.open_paid_acc_s = 0.0  # of that, in the segments still open at ``closed``
+        # A failed gang hangs for the failure's detection time, its healthy accelerators
+        # held (the failed ones are in repair): booked as ``detect`` when it happens (at the
+        # failure, cut to the measured window and the horizon, see :meth:`hang`).
+        self.hang_acc_s = 0.0  # hangs booked in the window (detect)
         self.new_meters(0.0)
 
     def new_meters(self, start_s: float) -> None:
@@ -85,7 +78,7 @@ class Goodput:
         """The measured window starts at ``now``."""
         self.new_meters(now)
         self.other_acc_s = {}
-        self.hang_acc_s = self.hang_paid_acc_s = 0.0
+        self.hang_acc_s = 0.0
 
     # -- booking -------------------------------------------------------------------------
     def book(self, job: Job, **acc_s: float) -> None:
@@ -99,7 +92,6 @@ class Goodput:
         ran = max(0.0, now - job.start)
         speed = self.twin.pools[job.pool].speed
         restart = min(ran, job.ran_restart)
-        paid = min(restart, self.hung.get(job.id, 0.0))  # booked at the failure
         lost = min(ran - restart, lost_ref / speed)
         kept = ran - restart - lost
         tau, w = self.regime.interval_s(job), self.model.checkpoint_write_s
@@ -111,34 +103,35 @@ class Goodput:
             self.book(job, useful=n * (kept - ck), checkpoint=n * ck, wall=n * ran)
         else:
             self.book(job, useful=n * (kept - ck), checkpoint=n * ck, lost=n * lost,
-                      restart=n * (restart - paid), wall=n * ran)
-            self.hang_paid_acc_s += n * paid
+                      restart=n * restart, wall=n * ran)
 
     def interrupt(self, job: Job, now: float, cause: str, stop: Callable[[], None]) -> None:
         """A failure stops ``job`` at ``now``: book its segment, ``stop`` it (the twin's
-        core requeues it), make it lose the work since its last checkpoint."""
+        core frees its gang; it is queued again now, or when the failure is detected),
+        make it lose the work since its last checkpoint and pay the restart when it runs
+        again."""
         lost, core_lost = self.regime.lost_ref_s(job, now)
         self._failing.add(job.id)
         self.segment(job, now, lost, other=False)
         stop()
         self._failing.discard(job.id)
-        self.hung.pop(job.id, None)
         job.work += lost / self.regime.stretch(job) - core_lost  # the compute in ``lost``
-        self.hang[job.id] = detect = self.model.detect_for(cause)
-        job.restart = self.model.restart_s + detect
-        hung = max(0.0, min(now + detect, self.twin.horizon_s) - max(now, self.meter.start_s))
-        self.book(job, detect=job.n * hung)
-        self.hang_acc_s += job.n * hung
+        job.restart = self.model.restart_s
         self.stopped[job.id] = now
         self.interrupted += 1
         self.meter.interruption(cause, self.twin.class_names[job.cls])
         self.tenant_meter.interruption(cause, self.twin.tenants[job.tenant].name)
 
+    def hang(self, job: Job, now: float, held: int, detect_s: float) -> None:
+        """The stopped ``job`` holds ``held`` healthy accelerators from ``now`` until its
+        failure is detected ``detect_s`` later: booked as ``detect`` now, cut to the
+        measured window and the horizon (so a gang that never runs again is charged)."""
+        t = max(0.0, min(now + detect_s, self.twin.horizon_s) - max(now, self.meter.start_s))
+        self.book(job, detect=held * t)
+        self.hang_acc_s += held * t
+
     # -- job hooks -----------------------------------------------------------------------
     def started(self, job: Job, now: float) -> None:
-        d = self.hang.pop(job.id, None)
-        if d is not None and job.ran_restart > 0:
-            self.hung[job.id] = d
         t = self.stopped.pop(job.id, None)
         if t is not None:
             self.book(job, wall=job.n * (now - max(t, self.meter.start_s)))
@@ -151,18 +144,15 @@ class Goodput:
         done = ran * self.twin.pools[job.pool].speed / st
         lost = min(done, self.twin.classes[job.cls].checkpoint_h * 3600.0 / 2)
         self.segment(job, now, lost * st, other=True)  # the wall time of that work
-        self.hung.pop(job.id, None)
 
     def completed(self, job: Job, now: float) -> None:
         self.segment(job, now, 0.0, other=False)
-        self.hung.pop(job.id, None)
 
     def closed(self, now: float, running: Iterable[Job], waiting: Mapping[int, Job],
                repair_acc_s: float) -> tuple[ReliabilityMeter, ReliabilityMeter]:
         """Copies of the meters with the open segments booked as of ``now`` (the run is
         left as it is)."""
         saved = (self.meter, self.tenant_meter)
-        paid = self.hang_paid_acc_s
         self.meter, self.tenant_meter = copy.deepcopy(saved[0]), copy.deepcopy(saved[1])
         try:
             for job in running:
@@ -175,26 +165,19 @@ class Goodput:
             m.repair_acc_s = repair_acc_s
         finally:
             self.meter, self.tenant_meter = saved
-            self.open_paid_acc_s = self.hang_paid_acc_s - paid  # by the open segments
-            self.hang_paid_acc_s = paid
         return m, tm
 
     # -- checkpoints ---------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {"stopped": [[k, v] for k, v in self.stopped.items()],
                 "interrupted": self.interrupted, "other_acc_s": self.other_acc_s,
-                "hang": [[k, v] for k, v in self.hang.items()],
-                "hung": [[k, v] for k, v in self.hung.items()],
-                "hang_acc_s": self.hang_acc_s, "hang_paid_acc_s": self.hang_paid_acc_s,
+                "hang_acc_s": self.hang_acc_s,
                 "meter": asdict(self.meter), "tenant_meter": asdict(self.tenant_meter)}
 
     def restore(self, doc: dict[str, Any]) -> None:
         self.stopped = {int(k): float(v) for k, v in doc["stopped"]}
         self.interrupted = int(doc["interrupted"])
-        self.hang = {int(k): float(v) for k, v in doc["hang"]}
-        self.hung = {int(k): float(v) for k, v in doc["hung"]}
         self.hang_acc_s = float(doc["hang_acc_s"])
-        self.hang_paid_acc_s = float(doc["hang_paid_acc_s"])
         self.other_acc_s = {str(k): float(v) for k, v in doc["other_acc_s"].items()}
         self.meter, self.tenant_meter = _meter(doc["meter"]), _meter(doc["tenant_meter"])
 

@@ -1,9 +1,11 @@
-"""Domain health: per twin domain, the accelerators in repair (``broken``) and the hot
-spares held back from allocation (``held``), with per pool the spares held and their
-target. It is the only part of the failure model that moves accelerators between free,
-held and in repair, and it does so through the fleet's ``take_down`` / ``bring_up`` (which
-keep the change counter). For every domain ``free + held + broken + allocated`` is its
-size; the queue policy only ever allocates ``free``."""
+"""Domain health: per twin domain, the accelerators in repair (``broken``), the hot
+spares held back from allocation (``held``) and the healthy accelerators a hung gang
+still holds until its failure is detected (``hung``), with per pool the spares held and
+their target. It is the only part of the failure model that moves accelerators between
+free, held, hung and in repair, and it does so through the fleet's ``take_down`` /
+``bring_up`` (which keep the change counter). For every domain ``free + held + broken +
+hung + allocated`` is its size (``hung`` is allocated to a stopped gang: it counts in the
+fleet's allocation and power draw); the queue policy only ever allocates ``free``."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ class Capacity(Protocol):
     def pools(self) -> list[PoolState]: ...
     def take_down(self, pool: int, d: int, n: int) -> None: ...
     def bring_up(self, pool: int, d: int, n: int) -> None: ...
+    def draw(self, pool: int, n: int) -> None: ...
 
 
 class DomainHealth:
@@ -33,6 +36,7 @@ class DomainHealth:
         self.target = target
         self.broken = [np.zeros(p.domains, dtype=np.int64) for p in pools]
         self.held = [np.zeros(p.domains, dtype=np.int64) for p in pools]
+        self.hung = [np.zeros(p.domains, dtype=np.int64) for p in pools]
         self.spares = [0] * len(pools)
         for i, p in enumerate(pools):  # hold the spares: whole domains from the end
             need = min(target[i], p.accelerators)
@@ -62,7 +66,9 @@ class DomainHealth:
         return self.spares_acc_s + sum(self.spares) * (now - self.spares_t)
 
     def healthy(self, pool: int, d: int, size: int) -> int:
-        return size - int(self.broken[pool][d])
+        """Accelerators of domain ``d`` a failure can hit: not in repair, and not held by
+        a hung gang (they are stopped already; a hang lasts minutes)."""
+        return size - int(self.broken[pool][d]) - int(self.hung[pool][d])
 
     def room(self, pool: int, d: int) -> int:
         """Accelerators of domain ``d`` that can go to repair without stopping anything:
@@ -106,6 +112,21 @@ class DomainHealth:
             self.spares[pool] -= used
         return used
 
+    def hang(self, pool: int, d: int, n: int) -> None:
+        """``n`` free accelerators of domain ``d`` stay with a hung gang: out of the free
+        capacity, still allocated and drawing power (spinning in a collective)."""
+        self.fleet.take_down(pool, d, n)
+        self.fleet.draw(pool, n)
+        self.hung[pool][d] += n
+
+    def unhang(self, pool: int, d: int, n: int) -> None:
+        """A hung gang's ``n`` accelerators of domain ``d`` are freed (its failure was
+        detected): queued work may start on them at once (the change counter moves)."""
+        assert self.hung[pool][d] >= n, f"pool {pool}: {n} not hung in {d}"
+        self.hung[pool][d] -= n
+        self.fleet.draw(pool, -n)
+        self.fleet.bring_up(pool, d, n)
+
     def repair(self, pool: int, d: int, n: int) -> None:
         """``n`` accelerators of domain ``d`` come back: refill the spares, free the rest."""
         self.broken[pool][d] -= n
@@ -120,6 +141,7 @@ class DomainHealth:
                "spares_t": self.spares_t}
         arrays = {f"fail.broken.{i}": b for i, b in enumerate(self.broken)}
         arrays.update({f"fail.held.{i}": h for i, h in enumerate(self.held)})
+        arrays.update({f"fail.hung.{i}": h for i, h in enumerate(self.hung)})
         return doc, arrays
 
     def restore(self, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
@@ -128,3 +150,4 @@ class DomainHealth:
         for i in range(len(self.broken)):
             self.broken[i] = arrays[f"fail.broken.{i}"].astype(np.int64).copy()
             self.held[i] = arrays[f"fail.held.{i}"].astype(np.int64).copy()
+            self.hung[i] = arrays[f"fail.hung.{i}"].astype(np.int64).copy()

@@ -1,5 +1,5 @@
 """Invariants of a run, checked by the tests: no accelerator is ever double-allocated,
-none is allocated while in repair or held as a hot spare."""
+none is allocated while in repair, held as a hot spare or held by a hung gang."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from aifab.sim.national._failures import failures_of
-from aifab.sim.national._job import EVICTING, RUNNING
+from aifab.sim.national._job import EVICTING, HUNG, RUNNING
 
 if TYPE_CHECKING:
     from aifab.sim.national._runner import Runner
@@ -32,13 +32,22 @@ def check(run: Runner) -> None:
             for d in doms:
                 used[pool][d] += size[pool]
     fails = failures_of(run.bus.observers)
-    out = 0  # accelerators in repair or held as spares: neither free nor allocated
+    out = 0  # in repair or held as spares: neither free nor allocated
     if fails is not None:
-        for i, (b, h) in enumerate(zip(fails.broken, fails.held, strict=True)):
+        hung = [np.zeros(p.domains, dtype=np.int64) for p in fl.pools]
+        for held in fails.hanging.values():
+            for pool, d, n in held:
+                hung[pool][d] += n
+        for i, (b, h, g) in enumerate(zip(fails.broken, fails.held, fails.hung, strict=True)):
             assert (b >= 0).all() and (h >= 0).all(), f"pool {i}: negative repair/spares"
-            used[i] += b + h
+            assert (g == hung[i]).all(), f"pool {i}: hung accelerators differ from the hangs"
+            used[i] += b + h + g
             out += int(b.sum() + h.sum())
+            total += int(g.sum())  # allocated to hung gangs (and drawing power)
         assert fails.spares == [int(h.sum()) for h in fails.held], "spare counter drift"
+        for jid in fails.hanging:  # a hung job waits outside every queue
+            hung_job = run.ops.jobs.get(jid)
+            assert hung_job is None or hung_job.state == HUNG, f"hung job {jid} is not HUNG"
     for p, u in zip(fl.pools, used, strict=True):
         p.check()
         assert (u == p.size - p.free).all(), f"pool {p.index}: double allocation"

@@ -7,7 +7,9 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 
-QUEUED, RUNNING, EVICTING, DONE = range(4)
+QUEUED, RUNNING, EVICTING, DONE, HUNG = range(5)
+"""HUNG: stopped by a failure not yet detected (its gang freed, its healthy accelerators
+held by the failure model); out of every queue until it is detected."""
 FAILURE = "failure"
 """The cause of a gang interrupted by a failure: not a preemption (see ``_ops.interrupt``)."""
 RECORD_FIELDS = ("tenant", "cls", "n", "submit", "first", "end", "preempt", "acc_s", "miss")

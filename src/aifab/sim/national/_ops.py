@@ -10,7 +10,7 @@ from aifab.scenario import SimSettings
 from aifab.sim.core import EventQueue
 from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, JobRef
 from aifab.sim.national._fleet import FleetState, place_replicas, release_replicas
-from aifab.sim.national._job import DONE, EVICTING, FAILURE, QUEUED, RUNNING, Job
+from aifab.sim.national._job import DONE, EVICTING, FAILURE, HUNG, QUEUED, RUNNING, Job
 from aifab.sim.national._model import Partition, Twin
 from aifab.sim.national._observers import Bus
 from aifab.sim.national._queues import Queues
@@ -71,14 +71,21 @@ class Operations:
         self.fleet.reclaiming[job.pool] += job.n
         self.events.push(self.now + self.settings.preempt_grace_s, EVICT, _ref(job))
 
-    def interrupt(self, job: Job, cause: str = FAILURE) -> None:
+    def interrupt(self, job: Job, cause: str = FAILURE, *, requeue: bool = True) -> None:
         """Stop a running job now (a failure under it): it loses the work since its last
-        checkpoint and is queued again (cause "failure": not counted as a preemption)."""
+        checkpoint and is queued again (cause "failure" is no preemption), at once or, hung
+        (``requeue=False``: its gang freed, the job in no queue), at :meth:`requeue`."""
         for f in self.bus.evict:
             f(job, cause)
         job.state = EVICTING
         self.fleet.reclaiming[job.pool] += job.n
-        self.on_evict(_ref(job), preempted=cause != FAILURE)
+        self.on_evict(_ref(job), preempted=cause != FAILURE, requeue=requeue)
+
+    def requeue(self, job: Job) -> None:
+        """Queue a job stopped without requeueing (hung) again, at the front of its queue."""
+        assert job.state == HUNG, f"job {job.id} is not hung"
+        job.state = QUEUED
+        self.queues.enqueue(job, front=True)
 
     def reclaim_for(self, part: int, need: int) -> None:
         """Owner demand of ``need`` accelerators is blocked: preempt borrowers."""
@@ -90,18 +97,10 @@ class Operations:
                 cause: str) -> None:
         """Preempt ``victims`` (newest first) in the one pool where that frees ``need``
         accelerators soonest; nothing if no pool can reach it or one already will."""
-        pools, reclaiming = self.fleet.pools, self.fleet.reclaiming
-        best, best_have = -1, -1
-        for i in pool_ids:
-            have = pools[i].free_total + reclaiming[i]
-            if have >= need:
-                return
-            total = have + sum(j.n for j in victims if j.pool == i and j.state == RUNNING)
-            if total >= need and total > best_have:
-                best, best_have = i, total
+        best = _reclaim_pool(self.fleet, pool_ids, need, victims)
         if best < 0:
             return
-        have = pools[best].free_total + reclaiming[best]
+        have = self.fleet.pools[best].free_total + self.fleet.reclaiming[best]
         for job in sorted((j for j in victims if j.pool == best and j.state == RUNNING),
                           key=lambda j: (-j.start, -j.id)):
             self.evict(job, cause)
@@ -137,9 +136,9 @@ class Operations:
         for f in self.bus.complete:
             f(job)
 
-    def on_evict(self, payload: JobRef, preempted: bool = True) -> None:
+    def on_evict(self, payload: JobRef, preempted: bool = True, requeue: bool = True) -> None:
         """Free an evicted gang: the job keeps its work up to its last checkpoint and goes
-        back to the front of its queue (a preemption of it if ``preempted``)."""
+        back to the front of its queue (a preemption if ``preempted``; later if not ``requeue``)."""
         job = self.jobs.get(payload.job)
         if job is None or job.token != payload.token or job.state != EVICTING:
             return
@@ -148,12 +147,13 @@ class Operations:
         lost = min(done, spec.checkpoint_h * 3600.0 / 2)
         job.work = max(0.0, job.work - done + lost)
         job.restart = self.settings.restart_cost_s
-        job.state = QUEUED
+        job.state = QUEUED if requeue else HUNG  # HUNG: in no queue (stale entries skip it)
         job.preempt += int(preempted)
         job.token += 1
         for f in self.bus.requeue:
             f(job)
-        self.queues.enqueue(job, front=True)
+        if requeue:
+            self.queues.enqueue(job, front=True)
 
     def place_replicas(self, pool: int, n: int, k: int) -> list[int]:
         doms = place_replicas(self.fleet, pool, n, k)
@@ -167,6 +167,21 @@ class Operations:
             release_replicas(self.fleet, pool, doms, n)
             for f in self.bus.scale:
                 f(len(doms))
+
+
+def _reclaim_pool(fleet: FleetState, pool_ids: tuple[int, ...], need: int,
+                  victims: list[Job]) -> int:
+    """The pool of ``pool_ids`` where preempting ``victims`` frees ``need`` accelerators
+    soonest (the most it can); -1 if none can, or one already will."""
+    best, best_have = -1, -1
+    for i in pool_ids:
+        have = fleet.pools[i].free_total + fleet.reclaiming[i]
+        if have >= need:
+            return -1
+        total = have + sum(j.n for j in victims if j.pool == i and j.state == RUNNING)
+        if total >= need and total > best_have:
+            best, best_have = i, total
+    return best
 
 
 def _ref(job: Job) -> JobRef:
