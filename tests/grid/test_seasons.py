@@ -130,3 +130,23 @@ def test_bad_season_in_the_tables_exits_2_naming_the_column() -> None:
     d.carriers.loc["coal", "peak_availability"] = None
     with pytest.raises(BadInput, match="peak_availability"):
         near_peak_days(d)
+
+
+def test_packaged_days_keep_the_peak_a_winter_and_a_spring_or_autumn_day() -> None:
+    # the default 4 days on the packaged data: the peak-demand day (in summer) and the
+    # tightest days of the seasons that bind (with coal at 0.281 in spring and autumn and
+    # 0.60 in winter, both bind), each of weight 1, plus one cluster for the other 362 days
+    from aifab.grid import load_grid_data
+    from aifab.grid._network import time_slices
+    from aifab.grid._profiles import month_of_day
+
+    d = load_grid_data()
+    ts = time_slices(d, 96)
+    kept = [day for day, w in zip(ts.days, ts.weights, strict=True) if w == 1.0]
+    month = month_of_day(kept)
+    peak = int(np.argmax(d.profiles["demand"].to_numpy().reshape(DAYS, 24).max(axis=1)))
+    assert peak in kept and 6 <= month_of_day([peak])[0] <= 9
+    assert any(m in (12, 1, 2) for m in month)  # a winter day
+    assert any(m in (3, 4, 5, 10, 11) for m in month)  # a spring or autumn day
+    assert len(kept) == 3 and sorted(ts.weights)[-1] == DAYS - 3
+    assert set(near_peak_days(d)) <= set(kept)
