@@ -20,7 +20,8 @@ WITHIN = [
 
 @pytest.fixture(scope="module")
 def rows():
-    return {r.metric: r for r in calibrate(load_grid_data(), hours=96)}
+    # the hours `aifab site` calibrates on (grid._site.calibration_hours: 8 days)
+    return {r.metric: r for r in calibrate(load_grid_data(), hours=192)}
 
 
 @pytest.mark.parametrize("metric", WITHIN)
@@ -101,3 +102,14 @@ def test_jeju_curtailment_is_a_validation_row(rows):
     r = rows["Jeju wind and solar curtailed"]
     assert r.kind == "validation" and r.reported == 2.1 and (r.low, r.high) == (0.0, 3.0)
     assert 0.0 <= r.ours <= 100.0 and r.within == (r.low <= r.ours <= r.high)
+
+
+def test_gwangju_is_a_validation_row_and_a_visible_miss(rows):
+    # Honam row (issue 20, item 6): Gwangju generated 634 GWh against 5,348 GWh sold in
+    # Jan-Jul 2025 (KEPCO via Gwangnam Ilbo): 11.9 %. The model's Gwangju plants (a 50 MW
+    # CHP on LNG, dispatched by cost, and 250 MW of solar) are estimates not sized from
+    # it; the CHP rarely runs on cost alone (no heat-led must-run), so the share falls
+    # below the band. Pinned so a fix (or a new break) is noticed.
+    r = rows["self-sufficiency Gwangju"]
+    assert r.kind == "validation" and r.reported == 11.9 and (r.low, r.high) == (5.0, 20.0)
+    assert 0.0 < r.ours < r.low and not r.within

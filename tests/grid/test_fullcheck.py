@@ -81,6 +81,9 @@ def test_check_curtails_the_campus_when_redispatch_cannot_fix_it():
     assert chk["final"].curtailed_mwh[2030] == pytest.approx(130.0 * 24)
     assert chk["final"].shed_mwh[2030] == pytest.approx(0.0, abs=1e-6)
     assert chk["first"].curtailed_mwh[2030] == pytest.approx(0.0, abs=1e-6)  # round 0 hid it
+    # every hour of the one day (1 Jan: month 1) is short; round 0 had none
+    assert chk["final"].short_hours[2030] == {1: pytest.approx(24.0)}
+    assert chk["first"].short_hours.get(2030, {}) == {}
 
 
 def test_no_campus_no_cut():

@@ -51,9 +51,14 @@ def test_packaged_coal_and_nuclear_have_their_peak_season() -> None:
     w = np.repeat(np.asarray(gn.slices.weights), 24)
     for name, mean in (("Dangjin", 0.55), ("Hanul/Shin-Hanul", 0.85)):
         assert float((pmax[name] * w).sum() / w.sum()) == pytest.approx(mean)
-    # nuclear is must-run at its availability off the peak season
-    assert np.allclose(n.generators_t.p_min_pu["Hanul/Shin-Hanul"][~summer],
-                       pmax["Hanul/Shin-Hanul"][~summer])
+    # nuclear is must-run at its availability in spring and autumn (0.741 < 0.85), and at
+    # its must_run_pu (0.85) when it is more available (Jun-Sep, Dec-Feb)
+    winter = (days <= 58) | (days >= 334)
+    spring_autumn = ~summer & ~winter
+    assert spring_autumn.any() and winter.any()
+    pmin = n.generators_t.p_min_pu["Hanul/Shin-Hanul"]
+    assert np.allclose(pmin[spring_autumn], pmax["Hanul/Shin-Hanul"][spring_autumn])
+    assert np.allclose(pmin[summer | winter], 0.85)
 
 
 @pytest.mark.slow
@@ -94,9 +99,9 @@ def test_bad_pocket_plant_and_season_exit_2(tmp_path: Path) -> None:
     load_grid_data(tmp_path)  # a Gyeongbuk plant is allowed (it is in from_regions)
     f.unlink()
     c = _copy(tmp_path, "carriers")
-    c.write_text(c.read_text().replace(",6-9,0.85,", ",6-9,,"))
+    c.write_text(c.read_text().replace(",6-9;12-2,0.85;0.60,", ",6-9;12-2,,"))
     with pytest.raises(BadInput, match="peak_availability"):
         build_network(load_grid_data(tmp_path), [2025], hours=96)
-    c.write_text(c.read_text().replace(",6-9,,", ",summer,0.85,"))
+    c.write_text(c.read_text().replace(",6-9;12-2,,", ",summer,0.85,"))
     with pytest.raises(BadInput, match="peak_months"):
         build_network(load_grid_data(tmp_path), [2025], hours=96)

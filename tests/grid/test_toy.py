@@ -76,6 +76,9 @@ def test_toy_full_year_two_stage_matches(toy):
                                                              "screening_hours": 24}))
     r = solve_siting(full, toy)
     assert r.hours_per_year == 8760 and r.status == "optimal"
+    s2 = r.second_stage
+    assert s2["blocks"] == 365 and s2["block_days"] == 1  # one LP per day
+    assert all(v["short_hours_by_month"] == {} for v in s2["by_year"].values())
     assert _by_site(r) == pytest.approx({"S-Gangwon": 80.0, "S-Jeonnam": 25.0})
     gen = (680 * 10_000 + 75 * 50_000 + 350 * 100_000) * H
     assert r.objective_krw == pytest.approx(gen + 120e6, rel=1e-9)

@@ -145,7 +145,7 @@ def _show_second_stage(s: dict[str, Any], c: Console) -> None:
     t = Table(title=(f"Full-network check ({s['buses']} buses, {s['lines']} lines): "
                      f"{s['check']}, {s['lines_overloaded']} lines overloaded, "
                      f"{s['rounds_total']} re-solves" if full else
-                     f"Full year ({s['blocks']} blocks of {s['block_days']} days)"))
+                     f"Full year ({s['blocks']} blocks of {s['block_days']} day(s))"))
     cols = (("redispatch_cost_krw", "redispatch (bn KRW)"), ("load_shed_mwh", "shed MWh"),
             ("campus_curtailed_mwh", "campus curtailed MWh"),
             ("gpus_unpowered_worst_hour", "GPUs off, worst hour")) if full else (

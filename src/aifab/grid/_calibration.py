@@ -149,6 +149,13 @@ _METRICS: list[tuple[str, str, float, float, float, str, str, tuple[str, ...],
      "Maeil (KEPCO): 203.2 % Jan-Jul 2025",
      "wide (+-35 %): Jeonnam's solar and industrial demand are regional estimates",
      ("Jeonnam",), _self_sufficiency("Jeonnam")),
+    ("self-sufficiency Gwangju", "%", 11.9, 5.0, 20.0,
+     "Gwangnam Ilbo 25 Sep 2025 (KEPCO data via Rep. Park Jeong): Gwangju generated 634 GWh "
+     "against 5,348 GWh sold, Jan-Jul 2025 (11.9 %)",
+     "5-20 %: Gwangju's plants (a CHP unit and rooftop solar) are estimates, not sized from "
+     "this figure; 100 MW more or less at half load moves the share by about 5 points, and "
+     "Jan-Jul holds the sunnier half of the year; the Honam row (Jeonnam is above)",
+     ("Gwangju",), _self_sufficiency("Gwangju")),
     ("self-sufficiency Gangwon", "%", 163.4, 120.0, 210.0,
      "Maeil (KEPCO): 163.4 % Jan-Jul 2025",
      "+-45 points: depends on how much east-coast coal runs (see the coal row)",

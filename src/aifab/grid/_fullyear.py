@@ -1,11 +1,14 @@
 """The full year (``--hours 8760``): stage 2 of the two-stage run.
 
 Stage 1 sites the campuses on representative days; here every hour of every modelled year
-is dispatched with those campuses fixed (``_stage2``). The hours split exactly into blocks
-of whole days, so the year is solved as a rolling horizon of 5-day blocks (365 = 73 x 5,
-every block the same size, so each worker builds one LP and only changes its hourly
-right-hand sides), shared between ``workers`` processes. No overlap is needed: with the
-campuses fixed nothing but storage links hours, and storage cycles within each day.
+is dispatched with those campuses fixed (``_stage2``). The hours split into blocks of whole
+days, so the year is solved as a rolling horizon of 1-day blocks (every block the same
+size, so each worker builds one LP and only changes its hourly right-hand sides), shared
+between ``workers`` processes. No overlap is needed: with the campuses fixed nothing but
+storage links hours, and storage cycles within each day. One-day blocks leave each day's
+midnight storage level its own (in a longer block the days share it); on Korea 5-day and
+1-day blocks gave the same objective to 1e-15 (4 samples, 2026-12-03), and the 1-day LPs
+take about 0.09 CPU-s a day against 0.14 for 5-day ones (HiGHS dual simplex, presolve).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from aifab.grid._stage2 import (
     gpus_in_hour,
 )
 
-BLOCK_DAYS = 5
+BLOCK_DAYS = 1  # 1-day LPs solve fastest per day (see above)
 
 
 def full_year_network(data: GridData, years: list[int], opt: Any, built: dict[str, int],
@@ -92,6 +95,10 @@ def merge(parts: list[Tally]) -> Tally:
             d = getattr(out, name)
             for y, v in getattr(p, name).items():
                 d[y] = d.get(y, 0.0) + v
+        for y, mv in p.short_hours.items():
+            d = out.short_hours.setdefault(y, {})
+            for mo, h in mv.items():
+                d[mo] = d.get(mo, 0.0) + h
         for y, v in p.curtailed_max_mw.items():
             out.curtailed_max_mw[y] = max(out.curtailed_max_mw.get(y, 0.0), v)
         for y, s in p.max_flow.items():
@@ -114,7 +121,7 @@ def full_year(first: SitingResult, problem: Any, data: GridData, *, busmap: Any 
     penalty = opt.unserved_penalty_krw_per_mwh
     blocks = day_blocks(gn, BLOCK_DAYS)
     build_s = time.perf_counter() - t0
-    say(f"stage 2: dispatching {len(blocks)} blocks of {BLOCK_DAYS} days "
+    say(f"stage 2: dispatching {len(blocks)} blocks of {BLOCK_DAYS} day{'s' * (BLOCK_DAYS > 1)} "
         f"({workers} worker{'s' if workers > 1 else ''})")
     t1 = time.perf_counter()
     if workers <= 1 or len(blocks) < 2 * workers:
@@ -159,6 +166,8 @@ def _with_full_year(first: SitingResult, gn: GridNetwork, tally: Tally,
             "campus_curtailed_hours": round(tally.curtailed_hours.get(y, 0.0), 1),
             "campus_curtailed_max_mw": round(cmax, 1),
             "gpus_unpowered_worst_hour": gpus_in_hour(first.placements, gn, loads, cmax, y),
+            "short_hours_by_month": {mo: round(h, 1) for mo, h in
+                                     sorted(tally.short_hours.get(y, {}).items())},
             "hours": round(tally.hours.get(y, 0.0), 1)}
         diff[y] = {
             "generation_pct": round((gen / float(rep["generation_krw"]) - 1) * 100, 2)
@@ -185,7 +194,7 @@ def _with_full_year(first: SitingResult, gn: GridNetwork, tally: Tally,
     cor["max_loading_pct"] = worst.round(1)
     second = {"kind": "full_year", "method": (
         f"every hour of each year, campuses of stage 1 fixed; rolling horizon of "
-        f"{run['block_days']}-day blocks (exact: storage cycles within each day)"),
+        f"{run['block_days']}-day blocks (storage cycles within each day)"),
         **run, "by_year": by_year, "change_vs_representative_days": diff,
         "representative_days": {
             y: {"generation_krw": float(ac0["generation_krw"]),

@@ -59,15 +59,71 @@ def quiet_pypsa() -> None:
 
 
 def time_slices(data: GridData, hours: int | None, seed: int = 0) -> TimeSlices:
-    """Representative days for ``hours`` modelled hours per year (default 4 days); ``hours``
-    must be whole days (a multiple of 24)."""
+    """Representative days for ``hours`` modelled hours per year (default 4 days): the
+    peak-demand day and the tightest day of each season that binds (``near_peak_days``)
+    kept, k-medoids for the rest; ``hours`` must be whole days (a multiple of 24)."""
     if hours is not None and (hours < 24 or hours % 24):
         from aifab.errors import BadInput
 
         raise BadInput(f"hours must be a multiple of 24 (whole representative days), not "
                        f"{hours}", where="siting.hours")
     n_days = 4 if hours is None else hours // 24
-    return representative_days(data.profiles, n_days, seed=seed)
+    peak = int(np.argmax(data.profiles["demand"].to_numpy().reshape(-1, 24).max(axis=1)))
+    return representative_days(data.profiles, n_days, seed=seed,
+                               keep=[peak, *near_peak_days(data)])
+
+
+BIND_SHARE = 0.9  # a season binds if its tightest hour is within 10 % of the year's
+
+
+def near_peak_days(data: GridData) -> list[int]:
+    """The tightest day of each availability season that binds, tightest first.
+
+    Seasons are the month ranges of the carriers' ``peak_months`` and the months in none.
+    A day's tightness is its largest hourly ratio of national demand less solar and wind
+    to the plant capacity available that day (each carrier's calendar-day availability,
+    storage at full power; every plant in the tables, whatever its years). A season binds
+    if its tightest day is within ``BIND_SHARE`` of the year's tightest. With no seasons
+    this is the peak-demand day alone (unless solar and wind move the tightest hour)."""
+    from aifab.errors import BadInput
+    from aifab.grid._profiles import (
+        DAYS,
+        calendar_availability,
+        in_season,
+        month_of_day,
+    )
+
+    prof, car, gens = data.profiles, data.carriers, data.generators
+    cap = gens.groupby("carrier")["p_nom_mw"].sum()
+    demand = float(sum(fnum(v) for v in data.regions["demand_twh"])) * 1e6 / 8760
+    net = demand * prof["demand"].to_numpy(float)
+    firm = np.zeros(DAYS)
+    ranges: list[tuple[int, int]] = []
+    for c, mw in cap.items():
+        avail = str(car.at[c, "availability"]) if c in car.index else "0"
+        if avail == "profile":
+            net = net - float(mw) * prof[str(c)].to_numpy(float)
+            continue
+        if avail == "storage":
+            firm += float(mw)
+            continue
+        seasons = carrier_seasons(car, str(c))
+        if seasons is None:
+            firm += float(mw) * float(avail)
+            continue
+        try:
+            firm += float(mw) * calendar_availability(float(avail), seasons)
+        except ValueError as exc:
+            raise BadInput(f"carrier '{c}': {exc}",
+                           where="carriers.csv, column peak_months") from None
+        ranges += [(m0, m1) for m0, m1, _ in seasons]
+    tight = (net.reshape(DAYS, 24) / np.maximum(firm, 1.0)[:, None]).max(axis=1)
+    month = month_of_day(np.arange(DAYS))
+    masks = [in_season(month, m0, m1) for m0, m1 in dict.fromkeys(ranges)]
+    other = ~np.any(masks, axis=0) if masks else np.ones(DAYS, bool)
+    best = [int(np.flatnonzero(m)[np.argmax(tight[m])]) for m in [*masks, other] if m.any()]
+    best = sorted(set(best), key=lambda d: -tight[d])
+    return [d for d in best if tight[d] >= BIND_SHARE * tight[best[0]]]
 
 
 def build_network(
@@ -225,19 +281,37 @@ def build_network(
                        snapshot_day=snap_day, bus_region={str(r): str(r) for r in regions.index})
 
 
-def _seasonal(carriers: pd.DataFrame, c: str, months: str, annual: float,
-              ts: TimeSlices, n_years: int) -> np.ndarray:
-    """A carrier's hourly availability with a peak season (``peak_months`` and
-    ``peak_availability`` in carriers.csv; the other months keep the annual mean)."""
+def carrier_seasons(carriers: pd.DataFrame, c: str) -> list[tuple[int, int, float]] | None:
+    """Carrier ``c``'s seasons from ``peak_months`` and ``peak_availability`` (None if it has
+    none); bad values exit 2 naming the column."""
     from aifab.errors import BadInput
-    from aifab.grid._profiles import seasonal_availability
+    from aifab.grid._profiles import parse_seasons
 
-    peak: Any = carriers.at[c, "peak_availability"]
+    months: Any = carriers.at[c, "peak_months"] if "peak_months" in carriers.columns else None
+    if months is None or pd.isna(months):
+        return None
+    peak: Any = (carriers.at[c, "peak_availability"] if "peak_availability" in carriers.columns
+                 else None)
     if peak is None or pd.isna(peak):
         raise BadInput(f"carrier '{c}' has peak_months but no peak_availability",
                        where="carriers.csv, column peak_availability")
     try:
-        return np.tile(seasonal_availability(annual, fnum(peak), months, ts), n_years)
+        return parse_seasons(str(months), str(peak))
+    except ValueError as exc:
+        raise BadInput(f"carrier '{c}': {exc}", where="carriers.csv, column peak_months") from None
+
+
+def _seasonal(carriers: pd.DataFrame, c: str, months: str, annual: float,
+              ts: TimeSlices, n_years: int) -> np.ndarray:
+    """A carrier's hourly availability with seasons (``peak_months`` and
+    ``peak_availability`` in carriers.csv; the other months keep the annual mean)."""
+    from aifab.errors import BadInput
+    from aifab.grid._profiles import seasonal_availability
+
+    carrier_seasons(carriers, c)  # bad values exit 2 naming their column
+    peak = str(carriers.at[c, "peak_availability"])
+    try:
+        return np.tile(seasonal_availability(annual, peak, months, ts), n_years)
     except ValueError as exc:
         raise BadInput(f"carrier '{c}': {exc}", where="carriers.csv, column peak_months") from None
 

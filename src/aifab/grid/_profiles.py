@@ -7,6 +7,7 @@ replaces them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -109,6 +110,9 @@ class TimeSlices:
     days: tuple[int, ...]
     weights: tuple[float, ...]  # days represented by each chosen day; sum to 365
     method: str
+    # the calendar days each chosen day stands for (its cluster; a kept peak day itself);
+    # empty when built by hand: then each chosen day stands for its own month
+    members: tuple[tuple[int, ...], ...] = ()
 
     @property
     def hours(self) -> int:
@@ -124,36 +128,48 @@ class TimeSlices:
         return np.repeat(np.asarray(self.weights, dtype=float), 24)
 
 
-def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0) -> TimeSlices:
-    """Pick ``n_days`` days: the peak-demand day (weight 1) plus k-medoids of the rest.
+def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
+                        keep: Sequence[int] = ()) -> TimeSlices:
+    """Pick ``n_days`` days: the peak days kept (weight 1) plus k-medoids of the rest.
 
-    Each day is a 72-value vector (24 h of demand, solar, wind); the other days are
-    clustered by k-means (k-means++ start from ``seed``), each cluster is represented by
-    its medoid (the member day nearest the centre) weighted by the cluster's size.
-    ``n_days >= 365`` models the whole year.
+    The days kept are the annual peak-demand day, or, if ``keep`` is given, the days in
+    ``keep`` (near-peak days of the seasons that bind, tightest first; at most
+    ``n_days - 1`` of them, so at least one cluster stands for the other days). Each other
+    day is a 72-value vector (24 h of demand, solar, wind); they are clustered by k-means
+    (k-means++ start from ``seed``), each cluster is represented by its medoid (the member
+    day nearest the centre) weighted by the cluster's size. ``n_days >= 365`` models the
+    whole year.
     """
     if n_days >= DAYS:
-        return TimeSlices(tuple(range(DAYS)), (1.0,) * DAYS, "full year (8760 h)")
+        return TimeSlices(tuple(range(DAYS)), (1.0,) * DAYS, "full year (8760 h)",
+                          tuple((d,) for d in range(DAYS)))
     if n_days < 1:
         raise BadInput("need at least one representative day (--hours 24 or more)")
     x = np.hstack([profiles[c].to_numpy().reshape(DAYS, 24) for c in ("demand", "solar", "wind")])
     peak = int(np.argmax(profiles["demand"].to_numpy().reshape(DAYS, 24).max(axis=1)))
     if n_days == 1:
-        return TimeSlices((peak,), (float(DAYS),), "peak-demand day standing for the year")
-    rest = np.array([d for d in range(DAYS) if d != peak])
-    labels = _kmeans(x[rest], n_days - 1, np.random.default_rng(seed))
-    days, weights = [peak], [1.0]
-    for k in range(n_days - 1):
-        members = rest[labels == k]
-        if len(members) == 0:
+        return TimeSlices((peak,), (float(DAYS),), "peak-demand day standing for the year",
+                          (tuple(range(DAYS)),))
+    kept = list(dict.fromkeys(int(d) for d in keep))[: n_days - 1] if keep else [peak]
+    rest = np.array([d for d in range(DAYS) if d not in kept])
+    labels = _kmeans(x[rest], n_days - len(kept), np.random.default_rng(seed))
+    days, weights = list(kept), [1.0] * len(kept)
+    members: list[tuple[int, ...]] = [(d,) for d in kept]
+    for k in range(n_days - len(kept)):
+        mem = rest[labels == k]
+        if len(mem) == 0:
             continue
-        centre = x[members].mean(axis=0)
-        med = int(members[np.argmin(((x[members] - centre) ** 2).sum(axis=1))])
+        centre = x[mem].mean(axis=0)
+        med = int(mem[np.argmin(((x[mem] - centre) ** 2).sum(axis=1))])
         days.append(med)
-        weights.append(float(len(members)))
+        weights.append(float(len(mem)))
+        members.append(tuple(int(d) for d in mem))
     order = np.argsort(days)
+    what = "peak day" if not keep else f"{len(kept)} near-peak day{'s' * (len(kept) > 1)}"
+    k = len(days) - len(kept)
     return TimeSlices(tuple(int(days[i]) for i in order), tuple(weights[i] for i in order),
-                      f"peak day + k-medoids of {len(days) - 1} clusters (seed {seed})")
+                      f"{what} + k-medoids of {k} cluster{'s' * (k != 1)} (seed {seed})",
+                      tuple(members[i] for i in order))
 
 
 def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) -> np.ndarray:
@@ -178,26 +194,90 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) ->
 _MONTH_START = np.cumsum([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30])
 
 
-def seasonal_availability(annual: float, peak: float, months: str,
+def month_of_day(days: Any) -> np.ndarray:
+    """Calendar month (1..12) of days of the year (0..364)."""
+    return np.searchsorted(_MONTH_START, np.asarray(days) % DAYS, side="right")
+
+
+def parse_seasons(months: str, values: str) -> list[tuple[int, int, float]]:
+    """Seasons from ``peak_months`` ("6-9;12-2": June to September, December to February;
+    a range may wrap over the new year) and ``peak_availability`` ("0.85;0.60", one value
+    per range). Raises ValueError naming the bad part."""
+    rngs = [r.strip() for r in str(months).split(";")]
+    vals = [v.strip() for v in str(values).split(";")]
+    if len(rngs) != len(vals):
+        raise ValueError(f"'{months}' has {len(rngs)} month ranges but '{values}' has "
+                         f"{len(vals)} availabilities")
+    out: list[tuple[int, int, float]] = []
+    for r, v in zip(rngs, vals, strict=True):
+        try:
+            m0, m1 = (int(x) for x in r.split("-"))
+        except ValueError:
+            raise ValueError(f"'{r}' is not a month range like 6-9") from None
+        if not (1 <= m0 <= 12 and 1 <= m1 <= 12):
+            raise ValueError(f"'{r}' is not a month range like 6-9")
+        try:
+            a = float(v)
+        except ValueError:
+            raise ValueError(f"'{v}' is not a number") from None
+        if not 0.0 <= a <= 1.0:
+            raise ValueError(f"availability {a:g} is outside 0..1")
+        out.append((m0, m1, a))
+    return out
+
+
+def in_season(month: np.ndarray, m0: int, m1: int) -> np.ndarray:
+    """Whether each month lies in the range m0..m1 (wrapping over the new year if m0 > m1)."""
+    return (month >= m0) & (month <= m1) if m0 <= m1 else (month >= m0) | (month <= m1)
+
+
+def calendar_availability(annual: float, seasons: list[tuple[int, int, float]]) -> np.ndarray:
+    """Availability of each of the 365 calendar days: each season's value in its months,
+    and on the other days the value that keeps the mean over the year at ``annual``.
+    Raises ValueError if seasons overlap or that value falls outside 0..1."""
+    month = month_of_day(np.arange(DAYS))
+    a = np.full(DAYS, np.nan)
+    for m0, m1, v in seasons:
+        sel = in_season(month, m0, m1)
+        if (~np.isnan(a[sel])).any():
+            raise ValueError(f"month range {m0}-{m1} overlaps another season")
+        a[sel] = v
+    rest = np.isnan(a)
+    if rest.any():
+        r = (DAYS * annual - np.nansum(a)) / rest.sum()
+        if not 0.0 <= r <= 1.0:
+            raise ValueError(f"availability {annual:g} on average with the seasons given "
+                             f"leaves {r:.3f} for the other days (outside 0..1)")
+        a[rest] = r
+    return a
+
+
+def seasonal_availability(annual: float, peak: float | str, months: str,
                           slices: TimeSlices) -> np.ndarray:
-    """Hourly availability (p.u.) of the modelled hours of ``slices``: ``peak`` on modelled
-    days in the months ``months`` ("6-9": June to September inclusive) and, on the others,
-    the value that keeps the day-weighted mean at ``annual`` (if every modelled day lies in
-    the peak months, one day stands for the whole year and gets ``annual``). Raises
-    ValueError if ``months`` is not "M-M" or that value falls outside 0..1."""
-    try:
-        m0, m1 = (int(x) for x in months.split("-"))
-    except ValueError:
-        raise ValueError(f"'{months}' is not a month range like 6-9") from None
-    if not (1 <= m0 <= m1 <= 12):
-        raise ValueError(f"'{months}' is not a month range like 6-9")
-    month = np.searchsorted(_MONTH_START, np.asarray(slices.days) % DAYS, side="right")
-    in_peak = (month >= m0) & (month <= m1)
+    """Hourly availability (p.u.) of the modelled hours of ``slices`` under seasons
+    (``months`` "6-9" or "6-9;12-2", ``peak`` one value per range); the other days keep
+    the annual mean over the calendar year. A modelled day takes the mean over the
+    calendar days it stands for (``slices.members``), so representative days and the full
+    year carry the same energy; hand-built slices without members fall back to each day's
+    own month, the other days keeping the weighted mean at ``annual`` (one day standing for
+    the whole year gets ``annual``). Raises ValueError on a bad range or a value outside
+    0..1."""
+    seasons = parse_seasons(months, str(peak))
+    cal = calendar_availability(annual, seasons)
+    if slices.members:
+        per_day = np.array([cal[list(m)].mean() for m in slices.members])
+        return np.repeat(per_day, 24)
+    month = month_of_day(slices.days)
     w = np.asarray(slices.weights, dtype=float)
-    if in_peak.all():
+    val = np.full(len(slices.days), np.nan)
+    for m0, m1, v in seasons:
+        val[in_season(month, m0, m1)] = v
+    other = np.isnan(val)
+    if not other.any():
         return np.full(slices.hours, annual)
-    rest = (w.sum() * annual - w[in_peak].sum() * peak) / w[~in_peak].sum()
-    if not (0.0 <= rest <= 1.0 and 0.0 <= peak <= 1.0):
-        raise ValueError(f"availability {annual:g} on average with {peak:g} in months "
-                         f"{months} leaves {rest:.3f} for the other days (outside 0..1)")
-    return np.repeat(np.where(in_peak, peak, rest), 24)
+    r = (w.sum() * annual - (w[~other] * val[~other]).sum()) / w[other].sum()
+    if not 0.0 <= r <= 1.0:
+        raise ValueError(f"availability {annual:g} on average with {peak} in months "
+                         f"{months} leaves {r:.3f} for the other days (outside 0..1)")
+    val[other] = r
+    return np.repeat(val, 24)

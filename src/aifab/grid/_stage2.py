@@ -21,6 +21,7 @@ import xarray as xr
 
 from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork, add_interfaces
+from aifab.grid._profiles import month_of_day
 from aifab.grid._solver import solve_highs
 
 OBJ_SCALE = 1e-6  # objectives in million KRW (HiGHS stalls on KRW-sized costs)
@@ -107,6 +108,8 @@ class Tally:
     curtailed_max_mw: dict[int, float] = field(default_factory=dict)
     max_flow: dict[int, pd.Series] = field(default_factory=dict)  # |MW| per branch
     hours: dict[int, float] = field(default_factory=dict)
+    # hours with campus curtailment or load shed, by calendar month (1..12)
+    short_hours: dict[int, dict[int, float]] = field(default_factory=dict)
 
     def add(self, sol: Solution, gn: GridNetwork, snaps: np.ndarray,
             loads: pd.DataFrame) -> None:
@@ -123,6 +126,9 @@ class Tally:
         curt = loads.iloc[snaps].to_numpy() + gp[ai].to_numpy()  # load + (negative) draw
         curt = np.clip(curt, 0.0, None)
         tot = curt.sum(axis=1)
+        short = (tot > 1e-3) | (gp.to_numpy()[:, shed].sum(axis=1) > 1e-3)
+        cal = np.asarray(gn.slices.days)[gn.snapshot_day[snaps]]
+        month = month_of_day(cal)
         parts = [f for f in (sol("Link-p"), sol("Line-s")) if f is not None]
         flows = pd.concat(parts, axis=1).abs().max() if parts else pd.Series(dtype=float)
         for y in sorted(set(gn.snapshot_year[snaps].tolist())):
@@ -139,6 +145,9 @@ class Tally:
                                            float(tot[t].max(initial=0.0)))
             prev = self.max_flow.get(y)
             self.max_flow[y] = flows if prev is None else prev.combine(flows, max, 0.0)
+            by_m = self.short_hours.setdefault(y, {})
+            for mo, wt in zip(month[t & short].tolist(), w[t & short].tolist(), strict=True):
+                by_m[int(mo)] = by_m.get(int(mo), 0.0) + float(wt)
 
 
 Progress = Callable[[str], None]
