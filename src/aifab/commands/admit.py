@@ -41,10 +41,11 @@ def run_state(folder: Path, flag: str) -> RunState:
     its tenants, jobs table and scale, through :meth:`SimResult.read` (exit 2 naming the
     summary file and field when one is missing or mistyped)."""
     from aifab.sched import RunState
-    from aifab.sim.national import SimResult
+    from aifab.sim.national import SimResult, summary_file
 
-    if not (folder / "summary.json").is_file():
-        raise BadInput("not a run folder of `aifab simulate --out` (no summary.json)",
+    summary = summary_file(folder)
+    if not summary.is_file():
+        raise BadInput(f"not a run folder of `aifab simulate --out` (no {summary.name})",
                        source=str(folder), where=flag)
     result = SimResult.read(folder)
     frames = result.frames

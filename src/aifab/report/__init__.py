@@ -6,7 +6,13 @@ from aifab.report._html import Items, Section, figure_html, render_html, table_h
 from aifab.report._ko import tr
 from aifab.report._ko_text import localise_figure
 from aifab.report._labels import fmt_money, param_label, report_language
-from aifab.report._pipeline import ReportResult, build_report, print_report
+from aifab.report._pipeline import (
+    ReportResult,
+    build_report,
+    print_report,
+    report_doc_file,
+    report_parts,
+)
 from aifab.report._plan import (
     accelerator_kind,
     plan_context,
@@ -90,7 +96,9 @@ __all__ = [
     "print_report",
     "print_sim",
     "render_html",
+    "report_doc_file",
     "report_language",
+    "report_parts",
     "sensitivity_note",
     "series_fan_figure",
     "series_figure",

@@ -26,6 +26,25 @@ if TYPE_CHECKING:
     from aifab.grid import SitingResult
     from aifab.sim.national import PowerCaps, SimResult, SiteConstraints
 
+#: A combined report folder's own headline document (:meth:`ReportResult.to_dict`).
+_REPORT_DOC = "report.json"
+#: A combined report folder's twin document (the twin's ``--json`` document).
+_TWIN_DOC = "simulate.json"
+
+
+def report_doc_file(folder: Path) -> Path:
+    """The headline document of a combined report folder (``aifab report --out``)."""
+    return folder / _REPORT_DOC
+
+
+def report_parts(folder: Path) -> dict[str, Path]:
+    """Each stage's document in a combined report folder, by stage (``site``: the site
+    stage's site.json, read by :func:`aifab.grid.read_site`; ``simulate``: the twin's
+    ``--json`` document). Only :meth:`ReportResult.files` and this know the names."""
+    from aifab.grid import site_file
+
+    return {"site": site_file(folder), "simulate": folder / _TWIN_DOC}
+
 
 @dataclass(frozen=True, eq=False)
 class ReportResult:
@@ -83,12 +102,13 @@ class ReportResult:
         """File name -> text of everything ``--out`` holds: ``report.html`` loads
         ``plotly-<version>.min.js`` beside it (``self.html`` is the self-contained page)."""
         files = {plan_file(Path()).name: to_json(versioned(self.plan_doc()))}
+        parts = {k: p.name for k, p in report_parts(Path()).items()}
         site_doc = self.site_doc()
         if site_doc is not None:
-            files["site.json"] = to_json(versioned(site_doc))
+            files[parts["site"]] = to_json(versioned(site_doc))
         if self.sim is not None:
-            files["simulate.json"] = to_json(versioned(self.sim.to_dict()))
-        files["report.json"] = to_json(versioned(self.to_dict()))
+            files[parts["simulate"]] = to_json(versioned(self.sim.to_dict()))
+        files[_REPORT_DOC] = to_json(versioned(self.to_dict()))
         files["report.html"] = shared_page(self.html)  # loads the folder's plotly.js
         files[plotly_file_name()] = get_plotlyjs()
         return files

@@ -21,23 +21,34 @@ if TYPE_CHECKING:
 #: A twin run folder's summary: the twin's run folder names it, and only
 #: :meth:`SimResult.read <aifab.sim.national.SimResult.read>` reads that folder's files.
 _TWIN_SUMMARY = summary_file(Path()).name
-#: A sweep folder's document, as :mod:`aifab.sweep` names it (imported when first needed:
-#: the sweep package is slow to import and most pages never read a sweep).
-_SWEEP_DOC = "<sweep>"
 #: A plan folder's document: only :func:`aifab.read_plan` reads that folder's files.
 _PLAN_DOC = plan_file(Path()).name
 
-#: Files that say what kind of run a folder holds, in order of precedence.
-_MARKERS = (("sweep", (_SWEEP_DOC,)),
-            ("simulate", (_TWIN_SUMMARY,)),
-            ("report", ("report.json",)),  # a combined report also holds site.json
-            ("site", ("site.json", "placements.csv")),
-            ("plan", (_PLAN_DOC,)))
 
-#: What a combined report (``aifab report --out``) holds of each stage: the pages that can
-#: open it (its siting in Map, its twin in Twin).
-REPORT_PARTS = (("site", "site.json"), ("simulate", "simulate.json"))
-_REPORT_TWIN = dict(REPORT_PARTS)["simulate"]
+@cache
+def _markers() -> tuple[tuple[str, str], ...]:
+    """Kind -> the file that says a folder holds that kind of run, in order of precedence,
+    each named by its stage (:func:`aifab.sweep.sweep_file`,
+    :func:`aifab.report.report_doc_file`, :func:`aifab.grid.site_file`). Imported when
+    first needed: the sweep and grid packages are slow to import."""
+    from aifab.grid import site_file
+    from aifab.report import report_doc_file
+    from aifab.sweep import sweep_file
+
+    return (("sweep", sweep_file(Path()).name),
+            ("simulate", _TWIN_SUMMARY),
+            ("report", report_doc_file(Path()).name),  # a combined report also holds site.json
+            ("site", site_file(Path()).name),
+            ("plan", _PLAN_DOC))
+
+
+def report_parts(d: Path) -> dict[str, Path]:
+    """What a combined report (``aifab report --out``) in ``d`` holds of each stage, as
+    :func:`aifab.report.report_parts` names it: the pages that can open it (its siting in
+    Map, its twin in Twin)."""
+    from aifab.report import report_parts as parts
+
+    return parts(d)
 
 
 MAX_JSON = 64 * 2**20
@@ -125,8 +136,8 @@ class ResultsDir:
             for d in dirs:
                 kind = kind_of(d)
                 if kind is not None and d != self.root:
-                    covers = tuple(k for k, f in REPORT_PARTS
-                                   if kind == "report" and (d / f).is_file())
+                    covers = tuple(k for k, f in report_parts(d).items()
+                                   if f.is_file()) if kind == "report" else ()
                     if kinds is None or kind in kinds or set(covers) & set(kinds):
                         try:
                             stamp = max((f.stat().st_mtime for f in d.iterdir()
@@ -182,11 +193,12 @@ class ResultsDir:
         naming the file (relative to the results folder) and the field."""
         d = self.resolve(rel)
         where = self.rel(d)
-        if not summary_file(d).is_file() and (d / _REPORT_TWIN).is_file():
-            doc = self.read_json(f"{where}/{_REPORT_TWIN}")
+        twin = report_parts(d)["simulate"]
+        if not summary_file(d).is_file() and twin.is_file():
+            doc = self.read_json(f"{where}/{twin.name}")
             doc.pop("schema_version", None)
             conf = doc.pop("confidence", None)
-            return SimResult.from_document(doc, {}, conf, source=f"{where}/{_REPORT_TWIN}")
+            return SimResult.from_document(doc, {}, conf, source=f"{where}/{twin.name}")
         return SimResult.read(d, tables, resolve=lambda name: safe_path(d, name), label=where)
 
 
@@ -219,15 +231,7 @@ class ResultsDir:
 
 def kind_of(d: Path) -> str | None:
     """The kind of run folder ``d`` holds (by its marker files), or None."""
-    for kind, files in _MARKERS:
-        name = _sweep_doc() if files[0] == _SWEEP_DOC else files[0]
+    for kind, name in _markers():
         if (d / name).is_file():
             return kind
     return None
-
-
-@cache
-def _sweep_doc() -> str:
-    from aifab.sweep import sweep_file
-
-    return sweep_file(Path()).name
