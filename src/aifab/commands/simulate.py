@@ -36,8 +36,9 @@ ReplOpt = Annotated[int, typer.Option(
     help="Run seeds S..S+R-1 and report 95 % confidence intervals.")]
 CapsOpt = Annotated[Path | None, typer.Option(
     "--power-caps", help="Cap each owner's facility MW at what an `aifab site` result "
-    "(site.json or its --json output) powers in --caps-year; its hourly curtailment, if "
-    "any, becomes curtailment windows (see --curtail).", metavar="SITE_JSON")]
+    "(its --out folder, its site.json or its --json output) powers in --caps-year; its "
+    "hourly curtailment, if any, becomes curtailment windows (see --curtail).",
+    metavar="SITE_DIR|SITE_JSON")]
 CapsYearOpt = Annotated[int | None, typer.Option(
     "--caps-year", help="Year of the siting result to take caps from (default: last).")]
 CurtailOpt = Annotated[Path | None, typer.Option(
@@ -184,11 +185,18 @@ def simulate_cmd(
 
 
 def _constraints(path: Path, owners: list[str], year: int | None) -> SiteConstraints:
-    """The twin inputs of an ``aifab site`` result file (exit 2 on a bad file)."""
+    """The twin inputs of an ``aifab site`` result: a site run folder (``site --out``),
+    read typed by :func:`aifab.grid.read_site`, or a JSON file (site.json or ``site
+    --json``). Exit 2 naming the file and field on a bad one."""
     import json
 
     from aifab._io import read_text_file
     from aifab.sim.national import site_constraints
+
+    if path.is_dir():
+        from aifab.grid import read_site, site_file
+
+        return site_constraints(read_site(path), owners, year, str(site_file(path)))
 
     try:
         doc = json.loads(read_text_file(path, "siting result"))
