@@ -35,7 +35,7 @@ GOLDEN = HERE / "sweep_render_goldens.json"
 SWEEPS = HERE.parent / "commands" / "sweep_goldens"
 VALUES = {"tok_s": [251.2, 1531.0, 3233.1, float("nan"), 1530.9],
           "mw_2026": [1.0, 2.0, 3.0, 4.0, 5.0], "mw_2027": [2.0, 3.0, 4.0, 5.0, 6.0]}
-STAMP = re.compile(r" on \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")  # the page's time, en and ko
 
 
 def _golden_doc(name: str) -> dict[str, Any]:
@@ -69,7 +69,7 @@ def _render(doc: SweepDocument, lang: str) -> str:
     parts += [f"{k}={f.to_json()}" for k, f in sweep_figures(d, VALUES, lang).items()]
     parts += [f"{s.title}|{s.body_html}|{s.anchor}" for s in sweep_sections(d, VALUES, lang)]
     if doc.spec is not None:  # a page needs the spec's description
-        parts.append(STAMP.sub(" on <t>", sweep_page(d, VALUES, lang)))
+        parts.append(STAMP.sub("<t>", sweep_page(d, VALUES, lang)))
     return "\n".join(parts)
 
 
