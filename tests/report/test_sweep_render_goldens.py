@@ -64,12 +64,11 @@ def _documents() -> dict[str, SweepDocument]:
 
 def _render(doc: SweepDocument, lang: str) -> str:
     """Everything the renderers give for ``doc``, as one text."""
-    d = doc.to_dict()
-    parts = [headline_text(d, VALUES, lang), sensitivity_note(d, lang)]
-    parts += [f"{k}={f.to_json()}" for k, f in sweep_figures(d, VALUES, lang).items()]
-    parts += [f"{s.title}|{s.body_html}|{s.anchor}" for s in sweep_sections(d, VALUES, lang)]
-    if doc.spec is not None:  # a page needs the spec's description
-        parts.append(STAMP.sub("<t>", sweep_page(d, VALUES, lang)))
+    parts = [headline_text(doc, VALUES, lang), sensitivity_note(doc, lang)]
+    parts += [f"{k}={f.to_json()}" for k, f in sweep_figures(doc, VALUES, lang).items()]
+    parts += [f"{s.title}|{s.body_html}|{s.anchor}" for s in sweep_sections(doc, VALUES, lang)]
+    if doc.spec is not None:  # an older sweep.json's page: not drawn before the typed tree
+        parts.append(STAMP.sub("<t>", sweep_page(doc, VALUES, lang)))
     return "\n".join(parts)
 
 

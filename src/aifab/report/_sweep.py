@@ -1,7 +1,9 @@
 """Sweep figures and pages (aifab.sweep's renderer, and the dashboard's Sweeps page).
 
-One set of builders: :func:`sweep_figures` takes a sweep's document (``sweep.json``, with
-the sensitivity the sweep computed: one-at-a-time tornado, Sobol or Spearman) and each
+One set of builders: :func:`sweep_figures` takes a sweep's typed document
+(:class:`aifab.sweep.SweepDocument`, as ``SweepResult.document()`` builds it and
+:func:`aifab.sweep.read_sweep` reads ``sweep.json``, with the sensitivity the sweep
+computed: one-at-a-time tornado, Sobol or Spearman) and each
 metric's values over the variants, and returns the figures that both the static report
 and ``aifab serve`` draw. Nothing here recomputes a sensitivity.
 """
@@ -11,7 +13,9 @@ from __future__ import annotations
 import html
 import math
 import re
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +31,9 @@ from aifab.report._style import (
     money_axis,
     style_figure,
 )
+
+if TYPE_CHECKING:  # the type only: aifab.sweep renders through this module
+    from aifab.sweep import SweepDocument
 
 #: The sweep bands' colour (``SERIES_COLOURS["spread"]``) in two opacities.
 _BANDS = ((5, 95, "rgba(51,34,136,0.18)", ("5th to 95th percentile", "5~95 백분위")),
@@ -142,7 +149,7 @@ def year_fans(values: dict[str, list[float]], lang: str = "en") -> dict[str, go.
     return out
 
 
-def tornado_figure(per_param: dict[str, dict[str, Any]], metric: str,
+def tornado_figure(per_param: Mapping[str, Mapping[str, Any]], metric: str,
                    lang: str = "en") -> go.Figure:
     """The stored one-at-a-time swings: a bar from the base value to the metric at each
     parameter's low and high end, widest on top."""
@@ -184,7 +191,7 @@ _INDEX_NAMES = {"S1": ("first-order index (S1)", "1차 지수 (S1)"),
                 "rho": ("Spearman rank correlation", "스피어만 순위 상관")}
 
 
-def indices_figure(per_param: dict[str, dict[str, float]], metric: str,
+def indices_figure(per_param: Mapping[str, Mapping[str, float]], metric: str,
                    keys: tuple[str, ...], lang: str = "en") -> go.Figure:
     """Grouped bars of the stored sensitivity indices (S1/ST or Spearman rho)."""
     fig = go.Figure()
@@ -203,16 +210,18 @@ def indices_figure(per_param: dict[str, dict[str, float]], metric: str,
                                       f"{label(metric, 'ko')}의 민감도"), height=380)
 
 
-def sensitivity_figures(doc: dict[str, Any], lang: str = "en") -> list[go.Figure]:
+def sensitivity_figures(doc: SweepDocument, lang: str = "en") -> list[go.Figure]:
     """The charts of the sensitivity stored in a sweep's document, one per metric."""
-    sens = doc.get("sensitivity") or {}
-    figs = []
-    for m, per in (sens.get("metrics") or {}).items():
+    sens = doc.sensitivity
+    figs: list[go.Figure] = []
+    if sens is None:
+        return figs
+    for m, per in sens.metrics.items():
         if not per:
             continue
-        if sens["method"] == "tornado":
+        if sens.method == "tornado":
             figs.append(tornado_figure(per, m, lang))
-        elif sens["method"] == "sobol":
+        elif sens.method == "sobol":
             figs.append(indices_figure(per, m, ("S1", "ST"), lang))
         else:
             figs.append(indices_figure(per, m, ("rho",), lang))
@@ -230,16 +239,16 @@ _METHOD = {"tornado": ("one parameter at a time around the base variant",
                     "saltelli 설계)")}
 
 
-def sensitivity_note(doc: dict[str, Any], lang: str = "en") -> str:
+def sensitivity_note(doc: SweepDocument, lang: str = "en") -> str:
     """What the stored sensitivity is, in words (or that the sweep stored none)."""
-    sens = doc.get("sensitivity")
-    if not sens:
+    sens = doc.sensitivity
+    if sens is None:
         return _l(lang, "This sweep's sweep.json stores no sensitivity.",
                   "이 스윕의 sweep.json에는 민감도가 저장되어 있지 않습니다.")
-    method = _METHOD.get(sens.get("method", ""), ("", ""))[lang == "ko"]
-    if not sens.get("metrics"):
-        return _l(lang, f"No sensitivity: {sens.get('note', '')}.",
-                  "민감도 없음: 실패한 변형이 있습니다.") if sens.get("method") != "none" \
+    method = _METHOD.get(sens.method, ("", ""))[lang == "ko"]
+    if not sens.metrics:
+        return _l(lang, f"No sensitivity: {sens.note}.",
+                  "민감도 없음: 실패한 변형이 있습니다.") if sens.method != "none" \
             else method
     return method
 
@@ -248,12 +257,11 @@ _DESIGN_KO = {"oat": "한 번에 하나씩(OAT)", "lhs": "라틴 하이퍼큐브
               "random": "무작위", "saltelli": "Saltelli"}
 
 
-def headline_text(doc: dict[str, Any], values: dict[str, list[float]], lang: str = "en") -> str:
+def headline_text(doc: SweepDocument, values: dict[str, list[float]], lang: str = "en") -> str:
     """"N of M variants finished" (and the design), in words."""
-    n_all = int(doc.get("variants") or len(next(iter(values.values()), [])))
-    n_ok = int(doc["done"]) if "done" in doc else max(
-        (len(_finite(v)) for v in values.values()), default=0)
-    design = doc.get("design")
+    n_all = int(doc.variants or len(next(iter(values.values()), [])))
+    n_ok = int(doc.done)
+    design = doc.design
     if lang == "ko":
         design = _DESIGN_KO.get(str(design), design)
         return (f"변형 {n_all:,}개 중 {n_ok:,}개 완료"
@@ -262,7 +270,7 @@ def headline_text(doc: dict[str, Any], values: dict[str, list[float]], lang: str
                                                           else ".")
 
 
-def sweep_figures(doc: dict[str, Any], values: dict[str, list[float]],
+def sweep_figures(doc: SweepDocument, values: dict[str, list[float]],
                   lang: str = "en") -> dict[str, go.Figure]:
     """Every figure of a sweep, keyed by its element id: ``sweep-fan``, ``sweep-year-<i>``
     (metrics measured per year) and ``sweep-sens-<i>`` (the stored sensitivity)."""
@@ -274,7 +282,7 @@ def sweep_figures(doc: dict[str, Any], values: dict[str, list[float]],
     return figs
 
 
-def sweep_sections(doc: dict[str, Any], values: dict[str, list[float]],
+def sweep_sections(doc: SweepDocument, values: dict[str, list[float]],
                    lang: str = "en") -> list[Section]:
     """Sections for a sweep (its ``--json`` document and each metric over the variants):
     summary, fan charts, the stored sensitivity, failed variants."""
@@ -289,14 +297,15 @@ def sweep_sections(doc: dict[str, Any], values: dict[str, list[float]],
     secs.append(Section(_l(lang, "Sensitivity", "민감도"), note + "".join(
         figure_html(f, k) for k, f in figs.items() if k.startswith("sweep-sens")),
         "sensitivity"))
-    if doc.get("errors"):
+    if doc.errors:
         secs.append(Section(_l(lang, "Failed variants", "실패한 변형"),
-                            table_html(pd.DataFrame(doc["errors"])), "failed"))
+                            table_html(pd.DataFrame([asdict(e) for e in doc.errors])),
+                            "failed"))
     return secs
 
 
-def sweep_page(doc: dict[str, Any], values: dict[str, list[float]], lang: str = "en") -> str:
+def sweep_page(doc: SweepDocument, values: dict[str, list[float]], lang: str = "en") -> str:
     """A self-contained page (plotly.js inlined, works offline)."""
-    return render_html(_l(lang, f"Sweep: {doc['name']}", f"스윕: {doc['name']}"),
+    return render_html(_l(lang, f"Sweep: {doc.name}", f"스윕: {doc.name}"),
                        sweep_sections(doc, values, lang),
-                       doc.get("spec", {}).get("description", ""), lang=lang)
+                       (doc.spec or {}).get("description", ""), lang=lang)

@@ -178,8 +178,8 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             d = pick(rel, ("sweep",))
             if d is None:
                 return html.P(t("no_sweep_run", lang), className="note")
-            typed, variants = results.read_sweep(results.rel(d))
-            doc, values = typed.to_dict(), sweep_values(variants)
+            doc, variants = results.read_sweep(results.rel(d))
+            values = sweep_values(variants)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except (AifabError, OSError) as exc:

@@ -142,7 +142,7 @@ def write_designs(result: SweepResult, tmp: Path, document: SweepDocument) -> No
     design_frame(designs).to_csv(tmp / "designs.csv", index=False)
     from aifab.report import render_html, sweep_sections, write_page
 
-    secs = [*sweep_sections(doc, result.metric_values), designs_section(
+    secs = [*sweep_sections(document, result.metric_values), designs_section(
         designs, list(result.spec.metrics))]
     write_page(tmp / "report.html", render_html(
         f"Sweep: {doc['name']}", secs, doc.get("spec", {}).get("description", "")))

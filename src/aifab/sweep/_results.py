@@ -153,7 +153,7 @@ def sweep_html(result: SweepResult) -> str:
     """The sweep's self-contained HTML page (rendered by aifab.report)."""
     from aifab.report import sweep_page
 
-    return sweep_page(result.to_dict(), result.metric_values)
+    return sweep_page(result.document(), result.metric_values)
 
 
 def write_sweep(result: SweepResult, tmp: Path, doc: SweepDocument | None = None) -> None:
