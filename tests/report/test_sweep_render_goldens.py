@@ -86,6 +86,19 @@ def test_the_sweep_renderers_give_the_recorded_bytes() -> None:
         assert digest == want[key], key
 
 
+def test_a_read_back_tornado_with_a_failed_end_draws_as_in_memory() -> None:
+    """sweep.json stores a failed variant's metric as null (read_sweep gives None), the
+    result in memory as NaN: the Sweeps page drew the first and failed on the second."""
+    read_back = SweepDocument.from_dict(_golden_doc("sweep-oat"))
+    assert read_back.sensitivity is not None
+    assert read_back.sensitivity.metrics["tok_s"]["perf.device"]["metric_high"] is None
+    for lang in ("en", "ko"):
+        got = {k: f.to_json() for k, f in sweep_figures(read_back, VALUES, lang).items()}
+        want = {k: f.to_json() for k, f in sweep_figures(_documents()["oat"], VALUES,
+                                                         lang).items()}
+        assert got == want
+
+
 @pytest.mark.parametrize("case", ["oat", "sobol"])
 def test_the_golden_documents_are_the_sweep_goldens(case: str) -> None:
     doc = _documents()[case]  # read back whole: the cases above hold every block

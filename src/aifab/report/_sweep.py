@@ -153,7 +153,11 @@ def tornado_figure(per_param: Mapping[str, Mapping[str, Any]], metric: str,
                    lang: str = "en") -> go.Figure:
     """The stored one-at-a-time swings: a bar from the base value to the metric at each
     parameter's low and high end, widest on top."""
-    items = list(per_param.items())[::-1]  # stored widest first; plotly draws bottom-up
+    # Stored widest first; plotly draws bottom-up. A failed variant's metric is NaN in
+    # memory and null in a sweep.json read back by read_sweep: NaN either way.
+    items = [(p, {**v, **{k: math.nan if v.get(k, 0) is None else v[k]
+                          for k in ("base_metric", "metric_low", "metric_high")}})
+             for p, v in list(per_param.items())[::-1]]
     base = float(items[0][1]["base_metric"]) if items else 0.0
     div, unit = money_axis(metric, lang)
     fig = go.Figure()
