@@ -180,6 +180,7 @@ def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimRe
     """A run's kind and its result: a twin run (with its time series) and a plan typed, a
     siting and a sweep read typed and given as their documents, a report's JSON."""
     from aifab.grid import site_file
+    from aifab.report import report_doc_file
 
     d = results.resolve(rel)
     kind = kind_of(d)
@@ -191,6 +192,6 @@ def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimRe
         return kind, results.read_plan(rel)
     if site_file(d).is_file():  # a siting (or a combined report's), read typed
         return "site", results.read_site(rel).to_dict()
-    if (d / "report.json").is_file():
-        return "report", results.read_json(f"{rel}/report.json")
+    if report_doc_file(d).is_file():
+        return "report", results.read_json(f"{rel}/{report_doc_file(d).name}")
     raise BadInput("not a run folder", source=rel)
