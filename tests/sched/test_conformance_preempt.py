@@ -273,6 +273,29 @@ def test_f5_hierarchical_cohort_weights() -> None:
     assert len(e.admitted_in("b")) == 2 and len(e.admitted_in("a")) == 6
 
 
+def test_f6_final_targets_pass_the_strategy() -> None:
+    """Rule F6 (kueue.sigs.k8s.io/docs/concepts/fair_sharing/ "Proof that two workloads won't
+    preempt each other"; PRE_DOC, "Preemption strategies"; kubernetes-sigs/kueue#14543): a, b
+    nominal 4 each in one cohort; b1 (5, b borrows 1) and a_lo (3) run; a_hi (4, priority 1)
+    needs 4 with 0 free. Taking a_lo lowers a's share to 0, which lets b1 go (0 <= 0); put
+    a_lo back and a's share with a_hi is 375 against b's 0 (and not < b's 125 before), so
+    a_lo stays a target. Before F6 a_lo was put back: b1 (share 125 after admission, below
+    a_hi's 375) was readmitted first into the freed quota every cycle and a_hi preempted it
+    again until the cycle limit. Now: a_lo and b1 are preempted once, a_hi and a_lo run,
+    b1 waits (it cannot preempt a: a is no longer borrowing)."""
+    pre = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
+    e = engine(cq("a", "ab", 4, preemption=pre), cq("b", "ab", 4, preemption=pre),
+               cohort("ab"), fair=True)
+    e.submit(gang("b1", "b", 5))
+    e.submit(gang("a_lo", "a", 3))
+    e.run()
+    e.submit(gang("a_hi", "a", 4, priority=1))
+    ev = e.run(max_cycles=50)
+    assert e.cycle < 20
+    assert sorted(kinds(ev, "preempt")) == ["a_lo", "b1"]
+    assert sorted(e.admitted) == ["a_hi", "a_lo"] and "b1" in e.pending
+
+
 def _kq(name: str, quota: float, weight: float = 1, prio: int = 0, limit: float = -1,
         parent: str | None = None) -> KaiQueue:
     return KaiQueue(name, parent, prio, quota, limit, weight)

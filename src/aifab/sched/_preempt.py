@@ -73,14 +73,16 @@ def _restore(snap: list[tuple[Node, dict[FR, float]]]) -> None:
         n.usage = dict(usage)
 
 
-def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
-              ) -> list[Admitted]:
-    """Drop targets, last first, while the preemptor still fits (P6)."""
+def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool],
+              legal: Callable[[list[Admitted]], bool] | None = None) -> list[Admitted]:
+    """Drop targets, last first, while the preemptor still fits (P6) and, with fair
+    sharing, the targets left still pass a strategy (``legal``, F6)."""
     kept = list(targets)
     for t in reversed(targets):
         tree.add_all(t.cq, t.usage)
-        if fits():
-            kept.remove(t)
+        rest = [k for k in kept if k is not t]
+        if fits() and (legal is None or legal(rest)):
+            kept = rest
         else:
             tree.add_all(t.cq, t.usage, -1)
     return kept
@@ -233,6 +235,41 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     if not fits():
         _restore(snap)
         return None
-    out = _minimize(tree, targets, fits)
+
+    def legal(kept: list[Admitted]) -> bool:
+        return _legal(tree, me, asg.usage, kept, strategies)
+
+    out = _minimize(tree, targets, fits, legal)
     _restore(snap)
     return out
+
+
+def _legal(tree: QuotaTree, me: Node, req: dict[FR, float], kept: list[Admitted],
+           strategies: tuple[str, ...]) -> bool:
+    """Rule F6: with the targets ``kept`` removed (the tree's state now), for every side
+    (child of the lowest common ancestor) holding targets of another ClusterQueue, the
+    preemptor side's share with its request passes one of the strategies: at most that
+    side's share now (LessThanOrEqualToFinalShare), or below its share with those targets
+    back (LessThanInitialShare)."""
+    seen: set[int] = set()
+    for t in kept:
+        if t.cq == me.name:
+            continue
+        mine, theirs = _side(me, tree.cqs[t.cq])
+        if id(theirs) in seen:
+            continue
+        seen.add(id(theirs))
+        pre = tree.share(mine, req)
+        if "LessThanOrEqualToFinalShare" in strategies and pre <= tree.share(theirs):
+            continue
+        if "LessThanInitialShare" in strategies:
+            back = [u for u in kept if any(n is theirs for n in tree.cqs[u.cq].path())]
+            snap = _snap(tree, t.cq, back)
+            for u in back:
+                tree.add_all(u.cq, u.usage)
+            before = tree.share(theirs)
+            _restore(snap)
+            if pre < before:
+                continue
+        return False
+    return True
