@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sched_bench as bench  # noqa: E402
+import sched_bench as bench
 
-import aifab.sched._replay as rp  # noqa: E402
-from aifab.sched._history import HistJob, History  # noqa: E402
+import aifab.sched._replay as rp
+from aifab.sched._history import HistJob, History
 
 CASES = ((60, 4), (12, 3), (200, 8))
 POLICIES = (("Never", "LowerPriority", "LowerOrNewerEqualPriority"),

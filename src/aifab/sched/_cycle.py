@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aifab.sched._assign import NOFIT, PREEMPT, Assignment
 from aifab.sched._model import ClusterQueue
 from aifab.sched._preempt import _side as side
+from aifab.sched._quota import Node
 from aifab.sched._workload import Workload
 
 if TYPE_CHECKING:
@@ -133,10 +134,19 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
     if not eng.fair:
         return sorted(entries, key=lambda e: (e[2].borrow, *key(e)))
 
+    memo: dict[tuple[int, int], float] = {}  # (node, entry) -> share: the tree is fixed here
+
+    def share(n: Node, e: tuple[ClusterQueue, Workload, Assignment]) -> float:
+        k = (id(n), id(e))
+        v = memo.get(k)
+        if v is None:
+            v = memo[k] = eng.tree.share(n, e[2].usage)
+        return v
+
     def cmp(a: tuple[ClusterQueue, Workload, Assignment],
             b: tuple[ClusterQueue, Workload, Assignment]) -> int:
         sa, sb = side(eng.tree.cqs[a[0].name], eng.tree.cqs[b[0].name])
-        da, db = eng.tree.share(sa, a[2].usage), eng.tree.share(sb, b[2].usage)
+        da, db = share(sa, a), share(sb, b)
         if da != db:
             return -1 if da < db else 1
         ka, kb = key(a), key(b)

@@ -142,23 +142,57 @@ def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assign
 
 
 def _side(a: Node, b: Node) -> tuple[Node, Node]:
-    """The children of the lowest common ancestor on the paths to ``a`` and ``b``."""
+    """The children of the lowest common ancestor on the paths to ``a`` and ``b`` (kept per
+    pair: the tree does not change once linked)."""
+    hit = a._sides.get(id(b))
+    if hit is not None and hit[0] is b:
+        return hit[1], hit[2]
     pa, pb = a.path(), b.path()
     i = 0
     while i < min(len(pa), len(pb)) and pa[i] is pb[i]:
         i += 1
-    return pa[min(i, len(pa) - 1)], pb[min(i, len(pb) - 1)]
+    out = pa[min(i, len(pa) - 1)], pb[min(i, len(pb) - 1)]
+    a._sides[id(b)] = (b, *out)
+    return out
 
 
-def _pick(tree: QuotaTree, root: Node, holders: dict[int, int]) -> str:
+def _pick(root: Node, holders: dict[int, int], share: Callable[[Node], float]) -> str:
     """The ClusterQueue to preempt from: at each cohort, the child with the highest share
     among those holding candidates (F3; ``holders``: per node id, how many ClusterQueues
     below it hold candidates)."""
     n = root
     while not n.is_cq:
-        kids = [c for c in n.children if holders.get(id(c))]
-        n = max(kids, key=lambda c: (tree.share(c), c.name))
+        best: Node | None = None
+        top: tuple[float, str] | None = None
+        for c in n.children:
+            if holders.get(id(c)):
+                k = (share(c), c.name)
+                if top is None or k > top:
+                    best, top = c, k
+        assert best is not None
+        n = best
     return n.name
+
+
+class _Shares:
+    """Shares of the tree's nodes during one search, each kept until the usage on its
+    node changes (only the nodes on the path to a ClusterQueue change when it does)."""
+
+    def __init__(self, tree: QuotaTree) -> None:
+        self.tree = tree
+        self.memo: dict[int, float] = {}
+
+    def __call__(self, n: Node) -> float:
+        v = self.memo.get(id(n))
+        if v is None:
+            v = self.memo[id(n)] = self.tree.share(n)
+        return v
+
+    def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
+        self.tree.add_all(cq, usage, sign)
+        memo = self.memo
+        for n in self.tree.cqs[cq].path():
+            memo.pop(id(n), None)
 
 
 def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
@@ -182,6 +216,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         return tree.fits(cq.name, asg.usage)
 
     left = list(cands)
+    sh = _Shares(tree)
     for strat in strategies:
         active: dict[str, list[Admitted]] = {}
         for a in left:
@@ -190,7 +225,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         for name in active:
             _hold(tree, holders, name, 1)
         while not fits() and active:
-            y = _pick(tree, me.path()[0], holders)
+            y = _pick(me.path()[0], holders, sh)
             took = None
             # usages that failed the test: removing as much or more of every flavor-resource
             # leaves the target's share as low or lower, so fails too (A7)
@@ -199,7 +234,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
             final = strat == "LessThanOrEqualToFinalShare"
             if y != cq.name:
                 mine, theirs = _side(me, tree.cqs[y])
-                before = tree.share(theirs)
+                before = sh(theirs)
                 mine_after = tree.share(mine, asg.usage)
             for a in active[y]:
                 if y != cq.name:
@@ -209,9 +244,9 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                     if any(use.get(fr, 0.0) >= v for fr, v in least.items()) or any(
                             all(use.get(fr, 0.0) >= v for fr, v in f.items()) for f in failed):
                         continue
-                    tree.add_all(a.cq, a.usage, -1)
-                    if not (mine_after <= tree.share(theirs) if final else True):
-                        tree.add_all(a.cq, a.usage)
+                    sh.change(a.cq, a.usage, -1)
+                    if not (mine_after <= sh(theirs) if final else True):
+                        sh.change(a.cq, a.usage, 1)
                         if len(use) == 1:
                             ((fr, v),) = use.items()
                             least[fr] = min(v, least.get(fr, v))
@@ -219,7 +254,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                             failed.append(use)
                         continue
                 else:
-                    tree.add_all(a.cq, a.usage, -1)
+                    sh.change(a.cq, a.usage, -1)
                 took = a
                 break
             if took is None:
