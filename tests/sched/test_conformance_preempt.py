@@ -273,6 +273,24 @@ def test_f5_hierarchical_cohort_weights() -> None:
     assert len(e.admitted_in("b")) == 2 and len(e.admitted_in("a")) == 6
 
 
+def test_f5_admission_order_is_a_tournament_per_cohort() -> None:
+    """Rule F5 (kueue.sigs.k8s.io/docs/concepts/cohort/ "Hierarchical Cohorts"; PRE_DOC,
+    "ClusterQueue share value"; Kueue's fair-sharing iterator runs a tournament per cohort):
+    root 10 GPUs over cohorts g (queues u, s) and o (queue x), all nominal 0; u and x run 2
+    each. Heads of 4 GPUs, submitted u_w, x_w, s_w; only one fits. In g, s_w wins (s's
+    share with it 400 < u's 600); at the root g with s_w and o with x_w both have 600, so the
+    older x_w goes first and is admitted. (Sorting with the pairwise comparison at the
+    lowest common cohort is circular here: u_w < x_w < s_w < u_w; it admitted u_w.)"""
+    e = engine(cohort("root", gpu=10), cohort("g", "root"), cohort("o", "root"),
+               cq("u", "g", 0), cq("x", "o", 0), cq("s", "g", 0), fair=True)
+    e.submit(gang("u0", "u", 2))
+    e.submit(gang("x0", "x", 2))
+    e.run()
+    for name, q in (("u_w", "u"), ("x_w", "x"), ("s_w", "s")):
+        e.submit(gang(name, q, 4))
+    assert kinds(e.run(), "admit") == ["x_w"]
+
+
 def test_f6_final_targets_pass_the_strategy() -> None:
     """Rule F6 (kueue.sigs.k8s.io/docs/concepts/fair_sharing/ "Proof that two workloads won't
     preempt each other"; PRE_DOC, "Preemption strategies"; kubernetes-sigs/kueue#14543): a, b
