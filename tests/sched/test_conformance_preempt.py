@@ -291,6 +291,22 @@ def test_f5_admission_order_is_a_tournament_per_cohort() -> None:
     assert kinds(e.run(), "admit") == ["x_w"]
 
 
+def test_a1_victim_requeued_after_its_preemptor() -> None:
+    """Rule A1 (PRE_DOC; kueue.sigs.k8s.io/docs/concepts/cluster_queue/ "Queueing strategy":
+    evicted workloads requeue by eviction time): the eviction happens after its preemptor
+    was created, also when the caller's clock has not moved (the twin runs an instant's
+    cycles at one time). korea-2025 at day 2: a 32-GPU job of startups preempted one of
+    universities whose share did not fall (it borrowed on the other flavor), both at the
+    same time: the victim, named first, won the tie and was readmitted, 10,000 cycles."""
+    e = engine(cq("a", gpu=8, preemption={"withinClusterQueue": "LowerPriority"}))
+    e.clock = 100.0
+    e.submit(gang("lo", "a", 8, created=100.0))
+    e.run()
+    e.submit(gang("hi", "a", 8, priority=1, created=100.0))
+    assert kinds(e.run(), "preempt") == ["lo"]
+    assert "hi" in e.admitted and e.pending["lo"].created > 100.0
+
+
 def test_f6_final_targets_pass_the_strategy() -> None:
     """Rule F6 (kueue.sigs.k8s.io/docs/concepts/fair_sharing/ "Proof that two workloads won't
     preempt each other"; PRE_DOC, "Preemption strategies"; kubernetes-sigs/kueue#14543): a, b
