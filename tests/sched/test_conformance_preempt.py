@@ -7,7 +7,7 @@ preemptions are worked out by hand in the docstrings.
 from __future__ import annotations
 
 import pytest
-from _cfg import cohort, cq, engine, kinds
+from _cfg import cohort, cq, engine, kinds, res
 
 from aifab.sched import KaiQueue, gang, kai_fair_shares
 
@@ -305,6 +305,30 @@ def test_a1_victim_requeued_after_its_preemptor() -> None:
     e.submit(gang("hi", "a", 8, priority=1, created=100.0))
     assert kinds(e.run(), "preempt") == ["lo"]
     assert "hi" in e.admitted and e.pending["lo"].created > 100.0
+
+
+def test_f7_fair_sharing_takes_only_from_queues_borrowing_on_the_flavor() -> None:
+    """Rule F7 (PRE_DOC, "Reasons for preemption": the target's ClusterQueue uses more than
+    its nominal quota of a resource the preemptor needs; Kueue's findCandidates): u and s
+    have 4 GPUs of f1 and of f2 each (u tries f2 first). u runs 8 on f2 (borrowing 4) and 4
+    on f1 (within nominal); s runs 4 on f1. s_w (4) fits only by preemption on f1. u has a
+    share (250, from f2) equal to s's with s_w, but u is not borrowing on f1: nothing is
+    preempted (before F7 u_f1 was, and on korea-2025 that let a workload be readmitted and
+    preempted again at every cycle)."""
+    pre = {"reclaimWithinCohort": "Any"}
+    gpu = "nvidia.com/gpu"
+    e = engine(cq("u", "c", flavors={"f2": [res(gpu, 4)], "f1": [res(gpu, 4)]},
+                  preemption=pre),
+               cq("s", "c", flavors={"f1": [res(gpu, 4)], "f2": [res(gpu, 4)]},
+                  preemption=pre),
+               cohort("c"), fair=True, flavors=("f1", "f2"))
+    e.submit(gang("u_f2", "u", 8))
+    e.submit(gang("u_f1", "u", 4))
+    e.submit(gang("s_1", "s", 4))
+    e.run()
+    assert e.admitted["u_f1"].usage == {("f1", gpu): 4.0}
+    e.submit(gang("s_w", "s", 4))
+    assert kinds(e.run(), "preempt") == []
 
 
 def test_f6_final_targets_pass_the_strategy() -> None:

@@ -206,6 +206,11 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     """Fair-sharing preemption (F2-F4): per strategy, take from the highest-share queue
     workloads that keep the preemptor's share at most (or below) the target's."""
     cands = candidates(cq, wl, asg, admitted, tree, ordered)
+    frs, lending = list(asg.usage), dict[str, bool]()
+    # other queues' workloads only while their queue borrows on a needed flavor-resource
+    # now (F7; Kueue's findCandidates: cqIsBorrowing)
+    cands = [a for a in cands if a.cq == cq.name or lending.setdefault(
+        a.cq, tree.borrowing(tree.cqs[a.cq], frs))]
     if not cands:
         return None
     me = tree.cqs[cq.name]
