@@ -15,7 +15,8 @@ take is removed, the search finds nothing, and it is not run. The workloads it c
   - classic preemption (P3-P5): if that ClusterQueue borrows on one of the preemptor's
     flavor-resources now (a search takes others' workloads only from queues that borrow,
     and a queue stops borrowing only as usage goes down);
-  - fair sharing (F3): if the share of its side (the child of the two queues' lowest common
+  - fair sharing (F3, F7): if it borrows on one of the preemptor's flavor-resources now
+    (as for classic) and the share of its side (the child of the two queues' lowest common
     cohort on its path) is above 0 now and not below a lower bound of the preemptor side's
     share after admission. Both strategies take a workload only when the preemptor side's
     share with the workload admitted is at most the target side's share at that moment,
@@ -130,7 +131,7 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             now = tree.share(theirs)
             if now > 0 and id(mine) not in low:
                 low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
-            ok = now > 0 and low[id(mine)] <= now
+            ok = now > 0 and low[id(mine)] <= now and tree.borrowing(other, frs)  # F7
         if not ok:
             del take[name]
     return not _fits_without(tree, cq.name, req, take)
