@@ -7,7 +7,7 @@ preemptions are worked out by hand in the docstrings.
 from __future__ import annotations
 
 import pytest
-from _cfg import cohort, cq, engine, kinds
+from _cfg import cohort, cq, engine, kinds, res
 
 from aifab.sched import KaiQueue, gang, kai_fair_shares
 
@@ -271,6 +271,87 @@ def test_f5_hierarchical_cohort_weights() -> None:
         e.submit(gang(f"b{i}", "b", 1))
     e.run()
     assert len(e.admitted_in("b")) == 2 and len(e.admitted_in("a")) == 6
+
+
+def test_f5_admission_order_is_a_tournament_per_cohort() -> None:
+    """Rule F5 (kueue.sigs.k8s.io/docs/concepts/cohort/ "Hierarchical Cohorts"; PRE_DOC,
+    "ClusterQueue share value"; Kueue's fair-sharing iterator runs a tournament per cohort):
+    root 10 GPUs over cohorts g (queues u, s) and o (queue x), all nominal 0; u and x run 2
+    each. Heads of 4 GPUs, submitted u_w, x_w, s_w; only one fits. In g, s_w wins (s's
+    share with it 400 < u's 600); at the root g with s_w and o with x_w both have 600, so the
+    older x_w goes first and is admitted. (Sorting with the pairwise comparison at the
+    lowest common cohort is circular here: u_w < x_w < s_w < u_w; it admitted u_w.)"""
+    e = engine(cohort("root", gpu=10), cohort("g", "root"), cohort("o", "root"),
+               cq("u", "g", 0), cq("x", "o", 0), cq("s", "g", 0), fair=True)
+    e.submit(gang("u0", "u", 2))
+    e.submit(gang("x0", "x", 2))
+    e.run()
+    for name, q in (("u_w", "u"), ("x_w", "x"), ("s_w", "s")):
+        e.submit(gang(name, q, 4))
+    assert kinds(e.run(), "admit") == ["x_w"]
+
+
+def test_a1_victim_requeued_after_its_preemptor() -> None:
+    """Rule A1 (PRE_DOC; kueue.sigs.k8s.io/docs/concepts/cluster_queue/ "Queueing strategy":
+    evicted workloads requeue by eviction time): the eviction happens after its preemptor
+    was created, also when the caller's clock has not moved (the twin runs an instant's
+    cycles at one time). korea-2025 at day 2: a 32-GPU job of startups preempted one of
+    universities whose share did not fall (it borrowed on the other flavor), both at the
+    same time: the victim, named first, won the tie and was readmitted, 10,000 cycles."""
+    e = engine(cq("a", gpu=8, preemption={"withinClusterQueue": "LowerPriority"}))
+    e.clock = 100.0
+    e.submit(gang("lo", "a", 8, created=100.0))
+    e.run()
+    e.submit(gang("hi", "a", 8, priority=1, created=100.0))
+    assert kinds(e.run(), "preempt") == ["lo"]
+    assert "hi" in e.admitted and e.pending["lo"].created > 100.0
+
+
+def test_f7_fair_sharing_takes_only_from_queues_borrowing_on_the_flavor() -> None:
+    """Rule F7 (PRE_DOC, "Reasons for preemption": the target's ClusterQueue uses more than
+    its nominal quota of a resource the preemptor needs; Kueue's findCandidates): u and s
+    have 4 GPUs of f1 and of f2 each (u tries f2 first). u runs 8 on f2 (borrowing 4) and 4
+    on f1 (within nominal); s runs 4 on f1. s_w (4) fits only by preemption on f1. u has a
+    share (250, from f2) equal to s's with s_w, but u is not borrowing on f1: nothing is
+    preempted (before F7 u_f1 was, and on korea-2025 that let a workload be readmitted and
+    preempted again at every cycle)."""
+    pre = {"reclaimWithinCohort": "Any"}
+    gpu = "nvidia.com/gpu"
+    e = engine(cq("u", "c", flavors={"f2": [res(gpu, 4)], "f1": [res(gpu, 4)]},
+                  preemption=pre),
+               cq("s", "c", flavors={"f1": [res(gpu, 4)], "f2": [res(gpu, 4)]},
+                  preemption=pre),
+               cohort("c"), fair=True, flavors=("f1", "f2"))
+    e.submit(gang("u_f2", "u", 8))
+    e.submit(gang("u_f1", "u", 4))
+    e.submit(gang("s_1", "s", 4))
+    e.run()
+    assert e.admitted["u_f1"].usage == {("f1", gpu): 4.0}
+    e.submit(gang("s_w", "s", 4))
+    assert kinds(e.run(), "preempt") == []
+
+
+def test_f6_final_targets_pass_the_strategy() -> None:
+    """Rule F6 (kueue.sigs.k8s.io/docs/concepts/fair_sharing/ "Proof that two workloads won't
+    preempt each other"; PRE_DOC, "Preemption strategies"; kubernetes-sigs/kueue#14543): a, b
+    nominal 4 each in one cohort; b1 (5, b borrows 1) and a_lo (3) run; a_hi (4, priority 1)
+    needs 4 with 0 free. Taking a_lo lowers a's share to 0, which lets b1 go (0 <= 0); put
+    a_lo back and a's share with a_hi is 375 against b's 0 (and not < b's 125 before), so
+    a_lo stays a target. Before F6 a_lo was put back: b1 (share 125 after admission, below
+    a_hi's 375) was readmitted first into the freed quota every cycle and a_hi preempted it
+    again until the cycle limit. Now: a_lo and b1 are preempted once, a_hi and a_lo run,
+    b1 waits (it cannot preempt a: a is no longer borrowing)."""
+    pre = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
+    e = engine(cq("a", "ab", 4, preemption=pre), cq("b", "ab", 4, preemption=pre),
+               cohort("ab"), fair=True)
+    e.submit(gang("b1", "b", 5))
+    e.submit(gang("a_lo", "a", 3))
+    e.run()
+    e.submit(gang("a_hi", "a", 4, priority=1))
+    ev = e.run(max_cycles=50)
+    assert e.cycle < 20
+    assert sorted(kinds(ev, "preempt")) == ["a_lo", "b1"]
+    assert sorted(e.admitted) == ["a_hi", "a_lo"] and "b1" in e.pending
 
 
 def _kq(name: str, quota: float, weight: float = 1, prio: int = 0, limit: float = -1,

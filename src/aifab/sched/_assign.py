@@ -106,14 +106,14 @@ def _selector_ok(fl: Flavor | None, ps: PodSet) -> bool:
     return all(fl.node_labels.get(k, v) == v for k, v in ps.node_selector.items())
 
 
+_RANK_POB = {(FIT, False): 4, (PREEMPT, False): 3, (FIT, True): 2, (PREEMPT, True): 1}
+_RANK = {(FIT, False): 4, (FIT, True): 3, (PREEMPT, False): 2, (PREEMPT, True): 1}
+
+
 def _rank(mode: int, borrow: bool, pref: str) -> int:
     if mode == NOFIT:
         return 0
-    if pref == "PreemptionOverBorrowing":
-        return {(FIT, False): 4, (PREEMPT, False): 3, (FIT, True): 2, (PREEMPT, True): 1}[
-            (mode, borrow)]
-    return {(FIT, False): 4, (FIT, True): 3, (PREEMPT, False): 2, (PREEMPT, True): 1}[
-        (mode, borrow)]
+    return (_RANK_POB if pref == "PreemptionOverBorrowing" else _RANK)[(mode, borrow)]
 
 
 def _flavor_mode(tree: QuotaTree, cq: ClusterQueue, fair: bool, flavor: str,

@@ -15,7 +15,8 @@ take is removed, the search finds nothing, and it is not run. The workloads it c
   - classic preemption (P3-P5): if that ClusterQueue borrows on one of the preemptor's
     flavor-resources now (a search takes others' workloads only from queues that borrow,
     and a queue stops borrowing only as usage goes down);
-  - fair sharing (F3): if the share of its side (the child of the two queues' lowest common
+  - fair sharing (F3, F7): if it borrows on one of the preemptor's flavor-resources now
+    (as for classic) and the share of its side (the child of the two queues' lowest common
     cohort on its path) is above 0 now and not below a lower bound of the preemptor side's
     share after admission. Both strategies take a workload only when the preemptor side's
     share with the workload admitted is at most the target side's share at that moment,
@@ -48,8 +49,13 @@ class Usage:
     def __init__(self) -> None:
         self.agg: _Agg = {}
         self.multi: _Agg = {}
+        self.ver: dict[FR, int] = {}  # bumped as the sums of a flavor-resource change
+        # _eligible's answers: (multi?, ClusterQueue, priority, fr) -> (version, answer)
+        self.memo: dict[tuple[bool, str, int, FR], tuple[int, dict[str, float]]] = {}
 
     def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
+        for fr in usage:
+            self.ver[fr] = self.ver.get(fr, 0) + 1
         for agg in (self.agg, self.multi) if len(usage) > 1 else (self.agg,):
             for fr, v in usage.items():
                 by_p = agg.setdefault(fr, {}).setdefault(cq, {})
@@ -66,10 +72,25 @@ def _grow(v: float) -> float:
     return v * (1 + 1e-9) + 1e-6
 
 
-def _eligible(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
+def _eligible(u: Usage, multi: bool, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
               ) -> dict[str, float]:
-    """Per ClusterQueue, the usage of ``fr`` of admitted workloads that the policies of
-    ``cq`` allow a workload of priority ``prio`` to preempt (P1; over-counted, see above)."""
+    """Per ClusterQueue, the usage of ``fr`` of admitted workloads (``multi``: of those on
+    several flavor-resources) that the policies of ``cq`` allow a workload of priority
+    ``prio`` to preempt (P1; over-counted, see above). Kept until the sums of ``fr``
+    change (the answer reads only them; the tree's links and the policies are fixed); do
+    not modify the dict returned."""
+    key = (multi, cq.name, prio, fr)
+    ver = u.ver.get(fr, 0)
+    hit = u.memo.get(key)
+    if hit is not None and hit[0] == ver:
+        return hit[1]
+    out = _eligible_now(u.multi if multi else u.agg, tree, cq, prio, fr)
+    u.memo[key] = (ver, out)
+    return out
+
+
+def _eligible_now(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
+                  ) -> dict[str, float]:
     pre = cq.preemption
     within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
     root = tree.cqs[cq.name].path()[0]
@@ -97,7 +118,7 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     me = tree.cqs[cq.name]
     take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
     for fr in req:
-        for name, v in _eligible(u.agg, tree, cq, prio, fr).items():
+        for name, v in _eligible(u, False, tree, cq, prio, fr).items():
             take.setdefault(name, {})[fr] = v
     frs = list(req)
     low: dict[int, float] = {}  # per preemptor side: its least share after any search
@@ -110,7 +131,7 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             now = tree.share(theirs)
             if now > 0 and id(mine) not in low:
                 low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
-            ok = now > 0 and low[id(mine)] <= now
+            ok = now > 0 and low[id(mine)] <= now and tree.borrowing(other, frs)  # F7
         if not ok:
             del take[name]
     return not _fits_without(tree, cq.name, req, take)
@@ -124,8 +145,7 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
     using several flavor-resources can remove usage)."""
     extra = dict(req)
     for fr in set(mine.usage) | set(req):
-        agg = u.agg if fr in req else u.multi
-        gone = sum(v for name, v in _eligible(agg, tree, cq, prio, fr).items()
+        gone = sum(v for name, v in _eligible(u, fr not in req, tree, cq, prio, fr).items()
                    if mine in tree.cqs[name].path())
         extra[fr] = extra.get(fr, 0.0) - gone
     return tree.share(mine, extra)

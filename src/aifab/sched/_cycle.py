@@ -3,12 +3,11 @@ ClusterQueue (A1, A2, A5, A6) and the order the heads are tried in (A3, F2)."""
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 from aifab.sched._assign import NOFIT, PREEMPT, Assignment
 from aifab.sched._model import ClusterQueue
-from aifab.sched._preempt import _side as side
+from aifab.sched._quota import Node
 from aifab.sched._workload import Workload
 
 if TYPE_CHECKING:
@@ -133,16 +132,48 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
     if not eng.fair:
         return sorted(entries, key=lambda e: (e[2].borrow, *key(e)))
 
-    def cmp(a: tuple[ClusterQueue, Workload, Assignment],
-            b: tuple[ClusterQueue, Workload, Assignment]) -> int:
-        sa, sb = side(eng.tree.cqs[a[0].name], eng.tree.cqs[b[0].name])
-        da, db = eng.tree.share(sa, a[2].usage), eng.tree.share(sb, b[2].usage)
-        if da != db:
-            return -1 if da < db else 1
-        ka, kb = key(a), key(b)
-        return -1 if ka < kb else (1 if ka > kb else 0)
+    memo: dict[tuple[int, int], float] = {}  # (node, entry) -> share: the tree is fixed here
 
-    return sorted(entries, key=functools.cmp_to_key(cmp))
+    def share(n: Node, e: tuple[ClusterQueue, Workload, Assignment]) -> float:
+        k = (id(n), id(e))
+        v = memo.get(k)
+        if v is None:
+            v = memo[k] = eng.tree.share(n, e[2].usage)
+        return v
+
+    # A3/F2 as Kueue's fair-sharing tournament: at each cohort the child whose share with
+    # its nominee admitted is lowest (then priority, then age) nominates; the root's winner
+    # goes next, and only the winners on its path are run again. (A sort with the
+    # pairwise comparison at the lowest common cohort is not transitive across levels.)
+    tree = eng.tree
+    at = {id(tree.cqs[e[0].name]): e for e in entries}  # one head per ClusterQueue
+    roots = {id(r): r for r in (tree.cqs[e[0].name].path()[0] for e in entries)}
+    won: dict[int, tuple[ClusterQueue, Workload, Assignment] | None] = {}
+
+    def best(c: Node) -> tuple[ClusterQueue, Workload, Assignment] | None:
+        if c.is_cq:
+            return at.get(id(c))
+        if id(c) in won:
+            return won[id(c)]
+        top, tk = None, None
+        for ch in c.children:
+            w = best(ch)
+            if w is not None:
+                k = (share(ch, w), *key(w))
+                if tk is None or k < tk:
+                    top, tk = w, k
+        won[id(c)] = top
+        return top
+
+    out = []
+    while at:  # between trees (a ClusterQueue without cohort is its own): by priority, age
+        pick = min((w for r in roots.values() if (w := best(r)) is not None), key=key)
+        out.append(pick)
+        node = tree.cqs[pick[0].name]
+        del at[id(node)]
+        for n in node.path():
+            won.pop(id(n), None)
+    return out
 
 
 def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,

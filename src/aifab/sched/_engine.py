@@ -11,6 +11,7 @@ to their queue, ordered by eviction time (Kueue's default requeuing timestamp).
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
@@ -31,6 +32,14 @@ class Event:
     cycle: int
     flavors: dict[str, dict[str, str]] = field(default_factory=dict)
     by: str | None = None
+
+
+def _evicted_at(eng: Engine, by: str) -> float:
+    """The eviction time (a fresh sequence number without a clock): after its preemptor was
+    created, also when the caller's clock has not moved since (the twin runs an instant's
+    cycles at one time; a tie would put the victim first and it would be readmitted)."""
+    t, p = (float(eng._tick()) if eng.clock is None else eng.clock), eng.pending.get(by)
+    return math.nextafter(p.created, math.inf) if p is not None and t <= p.created else t
 
 
 class Engine:
@@ -130,7 +139,7 @@ class Engine:
 
     def _evict(self, a: Admitted, by: str) -> None:
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
-        a.wl.created = float(self._tick()) if self.clock is None else self.clock  # at eviction
+        a.wl.created = _evicted_at(self, by)  # requeued at its eviction time (A1)
         self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 

@@ -73,14 +73,16 @@ def _restore(snap: list[tuple[Node, dict[FR, float]]]) -> None:
         n.usage = dict(usage)
 
 
-def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
-              ) -> list[Admitted]:
-    """Drop targets, last first, while the preemptor still fits (P6)."""
+def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool],
+              legal: Callable[[list[Admitted]], bool] | None = None) -> list[Admitted]:
+    """Drop targets, last first, while the preemptor still fits (P6) and, with fair
+    sharing, the targets left still pass a strategy (``legal``, F6)."""
     kept = list(targets)
     for t in reversed(targets):
         tree.add_all(t.cq, t.usage)
-        if fits():
-            kept.remove(t)
+        rest = [k for k in kept if k is not t]
+        if fits() and (legal is None or legal(rest)):
+            kept = rest
         else:
             tree.add_all(t.cq, t.usage, -1)
     return kept
@@ -140,23 +142,57 @@ def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assign
 
 
 def _side(a: Node, b: Node) -> tuple[Node, Node]:
-    """The children of the lowest common ancestor on the paths to ``a`` and ``b``."""
+    """The children of the lowest common ancestor on the paths to ``a`` and ``b`` (kept per
+    pair: the tree does not change once linked)."""
+    hit = a._sides.get(id(b))
+    if hit is not None and hit[0] is b:
+        return hit[1], hit[2]
     pa, pb = a.path(), b.path()
     i = 0
     while i < min(len(pa), len(pb)) and pa[i] is pb[i]:
         i += 1
-    return pa[min(i, len(pa) - 1)], pb[min(i, len(pb) - 1)]
+    out = pa[min(i, len(pa) - 1)], pb[min(i, len(pb) - 1)]
+    a._sides[id(b)] = (b, *out)
+    return out
 
 
-def _pick(tree: QuotaTree, root: Node, holders: dict[int, int]) -> str:
+def _pick(root: Node, holders: dict[int, int], share: Callable[[Node], float]) -> str:
     """The ClusterQueue to preempt from: at each cohort, the child with the highest share
     among those holding candidates (F3; ``holders``: per node id, how many ClusterQueues
     below it hold candidates)."""
     n = root
     while not n.is_cq:
-        kids = [c for c in n.children if holders.get(id(c))]
-        n = max(kids, key=lambda c: (tree.share(c), c.name))
+        best: Node | None = None
+        top: tuple[float, str] | None = None
+        for c in n.children:
+            if holders.get(id(c)):
+                k = (share(c), c.name)
+                if top is None or k > top:
+                    best, top = c, k
+        assert best is not None
+        n = best
     return n.name
+
+
+class _Shares:
+    """Shares of the tree's nodes during one search, each kept until the usage on its
+    node changes (only the nodes on the path to a ClusterQueue change when it does)."""
+
+    def __init__(self, tree: QuotaTree) -> None:
+        self.tree = tree
+        self.memo: dict[int, float] = {}
+
+    def __call__(self, n: Node) -> float:
+        v = self.memo.get(id(n))
+        if v is None:
+            v = self.memo[id(n)] = self.tree.share(n)
+        return v
+
+    def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
+        self.tree.add_all(cq, usage, sign)
+        memo = self.memo
+        for n in self.tree.cqs[cq].path():
+            memo.pop(id(n), None)
 
 
 def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
@@ -170,6 +206,11 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     """Fair-sharing preemption (F2-F4): per strategy, take from the highest-share queue
     workloads that keep the preemptor's share at most (or below) the target's."""
     cands = candidates(cq, wl, asg, admitted, tree, ordered)
+    frs, lending = list(asg.usage), dict[str, bool]()
+    # other queues' workloads only while their queue borrows on a needed flavor-resource
+    # now (F7; Kueue's findCandidates: cqIsBorrowing)
+    cands = [a for a in cands if a.cq == cq.name or lending.setdefault(
+        a.cq, tree.borrowing(tree.cqs[a.cq], frs))]
     if not cands:
         return None
     me = tree.cqs[cq.name]
@@ -180,6 +221,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         return tree.fits(cq.name, asg.usage)
 
     left = list(cands)
+    sh = _Shares(tree)
     for strat in strategies:
         active: dict[str, list[Admitted]] = {}
         for a in left:
@@ -188,7 +230,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         for name in active:
             _hold(tree, holders, name, 1)
         while not fits() and active:
-            y = _pick(tree, me.path()[0], holders)
+            y = _pick(me.path()[0], holders, sh)
             took = None
             # usages that failed the test: removing as much or more of every flavor-resource
             # leaves the target's share as low or lower, so fails too (A7)
@@ -197,7 +239,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
             final = strat == "LessThanOrEqualToFinalShare"
             if y != cq.name:
                 mine, theirs = _side(me, tree.cqs[y])
-                before = tree.share(theirs)
+                before = sh(theirs)
                 mine_after = tree.share(mine, asg.usage)
             for a in active[y]:
                 if y != cq.name:
@@ -207,9 +249,9 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                     if any(use.get(fr, 0.0) >= v for fr, v in least.items()) or any(
                             all(use.get(fr, 0.0) >= v for fr, v in f.items()) for f in failed):
                         continue
-                    tree.add_all(a.cq, a.usage, -1)
-                    if not (mine_after <= tree.share(theirs) if final else True):
-                        tree.add_all(a.cq, a.usage)
+                    sh.change(a.cq, a.usage, -1)
+                    if not (mine_after <= sh(theirs) if final else True):
+                        sh.change(a.cq, a.usage, 1)
                         if len(use) == 1:
                             ((fr, v),) = use.items()
                             least[fr] = min(v, least.get(fr, v))
@@ -217,7 +259,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                             failed.append(use)
                         continue
                 else:
-                    tree.add_all(a.cq, a.usage, -1)
+                    sh.change(a.cq, a.usage, -1)
                 took = a
                 break
             if took is None:
@@ -233,6 +275,41 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     if not fits():
         _restore(snap)
         return None
-    out = _minimize(tree, targets, fits)
+
+    def legal(kept: list[Admitted]) -> bool:
+        return _legal(tree, me, asg.usage, kept, strategies)
+
+    out = _minimize(tree, targets, fits, legal)
     _restore(snap)
     return out
+
+
+def _legal(tree: QuotaTree, me: Node, req: dict[FR, float], kept: list[Admitted],
+           strategies: tuple[str, ...]) -> bool:
+    """Rule F6: with the targets ``kept`` removed (the tree's state now), for every side
+    (child of the lowest common ancestor) holding targets of another ClusterQueue, the
+    preemptor side's share with its request passes one of the strategies: at most that
+    side's share now (LessThanOrEqualToFinalShare), or below its share with those targets
+    back (LessThanInitialShare)."""
+    seen: set[int] = set()
+    for t in kept:
+        if t.cq == me.name:
+            continue
+        mine, theirs = _side(me, tree.cqs[t.cq])
+        if id(theirs) in seen:
+            continue
+        seen.add(id(theirs))
+        pre = tree.share(mine, req)
+        if "LessThanOrEqualToFinalShare" in strategies and pre <= tree.share(theirs):
+            continue
+        if "LessThanInitialShare" in strategies:
+            back = [u for u in kept if any(n is theirs for n in tree.cqs[u.cq].path())]
+            snap = _snap(tree, t.cq, back)
+            for u in back:
+                tree.add_all(u.cq, u.usage)
+            before = tree.share(theirs)
+            _restore(snap)
+            if pre < before:
+                continue
+        return False
+    return True

@@ -20,8 +20,8 @@ EPS = 1e-9
 
 
 class Node:
-    __slots__ = ("_path", "children", "is_cq", "name", "parent", "quotas", "subtree", "usage",
-                 "weight")
+    __slots__ = ("_g", "_path", "_sides", "children", "is_cq", "name", "parent", "quotas",
+                 "subtree", "usage", "weight")
 
     def __init__(self, name: str, is_cq: bool, quotas: Mapping[FR, Quota], weight: float):
         self.name, self.is_cq, self.weight = name, is_cq, weight
@@ -31,10 +31,15 @@ class Node:
         self.subtree: dict[FR, float] = {}
         self.usage: dict[FR, float] = {}
         self._path: list[Node] | None = None
+        self._g: dict[FR, float] | None = None  # guaranteed(), once the tree is linked
+        self._sides: dict[int, tuple[Node, Node, Node]] = {}  # preemption._side, per node
 
     def guaranteed(self, fr: FR) -> float:
         """Quota kept back from the parent: subtree quota less the lendingLimit (0 when there
         is no lendingLimit: everything is lent)."""
+        g = self._g
+        if g is not None:
+            return g.get(fr, 0.0)
         q = self.quotas.get(fr)
         if q is None or q.lending_limit is None or self.parent is None:
             return 0.0
@@ -76,6 +81,8 @@ class QuotaTree:
         for n in self.nodes.values():
             if n.parent is None:
                 self._subtree(n)
+        for n in self.nodes.values():  # quotas and links are fixed from here on
+            n._g = {fr: n.guaranteed(fr) for fr in n.quotas}
         # quotas never change after loading: what a node could use and what a parent can
         # lend are computed once (fair sharing asks for them on every comparison)
         self._pot: dict[tuple[int, FR], float] = {}
@@ -118,17 +125,22 @@ class QuotaTree:
 
     # -- capacity ----------------------------------------------------------------------
     def available(self, n: Node, fr: FR) -> float:
-        """What ``n`` can still use of ``fr``, borrowing included."""
-        if n.parent is None:
-            return n.subtree.get(fr, 0.0) - n.usage.get(fr, 0.0)
-        up = self.available(n.parent, fr)
-        q = n.quotas.get(fr)
-        if q is not None and q.borrowing_limit is not None:
-            g = n.guaranteed(fr)
-            in_parent = n.subtree.get(fr, 0.0) - g
-            used_parent = max(0.0, n.usage.get(fr, 0.0) - g)
-            up = min(up, in_parent - used_parent + q.borrowing_limit)
-        return n.local_free(fr) + up
+        """What ``n`` can still use of ``fr``, borrowing included (from the root down: the
+        root's unused subtree quota; below, what the node keeps back unused plus its
+        parent's availability capped by its borrowingLimit)."""
+        path = n.path()
+        root = path[0]
+        up = root.subtree.get(fr, 0.0) - root.usage.get(fr, 0.0)
+        for m in path[1:]:
+            q = m.quotas.get(fr)
+            g = m.guaranteed(fr)
+            used = m.usage.get(fr, 0.0)
+            if q is not None and q.borrowing_limit is not None:
+                in_parent = m.subtree.get(fr, 0.0) - g
+                used_parent = max(0.0, used - g)
+                up = min(up, in_parent - used_parent + q.borrowing_limit)
+            up = max(0.0, g - used) + up
+        return up
 
     def potential(self, n: Node, fr: FR) -> float:
         """What ``n`` could use of ``fr`` if nothing else were running."""
@@ -170,12 +182,18 @@ class QuotaTree:
         resources, divided by the fair-sharing weight (0 weight: infinite when borrowing)."""
         if n.parent is None:
             return 0.0
-        extra = extra or {}
         borrowed: dict[str, float] = {}
-        for fr in set(n.subtree) | set(extra):
-            b = n.usage.get(fr, 0.0) + extra.get(fr, 0.0) - n.subtree.get(fr, 0.0)
-            if b > EPS:
-                borrowed[fr[1]] = borrowed.get(fr[1], 0.0) + b
+        use = n.usage
+        if not extra:  # the common case: no set of keys to build
+            for fr, sub in n.subtree.items():
+                b = use.get(fr, 0.0) - sub
+                if b > EPS:
+                    borrowed[fr[1]] = borrowed.get(fr[1], 0.0) + b
+        else:
+            for fr in set(n.subtree) | set(extra):
+                b = use.get(fr, 0.0) + extra.get(fr, 0.0) - n.subtree.get(fr, 0.0)
+                if b > EPS:
+                    borrowed[fr[1]] = borrowed.get(fr[1], 0.0) + b
         if not borrowed:
             return 0.0
         lendable = self._lend.get(id(n.parent))
@@ -188,10 +206,3 @@ class QuotaTree:
         if ratio == 0.0:
             return 0.0
         return float("inf") if n.weight == 0 else ratio / n.weight
-
-    def snapshot(self) -> list[dict[FR, float]]:
-        return [dict(n.usage) for n in self.nodes.values()]
-
-    def restore(self, snap: list[dict[FR, float]]) -> None:
-        for n, u in zip(self.nodes.values(), snap, strict=True):
-            n.usage = dict(u)
