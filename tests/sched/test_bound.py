@@ -78,9 +78,9 @@ def test_the_bound_never_rules_out_a_search_that_finds_targets(
     search = engine_mod.targets
     ruled_out_wrongly = []
 
-    def checked(eng: Engine, cq_: Any, wl: Any, asg: Any) -> Any:
-        sure = hopeless(eng.index.sums, eng.tree, cq_, wl.priority, asg.usage, eng.fair)
-        out = search(eng, cq_, wl, asg)  # the search itself (bound and memo off)
+    def checked(ix: Any, m_: Any, fair_: bool, cq_: Any, wl: Any, asg: Any) -> Any:
+        sure = hopeless(ix.sums, ix.tree, cq_, wl.priority, asg.usage, fair_)
+        out = search(ix, m_, fair_, cq_, wl, asg)  # the search itself (bound and memo off)
         if sure and out:
             ruled_out_wrongly.append((wl.name, [t.wl.name for t in out]))
         return out

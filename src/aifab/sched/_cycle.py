@@ -3,15 +3,33 @@ ClusterQueue (A1, A2, A5, A6) and the order the heads are tried in (A3, F2)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aifab.sched._assign import NOFIT, PREEMPT, Assignment
-from aifab.sched._model import ClusterQueue
-from aifab.sched._quota import Node
+from aifab.sched._model import ClusterQueue, Manifests
+from aifab.sched._quota import Node, QuotaTree
 from aifab.sched._workload import Workload
 
-if TYPE_CHECKING:
-    from aifab.sched._engine import Engine
+
+class Engine(Protocol):
+    """What a cycle's choices read and keep of :class:`~._engine.Engine` (named here so
+    this module does not import the engine that imports it)."""
+
+    m: Manifests
+    tree: QuotaTree
+    fair: bool
+    prune: bool
+    pruned_now: bool
+    pending: dict[str, Workload]
+    parked: set[str]
+    reasons: dict[str, list[tuple[str, str]]]
+    _members: dict[str, dict[str, Workload]]
+    _sorted: dict[str, list[Workload]]
+    _active: set[str]
+    _nofit: dict[str, dict[str, float]]
+    _nopreempt: dict[str, list[tuple[dict[str, float], int, float]]]
+    _nominated: dict[str, str]
+    _skip: dict[str, tuple[set[str], int]]
 
 
 def _order_key(w: Workload) -> tuple[int, float, str]:

@@ -159,7 +159,7 @@ class Engine:
                 continue
             reasons = list(asg.reasons)
             if asg.mode == PREEMPT:
-                victims = targets(self, cq, wl, asg)
+                victims = targets(self.index, self.m, self.fair, cq, wl, asg)
                 if victims:
                     self._nominated[cq.name] = wl.name
                     for t in victims:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Mapping
 from heapq import merge
-from typing import TYPE_CHECKING
 
 from aifab.sched._assign import Assignment
 from aifab.sched._bound import Usage, hopeless
@@ -26,9 +25,6 @@ from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted, classic_targets, fair_targets
 from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
-
-if TYPE_CHECKING:
-    from aifab.sched._engine import Engine
 
 _Key = tuple[str, int, float, tuple[tuple[FR, float], ...], bool]
 
@@ -130,19 +126,19 @@ class Index:
         self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, self._versions(scope))
 
 
-def targets(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment
-            ) -> list[Admitted] | None:
-    """The workloads to preempt so that ``wl`` fits (None or empty: none will do)."""
-    ix = eng.index
-    if ix.failed_before(cq, wl, asg, eng.fair):
+def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
+            asg: Assignment) -> list[Admitted] | None:
+    """The workloads to preempt so that ``wl`` fits (None or empty: none will do), over
+    the index's quota tree; ``fair``: fair-sharing preemption (``m``'s strategies)."""
+    if ix.failed_before(cq, wl, asg, fair):
         return None
-    if ix.bound and hopeless(ix.sums, eng.tree, cq, wl.priority, asg.usage, eng.fair):
-        ix.note_failed(cq, wl, asg, eng.fair)
+    if ix.bound and hopeless(ix.sums, ix.tree, cq, wl.priority, asg.usage, fair):
+        ix.note_failed(cq, wl, asg, fair)
         return None
     pool = ix.pool(asg.usage)
     srt = ix.sorted_pool
-    out = (fair_targets(eng.tree, cq, wl, asg, pool, eng.m.fs_strategies, srt) if eng.fair
-           else classic_targets(eng.tree, cq, wl, asg, pool, srt))
+    out = (fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt) if fair
+           else classic_targets(ix.tree, cq, wl, asg, pool, srt))
     if not out:
-        ix.note_failed(cq, wl, asg, eng.fair)
+        ix.note_failed(cq, wl, asg, fair)
     return out

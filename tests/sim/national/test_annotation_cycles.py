@@ -2,7 +2,8 @@
 only (``if TYPE_CHECKING:``): the parts name the types they need (:mod:`._snapshot`,
 :mod:`._protocol`) without reaching back into the run that holds them. The same holds
 for aifab.perf (its results live in the leaf ``_points``, so ``_table`` names them
-without importing ``_infer``, which imports it)."""
+without importing ``_infer``, which imports it), and for aifab.sched (a cycle's choices and
+the preemption search name what they read of the engine, not the engine)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import ast
 from pathlib import Path
 
 import aifab.perf
+import aifab.sched
 import aifab.sim.national
 
 PKG = "aifab.sim.national"
@@ -76,4 +78,14 @@ def test_no_cycle_among_perfs_modules_counting_annotation_imports() -> None:
     g = _graph("aifab.perf", Path(aifab.perf.__file__).parent)
     assert {"_infer", "_table", "_points", "_step"} <= set(g)
     assert "_infer" not in g["_table"]
+    assert _cycle(g) is None, _cycle(g)
+
+
+def test_no_cycle_among_scheds_modules_counting_annotation_imports() -> None:
+    """Failed before ``_cycle`` named the engine's state as a protocol and ``targets``
+    took the index: ``_cycle -> _engine -> _cycle`` and ``_engine -> _index -> _engine``
+    (annotation-only imports)."""
+    g = _graph("aifab.sched", Path(aifab.sched.__file__).parent)
+    assert {"_engine", "_cycle", "_index", "_preempt"} <= set(g)
+    assert "_engine" not in g["_cycle"] and "_engine" not in g["_index"]
     assert _cycle(g) is None, _cycle(g)
