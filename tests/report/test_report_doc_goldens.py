@@ -2,21 +2,23 @@
 :meth:`aifab.report.ReportResult.to_dict`), recorded before it was typed (issue 23). The
 stages' results are the recorded ones (the plan --json golden, the site golden read back typed,
 a twin golden run), so no stage runs: plan only, with the siting, with the twin, and with
-both and the caps the twin ran under. Re-record with
+both and the caps the twin ran under; the document and ``print_report``'s table. Re-record with
 ``PYTHONPATH=src python tests/report/test_report_doc_goldens.py``."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from aifab._io import to_json, versioned
 from aifab._plan_result import PlanResult
 from aifab.grid import SiteResult
-from aifab.report import ReportResult
+from aifab.report import ReportResult, print_report
 from aifab.scenario import load_scenario
 from aifab.sim.national import PowerCaps, SimResult
 
@@ -45,14 +47,24 @@ def report(case: str) -> ReportResult:
     return ReportResult(scenario=scn, plan=plan, siting=siting, caps=caps, sim=sim, html="")
 
 
+def printed(res: ReportResult) -> str:
+    """``print_report``'s table, as a 120-column terminal shows it."""
+    c = Console(width=120, record=True, file=io.StringIO(), color_system=None)
+    print_report(res, c)
+    return c.export_text()
+
+
 def texts() -> dict[str, str]:
-    return {c: to_json(versioned(report(c).to_dict())) for c in CASES}
+    out = {c: to_json(versioned(report(c).to_dict())) for c in CASES}
+    return {**out, **{f"{c} printed": printed(report(c)) for c in CASES}}
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_headline_document_is_the_recorded_one(case: str) -> None:
     want: dict[str, Any] = json.loads(GOLDEN.read_text())
-    assert to_json(versioned(report(case).to_dict())) == want[case]
+    res = report(case)
+    assert to_json(versioned(res.to_dict())) == want[case]
+    assert printed(res) == want[f"{case} printed"]
 
 
 if __name__ == "__main__":
