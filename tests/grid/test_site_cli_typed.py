@@ -55,11 +55,17 @@ def test_plain_and_load_profile_documents(siting: Any, tmp_path: Path,
 
 def test_couple_twin_document(siting: Any, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
+    row = {"round": 1, "twin_caps_mw": None, "mean_share": {"Naver": 0.8},
+           "twin_utilization": 0.7, "twin_mean_power_mw": 80.5, "siting_caps_mw": {"Naver": 90.0},
+           "twin_curtailment_windows": 0, "siting_curtailment_windows": 2,
+           "gpus_waiting": {"2028": 0}, "max_cap_change_mw": None}
     rounds = {"rounds": 2, "converged": True, "tol_mw": 1.0, "caps_year": 2028,
-              "history": [{"round": 1, "max_cap_change_mw": None}]}
+              "history": [row, {**row, "round": 2, "twin_caps_mw": {"Naver": 90.0},
+                                "max_cap_change_mw": 0.5}]}
     monkeypatch.setattr(aifab.sim.national, "couple",
                         lambda *a, **k: SimpleNamespace(siting=siting, to_dict=lambda: rounds))
     doc = _run(["--couple-twin", "--out", str(tmp_path / "o")])
     assert list(doc)[-1] == "coupling" and doc["coupling"] == rounds
     back = read_site(tmp_path / "o")
-    assert back.coupling == rounds and (tmp_path / "o" / "site.html").is_file()
+    assert back.coupling is not None and back.coupling.history[1].twin_caps_mw == {"Naver": 90.0}
+    assert back.to_dict()["coupling"] == rounds and (tmp_path / "o" / "site.html").is_file()

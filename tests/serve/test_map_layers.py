@@ -4,6 +4,7 @@ English and Korean, 1440 and 390 px)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.serve.conftest import SLOW
 
 from aifab.grid import read_site
+from aifab.grid._site_blocks import HostingRow
 from aifab.grid._site_result import OwnerWait
 from aifab.serve._browser import axe_violations, console_errors
 from aifab.serve._map import home_regions, load_siting, siting_figure
@@ -34,8 +36,8 @@ def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
     # writes it) and give two sites a hosting capacity (site.json's hosting section)
     sites = result.geo[result.geo["kind"] == "site"].head(2)
     doc = replace(site, unpowered_gpus_by_owner=(OwnerWait("Naver", 2026, 7200, 5000, 7.9),),
-                  hosting=tuple({"site": s, "bus": "b", "year": 2026, "firm_mw": mw,
-                                 "connect_mw": 1e3}
+                  hosting=tuple(HostingRow(s, "b", 2026, mw, {}, 1e3, "Seoul", 0.0, 0.0, None,
+                                           math.nan, math.nan)
                                 for s, mw in zip(sites["name"], (3028.1, 400.0), strict=True)))
     fig = siting_figure(result, 2026, doc, homes)
     by_name = {t.name: t for t in fig.data if t.name}

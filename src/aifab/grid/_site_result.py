@@ -4,9 +4,9 @@ the only schema of ``aifab site --json`` and of its run folder's ``site.json``, 
 names (site.json, placements.csv, corridors.csv, regions.csv, annual_cost.csv,
 unpowered.csv, flexibility.csv, hosting.csv, site.html).
 
-Year-keyed maps are keyed by the year as text, as in the JSON document. Blocks whose shape
-varies with the run stay open mappings: a hosting row (its curtailable columns),
-``second_stage`` (full-year dispatch or full-network check) and ``coupling``.
+Year-keyed maps are keyed by the year as text, as in the JSON document. The blocks whose
+shape follows the run (hosting rows, ``second_stage``, ``coupling``) are in
+:mod:`aifab.grid._site_blocks`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,13 @@ import pandas as pd
 from aifab._io import to_json, versioned, write_text
 from aifab._schema import OPTIONAL, FieldError, decode_block, encode
 from aifab.errors import BadInput
+from aifab.grid._site_blocks import (
+    CouplingInfo,
+    HostingRow,
+    SecondStage,
+    decode_second_stage,
+    nest_hosting,
+)
 
 if TYPE_CHECKING:
     from aifab.grid._loadprofile import LoadProfile
@@ -216,10 +223,10 @@ class SiteResult:
     network: str
     calibration: tuple[Calibration, ...]
     flexibility: Flexibility | None = field(default=None, metadata=OPTIONAL)
-    hosting: tuple[Mapping[str, Any], ...] | None = field(default=None, metadata=OPTIONAL)
-    second_stage: Mapping[str, Any] | None = field(default=None, metadata=OPTIONAL)
+    hosting: tuple[HostingRow, ...] | None = field(default=None, metadata=OPTIONAL)
+    second_stage: SecondStage | None = field(default=None, metadata=OPTIONAL)
     load_profile: LoadProfileInfo | None = field(default=None, metadata=OPTIONAL)
-    coupling: Mapping[str, Any] | None = field(default=None, metadata=OPTIONAL)
+    coupling: CouplingInfo | None = field(default=None, metadata=OPTIONAL)
     twin_power_caps: Mapping[str, Any] | None = field(default=None, metadata=OPTIONAL)
     twin_curtailment_windows: int | None = field(default=None, metadata=OPTIONAL)
     region_rows: tuple[RegionRow, ...] = field(default=(), compare=False,
@@ -232,7 +239,7 @@ class SiteResult:
             v = getattr(self, f.name)
             if f.metadata.get("table") or (v is None and f.metadata.get("optional")):
                 continue
-            out[f.name] = ([c.to_dict() for c in v] if f.name == "corridors" else
+            out[f.name] = ([c.to_dict() for c in v] if f.name in ("corridors", "hosting") else
                            v.to_dict() if isinstance(v, Flexibility) else encode(v, nulls=True))
         return out
 
@@ -249,7 +256,11 @@ class SiteResult:
             body["region_rows"] = []
             if isinstance(body.get("corridors"), list):
                 body["corridors"] = [_nest_loading(c) for c in body["corridors"]]
-            return decode_block(cls, body)
+            if isinstance(body.get("hosting"), list):
+                body["hosting"] = [nest_hosting(r) for r in body["hosting"]]
+            stage = body.pop("second_stage", None)  # typed by its kind
+            res = decode_block(cls, body)
+            return res if stage is None else replace(res, second_stage=decode_second_stage(stage))
         except FieldError as exc:
             raise BadInput(str(exc), source=source) from None
 
@@ -304,8 +315,8 @@ class SiteResult:
             expansions_built=dict(self.expansions_built), data_files=dict(self.data_files),
             geo=geo if geo is not None else pd.DataFrame(), flexibility=flex,
             network=self.network,
-            hosting=pd.DataFrame([dict(r) for r in self.hosting or ()]),
-            second_stage=dict(self.second_stage or {}))
+            hosting=pd.DataFrame([r.to_dict() for r in self.hosting or ()]),
+            second_stage=encode(self.second_stage, nulls=True) if self.second_stage else {})
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The folder's CSV tables by file name (flexibility and hosting where present)."""
@@ -318,7 +329,7 @@ class SiteResult:
         if self.flexibility is not None:
             out["flexibility.csv"] = _frame(self.flexibility.by_campus, CampusCurtailment)
         if self.hosting:
-            out["hosting.csv"] = pd.DataFrame([dict(r) for r in self.hosting])
+            out["hosting.csv"] = pd.DataFrame([r.to_dict() for r in self.hosting])
         return out
 
     def write(self, folder: Path, page: Callable[[Path], None] | None = None) -> None:

@@ -100,19 +100,19 @@ def _waiting_layer(fig: Any, site: SiteResult, geo: pd.DataFrame, year: int,
 def _hosting_layer(fig: Any, site: SiteResult, geo: pd.DataFrame, year: int) -> None:
     import plotly.graph_objects as go
 
-    rows = [r for r in site.hosting or () if int(r.get("year", 0)) == year]
+    rows = [r for r in site.hosting or () if r.year == year]
     where = _coords(geo, "site")
-    rows = [r for r in rows if r.get("site") in where]
+    rows = [r for r in rows if r.site in where]
     if not rows:
         return
     fig.add_trace(go.Scatter(
-        x=[where[r["site"]][0] for r in rows], y=[where[r["site"]][1] for r in rows],
+        x=[where[r.site][0] for r in rows], y=[where[r.site][1] for r in rows],
         mode="markers", name=f"hosting capacity per substation, {year} (firm MW)",
-        marker={"symbol": "diamond-open", "size": [6 + float(r["firm_mw"]) ** 0.5 / 4
+        marker={"symbol": "diamond-open", "size": [6 + float(r.firm_mw) ** 0.5 / 4
                                                    for r in rows],
                 "color": "#332288", "line": {"width": 1.5}},
-        hovertext=[f"{r['site']} ({r.get('bus', '')}): {float(r['firm_mw']):,.0f} MW firm, "
-                   f"{float(r.get('connect_mw') or 0):,.0f} MW connectable in {year}"
+        hovertext=[f"{r.site} ({r.bus}): {float(r.firm_mw):,.0f} MW firm, "
+                   f"{float(r.connect_mw or 0):,.0f} MW connectable in {year}"
                    for r in rows],
         hoverinfo="text", legendgroup="hosting", visible="legendonly"))
 
