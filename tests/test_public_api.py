@@ -24,6 +24,8 @@ def test_stage_packages() -> None:
     assert {"Scenario", "load_scenario", "apply_override"} <= set(aifab.scenario.__all__)
     assert {"Energy", "demand_by_year", "h100_equivalents"} <= set(aifab.power.__all__)
     assert {"render_html", "plan_html", "Section"} <= set(aifab.report.__all__)
+    assert {"ReportDoc", "ReportFolder", "read_report", "report_doc_file"} <= set(
+        aifab.report.__all__)
     for mod in (aifab.catalog, aifab.scenario, aifab.power, aifab.report):
         for name in mod.__all__:
             assert hasattr(mod, name), (mod.__name__, name)

@@ -95,7 +95,11 @@ def test_a_combined_reports_twin_reads_typed(run: SimResult, tmp_path: Path) -> 
 
     d = tmp_path / "rep"
     d.mkdir()
-    (d / "report.json").write_text("{}")
+    from aifab import plan
+    from aifab.report import ReportDoc
+
+    head = ReportDoc.of(plan(load_scenario(None, SETS)), None, None, run)
+    (d / "report.json").write_text(to_json(versioned(head.to_dict())))
     (d / "simulate.json").write_text(to_json(versioned(run.to_dict())))
     got = ResultsDir(tmp_path).read_twin("rep")
     assert got.summary == run.summary and got.frames == {}

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -123,8 +122,17 @@ def report_server(results: dict[str, Any], tmp_path: Path) -> Iterator[tuple[str
     rep.mkdir(parents=True)
     shutil.copy(results["root"] / "runs" / "site-mini" / "site.json", rep / "site.json")
     shutil.copy(results["root"] / "runs" / "sim-a" / "summary.json", rep / "simulate.json")
-    (rep / "plan.json").write_text(json.dumps({"scenario": "mini"}))
-    (rep / "report.json").write_text(json.dumps({"scenario": "mini"}))
+    from aifab import load_scenario, plan
+    from aifab._io import to_json, versioned
+    from aifab.grid import read_site
+    from aifab.report import ReportDoc
+    from aifab.sim.national import SimResult
+
+    the_plan = plan(load_scenario(results["root"] / "scenarios" / "mini.yaml"))
+    (rep / "plan.json").write_text(to_json(versioned(the_plan.to_dict())))
+    head = ReportDoc.of(the_plan, read_site(rep), None, SimResult.read(
+        results["root"] / "runs" / "sim-a", ()))
+    (rep / "report.json").write_text(to_json(versioned(head.to_dict())))
     (rep / "report.html").write_text("<!doctype html><html lang=en><title>r</title></html>")
     app = create_app(tmp_path / "res")
     from werkzeug.serving import BaseWSGIServer

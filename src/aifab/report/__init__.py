@@ -22,6 +22,7 @@ from aifab.report._plan import (
     plan_summary,
     print_plan,
 )
+from aifab.report._report_doc import ReportDoc, ReportFolder, read_report
 from aifab.report._sim import CAUSES, print_sim, series_figure, sim_sections, write_sim_outputs
 from aifab.report._style import (
     NEUTRAL,
@@ -62,6 +63,8 @@ __all__ = [
     "PLOTLY_CONFIG",
     "SERIES_COLOURS",
     "Items",
+    "ReportDoc",
+    "ReportFolder",
     "ReportResult",
     "Section",
     "accelerator_kind",
@@ -95,6 +98,7 @@ __all__ = [
     "print_plan",
     "print_report",
     "print_sim",
+    "read_report",
     "render_html",
     "report_doc_file",
     "report_language",

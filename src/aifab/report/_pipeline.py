@@ -19,22 +19,19 @@ from aifab.errors import BadInput
 from aifab.report._bundle import plotly_file_name, shared_page
 from aifab.report._html import Items, Section, render_html
 from aifab.report._plan import plan_sections
+from aifab.report._report_doc import REPORT_DOC, TWIN_DOC, ReportDoc
 from aifab.scenario import Scenario
 
 if TYPE_CHECKING:
     from aifab._plan import PlanResult
-    from aifab.grid import SitingResult
+    from aifab.grid import SiteResult, SitingResult
     from aifab.sim.national import PowerCaps, SimResult, SiteConstraints
 
-#: A combined report folder's own headline document (:meth:`ReportResult.to_dict`).
-_REPORT_DOC = "report.json"
-#: A combined report folder's twin document (the twin's ``--json`` document).
-_TWIN_DOC = "simulate.json"
 
 
 def report_doc_file(folder: Path) -> Path:
     """The headline document of a combined report folder (``aifab report --out``)."""
-    return folder / _REPORT_DOC
+    return folder / REPORT_DOC
 
 
 def report_parts(folder: Path) -> dict[str, Path]:
@@ -43,7 +40,7 @@ def report_parts(folder: Path) -> dict[str, Path]:
     ``--json`` document). Only :meth:`ReportResult.files` and this know the names."""
     from aifab.grid import site_file
 
-    return {"site": site_file(folder), "simulate": folder / _TWIN_DOC}
+    return {"site": site_file(folder), "simulate": folder / TWIN_DOC}
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,54 +58,43 @@ class ReportResult:
     def plan_doc(self) -> dict[str, Any]:
         return {"scenario": self.plan.scenario, **self.plan.to_dict()}
 
-    def site_doc(self) -> dict[str, Any] | None:
-        """The combined report's site.json: the site stage's one schema
+    def site_result(self) -> SiteResult | None:
+        """The combined report's site stage: the site stage's one schema
         (:class:`aifab.grid.SiteResult`) with what the twin ran under."""
         if self.siting is None:
             return None
         from aifab.grid import SiteResult
 
         windows = self.constraints.windows if self.constraints is not None else ()
-        res = replace(SiteResult.from_siting(self.scenario.name, self.siting),
-                      twin_power_caps=self.caps.to_dict() if self.caps is not None else None,
-                      twin_curtailment_windows=len(windows) if windows else None)
-        return res.to_dict()
+        return replace(SiteResult.from_siting(self.scenario.name, self.siting),
+                       twin_power_caps=self.caps.to_dict() if self.caps is not None else None,
+                       twin_curtailment_windows=len(windows) if windows else None)
+
+    def site_doc(self) -> dict[str, Any] | None:
+        """The combined report's site.json (:meth:`site_result`'s document)."""
+        res = self.site_result()
+        return None if res is None else res.to_dict()
+
+    def headline(self) -> ReportDoc:
+        """The headline (report.json), typed: the key figures of every stage that ran."""
+        return ReportDoc.of(self.plan, self.site_result(), self.caps, self.sim)
 
     def to_dict(self) -> dict[str, Any]:
-        """The headline: the key figures of every stage that ran."""
-        plan_doc = self.plan_doc()
-        t = plan_doc["totals"]
-        out: dict[str, Any] = {
-            "scenario": plan_doc["scenario"],
-            "plan": {k: t[k] for k in ("accelerators", "gpus", "npus", "facility_power_mw",
-                                       "annual_energy_twh", "annual_cost_krw",
-                                       "annual_co2_mt") if k in t},
-            "shares": {c["region"]: c["share"] for c in plan_doc["comparisons"]},
-        }
-        site_doc = self.site_doc()
-        if site_doc is not None:
-            out["site"] = {"status": site_doc["status"],
-                           "unpowered_gpus_by_year": site_doc["unpowered_gpus_by_year"]}
-            if "twin_power_caps" in site_doc:
-                out["site"]["twin_power_caps"] = site_doc["twin_power_caps"]
-        if self.sim is not None:
-            sim_doc = self.sim.to_dict()
-            out["simulate"] = {k: sim_doc[k] for k in ("days", "policy", "utilization",
-                                                       "stranded", "energy_mwh",
-                                                       "tokens_served")}
-        return out
+        """The headline document (:meth:`headline`'s)."""
+        return self.headline().to_dict()
 
     def files(self) -> dict[str, str]:
         """File name -> text of everything ``--out`` holds: ``report.html`` loads
         ``plotly-<version>.min.js`` beside it (``self.html`` is the self-contained page)."""
         files = {plan_file(Path()).name: to_json(versioned(self.plan_doc()))}
         parts = {k: p.name for k, p in report_parts(Path()).items()}
-        site_doc = self.site_doc()
-        if site_doc is not None:
-            files[parts["site"]] = to_json(versioned(site_doc))
+        site = self.site_result()
+        if site is not None:
+            files[parts["site"]] = to_json(versioned(site.to_dict()))
         if self.sim is not None:
             files[parts["simulate"]] = to_json(versioned(self.sim.to_dict()))
-        files[_REPORT_DOC] = to_json(versioned(self.to_dict()))
+        files[REPORT_DOC] = to_json(versioned(ReportDoc.of(self.plan, site, self.caps,
+                                                           self.sim).to_dict()))
         files["report.html"] = shared_page(self.html)  # loads the folder's plotly.js
         files[plotly_file_name()] = get_plotlyjs()
         return files
@@ -212,22 +198,21 @@ def scale_labels(sections: list[Section], scale: float) -> tuple[list[Section], 
 
 
 def print_report(result: ReportResult, c: Console) -> None:
-    """One line per stage on a terminal."""
-    head = result.to_dict()
-    t = Table("stage", "result", title=f"aifab report: {head['scenario']}",
-              title_justify="left")
-    p = head["plan"]
-    split = (f" ({p['gpus']:,} GPUs, {p['npus']:,} NPUs)" if "gpus" in p else "")
-    t.add_row("plan", f"{p['accelerators']:,} accelerators{split}, "
-              f"{p['facility_power_mw']:,.0f} MW, {p['annual_energy_twh']:.2f} TWh/yr ("
-              + ", ".join(f"{v:.1%} of {k}" for k, v in head["shares"].items()) + ")")
-    if "site" in head:
-        wait = ", ".join(f"{y}: {n:,}" for y, n in head["site"]["unpowered_gpus_by_year"].items())
-        t.add_row("site", f"{head['site']['status']}; GPUs waiting for power {wait}")
-    if "simulate" in head:
-        s = head["simulate"]
-        st = s["stranded"]
-        t.add_row("simulate", f"{s['days']:g} days, {s['policy']}: utilisation "
-                  f"{s['utilization']:.1%}; stranded power {st['power']:.1%}, fragmentation "
-                  f"{st['fragmentation']:.1%}, no demand {st['idle']:.1%}")
+    """One line per stage on a terminal (from the typed headline)."""
+    head = result.headline()
+    t = Table("stage", "result", title=f"aifab report: {head.scenario}", title_justify="left")
+    p = head.plan
+    split = (f" ({p.gpus:,} GPUs, {p.npus:,} NPUs)"
+             if p.gpus is not None and p.npus is not None else "")
+    t.add_row("plan", f"{p.accelerators:,} accelerators{split}, "
+              f"{p.facility_power_mw:,.0f} MW, {p.annual_energy_twh:.2f} TWh/yr ("
+              + ", ".join(f"{v:.1%} of {k}" for k, v in head.shares.items()) + ")")
+    if head.site is not None:
+        wait = ", ".join(f"{y}: {n:,}" for y, n in head.site.unpowered_gpus_by_year.items())
+        t.add_row("site", f"{head.site.status}; GPUs waiting for power {wait}")
+    if head.simulate is not None:
+        s, st = head.simulate, head.simulate.stranded
+        t.add_row("simulate", f"{s.days:g} days, {s.policy}: utilisation "
+                  f"{s.utilization:.1%}; stranded power {st.power:.1%}, fragmentation "
+                  f"{st.fragmentation:.1%}, no demand {st.idle:.1%}")
     c.print(t)

@@ -193,5 +193,5 @@ def _run_doc(results: ResultsDir, rel: str) -> tuple[str, dict[str, Any] | SimRe
     if site_file(d).is_file():  # a siting (or a combined report's), read typed
         return "site", results.read_site(rel).to_dict()
     if report_doc_file(d).is_file():
-        return "report", results.read_json(f"{rel}/{report_doc_file(d).name}")
+        return "report", results.read_report(rel, ()).headline.to_dict()
     raise BadInput("not a run folder", source=rel)

@@ -16,6 +16,7 @@ from aifab.sim.national import SimResult, summary_file
 
 if TYPE_CHECKING:
     from aifab.grid import SiteResult
+    from aifab.report import ReportFolder
     from aifab.sweep import SweepDocument
 
 #: A twin run folder's summary: the twin's run folder names it, and only
@@ -195,10 +196,11 @@ class ResultsDir:
         where = self.rel(d)
         twin = report_parts(d)["simulate"]
         if not summary_file(d).is_file() and twin.is_file():
-            doc = self.read_json(f"{where}/{twin.name}")
-            doc.pop("schema_version", None)
-            conf = doc.pop("confidence", None)
-            return SimResult.from_document(doc, {}, conf, source=f"{where}/{twin.name}")
+            sim = self.read_report(where, ("simulate",)).simulate
+            if sim is None:
+                raise BadInput("the combined report's headline has no twin",
+                               source=f"{where}/{twin.name}")
+            return sim
         return SimResult.read(d, tables, resolve=lambda name: safe_path(d, name), label=where)
 
 
@@ -217,6 +219,17 @@ class ResultsDir:
 
         d = self.resolve(rel)
         return read_site(d, resolve=lambda name: safe_path(d, name), label=self.rel(d))
+
+    def read_report(self, rel: str, stages: tuple[str, ...] = ("plan", "site", "simulate")
+                    ) -> ReportFolder:
+        """A combined report folder (``aifab report --out``), typed, read by
+        :func:`aifab.report.read_report` (only ``stages``) with every path checked by
+        :func:`safe_path` first; BadInput naming the file and the field."""
+        from aifab.report import read_report
+
+        d = self.resolve(rel)
+        return read_report(d, resolve=lambda name: safe_path(d, name), label=self.rel(d),
+                           stages=stages)
 
     def read_sweep(self, rel: str, variants: bool = True) -> tuple[SweepDocument, Any]:
         """A sweep folder's document and (with ``variants``) its variants table, read by
