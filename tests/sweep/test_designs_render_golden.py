@@ -1,7 +1,9 @@
 """Golden of a quota sweep's "Designs" rendering (issue 23): the section (table, note and
-one chart per metric) and designs.csv's table, as SHA-256 digests, recorded before the
-renderer took the typed :class:`aifab.sweep.SweepDocument` block. Three designs crossed
-over two values, one with no finished variant (NaN spreads), two metrics. Re-record with
+one chart per metric) and designs.csv's table, as SHA-256 digests, recorded when the
+renderers took the block's dict (``encode(DESIGNS)``); they take the typed
+:class:`aifab.sweep.SweepDocument` ``designs`` block since, with the same digests. Four
+designs over two parameters, one with no finished variant (NaN spreads), two metrics.
+Re-record with
 ``PYTHONPATH=src python tests/sweep/test_designs_render_golden.py``."""
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import json
 import math
 from pathlib import Path
 
-from aifab._schema import encode
 from aifab.sweep._designs import design_frame, designs_section
 from aifab.sweep._document import DesignRow, Designs, Spread
 
@@ -27,11 +28,11 @@ DESIGNS = Designs(("quota.startups", "quota.borrowing_limit"), ("sim.seed",), tu
 
 
 def digests() -> dict[str, str]:
-    designs = encode(DESIGNS)  # the block as the renderers took it when recorded
-    section = designs_section(designs, METRICS)
-    csv = design_frame(designs).to_csv(index=False)
+    section = designs_section(DESIGNS, METRICS)
+    csv = design_frame(DESIGNS).to_csv(index=False)
     return {k: hashlib.sha256(v.encode()).hexdigest() for k, v in (
-        ("title", section.title), ("body", section.body_html), ("anchor", section.anchor), ("csv", csv))}
+        ("title", section.title), ("body", section.body_html), ("anchor", section.anchor),
+        ("csv", csv))}
 
 
 def test_the_designs_rendering_is_the_recorded_one() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,57 +73,57 @@ def has_designs(result: SweepResult) -> bool:
     return "quota" in result.spec.stages
 
 
-def design_frame(designs: dict[str, Any]) -> pd.DataFrame:
+def design_frame(designs: Designs) -> pd.DataFrame:
     """The ``designs`` block as a table: ``param.<path>`` per design parameter,
     ``variants``, ``done`` and ``<metric>.mean`` / ``.min`` / ``.max`` per metric."""
     out = []
-    for row in designs["rows"]:
-        r: dict[str, Any] = {f"param.{k}": v for k, v in row["params"].items()}
-        r.update(variants=row["variants"], done=row["done"])
-        for m, v in row["metrics"].items():
-            r.update({f"{m}.{k}": v[k] for k in ("mean", "min", "max")})
+    for row in designs.rows:
+        r: dict[str, Any] = {f"param.{k}": v for k, v in row.params.items()}
+        r.update(variants=row.variants, done=row.done)
+        for m, v in row.metrics.items():
+            r.update({f"{m}.mean": v.mean, f"{m}.min": v.min, f"{m}.max": v.max})
         out.append(r)
     return pd.DataFrame(out)
 
 
-def _label(params: dict[str, Any]) -> str:
+def _label(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k.split('.', 1)[-1]}={v}" for k, v in params.items()) or "all"
 
 
-def designs_section(designs: dict[str, Any], metrics: list[str]) -> Any:
+def designs_section(designs: Designs, metrics: list[str]) -> Any:
     """The report's "Designs" section: a table and one chart per metric (mean over seeds,
     bars from the minimum to the maximum)."""
     import plotly.graph_objects as go
 
     from aifab.report import Section, figure_html, label, table_html
 
-    rows = designs["rows"]
-    keys = designs["group_by"]
+    rows = designs.rows
+    keys = designs.group_by
     # x: the first design parameter; one series per value of the others (design order)
-    series: dict[str, list[dict[str, Any]]] = {}
+    series: dict[str, list[DesignRow]] = {}
     for r in rows:
-        rest = {k: v for k, v in r["params"].items() if keys and k != keys[0]}
+        rest = {k: v for k, v in r.params.items() if keys and k != keys[0]}
         series.setdefault(_label(rest) if rest else "", []).append(r)
     figs = []
     for i, m in enumerate(metrics):
         fig = go.Figure()
         for name, rs in series.items():
-            mean = [r["metrics"][m]["mean"] for r in rs]
+            mean = [r.metrics[m].mean for r in rs]
             fig.add_trace(go.Scatter(
-                x=[str(r["params"][keys[0]]) if keys else "all" for r in rs], y=mean,
+                x=[str(r.params[keys[0]]) if keys else "all" for r in rs], y=mean,
                 mode="markers+lines", name=name or label(m), error_y={
-                    "type": "data", "array": [r["metrics"][m]["max"] - v
+                    "type": "data", "array": [r.metrics[m].max - v
                                               for r, v in zip(rs, mean, strict=True)],
-                    "arrayminus": [v - r["metrics"][m]["min"]
+                    "arrayminus": [v - r.metrics[m].min
                                    for r, v in zip(rs, mean, strict=True)]}))
         fig.update_layout(title=f"{label(m)} per design (mean; bars: min-max over "
-                                f"{', '.join(designs['over']) or 'variants'})",
+                                f"{', '.join(designs.over) or 'variants'})",
                           xaxis_title=keys[0].split(".", 1)[-1] if keys else "design",
                           xaxis_type="category", yaxis_title=label(m), height=360,
                           showlegend=len(series) > 1)
         figs.append(figure_html(fig, f"design-{i}"))
     table = design_frame(designs).rename(columns=lambda c: c.removeprefix("param."))
-    over = ", ".join(designs["over"]) or "none"
+    over = ", ".join(designs.over) or "none"
     note = (f"<p>{len(rows)} designs; ranges over {html.escape(over)}. Each row: the mean "
             "of the finished variants, and their minimum and maximum.</p>")
     body = note + table_html(table, "{:,.4g}", labels=False) + "".join(figs)
@@ -135,8 +136,7 @@ def write_designs(result: SweepResult, tmp: Path, document: SweepDocument) -> No
     from aifab.sweep._results import write_sweep
 
     write_sweep(result, tmp, document)
-    doc = document.to_dict()
-    designs = doc.get("designs")
+    designs = document.designs
     if designs is None:
         return
     design_frame(designs).to_csv(tmp / "designs.csv", index=False)
@@ -144,5 +144,6 @@ def write_designs(result: SweepResult, tmp: Path, document: SweepDocument) -> No
 
     secs = [*sweep_sections(document, result.metric_values), designs_section(
         designs, list(result.spec.metrics))]
+    spec = document.spec or {}
     write_page(tmp / "report.html", render_html(
-        f"Sweep: {doc['name']}", secs, doc.get("spec", {}).get("description", "")))
+        f"Sweep: {document.name}", secs, spec.get("description", "")))
