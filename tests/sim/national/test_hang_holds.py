@@ -14,7 +14,8 @@ from aifab.scenario import Scenario
 from aifab.sim.national import QUEUE_POLICIES, Runner, new_run
 from aifab.sim.national._failures import DETECT, FAIL, Failures, failures_of
 from aifab.sim.national._invariants import check
-from aifab.sim.national._job import HUNG, QUEUED, RUNNING, Job
+from aifab.sim.national._job import HUNG, QUEUED, RUNNING, Job, acc_s_until
+from aifab.sim.national._summary import job_frame
 
 T_FAIL, DETECT_S = 1000.0, 600.0
 
@@ -158,3 +159,22 @@ def test_the_spares_replacing_the_failed_tray_are_released_at_detection() -> Non
     check(run)
     assert sum(fails.spares) == 0 and fails.report()["spares_used"] == 4
     assert hit.state == RUNNING and hit.start == T_FAIL + DETECT_S
+
+
+def test_the_hold_is_booked_to_the_job_and_its_tenant() -> None:
+    """The 64 GPUs a hung gang holds are allocated to its job: the job's accelerator-
+    seconds (and so its tenant's accelerator-hours) count them while it hangs and after,
+    so the jobs' hours are the fleet's allocation integral (before this change the job
+    was charged its 68 GPUs up to the failure only, 64 x 600 acc-s short of it)."""
+    run, fails = _probe("fifo")
+    big, small = _start(run)
+    half = T_FAIL + DETECT_S / 2
+    run.run(until=half)
+    assert big.state == HUNG and big.held == 64
+    assert acc_s_until(big, half) == 68 * T_FAIL + 64 * (half - T_FAIL)
+    run.run(until=T_FAIL + DETECT_S + 0.5)
+    assert big.state == RUNNING and big.held == 0
+    assert big.acc_s == 68 * T_FAIL + 64 * DETECT_S  # booked at detection
+    jobs = job_frame(run)
+    assert float(jobs["acc_s"].sum()) == acc_s_until(big, run.now) + acc_s_until(small, run.now)
+    assert float(jobs["acc_s"].sum()) == pytest.approx(run.integrals.alloc_s, rel=1e-12)

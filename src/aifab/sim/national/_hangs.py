@@ -7,7 +7,10 @@ there then (domain health's ``hang``). At detection (kind ``detect``, payload: t
 id) they come back through the fleet's ``bring_up`` (domain health's ``unhang``), so a
 job that fits starts in that instant, and the job is queued again at the front. The hot
 spares that replace the failed accelerators are released then too (a spare is swapped in
-once the failure is known), so the restarting gang, first in its queue, finds them."""
+once the failure is known), so the restarting gang, first in its queue, finds them.
+What a gang holds is allocated to its job: ``job.held`` since ``job.start`` while it
+hangs, booked to ``job.acc_s`` (the job's and its tenant's accelerator-hours) at
+detection, so the jobs' hours sum to the fleet's allocation integral."""
 
 from __future__ import annotations
 
@@ -60,7 +63,8 @@ class Hangs:
                     self.health.hang(pool, d, n)
                     held.append((pool, d, n))
             self.hanging[job.id] = held
-            self.goodput.hang(job, run.now, sum(n for _, _, n in held), detect_s)
+            job.held, job.start = sum(n for _, _, n in held), run.now  # allocated to it
+            self.goodput.hang(job, run.now, job.held, detect_s)
             run.events.push(run.now + detect_s, DETECT, job.id)
         return 0
 
@@ -73,7 +77,9 @@ class Hangs:
             self.health.advance(self.run.now)
             self.goodput.meter.spares_used += self.health.swap_in(*swap)
         job = self.run.ops.jobs.get(int(payload))
-        if job is not None:
+        if job is not None:  # its hold is booked to it (and its tenant) like a run
+            job.acc_s += job.held * (self.run.now - job.start)
+            job.held = 0
             self.run.ops.requeue(job)
 
     def state(self) -> dict[str, Any]:

@@ -48,6 +48,8 @@ def check(run: Runner) -> None:
         for jid in fails.hanging:  # a hung job waits outside every queue
             hung_job = run.ops.jobs.get(jid)
             assert hung_job is None or hung_job.state == HUNG, f"hung job {jid} is not HUNG"
+            assert hung_job is None or hung_job.held == sum(
+                n for _, _, n in fails.hanging[jid]), f"hung job {jid}: held drift"
     for p, u in zip(fl.pools, used, strict=True):
         p.check()
         assert (u == p.size - p.free).all(), f"pool {p.index}: double allocation"
