@@ -72,6 +72,8 @@ def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-
     acc = sum(sim.records.r["acc_s"]) + sum(acc_s_until(j, sim.now) for j in sim.ops.jobs.values())
     assert math.isclose(sim.integrals.alloc_s, acc + sim.integrals.svc_alloc_s, rel_tol=1e-9,
                         abs_tol=1e-3)
+    # and per tenant: the tenants' accelerator-hours (their allocation integrals)
+    assert math.isclose(float(sim.integrals.tenant_s.sum()), acc, rel_tol=1e-9, abs_tol=1e-3)
     assert sim.counts.c["completions"] + len(sim.ops.jobs) == sim.counts.c["arrivals"]
 
 

@@ -182,6 +182,8 @@ def test_the_hold_is_booked_to_the_job_and_its_tenant() -> None:
     jobs = job_frame(run)
     assert float(jobs["acc_s"].sum()) == acc_s_until(big, run.now) + acc_s_until(small, run.now)
     assert float(jobs["acc_s"].sum()) == pytest.approx(run.integrals.alloc_s, rel=1e-12)
+    # the tenant's accelerator-hours (the integral of its allocation) count the hold too
+    assert float(run.integrals.tenant_s[0]) == pytest.approx(run.integrals.alloc_s, rel=1e-12)
 
 
 def test_the_failed_tray_is_repaired_from_detection() -> None:

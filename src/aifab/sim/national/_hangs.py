@@ -78,6 +78,7 @@ class Hangs:
             self.hanging[job.id] = held
             self.repair_s[job.id] = repair_s
             job.held, job.start = sum(n + k for _, _, n, k in held), run.now  # allocated
+            run.fleet.talloc[job.tenant] += job.held  # to its tenant too (accelerator_h)
             self.goodput.hang(job, run.now, job.held, detect_s)
             run.events.push(run.now + detect_s, DETECT, job.id)
         return 0
@@ -98,6 +99,7 @@ class Hangs:
         job = self.run.ops.jobs.get(int(payload))
         if job is not None:  # its hold is booked to it (and its tenant) like a run
             job.acc_s += job.held * (self.run.now - job.start)
+            self.run.fleet.talloc[job.tenant] -= job.held
             job.held = 0
             self.run.ops.requeue(job)
 
