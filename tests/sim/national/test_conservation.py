@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aifab.sim.national import new_run
-from aifab.sim.national._failures import failures_of
 from aifab.sim.national._invariants import check
+from aifab.sim.national._job import acc_s_until
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 
@@ -66,15 +66,14 @@ def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-
         check(sim)
     sim.run()
     check(sim)
-    acc = sum(sim.records.r["acc_s"])
-    for j in sim.ops.jobs.values():
-        acc += j.acc_s + (j.n * (sim.now - j.start) if j.state in (1, 2) else 0.0)
-    # a hung gang's healthy accelerators stay allocated until its failure is detected: the
-    # fourth term (booked up to the horizon, which the run has reached; no warm-up here)
-    fails = failures_of(sim.bus.observers)
-    hung = fails.goodput.hang_acc_s if fails is not None else 0.0
-    assert math.isclose(sim.integrals.alloc_s, acc + sim.integrals.svc_alloc_s + hung,
-                        rel_tol=1e-9, abs_tol=1e-3)
+    # the jobs' own accelerator-seconds (running gangs and hung gangs' holds included:
+    # a hung gang's healthy accelerators stay allocated to it until detection) are the
+    # fleet's allocation integral, exactly, with the services'
+    acc = sum(sim.records.r["acc_s"]) + sum(acc_s_until(j, sim.now) for j in sim.ops.jobs.values())
+    assert math.isclose(sim.integrals.alloc_s, acc + sim.integrals.svc_alloc_s, rel_tol=1e-9,
+                        abs_tol=1e-3)
+    # and per tenant: the tenants' accelerator-hours (their allocation integrals)
+    assert math.isclose(float(sim.integrals.tenant_s.sum()), acc, rel_tol=1e-9, abs_tol=1e-3)
     assert sim.counts.c["completions"] + len(sim.ops.jobs) == sim.counts.c["arrivals"]
 
 

@@ -1,8 +1,10 @@
-"""A hung gang holds its healthy accelerators until its failure is detected (issue 23,
-item 5): the failed tray goes to repair at the failure, the rest of the gang stays held
-(out of allocation, the job out of every queue) for the cause's detection time, then is
-freed through the fleet's ``bring_up`` and the job is queued again at the front, so a job
-that fits starts in that very instant. One NVL72 domain of 72 GPUs, one crafted failure."""
+"""A hung gang holds its accelerators until its failure is detected (issue 23, item 5):
+the whole gang, the failed tray included, stays held (allocated to it, out of the free
+capacity, the job out of every queue) for the cause's detection time; then the failed
+tray goes to repair (its repair starts at detection, the job Monte Carlo's rule) and the
+rest is freed through the fleet's ``bring_up`` and the job is queued again at the front,
+so a job that fits starts in that very instant. One NVL72 domain of 72 GPUs, one crafted
+failure."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ import pytest
 from aifab.reliability import FailureEvent
 from aifab.scenario import Scenario
 from aifab.sim.national import QUEUE_POLICIES, Runner, new_run
-from aifab.sim.national._failures import DETECT, FAIL, Failures, failures_of
+from aifab.sim.national._failures import DETECT, FAIL, REPAIR, Failures, failures_of
 from aifab.sim.national._invariants import check
-from aifab.sim.national._job import HUNG, QUEUED, RUNNING, Job
+from aifab.sim.national._job import HUNG, QUEUED, RUNNING, Job, acc_s_until
+from aifab.sim.national._summary import job_frame
 
 T_FAIL, DETECT_S = 1000.0, 600.0
 
@@ -65,11 +68,12 @@ def _start(run: Runner) -> tuple[Job, Job]:
 
 @pytest.mark.parametrize("policy", sorted(QUEUE_POLICIES))
 def test_a_hung_gang_holds_its_healthy_accelerators_until_detection(policy: str) -> None:
-    """At the failure the tray (4 GPUs) goes to repair and the gang's other 64 stay held:
+    """At the failure the gang's 68 GPUs stay held, the failed tray (4 GPUs) included:
     the gang does not restart before detection (before this change it was queued again
     at once and restarted at the failure, paying the hang in its restart time), and the
     8-GPU job behind it does not start on them. At detection they are freed and the
-    gang, queued again at the front, restarts in that instant on its 68 healthy GPUs."""
+    gang, queued again at the front, restarts in that instant on its 64 healthy GPUs and
+    the 4 free; the failed tray went to repair then, for its repair time."""
     run, fails = _probe(policy)
     big, small = _start(run)
     run.run(until=T_FAIL + 1.0)
@@ -77,9 +81,9 @@ def test_a_hung_gang_holds_its_healthy_accelerators_until_detection(policy: str)
     assert small.state == QUEUED, "the hung gang's accelerators were given away"
     check(run)
     pool = run.fleet.pools[0]
-    assert int(fails.broken[0][0]) == 4 and int(fails.hung[0][0]) == 64
+    assert int(fails.broken[0][0]) == 0 and int(fails.hung[0][0]) == 68
     assert int(pool.free[0]) == 4 and big.state == HUNG
-    assert fails.hanging == {big.id: [(0, 0, 64)]}
+    assert fails.hanging == {big.id: [(0, 0, 64, 4)]}
     assert run.events.heap[0][:2] == (T_FAIL + DETECT_S, DETECT)
     run.run(until=T_FAIL + DETECT_S - 1.0)
     assert big.state == HUNG and int(pool.free[0]) == 4  # still hung
@@ -87,11 +91,12 @@ def test_a_hung_gang_holds_its_healthy_accelerators_until_detection(policy: str)
     run.run(until=T_FAIL + DETECT_S + 0.5)
     check(run)
     assert not fails.hanging and int(fails.hung[0][0]) == 0
+    assert int(fails.broken[0][0]) == 4  # the failed tray, in repair from detection
     assert big.state == RUNNING and big.start == T_FAIL + DETECT_S
     assert small.state == QUEUED  # the gang went back to the front of the queue
-    # the hang is booked as detect: 64 GPUs x 600 s, not the failed tray's 4 (in repair)
-    assert fails.goodput.hang_acc_s == 64 * DETECT_S
-    assert fails.report()["accelerator_hours"]["detect"] == pytest.approx(64 * DETECT_S / 3600)
+    # the hang is booked as detect: the gang's 68 GPUs x 600 s, its failed tray included
+    assert fails.goodput.hang_acc_s == 68 * DETECT_S
+    assert fails.report()["accelerator_hours"]["detect"] == pytest.approx(68 * DETECT_S / 3600)
 
 
 def test_without_detection_the_gang_is_queued_again_at_once() -> None:
@@ -128,7 +133,7 @@ def test_a_queued_job_that_fits_starts_at_the_instant_of_detection(policy: str) 
     big, small = _start(run)
     run.run(until=T_FAIL + 1.0)
     assert small.state == QUEUED  # before this change it took the freed GPUs at once
-    assert int(fails.hung[0][0]) == 60
+    assert int(fails.hung[0][0]) == 68  # 60 healthy, 8 failed
     run.dirty.clear()
     run.run(until=T_FAIL + DETECT_S + 0.5)
     check(run)
@@ -158,3 +163,47 @@ def test_the_spares_replacing_the_failed_tray_are_released_at_detection() -> Non
     check(run)
     assert sum(fails.spares) == 0 and fails.report()["spares_used"] == 4
     assert hit.state == RUNNING and hit.start == T_FAIL + DETECT_S
+
+
+def test_the_hold_is_booked_to_the_job_and_its_tenant() -> None:
+    """The 68 GPUs a hung gang holds are allocated to its job: the job's accelerator-
+    seconds (and so its tenant's accelerator-hours) count them while it hangs and after,
+    so the jobs' hours are the fleet's allocation integral (before this change the job
+    was charged its 68 GPUs up to the failure only, 68 x 600 acc-s short of it)."""
+    run, _ = _probe("fifo")
+    big, small = _start(run)
+    half = T_FAIL + DETECT_S / 2
+    run.run(until=half)
+    assert big.state == HUNG and big.held == 68
+    assert acc_s_until(big, half) == 68 * T_FAIL + 68 * (half - T_FAIL)
+    run.run(until=T_FAIL + DETECT_S + 0.5)
+    assert big.state == RUNNING and big.held == 0
+    assert big.acc_s == 68 * T_FAIL + 68 * DETECT_S  # booked at detection
+    jobs = job_frame(run)
+    assert float(jobs["acc_s"].sum()) == acc_s_until(big, run.now) + acc_s_until(small, run.now)
+    assert float(jobs["acc_s"].sum()) == pytest.approx(run.integrals.alloc_s, rel=1e-12)
+    # the tenant's accelerator-hours (the integral of its allocation) count the hold too
+    assert float(run.integrals.tenant_s[0]) == pytest.approx(run.integrals.alloc_s, rel=1e-12)
+
+
+def test_the_failed_tray_is_repaired_from_detection() -> None:
+    """The failed tray of a hung gang goes to repair when the failure is detected, for
+    the failure's repair time (here 2 h), as in the job Monte Carlo: it comes back at
+    T + 600 s + 2 h, not T + 2 h, and its in-repair hours start at detection. Before
+    this change it was in repair from the failure."""
+    run, fails = _probe("fifo")
+    fails.source.events[0] = FailureEvent(T_FAIL, "gpu", "0", 0, (0,), 4, 7200.0, 1.0, True)
+    big, _ = _start(run)
+    run.run(until=T_FAIL + 1.0)
+    assert big.state == HUNG and int(fails.hung[0][0]) == 68
+    assert fails.repair_acc_s == 0.0 and not any(k == REPAIR for _, k, *_ in run.events.heap)
+    run.run(until=T_FAIL + DETECT_S + 0.5)
+    (due,) = [t for t, k, *_ in run.events.heap if k == REPAIR]
+    assert due == T_FAIL + DETECT_S + 7200.0
+    assert fails.repair_acc_s == 4 * 7200.0
+    check(run)
+    run.run(until=due - 1.0)
+    assert int(fails.broken[0][0]) == 4
+    run.run(until=due + 1.0)
+    check(run)
+    assert int(fails.broken[0][0]) == 0

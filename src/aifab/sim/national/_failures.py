@@ -28,9 +28,11 @@ of the domain, then removing further replicas, only where idle capacity does not
 where they hit a gang. Hot spares (a share of each pool, per owner) are released as
 hardware fails and refilled from repaired hardware.
 
-An interrupted gang hangs until its failure is detected (:mod:`._hangs`): its failed
-accelerators go to repair at the failure, its healthy ones stay held (``hung``) and the
-job stays out of every queue until then. With detection 0 it is queued again at once.
+An interrupted gang hangs until its failure is detected (:mod:`._hangs`): it holds all
+its accelerators (``hung``), the failed ones included, and the job stays out of every
+queue until then; at detection the failed ones go to repair (their repair starts when the
+failure is known, as in the job Monte Carlo) and the rest are freed. Failed accelerators
+no gang held go to repair at the failure. With detection 0 it is queued again at once.
 """
 
 from __future__ import annotations
@@ -89,14 +91,16 @@ class Failures(Observer):
         # what the checkpoint and the invariants read (the parts' own lists)
         self.events, self.broken, self.held = src.events, self.health.broken, self.health.held
         self.hung, self.spares = self.health.hung, self.health.spares
-        self.hangs = Hangs(run, self.health, self.goodput)
+        self.hangs = Hangs(run, self.health, self.goodput,
+                           lambda p, d, n, r: _to_repair(self, p, d, n, r))
         if src.events:
             run.events.push(src.events[0].time_s, FAIL, 0)
         run.events.push(tw.warmup_s + DAY_S, DAILY, None)
 
     @property
-    def hanging(self) -> dict[int, list[tuple[int, int, int]]]:
-        """Hung gangs: job id -> (pool, domain, accelerators) it holds until detection."""
+    def hanging(self) -> dict[int, list[tuple[int, int, int, int]]]:
+        """Hung gangs: job id -> (pool, domain, healthy, failed accelerators) it holds
+        until detection."""
         return self.hangs.hanging
 
     # -- job hooks -------------------------------------------------------------------------
@@ -152,8 +156,11 @@ class Failures(Observer):
         elif victim is not None:  # the replica holding the hit accelerator
             blast.drop_replicas(pool, hit_dom, 1, first=victim)
         health.advance(run.now)
-        down_total, broke = _take_out(self, pool, want, ev.cause, repair_s)
-        swap = self.hangs.hold(pool, broke, self.model.detect_for(ev.cause), down_total)
+        down_total, broke = _take_out(self, pool, want, ev.cause)
+        swap = self.hangs.hold(pool, broke, self.model.detect_for(ev.cause), down_total,
+                               repair_s)
+        for d, n in broke.items():  # what no hung gang holds: repaired from now
+            _to_repair(self, pool, d, n, repair_s)
         self.goodput.meter.spares_used += health.swap_in(pool, swap)
 
     def on_repair(self, payload: Repair) -> None:
@@ -211,13 +218,25 @@ class Failures(Observer):
         self.hangs.restore(doc["hanging"])
 
 
-def _take_out(f: Failures, pool: int, want: dict[int, int], cause: str,
-              repair_s: float) -> tuple[int, dict[int, int]]:
+def _to_repair(f: Failures, pool: int, d: int, n: int, repair_s: float) -> None:
+    """``n`` accelerators of domain ``d`` of ``pool``, in repair now, come back ``repair_s``
+    later (their in-repair hours booked now, cut to the window and the horizon)."""
+    run, tw = f.run, f.run.twin
+    if n <= 0:
+        return
+    run.events.push(run.now + repair_s, REPAIR, Repair(pool, d, n))
+    end = min(run.now + repair_s, tw.horizon_s)
+    f.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
+
+
+def _take_out(f: Failures, pool: int, want: dict[int, int],
+              cause: str) -> tuple[int, dict[int, int]]:
     """Take a failure's blast radius (``want``: accelerators per domain of ``pool``) out
-    of service for ``repair_s``: idle capacity and spares first, then by interrupting the
-    gangs of the domain, then the replicas in the way. How many came from free capacity
-    (they need replacing by spares), and how many went to repair per domain."""
-    run, health, blast, tw = f.run, f.health, f.blast, f.run.twin
+    of service (into ``broken``; the caller schedules their repairs): idle capacity and
+    spares first, then by interrupting the gangs of the domain, then the replicas in the
+    way. How many came from free capacity (they need replacing by spares), and how many
+    went out per domain."""
+    health, blast, tw = f.health, f.blast, f.run.twin
     size = tw.pools[pool].domain_size
     down_total = 0
     broke: dict[int, int] = {}
@@ -235,9 +254,6 @@ def _take_out(f: Failures, pool: int, want: dict[int, int], cause: str,
         n = min(n, health.room(pool, d))
         broke[d] = n
         down_total += health.break_down(pool, d, n)  # failed spares need no replacement
-        run.events.push(run.now + repair_s, REPAIR, Repair(pool, d, n))
-        end = min(run.now + repair_s, tw.horizon_s)
-        f.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
     return down_total, broke
 
 

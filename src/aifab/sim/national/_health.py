@@ -127,6 +127,22 @@ class DomainHealth:
         self.fleet.draw(pool, -n)
         self.fleet.bring_up(pool, d, n)
 
+    def hold_failed(self, pool: int, d: int, n: int) -> None:
+        """``n`` failed accelerators of domain ``d`` (just taken out) stay with the hung
+        gang that ran on them until its failure is detected: allocated, like the rest."""
+        assert self.broken[pool][d] >= n, f"pool {pool}: {n} not broken in {d}"
+        self.broken[pool][d] -= n
+        self.hung[pool][d] += n
+        self.fleet.draw(pool, n)
+
+    def release_failed(self, pool: int, d: int, n: int) -> None:
+        """A hung gang's ``n`` failed accelerators of domain ``d`` go to repair (its
+        failure was detected): out of allocation, not freed."""
+        assert self.hung[pool][d] >= n, f"pool {pool}: {n} not hung in {d}"
+        self.hung[pool][d] -= n
+        self.fleet.draw(pool, -n)
+        self.broken[pool][d] += n
+
     def repair(self, pool: int, d: int, n: int) -> None:
         """``n`` accelerators of domain ``d`` come back: refill the spares, free the rest."""
         self.broken[pool][d] -= n

@@ -36,8 +36,8 @@ def check(run: Runner) -> None:
     if fails is not None:
         hung = [np.zeros(p.domains, dtype=np.int64) for p in fl.pools]
         for held in fails.hanging.values():
-            for pool, d, n in held:
-                hung[pool][d] += n
+            for pool, d, n, k in held:
+                hung[pool][d] += n + k
         for i, (b, h, g) in enumerate(zip(fails.broken, fails.held, fails.hung, strict=True)):
             assert (b >= 0).all() and (h >= 0).all(), f"pool {i}: negative repair/spares"
             assert (g == hung[i]).all(), f"pool {i}: hung accelerators differ from the hangs"
@@ -48,6 +48,8 @@ def check(run: Runner) -> None:
         for jid in fails.hanging:  # a hung job waits outside every queue
             hung_job = run.ops.jobs.get(jid)
             assert hung_job is None or hung_job.state == HUNG, f"hung job {jid} is not HUNG"
+            assert hung_job is None or hung_job.held == sum(
+                n + k for _, _, n, k in fails.hanging[jid]), f"hung job {jid}: held drift"
     for p, u in zip(fl.pools, used, strict=True):
         p.check()
         assert (u == p.size - p.free).all(), f"pool {p.index}: double allocation"

@@ -9,7 +9,8 @@ IntArray = npt.NDArray[np.int64]
 
 QUEUED, RUNNING, EVICTING, DONE, HUNG = range(5)
 """HUNG: stopped by a failure not yet detected (its gang freed, its healthy accelerators
-held by the failure model); out of every queue until it is detected."""
+held by the failure model: ``held`` of them since ``start``); out of every queue until it
+is detected."""
 FAILURE = "failure"
 """The cause of a gang interrupted by a failure: not a preemption (see ``_ops.interrupt``)."""
 RECORD_FIELDS = ("tenant", "cls", "n", "submit", "first", "end", "preempt", "acc_s", "miss")
@@ -17,7 +18,7 @@ RECORD_FIELDS = ("tenant", "cls", "n", "submit", "first", "end", "preempt", "acc
 
 SCALARS = ("id", "tenant", "cls", "n", "work", "restart", "submit", "first", "start", "end",
            "pool", "borrowed", "preempt", "state", "prio", "seq", "token", "acc_s", "miss",
-           "ran_restart")
+           "ran_restart", "held")
 """Every scalar field, in the order checkpoints store them."""
 
 
@@ -42,3 +43,14 @@ class Job:
         self.acc_s = 0.0
         self.miss = 0
         self.ran_restart = 0.0
+        self.held = 0  # accelerators held while HUNG (allocated to it, since ``start``)
+
+
+def acc_s_until(job: Job, now: float) -> float:
+    """``job``'s allocated accelerator-seconds up to ``now``: those booked, plus its gang
+    since ``start`` while it runs, or what it holds since ``start`` while it hangs."""
+    if job.state in (RUNNING, EVICTING):
+        return job.acc_s + job.n * (now - job.start)
+    if job.state == HUNG:
+        return job.acc_s + job.held * (now - job.start)
+    return job.acc_s

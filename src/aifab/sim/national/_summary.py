@@ -10,7 +10,7 @@ import pandas as pd
 
 from aifab.sim.national._curtailck import curtailer_of
 from aifab.sim.national._failures import failures_of
-from aifab.sim.national._job import EVICTING, RECORD_FIELDS, RUNNING
+from aifab.sim.national._job import RECORD_FIELDS, acc_s_until
 from aifab.sim.national._loadshape import campus_power_frame
 from aifab.sim.national._meters import SERIES_COLUMNS
 from aifab.sim.national._tree import (
@@ -49,7 +49,7 @@ def job_frame(run: RunView) -> pd.DataFrame:
     df = pd.DataFrame({k: np.frombuffer(v, dtype=np.float64) if len(v) else np.zeros(0)
                        for k, v in run.records.r.items()})
     live = [(j.tenant, j.cls, j.n, j.submit, j.first, math.nan, j.preempt,
-             j.acc_s + (j.n * (now - j.start) if j.state in (RUNNING, EVICTING) else 0.0),
+             acc_s_until(j, now),
              j.miss)
             for j in run.ops.jobs.values()]
     if live:
