@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aifab.grid._budget import add_energy_budgets
 from aifab.grid._data import REGIONS, GridData
 from aifab.grid._network import (
     GridNetwork,
@@ -233,6 +234,7 @@ def _solve_base(data: GridData, year: int, hours: int, network: str,
     n: Any = gn.network
     m = n.optimize.create_model(include_objective_constant=False)
     add_interfaces(m, gn, data)
+    add_energy_budgets(m, gn, data)
     # objective in million KRW: in KRW (about 6e13) HiGHS stalls on the network's KVL rows
     m.add_objective(m.objective.expression * 1e-6, overwrite=True)
     info = solve_highs(m, objective_scale=1e-6)

@@ -46,7 +46,8 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
         "carrier": (_STR, True, None), "marginal_cost_krw_per_mwh": (_NUM, True, 0.0),
         "co2_t_per_mwh": (_NUM, True, 0.0), "availability": (_STR, True, None),
         "must_run_pu": (_NUM, False, 0.0), "peak_months": (_STR, False, None),
-        "peak_availability": (_STR, False, None), "source": (_STR, True, None),
+        "peak_availability": (_STR, False, None), "budget_max_pu": (_NUM, False, 0.0),
+        "source": (_STR, True, None),
     }),
     "generators": (("name",), {
         "region": (_STR, True, None), "carrier": (_STR, True, None), "name": (_STR, True, None),

@@ -86,6 +86,7 @@ def near_peak_days(data: GridData) -> list[int]:
     if its tightest day is within ``BIND_SHARE`` of the year's tightest. With no seasons
     this is the peak-demand day alone (unless solar and wind move the tightest hour)."""
     from aifab.errors import BadInput
+    from aifab.grid._budget import budget_carrier_cap
     from aifab.grid._profiles import (
         DAYS,
         calendar_availability,
@@ -111,8 +112,9 @@ def near_peak_days(data: GridData) -> list[int]:
         if seasons is None:
             firm += float(mw) * float(avail)
             continue
-        try:
-            firm += float(mw) * calendar_availability(float(avail), seasons)
+        try:  # a daily energy budget may run up to its hourly ceiling (grid._budget)
+            firm += float(mw) * np.maximum(calendar_availability(float(avail), seasons),
+                                           budget_carrier_cap(car, str(c)) or 0.0)
         except ValueError as exc:
             raise BadInput(f"carrier '{c}': {exc}",
                            where="carriers.csv, column peak_months") from None

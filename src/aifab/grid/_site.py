@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
+from aifab.grid._budget import add_energy_budgets
 from aifab.grid._calibration import calibrate
 from aifab.grid._cluster import build_clustered_network, read_busmap
 from aifab.grid._data import GridData, load_grid_data
@@ -114,6 +115,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     m = n.optimize.create_model(include_objective_constant=False)
     sv = add_siting(m, gn, problem, data, allowed, expansions)
     add_interfaces(m, gn, data)
+    add_energy_budgets(m, gn, data)
     build_s = time.perf_counter() - t0
     total = m.objective.expression * OBJ_SCALE
     info = _solve_with_offset(m, total, problem, say)

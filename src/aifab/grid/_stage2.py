@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from aifab.grid._budget import BudgetRows, add_energy_budgets
 from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork, add_interfaces
 from aifab.grid._profiles import month_of_day
@@ -80,6 +81,7 @@ def block_model(gn: GridNetwork, data: GridData, snaps: Sequence[Any]) -> Any:
     n: Any = gn.network
     m = n.optimize.create_model(snapshots=list(snaps), include_objective_constant=False)
     add_interfaces(m, gn, data)
+    add_energy_budgets(m, gn, data)
     if "StorageUnit-p_store" in m.variables:
         su = n.storage_units
         eff_s = xr.DataArray(su["efficiency_store"].to_numpy(float),
@@ -192,6 +194,8 @@ class WarmLP:
                            n.get_switchable_as_dense(c, "p_min_pu").to_numpy(float),
                            list(getattr(n, c.lower() + "s").index))
                        for c in ("Generator", "Link")}
+        self.budget = BudgetRows(self.m, n, data.carriers)
+        self._gen_upper = self.budget.upper(self._dense["Generator"][0])
         lp = n.loads_t.p_set.reindex(columns=n.loads.index).fillna(n.loads["p_set"])
         sign = -n.loads["sign"].to_numpy(float)
         self._bus_load = (lp * sign).T.groupby(n.loads["bus"].to_numpy()).sum().T
@@ -208,7 +212,8 @@ class WarmLP:
             pmax, pmin, names = self._dense[c]
             comp = getattr(self.gn.network, c.lower() + "s")
             nom = comp["p_nom"].to_numpy(float)
-            for kind, pu in (("upper", pmax), ("lower", pmin)):
+            up = self._gen_upper if c == "Generator" else pmax
+            for kind, pu in (("upper", up), ("lower", pmin)):
                 key = f"{c}-fix-p-{kind}"
                 if key in self.m.constraints:
                     out[key] = pd.DataFrame(pu[snaps] * nom, columns=names)
@@ -243,6 +248,12 @@ class WarmLP:
             raise ValueError("a warm block must have the first block's length")
         for name, values in self._hourly(np.asarray(snaps), without).items():
             self.rows(name, values)
+        if self.budget.on:  # the block's daily energy budgets
+            lab = self.budget.labels
+            ok = lab >= 0
+            val = self.budget.rhs(self._dense["Generator"][0][np.asarray(snaps)])[ok]
+            rows = self.row_of[lab[ok]].astype(np.int32)
+            self.h.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf), val)
 
     def solve(self) -> tuple[str, float]:
         """Re-solve from the last basis; returns (status, seconds)."""
