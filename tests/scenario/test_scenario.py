@@ -124,3 +124,16 @@ def test_duplicate_owner(tmp_path: Path) -> None:
     doc["owners"].append({"name": "SK"})
     with pytest.raises(BadInput, match="duplicate owner name"):
         load_scenario(write(tmp_path, doc))
+
+
+def test_an_unknown_inference_model_names_the_file_at_load(tmp_path: Path) -> None:
+    """Found by tests/fuzz/test_fuzz_plan.py: an unknown model in ``workload.inference`` was
+    refused only when ``plan`` measured the mix, with the field but not the file."""
+    from aifab.scenario import embedded_text
+
+    doc = yaml.safe_load(embedded_text("korea-2025"))
+    doc["workload"]["inference"][1]["model"] = "0"
+    p = write(tmp_path, doc)
+    field = r"workload\.inference\[1\]\.model: unknown model '0'"
+    with pytest.raises(BadInput, match=rf"^{p}: {field}"):
+        load_scenario(str(p))
