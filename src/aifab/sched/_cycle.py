@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from aifab.sched._assign import NOFIT, PREEMPT, Assignment
-from aifab.sched._model import ClusterQueue, Manifests
+from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
+from aifab.sched._index import Index
+from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._quota import Node, QuotaTree
 from aifab.sched._workload import Workload
 
@@ -17,6 +18,8 @@ class Engine(Protocol):
 
     m: Manifests
     tree: QuotaTree
+    index: Index
+    domains: Domains
     fair: bool
     prune: bool
     pruned_now: bool
@@ -30,6 +33,40 @@ class Engine(Protocol):
     _nopreempt: dict[str, list[tuple[dict[str, float], int, float]]]
     _nominated: dict[str, str]
     _skip: dict[str, tuple[set[str], int]]
+
+
+class Tries:
+    """Flavor assignments that did not fit, per workload, kept while nothing they read has
+    moved (rule A12; speed only). An assignment reads the usage, on the nodes from the root
+    to its ClusterQueue, of the flavor-resources it tries (all on the ClusterQueue's
+    flavors), and the free topology domains of those flavors. Every change of usage bumps
+    the index's version of that flavor-resource (A7), and every change of a flavor's
+    domains comes with a change of usage of that flavor (an admission or removal with a
+    placement there), so a try is kept with the versions of every flavor-resource, of any
+    ClusterQueue, on its ClusterQueue's flavors, and not made again while they are equal."""
+
+    def __init__(self, m: Manifests) -> None:
+        frs = {fr for cq in m.cluster_queues.values() for fr in cq.quotas}
+        self._frs: dict[str, tuple[FR, ...]] = {}
+        for cq in m.cluster_queues.values():
+            mine = {f for g in cq.groups for f in g.flavors}
+            self._frs[cq.name] = tuple(sorted(fr for fr in frs if fr[0] in mine))
+        self._kept: dict[str, tuple[tuple[int, ...], Assignment]] = {}
+
+    def get(self, eng: Engine, cq: ClusterQueue, wl: Workload) -> Assignment:
+        """``assign()`` of ``wl`` in ``cq`` now."""
+        ver = eng.index.ver
+        key = tuple(ver.get(fr, 0) for fr in self._frs[cq.name])
+        hit = self._kept.get(wl.name)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        asg = assign(eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
+        if asg.mode != FIT:
+            self._kept[wl.name] = (key, asg)
+        return asg
+
+    def drop(self, name: str) -> None:
+        self._kept.pop(name, None)
 
 
 def _order_key(w: Workload) -> tuple[int, float, str]:
@@ -147,6 +184,9 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
     def key(e: tuple[ClusterQueue, Workload, Assignment]) -> tuple[int, float, str]:
         return (-e[1].priority, e[1].created, e[1].name)
 
+    if all(e[2].mode == NOFIT or (e[2].mode == PREEMPT and eng.index.sure_to_fail(
+            e[0], e[1], e[2], eng.fair)) for e in entries):
+        return entries  # A12: no head can admit or preempt; what each records is its own
     if not eng.fair:
         return sorted(entries, key=lambda e: (e[2].borrow, *key(e)))
 

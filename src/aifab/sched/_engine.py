@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
-from aifab.sched._cycle import _order_key, failed, heads, order
+from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
+from aifab.sched._cycle import Tries, _order_key, failed, heads, order
 from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
@@ -66,6 +66,7 @@ class Engine:
         # A6: per queue, a plain gang that did not fit / found nothing to preempt, until freed
         self._nofit: dict[str, dict[str, float]] = {}
         self._nopreempt: dict[str, list[tuple[dict[str, float], int, float]]] = {}
+        self.tries = Tries(m)  # A12: flavor assignments that did not fit, while unchanged
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
         self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
 
@@ -93,6 +94,7 @@ class Engine:
     def _dequeue(self, wl: Workload) -> None:
         del self.pending[wl.name]
         self.index.forget(wl.name)
+        self.tries.drop(wl.name)
         del self._members[wl.queue][wl.name]
         self._skip.pop(wl.queue, None)
         if not self._members[wl.queue]:
@@ -107,8 +109,7 @@ class Engine:
 
     def finish(self, name: str) -> None:
         """A workload ends: its quota (and topology domains) are freed."""
-        a = self.admitted[name]
-        self._release(a)
+        self._release(a := self.admitted[name])
         self.events.append(Event("finish", name, a.cq, self.cycle))
 
     def _release(self, a: Admitted, requeue: bool = True) -> None:
@@ -147,12 +148,11 @@ class Engine:
         """One scheduling cycle; whether anything was admitted, preempted or set aside."""
         self.cycle += 1
         self.pruned_now = False  # heads() sets it when A6 sets a head aside
-        entries = [(cq, wl, assign(self.tree, self.m, self.domains, cq, wl, self.fair))
-                   for cq, wl in heads(self)]
+        entries = [(cq, wl, self.tries.get(self, cq, wl)) for cq, wl in heads(self)]
         changed, moved = self.pruned_now, False  # A10: ``first`` stands until quota moves
         reserved: list[tuple[str, dict[FR, float]]] = []
         for cq, wl, first in order(self, entries):
-            asg = first if not moved else assign(self.tree, self.m, self.domains, cq, wl, self.fair)
+            asg = first if not moved else self.tries.get(self, cq, wl)
             if asg.mode == FIT:
                 self._admit(cq, wl, asg)
                 changed = moved = True
@@ -164,8 +164,7 @@ class Engine:
                     self._nominated[cq.name] = wl.name
                     for t in victims:
                         self._evict(t, wl.name)
-                    # the freed quota is the preemptor's for the rest of this cycle
-                    self.index.reserve(cq.name, asg.usage)
+                    self.index.reserve(cq.name, asg.usage)  # the preemptor's this cycle
                     reserved.append((cq.name, asg.usage))
                     changed = moved = True
                     continue

@@ -51,6 +51,7 @@ class Index:
         self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...]]] = {}
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
         self.bound = True
+        self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool]] = {}  # A12
 
     def touch(self, usage: Mapping[FR, float]) -> None:
         ver = self.ver
@@ -120,6 +121,33 @@ class Index:
         return e is not None and e[0] == self._key(cq, wl, asg, fair) and \
             e[2] == self._versions(e[1])
 
+    def hopeless(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
+                 peek: bool = False) -> bool:
+        """A8's bound, kept per (ClusterQueue, priority, request) while the versions of the
+        flavor-resources a search reads stand (A12): the bound reads no more than the search
+        (the sums of the preemptor's flavor-resources and the usage a search reads), and
+        neither the workload's name nor its creation time). ``peek``: only a kept answer
+        (False when none is kept)."""
+        usage = tuple(sorted(asg.usage.items()))
+        key = (cq.name, wl.priority, usage, fair)
+        vers = self._versions(self._scope(cq.name, frozenset(asg.usage)))
+        hit = self._bounds.get(key)
+        if hit is not None and hit[0] == vers:
+            return hit[1]
+        if peek:
+            return False
+        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair)
+        if len(self._bounds) > 10_000:
+            self._bounds.clear()
+        self._bounds[key] = (vers, out)
+        return out
+
+    def sure_to_fail(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
+                     fair: bool) -> bool:
+        """Whether ``targets()`` would find nothing, from what is kept alone (no search)."""
+        return self.failed_before(cq, wl, asg, fair) or (
+            self.bound and self.hopeless(cq, wl, asg, fair, peek=True))
+
     def note_failed(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                     fair: bool) -> None:
         scope = self._scope(cq.name, frozenset(asg.usage))
@@ -132,7 +160,7 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     the index's quota tree; ``fair``: fair-sharing preemption (``m``'s strategies)."""
     if ix.failed_before(cq, wl, asg, fair):
         return None
-    if ix.bound and hopeless(ix.sums, ix.tree, cq, wl.priority, asg.usage, fair):
+    if ix.bound and ix.hopeless(cq, wl, asg, fair):
         ix.note_failed(cq, wl, asg, fair)
         return None
     pool = ix.pool(asg.usage)
