@@ -56,12 +56,21 @@ def load_cli_scenario(scenario_file: str | None, scenario: str | None,
     scn = load_scenario(scenario_file or scenario, sets or [], catalog=cat)
     # Regions named in compare_with are resolved by aifab.power (a layer above scenario):
     # check them here, where the file is known, so the message names it.
+    # Models in workload.inference are perf's (also a layer above): the same, so that an
+    # unknown one names the file when the scenario loads, not when plan measures the mix.
+    from aifab.perf import default_models
     from aifab.power import regions_for
 
+    source = scenario_file or scenario or "korea-2025"
     try:
         regions_for(scn)
     except BadInput as exc:
-        raise BadInput(str(exc), source=scenario_file or scenario or "korea-2025") from None
+        raise BadInput(str(exc), source=source) from None
+    models = default_models().models
+    for i, it in enumerate(scn.workload.inference):
+        if it.model not in models:
+            raise BadInput(f"unknown model {it.model!r} (known: {', '.join(sorted(models))})",
+                           source=source, where=f"workload.inference[{i}].model")
     return scn, cat
 
 

@@ -168,14 +168,6 @@ def check_references(scn: Scenario, catalog: Catalog, source: str) -> None:
         if p.accelerator not in catalog.accelerators:
             raise BadInput(f"unknown accelerator {p.accelerator!r}", source=source,
                            where=f"peers[{i}].accelerator")
-    if scn.workload.inference:  # the models perf knows (plan measures the mix with them)
-        from aifab.perf import default_models
-
-        models = default_models().models
-        for i, it in enumerate(scn.workload.inference):
-            if it.model not in models:
-                raise BadInput(f"unknown model {it.model!r} (known: {', '.join(sorted(models))})",
-                               source=source, where=f"workload.inference[{i}].model")
     check_sim_references(scn, catalog, source)
 
 
