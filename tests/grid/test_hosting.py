@@ -25,6 +25,7 @@ def test_firm_hosting_by_hand():
                                           "S-Jeonnam": 150.0})
 
 
+@pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
 def test_hosting_rows_carry_map_coordinates():
     # the dashboard's map layer reads these: the site's own coordinates and its bus's
     data = toy_data()

@@ -16,6 +16,7 @@ def _by_site(result):
     return {s: float(p.loc[p["site"] == s, "mw"].sum()) for s in p["site"]}
 
 
+@pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
 def test_toy_placement_and_dispatch_by_hand(toy):
     # 100 MW IT. Gangwon has 400 MW of nuclear stuck behind the 600 MW corridor (10k KRW/MWh):
     # its site takes its full 80 MW (2 blocks). The other 20 MW IT cost 25 MW at the PUE 1.25

@@ -235,6 +235,7 @@ def test_engine_aiconfigurator_when_installed() -> None:
     assert any(n.startswith("engine: aiconfigurator-core") for n in r["notes"])
 
 
+@pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
 def test_calibrate_json_reports_groups() -> None:
     # issue 19: leave-one-out error per (family x dense/MoE x width) group, flagged when a
     # group rests on fewer than 5 rows

@@ -130,6 +130,7 @@ def _catalog() -> Any:
     return default_catalog()
 
 
+@pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
 def test_constraints_from_a_document_and_from_a_result_agree(siting: Curtailing) -> None:
     a = site_constraints(siting, ["X"])
     b = site_constraints(json.loads(to_json(siting.to_dict())), ["X"])

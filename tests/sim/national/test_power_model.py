@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,6 +45,7 @@ def scenarios(draw: Any) -> Scenario:
                 "power_mode": draw(st.sampled_from(["wait", "strand", "throttle"]))}})
 
 
+@pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_twin_nameplate_equals_plan_facility_power(scn: Scenario) -> None:
