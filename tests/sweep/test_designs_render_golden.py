@@ -13,8 +13,8 @@ import json
 import math
 from pathlib import Path
 
+from aifab._sweep_doc import DesignRow, Designs, Spread
 from aifab.sweep._designs import design_frame, designs_section
-from aifab.sweep._document import DesignRow, Designs, Spread
 
 GOLDEN = Path(__file__).with_name("designs_render_golden.json")
 METRICS = ["quota.wait_h_p95", "twin.utilization"]

@@ -32,8 +32,8 @@ from aifab.report._style import (
     style_figure,
 )
 
-if TYPE_CHECKING:  # the type only: aifab.sweep renders through this module
-    from aifab.sweep import SweepDocument
+if TYPE_CHECKING:  # the type only (a document of the lowest layer: sweep writes it)
+    from aifab._sweep_doc import SweepDocument
 
 #: The sweep bands' colour (``SERIES_COLOURS["spread"]``) in two opacities.
 _BANDS = ((5, 95, "rgba(51,34,136,0.18)", ("5th to 95th percentile", "5~95 백분위")),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aifab._sweep_doc import SweepDocument
 from aifab.sweep._design import DesignPoints, build_design
 from aifab.sweep._designs import design_frame, design_rows, sweep_document, write_designs
-from aifab.sweep._document import SweepDocument
 from aifab.sweep._exec import Progress, execute, load_state_spec, read_journal
 from aifab.sweep._plan_cli import print_uncertainty, write_uncertainty
 from aifab.sweep._results import (

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from aifab.sweep._document import DesignRow, Designs, Spread, SweepDocument
+from aifab._sweep_doc import DesignRow, Designs, Spread, SweepDocument
 from aifab.sweep._results import SweepResult, VariantRecord
 
 

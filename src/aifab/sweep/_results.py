@@ -19,9 +19,9 @@ import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
 from aifab._schema import FieldError, decode_block, encode
+from aifab._sweep_doc import ErrorCount, Percentiles, Sensitivity, SweepDocument
 from aifab.errors import BadInput
 from aifab.sweep._design import DesignPoints
-from aifab.sweep._document import ErrorCount, Percentiles, Sensitivity, SweepDocument
 from aifab.sweep._sensitivity import sensitivity, summarise
 from aifab.sweep._spec import SweepSpec
 

@@ -6,6 +6,10 @@ records are :class:`~aifab.sweep.VariantRecord`'s). Built by ``SweepResult.docum
 Open mappings where the shape follows the run: the spec (pydantic's own dump of
 ``SweepSpec``), a sensitivity entry (Sobol indices, a tornado's ends, or a Spearman
 coefficient, by ``method``) and a design's parameter values.
+
+A module of the lowest layer (it needs only ``aifab._schema``), so that aifab.report names
+its type without importing aifab.sweep, which renders through report. Public as
+``aifab.sweep.SweepDocument``.
 """
 
 from __future__ import annotations
