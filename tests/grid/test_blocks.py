@@ -67,6 +67,7 @@ def _costly_blocks(block_mw: float, shortfall: str) -> dict[int, int]:
     return solve_siting(p, data, calibrate_base=False).unpowered_gpus_by_year
 
 
+@pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
 @pytest.mark.parametrize("block_mw", SIZES)
 def test_fewest_waiting_does_not_hinge_on_block_size(block_mw):
     # default: the grid and the ramp can power all 30 MW, so no GPU waits at any block size

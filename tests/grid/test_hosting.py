@@ -39,6 +39,7 @@ def test_hosting_rows_carry_map_coordinates():
     assert hc["substation"].isna().all()  # the toy has no substations
 
 
+@pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
 def test_curtailable_hosting_above_firm_when_peak_hours_can_go():
     # Two peak hours at 1.4 x demand on day 0 (the peak day, weight 1): Seoul's firm hosting
     # falls to 1,250 MW; a load that gives way for up to 22 h a year gets the 1,650 MW of
