@@ -38,6 +38,25 @@ def main() -> None:
         build_app()()
     except KeyboardInterrupt:
         aborted()
+    except Exception as exc:
+        if _interrupted(exc):
+            aborted()
+        raise
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether Ctrl-C is behind ``exc``. Python 3.11 wraps an exception raised while a
+    class body's ``__set_name__`` runs (which is where a SIGINT lands when it arrives while
+    pydantic, imported lazily by typer, defines its classes) in a ``RuntimeError`` whose
+    cause is the ``KeyboardInterrupt``; so the chain of causes is searched."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        if isinstance(node, KeyboardInterrupt):
+            return True
+        seen.add(id(node))
+        node = node.__cause__ or node.__context__
+    return False
 
 
 if __name__ == "__main__":

@@ -118,6 +118,35 @@ def test_ctrl_c_while_importing_is_one_line_exit_130(monkeypatch: pytest.MonkeyP
     _root._module_commands.cache_clear()
 
 
+def test_ctrl_c_wrapped_by_a_class_definition_is_one_line_exit_130(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A SIGINT that lands in a ``__set_name__`` during an import reaches ``main`` as a
+    ``RuntimeError`` caused by the ``KeyboardInterrupt`` (Python 3.11; CI saw it with
+    pydantic, imported by typer). Other errors still propagate."""
+    def interrupted(module: str) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'cached_property'") from exc
+
+    monkeypatch.setattr(_root.importlib, "import_module", interrupted)
+    _root._module_commands.cache_clear()
+    monkeypatch.setattr(sys, "argv", ["aifab", "plan"])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 130
+    assert capsys.readouterr().err == "aifab: aborted\n"
+
+    def broken(module: str) -> None:
+        raise RuntimeError("not an interruption")
+
+    monkeypatch.setattr(_root.importlib, "import_module", broken)
+    _root._module_commands.cache_clear()
+    with pytest.raises(RuntimeError, match="not an interruption"):
+        cli.main()
+    _root._module_commands.cache_clear()
+
+
 @pytest.mark.parametrize("delay_s", [0.0, 0.02, 0.05, 0.1, 0.2, 0.4])
 def test_sigint_during_start_up(delay_s: float) -> None:
     """A real SIGINT at points through start-up (typer, rich, pydantic, pandas, then the
