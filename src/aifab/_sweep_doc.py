@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aifab._schema import OPTIONAL, FieldError, decode_block, encode
-from aifab.errors import BadInput
+from aifab._schema import OPTIONAL, encode, read_block
 
 
 @dataclass(frozen=True)
@@ -107,9 +106,4 @@ class SweepDocument:
     def from_dict(cls, doc: Any, source: str = "sweep result") -> SweepDocument:
         """A document read back (``schema_version`` allowed); exit 2 naming ``source`` and
         the field when one is missing, unknown or mistyped."""
-        try:
-            if not isinstance(doc, dict):
-                raise FieldError("(document)", "expected an object")
-            return decode_block(cls, {k: v for k, v in doc.items() if k != "schema_version"})
-        except FieldError as exc:
-            raise BadInput(str(exc), source=source) from None
+        return read_block(cls, doc, source)

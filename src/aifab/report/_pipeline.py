@@ -63,11 +63,12 @@ class ReportResult:
         (:class:`aifab.grid.SiteResult`) with what the twin ran under."""
         if self.siting is None:
             return None
-        from aifab.grid import SiteResult
+        from aifab.grid import SiteResult, TwinPowerCaps
 
         windows = self.constraints.windows if self.constraints is not None else ()
         return replace(SiteResult.from_siting(self.scenario.name, self.siting),
-                       twin_power_caps=self.caps.to_dict() if self.caps is not None else None,
+                       twin_power_caps=TwinPowerCaps(self.caps.year, dict(self.caps.mw))
+                       if self.caps is not None else None,
                        twin_curtailment_windows=len(windows) if windows else None)
 
     def site_doc(self) -> dict[str, Any] | None:
