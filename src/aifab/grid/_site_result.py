@@ -248,7 +248,9 @@ class SiteResult:
                     load_profile: LoadProfile | None = None,
                     coupling: Mapping[str, Any] | None = None) -> SiteResult:
         """The result of a solved siting (and the load profile it drew, or the coupling
-        rounds of ``--couple-twin``)."""
+        rounds of ``--couple-twin``). Its ``region_rows`` and ``calibration`` keep the
+        solver's precision (the document rounds a calibration row's ``ours`` to 2 decimals,
+        the page shows the solver's, to 3, at 1)."""
         doc: dict[str, Any] = {"scenario": scenario, **siting.to_dict()}
         if load_profile is not None:
             doc["load_profile"] = {"source": load_profile.source,
@@ -259,7 +261,7 @@ class SiteResult:
         rows = tuple(RegionRow(str(r["region"]), int(r["year"]), float(r["added_mw"]),
                                float(r["local_surplus_mw"]), float(r["local_surplus_min_mw"]))
                      for r in siting.regions.to_dict(orient="records"))
-        return replace(res, region_rows=rows)
+        return replace(res, region_rows=rows, calibration=tuple(siting.calibration))
 
     def to_siting(self, geo: pd.DataFrame | None = None) -> SitingResult:
         """The solver-shaped result (tables as frames, years as numbers) that the report's

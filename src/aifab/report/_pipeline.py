@@ -125,12 +125,14 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     sections: list[Section] = list(plan_sections(plan_res))
     sres = constraints = None
     if site:
+        from aifab.grid import SiteResult
         from aifab.grid import site as run_site
         from aifab.report._grid import site_sections
 
         say("site (grid model, about 30 s for the national default)")
         sres = run_site(scn, catalog=cat)
-        sections += site_sections(sres, [o.name for o in scn.owners])
+        sections += site_sections(SiteResult.from_siting(scn.name, sres), sres.geo,
+                                  [o.name for o in scn.owners])
         if site_caps:
             from aifab.sim.national import site_constraints
 
