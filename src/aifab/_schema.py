@@ -167,7 +167,7 @@ def read_block(cls: type[T], doc: Any, source: str,
     ``source`` and the field that is missing, unknown or mistyped: the one reader every
     stage's typed result uses."""
     with fields_of(source):
-        if not isinstance(doc, dict):
+        if not isinstance(doc, Mapping):
             raise FieldError("(document)", "expected an object")
         body = {k: v for k, v in doc.items() if k != "schema_version"}
         return decode_block(cls, prepare(body) if prepare is not None else body)

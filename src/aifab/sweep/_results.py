@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
-from aifab._schema import FieldError, decode_block, encode, read_block
+from aifab._schema import encode, read_block
 from aifab._sweep_doc import ErrorCount, Percentiles, Sensitivity, SpecDoc, SweepDocument
 from aifab.errors import BadInput
 from aifab.sweep._design import DesignPoints
@@ -61,10 +61,7 @@ class VariantRecord:
     def from_dict(cls, doc: Any, source: str = "sweep record") -> VariantRecord:
         """A record from its document; exit 2 naming ``source`` and the field when one is
         missing or mistyped."""
-        try:
-            return decode_block(cls, doc)
-        except FieldError as exc:
-            raise BadInput(str(exc), source=source) from None
+        return read_block(cls, doc, source)
 
 
 @dataclass(frozen=True)
