@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
-from aifab._schema import FieldError, decode_block
+from aifab._schema import decode_block, fields_of
 from aifab.errors import BadInput
 
 PLAN_DOC = "plan.json"
@@ -147,10 +147,8 @@ class PlanResult:
         body.setdefault("description", "")
         if isinstance(body.get("totals"), dict):
             body["totals"] = {**body["totals"], "name": "total"}
-        try:
+        with fields_of(source):
             return decode_block(cls, body)
-        except FieldError as exc:
-            raise BadInput(exc.what, source=source, where=exc.path) from None
 
     def write(self, folder: Path, extra: Mapping[str, Any] | None = None,
               page: Callable[[Path], None] | None = None) -> None:

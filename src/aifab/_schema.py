@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import math
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from aifab.errors import BadInput
 
 T = TypeVar("T")
 
@@ -144,3 +147,27 @@ def decode_block(cls: type[T], doc: Any, path: str = "") -> T:
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
+
+
+@contextmanager
+def fields_of(source: str) -> Iterator[None]:
+    """Inside it, a :class:`FieldError` leaves as :class:`~aifab.errors.BadInput` (exit 2)
+    naming ``source`` (the file, or what the document is) and the field's dotted path."""
+    try:
+        yield
+    except FieldError as exc:
+        raise BadInput(exc.what, source=source, where=exc.path) from None
+
+
+def read_block(cls: type[T], doc: Any, source: str,
+               prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> T:
+    """Block ``cls`` read from a JSON document ``doc`` (its ``schema_version`` key, where
+    written, left aside), after ``prepare`` (a reader's reshaping of the document into the
+    block's fields, which may raise :class:`FieldError` too). Exit 2 (BadInput) naming
+    ``source`` and the field that is missing, unknown or mistyped: the one reader every
+    stage's typed result uses."""
+    with fields_of(source):
+        if not isinstance(doc, Mapping):
+            raise FieldError("(document)", "expected an object")
+        body = {k: v for k, v in doc.items() if k != "schema_version"}
+        return decode_block(cls, prepare(body) if prepare is not None else body)

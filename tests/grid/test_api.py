@@ -13,7 +13,7 @@ def test_public_names():
         "representative_days", "site", "solve_highs",
         "solve_siting", "LoadProfile", "flat_profile", "profile_from_frame",
         "read_load_profile", "hosting_capacity", "site_coordinates",
-        "SiteResult", "read_site", "site_file",
+        "SiteResult", "read_site", "site_file", "TwinPowerCaps",
     ])
     for name in grid.__all__:
         assert getattr(grid, name) is not None

@@ -119,6 +119,8 @@ def test_hosting_in_json_and_report():
     r = solve_siting(toy_problem(10.0), data, calibrate_base=False)
     r = replace(r, hosting=hosting_capacity(data, [2030], hours=24))
     assert [h["site"] for h in r.to_dict()["hosting"]] == ["S-Seoul", "S-Gangwon", "S-Jeonnam"]
-    page = site_html(r)
+    from aifab.grid import SiteResult
+
+    page = site_html(SiteResult.from_siting("toy", r), r.geo)
     assert "Hosting capacity per site" in page
     assert "1,650" in page.split("Hosting capacity per site")[-1]  # Seoul firm MW

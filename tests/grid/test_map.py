@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from aifab.grid import OwnerPrefs, SitingProblem, solve_siting
+from aifab.grid import OwnerPrefs, SiteResult, SitingProblem, solve_siting
 from aifab.report import siting_map
 from aifab.scenario._siting import OwnerSiting, SitingOptions
 
@@ -26,7 +26,8 @@ def _two_year_result():
 @pytest.mark.slow
 def test_map_has_provinces_colour_bar_legend_and_slider():
     r = _two_year_result()
-    fig = siting_map(r)
+    site = SiteResult.from_siting("toy", r)
+    fig = siting_map(site, r.geo)
     provinces = [t for t in fig.data if t.fill == "toself"]
     assert len(provinces) == 17
     bars = [t for t in fig.data if getattr(t.marker, "showscale", None)]
@@ -40,14 +41,14 @@ def test_map_has_provinces_colour_bar_legend_and_slider():
         vis = s.args[0]["visible"]
         assert len(vis) == len(fig.data) and all(vis[:len(provinces)])
     assert steps[0].args[0]["visible"] != steps[1].args[0]["visible"]
-    one = siting_map(r, year=2030)
+    one = siting_map(site, r.geo, year=2030)
     assert not one.layout.sliders
 
 
 @pytest.mark.slow
 def test_campus_drawn_at_its_site_coordinates_on_toy():
     r = _two_year_result()
-    fig = siting_map(r, year=2030)
+    fig = siting_map(SiteResult.from_siting("toy", r), r.geo, year=2030)
     placed = [t for t in fig.data if t.name == "X"]
     assert placed and len(placed[0].x) == len(set(r.placements.loc[
         r.placements["year"] == 2030, "site"]))
@@ -59,7 +60,7 @@ def test_many_lines_are_grouped_by_loading(monkeypatch):
 
     r = _two_year_result()
     monkeypatch.setattr(g, "_MAX_CORRIDOR_TRACES", 0)
-    fig = siting_map(r, year=2030)
+    fig = siting_map(SiteResult.from_siting("toy", r), r.geo, year=2030)
     grouped = [t for t in fig.data if isinstance(t.hovertext, str)
                and " lines at " in t.hovertext]
     assert sum(t.hovertext.split()[0].isdigit() for t in grouped) == len(grouped) >= 1
@@ -83,17 +84,18 @@ def test_owner_colours_follow_the_scenario_order_everywhere():
     from aifab.report._grid import _charts, owner_order
 
     r = _two_owner_result()
-    assert owner_order(r) == ["Zed", "Alpha"]  # the problem's order, not sorted
-    assert owner_order(r, ["Alpha", "Zed"]) == ["Alpha", "Zed"]
-    fig = siting_map(r, year=2030)
+    site = SiteResult.from_siting("toy", r)
+    assert owner_order(site) == ["Zed", "Alpha"]  # the problem's order, not sorted
+    assert owner_order(site, ["Alpha", "Zed"]) == ["Alpha", "Zed"]
+    fig = siting_map(site, r.geo, year=2030)
     assert fig.layout.width is None  # follows its container
     marks = {t.name: t.marker.color for t in fig.data if t.name in ("Zed", "Alpha")}
     assert marks == {"Zed": PALETTE[0], "Alpha": PALETTE[1]}
-    mw, cost, _ = _charts(r, ["Alpha", "Zed"])
+    mw, cost, _ = _charts(site, site.tables(), ["Alpha", "Zed"])
     bars = {t.name: t.marker.color for t in mw.data if t.type == "bar"}
     assert bars == {"Alpha": PALETTE[0], "Zed": PALETTE[1]}
     assert mw.layout.yaxis2.rangemode == "nonnegative" and mw.layout.yaxis2.range[0] == 0
     assert "shortfall" not in " ".join(t.name for t in cost.data)  # human labels
-    html = "".join(s.body_html for s in site_sections(r))
+    html = "".join(s.body_html for s in site_sections(site, r.geo))
     assert "CO2 (Mt/year): 2030: " in html and '{"2030"' not in html
     assert "_krw" not in html.split("Annual cost")[1].split("</table>")[0]

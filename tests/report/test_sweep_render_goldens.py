@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from aifab._sweep_doc import TornadoSwing
 from aifab.report import (
     headline_text,
     sensitivity_note,
@@ -87,11 +89,13 @@ def test_the_sweep_renderers_give_the_recorded_bytes() -> None:
 
 
 def test_a_read_back_tornado_with_a_failed_end_draws_as_in_memory() -> None:
-    """sweep.json stores a failed variant's metric as null (read_sweep gives None), the
-    result in memory as NaN: the Sweeps page drew the first and failed on the second."""
+    """sweep.json stores a failed variant's metric as null, the result in memory as NaN:
+    the Sweeps page drew the first and failed on the second. The typed entry reads the
+    null back as NaN."""
     read_back = SweepDocument.from_dict(_golden_doc("sweep-oat"))
     assert read_back.sensitivity is not None
-    assert read_back.sensitivity.metrics["tok_s"]["perf.device"]["metric_high"] is None
+    swing = read_back.sensitivity.metrics["tok_s"]["perf.device"]
+    assert isinstance(swing, TornadoSwing) and math.isnan(swing.metric_high)
     for lang in ("en", "ko"):
         got = {k: f.to_json() for k, f in sweep_figures(read_back, VALUES, lang).items()}
         want = {k: f.to_json() for k, f in sweep_figures(_documents()["oat"], VALUES,

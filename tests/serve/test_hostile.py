@@ -73,11 +73,21 @@ def _folder(root: Path, outside: Path) -> None:
     site = runs / "site-bad"  # a site folder whose site.json has no years
     site.mkdir()
     (site / "site.json").write_text(to_json(versioned({"placements": []})))
+    _good_site(runs / "site-good")
     _mistyped_twin(runs / "sim-mistyped")
     sweep = runs / "sweep-evil"
     sweep.mkdir()
     (sweep / "sweep.json").write_text(to_json(versioned({"variants": 1})))
     (sweep / "variants.parquet").symlink_to(outside / "secret.txt")
+
+
+def _good_site(d: Path) -> None:
+    """A site run folder as ``site --out`` writes it (the site golden's result)."""
+    from aifab.grid import SiteResult
+
+    text = (Path(__file__).parents[1] / "commands" / "site_goldens" /
+            "site-korea-2025.json").read_text().replace("<t>", "1.5")
+    SiteResult.from_dict(json.loads(text)).write(d)
 
 
 def _mistyped_twin(d: Path) -> None:
@@ -218,6 +228,15 @@ def test_page_callbacks_refuse_links_and_show_broken_files(served: dict[str, Any
     assert status == 200, body
     assert "runs\\u002fsite-bad\\u002fsite.json: scenario: missing" in body  # JSON's "/"
     assert "Traceback" not in body
+    # a good site folder: the Map page draws its typed result (read_site) at the
+    # packaged coordinates, with the year's title
+    status, body = _callback(port, "map-body.children",
+                             [{"id": "map-year", "property": "value", "value": 2027}],
+                             [{"id": "map-run", "property": "value",
+                               "value": "runs/site-good"}, *lang])
+    assert status == 200, body
+    assert "map-graph" in body and "Campuses and corridor loading, 2027" in body
+    assert "GPUs waiting for power: 0" in body and "Traceback" not in body
     # the Plan page lists scenario files: a link leading out is not offered, no 500
     status, body = _get(port, "/plan")
     assert status == 200

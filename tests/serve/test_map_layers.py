@@ -16,7 +16,7 @@ from aifab.grid import read_site
 from aifab.grid._site_blocks import HostingRow
 from aifab.grid._site_result import OwnerWait
 from aifab.serve._browser import axe_violations, console_errors
-from aifab.serve._map import home_regions, load_siting, siting_figure
+from aifab.serve._map import home_regions, map_coordinates, siting_figure
 
 pytestmark = pytest.mark.slow
 
@@ -29,20 +29,20 @@ def _site(results: dict[str, Any]) -> Any:
 def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
     d = _site(results)
     site = read_site(d)
-    result = load_siting(d, site)
+    geo = map_coordinates()
     homes = home_regions(site.scenario, [results["root"] / "scenarios" / "mini.yaml"])
     assert homes == {"Naver": "Sejong", "Government": "Jeonnam"}
     # the mini run powers every GPU: make Naver's wait (the layer's input, as site.json
     # writes it) and give two sites a hosting capacity (site.json's hosting section)
-    sites = result.geo[result.geo["kind"] == "site"].head(2)
+    sites = geo[geo["kind"] == "site"].head(2)
     doc = replace(site, unpowered_gpus_by_owner=(OwnerWait("Naver", 2026, 7200, 5000, 7.9),),
                   hosting=tuple(HostingRow(s, "b", 2026, mw, {}, 1e3, "Seoul", 0.0, 0.0, None,
                                            math.nan, math.nan)
                                 for s, mw in zip(sites["name"], (3028.1, 400.0), strict=True)))
-    fig = siting_figure(result, 2026, doc, homes)
+    fig = siting_figure(doc, geo, 2026, homes)
     by_name = {t.name: t for t in fig.data if t.name}
     wait = next(t for n, t in by_name.items() if n.startswith("GPUs waiting for power"))
-    reg = result.geo[(result.geo["kind"] == "region") & (result.geo["name"] == "Sejong")]
+    reg = geo[(geo["kind"] == "region") & (geo["name"] == "Sejong")]
     assert (wait.x[0], wait.y[0]) == (float(reg["lon"].iloc[0]), float(reg["lat"].iloc[0]))
     assert "Naver: 5,000 GPUs waiting (8 MW IT)" in wait.hovertext[0]
     host = next(t for n, t in by_name.items() if n.startswith("hosting capacity"))
@@ -54,7 +54,7 @@ def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
     from aifab.report import localise_figure
     from aifab.report._lint import text_problems
 
-    ko = localise_figure(siting_figure(result, 2026, doc, homes), "ko")
+    ko = localise_figure(siting_figure(doc, geo, 2026, homes), "ko")
     said = [str(t.name or "") for t in ko.data]
     said += [str(h) for t in ko.data for h in ([t.hovertext] if isinstance(t.hovertext, str)
                                                else t.hovertext or [])]
@@ -64,7 +64,7 @@ def test_waiting_and_hosting_layers(results: dict[str, Any]) -> None:
     assert "Naver: 전력 대기 GPU 5,000개 (IT 8 MW), 2026년, 본거지 세종" in said
     assert any("확정 3,028 MW, 접속 가능 1,000 MW (2026년)" in s for s in said)
     # without site.json's sections (or in another year) no layer is drawn
-    plain = siting_figure(result, 2026, replace(site, unpowered_gpus_by_owner=(), hosting=None),
+    plain = siting_figure(replace(site, unpowered_gpus_by_owner=(), hosting=None), geo, 2026,
                           homes)
     assert not any((t.name or "").startswith(("GPUs waiting", "hosting")) for t in plain.data)
 

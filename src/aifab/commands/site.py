@@ -190,10 +190,11 @@ def _show_coupled(cp: Any, c: Console) -> None:
 
 
 def _write(res: Any, siting: Any, tmp: Path) -> None:
-    """The run folder: the typed result's files, and the page of the solved siting."""
+    """The run folder: the typed result's files and its page (drawn at the solved
+    siting's coordinates)."""
     from aifab.report import site_html, write_page
 
-    res.write(tmp, page=lambda p: write_page(p, site_html(siting)))
+    res.write(tmp, page=lambda p: write_page(p, site_html(res, siting.geo)))
 
 
 def site_cmd(

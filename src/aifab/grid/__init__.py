@@ -24,6 +24,7 @@ from aifab.grid._profiles import TimeSlices, representative_days
 from aifab.grid._results import SitingResult
 from aifab.grid._results import _geo as site_coordinates
 from aifab.grid._site import flex_curve, problem_from_scenario, site, solve_siting
+from aifab.grid._site_blocks import TwinPowerCaps
 from aifab.grid._site_result import SiteResult, read_site, site_file
 from aifab.grid._solver import SolveInfo, solve_highs
 
@@ -39,6 +40,7 @@ __all__ = [
     "SitingResult",
     "SolveInfo",
     "TimeSlices",
+    "TwinPowerCaps",
     "build_network",
     "calibrate",
     "flat_profile",

@@ -214,3 +214,43 @@ class CouplingInfo:
     tol_mw: float
     caps_year: int
     history: tuple[CouplingRoundRow, ...]
+
+
+@dataclass(frozen=True)
+class AnnualCost:
+    """A year's cost (KRW; ``load_shed_mwh`` in MWh): ``annual_cost_krw``'s value for the
+    year and annual_cost.csv's row (with the year ahead)."""
+
+    generation_krw: float
+    site_build_krw: float
+    corridor_expansion_krw: float
+    shortfall_penalty_krw: float
+    load_shed_krw: float
+    load_shed_mwh: float
+    total_krw: float
+
+
+@dataclass(frozen=True)
+class TwinPowerCaps:
+    """``twin_power_caps`` of a combined report: the facility MW per owner its twin ran
+    under (the siting's, in ``year``)."""
+
+    year: int
+    mw: Mapping[str, float]
+
+
+def drop_within(rows: Any) -> Any:
+    """The ``calibration`` rows of a document without their ``within`` (a bool, checked:
+    :class:`~aifab.grid.CalibrationRow` derives it from its band), so that every site.json
+    written with it still reads."""
+    if not isinstance(rows, list):
+        return rows
+    out = []
+    for i, r in enumerate(rows):
+        if isinstance(r, dict) and "within" in r:
+            if not isinstance(r["within"], bool):
+                raise FieldError(f"calibration[{i}].within", "expected a bool, got "
+                                 f"{type(r['within']).__name__} {r['within']!r}"[:60])
+            r = {k: v for k, v in r.items() if k != "within"}
+        out.append(r)
+    return out

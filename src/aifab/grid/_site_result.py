@@ -21,13 +21,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
-from aifab._schema import OPTIONAL, FieldError, decode_block, encode
+from aifab._schema import OPTIONAL, FieldError, encode, fields_of, read_block
 from aifab.errors import BadInput
+from aifab.grid._calibration import CalibrationRow
 from aifab.grid._site_blocks import (
+    AnnualCost,
     CouplingInfo,
     HostingRow,
     SecondStage,
+    TwinPowerCaps,
     decode_second_stage,
+    drop_within,
     nest_hosting,
 )
 
@@ -125,22 +129,6 @@ class RegionRow:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """A base-case metric against its reported value (see ``grid.CalibrationRow``)."""
-
-    metric: str
-    ours: float
-    reported: float
-    low: float
-    high: float
-    unit: str
-    source: str
-    tolerance: str
-    kind: str
-    within: bool
-
-
-@dataclass(frozen=True)
 class CurtailHour:
     """An owner's curtailed modelled hour (what the twin takes back as a window)."""
 
@@ -217,17 +205,17 @@ class SiteResult:
     corridors: tuple[Corridor, ...]
     expansions_built: Mapping[str, int]
     regions: Mapping[str, RegionBalance]
-    annual_cost_krw: Mapping[str, Mapping[str, float]]
+    annual_cost_krw: Mapping[str, AnnualCost]
     co2_mt: Mapping[str, float]
     data_files: Mapping[str, str]
     network: str
-    calibration: tuple[Calibration, ...]
+    calibration: tuple[CalibrationRow, ...]
     flexibility: Flexibility | None = field(default=None, metadata=OPTIONAL)
     hosting: tuple[HostingRow, ...] | None = field(default=None, metadata=OPTIONAL)
     second_stage: SecondStage | None = field(default=None, metadata=OPTIONAL)
     load_profile: LoadProfileInfo | None = field(default=None, metadata=OPTIONAL)
     coupling: CouplingInfo | None = field(default=None, metadata=OPTIONAL)
-    twin_power_caps: Mapping[str, Any] | None = field(default=None, metadata=OPTIONAL)
+    twin_power_caps: TwinPowerCaps | None = field(default=None, metadata=OPTIONAL)
     twin_curtailment_windows: int | None = field(default=None, metadata=OPTIONAL)
     region_rows: tuple[RegionRow, ...] = field(default=(), compare=False,
                                                metadata={"table": True})
@@ -239,7 +227,8 @@ class SiteResult:
             v = getattr(self, f.name)
             if f.metadata.get("table") or (v is None and f.metadata.get("optional")):
                 continue
-            out[f.name] = ([c.to_dict() for c in v] if f.name in ("corridors", "hosting") else
+            out[f.name] = ([c.to_dict() for c in v]
+                           if f.name in ("corridors", "hosting", "calibration") else
                            v.to_dict() if isinstance(v, Flexibility) else encode(v, nulls=True))
         return out
 
@@ -247,29 +236,21 @@ class SiteResult:
     def from_dict(cls, doc: Any, source: str = "site result") -> SiteResult:
         """A result from its document (``schema_version`` allowed); exit 2 naming
         ``source`` and the field when one is missing, unknown or mistyped."""
-        try:
-            if not isinstance(doc, dict):
-                raise FieldError("(document)", "expected an object")
-            body = {k: v for k, v in doc.items() if k != "schema_version"}
-            if "region_rows" in body:  # a table (regions.csv), never a key of the document
-                raise FieldError("region_rows", "unknown field")
-            body["region_rows"] = []
-            if isinstance(body.get("corridors"), list):
-                body["corridors"] = [_nest_loading(c) for c in body["corridors"]]
-            if isinstance(body.get("hosting"), list):
-                body["hosting"] = [nest_hosting(r) for r in body["hosting"]]
-            stage = body.pop("second_stage", None)  # typed by its kind
-            res = decode_block(cls, body)
-            return res if stage is None else replace(res, second_stage=decode_second_stage(stage))
-        except FieldError as exc:
-            raise BadInput(str(exc), source=source) from None
+        stage: list[Any] = []  # second_stage, read by its kind
+        res = read_block(cls, doc, source, lambda body: _prepare(body, stage))
+        if not stage:
+            return res
+        with fields_of(source):
+            return replace(res, second_stage=decode_second_stage(stage[0]))
 
     @classmethod
     def from_siting(cls, scenario: str, siting: SitingResult,
                     load_profile: LoadProfile | None = None,
                     coupling: Mapping[str, Any] | None = None) -> SiteResult:
         """The result of a solved siting (and the load profile it drew, or the coupling
-        rounds of ``--couple-twin``)."""
+        rounds of ``--couple-twin``). Its ``region_rows`` and ``calibration`` keep the
+        solver's precision (the document rounds a calibration row's ``ours`` to 2 decimals,
+        the page shows the solver's, to 3, at 1)."""
         doc: dict[str, Any] = {"scenario": scenario, **siting.to_dict()}
         if load_profile is not None:
             doc["load_profile"] = {"source": load_profile.source,
@@ -280,7 +261,7 @@ class SiteResult:
         rows = tuple(RegionRow(str(r["region"]), int(r["year"]), float(r["added_mw"]),
                                float(r["local_surplus_mw"]), float(r["local_surplus_min_mw"]))
                      for r in siting.regions.to_dict(orient="records"))
-        return replace(res, region_rows=rows)
+        return replace(res, region_rows=rows, calibration=tuple(siting.calibration))
 
     def to_siting(self, geo: pd.DataFrame | None = None) -> SitingResult:
         """The solver-shaped result (tables as frames, years as numbers) that the report's
@@ -293,7 +274,7 @@ class SiteResult:
             cor["built_year"] = pd.Series([None if c.built_year is None else
                                            int(c.built_year) for c in self.corridors],
                                           dtype=object)
-        cost = pd.DataFrame([{"year": int(y), **v} for y, v in self.annual_cost_krw.items()])
+        cost = pd.DataFrame(self._cost_rows())
         flex: dict[str, Any] = {}
         if self.flexibility is not None:  # as the solver gives it: frames, years as numbers
             f = self.flexibility
@@ -318,13 +299,15 @@ class SiteResult:
             hosting=pd.DataFrame([r.to_dict() for r in self.hosting or ()]),
             second_stage=encode(self.second_stage, nulls=True) if self.second_stage else {})
 
+    def _cost_rows(self) -> list[dict[str, Any]]:
+        return [{"year": int(y), **encode(v)} for y, v in self.annual_cost_krw.items()]
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The folder's CSV tables by file name (flexibility and hosting where present)."""
-        cost = [{"year": int(y), **v} for y, v in self.annual_cost_krw.items()]
         out = {"placements.csv": _frame(self.placements, Placement),
                "corridors.csv": pd.DataFrame([c.to_dict() for c in self.corridors]),
                "regions.csv": _frame(self.region_rows, RegionRow),
-               "annual_cost.csv": pd.DataFrame(cost),
+               "annual_cost.csv": pd.DataFrame(self._cost_rows()),
                "unpowered.csv": _frame(self.unpowered_gpus_by_owner, OwnerWait)}
         if self.flexibility is not None:
             out["flexibility.csv"] = _frame(self.flexibility.by_campus, CampusCurtailment)
@@ -340,6 +323,22 @@ class SiteResult:
             df.to_csv(folder / name, index=False)
         if page is not None:
             page(folder / PAGE)
+
+
+def _prepare(body: dict[str, Any], stage: list[Any]) -> dict[str, Any]:
+    """The document's body in the fields' shapes (``second_stage`` put in ``stage``)."""
+    if "region_rows" in body:  # a table (regions.csv), never a key of the document
+        raise FieldError("region_rows", "unknown field")
+    body["region_rows"] = []
+    if isinstance(body.get("corridors"), list):
+        body["corridors"] = [_nest_loading(c) for c in body["corridors"]]
+    if isinstance(body.get("hosting"), list):
+        body["hosting"] = [nest_hosting(r) for r in body["hosting"]]
+    if "calibration" in body:
+        body["calibration"] = drop_within(body["calibration"])
+    if body.get("second_stage") is not None:
+        stage.append(body.pop("second_stage"))
+    return body
 
 
 def _frame(rows: Any, block: type) -> pd.DataFrame:

@@ -63,11 +63,12 @@ class ReportResult:
         (:class:`aifab.grid.SiteResult`) with what the twin ran under."""
         if self.siting is None:
             return None
-        from aifab.grid import SiteResult
+        from aifab.grid import SiteResult, TwinPowerCaps
 
         windows = self.constraints.windows if self.constraints is not None else ()
         return replace(SiteResult.from_siting(self.scenario.name, self.siting),
-                       twin_power_caps=self.caps.to_dict() if self.caps is not None else None,
+                       twin_power_caps=TwinPowerCaps(self.caps.year, dict(self.caps.mw))
+                       if self.caps is not None else None,
                        twin_curtailment_windows=len(windows) if windows else None)
 
     def site_doc(self) -> dict[str, Any] | None:
@@ -124,12 +125,14 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     sections: list[Section] = list(plan_sections(plan_res))
     sres = constraints = None
     if site:
+        from aifab.grid import SiteResult
         from aifab.grid import site as run_site
         from aifab.report._grid import site_sections
 
         say("site (grid model, about 30 s for the national default)")
         sres = run_site(scn, catalog=cat)
-        sections += site_sections(sres, [o.name for o in scn.owners])
+        sections += site_sections(SiteResult.from_siting(scn.name, sres), sres.geo,
+                                  [o.name for o in scn.owners])
         if site_caps:
             from aifab.sim.national import site_constraints
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aifab._schema import OPTIONAL, FieldError, decode_block, encode
+from aifab._schema import OPTIONAL, encode, read_block
 from aifab.errors import BadInput
 
 if TYPE_CHECKING:
@@ -97,12 +97,7 @@ class ReportDoc:
     def from_dict(cls, doc: Any, source: str = REPORT_DOC) -> ReportDoc:
         """The headline from its document (``schema_version`` allowed); exit 2 naming
         ``source`` and the field when one is missing, unknown or mistyped."""
-        try:
-            if not isinstance(doc, dict):
-                raise FieldError("(document)", "expected an object")
-            return decode_block(cls, {k: v for k, v in doc.items() if k != "schema_version"})
-        except FieldError as exc:
-            raise BadInput(str(exc), source=source) from None
+        return read_block(cls, doc, source)
 
     @classmethod
     def of(cls, plan: PlanResult, site: SiteResult | None, caps: PowerCaps | None,

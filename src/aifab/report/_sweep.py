@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from aifab._sweep_doc import SobolIndices, SpearmanRho, TornadoSwing
 from aifab.report._html import Section, figure_html, render_html, table_html
 from aifab.report._labels import label, param_label
 from aifab.report._style import (
@@ -149,29 +150,27 @@ def year_fans(values: dict[str, list[float]], lang: str = "en") -> dict[str, go.
     return out
 
 
-def tornado_figure(per_param: Mapping[str, Mapping[str, Any]], metric: str,
+def tornado_figure(per_param: Mapping[str, TornadoSwing], metric: str,
                    lang: str = "en") -> go.Figure:
     """The stored one-at-a-time swings: a bar from the base value to the metric at each
     parameter's low and high end, widest on top."""
-    # Stored widest first; plotly draws bottom-up. A failed variant's metric is NaN in
-    # memory and null in a sweep.json read back by read_sweep: NaN either way.
-    items = [(p, {**v, **{k: math.nan if v.get(k, 0) is None else v[k]
-                          for k in ("base_metric", "metric_low", "metric_high")}})
-             for p, v in list(per_param.items())[::-1]]
-    base = float(items[0][1]["base_metric"]) if items else 0.0
+    # Stored widest first; plotly draws bottom-up. A failed variant's metric is NaN (null
+    # in sweep.json, read back as NaN).
+    items = list(per_param.items())[::-1]
+    base = float(items[0][1].base_metric) if items else 0.0
     div, unit = money_axis(metric, lang)
     fig = go.Figure()
-    for key, colour, en, ko in (("metric_low", LOW_HIGH[0], "parameter at its low end",
-                                 "매개변수 하한"),
-                                ("metric_high", LOW_HIGH[1], "parameter at its high end",
-                                 "매개변수 상한")):
-        end = "low" if key == "metric_low" else "high"
+    for high, colour, en, ko in ((False, LOW_HIGH[0], "parameter at its low end",
+                                  "매개변수 하한"),
+                                 (True, LOW_HIGH[1], "parameter at its high end",
+                                  "매개변수 상한")):
+        ends = [(p, v.high if high else v.low, v.metric_high if high else v.metric_low)
+                for p, v in items]
         fig.add_trace(go.Bar(
-            y=[param_label(p, lang) for p, _ in items],
-            x=[(float(v[key]) - base) / div for _, v in items], base=base / div,
+            y=[param_label(p, lang) for p, _, _ in ends],
+            x=[(float(y) - base) / div for _, _, y in ends], base=base / div,
             orientation="h", marker_color=colour, name=_l(lang, en, ko),
-            customdata=[[_value_text(v[end]), fmt_value(metric, v[key], lang)]
-                        for _, v in items],
+            customdata=[[_value_text(end), fmt_value(metric, y, lang)] for _, end, y in ends],
             hovertemplate="%{y}: %{customdata[0]} → %{customdata[1]}<extra></extra>"))
     fig.add_vline(x=base / div, line={"dash": "dot", "color": NEUTRAL})
     name = label(metric, lang) + (f" ({unit})" if unit else "")
@@ -195,20 +194,28 @@ _INDEX_NAMES = {"S1": ("first-order index (S1)", "1차 지수 (S1)"),
                 "rho": ("Spearman rank correlation", "스피어만 순위 상관")}
 
 
-def indices_figure(per_param: Mapping[str, Mapping[str, float]], metric: str,
-                   keys: tuple[str, ...], lang: str = "en") -> go.Figure:
-    """Grouped bars of the stored sensitivity indices (S1/ST or Spearman rho)."""
+def indices_figure(per_param: Mapping[str, SobolIndices | SpearmanRho], metric: str,
+                   lang: str = "en") -> go.Figure:
+    """Grouped bars of the stored sensitivity indices (S1/ST with their half-widths, or
+    Spearman rho)."""
     fig = go.Figure()
     params = list(per_param)
-    for k, colour in zip(keys, (SERIES_COLOURS["low"], SERIES_COLOURS["high"]),
-                         strict=False):
-        err = [per_param[p].get(f"{k}_conf") for p in params]
+    series: list[tuple[str, list[float], list[float] | None]] = []
+    for k in ("S1", "ST"):
+        sobol = [e for e in per_param.values() if isinstance(e, SobolIndices)]
+        if sobol:
+            series.append((k, [e.S1 if k == "S1" else e.ST for e in sobol],
+                           [e.S1_conf if k == "S1" else e.ST_conf for e in sobol]))
+    rho = [e.rho for e in per_param.values() if isinstance(e, SpearmanRho)]
+    if rho:
+        series.append(("rho", rho, None))
+    for (k, ys, err), colour in zip(series, (SERIES_COLOURS["low"], SERIES_COLOURS["high"]),
+                                    strict=False):
         fig.add_trace(go.Bar(
             x=[param_label(p, lang) for p in params],
-            y=[per_param[p][k] if math.isfinite(per_param[p][k]) else None for p in params],
+            y=[y if math.isfinite(y) else None for y in ys],
             name=_INDEX_NAMES[k][lang == "ko"], marker_color=colour,
-            error_y={"type": "data", "array": err} if all(e is not None for e in err)
-            else None))
+            error_y={"type": "data", "array": err} if err is not None else None))
     fig.update_layout(barmode="group", yaxis={"tickformat": ".2f"})
     return style_figure(fig, title=_l(lang, f"Sensitivity of {label(metric)}",
                                       f"{label(metric, 'ko')}의 민감도"), height=380)
@@ -223,12 +230,12 @@ def sensitivity_figures(doc: SweepDocument, lang: str = "en") -> list[go.Figure]
     for m, per in sens.metrics.items():
         if not per:
             continue
-        if sens.method == "tornado":
-            figs.append(tornado_figure(per, m, lang))
-        elif sens.method == "sobol":
-            figs.append(indices_figure(per, m, ("S1", "ST"), lang))
+        swings = {p: e for p, e in per.items() if isinstance(e, TornadoSwing)}
+        if swings:
+            figs.append(tornado_figure(swings, m, lang))
         else:
-            figs.append(indices_figure(per, m, ("rho",), lang))
+            figs.append(indices_figure({p: e for p, e in per.items()
+                                        if not isinstance(e, TornadoSwing)}, m, lang))
     return figs
 
 
@@ -312,4 +319,4 @@ def sweep_page(doc: SweepDocument, values: dict[str, list[float]], lang: str = "
     """A self-contained page (plotly.js inlined, works offline)."""
     return render_html(_l(lang, f"Sweep: {doc.name}", f"스윕: {doc.name}"),
                        sweep_sections(doc, values, lang),
-                       (doc.spec or {}).get("description", ""), lang=lang)
+                       doc.description, lang=lang)

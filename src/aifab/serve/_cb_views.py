@@ -20,7 +20,7 @@ from aifab.sim.national import SimResult
 
 def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
     from aifab.serve._cb_export import export_callbacks
-    from aifab.serve._map import home_regions, load_siting, siting_figure
+    from aifab.serve._map import home_regions, map_coordinates, siting_figure
 
     export_callbacks(app)
 
@@ -153,10 +153,9 @@ def view_callbacks(app: dash.Dash, results: ResultsDir) -> None:
             if d is None:
                 return ""
             sres = results.read_site(results.rel(d))
-            result = load_siting(d, sres)
             homes = home_regions(sres.scenario, [
                 results.resolve(f) for f in results.scenario_files()])
-            fig = siting_figure(result, year, sres, homes)
+            fig = siting_figure(sres, map_coordinates(), year, homes)
         except PathRefused as exc:
             return refused(str(exc), lang)
         except AifabError as exc:

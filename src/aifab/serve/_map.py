@@ -1,5 +1,6 @@
-"""The Map page's one link to the siting map: read a ``site --out`` folder, draw it with
-the report's map (``aifab.report._grid.siting_map``)."""
+"""The Map page's one link to the siting map: a ``site --out`` folder's typed result
+(read by the results folder's reader) drawn with the report's map
+(``aifab.report.siting_map``) at the packaged coordinates, with the page's two layers."""
 
 from __future__ import annotations
 
@@ -8,21 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from aifab.serve._paths import safe_path
-
 if TYPE_CHECKING:
     from aifab.grid import SiteResult
 
 
-def load_siting(site_dir: Path, site: Any = None) -> Any:
-    """The ``SitingResult`` the report's map draws, from a site run folder read typed
-    (:func:`aifab.grid.read_site`, every path through :func:`safe_path`; or ``site``,
-    already read) with the packaged grid coordinates (regions, where campuses are drawn)."""
-    from aifab.grid import load_grid_data, read_site, site_coordinates
+def map_coordinates() -> pd.DataFrame:
+    """Where the map draws regions and campuses: the packaged grid's coordinates."""
+    from aifab.grid import load_grid_data, site_coordinates
 
-    res = site if site is not None else read_site(
-        site_dir, resolve=lambda name: safe_path(site_dir, name))
-    return res.to_siting(geo=site_coordinates(load_grid_data()))
+    return site_coordinates(load_grid_data())
 
 
 def home_regions(name: str, scenario_files: list[Path]) -> dict[str, str]:
@@ -45,24 +40,24 @@ def home_regions(name: str, scenario_files: list[Path]) -> dict[str, str]:
     return {}
 
 
-def siting_figure(result: Any, year: int | None = None, site: SiteResult | None = None,
+def siting_figure(site: SiteResult, geo: pd.DataFrame, year: int | None = None,
                   homes: dict[str, str] | None = None) -> Any:
-    """The siting map of ``result`` in ``year`` (default: every year, with a slider): real
-    province boundaries, corridors with a loading colour bar and a capacity legend,
-    campuses in their owner's colour (the siting problem's owner order, as everywhere).
+    """The siting map of the run's typed result ``site`` in ``year`` (default: every year,
+    with a slider), drawn at ``geo`` (:func:`map_coordinates`): real province boundaries,
+    corridors with a loading colour bar and a capacity legend, campuses in their owner's
+    colour (the siting problem's owner order, as everywhere).
 
-    With the run's typed result (``site``) and a ``year``, two layers (legend entries, so
-    a click hides them): GPUs waiting for power, drawn at their owner's home region
-    (``homes``; waiting GPUs have no campus), and the hosting capacity of each candidate
-    site's substation (``--hosting`` runs). Region labels are placed so that they do not
-    collide at 390 px (and so at any wider size)."""
+    With a ``year``, two layers (legend entries, so a click hides them): GPUs waiting for
+    power, drawn at their owner's home region (``homes``; waiting GPUs have no campus), and
+    the hosting capacity of each candidate site's substation (``--hosting`` runs). Region
+    labels are placed so that they do not collide at 390 px (and so at any wider size)."""
     from aifab.report import siting_map
 
-    fig = siting_map(result, year)
+    fig = siting_map(site, geo, year)
     fig.update_layout(width=None, autosize=True)
-    if site is not None and year is not None:
-        _waiting_layer(fig, site, result.geo, int(year), homes or {})
-        _hosting_layer(fig, site, result.geo, int(year))
+    if year is not None:
+        _waiting_layer(fig, site, geo, int(year), homes or {})
+        _hosting_layer(fig, site, geo, int(year))
     place_labels(fig)
     return fig
 

@@ -144,6 +144,5 @@ def write_designs(result: SweepResult, tmp: Path, document: SweepDocument) -> No
 
     secs = [*sweep_sections(document, result.metric_values), designs_section(
         designs, list(result.spec.metrics))]
-    spec = document.spec or {}
     write_page(tmp / "report.html", render_html(
-        f"Sweep: {document.name}", secs, spec.get("description", "")))
+        f"Sweep: {document.name}", secs, document.description))

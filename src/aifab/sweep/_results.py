@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
-from aifab._schema import FieldError, decode_block, encode
-from aifab._sweep_doc import ErrorCount, Percentiles, Sensitivity, SweepDocument
+from aifab._schema import encode, read_block
+from aifab._sweep_doc import ErrorCount, Percentiles, Sensitivity, SpecDoc, SweepDocument
 from aifab.errors import BadInput
 from aifab.sweep._design import DesignPoints
 from aifab.sweep._sensitivity import sensitivity, summarise
@@ -61,10 +61,7 @@ class VariantRecord:
     def from_dict(cls, doc: Any, source: str = "sweep record") -> VariantRecord:
         """A record from its document; exit 2 naming ``source`` and the field when one is
         missing or mistyped."""
-        try:
-            return decode_block(cls, doc)
-        except FieldError as exc:
-            raise BadInput(str(exc), source=source) from None
+        return read_block(cls, doc, source)
 
 
 @dataclass(frozen=True)
@@ -114,13 +111,13 @@ class SweepResult:
             variants=len(self.records), done=self.done, failed=self.failed, ran=self.ran,
             reused=len(self.records) - self.ran,
             summary={m: Percentiles(**v) for m, v in self.summary().items()},
-            sensitivity=Sensitivity(sens["method"], sens["metrics"], sens["note"]),
+            sensitivity=Sensitivity.of(sens),
             errors=tuple(ErrorCount(e, n) for e, n in
                          sorted(errors.items(), key=lambda kv: -kv[1])[:20]),
             wall_s=round(self.wall_s, 3),
             variant_wall_s=round(sum(r.wall_s or 0.0 for r in self.records), 3),
             variant_cpu_s=round(sum(r.cpu_s or 0.0 for r in self.records), 3),
-            spec=self.spec.model_dump(mode="json"))
+            spec=read_block(SpecDoc, self.spec.model_dump(mode="json"), "sweep spec"))
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` body (without ``schema_version``; no ``designs``)."""

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aifab.errors import BadInput
-from aifab.sim.national._schema import FieldError, decode, decode_block, encode
+from aifab._schema import FieldError, decode, decode_block, encode, fields_of, read_block
 
 
 @dataclass(frozen=True)
@@ -251,10 +250,7 @@ class RunSummary:
     def from_dict(cls, doc: Mapping[str, Any], source: str = "twin result") -> RunSummary:
         """The summary of a document; exit 2 naming ``source`` and the field when a field
         is missing or mistyped."""
-        try:
-            return decode_block(cls, dict(doc))
-        except FieldError as exc:
-            raise BadInput(exc.what, source=source, where=exc.path) from None
+        return read_block(cls, doc, source)
 
 
 @dataclass(frozen=True)
@@ -288,7 +284,7 @@ class Confidence:
     @classmethod
     def from_dict(cls, doc: Any, source: str = "twin result") -> Confidence:
         """The block from its document; exit 2 naming the field that does not fit."""
-        try:
+        with fields_of(source):
             if not isinstance(doc, dict):
                 raise FieldError("confidence", "expected an object")
             if "seeds" not in doc:
@@ -296,5 +292,3 @@ class Confidence:
             seeds = decode(tuple[int, ...], doc["seeds"], "confidence.seeds")
             return cls({k: decode_block(Interval, v, f"confidence.{k}")
                         for k, v in doc.items() if k != "seeds"}, seeds)
-        except FieldError as exc:
-            raise BadInput(exc.what, source=source, where=exc.path) from None
