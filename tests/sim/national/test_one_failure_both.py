@@ -15,7 +15,7 @@ import pytest
 from aifab.reliability import FailureEvent, GangSpec, Layout, PoolSpec, simulate_jobs
 from aifab.scenario import Scenario
 from aifab.sim.national import Runner, new_run
-from aifab.sim.national._failures import FAIL, Failures, failures_of
+from aifab.sim.national._failures import FAIL, REPAIR, Failures, failures_of
 from aifab.sim.national._job import Job
 
 TAU, WRITE, RESTART, DETECT = 1800.0, 20.0, 300.0, 180.0
@@ -28,13 +28,15 @@ def _gpu_failure(t: float, slot: int, repair_s: float = 7200.0) -> FailureEvent:
     return FailureEvent(t, "gpu", "0", slot, (slot,), 8, repair_s, 4.0, True)
 
 
-def _twin(events: list[FailureEvent]) -> tuple[Runner, Failures, Job]:
-    """The twin with one 16-GPU job started at 0 and only ``events`` as failures."""
+def _twin(events: list[FailureEvent], servers: int = SERVERS
+          ) -> tuple[Runner, Failures, Job]:
+    """The twin on ``servers`` HGX H100 servers (all but two spare) with one 16-GPU job
+    started at 0 and only ``events`` as failures."""
     scn = Scenario.model_validate({
         "name": "one", "owners": [{"name": "Own", "kind": "private"}],
         "fleets": [{"owner": "Own", "accelerator": "h100-sxm", "system": "hgx-h100",
-                    "count": 8 * SERVERS, "delivery_year": 2026}],
-        "reliability": {"enabled": True, "spares_share": 1.0 / SERVERS + 0.01,
+                    "count": 8 * servers, "delivery_year": 2026}],
+        "reliability": {"enabled": True, "spares_share": (servers - 2) / servers + 0.01,
                         "rates_per_accelerator_day": {"gpu": 1e-9},
                         "checkpoint_write_s": WRITE, "restart_s": RESTART,
                         "checkpoint_interval_h": {"a": TAU / 3600.0},
@@ -61,11 +63,11 @@ def _twin(events: list[FailureEvent]) -> tuple[Runner, Failures, Job]:
     return run, fails, job
 
 
-def _mc(events: list[FailureEvent], horizon_s: float) -> Any:
-    pool = PoolSpec("0", 8 * SERVERS, Layout("server", 8, 4), "hopper")
+def _mc(events: list[FailureEvent], horizon_s: float, servers: int = SERVERS) -> Any:
+    pool = PoolSpec("0", 8 * servers, Layout("server", 8, 4), "hopper")
     fm = _twin_model()
     res = simulate_jobs(pool, [GangSpec("a", GANG, TAU, WRITE, RESTART)], horizon_s,
-                        np.random.default_rng(0), fm, events=events)
+                        np.random.default_rng(0), fm, events=events, audit=True)
     return res.gangs[0], res
 
 
@@ -107,3 +109,37 @@ def test_one_failure() -> None:
     early, _ = _mc(ev, end - WRITE - 1.0)
     assert early.useful_ah == pytest.approx(GANG * (WORK - 1.0) / 3600.0, rel=1e-12)
     assert doc["failures"] == res.failures == 1
+
+
+def test_a_second_failure_during_the_hang_is_detected_with_the_first() -> None:
+    """A hung gang is detected once. A second GPU failure hits the gang's other server 60
+    s into the hang: in both simulators it is a failure (2 failures, both GPU) but not a
+    second interruption, hang or restart; both failed servers go to repair when the first
+    failure is detected (at T + 180 s, each for its own repair time), the gang takes the
+    two spare servers and finishes as after one failure. Before this change the twin did
+    not let a failure hit a hung gang's accelerators: it dropped the second failure (1
+    failure, server 1 never repaired), while the Monte Carlo counted it."""
+    ev = [_gpu_failure(T_FAIL, 0), _gpu_failure(T_FAIL + 60.0, 1, repair_s=3600.0)]
+    run, fails, job = _twin(ev, servers=4)
+    run.run(until=T_FAIL + DETECT + 0.5)
+    repairs = sorted(t for t, kind, *_ in run.events.heap if kind == REPAIR)
+    assert repairs == [T_FAIL + DETECT + 3600.0, T_FAIL + DETECT + 7200.0]
+    run.run(until=86400.0)
+    end = T_FAIL + DETECT + RESTART + 4 * (TAU + WRITE)
+    assert job.end == pytest.approx(end, abs=1e-6)
+    doc = fails.report()
+    ah = doc["accelerator_hours"]
+    g, res = _mc(ev, end - WRITE, servers=4)
+    assert doc["interruptions"] == res.interruptions == 1
+    assert doc["failures"] == res.failures == 2
+    assert res.audit is not None
+    assert sorted(res.audit.repairs) == [(0, T_FAIL + DETECT, T_FAIL + DETECT + 7200.0),
+                                         (1, T_FAIL + DETECT, T_FAIL + DETECT + 3600.0)]
+    for key, mine in (("lost", g.lost_ah), ("detect", g.detect_ah),
+                      ("restart", g.restart_ah), ("useful", g.useful_ah)):
+        assert ah[key] == pytest.approx(mine, rel=1e-12), key
+    assert g.detect_ah == pytest.approx(GANG * DETECT / 3600.0, rel=1e-12)  # one hang
+    assert g.useful_ah == pytest.approx(GANG * WORK / 3600.0, rel=1e-12)
+    # the hours in repair: 8 x 7200 s and 8 x 3600 s, both from detection
+    assert fails.repair_acc_s == pytest.approx(8 * (7200.0 + 3600.0))
+    assert res.in_repair_share * 8 * 4 * (end - WRITE) == pytest.approx(8 * (7200.0 + 3600.0))
