@@ -230,6 +230,10 @@ def test_a_failure_inside_a_hang_fails_the_hung_gang_not_a_bystander() -> None:
     assert fails.goodput.interrupted == 1 and fails.goodput.meter.failures == 2
     assert int(fails.hung[0][0]) == 68 and int(fails.broken[0][0]) == 0
     check(run)
+    doc = fails.state()[0]["hanging"]  # a checkpoint keeps the failure inside the hang
+    fails.hangs.late = {}
+    fails.hangs.restore(doc)
+    assert fails.hangs.late == {big.id: [(0, 0, 4, 3600.0)]}
     run.run(until=T_FAIL + DETECT_S + 0.5)
     assert int(fails.broken[0][0]) == 8  # both trays, from the detection
     due = sorted(t for t, k, *_ in run.events.heap if k == REPAIR)
