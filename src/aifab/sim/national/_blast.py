@@ -57,7 +57,7 @@ class Blast:
             pos -= c
         for jid, c in hung:
             if pos < c:
-                return self.run.ops.jobs[jid]
+                return self.run.ops.jobs.get(jid)  # always known (None: as idle)
             pos -= c
         for s, n in enumerate(self._replicas_in(pool, d)):
             if pos < n:
