@@ -280,6 +280,8 @@ def train_cmd(
              ("checkpoint interval (h)" + (" Young/Daly" if rel.optimal else ""),
               f"{rel.checkpoint_interval_h:,.2f}"),
              ("ETTR", f"{rel.ettr:.3f}"),
+             (f"ETTR over {rel.detect_range_s[0]:.0f}-{rel.detect_range_s[1]:.0f} s of"
+              " hardware detection", f"{rel.ettr_range[0]:.3f}-{rel.ettr_range[1]:.3f}"),
              ("wall-clock days with failures", f"{rel.wall_days:,.2f}"),
              ("detection time per interruption (s)", f"{rel.detect_s:,.0f}"),
              ("accelerator-hours lost (work + detection + restarts)",

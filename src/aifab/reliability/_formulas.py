@@ -76,6 +76,10 @@ class TrainingReliability:
     interruptions: float
     by_cause: dict[str, float]
     lost_accelerator_hours: float  # lost work + detection + restarts (not checkpoint writes)
+    #: ETTR with the hardware classes detected at the ends of the published range of
+    #: detection times (``FailureModel.detect_range_s``), lowest first.
+    ettr_range: tuple[float, float] = (0.0, 0.0)
+    detect_range_s: tuple[float, float] = (0.0, 0.0)  # that range (hardware classes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -103,6 +107,9 @@ def training_reliability(devices: int, compute_days: float, family: str = "hoppe
         tau = compute_days * DAY_S
     detect = mean_detect_s(fm, family)
     e = ettr(tau, fm.checkpoint_write_s, fm.restart_s + detect, m)
+    ends = sorted(ettr(tau, fm.checkpoint_write_s,
+                       fm.restart_s + mean_detect_s(fm.with_hardware_detect(x), family), m)
+                  for x in fm.detect_range_s)
     wall = compute_days / e if e > 0 else math.inf
     n_int = expected_interruptions(devices, wall, total)
     by_cause = {c: expected_interruptions(devices, wall, rates[c]) for c in CLASSES}
@@ -113,4 +120,5 @@ def training_reliability(devices: int, compute_days: float, family: str = "hoppe
         checkpoint_interval_h=tau / 3600.0, optimal=optimal, ettr=e, wall_days=wall,
         interruptions=n_int, by_cause=by_cause,
         lost_accelerator_hours=max(0.0, devices * 24.0 * (
-            wall - compute_days * (1.0 + fm.checkpoint_write_s / tau))))
+            wall - compute_days * (1.0 + fm.checkpoint_write_s / tau))),
+        ettr_range=(ends[0], ends[1]), detect_range_s=fm.detect_range_s)

@@ -13,7 +13,7 @@ idle (holding slots while waiting).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -363,14 +363,19 @@ def _result(run: _Run) -> JobSimResult:
 
 def simulate_jobs(pool: PoolSpec, gangs: Sequence[GangSpec], horizon_s: float,
                   rng: np.random.Generator, model: FailureModel | None = None, *,
-                  audit: bool = False) -> JobSimResult:
+                  audit: bool = False,
+                  events: Iterable[FailureEvent] | None = None) -> JobSimResult:
     """Run ``gangs`` on ``pool`` for ``horizon_s`` under failures drawn from ``rng``.
 
     Gangs take the pool's lowest slots in order at time 0; the remaining slots are hot
     spares. With ``audit`` the result keeps every allocation and repair interval.
+    ``events`` (in time order) replaces the drawn stream: a deterministic failure source,
+    e.g. to put the same failures through the twin (tests).
     """
     if not horizon_s > 0:
         raise BadInput(f"must be positive, got {horizon_s}", where="horizon_s")
     fm = model or failure_model()
     run = _Run(pool, gangs, horizon_s, fm, audit, rng)
+    if events is not None:
+        return run.run(iter(events))
     return run.run(failure_events([pool], horizon_s, rng, fm))

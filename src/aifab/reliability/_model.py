@@ -79,6 +79,8 @@ class FailureModel:
     enabled: bool = True
     #: Seconds from a failure to its detection, per class (absent: 0).
     detect_s: dict[str, float] = field(default_factory=dict)
+    #: Published range of the hardware detection time (s): fastest and slowest regime.
+    detect_range_s: tuple[float, float] = (0.0, 0.0)
 
     #: Heavy-tailed per-slot rates and the exclusion of repeat offenders (see the data).
     lemon_share: float = 0.0
@@ -90,6 +92,11 @@ class FailureModel:
     def detect_for(self, cls: str) -> float:
         """Seconds a ``cls`` failure leaves its gang hung before it is stopped."""
         return self.detect_s.get(cls, 0.0)
+
+    def with_hardware_detect(self, seconds: float) -> FailureModel:
+        """The same model with every hardware class detected after ``seconds``."""
+        return replace(self, detect_s={**self.detect_s,
+                                       **dict.fromkeys(sorted(self.hardware), float(seconds))})
 
     def class_rates(self, family: str = "hopper") -> dict[str, float]:
         """Interruptions per accelerator-day by class for a device family."""
@@ -211,6 +218,7 @@ def failure_model(settings: ReliabilitySettings | None = None) -> FailureModel:
                           float(st["relief_factor"]), int(st["min_technicians_per_shift"]),
                           float(st["operators_per_facility_mw"])),
         sources=sources, enabled=s.enabled, detect_s=detect,
+        detect_range_s=(float(det["hardware_range_s"][0]), float(det["hardware_range_s"][1])),
         lemon_share=float(lem["share"] if s.lemon_share is None else s.lemon_share),
         lemon_multiplier=float(lem["multiplier"] if s.lemon_multiplier is None
                                else s.lemon_multiplier),

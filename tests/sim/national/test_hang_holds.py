@@ -207,3 +207,36 @@ def test_the_failed_tray_is_repaired_from_detection() -> None:
     run.run(until=due + 1.0)
     check(run)
     assert int(fails.broken[0][0]) == 0
+
+
+def test_a_failure_inside_a_hang_fails_the_hung_gang_not_a_bystander() -> None:
+    """A hung gang is detected once. 60 s into the 68-GPU gang's hang a second GPU
+    failure hits the rack at the middle of its 68 healthy accelerators (a 4-GPU job runs
+    on the other 4): it lands on the hung gang, whose tray fails inside the hang (no new
+    interruption or hang; repaired from the detection, a spare released for it then), and
+    the 4-GPU job runs on. Before this change a hung gang's accelerators could not be hit:
+    the failure was drawn among the other 4 and interrupted the 4-GPU job."""
+    run, fails = _probe("fifo")
+    fails.source.use([FailureEvent(T_FAIL, "gpu", "0", 0, (0,), 4, 7200.0, 1.0, True),
+                      FailureEvent(T_FAIL + 60.0, "gpu", "0", 1, (1,), 4, 3600.0, 1.0, True)])
+    fails.source.u[1] = 0.5
+    big = _queued(run, 68, 10 * 3600.0)
+    run.policy.schedule(run.ops, [0])
+    small = _queued(run, 4, 10 * 3600.0)
+    run.policy.schedule(run.ops, [0])
+    assert big.state == small.state == RUNNING
+    run.run(until=T_FAIL + 61.0)
+    assert big.state == HUNG and small.state == RUNNING
+    assert fails.goodput.interrupted == 1 and fails.goodput.meter.failures == 2
+    assert int(fails.hung[0][0]) == 68 and int(fails.broken[0][0]) == 0
+    check(run)
+    doc = fails.state()[0]["hanging"]  # a checkpoint keeps the failure inside the hang
+    fails.hangs.late = {}
+    fails.hangs.restore(doc)
+    assert fails.hangs.late == {big.id: [(0, 0, 4, 3600.0)]}
+    run.run(until=T_FAIL + DETECT_S + 0.5)
+    assert int(fails.broken[0][0]) == 8  # both trays, from the detection
+    due = sorted(t for t, k, *_ in run.events.heap if k == REPAIR)
+    assert due == [T_FAIL + DETECT_S + 3600.0, T_FAIL + DETECT_S + 7200.0]
+    assert small.state == RUNNING and fails.goodput.interrupted == 1
+    check(run)

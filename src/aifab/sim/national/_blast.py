@@ -5,6 +5,7 @@ carried until the autoscaler's next tick is unmet)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,14 +44,20 @@ class Blast:
             out.append(size * ss.reps.get(pool, []).count(d))
         return out
 
-    def hit(self, pool: int, d: int, pos: int) -> Job | int | None:
-        """What holds the ``pos``-th healthy accelerator of domain ``d``: a gang, the
+    def hit(self, pool: int, d: int, pos: int,
+            hung: Sequence[tuple[int, int]] = ()) -> Job | int | None:
+        """What holds the ``pos``-th healthy accelerator of domain ``d``: a running gang,
+        a hung one (``hung``: job id and healthy accelerators it holds in ``d``), the
         index of the service whose replica it serves, or None (idle)."""
         for job in self.jobs_in(pool, d):
             assert job.doms is not None and job.cnt is not None
             c = int(job.cnt[np.flatnonzero(job.doms == d)].sum())
             if pos < c:
                 return job
+            pos -= c
+        for jid, c in hung:
+            if pos < c:
+                return self.run.ops.jobs.get(jid)  # always known (None: as idle)
             pos -= c
         for s, n in enumerate(self._replicas_in(pool, d)):
             if pos < n:

@@ -45,6 +45,15 @@ class FailureSource:
         self.target = [s.spare_slots * s.layout.slot_accelerators for s in specs]
         self.cursor = 0
 
+    def use(self, events: Sequence[FailureEvent], hit: float = 0.0) -> None:
+        """Replace the drawn stream with ``events`` (in time order), each hitting the
+        accelerator at share ``hit`` of its domain's healthy ones, none thinned: a
+        deterministic failure source (tests; the caller pushes the first cursor)."""
+        self.events[:] = list(events)
+        self.u = np.full(len(self.events), float(hit))
+        self.v = np.ones(len(self.events))
+        self.cursor = 0
+
     def take(self, k: int) -> FailureEvent:
         """Event ``k`` (it is due now); the cursor moves past it."""
         self.cursor = k + 1

@@ -59,7 +59,7 @@ from aifab.sim.national._failsource import FailureSource
 from aifab.sim.national._goodput import Goodput
 from aifab.sim.national._hangs import Hangs
 from aifab.sim.national._health import DomainHealth
-from aifab.sim.national._job import Job
+from aifab.sim.national._job import HUNG, Job
 from aifab.sim.national._observers import Observer
 
 if TYPE_CHECKING:
@@ -133,30 +133,31 @@ class Failures(Observer):
         k = int(payload)  # type: ignore[call-overload]
         src, health, blast, run = self.source, self.health, self.blast, self.run
         ev = src.take(k)
-        t_next = src.next_time(k + 1)
-        if t_next is not None:
+        if (t_next := src.next_time(k + 1)) is not None:
             run.events.push(t_next, FAIL, k + 1)
         pool = int(ev.pool)
         if self.offenders.thinned(pool, ev, float(src.v[k])):
             return  # a replaced lemon fails at the normal rate
         hit_dom, want = src.domains(ev)
-        healthy = health.healthy(pool, hit_dom, run.twin.pools[pool].domain_size)
-        if healthy <= 0:
+        if (healthy := _healthy(self, pool, hit_dom)) <= 0:
             return  # broken hardware does not fail again
         pos = int(src.u[k] * healthy)
-        victim = blast.hit(pool, hit_dom, pos)
-        if not ev.hardware and not isinstance(victim, Job):
-            return  # software fails only where a job runs
+        victim = blast.hit(pool, hit_dom, pos, self.hangs.healthy_in(pool, hit_dom))
+        if not ev.hardware and not (isinstance(victim, Job) and victim.state != HUNG):
+            return  # software fails only where a job runs (a hung one runs nothing)
         self.goodput.meter.failure(ev)
         repair_s, excluded = self.offenders.repair_s(pool, ev, run.now)
         self.goodput.meter.exclusions += int(excluded)
         self.daily.hands_on_h += ev.hands_on_h
-        if isinstance(victim, Job):
+        if isinstance(victim, Job) and victim.state != HUNG:
             self._interrupt(victim, ev.cause)
+        elif isinstance(victim, Job):  # hung: detected once, it fails inside the hang
+            want[hit_dom] -= self.hangs.fail_held(victim.id, pool, hit_dom, want[hit_dom],
+                                                  repair_s)
         elif victim is not None:  # the replica holding the hit accelerator
             blast.drop_replicas(pool, hit_dom, 1, first=victim)
         health.advance(run.now)
-        down_total, broke = _take_out(self, pool, want, ev.cause)
+        down_total, broke = _take_out(self, pool, want, ev.cause, repair_s)
         swap = self.hangs.hold(pool, broke, self.model.detect_for(ev.cause), down_total,
                                repair_s)
         for d, n in broke.items():  # what no hung gang holds: repaired from now
@@ -229,19 +230,30 @@ def _to_repair(f: Failures, pool: int, d: int, n: int, repair_s: float) -> None:
     f.repair_acc_s += n * max(0.0, end - max(run.now, tw.warmup_s))
 
 
-def _take_out(f: Failures, pool: int, want: dict[int, int],
-              cause: str) -> tuple[int, dict[int, int]]:
+def _healthy(f: Failures, pool: int, d: int) -> int:
+    """Accelerators of domain ``d`` of ``pool`` a failure can hit: not in repair, and not
+    failed in a hang (a hung gang's healthy accelerators can fail: it is detected once)."""
+    hung = sum(n for _, n in f.hangs.healthy_in(pool, d))
+    return f.health.healthy(pool, d, f.run.twin.pools[pool].domain_size) + hung
+
+
+def _take_out(f: Failures, pool: int, want: dict[int, int], cause: str,
+              repair_s: float) -> tuple[int, dict[int, int]]:
     """Take a failure's blast radius (``want``: accelerators per domain of ``pool``) out
     of service (into ``broken``; the caller schedules their repairs): idle capacity and
-    spares first, then by interrupting the gangs of the domain, then the replicas in the
-    way. How many came from free capacity (they need replacing by spares), and how many
-    went out per domain."""
-    health, blast, tw = f.health, f.blast, f.run.twin
-    size = tw.pools[pool].domain_size
+    spares first, then healthy accelerators hung gangs hold (they fail inside the hang,
+    repaired from its detection for ``repair_s``), then by interrupting the gangs of the
+    domain, then the replicas in the way. How many came from free capacity (they need
+    replacing by spares), and how many went out per domain."""
+    health, blast = f.health, f.blast
     down_total = 0
     broke: dict[int, int] = {}
     for d, n in want.items():
-        n = min(n, health.healthy(pool, d, size))
+        n = min(n, _healthy(f, pool, d))
+        for jid, _ in f.hangs.healthy_in(pool, d):
+            if health.room(pool, d) >= n:
+                break
+            n -= f.hangs.fail_held(jid, pool, d, n - health.room(pool, d), repair_s)
         if n <= 0:
             continue
         if health.room(pool, d) < n:

@@ -12,6 +12,10 @@ health's ``release_failed``) and the healthy ones come back through the fleet's
 queued again at the front. The hot
 spares that replace the failed accelerators are released then too (a spare is swapped in
 once the failure is known), so the restarting gang, first in its queue, finds them.
+A hung gang is detected once: a hardware failure that hits its healthy accelerators
+during the hang (``fail_held``) is a failure (counted, repaired) but no new interruption,
+hang or restart; its accelerators go to repair at the same detection, for their own
+repair time, and a spare is released for them then (the job Monte Carlo's rule).
 What a gang holds is allocated to its job: ``job.held`` since ``job.start`` while it
 hangs, booked to ``job.acc_s`` (the job's and its tenant's accelerator-hours) at
 detection, so the jobs' hours sum to the fleet's allocation integral."""
@@ -44,6 +48,29 @@ class Hangs:
         self.repair_s: dict[int, float] = {}  # job id -> its failed ones' repair time
         self._stopped: list[tuple[Job, list[tuple[int, int]]]] = []  # by this failure
         self.swaps: dict[int, tuple[int, int]] = {}  # job id -> (pool, spares to release)
+        # job id -> (pool, domain, accelerators, repair time) that failed during its hang
+        # (counted in its held failed ones too)
+        self.late: dict[int, list[tuple[int, int, int, float]]] = {}
+
+    def healthy_in(self, pool: int, d: int) -> list[tuple[int, int]]:
+        """Hung gangs' healthy accelerators in domain ``d`` of ``pool``: (job id, count)."""
+        return [(j, n) for j, held in self.hanging.items()
+                for p, dd, n, _ in held if p == pool and dd == d and n > 0]
+
+    def fail_held(self, jid: int, pool: int, d: int, k: int, repair_s: float) -> int:
+        """Up to ``k`` of hung job ``jid``'s healthy accelerators in domain ``d`` fail
+        during its hang: they stay held until its detection, then go to repair for
+        ``repair_s``, and as many spares are released then. How many failed."""
+        held = self.hanging[jid]
+        for i, (p, dd, n, kk) in enumerate(held):
+            if p == pool and dd == d and n > 0:
+                t = min(k, n)
+                held[i] = (p, dd, n - t, kk + t)  # failed now, held until detection
+                self.late.setdefault(jid, []).append((pool, d, t, repair_s))
+                sp, sn = self.swaps.get(jid, (pool, 0))
+                self.swaps[jid] = (sp, sn + t)
+                return t
+        return 0
 
     def stopping(self, job: Job) -> None:
         """``job`` is about to be stopped by the failure being applied (note its gang)."""
@@ -86,12 +113,16 @@ class Hangs:
     def on_detect(self, payload: int) -> None:
         """A hung gang's failure is detected: free what it held, queue the job again."""
         repair_s = self.repair_s.pop(int(payload))
+        late = self.late.pop(int(payload), [])  # failed inside the hang: own repair time
         for pool, d, n, k in self.hanging.pop(int(payload)):
             if k:
                 self.health.release_failed(pool, d, k)
+                k -= sum(t for p, dd, t, _ in late if (p, dd) == (pool, d))
                 self.to_repair(pool, d, k, repair_s)
             if n:
                 self.health.unhang(pool, d, n)
+        for pool, d, k, r in late:
+            self.to_repair(pool, d, k, r)
         swap = self.swaps.pop(int(payload), None)
         if swap is not None:
             self.health.advance(self.run.now)
@@ -106,10 +137,13 @@ class Hangs:
     def state(self) -> dict[str, Any]:
         return {"held": [[j, [list(h) for h in held]] for j, held in self.hanging.items()],
                 "swaps": [[j, p, n] for j, (p, n) in self.swaps.items()],
-                "repair_s": [[j, r] for j, r in self.repair_s.items()]}
+                "repair_s": [[j, r] for j, r in self.repair_s.items()],
+                "late": [[j, [list(x) for x in xs]] for j, xs in self.late.items()]}
 
     def restore(self, doc: dict[str, Any]) -> None:
         self.hanging = {int(j): [(int(p), int(d), int(n), int(k)) for p, d, n, k in held]
                         for j, held in doc["held"]}
         self.repair_s = {int(j): float(r) for j, r in doc["repair_s"]}
         self.swaps = {int(j): (int(p), int(n)) for j, p, n in doc["swaps"]}
+        self.late = {int(j): [(int(p), int(d), int(k), float(r)) for p, d, k, r in xs]
+                     for j, xs in doc.get("late", [])}
