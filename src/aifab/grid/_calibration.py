@@ -23,6 +23,7 @@ from aifab.grid._network import (
     GridNetwork,
     add_interfaces,
     build_network,
+    hvdc_names,
     interface_flow,
     interface_sides,
     quiet_pypsa,
@@ -268,7 +269,8 @@ def _solve_base(data: GridData, year: int, hours: int, network: str,
     return _Base(gen_mwh=gen_mwh, gen_region=gens.loc[real, "bus"].map(region),
                  gen_carrier=gens.loc[real, "carrier"], p_nom=gens.loc[real, "p_nom"],
                  demand_mwh=demand, link_p=flows, links=links,
-                 off_peak_mw=off, east_export_mw=interface_flow(n, flows, sides),
+                 off_peak_mw=off, east_export_mw=interface_flow(n, flows, sides,
+                                                               hvdc_names(data)),
                  gen_pocket=gens.loc[real, "bus"].astype(str).isin(sides[0]),
                  avail_mwh=(n.get_switchable_as_dense("Generator", "p_max_pu")
                             .loc[:, gens.index[real]].mul(w, axis=0).sum()
