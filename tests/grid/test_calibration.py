@@ -104,12 +104,13 @@ def test_jeju_curtailment_is_a_validation_row(rows):
     assert 0.0 <= r.ours <= 100.0 and r.within == (r.low <= r.ours <= r.high)
 
 
-def test_gwangju_is_a_validation_row_and_a_visible_miss(rows):
+def test_gwangju_is_a_validation_row_below_the_reported_share(rows):
     # Honam row (issue 20, item 6): Gwangju generated 634 GWh against 5,348 GWh sold in
-    # Jan-Jul 2025 (KEPCO via Gwangnam Ilbo): 11.9 %. The model's Gwangju plants (a 50 MW
-    # CHP on LNG, dispatched by cost, and 250 MW of solar) are estimates not sized from
-    # it; the CHP rarely runs on cost alone (no heat-led must-run), so the share falls
-    # below the band. Pinned so a fix (or a new break) is noticed.
+    # Jan-Jul 2025 (KEPCO via Gwangnam Ilbo): 11.9 %. The model's Gwangju plants are 250 MW
+    # of solar and a 50 MW CHP (estimates, dispatched by cost) and, since the sixth session,
+    # the Bitgoeul fuel cell (12.32 MW, 95 GWh a year: kbc 1 Mar 2022), which moved the row
+    # from 4.3 % (a miss) to about 5.3 %: inside the band, still under half the reported
+    # share (about 0.6 TWh a year of Gwangju's generation has no sourced plant here).
     r = rows["self-sufficiency Gwangju"]
     assert r.kind == "validation" and r.reported == 11.9 and (r.low, r.high) == (5.0, 20.0)
-    assert 0.0 < r.ours < r.low and not r.within
+    assert r.within and r.ours < r.reported / 2
