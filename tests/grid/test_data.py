@@ -29,6 +29,17 @@ def test_packaged_data_complete_and_sourced():
     assert d.profiles["solar"].mean() == pytest.approx(0.15)
 
 
+def test_gwangju_fuel_cell_runs_flat_at_its_stated_output():
+    # Bitgoeul fuel cell: 12.32 MW, 95,000 MWh a year (kbc 1 Mar 2022); carriers.csv makes
+    # its availability and must-run the same figure, so its year is the stated energy
+    d = load_grid_data()
+    g = d.generators.set_index("name").loc["Bitgoeul fuel cell"]
+    c = d.carriers.loc["fuel_cell"]
+    assert g["region"] == "Gwangju" and g["p_nom_mw"] == pytest.approx(12.32)
+    assert float(c["must_run_pu"]) == float(c["availability"])
+    assert g["p_nom_mw"] * float(c["availability"]) * 8760 == pytest.approx(95_000, rel=0.01)
+
+
 def test_representative_days_weights():
     d = load_grid_data()
     ts = representative_days(d.profiles, 8, seed=0)

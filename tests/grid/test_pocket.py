@@ -105,3 +105,49 @@ def test_bad_pocket_plant_and_season_exit_2(tmp_path: Path) -> None:
     c.write_text(c.read_text().replace(",6-9;12-2,,", ",summer,0.85,"))
     with pytest.raises(BadInput, match="peak_months"):
         build_network(load_grid_data(tmp_path), [2025], hours=96)
+
+
+@pytest.mark.slow  # about 5 CPU-s: builds and models the zonal network for 2027
+def test_east_coast_hvdc_adds_to_the_ac_interface() -> None:
+    # the reported 11 GW is the AC network's export limit; the committed East coast -
+    # Singapyeong HVDC (4 GW, 2027) is built to add to it, so its converter flow is not
+    # inside the interface row, while every AC corridor leaving Gangwon/Gyeongbuk is (the
+    # code before counted the HVDC within the 11 GW: from 2027 it added nothing)
+    from aifab.grid._network import add_interfaces, quiet_pypsa
+
+    quiet_pypsa()
+    d = load_grid_data()
+    gn = build_network(d, [2027], hours=24)
+    n = gn.network
+    m = n.optimize.create_model(include_objective_constant=False)
+    add_interfaces(m, gn, d)
+    row = set(np.unique(m.constraints["Interface-East coast export"].vars.values)) - {-1}
+    p = m.variables["Link-p"]
+    hvdc = "EastCoast-Singapyeong HVDC"
+    assert float(n.links_t.p_max_pu[hvdc].max()) == 1.0  # in service in 2027
+    assert row.isdisjoint(np.unique(p.sel(name=hvdc).labels.values))
+    for ac in ("Gyeonggi-Gangwon", "Gangwon-Chungbuk", "Ulsan-Gyeongbuk"):
+        assert row >= set(np.unique(p.sel(name=ac).labels.values))
+
+
+def test_calibration_days_stay_within_one_availability_season() -> None:
+    # each modelled day of the calibration stands for days of one season only (coal 0.85
+    # in Jun-Sep, 0.60 in Dec-Feb, 0.281 otherwise), so it gets that season's availability,
+    # not a mean over seasons; the siting's shape-clustered days mix them (why the
+    # calibration draws its own)
+    from aifab.grid._calibration import season_slices
+    from aifab.grid._network import time_slices
+    from aifab.grid._profiles import month_of_day
+
+    d = load_grid_data()
+
+    def season(day: int) -> int:
+        m = int(month_of_day(np.array([day]))[0])
+        return 0 if 6 <= m <= 9 else 1 if m in (12, 1, 2) else 2
+
+    ts = season_slices(d, 8)
+    assert len(ts.days) == 8 and sum(ts.weights) == pytest.approx(365)
+    assert sorted(x for m in ts.members for x in m) == list(range(365))
+    assert all(len({season(x) for x in m}) == 1 for m in ts.members)
+    mixed = time_slices(d, 192)
+    assert any(len({season(x) for x in m}) > 1 for m in mixed.members)

@@ -342,13 +342,26 @@ def interface_sides(gn: GridNetwork, itf: Any) -> tuple[set[str], set[str]]:
     return set(buses.index[buses.isin(a)]), set(buses.index[buses.isin(b)])
 
 
-def interface_flow(n: Any, flows: pd.DataFrame, sides: tuple[set[str], set[str]]) -> pd.Series:
-    """Hourly net flow (MW) from side a to side b over every link and line (solved flows,
-    ``snapshot x name`` as from ``corridor_flows``)."""
+def hvdc_names(data: GridData) -> set[str]:
+    """Names of the HVDC links (``kind`` hvdc): converters with their own rating, which an
+    interface's reported AC transfer limit does not include (a new HVDC out of the east
+    coast adds to the 11 GW, as it is built to)."""
+    c = data.corridors
+    if c is None or c.empty or "kind" not in c.columns:
+        return set()
+    return {str(x) for x in c.loc[c["kind"].astype(str) == "hvdc", "name"]}
+
+
+def interface_flow(n: Any, flows: pd.DataFrame, sides: tuple[set[str], set[str]],
+                   skip: set[str] | None = None) -> pd.Series:
+    """Hourly net flow (MW) from side a to side b over every line and link but ``skip``
+    (solved flows, ``snapshot x name`` as from ``corridor_flows``)."""
     a, b = sides
+    skip = skip or set()
     total = pd.Series(0.0, index=flows.index)
     for comp in ("links", "lines"):
         df = getattr(n, comp)
+        df = df[~df.index.isin(list(skip))] if comp == "links" else df
         out = [x for x in df.index[df["bus0"].isin(a) & df["bus1"].isin(b)] if x in flows]
         inn = [x for x in df.index[df["bus0"].isin(b) & df["bus1"].isin(a)] if x in flows]
         total = total + flows[out].sum(axis=1) - flows[inn].sum(axis=1)
@@ -357,15 +370,18 @@ def interface_flow(n: Any, flows: pd.DataFrame, sides: tuple[set[str], set[str]]
 
 def add_interfaces(m: Any, gn: GridNetwork, data: GridData) -> None:
     """Limit the flow from each interface's from side to its to side (``interface_sides``;
-    sum over every link and line crossing between the two, each hour) to ``limit_mw``."""
+    sum over every AC line and link crossing between the two, each hour, HVDC links left
+    out: ``hvdc_names``) to ``limit_mw``."""
     if data.interfaces is None or data.interfaces.empty:
         return
     n: Any = gn.network
+    skip = hvdc_names(data)
     for _, itf in data.interfaces.iterrows():
         a, b = interface_sides(gn, itf)
         terms = []
         for comp, var in (("links", "Link-p"), ("lines", "Line-s")):
             df = getattr(n, comp)
+            df = df[~df.index.isin(list(skip))] if comp == "links" else df
             if df.empty or var not in m.variables:
                 continue
             out = df.index[df["bus0"].isin(a) & df["bus1"].isin(b)]
