@@ -93,9 +93,11 @@ def test_a_kept_try_is_made_again_once_its_flavor_is_freed() -> None:
     e.submit(gang("other", "a", 1))  # usage on another flavor: still kept
     e.run()
     assert e.tries.get(e, lq, e.pending["w"]) is kept
+    assert e.tries.get(e, lq, gang("w3", "l", 3, priority=2)) is kept  # A13: same request
+    assert e.tries.get(e, lq, e.pending["w2"]) is not kept  # another request
     e.finish("big")
     assert [ev.workload for ev in e.run() if ev.kind == "admit"] == ["w"]
-    assert "w" not in e.tries._kept
+    assert e.tries.get(e, lq, e.pending["w2"]).mode == PREEMPT  # made again: w holds 3
 
 
 def test_heads_that_may_preempt_are_still_ordered() -> None:

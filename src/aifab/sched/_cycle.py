@@ -33,6 +33,8 @@ class Engine(Protocol):
     _nopreempt: dict[str, list[tuple[dict[str, float], int, float]]]
     _nominated: dict[str, str]
     _skip: dict[str, tuple[set[str], int]]
+    cycle: int
+    tries: Tries
 
 
 class Tries:
@@ -51,22 +53,54 @@ class Tries:
         for cq in m.cluster_queues.values():
             mine = {f for g in cq.groups for f in g.flavors}
             self._frs[cq.name] = tuple(sorted(fr for fr in frs if fr[0] in mine))
-        self._kept: dict[str, tuple[tuple[int, ...], Assignment]] = {}
+        # A13: kept per (ClusterQueue, pod sets' values): assign() reads nothing else of
+        # the workload (not its name, priority or creation time)
+        self._kept: dict[tuple[str, _Sig], tuple[tuple[int, ...], Assignment]] = {}
 
     def get(self, eng: Engine, cq: ClusterQueue, wl: Workload) -> Assignment:
         """``assign()`` of ``wl`` in ``cq`` now."""
         ver = eng.index.ver
         key = tuple(ver.get(fr, 0) for fr in self._frs[cq.name])
-        hit = self._kept.get(wl.name)
+        k = (cq.name, _sig(wl))
+        hit = self._kept.get(k)
         if hit is not None and hit[0] == key:
             return hit[1]
         asg = assign(eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
         if asg.mode != FIT:
-            self._kept[wl.name] = (key, asg)
+            if len(self._kept) > 100_000:
+                self._kept.clear()
+            self._kept[k] = (key, asg)
         return asg
 
     def drop(self, name: str) -> None:
-        self._kept.pop(name, None)
+        """Kept tries are shared by workloads of one request (A13): nothing to drop."""
+
+
+_Sig = tuple[tuple[object, ...], ...]
+
+
+def _sig(w: Workload) -> _Sig:
+    """The values of a workload's pod sets (all ``assign()`` reads of it), kept per pod-set
+    tuple (pod sets are frozen; their dicts are not changed after a workload is made)."""
+    key = id(w.pod_sets)
+    hit = _SIG.get(key)
+    if hit is not None and hit[0] is w.pod_sets:
+        return hit[1]
+    out = tuple((ps.name, ps.count, tuple(sorted(ps.per_pod.items())),
+                 tuple(sorted(ps.node_selector.items())), ps.required, ps.preferred)
+                for ps in w.pod_sets)
+    if len(_SIG) > 100_000:
+        _SIG.clear()
+    _SIG[key] = (w.pod_sets, out)
+    return out
+
+
+_SIG: dict[int, tuple[object, _Sig]] = {}
+
+
+NO_VICTIMS = ("priority", "fits only by preemption, and no admitted workload it may preempt "
+                          "frees enough quota")
+NO_QUOTA = ("quota", "does not fit in the ClusterQueue's flavors")
 
 
 def _order_key(w: Workload) -> tuple[int, float, str]:
