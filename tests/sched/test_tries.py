@@ -38,8 +38,8 @@ def _m(fair: bool) -> Any:
 class _Checked(Tries):
     hits = 0
 
-    def get(self, eng: Any, cq: Any, wl: Any) -> Any:
-        out = super().get(eng, cq, wl)
+    def get(self, eng: Any, cq: Any, wl: Any, key: Any = None) -> Any:
+        out = super().get(eng, cq, wl, key)
         new = assign(eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
         assert (out.mode, out.borrow, out.usage, out.flavors, out.placement, out.reasons) == (
             new.mode, new.borrow, new.usage, new.flavors, new.placement, new.reasons)
@@ -50,7 +50,7 @@ class _Checked(Tries):
 def _without(e: Engine) -> Engine:
     """The engine without A12: every head assigned afresh, every cycle's heads ordered,
     every bound computed."""
-    e.tries.get = lambda eng, cq, wl: assign(  # type: ignore[method-assign]
+    e.tries.get = lambda eng, cq, wl, key=None: assign(  # type: ignore[method-assign]
         eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
     ix = e.index
     ix.sure_to_fail = lambda *a: False  # type: ignore[method-assign]

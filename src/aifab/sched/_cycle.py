@@ -57,10 +57,16 @@ class Tries:
         # the workload (not its name, priority or creation time)
         self._kept: dict[tuple[str, _Sig], tuple[tuple[int, ...], Assignment]] = {}
 
-    def get(self, eng: Engine, cq: ClusterQueue, wl: Workload) -> Assignment:
-        """``assign()`` of ``wl`` in ``cq`` now."""
+    def versions(self, eng: Engine, cq: ClusterQueue) -> tuple[int, ...]:
+        """What a kept try of ``cq`` is kept with: the usage versions of its flavors."""
         ver = eng.index.ver
-        key = tuple(ver.get(fr, 0) for fr in self._frs[cq.name])
+        return tuple(ver.get(fr, 0) for fr in self._frs[cq.name])
+
+    def get(self, eng: Engine, cq: ClusterQueue, wl: Workload,
+            key: tuple[int, ...] | None = None) -> Assignment:
+        """``assign()`` of ``wl`` in ``cq`` now (``key``: ``versions()`` now, if known)."""
+        if key is None:
+            key = self.versions(eng, cq)
         k = (cq.name, _sig(wl))
         hit = self._kept.get(k)
         if hit is not None and hit[0] == key:
@@ -274,7 +280,7 @@ def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,
     A6); set it aside under BestEffortFIFO. Whether it was newly set aside."""
     eng.reasons[wl.name] = reasons
     eng._nominated.pop(cq.name, None)
-    req = _plain(wl)
+    req = _plain(wl) if eng.prune else None  # what A6 rules out is read only under A6
     if asg.mode == NOFIT and req is not None:
         old = eng._nofit.get(cq.name)
         if old is None or sum(req.values()) < sum(old.values()):

@@ -44,6 +44,8 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         skip = eng._skip.get(name)
         start = skip[1] if skip is not None and skip[0] is eng.parked else 0
         seq: list[_Fail] = []
+        key = eng.tries.versions(eng, cq)  # nothing moves while heads fail
+        bounds: dict[tuple[int, int], bool] = {}  # (try, priority) -> A8's bound holds
         done = True  # the walk reached the end of the queue
         i = start - 1 if nom is None else -2
         while True:
@@ -60,13 +62,17 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                 if w.name in eng.parked or w is nom:
                     continue
             assert w is not None
-            asg = eng.tries.get(eng, cq, w)
+            asg = eng.tries.get(eng, cq, w, key)
             if asg.mode == FIT:
                 stop, done = len(seq), False
                 break
             reasons = list(asg.reasons)
             if asg.mode == PREEMPT:
-                if targets(eng.index, eng.m, eng.fair, cq, w, asg):
+                b = (id(asg), w.priority)  # A8's bound reads no more of the workload
+                hope = bounds.get(b)
+                if hope is None and eng.index.bound:
+                    hope = bounds[b] = eng.index.hopeless(cq, w, asg, eng.fair)
+                if not hope and targets(eng.index, eng.m, eng.fair, cq, w, asg):
                     stop, done = len(seq), False
                     break
                 reasons.append(NO_VICTIMS)
