@@ -181,15 +181,12 @@ class Engine:
         return changed
 
     def run(self, max_cycles: int = 10_000) -> list[Event]:
-        """Cycles until nothing changes; the events of this run."""
+        """Cycles until nothing changes (A13: all-failing ones at once); their events."""
         start, left = len(self.events), max_cycles
         while left > 0:
-            n, over = idle_cycles(self, left)  # A13: cycles where every head fails, at once
-            left -= n
-            if over or left <= 0:
-                break
-            left -= 1
-            if not self.step():
+            n, over = idle_cycles(self, left)
+            left -= n + 1
+            if over or left < 0 or not self.step():
                 break
         return self.events[start:]
 
