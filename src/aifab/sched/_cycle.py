@@ -247,6 +247,9 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
     at = {id(tree.cqs[e[0].name]): e for e in entries}  # one head per ClusterQueue
     roots = {id(r): r for r in (tree.cqs[e[0].name].path()[0] for e in entries)}
     won: dict[int, tuple[ClusterQueue, Workload, Assignment] | None] = {}
+    # per child: its nominee and that nominee's key at the parent, while ``won`` stands
+    kw: dict[int, tuple[tuple[ClusterQueue, Workload, Assignment] | None,
+                        tuple[float, int, float, str] | None]] = {}
 
     def best(c: Node) -> tuple[ClusterQueue, Workload, Assignment] | None:
         if c.is_cq:
@@ -255,11 +258,13 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
             return won[id(c)]
         top, tk = None, None
         for ch in c.children:
-            w = best(ch)
-            if w is not None:
-                k = (share(ch, w), *key(w))
-                if tk is None or k < tk:
-                    top, tk = w, k
+            hit = kw.get(id(ch))
+            if hit is None:
+                w = best(ch)
+                hit = kw[id(ch)] = (w, None if w is None else (share(ch, w), *key(w)))
+            w, k = hit
+            if w is not None and (tk is None or k < tk):  # type: ignore[operator]
+                top, tk = w, k
         won[id(c)] = top
         return top
 
@@ -271,6 +276,7 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
         del at[id(node)]
         for n in node.path():
             won.pop(id(n), None)
+            kw.pop(id(n), None)
     return out
 
 
