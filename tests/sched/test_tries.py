@@ -38,8 +38,8 @@ def _m(fair: bool) -> Any:
 class _Checked(Tries):
     hits = 0
 
-    def get(self, eng: Any, cq: Any, wl: Any) -> Any:
-        out = super().get(eng, cq, wl)
+    def get(self, eng: Any, cq: Any, wl: Any, key: Any = None) -> Any:
+        out = super().get(eng, cq, wl, key)
         new = assign(eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
         assert (out.mode, out.borrow, out.usage, out.flavors, out.placement, out.reasons) == (
             new.mode, new.borrow, new.usage, new.flavors, new.placement, new.reasons)
@@ -50,7 +50,7 @@ class _Checked(Tries):
 def _without(e: Engine) -> Engine:
     """The engine without A12: every head assigned afresh, every cycle's heads ordered,
     every bound computed."""
-    e.tries.get = lambda eng, cq, wl: assign(  # type: ignore[method-assign]
+    e.tries.get = lambda eng, cq, wl, key=None: assign(  # type: ignore[method-assign]
         eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
     ix = e.index
     ix.sure_to_fail = lambda *a: False  # type: ignore[method-assign]
@@ -93,9 +93,11 @@ def test_a_kept_try_is_made_again_once_its_flavor_is_freed() -> None:
     e.submit(gang("other", "a", 1))  # usage on another flavor: still kept
     e.run()
     assert e.tries.get(e, lq, e.pending["w"]) is kept
+    assert e.tries.get(e, lq, gang("w3", "l", 3, priority=2)) is kept  # A13: same request
+    assert e.tries.get(e, lq, e.pending["w2"]) is not kept  # another request
     e.finish("big")
     assert [ev.workload for ev in e.run() if ev.kind == "admit"] == ["w"]
-    assert "w" not in e.tries._kept
+    assert e.tries.get(e, lq, e.pending["w2"]).mode == PREEMPT  # made again: w holds 3
 
 
 def test_heads_that_may_preempt_are_still_ordered() -> None:

@@ -22,7 +22,31 @@ def scenario_from_manifests(path: Path, scn: Scenario, cat: Catalog
                             ) -> tuple[Scenario, list[str]]:
     """``scn`` with the tenants, quotas, borrowing and queue policy of the Kueue or KAI
     manifests under ``path``, and the notes listing what the twin does not take."""
-    return tenants_from(read_dir(path), scn, cat)
+    return tenants_from(_read(path, keep=True), scn, cat)
+
+
+_KEPT: dict[tuple[object, ...], Manifests] = {}  # what with_manifests read, for twin_policy
+
+
+def _read(path: Path, keep: bool = False) -> Manifests:
+    """``read_dir(path)``; ``keep``: also kept for the next call without ``keep`` (one
+    ``aifab simulate --kueue DIR`` reads DIR for its tenants, then for its policy), which
+    takes it if no file under ``path`` changed since (same names, sizes and times); neither
+    reader changes it."""
+    try:
+        files = [path] if path.is_file() else sorted(path.rglob("*"))
+        key: tuple[object, ...] = (str(path.resolve()), *(
+            (str(f), st.st_size, st.st_mtime_ns) for f in files
+            if (st := f.stat()) is not None))
+    except OSError:
+        return read_dir(path)  # which says what is wrong
+    m = _KEPT.pop(key, None) if not keep else None
+    if m is None:
+        m = read_dir(path)
+    _KEPT.clear()
+    if keep:
+        _KEPT[key] = m
+    return m
 
 
 def export_manifests(scn: Scenario, cat: Catalog, *, kueue: Path | None = None,
@@ -61,7 +85,7 @@ def twin_policy(path: Path, scn: Scenario) -> KueuePolicy:
     :func:`with_manifests` sets them). The manifests' accelerator quotas are for the whole
     fleet; the twin runs ``sim.scale`` of it, so they are scaled by the same factor (rule
     L8, docs/sched.md)."""
-    m = scaled_quotas(read_dir(path), scn.sim.scale)
+    m = scaled_quotas(_read(path), scn.sim.scale)
     return KueuePolicy(m, tenant_queues(m, [t.name for t in tenants_of(scn)]))
 
 

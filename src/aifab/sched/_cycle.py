@@ -33,6 +33,8 @@ class Engine(Protocol):
     _nopreempt: dict[str, list[tuple[dict[str, float], int, float]]]
     _nominated: dict[str, str]
     _skip: dict[str, tuple[set[str], int]]
+    cycle: int
+    tries: Tries
 
 
 class Tries:
@@ -51,22 +53,60 @@ class Tries:
         for cq in m.cluster_queues.values():
             mine = {f for g in cq.groups for f in g.flavors}
             self._frs[cq.name] = tuple(sorted(fr for fr in frs if fr[0] in mine))
-        self._kept: dict[str, tuple[tuple[int, ...], Assignment]] = {}
+        # A13: kept per (ClusterQueue, pod sets' values): assign() reads nothing else of
+        # the workload (not its name, priority or creation time)
+        self._kept: dict[tuple[str, _Sig], tuple[tuple[int, ...], Assignment]] = {}
 
-    def get(self, eng: Engine, cq: ClusterQueue, wl: Workload) -> Assignment:
-        """``assign()`` of ``wl`` in ``cq`` now."""
+    def versions(self, eng: Engine, cq: ClusterQueue) -> tuple[int, ...]:
+        """What a kept try of ``cq`` is kept with: the usage versions of its flavors."""
         ver = eng.index.ver
-        key = tuple(ver.get(fr, 0) for fr in self._frs[cq.name])
-        hit = self._kept.get(wl.name)
+        return tuple(ver.get(fr, 0) for fr in self._frs[cq.name])
+
+    def get(self, eng: Engine, cq: ClusterQueue, wl: Workload,
+            key: tuple[int, ...] | None = None) -> Assignment:
+        """``assign()`` of ``wl`` in ``cq`` now (``key``: ``versions()`` now, if known)."""
+        if key is None:
+            key = self.versions(eng, cq)
+        k = (cq.name, _sig(wl))
+        hit = self._kept.get(k)
         if hit is not None and hit[0] == key:
             return hit[1]
         asg = assign(eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
         if asg.mode != FIT:
-            self._kept[wl.name] = (key, asg)
+            if len(self._kept) > 100_000:
+                self._kept.clear()
+            self._kept[k] = (key, asg)
         return asg
 
     def drop(self, name: str) -> None:
-        self._kept.pop(name, None)
+        """Kept tries are shared by workloads of one request (A13): nothing to drop."""
+
+
+_Sig = tuple[tuple[object, ...], ...]
+
+
+def _sig(w: Workload) -> _Sig:
+    """The values of a workload's pod sets (all ``assign()`` reads of it), kept per pod-set
+    tuple (pod sets are frozen; their dicts are not changed after a workload is made)."""
+    key = id(w.pod_sets)
+    hit = _SIG.get(key)
+    if hit is not None and hit[0] is w.pod_sets:
+        return hit[1]
+    out = tuple((ps.name, ps.count, tuple(sorted(ps.per_pod.items())),
+                 tuple(sorted(ps.node_selector.items())), ps.required, ps.preferred)
+                for ps in w.pod_sets)
+    if len(_SIG) > 100_000:
+        _SIG.clear()
+    _SIG[key] = (w.pod_sets, out)
+    return out
+
+
+_SIG: dict[int, tuple[object, _Sig]] = {}
+
+
+NO_VICTIMS = ("priority", "fits only by preemption, and no admitted workload it may preempt "
+                          "frees enough quota")
+NO_QUOTA = ("quota", "does not fit in the ClusterQueue's flavors")
 
 
 def _order_key(w: Workload) -> tuple[int, float, str]:
@@ -207,6 +247,9 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
     at = {id(tree.cqs[e[0].name]): e for e in entries}  # one head per ClusterQueue
     roots = {id(r): r for r in (tree.cqs[e[0].name].path()[0] for e in entries)}
     won: dict[int, tuple[ClusterQueue, Workload, Assignment] | None] = {}
+    # per child: its nominee and that nominee's key at the parent, while ``won`` stands
+    kw: dict[int, tuple[tuple[ClusterQueue, Workload, Assignment] | None,
+                        tuple[float, int, float, str] | None]] = {}
 
     def best(c: Node) -> tuple[ClusterQueue, Workload, Assignment] | None:
         if c.is_cq:
@@ -215,11 +258,13 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
             return won[id(c)]
         top, tk = None, None
         for ch in c.children:
-            w = best(ch)
-            if w is not None:
-                k = (share(ch, w), *key(w))
-                if tk is None or k < tk:
-                    top, tk = w, k
+            hit = kw.get(id(ch))
+            if hit is None:
+                w = best(ch)
+                hit = kw[id(ch)] = (w, None if w is None else (share(ch, w), *key(w)))
+            w, k = hit
+            if w is not None and (tk is None or k < tk):  # type: ignore[operator]
+                top, tk = w, k
         won[id(c)] = top
         return top
 
@@ -231,6 +276,7 @@ def order(eng: Engine, entries: list[tuple[ClusterQueue, Workload, Assignment]]
         del at[id(node)]
         for n in node.path():
             won.pop(id(n), None)
+            kw.pop(id(n), None)
     return out
 
 
@@ -240,7 +286,7 @@ def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,
     A6); set it aside under BestEffortFIFO. Whether it was newly set aside."""
     eng.reasons[wl.name] = reasons
     eng._nominated.pop(cq.name, None)
-    req = _plain(wl)
+    req = _plain(wl) if eng.prune else None  # what A6 rules out is read only under A6
     if asg.mode == NOFIT and req is not None:
         old = eng._nofit.get(cq.name)
         if old is None or sum(req.values()) < sum(old.values()):

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
-from aifab.sched._cycle import Tries, _order_key, failed, heads, order
+from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Tries, _order_key, failed, heads, order
+from aifab.sched._idle import idle_cycles
 from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
@@ -168,10 +169,9 @@ class Engine:
                     reserved.append((cq.name, asg.usage))
                     changed = moved = True
                     continue
-                reasons.append(("priority", "fits only by preemption, and no admitted "
-                                            "workload it may preempt frees enough quota"))
+                reasons.append(NO_VICTIMS)
             elif asg.mode == NOFIT and not reasons:
-                reasons.append(("quota", "does not fit in the ClusterQueue's flavors"))
+                reasons.append(NO_QUOTA)
             changed |= failed(self, cq, wl, asg, reasons)
         for name, usage in reserved:
             self.index.reserve(name, usage, -1)
@@ -181,10 +181,12 @@ class Engine:
         return changed
 
     def run(self, max_cycles: int = 10_000) -> list[Event]:
-        """Cycles until nothing changes; the events of this run."""
-        start = len(self.events)
-        for _ in range(max_cycles):
-            if not self.step():
+        """Cycles until nothing changes (A13: all-failing ones at once); their events."""
+        start, left = len(self.events), max_cycles
+        while left > 0:
+            n, over = idle_cycles(self, left)
+            left -= n + 1
+            if over or left < 0 or not self.step():
                 break
         return self.events[start:]
 

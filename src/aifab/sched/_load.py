@@ -262,6 +262,11 @@ def load_docs(m: Manifests, file: str, docs: list[Any]) -> None:
         _add(ctx, m, str(kind), meta, spec, doc)
 
 
+# libyaml's safe loader where PyYAML was built with it (same documents, ~10x faster: the
+# 1,000-ClusterQueue fleet's 560 kB took ~10 CPU-s with the pure-Python one)
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_dir(path: Path) -> Manifests:
     """Read every ``*.yaml``/``*.yml`` under ``path`` (a file or a directory), then check
     references across files."""
@@ -274,7 +279,7 @@ def read_dir(path: Path) -> Manifests:
     m = Manifests()
     for f in files:
         try:
-            docs = list(yaml.safe_load_all(f.read_text(encoding="utf-8")))
+            docs = list(yaml.load_all(f.read_text(encoding="utf-8"), Loader=_LOADER))
         except (OSError, UnicodeDecodeError) as exc:
             raise BadInput(f"cannot read: {exc}", source=str(f)) from None
         except yaml.YAMLError as exc:

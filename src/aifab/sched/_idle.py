@@ -1,0 +1,96 @@
+"""Cycles in which no head can be admitted or issue preemptions, run a queue at a time
+(rule A13, docs/sched.md; speed only: the same heads fail with the same reasons in the same
+cycles, and the cycle count is the same).
+
+In such a cycle nothing changes the quota tree, the topology domains or the admitted
+workloads: each head only records its reasons, drops its queue's nomination and, under
+BestEffortFIFO, is set aside (A2, A5), all of it its own queue's. So while every head fails,
+each queue's heads are known in advance (its nominee, then its pending workloads in order,
+skipping those set aside), each fails exactly as it would in its own cycle, and the queues
+do not interact: the engine walks each queue's heads with the state of the first such
+cycle, up to the first cycle with a head that fits or finds workloads to preempt, and
+applies the failures of every cycle before it at once. ``step()`` then runs that cycle.
+"""
+
+from __future__ import annotations
+
+from aifab.sched._assign import FIT, PREEMPT, Assignment
+from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, failed, queue_order
+from aifab.sched._index import targets
+from aifab.sched._workload import Workload
+
+_Fail = tuple[Workload, Assignment, list[tuple[str, str]], int]
+
+
+def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
+    """Run, up to ``budget``, the cycles before the first in which some head is admitted
+    or issues preemptions, as ``step()`` would. Returns the cycles run and whether the
+    last of them changed nothing (``run()`` ends). Only queues that are all BestEffortFIFO
+    without a stopPolicy and without A6 (``prune``); otherwise (0, False): ``step()``."""
+    if eng.prune or budget <= 0:
+        return 0, False
+    names = [n for n in eng._members if eng._members[n]] if len(
+        eng._members) < 64 else sorted(eng._active)
+    stop = budget  # the first cycle (from now) with a head that does not fail, at most
+    walks: list[tuple[str, list[_Fail], bool]] = []
+    for name in names:
+        cq = eng.m.cluster_queues[name]
+        if cq.strategy != "BestEffortFIFO" or cq.stop_policy != "None":
+            return 0, False
+        nom = eng.pending.get(eng._nominated.get(name, ""))
+        if nom is not None and nom.name in eng.parked:
+            return 0, False  # (not reached: a nominee is never set aside)
+        ws = queue_order(eng, name)
+        skip = eng._skip.get(name)
+        start = skip[1] if skip is not None and skip[0] is eng.parked else 0
+        seq: list[_Fail] = []
+        key = eng.tries.versions(eng, cq)  # nothing moves while heads fail
+        bounds: dict[tuple[int, int], bool] = {}  # (try, priority) -> A8's bound holds
+        done = True  # the walk reached the end of the queue
+        i = start - 1 if nom is None else -2
+        while True:
+            if len(seq) >= stop:
+                done = False
+                break
+            if i == -2:
+                w, i = nom, start - 1
+            else:
+                i += 1
+                if i >= len(ws):
+                    break
+                w = ws[i]
+                if w.name in eng.parked or w is nom:
+                    continue
+            assert w is not None
+            asg = eng.tries.get(eng, cq, w, key)
+            if asg.mode == FIT:
+                stop, done = len(seq), False
+                break
+            reasons = list(asg.reasons)
+            if asg.mode == PREEMPT:
+                b = (id(asg), w.priority)  # A8's bound reads no more of the workload
+                hope = bounds.get(b)
+                if hope is None and eng.index.bound:
+                    hope = bounds[b] = eng.index.hopeless(cq, w, asg, eng.fair)
+                if not hope and targets(eng.index, eng.m, eng.fair, cq, w, asg):
+                    stop, done = len(seq), False
+                    break
+                reasons.append(NO_VICTIMS)
+            elif not reasons:
+                reasons.append(NO_QUOTA)
+            seq.append((w, asg, reasons, i if w is not nom else -1))
+        walks.append((name, seq, done))
+    longest = max((len(s) for _, s, _ in walks), default=0)
+    over = all(d for _, _, d in walks) and longest < budget
+    n = longest + 1 if over else stop
+    for name, seq, _ in walks:
+        cq = eng.m.cluster_queues[name]
+        last = -1
+        for w, asg, reasons, i in seq[:n]:
+            failed(eng, cq, w, asg, reasons)
+            last = max(last, i)
+        if last >= 0:
+            eng._skip[name] = (eng.parked, last)
+    eng.cycle += n
+    eng.pruned_now = False
+    return n, over

@@ -1,0 +1,73 @@
+"""Rule A13: cycles in which every head fails are run a queue at a time (``_idle``), and
+kept flavor assignments are shared by the workloads of one request in a ClusterQueue. The
+engine must give the same events (with their cycle numbers), the same cycle count and the
+same reasons with and without, under classic and fair-sharing preemption, with nominated
+preemptors, mixed priorities and freed quota."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_tries import _m
+
+import aifab.sched._engine as engine_mod
+from aifab.sched import Engine, gang
+
+JOBS = st.lists(st.tuples(st.sampled_from("abcl"), st.integers(1, 6), st.integers(0, 3),
+                          st.integers(0, 2)), min_size=1, max_size=40)
+
+
+def _log(m: Any, jobs: list[tuple[str, int, int, int]]) -> tuple[Any, ...]:
+    e = Engine(m)
+    log: list[Any] = []
+    for i, (q, g, p, ends) in enumerate(jobs):
+        e.submit(gang(f"j{i}", q, g, priority=p))
+        log += [(ev.kind, ev.workload, ev.cycle, ev.by, str(ev.flavors)) for ev in e.run()]
+        for name in sorted(e.admitted)[:ends]:
+            if name in e.admitted:
+                e.finish(name)
+                log += [(ev.kind, ev.workload, ev.cycle, ev.by) for ev in e.run(max_cycles=7)]
+    return log, e.cycle, sorted(e.reasons.items()), sorted(e.parked)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(JOBS, st.booleans())
+def test_idle_cycles_change_nothing(jobs: list[tuple[str, int, int, int]], fair: bool,
+                                    ) -> None:
+    m = _m(fair)
+    fast = _log(m, jobs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine_mod, "idle_cycles", lambda eng, budget: (0, False))
+        slow = _log(m, jobs)
+    assert fast == slow
+
+
+def test_idle_cycles_run_a_backlog_at_once() -> None:
+    """After quota is freed, a queue re-walks its set-aside backlog one head per cycle; the
+    walk of failing heads is done in one call, and the cycle count is still one per head."""
+    e = Engine(_m(False))
+    e.submit(gang("big", "l", 5))
+    for i in range(6):
+        e.submit(gang(f"w{i}", "l", 3 + i % 2))
+    e.run()
+    calls: list[tuple[int, bool]] = []
+    real = engine_mod.idle_cycles
+
+    def spy(eng: Any, budget: int) -> tuple[int, bool]:
+        calls.append(out := real(eng, budget))
+        return out
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine_mod, "idle_cycles", spy)
+        before = e.cycle
+        e.submit(gang("x", "a", 1))  # another queue's admission: l's backlog stays aside
+        e.run()
+        e.finish("x")  # freed quota: every set-aside workload of l is tried again
+        e.run()
+    # x: one cycle admits it, one finds nothing to do; then l's six heads fail (nothing of
+    # its own priority to preempt), one per cycle, and a seventh cycle changes nothing
+    assert calls[-1] == (7, True) and e.cycle - before == 2 + 7
+    assert set(e.parked) == {f"w{i}" for i in range(6)}
