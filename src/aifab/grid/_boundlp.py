@@ -28,13 +28,16 @@ class BoundLP:
 
         lp = h.getLp()
         a = lp.a_matrix_
-        if a.format_ != highspy.MatrixFormat.kColwise:
-            raise RuntimeError("stage 2: expected a column-wise HiGHS matrix")
         nr, nc = int(lp.num_row_), int(lp.num_col_)
         start = np.asarray(a.start_, dtype=np.int64)
-        row = np.asarray(a.index_, dtype=np.int64)
+        index = np.asarray(a.index_, dtype=np.int64)
         val = np.asarray(a.value_, dtype=float)
-        col = np.repeat(np.arange(nc), np.diff(start))
+        if a.format_ == highspy.MatrixFormat.kColwise:
+            row, col = index, np.repeat(np.arange(nc), np.diff(start))
+        else:  # row-wise: the same entries, put in column order
+            row, col = np.repeat(np.arange(nr), np.diff(start)), index
+            order = np.lexsort((row, col))
+            row, col, val = row[order], col[order], val[order]
         count = np.bincount(row, minlength=nr)
         single = (count == 1)[row] & (val != 0)  # nonzeros that are a row's only entry
         self.srow, self.scol, self.scoef = row[single], col[single], val[single]
