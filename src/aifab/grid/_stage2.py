@@ -283,27 +283,14 @@ class WarmLP:
                 self.x, obj = self.bound.solution()
                 self.objective = obj / OBJ_SCALE
                 return "optimal", time.perf_counter() - t0
-        b = self.bound
-        nr = len(b.rlo)
-        self.h.changeRowsBounds(nr, np.arange(nr, dtype=np.int32), b.rlo, b.rhi)
-        self.h.clearSolver()  # presolve again: a warm basis on this LP is slower
-        # HiGHS keeps one thread pool per process: another LP's thread count (stage 1,
-        # another block length) makes run() fail unless the pool is reset first
-        self.h.resetGlobalScheduler(True)
-        ret = self.h.run()
-        st = str(self.h.modelStatusToString(self.h.getModelStatus())).lower()
-        if "optimal" not in st:  # e.g. presolve trouble: once more, warm
-            self.h.setOptionValue("presolve", "off")
-            ret = self.h.run()
-            self.h.setOptionValue("presolve", "choose")
-            st = str(self.h.modelStatusToString(self.h.getModelStatus())).lower()
+        st = _solve_cold(self.h, self.bound)
         dt = time.perf_counter() - t0
         if "optimal" in st:
             self.x = np.asarray(self.h.getSolution().col_value)
             self.objective = float(self.h.getInfo().objective_function_value) / OBJ_SCALE
             return "optimal", dt
         self.x = None
-        return f"{st} ({ret})", dt
+        return st, dt
 
     def sol(self, var: str) -> pd.DataFrame | None:
         """The last solution of variable ``var`` (positional snapshots x name)."""
@@ -318,6 +305,25 @@ class WarmLP:
                 [str(x) for x in lab.coords["name"].values])
         ok, cols, names = got
         return pd.DataFrame(np.where(ok, self.x[cols], 0.0), columns=names)
+
+
+def _solve_cold(h: Any, bound: BoundLP) -> str:
+    """Solve the original LP ``h`` from scratch with presolve, its row bounds set from
+    ``bound``'s; the model status (with HiGHS's return code unless optimal)."""
+    nr = len(bound.rlo)
+    h.changeRowsBounds(nr, np.arange(nr, dtype=np.int32), bound.rlo, bound.rhi)
+    h.clearSolver()  # presolve again: a warm basis on this LP is slower
+    # HiGHS keeps one thread pool per process: another LP's thread count (stage 1,
+    # another block length) makes run() fail unless the pool is reset first
+    h.resetGlobalScheduler(True)
+    ret = h.run()
+    st = str(h.modelStatusToString(h.getModelStatus())).lower()
+    if "optimal" not in st:  # e.g. presolve trouble: once more, warm
+        h.setOptionValue("presolve", "off")
+        ret = h.run()
+        h.setOptionValue("presolve", "choose")
+        st = str(h.modelStatusToString(h.getModelStatus())).lower()
+    return st if "optimal" in st else f"{st} ({ret})"
 
 
 def dispatch_blocks(gn: GridNetwork, data: GridData, loads: pd.DataFrame,
