@@ -39,7 +39,15 @@ import xarray as xr
 from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork
 from aifab.grid._results import SitingResult
-from aifab.grid._stage2 import Tally, WarmLP, campus_loads, day_blocks, fix_campuses, gpus_in_hour
+from aifab.grid._stage2 import (
+    Tally,
+    WarmLP,
+    campus_loads,
+    cpu_s,
+    day_blocks,
+    fix_campuses,
+    gpus_in_hour,
+)
 
 FREE_MW = 1.0e9  # a line limit switched off
 TOL = 1e-4  # relative overload below which a line counts as within its limit
@@ -181,7 +189,7 @@ def full_check(first: SitingResult, problem: Any, data: GridData, *, busmap: Any
 
     say = say or (lambda _m: None)
     opt = problem.options
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), cpu_s()
     say(f"stage 2: building the full network ({len(first.years)} years x {opt.hours} h)")
     gn = build_full_network(data, list(first.years), hours=opt.hours,
                             demand_growth_per_year=opt.demand_growth_per_year,
@@ -197,6 +205,8 @@ def full_check(first: SitingResult, problem: Any, data: GridData, *, busmap: Any
     coef, lim = cluster_groups(gn, {f"sub {s}": str(c) for s, c in bm.items()}, agg)
     build_s = time.perf_counter() - t0
     chk = check_lines(gn, data, loads, coef, lim, threads=opt.solver_threads, say=say)
+    say(f"stage 2: full-network check took {time.perf_counter() - t0:.1f} s wall, "
+        f"{cpu_s() - cpu0:.1f} CPU-s")
     return replace(first, network="full", second_stage=summary(
         chk, gn, first, loads, wall_s=time.perf_counter() - t0, build_s=build_s))
 

@@ -17,7 +17,6 @@ to the workers whole, so the result does not depend on the number of workers.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -34,6 +33,7 @@ from aifab.grid._stage2 import (
     Tally,
     WarmLP,
     campus_loads,
+    cpu_s,
     day_blocks,
     fix_campuses,
     gpus_in_hour,
@@ -95,12 +95,6 @@ def solve_blocks(gn: GridNetwork, data: GridData, loads: pd.DataFrame,
     return tally, lp_s, build_s, nv
 
 
-def _cpu_s() -> float:
-    """User + system CPU seconds of this process and its finished workers."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
 def merge(parts: list[Tally]) -> Tally:
     """One tally from the workers' tallies (sums; maxima for peaks and flows)."""
     out = Tally(years=parts[0].years)
@@ -129,7 +123,7 @@ def full_year(first: SitingResult, problem: Any, data: GridData, *, busmap: Any 
     say = say or (lambda _m: None)
     opt = problem.options
     years = list(first.years)
-    t0, cpu0 = time.perf_counter(), _cpu_s()
+    t0, cpu0 = time.perf_counter(), cpu_s()
     say(f"stage 2: building the full-year network ({len(years)} years x 8760 h)")
     gn = full_year_network(data, years, opt, first.expansions_built, busmap)
     loads = campus_loads(gn, first.placements, problem.hourly_load(gn.network.snapshots))
@@ -155,7 +149,7 @@ def full_year(first: SitingResult, problem: Any, data: GridData, *, busmap: Any 
         lp_s, mb_s, nv = sum(parts_s), sum(g[2] for g in got), max(g[3] for g in got)
     dispatch_s = time.perf_counter() - t1
     say(f"stage 2: dispatched in {dispatch_s:.1f} s; stage 2 took "
-        f"{time.perf_counter() - t0:.1f} s wall, {_cpu_s() - cpu0:.1f} CPU-s (this process "
+        f"{time.perf_counter() - t0:.1f} s wall, {cpu_s() - cpu0:.1f} CPU-s (this process "
         f"and its workers)")
     return _with_full_year(first, gn, tally, loads, {
         "blocks": len(blocks), "block_days": BLOCK_DAYS, "workers": max(1, workers),

@@ -10,6 +10,7 @@ solved in blocks (``block_days``), each a small LP, with no loss against one 8,7
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -364,6 +365,12 @@ def dispatch_blocks(gn: GridNetwork, data: GridData, loads: pd.DataFrame,
     return tally, {"blocks": len(blocks), "lp_s": round(lp_s, 2),
                    "model_build_s": round(build_s, 2),
                    "lp_variables": int(warm.m.nvars)}
+
+
+def cpu_s() -> float:
+    """User + system CPU seconds of this process and its finished worker processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def gpus_in_hour(placements: pd.DataFrame, gn: GridNetwork, loads: pd.DataFrame,
