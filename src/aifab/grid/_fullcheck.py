@@ -51,6 +51,7 @@ from aifab.grid._stage2 import (
 
 FREE_MW = 1.0e9  # a line limit switched off
 TOL = 1e-4  # relative overload below which a line counts as within its limit
+WARM = True  # each re-solve starts from the last basis (WarmLP(warm=True))
 
 
 def cluster_groups(gn: GridNetwork, bus_cluster: dict[str, str],
@@ -88,7 +89,7 @@ def _add_groups(m: Any, coef: pd.DataFrame, lim: pd.Series) -> None:
 
 def check_lines(gn: GridNetwork, data: GridData, loads: pd.DataFrame, coef: pd.DataFrame,
                 lim: pd.Series, *, max_rounds: int = 30, threads: int = 2,
-                say: Any = None) -> dict[str, Any]:
+                say: Any = None, warm: bool = False) -> dict[str, Any]:
     """Dispatch ``gn`` (campus sinks already fixed) day by day: round 0 with only the
     cluster limits ``coef``/``lim``, then a line limit for every line found overloaded,
     until none is. Returns the check's figures (see the module doc)."""
@@ -102,7 +103,7 @@ def check_lines(gn: GridNetwork, data: GridData, loads: pd.DataFrame, coef: pd.D
     found: list[dict[str, Any]] = []
     rounds, lp_s, worst_final = [], 0.0, 0.0
     t0 = time.perf_counter()
-    lp = WarmLP(gn, data, blocks[0], threads=threads,
+    lp = WarmLP(gn, data, blocks[0], threads=threads, warm=warm,
                 extra=lambda m: _add_groups(m, coef, lim))
     build_s = time.perf_counter() - t0 - lp.info.solve_s
     lp_s += lp.info.solve_s
@@ -204,7 +205,8 @@ def full_check(first: SitingResult, problem: Any, data: GridData, *, busmap: Any
     agg = cluster_lines(al, bm, data.substations)
     coef, lim = cluster_groups(gn, {f"sub {s}": str(c) for s, c in bm.items()}, agg)
     build_s = time.perf_counter() - t0
-    chk = check_lines(gn, data, loads, coef, lim, threads=opt.solver_threads, say=say)
+    chk = check_lines(gn, data, loads, coef, lim, threads=opt.solver_threads, say=say,
+                      warm=WARM)
     say(f"stage 2: full-network check took {time.perf_counter() - t0:.1f} s wall, "
         f"{cpu_s() - cpu0:.1f} CPU-s")
     return replace(first, network="full", second_stage=summary(
