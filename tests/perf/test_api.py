@@ -24,7 +24,7 @@ def test_public_api_pinned() -> None:
         "leave_one_out", "loo_summary",
         # the perf commands' typed documents (issue 23)
         "CompareReport", "InferInputs", "InferReport", "PerfReport", "SearchReport",
-        "TrainInputs", "TrainReport", "read_perf",
+        "TrainInputs", "TrainReport", "read_perf", "perf_file",
     ])
     for name in perf.__all__:
         assert hasattr(perf, name)

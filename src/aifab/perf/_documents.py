@@ -134,6 +134,12 @@ class CompareReport(_Doc):
 PerfReport = InferReport | SearchReport | TrainReport | CompareReport
 
 
+def perf_file(folder: Path) -> Path:
+    """A ``perf ... --out`` folder's document (``perf.json``; also where ``perf models``
+    and ``perf calibrate`` write theirs)."""
+    return folder / PERF
+
+
 def read_perf(folder: Path) -> PerfReport:
     """The report a ``perf ... --out`` folder holds; exit 2 naming the file (and the
     field) when it is missing, unreadable or mistyped."""
