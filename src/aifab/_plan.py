@@ -8,6 +8,7 @@ from aifab._plan_result import (
     Assumption,
     Comparison,
     FleetRow,
+    OutputRow,
     PeerRow,
     PlanResult,
     Summary,
@@ -109,7 +110,7 @@ def _assumptions(scenario: Scenario, catalog: Catalog) -> list[Assumption]:
 
 
 def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
-                    totals: Summary, catalog: Catalog) -> list[dict[str, Any]]:
+                    totals: Summary, catalog: Catalog) -> list[OutputRow]:
     """Tokens and 405B-scale training runs per year, per owner, total and per GW."""
     from aifab.errors import BadInput
     from aifab.perf import REF_TRAIN_JOB_DEVICES, factory_output
@@ -138,28 +139,20 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
         runs[r.owner] = runs.get(r.owner, 0.0) + fo.training_runs_per_year * e
         ideal[r.owner] = ideal.get(r.owner, 0.0) + fo.training_runs_per_year
         refs.add(fo.reference.split("; ")[-1])
+    reference = (
+        "each figure as if the owner's whole fleet did only that work at the scenario load "
+        f"factor; inference: {mix_text}; training: Llama-3.1-405B on 15.6T tokens "
+        "(aifab.perf) in "
+        f"{REF_TRAIN_JOB_DEVICES:,}-device jobs, times the expected ETTR under failures "
+        "(aifab.reliability: Llama 3 rates x family multiplier, Young/Daly checkpoints)")
     out = []
     for s in [*owners, totals]:
         t = sum(tokens.values()) if s is totals else tokens.get(s.name, 0.0)
         n = sum(runs.values()) if s is totals else runs.get(s.name, 0.0)
         n0 = sum(ideal.values()) if s is totals else ideal.get(s.name, 0.0)
         gw = s.facility_power_mw / 1000
-        out.append({
-            "owner": s.name,
-            "tokens_per_year": t,
-            "training_runs_per_year": n,
-            "tokens_per_year_per_gw": t / gw if gw else 0.0,
-            "training_runs_per_year_per_gw": n / gw if gw else 0.0,
-            "training_ettr": n / n0 if n0 else 0.0,
-        })
-    out[-1]["reference"] = (
-        "each figure as if the owner's whole fleet did only that work at the scenario load "
-        f"factor; inference: {mix_text}; training: Llama-3.1-405B on 15.6T tokens "
-        "(aifab.perf) in "
-        f"{REF_TRAIN_JOB_DEVICES:,}-device jobs, times the expected ETTR under failures "
-        "(aifab.reliability: Llama 3 rates x family multiplier, Young/Daly checkpoints)")
-    for o in out[:-1]:
-        o["reference"] = ""
+        out.append(OutputRow(s.name, t, n, t / gw if gw else 0.0, n / gw if gw else 0.0,
+                             n / n0 if n0 else 0.0, reference if s is totals else ""))
     return out
 
 

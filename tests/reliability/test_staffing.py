@@ -56,7 +56,7 @@ def test_plan_people_per_owner() -> None:
     assert "staffing" in r.to_frames()
     # training runs account for ETTR: each owner's ETTR below 1, runs scale with it
     for o in r.output:
-        assert 0.8 < o["training_ettr"] < 1.0
+        assert 0.8 < o.training_ettr < 1.0
     off = plan(load_scenario(None, ["reliability.enabled=false"]))
-    assert off.output[-1]["training_ettr"] == pytest.approx(1.0, abs=0.01)
-    assert off.output[-1]["training_runs_per_year"] > r.output[-1]["training_runs_per_year"]
+    assert off.output[-1].training_ettr == pytest.approx(1.0, abs=0.01)
+    assert off.output[-1].training_runs_per_year > r.output[-1].training_runs_per_year
