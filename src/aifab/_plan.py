@@ -193,12 +193,13 @@ def _staffing(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
     out = [staffing(o.name, blocks.get(o.name, []), fm, load_factor=lf).to_dict()
            for o in owners]
     total: dict[str, Any] = {"owner": "total"}
-    for k, v in out[0].items() if out else []:
-        if isinstance(v, (int, float)) and k != "in_repair_share":
+    for k, v in out[0].items() if out else []:  # the owners' key order
+        if k == "in_repair_share":
+            acc_total = total["accelerators"]
+            total[k] = (sum(o[k] * o["accelerators"] for o in out) / acc_total
+                        if acc_total else 0.0)
+        elif isinstance(v, (int, float)):
             total[k] = sum(o[k] for o in out)
-    acc_total = total.get("accelerators", 0)
-    total["in_repair_share"] = (sum(o["in_repair_share"] * o["accelerators"] for o in out)
-                                / acc_total if acc_total else 0.0)
     total["basis"] = out[0]["basis"] if out else ""
     return [*out, total]
 
