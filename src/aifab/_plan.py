@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from aifab._plan_result import (
@@ -24,6 +25,7 @@ from aifab.power import (
     regions_for,
     system_kw,
 )
+from aifab.reliability import StaffingEstimate
 from aifab.scenario import Scenario
 
 
@@ -177,8 +179,9 @@ def _workload_mix(scenario: Scenario) -> tuple[Any, str]:
 
 
 def _staffing(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
-              catalog: Catalog) -> list[dict[str, Any]]:
-    """Technicians and operators per owner (one campus each) from the repair workload."""
+              catalog: Catalog) -> list[StaffingEstimate]:
+    """Technicians and operators per owner (one campus each) from the repair workload, and
+    their total (sums; the share in repair weighted by accelerators)."""
     from aifab.reliability import FleetBlock, failure_model, family_of, staffing
 
     fm = failure_model(scenario.reliability)
@@ -190,18 +193,19 @@ def _staffing(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
             r.count, family_of(acc.id, acc.kind), lay.kind, lay.slot_accelerators,
             lay.slots_per_rack, r.facility_power_mw))
     lf = scenario.facility.load_factor
-    out = [staffing(o.name, blocks.get(o.name, []), fm, load_factor=lf).to_dict()
-           for o in owners]
+    out = [staffing(o.name, blocks.get(o.name, []), fm, load_factor=lf) for o in owners]
     total: dict[str, Any] = {"owner": "total"}
-    for k, v in out[0].items() if out else []:  # the owners' key order
+    for f in fields(StaffingEstimate):
+        k = f.name
         if k == "in_repair_share":
             acc_total = total["accelerators"]
-            total[k] = (sum(o[k] * o["accelerators"] for o in out) / acc_total
+            total[k] = (sum(o.in_repair_share * o.accelerators for o in out) / acc_total
                         if acc_total else 0.0)
-        elif isinstance(v, (int, float)):
-            total[k] = sum(o[k] for o in out)
-    total["basis"] = out[0]["basis"] if out else ""
-    return [*out, total]
+        elif k == "basis":
+            total[k] = out[0].basis if out else ""
+        elif k != "owner":
+            total[k] = sum(getattr(o, k) for o in out)
+    return [*out, StaffingEstimate(**total)]
 
 
 def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:

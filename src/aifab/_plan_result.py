@@ -15,6 +15,7 @@ import pandas as pd
 from aifab._io import to_json, versioned, write_text
 from aifab._schema import decode_block, fields_of
 from aifab.errors import BadInput
+from aifab.reliability import StaffingEstimate
 
 PLAN_DOC = "plan.json"
 """A plan folder's document: the ``--json`` body (what :meth:`PlanResult.document` gives)."""
@@ -137,7 +138,7 @@ class PlanResult:
     assumptions: list[Assumption]
     by_year: list[dict[str, Any]]
     output: list[OutputRow] = field(default_factory=list)
-    staffing: list[dict[str, Any]] = field(default_factory=list)
+    staffing: list[StaffingEstimate] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document (the ``--json`` body, without ``schema_version``)."""

@@ -108,12 +108,12 @@ def print_plan(r: PlanResult, console: Console) -> None:
                     title="   People per owner campus (estimate, from the repair workload: "
                           "hands-on hours a day, share in repair, technicians on shift)")
         for st in r.staffing:
-            ppl.add_row(st["owner"], _n(st["failures_per_day"], 1),
-                        _n(st["hardware_swaps_per_day"], 1), _n(st["hands_on_h_per_day"]),
-                        f"{st['in_repair_share']:.1%}", _n(st["technicians_on_shift"]),
-                        _n(st["technicians_fte"]), _n(st["operators_fte"]))
+            ppl.add_row(st.owner, _n(st.failures_per_day, 1),
+                        _n(st.hardware_swaps_per_day, 1), _n(st.hands_on_h_per_day),
+                        f"{st.in_repair_share:.1%}", _n(st.technicians_on_shift),
+                        _n(st.technicians_fte), _n(st.operators_fte))
         console.print(fit(ppl), crop=False)
-        console.print(f"   [dim]{r.staffing[-1]['basis']}[/dim]")
+        console.print(f"   [dim]{r.staffing[-1].basis}[/dim]")
 
     asm = table("parameter", "value", "unit", "source", wrap=("parameter", "unit", "source"),
                 title="5. Assumptions")
@@ -290,12 +290,12 @@ def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section
                 + figure_html(figs["peers"], "peers") + table_html(peers_tbl), "peers"),
         *([Section("AI factory output", out_html, "output")] if out_html else []),
         *([Section("People (estimate)", table_html(pd.DataFrame(
-            [{"owner": s["owner"], "failures/day": round(s["failures_per_day"], 1),
-              "swaps/day": round(s["hardware_swaps_per_day"], 1),
-              "in repair": s["in_repair_share"], "techs/shift": s["technicians_on_shift"],
-              "tech FTE": round(s["technicians_fte"]), "operator FTE": round(s["operators_fte"])}
+            [{"owner": s.owner, "failures/day": round(s.failures_per_day, 1),
+              "swaps/day": round(s.hardware_swaps_per_day, 1),
+              "in repair": s.in_repair_share, "techs/shift": s.technicians_on_shift,
+              "tech FTE": round(s.technicians_fte), "operator FTE": round(s.operators_fte)}
              for s in r.staffing]))
-                   + f'<p class="note">{html.escape(r.staffing[-1]["basis"])}</p>', "people")]
+                   + f'<p class="note">{html.escape(r.staffing[-1].basis)}</p>', "people")]
           if r.staffing else []),
         Section("Assumptions", table_html(asm), "assumptions"),
     ]
