@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from aifab._plan_result import (
     Assumption,
     Comparison,
     FleetRow,
+    OutputRow,
     PeerRow,
     PlanResult,
     Summary,
@@ -23,6 +25,7 @@ from aifab.power import (
     regions_for,
     system_kw,
 )
+from aifab.reliability import StaffingEstimate
 from aifab.scenario import Scenario
 
 
@@ -109,7 +112,7 @@ def _assumptions(scenario: Scenario, catalog: Catalog) -> list[Assumption]:
 
 
 def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
-                    totals: Summary, catalog: Catalog) -> list[dict[str, Any]]:
+                    totals: Summary, catalog: Catalog) -> list[OutputRow]:
     """Tokens and 405B-scale training runs per year, per owner, total and per GW."""
     from aifab.errors import BadInput
     from aifab.perf import REF_TRAIN_JOB_DEVICES, factory_output
@@ -138,28 +141,20 @@ def _factory_output(scenario: Scenario, rows: list[FleetRow], owners: list[Summa
         runs[r.owner] = runs.get(r.owner, 0.0) + fo.training_runs_per_year * e
         ideal[r.owner] = ideal.get(r.owner, 0.0) + fo.training_runs_per_year
         refs.add(fo.reference.split("; ")[-1])
+    reference = (
+        "each figure as if the owner's whole fleet did only that work at the scenario load "
+        f"factor; inference: {mix_text}; training: Llama-3.1-405B on 15.6T tokens "
+        "(aifab.perf) in "
+        f"{REF_TRAIN_JOB_DEVICES:,}-device jobs, times the expected ETTR under failures "
+        "(aifab.reliability: Llama 3 rates x family multiplier, Young/Daly checkpoints)")
     out = []
     for s in [*owners, totals]:
         t = sum(tokens.values()) if s is totals else tokens.get(s.name, 0.0)
         n = sum(runs.values()) if s is totals else runs.get(s.name, 0.0)
         n0 = sum(ideal.values()) if s is totals else ideal.get(s.name, 0.0)
         gw = s.facility_power_mw / 1000
-        out.append({
-            "owner": s.name,
-            "tokens_per_year": t,
-            "training_runs_per_year": n,
-            "tokens_per_year_per_gw": t / gw if gw else 0.0,
-            "training_runs_per_year_per_gw": n / gw if gw else 0.0,
-            "training_ettr": n / n0 if n0 else 0.0,
-        })
-    out[-1]["reference"] = (
-        "each figure as if the owner's whole fleet did only that work at the scenario load "
-        f"factor; inference: {mix_text}; training: Llama-3.1-405B on 15.6T tokens "
-        "(aifab.perf) in "
-        f"{REF_TRAIN_JOB_DEVICES:,}-device jobs, times the expected ETTR under failures "
-        "(aifab.reliability: Llama 3 rates x family multiplier, Young/Daly checkpoints)")
-    for o in out[:-1]:
-        o["reference"] = ""
+        out.append(OutputRow(s.name, t, n, t / gw if gw else 0.0, n / gw if gw else 0.0,
+                             n / n0 if n0 else 0.0, reference if s is totals else ""))
     return out
 
 
@@ -184,8 +179,9 @@ def _workload_mix(scenario: Scenario) -> tuple[Any, str]:
 
 
 def _staffing(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
-              catalog: Catalog) -> list[dict[str, Any]]:
-    """Technicians and operators per owner (one campus each) from the repair workload."""
+              catalog: Catalog) -> list[StaffingEstimate]:
+    """Technicians and operators per owner (one campus each) from the repair workload, and
+    their total (sums; the share in repair weighted by accelerators)."""
     from aifab.reliability import FleetBlock, failure_model, family_of, staffing
 
     fm = failure_model(scenario.reliability)
@@ -197,17 +193,19 @@ def _staffing(scenario: Scenario, rows: list[FleetRow], owners: list[Summary],
             r.count, family_of(acc.id, acc.kind), lay.kind, lay.slot_accelerators,
             lay.slots_per_rack, r.facility_power_mw))
     lf = scenario.facility.load_factor
-    out = [staffing(o.name, blocks.get(o.name, []), fm, load_factor=lf).to_dict()
-           for o in owners]
+    out = [staffing(o.name, blocks.get(o.name, []), fm, load_factor=lf) for o in owners]
     total: dict[str, Any] = {"owner": "total"}
-    for k, v in out[0].items() if out else []:
-        if isinstance(v, (int, float)) and k != "in_repair_share":
-            total[k] = sum(o[k] for o in out)
-    acc_total = total.get("accelerators", 0)
-    total["in_repair_share"] = (sum(o["in_repair_share"] * o["accelerators"] for o in out)
-                                / acc_total if acc_total else 0.0)
-    total["basis"] = out[0]["basis"] if out else ""
-    return [*out, total]
+    for f in fields(StaffingEstimate):
+        k = f.name
+        if k == "in_repair_share":
+            acc_total = total["accelerators"]
+            total[k] = (sum(o.in_repair_share * o.accelerators for o in out) / acc_total
+                        if acc_total else 0.0)
+        elif k == "basis":
+            total[k] = out[0].basis if out else ""
+        elif k != "owner":
+            total[k] = sum(getattr(o, k) for o in out)
+    return [*out, StaffingEstimate(**total)]
 
 
 def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:

@@ -15,6 +15,7 @@ import pandas as pd
 from aifab._io import to_json, versioned, write_text
 from aifab._schema import decode_block, fields_of
 from aifab.errors import BadInput
+from aifab.reliability import StaffingEstimate
 
 PLAN_DOC = "plan.json"
 """A plan folder's document: the ``--json`` body (what :meth:`PlanResult.document` gives)."""
@@ -109,6 +110,21 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class OutputRow:
+    """An owner's (or the total's) output per year, as if its whole fleet did only that
+    work: tokens served and 405B-scale training runs (times the expected ETTR), also per
+    GW of facility power; ``reference`` (the basis) is on the total row only."""
+
+    owner: str
+    tokens_per_year: float
+    training_runs_per_year: float
+    tokens_per_year_per_gw: float
+    training_runs_per_year_per_gw: float
+    training_ettr: float
+    reference: str
+
+
+@dataclass(frozen=True)
 class PlanResult:
     """Everything ``aifab plan`` reports; ``to_frames()`` gives pandas tables."""
 
@@ -121,8 +137,8 @@ class PlanResult:
     peers: list[PeerRow]
     assumptions: list[Assumption]
     by_year: list[dict[str, Any]]
-    output: list[dict[str, Any]] = field(default_factory=list)
-    staffing: list[dict[str, Any]] = field(default_factory=list)
+    output: list[OutputRow] = field(default_factory=list)
+    staffing: list[StaffingEstimate] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document (the ``--json`` body, without ``schema_version``)."""

@@ -24,7 +24,7 @@ def test_public_api_pinned() -> None:
         "leave_one_out", "loo_summary",
         # the perf commands' typed documents (issue 23)
         "CompareReport", "InferInputs", "InferReport", "PerfReport", "SearchReport",
-        "TrainInputs", "TrainReport", "read_perf",
+        "TrainInputs", "TrainReport", "read_perf", "perf_file",
     ])
     for name in perf.__all__:
         assert hasattr(perf, name)
@@ -123,8 +123,8 @@ def test_plan_output_uses_the_scenario_workload_mix() -> None:
     assert all(i.source for i in sc.workload.inference)
     mixed = plan(sc).output[-1]
     ref = plan(sc.model_copy(update={"workload": Workload()})).output[-1]
-    assert "workload mix" in mixed["reference"] and "Llama-3.1-70B" in ref["reference"]
-    assert 0 < mixed["tokens_per_year"] < ref["tokens_per_year"]  # long MoE prompts cost
+    assert "workload mix" in mixed.reference and "Llama-3.1-70B" in ref.reference
+    assert 0 < mixed.tokens_per_year < ref.tokens_per_year  # long MoE prompts cost
     bad = Workload(inference=[WorkloadItem(model="nope", share=1.0, input_tokens=10,
                                            output_tokens=10, source="test")])
     with pytest.raises(BadInput, match=r"workload.inference\[0\].model"):

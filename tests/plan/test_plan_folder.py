@@ -52,6 +52,11 @@ def test_another_stages_keys_are_kept_in_the_file_and_skipped_on_read(
      "peers[0].h100_equivalents.bf16: expected a number, got list [1]"),
     (lambda d: d.update(owners={}), "owners: expected a list, got dict {}"),
     (lambda d: d.update(colour="red"), "colour: unknown field"),
+    (lambda d: d["output"][-1].update(tokens_per_year="lots"),
+     "output[5].tokens_per_year: expected a number, got str 'lots'"),
+    (lambda d: d["output"][0].pop("reference"), "output[0].reference: missing"),
+    (lambda d: d["staffing"][0].update(technicians_on_shift=2.5),
+     "staffing[0].technicians_on_shift: expected an integer, got float 2.5"),
 ])
 def test_a_bad_field_is_exit_2_naming_the_file_and_the_field(
         result: PlanResult, tmp_path: Path, edit: object, message: str) -> None:

@@ -89,18 +89,18 @@ def test_demand_by_year_is_cumulative() -> None:
 def test_factory_output_section() -> None:
     """Per-owner tokens and training runs add up, and scale with the fleet."""
     r = plan(load_scenario())
-    rows = {o["owner"]: o for o in r.output}
+    rows = {o.owner: o for o in r.output}
     assert set(rows) == {"Naver", "Samsung", "SK", "Hyundai", "Government", "total"}
     for key in ("tokens_per_year", "training_runs_per_year"):
-        assert sum(v[key] for k, v in rows.items() if k != "total") == pytest.approx(
-            rows["total"][key])
-        assert all(v[key] > 0 for v in rows.values())
-    per_gw = rows["total"]["tokens_per_year_per_gw"]
-    assert per_gw == pytest.approx(rows["total"]["tokens_per_year"]
+        assert sum(getattr(v, key) for k, v in rows.items() if k != "total") == pytest.approx(
+            getattr(rows["total"], key))
+        assert all(getattr(v, key) > 0 for v in rows.values())
+    per_gw = rows["total"].tokens_per_year_per_gw
+    assert per_gw == pytest.approx(rows["total"].tokens_per_year
                                    / (r.totals.facility_power_mw / 1000))
     doubled = plan(load_scenario(None, [f"fleets.{i}.count={2 * f.count}"
                                         for i, f in enumerate(load_scenario().fleets)]))
-    assert doubled.output[-1]["tokens_per_year"] == pytest.approx(
-        2 * rows["total"]["tokens_per_year"])
+    assert doubled.output[-1].tokens_per_year == pytest.approx(
+        2 * rows["total"].tokens_per_year)
     # per GW is a property of the mix, not of the fleet's size
-    assert doubled.output[-1]["tokens_per_year_per_gw"] == pytest.approx(per_gw)
+    assert doubled.output[-1].tokens_per_year_per_gw == pytest.approx(per_gw)

@@ -46,17 +46,17 @@ def test_scaling_and_minimum_crew() -> None:
 
 def test_plan_people_per_owner() -> None:
     r = plan(load_scenario())
-    rows = {s["owner"]: s for s in r.staffing}
+    rows = {s.owner: s for s in r.staffing}
     assert set(rows) == {"Naver", "Samsung", "SK", "Hyundai", "Government", "total"}
-    assert rows["total"]["technicians_fte"] == pytest.approx(
-        sum(v["technicians_fte"] for k, v in rows.items() if k != "total"))
+    assert rows["total"].technicians_fte == pytest.approx(
+        sum(v.technicians_fte for k, v in rows.items() if k != "total"))
     # about a hundred interruptions a day on the fleet (issue 11's order of magnitude)
-    assert 80 <= rows["total"]["failures_per_day"] <= 250
-    assert "estimate" in rows["total"]["basis"]
+    assert 80 <= rows["total"].failures_per_day <= 250
+    assert "estimate" in rows["total"].basis
     assert "staffing" in r.to_frames()
     # training runs account for ETTR: each owner's ETTR below 1, runs scale with it
     for o in r.output:
-        assert 0.8 < o["training_ettr"] < 1.0
+        assert 0.8 < o.training_ettr < 1.0
     off = plan(load_scenario(None, ["reliability.enabled=false"]))
-    assert off.output[-1]["training_ettr"] == pytest.approx(1.0, abs=0.01)
-    assert off.output[-1]["training_runs_per_year"] > r.output[-1]["training_runs_per_year"]
+    assert off.output[-1].training_ettr == pytest.approx(1.0, abs=0.01)
+    assert off.output[-1].training_runs_per_year > r.output[-1].training_runs_per_year

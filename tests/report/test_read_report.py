@@ -6,6 +6,8 @@ exit 2 naming the file and the field."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,25 @@ def test_the_folder_reads_back_typed(folder: Path) -> None:
     assert back.simulate.to_dict() == res.sim.to_dict()
     # the headline of the read-back stages is the stored one
     assert ReportDoc.of(back.plan, back.site, res.caps, back.simulate) == back.headline
+
+
+def test_the_headline_and_the_site_stage_hold_one_caps_type(folder: Path) -> None:
+    """The caps the twin ran under are one type, ``aifab.grid.TwinPowerCaps``, in the
+    headline and in the site stage's document (report had its own copy before)."""
+    from aifab.grid import TwinPowerCaps
+
+    back = read_report(folder)
+    assert back.headline.site is not None and back.site is not None
+    assert type(back.headline.site.twin_power_caps) is TwinPowerCaps
+    assert back.headline.site.twin_power_caps == back.site.twin_power_caps
+
+
+@pytest.mark.slow
+def test_reading_a_report_imports_no_grid() -> None:
+    """The shared type sits below both packages: ``aifab.report`` still loads without
+    ``aifab.grid`` (the siting's solver stack)."""
+    code = "import sys, aifab.report; assert 'aifab.grid' not in sys.modules, 'grid loaded'"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_a_plan_only_folder(tmp_path: Path) -> None:

@@ -68,3 +68,20 @@ def test_a_mistyped_field_names_the_file_and_the_field(tmp_path: Path) -> None:
     path.write_text("[1]")
     with pytest.raises(BadInput, match=r"replay.json: not a replay's result"):
         ReplayResult.read(out)
+
+
+def test_a_mistyped_field_of_a_timed_result_names_the_file_and_the_field(tmp_path: Path) -> None:
+    _, out = _run(tmp_path, "--timed")
+    path = out / "replay.json"
+    doc = json.loads(path.read_text())
+    assert "schema_version" in doc  # left aside by the reader
+    doc["failed_pods"] = {"gpu": 1.5}
+    path.write_text(json.dumps(doc))
+    with pytest.raises(BadInput) as exc:
+        ReplayResult.read(out)
+    assert str(exc.value) == f"{path}: failed_pods.gpu: expected an integer, got float 1.5"
+    doc["failed_pods"], doc["extra"] = {}, 1
+    path.write_text(json.dumps(doc))
+    with pytest.raises(BadInput) as exc:
+        ReplayResult.read(out)
+    assert str(exc.value) == f"{path}: extra: unknown field"

@@ -36,6 +36,7 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
         group_errors,
         leave_one_out,
         loo_summary,
+        perf_file,
     )
     from aifab.perf import calibration_summary as summary
 
@@ -62,7 +63,7 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
                     for r in res]}
 
     def write(tmp: Path) -> None:
-        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
+        write_text(perf_file(tmp), to_json(versioned(doc)) + "\n")
         write_text(tmp / "perf-calibration.md", calibration_markdown(res))
 
     def show(c: Console) -> None:
@@ -103,7 +104,7 @@ def calibrate_cmd(as_json: JsonOpt = False, out: OutOpt = None) -> None:
 def models_cmd(models_files: ModelsOpt = None, as_json: JsonOpt = False,
                out: OutOpt = None) -> None:
     """List the model descriptions."""
-    from aifab.perf import load_models
+    from aifab.perf import load_models, perf_file
 
     ms = load_models(models_files or []).models
     rows = [m.model_dump(mode="json") for m in ms.values()]
@@ -112,7 +113,7 @@ def models_cmd(models_files: ModelsOpt = None, as_json: JsonOpt = False,
     def write(tmp: Path) -> None:
         import pandas as pd
 
-        write_text(tmp / "perf.json", to_json(versioned(doc)) + "\n")
+        write_text(perf_file(tmp), to_json(versioned(doc)) + "\n")
         pd.DataFrame(rows).to_csv(tmp / "models.csv", index=False)
 
     def show(c: Console) -> None:

@@ -8,6 +8,7 @@ for a demand table built by hand. Its report (map, charts, tables) is
 ``aifab.report.site_sections`` / ``site_html``.
 """
 
+from aifab._twin_caps import TwinPowerCaps
 from aifab.grid._calibration import CalibrationRow, calibrate
 from aifab.grid._data import REGIONS, GridData, load_grid_data
 from aifab.grid._geo import provinces_geojson
@@ -24,7 +25,6 @@ from aifab.grid._profiles import TimeSlices, representative_days
 from aifab.grid._results import SitingResult
 from aifab.grid._results import _geo as site_coordinates
 from aifab.grid._site import flex_curve, problem_from_scenario, site, solve_siting
-from aifab.grid._site_blocks import TwinPowerCaps
 from aifab.grid._site_result import SiteResult, read_site, site_file
 from aifab.grid._solver import SolveInfo, solve_highs
 

@@ -230,15 +230,6 @@ class AnnualCost:
     total_krw: float
 
 
-@dataclass(frozen=True)
-class TwinPowerCaps:
-    """``twin_power_caps`` of a combined report: the facility MW per owner its twin ran
-    under (the siting's, in ``year``)."""
-
-    year: int
-    mw: Mapping[str, float]
-
-
 def drop_within(rows: Any) -> Any:
     """The ``calibration`` rows of a document without their ``within`` (a bool, checked:
     :class:`~aifab.grid.CalibrationRow` derives it from its band), so that every site.json

@@ -22,6 +22,7 @@ import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
 from aifab._schema import OPTIONAL, FieldError, encode, fields_of, read_block
+from aifab._twin_caps import TwinPowerCaps
 from aifab.errors import BadInput
 from aifab.grid._calibration import CalibrationRow
 from aifab.grid._site_blocks import (
@@ -29,7 +30,6 @@ from aifab.grid._site_blocks import (
     CouplingInfo,
     HostingRow,
     SecondStage,
-    TwinPowerCaps,
     decode_second_stage,
     drop_within,
     nest_hosting,

@@ -25,6 +25,7 @@ from aifab.perf._documents import (
     SearchReport,
     TrainInputs,
     TrainReport,
+    perf_file,
     read_perf,
 )
 from aifab.perf._engines import auto_out_of_sample
@@ -107,6 +108,7 @@ __all__ = [
     "load_models",
     "loo_summary",
     "mix_point",
+    "perf_file",
     "read_perf",
     "replica_capacity",
     "search",

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aifab._io import to_json, versioned, write_text
-from aifab._schema import OPTIONAL, FieldError, decode_block, encode
+from aifab._schema import OPTIONAL, encode, read_block
 from aifab.errors import BadInput
 from aifab.perf._compare import CompareRow
 from aifab.perf._disagg import DisaggResult
@@ -134,6 +134,12 @@ class CompareReport(_Doc):
 PerfReport = InferReport | SearchReport | TrainReport | CompareReport
 
 
+def perf_file(folder: Path) -> Path:
+    """A ``perf ... --out`` folder's document (``perf.json``; also where ``perf models``
+    and ``perf calibrate`` write theirs)."""
+    return folder / PERF
+
+
 def read_perf(folder: Path) -> PerfReport:
     """The report a ``perf ... --out`` folder holds; exit 2 naming the file (and the
     field) when it is missing, unreadable or mistyped."""
@@ -144,10 +150,6 @@ def read_perf(folder: Path) -> PerfReport:
         raise BadInput(f"not a perf result ({type(exc).__name__})", source=str(path)) from None
     if not isinstance(doc, dict):
         raise BadInput("not a perf result", source=str(path))
-    doc.pop("schema_version", None)
     block: type[PerfReport] = {"perf train": TrainReport, "perf compare": CompareReport}.get(
         str(doc.get("command")), SearchReport if "search" in doc else InferReport)
-    try:
-        return decode_block(block, doc)
-    except FieldError as exc:
-        raise BadInput(str(exc), source=str(path)) from None
+    return read_block(block, doc, str(path))

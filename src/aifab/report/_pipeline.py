@@ -149,7 +149,7 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
         scn = constraints.apply(scn)
     summary: Items = ()
     if sim_res is not None:
-        sections, summary = scale_labels(sections, float(sim_res.to_dict()["scale"]))
+        sections, summary = scale_labels(sections, sim_res.summary.scale)
     html = render_html(f"aifab report: {scn.name}", sections, scn.description,
                        summary=summary)
     return ReportResult(scenario=scn, plan=plan_res, siting=sres,

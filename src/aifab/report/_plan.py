@@ -94,12 +94,12 @@ def print_plan(r: PlanResult, console: Console) -> None:
         out = table("owner", *outs, right=outs,
                     title="   AI factory output (per year; per GW of facility power)")
         for row in r.output:
-            out.add_row(row["owner"], _n(row["tokens_per_year"] / 1e12),
-                        _n(row["training_runs_per_year"], 1),
-                        _n(row["tokens_per_year_per_gw"] / 1e12),
-                        _n(row["training_runs_per_year_per_gw"], 1))
+            out.add_row(row.owner, _n(row.tokens_per_year / 1e12),
+                        _n(row.training_runs_per_year, 1),
+                        _n(row.tokens_per_year_per_gw / 1e12),
+                        _n(row.training_runs_per_year_per_gw, 1))
         console.print(fit(out), crop=False)
-        console.print(f"   [dim]{r.output[-1]['reference']}[/dim]")
+        console.print(f"   [dim]{r.output[-1].reference}[/dim]")
 
     if r.staffing:  # reliability: repair workload and people per owner (aifab.reliability)
         ppl_cols = ("fail/d", "swaps/d", "work h/d", "repair", "on shift", "tech FTE",
@@ -107,13 +107,13 @@ def print_plan(r: PlanResult, console: Console) -> None:
         ppl = table("owner", *ppl_cols, right=ppl_cols,
                     title="   People per owner campus (estimate, from the repair workload: "
                           "hands-on hours a day, share in repair, technicians on shift)")
-        for row in r.staffing:
-            ppl.add_row(row["owner"], _n(row["failures_per_day"], 1),
-                        _n(row["hardware_swaps_per_day"], 1), _n(row["hands_on_h_per_day"]),
-                        f"{row['in_repair_share']:.1%}", _n(row["technicians_on_shift"]),
-                        _n(row["technicians_fte"]), _n(row["operators_fte"]))
+        for st in r.staffing:
+            ppl.add_row(st.owner, _n(st.failures_per_day, 1),
+                        _n(st.hardware_swaps_per_day, 1), _n(st.hands_on_h_per_day),
+                        f"{st.in_repair_share:.1%}", _n(st.technicians_on_shift),
+                        _n(st.technicians_fte), _n(st.operators_fte))
         console.print(fit(ppl), crop=False)
-        console.print(f"   [dim]{r.staffing[-1]['basis']}[/dim]")
+        console.print(f"   [dim]{r.staffing[-1].basis}[/dim]")
 
     asm = table("parameter", "value", "unit", "source", wrap=("parameter", "unit", "source"),
                 title="5. Assumptions")
@@ -217,10 +217,10 @@ def plan_figures(r: PlanResult) -> dict[str, go.Figure]:
     figs = {"power": power, "energy": energy, "growth": growth, "h100e": h100e,
             "peers": peers}
     if r.output:
-        out = [o for o in r.output if o["owner"] in col]
+        out = [o for o in r.output if o.owner in col]
         tok = go.Figure(go.Bar(
-            x=[o["owner"] for o in out], y=[o["tokens_per_year"] / 1e12 for o in out],
-            marker={"color": [col[o["owner"]] for o in out]},
+            x=[o.owner for o in out], y=[o.tokens_per_year / 1e12 for o in out],
+            marker={"color": [col[o.owner] for o in out]},
             hovertemplate="%{x}: %{y:,.0f} T tokens/year<extra></extra>"))
         tok.update_layout(yaxis_title="trillion tokens/year", showlegend=False)
         style_figure(tok, title="AI factory output: inference tokens per year", height=340)
@@ -268,11 +268,11 @@ def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section
     out_html = ""
     if r.output:
         out_tbl = pd.DataFrame([{
-            "owner": o["owner"], "T tokens/yr": o["tokens_per_year"] / 1e12,
-            "405B runs/yr": o["training_runs_per_year"],
-            "T tokens/yr per GW": o["tokens_per_year_per_gw"] / 1e12,
-            "405B runs/yr per GW": o["training_runs_per_year_per_gw"]} for o in r.output])
-        ref = html.escape(r.output[-1]["reference"])
+            "owner": o.owner, "T tokens/yr": o.tokens_per_year / 1e12,
+            "405B runs/yr": o.training_runs_per_year,
+            "T tokens/yr per GW": o.tokens_per_year_per_gw / 1e12,
+            "405B runs/yr per GW": o.training_runs_per_year_per_gw} for o in r.output])
+        ref = html.escape(r.output[-1].reference)
         out_html = (figure_html(figs["output"], "output-tokens") + table_html(out_tbl)
                     + f'<p class="note">{ref}</p>')
     asm = pd.DataFrame([{"parameter": a.parameter,
@@ -290,12 +290,12 @@ def plan_sections(r: PlanResult, catalog: Catalog | None = None) -> list[Section
                 + figure_html(figs["peers"], "peers") + table_html(peers_tbl), "peers"),
         *([Section("AI factory output", out_html, "output")] if out_html else []),
         *([Section("People (estimate)", table_html(pd.DataFrame(
-            [{"owner": s["owner"], "failures/day": round(s["failures_per_day"], 1),
-              "swaps/day": round(s["hardware_swaps_per_day"], 1),
-              "in repair": s["in_repair_share"], "techs/shift": s["technicians_on_shift"],
-              "tech FTE": round(s["technicians_fte"]), "operator FTE": round(s["operators_fte"])}
+            [{"owner": s.owner, "failures/day": round(s.failures_per_day, 1),
+              "swaps/day": round(s.hardware_swaps_per_day, 1),
+              "in repair": s.in_repair_share, "techs/shift": s.technicians_on_shift,
+              "tech FTE": round(s.technicians_fte), "operator FTE": round(s.operators_fte)}
              for s in r.staffing]))
-                   + f'<p class="note">{html.escape(r.staffing[-1]["basis"])}</p>', "people")]
+                   + f'<p class="note">{html.escape(r.staffing[-1].basis)}</p>', "people")]
           if r.staffing else []),
         Section("Assumptions", table_html(asm), "assumptions"),
     ]

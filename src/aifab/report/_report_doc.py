@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aifab._schema import OPTIONAL, encode, read_block
+from aifab._twin_caps import TwinPowerCaps
 from aifab.errors import BadInput
 
 if TYPE_CHECKING:
@@ -42,18 +43,10 @@ class PlanHeadline:
 
 
 @dataclass(frozen=True)
-class TwinCaps:
-    """The facility MW per owner the twin ran under (siting's, in ``year``)."""
-
-    year: int
-    mw: Mapping[str, float]
-
-
-@dataclass(frozen=True)
 class SiteHeadline:
     status: str
     unpowered_gpus_by_year: Mapping[str, int]
-    twin_power_caps: TwinCaps | None = field(default=None, metadata=OPTIONAL)
+    twin_power_caps: TwinPowerCaps | None = field(default=None, metadata=OPTIONAL)
 
 
 @dataclass(frozen=True)
@@ -111,7 +104,7 @@ class ReportDoc:
         site_head = None
         if site is not None:
             site_head = SiteHeadline(site.status, dict(site.unpowered_gpus_by_year),
-                                     TwinCaps(caps.year, dict(caps.mw))
+                                     TwinPowerCaps(caps.year, dict(caps.mw))
                                      if caps is not None else None)
         sim_head = None
         if sim is not None:

@@ -147,9 +147,9 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
         argv += ["--set", f"sim.scale={scale:g}"] if scale is not None else []
         argv += ["--seed", str(seed)] if seed is not None else []
         if req.policy:
-            from aifab.sim.national import QUEUE_POLICIES as POLICIES
+            from aifab.sim.national import QUEUE_POLICIES
 
-            if req.policy not in POLICIES:
+            if req.policy not in QUEUE_POLICIES:
                 raise BadInput(f"unknown policy {req.policy!r}", where="policy")
             argv += ["--policy", req.policy]
         argv += _siting(req.siting, results, scenario)

@@ -176,7 +176,7 @@ def _latest(results: ResultsDir, kind: str) -> str | None:
 
 def _runs_form(lang: str, results: ResultsDir) -> html.Form:
     from aifab.serve._jobs import available_kinds
-    from aifab.sim.national import QUEUE_POLICIES as POLICIES
+    from aifab.sim.national import QUEUE_POLICIES
 
     kinds = [{"label": t(k, lang), "value": k, "disabled": k not in available_kinds()}
              for k in ("simulate", "site", "sweep")]
@@ -198,7 +198,7 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
                   num("job-seed", "seed", 0, 1),
                   field(t("policy", lang), dcc.Dropdown(
                       id="job-policy",
-                      options=[{"label": t(p, lang), "value": p} for p in POLICIES],
+                      options=[{"label": t(p, lang), "value": p} for p in QUEUE_POLICIES],
                       value=None, placeholder=t("scenario_default", lang)), "job-policy"),
                   num("job-hours", "hours", 96, 24)], className="cols5"),
         field(t("spec", lang), dcc.Dropdown(id="job-spec", options=specs, value=None),

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from aifab._io import to_json, versioned, write_text
-from aifab._schema import FieldError, decode_block, encode
+from aifab._schema import encode, read_block
 from aifab.errors import BadInput
 from aifab.sim.openb import RunResult, mean_curve, summarise
 
@@ -176,13 +176,9 @@ class ReplayResult:
                            source=str(path)) from None
         if not isinstance(doc, dict):
             raise BadInput("not a replay's result", source=str(path))
-        doc.pop("schema_version", None)
         timed = doc.get("command") == TIMED
         block: type[ReplaySummary | TimedSummary] = TimedSummary if timed else ReplaySummary
-        try:
-            summary = decode_block(block, doc)
-        except FieldError as exc:
-            raise BadInput(str(exc), source=str(path)) from None
+        summary = read_block(block, doc, str(path))
         names = (("timeseries", TIMESERIES),) if timed else (("curves", CURVES), ("runs", RUNS))
         frames = {}
         for name, file in names:
