@@ -13,6 +13,7 @@ from aifab._plan_result import (
     PeerRow,
     PlanResult,
     Summary,
+    YearRow,
 )
 from aifab.catalog import Catalog, default_catalog
 from aifab.power import (
@@ -246,7 +247,7 @@ def plan(scenario: Scenario, catalog: Catalog | None = None) -> PlanResult:
         comparisons=comparisons,
         peers=_peers(scenario, totals, cat),
         assumptions=_assumptions(scenario, cat),
-        by_year=[{str(k): v for k, v in r.items()} for r in by_year],
+        by_year=[YearRow(**{str(k): v for k, v in r.items()}) for r in by_year],
         output=_factory_output(scenario, rows, owners, totals, cat),
         staffing=_staffing(scenario, rows, owners, cat),
     )

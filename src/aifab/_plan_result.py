@@ -125,6 +125,18 @@ class OutputRow:
 
 
 @dataclass(frozen=True)
+class YearRow:
+    """An owner's installed accelerators and power at the end of a delivery year
+    (:func:`aifab.power.demand_by_year`, cumulative; facility at the scenario PUE)."""
+
+    owner: str
+    year: int
+    accelerators: int
+    it_mw: float
+    facility_mw: float
+
+
+@dataclass(frozen=True)
 class PlanResult:
     """Everything ``aifab plan`` reports; ``to_frames()`` gives pandas tables."""
 
@@ -136,7 +148,7 @@ class PlanResult:
     comparisons: list[Comparison]
     peers: list[PeerRow]
     assumptions: list[Assumption]
-    by_year: list[dict[str, Any]]
+    by_year: list[YearRow]
     output: list[OutputRow] = field(default_factory=list)
     staffing: list[StaffingEstimate] = field(default_factory=list)
 

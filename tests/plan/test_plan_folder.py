@@ -57,6 +57,9 @@ def test_another_stages_keys_are_kept_in_the_file_and_skipped_on_read(
     (lambda d: d["output"][0].pop("reference"), "output[0].reference: missing"),
     (lambda d: d["staffing"][0].update(technicians_on_shift=2.5),
      "staffing[0].technicians_on_shift: expected an integer, got float 2.5"),
+    (lambda d: d["by_year"][2].update(year="2027"),
+     "by_year[2].year: expected an integer, got str '2027'"),
+    (lambda d: d["by_year"][0].update(colour="red"), "by_year[0].colour: unknown field"),
 ])
 def test_a_bad_field_is_exit_2_naming_the_file_and_the_field(
         result: PlanResult, tmp_path: Path, edit: object, message: str) -> None:
