@@ -133,11 +133,10 @@ def test_east_coast_hvdc_adds_to_the_ac_interface() -> None:
 def test_calibration_days_stay_within_one_availability_season() -> None:
     # each modelled day of the calibration stands for days of one season only (coal 0.85
     # in Jun-Sep, 0.60 in Dec-Feb, 0.281 otherwise), so it gets that season's availability,
-    # not a mean over seasons; the siting's shape-clustered days mix them (why the
-    # calibration draws its own)
-    from aifab.grid._calibration import season_slices
+    # not a mean over seasons; the calibration draws its days as the siting does
+    # (time_slices), and shape clustering without seasons mixes them
     from aifab.grid._network import time_slices
-    from aifab.grid._profiles import month_of_day
+    from aifab.grid._profiles import month_of_day, representative_days
 
     d = load_grid_data()
 
@@ -145,9 +144,10 @@ def test_calibration_days_stay_within_one_availability_season() -> None:
         m = int(month_of_day(np.array([day]))[0])
         return 0 if 6 <= m <= 9 else 1 if m in (12, 1, 2) else 2
 
-    ts = season_slices(d, 8)
+    ts = time_slices(d, 192)
     assert len(ts.days) == 8 and sum(ts.weights) == pytest.approx(365)
     assert sorted(x for m in ts.members for x in m) == list(range(365))
     assert all(len({season(x) for x in m}) == 1 for m in ts.members)
-    mixed = time_slices(d, 192)
+    mixed = representative_days(d.profiles, 8, keep=[day for day, w in zip(ts.days, ts.weights,
+                                                                        strict=True) if w == 1])
     assert any(len({season(x) for x in m}) > 1 for m in mixed.members)

@@ -133,20 +133,48 @@ def test_bad_season_in_the_tables_exits_2_naming_the_column() -> None:
 
 
 def test_packaged_days_keep_the_peak_a_winter_and_a_spring_or_autumn_day() -> None:
-    # the default 4 days on the packaged data: the peak-demand day (in summer) and the
-    # tightest days of the seasons that bind (with coal at 0.281 in spring and autumn and
-    # 0.60 in winter, both bind), each of weight 1, plus one cluster for the other 362 days
+    # 6 days on the packaged data: the peak-demand day (in summer) and the tightest days
+    # of the seasons that bind (with coal at 0.281 in spring and autumn and 0.60 in winter,
+    # both bind), each of weight 1, plus one cluster within each of the three availability
+    # seasons; with the default 4 days the two near-peak days give way to those clusters
+    # (a day standing for several seasons would take their mean availability)
     from aifab.grid import load_grid_data
     from aifab.grid._network import time_slices
     from aifab.grid._profiles import month_of_day
 
     d = load_grid_data()
-    ts = time_slices(d, 96)
+    peak = int(np.argmax(d.profiles["demand"].to_numpy().reshape(DAYS, 24).max(axis=1)))
+    ts = time_slices(d, 144)
     kept = [day for day, w in zip(ts.days, ts.weights, strict=True) if w == 1.0]
     month = month_of_day(kept)
-    peak = int(np.argmax(d.profiles["demand"].to_numpy().reshape(DAYS, 24).max(axis=1)))
     assert peak in kept and 6 <= month_of_day([peak])[0] <= 9
     assert any(m in (12, 1, 2) for m in month)  # a winter day
     assert any(m in (3, 4, 5, 10, 11) for m in month)  # a spring or autumn day
-    assert len(kept) == 3 and sorted(ts.weights)[-1] == DAYS - 3
+    assert len(kept) == 3 and sorted(ts.weights)[:3] == [1.0] * 3
     assert set(near_peak_days(d)) <= set(kept)
+    four = time_slices(d, 96)
+    assert [w for w in four.weights if w == 1.0] == [1.0] and peak in four.days
+
+
+def test_siting_days_each_stand_for_one_availability_season() -> None:
+    # every representative day of the siting model (stage 1 of aifab site: the default
+    # 96 h and the --hours tried in docs/grid.md) stands for calendar days of one season
+    # only (coal 0.85 in Jun-Sep, 0.60 in Dec-Feb, 0.281 otherwise), so its availability is
+    # one the calendar has; shape clustering alone (no seasons) mixes them
+    from aifab.grid import load_grid_data
+    from aifab.grid._network import time_slices
+    from aifab.grid._profiles import month_of_day
+
+    d = load_grid_data()
+    month = month_of_day(np.arange(DAYS))
+    season = np.where((month >= 6) & (month <= 9), 0, np.where(np.isin(month, (12, 1, 2)), 1, 2))
+    coal = calendar_availability(0.55, parse_seasons("6-9;12-2", "0.85;0.60"))
+    for hours in (96, 144, 192, 288, 384):
+        ts = time_slices(d, hours)
+        assert ts.hours == hours and sum(ts.weights) == pytest.approx(DAYS)
+        assert sorted(x for m in ts.members for x in m) == list(range(DAYS))
+        assert all(len(set(season[list(m)])) == 1 for m in ts.members), hours
+        per_day = seasonal_availability(0.55, "0.85;0.60", "6-9;12-2", ts)[::24]
+        assert set(np.round(per_day, 6)) <= set(np.round(coal, 6))
+    mixed = representative_days(d.profiles, 4, keep=[int(ts.days[0])])
+    assert any(len(set(season[list(m)])) > 1 for m in mixed.members)

@@ -23,15 +23,12 @@ from aifab.grid._network import (
     GridNetwork,
     add_interfaces,
     build_network,
-    carrier_seasons,
     hvdc_names,
     interface_flow,
     interface_sides,
-    near_peak_days,
     quiet_pypsa,
     time_slices,
 )
-from aifab.grid._profiles import DAYS, TimeSlices, _kmeans, in_season, month_of_day
 from aifab.grid._results import corridor_flows, corridor_table
 from aifab.grid._solver import solve_highs
 
@@ -226,65 +223,10 @@ CONSISTENCY = {
 }
 
 
-def season_slices(data: GridData, n_days: int, seed: int = 0) -> TimeSlices:
-    """Representative days drawn within each availability season, for the calibration.
-
-    ``time_slices`` clusters days by their demand, solar and wind shapes, so one modelled
-    day can stand for days of several seasons and takes their mean coal and nuclear
-    availability (``seasonal_availability``); behind a limit that binds (the east-coast
-    pocket) coal then uses room it has in no real season (docs/grid.md: Gangwon's rows on
-    8 such days against the full year). Here the peak and near-peak days are kept and the
-    other days are clustered within their season (the carriers' ``peak_months`` ranges
-    and the months in none), each season getting clusters in proportion to its days (at
-    least one), so every modelled day's availability is one season's. Falls back to
-    ``time_slices`` when there are fewer clusters than seasons."""
-    ranges: dict[tuple[int, int], None] = {}
-    for c in data.carriers.index:
-        for m0, m1, _ in carrier_seasons(data.carriers, str(c)) or []:
-            ranges[(m0, m1)] = None
-    month = month_of_day(np.arange(DAYS))
-    masks = [in_season(month, m0, m1) for m0, m1 in ranges]
-    masks.append(~np.any(masks, axis=0) if masks else np.ones(DAYS, bool))
-    demand = data.profiles["demand"].to_numpy().reshape(DAYS, 24)
-    kept = list(dict.fromkeys([int(np.argmax(demand.max(axis=1))), *near_peak_days(data)]))
-    kept = kept[: max(n_days - len(masks), 0)]
-    groups = [np.flatnonzero(m & ~np.isin(np.arange(DAYS), kept)) for m in masks]
-    groups = [g for g in groups if len(g)]
-    k_all = n_days - len(kept)
-    if n_days >= DAYS or k_all < len(groups):
-        return time_slices(data, 24 * n_days, seed)
-    share = np.array([len(g) for g in groups], float) * k_all / DAYS
-    k = np.maximum(np.floor(share).astype(int), 1)
-    for i in np.argsort(-(share - np.floor(share))):
-        if k.sum() < k_all:
-            k[i] += 1
-    while k.sum() > k_all:
-        k[int(np.argmax(k))] -= 1
-    x = np.hstack([data.profiles[c].to_numpy().reshape(DAYS, 24)
-                   for c in ("demand", "solar", "wind")])
-    rng = np.random.default_rng(seed)
-    days, weights = list(kept), [1.0] * len(kept)
-    members: list[tuple[int, ...]] = [(d,) for d in kept]
-    for g, kg in zip(groups, k, strict=True):
-        labels = _kmeans(x[g], int(kg), rng)
-        for j in range(int(kg)):
-            mem = g[labels == j]
-            if len(mem):
-                centre = x[mem].mean(axis=0)
-                days.append(int(mem[np.argmin(((x[mem] - centre) ** 2).sum(axis=1))]))
-                weights.append(float(len(mem)))
-                members.append(tuple(int(d) for d in mem))
-    order = np.argsort(days)
-    return TimeSlices(tuple(days[i] for i in order), tuple(weights[i] for i in order),
-                      f"{len(kept)} near-peak days + k-medoids within {len(groups)} "
-                      f"availability seasons (seed {seed})",
-                      tuple(members[i] for i in order))
-
-
 def _solve_base(data: GridData, year: int, hours: int, network: str,
                 n_clusters: int, busmap: Any) -> _Base:
     quiet_pypsa()
-    slices = season_slices(data, max(hours // 24, 1)) if hours % 24 == 0 else None
+    slices = time_slices(data, hours) if hours % 24 == 0 else None
     if network == "clustered" and not data.substations.empty:
         from aifab.grid._cluster import build_clustered_network
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from aifab.grid._data import GridData, fnum
-from aifab.grid._profiles import TimeSlices, representative_days
+from aifab.grid._profiles import TimeSlices, representative_days, season_masks
 
 SHED_COST_KRW_PER_MWH = 1.0e7
 """Cost of shedding ordinary (non-AI) demand: a value of lost load, well above any penalty
@@ -61,7 +61,9 @@ def quiet_pypsa() -> None:
 def time_slices(data: GridData, hours: int | None, seed: int = 0) -> TimeSlices:
     """Representative days for ``hours`` modelled hours per year (default 4 days): the
     peak-demand day and the tightest day of each season that binds (``near_peak_days``)
-    kept, k-medoids for the rest; ``hours`` must be whole days (a multiple of 24)."""
+    kept, k-medoids within each availability season (the carriers' ``peak_months`` and
+    the months in none) for the rest, so no modelled day takes a mean of two seasons'
+    coal and nuclear availability; ``hours`` must be whole days (a multiple of 24)."""
     if hours is not None and (hours < 24 or hours % 24):
         from aifab.errors import BadInput
 
@@ -69,7 +71,9 @@ def time_slices(data: GridData, hours: int | None, seed: int = 0) -> TimeSlices:
                        f"{hours}", where="siting.hours")
     n_days = 4 if hours is None else hours // 24
     peak = int(np.argmax(data.profiles["demand"].to_numpy().reshape(-1, 24).max(axis=1)))
-    return representative_days(data.profiles, n_days, seed=seed,
+    ranges = [(m0, m1) for c in data.carriers.index
+              for m0, m1, _ in carrier_seasons(data.carriers, str(c)) or []]
+    return representative_days(data.profiles, n_days, seed=seed, seasons=season_masks(ranges),
                                keep=[peak, *near_peak_days(data)])
 
 
@@ -87,12 +91,7 @@ def near_peak_days(data: GridData) -> list[int]:
     this is the peak-demand day alone (unless solar and wind move the tightest hour)."""
     from aifab.errors import BadInput
     from aifab.grid._budget import budget_carrier_cap
-    from aifab.grid._profiles import (
-        DAYS,
-        calendar_availability,
-        in_season,
-        month_of_day,
-    )
+    from aifab.grid._profiles import DAYS, calendar_availability
 
     prof, car, gens = data.profiles, data.carriers, data.generators
     cap = gens.groupby("carrier")["p_nom_mw"].sum()
@@ -120,10 +119,7 @@ def near_peak_days(data: GridData) -> list[int]:
                            where="carriers.csv, column peak_months") from None
         ranges += [(m0, m1) for m0, m1, _ in seasons]
     tight = (net.reshape(DAYS, 24) / np.maximum(firm, 1.0)[:, None]).max(axis=1)
-    month = month_of_day(np.arange(DAYS))
-    masks = [in_season(month, m0, m1) for m0, m1 in dict.fromkeys(ranges)]
-    other = ~np.any(masks, axis=0) if masks else np.ones(DAYS, bool)
-    best = [int(np.flatnonzero(m)[np.argmax(tight[m])]) for m in [*masks, other] if m.any()]
+    best = [int(np.flatnonzero(m)[np.argmax(tight[m])]) for m in season_masks(ranges) if m.any()]
     best = sorted(set(best), key=lambda d: -tight[d])
     return [d for d in best if tight[d] >= BIND_SHARE * tight[best[0]]]
 

@@ -129,7 +129,8 @@ class TimeSlices:
 
 
 def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
-                        keep: Sequence[int] = ()) -> TimeSlices:
+                        keep: Sequence[int] = (),
+                        seasons: Sequence[np.ndarray] | None = None) -> TimeSlices:
     """Pick ``n_days`` days: the peak days kept (weight 1) plus k-medoids of the rest.
 
     The days kept are the annual peak-demand day, or, if ``keep`` is given, the days in
@@ -139,6 +140,13 @@ def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
     (k-means++ start from ``seed``), each cluster is represented by its medoid (the member
     day nearest the centre) weighted by the cluster's size. ``n_days >= 365`` models the
     whole year.
+
+    With ``seasons`` (boolean masks over the 365 days, ``season_masks``) the other days are
+    clustered within their season, each season getting clusters in proportion to its days
+    (at least one), so each modelled day stands for days of one season and takes that
+    season's availability (``seasonal_availability``), not a mean over seasons. The kept
+    days then give way, least tight first, to one cluster per season (at least the first
+    is kept); with fewer days than that the days are clustered as without seasons.
     """
     if n_days >= DAYS:
         return TimeSlices(tuple(range(DAYS)), (1.0,) * DAYS, "full year (8760 h)",
@@ -150,7 +158,12 @@ def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
     if n_days == 1:
         return TimeSlices((peak,), (float(DAYS),), "peak-demand day standing for the year",
                           (tuple(range(DAYS)),))
-    kept = list(dict.fromkeys(int(d) for d in keep))[: n_days - 1] if keep else [peak]
+    kept = list(dict.fromkeys(int(d) for d in keep)) if keep else [peak]
+    if seasons:
+        pure = _season_days(x, n_days, kept[: max(n_days - len(seasons), 1)], seasons, seed)
+        if pure is not None:
+            return pure
+    kept = kept[: n_days - 1]
     rest = np.array([d for d in range(DAYS) if d not in kept])
     labels = _kmeans(x[rest], n_days - len(kept), np.random.default_rng(seed))
     days, weights = list(kept), [1.0] * len(kept)
@@ -169,6 +182,50 @@ def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
     k = len(days) - len(kept)
     return TimeSlices(tuple(int(days[i]) for i in order), tuple(weights[i] for i in order),
                       f"{what} + k-medoids of {k} cluster{'s' * (k != 1)} (seed {seed})",
+                      tuple(members[i] for i in order))
+
+
+def season_masks(ranges: Sequence[tuple[int, int]]) -> list[np.ndarray]:
+    """Boolean masks over the 365 days: one per month range (``peak_months``; repeats
+    dropped), then the days in none (possibly empty)."""
+    month = month_of_day(np.arange(DAYS))
+    masks = [in_season(month, m0, m1) for m0, m1 in dict.fromkeys(ranges)]
+    masks.append(~np.any(masks, axis=0) if masks else np.ones(DAYS, bool))
+    return masks
+
+
+def _season_days(x: np.ndarray, n_days: int, kept: list[int], seasons: Sequence[np.ndarray],
+                 seed: int) -> TimeSlices | None:
+    """``kept`` days plus k-medoids within each season (None if too few days for one
+    cluster per season)."""
+    groups = [np.flatnonzero(m & ~np.isin(np.arange(DAYS), kept)) for m in seasons]
+    groups = [g for g in groups if len(g)]
+    k_all = n_days - len(kept)
+    if k_all < len(groups):
+        return None
+    share = np.array([len(g) for g in groups], float) * k_all / DAYS
+    k = np.maximum(np.floor(share).astype(int), 1)
+    for i in np.argsort(-(share - np.floor(share))):
+        if k.sum() < k_all:
+            k[i] += 1
+    while k.sum() > k_all:
+        k[int(np.argmax(k))] -= 1
+    rng = np.random.default_rng(seed)
+    days, weights = list(kept), [1.0] * len(kept)
+    members: list[tuple[int, ...]] = [(d,) for d in kept]
+    for g, kg in zip(groups, k, strict=True):
+        labels = _kmeans(x[g], int(kg), rng)
+        for j in range(int(kg)):
+            mem = g[labels == j]
+            if len(mem):
+                centre = x[mem].mean(axis=0)
+                days.append(int(mem[np.argmin(((x[mem] - centre) ** 2).sum(axis=1))]))
+                weights.append(float(len(mem)))
+                members.append(tuple(int(d) for d in mem))
+    order = np.argsort(days)
+    return TimeSlices(tuple(days[i] for i in order), tuple(weights[i] for i in order),
+                      f"{len(kept)} near-peak days + k-medoids within {len(groups)} "
+                      f"availability seasons (seed {seed})",
                       tuple(members[i] for i in order))
 
 
