@@ -25,7 +25,7 @@ from aifab.errors import BadInput
 HoursOpt = Annotated[
     int | None,
     typer.Option("--hours", help="Modelled hours per year: representative days x 24, or 8760 "
-                                 "for the full year (default: scenario siting.hours, 96).",
+                                 "for the full year (default: scenario siting.hours, 144).",
                  metavar="N"),
 ]
 NetworkOpt = Annotated[

@@ -99,8 +99,11 @@ class SitingOptions(BaseModel):
     )
     data_dir: str | None = Field(default=None, description="Replace the packaged grid data.")
     hours: int = Field(
-        default=96, ge=24, le=8760,
-        description="Modelled hours per year: representative days x 24 (8760 = full year).",
+        default=144, ge=24, le=8760,
+        description="Modelled hours per year: representative days x 24 (8760 = full year). "
+                    "144 (six days) is the fewest that keeps the near-peak day of each "
+                    "season that binds (August, October, January) while every other day "
+                    "stands for days of one availability season only.",
     )
     full_year: Literal["two_stage", "monolithic"] = Field(
         default="two_stage",
@@ -108,7 +111,7 @@ class SitingOptions(BaseModel):
                     "days, then re-solves every hour of the year with those campuses fixed "
                     "(an LP); 'monolithic' solves the full-year MIP (slow).",
     )
-    screening_hours: int = Field(default=96, ge=24, le=2400,
+    screening_hours: int = Field(default=144, ge=24, le=2400,
                                  description="Representative hours of the two-stage stage 1.")
     years: list[int] | None = Field(
         default=None, description="Model only these years (default: every delivery year).",

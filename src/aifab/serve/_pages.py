@@ -200,7 +200,7 @@ def _runs_form(lang: str, results: ResultsDir) -> html.Form:
                       id="job-policy",
                       options=[{"label": t(p, lang), "value": p} for p in QUEUE_POLICIES],
                       value=None, placeholder=t("scenario_default", lang)), "job-policy"),
-                  num("job-hours", "hours", 96, 24)], className="cols5"),
+                  num("job-hours", "hours", 144, 24)], className="cols5"),
         field(t("spec", lang), dcc.Dropdown(id="job-spec", options=specs, value=None),
               "job-spec"),
         field(t("siting_run", lang), dcc.Dropdown(
