@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _cfg import cohort, config, cq, res
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_index import PRE
 from test_tries import _m
 
 import aifab.sched._engine as engine_mod
@@ -19,6 +21,16 @@ from aifab.sched import Engine, gang
 
 JOBS = st.lists(st.tuples(st.sampled_from("abcl"), st.integers(1, 6), st.integers(0, 3),
                           st.integers(0, 2)), min_size=1, max_size=40)
+
+
+def _m2(fair: bool) -> Any:
+    """Queues with one flavor each in two cohorts: a preemption search of queue a (f1)
+    reads cohort x's share, which b's use of f2 moves (a's own flavor versions do not)."""
+    def q(name: str, parent: str, fl: str) -> Any:
+        return cq(name, parent, flavors={fl: [res("nvidia.com/gpu", 2)]}, preemption=PRE)
+    return config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
+                  q("a", "x", "f1"), q("b", "x", "f2"), q("c", "y", "f1"), q("l", "y", "f2"),
+                  fair=fair, flavors=("f1", "f2"))
 
 
 def _log(m: Any, jobs: list[tuple[str, int, int, int]]) -> tuple[Any, ...]:
@@ -47,13 +59,16 @@ def test_idle_cycles_change_nothing(jobs: list[tuple[str, int, int, int]], fair:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(JOBS, st.booleans())
+@given(JOBS, st.booleans(), st.sampled_from([_m, _m2]))
+@example([("a", 1, 0, 0), ("l", 1, 0, 0), ("c", 1, 0, 0), ("c", 3, 0, 0), ("a", 1, 0, 0),
+          ("l", 1, 0, 0), ("l", 2, 0, 2), ("b", 3, 0, 0), ("b", 3, 0, 0), ("c", 1, 0, 2)],
+         True, _m2)  # found by random search: b's freed f2 moves the scope of a's search
 def test_kept_walks_change_nothing(jobs: list[tuple[str, int, int, int]], fair: bool,
-                                   ) -> None:
+                                   make: Any) -> None:
     """Rule A14: a queue's walk is taken again, not redone, while nothing it read moved
     (same events with cycle numbers, cycle count, reasons and set-aside workloads as
     re-walking every time); and A13 with A14 as ``step()`` alone."""
-    m = _m(fair)
+    m = make(fair)
     fast = _log(m, jobs)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(idle_mod, "_still", lambda eng, kept, key: False)
