@@ -58,7 +58,7 @@ def test_idle_cycles_change_nothing(jobs: list[tuple[str, int, int, int]], fair:
     assert fast == slow
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JOBS, st.booleans(), st.sampled_from([_m, _m2]))
 @example([("a", 1, 0, 0), ("l", 1, 0, 0), ("c", 1, 0, 0), ("c", 3, 0, 0), ("a", 1, 0, 0),
           ("l", 1, 0, 0), ("l", 2, 0, 2), ("b", 3, 0, 0), ("b", 3, 0, 0), ("c", 1, 0, 2)],
