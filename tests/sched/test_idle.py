@@ -9,15 +9,28 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _cfg import cohort, config, cq, res
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from test_index import PRE
 from test_tries import _m
 
 import aifab.sched._engine as engine_mod
+import aifab.sched._idle as idle_mod
 from aifab.sched import Engine, gang
 
 JOBS = st.lists(st.tuples(st.sampled_from("abcl"), st.integers(1, 6), st.integers(0, 3),
                           st.integers(0, 2)), min_size=1, max_size=40)
+
+
+def _m2(fair: bool) -> Any:
+    """Queues with one flavor each in two cohorts: a preemption search of queue a (f1)
+    reads cohort x's share, which b's use of f2 moves (a's own flavor versions do not)."""
+    def q(name: str, parent: str, fl: str) -> Any:
+        return cq(name, parent, flavors={fl: [res("nvidia.com/gpu", 2)]}, preemption=PRE)
+    return config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
+                  q("a", "x", "f1"), q("b", "x", "f2"), q("c", "y", "f1"), q("l", "y", "f2"),
+                  fair=fair, flavors=("f1", "f2"))
 
 
 def _log(m: Any, jobs: list[tuple[str, int, int, int]]) -> tuple[Any, ...]:
@@ -43,6 +56,52 @@ def test_idle_cycles_change_nothing(jobs: list[tuple[str, int, int, int]], fair:
         mp.setattr(engine_mod, "idle_cycles", lambda eng, budget: (0, False))
         slow = _log(m, jobs)
     assert fast == slow
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(JOBS, st.booleans(), st.sampled_from([_m, _m2]))
+@example([("a", 1, 0, 0), ("l", 1, 0, 0), ("c", 1, 0, 0), ("c", 3, 0, 0), ("a", 1, 0, 0),
+          ("l", 1, 0, 0), ("l", 2, 0, 2), ("b", 3, 0, 0), ("b", 3, 0, 0), ("c", 1, 0, 2)],
+         True, _m2)  # found by random search: b's freed f2 moves the scope of a's search
+def test_kept_walks_change_nothing(jobs: list[tuple[str, int, int, int]], fair: bool,
+                                   make: Any) -> None:
+    """Rule A14: a queue's walk is taken again, not redone, while nothing it read moved
+    (same events with cycle numbers, cycle count, reasons and set-aside workloads as
+    re-walking every time); and A13 with A14 as ``step()`` alone."""
+    m = make(fair)
+    fast = _log(m, jobs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(idle_mod, "_still", lambda eng, kept, key: False)
+        walked = _log(m, jobs)
+    assert fast == walked
+
+
+def test_a_kept_walk_is_taken_again() -> None:
+    """A freed GPU of flavor f1 (queue a) does not move what queue l's set-aside backlog
+    read (its own flavor): after the first freed GPU, l's walk (every workload failing) is
+    kept and, after the second, taken again, with the same cycles and events."""
+    def run(keep: bool) -> tuple[Any, ...]:
+        e, used = Engine(_m(False)), []
+        e.submit(gang("big", "l", 5))
+        for i in range(6):
+            e.submit(gang(f"w{i}", "l", 3 + i % 2))
+        e.submit(gang("x", "a", 1))
+        e.submit(gang("y", "a", 1))
+        e.run()
+        real = idle_mod._still
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(idle_mod, "_still",
+                       lambda eng, k, key: used.append(out := keep and real(eng, k, key))
+                       or out)
+            ev = []
+            for name in ("x", "y"):  # freed quota: l's set-aside workloads tried again
+                e.finish(name)
+                ev += [(v.kind, v.workload, v.cycle) for v in e.run()]
+        return ev, e.cycle, sorted(e.reasons.items()), sorted(e.parked), any(used)
+
+    kept, walked = run(True), run(False)
+    assert kept[-1] and not walked[-1]  # l's kept walk was taken again
+    assert kept[:-1] == walked[:-1]
 
 
 def test_idle_cycles_run_a_backlog_at_once() -> None:

@@ -37,6 +37,12 @@ class Engine(Protocol):
     tries: Tries
 
 
+Fail = tuple[Workload, Assignment, list[tuple[str, str]], int]  # a failing head, its index
+# A14: a queue's walk in which all its workloads failed, with the flavor versions (A12) and
+# the versions of the preemption searches' scopes (A7) it read, and whether A8 was on
+Walk = tuple[tuple[int, ...], tuple[FR, ...], tuple[int, ...], bool, list[Fail]]
+
+
 class Tries:
     """Flavor assignments that did not fit, per workload, kept while nothing they read has
     moved (rule A12; speed only). An assignment reads the usage, on the nodes from the root
@@ -56,6 +62,8 @@ class Tries:
         # A13: kept per (ClusterQueue, pod sets' values): assign() reads nothing else of
         # the workload (not its name, priority or creation time)
         self._kept: dict[tuple[str, _Sig], tuple[tuple[int, ...], Assignment]] = {}
+        # A14: per ClusterQueue, its last walk in which every workload failed (``_idle``)
+        self.walks: dict[str, Walk] = {}
 
     def versions(self, eng: Engine, cq: ClusterQueue) -> tuple[int, ...]:
         """What a kept try of ``cq`` is kept with: the usage versions of its flavors."""
@@ -78,8 +86,12 @@ class Tries:
             self._kept[k] = (key, asg)
         return asg
 
-    def drop(self, name: str) -> None:
-        """Kept tries are shared by workloads of one request (A13): nothing to drop."""
+    def moved(self, queue: str, skip: dict[str, tuple[set[str], int]]) -> None:
+        """A workload joined or left ``queue`` (kept tries are shared by the workloads of
+        one request, A13, and stay): where its head walks start (A10) and its kept walk
+        (A14) go."""
+        skip.pop(queue, None)
+        self.walks.pop(queue, None)
 
 
 _Sig = tuple[tuple[object, ...], ...]

@@ -88,16 +88,15 @@ class Engine:
         self.pending[wl.name] = wl
         self._members[wl.queue][wl.name] = wl
         self._active.add(wl.queue)
-        self._skip.pop(wl.queue, None)
+        self.tries.moved(wl.queue, self._skip)  # A10's start and A14's kept walk go
         if wl.queue in self._sorted:
             bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
     def _dequeue(self, wl: Workload) -> None:
         del self.pending[wl.name]
         self.index.forget(wl.name)
-        self.tries.drop(wl.name)
         del self._members[wl.queue][wl.name]
-        self._skip.pop(wl.queue, None)
+        self.tries.moved(wl.queue, self._skip)
         if not self._members[wl.queue]:
             self._active.discard(wl.queue)
         lst = self._sorted.get(wl.queue)

@@ -14,12 +14,10 @@ applies the failures of every cycle before it at once. ``step()`` then runs that
 
 from __future__ import annotations
 
-from aifab.sched._assign import FIT, PREEMPT, Assignment
-from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, failed, queue_order
+from aifab.sched._assign import FIT, PREEMPT
+from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, queue_order
 from aifab.sched._index import targets
-from aifab.sched._workload import Workload
-
-_Fail = tuple[Workload, Assignment, list[tuple[str, str]], int]
+from aifab.sched._model import FR
 
 
 def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
@@ -32,7 +30,8 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
     names = [n for n in eng._members if eng._members[n]] if len(
         eng._members) < 64 else sorted(eng._active)
     stop = budget  # the first cycle (from now) with a head that does not fail, at most
-    walks: list[tuple[str, list[_Fail], bool]] = []
+    walks: list[tuple[str, list[Fail], bool]] = []
+    kept_walks = eng.tries.walks
     for name in names:
         cq = eng.m.cluster_queues[name]
         if cq.strategy != "BestEffortFIFO" or cq.stop_policy != "None":
@@ -43,8 +42,14 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         ws = queue_order(eng, name)
         skip = eng._skip.get(name)
         start = skip[1] if skip is not None and skip[0] is eng.parked else 0
-        seq: list[_Fail] = []
         key = eng.tries.versions(eng, cq)  # nothing moves while heads fail
+        kept = kept_walks.get(name)
+        if kept is not None and nom is None and _still(eng, kept, key):
+            seq = [f for f in kept[4] if f[3] >= start and f[0].name not in eng.parked]
+            done = len(seq) < stop  # (the walk below stops at ``stop`` heads)
+            walks.append((name, seq if done else seq[:stop], done))
+            continue
+        seq = []
         bounds: dict[tuple[int, int], bool] = {}  # (try, priority) -> A8's bound holds
         done = True  # the walk reached the end of the queue
         i = start - 1 if nom is None else -2
@@ -80,17 +85,40 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                 reasons.append(NO_QUOTA)
             seq.append((w, asg, reasons, i if w is not nom else -1))
         walks.append((name, seq, done))
+        if done and nom is None and len(seq) == len(ws):  # every workload failed
+            kept_walks[name] = _kept(eng, cq.name, key, seq)
     longest = max((len(s) for _, s, _ in walks), default=0)
     over = all(d for _, _, d in walks) and longest < budget
     n = longest + 1 if over else stop
     for name, seq, _ in walks:
-        cq = eng.m.cluster_queues[name]
-        last = -1
-        for w, asg, reasons, i in seq[:n]:
-            failed(eng, cq, w, asg, reasons)
-            last = max(last, i)
+        part = seq[:n]
+        if not part:
+            continue
+        # failed() of each, in order, for BestEffortFIFO without A6: its reasons, the
+        # queue's nomination dropped, set aside
+        eng.reasons.update((f[0].name, f[2]) for f in part)
+        eng._nominated.pop(name, None)
+        eng.parked.update(f[0].name for f in part)
+        last = max(f[3] for f in part)
         if last >= 0:
             eng._skip[name] = (eng.parked, last)
     eng.cycle += n
     eng.pruned_now = False
     return n, over
+
+
+def _kept(eng: Engine, cq: str, key: tuple[int, ...], seq: list[Fail]) -> Walk:
+    """A walk in which every workload of ``cq`` failed, with what it read (A14)."""
+    ix, scope = eng.index, set[FR]()
+    for asg in {id(f[1]): f[1] for f in seq if f[1].mode == PREEMPT}.values():
+        scope.update(ix._scope(cq, frozenset(asg.usage)))
+    frs = tuple(sorted(scope))
+    return key, frs, ix._versions(frs), ix.bound, seq
+
+
+def _still(eng: Engine, kept: Walk, key: tuple[int, ...]) -> bool:
+    """Whether nothing a kept walk read has moved: its queue's workloads are the same (a
+    kept walk goes when one joins or leaves), and so are its flavor versions (A12), the
+    versions of its searches' scopes (A7) and whether A8 is on."""
+    return kept[0] == key and kept[3] == eng.index.bound and \
+        eng.index._versions(kept[1]) == kept[2]
