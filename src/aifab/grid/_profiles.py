@@ -168,15 +168,7 @@ def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
     labels = _kmeans(x[rest], n_days - len(kept), np.random.default_rng(seed))
     days, weights = list(kept), [1.0] * len(kept)
     members: list[tuple[int, ...]] = [(d,) for d in kept]
-    for k in range(n_days - len(kept)):
-        mem = rest[labels == k]
-        if len(mem) == 0:
-            continue
-        centre = x[mem].mean(axis=0)
-        med = int(mem[np.argmin(((x[mem] - centre) ** 2).sum(axis=1))])
-        days.append(med)
-        weights.append(float(len(mem)))
-        members.append(tuple(int(d) for d in mem))
+    _add_medoids(x, rest, labels, n_days - len(kept), days, weights, members)
     order = np.argsort(days)
     what = "peak day" if not keep else f"{len(kept)} near-peak day{'s' * (len(kept) > 1)}"
     k = len(days) - len(kept)
@@ -214,19 +206,25 @@ def _season_days(x: np.ndarray, n_days: int, kept: list[int], seasons: Sequence[
     days, weights = list(kept), [1.0] * len(kept)
     members: list[tuple[int, ...]] = [(d,) for d in kept]
     for g, kg in zip(groups, k, strict=True):
-        labels = _kmeans(x[g], int(kg), rng)
-        for j in range(int(kg)):
-            mem = g[labels == j]
-            if len(mem):
-                centre = x[mem].mean(axis=0)
-                days.append(int(mem[np.argmin(((x[mem] - centre) ** 2).sum(axis=1))]))
-                weights.append(float(len(mem)))
-                members.append(tuple(int(d) for d in mem))
+        _add_medoids(x, g, _kmeans(x[g], int(kg), rng), int(kg), days, weights, members)
     order = np.argsort(days)
     return TimeSlices(tuple(days[i] for i in order), tuple(weights[i] for i in order),
                       f"{len(kept)} near-peak days + k-medoids within {len(groups)} "
                       f"availability seasons (seed {seed})",
                       tuple(members[i] for i in order))
+
+
+def _add_medoids(x: np.ndarray, idx: np.ndarray, labels: np.ndarray, k: int, days: list[int],
+                 weights: list[float], members: list[tuple[int, ...]]) -> None:
+    """Append each of the ``k`` clusters of the days ``idx`` (``labels``): its medoid (the
+    member day nearest the cluster's centre), its size as weight, and its member days."""
+    for j in range(k):
+        mem = idx[labels == j]
+        if len(mem):
+            centre = x[mem].mean(axis=0)
+            days.append(int(mem[np.argmin(((x[mem] - centre) ** 2).sum(axis=1))]))
+            weights.append(float(len(mem)))
+            members.append(tuple(int(d) for d in mem))
 
 
 def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) -> np.ndarray:
