@@ -173,6 +173,26 @@ def test_kueue_semantics_run_once(manifests: Path) -> None:
     assert code == 2 and "--kueue/--kai" in err and "Traceback" not in err
 
 
+def test_simulate_reads_the_manifests_once(manifests: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``simulate --kueue DIR`` builds its tenants and its policy from one read of DIR."""
+    import aifab.sched
+    from aifab.sched import _api
+
+    reads: list[Path] = []
+
+    def counted(path: Path) -> object:
+        reads.append(path)
+        return read(path)
+
+    read = aifab.sched.read_dir
+    monkeypatch.setattr(aifab.sched, "read_dir", counted)
+    monkeypatch.setattr(_api, "read_dir", counted)
+    code, _, err = run("simulate", "--kueue", str(manifests / "kueue"), *SIM)
+    assert code == 0, err
+    assert reads == [manifests / "kueue"]
+
+
 def test_simulate_lists_unsupported_fields(tmp_path: Path, manifests: Path) -> None:
     d = tmp_path / "k"
     d.mkdir()

@@ -137,18 +137,3 @@ def test_kai_negative_quota_and_missing_parent(tmp_path: Path) -> None:
     kai = ("apiVersion: scheduling.run.ai/v2\nkind: Queue\nmetadata: {name: q}\nspec:\n"
            "  parentQueue: ghost\n")
     assert "spec.parentQueue" in _err(tmp_path, **{"kai.yaml": kai})
-
-
-def test_manifests_read_once_per_simulate(tmp_path: Path) -> None:
-    """``simulate --kueue DIR`` reads DIR for its tenants (kept) and then for its policy:
-    the second read takes the kept manifests, once, and only while no file changed."""
-    from aifab.sched import _api
-
-    d = _write(tmp_path, **{"cq.yaml": GOOD_CQ, "fl.yaml": FLAVOR})
-    kept = _api._read(d, keep=True)
-    assert _api._read(d) is kept  # the policy's read: the same object
-    assert _api._read(d) is not kept  # taken once
-    kept = _api._read(d, keep=True)
-    (d / "cq.yaml").write_text(GOOD_CQ.replace('"9"', '"17"'), encoding="utf-8")
-    again = _api._read(d)  # the file changed (its size): read again
-    assert again.cluster_queues["team-a"].quotas[("default", "cpu")].nominal == 17

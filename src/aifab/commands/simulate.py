@@ -122,12 +122,16 @@ def simulate_cmd(
         sets += [f"sim.queue_policy={policy}"] if policy is not None else []
         sets += [f"sim.seed={seed}"] if seed is not None else []
         scn, cat = load_cli_scenario(scenario_file, scenario, sets, catalog)
-        from aifab.sched import with_manifests
+        from aifab.sched import read_dir, with_manifests
 
+        # one of the flags: its folder is read once, for the tenants and the policy (both:
+        # with_manifests says so)
+        path = kueue if kai is None else kai if kueue is None else None
+        read = None if path is None else read_dir(path)
         scn = with_manifests(scn, cat, kueue, kai,
                              lambda n: err_console.print(f"not modelled: {n}", markup=False,
                                                        soft_wrap=True),
-                             keep_policy=policy is not None)
+                             keep_policy=policy is not None, read=read)
         if (kueue or kai) is not None and policy is None:  # the twin admits by them
             from aifab.sched import twin_policy
 
@@ -135,7 +139,8 @@ def simulate_cmd(
                 raise BadInput("a run under Kueue/KAI semantics is one run (no "
                                "--replications or --resume); --policy NAME runs the twin's "
                                "own policy on the imported tenants", where="--kueue/--kai")
-            kpol = twin_policy(kueue or kai, scn)  # type: ignore[arg-type]
+            assert read is not None  # one flag, else with_manifests has refused
+            kpol = twin_policy(read, scn)
         if power_caps is not None:
             constraints = _constraints(power_caps, [o.name for o in scn.owners], caps_year)
         get_queue_policy(scn.sim.queue_policy)

@@ -18,35 +18,16 @@ from aifab.sched._twin import tenants_from
 from aifab.sched._twinpolicy import KueuePolicy, tenant_queues
 
 
-def scenario_from_manifests(path: Path, scn: Scenario, cat: Catalog
+def scenario_from_manifests(source: Path | Manifests, scn: Scenario, cat: Catalog
                             ) -> tuple[Scenario, list[str]]:
     """``scn`` with the tenants, quotas, borrowing and queue policy of the Kueue or KAI
-    manifests under ``path``, and the notes listing what the twin does not take."""
-    return tenants_from(_read(path, keep=True), scn, cat)
+    manifests (a folder or file to read, or what :func:`read_dir` read), and the notes
+    listing what the twin does not take."""
+    return tenants_from(_manifests(source), scn, cat)
 
 
-_KEPT: dict[tuple[object, ...], Manifests] = {}  # what with_manifests read, for twin_policy
-
-
-def _read(path: Path, keep: bool = False) -> Manifests:
-    """``read_dir(path)``; ``keep``: also kept for the next call without ``keep`` (one
-    ``aifab simulate --kueue DIR`` reads DIR for its tenants, then for its policy), which
-    takes it if no file under ``path`` changed since (same names, sizes and times); neither
-    reader changes it."""
-    try:
-        files = [path] if path.is_file() else sorted(path.rglob("*"))
-        key: tuple[object, ...] = (str(path.resolve()), *(
-            (str(f), st.st_size, st.st_mtime_ns) for f in files
-            if (st := f.stat()) is not None))
-    except OSError:
-        return read_dir(path)  # which says what is wrong
-    m = _KEPT.pop(key, None) if not keep else None
-    if m is None:
-        m = read_dir(path)
-    _KEPT.clear()
-    if keep:
-        _KEPT[key] = m
-    return m
+def _manifests(source: Path | Manifests) -> Manifests:
+    return source if isinstance(source, Manifests) else read_dir(source)
 
 
 def export_manifests(scn: Scenario, cat: Catalog, *, kueue: Path | None = None,
@@ -61,16 +42,19 @@ def export_manifests(scn: Scenario, cat: Catalog, *, kueue: Path | None = None,
 
 
 def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | None,
-                   note: Callable[[str], None], *, keep_policy: bool = False) -> Scenario:
+                   note: Callable[[str], None], *, keep_policy: bool = False,
+                   read: Manifests | None = None) -> Scenario:
     """``aifab simulate --kueue/--kai``: the scenario with the manifests' tenants and
     policies (unchanged without either flag; ``keep_policy``: the scenario's queue policy
-    stays, as when ``--policy`` is given); ``note`` gets each field not modelled."""
+    stays, as when ``--policy`` is given); ``note`` gets each field not modelled.
+    ``read``: the manifests under the flag's path, if the caller has read them already
+    (for :func:`twin_policy` too), so the folder is read once."""
     if kueue is not None and kai is not None:
         raise BadInput("give --kueue or --kai, not both", where="--kai")
     path = kueue or kai
     if path is None:
         return scn
-    out, notes = scenario_from_manifests(path, scn, cat)
+    out, notes = scenario_from_manifests(path if read is None else read, scn, cat)
     for n in notes:
         note(n)
     if keep_policy:
@@ -79,13 +63,14 @@ def with_manifests(scn: Scenario, cat: Catalog, kueue: Path | None, kai: Path | 
     return out
 
 
-def twin_policy(path: Path, scn: Scenario) -> KueuePolicy:
-    """The twin queue policy that admits by the Kueue or KAI manifests under ``path``
+def twin_policy(source: Path | Manifests, scn: Scenario) -> KueuePolicy:
+    """The twin queue policy that admits by the Kueue or KAI manifests (under the path
+    ``source``, or those :func:`read_dir` read)
     (:class:`~._twinpolicy.KueuePolicy`, rules L1-L7) for ``scn``'s tenants (as
     :func:`with_manifests` sets them). The manifests' accelerator quotas are for the whole
     fleet; the twin runs ``sim.scale`` of it, so they are scaled by the same factor (rule
     L8, docs/sched.md)."""
-    m = scaled_quotas(_read(path), scn.sim.scale)
+    m = scaled_quotas(_manifests(source), scn.sim.scale)
     return KueuePolicy(m, tenant_queues(m, [t.name for t in tenants_of(scn)]))
 
 

@@ -165,7 +165,7 @@ def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]) -> tuple[Any, lis
                 raise BadInput("borrowing limits and fair-sharing weights are Kueue/KAI "
                                "fields: use engine kueue or kai", where=f"quota.{key}")
         return run_twin(TwinRequest(scn, catalog=cat).check()), []
-    from aifab.sched import export_manifests, twin_policy, with_manifests
+    from aifab.sched import export_manifests, read_dir, twin_policy, with_manifests
 
     notes: list[str] = []
     owner = programme_owner(scn, o.get("owner"))
@@ -174,9 +174,10 @@ def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]) -> tuple[Any, lis
         path = Path(tmp)
         export_manifests(scn, cat, kueue=None if kai else path, kai=path if kai else None)
         _apply_design(path / ("kai-queues.yaml" if kai else "cluster-queues.yaml"), owner, o)
+        read = read_dir(path)
         kscn = with_manifests(scn, cat, None if kai else path, path if kai else None,
-                              notes.append)
-        policy = twin_policy(path, kscn)
+                              notes.append, read=read)
+        policy = twin_policy(read, kscn)
     return run_twin(TwinRequest(kscn, catalog=cat, policy=policy).check()), notes
 
 
