@@ -48,6 +48,25 @@ def test_f5_shares_read_again_after_each_admission() -> None:
     assert kinds(e.run(), "admit") == ["u_w", "x_w"]
 
 
+def test_f5_nominee_usage_carried_up_as_usage() -> None:
+    """Rule F5 (ITER_DOC: computeDRS adds the nominee's usage at its ClusterQueue, and
+    pkg/cache/scheduler/resource_node.go addUsage passes up only what the queue's unused
+    lendingLimit-kept quota does not cover): root r (6 GPUs) over g (u nominal 4 with
+    lendingLimit 0, s nominal 0) and o (x nominal 0). s runs 1, x runs 2 (3 free). Heads
+    u_w 4, s_w 2, x_w 2. In g, u_w (u within its 4) is nominated; at r, g with u_w still
+    uses 1 (u_w stays in u's kept quota): 1/6 = 167 < o with x_w 667: u_w goes first, then
+    g with s_w 500 < 667: s_w is admitted and x_w no longer fits. With the whole request
+    added at g (5/6 = 833), x_w went first, then u_w, and s_w did not fit."""
+    e = _engine(cohort("r", gpu=6), cohort("g", "r"), cohort("o", "r"),
+                cq("u", "g", 4, lend=0), cq("s", "g", 0), cq("x", "o", 0))
+    e.submit(gang("s0", "s", 1))
+    e.submit(gang("x0", "x", 2))
+    e.run()
+    for name, q, n in (("u_w", "u", 4), ("s_w", "s", 2), ("x_w", "x", 2)):
+        e.submit(gang(name, q, n))
+    assert kinds(e.run(), "admit") == ["u_w", "s_w"]
+
+
 def _two_resources() -> list[dict[str, Any]]:
     def q(name: str, gpu: float, cpu: float) -> dict[str, Any]:
         return {"apiVersion": API, "kind": "ClusterQueue", "metadata": {"name": name},
