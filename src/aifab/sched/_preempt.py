@@ -221,12 +221,15 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     snap = _snap(tree, cq.name, cands)
     targets: list[Admitted] = []
 
-    def fits() -> bool:  # with the request taken out again (F8)
-        saved = [(n, dict(n.usage)) for n in path]
+    def fits() -> bool:  # with the request taken out again (F8; it changes only these)
+        saved = [(n, fr, n.usage.get(fr)) for n in path for fr in req]
         tree.add_all(cq.name, req, -1)
         ok = tree.fits(cq.name, req)
-        for n, u in saved:
-            n.usage = u
+        for n, fr, v in saved:
+            if v is None:
+                n.usage.pop(fr, None)
+            else:
+                n.usage[fr] = v
         return ok
 
     tree.add_all(cq.name, req)  # F8: every share below is read with the request admitted
