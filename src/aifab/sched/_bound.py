@@ -37,7 +37,7 @@ from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
-from aifab.sched._quota import Node, QuotaTree
+from aifab.sched._quota import EPS, Node, QuotaTree, carried
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 
@@ -112,9 +112,11 @@ def _eligible_now(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: F
 
 
 def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
-             fair: bool) -> bool:
+             fair: bool, within_nominal: bool = True) -> bool:
     """Whether a search for targets of a workload of priority ``prio`` asking ``req`` in
-    ``cq`` is sure to find nothing (see the module docstring)."""
+    ``cq`` is sure to find nothing (see the module docstring). ``within_nominal``: Kueue's
+    FairSharingPreemptWithinNominal gate (F8): a preemptor whose queue stays within its
+    nominal quota with ``req`` takes from borrowing queues without comparing shares."""
     me = tree.cqs[cq.name]
     take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
     for fr in req:
@@ -126,6 +128,8 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         other = tree.cqs[name]
         if not fair:
             ok = tree.borrowing(other, frs)
+        elif within_nominal and _within(tree, me, (mine := _side(me, other)[0]), req):
+            ok = tree.borrowing(other, frs)  # F8: taken without comparing shares
         else:
             mine, theirs = _side(me, other)
             now = tree.share(theirs)
@@ -137,13 +141,26 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     return not _fits_without(tree, cq.name, req, take)
 
 
+def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> bool:
+    """Whether the preemptor's side ``mine`` stays within its quota with ``req`` added at
+    ``me`` (F8; what the search reads before it removes anything)."""
+    up = carried(me, mine, req)
+    return all(mine.usage.get(fr, 0.0) + up.get(fr, 0.0) <= mine.subtree.get(fr, 0.0) + EPS
+               for fr in req)
+
+
 def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node,
               req: Mapping[FR, float]) -> float:
     """A lower bound of ``mine``'s share with ``req`` added after any search: per
     flavor-resource, its usage less all that the workloads the search may take below it
     use (a candidate uses one of ``req``'s flavor-resources: of the others, only workloads
     using several flavor-resources can remove usage)."""
-    extra = dict(req)
+    # what of ``req`` reaches ``mine``: at least all but what the nodes below it keep back
+    # (lendingLimit), however much of that is unused (F8: the request is added at its queue)
+    path = tree.cqs[cq.name].path()
+    below = path[path.index(mine) + 1:]
+    extra = {fr: max(0.0, v - sum(n.guaranteed(fr) for n in below)) if below else v
+             for fr, v in req.items()}
     for fr in set(mine.usage) | set(req):
         gone = sum(v for name, v in _eligible(u, fr not in req, tree, cq, prio, fr).items()
                    if mine in tree.cqs[name].path())

@@ -38,6 +38,7 @@ class Index:
 
     def __init__(self, tree: QuotaTree, m: Manifests) -> None:
         self.tree = tree
+        self.within = m.gates.get("FairSharingPreemptWithinNominal", True)  # F8
         self.by_fr: dict[FR, dict[str, Admitted]] = {}
         # per flavor-resource, (priority, -admission) sorted, kept as workloads come and go
         self.ordered: dict[FR, list[tuple[int, int, Admitted]]] = {}
@@ -136,7 +137,7 @@ class Index:
             return hit[1]
         if peek:
             return False
-        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair)
+        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within)
         if len(self._bounds) > 10_000:
             self._bounds.clear()
         self._bounds[key] = (vers, out)
@@ -165,7 +166,7 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
         return None
     pool = ix.pool(asg.usage)
     srt = ix.sorted_pool
-    out = (fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt) if fair
+    out = (fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within) if fair
            else classic_targets(ix.tree, cq, wl, asg, pool, srt))
     if not out:
         ix.note_failed(cq, wl, asg, fair)

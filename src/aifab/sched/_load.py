@@ -21,6 +21,7 @@ from aifab.sched._kai import read_kai_queue
 from aifab.sched._model import (
     BORROW_WITHIN,
     FR,
+    FS_GATES,
     FS_STRATEGIES,
     FUNGIBILITY,
     RECLAIM,
@@ -213,8 +214,15 @@ def _config(ctx: Ctx, m: Manifests, doc: Mapping[str, Any]) -> None:
     """A Kueue Configuration: only its fairSharing section matters to admission."""
     fs = doc.get("fairSharing")
     for k in doc:
-        if k not in ("apiVersion", "kind", "metadata", "fairSharing"):
+        if k not in ("apiVersion", "kind", "metadata", "fairSharing", "featureGates"):
             ctx.unsupported(k)
+    for gate, on in ctx.mapping(doc.get("featureGates"), "featureGates").items():
+        if gate not in FS_GATES:
+            ctx.unsupported(f"featureGates.{gate}")
+        elif not isinstance(on, bool):
+            raise ctx.error(f"featureGates.{gate}", f"must be true or false (got {on!r})")
+        else:
+            m.gates[gate] = on
     if fs is None:
         return
     fs = ctx.mapping(fs, "fairSharing")

@@ -18,6 +18,10 @@ RECLAIM = ("Never", "LowerPriority", "Any")
 BORROW_WITHIN = ("Never", "LowerPriority")
 FUNGIBILITY = ("MayStopSearch", "TryNextFlavor", "Borrow", "Preempt")
 FS_STRATEGIES = ("LessThanOrEqualToFinalShare", "LessThanInitialShare")
+# Kueue's feature gates that change fair sharing, with their defaults in Kueue v0.19.2 (both
+# beta and on since v0.17: pkg/features/kube_features.go at v0.19.2, 8eab687); a
+# Configuration's featureGates may set them (docs/sched.md, F5, F8)
+FS_GATES = {"FairSharingPrioritizeNonBorrowing": True, "FairSharingPreemptWithinNominal": True}
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "gpu", "aifab.io/npu")
 
 
@@ -136,6 +140,7 @@ class Manifests:
     kai_queues: dict[str, KaiQueue] = field(default_factory=dict)
     fair_sharing: bool = False
     fs_strategies: tuple[str, ...] = FS_STRATEGIES
+    gates: dict[str, bool] = field(default_factory=lambda: dict(FS_GATES))
     unsupported: list[str] = field(default_factory=list)
 
     def local_queue(self, namespace: str, name: str) -> LocalQueue | None:

@@ -7,11 +7,12 @@ Written from Kueue's concepts/preemption.md ("Candidates", "Targets", "Fair Shar
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from aifab.sched._assign import Assignment
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._quota import Node, QuotaTree
+from aifab.sched._quota import Node, QuotaTree, carried
 from aifab.sched._workload import Workload
 
 
@@ -201,10 +202,12 @@ def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
 
 
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                 admitted: list[Admitted], strategies: tuple[str, ...], ordered: bool = False
-                 ) -> list[Admitted] | None:
-    """Fair-sharing preemption (F2-F4): per strategy, take from the highest-share queue
-    workloads that keep the preemptor's share at most (or below) the target's."""
+                 admitted: list[Admitted], strategies: tuple[str, ...], ordered: bool = False,
+                 within_nominal: bool = True) -> list[Admitted] | None:
+    """Fair-sharing preemption (F2-F4, F8): per strategy, take from the highest-share queue
+    workloads that keep the preemptor's share at most (or below) the target's; the shares
+    are read with the preemptor's request added to its queue, as Kueue simulates it.
+    ``within_nominal``: Kueue's FairSharingPreemptWithinNominal gate."""
     cands = candidates(cq, wl, asg, admitted, tree, ordered)
     frs, lending = list(asg.usage), dict[str, bool]()
     # other queues' workloads only while their queue borrows on a needed flavor-resource
@@ -213,16 +216,29 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         a.cq, tree.borrowing(tree.cqs[a.cq], frs))]
     if not cands:
         return None
-    me = tree.cqs[cq.name]
+    me, req = tree.cqs[cq.name], asg.usage
+    path = me.path()
     snap = _snap(tree, cq.name, cands)
     targets: list[Admitted] = []
 
-    def fits() -> bool:
-        return tree.fits(cq.name, asg.usage)
+    def fits() -> bool:  # with the request taken out again (F8; it changes only these)
+        saved = [(n, fr, n.usage.get(fr)) for n in path for fr in req]
+        tree.add_all(cq.name, req, -1)
+        ok = tree.fits(cq.name, req)
+        for n, fr, v in saved:
+            if v is None:
+                n.usage.pop(fr, None)
+            else:
+                n.usage[fr] = v
+        return ok
 
+    tree.add_all(cq.name, req)  # F8: every share below is read with the request admitted
+    # F8: a preemptor side (node on its path) that stays within its quota with the request
+    # takes the first pass's targets beyond it without comparing shares
+    nominal = {id(n) for n in path if within_nominal and not tree.borrowing(n, frs)}
     left = list(cands)
     sh = _Shares(tree)
-    for strat in strategies:
+    for si, strat in enumerate(strategies):
         active: dict[str, list[Admitted]] = {}
         for a in left:
             active.setdefault(a.cq, []).append(a)
@@ -230,7 +246,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         for name in active:
             _hold(tree, holders, name, 1)
         while not fits() and active:
-            y = _pick(me.path()[0], holders, sh)
+            y = _pick(path[0], holders, sh)
             took = None
             # usages that failed the test: removing as much or more of every flavor-resource
             # leaves the target's share as low or lower, so fails too (A7)
@@ -240,9 +256,21 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
             if y != cq.name:
                 mine, theirs = _side(me, tree.cqs[y])
                 before = sh(theirs)
-                mine_after = tree.share(mine, asg.usage)
+                mine_after = sh(mine)
+                ypath = tree.cqs[y].path()
+                # F8: Kueue's target ordering passes over nodes that do not borrow (below
+                # the lowest common cohort, off the preemptor's path)
+                pruned = not all(tree.borrowing(n) for n in ypath[ypath.index(theirs):])
             for a in active[y]:
                 if y != cq.name:
+                    if pruned:
+                        break
+                    if id(mine) in nominal:
+                        if si:
+                            break  # the first pass took all it reached of this side
+                        sh.change(a.cq, a.usage, -1)
+                        took = a
+                        break
                     if before == 0 or not (final or mine_after < before):
                         break  # (LessThanInitialShare: the test does not depend on ``a``)
                     use = a.usage
@@ -272,20 +300,22 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
             if not active[y]:
                 del active[y]
                 _hold(tree, holders, y, -1)
-    if not fits():
+    done = fits()
+    tree.add_all(cq.name, req, -1)
+    if not done:
         _restore(snap)
         return None
 
     def legal(kept: list[Admitted]) -> bool:
-        return _legal(tree, me, asg.usage, kept, strategies)
+        return _legal(tree, me, req, kept, strategies, nominal)
 
-    out = _minimize(tree, targets, fits, legal)
+    out = _minimize(tree, targets, lambda: tree.fits(cq.name, req), legal)
     _restore(snap)
     return out
 
 
 def _legal(tree: QuotaTree, me: Node, req: dict[FR, float], kept: list[Admitted],
-           strategies: tuple[str, ...]) -> bool:
+           strategies: tuple[str, ...], nominal: AbstractSet[int] = frozenset()) -> bool:
     """Rule F6: with the targets ``kept`` removed (the tree's state now), for every side
     (child of the lowest common ancestor) holding targets of another ClusterQueue, the
     preemptor side's share with its request passes one of the strategies: at most that
@@ -296,10 +326,10 @@ def _legal(tree: QuotaTree, me: Node, req: dict[FR, float], kept: list[Admitted]
         if t.cq == me.name:
             continue
         mine, theirs = _side(me, tree.cqs[t.cq])
-        if id(theirs) in seen:
+        if id(theirs) in seen or id(mine) in nominal:  # F8: taken without a strategy
             continue
         seen.add(id(theirs))
-        pre = tree.share(mine, req)
+        pre = tree.share(mine, carried(me, mine, req))
         if "LessThanOrEqualToFinalShare" in strategies and pre <= tree.share(theirs):
             continue
         if "LessThanInitialShare" in strategies:

@@ -206,3 +206,26 @@ class QuotaTree:
         if ratio == 0.0:
             return 0.0
         return float("inf") if n.weight == 0 else ratio / n.weight
+
+
+def carried(cq: Node, upto: Node, req: Mapping[FR, float]) -> Mapping[FR, float]:
+    """What of ``req``, added at ClusterQueue ``cq``, reaches ``upto`` (a node on its
+    path) in usage: each node below keeps what its unused kept-back quota (lendingLimit)
+    covers, as ``add()`` does (Kueue's simulated usage addition before a share is
+    computed: fair_sharing_iterator.go computeDRS, preemption's fairPreemptions)."""
+    n, out = cq, req
+    while n is not upto and n.parent is not None:
+        if any(n.local_free(fr) > 0 for fr in out):  # else everything is carried
+            out = {fr: v - f for fr, v in out.items()
+                   if v - (f := n.local_free(fr)) > 0}
+        n = n.parent
+    return out
+
+
+def borrowing_on(n: Node, extra: Mapping[FR, float], req: Mapping[FR, float]) -> bool:
+    """Whether ``n``, with ``extra`` added to its usage, uses more than its subtree
+    quota on one of the flavor-resources a workload requests (``req``, above 0): Kueue's
+    DRS.IsBorrowingOn, read by FairSharingPrioritizeNonBorrowing."""
+    use, sub = n.usage, n.subtree
+    return any(v > 0 and use.get(fr, 0.0) + extra.get(fr, 0.0) > sub.get(fr, 0.0) + EPS
+               for fr, v in req.items())
