@@ -161,7 +161,7 @@ def build_network(
     snap = pd.Index(np.arange(H * len(years)), name="snapshot")
     snap_year = np.repeat(np.asarray(years), H)
     snap_day = np.tile(np.repeat(np.arange(len(ts.days)), 24), len(years))
-    prof = data.profiles.iloc[hidx].reset_index(drop=True)
+    prof = ts.profile_rows(data.profiles)
     tile = np.tile
 
     n = pypsa.Network()
