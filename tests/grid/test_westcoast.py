@@ -90,3 +90,13 @@ def test_west_coast_pocket_is_dangjin_and_taean_with_the_hvdc_outside() -> None:
     add_interfaces(mz, z, d)
     assert f"Interface-{WEST_COAST_INTERFACE}" not in mz.constraints
     assert "Interface-East coast export" in mz.constraints
+
+
+def test_cli_negative_limit_exits_2_naming_the_field() -> None:
+    from typer.testing import CliRunner
+
+    from aifab.cli import app
+
+    r = CliRunner().invoke(app, ["site", "--set", "siting.west_coast_limit_mw=-1", "--json"])
+    assert r.exit_code == 2
+    assert "siting.west_coast_limit_mw" in r.output and "greater than or equal to 0" in r.output
