@@ -178,3 +178,33 @@ def test_siting_days_each_stand_for_one_availability_season() -> None:
         assert set(np.round(per_day, 6)) <= set(np.round(coal, 6))
     mixed = representative_days(d.profiles, 4, keep=[int(ts.days[0])])
     assert any(len(set(season[list(m)])) > 1 for m in mixed.members)
+
+
+@pytest.mark.parametrize("hours", [96, 144, 192])
+def test_weighted_days_carry_each_seasons_calendar_energy(hours: int) -> None:
+    # issue 20: the season medoids carried up to 3.4 % more demand energy than their
+    # season's calendar days (spring/autumn at 144 h), solar up to 24 % more (winter) and
+    # wind up to 15 % more (summer); each medoid is now scaled to its cluster's mean energy
+    from aifab.grid import load_grid_data
+    from aifab.grid._network import carrier_seasons, time_slices
+    from aifab.grid._profiles import season_masks
+
+    d = load_grid_data()
+    ranges = [(m0, m1) for c in d.carriers.index
+              for m0, m1, _ in carrier_seasons(d.carriers, str(c)) or []]
+    masks = season_masks(ranges)
+    ts = time_slices(d, hours)
+    rows = ts.profile_rows(d.profiles)
+    w = np.asarray(ts.weights)
+    for col in ("demand", "solar", "wind"):
+        day_e = rows[col].to_numpy().reshape(-1, 24).sum(axis=1)
+        cal = d.profiles[col].to_numpy().reshape(DAYS, 24).sum(axis=1)
+        for m in masks:
+            sel = m[list(ts.days)]
+            assert (w[sel] * day_e[sel]).sum() == pytest.approx(cal[m].sum(), rel=1e-9), col
+    # the kept near-peak days keep their real hours, so the year's peak is modelled as is
+    for i, (day, mem) in enumerate(zip(ts.days, ts.members, strict=True)):
+        if mem == (day,):
+            got = rows.iloc[24 * i: 24 * i + 24].to_numpy()
+            assert np.array_equal(got, d.profiles.iloc[24 * day: 24 * day + 24].to_numpy())
+    assert rows["demand"].max() == d.profiles["demand"].max()

@@ -187,8 +187,8 @@ _METRICS: list[tuple[str, str, float, float, float, str, str, tuple[str, ...],
      "Chosun Biz 13 Oct 2023 (KEPCO data to the National Assembly): 2.4-3.4 GW of the "
      "west coast's 12.9 GW of 345 kV+ generation constrained in 2023; KBS: about 3.2 GW",
      "at most the 2023 figure: the 3 GW Bukdangjin-Godeok HVDC (May 2024) eased the Taean "
-     "limits since; at least 0.5 GW as the limit is still reported; no west-coast limit is "
-     "an input (only the network's lines and N-1 ratings can hold coal back)",
+     "limits since; at least 0.5 GW as the limit is still reported; the west-coast export "
+     "limit (interfaces.csv) is derived from this same figure, so the row restates an input",
      ("Chungnam",), _constrained_off(("Chungnam",))),
     ("east-coast coal constrained off, peak hour", "GW", 4.0, 2.0, 5.0,
      "Chosun Biz 13 Oct 2023 (KEPCO data): 3.9-4.1 GW of the east coast's 15.5 GW of "
@@ -220,6 +220,8 @@ CONSISTENCY = {
     "self-sufficiency Incheon",  # Incheon's fleet was sized from its 54.3 TWh (2022)
     "east-coast export, peak hour",  # the 11 GW interface limit is an input
     "east-coast thermal and nuclear capacity",  # plant capacities are inputs
+    # the west-coast limit (interfaces.csv) is derived from this row's KEPCO figure
+    "west-coast (Chungnam) coal constrained off, peak hour",
 }
 
 

@@ -69,7 +69,8 @@ _SCHEMA: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, bool, float | Non
     "interfaces": (("name",), {
         "name": (_STR, True, None), "from_regions": (_STR, True, None),
         "to_regions": (_STR, True, None), "limit_mw": (_NUM, True, 0.0),
-        "from_plants": (_STR, False, None), "source": (_STR, True, None),
+        "from_plants": (_STR, False, None), "pocket_only": (_BOOL, False, None),
+        "source": (_STR, True, None),
     }),
     "sites": (("site",), {
         "site": (_STR, True, None), "region": (_STR, True, None), "lat": (_NUM, True, None),

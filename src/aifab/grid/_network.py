@@ -161,7 +161,7 @@ def build_network(
     snap = pd.Index(np.arange(H * len(years)), name="snapshot")
     snap_year = np.repeat(np.asarray(years), H)
     snap_day = np.tile(np.repeat(np.arange(len(ts.days)), 24), len(years))
-    prof = data.profiles.iloc[hidx].reset_index(drop=True)
+    prof = ts.profile_rows(data.profiles)
     tile = np.tile
 
     n = pypsa.Network()
@@ -321,7 +321,7 @@ def interface_sides(gn: GridNetwork, itf: Any) -> tuple[set[str], set[str]]:
     clustered network an interface with ``from_plants`` is the export of the pocket those
     plants sit in: the from side is the clusters holding them, the to side every other bus
     (the zonal and full networks cannot tell the pocket from its province, so they keep the
-    regions)."""
+    regions, or, for an interface marked ``pocket_only``, leave it out: empty sides)."""
     n: Any = gn.network
     a = {x.strip() for x in str(itf["from_regions"]).split(";")}
     b = {x.strip() for x in str(itf["to_regions"]).split(";")}
@@ -333,6 +333,8 @@ def interface_sides(gn: GridNetwork, itf: Any) -> tuple[set[str], set[str]]:
         pocket = {str(x) for x in g.loc[base.isin(names), "bus"]}
         if pocket:
             return pocket, {str(x) for x in n.buses.index} - pocket
+    if str(itf.get("pocket_only")).lower() == "true":
+        return set(), set()
     buses = pd.Series(gn.bus_region) if gn.bus_region else pd.Series(
         {str(x): str(x) for x in n.buses.index})
     return set(buses.index[buses.isin(a)]), set(buses.index[buses.isin(b)])

@@ -22,6 +22,8 @@ from aifab.errors import BadInput
 
 HOURS_PER_YEAR = 8760
 DAYS = 365
+#: Profile columns whose medoid days are scaled to their cluster's mean energy.
+SCALED = ("demand", "solar", "wind")
 
 
 def synthetic_profiles(params: dict[str, Any]) -> pd.DataFrame:
@@ -113,6 +115,9 @@ class TimeSlices:
     # the calendar days each chosen day stands for (its cluster; a kept peak day itself);
     # empty when built by hand: then each chosen day stands for its own month
     members: tuple[tuple[int, ...], ...] = ()
+    # per chosen day, the factors (demand, solar, wind) that give it its cluster's mean
+    # daily energy (``SCALED``; 1 for a kept day); empty: no scaling
+    scale: tuple[tuple[float, ...], ...] = ()
 
     @property
     def hours(self) -> int:
@@ -126,6 +131,20 @@ class TimeSlices:
     def hour_weights(self) -> np.ndarray:
         """Weight (hours represented) of each modelled hour."""
         return np.repeat(np.asarray(self.weights, dtype=float), 24)
+
+    def profile_rows(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        """The modelled hours of ``profiles`` (index 0..), each medoid's demand, solar and
+        wind scaled to its cluster's mean daily energy (``scale``; solar and wind capped at
+        1 p.u.), so the weighted days carry the calendar's energy; kept days unchanged."""
+        prof = profiles.iloc[self.hour_index()].reset_index(drop=True)
+        if not self.scale:
+            return prof
+        f = np.repeat(np.asarray(self.scale, dtype=float), 24, axis=0)
+        for j, c in enumerate(SCALED):
+            if c in prof.columns:
+                v = prof[c].to_numpy(float) * f[:, j]
+                prof[c] = v if c == "demand" else np.minimum(v, 1.0)
+        return prof
 
 
 def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
@@ -174,7 +193,21 @@ def representative_days(profiles: pd.DataFrame, n_days: int, seed: int = 0,
     k = len(days) - len(kept)
     return TimeSlices(tuple(int(days[i]) for i in order), tuple(weights[i] for i in order),
                       f"{what} + k-medoids of {k} cluster{'s' * (k != 1)} (seed {seed})",
-                      tuple(members[i] for i in order))
+                      tuple(members[i] for i in order),
+                      _energy_scale(x, [days[i] for i in order], [members[i] for i in order]))
+
+
+def _energy_scale(x: np.ndarray, days: Sequence[int],
+                  members: Sequence[tuple[int, ...]]) -> tuple[tuple[float, ...], ...]:
+    """Per chosen day, for each of demand, solar and wind (``x``: 24 values each per
+    calendar day), its members' mean daily energy over its own (1 for a kept day, which
+    stands for itself, and for a day with no energy)."""
+    e = x.reshape(DAYS, len(SCALED), 24).sum(axis=2)
+    out = []
+    for d, mem in zip(days, members, strict=True):
+        mean = e[list(mem)].mean(axis=0)
+        out.append(tuple(float(m / v) if v > 0 else 1.0 for m, v in zip(mean, e[d], strict=True)))
+    return tuple(out)
 
 
 def season_masks(ranges: Sequence[tuple[int, int]]) -> list[np.ndarray]:
@@ -211,7 +244,8 @@ def _season_days(x: np.ndarray, n_days: int, kept: list[int], seasons: Sequence[
     return TimeSlices(tuple(days[i] for i in order), tuple(weights[i] for i in order),
                       f"{len(kept)} near-peak days + k-medoids within {len(groups)} "
                       f"availability seasons (seed {seed})",
-                      tuple(members[i] for i in order))
+                      tuple(members[i] for i in order),
+                      _energy_scale(x, [days[i] for i in order], [members[i] for i in order]))
 
 
 def _add_medoids(x: np.ndarray, idx: np.ndarray, labels: np.ndarray, k: int, days: list[int],

@@ -22,6 +22,7 @@ from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sit
 from aifab.grid._network import add_interfaces, build_network
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import solve_highs
+from aifab.grid._westcoast import with_west_coast_limit
 from aifab.scenario import OwnerSiting, SitingOptions
 
 Progress = Callable[[str], None]
@@ -54,6 +55,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     if data is None:
         say("loading grid data")
         data = load_grid_data(opt.data_dir)
+    data = with_west_coast_limit(data, opt.west_coast_limit_mw)
     _check_demand(problem.demand, problem.owners)
     if not problem.years():
         raise BadInput("nothing to site: the demand table is empty")

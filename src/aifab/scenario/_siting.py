@@ -155,6 +155,13 @@ class SitingOptions(BaseModel):
         description="Years by which every committed grid project (hvdc.csv, corridors.csv "
                     "from_year) enters later than stated.",
     )
+    west_coast_limit_mw: float | None = Field(
+        default=None, ge=0, le=50000,
+        description="AC export limit (MW) of the west-coast pocket (the clusters of Dangjin "
+                    "and Taean; the Bukdangjin-Godeok HVDC adds to it); None = the grid "
+                    "data's 5,100 MW, derived from KEPCO's 2023 constrained-off figures and "
+                    "the HVDC's 2024 stage (range 4,600-5,600; interfaces.csv, docs/grid.md).",
+    )
     flex_share: float | None = Field(
         default=None, ge=0, le=0.2,
         description="Offer, for every owner, curtailment of up to this share of the year's "
