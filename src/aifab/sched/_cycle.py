@@ -45,8 +45,8 @@ Walk = tuple[tuple[int, ...], tuple[FR, ...], tuple[int, ...], bool, list[Fail]]
 
 class Tries:
     """Flavor assignments, per ClusterQueue and request, kept while nothing they read has
-    moved (rules A12, A15, A16; speed only). An assignment reads the usage, on the nodes from the root
-    to its ClusterQueue, of the flavor-resources it tries (all on the ClusterQueue's
+    moved (rules A12, A15, A16; speed only). An assignment reads the usage, on the nodes
+    from the root to its ClusterQueue, of the flavor-resources it tries (all on the ClusterQueue's
     flavors), and the free topology domains of those flavors. Every change of usage bumps
     the index's version of that flavor-resource (A7), and every change of a flavor's
     domains comes with a change of usage of that flavor (an admission or removal with a
