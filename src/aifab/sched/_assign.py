@@ -28,6 +28,11 @@ class Assignment:
     flavors: dict[str, dict[str, str]] = field(default_factory=dict)  # pod set -> res -> flavor
     placement: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
     reasons: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+    # A15: the quota comparisons it made, each (flavor-resource, need, the unused quota as
+    # its reason prints it, or None) where the need was above what was unused; None once
+    # one comparison found room (then it also read usage and topology domains)
+    above: list[tuple[FR, float, str | None]] | None = field(default_factory=list,
+                                                             compare=False, repr=False)
 
 
 class Domains:
@@ -117,7 +122,7 @@ def _rank(mode: int, borrow: bool, pref: str) -> int:
 
 
 def _flavor_mode(tree: QuotaTree, cq: ClusterQueue, fair: bool, flavor: str,
-                 req: dict[str, float], acc: dict[FR, float]
+                 req: dict[str, float], acc: dict[FR, float], out: Assignment
                  ) -> tuple[int, bool, list[tuple[str, str]]]:
     node = tree.cqs[cq.name]
     mode, borrow, why = FIT, False, []
@@ -133,8 +138,10 @@ def _flavor_mode(tree: QuotaTree, cq: ClusterQueue, fair: bool, flavor: str,
         avail = tree.available(node, fr)
         nominal = node.subtree.get(fr, 0.0)
         if need <= avail + EPS:
+            out.above = None  # A15: this one read usage (and may read domains next)
             borrow |= node.usage.get(fr, 0.0) + need > nominal + EPS
             continue
+        shown = None
         if any_policy and need <= nominal + EPS:
             mode = min(mode, PREEMPT)
         elif while_borrowing and need <= tree.potential(node, fr) + EPS:
@@ -142,9 +149,12 @@ def _flavor_mode(tree: QuotaTree, cq: ClusterQueue, fair: bool, flavor: str,
         else:
             mode = NOFIT
             lim = tree.potential(node, fr)
+            shown = f"{max(avail, 0):g}"
             why.append(("quota", f"{res} in flavor {flavor!r}: needs {need:g}, "
-                        f"{max(avail, 0):g} unused within reach (nominal {nominal:g}, at most "
+                        f"{shown} unused within reach (nominal {nominal:g}, at most "
                         f"{lim:g} with borrowing)"))
+        if out.above is not None:
+            out.above.append((fr, need, shown))
     return mode, borrow, why
 
 
@@ -181,7 +191,7 @@ def _assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
                     out.reasons.append(("flavor", f"flavor {fname!r} does not match the pod "
                                                   f"set's nodeSelector"))
                     continue
-                mode, borrow, why = _flavor_mode(tree, cq, fair, fname, greq, out.usage)
+                mode, borrow, why = _flavor_mode(tree, cq, fair, fname, greq, out.usage, out)
                 out.reasons.extend(why)
                 gpus = sum(v for r, v in greq.items() if is_gpu(r))
                 parts: list[tuple[int, float]] = []

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
+from aifab.sched._assign import NOFIT, PREEMPT, Assignment, Domains, assign
 from aifab.sched._index import Index
 from aifab.sched._model import FR, ClusterQueue, Manifests
-from aifab.sched._quota import Node, QuotaTree, borrowing_on, carried
+from aifab.sched._quota import EPS, Node, QuotaTree, borrowing_on, carried
 from aifab.sched._workload import Workload
 
 
@@ -48,9 +48,9 @@ Walk = tuple[tuple[int, ...], tuple[FR, ...], tuple[int, ...], bool, list[Fail]]
 
 
 class Tries:
-    """Flavor assignments that did not fit, per workload, kept while nothing they read has
-    moved (rule A12; speed only). An assignment reads the usage, on the nodes from the root
-    to its ClusterQueue, of the flavor-resources it tries (all on the ClusterQueue's
+    """Flavor assignments, per ClusterQueue and request, kept while nothing they read has
+    moved (rules A12, A15, A16; speed only). An assignment reads the usage, on the nodes
+    from the root to its ClusterQueue, of the flavor-resources it tries (all on the ClusterQueue's
     flavors), and the free topology domains of those flavors. Every change of usage bumps
     the index's version of that flavor-resource (A7), and every change of a flavor's
     domains comes with a change of usage of that flavor (an admission or removal with a
@@ -68,6 +68,8 @@ class Tries:
         self._kept: dict[tuple[str, _Sig], tuple[tuple[int, ...], Assignment]] = {}
         # A14: per ClusterQueue, its last walk in which every workload failed (``_idle``)
         self.walks: dict[str, Walk] = {}
+        # A15: what a ClusterQueue can use unused of a flavor-resource, at its version
+        self._avail: dict[tuple[str, FR], tuple[int, float]] = {}
 
     def versions(self, eng: Engine, cq: ClusterQueue) -> tuple[int, ...]:
         """What a kept try of ``cq`` is kept with: the usage versions of its flavors."""
@@ -81,14 +83,38 @@ class Tries:
             key = self.versions(eng, cq)
         k = (cq.name, _sig(wl))
         hit = self._kept.get(k)
-        if hit is not None and hit[0] == key:
-            return hit[1]
+        if hit is not None:
+            if hit[0] == key:
+                return hit[1]
+            if hit[1].above is not None and self._still_above(eng, cq.name, hit[1].above):
+                self._kept[k] = (key, hit[1])  # A15: the same comparisons, the same result
+                return hit[1]
         asg = assign(eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
-        if asg.mode != FIT:
-            if len(self._kept) > 100_000:
-                self._kept.clear()
-            self._kept[k] = (key, asg)
+        # one that fits too (A16): the idle walk (A13) that finds it hands the cycle to
+        # ``step()``, which asks again with nothing moved; admitting it moves the versions
+        if len(self._kept) > 100_000:
+            self._kept.clear()
+        self._kept[k] = (key, asg)
         return asg
+
+    def _still_above(self, eng: Engine, cq: str,
+                     above: list[tuple[FR, float, str | None]]) -> bool:
+        """Whether every quota comparison of a kept try (A15) still finds its need above
+        what ``cq`` can use unused, and the unused quota its reasons print is the same.
+        What a node can use of a flavor-resource moves only with that flavor-resource's
+        usage version (A7), so it is kept per (ClusterQueue, flavor-resource, version)."""
+        ver, memo, tree = eng.index.ver, self._avail, eng.tree
+        for fr, need, shown in above:
+            v = ver.get(fr, 0)
+            hit = memo.get((cq, fr))
+            if hit is not None and hit[0] == v:
+                avail = hit[1]
+            else:
+                avail = tree.available(tree.cqs[cq], fr)
+                memo[(cq, fr)] = (v, avail)
+            if need <= avail + EPS or (shown is not None and f"{max(avail, 0):g}" != shown):
+                return False
+        return True
 
     def moved(self, queue: str, skip: dict[str, tuple[set[str], int]]) -> None:
         """A workload joined or left ``queue`` (kept tries are shared by the workloads of

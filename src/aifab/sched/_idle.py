@@ -14,8 +14,8 @@ applies the failures of every cycle before it at once. ``step()`` then runs that
 
 from __future__ import annotations
 
-from aifab.sched._assign import FIT, PREEMPT
-from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, queue_order
+from aifab.sched._assign import FIT, PREEMPT, Assignment
+from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, _Sig, _sig, queue_order
 from aifab.sched._index import targets
 from aifab.sched._model import FR
 
@@ -51,6 +51,10 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
             continue
         seq = []
         bounds: dict[tuple[int, int], bool] = {}  # (try, priority) -> A8's bound holds
+        asgs: dict[_Sig, Assignment] = {}  # this walk's tries, per request (A15)
+        # per try, the reasons its failing heads record (shared: lists nobody changes, as
+        # A14's kept walks already share them)
+        why: dict[int, list[tuple[str, str]]] = {}
         done = True  # the walk reached the end of the queue
         i = start - 1 if nom is None else -2
         while True:
@@ -67,22 +71,29 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                 if w.name in eng.parked or w is nom:
                     continue
             assert w is not None
-            asg = eng.tries.get(eng, cq, w, key)
+            sig = _sig(w)
+            asg = asgs.get(sig)  # nothing moves during the walk: the same try
+            if asg is None:
+                asg = asgs[sig] = eng.tries.get(eng, cq, w, key)
             if asg.mode == FIT:
                 stop, done = len(seq), False
                 break
-            reasons = list(asg.reasons)
             if asg.mode == PREEMPT:
                 b = (id(asg), w.priority)  # A8's bound reads no more of the workload
-                hope = bounds.get(b)
-                if hope is None and eng.index.bound:
-                    hope = bounds[b] = eng.index.hopeless(cq, w, asg, eng.fair)
+                hope = bounds.get(b)  # type: ignore[assignment]
+                if hope is None:
+                    hope = bounds[b] = eng.index.bound and eng.index.hopeless(
+                        cq, w, asg, eng.fair)
                 if not hope and targets(eng.index, eng.m, eng.fair, cq, w, asg):
                     stop, done = len(seq), False
                     break
-                reasons.append(NO_VICTIMS)
-            elif not reasons:
-                reasons.append(NO_QUOTA)
+            reasons = why.get(id(asg))
+            if reasons is None:
+                reasons = why[id(asg)] = list(asg.reasons)
+                if asg.mode == PREEMPT:
+                    reasons.append(NO_VICTIMS)
+                elif not reasons:
+                    reasons.append(NO_QUOTA)
             seq.append((w, asg, reasons, i if w is not nom else -1))
         walks.append((name, seq, done))
         if done and nom is None and len(seq) == len(ws):  # every workload failed
