@@ -61,8 +61,8 @@ def _day2_flows(off: str, warm: bool) -> np.ndarray:
 @pytest.mark.slow  # four WarmLPs: runs in make test and CI, not in make test-fast
 def test_equal_cost_flows_do_not_follow_the_solve_path():
     # day 2 solved warm after a day 1 without A, warm after a day 1 without B, and cold:
-    # without the tie-break the warm solves keep the day before's plant running (A-C
-    # carries 150 or 75 MW), so the check's allowance depended on the path
+    # without the tie-break the warm solves ran A (A-C 100 MW), the cold ones B (A-C
+    # 50 MW), so the check's allowance depended on the path
     paths = [_day2_flows(off, warm) for off in ("gas A", "gas B") for warm in (True, False)]
     for f in paths[1:]:
         np.testing.assert_allclose(f, paths[0], atol=1e-6)
