@@ -170,8 +170,8 @@ class WarmLP:
     links in service): the rolling horizon costs one model build, not one per block. Each
     block is solved from scratch with presolve, or with ``warm`` from the last optimal
     basis of the LP with its one-variable rows as bounds (``BoundLP``, about 4x faster;
-    ``restart`` forgets the basis). The optimum's cost is the same either way; where
-    equal-cost plants make the dispatch not unique the two may pick different optima.
+    ``restart`` forgets the basis). The optimum is the same either way: the tie-break
+    costs (``grid._tiebreak``) order equal-cost plants, which could otherwise trade output.
     ``rows(name, values)`` changes any constraint's right-hand side (the full-network
     check uses it to switch line limits on and off)."""
 
