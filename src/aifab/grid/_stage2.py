@@ -26,6 +26,7 @@ from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork, add_interfaces
 from aifab.grid._profiles import month_of_day
 from aifab.grid._solver import solve_highs
+from aifab.grid._tiebreak import tie_break
 
 OBJ_SCALE = 1e-6  # objectives in million KRW (HiGHS stalls on KRW-sized costs)
 
@@ -79,7 +80,8 @@ def day_blocks(gn: GridNetwork, block_days: int) -> list[np.ndarray]:
 
 def block_model(gn: GridNetwork, data: GridData, snaps: Sequence[Any]) -> Any:
     """The dispatch LP of ``snaps`` (whole days): PyPSA's LOPF, the interfaces, storage
-    cycling within each day; objective in million KRW."""
+    cycling within each day, the tie-break costs (``grid._tiebreak``); objective in million
+    KRW."""
     n: Any = gn.network
     m = n.optimize.create_model(snapshots=list(snaps), include_objective_constant=False)
     add_interfaces(m, gn, data)
@@ -95,7 +97,9 @@ def block_model(gn: GridNetwork, data: GridData, snaps: Sequence[Any]) -> Any:
         day = xr.DataArray(np.asarray(list(snaps)) // 24, coords={"snapshot": list(snaps)},
                            dims="snapshot", name="day")
         m.add_constraints(net.groupby(day).sum() == 0, name="StorageUnit-daily-cycle")
-    m.add_objective(m.objective.expression * OBJ_SCALE, overwrite=True)
+    # a fixed order among equal-cost dispatches, so the flows do not follow the solve path
+    m.add_objective((m.objective.expression + tie_break(m, n, list(snaps))) * OBJ_SCALE,
+                    overwrite=True)
     return m
 
 
@@ -166,8 +170,8 @@ class WarmLP:
     links in service): the rolling horizon costs one model build, not one per block. Each
     block is solved from scratch with presolve, or with ``warm`` from the last optimal
     basis of the LP with its one-variable rows as bounds (``BoundLP``, about 4x faster;
-    ``restart`` forgets the basis). The optimum's cost is the same either way; where
-    equal-cost plants make the dispatch not unique the two may pick different optima.
+    ``restart`` forgets the basis). The optimum is the same either way: the tie-break
+    costs (``grid._tiebreak``) order equal-cost plants, which could otherwise trade output.
     ``rows(name, values)`` changes any constraint's right-hand side (the full-network
     check uses it to switch line limits on and off)."""
 
