@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _cfg import config, cq
+from _cfg import cohort, config, cq, res
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_idle import JOBS, _log, _m2
@@ -65,3 +65,42 @@ def test_step_admits_with_the_walks_fit_and_not_after(fits: bool) -> None:
     e.run()
     assert list(e.admitted) == ["w", "w3"]
     assert e.tries.get(e, lq, gang("w4", "l", 2)).mode != FIT  # full: not w3's fit again
+
+
+def test_a_kept_fit_is_not_taken_once_a_preemption_frees_a_better_flavor() -> None:
+    """In one cycle Y's try fits on f2 (f1 all lent to the victim's queue); X goes first and
+    reclaims f1, more than it needs: Y, asked again, fits on f1 (only f1's version moved:
+    the kept fit on f2 read f1's usage too)."""
+    gpu = "nvidia.com/gpu"
+    m = config(cohort("x"), cq("p", "x", flavors={"f1": [res(gpu, 4)]}, preemption=PRE),
+               cq("v", "x", flavors={"f1": [res(gpu, 0)]}),
+               cq("y", "x", flavors={"f1": [res(gpu, 0)], "f2": [res(gpu, 2)]}),
+               flavors=("f1", "f2"))
+    e = Engine(m)
+    e.submit(gang("victim", "v", 4))
+    e.run()
+    got = _spied(e)
+    e.submit(gang("X", "p", 1, priority=1))
+    e.submit(gang("Y", "y", 2))
+    ev = [(x.kind, x.workload, x.cycle, x.by, x.flavors) for x in e.run()]
+    f1, f2 = {"main": {gpu: "f1"}}, {"main": {gpu: "f2"}}
+    assert any(a.mode == FIT and a.flavors == f2 for a in got)  # kept, then stale
+    assert ev == [("preempt", "victim", 3, "X", {}), ("admit", "Y", 3, None, f1),
+                  ("admit", "X", 4, None, f1)]
+
+
+def test_a_kept_fit_is_not_taken_once_its_flavor_is_used_up() -> None:
+    """In one cycle Y's try fits on f2 by borrowing X's quota (its f1 has none); X does not
+    borrow, goes first and takes f2: Y, asked again, does not fit (f2's version moved, the
+    second of y's flavors)."""
+    gpu = "nvidia.com/gpu"
+    m = config(cohort("x"), cq("p", "x", flavors={"f2": [res(gpu, 2)]}),
+               cq("y", "x", flavors={"f1": [res(gpu, 0)], "f2": [res(gpu, 0)]}),
+               flavors=("f1", "f2"))
+    e = Engine(m)
+    got = _spied(e)
+    e.submit(gang("X", "p", 2))
+    e.submit(gang("Y", "y", 2))
+    ev = [(x.kind, x.workload, x.cycle) for x in e.run()]
+    assert any(a.mode == FIT and a.borrow for a in got)  # Y's, kept, then stale
+    assert ev == [("admit", "X", 1)] and "Y" in e.pending
