@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
-from aifab.sched._assign import NOFIT, PREEMPT, Assignment, Domains, assign
+from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
 from aifab.sched._index import Index
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._quota import EPS, Node, QuotaTree, borrowing_on, carried
@@ -57,6 +57,8 @@ class Tries:
     placement there), so a try is kept with the versions of every flavor-resource, of any
     ClusterQueue, on its ClusterQueue's flavors, and not made again while they are equal."""
 
+    fits = True  # A16: tries that fit are kept too (False: only failing ones, tests)
+
     def __init__(self, m: Manifests) -> None:
         frs = {fr for cq in m.cluster_queues.values() for fr in cq.quotas}
         self._frs: dict[str, tuple[FR, ...]] = {}
@@ -92,6 +94,9 @@ class Tries:
         asg = assign(eng.tree, eng.m, eng.domains, cq, wl, eng.fair)
         # one that fits too (A16): the idle walk (A13) that finds it hands the cycle to
         # ``step()``, which asks again with nothing moved; admitting it moves the versions
+        if asg.mode == FIT and not self.fits:
+            self._kept.pop(k, None)
+            return asg
         if len(self._kept) > 100_000:
             self._kept.clear()
         self._kept[k] = (key, asg)
