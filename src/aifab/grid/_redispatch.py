@@ -109,8 +109,9 @@ def redispatch(m: Any, n: Any, *, threads: int = 2,
     for name in FIXED:
         if name in m.variables:
             var = m.variables[name]
-            sol = var.solution.clip(min=0.0)
-            var.fix(sol.round() if name == "Corridor-build" else sol, decimals=9)
+            sol = var.solution.round() if name == "Corridor-build" else var.solution
+            # within its bounds: an incumbent may pass them by the solver's tolerance
+            var.fix(sol.clip(var.lower, var.upper), decimals=9)
     add_tie_break(m, n)
     t1 = time.perf_counter()
     info = solve_highs(m, time_limit_s=time_limit_s, threads=threads, relaxation=True,
