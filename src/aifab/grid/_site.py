@@ -13,7 +13,7 @@ import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._budget import add_energy_budgets
-from aifab.grid._calibration import calibrate
+from aifab.grid._calibration import calibrate_cached
 from aifab.grid._cluster import build_clustered_network, read_busmap
 from aifab.grid._data import GridData, load_grid_data
 from aifab.grid._flex import flex_spec
@@ -161,7 +161,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         return replace(result, network=gn.level)
     say("calibrating the base case (no AI load)")
     return replace(result, network=gn.level,
-                   calibration=tuple(calibrate(
+                   calibration=tuple(calibrate_cached(
                        data, hours=calibration_hours(opt.hours), network=opt.network,
                        n_clusters=opt.clusters, busmap=user_busmap(opt.data_dir))))
 
