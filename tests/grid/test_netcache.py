@@ -100,3 +100,31 @@ def test_prune_keeps_the_most_recently_used(tmp_path: Path) -> None:
     prune(tmp_path, "clustered", keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "clustered-3.pkl", "clustered-4.pkl", "other-0.pkl"]
+
+
+def test_calibration_rows_are_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The base case's calibration rows (no AI load) come from the cache on a second run
+    with the same data and arguments; other hours, other data or ``off`` solve again."""
+    from aifab.grid import _calibration
+    from aifab.grid._calibration import CalibrationRow, calibrate_cached
+
+    monkeypatch.setenv("AIFAB_CACHE_DIR", str(tmp_path))
+    calls: list[int] = []
+
+    def solve(data: Any, **kw: Any) -> list[CalibrationRow]:
+        calls.append(kw["hours"])
+        return [CalibrationRow(metric="m", ours=float(len(calls)), reported=1.0, low=0.5,
+                               high=1.5, unit="-", source="test", tolerance="t")]
+
+    monkeypatch.setattr(_calibration, "calibrate", solve)
+    data = load_grid_data()
+    first = calibrate_cached(data, hours=48)
+    assert calibrate_cached(data, hours=48) == first and calls == [48]
+    calibrate_cached(data, hours=72)
+    other = replace(data, regions=data.regions.assign(
+        demand_twh=data.regions["demand_twh"] * 1.01))
+    calibrate_cached(other, hours=48)
+    assert calls == [48, 72, 48]
+    monkeypatch.setenv("AIFAB_CACHE_DIR", "off")
+    calibrate_cached(data, hours=48)
+    assert calls == [48, 72, 48, 48]

@@ -302,3 +302,28 @@ def calibrate(data: GridData, year: int = CALIBRATION_YEAR, hours: int = 96, *,
                                    kind="consistency" if metric in CONSISTENCY
                                    else "validation"))
     return rows
+
+
+_CODE = ("_calibration.py", "_budget.py", "_solver.py", "_model.py")  # besides the builders'
+
+
+def calibrate_cached(data: GridData, hours: int = 96, *, network: str = "clustered",
+                     n_clusters: int = 40, busmap: Any = None) -> list[CalibrationRow]:
+    """``calibrate``'s rows through the disk cache of built networks (``grid._netcache``):
+    the base case has no AI load, so its rows follow from the grid data and these
+    arguments alone (the key also holds the source of the modules that solve it and the
+    HiGHS version); about 4 CPU-s of the default siting run on a hit."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    from aifab.grid._netcache import cached
+
+    here = Path(__file__).parent
+    code = hashlib.sha256(b"".join((here / f).read_bytes() for f in _CODE)).hexdigest()
+    rows: list[CalibrationRow] = cached(
+        "calibration", data, lambda: calibrate(data, hours=hours, network=network,
+                                               n_clusters=n_clusters, busmap=busmap),
+        year=CALIBRATION_YEAR, hours=hours, network=network, n_clusters=n_clusters,
+        busmap=busmap, code=code, highs=version("highspy"))
+    return rows

@@ -51,6 +51,7 @@ class SitingResult:
     site_capacity_mw: dict[tuple[str, int], float] = field(default_factory=dict)  # connected
     hosting: pd.DataFrame = field(default_factory=pd.DataFrame)  # see grid._hosting
     second_stage: dict[str, Any] = field(default_factory=dict)  # full year / full network
+    dispatch: dict[str, Any] = field(default_factory=dict)  # source of the dispatch figures
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` document (without ``schema_version``)."""
@@ -90,6 +91,7 @@ class SitingResult:
             "data_files": self.data_files,
             "network": self.network,
             "calibration": [r.to_dict() for r in self.calibration],
+            **({"dispatch": self.dispatch} if self.dispatch else {}),
             **({"flexibility": _flex_json(self.flexibility)} if self.flexibility else {}),
             **({"hosting": self.hosting.to_dict(orient="records")}
                if not self.hosting.empty else {}),
@@ -190,8 +192,8 @@ def read_result(m: Any, gn: GridNetwork, problem: SitingProblem, data: GridData,
                           + shed_mwh * SHED_COST_KRW_PER_MWH})
     annual = pd.DataFrame(cost_rows)
 
-    # the flows as solved: a network with lines obeys KVL, so they are the physical flows;
-    # on the zonal transport model they are one of many routings of equal cost
+    # the flows as solved (by the siting run: the fixed-siting re-dispatch, grid._redispatch):
+    # a network with lines obeys KVL, so they are the physical flows
     links = corridor_table(n)
     kinds = (cor["kind"].fillna("ac").to_dict() if "kind" in cor.columns else {})
     nlines = (cor["n_lines"].fillna(0).to_dict() if "n_lines" in cor.columns else {})

@@ -13,13 +13,14 @@ import xarray as xr
 
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._budget import add_energy_budgets
-from aifab.grid._calibration import calibrate
+from aifab.grid._calibration import calibrate_cached
 from aifab.grid._cluster import build_clustered_network, read_busmap
 from aifab.grid._data import GridData, load_grid_data
 from aifab.grid._flex import flex_spec
 from aifab.grid._full import build_full_network
 from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
 from aifab.grid._network import add_interfaces, build_network
+from aifab.grid._redispatch import with_redispatch
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import solve_highs
 from aifab.grid._westcoast import with_west_coast_limit
@@ -42,12 +43,15 @@ def _check_demand(demand: pd.DataFrame, owners: tuple[OwnerPrefs, ...]) -> None:
 
 def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
                  progress: Progress | None = None, compare_flex: bool = True,
-                 calibrate_base: bool = True) -> SitingResult:
+                 calibrate_base: bool = True, redispatch: bool = True) -> SitingResult:
     """Place every owner's campuses on the grid year by year (MILP, HiGHS).
 
     Raises BadInput for bad data or preferences, Infeasible when hard constraints cannot
     hold (the message names the binding limit). With flexibility offers, the problem is
-    solved again without them (``compare_flex``) to report the GPUs they connect.
+    solved again without them (``compare_flex``) to report the GPUs they connect. With
+    ``redispatch`` the dispatch figures (corridor loadings, generation, CO2, local surplus,
+    curtailment) come from an LP with the siting fixed and tie-break costs (grid._redispatch),
+    not from the MIP's incumbent, whose dispatch is one of many.
     """
     say = progress or (lambda _msg: None)
     opt = problem.options
@@ -134,6 +138,8 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
                          f"{opt.time_limit_s:g} s; raise --time-limit or lower --hours")
     say("reading results")
     result = read_result(m, gn, problem, data, sv, info, build_s)
+    if redispatch:
+        result = with_redispatch(result, m, gn, problem, data, sv, info, build_s, say)
     spec = flex_spec(problem)
     if spec.active and compare_flex:
         say("solving again without flexibility offers (for the gain)")
@@ -143,7 +149,8 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
                 "flexibility": o.siting.flexibility.model_copy(
                     update={"max_hours_share": 0.0, "storage_mw_per_mw": 0.0})}))
                 for o in problem.owners)),
-            data, progress=progress, compare_flex=False, calibrate_base=False)
+            data, progress=progress, compare_flex=False, calibrate_base=False,
+            redispatch=False)
         gain = {y: plain.unpowered_gpus_by_year[y] - result.unpowered_gpus_by_year[y]
                 for y in result.years}
         result = replace(result, flexibility={
@@ -154,7 +161,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         return replace(result, network=gn.level)
     say("calibrating the base case (no AI load)")
     return replace(result, network=gn.level,
-                   calibration=tuple(calibrate(
+                   calibration=tuple(calibrate_cached(
                        data, hours=calibration_hours(opt.hours), network=opt.network,
                        n_clusters=opt.clusters, busmap=user_busmap(opt.data_dir))))
 

@@ -67,6 +67,19 @@ def nest_hosting(row: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class DispatchInfo:
+    """``dispatch``: where the run's dispatch figures (corridor loadings, generation, load
+    shed, CO2, local surplus, curtailment) come from (``grid._redispatch``): ``source`` the
+    fixed-siting LP with tie-break costs, or the MIP incumbent should that LP fail."""
+
+    source: str
+    method: str
+    status: str
+    solve_s: float
+    lp_variables: int
+
+
+@dataclass(frozen=True)
 class FullYearYear:
     """A year of the full-year dispatch."""
 

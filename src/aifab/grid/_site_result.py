@@ -28,6 +28,7 @@ from aifab.grid._calibration import CalibrationRow
 from aifab.grid._site_blocks import (
     AnnualCost,
     CouplingInfo,
+    DispatchInfo,
     HostingRow,
     SecondStage,
     decode_second_stage,
@@ -210,6 +211,7 @@ class SiteResult:
     data_files: Mapping[str, str]
     network: str
     calibration: tuple[CalibrationRow, ...]
+    dispatch: DispatchInfo | None = field(default=None, metadata=OPTIONAL)
     flexibility: Flexibility | None = field(default=None, metadata=OPTIONAL)
     hosting: tuple[HostingRow, ...] | None = field(default=None, metadata=OPTIONAL)
     second_stage: SecondStage | None = field(default=None, metadata=OPTIONAL)
@@ -297,7 +299,8 @@ class SiteResult:
             geo=geo if geo is not None else pd.DataFrame(), flexibility=flex,
             network=self.network,
             hosting=pd.DataFrame([r.to_dict() for r in self.hosting or ()]),
-            second_stage=encode(self.second_stage, nulls=True) if self.second_stage else {})
+            second_stage=encode(self.second_stage, nulls=True) if self.second_stage else {},
+            dispatch=encode(self.dispatch) if self.dispatch else {})
 
     def _cost_rows(self) -> list[dict[str, Any]]:
         return [{"year": int(y), **encode(v)} for y, v in self.annual_cost_krw.items()]
