@@ -151,6 +151,7 @@ SITE_STEPS: tuple[tuple[str, str, float], ...] = (
     ("solving for the fewest GPUs waiting", "fewest", 0.42),
     ("solving with HiGHS", "solving", 0.43),
     ("reading results", "results", 0.62),
+    ("re-dispatch", "redispatch", 0.62),
     ("solving again without flexibility", "flexibility", 0.62),
     ("calibrating the base case", "calibration", 0.63),
 )

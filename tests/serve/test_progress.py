@@ -146,7 +146,7 @@ def test_a_real_siting_run_reports_its_steps_with_fractions(results: dict[str, A
     _monotone(got)
     stages = [e["stage"] for e in got]
     assert stages == ["network", "model", "reference", "fewest", "solving", "results",
-                      "calibration"]
+                      "redispatch", "redispatch", "calibration"]
     assert got[0]["message"] == "building network (1 years x 24 h)"
     assert all(e["fraction"] is not None and e["fraction"] < 1 for e in got)
 

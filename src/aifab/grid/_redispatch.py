@@ -29,6 +29,7 @@ the MIP's objective and gap stay the MIP's (``grid._site``).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -110,8 +111,12 @@ def redispatch(m: Any, n: Any, *, threads: int = 2,
         if name in m.variables:
             var = m.variables[name]
             sol = var.solution.round() if name == "Corridor-build" else var.solution
-            # within its bounds: an incumbent may pass them by the solver's tolerance
-            var.fix(sol.clip(var.lower, var.upper), decimals=9)
+            # within its bounds: an incumbent may pass them by the solver's tolerance;
+            # linopy's rounding to 9 decimals may then pass a bound with more decimals by
+            # < 5e-10 (well inside HiGHS's feasibility tolerance), which it warns about
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Fix values for variable", UserWarning)
+                var.fix(sol.clip(var.lower, var.upper), decimals=9)
     add_tie_break(m, n)
     t1 = time.perf_counter()
     info = solve_highs(m, time_limit_s=time_limit_s, threads=threads, relaxation=True,

@@ -96,6 +96,7 @@ _T: dict[str, tuple[str, str]] = {
     "stage_solving": ("solving", "최적화 계산"), "stage_results": ("reading results", "결과 읽기"),
     "stage_flexibility": ("solving without flexibility", "유연성 없이 재계산"),
     "stage_calibration": ("calibrating the base case", "기준 사례 보정"),
+    "stage_redispatch": ("re-dispatch with the siting fixed", "입지 고정 재급전"),
     "stage_hosting": ("hosting capacity", "수용 용량"), "stage_siting": ("siting", "입지 선정"),
     "eta": ("left", "남음"),
     "state_queued": ("queued", "대기 중"), "time": ("time", "경과 시간"),
