@@ -21,9 +21,10 @@ import numpy as np
 
 
 class BoundLP:
-    """A HiGHS model equal to ``h``'s LP with singleton rows as column bounds."""
+    """A HiGHS model equal to ``h``'s LP with singleton rows as column bounds (``options``:
+    further HiGHS options)."""
 
-    def __init__(self, h: Any, threads: int = 1) -> None:
+    def __init__(self, h: Any, threads: int = 1, options: dict[str, Any] | None = None) -> None:
         import highspy
 
         lp = h.getLp()
@@ -65,7 +66,7 @@ class BoundLP:
         m.a_matrix_.value_ = rval
         self.h: Any = getattr(highspy, "Highs")()  # noqa: B009 (untyped in highspy)
         for k, v in (("output_flag", False), ("log_to_console", False), ("threads", threads),
-                     ("random_seed", 0), ("presolve", "off")):
+                     ("random_seed", 0), ("presolve", "off"), *(options or {}).items()):
             self.h.setOptionValue(k, v)
         self.h.passModel(m)
         self.cols = np.arange(nc, dtype=np.int32)

@@ -54,16 +54,19 @@ def _quiet_stdout(enabled: bool) -> Iterator[None]:
 
 def solve_highs(model: Any, *, time_limit_s: float | None = None, mip_rel_gap: float = 1e-4,
                 threads: int = 2, log: bool = False, relaxation: bool = False,
-                objective_scale: float = 1.0) -> SolveInfo:
+                objective_scale: float = 1.0,
+                options: dict[str, Any] | None = None) -> SolveInfo:
     """Solve ``model`` (a linopy.Model) with HiGHS through linopy's direct interface.
 
     ``objective_scale``: the model's objective is in units of 1/scale KRW; reported
     objectives are converted back to KRW. ``relaxation`` solves the LP relaxation.
+    ``options``: further HiGHS options (name -> value).
     """
     opts: dict[str, Any] = {"mip_rel_gap": mip_rel_gap, "threads": threads,
                             "output_flag": log, "log_to_console": log, "random_seed": 0}
     if relaxation:
         opts["solve_relaxation"] = True
+    opts.update(options or {})
     if time_limit_s is not None:
         opts["time_limit"] = float(time_limit_s)
     n_int = int(sum(model.variables[v].size for v in model.variables

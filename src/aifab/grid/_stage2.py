@@ -26,7 +26,7 @@ from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork, add_interfaces
 from aifab.grid._profiles import month_of_day
 from aifab.grid._solver import solve_highs
-from aifab.grid._tiebreak import tie_break
+from aifab.grid._tiebreak import DUAL_TOL, tie_break
 
 OBJ_SCALE = 1e-6  # objectives in million KRW (HiGHS stalls on KRW-sized costs)
 
@@ -184,8 +184,9 @@ class WarmLP:
         if extra is not None:
             extra(self.m)
         self.threads, self.time_limit_s = threads, time_limit_s
+        tol = {"dual_feasibility_tolerance": DUAL_TOL}  # see grid._tiebreak
         self.info = solve_highs(self.m, time_limit_s=time_limit_s, threads=threads,
-                                objective_scale=OBJ_SCALE)
+                                objective_scale=OBJ_SCALE, options=tol)
         self.h: Any = self.m.solver_model
         mat = self.m.matrices
         cl, vl = np.asarray(mat.clabels), np.asarray(mat.vlabels)
@@ -202,7 +203,7 @@ class WarmLP:
                            n.get_switchable_as_dense(c, "p_min_pu").to_numpy(float),
                            list(getattr(n, c.lower() + "s").index))
                        for c in ("Generator", "Link")}
-        self.bound = BoundLP(self.h, threads=threads)
+        self.bound = BoundLP(self.h, threads=threads, options=tol)
         self.budget = BudgetRows(self.m, n, data.carriers)
         self._gen_upper = self.budget.upper(self._dense["Generator"][0])
         lp = n.loads_t.p_set.reindex(columns=n.loads.index).fillna(n.loads["p_set"])

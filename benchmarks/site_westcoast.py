@@ -1,0 +1,76 @@
+"""The model's yearly cost of the west-coast export limit, against MOTIE's figure.
+
+MOTIE (2 Apr 2025, via Dong-A Ilbo, Chosun Biz and Maeil Business): the 345 kV
+Bukdangjin-Shintangjeong line (in service Nov 2024) carries 1.3 GW of the Chungnam west
+coast's generation inland and is expected to save "about 350 bn KRW a year" of additional
+power purchases (전력 추가구입비). The model did not use that figure. Here the calibration's
+base case (the clustered network, 2025, no AI load, 192 h scaled to the calendar's energy)
+is solved with the ``West coast export`` limit of ``interfaces.csv`` at its value, at the
+ends of its stated range (4,600-5,600 MW) and each plus 1,300 MW; the saving is the fall
+in generation cost (real marginal costs) per year.
+
+    python benchmarks/site_westcoast.py [--hours 192]
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from typing import Any
+
+from aifab.grid import load_grid_data, problem_from_scenario
+from aifab.grid._budget import add_energy_budgets
+from aifab.grid._calibration import CALIBRATION_YEAR
+from aifab.grid._cluster import build_clustered_network
+from aifab.grid._network import add_interfaces, quiet_pypsa, time_slices
+from aifab.grid._solver import solve_highs
+from aifab.scenario import load_scenario
+
+ROW = "West coast export"
+LINE_MW = 1300.0  # Bukdangjin-Shintangjeong (MOTIE, 2 Apr 2025)
+
+
+def generation_cost(data: Any, limit_mw: float, hours: int, clusters: int) -> dict[str, float]:
+    """Generation cost (KRW/year), pocket coal (TWh) and load shed (MWh) of the base case
+    with the west-coast limit at ``limit_mw``."""
+    itf = data.interfaces.copy()
+    itf.loc[itf["name"] == ROW, "limit_mw"] = limit_mw
+    d = replace(data, interfaces=itf)
+    gn = build_clustered_network(d, [CALIBRATION_YEAR], hours=hours, n_clusters=clusters,
+                                 slices=time_slices(d, hours))
+    n: Any = gn.network
+    m = n.optimize.create_model(include_objective_constant=False)
+    add_interfaces(m, gn, d)
+    add_energy_budgets(m, gn, d)
+    m.add_objective(m.objective.expression * 1e-6, overwrite=True)
+    info = solve_highs(m, objective_scale=1e-6)
+    if not info.has_solution:
+        raise RuntimeError(f"base case did not solve ({info.termination})")
+    w = n.snapshot_weightings["objective"].to_numpy()
+    e = m.variables["Generator-p"].solution.to_pandas().mul(w, axis=0).sum()
+    g = n.generators.loc[e.index]
+    real = ~g["carrier"].isin(["shed", "ai"])
+    pocket = real & g.index.str.contains("Dangjin|Taean")
+    return {"cost_krw": float((e[real] * g.loc[real, "marginal_cost"]).sum()),
+            "pocket_twh": float(e[pocket].sum()) / 1e6, "shed_mwh": float(e[~real].sum())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hours", type=int, default=192)
+    a = ap.parse_args()
+    quiet_pypsa()
+    opt = problem_from_scenario(load_scenario(None, [])).options
+    data = load_grid_data(opt.data_dir)
+    base = float(data.interfaces.set_index("name").at[ROW, "limit_mw"])
+    for lim in (4600.0, base, 5600.0):
+        lo = generation_cost(data, lim, a.hours, opt.clusters)
+        hi = generation_cost(data, lim + LINE_MW, a.hours, opt.clusters)
+        print(f"limit {lim:,.0f} MW: saving of +{LINE_MW:,.0f} MW "
+              f"{(lo['cost_krw'] - hi['cost_krw']) / 1e9:,.1f} bn KRW/year; pocket coal "
+              f"{lo['pocket_twh']:.2f} -> {hi['pocket_twh']:.2f} TWh; load shed "
+              f"{lo['shed_mwh']:.1f} / {hi['shed_mwh']:.1f} MWh", flush=True)
+
+
+if __name__ == "__main__":
+    main()
