@@ -281,7 +281,7 @@ def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
         yield from entries  # A12: no head can admit or preempt; what each records is its own
         return
     if not eng.fair:
-        yield from sorted(entries, key=lambda e: (e[2].borrow, *key(e)))
+        yield from sorted(entries, key=lambda e: (e[2].level, *key(e)))
         return
     yield from _tournament(eng, entries, key)
 

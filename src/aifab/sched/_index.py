@@ -21,8 +21,9 @@ from heapq import merge
 
 from aifab.sched._assign import Assignment
 from aifab.sched._bound import Usage, hopeless
+from aifab.sched._classic import classic_targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
-from aifab.sched._preempt import Admitted, classic_targets, fair_targets
+from aifab.sched._preempt import Admitted, fair_targets
 from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
 
