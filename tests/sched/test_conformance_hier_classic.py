@@ -166,3 +166,18 @@ def test_p7_flat_within_nominal_unchanged() -> None:
     e.submit(gang("a4", "a", 4, priority=5))
     ev = e.run()
     assert kinds(ev, "preempt") == ["c6"] and kinds(ev, "admit") == ["a4"]
+
+
+def test_a3_heads_ordered_by_borrowing_level() -> None:
+    """Rule A3 (CLASSIC_DOC, with kueue v0.19.2 scheduler.go makeClassicalIterator: heads
+    by the borrowing level of their assignment, then priority, then age): the first case's
+    tree (root: be, nominal 0; Cohort g, nominal 8: g, nominal 0). be8 (p5) and g8 (p0)
+    arrive together; both borrow, but g8's request fits in Cohort g (height 1) and be8's
+    only at the root (height 2): g8 goes first and is admitted, be8 pends. Before: both
+    were "borrowing", be8 won by priority (and g8 could not reclaim, R5)."""
+    e = engine(cohort("root"), cq("be", "root", 0), cohort("g", "root", 8),
+               cq("g", "g", 0, preemption=ANY))
+    e.submit(gang("be8", "be", 8, priority=5))
+    e.submit(gang("g8", "g", 8, priority=0))
+    ev = e.run()
+    assert kinds(ev, "admit") == ["g8"] and kinds(ev, "preempt") == []
