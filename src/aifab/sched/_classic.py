@@ -80,11 +80,12 @@ def _variant(cq: ClusterQueue, wl: Workload, a: Admitted, adv: bool) -> int:
 
 
 def collect(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-            admitted: list[Admitted], ordered: bool = False
+            admitted: list[Admitted], ordered: bool = False, spare: str | None = None
             ) -> tuple[list[_Cand], list[_Cand], list[_Cand]]:
     """Hierarchy, priority and own-queue candidates (P7), each in P5's order. Another
     queue's workloads are collected only when that queue and the cohorts between it and
-    the lowest common cohort borrow on a needed flavor-resource now."""
+    the lowest common cohort borrow on a needed flavor-resource now; ``spare``: the
+    workload that preempted ``wl`` from another queue (P10), never a candidate."""
     me = tree.cqs[cq.name]
     frs = list(asg.usage)
     adv = advantage(me, asg.usage) if me.parent is not None else {}
@@ -95,6 +96,8 @@ def collect(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
     for a in candidates(cq, wl, asg, admitted, tree, ordered):
         if a.cq == cq.name:
             same.append(_Cand(a, HIERARCHY, ()))
+            continue
+        if a.wl.name == spare:
             continue
         if a.cq not in info:
             other = tree.cqs[a.cq]
@@ -119,10 +122,11 @@ def _under_nominal(me: Node, frs: list[FR]) -> bool:
 
 
 def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                    admitted: list[Admitted], ordered: bool = False) -> list[Admitted] | None:
-    """Classic preemption (P3-P9): greedy passes over the candidates, with and without
+                    admitted: list[Admitted], ordered: bool = False,
+                    spare: str | None = None) -> list[Admitted] | None:
+    """Classic preemption (P3-P10): greedy passes over the candidates, with and without
     borrowing allowed, in the order Kueue's classicalPreemptions tries them."""
-    hier, prio, same = collect(tree, cq, wl, asg, admitted, ordered)
+    hier, prio, same = collect(tree, cq, wl, asg, admitted, ordered, spare)
     if not (hier or prio or same):
         return None
     req, frs = asg.usage, list(asg.usage)
