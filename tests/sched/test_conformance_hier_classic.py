@@ -181,3 +181,31 @@ def test_a3_heads_ordered_by_borrowing_level() -> None:
     e.submit(gang("g8", "g", 8, priority=0))
     ev = e.run()
     assert kinds(ev, "admit") == ["g8"] and kinds(ev, "preempt") == []
+
+
+def test_p10_a_victim_spares_its_preemptor() -> None:
+    """Rule P10 (CLASSIC_DOC, P7 and P4 together; aifab's loop guard, not Kueue's): root
+    holds Cohorts x (a: nominal 4, reclaim Any, borrowWithinCohort LowerPriority) and y (b,
+    d: nominal 2 each, reclaim Any); 8 GPUs. a runs a2 (p2); b runs bb2 (p1) and v1 (p0,
+    1: b borrows 1); d runs v2 (p0, 3: d borrows 1); y uses 6 of its 4. a4 (p2) needs 4:
+    a (2 + 4 > 4) and x (6 > 4) do not hold it: v1, v2 are priority candidates below a4's
+    priority, taken while borrowing (P4): v1 frees 1, v2 3: both preempted, a4 admitted
+    (a waiting preemptor under a nested cohort goes first, A3). v1 comes back: b (2 + 1 >
+    2) no, y (2 + 1 <= 4) holds it: over a's workloads (a and x borrow) v1 has the
+    hierarchical advantage, any priority (reclaim Any). Kueue would take a4 (the most
+    recent) and a4 would take v1 again, without end; v1 spares a4 and takes a2. v2 (d: 3 >
+    2; y: 3 + 3 > 4) cannot reclaim. Before: v1 was no candidate's preemptor (b not within
+    its nominal quota with it, no borrowWithinCohort): v1 and v2 pended."""
+    pre = {"reclaimWithinCohort": "Any", "borrowWithinCohort": {"policy": "LowerPriority"}}
+    e = engine(cohort("root"), cohort("x", "root"), cohort("y", "root"),
+               cq("a", "x", 4, preemption=pre), cq("b", "y", 2, preemption=ANY),
+               cq("d", "y", 2, preemption=ANY))
+    for name, q, n, p in (("a2", "a", 2, 2), ("bb2", "b", 2, 1), ("v2", "d", 3, 0),
+                          ("v1", "b", 1, 0)):
+        e.submit(gang(name, q, n, priority=p))
+        e.run()
+    e.submit(gang("a4", "a", 4, priority=2))
+    ev = e.run()
+    assert [(x.kind, x.workload, x.by) for x in ev] == [
+        ("preempt", "v1", "a4"), ("preempt", "v2", "a4"), ("admit", "a4", None),
+        ("preempt", "a2", "v1"), ("admit", "v1", None)]
