@@ -23,11 +23,11 @@ docs/sched.md for each rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from aifab.sched._assign import Assignment
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._preempt import Admitted, _minimize, _restore, _side, _snap, candidates
+from aifab.sched._preempt import Admitted, _minimize, _restore, _side, _snap
 from aifab.sched._quota import EPS, Node, QuotaTree
 from aifab.sched._workload import Workload
 
@@ -35,11 +35,9 @@ from aifab.sched._workload import Workload
 WITHOUT_BORROWING, WHILE_BORROWING, HIERARCHY = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class _Cand:
-    a: Admitted
-    variant: int  # for other queues' candidates; the own queue's: HIERARCHY (always valid)
-    below: tuple[Node, ...]  # nodes from the child of the lowest common cohort to its queue
+# a candidate: the workload, its variant (the own queue's: HIERARCHY, always valid) and the
+# nodes from the child of the lowest common cohort down to its queue (P3's test)
+_Cand = tuple[Admitted, int, tuple[Node, ...]]
 
 
 def fits_in_quota(n: Node, req: dict[FR, float]) -> bool:
@@ -64,61 +62,93 @@ def advantage(me: Node, req: dict[FR, float]) -> dict[int, bool]:
     return out
 
 
-def _variant(cq: ClusterQueue, wl: Workload, a: Admitted, adv: bool) -> int:
-    """Kueue's classifyPreemptionVariant for another queue's candidate (the reclaim policy
-    already holds, P2)."""
-    if adv:
-        return HIERARCHY
-    pre = cq.preemption
-    if pre.borrow_within_cohort == "Never":
-        return WITHOUT_BORROWING
-    thr = pre.max_priority_threshold
-    p = a.wl.priority
-    if p >= wl.priority or (thr is not None and p > thr):
-        return WITHOUT_BORROWING
-    return WHILE_BORROWING
-
-
 def collect(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
             admitted: list[Admitted], ordered: bool = False, spare: str | None = None
             ) -> tuple[list[_Cand], list[_Cand], list[_Cand]]:
-    """Hierarchy, priority and own-queue candidates (P7), each in P5's order. Another
-    queue's workloads are collected only when that queue and the cohorts between it and
-    the lowest common cohort borrow on a needed flavor-resource now; ``spare``: the
-    workload that preempted ``wl`` from another queue (P10), never a candidate."""
+    """Hierarchy, priority and own-queue candidates (P1, P2, P7), each in P5's order
+    (``ordered``: ``admitted`` holds only workloads on the request's flavor-resources, by
+    priority, then most recent admission, A9). Another queue's workloads are collected only
+    when that queue and the cohorts between it and the lowest common cohort borrow on a
+    needed flavor-resource now; ``spare``: the workload that preempted ``wl`` from another
+    queue (P10), never a candidate. Variants as Kueue's classifyPreemptionVariant: a
+    hierarchical advantage at the lowest common cohort makes a hierarchy candidate;
+    otherwise one of lower priority than ``wl`` and not above maxPriorityThreshold may be
+    taken while borrowing when borrowWithinCohort allows it, any other only without."""
     me = tree.cqs[cq.name]
     frs = list(asg.usage)
-    adv = advantage(me, asg.usage) if me.parent is not None else {}
+    name, prio, created = cq.name, wl.priority, wl.created
+    pre = cq.preemption
+    within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
+    forbidden, thr = pre.borrow_within_cohort == "Never", pre.max_priority_threshold
+    others = reclaim != "Never" and me.parent is not None
+    adv = advantage(me, asg.usage) if others else {}
     info: dict[str, tuple[bool, tuple[Node, ...]] | None] = {}
     hier: list[_Cand] = []
-    prio: list[_Cand] = []
+    low: list[_Cand] = []
     same: list[_Cand] = []
-    for a in candidates(cq, wl, asg, admitted, tree, ordered):
-        if a.cq == cq.name:
-            same.append(_Cand(a, HIERARCHY, ()))
+    if not ordered:
+        keys = asg.usage.keys()
+        admitted = sorted((a for a in admitted if not keys.isdisjoint(a.usage)),
+                          key=lambda a: (a.wl.priority, -a.at))
+    for a in admitted:
+        p = a.wl.priority
+        if a.cq == name:  # withinClusterQueue (P1)
+            if within != "Never" and (p < prio or (
+                    within == "LowerOrNewerEqualPriority" and p == prio
+                    and a.wl.created > created)):
+                same.append((a, HIERARCHY, ()))
             continue
-        if a.wl.name == spare:
-            continue
-        if a.cq not in info:
+        if not others or (reclaim != "Any" and p >= prio) or a.wl.name == spare:
+            continue  # reclaimWithinCohort (P2), P10
+        if a.cq in info:
+            got = info[a.cq]
+        else:
             other = tree.cqs[a.cq]
             theirs = _side(me, other)[1]
             path = other.path()
             below = tuple(path[path.index(theirs):])
-            lca = theirs.parent
-            info[a.cq] = None if lca is None or not all(
+            lca = theirs.parent  # None: another root
+            got = info[a.cq] = None if lca is None or not all(
                 tree.borrowing(n, frs) for n in below) else (adv[id(lca)], below)
-        got = info[a.cq]
         if got is None:
             continue
-        v = _variant(cq, wl, a, got[0])
-        (hier if v == HIERARCHY else prio).append(_Cand(a, v, got[1]))
-    return hier, prio, same
+        if got[0]:
+            hier.append((a, HIERARCHY, got[1]))
+        elif forbidden or p >= prio or (thr is not None and p > thr):
+            low.append((a, WITHOUT_BORROWING, got[1]))
+        else:
+            low.append((a, WHILE_BORROWING, got[1]))
+    return hier, low, same
 
 
 def _under_nominal(me: Node, frs: list[FR]) -> bool:
     """Kueue's queueUnderNominalInResourcesNeedingPreemption: the queue's usage now (without
     the request) is below its nominal quota on every needed flavor-resource."""
     return all(me.usage.get(fr, 0.0) + EPS < me.subtree.get(fr, 0.0) for fr in frs)
+
+
+def _could_fit(tree: QuotaTree, cq: str, order: list[_Cand], frs: list[FR], borrow: bool,
+               fits: Callable[[], bool]) -> bool:
+    """(speed, A17) Whether the preemptor fits with every candidate valid now for the pass
+    removed at once: a pass takes only candidates valid at their turn, validity only ends
+    as usage falls (queues stop borrowing) and removing usage never makes the preemptor fit
+    less, so when this fails the pass fails (the sums are enlarged a little, as A8's, so
+    float rounding cannot rule out a pass). The tree is left as it was."""
+    take: dict[str, dict[FR, float]] = {}
+    for a, variant, below in order:
+        if a.cq != cq and ((borrow and variant == WITHOUT_BORROWING) or not all(
+                tree.borrowing(n, frs) for n in below)):
+            continue
+        t = take.setdefault(a.cq, {})
+        for fr, v in a.usage.items():
+            t[fr] = t.get(fr, 0.0) + v
+    snap = [(n, dict(n.usage)) for name in {cq, *take} for n in tree.cqs[name].path()]
+    for name, t in take.items():  # enlarged as A8's sums are: rounding only removes more
+        tree.add_all(name, {fr: v * (1 + 1e-9) + 1e-6 for fr, v in t.items()}, -1)
+    ok = fits()
+    for n, usage in snap:
+        n.usage = usage
+    return ok
 
 
 def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
@@ -138,16 +168,17 @@ def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assign
     else:
         attempts = (True, False)
     order = hier + prio + same
-    snap = _snap(tree, cq.name, [c.a for c in order])
+    snap = _snap(tree, cq.name, [c[0] for c in order])
     for borrow in attempts:
         def fits(borrow: bool = borrow) -> bool:
             return tree.fits(cq.name, req, borrow=borrow)
 
+        if not _could_fit(tree, cq.name, order, frs, borrow, fits):
+            continue
         targets: list[Admitted] = []
-        for c in order:
-            a = c.a
-            if a.cq != cq.name and ((borrow and c.variant == WITHOUT_BORROWING) or not all(
-                    tree.borrowing(n, frs) for n in c.below)):
+        for a, variant, below in order:
+            if a.cq != cq.name and ((borrow and variant == WITHOUT_BORROWING) or not all(
+                    tree.borrowing(n, frs) for n in below)):
                 continue  # Kueue's candidateIsValid, read at the candidate's turn
             tree.add_all(a.cq, a.usage, -1)
             targets.append(a)
