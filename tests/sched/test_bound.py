@@ -19,15 +19,19 @@ from aifab.sched._bound import hopeless
 from aifab.sched._workload import PodSet, Workload
 
 PRE = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
-JOBS = st.lists(st.tuples(st.sampled_from("abcdel"), st.integers(1, 10), st.integers(0, 3),
+JOBS = st.lists(st.tuples(st.sampled_from("abcdelr"), st.integers(1, 10), st.integers(0, 3),
                           st.integers(0, 2), st.integers(0, 3)), min_size=1, max_size=30)
 STRATS = [None, ["LessThanInitialShare"], ["LessThanOrEqualToFinalShare"]]
 
 
-def _m(fair: bool, strategies: list[str] | None) -> Any:
+def _m(fair: bool, strategies: list[str] | None, deep: bool = False) -> Any:
+    """``deep``: Cohort y holds 4 GPUs of its own, and "r", under the root with nominal 0,
+    borrows them: y's queues then reclaim from "r" by hierarchical advantage (P7, R5)."""
     two = {"f1": [res("nvidia.com/gpu", 4), res("cpu", 8)],
            "f2": [res("nvidia.com/gpu", 3, borrow=2), res("cpu", 6)]}
-    return config(cohort("root"), cohort("x", "root", weight=0.5), cohort("y", "root"),
+    return config(cohort("root"), cohort("x", "root", weight=0.5),
+                  cohort("y", "root", 4 if deep else None),
+                  cq("r", "root", 0, preemption=PRE),
                   cq("a", "x", flavors=two, preemption=PRE, fairSharing={"weight": 0.35}),
                   cq("b", "x", flavors={"f1": [res("nvidia.com/gpu", 2), res("cpu", 4)],
                                         "f2": [res("nvidia.com/gpu", 2, lend=1),
@@ -70,11 +74,11 @@ def _log(e: Engine, jobs: list[tuple[str, int, int, int, int]]) -> tuple[Any, ..
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(JOBS, st.booleans(), st.sampled_from(STRATS))
+@given(JOBS, st.booleans(), st.sampled_from(STRATS), st.booleans())
 def test_the_bound_never_rules_out_a_search_that_finds_targets(
-        jobs: list[tuple[str, int, int, int, int]], fair: bool, strategies: list[str] | None
-) -> None:
-    m = _m(fair, strategies)
+        jobs: list[tuple[str, int, int, int, int]], fair: bool, strategies: list[str] | None,
+        deep: bool) -> None:
+    m = _m(fair, strategies, deep)
     search = engine_mod.targets
     ruled_out_wrongly = []
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aifab.sched._model import FR, ClusterQueue, Flavor, Manifests, is_gpu
-from aifab.sched._quota import EPS, QuotaTree
+from aifab.sched._quota import EPS, Node, QuotaTree
 from aifab.sched._workload import PodSet, Workload
 
 NOFIT, PREEMPT, FIT = 0, 1, 2
@@ -28,6 +28,9 @@ class Assignment:
     flavors: dict[str, dict[str, str]] = field(default_factory=dict)  # pod set -> res -> flavor
     placement: dict[str, list[tuple[str, int, float]]] = field(default_factory=dict)
     reasons: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+    # A3 (classic): Kueue's borrowing level, the height of the lowest subtree on the queue's
+    # path that holds the workload (0: its own queue; not computed with fair sharing)
+    level: int = 0
     # A15: the quota comparisons it made, each (flavor-resource, need, the unused quota as
     # its reason prints it, or None) where the need was above what was unused; None once
     # one comparison found room (then it also read usage and topology domains)
@@ -123,29 +126,38 @@ def _rank(mode: int, borrow: bool, pref: str) -> int:
 
 def _flavor_mode(tree: QuotaTree, cq: ClusterQueue, fair: bool, flavor: str,
                  req: dict[str, float], acc: dict[FR, float], out: Assignment
-                 ) -> tuple[int, bool, list[tuple[str, str]]]:
+                 ) -> tuple[int, bool, list[tuple[str, str]], int]:
     node = tree.cqs[cq.name]
-    mode, borrow, why = FIT, False, []
+    mode, borrow, why, level = FIT, False, [], 0
     pre = cq.preemption
     any_policy = pre.within_cluster_queue != "Never" or pre.reclaim_within_cohort != "Never"
     while_borrowing = pre.borrow_within_cohort != "Never" or (
         fair and pre.reclaim_within_cohort != "Never")
+    deep = len(node.path()) > 2  # a cohort below the root on the path
     for res, v in req.items():
         fr = (flavor, res)
         if fr not in cq.quotas:
-            return NOFIT, False, [("flavor", f"flavor {flavor!r} has no quota for {res}")]
+            return NOFIT, False, [("flavor", f"flavor {flavor!r} has no quota for {res}")], 0
         need = acc.get(fr, 0.0) + v
         avail = tree.available(node, fr)
         nominal = node.subtree.get(fr, 0.0)
         if need <= avail + EPS:
             out.above = None  # A15: this one read usage (and may read domains next)
-            borrow |= node.usage.get(fr, 0.0) + need > nominal + EPS
+            if node.usage.get(fr, 0.0) + need > nominal + EPS:
+                borrow = True
+                if not fair:
+                    level = max(level, height(lowest_fit(node, fr, need)))
             continue
         shown = None
         if any_policy and need <= nominal + EPS:
             mode = min(mode, PREEMPT)
-        elif while_borrowing and need <= tree.potential(node, fr) + EPS:
+        elif need <= tree.potential(node, fr) + EPS and (while_borrowing or (
+                any_policy and deep and _below_root(lowest_fit(node, fr, need), out))):
             mode, borrow = min(mode, PREEMPT), True
+            if not fair:  # the level now (Kueue: after the simulated preemption)
+                if deep:
+                    out.above = None  # A15: read the cohorts' usage
+                level = max(level, height(lowest_fit(node, fr, need)))
         else:
             mode = NOFIT
             lim = tree.potential(node, fr)
@@ -155,7 +167,43 @@ def _flavor_mode(tree: QuotaTree, cq: ClusterQueue, fair: bool, flavor: str,
                         f"{lim:g} with borrowing)"))
         if out.above is not None:
             out.above.append((fr, need, shown))
-    return mode, borrow, why
+    return mode, borrow, why, level
+
+
+def lowest_fit(node: Node, fr: FR, need: float) -> Node:
+    """The lowest node on ClusterQueue ``node``'s path whose subtree quota holds its usage
+    plus what of ``need`` (added at ``node``) the nodes below it cannot keep in their
+    unused lendingLimit-kept quota; the root when none does (Kueue's
+    FindHeightOfLowestSubtreeThatFits walks the same path)."""
+    if node.usage.get(fr, 0.0) + need <= node.subtree.get(fr, 0.0) + EPS:
+        return node
+    rem = need
+    n = node
+    while n.parent is not None:
+        rem -= n.local_free(fr)
+        n = n.parent
+        if n.usage.get(fr, 0.0) + rem <= n.subtree.get(fr, 0.0) + EPS:
+            return n
+    return n
+
+
+def height(n: Node) -> int:
+    """Kueue's getNodeHeight: edges to the furthest ClusterQueue below (a ClusterQueue, or
+    a Cohort without children: 0)."""
+    h = min(len(n.children), 1)
+    for c in n.children:
+        if not c.is_cq:
+            h = max(h, height(c) + 1)
+    return h
+
+
+def _below_root(fit: Node, out: Assignment) -> bool:
+    """Rule R5 in hierarchical cohorts (the second result of Kueue's
+    FindHeightOfLowestSubtreeThatFits): the lowest subtree that holds the request is below
+    the root, so the queue may reclaim that quota by preemption (P7) even when it borrows.
+    Called only with a cohort below the root on the path (else it is the root)."""
+    out.above = None  # A15: the answer read the cohorts' usage
+    return fit.parent is not None
 
 
 def assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
@@ -185,13 +233,14 @@ def _assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
             greq = {r: v for r, v in reqs.items() if r in g.covered}
             if not greq:
                 continue
-            best: tuple[int, int, bool, str, list[tuple[int, float]]] | None = None
+            best: tuple[int, int, bool, str, list[tuple[int, float]], int] | None = None
             for fname in g.flavors:
                 if not _selector_ok(m.flavors.get(fname), ps):
                     out.reasons.append(("flavor", f"flavor {fname!r} does not match the pod "
                                                   f"set's nodeSelector"))
                     continue
-                mode, borrow, why = _flavor_mode(tree, cq, fair, fname, greq, out.usage, out)
+                mode, borrow, why, level = _flavor_mode(tree, cq, fair, fname, greq,
+                                                        out.usage, out)
                 out.reasons.extend(why)
                 gpus = sum(v for r, v in greq.items() if is_gpu(r))
                 parts: list[tuple[int, float]] = []
@@ -204,7 +253,7 @@ def _assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
                         parts = placed
                 rank = _rank(mode, borrow, cq.fungibility.preference)
                 if rank and (best is None or rank > best[0]):
-                    best = (rank, mode, borrow, fname, parts)
+                    best = (rank, mode, borrow, fname, parts, level)
                 if mode == FIT and not borrow:
                     break
                 if mode == FIT and cq.fungibility.when_can_borrow == "MayStopSearch":
@@ -214,8 +263,9 @@ def _assign(tree: QuotaTree, m: Manifests, domains: Domains, cq: ClusterQueue,
             if best is None:
                 out.mode = NOFIT
                 continue
-            _, mode, borrow, fname, parts = best
+            _, mode, borrow, fname, parts, level = best
             out.mode, out.borrow = min(out.mode, mode), out.borrow or borrow
+            out.level = max(out.level, level)
             for r, v in greq.items():
                 out.flavors[ps.name][r] = fname
                 out.usage[(fname, r)] = out.usage.get((fname, r), 0.0) + v

@@ -280,8 +280,11 @@ def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
             e[0], e[1], e[2], eng.fair)) for e in entries):
         yield from entries  # A12: no head can admit or preempt; what each records is its own
         return
-    if not eng.fair:
-        yield from sorted(entries, key=lambda e: (e[2].borrow, *key(e)))
+    if not eng.fair:  # A3: a waiting preemptor under a nested cohort first, then level
+        nom, cqs = eng._nominated, eng.tree.cqs
+        yield from sorted(entries, key=lambda e: (
+            nom.get(e[0].name) != e[1].name or len(cqs[e[0].name].path()) < 3,
+            e[2].level, *key(e)))
         return
     yield from _tournament(eng, entries, key)
 

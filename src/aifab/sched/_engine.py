@@ -35,11 +35,15 @@ class Event:
     by: str | None = None
 
 
-def _evicted_at(eng: Engine, by: str) -> float:
+def _evicted_at(eng: Engine, by: str, victim: Admitted) -> float:
     """The eviction time (a fresh sequence number without a clock): after its preemptor was
     created, also when the caller's clock has not moved since (the twin runs an instant's
-    cycles at one time; a tie would put the victim first and it would be readmitted)."""
+    cycles at one time; a tie would put the victim first and it would be readmitted).
+    With classic preemption a victim of another queue also keeps its preemptor's name
+    until it is admitted again (P10)."""
     t, p = (float(eng._tick()) if eng.clock is None else eng.clock), eng.pending.get(by)
+    if not eng.fair and p is not None and p.queue != victim.cq:
+        eng.index.evictor[victim.wl.name] = by
     return math.nextafter(p.created, math.inf) if p is not None and t <= p.created else t
 
 
@@ -140,7 +144,7 @@ class Engine:
 
     def _evict(self, a: Admitted, by: str) -> None:
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
-        a.wl.created = _evicted_at(self, by)  # requeued at its eviction time (A1)
+        a.wl.created = _evicted_at(self, by, a)  # requeued at its eviction time (A1)
         self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 

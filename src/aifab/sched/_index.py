@@ -21,8 +21,9 @@ from heapq import merge
 
 from aifab.sched._assign import Assignment
 from aifab.sched._bound import Usage, hopeless
+from aifab.sched._classic import classic_targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
-from aifab.sched._preempt import Admitted, classic_targets, fair_targets
+from aifab.sched._preempt import Admitted, fair_targets
 from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
 
@@ -53,6 +54,8 @@ class Index:
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
         self.bound = True
         self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool]] = {}  # A12
+        # P10 (classic): a victim of another queue's preemptor, until admitted again -> it
+        self.evictor: dict[str, str] = {}
 
     def touch(self, usage: Mapping[FR, float]) -> None:
         ver = self.ver
@@ -65,6 +68,7 @@ class Index:
         self.touch(usage)
 
     def add(self, a: Admitted) -> None:
+        self.evictor.pop(a.wl.name, None)
         key = (a.wl.priority, -a.at)
         for fr in a.usage:
             self.by_fr.setdefault(fr, {})[a.wl.name] = a
@@ -167,7 +171,7 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     pool = ix.pool(asg.usage)
     srt = ix.sorted_pool
     out = (fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within) if fair
-           else classic_targets(ix.tree, cq, wl, asg, pool, srt))
+           else classic_targets(ix.tree, cq, wl, asg, pool, srt, ix.evictor.get(wl.name)))
     if not out:
         ix.note_failed(cq, wl, asg, fair)
     return out

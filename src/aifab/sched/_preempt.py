@@ -1,4 +1,5 @@
-"""Preemption targets: classic preemption and fair-sharing preemption (rules P1-P7, F2-F4).
+"""Preemption: candidates (rules P1, P2), the minimisation of a target set (P6) and
+fair-sharing preemption (F2-F8); classic preemption's targets are in _classic.py.
 
 Written from Kueue's concepts/preemption.md ("Candidates", "Targets", "Fair Sharing",
 "Algorithm overview"); see docs/sched.md for each rule and its reference.
@@ -87,59 +88,6 @@ def _minimize(tree: QuotaTree, targets: list[Admitted], fits: Callable[[], bool]
         else:
             tree.add_all(t.cq, t.usage, -1)
     return kept
-
-
-def _greedy(tree: QuotaTree, cq: str, req: dict[FR, float], pool: list[Admitted],
-            allow_borrow: bool, keep: Callable[[Admitted], bool] = lambda a: True
-            ) -> list[Admitted] | None:
-    snap = _snap(tree, cq, pool)
-    frs = list(req)
-    targets: list[Admitted] = []
-
-    def fits() -> bool:
-        return tree.fits(cq, req, borrow=allow_borrow)
-
-    for a in pool:
-        if a.cq != cq and (not tree.borrowing(tree.cqs[a.cq], frs) or not keep(a)):
-            continue
-        tree.add_all(a.cq, a.usage, -1)
-        targets.append(a)
-        if fits():
-            out = _minimize(tree, targets, fits)
-            _restore(snap)
-            return out
-    _restore(snap)
-    return None
-
-
-def classic_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                    admitted: list[Admitted], ordered: bool = False) -> list[Admitted] | None:
-    """Classic preemption (P3-P5): the heuristics of concepts/preemption.md, "Targets"."""
-    cands = candidates(cq, wl, asg, admitted, tree, ordered)
-    if not cands:
-        return None
-    same = [a for a in cands if a.cq == cq.name]
-    if len(same) == len(cands):
-        return _greedy(tree, cq.name, asg.usage, cands, True)
-    pre = cq.preemption
-    node = tree.cqs[cq.name]
-    under = all(node.usage.get(fr, 0.0) + v <= node.subtree.get(fr, 0.0) + 1e-9
-                for fr, v in asg.usage.items())
-    out = None
-    if pre.borrow_within_cohort != "Never":
-        thr = pre.max_priority_threshold
-
-        def keep(a: Admitted) -> bool:
-            if under:
-                return True
-            return a.wl.priority < wl.priority and (thr is None or a.wl.priority <= thr)
-
-        out = _greedy(tree, cq.name, asg.usage, cands, True, keep)
-    elif under:
-        out = _greedy(tree, cq.name, asg.usage, cands, False)
-    if out is None and same:
-        out = _greedy(tree, cq.name, asg.usage, same, True)
-    return out
 
 
 def _side(a: Node, b: Node) -> tuple[Node, Node]:
