@@ -62,7 +62,7 @@ def test_shared_failed_searches_change_nothing(jobs: list[tuple[str, int, int, i
     assert fast == slow
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JOBS, st.booleans())
 def test_every_skipped_search_finds_nothing(jobs: list[tuple[str, int, int, int]],
                                             fair: bool) -> None:
