@@ -130,12 +130,14 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             ok = tree.borrowing(other, frs)
         elif within_nominal and _within(tree, me, (mine := _side(me, other)[0]), req):
             ok = tree.borrowing(other, frs)  # F8: taken without comparing shares
+        elif not tree.borrowing(other, frs):  # F7 (read first: the cheapest test)
+            ok = False
         else:
             mine, theirs = _side(me, other)
             now = tree.share(theirs)
             if now > 0 and id(mine) not in low:
                 low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
-            ok = now > 0 and low[id(mine)] <= now and tree.borrowing(other, frs)  # F7
+            ok = now > 0 and low[id(mine)] <= now
         if not ok:
             del take[name]
     return not _fits_without(tree, cq.name, req, take)
@@ -170,11 +172,21 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
 
 def _fits_without(tree: QuotaTree, cq: str, req: Mapping[FR, float],
                   take: Mapping[str, Mapping[FR, float]]) -> bool:
-    saved = {id(n): (n, dict(n.usage)) for name in take for n in tree.cqs[name].path()}
+    # removing ``t`` at a queue changes only its flavor-resources on the queue's path:
+    # those values are saved and put back (a key that was absent is dropped again)
+    saved: dict[tuple[int, FR], tuple[Node, FR, float | None]] = {}
+    for name, t in take.items():
+        for n in tree.cqs[name].path():
+            for fr in t:
+                if (id(n), fr) not in saved:
+                    saved[(id(n), fr)] = (n, fr, n.usage.get(fr))
     try:
         for name, t in take.items():
             tree.add_all(name, t, -1)
         return tree.fits(cq, req)
     finally:
-        for n, usage in saved.values():
-            n.usage = usage
+        for n, fr, v in saved.values():
+            if v is None:
+                n.usage.pop(fr, None)
+            else:
+                n.usage[fr] = v

@@ -14,6 +14,8 @@ applies the failures of every cycle before it at once. ``step()`` then runs that
 
 from __future__ import annotations
 
+from itertools import islice
+
 from aifab.sched._assign import FIT, PREEMPT, Assignment
 from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, _Sig, _sig, queue_order
 from aifab.sched._index import targets
@@ -45,9 +47,10 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         key = eng.tries.versions(eng, cq)  # nothing moves while heads fail
         kept = kept_walks.get(name)
         if kept is not None and nom is None and _still(eng, kept, key):
-            seq = [f for f in kept[4] if f[3] >= start and f[0].name not in eng.parked]
-            done = len(seq) < stop  # (the walk below stops at ``stop`` heads)
-            walks.append((name, seq if done else seq[:stop], done))
+            # at most ``stop`` heads, as the walk below (a kept walk can be thousands long)
+            seq = list(islice((f for f in kept[4] if f[3] >= start and
+                               f[0].name not in eng.parked), stop))
+            walks.append((name, seq, len(seq) < stop))
             continue
         seq = []
         bounds: dict[tuple[int, int], bool] = {}  # (try, priority) -> A8's bound holds

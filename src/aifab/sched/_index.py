@@ -27,7 +27,7 @@ from aifab.sched._preempt import Admitted, fair_targets
 from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
 
-_Key = tuple[str, int, float, tuple[tuple[FR, float], ...], bool]
+_Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | None]
 
 
 def _two(t: tuple[int, int, Admitted] | tuple[int, int]) -> tuple[int, int]:
@@ -36,6 +36,8 @@ def _two(t: tuple[int, int, Admitted] | tuple[int, int]) -> tuple[int, int]:
 
 class Index:
     """Admitted workloads per flavor-resource, usage versions, and failed searches."""
+
+    shared = True  # A18: a failed search is kept per request too (False: per workload only)
 
     def __init__(self, tree: QuotaTree, m: Manifests) -> None:
         self.tree = tree
@@ -51,6 +53,8 @@ class Index:
                 self._quota_on.setdefault(fr, []).append(cq.name)
         self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
         self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...]]] = {}
+        # A18: failed searches per request (not per workload), with the same versions
+        self._failed_req: dict[_Key, tuple[tuple[FR, ...], tuple[int, ...]]] = {}
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
         self.bound = True
         self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool]] = {}  # A12
@@ -116,15 +120,29 @@ class Index:
         ver = self.ver
         return tuple(ver.get(fr, 0) for fr in scope)
 
-    @staticmethod
-    def _key(cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool) -> _Key:
-        return (cq.name, wl.priority, wl.created, tuple(sorted(asg.usage.items())), fair)
+    def _key(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool) -> _Key:
+        return (cq.name, wl.priority, wl.created, tuple(sorted(asg.usage.items())), fair,
+                None if fair else self.evictor.get(wl.name))
+
+    def _req_key(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool) -> _Key:
+        """What a search reads of its workload (A18): its priority, its request, only
+        under withinClusterQueue LowerOrNewerEqualPriority its creation time, and in a
+        classic search the preemptor it spares (P10)."""
+        newer = cq.preemption.within_cluster_queue == "LowerOrNewerEqualPriority"
+        return (cq.name, wl.priority, wl.created if newer else None,
+                tuple(sorted(asg.usage.items())), fair,
+                None if fair else self.evictor.get(wl.name))
 
     def failed_before(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                       fair: bool) -> bool:
         e = self._failed.get(wl.name)
-        return e is not None and e[0] == self._key(cq, wl, asg, fair) and \
-            e[2] == self._versions(e[1])
+        if e is not None and e[0] == self._key(cq, wl, asg, fair) and \
+                e[2] == self._versions(e[1]):
+            return True
+        if not self.shared:
+            return False
+        r = self._failed_req.get(self._req_key(cq, wl, asg, fair))
+        return r is not None and r[1] == self._versions(r[0])
 
     def hopeless(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
                  peek: bool = False) -> bool:
@@ -156,7 +174,12 @@ class Index:
     def note_failed(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                     fair: bool) -> None:
         scope = self._scope(cq.name, frozenset(asg.usage))
-        self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, self._versions(scope))
+        vers = self._versions(scope)
+        self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, vers)
+        if self.shared:
+            if len(self._failed_req) > 10_000:
+                self._failed_req.clear()
+            self._failed_req[self._req_key(cq, wl, asg, fair)] = (scope, vers)
 
 
 def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,

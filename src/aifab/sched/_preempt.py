@@ -160,8 +160,13 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     frs, lending = list(asg.usage), dict[str, bool]()
     # other queues' workloads only while their queue borrows on a needed flavor-resource
     # now (F7; Kueue's findCandidates: cqIsBorrowing)
-    cands = [a for a in cands if a.cq == cq.name or lending.setdefault(
-        a.cq, tree.borrowing(tree.cqs[a.cq], frs))]
+    def lends(q: str) -> bool:  # once per queue (the tree does not move here)
+        v = lending.get(q)
+        if v is None:
+            v = lending[q] = tree.borrowing(tree.cqs[q], frs)
+        return v
+
+    cands = [a for a in cands if a.cq == cq.name or lends(a.cq)]
     if not cands:
         return None
     me, req = tree.cqs[cq.name], asg.usage
