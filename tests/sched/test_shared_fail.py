@@ -131,6 +131,10 @@ def test_a_kept_failure_is_per_queue_priority_request_and_versions() -> None:
     assert kept(q, 1)  # another workload of w0's request: w0's failed search stands
     assert not kept(q, 2) and not kept(q, 1, 3) and not kept(q, 1, fair=True)
     assert not kept(p, 1)  # p's search: z is taken and it fits
+    ix.evictor["x14"] = "b1"  # a victim of b1 spares it (P10): its search differs
+    assert not kept(q, 1)
+    del ix.evictor["x14"]
+    assert kept(q, 1)
     w = gang("wp", "p", 4, priority=1)
     assert index_mod.targets(ix, m, False, p, w, e.tries.get(e, p, w))
     ix.touch({("default", "nvidia.com/gpu"): 1.0})  # its scope's usage moved
