@@ -5,6 +5,7 @@ before's basis or cold from scratch)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,21 +20,27 @@ from aifab.grid._tiebreak import rank_offsets, tie_break, unit_offsets
 from .conftest import toy_data
 
 
-def _twins(off: str) -> GridNetwork:
-    """A, B, C in a triangle (equal reactances). Plants at A and B at the same 100 KRW/MWh,
-    200 MW each; 150 MW of load at C and a campus sink at C. On day 1 the plant ``off``
-    is unavailable, on day 2 both are: day 2's dispatch (and every flow) is then one of
-    many equal-cost answers."""
+def _triangle(carriers: list[str]) -> Any:
+    """Buses A, B, C joined by three equal lines (x 0.1, 1,000 MW), 48 hourly snapshots."""
     import pypsa
 
     quiet_pypsa()
     n = pypsa.Network()
     n.set_snapshots(list(range(48)))
     n.snapshot_weightings.loc[:, :] = 1.0
-    n.add("Carrier", ["gas", "shed", "ai", "AC"], co2_emissions=0.0)
+    n.add("Carrier", carriers, co2_emissions=0.0)
     n.add("Bus", list("ABC"), carrier="AC")
     n.add("Line", ["AB", "AC", "BC"], bus0=["A", "A", "B"], bus1=["B", "C", "C"], x=0.1,
           s_nom=1000.0, carrier="AC")
+    return n
+
+
+def _twins(off: str) -> GridNetwork:
+    """A, B, C in a triangle (equal reactances). Plants at A and B at the same 100 KRW/MWh,
+    200 MW each; 150 MW of load at C and a campus sink at C. On day 1 the plant ``off``
+    is unavailable, on day 2 both are: day 2's dispatch (and every flow) is then one of
+    many equal-cost answers."""
+    n = _triangle(["gas", "shed", "ai", "AC"])
     avail = {g: np.ones(48) for g in ("gas A", "gas B")}
     avail[off][:24] = 0.0
     n.add("Generator", ["gas A", "gas B"], bus=["A", "B"], carrier="gas", p_nom=200.0,
@@ -109,16 +116,7 @@ def _budget_twins(first_day_load_mw: float) -> GridNetwork:
     daily energy budget: 2,400 MWh a day each, up to 200 MW an hour) and LNG at C (200
     KRW/MWh); load at C: ``first_day_load_mw`` flat on day 1, 150-350 MW on day 2. Both
     budgets bind, so only the hours in which A and B spend their energy are open."""
-    import pypsa
-
-    quiet_pypsa()
-    n = pypsa.Network()
-    n.set_snapshots(list(range(48)))
-    n.snapshot_weightings.loc[:, :] = 1.0
-    n.add("Carrier", ["coal", "lng", "shed", "AC"], co2_emissions=0.0)
-    n.add("Bus", list("ABC"), carrier="AC")
-    n.add("Line", ["AB", "AC", "BC"], bus0=["A", "A", "B"], bus1=["B", "C", "C"], x=0.1,
-          s_nom=1000.0, carrier="AC")
+    n = _triangle(["coal", "lng", "shed", "AC"])
     n.add("Generator", ["coal A", "coal B"], bus=["A", "B"], carrier="coal", p_nom=200.0,
           marginal_cost=100.0, p_max_pu=0.5)
     n.add("Generator", "lng C", bus="C", carrier="lng", p_nom=1000.0, marginal_cost=200.0)
