@@ -19,11 +19,10 @@ from dataclasses import replace
 from typing import Any
 
 from aifab.grid import load_grid_data, problem_from_scenario
-from aifab.grid._budget import add_energy_budgets
+from aifab.grid._budget import solve_dispatch
 from aifab.grid._calibration import CALIBRATION_YEAR
 from aifab.grid._cluster import build_clustered_network
-from aifab.grid._network import add_interfaces, quiet_pypsa, time_slices
-from aifab.grid._solver import solve_highs
+from aifab.grid._network import quiet_pypsa, time_slices
 from aifab.scenario import load_scenario
 
 ROW = "West coast export"
@@ -39,11 +38,7 @@ def generation_cost(data: Any, limit_mw: float, hours: int, clusters: int) -> di
     gn = build_clustered_network(d, [CALIBRATION_YEAR], hours=hours, n_clusters=clusters,
                                  slices=time_slices(d, hours))
     n: Any = gn.network
-    m = n.optimize.create_model(include_objective_constant=False)
-    add_interfaces(m, gn, d)
-    add_energy_budgets(m, gn, d)
-    m.add_objective(m.objective.expression * 1e-6, overwrite=True)
-    info = solve_highs(m, objective_scale=1e-6)
+    m, info = solve_dispatch(gn, d)
     if not info.has_solution:
         raise RuntimeError(f"base case did not solve ({info.termination})")
     w = n.snapshot_weightings["objective"].to_numpy()

@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aifab.grid._budget import add_energy_budgets
+from aifab.grid._budget import solve_dispatch
 from aifab.grid._data import REGIONS, GridData
 from aifab.grid._network import (
     GridNetwork,
-    add_interfaces,
     build_network,
     hvdc_names,
     interface_flow,
@@ -30,7 +29,6 @@ from aifab.grid._network import (
     time_slices,
 )
 from aifab.grid._results import corridor_flows, corridor_table
-from aifab.grid._solver import solve_highs
 
 EAST_COAST = ("Gangwon", "Gyeongbuk")
 CALIBRATION_YEAR = 2025  # the reported figures are for 2024-2025
@@ -238,12 +236,7 @@ def _solve_base(data: GridData, year: int, hours: int, network: str,
     else:
         gn = build_network(data, [year], hours=hours, slices=slices)
     n: Any = gn.network
-    m = n.optimize.create_model(include_objective_constant=False)
-    add_interfaces(m, gn, data)
-    add_energy_budgets(m, gn, data)
-    # objective in million KRW: in KRW (about 6e13) HiGHS stalls on the network's KVL rows
-    m.add_objective(m.objective.expression * 1e-6, overwrite=True)
-    info = solve_highs(m, objective_scale=1e-6)
+    m, info = solve_dispatch(gn, data)
     if not info.has_solution:
         raise RuntimeError(f"base-case dispatch did not solve ({info.termination})")
     w = n.snapshot_weightings["objective"].to_numpy()

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from aifab.errors import BadInput
-from aifab.grid._budget import add_energy_budgets
+from aifab.grid._budget import solve_dispatch
 from aifab.grid._data import GridData, fnum
-from aifab.grid._network import GridNetwork, add_interfaces, quiet_pypsa
+from aifab.grid._network import GridNetwork, quiet_pypsa
 from aifab.grid._solver import solve_highs
 
 HC_SINK_MW = 1.0e5  # bound on the test load (MW): far above any bus's hosting capacity
@@ -68,11 +68,7 @@ def hosting_capacity(data: GridData, years: Sequence[int], *, hours: int = 96,
         w = n.snapshot_weightings["objective"].to_numpy(float)
         is_ai = n.generators["carrier"] == "ai"
         n.generators.loc[is_ai, "p_nom"] = HC_SINK_MW
-        m = n.optimize.create_model(include_objective_constant=False)
-        add_interfaces(m, gn, data)
-        add_energy_budgets(m, gn, data)
-        m.add_objective(m.objective.expression * 1e-6, overwrite=True)
-        base = solve_highs(m, objective_scale=1e-6)
+        m, base = solve_dispatch(gn, data)
         if not base.has_solution:
             raise BadInput(f"the base dispatch of {year} has no solution ({base.termination})",
                            where="hosting")
