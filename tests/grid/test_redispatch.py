@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from aifab.grid import GridData, SiteResult, SitingResult, solve_siting
-from aifab.grid._redispatch import GAP_SHARE, SOURCE_LP, generator_offsets, link_weights
+from aifab.grid._redispatch import GAP_SHARE, SOURCE_LP, link_weights
+from aifab.grid._tiebreak import JITTER, generator_offsets, jitter
 
 from .conftest import toy_data, toy_problem
 
@@ -108,6 +109,10 @@ def test_link_weights_never_overturn_a_cost_order() -> None:
     assert w["CA"] == pytest.approx(w["AB"])  # no length: the median (100 km)
     assert w.sum() < GAP_SHARE * 500.0  # a path through every link < 10 % of 1000 -> 1500
     assert w["BC"] / w["X"] == pytest.approx(6.0)
-    off = generator_offsets(n, ["g1", "ai A"], [0, 5])
-    assert np.all(off.sel(name="ai A").to_numpy() == 0.0)
-    assert off.sel(name="g1").to_numpy().tolist() == [0.0, 5.0]  # the hour of the day
+    off = generator_offsets(n, [0, 5], skip_carriers=("ai",))
+    assert np.all(off.loc["ai A"].to_numpy() == 0.0)
+    # g1 alone at 0 KRW/MWh once the sink is left out: rank 0, a step of 10 (not shrunk
+    # by the sink), so its hour term plus up to half a step of jitter
+    jit = JITTER * 10.0 * jitter(["g1"])[0, [0, 5]]
+    assert off.loc["g1"].to_numpy() == pytest.approx(np.array([0.0, 5.0]) + jit, abs=1e-12)
+    assert off.loc["g1", 5] - off.loc["g1", 0] != pytest.approx(5.0)  # jittered by hour

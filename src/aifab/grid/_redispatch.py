@@ -10,9 +10,11 @@ and the corridor builds, ``Corridor-build``) and the same model (same network,
 representative days, interfaces, energy budgets, flexibility offers) is solved again as an
 LP with tie-break costs added to its objective:
 
-- every generator except the campus sinks: the rank offsets and hour-of-day offsets of
-  ``grid._tiebreak`` (as every stage-2 LP; the sinks' draw is fixed by the siting, so they
-  take no rank and do not shrink the solar/wind step);
+- every generator except the campus sinks, and every storage unit: the offsets of
+  ``grid._tiebreak`` (rank within the cost level, a per-unit jitter by hour of the day,
+  the hour term; as every stage-2 LP, and at its dual feasibility tolerance ``DUAL_TOL``;
+  the sinks' draw is fixed by the siting, so they take no rank and do not shrink the
+  solar/wind step);
 - every link (zonal corridors, HVDC): a cost on its absolute flow, per km of the link
   (``LINK_KRW_PER_MWH_KM``, shrunk so that a path through every link costs under
   ``GAP_SHARE`` of the smallest gap between two plants' marginal costs): among flows of
@@ -42,7 +44,14 @@ from aifab.grid._model import SitingProblem, SitingVars
 from aifab.grid._network import GridNetwork
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import SolveInfo, solve_highs
-from aifab.grid._tiebreak import GAP_SHARE, hour_offsets, rank_offsets
+from aifab.grid._tiebreak import (
+    DUAL_TOL,
+    GAP_SHARE,
+    dispatch_term,
+    generator_offsets,
+    snapshot_weights,
+    storage_terms,
+)
 
 OBJ_SCALE = 1e-6  # the siting model's objective is in million KRW
 FIXED = ("Site-served", "Corridor-build")  # the siting decisions the LP keeps
@@ -51,18 +60,7 @@ SOURCE_LP = "fixed-siting LP with tie-break costs"
 SOURCE_MIP = "MIP incumbent"
 METHOD = ("siting fixed at the MIP's incumbent (powered IT MW per site and year, corridor "
           "builds); the same network and representative days re-dispatched as an LP with "
-          "tie-break costs (plants by rank and hour, links by MW-km)")
-
-
-def generator_offsets(n: Any, names: list[str], snaps: list[Any]) -> xr.DataArray:
-    """KRW/MWh per (snapshot, generator): rank within the marginal cost level plus hour of
-    day (``grid._tiebreak``); 0 for the campus sinks (carrier ``ai``)."""
-    gens = n.generators.reindex(names)
-    real = gens["carrier"].ne("ai").to_numpy()
-    rank = rank_offsets(gens.loc[real, "marginal_cost"]).reindex(names).fillna(0.0)
-    c = (xr.DataArray(rank.to_numpy(float), coords={"name": names}, dims="name")
-         + xr.DataArray(hour_offsets(snaps), coords={"snapshot": snaps}, dims="snapshot"))
-    return c * xr.DataArray(real.astype(float), coords={"name": names}, dims="name")
+          "tie-break costs (plants and storage by rank and jittered hour, links by MW-km)")
 
 
 def link_weights(n: Any, names: list[str]) -> pd.Series:
@@ -83,12 +81,11 @@ def link_weights(n: Any, names: list[str]) -> pd.Series:
 def add_tie_break(m: Any, n: Any) -> None:
     """Add the tie-break costs (module doc) to ``m``'s objective (million KRW)."""
     snaps = [s for s in m.variables["Generator-p"].coords["snapshot"].values]
-    w = n.snapshot_weightings["objective"].reindex(snaps).to_numpy(float)
-    w_da = xr.DataArray(w, coords={"snapshot": snaps}, dims="snapshot")
-    p = m.variables["Generator-p"]
-    names = [str(x) for x in p.coords["name"].values]
-    total = m.objective.expression + (p * (generator_offsets(n, names, snaps) * w_da
-                                           * OBJ_SCALE)).sum()
+    w_da = snapshot_weights(n, snaps)
+    total = m.objective.expression + OBJ_SCALE * dispatch_term(
+        m, "Generator-p", generator_offsets(n, snaps, skip_carriers=("ai",)), w_da)
+    for t in storage_terms(m, n, snaps, w_da):
+        total = total + OBJ_SCALE * t
     if "Link-p" in m.variables and len(n.links):
         lp = m.variables["Link-p"]
         lnames = [str(x) for x in lp.coords["name"].values]
@@ -120,7 +117,8 @@ def redispatch(m: Any, n: Any, *, threads: int = 2,
     add_tie_break(m, n)
     t1 = time.perf_counter()
     info = solve_highs(m, time_limit_s=time_limit_s, threads=threads, relaxation=True,
-                       objective_scale=OBJ_SCALE)
+                       objective_scale=OBJ_SCALE,
+                       options={"dual_feasibility_tolerance": DUAL_TOL})  # grid._tiebreak
     return {"optimal": info.status == "optimal", "status": info.termination,
             "solve_s": time.perf_counter() - t0, "lp_variables": int(info.n_variables),
             "setup_s": t1 - t0}

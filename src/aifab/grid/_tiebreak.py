@@ -118,7 +118,7 @@ def unit_offsets(cost: pd.Series, snapshots: Sequence[Any],
     return pd.DataFrame(off, index=names, columns=list(snapshots))
 
 
-def _term(m: Any, var: str, off: pd.DataFrame, w_da: xr.DataArray) -> Any:
+def dispatch_term(m: Any, var: str, off: pd.DataFrame, w_da: xr.DataArray) -> Any:
     p = m.variables[var]
     names = [str(x) for x in p.coords["name"].values]
     snaps = list(off.columns)
@@ -127,38 +127,70 @@ def _term(m: Any, var: str, off: pd.DataFrame, w_da: xr.DataArray) -> Any:
     return (p * (c * w_da)).sum()
 
 
+def generator_offsets(n: Any, snapshots: Sequence[Any],
+                      skip_carriers: Sequence[str] = ()) -> pd.DataFrame:
+    """KRW/MWh per generator (rows, every one of ``n``'s) and snapshot (columns): its
+    ``unit_offsets`` among the generators not of ``skip_carriers`` plus the hour term; 0 for
+    those of ``skip_carriers`` (they take no rank and do not shrink a level's step)."""
+    snaps = list(snapshots)
+    gens = n.generators
+    keep = ~gens["carrier"].isin(list(skip_carriers))
+    names = [str(x) for x in gens.index]
+    off = pd.DataFrame(0.0, index=names, columns=snaps)
+    if keep.any():
+        part = unit_offsets(gens.loc[keep, "marginal_cost"], snaps) + hour_offsets(snaps)[None, :]
+        off.loc[part.index] = part.to_numpy()
+    return off
+
+
+def storage_offsets(n: Any, snapshots: Sequence[Any]) -> pd.DataFrame:
+    """KRW/MWh per storage unit (rows) and snapshot (columns), on its dispatch and on its
+    charging: a level of its own at 0 KRW/MWh, as far below the dearest generator level as
+    the cheapest is (its offsets stay below GAP_SHARE of the gap from 0 up to that level)."""
+    su = getattr(n, "storage_units", pd.DataFrame())
+    lv = n.generators["marginal_cost"].astype(float)
+    up = float(lv[lv > 0].min()) if (lv > 0).any() else np.inf
+    cost = pd.Series(0.0, index=[str(x) for x in su.index])
+    cost = pd.concat([cost, pd.Series(up, index=["\x00above"])])
+    return unit_offsets(cost, list(snapshots)).drop(index="\x00above")
+
+
 def tie_break(m: Any, n: Any, snapshots: Sequence[Any]) -> Any:
     """The tie-break cost (KRW, weighted by the snapshots' objective weights) of ``m``'s
     generator, storage and link dispatch: a linopy expression to add to the objective.
     Solve the LP at a dual feasibility tolerance of ``DUAL_TOL``."""
     snaps = list(snapshots)
-    w = n.snapshot_weightings["objective"].reindex(snaps).to_numpy(float)
-    w_da = xr.DataArray(w, coords={"snapshot": snaps}, dims="snapshot")
+    w_da = snapshot_weights(n, snaps)
     terms = []
     if "Generator-p" in m.variables and len(n.generators):
-        off = unit_offsets(n.generators["marginal_cost"], snaps) + hour_offsets(snaps)[None, :]
-        terms.append(_term(m, "Generator-p", off, w_da))
-    su = getattr(n, "storage_units", pd.DataFrame())
-    if len(su):
-        # a level of its own at 0 KRW/MWh, as far below the dearest generator level as the
-        # cheapest is (its offsets stay below GAP_SHARE of the gap from 0 up to that level)
-        lv = n.generators["marginal_cost"].astype(float)
-        up = float(lv[lv > 0].min()) if (lv > 0).any() else np.inf
-        cost = pd.Series(0.0, index=[str(x) for x in su.index])
-        cost = pd.concat([cost, pd.Series(up, index=["\x00above"])])
-        off = unit_offsets(cost, snaps).drop(index="\x00above")
-        for var in ("StorageUnit-p_dispatch", "StorageUnit-p_store"):
-            if var in m.variables:
-                terms.append(_term(m, var, off, w_da))
+        terms.append(dispatch_term(m, "Generator-p", generator_offsets(n, snaps), w_da))
+    terms += storage_terms(m, n, snaps, w_da)
     if "Link-p" in m.variables and len(n.links):
         names = [str(x) for x in n.links.index]
         hod = np.asarray(snaps, dtype=np.int64) % HOURS_PER_DAY
         rank = np.argsort(np.argsort(names)).astype(float)
         lk = STEP_KRW_PER_MWH * (1.0 + rank[:, None] + JITTER * jitter(names)[:, hod])
-        terms.append(_term(m, "Link-p", pd.DataFrame(lk, index=names, columns=snaps), w_da))
+        terms.append(dispatch_term(m, "Link-p", pd.DataFrame(lk, index=names, columns=snaps), w_da))
     if not terms:
         return 0
     total = terms[0]
     for t in terms[1:]:
         total = total + t
     return total
+
+
+def snapshot_weights(n: Any, snapshots: Sequence[Any]) -> xr.DataArray:
+    """The snapshots' objective weights as a DataArray over ``snapshot``."""
+    snaps = list(snapshots)
+    w = n.snapshot_weightings["objective"].reindex(snaps).to_numpy(float)
+    return xr.DataArray(w, coords={"snapshot": snaps}, dims="snapshot")
+
+
+def storage_terms(m: Any, n: Any, snapshots: Sequence[Any], w_da: xr.DataArray) -> list[Any]:
+    """The storage units' tie-break costs (KRW; ``storage_offsets``) on their dispatch and
+    charging, as linopy expressions (none without storage)."""
+    if not len(getattr(n, "storage_units", pd.DataFrame())):
+        return []
+    off = storage_offsets(n, snapshots)
+    return [dispatch_term(m, var, off, w_da)
+            for var in ("StorageUnit-p_dispatch", "StorageUnit-p_store") if var in m.variables]
