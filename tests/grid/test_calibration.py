@@ -125,3 +125,42 @@ def test_gwangju_is_a_validation_row_below_the_reported_share(rows):
     r = rows["self-sufficiency Gwangju"]
     assert r.kind == "validation" and r.reported == 11.9 and (r.low, r.high) == (5.0, 20.0)
     assert r.within and r.ours < r.reported / 2
+
+
+def test_west_coast_line_saving_is_a_validation_miss_that_a_cold_solve_confirms(rows):
+    # MOTIE (2 Apr 2025): 1.3 GW more west-coast export saves about 350 bn KRW a year. The
+    # row raises the solved base case's west-coast interface rows by 1,300 MW and solves
+    # again from the basis; here the same base case is built afresh with the limit in
+    # interfaces.csv raised and solved cold (benchmarks/site_westcoast.py's way): the two
+    # savings agree to 0.1 % (two solves of one LP; HiGHS's optimality tolerance). The
+    # model's saving is about 13x below the reported figure (docs/grid.md): a miss, pinned
+    # so that a change is noticed.
+    from dataclasses import replace
+
+    from aifab.grid._budget import solve_dispatch
+    from aifab.grid._calibration import CALIBRATION_YEAR, WEST_COAST, WEST_LINE_MW
+    from aifab.grid._cluster import build_clustered_network
+    from aifab.grid._network import time_slices
+
+    r = rows["west-coast limit: yearly cost saved by 1.3 GW more export"]
+    assert r.kind == "validation" and r.reported == 350.0 and (r.low, r.high) == (175, 700)
+    assert not r.within and 0.0 < r.ours < r.low
+
+    def cost(extra: float) -> float:
+        data = load_grid_data()
+        itf = data.interfaces.copy()
+        itf.loc[itf["name"] == WEST_COAST, "limit_mw"] += extra
+        d = replace(data, interfaces=itf)
+        gn = build_clustered_network(d, [CALIBRATION_YEAR], hours=192, n_clusters=40,
+                                     slices=time_slices(d, 192))
+        n = gn.network
+        m, info = solve_dispatch(gn, d)
+        assert info.has_solution
+        w = n.snapshot_weightings["objective"].to_numpy()
+        e = m.variables["Generator-p"].solution.to_pandas().mul(w, axis=0).sum()
+        g = n.generators.loc[e.index]
+        real = ~g["carrier"].isin(["shed", "ai"])
+        return float((e[real] * g.loc[real, "marginal_cost"]).sum())
+
+    cold = (cost(0.0) - cost(WEST_LINE_MW)) / 1e9
+    assert r.ours == pytest.approx(cold, rel=1e-3)

@@ -57,6 +57,8 @@ CELLS: dict[str, str] = {
     "west-coast (Chungnam) coal constrained off, peak hour":
         "서해안 (충남) 석탄 발전 제약, 최대 부하 시간",
     "east-coast coal constrained off, peak hour": "동해안 석탄 발전 제약, 최대 부하 시간",
+    "west-coast limit: yearly cost saved by 1.3 GW more export":
+        "서해안 송전 제약: 1.3 GW 추가 송전 시 연간 절감 비용",
     "nuclear share of generation": "발전량 중 원자력 비율",
     "coal share of generation": "발전량 중 석탄 비율",
     "Jeju wind and solar curtailed": "제주 풍력·태양광 출력 제한",
