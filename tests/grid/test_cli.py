@@ -31,7 +31,7 @@ def test_site_json_and_out(tmp_path):
                 "corridors", "regions", "annual_cost_krw", "co2_mt"):
         assert key in doc
     cal = {c["metric"]: c for c in doc["calibration"]}
-    assert len(cal) == 16 and all({"metric", "ours", "reported", "source", "kind"} <= set(c)
+    assert len(cal) == 17 and all({"metric", "ours", "reported", "source", "kind"} <= set(c)
                                  for c in cal.values())
     assert {c["kind"] for c in cal.values()} == {"consistency", "validation"}
     assert doc["network"] == "clustered"

@@ -19,7 +19,7 @@ from aifab.grid._data import GridData, load_grid_data
 from aifab.grid._flex import flex_spec
 from aifab.grid._full import build_full_network
 from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
-from aifab.grid._network import add_interfaces, build_network
+from aifab.grid._network import add_interfaces, build_network, quiet_pypsa
 from aifab.grid._redispatch import with_redispatch
 from aifab.grid._results import SitingResult, read_result
 from aifab.grid._solver import solve_highs
@@ -56,6 +56,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     say = progress or (lambda _msg: None)
     opt = problem.options
     t0 = time.perf_counter()
+    quiet_pypsa()  # also when every network comes from the disk cache (nothing built)
     if data is None:
         say("loading grid data")
         data = load_grid_data(opt.data_dir)
