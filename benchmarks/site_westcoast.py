@@ -19,10 +19,10 @@ from dataclasses import replace
 from typing import Any
 
 from aifab.grid import load_grid_data, problem_from_scenario
-from aifab.grid._budget import solve_dispatch
 from aifab.grid._calibration import CALIBRATION_YEAR
 from aifab.grid._cluster import build_clustered_network
 from aifab.grid._network import quiet_pypsa, time_slices
+from aifab.grid._solver import solve_dispatch
 from aifab.scenario import load_scenario
 
 ROW = "West coast export"

@@ -137,10 +137,10 @@ def test_west_coast_line_saving_is_a_validation_miss_that_a_cold_solve_confirms(
     # so that a change is noticed.
     from dataclasses import replace
 
-    from aifab.grid._budget import solve_dispatch
     from aifab.grid._calibration import CALIBRATION_YEAR, WEST_COAST, WEST_LINE_MW
     from aifab.grid._cluster import build_clustered_network
     from aifab.grid._network import time_slices
+    from aifab.grid._solver import solve_dispatch
 
     r = rows["west-coast limit: yearly cost saved by 1.3 GW more export"]
     assert r.kind == "validation" and r.reported == 350.0 and (r.low, r.high) == (175, 700)

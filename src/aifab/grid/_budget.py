@@ -119,17 +119,3 @@ class BudgetRows:
         e = pd.DataFrame(daily_energy(pmax[:, self.cols], self.nom), columns=self.gen_names)
         return e.reindex(columns=self.names).to_numpy(float)
 
-
-def solve_dispatch(gn: Any, data: GridData) -> tuple[Any, Any]:
-    """The linopy model of ``gn``'s dispatch with the interface limits and the daily
-    energy budgets, solved as an LP with HiGHS; returns (model, ``SolveInfo``). The
-    objective is in million KRW: in KRW (about 6e13) HiGHS stalls on the network's KVL
-    rows."""
-    from aifab.grid._network import add_interfaces
-    from aifab.grid._solver import solve_highs
-
-    m = gn.network.optimize.create_model(include_objective_constant=False)
-    add_interfaces(m, gn, data)
-    add_energy_budgets(m, gn, data)
-    m.add_objective(m.objective.expression * 1e-6, overwrite=True)
-    return m, solve_highs(m, objective_scale=1e-6)

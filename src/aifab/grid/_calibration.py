@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aifab.grid._budget import solve_dispatch
 from aifab.grid._data import REGIONS, GridData
 from aifab.grid._network import (
     GridNetwork,
@@ -29,6 +28,7 @@ from aifab.grid._network import (
     time_slices,
 )
 from aifab.grid._results import corridor_flows, corridor_table
+from aifab.grid._solver import solve_dispatch
 
 EAST_COAST = ("Gangwon", "Gyeongbuk")
 CALIBRATION_YEAR = 2025  # the reported figures are for 2024-2025

@@ -26,10 +26,9 @@ import numpy as np
 import pandas as pd
 
 from aifab.errors import BadInput
-from aifab.grid._budget import solve_dispatch
 from aifab.grid._data import GridData, fnum
 from aifab.grid._network import GridNetwork, quiet_pypsa
-from aifab.grid._solver import solve_highs
+from aifab.grid._solver import solve_dispatch, solve_highs
 
 HC_SINK_MW = 1.0e5  # bound on the test load (MW): far above any bus's hosting capacity
 

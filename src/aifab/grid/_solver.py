@@ -9,7 +9,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from aifab.grid._data import GridData
 
 Status = Literal["optimal", "time_limit", "infeasible", "error"]
 
@@ -105,3 +108,18 @@ def solve_highs(model: Any, *, time_limit_s: float | None = None, mip_rel_gap: f
     return SolveInfo(status=status, termination=cond, objective_krw=obj, mip_gap=gap,
                      solve_s=dt, n_variables=nv, n_constraints=nc, n_integer=n_int,
                      has_solution=has_solution)
+
+
+def solve_dispatch(gn: Any, data: GridData) -> tuple[Any, SolveInfo]:
+    """The linopy model of ``gn``'s dispatch with the interface limits and the daily
+    energy budgets, solved as an LP with HiGHS; returns (model, ``SolveInfo``). The
+    objective is in million KRW: in KRW (about 6e13) HiGHS stalls on the network's KVL
+    rows."""
+    from aifab.grid._budget import add_energy_budgets
+    from aifab.grid._network import add_interfaces
+
+    m = gn.network.optimize.create_model(include_objective_constant=False)
+    add_interfaces(m, gn, data)
+    add_energy_budgets(m, gn, data)
+    m.add_objective(m.objective.expression * 1e-6, overwrite=True)
+    return m, solve_highs(m, objective_scale=1e-6)
