@@ -59,6 +59,7 @@ def _loadings(r: SitingResult) -> pd.DataFrame:
     return r.corridors.set_index("name")[["max_loading_pct_2030", "max_loading_pct"]]
 
 
+@pytest.mark.slow  # two toy siting solves (~8-10 s)
 def test_loadings_are_the_same_on_two_solve_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     a = _solve({}, True, monkeypatch)
     b = _solve(OTHER_PATH, True, monkeypatch)
