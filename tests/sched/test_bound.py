@@ -107,8 +107,8 @@ def test_the_bound_spares_a_search_that_cannot_succeed() -> None:
     e = Engine(m)
     e.index.failed_before = lambda *a: False  # type: ignore[method-assign]
     calls = []
-    pool = e.index.pool
-    e.index.pool = lambda frs: calls.append(1) or pool(frs)  # type: ignore[method-assign]
+    groups = e.index.per_cq.groups  # fair sharing reads the pool per ClusterQueue (A19)
+    e.index.per_cq.groups = lambda frs: calls.append(1) or groups(frs)  # type: ignore
     e.submit(gang("a1", "a", 4))
     e.submit(gang("b1", "b", 4))
     e.run()

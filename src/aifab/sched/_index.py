@@ -34,10 +34,47 @@ def _two(t: tuple[int, int, Admitted] | tuple[int, int]) -> tuple[int, int]:
     return t[0], t[1]
 
 
+class PerQueue:
+    """Admitted workloads per flavor-resource and ClusterQueue, each list in P2's order
+    (priority, then most recent admission; A19): sorted keys and the workloads."""
+
+    def __init__(self) -> None:
+        self.lists: dict[FR, dict[str, tuple[list[tuple[int, int]], list[Admitted]]]] = {}
+
+    def add(self, a: Admitted, key: tuple[int, int], sign: int = 1) -> None:
+        for fr in a.usage:
+            per = self.lists.setdefault(fr, {})
+            keys, objs = per.setdefault(a.cq, ([], []))
+            i = bisect_left(keys, key)
+            if sign > 0:
+                keys.insert(i, key)
+                objs.insert(i, a)
+                continue
+            del keys[i], objs[i]
+            if not keys:
+                del per[a.cq]
+
+    def groups(self, frs: Mapping[FR, float]) -> dict[str, list[Admitted]]:
+        """``pool()`` per ClusterQueue, each in P2's order (A19; do not modify the lists)."""
+        pers = [self.lists[fr] for fr in frs if self.lists.get(fr)]
+        if len(pers) == 1:
+            return {q: v[1] for q, v in pers[0].items()}
+        out: dict[str, list[Admitted]] = {}
+        for q in {q for per in pers for q in per}:
+            lists = [list(zip(*per[q], strict=True)) for per in pers if q in per]
+            got: list[Admitted] = []
+            for t in merge(*lists, key=lambda t: t[0]):
+                if not got or got[-1] is not t[1]:  # on two of ``frs``: once
+                    got.append(t[1])
+            out[q] = got
+        return out
+
+
 class Index:
     """Admitted workloads per flavor-resource, usage versions, and failed searches."""
 
     shared = True  # A18: a failed search is kept per request too (False: per workload only)
+    grouped = True  # A19: fair-sharing searches read the pool per ClusterQueue (False: merged)
 
     def __init__(self, tree: QuotaTree, m: Manifests) -> None:
         self.tree = tree
@@ -46,6 +83,7 @@ class Index:
         # per flavor-resource, (priority, -admission) sorted, kept as workloads come and go
         self.ordered: dict[FR, list[tuple[int, int, Admitted]]] = {}
         self.sorted_pool = True  # pool() gives P2's order (tests replace pool() unsorted)
+        self.per_cq = PerQueue()  # A19: the same order per flavor-resource and ClusterQueue
         self.ver: dict[FR, int] = {}
         self._quota_on: dict[FR, list[str]] = {}  # ClusterQueues with quota on a flavor-res.
         for cq in m.cluster_queues.values():
@@ -62,9 +100,7 @@ class Index:
         self.evictor: dict[str, str] = {}
 
     def touch(self, usage: Mapping[FR, float]) -> None:
-        ver = self.ver
-        for fr in usage:
-            ver[fr] = ver.get(fr, 0) + 1
+        self.ver.update({fr: self.ver.get(fr, 0) + 1 for fr in usage})
 
     def reserve(self, cq: str, usage: Mapping[FR, float], sign: int = 1) -> None:
         """Quota held (or, with sign -1, given back) for a preemptor in this cycle (A5)."""
@@ -77,6 +113,7 @@ class Index:
         for fr in a.usage:
             self.by_fr.setdefault(fr, {})[a.wl.name] = a
             insort(self.ordered.setdefault(fr, []), (*key, a), key=_two)
+        self.per_cq.add(a, key)
         self.sums.add(a.cq, a.wl.priority, a.usage)
         self.touch(a.usage)
 
@@ -86,6 +123,7 @@ class Index:
             del self.by_fr[fr][a.wl.name]
             lst = self.ordered[fr]
             del lst[bisect_left(lst, key, key=_two)]
+        self.per_cq.add(a, key, -1)
         self.sums.add(a.cq, a.wl.priority, a.usage, -1)
         self.touch(a.usage)
 
@@ -191,10 +229,13 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     if ix.bound and ix.hopeless(cq, wl, asg, fair):
         ix.note_failed(cq, wl, asg, fair)
         return None
-    pool = ix.pool(asg.usage)
     srt = ix.sorted_pool
-    out = (fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within) if fair
-           else classic_targets(ix.tree, cq, wl, asg, pool, srt, ix.evictor.get(wl.name)))
+    if fair:  # A19: per ClusterQueue lists, not one merged pool
+        pool = ix.per_cq.groups(asg.usage) if srt and ix.grouped else ix.pool(asg.usage)
+        out = fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within)
+    else:
+        out = classic_targets(ix.tree, cq, wl, asg, ix.pool(asg.usage), srt,
+                              ix.evictor.get(wl.name))
     if not out:
         ix.note_failed(cq, wl, asg, fair)
     return out

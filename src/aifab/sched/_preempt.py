@@ -7,7 +7,8 @@ Written from Kueue's concepts/preemption.md ("Candidates", "Targets", "Fair Shar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -63,8 +64,12 @@ def candidates(cq: ClusterQueue, wl: Workload, asg: Assignment, admitted: list[A
 def _snap(tree: QuotaTree, cq: str, pool: list[Admitted]) -> list[tuple[Node, dict[FR, float]]]:
     """The usage of the nodes a search can change: those on the paths to ``cq`` and to the
     queues of ``pool`` (a search adds and removes usage only there; A9)."""
+    return _snap_q(tree, {cq, *(a.cq for a in pool)})
+
+
+def _snap_q(tree: QuotaTree, names: AbstractSet[str]) -> list[tuple[Node, dict[FR, float]]]:
     seen: dict[int, Node] = {}
-    for name in {cq, *(a.cq for a in pool)}:
+    for name in names:
         for n in tree.cqs[name].path():
             seen[id(n)] = n
     return [(n, dict(n.usage)) for n in seen.values()]
@@ -149,29 +154,68 @@ def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
         holders[id(n)] = holders.get(id(n), 0) + sign
 
 
+def by_queue(cq: ClusterQueue, wl: Workload, pool: Mapping[str, list[Admitted]],
+             tree: QuotaTree) -> dict[str, list[Admitted]]:
+    """``candidates()`` grouped by ClusterQueue, from ``pool``: per ClusterQueue, its
+    admitted workloads on the preemptor's flavor-resources in P2's order (lowest priority,
+    then most recently admitted; A9, A19). The same workloads in the same order within
+    each queue as ``candidates()`` over the merged pool: its tests read only the queue and
+    the priority (and under LowerOrNewerEqualPriority, the creation time), and a list in
+    P2's order holds those of lower priority as a prefix."""
+    name, prio, created = cq.name, wl.priority, wl.created
+    within, reclaim = cq.preemption.within_cluster_queue, cq.preemption.reclaim_within_cohort
+    cqs = tree.cqs
+    root = cqs[name].path()[0]
+    out: dict[str, list[Admitted]] = {}
+    for q, lst in pool.items():
+        if q == name:  # within the ClusterQueue
+            if within == "Never":
+                continue
+            i = bisect_left(lst, prio, key=_prio)
+            got = lst[:i]
+            if within == "LowerOrNewerEqualPriority":
+                for a in lst[i:]:
+                    if a.wl.priority != prio:
+                        break
+                    if a.wl.created > created:
+                        got.append(a)
+        elif reclaim == "Never" or cqs[q].path()[0] is not root:
+            continue
+        else:
+            got = lst[:bisect_left(lst, prio, key=_prio)] if reclaim != "Any" else list(lst)
+        if got:
+            out[q] = got
+    return out
+
+
+def _prio(a: Admitted) -> int:
+    return a.wl.priority
+
+
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                 admitted: list[Admitted], strategies: tuple[str, ...], ordered: bool = False,
+                 admitted: list[Admitted] | Mapping[str, list[Admitted]],
+                 strategies: tuple[str, ...], ordered: bool = False,
                  within_nominal: bool = True) -> list[Admitted] | None:
     """Fair-sharing preemption (F2-F4, F8): per strategy, take from the highest-share queue
     workloads that keep the preemptor's share at most (or below) the target's; the shares
     are read with the preemptor's request added to its queue, as Kueue simulates it.
+    ``admitted``: a list, or per ClusterQueue its lists in P2's order (A19).
     ``within_nominal``: Kueue's FairSharingPreemptWithinNominal gate."""
-    cands = candidates(cq, wl, asg, admitted, tree, ordered)
-    frs, lending = list(asg.usage), dict[str, bool]()
+    if isinstance(admitted, Mapping):
+        left = by_queue(cq, wl, admitted, tree)
+    else:
+        left = {}
+        for a in candidates(cq, wl, asg, admitted, tree, ordered):
+            left.setdefault(a.cq, []).append(a)
+    frs = list(asg.usage)
     # other queues' workloads only while their queue borrows on a needed flavor-resource
-    # now (F7; Kueue's findCandidates: cqIsBorrowing)
-    def lends(q: str) -> bool:  # once per queue (the tree does not move here)
-        v = lending.get(q)
-        if v is None:
-            v = lending[q] = tree.borrowing(tree.cqs[q], frs)
-        return v
-
-    cands = [a for a in cands if a.cq == cq.name or lends(a.cq)]
-    if not cands:
+    # now (F7; Kueue's findCandidates: cqIsBorrowing); once per queue
+    left = {q: v for q, v in left.items() if q == cq.name or tree.borrowing(tree.cqs[q], frs)}
+    if not left:
         return None
     me, req = tree.cqs[cq.name], asg.usage
     path = me.path()
-    snap = _snap(tree, cq.name, cands)
+    snap = _snap_q(tree, {cq.name, *left})
     targets: list[Admitted] = []
 
     def fits() -> bool:  # with the request taken out again (F8; it changes only these)
@@ -189,12 +233,9 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     # F8: a preemptor side (node on its path) that stays within its quota with the request
     # takes the first pass's targets beyond it without comparing shares
     nominal = {id(n) for n in path if within_nominal and not tree.borrowing(n, frs)}
-    left = list(cands)
     sh = _Shares(tree)
     for si, strat in enumerate(strategies):
-        active: dict[str, list[Admitted]] = {}
-        for a in left:
-            active.setdefault(a.cq, []).append(a)
+        active = {q: list(v) for q, v in left.items() if v}
         holders: dict[int, int] = {}  # kept as queues run out of candidates (A9)
         for name in active:
             _hold(tree, holders, name, 1)
@@ -249,7 +290,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 continue
             targets.append(took)
             active[y].remove(took)
-            left.remove(took)
+            left[y].remove(took)
             if not active[y]:
                 del active[y]
                 _hold(tree, holders, y, -1)
