@@ -88,3 +88,20 @@ def test_cache_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _solve(_model(), calls)
     _solve(_model(), calls)
     assert calls == [1, 1]
+
+
+def test_key_ignores_the_orientation_of_equality_rows_only() -> None:
+    """PyPSA writes a Kirchhoff-Voltage-Law row or its negative depending on Python's
+    string hashing: the same LP, so the same key; a negated inequality is another LP."""
+    def eq(sign: float) -> linopy.Model:
+        m = _model()
+        x, y = m.variables["x"], m.variables["y"]
+        m.add_constraints(sign * (2.0 * x - 3.0 * y) == sign * 1.0, name="cycle")
+        return m
+
+    assert model_key(eq(1.0)) == model_key(eq(-1.0))
+    flipped = _model()
+    flipped.add_constraints(-1.0 * flipped.variables["x"] >= -4.0, name="cap")
+    plain = _model()
+    plain.add_constraints(1.0 * plain.variables["x"] >= -4.0, name="cap")
+    assert model_key(flipped) != model_key(plain)

@@ -41,6 +41,27 @@ def _arr(h: Any, name: str, a: Any) -> None:
         h.update(v.reshape(-1).view(np.uint8))
 
 
+def _signed(coeffs: Any, vars_: Any, sign: Any, rhs: Any) -> tuple[Any, Any]:
+    """Equality rows scaled by -1 where their first coefficient is negative: PyPSA's
+    Kirchhoff-Voltage-Law rows come with a cycle orientation that follows Python's
+    string hashing (one process writes a row, the next its negative; the same LP), and
+    the key must not depend on it. Coefficients are (..., term), the rest (...)."""
+    c = np.asarray(coeffs, dtype=float)
+    v = np.asarray(vars_)
+    if c.ndim == 0 or c.shape[-1] == 0:
+        return coeffs, rhs
+    flat = c.reshape(-1, c.shape[-1])
+    live = (v.reshape(flat.shape) != -1) & (flat != 0)
+    first = flat[np.arange(flat.shape[0]), live.argmax(axis=1)]
+    eq = np.broadcast_to(np.asarray(sign) == "=", c.shape[:-1]).reshape(-1)
+    flip = eq & live.any(axis=1) & (first < 0)
+    if not flip.any():
+        return coeffs, rhs
+    mult = np.where(flip, -1.0, 1.0)
+    r = np.broadcast_to(np.asarray(rhs, dtype=float), c.shape[:-1]).reshape(-1) * mult
+    return (flat * mult[:, None]).reshape(c.shape), r.reshape(c.shape[:-1]) + 0.0
+
+
 def model_key(m: Any, **options: Any) -> str:
     """SHA-256 hex of the LP/MIP a linopy model hands the solver, plus ``options``."""
     h = hashlib.sha256()
@@ -55,8 +76,12 @@ def model_key(m: Any, **options: Any) -> str:
     for name in m.constraints:
         c = m.constraints[name]
         h.update(f"con {name}".encode())
-        for field in ("labels", "coeffs", "vars", "sign", "rhs"):
-            _arr(h, field, c.data[field].values)
+        coeffs, rhs = _signed(c.data["coeffs"].values, c.data["vars"].values,
+                              c.data["sign"].values, c.data["rhs"].values)
+        for field, a in (("labels", c.data["labels"].values), ("coeffs", coeffs),
+                         ("vars", c.data["vars"].values), ("sign", c.data["sign"].values),
+                         ("rhs", rhs)):
+            _arr(h, field, a)
     obj = m.objective
     h.update(f"obj {obj.sense}".encode())
     for field in ("coeffs", "vars", "const"):
