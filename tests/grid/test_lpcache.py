@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import linopy
+import numpy as np
 import pytest
 
-from aifab.grid._lpcache import model_key, solve_cached
+from aifab.grid._lpcache import _signed, model_key, solve_cached
 from aifab.grid._solver import SolveInfo, solve_highs
 
 
@@ -96,7 +97,8 @@ def test_key_ignores_the_orientation_of_equality_rows_only() -> None:
     def eq(sign: float) -> linopy.Model:
         m = _model()
         x, y = m.variables["x"], m.variables["y"]
-        m.add_constraints(sign * (2.0 * x - 3.0 * y) == sign * 1.0, name="cycle")
+        z = m.add_variables(lower=0, name="z")  # a zero term: 0.0 here, -0.0 negated
+        m.add_constraints(sign * (2.0 * x - 3.0 * y + 0.0 * z) == sign * 1.0, name="cycle")
         return m
 
     assert model_key(eq(1.0)) == model_key(eq(-1.0))
@@ -105,3 +107,13 @@ def test_key_ignores_the_orientation_of_equality_rows_only() -> None:
     plain = _model()
     plain.add_constraints(1.0 * plain.variables["x"] >= -4.0, name="cap")
     assert model_key(flipped) != model_key(plain)
+
+
+def test_masked_terms_do_not_carry_the_orientation() -> None:
+    """A term without a variable (-1) keeps coefficient 0.0 in both orientations of a
+    row (PyPSA's KVL rows: negating the live terms only); scaling the row by -1 for the
+    key must not turn it into -0.0, whose bytes differ."""
+    vars_ = np.array([[0, 1, -1]])
+    a = _signed(np.array([[2.0, -3.0, 0.0]]), vars_, np.array(["="]), np.array([1.0]))
+    b = _signed(np.array([[-2.0, 3.0, 0.0]]), vars_, np.array(["="]), np.array([-1.0]))
+    assert a[0].tobytes() == b[0].tobytes() and a[1].tobytes() == b[1].tobytes()

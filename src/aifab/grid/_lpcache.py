@@ -54,12 +54,15 @@ def _signed(coeffs: Any, vars_: Any, sign: Any, rhs: Any) -> tuple[Any, Any]:
     live = (v.reshape(flat.shape) != -1) & (flat != 0)
     first = flat[np.arange(flat.shape[0]), live.argmax(axis=1)]
     eq = np.broadcast_to(np.asarray(sign) == "=", c.shape[:-1]).reshape(-1)
-    flip = eq & live.any(axis=1) & (first < 0)
-    if not flip.any():
+    if not eq.any():
         return coeffs, rhs
+    flip = eq & live.any(axis=1) & (first < 0)
     mult = np.where(flip, -1.0, 1.0)
     r = np.broadcast_to(np.asarray(rhs, dtype=float), c.shape[:-1]).reshape(-1) * mult
-    return (flat * mult[:, None]).reshape(c.shape), r.reshape(c.shape[:-1]) + 0.0
+    # terms without a variable or with a zero coefficient are no part of the LP: 0.0 (not
+    # -0.0, whose bytes differ) in both orientations
+    out = np.where(live, flat * mult[:, None], 0.0)
+    return out.reshape(c.shape), r.reshape(c.shape[:-1]) + 0.0
 
 
 def model_key(m: Any, **options: Any) -> str:

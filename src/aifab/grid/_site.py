@@ -251,11 +251,14 @@ def _fewest_waiting(m: Any, problem: SitingProblem, say: Progress,
         held.loc[{"name": list(shed_base.coords["name"].values)}] = shed_base + 1e-6
         gp.update(upper=held)
     say("solving for the fewest GPUs waiting (LP)")
-    info = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
-                       relaxation=True)
+    info, figures = solve_cached(  # kept on disk like the reference LP
+        "fewestlp", m, lambda: solve_highs(m, time_limit_s=opt.time_limit_s,
+                                           threads=opt.solver_threads, relaxation=True),
+        lambda: {"short": short.solution}, time_limit_s=opt.time_limit_s,
+        threads=opt.solver_threads, relaxation=True)
     gp.update(upper=upper)
     if info.has_solution:  # else the MIP reports the infeasibility itself
-        least = (short.solution * gpw).sum("owner")
+        least = (figures["short"] * gpw).sum("owner")
         m.add_constraints(waiting <= least + 0.5, name="Site-fewest-waiting")
     return info.solve_s
 
