@@ -117,3 +117,20 @@ def test_masked_terms_do_not_carry_the_orientation() -> None:
     a = _signed(np.array([[2.0, -3.0, 0.0]]), vars_, np.array(["="]), np.array([1.0]))
     b = _signed(np.array([[-2.0, 3.0, 0.0]]), vars_, np.array(["="]), np.array([-1.0]))
     assert a[0].tobytes() == b[0].tobytes() and a[1].tobytes() == b[1].tobytes()
+
+
+def test_key_is_the_same_before_and_after_an_earlier_solve(cache: Path) -> None:
+    """linopy cleans a model's constraints in its first solve (zero terms dropped); a
+    model solved before (the siting model's reference LP) must find the entry that a
+    fresh one wrote."""
+    def zero_term() -> linopy.Model:
+        m = _model()
+        m.add_constraints(1.0 * m.variables["x"] + 0.0 * m.variables["y"] >= 1.0, name="z")
+        return m
+
+    calls: list[int] = []
+    _solve(zero_term(), calls)
+    solved_before = zero_term()
+    solve_highs(solved_before, relaxation=True)
+    _solve(solved_before, calls)
+    assert calls == [1]

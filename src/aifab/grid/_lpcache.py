@@ -103,6 +103,10 @@ def solve_cached(kind: str, m: Any, solve: Callable[[], SolveInfo],
     if root is None:
         info = solve()
         return info, (read() if info.has_solution else {})
+    # what linopy's solve does first (idempotent): the key then reads the same arrays
+    # whether or not an earlier solve of this model already cleaned them
+    m.constraints.sanitize_zeros()
+    m.constraints.sanitize_infinities()
     path = root / f"{kind}-{model_key(m, **options)}.pkl"
     if path.is_file():
         try:
