@@ -18,6 +18,7 @@ from aifab.grid._cluster import build_clustered_network, read_busmap
 from aifab.grid._data import GridData, load_grid_data
 from aifab.grid._flex import flex_spec
 from aifab.grid._full import build_full_network
+from aifab.grid._lpcache import solve_cached
 from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
 from aifab.grid._network import add_interfaces, build_network, quiet_pypsa
 from aifab.grid._redispatch import with_redispatch
@@ -193,12 +194,18 @@ def _solve_with_offset(m: Any, total: Any, problem: SitingProblem, say: Progress
     upper = served.upper.copy()
     served.update(upper=upper * 0)
     say("solving the grid without AI load (LP, reference cost)")
-    base = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
-                       relaxation=True, objective_scale=OBJ_SCALE)
-    served.update(upper=upper)
     gp = m.variables["Generator-p"]
     shed = [str(g) for g in gp.coords["name"].values if str(g).startswith("shed ")]
-    shed_base = gp.solution.sel(name=shed) if base.has_solution and shed else None
+    # the same LP on every run of a scenario: kept on disk, keyed by the LP (grid._lpcache)
+    base, figures = solve_cached(
+        "reflp", m, lambda: solve_highs(m, time_limit_s=opt.time_limit_s,
+                                        threads=opt.solver_threads, relaxation=True,
+                                        objective_scale=OBJ_SCALE),
+        lambda: {"shed": gp.solution.sel(name=shed)} if shed else {},
+        time_limit_s=opt.time_limit_s, threads=opt.solver_threads, relaxation=True,
+        objective_scale=OBJ_SCALE)
+    served.update(upper=upper)
+    shed_base = figures.get("shed") if base.has_solution and shed else None
     # the reference run left every GPU waiting: take that penalty out of its cost
     mean = problem.mean_load()
     if isinstance(mean, float):
@@ -245,11 +252,14 @@ def _fewest_waiting(m: Any, problem: SitingProblem, say: Progress,
         held.loc[{"name": list(shed_base.coords["name"].values)}] = shed_base + 1e-6
         gp.update(upper=held)
     say("solving for the fewest GPUs waiting (LP)")
-    info = solve_highs(m, time_limit_s=opt.time_limit_s, threads=opt.solver_threads,
-                       relaxation=True)
+    info, figures = solve_cached(  # kept on disk like the reference LP
+        "fewestlp", m, lambda: solve_highs(m, time_limit_s=opt.time_limit_s,
+                                           threads=opt.solver_threads, relaxation=True),
+        lambda: {"short": short.solution}, time_limit_s=opt.time_limit_s,
+        threads=opt.solver_threads, relaxation=True)
     gp.update(upper=upper)
     if info.has_solution:  # else the MIP reports the infeasibility itself
-        least = (short.solution * gpw).sum("owner")
+        least = (figures["short"] * gpw).sum("owner")
         m.add_constraints(waiting <= least + 0.5, name="Site-fewest-waiting")
     return info.solve_s
 
