@@ -34,6 +34,7 @@ def test_ramp_below_a_block_still_powers_gpus(block_mw):
     assert float(r.placements["mw"].sum()) == pytest.approx(30.0)
 
 
+@pytest.mark.slow  # a toy siting or check solve (1.5-3 s): make test and CI
 def test_two_owners_share_one_block():
     # A 40 MW site and two owners of 20 MW IT each: one shared 40 MW block powers both (with
     # a block per owner only one would fit).

@@ -72,6 +72,7 @@ def test_check_catches_the_line_the_clusters_hide_and_fixes_it():
     assert chk["base"].shed_mwh[2030] == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow  # a toy siting or check solve (1.5-3 s): make test and CI
 def test_check_curtails_the_campus_when_redispatch_cannot_fix_it():
     # B's plant is 20 MW: with A-B at 150 MW, 170 MW reach B for 300 MW of load. The campus
     # (penalty 5 M KRW/MWh) gives way before C's customers (10 M KRW/MWh): 130 MW curtailed.
@@ -86,6 +87,7 @@ def test_check_curtails_the_campus_when_redispatch_cannot_fix_it():
     assert chk["first"].short_hours.get(2030, {}) == {}
 
 
+@pytest.mark.slow  # a toy siting or check solve (1.5-3 s): make test and CI
 def test_no_campus_no_cut():
     chk = _check(_chain(1, 1000.0), 0.0)
     assert chk["found"] == [] and chk["rounds"] == [0]

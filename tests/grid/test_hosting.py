@@ -17,6 +17,7 @@ from aifab.grid._hosting import check_hosting, curtailable_mw, hosting_capacity
 from .conftest import toy_data
 
 
+@pytest.mark.slow  # a toy siting or check solve (1.5-3 s): make test and CI
 def test_firm_hosting_by_hand():
     # Seoul: LNG 2,000 + imports 600 (G-S) + 50 (J-S) - its 1,000 MW load = 1,650 MW.
     # Gangwon: nuclear 1,000 + 600 from Seoul's spare LNG = 1,600. Jeonnam: coal 100 + 50.

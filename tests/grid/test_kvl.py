@@ -32,6 +32,7 @@ def _flows(r):
     return r.corridors.set_index("name")["max_loading_pct"]
 
 
+@pytest.mark.slow  # a toy siting or check solve (1.5-3 s): make test and CI
 def test_three_bus_flows_split_by_reactance():
     # All 1,000 MW from the Gangwon nuclear plant to Seoul: the direct line (x) carries 2/3,
     # the path through Jeonnam (2x) 1/3, although both paths cost the same.

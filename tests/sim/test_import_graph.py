@@ -5,6 +5,7 @@ and the twin's engine imports no queue policy."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import aifab
@@ -56,9 +57,16 @@ def _imports(name: str, path: Path, mods: dict[str, Path]) -> set[str]:
     return {m for m in found if m in mods and m != name}
 
 
-def _graph() -> dict[str, set[str]]:
+@functools.cache
+def _parsed_graph() -> tuple[tuple[str, frozenset[str]], ...]:
     mods = _modules()
-    return {m: _imports(m, p, mods) for m, p in mods.items()}
+    return tuple((m, frozenset(_imports(m, p, mods))) for m, p in mods.items())
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the aifab modules it imports (parsed once per test session; a fresh
+    copy per call, so no test sees another's changes)."""
+    return {m: set(d) for m, d in _parsed_graph()}
 
 
 def _cycles(g: dict[str, set[str]]) -> list[list[str]]:
