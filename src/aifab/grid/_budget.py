@@ -118,4 +118,3 @@ class BudgetRows:
         (hours x all generators), in the order of the constraint's labels."""
         e = pd.DataFrame(daily_energy(pmax[:, self.cols], self.nom), columns=self.gen_names)
         return e.reindex(columns=self.names).to_numpy(float)
-

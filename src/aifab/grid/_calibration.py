@@ -28,7 +28,7 @@ from aifab.grid._network import (
     time_slices,
 )
 from aifab.grid._results import corridor_flows, corridor_table
-from aifab.grid._solver import solve_dispatch
+from aifab.grid._solver import label_positions, solve_dispatch
 
 EAST_COAST = ("Gangwon", "Gyeongbuk")
 CALIBRATION_YEAR = 2025  # the reported figures are for 2024-2025
@@ -303,10 +303,7 @@ def _raised_limit_cost(m: Any, n: Any, interface: str, extra_mw: float) -> float
     h = getattr(m, "solver_model", None)
     if key not in m.constraints or h is None:
         return float("nan")
-    mat = m.matrices
-    cl, vl = np.asarray(mat.clabels), np.asarray(mat.vlabels)
-    row_of = np.full(int(cl.max(initial=0)) + 1, -1, dtype=np.int64)
-    row_of[cl] = np.arange(len(cl))
+    row_of = label_positions(m.matrices.clabels)
     lab = np.asarray(m.constraints[key].labels.values).ravel()
     rows = row_of[lab[lab >= 0]]
     rows = rows[rows >= 0].astype(np.int32)
@@ -317,8 +314,7 @@ def _raised_limit_cost(m: Any, n: Any, interface: str, extra_mw: float) -> float
     h.run()
     if h.modelStatusToString(h.getModelStatus()) != "Optimal":
         return float("nan")
-    col_of = np.full(int(vl.max(initial=0)) + 1, -1, dtype=np.int64)
-    col_of[vl] = np.arange(len(vl))
+    col_of = label_positions(m.matrices.vlabels)
     gp = m.variables["Generator-p"].labels.transpose("snapshot", "name")
     x = np.asarray(h.getSolution().col_value)[col_of[gp.values]]
     names = [str(g) for g in gp.coords["name"].values]

@@ -123,3 +123,15 @@ def solve_dispatch(gn: Any, data: GridData) -> tuple[Any, SolveInfo]:
     add_energy_budgets(m, gn, data)
     m.add_objective(m.objective.expression * 1e-6, overwrite=True)
     return m, solve_highs(m, objective_scale=1e-6)
+
+
+def label_positions(labels: Any) -> Any:
+    """Position in the HiGHS model of each linopy label (``model.matrices.clabels`` for
+    rows, ``vlabels`` for columns): an array indexed by label, -1 where a label is not
+    passed to the solver."""
+    import numpy as np
+
+    lab = np.asarray(labels)
+    out = np.full(int(lab.max(initial=0)) + 1, -1, dtype=np.int64)
+    out[lab] = np.arange(len(lab))
+    return out

@@ -25,7 +25,7 @@ from aifab.grid._budget import BudgetRows, add_energy_budgets
 from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork, add_interfaces
 from aifab.grid._profiles import month_of_day
-from aifab.grid._solver import solve_highs
+from aifab.grid._solver import label_positions, solve_highs
 from aifab.grid._tiebreak import DUAL_TOL, tie_break
 
 OBJ_SCALE = 1e-6  # objectives in million KRW (HiGHS stalls on KRW-sized costs)
@@ -189,11 +189,8 @@ class WarmLP:
                                 objective_scale=OBJ_SCALE, options=tol)
         self.h: Any = self.m.solver_model
         mat = self.m.matrices
-        cl, vl = np.asarray(mat.clabels), np.asarray(mat.vlabels)
-        self.row_of = np.full(int(cl.max(initial=0)) + 1, -1, dtype=np.int64)
-        self.row_of[cl] = np.arange(len(cl))
-        self.col_of = np.full(int(vl.max(initial=0)) + 1, -1, dtype=np.int64)
-        self.col_of[vl] = np.arange(len(vl))
+        self.row_of = label_positions(mat.clabels)
+        self.col_of = label_positions(mat.vlabels)
         self.x: np.ndarray | None = None
         self.objective = float("nan")
         if self.info.has_solution:
