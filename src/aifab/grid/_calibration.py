@@ -358,17 +358,30 @@ def calibrate_cached(data: GridData, hours: int = 96, *, network: str = "cluster
     the base case has no AI load, so its rows follow from the grid data and these
     arguments alone (the key also holds the source of the modules that solve it and the
     HiGHS version); about 4 CPU-s of the default siting run on a hit."""
+    from aifab.grid._netcache import cached
+
+    rows: list[CalibrationRow] = cached(
+        "calibration", data, lambda: calibrate(data, hours=hours, network=network,
+                                               n_clusters=n_clusters, busmap=busmap),
+        **_key_args(hours, network, n_clusters, busmap))
+    return rows
+
+
+def calibration_is_cached(data: GridData, hours: int = 96, *, network: str = "clustered",
+                          n_clusters: int = 40, busmap: Any = None) -> bool:
+    """Whether ``calibrate_cached`` with these arguments would read its rows from disk."""
+    from aifab.grid._netcache import has
+
+    return has("calibration", data, **_key_args(hours, network, n_clusters, busmap))
+
+
+def _key_args(hours: int, network: str, n_clusters: int, busmap: Any) -> dict[str, Any]:
     import hashlib
     from importlib.metadata import version
     from pathlib import Path
 
-    from aifab.grid._netcache import cached
-
     here = Path(__file__).parent
     code = hashlib.sha256(b"".join((here / f).read_bytes() for f in _CODE)).hexdigest()
-    rows: list[CalibrationRow] = cached(
-        "calibration", data, lambda: calibrate(data, hours=hours, network=network,
-                                               n_clusters=n_clusters, busmap=busmap),
-        year=CALIBRATION_YEAR, hours=hours, network=network, n_clusters=n_clusters,
-        busmap=busmap, code=code, highs=version("highspy"))
-    return rows
+    return {"year": CALIBRATION_YEAR, "hours": hours, "network": network,
+            "n_clusters": n_clusters, "busmap": busmap, "code": code,
+            "highs": version("highspy")}

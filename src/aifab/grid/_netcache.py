@@ -76,6 +76,13 @@ def network_key(kind: str, data: Any, **args: Any) -> str:
     return h.hexdigest()
 
 
+def has(kind: str, data: Any, **args: Any) -> bool:
+    """Whether ``cached(kind, data, ..., **args)`` would load an entry (False with the
+    cache off)."""
+    root = cache_dir()
+    return root is not None and (root / f"{kind}-{network_key(kind, data, **args)}.pkl").is_file()
+
+
 def cached(kind: str, data: Any, build: Callable[[], Any], **args: Any) -> Any:
     """``build()``'s result, from the cache when an entry for the same inputs exists."""
     root = cache_dir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,8 +12,10 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from aifab._background import BackgroundLost
 from aifab.errors import BadInput, Infeasible
 from aifab.grid._budget import add_energy_budgets
+from aifab.grid._calbeside import calibration_beside
 from aifab.grid._calibration import calibrate_cached
 from aifab.grid._cluster import build_clustered_network, read_busmap
 from aifab.grid._data import GridData, load_grid_data
@@ -93,6 +96,37 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
         from aifab.grid._fullcheck import full_check
 
         return full_check(first, problem, data, busmap=user_busmap(opt.data_dir), say=say)
+    cal: dict[str, Any] = {"hours": calibration_hours(opt.hours), "network": opt.network,
+                           "n_clusters": opt.clusters, "busmap": user_busmap(opt.data_dir)}
+    # the no-AI base case behind the calibration rows does not depend on the fleet: on two
+    # cores it is solved in a second process while this one sites the fleet
+    pending = calibration_beside(opt.solver_threads, data, cal) if calibrate_base else None
+    try:
+        result = _site_fleet(problem, data, allowed, expansions, say, t0,
+                             progress=progress, compare_flex=compare_flex,
+                             redispatch=redispatch)
+    except BaseException:
+        if pending is not None:
+            pending.cancel()
+        raise
+    if not calibrate_base:
+        return result
+    say("calibrating the base case (no AI load)")
+    rows = None
+    if pending is not None:
+        with contextlib.suppress(BackgroundLost):  # lost: solved here instead
+            rows = pending.result()
+    if rows is None:
+        rows = calibrate_cached(data, **cal)
+    return replace(result, calibration=tuple(rows))
+
+
+def _site_fleet(problem: SitingProblem, data: GridData, allowed: Any, expansions: list[str],
+                say: Progress, t0: float, *, progress: Progress | None, compare_flex: bool,
+                redispatch: bool) -> SitingResult:
+    """Build the network and the siting model, solve it, read the results (re-dispatched
+    with the siting fixed) and, with flexibility offers, the gain over none."""
+    opt = problem.options
     say(f"building network ({len(problem.years())} years x {opt.hours} h)")
     if opt.network == "full":
         if data.substations.empty:
@@ -159,13 +193,8 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
             "flex_share": opt.flex_share, "connected_gain_by_year": gain,
             "unpowered_without_flex_by_year": dict(plain.unpowered_gpus_by_year),
             **result.flexibility})
-    if not calibrate_base:
-        return replace(result, network=gn.level)
-    say("calibrating the base case (no AI load)")
-    return replace(result, network=gn.level,
-                   calibration=tuple(calibrate_cached(
-                       data, hours=calibration_hours(opt.hours), network=opt.network,
-                       n_clusters=opt.clusters, busmap=user_busmap(opt.data_dir))))
+    return replace(result, network=gn.level)
+
 
 
 def calibration_hours(hours: int) -> int:
