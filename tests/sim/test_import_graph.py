@@ -151,7 +151,7 @@ def test_modules_and_classes_stay_short() -> None:
 
 
 LAYERS = [("errors",), ("_io", "_checks", "_terminal", "_outdir", "_yaml", "_eventq", "_progress",
-                         "_schema", "_sweep_doc", "_twin_caps"),
+                         "_background", "_schema", "_sweep_doc", "_twin_caps"),
           ("catalog",),
           ("scenario",),
           ("power", "perf", "workload", "reliability"),
