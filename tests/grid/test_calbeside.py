@@ -61,7 +61,7 @@ def test_a_failed_siting_run_stops_the_second_process(monkeypatch):
     problem = _site.problem_from_scenario(load_scenario(None, ["siting.hours=24"]))
     with pytest.raises(RuntimeError, match="siting failed"):
         _site.solve_siting(problem)
-    assert len(started) == 1 and not started[0]._proc.is_alive()
+    assert len(started) == 1 and not started[0].running
 
 
 @pytest.mark.slow
