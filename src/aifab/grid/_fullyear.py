@@ -16,15 +16,14 @@ to the workers whole, so the result does not depend on the number of workers.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from aifab._background import Background
 from aifab.grid._cluster import build_clustered_network
 from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork, build_network
@@ -142,8 +141,14 @@ def full_year(first: SitingResult, problem: Any, data: GridData, *, busmap: Any 
         share = [[b for c in chunks[i::workers] for b in c] for i in range(workers)]
         args = [(data, years, opt, first.expansions_built, busmap, loads, penalty, b, 1)
                 for b in share]
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as ex:
-            got = list(ex.map(_worker, args))
+        # one second interpreter per share (aifab._background: a user's script without a
+        # main guard is not imported again, as multiprocessing's spawn would)
+        jobs = [Background(_worker, a) for a in args]
+        try:
+            got = [job.result() for job in jobs]
+        finally:
+            for job in jobs:
+                job.cancel()
         tally = merge([g[0] for g in got])
         parts_s = [g[1] for g in got]
         lp_s, mb_s, nv = sum(parts_s), sum(g[2] for g in got), max(g[3] for g in got)
