@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import traceback
@@ -75,6 +76,9 @@ class Background:
 
 
 def _main() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops this child (cancel), so the
+    # child does not print a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     job = sys.stdin.buffer.read()
     result = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything the call prints goes to stderr, not into the result
@@ -88,8 +92,11 @@ def _main() -> None:
     except Exception:  # a result or exception that does not pickle: its text instead
         blob = pickle.dumps((False, RuntimeError("".join(traceback.format_exception(
             out[1])) if not out[0] else "the result does not pickle")))
-    with result:
-        result.write(blob)
+    try:
+        with result:
+            result.write(blob)
+    except OSError:  # the parent is gone (killed): nobody to answer
+        pass
 
 
 if __name__ == "__main__":
