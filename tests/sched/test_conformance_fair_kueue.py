@@ -189,3 +189,62 @@ def test_f8_target_queue_that_stops_borrowing_is_passed_over() -> None:
     assert len(e.admitted) == 4
     e.submit(gang("p_w", "p", 4, priority=1))
     assert kinds(e.run(max_cycles=50), "preempt") == []
+
+
+def _other_flavor_case(a0: float = 12) -> Engine:
+    def q(name: str, co: str, fl: dict[str, float], **spec: Any) -> dict[str, Any]:
+        return cq(name, co, flavors={f: [{"name": "nvidia.com/gpu", "nominalQuota": v}]
+                                     for f, v in fl.items()}, **spec)
+
+    pre = {"reclaimWithinCohort": "Any"}
+    e = _engine(cohort("r"), cohort("ca", "r"), cohort("cb", "r"), cohort("cc", "r"),
+                q("qa", "ca", {"f1": 10}, preemption=pre), q("qb", "cb", {"f1": 2, "f2": 10}),
+                q("qb2", "cb", {"f1": 8}), q("qc", "cc", {"f2": 10}), flavors=("f1", "f2"))
+    e.submit(gang("a0", "qa", a0))  # 12: ca borrows 2 on f1
+    e.submit(gang("b1", "qb", 6))  # f1: qb borrows 4 within cb, cb uses 6 of its 10
+    e.submit(gang("b2", "qb", 9))  # on f2 (f1 cannot hold it)
+    e.submit(gang("b3", "qb", 9))  # f2 again: cb uses 18 of its 10 on f2 (borrows 8)
+    e.run()
+    return e
+
+
+def test_f9_target_side_not_borrowing_on_the_needed_flavor_is_passed_over() -> None:
+    """Rule F9 (ORD_DOC: nextTarget prunes a Cohort only when it borrows nothing; ITER_DOC:
+    FairSharingPrioritizeNonBorrowing reads borrowing per requested flavor,
+    kubernetes-sigs/kueue#10149; F9 is aifab's loop guard, not Kueue's): root r over
+    cohorts ca (qa: f1 10), cb (qb: f1 2, f2 10; qb2: f1 8) and cc (qc: f2 10); f1 20, f2
+    20 GPUs. qa runs a0 (12 on f1: ca borrows 2); qb runs b1 (6 on f1: qb borrows 4 inside
+    cb, cb uses 6 of its 10) and b2, b3 (9 each on f2: cb borrows 8 of cc's f2, share
+    8/40 x 1000 = 200). a_w (6, qa lists only f1) finds 2 GPUs free on f1. cb does not
+    borrow on f1; its share comes from f2. With Kueue's ordering cb is not pruned, ca with
+    a_w (f1 18 of 10: share 200) <= cb after b1 (200): b1 is preempted; in the next cycle
+    cb with b1 does not borrow on f1, so b1 wins the tournament (F5), is readmitted, and
+    a_w preempts it again, every cycle (the 1,000-ClusterQueue fleet design of
+    benchmarks/sched_bench.py at day 4.86: 10,000 cycles per instant). With F9 cb is passed
+    over on f1: nothing is preempted and a_w waits."""
+    e = _other_flavor_case()
+    assert sorted(e.admitted) == ["a0", "b1", "b2", "b3"]
+    assert e.tree.borrowing(e.tree.nodes["cohort:cb"])  # on f2 only
+    e.submit(gang("a_w", "qa", 6))
+    ev = e.run(max_cycles=50)
+    assert kinds(ev, "preempt") == []
+    assert e.cycle < 20
+    assert "a_w" in e.pending
+
+
+def test_f9_target_side_borrowing_on_the_needed_flavor_is_taken() -> None:
+    """Rule F9 (ORD_DOC), the other way: as above, but qa runs a0 of 8 (ca within its 10)
+    and qb2 runs b4 (5 on f1, within its 8): cb uses 11 of its 10 on f1 and borrows there
+    (share (1 + 8)/40 x 1000 = 225); 1 GPU is free on f1. a_w (6) needs 5 more: ca with a_w
+    (14 of 10: 100) <= cb after b1 (8/40: 200), so qb's b1 (qb borrows on f1; qb2 does
+    not) is preempted once, and a_w is admitted in the next cycle (cb with b1 would borrow
+    on f1 again: both borrow, ca's lower share goes first)."""
+    e = _other_flavor_case(a0=8)
+    e.submit(gang("b4", "qb2", 5))
+    e.run()
+    assert sorted(e.admitted) == ["a0", "b1", "b2", "b3", "b4"]
+    e.submit(gang("a_w", "qa", 6))
+    ev = e.run(max_cycles=50)
+    assert kinds(ev, "preempt") == ["b1"]
+    assert "a_w" in e.admitted
+    assert e.cycle < 20

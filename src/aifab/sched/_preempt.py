@@ -253,8 +253,9 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 mine_after = sh(mine)
                 ypath = tree.cqs[y].path()
                 # F8: Kueue's target ordering passes over nodes that do not borrow (below
-                # the lowest common cohort, off the preemptor's path)
-                pruned = not all(tree.borrowing(n) for n in ypath[ypath.index(theirs):])
+                # the lowest common cohort, off the preemptor's path); F9 (aifab's loop
+                # guard): that do not borrow on a flavor-resource the preemptor needs
+                pruned = not all(tree.borrowing(n, frs) for n in ypath[ypath.index(theirs):])
             for a in active[y]:
                 if y != cq.name:
                     if pruned:
