@@ -3,6 +3,12 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# pytest on TEST_WORKERS processes (pytest-xdist; 2 = the CI machine's cores). Tests that
+# share a costly fixture or a local Ray run on one worker (tests/conftest.py). One BLAS/OpenMP
+# thread per process, so two workers do not oversubscribe 2 cores. TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
+PYTEST := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/pytest \
+	-n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: run test test-fast check bench clean
 
@@ -18,11 +24,11 @@ run: $(BIN)/aifab
 test: $(BIN)/aifab
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(PYTEST)
 
 test-fast: $(BIN)/aifab
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/pytest -m "not slow" -x
+	$(PYTEST) -m "not slow" -x
 
 bench: $(BIN)/aifab
 	$(BIN)/python benchmarks/run_all.py

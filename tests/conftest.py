@@ -1,8 +1,10 @@
-"""Shared fixtures: the repo's ../shared folder (third-party data, references)."""
+"""Shared fixtures: the repo's ../shared folder (third-party data, references); a disk
+cache per test run; which tests share a pytest-xdist worker (``make test`` runs two)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +54,63 @@ def toy_site() -> Any:
         "co2_mt": {}, "data_files": {}, "network": "zonal", "calibration": [],
         "flexibility": {"curtailment_hourly": hours, "curtailed_mwh": {},
                         "curtailed_hours": {}, "compute_lost_gpu_h": {}, "by_campus": []}})
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _run_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Built networks and LP results go to one cache per test run, never the user's own
+    cache dir (``AIFAB_CACHE_DIR``; subprocesses inherit it). Under pytest-xdist the
+    workers share it (the run's base temp dir): entries are written to a temp file and
+    renamed, so a worker reads a whole entry or none."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # <run>/gw0 -> <run>
+    cache = base / "aifab-cache"
+    cache.mkdir(exist_ok=True)
+    old = os.environ.get("AIFAB_CACHE_DIR")
+    os.environ["AIFAB_CACHE_DIR"] = str(cache)
+    yield
+    if old is None:
+        os.environ.pop("AIFAB_CACHE_DIR", None)
+    else:
+        os.environ["AIFAB_CACHE_DIR"] = old
+
+
+#: Session fixtures that are costly or hold a machine-wide resource: every test using one
+#: runs on the same xdist worker (``--dist loadgroup``), so it is built once per run. The
+#: dashboard's results folder (two simulations, a siting run, a sweep), its server and its
+#: chromium; the local Ray (one at a time: two would compete for the same 2 cores).
+SHARED_FIXTURES = {"results": "dashboard", "server": "dashboard", "browser": "dashboard",
+                   "ray_cluster": "ray"}
+
+
+def _xdist_group(item: pytest.Item) -> str | None:
+    """The group of a test: SHARED_FIXTURES' name when it uses one of those conftest
+    fixtures, else its module when it uses a fixture scoped wider than a test that the module
+    defines itself (built once per module and worker)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    module = item.nodeid.split("::")[0]
+    wide = {name: defs[-1].baseid for name, defs in info.name2fixturedefs.items()
+            if defs and defs[-1].scope != "function"}
+    for name, where in wide.items():
+        if name in SHARED_FIXTURES and not where.endswith(".py"):  # a conftest's
+            return SHARED_FIXTURES[name]
+    return module if module in wide.values() else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that must share a worker with ``xdist_group`` (a no-op without xdist).
+    A module with a test in a SHARED_FIXTURES group runs all its grouped tests there."""
+    groups = {item.nodeid: _xdist_group(item) for item in items}
+    module_group: dict[str, str] = {}
+    for item in items:
+        g = groups[item.nodeid]
+        if g in SHARED_FIXTURES.values():
+            module_group[item.nodeid.split("::")[0]] = g
+    for item in items:
+        g = groups[item.nodeid]
+        if g is not None:
+            item.add_marker(pytest.mark.xdist_group(module_group.get(g, g)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pytest
 
@@ -79,16 +77,3 @@ def toy_problem(it_mw: float, **siting: object) -> SitingProblem:
 def toy() -> GridData:
     return toy_data()
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _grid_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Built networks go to a per-session cache, never the user's own cache dir."""
-    import os
-
-    old = os.environ.get("AIFAB_CACHE_DIR")
-    os.environ["AIFAB_CACHE_DIR"] = str(tmp_path_factory.mktemp("aifab-cache"))
-    yield
-    if old is None:
-        os.environ.pop("AIFAB_CACHE_DIR", None)
-    else:
-        os.environ["AIFAB_CACHE_DIR"] = old
