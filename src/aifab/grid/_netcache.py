@@ -80,7 +80,11 @@ def has(kind: str, data: Any, **args: Any) -> bool:
     """Whether ``cached(kind, data, ..., **args)`` would load an entry (False with the
     cache off)."""
     root = cache_dir()
-    return root is not None and (root / f"{kind}-{network_key(kind, data, **args)}.pkl").is_file()
+    return root is not None and _entry(root, kind, data, **args).is_file()
+
+
+def _entry(root: Path, kind: str, data: Any, **args: Any) -> Path:
+    return root / f"{kind}-{network_key(kind, data, **args)}.pkl"
 
 
 def cached(kind: str, data: Any, build: Callable[[], Any], **args: Any) -> Any:
@@ -88,7 +92,7 @@ def cached(kind: str, data: Any, build: Callable[[], Any], **args: Any) -> Any:
     root = cache_dir()
     if root is None:
         return build()
-    path = root / f"{kind}-{network_key(kind, data, **args)}.pkl"
+    path = _entry(root, kind, data, **args)
     if path.is_file():
         try:
             with path.open("rb") as fh:

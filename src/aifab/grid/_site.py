@@ -102,7 +102,7 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
     # cores it is solved in a second process while this one sites the fleet
     pending = calibration_beside(opt.solver_threads, data, cal) if calibrate_base else None
     try:
-        result = _site_fleet(problem, data, allowed, expansions, say, t0,
+        result = _site_fleet(problem, data, allowed, expansions, say, t0, cal["busmap"],
                              progress=progress, compare_flex=compare_flex,
                              redispatch=redispatch)
     except BaseException:
@@ -122,7 +122,8 @@ def solve_siting(problem: SitingProblem, data: GridData | None = None, *,
 
 
 def _site_fleet(problem: SitingProblem, data: GridData, allowed: Any, expansions: list[str],
-                say: Progress, t0: float, *, progress: Progress | None, compare_flex: bool,
+                say: Progress, t0: float, busmap: pd.Series | None, *,
+                progress: Progress | None, compare_flex: bool,
                 redispatch: bool) -> SitingResult:
     """Build the network and the siting model, solve it, read the results (re-dispatched
     with the siting fixed) and, with flexibility offers, the gain over none."""
@@ -139,8 +140,7 @@ def _site_fleet(problem: SitingProblem, data: GridData, allowed: Any, expansions
     elif opt.network == "clustered" and not data.substations.empty:
         # (data without substations, e.g. a hand-made table, is its own clustering: zonal)
         gn = build_clustered_network(
-            data, problem.years(), hours=opt.hours, n_clusters=opt.clusters,
-            busmap=user_busmap(opt.data_dir),
+            data, problem.years(), hours=opt.hours, n_clusters=opt.clusters, busmap=busmap,
             demand_growth_per_year=opt.demand_growth_per_year,
             carbon_price_krw_per_t=opt.carbon_price_krw_per_t,
             candidate_expansions=opt.allow_expansions,
@@ -194,7 +194,6 @@ def _site_fleet(problem: SitingProblem, data: GridData, allowed: Any, expansions
             "unpowered_without_flex_by_year": dict(plain.unpowered_gpus_by_year),
             **result.flexibility})
     return replace(result, network=gn.level)
-
 
 
 def calibration_hours(hours: int) -> int:
