@@ -3,13 +3,14 @@ ClusterQueue (A1, A2, A5, A6) and the order the heads are tried in (A3, F2)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
+from aifab.sched._fairorder import Entry, tournament
 from aifab.sched._index import Index
 from aifab.sched._model import FR, ClusterQueue, Manifests
-from aifab.sched._quota import EPS, Node, QuotaTree, borrowing_on, carried
+from aifab.sched._quota import EPS, QuotaTree
 from aifab.sched._workload import Workload
 
 
@@ -266,7 +267,6 @@ def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
     return out
 
 
-Entry = tuple[ClusterQueue, Workload, Assignment]
 
 
 def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
@@ -286,72 +286,7 @@ def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
             nom.get(e[0].name) != e[1].name or len(cqs[e[0].name].path()) < 3,
             e[2].level, *key(e)))
         return
-    yield from _tournament(eng, entries, key)
-
-
-def _tournament(eng: Engine, entries: list[Entry],
-                key: Callable[[Entry], tuple[int, float, str]]) -> Iterator[Entry]:
-    """A3/F5 as Kueue's fair-sharing tournament: at each cohort the child whose share with
-    its nominee admitted is lowest (then priority, then age) nominates; with
-    FairSharingPrioritizeNonBorrowing (on by default), a child that does not borrow, with its
-    nominee admitted, on a flavor-resource the nominee requests goes before one that does.
-    The root's winner goes next; the shares of its tree are computed again when the pick
-    admitted or preempted (a sort with the pairwise comparison at the lowest common cohort
-    is not transitive across levels)."""
-    tree = eng.tree
-    nb = eng.m.gates.get("FairSharingPrioritizeNonBorrowing", True)
-    memo: dict[tuple[int, int], tuple[bool, float]] = {}  # (node, entry): while unchanged
-
-    def share(n: Node, e: Entry) -> tuple[bool, float]:
-        k = (id(n), id(e))
-        v = memo.get(k)
-        if v is None:
-            extra = carried(tree.cqs[e[0].name], n, e[2].usage)
-            v = memo[k] = (nb and borrowing_on(n, extra, e[2].usage),
-                           tree.share(n, extra))
-        return v
-
-    at = {id(tree.cqs[e[0].name]): e for e in entries}  # one head per ClusterQueue
-    roots = {id(r): r for r in (tree.cqs[e[0].name].path()[0] for e in entries)}
-    won: dict[int, Entry | None] = {}
-    # per child: its nominee and that nominee's key at the parent, while ``won`` stands
-    kw: dict[int, tuple[Entry | None, tuple[bool, float, int, float, str] | None]] = {}
-
-    def best(c: Node) -> Entry | None:
-        if c.is_cq:
-            return at.get(id(c))
-        if id(c) in won:
-            return won[id(c)]
-        top, tk = None, None
-        for ch in c.children:
-            hit = kw.get(id(ch))
-            if hit is None:
-                w = best(ch)
-                hit = kw[id(ch)] = (w, None if w is None else (*share(ch, w), *key(w)))
-            w, k = hit
-            if w is not None and (tk is None or k < tk):  # type: ignore[operator]
-                top, tk = w, k
-        won[id(c)] = top
-        return top
-
-    while at:  # between trees (a ClusterQueue without cohort is its own): by priority, age
-        pick = min((w for r in roots.values() if (w := best(r)) is not None), key=key)
-        node = tree.cqs[pick[0].name]
-        del at[id(node)]
-        seen = len(eng.events)
-        yield pick
-        if len(eng.events) != seen:  # admitted or preempted: the usage of its tree moved
-            root = node.path()[0]
-            for e in at.values():
-                n = tree.cqs[e[0].name]
-                if n.path()[0] is root:
-                    for m in n.path():
-                        memo.pop((id(m), id(e)), None)
-                        won.pop(id(m), None)
-                        kw.pop(id(m), None)
-        for n in node.path():
-            won.pop(id(n), None)
-            kw.pop(id(n), None)
+    yield from tournament(eng, entries, key)
 
 
 def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,

@@ -1,0 +1,112 @@
+"""The fair-sharing admission order of a cycle (rules A3/F5, and A20 for speed): Kueue's
+tournament over the heads of the ClusterQueues, one pick at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from aifab.sched._assign import Assignment
+from aifab.sched._model import ClusterQueue
+from aifab.sched._quota import Node, QuotaTree, borrowing_on, carried
+from aifab.sched._workload import Workload
+
+if TYPE_CHECKING:
+    from aifab.sched._cycle import Engine
+
+Entry = tuple[ClusterQueue, Workload, Assignment]
+_Nominee = tuple[Entry | None, tuple[bool, float, int, float, str] | None]
+
+
+def tournament(eng: Engine, entries: list[Entry],
+                key: Callable[[Entry], tuple[int, float, str]]) -> Iterator[Entry]:
+    """A3/F5 as Kueue's fair-sharing tournament: at each cohort the child whose share with
+    its nominee admitted is lowest (then priority, then age) nominates; with
+    FairSharingPrioritizeNonBorrowing (on by default), a child that does not borrow, with its
+    nominee admitted, on a flavor-resource the nominee requests goes before one that does.
+    The root's winner goes next (a sort with the pairwise comparison at the lowest common
+    cohort is not transitive across levels); when the pick admitted or preempted, the shares
+    that read usage it moved are computed again (A20)."""
+    tree = eng.tree
+    nb = eng.m.gates.get("FairSharingPrioritizeNonBorrowing", True)
+    memo: dict[tuple[int, int], tuple[bool, float]] = {}  # (node, entry): while unchanged
+
+    def share(n: Node, e: Entry) -> tuple[bool, float]:
+        k = (id(n), id(e))
+        v = memo.get(k)
+        if v is None:
+            extra = carried(tree.cqs[e[0].name], n, e[2].usage)
+            v = memo[k] = (nb and borrowing_on(n, extra, e[2].usage),
+                           tree.share(n, extra))
+        return v
+
+    at = {id(tree.cqs[e[0].name]): e for e in entries}  # one head per ClusterQueue
+    roots = {id(r): r for r in (tree.cqs[e[0].name].path()[0] for e in entries)}
+    won: dict[int, Entry | None] = {}
+    # per child: its nominee and that nominee's key at the parent, while ``won`` stands
+    kw: dict[int, _Nominee] = {}
+    # A20: per node, the heads at or below it (what a change of usage there can move)
+    under: dict[int, list[Entry]] = {}
+    for e in entries:
+        for n in tree.cqs[e[0].name].path():
+            under.setdefault(id(n), []).append(e)
+    kids: dict[int, list[Node]] = {}  # A20: the children with heads below, in order
+
+    def best(c: Node) -> Entry | None:
+        if c.is_cq:
+            return at.get(id(c))
+        if id(c) in won:
+            return won[id(c)]
+        top, tk = None, None
+        ks = kids.get(id(c))
+        if ks is None:
+            ks = kids[id(c)] = [ch for ch in c.children if id(ch) in under]
+        for ch in ks:
+            hit = kw.get(id(ch))
+            if hit is None:
+                w = best(ch)
+                hit = kw[id(ch)] = (w, None if w is None else (*share(ch, w), *key(w)))
+            w, k = hit
+            if w is not None and (tk is None or k < tk):  # type: ignore[operator]
+                top, tk = w, k
+        won[id(c)] = top
+        return top
+
+    while at:  # between trees (a ClusterQueue without cohort is its own): by priority, age
+        pick = min((w for r in roots.values() if (w := best(r)) is not None), key=key)
+        node = tree.cqs[pick[0].name]
+        del at[id(node)]
+        seen = len(eng.events)
+        yield pick
+        if len(eng.events) != seen:  # admitted or preempted: usage moved on these paths
+            qs = {node.name, *(getattr(ev, "cluster_queue", "") for ev in eng.events[seen:])}
+            if not SCOPED:  # (tests) every head of the tree, as before A20
+                root = node.path()[0]
+                qs |= {e[0].name for e in at.values() if tree.cqs[e[0].name].path()[0] is root}
+            _moved(tree, qs, under, memo, won, kw)
+        for n in node.path():
+            won.pop(id(n), None)
+            kw.pop(id(n), None)
+
+
+SCOPED = True  # A20 (False: every head of a tree computed again after a change, tests)
+
+
+def _moved(tree: QuotaTree, queues: set[str], under: dict[int, list[Entry]],
+           memo: dict[tuple[int, int], tuple[bool, float]], won: dict[int, Entry | None],
+           kw: dict[int, _Nominee]) -> None:
+    """Usage moved on the paths of ``queues`` (A20): a head's share at a node (and its
+    borrowing there) reads the usage of that node and of the nodes on its path below it
+    (``carried``), so only the shares at or above a moved node of the heads below it are
+    computed again, and only the moved nodes' nominees."""
+    moved = {id(n): n for q in queues for n in tree.cqs[q].path()}
+    for nid, n in moved.items():
+        won.pop(nid, None)
+        kw.pop(nid, None)
+        if n.parent is None:
+            continue  # a root's share is never read (its children's are)
+        for e in under.get(nid, ()):
+            for m in tree.cqs[e[0].name].path():
+                memo.pop((id(m), id(e)), None)
+                if m is n:
+                    break
