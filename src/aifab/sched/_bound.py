@@ -124,17 +124,26 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             take.setdefault(name, {})[fr] = v
     frs = list(req)
     low: dict[int, float] = {}  # per preemptor side: its least share after any search
+    inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
+    shares: dict[int, float] = {}  # per target side: its share now
     for name in [n for n in take if n != cq.name]:
         other = tree.cqs[name]
+        within = False
+        if fair and within_nominal:
+            mine = _side(me, other)[0]
+            w = inside.get(id(mine))
+            within = inside[id(mine)] = _within(tree, me, mine, req) if w is None else w
         if not fair:
             ok = tree.borrowing(other, frs)
-        elif within_nominal and _within(tree, me, (mine := _side(me, other)[0]), req):
+        elif within:
             ok = tree.borrowing(other, frs)  # F8: taken without comparing shares
         elif not tree.borrowing(other, frs):  # F7 (read first: the cheapest test)
             ok = False
         else:
             mine, theirs = _side(me, other)
-            now = tree.share(theirs)
+            now = shares.get(id(theirs))
+            if now is None:
+                now = shares[id(theirs)] = tree.share(theirs)
             if now > 0 and id(mine) not in low:
                 low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
             ok = now > 0 and low[id(mine)] <= now

@@ -7,7 +7,7 @@ Written from Kueue's concepts/preemption.md ("Candidates", "Targets", "Fair Shar
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -130,11 +130,21 @@ def _pick(root: Node, holders: dict[int, int], share: Callable[[Node], float]) -
 
 class _Shares:
     """Shares of the tree's nodes during one search, each kept until the usage on its
-    node changes (only the nodes on the path to a ClusterQueue change when it does)."""
+    node changes (only the nodes on the path to a ClusterQueue change when it does), and
+    (A21) per cohort its children holding candidates, sorted by (share, name), for F3's
+    pick: within a strategy pass holders only run out, and a share moves only when a
+    target is taken or put back (``change``), which re-sorts the nodes on its path."""
+
+    ordered = True  # A21 (False: each pick compares every child, as ``_pick``; tests)
 
     def __init__(self, tree: QuotaTree) -> None:
         self.tree = tree
         self.memo: dict[int, float] = {}
+        # per cohort: (share, name, -position, child) ascending (the pick is the last);
+        # per child listed: its entry
+        self.lists: dict[int, list[tuple[float, str, int, Node]]] = {}
+        self.entry: dict[int, tuple[float, str, int, Node]] = {}
+        self.holders: dict[int, int] = {}
 
     def __call__(self, n: Node) -> float:
         v = self.memo.get(id(n))
@@ -144,9 +154,43 @@ class _Shares:
 
     def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
         self.tree.add_all(cq, usage, sign)
-        memo = self.memo
+        memo, entry = self.memo, self.entry
         for n in self.tree.cqs[cq].path():
             memo.pop(id(n), None)
+        for n in self.tree.cqs[cq].path()[1:]:
+            old = entry.get(id(n))
+            if old is None:
+                continue
+            lst = self.lists[id(n.parent)]  # type: ignore[arg-type]
+            del lst[bisect_left(lst, old)]
+            entry[id(n)] = new = (self(n), n.name, old[2], n)
+            insort(lst, new)
+
+    def start(self, holders: dict[int, int]) -> None:
+        """A strategy pass begins with these holders (only falling from here on)."""
+        self.holders = holders
+        self.lists.clear()
+        self.entry.clear()
+
+    def pick(self, root: Node) -> str:
+        """F3's ClusterQueue to preempt from (as ``_pick``: the highest (share, name) among
+        the children holding candidates, the first child of equal ones)."""
+        if not self.ordered:
+            return _pick(root, self.holders, self)
+        holders, lists, entry = self.holders, self.lists, self.entry
+        n = root
+        while not n.is_cq:
+            lst = lists.get(id(n))
+            if lst is None:
+                lst = lists[id(n)] = sorted(
+                    (self(c), c.name, -i, c) for i, c in enumerate(n.children)
+                    if holders.get(id(c)))
+                for e in lst:
+                    entry[id(e[3])] = e
+            while not holders.get(id(lst[-1][3])):  # ran out of candidates: for good
+                del entry[id(lst.pop()[3])]
+            n = lst[-1][3]
+        return n.name
 
 
 def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
@@ -239,8 +283,9 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         holders: dict[int, int] = {}  # kept as queues run out of candidates (A9)
         for name in active:
             _hold(tree, holders, name, 1)
+        sh.start(holders)
         while not fits() and active:
-            y = _pick(path[0], holders, sh)
+            y = sh.pick(path[0])
             took = None
             # usages that failed the test: removing as much or more of every flavor-resource
             # leaves the target's share as low or lower, so fails too (A7)
