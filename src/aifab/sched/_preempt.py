@@ -133,7 +133,8 @@ class _Shares:
     node changes (only the nodes on the path to a ClusterQueue change when it does), and
     (A21) per cohort its children holding candidates, sorted by (share, name), for F3's
     pick: within a strategy pass holders only run out, and a share moves only when a
-    target is taken or put back (``change``), which re-sorts the nodes on its path."""
+    target is taken or put back (``change``): the nodes on its path are re-sorted at the
+    next pick that reads their cohort."""
 
     ordered = True  # A21 (False: each pick compares every child, as ``_pick``; tests)
 
@@ -144,6 +145,7 @@ class _Shares:
         # per child listed: its entry
         self.lists: dict[int, list[tuple[float, str, int, Node]]] = {}
         self.entry: dict[int, tuple[float, str, int, Node]] = {}
+        self.dirty: dict[int, dict[int, Node]] = {}  # per cohort listed: children to re-sort
         self.holders: dict[int, int] = {}
 
     def __call__(self, n: Node) -> float:
@@ -154,16 +156,22 @@ class _Shares:
 
     def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
         self.tree.add_all(cq, usage, sign)
-        memo, entry = self.memo, self.entry
+        memo, dirty = self.memo, self.dirty
         for n in self.tree.cqs[cq].path():
             memo.pop(id(n), None)
-        for n in self.tree.cqs[cq].path()[1:]:
+            if n.parent is not None and id(n.parent) in self.lists:
+                dirty.setdefault(id(n.parent), {})[id(n)] = n
+
+    def _resort(self, p: Node, lst: list[tuple[float, str, int, Node]]) -> None:
+        """Children of ``p`` whose share may have moved since listed: moved in ``lst``
+        if it did (a take put back leaves it where it was)."""
+        entry = self.entry
+        for n in self.dirty.pop(id(p)).values():
             old = entry.get(id(n))
-            if old is None:
+            if old is None or old[0] == (v := self(n)):
                 continue
-            lst = self.lists[id(n.parent)]  # type: ignore[arg-type]
             del lst[bisect_left(lst, old)]
-            entry[id(n)] = new = (self(n), n.name, old[2], n)
+            entry[id(n)] = new = (v, n.name, old[2], n)
             insort(lst, new)
 
     def start(self, holders: dict[int, int]) -> None:
@@ -171,6 +179,7 @@ class _Shares:
         self.holders = holders
         self.lists.clear()
         self.entry.clear()
+        self.dirty.clear()
 
     def pick(self, root: Node) -> str:
         """F3's ClusterQueue to preempt from (as ``_pick``: the highest (share, name) among
@@ -187,6 +196,8 @@ class _Shares:
                     if holders.get(id(c)))
                 for e in lst:
                     entry[id(e[3])] = e
+            elif id(n) in self.dirty:
+                self._resort(n, lst)
             while not holders.get(id(lst[-1][3])):  # ran out of candidates: for good
                 del entry[id(lst.pop()[3])]
             n = lst[-1][3]
