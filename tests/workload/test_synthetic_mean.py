@@ -28,3 +28,20 @@ SPECS = [*DEFAULT_CLASSES.values(),
 def test_vectorised_mean_is_bit_identical(spec: JobClassSpec, max_size: int | None) -> None:
     s = ClassSampler(spec, max_size)
     assert s.mean_gpu_s(n=5000, seed=7) == _scalar_mean(s, n=5000, seed=7)
+
+
+def test_kept_means_are_per_class() -> None:
+    """One Monte Carlo per distinct class (kept): a sampler of another spec, another gang
+    cap, another draw count or seed gets its own mean, equal to a fresh computation."""
+    base = ClassSampler(SPECS[1])
+    first = base.mean_gpu_s(n=3000, seed=3)
+    assert ClassSampler(SPECS[1]).mean_gpu_s(n=3000, seed=3) == first
+    alt = [{"sigma": 0.5}, {"median_h": 6.0}, {"max_h": 24.0},
+           {"size_probs": [0.5, 0.1, 0.1, 0.1, 0.1, 0.1]}]
+    others = [ClassSampler(SPECS[1], 16),
+              *(ClassSampler(SPECS[1].model_copy(update=u)) for u in alt)]
+    for s in others:
+        got = s.mean_gpu_s(n=3000, seed=3)
+        assert got != first and got == _scalar_mean(s, n=3000, seed=3)
+    assert base.mean_gpu_s(n=3001, seed=3) == _scalar_mean(base, n=3001, seed=3) != first
+    assert base.mean_gpu_s(n=3000, seed=4) == _scalar_mean(base, n=3000, seed=4) != first
