@@ -15,7 +15,7 @@ from test_bound import JOBS, STRATS, _m
 from test_scoped_tournament import _log, _wide
 
 from aifab.sched import Engine, gang
-from aifab.sched._preempt import _pick, _Shares
+from aifab.sched._shares import _pick, _Shares
 
 
 def _both(m: Any, run: Any) -> tuple[Any, Any]:

@@ -7,7 +7,7 @@ Written from Kueue's concepts/preemption.md ("Candidates", "Targets", "Fair Shar
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from aifab.sched._assign import Assignment
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._quota import Node, QuotaTree, carried
+from aifab.sched._shares import _hold, _Shares
 from aifab.sched._workload import Workload
 
 
@@ -110,105 +111,6 @@ def _side(a: Node, b: Node) -> tuple[Node, Node]:
     return out
 
 
-def _pick(root: Node, holders: dict[int, int], share: Callable[[Node], float]) -> str:
-    """The ClusterQueue to preempt from: at each cohort, the child with the highest share
-    among those holding candidates (F3; ``holders``: per node id, how many ClusterQueues
-    below it hold candidates)."""
-    n = root
-    while not n.is_cq:
-        best: Node | None = None
-        top: tuple[float, str] | None = None
-        for c in n.children:
-            if holders.get(id(c)):
-                k = (share(c), c.name)
-                if top is None or k > top:
-                    best, top = c, k
-        assert best is not None
-        n = best
-    return n.name
-
-
-class _Shares:
-    """Shares of the tree's nodes during one search, each kept until the usage on its
-    node changes (only the nodes on the path to a ClusterQueue change when it does), and
-    (A21) per cohort its children holding candidates, sorted by (share, name), for F3's
-    pick: within a strategy pass holders only run out, and a share moves only when a
-    target is taken or put back (``change``): the nodes on its path are re-sorted at the
-    next pick that reads their cohort."""
-
-    ordered = True  # A21 (False: each pick compares every child, as ``_pick``; tests)
-
-    def __init__(self, tree: QuotaTree) -> None:
-        self.tree = tree
-        self.memo: dict[int, float] = {}
-        # per cohort: (share, name, -position, child) ascending (the pick is the last);
-        # per child listed: its entry
-        self.lists: dict[int, list[tuple[float, str, int, Node]]] = {}
-        self.entry: dict[int, tuple[float, str, int, Node]] = {}
-        self.dirty: dict[int, dict[int, Node]] = {}  # per cohort listed: children to re-sort
-        self.holders: dict[int, int] = {}
-
-    def __call__(self, n: Node) -> float:
-        v = self.memo.get(id(n))
-        if v is None:
-            v = self.memo[id(n)] = self.tree.share(n)
-        return v
-
-    def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
-        self.tree.add_all(cq, usage, sign)
-        memo, dirty = self.memo, self.dirty
-        for n in self.tree.cqs[cq].path():
-            memo.pop(id(n), None)
-            if n.parent is not None and id(n.parent) in self.lists:
-                dirty.setdefault(id(n.parent), {})[id(n)] = n
-
-    def _resort(self, p: Node, lst: list[tuple[float, str, int, Node]]) -> None:
-        """Children of ``p`` whose share may have moved since listed: moved in ``lst``
-        if it did (a take put back leaves it where it was)."""
-        entry = self.entry
-        for n in self.dirty.pop(id(p)).values():
-            old = entry.get(id(n))
-            if old is None or old[0] == (v := self(n)):
-                continue
-            del lst[bisect_left(lst, old)]
-            entry[id(n)] = new = (v, n.name, old[2], n)
-            insort(lst, new)
-
-    def start(self, holders: dict[int, int]) -> None:
-        """A strategy pass begins with these holders (only falling from here on)."""
-        self.holders = holders
-        self.lists.clear()
-        self.entry.clear()
-        self.dirty.clear()
-
-    def pick(self, root: Node) -> str:
-        """F3's ClusterQueue to preempt from (as ``_pick``: the highest (share, name) among
-        the children holding candidates, the first child of equal ones)."""
-        if not self.ordered:
-            return _pick(root, self.holders, self)
-        holders, lists, entry = self.holders, self.lists, self.entry
-        n = root
-        while not n.is_cq:
-            lst = lists.get(id(n))
-            if lst is None:
-                lst = lists[id(n)] = sorted(
-                    (self(c), c.name, -i, c) for i, c in enumerate(n.children)
-                    if holders.get(id(c)))
-                for e in lst:
-                    entry[id(e[3])] = e
-            elif id(n) in self.dirty:
-                self._resort(n, lst)
-            while not holders.get(id(lst[-1][3])):  # ran out of candidates: for good
-                del entry[id(lst.pop()[3])]
-            n = lst[-1][3]
-        return n.name
-
-
-def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
-    for n in tree.cqs[cq].path():
-        holders[id(n)] = holders.get(id(n), 0) + sign
-
-
 def by_queue(cq: ClusterQueue, wl: Workload, pool: Mapping[str, list[Admitted]],
              tree: QuotaTree) -> dict[str, list[Admitted]]:
     """``candidates()`` grouped by ClusterQueue, from ``pool``: per ClusterQueue, its
@@ -273,7 +175,11 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     snap = _snap_q(tree, {cq.name, *left})
     targets: list[Admitted] = []
 
+    kept: list[int | bool] = [-1, False]  # A22: fits() while no take or put-back moved usage
+
     def fits() -> bool:  # with the request taken out again (F8; it changes only these)
+        if kept[0] == sh.moves:
+            return bool(kept[1])
         saved = [(n, fr, n.usage.get(fr)) for n in path for fr in req]
         tree.add_all(cq.name, req, -1)
         ok = tree.fits(cq.name, req)
@@ -282,6 +188,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 n.usage.pop(fr, None)
             else:
                 n.usage[fr] = v
+        kept[0], kept[1] = sh.moves, ok
         return ok
 
     tree.add_all(cq.name, req)  # F8: every share below is read with the request admitted
@@ -311,7 +218,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 # F8: Kueue's target ordering passes over nodes that do not borrow (below
                 # the lowest common cohort, off the preemptor's path); F9 (aifab's loop
                 # guard): that do not borrow on a flavor-resource the preemptor needs
-                pruned = not all(tree.borrowing(n, frs) for n in ypath[ypath.index(theirs):])
+                pruned = not all(sh.borrows(n, frs) for n in ypath[ypath.index(theirs):])
             for a in active[y]:
                 if y != cq.name:
                     if pruned:
