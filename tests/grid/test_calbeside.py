@@ -1,5 +1,5 @@
-"""The calibration base case in a second process (grid._calbeside): when it is started, and
-that a failed siting run stops it."""
+"""The calibration base case in a second process (grid._calbeside): when it is started,
+that its rows equal the in-process ones, and that a failed siting run stops it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 import pytest
 
 from aifab._background import Background
-from aifab.grid import _site, load_grid_data
-from aifab.grid._calbeside import BESIDE_MIN_HOURS, calibration_beside
+from aifab.grid import _site, calibrate, load_grid_data
+from aifab.grid._calbeside import BESIDE_MIN_HOURS, _calibrate_quietly, calibration_beside
 from aifab.grid._calibration import _key_args, calibration_is_cached
 from aifab.grid._netcache import cached
 
@@ -63,3 +63,13 @@ def test_a_failed_siting_run_stops_the_second_process(monkeypatch):
         _site.solve_siting(problem)
     assert len(started) == 1 and not started[0].running
 
+
+
+@pytest.mark.slow
+def test_rows_from_the_second_process_equal_the_rows_solved_here(data, monkeypatch):
+    monkeypatch.setenv("AIFAB_CACHE_DIR", "off")
+    small = {**CAL, "hours": 24}
+    beside = Background(_calibrate_quietly, data, **small).result()
+    here = calibrate(data, **small)
+    assert len(here) >= 10
+    assert [r.to_dict() for r in beside] == [r.to_dict() for r in here]

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from aifab.grid._solver import run_highs
+
 
 class BoundLP:
     """A HiGHS model equal to ``h``'s LP with singleton rows as column bounds (``options``:
@@ -92,8 +94,7 @@ class BoundLP:
         k = self.keep
         self.h.changeRowsBounds(len(k), np.arange(len(k), dtype=np.int32), self.rlo[k],
                                 self.rhi[k])
-        self.h.resetGlobalScheduler(True)  # see WarmLP.solve
-        self.h.run()
+        run_highs(self.h)
         return str(self.h.modelStatusToString(self.h.getModelStatus())).lower()
 
     def solution(self) -> tuple[np.ndarray, float]:

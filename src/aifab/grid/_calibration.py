@@ -28,7 +28,7 @@ from aifab.grid._network import (
     time_slices,
 )
 from aifab.grid._results import corridor_flows, corridor_table
-from aifab.grid._solver import label_positions, solve_dispatch
+from aifab.grid._solver import label_positions, run_highs, solve_dispatch
 
 EAST_COAST = ("Gangwon", "Gyeongbuk")
 CALIBRATION_YEAR = 2025  # the reported figures are for 2024-2025
@@ -311,7 +311,7 @@ def _raised_limit_cost(m: Any, n: Any, interface: str, extra_mw: float) -> float
     lower = np.asarray(lp.row_lower_)[rows]
     upper = np.asarray(lp.row_upper_)[rows] + extra_mw
     h.changeRowsBounds(len(rows), rows, lower, upper)
-    h.run()
+    run_highs(h)  # in this thread, whatever HiGHS ran in it before
     if h.modelStatusToString(h.getModelStatus()) != "Optimal":
         return float("nan")
     col_of = label_positions(m.matrices.vlabels)

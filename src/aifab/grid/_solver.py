@@ -125,6 +125,18 @@ def solve_dispatch(gn: Any, data: GridData) -> tuple[Any, SolveInfo]:
     return m, solve_highs(m, objective_scale=1e-6)
 
 
+def run_highs(h: Any) -> Any:
+    """``h.run()`` in the calling thread with ``h``'s own ``threads`` option; HiGHS's
+    return status. HiGHS keeps a thread pool per calling thread, sized by the first run in
+    it: a later run in that thread with another thread count fails at once (kError, model
+    status "Not Set") unless the pool is reset first. linopy runs each solve in a fresh
+    thread; a re-solve of its ``solver_model`` here runs in ours, after whatever ran in it
+    before (a one-thread block LP run earlier in the process left the calibration's
+    west-coast re-solve without a solution, and its row out)."""
+    h.resetGlobalScheduler(True)
+    return h.run()
+
+
 def label_positions(labels: Any) -> Any:
     """Position in the HiGHS model of each linopy label (``model.matrices.clabels`` for
     rows, ``vlabels`` for columns): an array indexed by label, -1 where a label is not

@@ -25,7 +25,7 @@ from aifab.grid._budget import BudgetRows, add_energy_budgets
 from aifab.grid._data import GridData
 from aifab.grid._network import GridNetwork, add_interfaces
 from aifab.grid._profiles import month_of_day
-from aifab.grid._solver import label_positions, solve_highs
+from aifab.grid._solver import label_positions, run_highs, solve_highs
 from aifab.grid._tiebreak import DUAL_TOL, tie_break
 
 OBJ_SCALE = 1e-6  # objectives in million KRW (HiGHS stalls on KRW-sized costs)
@@ -316,10 +316,8 @@ def _solve_cold(h: Any, bound: BoundLP) -> str:
     nr = len(bound.rlo)
     h.changeRowsBounds(nr, np.arange(nr, dtype=np.int32), bound.rlo, bound.rhi)
     h.clearSolver()  # presolve again: a warm basis on this LP is slower
-    # HiGHS keeps one thread pool per process: another LP's thread count (stage 1,
-    # another block length) makes run() fail unless the pool is reset first
-    h.resetGlobalScheduler(True)
-    ret = h.run()
+    # another LP's thread count (stage 1, another block length) in this thread: run_highs
+    ret = run_highs(h)
     st = str(h.modelStatusToString(h.getModelStatus())).lower()
     if "optimal" not in st:  # e.g. presolve trouble: once more, warm
         h.setOptionValue("presolve", "off")
