@@ -62,3 +62,19 @@ def test_raised_limit_re_solve_after_a_one_thread_block_lp() -> None:
     _one_thread_block_lp_here()
     raised = _raised_limit_cost(m, gn.network, "G-S export", 100.0)
     assert raised == pytest.approx(base - 100 * 90_000 * 8760, rel=1e-9)
+
+
+def test_a_failed_raised_limit_re_solve_says_its_row_is_left_out(monkeypatch) -> None:
+    """A re-solve that ends without a solution leaves the row out with a warning naming
+    the interface (it went silently when the thread pool made it fail)."""
+    import aifab.grid._calibration as cal
+
+    quiet_pypsa()
+    itf = pd.DataFrame([{"name": "G-S export", "from_regions": "Gangwon",
+                         "to_regions": "Seoul", "limit_mw": 400.0, "source": "toy"}])
+    d = replace(toy_data(), interfaces=itf)
+    gn = build_network(d, [2030], hours=24, slices=time_slices(d, 24))
+    m, _ = solve_dispatch(gn, d)
+    monkeypatch.setattr(cal, "run_highs", lambda h: h.clearSolver())
+    with pytest.warns(RuntimeWarning, match="'G-S export' raised by 100 MW"):
+        assert np.isnan(_raised_limit_cost(m, gn.network, "G-S export", 100.0))

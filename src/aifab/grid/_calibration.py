@@ -10,6 +10,7 @@ miss stays visible (``within`` false) and is not tuned away.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -312,7 +313,11 @@ def _raised_limit_cost(m: Any, n: Any, interface: str, extra_mw: float) -> float
     upper = np.asarray(lp.row_upper_)[rows] + extra_mw
     h.changeRowsBounds(len(rows), rows, lower, upper)
     run_highs(h)  # in this thread, whatever HiGHS ran in it before
-    if h.modelStatusToString(h.getModelStatus()) != "Optimal":
+    status = h.modelStatusToString(h.getModelStatus())
+    if status != "Optimal":  # the row goes: say so (it went silently once, see run_highs)
+        warnings.warn(f"calibration: the re-solve with interface {interface!r} raised by "
+                      f"{extra_mw:g} MW ended {status!r}; its row is left out",
+                      RuntimeWarning, stacklevel=2)
         return float("nan")
     col_of = label_positions(m.matrices.vlabels)
     gp = m.variables["Generator-p"].labels.transpose("snapshot", "name")
