@@ -3,16 +3,23 @@ tournament over the heads of the ClusterQueues, one pick at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 from aifab.sched._assign import Assignment
-from aifab.sched._model import ClusterQueue
+from aifab.sched._model import ClusterQueue, Manifests
 from aifab.sched._quota import Node, QuotaTree, borrowing_on, carried
 from aifab.sched._workload import Workload
 
-if TYPE_CHECKING:
-    from aifab.sched._cycle import Engine
+
+class Engine(Protocol):
+    """What the tournament reads of the engine (``_cycle.Engine`` names the rest)."""
+
+    m: Manifests
+    tree: QuotaTree
+
+    @property
+    def events(self) -> Sequence[object]: ...  # admissions and preemptions append here
 
 Entry = tuple[ClusterQueue, Workload, Assignment]
 _Nominee = tuple[Entry | None, tuple[bool, float, int, float, str] | None]
