@@ -6,6 +6,7 @@ stage 2) failed and its row went missing, in a test worker that had run one befo
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,17 +46,23 @@ def test_a_run_after_another_thread_count_in_this_thread_solves() -> None:
     _one_thread_block_lp_here()  # and back
 
 
-def test_raised_limit_re_solve_after_a_one_thread_block_lp() -> None:
-    # The toy (tests/grid/conftest.py) with a 400 MW Gangwon -> Seoul interface: of Seoul's
-    # 1,000 MW, 400 MW come from Gangwon's nuclear (10k KRW/MWh), 50 MW from Jeonnam's coal
-    # (the J-S corridor), 550 MW from Seoul's LNG (100k). Raised by 100 MW, 100 MW of LNG
-    # become nuclear every hour of the year: 100 x 90k x 8,760 KRW less.
+def _toy_solved() -> tuple[Any, tuple[Any, Any]]:
+    """The toy (tests/grid/conftest.py) with a 400 MW Gangwon -> Seoul interface, 24 h,
+    solved: its network and ``solve_dispatch``'s model and info."""
     quiet_pypsa()
     itf = pd.DataFrame([{"name": "G-S export", "from_regions": "Gangwon",
                          "to_regions": "Seoul", "limit_mw": 400.0, "source": "toy"}])
     d = replace(toy_data(), interfaces=itf)
     gn = build_network(d, [2030], hours=24, slices=time_slices(d, 24))
-    m, info = solve_dispatch(gn, d)
+    return gn, solve_dispatch(gn, d)
+
+
+def test_raised_limit_re_solve_after_a_one_thread_block_lp() -> None:
+    # The toy (tests/grid/conftest.py) with a 400 MW Gangwon -> Seoul interface: of Seoul's
+    # 1,000 MW, 400 MW come from Gangwon's nuclear (10k KRW/MWh), 50 MW from Jeonnam's coal
+    # (the J-S corridor), 550 MW from Seoul's LNG (100k). Raised by 100 MW, 100 MW of LNG
+    # become nuclear every hour of the year: 100 x 90k x 8,760 KRW less.
+    gn, (m, info) = _toy_solved()
     assert info.has_solution
     base = (400 * 10_000 + 50 * 50_000 + 550 * 100_000) * 8760
     assert info.objective_krw == pytest.approx(base, rel=1e-9)
@@ -69,12 +76,7 @@ def test_a_failed_raised_limit_re_solve_says_its_row_is_left_out(monkeypatch) ->
     the interface (it went silently when the thread pool made it fail)."""
     import aifab.grid._calibration as cal
 
-    quiet_pypsa()
-    itf = pd.DataFrame([{"name": "G-S export", "from_regions": "Gangwon",
-                         "to_regions": "Seoul", "limit_mw": 400.0, "source": "toy"}])
-    d = replace(toy_data(), interfaces=itf)
-    gn = build_network(d, [2030], hours=24, slices=time_slices(d, 24))
-    m, _ = solve_dispatch(gn, d)
+    gn, (m, _) = _toy_solved()
     monkeypatch.setattr(cal, "run_highs", lambda h: h.clearSolver())
     with pytest.warns(RuntimeWarning, match="'G-S export' raised by 100 MW"):
         assert np.isnan(_raised_limit_cost(m, gn.network, "G-S export", 100.0))

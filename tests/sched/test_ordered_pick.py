@@ -12,25 +12,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bound import JOBS, STRATS, _m
-from test_scoped_tournament import _log, _wide
+from test_grouped import _log
+from test_scoped_tournament import _both, _wide
 
 from aifab.sched import Engine, gang
 from aifab.sched._shares import _pick, _Shares
-
-
-def _both(m: Any, run: Any) -> tuple[Any, Any]:
-    fast = run(m)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_Shares, "ordered", False)
-        slow = run(m)
-    return fast, slow
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(JOBS, st.sampled_from(STRATS), st.booleans())
 def test_sorted_picks_change_nothing(jobs: list[tuple[str, int, int, int, int]],
                                      strategies: list[str] | None, deep: bool) -> None:
-    fast, slow = _both(_m(True, strategies, deep), lambda m: _log(m, jobs))
+    fast, slow = _both(_m(True, strategies, deep), lambda m: _log(m, jobs), _Shares, "ordered")
     assert fast == slow
 
 

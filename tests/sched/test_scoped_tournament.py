@@ -15,29 +15,18 @@ import pytest
 from _cfg import cohort, config, cq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bound import JOBS, PRE, STRATS, _m, _wl
+from test_bound import JOBS, PRE, STRATS, _m
+from test_grouped import _log
 
 import aifab.sched._fairorder as order_mod
 from aifab.sched import Engine, gang
 
 
-def _log(m: Any, jobs: list[tuple[str, int, int, int, int]]) -> tuple[Any, ...]:
-    e = Engine(m)
-    log: list[Any] = []
-    for i, (q, g, p, ends, cpu) in enumerate(jobs):
-        e.submit(_wl(i, q, g, p, cpu))
-        log += [(ev.kind, ev.workload, ev.cycle, ev.by, str(ev.flavors)) for ev in e.run()]
-        for name in sorted(e.admitted)[:ends]:
-            if name in e.admitted:
-                e.finish(name)
-                log += [(ev.kind, ev.workload, ev.cycle, ev.by) for ev in e.run()]
-    return log, e.cycle, sorted(e.reasons.items()), sorted(e.parked)
-
-
-def _both(m: Any, run: Any) -> tuple[Any, Any]:
+def _both(m: Any, run: Any, where: Any = None, flag: str = "SCOPED") -> tuple[Any, Any]:
+    """``run(m)`` with a speed rule on and with it off (``where.flag = False``)."""
     fast = run(m)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(order_mod, "SCOPED", False)
+        mp.setattr(order_mod if where is None else where, flag, False)
         slow = run(m)
     return fast, slow
 
