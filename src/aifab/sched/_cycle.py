@@ -267,8 +267,6 @@ def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
     return out
 
 
-
-
 def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
     """The heads in the order they are tried (A3, F2, F5). With fair sharing the order is
     made one pick at a time, as Kueue's fair-sharing iterator pops: each pick reads the

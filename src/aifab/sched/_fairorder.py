@@ -21,12 +21,13 @@ class Engine(Protocol):
     @property
     def events(self) -> Sequence[object]: ...  # admissions and preemptions append here
 
+
 Entry = tuple[ClusterQueue, Workload, Assignment]
 _Nominee = tuple[Entry | None, tuple[bool, float, int, float, str] | None]
 
 
 def tournament(eng: Engine, entries: list[Entry],
-                key: Callable[[Entry], tuple[int, float, str]]) -> Iterator[Entry]:
+               key: Callable[[Entry], tuple[int, float, str]]) -> Iterator[Entry]:
     """A3/F5 as Kueue's fair-sharing tournament: at each cohort the child whose share with
     its nominee admitted is lowest (then priority, then age) nominates; with
     FairSharingPrioritizeNonBorrowing (on by default), a child that does not borrow, with its

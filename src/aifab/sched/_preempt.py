@@ -175,11 +175,12 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     snap = _snap_q(tree, {cq.name, *left})
     targets: list[Admitted] = []
 
-    kept: list[int | bool] = [-1, False]  # A22: fits() while no take or put-back moved usage
+    fit_at, fit = -1, False  # A22: fits() while no take or put-back moved usage
 
     def fits() -> bool:  # with the request taken out again (F8; it changes only these)
-        if kept[0] == sh.moves:
-            return bool(kept[1])
+        nonlocal fit_at, fit
+        if fit_at == sh.moves:
+            return fit
         saved = [(n, fr, n.usage.get(fr)) for n in path for fr in req]
         tree.add_all(cq.name, req, -1)
         ok = tree.fits(cq.name, req)
@@ -188,7 +189,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 n.usage.pop(fr, None)
             else:
                 n.usage[fr] = v
-        kept[0], kept[1] = sh.moves, ok
+        fit_at, fit = sh.moves, ok
         return ok
 
     tree.add_all(cq.name, req)  # F8: every share below is read with the request admitted
