@@ -25,6 +25,15 @@ take is removed, the search finds nothing, and it is not run. The workloads it c
     and every workload the search could take below it removed (its usage falls by at most
     what is removed below it).
 
+With fair sharing (rule A23) the bound is tighter, still exact: a queue of another side
+counts only while every node from its side down to it borrows on one of the preemptor's
+flavor-resources now (F9 passes over the others, and borrowing only stops as usage falls);
+and what leaves a target side is at most what can leave it while its share stays at least
+the preemptor side's lower bound (every take needs the side's share, just before it, above
+0 and at least the preemptor side's share then) plus one take (the last, which may cross
+it: at most the side's largest candidate). That amount is removed at the side's node, which
+lowers every node above it at least as much as the same removed at queues below it.
+
 Usage is summed per flavor-resource, ClusterQueue and priority as workloads are admitted
 and released, so the bound costs a few operations per ClusterQueue holding the
 preemptor's flavor-resources, not per workload. The sums are floats: the amounts removed
@@ -40,6 +49,7 @@ from aifab.sched._preempt import _side
 from aifab.sched._quota import EPS, Node, QuotaTree, carried
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
+_Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
 
 
 class Usage:
@@ -50,6 +60,9 @@ class Usage:
         self.agg: _Agg = {}
         self.multi: _Agg = {}
         self.ver: dict[FR, int] = {}  # bumped as the sums of a flavor-resource change
+        # A23: per flavor-resource, ClusterQueue and priority, how many admitted workloads
+        # use each amount of it (for the largest one a search could take last)
+        self.sizes: _Sizes = {}
         # _eligible's answers: (multi?, ClusterQueue, priority, fr) -> (version, answer)
         self.memo: dict[tuple[bool, str, int, FR], tuple[int, dict[str, float]]] = {}
 
@@ -66,6 +79,22 @@ class Usage:
                     del by_p[prio]
                     if not by_p:
                         del agg[fr][cq]
+        for fr, v in usage.items():
+            by_p = self.sizes.setdefault(fr, {}).setdefault(cq, {})
+            n = by_p.setdefault(prio, {})
+            n[v] = n.get(v, 0) + sign
+            if n[v] == 0:
+                del n[v]
+                if not n:
+                    del by_p[prio]
+                    if not by_p:
+                        del self.sizes[fr][cq]
+
+    def largest(self, cq: str, fr: FR, lim: int | None) -> float:
+        """The most of ``fr`` one admitted workload of ``cq`` with priority at most ``lim``
+        (None: any) uses (0 if none)."""
+        by_p = self.sizes.get(fr, {}).get(cq, {})
+        return max((max(n) for p, n in by_p.items() if lim is None or p <= lim), default=0.0)
 
 
 def _grow(v: float) -> float:
@@ -123,33 +152,65 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         for name, v in _eligible(u, False, tree, cq, prio, fr).items():
             take.setdefault(name, {})[fr] = v
     frs = list(req)
+    if not fair:
+        for name in [n for n in take if n != cq.name]:
+            if not tree.borrowing(tree.cqs[name], frs):
+                del take[name]
+        return not _fits_without(tree, cq.name, req, take)
+    own = take.pop(cq.name, None)
+    lim = prio - 1 if cq.preemption.reclaim_within_cohort == "LowerPriority" else None
     low: dict[int, float] = {}  # per preemptor side: its least share after any search
     inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
     shares: dict[int, float] = {}  # per target side: its share now
-    for name in [n for n in take if n != cq.name]:
+    bor: dict[int, bool] = {}  # per node: borrows on ``frs`` now
+    # A23: per target side, the preemptor's side, what may leave it (per flavor-resource),
+    # whether it is taken from without comparing shares (F8), and its queues taken from
+    sides: dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]] = {}
+    for name, t in take.items():
         other = tree.cqs[name]
+        mine, theirs = _side(me, other)
+        # F7, F9: taken from only while every node from its side down to it borrows on a
+        # flavor-resource the preemptor needs (read first: the cheapest test)
+        path = other.path()
+        ok = True
+        for n in path[len(theirs.path()) - 1:]:
+            b = bor.get(id(n))
+            if b is None:
+                b = bor[id(n)] = tree.borrowing(n, frs)
+            if not b:
+                ok = False
+                break
+        if not ok:
+            continue
         within = False
-        if fair and within_nominal:
-            mine = _side(me, other)[0]
+        if within_nominal:
             w = inside.get(id(mine))
             within = inside[id(mine)] = _within(tree, me, mine, req) if w is None else w
-        if not fair:
-            ok = tree.borrowing(other, frs)
-        elif within:
-            ok = tree.borrowing(other, frs)  # F8: taken without comparing shares
-        elif not tree.borrowing(other, frs):  # F7 (read first: the cheapest test)
-            ok = False
-        else:
-            mine, theirs = _side(me, other)
+        if not within:  # F8: else taken without comparing shares
             now = shares.get(id(theirs))
             if now is None:
                 now = shares[id(theirs)] = tree.share(theirs)
-            if now > 0 and id(mine) not in low:
+            if now <= 0:
+                continue
+            if id(mine) not in low:
                 low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
-            ok = now > 0 and low[id(mine)] <= now
-        if not ok:
-            del take[name]
-    return not _fits_without(tree, cq.name, req, take)
+            if low[id(mine)] > now:
+                continue
+        e = sides.get(id(theirs))
+        if e is None:
+            e = sides[id(theirs)] = (theirs, mine, {}, within, [])
+        for fr, v in t.items():
+            e[2][fr] = e[2].get(fr, 0.0) + v
+        e[4].append(name)
+    out: list[tuple[Node, FR, float]] = []  # removed at each target side's node
+    for theirs, mine, gone, within, names in sides.values():
+        for fr, v in gone.items():
+            if not within:
+                c = _cap(tree, theirs, fr, low[id(mine)])
+                if c is not None:
+                    v = min(v, _grow(c + max(u.largest(q, fr, lim) for q in names)))
+            out.append((theirs, fr, v))
+    return not _fits_after(tree, cq.name, req, own, out)
 
 
 def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> bool:
@@ -177,6 +238,62 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
                    if mine in tree.cqs[name].path())
         extra[fr] = extra.get(fr, 0.0) - gone
     return tree.share(mine, extra)
+
+
+def _cap(tree: QuotaTree, n: Node, fr: FR, low: float) -> float | None:
+    """A23: the most of ``fr`` that can leave target side ``n`` before the last take from
+    it, when every take needs the side's share above 0 and at least ``low`` just before it
+    (both strategies, F3; a share only falls as usage leaves). None when no such limit
+    follows from the share: ``fr`` does not count in it (not in the side's quota, zero
+    weight, nothing to lend), or what the side borrows of another resource, or of another
+    flavor of ``fr``'s resource, could hold the share up alone (taken at its value now,
+    which only falls)."""
+    if n.weight == 0 or n.parent is None or fr not in n.subtree:
+        return None
+    lend = tree.lendable(n.parent)
+    r0 = fr[1]
+    if lend.get(r0, 0.0) <= 0:
+        return None
+    borrowed: dict[str, float] = {}  # per resource, on flavor-resources other than ``fr``
+    for f, sub in n.subtree.items():
+        b = n.usage.get(f, 0.0) - sub
+        if b > EPS and f != fr:
+            borrowed[f[1]] = borrowed.get(f[1], 0.0) + b
+    for r, b in borrowed.items():
+        if r != r0 and lend.get(r, 0.0) > 0 and b * 1000.0 / lend[r] / n.weight >= low:
+            return None
+    other = borrowed.get(r0, 0.0)
+    need = low * n.weight * lend[r0] / 1000.0  # borrowed of ``r0`` that holds ``low``
+    if other > 0 if low <= 0 else other >= need:
+        return None
+    return max(0.0, n.usage.get(fr, 0.0) - n.subtree[fr] - max(0.0, need - other))
+
+
+def _fits_after(tree: QuotaTree, cq: str, req: Mapping[FR, float],
+                own: Mapping[FR, float] | None, gone: list[tuple[Node, FR, float]]) -> bool:
+    """Whether ``req`` fits at ``cq`` with ``own`` removed at ``cq`` and each (node,
+    flavor-resource, amount) of ``gone`` removed at that node (the saved values are put
+    back). Removing an amount at a target side's node lowers every node above it at least
+    as much as removing it, or less, at queues below it (Q: ``remove`` carries up what
+    the node used beyond its kept-back quota)."""
+    saved: dict[tuple[int, FR], tuple[Node, FR, float | None]] = {}
+    steps = [(n, fr) for n, fr, _ in gone] + [(tree.cqs[cq], fr) for fr in own or ()]
+    for start, fr in steps:
+        for n in start.path():
+            if (id(n), fr) not in saved:
+                saved[(id(n), fr)] = (n, fr, n.usage.get(fr))
+    try:
+        if own:
+            tree.add_all(cq, own, -1)
+        for n, fr, v in gone:
+            tree.remove(n, fr, v)
+        return tree.fits(cq, req)
+    finally:
+        for n, fr, v in saved.values():
+            if v is None:
+                n.usage.pop(fr, None)
+            else:
+                n.usage[fr] = v
 
 
 def _fits_without(tree: QuotaTree, cq: str, req: Mapping[FR, float],
