@@ -8,12 +8,16 @@ that finds targets."""
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from _cfg import cohort, config, cq, res
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_bound import JOBS, STRATS, _log, _m
 
-from aifab.sched import Engine, gang
-from aifab.sched import _bound
+import aifab.sched._engine as engine_mod
+from aifab.sched import Engine, _bound, gang
 from aifab.sched._bound import _cap, hopeless
 
 PRE = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
@@ -54,6 +58,7 @@ def test_the_last_take_may_overshoot_the_cap() -> None:
     assert tree.share(tree.nodes["cq:b"]) == pytest.approx(250.0)
     assert _cap(tree, tree.nodes["cq:b"], GPU, low) == pytest.approx(2.0)
     assert not hopeless(e.index.sums, tree, e.m.cluster_queues["a"], 0, {GPU: 3.0}, True)
+    assert _walks(e.index, e.m) > 0  # both walks find b (A24)
     e.submit(gang("a2", "a", 3))
     evs = e.run() + e.run()
     assert [(ev.kind, ev.workload, ev.by) for ev in evs if ev.kind == "preempt"] == [
@@ -143,3 +148,61 @@ def test_a_side_that_does_not_borrow_on_the_flavor_is_not_counted() -> None:
     assert tree.borrowing(tree.cqs["c"], [f1]) and not tree.borrowing(y, [f1])
     assert tree.borrowing(y, [f2]) and tree.share(y) > 0
     assert hopeless(u, tree, e.m.cluster_queues["a"], 0, {f1: 2.0}, True)
+
+
+def _walks(ix: Any, m: Any) -> int:
+    """Compare the two walks for every ClusterQueue, priorities 0 and 3, and requests of 1
+    and 5 on each of its flavor-resources and on all of them at once; the number of
+    non-empty results."""
+    found = 0
+    for name, cq_ in m.cluster_queues.items():
+        frs = sorted(ix.tree.cqs[name].quotas)
+        for prio in (0, 3):
+            for req in [{fr: g} for fr in frs for g in (1.0, 5.0)] + [dict.fromkeys(frs, 2.0)]:
+                got = []
+                for walk in (_bound._by_side, _bound._by_queue):
+                    low: dict[int, float] = {}
+                    sides: dict[int, Any] = {}
+                    if cq_.preemption.reclaim_within_cohort != "Never":
+                        walk(ix.sums, ix.tree, cq_, prio, req, ix.within, low, sides)
+                    got.append({k: (v[0].name, v[1].name, v[3], sorted(v[4]),
+                                    {fr: round(x, 6) for fr, x in v[2].items()},
+                                    low.get(id(v[1]))) for k, v in sides.items()})
+                assert got[0] == got[1], (name, prio, req)
+                found += bool(got[0])
+    return found
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(JOBS, st.sampled_from(STRATS), st.booleans())
+def test_the_side_walk_finds_the_queues_the_queue_walk_finds(
+        jobs: list[tuple[str, int, int, int, int]], strategies: list[str] | None,
+        deep: bool) -> None:
+    """A24: at every search, for every ClusterQueue and several requests, ``_by_side``
+    (sides first, passing over a side's queues at once) and ``_by_queue`` (A23: every
+    queue with usage a search may take) give the same target sides, each with the same
+    preemptor side, F8 flag, queues, amounts and least share of the preemptor side."""
+    search = engine_mod.targets
+
+    def both(ix: Any, m_: Any, fair_: bool, cq_: Any, wl: Any, asg: Any) -> Any:
+        _walks(ix, m_)
+        return search(ix, m_, fair_, cq_, wl, asg)
+
+    with mock.patch.object(engine_mod, "targets", both):
+        _log(Engine(_m(True, strategies, deep)), jobs)
+
+
+def test_a_queue_that_does_not_borrow_is_passed_over_inside_a_side() -> None:
+    """Cohorts x (a) and y (c, d), 4 GPUs each queue. y borrows 1 (c uses 6, d 3); a, at
+    3, asks for 2 (x's share with it: 1 of 12 borrowed, as y's). Of side y only c is
+    counted: d uses 3 of its 4 and does not borrow (F9, below the side's node)."""
+    m = config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
+               cq("a", "x", 4, preemption=PRE), cq("c", "y", 4), cq("d", "y", 4), fair=True)
+    e = Engine(m)
+    _fill(e, [("c1", "c", 6), ("d1", "d", 3), ("a1", "a", 3)])
+    low: dict[int, float] = {}
+    sides: dict[int, Any] = {}
+    _bound._by_side(e.index.sums, e.tree, e.m.cluster_queues["a"], 0, {GPU: 2.0}, True, low,
+                    sides)
+    assert [(v[0].name, v[4]) for v in sides.values()] == [("y", ["c"])]
+    assert _walks(e.index, e.m) > 0

@@ -80,14 +80,14 @@ class Usage:
                     if not by_p:
                         del agg[fr][cq]
         for fr, v in usage.items():
-            by_p = self.sizes.setdefault(fr, {}).setdefault(cq, {})
-            n = by_p.setdefault(prio, {})
+            sizes = self.sizes.setdefault(fr, {}).setdefault(cq, {})
+            n = sizes.setdefault(prio, {})
             n[v] = n.get(v, 0) + sign
             if n[v] == 0:
                 del n[v]
                 if not n:
-                    del by_p[prio]
-                    if not by_p:
+                    del sizes[prio]
+                    if not sizes:
                         del self.sizes[fr][cq]
 
     def largest(self, cq: str, fr: FR, lim: int | None) -> float:
@@ -146,26 +146,117 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     ``cq`` is sure to find nothing (see the module docstring). ``within_nominal``: Kueue's
     FairSharingPreemptWithinNominal gate (F8): a preemptor whose queue stays within its
     nominal quota with ``req`` takes from borrowing queues without comparing shares."""
-    me = tree.cqs[cq.name]
-    take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
-    for fr in req:
-        for name, v in _eligible(u, False, tree, cq, prio, fr).items():
-            take.setdefault(name, {})[fr] = v
     frs = list(req)
     if not fair:
+        take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
+        for fr in req:
+            for name, v in _eligible(u, False, tree, cq, prio, fr).items():
+                take.setdefault(name, {})[fr] = v
         for name in [n for n in take if n != cq.name]:
             if not tree.borrowing(tree.cqs[name], frs):
                 del take[name]
         return not _fits_without(tree, cq.name, req, take)
-    own = take.pop(cq.name, None)
-    lim = prio - 1 if cq.preemption.reclaim_within_cohort == "LowerPriority" else None
+    pre = cq.preemption
+    lim_w = None if pre.within_cluster_queue == "Never" else (
+        prio if pre.within_cluster_queue == "LowerOrNewerEqualPriority" else prio - 1)
+    own = {fr: v for fr in req if (v := _elig(u, False, fr, cq.name, lim_w)) > 0} \
+        if lim_w is not None else {}
+    lim = prio - 1 if pre.reclaim_within_cohort == "LowerPriority" else None
     low: dict[int, float] = {}  # per preemptor side: its least share after any search
-    inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
-    shares: dict[int, float] = {}  # per target side: its share now
-    bor: dict[int, bool] = {}  # per node: borrows on ``frs`` now
     # A23: per target side, the preemptor's side, what may leave it (per flavor-resource),
     # whether it is taken from without comparing shares (F8), and its queues taken from
     sides: dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]] = {}
+    if pre.reclaim_within_cohort != "Never":
+        (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
+    out: list[tuple[Node, FR, float]] = []  # removed at each target side's node
+    for theirs, mine, gone, within, names in sides.values():
+        for fr, v in gone.items():
+            if not within:
+                c = _cap(tree, theirs, fr, low[id(mine)])
+                if c is not None:
+                    v = min(v, _grow(c + max(u.largest(q, fr, lim) for q in names)))
+            out.append((theirs, fr, v))
+    return not _fits_after(tree, cq.name, req, own, out)
+
+
+SIDES = True  # A24: walk the target sides, then their queues (False: every queue, tests)
+
+_Sides = dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]]
+
+
+def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int | None) -> float:
+    """What the admitted workloads of ``q`` with priority at most ``lim`` (None: any) use
+    of ``fr`` (``multi``: of those on several flavor-resources), enlarged (``_grow``); 0 if
+    none (``_eligible``'s value for one queue)."""
+    by_p = (u.multi if multi else u.agg).get(fr, {}).get(q)
+    if not by_p:
+        return 0.0
+    v = sum(s[0] for p, s in by_p.items() if lim is None or p <= lim)
+    return _grow(v) if v > 0 else 0.0
+
+
+def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
+             within_nominal: bool, low: dict[int, float], sides: _Sides) -> None:
+    """A24: the target sides and their queues a search may take from, side first: the
+    children, off the preemptor's path, of each cohort on it. A side that does not borrow
+    on ``req``'s flavor-resources, or whose share rules it out, is passed over without
+    reading its queues (each of its queues would be, A23). The same sides and queues as
+    ``_by_queue``."""
+    me = tree.cqs[cq.name]
+    path, frs = me.path(), list(req)
+    lim = prio - 1 if cq.preemption.reclaim_within_cohort == "LowerPriority" else None
+    bor: dict[int, bool] = {}  # per node: borrows on ``frs`` now
+
+    def borrows(n: Node) -> bool:
+        b = bor.get(id(n))
+        if b is None:
+            b = bor[id(n)] = tree.borrowing(n, frs)
+        return b
+
+    for k in range(len(path) - 1):
+        mine = path[k + 1]
+        within: bool | None = None
+        for theirs in path[k].children:
+            if theirs is mine or not borrows(theirs):  # F9 at the side's own node
+                continue
+            if within is None:
+                within = within_nominal and _within(tree, me, mine, req)
+            if not within:  # F8: else taken without comparing shares
+                now = tree.share(theirs)
+                if now <= 0:
+                    continue
+                if id(mine) not in low:
+                    low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
+                if low[id(mine)] > now:
+                    continue
+            depth = len(theirs.path())
+            gone: dict[FR, float] = {}
+            names: list[str] = []
+            for q in _leaves(theirs):
+                vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
+                if not vs or not all(borrows(n) for n in q.path()[depth:]):
+                    continue
+                for fr, v in vs:
+                    gone[fr] = gone.get(fr, 0.0) + v
+                names.append(q.name)
+            if names:
+                sides[id(theirs)] = (theirs, mine, gone, bool(within), names)
+
+
+def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
+              within_nominal: bool, low: dict[int, float], sides: _Sides) -> None:
+    """A23: the target sides and their queues a search may take from, queue by queue (every
+    queue with usage it may take; tests compare ``_by_side`` with it)."""
+    me = tree.cqs[cq.name]
+    frs = list(req)
+    take: dict[str, dict[FR, float]] = {}
+    for fr in req:
+        for name, v in _eligible(u, False, tree, cq, prio, fr).items():
+            if name != cq.name:
+                take.setdefault(name, {})[fr] = v
+    inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
+    shares: dict[int, float] = {}  # per target side: its share now
+    bor: dict[int, bool] = {}  # per node: borrows on ``frs`` now
     for name, t in take.items():
         other = tree.cqs[name]
         mine, theirs = _side(me, other)
@@ -202,15 +293,22 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         for fr, v in t.items():
             e[2][fr] = e[2].get(fr, 0.0) + v
         e[4].append(name)
-    out: list[tuple[Node, FR, float]] = []  # removed at each target side's node
-    for theirs, mine, gone, within, names in sides.values():
-        for fr, v in gone.items():
-            if not within:
-                c = _cap(tree, theirs, fr, low[id(mine)])
-                if c is not None:
-                    v = min(v, _grow(c + max(u.largest(q, fr, lim) for q in names)))
-            out.append((theirs, fr, v))
-    return not _fits_after(tree, cq.name, req, own, out)
+
+
+def _leaves(n: Node) -> list[Node]:
+    """The ClusterQueues below ``n`` (``n`` itself if it is one), in the tree's order (kept
+    per node: the tree does not change once linked)."""
+    hit = _LEAVES.get(id(n))
+    if hit is not None and hit[0] is n:
+        return hit[1]
+    out = [n] if n.is_cq else [q for c in n.children for q in _leaves(c)]
+    if len(_LEAVES) > 100_000:
+        _LEAVES.clear()
+    _LEAVES[id(n)] = (n, out)
+    return out
+
+
+_LEAVES: dict[int, tuple[Node, list[Node]]] = {}
 
 
 def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> bool:
@@ -233,9 +331,18 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
     below = path[path.index(mine) + 1:]
     extra = {fr: max(0.0, v - sum(n.guaranteed(fr) for n in below)) if below else v
              for fr, v in req.items()}
+    pre = cq.preemption
+    lim_w = None if pre.within_cluster_queue == "Never" else (
+        prio if pre.within_cluster_queue == "LowerOrNewerEqualPriority" else prio - 1)
+    lim = prio - 1 if pre.reclaim_within_cohort == "LowerPriority" else None
     for fr in set(mine.usage) | set(req):
-        gone = sum(v for name, v in _eligible(u, fr not in req, tree, cq, prio, fr).items()
-                   if mine in tree.cqs[name].path())
+        multi, gone = fr not in req, 0.0
+        for q in _leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
+            if q.name == cq.name:
+                if lim_w is not None:
+                    gone += _elig(u, multi, fr, q.name, lim_w)
+            elif pre.reclaim_within_cohort != "Never":
+                gone += _elig(u, multi, fr, q.name, lim)
         extra[fr] = extra.get(fr, 0.0) - gone
     return tree.share(mine, extra)
 
@@ -289,11 +396,11 @@ def _fits_after(tree: QuotaTree, cq: str, req: Mapping[FR, float],
             tree.remove(n, fr, v)
         return tree.fits(cq, req)
     finally:
-        for n, fr, v in saved.values():
-            if v is None:
+        for n, fr, old in saved.values():
+            if old is None:
                 n.usage.pop(fr, None)
             else:
-                n.usage[fr] = v
+                n.usage[fr] = old
 
 
 def _fits_without(tree: QuotaTree, cq: str, req: Mapping[FR, float],
