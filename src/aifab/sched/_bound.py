@@ -46,7 +46,7 @@ from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
-from aifab.sched._quota import EPS, Node, QuotaTree, carried
+from aifab.sched._quota import EPS, Node, QuotaTree, carried, leaves
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
@@ -232,7 +232,7 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             depth = len(theirs.path())
             gone: dict[FR, float] = {}
             names: list[str] = []
-            for q in _leaves(theirs):
+            for q in leaves(theirs):
                 vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
                 if not vs or not all(borrows(n) for n in q.path()[depth:]):
                     continue
@@ -295,22 +295,6 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
         e[4].append(name)
 
 
-def _leaves(n: Node) -> list[Node]:
-    """The ClusterQueues below ``n`` (``n`` itself if it is one), in the tree's order (kept
-    per node: the tree does not change once linked)."""
-    hit = _LEAVES.get(id(n))
-    if hit is not None and hit[0] is n:
-        return hit[1]
-    out = [n] if n.is_cq else [q for c in n.children for q in _leaves(c)]
-    if len(_LEAVES) > 100_000:
-        _LEAVES.clear()
-    _LEAVES[id(n)] = (n, out)
-    return out
-
-
-_LEAVES: dict[int, tuple[Node, list[Node]]] = {}
-
-
 def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> bool:
     """Whether the preemptor's side ``mine`` stays within its quota with ``req`` added at
     ``me`` (F8; what the search reads before it removes anything)."""
@@ -337,7 +321,7 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
     lim = prio - 1 if pre.reclaim_within_cohort == "LowerPriority" else None
     for fr in set(mine.usage) | set(req):
         multi, gone = fr not in req, 0.0
-        for q in _leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
+        for q in leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
             if q.name == cq.name:
                 if lim_w is not None:
                     gone += _elig(u, multi, fr, q.name, lim_w)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from aifab.sched._assign import Assignment
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._quota import Node, QuotaTree, carried
+from aifab.sched._quota import Node, QuotaTree, carried, leaves
 from aifab.sched._shares import _hold, _Shares
 from aifab.sched._workload import Workload
 
@@ -149,6 +149,45 @@ def _prio(a: Admitted) -> int:
     return a.wl.priority
 
 
+PASS_SIDES = True  # A25: a search reads only queues of sides that borrow (False: all, tests)
+
+
+def _borrowing(tree: QuotaTree, me: Node, frs: list[FR], pool: Mapping[str, list[Admitted]]
+               ) -> dict[str, list[Admitted]]:
+    """A25: of ``pool`` (per ClusterQueue), the preemptor's own queue and the queues whose
+    every node from their side (the child, off the preemptor's path, of a cohort on it) down
+    borrows on one of ``frs`` now; found side first, so a side that does not borrow is
+    passed over without reading its queues. A search passes over every other queue at its
+    pick without taking from it (F9: borrowing only stops as usage falls, and the
+    preemptor's request is added on its own path, never below a side), and a pick that
+    passes over a queue moves nothing, so the search takes the same targets in the same
+    order."""
+    path = me.path()
+    out: dict[str, list[Admitted]] = {}
+    own = pool.get(me.name)
+    if own is not None:
+        out[me.name] = own
+    bor: dict[int, bool] = {}
+
+    def borrows(n: Node) -> bool:
+        b = bor.get(id(n))
+        if b is None:
+            b = bor[id(n)] = tree.borrowing(n, frs)
+        return b
+
+    for k in range(len(path) - 1):
+        on = path[k + 1]
+        for theirs in path[k].children:
+            if theirs is on or not borrows(theirs):
+                continue
+            depth = len(theirs.path())
+            for q in leaves(theirs):
+                lst = pool.get(q.name)
+                if lst and all(borrows(n) for n in q.path()[depth:]):
+                    out[q.name] = lst
+    return out
+
+
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
                  admitted: list[Admitted] | Mapping[str, list[Admitted]],
                  strategies: tuple[str, ...], ordered: bool = False,
@@ -159,7 +198,9 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     ``admitted``: a list, or per ClusterQueue its lists in P2's order (A19).
     ``within_nominal``: Kueue's FairSharingPreemptWithinNominal gate."""
     if isinstance(admitted, Mapping):
-        left = by_queue(cq, wl, admitted, tree)
+        pool = _borrowing(tree, tree.cqs[cq.name], list(asg.usage), admitted) \
+            if PASS_SIDES else admitted
+        left = by_queue(cq, wl, pool, tree)
     else:
         left = {}
         for a in candidates(cq, wl, asg, admitted, tree, ordered):

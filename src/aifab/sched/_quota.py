@@ -237,3 +237,19 @@ def borrowing_on(n: Node, extra: Mapping[FR, float], req: Mapping[FR, float]) ->
     use, sub = n.usage, n.subtree
     return any(v > 0 and use.get(fr, 0.0) + extra.get(fr, 0.0) > sub.get(fr, 0.0) + EPS
                for fr, v in req.items())
+
+
+def leaves(n: Node) -> list[Node]:
+    """The ClusterQueues below ``n`` (``n`` itself if it is one), in the tree's order (kept
+    per node: the tree does not change once linked)."""
+    hit = _LEAVES.get(id(n))
+    if hit is not None and hit[0] is n:
+        return hit[1]
+    out = [n] if n.is_cq else [q for c in n.children for q in leaves(c)]
+    if len(_LEAVES) > 100_000:
+        _LEAVES.clear()
+    _LEAVES[id(n)] = (n, out)
+    return out
+
+
+_LEAVES: dict[int, tuple[Node, list[Node]]] = {}
