@@ -46,7 +46,7 @@ from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
-from aifab.sched._quota import EPS, Node, QuotaTree, carried, leaves
+from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, off_path
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
@@ -203,44 +203,34 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     reading its queues (each of its queues would be, A23). The same sides and queues as
     ``_by_queue``."""
     me = tree.cqs[cq.name]
-    path, frs = me.path(), list(req)
     lim = prio - 1 if cq.preemption.reclaim_within_cohort == "LowerPriority" else None
-    bor: dict[int, bool] = {}  # per node: borrows on ``frs`` now
-
-    def borrows(n: Node) -> bool:
-        b = bor.get(id(n))
-        if b is None:
-            b = bor[id(n)] = tree.borrowing(n, frs)
-        return b
-
-    for k in range(len(path) - 1):
-        mine = path[k + 1]
-        within: bool | None = None
-        for theirs in path[k].children:
-            if theirs is mine or not borrows(theirs):  # F9 at the side's own node
+    borrows = Borrows(tree, list(req))
+    inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
+    for mine, theirs in off_path(me):
+        if not borrows(theirs):  # F9 at the side's own node
+            continue
+        within = inside.get(id(mine))
+        if within is None:
+            within = inside[id(mine)] = within_nominal and _within(tree, me, mine, req)
+        if not within:  # F8: else taken without comparing shares
+            now = tree.share(theirs)
+            if now <= 0:
                 continue
-            if within is None:
-                within = within_nominal and _within(tree, me, mine, req)
-            if not within:  # F8: else taken without comparing shares
-                now = tree.share(theirs)
-                if now <= 0:
-                    continue
-                if id(mine) not in low:
-                    low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
-                if low[id(mine)] > now:
-                    continue
-            depth = len(theirs.path())
-            gone: dict[FR, float] = {}
-            names: list[str] = []
-            for q in leaves(theirs):
-                vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
-                if not vs or not all(borrows(n) for n in q.path()[depth:]):
-                    continue
-                for fr, v in vs:
-                    gone[fr] = gone.get(fr, 0.0) + v
-                names.append(q.name)
-            if names:
-                sides[id(theirs)] = (theirs, mine, gone, bool(within), names)
+            if id(mine) not in low:
+                low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
+            if low[id(mine)] > now:
+                continue
+        gone: dict[FR, float] = {}
+        names: list[str] = []
+        for q in leaves(theirs):
+            vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
+            if not vs or not borrows.below(theirs, q):
+                continue
+            for fr, v in vs:
+                gone[fr] = gone.get(fr, 0.0) + v
+            names.append(q.name)
+        if names:
+            sides[id(theirs)] = (theirs, mine, gone, within, names)
 
 
 def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
@@ -321,6 +311,9 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
     lim = prio - 1 if pre.reclaim_within_cohort == "LowerPriority" else None
     for fr in set(mine.usage) | set(req):
         multi, gone = fr not in req, 0.0
+        if multi and not u.multi.get(fr):  # no workload on several flavor-resources
+            extra[fr] = extra.get(fr, 0.0)  # (what the loop below would leave)
+            continue
         for q in leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
             if q.name == cq.name:
                 if lim_w is not None:

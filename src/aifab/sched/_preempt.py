@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from aifab.sched._assign import Assignment
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._quota import Node, QuotaTree, carried, leaves
+from aifab.sched._quota import Borrows, Node, QuotaTree, carried, leaves, off_path
 from aifab.sched._shares import _hold, _Shares
 from aifab.sched._workload import Workload
 
@@ -162,28 +162,16 @@ def _borrowing(tree: QuotaTree, me: Node, frs: list[FR], pool: Mapping[str, list
     preemptor's request is added on its own path, never below a side), and a pick that
     passes over a queue moves nothing, so the search takes the same targets in the same
     order."""
-    path = me.path()
     out: dict[str, list[Admitted]] = {}
     own = pool.get(me.name)
     if own is not None:
         out[me.name] = own
-    bor: dict[int, bool] = {}
-
-    def borrows(n: Node) -> bool:
-        b = bor.get(id(n))
-        if b is None:
-            b = bor[id(n)] = tree.borrowing(n, frs)
-        return b
-
-    for k in range(len(path) - 1):
-        on = path[k + 1]
-        for theirs in path[k].children:
-            if theirs is on or not borrows(theirs):
-                continue
-            depth = len(theirs.path())
+    borrows = Borrows(tree, frs)
+    for _, theirs in off_path(me):
+        if borrows(theirs):
             for q in leaves(theirs):
                 lst = pool.get(q.name)
-                if lst and all(borrows(n) for n in q.path()[depth:]):
+                if lst and borrows.below(theirs, q):
                     out[q.name] = lst
     return out
 

@@ -12,7 +12,7 @@ pkg/cache/scheduler/resource_node.go and fair_sharing.go (read, re-implemented h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from aifab.sched._model import FR, Manifests, Quota
 
@@ -253,3 +253,41 @@ def leaves(n: Node) -> list[Node]:
 
 
 _LEAVES: dict[int, tuple[Node, list[Node]]] = {}
+
+
+def off_path(me: Node) -> Iterator[tuple[Node, Node]]:
+    """(the preemptor's side, a target side): for each cohort on ``me``'s path, root first,
+    its child on the path and each of its other children (the sides of a preemption,
+    F5)."""
+    path = me.path()
+    for k in range(len(path) - 1):
+        mine = path[k + 1]
+        for theirs in path[k].children:
+            if theirs is not mine:
+                yield mine, theirs
+
+
+class Borrows:
+    """Whether a node uses more than its subtree quota on one of ``frs``, kept per node
+    while nothing moves (``QuotaTree.borrowing``; one flavor-resource read directly)."""
+
+    __slots__ = ("fr", "frs", "memo", "tree")
+
+    def __init__(self, tree: QuotaTree, frs: list[FR]) -> None:
+        self.tree, self.frs = tree, frs
+        self.fr = frs[0] if len(frs) == 1 else None
+        self.memo: dict[int, bool] = {}
+
+    def __call__(self, n: Node) -> bool:
+        b = self.memo.get(id(n))
+        if b is None:
+            fr = self.fr
+            b = self.memo[id(n)] = (
+                n.usage.get(fr, 0.0) > n.subtree.get(fr, 0.0) + EPS if fr is not None
+                else self.tree.borrowing(n, self.frs))
+        return b
+
+    def below(self, side: Node, q: Node) -> bool:
+        """Whether every node below ``side`` down to ``q`` (a ClusterQueue under it)
+        borrows."""
+        return all(self(n) for n in q.path()[len(side.path()):])
