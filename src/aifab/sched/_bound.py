@@ -155,7 +155,8 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         for name in [n for n in take if n != cq.name]:
             if not tree.borrowing(tree.cqs[name], frs):
                 del take[name]
-        return not _fits_without(tree, cq.name, req, take)
+        return not _fits_after(tree, cq.name, req, [
+            (tree.cqs[name], fr, v) for name, t in take.items() for fr, v in t.items()])
     pre = cq.preemption
     lim_w = None if pre.within_cluster_queue == "Never" else (
         prio if pre.within_cluster_queue == "LowerOrNewerEqualPriority" else prio - 1)
@@ -168,7 +169,8 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     sides: dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]] = {}
     if pre.reclaim_within_cohort != "Never":
         (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
-    out: list[tuple[Node, FR, float]] = []  # removed at each target side's node
+    me = tree.cqs[cq.name]
+    out = [(me, fr, v) for fr, v in own.items()]  # then at each target side's node
     for theirs, mine, gone, within, names in sides.values():
         for fr, v in gone.items():
             if not within:
@@ -176,7 +178,7 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
                 if c is not None:
                     v = min(v, _grow(c + max(u.largest(q, fr, lim) for q in names)))
             out.append((theirs, fr, v))
-    return not _fits_after(tree, cq.name, req, own, out)
+    return not _fits_after(tree, cq.name, req, out)
 
 
 SIDES = True  # A24: walk the target sides, then their queues (False: every queue, tests)
@@ -212,14 +214,8 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         within = inside.get(id(mine))
         if within is None:
             within = inside[id(mine)] = within_nominal and _within(tree, me, mine, req)
-        if not within:  # F8: else taken without comparing shares
-            now = tree.share(theirs)
-            if now <= 0:
-                continue
-            if id(mine) not in low:
-                low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
-            if low[id(mine)] > now:
-                continue
+        if not within and _short(u, tree, cq, prio, req, mine, tree.share(theirs), low):
+            continue  # (F8: a side within its quota takes without comparing shares)
         gone: dict[FR, float] = {}
         names: list[str] = []
         for q in leaves(theirs):
@@ -238,7 +234,6 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
     """A23: the target sides and their queues a search may take from, queue by queue (every
     queue with usage it may take; tests compare ``_by_side`` with it)."""
     me = tree.cqs[cq.name]
-    frs = list(req)
     take: dict[str, dict[FR, float]] = {}
     for fr in req:
         for name, v in _eligible(u, False, tree, cq, prio, fr).items():
@@ -246,36 +241,22 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
                 take.setdefault(name, {})[fr] = v
     inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
     shares: dict[int, float] = {}  # per target side: its share now
-    bor: dict[int, bool] = {}  # per node: borrows on ``frs`` now
+    borrows = Borrows(tree, list(req))
     for name, t in take.items():
         other = tree.cqs[name]
         mine, theirs = _side(me, other)
         # F7, F9: taken from only while every node from its side down to it borrows on a
         # flavor-resource the preemptor needs (read first: the cheapest test)
-        path = other.path()
-        ok = True
-        for n in path[len(theirs.path()) - 1:]:
-            b = bor.get(id(n))
-            if b is None:
-                b = bor[id(n)] = tree.borrowing(n, frs)
-            if not b:
-                ok = False
-                break
-        if not ok:
+        if not borrows(theirs) or not borrows.below(theirs, other):
             continue
-        within = False
-        if within_nominal:
-            w = inside.get(id(mine))
-            within = inside[id(mine)] = _within(tree, me, mine, req) if w is None else w
-        if not within:  # F8: else taken without comparing shares
+        within = inside.get(id(mine))
+        if within is None:
+            within = inside[id(mine)] = within_nominal and _within(tree, me, mine, req)
+        if not within:
             now = shares.get(id(theirs))
             if now is None:
                 now = shares[id(theirs)] = tree.share(theirs)
-            if now <= 0:
-                continue
-            if id(mine) not in low:
-                low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
-            if low[id(mine)] > now:
+            if _short(u, tree, cq, prio, req, mine, now, low):
                 continue
         e = sides.get(id(theirs))
         if e is None:
@@ -283,6 +264,18 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
         for fr, v in t.items():
             e[2][fr] = e[2].get(fr, 0.0) + v
         e[4].append(name)
+
+
+def _short(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
+           mine: Node, now: float, low: dict[int, float]) -> bool:
+    """Whether a target side whose share is ``now`` is never taken from by a preemptor on
+    side ``mine``: both strategies need its share above 0 and at least the preemptor
+    side's, which is at least ``low`` (its lower bound, computed once per side, A8)."""
+    if now <= 0:
+        return True
+    if id(mine) not in low:
+        low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
+    return low[id(mine)] > now
 
 
 def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> bool:
@@ -354,21 +347,18 @@ def _cap(tree: QuotaTree, n: Node, fr: FR, low: float) -> float | None:
 
 
 def _fits_after(tree: QuotaTree, cq: str, req: Mapping[FR, float],
-                own: Mapping[FR, float] | None, gone: list[tuple[Node, FR, float]]) -> bool:
-    """Whether ``req`` fits at ``cq`` with ``own`` removed at ``cq`` and each (node,
-    flavor-resource, amount) of ``gone`` removed at that node (the saved values are put
-    back). Removing an amount at a target side's node lowers every node above it at least
-    as much as removing it, or less, at queues below it (Q: ``remove`` carries up what
-    the node used beyond its kept-back quota)."""
+                gone: list[tuple[Node, FR, float]]) -> bool:
+    """Whether ``req`` fits at ``cq`` with each (node, flavor-resource, amount) of ``gone``
+    removed at that node, in order (the saved values are put back; a key that was absent
+    is dropped again). Removing an amount at a target side's node lowers every node above
+    it at least as much as removing it, or less, at queues below it (Q: ``remove`` carries
+    up what the node used beyond its kept-back quota)."""
     saved: dict[tuple[int, FR], tuple[Node, FR, float | None]] = {}
-    steps = [(n, fr) for n, fr, _ in gone] + [(tree.cqs[cq], fr) for fr in own or ()]
-    for start, fr in steps:
+    for start, fr, _ in gone:
         for n in start.path():
             if (id(n), fr) not in saved:
                 saved[(id(n), fr)] = (n, fr, n.usage.get(fr))
     try:
-        if own:
-            tree.add_all(cq, own, -1)
         for n, fr, v in gone:
             tree.remove(n, fr, v)
         return tree.fits(cq, req)
@@ -378,25 +368,3 @@ def _fits_after(tree: QuotaTree, cq: str, req: Mapping[FR, float],
                 n.usage.pop(fr, None)
             else:
                 n.usage[fr] = old
-
-
-def _fits_without(tree: QuotaTree, cq: str, req: Mapping[FR, float],
-                  take: Mapping[str, Mapping[FR, float]]) -> bool:
-    # removing ``t`` at a queue changes only its flavor-resources on the queue's path:
-    # those values are saved and put back (a key that was absent is dropped again)
-    saved: dict[tuple[int, FR], tuple[Node, FR, float | None]] = {}
-    for name, t in take.items():
-        for n in tree.cqs[name].path():
-            for fr in t:
-                if (id(n), fr) not in saved:
-                    saved[(id(n), fr)] = (n, fr, n.usage.get(fr))
-    try:
-        for name, t in take.items():
-            tree.add_all(name, t, -1)
-        return tree.fits(cq, req)
-    finally:
-        for n, fr, v in saved.values():
-            if v is None:
-                n.usage.pop(fr, None)
-            else:
-                n.usage[fr] = v
