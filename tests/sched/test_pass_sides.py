@@ -14,7 +14,7 @@ from test_bound import JOBS, PRE, STRATS, _log, _m
 from test_side_caps import _fill
 
 import aifab.sched._preempt as preempt_mod
-from aifab.sched import Engine
+from aifab.sched import Engine, gang
 from aifab.sched._preempt import _borrowing, _side
 
 
@@ -67,3 +67,36 @@ def test_a_side_that_does_not_borrow_is_not_read() -> None:
     pool = e.index.per_cq.groups({fr: 1.0})
     assert sorted(pool) == ["a", "b", "c", "d", "f", "g"]
     assert sorted(_borrowing(e.tree, e.tree.cqs["a"], [fr], pool)) == ["a", "b", "c"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(JOBS, st.sampled_from(STRATS), st.booleans())
+def test_dropping_a_queue_below_the_preemptors_share_changes_nothing(
+        jobs: list[tuple[str, int, int, int, int]], strategies: list[str] | None,
+        deep: bool) -> None:
+    """A26: same events, pending and admitted workloads with and without (``CAPPED``):
+    under LessThanOrEqualToFinalShare a queue whose side's share is below the preemptor
+    side's is dropped at its pick instead of trying each candidate (each would fail)."""
+    m = _m(True, strategies, deep)
+    want = _log(Engine(m), jobs)
+    with mock.patch.object(preempt_mod, "CAPPED", False):
+        assert _log(Engine(m), jobs) == want
+
+
+def test_the_final_share_pass_still_skips_to_a_smaller_candidate() -> None:
+    """a, b, c with 40, 40, 60 GPUs (140 lent). b runs 65 one-GPU workloads, then a 5-GPU
+    one (its most recent, so its first candidate): 30 borrowed, share 214. c uses 4; a uses
+    66 and asks for 2 (with it 28 borrowed, share 200, above 0.9 x 214). The
+    LessThanOrEqualToFinalShare pass passes over b's 5-GPU workload (b would fall to 25
+    borrowed, below a) and takes two one-GPU ones; a rule that dropped b for a share near
+    a's would leave the 5-GPU workload to the LessThanInitialShare pass."""
+    m = config(cohort("root"), cq("a", "root", 40, preemption=PRE),
+               cq("b", "root", 40, preemption=PRE), cq("c", "root", 60, preemption=PRE),
+               fair=True)
+    e = Engine(m)
+    _fill(e, [(f"b{i}", "b", 1) for i in range(65)] + [("big", "b", 5), ("c1", "c", 4)]
+          + [(f"a{i}", "a", 6) for i in range(11)])
+    e.submit(gang("new", "a", 2))
+    evs = e.run() + e.run()
+    taken = sorted(ev.workload for ev in evs if ev.kind == "preempt")
+    assert len(taken) == 2 and "big" not in taken and "new" in e.admitted

@@ -149,6 +149,8 @@ def _prio(a: Admitted) -> int:
     return a.wl.priority
 
 
+CAPPED = True  # A26: a LessThanOrEqualToFinalShare pass drops a queue whose side's share
+# is already below the preemptor side's (False: tries each candidate, tests)
 PASS_SIDES = True  # A25: a search reads only queues of sides that borrow (False: all, tests)
 
 
@@ -261,6 +263,8 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                         break
                     if before == 0 or not (final or mine_after < before):
                         break  # (LessThanInitialShare: the test does not depend on ``a``)
+                    if final and CAPPED and mine_after > before:
+                        break  # A26: no removal raises the target's share above ``before``
                     use = a.usage
                     if any(use.get(fr, 0.0) >= v for fr, v in least.items()) or any(
                             all(use.get(fr, 0.0) >= v for fr, v in f.items()) for f in failed):
