@@ -46,7 +46,7 @@ from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
-from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, off_path
+from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, lending, off_path
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
@@ -327,7 +327,7 @@ def _cap(tree: QuotaTree, n: Node, fr: FR, low: float) -> float | None:
     which only falls)."""
     if n.weight == 0 or n.parent is None or fr not in n.subtree:
         return None
-    lend = tree.lendable(n.parent)
+    lend = lending(tree, n.parent)
     r0 = fr[1]
     if lend.get(r0, 0.0) <= 0:
         return None

@@ -198,22 +198,23 @@ class QuotaTree:
             return 0.0
         lendable = self._lend.get(id(n.parent))
         if lendable is None:
-            lendable = self.lendable(n.parent)
+            lendable = lending(self, n.parent)
         ratio = max((b * 1000.0 / lendable[r] for r, b in borrowed.items()
                      if lendable.get(r, 0.0) > 0), default=0.0)
         if ratio == 0.0:
             return 0.0
         return float("inf") if n.weight == 0 else ratio / n.weight
 
-    def lendable(self, p: Node) -> dict[str, float]:
-        """Per resource name, what ``p`` could lend its children (the denominator of their
-        shares, rule F1; kept: quotas are fixed)."""
-        out = self._lend.get(id(p))
-        if out is None:
-            out = self._lend[id(p)] = {}
-            for fr in p.path()[0].subtree:
-                out[fr[1]] = out.get(fr[1], 0.0) + self.potential(p, fr)
-        return out
+
+def lending(tree: QuotaTree, p: Node) -> dict[str, float]:
+    """Per resource name, what ``p`` could lend its children (the denominator of their
+    shares, rule F1; kept on the tree: quotas are fixed)."""
+    out = tree._lend.get(id(p))
+    if out is None:
+        out = tree._lend[id(p)] = {}
+        for fr in p.path()[0].subtree:
+            out[fr[1]] = out.get(fr[1], 0.0) + tree.potential(p, fr)
+    return out
 
 
 def carried(cq: Node, upto: Node, req: Mapping[FR, float]) -> Mapping[FR, float]:
