@@ -14,13 +14,12 @@ import pytest
 from _cfg import cohort, config, cq, res
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bound import JOBS, STRATS, _log, _m
+from test_bound import JOBS, PRE, STRATS, _log, _m
 
 import aifab.sched._engine as engine_mod
 from aifab.sched import Engine, _bound, gang
 from aifab.sched._bound import _cap, hopeless
 
-PRE = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
 GPU = ("default", "nvidia.com/gpu")
 
 

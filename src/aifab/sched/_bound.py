@@ -42,6 +42,7 @@ are enlarged by a relative 1e-9 (and 1e-6 absolute), which can only remove more.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
@@ -50,6 +51,7 @@ from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, l
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
+_Sides = dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]]
 
 
 class Usage:
@@ -90,11 +92,27 @@ class Usage:
                     if not sizes:
                         del self.sizes[fr][cq]
 
-    def largest(self, cq: str, fr: FR, lim: int | None) -> float:
+    def largest(self, cq: str, fr: FR, lim: int) -> float:
         """The most of ``fr`` one admitted workload of ``cq`` with priority at most ``lim``
-        (None: any) uses (0 if none)."""
+        uses (0 if none)."""
         by_p = self.sizes.get(fr, {}).get(cq, {})
-        return max((max(n) for p, n in by_p.items() if lim is None or p <= lim), default=0.0)
+        return max((max(n) for p, n in by_p.items() if p <= lim), default=0.0)
+
+
+ANY = sys.maxsize  # a priority limit that takes every priority
+
+
+def _limits(cq: ClusterQueue, prio: int) -> tuple[int | None, int | None]:
+    """The highest priority a workload of priority ``prio`` in ``cq`` may preempt (P1): of
+    its own ClusterQueue (withinClusterQueue; LowerOrNewerEqualPriority's "newer" test left
+    out, which only takes more), and of the other queues under its root
+    (reclaimWithinCohort); None for Never."""
+    pre = cq.preemption
+    within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
+    own = None if within == "Never" else (
+        prio if within == "LowerOrNewerEqualPriority" else prio - 1)
+    other = None if reclaim == "Never" else (prio - 1 if reclaim == "LowerPriority" else ANY)
+    return own, other
 
 
 def _grow(v: float) -> float:
@@ -120,21 +138,14 @@ def _eligible(u: Usage, multi: bool, tree: QuotaTree, cq: ClusterQueue, prio: in
 
 def _eligible_now(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
                   ) -> dict[str, float]:
-    pre = cq.preemption
-    within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
+    own, other = _limits(cq, prio)
     root = tree.cqs[cq.name].path()[0]
     out: dict[str, float] = {}
-    lim: int | None
     for name, by_p in agg.get(fr, {}).items():
-        if name == cq.name:
-            if within == "Never":
-                continue
-            lim = prio if within == "LowerOrNewerEqualPriority" else prio - 1
-        else:
-            if reclaim == "Never" or tree.cqs[name].path()[0] is not root:
-                continue
-            lim = prio - 1 if reclaim == "LowerPriority" else None
-        v = sum(s[0] for p, s in by_p.items() if lim is None or p <= lim)
+        lim = own if name == cq.name else other
+        if lim is None or (name != cq.name and tree.cqs[name].path()[0] is not root):
+            continue
+        v = sum(s[0] for p, s in by_p.items() if p <= lim)
         if v > 0:
             out[name] = _grow(v)
     return out
@@ -157,43 +168,39 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
                 del take[name]
         return not _fits_after(tree, cq.name, req, [
             (tree.cqs[name], fr, v) for name, t in take.items() for fr, v in t.items()])
-    pre = cq.preemption
-    lim_w = None if pre.within_cluster_queue == "Never" else (
-        prio if pre.within_cluster_queue == "LowerOrNewerEqualPriority" else prio - 1)
-    own = {fr: v for fr in req if (v := _elig(u, False, fr, cq.name, lim_w)) > 0} \
-        if lim_w is not None else {}
-    lim = prio - 1 if pre.reclaim_within_cohort == "LowerPriority" else None
-    low: dict[int, float] = {}  # per preemptor side: its least share after any search
-    # A23: per target side, the preemptor's side, what may leave it (per flavor-resource),
-    # whether it is taken from without comparing shares (F8), and its queues taken from
-    sides: dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]] = {}
-    if pre.reclaim_within_cohort != "Never":
-        (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
+    lim_w, lim = _limits(cq, prio)
     me = tree.cqs[cq.name]
-    out = [(me, fr, v) for fr, v in own.items()]  # then at each target side's node
-    for theirs, mine, gone, within, names in sides.values():
-        for fr, v in gone.items():
-            if not within:
-                c = _cap(tree, theirs, fr, low[id(mine)])
-                if c is not None:
-                    v = min(v, _grow(c + max(u.largest(q, fr, lim) for q in names)))
-            out.append((theirs, fr, v))
+    # removed at its own queue, then at each target side's node
+    out = [(me, fr, v) for fr in req if (v := _elig(u, False, fr, cq.name, lim_w)) > 0] \
+        if lim_w is not None else []
+    if lim is not None:  # (reclaimWithinCohort Never: no other queue's workloads)
+        low: dict[int, float] = {}  # per preemptor side: its least share after any search
+        # A23: per target side, the preemptor's side, what may leave it (per
+        # flavor-resource), whether it is taken from without comparing shares (F8), and its
+        # queues taken from
+        sides: _Sides = {}
+        (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
+        for theirs, mine, gone, within, names in sides.values():
+            for fr, v in gone.items():
+                if not within:
+                    c = _cap(tree, theirs, fr, low[id(mine)])
+                    if c is not None:
+                        v = min(v, _grow(c + max(u.largest(q, fr, lim) for q in names)))
+                out.append((theirs, fr, v))
     return not _fits_after(tree, cq.name, req, out)
 
 
 SIDES = True  # A24: walk the target sides, then their queues (False: every queue, tests)
 
-_Sides = dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]]
 
-
-def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int | None) -> float:
-    """What the admitted workloads of ``q`` with priority at most ``lim`` (None: any) use
-    of ``fr`` (``multi``: of those on several flavor-resources), enlarged (``_grow``); 0 if
-    none (``_eligible``'s value for one queue)."""
+def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int) -> float:
+    """What the admitted workloads of ``q`` with priority at most ``lim`` use of ``fr``
+    (``multi``: of those on several flavor-resources), enlarged (``_grow``); 0 if none
+    (``_eligible``'s value for one queue)."""
     by_p = (u.multi if multi else u.agg).get(fr, {}).get(q)
     if not by_p:
         return 0.0
-    v = sum(s[0] for p, s in by_p.items() if lim is None or p <= lim)
+    v = sum(s[0] for p, s in by_p.items() if p <= lim)
     return _grow(v) if v > 0 else 0.0
 
 
@@ -205,7 +212,9 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     reading its queues (each of its queues would be, A23). The same sides and queues as
     ``_by_queue``."""
     me = tree.cqs[cq.name]
-    lim = prio - 1 if cq.preemption.reclaim_within_cohort == "LowerPriority" else None
+    lim = _limits(cq, prio)[1]
+    if lim is None:  # reclaimWithinCohort Never: no other queue's workloads
+        return
     borrows = Borrows(tree, list(req))
     inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
     for mine, theirs in off_path(me):
@@ -298,21 +307,14 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
     below = path[path.index(mine) + 1:]
     extra = {fr: max(0.0, v - sum(n.guaranteed(fr) for n in below)) if below else v
              for fr, v in req.items()}
-    pre = cq.preemption
-    lim_w = None if pre.within_cluster_queue == "Never" else (
-        prio if pre.within_cluster_queue == "LowerOrNewerEqualPriority" else prio - 1)
-    lim = prio - 1 if pre.reclaim_within_cohort == "LowerPriority" else None
+    own, other = _limits(cq, prio)
     for fr in set(mine.usage) | set(req):
         multi, gone = fr not in req, 0.0
-        if multi and not u.multi.get(fr):  # no workload on several flavor-resources
-            extra[fr] = extra.get(fr, 0.0)  # (what the loop below would leave)
-            continue
-        for q in leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
-            if q.name == cq.name:
-                if lim_w is not None:
-                    gone += _elig(u, multi, fr, q.name, lim_w)
-            elif pre.reclaim_within_cohort != "Never":
-                gone += _elig(u, multi, fr, q.name, lim)
+        if not multi or u.multi.get(fr):  # (else no workload on several: nothing to take)
+            for q in leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
+                lim = own if q.name == cq.name else other
+                if lim is not None:
+                    gone += _elig(u, multi, fr, q.name, lim)
         extra[fr] = extra.get(fr, 0.0) - gone
     return tree.share(mine, extra)
 

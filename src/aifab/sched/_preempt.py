@@ -187,15 +187,14 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     are read with the preemptor's request added to its queue, as Kueue simulates it.
     ``admitted``: a list, or per ClusterQueue its lists in P2's order (A19).
     ``within_nominal``: Kueue's FairSharingPreemptWithinNominal gate."""
+    frs = list(asg.usage)
     if isinstance(admitted, Mapping):
-        pool = _borrowing(tree, tree.cqs[cq.name], list(asg.usage), admitted) \
-            if PASS_SIDES else admitted
+        pool = _borrowing(tree, tree.cqs[cq.name], frs, admitted) if PASS_SIDES else admitted
         left = by_queue(cq, wl, pool, tree)
     else:
         left = {}
         for a in candidates(cq, wl, asg, admitted, tree, ordered):
             left.setdefault(a.cq, []).append(a)
-    frs = list(asg.usage)
     # other queues' workloads only while their queue borrows on a needed flavor-resource
     # now (F7; Kueue's findCandidates: cqIsBorrowing); once per queue
     left = {q: v for q, v in left.items() if q == cq.name or tree.borrowing(tree.cqs[q], frs)}
@@ -227,7 +226,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     # F8: a preemptor side (node on its path) that stays within its quota with the request
     # takes the first pass's targets beyond it without comparing shares
     nominal = {id(n) for n in path if within_nominal and not tree.borrowing(n, frs)}
-    sh = _Shares(tree)
+    sh = _Shares(tree, frs)
     for si, strat in enumerate(strategies):
         active = {q: list(v) for q, v in left.items() if v}
         holders: dict[int, int] = {}  # kept as queues run out of candidates (A9)
@@ -246,11 +245,10 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 mine, theirs = _side(me, tree.cqs[y])
                 before = sh(theirs)
                 mine_after = sh(mine)
-                ypath = tree.cqs[y].path()
                 # F8: Kueue's target ordering passes over nodes that do not borrow (below
                 # the lowest common cohort, off the preemptor's path); F9 (aifab's loop
                 # guard): that do not borrow on a flavor-resource the preemptor needs
-                pruned = not all(sh.borrows(n, frs) for n in ypath[ypath.index(theirs):])
+                pruned = not (sh.borrows(theirs) and sh.borrows.below(theirs, tree.cqs[y]))
             for a in active[y]:
                 if y != cq.name:
                     if pruned:

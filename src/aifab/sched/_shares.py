@@ -4,10 +4,10 @@ pick of the ClusterQueue to preempt from (rules F3, A11, A21, A22; speed only)."
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from aifab.sched._model import FR
-from aifab.sched._quota import Node, QuotaTree
+from aifab.sched._quota import Borrows, Node, QuotaTree
 
 
 def _pick(root: Node, holders: dict[int, int], share: Callable[[Node], float]) -> str:
@@ -38,7 +38,7 @@ class _Shares:
 
     ordered = True  # A21 (False: each pick compares every child, as ``_pick``; tests)
 
-    def __init__(self, tree: QuotaTree) -> None:
+    def __init__(self, tree: QuotaTree, frs: list[FR]) -> None:
         self.tree = tree
         self.memo: dict[int, float] = {}
         # per cohort: (share, name, -position, child) ascending (the pick is the last);
@@ -47,18 +47,10 @@ class _Shares:
         self.entry: dict[int, tuple[float, str, int, Node]] = {}
         self.dirty: dict[int, dict[int, Node]] = {}  # per cohort listed: children to re-sort
         self.holders: dict[int, int] = {}
-        # A22: changes so far, and whether a node borrows (on the search's flavor-resources)
-        # while none since
+        # A22: changes so far, and whether a node borrows on the search's flavor-resources
+        # (kept while none since)
         self.moves = 0
-        self.bor: dict[int, bool] = {}
-
-    def borrows(self, n: Node, frs: Iterable[FR]) -> bool:
-        """``tree.borrowing(n, frs)``, kept until the next change (one search asks it with
-        one set of flavor-resources)."""
-        v = self.bor.get(id(n))
-        if v is None:
-            v = self.bor[id(n)] = self.tree.borrowing(n, frs)
-        return v
+        self.borrows = Borrows(tree, frs)
 
     def __call__(self, n: Node) -> float:
         v = self.memo.get(id(n))
@@ -69,7 +61,7 @@ class _Shares:
     def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
         self.tree.add_all(cq, usage, sign)
         self.moves += 1
-        self.bor.clear()
+        self.borrows.memo.clear()
         memo, dirty = self.memo, self.dirty
         for n in self.tree.cqs[cq].path():
             memo.pop(id(n), None)
