@@ -22,6 +22,7 @@ from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
 from aifab.sched._quota import QuotaTree
+from aifab.sched._repeat import Repeats, admitted_key
 from aifab.sched._workload import Workload
 
 
@@ -45,6 +46,14 @@ def _evicted_at(eng: Engine, by: str, victim: Admitted) -> float:
     if not eng.fair and p is not None and p.queue != victim.cq:
         eng.index.evictor[victim.wl.name] = by
     return math.nextafter(p.created, math.inf) if p is not None and t <= p.created else t
+
+
+def _take(domains: Domains, placement: dict[str, list[tuple[str, int, float]]],
+          sign: int) -> None:
+    """Take (``sign`` 1) or give back (-1) a placement's topology domains."""
+    for parts in placement.values():
+        for fl, i, v in parts:
+            domains.take(fl, [(i, v)], sign)
 
 
 class Engine:
@@ -74,6 +83,7 @@ class Engine:
         self.tries = Tries(m)  # A12: flavor assignments that did not fit, while unchanged
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
         self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
+        self._sig = 0  # A27: the admitted workloads' signature
 
     def _tick(self) -> int:
         self._seq += 1
@@ -118,11 +128,10 @@ class Engine:
 
     def _release(self, a: Admitted, requeue: bool = True) -> None:
         del self.admitted[a.wl.name]
+        self._sig ^= admitted_key(a)
         self.tree.add_all(a.cq, a.usage, -1)
         self.index.remove(a)
-        for parts in a.placement.values():
-            for fl, i, v in parts:
-                self.domains.take(fl, [(i, v)], -1)
+        _take(self.domains, a.placement, -1)
         if requeue:  # quota freed: workloads set aside may fit now
             self.parked = set()  # a new set: head walks (A10) start again from the top
             self._nofit.clear()
@@ -133,11 +142,10 @@ class Engine:
         self._nominated.pop(cq.name, None)
         self._nopreempt.clear()  # a new admission may be a new preemption candidate
         self.tree.add_all(cq.name, asg.usage)
-        for parts in asg.placement.values():
-            for fl, i, v in parts:
-                self.domains.take(fl, [(i, v)])
+        _take(self.domains, asg.placement, 1)
         a = self.admitted[wl.name] = Admitted(wl, cq.name, dict(asg.usage), self._tick(),
                                               asg.placement)
+        self._sig ^= admitted_key(a)
         self.index.add(a)
         self.reasons.pop(wl.name, None)
         self.events.append(Event("admit", wl.name, cq.name, self.cycle, asg.flavors))
@@ -184,13 +192,15 @@ class Engine:
         return changed
 
     def run(self, max_cycles: int = 10_000) -> list[Event]:
-        """Cycles until nothing changes (A13: all-failing ones at once); their events."""
-        start, left = len(self.events), max_cycles
+        """Cycles until nothing changes (A13: all-failing ones at once; A27: repeats
+        skipped ahead); their events."""
+        start, left, seen = len(self.events), max_cycles, Repeats(self)
         while left > 0:
             n, over = idle_cycles(self, left)
             left -= n + 1
             if over or left < 0 or not self.step():
                 break
+            left = seen.after(self, left)
         return self.events[start:]
 
     def admitted_in(self, cq: str) -> list[str]:
