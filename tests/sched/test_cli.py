@@ -165,6 +165,9 @@ def test_simulate_under_kueue_semantics_same_demand_other_admission(
         (t["tenant"], t["jobs_submitted"]) for t in b["tenants"]]
     assert b["jobs"]["started"] > 0.5 * b["jobs"]["submitted"]
     assert a["tenants"] != b["tenants"]
+    # rule L9: no instant of this small case loops or reaches the engine's cycle limit
+    assert "admission" not in a
+    assert b["admission"] == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": []}
 
 
 def test_kueue_semantics_run_once(manifests: Path) -> None:
@@ -208,3 +211,18 @@ def test_simulate_lists_unsupported_fields(tmp_path: Path, manifests: Path) -> N
 def test_explicit_policy_wins_over_manifests(manifests: Path) -> None:
     code, out, _ = run("simulate", *SIM, "--kueue", str(manifests / "kueue"), "--policy", "fifo")
     assert code == 0 and json.loads(out)["policy"] == "fifo"
+
+
+def test_simulate_under_kueue_writes_the_admission_report(tmp_path: Path,
+                                                            manifests: Path) -> None:
+    """Rule L9: a run folder under Kueue semantics holds admission.json, as --json's
+    ``admission``; a native run folder has none."""
+    sim = [a for a in SIM if a != "--json"]
+    code, _, err = run("simulate", *sim, "--kueue", str(manifests / "kueue"), "--out",
+                       str(tmp_path / "k"))
+    assert code == 0, err
+    doc = json.loads((tmp_path / "k" / "admission.json").read_text())
+    assert doc == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": []}
+    code, _, err = run("simulate", *sim, "--out", str(tmp_path / "n"))
+    assert code == 0, err
+    assert not (tmp_path / "n" / "admission.json").exists()

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from _cfg import cohort, config, cq, res
 
-from aifab.sched import Engine, _engine, _repeat, gang
+from aifab.sched import Engine, KueuePolicy, _engine, _repeat, admission_report, gang
 
 FAIR = {"apiVersion": "config.kueue.x-k8s.io/v1beta2", "kind": "Configuration",
         "metadata": {"name": "kueue"},
@@ -141,3 +141,26 @@ def test_random_runs_are_the_same_with_and_without(monkeypatch: pytest.MonkeyPat
                                                    seed: int) -> None:
     on, off, _, _ = _both(monkeypatch, lambda: _random_run(seed))
     assert on == off
+
+
+def test_the_repeat_is_recorded_and_the_twin_reports_it() -> None:
+    """Rule L9: the loop above, run by the twin's policy's engine (a limit of 10,000), is
+    one repeat of two cycles over w2 (q10), w4 and w6 (q01), at the second instant."""
+    e = _loop(10_000)
+    assert [(lp.clock, lp.period, lp.workloads) for lp in e.loops] == [
+        (2.0, 2, (("w2", "q10"), ("w4", "q01"), ("w6", "q01")))]
+    pol = KueuePolicy(e.m, ["q00", "q01", "q10"])
+    pol.engine = e
+    rep = admission_report(pol)
+    assert rep["loops_found"] == 1
+    assert rep["loops"] == [{"first_day": 2.0 / 86400.0, "last_day": 2.0 / 86400.0,
+                             "instants": 1, "workloads": ["w2", "w4", "w6"],
+                             "cluster_queues": ["q01", "q10"]}]
+
+
+def test_no_repeat_is_recorded_without_a_loop() -> None:
+    e = _loop(10_000)
+    e.finish("w1")  # q10 gives back 6 of f1: w8 and the others fit
+    e.clock = 3.0
+    e.run()
+    assert len(e.loops) == 1 and e.cycle < 10_100

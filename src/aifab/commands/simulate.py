@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aifab._io import to_json
 from aifab._progress import chain, twin_events
 from aifab.commands._common import (
     CatalogOpt,
@@ -182,11 +183,38 @@ def simulate_cmd(
             result = run_twin(request, checkpoint=ckpt if out and kpol is None else None,
                               progress=tick)
     doc = result.to_dict()
-    emit(doc, as_json=as_json, out=out,
-         write_files=lambda tmp: write_sim_outputs(result, tmp),
+    adm = None
+    if kpol is not None:
+        from aifab.sched import admission_report
+
+        adm = doc["admission"] = _loops(admission_report(kpol))
+
+    def files(tmp: Path) -> None:
+        write_sim_outputs(result, tmp)
+        if adm is not None:  # rule L9
+            (tmp / "admission.json").write_text(to_json(adm) + "\n")
+
+    emit(doc, as_json=as_json, out=out, write_files=files,
          show=lambda c: print_sim(result, c))
     if out is not None:
         finish_run_dir(out)
+
+
+def _loops(rep: dict[str, Any]) -> dict[str, Any]:
+    """Say where admission looped (rule L9, docs/sched.md) on stderr; the report."""
+    for lp in rep["loops"]:
+        qs = lp["cluster_queues"]
+        err_console.print(
+            f"admission looped at {lp['instants']} instants (days {lp['first_day']:.3f}-"
+            f"{lp['last_day']:.3f}): {len(lp['workloads'])} workloads of "
+            f"{', '.join(qs[:6])}{' ...' if len(qs) > 6 else ''} preempted and admitted "
+            "again every cycle until the engine's cycle limit (the pattern of "
+            "kubernetes-sigs/kueue#14543)", markup=False, soft_wrap=True)
+    other = rep["instants_at_cycle_limit"] - sum(lp["instants"] for lp in rep["loops"])
+    if other > 0:
+        err_console.print(f"{other} instants ended at the engine's cycle limit without a "
+                          "repeat found", markup=False, soft_wrap=True)
+    return rep
 
 
 def _constraints(path: Path, owners: list[str], year: int | None) -> SiteConstraints:

@@ -39,7 +39,7 @@ from aifab.sched._model import (
     ResourceGroup,
     Topology,
 )
-from aifab.sched._twinpolicy import KueuePolicy
+from aifab.sched._twinpolicy import KueuePolicy, admission_report
 from aifab.sched._workload import PodSet, Workload, gang
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "RunState",
     "Topology",
     "Workload",
+    "admission_report",
     "admit",
     "compare_designs",
     "export_manifests",

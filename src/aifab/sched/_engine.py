@@ -22,7 +22,7 @@ from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
 from aifab.sched._quota import QuotaTree
-from aifab.sched._repeat import Repeats, admitted_key
+from aifab.sched._repeat import Loop, Repeats, admitted_key
 from aifab.sched._workload import Workload
 
 
@@ -72,7 +72,7 @@ class Engine:
         self.parked: set[str] = set()
         self.events: list[Event] = []
         self.reasons: dict[str, list[tuple[str, str]]] = {}
-        self.cycle = self._seq = 0
+        self.cycle = self._seq = self._sig = 0  # A27: _sig, the admitted workloads' XOR
         self.clock: float | None = None  # caller's seconds (None: a counter), for requeues
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
@@ -83,7 +83,7 @@ class Engine:
         self.tries = Tries(m)  # A12: flavor assignments that did not fit, while unchanged
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
         self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
-        self._sig = 0  # A27: the admitted workloads' signature
+        self.loops: list[Loop] = []  # A27: the repeats found, in the order found
 
     def _tick(self) -> int:
         self._seq += 1

@@ -28,13 +28,45 @@ same twice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from aifab.sched._engine import Engine
-    from aifab.sched._preempt import Admitted
+from aifab.sched._index import Index
+from aifab.sched._preempt import Admitted
+from aifab.sched._workload import Workload
 
 SKIP = True  # off: every cycle is run (tests compare both)
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A repeat found at one instant: the clock, the cycle it was confirmed at, its period
+    in cycles and the workloads (with their ClusterQueues) admitted or preempted in it."""
+
+    clock: float
+    cycle: int
+    period: int
+    workloads: tuple[tuple[str, str], ...]
+
+
+class Engine(Protocol):
+    """What a repeat reads and moves of :class:`~._engine.Engine` (named here so this
+    module does not import the engine that imports it)."""
+
+    clock: float | None
+    prune: bool
+    cycle: int
+    _seq: int
+    _sig: int
+    admitted: dict[str, Admitted]
+    pending: dict[str, Workload]
+    parked: set[str]
+    _nominated: dict[str, str]
+    index: Index
+    loops: list[Loop]
+
+    @property
+    def events(self) -> list[Any]: ...
 
 
 def admitted_key(a: Admitted) -> int:
@@ -61,7 +93,7 @@ def _same(eng: Engine, a: int, b: int, c: int, p: int) -> bool:
         return False
     return all((x.kind, x.workload, x.cluster_queue, x.flavors, x.by, x.cycle + p) ==
                (y.kind, y.workload, y.cluster_queue, y.flavors, y.by, y.cycle)
-               for x, y in zip(ev[a:b], ev[b:c]))
+               for x, y in zip(ev[a:b], ev[b:c], strict=True))
 
 
 class Repeats:
@@ -87,6 +119,9 @@ class Repeats:
             self.cand = None
             if c == c1 + p and _same(eng, n0, n1, n, p) and _state(eng, self.start) == state:
                 self.on = False  # what is left runs as before
+                assert eng.clock is not None
+                eng.loops.append(Loop(eng.clock, c, p, tuple(sorted(
+                    {(e.workload, e.cluster_queue) for e in eng.events[n1:n]}))))
                 return self._skip(eng, n1, n, p, eng._seq - seq, left)
         prev = self.seen.get(eng._sig)
         self.seen[eng._sig] = (c, n)

@@ -13,7 +13,8 @@ when its pools free up; L4 a preempted workload's job is evicted with the twin's
 period and goes back to the engine's queue at once, ordered by its eviction time; L5 a job
 ends: its workload finishes and frees its quota; L6 a job interrupted by a failure keeps
 its admission (its pods restart) and is placed again; L7 a job on another owner's pools
-counts as borrowed.
+counts as borrowed; L9 the run reports the instants where admission looped (victims
+admitted again and preempted again until the engine's cycle limit; A27 finds the repeats).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from aifab.sched._export import OWNER, TENANT
 from aifab.sched._model import Manifests
 from aifab.sched._workload import gang
 
+LIMIT = 10_000  # Engine.run()'s cycles per instant
 QUEUED, RUNNING, DONE = 0, 1, 3  # aifab.sim.national's job states (its _job module)
 GPU = "nvidia.com/gpu"
 
@@ -55,6 +57,7 @@ class KueuePolicy:
         self.unready: set[int] = set()  # of those, jobs still in a grace period
         self._flavor_part: dict[str, int] | None = None
         self.preempted = 0
+        self.capped = 0  # engine runs that ended at their cycle limit (L9)
 
     # -- the QueuePolicy protocol -----------------------------------------------------
     def schedule(self, run: Any, dirty: Iterable[int]) -> None:
@@ -66,7 +69,10 @@ class KueuePolicy:
                 if run.queues.qver[t] != self.seen_ver[t]:
                     self._ingest(run, t)
         self._completions(run)
-        for ev in eng.run():
+        c0 = eng.cycle
+        events = eng.run()
+        self.capped += eng.cycle - c0 >= LIMIT
+        for ev in events:
             job = self.jobs.get(ev.workload)
             if job is None:
                 continue
@@ -179,6 +185,19 @@ class KueuePolicy:
             if job.pool in p.pools:
                 return int(p.index)
         return int(run.queues.home[job.tenant])
+
+
+def admission_report(pol: KueuePolicy) -> dict[str, Any]:
+    """Instants where admission looped (L9): preempted workloads won the next cycle, were
+    admitted again and preempted again, until the engine's cycle limit."""
+    seen: dict[tuple[tuple[str, str], ...], list[float]] = {}
+    for lp in pol.engine.loops:
+        seen.setdefault(lp.workloads, []).append(lp.clock)
+    return {"instants_at_cycle_limit": pol.capped, "loops_found": len(pol.engine.loops),
+            "loops": [{"first_day": ts[0] / 86400.0, "last_day": ts[-1] / 86400.0,
+                       "instants": len(ts), "workloads": [w for w, _ in wls],
+                       "cluster_queues": sorted({q for _, q in wls})}
+                      for wls, ts in seen.items()]}
 
 
 def tenant_queues(m: Manifests, tenants: list[str]) -> list[str]:
