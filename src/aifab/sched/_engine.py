@@ -22,7 +22,7 @@ from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
 from aifab.sched._quota import QuotaTree
-from aifab.sched._repeat import Loop, Repeats, admitted_key
+from aifab.sched._repeat import Loop, Repeats
 from aifab.sched._workload import Workload
 
 
@@ -72,7 +72,7 @@ class Engine:
         self.parked: set[str] = set()
         self.events: list[Event] = []
         self.reasons: dict[str, list[tuple[str, str]]] = {}
-        self.cycle = self._seq = self._sig = 0  # A27: _sig, the admitted workloads' XOR
+        self.cycle = self._seq = 0
         self.clock: float | None = None  # caller's seconds (None: a counter), for requeues
         self._members: dict[str, dict[str, Workload]] = {c: {} for c in m.cluster_queues}
         self._sorted: dict[str, list[Workload]] = {}
@@ -128,7 +128,6 @@ class Engine:
 
     def _release(self, a: Admitted, requeue: bool = True) -> None:
         del self.admitted[a.wl.name]
-        self._sig ^= admitted_key(a)
         self.tree.add_all(a.cq, a.usage, -1)
         self.index.remove(a)
         _take(self.domains, a.placement, -1)
@@ -145,7 +144,6 @@ class Engine:
         _take(self.domains, asg.placement, 1)
         a = self.admitted[wl.name] = Admitted(wl, cq.name, dict(asg.usage), self._tick(),
                                               asg.placement)
-        self._sig ^= admitted_key(a)
         self.index.add(a)
         self.reasons.pop(wl.name, None)
         self.events.append(Event("admit", wl.name, cq.name, self.cycle, asg.flavors))

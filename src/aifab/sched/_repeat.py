@@ -16,6 +16,16 @@ the admitted workloads (P2): if the two windows of ``p`` cycles before the two c
 the same events, the workloads admitted again in each are admitted in the same order, after
 every other, so both states order them alike.
 
+Creation times are only compared (A1, A3, P2's newer test), except that a victim evicted by
+a preemptor created at or after the clock is requeued just after it (``_evicted_at``,
+``nextafter``): when victims preempt their preemptors in turn, their creation times creep
+up by a float step each period and never repeat. So the state holds, of the workloads moved
+in this run (and their preemptors), only how their creation times compare with each other
+and with the clock; and the skip replays each skipped period's evictions on those times
+(the same rule on the same events), checking after each eviction that they still compare
+as in the confirmed period, and that none passes a creation time of another workload above
+the clock; it skips only as many periods as hold.
+
 So the admitted set carries a signature (an XOR of one hash per admitted workload, kept as
 workloads are admitted and released); a cycle whose signature was seen earlier in this run
 is a candidate, whose whole state is checked ``p`` cycles later against the events and
@@ -28,14 +38,19 @@ same twice.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from aifab.sched._cycle import Tries
 from aifab.sched._index import Index
 from aifab.sched._preempt import Admitted
 from aifab.sched._workload import Workload
 
 SKIP = True  # off: every cycle is run (tests compare both)
+STEPS = 16  # the longest period of the events looked for, in cycles run by ``step()``
+LONG = 8  # runs of fewer cycles (most) look for no period
+MULT = 8  # the most periods of the events the whole state's period is looked for in
 
 
 @dataclass(frozen=True)
@@ -57,11 +72,13 @@ class Engine(Protocol):
     prune: bool
     cycle: int
     _seq: int
-    _sig: int
     admitted: dict[str, Admitted]
     pending: dict[str, Workload]
     parked: set[str]
     _nominated: dict[str, str]
+    _sorted: dict[str, list[Workload]]
+    _skip: dict[str, tuple[set[str], int]]
+    tries: Tries
     index: Index
     loops: list[Loop]
 
@@ -69,21 +86,74 @@ class Engine(Protocol):
     def events(self) -> list[Any]: ...
 
 
-def admitted_key(a: Admitted) -> int:
-    """One admitted workload's part of the signature."""
-    return hash((a.wl.name, a.cq, tuple(sorted(a.usage.items())),
-                 tuple(sorted((k, tuple(v)) for k, v in a.placement.items()))))
+def _moved(eng: Engine, start: int) -> dict[str, Workload]:
+    """The workloads admitted, preempted or preempting in this run so far."""
+    out: dict[str, Workload] = {}
+    for e in eng.events[start:]:
+        for n in (e.workload, e.by):
+            if n is not None and n not in out:
+                w = eng.pending.get(n)
+                out[n] = w if w is not None else eng.admitted[n].wl
+    return out
+
+
+def _order(times: dict[str, float], clock: float) -> tuple[tuple[str, int, int], ...]:
+    """How creation times compare: each one's rank among them and its side of the clock."""
+    rank = {v: i for i, v in enumerate(sorted(set(times.values())))}
+    return tuple(sorted((n, rank[v], (v > clock) - (v < clock)) for n, v in times.items()))
 
 
 def _state(eng: Engine, start: int) -> tuple[Any, ...]:
-    moved = {e.workload for e in eng.events[start:]}
+    assert eng.clock is not None
+    moved = _moved(eng, start)
     return (frozenset((n, a.cq, tuple(sorted(a.usage.items())),
                        tuple(sorted((k, tuple(v)) for k, v in a.placement.items())))
                       for n, a in eng.admitted.items()),
             frozenset(eng.pending),
-            tuple(sorted((n, eng.pending[n].created) for n in moved if n in eng.pending)),
+            _order({n: w.created for n, w in moved.items()}, eng.clock),
             frozenset(eng.parked), tuple(sorted(eng._nominated.items())),
             tuple(sorted(eng.index.evictor.items())))
+
+
+def _ceiling(eng: Engine, moved: dict[str, Workload], clock: float) -> float:
+    """The earliest creation time above the clock of a workload not moved (inf if none)."""
+    out = math.inf
+    for ws in (eng.pending.values(), (a.wl for a in eng.admitted.values())):
+        for w in ws:
+            if clock < w.created < out and w.name not in moved:
+                out = w.created
+    return out
+
+
+def _requeued(clock: float, by: float) -> float:
+    """``_evicted_at`` with a clock: a victim's new creation time, its preemptor's ``by``."""
+    return math.nextafter(by, math.inf) if clock <= by else clock
+
+
+def _replay(times: dict[str, float], evictions: list[tuple[str, str]], clock: float,
+            top: float) -> list[tuple[tuple[str, int, int], ...]] | None:
+    """Apply one period's evictions to ``times`` (in place); how they compare after each,
+    or None when one passes ``top``."""
+    out = []
+    for v, by in evictions:
+        t = times[v] = _requeued(clock, times[by])
+        if t >= top:
+            return None
+        out.append(_order(times, clock))
+    return out
+
+
+def _period(marks: list[tuple[int, int, int]]) -> int:
+    """The fewest cycles run by ``step()``, ``k`` (at most ``STEPS``), after which the last
+    ``k`` repeat the ``k`` before them (the same events by hash, the same gaps between
+    cycle numbers); 0 if none."""
+    m = len(marks)
+    for k in range(1, min(STEPS, (m - 1) // 2) + 1):
+        if all(marks[-i][2] == marks[-i - k][2] and
+               marks[-i][0] - marks[-i - 1][0] == marks[-i - k][0] - marks[-i - k - 1][0]
+               for i in range(1, k + 1)):
+            return k
+    return 0
 
 
 def _same(eng: Engine, a: int, b: int, c: int, p: int) -> bool:
@@ -97,14 +167,18 @@ def _same(eng: Engine, a: int, b: int, c: int, p: int) -> bool:
 
 
 class Repeats:
-    """One ``run()``'s signatures and its candidate repeat."""
+    """One ``run()``'s cycles and its candidate repeat."""
 
     def __init__(self, eng: Engine) -> None:
         self.on = SKIP and eng.clock is not None and not eng.prune
         self.start = len(eng.events)
-        self.seen: dict[int, tuple[int, int]] = {}  # signature -> (cycle, events so far)
-        # a candidate: (its cycle, events so far, state, period, window start, sequence no.)
-        self.cand: tuple[int, int, tuple[Any, ...], int, int, int] | None = None
+        # per cycle run by ``step()``: (its number, events so far, a hash of its events)
+        self.marks: list[tuple[int, int, int]] = []
+        self.mult = 1  # the candidate's period in periods of the events
+        # a candidate: (its cycle, events so far, state, period, window start, sequence
+        # no., creation times of the workloads moved so far)
+        self.cand: tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]] | None \
+            = None
 
     def after(self, eng: Engine, left: int) -> int:
         """After a cycle that changed something, with ``left`` cycles to go: what is left
@@ -112,33 +186,70 @@ class Repeats:
         if not self.on:
             return left
         c, n = eng.cycle, len(eng.events)
+        marks = self.marks
+        last = marks[-1][1] if marks else self.start
+        marks.append((c, n, hash(tuple((e.kind, e.workload, e.by) for e in eng.events[last:n]))))
         if self.cand is not None:
-            c1, n1, state, p, n0, seq = self.cand
+            c1, n1, state, p, n0, seq, times = self.cand
             if c < c1 + p:
                 return left
             self.cand = None
-            if c == c1 + p and _same(eng, n0, n1, n, p) and _state(eng, self.start) == state:
+            same = c == c1 + p and _same(eng, n0, n1, n, p)
+            if same and _state(eng, self.start) != state:
+                # the events repeat but not yet the creation times' order, which may
+                # rotate over several periods: look for a multiple of the period next
+                self.mult = self.mult % MULT + 1
+            elif same:
                 self.on = False  # what is left runs as before
                 assert eng.clock is not None
                 eng.loops.append(Loop(eng.clock, c, p, tuple(sorted(
                     {(e.workload, e.cluster_queue) for e in eng.events[n1:n]}))))
-                return self._skip(eng, n1, n, p, eng._seq - seq, left)
-        prev = self.seen.get(eng._sig)
-        self.seen[eng._sig] = (c, n)
-        if prev is not None and self.cand is None:
-            self.cand = (c, n, _state(eng, self.start), c - prev[0], prev[1], eng._seq)
+                return self._skip(eng, n1, n, p, eng._seq - seq, left, times)
+        if len(marks) < LONG:
+            return left
+        k = _period(marks) * self.mult
+        if k and k < len(marks):
+            c0, n0, _ = marks[-1 - k]
+            self.cand = (c, n, _state(eng, self.start), c - c0, n0, eng._seq,
+                         {w: x.created for w, x in _moved(eng, self.start).items()})
         return left
 
-    @staticmethod
-    def _skip(eng: Engine, a: int, b: int, p: int, ticks: int, left: int) -> int:
+    def _skip(self, eng: Engine, a: int, b: int, p: int, ticks: int, left: int,
+              before: dict[str, float]) -> int:
         """Add ``m`` copies of the period's events [a, b) (all but the last period that
-        fits in ``left``) and move the cycle and sequence counters on as running them
-        would have."""
+        fits in ``left``, and no more than keep the creation times comparing as in the
+        period; ``before``: those at its start), set the creation times the evictions of
+        the skipped periods give, and move the cycle and sequence counters on as running
+        them would have."""
         m = left // p - 1
         if m <= 0:
             return left
-        ev = eng.events
+        assert eng.clock is not None
+        clock, ev = eng.clock, eng.events
         period = ev[a:b]
+        moved = _moved(eng, self.start)
+        evictions = [(x.workload, x.by) for x in period if x.kind == "preempt" and x.by]
+        ref = dict(before)
+        want = _replay(ref, evictions, clock, math.inf)  # the confirmed period, replayed
+        times = {n: w.created for n, w in moved.items()}
+        if want is None or ref != times:  # (not reached: the engine's own rule)
+            return left
+        top = _ceiling(eng, moved, clock)
+        done = 0
+        while done < m:
+            nxt = dict(times)
+            if _replay(nxt, evictions, clock, top) != want:
+                break
+            times, done = nxt, done + 1
+        if done == 0:
+            return left
+        m = done
+        for n, w in moved.items():
+            if w.created != times[n]:
+                w.created = times[n]
+                if n in eng.pending:  # re-sorted and walked again (the same order)
+                    eng._sorted.pop(w.queue, None)
+                    eng.tries.moved(w.queue, eng._skip)
         cls = type(period[0]) if period else None
         for k in range(1, m + 1):
             ev.extend(cls(x.kind, x.workload, x.cluster_queue, x.cycle + k * p, x.flavors,
