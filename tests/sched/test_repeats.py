@@ -147,6 +147,17 @@ def test_without_a_clock_every_cycle_runs(monkeypatch: pytest.MonkeyPatch) -> No
     assert n_on == n_off
 
 
+def _arrivals(e: Engine, r: random.Random, queues: list[str], t: int, most: int,
+              prios: list[int], n: int) -> int:
+    """Up to ``most`` random workloads at instant ``t`` (the clock set to it); the count."""
+    e.clock = float(t)
+    for _ in range(r.randint(1, most)):
+        n += 1
+        e.submit(gang(f"w{n}", r.choice(queues), r.choice([1, 2, 3, 4, 6, 8]),
+                      priority=r.choice(prios), created=float(t)))
+    return n
+
+
 def _random_run(seed: int) -> Engine:
     """Random small fair-sharing configurations and workloads over a few instants, with
     some workloads finishing between them."""
@@ -166,11 +177,7 @@ def _random_run(seed: int) -> Engine:
     e = Engine(config(*docs, conf, flavors=("f1", "f2")))
     n = 0
     for t in range(1, r.randint(3, 7)):
-        e.clock = float(t)
-        for _ in range(r.randint(1, 5)):
-            n += 1
-            e.submit(gang(f"w{n}", r.choice(queues), r.choice([1, 2, 3, 4, 6, 8]),
-                          priority=r.choice([0, 1, 2]), created=float(t)))
+        n = _arrivals(e, r, queues, t, 5, [0, 1, 2], n)
         e.run(max_cycles=200)
         if e.admitted and r.random() < 0.4:
             e.finish(r.choice(sorted(e.admitted)))
@@ -226,11 +233,7 @@ def _random_loops(seed: int) -> Engine:
     e = Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=fls))
     n = 0
     for t in range(1, r.randint(3, 8)):
-        e.clock = float(t)
-        for _ in range(r.randint(1, 6)):
-            n += 1
-            e.submit(gang(f"w{n}", r.choice(queues), r.choice([1, 2, 3, 4, 6, 8]),
-                          priority=r.choice([0, 1, 1, 2]), created=float(t)))
+        n = _arrivals(e, r, queues, t, 6, [0, 1, 1, 2], n)
         c0 = e.cycle
         e.run(max_cycles=400)
         if e.cycle - c0 >= 400:
