@@ -48,6 +48,9 @@ def _evicted_at(eng: Engine, by: str, victim: Admitted) -> float:
     return math.nextafter(p.created, math.inf) if p is not None and t <= p.created else t
 
 
+CYCLES = 10_000  # run()'s limit of cycles per call
+
+
 def _take(domains: Domains, placement: dict[str, list[tuple[str, int, float]]],
           sign: int) -> None:
     """Take (``sign`` 1) or give back (-1) a placement's topology domains."""
@@ -189,7 +192,7 @@ class Engine:
             self._nopreempt.clear()
         return changed
 
-    def run(self, max_cycles: int = 10_000) -> list[Event]:
+    def run(self, max_cycles: int = CYCLES) -> list[Event]:
         """Cycles until nothing changes (A13: all-failing ones at once; A27: repeats
         skipped ahead); their events."""
         start, left, seen = len(self.events), max_cycles, Repeats(self)

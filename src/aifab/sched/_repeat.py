@@ -39,7 +39,7 @@ same twice.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from aifab.sched._cycle import Tries
@@ -103,9 +103,9 @@ def _order(times: dict[str, float], clock: float) -> tuple[tuple[str, int, int],
     return tuple(sorted((n, rank[v], (v > clock) - (v < clock)) for n, v in times.items()))
 
 
-def _state(eng: Engine, start: int) -> tuple[Any, ...]:
+def _state(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:
+    """What decides the next cycles (see the module docstring); ``moved``: ``_moved()``."""
     assert eng.clock is not None
-    moved = _moved(eng, start)
     return (frozenset((n, a.cq, tuple(sorted(a.usage.items())),
                        tuple(sorted((k, tuple(v)) for k, v in a.placement.items())))
                       for n, a in eng.admitted.items()),
@@ -195,7 +195,8 @@ class Repeats:
                 return left
             self.cand = None
             same = c == c1 + p and _same(eng, n0, n1, n, p)
-            if same and _state(eng, self.start) != state:
+            moved = _moved(eng, self.start) if same else {}
+            if same and _state(eng, moved) != state:
                 # the events repeat but not yet the creation times' order, which may
                 # rotate over several periods: look for a multiple of the period next
                 self.mult = self.mult % MULT + 1
@@ -204,56 +205,55 @@ class Repeats:
                 assert eng.clock is not None
                 eng.loops.append(Loop(eng.clock, c, p, tuple(sorted(
                     {(e.workload, e.cluster_queue) for e in eng.events[n1:n]}))))
-                return self._skip(eng, n1, n, p, eng._seq - seq, left, times)
+                return _skip(eng, moved, n1, n, p, eng._seq - seq, left, times)
         if len(marks) < LONG:
             return left
         k = _period(marks) * self.mult
         if k and k < len(marks):
             c0, n0, _ = marks[-1 - k]
-            self.cand = (c, n, _state(eng, self.start), c - c0, n0, eng._seq,
-                         {w: x.created for w, x in _moved(eng, self.start).items()})
+            moved = _moved(eng, self.start)
+            self.cand = (c, n, _state(eng, moved), c - c0, n0, eng._seq,
+                         {w: x.created for w, x in moved.items()})
         return left
 
-    def _skip(self, eng: Engine, a: int, b: int, p: int, ticks: int, left: int,
-              before: dict[str, float]) -> int:
-        """Add ``m`` copies of the period's events [a, b) (all but the last period that
-        fits in ``left``, and no more than keep the creation times comparing as in the
-        period; ``before``: those at its start), set the creation times the evictions of
-        the skipped periods give, and move the cycle and sequence counters on as running
-        them would have."""
-        m = left // p - 1
-        if m <= 0:
-            return left
-        assert eng.clock is not None
-        clock, ev = eng.clock, eng.events
-        period = ev[a:b]
-        moved = _moved(eng, self.start)
-        evictions = [(x.workload, x.by) for x in period if x.kind == "preempt" and x.by]
-        ref = dict(before)
-        want = _replay(ref, evictions, clock, math.inf)  # the confirmed period, replayed
-        times = {n: w.created for n, w in moved.items()}
-        if want is None or ref != times:  # (not reached: the engine's own rule)
-            return left
-        top = _ceiling(eng, moved, clock)
-        done = 0
-        while done < m:
-            nxt = dict(times)
-            if _replay(nxt, evictions, clock, top) != want:
-                break
-            times, done = nxt, done + 1
-        if done == 0:
-            return left
-        m = done
-        for n, w in moved.items():
-            if w.created != times[n]:
-                w.created = times[n]
-                if n in eng.pending:  # re-sorted and walked again (the same order)
-                    eng._sorted.pop(w.queue, None)
-                    eng.tries.moved(w.queue, eng._skip)
-        cls = type(period[0]) if period else None
-        for k in range(1, m + 1):
-            ev.extend(cls(x.kind, x.workload, x.cluster_queue, x.cycle + k * p, x.flavors,
-                          x.by) for x in period)  # type: ignore[misc]
-        eng.cycle += m * p
-        eng._seq += m * ticks
-        return left - m * p
+
+def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks: int,
+          left: int, before: dict[str, float]) -> int:
+    """Add ``m`` copies of the period's events [a, b) (all but the last period that
+    fits in ``left``, and no more than keep the creation times comparing as in the
+    period; ``before``: those at its start), set the creation times the evictions of
+    the skipped periods give, and move the cycle and sequence counters on as running
+    them would have."""
+    m = left // p - 1
+    if m <= 0:
+        return left
+    assert eng.clock is not None
+    clock, ev = eng.clock, eng.events
+    period = ev[a:b]
+    evictions = [(x.workload, x.by) for x in period if x.kind == "preempt" and x.by]
+    ref = dict(before)
+    want = _replay(ref, evictions, clock, math.inf)  # the confirmed period, replayed
+    times = {n: w.created for n, w in moved.items()}
+    if want is None or ref != times:  # (not reached: the engine's own rule)
+        return left
+    top = _ceiling(eng, moved, clock)
+    done = 0
+    while done < m:
+        nxt = dict(times)
+        if _replay(nxt, evictions, clock, top) != want:
+            break
+        times, done = nxt, done + 1
+    if done == 0:
+        return left
+    m = done
+    for n, w in moved.items():
+        if w.created != times[n]:
+            w.created = times[n]
+            if n in eng.pending:  # re-sorted and walked again (the same order)
+                eng._sorted.pop(w.queue, None)
+                eng.tries.moved(w.queue, eng._skip)
+    for k in range(1, m + 1):
+        ev.extend(replace(x, cycle=x.cycle + k * p) for x in period)
+    eng.cycle += m * p
+    eng._seq += m * ticks
+    return left - m * p

@@ -24,12 +24,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from aifab.errors import BadInput
-from aifab.sched._engine import Engine
+from aifab.sched._engine import CYCLES, Engine
 from aifab.sched._export import OWNER, TENANT
 from aifab.sched._model import Manifests
 from aifab.sched._workload import gang
 
-LIMIT = 10_000  # Engine.run()'s cycles per instant
 QUEUED, RUNNING, DONE = 0, 1, 3  # aifab.sim.national's job states (its _job module)
 GPU = "nvidia.com/gpu"
 
@@ -71,7 +70,7 @@ class KueuePolicy:
         self._completions(run)
         c0 = eng.cycle
         events = eng.run()
-        self.capped += eng.cycle - c0 >= LIMIT
+        self.capped += eng.cycle - c0 >= CYCLES
         for ev in events:
             job = self.jobs.get(ev.workload)
             if job is None:
