@@ -47,7 +47,7 @@ from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
-from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, lending, off_path
+from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, lending
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
@@ -180,14 +180,26 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         # queues taken from
         sides: _Sides = {}
         (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
-        for theirs, mine, gone, within, names in sides.values():
-            for fr, v in gone.items():
-                if not within:
-                    c = _cap(tree, theirs, fr, low[id(mine)])
-                    if c is not None:
-                        v = min(v, _grow(c + max(u.largest(q, fr, lim) for q in names)))
-                out.append((theirs, fr, v))
+        for e in sides.values():
+            out += [(e[0], fr, v) for fr, v in _leaving(u, tree, e, low, lim).items()]
     return not _fits_after(tree, cq.name, req, out)
+
+
+def _leaving(u: Usage, tree: QuotaTree,
+             e: tuple[Node, Node, dict[FR, float], bool, list[str]], low: dict[int, float],
+             lim: int) -> dict[FR, float]:
+    """What may leave a target side (an entry of ``_Sides``) in any search, per
+    flavor-resource: what its queues' workloads a search may take use, capped (A23) unless
+    its preemptor side takes without comparing shares (F8)."""
+    theirs, mine, gone, within, names = e
+    if within:
+        return gone
+    out = {}
+    for fr, v in gone.items():
+        c = _cap(tree, theirs, fr, low[id(mine)])
+        out[fr] = v if c is None else min(v, _grow(c + max(u.largest(q, fr, lim)
+                                                            for q in names)))
+    return out
 
 
 SIDES = True  # A24: walk the target sides, then their queues (False: every queue, tests)
@@ -207,83 +219,104 @@ def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int) -> float:
 def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
              within_nominal: bool, low: dict[int, float], sides: _Sides) -> None:
     """A24: the target sides and their queues a search may take from, side first: the
-    children, off the preemptor's path, of each cohort on it. A side that does not borrow
-    on ``req``'s flavor-resources, or whose share rules it out, is passed over without
-    reading its queues (each of its queues would be, A23). The same sides and queues as
-    ``_by_queue``."""
+    children, off the preemptor's path, of each cohort on it, the lowest cohort first
+    (A28: a preemptor side's least share reads what may leave the sides below it). A side
+    that does not borrow on ``req``'s flavor-resources, or whose share rules it out, is
+    passed over without reading its queues (each of its queues would be, A23). The same
+    sides and queues as ``_by_queue``."""
     me = tree.cqs[cq.name]
     lim = _limits(cq, prio)[1]
     if lim is None:  # reclaimWithinCohort Never: no other queue's workloads
         return
     borrows = Borrows(tree, list(req))
-    inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
-    for mine, theirs in off_path(me):
-        if not borrows(theirs):  # F9 at the side's own node
-            continue
-        within = inside.get(id(mine))
-        if within is None:
-            within = inside[id(mine)] = within_nominal and _within(tree, me, mine, req)
-        if not within and _short(u, tree, cq, prio, req, mine, tree.share(theirs), low):
-            continue  # (F8: a side within its quota takes without comparing shares)
-        gone: dict[FR, float] = {}
-        names: list[str] = []
-        for q in leaves(theirs):
-            vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
-            if not vs or not borrows.below(theirs, q):
+    path = me.path()
+    deeper: dict[FR, float] = {}  # A28: what may leave the sides below the cohort walked
+    for k in range(len(path) - 2, -1, -1):
+        mine = path[k + 1]
+        within = within_nominal and _within(tree, me, mine, req)
+        level = []
+        for theirs in path[k].children:
+            if theirs is mine or not borrows(theirs):  # F9 at the side's own node
                 continue
-            for fr, v in vs:
-                gone[fr] = gone.get(fr, 0.0) + v
-            names.append(q.name)
-        if names:
-            sides[id(theirs)] = (theirs, mine, gone, within, names)
+            if not within and _short(u, tree, cq, prio, req, mine, tree.share(theirs), low,
+                                     deeper):
+                continue  # (F8: a side within its quota takes without comparing shares)
+            gone: dict[FR, float] = {}
+            names: list[str] = []
+            for q in leaves(theirs):
+                vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
+                if not vs or not borrows.below(theirs, q):
+                    continue
+                for fr, v in vs:
+                    gone[fr] = gone.get(fr, 0.0) + v
+                names.append(q.name)
+            if names:
+                e = sides[id(theirs)] = (theirs, mine, gone, within, names)
+                level.append(e)
+        _deeper(u, tree, level, low, lim, deeper)
+
+
+def _deeper(u: Usage, tree: QuotaTree, level: list[tuple[Node, Node, dict[FR, float], bool,
+                                                           list[str]]],
+            low: dict[int, float], lim: int, deeper: dict[FR, float]) -> None:
+    """Add to ``deeper`` what may leave the target sides of one cohort (A28)."""
+    for e in level:
+        for fr, v in _leaving(u, tree, e, low, lim).items():
+            deeper[fr] = deeper.get(fr, 0.0) + v
 
 
 def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
               within_nominal: bool, low: dict[int, float], sides: _Sides) -> None:
     """A23: the target sides and their queues a search may take from, queue by queue (every
-    queue with usage it may take; tests compare ``_by_side`` with it)."""
+    queue with usage it may take; tests compare ``_by_side`` with it): the queues grouped
+    by side, then the sides' tests, the lowest cohort first (A28)."""
     me = tree.cqs[cq.name]
+    lim = _limits(cq, prio)[1]
+    if lim is None:
+        return
     take: dict[str, dict[FR, float]] = {}
     for fr in req:
         for name, v in _eligible(u, False, tree, cq, prio, fr).items():
             if name != cq.name:
                 take.setdefault(name, {})[fr] = v
-    inside: dict[int, bool] = {}  # per preemptor side: _within() (nothing moves meanwhile)
-    shares: dict[int, float] = {}  # per target side: its share now
     borrows = Borrows(tree, list(req))
+    found: dict[int, tuple[Node, Node, dict[FR, float], list[str]]] = {}
     for name, t in take.items():
         other = tree.cqs[name]
         mine, theirs = _side(me, other)
         # F7, F9: taken from only while every node from its side down to it borrows on a
-        # flavor-resource the preemptor needs (read first: the cheapest test)
+        # flavor-resource the preemptor needs
         if not borrows(theirs) or not borrows.below(theirs, other):
             continue
-        within = inside.get(id(mine))
-        if within is None:
-            within = inside[id(mine)] = within_nominal and _within(tree, me, mine, req)
-        if not within:
-            now = shares.get(id(theirs))
-            if now is None:
-                now = shares[id(theirs)] = tree.share(theirs)
-            if _short(u, tree, cq, prio, req, mine, now, low):
-                continue
-        e = sides.get(id(theirs))
-        if e is None:
-            e = sides[id(theirs)] = (theirs, mine, {}, within, [])
+        f = found.setdefault(id(theirs), (theirs, mine, {}, []))
         for fr, v in t.items():
-            e[2][fr] = e[2].get(fr, 0.0) + v
-        e[4].append(name)
+            f[2][fr] = f[2].get(fr, 0.0) + v
+        f[3].append(name)
+    deeper: dict[FR, float] = {}
+    for depth in sorted({len(f[1].path()) for f in found.values()}, reverse=True):
+        level = []
+        for theirs, mine, gone, names in found.values():
+            if len(mine.path()) != depth:
+                continue
+            within = within_nominal and _within(tree, me, mine, req)
+            if not within and _short(u, tree, cq, prio, req, mine, tree.share(theirs), low,
+                                     deeper):
+                continue
+            e = sides[id(theirs)] = (theirs, mine, gone, within, names)
+            level.append(e)
+        _deeper(u, tree, level, low, lim, deeper)
 
 
 def _short(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
-           mine: Node, now: float, low: dict[int, float]) -> bool:
+           mine: Node, now: float, low: dict[int, float], deeper: Mapping[FR, float]) -> bool:
     """Whether a target side whose share is ``now`` is never taken from by a preemptor on
     side ``mine``: both strategies need its share above 0 and at least the preemptor
-    side's, which is at least ``low`` (its lower bound, computed once per side, A8)."""
+    side's, which is at least ``low`` (its lower bound, computed once per side, A8, A28;
+    ``deeper``: what may leave the target sides below ``mine``)."""
     if now <= 0:
         return True
     if id(mine) not in low:
-        low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req)
+        low[id(mine)] = _mine_low(u, tree, cq, prio, mine, req, deeper)
     return low[id(mine)] > now
 
 
@@ -296,11 +329,15 @@ def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> b
 
 
 def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node,
-              req: Mapping[FR, float]) -> float:
+              req: Mapping[FR, float], deeper: Mapping[FR, float]) -> float:
     """A lower bound of ``mine``'s share with ``req`` added after any search: per
-    flavor-resource, its usage less all that the workloads the search may take below it
-    use (a candidate uses one of ``req``'s flavor-resources: of the others, only workloads
-    using several flavor-resources can remove usage)."""
+    flavor-resource, its usage less all that may leave below it. Of ``req``'s
+    flavor-resources (A28) that is what the preemptor's own queue may give up and what may
+    leave the target sides below ``mine`` (``deeper``: the sides of the cohorts below it on
+    the preemptor's path; a search takes from no other queue below ``mine``); of the
+    others, what every workload the search may take below it uses (a candidate uses one of
+    ``req``'s flavor-resources: only workloads using several flavor-resources can remove
+    usage of the others)."""
     # what of ``req`` reaches ``mine``: at least all but what the nodes below it keep back
     # (lendingLimit), however much of that is unused (F8: the request is added at its queue)
     path = tree.cqs[cq.name].path()
@@ -309,12 +346,16 @@ def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node
              for fr, v in req.items()}
     own, other = _limits(cq, prio)
     for fr in set(mine.usage) | set(req):
-        multi, gone = fr not in req, 0.0
-        if not multi or u.multi.get(fr):  # (else no workload on several: nothing to take)
-            for q in leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
-                lim = own if q.name == cq.name else other
-                if lim is not None:
-                    gone += _elig(u, multi, fr, q.name, lim)
+        if fr in req:
+            gone = deeper.get(fr, 0.0) + (
+                _elig(u, False, fr, cq.name, own) if own is not None else 0.0)
+        else:
+            gone = 0.0
+            if u.multi.get(fr):  # (else no workload on several: nothing to take)
+                for q in leaves(mine):  # what ``_eligible`` gives each queue below ``mine``
+                    lim = own if q.name == cq.name else other
+                    if lim is not None:
+                        gone += _elig(u, True, fr, q.name, lim)
         extra[fr] = extra.get(fr, 0.0) - gone
     return tree.share(mine, extra)
 

@@ -1,0 +1,71 @@
+"""Rule A28: A8's least share of a preemptor side counts, below that side, only what the
+preemptor's own queue may give up and what may leave the target sides of the cohorts below
+it (A23's caps), not every workload below it. Figures worked out by hand; test_bound.py
+checks on random workloads that the bound never rules out a search that finds targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from _cfg import cohort, config, cq
+from test_bound import PRE
+from test_side_caps import GPU, _fill, _searches
+
+from aifab.sched import Engine, _bound, gang
+from aifab.sched._bound import hopeless
+
+
+def _xyz(a: int, b: int, c: int, e: int) -> Any:
+    """Cohorts x (queues a, b), y (c) and z (e, idle) under one root, with the GPUs given:
+    every share is per GPU borrowed over all of them (no lending limits)."""
+    return config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
+                  cohort("z", "root"), cq("a", "x", a, preemption=PRE),
+                  cq("b", "x", b, preemption=PRE), cq("c", "y", c, preemption=PRE),
+                  cq("e", "z", e, preemption=PRE), fair=True)
+
+
+def test_what_leaves_below_lowers_the_least_share() -> None:
+    """35 GPUs: a 6, b 10 (x 16), c 10 (y), e 9 (z). b runs 18 one-GPU workloads (borrows
+    8), c 17 (y borrows 7): full. a asks for 8. Its share in x with them is 2 GPUs
+    borrowed, so b gives while it borrows at least 2: 6 GPUs (A23: cap 6, plus one take,
+    7). x's share with the request is 10 GPUs borrowed, above y's 7, but falls to 4 as b
+    gives; y then gives 2 (LessThanOrEqualToFinalShare, taking turns with b by share).
+    The search takes 6 of b and 2 of c and a is admitted. A28 counts b's 7 below x (x's
+    least share 3 < 7: y may give 7 less 3, plus one: 5); without what leaves below x its
+    least share would be 10 and y ruled out, and 7 < 8 would rule the search out."""
+    e = Engine(_xyz(6, 10, 10, 9))
+    _fill(e, [(f"b{i}", "b", 1) for i in range(18)] + [(f"c{i}", "c", 1) for i in range(17)])
+    a = e.m.cluster_queues["a"]
+    assert not hopeless(e.index.sums, e.tree, a, 0, {GPU: 8.0}, True)
+    with pytest.MonkeyPatch.context() as mp:  # mutation: nothing leaves below x
+        mp.setattr(_bound, "_deeper", lambda *x: None)
+        assert hopeless(e.index.sums, e.tree, a, 0, {GPU: 8.0}, True)
+    e.submit(gang("a1", "a", 8))
+    evs = e.run() + e.run()
+    gone = sorted(ev.workload[0] for ev in evs if ev.kind == "preempt")
+    assert gone == ["b"] * 6 + ["c"] * 2
+    assert "a1" in e.admitted
+
+
+def test_a_gang_far_above_its_queue_is_not_searched() -> None:
+    """16 GPUs: a 2, b 4 (x 6), c 4 (y), e 6 (z). a runs 1, b 5 (a 4 and a 1: borrows 1),
+    c 10 (a 4 and six 1s: y borrows 6): full. a asks for 7: its share in x with them is 6
+    borrowed, above b's 1, so b gives nothing; x's with them is 7, above y's 6, so y gives
+    nothing either: the search takes nothing. Before A28 x's least share counted all of
+    b's 5 GPUs as leaving (2 borrowed: y could give 6 less 2, plus its 4: 8 >= 7) and the
+    search ran."""
+    e = Engine(_xyz(2, 4, 4, 6))
+    _fill(e, [("a0", "a", 1), ("b0", "b", 4), ("b1", "b", 1), ("c0", "c", 4)]
+          + [(f"c{i}", "c", 1) for i in range(1, 7)])
+    assert hopeless(e.index.sums, e.tree, e.m.cluster_queues["a"], 0, {GPU: 7.0}, True)
+    calls = _searches(e)
+    e.submit(gang("a1", "a", 7))
+    e.run()
+    assert "a1" in e.pending and calls == []
+    # the search the bound spared finds nothing
+    e.index.bound = False
+    e.index.failed_before = lambda *x: False  # type: ignore[method-assign]
+    e.parked.clear()
+    e.run()
+    assert "a1" in e.pending and calls and len(e.admitted) == 10
