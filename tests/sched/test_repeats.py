@@ -15,6 +15,7 @@ the rest. From then on every two cycles are the same, until ``run()``'s limit.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -33,12 +34,13 @@ def _q(name: str, co: str, f1: float, f2: float, reclaim: str, within: str) -> d
               preemption={"reclaimWithinCohort": reclaim, "withinClusterQueue": within})
 
 
-def _loop(limit: int, clock: bool = True) -> Engine:
+def _loop(limit: int, clock: bool = True, compact: bool = False) -> Engine:
     e = Engine(config(cohort("root"), cohort("c0", "root"), cohort("c1", "root", weight=2.0),
                       _q("q00", "c0", 8, 4, "Any", "Never"),
                       _q("q01", "c0", 8, 2, "Never", "LowerPriority"),
                       _q("q10", "c1", 8, 0, "LowerPriority", "Never"), FAIR,
                       flavors=("f1", "f2")))
+    e.compact = compact
     for t, jobs in ((1.0, [("w1", "q10", 6, 2), ("w2", "q10", 4, 1), ("w3", "q01", 8, 2),
                            ("w4", "q01", 3, 1), ("w5", "q01", 3, 2)]),
                     (2.0, [("w6", "q01", 3, 1), ("w7", "q00", 2, 2), ("w8", "q00", 4, 2),
@@ -90,7 +92,7 @@ def test_a_preemption_loop_is_skipped_with_the_same_events(
     assert n_on < 20  # found after two periods, then the last period and the rest run
 
 
-def _drift(limit: int) -> Engine:
+def _drift(limit: int, compact: bool = False) -> Engine:
     """Cohorts c0 (q00 nominal 2, q01 8; reclaimWithinCohort Any, withinClusterQueue
     LowerPriority) and c1 (weight 0.5, q10 0); 10 GPUs of f1. At one instant: w1 (q01, 3,
     priority 1), w2 (q00, 2, priority 0), w3 (q00, 6, priority 1), w4 (q01, 6, priority 0).
@@ -106,6 +108,7 @@ def _drift(limit: int) -> Engine:
                       cq("q10", "c1", flavors={"f1": [res("nvidia.com/gpu", 0)]},
                          preemption={**pre, "withinClusterQueue": "Never"}),
                       {**FAIR, "fairSharing": {}}, flavors=("f1",)))
+    e.compact = compact
     e.clock = 1.0
     for name, q, n, prio in (("w1", "q01", 3, 1), ("w2", "q00", 2, 0), ("w3", "q00", 6, 1),
                              ("w4", "q01", 6, 0)):
@@ -129,6 +132,22 @@ def test_a_creeping_loop_ends_at_every_limit_in_the_same_state(
         monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     on, off, _, _ = _both(monkeypatch, lambda: _drift(limit))
     assert on == off
+
+
+@pytest.mark.parametrize("make", [_loop, _drift])
+def test_a_compact_engine_lists_the_copies_it_leaves_out(make: Any) -> None:
+    """A29: with ``compact`` (the twin's engine) a run keeps only its own events and lists
+    the repeat's copies instead of making them: put back where they are listed, with
+    their cycles moved on by whole periods, they are the last run's events of an engine
+    that keeps them all, and the state is the same."""
+    full, small = make(2_000), make(2_000, compact=True)
+    assert len(small.elided) == 1 and len(small.events) < 100
+    got = list(small.events)
+    for at, period, m, p in reversed(small.elided):
+        got[at:at] = [replace(x, cycle=x.cycle + k * p) for k in range(1, m + 1)
+                      for x in period]
+    assert got == full.events[len(full.events) - len(got):]
+    assert _state(small)[1:] == _state(full)[1:]
 
 
 @pytest.mark.parametrize("limit", range(9, 17))

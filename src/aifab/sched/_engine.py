@@ -87,6 +87,11 @@ class Engine:
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
         self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
         self.loops: list[Loop] = []  # A27: the repeats found, in the order found
+        # A29: keep only the last run's events, and leave out a repeat's copies (listed in
+        # ``elided``: where in ``events`` they would be, the period's events, how many
+        # copies and the cycles of a period); False: every event kept
+        self.compact = False
+        self.elided: list[tuple[int, list[Event], int, int]] = []
 
     def _tick(self) -> int:
         self._seq += 1
@@ -195,6 +200,9 @@ class Engine:
     def run(self, max_cycles: int = CYCLES) -> list[Event]:
         """Cycles until nothing changes (A13: all-failing ones at once; A27: repeats
         skipped ahead); their events."""
+        if self.compact:
+            self.events.clear()
+            self.elided = []
         start, left, seen = len(self.events), max_cycles, Repeats(self)
         while left > 0:
             n, over = idle_cycles(self, left)

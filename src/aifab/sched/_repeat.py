@@ -81,6 +81,8 @@ class Engine(Protocol):
     tries: Tries
     index: Index
     loops: list[Loop]
+    compact: bool
+    elided: list[tuple[int, list[Any], int, int]]
 
     @property
     def events(self) -> list[Any]: ...
@@ -104,12 +106,16 @@ def _order(times: dict[str, float], clock: float) -> tuple[tuple[str, int, int],
 
 
 def _state(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:
-    """What decides the next cycles (see the module docstring); ``moved``: ``_moved()``."""
+    """What decides the next cycles (see the module docstring); ``moved``: ``_moved()``.
+    Of the admitted and pending workloads only those moved in this run: the others are
+    where they were when it started, with the usage and placement they had (A29; two
+    states with different moved workloads differ)."""
     assert eng.clock is not None
+    adm = eng.admitted
     return (frozenset((n, a.cq, tuple(sorted(a.usage.items())),
                        tuple(sorted((k, tuple(v)) for k, v in a.placement.items())))
-                      for n, a in eng.admitted.items()),
-            frozenset(eng.pending),
+                      for n in moved if (a := adm.get(n)) is not None),
+            frozenset(n for n in moved if n in eng.pending),
             _order({n: w.created for n, w in moved.items()}, eng.clock),
             frozenset(eng.parked), tuple(sorted(eng._nominated.items())),
             tuple(sorted(eng.index.evictor.items())))
@@ -252,8 +258,11 @@ def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks
             if n in eng.pending:  # re-sorted and walked again (the same order)
                 eng._sorted.pop(w.queue, None)
                 eng.tries.moved(w.queue, eng._skip)
-    for k in range(1, m + 1):
-        ev.extend(replace(x, cycle=x.cycle + k * p) for x in period)
+    if eng.compact:  # A29: the copies are listed, not made
+        eng.elided.append((len(ev), period, m, p))
+    else:
+        for k in range(1, m + 1):
+            ev.extend(replace(x, cycle=x.cycle + k * p) for x in period)
     eng.cycle += m * p
     eng._seq += m * ticks
     return left - m * p

@@ -46,6 +46,7 @@ class KueuePolicy:
     def __init__(self, m: Manifests, tenant_queues: list[str]) -> None:
         self.m = m
         self.engine = Engine(m, topology=False)
+        self.engine.compact = True  # A29: events read once; a repeat's copies counted
         self.cq_of = list(tenant_queues)  # twin tenant index -> ClusterQueue
         self.jobs: dict[str, Any] = {}  # workload name -> twin job (until it completes)
         self.known: set[int] = set()
@@ -71,6 +72,10 @@ class KueuePolicy:
         c0 = eng.cycle
         events = eng.run()
         self.capped += eng.cycle - c0 >= CYCLES
+        # a repeat's copies (A27) change nothing here once its period's events are taken
+        # (the victims were evicted the first time; an admission only sets where it runs)
+        self.preempted += sum(m * sum(e.kind == "preempt" for e in period)
+                              for _, period, m, _ in eng.elided)
         for ev in events:
             job = self.jobs.get(ev.workload)
             if job is None:
