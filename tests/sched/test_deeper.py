@@ -5,13 +5,16 @@ checks on random workloads that the bound never rules out a search that finds ta
 
 from __future__ import annotations
 
+import random
 from typing import Any
+from unittest import mock
 
 import pytest
 from _cfg import cohort, config, cq
-from test_bound import PRE
+from test_bound import PRE, _log, _m
 from test_side_caps import GPU, _fill, _searches
 
+import aifab.sched._engine as engine_mod
 from aifab.sched import Engine, _bound, gang
 from aifab.sched._bound import hopeless
 
@@ -40,6 +43,7 @@ def test_what_leaves_below_lowers_the_least_share() -> None:
     assert not hopeless(e.index.sums, e.tree, a, 0, {GPU: 8.0}, True)
     with pytest.MonkeyPatch.context() as mp:  # mutation: nothing leaves below x
         mp.setattr(_bound, "_deeper", lambda *x: None)
+        mp.setattr(_bound, "LEVELS", False)  # (not the walk kept by the call above, A30)
         assert hopeless(e.index.sums, e.tree, a, 0, {GPU: 8.0}, True)
     e.submit(gang("a1", "a", 8))
     evs = e.run() + e.run()
@@ -69,3 +73,47 @@ def test_a_gang_far_above_its_queue_is_not_searched() -> None:
     e.parked.clear()
     e.run()
     assert "a1" in e.pending and calls and len(e.admitted) == 10
+
+
+def _walk(ix: Any, cq_: Any, prio: int, req: dict[Any, float]) -> tuple[Any, ...]:
+    low: dict[int, float] = {}
+    sides: dict[int, Any] = {}
+    _bound._by_side(ix.sums, ix.tree, cq_, prio, req, ix.within, low, sides)
+    return ([(v[0].name, v[1].name, v[2], v[3], v[4]) for v in sides.values()],
+            sorted(low.items()))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kept_levels_give_the_walk_made_again(seed: int) -> None:
+    """A30: at every search of random workloads on nested cohorts (test_bound's
+    configuration), for every ClusterQueue, two priorities and several requests, the side
+    walk with its lower levels kept gives the same sides in the same order, amounts, least
+    shares and F8 flags as the walk made again; and some walks are taken up from a kept
+    cohort."""
+    rnd = random.Random(seed)
+    m = _m(True, [None, ["LessThanInitialShare"]][seed % 2], deep=seed % 3 == 0)
+    e = Engine(m)
+    reused = [0]
+    search = engine_mod.targets
+
+    def both(ix: Any, m_: Any, fair_: bool, cq0: Any, wl: Any, asg: Any) -> Any:
+        for name, cq_ in m_.cluster_queues.items():
+            path = ix.tree.cqs[name].path()
+            frs = sorted(ix.tree.cqs[name].quotas)
+            for prio in (0, 3):
+                for req in [{fr: g} for fr in frs for g in (1.0, 5.0)]:
+                    key = (name, prio, tuple(sorted(req.items())), ix.within)
+                    lv = ix.sums.levels.get(key)
+                    reused[0] += lv is not None and any(
+                        x is not None and x[0] == path[k].ver for k, x in enumerate(lv))
+                    kept = _walk(ix, cq_, prio, req)
+                    with pytest.MonkeyPatch.context() as mp:
+                        mp.setattr(_bound, "LEVELS", False)
+                        assert kept == _walk(ix, cq_, prio, req), (name, prio, req)
+        return search(ix, m_, fair_, cq0, wl, asg)
+
+    jobs = [(rnd.choice("abcder"), rnd.randint(1, 10), rnd.randint(0, 3), rnd.randint(0, 2),
+             rnd.randint(0, 3)) for _ in range(40)]
+    with mock.patch.object(engine_mod, "targets", both):
+        _log(e, jobs)
+    assert reused[0] > 0

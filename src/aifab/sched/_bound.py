@@ -52,6 +52,10 @@ from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, l
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
 _Sides = dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]]
+# A30: a side walk from one cohort down: the cohort's version, the sides found (lowest
+# cohort first), the preemptor sides' least shares and what may leave those sides
+_Level = tuple[int, list[tuple[Node, Node, dict[FR, float], bool, list[str]]],
+               dict[int, float], dict[FR, float]]
 
 
 class Usage:
@@ -67,6 +71,8 @@ class Usage:
         self.sizes: _Sizes = {}
         # _eligible's answers: (multi?, ClusterQueue, priority, fr) -> (version, answer)
         self.memo: dict[tuple[bool, str, int, FR], tuple[int, dict[str, float]]] = {}
+        # A30: per request (ClusterQueue, priority, usage, F8 gate), per cohort on its path
+        self.levels: dict[tuple[object, ...], list[_Level | None]] = {}
 
     def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
         for fr in usage:
@@ -216,6 +222,9 @@ def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int) -> float:
     return _grow(v) if v > 0 else 0.0
 
 
+LEVELS = True  # A30: a walk's lower levels kept while nothing below moved (False: tests)
+
+
 def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
              within_nominal: bool, low: dict[int, float], sides: _Sides) -> None:
     """A24: the target sides and their queues a search may take from, side first: the
@@ -223,7 +232,11 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     (A28: a preemptor side's least share reads what may leave the sides below it). A side
     that does not borrow on ``req``'s flavor-resources, or whose share rules it out, is
     passed over without reading its queues (each of its queues would be, A23). The same
-    sides and queues as ``_by_queue``."""
+    sides and queues as ``_by_queue``. A30: what the walk found from a cohort down (its
+    sides, least shares and what may leave them) reads only the usage and admitted
+    workloads below that cohort; it is kept per request with the cohort's version, which
+    the engine moves at every admission, release and reservation below it, and taken up
+    again from the highest cohort on the path that has not moved."""
     me = tree.cqs[cq.name]
     lim = _limits(cq, prio)[1]
     if lim is None:  # reclaimWithinCohort Never: no other queue's workloads
@@ -231,7 +244,23 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     borrows = Borrows(tree, list(req))
     path = me.path()
     deeper: dict[FR, float] = {}  # A28: what may leave the sides below the cohort walked
-    for k in range(len(path) - 2, -1, -1):
+    top = len(path) - 1  # the lowest cohort walked last (none yet)
+    kept: list[_Level | None] | None = None
+    if LEVELS:
+        key = (cq.name, prio, tuple(sorted(req.items())), within_nominal)
+        kept = u.levels.get(key)
+        if kept is None:
+            if len(u.levels) > 10_000:
+                u.levels.clear()
+            kept = u.levels[key] = [None] * (len(path) - 1)
+        for k, lv in enumerate(kept):
+            if lv is not None and lv[0] == path[k].ver:
+                for e in lv[1]:
+                    sides[id(e[0])] = e
+                low.update(lv[2])
+                deeper, top = dict(lv[3]), k
+                break
+    for k in range(top - 1, -1, -1):
         mine = path[k + 1]
         within = within_nominal and _within(tree, me, mine, req)
         level = []
@@ -254,6 +283,8 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
                 e = sides[id(theirs)] = (theirs, mine, gone, within, names)
                 level.append(e)
         _deeper(u, tree, level, low, lim, deeper)
+        if kept is not None:
+            kept[k] = (path[k].ver, list(sides.values()), dict(low), dict(deeper))
 
 
 def _deeper(u: Usage, tree: QuotaTree, level: list[tuple[Node, Node, dict[FR, float], bool,

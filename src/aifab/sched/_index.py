@@ -99,13 +99,16 @@ class Index:
         # P10 (classic): a victim of another queue's preemptor, until admitted again -> it
         self.evictor: dict[str, str] = {}
 
-    def touch(self, usage: Mapping[FR, float]) -> None:
+    def touch(self, usage: Mapping[FR, float], cq: str | None = None) -> None:
         self.ver.update({fr: self.ver.get(fr, 0) + 1 for fr in usage})
+        if cq is not None:  # A30: the versions of the nodes on its path
+            for n in self.tree.cqs[cq].path():
+                n.ver += 1
 
     def reserve(self, cq: str, usage: Mapping[FR, float], sign: int = 1) -> None:
         """Quota held (or, with sign -1, given back) for a preemptor in this cycle (A5)."""
         self.tree.add_all(cq, usage, sign)
-        self.touch(usage)
+        self.touch(usage, cq)
 
     def add(self, a: Admitted) -> None:
         self.evictor.pop(a.wl.name, None)
@@ -115,7 +118,7 @@ class Index:
             insort(self.ordered.setdefault(fr, []), (*key, a), key=_two)
         self.per_cq.add(a, key)
         self.sums.add(a.cq, a.wl.priority, a.usage)
-        self.touch(a.usage)
+        self.touch(a.usage, a.cq)
 
     def remove(self, a: Admitted) -> None:
         key = (a.wl.priority, -a.at)
@@ -125,7 +128,7 @@ class Index:
             del lst[bisect_left(lst, key, key=_two)]
         self.per_cq.add(a, key, -1)
         self.sums.add(a.cq, a.wl.priority, a.usage, -1)
-        self.touch(a.usage)
+        self.touch(a.usage, a.cq)
 
     def forget(self, name: str) -> None:
         self._failed.pop(name, None)

@@ -21,7 +21,7 @@ EPS = 1e-9
 
 class Node:
     __slots__ = ("_g", "_path", "_sides", "children", "is_cq", "name", "parent", "quotas",
-                 "subtree", "usage", "weight")
+                 "subtree", "usage", "ver", "weight")
 
     def __init__(self, name: str, is_cq: bool, quotas: Mapping[FR, Quota], weight: float):
         self.name, self.is_cq, self.weight = name, is_cq, weight
@@ -33,6 +33,9 @@ class Node:
         self._path: list[Node] | None = None
         self._g: dict[FR, float] | None = None  # guaranteed(), once the tree is linked
         self._sides: dict[int, tuple[Node, Node, Node]] = {}  # preemption._side, per node
+        # A30: moved by the engine at every admission, release and reservation below it
+        # (searches change usage only for a while and put it back)
+        self.ver = 0
 
     def guaranteed(self, fr: FR) -> float:
         """Quota kept back from the parent: subtree quota less the lendingLimit (0 when there
