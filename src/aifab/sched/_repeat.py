@@ -39,6 +39,7 @@ same twice.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -137,16 +138,27 @@ def _requeued(clock: float, by: float) -> float:
 
 
 def _replay(times: dict[str, float], evictions: list[tuple[str, str]], clock: float,
-            top: float) -> list[tuple[tuple[str, int, int], ...]] | None:
-    """Apply one period's evictions to ``times`` (in place); how they compare after each,
-    or None when one passes ``top``."""
-    out = []
+            top: float, fixed: list[float]) -> list[tuple[object, ...]] | None:
+    """Apply one period's evictions to ``times`` (in place); how they compare after each
+    (``_compare``), or None when one passes ``top``."""
+    out: list[tuple[object, ...]] = []
     for v, by in evictions:
         t = times[v] = _requeued(clock, times[by])
         if t >= top:
             return None
-        out.append(_order(times, clock))
+        out.append(_compare(times, evictions, clock, fixed))
     return out
+
+
+def _compare(times: dict[str, float], evictions: list[tuple[str, str]], clock: float,
+             fixed: list[float]) -> tuple[object, ...]:
+    """How the creation times of the workloads a period evicts compare with each other,
+    with the clock and with ``fixed`` (the sorted times of the other moved workloads, which
+    the period does not move): with those fixed, the same as ``_order`` of them all."""
+    mine = {v: times[v] for v, _ in evictions}
+    rank = {t: i for i, t in enumerate(sorted(set(mine.values())))}
+    return tuple((v, rank[t], bisect_left(fixed, t), bisect_right(fixed, t),
+                  (t > clock) - (t < clock)) for v, t in sorted(mine.items()))
 
 
 def _period(marks: list[tuple[int, int, int]]) -> int:
@@ -238,7 +250,9 @@ def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks
     period = ev[a:b]
     evictions = [(x.workload, x.by) for x in period if x.kind == "preempt" and x.by]
     ref = dict(before)
-    want = _replay(ref, evictions, clock, math.inf)  # the confirmed period, replayed
+    gone = {v for v, _ in evictions}
+    fixed = sorted(t for n, t in ref.items() if n not in gone)  # not moved by the period
+    want = _replay(ref, evictions, clock, math.inf, fixed)  # the confirmed period, replayed
     times = {n: w.created for n, w in moved.items()}
     if want is None or ref != times:  # (not reached: the engine's own rule)
         return left
@@ -246,7 +260,10 @@ def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks
     done = 0
     while done < m:
         nxt = dict(times)
-        if _replay(nxt, evictions, clock, top) != want:
+        if _replay(nxt, evictions, clock, top, fixed) != want:
+            break
+        if nxt == times:  # the period leaves the times as they are: so does every one
+            done = m
             break
         times, done = nxt, done + 1
     if done == 0:
