@@ -85,9 +85,9 @@ def _walk(ix: Any, cq_: Any, prio: int, req: dict[Any, float]) -> tuple[Any, ...
 
 @pytest.mark.parametrize("seed", range(6))
 def test_kept_levels_give_the_walk_made_again(seed: int) -> None:
-    """A30: at every search of random workloads on nested cohorts (test_bound's
+    """A30, A32: at every search of random workloads on nested cohorts (test_bound's
     configuration), for every ClusterQueue, two priorities and several requests, the side
-    walk with its lower levels kept gives the same sides in the same order, amounts, least
+    walk with its lower levels and its nodes' borrowing and shares kept gives the same sides in the same order, amounts, least
     shares and F8 flags as the walk made again; and some walks are taken up from a kept
     cohort."""
     rnd = random.Random(seed)
@@ -109,6 +109,7 @@ def test_kept_levels_give_the_walk_made_again(seed: int) -> None:
                     kept = _walk(ix, cq_, prio, req)
                     with pytest.MonkeyPatch.context() as mp:
                         mp.setattr(_bound, "LEVELS", False)
+                        mp.setattr(_bound, "NODES", False)
                         assert kept == _walk(ix, cq_, prio, req), (name, prio, req)
         return search(ix, m_, fair_, cq0, wl, asg)
 

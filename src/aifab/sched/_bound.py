@@ -73,6 +73,8 @@ class Usage:
         self.memo: dict[tuple[bool, str, int, FR], tuple[int, dict[str, float]]] = {}
         # A30: per request (ClusterQueue, priority, usage, F8 gate), per cohort on its path
         self.levels: dict[tuple[object, ...], list[_Level | None]] = {}
+        # A32: per node, its version, the flavor-resources it borrows on and its share
+        self.nodes: dict[int, tuple[Node, int, frozenset[FR], float]] = {}
 
     def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
         for fr in usage:
@@ -222,6 +224,7 @@ def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int) -> float:
     return _grow(v) if v > 0 else 0.0
 
 
+NODES = True  # A32: a node's borrowing and share kept with its version (False: tests)
 LEVELS = True  # A30: a walk's lower levels kept while nothing below moved (False: tests)
 
 
@@ -265,10 +268,12 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         within = within_nominal and _within(tree, me, mine, req)
         level = []
         for theirs in path[k].children:
-            if theirs is mine or not borrows(theirs):  # F9 at the side's own node
+            if theirs is mine:
                 continue
-            if not within and _short(u, tree, cq, prio, req, mine, tree.share(theirs), low,
-                                     deeper):
+            over, share = _node(u, tree, theirs)
+            if over.isdisjoint(req):  # F9 at the side's own node
+                continue
+            if not within and _short(u, tree, cq, prio, req, mine, share, low, deeper):
                 continue  # (F8: a side within its quota takes without comparing shares)
             gone: dict[FR, float] = {}
             names: list[str] = []
@@ -285,6 +290,23 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         _deeper(u, tree, level, low, lim, deeper)
         if kept is not None:
             kept[k] = (path[k].ver, list(sides.values()), dict(low), dict(deeper))
+
+
+def _node(u: Usage, tree: QuotaTree, n: Node) -> tuple[frozenset[FR], float]:
+    """A32: the flavor-resources on which ``n`` uses more than its subtree quota
+    (``QuotaTree.borrowing``) and its share, kept with its version (A30; the bound reads
+    the engine's state between its changes, never a search's)."""
+    hit = u.nodes.get(id(n)) if NODES else None
+    if hit is not None and hit[0] is n and hit[1] == n.ver:
+        return hit[2], hit[3]
+    use, sub = n.usage, n.subtree
+    over = frozenset(fr for fr in use.keys() | sub.keys()
+                     if use.get(fr, 0.0) > sub.get(fr, 0.0) + EPS)
+    out = over, tree.share(n)
+    if len(u.nodes) > 100_000:
+        u.nodes.clear()
+    u.nodes[id(n)] = (n, n.ver, *out)
+    return out
 
 
 def _deeper(u: Usage, tree: QuotaTree, level: list[tuple[Node, Node, dict[FR, float], bool,
