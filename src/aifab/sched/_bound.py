@@ -42,121 +42,16 @@ are enlarged by a relative 1e-9 (and 1e-6 absolute), which can only remove more.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
 from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, lending
+from aifab.sched._usage import Usage, _elig, _eligible, _grow, _Level, _limits
 
-_Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
-_Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
+__all__ = ["Usage", "hopeless"]
+
 _Sides = dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]]
-# A30: a side walk from one cohort down: the cohort's version, the sides found (lowest
-# cohort first), the preemptor sides' least shares and what may leave those sides
-_Level = tuple[int, list[tuple[Node, Node, dict[FR, float], bool, list[str]]],
-               dict[int, float], dict[FR, float]]
-
-
-class Usage:
-    """Usage of admitted workloads per flavor-resource, ClusterQueue and priority: of all
-    (``agg``), and of those using more than one flavor-resource (``multi``)."""
-
-    def __init__(self) -> None:
-        self.agg: _Agg = {}
-        self.multi: _Agg = {}
-        self.ver: dict[FR, int] = {}  # bumped as the sums of a flavor-resource change
-        # A23: per flavor-resource, ClusterQueue and priority, how many admitted workloads
-        # use each amount of it (for the largest one a search could take last)
-        self.sizes: _Sizes = {}
-        # _eligible's answers: (multi?, ClusterQueue, priority, fr) -> (version, answer)
-        self.memo: dict[tuple[bool, str, int, FR], tuple[int, dict[str, float]]] = {}
-        # A30: per request (ClusterQueue, priority, usage, F8 gate), per cohort on its path
-        self.levels: dict[tuple[object, ...], list[_Level | None]] = {}
-        # A32: per node, its version, the flavor-resources it borrows on and its share
-        self.nodes: dict[int, tuple[Node, int, frozenset[FR], float]] = {}
-
-    def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
-        for fr in usage:
-            self.ver[fr] = self.ver.get(fr, 0) + 1
-        for agg in (self.agg, self.multi) if len(usage) > 1 else (self.agg,):
-            for fr, v in usage.items():
-                by_p = agg.setdefault(fr, {}).setdefault(cq, {})
-                s = by_p.setdefault(prio, [0.0, 0])
-                s[0] += sign * v
-                s[1] += sign
-                if s[1] == 0:  # none left: drop the entry (no float residue)
-                    del by_p[prio]
-                    if not by_p:
-                        del agg[fr][cq]
-        for fr, v in usage.items():
-            sizes = self.sizes.setdefault(fr, {}).setdefault(cq, {})
-            n = sizes.setdefault(prio, {})
-            n[v] = n.get(v, 0) + sign
-            if n[v] == 0:
-                del n[v]
-                if not n:
-                    del sizes[prio]
-                    if not sizes:
-                        del self.sizes[fr][cq]
-
-    def largest(self, cq: str, fr: FR, lim: int) -> float:
-        """The most of ``fr`` one admitted workload of ``cq`` with priority at most ``lim``
-        uses (0 if none)."""
-        by_p = self.sizes.get(fr, {}).get(cq, {})
-        return max((max(n) for p, n in by_p.items() if p <= lim), default=0.0)
-
-
-ANY = sys.maxsize  # a priority limit that takes every priority
-
-
-def _limits(cq: ClusterQueue, prio: int) -> tuple[int | None, int | None]:
-    """The highest priority a workload of priority ``prio`` in ``cq`` may preempt (P1): of
-    its own ClusterQueue (withinClusterQueue; LowerOrNewerEqualPriority's "newer" test left
-    out, which only takes more), and of the other queues under its root
-    (reclaimWithinCohort); None for Never."""
-    pre = cq.preemption
-    within, reclaim = pre.within_cluster_queue, pre.reclaim_within_cohort
-    own = None if within == "Never" else (
-        prio if within == "LowerOrNewerEqualPriority" else prio - 1)
-    other = None if reclaim == "Never" else (prio - 1 if reclaim == "LowerPriority" else ANY)
-    return own, other
-
-
-def _grow(v: float) -> float:
-    return v * (1 + 1e-9) + 1e-6
-
-
-def _eligible(u: Usage, multi: bool, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
-              ) -> dict[str, float]:
-    """Per ClusterQueue, the usage of ``fr`` of admitted workloads (``multi``: of those on
-    several flavor-resources) that the policies of ``cq`` allow a workload of priority
-    ``prio`` to preempt (P1; over-counted, see above). Kept until the sums of ``fr``
-    change (the answer reads only them; the tree's links and the policies are fixed); do
-    not modify the dict returned."""
-    key = (multi, cq.name, prio, fr)
-    ver = u.ver.get(fr, 0)
-    hit = u.memo.get(key)
-    if hit is not None and hit[0] == ver:
-        return hit[1]
-    out = _eligible_now(u.multi if multi else u.agg, tree, cq, prio, fr)
-    u.memo[key] = (ver, out)
-    return out
-
-
-def _eligible_now(agg: _Agg, tree: QuotaTree, cq: ClusterQueue, prio: int, fr: FR
-                  ) -> dict[str, float]:
-    own, other = _limits(cq, prio)
-    root = tree.cqs[cq.name].path()[0]
-    out: dict[str, float] = {}
-    for name, by_p in agg.get(fr, {}).items():
-        lim = own if name == cq.name else other
-        if lim is None or (name != cq.name and tree.cqs[name].path()[0] is not root):
-            continue
-        v = sum(s[0] for p, s in by_p.items() if p <= lim)
-        if v > 0:
-            out[name] = _grow(v)
-    return out
 
 
 def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
@@ -211,17 +106,6 @@ def _leaving(u: Usage, tree: QuotaTree,
 
 
 SIDES = True  # A24: walk the target sides, then their queues (False: every queue, tests)
-
-
-def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int) -> float:
-    """What the admitted workloads of ``q`` with priority at most ``lim`` use of ``fr``
-    (``multi``: of those on several flavor-resources), enlarged (``_grow``); 0 if none
-    (``_eligible``'s value for one queue)."""
-    by_p = (u.multi if multi else u.agg).get(fr, {}).get(q)
-    if not by_p:
-        return 0.0
-    v = sum(s[0] for p, s in by_p.items() if p <= lim)
-    return _grow(v) if v > 0 else 0.0
 
 
 NODES = True  # A32: a node's borrowing and share kept with its version (False: tests)

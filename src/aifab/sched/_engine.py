@@ -70,10 +70,8 @@ class Engine:
         self.tree = QuotaTree(m)
         self.index = Index(self.tree, m)  # candidates by flavor-resource; failed searches
         self.domains = Domains(m if topology else Manifests())  # else: placed by the caller
-        self.pending: dict[str, Workload] = {}
-        self.admitted: dict[str, Admitted] = {}
-        self.parked: set[str] = set()
-        self.events: list[Event] = []
+        self.pending, self.admitted = dict[str, Workload](), dict[str, Admitted]()
+        self.parked, self.events = set[str](), list[Event]()
         self.reasons: dict[str, list[tuple[str, str]]] = {}
         self.cycle = self._seq = 0
         self.clock: float | None = None  # caller's seconds (None: a counter), for requeues
@@ -87,11 +85,8 @@ class Engine:
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
         self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
         self.loops: list[Loop] = []  # A27: the repeats found, in the order found
-        # A29: keep only the last run's events, and leave out a repeat's copies (listed in
-        # ``elided``: where in ``events`` they would be, the period's events, how many
-        # copies and the cycles of a period); False: every event kept
-        self.compact = False
-        self.elided: list[tuple[int, list[Event], int, int]] = []
+        self.compact = False  # A29: keep the last run's events only, a repeat's copies listed
+        self.elided: list[tuple[int, list[Event], int, int]] = []  # at, period, copies, cycles
 
     def _tick(self) -> int:
         self._seq += 1
@@ -201,8 +196,7 @@ class Engine:
         """Cycles until nothing changes (A13: all-failing ones at once; A27: repeats
         skipped ahead); their events."""
         if self.compact:
-            self.events.clear()
-            self.elided = []
+            self.events, self.elided = [], []
         start, left, seen = len(self.events), max_cycles, Repeats(self)
         while left > 0:
             n, over = idle_cycles(self, left)

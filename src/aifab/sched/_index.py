@@ -86,9 +86,8 @@ class Index:
         self.per_cq = PerQueue()  # A19: the same order per flavor-resource and ClusterQueue
         self.ver: dict[FR, int] = {}
         self._quota_on: dict[FR, list[str]] = {}  # ClusterQueues with quota on a flavor-res.
-        for cq in m.cluster_queues.values():
-            for fr in cq.quotas:
-                self._quota_on.setdefault(fr, []).append(cq.name)
+        for name, fr in ((c.name, fr) for c in m.cluster_queues.values() for fr in c.quotas):
+            self._quota_on.setdefault(fr, []).append(name)
         self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
         self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...]]] = {}
         # A18: failed searches per request (not per workload), with the same versions
@@ -101,9 +100,8 @@ class Index:
 
     def touch(self, usage: Mapping[FR, float], cq: str | None = None) -> None:
         self.ver.update({fr: self.ver.get(fr, 0) + 1 for fr in usage})
-        if cq is not None:  # A30: the versions of the nodes on its path
-            for n in self.tree.cqs[cq].path():
-                n.ver += 1
+        for n in self.tree.cqs[cq].path() if cq is not None else ():  # A30: node versions
+            n.ver += 1
 
     def reserve(self, cq: str, usage: Mapping[FR, float], sign: int = 1) -> None:
         """Quota held (or, with sign -1, given back) for a preemptor in this cycle (A5)."""

@@ -72,10 +72,7 @@ class KueuePolicy:
         c0 = eng.cycle
         events = eng.run()
         self.capped += eng.cycle - c0 >= CYCLES
-        # a repeat's copies (A27) change nothing here once its period's events are taken
-        # (the victims were evicted the first time; an admission only sets where it runs)
-        self.preempted += sum(m * sum(e.kind == "preempt" for e in period)
-                              for _, period, m, _ in eng.elided)
+        self.preempted += _elided_preemptions(eng)
         for ev in events:
             job = self.jobs.get(ev.workload)
             if job is None:
@@ -189,6 +186,14 @@ class KueuePolicy:
             if job.pool in p.pools:
                 return int(p.index)
         return int(run.queues.home[job.tenant])
+
+
+def _elided_preemptions(eng: Engine) -> int:
+    """The preemptions of a repeat's copies the engine listed and did not make (A29).
+    They change nothing in the twin once their period's events are taken: the victims
+    were evicted the first time, and an admission only sets where its job runs."""
+    return sum(m * sum(e.kind == "preempt" for e in period)
+               for _, period, m, _ in eng.elided)
 
 
 def admission_report(pol: KueuePolicy) -> dict[str, Any]:
