@@ -47,11 +47,11 @@ from collections.abc import Mapping
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
 from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, lending
-from aifab.sched._usage import Usage, _elig, _eligible, _grow, _Level, _limits
+from aifab.sched._usage import Usage, _elig, _eligible, _grow, _Level, _limits, _Side
 
 __all__ = ["Usage", "hopeless"]
 
-_Sides = dict[int, tuple[Node, Node, dict[FR, float], bool, list[str]]]
+_Sides = dict[int, _Side]
 
 
 def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
@@ -88,9 +88,8 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
     return not _fits_after(tree, cq.name, req, out)
 
 
-def _leaving(u: Usage, tree: QuotaTree,
-             e: tuple[Node, Node, dict[FR, float], bool, list[str]], low: dict[int, float],
-             lim: int) -> dict[FR, float]:
+def _leaving(u: Usage, tree: QuotaTree, e: _Side, low: dict[int, float], lim: int
+             ) -> dict[FR, float]:
     """What may leave a target side (an entry of ``_Sides``) in any search, per
     flavor-resource: what its queues' workloads a search may take use, capped (A23) unless
     its preemptor side takes without comparing shares (F8)."""
@@ -193,9 +192,8 @@ def _node(u: Usage, tree: QuotaTree, n: Node) -> tuple[frozenset[FR], float]:
     return out
 
 
-def _deeper(u: Usage, tree: QuotaTree, level: list[tuple[Node, Node, dict[FR, float], bool,
-                                                           list[str]]],
-            low: dict[int, float], lim: int, deeper: dict[FR, float]) -> None:
+def _deeper(u: Usage, tree: QuotaTree, level: list[_Side], low: dict[int, float], lim: int,
+            deeper: dict[FR, float]) -> None:
     """Add to ``deeper`` what may leave the target sides of one cohort (A28)."""
     for e in level:
         for fr, v in _leaving(u, tree, e, low, lim).items():

@@ -70,6 +70,15 @@ class PerQueue:
         return out
 
 
+def _quota_on(m: Manifests) -> dict[FR, list[str]]:
+    """The ClusterQueues with quota on each flavor-resource."""
+    out: dict[FR, list[str]] = {}
+    for cq in m.cluster_queues.values():
+        for fr in cq.quotas:
+            out.setdefault(fr, []).append(cq.name)
+    return out
+
+
 class Index:
     """Admitted workloads per flavor-resource, usage versions, and failed searches."""
 
@@ -85,9 +94,7 @@ class Index:
         self.sorted_pool = True  # pool() gives P2's order (tests replace pool() unsorted)
         self.per_cq = PerQueue()  # A19: the same order per flavor-resource and ClusterQueue
         self.ver: dict[FR, int] = {}
-        self._quota_on: dict[FR, list[str]] = {}  # ClusterQueues with quota on a flavor-res.
-        for name, fr in ((c.name, fr) for c in m.cluster_queues.values() for fr in c.quotas):
-            self._quota_on.setdefault(fr, []).append(name)
+        self._quota_on = _quota_on(m)
         self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
         self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...]]] = {}
         # A18: failed searches per request (not per workload), with the same versions

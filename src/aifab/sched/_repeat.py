@@ -26,12 +26,13 @@ and with the clock; and the skip replays each skipped period's evictions on thos
 as in the confirmed period, and that none passes a creation time of another workload above
 the clock; it skips only as many periods as hold.
 
-So the admitted set carries a signature (an XOR of one hash per admitted workload, kept as
-workloads are admitted and released); a cycle whose signature was seen earlier in this run
-is a candidate, whose whole state is checked ``p`` cycles later against the events and
+So each cycle's events are hashed; once the last cycles repeat the ones before them (the
+shortest such period, or a multiple of it while the creation times' order rotates), the
+cycle is a candidate, whose whole state is checked ``p`` cycles later against the events and
 state of the window before. Once it holds, whole periods but the last are added as copies
-of the window's events, and the engine runs the last period and the rest of its limit as
-before (so the limit ends it at the same cycle, in the same state). Only with a clock
+of the window's events (or, on a compact engine, listed: A29), and the engine runs the last
+period and the rest of its limit as before (so the limit ends it at the same cycle, in the
+same state). Only with a clock
 (the twin, replays): without one an eviction time is a fresh sequence number, never the
 same twice.
 """

@@ -14,10 +14,12 @@ from aifab.sched._quota import Node, QuotaTree
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
+# a target side of A8's bound: its node, the preemptor's side, what its queues' workloads a
+# search may take use, whether it is taken from without comparing shares (F8), its queues
+_Side = tuple[Node, Node, dict[FR, float], bool, list[str]]
 # A30: a side walk from one cohort down: the cohort's version, the sides found (lowest
 # cohort first), the preemptor sides' least shares and what may leave those sides
-_Level = tuple[int, list[tuple[Node, Node, dict[FR, float], bool, list[str]]],
-               dict[int, float], dict[FR, float]]
+_Level = tuple[int, list[_Side], dict[int, float], dict[FR, float]]
 
 
 class Usage:
@@ -93,7 +95,7 @@ def _eligible(u: Usage, multi: bool, tree: QuotaTree, cq: ClusterQueue, prio: in
               ) -> dict[str, float]:
     """Per ClusterQueue, the usage of ``fr`` of admitted workloads (``multi``: of those on
     several flavor-resources) that the policies of ``cq`` allow a workload of priority
-    ``prio`` to preempt (P1; over-counted, see above). Kept until the sums of ``fr``
+    ``prio`` to preempt (P1; over-counted, see ``_bound``). Kept until the sums of ``fr``
     change (the answer reads only them; the tree's links and the policies are fixed); do
     not modify the dict returned."""
     key = (multi, cq.name, prio, fr)
