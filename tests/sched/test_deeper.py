@@ -77,11 +77,11 @@ def _walk(ix: Any, cq_: Any, prio: int, req: dict[Any, float]) -> tuple[Any, ...
 
 @pytest.mark.parametrize("seed", range(6))
 def test_kept_levels_give_the_walk_made_again(seed: int) -> None:
-    """A30, A32: at every search of random workloads on nested cohorts (test_bound's
+    """A30, A32, A35: at every search of random workloads on nested cohorts (test_bound's
     configuration), for every ClusterQueue, two priorities and several requests, the side
-    walk with its lower levels and its nodes' borrowing and shares kept gives the same
-    sides in the same order, amounts, least shares and F8 flags as the walk made again
-    (both memos off); and some walks are taken up from a kept cohort."""
+    walk with its lower levels, its nodes' borrowing and shares and its sides' queues kept
+    gives the same sides in the same order, amounts, least shares and F8 flags as the walk
+    made again (the three memos off); and some walks are taken up from a kept cohort."""
     rnd = random.Random(seed)
     m = _m(True, [None, ["LessThanInitialShare"]][seed % 2], deep=seed % 3 == 0)
     e = Engine(m)
@@ -102,6 +102,7 @@ def test_kept_levels_give_the_walk_made_again(seed: int) -> None:
                     with pytest.MonkeyPatch.context() as mp:
                         mp.setattr(_bound, "LEVELS", False)
                         mp.setattr(_bound, "NODES", False)
+                        mp.setattr(_bound, "SIDE_MEMO", False)
                         assert kept == _walk(ix, cq_, prio, req), (name, prio, req)
         return search(ix, m_, fair_, cq0, wl, asg)
 

@@ -235,7 +235,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
         sh.start(holders)
         while not fits() and active:
             y = sh.pick(path[0])
-            took = None
+            took = whole = None  # whole: a failed test no candidate of ``theirs`` passes
             # usages that failed the test: removing as much or more of every flavor-resource
             # leaves the target's share as low or lower, so fails too (A7)
             failed: list[dict[FR, float]] = []
@@ -260,9 +260,11 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                         took = a
                         break
                     if before == 0 or not (final or mine_after < before):
-                        break  # (LessThanInitialShare: the test does not depend on ``a``)
+                        whole = theirs  # (LessThanInitialShare: it does not depend on ``a``)
+                        break
                     if final and CAPPED and mine_after > before:
-                        break  # A26: no removal raises the target's share above ``before``
+                        whole = theirs  # A26: no removal raises the target's share above it
+                        break
                     use = a.usage
                     if any(use.get(fr, 0.0) >= v for fr, v in least.items()) or any(
                             all(use.get(fr, 0.0) >= v for fr, v in f.items()) for f in failed):
@@ -281,8 +283,9 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 took = a
                 break
             if took is None:
-                del active[y]
-                _hold(tree, holders, y, -1)
+                for q in _passed(active, y, whole, mine if whole else None, sh):
+                    del active[q]
+                    _hold(tree, holders, q, -1)
                 continue
             targets.append(took)
             active[y].remove(took)
@@ -302,6 +305,29 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     out = _minimize(tree, targets, lambda: tree.fits(cq.name, req), legal)
     _restore(snap)
     return out
+
+
+WHOLE = True  # A34: sides that fail a test no candidate changes are passed over whole
+
+
+def _passed(active: Mapping[str, object], y: str, whole: Node | None, mine: Node | None,
+            sh: _Shares) -> list[str]:
+    """The queues a pass drops when ``y`` yields no take: ``y``; A34: when target side
+    ``whole`` failed its share test without reading a candidate (``before`` 0, or not
+    below the preemptor side ``mine``'s share), also every queue still holding candidates
+    under it and under each other child of their cohort ranked below it in F3's order
+    (share, name, position), up to ``mine`` if ``mine`` holds candidates. With nothing
+    taken the picks that follow reach exactly those queues in turn (the cohort's pick
+    stays on its highest child holding candidates), each on a side whose share is at most
+    ``whole``'s against the same ``mine``, and each fails the same test or F9's."""
+    if whole is None or mine is None or not WHOLE or whole.parent is None:
+        return [y]
+    kids, held = whole.parent.children, sh.holders
+    # (``whole`` was picked: it ranks first among the children holding candidates)
+    rank = {id(c): (sh(c), c.name, -i) for i, c in enumerate(kids) if held.get(id(c))}
+    floor = rank.get(id(mine))
+    return [q.name for c in kids if c is not mine and id(c) in rank
+            and (floor is None or rank[id(c)] > floor) for q in leaves(c) if q.name in active]
 
 
 def _legal(tree: QuotaTree, me: Node, req: dict[FR, float], kept: list[Admitted],

@@ -39,6 +39,9 @@ class Usage:
         self.levels: dict[tuple[object, ...], list[_Level | None]] = {}
         # A32: per node, its version, the flavor-resources it borrows on and its share
         self.nodes: dict[int, tuple[Node, int, frozenset[FR], float]] = {}
+        # A35: per (side, request's flavor-resources, priority limit), its version, what
+        # a search may take of its queues and those queues
+        self.sides: dict[tuple[object, ...], tuple[Node, int, dict[FR, float], list[str]]] = {}
 
     def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
         for fr in usage:
