@@ -46,7 +46,7 @@ from collections.abc import Mapping
 
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
-from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, leaves, lending
+from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, leaves, lending
 from aifab.sched._usage import Usage, _elig, _eligible, _grow, _Level, _limits, _Side
 
 __all__ = ["Usage", "hopeless"]
@@ -150,7 +150,7 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         mine = path[k + 1]
         within = within_nominal and _within(tree, me, mine, req)
         level = []
-        for theirs in path[k].children:
+        for theirs in holding(path[k], req):
             if theirs is mine:
                 continue
             over, share = _node(u, tree, theirs)

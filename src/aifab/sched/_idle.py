@@ -31,6 +31,8 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         return 0, False
     names = [n for n in eng._members if eng._members[n]] if len(
         eng._members) < 64 else sorted(eng._active)
+    if FIRST and _first_fits(eng, names):
+        return 0, False  # (the walk below would stop at the first cycle and change nothing)
     stop = budget  # the first cycle (from now) with a head that does not fail, at most
     walks: list[tuple[str, list[Fail], bool]] = []
     kept_walks = eng.tries.walks
@@ -119,6 +121,34 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
     eng.cycle += n
     eng.pruned_now = False
     return n, over
+
+
+FIRST = True  # A37: a head that fits in the first cycle is looked for first (tests)
+
+
+def _first_fits(eng: Engine, names: list[str]) -> bool:
+    """A37: whether some queue's head in the first cycle (its nominee, else its first
+    workload not set aside) fits. Then the walk stops at the first cycle whatever the
+    other queues' heads do, and changes nothing: looking for it first spares the preemption
+    bounds and searches of the queues walked before it (``step()`` runs that cycle and
+    tries every head again). Reads nothing a walk does not; each try is kept (A12)."""
+    for name in names:
+        cq = eng.m.cluster_queues[name]
+        if cq.strategy != "BestEffortFIFO" or cq.stop_policy != "None":
+            return False  # (the walk returns at once: step())
+        w = eng.pending.get(eng._nominated.get(name, ""))
+        if w is None:
+            skip = eng._skip.get(name)
+            ws = queue_order(eng, name)
+            i = skip[1] if skip is not None and skip[0] is eng.parked else 0
+            while i < len(ws) and ws[i].name in eng.parked:
+                i += 1
+            if i == len(ws):
+                continue
+            w = ws[i]
+        if eng.tries.get(eng, cq, w).mode == FIT:
+            return True
+    return False
 
 
 def _kept(eng: Engine, cq: str, key: tuple[int, ...], seq: list[Fail]) -> Walk:

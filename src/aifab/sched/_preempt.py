@@ -169,7 +169,7 @@ def _borrowing(tree: QuotaTree, me: Node, frs: list[FR], pool: Mapping[str, list
     if own is not None:
         out[me.name] = own
     borrows = Borrows(tree, frs)
-    for _, theirs in off_path(me):
+    for _, theirs in off_path(me, frs):
         if borrows(theirs):
             for q in leaves(theirs):
                 lst = pool.get(q.name)

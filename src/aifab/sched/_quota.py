@@ -259,16 +259,37 @@ def leaves(n: Node) -> list[Node]:
 _LEAVES: dict[int, tuple[Node, list[Node]]] = {}
 
 
-def off_path(me: Node) -> Iterator[tuple[Node, Node]]:
+def off_path(me: Node, frs: Iterable[FR] | None = None) -> Iterator[tuple[Node, Node]]:
     """(the preemptor's side, a target side): for each cohort on ``me``'s path, root first,
     its child on the path and each of its other children (the sides of a preemption,
-    F5)."""
+    F5); with ``frs``, only the children with quota on one of them (``holding``)."""
     path = me.path()
     for k in range(len(path) - 1):
         mine = path[k + 1]
-        for theirs in path[k].children:
+        for theirs in path[k].children if frs is None else holding(path[k], frs):
             if theirs is not mine:
                 yield mine, theirs
+
+
+def holding(n: Node, frs: Iterable[FR]) -> list[Node]:
+    """A36: the children of ``n`` with quota below them on one of ``frs``: no other child
+    ever uses (or borrows on) one of them (a node's usage is its ClusterQueues' admitted
+    and reserved usage, all on flavor-resources in their quotas, in its subtree quota's
+    keys). Kept per node and set of flavor-resources: quotas are fixed."""
+    key = (id(n), frozenset(frs))
+    hit = _HOLDING.get(key)
+    if hit is not None and hit[0] is n:
+        return hit[1]
+    out = [c for c in n.children if not key[1].isdisjoint(c.subtree)] if HOLDING \
+        else list(n.children)
+    if len(_HOLDING) > 100_000:
+        _HOLDING.clear()
+    _HOLDING[key] = (n, out)
+    return out
+
+
+HOLDING = True  # A36 (False: every child, tests)
+_HOLDING: dict[tuple[int, frozenset[FR]], tuple[Node, list[Node]]] = {}
 
 
 class Borrows:
