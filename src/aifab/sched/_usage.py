@@ -43,6 +43,18 @@ class Usage:
         # a search may take of its queues and those queues
         self.sides: dict[tuple[object, ...], tuple[Node, int, dict[FR, float], list[str]]] = {}
 
+    _BY_ID = ("levels", "nodes", "sides")  # memos keyed by node identity
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the memos keyed by node identity (``id()`` differs once
+        loaded; benchmarks/sched_replay.py pickles an engine)."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._BY_ID}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        for k in self._BY_ID:
+            setattr(self, k, {})
+
     def add(self, cq: str, prio: int, usage: Mapping[FR, float], sign: int = 1) -> None:
         for fr in usage:
             self.ver[fr] = self.ver.get(fr, 0) + 1

@@ -1,0 +1,149 @@
+"""Record the Kueue engine of a twin run at one day and replay the engine calls that follow
+(docs/benchmarks.md): a late stretch of the 1,000-ClusterQueue year in seconds, not the
+quarter of an hour it takes to get there, for profiling and A/B runs of speed rules.
+
+Usage:
+  python benchmarks/sched_replay.py record OUT [--kueue DIR] [--start 139] [--end 141]
+  python benchmarks/sched_replay.py replay OUT [--off A33,A34,...] [--repeat 1]
+
+``record`` runs ``aifab simulate --kueue DIR --days 365`` (DIR: default, the issue #22 case
+of sched_bench.fleet_design built in a temporary folder) and, when the twin reaches day
+--start, pickles its engine to OUT/engine.pkl, then logs every engine call (submit, finish,
+run with its clock, and each run's event count and cycle number) until day --end
+(OUT/log.pkl). ``replay`` loads them, makes the same calls, checks every run's event count
+and cycle number against the log (exit 1 on any difference) and prints the engine's CPU
+seconds; --off turns the named speed rules off (each is exact: the replay must still
+match). The pickles are this machine's own files, read back by the same code version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FLAGS = {  # speed rule -> (module, flag); docs/sched.md
+    "A30": ("aifab.sched._bound", "LEVELS"), "A32": ("aifab.sched._bound", "NODES"),
+    "A33": ("aifab.sched._index", "FOUND"), "A34": ("aifab.sched._preempt", "WHOLE"),
+    "A35": ("aifab.sched._bound", "SIDE_MEMO"), "A36": ("aifab.sched._quota", "HOLDING"),
+    "A37": ("aifab.sched._idle", "FIRST"),
+}
+
+
+def record(out: Path, kueue: Path | None, start: float, end: float) -> None:
+    from aifab.sched import _engine, _twinpolicy
+
+    out.mkdir(parents=True, exist_ok=True)
+    if kueue is None:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from sched_bench import fleet_design
+
+        from aifab.catalog import default_catalog
+        from aifab.scenario import load_scenario
+        from aifab.sched import export_manifests
+        tmp = Path(tempfile.mkdtemp())
+        export_manifests(load_scenario("korea-2025"), default_catalog(), kueue=tmp / "k")
+        fleet_design(tmp / "k", tmp / "f", 1000, 20)
+        kueue = tmp / "f"
+    log: list[tuple[Any, ...]] = []
+    on = [False]
+    eng_cls = _engine.Engine
+    submit, finish, run = eng_cls.submit, eng_cls.finish, eng_cls.run
+
+    def submit_(self: Any, wl: Any) -> None:
+        if on[0]:
+            log.append(("submit", pickle.dumps(wl)))
+        submit(self, wl)
+
+    def finish_(self: Any, name: str) -> None:
+        if on[0]:
+            log.append(("finish", name))
+        finish(self, name)
+
+    def run_(self: Any, *a: Any, **k: Any) -> Any:
+        evs = run(self, *a, **k)
+        if on[0]:
+            log.append(("run", self.clock, len(evs), self.cycle))
+        return evs
+
+    schedule = _twinpolicy.KueuePolicy.schedule
+
+    def schedule_(self: Any, r: Any, dirty: Any) -> None:
+        day = r.now / 86400.0
+        if not on[0] and day >= start:
+            sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+            (out / "engine.pkl").write_bytes(pickle.dumps(self.engine, protocol=5))
+            on[0] = True
+        if day >= end:
+            (out / "log.pkl").write_bytes(pickle.dumps(log, protocol=5))
+            print(f"recorded days {start:g}-{end:g}: {len(log)} engine calls -> {out}")
+            sys.stdout.flush()
+            os._exit(0)
+        schedule(self, r, dirty)
+
+    eng_cls.submit, eng_cls.finish, eng_cls.run = submit_, finish_, run_  # type: ignore
+    _twinpolicy.KueuePolicy.schedule = schedule_  # type: ignore[method-assign]
+    from aifab.cli import main
+    sys.argv = ["aifab", "simulate", "--kueue", str(kueue), "--days", "365", "--json"]
+    main()
+
+
+def replay(out: Path, off: list[str], repeat: int) -> int:
+    for name in off:
+        mod, attr = FLAGS[name]
+        setattr(importlib.import_module(mod), attr, False)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    log = pickle.loads((out / "log.pkl").read_bytes())
+    bad, times = 0, []
+    for _ in range(repeat):
+        eng = pickle.loads((out / "engine.pkl").read_bytes())
+        t0 = time.process_time()
+        for call in log:
+            if call[0] == "submit":
+                eng.submit(pickle.loads(call[1]))
+            elif call[0] == "finish":
+                eng.finish(call[1])
+            else:
+                eng.clock = call[1]
+                n = len(eng.run())
+                bad += n != call[2] or eng.cycle != call[3]
+        times.append(time.process_time() - t0)
+    runs = sum(c[0] == "run" for c in log)
+    print(f"replayed {runs} engine runs ({'all rules on' if not off else 'off: ' + ','.join(off)})"
+          f": {min(times):.2f} CPU-s (best of {repeat}); runs that differ from the log: {bad}")
+    return 1 if bad else 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("record")
+    r.add_argument("out", type=Path)
+    r.add_argument("--kueue", type=Path)
+    r.add_argument("--start", type=float, default=139.0)
+    r.add_argument("--end", type=float, default=141.0)
+    p = sub.add_parser("replay")
+    p.add_argument("out", type=Path)
+    p.add_argument("--off", default="")
+    p.add_argument("--repeat", type=int, default=1)
+    a = ap.parse_args()
+    if a.cmd == "record":
+        record(a.out, a.kueue, a.start, a.end)
+        return 0
+    off = [x for x in a.off.split(",") if x]
+    unknown = [x for x in off if x not in FLAGS]
+    if unknown:
+        print(f"--off: unknown rule(s) {', '.join(unknown)}; known: {', '.join(FLAGS)}",
+              file=sys.stderr)
+        return 2
+    return replay(a.out, off, a.repeat)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
