@@ -1,6 +1,6 @@
 """An engine pickled mid-run (benchmarks/sched_replay.py records one) decides the rest of
 the run as the original does: the memos keyed by node identity are left out and made
-again after loading (``Usage.__getstate__``)."""
+again after loading (``Usage.__getstate__``, ``QuotaTree.__getstate__``)."""
 
 from __future__ import annotations
 
@@ -34,4 +34,5 @@ def test_a_pickled_engine_goes_on_as_the_original(seed: int) -> None:
     _go(e, jobs[:30], 0)
     copy = pickle.loads(pickle.dumps(e))
     assert copy.index.sums.levels == {} and copy.index.sums.nodes == {}
+    assert copy.tree._lend == {} and copy.tree._pot == {}
     assert _go(e, jobs[30:], 30) == _go(copy, jobs[30:], 30)

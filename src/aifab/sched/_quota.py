@@ -91,6 +91,14 @@ class QuotaTree:
         self._pot: dict[tuple[int, FR], float] = {}
         self._lend: dict[int, dict[str, float]] = {}
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the memos keyed by node identity (made again once loaded)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_pot", "_lend")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._pot, self._lend = {}, {}
+
     @staticmethod
     def _link(child: Node, parent: Node) -> None:
         child.parent = parent
