@@ -96,8 +96,7 @@ class QuotaTree:
         return {k: v for k, v in self.__dict__.items() if k not in ("_pot", "_lend")}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._pot, self._lend = {}, {}
+        self.__dict__.update(state, _pot={}, _lend={})
 
     @staticmethod
     def _link(child: Node, parent: Node) -> None:
