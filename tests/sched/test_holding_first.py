@@ -1,6 +1,7 @@
 """Rules A36 (the sides of a bound or search are only the children with quota on one of the
-request's flavor-resources) and A37 (the idle walk first looks for a head that fits in the
-first cycle): the engine decides the same with and without them."""
+request's flavor-resources), A37 (the idle walk first looks for a head that fits in the
+first cycle) and A38 (a search's borrowing queues kept per side with its version): the
+engine decides the same with and without them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from test_bound import _log, _m
 
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
+import aifab.sched._preempt as preempt_mod
 import aifab.sched._quota as quota_mod
 from aifab.sched import Engine
 
@@ -26,6 +28,8 @@ def _run(seed: int, on: bool, mp: pytest.MonkeyPatch) -> tuple[Any, ...]:
     mp.setattr(quota_mod, "HOLDING", on)
     mp.setattr(quota_mod, "_HOLDING", {})
     mp.setattr(idle_mod, "FIRST", on)
+    mp.setattr(preempt_mod, "BORROWERS", on)
+    mp.setattr(preempt_mod, "_BORROWERS", {})
     m = _m(seed % 2 == 0, [None, ["LessThanInitialShare"]][seed // 2 % 2], deep=seed % 3 == 0)
     return _log(Engine(m), _jobs(seed))
 
@@ -82,3 +86,37 @@ def test_the_first_fitting_head_is_found_first() -> None:
     on, off = _counted(True), _counted(False)
     assert on[0] > 0 and off[0] == 0
     assert on[1] <= off[1]
+
+
+def test_kept_borrowers_are_the_borrowers_now() -> None:
+    """A38: at every fair-sharing search of the random runs, each side's kept list of
+    borrowing queues is the list read again (memo off), for every queue's sides; and some
+    are taken from the memo."""
+    from aifab.sched._quota import Borrows, off_path
+
+    hits = [0]
+    search = index_mod.fair_targets
+
+    def checked(tree: Any, cq: Any, wl: Any, asg: Any, *a: Any, **k: Any) -> Any:
+        frs = list(asg.usage)
+        for name in tree.cqs:
+            if not tree.cqs[name].is_cq:
+                continue
+            for _, theirs in off_path(tree.cqs[name], frs):
+                before = preempt_mod._BORROWERS.get((id(theirs), tuple(frs)))
+                hits[0] += before is not None and before[1] == theirs.ver
+                kept = preempt_mod._borrowers(theirs, frs, Borrows(tree, frs))
+                with pytest.MonkeyPatch.context() as mp:
+                    mp.setattr(preempt_mod, "BORROWERS", False)
+                    assert kept == preempt_mod._borrowers(theirs, frs, Borrows(tree, frs))
+        return search(tree, cq, wl, asg, *a, **k)
+
+    for seed in range(6):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(index_mod, "fair_targets", checked)
+            mp.setattr(preempt_mod, "_BORROWERS", {})
+            e = Engine(_m(True, [None, ["LessThanInitialShare"]][seed % 2],
+                          deep=seed % 3 == 0))
+            e.index.bound = False  # (more searches)
+            _log(e, _jobs(seed))
+    assert hits[0] > 0

@@ -171,11 +171,31 @@ def _borrowing(tree: QuotaTree, me: Node, frs: list[FR], pool: Mapping[str, list
     borrows = Borrows(tree, frs)
     for _, theirs in off_path(me, frs):
         if borrows(theirs):
-            for q in leaves(theirs):
-                lst = pool.get(q.name)
-                if lst and borrows.below(theirs, q):
-                    out[q.name] = lst
+            for name in _borrowers(theirs, frs, borrows):
+                lst = pool.get(name)
+                if lst:
+                    out[name] = lst
     return out
+
+
+def _borrowers(theirs: Node, frs: list[FR], borrows: Borrows) -> list[str]:
+    """A38: the ClusterQueues under side ``theirs`` every node from the side down to which
+    borrows on one of ``frs`` (in the tree's order), kept per side and flavor-resources with
+    the side's version (A30): they read only the usage below the side, which moves with it
+    (a search calls this before it adds its request or takes anything)."""
+    key = (id(theirs), tuple(frs))
+    hit = _BORROWERS.get(key) if BORROWERS else None
+    if hit is not None and hit[0] is theirs and hit[1] == theirs.ver:
+        return hit[2]
+    out = [q.name for q in leaves(theirs) if borrows.below(theirs, q)]
+    if len(_BORROWERS) > 100_000:
+        _BORROWERS.clear()
+    _BORROWERS[key] = (theirs, theirs.ver, out)
+    return out
+
+
+BORROWERS = True  # A38 (False: the queues read at every search, tests)
+_BORROWERS: dict[tuple[int, tuple[FR, ...]], tuple[Node, int, list[str]]] = {}
 
 
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
