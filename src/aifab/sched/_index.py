@@ -24,7 +24,7 @@ from aifab.sched._bound import Usage, hopeless
 from aifab.sched._classic import classic_targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted, fair_targets
-from aifab.sched._quota import QuotaTree
+from aifab.sched._quota import EPS, Node, QuotaTree, holding
 from aifab.sched._workload import Workload
 
 _Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | None]
@@ -184,13 +184,12 @@ class Index:
     def failed_before(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                       fair: bool) -> bool:
         e = self._failed.get(wl.name)
-        if e is not None and e[0] == self._key(cq, wl, asg, fair) and \
-                e[2] == self._versions(e[1]):
+        if e is not None and e[0] == self._key(cq, wl, asg, fair) and _stands(self, e[1:]):
             return True
         if not self.shared:
             return False
         r = self._failed_req.get(self._req_key(cq, wl, asg, fair))
-        return r is not None and r[1] == self._versions(r[0])
+        return r is not None and _stands(self, r)
 
     def hopeless(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
                  peek: bool = False) -> bool:
@@ -220,14 +219,14 @@ class Index:
             self.bound and self.hopeless(cq, wl, asg, fair, peek=True))
 
     def note_failed(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                    fair: bool) -> None:
+                    fair: bool, cert: _Cert | None = None) -> None:
         scope = self._scope(cq.name, frozenset(asg.usage))
         vers = self._versions(scope)
-        self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, vers)
+        self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, vers, cert)
         if self.shared:
             if len(self._failed_req) > 10_000:
                 self._failed_req.clear()
-            self._failed_req[self._req_key(cq, wl, asg, fair)] = (scope, vers)
+            self._failed_req[self._req_key(cq, wl, asg, fair)] = (scope, vers, cert)
 
 
 def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
@@ -244,18 +243,63 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     if ix.bound and ix.hopeless(cq, wl, asg, fair):
         ix.note_failed(cq, wl, asg, fair)
         return None
-    srt = ix.sorted_pool
+    srt, why = ix.sorted_pool, dict[FR, float]()
     if fair:  # A19: per ClusterQueue lists, not one merged pool
         pool = ix.per_cq.groups(asg.usage) if srt and ix.grouped else ix.pool(asg.usage)
-        out = fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within)
+        out = fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within, why)
     else:
         out = classic_targets(ix.tree, cq, wl, asg, ix.pool(asg.usage), srt,
                               ix.evictor.get(wl.name))
     if not out:
-        ix.note_failed(cq, wl, asg, fair)
+        ix.note_failed(cq, wl, asg, fair, _cert(ix.tree, cq, asg, why) if why else None)
     else:
         ix._found = (key, tuple(out))
     return out
+
+
+# A39: a failed fair-sharing search's certificate: the preemptor's side under the root and
+# its version, each other child of the root with quota on the request's flavor-resources
+# with its version and whether it borrowed on them, the root's usage of them, and by how
+# much the request was short at the search's end
+_Cert = tuple[Node, int, list[tuple[Node, int, bool]], dict[FR, float], dict[FR, float]]
+CERT = True  # A39 (False: a failed search stands only while no version moves, tests)
+
+
+def _cert(tree: QuotaTree, cq: ClusterQueue, asg: Assignment, short: dict[FR, float]
+          ) -> _Cert | None:
+    path = tree.cqs[cq.name].path()
+    if len(path) < 2 or not any(v > 0 for v in short.values()):
+        return None
+    root, mine, frs = path[0], path[1], list(asg.usage)
+    return (mine, mine.ver, [(d, d.ver, tree.borrowing(d, frs)) for d in holding(root, frs)
+                             if d is not mine],
+            {fr: root.usage.get(fr, 0.0) for fr in frs}, short)
+
+
+def _stands(ix: Index, e: tuple[tuple[FR, ...], tuple[int, ...], _Cert | None]) -> bool:
+    """Whether a failed search (its scope, versions and A39 certificate) fails again now:
+    none of the versions it read has moved (A7), or (A39) only children of the root other
+    than the preemptor's side moved, each borrowing on none of the request's
+    flavor-resources then and now, and the root's usage of one on which the request was
+    short fell by less than that. A search reads no node under such a child (F9: it takes
+    only from sides that borrow, and their shares alone are compared), the root's usage
+    only in fits(), and what the preemptor can use of a flavor-resource grows with the
+    root's unused quota no faster than it: it takes the same workloads in the same order
+    and is short at its end by the same amount less that fall, still above 0."""
+    if e[1] == ix._versions(e[0]):
+        return True
+    cert = e[2]
+    if cert is None or not CERT or cert[0].ver != cert[1]:
+        return False
+    mine, _, sides, use, short = cert
+    tree = ix.tree
+    for d, ver, borrowed in sides:
+        if d.ver != ver and (borrowed or tree.borrowing(d, list(use))):
+            return False
+    root = mine.parent
+    assert root is not None
+    return any(v > 0 and use[fr] - root.usage.get(fr, 0.0) < v - 2 * EPS - 1e-9 * (1 + v)
+               for fr, v in short.items())
 
 
 FOUND = True  # A33: the last search that found targets kept while nothing moves (tests)

@@ -201,7 +201,8 @@ _BORROWERS: dict[tuple[int, tuple[FR, ...]], tuple[Node, int, list[str]]] = {}
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
                  admitted: list[Admitted] | Mapping[str, list[Admitted]],
                  strategies: tuple[str, ...], ordered: bool = False,
-                 within_nominal: bool = True) -> list[Admitted] | None:
+                 within_nominal: bool = True, why: dict[FR, float] | None = None
+                 ) -> list[Admitted] | None:
     """Fair-sharing preemption (F2-F4, F8): per strategy, take from the highest-share queue
     workloads that keep the preemptor's share at most (or below) the target's; the shares
     are read with the preemptor's request added to its queue, as Kueue simulates it.
@@ -218,9 +219,10 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     # other queues' workloads only while their queue borrows on a needed flavor-resource
     # now (F7; Kueue's findCandidates: cqIsBorrowing); once per queue
     left = {q: v for q, v in left.items() if q == cq.name or tree.borrowing(tree.cqs[q], frs)}
-    if not left:
-        return None
     me, req = tree.cqs[cq.name], asg.usage
+    if not left:
+        _short(tree, me, req, why)
+        return None
     path = me.path()
     snap = _snap_q(tree, {cq.name, *left})
     targets: list[Admitted] = []
@@ -316,6 +318,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     done = fits()
     tree.add_all(cq.name, req, -1)
     if not done:
+        _short(tree, me, req, why)  # (with the targets taken out)
         _restore(snap)
         return None
 
@@ -325,6 +328,13 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     out = _minimize(tree, targets, lambda: tree.fits(cq.name, req), legal)
     _restore(snap)
     return out
+
+
+def _short(tree: QuotaTree, me: Node, req: Mapping[FR, float], why: dict[FR, float] | None
+           ) -> None:
+    """A39: per flavor-resource, how much ``req`` exceeds what ``me`` can use now."""
+    if why is not None:
+        why.update({fr: v - tree.available(me, fr) for fr, v in req.items()})
 
 
 WHOLE = True  # A34: sides that fail a test no candidate changes are passed over whole
