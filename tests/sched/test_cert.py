@@ -80,3 +80,32 @@ def test_certificates_are_used_and_decide_the_same() -> None:
             used += counts["cert"] if on else 0
         assert logs[0] == logs[1]
     assert used > 0
+
+
+def test_a_hopeless_bound_that_stands_is_hopeless() -> None:
+    """A40: every hopeless answer of A8's bound that the memo gives (its versions moved and
+    the A39 certificate holds, or nothing moved) is the answer computed again; and some are
+    given by the certificate."""
+    from aifab.sched._bound import hopeless
+
+    orig = index_mod.Index.hopeless
+    kept = [0]
+
+    def checked(ix: Any, cq_: Any, wl: Any, asg: Any, fair: bool, peek: bool = False) -> bool:
+        key = (cq_.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
+        hit = ix._bounds.get(key)
+        out = orig(ix, cq_, wl, asg, fair, peek)
+        if hit is not None and ix._bounds.get(key) is hit and out:
+            kept[0] += hit[0] != ix._versions(ix._scope(cq_.name, frozenset(asg.usage)))
+            assert hopeless(ix.sums, ix.tree, cq_, wl.priority, asg.usage, fair, ix.within)
+        return out
+
+    for seed in range(16):
+        rnd = random.Random(seed)
+        names = [f"{c}{i}" for c in "wxyz" for i in range(3)]
+        jobs = [(rnd.choice(names), rnd.randint(2, 12), rnd.randint(0, 3),
+                 rnd.choice([0, 0, 1, 1, 2]), 0) for _ in range(80)]
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(index_mod.Index, "hopeless", checked)
+            _log(Engine(_wide()), jobs)
+    assert kept[0] > 0

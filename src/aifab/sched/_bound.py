@@ -55,11 +55,14 @@ _Sides = dict[int, _Side]
 
 
 def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
-             fair: bool, within_nominal: bool = True) -> bool:
+             fair: bool, within_nominal: bool = True, why: dict[FR, float] | None = None
+             ) -> bool:
     """Whether a search for targets of a workload of priority ``prio`` asking ``req`` in
     ``cq`` is sure to find nothing (see the module docstring). ``within_nominal``: Kueue's
     FairSharingPreemptWithinNominal gate (F8): a preemptor whose queue stays within its
-    nominal quota with ``req`` takes from borrowing queues without comparing shares."""
+    nominal quota with ``req`` takes from borrowing queues without comparing shares.
+    ``why`` (fair sharing, A40): filled, when hopeless, with what ``req`` is short of per
+    flavor-resource after every removal counted."""
     frs = list(req)
     if not fair:
         take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
@@ -85,7 +88,7 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
         for e in sides.values():
             out += [(e[0], fr, v) for fr, v in _leaving(u, tree, e, low, lim).items()]
-    return not _fits_after(tree, cq.name, req, out)
+    return not _fits_after(tree, cq.name, req, out, why)
 
 
 def _leaving(u: Usage, tree: QuotaTree, e: _Side, low: dict[int, float], lim: int
@@ -346,7 +349,8 @@ def _cap(tree: QuotaTree, n: Node, fr: FR, low: float) -> float | None:
 
 
 def _fits_after(tree: QuotaTree, cq: str, req: Mapping[FR, float],
-                gone: list[tuple[Node, FR, float]]) -> bool:
+                gone: list[tuple[Node, FR, float]], why: dict[FR, float] | None = None
+                ) -> bool:
     """Whether ``req`` fits at ``cq`` with each (node, flavor-resource, amount) of ``gone``
     removed at that node, in order (the saved values are put back; a key that was absent
     is dropped again). Removing an amount at a target side's node lowers every node above
@@ -360,7 +364,10 @@ def _fits_after(tree: QuotaTree, cq: str, req: Mapping[FR, float],
     try:
         for n, fr, v in gone:
             tree.remove(n, fr, v)
-        return tree.fits(cq, req)
+        ok = tree.fits(cq, req)
+        if not ok and why is not None:  # (A40: the shortfall with everything removed)
+            why.update({fr: v - tree.available(tree.cqs[cq], fr) for fr, v in req.items()})
+        return ok
     finally:
         for n, fr, old in saved.values():
             if old is None:

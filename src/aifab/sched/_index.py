@@ -100,7 +100,7 @@ class Index:
         # A18: failed searches per request (not per workload), with the same versions
         self._failed_req: dict[_Key, tuple[tuple[FR, ...], tuple[int, ...]]] = {}
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
-        self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool]] = {}  # A12
+        self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool, _Cert | None]] = {}
         # P10 (classic): a victim of another queue's preemptor, until admitted again -> it
         self.evictor: dict[str, str] = {}
         self.epoch = 0  # A33: moved by every change of usage or of the admitted workloads
@@ -194,22 +194,21 @@ class Index:
     def hopeless(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
                  peek: bool = False) -> bool:
         """A8's bound, kept per (ClusterQueue, priority, request) while the versions of the
-        flavor-resources a search reads stand (A12): the bound reads no more than the search
-        (the sums of the preemptor's flavor-resources and the usage a search reads), and
-        neither the workload's name nor its creation time). ``peek``: only a kept answer
-        (False when none is kept)."""
-        usage = tuple(sorted(asg.usage.items()))
-        key = (cq.name, wl.priority, usage, fair)
+        flavor-resources a search reads stand (A12: it reads no more than the search, and
+        not the workload's name or creation time), or (A40) while a hopeless answer's A39
+        certificate holds. ``peek``: only a kept answer (False when none is kept)."""
+        key = (cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
         vers = self._versions(self._scope(cq.name, frozenset(asg.usage)))
         hit = self._bounds.get(key)
-        if hit is not None and hit[0] == vers:
+        if hit is not None and (hit[0] == vers or _holds(self, hit[2])):
             return hit[1]
         if peek:
             return False
-        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within)
+        why = dict[FR, float]()  # (A40: what the request is short of after every removal)
+        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within, why)
         if len(self._bounds) > 10_000:
             self._bounds.clear()
-        self._bounds[key] = (vers, out)
+        self._bounds[key] = (vers, out, _cert(self.tree, cq, asg, why) if out and why else None)
         return out
 
     def sure_to_fail(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
@@ -286,9 +285,11 @@ def _stands(ix: Index, e: tuple[tuple[FR, ...], tuple[int, ...], _Cert | None]) 
     only in fits(), and what the preemptor can use of a flavor-resource grows with the
     root's unused quota no faster than it: it takes the same workloads in the same order
     and is short at its end by the same amount less that fall, still above 0."""
-    if e[1] == ix._versions(e[0]):
-        return True
-    cert = e[2]
+    return e[1] == ix._versions(e[0]) or _holds(ix, e[2])
+
+
+def _holds(ix: Index, cert: _Cert | None) -> bool:
+    """Whether an A39 certificate holds now (see ``_stands``; A40 for A8's bound)."""
     if cert is None or not CERT or cert[0].ver != cert[1]:
         return False
     mine, _, sides, use, short = cert
