@@ -28,6 +28,12 @@ from aifab.sched._quota import EPS, Node, QuotaTree, holding
 from aifab.sched._workload import Workload
 
 _Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | None]
+# A39: a failed fair-sharing search's certificate (see ``_stands``): the preemptor's side
+# under the root and its version, each other child of the root with quota on the request's
+# flavor-resources with its version and whether it borrowed on them, the root's usage of
+# them, and by how much the request was short at the search's end
+_Cert = tuple[Node, int, list[tuple[Node, int, bool]], dict[FR, float], dict[FR, float]]
+_Failed = tuple[tuple[FR, ...], tuple[int, ...], _Cert | None]  # scope, versions, A39
 
 
 def _two(t: tuple[int, int, Admitted] | tuple[int, int]) -> tuple[int, int]:
@@ -96,15 +102,15 @@ class Index:
         self.ver: dict[FR, int] = {}
         self._quota_on = _quota_on(m)
         self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
-        self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...]]] = {}
+        self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...], _Cert | None]] = {}
         # A18: failed searches per request (not per workload), with the same versions
-        self._failed_req: dict[_Key, tuple[tuple[FR, ...], tuple[int, ...]]] = {}
+        self._failed_req: dict[_Key, _Failed] = {}
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
         self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool, _Cert | None]] = {}
         # P10 (classic): a victim of another queue's preemptor, until admitted again -> it
         self.evictor: dict[str, str] = {}
         self.epoch = 0  # A33: moved by every change of usage or of the admitted workloads
-        self._found: tuple[object, ...] | None = None  # A33: the last search that found
+        self._found: tuple[object, tuple[Admitted, ...]] | None = None  # A33: last found
 
     def touch(self, usage: Mapping[FR, float], cq: str | None = None) -> None:
         self.ver.update({fr: self.ver.get(fr, 0) + 1 for fr in usage})
@@ -238,7 +244,7 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     # that finds it hands the cycle to step(), which asks again before anything moves)
     key = (ix.epoch, wl.name, ix._key(cq, wl, asg, fair), tuple(asg.usage))
     if FOUND and ix._found is not None and ix._found[0] == key:
-        return list(ix._found[1])  # type: ignore[call-overload]
+        return list(ix._found[1])
     if ix.bound and ix.hopeless(cq, wl, asg, fair):
         ix.note_failed(cq, wl, asg, fair)
         return None
@@ -256,11 +262,6 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     return out
 
 
-# A39: a failed fair-sharing search's certificate: the preemptor's side under the root and
-# its version, each other child of the root with quota on the request's flavor-resources
-# with its version and whether it borrowed on them, the root's usage of them, and by how
-# much the request was short at the search's end
-_Cert = tuple[Node, int, list[tuple[Node, int, bool]], dict[FR, float], dict[FR, float]]
 CERT = True  # A39 (False: a failed search stands only while no version moves, tests)
 
 
@@ -275,7 +276,7 @@ def _cert(tree: QuotaTree, cq: ClusterQueue, asg: Assignment, short: dict[FR, fl
             {fr: root.usage.get(fr, 0.0) for fr in frs}, short)
 
 
-def _stands(ix: Index, e: tuple[tuple[FR, ...], tuple[int, ...], _Cert | None]) -> bool:
+def _stands(ix: Index, e: _Failed) -> bool:
     """Whether a failed search (its scope, versions and A39 certificate) fails again now:
     none of the versions it read has moved (A7), or (A39) only children of the root other
     than the preemptor's side moved, each borrowing on none of the request's
