@@ -248,7 +248,7 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     # F8: a preemptor side (node on its path) that stays within its quota with the request
     # takes the first pass's targets beyond it without comparing shares
     nominal = {id(n) for n in path if within_nominal and not tree.borrowing(n, frs)}
-    sh = _Shares(tree, frs)
+    sh = _Shares(tree, frs, path)  # (the request is on ``path`` now)
     for si, strat in enumerate(strategies):
         active = {q: list(v) for q, v in left.items() if v}
         holders: dict[int, int] = {}  # kept as queues run out of candidates (A9)

@@ -38,9 +38,13 @@ class _Shares:
 
     ordered = True  # A21 (False: each pick compares every child, as ``_pick``; tests)
 
-    def __init__(self, tree: QuotaTree, frs: list[FR]) -> None:
+    def __init__(self, tree: QuotaTree, frs: list[FR], moved: list[Node] | None = None
+                 ) -> None:
         self.tree = tree
         self.memo: dict[int, float] = {}
+        # A41: the nodes whose usage this search has moved (its request's path, then the
+        # paths of the queues it takes from); any other node's share is the engine's
+        self.moved = {id(n) for n in moved} if moved is not None else None
         # per cohort: (share, name, -position, child) ascending (the pick is the last);
         # per child listed: its entry
         self.lists: dict[int, list[tuple[float, str, int, Node]]] = {}
@@ -55,12 +59,25 @@ class _Shares:
     def __call__(self, n: Node) -> float:
         v = self.memo.get(id(n))
         if v is None:
-            v = self.memo[id(n)] = self.tree.share(n)
+            if self.moved is None or id(n) in self.moved or not KEPT:
+                v = self.memo[id(n)] = self.tree.share(n)
+                return v
+            hit = _KEPT.get(id(n))  # A41: kept with the node's version between searches
+            if hit is not None and hit[0] is n and hit[1] == n.ver:
+                v = hit[2]
+            else:
+                v = self.tree.share(n)
+                if len(_KEPT) > 100_000:
+                    _KEPT.clear()
+                _KEPT[id(n)] = (n, n.ver, v)
+            self.memo[id(n)] = v
         return v
 
     def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
         self.tree.add_all(cq, usage, sign)
         self.moves += 1
+        if self.moved is not None:
+            self.moved.update(id(n) for n in self.tree.cqs[cq].path())
         self.borrows.memo.clear()
         memo, dirty = self.memo, self.dirty
         for n in self.tree.cqs[cq].path():
@@ -108,6 +125,10 @@ class _Shares:
                 del entry[id(lst.pop()[3])]
             n = lst[-1][3]
         return n.name
+
+
+KEPT = True  # A41 (False: every search computes every share it reads, tests)
+_KEPT: dict[int, tuple[Node, int, float]] = {}
 
 
 def _hold(tree: QuotaTree, holders: dict[int, int], cq: str, sign: int) -> None:
