@@ -109,3 +109,35 @@ def test_a_hopeless_bound_that_stands_is_hopeless() -> None:
             mp.setattr(index_mod.Index, "hopeless", checked)
             _log(Engine(_wide()), jobs)
     assert kept[0] > 0
+
+
+def test_a_side_that_rises_above_the_least_share_undoes_the_certificate() -> None:
+    """A42 by hand. 14 GPUs: x: a 4; y: c 2; z: e 4; w: g 4. a and c run their quotas, e
+    runs 5 (z borrows 1: share 71), g 2: one GPU free. A 2-GPU gang of a (priority 0, as
+    a's own: none it may take) is hopeless: with it x borrows 2 (share 143), z's share is
+    below that (the bound compares it and passes over it), y and w do not borrow, and it is
+    short by 1. Then g's two workloads finish and e takes the two GPUs: the root's usage is
+    as before, but z now borrows 3 (share 214, above 143): the certificate must not hold,
+    and the bound, computed again, is not hopeless."""
+    from test_side_caps import _fill
+
+    from aifab.sched import gang
+    from aifab.sched._bound import hopeless
+
+    m = config(cohort("root"), *[cohort(n, "root") for n in "xyzw"],
+               cq("a", "x", 4, preemption=PRE), cq("c", "y", 2, preemption=PRE),
+               cq("e", "z", 4, preemption=PRE), cq("g", "w", 4, preemption=PRE), fair=True)
+    e = Engine(m)
+    _fill(e, [(f"a{j}", "a", 1) for j in range(4)] + [(f"c{j}", "c", 1) for j in range(2)]
+          + [(f"g{j}", "g", 1) for j in range(2)] + [(f"e{j}", "e", 1) for j in range(5)])
+    cq_, wl = e.m.cluster_queues["a"], gang("big", "a", 2)
+    asg = e.tries.get(e, cq_, wl)
+    ix = e.index
+    assert ix.hopeless(cq_, wl, asg, True)
+    cert = next(iter(ix._bounds.values()))[2]
+    assert cert is not None and cert[5] is not None  # (z's share was compared)
+    for j in range(2):
+        e.finish(f"g{j}")
+    _fill(e, [(f"e{j}", "e", 1) for j in range(5, 7)])
+    assert not hopeless(ix.sums, ix.tree, cq_, 0, asg.usage, True, ix.within)
+    assert not ix.hopeless(cq_, wl, asg, True)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from heapq import merge
 
 from aifab.sched._assign import Assignment
-from aifab.sched._bound import Usage, hopeless
+from aifab.sched._bound import Usage, _within, hopeless
 from aifab.sched._classic import classic_targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted, fair_targets
@@ -32,7 +32,8 @@ _Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | N
 # under the root and its version, each other child of the root with quota on the request's
 # flavor-resources with its version and whether it borrowed on them, the root's usage of
 # them, and by how much the request was short at the search's end
-_Cert = tuple[Node, int, list[tuple[Node, int, bool]], dict[FR, float], dict[FR, float]]
+_Cert = tuple[Node, int, list[tuple[Node, int, bool]], dict[FR, float], dict[FR, float],
+              float | None]  # (A42: the side's least share, when the bound compared it)
 _Failed = tuple[tuple[FR, ...], tuple[int, ...], _Cert | None]  # scope, versions, A39
 
 
@@ -210,11 +211,13 @@ class Index:
             return hit[1]
         if peek:
             return False
-        why = dict[FR, float]()  # (A40: what the request is short of after every removal)
-        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within, why)
+        why, low = dict[FR, float](), dict[int, float]()  # (A40, A42: for a certificate)
+        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within,
+                       why, low)
         if len(self._bounds) > 10_000:
             self._bounds.clear()
-        self._bounds[key] = (vers, out, _cert(self.tree, cq, asg, why) if out and why else None)
+        self._bounds[key] = (vers, out, _cert(self.tree, cq, asg, why, low, self.within)
+                             if out and why else None)
         return out
 
     def sure_to_fail(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
@@ -265,15 +268,27 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
 CERT = True  # A39 (False: a failed search stands only while no version moves, tests)
 
 
-def _cert(tree: QuotaTree, cq: ClusterQueue, asg: Assignment, short: dict[FR, float]
-          ) -> _Cert | None:
+def _cert(tree: QuotaTree, cq: ClusterQueue, asg: Assignment, short: dict[FR, float],
+          lows: dict[int, float] | None = None, within_nominal: bool = True) -> _Cert | None:
+    """A39's certificate of a failed search (A40/A42: of a hopeless bound, with the least
+    shares its side walk found, ``lows``, and Kueue's FairSharingPreemptWithinNominal gate)."""
     path = tree.cqs[cq.name].path()
     if len(path) < 2 or not any(v > 0 for v in short.values()):
         return None
     root, mine, frs = path[0], path[1], list(asg.usage)
-    return (mine, mine.ver, [(d, d.ver, tree.borrowing(d, frs)) for d in holding(root, frs)
-                             if d is not mine],
-            {fr: root.usage.get(fr, 0.0) for fr in frs}, short)
+    low = None  # A42: the bound passes over a side whose share is below it
+    if lows is not None and not (within_nominal and _within(tree, path[-1], mine, asg.usage)):
+        low = lows.get(id(mine))
+    return (mine, mine.ver, [(d, d.ver, _passed_over(tree, d, frs, low))
+                             for d in holding(root, frs) if d is not mine],
+            {fr: root.usage.get(fr, 0.0) for fr in frs}, short, low)
+
+
+def _passed_over(tree: QuotaTree, d: Node, frs: list[FR], low: float | None) -> bool:
+    """Whether a search passes over side ``d`` (it borrows on none of ``frs``, F9), or with
+    ``low`` whether A8's bound does (F9, or its share is 0 or below ``low``: ``_short``)."""
+    return not tree.borrowing(d, frs) or (
+        low is not None and ((s := tree.share(d)) <= 0 or low > s))
 
 
 def _stands(ix: Index, e: _Failed) -> bool:
@@ -290,13 +305,14 @@ def _stands(ix: Index, e: _Failed) -> bool:
 
 
 def _holds(ix: Index, cert: _Cert | None) -> bool:
-    """Whether an A39 certificate holds now (see ``_stands``; A40 for A8's bound)."""
+    """Whether an A39 certificate holds now (see ``_stands``; A40 for A8's bound, and A42:
+    a side whose share was and is below the least share the bound compared it with)."""
     if cert is None or not CERT or cert[0].ver != cert[1]:
         return False
-    mine, _, sides, use, short = cert
-    tree = ix.tree
-    for d, ver, borrowed in sides:
-        if d.ver != ver and (borrowed or tree.borrowing(d, list(use))):
+    mine, _, sides, use, short, low = cert
+    tree, frs = ix.tree, list(use)
+    for d, ver, passed in sides:
+        if d.ver != ver and not (passed and _passed_over(tree, d, frs, low)):
             return False
     root = mine.parent
     assert root is not None
