@@ -38,13 +38,12 @@ class _Shares:
 
     ordered = True  # A21 (False: each pick compares every child, as ``_pick``; tests)
 
-    def __init__(self, tree: QuotaTree, frs: list[FR], moved: list[Node] | None = None
-                 ) -> None:
+    def __init__(self, tree: QuotaTree, frs: list[FR], moved: list[Node]) -> None:
         self.tree = tree
         self.memo: dict[int, float] = {}
         # A41: the nodes whose usage this search has moved (its request's path, then the
         # paths of the queues it takes from); any other node's share is the engine's
-        self.moved = {id(n) for n in moved} if moved is not None else None
+        self.moved = {id(n) for n in moved}
         # per cohort: (share, name, -position, child) ascending (the pick is the last);
         # per child listed: its entry
         self.lists: dict[int, list[tuple[float, str, int, Node]]] = {}
@@ -59,7 +58,7 @@ class _Shares:
     def __call__(self, n: Node) -> float:
         v = self.memo.get(id(n))
         if v is None:
-            if self.moved is None or id(n) in self.moved or not KEPT:
+            if id(n) in self.moved or not KEPT:
                 v = self.memo[id(n)] = self.tree.share(n)
                 return v
             hit = _KEPT.get(id(n))  # A41: kept with the node's version between searches
@@ -76,8 +75,7 @@ class _Shares:
     def change(self, cq: str, usage: dict[FR, float], sign: int) -> None:
         self.tree.add_all(cq, usage, sign)
         self.moves += 1
-        if self.moved is not None:
-            self.moved.update(id(n) for n in self.tree.cqs[cq].path())
+        self.moved.update(id(n) for n in self.tree.cqs[cq].path())
         self.borrows.memo.clear()
         memo, dirty = self.memo, self.dirty
         for n in self.tree.cqs[cq].path():
