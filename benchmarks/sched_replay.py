@@ -33,7 +33,8 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A33": ("aifab.sched._index", "FOUND"), "A34": ("aifab.sched._preempt", "WHOLE"),
     "A35": ("aifab.sched._bound", "SIDE_MEMO"), "A36": ("aifab.sched._quota", "HOLDING"),
     "A37": ("aifab.sched._idle", "FIRST"), "A38": ("aifab.sched._preempt", "BORROWERS"),
-    "A39": ("aifab.sched._index", "CERT"),  # (A40 and A42 with it)
+    "A39": ("aifab.sched._cert", "CERT"),  # (A40 and A42 with it)
+    "A43": ("aifab.sched._cert", "OWN"),
     "A41": ("aifab.sched._shares", "KEPT"),
 }
 

@@ -12,6 +12,7 @@ import pytest
 from _cfg import cohort, config, cq
 from test_bound import PRE, _log, _m
 
+import aifab.sched._cert as cert_mod
 import aifab.sched._engine as engine_mod
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
@@ -71,7 +72,7 @@ def test_certificates_are_used_and_decide_the_same() -> None:
         for on in (True, False):
             counts = {"cert": 0}
             with pytest.MonkeyPatch.context() as mp:
-                mp.setattr(index_mod, "CERT", on)
+                mp.setattr(cert_mod, "CERT", on)
                 mp.setattr(engine_mod, "targets", _checked(counts))
                 mp.setattr(idle_mod, "targets", _checked(counts))
                 e = Engine(_wide())
@@ -135,7 +136,7 @@ def test_a_side_that_rises_above_the_least_share_undoes_the_certificate() -> Non
     ix = e.index
     assert ix.hopeless(cq_, wl, asg, True)
     cert = next(iter(ix._bounds.values()))[2]
-    assert cert is not None and cert[5] is not None  # (z's share was compared)
+    assert cert is not None and cert[2][0][3] is not None  # (z's share was compared)
     for j in range(2):
         e.finish(f"g{j}")
     _fill(e, [(f"e{j}", "e", 1) for j in range(5, 7)])

@@ -20,21 +20,16 @@ from collections.abc import Mapping
 from heapq import merge
 
 from aifab.sched._assign import Assignment
-from aifab.sched._bound import Usage, _within, hopeless
+from aifab.sched._bound import Usage, hopeless
+from aifab.sched._cert import Cert, certificate, holds
 from aifab.sched._classic import classic_targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted, fair_targets
-from aifab.sched._quota import EPS, Node, QuotaTree, holding
+from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
 
 _Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | None]
-# A39: a failed fair-sharing search's certificate (see ``_stands``): the preemptor's side
-# under the root and its version, each other child of the root with quota on the request's
-# flavor-resources with its version and whether it borrowed on them, the root's usage of
-# them, and by how much the request was short at the search's end
-_Cert = tuple[Node, int, list[tuple[Node, int, bool]], dict[FR, float], dict[FR, float],
-              float | None]  # (A42: the side's least share, when the bound compared it)
-_Failed = tuple[tuple[FR, ...], tuple[int, ...], _Cert | None]  # scope, versions, A39
+_Failed = tuple[tuple[FR, ...], tuple[int, ...], Cert | None]  # scope, versions, A39
 
 
 def _two(t: tuple[int, int, Admitted] | tuple[int, int]) -> tuple[int, int]:
@@ -103,11 +98,14 @@ class Index:
         self.ver: dict[FR, int] = {}
         self._quota_on = _quota_on(m)
         self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
-        self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...], _Cert | None]] = {}
+        self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...], Cert | None]] = {}
         # A18: failed searches per request (not per workload), with the same versions
         self._failed_req: dict[_Key, _Failed] = {}
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
-        self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool, _Cert | None]] = {}
+        self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool, Cert | None,
+                                                     dict[int, float] | None]] = {}
+        # A43: the least shares of the last bound that was not hopeless, by epoch and key
+        self.lows: tuple[int, tuple[object, ...], dict[int, float] | None] | None = None
         # P10 (classic): a victim of another queue's preemptor, until admitted again -> it
         self.evictor: dict[str, str] = {}
         self.epoch = 0  # A33: moved by every change of usage or of the admitted workloads
@@ -200,25 +198,9 @@ class Index:
 
     def hopeless(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
                  peek: bool = False) -> bool:
-        """A8's bound, kept per (ClusterQueue, priority, request) while the versions of the
-        flavor-resources a search reads stand (A12: it reads no more than the search, and
-        not the workload's name or creation time), or (A40) while a hopeless answer's A39
-        certificate holds. ``peek``: only a kept answer (False when none is kept)."""
-        key = (cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
-        vers = self._versions(self._scope(cq.name, frozenset(asg.usage)))
-        hit = self._bounds.get(key)
-        if hit is not None and (hit[0] == vers or _holds(self, hit[2])):
-            return hit[1]
-        if peek:
-            return False
-        why, low = dict[FR, float](), dict[int, float]()  # (A40, A42: for a certificate)
-        out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within,
-                       why, low)
-        if len(self._bounds) > 10_000:
-            self._bounds.clear()
-        self._bounds[key] = (vers, out, _cert(self.tree, cq, asg, why, low, self.within)
-                             if out and why else None)
-        return out
+        """A8's bound, kept (``_kept_bound``). ``peek``: only a kept answer (False when none
+        is kept)."""
+        return _kept_bound(self, cq, wl, asg, fair, peek)
 
     def sure_to_fail(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                      fair: bool) -> bool:
@@ -227,7 +209,7 @@ class Index:
             self.bound and self.hopeless(cq, wl, asg, fair, peek=True))
 
     def note_failed(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
-                    fair: bool, cert: _Cert | None = None) -> None:
+                    fair: bool, cert: Cert | None = None) -> None:
         scope = self._scope(cq.name, frozenset(asg.usage))
         vers = self._versions(scope)
         self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, vers, cert)
@@ -235,6 +217,33 @@ class Index:
             if len(self._failed_req) > 10_000:
                 self._failed_req.clear()
             self._failed_req[self._req_key(cq, wl, asg, fair)] = (scope, vers, cert)
+
+
+def _kept_bound(self: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
+                peek: bool) -> bool:
+    """A8's bound, kept per (ClusterQueue, priority, request) while the versions of the
+    flavor-resources a search reads stand (A12: it reads no more than the search, and
+    not the workload's name or creation time), or (A40) while a hopeless answer's A39
+    certificate holds (A43: also its least shares when not hopeless, for the search)."""
+    key = (cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
+    vers = self._versions(self._scope(cq.name, frozenset(asg.usage)))
+    hit = self._bounds.get(key)
+    if hit is not None and (hit[0] == vers or holds(self.sums, self.tree, hit[2])):
+        if not peek:
+            self.lows = (self.epoch, key, hit[3])
+        return hit[1]
+    if peek:
+        return False
+    why, low = dict[FR, float](), dict[int, float]()  # (A40, A42: for a certificate)
+    out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within,
+                   why, low)
+    if len(self._bounds) > 10_000:
+        self._bounds.clear()
+    self._bounds[key] = (vers, out, certificate(self.sums, self.tree, cq, asg, why, low,
+                                                   self.within)
+                         if out and why else None, None if out else low)
+    self.lows = (self.epoch, key, None if out else low)
+    return out
 
 
 def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
@@ -259,65 +268,22 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
         out = classic_targets(ix.tree, cq, wl, asg, ix.pool(asg.usage), srt,
                               ix.evictor.get(wl.name))
     if not out:
-        ix.note_failed(cq, wl, asg, fair, _cert(ix.tree, cq, asg, why) if why else None)
+        lows = ix.lows  # A43: the bound's least shares, read in this state, if it ran
+        bkey = (cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
+        low = lows[2] if lows is not None and lows[0] == ix.epoch and lows[1] == bkey \
+            else None
+        ix.note_failed(cq, wl, asg, fair, certificate(ix.sums, ix.tree, cq, asg, why, low,
+                                                      ix.within) if why else None)
     else:
         ix._found = (key, tuple(out))
     return out
 
 
-CERT = True  # A39 (False: a failed search stands only while no version moves, tests)
-
-
-def _cert(tree: QuotaTree, cq: ClusterQueue, asg: Assignment, short: dict[FR, float],
-          lows: dict[int, float] | None = None, within_nominal: bool = True) -> _Cert | None:
-    """A39's certificate of a failed search (A40/A42: of a hopeless bound, with the least
-    shares its side walk found, ``lows``, and Kueue's FairSharingPreemptWithinNominal gate)."""
-    path = tree.cqs[cq.name].path()
-    if len(path) < 2 or not any(v > 0 for v in short.values()):
-        return None
-    root, mine, frs = path[0], path[1], list(asg.usage)
-    low = None  # A42: the bound passes over a side whose share is below it
-    if lows is not None and not (within_nominal and _within(tree, path[-1], mine, asg.usage)):
-        low = lows.get(id(mine))
-    return (mine, mine.ver, [(d, d.ver, _passed_over(tree, d, frs, low))
-                             for d in holding(root, frs) if d is not mine],
-            {fr: root.usage.get(fr, 0.0) for fr in frs}, short, low)
-
-
-def _passed_over(tree: QuotaTree, d: Node, frs: list[FR], low: float | None) -> bool:
-    """Whether a search passes over side ``d`` (it borrows on none of ``frs``, F9), or with
-    ``low`` whether A8's bound does (F9, or its share is 0 or below ``low``: ``_short``)."""
-    return not tree.borrowing(d, frs) or (
-        low is not None and ((s := tree.share(d)) <= 0 or low > s))
-
-
 def _stands(ix: Index, e: _Failed) -> bool:
-    """Whether a failed search (its scope, versions and A39 certificate) fails again now:
-    none of the versions it read has moved (A7), or (A39) only children of the root other
-    than the preemptor's side moved, each borrowing on none of the request's
-    flavor-resources then and now, and the root's usage of one on which the request was
-    short fell by less than that. A search reads no node under such a child (F9: it takes
-    only from sides that borrow, and their shares alone are compared), the root's usage
-    only in fits(), and what the preemptor can use of a flavor-resource grows with the
-    root's unused quota no faster than it: it takes the same workloads in the same order
-    and is short at its end by the same amount less that fall, still above 0."""
-    return e[1] == ix._versions(e[0]) or _holds(ix, e[2])
-
-
-def _holds(ix: Index, cert: _Cert | None) -> bool:
-    """Whether an A39 certificate holds now (see ``_stands``; A40 for A8's bound, and A42:
-    a side whose share was and is below the least share the bound compared it with)."""
-    if cert is None or not CERT or cert[0].ver != cert[1]:
-        return False
-    mine, _, sides, use, short, low = cert
-    tree, frs = ix.tree, list(use)
-    for d, ver, passed in sides:
-        if d.ver != ver and not (passed and _passed_over(tree, d, frs, low)):
-            return False
-    root = mine.parent
-    assert root is not None
-    return any(v > 0 and use[fr] - root.usage.get(fr, 0.0) < v - 2 * EPS - 1e-9 * (1 + v)
-               for fr, v in short.items())
+    """Whether a failed search (its scope, versions and certificate) fails again now: none
+    of the versions it read has moved (A7), or its certificate holds (A39, A43:
+    src/aifab/sched/_cert.py)."""
+    return e[1] == ix._versions(e[0]) or holds(ix.sums, ix.tree, e[2])
 
 
 FOUND = True  # A33: the last search that found targets kept while nothing moves (tests)

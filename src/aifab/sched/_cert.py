@@ -1,0 +1,145 @@
+"""Certificates that a failed fair-sharing search, or a hopeless A8 bound, still stands
+after versions moved (rules A39, A40, A42, A43; speed only: the engine decides the same
+with or without them; docs/sched.md).
+
+A certificate is taken when a search finds nothing (or the bound finds it hopeless) and
+records, level by level down the preemptor's path, the child on the path with its version
+and every other child with quota on the request's flavor-resources (its "sides") with its
+version, whether it borrowed on them and whether the walk passed over it; the usage of
+each node above the preemptor's ClusterQueue; and by how much the request was short at the
+end. It holds while:
+
+- the preemptor's ClusterQueue has not moved;
+- at a level whose child on the path has not moved, every side that moved was passed over
+  then and is now (A39: it borrows on none of the flavor-resources, F9; A42, the bound
+  only: or its share is 0 or below the least share of the preemptor's side the walk
+  compared it with, which reads only that unmoved side);
+- A43: at a level whose child on the path moved (a release or admission in the
+  preemptor's own cohort), the moved child keeps back no quota of the flavor-resources
+  (no lendingLimit), and every side borrowed on none of them then and borrows on none now;
+  or, for the bound only, a side that borrowed then was passed over by its share and
+  still is, against a lower bound of the moved child's least share now: the least share
+  then less, per resource, what the child's usage of it fell (its shares' numerator falls
+  by no more), and the child does not stay within its quota with the request now (F8);
+- the usage of a flavor-resource on which the request was short fell, summed over the
+  moved nodes above the preemptor's queue, by less than the shortfall.
+
+Exact: a search (or the bound) takes only from sides that borrow (F9) and compares only
+their shares with the preemptor's side's; with every side of a level not borrowing, the
+share of the path's child at that level is never compared nor picked against (the
+tournament picks among sides holding candidates), so a moved child changes nothing but the
+usage the final fits() reads. Sides that did not move hold the same workloads at the same
+shares, and the preemptor's own queue is the same, so the search takes the same workloads
+in the same order (the bound counts the same removals). Without kept-back quota on the
+moved nodes a removal is carried up whole, so what the preemptor can use grows by at most
+the summed falls of the usage above it, and every fits() of the search fails again. In the
+bound, the moved child's least share reads its usage, what may leave the sides below it
+(passed over or unmoved there: the same) and its own queue's (unmoved), so it falls by no
+more than the lower bound allows; a side passed over against it then is passed over now.
+"""
+
+from __future__ import annotations
+
+from aifab.sched._assign import Assignment
+from aifab.sched._bound import Usage, _node, _within
+from aifab.sched._model import FR, ClusterQueue
+from aifab.sched._quota import EPS, Node, QuotaTree, holding, lending
+
+# per level down the path: its child on the path, that child's version and usage, the
+# least share of the preemptor's side compared there (A42), and the sides, with their
+# versions, whether each borrowed on the request's flavor-resources and whether it was
+# passed over
+_Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[int], list[bool],
+               list[bool]]
+# the preemptor's queue and version, the levels, the usage above it, the shortfall, the
+# request
+Cert = tuple[Node, int, list[_Level], list[tuple[Node, int, dict[FR, float]]], dict[FR, float],
+             dict[FR, float]]
+
+CERT = True  # A39-A42 (False: a failed search stands only while no version moves, tests)
+OWN = True  # A43: also after a move in the preemptor's own cohort (False: tests)
+
+
+def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
+                short: dict[FR, float], lows: dict[int, float] | None = None,
+                within_nominal: bool = True) -> Cert | None:
+    """The certificate of a failed search, or with ``lows`` (the least shares of the
+    preemptor's sides that A8's side walk compared) of a hopeless bound; None when the
+    request was not short (nothing to keep)."""
+    path = tree.cqs[cq.name].path()
+    if len(path) < 2 or not any(v > 0 for v in short.values()):
+        return None
+    me, frs = path[-1], list(asg.usage)
+    levels: list[_Level] = []
+    for k in range(len(path) - 1):
+        q = path[k + 1]
+        low = None  # A42: the bound passes over a side whose share is below it
+        if lows is not None and not (within_nominal and _within(tree, me, q, asg.usage)):
+            low = lows.get(id(q))
+        nodes = [d for d in holding(path[k], frs) if d is not q]
+        nbs, passed = [], []
+        for d in nodes:
+            over, share = _node(u, tree, d)
+            nbs.append(nb := over.isdisjoint(frs))
+            passed.append(nb or (low is not None and (share <= 0 or low > share)))
+        levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes,
+                       [d.ver for d in nodes], nbs, passed))
+    use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
+    return me, me.ver, levels, use, short, dict(asg.usage)
+
+
+def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
+    """Whether ``cert`` holds now (see the module docstring)."""
+    if cert is None or not CERT or cert[0].ver != cert[1]:
+        return False
+    me, _, levels, use, short, req = cert
+    frs = list(req)
+    for q, ver, q_use, low, nodes, vers, nbs, passed in levels:
+        now = [d.ver for d in nodes]
+        if q.ver == ver:  # (nothing below ``q`` moved: the levels below are as they were)
+            if now != vers:
+                for d, a, b, was in zip(nodes, now, vers, passed, strict=True):
+                    if a != b and not (was and _passed(u, tree, d, frs, low)):
+                        return False
+            break
+        if not OWN or any(q.guaranteed(fr) > 0 for fr in frs):
+            return False
+        lb = None  # a lower bound of ``q``'s least share now (bound only)
+        for d, a, b, nb, was in zip(nodes, now, vers, nbs, passed, strict=True):
+            if nb:
+                if a != b and not _node(u, tree, d)[0].isdisjoint(frs):
+                    return False
+                continue
+            if lb is None:
+                if low is None or q.weight <= 0 or _within(tree, me, q, req):
+                    return False
+                lb = _least(tree, q, q_use, low)
+            if not (was and _passed(u, tree, d, frs, lb)):
+                return False
+    fall = dict.fromkeys(frs, 0.0)
+    for p, ver, then in use:
+        if p.ver != ver:
+            for fr, v in then.items():
+                fall[fr] += max(0.0, v - p.usage.get(fr, 0.0))
+    return any(v > 0 and fall[fr] < v - 2 * EPS - 1e-9 * (1 + v) for fr, v in short.items())
+
+
+def _least(tree: QuotaTree, q: Node, then: dict[FR, float], low: float) -> float:
+    """A lower bound of the least share ``low`` of side ``q`` computed when its usage was
+    ``then``: per resource, its borrowed amount falls by at most what its usage of the
+    resource's flavors fell (QuotaTree.share; the sides below it and its queue as then)."""
+    assert q.parent is not None
+    lend = lending(tree, q.parent)
+    fall: dict[str, float] = {}
+    for fr, v in then.items():
+        fall[fr[1]] = fall.get(fr[1], 0.0) + max(0.0, v - q.usage.get(fr, 0.0))
+    drop = max((f * 1000.0 / lend[r] for r, f in fall.items() if lend.get(r, 0.0) > 0),
+               default=0.0)
+    return low - drop / q.weight - 1e-9 * (1.0 + abs(low))
+
+
+def _passed(u: Usage, tree: QuotaTree, d: Node, frs: list[FR], low: float | None) -> bool:
+    """Whether a search passes over side ``d`` now (it borrows on none of ``frs``, F9), or
+    with ``low`` whether A8's bound does (F9, or its share is 0 or below ``low``)."""
+    over, share = _node(u, tree, d)
+    return over.isdisjoint(frs) or (low is not None and (share <= 0 or low > share))
