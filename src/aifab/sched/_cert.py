@@ -50,7 +50,9 @@ from aifab.sched._quota import EPS, Node, QuotaTree, holding, lending
 # versions, whether each borrowed on the request's flavor-resources and whether it was
 # passed over
 _Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[int], list[bool],
-               list[bool]]
+               list[bool], list[int], bool, tuple[list[int], list[int]]]
+# (and the sides that borrowed, whether A43 may apply, and the versions at which ``holds``
+# last found each side passed over, and not borrowing: a side's state is its version's)
 # the preemptor's queue and version, the levels, the usage above it, the shortfall, the
 # request
 Cert = tuple[Node, int, list[_Level], list[tuple[Node, int, dict[FR, float]]], dict[FR, float],
@@ -82,8 +84,12 @@ def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
             over, share = _node(u, tree, d)
             nbs.append(nb := over.isdisjoint(frs))
             passed.append(nb or (low is not None and (share <= 0 or low > share)))
-        levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes,
-                       [d.ver for d in nodes], nbs, passed))
+        borrowed = [i for i, nb in enumerate(nbs) if not nb]
+        own = q is not me and all(q.guaranteed(fr) <= 0 for fr in frs) and all(
+            passed[i] for i in borrowed) and (not borrowed or (low is not None and q.weight > 0))
+        vers = [d.ver for d in nodes]
+        levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, vers, nbs,
+                       passed, borrowed, own, (list(vers), list(vers))))
     use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
     return me, me.ver, levels, use, short, dict(asg.usage)
 
@@ -93,35 +99,42 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
     if cert is None or not CERT or cert[0].ver != cert[1]:
         return False
     me, _, levels, use, short, req = cert
-    frs = list(req)
-    for q, ver, q_use, low, nodes, vers, nbs, passed in levels:
-        now = [d.ver for d in nodes]
-        if q.ver == ver:  # (nothing below ``q`` moved: the levels below are as they were)
-            if now != vers:
-                for d, a, b, was in zip(nodes, now, vers, passed, strict=True):
-                    if a != b and not (was and _passed(u, tree, d, frs, low)):
-                        return False
-            break
-        if not OWN or any(q.guaranteed(fr) > 0 for fr in frs):
-            return False
-        lb = None  # a lower bound of ``q``'s least share now (bound only)
-        for d, a, b, nb, was in zip(nodes, now, vers, nbs, passed, strict=True):
-            if nb:
-                if a != b and not _node(u, tree, d)[0].isdisjoint(frs):
-                    return False
-                continue
-            if lb is None:
-                if low is None or q.weight <= 0 or _within(tree, me, q, req):
-                    return False
-                lb = _least(tree, q, q_use, low)
-            if not (was and _passed(u, tree, d, frs, lb)):
-                return False
-    fall = dict.fromkeys(frs, 0.0)
+    fall = dict.fromkeys(req, 0.0)  # (the cheapest test first)
     for p, ver, then in use:
         if p.ver != ver:
             for fr, v in then.items():
                 fall[fr] += max(0.0, v - p.usage.get(fr, 0.0))
-    return any(v > 0 and fall[fr] < v - 2 * EPS - 1e-9 * (1 + v) for fr, v in short.items())
+    if not any(v > 0 and fall[fr] < v - 2 * EPS - 1e-9 * (1 + v) for fr, v in short.items()):
+        return False
+    frs = list(req)
+    for q, ver, q_use, low, nodes, _, nbs, passed, borrowed, own, seen in levels:
+        now = [d.ver for d in nodes]
+        if q.ver == ver:  # (nothing below ``q`` moved: the levels below are as they were)
+            ok = seen[0]  # the versions at which each side was found passed over (or then)
+            if now != ok:
+                for i, (a, b) in enumerate(zip(now, ok, strict=True)):
+                    if a != b:
+                        if not (passed[i] and _passed(u, tree, nodes[i], frs, low)):
+                            return False
+                        ok[i] = a
+            break
+        if not (OWN and own):  # (no kept-back quota, every side that borrowed passed)
+            return False
+        ok = seen[1]  # the versions at which each side was found not borrowing (or then)
+        if now != ok:
+            for i, (a, b) in enumerate(zip(now, ok, strict=True)):
+                if a != b and nbs[i]:
+                    if not _node(u, tree, nodes[i])[0].isdisjoint(frs):
+                        return False
+                    ok[i] = a
+        if borrowed:
+            assert low is not None
+            if _within(tree, me, q, req):
+                return False
+            lb = _least(tree, q, q_use, low)  # a lower bound of ``q``'s least share now
+            if not all(_passed(u, tree, nodes[i], frs, lb) for i in borrowed):
+                return False
+    return True
 
 
 def _least(tree: QuotaTree, q: Node, then: dict[FR, float], low: float) -> float:
