@@ -85,3 +85,33 @@ def test_own_cohort_certificates_stand_and_decide_the_same() -> None:
         used += kept[0]
         assert on == _run(seed, False, {"cert": 0}, [0]), seed
     assert used > 0
+
+
+def test_a_fall_in_the_own_cohort_counts_even_when_the_root_does_not_fall() -> None:
+    """A43 by hand. Cohort x (borrowingLimit 0) holds a (nominal 0) and b (nominal 2); y
+    holds c (nominal 4). b runs 2, c runs 2: x uses all it may, so a 1-GPU gang of a can
+    use nothing, has nothing to take (no queue borrows) and is short by 1: hopeless. Then
+    one of b's workloads finishes and c admits one more: the root's usage is as before but
+    x's fell by 1, which x's borrowingLimit lets a use. The certificate must not hold (the
+    falls summed over x and the root reach the shortfall), and the bound, computed again,
+    is not hopeless."""
+    from test_side_caps import _fill
+
+    from aifab.sched import gang
+
+    m = config(cohort("root"), cohort("x", "root", 0, borrow=0), cohort("y", "root"),
+               cq("a", "x", 0, preemption=PRE), cq("b", "x", 2, preemption=PRE),
+               cq("c", "y", 4, preemption=PRE), fair=True)
+    e = Engine(m)
+    _fill(e, [("b1", "b", 1), ("b2", "b", 1), ("c1", "c", 1), ("c2", "c", 1)])
+    cq_, wl = e.m.cluster_queues["a"], gang("g", "a", 1)
+    asg = e.tries.get(e, cq_, wl)
+    ix = e.index
+    assert ix.hopeless(cq_, wl, asg, True)
+    cert = next(iter(ix._bounds.values()))[2]
+    assert cert is not None
+    e.finish("b1")
+    _fill(e, [("c3", "c", 1)])
+    assert not hopeless(ix.sums, ix.tree, cq_, 0, asg.usage, True, ix.within)
+    assert not cert_mod.holds(ix.sums, ix.tree, cert)
+    assert not ix.hopeless(cq_, wl, asg, True)
