@@ -219,30 +219,30 @@ class Index:
             self._failed_req[self._req_key(cq, wl, asg, fair)] = (scope, vers, cert)
 
 
-def _kept_bound(self: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
+def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
                 peek: bool) -> bool:
     """A8's bound, kept per (ClusterQueue, priority, request) while the versions of the
     flavor-resources a search reads stand (A12: it reads no more than the search, and
     not the workload's name or creation time), or (A40) while a hopeless answer's A39
     certificate holds (A43: also its least shares when not hopeless, for the search)."""
     key = (cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
-    vers = self._versions(self._scope(cq.name, frozenset(asg.usage)))
-    hit = self._bounds.get(key)
-    if hit is not None and (hit[0] == vers or holds(self.sums, self.tree, hit[2])):
+    vers = ix._versions(ix._scope(cq.name, frozenset(asg.usage)))
+    hit = ix._bounds.get(key)
+    if hit is not None and (hit[0] == vers or holds(ix.sums, ix.tree, hit[2])):
         if not peek:
-            self.lows = (self.epoch, key, hit[3])
+            ix.lows = (ix.epoch, key, hit[3])
         return hit[1]
     if peek:
         return False
     why, low = dict[FR, float](), dict[int, float]()  # (A40, A42: for a certificate)
-    out = hopeless(self.sums, self.tree, cq, wl.priority, asg.usage, fair, self.within,
+    out = hopeless(ix.sums, ix.tree, cq, wl.priority, asg.usage, fair, ix.within,
                    why, low)
-    if len(self._bounds) > 10_000:
-        self._bounds.clear()
-    self._bounds[key] = (vers, out, certificate(self.sums, self.tree, cq, asg, why, low,
-                                                   self.within)
+    if len(ix._bounds) > 10_000:
+        ix._bounds.clear()
+    ix._bounds[key] = (vers, out, certificate(ix.sums, ix.tree, cq, asg, why, low,
+                                                   ix.within)
                          if out and why else None, None if out else low)
-    self.lows = (self.epoch, key, None if out else low)
+    ix.lows = (ix.epoch, key, None if out else low)
     return out
 
 
