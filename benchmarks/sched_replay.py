@@ -5,6 +5,7 @@ quarter of an hour it takes to get there, for profiling and A/B runs of speed ru
 Usage:
   python benchmarks/sched_replay.py record OUT [--kueue DIR] [--start 139] [--end 141]
   python benchmarks/sched_replay.py replay OUT [--off A33,A34,...] [--repeat 1]
+  python benchmarks/sched_replay.py days [--kueue DIR] [--days 365] [--off ...]
 
 ``record`` runs ``aifab simulate --kueue DIR --days 365`` (DIR: default, the issue #22 case
 of sched_bench.fleet_design built in a temporary folder) and, when the twin reaches day
@@ -14,6 +15,11 @@ run with its clock, and each run's event count and cycle number) until day --end
 and cycle number against the log (exit 1 on any difference) and prints the engine's CPU
 seconds; --off turns the named speed rules off (each is exact: the replay must still
 match). The pickles are this machine's own files, read back by the same code version.
+``days`` runs the same simulation and prints, as each simulated day ends, the CPU seconds
+spent that day in the Kueue policy, the process's CPU seconds so far, and the engine's
+cumulative preemptions and cycles, on stderr (the run's JSON goes to stdout). Two builds
+(or --off rules) that decide the same give the same preemptions and cycles at the end of
+every day (days count from the start of the warm-up).
 """
 
 from __future__ import annotations
@@ -39,21 +45,53 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
 }
 
 
+def _design() -> Path:
+    """The issue #22 case (``sched_bench.fleet_design``) in a temporary folder."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from sched_bench import fleet_design
+
+    from aifab.catalog import default_catalog
+    from aifab.scenario import load_scenario
+    from aifab.sched import export_manifests
+    tmp = Path(tempfile.mkdtemp())
+    export_manifests(load_scenario("korea-2025"), default_catalog(), kueue=tmp / "k")
+    fleet_design(tmp / "k", tmp / "f", 1000, 20)
+    return tmp / "f"
+
+
+def days(kueue: Path | None, n: float, off: list[str]) -> None:
+    from aifab.sched import _twinpolicy
+
+    for name in off:
+        mod, attr = FLAGS[name]
+        setattr(importlib.import_module(mod), attr, False)
+    kueue = kueue or _design()
+    spent: dict[int, float] = {}
+    day = [-1]
+    schedule = _twinpolicy.KueuePolicy.schedule
+
+    def schedule_(self: Any, r: Any, dirty: Any) -> None:
+        t0 = time.process_time()
+        schedule(self, r, dirty)
+        d = int(r.now / 86400.0)
+        if day[0] >= 0 and d != day[0]:
+            print(f"day {day[0]}: {spent[day[0]]:.2f} CPU-s in the policy, "
+                  f"{time.process_time():.1f} CPU-s so far, preemptions "
+                  f"{self.preempted}, cycles {self.engine.cycle}", file=sys.stderr, flush=True)
+        day[0] = d
+        spent[d] = spent.get(d, 0.0) + time.process_time() - t0
+
+    _twinpolicy.KueuePolicy.schedule = schedule_  # type: ignore[method-assign, assignment]
+    from aifab.cli import main
+    sys.argv = ["aifab", "simulate", "--kueue", str(kueue), "--days", f"{n:g}", "--json"]
+    main()
+
+
 def record(out: Path, kueue: Path | None, start: float, end: float) -> None:
     from aifab.sched import _engine, _twinpolicy
 
     out.mkdir(parents=True, exist_ok=True)
-    if kueue is None:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from sched_bench import fleet_design
-
-        from aifab.catalog import default_catalog
-        from aifab.scenario import load_scenario
-        from aifab.sched import export_manifests
-        tmp = Path(tempfile.mkdtemp())
-        export_manifests(load_scenario("korea-2025"), default_catalog(), kueue=tmp / "k")
-        fleet_design(tmp / "k", tmp / "f", 1000, 20)
-        kueue = tmp / "f"
+    kueue = kueue or _design()
     log: list[tuple[Any, ...]] = []
     on = [False]
     eng_cls = _engine.Engine
@@ -91,7 +129,7 @@ def record(out: Path, kueue: Path | None, start: float, end: float) -> None:
         schedule(self, r, dirty)
 
     eng_cls.submit, eng_cls.finish, eng_cls.run = submit_, finish_, run_  # type: ignore
-    _twinpolicy.KueuePolicy.schedule = schedule_  # type: ignore[method-assign]
+    _twinpolicy.KueuePolicy.schedule = schedule_  # type: ignore[method-assign, assignment]
     from aifab.cli import main
     sys.argv = ["aifab", "simulate", "--kueue", str(kueue), "--days", "365", "--json"]
     main()
@@ -135,6 +173,10 @@ def main() -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--off", default="")
     p.add_argument("--repeat", type=int, default=1)
+    d = sub.add_parser("days")
+    d.add_argument("--kueue", type=Path)
+    d.add_argument("--days", type=float, default=365.0)
+    d.add_argument("--off", default="")
     a = ap.parse_args()
     if a.cmd == "record":
         record(a.out, a.kueue, a.start, a.end)
@@ -145,6 +187,9 @@ def main() -> int:
         print(f"--off: unknown rule(s) {', '.join(unknown)}; known: {', '.join(FLAGS)}",
               file=sys.stderr)
         return 2
+    if a.cmd == "days":
+        days(a.kueue, a.days, off)
+        return 0
     return replay(a.out, off, a.repeat)
 
 
