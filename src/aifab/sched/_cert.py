@@ -11,31 +11,35 @@ end. It holds while:
 
 - the preemptor's ClusterQueue has not moved;
 - at a level whose child on the path has not moved, every side that moved was passed over
-  then and is now (A39: it borrows on none of the flavor-resources, F9; A42, the bound
-  only: or its share is 0 or below the least share of the preemptor's side the walk
-  compared it with, which reads only that unmoved side);
+  then and is now (A39: it borrows on none of the flavor-resources, F9; A42, where A8's
+  least shares are known: or its share is 0 or below the least share of the preemptor's
+  side at that level, which reads only that unmoved side);
 - A43: at a level whose child on the path moved (a release or admission in the
   preemptor's own cohort), the moved child keeps back no quota of the flavor-resources
   (no lendingLimit), and every side borrowed on none of them then and borrows on none now;
-  or, for the bound only, a side that borrowed then was passed over by its share and
-  still is, against a lower bound of the moved child's least share now: the least share
-  then less, per resource, what the child's usage of it fell (its shares' numerator falls
-  by no more), and the child does not stay within its quota with the request now (F8);
+  or, where least shares are known, a side that borrowed then was passed over by its
+  share and still is, against a lower bound of the moved child's least share now: the
+  least share then less, per resource, what the child's usage of it fell (its shares'
+  numerator falls by no more), and the child does not stay within its quota with the
+  request now (F8);
 - the usage of a flavor-resource on which the request was short fell, summed over the
   moved nodes above the preemptor's queue, by less than the shortfall.
 
-Exact: a search (or the bound) takes only from sides that borrow (F9) and compares only
-their shares with the preemptor's side's; with every side of a level not borrowing, the
-share of the path's child at that level is never compared nor picked against (the
-tournament picks among sides holding candidates), so a moved child changes nothing but the
-usage the final fits() reads. Sides that did not move hold the same workloads at the same
-shares, and the preemptor's own queue is the same, so the search takes the same workloads
-in the same order (the bound counts the same removals). Without kept-back quota on the
-moved nodes a removal is carried up whole, so what the preemptor can use grows by at most
-the summed falls of the usage above it, and every fits() of the search fails again. In the
-bound, the moved child's least share reads its usage, what may leave the sides below it
-(passed over or unmoved there: the same) and its own queue's (unmoved), so it falls by no
-more than the lower bound allows; a side passed over against it then is passed over now.
+Least shares are known for a bound's certificate, and for a failed search's when A8's
+bound ran in the same state (the index's epoch). Exact: a search (or the bound) takes only
+from sides that borrow (F9) and compares only their shares with the preemptor's side's,
+which stays at or above its least share throughout the search (A8); a side that does not
+borrow, or whose share is below that least share, never yields a take, so whether the
+tournament picks it changes no take, and the share of the path's child at that level
+matters only against such sides. A moved child thus changes nothing but the usage fits()
+reads. Sides that did not move hold the same workloads at the same shares, and the
+preemptor's own queue is the same, so the search takes the same workloads in the same
+order (the bound counts the same removals). Without kept-back quota on the moved nodes a
+removal is carried up whole, so what the preemptor can use grows by at most the summed
+falls of the usage above it, and every fits() of the search fails again. In the bound, the
+moved child's least share reads its usage, what may leave the sides below it (passed over
+or unmoved there: the same) and its own queue's (unmoved), so it falls by no more than the
+lower bound allows; a side passed over against it then is passed over now.
 """
 
 from __future__ import annotations
