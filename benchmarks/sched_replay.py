@@ -62,9 +62,7 @@ def _design() -> Path:
 def days(kueue: Path | None, n: float, off: list[str]) -> None:
     from aifab.sched import _twinpolicy
 
-    for name in off:
-        mod, attr = FLAGS[name]
-        setattr(importlib.import_module(mod), attr, False)
+    _switch_off(off)
     kueue = kueue or _design()
     spent: dict[int, float] = {}
     day = [-1]
@@ -135,10 +133,14 @@ def record(out: Path, kueue: Path | None, start: float, end: float) -> None:
     main()
 
 
-def replay(out: Path, off: list[str], repeat: int) -> int:
+def _switch_off(off: list[str]) -> None:
     for name in off:
         mod, attr = FLAGS[name]
         setattr(importlib.import_module(mod), attr, False)
+
+
+def replay(out: Path, off: list[str], repeat: int) -> int:
+    _switch_off(off)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
     log = pickle.loads((out / "log.pkl").read_bytes())
     bad, times = 0, []

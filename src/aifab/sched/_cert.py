@@ -50,13 +50,13 @@ from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._quota import EPS, Node, QuotaTree, holding, lending
 
 # per level down the path: its child on the path, that child's version and usage, the
-# least share of the preemptor's side compared there (A42), and the sides, with their
-# versions, whether each borrowed on the request's flavor-resources and whether it was
-# passed over
-_Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[int], list[bool],
-               list[bool], list[int], bool, tuple[list[int], list[int]]]
+# least share of the preemptor's side compared there (A42), and the sides, whether each
+# borrowed on the request's flavor-resources and whether it was passed over
+_Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[bool], list[bool],
+               list[int], bool, tuple[list[int], list[int]]]
 # (and the sides that borrowed, whether A43 may apply, and the versions at which ``holds``
-# last found each side passed over, and not borrowing: a side's state is its version's)
+# last found each side passed over, and not borrowing, first those of then: a side's state
+# is its version's)
 # the preemptor's queue and version, the levels, the usage above it, the shortfall, the
 # request
 Cert = tuple[Node, int, list[_Level], list[tuple[Node, int, dict[FR, float]]], dict[FR, float],
@@ -87,13 +87,13 @@ def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
         for d in nodes:
             over, share = _node(u, tree, d)
             nbs.append(nb := over.isdisjoint(frs))
-            passed.append(nb or (low is not None and (share <= 0 or low > share)))
+            passed.append(nb or _below(share, low))
         borrowed = [i for i, nb in enumerate(nbs) if not nb]
         own = q is not me and all(q.guaranteed(fr) <= 0 for fr in frs) and all(
             passed[i] for i in borrowed) and (not borrowed or (low is not None and q.weight > 0))
         vers = [d.ver for d in nodes]
-        levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, vers, nbs,
-                       passed, borrowed, own, (list(vers), list(vers))))
+        levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, nbs, passed,
+                       borrowed, own, (vers, list(vers))))
     use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
     return me, me.ver, levels, use, short, dict(asg.usage)
 
@@ -111,7 +111,7 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
     if not any(v > 0 and fall[fr] < v - 2 * EPS - 1e-9 * (1 + v) for fr, v in short.items()):
         return False
     frs = list(req)
-    for q, ver, q_use, low, nodes, _, nbs, passed, borrowed, own, seen in levels:
+    for q, ver, q_use, low, nodes, nbs, passed, borrowed, own, seen in levels:
         now = [d.ver for d in nodes]
         if q.ver == ver:  # (nothing below ``q`` moved: the levels below are as they were)
             ok = seen[0]  # the versions at which each side was found passed over (or then)
@@ -159,4 +159,10 @@ def _passed(u: Usage, tree: QuotaTree, d: Node, frs: list[FR], low: float | None
     """Whether a search passes over side ``d`` now (it borrows on none of ``frs``, F9), or
     with ``low`` whether A8's bound does (F9, or its share is 0 or below ``low``)."""
     over, share = _node(u, tree, d)
-    return over.isdisjoint(frs) or (low is not None and (share <= 0 or low > share))
+    return over.isdisjoint(frs) or _below(share, low)
+
+
+def _below(share: float, low: float | None) -> bool:
+    """A42: whether A8's bound passes over a borrowing side of share ``share`` against the
+    least share ``low`` of the preemptor's side (``_bound._short``)."""
+    return low is not None and (share <= 0 or low > share)

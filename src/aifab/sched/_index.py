@@ -104,8 +104,6 @@ class Index:
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
         self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool, Cert | None,
                                                      dict[int, float] | None]] = {}
-        # A43: the least shares of the last bound that was not hopeless, by epoch and key
-        self.lows: tuple[int, tuple[object, ...], dict[int, float] | None] | None = None
         # P10 (classic): a victim of another queue's preemptor, until admitted again -> it
         self.evictor: dict[str, str] = {}
         self.epoch = 0  # A33: moved by every change of usage or of the admitted workloads
@@ -225,12 +223,10 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
     flavor-resources a search reads stand (A12: it reads no more than the search, and
     not the workload's name or creation time), or (A40) while a hopeless answer's A39
     certificate holds (A43: also its least shares when not hopeless, for the search)."""
-    key = (cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
+    key = _bound_key(cq, wl, asg, fair)
     vers = ix._versions(ix._scope(cq.name, frozenset(asg.usage)))
     hit = ix._bounds.get(key)
     if hit is not None and (hit[0] == vers or holds(ix.sums, ix.tree, hit[2])):
-        if not peek:
-            ix.lows = (ix.epoch, key, hit[3])
         return hit[1]
     if peek:
         return False
@@ -242,8 +238,13 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
     ix._bounds[key] = (vers, out, certificate(ix.sums, ix.tree, cq, asg, why, low,
                                                    ix.within)
                          if out and why else None, None if out else low)
-    ix.lows = (ix.epoch, key, None if out else low)
     return out
+
+
+def _bound_key(cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool
+               ) -> tuple[object, ...]:
+    """What A8's bound reads of a request (A12): its queue, priority and usage."""
+    return cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair
 
 
 def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
@@ -268,10 +269,10 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
         out = classic_targets(ix.tree, cq, wl, asg, ix.pool(asg.usage), srt,
                               ix.evictor.get(wl.name))
     if not out:
-        lows = ix.lows  # A43: the bound's least shares, read in this state, if it ran
-        bkey = (cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
-        low = lows[2] if lows is not None and lows[0] == ix.epoch and lows[1] == bkey \
-            else None
+        # A43: the least shares of the bound that ran (or was kept, its versions standing)
+        # just before, in this state: it was not hopeless
+        hit = ix._bounds.get(_bound_key(cq, wl, asg, fair)) if ix.bound else None
+        low = hit[3] if hit is not None else None
         ix.note_failed(cq, wl, asg, fair, certificate(ix.sums, ix.tree, cq, asg, why, low,
                                                       ix.within) if why else None)
     else:
