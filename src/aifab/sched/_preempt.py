@@ -209,16 +209,20 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
     ``admitted``: a list, or per ClusterQueue its lists in P2's order (A19).
     ``within_nominal``: Kueue's FairSharingPreemptWithinNominal gate."""
     frs = list(asg.usage)
-    if isinstance(admitted, Mapping):
-        pool = _borrowing(tree, tree.cqs[cq.name], frs, admitted) if PASS_SIDES else admitted
-        left = by_queue(cq, wl, pool, tree)
+    if isinstance(admitted, Mapping) and PASS_SIDES:
+        # (A25's queues other than its own borrow on ``frs`` already: F7 holds)
+        left = by_queue(cq, wl, _borrowing(tree, tree.cqs[cq.name], frs, admitted), tree)
     else:
-        left = {}
-        for a in candidates(cq, wl, asg, admitted, tree, ordered):
-            left.setdefault(a.cq, []).append(a)
-    # other queues' workloads only while their queue borrows on a needed flavor-resource
-    # now (F7; Kueue's findCandidates: cqIsBorrowing); once per queue
-    left = {q: v for q, v in left.items() if q == cq.name or tree.borrowing(tree.cqs[q], frs)}
+        if isinstance(admitted, Mapping):
+            left = by_queue(cq, wl, admitted, tree)
+        else:
+            left = {}
+            for a in candidates(cq, wl, asg, admitted, tree, ordered):
+                left.setdefault(a.cq, []).append(a)
+        # other queues' workloads only while their queue borrows on a needed
+        # flavor-resource now (F7; Kueue's findCandidates: cqIsBorrowing); once per queue
+        left = {q: v for q, v in left.items()
+                if q == cq.name or tree.borrowing(tree.cqs[q], frs)}
     me, req = tree.cqs[cq.name], asg.usage
     if not left:
         _short(tree, me, req, why)
