@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from aifab.cli import app
 
 runner = CliRunner()
+NONE_UNDONE = {"preemptions": 0, "instants": 0, "workloads": 0, "cluster_queues": [],
+               "most_undone": []}
 SIM = ["--days", "2", "--set", "sim.scale=0.02", "--set", "sim.warmup_days=0", "--json"]
 
 JOB = """
@@ -165,9 +167,11 @@ def test_simulate_under_kueue_semantics_same_demand_other_admission(
         (t["tenant"], t["jobs_submitted"]) for t in b["tenants"]]
     assert b["jobs"]["started"] > 0.5 * b["jobs"]["submitted"]
     assert a["tenants"] != b["tenants"]
-    # rule L9: no instant of this small case loops or reaches the engine's cycle limit
+    # rules L9, L10: no instant of this small case loops, reaches the engine's cycle
+    # limit or undoes a preemption
     assert "admission" not in a
-    assert b["admission"] == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": []}
+    assert b["admission"] == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": [],
+                              "undone": NONE_UNDONE}
 
 
 def test_kueue_semantics_run_once(manifests: Path) -> None:
@@ -222,7 +226,8 @@ def test_simulate_under_kueue_writes_the_admission_report(tmp_path: Path,
                        str(tmp_path / "k"))
     assert code == 0, err
     doc = json.loads((tmp_path / "k" / "admission.json").read_text())
-    assert doc == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": []}
+    assert doc == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": [],
+                   "undone": NONE_UNDONE}
     code, _, err = run("simulate", *sim, "--out", str(tmp_path / "n"))
     assert code == 0, err
     assert not (tmp_path / "n" / "admission.json").exists()

@@ -214,6 +214,14 @@ def _loops(rep: dict[str, Any]) -> dict[str, Any]:
     if other > 0:
         err_console.print(f"{other} instants ended at the engine's cycle limit without a "
                           "repeat found", markup=False, soft_wrap=True)
+    und = rep["undone"]
+    if und["preemptions"]:  # rule L10
+        top = ", ".join(f"{c['cluster_queue']} ({c['preemptions']:,})"
+                        for c in und["cluster_queues"][:3])
+        err_console.print(
+            f"{und['preemptions']:,} preemptions of {und['workloads']:,} workloads were undone "
+            f"at {und['instants']:,} instants (the victim admitted again in the same instant; "
+            f"its job stopped if it ran); most in {top}", markup=False, soft_wrap=True)
     return rep
 
 

@@ -14,13 +14,19 @@ period and goes back to the engine's queue at once, ordered by its eviction time
 ends: its workload finishes and frees its quota; L6 a job interrupted by a failure keeps
 its admission (its pods restart) and is placed again; L7 a job on another owner's pools
 counts as borrowed; L9 the run reports the instants where admission looped (victims
-admitted again and preempted again until the engine's cycle limit; A27 finds the repeats).
+admitted again and preempted again until the engine's cycle limit; A27 finds the repeats);
+L10 it counts the preemptions undone within their instant (the victim admitted again
+before the instant ends, mostly into the quota freed for its preemptor, which waits: the
+pattern of kubernetes-sigs/kueue#14543 short of the cycle limit), per ClusterQueue and
+workload: each evicts a job that is admitted again at once (a loop's copies that A29
+elides are left to L9).
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aifab.errors import BadInput
@@ -56,8 +62,8 @@ class KueuePolicy:
         self.placing: dict[int, tuple[Any, int]] = {}  # admitted, not running: (job, part)
         self.unready: set[int] = set()  # of those, jobs still in a grace period
         self._flavor_part: dict[str, int] | None = None
-        self.preempted = 0
-        self.capped = 0  # engine runs that ended at their cycle limit (L9)
+        self.preempted = self.capped = 0  # capped: runs that ended at their cycle limit (L9)
+        self.undone = Undone()  # L10
 
     # -- the QueuePolicy protocol -----------------------------------------------------
     def schedule(self, run: Any, dirty: Iterable[int]) -> None:
@@ -73,6 +79,7 @@ class KueuePolicy:
         events = eng.run()
         self.capped += eng.cycle - c0 >= CYCLES
         self.preempted += _elided_preemptions(eng)
+        self.undone.count(events)
         for ev in events:
             job = self.jobs.get(ev.workload)
             if job is None:
@@ -87,8 +94,7 @@ class KueuePolicy:
 
     def state(self) -> dict[str, Any]:
         raise BadInput("a run under Kueue/KAI semantics is not checkpointed (its admission "
-                       "state is not saved); run it without checkpoints",
-                       where="--kueue/--kai")
+                       "state is not saved); run it without checkpoints", where="--kueue/--kai")
 
     def restore(self, state: dict[str, Any]) -> None:
         raise BadInput("a run under Kueue/KAI semantics cannot be resumed",
@@ -196,9 +202,49 @@ def _elided_preemptions(eng: Engine) -> int:
                for _, period, m, _ in eng.elided)
 
 
+class Undone:
+    """L10: the preemptions undone within their instant, per victim's ClusterQueue and per
+    victim, and the instants with one."""
+
+    def __init__(self) -> None:
+        self.by_cq: Counter[str] = Counter()
+        self.by_wl: Counter[str] = Counter()
+        self.instants = 0
+
+    def count(self, events: Sequence[Any]) -> None:
+        """Count one instant's ``events``."""
+        back = undone(events)
+        if back:
+            self.instants += 1
+            self.by_cq.update(q for _, q in back)
+            self.by_wl.update(w for w, _ in back)
+
+    def report(self) -> dict[str, Any]:
+        return {"preemptions": sum(self.by_cq.values()), "instants": self.instants,
+                "workloads": len(self.by_wl),
+                "cluster_queues": [{"cluster_queue": q, "preemptions": n}
+                                   for q, n in _top(self.by_cq)],
+                "most_undone": [{"workload": w, "preemptions": n}
+                                for w, n in _top(self.by_wl)]}
+
+
+def undone(events: Sequence[Any]) -> list[tuple[str, str]]:
+    """L10: the preemptions among one instant's ``events`` whose victim was admitted again
+    later in the same instant, as (workload, its ClusterQueue), one per readmission."""
+    out: list[tuple[str, str]] = []
+    hit: dict[str, str] = {}
+    for ev in events:
+        if ev.kind == "preempt":
+            hit[ev.workload] = ev.cluster_queue
+        elif ev.kind == "admit" and ev.workload in hit:
+            out.append((ev.workload, hit.pop(ev.workload)))
+    return out
+
+
 def admission_report(pol: KueuePolicy) -> dict[str, Any]:
     """Instants where admission looped (L9): preempted workloads won the next cycle, were
-    admitted again and preempted again, until the engine's cycle limit."""
+    admitted again and preempted again, until the engine's cycle limit; and (L10)
+    preemptions undone within their instant: the victim admitted again."""
     seen: dict[tuple[tuple[str, str], ...], list[float]] = {}
     for lp in pol.engine.loops:
         seen.setdefault(lp.workloads, []).append(lp.clock)
@@ -206,7 +252,13 @@ def admission_report(pol: KueuePolicy) -> dict[str, Any]:
             "loops": [{"first_day": ts[0] / 86400.0, "last_day": ts[-1] / 86400.0,
                        "instants": len(ts), "workloads": [w for w, _ in wls],
                        "cluster_queues": sorted({q for _, q in wls})}
-                      for wls, ts in seen.items()]}
+                      for wls, ts in seen.items()],
+            "undone": pol.undone.report()}
+
+
+def _top(c: Counter[str], n: int = 10) -> list[tuple[str, int]]:
+    """The ``n`` largest counts, ties by name."""
+    return sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
 def tenant_queues(m: Manifests, tenants: list[str]) -> list[str]:

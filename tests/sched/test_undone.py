@@ -1,0 +1,58 @@
+"""Rule L10: the twin counts the preemptions undone within their instant (the victim
+admitted again before the instant ends) per ClusterQueue and workload, and says so."""
+
+from __future__ import annotations
+
+from test_repeats import _loop
+
+from aifab.commands.simulate import _loops
+from aifab.sched._engine import Event
+from aifab.sched._twinpolicy import KueuePolicy, admission_report, undone
+
+
+def _ev(kind: str, wl: str, cq: str, cycle: int) -> Event:
+    return Event(kind, wl, cq, cycle)
+
+
+def test_undone_counts_each_readmission_of_a_victim() -> None:
+    evs = [_ev("preempt", "v", "a", 1), _ev("admit", "p", "b", 2),  # p's own admission
+           _ev("admit", "v", "a", 3),  # v back: undone
+           _ev("admit", "x", "c", 3), _ev("preempt", "x", "c", 4),  # admitted, then out
+           _ev("preempt", "v", "a", 5), _ev("admit", "v", "a", 6),  # undone again
+           _ev("preempt", "y", "d", 6)]  # not back by the end of the instant
+    assert undone(evs) == [("v", "a"), ("v", "a")]
+    assert undone([]) == []
+    assert undone([_ev("admit", "v", "a", 1), _ev("preempt", "v", "a", 2)]) == []
+
+
+def test_a_loop_is_counted_and_reported(capsys: object) -> None:
+    """The two-cycle loop of test_repeats at its second instant, cut at 12 cycles: w8
+    preempts w2 (q10) and w4 or w6 (q01) in each of cycles 6-16, and each victim but the
+    last cycle's two is admitted again in the next cycle: 20 of 22 preemptions undone,
+    10 of w2, 5 each of w4 and w6."""
+    e = _loop(12)
+    second = [x for x in e.events if x.cycle >= 5]
+    pol = KueuePolicy(e.m, ["q00", "q01", "q10"])
+    pol.undone.count(second)
+    pol.undone.count([x for x in e.events if x.cycle < 5])  # the first instant: none
+    rep = admission_report(pol)["undone"]
+    assert rep == {"preemptions": 20, "instants": 1, "workloads": 3,
+                   "cluster_queues": [{"cluster_queue": "q01", "preemptions": 10},
+                                      {"cluster_queue": "q10", "preemptions": 10}],
+                   "most_undone": [{"workload": "w2", "preemptions": 10},
+                                   {"workload": "w4", "preemptions": 5},
+                                   {"workload": "w6", "preemptions": 5}]}
+    _loops(admission_report(pol))
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    assert "20 preemptions of 3 workloads were undone at 1 instants" in err
+    assert "q01 (10), q10 (10)" in err
+
+
+def test_nothing_undone_says_nothing(capsys: object) -> None:
+    e = _loop(10_000)
+    pol = KueuePolicy(e.m, ["q00", "q01", "q10"])
+    rep = admission_report(pol)
+    assert rep["undone"] == {"preemptions": 0, "instants": 0, "workloads": 0,
+                             "cluster_queues": [], "most_undone": []}
+    _loops({**rep, "loops": []})
+    assert "undone" not in capsys.readouterr().err  # type: ignore[attr-defined]
