@@ -144,6 +144,9 @@ def test_stage_document_per_tenant_and_kind(tmp_path: Path) -> None:
         "engine": "native", "owner": "Gov", "startups": 3, "startup_quota": 0.3,
         "startup_demand": 0.05, "borrowing_limit": None, "startup_weight": None})
     assert native["engine"] == "native" and native["not_modelled"] == []
+    # rule L10: preemptions undone within their instant, counted by the Kueue engine only
+    assert isinstance(doc["preemptions_undone"], int) and doc["preemptions_undone"] >= 0
+    assert native["preemptions_undone"] is None
     assert sorted(n for n, t in native["tenants"].items() if t["kind"] == "startup") == names
 
 

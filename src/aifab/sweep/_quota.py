@@ -153,9 +153,11 @@ def _apply_design(cq_file: Path, owner: str, o: dict[str, Any]) -> None:
     cq_file.write_text(yaml.safe_dump_all(docs, sort_keys=False), encoding="utf-8")
 
 
-def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]) -> tuple[Any, list[str]]:
-    """Run the twin on the design: the :class:`~aifab.sim.national.SimResult` and the
-    manifest fields the twin does not model (Kueue engine)."""
+def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]
+               ) -> tuple[Any, list[str], int | None]:
+    """Run the twin on the design: the :class:`~aifab.sim.national.SimResult`, the
+    manifest fields the twin does not model and the preemptions undone within their
+    instant (rule L10, docs/sched.md; Kueue or KAI engine, else None)."""
     from aifab.sim.national import TwinRequest, run_twin
 
     scn = design_scenario(scn, o)
@@ -164,7 +166,7 @@ def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]) -> tuple[Any, lis
             if o.get(key) is not None:
                 raise BadInput("borrowing limits and fair-sharing weights are Kueue/KAI "
                                "fields: use engine kueue or kai", where=f"quota.{key}")
-        return run_twin(TwinRequest(scn, catalog=cat).check()), []
+        return run_twin(TwinRequest(scn, catalog=cat).check()), [], None
     from aifab.sched import export_manifests, read_dir, twin_policy, with_manifests
 
     notes: list[str] = []
@@ -178,7 +180,8 @@ def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]) -> tuple[Any, lis
         kscn = with_manifests(scn, cat, None if kai else path, path if kai else None,
                               notes.append, read=read)
         policy = twin_policy(read, kscn)
-    return run_twin(TwinRequest(kscn, catalog=cat, policy=policy).check()), notes
+    result = run_twin(TwinRequest(kscn, catalog=cat, policy=policy).check())
+    return result, notes, policy.undone.report()["preemptions"]
 
 
 def _pct(w: np.ndarray, q: float) -> float:
@@ -266,8 +269,9 @@ def quota_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, 
     o = dict(opts)
     o["owner"] = programme_owner(scn, o.get("owner"))
     scale = scn.sim.scale
-    result, notes = run_design(at_full_scale(scn, cat), cat, o)
+    result, notes, undone = run_design(at_full_scale(scn, cat), cat, o)
     doc = quota_doc(result, o, notes)
+    doc["preemptions_undone"] = undone
     doc["scale"] = scale  # applied to the fleet rows (at_full_scale)
     return doc
 
