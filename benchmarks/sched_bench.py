@@ -20,11 +20,14 @@ Usage: python benchmarks/sched_bench.py [--jobs 20000] [--queues 1000] [--cohort
    owner's flavors, nominal quota split evenly, reclaimWithinCohort Any, withinClusterQueue
    LowerPriority, fair sharing as exported), `simulate --kueue DIR --days N` against the
    native twin on the same tenants and jobs (`--policy fairshare`: the exact round trip).
+   --tiered: each cohort's first queue takes its share of the owner's pre-training (quota
+   and jobs), the other 49 the rest (fleet_design); --classic: without fair sharing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
 import subprocess
@@ -96,11 +99,21 @@ def twin_vs_engine(days: float, d: Path) -> None:
           f"{eng:.1f} s ({eng / twin:.2f}x); utilisation {r['utilization']:.1%}")
 
 
-def fleet_design(src: Path, out: Path, queues: int, cohorts: int) -> None:
+def fleet_design(src: Path, out: Path, queues: int, cohorts: int, tiered: bool = False,
+                 fair: bool = True) -> None:
     """``queues`` ClusterQueues in ``cohorts`` cohorts over the flavors of the exported
-    manifests in ``src`` (cohort ``c`` on owner ``c mod owners``; each queue an equal share
-    of its owner's flavors), written to ``out`` with the flavors, priorities and config."""
+    manifests in ``src`` (cohort ``c`` on owner ``c mod owners``), written to ``out`` with the
+    flavors, priorities and config. Even (the default): each queue an equal share of its
+    owner's flavors and its kind's job mix, so a queue of 65-300 GPUs sends gangs of up to
+    4,096. ``tiered``: each cohort's first queue is its training queue, with the cohort's
+    share of its owner's pre-training (``pretrain`` in the kinds' default mixes: 75 % of an
+    owner's GPU-hours, 35 % of the Government's) as nominal quota and every pre-training
+    job; the other queues split the rest evenly and send their kind's other classes. The
+    same offered GPU-hours per owner and class as the even design. ``fair`` False: classic
+    preemption (the exported configuration without its fairSharing section)."""
     import yaml
+
+    from aifab.workload.synthetic import DEFAULT_MIX
 
     flv: dict[str, dict[str, float]] = {}  # owner -> flavor -> GPUs
     for d in yaml.safe_load_all((src / "cluster-queues.yaml").read_text()):
@@ -115,17 +128,36 @@ def fleet_design(src: Path, out: Path, queues: int, cohorts: int) -> None:
                                       "metadata": {"name": "fleet"}, "spec": {}}]
     docs += [{"apiVersion": API, "kind": "Cohort", "metadata": {"name": f"c{c:02d}"},
               "spec": {"parentName": "fleet"}} for c in range(cohorts)]
+    gov = ("university", "startup", "institute")
     mine = {o: [q for q in range(queues) if owners[q % cohorts % len(owners)] == o]
             for o in owners}
     for q in range(queues):
         o = owners[q % cohorts % len(owners)]
-        n, i = len(mine[o]), mine[o].index(q)
-        fl = [{"name": f, "resources": [{"name": "nvidia.com/gpu", "nominalQuota":
-                                         int(g // n) + (1 if i < g % n else 0)}]}
-              for f, g in flv[o].items()]
-        kind = ("university", "startup", "institute")[q % 3] if o == "Government" else "owner"
+        kind = gov[q % 3] if o == "Government" else "owner"
+        ann: dict[str, str] = {}
+        if not tiered:
+            shares = {f: _split(g, len(mine[o]), mine[o].index(q)) for f, g in flv[o].items()}
+        else:
+            kinds = gov if o == "Government" else ("owner",)
+            pre = sum(DEFAULT_MIX[k]["pretrain"] for k in kinds) / len(kinds)
+            ncoh = len([c for c in range(cohorts) if owners[c % len(owners)] == o])
+            c, j = q % cohorts, q // cohorts
+            mates = len(range(c, queues, cohorts))
+            if j == 0:
+                kind = "institute" if o == "Government" else "owner"
+                ann["aifab.io/mix"] = '{"pretrain": 1.0}'
+                shares = {f: int(g * pre / ncoh) for f, g in flv[o].items()}
+            else:
+                rest = {k: v for k, v in DEFAULT_MIX[kind].items() if k != "pretrain"}
+                ann["aifab.io/mix"] = json.dumps({k: v / sum(rest.values())
+                                                  for k, v in rest.items()}, sort_keys=True)
+                shares = {f: _split(g / ncoh - int(g * pre / ncoh), mates - 1, j - 1)
+                          for f, g in flv[o].items()}
+        fl = [{"name": f, "resources": [{"name": "nvidia.com/gpu", "nominalQuota": n}]}
+              for f, n in shares.items()]
         docs.append({"apiVersion": API, "kind": "ClusterQueue", "metadata": {
-            "name": f"q{q:04d}", "labels": {"aifab.io/owner": o, "aifab.io/kind": kind}},
+            "name": f"q{q:04d}", "labels": {"aifab.io/owner": o, "aifab.io/kind": kind},
+            **({"annotations": ann} if ann else {})},
             "spec": {"cohortName": f"c{q % cohorts:02d}", "queueingStrategy": "BestEffortFIFO",
                      "namespaceSelector": {},
                      "resourceGroups": [{"coveredResources": ["nvidia.com/gpu"],
@@ -135,7 +167,16 @@ def fleet_design(src: Path, out: Path, queues: int, cohorts: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in ("flavors.yaml", "priorities.yaml", "kueue-config.yaml"):
         (out / name).write_text((src / name).read_text())
+    if not fair:
+        cfg = yaml.safe_load((src / "kueue-config.yaml").read_text())
+        cfg.pop("fairSharing", None)
+        (out / "kueue-config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     (out / "queues.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+
+
+def _split(total: float, n: int, i: int) -> int:
+    """Queue ``i``'s whole GPUs of ``total`` split evenly over ``n`` (the first get one more)."""
+    return int(total // n) + (1 if i < total % n else 0)
 
 
 def cpu_run(args: list[str]) -> tuple[float, float]:
@@ -167,6 +208,9 @@ def main() -> None:
     ap.add_argument("--twin-days", type=float, default=0.0)
     ap.add_argument("--loop-days", default="", help="e.g. 0.5,3 (section 4)")
     ap.add_argument("--fleet-days", default="", help="e.g. 1,7 (section 5)")
+    ap.add_argument("--tiered", action="store_true", help="section 5: the tiered design")
+    ap.add_argument("--classic", action="store_true",
+                    help="section 5: classic preemption (no fair sharing)")
     ap.add_argument("--admit-cli", action="store_true")
     ap.add_argument("--skip-engine", action="store_true", help="skip section 1")
     a = ap.parse_args()
@@ -181,7 +225,7 @@ def main() -> None:
                                                                 str(d / "k")],
                            ["simulate"], days)
         if a.fleet_days:
-            fleet_design(d / "k", d / "f", a.queues, a.cohorts)
+            fleet_design(d / "k", d / "f", a.queues, a.cohorts, a.tiered, not a.classic)
             f = ["simulate", "--kueue", str(d / "f")]
             for days in [float(x) for x in a.fleet_days.split(",") if x]:
                 loop_vs_native(f"{a.queues} ClusterQueues in {a.cohorts} cohorts, 260k GPUs",

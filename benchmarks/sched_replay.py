@@ -3,12 +3,15 @@
 quarter of an hour it takes to get there, for profiling and A/B runs of speed rules.
 
 Usage:
-  python benchmarks/sched_replay.py record OUT [--kueue DIR] [--start 139] [--end 141]
+  python benchmarks/sched_replay.py record OUT [--kueue DIR | --tiered --classic]
+                                     [--start 139] [--end 141]
   python benchmarks/sched_replay.py replay OUT [--off A33,A34,...] [--repeat 1]
-  python benchmarks/sched_replay.py days [--kueue DIR] [--days 365] [--off ...]
+  python benchmarks/sched_replay.py days [--kueue DIR | --tiered --classic] [--days 365]
+                                   [--off ...]
 
 ``record`` runs ``aifab simulate --kueue DIR --days 365`` (DIR: default, the issue #22 case
-of sched_bench.fleet_design built in a temporary folder) and, when the twin reaches day
+of sched_bench.fleet_design built in a temporary folder; --tiered, --classic: its tiered
+design, classic preemption) and, when the twin reaches day
 --start, pickles its engine to OUT/engine.pkl, then logs every engine call (submit, finish,
 run with its clock, and each run's event count and cycle number) until day --end
 (OUT/log.pkl). ``replay`` loads them, makes the same calls, checks every run's event count
@@ -45,8 +48,9 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
 }
 
 
-def _design() -> Path:
-    """The issue #22 case (``sched_bench.fleet_design``) in a temporary folder."""
+def _design(tiered: bool = False, fair: bool = True) -> Path:
+    """The issue #22 case (``sched_bench.fleet_design``) in a temporary folder (``tiered``,
+    ``fair``: its variants)."""
     sys.path.insert(0, str(Path(__file__).parent))
     from sched_bench import fleet_design
 
@@ -55,7 +59,7 @@ def _design() -> Path:
     from aifab.sched import export_manifests
     tmp = Path(tempfile.mkdtemp())
     export_manifests(load_scenario("korea-2025"), default_catalog(), kueue=tmp / "k")
-    fleet_design(tmp / "k", tmp / "f", 1000, 20)
+    fleet_design(tmp / "k", tmp / "f", 1000, 20, tiered, fair)
     return tmp / "f"
 
 
@@ -171,15 +175,19 @@ def main() -> int:
     r.add_argument("--kueue", type=Path)
     r.add_argument("--start", type=float, default=139.0)
     r.add_argument("--end", type=float, default=141.0)
+    for x in (r, d := sub.add_parser("days")):
+        x.add_argument("--tiered", action="store_true", help="the tiered design (no --kueue)")
+        x.add_argument("--classic", action="store_true", help="without fair sharing (no --kueue)")
     p = sub.add_parser("replay")
     p.add_argument("out", type=Path)
     p.add_argument("--off", default="")
     p.add_argument("--repeat", type=int, default=1)
-    d = sub.add_parser("days")
     d.add_argument("--kueue", type=Path)
     d.add_argument("--days", type=float, default=365.0)
     d.add_argument("--off", default="")
     a = ap.parse_args()
+    if a.cmd != "replay" and a.kueue is None:
+        a.kueue = _design(a.tiered, not a.classic)
     if a.cmd == "record":
         record(a.out, a.kueue, a.start, a.end)
         return 0
