@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from aifab.cli import app
 
 runner = CliRunner()
-NONE_UNDONE = {"preemptions": 0, "instants": 0, "workloads": 0, "cluster_queues": [],
-               "most_undone": []}
+NONE_UNDONE = {"preemptions": 0, "instants": 0, "workloads": 0, "running_jobs_stopped": 0,
+               "cluster_queues": [], "most_undone": []}
 SIM = ["--days", "2", "--set", "sim.scale=0.02", "--set", "sim.warmup_days=0", "--json"]
 
 JOB = """

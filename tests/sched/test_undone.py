@@ -7,7 +7,7 @@ from test_repeats import _loop
 
 from aifab.commands.simulate import _loops
 from aifab.sched._engine import Event
-from aifab.sched._twinpolicy import KueuePolicy, admission_report, undone
+from aifab.sched._twinpolicy import KueuePolicy, Undone, admission_report, undone
 
 
 def _ev(kind: str, wl: str, cq: str, cycle: int) -> Event:
@@ -25,6 +25,22 @@ def test_undone_counts_each_readmission_of_a_victim() -> None:
     assert undone([_ev("admit", "v", "a", 1), _ev("preempt", "v", "a", 2)]) == []
 
 
+def test_running_jobs_stopped_count_only_undone_victims() -> None:
+    """A victim whose running job was stopped counts once per instant when it is admitted
+    again in that instant; a stopped victim left out, or an undone one that was not
+    running, does not."""
+    u = Undone()
+    evs = [_ev("preempt", "v", "a", 1), _ev("preempt", "w", "a", 1), _ev("preempt", "x", "b", 1),
+           _ev("admit", "v", "a", 2), _ev("admit", "x", "b", 2), _ev("preempt", "v", "a", 3),
+           _ev("admit", "v", "a", 4)]
+    u.count(evs, {"v", "w"})  # v and w ran; x had not started
+    u.count([_ev("preempt", "w", "a", 9)], {"w"})  # stopped, not back: nothing undone
+    rep = u.report()
+    assert (rep["preemptions"], rep["instants"], rep["running_jobs_stopped"]) == (3, 1, 1)
+    assert rep["most_undone"] == [{"workload": "v", "preemptions": 2},
+                                  {"workload": "x", "preemptions": 1}]
+
+
 def test_a_loop_is_counted_and_reported(capsys: object) -> None:
     """The two-cycle loop of test_repeats at its second instant, cut at 12 cycles: w8
     preempts w2 (q10) and w4 or w6 (q01) in each of cycles 6-16, and each victim but the
@@ -36,7 +52,7 @@ def test_a_loop_is_counted_and_reported(capsys: object) -> None:
     pol.undone.count(second)
     pol.undone.count([x for x in e.events if x.cycle < 5])  # the first instant: none
     rep = admission_report(pol)["undone"]
-    assert rep == {"preemptions": 20, "instants": 1, "workloads": 3,
+    assert rep == {"preemptions": 20, "instants": 1, "workloads": 3, "running_jobs_stopped": 0,
                    "cluster_queues": [{"cluster_queue": "q01", "preemptions": 10},
                                       {"cluster_queue": "q10", "preemptions": 10}],
                    "most_undone": [{"workload": "w2", "preemptions": 10},
@@ -53,6 +69,6 @@ def test_nothing_undone_says_nothing(capsys: object) -> None:
     pol = KueuePolicy(e.m, ["q00", "q01", "q10"])
     rep = admission_report(pol)
     assert rep["undone"] == {"preemptions": 0, "instants": 0, "workloads": 0,
-                             "cluster_queues": [], "most_undone": []}
+                             "running_jobs_stopped": 0, "cluster_queues": [], "most_undone": []}
     _loops({**rep, "loops": []})
     assert "undone" not in capsys.readouterr().err  # type: ignore[attr-defined]

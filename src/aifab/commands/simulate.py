@@ -221,7 +221,8 @@ def _loops(rep: dict[str, Any]) -> dict[str, Any]:
         err_console.print(
             f"{und['preemptions']:,} preemptions of {und['workloads']:,} workloads were undone "
             f"at {und['instants']:,} instants (the victim admitted again in the same instant; "
-            f"its job stopped if it ran); most in {top}", markup=False, soft_wrap=True)
+            f"{und['running_jobs_stopped']:,} running jobs stopped and started again); most in "
+            f"{top}", markup=False, soft_wrap=True)
     return rep
 
 

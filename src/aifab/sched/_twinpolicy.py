@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from aifab.errors import BadInput
@@ -79,7 +80,7 @@ class KueuePolicy:
         events = eng.run()
         self.capped += eng.cycle - c0 >= CYCLES
         self.preempted += _elided_preemptions(eng)
-        self.undone.count(events)
+        stopped: set[str] = set()  # workloads whose running job a preemption stopped
         for ev in events:
             job = self.jobs.get(ev.workload)
             if job is None:
@@ -88,8 +89,9 @@ class KueuePolicy:
                 part = self._part(run, job, ev.flavors)
                 self.placing[job.id] = (job, part)
                 parts.add(part)
-            elif ev.kind == "preempt":
-                self._preempt(run, job)
+            elif ev.kind == "preempt" and self._preempt(run, job):
+                stopped.add(ev.workload)
+        self.undone.count(events, stopped)
         self._place(run, parts)
 
     def state(self) -> dict[str, Any]:
@@ -97,8 +99,7 @@ class KueuePolicy:
                        "state is not saved); run it without checkpoints", where="--kueue/--kai")
 
     def restore(self, state: dict[str, Any]) -> None:
-        raise BadInput("a run under Kueue/KAI semantics cannot be resumed",
-                       where="--resume")
+        raise BadInput("a run under Kueue/KAI semantics cannot be resumed", where="--resume")
 
     # -- steps ------------------------------------------------------------------------
     def _ingest(self, run: Any, t: int) -> None:
@@ -122,7 +123,7 @@ class KueuePolicy:
                 tok = self.started.get(job.id)
                 if tok is not None and tok != job.token:
                     del self.started[job.id]
-                    self.placing[job.id] = (job, self._home_or_last(run, job))
+                    self.placing[job.id] = (job, _home_or_last(run, job))
         for job in sorted(new, key=lambda j: j.id):
             self.known.add(job.id)
             name = _name(job.id)
@@ -145,16 +146,17 @@ class KueuePolicy:
             elif job.state == RUNNING and job.token == tok and job.end > now:
                 heapq.heappush(ends, (job.end, jid, tok))  # its end moved (a pause)
 
-    def _preempt(self, run: Any, job: Any) -> None:
-        """The engine preempted ``job``'s workload (L4)."""
+    def _preempt(self, run: Any, job: Any) -> bool:
+        """The engine preempted ``job``'s workload (L4); whether that stopped it running."""
         self.preempted += 1
         self.placing.pop(job.id, None)
         self.unready.discard(job.id)
         if self.started.pop(job.id, None) is None or job.state != RUNNING:
-            return
+            return False
         fl = run.fleet
         have = fl.pools[job.pool].free_total + fl.reclaiming[job.pool]
         run.reclaim((job.pool,), have + job.n, [job], "kueue")
+        return True
 
     def _place(self, run: Any, parts: set[int]) -> None:
         """Start admitted jobs whose pools changed (L3, L7)."""
@@ -185,13 +187,13 @@ class KueuePolicy:
                 return self._flavor_part[fl]
         return int(run.queues.home[job.tenant])
 
-    @staticmethod
-    def _home_or_last(run: Any, job: Any) -> int:
-        """The partition a job last ran in (its home if none)."""
-        for p in run.partitions:
-            if job.pool in p.pools:
-                return int(p.index)
-        return int(run.queues.home[job.tenant])
+
+def _home_or_last(run: Any, job: Any) -> int:
+    """The partition a job last ran in (its home if none)."""
+    for p in run.partitions:
+        if job.pool in p.pools:
+            return int(p.index)
+    return int(run.queues.home[job.tenant])
 
 
 def _elided_preemptions(eng: Engine) -> int:
@@ -209,19 +211,21 @@ class Undone:
     def __init__(self) -> None:
         self.by_cq: Counter[str] = Counter()
         self.by_wl: Counter[str] = Counter()
-        self.instants = 0
+        self.instants = self.jobs_stopped = 0
 
-    def count(self, events: Sequence[Any]) -> None:
-        """Count one instant's ``events``."""
+    def count(self, events: Sequence[Any], stopped: AbstractSet[str] = frozenset()) -> None:
+        """Count one instant's ``events``; ``stopped``: the workloads whose running job a
+        preemption among them stopped (the first: once stopped, a job no longer runs)."""
         back = undone(events)
         if back:
             self.instants += 1
             self.by_cq.update(q for _, q in back)
             self.by_wl.update(w for w, _ in back)
+            self.jobs_stopped += len(stopped & {w for w, _ in back})
 
     def report(self) -> dict[str, Any]:
         return {"preemptions": sum(self.by_cq.values()), "instants": self.instants,
-                "workloads": len(self.by_wl),
+                "workloads": len(self.by_wl), "running_jobs_stopped": self.jobs_stopped,
                 "cluster_queues": [{"cluster_queue": q, "preemptions": n}
                                    for q, n in _top(self.by_cq)],
                 "most_undone": [{"workload": w, "preemptions": n}
