@@ -145,11 +145,13 @@ CONF = ("apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\nfairSha
 
 def test_feature_gates(tmp_path: Path) -> None:
     """F5/F8: FairSharingPrioritizeNonBorrowing and FairSharingPreemptWithinNominal are on
-    unless a Configuration's featureGates turns them off; other gates are listed as not
-    modelled; a gate that is not true or false exits 2 naming the field."""
+    unless a Configuration's featureGates turns them off, A3's PrioritizePreemptorWorkloads
+    off unless it turns it on; other gates are listed as not modelled; a gate that is not
+    true or false exits 2 naming the field."""
     m = read_dir(_write(tmp_path, **{"cq.yaml": GOOD_CQ, "fl.yaml": FLAVOR}))
     assert m.gates == {"FairSharingPrioritizeNonBorrowing": True,
-                       "FairSharingPreemptWithinNominal": True}
+                       "FairSharingPreemptWithinNominal": True,
+                       "PrioritizePreemptorWorkloads": False}
     conf = CONF + "  FairSharingPreemptWithinNominal: false\n  TopologyAwareScheduling: true\n"
     m = read_dir(_write(tmp_path, **{"k.yaml": conf}))
     assert m.gates["FairSharingPreemptWithinNominal"] is False

@@ -279,9 +279,11 @@ def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
         yield from entries  # A12: no head can admit or preempt; what each records is its own
         return
     if not eng.fair:  # A3: a waiting preemptor under a nested cohort first, then level
+        # (every waiting preemptor with Kueue's PrioritizePreemptorWorkloads gate)
         nom, cqs = eng._nominated, eng.tree.cqs
+        flat = not eng.m.gates.get("PrioritizePreemptorWorkloads", False)
         yield from sorted(entries, key=lambda e: (
-            nom.get(e[0].name) != e[1].name or len(cqs[e[0].name].path()) < 3,
+            nom.get(e[0].name) != e[1].name or (flat and len(cqs[e[0].name].path()) < 3),
             e[2].level, *key(e)))
         return
     yield from tournament(eng, entries, key)

@@ -17,13 +17,14 @@ class Engine(Protocol):
 
     m: Manifests
     tree: QuotaTree
+    _nominated: dict[str, str]  # ClusterQueue -> its preemptor waiting for the quota (A5)
 
     @property
     def events(self) -> Sequence[object]: ...  # admissions and preemptions append here
 
 
 Entry = tuple[ClusterQueue, Workload, Assignment]
-_Nominee = tuple[Entry | None, tuple[bool, float, int, float, str] | None]
+_Nominee = tuple[Entry | None, tuple[bool, bool, float, int, float, str] | None]
 
 
 def tournament(eng: Engine, entries: list[Entry],
@@ -34,9 +35,15 @@ def tournament(eng: Engine, entries: list[Entry],
     nominee admitted, on a flavor-resource the nominee requests goes before one that does.
     The root's winner goes next (a sort with the pairwise comparison at the lowest common
     cohort is not transitive across levels); when the pick admitted or preempted, the shares
-    that read usage it moved are computed again (A20)."""
+    that read usage it moved are computed again (A20). With Kueue's
+    PrioritizePreemptorWorkloads gate (alpha, off by default) a head waiting for the quota
+    its preemptions freed (A5) goes first at every cohort, before those tests.
+    """
     tree = eng.tree
     nb = eng.m.gates.get("FairSharingPrioritizeNonBorrowing", True)
+    # the waiting preemptors as the cycle began (Kueue's entry.IsPreemptor)
+    pre = {id(e) for e in entries if eng._nominated.get(e[0].name) == e[1].name} \
+        if eng.m.gates.get("PrioritizePreemptorWorkloads", False) else set()
     memo: dict[tuple[int, int], tuple[bool, float]] = {}  # (node, entry): while unchanged
 
     def share(n: Node, e: Entry) -> tuple[bool, float]:
@@ -73,7 +80,8 @@ def tournament(eng: Engine, entries: list[Entry],
             hit = kw.get(id(ch))
             if hit is None:
                 w = best(ch)
-                hit = kw[id(ch)] = (w, None if w is None else (*share(ch, w), *key(w)))
+                hit = kw[id(ch)] = (w, None if w is None else (
+                    id(w) not in pre, *share(ch, w), *key(w)))
             w, k = hit
             if w is not None and (tk is None or k < tk):  # type: ignore[operator]
                 top, tk = w, k
