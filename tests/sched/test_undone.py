@@ -72,3 +72,17 @@ def test_nothing_undone_says_nothing(capsys: object) -> None:
                              "running_jobs_stopped": 0, "cluster_queues": [], "most_undone": []}
     _loops({**rep, "loops": []})
     assert "undone" not in capsys.readouterr().err  # type: ignore[attr-defined]
+
+
+def test_many_loops_are_said_in_ten_lines_and_a_summary(capsys: object) -> None:
+    """L9 on stderr: the ten loops over the most instants, then one line for the rest."""
+    loops = [{"first_day": float(i), "last_day": float(i), "instants": i + 1,
+              "workloads": [f"w{i}"], "cluster_queues": [f"q{i}"]} for i in range(14)]
+    _loops({"instants_at_cycle_limit": sum(lp["instants"] for lp in loops),
+            "loops_found": 14, "loops": loops,
+            "undone": {"preemptions": 0, "instants": 0, "workloads": 0,
+                       "running_jobs_stopped": 0, "cluster_queues": [], "most_undone": []}})
+    err = capsys.readouterr().err  # type: ignore[attr-defined]
+    lines = [ln for ln in err.splitlines() if ln.startswith("admission looped")]
+    assert len(lines) == 10 and lines[0].startswith("admission looped at 14 instants")
+    assert "... and 4 more loops over 10 instants" in err  # instants 1-4 of loops 0-3

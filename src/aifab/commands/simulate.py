@@ -201,15 +201,22 @@ def simulate_cmd(
 
 
 def _loops(rep: dict[str, Any]) -> dict[str, Any]:
-    """Say where admission looped (rule L9, docs/sched.md) on stderr; the report."""
-    for lp in rep["loops"]:
+    """Say where admission looped (rule L9, docs/sched.md) on stderr, the ten loops over
+    the most instants first; the report."""
+    loops = sorted(rep["loops"], key=lambda lp: (-lp["instants"], lp["first_day"]))
+    for lp in loops[:10]:
         qs = lp["cluster_queues"]
         err_console.print(
             f"admission looped at {lp['instants']} instants (days {lp['first_day']:.3f}-"
             f"{lp['last_day']:.3f}): {len(lp['workloads'])} workloads of "
             f"{', '.join(qs[:6])}{' ...' if len(qs) > 6 else ''} preempted and admitted "
-            "again every cycle until the engine's cycle limit (the pattern of "
-            "kubernetes-sigs/kueue#14543)", markup=False, soft_wrap=True)
+            "again every cycle until the engine's cycle limit (preemptor thrashing: "
+            "kubernetes-sigs/kueue#13662, #14543; Kueue's PrioritizePreemptorWorkloads "
+            "gate is for it)", markup=False, soft_wrap=True)
+    if len(loops) > 10:
+        err_console.print(f"... and {len(loops) - 10:,} more loops over "
+                          f"{sum(lp['instants'] for lp in loops[10:]):,} instants (`admission` "
+                          "in --json or admission.json)", markup=False, soft_wrap=True)
     other = rep["instants_at_cycle_limit"] - sum(lp["instants"] for lp in rep["loops"])
     if other > 0:
         err_console.print(f"{other} instants ended at the engine's cycle limit without a "
