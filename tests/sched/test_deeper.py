@@ -75,7 +75,9 @@ def _walk(ix: Any, cq_: Any, prio: int, req: dict[Any, float]) -> tuple[Any, ...
             sorted(low.items()))
 
 
-@pytest.mark.parametrize("seed", range(6))
+# (seeds whose runs take some walks up from a kept cohort; since the two-phase cycle, A5b,
+# seeds 1 and 3 no longer do)
+@pytest.mark.parametrize("seed", [0, 2, 4, 5, 7, 11])
 def test_kept_levels_give_the_walk_made_again(seed: int) -> None:
     """A30, A32, A35: at every search of random workloads on nested cohorts (test_bound's
     configuration), for every ClusterQueue, two priorities and several requests, the side

@@ -67,10 +67,11 @@ def test_step_admits_with_the_walks_fit_and_not_after(fits: bool) -> None:
     assert e.tries.get(e, lq, gang("w4", "l", 2)).mode != FIT  # full: not w3's fit again
 
 
-def test_a_kept_fit_is_not_taken_once_a_preemption_frees_a_better_flavor() -> None:
+def test_a_fit_nominated_before_a_preemption_keeps_its_flavor() -> None:
     """In one cycle Y's try fits on f2 (f1 all lent to the victim's queue); X goes first and
-    reclaims f1, more than it needs: Y, asked again, fits on f1 (only f1's version moved:
-    the kept fit on f2 read f1's usage too)."""
+    reclaims f1, more than it needs: Y, nominated on the cycle's state (A5b), still fits on
+    f2 and is admitted there, as Kueue admits a nominated assignment that still fits
+    (scheduler.go, processEntry); before A5b it was asked again and took f1."""
     gpu = "nvidia.com/gpu"
     m = config(cohort("x"), cq("p", "x", flavors={"f1": [res(gpu, 4)]}, preemption=PRE),
                cq("v", "x", flavors={"f1": [res(gpu, 0)]}),
@@ -84,8 +85,8 @@ def test_a_kept_fit_is_not_taken_once_a_preemption_frees_a_better_flavor() -> No
     e.submit(gang("Y", "y", 2))
     ev = [(x.kind, x.workload, x.cycle, x.by, x.flavors) for x in e.run()]
     f1, f2 = {"main": {gpu: "f1"}}, {"main": {gpu: "f2"}}
-    assert any(a.mode == FIT and a.flavors == f2 for a in got)  # kept, then stale
-    assert ev == [("preempt", "victim", 3, "X", {}), ("admit", "Y", 3, None, f1),
+    assert any(a.mode == FIT and a.flavors == f2 for a in got)  # Y nominated on f2
+    assert ev == [("preempt", "victim", 3, "X", {}), ("admit", "Y", 3, None, f2),
                   ("admit", "X", 4, None, f1)]
 
 

@@ -48,20 +48,21 @@ def test_gate_off_by_default_and_read_from_the_configuration() -> None:
 
 
 def test_fair_sharing_waiting_preemptor_is_admitted_before_its_victims() -> None:
-    """At the second instant w8 (q00) preempts w4 (q01) and w2 (q10) in cycle 6 and waits
-    for the quota (A5). Without the gate, q10's share with w2 is the lowest at the root in
-    cycle 7: w2 wins the tournament, is admitted again into w8's quota, and w8 preempts it
-    again, every two cycles (the loop of test_repeats: its preemptions undone). With the
-    gate, w8 goes first in cycle 7 and is admitted; w2 and w4 stay pending: no preemption
-    is undone."""
+    """At the third instant w8 (q21) preempts w7 (q10) and w10 (q11) in cycle 8 and waits
+    for the quota (A5). Without the gate the victims, nominated on the freed quota, win the
+    tournament in cycle 9 and are admitted again, and w8 preempts them again (the loop of
+    test_repeats). With the gate w8 goes first in cycle 9 and is admitted; w7 then takes
+    w3 (q00) instead and is admitted in cycle 11, w10 stays pending: one preemption undone
+    (w7's), no loop."""
     off, on = _loop(False), _loop(True)
-    first7 = [(x.kind, x.workload) for x in off.events if x.cycle == 7][:1]
-    assert first7 == [("admit", "w2")]
-    assert len(undone([x for x in off.events if x.cycle >= 5])) > 10
-    ev7 = [(x.kind, x.workload) for x in on.events if x.cycle == 7]
-    assert ev7 == [("admit", "w8")]
-    assert undone([x for x in on.events if x.cycle >= 5]) == []
-    assert {"w8"} <= set(on.admitted) and {"w2", "w4"} <= set(on.pending)
+    assert [(x.kind, x.workload) for x in off.events if x.cycle == 9] == [
+        ("admit", "w7"), ("admit", "w10")]
+    assert len(undone([x for x in off.events if x.cycle >= 7])) > 10 and off.loops
+    assert [(x.kind, x.workload) for x in on.events if x.cycle == 9] == [("admit", "w8")]
+    assert [(x.kind, x.workload, x.by) for x in on.events if x.cycle in (10, 11)] == [
+        ("preempt", "w3", "w7"), ("admit", "w7", None)]
+    assert len(undone([x for x in on.events if x.cycle >= 7])) == 1 and not on.loops
+    assert {"w8", "w7"} <= set(on.admitted) and "w10" in on.pending
     assert on.cycle < off.cycle
 
 

@@ -103,7 +103,8 @@ def test_a_kept_try_is_made_again_once_its_flavor_is_freed() -> None:
 def test_heads_that_may_preempt_are_still_ordered() -> None:
     """Two heads that fit only by preemption in one cycle, searches not yet failed: A3
     orders them (the higher priority reclaims), though the queue of the other comes first
-    by name."""
+    by name. Both were nominated to take v (A5b): the second is skipped in that cycle
+    (overlapping targets) and both are admitted in the next."""
     m = config(cohort("x"), cq("a", "x", 2, preemption=PRE), cq("b", "x", 2, preemption=PRE),
                cq("c", "x", 0, preemption=PRE))
     e = Engine(m)
@@ -112,8 +113,8 @@ def test_heads_that_may_preempt_are_still_ordered() -> None:
     e.submit(gang("wa", "a", 2))
     e.submit(gang("wb", "b", 2, priority=1))
     ev = e.run()
-    assert [(x.kind, x.workload, x.by) for x in ev][:2] == [("preempt", "v", "wb"),
-                                                           ("admit", "wa", None)]
+    assert [(x.kind, x.workload, x.cycle, x.by) for x in ev] == [
+        ("preempt", "v", 3, "wb"), ("admit", "wb", 4, None), ("admit", "wa", 4, None)]
 
 
 def test_a_kept_bound_is_per_priority_and_versions() -> None:

@@ -42,31 +42,30 @@ def test_running_jobs_stopped_count_only_undone_victims() -> None:
 
 
 def test_a_loop_is_counted_and_reported(capsys: object) -> None:
-    """The two-cycle loop of test_repeats at its second instant, cut at 12 cycles: w8
-    preempts w2 (q10) and w4 or w6 (q01) in each of cycles 6-16, and each victim but the
-    last cycle's two is admitted again in the next cycle: 20 of 22 preemptions undone,
-    10 of w2, 5 each of w4 and w6."""
+    """The two-cycle loop of test_repeats at its third instant, cut at 12 cycles (7-18):
+    w7 (q10) and w10 (q11) are admitted in cycle 7, w8 preempts both in each even cycle
+    8-18, and they are admitted again in each odd cycle 9-17: 10 of 12 preemptions undone,
+    5 each."""
     e = _loop(12)
-    second = [x for x in e.events if x.cycle >= 5]
-    pol = KueuePolicy(e.m, ["q00", "q01", "q10"])
-    pol.undone.count(second)
-    pol.undone.count([x for x in e.events if x.cycle < 5])  # the first instant: none
+    third = [x for x in e.events if x.cycle >= 7]
+    pol = KueuePolicy(e.m, ["q00", "q10", "q11"])
+    pol.undone.count(third)
+    pol.undone.count([x for x in e.events if x.cycle < 7])  # the first instants: none
     rep = admission_report(pol)["undone"]
-    assert rep == {"preemptions": 20, "instants": 1, "workloads": 3, "running_jobs_stopped": 0,
-                   "cluster_queues": [{"cluster_queue": "q01", "preemptions": 10},
-                                      {"cluster_queue": "q10", "preemptions": 10}],
-                   "most_undone": [{"workload": "w2", "preemptions": 10},
-                                   {"workload": "w4", "preemptions": 5},
-                                   {"workload": "w6", "preemptions": 5}]}
+    assert rep == {"preemptions": 10, "instants": 1, "workloads": 2, "running_jobs_stopped": 0,
+                   "cluster_queues": [{"cluster_queue": "q10", "preemptions": 5},
+                                      {"cluster_queue": "q11", "preemptions": 5}],
+                   "most_undone": [{"workload": "w10", "preemptions": 5},
+                                   {"workload": "w7", "preemptions": 5}]}
     _loops(admission_report(pol))
     err = capsys.readouterr().err  # type: ignore[attr-defined]
-    assert "20 preemptions of 3 workloads were undone at 1 instants" in err
-    assert "q01 (10), q10 (10)" in err
+    assert "10 preemptions of 2 workloads were undone at 1 instants" in err
+    assert "q10 (5), q11 (5)" in err
 
 
 def test_nothing_undone_says_nothing(capsys: object) -> None:
     e = _loop(10_000)
-    pol = KueuePolicy(e.m, ["q00", "q01", "q10"])
+    pol = KueuePolicy(e.m, ["q00", "q10", "q11"])
     rep = admission_report(pol)
     assert rep["undone"] == {"preemptions": 0, "instants": 0, "workloads": 0,
                              "running_jobs_stopped": 0, "cluster_queues": [], "most_undone": []}

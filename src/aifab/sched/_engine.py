@@ -21,7 +21,7 @@ from aifab.sched._idle import idle_cycles
 from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
-from aifab.sched._quota import QuotaTree
+from aifab.sched._quota import EPS, QuotaTree
 from aifab.sched._repeat import Loop, Repeats
 from aifab.sched._workload import Workload
 
@@ -162,18 +162,28 @@ class Engine:
         self.cycle += 1
         self.pruned_now = False  # heads() sets it when A6 sets a head aside
         entries = [(cq, wl, self.tries.get(self, cq, wl)) for cq, wl in heads(self)]
-        changed, moved = self.pruned_now, False  # A10: ``first`` stands until quota moves
+        # A5b: Kueue's nominate(): each head's assignment and, when it needs preemption,
+        # its targets, on the state the cycle began with
+        plan = {wl.name: targets(self.index, self.m, self.fair, cq, wl, asg)
+                for cq, wl, asg in entries if asg.mode == PREEMPT}
+        changed, moved = self.pruned_now, False
         reserved: list[tuple[str, dict[FR, float]]] = []
-        for cq, wl, first in order(self, entries):
-            asg = first if not moved else self.tries.get(self, cq, wl)
+        for cq, wl, asg in order(self, entries):
             if asg.mode == FIT:
+                if moved:
+                    again = self._still_fits(cq, wl, asg)
+                    if again is None:
+                        continue  # skipped (A5b): a head again in the next cycle
+                    asg = again
                 self._admit(cq, wl, asg)
                 changed = moved = True
                 continue
             reasons = list(asg.reasons)
             if asg.mode == PREEMPT:
-                victims = targets(self.index, self.m, self.fair, cq, wl, asg)
+                victims = plan[wl.name]
                 if victims:
+                    if moved and not self._may_preempt(cq, asg, victims):
+                        continue  # skipped (A5b): targets taken, or no longer fits
                     self._nominated[cq.name] = wl.name
                     for t in victims:
                         self._evict(t, wl.name)
@@ -191,6 +201,33 @@ class Engine:
             self._nofit.clear()
             self._nopreempt.clear()
         return changed
+
+    def _still_fits(self, cq: ClusterQueue, wl: Workload, asg: Assignment
+                    ) -> Assignment | None:
+        """A5b: the assignment a head nominated to fit is admitted with after the cycle's
+        earlier admissions and preemptions, or None (skipped): its own while its usage is
+        within what its queue can use and its topology domains are free; when only the
+        domains are taken, a new one that fits (Kueue's
+        TASRecomputeAssignmentWithinSchedulingCycle, on by default)."""
+        if not self.tree.fits(cq.name, asg.usage):
+            return None
+        if all(self.domains.free[fl][i] + EPS >= v for parts in asg.placement.values()
+               for fl, i, v in parts):
+            return asg
+        again = self.tries.get(self, cq, wl)
+        return again if again.mode == FIT else None
+
+    def _may_preempt(self, cq: ClusterQueue, asg: Assignment, victims: list[Admitted]) -> bool:
+        """A5b: whether a preemptor's nominated targets are all still admitted (none taken
+        by an earlier preemptor of the cycle) and it fits with them removed."""
+        if any(self.admitted.get(t.wl.name) is not t for t in victims):
+            return False
+        for t in victims:
+            self.tree.add_all(t.cq, t.usage, -1)
+        ok = self.tree.fits(cq.name, asg.usage)
+        for t in victims:
+            self.tree.add_all(t.cq, t.usage, 1)
+        return ok
 
     def run(self, max_cycles: int = CYCLES) -> list[Event]:
         """Cycles until nothing changes (A13: all-failing ones at once; A27: repeats
