@@ -158,76 +158,9 @@ class Engine:
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 
     def step(self) -> bool:
-        """One scheduling cycle; whether anything was admitted, preempted or set aside."""
-        self.cycle += 1
-        self.pruned_now = False  # heads() sets it when A6 sets a head aside
-        entries = [(cq, wl, self.tries.get(self, cq, wl)) for cq, wl in heads(self)]
-        # A5b: Kueue's nominate(): each head's assignment and, when it needs preemption,
-        # its targets, on the state the cycle began with
-        plan = {wl.name: targets(self.index, self.m, self.fair, cq, wl, asg)
-                for cq, wl, asg in entries if asg.mode == PREEMPT}
-        changed, moved = self.pruned_now, False
-        reserved: list[tuple[str, dict[FR, float]]] = []
-        for cq, wl, asg in order(self, entries):
-            if asg.mode == FIT:
-                if moved:
-                    again = self._still_fits(cq, wl, asg)
-                    if again is None:
-                        continue  # skipped (A5b): a head again in the next cycle
-                    asg = again
-                self._admit(cq, wl, asg)
-                changed = moved = True
-                continue
-            reasons = list(asg.reasons)
-            if asg.mode == PREEMPT:
-                victims = plan[wl.name]
-                if victims:
-                    if moved and not self._may_preempt(cq, asg, victims):
-                        continue  # skipped (A5b): targets taken, or no longer fits
-                    self._nominated[cq.name] = wl.name
-                    for t in victims:
-                        self._evict(t, wl.name)
-                    self.index.reserve(cq.name, asg.usage)  # the preemptor's this cycle
-                    reserved.append((cq.name, asg.usage))
-                    changed = moved = True
-                    continue
-                reasons.append(NO_VICTIMS)
-            elif asg.mode == NOFIT and not reasons:
-                reasons.append(NO_QUOTA)
-            changed |= failed(self, cq, wl, asg, reasons)
-        for name, usage in reserved:
-            self.index.reserve(name, usage, -1)
-        if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
-            self._nofit.clear()
-            self._nopreempt.clear()
-        return changed
-
-    def _still_fits(self, cq: ClusterQueue, wl: Workload, asg: Assignment
-                    ) -> Assignment | None:
-        """A5b: the assignment a head nominated to fit is admitted with after the cycle's
-        earlier admissions and preemptions, or None (skipped): its own while its usage is
-        within what its queue can use and its topology domains are free; when only the
-        domains are taken, a new one that fits (Kueue's
-        TASRecomputeAssignmentWithinSchedulingCycle, on by default)."""
-        if not self.tree.fits(cq.name, asg.usage):
-            return None
-        if all(self.domains.free[fl][i] + EPS >= v for parts in asg.placement.values()
-               for fl, i, v in parts):
-            return asg
-        again = self.tries.get(self, cq, wl)
-        return again if again.mode == FIT else None
-
-    def _may_preempt(self, cq: ClusterQueue, asg: Assignment, victims: list[Admitted]) -> bool:
-        """A5b: whether a preemptor's nominated targets are all still admitted (none taken
-        by an earlier preemptor of the cycle) and it fits with them removed."""
-        if any(self.admitted.get(t.wl.name) is not t for t in victims):
-            return False
-        for t in victims:
-            self.tree.add_all(t.cq, t.usage, -1)
-        ok = self.tree.fits(cq.name, asg.usage)
-        for t in victims:
-            self.tree.add_all(t.cq, t.usage, 1)
-        return ok
+        """One scheduling cycle (A5b); whether anything was admitted, preempted or set
+        aside."""
+        return _step(self)
 
     def run(self, max_cycles: int = CYCLES) -> list[Event]:
         """Cycles until nothing changes (A13: all-failing ones at once; A27: repeats
@@ -245,3 +178,80 @@ class Engine:
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
+
+
+def _still_fits(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment
+                ) -> Assignment | None:
+    """A5b: the assignment a head nominated to fit is admitted with after the cycle's
+    earlier admissions and preemptions, or None (skipped): its own while its usage is within
+    what its queue can use and its topology domains are free; when only the domains are
+    taken, a new one that fits (Kueue's TASRecomputeAssignmentWithinSchedulingCycle, on by
+    default)."""
+    if not eng.tree.fits(cq.name, asg.usage):
+        return None
+    if all(eng.domains.free[fl][i] + EPS >= v for parts in asg.placement.values()
+           for fl, i, v in parts):
+        return asg
+    again = eng.tries.get(eng, cq, wl)
+    return again if again.mode == FIT else None
+
+
+def _may_preempt(eng: Engine, cq: ClusterQueue, asg: Assignment, victims: list[Admitted]
+                 ) -> bool:
+    """A5b: whether a preemptor's nominated targets are all still admitted (none taken by
+    an earlier preemptor of the cycle) and it fits with them removed."""
+    if any(eng.admitted.get(t.wl.name) is not t for t in victims):
+        return False
+    for t in victims:
+        eng.tree.add_all(t.cq, t.usage, -1)
+    ok = eng.tree.fits(cq.name, asg.usage)
+    for t in victims:
+        eng.tree.add_all(t.cq, t.usage, 1)
+    return ok
+
+
+def _step(eng: Engine) -> bool:
+    """``Engine.step``: every head nominated on the cycle's starting state, then taken in
+    A3's order (A5b)."""
+    eng.cycle += 1
+    eng.pruned_now = False  # heads() sets it when A6 sets a head aside
+    entries = [(cq, wl, eng.tries.get(eng, cq, wl)) for cq, wl in heads(eng)]
+    # A5b: Kueue's nominate(): each head's assignment and, when it needs preemption,
+    # its targets, on the state the cycle began with
+    plan = {wl.name: targets(eng.index, eng.m, eng.fair, cq, wl, asg)
+            for cq, wl, asg in entries if asg.mode == PREEMPT}
+    changed, moved = eng.pruned_now, False
+    reserved: list[tuple[str, dict[FR, float]]] = []
+    for cq, wl, asg in order(eng, entries):
+        if asg.mode == FIT:
+            if moved:
+                again = _still_fits(eng, cq, wl, asg)
+                if again is None:
+                    continue  # skipped (A5b): a head again in the next cycle
+                asg = again
+            eng._admit(cq, wl, asg)
+            changed = moved = True
+            continue
+        reasons = list(asg.reasons)
+        if asg.mode == PREEMPT:
+            victims = plan[wl.name]
+            if victims:
+                if moved and not _may_preempt(eng, cq, asg, victims):
+                    continue  # skipped (A5b): targets taken, or no longer fits
+                eng._nominated[cq.name] = wl.name
+                for t in victims:
+                    eng._evict(t, wl.name)
+                eng.index.reserve(cq.name, asg.usage)  # the preemptor's this cycle
+                reserved.append((cq.name, asg.usage))
+                changed = moved = True
+                continue
+            reasons.append(NO_VICTIMS)
+        elif asg.mode == NOFIT and not reasons:
+            reasons.append(NO_QUOTA)
+        changed |= failed(eng, cq, wl, asg, reasons)
+    for name, usage in reserved:
+        eng.index.reserve(name, usage, -1)
+    if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
+        eng._nofit.clear()
+        eng._nopreempt.clear()
+    return changed
