@@ -63,11 +63,10 @@ def _design(tiered: bool = False, fair: bool = True) -> Path:
     return tmp / "f"
 
 
-def days(kueue: Path | None, n: float, off: list[str]) -> None:
+def days(kueue: Path, n: float, off: list[str]) -> None:
     from aifab.sched import _twinpolicy
 
     _switch_off(off)
-    kueue = kueue or _design()
     spent: dict[int, float] = {}
     day = [-1]
     schedule = _twinpolicy.KueuePolicy.schedule
@@ -89,11 +88,10 @@ def days(kueue: Path | None, n: float, off: list[str]) -> None:
     main()
 
 
-def record(out: Path, kueue: Path | None, start: float, end: float) -> None:
+def record(out: Path, kueue: Path, start: float, end: float) -> None:
     from aifab.sched import _engine, _twinpolicy
 
     out.mkdir(parents=True, exist_ok=True)
-    kueue = kueue or _design()
     log: list[tuple[Any, ...]] = []
     on = [False]
     eng_cls = _engine.Engine
@@ -175,16 +173,17 @@ def main() -> int:
     r.add_argument("--kueue", type=Path)
     r.add_argument("--start", type=float, default=139.0)
     r.add_argument("--end", type=float, default=141.0)
-    for x in (r, d := sub.add_parser("days")):
+    d = sub.add_parser("days")
+    d.add_argument("--kueue", type=Path)
+    d.add_argument("--days", type=float, default=365.0)
+    d.add_argument("--off", default="")
+    for x in (r, d):
         x.add_argument("--tiered", action="store_true", help="the tiered design (no --kueue)")
         x.add_argument("--classic", action="store_true", help="without fair sharing (no --kueue)")
     p = sub.add_parser("replay")
     p.add_argument("out", type=Path)
     p.add_argument("--off", default="")
     p.add_argument("--repeat", type=int, default=1)
-    d.add_argument("--kueue", type=Path)
-    d.add_argument("--days", type=float, default=365.0)
-    d.add_argument("--off", default="")
     a = ap.parse_args()
     if a.cmd != "replay" and a.kueue is None:
         a.kueue = _design(a.tiered, not a.classic)

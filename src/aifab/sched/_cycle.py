@@ -281,9 +281,9 @@ def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
     if not eng.fair:  # A3: a waiting preemptor under a nested cohort first, then level
         # (every waiting preemptor with Kueue's PrioritizePreemptorWorkloads gate)
         nom, cqs = eng._nominated, eng.tree.cqs
-        flat = not eng.m.gates.get("PrioritizePreemptorWorkloads", False)
+        gated = eng.m.gates.get("PrioritizePreemptorWorkloads", False)
         yield from sorted(entries, key=lambda e: (
-            nom.get(e[0].name) != e[1].name or (flat and len(cqs[e[0].name].path()) < 3),
+            nom.get(e[0].name) != e[1].name or (not gated and len(cqs[e[0].name].path()) < 3),
             e[2].level, *key(e)))
         return
     yield from tournament(eng, entries, key)
