@@ -24,6 +24,7 @@ from aifab.sched._bound import Usage, hopeless
 from aifab.sched._cert import Cert, certificate, holds
 from aifab.sched._classic import classic_targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
+from aifab.sched._moves import Moves
 from aifab.sched._preempt import Admitted, fair_targets
 from aifab.sched._quota import QuotaTree
 from aifab.sched._workload import Workload
@@ -86,6 +87,7 @@ class Index:
 
     shared = True  # A18: a failed search is kept per request too (False: per workload only)
     grouped = True  # A19: fair-sharing searches read the pool per ClusterQueue (False: merged)
+    run: Moves | None = None  # A44: within an engine's run(), its moves and searches
 
     def __init__(self, tree: QuotaTree, m: Manifests) -> None:
         self.tree, self.bound = tree, True  # bound: A8 on
@@ -128,6 +130,8 @@ class Index:
             insort(self.ordered.setdefault(fr, []), (*key, a), key=_two)
         self.per_cq.add(a, key)
         self.sums.add(a.cq, a.wl.priority, a.usage)
+        if self.run is not None:
+            self.run.note(a.wl.name, a)
         self.touch(a.usage, a.cq)
 
     def remove(self, a: Admitted) -> None:
@@ -138,6 +142,8 @@ class Index:
             del lst[bisect_left(lst, key, key=_two)]
         self.per_cq.add(a, key, -1)
         self.sums.add(a.cq, a.wl.priority, a.usage, -1)
+        if self.run is not None:
+            self.run.note(a.wl.name, None)
         self.touch(a.usage, a.cq)
 
     def forget(self, name: str) -> None:
@@ -258,6 +264,21 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     key = (ix.epoch, wl.name, ix._key(cq, wl, asg, fair), tuple(asg.usage))
     if FOUND and ix._found is not None and ix._found[0] == key:
         return list(ix._found[1])
+    run = ix.run  # A44: asked before in this run, its moved workloads as they are now
+    req = (ix._req_key(cq, wl, asg, fair), fair) if run is not None else None
+    if run is not None:
+        seen, got = run.get(req)
+        if seen:
+            return got
+    out = _search(ix, m, fair, cq, wl, asg, key)
+    if run is not None:
+        run.put(req, out)
+    return out
+
+
+def _search(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
+            asg: Assignment, key: object) -> list[Admitted] | None:
+    """``targets()`` past its kept answers: A8's bound, then the search."""
     if ix.bound and ix.hopeless(cq, wl, asg, fair):
         ix.note_failed(cq, wl, asg, fair)
         return None

@@ -1,0 +1,123 @@
+"""Rule A44 (docs/sched.md; speed, no change in outcome): within one ``run()`` a preemption
+search's answer is kept per state of the workloads the run admitted and evicted, and given
+again when that state comes back, as it does every period of a preemption loop.
+
+The loops are test_repeats' (LOOP: two cycles, DRIFT: four, with creeping creation
+times), run with A27 off so that every cycle of them runs and searches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_repeats import LOOP_SEEDS, _drift, _loop, _random_loops, _random_run, _state
+
+from aifab.sched import _index, _moves, _repeat, gang
+from aifab.sched._preempt import Admitted
+
+
+def _searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the searches that run (past every kept answer)."""
+    n = [0]
+    search = _index._search
+
+    def counted(*a: Any) -> Any:
+        n[0] += 1
+        return search(*a)
+
+    monkeypatch.setattr(_index, "_search", counted)
+    return n
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, make: Any) -> tuple[Any, Any, int, int]:
+    n = _searches(monkeypatch)
+    monkeypatch.setattr(_moves, "ON", True)
+    on = _state(make())
+    n_on, n[0] = n[0], 0
+    monkeypatch.setattr(_moves, "ON", False)
+    off = _state(make())
+    return on, off, n_on, n[0]
+
+
+def test_a_loop_searches_once_per_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LOOP's third instant alternates between two states for 2,000 cycles: w8 nominated
+    to preempt w7 and w10 in one, then skipped, nominated to fit, in the other. Every
+    cycle runs (A27 off), the same events and state; the search runs once for w8 at that
+    instant, not once per period."""
+    monkeypatch.setattr(_repeat, "SKIP", False)
+    on, off, n_on, n_off = _both(monkeypatch, lambda: _loop(2_000))
+    assert on == off
+    assert sum(1 for x in off[0] if x[0] == "preempt") > 1_000
+    assert n_off > 1_000
+    assert n_on < 10
+
+
+def test_a_creeping_loop_searches_once_per_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DRIFT: the creation times of the workloads in the loop creep up each period; a
+    search reads them only under withinClusterQueue LowerOrNewerEqualPriority (A18), which
+    no queue here has, so the states come back for A44 as they do not for A27's events."""
+    monkeypatch.setattr(_repeat, "SKIP", False)
+    on, off, n_on, n_off = _both(monkeypatch, lambda: _drift(3_000))
+    assert on == off
+    assert n_off > 1_000 and n_on < 20
+
+
+def test_without_a_clock_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a clock A27 finds no repeat (eviction times are fresh sequence numbers), but
+    A44's states are of the admitted workloads: they come back."""
+    on, off, n_on, n_off = _both(monkeypatch, lambda: _loop(300, clock=False))
+    assert on == off
+    assert n_off > 100 and n_on < 10
+
+
+@pytest.mark.parametrize("skip", [True, False])
+@pytest.mark.parametrize("seed", LOOP_SEEDS)
+def test_random_loops_are_the_same_with_and_without(monkeypatch: pytest.MonkeyPatch,
+                                                    seed: int, skip: bool) -> None:
+    monkeypatch.setattr(_repeat, "SKIP", skip)
+    on, off, n_on, n_off = _both(monkeypatch, lambda: _random_loops(seed))
+    assert on == off
+    assert n_on < n_off
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_runs_are_the_same_with_and_without(monkeypatch: pytest.MonkeyPatch,
+                                                   seed: int) -> None:
+    on, off, _, _ = _both(monkeypatch, lambda: _random_run(seed))
+    assert on == off
+
+
+def test_no_answer_is_kept_outside_a_run() -> None:
+    e = _loop(50)
+    assert e.index.run is None  # step() alone, as `aifab admit` may call it, keeps none
+
+
+def _adm(name: str, cq: str, gpus: float, at: int) -> Admitted:
+    return Admitted(gang(name, cq, gpus), cq, {("f1", "nvidia.com/gpu"): gpus}, at, {})
+
+
+def test_the_state_is_the_order_of_admission_too() -> None:
+    """The same workloads admitted again in another order are another state (P2 takes the
+    most recently admitted first); in the same order, with new sequence numbers, the same
+    one, and a kept target is handed back as the workload's current admission."""
+    a, b = _adm("a", "q1", 2, 10), _adm("b", "q1", 2, 11)
+    m = _moves.Moves()
+    m.note("a", None)
+    m.note("b", None)
+    m.note("a", a)
+    m.note("b", b)
+    m.put("req", [b])
+    again = _moves.Moves()
+    again.note("b", _adm("b", "q1", 2, 12))
+    again.note("a", _adm("a", "q1", 2, 13))
+    assert again.key() != m.key()
+    m.note("a", None)
+    m.note("b", None)
+    assert m.get("req") == (False, None)
+    a2, b2 = _adm("a", "q1", 2, 14), _adm("b", "q1", 2, 15)
+    m.note("a", a2)
+    m.note("b", b2)
+    seen, got = m.get("req")
+    assert seen and got is not None and got[0] is b2
+    m.note("b", _adm("b", "q1", 4, 16))  # other usage: another state
+    assert m.get("req") == (False, None)
