@@ -87,37 +87,83 @@ def test_random_runs_are_the_same_with_and_without(monkeypatch: pytest.MonkeyPat
     assert on == off
 
 
-def test_no_answer_is_kept_outside_a_run() -> None:
-    e = _loop(50)
-    assert e.index.run is None  # step() alone, as `aifab admit` may call it, keeps none
+def test_a_loop_started_again_at_the_next_instant_searches_no_more(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After LOOP's third instant, a run at a fourth (as after a submission elsewhere: no
+    release): the loop starts again from the state the limit left, and every search it
+    makes was made in that state before. A release on the flavor-resource makes a new
+    state."""
+    monkeypatch.setattr(_repeat, "SKIP", False)
+    n = _searches(monkeypatch)
+    e = _loop(300)
+    e.clock = 4.0
+    before = n[0]
+    e.run(max_cycles=300)
+    assert e.cycle > 600 and n[0] == before
+    e.finish("w1")
+    e.clock = 5.0
+    e.run(max_cycles=300)
+    assert n[0] > before
 
 
-def _adm(name: str, cq: str, gpus: float, at: int) -> Admitted:
-    return Admitted(gang(name, cq, gpus), cq, {("f1", "nvidia.com/gpu"): gpus}, at, {})
+def _adm(name: str, cq: str, gpus: float, at: int, fl: str = "f1") -> Admitted:
+    return Admitted(gang(name, cq, gpus), cq, {(fl, "nvidia.com/gpu"): gpus}, at, {})
+
+
+F1, F2 = ("f1", "nvidia.com/gpu"), ("f2", "nvidia.com/gpu")
 
 
 def test_the_state_is_the_order_of_admission_too() -> None:
     """The same workloads admitted again in another order are another state (P2 takes the
     most recently admitted first); in the same order, with new sequence numbers, the same
     one, and a kept target is handed back as the workload's current admission."""
-    a, b = _adm("a", "q1", 2, 10), _adm("b", "q1", 2, 11)
     m = _moves.Moves()
-    m.note("a", None)
-    m.note("b", None)
-    m.note("a", a)
-    m.note("b", b)
-    m.put("req", [b])
-    again = _moves.Moves()
-    again.note("b", _adm("b", "q1", 2, 12))
-    again.note("a", _adm("a", "q1", 2, 13))
-    assert again.key() != m.key()
-    m.note("a", None)
-    m.note("b", None)
-    assert m.get("req") == (False, None)
-    a2, b2 = _adm("a", "q1", 2, 14), _adm("b", "q1", 2, 15)
-    m.note("a", a2)
-    m.note("b", b2)
-    seen, got = m.get("req")
-    assert seen and got is not None and got[0] is b2
-    m.note("b", _adm("b", "q1", 4, 16))  # other usage: another state
-    assert m.get("req") == (False, None)
+    a, b = _adm("a", "q1", 2, 10), _adm("b", "q1", 2, 11)
+    m.note(a, True)  # f1's base: before a
+    m.note(b, True)
+    m.put("req", {F1: 2.0}, (F1,), [b])
+    m.note(a, False)
+    m.note(b, False)
+    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)
+    b2, a2 = _adm("b", "q1", 2, 12), _adm("a", "q1", 2, 13)
+    m.note(b2, True)
+    m.note(a2, True)
+    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)  # b before a: another state
+    m.note(b2, False)
+    m.note(a2, False)
+    a3, b3 = _adm("a", "q1", 2, 14), _adm("b", "q1", 2, 15)
+    m.note(a3, True)
+    m.note(b3, True)
+    seen, got = m.get("req", {F1: 2.0}, (F1,))
+    assert seen and got is not None and got[0] is b3
+    m.note(_adm("b", "q1", 4, 16), True)  # other usage: another state
+    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)
+
+
+def test_a_change_on_the_scope_is_another_state_and_off_it_not() -> None:
+    """A release on another flavor-resource of the search's scope (a queue's share is over
+    all its flavor-resources) is another state; one off the scope is not. Requests on two
+    flavor-resources are not kept."""
+    m = _moves.Moves()
+    m.put("req", {F1: 2.0}, (F1, F2), None)
+    assert m.get("req", {F1: 2.0}, (F1, F2)) == (True, None)
+    f3 = _adm("c", "q9", 1, 20, fl="f3")
+    m.note(f3, True)
+    assert m.get("req", {F1: 2.0}, (F1, F2)) == (True, None)
+    m.note(_adm("d", "q2", 1, 21, fl="f2"), True)
+    assert m.get("req", {F1: 2.0}, (F1, F2)) == (False, None)
+    m.put("two", {F1: 1.0, F2: 1.0}, (F1, F2), None)
+    assert m.get("two", {F1: 1.0, F2: 1.0}, (F1, F2)) == (False, None)
+
+
+def test_a_flavor_resource_takes_a_new_base_after_many_changes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MOVES changes a flavor-resource's base is taken again: the answers kept on the
+    old one are not given for the new, though the changes since each look alike."""
+    monkeypatch.setattr(_moves, "MOVES", 2)
+    m = _moves.Moves()
+    m.note(_adm("a", "q1", 1, 1), True)
+    m.note(_adm("b", "q1", 1, 2), True)
+    m.put("req", {F1: 2.0}, (F1,), None)
+    m.note(_adm("c", "q1", 1, 3), True)  # a new base, with c; no change since it
+    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)

@@ -15,13 +15,11 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched import _moves
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Tries, _order_key, failed, heads, order
 from aifab.sched._idle import idle_cycles
 from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
-from aifab.sched._moves import Moves
 from aifab.sched._preempt import Admitted
 from aifab.sched._quota import EPS, QuotaTree
 from aifab.sched._repeat import Loop, Repeats
@@ -170,16 +168,12 @@ class Engine:
         if self.compact:
             self.events, self.elided = [], []
         start, left, seen = len(self.events), max_cycles, Repeats(self)
-        self.index.run = Moves() if _moves.ON else None  # A44
-        try:
-            while left > 0:
-                n, over = idle_cycles(self, left)
-                left -= n + 1
-                if over or left < 0 or not self.step():
-                    break
-                left = seen.after(self, left)
-        finally:
-            self.index.run = None
+        while left > 0:
+            n, over = idle_cycles(self, left)
+            left -= n + 1
+            if over or left < 0 or not self.step():
+                break
+            left = seen.after(self, left)
         return self.events[start:]
 
     def admitted_in(self, cq: str) -> list[str]:

@@ -19,6 +19,7 @@ from bisect import bisect_left, insort
 from collections.abc import Mapping
 from heapq import merge
 
+from aifab.sched import _moves
 from aifab.sched._assign import Assignment
 from aifab.sched._bound import Usage, hopeless
 from aifab.sched._cert import Cert, certificate, holds
@@ -87,7 +88,11 @@ class Index:
 
     shared = True  # A18: a failed search is kept per request too (False: per workload only)
     grouped = True  # A19: fair-sharing searches read the pool per ClusterQueue (False: merged)
-    run: Moves | None = None  # A44: within an engine's run(), its moves and searches
+    # A44: searches' answers per state of the admitted workloads on their flavor-resource
+    # (made at the first search: old recordings have none); ``held``: quota reserved for a
+    # preemptor in a cycle, when no kept answer is read
+    moves: Moves | None = None
+    held = 0
 
     def __init__(self, tree: QuotaTree, m: Manifests) -> None:
         self.tree, self.bound = tree, True  # bound: A8 on
@@ -121,6 +126,7 @@ class Index:
         """Quota held (or, with sign -1, given back) for a preemptor in this cycle (A5)."""
         self.tree.add_all(cq, usage, sign)
         self.touch(usage, cq)
+        self.held += sign
 
     def add(self, a: Admitted) -> None:
         self.evictor.pop(a.wl.name, None)
@@ -130,8 +136,8 @@ class Index:
             insort(self.ordered.setdefault(fr, []), (*key, a), key=_two)
         self.per_cq.add(a, key)
         self.sums.add(a.cq, a.wl.priority, a.usage)
-        if self.run is not None:
-            self.run.note(a.wl.name, a)
+        if self.moves is not None:
+            self.moves.note(a, True)
         self.touch(a.usage, a.cq)
 
     def remove(self, a: Admitted) -> None:
@@ -142,8 +148,8 @@ class Index:
             del lst[bisect_left(lst, key, key=_two)]
         self.per_cq.add(a, key, -1)
         self.sums.add(a.cq, a.wl.priority, a.usage, -1)
-        if self.run is not None:
-            self.run.note(a.wl.name, None)
+        if self.moves is not None:
+            self.moves.note(a, False)
         self.touch(a.usage, a.cq)
 
     def forget(self, name: str) -> None:
@@ -264,15 +270,18 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     key = (ix.epoch, wl.name, ix._key(cq, wl, asg, fair), tuple(asg.usage))
     if FOUND and ix._found is not None and ix._found[0] == key:
         return list(ix._found[1])
-    run = ix.run  # A44: asked before in this run, its moved workloads as they are now
-    req = (ix._req_key(cq, wl, asg, fair), fair) if run is not None else None
-    if run is not None:
-        seen, got = run.get(req)
-        if seen:
-            return got
+    if not _moves.ON or ix.held or cq.preemption.within_cluster_queue == NEWER:
+        return _search(ix, m, fair, cq, wl, asg, key)
+    mv = ix.moves  # A44: asked before in the same state on its flavor-resource
+    if mv is None:
+        mv = ix.moves = Moves()
+    req = ix._req_key(cq, wl, asg, fair)
+    scope = ix._scope(cq.name, frozenset(asg.usage))
+    seen, got = mv.get(req, asg.usage, scope)
+    if seen:
+        return got
     out = _search(ix, m, fair, cq, wl, asg, key)
-    if run is not None:
-        run.put(req, out)
+    mv.put(req, asg.usage, scope, out)
     return out
 
 
@@ -308,4 +317,6 @@ def _stands(ix: Index, e: _Failed) -> bool:
     return e[1] == ix._versions(e[0]) or holds(ix.sums, ix.tree, e[2])
 
 
+# A44 keeps no answer under it: the candidates' creation times are compared too
+NEWER = "LowerOrNewerEqualPriority"
 FOUND = True  # A33: the last search that found targets kept while nothing moves (tests)
