@@ -51,7 +51,7 @@ from aifab.sched._workload import Workload
 
 SKIP = True  # off: every cycle is run (tests compare both)
 STEPS = 16  # the longest period of the events looked for, in cycles run by ``step()``
-LONG = 8  # runs of fewer cycles (most) look for no period
+LONG = 4  # runs of fewer cycles (most) look for no period
 MULT = 8  # the most periods of the events the whole state's period is looked for in
 
 
