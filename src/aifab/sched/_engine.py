@@ -210,6 +210,33 @@ def _may_preempt(eng: Engine, cq: ClusterQueue, asg: Assignment, victims: list[A
     return ok
 
 
+def _unreclaimable(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment
+                   ) -> dict[FR, float]:
+    """A5c, Kueue's reserveCapacityForUnreclaimablePreempt: what a head that needs
+    preemption and found no targets holds for the rest of the cycle, so that the heads
+    after it cannot take it first, when its queue cannot always reclaim (reclaimWithinCohort
+    not Any) or, with PrioritizePreemptorWorkloads, it is its queue's waiting preemptor (A5):
+    borrowing, its request up to its queue's nominal quota and borrowing limit less its
+    usage (all of it without a limit); otherwise up to the nominal quota less the usage."""
+    if cq.preemption.reclaim_within_cohort == "Any" and not (
+            eng.m.gates.get("PrioritizePreemptorWorkloads", False)
+            and eng._nominated.get(cq.name) == wl.name):
+        return {}
+    used = eng.tree.cqs[cq.name].usage
+    out: dict[FR, float] = {}
+    for fr, v in asg.usage.items():
+        q = cq.quotas.get(fr)
+        nominal = q.nominal if q is not None else 0.0
+        if asg.borrow:
+            room = v if q is None or q.borrowing_limit is None else min(
+                v, nominal + q.borrowing_limit - used.get(fr, 0.0))
+        else:
+            room = min(v, nominal - used.get(fr, 0.0))
+        if room > EPS:
+            out[fr] = room
+    return out
+
+
 def _step(eng: Engine) -> bool:
     """``Engine.step``: every head nominated on the cycle's starting state, then taken in
     A3's order (A5b)."""
@@ -246,6 +273,11 @@ def _step(eng: Engine) -> bool:
                 changed = moved = True
                 continue
             reasons.append(NO_VICTIMS)
+            held = _unreclaimable(eng, cq, wl, asg)
+            if held:  # A5c: for the rest of the cycle
+                eng.index.reserve(cq.name, held)
+                reserved.append((cq.name, held))
+                moved = True
         elif asg.mode == NOFIT and not reasons:
             reasons.append(NO_QUOTA)
         changed |= failed(eng, cq, wl, asg, reasons)
