@@ -85,3 +85,15 @@ def test_many_loops_are_said_in_ten_lines_and_a_summary(capsys: object) -> None:
     lines = [ln for ln in err.splitlines() if ln.startswith("admission looped")]
     assert len(lines) == 10 and lines[0].startswith("admission looped at 14 instants")
     assert "... and 4 more loops over 10 instants" in err  # instants 1-4 of loops 0-3
+
+
+def test_an_instant_at_the_cycle_limit_is_left_to_l9() -> None:
+    """The loop's instant, run to the twin's limit: its events (as many as A27 left listed)
+    are not counted; the same events from an instant that ended are."""
+    e = _loop(12)
+    third = [x for x in e.events if x.cycle >= 7]
+    pol = KueuePolicy(e.m, ["q00", "q10", "q11"])
+    pol.undone.count(third, capped=True)
+    assert admission_report(pol)["undone"]["preemptions"] == 0
+    pol.undone.count(third)
+    assert admission_report(pol)["undone"]["preemptions"] == 10
