@@ -1,0 +1,48 @@
+"""Rule A45 (docs/sched.md; speed, no change in outcome): the fair-sharing tournament's
+share of a node for a head is kept across cycles and runs per (node, its version, the
+head's queue and request), since what it reads moves only with a change below the node."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_repeats import LOOP_SEEDS, _random_loops, _random_run, _state
+
+from aifab.sched import _fairorder
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, make: Any) -> tuple[Any, Any, int, int]:
+    n = [0]
+    carried = _fairorder.carried
+
+    def counted(*a: Any) -> Any:
+        n[0] += 1
+        return carried(*a)
+
+    monkeypatch.setattr(_fairorder, "carried", counted)
+    monkeypatch.setattr(_fairorder, "KEEP", True)
+    on = _state(make())
+    n_on, n[0] = n[0], 0
+    monkeypatch.setattr(_fairorder, "KEEP", False)
+    off = _state(make())
+    return on, off, n_on, n[0]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_runs_are_the_same_with_and_without(monkeypatch: pytest.MonkeyPatch,
+                                                   seed: int) -> None:
+    on, off, n_on, n_off = _both(monkeypatch, lambda: _random_run(seed))
+    assert on == off
+    assert n_on <= n_off
+
+
+@pytest.mark.parametrize("seed", LOOP_SEEDS)
+def test_random_loops_are_the_same_and_compute_fewer_shares(
+        monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Loops run every cycle's tournament on a few states, but node versions only grow:
+    what is kept is the shares of nodes below which nothing moved since, across cycles
+    and the instants before."""
+    on, off, n_on, n_off = _both(monkeypatch, lambda: _random_loops(seed))
+    assert on == off
+    assert n_on < n_off
