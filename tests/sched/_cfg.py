@@ -83,3 +83,17 @@ def engine(*docs: Q, **kw: Any) -> Engine:
 
 def kinds(events: list[Any], kind: str) -> list[str]:
     return [e.workload for e in events if e.kind == kind]
+
+
+def counting(mp: Any, module: Any, name: str) -> list[int]:
+    """Replace ``module.name`` (with ``mp``, a pytest MonkeyPatch) by a wrapper that counts
+    its calls; the count, in a one-item list."""
+    n = [0]
+    f = getattr(module, name)
+
+    def counted(*a: Any, **k: Any) -> Any:
+        n[0] += 1
+        return f(*a, **k)
+
+    mp.setattr(module, name, counted)
+    return n

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_repeats import LOOP_SEEDS, _drift, _loop, _random_loops, _random_run, _state
+from _cfg import counting
+from test_repeats import LOOP_SEEDS, _drift, _loop, _random_loops, _random_run, on_off
 
 from aifab.sched import _index, _moves, _repeat, gang
 from aifab.sched._preempt import Admitted
@@ -18,25 +19,11 @@ from aifab.sched._preempt import Admitted
 
 def _searches(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the searches that run (past every kept answer)."""
-    n = [0]
-    search = _index._search
-
-    def counted(*a: Any) -> Any:
-        n[0] += 1
-        return search(*a)
-
-    monkeypatch.setattr(_index, "_search", counted)
-    return n
+    return counting(monkeypatch, _index, "_search")
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, make: Any) -> tuple[Any, Any, int, int]:
-    n = _searches(monkeypatch)
-    monkeypatch.setattr(_moves, "ON", True)
-    on = _state(make())
-    n_on, n[0] = n[0], 0
-    monkeypatch.setattr(_moves, "ON", False)
-    off = _state(make())
-    return on, off, n_on, n[0]
+    return on_off(monkeypatch, make, _moves, "ON", _searches(monkeypatch))
 
 
 def test_a_loop_searches_once_per_state(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -97,6 +97,18 @@ def _state(e: Engine) -> tuple[Any, ...]:
             sorted(e.reasons.items()), sorted(e._nominated.items()))
 
 
+
+def on_off(mp: pytest.MonkeyPatch, make: Any, module: Any, flag: str, count: list[int]
+           ) -> tuple[Any, Any, int, int]:
+    """``_state`` of ``make()`` with ``module.flag`` True, then False, and ``count`` (a
+    counter from ``_cfg.counting``) after each."""
+    mp.setattr(module, flag, True)
+    on = _state(make())
+    n_on, count[0] = count[0], 0
+    mp.setattr(module, flag, False)
+    off = _state(make())
+    return on, off, n_on, count[0]
+
 def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     steps = [0]
     step = _engine.Engine.step

@@ -7,26 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_repeats import LOOP_SEEDS, _random_loops, _random_run, _state
+from _cfg import counting
+from test_repeats import LOOP_SEEDS, _random_loops, _random_run, on_off
 
 from aifab.sched import _fairorder
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, make: Any) -> tuple[Any, Any, int, int]:
-    n = [0]
-    carried = _fairorder.carried
-
-    def counted(*a: Any) -> Any:
-        n[0] += 1
-        return carried(*a)
-
-    monkeypatch.setattr(_fairorder, "carried", counted)
-    monkeypatch.setattr(_fairorder, "KEEP", True)
-    on = _state(make())
-    n_on, n[0] = n[0], 0
-    monkeypatch.setattr(_fairorder, "KEEP", False)
-    off = _state(make())
-    return on, off, n_on, n[0]
+    shares = counting(monkeypatch, _fairorder, "carried")
+    return on_off(monkeypatch, make, _fairorder, "KEEP", shares)
 
 
 @pytest.mark.parametrize("seed", range(40))
