@@ -100,6 +100,17 @@ def _adm(name: str, cq: str, gpus: float, at: int, fl: str = "f1") -> Admitted:
 F1, F2 = ("f1", "nvidia.com/gpu"), ("f2", "nvidia.com/gpu")
 
 
+
+def _get(m: _moves.Moves, req: Any, frs: Any, scope: Any) -> Any:
+    k = m.key(req, frs, scope)
+    return (False, None) if k is None else m.get(k)
+
+
+def _put(m: _moves.Moves, req: Any, frs: Any, scope: Any, out: Any) -> None:
+    k = m.key(req, frs, scope)
+    if k is not None:  # (a request on several flavor-resources is not kept)
+        m.put(k, out)
+
 def test_the_state_is_the_order_of_admission_too() -> None:
     """The same workloads admitted again in another order are another state (P2 takes the
     most recently admitted first); in the same order, with new sequence numbers, the same
@@ -108,23 +119,23 @@ def test_the_state_is_the_order_of_admission_too() -> None:
     a, b = _adm("a", "q1", 2, 10), _adm("b", "q1", 2, 11)
     m.note(a, True)  # f1's base: before a
     m.note(b, True)
-    m.put("req", {F1: 2.0}, (F1,), [b])
+    _put(m, "req", {F1: 2.0}, (F1,), [b])
     m.note(a, False)
     m.note(b, False)
-    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)
+    assert _get(m, "req", {F1: 2.0}, (F1,)) == (False, None)
     b2, a2 = _adm("b", "q1", 2, 12), _adm("a", "q1", 2, 13)
     m.note(b2, True)
     m.note(a2, True)
-    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)  # b before a: another state
+    assert _get(m, "req", {F1: 2.0}, (F1,)) == (False, None)  # b before a: another state
     m.note(b2, False)
     m.note(a2, False)
     a3, b3 = _adm("a", "q1", 2, 14), _adm("b", "q1", 2, 15)
     m.note(a3, True)
     m.note(b3, True)
-    seen, got = m.get("req", {F1: 2.0}, (F1,))
+    seen, got = _get(m, "req", {F1: 2.0}, (F1,))
     assert seen and got is not None and got[0] is b3
     m.note(_adm("b", "q1", 4, 16), True)  # other usage: another state
-    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)
+    assert _get(m, "req", {F1: 2.0}, (F1,)) == (False, None)
 
 
 def test_a_change_on_the_scope_is_another_state_and_off_it_not() -> None:
@@ -132,15 +143,15 @@ def test_a_change_on_the_scope_is_another_state_and_off_it_not() -> None:
     all its flavor-resources) is another state; one off the scope is not. Requests on two
     flavor-resources are not kept."""
     m = _moves.Moves()
-    m.put("req", {F1: 2.0}, (F1, F2), None)
-    assert m.get("req", {F1: 2.0}, (F1, F2)) == (True, None)
+    _put(m, "req", {F1: 2.0}, (F1, F2), None)
+    assert _get(m, "req", {F1: 2.0}, (F1, F2)) == (True, None)
     f3 = _adm("c", "q9", 1, 20, fl="f3")
     m.note(f3, True)
-    assert m.get("req", {F1: 2.0}, (F1, F2)) == (True, None)
+    assert _get(m, "req", {F1: 2.0}, (F1, F2)) == (True, None)
     m.note(_adm("d", "q2", 1, 21, fl="f2"), True)
-    assert m.get("req", {F1: 2.0}, (F1, F2)) == (False, None)
-    m.put("two", {F1: 1.0, F2: 1.0}, (F1, F2), None)
-    assert m.get("two", {F1: 1.0, F2: 1.0}, (F1, F2)) == (False, None)
+    assert _get(m, "req", {F1: 2.0}, (F1, F2)) == (False, None)
+    _put(m, "two", {F1: 1.0, F2: 1.0}, (F1, F2), None)
+    assert _get(m, "two", {F1: 1.0, F2: 1.0}, (F1, F2)) == (False, None)
 
 
 def test_a_flavor_resource_takes_a_new_base_after_many_changes(
@@ -151,6 +162,6 @@ def test_a_flavor_resource_takes_a_new_base_after_many_changes(
     m = _moves.Moves()
     m.note(_adm("a", "q1", 1, 1), True)
     m.note(_adm("b", "q1", 1, 2), True)
-    m.put("req", {F1: 2.0}, (F1,), None)
+    _put(m, "req", {F1: 2.0}, (F1,), None)
     m.note(_adm("c", "q1", 1, 3), True)  # a new base, with c; no change since it
-    assert m.get("req", {F1: 2.0}, (F1,)) == (False, None)
+    assert _get(m, "req", {F1: 2.0}, (F1,)) == (False, None)

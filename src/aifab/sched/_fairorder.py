@@ -45,7 +45,6 @@ def tournament(eng: Engine, entries: list[Entry],
     pre = {id(e) for e in entries if eng._nominated.get(e[0].name) == e[1].name} \
         if eng.m.gates.get("PrioritizePreemptorWorkloads", False) else set()
     memo: dict[tuple[int, int], tuple[bool, float]] = {}  # (node, entry): while unchanged
-    kept = _kept(tree)
 
     def share(n: Node, e: Entry) -> tuple[bool, float]:
         k = (id(n), id(e))
@@ -54,10 +53,16 @@ def tournament(eng: Engine, entries: list[Entry],
             # A45: across cycles and runs, while the node's version stands
             req = e[2].usage
             gk = (id(n), n.ver, e[0].name, tuple(req.items()))
-            v = kept.get(gk)
-            if v is None:
+            hit = _KEPT.get(gk) if KEEP else None
+            if hit is not None and hit[0] is n:
+                v = hit[1]
+            else:
                 extra = carried(tree.cqs[e[0].name], n, req)
-                v = kept[gk] = (nb and borrowing_on(n, extra, req), tree.share(n, extra))
+                v = (nb and borrowing_on(n, extra, req), tree.share(n, extra))
+                if KEEP:
+                    if len(_KEPT) > 200_000:
+                        _KEPT.clear()
+                    _KEPT[gk] = (n, v)
             memo[k] = v
         return v
 
@@ -134,20 +139,11 @@ def _moved(tree: QuotaTree, queues: set[str], under: dict[int, list[Entry]],
                     break
 
 
-KEEP = True  # A45 (tests: False keeps nothing across tournaments)
-
-
-def _kept(tree: QuotaTree) -> dict[tuple[object, ...], tuple[bool, float]]:
-    """A45: a tournament's share of a node for a head (and whether the node borrows on what
-    the head requests), kept per (node, its version, the head's queue and request): what
-    they read (the node's usage, and what the request carries up to it through the nodes
-    below it on the queue's path) moves only with a change below the node, which moves its
-    version (A30); quotas and weights never change."""
-    if not KEEP:
-        return {}
-    kept: dict[tuple[object, ...], tuple[bool, float]] | None = getattr(tree, "_kept_shares",
-                                                                         None)
-    if kept is None or len(kept) > 200_000:
-        kept = {}
-        tree._kept_shares = kept  # type: ignore[attr-defined]
-    return kept
+# A45, as A41's ``_shares._KEPT``: a tournament's share of a node for a head (and whether the
+# node borrows on what the head requests), kept per (node, its version, the head's queue
+# and request), with the node (an id may be reused by another engine's). What they read (the
+# node's usage, and what the request carries up to it through the nodes below it on the
+# queue's path) moves only with a change below the node, which moves its version (A30);
+# quotas and weights never change.
+KEEP = True  # (tests: False keeps nothing across tournaments)
+_KEPT: dict[tuple[object, ...], tuple[Node, tuple[bool, float]]] = {}

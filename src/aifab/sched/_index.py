@@ -275,13 +275,15 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     mv = ix.moves  # A44: asked before in the same state on its flavor-resource
     if mv is None:
         mv = ix.moves = Moves()
-    req = ix._req_key(cq, wl, asg, fair)
-    scope = ix._scope(cq.name, frozenset(asg.usage))
-    seen, got = mv.get(req, asg.usage, scope)
+    k = mv.key(ix._req_key(cq, wl, asg, fair), asg.usage,
+               ix._scope(cq.name, frozenset(asg.usage)))
+    if k is None:
+        return _search(ix, m, fair, cq, wl, asg, key)
+    seen, got = mv.get(k)
     if seen:
         return got
     out = _search(ix, m, fair, cq, wl, asg, key)
-    mv.put(req, asg.usage, scope, out)
+    mv.put(k, out)
     return out
 
 

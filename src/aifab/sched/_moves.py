@@ -55,7 +55,6 @@ class Moves:
         self.per: dict[FR, _Changes] = {}
         self.found: dict[tuple[Any, ...], tuple[Admitted, ...] | None] = {}
         self.gens = 0
-        self.hits = 0
 
     def note(self, a: Admitted, admitted: bool) -> None:
         """``a`` admitted, or (``admitted`` False) released."""
@@ -88,33 +87,28 @@ class Moves:
                          tuple((a.wl.name, a.cq, a.usage[fr]) for a in live))
         return k
 
-    def get(self, req: Any, frs: Any, scope: tuple[FR, ...]
-            ) -> tuple[bool, list[Admitted] | None]:
-        """(True, the answer) when a search for request ``req`` on the one flavor-resource
-        in ``frs`` ran in the state now on it and on the others of ``scope`` (what the
-        search reads: ``Index._scope``); (False, None) otherwise (also for a request on
-        several)."""
+    def key(self, req: Any, frs: Any, scope: tuple[FR, ...]) -> tuple[Any, ...] | None:
+        """The key of a search for request ``req`` on the one flavor-resource in ``frs``
+        in the state now on it and on the others of ``scope`` (what the search reads:
+        ``Index._scope``); None for a request on several (not kept)."""
         if len(frs) != 1:
-            return False, None
+            return None
         fr = next(iter(frs))
-        k = (req, self._key(fr), tuple(self._key(f) for f in scope if f != fr))
+        return (fr, req, self._key(fr), tuple(self._key(f) for f in scope if f != fr))
+
+    def get(self, k: tuple[Any, ...]) -> tuple[bool, list[Admitted] | None]:
+        """(True, the answer) when a search with key ``k`` ran; (False, None) otherwise."""
         if k not in self.found:
             return False, None
-        self.hits += 1
         got = self.found[k]
         if got is None:
             return True, None
         # a target admitted since the base is admitted again in an equal state, maybe as
         # another object
-        moved = self.per[fr].moved
+        moved = self.per[k[0]].moved
         return True, [moved.get(a.wl.name) or a for a in got]
 
-    def put(self, req: Any, frs: Any, scope: tuple[FR, ...], out: list[Admitted] | None
-            ) -> None:
-        if len(frs) != 1:
-            return
+    def put(self, k: tuple[Any, ...], out: list[Admitted] | None) -> None:
         if len(self.found) >= ANSWERS:
             self.found.clear()
-        fr = next(iter(frs))
-        k = (req, self._key(fr), tuple(self._key(f) for f in scope if f != fr))
         self.found[k] = None if out is None else tuple(out)
