@@ -3,6 +3,7 @@ tournament over the heads of the ClusterQueues, one pick at a time."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
@@ -76,26 +77,37 @@ def tournament(eng: Engine, entries: list[Entry],
     for e in entries:
         for n in tree.cqs[e[0].name].path():
             under.setdefault(id(n), []).append(e)
-    kids: dict[int, list[Node]] = {}  # A20: the children with heads below, in order
+    # A20: the children with heads below (A46: from the heads' paths, not every child; the
+    # order does not matter: keys end with the nominee's name, so no two are equal)
+    kids: dict[int, dict[int, Node]] = {}
+    for e in entries:
+        p = tree.cqs[e[0].name].path()
+        for a, b in itertools.pairwise(p):
+            kids.setdefault(id(a), {})[id(b)] = b
 
     def best(c: Node) -> Entry | None:
         if c.is_cq:
             return at.get(id(c))
         if id(c) in won:
             return won[id(c)]
-        top, tk = None, None
-        ks = kids.get(id(c))
-        if ks is None:
-            ks = kids[id(c)] = [ch for ch in c.children if id(ch) in under]
-        for ch in ks:
+        top, tk, alone = None, None, []
+        for ch in kids[id(c)].values():
             hit = kw.get(id(ch))
             if hit is None:
-                w = best(ch)
-                hit = kw[id(ch)] = (w, None if w is None else (
-                    id(w) not in pre, *share(ch, w), *key(w)))
-            w, k = hit
-            if w is not None and (tk is None or k < tk):  # type: ignore[operator]
-                top, tk = w, k
+                hit = kw[id(ch)] = (best(ch), None)
+            if hit[0] is not None:
+                alone.append(ch)
+        if len(alone) == 1 and ALONE:  # A46: a lone nominee goes up without its share
+            top = kw[id(alone[0])][0]
+        else:
+            for ch in alone:
+                w, k = kw[id(ch)]
+                if k is None:
+                    assert w is not None
+                    k = (id(w) not in pre, *share(ch, w), *key(w))
+                    kw[id(ch)] = (w, k)
+                if tk is None or k < tk:  # type: ignore[operator]
+                    top, tk = w, k
         won[id(c)] = top
         return top
 
@@ -116,6 +128,7 @@ def tournament(eng: Engine, entries: list[Entry],
             kw.pop(id(n), None)
 
 
+ALONE = True  # A46 (False: a lone child's share is computed too, tests)
 SCOPED = True  # A20 (False: every head of a tree computed again after a change, tests)
 
 
