@@ -88,26 +88,35 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         sides: _Sides = {}
         (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
         for e in sides.values():
-            out += [(e[0], fr, v) for fr, v in _leaving(u, tree, e, low, lim).items()]
+            out += [(e[0], fr, v) for fr, v in _leaving(u, tree, e, low, lim, req).items()]
         if lows is not None:
             lows.update(low)
     return not _fits_after(tree, cq.name, req, out, why)
 
 
-def _leaving(u: Usage, tree: QuotaTree, e: _Side, low: dict[int, float], lim: int
-             ) -> dict[FR, float]:
+def _leaving(u: Usage, tree: QuotaTree, e: _Side, low: dict[int, float], lim: int,
+             req: Mapping[FR, float]) -> dict[FR, float]:
     """What may leave a target side (an entry of ``_Sides``) in any search, per
     flavor-resource: what its queues' workloads a search may take use, capped (A23) unless
-    its preemptor side takes without comparing shares (F8)."""
+    its preemptor side takes without comparing shares (F8); A47: for a request on one
+    flavor-resource, capped by what the side borrows of it."""
     theirs, mine, gone, within, names = e
-    if within:
+    one = next(iter(req)) if len(req) == 1 and F9CAP else None
+    if within and one is None:
         return gone
     out = {}
     for fr, v in gone.items():
-        c = _cap(tree, theirs, fr, low[id(mine)])
+        c = None if within else _cap(tree, theirs, fr, low[id(mine)])
+        if c is None and fr == one:
+            # A47: F9 takes from the side only while it borrows on ``fr``: what leaves it
+            # before the last take is less than what it uses beyond its subtree quota now
+            c = max(0.0, theirs.usage.get(fr, 0.0) - theirs.subtree.get(fr, 0.0))
         out[fr] = v if c is None else min(v, _grow(c + max(u.largest(q, fr, lim)
                                                             for q in names)))
     return out
+
+
+F9CAP = True  # A47 (False: no cap from F9, tests)
 
 
 SIDES = True  # A24: walk the target sides, then their queues (False: every queue, tests)
@@ -168,7 +177,7 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             if names:
                 e = sides[id(theirs)] = (theirs, mine, gone, within, names)
                 level.append(e)
-        _deeper(u, tree, level, low, lim, deeper)
+        _deeper(u, tree, level, low, lim, deeper, req)
         if kept is not None:
             kept[k] = (path[k].ver, list(sides.values()), dict(low), dict(deeper))
 
@@ -220,10 +229,10 @@ def _node(u: Usage, tree: QuotaTree, n: Node) -> tuple[frozenset[FR], float]:
 
 
 def _deeper(u: Usage, tree: QuotaTree, level: list[_Side], low: dict[int, float], lim: int,
-            deeper: dict[FR, float]) -> None:
+            deeper: dict[FR, float], req: Mapping[FR, float]) -> None:
     """Add to ``deeper`` what may leave the target sides of one cohort (A28)."""
     for e in level:
-        for fr, v in _leaving(u, tree, e, low, lim).items():
+        for fr, v in _leaving(u, tree, e, low, lim, req).items():
             deeper[fr] = deeper.get(fr, 0.0) + v
 
 
@@ -266,7 +275,7 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
                 continue
             e = sides[id(theirs)] = (theirs, mine, gone, within, names)
             level.append(e)
-        _deeper(u, tree, level, low, lim, deeper)
+        _deeper(u, tree, level, low, lim, deeper, req)
 
 
 def _short(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
 from aifab.sched import _fairorder
+from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
 from aifab.sched._fairorder import Entry, tournament
 from aifab.sched._index import Index
 from aifab.sched._model import FR, ClusterQueue, Manifests
