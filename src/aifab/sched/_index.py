@@ -291,7 +291,9 @@ def _search(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
             asg: Assignment, key: object) -> list[Admitted] | None:
     """``targets()`` past its kept answers: A8's bound, then the search."""
     if ix.bound and ix.hopeless(cq, wl, asg, fair):
-        ix.note_failed(cq, wl, asg, fair)
+        # A48: with the bound's certificate (A40), the failed search stands while it holds
+        hit = ix._bounds.get(_bound_key(cq, wl, asg, fair)) if BOUND_CERT else None
+        ix.note_failed(cq, wl, asg, fair, hit[2] if hit is not None else None)
         return None
     srt, why = ix.sorted_pool, dict[FR, float]()
     if fair:  # A19: per ClusterQueue lists, not one merged pool
@@ -321,4 +323,5 @@ def _stands(ix: Index, e: _Failed) -> bool:
 
 # A44 keeps no answer under it: the candidates' creation times are compared too
 NEWER = "LowerOrNewerEqualPriority"
+BOUND_CERT = True  # A48 (False: a search ruled out by the bound is kept with no certificate)
 FOUND = True  # A33: the last search that found targets kept while nothing moves (tests)
