@@ -44,7 +44,9 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A37": ("aifab.sched._idle", "FIRST"), "A38": ("aifab.sched._preempt", "BORROWERS"),
     "A39": ("aifab.sched._cert", "CERT"),  # (A40 and A42 with it)
     "A43": ("aifab.sched._cert", "OWN"),
-    "A41": ("aifab.sched._shares", "KEPT"),
+    "A41": ("aifab.sched._shares", "KEPT"), "A44": ("aifab.sched._moves", "ON"),
+    "A45": ("aifab.sched._fairorder", "KEEP"), "A46": ("aifab.sched._fairorder", "ALONE"),
+    "A47": ("aifab.sched._bound", "F9CAP"), "A48": ("aifab.sched._index", "BOUND_CERT"),
 }
 
 
