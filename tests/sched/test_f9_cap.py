@@ -22,6 +22,28 @@ from aifab.sched._bound import hopeless
 GPU = "nvidia.com/gpu"
 
 
+def _config() -> Any:
+    """Under one root: "t" (2 GPUs of f1 and 2 of f2), "p" (4 of f1), "z" (4 of f2)."""
+    return config(cohort("root"),
+                  cq("t", "root", flavors={"f1": [res(GPU, 2)], "f2": [res(GPU, 2)]},
+                     preemption=PRE),
+                  cq("p", "root", flavors={"f1": [res(GPU, 4)]}, preemption=PRE),
+                  cq("z", "root", flavors={"f2": [res(GPU, 4)]}, preemption=PRE),
+                  fair=True, flavors=("f1", "f2"))
+
+
+def _filled(p: int, t: int) -> tuple[Engine, Any]:
+    """``_config()`` with a ``p``-GPU gang run in "p", then ``t`` 1-GPU gangs in "t"."""
+    m = _config()
+    e = Engine(m)
+    e.submit(gang("p0", "p", p))
+    e.run()
+    for i in range(t):
+        e.submit(gang(f"t{i}", "t", 1))
+        e.run()
+    return e, m
+
+
 def _case() -> tuple[Engine, Any]:
     """Under one root: "t" (2 GPUs of f1 and 2 of f2), "p" (4 of f1), "z" (4 of f2); 12
     GPUs lendable. "p" runs 3 of f1, "t" runs three 1-GPU gangs on f1 (borrowing 1 of "p"'s
@@ -29,18 +51,7 @@ def _case() -> tuple[Engine, Any]:
     Then "p" asks for 3 GPUs of f1, 2 beyond its quota: its share with them is 2 / 12, below
     "t"'s, so a search may take from "t", but only while "t" borrows on f1: one 1-GPU gang.
     With it "p" has 2 of the 3 GPUs: the search fails."""
-    m = config(cohort("root"),
-               cq("t", "root", flavors={"f1": [res(GPU, 2)], "f2": [res(GPU, 2)]},
-                  preemption=PRE),
-               cq("p", "root", flavors={"f1": [res(GPU, 4)]}, preemption=PRE),
-               cq("z", "root", flavors={"f2": [res(GPU, 4)]}, preemption=PRE),
-               fair=True, flavors=("f1", "f2"))
-    e = Engine(m)
-    e.submit(gang("p0", "p", 3))
-    e.run()
-    for i in range(9):
-        e.submit(gang(f"t{i}", "t", 1))
-        e.run()
+    e, m = _filled(3, 9)
     f1, f2 = ("f1", GPU), ("f2", GPU)
     t = e.tree.cqs["t"]
     assert (t.usage[f1], t.usage[f2]) == (3.0, 6.0)  # the case as described
@@ -66,18 +77,7 @@ def test_the_cap_rules_out_the_search(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_side_that_borrows_enough_is_still_counted() -> None:
     """With "t" borrowing 3 of f1 instead (and "p" 1 GPU run), removing what it borrows is
     enough: the bound does not rule the search out, and the search takes from "t"."""
-    m = config(cohort("root"),
-               cq("t", "root", flavors={"f1": [res(GPU, 2)], "f2": [res(GPU, 2)]},
-                  preemption=PRE),
-               cq("p", "root", flavors={"f1": [res(GPU, 4)]}, preemption=PRE),
-               cq("z", "root", flavors={"f2": [res(GPU, 4)]}, preemption=PRE),
-               fair=True, flavors=("f1", "f2"))
-    e = Engine(m)
-    e.submit(gang("p0", "p", 1))
-    e.run()
-    for i in range(11):
-        e.submit(gang(f"t{i}", "t", 1))
-        e.run()
+    e, m = _filled(1, 11)
     e.submit(gang("x", "p", 3))
     assert not hopeless(e.index.sums, e.tree, m.cluster_queues["p"], 0,
                         {("f1", GPU): 3.0}, True)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, counting, cq
+from _cfg import counting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bound import JOBS, PRE, STRATS, _m
+from test_bound import JOBS, STRATS, _m
 from test_grouped import _log
 from test_repeats import LOOP_SEEDS, _random_loops, _random_run, on_off
+from test_scoped_tournament import _wide
 
 from aifab.sched import Engine, _fairorder, gang
 from aifab.sched._cycle import heads
@@ -55,16 +56,6 @@ def _reference(eng: Engine, entries: list[Any]) -> list[str]:
         left.remove(pick)
         out.append(pick[1].name)
     return out
-
-
-def _wide(n: int) -> Any:
-    """Three cohorts of four queues under one root (weights 1-2.5), ``n`` GPUs each
-    nominal: many heads meet in one cycle, some cohorts borrowing."""
-    qs = [cq(f"q{c}{i}", f"c{c}", n, preemption=PRE,
-             fairSharing={"weight": 1 + 0.5 * ((c + i) % 4)})
-          for c in range(3) for i in range(4)]
-    return config(cohort("root"), *(cohort(f"c{c}", "root") for c in range(3)), *qs,
-                  fair=True)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -39,10 +39,10 @@ def test_scoped_shares_change_nothing(jobs: list[tuple[str, int, int, int, int]]
     assert fast == slow
 
 
-def _wide() -> Any:
-    """Three cohorts of four queues under one root, one flavor of 24 GPUs in all (each
-    queue 2 nominal), weights 1-2.5: heads of every queue meet in one tournament."""
-    qs = [cq(f"q{c}{i}", f"c{c}", 2, preemption=PRE,
+def _wide(n: int = 2) -> Any:
+    """Three cohorts of four queues under one root, one flavor (each queue ``n`` nominal:
+    24 GPUs in all at 2), weights 1-2.5: heads of every queue meet in one tournament."""
+    qs = [cq(f"q{c}{i}", f"c{c}", n, preemption=PRE,
              fairSharing={"weight": 1 + 0.5 * ((c + i) % 4)})
           for c in range(3) for i in range(4)]
     return config(cohort("root"), *(cohort(f"c{c}", "root") for c in range(3)), *qs,
