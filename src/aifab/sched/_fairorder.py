@@ -74,14 +74,13 @@ def tournament(eng: Engine, entries: list[Entry],
     kw: dict[int, _Nominee] = {}
     # A20: per node, the heads at or below it (what a change of usage there can move)
     under: dict[int, list[Entry]] = {}
-    for e in entries:
-        for n in tree.cqs[e[0].name].path():
-            under.setdefault(id(n), []).append(e)
     # A20: the children with heads below (A46: from the heads' paths, not every child; the
     # order does not matter: keys end with the nominee's name, so no two are equal)
     kids: dict[int, dict[int, Node]] = {}
     for e in entries:
         p = tree.cqs[e[0].name].path()
+        for n in p:
+            under.setdefault(id(n), []).append(e)
         for a, b in itertools.pairwise(p):
             kids.setdefault(id(a), {})[id(b)] = b
 
@@ -90,17 +89,17 @@ def tournament(eng: Engine, entries: list[Entry],
             return at.get(id(c))
         if id(c) in won:
             return won[id(c)]
-        top, tk, alone = None, None, []
+        top, tk, live = None, None, []  # live: the children with a nominee left
         for ch in kids[id(c)].values():
             hit = kw.get(id(ch))
             if hit is None:
                 hit = kw[id(ch)] = (best(ch), None)
             if hit[0] is not None:
-                alone.append(ch)
-        if len(alone) == 1 and ALONE:  # A46: a lone nominee goes up without its share
-            top = kw[id(alone[0])][0]
+                live.append(ch)
+        if len(live) == 1 and ALONE:  # A46: a lone nominee goes up without its share
+            top = kw[id(live[0])][0]
         else:
-            for ch in alone:
+            for ch in live:
                 w, k = kw[id(ch)]
                 if k is None:
                     assert w is not None
