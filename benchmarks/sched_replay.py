@@ -13,11 +13,13 @@ Usage:
 of sched_bench.fleet_design built in a temporary folder; --tiered, --classic: its tiered
 design, classic preemption) and, when the twin reaches day
 --start, pickles its engine to OUT/engine.pkl, then logs every engine call (submit, finish,
-run with its clock, and each run's event count and cycle number) until day --end
-(OUT/log.pkl). ``replay`` loads them, makes the same calls, checks every run's event count
-and cycle number against the log (exit 1 on any difference) and prints the engine's CPU
-seconds; --off turns the named speed rules off (each is exact: the replay must still
-match). The pickles are this machine's own files, read back by the same code version.
+run with its clock, and each run's event count, with the copies A29 lists, and cycle
+number) until day --end (OUT/log.pkl). ``replay`` loads them, makes the same calls,
+checks every run's event count and cycle number against the log (exit 1 on any
+difference) and prints the engine's CPU seconds; --off turns the named speed rules off
+(each is exact: the replay must still match; recordings made before A49 count only the
+events ``run()`` returned, so their runs that reach the cycle limit differ). The pickles
+are this machine's own files, read back by the same code version.
 ``days`` runs the same simulation and prints, as each simulated day ends, the CPU seconds
 spent that day in the Kueue policy, the process's CPU seconds so far, and the engine's
 cumulative preemptions and cycles, on stderr (the run's JSON goes to stdout). Two builds
@@ -47,6 +49,8 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A41": ("aifab.sched._shares", "KEPT"), "A44": ("aifab.sched._moves", "ON"),
     "A45": ("aifab.sched._fairorder", "KEEP"), "A46": ("aifab.sched._fairorder", "ALONE"),
     "A47": ("aifab.sched._bound", "F9CAP"), "A48": ("aifab.sched._index", "BOUND_CERT"),
+    "A49": ("aifab.sched._repeat", "LAST"), "A50": ("aifab.sched._repeat", "HINT"),
+    "A51": ("aifab.sched._repeat", "ABOVE"),
 }
 
 
@@ -112,7 +116,7 @@ def record(out: Path, kueue: Path, start: float, end: float) -> None:
     def run_(self: Any, *a: Any, **k: Any) -> Any:
         evs = run(self, *a, **k)
         if on[0]:
-            log.append(("run", self.clock, len(evs), self.cycle))
+            log.append(("run", self.clock, _count(self, evs), self.cycle))
         return evs
 
     schedule = _twinpolicy.KueuePolicy.schedule
@@ -143,6 +147,13 @@ def _switch_off(off: list[str]) -> None:
         setattr(importlib.import_module(mod), attr, False)
 
 
+def _count(eng: Any, evs: list[Any]) -> int:
+    """A run's events with the copies of a repeat that a compact engine lists (A29) counted:
+    where A27 skips whole periods is a speed choice (A49), what they hold is not."""
+    return len(evs) + sum(m * len(period) for _, period, m, _ in eng.elided) \
+        if eng.compact else len(evs)
+
+
 def replay(out: Path, off: list[str], repeat: int) -> int:
     _switch_off(off)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
@@ -158,7 +169,7 @@ def replay(out: Path, off: list[str], repeat: int) -> int:
                 eng.finish(call[1])
             else:
                 eng.clock = call[1]
-                n = len(eng.run())
+                n = _count(eng, eng.run())
                 bad += n != call[2] or eng.cycle != call[3]
         times.append(time.process_time() - t0)
     runs = sum(c[0] == "run" for c in log)

@@ -22,7 +22,7 @@ from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
 from aifab.sched._quota import EPS, QuotaTree
-from aifab.sched._repeat import Loop, Repeats
+from aifab.sched._repeat import Above, Loop, Repeats
 from aifab.sched._workload import Workload
 
 
@@ -62,6 +62,9 @@ def _take(domains: Domains, placement: dict[str, list[tuple[str, int, float]]],
 class Engine:
     """Pending and admitted workloads over a configuration; ``run()`` to a fixed point."""
 
+    above: Above | None = None  # (an engine pickled before A51 has none until a skip)
+    hint = 0  # (A50: none in an engine pickled before it)
+
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
         self.m = m
@@ -85,6 +88,8 @@ class Engine:
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
         self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
         self.loops: list[Loop] = []  # A27: the repeats found, in the order found
+        self.hint = 0  # A50: the last repeat's period, in cycles run by step() (a cache)
+        self.above: Above | None = Above()  # A51: creation times set above the clock
         self.compact = False  # A29: keep the last run's events only, a repeat's copies listed
         self.elided: list[tuple[int, list[Event], int, int]] = []  # at, period, copies, cycles
 
@@ -99,6 +104,8 @@ class Engine:
             raise BadInput("duplicate workload name", where=wl.name)
         if wl.created == 0.0:
             wl.created = float(self._tick())
+        if self.above is not None:
+            self.above.note(wl, self.clock)
         self._enqueue(wl)
 
     def _enqueue(self, wl: Workload) -> None:
@@ -154,6 +161,8 @@ class Engine:
     def _evict(self, a: Admitted, by: str) -> None:
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
         a.wl.created = _evicted_at(self, by, a)  # requeued at its eviction time (A1)
+        if self.above is not None:
+            self.above.note(a.wl, self.clock)
         self._enqueue(a.wl)
         self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 

@@ -53,6 +53,9 @@ SKIP = True  # off: every cycle is run (tests compare both)
 STEPS = 16  # the longest period of the events looked for, in cycles run by ``step()``
 LONG = 4  # runs of fewer cycles (most) look for no period
 MULT = 8  # the most periods of the events the whole state's period is looked for in
+ABOVE = True  # A51: _ceiling reads the workloads noted above the clock (False: all; tests)
+HINT = True  # A50: the last repeat's period tried first (False: not; tests)
+LAST = True  # A49: the last whole period is skipped too (False: run, as before; tests)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class Engine(Protocol):
     tries: Tries
     index: Index
     loops: list[Loop]
+    hint: int
+    above: Above | None
     compact: bool
     elided: list[tuple[int, list[Any], int, int]]
 
@@ -123,9 +128,44 @@ def _state(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:
             tuple(sorted(eng.index.evictor.items())))
 
 
+class Above:
+    """A51: the workloads whose creation time was above the engine's clock when it was set
+    (at submission, eviction or a skip), the only ones ``_ceiling`` can find while the
+    clock stands at or after every clock one was left out at (``upto``): a creation time
+    at or below a clock stays so at any later one. So ``_ceiling`` reads those few, not
+    every admitted workload, at each skip."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, float] = {}
+        self.upto = -math.inf  # the latest clock a workload was left out at
+
+    def note(self, w: Workload, clock: float | None) -> None:
+        if clock is None or w.created > clock:
+            self.names[w.name] = w.created
+        elif clock > self.upto:
+            self.upto = clock
+
+
 def _ceiling(eng: Engine, moved: dict[str, Workload], clock: float) -> float:
     """The earliest creation time above the clock of a workload not moved (inf if none)."""
     out = math.inf
+    ab = eng.above
+    if ABOVE and ab is None:  # (an engine pickled before A51: every workload read once)
+        ab = eng.above = Above()
+        for ws in (eng.pending.values(), (a.wl for a in eng.admitted.values())):
+            for w in ws:
+                ab.note(w, clock)
+    if ABOVE and ab is not None and clock >= ab.upto:
+        for n, t in list(ab.names.items()):
+            a = eng.admitted.get(n)
+            x = eng.pending.get(n) if a is None else a.wl
+            if x is None or x.created != t or t <= clock:  # gone, moved since, or passed
+                del ab.names[n]
+                if x is not None and x.created == t:
+                    ab.upto = max(ab.upto, clock)
+            elif t < out and n not in moved:
+                out = t
+        return out
     for ws in (eng.pending.values(), (a.wl for a in eng.admitted.values())):
         for w in ws:
             if clock < w.created < out and w.name not in moved:
@@ -198,6 +238,11 @@ class Repeats:
         # no., creation times of the workloads moved so far)
         self.cand: tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]] | None \
             = None
+        self.k = 0  # the candidate's period in cycles run by ``step()``
+        # A50: the period (in such cycles) of the last repeat the engine found, tried as a
+        # candidate as soon as that many cycles and one have run (once per run)
+        self.hint = eng.hint if HINT else 0
+        self.hinted = False  # the candidate is the hint's
 
     def after(self, eng: Engine, left: int) -> int:
         """After a cycle that changed something, with ``left`` cycles to go: what is left
@@ -218,22 +263,37 @@ class Repeats:
             if same and _state(eng, moved) != state:
                 # the events repeat but not yet the creation times' order, which may
                 # rotate over several periods: look for a multiple of the period next
-                self.mult = self.mult % MULT + 1
+                # (not after the hint's candidate: the search below goes on as without it)
+                if not self.hinted:
+                    self.mult = self.mult % MULT + 1
             elif same:
                 self.on = False  # what is left runs as before
                 assert eng.clock is not None
                 eng.loops.append(Loop(eng.clock, c, p, tuple(sorted(
                     {(e.workload, e.cluster_queue) for e in eng.events[n1:n]}))))
+                eng.hint = self.k
                 return _skip(eng, moved, n1, n, p, eng._seq - seq, left, times)
+            self.hinted = False
+        if self.hint and len(marks) == self.hint + 1:  # A50: the last repeat's period
+            self.hinted = True
+            self._candidate(eng, self.hint)
+            return left
         if len(marks) < LONG:
             return left
         k = _period(marks) * self.mult
         if k and k < len(marks):
-            c0, n0, _ = marks[-1 - k]
-            moved = _moved(eng, self.start)
-            self.cand = (c, n, _state(eng, moved), c - c0, n0, eng._seq,
-                         {w: x.created for w, x in moved.items()})
+            self._candidate(eng, k)
         return left
+
+    def _candidate(self, eng: Engine, k: int) -> None:
+        """The cycle just run, a candidate with the period of the last ``k`` cycles run by
+        ``step()``: its state is compared with the state that many cycles later."""
+        c, n = eng.cycle, len(eng.events)
+        c0, n0, _ = self.marks[-1 - k]
+        moved = _moved(eng, self.start)
+        self.k = k
+        self.cand = (c, n, _state(eng, moved), c - c0, n0, eng._seq,
+                     {w: x.created for w, x in moved.items()})
 
 
 def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks: int,
@@ -243,7 +303,7 @@ def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks
     period; ``before``: those at its start), set the creation times the evictions of
     the skipped periods give, and move the cycle and sequence counters on as running
     them would have."""
-    m = left // p - 1
+    m = left // p - (0 if LAST else 1)  # A49: the last whole period too
     if m <= 0:
         return left
     assert eng.clock is not None
@@ -273,6 +333,8 @@ def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks
     for n, w in moved.items():
         if w.created != times[n]:
             w.created = times[n]
+            if eng.above is not None:
+                eng.above.note(w, clock)
             if n in eng.pending:  # re-sorted and walked again (the same order)
                 eng._sorted.pop(w.queue, None)
                 eng.tries.moved(w.queue, eng._skip)
