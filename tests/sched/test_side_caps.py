@@ -198,16 +198,17 @@ def test_the_side_walk_finds_the_queues_the_queue_walk_finds(
 
 
 def test_a_queue_that_does_not_borrow_is_passed_over_inside_a_side() -> None:
-    """Cohorts x (a) and y (c, d), 4 GPUs each queue. y borrows 1 (c uses 6, d 3); a, at
-    3, asks for 2 (x's share with it: 1 of 12 borrowed, as y's). Of side y only c is
-    counted: d uses 3 of its 4 and does not borrow (F9, below the side's node)."""
+    """Cohorts x (a) and y (c, d), 4 GPUs each queue. y borrows 2 (c uses 7, d 3); a, at
+    2, asks for 3 (x's share with it: 1 of 12 borrowed, below y's 2). Of side y only c is
+    counted: d uses 3 of its 4 and does not borrow (F9, below the side's node). (With y's
+    share equal to x's least share, A53 would pass over the whole side.)"""
     m = config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
                cq("a", "x", 4, preemption=PRE), cq("c", "y", 4), cq("d", "y", 4), fair=True)
     e = Engine(m)
-    _fill(e, [("c1", "c", 6), ("d1", "d", 3), ("a1", "a", 3)])
+    _fill(e, [("c1", "c", 7), ("d1", "d", 3), ("a1", "a", 2)])
     low: dict[int, float] = {}
     sides: dict[int, Any] = {}
-    _bound._by_side(e.index.sums, e.tree, e.m.cluster_queues["a"], 0, {GPU: 2.0}, True, low,
+    _bound._by_side(e.index.sums, e.tree, e.m.cluster_queues["a"], 0, {GPU: 3.0}, True, low,
                     sides)
     assert [(v[0].name, v[4]) for v in sides.values()] == [("y", ["c"])]
     assert _walks(e.index, e.m) > 0

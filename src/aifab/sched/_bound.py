@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from aifab.sched import _equal
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
 from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, leaves, lending
@@ -174,6 +175,9 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             if not within and _short(u, tree, cq, prio, req, mine, share, low, deeper):
                 continue  # (F8: a side within its quota takes without comparing shares)
             gone, names = _taken(u, theirs, req, lim, borrows)
+            if names and not within and _equal.level(u, tree, theirs, req, names, share,
+                                                     low[id(mine)]):
+                continue  # (A53)
             if names:
                 e = sides[id(theirs)] = (theirs, mine, gone, within, names)
                 level.append(e)
@@ -270,8 +274,9 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
             if len(mine.path()) != depth:
                 continue
             within = within_nominal and _within(tree, me, mine, req)
-            if not within and _short(u, tree, cq, prio, req, mine, tree.share(theirs), low,
-                                     deeper):
+            if not within and (_short(u, tree, cq, prio, req, mine, tree.share(theirs), low,
+                                      deeper) or _equal.level(u, tree, theirs, req, names,
+                                                        tree.share(theirs), low[id(mine)])):
                 continue
             e = sides[id(theirs)] = (theirs, mine, gone, within, names)
             level.append(e)

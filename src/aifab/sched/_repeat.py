@@ -29,12 +29,14 @@ the clock; it skips only as many periods as hold.
 So each cycle's events are hashed; once the last cycles repeat the ones before them (the
 shortest such period, or a multiple of it while the creation times' order rotates), the
 cycle is a candidate, whose whole state is checked ``p`` cycles later against the events and
-state of the window before. Once it holds, whole periods but the last are added as copies
-of the window's events (or, on a compact engine, listed: A29), and the engine runs the last
-period and the rest of its limit as before (so the limit ends it at the same cycle, in the
-same state). Only with a clock
-(the twin, replays): without one an eviction time is a fresh sequence number, never the
-same twice.
+state of the window before (A50: a run first tries the period of the engine's last repeat,
+as soon as it has run that many cycles and one). Once it holds, the whole periods that fit
+in the limit (A49: the last one too; before, all but the last) are added as copies of the
+window's events (or, on a compact engine, listed: A29), and the engine runs the rest of its
+limit as before (so the limit ends it at the same cycle, in the same state; the workloads
+admitted in the last period keep the confirmed period's admission numbers, which compare
+with every other alike). Only with a clock (the twin, replays): without one an eviction
+time is a fresh sequence number, never the same twice.
 """
 
 from __future__ import annotations
@@ -298,11 +300,11 @@ class Repeats:
 
 def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks: int,
           left: int, before: dict[str, float]) -> int:
-    """Add ``m`` copies of the period's events [a, b) (all but the last period that
-    fits in ``left``, and no more than keep the creation times comparing as in the
-    period; ``before``: those at its start), set the creation times the evictions of
-    the skipped periods give, and move the cycle and sequence counters on as running
-    them would have."""
+    """Add ``m`` copies of the period's events [a, b) (every whole period that fits in
+    ``left``, A49, and no more than keep the creation times comparing as in the period;
+    ``before``: those at its start), set the creation times the evictions of the skipped
+    periods give, and move the cycle and sequence counters on as running them would
+    have."""
     m = left // p - (0 if LAST else 1)  # A49: the last whole period too
     if m <= 0:
         return left
