@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_repeats import DRIFT, LOOP_SEEDS, _counted, _loop, _play, _random_loops, _state
+from test_repeats import DRIFT, LOOP_SEEDS, _counted, _loop, _play, _random_loops, _state, on_off
 
 from aifab.sched import Engine, _repeat, gang
 
@@ -29,13 +29,8 @@ def _again(e: Engine, clock: float, limit: int = 10_000) -> Engine:
 
 
 def _on_off(mp: pytest.MonkeyPatch, flag: str, make: Any) -> tuple[Any, Any, int, int]:
-    steps = _counted(mp)
-    mp.setattr(_repeat, flag, True)
-    on = _full(make())
-    n_on, steps[0] = steps[0], 0
-    mp.setattr(_repeat, flag, False)
-    off = _full(make())
-    return on, off, n_on, steps[0]
+    """``_full`` of ``make()`` with A27's ``flag`` on, then off, and ``step()`` calls."""
+    return on_off(mp, make, _repeat, flag, _counted(mp), state=_full)
 
 
 def test_the_last_period_is_skipped_too(monkeypatch: pytest.MonkeyPatch) -> None:

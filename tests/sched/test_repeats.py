@@ -98,15 +98,15 @@ def _state(e: Engine) -> tuple[Any, ...]:
 
 
 
-def on_off(mp: pytest.MonkeyPatch, make: Any, module: Any, flag: str, count: list[int]
-           ) -> tuple[Any, Any, int, int]:
-    """``_state`` of ``make()`` with ``module.flag`` True, then False, and ``count`` (a
+def on_off(mp: pytest.MonkeyPatch, make: Any, module: Any, flag: str, count: list[int],
+           state: Any = _state) -> tuple[Any, Any, int, int]:
+    """``state`` of ``make()`` with ``module.flag`` True, then False, and ``count`` (a
     counter from ``_cfg.counting``) after each."""
     mp.setattr(module, flag, True)
-    on = _state(make())
+    on = state(make())
     n_on, count[0] = count[0], 0
     mp.setattr(module, flag, False)
-    off = _state(make())
+    off = state(make())
     return on, off, n_on, count[0]
 
 def _counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
