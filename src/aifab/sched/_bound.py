@@ -274,9 +274,9 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
             if len(mine.path()) != depth:
                 continue
             within = within_nominal and _within(tree, me, mine, req)
-            if not within and (_short(u, tree, cq, prio, req, mine, tree.share(theirs), low,
-                                      deeper) or _equal.level(u, tree, theirs, req, names,
-                                                        tree.share(theirs), low[id(mine)])):
+            now = tree.share(theirs)
+            if not within and (_short(u, tree, cq, prio, req, mine, now, low, deeper) or
+                               _equal.level(u, tree, theirs, req, names, now, low[id(mine)])):
                 continue
             e = sides[id(theirs)] = (theirs, mine, gone, within, names)
             level.append(e)

@@ -63,7 +63,7 @@ class Engine:
     """Pending and admitted workloads over a configuration; ``run()`` to a fixed point."""
 
     above: Above | None = None  # (an engine pickled before A51 has none until a skip)
-    hint = 0  # (A50: none in an engine pickled before it)
+    hint = 0  # A50: the last repeat's period, in cycles run by step() (a cache, set by it)
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -88,7 +88,6 @@ class Engine:
         self._nominated: dict[str, str] = {}  # the preemptor waiting for freed quota
         self._skip: dict[str, tuple[set[str], int]] = {}  # A10: where head walks start
         self.loops: list[Loop] = []  # A27: the repeats found, in the order found
-        self.hint = 0  # A50: the last repeat's period, in cycles run by step() (a cache)
         self.above: Above | None = Above()  # A51: creation times set above the clock
         self.compact = False  # A29: keep the last run's events only, a repeat's copies listed
         self.elided: list[tuple[int, list[Event], int, int]] = []  # at, period, copies, cycles
