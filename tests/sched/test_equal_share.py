@@ -114,8 +114,9 @@ def test_random_runs_on_identical_queues(monkeypatch: pytest.MonkeyPatch) -> Non
     kept = _index.hopeless
 
     def verified(u: Any, tree: Any, cq_: Any, prio: int, req: Any, fair: bool,
-                 within: bool, why: Any = None, lows: Any = None) -> bool:
-        out = kept(u, tree, cq_, prio, req, fair, within, why, lows)
+                 within: bool, why: Any = None, lows: Any = None, leaves: Any = None
+                 ) -> bool:
+        out = kept(u, tree, cq_, prio, req, fair, within, why, lows, leaves)
         if out and fair:
             checked[0] += 1
             eng = current[0]

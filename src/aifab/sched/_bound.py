@@ -57,14 +57,16 @@ _Sides = dict[int, _Side]
 
 def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[FR, float],
              fair: bool, within_nominal: bool = True, why: dict[FR, float] | None = None,
-             lows: dict[int, float] | None = None) -> bool:
+             lows: dict[int, float] | None = None,
+             leaves: dict[int, dict[FR, float]] | None = None) -> bool:
     """Whether a search for targets of a workload of priority ``prio`` asking ``req`` in
     ``cq`` is sure to find nothing (see the module docstring). ``within_nominal``: Kueue's
     FairSharingPreemptWithinNominal gate (F8): a preemptor whose queue stays within its
     nominal quota with ``req`` takes from borrowing queues without comparing shares.
     ``why`` (fair sharing, A40): filled, when hopeless, with what ``req`` is short of per
     flavor-resource after every removal counted; ``lows`` (A42): with the least shares of
-    the preemptor's sides that the side walk compared."""
+    the preemptor's sides that the side walk compared; ``leaves`` (A54): with what was
+    counted leaving each target side, per side node."""
     frs = list(req)
     if not fair:
         take: dict[str, dict[FR, float]] = {}  # per ClusterQueue, what the search may remove
@@ -89,7 +91,10 @@ def hopeless(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         sides: _Sides = {}
         (_by_side if SIDES else _by_queue)(u, tree, cq, prio, req, within_nominal, low, sides)
         for e in sides.values():
-            out += [(e[0], fr, v) for fr, v in _leaving(u, tree, e, low, lim, req).items()]
+            gone = _leaving(u, tree, e, low, lim, req)
+            out += [(e[0], fr, v) for fr, v in gone.items()]
+            if leaves is not None:
+                leaves[id(e[0])] = gone
         if lows is not None:
             lows.update(low)
     return not _fits_after(tree, cq.name, req, out, why)

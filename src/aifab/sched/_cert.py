@@ -1,5 +1,5 @@
 """Certificates that a failed fair-sharing search, or a hopeless A8 bound, still stands
-after versions moved (rules A39, A40, A42, A43; speed only: the engine decides the same
+after versions moved (rules A39, A40, A42, A43, A54; speed only: the engine decides the same
 with or without them; docs/sched.md).
 
 A certificate is taken when a search finds nothing (or the bound finds it hopeless) and
@@ -25,6 +25,18 @@ end. It holds while:
 - the usage of a flavor-resource on which the request was short fell, summed over the
   moved nodes above the preemptor's queue, by less than the shortfall.
 
+A54, for a hopeless bound's certificate, at the top level (the children of the root): a
+side that moved and was not passed over then, or is not now, no longer breaks it. It
+counts: what the bound would count leaving the side now (with the least share of then
+when the path's child has not moved, else with A43's lower bound of it, which counts more),
+less what it counted then, in what of each reaches the root (``QuotaTree.remove``: no more
+than the side uses beyond its kept-back quota), summed over such sides and added to the
+falls of the path's usage, must stay below the shortfall. Exact: the bound removes what it
+counts at each side's node; at the top level that reaches only the root, and nothing else
+reads it (no least share above), so what the preemptor can use after the removals grows by
+no more than the added removals at the root and the falls above its queue, and the request
+stays short.
+
 Least shares are known for a bound's certificate, and for a failed search's when A8's
 bound ran in the same state (the index's epoch). Exact: a search (or the bound) takes only
 from sides that borrow (F9) and compares only their shares with the preemptor's side's,
@@ -44,34 +56,41 @@ lower bound allows; a side passed over against it then is passed over now.
 
 from __future__ import annotations
 
+from aifab.sched import _equal
 from aifab.sched._assign import Assignment
-from aifab.sched._bound import Usage, _node, _within
+from aifab.sched._bound import Usage, _leaving, _node, _taken, _within
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._quota import EPS, Node, QuotaTree, holding, lending
+from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, holding, lending
 
+_Counted = list[dict[FR, float]]
 # per level down the path: its child on the path, that child's version and usage, the
 # least share of the preemptor's side compared there (A42), and the sides, whether each
 # borrowed on the request's flavor-resources and whether it was passed over
 _Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[bool], list[bool],
-               list[int], bool, tuple[list[int], list[int]]]
+               list[int], bool, tuple[list[int], list[int]], _Counted | None]
 # (and the sides that borrowed, whether A43 may apply, and the versions at which ``holds``
 # last found each side passed over, and not borrowing, first those of then: a side's state
-# is its version's)
+# is its version's; A54, for a bound's certificate, at the top level: per side, what of
+# what the bound counted leaving it reached the root, per flavor-resource)
 # the preemptor's queue and version, the levels, the usage above it, the shortfall, the
-# request
+# request, and (A54, a bound's certificate) the highest priority it may take from others
 Cert = tuple[Node, int, list[_Level], list[tuple[Node, int, dict[FR, float]]], dict[FR, float],
-             dict[FR, float]]
+             dict[FR, float], int | None]
 
 CERT = True  # A39-A42 (False: a failed search stands only while no version moves, tests)
 OWN = True  # A43: also after a move in the preemptor's own cohort (False: tests)
+COUNTED = True  # A54: a bound's counted sides may move (False: tests)
 
 
 def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
                 short: dict[FR, float], lows: dict[int, float] | None = None,
-                within_nominal: bool = True) -> Cert | None:
+                within_nominal: bool = True,
+                counted: tuple[dict[int, dict[FR, float]], int | None] | None = None
+                ) -> Cert | None:
     """The certificate of a failed search, or with ``lows`` (the least shares of the
     preemptor's sides that A8's side walk compared) of a hopeless bound; None when the
-    request was not short (nothing to keep)."""
+    request was not short (nothing to keep). ``counted`` (A54, a bound's): what it counted
+    leaving each target side, and the highest priority it may take from other queues."""
     path = tree.cqs[cq.name].path()
     if len(path) < 2 or not any(v > 0 for v in short.values()):
         return None
@@ -92,17 +111,21 @@ def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
         own = q is not me and all(q.guaranteed(fr) <= 0 for fr in frs) and all(
             passed[i] for i in borrowed) and (not borrowed or (low is not None and q.weight > 0))
         vers = [d.ver for d in nodes]
+        left = None
+        if counted is not None and counted[1] is not None and low is not None and k == 0:
+            left = [_up(d, counted[0].get(id(d), {})) for d in nodes]
         levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, nbs, passed,
-                       borrowed, own, (vers, list(vers))))
+                       borrowed, own, (vers, list(vers)), left))
     use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
-    return me, me.ver, levels, use, short, dict(asg.usage)
+    return (me, me.ver, levels, use, short, dict(asg.usage),
+            counted[1] if counted is not None else None)
 
 
 def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
     """Whether ``cert`` holds now (see the module docstring)."""
-    if cert is None or not CERT or cert[0].ver != cert[1]:
-        return False
-    me, _, levels, use, short, req = cert
+    if cert is None or not CERT or cert[0].ver != cert[1] or len(cert) != 7:
+        return False  # (a certificate pickled before A54 is taken again)
+    me, _, levels, use, short, req, lim = cert
     fall = dict.fromkeys(req, 0.0)  # (the cheapest test first)
     for p, ver, then in use:
         if p.ver != ver:
@@ -111,20 +134,42 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
     if not any(v > 0 and fall[fr] < v - 2 * EPS - 1e-9 * (1 + v) for fr, v in short.items()):
         return False
     frs = list(req)
-    for q, ver, q_use, low, nodes, nbs, passed, borrowed, own, seen in levels:
+    more: dict[FR, float] = {}  # A54: what more may reach the path from counted sides
+    for k, (q, ver, _, low, nodes, _, passed, _, own, seen, left) in enumerate(levels):
         now = [d.ver for d in nodes]
+        count = COUNTED and left is not None and k == 0  # (A54: at the top level only)
         if q.ver == ver:  # (nothing below ``q`` moved: the levels below are as they were)
             ok = seen[0]  # the versions at which each side was found passed over (or then)
             if now != ok:
                 for i, (a, b) in enumerate(zip(now, ok, strict=True)):
                     if a != b:
                         if not (passed[i] and _passed(u, tree, nodes[i], frs, low)):
-                            return False
+                            if not count:
+                                return False
+                            assert left is not None and low is not None
+                            if _more(u, tree, nodes[i], q, req, lim, low, left, i, True, more):
+                                continue  # (counted again at each check)
                         ok[i] = a
             break
-        if not (OWN and own):  # (no kept-back quota, every side that borrowed passed)
+        if not (OWN and (own or (count and q.weight > 0 and q is not me and all(
+                q.guaranteed(fr) <= 0 for fr in frs)))):
+            return False  # (no kept-back quota, every side that borrowed passed or counted)
+        if not _own(u, tree, cert, k, now, more):
             return False
-        ok = seen[1]  # the versions at which each side was found not borrowing (or then)
+    return not more or any(v > 0 and fall[fr] + more.get(fr, 0.0) < v - 2 * EPS - 1e-9 * (1 + v)
+                           for fr, v in short.items())
+
+
+def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
+         more: dict[FR, float]) -> bool:
+    """A43 at level ``k`` of ``cert``, whose child on the path moved (``now``: its sides'
+    versions); A54: a side that borrows (or borrowed) and is not passed over against the
+    lower bound of the moved child's least share adds what more may leave it to ``more``."""
+    me, _, levels, _, _, req, lim = cert
+    q, _, q_use, low, nodes, nbs, _, borrowed, _, seen, left = levels[k]
+    frs = list(req)
+    ok = seen[1]  # the versions at which each side was found not borrowing (or then)
+    if not (COUNTED and left is not None and k == 0):
         if now != ok:
             for i, (a, b) in enumerate(zip(now, ok, strict=True)):
                 if a != b and nbs[i]:
@@ -135,10 +180,64 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
             assert low is not None
             if _within(tree, me, q, req):
                 return False
-            lb = _least(tree, q, q_use, low)  # a lower bound of ``q``'s least share now
-            if not all(_passed(u, tree, nodes[i], frs, lb) for i in borrowed):
+            least = _least(tree, q, q_use, low)
+            if not all(_passed(u, tree, nodes[i], frs, least) for i in borrowed):
                 return False
+        return True
+    assert low is not None
+    lb: float | None = None
+    for i, d in enumerate(nodes):
+        if nbs[i]:
+            if now[i] == ok[i]:
+                continue
+            if _node(u, tree, d)[0].isdisjoint(frs):
+                ok[i] = now[i]
+                continue
+        if lb is None:
+            if _within(tree, me, q, req):
+                return False
+            lb = _least(tree, q, q_use, low)
+        _more(u, tree, d, q, req, lim, lb, left, i, False, more)
     return True
+
+
+def _more(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float],
+          lim: int | None, low: float, left: _Counted, i: int, exact: bool,
+          more: dict[FR, float]) -> bool:
+    """A54: add to ``more`` what more of what A8's bound counts leaving side ``d`` (the
+    ``i``-th of the top level, a child of the root) reaches the root now than then;
+    whether it added any."""
+    up = left[i]
+    out = False
+    for fr, v in _up(d, _counted(u, tree, d, mine, req, lim, low, exact)).items():
+        x = v - up.get(fr, 0.0)
+        if x > 0:
+            more[fr] = more.get(fr, 0.0) + x
+            out = True
+    return out
+
+
+def _counted(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float],
+             lim: int | None, low: float, exact: bool) -> dict[FR, float]:
+    """What A8's bound counts leaving target side ``d`` now (``_bound._by_side``), the
+    preemptor side ``mine`` not within its quota, with ``low`` its least share (``exact``)
+    or a lower bound of it (more may leave; A53 is then not applied, which only counts
+    more)."""
+    if lim is None:
+        return {}
+    over, share = _node(u, tree, d)
+    if over.isdisjoint(req) or _below(share, low):
+        return {}
+    gone, names = _taken(u, d, req, lim, Borrows(tree, list(req)))
+    if not names or (exact and _equal.level(u, tree, d, req, names, share, low)):
+        return {}
+    return _leaving(u, tree, (d, mine, gone, False, names), {id(mine): low}, lim, req)
+
+
+def _up(d: Node, gone: dict[FR, float]) -> dict[FR, float]:
+    """What of ``gone``, removed at ``d``, reaches its parent (``QuotaTree.remove``)."""
+    return {fr: min(v, max(0.0, d.usage.get(fr, 0.0) - d.guaranteed(fr)))
+            for fr, v in gone.items()}
 
 
 def _least(tree: QuotaTree, q: Node, then: dict[FR, float], low: float) -> float:

@@ -28,6 +28,7 @@ from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._moves import Moves
 from aifab.sched._preempt import Admitted, fair_targets
 from aifab.sched._quota import QuotaTree
+from aifab.sched._usage import _limits
 from aifab.sched._workload import Workload
 
 _Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | None]
@@ -243,12 +244,13 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
     if peek:
         return False
     why, low = dict[FR, float](), dict[int, float]()  # (A40, A42: for a certificate)
+    left = dict[int, dict[FR, float]]()  # (A54: what was counted leaving each side)
     out = hopeless(ix.sums, ix.tree, cq, wl.priority, asg.usage, fair, ix.within,
-                   why, low)
+                   why, low, left)
     if len(ix._bounds) > 10_000:
         ix._bounds.clear()
     ix._bounds[key] = (vers, out, certificate(ix.sums, ix.tree, cq, asg, why, low,
-                                                   ix.within)
+                                                   ix.within, (left, _limits(cq, wl.priority)[1]))
                          if out and why else None, None if out else low)
     return out
 
