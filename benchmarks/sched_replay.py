@@ -51,7 +51,7 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A47": ("aifab.sched._bound", "F9CAP"), "A48": ("aifab.sched._index", "BOUND_CERT"),
     "A49": ("aifab.sched._repeat", "LAST"), "A50": ("aifab.sched._repeat", "HINT"),
     "A51": ("aifab.sched._repeat", "ABOVE"), "A53": ("aifab.sched._equal", "EQUAL"),
-    "A54": ("aifab.sched._cert", "COUNTED"),
+    "A54": ("aifab.sched._cert", "COUNTED"), "A55": ("aifab.sched._idle", "SETTLED"),
 }
 
 

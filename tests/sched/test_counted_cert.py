@@ -27,24 +27,25 @@ from aifab.sched._bound import hopeless
 
 
 def _checked_bounds(used: list[int]) -> Any:
-    """Index.hopeless, each kept hopeless answer whose versions moved checked by computing
-    the bound again; ``used[0]``: those kept where a counted side added to the budget."""
-    orig, more = index_mod.Index.hopeless, cert_mod._more
-    added = [0]
+    """``_index._kept_bound``, each kept hopeless answer whose versions moved checked by
+    computing the bound again; ``used[0]``: those kept where A54 looked at a counted side
+    that moved (or a side that now counts)."""
+    orig, more = index_mod._kept_bound, cert_mod._more
+    looked = [0]
 
-    def counting(*a: Any) -> int:
-        got = more(*a)
-        added[0] += got >= 0
-        return got
+    def counting(*a: Any) -> bool:
+        looked[0] += 1
+        return bool(more(*a))
 
-    def checked(ix: Any, cq_: Any, wl: Any, asg: Any, fair: bool, peek: bool = False) -> bool:
+    def checked(ix: Any, cq_: Any, wl: Any, asg: Any, fair: bool, peek: Any,
+                fresh: bool = False) -> Any:
         key = (cq_.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
         hit = ix._bounds.get(key)
-        before = added[0]
-        out = orig(ix, cq_, wl, asg, fair, peek)
+        before = looked[0]
+        out = orig(ix, cq_, wl, asg, fair, peek, fresh)
         if hit is not None and ix._bounds.get(key) is hit and out and \
                 hit[0] != ix._versions(ix._scope(cq_.name, frozenset(asg.usage))):
-            used[0] += added[0] > before
+            used[0] += looked[0] > before
             assert hopeless(ix.sums, ix.tree, cq_, wl.priority, asg.usage, fair, ix.within)
         return out
     return checked, counting
@@ -61,7 +62,7 @@ def _run(m: Any, names: list[str], rnd: random.Random, on: bool, used: list[int]
         mp.setattr(cert_mod, "_more", counting)
         mp.setattr(engine_mod, "targets", _checked({"cert": 0}))
         mp.setattr(idle_mod, "targets", _checked({"cert": 0}))
-        mp.setattr(index_mod.Index, "hopeless", checked)
+        mp.setattr(index_mod, "_kept_bound", checked)
         e = Engine(m)
         e.index.bound = bound
         return _log(e, jobs)

@@ -18,7 +18,7 @@ from itertools import islice
 
 from aifab.sched._assign import FIT, PREEMPT, Assignment
 from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, _Sig, _sig, queue_order
-from aifab.sched._index import targets
+from aifab.sched._index import fresh_bound, kept_bound, targets
 from aifab.sched._model import FR
 
 
@@ -87,8 +87,13 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                 b = (id(asg), w.priority)  # A8's bound reads no more of the workload
                 hope = bounds.get(b)  # type: ignore[assignment]
                 if hope is None:
-                    hope = bounds[b] = eng.index.bound and eng.index.hopeless(
-                        cq, w, asg, eng.fair)
+                    ix = eng.index
+                    held = kept_bound(ix, cq, w, asg, eng.fair) if ix.bound else False
+                    if held is None and SETTLED and ix.failed_before(cq, w, asg, eng.fair):
+                        hope = True  # A55: its search fails again (not kept: per workload)
+                    else:
+                        hope = bounds[b] = held if held is not None else fresh_bound(
+                            ix, cq, w, asg, eng.fair)
                 if not hope and targets(eng.index, eng.m, eng.fair, cq, w, asg):
                     stop, done = len(seq), False
                     break
@@ -124,6 +129,9 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
 
 
 FIRST = True  # A37: a head that fits in the first cycle is looked for first (tests)
+# A55: a head whose kept bound would be computed again, but whose failed search stands,
+# fails without the bound (``targets()`` would answer from the failed search first)
+SETTLED = True
 
 
 def _first_fits(eng: Engine, names: list[str]) -> bool:

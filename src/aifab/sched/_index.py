@@ -211,7 +211,7 @@ class Index:
                  peek: bool = False) -> bool:
         """A8's bound, kept (``_kept_bound``). ``peek``: only a kept answer (False when none
         is kept)."""
-        return _kept_bound(self, cq, wl, asg, fair, peek)
+        return bool(_kept_bound(self, cq, wl, asg, fair, peek))
 
     def sure_to_fail(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                      fair: bool) -> bool:
@@ -231,16 +231,20 @@ class Index:
 
 
 def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
-                peek: bool) -> bool:
+                peek: bool | None, fresh: bool = False) -> bool | None:
     """A8's bound, kept per (ClusterQueue, priority, request) while the versions of the
     flavor-resources a search reads stand (A12: it reads no more than the search, and
     not the workload's name or creation time), or (A40) while a hopeless answer's A39
-    certificate holds (A43: also its least shares when not hopeless, for the search)."""
+    certificate holds (A43: also its least shares when not hopeless, for the search).
+    ``peek``: only a kept answer, else False (None: else None); ``fresh``: computed again
+    without looking for a kept one (the caller just found none)."""
     key = _bound_key(cq, wl, asg, fair)
     vers = ix._versions(ix._scope(cq.name, frozenset(asg.usage)))
-    hit = ix._bounds.get(key)
+    hit = None if fresh else ix._bounds.get(key)
     if hit is not None and (hit[0] == vers or holds(ix.sums, ix.tree, hit[2])):
         return hit[1]
+    if peek is None:
+        return None
     if peek:
         return False
     why, low = dict[FR, float](), dict[int, float]()  # (A40, A42: for a certificate)
@@ -253,6 +257,18 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
                                                    ix.within, (left, _limits(cq, wl.priority)[1]))
                          if out and why else None, None if out else low)
     return out
+
+
+def kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment,
+               fair: bool) -> bool | None:
+    """A8's bound as kept, or None when it would be computed again (A55)."""
+    return _kept_bound(ix, cq, wl, asg, fair, None)
+
+
+def fresh_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment,
+                fair: bool) -> bool:
+    """A8's bound computed again, after ``kept_bound`` found none kept (A55)."""
+    return bool(_kept_bound(ix, cq, wl, asg, fair, False, fresh=True))
 
 
 def _bound_key(cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool
