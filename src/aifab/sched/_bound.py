@@ -48,7 +48,7 @@ from aifab.sched import _equal
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
 from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, leaves, lending
-from aifab.sched._usage import Usage, _elig, _eligible, _grow, _Level, _limits, _Side
+from aifab.sched._usage import Usage, _big, _elig, _eligible, _grow, _Level, _limits, _Side
 
 __all__ = ["Usage", "hopeless"]
 
@@ -117,9 +117,9 @@ def _leaving(u: Usage, tree: QuotaTree, e: _Side, low: dict[int, float], lim: in
             # A47: F9 takes from the side only while it borrows on ``fr``: what leaves it
             # before the last take is less than what it uses beyond its subtree quota now
             c = max(0.0, theirs.usage.get(fr, 0.0) - theirs.subtree.get(fr, 0.0))
-        out[fr] = v if c is None else min(v, _grow(c + max(u.largest(q, fr, lim)
-                                                            for q in names)))
+        out[fr] = v if c is None else min(v, _grow(c + _big(u, theirs, names, fr, lim)))
     return out
+
 
 
 F9CAP = True  # A47 (False: no cap from F9, tests)

@@ -42,8 +42,11 @@ class Usage:
         # A35: per (side, request's flavor-resources, priority limit), its version, what
         # a search may take of its queues and those queues
         self.sides: dict[tuple[object, ...], tuple[Node, int, dict[FR, float], list[str]]] = {}
+        # A56: per (side, flavor-resource, priority limit), its version, the queues A35
+        # gave, and the most of it one of their workloads a search may take uses
+        self.big: dict[tuple[object, ...], tuple[Node, int, list[str], float]] = {}
 
-    _BY_ID = ("levels", "nodes", "sides")  # memos keyed by node identity
+    _BY_ID = ("levels", "nodes", "sides", "big")  # memos keyed by node identity
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled without the memos keyed by node identity (``id()`` differs once
@@ -147,3 +150,21 @@ def _elig(u: Usage, multi: bool, fr: FR, q: str, lim: int) -> float:
         return 0.0
     v = sum(s[0] for p, s in by_p.items() if p <= lim)
     return _grow(v) if v > 0 else 0.0
+
+
+BIG = True  # A56 (False: read every queue's sizes, tests)
+
+
+def _big(u: Usage, side: Node, names: list[str], fr: FR, lim: int) -> float:
+    """The most of ``fr`` one workload of ``names`` (a side's queues, as A35 gave them)
+    with priority at most ``lim`` uses (A23's last take); A56: kept with the side's version
+    (the sizes of the workloads below it move it) and those queues."""
+    key = (id(side), fr, lim)
+    hit = u.big.get(key) if BIG else None
+    if hit is not None and hit[0] is side and hit[1] == side.ver and hit[2] is names:
+        return hit[3]
+    v = max(u.largest(q, fr, lim) for q in names)
+    if len(u.big) > 100_000:
+        u.big.clear()
+    u.big[key] = (side, side.ver, names, v)
+    return v
