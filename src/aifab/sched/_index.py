@@ -241,7 +241,7 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
     key = _bound_key(cq, wl, asg, fair)
     vers = ix._versions(ix._scope(cq.name, frozenset(asg.usage)))
     hit = None if fresh else ix._bounds.get(key)
-    if hit is not None and (hit[0] == vers or holds(ix.sums, ix.tree, hit[2])):
+    if hit is not None and (hit[0] == vers or _holds(ix, hit[2])):
         return hit[1]
     if peek is None:
         return None
@@ -336,8 +336,27 @@ def _stands(ix: Index, e: _Failed) -> bool:
     """Whether a failed search (its scope, versions and certificate) fails again now: none
     of the versions it read has moved (A7), or its certificate holds (A39, A43:
     src/aifab/sched/_cert.py)."""
-    return e[1] == ix._versions(e[0]) or holds(ix.sums, ix.tree, e[2])
+    return e[1] == ix._versions(e[0]) or _holds(ix, e[2])
 
+
+def _holds(ix: Index, cert: Cert | None) -> bool:
+    """Whether ``cert`` holds now (``_cert.holds``); A57: kept with the index's epoch, which
+    every change of usage moves, so a certificate asked again in the same state (the idle
+    walk, then ``step()``'s nominations and order) is answered from the first time."""
+    if cert is None:
+        return False
+    memo = ix.__dict__.setdefault("asked", {})  # (an index pickled before A57 has none)
+    hit = memo.get(id(cert)) if HELD else None
+    if hit is not None and hit[0] is cert and hit[1] == ix.epoch:
+        return bool(hit[2])
+    out = holds(ix.sums, ix.tree, cert)
+    if len(memo) > 100_000:
+        memo.clear()
+    memo[id(cert)] = (cert, ix.epoch, out)
+    return out
+
+
+HELD = True  # A57 (False: every certificate checked at every ask, tests)
 
 # A44 keeps no answer under it: the candidates' creation times are compared too
 NEWER = "LowerOrNewerEqualPriority"
