@@ -143,3 +143,87 @@ def test_random_runs_on_identical_queues(monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.setattr(_equal, "EQUAL", True)
         assert on == off, seed
     assert passed[0] > 0 and checked[0] > 0 and searched[0] > checked[0] // 2
+
+
+def _pair(exact: bool, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A58 by hand: cohort x holds a and b, 4 GPUs each. a runs a 1-GPU workload of
+    priority 0, b a 6-GPU gang of priority 1 (b borrows 2). A 6-GPU gang of priority 1 in
+    a may take a's own workload: with it a would borrow 1 + 6 - 1 - 4 = 2, b's share
+    exactly; A8's margin on what may leave a (``_grow``) puts a's least share just below
+    b's, so A53 alone does not pass b over."""
+    monkeypatch.setattr(_equal, "EXACT", exact)
+    pre = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
+    m = config(cohort("root"), cohort("x", "root"), cq("a", "x", 4, preemption=pre),
+               cq("b", "x", 4, preemption=pre), fair=True)
+    e = Engine(m)
+    e.submit(gang("a0", "a", 1, priority=0))
+    e.run()
+    e.submit(gang("b1", "b", 6, priority=1))
+    e.run()
+    assert sorted(e.admitted) == ["a0", "b1"]
+    return e
+
+
+def test_the_own_queue_least_share_is_compared_without_the_margin(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With A58 the bound passes b over (its share, 2 * 1000 / 8 = 250, is at most a's
+    exact least share, 250) and only a0 may leave: 2 free < 6, hopeless. Without it the
+    bound counts b1 and the request fits. The search finds nothing: taking b1 leaves b at
+    share 0, below a's (LessThanOrEqualToFinalShare), and a's least share is not below b's
+    before it (LessThanInitialShare)."""
+    req = {GPU: 6.0}
+    e = _pair(True, monkeypatch)
+    a = e.m.cluster_queues["a"]
+    assert _equal.own_least(e.index.sums, e.tree, a, 1, req) == e.tree.share(e.tree.cqs["b"])
+    assert hopeless(e.index.sums, e.tree, a, 1, req, True)
+    e = _pair(False, monkeypatch)
+    assert not hopeless(e.index.sums, e.tree, a, 1, req, True)
+    e.index.bound = False  # the search itself finds nothing
+    e.submit(gang("a1", "a", 6, priority=1))
+    e.run()
+    assert "a1" in e.pending and sorted(e.admitted) == ["a0", "b1"]
+
+
+def test_random_runs_with_own_workloads_decide_the_same(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """Random runs on identical queues with A58 on and off: the same events; every bound
+    found hopeless where A58 read the exact least share checked by running the search; the
+    rule passes over sides."""
+    fired, checked = [0], [0]
+    own_least, kept = _equal.own_least, _index.hopeless
+
+    def counted(*a: Any) -> Any:
+        fired[0] += 1
+        return own_least(*a)
+
+    def verified(u: Any, tree: Any, cq_: Any, prio: int, req: Any, fair: bool,
+                 within: bool, why: Any = None, lows: Any = None, leaves: Any = None
+                 ) -> bool:
+        before = fired[0]
+        out = kept(u, tree, cq_, prio, req, fair, within, why, lows, leaves)
+        if out and fair and fired[0] > before:
+            eng = current[0]
+            w = gang("probe", cq_.name, int(sum(req.values())), priority=prio, created=1e12)
+            asg = eng.tries.get(eng, cq_, w)
+            if asg.mode == PREEMPT and asg.usage == dict(req):
+                checked[0] += 1
+                assert not _index.fair_targets(
+                    tree, cq_, w, asg, eng.index.per_cq.groups(req), eng.m.fs_strategies,
+                    True, within, {})
+        return out
+
+    monkeypatch.setattr(_equal, "own_least", counted)
+    current: list[Engine] = []
+    for seed in range(40):
+        e, jobs = _identical(seed)
+        jobs = [(n, q, 1 if i % 5 == 0 else g, 0 if i % 5 == 0 else p)
+                for i, (n, q, g, p) in enumerate(jobs)]  # (small own workloads below)
+        current[:] = [e]
+        monkeypatch.setattr(_index, "hopeless", verified)
+        monkeypatch.setattr(_equal, "EXACT", True)
+        on = _play(e, jobs, seed)
+        monkeypatch.setattr(_index, "hopeless", kept)
+        monkeypatch.setattr(_equal, "EXACT", False)
+        e2, _ = _identical(seed)
+        assert _play(e2, jobs, seed) == on, seed
+    assert fired[0] > 0 and checked[0] > 0

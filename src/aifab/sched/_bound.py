@@ -181,7 +181,7 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
                 continue  # (F8: a side within its quota takes without comparing shares)
             gone, names = _taken(u, theirs, req, lim, borrows)
             if names and not within and _equal.level(u, tree, theirs, req, names, share,
-                                                     low[id(mine)]):
+                                                     low[id(mine)], me is mine and cq, prio):
                 continue  # (A53)
             if names:
                 e = sides[id(theirs)] = (theirs, mine, gone, within, names)
@@ -281,7 +281,8 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
             within = within_nominal and _within(tree, me, mine, req)
             now = tree.share(theirs)
             if not within and (_short(u, tree, cq, prio, req, mine, now, low, deeper) or
-                               _equal.level(u, tree, theirs, req, names, now, low[id(mine)])):
+                               _equal.level(u, tree, theirs, req, names, now, low[id(mine)],
+                                            me is mine and cq, prio)):
                 continue
             e = sides[id(theirs)] = (theirs, mine, gone, within, names)
             level.append(e)
