@@ -67,6 +67,18 @@ def test_a_side_with_kept_back_quota_below_is_counted() -> None:
     assert d is not None and not _equal._unkept(d, GPU)
 
 
+def _finds_nothing(eng: Engine, cq_: Any, prio: int, req: Any, within: bool) -> bool:
+    """Run the fair-sharing search for a probe asking ``req`` at ``prio`` in ``cq_`` and
+    assert it finds nothing; whether it ran (the probe's assignment is that request)."""
+    w = gang("probe", cq_.name, int(sum(req.values())), priority=prio, created=1e12)
+    asg = eng.tries.get(eng, cq_, w)
+    if asg.mode != PREEMPT or asg.usage != dict(req):
+        return False
+    assert not _index.fair_targets(eng.tree, cq_, w, asg, eng.index.per_cq.groups(req),
+                                   eng.m.fs_strategies, True, within, {})
+    return True
+
+
 def _identical(seed: int) -> tuple[Engine, list[tuple[str, str, int, int]]]:
     """Random runs on identical queues: 2-3 cohorts of 2-3 queues of 4 GPUs each, fair
     sharing (the default strategies or one of them), gangs of 2, 4 or 6 GPUs, some ending."""
@@ -119,15 +131,7 @@ def test_random_runs_on_identical_queues(monkeypatch: pytest.MonkeyPatch) -> Non
         out = kept(u, tree, cq_, prio, req, fair, within, why, lows, leaves)
         if out and fair:
             checked[0] += 1
-            eng = current[0]
-            w = gang("probe", cq_.name, int(sum(req.values())), priority=prio,
-                     created=1e12)
-            asg = eng.tries.get(eng, cq_, w)
-            if asg.mode == PREEMPT and asg.usage == dict(req):
-                searched[0] += 1
-                assert not _index.fair_targets(
-                    tree, cq_, w, asg, eng.index.per_cq.groups(req), eng.m.fs_strategies,
-                    True, within, {})
+            searched[0] += _finds_nothing(current[0], cq_, prio, req, within)
         return out
 
     current: list[Engine] = []
@@ -202,14 +206,7 @@ def test_random_runs_with_own_workloads_decide_the_same(monkeypatch: pytest.Monk
         before = fired[0]
         out = kept(u, tree, cq_, prio, req, fair, within, why, lows, leaves)
         if out and fair and fired[0] > before:
-            eng = current[0]
-            w = gang("probe", cq_.name, int(sum(req.values())), priority=prio, created=1e12)
-            asg = eng.tries.get(eng, cq_, w)
-            if asg.mode == PREEMPT and asg.usage == dict(req):
-                checked[0] += 1
-                assert not _index.fair_targets(
-                    tree, cq_, w, asg, eng.index.per_cq.groups(req), eng.m.fs_strategies,
-                    True, within, {})
+            checked[0] += _finds_nothing(current[0], cq_, prio, req, within)
         return out
 
     monkeypatch.setattr(_equal, "own_least", counted)

@@ -19,13 +19,19 @@ import aifab.sched._index as index_mod
 from aifab.sched import Engine
 
 
-def _run(seed: int, on: bool, counts: dict[str, int]) -> tuple[Any, ...]:
+def mixed(seed: int) -> tuple[Any, list[tuple[str, int, int, int, int]]]:
+    """A random run: a nested configuration (test_own_cert's), or every third seed four
+    cohorts of small queues, and 90 jobs on it (``test_bound._log``'s form)."""
     m, names = (_wide(), [f"{c}{i}" for c in "wxyz" for i in range(3)]) if seed % 3 == 0 \
         else _random(random.Random(seed))
     rnd = random.Random(seed)
     big = max(4, len(names))
-    jobs = [(rnd.choice(names), rnd.choice([1, 2, 3, rnd.randint(4, big)]),
-             rnd.randint(0, 3), rnd.choice([0, 0, 1, 1, 2, 3]), 0) for _ in range(90)]
+    return m, [(rnd.choice(names), rnd.choice([1, 2, 3, rnd.randint(4, big)]),
+                rnd.randint(0, 3), rnd.choice([0, 0, 1, 1, 2, 3]), 0) for _ in range(90)]
+
+
+def _run(seed: int, on: bool, counts: dict[str, int]) -> tuple[Any, ...]:
+    m, jobs = mixed(seed)
     kept, fresh = index_mod._holds, cert_mod.holds
     asked: list[int] = [0]
 

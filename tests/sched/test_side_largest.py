@@ -6,13 +6,11 @@ kept value is used, and the runs decide the same with the rule off."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import pytest
 from test_bound import _log
-from test_cert import _wide
-from test_own_cert import _random
+from test_held import mixed
 
 import aifab.sched._bound as bound_mod
 import aifab.sched._usage as usage_mod
@@ -20,12 +18,7 @@ from aifab.sched import Engine
 
 
 def _run(seed: int, on: bool, counts: dict[str, int]) -> tuple[Any, ...]:
-    m, names = (_wide(), [f"{c}{i}" for c in "wxyz" for i in range(3)]) if seed % 3 == 0 \
-        else _random(random.Random(seed))
-    rnd = random.Random(seed)
-    big = max(4, len(names))
-    jobs = [(rnd.choice(names), rnd.choice([1, 2, 3, rnd.randint(4, big)]),
-             rnd.randint(0, 3), rnd.choice([0, 0, 1, 1, 2, 3]), 0) for _ in range(90)]
+    m, jobs = mixed(seed)
     kept = usage_mod._big
 
     def checked(u: Any, side: Any, queues: list[str], fr: Any, lim: int) -> float:
