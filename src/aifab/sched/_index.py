@@ -345,14 +345,14 @@ def _holds(ix: Index, cert: Cert | None) -> bool:
     walk, then ``step()``'s nominations and order) is answered from the first time."""
     if cert is None:
         return False
-    memo = ix.__dict__.setdefault("asked", {})  # (an index pickled before A57 has none)
-    hit = memo.get(id(cert)) if HELD else None
-    if hit is not None and hit[0] is cert and hit[1] == ix.epoch:
-        return bool(hit[2])
+    memo: tuple[int, dict[int, tuple[Cert, bool]]] | None = ix.__dict__.get("asked")
+    if memo is None or memo[0] != ix.epoch:  # (only this epoch's: few, none kept alive;
+        memo = ix.__dict__["asked"] = (ix.epoch, {})  # an index pickled before A57: none)
+    hit = memo[1].get(id(cert)) if HELD else None
+    if hit is not None and hit[0] is cert:
+        return bool(hit[1])
     out = holds(ix.sums, ix.tree, cert)
-    if len(memo) > 100_000:
-        memo.clear()
-    memo[id(cert)] = (cert, ix.epoch, out)
+    memo[1][id(cert)] = (cert, out)
     return out
 
 
