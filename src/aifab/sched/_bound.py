@@ -121,7 +121,6 @@ def _leaving(u: Usage, tree: QuotaTree, e: _Side, low: dict[int, float], lim: in
     return out
 
 
-
 F9CAP = True  # A47 (False: no cap from F9, tests)
 
 
@@ -180,8 +179,9 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
             if not within and _short(u, tree, cq, prio, req, mine, share, low, deeper):
                 continue  # (F8: a side within its quota takes without comparing shares)
             gone, names = _taken(u, theirs, req, lim, borrows)
-            if names and not within and _equal.level(u, tree, theirs, req, names, share,
-                                                     low[id(mine)], me is mine and cq, prio):
+            if names and not within and _equal.level(
+                    u, tree, theirs, req, names, share, low[id(mine)], cq if mine is me else None,
+                    prio):
                 continue  # (A53)
             if names:
                 e = sides[id(theirs)] = (theirs, mine, gone, within, names)
@@ -282,7 +282,7 @@ def _by_queue(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappi
             now = tree.share(theirs)
             if not within and (_short(u, tree, cq, prio, req, mine, now, low, deeper) or
                                _equal.level(u, tree, theirs, req, names, now, low[id(mine)],
-                                            me is mine and cq, prio)):
+                                            cq if mine is me else None, prio)):
                 continue
             e = sides[id(theirs)] = (theirs, mine, gone, within, names)
             level.append(e)

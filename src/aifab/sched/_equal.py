@@ -15,7 +15,7 @@ EXACT = True  # A58 (False: only the least share with A8's margin, tests)
 
 
 def level(u: Usage, tree: QuotaTree, d: Node, req: Mapping[FR, float], names: list[str],
-          now: float, least: float, own: ClusterQueue | bool = False, prio: int = 0) -> bool:
+          now: float, least: float, own: ClusterQueue | None = None, prio: int = 0) -> bool:
     """A53: whether target side ``d``, whose share ``now`` equals the preemptor side's
     least share ``least`` (at most that side's share throughout the search), is never
     taken from, as every take from it lowers its share: a request on one flavor-resource,
@@ -35,7 +35,7 @@ def level(u: Usage, tree: QuotaTree, d: Node, req: Mapping[FR, float], names: li
     if not EQUAL or len(req) != 1 or d.weight <= 0 or d.parent is None:
         return False
     if now != least:
-        if not isinstance(own, ClusterQueue) or not EXACT or now < least:
+        if own is None or not EXACT or now < least:
             return False
         exact = own_least(u, tree, own, prio, req)
         if exact is None or now > exact:
@@ -55,8 +55,8 @@ def level(u: Usage, tree: QuotaTree, d: Node, req: Mapping[FR, float], names: li
     if not hit[1]:
         return False
     sizes = u.sizes.get(fr, {})
-    return all(v >= 1.0 and v == int(v) and v < 2.0 ** 40
-               for q in names for by in sizes.get(q, {}).values() for v in by)
+    return all(v >= 1.0 and _whole(v) for q in names for by in sizes.get(q, {}).values()
+               for v in by)
 
 
 def _unkept(d: Node, fr: FR) -> bool:

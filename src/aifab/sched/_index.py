@@ -88,6 +88,9 @@ class Index:
     """Admitted workloads per flavor-resource, usage versions, and failed searches."""
 
     shared = True  # A18: a failed search is kept per request too (False: per workload only)
+    # A57: the certificates asked at one epoch and their answers (class default: an index
+    # pickled before A57 has none)
+    asked: tuple[int, dict[int, tuple[Cert, bool]]] | None = None
     grouped = True  # A19: fair-sharing searches read the pool per ClusterQueue (False: merged)
     # A44: searches' answers per state of the admitted workloads on their flavor-resource
     # (made at the first search: old recordings have none); ``held``: quota reserved for a
@@ -345,9 +348,9 @@ def _holds(ix: Index, cert: Cert | None) -> bool:
     walk, then ``step()``'s nominations and order) is answered from the first time."""
     if cert is None:
         return False
-    memo: tuple[int, dict[int, tuple[Cert, bool]]] | None = ix.__dict__.get("asked")
-    if memo is None or memo[0] != ix.epoch:  # (only this epoch's: few, none kept alive;
-        memo = ix.__dict__["asked"] = (ix.epoch, {})  # an index pickled before A57: none)
+    memo = ix.asked
+    if memo is None or memo[0] != ix.epoch:  # (only this epoch's: few, none kept alive)
+        memo = ix.asked = (ix.epoch, {})
     hit = memo[1].get(id(cert)) if HELD else None
     if hit is not None and hit[0] is cert:
         return bool(hit[1])
