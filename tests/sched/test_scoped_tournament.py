@@ -77,8 +77,8 @@ def _checked(real: Any, nb: bool) -> Any:
     one computed now (the usage is the tree's after the pick)."""
     from aifab.sched._quota import borrowing_on, carried
 
-    def check(tree: Any, queues: set[str], under: Any, memo: Any, won: Any, kw: Any) -> None:
-        real(tree, queues, under, memo, won, kw)
+    def check(tree: Any, queues: set[str], under: Any, memo: Any, drop: Any) -> None:
+        real(tree, queues, under, memo, drop)
         nodes = {id(n): n for n in tree.nodes.values()}
         entries = {id(e): e for es in under.values() for e in es}
         for (nid, eid), kept in memo.items():

@@ -3,13 +3,13 @@ ClusterQueue (A1, A2, A5, A6) and the order the heads are tried in (A3, F2)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 from aifab.sched import _fairorder
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
 from aifab.sched._fairorder import Entry, tournament
-from aifab.sched._index import Index
+from aifab.sched._index import Index, Vers
 from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._quota import EPS, QuotaTree
 from aifab.sched._workload import Workload
@@ -46,7 +46,7 @@ class Engine(Protocol):
 Fail = tuple[Workload, Assignment, list[tuple[str, str]], int]  # a failing head, its index
 # A14: a queue's walk in which all its workloads failed, with the flavor versions (A12) and
 # the versions of the preemption searches' scopes (A7) it read, and whether A8 was on
-Walk = tuple[tuple[int, ...], tuple[FR, ...], tuple[int, ...], bool, list[Fail]]
+Walk = tuple[Vers, tuple[FR, ...], Vers, bool, list[Fail]]
 
 
 class Tries:
@@ -69,19 +69,20 @@ class Tries:
             self._frs[cq.name] = tuple(sorted(fr for fr in frs if fr[0] in mine))
         # A13: kept per (ClusterQueue, pod sets' values): assign() reads nothing else of
         # the workload (not its name, priority or creation time)
-        self._kept: dict[tuple[str, _Sig], tuple[tuple[int, ...], Assignment]] = {}
+        self._kept: dict[tuple[str, _Sig], tuple[Vers, Assignment]] = {}
         # A14: per ClusterQueue, its last walk in which every workload failed (``_idle``)
         self.walks: dict[str, Walk] = {}
         # A15: what a ClusterQueue can use unused of a flavor-resource, at its version
         self._avail: dict[tuple[str, FR], tuple[int, float]] = {}
 
-    def versions(self, eng: Engine, cq: ClusterQueue) -> tuple[int, ...]:
+    def versions(self, eng: Engine, cq: ClusterQueue) -> Vers:
         """What a kept try of ``cq`` is kept with: the usage versions of its flavors."""
-        ver = eng.index.ver
-        return tuple(ver.get(fr, 0) for fr in self._frs[cq.name])
+        # (a flavor-resource not yet moved reads None, not 0: tuples made the same way
+        # compare the same)
+        return tuple(map(eng.index.ver.get, self._frs[cq.name]))
 
     def get(self, eng: Engine, cq: ClusterQueue, wl: Workload,
-            key: tuple[int, ...] | None = None) -> Assignment:
+            key: Vers | None = None) -> Assignment:
         """``assign()`` of ``wl`` in ``cq`` now (``key``: ``versions()`` now, if known)."""
         if key is None:
             key = self.versions(eng, cq)
@@ -268,18 +269,24 @@ def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
     return out
 
 
-def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
+def order(eng: Engine, entries: list[Entry],
+          plan: Mapping[str, object] | None = None) -> Iterator[Entry]:
     """The heads in the order they are tried (A3, F2, F5). With fair sharing the order is
     made one pick at a time, as Kueue's fair-sharing iterator pops: each pick reads the
-    quota tree as the admissions and preemptions before it in the cycle left it."""
+    quota tree as the admissions and preemptions before it in the cycle left it.
+    ``plan``: the targets each head that needs preemption found as the cycle began (A59)."""
     def key(e: Entry) -> tuple[int, float, str]:
         return (-e[1].priority, e[1].created, e[1].name)
 
     if len(entries) == 1 and _fairorder.ALONE:  # A46: one head, no order to make
         yield from entries
         return
-    if all(e[2].mode == NOFIT or (e[2].mode == PREEMPT and eng.index.sure_to_fail(
-            e[0], e[1], e[2], eng.fair)) for e in entries):
+    # the heads sure to fail: A12 from kept answers; A59 from the targets found as the cycle
+    # began (none: it fails)
+    quiet = {id(e) for e in entries if e[2].mode == NOFIT or (e[2].mode == PREEMPT and (
+        not plan.get(e[1].name) if plan is not None and QUIET else eng.index.sure_to_fail(
+            e[0], e[1], e[2], eng.fair)))}
+    if len(quiet) == len(entries):
         yield from entries  # A12: no head can admit or preempt; what each records is its own
         return
     if not eng.fair:  # A3: a waiting preemptor under a nested cohort first, then level
@@ -290,7 +297,12 @@ def order(eng: Engine, entries: list[Entry]) -> Iterator[Entry]:
             nom.get(e[0].name) != e[1].name or (not gated and len(cqs[e[0].name].path()) < 3),
             e[2].level, *key(e)))
         return
-    yield from tournament(eng, entries, key)
+    yield from tournament(eng, entries, key, quiet if plan is not None and QUIET else None)
+
+
+# A59: the heads sure to fail are read from the cycle's targets, and the tournament stops
+# ordering once only such heads are left (False: A12's kept answers only, tests)
+QUIET = True
 
 
 def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,

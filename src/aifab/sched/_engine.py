@@ -257,7 +257,7 @@ def _step(eng: Engine) -> bool:
             for cq, wl, asg in entries if asg.mode == PREEMPT}
     changed, moved = eng.pruned_now, False
     reserved: list[tuple[str, dict[FR, float]]] = []
-    for cq, wl, asg in order(eng, entries):
+    for cq, wl, asg in order(eng, entries, plan):
         if asg.mode == FIT:
             if moved:
                 again = _still_fits(eng, cq, wl, asg)

@@ -3,6 +3,7 @@ tournament over the heads of the ClusterQueues, one pick at a time."""
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
@@ -25,11 +26,14 @@ class Engine(Protocol):
 
 
 Entry = tuple[ClusterQueue, Workload, Assignment]
-_Nominee = tuple[Entry | None, tuple[bool, bool, float, int, float, str] | None]
+_Key = tuple[bool, bool, float, int, float, str]
+_Nominee = tuple[Entry | None, _Key | None]
+_Pushed = tuple[_Key, int, int, _Nominee]  # A60: a child's key, order pushed, child, its kw
 
 
 def tournament(eng: Engine, entries: list[Entry],
-               key: Callable[[Entry], tuple[int, float, str]]) -> Iterator[Entry]:
+               key: Callable[[Entry], tuple[int, float, str]],
+               quiet: set[int] | None = None) -> Iterator[Entry]:
     """A3/F5 as Kueue's fair-sharing tournament: at each cohort the child whose share with
     its nominee admitted is lowest (then priority, then age) nominates; with
     FairSharingPrioritizeNonBorrowing (on by default), a child that does not borrow, with its
@@ -39,6 +43,12 @@ def tournament(eng: Engine, entries: list[Entry],
     that read usage it moved are computed again (A20). With Kueue's
     PrioritizePreemptorWorkloads gate (alpha, off by default) a head waiting for the quota
     its preemptions freed (A5) goes first at every cohort, before those tests.
+
+    A59 (speed only): ``quiet``, the heads sure to fail; once only those are left they go
+    in the order given. A head that fails admits and preempts nothing and records only its
+    own reasons, nomination and set-aside state; what it may hold for the rest of the cycle
+    (A5c) reaches only heads after it that admit or preempt, and none is left. So their
+    order changes nothing.
     """
     tree = eng.tree
     nb = eng.m.gates.get("FairSharingPrioritizeNonBorrowing", True)
@@ -84,36 +94,99 @@ def tournament(eng: Engine, entries: list[Entry],
         for a, b in itertools.pairwise(p):
             kids.setdefault(id(a), {})[id(b)] = b
 
+    # A60: per cohort, its live children (with a nominee left), the children whose nominee
+    # is to be found again, and a heap of the live children's keys (an entry stands while
+    # its child's ``kw`` is the one it was pushed with)
+    live_of: dict[int, set[int]] = {}
+    stale: dict[int, set[int]] = {}
+    heaps: dict[int, list[_Pushed]] = {}
+    pushed = itertools.count()
+
+    def drop(n: Node) -> None:
+        """``n``'s nominee is to be found again (and its parent's)."""
+        won.pop(id(n), None)
+        if kw.pop(id(n), None) is not None and n.parent is not None and HEAP:
+            stale.setdefault(id(n.parent), set()).add(id(n))
+
     def best(c: Node) -> Entry | None:
         if c.is_cq:
             return at.get(id(c))
         if id(c) in won:
             return won[id(c)]
-        top, tk, live = None, None, []  # live: the children with a nominee left
-        for ch in kids[id(c)].values():
-            hit = kw.get(id(ch))
-            if hit is None:
-                hit = kw[id(ch)] = (best(ch), None)
-            if hit[0] is not None:
-                live.append(ch)
-        if len(live) == 1 and ALONE:  # A46: a lone nominee goes up without its share
-            top = kw[id(live[0])][0]
+        if HEAP:
+            top = _heap_best(c)
         else:
-            for ch in live:
-                w, k = kw[id(ch)]
-                if k is None:
-                    assert w is not None
-                    k = (id(w) not in pre, *share(ch, w), *key(w))
-                    kw[id(ch)] = (w, k)
-                if tk is None or k < tk:  # type: ignore[operator]
-                    top, tk = w, k
+            top, tk, live = None, None, []  # live: the children with a nominee left
+            for ch in kids[id(c)].values():
+                hit = kw.get(id(ch))
+                if hit is None:
+                    hit = kw[id(ch)] = (best(ch), None)
+                if hit[0] is not None:
+                    live.append(ch)
+            if len(live) == 1 and ALONE:  # A46: a lone nominee goes up without its share
+                top = kw[id(live[0])][0]
+            else:
+                for ch in live:
+                    w, k = kw[id(ch)]
+                    if k is None:
+                        assert w is not None
+                        k = (id(w) not in pre, *share(ch, w), *key(w))
+                        kw[id(ch)] = (w, k)
+                    if tk is None or k < tk:  # type: ignore[operator]
+                        top, tk = w, k
         won[id(c)] = top
         return top
 
+    def _heap_best(c: Node) -> Entry | None:
+        """A60: ``best`` with the keys of the children whose nominee stands kept in a heap:
+        only the children whose nominee moved are looked at again (the same least key:
+        keys are unique)."""
+        cid, mine = id(c), kids[id(c)]
+        live = live_of.get(cid)
+        if live is None:
+            live = live_of[cid] = set()
+            todo, heap = list(mine), list[_Pushed]()
+            heaps[cid] = heap
+        else:
+            todo, heap = list(stale.pop(cid, ())), heaps[cid]
+        fresh = []
+        for chid in todo:
+            ch = mine.get(chid)
+            if ch is None:
+                continue  # (a moved node without heads below)
+            hit = kw.get(chid)
+            if hit is None:
+                hit = kw[chid] = (best(ch), None)
+            if hit[0] is not None:
+                live.add(chid)
+                fresh.append(chid)
+            else:
+                live.discard(chid)
+        if not live:
+            return None
+        if len(live) == 1 and ALONE:  # A46: a lone nominee goes up without its share
+            return kw[next(iter(live))][0]
+        for chid in fresh:  # (the other live children's keys are in the heap)
+            w, k = kw[chid]
+            if k is None:
+                assert w is not None
+                k = (id(w) not in pre, *share(mine[chid], w), *key(w))
+                kw[chid] = (w, k)
+            heapq.heappush(heap, (k, next(pushed), chid, kw[chid]))
+        while heap[0][2] not in live or kw.get(heap[0][2]) is not heap[0][3]:
+            heapq.heappop(heap)
+        return heap[0][3][0]
+
+    loud = len(entries) - len(quiet) if quiet is not None else -1
     while at:  # between trees (a ClusterQueue without cohort is its own): by priority, age
+        if not loud:  # A59: only heads sure to fail are left
+            yield from [e for e in entries if id(tree.cqs[e[0].name]) in at]
+            return
         pick = min((w for r in roots.values() if (w := best(r)) is not None), key=key)
         node = tree.cqs[pick[0].name]
         del at[id(node)]
+        if quiet is not None and id(pick) not in quiet:
+            loud -= 1
         seen = len(eng.events)
         yield pick
         if len(eng.events) != seen:  # admitted or preempted: usage moved on these paths
@@ -121,27 +194,26 @@ def tournament(eng: Engine, entries: list[Entry],
             if not SCOPED:  # (tests) every head of the tree, as before A20
                 root = node.path()[0]
                 qs |= {e[0].name for e in at.values() if tree.cqs[e[0].name].path()[0] is root}
-            _moved(tree, qs, under, memo, won, kw)
+            _moved(tree, qs, under, memo, drop)
         for n in node.path():
-            won.pop(id(n), None)
-            kw.pop(id(n), None)
+            drop(n)
 
 
 ALONE = True  # A46 (False: a lone child's share is computed too, tests)
+HEAP = True  # A60 (False: every child of a cohort looked at again at each pick, tests)
 SCOPED = True  # A20 (False: every head of a tree computed again after a change, tests)
 
 
 def _moved(tree: QuotaTree, queues: set[str], under: dict[int, list[Entry]],
-           memo: dict[tuple[int, int], tuple[bool, float]], won: dict[int, Entry | None],
-           kw: dict[int, _Nominee]) -> None:
+           memo: dict[tuple[int, int], tuple[bool, float]],
+           drop: Callable[[Node], None]) -> None:
     """Usage moved on the paths of ``queues`` (A20): a head's share at a node (and its
     borrowing there) reads the usage of that node and of the nodes on its path below it
     (``carried``), so only the shares at or above a moved node of the heads below it are
     computed again, and only the moved nodes' nominees."""
     moved = {id(n): n for q in queues for n in tree.cqs[q].path()}
     for nid, n in moved.items():
-        won.pop(nid, None)
-        kw.pop(nid, None)
+        drop(n)  # its nominee (and its key at its parent) found again
         if n.parent is None:
             continue  # a root's share is never read (its children's are)
         for e in under.get(nid, ()):

@@ -18,7 +18,7 @@ from itertools import islice
 
 from aifab.sched._assign import FIT, PREEMPT, Assignment
 from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, _Sig, _sig, queue_order
-from aifab.sched._index import fresh_bound, kept_bound, targets
+from aifab.sched._index import Vers, fresh_bound, kept_bound, targets
 from aifab.sched._model import FR
 
 
@@ -159,7 +159,7 @@ def _first_fits(eng: Engine, names: list[str]) -> bool:
     return False
 
 
-def _kept(eng: Engine, cq: str, key: tuple[int, ...], seq: list[Fail]) -> Walk:
+def _kept(eng: Engine, cq: str, key: Vers, seq: list[Fail]) -> Walk:
     """A walk in which every workload of ``cq`` failed, with what it read (A14)."""
     ix, scope = eng.index, set[FR]()
     for asg in {id(f[1]): f[1] for f in seq if f[1].mode == PREEMPT}.values():
@@ -168,7 +168,7 @@ def _kept(eng: Engine, cq: str, key: tuple[int, ...], seq: list[Fail]) -> Walk:
     return key, frs, ix._versions(frs), ix.bound, seq
 
 
-def _still(eng: Engine, kept: Walk, key: tuple[int, ...]) -> bool:
+def _still(eng: Engine, kept: Walk, key: Vers) -> bool:
     """Whether nothing a kept walk read has moved: its queue's workloads are the same (a
     kept walk goes when one joins or leaves), and so are its flavor versions (A12), the
     versions of its searches' scopes (A7) and whether A8 is on."""

@@ -32,7 +32,9 @@ from aifab.sched._usage import _limits
 from aifab.sched._workload import Workload
 
 _Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | None]
-_Failed = tuple[tuple[FR, ...], tuple[int, ...], Cert | None]  # scope, versions, A39
+# usage versions of flavor-resources, None for one not moved yet (``Index._versions``)
+Vers = tuple[int | None, ...]
+_Failed = tuple[tuple[FR, ...], Vers, Cert | None]  # scope, versions, A39
 
 
 def _two(t: tuple[int, int, Admitted] | tuple[int, int]) -> tuple[int, int]:
@@ -109,11 +111,11 @@ class Index:
         self.ver: dict[FR, int] = {}
         self._quota_on = _quota_on(m)
         self._scopes: dict[tuple[str, frozenset[FR]], tuple[FR, ...]] = {}
-        self._failed: dict[str, tuple[_Key, tuple[FR, ...], tuple[int, ...], Cert | None]] = {}
+        self._failed: dict[str, tuple[_Key, tuple[FR, ...], Vers, Cert | None]] = {}
         # A18: failed searches per request (not per workload), with the same versions
         self._failed_req: dict[_Key, _Failed] = {}
         self.sums = Usage()  # per flavor-resource, ClusterQueue and priority (A8)
-        self._bounds: dict[tuple[object, ...], tuple[tuple[int, ...], bool, Cert | None,
+        self._bounds: dict[tuple[object, ...], tuple[Vers, bool, Cert | None,
                                                      dict[int, float] | None]] = {}
         # P10 (classic): a victim of another queue's preemptor, until admitted again -> it
         self.evictor: dict[str, str] = {}
@@ -183,9 +185,8 @@ class Index:
             s = self._scopes[key] = tuple(sorted(out))
         return s
 
-    def _versions(self, scope: tuple[FR, ...]) -> tuple[int, ...]:
-        ver = self.ver
-        return tuple(ver.get(fr, 0) for fr in scope)
+    def _versions(self, scope: tuple[FR, ...]) -> Vers:
+        return tuple(map(self.ver.get, scope))  # (None: not moved yet, as in versions())
 
     def _key(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool) -> _Key:
         return (cq.name, wl.priority, wl.created, tuple(sorted(asg.usage.items())), fair,
