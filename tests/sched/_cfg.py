@@ -97,3 +97,11 @@ def counting(mp: Any, module: Any, name: str) -> list[int]:
 
     mp.setattr(module, name, counted)
     return n
+
+
+def kept_as(before: Any, after: Any) -> bool:
+    """Whether a kept A8 bound (``Index._bounds`` entry) was given again rather than
+    computed: the same entry, or (A62) the same answer and certificate kept with the
+    versions of the state it was found to hold in."""
+    return before is not None and after is not None and (after is before or (
+        before[2] is not None and after[2] is before[2] and after[1] == before[1]))

@@ -9,7 +9,7 @@ import random
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq
+from _cfg import cohort, config, cq, kept_as
 from test_bound import PRE, _log, _m
 
 import aifab.sched._cert as cert_mod
@@ -96,7 +96,7 @@ def test_a_hopeless_bound_that_stands_is_hopeless() -> None:
         key = (cq_.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
         hit = ix._bounds.get(key)
         out = orig(ix, cq_, wl, asg, fair, peek)
-        if hit is not None and ix._bounds.get(key) is hit and out:
+        if kept_as(hit, ix._bounds.get(key)) and out:
             kept[0] += hit[0] != ix._versions(ix._scope(cq_.name, frozenset(asg.usage)))
             assert hopeless(ix.sums, ix.tree, cq_, wl.priority, asg.usage, fair, ix.within)
         return out

@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq
+from _cfg import cohort, config, cq, kept_as
 from test_bound import PRE, _log
 from test_cert import _checked, _wide
 from test_own_cert import _random
@@ -43,7 +43,7 @@ def _checked_bounds(used: list[int]) -> Any:
         hit = ix._bounds.get(key)
         before = looked[0]
         out = orig(ix, cq_, wl, asg, fair, peek, fresh)
-        if hit is not None and ix._bounds.get(key) is hit and out and \
+        if kept_as(hit, ix._bounds.get(key)) and out and \
                 hit[0] != ix._versions(ix._scope(cq_.name, frozenset(asg.usage))):
             used[0] += looked[0] > before
             assert hopeless(ix.sums, ix.tree, cq_, wl.priority, asg.usage, fair, ix.within)

@@ -10,7 +10,7 @@ import random
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq
+from _cfg import cohort, config, cq, kept_as
 from test_bound import PRE, _log
 from test_cert import _checked
 
@@ -48,7 +48,7 @@ def _hopeless_checked(kept: list[int]) -> Any:
         key = (cq_.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
         hit = ix._bounds.get(key)
         out = orig(ix, cq_, wl, asg, fair, peek)
-        if hit is not None and ix._bounds.get(key) is hit and out:
+        if kept_as(hit, ix._bounds.get(key)) and out:
             cert = hit[2]
             own = cert is not None and any(lv[0].ver != lv[1] for lv in cert[2])
             kept[0] += own and hit[0] != ix._versions(ix._scope(cq_.name,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Mapping
 from heapq import merge
+from typing import Any
 
 from aifab.sched import _moves
 from aifab.sched._assign import Assignment
@@ -204,12 +205,14 @@ class Index:
     def failed_before(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                       fair: bool) -> bool:
         e = self._failed.get(wl.name)
-        if e is not None and e[0] == self._key(cq, wl, asg, fair) and _stands(self, e[1:]):
+        if e is not None and e[0] == self._key(cq, wl, asg, fair) and _renewed(
+                self, self._failed, wl.name, e[1:], e[:1]):
             return True
         if not self.shared:
             return False
-        r = self._failed_req.get(self._req_key(cq, wl, asg, fair))
-        return r is not None and _stands(self, r)
+        k = self._req_key(cq, wl, asg, fair)
+        r = self._failed_req.get(k)
+        return r is not None and _renewed(self, self._failed_req, k, r)
 
     def hopeless(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool,
                  peek: bool = False) -> bool:
@@ -245,8 +248,13 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
     key = _bound_key(cq, wl, asg, fair)
     vers = ix._versions(ix._scope(cq.name, frozenset(asg.usage)))
     hit = None if fresh else ix._bounds.get(key)
-    if hit is not None and (hit[0] == vers or _holds(ix, hit[2])):
-        return hit[1]
+    if hit is not None:
+        if hit[0] == vers:
+            return hit[1]
+        if _holds(ix, hit[2]):
+            if RENEW:  # A62: hopeless in this state: kept with its versions
+                ix._bounds[key] = (vers, hit[1], hit[2], hit[3])
+            return hit[1]
     if peek is None:
         return None
     if peek:
@@ -336,11 +344,28 @@ def _search(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     return out
 
 
-def _stands(ix: Index, e: _Failed) -> bool:
+def _renewed(ix: Index, kept: dict[Any, Any], k: object, e: _Failed,
+             head: tuple[object, ...] = ()) -> bool:
+    """Whether failed search ``e`` (``kept[k]``, after ``head``) stands (``_standing``);
+    A62: if by its certificate, kept again with the versions now."""
+    now = _standing(ix, e)
+    if now is not None and now is not e[1]:
+        kept[k] = (*head, e[0], now, e[2])
+    return now is not None
+
+
+def _standing(ix: Index, e: _Failed) -> Vers | None:
     """Whether a failed search (its scope, versions and certificate) fails again now: none
     of the versions it read has moved (A7), or its certificate holds (A39, A43:
-    src/aifab/sched/_cert.py)."""
-    return e[1] == ix._versions(e[0]) or _holds(ix, e[2])
+    src/aifab/sched/_cert.py). None when not; else the versions to keep it with (A62: the
+    versions now when its certificate holds, the search failing in this state as in the
+    state it ran in; its own when they have not moved)."""
+    now = ix._versions(e[0])
+    if e[1] == now:
+        return e[1]
+    if _holds(ix, e[2]):
+        return now if RENEW else e[1]
+    return None
 
 
 def _holds(ix: Index, cert: Cert | None) -> bool:
@@ -360,6 +385,9 @@ def _holds(ix: Index, cert: Cert | None) -> bool:
     return out
 
 
+# A62: a failed search or hopeless bound found to stand by its certificate is kept with the
+# versions of the state it was found in (False: with those of the state it was made in, tests)
+RENEW = True
 HELD = True  # A57 (False: every certificate checked at every ask, tests)
 
 # A44 keeps no answer under it: the candidates' creation times are compared too
