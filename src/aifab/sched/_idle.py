@@ -46,11 +46,15 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         ws = queue_order(eng, name)
         skip = eng._skip.get(name)
         start = skip[1] if skip is not None and skip[0] is eng.parked else 0
-        if PASSED and nom is None and all(w.name in eng.parked for w in islice(ws, start, None)):
-            # A61: every workload set aside, no nominee: nothing to walk (as a walk of it:
-            # no head, done unless an earlier queue's head already stopped the walk)
-            walks.append((name, [], stop > 0))
-            continue
+        if PASSED and nom is None:
+            j, parked = start, eng.parked
+            while j < len(ws) and ws[j].name in parked:
+                j += 1
+            if j == len(ws):
+                # A61: every workload set aside, no nominee: nothing to walk (as a walk of
+                # it: no head, done unless an earlier queue's head already stopped the walk)
+                walks.append((name, [], stop > 0))
+                continue
         key = eng.tries.versions(eng, cq)  # nothing moves while heads fail
         kept = kept_walks.get(name)
         if kept is not None and nom is None and _still(eng, kept, key):
