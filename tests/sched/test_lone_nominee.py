@@ -58,23 +58,33 @@ def _reference(eng: Engine, entries: list[Any]) -> list[str]:
     return out
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(1, 6),
-                          st.integers(0, 2)), min_size=1, max_size=40),
-       st.integers(0, 12), st.integers(1, 4))
-def test_the_order_is_the_reference_tournaments(jobs: list[tuple[int, int, int, int]],
-                                                 done: int, nominal: int) -> None:
-    """The heads of a state reached by random submissions and finishes, ordered by the
-    tournament (nothing admitted between picks), come in the reference's order."""
+# (cohort, queue, GPUs, priority) of random gangs on ``_wide``
+WIDE_JOBS = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(1, 6),
+                               st.integers(0, 2)), min_size=1, max_size=40)
+
+
+def heads_of(jobs: list[tuple[int, int, int, int]], done: int, nominal: int,
+             every: int = 5) -> tuple[Engine, list[Any]]:
+    """The engine after ``jobs`` (a run after each ``every``) and the first ``done`` of
+    its admitted workloads finished, everything set aside put back; its heads (entries)."""
     e = Engine(_wide(nominal))
     for i, (c, q, g, p) in enumerate(jobs):
         e.submit(gang(f"j{i}", f"q{c}{q}", g, priority=p))
-        if i % 5 == 4:
+        if i % every == every - 1:
             e.run()
     for name in sorted(e.admitted)[:done]:
         e.finish(name)
     e.parked = set()
-    entries = [(q, w, e.tries.get(e, q, w)) for q, w in heads(e)]
+    return e, [(q, w, e.tries.get(e, q, w)) for q, w in heads(e)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(WIDE_JOBS, st.integers(0, 12), st.integers(1, 4))
+def test_the_order_is_the_reference_tournaments(jobs: list[tuple[int, int, int, int]],
+                                                 done: int, nominal: int) -> None:
+    """The heads of a state reached by random submissions and finishes, ordered by the
+    tournament (nothing admitted between picks), come in the reference's order."""
+    e, entries = heads_of(jobs, done, nominal)
     got = [x[1].name for x in _fairorder.tournament(e, entries, _key)]
     assert got == _reference(e, entries)
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_bound import JOBS, STRATS, _m
 from test_grouped import _log
-from test_lone_nominee import _key, _reference
+from test_lone_nominee import WIDE_JOBS, _key, _reference, heads_of
 from test_repeats import LOOP_SEEDS, _random_loops, _random_run, on_off
 from test_scoped_tournament import _wide
 
@@ -39,23 +39,13 @@ def _pushes(mp: pytest.MonkeyPatch) -> list[int]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(1, 6),
-                          st.integers(0, 2)), min_size=2, max_size=40),
-       st.integers(0, 12), st.integers(1, 4))
+@given(WIDE_JOBS, st.integers(0, 12), st.integers(1, 4))
 def test_the_heap_order_is_the_reference_tournaments(jobs: list[tuple[int, int, int, int]],
                                                       done: int, nominal: int) -> None:
     """The heads of a state reached by random submissions and finishes, ordered by the
     tournament with A60 (nothing admitted between picks), come in the reference's order,
     and as without it."""
-    e = Engine(_wide(nominal))
-    for i, (c, q, g, p) in enumerate(jobs):
-        e.submit(gang(f"j{i}", f"q{c}{q}", g, priority=p))
-        if i % 5 == 4:
-            e.run()
-    for name in sorted(e.admitted)[:done]:
-        e.finish(name)
-    e.parked = set()
-    entries = [(q, w, e.tries.get(e, q, w)) for q, w in heads(e)]
+    e, entries = heads_of(jobs, done, nominal)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_fairorder, "HEAP", True)
         got = [x[1].name for x in _fairorder.tournament(e, entries, _key)]
@@ -65,18 +55,12 @@ def test_the_heap_order_is_the_reference_tournaments(jobs: list[tuple[int, int, 
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(1, 6),
-                          st.integers(0, 2)), min_size=2, max_size=40),
-       st.integers(1, 4), st.lists(st.booleans(), min_size=12, max_size=12))
+@given(WIDE_JOBS, st.integers(1, 4), st.lists(st.booleans(), min_size=12, max_size=12))
 def test_quiet_heads_leave_the_others_in_order(jobs: list[tuple[int, int, int, int]],
                                                nominal: int, quiet: list[bool]) -> None:
     """With any heads marked sure to fail (A59), every head comes once and the others in
     the reference tournament's order (nothing admitted between picks)."""
-    e = Engine(_wide(nominal))
-    for i, (c, q, g, p) in enumerate(jobs):
-        e.submit(gang(f"j{i}", f"q{c}{q}", g, priority=p))
-    e.parked = set()
-    entries = [(q, w, e.tries.get(e, q, w)) for q, w in heads(e)]
+    e, entries = heads_of(jobs, 0, nominal, every=len(jobs) + 1)
     calm = {id(x) for i, x in enumerate(entries) if quiet[i % 12]}
     got = [x[1].name for x in _fairorder.tournament(e, entries, _key, calm)]
     loud = {x[1].name for x in entries if id(x) not in calm}
