@@ -65,7 +65,7 @@ def test_page_loads_clean_and_accessible(browser: Any, server: str, page: str, t
         assert "260,000" in text and "utilisation" in text.lower()
     if page == "runs":
         _js(browser, "return document.querySelectorAll('#runs tbody tr').length >= 4")
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
     assert axe_violations(browser) == []
     _shot(browser, f"serve-{page}")
 
@@ -91,7 +91,7 @@ def test_plan_knob_moves_the_figure(browser: Any, server: str) -> None:
     naver.send_keys(Keys.CONTROL, "a")
     naver.send_keys("30000", Keys.ENTER)
     _js(browser, "return document.getElementById('plan-cards').textContent.includes('230,000')")
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def test_bad_knob_is_one_line_not_a_crash(browser: Any, server: str) -> None:
@@ -102,7 +102,7 @@ def test_bad_knob_is_one_line_not_a_crash(browser: Any, server: str) -> None:
     msg = _js(browser, "var e=document.querySelector('#plan-error [role=alert]');"
                        "return e && e.textContent")
     assert "load_factor" in msg and "\n" not in msg
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def test_launch_simulation_and_see_it_finish(browser: Any, server: str) -> None:
@@ -122,14 +122,14 @@ def test_launch_simulation_and_see_it_finish(browser: Any, server: str) -> None:
     browser.find_element(By.CSS_SELECTOR, f"a[href='/twin?run=runs/{jid}']").click()
     _js(browser, "return document.querySelectorAll('.js-plotly-plot .main-svg').length >= 5")
     assert f"runs/{jid}" in browser.find_element(By.ID, "twin-run").text
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def test_open_a_run_by_url(browser: Any, server: str) -> None:
     _open(browser, f"{server}/twin?run=runs/sim-b", "Twin", 5)
     ctx = browser.find_element(By.ID, "twin-context").text
     assert "seed 1" in ctx and "The first 0.5 days are a warm-up" in ctx
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def test_paths_outside_the_folder_are_refused(browser: Any, server: str) -> None:
@@ -163,7 +163,7 @@ def test_korean_labels(browser: Any, server: str) -> None:
     _shot(browser, "serve-overview-ko")
     browser.find_element(By.CSS_SELECTOR, "#lang input[value=en]").click()
     _js(browser, "return document.getElementById('page-title').textContent === 'Overview'")
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def test_map_page_after_siting_run(browser: Any, server: str, results: dict[str, Any]) -> None:
@@ -175,7 +175,7 @@ def test_map_page_after_siting_run(browser: Any, server: str, results: dict[str,
     names = browser.execute_script(
         "return document.querySelector('#map-graph .js-plotly-plot').data.map(t => t.name)")
     assert {"Naver", "Government"} <= set(names)
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
     assert axe_violations(browser) == []
     _shot(browser, "serve-map")
     assert time.monotonic() - t0 < 180
@@ -210,7 +210,7 @@ def test_compare_two_runs_side_by_side(browser: Any, server: str) -> None:
     assert util[3] == f"{b - a:+.1f} pp" or abs(float(util[3][:-3]) - (b - a)) <= 0.1
     assert util[4] == "-" or util[4].endswith("%")
     assert any(r[0] == "energy per day, whole fleet (MWh)" for r in rows)
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def test_cancel_a_running_simulation(browser: Any, server: str, results: dict[str, Any]) -> None:
@@ -237,7 +237,7 @@ def test_cancel_a_running_simulation(browser: Any, server: str, results: dict[st
     assert state == "cancelled"
     # --out is written atomically: no results (at most the resumable checkpoint folder)
     assert not (results["root"] / "runs" / jid / "summary.json").exists()
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def _report_traces(page: str, div_id: str) -> list[dict[str, Any]]:
@@ -284,7 +284,7 @@ def test_sweep_page_draws_the_stored_tornado_like_the_report(
     assert len(ends) == 2 and min(ends) < high["base"] < max(ends)  # not zero
     head = browser.find_element(By.ID, "sweep-head").text
     assert head == "7 of 7 variants finished (oat design)."
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []
 
 
 def test_older_sweep_without_stored_sensitivity_says_so(browser: Any, server: str) -> None:
@@ -305,4 +305,4 @@ def test_npu_knob_adds_npus_and_their_share(browser: Any, server: str) -> None:
     text = _js(browser, "var e=document.getElementById('plan-cards');"
                         "return e.textContent.includes('26,000') && e.innerText")
     assert "26,000" in text and "9.1%" in text  # 26,000 / (260,000 + 26,000)
-    assert console_errors(browser) == []
+    assert console_errors(browser, server) == []

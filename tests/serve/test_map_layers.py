@@ -94,7 +94,7 @@ def test_region_labels_do_not_collide(browser: Any, server: str, results: dict[s
         n, bad = WebDriverWait(browser, 60 * SLOW, poll_frequency=0.25).until(
             lambda d: (lambda v: v if v[0] >= 17 else None)(d.execute_script(OVERLAPS)))
         assert n == 17 and bad == [], bad
-        assert console_errors(browser) == []
+        assert console_errors(browser, server) == []
         assert axe_violations(browser) == []
     finally:
         browser.set_window_size(1280, 1000)

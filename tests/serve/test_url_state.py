@@ -104,7 +104,7 @@ def test_each_page_puts_its_state_in_the_address(browser: Any, server: str,
     _open(browser, f"{server}/map?run=runs/site-mini&year=2026")
     assert "runs/site-mini" in _value(browser, "map-run")
     _until(browser, "return document.querySelector('#map-graph .js-plotly-plot')")
-    errors = console_errors(browser)
+    errors = console_errors(browser, server)
     assert errors == [], "\n".join(errors)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -58,10 +59,20 @@ def headless_chromium(width: int = 1280, height: int = 900) -> Iterator[Any]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def console_errors(driver: Any) -> list[str]:
-    """Browser console messages at level SEVERE since the last call (the log drains)."""
-    return [f"{e.get('source', '')}: {e.get('message', '')}"
-            for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+def console_errors(driver: Any, origin: str | None = None) -> list[str]:
+    """Browser console messages at level SEVERE since the last call (the log drains).
+    ``origin`` (``http://host:port`` of the page under test): leave out messages that
+    name only other origins, which a page of an earlier, closed server can still log
+    after its successor has loaded (its last requests refused)."""
+    out = []
+    for e in driver.get_log("browser"):
+        if e.get("level") != "SEVERE":
+            continue
+        text = f"{e.get('source', '')}: {e.get('message', '')}"
+        seen = set(re.findall(r"https?://[^/\s]+", text))
+        if origin is None or not seen or origin.rstrip("/") in seen:
+            out.append(text)
+    return out
 
 
 def axe_source() -> str:
