@@ -180,7 +180,7 @@ def tournament(eng: Engine, entries: list[Entry],
     loud = len(entries) - len(quiet) if quiet is not None else -1
     while at:  # between trees (a ClusterQueue without cohort is its own): by priority, age
         if not loud:  # A59: only heads sure to fail are left
-            yield from [e for e in entries if id(tree.cqs[e[0].name]) in at]
+            yield from list(at.values())  # (in the order of ``entries``)
             return
         pick = min((w for r in roots.values() if (w := best(r)) is not None), key=key)
         node = tree.cqs[pick[0].name]

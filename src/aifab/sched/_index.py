@@ -246,19 +246,19 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
     ``peek``: only a kept answer, else False (None: else None); ``fresh``: computed again
     without looking for a kept one (the caller just found none)."""
     key = _bound_key(cq, wl, asg, fair)
-    vers = ix._versions(ix._scope(cq.name, frozenset(asg.usage)))
+    scope = ix._scope(cq.name, frozenset(asg.usage))
     hit = None if fresh else ix._bounds.get(key)
     if hit is not None:
-        if hit[0] == vers:
-            return hit[1]
-        if _holds(ix, hit[2]):
-            if RENEW:  # A62: hopeless in this state: kept with its versions
-                ix._bounds[key] = (vers, hit[1], hit[2], hit[3])
+        now = _standing(ix, (scope, hit[0], hit[2]))  # (as a failed search's, A62 too)
+        if now is not None:
+            if now is not hit[0]:
+                ix._bounds[key] = (now, *hit[1:])
             return hit[1]
     if peek is None:
         return None
     if peek:
         return False
+    vers = ix._versions(scope)
     why, low = dict[FR, float](), dict[int, float]()  # (A40, A42: for a certificate)
     left = dict[int, dict[FR, float]]()  # (A54: what was counted leaving each side)
     out = hopeless(ix.sums, ix.tree, cq, wl.priority, asg.usage, fair, ix.within,
@@ -355,11 +355,11 @@ def _renewed(ix: Index, kept: dict[Any, Any], k: object, e: _Failed,
 
 
 def _standing(ix: Index, e: _Failed) -> Vers | None:
-    """Whether a failed search (its scope, versions and certificate) fails again now: none
-    of the versions it read has moved (A7), or its certificate holds (A39, A43:
-    src/aifab/sched/_cert.py). None when not; else the versions to keep it with (A62: the
-    versions now when its certificate holds, the search failing in this state as in the
-    state it ran in; its own when they have not moved)."""
+    """Whether a failed search, or a hopeless bound (its scope, versions and certificate),
+    fails again now: none of the versions it read has moved (A7), or its certificate holds
+    (A39, A40, A43: src/aifab/sched/_cert.py). None when not; else the versions to keep it
+    with (A62: the versions now when its certificate holds, the search failing in this
+    state as in the state it ran in; its own when they have not moved)."""
     now = ix._versions(e[0])
     if e[1] == now:
         return e[1]
