@@ -21,7 +21,7 @@ from aifab.sim.national._snapshot import Snapshot
 class Queues:
     """The queues of every tenant; ``dirty`` collects partitions whose queue changed."""
 
-    __slots__ = ("dirty", "home", "qlen", "queues", "qver", "stale")
+    __slots__ = ("dirty", "home", "qlen", "queues", "qver", "stale", "touched")
 
     def __init__(self, home: Sequence[int], dirty: set[int]) -> None:
         n = len(home)
@@ -31,6 +31,8 @@ class Queues:
         self.qlen: npt.NDArray[np.int64] = np.zeros(n, dtype=np.int64)
         self.qver = [0] * n  # bumped whenever a tenant's queue changes
         self.stale = [0] * n  # started jobs still sitting in a tenant's queues
+        # tenants whose qver moved, for a policy that asks (None: nobody asks)
+        self.touched: set[int] | None = None
 
     def state(self) -> Snapshot:
         """Checkpoint entries: each tenant's queues by priority (job ids; completed jobs
@@ -43,6 +45,8 @@ class Queues:
                 jobs: Mapping[int, Job]) -> None:
         self.qlen = arrays["q.qlen"].astype(np.int64).copy()
         self.qver, self.stale = state["qver"], state["stale"]
+        if self.touched is not None:
+            self.touched.update(range(len(self.qver)))
         self.queues = [{int(prio): deque(jobs[i] for i in ids) for prio, ids in qs}
                        for qs in state["queues"]]
 
@@ -55,12 +59,16 @@ class Queues:
         self.qlen[job.tenant] += 1
         self.qver[job.tenant] += 1
         self.dirty.add(self.home[job.tenant])
+        if self.touched is not None:
+            self.touched.add(job.tenant)
 
     def started(self, job: Job) -> None:
         """``job`` left its queue (it stays in the deque until compacted)."""
         self.qlen[job.tenant] -= 1
         self.stale[job.tenant] += 1
         self.qver[job.tenant] += 1
+        if self.touched is not None:
+            self.touched.add(job.tenant)
 
     def iter_queue(self, tenant: int) -> Iterator[Job]:
         """Queued jobs of a tenant in order (priority, then arrival)."""
