@@ -61,10 +61,7 @@ class KueuePolicy:
         self.jobs: dict[str, Any] = {}  # workload name -> twin job (until it completes)
         self.known: set[int] = set()
         self.seen_ver: list[int] = [-1] * len(tenant_queues)
-        # per partition, the tenants whose queue moved (Queues.touched) since last looked at,
-        # and each tenant's (partition, place in it): only they are compared with seen_ver
-        self._moved: dict[int, set[int]] | None = None
-        self._rank: dict[int, tuple[int, int]] = {}
+        self.touched = Touched()  # tenants whose queue may have moved since last read
         self.started: dict[int, int] = {}  # job id -> token it started with
         self.ends: list[tuple[float, int, int]] = []  # (end, job id, token) of started jobs
         self.placing: dict[int, tuple[Any, int]] = {}  # admitted, not running: (job, part)
@@ -79,7 +76,7 @@ class KueuePolicy:
         eng = self.engine
         eng.clock = run.now
         q, seen = run.queues, self.seen_ver
-        for t in self._changed(run, parts):
+        for t in self.touched.changed(run, parts):
             if q.qver[t] != seen[t]:
                 self._ingest(run, t)
         self._completions(run)
@@ -110,34 +107,6 @@ class KueuePolicy:
         raise BadInput("a run under Kueue/KAI semantics cannot be resumed", where="--resume")
 
     # -- steps ------------------------------------------------------------------------
-    def _changed(self, run: Any, parts: set[int]) -> list[int]:
-        """The tenants of partitions ``parts`` whose queue may have moved since they were
-        last read, in the order of a scan of each partition's tenants: those the twin's
-        queues marked touched (every tenant the first time). Only their versions need
-        comparing (L1: a queue's version moves only where it marks the tenant)."""
-        if not TOUCHED:
-            return [t for p in parts for t in run.partitions[p].tenants]
-        q = run.queues
-        if self._moved is None:
-            self._moved = {p.index: set(p.tenants) for p in run.partitions}
-            self._rank = {t: (p.index, i) for p in run.partitions
-                          for i, t in enumerate(p.tenants)}
-            q.touched = set()
-        moved, rank = self._moved, self._rank
-        if q.touched:
-            for t in q.touched:
-                r = rank.get(t)
-                if r is not None:
-                    moved[r[0]].add(t)
-            q.touched.clear()
-        out: list[int] = []
-        for p in parts:
-            ts = moved.get(p)
-            if ts:
-                out += sorted(ts, key=rank.__getitem__)
-                ts.clear()
-        return out
-
     def _ingest(self, run: Any, t: int) -> None:
         """New jobs of tenant ``t`` (appended at the back of its queues) become workloads
         (L1); a job it started that is queued again without being preempted by it was
@@ -222,6 +191,44 @@ class KueuePolicy:
             if fl is not None and fl in self._flavor_part:
                 return self._flavor_part[fl]
         return int(run.queues.home[job.tenant])
+
+
+class Touched:
+    """L1: per partition of the twin, the tenants whose queue may have moved since the
+    policy last read them (the twin's ``Queues.touched``), and each tenant's (partition,
+    place in it)."""
+
+    def __init__(self) -> None:
+        self._moved: dict[int, set[int]] | None = None
+        self._rank: dict[int, tuple[int, int]] = {}
+
+    def changed(self, run: Any, parts: set[int]) -> list[int]:
+        """The tenants of partitions ``parts`` whose queue may have moved since they were
+        last read, in the order of a scan of each partition's tenants: those the twin's
+        queues marked touched (every tenant the first time). Only their versions need
+        comparing (L1: a queue's version moves only where it marks the tenant)."""
+        if not TOUCHED:
+            return [t for p in parts for t in run.partitions[p].tenants]
+        q = run.queues
+        if self._moved is None:
+            self._moved = {p.index: set(p.tenants) for p in run.partitions}
+            self._rank = {t: (p.index, i) for p in run.partitions
+                          for i, t in enumerate(p.tenants)}
+            q.touched = set()
+        moved, rank = self._moved, self._rank
+        if q.touched:
+            for t in q.touched:
+                r = rank.get(t)
+                if r is not None:
+                    moved[r[0]].add(t)
+            q.touched.clear()
+        out: list[int] = []
+        for p in parts:
+            ts = moved.get(p)
+            if ts:
+                out += sorted(ts, key=rank.__getitem__)
+                ts.clear()
+        return out
 
 
 def _home_or_last(run: Any, job: Any) -> int:
