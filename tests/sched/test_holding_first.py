@@ -61,11 +61,11 @@ def test_holding_passes_over_children_without_the_flavors() -> None:
 def _counted(on: bool) -> tuple[int, int]:
     """Over the random runs: walks that returned at once on a fitting head, bounds computed."""
     hits, bounds = [0], [0]
-    first, orig = idle_mod._first_fits, index_mod.Index.hopeless
+    first, orig = idle_mod._heads, index_mod.Index.hopeless
 
-    def spy(*a: Any) -> bool:
+    def spy(*a: Any) -> Any:
         out = first(*a)
-        hits[0] += out
+        hits[0] += out[1]
         return out
 
     def count(self: Any, *a: Any, **k: Any) -> bool:
@@ -73,7 +73,7 @@ def _counted(on: bool) -> tuple[int, int]:
         return orig(self, *a, **k)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(idle_mod, "_first_fits", spy)
+        mp.setattr(idle_mod, "_heads", spy)
         mp.setattr(index_mod.Index, "hopeless", count)
         for seed in range(12):
             _run(seed, on, mp)

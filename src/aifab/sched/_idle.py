@@ -19,7 +19,8 @@ from itertools import islice
 from aifab.sched._assign import FIT, PREEMPT, Assignment
 from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, _Sig, _sig, queue_order
 from aifab.sched._index import Vers, fresh_bound, kept_bound, targets
-from aifab.sched._model import FR
+from aifab.sched._model import FR, ClusterQueue
+from aifab.sched._workload import Workload
 
 
 def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
@@ -31,31 +32,22 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         return 0, False
     names = [n for n in eng._members if eng._members[n]] if len(
         eng._members) < 64 else sorted(eng._active)
-    if FIRST and _first_fits(eng, names):
-        return 0, False  # (the walk below would stop at the first cycle and change nothing)
+    heads, fits = _heads(eng, names, FIRST)
+    if heads is None or fits:
+        # (not all BestEffortFIFO without a stopPolicy: step(); or A37: a head in the first
+        # cycle fits, the walk below would stop at that cycle and change nothing)
+        return 0, False
     stop = budget  # the first cycle (from now) with a head that does not fail, at most
     walks: list[tuple[str, list[Fail], bool]] = []
     kept_walks = eng.tries.walks
-    for name in names:
-        cq = eng.m.cluster_queues[name]
-        if cq.strategy != "BestEffortFIFO" or cq.stop_policy != "None":
-            return 0, False
-        nom = eng.pending.get(eng._nominated.get(name, ""))
+    for name, cq, nom, ws, start, j, key in heads:
         if nom is not None and nom.name in eng.parked:
             return 0, False  # (not reached: a nominee is never set aside)
-        ws = queue_order(eng, name)
-        skip = eng._skip.get(name)
-        start = skip[1] if skip is not None and skip[0] is eng.parked else 0
-        if PASSED and nom is None:
-            j, parked = start, eng.parked
-            while j < len(ws) and ws[j].name in parked:
-                j += 1
-            if j == len(ws):
-                # A61: every workload set aside, no nominee: nothing to walk (as a walk of
-                # it: no head, done unless an earlier queue's head already stopped the walk)
-                walks.append((name, [], stop > 0))
-                continue
-        key = eng.tries.versions(eng, cq)  # nothing moves while heads fail
+        if PASSED and nom is None and j == len(ws):
+            # A61: every workload set aside, no nominee: nothing to walk (as a walk of
+            # it: no head, done unless an earlier queue's head already stopped the walk)
+            walks.append((name, [], stop > 0))
+            continue
         kept = kept_walks.get(name)
         if kept is not None and nom is None and _still(eng, kept, key):
             # at most ``stop`` heads, as the walk below (a kept walk can be thousands long)
@@ -144,29 +136,41 @@ FIRST = True  # A37: a head that fits in the first cycle is looked for first (te
 SETTLED = True
 
 
-def _first_fits(eng: Engine, names: list[str]) -> bool:
-    """A37: whether some queue's head in the first cycle (its nominee, else its first
-    workload not set aside) fits. Then the walk stops at the first cycle whatever the
-    other queues' heads do, and changes nothing: looking for it first spares the preemption
-    bounds and searches of the queues walked before it (``step()`` runs that cycle and
-    tries every head again). Reads nothing a walk does not; each try is kept (A12)."""
+# per queue, as the walk reads it first: its name and ClusterQueue, its nominee, its
+# workloads in order, where its walk starts (A10), its first workload not set aside from
+# there, and the usage versions of its flavors (its tries' key, A12)
+_Head = tuple[str, ClusterQueue, Workload | None, list[Workload], int, int, Vers]
+
+
+def _heads(eng: Engine, names: list[str], first: bool) -> tuple[list[_Head] | None, bool]:
+    """What the walk reads first of each queue (``_Head``), read once for A37 and the walk
+    (nothing moves in between); None when a queue is not BestEffortFIFO without a
+    stopPolicy (the walk returns at once: ``step()``). ``first`` (A37): also whether some
+    queue's head in the first cycle (its nominee, else its first workload not set aside)
+    fits, reading the queues up to it. Then the walk would stop at the first cycle whatever
+    the other queues' heads do, and change nothing: looking for it first spares the
+    preemption bounds and searches of the queues walked before it (``step()`` runs that
+    cycle and tries every head again). Reads nothing a walk does not; each try is kept
+    (A12)."""
+    out: list[_Head] = []
+    parked, tries = eng.parked, eng.tries
     for name in names:
         cq = eng.m.cluster_queues[name]
         if cq.strategy != "BestEffortFIFO" or cq.stop_policy != "None":
-            return False  # (the walk returns at once: step())
-        w = eng.pending.get(eng._nominated.get(name, ""))
-        if w is None:
-            skip = eng._skip.get(name)
-            ws = queue_order(eng, name)
-            i = skip[1] if skip is not None and skip[0] is eng.parked else 0
-            while i < len(ws) and ws[i].name in eng.parked:
-                i += 1
-            if i == len(ws):
-                continue
-            w = ws[i]
-        if eng.tries.get(eng, cq, w).mode == FIT:
-            return True
-    return False
+            return None, False
+        nom = eng.pending.get(eng._nominated.get(name, ""))
+        ws = queue_order(eng, name)
+        skip = eng._skip.get(name)
+        start = j = skip[1] if skip is not None and skip[0] is parked else 0
+        if nom is None:
+            while j < len(ws) and ws[j].name in parked:
+                j += 1
+        w = nom if nom is not None else ws[j] if j < len(ws) else None
+        key = tries.versions(eng, cq) if w is not None or not PASSED else ()  # (A61: unread)
+        out.append((name, cq, nom, ws, start, j, key))
+        if first and w is not None and tries.get(eng, cq, w, key).mode == FIT:
+            return out, True
+    return out, False
 
 
 def _kept(eng: Engine, cq: str, key: Vers, seq: list[Fail]) -> Walk:
