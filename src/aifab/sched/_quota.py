@@ -84,8 +84,8 @@ class QuotaTree:
         for n in self.nodes.values():
             if n.parent is None:
                 self._subtree(n)
-        for n in self.nodes.values():  # quotas and links are fixed from here on
-            n._g = {fr: n.guaranteed(fr) for fr in n.quotas}
+        for n in self.nodes.values():  # quotas and links are fixed from here on (_g: only
+            n._g = {fr: g for fr in n.quotas if (g := n.guaranteed(fr)) > 0}  # what is kept)
         # quotas never change after loading: what a node could use and what a parent can
         # lend are computed once (fair sharing asks for them on every comparison)
         self._pot: dict[tuple[int, FR], float] = {}
@@ -234,7 +234,8 @@ def carried(cq: Node, upto: Node, req: Mapping[FR, float]) -> Mapping[FR, float]
     computed: fair_sharing_iterator.go computeDRS, preemption's fairPreemptions)."""
     n, out = cq, req
     while n is not upto and n.parent is not None:
-        if any(n.local_free(fr) > 0 for fr in out):  # else everything is carried
+        g = n._g  # (empty: it keeps back nothing, everything is carried)
+        if (g is None or g) and any(n.local_free(fr) > 0 for fr in out):
             out = {fr: v - f for fr, v in out.items()
                    if v - (f := n.local_free(fr)) > 0}
         n = n.parent
