@@ -118,7 +118,8 @@ def by_queue(cq: ClusterQueue, wl: Workload, pool: Mapping[str, list[Admitted]],
     then most recently admitted; A9, A19). The same workloads in the same order within
     each queue as ``candidates()`` over the merged pool: its tests read only the queue and
     the priority (and under LowerOrNewerEqualPriority, the creation time), and a list in
-    P2's order holds those of lower priority as a prefix."""
+    P2's order holds those of lower priority as a prefix. A list may be ``pool``'s own
+    (not copied): callers do not change them."""
     name, prio, created = cq.name, wl.priority, wl.created
     within, reclaim = cq.preemption.within_cluster_queue, cq.preemption.reclaim_within_cohort
     cqs = tree.cqs
@@ -139,7 +140,7 @@ def by_queue(cq: ClusterQueue, wl: Workload, pool: Mapping[str, list[Admitted]],
         elif reclaim == "Never" or cqs[q].path()[0] is not root:
             continue
         else:
-            got = lst[:bisect_left(lst, prio, key=_prio)] if reclaim != "Any" else list(lst)
+            got = lst[:bisect_left(lst, prio, key=_prio)] if reclaim != "Any" else lst
         if got:
             out[q] = got
     return out
@@ -315,7 +316,8 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 continue
             targets.append(took)
             active[y].remove(took)
-            left[y].remove(took)
+            # (a new list: ``left``'s may be the index's own, by_queue does not copy them)
+            left[y] = [a for a in left[y] if a is not took]
             if not active[y]:
                 del active[y]
                 _hold(tree, holders, y, -1)
