@@ -55,7 +55,7 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A56": ("aifab.sched._usage", "BIG"), "A57": ("aifab.sched._index", "HELD"),
     "A58": ("aifab.sched._equal", "EXACT"), "A59": ("aifab.sched._cycle", "QUIET"),
     "A60": ("aifab.sched._fairorder", "HEAP"), "A61": ("aifab.sched._idle", "PASSED"),
-    "A62": ("aifab.sched._index", "RENEW"),
+    "A62": ("aifab.sched._index", "RENEW"), "A63": ("aifab.sched._repeat", "EARLY"),
 }
 
 

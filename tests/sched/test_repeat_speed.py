@@ -1,15 +1,28 @@
-"""Rules A49-A51 (docs/sched.md; speed, no change in outcome): A27's skip of a loop takes
-the last whole period too (A49), a run tries the period of the engine's last loop first
-(A50), and the creation-time ceiling of a skip reads only the workloads noted above the
-clock (A51). Each is compared with the rule off on test_repeats' loops: the same events
-with their cycles, the same state, and the admitted workloads in the same order."""
+"""Rules A49-A51 and A63 (docs/sched.md; speed, no change in outcome): A27's skip of a loop
+takes the last whole period too (A49), a run tries the period of the engine's last loop
+first (A50; A63: also on the run's first cycles), and the creation-time ceiling of a skip
+reads only the workloads noted above the clock (A51). Each is compared with the rule off on
+test_repeats' loops: the same events with their cycles, the same state, and the admitted
+workloads in the same order."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from test_repeats import DRIFT, LOOP_SEEDS, _counted, _loop, _play, _random_loops, _state, on_off
+from _cfg import cohort, config, cq, res
+from test_repeats import (
+    DRIFT,
+    FAIR,
+    LOOP,
+    LOOP_SEEDS,
+    _counted,
+    _loop,
+    _play,
+    _random_loops,
+    _state,
+    on_off,
+)
 
 from aifab.sched import Engine, _repeat, gang
 
@@ -75,7 +88,7 @@ def test_random_loops_are_the_same_with_each_rule_off(monkeypatch: pytest.Monkey
         return _again(_again(_random_loops(seed), 1_000.0, 400), 2_000.0, 400)
 
     ref = _full(make())
-    for flag in ("LAST", "HINT", "ABOVE"):
+    for flag in ("LAST", "HINT", "ABOVE", "EARLY"):
         monkeypatch.setattr(_repeat, flag, False)
         assert _full(make()) == ref, flag
         monkeypatch.setattr(_repeat, flag, True)
@@ -159,3 +172,78 @@ def test_a_creation_time_moved_back_below_the_clock_is_not_the_ceiling() -> None
     ref = min((x.created for x in [*e.pending.values(), *(a.wl for a in e.admitted.values())]
                if x.created > 10.0), default=float("inf"))
     assert _repeat._ceiling(e, {}, 10.0) == ref != 50.0
+
+
+def test_a_second_loop_is_confirmed_on_its_first_cycles(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A63: LOOP run again at the next instant loops from its first cycle, so the hint's
+    candidate taken after the period's first cycles (its window starting where the run
+    starts) is confirmed: fewer step() calls than with A50's candidate alone, the same
+    events, state and order of admission."""
+    on, off, n_on, n_off = _on_off(monkeypatch, "EARLY", lambda: _again(_loop(10_000), 4.0))
+    assert on == off
+    assert n_on < n_off
+
+
+@pytest.mark.parametrize("seed", LOOP_SEEDS)
+def test_a_failed_early_window_leaves_the_usual_candidate(
+        monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """A63 on the random loops, run on at two more instants: the same as with it off and
+    as every cycle run, never more step() calls than with it off; where the early window
+    was still open when A50 would take its candidate, that one was taken too (``later``)."""
+    taken = _repeat.Repeats._taken
+    later = [0]
+
+    def spy(self: Any, eng: Any, k: int) -> Any:
+        later[0] += self.cand is not None
+        return taken(self, eng, k)
+
+    monkeypatch.setattr(_repeat.Repeats, "_taken", spy)
+
+    def make() -> Engine:
+        return _again(_again(_random_loops(seed), 1_000.0, 400), 2_000.0, 400)
+
+    on, off, n_on, n_off = _on_off(monkeypatch, "EARLY", make)
+    assert on == off
+    assert n_on <= n_off
+    monkeypatch.setattr(_repeat, "SKIP", False)
+    assert _full(make()) == on
+    assert later[0] > 0
+
+
+def _beside() -> Engine:
+    """LOOP with a lone ClusterQueue z (its own tree, 4 GPUs) beside it; at the next
+    instant z's new workload x is admitted in the run's first cycle, with the loop's own
+    events, and the loop goes on as before."""
+    cohorts, queues, instants = LOOP
+    docs: list[dict[str, Any]] = [cohort("root")]
+    docs += [cohort(c, "root", weight=w) for c, w in cohorts]
+    for q, c, k, within, *reclaim in queues:
+        docs.append(cq(q, c, flavors={"f1": [res("nvidia.com/gpu", k)]},
+                       preemption={"reclaimWithinCohort": reclaim[0] if reclaim else "Any",
+                                   "withinClusterQueue": within}))
+    docs.append(cq("z", None, flavors={"f1": [res("nvidia.com/gpu", 4)]}))
+    e = Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=("f1",)))
+    for t, jobs, done in instants:
+        e.clock = t
+        for name, q, k, prio in jobs:
+            e.submit(gang(name, q, k, priority=prio, created=t))
+        e.run(max_cycles=10_000)
+        for name in done:
+            e.finish(name)
+    e.submit(gang("x", "z", 1, created=3.5))
+    return _again(e, 4.0)
+
+
+def test_an_early_window_with_a_first_cycle_of_its_own_leaves_it_to_the_usual_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A63: x's admission makes the run's first cycles no period of the loop, so the early
+    candidate fails; A50's, taken one cycle later while it was open, takes over: as many
+    step() calls as without A63, the same events and state as every cycle run."""
+    on, off, n_on, n_off = _on_off(monkeypatch, "EARLY", _beside)
+    assert on == off
+    assert n_on == n_off
+    e = _beside()
+    assert "x" in e.admitted and [lp.clock for lp in e.loops] == [3.0, 4.0]
+    monkeypatch.setattr(_repeat, "SKIP", False)
+    assert _full(_beside()) == on

@@ -58,6 +58,9 @@ MULT = 8  # the most periods of the events the whole state's period is looked fo
 ABOVE = True  # A51: _ceiling reads the workloads noted above the clock (False: all; tests)
 HINT = True  # A50: the last repeat's period tried first (False: not; tests)
 LAST = True  # A49: the last whole period is skipped too (False: run, as before; tests)
+# A63: the last repeat's period (A50) is tried on the run's first cycles run by ``step()``,
+# its window starting where the run starts (False: after one more, as before; tests)
+EARLY = True
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,7 @@ class Repeats:
     def __init__(self, eng: Engine) -> None:
         self.on = SKIP and eng.clock is not None and not eng.prune
         self.start = len(eng.events)
+        self.first = eng.cycle  # (the cycle the run starts at: A63's window starts there)
         # per cycle run by ``step()``: (its number, events so far, a hash of its events)
         self.marks: list[tuple[int, int, int]] = []
         self.mult = 1  # the candidate's period in periods of the events
@@ -245,6 +249,10 @@ class Repeats:
         # candidate as soon as that many cycles and one have run (once per run)
         self.hint = eng.hint if HINT else 0
         self.hinted = False  # the candidate is the hint's
+        # A63: the hint's usual candidate, taken while its early one (on the run's first
+        # cycles) is still open; it takes over if that one fails
+        self.later: tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]] | None \
+            = None
 
     def after(self, eng: Engine, left: int) -> int:
         """After a cycle that changed something, with ``left`` cycles to go: what is left
@@ -258,6 +266,8 @@ class Repeats:
         if self.cand is not None:
             c1, n1, state, p, n0, seq, times = self.cand
             if c < c1 + p:
+                if EARLY and self.hinted and len(marks) == self.hint + 1:
+                    self.later = self._taken(eng, self.hint)  # A63 (as A50 would take it)
                 return left
             self.cand = None
             same = c == c1 + p and _same(eng, n0, n1, n, p)
@@ -276,8 +286,11 @@ class Repeats:
                 eng.hint = self.k
                 return _skip(eng, moved, n1, n, p, eng._seq - seq, left, times)
             self.hinted = False
-        if self.hint and len(marks) == self.hint + 1:  # A50: the last repeat's period
-            self.hinted = True
+            if self.later is not None:  # A63: the early window failed, A50's goes on
+                self.cand, self.later, self.hinted = self.later, None, True
+                return left
+        if self.hint and (len(marks) == self.hint + 1 or (EARLY and len(marks) == self.hint)):
+            self.hinted = True  # A50: the last repeat's period (A63: from the run's start)
             self._candidate(eng, self.hint)
             return left
         if len(marks) < LONG:
@@ -290,12 +303,19 @@ class Repeats:
     def _candidate(self, eng: Engine, k: int) -> None:
         """The cycle just run, a candidate with the period of the last ``k`` cycles run by
         ``step()``: its state is compared with the state that many cycles later."""
-        c, n = eng.cycle, len(eng.events)
-        c0, n0, _ = self.marks[-1 - k]
-        moved = _moved(eng, self.start)
         self.k = k
-        self.cand = (c, n, _state(eng, moved), c - c0, n0, eng._seq,
-                     {w: x.created for w, x in moved.items()})
+        self.cand = self._taken(eng, k)
+
+    def _taken(self, eng: Engine, k: int
+               ) -> tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]]:
+        """A candidate at the cycle just run, with the period of the last ``k`` cycles run by
+        ``step()`` (A63: of the run's first ``k``, its window starting where the run
+        starts)."""
+        c, n = eng.cycle, len(eng.events)
+        c0, n0 = self.marks[-1 - k][:2] if len(self.marks) > k else (self.first, self.start)
+        moved = _moved(eng, self.start)
+        return (c, n, _state(eng, moved), c - c0, n0, eng._seq,
+                {w: x.created for w, x in moved.items()})
 
 
 def _skip(eng: Engine, moved: dict[str, Workload], a: int, b: int, p: int, ticks: int,
