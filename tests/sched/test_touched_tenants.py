@@ -140,3 +140,28 @@ def test_tenants_touched_in_one_instant_are_read_in_partition_order(
     assert [q for q in seen if q in gov] == [pol.cq_of[names.index(t)]
                                              for t in ("u", "s1", "s2")]
     assert len(seen) == 4
+
+
+def test_touched_reads_every_tenant_first_and_again_for_other_queues() -> None:
+    """``Touched.changed``: every tenant of the partitions asked for the first time; then
+    only those the queues marked, in partition order; every tenant again when the policy
+    is handed another run's queues (which mark nothing until asked)."""
+    from types import SimpleNamespace
+
+    from aifab.sched._twinpolicy import Touched
+
+    parts = [SimpleNamespace(index=0, tenants=(0, 1, 2)), SimpleNamespace(index=1, tenants=(3,))]
+
+    def run(q: Queues) -> Any:
+        return SimpleNamespace(partitions=parts, queues=q)
+
+    tt, q = Touched(), Queues([0, 0, 0, 1], set())
+    assert tt.changed(run(q), {0, 1}) == [0, 1, 2, 3]
+    assert tt.changed(run(q), {0, 1}) == []
+    q.enqueue(_job(1, 2))
+    q.enqueue(_job(2, 0))
+    q.enqueue(_job(3, 3))
+    assert tt.changed(run(q), {0}) == [0, 2]  # partition 1 not touched yet: 3 kept
+    assert tt.changed(run(q), {1}) == [3]
+    other = Queues([0, 0, 0, 1], set())
+    assert tt.changed(run(other), {0}) == [0, 1, 2]

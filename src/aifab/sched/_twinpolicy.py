@@ -210,7 +210,7 @@ class Touched:
         if not TOUCHED:
             return [t for p in parts for t in run.partitions[p].tenants]
         q = run.queues
-        if self._moved is None:
+        if self._moved is None or q.touched is None:  # (first read, or another run's queues)
             self._moved = {p.index: set(p.tenants) for p in run.partitions}
             self._rank = {t: (p.index, i) for p in run.partitions
                           for i, t in enumerate(p.tenants)}
