@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq, res
+from _cfg import cq, res
 from test_repeats import (
     DRIFT,
-    FAIR,
     LOOP,
     LOOP_SEEDS,
     _counted,
@@ -215,22 +214,7 @@ def _beside() -> Engine:
     """LOOP with a lone ClusterQueue z (its own tree, 4 GPUs) beside it; at the next
     instant z's new workload x is admitted in the run's first cycle, with the loop's own
     events, and the loop goes on as before."""
-    cohorts, queues, instants = LOOP
-    docs: list[dict[str, Any]] = [cohort("root")]
-    docs += [cohort(c, "root", weight=w) for c, w in cohorts]
-    for q, c, k, within, *reclaim in queues:
-        docs.append(cq(q, c, flavors={"f1": [res("nvidia.com/gpu", k)]},
-                       preemption={"reclaimWithinCohort": reclaim[0] if reclaim else "Any",
-                                   "withinClusterQueue": within}))
-    docs.append(cq("z", None, flavors={"f1": [res("nvidia.com/gpu", 4)]}))
-    e = Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=("f1",)))
-    for t, jobs, done in instants:
-        e.clock = t
-        for name, q, k, prio in jobs:
-            e.submit(gang(name, q, k, priority=prio, created=t))
-        e.run(max_cycles=10_000)
-        for name in done:
-            e.finish(name)
+    e = _play(LOOP, 10_000, extra=(cq("z", None, flavors={"f1": [res("nvidia.com/gpu", 4)]}),))
     e.submit(gang("x", "z", 1, created=3.5))
     return _again(e, 4.0)
 

@@ -59,9 +59,11 @@ DRIFT = ([("c0", 2.0), ("c1", None)],
           (2.0, [("w7", "q11", 4, 1), ("w8", "q02", 2, 2), ("w9", "q10", 1, 0)], [])])
 
 
-def _play(spec: Any, limit: int, clock: bool = True, compact: bool = False) -> Engine:
+def _play(spec: Any, limit: int, clock: bool = True, compact: bool = False,
+          extra: tuple[dict[str, Any], ...] = ()) -> Engine:
     """The configuration and instants of ``spec`` (LOOP, DRIFT), each instant's run limited
-    to ``limit`` cycles; without ``clock`` the engine's clock is not set."""
+    to ``limit`` cycles; without ``clock`` the engine's clock is not set; ``extra``: more
+    manifests (queues beside the spec's)."""
     cohorts, queues, instants = spec
     docs: list[dict[str, Any]] = [cohort("root")]
     docs += [cohort(c, "root", weight=w) for c, w in cohorts]
@@ -69,7 +71,7 @@ def _play(spec: Any, limit: int, clock: bool = True, compact: bool = False) -> E
         docs.append(cq(q, c, flavors={"f1": [res("nvidia.com/gpu", n)]},
                        preemption={"reclaimWithinCohort": reclaim[0] if reclaim else "Any",
                                    "withinClusterQueue": within}))
-    e = Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=("f1",)))
+    e = Engine(config(*docs, *extra, {**FAIR, "fairSharing": {}}, flavors=("f1",)))
     e.compact = compact
     for t, jobs, done in instants:
         e.clock = t if clock else None
