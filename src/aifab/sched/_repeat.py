@@ -230,6 +230,11 @@ def _same(eng: Engine, a: int, b: int, c: int, p: int) -> bool:
                for x, y in zip(ev[a:b], ev[b:c], strict=True))
 
 
+# a candidate: (its cycle, events so far, state, period, window start, sequence no.,
+# creation times of the workloads moved so far)
+_Cand = tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]]
+
+
 class Repeats:
     """One ``run()``'s cycles and its candidate repeat."""
 
@@ -240,10 +245,7 @@ class Repeats:
         # per cycle run by ``step()``: (its number, events so far, a hash of its events)
         self.marks: list[tuple[int, int, int]] = []
         self.mult = 1  # the candidate's period in periods of the events
-        # a candidate: (its cycle, events so far, state, period, window start, sequence
-        # no., creation times of the workloads moved so far)
-        self.cand: tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]] | None \
-            = None
+        self.cand: _Cand | None = None
         self.k = 0  # the candidate's period in cycles run by ``step()``
         # A50: the period (in such cycles) of the last repeat the engine found, tried as a
         # candidate as soon as that many cycles and one have run (once per run)
@@ -251,8 +253,7 @@ class Repeats:
         self.hinted = False  # the candidate is the hint's
         # A63: the hint's usual candidate, taken while its early one (on the run's first
         # cycles) is still open; it takes over if that one fails
-        self.later: tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]] | None \
-            = None
+        self.later: _Cand | None = None
 
     def after(self, eng: Engine, left: int) -> int:
         """After a cycle that changed something, with ``left`` cycles to go: what is left
@@ -306,8 +307,7 @@ class Repeats:
         self.k = k
         self.cand = self._taken(eng, k)
 
-    def _taken(self, eng: Engine, k: int
-               ) -> tuple[int, int, tuple[Any, ...], int, int, int, dict[str, float]]:
+    def _taken(self, eng: Engine, k: int) -> _Cand:
         """A candidate at the cycle just run, with the period of the last ``k`` cycles run by
         ``step()`` (A63: of the run's first ``k``, its window starting where the run
         starts)."""
