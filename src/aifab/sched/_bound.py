@@ -305,9 +305,11 @@ def _short(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[
 def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> bool:
     """Whether the preemptor's side ``mine`` stays within its quota with ``req`` added at
     ``me`` (F8; what the search reads before it removes anything)."""
-    up = carried(me, mine, req)
-    return all(mine.usage.get(fr, 0.0) + up.get(fr, 0.0) <= mine.subtree.get(fr, 0.0) + EPS
-               for fr in req)
+    up, use, sub = carried(me, mine, req), mine.usage, mine.subtree
+    for fr in req:  # noqa: SIM110 (a loop: fewer instructions than all() of a generator)
+        if not use.get(fr, 0.0) + up.get(fr, 0.0) <= sub.get(fr, 0.0) + EPS:
+            return False
+    return True
 
 
 def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node,

@@ -56,30 +56,41 @@ lower bound allows; a side passed over against it then is passed over now.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
+from itertools import compress
+from operator import attrgetter, ne
+
 from aifab.sched import _equal
 from aifab.sched._assign import Assignment
 from aifab.sched._bound import Usage, _leaving, _node, _taken, _within
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, holding, lending
+from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, lending
 
 _Counted = list[dict[FR, float]]
 # per level down the path: its child on the path, that child's version and usage, the
 # least share of the preemptor's side compared there (A42), and the sides, whether each
 # borrowed on the request's flavor-resources and whether it was passed over
 _Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[bool], list[bool],
-               list[int], bool, tuple[list[int], list[int]], _Counted | None]
+               list[int], bool, tuple[list[int], list[int]], _Counted | None, "_Up"]
 # (and the sides that borrowed, whether A43 may apply, and the versions at which ``holds``
 # last found each side passed over, and not borrowing, first those of then: a side's state
 # is its version's; A54, for a bound's certificate, at the top level: per side, what of
-# what the bound counted leaving it reached the root, per flavor-resource)
+# what the bound counted leaving it reached the root, per flavor-resource; A64: what of the
+# request reaches the path's child, with the versions of the nodes between it and the
+# preemptor's queue, which it reads with the queue)
+_Up = tuple[Mapping[FR, float], list[tuple[Node, int]]]
 # the preemptor's queue and version, the levels, the usage above it, the shortfall, the
 # request, and (A54, a bound's certificate) the highest priority it may take from others
 Cert = tuple[Node, int, list[_Level], list[tuple[Node, int, dict[FR, float]]], dict[FR, float],
              dict[FR, float], int | None]
 
+_VER = attrgetter("ver")  # a node's version (A30)
+
 CERT = True  # A39-A42 (False: a failed search stands only while no version moves, tests)
 OWN = True  # A43: also after a move in the preemptor's own cohort (False: tests)
 COUNTED = True  # A54: a bound's counted sides may move (False: tests)
+UP = True  # A64: what reaches the path's child, as the certificate found it (False: tests)
 
 
 def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
@@ -114,8 +125,9 @@ def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
         left = None
         if counted is not None and counted[1] is not None and low is not None and k == 0:
             left = [_up(d, counted[0].get(id(d), {})) for d in nodes]
+        up = (dict(carried(me, q, asg.usage)), [(n, n.ver) for n in path[k + 2:-1]])
         levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, nbs, passed,
-                       borrowed, own, (vers, list(vers)), left))
+                       borrowed, own, (vers, list(vers)), left, up))
     use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
     return (me, me.ver, levels, use, short, dict(asg.usage),
             counted[1] if counted is not None else None)
@@ -131,25 +143,28 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
         if p.ver != ver:
             for fr, v in then.items():
                 fall[fr] += max(0.0, v - p.usage.get(fr, 0.0))
-    if not any(v > 0 and fall[fr] < v - 2 * EPS - 1e-9 * (1 + v) for fr, v in short.items()):
+    for fr, v in short.items():  # (a loop: fewer instructions than any() of a generator)
+        if v > 0 and fall[fr] < v - 2 * EPS - 1e-9 * (1 + v):
+            break
+    else:
         return False
     frs = list(req)
     more: dict[FR, float] = {}  # A54: what more may reach the path from counted sides
-    for k, (q, ver, _, low, nodes, _, passed, _, own, seen, left) in enumerate(levels):
-        now = [d.ver for d in nodes]
+    for k, lv in enumerate(levels):
+        q, ver, _, low, nodes, _, passed, _, own, seen, left = lv[:11]
+        now = list(map(_VER, nodes))
         count = COUNTED and left is not None and k == 0  # (A54: at the top level only)
         if q.ver == ver:  # (nothing below ``q`` moved: the levels below are as they were)
             ok = seen[0]  # the versions at which each side was found passed over (or then)
             if now != ok:
-                for i, (a, b) in enumerate(zip(now, ok, strict=True)):
-                    if a != b:
-                        if not (passed[i] and _passed(u, tree, nodes[i], frs, low)):
-                            if not count:
-                                return False
-                            assert left is not None and low is not None
-                            if _more(u, tree, nodes[i], q, req, lim, low, left, i, True, more):
-                                continue  # (counted again at each check)
-                        ok[i] = a
+                for i in compress(itertools.count(), map(ne, now, ok)):  # (those that moved)
+                    if not (passed[i] and _passed(u, tree, nodes[i], frs, low)):
+                        if not count:
+                            return False
+                        assert left is not None and low is not None
+                        if _more(u, tree, nodes[i], q, req, lim, low, left, i, True, more):
+                            continue  # (counted again at each check)
+                    ok[i] = now[i]
             break
         if not (OWN and (own or (count and q.weight > 0 and q is not me and all(
                 q.guaranteed(fr) <= 0 for fr in frs)))):
@@ -166,7 +181,9 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
     versions); A54: a side that borrows (or borrowed) and is not passed over against the
     lower bound of the moved child's least share adds what more may leave it to ``more``."""
     me, _, levels, _, _, req, lim = cert
-    q, _, q_use, low, nodes, nbs, _, borrowed, _, seen, left = levels[k]
+    lv = levels[k]
+    q, _, q_use, low, nodes, nbs, _, borrowed, _, seen, left = lv[:11]
+    up = lv[11] if len(lv) > 11 else None  # (a certificate pickled before A64: None)
     frs = list(req)
     ok = seen[1]  # the versions at which each side was found not borrowing (or then)
     if not (COUNTED and left is not None and k == 0):
@@ -178,7 +195,7 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
                     ok[i] = a
         if borrowed:
             assert low is not None
-            if _within(tree, me, q, req):
+            if _within_at(tree, me, q, req, up):
                 return False
             least = _least(tree, q, q_use, low)
             if not all(_passed(u, tree, nodes[i], frs, least) for i in borrowed):
@@ -194,10 +211,33 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
                 ok[i] = now[i]
                 continue
         if lb is None:
-            if _within(tree, me, q, req):
+            if _within_at(tree, me, q, req, up):
                 return False
             lb = _least(tree, q, q_use, low)
+        if lim is None:
+            continue  # (A64: what ``_more`` would find: nothing counted leaving ``d``)
+        over, share = _node(u, tree, d)
+        if over.isdisjoint(req) or _below(share, lb):
+            continue  # (A64: the same: the bound passes over ``d``, nothing counted)
         _more(u, tree, d, q, req, lim, lb, left, i, False, more)
+    return True
+
+
+def _within_at(tree: QuotaTree, me: Node, q: Node, req: dict[FR, float], up: _Up | None
+               ) -> bool:
+    """``_bound._within`` (F8: the path's child ``q`` stays within its quota with ``req``
+    added at ``me``), A64: with what of ``req`` reaches ``q`` as the certificate found it,
+    while ``me`` (``holds`` checks it first) and the nodes between them have not moved:
+    ``carried`` reads only their usage and kept-back quota."""
+    if up is None or not UP:
+        return _within(tree, me, q, req)
+    for n, v in up[1]:
+        if n.ver != v:
+            return _within(tree, me, q, req)
+    add, use, sub = up[0], q.usage, q.subtree
+    for fr in req:  # noqa: SIM110 (a loop: fewer instructions than all() of a generator)
+        if not use.get(fr, 0.0) + add.get(fr, 0.0) <= sub.get(fr, 0.0) + EPS:
+            return False
     return True
 
 
@@ -249,8 +289,10 @@ def _least(tree: QuotaTree, q: Node, then: dict[FR, float], low: float) -> float
     fall: dict[str, float] = {}
     for fr, v in then.items():
         fall[fr[1]] = fall.get(fr[1], 0.0) + max(0.0, v - q.usage.get(fr, 0.0))
-    drop = max((f * 1000.0 / lend[r] for r, f in fall.items() if lend.get(r, 0.0) > 0),
-               default=0.0)
+    drop = 0.0
+    for r, f in fall.items():  # (max() of the ratios; the same floats, fewer instructions)
+        if lend.get(r, 0.0) > 0 and (x := f * 1000.0 / lend[r]) > drop:
+            drop = x
     return low - drop / q.weight - 1e-9 * (1.0 + abs(low))
 
 

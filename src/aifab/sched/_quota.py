@@ -235,9 +235,12 @@ def carried(cq: Node, upto: Node, req: Mapping[FR, float]) -> Mapping[FR, float]
     n, out = cq, req
     while n is not upto and n.parent is not None:
         g = n._g  # (empty: it keeps back nothing, everything is carried)
-        if (g is None or g) and any(n.local_free(fr) > 0 for fr in out):
-            out = {fr: v - f for fr, v in out.items()
-                   if v - (f := n.local_free(fr)) > 0}
+        if g is None or g:
+            for fr in out:  # (any() of a generator, in fewer instructions)
+                if n.local_free(fr) > 0:
+                    out = {fr: v - f for fr, v in out.items()
+                           if v - (f := n.local_free(fr)) > 0}
+                    break
         n = n.parent
     return out
 
@@ -323,4 +326,7 @@ class Borrows:
     def below(self, side: Node, q: Node) -> bool:
         """Whether every node below ``side`` down to ``q`` (a ClusterQueue under it)
         borrows."""
-        return all(self(n) for n in q.path()[len(side.path()):])
+        for n in q.path()[len(side.path()):]:  # noqa: SIM110 (fewer instructions than all())
+            if not self(n):
+                return False
+        return True
