@@ -56,7 +56,7 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A58": ("aifab.sched._equal", "EXACT"), "A59": ("aifab.sched._cycle", "QUIET"),
     "A60": ("aifab.sched._fairorder", "HEAP"), "A61": ("aifab.sched._idle", "PASSED"),
     "A62": ("aifab.sched._index", "RENEW"), "A63": ("aifab.sched._repeat", "EARLY"),
-    "A64": ("aifab.sched._cert", "UP"),
+    "A64": ("aifab.sched._cert", "UP"), "A65": ("aifab.sched._cert", "SYNC"),
 }
 
 

@@ -72,13 +72,14 @@ _Counted = list[dict[FR, float]]
 # least share of the preemptor's side compared there (A42), and the sides, whether each
 # borrowed on the request's flavor-resources and whether it was passed over
 _Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[bool], list[bool],
-               list[int], bool, tuple[list[int], list[int]], _Counted | None, "_Up"]
+               list[int], bool, tuple[list[int], list[int]], _Counted | None, "_Up", list[int]]
 # (and the sides that borrowed, whether A43 may apply, and the versions at which ``holds``
 # last found each side passed over, and not borrowing, first those of then: a side's state
 # is its version's; A54, for a bound's certificate, at the top level: per side, what of
 # what the bound counted leaving it reached the root, per flavor-resource; A64: what of the
 # request reaches the path's child, with the versions of the nodes between it and the
-# preemptor's queue, which it reads with the queue)
+# preemptor's queue, which it reads with the queue; A65: the version of the level's cohort
+# when the sides' versions last matched the first of those lists)
 _Up = tuple[Mapping[FR, float], list[tuple[Node, int]]]
 # the preemptor's queue and version, the levels, the usage above it, the shortfall, the
 # request, and (A54, a bound's certificate) the highest priority it may take from others
@@ -91,6 +92,7 @@ CERT = True  # A39-A42 (False: a failed search stands only while no version move
 OWN = True  # A43: also after a move in the preemptor's own cohort (False: tests)
 COUNTED = True  # A54: a bound's counted sides may move (False: tests)
 UP = True  # A64: what reaches the path's child, as the certificate found it (False: tests)
+SYNC = True  # A65: sides not read again while their cohort has not moved (False: tests)
 
 
 def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
@@ -127,7 +129,7 @@ def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
             left = [_up(d, counted[0].get(id(d), {})) for d in nodes]
         up = (dict(carried(me, q, asg.usage)), [(n, n.ver) for n in path[k + 2:-1]])
         levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, nbs, passed,
-                       borrowed, own, (vers, list(vers)), left, up))
+                       borrowed, own, (vers, list(vers)), left, up, [path[k].ver]))
     use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
     return (me, me.ver, levels, use, short, dict(asg.usage),
             counted[1] if counted is not None else None)
@@ -152,10 +154,17 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
     more: dict[FR, float] = {}  # A54: what more may reach the path from counted sides
     for k, lv in enumerate(levels):
         q, ver, _, low, nodes, _, passed, _, own, seen, left = lv[:11]
-        now = list(map(_VER, nodes))
         count = COUNTED and left is not None and k == 0  # (A54: at the top level only)
         if q.ver == ver:  # (nothing below ``q`` moved: the levels below are as they were)
+            # A65: no side moved since their versions last matched ``ok``: the cohort's
+            # version moves with every change of usage below it
+            sync = lv[12] if SYNC and len(lv) > 12 else None
+            par = q.parent
+            assert par is not None
+            if sync is not None and sync[0] == par.ver:
+                break
             ok = seen[0]  # the versions at which each side was found passed over (or then)
+            now = list(map(_VER, nodes))
             if now != ok:
                 for i in compress(itertools.count(), map(ne, now, ok)):  # (those that moved)
                     if not (passed[i] and _passed(u, tree, nodes[i], frs, low)):
@@ -163,9 +172,13 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
                             return False
                         assert left is not None and low is not None
                         if _more(u, tree, nodes[i], q, req, lim, low, left, i, True, more):
-                            continue  # (counted again at each check)
+                            sync = None  # (counted again at each check: not matched)
+                            continue
                     ok[i] = now[i]
+            if sync is not None:
+                sync[0] = par.ver
             break
+        now = list(map(_VER, nodes))
         if not (OWN and (own or (count and q.weight > 0 and q is not me and all(
                 q.guaranteed(fr) <= 0 for fr in frs)))):
             return False  # (no kept-back quota, every side that borrowed passed or counted)
