@@ -39,7 +39,7 @@ def _checked_bounds(used: list[int]) -> Any:
 
     def checked(ix: Any, cq_: Any, wl: Any, asg: Any, fair: bool, peek: Any,
                 fresh: bool = False) -> Any:
-        key = (cq_.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
+        key = index_mod._bound_key(cq_, wl, asg, fair)
         hit = ix._bounds.get(key)
         before = looked[0]
         out = orig(ix, cq_, wl, asg, fair, peek, fresh)

@@ -45,7 +45,7 @@ def _hopeless_checked(kept: list[int]) -> Any:
     orig = index_mod.Index.hopeless
 
     def checked(ix: Any, cq_: Any, wl: Any, asg: Any, fair: bool, peek: bool = False) -> bool:
-        key = (cq_.name, wl.priority, tuple(sorted(asg.usage.items())), fair)
+        key = index_mod._bound_key(cq_, wl, asg, fair)
         hit = ix._bounds.get(key)
         out = orig(ix, cq_, wl, asg, fair, peek)
         if kept_as(hit, ix._bounds.get(key)) and out:

@@ -36,6 +36,27 @@ class Assignment:
     # one comparison found room (then it also read usage and topology domains)
     above: list[tuple[FR, float, str | None]] | None = field(default_factory=list,
                                                              compare=False, repr=False)
+    # A66: the text of its sorted usage and the set of its flavor-resources, made once (the
+    # usage is not changed once assign() returns): the memos' keys read them, and a string
+    # keeps its hash
+    text: str | None = field(default=None, compare=False, repr=False)
+    frs: frozenset[FR] | None = field(default=None, compare=False, repr=False)
+
+    def usage_text(self) -> str:
+        t = self.text
+        if t is None:
+            t = repr(tuple(sorted(self.usage.items())))
+            t = self.text = _TEXT.setdefault(t, t)
+        return t
+
+    def usage_frs(self) -> frozenset[FR]:
+        f = self.frs
+        if f is None:
+            f = self.frs = frozenset(self.usage)
+        return f
+
+
+_TEXT: dict[str, str] = {}  # (one string per text: keys compared by identity first)
 
 
 class Domains:

@@ -132,26 +132,32 @@ class Tries:
         self.walks.pop(queue, None)
 
 
-_Sig = tuple[tuple[object, ...], ...]
+_Sig = str
 
 
 def _sig(w: Workload) -> _Sig:
     """The values of a workload's pod sets (all ``assign()`` reads of it), kept per pod-set
-    tuple (pod sets are frozen; their dicts are not changed after a workload is made)."""
+    tuple (pod sets are frozen; their dicts are not changed after a workload is made), as
+    the text of their tuple: a string keeps its hash, so the kept tries are looked up
+    without hashing the nested values again (A66; the same values give the same text, and
+    the text of names, numbers and None tells different values apart)."""
     key = id(w.pod_sets)
     hit = _SIG.get(key)
     if hit is not None and hit[0] is w.pod_sets:
         return hit[1]
-    out = tuple((ps.name, ps.count, tuple(sorted(ps.per_pod.items())),
-                 tuple(sorted(ps.node_selector.items())), ps.required, ps.preferred)
-                for ps in w.pod_sets)
+    out = repr(tuple((ps.name, ps.count, tuple(sorted(ps.per_pod.items())),
+                      tuple(sorted(ps.node_selector.items())), ps.required, ps.preferred)
+                     for ps in w.pod_sets))
+    out = _TEXT.setdefault(out, out)  # (one string per text: compared by identity first)
     if len(_SIG) > 100_000:
         _SIG.clear()
+        _TEXT.clear()
     _SIG[key] = (w.pod_sets, out)
     return out
 
 
 _SIG: dict[int, tuple[object, _Sig]] = {}
+_TEXT: dict[str, str] = {}
 
 
 NO_VICTIMS = ("priority", "fits only by preemption, and no admitted workload it may preempt "

@@ -177,7 +177,7 @@ def _kept(eng: Engine, cq: str, key: Vers, seq: list[Fail]) -> Walk:
     """A walk in which every workload of ``cq`` failed, with what it read (A14)."""
     ix, scope = eng.index, set[FR]()
     for asg in {id(f[1]): f[1] for f in seq if f[1].mode == PREEMPT}.values():
-        scope.update(ix._scope(cq, frozenset(asg.usage)))
+        scope.update(ix._scope(cq, asg.usage_frs()))
     frs = tuple(sorted(scope))
     return key, frs, ix._versions(frs), ix.bound, seq
 

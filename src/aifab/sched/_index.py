@@ -32,7 +32,7 @@ from aifab.sched._quota import QuotaTree
 from aifab.sched._usage import _limits
 from aifab.sched._workload import Workload
 
-_Key = tuple[str, int, float | None, tuple[tuple[FR, float], ...], bool, str | None]
+_Key = tuple[str, int, float | None, str, bool, str | None]  # (A66: the usage as text)
 # usage versions of flavor-resources, None for one not moved yet (``Index._versions``)
 Vers = tuple[int | None, ...]
 _Failed = tuple[tuple[FR, ...], Vers, Cert | None]  # scope, versions, A39
@@ -190,7 +190,7 @@ class Index:
         return tuple(map(self.ver.get, scope))  # (None: not moved yet, as in versions())
 
     def _key(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool) -> _Key:
-        return (cq.name, wl.priority, wl.created, tuple(sorted(asg.usage.items())), fair,
+        return (cq.name, wl.priority, wl.created, asg.usage_text(), fair,
                 None if fair else self.evictor.get(wl.name))
 
     def _req_key(self, cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool) -> _Key:
@@ -199,7 +199,7 @@ class Index:
         classic search the preemptor it spares (P10)."""
         newer = cq.preemption.within_cluster_queue == "LowerOrNewerEqualPriority"
         return (cq.name, wl.priority, wl.created if newer else None,
-                tuple(sorted(asg.usage.items())), fair,
+                asg.usage_text(), fair,
                 None if fair else self.evictor.get(wl.name))
 
     def failed_before(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
@@ -228,7 +228,7 @@ class Index:
 
     def note_failed(self, cq: ClusterQueue, wl: Workload, asg: Assignment,
                     fair: bool, cert: Cert | None = None) -> None:
-        scope = self._scope(cq.name, frozenset(asg.usage))
+        scope = self._scope(cq.name, asg.usage_frs())
         vers = self._versions(scope)
         self._failed[wl.name] = (self._key(cq, wl, asg, fair), scope, vers, cert)
         if self.shared:
@@ -246,7 +246,7 @@ def _kept_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment, fair
     ``peek``: only a kept answer, else False (None: else None); ``fresh``: computed again
     without looking for a kept one (the caller just found none)."""
     key = _bound_key(cq, wl, asg, fair)
-    scope = ix._scope(cq.name, frozenset(asg.usage))
+    scope = ix._scope(cq.name, asg.usage_frs())
     hit = None if fresh else ix._bounds.get(key)
     if hit is not None:
         now = _standing(ix, (scope, hit[0], hit[2]))  # (as a failed search's, A62 too)
@@ -286,7 +286,7 @@ def fresh_bound(ix: Index, cq: ClusterQueue, wl: Workload, asg: Assignment,
 def _bound_key(cq: ClusterQueue, wl: Workload, asg: Assignment, fair: bool
                ) -> tuple[object, ...]:
     """What A8's bound reads of a request (A12): its queue, priority and usage."""
-    return cq.name, wl.priority, tuple(sorted(asg.usage.items())), fair
+    return cq.name, wl.priority, asg.usage_text(), fair
 
 
 def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
@@ -306,7 +306,7 @@ def targets(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
     if mv is None:
         mv = ix.moves = Moves()
     k = mv.key(ix._req_key(cq, wl, asg, fair), asg.usage,
-               ix._scope(cq.name, frozenset(asg.usage)))
+               ix._scope(cq.name, asg.usage_frs()))
     if k is None:
         return _search(ix, m, fair, cq, wl, asg, key)
     seen, got = mv.get(k)
