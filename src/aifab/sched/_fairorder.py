@@ -63,7 +63,7 @@ def tournament(eng: Engine, entries: list[Entry],
         if v is None:
             # A45: across cycles and runs, while the node's version stands
             req = e[2].usage
-            gk = (id(n), n.ver, e[0].name, tuple(req.items()))
+            gk = (id(n), n.ver, e[0].name, e[2].usage_text())  # (A66: the usage as text)
             hit = _KEPT.get(gk) if KEEP else None
             if hit is not None and hit[0] is n:
                 v = hit[1]
