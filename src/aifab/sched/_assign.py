@@ -46,6 +46,8 @@ class Assignment:
         t = self.text
         if t is None:
             t = repr(tuple(sorted(self.usage.items())))
+            if len(_TEXT) > 100_000:  # (only the identity shortcut is lost)
+                _TEXT.clear()
             t = self.text = _TEXT.setdefault(t, t)
         return t
 
