@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aifab.sched import _equal
+from aifab.sched import _equal, _quota
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
 from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, leaves, lending
@@ -305,11 +305,7 @@ def _short(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mapping[
 def _within(tree: QuotaTree, me: Node, mine: Node, req: Mapping[FR, float]) -> bool:
     """Whether the preemptor's side ``mine`` stays within its quota with ``req`` added at
     ``me`` (F8; what the search reads before it removes anything)."""
-    up, use, sub = carried(me, mine, req), mine.usage, mine.subtree
-    for fr in req:  # noqa: SIM110 (a loop: fewer instructions than all() of a generator)
-        if not use.get(fr, 0.0) + up.get(fr, 0.0) <= sub.get(fr, 0.0) + EPS:
-            return False
-    return True
+    return _quota.within(mine, carried(me, mine, req), req)
 
 
 def _mine_low(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, mine: Node,

@@ -65,7 +65,7 @@ from aifab.sched import _equal
 from aifab.sched._assign import Assignment
 from aifab.sched._bound import Usage, _leaving, _node, _taken, _within
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, lending
+from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, lending, within
 
 _Counted = list[dict[FR, float]]
 # per level down the path: its child on the path, that child's version and usage, the
@@ -247,11 +247,7 @@ def _within_at(tree: QuotaTree, me: Node, q: Node, req: dict[FR, float], up: _Up
     for n, v in up[1]:
         if n.ver != v:
             return _within(tree, me, q, req)
-    add, use, sub = up[0], q.usage, q.subtree
-    for fr in req:  # noqa: SIM110 (a loop: fewer instructions than all() of a generator)
-        if not use.get(fr, 0.0) + add.get(fr, 0.0) <= sub.get(fr, 0.0) + EPS:
-            return False
-    return True
+    return within(q, up[0], req)
 
 
 def _more(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float],

@@ -227,6 +227,16 @@ def lending(tree: QuotaTree, p: Node) -> dict[str, float]:
     return out
 
 
+def within(n: Node, add: Mapping[FR, float], req: Mapping[FR, float]) -> bool:
+    """Whether ``n``'s usage plus ``add`` (what reaches it of ``req``) stays within its
+    subtree quota on every flavor-resource of ``req`` (F8's within-quota test)."""
+    use, sub = n.usage, n.subtree
+    for fr in req:  # noqa: SIM110 (a loop: fewer instructions than all() of a generator)
+        if not use.get(fr, 0.0) + add.get(fr, 0.0) <= sub.get(fr, 0.0) + EPS:
+            return False
+    return True
+
+
 def carried(cq: Node, upto: Node, req: Mapping[FR, float]) -> Mapping[FR, float]:
     """What of ``req``, added at ClusterQueue ``cq``, reaches ``upto`` (a node on its
     path) in usage: each node below keeps what its unused kept-back quota (lendingLimit)
