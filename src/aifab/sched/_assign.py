@@ -45,10 +45,7 @@ class Assignment:
     def usage_text(self) -> str:
         t = self.text
         if t is None:
-            t = repr(tuple(sorted(self.usage.items())))
-            if len(_TEXT) > 100_000:  # (only the identity shortcut is lost)
-                _TEXT.clear()
-            t = self.text = _TEXT.setdefault(t, t)
+            t = self.text = text(tuple(sorted(self.usage.items())))
         return t
 
     def usage_frs(self) -> frozenset[FR]:
@@ -58,7 +55,17 @@ class Assignment:
         return f
 
 
-_TEXT: dict[str, str] = {}  # (one string per text: keys compared by identity first)
+def text(values: tuple[object, ...]) -> str:
+    """A66: the text of ``values`` (names, numbers, None and tuples of them), one string per
+    text, so that keys made of it are compared by identity first; the text tells different
+    values apart, and a string keeps its hash."""
+    t = repr(values)
+    if len(_TEXT) > 100_000:  # (only the identity shortcut is lost)
+        _TEXT.clear()
+    return _TEXT.setdefault(t, t)
+
+
+_TEXT: dict[str, str] = {}
 
 
 class Domains:

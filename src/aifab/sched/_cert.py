@@ -56,7 +56,6 @@ lower bound allows; a side passed over against it then is passed over now.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from itertools import compress
 from operator import attrgetter, ne
@@ -166,7 +165,7 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
             ok = seen[0]  # the versions at which each side was found passed over (or then)
             now = list(map(_VER, nodes))
             if now != ok:
-                for i in compress(itertools.count(), map(ne, now, ok)):  # (those that moved)
+                for i in compress(range(len(now)), map(ne, now, ok)):  # (those that moved)
                     if not (passed[i] and _passed(u, tree, nodes[i], frs, low)):
                         if not count:
                             return False
@@ -227,12 +226,8 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
             if _within_at(tree, me, q, req, up):
                 return False
             lb = _least(tree, q, q_use, low)
-        if lim is None:
-            continue  # (A64: what ``_more`` would find: nothing counted leaving ``d``)
-        over, share = _node(u, tree, d)
-        if over.isdisjoint(req) or _below(share, lb):
-            continue  # (A64: the same: the bound passes over ``d``, nothing counted)
-        _more(u, tree, d, q, req, lim, lb, left, i, False, more)
+        if not _none_counted(u, tree, d, req, lim, lb):  # (A64: else ``_more`` adds nothing)
+            _more(u, tree, d, q, req, lim, lb, left, i, False, more)
     return True
 
 
@@ -272,15 +267,24 @@ def _counted(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float
     preemptor side ``mine`` not within its quota, with ``low`` its least share (``exact``)
     or a lower bound of it (more may leave; A53 is then not applied, which only counts
     more)."""
-    if lim is None:
-        return {}
-    over, share = _node(u, tree, d)
-    if over.isdisjoint(req) or _below(share, low):
+    if lim is None or _none_counted(u, tree, d, req, lim, low):
         return {}
     gone, names = _taken(u, d, req, lim, Borrows(tree, list(req)))
-    if not names or (exact and _equal.level(u, tree, d, req, names, share, low)):
+    if not names or (exact and _equal.level(u, tree, d, req, names, _node(u, tree, d)[1],
+                                            low)):
         return {}
     return _leaving(u, tree, (d, mine, gone, False, names), {id(mine): low}, lim, req)
+
+
+def _none_counted(u: Usage, tree: QuotaTree, d: Node, req: dict[FR, float], lim: int | None,
+                  low: float) -> bool:
+    """Whether A8's bound passes over target side ``d`` now, counting nothing leaving it: it
+    may take from no other queue, or ``d`` borrows on none of ``req``'s flavor-resources
+    (F9), or its share is 0 or below ``low`` (A42)."""
+    if lim is None:
+        return True
+    over, share = _node(u, tree, d)
+    return over.isdisjoint(req) or _below(share, low)
 
 
 def _up(d: Node, gone: dict[FR, float]) -> dict[FR, float]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 from aifab.sched import _fairorder
-from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
+from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign, text
 from aifab.sched._fairorder import Entry, tournament
 from aifab.sched._index import Index, Vers
 from aifab.sched._model import FR, ClusterQueue, Manifests
@@ -145,19 +145,16 @@ def _sig(w: Workload) -> _Sig:
     hit = _SIG.get(key)
     if hit is not None and hit[0] is w.pod_sets:
         return hit[1]
-    out = repr(tuple((ps.name, ps.count, tuple(sorted(ps.per_pod.items())),
+    out = text(tuple((ps.name, ps.count, tuple(sorted(ps.per_pod.items())),
                       tuple(sorted(ps.node_selector.items())), ps.required, ps.preferred)
                      for ps in w.pod_sets))
-    out = _TEXT.setdefault(out, out)  # (one string per text: compared by identity first)
     if len(_SIG) > 100_000:
         _SIG.clear()
-        _TEXT.clear()
     _SIG[key] = (w.pod_sets, out)
     return out
 
 
 _SIG: dict[int, tuple[object, _Sig]] = {}
-_TEXT: dict[str, str] = {}
 
 
 NO_VICTIMS = ("priority", "fits only by preemption, and no admitted workload it may preempt "
