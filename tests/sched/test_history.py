@@ -74,21 +74,26 @@ def _design(reclaim: str) -> object:
 
 def test_replay_compares_reclaim_policies(tmp_path: Path) -> None:
     """a's 8-GPU job (0-1 h) borrows b's 4; b's 4-GPU job arrives at 0.5 h.
-    Never: b waits 0.5 h; a 8 GPU-h, b 4; span 2 h, utilisation 12/16; Jain over
-    (8/4, 4/4) = 9/10. Any: b reclaims at 0.5 h, a restarts at 1.5 h (after b ends):
-    a 8x0.5 + 8 = 12 GPU-h, 1 preemption, waits 0; span 2.5 h, utilisation 16/20;
-    Jain over (3, 1) = 16/20."""
+    Never: b is set aside and admitted at the requeue a second after a ends (A2b): it
+    waits 0.5 h 1 s; a 8 GPU-h, b 4; span 2 h 1 s, utilisation 12/(16 x 2 h 1 s); Jain
+    over (8/4, 4/4) = 9/10. Any: b reclaims at 0.5 h; a, set aside, restarts at the
+    requeue a second after b ends (1.5 h 1 s): a 8x0.5 + 8 = 12 GPU-h, 1 preemption,
+    waits 0; span 2.5 h 1 s, utilisation 16 GPU-h of 8 GPUs over the span; Jain over
+    (3, 1) = 16/20."""
+    s = 1.0 / 3600.0  # a second, in hours
     h = read_sacct(_sacct(tmp_path))
     never = replay(_design("Never"), h, {"a": "a", "b": "b"})  # type: ignore[arg-type]
-    assert never["tenants"]["b"]["wait_p50_h"] == pytest.approx(0.5)
+    assert never["tenants"]["b"]["wait_p50_h"] == pytest.approx(0.5 + s)
     assert never["tenants"]["a"]["gpu_h"] == pytest.approx(8.0)
-    assert never["utilization"] == pytest.approx(0.75)
+    assert never["span_h"] == pytest.approx(2.0 + s)
+    assert never["utilization"] == pytest.approx(12.0 / (8.0 * (2.0 + s)))
     assert never["jain_fairness"] == pytest.approx(0.9)
     anyr = replay(_design("Any"), h, {"a": "a", "b": "b"})  # type: ignore[arg-type]
     assert anyr["tenants"]["b"]["wait_p50_h"] == pytest.approx(0.0)
     assert anyr["tenants"]["a"]["preemptions"] == 1
     assert anyr["tenants"]["a"]["gpu_h"] == pytest.approx(12.0)
-    assert anyr["span_h"] == pytest.approx(2.5) and anyr["utilization"] == pytest.approx(0.8)
+    assert anyr["span_h"] == pytest.approx(2.5 + s)
+    assert anyr["utilization"] == pytest.approx(16.0 / (8.0 * (2.5 + s)))
     assert anyr["jain_fairness"] == pytest.approx(0.8)
 
 

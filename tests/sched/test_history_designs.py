@@ -54,8 +54,9 @@ def test_sacct_qos_is_the_priority_class(tmp_path: Path) -> None:
 
 def test_history_replayed_under_two_designs_from_the_cli(tmp_path: Path) -> None:
     """With the QOS classes (design A) the high job preempts the low one at 00:30 (C2: the
-    low job starts over at 01:30, when the high one ends); without them (B) the high job
-    waits for the low one to end at 02:00: 1.5 h."""
+    low job starts over at 01:30:01, at the requeue a second after the high one ends, A2b);
+    without them (B) the high job waits for the low one to end at 02:00 and for the
+    requeue: 1.5 h 1 s."""
     p = tmp_path / "sacct.txt"
     p.write_text(SACCT)
     a = _design(tmp_path / "A", classes=True)
@@ -67,7 +68,8 @@ def test_history_replayed_under_two_designs_from_the_cli(tmp_path: Path) -> None
     assert da["jobs"] == db["jobs"] == 3 and da["skipped"] == 0
     assert da["tenants"]["a"]["preemptions"] == 1 and db["tenants"]["a"]["preemptions"] == 0
     assert da["tenants"]["a"]["wait_mean_h"] == 0.0
-    assert db["tenants"]["a"]["wait_mean_h"] == pytest.approx(0.75)  # (0 + 1.5) / 2
+    # (0 + 1.5 h 1 s) / 2
+    assert db["tenants"]["a"]["wait_mean_h"] == pytest.approx(0.75 + 0.5 / 3600.0)
     # A: the low job ran 0.5 h before it was preempted, then 2 h again; the high one 1 h.
     assert da["tenants"]["a"]["gpu_h"] == pytest.approx(8 * (0.5 + 2 + 1))
     assert db["tenants"]["a"]["gpu_h"] == pytest.approx(8 * (2 + 1))

@@ -151,7 +151,8 @@ def test_feature_gates(tmp_path: Path) -> None:
     m = read_dir(_write(tmp_path, **{"cq.yaml": GOOD_CQ, "fl.yaml": FLAVOR}))
     assert m.gates == {"FairSharingPrioritizeNonBorrowing": True,
                        "FairSharingPreemptWithinNominal": True,
-                       "PrioritizePreemptorWorkloads": False}
+                       "PrioritizePreemptorWorkloads": False,
+                       "SchedulerLongRequeueInterval": False}
     conf = CONF + "  FairSharingPreemptWithinNominal: false\n  TopologyAwareScheduling: true\n"
     m = read_dir(_write(tmp_path, **{"k.yaml": conf}))
     assert m.gates["FairSharingPreemptWithinNominal"] is False

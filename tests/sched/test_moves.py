@@ -77,13 +77,14 @@ def test_random_runs_are_the_same_with_and_without(monkeypatch: pytest.MonkeyPat
 def test_a_loop_started_again_at_the_next_instant_searches_no_more(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """After LOOP's third instant, a run at a fourth (as after a submission elsewhere: no
-    release): the loop starts again from the state the limit left, and every search it
-    makes was made in that state before. A release on the flavor-resource makes a new
-    state."""
+    release, and before the requeue the loop's evictions asked for a second after them,
+    A2b): the loop starts again from the state the limit left, and every search it makes
+    was made in that state before. A release on the flavor-resource makes a new state."""
     monkeypatch.setattr(_repeat, "SKIP", False)
     n = _searches(monkeypatch)
     e = _loop(300)
-    e.clock = 4.0
+    assert e.next_requeue() == 4.0
+    e.clock = 3.5
     before = n[0]
     e.run(max_cycles=300)
     assert e.cycle > 600 and n[0] == before

@@ -34,7 +34,8 @@ def _full(e: Engine) -> tuple[Any, ...]:
 
 def _again(e: Engine, clock: float, limit: int = 10_000) -> Engine:
     """The same engine run again at a later instant: LOOP's state at its limit is inside
-    the loop, so it loops again."""
+    the loop, so it loops again (before the requeue its evictions asked for a second after
+    them, A2b: LOOP's at 4.0)."""
     e.clock = clock
     e.run(max_cycles=limit)
     return e
@@ -71,11 +72,11 @@ def test_a_second_loop_is_found_from_the_first_ones_period(
     monkeypatch.setattr(_repeat, "HINT", True)
     first = _loop(10_000)
     assert first.hint > 0
-    on, off, n_on, n_off = _on_off(monkeypatch, "HINT", lambda: _again(_loop(10_000), 4.0))
+    on, off, n_on, n_off = _on_off(monkeypatch, "HINT", lambda: _again(_loop(10_000), 3.5))
     assert on == off
     assert n_on < n_off
-    e = _again(_loop(10_000), 4.0)
-    assert [lp.clock for lp in e.loops] == [3.0, 4.0]
+    e = _again(_loop(10_000), 3.5)
+    assert [lp.clock for lp in e.loops] == [3.0, 3.5]
 
 
 @pytest.mark.parametrize("seed", LOOP_SEEDS)
@@ -179,7 +180,7 @@ def test_a_second_loop_is_confirmed_on_its_first_cycles(
     candidate taken after the period's first cycles (its window starting where the run
     starts) is confirmed: fewer step() calls than with A50's candidate alone, the same
     events, state and order of admission."""
-    on, off, n_on, n_off = _on_off(monkeypatch, "EARLY", lambda: _again(_loop(10_000), 4.0))
+    on, off, n_on, n_off = _on_off(monkeypatch, "EARLY", lambda: _again(_loop(10_000), 3.5))
     assert on == off
     assert n_on < n_off
 
@@ -187,9 +188,10 @@ def test_a_second_loop_is_confirmed_on_its_first_cycles(
 @pytest.mark.parametrize("seed", LOOP_SEEDS)
 def test_a_failed_early_window_leaves_the_usual_candidate(
         monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    """A63 on the random loops, run on at two more instants: the same as with it off and
-    as every cycle run, never more step() calls than with it off; where the early window
-    was still open when A50 would take its candidate, that one was taken too (``later``)."""
+    """A63 on the random loops, run on at two more instants (within the second before the
+    requeue their evictions asked for, A2b): the same as with it off and as every cycle
+    run, never more step() calls than with it off; where the early window was still open
+    when A50 would take its candidate, that one was taken too (``later``)."""
     taken = _repeat.Repeats._taken
     later = [0]
 
@@ -200,7 +202,10 @@ def test_a_failed_early_window_leaves_the_usual_candidate(
     monkeypatch.setattr(_repeat.Repeats, "_taken", spy)
 
     def make() -> Engine:
-        return _again(_again(_random_loops(seed), 1_000.0, 400), 2_000.0, 400)
+        e = _random_loops(seed)
+        t = e.clock
+        assert t is not None and e.next_requeue() == t + 1.0
+        return _again(_again(e, t + 0.25, 400), t + 0.5, 400)
 
     on, off, n_on, n_off = _on_off(monkeypatch, "EARLY", make)
     assert on == off
@@ -215,8 +220,8 @@ def _beside() -> Engine:
     instant z's new workload x is admitted in the run's first cycle, with the loop's own
     events, and the loop goes on as before."""
     e = _play(LOOP, 10_000, extra=(cq("z", None, flavors={"f1": [res("nvidia.com/gpu", 4)]}),))
-    e.submit(gang("x", "z", 1, created=3.5))
-    return _again(e, 4.0)
+    e.submit(gang("x", "z", 1, created=3.25))
+    return _again(e, 3.5)
 
 
 def test_an_early_window_with_a_first_cycle_of_its_own_leaves_it_to_the_usual_one(
@@ -228,6 +233,6 @@ def test_an_early_window_with_a_first_cycle_of_its_own_leaves_it_to_the_usual_on
     assert on == off
     assert n_on == n_off
     e = _beside()
-    assert "x" in e.admitted and [lp.clock for lp in e.loops] == [3.0, 4.0]
+    assert "x" in e.admitted and [lp.clock for lp in e.loops] == [3.0, 3.5]
     monkeypatch.setattr(_repeat, "SKIP", False)
     assert _full(_beside()) == on

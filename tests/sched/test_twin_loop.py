@@ -91,14 +91,16 @@ def test_borrowed_quota_is_reclaimed_by_preemption_after_the_grace_period() -> N
     assert [j[f"a{k}"].preempt for k in range(6)] == [0, 0, 0, 0, 1, 1]
     assert doc["jobs"]["preemptions_by_cause"] == {"kueue": 2}
     # a4 and a5 wait (a is at its nominal quota and b uses all of its own) until a0-a3
-    # end at 10 h; they restart from their last checkpoint
+    # end at 10 h and Kueue requeues the set-aside workloads a second later (A2b); they
+    # restart from their last checkpoint
     assert [j[f"a{k}"].end for k in range(4)] == [10 * H] * 4
-    assert j["a4"].start == j["a5"].start == 10 * H
+    assert j["a4"].start == j["a5"].start == 10 * H + 1.0
     assert lp.policy.preempted == 2
 
 
 def test_reclaim_never_waits_for_the_borrower() -> None:
-    """P2 reclaimWithinCohort Never: b waits for a's borrowed GPUs to free up (10 h)."""
+    """P2 reclaimWithinCohort Never: b waits for a's borrowed GPUs to free up (10 h), and is
+    requeued a second later (A2b)."""
     lp = _two(b={"preemption": {"reclaimWithinCohort": "Never"}})
     for k in range(6):
         lp.submit(0.0, "a", f"a{k}", 10.0)
@@ -107,7 +109,7 @@ def test_reclaim_never_waits_for_the_borrower() -> None:
     doc = lp.finish()
     j = lp.jobs
     assert (j["b0"].first, j["b1"].first) == (H, H)
-    assert (j["b2"].first, j["b3"].first) == (10 * H, 10 * H)
+    assert (j["b2"].first, j["b3"].first) == (10 * H + 1.0, 10 * H + 1.0)
     assert doc["jobs"]["preemptions"] == 0
 
 
@@ -120,7 +122,8 @@ def test_borrowing_limit_caps_what_a_queue_takes_from_idle_peers() -> None:
     lp.finish()
     j = lp.jobs
     assert [j[f"a{k}"].first for k in range(5)] == [0.0] * 5
-    assert j["a5"].first == 10 * H  # a0 (10 h) ended: 8 GPUs of headroom again
+    # a0 (10 h) ended: 8 GPUs of headroom again, and a5 is requeued a second later (A2b)
+    assert j["a5"].first == 10 * H + 1.0
     assert j["a4"].end == 14 * H
 
 
@@ -141,9 +144,11 @@ def test_quota_not_the_fleet_limits_a_lone_queue_and_priority_preempts_within_it
     assert [j[f"lo{k}"].preempt for k in range(5)] == [0, 0, 0, 1, 0]
     assert j["hi"].end == 3 * H
     # lo3 went back to its queue at its eviction time (1 h), behind lo4 (0.5 h): lo4
-    # takes the quota hi frees (3 h); lo3 the quota lo4 frees (4 h)
-    assert j["lo4"].first == j["hi"].end
-    assert j["lo3"].start == j["lo4"].end == 4 * H
+    # takes the quota hi frees (3 h), lo3 the quota lo4 frees (4 h 1 s), each when the
+    # set-aside workloads are requeued a second after the quota is freed (A2b)
+    assert j["lo4"].first == j["hi"].end + 1.0
+    assert j["lo4"].end == 4 * H + 1.0
+    assert j["lo3"].start == j["lo4"].end + 1.0
     assert lp.run.fleet.talloc[0] == 0
 
 

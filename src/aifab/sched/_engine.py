@@ -49,6 +49,17 @@ def _evicted_at(eng: Engine, by: str, victim: Admitted) -> float:
 
 
 CYCLES = 10_000  # run()'s limit of cycles per call
+# A2b: Kueue v0.19.2's requeue batch period (pkg/cache/queue/inadmissible_workloads.go:
+# requeueBatchPeriod 1 s, requeueLongBatchPeriod 10 s with SchedulerLongRequeueInterval)
+REQUEUE_S, LONG_REQUEUE_S = 1.0, 10.0
+
+
+def requeue_delay(m: Manifests) -> float:
+    """A2b: seconds from a freed quota to its tree's requeue: Kueue's batch period; 0 (at
+    once) for KAI queues, whose scheduler has no such requeuer."""
+    if m.kai_queues:
+        return 0.0
+    return LONG_REQUEUE_S if m.gates.get("SchedulerLongRequeueInterval", False) else REQUEUE_S
 
 
 def _take(domains: Domains, placement: dict[str, list[tuple[str, int, float]]],
@@ -64,6 +75,10 @@ class Engine:
 
     above: Above | None = None  # (an engine pickled before A51 has none until a skip)
     hint = 0  # A50: the last repeat's period, in cycles run by step() (a cache, set by it)
+    # A2b: seconds from a freed quota to the requeue of its cohort tree's set-aside
+    # workloads (0: at once; an engine pickled before A2b requeues at once)
+    requeue_s = 0.0
+    _due: dict[str, float] | None = None  # A2b: per root (cohort tree), its requeue time
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -91,6 +106,11 @@ class Engine:
         self.above: Above | None = Above()  # A51: creation times set above the clock
         self.compact = False  # A29: keep the last run's events only, a repeat's copies listed
         self.elided: list[tuple[int, list[Event], int, int]] = []  # at, period, copies, cycles
+        self.requeue_s = requeue_delay(m)
+        self._due = {}
+        # A2b: each ClusterQueue's root (its cohort tree's top Cohort, or itself)
+        key = {id(n): k for k, n in self.tree.nodes.items()}
+        self._root = {c: key[id(n.path()[0])] for c, n in self.tree.cqs.items()}
 
     def _tick(self) -> int:
         self._seq += 1
@@ -141,9 +161,14 @@ class Engine:
         self.index.remove(a)
         _take(self.domains, a.placement, -1)
         if requeue:  # quota freed: workloads set aside may fit now
-            self.parked = set()  # a new set: head walks (A10) start again from the top
+            _requeue(self, a.cq)
             self._nofit.clear()
             self._nopreempt.clear()
+
+    def next_requeue(self) -> float | None:
+        """A2b: the caller's time at which a cohort tree's set-aside workloads are requeued
+        next (``run()`` then), or None."""
+        return min(self._due.values()) if self._due else None
 
     def _admit(self, cq: ClusterQueue, wl: Workload, asg: Assignment) -> None:
         self._dequeue(wl)
@@ -159,6 +184,8 @@ class Engine:
 
     def _evict(self, a: Admitted, by: str) -> None:
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
+        if self._due is not None and self.clock is not None and self.requeue_s > 0.0:
+            _requeue(self, a.cq)  # A2b: Kueue requeues the tree's set-aside ones after it
         a.wl.created = _evicted_at(self, by, a)  # requeued at its eviction time (A1)
         if self.above is not None:
             self.above.note(a.wl, self.clock)
@@ -175,6 +202,8 @@ class Engine:
         skipped ahead); their events."""
         if self.compact:
             self.events, self.elided = [], []
+        if self._due:
+            _serve(self)
         start, left, seen = len(self.events), max_cycles, Repeats(self)
         while left > 0:
             n, over = idle_cycles(self, left)
@@ -186,6 +215,33 @@ class Engine:
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
+
+
+def _requeue(eng: Engine, cq: str) -> None:
+    """Quota freed in ``cq``'s cohort tree: its set-aside workloads are tried again, at
+    once without a clock or a delay (the counter mode), else ``requeue_s`` after the first
+    such event not yet served (A2b: Kueue's requeuer batches per root)."""
+    if eng.clock is None or eng.requeue_s <= 0.0 or eng._due is None:
+        eng.parked = set()  # a new set: head walks (A10) start again from the top
+        return
+    root = eng._root[cq]
+    if root not in eng._due:
+        eng._due[root] = eng.clock + eng.requeue_s
+
+
+def _serve(eng: Engine) -> None:
+    """A2b: requeue the set-aside workloads of every cohort tree whose time has come."""
+    due, now = eng._due, eng.clock
+    assert due is not None and now is not None
+    fired = {r for r, t in due.items() if t <= now + 1e-6}  # (a caller's float sums)
+    if not fired:
+        return
+    for r in fired:
+        del due[r]
+    root, pending = eng._root, eng.pending
+    # a new set: head walks (A10) start again from the top
+    eng.parked = {n for n in eng.parked
+                  if (w := pending.get(n)) is not None and root[w.queue] not in fired}
 
 
 def _still_fits(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment

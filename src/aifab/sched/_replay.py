@@ -64,10 +64,14 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
     for k, j in enumerate(hist.jobs):
         heapq.heappush(heap, (j.submit_s, 1, k, j.name))
     seq = len(hist.jobs)
-    now = 0.0
+    now = last = 0.0
+    wakes: set[float] = set()  # A2b: requeue times already on the heap
     while heap:
         now, kind, tok, name = heapq.heappop(heap)
-        if kind == 0:  # finish
+        eng.clock = now + 1.0  # on the same axis as the creation times (submit + 1 s)
+        if kind == 2:  # A2b: the set-aside workloads' requeue (nothing else)
+            pass
+        elif kind == 0:  # finish
             if token.get(name) != tok or name not in eng.admitted:
                 continue
             eng.finish(name)
@@ -80,8 +84,10 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
                 j.priority_class, j.priority), created=j.submit_s + 1.0))
         if heap and heap[0][0] == now:
             continue
-        eng.clock = now + 1.0  # on the same axis as the creation times (submit + 1 s)
-        for ev in eng.run():
+        evs = eng.run()
+        if kind != 2 or evs:
+            last = now  # (a requeue that admits nothing ends no span)
+        for ev in evs:
             j = jobs[ev.workload]
             st = stats[queues[j.tenant]]
             if ev.kind == "admit":
@@ -94,13 +100,17 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
             elif ev.kind == "preempt":
                 st.preemptions += 1
                 st.gpu_h += j.gpus * (now - started.pop(ev.workload)) / 3600.0
+        due = eng.next_requeue()  # on the creation times' axis (now + 1 s)
+        if due is not None and due - 1.0 not in wakes:
+            wakes.add(due - 1.0)
+            heapq.heappush(heap, (due - 1.0, 2, 0, ""))
     for name in eng.pending:
         j = jobs[name]
         if name not in token:
-            stats[queues[j.tenant]].waits_s.append(now - j.submit_s)
+            stats[queues[j.tenant]].waits_s.append(last - j.submit_s)
     for name, t in started.items():
-        stats[queues[jobs[name].tenant]].gpu_h += jobs[name].gpus * (now - t) / 3600.0
-    return summarise(m, stats, hist, now)
+        stats[queues[jobs[name].tenant]].gpu_h += jobs[name].gpus * (last - t) / 3600.0
+    return summarise(m, stats, hist, last)
 
 
 def summarise(m: Manifests, stats: Mapping[str, TenantStats], hist: History,

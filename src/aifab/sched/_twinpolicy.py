@@ -47,6 +47,16 @@ def _name(jid: int) -> str:
     return f"j{jid:09d}"
 
 
+def _wake(run: Any, eng: Engine, wakes: set[float]) -> None:
+    """A2b: have the twin schedule again when the engine's next requeue of set-aside
+    workloads comes (``wakes``: the times asked for and not yet reached)."""
+    wakes.discard(run.now)
+    due = eng.next_requeue()
+    if due is not None and due > run.now and due not in wakes:
+        wakes.add(due)
+        run.wake_at(due)
+
+
 class KueuePolicy:
     """A twin queue policy that admits through :class:`Engine` over manifests ``m``."""
 
@@ -69,6 +79,7 @@ class KueuePolicy:
         self._flavor_part: dict[str, int] | None = None
         self.preempted = self.capped = 0  # capped: runs that ended at their cycle limit (L9)
         self.undone = Undone()  # L10
+        self.wakes: set[float] = set()  # A2b: times the twin will schedule again at
 
     # -- the QueuePolicy protocol -----------------------------------------------------
     def schedule(self, run: Any, dirty: Iterable[int]) -> None:
@@ -98,6 +109,7 @@ class KueuePolicy:
                 stopped.add(ev.workload)
         self.undone.count(events, stopped, capped)
         self._place(run, parts)
+        _wake(run, eng, self.wakes)
 
     def state(self) -> dict[str, Any]:
         raise BadInput("a run under Kueue/KAI semantics is not checkpointed (its admission "

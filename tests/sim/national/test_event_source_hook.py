@@ -85,11 +85,11 @@ def test_event_kinds_come_from_one_registry() -> None:
     assert {k: int(v) for k, v in kinds.items() if not k.startswith("test-")} == {
         "end": 0, "evict": 1, "scale": 2, "arrive": 3, "sample": 4, "reset": 6,
         "failure": 7, "repair": 8, "reliability-daily": 9, "detect": 10,
-        "curtail-start": 11, "curtail-end": 12}
+        "curtail-start": 11, "curtail-end": 12, "policy-wake": 13}
     assert isinstance(FAIL, EventKind) and FAIL.label == "test-domain-failure"
     assert FAIL.payload is Domain and kinds["repair"].payload is Repair
     assert kinds["end"].payload.__name__ == "JobRef" and kinds["arrive"].payload is int
-    assert int(FAIL) > 12 and int(REPAIR) == int(FAIL) + 1
+    assert int(FAIL) > 13 and int(REPAIR) == int(FAIL) + 1
     assert register_source("test-domain-failure") is FAIL  # the same name, the same kind
     with pytest.raises(ValueError, match="taken by 'failure'"):
         register_source("test-other", 7)

@@ -39,6 +39,7 @@ from aifab.sim.national._events import (
     RESET,
     SAMPLE,
     SCALE,
+    WAKE,
     EventKind,
 )
 from aifab.sim.national._failures import DAILY, FAIL, REPAIR, failures_of
@@ -48,7 +49,7 @@ from aifab.sim.national._stateful import collect, restore
 
 FORMAT = "aifab-twin-checkpoint"
 VERSION = 2  # 2: typed event payloads of up to three ints (ev.p2)
-_NO_PAYLOAD = {SCALE, SAMPLE, RESET, DAILY}
+_NO_PAYLOAD = {SCALE, SAMPLE, RESET, DAILY, WAKE}
 FILES = ("scenario.json", "state.json", "arrays.npz")
 MAX_JSON_BYTES = 512 * 2**20
 _DISK_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}

@@ -110,3 +110,6 @@ DAILY = register_source("reliability-daily", 9)
 DETECT = register_source("detect", 10, int)  # a hung gang's failure is detected (job id)
 CURTAIL_START = register_source("curtail-start", 11, int)
 CURTAIL_END = register_source("curtail-end", 12, int)
+# A queue policy asked to be scheduled at this time (Operations.wake_at: Kueue's requeue of
+# set-aside workloads 1 s after freed quota, docs/sched.md A2b)
+WAKE = register_source("policy-wake", 13)

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aifab.scenario import SimSettings
 from aifab.sim.core import EventQueue
-from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, JobRef
+from aifab.sim.national._events import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, WAKE, JobRef
 from aifab.sim.national._fleet import FleetState, place_replicas, release_replicas
 from aifab.sim.national._job import DONE, EVICTING, FAILURE, HUNG, QUEUED, RUNNING, Job
 from aifab.sim.national._model import Partition, Twin
 from aifab.sim.national._observers import Bus
 from aifab.sim.national._queues import Queues
 
-__all__ = ["ARRIVE", "END", "EVICT", "RESET", "SAMPLE", "SCALE", "Operations"]
+__all__ = ["ARRIVE", "END", "EVICT", "RESET", "SAMPLE", "SCALE", "WAKE", "Operations"]
 
 
 class Operations:
@@ -23,13 +22,9 @@ class Operations:
 
     def __init__(self, twin: Twin, fleet: FleetState, queues: Queues, events: EventQueue,
                  bus: Bus) -> None:
-        self.twin = twin
-        self.settings: SimSettings = twin.settings
+        self.twin, self.settings = twin, twin.settings
         self.partitions: Sequence[Partition] = twin.partitions
-        self.fleet = fleet
-        self.queues = queues
-        self.events = events
-        self.bus = bus
+        self.fleet, self.queues, self.events, self.bus = fleet, queues, events, bus
         self.now, self.stretch = 0.0, _no_stretch  # see _no_stretch
         self.jobs: dict[int, Job] = {}  # every job not yet completed
         self.entitled = [max(1, t.entitled) for t in twin.tenants]
@@ -110,6 +105,10 @@ class Operations:
 
     def lend_headroom(self, part: int) -> int:
         return self.fleet.lend_headroom(part)
+
+    def wake_at(self, t: float) -> None:
+        """Schedule the queue policy at ``t`` (> now) too (Kueue's requeue, A2b)."""
+        self.events.push(t, WAKE, None)
 
     def submit(self, job: Job) -> None:
         """A new job arrives in its tenant's queue."""

@@ -19,7 +19,7 @@ from aifab.sim.national._job import Job
 from aifab.sim.national._meters import Counts, Integrals, Records, TimeSeries
 from aifab.sim.national._model import Twin
 from aifab.sim.national._observers import Bus, Observer
-from aifab.sim.national._ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, Operations
+from aifab.sim.national._ops import ARRIVE, END, EVICT, RESET, SAMPLE, SCALE, WAKE, Operations
 from aifab.sim.national._protocol import QueuePolicy
 from aifab.sim.national._queues import Queues
 from aifab.sim.national._services import Services
@@ -57,7 +57,8 @@ class Runner:
         self.handlers: dict[int, Handler] = {
             END: self.ops.on_end, EVICT: self.ops.on_evict,
             SCALE: self._scale, ARRIVE: self._arrive,
-            SAMPLE: self._sample, RESET: self._reset}
+            SAMPLE: self._sample, RESET: self._reset, WAKE: self._wake}
+        self.woken = False  # a WAKE at this instant: the policy is scheduled
         self.next_id = 0
         self.n_events = 0
         self.sliced_to = 0.0  # where the last run(until=...) stopped
@@ -104,9 +105,10 @@ class Runner:
                 _, kind, _, payload = pop()
                 n += 1
                 handlers[kind](payload)
-            if dirty:
+            if dirty or self.woken:
                 policy.schedule(ops, dirty)
                 dirty.clear()
+                self.woken = False
         self.n_events += n
         self.sliced_to = stop
         if until is None or until >= horizon:
@@ -127,6 +129,9 @@ class Runner:
         self.events.push(t + self.twin.settings.sample_h * 3600.0, SAMPLE, None)
         if self.progress is not None:
             self.progress(t)
+
+    def _wake(self, _: object) -> None:
+        self.woken = True
 
     def _reset(self, _: object) -> None:
         """End of the warm-up: forget everything measured so far (jobs keep running)."""
