@@ -152,7 +152,8 @@ def test_feature_gates(tmp_path: Path) -> None:
     assert m.gates == {"FairSharingPrioritizeNonBorrowing": True,
                        "FairSharingPreemptWithinNominal": True,
                        "PrioritizePreemptorWorkloads": False,
-                       "SchedulerLongRequeueInterval": False}
+                       "SchedulerLongRequeueInterval": False,
+                       "SchedulingEquivalenceHashing": True}
     conf = CONF + "  FairSharingPreemptWithinNominal: false\n  TopologyAwareScheduling: true\n"
     m = read_dir(_write(tmp_path, **{"k.yaml": conf}))
     assert m.gates["FairSharingPreemptWithinNominal"] is False

@@ -296,8 +296,8 @@ def _random_loops(seed: int) -> Engine:
     raise AssertionError(f"seed {seed} reached no loop")
 
 
-LOOP_SEEDS = [551, 648, 730, 792, 1131, 1660, 2452, 2851, 3161, 3224, 3651, 4044, 4087, 4127,
-              4130, 4146, 4211, 4723, 6700]
+LOOP_SEEDS = [551, 648, 730, 792, 1131, 1660, 2452, 2851, 3224, 3651, 4087, 4130, 4146, 4211,
+              4723, 6524, 6700, 6971, 7017]
 
 
 @pytest.mark.parametrize("seed", LOOP_SEEDS)

@@ -85,12 +85,15 @@ def test_the_second_of_a_request_does_not_search_again(within: str) -> None:
     priorities (P5) and b1 is not: removing r leaves 1 GPU, the search fails, though A8's
     bound (o's workloads counted, o borrows) does not rule it out. The second and third
     share the first's failure under LowerPriority (A18), not under
-    LowerOrNewerEqualPriority, where a search reads the creation time."""
+    LowerOrNewerEqualPriority, where a search reads the creation time. (Without Kueue's
+    equivalence hashing: with it, A2c, the second and third are set aside with the first
+    and never searched; test_equivalence.py.)"""
     m = config(cohort("x"), cq("q", "x", 2, preemption={"withinClusterQueue": within,
                                                        "reclaimWithinCohort": "Any",
                                                        "borrowWithinCohort": {
                                                            "policy": "LowerPriority"}}),
                cq("o", "x", 4))
+    m.gates["SchedulingEquivalenceHashing"] = False
     e = Engine(m)
     hits = _checked(e)
     e.submit(gang("b1", "o", 5, priority=1))

@@ -38,6 +38,8 @@ class Engine(Protocol):
     _skip: dict[str, tuple[set[str], int]]
     cycle: int
     tries: Tries
+    hashing: bool
+    bulk: dict[str, dict[str, list[tuple[str, str]]]] | None
 
     @property
     def events(self) -> Sequence[object]: ...  # admissions and preemptions append here
@@ -308,6 +310,41 @@ def order(eng: Engine, entries: list[Entry],
 QUIET = True
 
 
+def eq_class(w: Workload) -> str:
+    """A2c: a workload's scheduling equivalence class (Kueue's SchedulingHash: its pod
+    sets' values and its priority)."""
+    return f"{_sig(w)}#{w.priority}"
+
+
+def bulk_move(eng: Engine, cq: str, wl: Workload, reasons: list[tuple[str, str]]) -> None:
+    """A2c: ``wl`` of BestEffortFIFO queue ``cq`` was set aside (no fit, or nothing to
+    preempt): every pending workload of ``cq`` of its class is set aside with it, with its
+    reasons, and the class is kept until the queue's next requeue (new ones of it are set
+    aside on arrival, ``Engine._enqueue``)."""
+    bulk = eng.bulk
+    assert bulk is not None
+    c = eq_class(wl)
+    got = bulk.setdefault(cq, {})
+    if c in got:  # moved before: its workloads are set aside (and new ones on arrival)
+        return
+    got[c] = reasons
+    parked = eng.parked
+    for w in eng._members[cq].values():
+        if w.name not in parked and eq_class(w) == c:
+            parked.add(w.name)
+            eng.reasons[w.name] = reasons
+
+
+def arrived(eng: Engine, wl: Workload) -> None:
+    """A2c: a workload queued (new, or evicted) while its class is set aside in its queue
+    is set aside at once, with the class's reasons."""
+    got = eng.bulk.get(wl.queue) if eng.bulk else None
+    why = got.get(eq_class(wl)) if got else None
+    if why is not None:
+        eng.parked.add(wl.name)
+        eng.reasons[wl.name] = why
+
+
 def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,
            reasons: list[tuple[str, str]]) -> bool:
     """Record why a head was not admitted (and what that rules out for larger plain gangs,
@@ -325,5 +362,7 @@ def failed(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment,
             seen.append((req, wl.priority, wl.created))
     if cq.strategy == "BestEffortFIFO" and wl.name not in eng.parked:
         eng.parked.add(wl.name)
+        if eng.hashing:
+            bulk_move(eng, cq.name, wl, reasons)
         return True
     return False

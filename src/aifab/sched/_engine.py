@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
-from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Tries, _order_key, failed, heads, order
+from aifab.sched._cycle import (
+    NO_QUOTA,
+    NO_VICTIMS,
+    Tries,
+    _order_key,
+    arrived,
+    failed,
+    heads,
+    order,
+)
 from aifab.sched._idle import idle_cycles
 from aifab.sched._index import Index, targets
 from aifab.sched._model import FR, ClusterQueue, Manifests
@@ -62,6 +71,11 @@ def requeue_delay(m: Manifests) -> float:
     return LONG_REQUEUE_S if m.gates.get("SchedulerLongRequeueInterval", False) else REQUEUE_S
 
 
+def equivalence(m: Manifests) -> bool:
+    """A2c: whether Kueue's scheduling equivalence hashing is on (its gate; not for KAI)."""
+    return not m.kai_queues and m.gates.get("SchedulingEquivalenceHashing", True)
+
+
 def _take(domains: Domains, placement: dict[str, list[tuple[str, int, float]]],
           sign: int) -> None:
     """Take (``sign`` 1) or give back (-1) a placement's topology domains."""
@@ -79,6 +93,8 @@ class Engine:
     # workloads (0: at once; an engine pickled before A2b requeues at once)
     requeue_s = 0.0
     _due: dict[str, float] | None = None  # A2b: per root (cohort tree), its requeue time
+    hashing = False  # A2c: Kueue's SchedulingEquivalenceHashing (off before A2c); per queue
+    bulk: dict[str, dict[str, list[tuple[str, str]]]] | None = None  # classes set aside
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -106,8 +122,8 @@ class Engine:
         self.above: Above | None = Above()  # A51: creation times set above the clock
         self.compact = False  # A29: keep the last run's events only, a repeat's copies listed
         self.elided: list[tuple[int, list[Event], int, int]] = []  # at, period, copies, cycles
-        self.requeue_s = requeue_delay(m)
-        self._due = {}
+        self.requeue_s, self._due = requeue_delay(m), {}
+        self.hashing, self.bulk = equivalence(m), {}
         # A2b: each ClusterQueue's root (its cohort tree's top Cohort, or itself)
         key = {id(n): k for k, n in self.tree.nodes.items()}
         self._root = {c: key[id(n.path()[0])] for c, n in self.tree.cqs.items()}
@@ -132,6 +148,8 @@ class Engine:
         self._members[wl.queue][wl.name] = wl
         self._active.add(wl.queue)
         self.tries.moved(wl.queue, self._skip)  # A10's start and A14's kept walk go
+        if self.bulk:
+            arrived(self, wl)  # A2c: set aside while its class is (a BestEffortFIFO queue)
         if wl.queue in self._sorted:
             bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
@@ -223,6 +241,8 @@ def _requeue(eng: Engine, cq: str) -> None:
     such event not yet served (A2b: Kueue's requeuer batches per root)."""
     if eng.clock is None or eng.requeue_s <= 0.0 or eng._due is None:
         eng.parked = set()  # a new set: head walks (A10) start again from the top
+        if eng.bulk:
+            eng.bulk.clear()  # A2c: a requeue forgets the classes set aside
         return
     root = eng._root[cq]
     if root not in eng._due:
@@ -242,6 +262,9 @@ def _serve(eng: Engine) -> None:
     # a new set: head walks (A10) start again from the top
     eng.parked = {n for n in eng.parked
                   if (w := pending.get(n)) is not None and root[w.queue] not in fired}
+    if eng.bulk:  # A2c: a requeue forgets the classes set aside
+        for q in [q for q in eng.bulk if root[q] in fired]:
+            del eng.bulk[q]
 
 
 def _still_fits(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment

@@ -17,7 +17,18 @@ from __future__ import annotations
 from itertools import islice
 
 from aifab.sched._assign import FIT, PREEMPT, Assignment
-from aifab.sched._cycle import NO_QUOTA, NO_VICTIMS, Engine, Fail, Walk, _Sig, _sig, queue_order
+from aifab.sched._cycle import (
+    NO_QUOTA,
+    NO_VICTIMS,
+    Engine,
+    Fail,
+    Walk,
+    _Sig,
+    _sig,
+    bulk_move,
+    eq_class,
+    queue_order,
+)
 from aifab.sched._index import Vers, fresh_bound, kept_bound, targets
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._workload import Workload
@@ -62,6 +73,10 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         # A14's kept walks already share them)
         why: dict[int, list[tuple[str, str]]] = {}
         done = True  # the walk reached the end of the queue
+        # A2c: the classes of the heads failed in this walk (their other workloads were set
+        # aside with them, so no later cycle heads them) and how many that passed over
+        moved: set[str] | None = set() if eng.hashing else None
+        passed = 0
         i = start - 1 if nom is None else -2
         while True:
             if len(seq) >= stop:
@@ -75,6 +90,9 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                     break
                 w = ws[i]
                 if w.name in eng.parked or w is nom:
+                    continue
+                if moved and eq_class(w) in moved:
+                    passed += 1
                     continue
             assert w is not None
             sig = _sig(w)
@@ -106,8 +124,10 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                 elif not reasons:
                     reasons.append(NO_QUOTA)
             seq.append((w, asg, reasons, i if w is not nom else -1))
+            if moved is not None:
+                moved.add(eq_class(w))
         walks.append((name, seq, done))
-        if done and nom is None and len(seq) == len(ws):  # every workload failed
+        if done and nom is None and len(seq) + passed == len(ws):  # every workload failed
             kept_walks[name] = _kept(eng, cq.name, key, seq)
     longest = max((len(s) for _, s, _ in walks), default=0)
     over = all(d for _, _, d in walks) and longest < budget
@@ -121,6 +141,9 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         eng.reasons.update((f[0].name, f[2]) for f in part)
         eng._nominated.pop(name, None)
         eng.parked.update(f[0].name for f in part)
+        if eng.hashing:  # A2c: each failure sets its class aside in its queue
+            for f in part:
+                bulk_move(eng, name, f[0], f[2])
         last = max(f[3] for f in part)
         if last >= 0:
             eng._skip[name] = (eng.parked, last)

@@ -21,10 +21,11 @@ FS_STRATEGIES = ("LessThanOrEqualToFinalShare", "LessThanInitialShare")
 # Kueue's feature gates that change admission, with their defaults in Kueue v0.19.2
 # (pkg/features/kube_features.go at v0.19.2, 8eab687: the two fair-sharing gates beta and on
 # since v0.17; PrioritizePreemptorWorkloads alpha and off since v0.19; SchedulerLongRequeueInterval
-# alpha and off since v0.17); a Configuration's featureGates may set them (docs/sched.md, F5,
-# F8, A3, A2b)
+# alpha and off since v0.17; SchedulingEquivalenceHashing beta and on since v0.18); a
+# Configuration's featureGates may set them (docs/sched.md, F5, F8, A3, A2b, A2c)
 FS_GATES = {"FairSharingPrioritizeNonBorrowing": True, "FairSharingPreemptWithinNominal": True,
-            "PrioritizePreemptorWorkloads": False, "SchedulerLongRequeueInterval": False}
+            "PrioritizePreemptorWorkloads": False, "SchedulerLongRequeueInterval": False,
+            "SchedulingEquivalenceHashing": True}
 GPU_RESOURCES = ("nvidia.com/gpu", "amd.com/gpu", "gpu", "aifab.io/npu")
 
 

@@ -85,6 +85,7 @@ class Engine(Protocol):
     admitted: dict[str, Admitted]
     pending: dict[str, Workload]
     parked: set[str]
+    bulk: dict[str, dict[str, list[tuple[str, str]]]] | None
     _nominated: dict[str, str]
     _sorted: dict[str, list[Workload]]
     _skip: dict[str, tuple[set[str], int]]
@@ -130,7 +131,8 @@ def _state(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:
             frozenset(n for n in moved if n in eng.pending),
             _order({n: w.created for n, w in moved.items()}, eng.clock),
             frozenset(eng.parked), tuple(sorted(eng._nominated.items())),
-            tuple(sorted(eng.index.evictor.items())))
+            tuple(sorted(eng.index.evictor.items())),
+            frozenset((q, c) for q, cs in (eng.bulk or {}).items() for c in cs))  # A2c
 
 
 class Above:
