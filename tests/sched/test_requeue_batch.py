@@ -37,6 +37,14 @@ def _at(e: Engine, t: float) -> list[Any]:
     return e.run()
 
 
+def _put(e: Engine, t: float, *jobs: tuple[str, str, float]) -> list[Any]:
+    """At time ``t``, workloads (name, ClusterQueue, GPUs) created then, and a run."""
+    e.clock = t
+    for name, q, n in jobs:
+        e.submit(gang(name, q, n, created=t))
+    return e.run()
+
+
 def _borrowed(e: Engine) -> None:
     """a1 takes a's 8 GPUs and b's 8 (borrowed) at 0; b1 (4 GPUs) at 1 finds no quota (b
     reclaims Never) and is set aside."""
@@ -46,6 +54,16 @@ def _borrowed(e: Engine) -> None:
     e.clock = 1.0
     e.submit(gang("b1", "b", 4, created=1.0))
     assert _at(e, 1.0) == [] and "b1" in e.parked
+
+
+def _counter() -> Engine:
+    """As ``_borrowed`` without a clock (the engine's counter mode)."""
+    e = _pair()
+    e.submit(gang("a1", "a", 16))
+    e.run()
+    e.submit(gang("b1", "b", 4))
+    assert e.run() == [] and "b1" in e.parked
+    return e
 
 
 def test_set_aside_workloads_are_requeued_a_second_after_the_quota_is_freed() -> None:
@@ -72,11 +90,7 @@ def test_a_new_workload_takes_the_freed_quota_before_the_requeue() -> None:
     e.submit(gang("b2", "b", 16, created=10.0))
     assert kinds(_at(e, 10.0), "admit") == ["b2"]
     assert kinds(_at(e, 11.0), "admit") == [] and "b1" in e.pending
-    e = _pair()
-    e.submit(gang("a1", "a", 16))
-    e.run()
-    e.submit(gang("b1", "b", 4))
-    assert e.run() == []
+    e = _counter()
     e.finish("a1")
     e.submit(gang("b2", "b", 16))
     assert kinds(e.run(), "admit") == ["b1"] and "b2" in e.pending
@@ -106,13 +120,8 @@ def test_an_eviction_asks_for_a_requeue_too() -> None:
     """b reclaims Any: b1 (8 GPUs) at 5 takes back the 8 GPUs a2 borrowed; a2's eviction
     asks for its tree's requeue at 6, as a finish does."""
     e = _pair(reclaim="Any")
-    e.clock = 0.0
-    e.submit(gang("a1", "a", 8, created=0.0))
-    e.submit(gang("a2", "a", 8, created=0.0))
-    e.run()
-    e.clock = 5.0
-    e.submit(gang("b1", "b", 8, created=5.0))
-    ev = e.run()
+    _put(e, 0.0, ("a1", "a", 8), ("a2", "a", 8))
+    ev = _put(e, 5.0, ("b1", "b", 8))
     assert kinds(ev, "preempt") == ["a2"] and kinds(ev, "admit") == ["b1"]
     assert e.next_requeue() == 6.0 and "a2" in e.parked
     assert _at(e, 6.0) == [] and "a2" in e.parked and e.next_requeue() is None
@@ -122,14 +131,8 @@ def test_each_cohort_tree_is_requeued_on_its_own() -> None:
     """Two trees: co (a, b) and co2 (c, d, 8 GPUs each). Quota freed in co at 10 and in co2
     at 10.5: co's set-aside b1 at 11, co2's d1 at 11.5."""
     e = _pair(cohort("co2"), cq("c", "co2", 8), cq("d", "co2", 8))
-    e.clock = 0.0
-    e.submit(gang("a1", "a", 16, created=0.0))
-    e.submit(gang("c1", "c", 16, created=0.0))
-    e.run()
-    e.clock = 1.0
-    e.submit(gang("b1", "b", 4, created=1.0))
-    e.submit(gang("d1", "d", 4, created=1.0))
-    assert e.run() == [] and {"b1", "d1"} <= e.parked
+    _put(e, 0.0, ("a1", "a", 16), ("c1", "c", 16))
+    assert _put(e, 1.0, ("b1", "b", 4), ("d1", "d", 4)) == [] and {"b1", "d1"} <= e.parked
     e.clock = 10.0
     e.finish("a1")
     e.run()
@@ -153,11 +156,7 @@ def test_the_long_requeue_gate_waits_ten_seconds() -> None:
 
 
 def test_without_a_clock_or_under_kai_the_requeue_is_at_once() -> None:
-    e = _pair()
-    e.submit(gang("a1", "a", 16))
-    e.run()
-    e.submit(gang("b1", "b", 4))
-    assert e.run() == []
+    e = _counter()
     e.finish("a1")
     assert kinds(e.run(), "admit") == ["b1"] and e.next_requeue() is None
     m = Manifests()
