@@ -63,9 +63,18 @@ def _spec(tmp_path: Path, options: dict[str, Any], parameters: dict[str, Any],
 @pytest.mark.slow  # Ray workers import the twin cold: over 10 s on a shared machine
 def test_more_startups_on_a_fixed_quota_wait_longer(ray_cluster: Any, tmp_path: Path) -> None:
     """On the real local Ray, through the CLI: per-design rows over seeds in sweep.json,
-    designs.csv and the report; startups wait longer when 8 share the quota than 2."""
+    designs.csv and the report; startups wait longer when 8 share the quota than 2. The
+    wait compared counts the jobs still queued at the end as waiting until then
+    (``wait_mean_all_h``): with 8 startups about 31 of their 85 jobs never start in the two
+    days, so the mean over started jobs alone (``wait_mean_h``) is a survivor's figure,
+    and under Kueue's batched requeue and equivalence hashing (A2b, A2c) it came out at
+    1.03 h against 1.05 h for 2 startups on seed 2 (8.8 h against 1.05 h counting every
+    job)."""
     spec = _spec(tmp_path, {"startup_quota": 0.4, "startup_demand": 0.06},
-                 {"quota.startups": {"values": [2, 8]}, "sim.seed": {"values": [1, 2]}})
+                 {"quota.startups": {"values": [2, 8]}, "sim.seed": {"values": [1, 2]}},
+                 {"startup_wait_h": "quota.startups.wait_mean_h",
+                  "startup_wait_all_h": "quota.startups.wait_mean_all_h",
+                  "utilisation": "quota.utilization"})
     out = tmp_path / "res"
     r = runner.invoke(app, ["sweep", str(spec), "--out", str(out), "--json",
                             "--workers", "2"])
@@ -77,12 +86,15 @@ def test_more_startups_on_a_fixed_quota_wait_longer(ray_cluster: Any, tmp_path: 
     rows = {row["params"]["quota.startups"]: row for row in designs["rows"]}
     assert set(rows) == {2, 8} and all(row["done"] == 2 for row in rows.values())
     # Each seed: 8 startups wait longer than 2 (same seed, same universities' arrivals).
-    frame = pd.read_parquet(out / "variants.parquet")
-    by = frame.set_index(["param.quota.startups", "param.sim.seed"])["metric.startup_wait_h"]
+    frame = pd.read_parquet(out / "variants.parquet").set_index(
+        ["param.quota.startups", "param.sim.seed"])
+    every = frame["metric.startup_wait_all_h"]
     for seed in (1, 2):
-        assert by[(8, seed)] > by[(2, seed)]
+        assert every[(8, seed)] > every[(2, seed)]
+    all2, all8 = (rows[n]["metrics"]["startup_wait_all_h"] for n in (2, 8))
+    assert all8["mean"] > all2["mean"]
+    by = frame["metric.startup_wait_h"]
     wait2, wait8 = rows[2]["metrics"]["startup_wait_h"], rows[8]["metrics"]["startup_wait_h"]
-    assert wait8["mean"] > wait2["mean"]
     for row in rows.values():  # the range is over the seeds' own values
         m = row["metrics"]["startup_wait_h"]
         assert m["min"] <= m["mean"] <= m["max"]
