@@ -16,8 +16,8 @@ from typing import Any
 from _cfg import cohort, config, cq, kinds
 
 from aifab.sched import Engine, Manifests, gang, load_docs
-from aifab.sched._engine import equivalence, requeue_delay
 from aifab.sched._load import check
+from aifab.sched._requeue import equivalence, requeue_delay
 
 CONF = {"apiVersion": "config.kueue.x-k8s.io/v1beta2", "kind": "Configuration",
         "metadata": {"name": "kueue"}}
@@ -181,3 +181,30 @@ def test_a_replayed_history_waits_for_the_requeue() -> None:
     out = replay(m, hist, {"a": "a", "b": "b"})
     assert out["tenants"]["b"]["wait_mean_h"] * 3600.0 == 91.0
     assert out["tenants"]["a"]["wait_mean_h"] == 0.0
+
+
+def test_a_requeue_that_would_move_nothing_needs_no_run() -> None:
+    """a1 ends at 10 with nothing set aside: the requeue it asks for (11) would move
+    nothing, and the run at 10 reached a fixed point, so no caller needs to run the engine
+    at 11 (``next_requeue()`` is None; the request is served at the next run, 11.5). b1,
+    set aside at 12 (a2 holds the quota from 11.5), waits for a2's end at 20 and its
+    requeue at 21. After a run that ends at its cycle limit the time is given whatever is
+    set aside (test_moves' LOOP)."""
+    e = _pair()
+    _put(e, 0.0, ("a1", "a", 8))
+    e.clock = 10.0
+    e.finish("a1")
+    assert e.run() == [] and not e.parked and e.next_requeue() is None
+    _put(e, 11.5, ("a2", "a", 16))
+    assert _put(e, 12.0, ("b1", "b", 4)) == [] and "b1" in e.parked
+    assert e.next_requeue() is None  # (11 was served by the run at 11.5)
+    e.clock = 20.0
+    e.finish("a2")
+    assert e.run() == [] and e.next_requeue() == 21.0
+    from test_repeats import _loop
+
+    loop = _loop(300)
+    loop.parked, loop.bulk = set(), {}  # (as if nothing were set aside)
+    assert not loop._fixed and loop.next_requeue() == 4.0
+    loop._fixed = True
+    assert loop.next_requeue() is None

@@ -32,6 +32,8 @@ from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
 from aifab.sched._quota import EPS, QuotaTree
 from aifab.sched._repeat import Above, Loop, Repeats
+from aifab.sched._requeue import equivalence, next_time, requeue_delay, serve
+from aifab.sched._requeue import requeue as _requeue
 from aifab.sched._workload import Workload
 
 
@@ -58,24 +60,6 @@ def _evicted_at(eng: Engine, by: str, victim: Admitted) -> float:
 
 
 CYCLES = 10_000  # run()'s limit of cycles per call
-# A2b: Kueue v0.19.2's requeue batch period (pkg/cache/queue/inadmissible_workloads.go:
-# requeueBatchPeriod 1 s, requeueLongBatchPeriod 10 s with SchedulerLongRequeueInterval)
-REQUEUE_S, LONG_REQUEUE_S = 1.0, 10.0
-
-
-def requeue_delay(m: Manifests) -> float:
-    """A2b: seconds from a freed quota to its tree's requeue: Kueue's batch period; 0 (at
-    once) for KAI queues, whose scheduler has no such requeuer."""
-    if m.kai_queues:
-        return 0.0
-    return LONG_REQUEUE_S if m.gates.get("SchedulerLongRequeueInterval", False) else REQUEUE_S
-
-
-def equivalence(m: Manifests) -> bool:
-    """A2c: whether Kueue's scheduling equivalence hashing is on (its gate; not for KAI)."""
-    return not m.kai_queues and m.gates.get("SchedulingEquivalenceHashing", True)
-
-
 def _take(domains: Domains, placement: dict[str, list[tuple[str, int, float]]],
           sign: int) -> None:
     """Take (``sign`` 1) or give back (-1) a placement's topology domains."""
@@ -95,6 +79,7 @@ class Engine:
     _due: dict[str, float] | None = None  # A2b: per root (cohort tree), its requeue time
     hashing = False  # A2c: Kueue's SchedulingEquivalenceHashing (off before A2c); per queue
     bulk: dict[str, dict[str, list[tuple[str, str]]]] | None = None  # classes set aside
+    _fixed = True  # whether the last run() ended at a fixed point (not its cycle limit)
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -185,8 +170,8 @@ class Engine:
 
     def next_requeue(self) -> float | None:
         """A2b: the caller's time at which a cohort tree's set-aside workloads are requeued
-        next (``run()`` then), or None."""
-        return min(self._due.values()) if self._due else None
+        next (``run()`` then), or None; see ``_requeue.next_time``."""
+        return next_time(self) if self._due else None
 
     def _admit(self, cq: ClusterQueue, wl: Workload, asg: Assignment) -> None:
         self._dequeue(wl)
@@ -221,50 +206,29 @@ class Engine:
         if self.compact:
             self.events, self.elided = [], []
         if self._due:
-            _serve(self)
-        start, left, seen = len(self.events), max_cycles, Repeats(self)
-        while left > 0:
-            n, over = idle_cycles(self, left)
-            left -= n + 1
-            if over or left < 0 or not self.step():
-                break
-            left = seen.after(self, left)
+            serve(self)
+        start = len(self.events)
+        self._fixed = _cycles(self, max_cycles)
         return self.events[start:]
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
 
 
-def _requeue(eng: Engine, cq: str) -> None:
-    """Quota freed in ``cq``'s cohort tree: its set-aside workloads are tried again, at
-    once without a clock or a delay (the counter mode), else ``requeue_s`` after the first
-    such event not yet served (A2b: Kueue's requeuer batches per root)."""
-    if eng.clock is None or eng.requeue_s <= 0.0 or eng._due is None:
-        eng.parked = set()  # a new set: head walks (A10) start again from the top
-        if eng.bulk:
-            eng.bulk.clear()  # A2c: a requeue forgets the classes set aside
-        return
-    root = eng._root[cq]
-    if root not in eng._due:
-        eng._due[root] = eng.clock + eng.requeue_s
-
-
-def _serve(eng: Engine) -> None:
-    """A2b: requeue the set-aside workloads of every cohort tree whose time has come."""
-    due, now = eng._due, eng.clock
-    assert due is not None and now is not None
-    fired = {r for r, t in due.items() if t <= now + 1e-6}  # (a caller's float sums)
-    if not fired:
-        return
-    for r in fired:
-        del due[r]
-    root, pending = eng._root, eng.pending
-    # a new set: head walks (A10) start again from the top
-    eng.parked = {n for n in eng.parked
-                  if (w := pending.get(n)) is not None and root[w.queue] not in fired}
-    if eng.bulk:  # A2c: a requeue forgets the classes set aside
-        for q in [q for q in eng.bulk if root[q] in fired]:
-            del eng.bulk[q]
+def _cycles(eng: Engine, max_cycles: int) -> bool:
+    """``run()``'s cycles (A13, A27); whether they ended at a fixed point."""
+    left, seen = max_cycles, Repeats(eng)
+    while left > 0:
+        n, over = idle_cycles(eng, left)
+        left -= n + 1
+        if over:
+            return True
+        if left < 0:
+            return False
+        if not eng.step():
+            return True
+        left = seen.after(eng, left)
+    return False
 
 
 def _still_fits(eng: Engine, cq: ClusterQueue, wl: Workload, asg: Assignment
