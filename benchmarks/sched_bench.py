@@ -81,7 +81,8 @@ def jobs(n: int, queues: int, rng: np.random.Generator) -> History:
 
 
 def twin_vs_engine(days: float, d: Path) -> None:
-    from aifab.sched._history import read_run
+    from aifab.commands.admit import run_state
+    from aifab.sched._history import history_from_run
     from aifab.sched._replay import tenant_queues
 
     t0 = time.perf_counter()
@@ -91,7 +92,7 @@ def twin_vs_engine(days: float, d: Path) -> None:
     twin = time.perf_counter() - t0
     t0 = time.perf_counter()
     m = read_dir(d / "k")
-    h = read_run(d / "run")
+    h = history_from_run(run_state(d / "run", "--jobs"))
     r = replay(m, h, tenant_queues(m, h, {}))
     eng = time.perf_counter() - t0
     print(f"twin {days:g} days, korea-2025 full fleet: {twin:.1f} s (CLI, incl. start-up and "

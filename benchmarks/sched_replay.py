@@ -111,12 +111,12 @@ def record(out: Path, kueue: Path, start: float, end: float) -> None:
 
     def submit_(self: Any, wl: Any) -> None:
         if on[0]:
-            log.append(("submit", pickle.dumps(wl)))
+            log.append(("submit", pickle.dumps(wl), self.clock))
         submit(self, wl)
 
     def finish_(self: Any, name: str) -> None:
         if on[0]:
-            log.append(("finish", name))
+            log.append(("finish", name, self.clock))
         finish(self, name)
 
     def run_(self: Any, *a: Any, **k: Any) -> Any:
@@ -169,6 +169,8 @@ def replay(out: Path, off: list[str], repeat: int) -> int:
         eng = pickle.loads((out / "engine.pkl").read_bytes())
         t0 = time.process_time()
         for call in log:
+            if len(call) > 2 and call[0] != "run":  # the clock then (A2b reads it at a
+                eng.clock = call[2]  # finish; recordings before A2b have none)
             if call[0] == "submit":
                 eng.submit(pickle.loads(call[1]))
             elif call[0] == "finish":
