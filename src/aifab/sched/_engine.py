@@ -32,7 +32,7 @@ from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._preempt import Admitted
 from aifab.sched._quota import EPS, QuotaTree
 from aifab.sched._repeat import Above, Loop, Repeats
-from aifab.sched._requeue import equivalence, next_time, requeue_delay, serve
+from aifab.sched._requeue import batched, equivalence, next_time, requeue_delay, serve
 from aifab.sched._requeue import requeue as _requeue
 from aifab.sched._workload import Workload
 
@@ -60,6 +60,8 @@ def _evicted_at(eng: Engine, by: str, victim: Admitted) -> float:
 
 
 CYCLES = 10_000  # run()'s limit of cycles per call
+
+
 def _take(domains: Domains, placement: dict[str, list[tuple[str, int, float]]],
           sign: int) -> None:
     """Take (``sign`` 1) or give back (-1) a placement's topology domains."""
@@ -187,7 +189,7 @@ class Engine:
 
     def _evict(self, a: Admitted, by: str) -> None:
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
-        if self._due is not None and self.clock is not None and self.requeue_s > 0.0:
+        if batched(self):
             _requeue(self, a.cq)  # A2b: Kueue requeues the tree's set-aside ones after it
         a.wl.created = _evicted_at(self, by, a)  # requeued at its eviction time (A1)
         if self.above is not None:

@@ -62,15 +62,22 @@ def next_time(eng: Engine) -> float | None:
     return min((t for r, t in due.items() if r in live), default=None)
 
 
+def batched(eng: Engine) -> bool:
+    """A2b: whether requeues wait for the batch period (a clock, a delay, and an engine
+    made since A2b); else they are at once (the counter mode, KAI, older pickles)."""
+    return eng.clock is not None and eng.requeue_s > 0.0 and eng._due is not None
+
+
 def requeue(eng: Engine, cq: str) -> None:
     """Quota freed in ``cq``'s cohort tree: its set-aside workloads are tried again, at
-    once without a clock or a delay (the counter mode), else ``requeue_s`` after the first
-    such event not yet served (A2b: Kueue's requeuer batches per root)."""
-    if eng.clock is None or eng.requeue_s <= 0.0 or eng._due is None:
+    once when requeues are not ``batched``, else ``requeue_s`` after the first such event
+    not yet served (A2b: Kueue's requeuer batches per root)."""
+    if not batched(eng):
         eng.parked = set()  # a new set: head walks (A10) start again from the top
         if eng.bulk:
             eng.bulk.clear()  # A2c: a requeue forgets the classes set aside
         return
+    assert eng._due is not None and eng.clock is not None
     root = eng._root[cq]
     if root not in eng._due:
         eng._due[root] = eng.clock + eng.requeue_s
