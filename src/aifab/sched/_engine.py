@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
+from aifab.sched import _again
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -82,6 +83,9 @@ class Engine:
     hashing = False  # A2c: Kueue's SchedulingEquivalenceHashing (off before A2c); per queue
     bulk: dict[str, dict[str, list[tuple[str, str]]]] | None = None  # classes set aside
     _fixed = True  # whether the last run() ended at a fixed point (not its cycle limit)
+    _calls = 0  # A67: callers' calls that move the state (submit, finish, step)
+    _last: _again.Last | None = None  # A67: the last run, when it ended at its limit
+    repeated = 0  # A67: runs given as the last one again
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -124,6 +128,7 @@ class Engine:
             raise BadInput(f"ClusterQueue {wl.queue!r} is not defined", where=wl.name)
         if wl.name in self.pending or wl.name in self.admitted:
             raise BadInput("duplicate workload name", where=wl.name)
+        self._calls += 1
         if wl.created == 0.0:
             wl.created = float(self._tick())
         if self.above is not None:
@@ -157,6 +162,7 @@ class Engine:
 
     def finish(self, name: str) -> None:
         """A workload ends: its quota (and topology domains) are freed."""
+        self._calls += 1
         self._release(a := self.admitted[name])
         self.events.append(Event("finish", name, a.cq, self.cycle))
 
@@ -200,6 +206,7 @@ class Engine:
     def step(self) -> bool:
         """One scheduling cycle (A5b); whether anything was admitted, preempted or set
         aside."""
+        self._calls += 1
         return _step(self)
 
     def run(self, max_cycles: int = CYCLES) -> list[Event]:
@@ -207,10 +214,14 @@ class Engine:
         skipped ahead); their events."""
         if self.compact:
             self.events, self.elided = [], []
-        if self._due:
-            serve(self)
+        served = serve(self) if self._due else None if self._due is None else (
+            frozenset(), frozenset(), set(), {})
         start = len(self.events)
+        if _again.repeat(self, max_cycles, served):  # A67: the last run again
+            return self.events[start:]
+        begun = (self._calls, self.cycle, self._seq, len(self.loops))
         self._fixed = _cycles(self, max_cycles)
+        _again.note(self, max_cycles, served, begun)
         return self.events[start:]
 
     def admitted_in(self, cq: str) -> list[str]:

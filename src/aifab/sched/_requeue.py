@@ -83,19 +83,28 @@ def requeue(eng: Engine, cq: str) -> None:
         eng._due[root] = eng.clock + eng.requeue_s
 
 
-def serve(eng: Engine) -> None:
-    """A2b: requeue the set-aside workloads of every cohort tree whose time has come."""
+def serve(eng: Engine) -> tuple[frozenset[str], frozenset[str], set[str],
+                               dict[str, dict[str, list[tuple[str, str]]]]]:
+    """A2b: requeue the set-aside workloads of every cohort tree whose time has come; the
+    trees served, those still waiting, and the workloads and classes (A2c) put back (A67
+    reads them)."""
     due, now = eng._due, eng.clock
     assert due is not None and now is not None
-    fired = {r for r, t in due.items() if t <= now + 1e-6}  # (a caller's float sums)
+    fired = frozenset(r for r, t in due.items() if t <= now + 1e-6)  # (a caller's float sums)
     if not fired:
-        return
+        return fired, frozenset(due), set(), {}
     for r in fired:
         del due[r]
     root, pending = eng._root, eng.pending
     # a new set: head walks (A10) start again from the top
-    eng.parked = {n for n in eng.parked
-                  if (w := pending.get(n)) is not None and root[w.queue] not in fired}
+    keep, back = set[str](), set[str]()
+    for n in eng.parked:
+        w = pending.get(n)
+        if w is not None:
+            (back if root[w.queue] in fired else keep).add(n)
+    eng.parked = keep
+    classes = {}
     if eng.bulk:  # A2c: a requeue forgets the classes set aside
         for q in [q for q in eng.bulk if root[q] in fired]:
-            del eng.bulk[q]
+            classes[q] = eng.bulk.pop(q)
+    return fired, frozenset(due), back, classes
