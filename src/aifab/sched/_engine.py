@@ -83,9 +83,9 @@ class Engine:
     hashing = False  # A2c: Kueue's SchedulingEquivalenceHashing (off before A2c); per queue
     bulk: dict[str, dict[str, list[tuple[str, str]]]] | None = None  # classes set aside
     _fixed = True  # whether the last run() ended at a fixed point (not its cycle limit)
-    _calls = 0  # A67: callers' calls that move the state (submit, finish, step)
+    # A67: callers' calls that move the state (submit, finish, step); runs given again
+    _calls = repeated = 0
     _last: _again.Last | None = None  # A67: the last run, when it ended at its limit
-    repeated = 0  # A67: runs given as the last one again
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -214,18 +214,23 @@ class Engine:
         skipped ahead); their events."""
         if self.compact:
             self.events, self.elided = [], []
-        served = serve(self) if self._due else None if self._due is None else (
-            frozenset(), frozenset(), set(), {})
         start = len(self.events)
-        if _again.repeat(self, max_cycles, served):  # A67: the last run again
-            return self.events[start:]
-        begun = (self._calls, self.cycle, self._seq, len(self.loops))
-        self._fixed = _cycles(self, max_cycles)
-        _again.note(self, max_cycles, served, begun)
+        _run(self, max_cycles)
         return self.events[start:]
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
+
+
+def _run(eng: Engine, max_cycles: int) -> None:
+    """``run()``: the requeues due (A2b), then the last run again (A67) or the cycles."""
+    served = serve(eng) if eng._due else None if eng._due is None else (
+        frozenset(), frozenset(), set(), {})
+    if _again.repeat(eng, max_cycles, served):
+        return
+    begun = (eng._calls, eng.cycle, eng._seq, len(eng.loops))
+    eng._fixed = _cycles(eng, max_cycles)
+    _again.note(eng, max_cycles, served, begun)
 
 
 def _cycles(eng: Engine, max_cycles: int) -> bool:
