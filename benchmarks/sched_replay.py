@@ -6,6 +6,7 @@ Usage:
   python benchmarks/sched_replay.py record OUT [--kueue DIR | --tiered --classic]
                                      [--start 139] [--end 141]
   python benchmarks/sched_replay.py replay OUT [--off A33,A34,...] [--repeat 1]
+  python benchmarks/sched_replay.py beside OUT RULE
   python benchmarks/sched_replay.py days [--kueue DIR | --tiered --classic] [--days 365]
                                    [--off ...]
 
@@ -20,6 +21,9 @@ difference) and prints the engine's CPU seconds; --off turns the named speed rul
 (each is exact: the replay must still match; recordings made before A49 count only the
 events ``run()`` returned, so their runs that reach the cycle limit differ). The pickles
 are this machine's own files, read back by the same code version.
+``beside`` replays the log twice side by side, all rules on and with RULE off, and compares
+each run's events (the copies A29 lists included) and the whole engine state after it
+(exit 1 on any difference): a stronger check of an exact speed rule than the event counts.
 ``days`` runs the same simulation and prints, as each simulated day ends, the CPU seconds
 spent that day in the Kueue policy, the process's CPU seconds so far, and the engine's
 cumulative preemptions and cycles, on stderr (the run's JSON goes to stdout). Two builds
@@ -57,6 +61,7 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A60": ("aifab.sched._fairorder", "HEAP"), "A61": ("aifab.sched._idle", "PASSED"),
     "A62": ("aifab.sched._index", "RENEW"), "A63": ("aifab.sched._repeat", "EARLY"),
     "A64": ("aifab.sched._cert", "UP"), "A65": ("aifab.sched._cert", "SYNC"),
+    "A67": ("aifab.sched._again", "ON"),
 }
 
 
@@ -186,6 +191,55 @@ def replay(out: Path, off: list[str], repeat: int) -> int:
     return 1 if bad else 0
 
 
+def _whole(eng: Any, evs: list[Any]) -> tuple[Any, ...]:
+    """A run's events and the engine's state after it (``beside``)."""
+    adm = eng.admitted
+    return ([(x.kind, x.workload, x.cluster_queue, x.flavors, x.by, x.cycle) for x in evs],
+            [(at, [(x.kind, x.workload, x.by, x.cycle) for x in p], m, c)
+             for at, p, m, c in eng.elided],
+            eng.cycle, eng._seq, eng._fixed, eng.hint, sorted(adm, key=lambda n: adm[n].at),
+            sorted((n, a.cq, sorted(a.usage.items()), a.wl.created) for n, a in adm.items()),
+            sorted((n, w.created) for n, w in eng.pending.items()), sorted(eng.parked),
+            sorted((q, sorted(c.items())) for q, c in (eng.bulk or {}).items()),
+            sorted(eng.reasons.items()), sorted(eng._nominated.items()),
+            sorted((eng._due or {}).items()),
+            [(lp.clock, lp.cycle, lp.period, lp.workloads) for lp in eng.loops])
+
+
+def beside(out: Path, rule: str) -> int:
+    mod, flag = importlib.import_module(FLAGS[rule][0]), FLAGS[rule][1]
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    log = pickle.loads((out / "log.pkl").read_bytes())
+    raw = (out / "engine.pkl").read_bytes()
+    on, off = pickle.loads(raw), pickle.loads(raw)
+    bad = runs = 0
+    spent = [0.0, 0.0]
+    for call in log:
+        for eng in (on, off):
+            if len(call) > 2 and call[0] != "run":
+                eng.clock = call[2]
+            if call[0] == "submit":
+                eng.submit(pickle.loads(call[1]))
+            elif call[0] == "finish":
+                eng.finish(call[1])
+        if call[0] != "run":
+            continue
+        got = []
+        for i, eng in enumerate((on, off)):
+            setattr(mod, flag, i == 0)
+            eng.clock = call[1]
+            t0 = time.process_time()
+            evs = eng.run()
+            spent[i] += time.process_time() - t0
+            got.append(_whole(eng, evs))
+        runs += 1
+        bad += got[0] != got[1]
+    setattr(mod, flag, True)
+    print(f"replayed {runs} engine runs beside {rule} off: {bad} differ in events or state; "
+          f"engine CPU-s {spent[0]:.2f} on, {spent[1]:.2f} off")
+    return 1 if bad else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -205,8 +259,13 @@ def main() -> int:
     p.add_argument("out", type=Path)
     p.add_argument("--off", default="")
     p.add_argument("--repeat", type=int, default=1)
+    b = sub.add_parser("beside")
+    b.add_argument("out", type=Path)
+    b.add_argument("rule", choices=sorted(FLAGS))
     a = ap.parse_args()
-    if a.cmd != "replay" and a.kueue is None:
+    if a.cmd == "beside":
+        return beside(a.out, a.rule)
+    if a.cmd not in ("replay", "beside") and a.kueue is None:
         a.kueue = _design(a.tiered, not a.classic)
     if a.cmd == "record":
         record(a.out, a.kueue, a.start, a.end)

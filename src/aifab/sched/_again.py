@@ -24,8 +24,9 @@ next one is the same again, shifted by the time between them:
 - every other creation time is below the clock of the first of the two (no caller's call
   for three runs: a workload submitted later, or a creation time creeping above the clock
   from an earlier run's loop, would compare differently with the runs' evictions);
-- the requeue before the next run serves the same cohort trees, with the same trees still
-  waiting, as the one before the last.
+- the requeue before the next run puts back in their queues the same set-aside workloads
+  and classes as the one before the last (which trees it serves, and which still wait, move
+  no decision: a run does not read them).
 
 Then the next run's state is the last one's, moved on by the clock, and so are its events
 and the state it leaves: the engine gives those (copies of the last run's events with their
@@ -93,10 +94,11 @@ class Last:
     """What a run that ended at its cycle limit did and left (see the module docstring)."""
 
     calls: int  # the engine's count of callers' calls when it ended
+    newest: float  # the latest creation time set before it began (A51's note)
     clock: float
     limit: int
     quiet: bool  # no caller's call since the run before it ended
-    served: tuple[frozenset[str], frozenset[str]]  # the requeue before it: served, waiting
+    back: tuple[frozenset[str], frozenset[Any]]  # what the requeue before it put back
     c0: int  # the cycle it started at
     sig: tuple[Any, ...]  # its events, cycles and sequence numbers, relative to its start
     events: list[Any]
@@ -133,13 +135,14 @@ def _state(eng: Engine, moved: dict[str, Workload], steps: dict[str, int]
                       for c, r in cs.items()), eng.hint)
 
 
-def note(eng: Engine, limit: int, served: Served | None, start: tuple[int, int, int, int]
-         ) -> None:
-    """After a run (``start``: the engine's count of callers' calls, cycle, sequence number
-    and loops found when it started): keep what it did when it ended at its cycle limit, and
-    whether it repeats the run before it (``Last.sure``)."""
+def note(eng: Engine, limit: int, served: Served | None,
+         start: tuple[int, float, int, int, int]) -> None:
+    """After a run (``start``: the engine's count of callers' calls, the latest creation
+    time set, the cycle, sequence number and loops found, when it started): keep what it
+    did when it ended at its cycle limit, and whether it repeats the run before it
+    (``Last.sure``)."""
     prev, eng._last = eng._last, None
-    calls0, c0, q0, l0 = start
+    calls0, newest, c0, q0, l0 = start
     if not ON or not eng.compact or eng._fixed or eng.clock is None or served is None or \
             eng.prune:
         return
@@ -159,8 +162,8 @@ def note(eng: Engine, limit: int, served: Served | None, start: tuple[int, int, 
            tuple((lp.cycle - c0, lp.period, lp.workloads) for lp in eng.loops[l0:]),
            eng.cycle - c0, eng._seq - q0)
     root = eng._root
-    last = Last(eng._calls, clock, limit, prev is not None and prev.calls == calls0,
-                served[:2], c0, sig, list(ev),
+    last = Last(eng._calls, newest, clock, limit, prev is not None and prev.calls == calls0,
+                _back(served), c0, sig, list(ev),
                 list(eng.elided),
                 list(eng.loops[l0:]), steps, None,
                 frozenset(root[e.cluster_queue] for e in ev if e.kind == "preempt"),
@@ -169,10 +172,12 @@ def note(eng: Engine, limit: int, served: Served | None, start: tuple[int, int, 
     if last.quiet:
         assert prev is not None
         # two runs with no caller's call between them, the clock moving on; every creation
-        # time but those the two set below the first one's clock (read last: every workload)
+        # time but those the two set below the first one's clock: every time the two set
+        # is an evicted workload's, so every other was set before the first began (when
+        # that is not known to be below, every workload is read)
         last.sure = (prev.clock < clock and prev.limit == limit and prev.sig == sig
-                     and prev.served == last.served and prev.state == last.state
-                     and _below(eng, evicted, prev.clock))
+                     and prev.state == last.state
+                     and (prev.newest < prev.clock or _below(eng, evicted, prev.clock)))
     eng._last = last
 
 
@@ -182,6 +187,13 @@ def _below(eng: Engine, evicted: set[str], clock: float) -> bool:
         if w.created >= clock and w.name not in evicted:
             return False
     return all(a.wl.created < clock or n in evicted for n, a in eng.admitted.items())
+
+
+def _back(served: Served) -> tuple[frozenset[str], frozenset[Any]]:
+    """The workloads and classes a requeue put back in their queues (what a run decides
+    from: which trees it served, and which still wait, move no decision)."""
+    return frozenset(served[2]), frozenset((q, c, tuple(r)) for q, cs in served[3].items()
+                                           for c, r in cs.items())
 
 
 def repeat(eng: Engine, limit: int, served: Served | None) -> bool:
@@ -195,9 +207,9 @@ def repeat(eng: Engine, limit: int, served: Served | None) -> bool:
     if served is None:
         eng._last = None
         return False
-    fired, keys, parked, bulk = served
+    _, _, parked, bulk = served
     if eng._calls != last.calls or clock is None or clock <= last.clock or \
-            limit != last.limit or (fired, keys) != last.served or not eng.compact:
+            limit != last.limit or _back(served) != last.back or not eng.compact:
         eng._last = None
         return False
     u = math.ulp(clock)

@@ -140,13 +140,19 @@ class Above:
     (at submission, eviction or a skip), the only ones ``_ceiling`` can find while the
     clock stands at or after every clock one was left out at (``upto``): a creation time
     at or below a clock stays so at any later one. So ``_ceiling`` reads those few, not
-    every admitted workload, at each skip."""
+    every admitted workload, at each skip. It also keeps the latest creation time ever set
+    (A67 reads it)."""
+
+    newest = math.inf  # (an Above pickled before A67: unknown)
 
     def __init__(self) -> None:
         self.names: dict[str, float] = {}
         self.upto = -math.inf  # the latest clock a workload was left out at
+        self.newest = -math.inf  # the latest creation time set
 
     def note(self, w: Workload, clock: float | None) -> None:
+        if w.created > self.newest:
+            self.newest = w.created
         if clock is None or w.created > clock:
             self.names[w.name] = w.created
         elif clock > self.upto:
