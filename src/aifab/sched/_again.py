@@ -162,10 +162,9 @@ def note(eng: Engine, limit: int, served: Served | None,
            tuple((lp.cycle - c0, lp.period, lp.workloads) for lp in eng.loops[l0:]),
            eng.cycle - c0, eng._seq - q0)
     root = eng._root
-    last = Last(eng._calls, newest, clock, limit, prev is not None and prev.calls == calls0,
-                _back(served), c0, sig, list(ev),
-                list(eng.elided),
-                list(eng.loops[l0:]), steps, None,
+    quiet = prev is not None and prev.calls == calls0
+    last = Last(eng._calls, newest, clock, limit, quiet, _back(served), c0,
+                sig, list(ev), list(eng.elided), list(eng.loops[l0:]), steps, None,
                 frozenset(root[e.cluster_queue] for e in ev if e.kind == "preempt"),
                 frozenset(w.queue for w in moved.values()))
     last.state = _state(eng, moved, steps)
@@ -205,17 +204,14 @@ def repeat(eng: Engine, limit: int, served: Served | None) -> bool:
         return False
     clock = eng.clock
     if served is None:
-        eng._last = None
         return False
     _, _, parked, bulk = served
     if eng._calls != last.calls or clock is None or clock <= last.clock or \
             limit != last.limit or _back(served) != last.back or not eng.compact:
-        eng._last = None
-        return False
+        return False  # (the run's note() compares it with the last one)
     u = math.ulp(clock)
     times = {n: clock + k * u for n, k in last.steps.items()}
     if any(math.ulp(t) != u for t in times.values()):  # (a binade crossed)
-        eng._last = None
         return False
     # the set-aside workloads and classes the requeue put back are set aside again
     eng.parked.update(parked)

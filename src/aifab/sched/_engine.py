@@ -228,8 +228,8 @@ def _run(eng: Engine, max_cycles: int) -> None:
         frozenset(), frozenset(), set(), {})
     if _again.repeat(eng, max_cycles, served):
         return
-    begun = (eng._calls, math.inf if eng.above is None else eng.above.newest, eng.cycle,
-             eng._seq, len(eng.loops))
+    begun = (eng._calls, math.inf if eng.above is None else eng.above.newest,
+             eng.cycle, eng._seq, len(eng.loops))
     eng._fixed = _cycles(eng, max_cycles)
     _again.note(eng, max_cycles, served, begun)
 
