@@ -191,22 +191,8 @@ def replay(out: Path, off: list[str], repeat: int) -> int:
     return 1 if bad else 0
 
 
-def _whole(eng: Any, evs: list[Any]) -> tuple[Any, ...]:
-    """A run's events and the engine's state after it (``beside``)."""
-    adm = eng.admitted
-    return ([(x.kind, x.workload, x.cluster_queue, x.flavors, x.by, x.cycle) for x in evs],
-            [(at, [(x.kind, x.workload, x.by, x.cycle) for x in p], m, c)
-             for at, p, m, c in eng.elided],
-            eng.cycle, eng._seq, eng._fixed, eng.hint, sorted(adm, key=lambda n: adm[n].at),
-            sorted((n, a.cq, sorted(a.usage.items()), a.wl.created) for n, a in adm.items()),
-            sorted((n, w.created) for n, w in eng.pending.items()), sorted(eng.parked),
-            sorted((q, sorted(c.items())) for q, c in (eng.bulk or {}).items()),
-            sorted(eng.reasons.items()), sorted(eng._nominated.items()),
-            sorted((eng._due or {}).items()),
-            [(lp.clock, lp.cycle, lp.period, lp.workloads) for lp in eng.loops])
-
-
 def beside(out: Path, rule: str) -> int:
+    from aifab.sched._again import whole
     mod, flag = importlib.import_module(FLAGS[rule][0]), FLAGS[rule][1]
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
     log = pickle.loads((out / "log.pkl").read_bytes())
@@ -231,7 +217,7 @@ def beside(out: Path, rule: str) -> int:
             t0 = time.process_time()
             evs = eng.run()
             spent[i] += time.process_time() - t0
-            got.append(_whole(eng, evs))
+            got.append(whole(eng, evs))
         runs += 1
         bad += got[0] != got[1]
     setattr(mod, flag, True)

@@ -23,20 +23,7 @@ from aifab.sched import Engine, _again, gang
 
 
 def _full(e: Engine, events: list[Any]) -> tuple[Any, ...]:
-    """A run's events (with the copies listed, A29) and the engine's whole state after it,
-    the admitted workloads' order of admission included."""
-    adm = e.admitted
-    return ([(x.kind, x.workload, x.cluster_queue, x.flavors, x.by, x.cycle) for x in events],
-            [(a, [(x.kind, x.workload, x.by, x.cycle) for x in p], m, c)
-             for a, p, m, c in e.elided],
-            e.cycle, e._seq, e._fixed, e.hint,
-            sorted(adm, key=lambda n: adm[n].at),
-            sorted((n, a.cq, sorted(a.usage.items()), a.wl.created) for n, a in adm.items()),
-            sorted((n, w.created) for n, w in e.pending.items()), sorted(e.parked),
-            sorted((q, sorted(c.items())) for q, c in (e.bulk or {}).items()),
-            sorted(e.reasons.items()), sorted(e._nominated.items()),
-            sorted((e._due or {}).items()),
-            [(lp.clock, lp.cycle, lp.period, lp.workloads) for lp in e.loops])
+    return _again.whole(e, events)
 
 
 Hook = Callable[[Engine, int], None]

@@ -76,6 +76,7 @@ class Engine(Protocol):
     admitted: dict[str, Admitted]
     pending: dict[str, Workload]
     parked: set[str]
+    reasons: dict[str, list[tuple[str, str]]]
     bulk: Classes | None
     prune: bool
     _nominated: dict[str, str]
@@ -245,3 +246,21 @@ def repeat(eng: Engine, limit: int, served: Served | None) -> bool:
     eng.repeated += 1
     last.clock = clock
     return True
+
+
+def whole(eng: Engine, events: list[Any]) -> tuple[Any, ...]:
+    """A run's events (the copies A29 lists included) and the engine's whole state after it,
+    the admitted workloads' order of admission included: what an exact speed rule must
+    leave as it was (tests, ``benchmarks/sched_replay.py beside``)."""
+    adm = eng.admitted
+    return ([(x.kind, x.workload, x.cluster_queue, x.flavors, x.by, x.cycle) for x in events],
+            [(at, [(x.kind, x.workload, x.by, x.cycle) for x in p], m, c)
+             for at, p, m, c in eng.elided],
+            eng.cycle, eng._seq, eng._fixed, eng.hint,
+            sorted(adm, key=lambda n: adm[n].at),
+            sorted((n, a.cq, sorted(a.usage.items()), a.wl.created) for n, a in adm.items()),
+            sorted((n, w.created) for n, w in eng.pending.items()), sorted(eng.parked),
+            sorted((q, sorted(c.items())) for q, c in (eng.bulk or {}).items()),
+            sorted(eng.reasons.items()), sorted(eng._nominated.items()),
+            sorted((eng._due or {}).items()),
+            [(lp.clock, lp.cycle, lp.period, lp.workloads) for lp in eng.loops])
