@@ -7,6 +7,7 @@ Usage:
                                      [--start 139] [--end 141]
   python benchmarks/sched_replay.py replay OUT [--off A33,A34,...] [--repeat 1]
   python benchmarks/sched_replay.py beside OUT RULE
+  python benchmarks/sched_replay.py kinds OUT
   python benchmarks/sched_replay.py days [--kueue DIR | --tiered --classic] [--days 365]
                                    [--off ...]
 
@@ -24,6 +25,10 @@ are this machine's own files, read back by the same code version.
 ``beside`` replays the log twice side by side, all rules on and with RULE off, and compares
 each run's events (the copies A29 lists included) and the whole engine state after it
 (exit 1 on any difference): a stronger check of an exact speed rule than the event counts.
+``kinds`` replays the log and counts its engine runs, with their CPU seconds, by kind: given
+by A67; after a submission or finish; at a requeue with no event; and of the others, the
+smallest k (up to 24) for which the run made the same events as the run k before it, with
+nothing called in between (a loop across requeues of period k), or none.
 ``days`` runs the same simulation and prints, as each simulated day ends, the CPU seconds
 spent that day in the Kueue policy, the process's CPU seconds so far, and the engine's
 cumulative preemptions and cycles, on stderr (the run's JSON goes to stdout). Two builds
@@ -226,6 +231,42 @@ def beside(out: Path, rule: str) -> int:
     return 1 if bad else 0
 
 
+def kinds(out: Path) -> int:
+    from collections import Counter, defaultdict
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    log = pickle.loads((out / "log.pkl").read_bytes())
+    eng = pickle.loads((out / "engine.pkl").read_bytes())
+    runs: Counter[str] = Counter()
+    spent: defaultdict[str, float] = defaultdict(float)
+    back: list[Any] = []  # the events of the runs since the last call, latest last
+    for call in log:
+        if len(call) > 2 and call[0] != "run":
+            eng.clock = call[2]
+        if call[0] == "submit":
+            eng.submit(pickle.loads(call[1]))
+            back = []
+        elif call[0] == "finish":
+            eng.finish(call[1])
+            back = []
+        else:
+            eng.clock, given, quiet = call[1], eng.repeated, bool(back)
+            t0 = time.process_time()
+            evs = eng.run()
+            dt = time.process_time() - t0
+            sig = (tuple((e.kind, e.workload, e.by) for e in evs),
+                   tuple((tuple((e.kind, e.workload) for e in p), m) for _, p, m, _ in eng.elided))
+            k = next((k for k in range(1, min(24, len(back)) + 1) if back[-k] == sig), 0)
+            kind = ("given (A67)" if eng.repeated > given else "after a call" if not quiet
+                    else "no event" if not evs else f"period {k}" if k else "no period")
+            kind += "" if eng._fixed or kind.startswith("given") else ", at the cycle limit"
+            runs[kind] += 1
+            spent[kind] += dt
+            back = [*back, sig][-24:]
+    for kind in sorted(runs, key=lambda x: -spent[x]):
+        print(f"{kind:40s} {runs[kind]:8,d} runs {spent[kind]:8.2f} CPU-s")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -248,10 +289,14 @@ def main() -> int:
     b = sub.add_parser("beside")
     b.add_argument("out", type=Path)
     b.add_argument("rule", choices=sorted(FLAGS))
+    k = sub.add_parser("kinds")
+    k.add_argument("out", type=Path)
     a = ap.parse_args()
     if a.cmd == "beside":
         return beside(a.out, a.rule)
-    if a.cmd not in ("replay", "beside") and a.kueue is None:
+    if a.cmd == "kinds":
+        return kinds(a.out)
+    if a.cmd not in ("replay", "beside", "kinds") and a.kueue is None:
         a.kueue = _design(a.tiered, not a.classic)
     if a.cmd == "record":
         record(a.out, a.kueue, a.start, a.end)
