@@ -21,9 +21,11 @@ next one is the same again, shifted by the time between them:
   creation time, the same time for those not evicted, and for the evicted ones the same
   number of float steps above the run's own clock; the workloads and classes set aside, each
   queue's nominee, the evictors of classic preemption and A50's period hint;
-- every other creation time is below the clock of the first of the two (no caller's call
-  for three runs: a workload submitted later, or a creation time creeping above the clock
-  from an earlier run's loop, would compare differently with the runs' evictions);
+- every other creation time is below the clock of the first of the two (one above it, a
+  workload's created for later or a time creeping above the clock in an earlier run's loop,
+  would compare differently with the two runs' evictions): every time the two set is an
+  evicted workload's, so it is enough that the latest time set before the first began
+  (A51's note keeps it) is below its clock; when it is not, every workload is read;
 - the requeue before the next run puts back in their queues the same set-aside workloads
   and classes as the one before the last (which trees it serves, and which still wait, move
   no decision: a run does not read them).
