@@ -49,15 +49,13 @@ from typing import Any, Protocol
 
 from aifab.sched._cycle import Tries
 from aifab.sched._preempt import Admitted
-from aifab.sched._repeat import Above, Loop, _moved
+from aifab.sched._repeat import Above, Loop, _moved, held
+from aifab.sched._requeue import Classes
 from aifab.sched._workload import Workload
 
 ON = True  # off: every run is run (tests compare both)
 
-# what the requeue before a run did: the trees served, those still waiting, and the
-# workloads and classes (A2c) it put back in their queues
-Classes = dict[str, dict[str, list[tuple[str, str]]]]  # per queue, class -> reasons (A2c)
-Served = tuple[frozenset[str], frozenset[str], set[str], Classes]
+Served = tuple[set[str], Classes]  # what the requeue before a run put back in their queues
 
 
 class Engine(Protocol):
@@ -108,7 +106,7 @@ class Last:
     elided: list[tuple[int, list[Any], int, int]]
     loops: list[Loop]
     steps: dict[str, int]  # evicted workload -> its creation time's float steps above clock
-    state: tuple[Any, ...] | None  # what it left
+    state: tuple[Any, ...]  # what it left
     roots: frozenset[str]  # the cohort trees its evictions ask a requeue of
     queues: frozenset[str]  # the ClusterQueues of the workloads it moved
     sure: bool = False  # it and the run before it ended alike: the next run repeats it
@@ -126,14 +124,9 @@ def _steps(t: float, clock: float) -> int | None:
 
 def _state(eng: Engine, moved: dict[str, Workload], steps: dict[str, int]
            ) -> tuple[Any, ...]:
-    adm = eng.admitted
-    return (frozenset((n, a.cq, tuple(sorted(a.usage.items())),
-                       tuple(sorted((k, tuple(v)) for k, v in a.placement.items())))
-                      for n in moved if (a := adm.get(n)) is not None),
-            frozenset(n for n in moved if n in eng.pending),
+    return (held(eng, moved),  # (A27's, and of the creation times:)
             frozenset((n, w.created) for n, w in moved.items() if n not in steps),
-            frozenset(steps.items()), frozenset(eng.parked),
-            tuple(sorted(eng._nominated.items())), tuple(sorted(eng.index.evictor.items())),
+            frozenset(steps.items()),
             frozenset((q, c, tuple(r)) for q, cs in (eng.bulk or {}).items()
                       for c, r in cs.items()), eng.hint)
 
@@ -167,10 +160,10 @@ def note(eng: Engine, limit: int, served: Served | None,
     root = eng._root
     quiet = prev is not None and prev.calls == calls0
     last = Last(eng._calls, newest, clock, limit, quiet, _back(served), c0,
-                sig, list(ev), list(eng.elided), list(eng.loops[l0:]), steps, None,
+                sig, list(ev), list(eng.elided), list(eng.loops[l0:]), steps,
+                _state(eng, moved, steps),
                 frozenset(root[e.cluster_queue] for e in ev if e.kind == "preempt"),
                 frozenset(w.queue for w in moved.values()))
-    last.state = _state(eng, moved, steps)
     if last.quiet:
         assert prev is not None
         # two runs with no caller's call between them, the clock moving on; every creation
@@ -194,7 +187,7 @@ def _below(eng: Engine, evicted: set[str], clock: float) -> bool:
 def _back(served: Served) -> tuple[frozenset[str], frozenset[Any]]:
     """The workloads and classes a requeue put back in their queues (what a run decides
     from: which trees it served, and which still wait, move no decision)."""
-    return frozenset(served[2]), frozenset((q, c, tuple(r)) for q, cs in served[3].items()
+    return frozenset(served[0]), frozenset((q, c, tuple(r)) for q, cs in served[1].items()
                                            for c, r in cs.items())
 
 
@@ -208,7 +201,7 @@ def repeat(eng: Engine, limit: int, served: Served | None) -> bool:
     clock = eng.clock
     if served is None:
         return False
-    _, _, parked, bulk = served
+    parked, bulk = served
     if eng._calls != last.calls or clock is None or clock <= last.clock or \
             limit != last.limit or _back(served) != last.back or not eng.compact:
         return False  # (the run's note() compares it with the last one)

@@ -224,8 +224,7 @@ class Engine:
 
 def _run(eng: Engine, max_cycles: int) -> None:
     """``run()``: the requeues due (A2b), then the last run again (A67) or the cycles."""
-    served = serve(eng) if eng._due else None if eng._due is None else (
-        frozenset(), frozenset(), set(), {})
+    served = serve(eng) if eng._due else None if eng._due is None else (set(), {})
     if _again.repeat(eng, max_cycles, served):
         return
     begun = (eng._calls, math.inf if eng.above is None else eng.above.newest,

@@ -118,20 +118,26 @@ def _order(times: dict[str, float], clock: float) -> tuple[tuple[str, int, int],
     return tuple(sorted((n, rank[v], (v > clock) - (v < clock)) for n, v in times.items()))
 
 
+def held(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:
+    """Of a state (``_state``, A67's), all but the creation times and the classes: the
+    moved workloads admitted (where, with what usage) and pending, the set-aside workloads,
+    the nominees and P10's evictors."""
+    adm = eng.admitted
+    return (frozenset((n, a.cq, tuple(sorted(a.usage.items())),
+                       tuple(sorted((k, tuple(v)) for k, v in a.placement.items())))
+                      for n in moved if (a := adm.get(n)) is not None),
+            frozenset(n for n in moved if n in eng.pending),
+            frozenset(eng.parked), tuple(sorted(eng._nominated.items())),
+            tuple(sorted(eng.index.evictor.items())))
+
+
 def _state(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:
     """What decides the next cycles (see the module docstring); ``moved``: ``_moved()``.
     Of the admitted and pending workloads only those moved in this run: the others are
     where they were when it started, with the usage and placement they had (A29; two
     states with different moved workloads differ)."""
     assert eng.clock is not None
-    adm = eng.admitted
-    return (frozenset((n, a.cq, tuple(sorted(a.usage.items())),
-                       tuple(sorted((k, tuple(v)) for k, v in a.placement.items())))
-                      for n in moved if (a := adm.get(n)) is not None),
-            frozenset(n for n in moved if n in eng.pending),
-            _order({n: w.created for n, w in moved.items()}, eng.clock),
-            frozenset(eng.parked), tuple(sorted(eng._nominated.items())),
-            tuple(sorted(eng.index.evictor.items())),
+    return (held(eng, moved), _order({n: w.created for n, w in moved.items()}, eng.clock),
             frozenset((q, c) for q, cs in (eng.bulk or {}).items() for c in cs))  # A2c
 
 

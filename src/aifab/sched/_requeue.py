@@ -9,6 +9,8 @@ from typing import Protocol
 from aifab.sched._model import Manifests
 from aifab.sched._workload import Workload
 
+Classes = dict[str, dict[str, list[tuple[str, str]]]]  # A2c: per queue, class -> reasons
+
 
 class Engine(Protocol):
     """What the requeue reads and moves of :class:`~._engine.Engine`."""
@@ -20,7 +22,7 @@ class Engine(Protocol):
     _fixed: bool
     parked: set[str]
     pending: dict[str, Workload]
-    bulk: dict[str, dict[str, list[tuple[str, str]]]] | None
+    bulk: Classes | None
 
 
 # A2b: Kueue v0.19.2's requeue batch period (pkg/cache/queue/inadmissible_workloads.go:
@@ -83,16 +85,14 @@ def requeue(eng: Engine, cq: str) -> None:
         eng._due[root] = eng.clock + eng.requeue_s
 
 
-def serve(eng: Engine) -> tuple[frozenset[str], frozenset[str], set[str],
-                               dict[str, dict[str, list[tuple[str, str]]]]]:
+def serve(eng: Engine) -> tuple[set[str], Classes]:
     """A2b: requeue the set-aside workloads of every cohort tree whose time has come; the
-    trees served, those still waiting, and the workloads and classes (A2c) put back (A67
-    reads them)."""
+    workloads and classes (A2c) put back in their queues (A67 reads them)."""
     due, now = eng._due, eng.clock
     assert due is not None and now is not None
-    fired = frozenset(r for r, t in due.items() if t <= now + 1e-6)  # (a caller's float sums)
+    fired = {r for r, t in due.items() if t <= now + 1e-6}  # (a caller's float sums)
     if not fired:
-        return fired, frozenset(due), set(), {}
+        return set(), {}
     for r in fired:
         del due[r]
     root, pending = eng._root, eng.pending
@@ -107,4 +107,4 @@ def serve(eng: Engine) -> tuple[frozenset[str], frozenset[str], set[str],
     if eng.bulk:  # A2c: a requeue forgets the classes set aside
         for q in [q for q in eng.bulk if root[q] in fired]:
             classes[q] = eng.bulk.pop(q)
-    return fired, frozenset(due), back, classes
+    return back, classes
