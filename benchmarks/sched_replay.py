@@ -66,7 +66,7 @@ FLAGS = {  # speed rule -> (module, flag); docs/sched.md
     "A60": ("aifab.sched._fairorder", "HEAP"), "A61": ("aifab.sched._idle", "PASSED"),
     "A62": ("aifab.sched._index", "RENEW"), "A63": ("aifab.sched._repeat", "EARLY"),
     "A64": ("aifab.sched._cert", "UP"), "A65": ("aifab.sched._cert", "SYNC"),
-    "A67": ("aifab.sched._again", "ON"),
+    "A67": ("aifab.sched._again", "ON"), "A68": ("aifab.sched._fairorder", "DEAD"),
 }
 
 

@@ -11,6 +11,7 @@ from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign
 from aifab.sched._fairorder import Entry, tournament
 from aifab.sched._index import Index, Vers
 from aifab.sched._model import FR, ClusterQueue, Manifests
+from aifab.sched._preempt import Admitted
 from aifab.sched._quota import EPS, QuotaTree
 from aifab.sched._workload import Workload
 
@@ -275,7 +276,7 @@ def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
 
 
 def order(eng: Engine, entries: list[Entry],
-          plan: Mapping[str, object] | None = None) -> Iterator[Entry]:
+          plan: Mapping[str, Sequence[Admitted] | None] | None = None) -> Iterator[Entry]:
     """The heads in the order they are tried (A3, F2, F5). With fair sharing the order is
     made one pick at a time, as Kueue's fair-sharing iterator pops: each pick reads the
     quota tree as the admissions and preemptions before it in the cycle left it.
@@ -302,7 +303,8 @@ def order(eng: Engine, entries: list[Entry],
             nom.get(e[0].name) != e[1].name or (not gated and len(cqs[e[0].name].path()) < 3),
             e[2].level, *key(e)))
         return
-    yield from tournament(eng, entries, key, quiet if plan is not None and QUIET else None)
+    yield from tournament(eng, entries, key, quiet if plan is not None and QUIET else None,
+                          plan)
 
 
 # A59: the heads sure to fail are read from the cycle's targets, and the tournament stops

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Protocol
 
 from aifab.sched._assign import Assignment
 from aifab.sched._model import ClusterQueue, Manifests
+from aifab.sched._preempt import Admitted
 from aifab.sched._quota import Node, QuotaTree, borrowing_on, carried
 from aifab.sched._workload import Workload
 
@@ -33,7 +34,8 @@ _Pushed = tuple[_Key, int, int, _Nominee]  # A60: a child's key, order pushed, c
 
 def tournament(eng: Engine, entries: list[Entry],
                key: Callable[[Entry], tuple[int, float, str]],
-               quiet: set[int] | None = None) -> Iterator[Entry]:
+               quiet: set[int] | None = None,
+               plan: Mapping[str, Sequence[Admitted] | None] | None = None) -> Iterator[Entry]:
     """A3/F5 as Kueue's fair-sharing tournament: at each cohort the child whose share with
     its nominee admitted is lowest (then priority, then age) nominates; with
     FairSharingPrioritizeNonBorrowing (on by default), a child that does not borrow, with its
@@ -49,6 +51,14 @@ def tournament(eng: Engine, entries: list[Entry],
     own reasons, nomination and set-aside state; what it may hold for the rest of the cycle
     (A5c) reaches only heads after it that admit or preempt, and none is left. So their
     order changes nothing.
+
+    A68 (speed only): ``plan``, the targets each head that needs preemption found as the
+    cycle began (A5b); once a pick has preempted one of a head's targets, that head is
+    counted with those sure to fail: when its turn comes it is skipped (a target no longer
+    admitted: Kueue's preemptor whose targets were taken), recording nothing. A victim is
+    not admitted again within the cycle (it is no head of it), so the head stays so; and
+    once only such heads and those sure to fail are left, their order changes nothing (a
+    skipped head is passed over before anything another could hold, A5c, is read).
     """
     tree = eng.tree
     nb = eng.m.gates.get("FairSharingPrioritizeNonBorrowing", True)
@@ -178,6 +188,7 @@ def tournament(eng: Engine, entries: list[Entry],
         return heap[0][3][0]
 
     loud = len(entries) - len(quiet) if quiet is not None else -1
+    hit: dict[str, list[Entry]] | None = None  # A68: per target, the heads that found it
     while at:  # between trees (a ClusterQueue without cohort is its own): by priority, age
         if not loud:  # A59: only heads sure to fail are left
             yield from list(at.values())  # (in the order of ``entries``)
@@ -195,10 +206,41 @@ def tournament(eng: Engine, entries: list[Entry],
                 root = node.path()[0]
                 qs |= {e[0].name for e in at.values() if tree.cqs[e[0].name].path()[0] is root}
             _moved(tree, qs, under, memo, drop)
+            if quiet is not None and plan is not None and DEAD:
+                if hit is None:
+                    hit = _by_target(entries, plan, quiet)
+                loud -= _taken(eng.events[seen:], hit, at, tree, quiet)
         for n in node.path():
             drop(n)
 
 
+def _by_target(entries: list[Entry], plan: Mapping[str, Sequence[Admitted] | None],
+               quiet: set[int]) -> dict[str, list[Entry]]:
+    """A68: per workload, the heads not sure to fail whose targets (``plan``) hold it."""
+    out: dict[str, list[Entry]] = {}
+    for e in entries:
+        if id(e) not in quiet:
+            for t in plan.get(e[1].name) or ():
+                out.setdefault(t.wl.name, []).append(e)
+    return out
+
+
+def _taken(events: Sequence[object], hit: dict[str, list[Entry]], at: dict[int, Entry],
+           tree: QuotaTree, quiet: set[int]) -> int:
+    """A68: the heads still to come, not yet counted sure to fail, one of whose targets a
+    preemption among ``events`` took; they are counted so (added to ``quiet``)."""
+    n = 0
+    for ev in events:
+        if getattr(ev, "kind", None) != "preempt":
+            continue
+        for e in hit.get(getattr(ev, "workload", ""), ()):
+            if id(e) not in quiet and at.get(id(tree.cqs[e[0].name])) is e:
+                quiet.add(id(e))
+                n += 1
+    return n
+
+
+DEAD = True  # A68 (False: a head whose target was taken counts until it is picked, tests)
 ALONE = True  # A46 (False: a lone child's share is computed too, tests)
 HEAP = True  # A60 (False: every child of a cohort looked at again at each pick, tests)
 SCOPED = True  # A20 (False: every head of a tree computed again after a change, tests)
