@@ -93,7 +93,7 @@ def test_engine_runs_are_the_same_with_each_rule_off(
         deep: bool) -> None:
     m = _m(True, strategies, deep)
     fast = _log(m, jobs)
-    for module, flag in ((_fairorder, "HEAP"), (_cycle, "QUIET")):
+    for module, flag in ((_fairorder, "HEAP"), (_cycle, "QUIET"), (_fairorder, "DEAD")):
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(module, flag, False)
             assert _log(m, jobs) == fast, flag
