@@ -48,26 +48,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-FLAGS = {  # speed rule -> (module, flag); docs/sched.md
-    "A30": ("aifab.sched._bound", "LEVELS"), "A32": ("aifab.sched._bound", "NODES"),
-    "A33": ("aifab.sched._index", "FOUND"), "A34": ("aifab.sched._preempt", "WHOLE"),
-    "A35": ("aifab.sched._bound", "SIDE_MEMO"), "A36": ("aifab.sched._quota", "HOLDING"),
-    "A37": ("aifab.sched._idle", "FIRST"), "A38": ("aifab.sched._preempt", "BORROWERS"),
-    "A39": ("aifab.sched._cert", "CERT"),  # (A40 and A42 with it)
-    "A43": ("aifab.sched._cert", "OWN"),
-    "A41": ("aifab.sched._shares", "KEPT"), "A44": ("aifab.sched._moves", "ON"),
-    "A45": ("aifab.sched._fairorder", "KEEP"), "A46": ("aifab.sched._fairorder", "ALONE"),
-    "A47": ("aifab.sched._bound", "F9CAP"), "A48": ("aifab.sched._index", "BOUND_CERT"),
-    "A49": ("aifab.sched._repeat", "LAST"), "A50": ("aifab.sched._repeat", "HINT"),
-    "A51": ("aifab.sched._repeat", "ABOVE"), "A53": ("aifab.sched._equal", "EQUAL"),
-    "A54": ("aifab.sched._cert", "COUNTED"), "A55": ("aifab.sched._idle", "SETTLED"),
-    "A56": ("aifab.sched._usage", "BIG"), "A57": ("aifab.sched._index", "HELD"),
-    "A58": ("aifab.sched._equal", "EXACT"), "A59": ("aifab.sched._cycle", "QUIET"),
-    "A60": ("aifab.sched._fairorder", "HEAP"), "A61": ("aifab.sched._idle", "PASSED"),
-    "A62": ("aifab.sched._index", "RENEW"), "A63": ("aifab.sched._repeat", "EARLY"),
-    "A64": ("aifab.sched._cert", "UP"), "A65": ("aifab.sched._cert", "SYNC"),
-    "A67": ("aifab.sched._again", "ON"), "A68": ("aifab.sched._fairorder", "DEAD"),
-}
+from aifab.sched._rules import SPEED
+
+FLAGS = SPEED  # speed rule -> (module, flag); docs/sched.md
 
 
 def _design(tiered: bool = False, fair: bool = True) -> Path:
@@ -118,6 +101,7 @@ def record(out: Path, kueue: Path, start: float, end: float) -> None:
     on = [False]
     eng_cls = _engine.Engine
     submit, finish, run = eng_cls.submit, eng_cls.finish, eng_cls.run
+    evicted = eng_cls.evicted
 
     def submit_(self: Any, wl: Any) -> None:
         if on[0]:
@@ -128,6 +112,11 @@ def record(out: Path, kueue: Path, start: float, end: float) -> None:
         if on[0]:
             log.append(("finish", name, self.clock))
         finish(self, name)
+
+    def evicted_(self: Any, name: str) -> None:
+        if on[0]:
+            log.append(("evicted", name, self.clock))
+        evicted(self, name)
 
     def run_(self: Any, *a: Any, **k: Any) -> Any:
         evs = run(self, *a, **k)
@@ -151,6 +140,7 @@ def record(out: Path, kueue: Path, start: float, end: float) -> None:
         schedule(self, r, dirty)
 
     eng_cls.submit, eng_cls.finish, eng_cls.run = submit_, finish_, run_  # type: ignore
+    eng_cls.evicted = evicted_  # type: ignore[method-assign]
     _twinpolicy.KueuePolicy.schedule = schedule_  # type: ignore[method-assign, assignment]
     from aifab.cli import main
     sys.argv = ["aifab", "simulate", "--kueue", str(kueue), "--days", "365", "--json"]
@@ -183,8 +173,8 @@ def replay(out: Path, off: list[str], repeat: int) -> int:
                 eng.clock = call[2]  # finish; recordings before A2b have none)
             if call[0] == "submit":
                 eng.submit(pickle.loads(call[1]))
-            elif call[0] == "finish":
-                eng.finish(call[1])
+            elif call[0] in ("finish", "evicted"):
+                getattr(eng, call[0])(call[1])
             else:
                 eng.clock = call[1]
                 n = _count(eng, eng.run())
@@ -211,8 +201,8 @@ def beside(out: Path, rule: str) -> int:
                 eng.clock = call[2]
             if call[0] == "submit":
                 eng.submit(pickle.loads(call[1]))
-            elif call[0] == "finish":
-                eng.finish(call[1])
+            elif call[0] in ("finish", "evicted"):
+                getattr(eng, call[0])(call[1])
         if call[0] != "run":
             continue
         got = []
@@ -245,8 +235,8 @@ def kinds(out: Path) -> int:
         if call[0] == "submit":
             eng.submit(pickle.loads(call[1]))
             back = []
-        elif call[0] == "finish":
-            eng.finish(call[1])
+        elif call[0] in ("finish", "evicted"):
+            getattr(eng, call[0])(call[1])
             back = []
         else:
             eng.clock, given, quiet = call[1], eng.repeated, bool(back)

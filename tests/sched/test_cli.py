@@ -15,6 +15,7 @@ runner = CliRunner()
 NONE_UNDONE = {"preemptions": 0, "instants": 0, "workloads": 0, "running_jobs_stopped": 0,
                "cluster_queues": [], "most_undone": []}
 SIM = ["--days", "2", "--set", "sim.scale=0.02", "--set", "sim.warmup_days=0", "--json"]
+NONE_AGAIN = {"at_least": 3, "workloads": 0, "preemptions": 0, "most": []}  # L11
 
 JOB = """
 apiVersion: batch/v1
@@ -171,7 +172,7 @@ def test_simulate_under_kueue_semantics_same_demand_other_admission(
     # limit or undoes a preemption
     assert "admission" not in a
     assert b["admission"] == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": [],
-                              "undone": NONE_UNDONE}
+                              "undone": NONE_UNDONE, "again": NONE_AGAIN}
 
 
 def test_kueue_semantics_run_once(manifests: Path) -> None:
@@ -227,7 +228,7 @@ def test_simulate_under_kueue_writes_the_admission_report(tmp_path: Path,
     assert code == 0, err
     doc = json.loads((tmp_path / "k" / "admission.json").read_text())
     assert doc == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": [],
-                   "undone": NONE_UNDONE}
+                   "undone": NONE_UNDONE, "again": NONE_AGAIN}
     code, _, err = run("simulate", *sim, "--out", str(tmp_path / "n"))
     assert code == 0, err
     assert not (tmp_path / "n" / "admission.json").exists()

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from _cfg import config, cq, engine
 
 from aifab.scenario import Scenario
-from aifab.sched import KueuePolicy
+from aifab.sched import KueuePolicy, _twinpolicy
 from aifab.sim.national import Runner, finish, new_run
 from aifab.sim.national._job import DONE, Job
 
@@ -73,9 +74,12 @@ def _two(a: dict[str, Any] | None = None, b: dict[str, Any] | None = None) -> Lo
                 cq("b", "gov", 32, **({"preemption": pre} | (b or {}))))
 
 
-def test_borrowed_quota_is_reclaimed_by_preemption_after_the_grace_period() -> None:
+@pytest.mark.parametrize("hold", [True, False])
+def test_borrowed_quota_is_reclaimed_by_preemption_after_the_grace_period(
+        hold: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Q4 borrowing, P2 reclaimWithinCohort Any, A5, L3, L4: a borrows b's idle 16 GPUs;
     b's demand takes them back from a's most recently admitted workloads."""
+    monkeypatch.setattr(_twinpolicy, "HOLD", hold)
     lp = _two()
     for k in range(6):  # 48 GPUs: 32 nominal + 16 borrowed from b
         lp.submit(0.0, "a", f"a{k}", 10.0)
@@ -87,7 +91,13 @@ def test_borrowed_quota_is_reclaimed_by_preemption_after_the_grace_period() -> N
     # 16 GPUs were still free: b0 and b1 start at once; b2 and b3 reclaim b's quota from
     # a's newest workloads (a5, then a4) and start when those have left after the grace
     assert (j["b0"].first, j["b1"].first) == (H, H)
-    assert (j["b2"].first, j["b3"].first) == (H + GRACE, H + GRACE)
+    if hold:
+        # A5d: a5 keeps its quota until its pods are gone; b2 stays b's head, waiting for
+        # it (Kueue's "Pending the preemption"), so b3 preempts a4 only once b2 is
+        # admitted, and starts one grace period later
+        assert (j["b2"].first, j["b3"].first) == (H + GRACE, H + 2 * GRACE)
+    else:
+        assert (j["b2"].first, j["b3"].first) == (H + GRACE, H + GRACE)
     assert [j[f"a{k}"].preempt for k in range(6)] == [0, 0, 0, 0, 1, 1]
     assert doc["jobs"]["preemptions_by_cause"] == {"kueue": 2}
     # a4 and a5 wait (a is at its nominal quota and b uses all of its own) until a0-a3
@@ -96,6 +106,7 @@ def test_borrowed_quota_is_reclaimed_by_preemption_after_the_grace_period() -> N
     assert [j[f"a{k}"].end for k in range(4)] == [10 * H] * 4
     assert j["a4"].start == j["a5"].start == 10 * H + 1.0
     assert lp.policy.preempted == 2
+    assert not lp.policy.engine.ghosts
 
 
 def test_reclaim_never_waits_for_the_borrower() -> None:
@@ -127,11 +138,16 @@ def test_borrowing_limit_caps_what_a_queue_takes_from_idle_peers() -> None:
     assert j["a4"].end == 14 * H
 
 
-def test_quota_not_the_fleet_limits_a_lone_queue_and_priority_preempts_within_it() -> None:
+@pytest.mark.parametrize("hold", [True, False])
+def test_quota_not_the_fleet_limits_a_lone_queue_and_priority_preempts_within_it(
+        hold: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """Q1 nominal quota (no cohort: nothing to borrow), P1 withinClusterQueue
     LowerPriority: a higher-priority job preempts the newest lower-priority one even
-    though 32 GPUs of the fleet are idle; those idle GPUs let it start at once (L3: the
-    victim's grace period holds only the victim's own GPUs)."""
+    though 32 GPUs of the fleet are idle. With A5d it is admitted once the victim's pods
+    are gone (after the grace); with its quota freed at once (``HOLD`` off) the idle GPUs
+    let it start at once (L3: the victim's grace period holds only the victim's own
+    GPUs)."""
+    monkeypatch.setattr(_twinpolicy, "HOLD", hold)
     lp = Loop(cq("a", None, 32, preemption={"withinClusterQueue": "LowerPriority"}),
               cq("b", None, 32))
     for k in range(4):
@@ -140,14 +156,15 @@ def test_quota_not_the_fleet_limits_a_lone_queue_and_priority_preempts_within_it
     lp.submit(1.0, "a", "hi", 2.0, prio=5)
     lp.finish()
     j = lp.jobs
-    assert j["hi"].first == H
+    wait = GRACE if hold else 0.0
+    assert j["hi"].first == H + wait
     assert [j[f"lo{k}"].preempt for k in range(5)] == [0, 0, 0, 1, 0]
-    assert j["hi"].end == 3 * H
+    assert j["hi"].end == 3 * H + wait
     # lo3 went back to its queue at its eviction time (1 h), behind lo4 (0.5 h): lo4
-    # takes the quota hi frees (3 h), lo3 the quota lo4 frees (4 h 1 s), each when the
-    # set-aside workloads are requeued a second after the quota is freed (A2b)
+    # takes the quota hi frees, lo3 the quota lo4 frees, each when the set-aside
+    # workloads are requeued a second after the quota is freed (A2b)
     assert j["lo4"].first == j["hi"].end + 1.0
-    assert j["lo4"].end == 4 * H + 1.0
+    assert j["lo4"].end == 4 * H + wait + 1.0
     assert j["lo3"].start == j["lo4"].end + 1.0
     assert lp.run.fleet.talloc[0] == 0
 

@@ -230,6 +230,15 @@ def _loops(rep: dict[str, Any]) -> dict[str, Any]:
             f"at {und['instants']:,} instants (the victim admitted again in the same instant; "
             f"{und['running_jobs_stopped']:,} running jobs stopped and started again); most in "
             f"{top}", markup=False, soft_wrap=True)
+    again = rep.get("again") or {}
+    if again.get("workloads"):  # rule L11
+        w = again["most"][0]
+        err_console.print(
+            f"{again['workloads']:,} workloads were preempted {again['at_least']} times or "
+            f"more ({again['preemptions']:,} preemptions); most: {w['workload']} of "
+            f"{w['cluster_queue']}, {w['preemptions']:,} times (days {w['first_day']:.3f}-"
+            f"{w['last_day']:.3f}): the victim admitted again before its preemptor "
+            "(kubernetes-sigs/kueue#14543)", markup=False, soft_wrap=True)
     return rep
 
 

@@ -80,6 +80,7 @@ class Engine(Protocol):
     bulk: Classes | None
     prune: bool
     _nominated: dict[str, str]
+    ghosts: dict[str, float] | None
     _sorted: dict[str, list[Workload]]
     _skip: dict[str, tuple[set[str], int]]
     tries: Tries
@@ -263,5 +264,5 @@ def whole(eng: Engine, events: list[Any]) -> tuple[Any, ...]:
             sorted((n, w.created) for n, w in eng.pending.items()), sorted(eng.parked),
             sorted((q, sorted(c.items())) for q, c in (eng.bulk or {}).items()),
             sorted(eng.reasons.items()), sorted(eng._nominated.items()),
-            sorted((eng._due or {}).items()),
+            sorted((eng._due or {}).items()), sorted((eng.ghosts or {}).items()),
             [(lp.clock, lp.cycle, lp.period, lp.workloads) for lp in eng.loops])

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched import _again
+from aifab.sched import _again, _hold
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -86,6 +86,9 @@ class Engine:
     # A67: callers' calls that move the state (submit, finish, step); runs given again
     _calls = repeated = 0
     _last: _again.Last | None = None  # A67: the last run, when it ended at its limit
+    hold = False  # A5d: a victim's quota is held until ``evicted()`` (False: freed at once)
+    ghosts: dict[str, float] | None = None  # A5d: victims held -> their eviction times
+    _doomed: list[Admitted] | None = None  # A5d: those preempted in the cycle running
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -115,6 +118,7 @@ class Engine:
         self.elided: list[tuple[int, list[Event], int, int]] = []  # at, period, copies, cycles
         self.requeue_s, self._due = requeue_delay(m), {}
         self.hashing, self.bulk = equivalence(m), {}
+        self.ghosts, self._doomed = {}, []
         # A2b: each ClusterQueue's root (its cohort tree's top Cohort, or itself)
         key = {id(n): k for k, n in self.tree.nodes.items()}
         self._root = {c: key[id(n.path()[0])] for c, n in self.tree.cqs.items()}
@@ -145,24 +149,11 @@ class Engine:
         if wl.queue in self._sorted:
             bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
-    def _dequeue(self, wl: Workload) -> None:
-        del self.pending[wl.name]
-        self.index.forget(wl.name)
-        del self._members[wl.queue][wl.name]
-        self.tries.moved(wl.queue, self._skip)
-        if not self._members[wl.queue]:
-            self._active.discard(wl.queue)
-        lst = self._sorted.get(wl.queue)
-        if lst is not None:
-            i = bisect.bisect_left(lst, _order_key(wl), key=_order_key)
-            if i < len(lst) and lst[i] is wl:
-                del lst[i]
-            else:
-                del self._sorted[wl.queue]
-
     def finish(self, name: str) -> None:
         """A workload ends: its quota (and topology domains) are freed."""
         self._calls += 1
+        if self.ghosts:  # (A5d: one that ends while its pods are stopping)
+            self.ghosts.pop(name, None)
         self._release(a := self.admitted[name])
         self.events.append(Event("finish", name, a.cq, self.cycle))
 
@@ -182,7 +173,7 @@ class Engine:
         return next_time(self) if self._due else None
 
     def _admit(self, cq: ClusterQueue, wl: Workload, asg: Assignment) -> None:
-        self._dequeue(wl)
+        _dequeue(self, wl)
         self._nominated.pop(cq.name, None)
         self._nopreempt.clear()  # a new admission may be a new preemption candidate
         self.tree.add_all(cq.name, asg.usage)
@@ -193,7 +184,15 @@ class Engine:
         self.reasons.pop(wl.name, None)
         self.events.append(Event("admit", wl.name, cq.name, self.cycle, asg.flavors))
 
+    def evicted(self, name: str) -> None:
+        """A5d (``hold``): a preempted workload's pods are gone; see ``_hold.gone``."""
+        _hold.gone(self, name)
+
     def _evict(self, a: Admitted, by: str) -> None:
+        self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
+        if self.hold:
+            _hold.doom(self, a, _evicted_at(self, by, a))
+            return
         self._release(a, requeue=False)  # what it frees is for its preemptor (A5)
         if batched(self):
             _requeue(self, a.cq)  # A2b: Kueue requeues the tree's set-aside ones after it
@@ -201,7 +200,6 @@ class Engine:
         if self.above is not None:
             self.above.note(a.wl, self.clock)
         self._enqueue(a.wl)
-        self.events.append(Event("preempt", a.wl.name, a.cq, self.cycle, by=by))
 
     def step(self) -> bool:
         """One scheduling cycle (A5b); whether anything was admitted, preempted or set
@@ -220,6 +218,23 @@ class Engine:
 
     def admitted_in(self, cq: str) -> list[str]:
         return [n for n, a in self.admitted.items() if a.cq == cq]
+
+
+def _dequeue(eng: Engine, wl: Workload) -> None:
+    """A pending workload leaves its queue (admitted)."""
+    del eng.pending[wl.name]
+    eng.index.forget(wl.name)
+    del eng._members[wl.queue][wl.name]
+    eng.tries.moved(wl.queue, eng._skip)
+    if not eng._members[wl.queue]:
+        eng._active.discard(wl.queue)
+    lst = eng._sorted.get(wl.queue)
+    if lst is not None:
+        i = bisect.bisect_left(lst, _order_key(wl), key=_order_key)
+        if i < len(lst) and lst[i] is wl:
+            del lst[i]
+        else:
+            del eng._sorted[wl.queue]
 
 
 def _run(eng: Engine, max_cycles: int) -> None:
@@ -269,7 +284,8 @@ def _may_preempt(eng: Engine, cq: ClusterQueue, asg: Assignment, victims: list[A
                  ) -> bool:
     """A5b: whether a preemptor's nominated targets are all still admitted (none taken by
     an earlier preemptor of the cycle) and it fits with them removed."""
-    if any(eng.admitted.get(t.wl.name) is not t for t in victims):
+    if any(eng.admitted.get(t.wl.name) is not t for t in victims) or (
+            eng._doomed and any(t in eng._doomed for t in victims)):  # (A5d: held)
         return False
     for t in victims:
         eng.tree.add_all(t.cq, t.usage, -1)
@@ -335,11 +351,15 @@ def _step(eng: Engine) -> bool:
                 if moved and not _may_preempt(eng, cq, asg, victims):
                     continue  # skipped (A5b): targets taken, or no longer fits
                 eng._nominated[cq.name] = wl.name
-                for t in victims:
+                issued = _hold.fresh(eng, victims)  # A5d: not those being evicted
+                for t in issued:
                     eng._evict(t, wl.name)
+                if eng.hold:
+                    _hold.waiting(eng, wl, victims)
                 eng.index.reserve(cq.name, asg.usage)  # the preemptor's this cycle
                 reserved.append((cq.name, asg.usage))
-                changed = moved = True
+                moved = True
+                changed |= bool(issued)
                 continue
             reasons.append(NO_VICTIMS)
             held = _unreclaimable(eng, cq, wl, asg)
@@ -352,6 +372,8 @@ def _step(eng: Engine) -> bool:
         changed |= failed(eng, cq, wl, asg, reasons)
     for name, usage in reserved:
         eng.index.reserve(name, usage, -1)
+    if eng._doomed:  # A5d: held until their pods are gone
+        _hold.restore(eng)
     if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
         eng._nofit.clear()
         eng._nopreempt.clear()

@@ -93,6 +93,7 @@ class Engine(Protocol):
     index: Index
     loops: list[Loop]
     hint: int
+    ghosts: dict[str, float] | None
     above: Above | None
     compact: bool
     elided: list[tuple[int, list[Any], int, int]]
@@ -128,7 +129,7 @@ def held(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:
                       for n in moved if (a := adm.get(n)) is not None),
             frozenset(n for n in moved if n in eng.pending),
             frozenset(eng.parked), tuple(sorted(eng._nominated.items())),
-            tuple(sorted(eng.index.evictor.items())))
+            tuple(sorted(eng.index.evictor.items())), frozenset(eng.ghosts or ()))
 
 
 def _state(eng: Engine, moved: dict[str, Workload]) -> tuple[Any, ...]:

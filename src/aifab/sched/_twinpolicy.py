@@ -10,7 +10,8 @@ names (else its tenant's own pools), fastest first; if no pool holds the gang no
 (fragmentation, inference replicas, victims still in their grace period) it keeps its
 quota and waits for pods, as a Kueue workload whose pods are not yet scheduled, and starts
 when its pools free up; L4 a preempted workload's job is evicted with the twin's grace
-period and goes back to the engine's queue at once, ordered by its eviction time; L5 a job
+period, its workload keeps its quota until its pods are gone (A5d: the grace period, at
+least ``GONE_S``), then goes back to the engine's queue, ordered by its eviction time; L5 a job
 ends: its workload finishes and frees its quota; L6 a job interrupted by a failure keeps
 its admission (its pods restart) and is placed again; L7 a job on another owner's pools
 counts as borrowed; L9 the run reports the instants where admission looped (victims
@@ -19,7 +20,8 @@ L10 it counts the preemptions undone within their instant (the victim admitted a
 before the instant ends, mostly into the quota freed for its preemptor, which waits: the
 pattern of kubernetes-sigs/kueue#14543 short of the cycle limit), per ClusterQueue and
 workload: each evicts a job that is admitted again at once (a loop's copies that A29
-elides are left to L9).
+elides are left to L9); with A5d neither L9 nor L10 occurs; L11 it reports the workloads
+preempted again and again over the run (Kueue's flapping, now over simulated time).
 """
 
 from __future__ import annotations
@@ -33,12 +35,17 @@ from typing import Any
 from aifab.errors import BadInput
 from aifab.sched._engine import CYCLES, Engine
 from aifab.sched._export import OWNER, TENANT
+from aifab.sched._flaps import Flaps
 from aifab.sched._model import Manifests
 from aifab.sched._workload import gang
 
 # L1: only tenants whose queue moved since they were last read are compared with their
 # version (the twin's Queues.touched); False: every tenant of a touched partition (tests)
 TOUCHED = True
+HOLD = True  # L4: victims keep their quota until their pods are gone (False: freed at once)
+# L4: the least seconds from a preemption until the victim's reservation is cleared (the
+# reconciles that stop its job and see it inactive), also for a job not yet started
+GONE_S = 1.0
 QUEUED, RUNNING, DONE = 0, 1, 3  # aifab.sim.national's job states (its _job module)
 GPU = "nvidia.com/gpu"
 
@@ -67,6 +74,9 @@ class KueuePolicy:
         self.m = m
         self.engine = Engine(m, topology=False)
         self.engine.compact = True  # A29: events read once; a repeat's copies counted
+        self.engine.hold = HOLD  # L4: a victim's quota is held while its pods terminate
+        self.stopping = Stopping()  # L4: victims whose pods are stopping
+        self.flaps = Flaps()  # L11: each victim's preemptions
         self.cq_of = list(tenant_queues)  # twin tenant index -> ClusterQueue
         self.jobs: dict[str, Any] = {}  # workload name -> twin job (until it completes)
         self.known: set[int] = set()
@@ -91,6 +101,7 @@ class KueuePolicy:
             if q.qver[t] != seen[t]:
                 self._ingest(run, t)
         self._completions(run)
+        self.stopping.gone(run, eng, self.jobs)
         c0 = eng.cycle
         events = eng.run()
         capped = eng.cycle - c0 >= CYCLES
@@ -102,11 +113,16 @@ class KueuePolicy:
             if job is None:
                 continue
             if ev.kind == "admit":
-                part = self._part(run, job, ev.flavors)
+                part = _part(self, run, job, ev.flavors)
                 self.placing[job.id] = (job, part)
                 parts.add(part)
-            elif ev.kind == "preempt" and self._preempt(run, job):
-                stopped.add(ev.workload)
+            elif ev.kind == "preempt":
+                self.flaps.note(ev.workload, ev.cluster_queue, run.now)
+                ran = self._preempt(run, job)
+                if ran:
+                    stopped.add(ev.workload)
+                if eng.hold:  # L4: its quota is freed once its pods are gone
+                    self.stopping.add(run, ev.workload, ran)
         self.undone.count(events, stopped, capped)
         self._place(run, parts)
         _wake(run, eng, self.wakes)
@@ -191,18 +207,48 @@ class KueuePolicy:
                 self.started[jid] = job.token
                 heapq.heappush(self.ends, (job.end, jid, job.token))
 
-    # -- where a flavor runs ----------------------------------------------------------
-    def _part(self, run: Any, job: Any, flavors: dict[str, dict[str, str]]) -> int:
-        if self._flavor_part is None:
-            by_owner = {p.owner: p.index for p in run.partitions}
-            self._flavor_part = {
-                f.name: by_owner[f.node_labels[OWNER]] for f in self.m.flavors.values()
-                if f.node_labels.get(OWNER) in by_owner}
-        for res in flavors.values():
-            fl = res.get(GPU) or next(iter(res.values()), None)
-            if fl is not None and fl in self._flavor_part:
-                return self._flavor_part[fl]
-        return int(run.queues.home[job.tenant])
+
+def _part(pol: KueuePolicy, run: Any, job: Any, flavors: dict[str, dict[str, str]]) -> int:
+    """The twin partition an admitted workload's flavors run in (L3: its GPU flavor's
+    ``aifab.io/owner``; else its tenant's home)."""
+    if pol._flavor_part is None:
+        by_owner = {p.owner: p.index for p in run.partitions}
+        pol._flavor_part = {
+            f.name: by_owner[f.node_labels[OWNER]] for f in pol.m.flavors.values()
+            if f.node_labels.get(OWNER) in by_owner}
+    for res in flavors.values():
+        fl = res.get(GPU) or next(iter(res.values()), None)
+        if fl is not None and fl in pol._flavor_part:
+            return pol._flavor_part[fl]
+    return int(run.queues.home[job.tenant])
+
+
+class Stopping:
+    """L4 (A5d): the victims whose pods are stopping, by the time they are gone."""
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[float, str]] = []
+
+    def add(self, run: Any, name: str, ran: bool) -> None:
+        """Workload ``name`` was preempted now; ``ran``: its job was running (its pods are
+        gone at the end of the grace period, else within ``GONE_S``)."""
+        t = run.now + max(run.settings.preempt_grace_s if ran else 0.0, GONE_S)
+        heapq.heappush(self.heap, (t, name))
+        run.wake_at(t)
+
+    def gone(self, run: Any, eng: Engine, jobs: dict[str, Any]) -> None:
+        """The victims whose pods are gone by now: their quota is freed (a job that ended
+        in its grace period finishes its workload)."""
+        heap = self.heap
+        while heap and heap[0][0] <= run.now:
+            _, name = heapq.heappop(heap)
+            if eng.ghosts and name in eng.ghosts:
+                job = jobs.get(name)
+                if job is not None and job.state == DONE:
+                    del jobs[name]
+                    eng.finish(name)
+                else:
+                    eng.evicted(name)
 
 
 class Touched:
@@ -317,7 +363,7 @@ def admission_report(pol: KueuePolicy) -> dict[str, Any]:
                        "instants": len(ts), "workloads": [w for w, _ in wls],
                        "cluster_queues": sorted({q for _, q in wls})}
                       for wls, ts in seen.items()],
-            "undone": pol.undone.report()}
+            "undone": pol.undone.report(), "again": pol.flaps.report()}
 
 
 def _top(c: Counter[str], n: int = 10) -> list[tuple[str, int]]:
