@@ -156,9 +156,12 @@ def test_stage_document_per_tenant_and_kind(tmp_path: Path) -> None:
         "engine": "native", "owner": "Gov", "startups": 3, "startup_quota": 0.3,
         "startup_demand": 0.05, "borrowing_limit": None, "startup_weight": None})
     assert native["engine"] == "native" and native["not_modelled"] == []
-    # rule L10: preemptions undone within their instant, counted by the Kueue engine only
-    assert isinstance(doc["preemptions_undone"], int) and doc["preemptions_undone"] >= 0
-    assert native["preemptions_undone"] is None
+    # rules L10 and L11: preemptions undone within their instant (none while a victim's
+    # quota is held, A5d) and those of workloads preempted again and again (at most every
+    # preemption of the engine), counted by the Kueue engine only
+    assert doc["preemptions_undone"] == 0
+    assert isinstance(doc["preemptions_again"], int) and doc["preemptions_again"] >= 0
+    assert native["preemptions_undone"] is None and native["preemptions_again"] is None
     assert sorted(n for n, t in native["tenants"].items() if t["kind"] == "startup") == names
 
 

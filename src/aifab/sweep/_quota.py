@@ -154,10 +154,11 @@ def _apply_design(cq_file: Path, owner: str, o: dict[str, Any]) -> None:
 
 
 def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]
-               ) -> tuple[Any, list[str], int | None]:
+               ) -> tuple[Any, list[str], tuple[int, int] | None]:
     """Run the twin on the design: the :class:`~aifab.sim.national.SimResult`, the
-    manifest fields the twin does not model and the preemptions undone within their
-    instant (rule L10, docs/sched.md; Kueue or KAI engine, else None)."""
+    manifest fields the twin does not model, and the preemptions undone within their
+    instant and those of workloads preempted again and again (rules L10 and L11,
+    docs/sched.md; Kueue or KAI engine, else None)."""
     from aifab.sim.national import TwinRequest, run_twin
 
     scn = design_scenario(scn, o)
@@ -181,7 +182,8 @@ def run_design(scn: Scenario, cat: Catalog, o: dict[str, Any]
                               notes.append, read=read)
         policy = twin_policy(read, kscn)
     result = run_twin(TwinRequest(kscn, catalog=cat, policy=policy).check())
-    return result, notes, policy.undone.report()["preemptions"]
+    return result, notes, (policy.undone.report()["preemptions"],
+                           policy.flaps.report()["preemptions"])
 
 
 def _pct(w: np.ndarray, q: float) -> float:
@@ -269,9 +271,9 @@ def quota_stage(scn: Scenario, cat: Catalog, opts: dict[str, Any]) -> dict[str, 
     o = dict(opts)
     o["owner"] = programme_owner(scn, o.get("owner"))
     scale = scn.sim.scale
-    result, notes, undone = run_design(at_full_scale(scn, cat), cat, o)
+    result, notes, churn = run_design(at_full_scale(scn, cat), cat, o)
     doc = quota_doc(result, o, notes)
-    doc["preemptions_undone"] = undone
+    doc["preemptions_undone"], doc["preemptions_again"] = churn or (None, None)
     doc["scale"] = scale  # applied to the fleet rows (at_full_scale)
     return doc
 
