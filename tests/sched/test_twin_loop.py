@@ -190,3 +190,22 @@ def test_engine_alone_agrees_on_the_first_admissions() -> None:
         eng.submit(gang(f"a{k}", "a", 8.0))
     admitted = [e.workload for e in eng.run() if e.kind == "admit"]
     assert admitted == [f"a{k}" for k in range(8)]  # all 64 GPUs, 32 of them borrowed
+
+
+def test_a_victim_that_ends_within_its_grace_finishes_its_workload() -> None:
+    """A5d, L4: lo3 (the newest) is preempted at 1 h with 30 s left to run; its job ends
+    within the grace period, so when its pods are gone its workload finishes instead of
+    going back to the queue, and hi is admitted then (1 h + the grace)."""
+    lp = Loop(cq("a", None, 32, preemption={"withinClusterQueue": "LowerPriority"}),
+              cq("b", None, 32))
+    for k in range(3):
+        lp.submit(0.0, "a", f"lo{k}", 10.0)
+    lp.submit(0.0, "a", "lo3", 1.0 + 30.0 / H)
+    lp.submit(1.0, "a", "hi", 2.0, prio=5)
+    lp.finish()
+    j = lp.jobs
+    assert j["lo3"].state == DONE and j["lo3"].end == H + 30.0 and j["lo3"].preempt == 0
+    assert j["hi"].first == H + GRACE
+    assert lp.policy.preempted == 1
+    eng = lp.policy.engine
+    assert not eng.ghosts and not eng.pending and not eng.admitted
