@@ -74,3 +74,29 @@ def test_state_names_an_unknown_cluster_queue(tmp_path: Path) -> None:
     state.write_text(json.dumps({"items": items}))
     with pytest.raises(BadInput, match=r"Workload/team/run: status\.admission\.clusterQueue"):
         admit(read_dir(d), job, state)
+
+
+def test_a_job_that_preempts_is_admitted_once_its_victims_stop(tmp_path: Path) -> None:
+    """withinClusterQueue LowerPriority: 'run' (priority 0) holds all 8 GPUs; the new job
+    (2 GPUs, WorkloadPriorityClass high = 10) preempts it and, as Kueue holds a victim's
+    quota until its pods are gone (A5d), is admitted once 'run' has stopped."""
+    from aifab.sched._admit import one_line
+
+    d = tmp_path / "m"
+    d.mkdir()
+    high = {"apiVersion": "kueue.x-k8s.io/v1beta2", "kind": "WorkloadPriorityClass",
+            "metadata": {"name": "high"}, "value": 10}
+    docs = [flavor("default"), high, LQ,
+            cq("a", gpu=8, preemption={"withinClusterQueue": "LowerPriority"})]
+    (d / "q.yaml").write_text(yaml.safe_dump_all(docs))
+    state = tmp_path / "wl.json"
+    state.write_text(json.dumps({"items": [_wl("run", 8, True)]}))
+    job = {**JOB, "metadata": {**JOB["metadata"], "labels": {
+        **JOB["metadata"]["labels"], "kueue.x-k8s.io/priority-class": "high"}}}
+    path = tmp_path / "job.yaml"
+    path.write_text(yaml.safe_dump(job))
+    doc = admit(read_dir(d), path, state)
+    assert doc["admitted"] and doc["priority"] == 10 and len(doc["preempts"]) == 1
+    line = one_line(doc)
+    assert line == (f"new -> a: admitted on default once the workloads it preempts now have "
+                    f"stopped ({doc['preempts'][0]})")

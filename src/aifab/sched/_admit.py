@@ -212,8 +212,11 @@ def one_line(doc: dict[str, Any]) -> str:
     head = f"{doc['job']} -> {doc['cluster_queue']}"
     if doc["admitted"]:
         fl = sorted({f for ps in doc["flavors"].values() for f in ps.values()})
-        pre = f", preempting {', '.join(doc['preempts'])}" if doc["preempts"] else ""
-        return f"{head}: admitted now on {', '.join(fl) or 'no flavor'}{pre}"
+        on = ', '.join(fl) or 'no flavor'
+        if doc["preempts"]:  # A5d: Kueue admits it once their pods are gone
+            return (f"{head}: admitted on {on} once the workloads it preempts now have "
+                    f"stopped ({', '.join(doc['preempts'])})")
+        return f"{head}: admitted now on {on}"
     why = "; ".join(f"{r['kind']}: {r['text']}" for r in doc["reasons"][:2]) or "pending"
     when = ""
     if doc["forecast"] is not None:
