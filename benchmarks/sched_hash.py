@@ -67,7 +67,8 @@ def case(fair: bool, queues: int, cohorts: int, n: int) -> str:
                               sorted((k, sorted(v.items())) for k, v in e.flavors.items()),
                               e.by) for e in ev]).encode()).hexdigest()[:16]
     return (f"{'fair' if fair else 'classic'} {queues} {cohorts} {len(ev)} "
-            f"{r['preemptions']} {d} {time.process_time() - t:.1f}s")
+            f"{r['preemptions']} {d} {time.process_time() - t:.1f}s"
+            + ("" if r["stalled_h"] is None else f" stalled at {r['stalled_h']:.2f} h"))
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from aifab.cli import app
 from aifab.errors import BadInput
 from aifab.sched import read_sacct, read_workloads
+from aifab.sched._history import HistJob, History
 from aifab.sched._replay import replay, tenant_queues
 
 SACCT = """JobID|Account|User|Submit|Start|End|Elapsed|AllocTRES|State
@@ -72,28 +73,31 @@ def _design(reclaim: str) -> object:
     return config(cq("a", "ab", 4), cq("b", "ab", 4, preemption={"reclaimWithinCohort": reclaim}))
 
 
-def test_replay_compares_reclaim_policies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("grace", [0.0, 30.0])
+def test_replay_compares_reclaim_policies(tmp_path: Path, grace: float) -> None:
     """a's 8-GPU job (0-1 h) borrows b's 4; b's 4-GPU job arrives at 0.5 h.
     Never: b is set aside and admitted at the requeue a second after a ends (A2b): it
     waits 0.5 h 1 s; a 8 GPU-h, b 4; span 2 h 1 s, utilisation 12/(16 x 2 h 1 s); Jain
-    over (8/4, 4/4) = 9/10. Any: b reclaims at 0.5 h; a, set aside, restarts at the
-    requeue a second after b ends (1.5 h 1 s): a 8x0.5 + 8 = 12 GPU-h, 1 preemption,
-    waits 0; span 2.5 h 1 s, utilisation 16 GPU-h of 8 GPUs over the span; Jain over
+    over (8/4, 4/4) = 9/10. Any: b reclaims at 0.5 h and is admitted once a's pods are
+    gone (C5: ``grace`` later); a, set aside, restarts at the requeue a second after b
+    ends (1.5 h + grace + 1 s): a 8x0.5 + 8 = 12 GPU-h, 1 preemption, b waits the grace;
+    span 2.5 h + grace + 1 s, utilisation 16 GPU-h of 8 GPUs over the span; Jain over
     (3, 1) = 16/20."""
     s = 1.0 / 3600.0  # a second, in hours
+    g = grace * s
     h = read_sacct(_sacct(tmp_path))
-    never = replay(_design("Never"), h, {"a": "a", "b": "b"})  # type: ignore[arg-type]
+    never = replay(_design("Never"), h, {"a": "a", "b": "b"}, grace)  # type: ignore[arg-type]
     assert never["tenants"]["b"]["wait_p50_h"] == pytest.approx(0.5 + s)
     assert never["tenants"]["a"]["gpu_h"] == pytest.approx(8.0)
     assert never["span_h"] == pytest.approx(2.0 + s)
     assert never["utilization"] == pytest.approx(12.0 / (8.0 * (2.0 + s)))
     assert never["jain_fairness"] == pytest.approx(0.9)
-    anyr = replay(_design("Any"), h, {"a": "a", "b": "b"})  # type: ignore[arg-type]
-    assert anyr["tenants"]["b"]["wait_p50_h"] == pytest.approx(0.0)
+    anyr = replay(_design("Any"), h, {"a": "a", "b": "b"}, grace)  # type: ignore[arg-type]
+    assert anyr["tenants"]["b"]["wait_p50_h"] == pytest.approx(g)
     assert anyr["tenants"]["a"]["preemptions"] == 1
     assert anyr["tenants"]["a"]["gpu_h"] == pytest.approx(12.0)
-    assert anyr["span_h"] == pytest.approx(2.5 + s)
-    assert anyr["utilization"] == pytest.approx(16.0 / (8.0 * (2.5 + s)))
+    assert anyr["span_h"] == pytest.approx(2.5 + g + s)
+    assert anyr["utilization"] == pytest.approx(16.0 / (8.0 * (2.5 + g + s)))
     assert anyr["jain_fairness"] == pytest.approx(0.8)
 
 
@@ -142,3 +146,31 @@ def test_twin_run_as_history(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     d = json.loads(r.stdout)["designs"][str(out)]
     assert sum(t["jobs"] for t in d["tenants"].values()) == len(h.jobs)
+
+
+# C6: found by a random search (seed 68 of random 3-queue fair-sharing histories): after
+# the arrivals stop, j1, j2, j4, j7 and j8 preempt one another's admissions for ever
+FLAP = (("j0", "c", 960, 1200, 4, 1), ("j1", "b", 480, 3600, 8, 2), ("j2", "b", 300, 5400, 2, 0),
+        ("j3", "c", 900, 1200, 6, 0), ("j4", "a", 1140, 1800, 4, 0), ("j5", "a", 960, 4200, 8, 2),
+        ("j6", "b", 960, 1800, 1, 2), ("j7", "c", 240, 6000, 6, 0), ("j8", "a", 0, 4800, 7, 2))
+
+
+@pytest.mark.parametrize(("grace", "at_s"), [(30.0, 2971.0), (0.0, 6361.0)])
+def test_a_history_left_flapping_stops_and_says_when(grace: float, at_s: float) -> None:
+    pre = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
+    m = config(cq("a", "ab", 4, preemption=pre), cq("b", "ab", 6, borrow=2, preemption=pre),
+               cq("c", "ab", 2, lend=1, preemption=pre), fair=True)
+    h = History(tuple(HistJob(n, t, float(s), float(r), float(g), p)
+                      for n, t, s, r, g, p in FLAP), 0, "flap")
+    out = replay(m, h, {"a": "a", "b": "b", "c": "c"}, grace)  # type: ignore[arg-type]
+    # the last finish (C6's clock), then only undone admissions for longer than the longest
+    # run (6,000 s) and two graces
+    assert out["stalled_h"] == pytest.approx(at_s / 3600.0)
+    assert out["span_h"] > (at_s + 6000.0) / 3600.0
+    assert sum(t["preemptions"] for t in out["tenants"].values()) > 20
+
+
+def test_a_history_that_finishes_is_not_stopped(tmp_path: Path) -> None:
+    h = read_sacct(_sacct(tmp_path))
+    for policy in ("Never", "Any"):
+        assert replay(_design(policy), h, {"a": "a", "b": "b"})["stalled_h"] is None  # type: ignore[arg-type]

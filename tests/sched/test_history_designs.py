@@ -53,10 +53,10 @@ def test_sacct_qos_is_the_priority_class(tmp_path: Path) -> None:
 
 
 def test_history_replayed_under_two_designs_from_the_cli(tmp_path: Path) -> None:
-    """With the QOS classes (design A) the high job preempts the low one at 00:30 (C2: the
-    low job starts over at 01:30:01, at the requeue a second after the high one ends, A2b);
-    without them (B) the high job waits for the low one to end at 02:00 and for the
-    requeue: 1.5 h 1 s."""
+    """With the QOS classes (design A) the high job preempts the low one at 00:30 and is
+    admitted when the low one's pods are gone, 30 s later (C5; C2: the low job starts over
+    at the requeue a second after the high one ends, A2b); without them (B) the high job
+    waits for the low one to end at 02:00 and for the requeue: 1.5 h 1 s."""
     p = tmp_path / "sacct.txt"
     p.write_text(SACCT)
     a = _design(tmp_path / "A", classes=True)
@@ -67,7 +67,7 @@ def test_history_replayed_under_two_designs_from_the_cli(tmp_path: Path) -> None
     da, db = doc["designs"][str(a)], doc["designs"][str(b)]
     assert da["jobs"] == db["jobs"] == 3 and da["skipped"] == 0
     assert da["tenants"]["a"]["preemptions"] == 1 and db["tenants"]["a"]["preemptions"] == 0
-    assert da["tenants"]["a"]["wait_mean_h"] == 0.0
+    assert da["tenants"]["a"]["wait_mean_h"] == pytest.approx(15.0 / 3600.0)  # (0 + 30 s) / 2
     # (0 + 1.5 h 1 s) / 2
     assert db["tenants"]["a"]["wait_mean_h"] == pytest.approx(0.75 + 0.5 / 3600.0)
     # A: the low job ran 0.5 h before it was preempted, then 2 h again; the high one 1 h.
@@ -79,6 +79,12 @@ def test_history_replayed_under_two_designs_from_the_cli(tmp_path: Path) -> None
     assert db["utilization"] == pytest.approx((24 + 4) / (12 * db["span_h"]))
     r = runner.invoke(app, ["compare-queues", str(a), str(b), "--jobs", str(p)])
     assert r.exit_code == 0 and "utilisation" in r.stdout
+    r = runner.invoke(app, ["compare-queues", str(a), "--jobs", str(p), "--grace", "0",
+                            "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["designs"][str(a)]["tenants"]["a"]["wait_mean_h"] == 0.0
+    r = runner.invoke(app, ["compare-queues", str(a), "--jobs", str(p), "--grace", "-1"])
+    assert r.exit_code == 2 and "--grace" in r.output
 
 
 def test_workload_export_priority_class(tmp_path: Path) -> None:

@@ -110,8 +110,13 @@ MapOpt = Annotated[list[str] | None, typer.Option(
     metavar="TENANT=CLUSTERQUEUE")]
 
 
+GraceOpt = Annotated[float, typer.Option(
+    "--grace", min=0.0, help="Seconds from a preemption until the victim's pods are gone "
+    "(Kueue holds its quota until then; 0: freed at once).", metavar="SECONDS")]
+
+
 def compare_cmd(designs: DesignsArg, jobs: JobsOpt, map_: MapOpt = None,
-                as_json: JsonOpt = False) -> None:
+                grace: GraceOpt = 30.0, as_json: JsonOpt = False) -> None:
     """Replay a workload history through quota designs: per-tenant wait, utilisation,
     preemptions, fairness."""
     from aifab._io import to_json, versioned
@@ -126,7 +131,7 @@ def compare_cmd(designs: DesignsArg, jobs: JobsOpt, map_: MapOpt = None,
         mapping[k] = v
     hist = _state(jobs, "--jobs")
     assert hist is not None
-    doc = compare_designs(list(designs), hist, mapping)
+    doc = compare_designs(list(designs), hist, mapping, grace)
     if as_json:
         typer.echo(to_json(versioned(doc)))
         return

@@ -93,12 +93,12 @@ def scaled_quotas(m: Manifests, k: float) -> Manifests:
     return out
 
 
-def compare_designs(designs: list[Path], jobs: Path | RunState, mapping: dict[str, str]
-                    ) -> dict[str, Any]:
+def compare_designs(designs: list[Path], jobs: Path | RunState, mapping: dict[str, str],
+                    grace_s: float = 30.0) -> dict[str, Any]:
     """Replay one workload history (sacct CSV, Kueue Workload JSON, or a twin run as a
     :class:`RunState` that the command layer read) through each quota design (a directory
     of Kueue or KAI manifests): per-tenant wait, GPU-hours and preemptions, utilisation and
-    fairness per design (docs/sched.md, C1-C3)."""
+    fairness per design (docs/sched.md, C1-C5; ``grace_s``: C5)."""
     from aifab.sched._history import history_from_run, read_sacct, read_workloads
     from aifab.sched._replay import replay, tenant_queues
 
@@ -112,6 +112,6 @@ def compare_designs(designs: list[Path], jobs: Path | RunState, mapping: dict[st
     out: dict[str, Any] = {"jobs": hist.source, "designs": {}}
     for d in designs:
         m = read_dir(d)
-        out["designs"][str(d)] = replay(m, hist, tenant_queues(m, hist, mapping)) | {
+        out["designs"][str(d)] = replay(m, hist, tenant_queues(m, hist, mapping), grace_s) | {
             "unsupported": list(m.unsupported)}
     return out

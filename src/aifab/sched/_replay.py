@@ -1,4 +1,4 @@
-"""Replay a workload history through a quota design and compare designs (rules C1-C3).
+"""Replay a workload history through a quota design and compare designs (rules C1-C5).
 
 C1 jobs arrive at their submit time on their tenant's ClusterQueue and run for their
 recorded run time once admitted (their recorded start is ignored: the design decides);
@@ -7,7 +7,10 @@ as with no checkpoint); C4 a job whose priority class (sacct QOS, a Workload's
 priorityClassName) names a WorkloadPriorityClass of the design takes its value, else its
 own priority (0 for sacct); C3 per tenant: jobs, wait (admission - submit; jobs never admitted
 count their wait to the end), GPU-hours, preemptions; per design: utilisation = GPU-hours /
-(GPUs under quota x span), and Jain's fairness index over tenants of GPU-hours / quota.
+(GPUs under quota x span), and Jain's fairness index over tenants of GPU-hours / quota;
+C5 a preempted job's pods are gone ``grace_s`` after its preemption (30 s, Kubernetes'
+default terminationGracePeriodSeconds; ``--grace``), and Kueue holds its quota until then
+(A5d): its preemptor is admitted then, and the victim goes back to its queue.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from aifab.sched._engine import Engine
 from aifab.sched._history import History
 from aifab.sched._model import Manifests, is_gpu
 from aifab.sched._workload import gang
+
+# C5: seconds from a preemption until the victim's pods are gone (Kubernetes' default
+# terminationGracePeriodSeconds); Kueue holds its quota until then (A5d)
+GRACE_S = 30.0
 
 
 @dataclass
@@ -53,9 +60,12 @@ def tenant_queues(m: Manifests, hist: History, mapping: Mapping[str, str]) -> di
     return out
 
 
-def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, Any]:
-    """Replay ``hist`` on design ``m``; per-tenant and overall figures."""
+def replay(m: Manifests, hist: History, queues: Mapping[str, str],
+           grace_s: float = GRACE_S) -> dict[str, Any]:
+    """Replay ``hist`` on design ``m``; per-tenant and overall figures. ``grace_s``: a
+    preempted job's pods are gone that long after its preemption (C5; 0: at once)."""
     eng = Engine(m)
+    eng.hold = grace_s > 0  # C5, A5d
     stats = {cq: TenantStats() for cq in m.cluster_queues}
     jobs = {j.name: j for j in hist.jobs}
     started: dict[str, float] = {}
@@ -64,20 +74,33 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
     for k, j in enumerate(hist.jobs):
         heapq.heappush(heap, (j.submit_s, 1, k, j.name))
     seq = len(hist.jobs)
-    now = last = 0.0
+    now = last = moved = 0.0
+    # C6: with no arrival and no job finished for longer than the longest run (plus two
+    # graces and requeues) every admission since was undone by a preemption: only Kueue's
+    # flapping is left, which would go on forever
+    stall = max((j.run_s for j in hist.jobs), default=0.0) + 2.0 * grace_s + 2.0
+    stalled: float | None = None
     wakes: set[float] = set()  # A2b: requeue times already on the heap
     while heap:
         now, kind, tok, name = heapq.heappop(heap)
+        if kind >= 2 and now - moved > stall:
+            stalled = moved
+            break
         eng.clock = now + 1.0  # on the same axis as the creation times (submit + 1 s)
         if kind == 2:  # A2b: the set-aside workloads' requeue (nothing else)
             pass
+        elif kind == 3:  # C5: a victim's pods are gone: its quota is freed
+            if eng.ghosts and name in eng.ghosts:
+                eng.evicted(name)
         elif kind == 0:  # finish
             if token.get(name) != tok or name not in eng.admitted:
                 continue
             eng.finish(name)
             stats[queues[jobs[name].tenant]].gpu_h += jobs[name].gpus * (
                 now - started.pop(name)) / 3600.0
+            moved = now
         else:
+            moved = now
             j = jobs[name]
             stats[queues[j.tenant]].jobs += 1
             eng.submit(gang(name, queues[j.tenant], j.gpus, priority=m.priority_classes.get(
@@ -100,6 +123,9 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
             elif ev.kind == "preempt":
                 st.preemptions += 1
                 st.gpu_h += j.gpus * (now - started.pop(ev.workload)) / 3600.0
+                if eng.hold:  # C5: it never finishes this run; its quota held until then
+                    token[ev.workload] = 0
+                    heapq.heappush(heap, (now + grace_s, 3, 0, ev.workload))
         due = eng.next_requeue()  # on the creation times' axis (now + 1 s)
         if due is not None and due - 1.0 not in wakes:
             wakes.add(due - 1.0)
@@ -110,7 +136,9 @@ def replay(m: Manifests, hist: History, queues: Mapping[str, str]) -> dict[str, 
             stats[queues[j.tenant]].waits_s.append(last - j.submit_s)
     for name, t in started.items():
         stats[queues[jobs[name].tenant]].gpu_h += jobs[name].gpus * (last - t) / 3600.0
-    return summarise(m, stats, hist, last)
+    out = summarise(m, stats, hist, last)
+    out["stalled_h"] = None if stalled is None else stalled / 3600.0  # C6
+    return out
 
 
 def summarise(m: Manifests, stats: Mapping[str, TenantStats], hist: History,
