@@ -59,6 +59,7 @@ def test_a_failed_search_that_stands_finds_nothing(seed: int) -> None:
         _log(e, jobs)
 
 
+@pytest.mark.slow  # (about 20 s: make test, not test-fast)
 def test_certificates_are_used_and_decide_the_same() -> None:
     """Over random runs on the wide configuration, some failed searches stand by A39 (their
     versions moved), and the runs decide the same with A39 off."""
@@ -83,6 +84,7 @@ def test_certificates_are_used_and_decide_the_same() -> None:
     assert used > 0
 
 
+@pytest.mark.slow  # (about 20 s: make test, not test-fast)
 def test_a_hopeless_bound_that_stands_is_hopeless() -> None:
     """A40: every hopeless answer of A8's bound that the memo gives (its versions moved and
     the A39 certificate holds, or nothing moved) is the answer computed again; and some are

@@ -64,6 +64,7 @@ def _run(seed: int, up: bool, seen: dict[str, int]) -> tuple[Any, ...]:
         return _log(Engine(m), jobs)
 
 
+@pytest.mark.slow  # (about 20 s: make test, not test-fast)
 def test_kept_carry_answers_as_the_carry_now_and_the_runs_decide_the_same() -> None:
     seen = dict.fromkeys(("kept", "again", "between"), 0)
     for seed in range(40):

@@ -27,7 +27,7 @@ def _jobs(seed: int, names: list[str]) -> list[tuple[str, int, int, int, int]]:
              rnd.choice([0, 0, 1, 1, 2]), 0) for _ in range(80)]
 
 
-@pytest.mark.parametrize("wide", [True, False])
+@pytest.mark.parametrize("wide", [pytest.param(True, marks=pytest.mark.slow), False])
 def test_runs_decide_the_same_with_fewer_checks(monkeypatch: pytest.MonkeyPatch,
                                                 wide: bool) -> None:
     """Loaded random runs on four cohorts of three queues (``wide``) or on nested cohorts:
