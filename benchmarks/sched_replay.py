@@ -48,9 +48,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aifab.sched._rules import SPEED
-
-FLAGS = SPEED  # speed rule -> (module, flag); docs/sched.md
+from aifab.sched._rules import SPEED as FLAGS  # speed rule -> (module, flag); docs/sched.md
 
 
 def _design(tiered: bool = False, fair: bool = True) -> Path:

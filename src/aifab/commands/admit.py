@@ -110,13 +110,14 @@ MapOpt = Annotated[list[str] | None, typer.Option(
     metavar="TENANT=CLUSTERQUEUE")]
 
 
-GraceOpt = Annotated[float, typer.Option(
+GraceOpt = Annotated[float | None, typer.Option(
     "--grace", min=0.0, help="Seconds from a preemption until the victim's pods are gone "
-    "(Kueue holds its quota until then; 0: freed at once).", metavar="SECONDS")]
+    "(Kueue holds its quota until then; 0: freed at once) [default: 30, Kubernetes' "
+    "terminationGracePeriodSeconds]", metavar="SECONDS", show_default=False)]
 
 
 def compare_cmd(designs: DesignsArg, jobs: JobsOpt, map_: MapOpt = None,
-                grace: GraceOpt = 30.0, as_json: JsonOpt = False) -> None:
+                grace: GraceOpt = None, as_json: JsonOpt = False) -> None:
     """Replay a workload history through quota designs: per-tenant wait, utilisation,
     preemptions, fairness."""
     from aifab._io import to_json, versioned

@@ -94,12 +94,13 @@ def scaled_quotas(m: Manifests, k: float) -> Manifests:
 
 
 def compare_designs(designs: list[Path], jobs: Path | RunState, mapping: dict[str, str],
-                    grace_s: float = 30.0) -> dict[str, Any]:
+                    grace_s: float | None = None) -> dict[str, Any]:
     """Replay one workload history (sacct CSV, Kueue Workload JSON, or a twin run as a
     :class:`RunState` that the command layer read) through each quota design (a directory
     of Kueue or KAI manifests): per-tenant wait, GPU-hours and preemptions, utilisation and
-    fairness per design (docs/sched.md, C1-C5; ``grace_s``: C5)."""
+    fairness per design (docs/sched.md, C1-C6; ``grace_s``: C5, None: ``_hold.GRACE_S``)."""
     from aifab.sched._history import history_from_run, read_sacct, read_workloads
+    from aifab.sched._hold import GRACE_S
     from aifab.sched._replay import replay, tenant_queues
 
     if isinstance(jobs, RunState):
@@ -112,6 +113,7 @@ def compare_designs(designs: list[Path], jobs: Path | RunState, mapping: dict[st
     out: dict[str, Any] = {"jobs": hist.source, "designs": {}}
     for d in designs:
         m = read_dir(d)
-        out["designs"][str(d)] = replay(m, hist, tenant_queues(m, hist, mapping), grace_s) | {
+        out["designs"][str(d)] = replay(m, hist, tenant_queues(m, hist, mapping),
+                                        GRACE_S if grace_s is None else grace_s) | {
             "unsupported": list(m.unsupported)}
     return out

@@ -19,13 +19,17 @@ admit``) a victim's quota is freed at once, as if its pods were gone in the same
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from aifab.sched._engine import Engine
     from aifab.sched._preempt import Admitted
+    from aifab.sched._workload import Workload
 
 PENDING = "preemption"  # the reason a waiting preemptor records
+# seconds from a preemption until the victim's pods are gone where no job says (Kubernetes'
+# default terminationGracePeriodSeconds): ``compare-queues --grace`` (C5)
+GRACE_S = 30.0
 
 
 def doom(eng: Engine, a: Admitted, created: float) -> None:
@@ -72,7 +76,7 @@ def fresh(eng: Engine, victims: list[Admitted]) -> list[Admitted]:
     return [t for t in victims if t.wl.name not in eng.ghosts] if eng.ghosts else victims
 
 
-def waiting(eng: Engine, wl: Any, victims: list[Admitted]) -> None:
+def waiting(eng: Engine, wl: Workload, victims: list[Admitted]) -> None:
     """Under ``hold``, a preemptor records why it waits (Kueue's message, also when its
     targets were already being evicted)."""
     eng.reasons[wl.name] = [(PENDING, f"Pending the preemption of {len(victims)} "

@@ -25,12 +25,9 @@ import numpy as np
 from aifab.errors import BadInput
 from aifab.sched._engine import Engine
 from aifab.sched._history import History
+from aifab.sched._hold import GRACE_S
 from aifab.sched._model import Manifests, is_gpu
 from aifab.sched._workload import gang
-
-# C5: seconds from a preemption until the victim's pods are gone (Kubernetes' default
-# terminationGracePeriodSeconds); Kueue holds its quota until then (A5d)
-GRACE_S = 30.0
 
 
 @dataclass

@@ -59,9 +59,15 @@ def _wake(run: Any, eng: Engine, wakes: set[float]) -> None:
     workloads comes (``wakes``: the times asked for and not yet reached)."""
     wakes.discard(run.now)
     due = eng.next_requeue()
-    if due is not None and due > run.now and due not in wakes:
-        wakes.add(due)
-        run.wake_at(due)
+    if due is not None:
+        _wake_once(run, wakes, due)
+
+
+def _wake_once(run: Any, wakes: set[float], t: float) -> None:
+    """Have the twin schedule at ``t`` (later than now) unless it already will."""
+    if t > run.now and t not in wakes:
+        wakes.add(t)
+        run.wake_at(t)
 
 
 class KueuePolicy:
@@ -122,7 +128,7 @@ class KueuePolicy:
                 if ran:
                     stopped.add(ev.workload)
                 if eng.hold:  # L4: its quota is freed once its pods are gone
-                    self.stopping.add(run, ev.workload, ran)
+                    self.stopping.add(run, ev.workload, ran, self.wakes)
         self.undone.count(events, stopped, capped)
         self._place(run, parts)
         _wake(run, eng, self.wakes)
@@ -229,12 +235,13 @@ class Stopping:
     def __init__(self) -> None:
         self.heap: list[tuple[float, str]] = []
 
-    def add(self, run: Any, name: str, ran: bool) -> None:
+    def add(self, run: Any, name: str, ran: bool, wakes: set[float]) -> None:
         """Workload ``name`` was preempted now; ``ran``: its job was running (its pods are
-        gone at the end of the grace period, else within ``GONE_S``)."""
+        gone at the end of the grace period, else within ``GONE_S``); ``wakes``: the
+        policy's times to schedule at (A2b's too)."""
         t = run.now + max(run.settings.preempt_grace_s if ran else 0.0, GONE_S)
         heapq.heappush(self.heap, (t, name))
-        run.wake_at(t)
+        _wake_once(run, wakes, t)
 
     def gone(self, run: Any, eng: Engine, jobs: dict[str, Any]) -> None:
         """The victims whose pods are gone by now: their quota is freed (a job that ended
