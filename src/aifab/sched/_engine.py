@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched import _again, _hold
+from aifab.sched import _again, _hold, _units
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -89,6 +89,7 @@ class Engine:
     hold = False  # A5d: a victim's quota is held until ``evicted()`` (False: freed at once)
     ghosts: dict[str, float] | None = None  # A5d: victims held -> their eviction times
     _doomed: list[Admitted] | None = None  # A5d: those preempted in the cycle running
+    _chain: _units.Units | None = None  # A69: the last units of calls and run
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -186,6 +187,7 @@ class Engine:
 
     def evicted(self, name: str) -> None:
         """A5d (``hold``): a preempted workload's pods are gone; see ``_hold.gone``."""
+        _units.called(self, name)
         _hold.gone(self, name)
 
     def _evict(self, a: Admitted, by: str) -> None:
@@ -241,11 +243,16 @@ def _run(eng: Engine, max_cycles: int) -> None:
     """``run()``: the requeues due (A2b), then the last run again (A67) or the cycles."""
     served = serve(eng) if eng._due else None if eng._due is None else (set(), {})
     if _again.repeat(eng, max_cycles, served):
+        _units.drop(eng)
+        return
+    if _units.give(eng, served):  # A69
         return
     begun = (eng._calls, math.inf if eng.above is None else eng.above.newest,
              eng.cycle, eng._seq, len(eng.loops))
+    mark = _units.begin(eng)
     eng._fixed = _cycles(eng, max_cycles)
     _again.note(eng, max_cycles, served, begun)
+    _units.note(eng, served, mark)
 
 
 def _cycles(eng: Engine, max_cycles: int) -> bool:
