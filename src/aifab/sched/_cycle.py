@@ -331,10 +331,10 @@ def bulk_move(eng: Engine, cq: str, wl: Workload, reasons: list[tuple[str, str]]
         return
     got[c] = reasons
     parked = eng.parked
-    for w in eng._members[cq].values():
-        if w.name not in parked and eq_class(w) == c:
-            parked.add(w.name)
-            eng.reasons[w.name] = reasons
+    moved = [w.name for w in eng._members[cq].values()
+             if w.name not in parked and eq_class(w) == c]
+    parked.update(moved)
+    eng.reasons.update(dict.fromkeys(moved, reasons))
 
 
 def arrived(eng: Engine, wl: Workload) -> None:

@@ -61,8 +61,12 @@ class Reasons(dict[str, list[tuple[str, str]]]):
         super().__setitem__(key, value)
 
     def update(self, *args: Any, **kw: Any) -> None:
-        for k, v in dict(*args, **kw).items():
-            self[k] = v
+        if self.touched is None:
+            super().update(*args, **kw)
+            return
+        got = dict(*args, **kw)
+        self.touched.update(got)
+        super().update(got)
 
     def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
         if self.touched is not None:
@@ -135,8 +139,9 @@ def begin(eng: Engine) -> tuple[bool, int, int, int] | None:
     r = eng.reasons
     if not isinstance(r, Reasons):
         r = eng.reasons = Reasons(r)
-    r.touched = set()
-    return _quiet(eng, _of(eng)), eng.cycle, eng._seq, len(eng.loops)
+    quiet = _quiet(eng, _of(eng))
+    r.touched = set() if quiet else None  # (a unit after another call is not kept)
+    return quiet, eng.cycle, eng._seq, len(eng.loops)
 
 
 def drop(eng: Engine) -> None:
@@ -155,9 +160,8 @@ def note(eng: Engine, served: Any, mark: tuple[bool, int, int, int] | None) -> N
     calls, u.calls = u.calls, []
     quiet, c0, s0, l0 = mark
     ev = eng.events
-    admits = sum(e.kind == "admit" for e in ev)
     if not quiet or served is None or not eng._fixed or len(eng.loops) != l0 or \
-            eng.elided or eng._seq - s0 != admits:
+            eng.elided or eng._seq - s0 != (admits := sum(e.kind == "admit" for e in ev)):
         u.hist.clear()
         u.sure = None
         u.calls_end = eng._calls
