@@ -162,3 +162,19 @@ def test_a_unit_is_not_given_after_another_call(monkeypatch: pytest.MonkeyPatch)
     e.submit(gang("late", queues[0], 1, created=e.clock))
     assert not _units.give(e, (set(), {}))
     assert e._chain.given > 0
+
+
+def test_states_with_a_creation_time_moved_differently_are_not_the_same() -> None:
+    """``_same``: a creation time the window's calls set compares as far below its unit's
+    clock, every other one as the same time (a workload named in a unit but not put back by
+    its calls that moved by the period, or one put back that moved by another time, breaks
+    the repeat)."""
+    def state(created: float, clock: float) -> tuple[Any, ...]:
+        return (((("v", None, None, created, created - clock)),), frozenset(), frozenset(),
+                (), (), frozenset(), (), 0)
+
+    a, b = state(99.0, 100.0), state(100.0, 101.0)  # one period (1 s) apart
+    assert _units._same(a, b, frozenset({"v"}))  # put back by the calls: 1 s below either
+    assert not _units._same(a, b, frozenset())  # else the same time is asked for
+    assert _units._same(a, state(99.0, 101.0), frozenset())
+    assert not _units._same(a, state(99.5, 101.0), frozenset({"v"}))
