@@ -59,21 +59,26 @@ DRIFT = ([("c0", 2.0), ("c1", None)],
           (2.0, [("w7", "q11", 4, 1), ("w8", "q02", 2, 2), ("w9", "q10", 1, 0)], [])])
 
 
-def _play(spec: Any, limit: int, clock: bool = True, compact: bool = False,
-          extra: tuple[dict[str, Any], ...] = ()) -> Engine:
-    """The configuration and instants of ``spec`` (LOOP, DRIFT), each instant's run limited
-    to ``limit`` cycles; without ``clock`` the engine's clock is not set; ``extra``: more
-    manifests (queues beside the spec's)."""
-    cohorts, queues, instants = spec
+def spec_engine(spec: Any, extra: tuple[dict[str, Any], ...] = ()) -> Engine:
+    """An engine on the configuration of ``spec`` (LOOP, DRIFT; ``extra``: more manifests)."""
+    cohorts, queues, _ = spec
     docs: list[dict[str, Any]] = [cohort("root")]
     docs += [cohort(c, "root", weight=w) for c, w in cohorts]
     for q, c, n, within, *reclaim in queues:
         docs.append(cq(q, c, flavors={"f1": [res("nvidia.com/gpu", n)]},
                        preemption={"reclaimWithinCohort": reclaim[0] if reclaim else "Any",
                                    "withinClusterQueue": within}))
-    e = Engine(config(*docs, *extra, {**FAIR, "fairSharing": {}}, flavors=("f1",)))
+    return Engine(config(*docs, *extra, {**FAIR, "fairSharing": {}}, flavors=("f1",)))
+
+
+def _play(spec: Any, limit: int, clock: bool = True, compact: bool = False,
+          extra: tuple[dict[str, Any], ...] = ()) -> Engine:
+    """The configuration and instants of ``spec`` (LOOP, DRIFT), each instant's run limited
+    to ``limit`` cycles; without ``clock`` the engine's clock is not set; ``extra``: more
+    manifests (queues beside the spec's)."""
+    e = spec_engine(spec, extra)
     e.compact = compact
-    for t, jobs, done in instants:
+    for t, jobs, done in spec[2]:
         e.clock = t if clock else None
         for name, q, n, prio in jobs:
             e.submit(gang(name, q, n, priority=prio, created=t))
@@ -267,11 +272,9 @@ def test_no_repeat_is_recorded_without_a_loop() -> None:
     assert len(e.loops) == 1 and e.cycle < 10_100
 
 
-def _random_loops(seed: int) -> Engine:
-    """A second random generator (2-4 cohorts, one or two flavors, weights, mostly reclaim
-    Any, default strategies) whose seeds below each reach a loop at some instant (found by
-    search: about one seed in 260)."""
-    r = random.Random(seed)
+def random_config(r: random.Random) -> tuple[Engine, list[str]]:
+    """``_random_loops``' configuration drawn from ``r`` (2-4 cohorts, one or two flavors,
+    weights, mostly reclaim Any, default strategies): its engine and queues."""
     fls = ("f1", "f2") if r.random() < 0.5 else ("f1",)
     docs: list[dict[str, Any]] = [cohort("root")]
     queues = []
@@ -283,7 +286,15 @@ def _random_loops(seed: int) -> Engine:
                 f: [res("nvidia.com/gpu", r.choice([0, 2, 4, 8]))] for f in fls},
                 preemption={"reclaimWithinCohort": r.choice(["Any", "Any", "LowerPriority"]),
                             "withinClusterQueue": r.choice(["LowerPriority", "Never"])}))
-    e = Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=fls))
+    return Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=fls)), queues
+
+
+def _random_loops(seed: int) -> Engine:
+    """A second random generator (2-4 cohorts, one or two flavors, weights, mostly reclaim
+    Any, default strategies) whose seeds below each reach a loop at some instant (found by
+    search: about one seed in 260)."""
+    r = random.Random(seed)
+    e, queues = random_config(r)
     n = 0
     for t in range(1, r.randint(3, 8)):
         n = _arrivals(e, r, queues, t, 6, [0, 1, 1, 2], n)

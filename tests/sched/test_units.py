@@ -16,38 +16,14 @@ import random
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq, res
-from test_repeats import DRIFT, FAIR, LOOP, LOOP_SEEDS
+from test_repeats import DRIFT, LOOP, LOOP_SEEDS, random_config, spec_engine
 
 from aifab.sched import Engine, _again, _units, gang
 
 
-def _spec(spec: Any) -> Engine:
-    cohorts, queues, _ = spec
-    docs: list[dict[str, Any]] = [cohort("root")]
-    docs += [cohort(c, "root", weight=w) for c, w in cohorts]
-    for q, c, n, within, *reclaim in queues:
-        docs.append(cq(q, c, flavors={"f1": [res("nvidia.com/gpu", n)]},
-                       preemption={"reclaimWithinCohort": reclaim[0] if reclaim else "Any",
-                                   "withinClusterQueue": within}))
-    return Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=("f1",)))
-
-
 def _random(seed: int) -> tuple[Engine, list[str]]:
     """test_repeats' random loop generator's configuration for ``seed`` (its queues)."""
-    r = random.Random(seed)
-    fls = ("f1", "f2") if r.random() < 0.5 else ("f1",)
-    docs: list[dict[str, Any]] = [cohort("root")]
-    queues = []
-    for c in range(r.choice([2, 3, 4])):
-        docs.append(cohort(f"c{c}", "root", weight=r.choice([None, None, 2.0, 0.5])))
-        for k in range(r.choice([1, 2, 3])):
-            queues.append(f"q{c}{k}")
-            docs.append(cq(queues[-1], f"c{c}", flavors={
-                f: [res("nvidia.com/gpu", r.choice([0, 2, 4, 8]))] for f in fls},
-                preemption={"reclaimWithinCohort": r.choice(["Any", "Any", "LowerPriority"]),
-                            "withinClusterQueue": r.choice(["LowerPriority", "Never"])}))
-    return Engine(config(*docs, {**FAIR, "fairSharing": {}}, flavors=fls)), queues
+    return random_config(random.Random(seed))
 
 
 def _twin(e: Engine, arrivals: list[tuple[float, list[tuple[str, str, int, int]], list[str]]],
@@ -108,7 +84,7 @@ def _on_off(mp: pytest.MonkeyPatch, make: Any, seed: int, until: float,
 
 
 def _of(spec: Any) -> Any:
-    return lambda: (_spec(spec), list(spec[2]), [q for q, *_ in spec[1]])
+    return lambda: (spec_engine(spec), list(spec[2]), [q for q, *_ in spec[1]])
 
 
 def test_loop_flapping_under_hold_is_given_with_the_same_events_and_state(
