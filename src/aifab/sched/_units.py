@@ -125,6 +125,12 @@ def called(eng: Engine, name: str) -> None:
         _of(eng).calls.append((name, eng.clock, eng.ghosts[name]))
 
 
+def _relative(calls: list[tuple[str, float, float]], clock: float
+              ) -> tuple[tuple[str, float, float], ...]:
+    """A unit's calls with their call and eviction times as far below its run's clock."""
+    return tuple((n, c - clock, g - clock) for n, c, g in calls)
+
+
 def _quiet(eng: Engine, u: Units) -> bool:
     """Whether every caller's call since the last run was an ``evicted`` call."""
     return u.calls_end >= 0 and eng._calls - u.calls_end == len(u.calls)
@@ -133,8 +139,7 @@ def _quiet(eng: Engine, u: Units) -> bool:
 def begin(eng: Engine) -> tuple[bool, int, int, int] | None:
     """Before a run's cycles: note the reasons it writes; what ``note`` compares."""
     if not _on(eng):
-        if eng._chain is not None:
-            eng._chain = None
+        eng._chain = None
         return None
     r = eng.reasons
     if not isinstance(r, Reasons):
@@ -146,8 +151,7 @@ def begin(eng: Engine) -> tuple[bool, int, int, int] | None:
 
 def drop(eng: Engine) -> None:
     """A run given by A67 (or not noted): the units before it are not followed."""
-    if eng._chain is not None:
-        eng._chain = None
+    eng._chain = None
 
 
 def note(eng: Engine, served: Any, mark: tuple[bool, int, int, int] | None) -> None:
@@ -167,7 +171,7 @@ def note(eng: Engine, served: Any, mark: tuple[bool, int, int, int] | None) -> N
         u.calls_end = eng._calls
         return
     clock = eng.clock
-    unit = Unit(clock, tuple((n, c - clock, g - clock) for n, c, g in calls), _back(served),
+    unit = Unit(clock, _relative(calls, clock), _back(served),
                 (tuple((e.kind, e.workload, e.cluster_queue, e.flavors, e.by, e.cycle - c0)
                        for e in ev), eng.cycle - c0, admits),
                 c0, list(ev), {}, {n: r.get(n) for n in touched}, frozenset(eng.parked),
@@ -270,7 +274,7 @@ def give(eng: Engine, served: Any) -> bool:
     base, clock = u.hist[-p], eng.clock
     assert clock is not None
     if clock - base.clock != d or \
-            tuple((n, c - clock, g - clock) for n, c, g in u.calls) != base.calls or \
+            _relative(u.calls, clock) != base.calls or \
             _back(served) != base.back or not eng.parked <= base.parked:
         return False
     c0, cur = eng.cycle, None
