@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
-from aifab.sched import _fairorder
+from aifab.sched import _fairorder, _live
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign, text
 from aifab.sched._fairorder import Entry, tournament
 from aifab.sched._index import Index, Vers
@@ -33,6 +33,7 @@ class Engine(Protocol):
     _members: dict[str, dict[str, Workload]]
     _sorted: dict[str, list[Workload]]
     _active: set[str]
+    _live: _live.Live | None
     _nofit: dict[str, dict[str, float]]
     _nopreempt: dict[str, list[tuple[dict[str, float], int, float]]]
     _nominated: dict[str, str]
@@ -246,13 +247,13 @@ def _first(eng: Engine, cq: str, ws: list[Workload]) -> Workload | None:
             return None
         return w
     eng._skip[cq] = (eng.parked, len(ws))
+    _live.dead(eng, cq)  # A70: no head (heads() calls it only for a queue without nominee)
     return None
 
 
 def heads(eng: Engine) -> list[tuple[ClusterQueue, Workload]]:
     out = []
-    for name in [n for n in eng._members if eng._members[n]] if len(
-            eng._members) < 64 else sorted(eng._active):
+    for name in _live.queues(eng):  # (A70: those that may give a head)
         ws = queue_order(eng, name)
         cq = eng.m.cluster_queues[name]
         if cq.stop_policy != "None":

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched import _again, _hold, _units
+from aifab.sched import _again, _hold, _live, _units
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -76,9 +76,7 @@ class Engine:
 
     above: Above | None = None  # (an engine pickled before A51 has none until a skip)
     hint = 0  # A50: the last repeat's period, in cycles run by step() (a cache, set by it)
-    # A2b: seconds from a freed quota to the requeue of its cohort tree's set-aside
-    # workloads (0: at once; an engine pickled before A2b requeues at once)
-    requeue_s = 0.0
+    requeue_s = 0.0  # A2b: seconds from a freed quota to its tree's requeue (0: at once)
     _due: dict[str, float] | None = None  # A2b: per root (cohort tree), its requeue time
     hashing = False  # A2c: Kueue's SchedulingEquivalenceHashing (off before A2c); per queue
     bulk: dict[str, dict[str, list[tuple[str, str]]]] | None = None  # classes set aside
@@ -90,6 +88,7 @@ class Engine:
     ghosts: dict[str, float] | None = None  # A5d: victims held -> their eviction times
     _doomed: list[Admitted] | None = None  # A5d: those preempted in the cycle running
     _chain: _units.Units | None = None  # A69: the last units of calls and run
+    _live: _live.Live | None = None  # A70: the queues that may give a head
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -144,6 +143,7 @@ class Engine:
         self.pending[wl.name] = wl
         self._members[wl.queue][wl.name] = wl
         self._active.add(wl.queue)
+        _live.joined(self, wl.queue)
         self.tries.moved(wl.queue, self._skip)  # A10's start and A14's kept walk go
         if self.bulk:
             arrived(self, wl)  # A2c: set aside while its class is (a BestEffortFIFO queue)
@@ -230,6 +230,7 @@ def _dequeue(eng: Engine, wl: Workload) -> None:
     eng.tries.moved(wl.queue, eng._skip)
     if not eng._members[wl.queue]:
         eng._active.discard(wl.queue)
+        _live.left(eng, wl.queue)
     lst = eng._sorted.get(wl.queue)
     if lst is not None:
         i = bisect.bisect_left(lst, _order_key(wl), key=_order_key)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from itertools import islice
 
+from aifab.sched import _live
 from aifab.sched._assign import FIT, PREEMPT, Assignment
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -41,8 +42,7 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
     without a stopPolicy and without A6 (``prune``); otherwise (0, False): ``step()``."""
     if eng.prune or budget <= 0:
         return 0, False
-    names = [n for n in eng._members if eng._members[n]] if len(
-        eng._members) < 64 else sorted(eng._active)
+    names = _live.queues(eng)  # (A70: those that may give a head)
     heads, fits = _heads(eng, names, FIRST)
     if heads is None or fits:
         # (not all BestEffortFIFO without a stopPolicy: step(); or A37: a head in the first
@@ -189,6 +189,8 @@ def _heads(eng: Engine, names: list[str], first: bool) -> tuple[list[_Head] | No
             while j < len(ws) and ws[j].name in parked:
                 j += 1
         w = nom if nom is not None else ws[j] if j < len(ws) else None
+        if w is None:
+            _live.dead(eng, name)  # A70: no nominee, every workload set aside
         key = tries.versions(eng, cq) if w is not None or not PASSED else ()  # (A61: unread)
         out.append((name, cq, nom, ws, start, j, key))
         if first and w is not None and tries.get(eng, cq, w, key).mode == FIT:

@@ -21,5 +21,5 @@ SPEED = {
     "A62": ("aifab.sched._index", "RENEW"), "A63": ("aifab.sched._repeat", "EARLY"),
     "A64": ("aifab.sched._cert", "UP"), "A65": ("aifab.sched._cert", "SYNC"),
     "A67": ("aifab.sched._again", "ON"), "A68": ("aifab.sched._fairorder", "DEAD"),
-    "A69": ("aifab.sched._units", "ON"),
+    "A69": ("aifab.sched._units", "ON"), "A70": ("aifab.sched._live", "ON"),
 }
