@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
-from aifab.sched import _fairorder, _live
+from aifab.sched import _classes, _fairorder, _live
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains, assign, text
 from aifab.sched._fairorder import Entry, tournament
 from aifab.sched._index import Index, Vers
@@ -34,6 +34,7 @@ class Engine(Protocol):
     _sorted: dict[str, list[Workload]]
     _active: set[str]
     _live: _live.Live | None
+    _classes: _classes.Index | None
     _nofit: dict[str, dict[str, float]]
     _nopreempt: dict[str, list[tuple[dict[str, float], int, float]]]
     _nominated: dict[str, str]
@@ -332,15 +333,16 @@ def bulk_move(eng: Engine, cq: str, wl: Workload, reasons: list[tuple[str, str]]
         return
     got[c] = reasons
     parked = eng.parked
-    moved = [w.name for w in eng._members[cq].values()
-             if w.name not in parked and eq_class(w) == c]
+    moved = [n for n in _classes.members(eng, cq, c, eq_class) if n not in parked]
     parked.update(moved)
     eng.reasons.update(dict.fromkeys(moved, reasons))
 
 
 def arrived(eng: Engine, wl: Workload) -> None:
     """A2c: a workload queued (new, or evicted) while its class is set aside in its queue
-    is set aside at once, with the class's reasons."""
+    is set aside at once, with the class's reasons; A71: it joins its class."""
+    if eng._classes is not None:
+        _classes.joined(eng, wl, eq_class(wl))
     got = eng.bulk.get(wl.queue) if eng.bulk else None
     why = got.get(eq_class(wl)) if got else None
     if why is not None:

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched import _again, _hold, _live, _units
+from aifab.sched import _again, _classes, _hold, _live, _units
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -23,6 +23,7 @@ from aifab.sched._cycle import (
     Tries,
     _order_key,
     arrived,
+    eq_class,
     failed,
     heads,
     order,
@@ -81,14 +82,14 @@ class Engine:
     hashing = False  # A2c: Kueue's SchedulingEquivalenceHashing (off before A2c); per queue
     bulk: dict[str, dict[str, list[tuple[str, str]]]] | None = None  # classes set aside
     _fixed = True  # whether the last run() ended at a fixed point (not its cycle limit)
-    # A67: callers' calls that move the state (submit, finish, step); runs given again
-    _calls = repeated = 0
+    _calls = repeated = 0  # A67: callers' calls that move the state; runs given again
     _last: _again.Last | None = None  # A67: the last run, when it ended at its limit
     hold = False  # A5d: a victim's quota is held until ``evicted()`` (False: freed at once)
     ghosts: dict[str, float] | None = None  # A5d: victims held -> their eviction times
     _doomed: list[Admitted] | None = None  # A5d: those preempted in the cycle running
     _chain: _units.Units | None = None  # A69: the last units of calls and run
     _live: _live.Live | None = None  # A70: the queues that may give a head
+    _classes: _classes.Index | None = None  # A71: pending workloads by class (A2c)
 
     def __init__(self, m: Manifests, *, fair_sharing: bool | None = None,
                  prune: bool = False, topology: bool = True) -> None:
@@ -145,8 +146,7 @@ class Engine:
         self._active.add(wl.queue)
         _live.joined(self, wl.queue)
         self.tries.moved(wl.queue, self._skip)  # A10's start and A14's kept walk go
-        if self.bulk:
-            arrived(self, wl)  # A2c: set aside while its class is (a BestEffortFIFO queue)
+        arrived(self, wl)  # A2c: set aside while its class is set aside; A71: its class
         if wl.queue in self._sorted:
             bisect.insort(self._sorted[wl.queue], wl, key=_order_key)
 
@@ -227,6 +227,8 @@ def _dequeue(eng: Engine, wl: Workload) -> None:
     del eng.pending[wl.name]
     eng.index.forget(wl.name)
     del eng._members[wl.queue][wl.name]
+    if eng._classes is not None:
+        _classes.left(eng, wl, eq_class(wl))
     eng.tries.moved(wl.queue, eng._skip)
     if not eng._members[wl.queue]:
         eng._active.discard(wl.queue)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from aifab.sched import _live
+from aifab.sched import _classes, _live
 from aifab.sched._assign import FIT, PREEMPT, Assignment
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -76,6 +76,9 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         # A2c: the classes of the heads failed in this walk (their other workloads were set
         # aside with them, so no later cycle heads them) and how many that passed over
         moved: set[str] | None = set() if eng.hashing else None
+        # A71: with the classes kept, the names of the queue's workloads in those classes
+        # (the same workloads: a class's workloads are those pending in the queue)
+        mates: set[str] | None = set() if moved is not None and _classes.ON else None
         passed = 0
         i = start - 1 if nom is None else -2
         while True:
@@ -91,7 +94,7 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                 w = ws[i]
                 if w.name in eng.parked or w is nom:
                     continue
-                if moved and eq_class(w) in moved:
+                if moved and (w.name in mates if mates is not None else eq_class(w) in moved):
                     passed += 1
                     continue
             assert w is not None
@@ -125,7 +128,10 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
                     reasons.append(NO_QUOTA)
             seq.append((w, asg, reasons, i if w is not nom else -1))
             if moved is not None:
-                moved.add(eq_class(w))
+                c = eq_class(w)
+                moved.add(c)
+                if mates is not None:
+                    mates.update(_classes.members(eng, name, c, eq_class))
         walks.append((name, seq, done))
         if done and nom is None and len(seq) + passed == len(ws):  # every workload failed
             kept_walks[name] = _kept(eng, cq.name, key, seq)

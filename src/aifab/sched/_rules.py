@@ -22,4 +22,5 @@ SPEED = {
     "A64": ("aifab.sched._cert", "UP"), "A65": ("aifab.sched._cert", "SYNC"),
     "A67": ("aifab.sched._again", "ON"), "A68": ("aifab.sched._fairorder", "DEAD"),
     "A69": ("aifab.sched._units", "ON"), "A70": ("aifab.sched._live", "ON"),
+    "A71": ("aifab.sched._classes", "ON"),
 }
