@@ -208,3 +208,32 @@ def test_a_requeue_that_would_move_nothing_needs_no_run() -> None:
     assert not loop._fixed and loop.next_requeue() == 4.0
     loop._fixed = True
     assert loop.next_requeue() is None
+
+
+def test_a_requeue_puts_back_exactly_the_set_aside_workloads_of_the_trees_served() -> None:
+    """``serve`` with every tree's requeue due (one set operation) and with some trees'
+    only (a workload at a time) puts back the pending set-aside workloads of the trees
+    served, keeps the others', and drops names no longer pending; checked against the
+    sets worked out from the engine's own roots."""
+    import random
+
+    from aifab.sched._requeue import serve
+
+    r = random.Random(5)
+    for _ in range(40):
+        e = Engine(config(cohort("c1"), cq("a", "c1", 4), cohort("c2"), cq("b", "c2", 4),
+                          cq("solo", None, 4)))
+        e.clock = 10.0
+        names = [f"w{i}" for i in range(30)]
+        for n in names:
+            e.submit(gang(n, r.choice(["a", "b", "solo"]), 8.0, created=1.0))
+        e.parked = {n for n in names if r.random() < 0.7} | {"gone1", "gone2"}
+        roots = sorted(set(e._root.values()))
+        fired = set(r.sample(roots, r.choice([1, len(roots)])))
+        e._due = {rt: (9.0 if rt in fired else 11.0) for rt in roots}
+        parked = set(e.parked)
+        back, _ = serve(e)
+        want = {n for n in parked if n in e.pending and e._root[e.pending[n].queue] in fired}
+        assert back == want
+        assert e.parked == {n for n in parked if n in e.pending} - want
+        assert set(e._due) == set(roots) - fired
