@@ -98,13 +98,10 @@ def serve(eng: Engine) -> tuple[set[str], Classes]:
     root, pending = eng._root, eng.pending
     # a new set: head walks (A10) start again from the top
     keep, back = set[str](), set[str]()
-    if not due:  # every tree's requeue (one root: always): all that are pending go back
-        back = eng.parked & pending.keys()
-    else:
-        for n in eng.parked:
-            w = pending.get(n)
-            if w is not None:
-                (back if root[w.queue] in fired else keep).add(n)
+    for n in eng.parked:
+        w = pending.get(n)
+        if w is not None:
+            (back if root[w.queue] in fired else keep).add(n)
     eng.parked = keep
     classes = {}
     if eng.bulk:  # A2c: a requeue forgets the classes set aside
