@@ -77,8 +77,10 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
         # aside with them, so no later cycle heads them) and how many that passed over
         moved: set[str] | None = set() if eng.hashing else None
         # A71: with the classes kept, the names of the queue's workloads in those classes
-        # (the same workloads: a class's workloads are those pending in the queue)
-        mates: set[str] | None = set() if moved is not None and _classes.ON else None
+        # (the same workloads: a class's workloads are those pending in the queue); for a
+        # queue of a few workloads, their classes are read as before (cheaper there)
+        mates: set[str] | None = set() if moved is not None and _classes.ON and \
+            len(ws) > MATES else None
         passed = 0
         i = start - 1 if nom is None else -2
         while True:
@@ -158,6 +160,7 @@ def idle_cycles(eng: Engine, budget: int) -> tuple[int, bool]:
     return n, over
 
 
+MATES = 4  # A71: the backlog above which the walk reads a failed class's workloads by name
 PASSED = True  # A61: a queue whose workloads are all set aside is not walked (tests)
 FIRST = True  # A37: a head that fits in the first cycle is looked for first (tests)
 # A55: a head whose kept bound would be computed again, but whose failed search stands,
