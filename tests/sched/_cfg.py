@@ -3,6 +3,7 @@ loader so every case also goes through its checks)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aifab.sched import Engine, Manifests, load_docs
@@ -105,3 +106,24 @@ def kept_as(before: Any, after: Any) -> bool:
     versions of the state it was found to hold in."""
     return before is not None and after is not None and (after is before or (
         before[2] is not None and after[2] is before[2] and after[1] == before[1]))
+
+
+def pods_gone(e: Engine, gone: dict[str, float], t: float) -> None:
+    """Drive a held engine (A5d) as the twin does: set its clock to ``t`` and report
+    evicted the victims whose pods are gone by then (``gone``: name -> time)."""
+    e.clock = t
+    for name in sorted(k for k, v in gone.items() if v <= t):
+        del gone[name]
+        if e.ghosts and name in e.ghosts:
+            e.evicted(name)
+
+
+def next_instant(e: Engine, gone: dict[str, float], t: float, step: float) -> float:
+    """After a run at ``t``: note when its new victims' pods are gone (a second after
+    their preemption) and return the next instant the twin would run the engine: ``step``
+    later, or a victim's pods gone, or a requeue due (A2b), whichever is first."""
+    for name, at in (e.ghosts or {}).items():
+        gone.setdefault(name, at + 1.0)
+    due = e.next_requeue()
+    nxt = min([t + step, *gone.values(), math.inf if due is None else due])
+    return max(nxt, math.nextafter(t, math.inf))

@@ -13,12 +13,11 @@ grouped by class, in the order they joined.
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq, res
+from _cfg import cohort, config, cq, next_instant, pods_gone, res
 
 from aifab.sched import Engine, _again, _classes, gang
 from aifab.sched._cycle import eq_class
@@ -64,11 +63,7 @@ def _drive(seed: int, on: bool, mp: pytest.MonkeyPatch, until: float = 150.0
     n = kept = 0
     t = 0.0
     while t <= until:
-        e.clock = t
-        for name in sorted(k for k, v in gone.items() if v <= t):
-            del gone[name]
-            if e.ghosts and name in e.ghosts:
-                e.evicted(name)
+        pods_gone(e, gone, t)
         for _ in range(r.choice([0, 1, 2, 3, 6])):
             n += 1
             e.submit(gang(f"w{n}", r.choice(names), r.choice([2, 3, 6, 12]),
@@ -83,12 +78,7 @@ def _drive(seed: int, on: bool, mp: pytest.MonkeyPatch, until: float = 150.0
             got = {q: {c: list(ws) for c, ws in cs.items() if ws}
                    for q, cs in e._classes.items()}
             assert {q: cs for q, cs in got.items() if cs} == _grouped(e), (seed, t)
-        for name, at in (e.ghosts or {}).items():
-            gone.setdefault(name, at + 1.0)
-        due = e.next_requeue()
-        nxt = min([t + r.choice([0.5, 1.0, 2.0]), *gone.values(),
-                   math.inf if due is None else due])
-        t = max(nxt, math.nextafter(t, math.inf))
+        t = next_instant(e, gone, t, r.choice([0.5, 1.0, 2.0]))
     return out, kept
 
 

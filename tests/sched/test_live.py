@@ -13,12 +13,11 @@ that can give a head is in the set.
 
 from __future__ import annotations
 
-import math
 import random
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq, res
+from _cfg import cohort, config, cq, next_instant, pods_gone, res
 
 from aifab.sched import Engine, _again, _live, gang
 
@@ -72,11 +71,7 @@ def _drive(seed: int, queues: int, on: bool, mp: pytest.MonkeyPatch,
     read = active = n = 0
     t = 0.0
     while t <= until:
-        e.clock = t
-        for name in sorted(k for k, v in gone.items() if v <= t):
-            del gone[name]
-            if e.ghosts and name in e.ghosts:
-                e.evicted(name)
+        pods_gone(e, gone, t)
         for _ in range(r.choice([0, 0, 1, 2, 4]) * max(1, queues // 12)):
             n += 1
             e.submit(gang(f"w{n}", r.choice(names), r.choice([1, 2, 3, 4, 6, 8]),
@@ -93,12 +88,7 @@ def _drive(seed: int, queues: int, on: bool, mp: pytest.MonkeyPatch,
         read += len(_live.queues(e))
         active += len(e._active)
         out.append(_again.whole(e, e.run(max_cycles=300)))
-        for name, at in (e.ghosts or {}).items():
-            gone.setdefault(name, at + 1.0)
-        due = e.next_requeue()
-        nxt = min([t + r.choice([0.5, 1.0, 2.0, 3.0]), *gone.values(),
-                   math.inf if due is None else due])
-        t = max(nxt, math.nextafter(t, math.inf))
+        t = next_instant(e, gone, t, r.choice([0.5, 1.0, 2.0, 3.0]))
     return out, read, active
 
 
