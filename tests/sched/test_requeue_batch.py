@@ -211,10 +211,9 @@ def test_a_requeue_that_would_move_nothing_needs_no_run() -> None:
 
 
 def test_a_requeue_puts_back_exactly_the_set_aside_workloads_of_the_trees_served() -> None:
-    """``serve`` with every tree's requeue due (one set operation) and with some trees'
-    only (a workload at a time) puts back the pending set-aside workloads of the trees
-    served, keeps the others', and drops names no longer pending; checked against the
-    sets worked out from the engine's own roots."""
+    """``serve``, with every tree's requeue due and with some trees' only, puts back the
+    pending set-aside workloads of the trees served, keeps the others', and drops names no
+    longer pending; checked against the sets worked out from the engine's own roots."""
     import random
 
     from aifab.sched._requeue import serve

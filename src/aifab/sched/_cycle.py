@@ -341,10 +341,13 @@ def bulk_move(eng: Engine, cq: str, wl: Workload, reasons: list[tuple[str, str]]
 def arrived(eng: Engine, wl: Workload) -> None:
     """A2c: a workload queued (new, or evicted) while its class is set aside in its queue
     is set aside at once, with the class's reasons; A71: it joins its class."""
-    if eng._classes is not None:
-        _classes.joined(eng, wl, eq_class(wl))
     got = eng.bulk.get(wl.queue) if eng.bulk else None
-    why = got.get(eq_class(wl)) if got else None
+    if got is None and eng._classes is None:
+        return
+    c = eq_class(wl)
+    if eng._classes is not None:
+        _classes.joined(eng, wl, c)
+    why = got.get(c) if got else None
     if why is not None:
         eng.parked.add(wl.name)
         eng.reasons[wl.name] = why
