@@ -15,7 +15,7 @@ from test_bound import PRE, _log, _m
 from test_side_caps import GPU, _fill, _spared
 
 import aifab.sched._engine as engine_mod
-from aifab.sched import Engine, _bound, gang
+from aifab.sched import Engine, _bound, _usage, gang
 from aifab.sched._bound import hopeless
 
 
@@ -104,7 +104,7 @@ def test_kept_levels_give_the_walk_made_again(seed: int) -> None:
                     with pytest.MonkeyPatch.context() as mp:
                         mp.setattr(_bound, "LEVELS", False)
                         mp.setattr(_bound, "NODES", False)
-                        mp.setattr(_bound, "SIDE_MEMO", False)
+                        mp.setattr(_usage, "SIDE_MEMO", False)
                         assert kept == _walk(ix, cq_, prio, req), (name, prio, req)
         return search(ix, m_, fair_, cq0, wl, asg)
 

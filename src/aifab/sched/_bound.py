@@ -48,7 +48,17 @@ from aifab.sched import _equal, _quota
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._preempt import _side
 from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, leaves, lending
-from aifab.sched._usage import Usage, _big, _elig, _eligible, _grow, _Level, _limits, _Side
+from aifab.sched._usage import (
+    Usage,
+    _big,
+    _elig,
+    _eligible,
+    _grow,
+    _Level,
+    _limits,
+    _Side,
+    _taken,
+)
 
 __all__ = ["Usage", "hopeless"]
 
@@ -189,35 +199,6 @@ def _by_side(u: Usage, tree: QuotaTree, cq: ClusterQueue, prio: int, req: Mappin
         _deeper(u, tree, level, low, lim, deeper, req)
         if kept is not None:
             kept[k] = (path[k].ver, list(sides.values()), dict(low), dict(deeper))
-
-
-def _taken(u: Usage, theirs: Node, req: Mapping[FR, float], lim: int, borrows: Borrows
-           ) -> tuple[dict[FR, float], list[str]]:
-    """What the workloads a search may take of a target side's queues use, per
-    flavor-resource of ``req``, and those queues (each with such usage and borrowing on
-    ``req``'s flavor-resources from the side down, F9). A35: kept per side, ``req``'s
-    flavor-resources (in order) and priority limit with the side's version (A30): it reads
-    only the usage sums and the nodes' usage below the side. Do not modify what it returns."""
-    key = (id(theirs), tuple(req), lim)
-    hit = u.sides.get(key) if SIDE_MEMO else None
-    if hit is not None and hit[0] is theirs and hit[1] == theirs.ver:
-        return hit[2], hit[3]
-    gone: dict[FR, float] = {}
-    names: list[str] = []
-    for q in leaves(theirs):
-        vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
-        if not vs or not borrows.below(theirs, q):
-            continue
-        for fr, v in vs:
-            gone[fr] = gone.get(fr, 0.0) + v
-        names.append(q.name)
-    if len(u.sides) > 100_000:
-        u.sides.clear()
-    u.sides[key] = (theirs, theirs.ver, gone, names)
-    return gone, names
-
-
-SIDE_MEMO = True  # A35 (False: every walk reads the side's queues, tests)
 
 
 def _node(u: Usage, tree: QuotaTree, n: Node) -> tuple[frozenset[FR], float]:

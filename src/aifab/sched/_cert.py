@@ -62,9 +62,10 @@ from operator import attrgetter, ne
 
 from aifab.sched import _equal
 from aifab.sched._assign import Assignment
-from aifab.sched._bound import Usage, _leaving, _node, _taken, _within
+from aifab.sched._bound import Usage, _leaving, _node, _within
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._quota import EPS, Borrows, Node, QuotaTree, carried, holding, lending, within
+from aifab.sched._usage import _taken
 
 _Counted = list[dict[FR, float]]
 # per level down the path: its child on the path, that child's version and usage, the

@@ -5,7 +5,7 @@ some off, and tests check that switching them off changes no event."""
 SPEED = {
     "A30": ("aifab.sched._bound", "LEVELS"), "A32": ("aifab.sched._bound", "NODES"),
     "A33": ("aifab.sched._index", "FOUND"), "A34": ("aifab.sched._preempt", "WHOLE"),
-    "A35": ("aifab.sched._bound", "SIDE_MEMO"), "A36": ("aifab.sched._quota", "HOLDING"),
+    "A35": ("aifab.sched._usage", "SIDE_MEMO"), "A36": ("aifab.sched._quota", "HOLDING"),
     "A37": ("aifab.sched._idle", "FIRST"), "A38": ("aifab.sched._preempt", "BORROWERS"),
     "A39": ("aifab.sched._cert", "CERT"),  # (A40 and A42 with it)
     "A43": ("aifab.sched._cert", "OWN"),
@@ -22,5 +22,5 @@ SPEED = {
     "A64": ("aifab.sched._cert", "UP"), "A65": ("aifab.sched._cert", "SYNC"),
     "A67": ("aifab.sched._again", "ON"), "A68": ("aifab.sched._fairorder", "DEAD"),
     "A69": ("aifab.sched._units", "ON"), "A70": ("aifab.sched._live", "ON"),
-    "A71": ("aifab.sched._classes", "ON"),
+    "A71": ("aifab.sched._classes", "ON"), "A72": ("aifab.sched._usage", "PARTS"),
 }

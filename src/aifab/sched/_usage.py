@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 from aifab.sched._model import FR, ClusterQueue
-from aifab.sched._quota import Node, QuotaTree
+from aifab.sched._quota import Borrows, Node, QuotaTree, leaves
 
 _Agg = dict[FR, dict[str, dict[int, list[float]]]]  # fr -> cq -> priority -> [sum, count]
 _Sizes = dict[FR, dict[str, dict[int, dict[float, int]]]]  # ... -> priority -> {usage: count}
@@ -40,8 +41,9 @@ class Usage:
         # A32: per node, its version, the flavor-resources it borrows on and its share
         self.nodes: dict[int, tuple[Node, int, frozenset[FR], float]] = {}
         # A35: per (side, request's flavor-resources, priority limit), its version, what
-        # a search may take of its queues and those queues
-        self.sides: dict[tuple[object, ...], tuple[Node, int, dict[FR, float], list[str]]] = {}
+        # a search may take of its queues and those queues; A72: what each child gave
+        self.sides: dict[tuple[object, ...], tuple[Node, int, dict[FR, float], list[str],
+                                                   list[Any]]] = {}
         # A56: per (side, flavor-resource, priority limit), its version, the queues A35
         # gave, and the most of it one of their workloads a search may take uses
         self.big: dict[tuple[object, ...], tuple[Node, int, list[str], float]] = {}
@@ -168,3 +170,53 @@ def _big(u: Usage, side: Node, names: list[str], fr: FR, lim: int) -> float:
         u.big.clear()
     u.big[key] = (side, side.ver, names, v)
     return v
+
+
+def _taken(u: Usage, theirs: Node, req: Mapping[FR, float], lim: int, borrows: Borrows
+           ) -> tuple[dict[FR, float], list[str]]:
+    """What the workloads a search may take of a target side's queues use, per
+    flavor-resource of ``req``, and those queues (each with such usage and borrowing on
+    ``req``'s flavor-resources from the side down, F9). A35: kept per side, ``req``'s
+    flavor-resources (in order) and priority limit with the side's version (A30): it reads
+    only the usage sums and the nodes' usage below the side. A72: when the side moved,
+    what each of its children gave is kept with the child's version, and only the children
+    that moved are read again (the sums are added up again in the queues' order). Do not
+    modify what it returns."""
+    key = (id(theirs), tuple(req), lim)
+    hit = u.sides.get(key) if SIDE_MEMO else None
+    parts: list[_Part] | None = None
+    if hit is not None and hit[0] is theirs:
+        if hit[1] == theirs.ver:
+            return hit[2], hit[3]
+        parts = hit[4] if PARTS else None
+    kids = theirs.children if not theirs.is_cq else [theirs]
+    fresh: list[_Part] = []
+    gone: dict[FR, float] = {}
+    names: list[str] = []
+    for i, c in enumerate(kids):
+        p = parts[i] if parts is not None else None
+        if p is None or p[0] is not c or p[1] != c.ver:
+            rows = []
+            for q in leaves(c):
+                vs = [(fr, v) for fr in req if (v := _elig(u, False, fr, q.name, lim)) > 0]
+                if vs and borrows.below(theirs, q):
+                    rows.append((q.name, vs))
+            p = (c, c.ver, rows)
+        fresh.append(p)
+        for name, vs in p[2]:
+            for fr, v in vs:
+                gone[fr] = gone.get(fr, 0.0) + v
+            names.append(name)
+    if len(u.sides) > 100_000:
+        u.sides.clear()
+    u.sides[key] = (theirs, theirs.ver, gone, names, fresh)
+    return gone, names
+
+
+# A72: a child of a target side, its version, and the queues below it that a search may take
+# from with what each uses of the request's flavor-resources
+_Part = tuple[Node, int, list[tuple[str, list[tuple[FR, float]]]]]
+PARTS = True  # A72 (False: a moved side's queues all read again, tests)
+
+
+SIDE_MEMO = True  # A35 (False: every walk reads the side's queues, tests)
