@@ -59,6 +59,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import compress
 from operator import attrgetter, ne
+from typing import Any
 
 from aifab.sched import _equal
 from aifab.sched._assign import Assignment
@@ -72,15 +73,20 @@ _Counted = list[dict[FR, float]]
 # least share of the preemptor's side compared there (A42), and the sides, whether each
 # borrowed on the request's flavor-resources and whether it was passed over
 _Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[bool], list[bool],
-               list[int], bool, tuple[list[int], list[int]], _Counted | None, "_Up", list[int]]
+               list[int], bool, tuple[list[int], list[int]], _Counted | None, "_Up", list[int],
+               "_Memo"]
 # (and the sides that borrowed, whether A43 may apply, and the versions at which ``holds``
 # last found each side passed over, and not borrowing, first those of then: a side's state
 # is its version's; A54, for a bound's certificate, at the top level: per side, what of
 # what the bound counted leaving it reached the root, per flavor-resource; A64: what of the
 # request reaches the path's child, with the versions of the nodes between it and the
 # preemptor's queue, which it reads with the queue; A65: the version of the level's cohort
-# when the sides' versions last matched the first of those lists)
+# when the sides' versions last matched the first of those lists; A73: what the last check
+# of A54's branch found)
 _Up = tuple[Mapping[FR, float], list[tuple[Node, int]]]
+# A73: the path's child's version at the last check of A54's branch and the lower bound of
+# its least share then, and per side its version, that bound and what it added to ``more``
+_Memo = list[Any]
 # the preemptor's queue and version, the levels, the usage above it, the shortfall, the
 # request, and (A54, a bound's certificate) the highest priority it may take from others
 Cert = tuple[Node, int, list[_Level], list[tuple[Node, int, dict[FR, float]]], dict[FR, float],
@@ -93,6 +99,7 @@ OWN = True  # A43: also after a move in the preemptor's own cohort (False: tests
 COUNTED = True  # A54: a bound's counted sides may move (False: tests)
 UP = True  # A64: what reaches the path's child, as the certificate found it (False: tests)
 SYNC = True  # A65: sides not read again while their cohort has not moved (False: tests)
+MEMO = True  # A73: A54's lower bound and sides kept while they have not moved (False: tests)
 
 
 def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
@@ -129,7 +136,8 @@ def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
             left = [_up(d, counted[0].get(id(d), {})) for d in nodes]
         up = (dict(carried(me, q, asg.usage)), [(n, n.ver) for n in path[k + 2:-1]])
         levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, nbs, passed,
-                       borrowed, own, (vers, list(vers)), left, up, [path[k].ver]))
+                       borrowed, own, (vers, list(vers)), left, up, [path[k].ver],
+                       [None, 0.0, {}]))
     use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
     return (me, me.ver, levels, use, short, dict(asg.usage),
             counted[1] if counted is not None else None)
@@ -215,6 +223,9 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
                 return False
         return True
     assert low is not None
+    # A73: what the last check found, while the path's child (hence ``_within_at`` and the
+    # bound ``lb``) and each side have not moved (``me`` has not: ``holds`` checks it first)
+    memo = lv[13] if MEMO and len(lv) > 13 else None
     lb: float | None = None
     for i, d in enumerate(nodes):
         if nbs[i]:
@@ -224,11 +235,24 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
                 ok[i] = now[i]
                 continue
         if lb is None:
-            if _within_at(tree, me, q, req, up):
-                return False
-            lb = _least(tree, q, q_use, low)
-        if not _none_counted(u, tree, d, req, lim, lb):  # (A64: else ``_more`` adds nothing)
-            _more(u, tree, d, q, req, lim, lb, left, i, False, more)
+            if memo is not None and memo[0] == q.ver:
+                lb = memo[1]
+            else:
+                if _within_at(tree, me, q, req, up):
+                    return False
+                lb = _least(tree, q, q_use, low)
+                if memo is not None:
+                    memo[0], memo[1] = q.ver, lb
+        hit = memo[2].get(i) if memo is not None else None
+        if hit is not None and hit[0] == now[i] and hit[1] == lb:
+            adds = hit[2]
+        else:  # (A64: ``_gain`` adds nothing when ``_none_counted``)
+            adds = () if _none_counted(u, tree, d, req, lim, lb) else _gain(
+                u, tree, d, q, req, lim, lb, left, i, False)
+            if memo is not None:
+                memo[2][i] = (now[i], lb, adds)
+        for fr, x in adds:
+            more[fr] = more.get(fr, 0.0) + x
     return True
 
 
@@ -252,14 +276,21 @@ def _more(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float],
     """A54: add to ``more`` what more of what A8's bound counts leaving side ``d`` (the
     ``i``-th of the top level, a child of the root) reaches the root now than then;
     whether it added any."""
+    adds = _gain(u, tree, d, mine, req, lim, low, left, i, exact)
+    for fr, x in adds:
+        more[fr] = more.get(fr, 0.0) + x
+    return bool(adds)
+
+
+def _gain(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float],
+          lim: int | None, low: float, left: _Counted, i: int, exact: bool
+          ) -> tuple[tuple[FR, float], ...]:
+    """What ``_more`` adds to ``more`` (per flavor-resource, in order; A73 keeps it): it
+    reads side ``d`` (its version), ``low`` and the certificate's constants."""
     up = left[i]
-    out = False
-    for fr, v in _up(d, _counted(u, tree, d, mine, req, lim, low, exact)).items():
-        x = v - up.get(fr, 0.0)
-        if x > 0:
-            more[fr] = more.get(fr, 0.0) + x
-            out = True
-    return out
+    return tuple((fr, x) for fr, v in _up(d, _counted(u, tree, d, mine, req, lim, low,
+                                                     exact)).items()
+                 if (x := v - up.get(fr, 0.0)) > 0)
 
 
 def _counted(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float],
