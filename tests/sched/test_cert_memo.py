@@ -12,17 +12,16 @@ import random
 from typing import Any
 
 import pytest
-from _cfg import cohort, config, cq
-from test_bound import PRE, _log
+from test_bound import _log
 from test_cert import _checked, _wide
-from test_counted_cert import _checked_bounds
+from test_counted_cert import _checked_bounds, gang_case
 from test_own_cert import _random
 
 import aifab.sched._cert as cert_mod
 import aifab.sched._engine as engine_mod
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
-from aifab.sched import Engine, gang
+from aifab.sched import Engine
 from aifab.sched._bound import hopeless
 
 
@@ -85,16 +84,8 @@ def test_a_side_is_counted_again_only_when_it_moved() -> None:
     (hopeless computed again)."""
     from test_side_caps import _fill
 
-    m = config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
-               cq("p", "x", 0, preemption=PRE), cq("b", "x", 6, preemption=PRE),
-               cq("c", "y", 2, preemption=PRE), fair=True)
-    e = Engine(m)
-    _fill(e, [(f"c{i}", "c", 1) for i in range(5)])
-    cq_, wl = e.m.cluster_queues["p"], gang("g", "p", 8)
-    asg = e.tries.get(e, cq_, wl)
+    e, cq_, asg, cert = gang_case()
     ix = e.index
-    assert ix.hopeless(cq_, wl, asg, True)
-    cert = next(iter(ix._bounds.values()))[2]
     least, gain = [0], [0]
     seen = []
     with pytest.MonkeyPatch.context() as mp:

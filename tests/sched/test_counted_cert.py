@@ -99,18 +99,8 @@ def test_a_counted_side_that_moves_keeps_or_breaks_the_certificate() -> None:
     sure). When all of c's workloads finish the gang fits."""
     from test_side_caps import _fill
 
-    from aifab.sched import gang
-
-    m = config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
-               cq("p", "x", 0, preemption=PRE), cq("b", "x", 6, preemption=PRE),
-               cq("c", "y", 2, preemption=PRE), fair=True)
-    e = Engine(m)
-    _fill(e, [(f"c{i}", "c", 1) for i in range(5)])
-    cq_, wl = e.m.cluster_queues["p"], gang("g", "p", 8)
-    asg = e.tries.get(e, cq_, wl)
+    e, cq_, asg, cert = gang_case()
     ix = e.index
-    assert ix.hopeless(cq_, wl, asg, True)
-    cert = next(iter(ix._bounds.values()))[2]
     assert cert is not None and cert[6] is not None
     assert cert[4][asg_fr(asg)] == pytest.approx(3.0, abs=1e-5)
     level = cert[2][0]
@@ -134,3 +124,22 @@ def test_a_counted_side_that_moves_keeps_or_breaks_the_certificate() -> None:
 def asg_fr(asg: Any) -> Any:
     (fr,) = asg.usage
     return fr
+
+
+def gang_case() -> tuple[Any, Any, Any, Any]:
+    """The engine of the case above (x: p, nominal 0, and b, 6; y: c, 2; c running five
+    1-GPU workloads), a gang of 8 in p found hopeless: the engine, p, the gang's assignment
+    and the bound's certificate (test_cert_memo uses it too)."""
+    from test_side_caps import _fill
+
+    from aifab.sched import gang
+
+    m = config(cohort("root"), cohort("x", "root"), cohort("y", "root"),
+               cq("p", "x", 0, preemption=PRE), cq("b", "x", 6, preemption=PRE),
+               cq("c", "y", 2, preemption=PRE), fair=True)
+    e = Engine(m)
+    _fill(e, [(f"c{i}", "c", 1) for i in range(5)])
+    cq_, wl = e.m.cluster_queues["p"], gang("g", "p", 8)
+    asg = e.tries.get(e, cq_, wl)
+    assert e.index.hopeless(cq_, wl, asg, True)
+    return e, cq_, asg, next(iter(e.index._bounds.values()))[2]
