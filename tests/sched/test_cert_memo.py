@@ -12,6 +12,7 @@ import random
 from typing import Any
 
 import pytest
+from _cfg import counting
 from test_bound import _log
 from test_cert import _checked, _wide
 from test_counted_cert import _checked_bounds, gang_case
@@ -25,24 +26,15 @@ from aifab.sched import Engine
 from aifab.sched._bound import hopeless
 
 
-def _counting(calls: list[int], name: str) -> Any:
-    f = getattr(cert_mod, name)
-
-    def counted(*a: Any) -> Any:
-        calls[0] += 1
-        return f(*a)
-    return counted
-
-
 def _churn(m: Any, names: list[str], rnd: random.Random, used: list[int]) -> tuple[Any, ...]:
     """test_counted_cert's run with a churn like the 1,000-ClusterQueue case's: gangs too big
     for their cohort wait (hopeless bounds, kept) while small workloads come and go in every
     cohort (the path's child and the sides move)."""
     jobs = [(rnd.choice(names), rnd.choice([1, 1, 2, rnd.randint(8, 20)]), rnd.randint(0, 3),
              rnd.choice([0, 1, 1, 2]), 0) for _ in range(120)]
-    checked, counting = _checked_bounds(used)
+    checked, looking = _checked_bounds(used)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cert_mod, "_more", counting)
+        mp.setattr(cert_mod, "_gain", looking)
         mp.setattr(engine_mod, "targets", _checked({"cert": 0}))
         mp.setattr(idle_mod, "targets", _checked({"cert": 0}))
         mp.setattr(index_mod, "_kept_bound", checked)
@@ -65,9 +57,11 @@ def test_kept_sides_give_the_same_runs(wide: bool) -> None:
         for on in (True, False):
             with pytest.MonkeyPatch.context() as mp:
                 mp.setattr(cert_mod, "MEMO", on)
-                mp.setattr(cert_mod, "_least", _counting(least[on], "_least"))
-                mp.setattr(cert_mod, "_gain", _counting(gain[on], "_gain"))
+                n_least = counting(mp, cert_mod, "_least")
+                n_gain = counting(mp, cert_mod, "_gain")
                 runs[on] = _churn(m, names, random.Random(seed), [0])
+            least[on][0] += n_least[0]
+            gain[on][0] += n_gain[0]
         assert runs[True] == runs[False], seed
     assert least[True][0] < least[False][0] and gain[True][0] <= gain[False][0], (least, gain)
 
@@ -86,11 +80,10 @@ def test_a_side_is_counted_again_only_when_it_moved() -> None:
 
     e, cq_, asg, cert = gang_case()
     ix = e.index
-    least, gain = [0], [0]
     seen = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cert_mod, "_least", _counting(least, "_least"))
-        mp.setattr(cert_mod, "_gain", _counting(gain, "_gain"))
+        least = counting(mp, cert_mod, "_least")
+        gain = counting(mp, cert_mod, "_gain")
         for name, q in (("b0", "b"), ("", ""), ("c5", "c"), ("b1", "b")):
             if name:
                 _fill(e, [(name, q, 1)])

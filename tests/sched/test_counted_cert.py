@@ -30,12 +30,12 @@ def _checked_bounds(used: list[int]) -> Any:
     """``_index._kept_bound``, each kept hopeless answer whose versions moved checked by
     computing the bound again; ``used[0]``: those kept where A54 looked at a counted side
     that moved (or a side that now counts)."""
-    orig, more = index_mod._kept_bound, cert_mod._more
+    orig, gain = index_mod._kept_bound, cert_mod._gain
     looked = [0]
 
-    def counting(*a: Any) -> bool:
+    def counting(*a: Any) -> Any:  # (``_gain``: under ``_more`` and A43's own branch)
         looked[0] += 1
-        return bool(more(*a))
+        return gain(*a)
 
     def checked(ix: Any, cq_: Any, wl: Any, asg: Any, fair: bool, peek: Any,
                 fresh: bool = False) -> Any:
@@ -59,7 +59,7 @@ def _run(m: Any, names: list[str], rnd: random.Random, on: bool, used: list[int]
     checked, counting = _checked_bounds(used)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cert_mod, "COUNTED", on)
-        mp.setattr(cert_mod, "_more", counting)
+        mp.setattr(cert_mod, "_gain", counting)
         mp.setattr(engine_mod, "targets", _checked({"cert": 0}))
         mp.setattr(idle_mod, "targets", _checked({"cert": 0}))
         mp.setattr(index_mod, "_kept_bound", checked)

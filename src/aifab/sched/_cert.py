@@ -179,7 +179,7 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
                         if not count:
                             return False
                         assert left is not None and low is not None
-                        if _more(u, tree, nodes[i], q, req, lim, low, left, i, True, more):
+                        if _more(u, tree, nodes[i], q, req, lim, low, left, i, more):
                             sync = None  # (counted again at each check: not matched)
                             continue
                     ok[i] = now[i]
@@ -271,12 +271,13 @@ def _within_at(tree: QuotaTree, me: Node, q: Node, req: dict[FR, float], up: _Up
 
 
 def _more(u: Usage, tree: QuotaTree, d: Node, mine: Node, req: dict[FR, float],
-          lim: int | None, low: float, left: _Counted, i: int, exact: bool,
-          more: dict[FR, float]) -> bool:
+          lim: int | None, low: float, left: _Counted, i: int, more: dict[FR, float]
+          ) -> bool:
     """A54: add to ``more`` what more of what A8's bound counts leaving side ``d`` (the
-    ``i``-th of the top level, a child of the root) reaches the root now than then;
+    ``i``-th of the top level, a child of the root) reaches the root now than then, with
+    ``low`` the least share (exact; A43's branch calls ``_gain`` with a lower bound of it);
     whether it added any."""
-    adds = _gain(u, tree, d, mine, req, lim, low, left, i, exact)
+    adds = _gain(u, tree, d, mine, req, lim, low, left, i, True)
     for fr, x in adds:
         more[fr] = more.get(fr, 0.0) + x
     return bool(adds)
