@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched import _again, _classes, _hold, _live, _units
+from aifab.sched import _again, _classes, _hold, _live, _period, _units
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -174,6 +174,7 @@ class Engine:
         return next_time(self) if self._due else None
 
     def _admit(self, cq: ClusterQueue, wl: Workload, asg: Assignment) -> None:
+        _period.moves(self, wl.name)  # A75
         _dequeue(self, wl)
         self._nominated.pop(cq.name, None)
         self._nopreempt.clear()  # a new admission may be a new preemption candidate

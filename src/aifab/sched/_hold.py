@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aifab.sched import _period
+
 if TYPE_CHECKING:
     from aifab.sched._engine import Engine
     from aifab.sched._preempt import Admitted
@@ -36,6 +38,7 @@ def doom(eng: Engine, a: Admitted, created: float) -> None:
     """``a`` is preempted under ``hold``: admitted still, its usage freed for the rest of
     this cycle only (given back by ``restore``)."""
     assert eng.ghosts is not None and eng._doomed is not None
+    _period.moves(eng, a.wl.name)  # (A75: how a unit found it)
     eng.ghosts[a.wl.name] = created
     eng._doomed.append(a)
     _out(eng, a, -1)

@@ -23,5 +23,6 @@ SPEED = {
     "A67": ("aifab.sched._again", "ON"), "A68": ("aifab.sched._fairorder", "DEAD"),
     "A69": ("aifab.sched._units", "ON"), "A70": ("aifab.sched._live", "ON"),
     "A71": ("aifab.sched._classes", "ON"), "A72": ("aifab.sched._usage", "PARTS"),
-    "A73": ("aifab.sched._cert", "MEMO"),
+    "A73": ("aifab.sched._cert", "MEMO"), "A75": ("aifab.sched._period", "EARLY"),
+    "A76": ("aifab.sched._period", "NEWER"),
 }

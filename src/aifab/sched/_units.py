@@ -34,19 +34,18 @@ the cycles. Only on a compact engine (the twin's, A29) holding victims (A5d) wit
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from aifab.sched import _hold
 from aifab.sched._again import _back
 from aifab.sched._assign import Assignment
+from aifab.sched._period import PERIOD, below, early, raw
 
 if TYPE_CHECKING:
     from aifab.sched._engine import Engine
 
 ON = True  # off: every unit is run (tests compare both)
-PERIOD = 8  # the longest period looked for, in units
 
 
 class Reasons(dict[str, list[tuple[str, str]]]):
@@ -91,6 +90,9 @@ class Unit:
     nominated: dict[str, str]
     state: tuple[Any, ...]
     shifted: frozenset[str]  # the workloads its calls put back
+    # A75: the workloads its calls put back and its run admitted or evicted, each as it was
+    # before the unit first moved it (``_raw``); nothing else moves a workload in a unit
+    pre: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +105,7 @@ class Units:
     calls_end: int = -1  # the engine's count of callers' calls when its last run ended
     sure: tuple[int, float] | None = None
     given: int = 0
+    pre: dict[str, Any] = field(default_factory=dict)  # A75: the unit running's (Unit.pre)
 
 
 def _on(eng: Engine) -> bool:
@@ -122,7 +125,10 @@ def called(eng: Engine, name: str) -> None:
     time, which becomes its creation time)."""
     if _on(eng):
         assert eng.ghosts is not None and eng.clock is not None
-        _of(eng).calls.append((name, eng.clock, eng.ghosts[name]))
+        u = _of(eng)
+        u.calls.append((name, eng.clock, eng.ghosts[name]))
+        if name not in u.pre:
+            u.pre[name] = raw(eng, name)
 
 
 def _relative(calls: list[tuple[str, float, float]], clock: float
@@ -162,6 +168,7 @@ def note(eng: Engine, served: Any, mark: tuple[bool, int, int, int] | None) -> N
     assert isinstance(r, Reasons) and eng.clock is not None
     touched, r.touched = r.touched or set(), None
     calls, u.calls = u.calls, []
+    pre, u.pre = u.pre, {}
     quiet, c0, s0, l0 = mark
     ev = eng.events
     # (a run with no calls and no events, a requeue that moved nothing, is no unit: it
@@ -179,7 +186,7 @@ def note(eng: Engine, served: Any, mark: tuple[bool, int, int, int] | None) -> N
                        for e in ev), eng.cycle - c0, admits),
                 c0, list(ev), {}, {n: r.get(n) for n in touched}, frozenset(eng.parked),
                 {q: dict(cs) for q, cs in (eng.bulk or {}).items()},
-                dict(eng._nominated), (), frozenset(n for n, _, _ in calls))
+                dict(eng._nominated), (), frozenset(n for n, _, _ in calls), pre)
     for e in ev:
         if e.kind == "admit":
             a = eng.admitted[e.workload]
@@ -187,8 +194,18 @@ def note(eng: Engine, served: Any, mark: tuple[bool, int, int, int] | None) -> N
     unit.state = _state(eng, unit)
     u.hist.append(unit)
     del u.hist[:-2 * PERIOD]
-    u.sure = _confirm(eng, u.hist)
+    u.sure = _confirm(eng, u.hist) or early(eng, u.hist)
     u.calls_end = eng._calls
+
+
+def _names(unit: Unit) -> set[str]:
+    """The workloads a unit's calls and events name."""
+    names = {n for n, _, _ in unit.calls}
+    for e in unit.events:
+        names.add(e.workload)
+        if e.by is not None:
+            names.add(e.by)
+    return names
 
 
 def _state(eng: Engine, unit: Unit) -> tuple[Any, ...]:
@@ -196,11 +213,7 @@ def _state(eng: Engine, unit: Unit) -> tuple[Any, ...]:
     clock, adm, pending = eng.clock, eng.admitted, eng.pending
     ghosts = eng.ghosts or {}
     assert clock is not None and eng._due is not None
-    names = {n for n, _, _ in unit.calls}
-    for e in unit.events:
-        names.add(e.workload)
-        if e.by is not None:
-            names.add(e.by)
+    names = _names(unit)
     out: list[tuple[Any, ...]] = []
     for n in sorted(names):
         a = adm.get(n)
@@ -234,7 +247,7 @@ def _confirm(eng: Engine, hist: list[Unit]) -> tuple[int, float] | None:
             continue
         shifted = frozenset().union(*(a.shifted for a, _ in pairs))
         if all(_same(a.state, b.state, shifted) for a, b in pairs) and \
-                _below(eng, shifted, d):
+                below(eng, shifted, d):
             return p, d
     return None
 
@@ -250,20 +263,6 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...], shifted: frozenset[str]) -> bo
         if len(x) > 1 and (x[4] != y[4] if x[0] in shifted else x[3] != y[3]):
             return False
     return True
-
-
-def _below(eng: Engine, shifted: frozenset[str], d: float) -> bool:
-    """Whether every creation time but those of ``shifted`` (set by the window's calls) is
-    below the lowest of those one period back (so each compares with every other as it
-    did)."""
-    if not shifted:
-        return True
-    adm, pending = eng.admitted, eng.pending
-    # (one float step down: the subtraction may round up)
-    low = math.nextafter(min((adm[n].wl if n in adm else pending[n]).created
-                             for n in shifted) - d, -math.inf)
-    return all(w.created < low or n in shifted for n, w in pending.items()) and \
-        all(a.wl.created < low or n in shifted for n, a in adm.items())
 
 
 def give(eng: Engine, served: Any) -> bool:
@@ -310,8 +309,9 @@ def give(eng: Engine, served: Any) -> bool:
     eng._nominated.clear()
     eng._nominated.update(base.nominated)
     eng._fixed, eng._last = True, None
-    u.hist.append(replace(base, clock=clock))
+    # (A75: with what its calls and moves found, as a run's unit)
+    u.hist.append(replace(base, clock=clock, pre=u.pre))
     del u.hist[:-2 * PERIOD]
-    u.calls, u.calls_end = [], eng._calls
+    u.calls, u.calls_end, u.pre = [], eng._calls, {}
     u.given += 1
     return True
