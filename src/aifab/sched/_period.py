@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aifab.sched._engine import Engine
-    from aifab.sched._units import Unit
 
 EARLY = True  # A75: a repeat found from p + 1 units (False: from 2 p only, tests)
 NEWER = True  # A76: admitted workloads' creation times read where compared (False: all)
@@ -57,11 +56,12 @@ def raw(eng: Engine, name: str) -> tuple[Any, ...] | None:
         tuple(sorted((k, tuple(v)) for k, v in a.placement.items()))), g, w.created)
 
 
-def early(eng: Engine, hist: list[Unit]) -> tuple[int, float] | None:
-    """A75: the period and time by which the state after the last unit is the state after
-    the unit ``p`` before it, moved on by that time, read from what each of the last ``p``
-    units found of the workloads it moved before it first moved them (``Unit.pre``), or
-    None; ``p + 1`` units, where A69's ``_confirm`` needs ``2 p``."""
+def early(eng: Engine, hist: list[Any]) -> tuple[int, float] | None:
+    """A75: of A69's kept units (``hist``, ``_units.Unit``: this module does not import
+    ``_units``, which imports it), the period and time by which the state after the last
+    unit is the state after the unit ``p`` before it, moved on by that time, read from what
+    each of the last ``p`` units found of the workloads it moved before it first moved them
+    (``Unit.pre``), or None; ``p + 1`` units, where A69's ``_confirm`` needs ``2 p``."""
     if not EARLY:
         return None
     last, clock = hist[-1], hist[-1].clock
