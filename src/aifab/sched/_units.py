@@ -210,22 +210,13 @@ def _names(unit: Unit) -> set[str]:
 
 def _state(eng: Engine, unit: Unit) -> tuple[Any, ...]:
     """What decides the next units (the module docstring)."""
-    clock, adm, pending = eng.clock, eng.admitted, eng.pending
-    ghosts = eng.ghosts or {}
+    clock, ghosts = eng.clock, eng.ghosts or {}
     assert clock is not None and eng._due is not None
-    names = _names(unit)
     out: list[tuple[Any, ...]] = []
-    for n in sorted(names):
-        a = adm.get(n)
-        w = a.wl if a is not None else pending.get(n)
-        if w is None:
-            out.append((n,))
-            continue
-        g = ghosts.get(n)
-        out.append((n, None if a is None else (
-            a.cq, tuple(sorted(a.usage.items())),
-            tuple(sorted((k, tuple(v)) for k, v in a.placement.items()))),
-            None if g is None else g - clock, w.created, w.created - clock))
+    for n in sorted(_names(unit)):
+        r = raw(eng, n)  # (what A75's notes read)
+        out.append((n,) if r is None else (
+            n, r[0], None if r[1] is None else r[1] - clock, r[2], r[2] - clock))
     return (tuple(out), unit.parked,
             frozenset((q, c, tuple(r)) for q, cs in unit.bulk.items() for c, r in cs.items()),
             tuple(sorted(unit.nominated.items())), tuple(sorted(eng.index.evictor.items())),
