@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from aifab.errors import BadInput
-from aifab.sched import _again, _classes, _hold, _live, _period, _units
+from aifab.sched import _again, _classes, _hold, _live, _period, _units, _vers
 from aifab.sched._assign import FIT, NOFIT, PREEMPT, Assignment, Domains
 from aifab.sched._cycle import (
     NO_QUOTA,
@@ -385,6 +385,7 @@ def _step(eng: Engine) -> bool:
         eng.index.reserve(name, usage, -1)
     if eng._doomed:  # A5d: held until their pods are gone
         _hold.restore(eng)
+    _vers.settle(eng.index)  # A77
     if reserved:  # quota reserved in this cycle is free again: no longer "does not fit"
         eng._nofit.clear()
         eng._nopreempt.clear()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aifab.sched import _period
+from aifab.sched import _period, _vers
 
 if TYPE_CHECKING:
     from aifab.sched._engine import Engine
@@ -53,9 +53,9 @@ def restore(eng: Engine) -> None:
 
 
 def _out(eng: Engine, a: Admitted, sign: int) -> None:
-    eng.tree.add_all(a.cq, a.usage, sign)
-    eng.index.touch(a.usage, a.cq)  # (versions move, A30; kept answers unread, A44)
-    eng.index.held -= sign
+    # (versions move, A30, and come back with the usage at the cycle's end, A78; kept
+    # answers unread, A44)
+    _vers.reserve(eng.index, a.cq, a.usage, sign, -sign)
 
 
 def gone(eng: Engine, name: str) -> None:

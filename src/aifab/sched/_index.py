@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from heapq import merge
 from typing import Any
 
-from aifab.sched import _moves
+from aifab.sched import _moves, _vers
 from aifab.sched._assign import Assignment
 from aifab.sched._bound import Usage, hopeless
 from aifab.sched._cert import Cert, certificate, holds
@@ -100,6 +100,10 @@ class Index:
     # preemptor in a cycle, when no kept answer is read
     moves: Moves | None = None
     held = 0
+    # A77 (``_vers``): the last version given, and the cycle's reservations (class
+    # defaults: an index pickled before A77 has neither)
+    tick = 0
+    mark: _vers.Mark | bool | None = None
 
     def __init__(self, tree: QuotaTree, m: Manifests) -> None:
         self.tree, self.bound = tree, True  # bound: A8 on
@@ -124,16 +128,11 @@ class Index:
         self._found: tuple[object, tuple[Admitted, ...]] | None = None  # A33: last found
 
     def touch(self, usage: Mapping[FR, float], cq: str | None = None) -> None:
-        self.ver.update({fr: self.ver.get(fr, 0) + 1 for fr in usage})
-        self.epoch += 1
-        for n in self.tree.cqs[cq].path() if cq is not None else ():  # A30: node versions
-            n.ver += 1
+        _vers.moved(self, usage, cq)  # (new versions, A7, A30, A33; A77)
 
     def reserve(self, cq: str, usage: Mapping[FR, float], sign: int = 1) -> None:
         """Quota held (or, with sign -1, given back) for a preemptor in this cycle (A5)."""
-        self.tree.add_all(cq, usage, sign)
-        self.touch(usage, cq)
-        self.held += sign
+        _vers.reserve(self, cq, usage, sign)
 
     def add(self, a: Admitted) -> None:
         self.evictor.pop(a.wl.name, None)

@@ -24,5 +24,6 @@ SPEED = {
     "A69": ("aifab.sched._units", "ON"), "A70": ("aifab.sched._live", "ON"),
     "A71": ("aifab.sched._classes", "ON"), "A72": ("aifab.sched._usage", "PARTS"),
     "A73": ("aifab.sched._cert", "MEMO"), "A75": ("aifab.sched._period", "EARLY"),
-    "A76": ("aifab.sched._period", "NEWER"),
+    "A76": ("aifab.sched._period", "NEWER"), "A77": ("aifab.sched._vers", "ON"),
+    "A78": ("aifab.sched._vers", "DOOM"),
 }
