@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 
 import pytest
+from _calls import held_calls
 from _cfg import config, cq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -101,16 +102,8 @@ def _play(m: object, jobs: list[tuple[str, int, int, int]]) -> list[tuple[object
     e = Engine(m)  # type: ignore[arg-type]
     e.hold = True
     log: list[tuple[object, ...]] = []
-    for i, (q, g, p, act) in enumerate(jobs):
-        e.submit(gang(f"j{i}", q, g, priority=p))
-        ghosts = list(e.ghosts or ())
-        if act == 1 and ghosts:
-            e.evicted(ghosts[0])
-        elif act == 2:
-            for n in ghosts:
-                e.evicted(n)
-        elif act == 3 and e.admitted:
-            e.finish(sorted(e.admitted)[0])
+    for i, job in enumerate(jobs):
+        held_calls(e, i, job)
         c0, held = e.cycle, set(e.ghosts or ())
         evs = e.run()
         assert e.cycle - c0 < CYCLES and e._fixed  # no loop can form while victims stop

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from _calls import held_calls
 from _cfg import config, cq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,11 +26,11 @@ def _versions(e: Engine) -> tuple[object, ...]:
     return (dict(ix.ver), ix.epoch, sorted((n.name, n.ver) for n in e.tree.nodes.values()))
 
 
-def _waiting() -> Engine:
+def _waiting(*more: dict[str, Any]) -> Engine:
     """b1 has preempted a2 and waits for a2's pods: every later cycle reserves b1's quota
-    for the rest of the cycle (A5) and gives it back."""
+    for the rest of the cycle (A5) and gives it back. ``more``: other ClusterQueues."""
     e = Engine(config(cq("a", "ab", 4, preemption=PRE), cq("b", "ab", 4, preemption=PRE),
-                      fair=True))
+                      *more, fair=True))
     e.hold = True
     e.submit(gang("a1", "a", 4))
     e.submit(gang("a2", "a", 4))
@@ -78,14 +79,7 @@ def test_a_version_put_back_is_never_given_again() -> None:
 
 def test_an_admission_in_the_cycle_keeps_the_versions_moved() -> None:
     """c1 fits after b1's reservation in the same cycle: its admission is a real change."""
-    e = Engine(config(cq("a", "abc", 4, preemption=PRE), cq("b", "abc", 4, preemption=PRE),
-                      cq("c", "abc", 2, preemption=PRE), fair=True))
-    e.hold = True
-    e.submit(gang("a1", "a", 4))
-    e.submit(gang("a2", "a", 4))
-    e.run()
-    e.submit(gang("b1", "b", 4))
-    e.run()  # b1 preempts a2 and waits
+    e = _waiting(cq("c", "ab", 2, preemption=PRE))
     e.finish("a1")  # 4 free: the next cycle both reserves for b1 and admits c1
     e.submit(gang("c1", "c", 2))
     before = _versions(e)
@@ -98,14 +92,7 @@ def test_an_admission_elsewhere_in_the_cycle_keeps_the_versions_moved() -> None:
     """d1 is admitted in another cohort in the cycle that reserves b1's quota: the reserved
     nodes' usage is back at the cycle's end, but the epoch (and what it stands for, A33,
     A57: the whole admitted state) has moved for good."""
-    e = Engine(config(cq("a", "ab", 4, preemption=PRE), cq("b", "ab", 4, preemption=PRE),
-                      cq("d", "de", 4, preemption=PRE), fair=True))
-    e.hold = True
-    e.submit(gang("a1", "a", 4))
-    e.submit(gang("a2", "a", 4))
-    e.run()
-    e.submit(gang("b1", "b", 4))
-    e.run()  # b1 preempts a2 and waits
+    e = _waiting(cq("d", "de", 4, preemption=PRE))
     e.submit(gang("d1", "d", 2))
     before = _versions(e)
     assert [(v.kind, v.workload) for v in e.run()] == [("admit", "d1")]
@@ -178,18 +165,10 @@ def test_each_rule_changes_no_event_and_no_state(
         e.hold = True
     mp = pytest.MonkeyPatch()
     try:
-        for i, (q, g, p, act) in enumerate(jobs):
+        for i, job in enumerate(jobs):
             got = []
             for k, e in enumerate(engines):
-                e.submit(gang(f"j{i}", q, g, priority=p))
-                ghosts = sorted(e.ghosts or ())
-                if act == 1 and ghosts:
-                    e.evicted(ghosts[0])
-                elif act == 2:
-                    for n in ghosts:
-                        e.evicted(n)
-                elif act == 3 and e.admitted:
-                    e.finish(sorted(e.admitted)[0])
+                held_calls(e, i, job)
                 mp.setattr(vers, flag, k == 0)
                 got.append(whole(e, e.run()))
             assert got[0] == got[1]
