@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,10 +28,15 @@ def _random(seed: int) -> tuple[Engine, list[str]]:
 
 
 def _twin(e: Engine, arrivals: list[tuple[float, list[tuple[str, str, int, int]], list[str]]],
-          queues: list[str], seed: int, until: float, chance: float = 0.08) -> list[Any]:
+          queues: list[str], seed: int, until: float, chance: float = 0.08,
+          wake: Callable[[], float] | None = None,
+          before: Callable[[Engine, float], None] | None = None,
+          after: Callable[[Engine], None] | None = None) -> list[Any]:
     """Drive held victims as the twin does (pods gone ``1 s`` after each preemption, runs at
     each gone time, arrival and requeue; now and then a random finish or arrival); every
-    run's events and whole state."""
+    run's events and whole state. The caller's own calls (test_units_early): ``wake()``, the
+    next time it wants an instant at; ``before(e, t)``, at each instant just before the
+    run; ``after(e)``, just after it."""
     r = random.Random(seed)
     e.hold, e.compact = True, True
     gone: dict[str, float] = {}
@@ -42,7 +48,7 @@ def _twin(e: Engine, arrivals: list[tuple[float, list[tuple[str, str, int, int]]
             gone.setdefault(name, at + 1.0)
         due = e.next_requeue()
         t = min([*gone.values(), todo[0][0] if todo else math.inf,
-                 math.inf if due is None else due])
+                 math.inf if due is None else due, math.inf if wake is None else wake()])
         if t > until:
             return out
         e.clock = t
@@ -62,7 +68,11 @@ def _twin(e: Engine, arrivals: list[tuple[float, list[tuple[str, str, int, int]]
             n += 1
             e.submit(gang(f"x{n}", r.choice(queues), r.choice([1, 2, 4]),
                           priority=r.choice([0, 1, 2]), created=t))
+        if before is not None:
+            before(e, t)
         out.append(_again.whole(e, e.run()))
+        if after is not None:
+            after(e)
         for name in done:  # (the spec's finishes, after its instant's run)
             if name in e.admitted:
                 gone.pop(name, None)
@@ -71,16 +81,32 @@ def _twin(e: Engine, arrivals: list[tuple[float, list[tuple[str, str, int, int]]
 
 
 def _on_off(mp: pytest.MonkeyPatch, make: Any, seed: int, until: float,
-            chance: float = 0.08) -> tuple[list[Any], list[Any], int]:
-    mp.setattr(_units, "ON", True)
-    e, arrivals, queues = make()
-    on = _twin(e, arrivals, queues, seed, until, chance)
-    given = e._chain.given if e._chain is not None else 0
-    mp.setattr(_units, "ON", False)
-    e, arrivals, queues = make()
-    off = _twin(e, arrivals, queues, seed, until, chance)
-    assert e._chain is None
-    return on, off, given
+            chance: float = 0.08, flag: tuple[Any, str] = (_units, "ON")
+            ) -> tuple[list[Any], list[Any], int, int]:
+    """``_twin`` with the rule ``flag`` (module, attribute; A69 by default) on, then off:
+    both runs' events and states, and the units A69 gave in each."""
+    out: list[Any] = []
+    for on in (True, False):
+        mp.setattr(*flag, on)
+        e, arrivals, queues = make()
+        out.append(_twin(e, arrivals, queues, seed, until, chance))
+        out.append(e._chain.given if e._chain is not None else 0)
+    if flag == (_units, "ON"):
+        assert e._chain is None
+    return out[0], out[2], out[1], out[3]
+
+
+def _random_arrivals(seed: int) -> Any:
+    """A maker for ``_on_off``: a random loop configuration (``_random``) with random
+    arrivals in its first seven seconds."""
+    def make() -> tuple[Engine, list[Any], list[str]]:
+        e, queues = _random(seed)
+        r = random.Random(seed + 1)
+        arrivals = [(float(t), [(f"w{t}_{k}", r.choice(queues), r.choice([1, 2, 4, 8]),
+                                 r.choice([0, 1, 1, 2])) for k in range(r.randint(1, 6))],
+                     list[str]()) for t in range(1, 8)]
+        return e, arrivals, queues
+    return make
 
 
 def _of(spec: Any) -> Any:
@@ -92,14 +118,14 @@ def test_loop_flapping_under_hold_is_given_with_the_same_events_and_state(
     """LOOP under A5d: w8's victims win their quota back once their pods are gone and are
     preempted again, w9, w3 and w10 with them, a unit a second in a period of seven units
     for 300 s; A69 gives all but the first ones."""
-    on, off, given = _on_off(monkeypatch, _of(LOOP), 0, 300.0, chance=0.0)
+    on, off, given, _ = _on_off(monkeypatch, _of(LOOP), 0, 300.0, chance=0.0)
     assert on == off
     assert len(on) == 300 and given > 250
 
 
 def test_drift_flapping_under_hold_is_given_with_the_same_events_and_state(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    on, off, given = _on_off(monkeypatch, _of(DRIFT), 0, 300.0, chance=0.0)
+    on, off, given, _ = _on_off(monkeypatch, _of(DRIFT), 0, 300.0, chance=0.0)
     assert on == off
     assert len(on) == 300 and given > 250
 
@@ -110,22 +136,14 @@ def test_flapping_broken_by_other_calls_gives_the_same_events_and_state(
         monkeypatch: pytest.MonkeyPatch, spec: Any, seed: int) -> None:
     """With a random finish or arrival at 3 % of the runs: each breaks the chain, and the
     units are given again only once they repeat again."""
-    on, off, _ = _on_off(monkeypatch, _of(spec), seed, 300.0, chance=0.03)
+    on, off, _, _ = _on_off(monkeypatch, _of(spec), seed, 300.0, chance=0.03)
     assert on == off
 
 
 @pytest.mark.parametrize("seed", LOOP_SEEDS[:10])
 def test_random_flapping_under_hold_is_given_with_the_same_events_and_state(
         monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    def make() -> tuple[Engine, list[Any], list[str]]:
-        e, queues = _random(seed)
-        r = random.Random(seed + 1)
-        arrivals = [(float(t), [(f"w{t}_{k}", r.choice(queues), r.choice([1, 2, 4, 8]),
-                                 r.choice([0, 1, 1, 2])) for k in range(r.randint(1, 6))],
-                     list[str]()) for t in range(1, 8)]
-        return e, arrivals, queues
-
-    on, off, _ = _on_off(monkeypatch, make, seed, 120.0)
+    on, off, _, _ = _on_off(monkeypatch, _random_arrivals(seed), seed, 120.0)
     assert on == off
 
 

@@ -14,16 +14,15 @@ state, with the rule off and with A69 off.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from _cfg import cq, res
 from test_repeats import DRIFT, LOOP, LOOP_SEEDS, spec_engine
-from test_units import _of, _random, _twin
+from test_units import _of, _on_off, _random_arrivals, _twin
 
-from aifab.sched import Engine, _again, _period, _units, gang
+from aifab.sched import Engine, _period, _units, gang
 
 # a ClusterQueue of its own (no cohort) beside LOOP's tree: what is called there moves
 # nothing the loop reads
@@ -33,42 +32,26 @@ Break = tuple[float, Callable[[Engine], None]]
 
 def _loop_with(breaks: list[Break], until: float = 200.0,
                solo: tuple[dict[str, Any], ...] = SOLO) -> tuple[list[Any], str, Engine]:
-    """LOOP beside SOLO, driven as the twin does (each victim's pods gone a second after
-    its preemption, each requeue run when due), with ``breaks`` called at their times;
-    every run's events and whole state, and per run ``g`` (given by A69), ``r`` (run) or
-    ``|`` before the run after a break; ``solo``: the queue beside LOOP's tree."""
+    """LOOP beside SOLO, driven as the twin does (test_units' driver: each victim's pods
+    gone a second after its preemption, each requeue run when due), with ``breaks`` called
+    at their times; every run's events and whole state, and per run ``g`` (given by A69),
+    ``r`` (run) or ``|`` before the run after a break; ``solo``: the queue beside LOOP's
+    tree."""
     e = spec_engine(LOOP, solo)
-    e.hold, e.compact = True, True
-    gone: dict[str, float] = {}
-    todo, todo_b = list(LOOP[2]), list(breaks)
-    out, marks, done = list[Any](), list[str](), list[str]()
-    while True:
-        for name, at in (e.ghosts or {}).items():
-            gone.setdefault(name, at + 1.0)
-        due = e.next_requeue()
-        t = min([*gone.values(), todo[0][0] if todo else math.inf,
-                 todo_b[0][0] if todo_b else math.inf, math.inf if due is None else due])
-        if t > until:
-            return out, "".join(marks), e
-        e.clock = t
-        if todo and todo[0][0] <= t:
-            _, jobs, done = todo.pop(0)
-            for name, q, g, prio in jobs:
-                e.submit(gang(name, q, g, priority=prio, created=t))
-        for name in sorted(k for k, v in gone.items() if v <= t):
-            del gone[name]
-            e.evicted(name)
+    todo_b, marks, given = list(breaks), list[str](), [0]
+
+    def before(e: Engine, t: float) -> None:
         if todo_b and todo_b[0][0] <= t:
             todo_b.pop(0)[1](e)
             marks.append("|")
-        before = e._chain.given if e._chain is not None else 0
-        out.append(_again.whole(e, e.run()))
-        marks.append("g" if e._chain is not None and e._chain.given > before else "r")
-        for name in done:
-            if name in e.admitted:
-                gone.pop(name, None)
-                e.finish(name)
-        done = []
+        given[0] = e._chain.given if e._chain is not None else 0
+
+    def after(e: Engine) -> None:
+        marks.append("g" if e._chain is not None and e._chain.given > given[0] else "r")
+
+    out = _twin(e, list(LOOP[2]), [], 0, until, chance=0.0,
+                wake=lambda: todo_b[0][0] if todo_b else math.inf, before=before, after=after)
+    return out, "".join(marks), e
 
 
 def _ran_after(marks: str, k: int) -> int:
@@ -132,19 +115,6 @@ def test_a_workload_created_between_the_units_compared(
     assert _loop_with(breaks, solo=solo)[0] == on
 
 
-def _early_on_off(mp: pytest.MonkeyPatch, make: Any, seed: int, until: float,
-                  chance: float) -> tuple[list[Any], list[Any], int, int]:
-    mp.setattr(_period, "EARLY", True)
-    e, arrivals, queues = make()
-    on = _twin(e, arrivals, queues, seed, until, chance)
-    given_on = e._chain.given if e._chain is not None else 0
-    mp.setattr(_period, "EARLY", False)
-    e, arrivals, queues = make()
-    off = _twin(e, arrivals, queues, seed, until, chance)
-    given_off = e._chain.given if e._chain is not None else 0
-    return on, off, given_on, given_off
-
-
 @pytest.mark.parametrize("spec", [LOOP, DRIFT])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("chance", [0.03, 0.08])
@@ -153,7 +123,8 @@ def test_loops_broken_by_random_calls_decide_the_same(
     """test_units' drivers with a random finish or arrival at 3 % or 8 % of the runs:
     every run's events and the whole state equal with A75 on and off, and A75 gives at
     least as many units (LOOP's seed 0 at 8 %: 19 against 11)."""
-    on, off, given_on, given_off = _early_on_off(monkeypatch, _of(spec), seed, 300.0, chance)
+    on, off, given_on, given_off = _on_off(monkeypatch, _of(spec), seed, 300.0, chance,
+                                           (_period, "EARLY"))
     assert on == off
     assert given_on >= given_off
     if spec is LOOP and seed == 0:
@@ -162,15 +133,8 @@ def test_loops_broken_by_random_calls_decide_the_same(
 
 @pytest.mark.parametrize("seed", LOOP_SEEDS[:8])
 def test_random_loops_decide_the_same(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    def make() -> tuple[Engine, list[Any], list[str]]:
-        e, queues = _random(seed)
-        r = random.Random(seed + 1)
-        arrivals = [(float(t), [(f"w{t}_{k}", r.choice(queues), r.choice([1, 2, 4, 8]),
-                                 r.choice([0, 1, 1, 2])) for k in range(r.randint(1, 6))],
-                     list[str]()) for t in range(1, 8)]
-        return e, arrivals, queues
-
-    on, off, _, _ = _early_on_off(monkeypatch, make, seed, 120.0, 0.08)
+    on, off, _, _ = _on_off(monkeypatch, _random_arrivals(seed), seed, 120.0, 0.08,
+                            (_period, "EARLY"))
     assert on == off
 
 
