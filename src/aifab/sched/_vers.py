@@ -18,6 +18,10 @@ reservation, and each node's usage of the reserved flavor-resources is again exa
 it was (the same floats, the same keys), the state is the one those versions named before
 the reservations: ``settle()`` puts back each version and the epoch. What was kept during
 the reservations carries versions no later state is given.
+
+A78 does the same for a cycle whose preemptor's targets had their usage freed for the rest
+of the cycle (A5d, ``_hold``) and given back at its end: they stay admitted, and nothing
+the versions stand for reads which workloads are being evicted.
 """
 
 from __future__ import annotations
