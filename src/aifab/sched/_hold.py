@@ -55,7 +55,7 @@ def restore(eng: Engine) -> None:
 def _out(eng: Engine, a: Admitted, sign: int) -> None:
     # (versions move, A30, and come back with the usage at the cycle's end, A78; kept
     # answers unread, A44)
-    _vers.reserve(eng.index, a.cq, a.usage, sign, -sign)
+    _vers.reserve(eng.index, a.cq, a.usage, sign, doom=True)
 
 
 def gone(eng: Engine, name: str) -> None:

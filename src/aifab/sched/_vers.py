@@ -37,8 +37,7 @@ DOOM = True  # A78: also in a cycle whose victims' usage came back at its end (F
 # the cycle's reservations so far: (the epoch before them, per flavor-resource its version
 # before them, per node its version before them, per (node, flavor-resource) its usage
 # before them); False once something else moved usage in the same cycle
-Mark = tuple[int, dict[FR, int | None], dict[int, tuple[Any, int]],
-             dict[tuple[int, FR], tuple[Any, FR, float | None]]]
+Mark = tuple[int, dict[FR, int | None], dict[Any, int], dict[tuple[Any, FR], float | None]]
 
 
 def touch(ix: Any, usage: Mapping[FR, float], cq: str | None) -> None:
@@ -63,29 +62,26 @@ def moved(ix: Any, usage: Mapping[FR, float], cq: str | None) -> None:
 
 
 def reserve(ix: Any, cq: str, usage: Mapping[FR, float], sign: int,
-            held: int | None = None) -> None:
-    """``Index.reserve`` (and, ``held`` -1 for 1, A78, a victim's usage freed for the rest of
-    the cycle by ``_hold``): the first of a cycle notes the versions before it, each one
-    what it moves before it moves it."""
+            doom: bool = False) -> None:
+    """``Index.reserve`` (``doom``, A78: a victim's usage freed, ``sign`` -1, for the rest of
+    the cycle by ``_hold``, and given back, 1): the first of a cycle notes the versions
+    before it, each one what it moves before it moves it."""
     m = ix.mark
-    if m is None and ON and (held is None or DOOM):
+    if m is None and ON and (DOOM or not doom):
         m = ix.mark = (ix.epoch, {}, {}, {})
-    elif m and held is not None and not DOOM:
+    elif m and doom and not DOOM:
         m = ix.mark = False
     if m:
         vers, nodes, use = m[1], m[2], m[3]
         for fr in usage:
-            if fr not in vers:
-                vers[fr] = ix.ver.get(fr)
+            vers.setdefault(fr, ix.ver.get(fr))
         for n in ix.tree.cqs[cq].path():
-            if id(n) not in nodes:
-                nodes[id(n)] = (n, n.ver)
+            nodes.setdefault(n, n.ver)
             for fr in usage:
-                if (id(n), fr) not in use:
-                    use[(id(n), fr)] = (n, fr, n.usage.get(fr))
+                use.setdefault((n, fr), n.usage.get(fr))
     ix.tree.add_all(cq, usage, sign)
     touch(ix, usage, cq)
-    ix.held += sign if held is None else held
+    ix.held += -sign if doom else sign
 
 
 def settle(ix: Any) -> None:
@@ -94,7 +90,7 @@ def settle(ix: Any) -> None:
     if not m:
         return
     epoch, vers, nodes, use = m
-    if any(n.usage.get(fr) != v for n, fr, v in use.values()):
+    if any(n.usage.get(fr) != v for (n, fr), v in use.items()):
         return
     ver = ix.ver
     for fr, v in vers.items():
@@ -102,6 +98,6 @@ def settle(ix: Any) -> None:
             del ver[fr]
         else:
             ver[fr] = v
-    for n, v in nodes.values():
+    for n, v in nodes.items():
         n.ver = v
     ix.epoch = epoch
