@@ -22,10 +22,12 @@ from aifab.sched import Engine
 
 def _copy(cert: Any) -> Any:
     """The certificate with its own copies of what ``holds`` updates (the sides' versions
-    and A65's cohort version): the nodes are shared."""
+    and A65's cohort version; A73's memo empty), and A79's final share: the nodes are
+    shared."""
     me, ver, levels, use, short, req, lim = cert
     lv2 = [(*lv[:9], (list(lv[9][0]), list(lv[9][1])), *lv[10:12],
-            *([list(lv[12])] if len(lv) > 12 else [])) for lv in levels]
+            *([list(lv[12])] if len(lv) > 12 else []),
+            *([[None, 0.0, {}]] if len(lv) > 13 else []), *lv[14:]) for lv in levels]
     return me, ver, lv2, use, short, req, lim
 
 

@@ -74,7 +74,7 @@ _Counted = list[dict[FR, float]]
 # borrowed on the request's flavor-resources and whether it was passed over
 _Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[bool], list[bool],
                list[int], bool, tuple[list[int], list[int]], _Counted | None, "_Up", list[int],
-               "_Memo"]
+               "_Memo", float | None]
 # (and the sides that borrowed, whether A43 may apply, and the versions at which ``holds``
 # last found each side passed over, and not borrowing, first those of then: a side's state
 # is its version's; A54, for a bound's certificate, at the top level: per side, what of
@@ -82,7 +82,7 @@ _Level = tuple[Node, int, dict[FR, float], float | None, list[Node], list[bool],
 # request reaches the path's child, with the versions of the nodes between it and the
 # preemptor's queue, which it reads with the queue; A65: the version of the level's cohort
 # when the sides' versions last matched the first of those lists; A73: what the last check
-# of A54's branch found)
+# of A54's branch found; A79, a failed search's: the path child's share at its end)
 _Up = tuple[Mapping[FR, float], list[tuple[Node, int]]]
 # A73: the path's child's version at the last check of A54's branch and the lower bound of
 # its least share then, and per side its version, that bound and what it added to ``more``
@@ -98,6 +98,7 @@ CERT = True  # A39-A42 (False: a failed search stands only while no version move
 OWN = True  # A43: also after a move in the preemptor's own cohort (False: tests)
 COUNTED = True  # A54: a bound's counted sides may move (False: tests)
 UP = True  # A64: what reaches the path's child, as the certificate found it (False: tests)
+FINAL = True  # A79: sides below the failed search's final share (False: tests)
 SYNC = True  # A65: sides not read again while their cohort has not moved (False: tests)
 MEMO = True  # A73: A54's lower bound and sides kept while they have not moved (False: tests)
 
@@ -105,8 +106,8 @@ MEMO = True  # A73: A54's lower bound and sides kept while they have not moved (
 def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
                 short: dict[FR, float], lows: dict[int, float] | None = None,
                 within_nominal: bool = True,
-                counted: tuple[dict[int, dict[FR, float]], int | None] | None = None
-                ) -> Cert | None:
+                counted: tuple[dict[int, dict[FR, float]], int | None] | None = None,
+                final: dict[int, float] | None = None) -> Cert | None:
     """The certificate of a failed search, or with ``lows`` (the least shares of the
     preemptor's sides that A8's side walk compared) of a hopeless bound; None when the
     request was not short (nothing to keep). ``counted`` (A54, a bound's): what it counted
@@ -137,7 +138,7 @@ def certificate(u: Usage, tree: QuotaTree, cq: ClusterQueue, asg: Assignment,
         up = (dict(carried(me, q, asg.usage)), [(n, n.ver) for n in path[k + 2:-1]])
         levels.append((q, q.ver, dict(q.usage) if q is not me else {}, low, nodes, nbs, passed,
                        borrowed, own, (vers, list(vers)), left, up, [path[k].ver],
-                       [None, 0.0, {}]))
+                       [None, 0.0, {}], final.get(id(q)) if final is not None else None))
     use = [(p, p.ver, {fr: p.usage.get(fr, 0.0) for fr in frs}) for p in path[:-1]]
     return (me, me.ver, levels, use, short, dict(asg.usage),
             counted[1] if counted is not None else None)
@@ -174,12 +175,15 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
             ok = seen[0]  # the versions at which each side was found passed over (or then)
             now = list(map(_VER, nodes))
             if now != ok:
+                fin = lv[14] if FINAL and len(lv) > 14 else None
                 for i in compress(range(len(now)), map(ne, now, ok)):  # (those that moved)
-                    if not (passed[i] and _passed(u, tree, nodes[i], frs, low)):
+                    if not (passed[i] and _passed(u, tree, nodes[i], frs, low)) and not (
+                            fin is not None and _passed(u, tree, nodes[i], frs, fin)):
                         if not count:
                             return False
                         assert left is not None and low is not None
-                        if _more(u, tree, nodes[i], q, req, lim, low, left, i, more):
+                        if _more(u, tree, nodes[i], q, req, lim, low if fin is None else fin,
+                                 left, i, more):
                             sync = None  # (counted again at each check: not matched)
                             continue
                     ok[i] = now[i]
@@ -218,7 +222,7 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
             assert low is not None
             if _within_at(tree, me, q, req, up):
                 return False
-            least = _least(tree, q, q_use, low)
+            least = _floor(tree, q, q_use, low, lv)
             if not all(_passed(u, tree, nodes[i], frs, least) for i in borrowed):
                 return False
         return True
@@ -240,7 +244,7 @@ def _own(u: Usage, tree: QuotaTree, cert: Cert, k: int, now: list[int],
             else:
                 if _within_at(tree, me, q, req, up):
                     return False
-                lb = _least(tree, q, q_use, low)
+                lb = _floor(tree, q, q_use, low, lv)
                 if memo is not None:
                     memo[0], memo[1] = q.ver, lb
         hit = memo[2].get(i) if memo is not None else None
@@ -340,6 +344,16 @@ def _least(tree: QuotaTree, q: Node, then: dict[FR, float], low: float) -> float
         if lend.get(r, 0.0) > 0 and (x := f * 1000.0 / lend[r]) > drop:
             drop = x
     return low - drop / q.weight - 1e-9 * (1.0 + abs(low))
+
+
+def _floor(tree: QuotaTree, q: Node, then: dict[FR, float], low: float, lv: _Level) -> float:
+    """A lower bound now of the share of the moved path child ``q`` throughout the search:
+    from A8's least share ``low`` (``_least``), or A79, for a failed search's certificate,
+    from the search's final share when that is higher (the search's takes below ``q``
+    are no more than then, while the level below holds)."""
+    lb = _least(tree, q, then, low)
+    fin = lv[14] if FINAL and len(lv) > 14 else None
+    return lb if fin is None else max(lb, _least(tree, q, then, fin))
 
 
 def _passed(u: Usage, tree: QuotaTree, d: Node, frs: list[FR], low: float | None) -> bool:

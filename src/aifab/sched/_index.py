@@ -29,6 +29,7 @@ from aifab.sched._model import FR, ClusterQueue, Manifests
 from aifab.sched._moves import Moves
 from aifab.sched._preempt import Admitted, fair_targets
 from aifab.sched._quota import QuotaTree
+from aifab.sched._spent import Spent
 from aifab.sched._usage import _limits
 from aifab.sched._workload import Workload
 
@@ -324,20 +325,23 @@ def _search(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
         hit = ix._bounds.get(_bound_key(cq, wl, asg, fair)) if BOUND_CERT else None
         ix.note_failed(cq, wl, asg, fair, hit[2] if hit is not None else None)
         return None
-    srt, why = ix.sorted_pool, dict[FR, float]()
+    srt, why, spent = ix.sorted_pool, dict[FR, float](), Spent() if SEARCH_COUNT else None
     if fair:  # A19: per ClusterQueue lists, not one merged pool
         pool = ix.per_cq.groups(asg.usage) if srt and ix.grouped else ix.pool(asg.usage)
-        out = fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within, why)
+        out = fair_targets(ix.tree, cq, wl, asg, pool, m.fs_strategies, srt, ix.within, why,
+                           spent)
     else:
         out = classic_targets(ix.tree, cq, wl, asg, ix.pool(asg.usage), srt,
                               ix.evictor.get(wl.name))
     if not out:
         # A43: the least shares of the bound that ran (or was kept, its versions standing)
-        # just before, in this state: it was not hopeless
+        # just before, in this state: it was not hopeless; A79: A54's count from the takes
         hit = ix._bounds.get(_bound_key(cq, wl, asg, fair)) if ix.bound else None
         low = hit[3] if hit is not None else None
-        ix.note_failed(cq, wl, asg, fair, certificate(ix.sums, ix.tree, cq, asg, why, low,
-                                                      ix.within) if why else None)
+        counted = (spent.taken, _limits(cq, wl.priority)[1]) if spent and low else None
+        ix.note_failed(cq, wl, asg, fair, certificate(
+            ix.sums, ix.tree, cq, asg, why, low, ix.within, counted,
+            spent.final if spent else None) if why else None)
     else:
         ix._found = (key, tuple(out))
     return out
@@ -392,4 +396,5 @@ HELD = True  # A57 (False: every certificate checked at every ask, tests)
 # A44 keeps no answer under it: the candidates' creation times are compared too
 NEWER = "LowerOrNewerEqualPriority"
 BOUND_CERT = True  # A48 (False: a search ruled out by the bound is kept with no certificate)
+SEARCH_COUNT = True  # A79 (False: a failed search's certificate counts nothing, tests)
 FOUND = True  # A33: the last search that found targets kept while nothing moves (tests)

@@ -16,6 +16,7 @@ from aifab.sched._assign import Assignment
 from aifab.sched._model import FR, ClusterQueue
 from aifab.sched._quota import Borrows, Node, QuotaTree, carried, leaves, off_path
 from aifab.sched._shares import _hold, _Shares
+from aifab.sched._spent import Spent
 from aifab.sched._workload import Workload
 
 
@@ -202,8 +203,8 @@ _BORROWERS: dict[tuple[int, tuple[FR, ...]], tuple[Node, int, list[str]]] = {}
 def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignment,
                  admitted: list[Admitted] | Mapping[str, list[Admitted]],
                  strategies: tuple[str, ...], ordered: bool = False,
-                 within_nominal: bool = True, why: dict[FR, float] | None = None
-                 ) -> list[Admitted] | None:
+                 within_nominal: bool = True, why: dict[FR, float] | None = None,
+                 spent: Spent | None = None) -> list[Admitted] | None:
     """Fair-sharing preemption (F2-F4, F8): per strategy, take from the highest-share queue
     workloads that keep the preemptor's share at most (or below) the target's; the shares
     are read with the preemptor's request added to its queue, as Kueue simulates it.
@@ -322,6 +323,8 @@ def fair_targets(tree: QuotaTree, cq: ClusterQueue, wl: Workload, asg: Assignmen
                 del active[y]
                 _hold(tree, holders, y, -1)
     done = fits()
+    if not done and spent is not None and len(path) > 1:  # A79
+        spent.note(path, snap, frs, {id(n): sh(n) for n in path[1:] if id(n) not in nominal})
     tree.add_all(cq.name, req, -1)
     if not done:
         _short(tree, me, req, why)  # (with the targets taken out)

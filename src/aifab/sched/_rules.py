@@ -25,5 +25,5 @@ SPEED = {
     "A71": ("aifab.sched._classes", "ON"), "A72": ("aifab.sched._usage", "PARTS"),
     "A73": ("aifab.sched._cert", "MEMO"), "A75": ("aifab.sched._period", "EARLY"),
     "A76": ("aifab.sched._period", "NEWER"), "A77": ("aifab.sched._vers", "ON"),
-    "A78": ("aifab.sched._vers", "DOOM"),
+    "A78": ("aifab.sched._vers", "DOOM"), "A79": ("aifab.sched._index", "SEARCH_COUNT"),
 }
