@@ -52,6 +52,16 @@ falls of the usage above it, and every fits() of the search fails again. In the 
 moved child's least share reads its usage, what may leave the sides below it (passed over
 or unmoved there: the same) and its own queue's (unmoved), so it falls by no more than the
 lower bound allows; a side passed over against it then is passed over now.
+
+A79, a failed search's certificate: the search also leaves (``_spent.Spent``) the share of
+each node on the path that compared shares at its end, the least it had in the search, and
+what its takes below each child of the root moved off the root. While the path's child at
+a level has not moved, a moved side whose share is now below that final share yields no
+take (either strategy needs the preemptor side's share, never below it, at most or below
+the side's share now), and a side that is not passed over counts, at the top level, what
+A54 counts leaving it now less what the search took from it then: a side's takes depend
+only on its queues and the preemptor side's shares, fixed while the path's child has not
+moved. Where it moved, the final share less what its usage fell also bounds its share now.
 """
 
 from __future__ import annotations
