@@ -108,7 +108,6 @@ CERT = True  # A39-A42 (False: a failed search stands only while no version move
 OWN = True  # A43: also after a move in the preemptor's own cohort (False: tests)
 COUNTED = True  # A54: a bound's counted sides may move (False: tests)
 UP = True  # A64: what reaches the path's child, as the certificate found it (False: tests)
-FINAL = True  # A79: sides below the failed search's final share (False: tests)
 SYNC = True  # A65: sides not read again while their cohort has not moved (False: tests)
 MEMO = True  # A73: A54's lower bound and sides kept while they have not moved (False: tests)
 
@@ -185,7 +184,7 @@ def holds(u: Usage, tree: QuotaTree, cert: Cert | None) -> bool:
             ok = seen[0]  # the versions at which each side was found passed over (or then)
             now = list(map(_VER, nodes))
             if now != ok:
-                fin = lv[14] if FINAL and len(lv) > 14 else None
+                fin = _final(lv)
                 for i in compress(range(len(now)), map(ne, now, ok)):  # (those that moved)
                     if not (passed[i] and _passed(u, tree, nodes[i], frs, low)) and not (
                             fin is not None and _passed(u, tree, nodes[i], frs, fin)):
@@ -362,8 +361,14 @@ def _floor(tree: QuotaTree, q: Node, then: dict[FR, float], low: float, lv: _Lev
     from the search's final share when that is higher (the search's takes below ``q``
     are no more than then, while the level below holds)."""
     lb = _least(tree, q, then, low)
-    fin = lv[14] if FINAL and len(lv) > 14 else None
+    fin = _final(lv)
     return lb if fin is None else max(lb, _least(tree, q, then, fin))
+
+
+def _final(lv: _Level) -> float | None:
+    """A79: a failed search's final share of the level's path child (None: a bound's
+    certificate, a node within its quota, or a certificate pickled before A79)."""
+    return lv[14] if len(lv) > 14 else None
 
 
 def _passed(u: Usage, tree: QuotaTree, d: Node, frs: list[FR], low: float | None) -> bool:

@@ -338,10 +338,10 @@ def _search(ix: Index, m: Manifests, fair: bool, cq: ClusterQueue, wl: Workload,
         # just before, in this state: it was not hopeless; A79: A54's count from the takes
         hit = ix._bounds.get(_bound_key(cq, wl, asg, fair)) if ix.bound else None
         low = hit[3] if hit is not None else None
-        counted = (spent.taken, _limits(cq, wl.priority)[1]) if spent and low else None
+        counted = (spent.taken, _limits(cq, wl.priority)[1]) if spent is not None and low else None
         ix.note_failed(cq, wl, asg, fair, certificate(
             ix.sums, ix.tree, cq, asg, why, low, ix.within, counted,
-            spent.final if spent else None) if why else None)
+            spent.final if spent is not None else None) if why else None)
     else:
         ix._found = (key, tuple(out))
     return out
