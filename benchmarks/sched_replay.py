@@ -10,6 +10,7 @@ Usage:
   python benchmarks/sched_replay.py kinds OUT
   python benchmarks/sched_replay.py days [--kueue DIR | --tiered --classic] [--days 365]
                                    [--off ...]
+  python benchmarks/sched_replay.py compare BASE.err NEW.err
 
 ``record`` runs ``aifab simulate --kueue DIR --days 365`` (DIR: default, the issue #22 case
 of sched_bench.fleet_design built in a temporary folder; --tiered, --classic: its tiered
@@ -34,6 +35,13 @@ spent that day in the Kueue policy, the process's CPU seconds so far, and the en
 cumulative preemptions and cycles, on stderr (the run's JSON goes to stdout). Two builds
 (or --off rules) that decide the same give the same preemptions and cycles at the end of
 every day (days count from the start of the warm-up).
+``compare`` reads the stderr of two ``days`` runs (two builds side by side) up to their last
+common day: whether they decided the same (the same preemptions and cycles at the end of
+every day; exit 1 if not), and their process and policy CPU seconds, the days under 10
+policy CPU-s and the heavier ones apart, the heaviest days and the median day. A year side
+by side to day 31 takes about 5 minutes and is a better first check of a speed rule than a
+recording (replayed from an unpickled engine, whose memos start empty: docs/benchmarks.md,
+thirty-sixth session row).
 """
 
 from __future__ import annotations
@@ -42,6 +50,8 @@ import argparse
 import importlib
 import os
 import pickle
+import re
+import statistics
 import sys
 import tempfile
 import time
@@ -143,6 +153,48 @@ def record(out: Path, kueue: Path, start: float, end: float) -> None:
     from aifab.cli import main
     sys.argv = ["aifab", "simulate", "--kueue", str(kueue), "--days", "365", "--json"]
     main()
+
+
+_DAY = re.compile(r"day (\d+): ([\d.]+) CPU-s in the policy, ([\d.]+) CPU-s so far, "
+                  r"preemptions (\d+), cycles (\d+)")
+
+
+def _days(text: str) -> dict[int, tuple[float, float, int, int]]:
+    """A ``days`` run's stderr: per day, (policy CPU-s that day, process CPU-s so far,
+    preemptions, cycles)."""
+    return {int(m[1]): (float(m[2]), float(m[3]), int(m[4]), int(m[5]))
+            for m in _DAY.finditer(text)}
+
+
+def compare(base: str, new: str) -> tuple[int, list[str]]:
+    """``compare``: the exit status (0 the same decisions, 1 not, 2 no day in common) and
+    the lines it prints."""
+    b, n = _days(base), _days(new)
+    common = sorted(set(b) & set(n))
+    if not common:
+        return 2, ["compare: no day in common (is each file the stderr of a `days` run?)"]
+    differ = [d for d in common if b[d][2:] != n[d][2:]]
+    last = common[-1]
+
+    def pct(x: float, y: float) -> str:
+        return f"{(y / x - 1) * 100:+.1f} %" if x else "-"
+
+    lines = [f"days {common[0]}-{last}: " + (
+        f"decisions differ from day {differ[0]} ({len(differ)} days)" if differ
+        else "the same preemptions and cycles at the end of every day")]
+    lines.append(f"process CPU-s at the end of day {last}: {b[last][1]:.1f} / {n[last][1]:.1f}"
+                 f" ({pct(b[last][1], n[last][1])})")
+    for name, ds in (("in the policy", common),
+                     ("days under 10 CPU-s", [d for d in common if b[d][0] < 10]),
+                     ("heavier days", [d for d in common if b[d][0] >= 10])):
+        x, y = sum(b[d][0] for d in ds), sum(n[d][0] for d in ds)
+        lines.append(f"{name} ({len(ds)} days): {x:.1f} / {y:.1f} ({pct(x, y)})")
+    heavy = sorted(common, key=lambda d: -b[d][0])[:5]
+    lines.append("heaviest: " + ", ".join(f"day {d} {b[d][0]:.1f} / {n[d][0]:.1f}"
+                                           for d in heavy))
+    lines.append(f"median day: {statistics.median(b[d][0] for d in common):.2f} / "
+                 f"{statistics.median(n[d][0] for d in common):.2f}")
+    return (1 if differ else 0), lines
 
 
 def _switch_off(off: list[str]) -> None:
@@ -279,7 +331,18 @@ def main() -> int:
     b.add_argument("rule", choices=sorted(FLAGS))
     k = sub.add_parser("kinds")
     k.add_argument("out", type=Path)
+    c = sub.add_parser("compare")
+    c.add_argument("base", type=Path)
+    c.add_argument("new", type=Path)
     a = ap.parse_args()
+    if a.cmd == "compare":
+        try:
+            rc, lines = compare(a.base.read_text(), a.new.read_text())
+        except (OSError, UnicodeDecodeError) as e:
+            print(f"compare: {e}", file=sys.stderr)
+            return 2
+        print("\n".join(lines), file=sys.stderr if rc == 2 else sys.stdout)
+        return rc
     if a.cmd == "beside":
         return beside(a.out, a.rule)
     if a.cmd == "kinds":
