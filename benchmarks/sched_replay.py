@@ -89,9 +89,8 @@ def days(kueue: Path, n: float, off: list[str]) -> None:
         schedule(self, r, dirty)
         d = int(r.now / 86400.0)
         if day[0] >= 0 and d != day[0]:
-            print(f"day {day[0]}: {spent[day[0]]:.2f} CPU-s in the policy, "
-                  f"{time.process_time():.1f} CPU-s so far, preemptions "
-                  f"{self.preempted}, cycles {self.engine.cycle}", file=sys.stderr, flush=True)
+            print(day_line(day[0], spent[day[0]], time.process_time(), self.preempted,
+                           self.engine.cycle), file=sys.stderr, flush=True)
         day[0] = d
         spent[d] = spent.get(d, 0.0) + time.process_time() - t0
 
@@ -153,6 +152,12 @@ def record(out: Path, kueue: Path, start: float, end: float) -> None:
     from aifab.cli import main
     sys.argv = ["aifab", "simulate", "--kueue", str(kueue), "--days", "365", "--json"]
     main()
+
+
+def day_line(day: int, policy: float, so_far: float, preempted: int, cycles: int) -> str:
+    """A line ``days`` prints as a simulated day ends (``compare`` reads it, ``_DAY``)."""
+    return (f"day {day}: {policy:.2f} CPU-s in the policy, {so_far:.1f} CPU-s so far, "
+            f"preemptions {preempted}, cycles {cycles}")
 
 
 _DAY = re.compile(r"day (\d+): ([\d.]+) CPU-s in the policy, ([\d.]+) CPU-s so far, "

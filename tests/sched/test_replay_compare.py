@@ -16,9 +16,8 @@ compare = _MOD.compare
 
 
 def _log(days: list[tuple[float, float, int, int]], tail: str = "") -> str:
-    lines = [f"day {d}: {p:.2f} CPU-s in the policy, {c:.1f} CPU-s so far, preemptions {pre}, "
-             f"cycles {cy}" for d, (p, c, pre, cy) in enumerate(days)]
-    return "\n".join(lines) + tail
+    """What ``days`` prints for these days (its own line formatter)."""
+    return "\n".join(_MOD.day_line(d, *v) for d, v in enumerate(days)) + tail
 
 
 BASE = [(2.0, 10.0, 5, 100), (12.0, 25.0, 9, 180), (4.0, 31.0, 9, 200)]
