@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from _soak import fast_first
 from test_repeats import DRIFT, LOOP, LOOP_SEEDS, _counted, _play, _random_loops
 
 from aifab.sched import Engine, _again, gang
@@ -202,7 +203,7 @@ def _compact(seed: int) -> Callable[[], Engine]:
     return make
 
 
-@pytest.mark.parametrize("seed", LOOP_SEEDS)
+@pytest.mark.parametrize("seed", fast_first(LOOP_SEEDS))
 def test_random_loops_taken_up_again_are_the_same(monkeypatch: pytest.MonkeyPatch,
                                                    seed: int) -> None:
     """test_repeats' random loops, taken up again at each requeue for up to 25 runs, with

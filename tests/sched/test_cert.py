@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, kept_as
+from _soak import fast_first, seeds
 from test_bound import PRE, _log, _m
 
 import aifab.sched._cert as cert_mod
@@ -43,7 +44,7 @@ def _checked(counts: dict[str, int]) -> Any:
     return checked
 
 
-@pytest.mark.parametrize("seed", range(16))
+@pytest.mark.parametrize("seed", fast_first(range(16)))
 def test_a_failed_search_that_stands_finds_nothing(seed: int) -> None:
     rnd = random.Random(seed)
     wide = seed % 2 == 0
@@ -59,12 +60,11 @@ def test_a_failed_search_that_stands_finds_nothing(seed: int) -> None:
         _log(e, jobs)
 
 
-@pytest.mark.slow  # (about 20 s: make test, not test-fast)
 def test_certificates_are_used_and_decide_the_same() -> None:
     """Over random runs on the wide configuration, some failed searches stand by A39 (their
     versions moved), and the runs decide the same with A39 off."""
     used = 0
-    for seed in range(12):
+    for seed in seeds(12, 4):
         rnd = random.Random(seed)
         names = [f"{c}{i}" for c in "wxyz" for i in range(3)]
         jobs = [(rnd.choice(names), rnd.randint(2, 12), rnd.randint(0, 3),
@@ -84,7 +84,6 @@ def test_certificates_are_used_and_decide_the_same() -> None:
     assert used > 0
 
 
-@pytest.mark.slow  # (about 20 s: make test, not test-fast)
 def test_a_hopeless_bound_that_stands_is_hopeless() -> None:
     """A40: every hopeless answer of A8's bound that the memo gives (its versions moved and
     the A39 certificate holds, or nothing moved) is the answer computed again; and some are
@@ -103,7 +102,7 @@ def test_a_hopeless_bound_that_stands_is_hopeless() -> None:
             assert hopeless(ix.sums, ix.tree, cq_, wl.priority, asg.usage, fair, ix.within)
         return out
 
-    for seed in range(16):
+    for seed in seeds(16, 5):
         rnd = random.Random(seed)
         names = [f"{c}{i}" for c in "wxyz" for i in range(3)]
         jobs = [(rnd.choice(names), rnd.randint(2, 12), rnd.randint(0, 3),

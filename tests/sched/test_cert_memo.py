@@ -41,6 +41,7 @@ def _churn(m: Any, names: list[str], rnd: random.Random, used: list[int]) -> tup
         return _log(Engine(m), jobs)
 
 
+@pytest.mark.slow  # (about 45 s for both)
 @pytest.mark.parametrize("wide", [False, True])
 def test_kept_sides_give_the_same_runs(wide: bool) -> None:
     """Thirty seeds each: the same decisions with A73 on and off (every kept hopeless answer

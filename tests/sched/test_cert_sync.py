@@ -66,6 +66,7 @@ def _run(seed: int, sync: bool, seen: dict[str, int]) -> tuple[Any, ...]:
         return _log(e, jobs)
 
 
+@pytest.mark.slow  # (about 11 s)
 def test_sides_not_read_again_answer_as_a_full_reading_and_the_runs_decide_the_same() -> None:
     on = {"checks": 0, "reads": 0}
     off = dict.fromkeys(on, 0)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq
+from _soak import seeds
 from test_bound import PRE, _log
 
 import aifab.sched._cert as cert_mod
@@ -64,10 +65,9 @@ def _run(seed: int, up: bool, seen: dict[str, int]) -> tuple[Any, ...]:
         return _log(Engine(m), jobs)
 
 
-@pytest.mark.slow  # (about 20 s: make test, not test-fast)
 def test_kept_carry_answers_as_the_carry_now_and_the_runs_decide_the_same() -> None:
     seen = dict.fromkeys(("kept", "again", "between"), 0)
-    for seed in range(40):
+    for seed in seeds(40, 10):
         on = _run(seed, True, seen)
         assert on == _run(seed, False, dict.fromkeys(seen, 0)), seed
     # both ways of answering are used (kept, and carried again after a node in between

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, next_instant, pods_gone, res
+from _soak import fast_first
 
 from aifab.sched import Engine, _again, _classes, gang
 from aifab.sched._cycle import eq_class
@@ -82,7 +83,7 @@ def _drive(seed: int, on: bool, mp: pytest.MonkeyPatch, until: float = 150.0
     return out, kept
 
 
-@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("seed", fast_first(range(10)))
 def test_the_same_events_and_state_with_and_without(monkeypatch: pytest.MonkeyPatch,
                                                    seed: int) -> None:
     on, kept = _drive(seed, True, monkeypatch)

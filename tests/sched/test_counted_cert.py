@@ -68,7 +68,7 @@ def _run(m: Any, names: list[str], rnd: random.Random, on: bool, used: list[int]
         return _log(e, jobs)
 
 
-@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("wide", [pytest.param(False, marks=pytest.mark.slow), True])
 def test_counted_sides_may_move_and_the_runs_decide_the_same(wide: bool) -> None:
     """Every kept answer checked inside the runs; the same decisions with A54 off; and
     A54 keeps some hopeless bounds (a counted side moved)."""

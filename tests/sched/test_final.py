@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq
+from _soak import fast_first, seeds
 from test_bound import PRE, STRATS, _log
 
 import aifab.sched._engine as engine_mod
@@ -71,7 +72,7 @@ def _run(seed: int, on: bool) -> tuple[Any, int]:
     return log, counts["stood"]
 
 
-@pytest.mark.parametrize("seeds", [range(0, 6), range(6, 12)])
+@pytest.mark.parametrize("seeds", fast_first([range(0, 6), range(6, 12)], 1))
 def test_a_failed_search_that_stands_by_a79_finds_nothing_and_decides_the_same(
         seeds: range) -> None:
     """Each kept failure given after its versions moved finds nothing when searched again,
@@ -141,6 +142,7 @@ def _probe(seed: int, on: bool) -> tuple[int, int]:
     return stood, k
 
 
+@pytest.mark.slow  # (about 9 s)
 def test_a_kept_failure_that_stands_by_a79_after_changes_finds_nothing() -> None:
     """Probes of one failed search each through random changes: every failure that stands
     finds nothing when searched again, and with A79 more stand."""
@@ -150,7 +152,7 @@ def test_a_kept_failure_that_stands_by_a79_after_changes_finds_nothing() -> None
     assert more > 0
 
 
-@pytest.mark.slow  # (about 20-40 s: make test, not test-fast)
+@pytest.mark.slow  # (about 10 s; every seed: benchmarks/sched_soak.py)
 def test_more_kept_failures_that_stand_by_a79_find_nothing() -> None:
-    for seed in range(4, 50):
+    for seed in seeds(50, 12, start=4):
         _probe(seed, True)

@@ -55,6 +55,7 @@ def _run(seed: int, on: bool, counts: dict[str, int]) -> tuple[Any, ...]:
         return _log(Engine(m), jobs)
 
 
+@pytest.mark.slow  # (about 2.5 s)
 def test_a_certificate_asked_again_in_the_same_state_answers_the_same() -> None:
     on_c = {"asked": 0, "memo": 0}
     off_c = {"asked": 0, "memo": 0}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from _cfg import config, cq
+from _soak import fast_first
 from typer.testing import CliRunner
 
 from aifab.cli import app
@@ -155,7 +156,8 @@ FLAP = (("j0", "c", 960, 1200, 4, 1), ("j1", "b", 480, 3600, 8, 2), ("j2", "b", 
         ("j6", "b", 960, 1800, 1, 2), ("j7", "c", 240, 6000, 6, 0), ("j8", "a", 0, 4800, 7, 2))
 
 
-@pytest.mark.parametrize(("grace", "at_s"), [(30.0, 2971.0), (0.0, 6361.0)])
+@pytest.mark.parametrize(("grace", "at_s"), fast_first([(30.0, 2971.0), (0.0, 6361.0)], 1,
+                                                      multi=True))
 def test_a_history_left_flapping_stops_and_says_when(grace: float, at_s: float) -> None:
     pre = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
     m = config(cq("a", "ab", 4, preemption=pre), cq("b", "ab", 6, borrow=2, preemption=pre),

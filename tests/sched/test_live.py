@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, next_instant, pods_gone, res
+from _soak import fast_first
 
 from aifab.sched import Engine, _again, _live, gang
 
@@ -93,7 +94,8 @@ def _drive(seed: int, queues: int, on: bool, mp: pytest.MonkeyPatch,
 
 
 @pytest.mark.parametrize(("queues", "seed", "until"),
-                         [*((12, s, 120.0) for s in range(8)), *((80, s, 20.0) for s in range(4))])
+                         fast_first([*((12, s, 120.0) for s in range(8)),
+                                     *((80, s, 20.0) for s in range(4))], multi=True))
 def test_the_same_events_and_state_with_and_without(monkeypatch: pytest.MonkeyPatch,
                                                    queues: int, seed: int, until: float) -> None:
     on, read, active = _drive(seed, queues, True, monkeypatch, until)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from _cfg import counting
+from _soak import fast_first
 from test_repeats import LOOP_SEEDS, _drift, _loop, _random_loops, _random_run, on_off
 
 from aifab.sched import _index, _moves, _repeat, gang
@@ -39,6 +40,7 @@ def test_a_loop_searches_once_per_state(monkeypatch: pytest.MonkeyPatch) -> None
     assert n_on < 10
 
 
+@pytest.mark.slow  # (about 3 s)
 def test_a_creeping_loop_searches_once_per_state(monkeypatch: pytest.MonkeyPatch) -> None:
     """DRIFT: the creation times of the workloads in the loop creep up each period; a
     search reads them only under withinClusterQueue LowerOrNewerEqualPriority (A18), which
@@ -58,7 +60,7 @@ def test_without_a_clock_too(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("skip", [True, False])
-@pytest.mark.parametrize("seed", LOOP_SEEDS)
+@pytest.mark.parametrize("seed", fast_first(LOOP_SEEDS))
 def test_random_loops_are_the_same_with_and_without(monkeypatch: pytest.MonkeyPatch,
                                                     seed: int, skip: bool) -> None:
     monkeypatch.setattr(_repeat, "SKIP", skip)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, kept_as
+from _soak import seeds
 from test_bound import PRE, _log
 from test_cert import _checked
 
@@ -79,7 +80,7 @@ def test_own_cohort_certificates_stand_and_decide_the_same() -> None:
     or bound computed again (checked inside the run); the runs decide the same with A43
     off; and A43 answers some bounds (its certificates are used)."""
     used = 0
-    for seed in range(60):
+    for seed in seeds(60, 20):
         kept = [0]
         on = _run(seed, True, {"cert": 0}, kept)
         used += kept[0]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from _cfg import counting
+from _soak import seeds
 from test_bound import _log
 from test_cert import _wide
 from test_own_cert import _random
@@ -27,7 +28,7 @@ def _jobs(seed: int, names: list[str]) -> list[tuple[str, int, int, int, int]]:
              rnd.choice([0, 0, 1, 1, 2]), 0) for _ in range(80)]
 
 
-@pytest.mark.parametrize("wide", [pytest.param(True, marks=pytest.mark.slow), False])
+@pytest.mark.parametrize("wide", [True, pytest.param(False, marks=pytest.mark.slow)])
 def test_runs_decide_the_same_with_fewer_checks(monkeypatch: pytest.MonkeyPatch,
                                                 wide: bool) -> None:
     """Loaded random runs on four cohorts of three queues (``wide``) or on nested cohorts:
@@ -35,7 +36,7 @@ def test_runs_decide_the_same_with_fewer_checks(monkeypatch: pytest.MonkeyPatch,
     fewer certificates checked with it over the runs (none more in any)."""
     checks = counting(monkeypatch, index_mod, "_holds")
     spared = 0
-    for seed in range(10):
+    for seed in seeds(10, 3) if wide else range(10):
         if wide:
             m, names = _wide(), [f"{c}{i}" for c in "wxyz" for i in range(3)]
         else:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from _cfg import cq, res
+from _soak import fast_first
 from test_repeats import (
     DRIFT,
     LOOP,
@@ -46,6 +47,7 @@ def _on_off(mp: pytest.MonkeyPatch, flag: str, make: Any) -> tuple[Any, Any, int
     return on_off(mp, make, _repeat, flag, _counted(mp), state=_full)
 
 
+@pytest.mark.slow  # (about 5 s)
 def test_the_last_period_is_skipped_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """LOOP (a two-cycle period) at a limit of 10,000: with A49 the skip leaves only what
     is left of the limit below one period to run, one period fewer than without."""
@@ -56,7 +58,7 @@ def test_the_last_period_is_skipped_too(monkeypatch: pytest.MonkeyPatch) -> None
     assert _full(_loop(10_000)) == on  # (every cycle run)
 
 
-@pytest.mark.parametrize("limit", [2_000, 2_001, 2_002, 2_003, 2_997])
+@pytest.mark.parametrize("limit", fast_first([2_000, 2_001, 2_002, 2_003, 2_997]))
 def test_every_limit_ends_the_same_with_the_last_period_skipped(
         monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     on, off, _, _ = _on_off(monkeypatch, "LAST", lambda: _play(DRIFT, limit))
@@ -79,7 +81,7 @@ def test_a_second_loop_is_found_from_the_first_ones_period(
     assert [lp.clock for lp in e.loops] == [3.0, 3.5]
 
 
-@pytest.mark.parametrize("seed", LOOP_SEEDS)
+@pytest.mark.parametrize("seed", fast_first(LOOP_SEEDS))
 def test_random_loops_are_the_same_with_each_rule_off(monkeypatch: pytest.MonkeyPatch,
                                                       seed: int) -> None:
     """Each random loop of test_repeats, run on at two more instants, with A49, A50 and
@@ -185,7 +187,7 @@ def test_a_second_loop_is_confirmed_on_its_first_cycles(
     assert n_on < n_off
 
 
-@pytest.mark.parametrize("seed", LOOP_SEEDS)
+@pytest.mark.parametrize("seed", fast_first(LOOP_SEEDS))
 def test_a_failed_early_window_leaves_the_usual_candidate(
         monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     """A63 on the random loops, run on at two more instants (within the second before the
@@ -224,6 +226,7 @@ def _beside() -> Engine:
     return _again(e, 3.5)
 
 
+@pytest.mark.slow  # (about 10 s)
 def test_an_early_window_with_a_first_cycle_of_its_own_leaves_it_to_the_usual_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A63: x's admission makes the run's first cycles no period of the loop, so the early

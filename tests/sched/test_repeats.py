@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, res
+from _soak import fast_first
 
 from aifab.sched import Engine, KueuePolicy, _engine, _repeat, admission_report, gang
 
@@ -311,7 +312,7 @@ LOOP_SEEDS = [551, 648, 730, 792, 1131, 1660, 2452, 2851, 3224, 3651, 4087, 4130
               4723, 6524, 6700, 6971, 7017]
 
 
-@pytest.mark.parametrize("seed", LOOP_SEEDS)
+@pytest.mark.parametrize("seed", fast_first(LOOP_SEEDS))
 def test_random_loops_are_found_and_skipped_with_the_same_state(
         monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
     """Each loop is found (A27 records it) and skipped with the same events, cycles and

@@ -79,6 +79,7 @@ def _timeless(x: Any) -> Any:
     return x
 
 
+@pytest.mark.slow  # (about 4 s)
 def test_touched_tenants_give_the_same_run(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     a, sa = _run(tmp_path / "a", True, monkeypatch)
