@@ -7,7 +7,11 @@ BIN := $(VENV)/bin
 # share a costly fixture or a local Ray run on one worker (tests/conftest.py). One BLAS/OpenMP
 # thread per process, so two workers do not oversubscribe 2 cores. TEST_WORKERS=0: serial.
 TEST_WORKERS ?= 2
-PYTEST := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/pytest \
+# Bytecode is cached (__pycache__, git-ignored) also where the environment sets
+# PYTHONDONTWRITEBYTECODE: the two workers and the CLI tests' subprocesses then compile aifab
+# and pytest's rewritten test modules once, not once per process (collection 17 s -> 7 s).
+PYTEST := PYTHONDONTWRITEBYTECODE= \
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/pytest \
 	-n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: run test test-fast check bench clean
