@@ -2,9 +2,9 @@
 in the soak (``benchmarks/sched_soak.py``, which sets ``AIFAB_SOAK=1``).
 
 Each such test runs random fleets with a speed rule on and off and asserts the same
-decisions; most of their cost is seeds beyond the first few, which found nothing the first
-ones did not when each rule landed. The soak runs every seed and is the gate before a change
-to ``aifab.sched`` lands (docs/sched.md), beside ``benchmarks/sched_hash.py``."""
+decisions (and that the rule was used); most of their cost was in the seeds after the first
+few. The soak runs every seed and is a gate before a change to ``aifab.sched`` lands
+(docs/sched.md), beside ``benchmarks/sched_hash.py`` and ``sched_replay.py beside``."""
 
 from __future__ import annotations
 
