@@ -16,10 +16,16 @@ PYTEST := PYTHONDONTWRITEBYTECODE= \
 
 .PHONY: run test test-fast check bench clean
 
+# The venv's packages are installed by uv (itself from PyPI, installed by pip): the same
+# versions from PyPI as pip resolves, several times faster (docs/benchmarks.md: 113 -> 34 s,
+# bytecode compiled). Where uv cannot be installed or fails (no route to PyPI but a mirror
+# set in pip's own configuration, which uv does not read), pip installs them as before.
 $(BIN)/aifab: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	( $(BIN)/python -m pip install -q uv \
+	  && $(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -e '.[dev]' ) \
+	|| $(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(BIN)/aifab
 
 run: $(BIN)/aifab

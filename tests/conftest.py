@@ -4,6 +4,7 @@ cache per test run; which tests share a pytest-xdist worker (``make test`` runs 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from hypothesis import settings
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 DATA = SHARED / "data"
+if str(REPO / "tests") not in sys.path:  # tests/_soak.py, imported as ``_soak`` by every
+    sys.path.append(str(REPO / "tests"))  # directory (--import-mode=importlib)
 
 
 @pytest.fixture

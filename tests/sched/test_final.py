@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq
-from _soak import fast_first, seeds
 from test_bound import PRE, STRATS, _log
 
 import aifab.sched._engine as engine_mod
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
+from _soak import fast_first, seeds
 from aifab.sched import Engine
 from aifab.sched._assign import PREEMPT
 
@@ -152,7 +152,7 @@ def test_a_kept_failure_that_stands_by_a79_after_changes_finds_nothing() -> None
     assert more > 0
 
 
-@pytest.mark.slow  # (about 10 s; every seed: benchmarks/sched_soak.py)
+@pytest.mark.slow  # (about 10 s; every seed: benchmarks/soak.py)
 def test_more_kept_failures_that_stand_by_a79_find_nothing() -> None:
     for seed in seeds(50, 12, start=4):
         _probe(seed, True)

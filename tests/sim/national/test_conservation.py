@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _soak import examples
 from aifab.sim.national import new_run
 from aifab.sim.national._invariants import check
 from aifab.sim.national._job import acc_s_until
@@ -51,7 +52,8 @@ def workloads(draw):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25, 10), deadline=None,  # all 25: benchmarks/soak.py
+          suppress_health_check=[HealthCheck.too_slow])
 @given(workloads())
 def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-def]
     from aifab.scenario import Scenario
