@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _soak import fast_first
 from test_repeats import DRIFT, LOOP, LOOP_SEEDS, _counted, _play, _random_loops
 
+from _soak import fast_first
 from aifab.sched import Engine, _again, gang
 
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, kept_as
-from _soak import fast_first, seeds
 from test_bound import PRE, _log, _m
 
 import aifab.sched._cert as cert_mod
 import aifab.sched._engine as engine_mod
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
+from _soak import fast_first, seeds
 from aifab.sched import Engine
 
 

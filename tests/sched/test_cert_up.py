@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq
-from _soak import seeds
 from test_bound import PRE, _log
 
 import aifab.sched._cert as cert_mod
+from _soak import seeds
 from aifab.sched import Engine
 from aifab.sched._bound import _within
 from aifab.sched._quota import EPS, carried

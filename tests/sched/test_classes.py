@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, next_instant, pods_gone, res
-from _soak import fast_first
 
+from _soak import fast_first
 from aifab.sched import Engine, _again, _classes, gang
 from aifab.sched._cycle import eq_class
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from _cfg import config, cq
-from _soak import fast_first
 from typer.testing import CliRunner
 
+from _soak import fast_first
 from aifab.cli import app
 from aifab.errors import BadInput
 from aifab.sched import read_sacct, read_workloads

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from _cfg import counting
-from _soak import fast_first
 from test_repeats import LOOP_SEEDS, _drift, _loop, _random_loops, _random_run, on_off
 
+from _soak import fast_first
 from aifab.sched import _index, _moves, _repeat, gang
 from aifab.sched._preempt import Admitted
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, kept_as
-from _soak import seeds
 from test_bound import PRE, _log
 from test_cert import _checked
 
@@ -19,6 +18,7 @@ import aifab.sched._cert as cert_mod
 import aifab.sched._engine as engine_mod
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
+from _soak import seeds
 from aifab.sched import Engine
 from aifab.sched._bound import hopeless
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from _cfg import counting
-from _soak import seeds
 from test_bound import _log
 from test_cert import _wide
 from test_own_cert import _random
 from test_repeats import LOOP_SEEDS, _random_loops, _state, on_off
 
 import aifab.sched._index as index_mod
+from _soak import seeds
 from aifab.sched import Engine
 
 

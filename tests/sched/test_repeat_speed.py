@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from _cfg import cq, res
-from _soak import fast_first
 from test_repeats import (
     DRIFT,
     LOOP,
@@ -24,6 +23,7 @@ from test_repeats import (
     on_off,
 )
 
+from _soak import fast_first
 from aifab.sched import Engine, _repeat, gang
 
 

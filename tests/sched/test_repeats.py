@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 from _cfg import cohort, config, cq, res
-from _soak import fast_first
 
+from _soak import fast_first
 from aifab.sched import Engine, KueuePolicy, _engine, _repeat, admission_report, gang
 
 FAIR = {"apiVersion": "config.kueue.x-k8s.io/v1beta2", "kind": "Configuration",

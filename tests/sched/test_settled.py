@@ -11,13 +11,13 @@ import random
 from typing import Any
 
 import pytest
-from _soak import fast_first
 from test_bound import _log
 from test_cert import _wide
 from test_own_cert import _random
 
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
+from _soak import fast_first
 from aifab.sched import Engine
 
 
