@@ -6,8 +6,9 @@ same decisions asserted) run their first seeds in ``make test`` and every seed i
 most of their cost was in the seeds after the first few. The soak of tests/sched
 (``benchmarks/soak.py --sched``) is a gate before a change to ``aifab.sched`` lands
 (docs/sched.md), beside ``benchmarks/sched_hash.py`` and ``sched_replay.py beside``. The
-twin's invariant and property tests (tests/sim/national) run fewer hypothesis examples and
-shorter horizons in ``make test`` and the full ones in the soak (docs/benchmarks.md)."""
+twin's invariant and property tests (tests/sim/national) and the siting's monotone
+flexibility property (tests/grid/test_flex.py) run fewer hypothesis examples or shorter
+horizons in ``make test`` and the full ones in the soak (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
