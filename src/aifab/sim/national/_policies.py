@@ -80,10 +80,14 @@ class Backfill(Fifo):
             shadow, extra = self._reserve(run, part, head)
         else:
             shadow, extra = res[2], res[3]
+        # A gang of n that did not start leaves every gang of n or more unable to until the
+        # next start (Cluster.monotone_fit); a failed try changes nothing, so those are
+        # passed over without a try.
+        least_failed = math.inf if run.monotone_fit[part.index] else -1
         for job in itertools.islice(q.merged(part.tenants), run.settings.backfill_depth):
             if job is head:
                 continue
-            if job.n > maxfree:
+            if job.n > maxfree or 0 < least_failed <= job.n:
                 continue
             dur = job.work / run.min_speed[part.index] + job.restart
             short = run.now + dur <= shadow
@@ -93,6 +97,12 @@ class Backfill(Fifo):
                 maxfree = max(fl.pools[i].free_total for i in part.pools)
                 if not short:
                     extra -= job.n
+                if least_failed > 0:
+                    least_failed = math.inf
+            elif least_failed > 0:
+                least_failed = job.n
+            if maxfree == 0 or least_failed == 1:
+                break  # no later job can start (a gang of 0 never does: _pools.place)
         self._shadow[part.index] = (fl.starts[part.index], head.id, shadow, extra)
         self._scanned[part.index] = key  # unchanged only if this scan started nothing
 
