@@ -13,6 +13,7 @@ nothing (a start only makes the others harder: exact too)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def _run(policy: str, on: bool) -> tuple[Any, int]:
     add_curtailment(run, [CurtailWindow(h, 1.5, d, o) for h, d, o in WINDOWS])
     ops = run.ops
     if not on:
-        ops.monotone_fit = [False] * len(ops.monotone_fit)
+        ops.partitions = [replace(p, monotone_fit=False) for p in ops.partitions]
     tries = [0]
     real = ops.try_start
 
@@ -64,19 +65,15 @@ def test_passing_over_changes_no_start_and_saves_tries(policy: str) -> None:
 
 
 def test_a_pool_drawing_less_busy_than_idle_keeps_every_try() -> None:
-    """``monotone_fit`` is False for a partition with a pool whose busy draw is below its
-    idle one (a larger gang would then need less power): the scan tries every gang."""
-    scn = _scenario("backfill", seed=5, failures=False)
-    run = new_run(scn)
-    assert all(run.ops.monotone_fit)
-    twin = run.twin
-    from dataclasses import replace
-
-    from aifab.sim.national._ops import Operations
-
-    pools = [replace(p, busy_kw=p.idle_kw * 0.5) if i == twin.partitions[0].pools[0] else p
-             for i, p in enumerate(twin.pools)]
-    odd = replace(twin, pools=pools)
-    ops = Operations(odd, run.fleet, run.queues, run.events, run.bus)
-    assert ops.monotone_fit[0] is False
-    assert all(ops.monotone_fit[1:])
+    """A partition whose pool draws less busy than idle per accelerator (power capped in
+    ``throttle`` mode lowers the busy draw; a larger gang would then need less power) is
+    not ``monotone_fit``: its scans try every gang."""
+    doc = _scenario("backfill", seed=5, failures=False).model_dump()
+    run = new_run(Scenario.model_validate(doc))
+    assert all(p.monotone_fit for p in run.twin.partitions)
+    doc["sim"]["power_cap_mw"] = {"Own": 0.001}  # 1 kW for 144 accelerators
+    doc["sim"]["power_mode"] = "throttle"
+    run = new_run(Scenario.model_validate(doc))
+    own, gov = run.twin.partitions
+    assert any(run.twin.pools[i].busy_kw < run.twin.pools[i].idle_kw for i in own.pools)
+    assert not own.monotone_fit and gov.monotone_fit

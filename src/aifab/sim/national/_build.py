@@ -160,7 +160,8 @@ def build_twin(scn: Scenario, catalog: Catalog | None = None) -> Twin:
         tids = tuple(i for i, t in enumerate(specs) if t.owner == o.name)
         partitions.append(Partition(index=len(partitions), owner=o.name,
                                     public=o.kind == "public",
-                                    pools=tuple(p.index for p in gp), tenants=tids))
+                                    pools=tuple(p.index for p in gp), tenants=tids,
+                                    monotone_fit=all(p.busy_kw >= p.idle_kw for p in gp)))
         max_sizes.append(max(1, max((p.accelerators for p in gp), default=0) // 2))
     tenants: list[Tenant] = []
     for i, t in enumerate(specs):

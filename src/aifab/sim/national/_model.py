@@ -67,6 +67,10 @@ class Partition:
     public: bool
     pools: tuple[int, ...]  # fastest first
     tenants: tuple[int, ...]
+    # a gang that cannot start here now leaves every larger one unable to: a start needs a
+    # pool with n free (spilled if need be) and power for n more, both harder as n grows
+    # while each pool's busy draw per accelerator is at least its idle one
+    monotone_fit: bool = True
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,6 @@ class Operations:
         self.entitled = [max(1, t.entitled) for t in twin.tenants]
         self.min_speed = [min((twin.pools[i].speed for i in p.pools), default=1.0)
                           for p in twin.partitions]
-        # try_start fits a gang of n where a pool has n free (spilled if need be) and power
-        # for n more: both only get harder as n grows while busy_kw >= idle_kw
-        self.monotone_fit = [all(twin.pools[i].busy_kw >= twin.pools[i].idle_kw
-                                 for i in p.pools) for p in twin.partitions]
 
     # -- for policies (below them: for event sources) ---------------------------------
     def try_start(self, job: Job, pool_ids: tuple[int, ...], borrowed: bool = False) -> bool:

@@ -81,9 +81,9 @@ class Backfill(Fifo):
         else:
             shadow, extra = res[2], res[3]
         # A gang of n that did not start leaves every gang of n or more unable to until the
-        # next start (Cluster.monotone_fit); a failed try changes nothing, so those are
+        # next start (Partition.monotone_fit); a failed try changes nothing, so those are
         # passed over without a try.
-        least_failed = math.inf if run.monotone_fit[part.index] else -1
+        least_failed = math.inf if part.monotone_fit else -1
         for job in itertools.islice(q.merged(part.tenants), run.settings.backfill_depth):
             if job is head:
                 continue

@@ -61,9 +61,6 @@ class Cluster(Protocol):
     def entitled(self) -> list[int]: ...  # accelerators each tenant is entitled to (>= 1)
     @property
     def min_speed(self) -> list[float]: ...  # per partition: its slowest pool's speed
-    @property
-    def monotone_fit(self) -> list[bool]: ...  # per partition: a gang that cannot start
-    # there now leaves every larger one unable to (each pool's busy draw >= its idle one)
 
     def try_start(self, job: Job, pool_ids: tuple[int, ...],
                   borrowed: bool = False) -> bool: ...
