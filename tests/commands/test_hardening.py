@@ -185,7 +185,8 @@ def test_out_checked_before_any_work(tmp_path: Path, cmd: list[str]) -> None:
     (["scenarios"], {"scenarios.json", "korea-2025.yaml", "article-250k.yaml"}),
     (["catalog"], {"catalog.json", "accelerators.csv", "systems.csv"}),
     (["perf", "models"], {"perf.json", "models.csv"}),
-    (["perf", "calibrate"], {"perf.json", "perf-calibration.md"}),
+    pytest.param(["perf", "calibrate"], {"perf.json", "perf-calibration.md"},
+                 marks=pytest.mark.xdist_group("perf-loo")),  # shares the LOO: tests/conftest.py
 ])
 def test_listings_have_out_and_json(tmp_path: Path, cmd: list[str], files: set[str]) -> None:
     r = runner.invoke(app, [*cmd, "--json", "--out", str(tmp_path / "o")])

@@ -22,6 +22,8 @@ from aifab.perf._loo import (
 )
 from aifab.perf._report import calibration_markdown
 
+pytestmark = pytest.mark.xdist_group("perf-loo")  # shares the LOO: tests/conftest.py
+
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO.parent / "shared" / "reference" / "perf-calibration.csv"
 

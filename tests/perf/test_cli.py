@@ -76,6 +76,7 @@ def test_infer_search_json() -> None:
 
 
 @pytest.mark.slow  # 2-10 s: make test and CI run it, make test-fast does not
+@pytest.mark.xdist_group("perf-loo")  # shares the LOO: tests/conftest.py
 def test_calibrate_and_models() -> None:
     code, out, _ = run("calibrate", "--json")
     assert code == 0
@@ -236,6 +237,7 @@ def test_engine_aiconfigurator_when_installed() -> None:
 
 
 @pytest.mark.slow  # a few seconds: make test and CI, not make test-fast
+@pytest.mark.xdist_group("perf-loo")  # shares the LOO: tests/conftest.py
 def test_calibrate_json_reports_groups() -> None:
     # issue 19: leave-one-out error per (family x dense/MoE x width) group, flagged when a
     # group rests on fewer than 5 rows
