@@ -33,7 +33,7 @@ run: $(BIN)/aifab
 
 # mypy runs beside pytest (its report is printed when both are done; either failing fails
 # the target): pytest's workers leave a core part idle while they wait on browsers, servers
-# and subprocesses, and mypy's 50 s then cost CI about half of that (docs/benchmarks.md).
+# and subprocesses, and mypy's 50 s then cost CI about 10-15 s of wall (docs/benchmarks.md).
 test: $(BIN)/aifab
 	$(BIN)/ruff check src tests benchmarks
 	@$(BIN)/mypy > $(VENV)/mypy.out 2>&1 & mypy=$$!; \
