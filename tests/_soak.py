@@ -8,17 +8,18 @@ most of their cost was in the seeds after the first few. The soak of tests/sched
 (docs/sched.md), beside ``benchmarks/sched_hash.py`` and ``sched_replay.py beside``. The
 twin's invariant and property tests (tests/sim/national) and the siting's monotone
 flexibility property (tests/grid/test_flex.py) run fewer hypothesis examples or shorter
-horizons in ``make test`` and the full ones in the soak (docs/benchmarks.md)."""
+horizons in ``make test`` and the full ones in the soak (``part``; docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 SOAK = os.environ.get("AIFAB_SOAK", "") not in ("", "0")
+_N = TypeVar("_N", int, float)
 
 
 def seeds(stop: int, ci: int, start: int = 0, ci_start: int | None = None) -> range:
@@ -43,12 +44,7 @@ def fast_first(values: Iterable[Any], n: int = 2, multi: bool = False) -> list[A
     return out
 
 
-def examples(full: int, ci: int) -> int:
-    """A hypothesis ``max_examples``: ``full`` under the soak, ``ci`` otherwise."""
-    return full if SOAK else min(full, ci)
-
-
-def horizon(full: float, ci: float) -> float:
-    """A run's length (days, hours: the caller's unit): ``full`` under the soak, ``ci``
-    otherwise."""
+def part(full: _N, ci: _N) -> _N:
+    """How much of a check to run (hypothesis ``max_examples``, a run's days): ``full``
+    under the soak, at most ``ci`` otherwise."""
     return full if SOAK else min(full, ci)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _soak import examples
+from _soak import part
 from aifab.grid import solve_siting
 from aifab.scenario._siting import FlexOffer, OwnerSiting
 
@@ -107,7 +107,7 @@ def test_zero_flexibility_equals_todays_siting_exactly():
 
 
 @pytest.mark.slow  # two solves an example (about 11 s); all four: benchmarks/soak.py
-@settings(max_examples=examples(4, 2), deadline=None,
+@settings(max_examples=part(4, 2), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(head=st.sampled_from([60.0, 100.0, 140.0]), depth=st.sampled_from([0.25, 0.5]),
        shares=st.lists(st.sampled_from([0.0, 0.0003, 0.0005, 0.002]), min_size=2,

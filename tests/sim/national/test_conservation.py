@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _soak import examples
+from _soak import part
 from aifab.sim.national import new_run
 from aifab.sim.national._invariants import check
 from aifab.sim.national._job import acc_s_until
@@ -52,7 +52,7 @@ def workloads(draw):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
-@settings(max_examples=examples(25, 10), deadline=None,  # all 25: benchmarks/soak.py
+@settings(max_examples=part(25, 10), deadline=None,  # all 25: benchmarks/soak.py
           suppress_health_check=[HealthCheck.too_slow])
 @given(workloads())
 def test_conservation_and_no_double_allocation(doc):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _soak import examples
+from _soak import part
 from aifab._io import to_json
 from aifab.catalog import default_catalog
 from aifab.reliability import FailureEvent, failure_model
@@ -76,7 +76,7 @@ def workloads(draw):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow  # heavy: runs in make test and CI, not in make test-fast
-@settings(max_examples=examples(15, 6), deadline=None,  # all 15: benchmarks/soak.py
+@settings(max_examples=part(15, 6), deadline=None,  # all 15: benchmarks/soak.py
           suppress_health_check=[HealthCheck.too_slow])
 @given(workloads())
 def test_conservation_and_never_allocated_in_repair(doc):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from _soak import horizon
+from _soak import part
 from aifab.scenario import Scenario
 from aifab.sim.national import QUEUE_POLICIES, Runner, new_run
 from aifab.sim.national._curtail import CURTAIL_END, CurtailWindow, add_curtailment
@@ -107,7 +107,7 @@ def test_nothing_fits_unstarted_after_any_event_with_curtailment(policy: str) ->
     first two windows and their ends (the third in the soak: benchmarks/soak.py)."""
     scn = _scenario(policy, seed=5, failures=False)
     run = new_run(scn.model_copy(update={"sim": scn.sim.model_copy(
-        update={"days": horizon(1.0, 0.55)})}))
+        update={"days": part(1.0, 0.55)})}))
     add_curtailment(run, [CurtailWindow(3.0, 2.0, 0.6, "Own"),
                           CurtailWindow(10.0, 1.5, 0.8, "Gov"),
                           CurtailWindow(16.0, 4.0, 0.5, "Own")])
