@@ -44,3 +44,25 @@ def test_a_day_that_decides_otherwise_exits_1() -> None:
 def test_no_day_in_common_exits_2() -> None:
     rc, lines = compare(_log(BASE), "not a days log")
     assert rc == 2 and "no day in common" in lines[0]
+
+
+budget_lines = _MOD.budget_lines
+
+
+def test_budget_says_how_much_faster_the_engine_must_get() -> None:
+    """The thirty-ninth session's 38 days: 546.3 CPU-s, 400.1 in Engine.run, native 158.6:
+    the rest (146.2) leaves 171.0 CPU-s for the engine within 2x, 2.3x faster than now."""
+    lines = budget_lines(546.3, 475.9, 400.1, 158.6)
+    assert lines[0] == ("Kueue run: 546.3 CPU-s; its policy 475.9, Engine.run 400.1 "
+                        "(73 % of the run)")
+    assert lines[1].endswith("158.6 CPU-s; the Kueue run 3.44x")
+    assert lines[2] == "outside Engine.run: 146.2 CPU-s (0.92x the native twin)"
+    assert lines[3] == "within 2x asks Engine.run for at most 171.0 CPU-s: 2.3x faster than now"
+
+
+def test_budget_met_and_out_of_the_engines_reach() -> None:
+    assert budget_lines(300.0, 250.0, 200.0, 160.0)[-1] == "within 2x of the native twin: met"
+    last = budget_lines(700.0, 300.0, 250.0, 200.0)[-1]  # the rest, 450, is over 2 x 200
+    assert last.startswith("within 2x: not reachable by the engine alone") and "450.0" in last
+    assert budget_lines(700.0, 300.0, 250.0, 200.0, within=3.0)[-1].startswith(
+        "within 3x asks Engine.run for at most 150.0 CPU-s: 1.7x")
