@@ -88,7 +88,7 @@ SHARED_FIXTURES = {"results": "dashboard", "server": "dashboard", "browser": "da
 # The tests that read the perf model's leave-one-out check (``aifab.perf.leave_one_out``,
 # kept for the process: about 25 s to compute) share a worker: they are marked by hand with
 # ``pytest.mark.xdist_group("perf-loo")`` (tests/perf/test_calibration.py, test_cli.py,
-# tests/commands/test_hardening.py).
+# test_table.py, tests/commands/test_hardening.py).
 
 
 def _xdist_group(item: pytest.Item) -> str | None:

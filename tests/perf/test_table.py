@@ -191,6 +191,7 @@ def test_engine_flag() -> None:
 
 
 @pytest.mark.slow  # ~20 s: every out-of-sample row of the measured tables
+@pytest.mark.xdist_group("perf-loo")  # shares the LOO: tests/conftest.py
 def test_auto_engine_out_of_sample_checks() -> None:
     # Issue 19 checks on the default engine: the table's error where it times a row
     # (fitted to none), the roofline's leave-one-out error elsewhere.
