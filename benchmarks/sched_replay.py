@@ -43,24 +43,18 @@ policy CPU-s and the heavier ones apart, the heaviest days and the median day. A
 by side to day 31 takes about 5 minutes and is a better first check of a speed rule than a
 recording (replayed from an unpickled engine, whose memos start empty: docs/benchmarks.md,
 thirty-sixth session row).
-``budget`` runs ``simulate --kueue DIR --days N`` in this process with its CPU time split
-(the Kueue policy, and ``Engine.run`` within it), then the native twin on the same tenants
-and jobs (``--policy fairshare``) in a child process, and prints how fast ``Engine.run``
-would have to be for the run to stay within 2x of the native twin (issue #22): the rest of
-the run is the twin's own work, which no speed rule of the engine takes away.
+``budget``: the run's CPU time split beside the native twin's, and how much faster
+``Engine.run`` must get for issue #22's 2x (benchmarks/sched_budget.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
 import pickle
 import re
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -211,72 +205,6 @@ def compare(base: str, new: str) -> tuple[int, list[str]]:
     return (1 if differ else 0), lines
 
 
-def budget(kueue: Path, n: float, off: list[str]) -> list[str]:
-    """``budget``: the Kueue run's CPU seconds (from its ``simulate`` call on, in this
-    process), those of its policy and of ``Engine.run``, then the native twin's (a child
-    process, its start-up included); the lines ``budget_lines`` makes of them."""
-    from aifab.cli import main
-    from aifab.sched import _engine, _twinpolicy
-
-    _switch_off(off)
-    spent = {"policy": 0.0, "engine": 0.0}
-
-    def timed(f: Any, key: str) -> Any:
-        def g(*a: Any, **k: Any) -> Any:
-            t0 = time.process_time()
-            try:
-                return f(*a, **k)
-            finally:
-                spent[key] += time.process_time() - t0
-        return g
-
-    _twinpolicy.KueuePolicy.schedule = timed(  # type: ignore[method-assign]
-        _twinpolicy.KueuePolicy.schedule, "policy")
-    _engine.Engine.run = timed(_engine.Engine.run, "engine")  # type: ignore[method-assign]
-    args = ["simulate", "--kueue", str(kueue), "--days", f"{n:g}", "--json"]
-    t0 = time.process_time()
-    sys.argv = ["aifab", *args]
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        try:
-            main()
-        except SystemExit as e:  # (the CLI exits when done)
-            if e.code:
-                raise
-    run = time.process_time() - t0
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-m", "aifab.cli", *args, "--policy", "fairshare"],
-                   check=True, stdout=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    native = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return budget_lines(run, spent["policy"], spent["engine"], native)
-
-
-def budget_lines(run: float, policy: float, engine: float, native: float,
-                 within: float = 2.0) -> list[str]:
-    """What ``budget`` prints of a Kueue run's CPU seconds (``policy`` and ``engine`` =
-    ``Engine.run`` within them) and the native twin's: the ratio, what lies outside the
-    engine, and how much faster ``Engine.run`` must get for the run to cost at most
-    ``within`` times the native twin (or that it already does, or that no engine can)."""
-    rest = run - engine
-    lines = [f"Kueue run: {run:.1f} CPU-s; its policy {policy:.1f}, Engine.run {engine:.1f} "
-             f"({engine / run * 100:.0f} % of the run)" if run else "Kueue run: 0 CPU-s",
-             f"native twin (--policy fairshare, the same tenants and jobs): {native:.1f} "
-             f"CPU-s; the Kueue run {run / native:.2f}x" if native else
-             "native twin: 0 CPU-s",
-             f"outside Engine.run: {rest:.1f} CPU-s"
-             + (f" ({rest / native:.2f}x the native twin)" if native else "")]
-    room = within * native - rest
-    if run <= within * native:
-        lines.append(f"within {within:g}x of the native twin: met")
-    elif room <= 0:
-        lines.append(f"within {within:g}x: not reachable by the engine alone (the rest of "
-                     f"the run already costs {rest:.1f} of the {within * native:.1f} CPU-s)")
-    else:
-        lines.append(f"within {within:g}x asks Engine.run for at most {room:.1f} CPU-s: "
-                     f"{engine / room:.1f}x faster than now")
-    return lines
-
-
 def _switch_off(off: list[str]) -> None:
     for name in off:
         mod, attr = FLAGS[name]
@@ -396,10 +324,12 @@ def main() -> int:
     r.add_argument("--start", type=float, default=139.0)
     r.add_argument("--end", type=float, default=141.0)
     d = sub.add_parser("days")
-    d.add_argument("--kueue", type=Path)
-    d.add_argument("--days", type=float, default=365.0)
-    d.add_argument("--off", default="")
-    for x in (r, d):
+    g = sub.add_parser("budget")
+    for x, span in ((d, 365.0), (g, 31.0)):
+        x.add_argument("--kueue", type=Path)
+        x.add_argument("--days", type=float, default=span)
+        x.add_argument("--off", default="")
+    for x in (r, d, g):
         x.add_argument("--tiered", action="store_true", help="the tiered design (no --kueue)")
         x.add_argument("--classic", action="store_true", help="without fair sharing (no --kueue)")
     p = sub.add_parser("replay")
@@ -411,12 +341,6 @@ def main() -> int:
     b.add_argument("rule", choices=sorted(FLAGS))
     k = sub.add_parser("kinds")
     k.add_argument("out", type=Path)
-    g = sub.add_parser("budget")
-    g.add_argument("--kueue", type=Path)
-    g.add_argument("--days", type=float, default=31.0)
-    g.add_argument("--off", default="")
-    g.add_argument("--tiered", action="store_true", help="the tiered design (no --kueue)")
-    g.add_argument("--classic", action="store_true", help="without fair sharing (no --kueue)")
     c = sub.add_parser("compare")
     c.add_argument("base", type=Path)
     c.add_argument("new", type=Path)
@@ -448,7 +372,10 @@ def main() -> int:
         days(a.kueue, a.days, off)
         return 0
     if a.cmd == "budget":
-        print("\n".join(budget(a.kueue, a.days, off)))
+        from sched_budget import budget  # (this script's folder is on sys.path)
+
+        _switch_off(off)
+        print("\n".join(budget(a.kueue, a.days)))
         return 0
     return replay(a.out, off, a.repeat)
 

@@ -1,17 +1,25 @@
 """``benchmarks/sched_replay.py compare``: two ``days`` logs (two builds side by side) read
 up to their last common day; exit 1 when their decisions differ on a day, 2 with no day in
-common."""
+common; ``budget``'s lines (benchmarks/sched_budget.py) from a run's CPU seconds."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
-_SPEC = importlib.util.spec_from_file_location(
-    "sched_replay", Path(__file__).resolve().parents[2] / "benchmarks" / "sched_replay.py")
-assert _SPEC is not None and _SPEC.loader is not None
-_MOD = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(_MOD)
+
+def _load(name: str) -> Any:
+    """A script of benchmarks/ as a module."""
+    spec = importlib.util.spec_from_file_location(
+        name, Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_MOD = _load("sched_replay")
 compare = _MOD.compare
 
 
@@ -46,7 +54,7 @@ def test_no_day_in_common_exits_2() -> None:
     assert rc == 2 and "no day in common" in lines[0]
 
 
-budget_lines = _MOD.budget_lines
+budget_lines = _load("sched_budget").budget_lines
 
 
 def test_budget_says_how_much_faster_the_engine_must_get() -> None:
