@@ -1,4 +1,4 @@
-"""EASY backfill passes over the gangs that cannot start (``Cluster.monotone_fit``).
+"""EASY backfill passes over the gangs that cannot start (``Partition.monotone_fit``).
 
 Within one backfill scan, a gang of n that did not start leaves every gang of n or more
 unable to start until the next start: a start needs a pool with n free (a spilled placement
