@@ -106,3 +106,26 @@ def test_report_in_korean(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["report", "--no-site", "--no-simulate", "--lang", "xx",
                               "--out", str(tmp_path / "xx")])
     assert bad.exit_code == 2 and "--lang" in bad.output
+
+
+def test_both_languages_from_one_run(tmp_path: Path) -> None:
+    """``--lang en,ko`` writes report.html in English and report-ko.html in Korean from the
+    same stages, byte for byte the pages of a ``--lang en`` and a ``--lang ko`` run;
+    ``ko,en`` the other way round. A language twice or unknown in the list is exit 2."""
+    def pages(lang: str) -> dict[str, bytes]:
+        out = tmp_path / lang.replace(",", "-")
+        r = runner.invoke(app, ["report", "--no-site", "--no-simulate", "--lang", lang,
+                                "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        return {p.name: p.read_bytes() for p in out.glob("report*.html")}
+
+    en, ko, both, swapped = pages("en"), pages("ko"), pages("en,ko"), pages("ko,en")
+    assert set(en) == set(ko) == {"report.html"}
+    assert both == {"report.html": en["report.html"], "report-ko.html": ko["report.html"]}
+    assert swapped == {"report.html": ko["report.html"], "report-en.html": en["report.html"]}
+    assert b'<html lang="ko">' in both["report-ko.html"]
+    for bad in ("en,en", "en,xx", "en,"):
+        r = runner.invoke(app, ["report", "--no-site", "--no-simulate", "--lang", bad,
+                                "--out", str(tmp_path / "bad")])
+        assert r.exit_code == 2 and "--lang" in r.output, bad
+        assert not (tmp_path / "bad").exists()

@@ -31,7 +31,8 @@ OutReqOpt = Annotated[Path, typer.Option("--out", help="Directory for the report
 
 LangOpt = Annotated[str, typer.Option(
     "--lang", help="Language of report.html: en (default) or ko (Korean: charts, tables, "
-                   "headings, money in 억/조 원).")]
+                   "headings, money in 억/조 원); en,ko (or ko,en) writes the second language "
+                   "beside it as report-<lang>.html from the same run.")]
 
 
 def report_cmd(
@@ -62,11 +63,13 @@ def report_cmd(
 
     from aifab.report import report_language
 
-    if lang not in ("en", "ko"):
-        raise BadInput(f"must be en or ko, not {lang!r}", where="--lang")
-    with report_language(lang):
+    langs = [x.strip() for x in lang.split(",")]
+    if any(x not in ("en", "ko") for x in langs) or len(set(langs)) != len(langs):
+        raise BadInput(f"must be en, ko, en,ko or ko,en, not {lang!r}", where="--lang")
+    with report_language(langs[0]):
         result = build_report(scn, cat, site=not no_site, simulate=not no_simulate,
                               site_caps=site_caps, say=say)
+    result = result.with_pages(langs[1:])
     emit(result.to_dict(), as_json=as_json, out=out, write_files=result.write,
          show=lambda c: print_report(result, c))
 

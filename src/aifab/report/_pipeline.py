@@ -3,7 +3,7 @@ scenario in one self-contained HTML page (a notebook does what the CLI does)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,39 @@ class ReportResult:
     sim: SimResult | None
     html: str = field(repr=False)
     constraints: SiteConstraints | None = None
+    other_pages: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    """(language, page) of the pages written beside ``html`` (``report-<lang>.html``)."""
+
+    def page(self) -> str:
+        """The self-contained page of the stages' results, in the language of the block
+        it is called in (:func:`aifab.report.report_language`)."""
+        from aifab.report._grid import site_sections
+        from aifab.report._sim import sim_sections
+
+        owners = [o.name for o in self.scenario.owners]
+        sections: list[Section] = list(plan_sections(self.plan))
+        if self.siting is not None:
+            from aifab.grid import SiteResult
+
+            sections += site_sections(SiteResult.from_siting(self.scenario.name, self.siting),
+                                      self.siting.geo, owners)
+        summary: Items = ()
+        if self.sim is not None:
+            sections += sim_sections(self.sim, owners)
+            sections, summary = scale_labels(sections, self.sim.summary.scale)
+        return render_html(f"aifab report: {self.scenario.name}", sections,
+                           self.scenario.description, summary=summary)
+
+    def with_pages(self, langs: Sequence[str]) -> ReportResult:
+        """This result with its page also in each of ``langs`` (written beside report.html
+        as ``report-<lang>.html``): the stages are not run again."""
+        from aifab.report._labels import report_language
+
+        pages = []
+        for lang in langs:
+            with report_language(lang):
+                pages.append((lang, self.page()))
+        return replace(self, other_pages=(*self.other_pages, *pages))
 
     def plan_doc(self) -> dict[str, Any]:
         return {"scenario": self.plan.scenario, **self.plan.to_dict()}
@@ -97,6 +130,8 @@ class ReportResult:
         files[REPORT_DOC] = to_json(versioned(ReportDoc.of(self.plan, site, self.caps,
                                                            self.sim).to_dict()))
         files["report.html"] = shared_page(self.html)  # loads the folder's plotly.js
+        for lang, page in self.other_pages:
+            files[f"report-{lang}.html"] = shared_page(page)
         files[plotly_file_name()] = get_plotlyjs()
         return files
 
@@ -122,39 +157,28 @@ def build_report(scn: Scenario, catalog: Catalog | None = None, *, site: bool = 
     cat = catalog or default_catalog()
     say("plan")
     plan_res = plan(scn, cat)
-    sections: list[Section] = list(plan_sections(plan_res))
     sres = constraints = None
     if site:
-        from aifab.grid import SiteResult
         from aifab.grid import site as run_site
-        from aifab.report._grid import site_sections
 
         say("site (grid model, about 30 s for the national default)")
         sres = run_site(scn, catalog=cat)
-        sections += site_sections(SiteResult.from_siting(scn.name, sres), sres.geo,
-                                  [o.name for o in scn.owners])
         if site_caps:
             from aifab.sim.national import site_constraints
 
             constraints = site_constraints(sres, [o.name for o in scn.owners])
     sim_res = None
     if simulate:
-        from aifab.report._sim import sim_sections
         from aifab.sim.national import TwinRequest, run_twin
 
         say(f"simulate ({scn.sim.days:g} days)")
         sim_res = run_twin(TwinRequest(scn, catalog=cat, constraints=constraints))
-        sections += sim_sections(sim_res, [o.name for o in scn.owners])
     if constraints is not None:
         scn = constraints.apply(scn)
-    summary: Items = ()
-    if sim_res is not None:
-        sections, summary = scale_labels(sections, sim_res.summary.scale)
-    html = render_html(f"aifab report: {scn.name}", sections, scn.description,
-                       summary=summary)
-    return ReportResult(scenario=scn, plan=plan_res, siting=sres,
-                        caps=constraints.caps if constraints is not None else None,
-                        sim=sim_res, html=html, constraints=constraints)
+    res = ReportResult(scenario=scn, plan=plan_res, siting=sres,
+                       caps=constraints.caps if constraints is not None else None,
+                       sim=sim_res, html="", constraints=constraints)
+    return replace(res, html=res.page())
 
 
 #: Twin figures that grow with the sample's size (shares and ratios do not).
