@@ -25,6 +25,7 @@ from aifab.sim.national._curtail import CURTAIL_END, CurtailWindow, add_curtailm
 from aifab.sim.national._events import Repair
 from aifab.sim.national._failures import REPAIR, failures_of
 from aifab.sim.national._invariants import check
+from aifab.sim.national._observers import Bus
 
 OWNERS = [{"name": "Own", "kind": "private"}, {"name": "Gov", "kind": "public"}]
 FAST = {"rates_per_accelerator_day": {"gpu": 0.03, "gpu_memory": 0.012, "gpu_other": 0.009,
@@ -64,12 +65,16 @@ def _rescan_starts(run: Runner) -> int:
     twin policy has no scan cache to drop: what it skips is the partitions not marked
     dirty, and the rescan marks every one."""
     twin = run.twin
-    dup = copy.deepcopy(run, memo={id(twin): twin})
-    if hasattr(dup.policy, "invalidate"):
-        dup.policy.invalidate()
-    before = sum(dup.fleet.starts)
-    dup.policy.schedule(dup.ops, range(len(twin.partitions)))
-    return sum(dup.fleet.starts) - before
+    # What a scan reads and writes: the policy and the run as it sees it (fleet, queues,
+    # jobs, events). The observers only hear of starts and evictions (nothing a policy
+    # reads): the copy tells a fresh bus, and the run's records, series and meters, which
+    # grow with the run, are not copied.
+    policy, ops = copy.deepcopy((run.policy, run.ops), memo={id(twin): twin, id(run.bus): Bus()})
+    if hasattr(policy, "invalidate"):
+        policy.invalidate()
+    before = sum(ops.fleet.starts)
+    policy.schedule(ops, range(len(twin.partitions)))
+    return sum(ops.fleet.starts) - before
 
 
 def _step_and_check(run: Runner) -> int:
