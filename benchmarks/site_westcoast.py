@@ -9,7 +9,14 @@ is solved with the ``West coast export`` limit of ``interfaces.csv`` at its valu
 ends of its stated range (4,600-5,600 MW) and each plus 1,300 MW; the saving is the fall
 in generation cost (real marginal costs) per year.
 
-    python benchmarks/site_westcoast.py [--hours 192]
+    python benchmarks/site_westcoast.py [--hours 192] [--check]
+
+``--check``: the calibration row (``west-coast limit: yearly cost saved by 1.3 GW more
+export``, which raises the solved base case's interface rows in the HiGHS model and solves
+again from the basis) against this cold way at the input limit: they must agree to 0.1 %
+(two solves of one LP within HiGHS's optimality tolerance, and the row rounded to 0.001 bn
+KRW); exit 1 if not. Until the fortieth session tests/grid/test_calibration.py did this
+(36-39 s of CI at 192 hours on a busy machine).
 """
 
 from __future__ import annotations
@@ -50,14 +57,33 @@ def generation_cost(data: Any, limit_mw: float, hours: int, clusters: int) -> di
             "pocket_twh": float(e[pocket].sum()) / 1e6, "shed_mwh": float(e[~real].sum())}
 
 
+def check(data: Any, base: float, hours: int, clusters: int) -> int:
+    """0 when the calibration row's saving and the cold solves' agree to 0.1 %, else 1."""
+    from aifab.grid import calibrate
+
+    metric = "west-coast limit: yearly cost saved by 1.3 GW more export"
+    row = {r.metric: r for r in calibrate(data, hours=hours, n_clusters=clusters)}[metric]
+    cold = (generation_cost(data, base, hours, clusters)["cost_krw"]
+            - generation_cost(data, base + LINE_MW, hours, clusters)["cost_krw"]) / 1e9
+    rel = row.ours / cold - 1.0
+    ok = abs(rel) <= 1e-3
+    print(f"{hours} h: row {row.ours:,.3f} bn KRW/year (re-solved from the basis), cold "
+          f"{cold:,.4f}: {rel:+.2e} ({'within' if ok else 'OUTSIDE'} 0.1 %)", flush=True)
+    return 0 if ok else 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=int, default=192)
+    ap.add_argument("--check", action="store_true",
+                    help="the calibration row against the cold solve at the input limit")
     a = ap.parse_args()
     quiet_pypsa()
     opt = problem_from_scenario(load_scenario(None, [])).options
     data = load_grid_data(opt.data_dir)
     base = float(data.interfaces.set_index("name").at[ROW, "limit_mw"])
+    if a.check:
+        raise SystemExit(check(data, base, a.hours, opt.clusters))
     for lim in (4600.0, base, 5600.0):
         lo = generation_cost(data, lim, a.hours, opt.clusters)
         hi = generation_cost(data, lim + LINE_MW, a.hours, opt.clusters)
