@@ -20,6 +20,7 @@ import pytest
 
 SOAK = os.environ.get("AIFAB_SOAK", "") not in ("", "0")
 _N = TypeVar("_N", int, float)
+_V = TypeVar("_V")
 
 
 def seeds(stop: int, ci: int, start: int = 0, ci_start: int | None = None) -> range:
@@ -29,6 +30,12 @@ def seeds(stop: int, ci: int, start: int = 0, ci_start: int | None = None) -> ra
         return range(start, stop)
     first = start if ci_start is None else ci_start
     return range(first, min(stop, first + ci))
+
+
+def but(values: Iterable[_V], *heavy: _V) -> list[_V]:
+    """``values`` under the soak; without the ``heavy`` ones (a run that takes most of a
+    test's time, e.g. a preemption loop run to the cycle limit) otherwise."""
+    return [v for v in values if SOAK or v not in heavy]
 
 
 def fast_first(values: Iterable[Any], n: int = 2, multi: bool = False) -> list[Any]:

@@ -16,7 +16,7 @@ import aifab.sched._cert as cert_mod
 import aifab.sched._engine as engine_mod
 import aifab.sched._idle as idle_mod
 import aifab.sched._index as index_mod
-from _soak import fast_first, seeds
+from _soak import but, fast_first, seeds
 from aifab.sched import Engine
 
 
@@ -44,7 +44,8 @@ def _checked(counts: dict[str, int]) -> Any:
     return checked
 
 
-@pytest.mark.parametrize("seed", fast_first(range(16)))
+# (seed 8, 10 s of the 12, only in the soak: benchmarks/soak.py)
+@pytest.mark.parametrize("seed", fast_first(but(range(16), 8)))
 def test_a_failed_search_that_stands_finds_nothing(seed: int) -> None:
     rnd = random.Random(seed)
     wide = seed % 2 == 0
