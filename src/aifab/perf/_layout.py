@@ -33,6 +33,9 @@ def moe_ctx(c: Ctx, tp: int, dp: int = 1, ep: int = 1, *, spec_k: int = 0,
     if draft_layers < 1 or draft_layers > m.layers:
         raise BadInput(f"draft layers must be 1 to {m.layers}, got {draft_layers}",
                        where="draft-layers")
+    if (c.dp, c.ep, c.spec_k, c.spec_accept, c.draft_layers) == (dp, ep, spec_k, spec_accept,
+                                                                  draft_layers):
+        return c  # (a frozen context: the same one serves; most calls change nothing)
     return replace(c, dp=dp, ep=ep, spec_k=spec_k, spec_accept=spec_accept,
                    draft_layers=draft_layers)
 
