@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib import resources
 
 from aifab.catalog import default_catalog
+from aifab.catalog._model import Accelerator
 from aifab.errors import BadInput
 from aifab.perf._factors import Factors, device_meta, device_table, factor_table
 from aifab.perf._infer import (
@@ -22,7 +23,7 @@ from aifab.perf._infer import (
     make_ctx,
 )
 from aifab.perf._layout import moe_ctx
-from aifab.perf._models import default_models
+from aifab.perf._models import ModelSpec, default_models
 from aifab.perf._step import max_seqs
 from aifab.perf._table import table_first
 from aifab.perf._train import training
@@ -135,17 +136,23 @@ def calibration_rows() -> tuple[CalRow, ...]:
     return tuple(rows)
 
 
-def _top(row: CalRow, tp: int, pp: int, dp: int, ep: int,
-         factors: dict[str, Factors] | None) -> int:
+def _top(row: CalRow, tp: int, pp: int, dp: int, ep: int) -> int:
     """Largest batch of one replica: what fits the memory, the continuous-batching token
-    budget and OFFLINE_BATCH_CAP per attention rank."""
-    m = default_models().get(row.model)
-    acc = default_catalog().accelerator(row.device)
-    inp, out = row.input_tokens or 128, row.output_tokens or 128
-    c = moe_ctx(make_ctx(m, acc, row.precision, factors), tp, dp, ep)
-    top = min(OFFLINE_BATCH_CAP * dp, max_seqs(c, tp * pp * dp, (inp + out) * row.beams, tp))
-    if row.serving == "continuous":
-        top = min(top, budget_batch(inp, out, row.beams, DEFAULT_TOKEN_BUDGET) * dp)
+    budget and OFFLINE_BATCH_CAP per attention rank. The efficiency factors move no part of
+    it (weights, KV cache, the budget), so it is kept per model, device and layout
+    (:func:`_top_of`; the leave-one-out fits ask for it about 120,000 times)."""
+    return _top_of(default_models().get(row.model), default_catalog().accelerator(row.device),
+                   row.precision, row.input_tokens or 128, row.output_tokens or 128,
+                   row.beams, row.serving, tp, pp, dp, ep)
+
+
+@lru_cache(maxsize=4096)
+def _top_of(m: ModelSpec, acc: Accelerator, precision: str, inp: int, out: int, beams: int,
+            serving: str, tp: int, pp: int, dp: int, ep: int) -> int:
+    c = moe_ctx(make_ctx(m, acc, precision), tp, dp, ep)
+    top = min(OFFLINE_BATCH_CAP * dp, max_seqs(c, tp * pp * dp, (inp + out) * beams, tp))
+    if serving == "continuous":
+        top = min(top, budget_batch(inp, out, beams, DEFAULT_TOKEN_BUDGET) * dp)
     return top
 
 
@@ -160,7 +167,7 @@ def _row_batch(row: CalRow, factors: dict[str, Factors] | None) -> int | None:
     if row.batch == "max":
         return None
     if row.batch == "inferred":
-        lo, hi = 1, _top(row, row.tp or 1, row.pp, row.attn_dp or 1, row.ep or 1, factors)
+        lo, hi = 1, _top(row, row.tp or 1, row.pp, row.attn_dp or 1, row.ep or 1)
         while lo < hi:  # throughput grows with the batch: bisect for the published value
             mid = (lo + hi) // 2
             if _predict_at(row, mid, factors)[0] < row.value:
@@ -204,7 +211,7 @@ def _predict_at(row: CalRow, batch: int | None, factors: dict[str, Factors] | No
     for tp, pp, dp, ep in _layouts(row):
         reps = n // (tp * pp * dp)
         if batch is None:
-            b = _top(row, tp, pp, dp, ep, factors)
+            b = _top(row, tp, pp, dp, ep)
         else:
             b = math.ceil(batch / reps) if shared and reps else batch
         try:
