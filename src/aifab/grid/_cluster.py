@@ -240,13 +240,15 @@ def _build_clustered(data: GridData, years: Sequence[int], *, hours: int | None,
           num_parallel=lines["num_parallel"], length=lines["length"])
 
     by_region: dict[str, list[int]] = {}
+    region_col = subs["region"].astype(str)
     for s in kept:
-        by_region.setdefault(str(subs.at[s, "region"]), []).append(int(s))
+        by_region.setdefault(region_col.at[s], []).append(int(s))
+    hv = {int(s) for s in kept if fnum(subs.at[s, "voltage_kv"]) >= 345}
 
     def shares(region: str, hv_only: bool) -> pd.Series:
         pool = by_region[region]
         if hv_only:
-            pool = [s for s in pool if fnum(subs.at[s, "voltage_kv"]) >= 345] or pool
+            pool = [s for s in pool if s in hv] or pool
         return bm.loc[pool].value_counts(normalize=True).sort_index()
 
     def located(region: str, lat: Any, lon: Any) -> str | None:
@@ -254,7 +256,7 @@ def _build_clustered(data: GridData, years: Sequence[int], *, hours: int | None,
             return None
         return str(bm.loc[_nearest(subs, by_region[region], float(lat), float(lon))])
 
-    _add_links(n, z, data, bm, subs, kept, hubs)
+    _add_links(n, z, data, bm, subs, by_region, hubs)
     lp: dict[str, pd.Series] = {}
     lbus: list[str] = []
     for name, ld in z.loads.iterrows():
@@ -310,8 +312,9 @@ def _build_clustered(data: GridData, years: Sequence[int], *, hours: int | None,
 
 
 def _add_links(n: Any, z: Any, data: GridData, bm: pd.Series, subs: pd.DataFrame,
-               kept: Sequence[int], hubs: dict[str, int]) -> None:
-    """HVDC links between the clusters nearest their terminals (``hvdc.csv`` coordinates)."""
+               by_region: dict[str, list[int]], hubs: dict[str, int]) -> None:
+    """HVDC links between the clusters nearest their terminals (``hvdc.csv`` coordinates);
+    ``by_region``: the backbone's substations of each region, in backbone order."""
     cor = data.corridors.set_index("name")
     for name, k in z.links.iterrows():
         if not physical_link(data, str(name)):
@@ -321,7 +324,7 @@ def _add_links(n: Any, z: Any, data: GridData, bm: pd.Series, subs: pd.DataFrame
             region = str(k[f"bus{i}"])
             lat: Any = cor.at[name, f"lat{i}"] if f"lat{i}" in cor.columns else None
             lon: Any = cor.at[name, f"lon{i}"] if f"lon{i}" in cor.columns else None
-            pool = [s for s in kept if str(subs.at[s, "region"]) == region]
+            pool = by_region.get(region, [])
             if lat is None or pd.isna(lat) or lon is None or pd.isna(lon):
                 ends.append(str(bm.loc[hubs[region]]))
             else:
