@@ -10,8 +10,8 @@ from pathlib import Path
 
 from aifab._io import write_text
 from aifab.perf import calibrate
-from aifab.perf._calibrate import factors_csv, fit_factors, summary
-from aifab.perf._factors import factor_table
+from aifab.perf._calibrate import fit_factors, summary
+from aifab.perf._factors import factor_table, factors_csv
 from aifab.perf._report import calibration_markdown
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from aifab.perf import calibrate, calibration_rows, fit_factors
-from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, factors_csv, summary
+from aifab.perf._calibrate import KNOWN_OUTLIERS, MAX_TOL, MEDIAN_TOL, summary
+from aifab.perf._factors import factors_csv
 from aifab.perf._loo import (
     FAMILY_EXCEPTIONS,
     FAMILY_TOL,

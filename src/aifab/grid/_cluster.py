@@ -242,7 +242,7 @@ def _build_clustered(data: GridData, years: Sequence[int], *, hours: int | None,
     by_region: dict[str, list[int]] = {}
     region_col = subs["region"].astype(str)
     for s in kept:
-        by_region.setdefault(region_col.at[s], []).append(int(s))
+        by_region.setdefault(str(region_col.at[s]), []).append(int(s))
     hv = {int(s) for s in kept if fnum(subs.at[s, "voltage_kv"]) >= 345}
 
     def shares(region: str, hv_only: bool) -> pd.Series:

@@ -11,8 +11,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
-from aifab.catalog import default_catalog
-from aifab.catalog._model import Accelerator
+from aifab.catalog import Accelerator, default_catalog
 from aifab.errors import BadInput
 from aifab.perf._factors import Factors, device_meta, device_table, factor_table
 from aifab.perf._infer import (
@@ -393,14 +392,3 @@ def fit_factors(rows: list[CalRow] | None = None, *, from_prior: bool = False,
                                  mfu_train=src.mfu_train, moe_eff=src.moe_eff)
     return table
 
-
-def factors_csv(table: dict[str, Factors]) -> str:
-    """data/factors.csv text for ``table``."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["family", "compute_eff", "bw_eff", "mfu_train", "power_floor", "method", "note",
-                "moe_eff"])
-    for f in table.values():
-        w.writerow([f.family, f"{f.compute_eff:.3f}", f"{f.bw_eff:.3f}", f"{f.mfu_train:.3f}",
-                    f"{f.power_floor:.2f}", f.method, f.note, f"{f.moe_eff:.2f}"])
-    return buf.getvalue()

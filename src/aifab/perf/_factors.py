@@ -88,3 +88,15 @@ def factors_for(acc: Accelerator, override: dict[str, Factors] | None = None) ->
         return override[fam]
     table = factor_table()
     return table.get(fam) or table[f"default-{acc.kind}"]
+
+
+def factors_csv(table: dict[str, Factors]) -> str:
+    """data/factors.csv text for ``table``."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["family", "compute_eff", "bw_eff", "mfu_train", "power_floor", "method", "note",
+                "moe_eff"])
+    for f in table.values():
+        w.writerow([f.family, f"{f.compute_eff:.3f}", f"{f.bw_eff:.3f}", f"{f.mfu_train:.3f}",
+                    f"{f.power_floor:.2f}", f.method, f.note, f"{f.moe_eff:.2f}"])
+    return buf.getvalue()
