@@ -124,6 +124,10 @@ def test_both_languages_from_one_run(tmp_path: Path) -> None:
     assert both == {"report.html": en["report.html"], "report-ko.html": ko["report.html"]}
     assert swapped == {"report.html": ko["report.html"], "report-en.html": en["report.html"]}
     assert b'<html lang="ko">' in both["report-ko.html"]
+    again = runner.invoke(app, ["report", "--no-site", "--no-simulate", "--lang", "en",
+                                "--out", str(tmp_path / "en-ko")])
+    assert again.exit_code == 0, again.output
+    assert not (tmp_path / "en-ko" / "report-ko.html").exists()  # no older run's page left
     for bad in ("en,en", "en,xx", "en,"):
         r = runner.invoke(app, ["report", "--no-site", "--no-simulate", "--lang", bad,
                                 "--out", str(tmp_path / "bad")])

@@ -72,6 +72,9 @@ def report_cmd(
     result = result.with_pages(langs[1:])
     emit(result.to_dict(), as_json=as_json, out=out, write_files=result.write,
          show=lambda c: print_report(result, c))
+    for other in ("en", "ko"):  # a page in a language this run did not write is older
+        if other not in langs[1:]:
+            (out / f"report-{other}.html").unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:
