@@ -61,10 +61,10 @@ def report_cmd(
         if not quiet:
             err_console.print(f"[dim]aifab report: {msg}[/dim]")
 
-    from aifab.report import report_language
+    from aifab.report import REPORT_LANGS, report_language
 
     langs = [x.strip() for x in lang.split(",")]
-    if any(x not in ("en", "ko") for x in langs) or len(set(langs)) != len(langs):
+    if any(x not in REPORT_LANGS for x in langs) or len(set(langs)) != len(langs):
         raise BadInput(f"must be en, ko, en,ko or ko,en, not {lang!r}", where="--lang")
     with report_language(langs[0]):
         result = build_report(scn, cat, site=not no_site, simulate=not no_simulate,
@@ -72,9 +72,8 @@ def report_cmd(
     result = result.with_pages(langs[1:])
     emit(result.to_dict(), as_json=as_json, out=out, write_files=result.write,
          show=lambda c: print_report(result, c))
-    for other in ("en", "ko"):  # a page in a language this run did not write is older
-        if other not in langs[1:]:
-            (out / f"report-{other}.html").unlink(missing_ok=True)
+    for name in result.older_pages():  # an older run's page in another language
+        (out / name).unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:

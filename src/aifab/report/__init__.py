@@ -5,7 +5,7 @@ from aifab.report._grid import flex_curve_figure, site_html, site_sections, siti
 from aifab.report._html import Items, Section, figure_html, render_html, table_html
 from aifab.report._ko import tr
 from aifab.report._ko_text import localise_figure
-from aifab.report._labels import fmt_money, param_label, report_language
+from aifab.report._labels import REPORT_LANGS, fmt_money, param_label, report_language
 from aifab.report._pipeline import (
     ReportResult,
     build_report,
@@ -61,6 +61,7 @@ __all__ = [
     "NEUTRAL",
     "PALETTE",
     "PLOTLY_CONFIG",
+    "REPORT_LANGS",
     "SERIES_COLOURS",
     "Items",
     "ReportDoc",

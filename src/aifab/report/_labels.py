@@ -21,6 +21,8 @@ from typing import Any
 #: The language static reports are written in (``aifab report --lang ko``); the
 #: dashboard passes its language explicitly and never sets this.
 REPORT_LANG: ContextVar[str] = ContextVar("aifab_report_lang", default="en")
+REPORT_LANGS = ("en", "ko")
+"""The languages a report is written in."""
 
 
 @contextmanager

@@ -77,6 +77,19 @@ class ReportResult:
         return render_html(f"aifab report: {self.scenario.name}", sections,
                            self.scenario.description, summary=summary)
 
+    @staticmethod
+    def page_file(lang: str) -> str:
+        """The name of the page in ``lang`` written beside report.html."""
+        return f"report-{lang}.html"
+
+    def older_pages(self) -> list[str]:
+        """Names of the other-language pages this result does not write: one left in the
+        folder is an older run's."""
+        from aifab.report._labels import REPORT_LANGS
+
+        held = {lang for lang, _ in self.other_pages}
+        return [self.page_file(x) for x in REPORT_LANGS if x not in held]
+
     def with_pages(self, langs: Sequence[str]) -> ReportResult:
         """This result with its page also in each of ``langs`` (written beside report.html
         as ``report-<lang>.html``): the stages are not run again."""
@@ -131,7 +144,7 @@ class ReportResult:
                                                            self.sim).to_dict()))
         files["report.html"] = shared_page(self.html)  # loads the folder's plotly.js
         for lang, page in self.other_pages:
-            files[f"report-{lang}.html"] = shared_page(page)
+            files[self.page_file(lang)] = shared_page(page)
         files[plotly_file_name()] = get_plotlyjs()
         return files
 
