@@ -10,12 +10,12 @@ real H200").
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from _scripts import load_benchmark
 from aifab.catalog import default_catalog
 from aifab.perf._common import device_power_w
 from aifab.perf._factors import factors_for
@@ -49,11 +49,7 @@ def test_files_are_one_h200_run_and_reproduce() -> None:
 
 def test_sweep_shape_matches_the_benchmark_script() -> None:
     """The comparison assumes the sweep ran benchmarks/gpu_check.py's LLAMA8B shape."""
-    spec = importlib.util.spec_from_file_location("gpu_check", REPO / "benchmarks" /
-                                                  "gpu_check.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_benchmark("gpu_check")
     assert mod.LLAMA8B == LLAMA8B_SHAPE
 
 

@@ -3,17 +3,16 @@ by this test to exercise the arithmetic; it is not a measurement."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from _scripts import load_benchmark
 from aifab.catalog import default_catalog
 from aifab.perf._factors import factors_for
 from aifab.perf._gpucheck import compare_gpu_check, format_comparison
 
-REPO = Path(__file__).resolve().parents[2]
 FAKE = {  # made-up numbers chosen to make the expected ratios easy to check
     "device_name": "fabricated by test", "gemm_bf16": {"tflops": 494.5},
     "gemm_fp8": {"error": "RuntimeError: fp8 not available (fabricated)"},
@@ -47,11 +46,7 @@ def test_comparison_against_catalogue_and_model() -> None:
 
 
 def test_script_compare_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = importlib.util.spec_from_file_location("gpu_check", REPO / "benchmarks" /
-                                                  "gpu_check.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_benchmark("gpu_check")
     p = tmp_path / "gpu_check.json"
     p.write_text(json.dumps(FAKE))
     assert mod.main(["--compare", str(p)]) == 0
@@ -105,11 +100,7 @@ def test_sweep_bad_input_names_the_field(doc: dict[str, object], where: str) -> 
 
 
 def test_sweep_script_compare_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    spec = importlib.util.spec_from_file_location("gpu_sweep_check", REPO / "benchmarks" /
-                                                  "gpu_sweep_check.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_benchmark("gpu_sweep_check")
     p, r = tmp_path / "sweep.json", tmp_path / "check.json"
     p.write_text(json.dumps(SWEEP))
     r.write_text(json.dumps(RATES))

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _scripts import load_file
 from aifab.errors import BadInput
 from aifab.reliability import (
     CLASSES,
@@ -161,7 +162,6 @@ def test_results_unchanged_on_the_shared_event_core() -> None:
     of its own); its pinned runs (jobsim_golden.json, recorded on the old heap) are
     bit-identical. So are the runs with uniform rates recorded before exclusion and
     detection were added, with both off; and the packaged model's runs."""
-    import importlib.util
     import json
     from pathlib import Path
 
@@ -170,11 +170,7 @@ def test_results_unchanged_on_the_shared_event_core() -> None:
 
     assert _jobsim.EventQueue is EventQueue
     assert "heapq" not in Path(_jobsim.__file__).read_text()
-    spec = importlib.util.spec_from_file_location(
-        "jobsim_cases", Path(__file__).with_name("jobsim_cases.py"))
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_file(Path(__file__).with_name("jobsim_cases.py"))
     for variant in ("legacy", "uniform"):
         assert mod.cases(variant, old_keys=True) == json.loads(
             mod.GOLDENS[variant].read_text()), variant

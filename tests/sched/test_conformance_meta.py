@@ -3,10 +3,11 @@ and the documentation page it comes from."""
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import re
 from pathlib import Path
+
+from _scripts import load_file
 
 HERE = Path(__file__).resolve().parent
 DOC = (HERE.parents[1] / "docs" / "sched.md").read_text(encoding="utf-8")
@@ -15,10 +16,7 @@ DOC = (HERE.parents[1] / "docs" / "sched.md").read_text(encoding="utf-8")
 def _cases() -> list[tuple[str, str]]:
     out = []
     for path in sorted(HERE.glob("test_conformance_[!m]*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert spec is not None and spec.loader is not None
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
+        mod = load_file(path)
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
             if name.startswith("test_"):
                 out.append((name, inspect.getdoc(fn) or ""))

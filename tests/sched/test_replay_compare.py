@@ -4,22 +4,9 @@ common; ``budget``'s lines (benchmarks/sched_budget.py) from a run's CPU seconds
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from typing import Any
+from _scripts import load_benchmark
 
-
-def _load(name: str) -> Any:
-    """A script of benchmarks/ as a module."""
-    spec = importlib.util.spec_from_file_location(
-        name, Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_MOD = _load("sched_replay")
+_MOD = load_benchmark("sched_replay")
 compare = _MOD.compare
 
 
@@ -54,7 +41,7 @@ def test_no_day_in_common_exits_2() -> None:
     assert rc == 2 and "no day in common" in lines[0]
 
 
-budget_lines = _load("sched_budget").budget_lines
+budget_lines = load_benchmark("sched_budget").budget_lines
 
 
 def test_budget_says_how_much_faster_the_engine_must_get() -> None:

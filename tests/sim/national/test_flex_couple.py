@@ -11,15 +11,10 @@ from aifab.sim.national import apply_caps, caps_from_siting, couple, simulate
 
 
 def _toy_grid():
-    import importlib.util
-    from pathlib import Path
 
-    spec = importlib.util.spec_from_file_location(
-        "grid_conftest", Path(__file__).parents[2] / "grid" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.toy_data()
+    from _scripts import REPO, load_file
+
+    return load_file(REPO / "tests" / "grid" / "conftest.py", "grid_conftest").toy_data()
 
 
 def _site_on(data):  # type: ignore[no-untyped-def]

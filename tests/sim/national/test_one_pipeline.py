@@ -22,14 +22,10 @@ from aifab.sim.national import TwinRequest, couple, run_twin, site_constraints
 
 
 def _toy_grid() -> Any:
-    import importlib.util
 
-    spec = importlib.util.spec_from_file_location(
-        "grid_conftest", Path(__file__).parents[2] / "grid" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.toy_data()
+    from _scripts import REPO, load_file
+
+    return load_file(REPO / "tests" / "grid" / "conftest.py", "grid_conftest").toy_data()
 
 
 SCENARIO: dict[str, Any] = {
