@@ -168,6 +168,8 @@ class FleetState:
 def place_replicas(fl: FleetState, pool: int, n: int, k: int) -> list[int]:
     """Place up to ``k`` replicas of ``n`` devices (each inside one domain) as far as
     the pool and its campus power cap allow; their domains."""
+    if k <= 0 or fl.pools[pool].free_total < n:  # (a full pool: most tries at a peak)
+        return []
     cap = min(fl.twin.campuses[fl.pool_campus[pool]].cap_kw,
               fl.curtail_kw[fl.pool_campus[pool]])
     if cap != math.inf:

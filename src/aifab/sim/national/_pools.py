@@ -107,6 +107,11 @@ class PoolState:
         cand = np.flatnonzero(free >= n)
         if len(cand) == 0:
             return np.zeros(0, dtype=np.int64)
+        if k == 1:  # (the same domain as below: the first of the fullest that fit)
+            i = cand[int(np.argmin(free[cand]))]
+            free[i] -= n
+            self.free_total -= n
+            return np.array([i], dtype=np.int64)
         order = cand[np.argsort(free[cand], kind="stable")]
         slots = free[order] // n
         cs = np.cumsum(slots)

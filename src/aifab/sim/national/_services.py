@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from aifab.sim.national._model import Service, Twin
+from aifab.sim.national._model import Twin
 from aifab.sim.national._observers import Observer
 from aifab.sim.national._snapshot import Snapshot
 
@@ -49,6 +49,18 @@ class Services(Observer):
         self.twin = twin
         self.per_service = [ServiceState() for _ in twin.services]
         self.load = [0.0] * len(twin.services)
+        # per service, its replica entries (pool, devices, tokens/s) on NPU and on GPU pools
+        # (in the service's order), and each pool's tokens/s: fixed for the run
+        self._npu = [[r for r in s.replica if twin.pools[r[0]].kind == "npu"]
+                     for s in twin.services]
+        self._gpu = [[r for r in s.replica if twin.pools[r[0]].kind == "gpu"]
+                     for s in twin.services]
+        self._cap: list[dict[int, float]] = []
+        for s in twin.services:
+            cap: dict[int, float] = {}
+            for r in s.replica:
+                cap.setdefault(r[0], r[2])
+            self._cap.append(cap)
 
     def state(self) -> Snapshot:
         """Checkpoint entries: each service's replicas and token meters, and its load."""
@@ -79,12 +91,13 @@ class Services(Observer):
         for ss in self.per_service:
             ss.served_tok = ss.unmet_tok = ss.npu_tok = ss.demand_tok = 0.0
 
-    def _fit(self, ops: Operations, svc: Service, st: ServiceState, pool_ids: list[int],
+    @staticmethod
+    def _fit(ops: Operations, st: ServiceState, replicas: list[tuple[int, int, float]],
              need: float) -> float:
-        """Resize replicas in ``pool_ids`` (in order) to carry ``need`` tokens/s; return
-        the capacity placed."""
+        """Resize replicas on ``replicas``' pools (in order) to carry ``need`` tokens/s;
+        return the capacity placed."""
         have = 0.0
-        for pool, dev, cap in ((r[0], r[1], r[2]) for r in svc.replica if r[0] in pool_ids):
+        for pool, dev, cap in replicas:
             doms = st.reps.setdefault(pool, [])
             want = max(0, math.ceil((need - have) / cap - 1e-9))
             if len(doms) > want:
@@ -101,29 +114,28 @@ class Services(Observer):
         st_ = tw.settings
         f = diurnal(t + dt / 2, st_.diurnal_amplitude, st_.peak_hour)
         for svc in tw.services:
-            ss = self.per_service[svc.index]
+            i = svc.index
+            ss = self.per_service[i]
             demand = svc.spec.peak_tokens_per_s * f
-            npu_ids = [r[0] for r in svc.replica if tw.pools[r[0]].kind == "npu"]
-            gpu_ids = [r[0] for r in svc.replica if tw.pools[r[0]].kind == "gpu"]
+            npu, gpu = self._npu[i], self._gpu[i]
             want_npu = demand * svc.npu_share
-            cap_npu = self._fit(ops, svc, ss, npu_ids, want_npu) if npu_ids else 0.0
+            cap_npu = self._fit(ops, ss, npu, want_npu) if npu else 0.0
             rest = demand - min(want_npu, cap_npu)
-            cap_gpu = self._fit(ops, svc, ss, gpu_ids, rest) if gpu_ids else 0.0
-            if cap_gpu < rest - 1e-9 and want_npu < demand and npu_ids:
-                cap_npu = self._fit(ops, svc, ss, npu_ids, demand - cap_gpu)
+            cap_gpu = self._fit(ops, ss, gpu, rest) if gpu else 0.0
+            if cap_gpu < rest - 1e-9 and want_npu < demand and npu:
+                cap_npu = self._fit(ops, ss, npu, demand - cap_gpu)
             served_npu = min(cap_npu, demand)
             served = min(demand, served_npu + cap_gpu)
-            if cap_gpu < demand - served_npu - 1e-9:
+            if cap_gpu < demand - served_npu - 1e-9 and gpu:
                 short = demand - served_npu - cap_gpu
-                r = next(r for r in svc.replica if r[0] in gpu_ids) if gpu_ids else None
-                if r is not None:
-                    ops.reclaim_for(svc.partition, math.ceil(short / r[2]) * r[1])
+                r = gpu[0]
+                ops.reclaim_for(svc.partition, math.ceil(short / r[2]) * r[1])
             ss.demand_tok += demand * dt
             ss.served_tok += served * dt
             ss.npu_tok += served_npu * dt
             ss.unmet_tok += (demand - served) * dt
             busy = 0.0
+            caps = self._cap[i]
             for pool, doms in ss.reps.items():
-                cap = next(r[2] for r in svc.replica if r[0] == pool)
-                busy += len(doms) * cap
-            self.load[svc.index] = (served / busy) if busy > 0 else 0.0
+                busy += len(doms) * caps[pool]
+            self.load[i] = (served / busy) if busy > 0 else 0.0
