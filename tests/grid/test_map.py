@@ -12,7 +12,9 @@ from aifab.scenario._siting import OwnerSiting, SitingOptions
 from .conftest import toy_data
 
 
-def _two_year_result():
+@pytest.fixture(scope="module")
+def two_year():
+    """One siting run of a toy with two years (the map tests only read it)."""
     data = toy_data()
     data.sites["mw_2031"] = data.sites["mw_2030"]
     demand = pd.DataFrame([{"owner": "X", "year": y, "accelerators": 1e5, "it_mw": 100.0}
@@ -24,8 +26,8 @@ def _two_year_result():
 
 
 @pytest.mark.slow
-def test_map_has_provinces_colour_bar_legend_and_slider():
-    r = _two_year_result()
+def test_map_has_provinces_colour_bar_legend_and_slider(two_year):
+    r = two_year
     site = SiteResult.from_siting("toy", r)
     fig = siting_map(site, r.geo)
     provinces = [t for t in fig.data if t.fill == "toself"]
@@ -46,8 +48,8 @@ def test_map_has_provinces_colour_bar_legend_and_slider():
 
 
 @pytest.mark.slow
-def test_campus_drawn_at_its_site_coordinates_on_toy():
-    r = _two_year_result()
+def test_campus_drawn_at_its_site_coordinates_on_toy(two_year):
+    r = two_year
     fig = siting_map(SiteResult.from_siting("toy", r), r.geo, year=2030)
     placed = [t for t in fig.data if t.name == "X"]
     assert placed and len(placed[0].x) == len(set(r.placements.loc[
@@ -55,10 +57,10 @@ def test_campus_drawn_at_its_site_coordinates_on_toy():
 
 
 @pytest.mark.slow
-def test_many_lines_are_grouped_by_loading(monkeypatch):
+def test_many_lines_are_grouped_by_loading(monkeypatch, two_year):
     import aifab.report._grid as g
 
-    r = _two_year_result()
+    r = two_year
     monkeypatch.setattr(g, "_MAX_CORRIDOR_TRACES", 0)
     fig = siting_map(SiteResult.from_siting("toy", r), r.geo, year=2030)
     grouped = [t for t in fig.data if isinstance(t.hovertext, str)
