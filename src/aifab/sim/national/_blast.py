@@ -34,7 +34,7 @@ class Blast:
             return []
         return [j for j in self.run.fleet.running[part].values()
                 if j.pool == pool and j.state == RUNNING and j.doms is not None
-                and bool((j.doms == d).any())]
+                and d in j.doms.tolist()]  # (a gang's few domains: cheaper than numpy's)
 
     def _replicas_in(self, pool: int, d: int) -> list[int]:
         """Accelerators of inference replicas in domain ``d`` of ``pool``, per service."""
