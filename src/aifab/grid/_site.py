@@ -23,6 +23,7 @@ from aifab.grid._flex import flex_spec
 from aifab.grid._full import build_full_network
 from aifab.grid._lpcache import solve_cached
 from aifab.grid._model import OwnerPrefs, SitingProblem, add_siting, allowed_sites, precheck
+from aifab.grid._modelcache import network_and_model
 from aifab.grid._network import add_interfaces, build_network, quiet_pypsa
 from aifab.grid._redispatch import with_redispatch
 from aifab.grid._results import SitingResult, read_result
@@ -152,9 +153,9 @@ def _site_fleet(problem: SitingProblem, data: GridData, allowed: Any, expansions
                            ai_regions=sorted(set(data.sites["region"])),
                            candidate_expansions=opt.allow_expansions,
                            committed_delay_years=opt.committed_delay_years)
-    n: Any = gn.network
     say("building optimisation model")
-    m = n.optimize.create_model(include_objective_constant=False)
+    n, m = network_and_model(gn.network, include_objective_constant=False)
+    gn = replace(gn, network=n)
     sv = add_siting(m, gn, problem, data, allowed, expansions)
     add_interfaces(m, gn, data)
     add_energy_budgets(m, gn, data)
