@@ -15,6 +15,8 @@ from aifab.grid._modelcache import network_and_model
 
 from .conftest import toy_data, toy_problem
 
+pytestmark = pytest.mark.slow  # nine model builds and two siting runs (about 20 s)
+
 
 @pytest.fixture(autouse=True)
 def _empty(monkeypatch, tmp_path):
