@@ -73,7 +73,8 @@ def _same_network(a, b):
             assert pickle.dumps(va) == pickle.dumps(vb), k
 
 
-def test_a_second_build_gives_copies_of_the_same_network_and_model():
+def test_a_second_build_gives_copies_of_the_same_network_and_model(monkeypatch):
+    monkeypatch.setattr(_modelcache, "KEEP", 3)
     n1, m1 = network_and_model(_net(), include_objective_constant=False)
     assert len(_modelcache._kept) == 1
     n2, m2 = network_and_model(_net(), include_objective_constant=False)
