@@ -108,10 +108,21 @@ def test_off_with_the_cache_dir_and_bounded(monkeypatch):
         network_and_model(_net(seoul_lng_mw=mw), include_objective_constant=False)
     assert list(_modelcache._kept) == [_modelcache._key(_net(seoul_lng_mw=2001.0), {
         "include_objective_constant": False})]  # the newest
-    monkeypatch.setattr(_modelcache, "MAX_BYTES", 1)
     _modelcache.clear()
-    network_and_model(_net(), include_objective_constant=False)
-    assert not _modelcache._kept
+    # the toy's model: 240 variables, about 230 kB pickled with its network; over the bound
+    # it is dropped after pickling (100 kB) or, by its variables, not pickled (1 byte)
+    dumps, pickled = pickle.dumps, []
+
+    def counted(obj, *a, **k):
+        pickled.append(type(obj))
+        return dumps(obj, *a, **k)
+
+    monkeypatch.setattr(pickle, "dumps", counted)
+    for bound, times in ((100_000, 2), (1, 1)):  # the key's pickle, and the model's or not
+        monkeypatch.setattr(_modelcache, "MAX_BYTES", bound)
+        pickled.clear()
+        network_and_model(_net(), include_objective_constant=False)
+        assert not _modelcache._kept and len(pickled) == times
 
 
 def test_a_siting_run_from_a_kept_model_is_the_same_run():

@@ -73,7 +73,9 @@ def network_and_model(n: Any, **kwargs: Any) -> tuple[Any, Any]:
         net, m = pickle.loads(blob)
         return net, m
     m = n.optimize.create_model(**kwargs)
-    if key is not None:
+    # (a model pickles to about 190 bytes a variable, rows included: one far over the bound,
+    # the full network's, is not pickled only to be dropped)
+    if key is not None and int(m.nvars) * 150 <= MAX_BYTES:
         blob = pickle.dumps((n, m), protocol=5)
         if len(blob) <= MAX_BYTES:  # (a larger one is built each time)
             with _lock:
