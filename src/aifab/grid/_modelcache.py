@@ -23,11 +23,12 @@ caches.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import threading
 from collections import OrderedDict
 from typing import Any
+
+from aifab.grid._netcache import cache_dir
 
 KEEP = 2
 MAX_BYTES = 48 << 20
@@ -39,11 +40,6 @@ _PYPSA_OPTIONS = ("optimization.model_snapshot_index", "params.optimize.model_kw
                   "api.new_components_api")
 _kept: OrderedDict[str, bytes] = OrderedDict()
 _lock = threading.Lock()
-
-
-def _off() -> bool:
-    env = os.environ.get("AIFAB_CACHE_DIR")
-    return env is not None and env.strip().lower() in ("", "off", "0", "none")
 
 
 def _key(n: Any, kwargs: dict[str, Any]) -> str | None:
@@ -62,7 +58,7 @@ def _key(n: Any, kwargs: dict[str, Any]) -> str | None:
 def network_and_model(n: Any, **kwargs: Any) -> tuple[Any, Any]:
     """``(network, n.optimize.create_model(**kwargs))``: ``n`` itself and its new model,
     or copies of both from an earlier build of an identical network (module doc)."""
-    key = None if _off() else _key(n, kwargs)
+    key = None if cache_dir() is None else _key(n, kwargs)  # (None: AIFAB_CACHE_DIR=off)
     blob: bytes | None = None
     if key is not None:
         with _lock:
