@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
 from tests.serve.conftest import SLOW
 
@@ -19,9 +20,23 @@ from aifab.serve._browser import axe_violations, console_errors
 pytestmark = pytest.mark.slow
 
 
-def _until(driver: Any, script: str, timeout: float = 30) -> Any:
-    return WebDriverWait(driver, timeout * SLOW, poll_frequency=0.2).until(
-        lambda d: d.execute_script(script))
+def _until(driver: Any, script: str, timeout: float = 30, shown: str = "") -> Any:
+    """Wait until ``script`` returns something true. ``shown``: the ids of elements whose
+    text a timeout reports, with the address and the console's errors (a wait that fails
+    under load says what the page showed instead)."""
+    try:
+        return WebDriverWait(driver, timeout * SLOW, poll_frequency=0.2).until(
+            lambda d: d.execute_script(script))
+    except TimeoutException:
+        if not shown:
+            raise
+        seen = driver.execute_script(
+            "return arguments[0].map(function(i){var e=document.getElementById(i);"
+            "return i + ': ' + (e ? JSON.stringify(e.innerText.slice(0, 400)) : 'absent')})",
+            shown.split())
+        raise AssertionError(f"waited {timeout * SLOW:.0f} s for {script!r} at "
+                             f"{driver.current_url}; the page showed " + "; ".join(seen)
+                             + "; console: " + " | ".join(console_errors(driver))) from None
 
 
 def _open(driver: Any, url: str) -> None:
@@ -59,7 +74,8 @@ def test_each_page_puts_its_state_in_the_address(browser: Any, server: str,
     _open(browser, f"{server}/twin?run=runs/sim-b")
     assert "runs/sim-b" in _value(browser, "twin-run")
     _until(browser, "var e=document.getElementById('twin-context');"
-                    "return e && e.textContent.includes('seed 1')")
+                    "return e && e.textContent.includes('seed 1')",
+           shown="twin-run twin-body notice")
     # the language switch keeps the view and goes into the address too
     browser.execute_script("document.querySelector('#lang input[value=ko]').click()")
     _until(browser, "return document.documentElement.lang === 'ko' && "
