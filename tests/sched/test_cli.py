@@ -221,14 +221,15 @@ def test_explicit_policy_wins_over_manifests(manifests: Path) -> None:
 def test_simulate_under_kueue_writes_the_admission_report(tmp_path: Path,
                                                             manifests: Path) -> None:
     """Rule L9: a run folder under Kueue semantics holds admission.json, as --json's
-    ``admission``; a native run folder has none."""
+    ``admission`` (with ``schema_version``, as every JSON document aifab writes); a native
+    run folder has none."""
     sim = [a for a in SIM if a != "--json"]
     code, _, err = run("simulate", *sim, "--kueue", str(manifests / "kueue"), "--out",
                        str(tmp_path / "k"))
     assert code == 0, err
     doc = json.loads((tmp_path / "k" / "admission.json").read_text())
-    assert doc == {"instants_at_cycle_limit": 0, "loops_found": 0, "loops": [],
-                   "undone": NONE_UNDONE, "again": NONE_AGAIN}
+    assert doc == {"schema_version": 1, "instants_at_cycle_limit": 0, "loops_found": 0,
+                   "loops": [], "undone": NONE_UNDONE, "again": NONE_AGAIN}
     code, _, err = run("simulate", *sim, "--out", str(tmp_path / "n"))
     assert code == 0, err
     assert not (tmp_path / "n" / "admission.json").exists()

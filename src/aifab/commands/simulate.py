@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aifab._io import to_json
+from aifab._io import to_json, versioned
 from aifab._progress import chain, twin_events
 from aifab.commands._common import (
     CatalogOpt,
@@ -192,7 +192,7 @@ def simulate_cmd(
     def files(tmp: Path) -> None:
         write_sim_outputs(result, tmp)
         if adm is not None:  # rule L9
-            (tmp / "admission.json").write_text(to_json(adm) + "\n")
+            (tmp / "admission.json").write_text(to_json(versioned(adm)) + "\n")
 
     emit(doc, as_json=as_json, out=out, write_files=files,
          show=lambda c: print_sim(result, c))
