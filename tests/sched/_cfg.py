@@ -127,3 +127,33 @@ def next_instant(e: Engine, gone: dict[str, float], t: float, step: float) -> fl
     due = e.next_requeue()
     nxt = min([t + step, *gone.values(), math.inf if due is None else due])
     return max(nxt, math.nextafter(t, math.inf))
+
+
+#: A small twin scenario (64 B200 GPUs, two tenants of the government) and a 32-GPU job
+#: for its universities queue (`aifab admit` tests and the scheduler fuzz family).
+TOY = {
+    "name": "toy-run", "owners": [{"name": "Gov", "kind": "public"}],
+    "fleets": [{"owner": "Gov", "accelerator": "b200", "system": "dgx-b200", "count": 64,
+                "delivery_year": 2026}],
+    "sim": {"npu_pools": [], "services_per_owner": 0, "warmup_days": 0, "days": 0.5,
+            "reference_accelerator": "b200",
+            "classes": {"j": {"sizes": [8, 16], "median_h": 3.0, "sigma": 0.8}},
+            "tenants": [{"name": "universities", "owner": "Gov", "kind": "university",
+                         "quota": 0.5, "load": 1.5, "mix": {"j": 1.0}},
+                        {"name": "startups", "owner": "Gov", "kind": "startup", "quota": 0.5,
+                         "load": 1.5, "mix": {"j": 1.0}}]}}
+JOB = {"apiVersion": "batch/v1", "kind": "Job",
+       "metadata": {"name": "ft", "namespace": "universities",
+                    "labels": {"kueue.x-k8s.io/queue-name": "universities"}},
+       "spec": {"parallelism": 4, "template": {"spec": {"containers": [
+           {"name": "m", "resources": {"limits": {"nvidia.com/gpu": 8}}}]}}}}
+
+
+#: A sacct export (--parsable2): jobs of accounts a (with its step) and b, and one of b
+#: cancelled before it started.
+SACCT = """JobID|Account|User|Submit|Start|End|Elapsed|AllocTRES|State
+1|a|u1|2025-01-01T00:00:00|2025-01-01T00:00:00|2025-01-01T01:00:00|01:00:00|cpu=8,gres/gpu=8|COMPLETED
+1.batch|a|u1|2025-01-01T00:00:00|2025-01-01T00:00:00|2025-01-01T01:00:00|01:00:00|gres/gpu=8|COMPLETED
+2|b|u2|2025-01-01T00:30:00|2025-01-01T01:00:00||01:00:00|cpu=4,gres/gpu:b200=4|COMPLETED
+3|b|u2|2025-01-01T00:40:00|Unknown|Unknown|00:00:00|cpu=8|CANCELLED
+"""

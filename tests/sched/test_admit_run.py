@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from _cfg import cq, flavor
+from _cfg import JOB, TOY, cq, flavor
 from typer.testing import CliRunner
 
 from aifab.cli import app
@@ -80,24 +80,6 @@ def test_run_state_checks_its_table(tmp_path: Path) -> None:
         RunState("mem", 0.0, ("a",), _state().jobs)
     with pytest.raises(BadInput, match="command layer"):  # sched reads no run folder
         compare_designs([_manifests(tmp_path)], tmp_path, {})
-
-
-TOY = {
-    "name": "toy-run", "owners": [{"name": "Gov", "kind": "public"}],
-    "fleets": [{"owner": "Gov", "accelerator": "b200", "system": "dgx-b200", "count": 64,
-                "delivery_year": 2026}],
-    "sim": {"npu_pools": [], "services_per_owner": 0, "warmup_days": 0, "days": 0.5,
-            "reference_accelerator": "b200",
-            "classes": {"j": {"sizes": [8, 16], "median_h": 3.0, "sigma": 0.8}},
-            "tenants": [{"name": "universities", "owner": "Gov", "kind": "university",
-                         "quota": 0.5, "load": 1.5, "mix": {"j": 1.0}},
-                        {"name": "startups", "owner": "Gov", "kind": "startup", "quota": 0.5,
-                         "load": 1.5, "mix": {"j": 1.0}}]}}
-JOB = {"apiVersion": "batch/v1", "kind": "Job",
-       "metadata": {"name": "ft", "namespace": "universities",
-                    "labels": {"kueue.x-k8s.io/queue-name": "universities"}},
-       "spec": {"parallelism": 4, "template": {"spec": {"containers": [
-           {"name": "m", "resources": {"limits": {"nvidia.com/gpu": 8}}}]}}}}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from _cfg import config, cq
+from _cfg import SACCT, config, cq
 from typer.testing import CliRunner
 
 from _soak import fast_first
@@ -15,13 +15,6 @@ from aifab.errors import BadInput
 from aifab.sched import read_sacct, read_workloads
 from aifab.sched._history import HistJob, History
 from aifab.sched._replay import replay, tenant_queues
-
-SACCT = """JobID|Account|User|Submit|Start|End|Elapsed|AllocTRES|State
-1|a|u1|2025-01-01T00:00:00|2025-01-01T00:00:00|2025-01-01T01:00:00|01:00:00|cpu=8,gres/gpu=8|COMPLETED
-1.batch|a|u1|2025-01-01T00:00:00|2025-01-01T00:00:00|2025-01-01T01:00:00|01:00:00|gres/gpu=8|COMPLETED
-2|b|u2|2025-01-01T00:30:00|2025-01-01T01:00:00||01:00:00|cpu=4,gres/gpu:b200=4|COMPLETED
-3|b|u2|2025-01-01T00:40:00|Unknown|Unknown|00:00:00|cpu=8|CANCELLED
-"""
 
 
 def _sacct(tmp: Path, text: str = SACCT, name: str = "sacct.txt") -> Path:
@@ -68,6 +61,63 @@ def test_kueue_workload_export(tmp_path: Path) -> None:
     assert [(j.name, j.tenant, j.submit_s, j.run_s, j.gpus) for j in h.jobs] == [
         ("ns/w1", "a", 0.0, 3600.0, 8.0), ("ns/w2", "b", 300.0, 1800.0, 4.0)]
     assert h.skipped == 1
+
+
+@pytest.mark.parametrize("item,where", [
+    (None, r"Workload/items\[0\]: the item: must be a Workload object"),
+    ({"metadata": ["x"]}, r"Workload/items\[0\]: metadata: must be a mapping"),
+    ({"metadata": {"name": "w", "namespace": "ns"}, "status": {"conditions": 3}},
+     r"Workload/ns/w: status\.conditions: must be a list"),
+    ({"metadata": {"name": "w"}, "spec": {"podSets": [7]}},
+     r"Workload//w: spec\.podSets\[0\]: must be a mapping"),
+    ({"metadata": {"name": "w"}, "spec": {"podSets": [{"count": "two"}]}},
+     r"spec\.podSets\[0\]\.count: must be an integer"),
+    ({"metadata": {"name": "w"}, "spec": {"podSets": [{"count": -1}]}},
+     r"spec\.podSets\[0\]\.template: pod count must not be negative"),
+    ({"metadata": {"name": "w"}, "spec": {"podSets": [{"template": {"spec": {
+        "containers": [{"resources": []}]}}}]}},
+     r"spec\.podSets\[0\]\.template\.spec\.containers\[0\]\.resources: must be a mapping"),
+    ({"metadata": {"name": "w"}, "status": {"admission": "a", "conditions": []}},
+     r"status\.admission: must be a mapping")])
+def test_workload_export_fields_of_the_wrong_type_name_the_field(
+        tmp_path: Path, item: object, where: str) -> None:
+    """A Workload list item or field of the wrong type is BadInput naming the file, the
+    Workload and the field (fuzzing found an item that was not an object, and a podSet count
+    that was not a number, raising Python errors), in the history reader and in
+    ``aifab admit --state`` alike."""
+    from aifab.sched import Engine
+    from aifab.sched._admit import load_workloads_state
+
+    p = tmp_path / "wl.json"
+    p.write_text(json.dumps({"items": [item]}))
+    with pytest.raises(BadInput, match=where) as e:
+        read_workloads(p)
+    assert str(p) in str(e.value)
+    m = config(cq("a", "ab", 4))
+    with pytest.raises(BadInput, match=where):
+        load_workloads_state(m, p, Engine(m))
+
+
+def test_workload_finished_before_admitted_is_bad_input(tmp_path: Path) -> None:
+    item = {"metadata": {"name": "w", "namespace": "ns",
+                         "creationTimestamp": "2025-01-01T00:00:00Z"},
+            "spec": {"podSets": [{"count": 1, "template": {"spec": {"containers": [
+                {"resources": {"requests": {"nvidia.com/gpu": 1}}}]}}}]},
+            "status": {"conditions": [
+                {"type": kind, "status": "True", "lastTransitionTime": f"2025-01-01T0{h}:00:00Z"}
+                for kind, h in (("Admitted", 2), ("Finished", 1))]}}
+    p = tmp_path / "wl.json"
+    p.write_text(json.dumps({"items": [item]}))
+    with pytest.raises(BadInput, match=r"Workload/ns/w: status\.conditions: Finished before"):
+        read_workloads(p)
+
+
+def test_sacct_row_without_a_submit_cell_names_the_line(tmp_path: Path) -> None:
+    """A row shorter than the header (its Submit cell missing) is BadInput naming the line
+    (fuzzing found a Python error)."""
+    text = "JobID|Account|AllocTRES|Start|Submit\n1|a|gres/gpu=8|2025-01-01T00:00:00\n"
+    with pytest.raises(BadInput, match=r"line 2: Submit"):
+        read_sacct(_sacct(tmp_path, text))
 
 
 def _design(reclaim: str) -> object:

@@ -118,6 +118,17 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert "bad.yaml" in msg and "line" in msg
 
 
+def test_a_document_that_is_not_an_object_names_its_place(tmp_path: Path) -> None:
+    """A YAML document that is a list or a string, not a Kubernetes object: the file and
+    which document (counted from 1), and what it was."""
+    msg = _err(tmp_path, **{"fl.yaml": FLAVOR + "---\n- a\n- b\n"})
+    assert msg.endswith("fl.yaml: document 2: must be a mapping (a Kubernetes object: kind, "
+                        "apiVersion, metadata), not a list")
+    msg = _err(tmp_path, **{"fl.yaml": FLAVOR.replace("metadata: {name: default}",
+                                                       "metadata: [default]")})
+    assert msg.endswith("fl.yaml: ResourceFlavor/#0: metadata: must be a mapping")
+
+
 def test_unsupported_fields_are_listed(tmp_path: Path) -> None:
     cq = GOOD_CQ + "  admissionChecksStrategy: {}\n  namespaceSelector: {matchLabels: {a: b}}\n"
     kai = ("apiVersion: scheduling.run.ai/v2\nkind: Queue\nmetadata: {name: q}\nspec:\n"

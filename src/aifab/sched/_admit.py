@@ -13,20 +13,17 @@ job's tenant (jobs at least half the size, else all of that tenant's jobs).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from aifab.errors import BadInput
 from aifab.sched._engine import Engine
 from aifab.sched._export import TENANT, k8s_name
-from aifab.sched._fields import Ctx
 from aifab.sched._history import RunState
 from aifab.sched._model import Manifests, is_gpu
 from aifab.sched._workload import (
     PRIORITY_LABEL,
     QUEUE_LABEL,
-    PodSet,
     Workload,
     gang,
     read_job,
@@ -85,7 +82,7 @@ def load_state(m: Manifests, run: RunState, eng: Engine) -> dict[str, Any]:
 def load_workloads_state(m: Manifests, path: Path, eng: Engine) -> dict[str, Any]:
     """The cluster now from ``kubectl get workloads.kueue.x-k8s.io -A -o json``: Workloads
     admitted and not finished are admitted first, pending ones queued (by creation time)."""
-    from aifab.sched._history import _cond, _time
+    from aifab.sched._history import _cond, _time, workload_parts, workload_pod_sets
 
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -99,19 +96,13 @@ def load_workloads_state(m: Manifests, path: Path, eng: Engine) -> dict[str, Any
     admitted: list[Workload] = []
     pending: list[Workload] = []
     for i, it in enumerate(items):
-        it = it if isinstance(it, dict) else {}
-        meta, spec, status = (it.get(k) or {} for k in ("metadata", "spec", "status"))
-        ctx = Ctx(str(path), "Workload", f"{meta.get('namespace', '')}/{meta.get('name', i)}",
-                  [])
-        if _cond(status, "Finished"):
+        ctx, meta, spec, status, conds = workload_parts(str(path), i, it)
+        if _cond(conds, "Finished"):
             continue
-        pod_sets = []
-        for k, ps in enumerate(ctx.seq(spec.get("podSets"), "spec.podSets")):
-            ps = ctx.mapping(ps, f"spec.podSets[{k}]")
-            pod_sets.extend(_pod_sets(ctx, ps, k))
+        pod_sets = workload_pod_sets(ctx, spec)
         created = _time(str(meta.get("creationTimestamp") or "1970-01-01T00:00:00+00:00"),
                         f"{ctx.obj}: metadata.creationTimestamp", str(path))
-        adm = (status.get("admission") or {}).get("clusterQueue")
+        adm = ctx.mapping(status.get("admission"), "status.admission").get("clusterQueue")
         if adm is None:
             lq = m.local_queue(str(meta.get("namespace") or "default"),
                                str(spec.get("queueName") or ""))
@@ -131,15 +122,6 @@ def load_workloads_state(m: Manifests, path: Path, eng: Engine) -> dict[str, Any
             eng.submit(w)
         eng.run()
     return {"workloads": str(path), "running": len(eng.admitted), "queued": len(eng.pending)}
-
-
-def _pod_sets(ctx: Ctx, ps: Mapping[str, Any], k: int) -> list[PodSet]:
-    from aifab.sched._workload import _pod_set
-
-    count = ps.get("count", 1)
-    return [_pod_set(ctx, str(ps.get("name") or f"ps{k}"),
-                     count if isinstance(count, int) else 1, ps.get("template"),
-                     f"spec.podSets[{k}].template")]
 
 
 def forecast(state: dict[str, Any], tenant: str, gpus: float) -> dict[str, Any] | None:

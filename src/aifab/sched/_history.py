@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from aifab.errors import BadInput
 from aifab.sched._fields import Ctx
 from aifab.sched._model import is_gpu
+from aifab.sched._workload import PodSet, _count, _pod_set
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,7 +109,7 @@ def read_sacct(path: Path) -> History:
         if gpus <= 0 or start in ("", "Unknown", "None"):
             skipped += 1
             continue
-        submit = _time(r["Submit"].strip(), f"{where}: Submit", str(path))
+        submit = _time((r.get("Submit") or "").strip(), f"{where}: Submit", str(path))
         t0 = _time(start, f"{where}: Start", str(path))
         end = (r.get("End") or "").strip()
         run = (_time(end, f"{where}: End", str(path)) - t0
@@ -132,11 +134,38 @@ def _history(raw: list[Raw], skipped: int, source: str) -> History:
     return History(jobs, skipped, source)
 
 
-def _cond(status: dict[str, Any], kind: str) -> str | None:
-    for c in status.get("conditions") or []:
+def _cond(conditions: list[Any], kind: str) -> str | None:
+    for c in conditions:
         if isinstance(c, dict) and c.get("type") == kind and c.get("status") == "True":
             return str(c.get("lastTransitionTime"))
     return None
+
+
+def workload_parts(source: str, i: int, item: Any) -> tuple[
+        Ctx, Mapping[str, Any], Mapping[str, Any], Mapping[str, Any], list[Any]]:
+    """Item ``i`` of a Workload list: where it came from (``namespace/name``), its
+    metadata, spec and status, and its status conditions, each checked for its type
+    (BadInput naming the file, the Workload and the field)."""
+    top = Ctx(source, "Workload", f"items[{i}]", [])
+    if not isinstance(item, Mapping):
+        raise top.error("the item", "must be a Workload object")
+    meta = top.mapping(item.get("metadata"), "metadata")
+    ctx = Ctx(source, "Workload", f"{meta.get('namespace', '')}/{meta.get('name', i)}", [])
+    spec = ctx.mapping(item.get("spec"), "spec")
+    status = ctx.mapping(item.get("status"), "status")
+    return ctx, meta, spec, status, ctx.seq(status.get("conditions"), "status.conditions")
+
+
+def workload_pod_sets(ctx: Ctx, spec: Mapping[str, Any]) -> list[PodSet]:
+    """The pod sets of a Workload's ``spec.podSets`` (each: ``name``, ``count``, its pod
+    ``template``), read as a job's are (BadInput naming the field)."""
+    out = []
+    for k, ps in enumerate(ctx.seq(spec.get("podSets"), "spec.podSets")):
+        ps = ctx.mapping(ps, f"spec.podSets[{k}]")
+        out.append(_pod_set(ctx, str(ps.get("name") or f"ps{k}"),
+                            _count(ctx, ps.get("count"), f"spec.podSets[{k}].count"),
+                            ps.get("template"), f"spec.podSets[{k}].template"))
+    return out
 
 
 def read_workloads(path: Path) -> History:
@@ -151,32 +180,25 @@ def read_workloads(path: Path) -> History:
     raw: list[Raw] = []
     skipped = 0
     for i, it in enumerate(items):
-        meta = it.get("metadata") or {}
-        ctx = Ctx(str(path), "Workload", f"{meta.get('namespace', '')}/{meta.get('name', i)}",
-                  [])
-        spec, status = it.get("spec") or {}, it.get("status") or {}
-        admitted, finished = _cond(status, "Admitted") or _cond(status, "QuotaReserved"), \
-            _cond(status, "Finished")
+        ctx, meta, spec, status, conds = workload_parts(str(path), i, it)
+        admitted, finished = _cond(conds, "Admitted") or _cond(conds, "QuotaReserved"), \
+            _cond(conds, "Finished")
         created = meta.get("creationTimestamp")
-        gpus = 0.0
-        for k, ps in enumerate(ctx.seq(spec.get("podSets"), "spec.podSets")):
-            count = int(ps.get("count", 1))
-            for c in (((ps.get("template") or {}).get("spec") or {}).get("containers") or []):
-                req = ((c.get("resources") or {}).get("requests") or {})
-                lim = ((c.get("resources") or {}).get("limits") or {})
-                for r, v in {**lim, **req}.items():
-                    if is_gpu(str(r)):
-                        gpus += count * ctx.quantity(v, f"spec.podSets[{k}] {r}")
+        gpus = sum(ps.count * sum(v for r, v in ps.per_pod.items() if is_gpu(r))
+                   for ps in workload_pod_sets(ctx, spec))
+        adm = ctx.mapping(status.get("admission"), "status.admission").get("clusterQueue")
         if not (admitted and finished and created) or gpus <= 0:
             skipped += 1
             continue
-        adm = (status.get("admission") or {}).get("clusterQueue")
         tenant = str(adm or f"{meta.get('namespace', 'default')}/{spec.get('queueName', '')}")
         src = str(path)
         prio = spec.get("priority")
+        run = _time(finished, f"{ctx.obj}: Finished", src) \
+            - _time(admitted, f"{ctx.obj}: Admitted", src)
+        if not run >= 0:
+            raise ctx.error("status.conditions", "Finished before Admitted")
         raw.append((ctx.name, tenant, _time(str(created), f"{ctx.obj}: creationTimestamp", src),
-                    _time(finished, f"{ctx.obj}: Finished", src)
-                    - _time(admitted, f"{ctx.obj}: Admitted", src), gpus,
+                    run, gpus,
                     prio if isinstance(prio, int) and not isinstance(prio, bool) else 0,
                     str(spec.get("priorityClassName") or "")))
     return _history(raw, skipped, str(path))

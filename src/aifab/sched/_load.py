@@ -241,10 +241,13 @@ def load_docs(m: Manifests, file: str, docs: list[Any]) -> None:
     for i, doc in enumerate(docs):
         if doc is None:
             continue
-        where = Ctx(file, f"document[{i}]", "?", m.unsupported)
-        doc = where.mapping(doc, "")
+        if not isinstance(doc, Mapping):
+            raise BadInput("must be a mapping (a Kubernetes object: kind, apiVersion, "
+                           f"metadata), not a {type(doc).__name__}", source=file,
+                           where=f"document {i + 1}")
         kind, api = doc.get("kind"), str(doc.get("apiVersion", ""))
-        meta = where.mapping(doc.get("metadata"), "metadata")
+        meta = Ctx(file, str(kind), f"#{i}", m.unsupported).mapping(doc.get("metadata"),
+                                                                      "metadata")
         name = str(meta.get("name") or "")
         ctx = Ctx(file, str(kind), name or f"#{i}", m.unsupported)
         group, _, version = api.partition("/")
@@ -258,7 +261,7 @@ def load_docs(m: Manifests, file: str, docs: list[Any]) -> None:
                 raise ctx.error("apiVersion", f"{api!r}: aifab reads scheduling.run.ai/v2")
             if name in m.kai_queues:
                 raise ctx.error("metadata.name", "duplicate Queue")
-            m.kai_queues[name] = read_kai_queue(ctx, meta, where.mapping(doc.get("spec"), "spec"))
+            m.kai_queues[name] = read_kai_queue(ctx, meta, ctx.mapping(doc.get("spec"), "spec"))
             continue
         if kind not in KINDS or group != KUEUE_GROUP:
             raise ctx.error("kind", f"unknown kind {kind!r} ({api or 'no apiVersion'}); aifab "
