@@ -1,0 +1,188 @@
+"""Fuzz the shared-fleet scheduler commands through the real CLI (fuzz_cli.py says what is
+checked): ``admit`` (Kueue and KAI manifests, a job manifest, a Workload export as
+``--state``), ``compare-queues`` (a sacct export or a Workload export through a design),
+``simulate --kueue/--kai`` and ``queues``, each with one input mutated: a manifest document
+changed, dropped, duplicated or replaced by text; job, Workload and scenario fields
+replaced, deleted or added; sacct cells, rows and columns. Every case ends with exit 0 or
+exit 2 and one line naming the file (and object and field), never a traceback.
+
+Case counts in CI (x AIFAB_FUZZ_SCALE): admit 150, admit with KAI 60, compare-queues 150,
+simulate 40, queues 60 (about 10 s in all).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fuzz_cli import NUM_TEXT, SETS, flag, flags, fuzz_settings, mutated_doc, run, workdir
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.sched._cfg import JOB, SACCT, TOY
+from typer.testing import CliRunner
+
+from aifab.cli import app
+
+#: The sacct export with its two accounts named as TOY's ClusterQueues.
+HISTORY = SACCT.replace("|a|", "|universities|").replace("|b|", "|startups|")
+
+
+def _workload(name: str, gpus: int, admitted: bool, finished: bool = False) -> dict[str, Any]:
+    """A Kueue Workload of ``kubectl get workloads -A -o json`` on TOY's universities queue."""
+    at = "2025-01-01T00:0{}:00Z".format
+    conds = [{"type": kind, "status": "True", "lastTransitionTime": at(k)}
+             for k, (kind, on) in enumerate((("Admitted", admitted), ("Finished", finished)),
+                                            start=1) if on]
+    status: dict[str, Any] = {"conditions": conds}
+    if admitted:
+        status["admission"] = {"clusterQueue": "universities"}
+    return {"metadata": {"name": name, "namespace": "universities",
+                         "creationTimestamp": at(0)},
+            "spec": {"queueName": "universities", "priority": 0, "podSets": [
+                {"name": "main", "count": gpus, "template": {"spec": {"containers": [
+                    {"name": "m", "resources": {"requests": {"nvidia.com/gpu": 1}}}]}}}]},
+            "status": status}
+
+
+STATE = {"items": [_workload("run", 16, True), _workload("done", 8, True, True),
+                   _workload("wait", 8, False)]}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """TOY as a scenario file and its Kueue and KAI manifests (``aifab queues``)."""
+    d = tmp_path_factory.mktemp("sched-fuzz")
+    (d / "toy.yaml").write_text(yaml.safe_dump(TOY))
+    r = CliRunner().invoke(app, ["queues", str(d / "toy.yaml"), "--kueue", str(d / "k"),
+                                 "--kai", str(d / "kai")])
+    assert r.exit_code == 0, r.output
+    yield d
+
+
+@st.composite
+def mutated_dir(draw: st.DrawFn, src: Path, dst: Path) -> None:
+    """``src`` copied to ``dst``, half the time with one file's documents mutated."""
+    shutil.copytree(src, dst)
+    if draw(st.booleans()):
+        return
+    f = draw(st.sampled_from(sorted(dst.iterdir())))
+    docs = list(yaml.safe_load_all(f.read_text()))
+    kind = draw(st.sampled_from(["doc", "doc", "doc", "drop", "dup", "text"]))
+    i = draw(st.integers(0, len(docs) - 1))
+    if kind == "text":
+        f.write_text(draw(st.text(max_size=40)))
+        return
+    if kind == "doc":
+        docs[i] = draw(mutated_doc(docs[i]))
+    elif kind == "drop":
+        del docs[i]
+    else:
+        docs.append(docs[i])
+    f.write_text(yaml.safe_dump_all(docs))
+
+
+#: What a sacct cell may hold instead (dates out of range, odd TRES, states).
+SACCT_JUNK = st.one_of(NUM_TEXT, st.sampled_from([
+    "2025-13-01T00:00:00", "None", "Unknown", "gres/gpu=-8", "gres/gpu=1e9", "gres/gpu=nan",
+    "99-00:00:00", "2024-12-31T23:00:00", "", "gres/gpu:x=8", "cpu=8,gres/gpu=0", "RUNNING",
+    "1_2", "universities"]))
+
+
+@st.composite
+def sacct_text(draw: st.DrawFn) -> str:
+    """HISTORY with up to three cells replaced, a row dropped or duplicated, or a column
+    removed."""
+    rows = [line.split("|") for line in HISTORY.strip().splitlines()]
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["cell", "cell", "cell", "drop", "dup", "column"]))
+        if kind == "cell":
+            r = draw(st.integers(0, len(rows) - 1))
+            rows[r][draw(st.integers(0, len(rows[r]) - 1))] = draw(SACCT_JUNK).replace("|", ";")
+        elif kind == "drop" and len(rows) > 1:
+            del rows[draw(st.integers(1, len(rows) - 1))]
+        elif kind == "dup" and len(rows) > 1:
+            rows.append(list(rows[draw(st.integers(1, len(rows) - 1))]))
+        elif kind == "column":
+            c = draw(st.integers(0, len(rows[0]) - 1))
+            rows = [r[:c] + r[c + 1:] for r in rows]
+    return "\n".join("|".join(r) for r in rows) + "\n"
+
+
+def _state(draw: st.DrawFn, d: Path) -> Path:
+    (d / "wl.json").write_text(json.dumps(draw(st.one_of(st.just(STATE), mutated_doc(STATE)))))
+    return d / "wl.json"
+
+
+@fuzz_settings(150)
+@given(data=st.data())
+def test_admit(base: Path, data: st.DataObject) -> None:
+    with workdir() as d:
+        data.draw(mutated_dir(base / "k", d / "k"))
+        (d / "job.yaml").write_text(yaml.safe_dump(data.draw(st.one_of(st.just(JOB),
+                                                                       mutated_doc(JOB)))))
+        args = ["admit", str(d / "job.yaml"), "--kueue", str(d / "k")]
+        if data.draw(st.booleans()):
+            args += ["--state", str(_state(data.draw, d))]
+        run("admit", [*args, *data.draw(st.sampled_from([["--json"], []]))])
+
+
+@fuzz_settings(60)
+@given(data=st.data())
+def test_admit_kai(base: Path, data: st.DataObject) -> None:
+    with workdir() as d:
+        data.draw(mutated_dir(base / "kai", d / "kai"))
+        (d / "job.yaml").write_text(yaml.safe_dump(data.draw(st.one_of(st.just(JOB),
+                                                                       mutated_doc(JOB)))))
+        run("admit kai", ["admit", str(d / "job.yaml"), "--kai", str(d / "kai"), "--json"])
+
+
+@fuzz_settings(150)
+@given(data=st.data())
+def test_compare_queues(base: Path, data: st.DataObject) -> None:
+    with workdir() as d:
+        which = data.draw(st.sampled_from(["k", "kai"]))
+        data.draw(mutated_dir(base / which, d / which))
+        if data.draw(st.integers(0, 2)):
+            jobs = d / "jobs.txt"
+            jobs.write_text(data.draw(sacct_text()))
+        else:
+            jobs = _state(data.draw, d)
+        args = ["compare-queues", str(d / which), "--jobs", str(jobs), *data.draw(flags(
+            flag("--grace", NUM_TEXT, good=("30", "0")),
+            flag("--map", st.sampled_from(["x=y", "=", "a", "startups=nope"]),
+                 good=("universities=universities", "startups=startups"))))]
+        run("compare-queues", [*args, "--json"])
+
+
+@fuzz_settings(40)
+@given(data=st.data())
+def test_simulate_under_manifests(base: Path, data: st.DataObject) -> None:
+    with workdir() as d:
+        which = data.draw(st.sampled_from(["k", "kai"]))
+        data.draw(mutated_dir(base / which, d / which))
+        out = d / "out" if data.draw(st.booleans()) else None
+        run("simulate --kueue/--kai", [
+            "simulate", str(base / "toy.yaml"), "--kueue" if which == "k" else "--kai",
+            str(d / which), "--days", data.draw(st.sampled_from(["0.05", "0.1"])), "--json",
+            *(["--out", str(out)] if out else [])], out)
+
+
+@fuzz_settings(60)
+@given(data=st.data())
+def test_queues(data: st.DataObject) -> None:
+    """A mutated scenario or --set: the manifests are written whole, or nothing is."""
+    with workdir() as d:
+        (d / "toy.yaml").write_text(yaml.safe_dump(data.draw(st.one_of(st.just(TOY),
+                                                                       mutated_doc(TOY)))))
+        outs = data.draw(st.sampled_from([["--kueue"], ["--kai"], ["--kueue", "--kai"]]))
+        args = ["queues", str(d / "toy.yaml"), *data.draw(SETS)]
+        for o in outs:
+            args += [o, str(d / o.strip("-"))]
+        ok = run("queues", args) == 0
+        assert [(d / o.strip("-")).is_dir() for o in outs] == [ok] * len(outs), args
+
