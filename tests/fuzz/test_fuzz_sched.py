@@ -27,6 +27,8 @@ from tests.sched._cfg import JOB, SACCT, TOY
 from typer.testing import CliRunner
 
 from aifab.cli import app
+from aifab.sched import read_dir
+from aifab.sched._schema import validate
 
 #: The sacct export with its two accounts named as TOY's ClusterQueues.
 HISTORY = SACCT.replace("|a|", "|universities|").replace("|b|", "|startups|")
@@ -175,7 +177,8 @@ def test_simulate_under_manifests(base: Path, data: st.DataObject) -> None:
 @fuzz_settings(60)
 @given(data=st.data())
 def test_queues(data: st.DataObject) -> None:
-    """A mutated scenario or --set: the manifests are written whole, or nothing is."""
+    """A mutated scenario or --set: the manifests are written whole, valid against the
+    projects' CRD schemas and read back by the loader, or nothing is written."""
     with workdir() as d:
         (d / "toy.yaml").write_text(yaml.safe_dump(data.draw(st.one_of(st.just(TOY),
                                                                        mutated_doc(TOY)))))
@@ -185,4 +188,11 @@ def test_queues(data: st.DataObject) -> None:
             args += [o, str(d / o.strip("-"))]
         ok = run("queues", args) == 0
         assert [(d / o.strip("-")).is_dir() for o in outs] == [ok] * len(outs), args
+        if ok:
+            for o in outs:
+                read_dir(d / o.strip("-"))
+                for f in sorted((d / o.strip("-")).glob("*.yaml")):
+                    for doc in yaml.safe_load_all(f.read_text()):
+                        if doc["kind"] != "Configuration":
+                            assert validate(doc) == [], (args, f.name)
 
