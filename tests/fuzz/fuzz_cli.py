@@ -138,16 +138,18 @@ def mutated_doc(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
 
 
 @st.composite
-def mutated_csv(draw: st.DrawFn, lines: list[str]) -> str:
-    """A CSV (header + rows) with up to three cells replaced by number-like junk, a row
-    dropped or duplicated, or a column removed."""
-    rows = [line.split(",") for line in lines]
+def mutated_csv(draw: st.DrawFn, lines: list[str], sep: str = ",",
+                cells: st.SearchStrategy[str] = NUM_TEXT) -> str:
+    """A CSV (header + rows, fields split by ``sep``) with up to three cells replaced by
+    junk from ``cells`` (number-like by default), a row dropped or duplicated, or a column
+    removed."""
+    rows = [line.split(sep) for line in lines]
     for _ in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(["cell", "cell", "cell", "drop", "dup", "column"]))
         if kind == "cell" and len(rows) > 1:
             r = draw(st.integers(1, len(rows) - 1))
             c = draw(st.integers(0, len(rows[r]) - 1))
-            rows[r][c] = draw(NUM_TEXT).replace(",", ";")
+            rows[r][c] = draw(cells).replace(sep, ";" if sep != ";" else ",")
         elif kind == "drop" and len(rows) > 1:
             del rows[draw(st.integers(1, len(rows) - 1))]
         elif kind == "dup" and len(rows) > 1:
@@ -155,7 +157,7 @@ def mutated_csv(draw: st.DrawFn, lines: list[str]) -> str:
         elif kind == "column":
             c = draw(st.integers(0, len(rows[0]) - 1))
             rows = [r[:c] + r[c + 1:] for r in rows]
-    return "\n".join(",".join(r) for r in rows) + "\n"
+    return "\n".join(sep.join(r) for r in rows) + "\n"
 
 
 def flag(name: str, values: st.SearchStrategy[str] = NUM_TEXT,

@@ -6,8 +6,8 @@ changed, dropped, duplicated or replaced by text; job, Workload and scenario fie
 replaced, deleted or added; sacct cells, rows and columns. Every case ends with exit 0 or
 exit 2 and one line naming the file (and object and field), never a traceback.
 
-Case counts in CI (x AIFAB_FUZZ_SCALE): admit 150, admit with KAI 60, compare-queues 150,
-simulate 40, queues 60 (about 10 s in all).
+Case counts in CI (x AIFAB_FUZZ_SCALE): admit 200 (a third with KAI queues),
+compare-queues 150, simulate 40, queues 60 (about 10 s in all).
 """
 
 from __future__ import annotations
@@ -20,7 +20,17 @@ from typing import Any
 
 import pytest
 import yaml
-from fuzz_cli import NUM_TEXT, SETS, flag, flags, fuzz_settings, mutated_doc, run, workdir
+from fuzz_cli import (
+    NUM_TEXT,
+    SETS,
+    flag,
+    flags,
+    fuzz_settings,
+    mutated_csv,
+    mutated_doc,
+    run,
+    workdir,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.sched._cfg import JOB, SACCT, TOY
@@ -95,24 +105,13 @@ SACCT_JUNK = st.one_of(NUM_TEXT, st.sampled_from([
     "1_2", "universities"]))
 
 
-@st.composite
-def sacct_text(draw: st.DrawFn) -> str:
-    """HISTORY with up to three cells replaced, a row dropped or duplicated, or a column
-    removed."""
-    rows = [line.split("|") for line in HISTORY.strip().splitlines()]
-    for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.sampled_from(["cell", "cell", "cell", "drop", "dup", "column"]))
-        if kind == "cell":
-            r = draw(st.integers(0, len(rows) - 1))
-            rows[r][draw(st.integers(0, len(rows[r]) - 1))] = draw(SACCT_JUNK).replace("|", ";")
-        elif kind == "drop" and len(rows) > 1:
-            del rows[draw(st.integers(1, len(rows) - 1))]
-        elif kind == "dup" and len(rows) > 1:
-            rows.append(list(rows[draw(st.integers(1, len(rows) - 1))]))
-        elif kind == "column":
-            c = draw(st.integers(0, len(rows[0]) - 1))
-            rows = [r[:c] + r[c + 1:] for r in rows]
-    return "\n".join("|".join(r) for r in rows) + "\n"
+def _design(draw: st.DrawFn, base: Path, d: Path,
+            kinds: tuple[str, ...] = ("k", "kai")) -> tuple[str, Path]:
+    """A design (Kueue or KAI manifests) copied into ``d``, maybe mutated: its flag and
+    folder."""
+    which = draw(st.sampled_from(kinds))
+    draw(mutated_dir(base / which, d / which))
+    return ("--kueue" if which == "k" else "--kai"), d / which
 
 
 def _state(draw: st.DrawFn, d: Path) -> Path:
@@ -120,41 +119,31 @@ def _state(draw: st.DrawFn, d: Path) -> Path:
     return d / "wl.json"
 
 
-@fuzz_settings(150)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_admit(base: Path, data: st.DataObject) -> None:
     with workdir() as d:
-        data.draw(mutated_dir(base / "k", d / "k"))
+        opt, design = _design(data.draw, base, d, ("k", "k", "kai"))
         (d / "job.yaml").write_text(yaml.safe_dump(data.draw(st.one_of(st.just(JOB),
                                                                        mutated_doc(JOB)))))
-        args = ["admit", str(d / "job.yaml"), "--kueue", str(d / "k")]
-        if data.draw(st.booleans()):
+        args = ["admit", str(d / "job.yaml"), opt, str(design)]
+        if opt == "--kueue" and data.draw(st.booleans()):
             args += ["--state", str(_state(data.draw, d))]
         run("admit", [*args, *data.draw(st.sampled_from([["--json"], []]))])
-
-
-@fuzz_settings(60)
-@given(data=st.data())
-def test_admit_kai(base: Path, data: st.DataObject) -> None:
-    with workdir() as d:
-        data.draw(mutated_dir(base / "kai", d / "kai"))
-        (d / "job.yaml").write_text(yaml.safe_dump(data.draw(st.one_of(st.just(JOB),
-                                                                       mutated_doc(JOB)))))
-        run("admit kai", ["admit", str(d / "job.yaml"), "--kai", str(d / "kai"), "--json"])
 
 
 @fuzz_settings(150)
 @given(data=st.data())
 def test_compare_queues(base: Path, data: st.DataObject) -> None:
     with workdir() as d:
-        which = data.draw(st.sampled_from(["k", "kai"]))
-        data.draw(mutated_dir(base / which, d / which))
+        _, design = _design(data.draw, base, d)
         if data.draw(st.integers(0, 2)):
             jobs = d / "jobs.txt"
-            jobs.write_text(data.draw(sacct_text()))
+            jobs.write_text(data.draw(mutated_csv(HISTORY.strip().splitlines(), "|",
+                                                  SACCT_JUNK)))
         else:
             jobs = _state(data.draw, d)
-        args = ["compare-queues", str(d / which), "--jobs", str(jobs), *data.draw(flags(
+        args = ["compare-queues", str(design), "--jobs", str(jobs), *data.draw(flags(
             flag("--grace", NUM_TEXT, good=("30", "0")),
             flag("--map", st.sampled_from(["x=y", "=", "a", "startups=nope"]),
                  good=("universities=universities", "startups=startups"))))]
@@ -165,12 +154,11 @@ def test_compare_queues(base: Path, data: st.DataObject) -> None:
 @given(data=st.data())
 def test_simulate_under_manifests(base: Path, data: st.DataObject) -> None:
     with workdir() as d:
-        which = data.draw(st.sampled_from(["k", "kai"]))
-        data.draw(mutated_dir(base / which, d / which))
+        opt, design = _design(data.draw, base, d)
         out = d / "out" if data.draw(st.booleans()) else None
         run("simulate --kueue/--kai", [
-            "simulate", str(base / "toy.yaml"), "--kueue" if which == "k" else "--kai",
-            str(d / which), "--days", data.draw(st.sampled_from(["0.05", "0.1"])), "--json",
+            "simulate", str(base / "toy.yaml"), opt, str(design), "--days",
+            data.draw(st.sampled_from(["0.05", "0.1"])), "--json",
             *(["--out", str(out)] if out else [])], out)
 
 
