@@ -69,3 +69,15 @@ def test_sweep_needs_the_command_and_a_spec_inside(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match=msg):
         jobs.launch(JobRequest(kind="sweep"))
     assert jobs.poll() == []
+
+
+@pytest.mark.parametrize("field", ["kind", "scenario", "policy", "spec", "siting"])
+def test_form_fields_that_are_not_text_are_named(tmp_path: Path, field: str) -> None:
+    """The Runs form's text fields as any JSON a client may post (a property test of the
+    request check found a list for the scenario raising TypeError): BadInput naming the
+    field, and nothing starts."""
+    jobs = JobManager(ResultsDir(tmp_path))
+    req = JobRequest(**{"kind": "simulate", field: [1]})  # type: ignore[arg-type]
+    with pytest.raises(BadInput, match=f"{field}: must be text, got list"):
+        jobs.launch(req)
+    assert jobs.poll() == []

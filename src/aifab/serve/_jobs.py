@@ -115,6 +115,10 @@ def validate(req: JobRequest, results: ResultsDir) -> list[str]:
     """The CLI arguments for a request (without ``--out``); BadInput naming the field."""
     from aifab.scenario import embedded_scenarios
 
+    for name in ("kind", "scenario", "policy", "spec", "siting"):  # a form posts any JSON
+        v = getattr(req, name)
+        if v is not None and not isinstance(v, str):
+            raise BadInput(f"must be text, got {type(v).__name__}", where=name)
     if req.kind not in KINDS:
         raise BadInput(f"unknown run kind {req.kind!r} (one of: {', '.join(KINDS)})",
                        where="kind")
