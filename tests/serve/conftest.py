@@ -20,6 +20,26 @@ from aifab.serve._browser import chromium_paths, headless_chromium
 SLOW = float(os.environ.get("AIFAB_TEST_WAIT_SCALE", "1"))
 """Scales every wait's timeout (a busy CI machine sets it; .ci/run)."""
 
+#: Where Dash keeps the language switch's value in the browser (``persistence=True``):
+#: ``[value, value in the layout]`` under this localStorage key.
+LANG_KEPT = "_dash_persistence.lang.value.true"
+
+
+def in_english(driver: Any, server: str) -> None:
+    """Leave the browser in English: open ``/overview?lang=en`` and wait until the page says
+    "Overview" and the value Dash keeps for the language switch is English. A page opened
+    with ``?lang=ko`` keeps Korean in the browser, and ``?lang=en`` puts English back only
+    once its callback has run: a test that navigated away before then left the next test's
+    pages in Korean (the Twin page's "seed 1" read "시드 1": a flake under load)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{server}/overview?lang=en")
+    WebDriverWait(driver, 60 * SLOW, poll_frequency=0.2).until(lambda d: d.execute_script(
+        "var t=document.getElementById('page-title'), k=localStorage.getItem(arguments[0]);"
+        "return t && t.textContent === 'Overview' && document.documentElement.lang === 'en'"
+        " && (k === null || JSON.parse(k)[0] === 'en')", LANG_KEPT))
+
+
 FAST = ["--days", "1", "--set", "sim.scale=0.01", "--set", "sim.warmup_days=0.5"]
 MINI = """\
 schema_version: 1

@@ -20,6 +20,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+from tests.serve.conftest import in_english
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +51,7 @@ def test_korean_planner_walk(browser: Any, server: str, results: dict[str, Any],
     try:
         _walk(browser, server, results, tmp_path)
     finally:  # the language persists in the browser: leave it in English
-        browser.get(f"{server}/overview?lang=en")
-        _until(browser, "return document.documentElement.lang === 'en'")
+        in_english(browser, server)
 
 
 def _walk(browser: Any, server: str, results: dict[str, Any], tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
-from tests.serve.conftest import SLOW
+from tests.serve.conftest import LANG_KEPT, SLOW, in_english
 
 from aifab.serve import ResultsDir
 from aifab.serve._browser import axe_violations, console_errors
@@ -66,6 +66,7 @@ def test_each_page_puts_its_state_in_the_address(browser: Any, server: str,
                                                  results: dict[str, Any]) -> None:
     console_errors(browser)  # drop what earlier tests' pages (other servers) left behind
     browser.set_window_size(1440, 1000)
+    in_english(browser, server)  # whatever language earlier tests left kept
     # Twin: the run chosen is in the address; the address reopens it
     _open(browser, f"{server}/twin")
     _choose(browser, "twin-run", "runs/sim-b")
@@ -122,6 +123,27 @@ def test_each_page_puts_its_state_in_the_address(browser: Any, server: str,
     _until(browser, "return document.querySelector('#map-graph .js-plotly-plot')")
     errors = console_errors(browser, server)
     assert errors == [], "\n".join(errors)
+
+
+def test_a_shared_links_language_is_kept_until_english_is_asked_for(browser: Any,
+                                                                     server: str) -> None:
+    """A page opened with ``?lang=ko`` keeps Korean in the browser (Dash's persistence of
+    the language switch), so the next page without ``?lang`` is Korean too; ``in_english``
+    (which the browser tests use to start from English) puts English back."""
+    kept = f"return JSON.parse(localStorage.getItem('{LANG_KEPT}') || 'null')"
+    browser.get(f"{server}/overview?lang=ko")
+    _until(browser, "var e=document.getElementById('page-title');"
+                    "return e && e.textContent === '개요'")
+    assert browser.execute_script(kept)[0] == "ko"
+    _open(browser, f"{server}/twin")
+    _until(browser, "var e=document.getElementById('page-title');"
+                    "return e && e.textContent === '디지털 트윈'")
+    in_english(browser, server)
+    assert browser.execute_script(kept)[0] == "en"
+    _open(browser, f"{server}/twin")
+    _until(browser, "var e=document.getElementById('page-title');"
+                    "return e && e.textContent === 'Twin'")
+    assert "lang" not in _query(browser)
 
 
 @pytest.fixture
