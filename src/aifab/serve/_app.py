@@ -13,6 +13,7 @@ from flask import Response, abort, request, send_file
 from aifab.serve._cb_plan import plan_callbacks
 from aifab.serve._cb_runs import run_callbacks
 from aifab.serve._cb_views import view_callbacks
+from aifab.serve._guard import ENDPOINT, bad_field
 from aifab.serve._i18n import LANGS, t
 from aifab.serve._jobs import JobManager
 from aifab.serve._pages import PAGES, page_layout, refused
@@ -130,6 +131,11 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
         if _host_name(request.host or "") not in allowed:
             return Response("aifab serve: unknown Host header (see --allow-host)\n", 403,
                             mimetype="text/plain")
+        if request.method == "POST" and request.path == ENDPOINT:
+            why = bad_field(request.get_json(silent=True),
+                            {k for k, v in app.callback_map.items() if "callback" in v})
+            if why is not None:
+                return Response(f"aifab serve: {why}\n", 400, mimetype="text/plain")
         return None
 
     @server.route("/files/<path:rel>")  # type: ignore[untyped-decorator]
