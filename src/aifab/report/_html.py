@@ -9,6 +9,7 @@ a text alternative.
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,6 +174,23 @@ figure.chart{zoom:.66}}
 """
 
 
+def made_at() -> datetime:
+    """When a page says it was made: now (UTC), or the time ``SOURCE_DATE_EPOCH`` gives
+    (seconds since 1970, the reproducible-builds convention:
+    reproducible-builds.org/specs/source-date-epoch), so that two runs of the same inputs
+    can give the same bytes; a value that is not such a number is BadInput."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if not raw:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromtimestamp(int(raw), UTC)
+    except (ValueError, OverflowError, OSError):
+        from aifab.errors import BadInput
+
+        raise BadInput(f"{raw!r} is not a time in seconds since 1970",
+                       where="SOURCE_DATE_EPOCH") from None
+
+
 @cache
 def _template() -> jinja2.Template:
     env = jinja2.Environment(
@@ -216,7 +234,7 @@ def render_html(title: str, sections: list[Section], subtitle: str = "", *,
     secs = [{"id": _anchor(s, i), "title": tr(s.title, lang),
              "body_html": Markup(ko_prose(s.body_html) if ko else s.body_html)}
             for i, s in enumerate(sections)]
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = made_at().strftime("%Y-%m-%d %H:%M UTC")
     words = {k: v[ko] for k, v in _WORDS.items()}
     words["generated"] = words["generated"].format(version=__version__, stamp=stamp)
     words["needs_plotly"] = words["needs_plotly"].format(js=plotly_file_name())
