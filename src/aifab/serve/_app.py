@@ -126,14 +126,15 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
     server.config["aifab.jobs"] = manager
     server.config["MAX_CONTENT_LENGTH"] = MAX_BODY
 
+    served: set[str] = set()  # the outputs of the server's own callbacks (filled below)
+
     @server.before_request  # type: ignore[untyped-decorator]
     def check_host() -> Any:
         if _host_name(request.host or "") not in allowed:
             return Response("aifab serve: unknown Host header (see --allow-host)\n", 403,
                             mimetype="text/plain")
         if request.method == "POST" and request.path == ENDPOINT:
-            why = bad_field(request.get_json(silent=True),
-                            {k for k, v in app.callback_map.items() if "callback" in v})
+            why = bad_field(request.get_json(silent=True), served)
             if why is not None:
                 return Response(f"aifab serve: {why}\n", 400, mimetype="text/plain")
         return None
@@ -177,6 +178,7 @@ def create_app(results_dir: Path | str, *, jobs: JobManager | None = None,
     plan_callbacks(app, results)
     run_callbacks(app, results, manager)
     view_callbacks(app, results)
+    served.update(k for k, v in app.callback_map.items() if "callback" in v)
     if warm:
         from aifab.serve._warm import warm_up
 
